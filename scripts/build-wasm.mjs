@@ -1,0 +1,1 @@
+// Placeholder until the AssemblyScript backend lands: nothing to compile yet.
