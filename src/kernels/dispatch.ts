@@ -5,6 +5,7 @@ import type { FloatArray } from "../backends/reference/indexing.js";
 import { conv as refConv } from "../backends/reference/conv.js";
 import { convTransposeData as refConvTransposeData } from "../backends/reference/conv-transpose-data.js";
 import { convFilterGrad as refConvFilterGrad } from "../backends/reference/conv-filter-grad.js";
+import { gemm as refGemm } from "../backends/reference/gemm.js";
 
 export type Dtype = "float32" | "float64";
 
@@ -29,5 +30,12 @@ export function convGridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray,
 export function convWeightGrad(g: ConvGeometry, dtype: Dtype, image: FloatArray, grid: FloatArray): FloatArray {
   const out = alloc(dtype, size(weightShape(g)));
   refConvFilterGrad(g, image, grid, out);
+  return out;
+}
+
+/** C[M,N] = A[M,K]·B[K,N] for dense row-major operands (np.dot / matmul). */
+export function matmul(dtype: Dtype, m: number, n: number, k: number, a: FloatArray, b: FloatArray): FloatArray {
+  const out = alloc(dtype, m * n);
+  refGemm(m, n, k, a, b, out);
   return out;
 }

@@ -1,0 +1,150 @@
+// Gluon convolution layers Conv1D/2D/3D and Conv1DTranspose/2DTranspose/3DTranspose over npx ops.
+import type { NDArray } from "../ndarray/ndarray.js";
+import type { Dtype } from "../ndarray/strided.js";
+import { formatShape } from "../ndarray/strided.js";
+import type { Layout } from "../params/geometry.js";
+import type { Padding } from "../params/conv-params.js";
+import { convolution, deconvolution } from "../ops/conv.js";
+import { type Activation, activation as applyActivation } from "../npx.js";
+import { Block } from "./block.js";
+import { Parameter } from "./parameter.js";
+import { type Initializer, Zero } from "../init/initializers.js";
+
+export interface ConvLayerOptions {
+  kernelSize: number | readonly number[];
+  strides?: number | readonly number[];
+  padding?: Padding;
+  dilation?: number | readonly number[];
+  groups?: number;
+  /** default channels-first (NCW / NCHW / NCDHW) */
+  layout?: Layout;
+  activation?: Activation | null;
+  useBias?: boolean;
+  /** default: the initializer given to initialize(), or Uniform(0.07) */
+  weightInitializer?: Initializer | null;
+  /** default: zeros */
+  biasInitializer?: Initializer;
+  /** 0 (default): inferred from the first input (deferred initialization) */
+  inChannels?: number;
+  dtype?: Dtype;
+}
+
+export interface ConvTransposeLayerOptions extends ConvLayerOptions {
+  outputPadding?: number | readonly number[];
+}
+
+const CHANNELS_LAST = new Set<Layout>(["NWC", "NHWC", "NDHWC"]);
+
+abstract class ConvLayer extends Block {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  protected readonly layout: Layout;
+  protected readonly kernel: number[];
+
+  constructor(
+    readonly className: string,
+    readonly nd: number,
+    readonly transposed: boolean,
+    readonly channels: number,
+    readonly options: ConvTransposeLayerOptions,
+  ) {
+    super(transposed ? "convtranspose" : "conv");
+    if (!options || typeof options !== "object") throw new Error(`${className}: options with kernelSize are required, e.g. new nn.${className}(${channels}, { kernelSize: 3 })`);
+    if (!Number.isInteger(channels) || channels < 1) throw new Error(`${className}: channels=${channels} must be an integer >= 1`);
+    const k = options.kernelSize;
+    const kernel = typeof k === "number" ? new Array<number>(nd).fill(k) : Array.isArray(k) ? [...k] : [];
+    if (kernel.length !== nd || !kernel.every((v) => Number.isInteger(v) && v >= 1))
+      throw new Error(`${className}: kernelSize=${JSON.stringify(k)} must be a positive integer or ${nd} of them`);
+    this.kernel = kernel;
+    const inChannels = options.inChannels ?? 0;
+    if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`${className}: inChannels=${inChannels} must be an integer >= 0`);
+    const groups = options.groups ?? 1;
+    if (!Number.isInteger(groups) || groups < 1) throw new Error(`${className}: groups=${groups} must be an integer >= 1`);
+    const divided = transposed ? channels : inChannels;
+    if (divided % groups !== 0) throw new Error(`${className}: groups=${groups} must divide ${transposed ? "output" : "input"} channels ${divided}`);
+    this.layout = options.layout ?? (["NCW", "NCHW", "NCDHW"] as const)[nd - 1]!;
+    const [gridC, imagePerGroup] = transposed ? [inChannels, channels / groups] : [channels, inChannels / groups];
+    const wShape = CHANNELS_LAST.has(this.layout) ? [gridC, ...kernel, imagePerGroup] : [gridC, imagePerGroup, ...kernel];
+    const dtype = options.dtype ?? "float32";
+    this.weight = new Parameter(`${this.prefix}weight`, wShape, dtype, options.weightInitializer ?? null, className);
+    this.ownParams.push(this.weight);
+    this.bias = options.useBias === false ? null : new Parameter(`${this.prefix}bias`, [channels], dtype, options.biasInitializer ?? new Zero(), className);
+    if (this.bias) this.ownParams.push(this.bias);
+  }
+
+  /** Infers inChannels from the first input and checks it against the weight afterwards. */
+  protected prepare(x: NDArray): void {
+    if (x.ndim !== this.nd + 2)
+      throw new Error(`${this.className}: expects a ${this.nd + 2}-D input (${this.layout}), got shape ${formatShape(x.shape)}`);
+    const xc = CHANNELS_LAST.has(this.layout) ? x.shape[x.ndim - 1]! : x.shape[1]!;
+    const w = this.weight;
+    if (!w.isInitialized && w.shape[0] === 0 && this.transposed) w.inferShape([xc, ...w.shape.slice(1)]);
+    if (!w.isInitialized && !this.transposed && w.shape.includes(0)) {
+      const groups = this.options.groups ?? 1;
+      if (xc % groups !== 0) throw new Error(`${this.className}: groups=${groups} must divide input channels ${xc}`);
+      const per = xc / groups;
+      w.inferShape(CHANNELS_LAST.has(this.layout) ? [w.shape[0]!, ...this.kernel, per] : [w.shape[0]!, per, ...this.kernel]);
+    }
+    const expects = this.transposed ? w.shape[0]! : (CHANNELS_LAST.has(this.layout) ? w.shape[w.shape.length - 1]! : w.shape[1]!) * (this.options.groups ?? 1);
+    if (xc !== expects) throw new Error(`${this.className}: input has ${xc} channels, weight expects ${expects}`);
+  }
+
+  protected finish(y: NDArray): NDArray {
+    return this.options.activation ? applyActivation(y, this.options.activation) : y;
+  }
+
+  protected opOptions() {
+    const o = this.options;
+    return { strides: o.strides, padding: o.padding, dilation: o.dilation, groups: o.groups, layout: this.layout, bias: this.bias ? this.bias.data() : null };
+  }
+}
+
+class ConvND extends ConvLayer {
+  forward(x: NDArray): NDArray {
+    this.prepare(x);
+    return this.finish(convolution(x, this.weight.data(), this.opOptions()));
+  }
+}
+
+class ConvNDTranspose extends ConvLayer {
+  /** `outputSize` (PyTorch's output_size): the spatial output size wanted, or the full output shape. */
+  forward(x: NDArray, options: { outputSize?: readonly number[] } = {}): NDArray {
+    this.prepare(x);
+    let outputShape = options.outputSize;
+    if (outputShape && outputShape.length === this.nd + 2)
+      outputShape = CHANNELS_LAST.has(this.layout) ? outputShape.slice(1, -1) : outputShape.slice(2);
+    const o = { ...this.opOptions(), outputPadding: outputShape ? undefined : this.options.outputPadding, outputShape };
+    return this.finish(deconvolution(x, this.weight.data(), o));
+  }
+}
+
+export class Conv1D extends ConvND {
+  constructor(channels: number, options: ConvLayerOptions) {
+    super("Conv1D", 1, false, channels, options);
+  }
+}
+export class Conv2D extends ConvND {
+  constructor(channels: number, options: ConvLayerOptions) {
+    super("Conv2D", 2, false, channels, options);
+  }
+}
+export class Conv3D extends ConvND {
+  constructor(channels: number, options: ConvLayerOptions) {
+    super("Conv3D", 3, false, channels, options);
+  }
+}
+export class Conv1DTranspose extends ConvNDTranspose {
+  constructor(channels: number, options: ConvTransposeLayerOptions) {
+    super("Conv1DTranspose", 1, true, channels, options);
+  }
+}
+export class Conv2DTranspose extends ConvNDTranspose {
+  constructor(channels: number, options: ConvTransposeLayerOptions) {
+    super("Conv2DTranspose", 2, true, channels, options);
+  }
+}
+export class Conv3DTranspose extends ConvNDTranspose {
+  constructor(channels: number, options: ConvTransposeLayerOptions) {
+    super("Conv3DTranspose", 3, true, channels, options);
+  }
+}

@@ -1,0 +1,7 @@
+// The `nn` and `gluon` namespaces: layers, containers and parameters with Gluon's names.
+import { Block, Sequential } from "./block.js";
+import { Parameter, ParameterDict } from "./parameter.js";
+import { Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose } from "./conv-layers.js";
+
+export const nn = { Block, Sequential, Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose };
+export const gluon = { nn, Parameter, ParameterDict };

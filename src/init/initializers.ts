@@ -1,0 +1,160 @@
+// Weight initializers with Gluon's names and defaults: Zero, One, Constant, Uniform, Normal, Xavier, MSRA, Bilinear.
+import { NDArray } from "../ndarray/ndarray.js";
+import { broadcastShapes } from "../ndarray/broadcast.js";
+import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
+import { nextUniform } from "../ndarray/random.js";
+
+/** Fills a new array of the given shape; `name` is used in error messages. */
+export abstract class Initializer {
+  abstract create(shape: readonly number[], dtype: Dtype, name: string): NDArray;
+}
+
+function filled(shape: readonly number[], dtype: Dtype, f: (i: number) => number): NDArray {
+  const out = allocate(dtype, shapeSize(shape));
+  for (let i = 0; i < out.length; i++) out[i] = f(i);
+  return new NDArray(out, shape);
+}
+
+export class Constant extends Initializer {
+  constructor(readonly value: number | NDArray) {
+    super();
+    if (typeof value !== "number" && !(value instanceof NDArray)) throw new Error("init.Constant: value must be a number or an NDArray");
+  }
+  /** The value broadcast to the parameter's shape (a kernel array must broadcast, as in Gluon). */
+  create(shape: readonly number[], dtype: Dtype, name: string): NDArray {
+    const v = this.value;
+    if (typeof v === "number") return filled(shape, dtype, () => v);
+    const b = broadcastShapes(shape, v.shape, `init.Constant for ${name}`);
+    if (b.length !== shape.length || b.some((d, i) => d !== shape[i]))
+      throw new Error(`init.Constant for ${name}: value of shape ${formatShape(v.shape)} does not broadcast to the parameter shape ${formatShape(shape)}`);
+    const out = new NDArray(allocate(dtype, shapeSize(shape)), shape);
+    return out.set(v);
+  }
+}
+
+export class Zero extends Constant {
+  constructor() {
+    super(0);
+  }
+}
+
+export class One extends Constant {
+  constructor() {
+    super(1);
+  }
+}
+
+/** U(−scale, scale); Gluon's default weight initializer is Uniform(0.07). */
+export class Uniform extends Initializer {
+  constructor(readonly scale = 0.07) {
+    super();
+  }
+  create(shape: readonly number[], dtype: Dtype): NDArray {
+    return filled(shape, dtype, () => (2 * nextUniform() - 1) * this.scale);
+  }
+}
+
+function gaussian(): number {
+  return Math.sqrt(-2 * Math.log(1 - nextUniform())) * Math.cos(2 * Math.PI * nextUniform());
+}
+
+/** N(0, sigma²). */
+export class Normal extends Initializer {
+  constructor(readonly sigma = 0.01) {
+    super();
+  }
+  create(shape: readonly number[], dtype: Dtype): NDArray {
+    return filled(shape, dtype, () => this.sigma * gaussian());
+  }
+}
+
+export interface XavierOptions {
+  rndType?: "uniform" | "gaussian";
+  factorType?: "avg" | "in" | "out";
+  magnitude?: number;
+}
+
+/**
+ * Glorot & Bengio (2010) as MXNet: fanIn = shape[1]·∏k, fanOut = shape[0]·∏k, factor by factorType,
+ * scale = sqrt(magnitude / factor); uniform on [−scale, scale] or gaussian with σ = scale.
+ */
+export class Xavier extends Initializer {
+  readonly rndType: "uniform" | "gaussian";
+  readonly factorType: "avg" | "in" | "out";
+  readonly magnitude: number;
+  constructor(options: XavierOptions = {}) {
+    super();
+    this.rndType = options.rndType ?? "uniform";
+    this.factorType = options.factorType ?? "avg";
+    this.magnitude = options.magnitude ?? 3;
+  }
+  create(shape: readonly number[], dtype: Dtype, name: string): NDArray {
+    if (shape.length < 2) throw new Error(`init.Xavier for ${name}: needs a parameter with at least 2 axes, got shape ${formatShape(shape)}`);
+    const receptive = shapeSize(shape.slice(2));
+    const fanIn = shape[1]! * receptive;
+    const fanOut = shape[0]! * receptive;
+    const factor = this.factorType === "in" ? fanIn : this.factorType === "out" ? fanOut : (fanIn + fanOut) / 2;
+    const scale = Math.sqrt(this.magnitude / factor);
+    return filled(shape, dtype, () => (this.rndType === "uniform" ? (2 * nextUniform() - 1) * scale : scale * gaussian()));
+  }
+}
+
+/** He et al. (2015) as MXNet's MSRAPrelu: Xavier, gaussian, magnitude 2/(1 + slope²). */
+export class MSRA extends Xavier {
+  constructor(options: { factorType?: "avg" | "in" | "out"; slope?: number } = {}) {
+    const slope = options.slope ?? 0.25;
+    super({ rndType: "gaussian", factorType: options.factorType ?? "avg", magnitude: 2 / (1 + slope * slope) });
+  }
+}
+
+/**
+ * The bilinear upsampling kernel FCN initialises its transposed convolution with (Long et al., 2015):
+ * per axis, f = ⌈k/2⌉, c = (2f − 1 − f mod 2)/(2f), w(x) = 1 − |x/f − c|; the N-d kernel is the product.
+ * Weights `[Cin, Cout/g, ...k]`: channel i maps to channel i only when Cin = Cout/g (d2l's bilinear_kernel),
+ * otherwise every channel pair gets the kernel (MXNet's init.Bilinear).
+ */
+export class Bilinear extends Initializer {
+  create(shape: readonly number[], dtype: Dtype, name: string): NDArray {
+    if (shape.length < 3) throw new Error(`init.Bilinear for ${name}: needs a convolution weight [Cin, Cout, ...k], got shape ${formatShape(shape)}`);
+    const k = shape.slice(2);
+    const taps = shapeSize(k);
+    const axis1 = (x: number, size: number) => {
+      const f = Math.ceil(size / 2);
+      const c = (2 * f - 1 - (f % 2)) / (2 * f);
+      return 1 - Math.abs(x / f - c);
+    };
+    const diagonal = shape[0] === shape[1];
+    return filled(shape, dtype, (i) => {
+      const pair = Math.floor(i / taps);
+      if (diagonal && Math.floor(pair / shape[1]!) !== pair % shape[1]!) return 0;
+      let t = i % taps;
+      let v = 1;
+      for (let ax = k.length - 1; ax >= 0; ax--) {
+        v *= axis1(t % k[ax]!, k[ax]!);
+        t = Math.floor(t / k[ax]!);
+      }
+      return v;
+    });
+  }
+}
+
+/** Lets `init.Constant(K)` read as in the book, while `new init.Constant(K)` and instanceof keep working. */
+function callable<A extends unknown[], T>(C: new (...args: A) => T): { (...args: A): T; new (...args: A): T } {
+  const f = function (...args: A) {
+    return new C(...args);
+  };
+  f.prototype = C.prototype;
+  return f as unknown as { (...args: A): T; new (...args: A): T };
+}
+
+export const init = {
+  Initializer,
+  Zero: callable(Zero),
+  One: callable(One),
+  Constant: callable(Constant),
+  Uniform: callable(Uniform),
+  Normal: callable(Normal),
+  Xavier: callable(Xavier),
+  MSRA: callable(MSRA),
+  Bilinear: callable(Bilinear),
+};

@@ -1,0 +1,20 @@
+// The `npx` namespace: MXNet's neural-network operators (convolution, deconvolution, activations).
+import type { NDArray } from "./ndarray/ndarray.js";
+import { convolution, deconvolution } from "./ops/conv.js";
+import * as ew from "./ops/elementwise.js";
+
+export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu";
+
+export function activation(x: NDArray, actType: Activation): NDArray {
+  if (!["relu", "sigmoid", "tanh", "softrelu"].includes(actType))
+    throw new Error(`npx.activation: actType "${String(actType)}" is not one of relu, sigmoid, tanh, softrelu`);
+  return ew.unary(actType, x);
+}
+
+export const npx = {
+  convolution,
+  deconvolution,
+  activation,
+  relu: (x: NDArray) => ew.unary("relu", x),
+  sigmoid: (x: NDArray) => ew.unary("sigmoid", x),
+};

@@ -1,0 +1,51 @@
+// npx.convolution and npx.deconvolution: validate through params/, run through dispatch, record for autograd.
+import { NDArray } from "../ndarray/ndarray.js";
+import { formatShape } from "../ndarray/strided.js";
+import { type ConvOp, type ConvOptions, resolveConv } from "../params/conv-params.js";
+import { convGridToImage, convImageToGrid } from "../kernels/dispatch.js";
+import { recordOp } from "../autograd/tape.js";
+import { contiguous } from "./shape.js";
+
+export interface ConvCallOptions extends ConvOptions {
+  /** per-output-channel bias, shape [outChannels] */
+  bias?: NDArray | null;
+}
+
+function checkOperands(op: ConvOp, x: unknown, w: unknown, bias: unknown): asserts x is NDArray {
+  if (!(x instanceof NDArray)) throw new Error(`${op}: input must be an NDArray`);
+  if (!(w instanceof NDArray)) throw new Error(`${op}: weight must be an NDArray`);
+  if (bias !== undefined && bias !== null && !(bias instanceof NDArray)) throw new Error(`${op}: bias must be an NDArray or null`);
+  const dtypes = [x.dtype, w.dtype, ...(bias instanceof NDArray ? [bias.dtype] : [])];
+  if (new Set(dtypes).size > 1)
+    throw new Error(`${op}: mixed dtypes: input ${x.dtype}, weight ${w.dtype}${bias instanceof NDArray ? `, bias ${bias.dtype}` : ""}; convert with astype`);
+}
+
+function run(op: ConvOp, x: NDArray, w: NDArray, options: ConvCallOptions): NDArray {
+  checkOperands(op, x, w, options.bias);
+  const resolved = resolveConv(op, x.shape, w.shape, options);
+  const bias = options.bias ?? null;
+  const outChannels = op === "convolution" ? resolved.geometry.gridChannels : resolved.geometry.imageChannels;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels))
+    throw new Error(`${op}: bias shape ${formatShape(bias.shape)} must be [${outChannels}] (one value per output channel)`);
+  const g = resolved.geometry;
+  const [xd, wd, bd] = [contiguous(x).data, contiguous(w).data, bias ? contiguous(bias).data : null];
+  const out = op === "convolution" ? convImageToGrid(g, x.dtype, xd, wd, bd) : convGridToImage(g, x.dtype, xd, wd, bd);
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return recordOp(op, inputs, new NDArray(out, resolved.outputShape), { geometry: g, hasBias: !!bias });
+}
+
+/**
+ * Convolution (cross-correlation, as every DL framework): weight `[Cout, Cin/groups, ...k]`
+ * (channels-last layouts: `[Cout, ...k, Cin/groups]`).
+ */
+export function convolution(x: NDArray, w: NDArray, options: ConvCallOptions = {}): NDArray {
+  return run("convolution", x, w, options);
+}
+
+/**
+ * Transposed convolution: weight `[Cin, Cout/groups, ...k]` as MXNet, PyTorch and ONNX
+ * (channels-last layouts: `[Cin, ...k, Cout/groups]`).
+ */
+export function deconvolution(x: NDArray, w: NDArray, options: ConvCallOptions = {}): NDArray {
+  return run("deconvolution", x, w, options);
+}

@@ -1,0 +1,51 @@
+// Reductions sum / mean / max / min over all axes or chosen ones, with keepdims.
+import { NDArray } from "../ndarray/ndarray.js";
+import { allocate, elementOffsets, formatShape } from "../ndarray/strided.js";
+import { recordOp } from "../autograd/tape.js";
+
+export interface ReduceOptions {
+  /** axis or axes to reduce (negative counts from the end); all axes when omitted */
+  axis?: number | readonly number[] | null;
+  /** keep reduced axes with size 1 so the result broadcasts against the input */
+  keepdims?: boolean;
+}
+
+export type ReduceOp = "sum" | "mean" | "max" | "min";
+
+/** Normalised, sorted, distinct axes; throws naming the op on a bad axis. */
+export function normalizeAxes(axis: ReduceOptions["axis"], ndim: number, op: string): number[] {
+  if (axis === undefined || axis === null) return [...Array(ndim).keys()];
+  const list = typeof axis === "number" ? [axis] : [...axis];
+  const out = list.map((a) => {
+    if (!Number.isInteger(a) || a < -ndim || a >= ndim) throw new Error(`${op}: axis ${a} is out of bounds for an array of dimension ${ndim}`);
+    return a < 0 ? a + ndim : a;
+  });
+  if (new Set(out).size !== out.length) throw new Error(`${op}: duplicate value in axis ${formatShape(list)}`);
+  return out.sort((a, b) => a - b);
+}
+
+export function reduce(op: ReduceOp, x: NDArray, options: ReduceOptions = {}): NDArray {
+  const axes = normalizeAxes(options.axis, x.ndim, op);
+  const reduced = new Set(axes);
+  const count = axes.reduce((p, a) => p * x.shape[a]!, 1);
+  if ((op === "max" || op === "min") && count === 0)
+    throw new Error(`${op}: zero-size array to reduction operation ${op === "max" ? "maximum" : "minimum"} which has no identity`);
+  const keptShape = x.shape.filter((_, i) => !reduced.has(i));
+  // iterate the kept axes outermost and the reduced axes innermost via a permuted view
+  const perm = [...x.shape.keys()].filter((i) => !reduced.has(i)).concat(axes);
+  const offs = elementOffsets(perm.map((a) => x.shape[a]!), perm.map((a) => x.strides[a]!), x.offset);
+  const nOut = keptShape.reduce((p, d) => p * d, 1);
+  const out = allocate(x.dtype, nOut);
+  for (let o = 0; o < nOut; o++) {
+    let acc = op === "max" ? -Infinity : op === "min" ? Infinity : 0;
+    for (let j = 0; j < count; j++) {
+      const v = x.data[offs[o * count + j]!]!;
+      if (op === "max") acc = v > acc || Number.isNaN(v) ? v : acc;
+      else if (op === "min") acc = v < acc || Number.isNaN(v) ? v : acc;
+      else acc += v;
+    }
+    out[o] = op === "mean" ? acc / count : acc;
+  }
+  const shape = options.keepdims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : keptShape;
+  return recordOp(op, [x], new NDArray(out, shape), { axes, keepdims: !!options.keepdims });
+}

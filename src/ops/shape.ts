@@ -1,0 +1,65 @@
+// Shape ops: views (index, reshape, transpose), copies and dtype casts, each recorded for autograd.
+import { NDArray } from "../ndarray/ndarray.js";
+import { allocate, type Dtype, elementOffsets, formatShape, shapeSize } from "../ndarray/strided.js";
+import { recordOp } from "../autograd/tape.js";
+
+/** A view of `x` (shares memory) produced by basic indexing. */
+export function view(x: NDArray, shape: number[], strides: number[], offset: number, index: unknown[]): NDArray {
+  return recordOp("index", [x], new NDArray(x.data, shape, strides, offset), { index });
+}
+
+/** Fills one -1 entry and checks the element count. */
+export function resolveReshape(from: readonly number[], to: readonly number[]): number[] {
+  const size = shapeSize(from);
+  const unknown = to.filter((d) => d === -1).length;
+  if (unknown > 1) throw new Error(`reshape: can only specify one unknown dimension (-1), got ${formatShape(to)}`);
+  for (const d of to)
+    if (!Number.isInteger(d) || (d < 0 && d !== -1))
+      throw new Error(`reshape: new shape ${formatShape(to)} must contain non-negative integers or one -1`);
+  const known = to.reduce((p, d) => (d === -1 ? p : p * d), 1);
+  const out = to.map((d) => (d === -1 ? (known === 0 ? 0 : size / known) : d));
+  if (shapeSize(out) !== size || !out.every(Number.isInteger))
+    throw new Error(`reshape: cannot reshape array of size ${size} (shape ${formatShape(from)}) into shape ${formatShape(to)}`);
+  return out;
+}
+
+export function reshape(x: NDArray, to: readonly number[]): NDArray {
+  const shape = resolveReshape(x.shape, to);
+  const base = x.isContiguous ? x : denseCopy(x);
+  return recordOp("reshape", [x], new NDArray(base.data, shape, undefined, base.offset), { shape: x.shape });
+}
+
+export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
+  const nd = x.ndim;
+  const perm = axes ? axes.map((a) => (a < 0 ? a + nd : a)) : [...Array(nd).keys()].reverse();
+  const sorted = [...perm].sort((a, b) => a - b);
+  if (perm.length !== nd || sorted.some((a, i) => a !== i))
+    throw new Error(`transpose: axes ${formatShape(axes ?? [])} are not a permutation of the ${nd} axes of shape ${formatShape(x.shape)}`);
+  const out = new NDArray(x.data, perm.map((a) => x.shape[a]!), perm.map((a) => x.strides[a]!), x.offset);
+  return recordOp("transpose", [x], out, { axes: perm });
+}
+
+function denseCopy(x: NDArray, dtype: Dtype = x.dtype): NDArray {
+  const n = x.size;
+  const out = allocate(dtype, n);
+  if (x.isContiguous) out.set(x.data.subarray(x.offset, x.offset + n));
+  else {
+    const offs = elementOffsets(x.shape, x.strides, x.offset);
+    for (let i = 0; i < n; i++) out[i] = x.data[offs[i]!]!;
+  }
+  return new NDArray(out, x.shape);
+}
+
+export function copy(x: NDArray): NDArray {
+  return recordOp("copy", [x], denseCopy(x));
+}
+
+export function astype(x: NDArray, dtype: Dtype): NDArray {
+  if (dtype !== "float32" && dtype !== "float64") throw new Error(`astype: dtype "${String(dtype)}" is not supported; use "float32" or "float64"`);
+  return recordOp("astype", [x], denseCopy(x, dtype), { dtype: x.dtype });
+}
+
+/** `x` as a dense row-major NDArray (itself when already dense from offset 0). */
+export function contiguous(x: NDArray): NDArray {
+  return x.isContiguous && x.offset === 0 && x.data.length === x.size ? x : denseCopy(x);
+}

@@ -1,0 +1,215 @@
+// THE shape arithmetic of convolution and transposed convolution: user options → validated ConvGeometry.
+import type { ConvGeometry, Layout } from "./geometry.js";
+
+export type ConvOp = "convolution" | "deconvolution";
+
+/** Padding: a number (all axes), one number per axis (symmetric), one [begin, end] pair per axis, or a mode. */
+export type Padding = number | readonly number[] | readonly (readonly [number, number])[] | "valid" | "same" | "same-lower";
+
+export interface ConvOptions {
+  /** step of the kernel over the image side (number or one per axis); default 1 */
+  strides?: number | readonly number[];
+  /** default 0; "same" = ONNX SAME_UPPER (extra padding at the end), "same-lower" = SAME_LOWER */
+  padding?: Padding;
+  /** spacing between kernel taps; default 1 */
+  dilation?: number | readonly number[];
+  /** channel groups; default 1 */
+  groups?: number;
+  /** default channels-first for the input's rank (NCW, NCHW, NCDHW) */
+  layout?: Layout;
+  /** deconvolution only: extra output positions at the end of each axis, each < max(stride, dilation) */
+  outputPadding?: number | readonly number[];
+  /** deconvolution only: the spatial output size wanted; the resolver derives outputPadding (or SAME padding) */
+  outputShape?: readonly number[];
+}
+
+export interface ResolvedConv {
+  readonly op: ConvOp;
+  readonly layout: Layout;
+  readonly geometry: ConvGeometry;
+  /** full shape of the op's result, in its layout */
+  readonly outputShape: readonly number[];
+}
+
+const LAYOUTS: Record<number, readonly [Layout, Layout]> = { 1: ["NCW", "NWC"], 2: ["NCHW", "NHWC"], 3: ["NCDHW", "NDHWC"] };
+const KNOWN_OPTIONS = ["strides", "padding", "dilation", "groups", "layout", "outputPadding", "outputShape", "bias"];
+
+const fmt = (v: readonly unknown[]): string => `[${v.map((x) => (Array.isArray(x) ? fmt(x) : String(x))).join(",")}]`;
+
+function isInt(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v);
+}
+
+/** A per-axis list from a scalar or a list of length nd, each an integer ≥ min. */
+function perAxis(op: ConvOp, name: string, v: unknown, nd: number, dflt: number, min: number): number[] {
+  if (v === undefined || v === null) return new Array<number>(nd).fill(dflt);
+  const list = typeof v === "number" ? new Array<number>(nd).fill(v) : Array.isArray(v) ? (v as unknown[]) : null;
+  if (!list) throw new Error(`${op}: ${name}=${JSON.stringify(v)} must be a number or a list of ${nd} numbers`);
+  if (list.length !== nd) throw new Error(`${op}: ${name}=${fmt(list)} must have ${nd} entries, one per spatial axis`);
+  if (!list.every((x) => isInt(x) && x >= min)) throw new Error(`${op}: ${name}=${fmt(list)} must be integers >= ${min}`);
+  return list as number[];
+}
+
+/** SAME padding split (ONNX auto_pad): SAME_UPPER puts the odd unit at the end, SAME_LOWER at the beginning. */
+function splitSame(total: number, lower: boolean): [number, number] {
+  const small = Math.trunc(total / 2); // ONNX integer division truncates towards zero
+  return lower ? [total - small, small] : [small, total - small];
+}
+
+/** Explicit padding as per-axis [begin, end]. */
+function explicitPadding(op: ConvOp, padding: Padding | undefined, nd: number): [number, number][] | null {
+  if (padding === undefined || padding === "valid") return Array.from({ length: nd }, () => [0, 0]);
+  if (padding === "same" || padding === "same-lower") return null;
+  if (typeof padding === "string") throw new Error(`${op}: padding="${padding}" is not one of "valid", "same", "same-lower", a number, per-axis numbers or [begin, end] pairs`);
+  if (typeof padding === "number") {
+    if (!isInt(padding) || padding < 0) throw new Error(`${op}: padding=${padding} must be an integer >= 0`);
+    return Array.from({ length: nd }, () => [padding, padding]);
+  }
+  if (!Array.isArray(padding) || padding.length !== nd)
+    throw new Error(`${op}: padding=${JSON.stringify(padding)} must have ${nd} entries, one per spatial axis (a number or a [begin, end] pair each)`);
+  return padding.map((p: unknown) => {
+    const pair = typeof p === "number" ? [p, p] : p;
+    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => isInt(x) && x >= 0))
+      throw new Error(`${op}: padding=${fmt(padding)} must hold integers >= 0 or [begin, end] pairs of them`);
+    return [pair[0], pair[1]] as [number, number];
+  });
+}
+
+/**
+ * Resolves `op(x, w, options)` into a ConvGeometry and the result's shape, validating everything first.
+ *
+ * convolution, per axis:   out = ⌊(in + padBegin + padEnd − d·(k − 1) − 1) / s⌋ + 1
+ * deconvolution, per axis: out = (in − 1)·s − padBegin − padEnd + d·(k − 1) + outputPadding + 1
+ * SAME (ONNX auto_pad):    conv out = ⌈in / s⌉, total = max(0, (out − 1)·s + d·(k − 1) + 1 − in);
+ *                          deconv out = in·s (or outputShape), total = s·(in − 1) + outputPadding + d·(k − 1) + 1 − out
+ */
+export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: readonly number[], options: ConvOptions = {}): ResolvedConv {
+  if (typeof options !== "object" || options === null) throw new Error(`${op}: options must be an object`);
+  for (const key of Object.keys(options))
+    if (!KNOWN_OPTIONS.includes(key)) throw new Error(`${op}: unknown option "${key}"; known options are ${KNOWN_OPTIONS.join(", ")}`);
+  const rank = xShape.length;
+  if (rank < 3 || rank > 5) throw new Error(`${op}: input must be 3-D, 4-D or 5-D (batch, channels, 1 to 3 spatial axes), got shape ${fmt(xShape)}`);
+  const nd = rank - 2;
+  if (wShape.length !== rank) throw new Error(`${op}: weight rank ${wShape.length} (shape ${fmt(wShape)}) != input rank ${rank} (shape ${fmt(xShape)})`);
+  const layouts = LAYOUTS[nd]!;
+  const layout = options.layout ?? layouts[0];
+  if (!layouts.includes(layout)) {
+    const all = Object.values(LAYOUTS).flat();
+    if (!all.includes(layout)) throw new Error(`${op}: unknown layout "${String(layout)}"; use one of ${all.join(", ")}`);
+    throw new Error(`${op}: layout "${layout}" is for ${layout.length - 2}-D convolution, but the input ${fmt(xShape)} has ${nd} spatial axes (use ${layouts.join(" or ")})`);
+  }
+  const channelsLast = layout === layouts[1];
+  for (const [name, shape] of [["input", xShape], ["weight", wShape]] as const)
+    if (!shape.every((d) => isInt(d) && d >= 0)) throw new Error(`${op}: ${name} shape ${fmt(shape)} must hold non-negative integers`);
+
+  const batch = xShape[0]!;
+  const xChannels = channelsLast ? xShape[rank - 1]! : xShape[1]!;
+  const inSize = channelsLast ? xShape.slice(1, -1) : xShape.slice(2);
+  const kernel = channelsLast ? wShape.slice(1, -1) : wShape.slice(2);
+  const wGrid = wShape[0]!;
+  const wImagePerGroup = channelsLast ? wShape[rank - 1]! : wShape[1]!;
+
+  const strides = perAxis(op, "strides", options.strides, nd, 1, 1);
+  const dilation = perAxis(op, "dilation", options.dilation, nd, 1, 1);
+  const groups = options.groups ?? 1;
+  if (!isInt(groups) || groups < 1) throw new Error(`${op}: groups=${String(groups)} must be an integer >= 1`);
+  if (!kernel.every((k) => k >= 1)) throw new Error(`${op}: kernel size ${fmt(kernel)} (from weight shape ${fmt(wShape)}) must be >= 1 on every axis`);
+  if (!inSize.every((s) => s >= 1)) throw new Error(`${op}: input spatial size ${fmt(inSize)} must be >= 1 on every axis`);
+  if (xChannels < 1) throw new Error(`${op}: input has ${xChannels} channels; at least 1 is needed`);
+
+  // channels: the weight's first axis is always the grid side (conv: Cout; deconv: Cin)
+  const isConv = op === "convolution";
+  const [imageChannels, gridChannels] = isConv ? [xChannels, wGrid] : [wImagePerGroup * groups, xChannels];
+  if (xChannels % groups !== 0) throw new Error(`${op}: groups=${groups} must divide input channels ${xChannels}`);
+  if (isConv) {
+    if (wGrid % groups !== 0) throw new Error(`${op}: groups=${groups} must divide output channels ${wGrid} (weight axis 0)`);
+    if (wImagePerGroup * groups !== xChannels)
+      throw new Error(`${op}: input has ${xChannels} channels, weight expects ${wImagePerGroup * groups} (weight shape ${fmt(wShape)}, groups=${groups})`);
+  } else if (wGrid !== xChannels)
+    throw new Error(`${op}: input has ${xChannels} channels, weight expects ${wGrid} (weight shape ${fmt(wShape)}, axis 0 is input channels)`);
+  if (wImagePerGroup < 1) throw new Error(`${op}: weight shape ${fmt(wShape)} has no ${isConv ? "input" : "output"} channels`);
+
+  const dk = kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
+  let padBegin: number[], padEnd: number[], outputPadding: number[], imageSize: number[], gridSize: number[];
+  const explicit = explicitPadding(op, options.padding, nd);
+  const lower = options.padding === "same-lower";
+
+  if (isConv) {
+    if (options.outputPadding !== undefined) throw new Error(`${op}: outputPadding applies to deconvolution only`);
+    if (options.outputShape !== undefined) throw new Error(`${op}: outputShape applies to deconvolution only`);
+    const pads = explicit ?? inSize.map((n, i) => splitSame(Math.max(0, (Math.ceil(n / strides[i]!) - 1) * strides[i]! + dk[i]! - n), lower));
+    padBegin = pads.map((p) => p[0]);
+    padEnd = pads.map((p) => p[1]);
+    outputPadding = new Array<number>(nd).fill(0);
+    imageSize = inSize;
+    gridSize = inSize.map((n, i) => {
+      const padded = n + padBegin[i]! + padEnd[i]!;
+      if (padded < dk[i]!) throw new Error(`${op}: padded input ${padded} is smaller than the dilated kernel ${dk[i]} on axis ${i}`);
+      return Math.floor((padded - dk[i]!) / strides[i]!) + 1;
+    });
+  } else {
+    const limit = strides.map((s, i) => Math.max(s, dilation[i]!));
+    const checkOutputPadding = (opad: number[]) => {
+      if (opad.some((p, i) => p >= limit[i]!))
+        throw new Error(`${op}: outputPadding=${fmt(opad)} must be < max(strides, dilation)=${fmt(limit)} on every axis`);
+    };
+    const givenOpad = options.outputPadding === undefined ? null : perAxis(op, "outputPadding", options.outputPadding, nd, 0, 0);
+    if (givenOpad) checkOutputPadding(givenOpad);
+    gridSize = inSize;
+    const want = options.outputShape;
+    if (want !== undefined && (!Array.isArray(want) || want.length !== nd || !want.every((v) => isInt(v) && v >= 1)))
+      throw new Error(`${op}: outputShape=${JSON.stringify(want)} must be ${nd} positive integers (the spatial output size)`);
+    if (explicit) {
+      padBegin = explicit.map((p) => p[0]);
+      padEnd = explicit.map((p) => p[1]);
+      const base = inSize.map((n, i) => (n - 1) * strides[i]! - padBegin[i]! - padEnd[i]! + dk[i]!);
+      if (want) {
+        outputPadding = want.map((o, i) => o - base[i]!);
+        const bad = outputPadding.findIndex((p, i) => p < 0 || p >= limit[i]!);
+        if (bad >= 0)
+          throw new Error(`${op}: outputShape ${fmt(want)} is unreachable; reachable range on axis ${bad} is ${base[bad]}..${base[bad]! + limit[bad]! - 1}`);
+        if (givenOpad && givenOpad.some((p, i) => p !== outputPadding[i]))
+          throw new Error(`${op}: outputPadding=${fmt(givenOpad)} disagrees with outputShape ${fmt(want)}, which needs outputPadding=${fmt(outputPadding)}`);
+      } else outputPadding = givenOpad ?? new Array<number>(nd).fill(0);
+    } else {
+      // SAME: the output is in·s (or outputShape) and the padding is whatever gives it
+      outputPadding = givenOpad ?? new Array<number>(nd).fill(0);
+      const target = want ?? inSize.map((n, i) => n * strides[i]!);
+      const pads = inSize.map((n, i) => {
+        const total = strides[i]! * (n - 1) + outputPadding[i]! + dk[i]! - target[i]!;
+        // a negative total (kernel shorter than the stride) extends the output at the end: that is output padding
+        if (total < 0) outputPadding[i] = outputPadding[i]! - total;
+        return splitSame(Math.max(0, total), lower);
+      });
+      padBegin = pads.map((p) => p[0]);
+      padEnd = pads.map((p) => p[1]);
+    }
+    imageSize = inSize.map((n, i) => (n - 1) * strides[i]! - padBegin[i]! - padEnd[i]! + dk[i]! + outputPadding[i]!);
+    const bad = imageSize.findIndex((s) => s < 1);
+    if (bad >= 0)
+      throw new Error(
+        `${op}: output size ${imageSize[bad]} on axis ${bad} is not positive: (in − 1)·s − padBegin − padEnd + d·(k − 1) + outputPadding + 1 = ` +
+          `(${inSize[bad]} − 1)·${strides[bad]} − ${padBegin[bad]} − ${padEnd[bad]} + ${dilation[bad]}·(${kernel[bad]} − 1) + ${outputPadding[bad]} + 1`,
+      );
+  }
+
+  const geometry: ConvGeometry = {
+    nd,
+    batch,
+    groups,
+    imageChannels,
+    gridChannels,
+    imageSize,
+    gridSize,
+    kernel,
+    strides,
+    dilation,
+    padBegin,
+    padEnd,
+    outputPadding,
+    channelsLast,
+  };
+  const [outChannels, outSize] = isConv ? [gridChannels, gridSize] : [imageChannels, imageSize];
+  const outputShape = channelsLast ? [batch, ...outSize, outChannels] : [batch, outChannels, ...outSize];
+  return { op, layout, geometry, outputShape };
+}
