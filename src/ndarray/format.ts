@@ -27,12 +27,12 @@ function bitLength(n: bigint): number {
 /** IEEE fields of a finite value, read as binary32 or binary64 (numpy prints float32 data with float32 margins). */
 function decompose(x: number, f32: boolean): Decomposed {
   let negative: boolean, biased: number, fraction: bigint;
-  const [fracBits, bias, expMask] = f32 ? [23, 127, 0xff] : [52, 1023, 0x7ff];
+  const [fracBits, bias] = f32 ? [23, 127] : [52, 1023];
   if (f32) {
     scratch.setFloat32(0, x);
     const bits = scratch.getUint32(0);
     negative = bits >>> 31 === 1;
-    biased = (bits >>> 23) & expMask;
+    biased = (bits >>> 23) & 0xff;
     fraction = BigInt(bits & 0x7fffff);
   } else {
     scratch.setFloat64(0, x);
