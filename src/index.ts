@@ -4,6 +4,7 @@ export { npx, type Activation } from "./npx.js";
 export { nn, gluon } from "./gluon/index.js";
 export { init } from "./init/initializers.js";
 export { d2l } from "./d2l/index.js";
+export { autograd } from "./autograd/index.js";
 export { NDArray, type Dtype, type Index, type NestedArray, type Operand } from "./ndarray/ndarray.js";
 export { resolveConv, type ConvOptions, type ConvOp, type Padding, type ResolvedConv } from "./params/conv-params.js";
 export type { ConvGeometry, Layout } from "./params/geometry.js";

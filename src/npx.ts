@@ -2,6 +2,7 @@
 import type { NDArray } from "./ndarray/ndarray.js";
 import { convolution, deconvolution } from "./ops/conv.js";
 import * as ew from "./ops/elementwise.js";
+import { logSoftmax, pick, softmax } from "./ops/softmax.js";
 
 export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu";
 
@@ -17,4 +18,7 @@ export const npx = {
   activation,
   relu: (x: NDArray) => ew.unary("relu", x),
   sigmoid: (x: NDArray) => ew.unary("sigmoid", x),
+  softmax,
+  logSoftmax,
+  pick,
 };

@@ -15,7 +15,8 @@ export function isRecording(): boolean {
   return recording;
 }
 
-function withRecording<T>(on: boolean, fn: () => T): T {
+function withRecording<T>(on: boolean, fn: () => T, name: string): T {
+  if (typeof fn !== "function") throw new Error(`autograd.${name}: expects a function to run, got ${fn === null ? "null" : typeof fn}`);
   const before = recording;
   recording = on;
   try {
@@ -27,12 +28,12 @@ function withRecording<T>(on: boolean, fn: () => T): T {
 
 /** Runs `fn` with recording on; ops inside it whose inputs need gradients are put on the tape. */
 export function record<T>(fn: () => T): T {
-  return withRecording(true, fn);
+  return withRecording(true, fn, "record");
 }
 
 /** Runs `fn` with recording off, even inside `record`. */
 export function pause<T>(fn: () => T): T {
-  return withRecording(false, fn);
+  return withRecording(false, fn, "pause");
 }
 
 /** True when gradients can flow into `x`: it was marked with attachGrad or computed from such arrays on the tape. */

@@ -56,6 +56,14 @@ abstract class ConvLayer extends Block {
     if (kernel.length !== nd || !kernel.every((v) => Number.isInteger(v) && v >= 1))
       throw new Error(`${className}: kernelSize=${JSON.stringify(k)} must be a positive integer or ${nd} of them`);
     this.kernel = kernel;
+    // checked here so that the error names the layer (the op would only say "convolution" at the first forward)
+    for (const name of ["strides", "dilation"] as const) {
+      const v = options[name];
+      if (v === undefined || v === null) continue;
+      const list = typeof v === "number" ? [v] : Array.isArray(v) ? v : null;
+      if (!list || list.length !== (typeof v === "number" ? 1 : nd) || !list.every((x) => Number.isInteger(x) && x >= 1))
+        throw new Error(`${className}: ${name}=${JSON.stringify(v)} must be a positive integer or ${nd} of them`);
+    }
     const inChannels = options.inChannels ?? 0;
     if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`${className}: inChannels=${inChannels} must be an integer >= 0`);
     const groups = options.groups ?? 1;

@@ -70,7 +70,7 @@ export class Parameter {
     cur.set(v);
   }
 
-  /** The gradient written by backward, or null before any. */
+  /** The gradient backward writes here: zeros until the first backward (values carry attachGrad). */
   grad(): NDArray | null {
     return this.data().grad;
   }

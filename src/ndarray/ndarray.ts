@@ -12,6 +12,7 @@ import {
   shapeSize,
 } from "./strided.js";
 import type { TapeNode } from "../autograd/tape.js";
+import { backward as runBackward } from "../autograd/backward.js";
 import * as ew from "../ops/elementwise.js";
 import * as red from "../ops/reduce.js";
 import * as shp from "../ops/shape.js";
@@ -71,6 +72,15 @@ export class NDArray {
     this.grad = new NDArray(allocate(this.dtype, this.size), this.shape);
     this.tapeNode = null;
     return this;
+  }
+
+  /**
+   * Computes d(this)/d(leaf) for the attachGrad'ed arrays this was computed from under autograd.record, into their
+   * `.grad`. `headGrad` (this shape) weights the outputs; it defaults to ones only when this has size 1.
+   * `retainGraph` keeps the tape for another backward. See autograd/backward.ts.
+   */
+  backward(headGrad?: NDArray | null, retainGraph = false): void {
+    runBackward(this, headGrad, retainGraph);
   }
 
   // ---- views and copies -------------------------------------------------------------------

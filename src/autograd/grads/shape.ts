@@ -1,0 +1,27 @@
+// Gradient rules of the shape ops: index views, reshape, transpose, copy, astype.
+import type { Dtype } from "../../ndarray/strided.js";
+import type { Index } from "../../ndarray/indexing.js";
+import { zeros } from "../../ndarray/create.js";
+import type { GradRule } from "./rule.js";
+
+export const shapeRules: Record<string, GradRule> = {
+  // y = x[index]: scatter g into zeros of x's shape through the same index (the view is linear and injective)
+  index: ({ g, inputs, attrs }) => {
+    const dx = zeros(inputs[0]!.shape, { dtype: g.dtype });
+    dx.at(...(attrs.index as Index[])).set(g);
+    return [dx];
+  },
+  // y = reshape(x): dx = reshape(g, x.shape)
+  reshape: ({ g, attrs }) => [g.reshape(attrs.shape as number[])],
+  // y = transpose(x, p): dx = transpose(g, p⁻¹)
+  transpose: ({ g, attrs }) => {
+    const perm = attrs.axes as number[];
+    const inverse = new Array<number>(perm.length);
+    perm.forEach((a, i) => (inverse[a] = i));
+    return [g.transpose(inverse)];
+  },
+  // y = x: dx = g
+  copy: ({ g }) => [g],
+  // y = cast(x): dx = cast(g) back to x's dtype
+  astype: ({ g, attrs }) => [g.astype(attrs.dtype as Dtype)],
+};

@@ -1,0 +1,137 @@
+// Gluon Trainer with SGD (momentum, weight decay) and Adam: updates parameters in place from their gradients.
+import type { NDArray } from "../ndarray/ndarray.js";
+import { zeros } from "../ndarray/create.js";
+import { binary as b, unary as u } from "../ops/elementwise.js";
+import { pause } from "../autograd/tape.js";
+import { Parameter, ParameterDict } from "./parameter.js";
+
+export interface OptimizerParams {
+  /** step size; default 0.01 (sgd) or 0.001 (adam), as MXNet */
+  learningRate?: number;
+  /** sgd: heavy-ball momentum in [0, 1); default 0 */
+  momentum?: number;
+  /** weight decay (L2 penalty wd/2·‖w‖² added as wd·w to the gradient); default 0 */
+  wd?: number;
+  /** adam: decay of the first-moment estimate; default 0.9 */
+  beta1?: number;
+  /** adam: decay of the second-moment estimate; default 0.999 */
+  beta2?: number;
+  /** adam: added to √v; default 1e-8 */
+  epsilon?: number;
+  /** extra factor on every gradient (step() multiplies it by 1/batchSize); default 1 */
+  rescaleGrad?: number;
+  /** clip each rescaled gradient element to [−c, c]; default: no clipping */
+  clipGradient?: number | null;
+}
+
+const OPTIMIZERS = ["sgd", "adam"] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+const KNOWN: Record<OptimizerName, readonly string[]> = {
+  sgd: ["learningRate", "momentum", "wd", "rescaleGrad", "clipGradient"],
+  adam: ["learningRate", "beta1", "beta2", "epsilon", "wd", "rescaleGrad", "clipGradient"],
+};
+
+function checkNumber(name: string, v: unknown, lo: number, hi: number, loOpen = false, hiOpen = false): number {
+  const ok = typeof v === "number" && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
+  if (!ok) throw new Error(`Trainer: ${name}=${String(v)} must be a number in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}`);
+  return v as number;
+}
+
+/**
+ * `new Trainer(net.collectParams(), "adam", { learningRate: 0.01 })`; after `loss.backward()` call
+ * `trainer.step(batchSize)`: each parameter moves along its gradient scaled by rescaleGrad/batchSize (Gluon's
+ * convention when the loss is summed over the batch — backward of a per-sample loss vector sums it).
+ */
+export class Trainer {
+  readonly params: Parameter[];
+  readonly optimizer: OptimizerName;
+  private lr: number;
+  private readonly momentum: number;
+  private readonly wd: number;
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+  private readonly rescaleGrad: number;
+  private readonly clipGradient: number | null;
+  /** sgd: momentum buffers; adam: [m, v] */
+  private readonly states = new Map<Parameter, NDArray[]>();
+  private t = 0;
+
+  constructor(params: ParameterDict | readonly Parameter[], optimizer: OptimizerName, optimizerParams: OptimizerParams = {}) {
+    if (params instanceof ParameterDict) this.params = params.values();
+    else if (Array.isArray(params) && params.every((p) => p instanceof Parameter)) this.params = [...params];
+    else throw new Error("Trainer: params must be a ParameterDict (net.collectParams()) or an array of Parameters");
+    if (this.params.length === 0) throw new Error("Trainer: no parameters to optimize");
+    const name = typeof optimizer === "string" ? (optimizer.toLowerCase() as OptimizerName) : optimizer;
+    if (!OPTIMIZERS.includes(name)) throw new Error(`Trainer: unknown optimizer ${JSON.stringify(optimizer)}; known optimizers are ${OPTIMIZERS.join(", ")}`);
+    this.optimizer = name;
+    if (typeof optimizerParams !== "object" || optimizerParams === null) throw new Error("Trainer: optimizerParams must be an object");
+    for (const key of Object.keys(optimizerParams))
+      if (!KNOWN[name].includes(key)) throw new Error(`Trainer: unknown option "${key}" for ${name}; known options are ${KNOWN[name].join(", ")}`);
+    const o = optimizerParams;
+    this.lr = checkNumber("learningRate", o.learningRate ?? (name === "sgd" ? 0.01 : 0.001), 0, Infinity);
+    this.momentum = checkNumber("momentum", o.momentum ?? 0, 0, 1, false, true);
+    this.wd = checkNumber("wd", o.wd ?? 0, 0, Infinity);
+    this.beta1 = checkNumber("beta1", o.beta1 ?? 0.9, 0, 1, false, true);
+    this.beta2 = checkNumber("beta2", o.beta2 ?? 0.999, 0, 1, false, true);
+    this.epsilon = checkNumber("epsilon", o.epsilon ?? 1e-8, 0, Infinity, true);
+    this.rescaleGrad = checkNumber("rescaleGrad", o.rescaleGrad ?? 1, 0, Infinity);
+    this.clipGradient = o.clipGradient === undefined || o.clipGradient === null ? null : checkNumber("clipGradient", o.clipGradient, 0, Infinity, true);
+  }
+
+  get learningRate(): number {
+    return this.lr;
+  }
+
+  setLearningRate(lr: number): void {
+    this.lr = checkNumber("learningRate", lr, 0, Infinity);
+  }
+
+  /** One update of every parameter with a gradient, the gradients scaled by rescaleGrad / batchSize. */
+  step(batchSize: number): void {
+    if (typeof batchSize !== "number" || !Number.isFinite(batchSize) || batchSize <= 0)
+      throw new Error(`Trainer.step: batchSize=${String(batchSize)} must be a positive number`);
+    // data() throws Gluon's (deferred) initialization errors before anything is changed
+    const live = this.params.map((p) => [p, p.data()] as const).filter(([, w]) => w.gradReq !== null && w.grad !== null);
+    this.t++;
+    const scale = this.rescaleGrad / batchSize;
+    pause(() => {
+      for (const [p, w] of live) {
+        let g = b("mul", w.grad!, scale);
+        if (this.clipGradient !== null) g = b("minimum", b("maximum", g, -this.clipGradient), this.clipGradient);
+        if (this.wd !== 0) g = b("add", g, b("mul", w, this.wd));
+        if (this.optimizer === "sgd") this.sgd(p, w, g);
+        else this.adam(p, w, g);
+      }
+    });
+  }
+
+  /** v ← momentum·v − lr·g;  w ← w + v   (plain w ← w − lr·g without momentum) */
+  private sgd(p: Parameter, w: NDArray, g: NDArray): void {
+    if (this.momentum === 0) {
+      w.isub(b("mul", g, this.lr));
+      return;
+    }
+    const [v] = this.state(p, w, 1);
+    v!.set(b("sub", b("mul", v!, this.momentum), b("mul", g, this.lr)));
+    w.iadd(v!);
+  }
+
+  /** m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)   (MXNet's Adam) */
+  private adam(p: Parameter, w: NDArray, g: NDArray): void {
+    const [m, v] = this.state(p, w, 2);
+    m!.set(b("add", b("mul", m!, this.beta1), b("mul", g, 1 - this.beta1)));
+    v!.set(b("add", b("mul", v!, this.beta2), b("mul", b("mul", g, g), 1 - this.beta2)));
+    const lr = (this.lr * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
+    w.isub(b("mul", b("div", m!, b("add", u("sqrt", v!), this.epsilon)), lr));
+  }
+
+  private state(p: Parameter, w: NDArray, n: number): NDArray[] {
+    let s = this.states.get(p);
+    if (!s || s[0]!.size !== w.size) {
+      s = Array.from({ length: n }, () => zeros(w.shape, { dtype: w.dtype }));
+      this.states.set(p, s);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,97 @@
+// softmax, log-softmax and pick along an axis (MXNet's npx.softmax / npx.log_softmax / npx.pick), recorded for autograd.
+import { NDArray } from "../ndarray/ndarray.js";
+import { allocate, formatShape } from "../ndarray/strided.js";
+import { recordOp } from "../autograd/tape.js";
+import { contiguous } from "./shape.js";
+
+export interface AxisOptions {
+  /** the class axis; default -1 */
+  axis?: number;
+}
+
+export interface PickOptions extends AxisOptions {
+  /** keep the picked axis with size 1 */
+  keepdims?: boolean;
+  /** out-of-range class ids: "clip" (default, MXNet's) to [0, n−1], or "wrap" modulo n */
+  mode?: "clip" | "wrap";
+}
+
+function axisOf(x: unknown, axis: unknown, op: string): number {
+  if (!(x instanceof NDArray)) throw new Error(`${op}: data must be an NDArray`);
+  const a = axis ?? -1;
+  if (!Number.isInteger(a) || (a as number) < -x.ndim || (a as number) >= x.ndim)
+    throw new Error(`${op}: axis=${String(a)} is out of bounds for data of shape ${formatShape(x.shape)}`);
+  return (a as number) < 0 ? (a as number) + x.ndim : (a as number);
+}
+
+/** [outer, n, inner]: x viewed as outer × n × inner with the axis in the middle. */
+function split(shape: readonly number[], axis: number): [number, number, number] {
+  const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+  return [prod(shape.slice(0, axis)), shape[axis]!, prod(shape.slice(axis + 1))];
+}
+
+/** log(softmax(x)) = x − max − log Σ exp(x − max), computed in float64 along the axis. */
+function logSoftmaxData(x: NDArray, axis: number): NDArray {
+  const src = contiguous(x).data;
+  const out = allocate(x.dtype, x.size);
+  const [outer, n, inner] = split(x.shape, axis);
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let m = -Infinity;
+      for (let c = 0; c < n; c++) m = Math.max(m, src[base + c * inner]!);
+      let s = 0;
+      for (let c = 0; c < n; c++) s += Math.exp(src[base + c * inner]! - m);
+      const lse = m + Math.log(s);
+      for (let c = 0; c < n; c++) out[base + c * inner] = src[base + c * inner]! - lse;
+    }
+  return new NDArray(out, x.shape);
+}
+
+/** log softmax along `axis`: log(exp(xᵢ) / Σⱼ exp(xⱼ)), stable for large inputs. */
+export function logSoftmax(x: NDArray, options: AxisOptions = {}): NDArray {
+  const axis = axisOf(x, options.axis, "npx.log_softmax");
+  return recordOp("log_softmax", [x], logSoftmaxData(x, axis), { axis });
+}
+
+/** softmax along `axis`: exp(xᵢ) / Σⱼ exp(xⱼ). */
+export function softmax(x: NDArray, options: AxisOptions = {}): NDArray {
+  const axis = axisOf(x, options.axis, "npx.softmax");
+  const out = logSoftmaxData(x, axis);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = Math.exp(out.data[i]!);
+  return recordOp("softmax", [x], out, { axis });
+}
+
+/**
+ * Picks x[…, index[…], …] along `axis`: index has x's shape without that axis (or with size 1 there) and holds
+ * class ids (floats, rounded). The result has index's shape without the axis (with size 1 there when keepdims).
+ * Gradient flows to `x` only; class ids are not differentiable.
+ */
+export function pick(x: NDArray, index: NDArray, options: PickOptions = {}): NDArray {
+  const op = "npx.pick";
+  const axis = axisOf(x, options.axis, op);
+  if (!(index instanceof NDArray)) throw new Error(`${op}: index must be an NDArray of class ids`);
+  const mode = options.mode ?? "clip";
+  if (mode !== "clip" && mode !== "wrap") throw new Error(`${op}: mode="${String(mode)}" must be "clip" or "wrap"`);
+  const dropped = x.shape.filter((_, i) => i !== axis);
+  const kept = x.shape.map((d, i) => (i === axis ? 1 : d));
+  const same = (s: readonly number[]) => s.length === index.ndim && s.every((d, i) => d === index.shape[i]);
+  if (!same(dropped) && !same(kept))
+    throw new Error(`${op}: index shape ${formatShape(index.shape)} must be ${formatShape(dropped)} or ${formatShape(kept)} for data of shape ${formatShape(x.shape)} and axis=${axis}`);
+  const src = contiguous(x).data;
+  const ids = contiguous(index).data;
+  const [outer, n, inner] = split(x.shape, axis);
+  const out = allocate(x.dtype, outer * inner);
+  // the clipped/wrapped ids as floats, shaped like the kept output: the gradient rule scatters with them
+  const chosen = allocate(x.dtype, outer * inner);
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      const raw = Math.round(ids[o * inner + i]!);
+      if (!Number.isFinite(raw)) throw new Error(`${op}: index holds ${ids[o * inner + i]}, not a class id`);
+      const c = mode === "clip" ? Math.min(Math.max(raw, 0), n - 1) : ((raw % n) + n) % n;
+      chosen[o * inner + i] = c;
+      out[o * inner + i] = src[o * n * inner + c * inner + i]!;
+    }
+  const result = new NDArray(out, options.keepdims ? kept : dropped);
+  return recordOp("pick", [x], result, { axis, ids: new NDArray(chosen, kept) });
+}

@@ -1,0 +1,192 @@
+// One gradcheck per gradient rule: every differentiable op against float64 central differences.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { NDArray, np, npx, autograd } from "../../src/index.js";
+import { differentiableOps } from "../../src/autograd/grads/index.js";
+import { logSoftmax, pick, softmax } from "../../src/ops/softmax.js";
+import { gradcheck, measured, randn, track, uniform } from "../helpers/gradcheck.js";
+
+np.random.seed(7);
+const tested = new Set<string>();
+function rule(op: string, fn: () => void): void {
+  tested.add(op);
+  test(op, fn);
+}
+const check = (name: string, f: (...xs: NDArray[]) => NDArray, xs: NDArray[], tol = {}) => track(name, gradcheck(f, xs, tol));
+
+/** Operands kept ≥ 0.2 apart (either side) so maximum/minimum are differentiable at the sample. */
+function separated(shape: number[]): [NDArray, NDArray] {
+  const a = randn(shape);
+  const gap = uniform(shape, 0.2, 1).asTypedArray().map((g, i) => (i % 2 === 0 ? g : -g));
+  return [a, a.add(new NDArray(gap, shape))];
+}
+
+describe("binary elementwise rules (broadcasting reduces back to each operand's shape)", () => {
+  for (const op of ["add", "sub", "mul", "div"] as const)
+    rule(op, () => {
+      const f = (a: NDArray, b: NDArray) => a[op](b);
+      check(op, f, [randn([2, 3, 4]), uniform([3, 1], 0.5, 2)]);
+      check(op, f, [uniform([4], 0.5, 2), randn([3, 1])]);
+      check(op, (a) => a[op](2.5), [randn([2, 3])]);
+      check(op, (a) => np[({ add: "add", sub: "subtract", mul: "multiply", div: "divide" } as const)[op]](1.5, a), [uniform([2, 3], 0.5, 2)]);
+      check(op, (a) => a[op](a), [uniform([3], 0.5, 2)]);
+    });
+  rule("pow", () => {
+    check("pow", (a, b) => a.pow(b), [uniform([2, 3], 0.5, 2), randn([3])]);
+    check("pow", (a) => a.pow(3), [randn([4])]);
+    check("pow", (b) => np.power(2, b), [randn([4])]);
+  });
+  for (const op of ["maximum", "minimum"] as const)
+    rule(op, () => {
+      const [a, b] = separated([2, 3]);
+      check(op, (x, y) => x[op](y), [a, b]);
+      const [c, d] = separated([3]);
+      check(op, (x, y) => x[op](y), [c.reshape(1, 3).add(np.zeros([2, 1], { dtype: "float64" })), d]);
+      check(op, (x) => x[op](0.1), [np.array([-1, -0.5, 0.4, 0.9], { dtype: "float64" })]);
+    });
+  test("maximum/minimum ties give the whole gradient to the first operand", () => {
+    for (const op of ["maximum", "minimum"] as const) {
+      const a = np.array([1, 2, 3]).attachGrad();
+      const b = np.array([1, 0, 5]).attachGrad();
+      autograd.record(() => a[op](b).sum()).backward();
+      assert.deepEqual(a.grad!.tolist(), op === "maximum" ? [1, 1, 0] : [1, 0, 1]);
+      assert.deepEqual(b.grad!.tolist(), op === "maximum" ? [0, 0, 1] : [0, 1, 0]);
+    }
+  });
+  rule("eq", () => {
+    const a = np.array([1, 2, 3]).attachGrad();
+    const b = np.array([1, 0, 3]).attachGrad();
+    autograd.record(() => a.eq(b).mul(a).sum()).backward();
+    assert.deepEqual(a.grad!.tolist(), [1, 0, 1]); // only through the mul: eq contributes zero
+    assert.deepEqual(b.grad!.tolist(), [0, 0, 0]);
+    check("eq", (x, y) => x.eq(y).add(x), [randn([3]), randn([3])]);
+  });
+});
+
+describe("unary rules", () => {
+  const pos = () => uniform([2, 3], 0.3, 2);
+  const any = () => randn([2, 3]);
+  const cases: [string, (x: NDArray) => NDArray, () => NDArray][] = [
+    ["neg", (x) => x.neg(), any],
+    ["exp", (x) => x.exp(), any],
+    ["log", (x) => x.log(), pos],
+    ["sqrt", (x) => x.sqrt(), pos],
+    ["abs", (x) => x.abs(), () => np.array([[-1.5, -0.3, 0.2], [0.7, -2, 3]], { dtype: "float64" })],
+    ["relu", (x) => npx.relu(x), () => np.array([[-1.5, -0.3, 0.2], [0.7, -2, 3]], { dtype: "float64" })],
+    ["sigmoid", (x) => npx.sigmoid(x), any],
+    ["tanh", (x) => np.tanh(x), any],
+    ["softrelu", (x) => npx.activation(x, "softrelu"), () => randn([2, 3], 5)],
+  ];
+  for (const [op, f, gen] of cases) rule(op, () => void check(op, f, [gen()]));
+  test("abs and relu have gradient 0 at 0 (MXNet's choice)", () => {
+    const x = np.array([0, 0]).attachGrad();
+    autograd.record(() => x.abs().add(npx.relu(x)).sum()).backward();
+    assert.deepEqual(x.grad!.tolist(), [0, 0]);
+  });
+});
+
+describe("reduction rules", () => {
+  for (const op of ["sum", "mean", "max", "min"] as const)
+    rule(op, () => {
+      const x = () => randn([2, 3, 4]);
+      check(op, (a) => a[op](), [x()]);
+      check(op, (a) => a[op]({ axis: 1 }), [x()]);
+      check(op, (a) => a[op]({ axis: [0, 2], keepdims: true }), [x()]);
+      check(op, (a) => a[op]({ axis: -1 }).mul(a.sum({ axis: -1 })), [x()]);
+    });
+  test("max/min split the gradient equally between tied elements", () => {
+    const x = np.array([[3, 1, 3], [0, 2, 2]]).attachGrad();
+    autograd.record(() => x.max({ axis: 1 }).sum()).backward();
+    assert.deepEqual(x.grad!.tolist(), [[0.5, 0, 0.5], [0, 0.5, 0.5]]);
+    autograd.record(() => x.min().mul(1)).backward();
+    assert.deepEqual(x.grad!.tolist(), [[0, 0, 0], [1, 0, 0]]);
+  });
+});
+
+describe("shape rules", () => {
+  rule("index", () => {
+    check("index", (a) => a.at(1, "::-2"), [randn([3, 5])]);
+    check("index", (a) => a.at(":", "1:3").mul(a.at(":", "2:4")), [randn([3, 5])]);
+    check("index", (a) => a.T.at("1:", [null, null, 2]).exp(), [randn([3, 5])]); // index of a non-contiguous view
+    check("index", (a) => a.at(-1), [randn([2, 2, 3])]);
+  });
+  rule("reshape", () => {
+    check("reshape", (a) => a.reshape(3, -1).exp(), [randn([2, 3, 2])]);
+    check("reshape", (a) => a.T.reshape(6).mul(np.arange(6, undefined, 1, { dtype: "float64" })), [randn([2, 3])]);
+  });
+  rule("transpose", () => {
+    const c = randn([4, 2, 3]);
+    check("transpose", (a) => a.transpose(2, 0, 1).mul(c), [randn([2, 3, 4])]);
+    check("transpose", (a) => a.T.exp(), [randn([2, 3])]);
+  });
+  rule("copy", () => void check("copy", (a) => a.T.copy().exp(), [randn([2, 3])]));
+  rule("astype", () => {
+    check("astype", (a) => a.astype("float64").mul(a), [randn([2, 3])]);
+    const x = np.array([1, 2], { dtype: "float32" }).attachGrad();
+    autograd.record(() => x.astype("float64").mul(np.array([3, 4], { dtype: "float64" })).sum()).backward();
+    assert.equal(x.grad!.dtype, "float32");
+    assert.deepEqual(x.grad!.tolist(), [3, 4]);
+  });
+});
+
+describe("linalg rules", () => {
+  rule("dot", () => {
+    check("dot", (a, b) => a.dot(b), [randn([3, 4]), randn([4, 2])]);
+    check("dot", (a, b) => a.dot(b), [randn([3, 4]), randn([4])]);
+    check("dot", (a, b) => a.dot(b), [randn([4]), randn([4, 2])]);
+    check("dot", (a, b) => a.dot(b), [randn([4]), randn([4])]);
+    check("dot", (a) => a.dot(a.T), [randn([3, 2])]);
+  });
+  rule("matmul", () => {
+    check("matmul", (a, b) => np.matmul(a, b), [randn([2, 3, 4]), randn([2, 4, 2])]);
+    check("matmul", (a, b) => np.matmul(a, b), [randn([2, 1, 2, 3]), randn([2, 1, 3, 2])]);
+  });
+});
+
+describe("convolution rules (w.r.t. input, weight, bias)", () => {
+  rule("convolution", () => {
+    check("convolution", (x, w, b) => npx.convolution(x, w, { bias: b, strides: 2, padding: [[1, 0]] }), [randn([2, 2, 7]), randn([3, 2, 3]), randn([3])]);
+    check("convolution", (x, w) => npx.convolution(x, w, { padding: "same", dilation: 2, groups: 2 }), [randn([1, 4, 5, 4]), randn([2, 2, 2, 3])]);
+    check("convolution", (x, w, b) => npx.convolution(x, w, { bias: b, layout: "NHWC", strides: [2, 1], padding: "same-lower" }), [randn([2, 5, 4, 3]), randn([2, 3, 2, 3]), randn([2])]);
+    check("convolution", (x, w) => npx.convolution(x, w, { padding: 1, layout: "NDHWC" }), [randn([1, 3, 2, 3, 2]), randn([2, 2, 1, 2, 2])]);
+  });
+  rule("deconvolution", () => {
+    check("deconvolution", (x, w, b) => npx.deconvolution(x, w, { bias: b, strides: 2, padding: 1, outputPadding: 1 }), [randn([2, 2, 4]), randn([2, 3, 4]), randn([3])]);
+    check("deconvolution", (x, w) => npx.deconvolution(x, w, { strides: [2, 3], padding: "same", groups: 2 }), [randn([1, 4, 3, 2]), randn([4, 1, 3, 2])]);
+    check("deconvolution", (x, w, b) => npx.deconvolution(x, w, { bias: b, layout: "NWC", dilation: 2, padding: [[0, 2]] }), [randn([2, 4, 3]), randn([3, 2, 2]), randn([2])]);
+    check("deconvolution", (x, w) => npx.deconvolution(x, w, { strides: 2, layout: "NCDHW" }), [randn([1, 2, 2, 1, 2]), randn([2, 2, 2, 2, 1])]);
+    check("deconvolution", (x, w) => npx.deconvolution(x, w, { strides: 3, padding: "same", outputShape: [7] }), [randn([1, 2, 3]), randn([2, 1, 4])]);
+  });
+  test("conv input gradient equals deconvolution of the head gradient (shared geometry)", () => {
+    const x = randn([1, 2, 6, 6]).attachGrad();
+    const w = randn([3, 2, 3, 3]);
+    const dy = randn([1, 3, 3, 3]);
+    autograd.record(() => npx.convolution(x, w, { strides: 2, padding: 1 })).backward(dy);
+    const ref = npx.deconvolution(dy, w, { strides: 2, padding: 1, outputPadding: 1 });
+    assert.deepEqual(x.grad!.shape, ref.shape);
+    x.grad!.asTypedArray().forEach((v, i) => assert.ok(Math.abs(v - ref.asTypedArray()[i]!) < 1e-12));
+  });
+});
+
+describe("nn rules (ops/softmax.ts)", () => {
+  rule("log_softmax", () => {
+    check("log_softmax", (a) => logSoftmax(a), [randn([3, 4])]);
+    check("log_softmax", (a) => logSoftmax(a, { axis: 1 }), [randn([2, 3, 2, 2], 3)]);
+  });
+  rule("softmax", () => void check("softmax", (a) => softmax(a, { axis: 0 }), [randn([3, 4])]));
+  rule("pick", () => {
+    const ids = np.array([[0, 2], [1, 1]], { dtype: "float64" });
+    check("pick", (a) => pick(a, ids, { axis: 1 }), [randn([2, 3, 2])]);
+    check("pick", (a) => pick(a, np.array([0, 5, -1], { dtype: "float64" })), [randn([3, 4])]); // clip mode
+    check("pick", (a) => pick(a, ids.reshape(2, 1, 2), { axis: 1, keepdims: true }), [randn([2, 3, 2])]);
+  });
+});
+
+test("every registered gradient rule has a gradcheck test above", () => {
+  assert.deepEqual(differentiableOps(), [...tested].sort());
+});
+
+after(() => {
+  const rows = [...measured.entries()].map(([k, v]) => `${k}=${v.rel.toExponential(1)}/${v.abs.toExponential(1)}`);
+  console.log(`# gradcheck max relative/absolute errors: ${rows.join(" ")}`);
+});
