@@ -5,7 +5,7 @@ import type { Initializer } from "../init/initializers.js";
 
 const counters = new Map<string, number>();
 
-/** Gluon-style unique prefixes: conv0_, conv1_, conv2dtranspose0_ … */
+/** Gluon-style unique prefixes: conv0_, conv1_, convtranspose0_ … */
 export function uniquePrefix(base: string): string {
   const n = counters.get(base) ?? 0;
   counters.set(base, n + 1);

@@ -2,7 +2,7 @@
 import type { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
-import { Initializer, Uniform } from "../init/initializers.js";
+import { type InitContext, Initializer, Uniform } from "../init/initializers.js";
 
 export class Parameter {
   /** shape with 0 where the size is inferred at the first forward (deferred initialization) */
@@ -18,6 +18,8 @@ export class Parameter {
     readonly defaultInit: Initializer | null = null,
     /** the layer that owns this parameter, named in errors */
     readonly owner = "",
+    /** passed to the initializer: e.g. a channels-last convolution weight */
+    readonly initContext: InitContext = {},
   ) {
     this.shape = [...shape];
   }
@@ -45,7 +47,7 @@ export class Parameter {
   }
 
   private finishInit(): void {
-    const v = this.pendingInit!.create(this.shape, this.dtype, this.name);
+    const v = this.pendingInit!.create(this.shape, this.dtype, this.name, this.initContext);
     v.attachGrad();
     this.value = v;
   }

@@ -4,9 +4,26 @@ import { broadcastShapes } from "../ndarray/broadcast.js";
 import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { nextUniform } from "../ndarray/random.js";
 
+/** What an initializer may need to know about the parameter besides its shape. */
+export interface InitContext {
+  /** a channels-last convolution weight `[O, ...k, I]` (NWC/NHWC/NDHWC layers) rather than `[O, I, ...k]` */
+  channelsLast?: boolean;
+}
+
 /** Fills a new array of the given shape; `name` is used in error messages. */
 export abstract class Initializer {
-  abstract create(shape: readonly number[], dtype: Dtype, name: string): NDArray;
+  abstract create(shape: readonly number[], dtype: Dtype, name: string, context?: InitContext): NDArray;
+}
+
+/**
+ * Runs `make` on the channels-first form `[O, I, ...k]` of a channels-last weight `[O, ...k, I]` and returns
+ * the result in the channels-last layout, for initializers whose values depend on which axes are channels.
+ */
+function inLayout(shape: readonly number[], context: InitContext | undefined, make: (cf: readonly number[]) => NDArray): NDArray {
+  if (!context?.channelsLast || shape.length < 3) return make(shape);
+  const nd = shape.length;
+  const cf = make([shape[0]!, shape[nd - 1]!, ...shape.slice(1, -1)]);
+  return cf.transpose([0, ...Array.from({ length: nd - 2 }, (_, i) => i + 2), 1]).copy();
 }
 
 function filled(shape: readonly number[], dtype: Dtype, f: (i: number) => number): NDArray {
@@ -88,7 +105,10 @@ export class Xavier extends Initializer {
     this.factorType = options.factorType ?? "avg";
     this.magnitude = options.magnitude ?? 3;
   }
-  create(shape: readonly number[], dtype: Dtype, name: string): NDArray {
+  create(shape: readonly number[], dtype: Dtype, name: string, context?: InitContext): NDArray {
+    return inLayout(shape, context, (cf) => this.createChannelsFirst(cf, dtype, name));
+  }
+  private createChannelsFirst(shape: readonly number[], dtype: Dtype, name: string): NDArray {
     if (shape.length < 2) throw new Error(`init.Xavier for ${name}: needs a parameter with at least 2 axes, got shape ${formatShape(shape)}`);
     const receptive = shapeSize(shape.slice(2));
     const fanIn = shape[1]! * receptive;
@@ -109,19 +129,23 @@ export class MSRA extends Xavier {
 
 /**
  * The bilinear upsampling kernel FCN initialises its transposed convolution with (Long et al., 2015):
- * per axis, f = ⌈k/2⌉, c = (2f − 1 − f mod 2)/(2f), w(x) = 1 − |x/f − c|; the N-d kernel is the product.
+ * per axis, as d2l's bilinear_kernel: f = ⌊(k + 1)/2⌋, center c = f − 1 (k odd) or f − ½ (k even),
+ * w(x) = 1 − |x − c|/f; the N-d kernel is the product. (MXNet's formula agrees for even k but is lopsided for odd k.)
  * Weights `[Cin, Cout/g, ...k]`: channel i maps to channel i only when Cin = Cout/g (d2l's bilinear_kernel),
  * otherwise every channel pair gets the kernel (MXNet's init.Bilinear).
  */
 export class Bilinear extends Initializer {
-  create(shape: readonly number[], dtype: Dtype, name: string): NDArray {
+  create(shape: readonly number[], dtype: Dtype, name: string, context?: InitContext): NDArray {
+    return inLayout(shape, context, (cf) => this.createChannelsFirst(cf, dtype, name));
+  }
+  private createChannelsFirst(shape: readonly number[], dtype: Dtype, name: string): NDArray {
     if (shape.length < 3) throw new Error(`init.Bilinear for ${name}: needs a convolution weight [Cin, Cout, ...k], got shape ${formatShape(shape)}`);
     const k = shape.slice(2);
     const taps = shapeSize(k);
     const axis1 = (x: number, size: number) => {
-      const f = Math.ceil(size / 2);
-      const c = (2 * f - 1 - (f % 2)) / (2 * f);
-      return 1 - Math.abs(x / f - c);
+      const f = Math.floor((size + 1) / 2);
+      const c = size % 2 === 1 ? f - 1 : f - 0.5;
+      return 1 - Math.abs(x - c) / f;
     };
     const diagonal = shape[0] === shape[1];
     return filled(shape, dtype, (i) => {

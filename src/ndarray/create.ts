@@ -47,9 +47,12 @@ type ArrayData = NestedArray | FloatArray | NDArray | ArrayLike<number>;
  * The dtype is float32 unless given (MXNet's default); a Float64Array keeps float64 when no dtype is given.
  */
 export function array(data: ArrayData, options: DtypeOption = {}): NDArray {
-  if (data instanceof NDArray) return data.astype(options.dtype ?? data.dtype);
-  if (ArrayBuffer.isView(data)) {
-    const dtype = options.dtype ? checkDtype(options.dtype, "np.array") : data instanceof Float64Array ? "float64" : "float32";
+  if (data instanceof NDArray) return data.astype(options.dtype === undefined ? data.dtype : checkDtype(options.dtype, "np.array"));
+  if (data instanceof DataView) throw new Error("np.array: a DataView has no element type; pass a typed array");
+  // typed arrays, and array-likes such as { length: 2, 0: 1, 1: 2 } (nested plain arrays are read below)
+  const arrayLike = typeof data === "object" && data !== null && !Array.isArray(data) && typeof (data as ArrayLike<number>).length === "number";
+  if (ArrayBuffer.isView(data) || arrayLike) {
+    const dtype = options.dtype !== undefined ? checkDtype(options.dtype, "np.array") : data instanceof Float64Array ? "float64" : "float32";
     const src = data as unknown as ArrayLike<number>;
     const out = allocate(dtype, src.length);
     for (let i = 0; i < src.length; i++) {
@@ -69,19 +72,24 @@ function shapeArg(shape: number | readonly number[], op: string): number[] {
 }
 
 export function full(shape: number | readonly number[], value: number, options: DtypeOption = {}): NDArray {
-  const s = shapeArg(shape, "np.full");
-  if (typeof value !== "number") throw new Error(`np.full: fill value must be a number, got ${typeof value}`);
-  const out = allocate(checkDtype(options.dtype, "np.full"), shapeSize(s));
+  return filled(shape, value, options, "np.full");
+}
+
+function filled(shape: number | readonly number[], value: number, options: DtypeOption, op: string): NDArray {
+  const s = shapeArg(shape, op);
+  if (typeof value !== "number") throw new Error(`${op}: fill value must be a number, got ${typeof value}`);
+  const out = allocate(checkDtype(options.dtype, op), shapeSize(s));
   out.fill(value);
   return new NDArray(out, s);
 }
 
 export function zeros(shape: number | readonly number[], options: DtypeOption = {}): NDArray {
-  return new NDArray(allocate(checkDtype(options.dtype, "np.zeros"), shapeSize(shapeArg(shape, "np.zeros"))), shapeArg(shape, "np.zeros"));
+  const s = shapeArg(shape, "np.zeros");
+  return new NDArray(allocate(checkDtype(options.dtype, "np.zeros"), shapeSize(s)), s);
 }
 
 export function ones(shape: number | readonly number[], options: DtypeOption = {}): NDArray {
-  return full(shapeArg(shape, "np.ones"), 1, options);
+  return filled(shape, 1, options, "np.ones");
 }
 
 /** np.arange(stop) or np.arange(start, stop, step?): evenly spaced values in [start, stop). */
