@@ -1,4 +1,4 @@
-// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l.
+// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads.
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
 export { nn, gluon } from "./gluon/index.js";
@@ -10,3 +10,4 @@ export { resolveConv, type ConvOptions, type ConvOp, type Padding, type Resolved
 export type { ConvGeometry, Layout } from "./params/geometry.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";
 export type { ConvCallOptions } from "./ops/conv.js";
+export { setNumThreads, getNumThreads } from "./kernels/threads.js";

@@ -1,0 +1,213 @@
+// Entry of the wasm module: the task queue that every thread drains, and one GEMM task = gather-pack B, micro-kernels, scatter-add C.
+import { micro2x16, pack_a } from "./gemm";
+export { pack_a } from "./gemm";
+
+// K and M blocking (Goto/BLIS): a KC×16 B micro-panel (16 KiB) stays in L1 while MC×KC of packed A (128 KiB) sits in L2.
+const KC: i32 = 256;
+const MC: i32 = 128;
+
+/*
+ * Job record (i32 fields at job + 4·index), one GEMM C[M × N] = A·B where column n = ((b·U0 + t0)·U1 + t1)·U2 + t2
+ * and row k = ((c·T0 + j0)·T1 + j1)·T2 + j2:
+ *   B[k][n] = src[b·sBatch + c·sChan + Σ_e i_e·st_e]  with i_e = t_e·mul_e + offs_e[j_e], zero unless 0 ≤ i_e < S_e;
+ *   dst[b·dBatch + m·dChan + Σ_e t_e·dstep_e] += C[m][n];
+ *   A[m][k] = asrc[m·aRow + c·aChan + L0[j0] + L1[j1] + L2[j2]], packed once per call into Apk by "pack" tasks.
+ */
+const J_M = 0, J_K = 1, J_APK = 2, J_SRC = 3, J_SBATCH = 4, J_SCHAN = 5;
+const J_T0 = 6, J_U0 = 9, J_S0 = 12, J_MUL0 = 15, J_ST0 = 18, J_OFFS0 = 21;
+const J_DST = 24, J_DBATCH = 25, J_DCHAN = 26, J_DSTEP0 = 27;
+// how A is gathered (pack_a arguments): source, row stride, channel stride, tap tables L0..L2
+const J_ASRC = 30, J_AROW = 31, J_ACHAN = 32, J_L0 = 33;
+// J_STORE = 1: this job is the only writer of its outputs, so dst = C + bias[m] (bias pointer J_BIAS, 0 = none)
+// replaces dst += C and the destination needs no zero/bias fill beforehand
+const J_STORE = 36, J_BIAS = 37;
+
+// @ts-ignore: decorator
+@inline function fld(job: usize, i: i32): i32 { return load<i32>(job + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline function ptr(job: usize, i: i32): usize { return <usize>load<u32>(job + (<usize>i << 2)); }
+
+/** Writes `n` zeros into packed-B row positions col.. (row base rowBase, panels panelStride bytes apart); returns the next col. */
+// @ts-ignore: decorator
+@inline function zeros(rowBase: usize, panelStride: usize, col: i32, n: i32): i32 {
+  const end = col + n;
+  while (col < end) {
+    // one panel's stretch at a time: consecutive addresses, no per-element panel arithmetic
+    let d = rowBase + <usize>(col >> 4) * panelStride + (<usize>(col & 15) << 2);
+    const stop = min(end, (col | 15) + 1);
+    for (; col < stop; col++, d += 4) store<f32>(d, 0);
+  }
+  return end;
+}
+
+/** Copies `n` floats from sp (stepping `step` bytes) into packed-B row positions col..; returns the next col. */
+// @ts-ignore: decorator
+@inline function copyRun(rowBase: usize, panelStride: usize, col: i32, sp: usize, step: usize, n: i32): i32 {
+  const end = col + n;
+  while (col < end) {
+    let d = rowBase + <usize>(col >> 4) * panelStride + (<usize>(col & 15) << 2);
+    if (step == 4 && (col & 15) == 0 && end - col >= 16) {
+      // a whole 16-column panel row from contiguous source: 4 vectors
+      v128.store(d, v128.load(sp)); v128.store(d, v128.load(sp, 16), 16);
+      v128.store(d, v128.load(sp, 32), 32); v128.store(d, v128.load(sp, 48), 48);
+      col += 16; sp += 64;
+      continue;
+    }
+    const stop = min(end, (col | 15) + 1);
+    for (; col < stop; col++, d += 4, sp += step) store<f32>(d, load<f32>(sp));
+  }
+  return end;
+}
+
+/** Packs rows k0..k0+kc, columns n0..n0+nc of the gathered B into NR-wide panels: (k, col) at bpk + 4·(⌊col/16⌋·16kc + 16(k−k0) + col%16); padding columns are zero. */
+function pack_b(job: usize, n0: i32, nc: i32, k0: i32, kc: i32, bpk: usize): void {
+  const src = ptr(job, J_SRC);
+  const sBatch = fld(job, J_SBATCH), sChan = fld(job, J_SCHAN);
+  const T0 = fld(job, J_T0), T1 = fld(job, J_T0 + 1), T2 = fld(job, J_T0 + 2);
+  const U0 = fld(job, J_U0), U1 = fld(job, J_U0 + 1), U2 = fld(job, J_U0 + 2);
+  const S0 = fld(job, J_S0), S1 = fld(job, J_S0 + 1), S2 = fld(job, J_S0 + 2);
+  const mul0 = fld(job, J_MUL0), mul1 = fld(job, J_MUL0 + 1), mul2 = fld(job, J_MUL0 + 2);
+  const st0 = fld(job, J_ST0), st1 = fld(job, J_ST0 + 1), st2 = fld(job, J_ST0 + 2);
+  const offs0 = ptr(job, J_OFFS0), offs1 = ptr(job, J_OFFS0 + 1), offs2 = ptr(job, J_OFFS0 + 2);
+  const ncp = (nc + 15) & ~15;
+  const panelStride = <usize>kc << 6; // bytes between panels: 16·kc floats
+  // decode the first column once
+  let rest = n0;
+  const t2s = rest % U2; rest /= U2;
+  const t1s = rest % U1; rest /= U1;
+  const t0s = rest % U0; const bs = rest / U0;
+  // decode the first row k0 = ((c·T0 + j0)·T1 + j1)·T2 + j2, then step the counters
+  let rr = k0;
+  let j2 = rr % T2; rr /= T2;
+  let j1 = rr % T1; rr /= T1;
+  let j0 = rr % T0; let c = rr / T0;
+  for (let kk = 0; kk < kc; kk++) {
+    const o0 = load<i32>(offs0 + (<usize>j0 << 2));
+    const o1 = load<i32>(offs1 + (<usize>j1 << 2));
+    const o2 = load<i32>(offs2 + (<usize>j2 << 2));
+    // valid t2 range: 0 ≤ t2·mul2 + o2 < S2
+    let lo2 = o2 >= 0 ? 0 : (-o2 + mul2 - 1) / mul2;
+    let hi2 = S2 - o2 <= 0 ? 0 : (S2 - o2 + mul2 - 1) / mul2;
+    if (hi2 > U2) hi2 = U2;
+    const rowBase = bpk + (<usize>kk << 6);
+    let col = 0;
+    let t2 = t2s, t1 = t1s, t0 = t0s, b = bs;
+    while (col < nc) {
+      // one run of t2 values with fixed (b, t0, t1)
+      let run = U2 - t2;
+      if (run > nc - col) run = nc - col;
+      const i0 = t0 * mul0 + o0, i1 = t1 * mul1 + o1;
+      const rowOk = i0 >= 0 && i0 < S0 && i1 >= 0 && i1 < S1;
+      const base = src + ((<usize>b * <usize>sBatch + <usize>c * <usize>sChan + <usize>(i0 * st0 + i1 * st1) + <usize>(o2 * st2)) << 2);
+      const end = t2 + run;
+      // three segments: zeros before lo2, the valid source run, zeros after hi2 (no per-element bounds test)
+      let a = end, z = end;
+      if (rowOk) { a = max(t2, min(lo2, end)); z = max(a, min(hi2, end)); }
+      col = zeros(rowBase, panelStride, col, a - t2);
+      if (z > a) col = copyRun(rowBase, panelStride, col, base + (<usize>(a * mul2 * st2) << 2), <usize>(mul2 * st2) << 2, z - a);
+      col = zeros(rowBase, panelStride, col, end - z);
+      t2 = 0;
+      if (++t1 == U1) { t1 = 0; if (++t0 == U0) { t0 = 0; b++; } }
+    }
+    for (; col < ncp; col++) store<f32>(rowBase + <usize>(col >> 4) * panelStride + (<usize>(col & 15) << 2), 0);
+    if (++j2 == T2) { j2 = 0; if (++j1 == T1) { j1 = 0; if (++j0 == T0) { j0 = 0; c++; } } }
+  }
+}
+
+/** dst[b, m, t] += C[m][col] (or = C[m][col] + bias[m] for J_STORE jobs) for columns n0..n0+nc (C row-major, row stride ldc). */
+function scatter_add(job: usize, n0: i32, nc: i32, cbuf: usize, ldc: i32): void {
+  const M = fld(job, J_M);
+  const dst = ptr(job, J_DST);
+  const dBatch = fld(job, J_DBATCH), dChan = fld(job, J_DCHAN);
+  const U0 = fld(job, J_U0), U1 = fld(job, J_U0 + 1), U2 = fld(job, J_U0 + 2);
+  const ds0 = fld(job, J_DSTEP0), ds1 = fld(job, J_DSTEP0 + 1), ds2 = fld(job, J_DSTEP0 + 2);
+  const storeMode = fld(job, J_STORE) != 0;
+  const bias = ptr(job, J_BIAS);
+  let rest = n0;
+  const t2s = rest % U2; rest /= U2;
+  const t1s = rest % U1; rest /= U1;
+  const t0s = rest % U0; const bs = rest / U0;
+  for (let m = 0; m < M; m++) {
+    const crow = cbuf + (<usize>m * <usize>ldc << 2);
+    const bv: f32 = storeMode && bias != 0 ? load<f32>(bias + (<usize>m << 2)) : 0;
+    const bvv = f32x4.splat(bv);
+    let col = 0;
+    let t2 = t2s, t1 = t1s, t0 = t0s, b = bs;
+    while (col < nc) {
+      let run = U2 - t2;
+      if (run > nc - col) run = nc - col;
+      let d = dst + ((<usize>b * <usize>dBatch + <usize>m * <usize>dChan + <usize>(t0 * ds0 + t1 * ds1 + t2 * ds2)) << 2);
+      const step = <usize>ds2 << 2;
+      let cp = crow + (<usize>col << 2);
+      let r = 0;
+      if (storeMode) {
+        if (ds2 == 1) for (; r + 4 <= run; r += 4, d += 16, cp += 16) v128.store(d, f32x4.add(v128.load(cp), bvv));
+        for (; r < run; r++, d += step, cp += 4) store<f32>(d, load<f32>(cp) + bv);
+      } else {
+        if (ds2 == 1) for (; r + 4 <= run; r += 4, d += 16, cp += 16) v128.store(d, f32x4.add(v128.load(d), v128.load(cp)));
+        for (; r < run; r++, d += step, cp += 4) store<f32>(d, load<f32>(d) + load<f32>(cp));
+      }
+      col += run;
+      t2 = 0;
+      if (++t1 == U1) { t1 = 0; if (++t0 == U0) { t0 = 0; b++; } }
+    }
+  }
+}
+
+/** One task: columns n0..n0+nc of a job. scratch = packed B (KC × ncp) followed at cOff bytes by C (Mpad × ncp). */
+export function run_task(job: usize, n0: i32, nc: i32, scratch: usize, cOff: usize): void {
+  const M = fld(job, J_M), K = fld(job, J_K);
+  const apk = ptr(job, J_APK);
+  const Mp = (M + 1) & ~1;
+  const ncp = (nc + 15) & ~15;
+  const bpk = scratch, cbuf = scratch + cOff;
+  if (K == 0) return; // all-zero product: dst keeps its bias
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const first = pc == 0;
+    // Goto/BLIS order: pack this K block of B (kc × ncp, L2-resident), then sweep it with every row panel of A
+    pack_b(job, n0, nc, pc, kc, bpk);
+    for (let ic = 0; ic < Mp; ic += MC) {
+      const mEnd = min(ic + MC, Mp);
+      for (let jr = 0; jr < ncp; jr += 16) {
+        const bp = bpk + (<usize>jr * <usize>kc << 2);
+        for (let ir = ic; ir < mEnd; ir += 2) {
+          const ap = apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 2);
+          micro2x16(kc, ap, bp, cbuf + ((<usize>ir * <usize>ncp + <usize>jr) << 2), ncp, first);
+        }
+      }
+    }
+  }
+  scatter_add(job, n0, nc, cbuf, ncp);
+}
+
+/** Pack task: rows m0..m0+mc (m0 even) of the job's A into its packed panels. */
+function pack_rows(job: usize, m0: i32, mc: i32): void {
+  const M = fld(job, J_M), K = fld(job, J_K);
+  const rows = min(mc, M - m0);
+  if (rows <= 0 || K == 0) return;
+  const aRow = fld(job, J_AROW);
+  pack_a(ptr(job, J_APK) + (<usize>m0 * <usize>K << 2), rows, K, ptr(job, J_ASRC) + (<usize>m0 * <usize>aRow << 2), aRow, fld(job, J_ACHAN),
+    fld(job, J_T0), fld(job, J_T0 + 1), fld(job, J_T0 + 2), ptr(job, J_L0), ptr(job, J_L0 + 1), ptr(job, J_L0 + 2));
+}
+
+/*
+ * Queue record (u32): [0] next task (atomic counter), [1] task count, [2] tasks pointer, [3] cOff (bytes).
+ * Task i = 4 u32 at tasks + 16·i: job pointer, n0, nc, kind (0 = GEMM columns n0..n0+nc, 1 = pack rows n0..n0+nc of A).
+ * Every thread calls run_queue with its own scratch and takes tasks until none is left, so work balances itself.
+ */
+export function run_queue(queue: usize, scratch: usize): i32 {
+  const count = load<i32>(queue, 4);
+  const tasks = <usize>load<u32>(queue, 8);
+  const cOff = <usize>load<u32>(queue, 12);
+  let done = 0;
+  while (true) {
+    const i = atomic.add<i32>(queue, 1);
+    if (i >= count) break;
+    const t = tasks + (<usize>i << 4);
+    if (load<i32>(t, 12) == 1) pack_rows(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8));
+    else run_task(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8), scratch, cOff);
+    done++;
+  }
+  return done;
+}

@@ -1,0 +1,106 @@
+// The wasm module, its one shared memory and the per-call arena (bump allocation, growth, the 4 GiB limit).
+import { kernelsWasmBase64 } from "./kernels-wasm.generated.js";
+
+export interface KernelExports {
+  run_queue(queue: number, scratch: number): number;
+  run_task(job: number, n0: number, nc: number, scratch: number, cOff: number): void;
+  pack_a(dst: number, M: number, K: number, w: number, rowStride: number, chanStride: number,
+    T0: number, T1: number, T2: number, L0: number, L1: number, L2: number): void;
+}
+
+const PAGE = 65536;
+/** wasm32 addresses end at 4 GiB = 65536 pages (the module is built with that maximum). */
+export const MAX_BYTES = 65536 * PAGE;
+/** [0, 64 KiB): control block of the thread pool (CTRL_BYTE) and nothing else; the arena starts after it. */
+export const CTRL_BYTE = 1024;
+const ARENA_BASE = PAGE;
+
+function decodeBase64(s: string): Uint8Array {
+  const B = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
+  if (B) return new Uint8Array(B.from(s, "base64"));
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export class WasmRuntime {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly exports: KernelExports;
+  /** largest byte count the memory may reach (4 GiB unless the engine refused that maximum) */
+  readonly maxBytes: number;
+  private f32: Float32Array;
+  private u32: Uint32Array;
+  private i32: Int32Array;
+  private end = ARENA_BASE;
+
+  constructor() {
+    this.module = new WebAssembly.Module(decodeBase64(kernelsWasmBase64) as BufferSource);
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
+      this.maxBytes = MAX_BYTES;
+    } catch {
+      // engines that cannot reserve 4 GiB of address space: 1 GiB still links (maximum ≤ the module's)
+      memory = new WebAssembly.Memory({ initial: 256, maximum: 16384, shared: true });
+      this.maxBytes = 16384 * PAGE;
+    }
+    this.memory = memory;
+    this.exports = new WebAssembly.Instance(this.module, { env: { memory } }).exports as unknown as KernelExports;
+    this.f32 = new Float32Array(memory.buffer);
+    this.u32 = new Uint32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
+  }
+
+  /** Starts a call: the arena is empty again (everything from a previous call, even a failed one, is dropped). */
+  reset(): void {
+    this.end = ARENA_BASE;
+  }
+
+  /** Reserves `bytes` (64-byte aligned) and returns the byte address; memory is grown later by commit(). */
+  reserve(bytes: number): number {
+    const at = this.end;
+    this.end = at + Math.ceil(bytes / 64) * 64;
+    return at;
+  }
+
+  /** Grows the memory to hold every reservation, or throws an Error naming the size (the runtime stays usable). */
+  commit(op: string): void {
+    const need = this.end;
+    if (need > this.maxBytes) {
+      this.reset();
+      throw new Error(`${op}: needs ${gib(need)} GiB of WebAssembly memory, more than the ${gib(this.maxBytes)} GiB limit`);
+    }
+    const have = this.memory.buffer.byteLength;
+    if (need > have) {
+      try {
+        this.memory.grow(Math.ceil((need - have) / PAGE));
+      } catch (e) {
+        this.reset();
+        throw new Error(`${op}: could not grow WebAssembly memory to ${gib(need)} GiB (${(e as Error).message})`);
+      }
+    }
+    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) {
+      // a grown shared memory hands out a new, longer SharedArrayBuffer object
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.u32 = new Uint32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+    }
+  }
+
+  get F32(): Float32Array { return this.f32; }
+  get U32(): Uint32Array { return this.u32; }
+  get I32(): Int32Array { return this.i32; }
+}
+
+function gib(bytes: number): string {
+  const v = bytes / 2 ** 30;
+  return v >= 10 ? v.toFixed(0) : v.toFixed(1).replace(/\.0$/, "");
+}
+
+let rt: WasmRuntime | null = null;
+/** The process-wide runtime, created on first use. */
+export function runtime(): WasmRuntime {
+  return (rt ??= new WasmRuntime());
+}

@@ -1,0 +1,51 @@
+// Source text of a pool worker (eval'd in Node, a Blob URL in browsers): instantiate the kernels over the shared memory, then drain queues on demand.
+
+/**
+ * Control words (Int32 index into the block at CTRL_BYTE), shared with pool.ts:
+ * DONE = workers finished with the current call, READY = workers started, STOP = exit, ERR = a worker's kernel threw,
+ * KILL = test hook (worker index + 1 exits abruptly), QUEUE = queue address; per worker i: GEN0 + i (its
+ * generation, bumped to start it), SCRATCH0 + i (its scratch address), TASKS0 + i (tasks it ran in the last call),
+ * DEAD0 + i (set by the worker as it exits: the blocked main thread cannot see the 'exit' event).
+ */
+export const C = { DONE: 0, READY: 1, STOP: 2, ERR: 3, KILL: 4, QUEUE: 5, GEN0: 16, SCRATCH0: 16 + 64, TASKS0: 16 + 128, DEAD0: 16 + 192, WORDS: 16 + 256 } as const;
+export const MAX_WORKERS = 64;
+
+export const workerSource = `
+"use strict";
+const C = ${JSON.stringify(C)};
+// spin this many polls (~tens of µs) before sleeping in Atomics.wait: back-to-back calls then hand off in ~1 µs
+const SPIN = 20000;
+function start(d) {
+  const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+  const runQueue = inst.exports.run_queue;
+  const ctrl = new Int32Array(d.memory.buffer, d.ctrlByte, C.WORDS);
+  const me = d.index, genAt = C.GEN0 + me;
+  const dead = () => { Atomics.store(ctrl, C.DEAD0 + me, 1); Atomics.notify(ctrl, C.DONE); };
+  if (typeof process !== "undefined" && typeof process.on === "function") process.on("exit", dead);
+  let seen = Atomics.load(ctrl, genAt);
+  Atomics.add(ctrl, C.READY, 1);
+  Atomics.notify(ctrl, C.READY);
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(ctrl, genAt) === seen) {
+      if (++spins > SPIN) Atomics.wait(ctrl, genAt, seen);
+    }
+    seen = Atomics.load(ctrl, genAt);
+    if (Atomics.load(ctrl, C.STOP) !== 0) return;
+    if (Atomics.load(ctrl, C.KILL) === me + 1) {
+      Atomics.store(ctrl, C.KILL, 0);
+      if (typeof process !== "undefined") process.exit(3); else { dead(); self.close(); }
+      return;
+    }
+    try {
+      ctrl[C.TASKS0 + me] = runQueue(ctrl[C.QUEUE] >>> 0, ctrl[C.SCRATCH0 + me] >>> 0);
+    } catch (e) {
+      Atomics.store(ctrl, C.ERR, 1);
+    }
+    Atomics.add(ctrl, C.DONE, 1);
+    Atomics.notify(ctrl, C.DONE);
+  }
+}
+if (typeof require === "function") start(require("node:worker_threads").workerData);
+else self.onmessage = (e) => start(e.data);
+`;
