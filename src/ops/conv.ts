@@ -15,8 +15,7 @@ function checkOperands(op: ConvOp, x: unknown, w: unknown, bias: unknown): asser
   if (!(x instanceof NDArray)) throw new Error(`${op}: input must be an NDArray`);
   if (!(w instanceof NDArray)) throw new Error(`${op}: weight must be an NDArray`);
   if (bias !== undefined && bias !== null && !(bias instanceof NDArray)) throw new Error(`${op}: bias must be an NDArray or null`);
-  const dtypes = [x.dtype, w.dtype, ...(bias instanceof NDArray ? [bias.dtype] : [])];
-  if (new Set(dtypes).size > 1)
+  if (x.dtype !== w.dtype || (bias instanceof NDArray && bias.dtype !== x.dtype))
     throw new Error(`${op}: mixed dtypes: input ${x.dtype}, weight ${w.dtype}${bias instanceof NDArray ? `, bias ${bias.dtype}` : ""}; convert with astype`);
 }
 

@@ -36,14 +36,21 @@ const KNOWN_OPTIONS = ["strides", "padding", "dilation", "groups", "layout", "ou
 
 const fmt = (v: readonly unknown[]): string => `[${v.map((x) => (Array.isArray(x) ? fmt(x) : String(x))).join(",")}]`;
 
+/** nd copies of a value; a plain loop, since Array.from({ length }) is slow on this per-call path. */
+function repeat<T>(nd: number, f: () => T): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < nd; i++) out.push(f());
+  return out;
+}
+
 function isInt(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v);
 }
 
 /** A per-axis list from a scalar or a list of length nd, each an integer ≥ min. */
 function perAxis(op: ConvOp, name: string, v: unknown, nd: number, dflt: number, min: number): number[] {
-  if (v === undefined || v === null) return new Array<number>(nd).fill(dflt);
-  const list = typeof v === "number" ? new Array<number>(nd).fill(v) : Array.isArray(v) ? (v as unknown[]) : null;
+  if (v === undefined || v === null) return repeat(nd, () => dflt);
+  const list = typeof v === "number" ? repeat(nd, () => v) : Array.isArray(v) ? (v as unknown[]) : null;
   if (!list) throw new Error(`${op}: ${name}=${JSON.stringify(v)} must be a number or a list of ${nd} numbers`);
   if (list.length !== nd) throw new Error(`${op}: ${name}=${fmt(list)} must have ${nd} entries, one per spatial axis`);
   if (!list.every((x) => isInt(x) && x >= min)) throw new Error(`${op}: ${name}=${fmt(list)} must be integers >= ${min}`);
@@ -58,12 +65,12 @@ function splitSame(total: number, lower: boolean): [number, number] {
 
 /** Explicit padding as per-axis [begin, end]. */
 function explicitPadding(op: ConvOp, padding: Padding | undefined, nd: number): [number, number][] | null {
-  if (padding === undefined || padding === "valid") return Array.from({ length: nd }, () => [0, 0]);
+  if (padding === undefined || padding === "valid") return repeat(nd, () => [0, 0]);
   if (padding === "same" || padding === "same-lower") return null;
   if (typeof padding === "string") throw new Error(`${op}: padding="${padding}" is not one of "valid", "same", "same-lower", a number, per-axis numbers or [begin, end] pairs`);
   if (typeof padding === "number") {
     if (!isInt(padding) || padding < 0) throw new Error(`${op}: padding=${padding} must be an integer >= 0`);
-    return Array.from({ length: nd }, () => [padding, padding]);
+    return repeat(nd, () => [padding, padding]);
   }
   if (!Array.isArray(padding) || padding.length !== nd)
     throw new Error(`${op}: padding=${JSON.stringify(padding)} must have ${nd} entries, one per spatial axis (a number or a [begin, end] pair each)`);
@@ -85,7 +92,7 @@ function explicitPadding(op: ConvOp, padding: Padding | undefined, nd: number): 
  */
 export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: readonly number[], options: ConvOptions = {}): ResolvedConv {
   if (typeof options !== "object" || options === null) throw new Error(`${op}: options must be an object`);
-  for (const key of Object.keys(options))
+  for (const key in options)
     if (!KNOWN_OPTIONS.includes(key)) throw new Error(`${op}: unknown option "${key}"; known options are ${KNOWN_OPTIONS.join(", ")}`);
   const rank = xShape.length;
   if (rank < 3 || rank > 5) throw new Error(`${op}: input must be 3-D, 4-D or 5-D (batch, channels, 1 to 3 spatial axes), got shape ${fmt(xShape)}`);
@@ -99,8 +106,10 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
     throw new Error(`${op}: layout "${layout}" is for ${layout.length - 2}-D convolution, but the input ${fmt(xShape)} has ${nd} spatial axes (use ${layouts.join(" or ")})`);
   }
   const channelsLast = layout === layouts[1];
-  for (const [name, shape] of [["input", xShape], ["weight", wShape]] as const)
-    if (!shape.every((d) => isInt(d) && d >= 0)) throw new Error(`${op}: ${name} shape ${fmt(shape)} must hold non-negative integers`);
+  for (let i = 0; i < rank; i++) {
+    if (!isInt(xShape[i]) || xShape[i]! < 0) throw new Error(`${op}: input shape ${fmt(xShape)} must hold non-negative integers`);
+    if (!isInt(wShape[i]) || wShape[i]! < 0) throw new Error(`${op}: weight shape ${fmt(wShape)} must hold non-negative integers`);
+  }
 
   const batch = xShape[0]!;
   const xChannels = channelsLast ? xShape[rank - 1]! : xShape[1]!;
@@ -140,7 +149,7 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
     const pads = explicit ?? inSize.map((n, i) => splitSame(Math.max(0, (Math.ceil(n / strides[i]!) - 1) * strides[i]! + dk[i]! - n), lower));
     padBegin = pads.map((p) => p[0]);
     padEnd = pads.map((p) => p[1]);
-    outputPadding = new Array<number>(nd).fill(0);
+    outputPadding = repeat(nd, () => 0);
     imageSize = inSize;
     gridSize = inSize.map((n, i) => {
       const padded = n + padBegin[i]! + padEnd[i]!;
@@ -170,10 +179,10 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
           throw new Error(`${op}: outputShape ${fmt(want)} is unreachable; reachable range on axis ${bad} is ${base[bad]}..${base[bad]! + limit[bad]! - 1}`);
         if (givenOpad && givenOpad.some((p, i) => p !== outputPadding[i]))
           throw new Error(`${op}: outputPadding=${fmt(givenOpad)} disagrees with outputShape ${fmt(want)}, which needs outputPadding=${fmt(outputPadding)}`);
-      } else outputPadding = givenOpad ?? new Array<number>(nd).fill(0);
+      } else outputPadding = givenOpad ?? repeat(nd, () => 0);
     } else {
       // SAME: the output is in·s (or outputShape) and the padding is whatever gives it
-      outputPadding = givenOpad ?? new Array<number>(nd).fill(0);
+      outputPadding = givenOpad ?? repeat(nd, () => 0);
       const target = want ?? inSize.map((n, i) => n * strides[i]!);
       const pads = inSize.map((n, i) => {
         const total = strides[i]! * (n - 1) + outputPadding[i]! + dk[i]! - target[i]!;
