@@ -113,17 +113,26 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
 
   const batch = xShape[0]!;
   const xChannels = channelsLast ? xShape[rank - 1]! : xShape[1]!;
-  const inSize = channelsLast ? xShape.slice(1, -1) : xShape.slice(2);
-  const kernel = channelsLast ? wShape.slice(1, -1) : wShape.slice(2);
   const wGrid = wShape[0]!;
   const wImagePerGroup = channelsLast ? wShape[rank - 1]! : wShape[1]!;
-
   const strides = perAxis(op, "strides", options.strides, nd, 1, 1);
   const dilation = perAxis(op, "dilation", options.dilation, nd, 1, 1);
   const groups = options.groups ?? 1;
   if (!isInt(groups) || groups < 1) throw new Error(`${op}: groups=${String(groups)} must be an integer >= 1`);
-  if (!kernel.every((k) => k >= 1)) throw new Error(`${op}: kernel size ${fmt(kernel)} (from weight shape ${fmt(wShape)}) must be >= 1 on every axis`);
-  if (!inSize.every((s) => s >= 1)) throw new Error(`${op}: input spatial size ${fmt(inSize)} must be >= 1 on every axis`);
+  // spatial axes start at 1 (channels-last) or 2 (channels-first); plain loops: this runs on every call
+  const first = channelsLast ? 1 : 2;
+  const inSize: number[] = [];
+  const kernel: number[] = [];
+  const dk: number[] = [];
+  for (let i = 0; i < nd; i++) {
+    inSize.push(xShape[first + i]!);
+    kernel.push(wShape[first + i]!);
+    dk.push(dilation[i]! * (wShape[first + i]! - 1) + 1);
+  }
+  for (let i = 0; i < nd; i++) {
+    if (kernel[i]! < 1) throw new Error(`${op}: kernel size ${fmt(kernel)} (from weight shape ${fmt(wShape)}) must be >= 1 on every axis`);
+    if (inSize[i]! < 1) throw new Error(`${op}: input spatial size ${fmt(inSize)} must be >= 1 on every axis`);
+  }
   if (xChannels < 1) throw new Error(`${op}: input has ${xChannels} channels; at least 1 is needed`);
 
   // channels: the weight's first axis is always the grid side (conv: Cout; deconv: Cin)
@@ -138,7 +147,6 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
     throw new Error(`${op}: input has ${xChannels} channels, weight expects ${wGrid} (weight shape ${fmt(wShape)}, axis 0 is input channels)`);
   if (wImagePerGroup < 1) throw new Error(`${op}: weight shape ${fmt(wShape)} has no ${isConv ? "input" : "output"} channels`);
 
-  const dk = kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
   let padBegin: number[], padEnd: number[], outputPadding: number[], imageSize: number[], gridSize: number[];
   const explicit = explicitPadding(op, options.padding, nd);
   const lower = options.padding === "same-lower";
