@@ -172,7 +172,7 @@ export function run_task(job: usize, n0: i32, nc: i32, scratch: usize, cOff: usi
       for (let jr = 0; jr < ncp; jr += 16) {
         const bp = bpk + (<usize>jr * <usize>kc << 2);
         for (let ir = ic; ir < mEnd; ir += 2) {
-          const ap = apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 2);
+          const ap = apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 4);
           micro2x16(kc, ap, bp, cbuf + ((<usize>ir * <usize>ncp + <usize>jr) << 2), ncp, first);
         }
       }
@@ -187,13 +187,154 @@ function pack_rows(job: usize, m0: i32, mc: i32): void {
   const rows = min(mc, M - m0);
   if (rows <= 0 || K == 0) return;
   const aRow = fld(job, J_AROW);
-  pack_a(ptr(job, J_APK) + (<usize>m0 * <usize>K << 2), rows, K, ptr(job, J_ASRC) + (<usize>m0 * <usize>aRow << 2), aRow, fld(job, J_ACHAN),
+  pack_a(ptr(job, J_APK) + (<usize>m0 * <usize>K << 4), rows, K, ptr(job, J_ASRC) + (<usize>m0 * <usize>aRow << 2), aRow, fld(job, J_ACHAN),
     fld(job, J_T0), fld(job, J_T0 + 1), fld(job, J_T0 + 2), ptr(job, J_L0), ptr(job, J_L0 + 1), ptr(job, J_L0 + 2));
 }
 
 /*
+ * Transposed convolution by GEMM + col2im (Caffe/MXNet's deconvolution), oriented so the long dimension streams
+ * through the micro-kernel's columns: per image b and group, C[m][n] = Σ_k A[m][k]·B[k][n] with
+ *   m = grid position (q0, q1, q2) flattened (A = the grid, transposed; packed once per call by "pack" tasks),
+ *   k = grid channel of the group, n = icl·kp + tap (B = the weights: w[k·wK + icl·wIcl + tap·wTap]),
+ * then image[b, icl, q·s − pb + a·d] += C[m][n] (clipped to the image). A task owns image channels
+ * icl0..icl0+nicl of one image, so no two tasks write the same element and each element's sum order is fixed.
+ * Record (i32 at job + 4·i):
+ */
+const X_M = 0, X_K = 1, X_APK = 2, X_W = 3, X_WK = 4, X_WICL = 5, X_WTAP = 6, X_KP = 7;
+const X_K0 = 8, X_S0 = 11, X_D0 = 14, X_PB0 = 17, X_I0 = 20, X_G0 = 23;
+const X_DST = 26, X_DBATCH = 27, X_DCHAN = 28, X_DSP0 = 29, X_NICL = 32, X_BLOCKS = 33, X_ICPG = 34;
+// X_FILL = 1: the task itself fills its (channels-first, contiguous) image channels with the bias (X_BIAS, 0 = zeros,
+// X_ISP floats each) right before adding into them: parallel, and the channel is then cache-hot for the scatter
+const X_FILL = 35, X_BIAS = 36, X_ISP = 37;
+/** columns per chunk: the packed B chunk (K × 256) and the C block (MC × 256) of a task */
+const NCH: i32 = 256;
+
+/** image[...] += C rows ic..ic+rows (row stride ncp floats), columns n0..n0+nc of image b (see above). */
+function col2im_scatter(job: usize, b: i32, m0: i32, rows: i32, n0: i32, nc: i32, cbuf: usize, ncp: i32): void {
+  const kp = fld(job, X_KP);
+  const k0 = fld(job, X_K0), k1 = fld(job, X_K0 + 1), k2 = fld(job, X_K0 + 2);
+  const s0 = fld(job, X_S0), s1 = fld(job, X_S0 + 1), s2 = fld(job, X_S0 + 2);
+  const d0 = fld(job, X_D0), d1 = fld(job, X_D0 + 1), d2 = fld(job, X_D0 + 2);
+  const p0b = fld(job, X_PB0), p1b = fld(job, X_PB0 + 1), p2b = fld(job, X_PB0 + 2);
+  const I0 = fld(job, X_I0), I1 = fld(job, X_I0 + 1), I2 = fld(job, X_I0 + 2);
+  const G1 = fld(job, X_G0 + 1), G2 = fld(job, X_G0 + 2);
+  const dChan = fld(job, X_DCHAN), sp0 = fld(job, X_DSP0), sp1 = fld(job, X_DSP0 + 1), sp2 = fld(job, X_DSP0 + 2);
+  const dimg = ptr(job, X_DST) + (<usize>b * <usize>fld(job, X_DBATCH) << 2);
+  const step = d2 * sp2;
+  // first column's (icl, a0, a1, a2)
+  const iclS = n0 / kp, tS = n0 % kp;
+  const a2S = tS % k2, a1S = (tS / k2) % k1, a0S = tS / (k2 * k1);
+  let q2 = m0 % G2, q1 = (m0 / G2) % G1, q0 = m0 / (G2 * G1);
+  for (let r = 0; r < rows; r++) {
+    const crow = cbuf + (<usize>r * <usize>ncp << 2);
+    const o0 = q0 * s0 - p0b, o1 = q1 * s1 - p1b, o2 = q2 * s2 - p2b;
+    // taps a2 with 0 ≤ o2 + a2·d2 < I2
+    let lo2 = o2 >= 0 ? 0 : (-o2 + d2 - 1) / d2;
+    let hi2 = I2 - o2 <= 0 ? 0 : (I2 - o2 + d2 - 1) / d2;
+    if (hi2 > k2) hi2 = k2;
+    let icl = iclS, a0 = a0S, a1 = a1S, a2 = a2S, col = 0;
+    while (col < nc) {
+      let run = k2 - a2;
+      if (run > nc - col) run = nc - col;
+      const p0 = o0 + a0 * d0, p1 = o1 + a1 * d1;
+      if (p0 >= 0 && p0 < I0 && p1 >= 0 && p1 < I1) {
+        const lo = max(a2, lo2), hi = min(a2 + run, hi2);
+        if (hi > lo) {
+          let d = dimg + (<usize>(icl * dChan + p0 * sp0 + p1 * sp1 + (o2 + lo * d2) * sp2) << 2);
+          let cp = crow + (<usize>(col + lo - a2) << 2);
+          let n = hi - lo;
+          if (step == 1) for (; n >= 4; n -= 4, d += 16, cp += 16) v128.store(d, f32x4.add(v128.load(d), v128.load(cp)));
+          const st = <usize>step << 2;
+          for (; n > 0; n--, d += st, cp += 4) store<f32>(d, load<f32>(d) + load<f32>(cp));
+        }
+      }
+      col += run;
+      a2 = 0;
+      if (++a1 == k1) { a1 = 0; if (++a0 == k0) { a0 = 0; icl++; } }
+    }
+    if (++q2 == G2) { q2 = 0; if (++q1 == G1) { q1 = 0; q0++; } }
+  }
+}
+
+/** One col2im task: image b = t / blocks, image channels (t % blocks)·nicl.. of the job. scratch = packed B (K × NCH), then C (MC × NCH) at cOff. */
+export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): void {
+  const Mr = fld(job, X_M), K = fld(job, X_K), kp = fld(job, X_KP);
+  const blocks = fld(job, X_BLOCKS), nicl = fld(job, X_NICL), icpg = fld(job, X_ICPG);
+  const b = t / blocks, icl0 = (t % blocks) * nicl;
+  const ncols = min(nicl, icpg - icl0) * kp;
+  const Mp = (Mr + 1) & ~1;
+  const apk = ptr(job, X_APK) + (<usize>b * <usize>Mp * <usize>K << 4);
+  const w = ptr(job, X_W);
+  const wK = fld(job, X_WK), wIcl = fld(job, X_WICL), wTap = fld(job, X_WTAP);
+  const bpk = scratch, cbuf = scratch + cOff;
+  if (fld(job, X_FILL) != 0) {
+    const isp = fld(job, X_ISP), bias = ptr(job, X_BIAS);
+    const nch = min(nicl, icpg - icl0);
+    for (let i = 0; i < nch; i++) {
+      const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>(icl0 + i) << 2)) : 0;
+      const v = f32x4.splat(bv);
+      let d = ptr(job, X_DST) + (<usize>(b * fld(job, X_DBATCH) + (icl0 + i) * fld(job, X_DCHAN)) << 2);
+      let n = isp;
+      for (; n >= 4; n -= 4, d += 16) v128.store(d, v);
+      for (; n > 0; n--, d += 4) store<f32>(d, bv);
+    }
+  }
+  for (let c0 = 0; c0 < ncols; c0 += NCH) {
+    const nc = min(NCH, ncols - c0), ncp = (nc + 15) & ~15;
+    const n0 = icl0 * kp + c0;
+    // pack B: K block pc occupies kc × ncp floats at bpk + 4·pc·ncp, in 16-column panels of kc × 16
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const blk = bpk + (<usize>pc * <usize>ncp << 2);
+      let icl = n0 / kp, tap = n0 % kp;
+      if (wTap == 1 && kp % 16 == 0) {
+        // weights contiguous along the taps and every panel inside one channel: 16-float rows as 4 vectors
+        const sk = <usize>wK << 2;
+        for (let col = 0; col < nc; col += 16) {
+          const d = blk + (<usize>(col >> 4) * <usize>kc << 6);
+          let s = w + (<usize>(pc * wK + icl * wIcl + tap) << 2);
+          for (let kk = 0; kk < kc; kk++, s += sk) {
+            const o = d + (<usize>kk << 6);
+            v128.store(o, v128.load(s)); v128.store(o, v128.load(s, 16), 16);
+            v128.store(o, v128.load(s, 32), 32); v128.store(o, v128.load(s, 48), 48);
+          }
+          tap += 16;
+          if (tap == kp) { tap = 0; icl++; }
+        }
+        continue;
+      }
+      for (let col = 0; col < ncp; col++) {
+        const d = blk + (<usize>(col >> 4) * <usize>kc << 6) + (<usize>(col & 15) << 2);
+        if (col < nc) {
+          let s = w + (<usize>(pc * wK + icl * wIcl + tap * wTap) << 2);
+          const sk = <usize>wK << 2;
+          for (let kk = 0; kk < kc; kk++, s += sk) store<f32>(d + (<usize>kk << 6), load<f32>(s));
+          if (++tap == kp) { tap = 0; icl++; }
+        } else {
+          for (let kk = 0; kk < kc; kk++) store<f32>(d + (<usize>kk << 6), 0);
+        }
+      }
+    }
+    for (let ic = 0; ic < Mp; ic += MC) {
+      const mEnd = min(ic + MC, Mp);
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = min(KC, K - pc);
+        const blk = bpk + (<usize>pc * <usize>ncp << 2);
+        for (let jr = 0; jr < ncp; jr += 16) {
+          const bp = blk + (<usize>jr * <usize>kc << 2);
+          for (let ir = ic; ir < mEnd; ir += 2)
+            micro2x16(kc, apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 4), bp, cbuf + ((<usize>(ir - ic) * <usize>ncp + <usize>jr) << 2), ncp, pc == 0);
+        }
+      }
+      col2im_scatter(job, b, ic, min(mEnd, Mr) - ic, n0, nc, cbuf, ncp);
+    }
+  }
+}
+
+/*
  * Queue record (u32): [0] next task (atomic counter), [1] task count, [2] tasks pointer, [3] cOff (bytes).
- * Task i = 4 u32 at tasks + 16·i: job pointer, n0, nc, kind (0 = GEMM columns n0..n0+nc, 1 = pack rows n0..n0+nc of A).
+ * Task i = 4 u32 at tasks + 16·i: job pointer, n0, nc, kind (0 = GEMM columns n0..n0+nc, 1 = pack rows n0..n0+nc of A,
+ * 2 = col2im task number n0 of a col2im job).
  * Every thread calls run_queue with its own scratch and takes tasks until none is left, so work balances itself.
  */
 export function run_queue(queue: usize, scratch: usize): i32 {
@@ -205,7 +346,9 @@ export function run_queue(queue: usize, scratch: usize): i32 {
     const i = atomic.add<i32>(queue, 1);
     if (i >= count) break;
     const t = tasks + (<usize>i << 4);
-    if (load<i32>(t, 12) == 1) pack_rows(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8));
+    const kind = load<i32>(t, 12);
+    if (kind == 1) pack_rows(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8));
+    else if (kind == 2) col2im_task(<usize>load<u32>(t), load<i32>(t, 4), scratch, cOff);
     else run_task(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8), scratch, cOff);
     done++;
   }

@@ -1,5 +1,7 @@
 // Quick GFLOP/s probe of the wasm kernels on the layers that matter, 1 and 2 threads (run `npm run build` first).
-import { convGridToImage, convImageToGrid, convWeightGrad, lastAlgorithm } from "../dist/kernels/dispatch.js";
+import { convGridToImage, convImageToGrid, convWeightGrad, lastAlgorithm, __force } from "../dist/kernels/dispatch.js";
+// FORCE=wasm-col2im (or wasm-phase, ...) forces the transposed-convolution algorithm, to compare paths
+if (process.env.FORCE) __force.gridToImage = process.env.FORCE;
 import { setNumThreads } from "../dist/kernels/threads.js";
 import { macCount } from "../dist/params/geometry.js";
 

@@ -6,7 +6,7 @@ import { conv as refConv } from "../backends/reference/conv.js";
 import { convTransposeData as refConvTransposeData } from "../backends/reference/conv-transpose-data.js";
 import { convFilterGrad as refConvFilterGrad } from "../backends/reference/conv-filter-grad.js";
 import { directConv, directConvTranspose, directMatmul, directWeightGrad } from "./direct-js.js";
-import { wasmConv, wasmConvTranspose, wasmGemm, wasmWeightGrad } from "../backends/wasm/plan.js";
+import { wasmConv, wasmConvTranspose, wasmConvTransposeCol2im, wasmGemm, wasmWeightGrad } from "../backends/wasm/plan.js";
 import { getNumThreads } from "./threads.js";
 
 export type Dtype = "float32" | "float64";
@@ -18,9 +18,11 @@ export type Dtype = "float32" | "float64";
  *  - "wasm-im2col" (image→grid): one implicit GEMM per group, im2col gathered per task (1×1 and k = s are the
  *    degenerate gathers of the same path);
  *  - "wasm-phase" (grid→image): s^D phase GEMMs of the sub-kernels w[r::s] (stride 1 = one GEMM over the taps);
+ *  - "wasm-col2im" (grid→image): per image one GEMM C[positions, Cimg·∏k] = gridᵀ·W, added into the image (col2im);
+ *    wins when the phase GEMMs are thin (few image channels, or many phases with tiny sub-kernels: FCN k64 s32);
  *  - "wasm-gemm" (weight gradient, matmul): GEMM with the im2col matrix as the reduction side, or a plain GEMM.
  */
-export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-gemm";
+export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-gemm";
 
 /** Below this many multiply-adds a float32 call stays in JS (the wasm path costs ~10–30 µs of copies and packing). */
 export const SMALL_MACS = 1 << 14;
@@ -50,10 +52,25 @@ export function convImageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray
   return out;
 }
 
+/**
+ * Which wasm algorithm runs grid → image, by a rule measured with bench/kernels-probe.mjs (FORCE=…) on this machine:
+ * the phase GEMMs get thin when there are many phases (FCN k64 s32: 1024 phases of 2×2 sub-kernels, 11 → 21 GFLOP/s
+ * with col2im) or few grid positions per phase (DCGAN 512→256 @4², 256→128 @8²: N = batch·∏grid = 128 / 512 columns,
+ * 22 → 31 and 30 → 34 GFLOP/s); with overlapping taps (k > s) col2im then wins. k = s (pixel shuffle), stride 1 and
+ * large grids (DCGAN @16², U-Net, the k3 s1 layer: phase 32–39 vs col2im 18–29 GFLOP/s) stay on the phases.
+ */
+export function gridToImageWasm(g: ConvGeometry): Algorithm {
+  const sp = g.strides.reduce((p, v) => p * v, 1), kp = g.kernel.reduce((p, v) => p * v, 1);
+  const positions = g.batch * g.gridSize.reduce((p, v) => p * v, 1);
+  const overlapping = g.kernel.every((k, i) => k > g.strides[i]!);
+  return sp > 1 && kp > sp && overlapping && (sp >= 64 || positions <= 512) ? "wasm-col2im" : "wasm-phase";
+}
+
 /** grid → image (transposed convolution forward; convolution's input gradient). */
 export function convGridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray, w: FloatArray, bias: FloatArray | null): FloatArray {
   const n = size(imageShape(g));
-  const alg = (lastAlgorithm = choose(__force.gridToImage, dtype, macCount(g), "wasm-phase"));
+  const alg = (lastAlgorithm = choose(__force.gridToImage, dtype, macCount(g), gridToImageWasm(g)));
+  if (alg === "wasm-col2im" && n > 0) return wasmConvTransposeCol2im(g, grid as Float32Array, w as Float32Array, bias as Float32Array | null, getNumThreads());
   if (alg.startsWith("wasm") && n > 0) return wasmConvTranspose(g, grid as Float32Array, w as Float32Array, bias as Float32Array | null, getNumThreads());
   const out = alloc(dtype, n);
   if (alg === "direct") directConvTranspose(g, grid, w, bias, out);

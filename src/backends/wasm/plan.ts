@@ -183,7 +183,7 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
   for (let j = 0; j < jobs.length; j++) {
     const job = jobs[j]!;
     const Mp = (job.M + 1) & ~1;
-    aAt.push(rt.reserve(Mp * job.K * 4));
+    aAt.push(rt.reserve(Mp * job.K * 16)); // A panels with every element broadcast to 4 lanes (assembly/gemm.ts)
     const tabWords = job.L.reduce((n, l) => n + l.length, 0) + job.offs.reduce((n, l) => n + l.length, 0);
     tabAt.push(rt.reserve(tabWords * 4));
     jobAt.push(rt.reserve(JOB_WORDS * 4));
@@ -288,3 +288,102 @@ export function wasmGemm(M: number, N: number, K: number, a: Float32Array, b: Fl
 }
 
 export type { WasmRuntime };
+
+/** Columns per col2im chunk and rows per C block (assembly/index.ts NCH, MC). */
+const NCH = 256, MC = 128;
+const X_WORDS = 40;
+
+/**
+ * Transposed convolution grid → image by GEMM + col2im (assembly/index.ts col2im_task): per image and group,
+ * C[position][icl·kp + tap] = Σ_k grid[k][position]·w[k][icl][tap], scattered into the image. The grid of every image
+ * is packed once (pack tasks, A panels); then tasks of (image, block of `nicl` image channels) run the GEMM chunk by
+ * chunk and add each C block into their own image channels. The task split depends on the geometry only, so the
+ * result is the same for every thread count.
+ */
+export function wasmConvTransposeCol2im(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+  const x = axes3(g);
+  const rt = runtime();
+  rt.reset();
+  const Isp = prod(x.I), Gsp = prod(x.G), kp = prod(x.k);
+  const dstLen = g.batch * g.imageChannels * Isp;
+  const K = x.gcpg, Mr = Gsp, Mp = (Mr + 1) & ~1;
+  const wAt = rt.reserve(w.length * 4), srcAt = rt.reserve(grid.length * 4), dstAt = rt.reserve(dstLen * 4);
+  const tabAt = rt.reserve(64);
+  const taskFill = !g.channelsLast;
+  const biasAt = bias && taskFill ? rt.reserve(bias.length * 4) : 0;
+  const apkBytes = Mp * K * 16;
+  const apkAt: number[] = [], packJobAt: number[] = [], jobAt: number[] = [];
+  for (let gi = 0; gi < g.groups; gi++) {
+    apkAt.push(rt.reserve(apkBytes * g.batch));
+    jobAt.push(rt.reserve(X_WORDS * 4));
+    for (let b = 0; b < g.batch; b++) packJobAt.push(rt.reserve(JOB_WORDS * 4));
+  }
+  // channels per task: about one chunk of columns (≥ 1 channel), independent of the thread count
+  const nicl = Math.max(1, Math.min(x.icpg, Math.floor(NCH / kp)));
+  const blocks = Math.ceil(x.icpg / nicl);
+  const macs = macCountOf(g);
+  threads = Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, tuning.macsPerThread))));
+  const packTasks: [number, number, number][] = [], tasks: [number, number][] = [];
+  const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mr / (threads * 2))) / 2) * 2);
+  for (let gi = 0; gi < g.groups; gi++) {
+    for (let b = 0; b < g.batch; b++) for (let m0 = 0; m0 < Mr; m0 += rows) packTasks.push([packJobAt[gi * g.batch + b]!, m0, rows]);
+    for (let t = 0; t < g.batch * blocks; t++) tasks.push([jobAt[gi]!, t]);
+  }
+  const tasksAt = rt.reserve(Math.max(1, tasks.length) * 16), packTasksAt = rt.reserve(Math.max(1, packTasks.length) * 16);
+  const queueAt = rt.reserve(64), packQueueAt = rt.reserve(64);
+  const cOff = Math.ceil((K * NCH * 4) / 64) * 64;
+  const scratchBytes = cOff + MC * NCH * 4;
+  threads = Math.max(1, Math.min(threads, tasks.length));
+  const scratch: number[] = [];
+  for (let t = 0; t < threads; t++) scratch.push(rt.reserve(scratchBytes));
+  rt.commit("transposed convolution");
+
+  const F = rt.F32, U = rt.U32, I = rt.I32;
+  F.set(w, wAt >>> 2);
+  F.set(grid, srcAt >>> 2);
+  // channels-first: every task fills its own image channels (in parallel, right before it adds into them)
+  if (biasAt) F.set(bias!, biasAt >>> 2);
+  if (!taskFill) biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias)(F, dstAt >>> 2);
+  I[tabAt >>> 2] = 0; // tap table {0} for the A packs
+  // flattened position stride of the grid (dense in both layouts) and of the weight taps
+  const posStride = x.grd.sp[2]!, tapStride = x.wt.tap[2]!;
+  for (let gi = 0; gi < g.groups; gi++) {
+    for (let b = 0; b < g.batch; b++) {
+      const r = packJobAt[gi * g.batch + b]! >>> 2;
+      U.fill(0, r, r + JOB_WORDS);
+      U[r] = Mr; U[r + 1] = K; U[r + 2] = apkAt[gi]! + b * apkBytes;
+      I[r + 6] = 1; I[r + 7] = 1; I[r + 8] = 1;
+      U[r + 30] = srcAt + (b * x.grd.batch + gi * x.gcpg * x.grd.chan) * 4; I[r + 31] = posStride; I[r + 32] = x.grd.chan;
+      U[r + 33] = tabAt; U[r + 34] = tabAt; U[r + 35] = tabAt;
+    }
+    const r = jobAt[gi]! >>> 2;
+    U[r] = Mr; U[r + 1] = K; U[r + 2] = apkAt[gi]!; U[r + 3] = wAt + gi * x.gcpg * x.wt.gc * 4;
+    I[r + 4] = x.wt.gc; I[r + 5] = x.wt.icl; I[r + 6] = tapStride; I[r + 7] = kp;
+    for (let e = 0; e < 3; e++) {
+      I[r + 8 + e] = x.k[e]!; I[r + 11 + e] = x.s[e]!; I[r + 14 + e] = x.d[e]!; I[r + 17 + e] = x.pb[e]!;
+      I[r + 20 + e] = x.I[e]!; I[r + 23 + e] = x.G[e]!; I[r + 29 + e] = x.img.sp[e]!;
+    }
+    U[r + 26] = dstAt + gi * x.icpg * x.img.chan * 4; I[r + 27] = x.img.batch; I[r + 28] = x.img.chan;
+    I[r + 32] = nicl; I[r + 33] = blocks; I[r + 34] = x.icpg;
+    U[r + 35] = taskFill ? 1 : 0; U[r + 36] = biasAt ? biasAt + gi * x.icpg * 4 : 0; I[r + 37] = Isp;
+  }
+  for (let i = 0; i < packTasks.length; i++) {
+    const [j, m0, n] = packTasks[i]!, q = (packTasksAt >>> 2) + i * 4;
+    U[q] = j; U[q + 1] = m0; U[q + 2] = n; U[q + 3] = 1;
+  }
+  for (let i = 0; i < tasks.length; i++) {
+    const [j, t] = tasks[i]!, q = (tasksAt >>> 2) + i * 4;
+    U[q] = j; U[q + 1] = t; U[q + 2] = 0; U[q + 3] = 2;
+  }
+  if (K > 0 && Mr > 0 && kp > 0) {
+    const pw = packQueueAt >>> 2;
+    U[pw] = 0; U[pw + 1] = packTasks.length; U[pw + 2] = packTasksAt; U[pw + 3] = cOff;
+    runQueue(packQueueAt, scratch);
+    const qw = queueAt >>> 2;
+    U[qw] = 0; U[qw + 1] = tasks.length; U[qw + 2] = tasksAt; U[qw + 3] = cOff;
+    runQueue(queueAt, scratch);
+  }
+  return rt.F32.slice(dstAt >>> 2, (dstAt >>> 2) + dstLen);
+}
+
+const macCountOf = (g: ConvGeometry) => g.batch * g.gridChannels * prod(g.gridSize) * (g.imageChannels / g.groups) * prod(g.kernel);
