@@ -86,6 +86,15 @@ export function directWeightGrad(g: ConvGeometry, image: FloatArray, grid: Float
 
 /** C = A·B (row-major, M×K times K×N), i-k-j order so the inner loop runs along rows of B and C. */
 export function directMatmul(M: number, N: number, K: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
+  if (N === 1) {
+    // matrix · vector: one dot product per row, contiguous in both operands
+    for (let i = 0; i < M; i++) {
+      let acc = 0;
+      for (let k = 0, ao = i * K; k < K; k++) acc += a[ao + k]! * b[k]!;
+      c[i] = acc;
+    }
+    return;
+  }
   for (let i = 0; i < M; i++)
     for (let k = 0; k < K; k++) {
       const v = a[i * K + k]!;

@@ -91,7 +91,10 @@ export function convWeightGrad(g: ConvGeometry, dtype: Dtype, image: FloatArray,
 
 /** C (M × N) = A (M × K) · B (K × N), row-major; float64 and small products run the JS triple loop. */
 export function matmul(dtype: Dtype, M: number, N: number, K: number, a: FloatArray, b: FloatArray): FloatArray {
-  const alg = (lastAlgorithm = choose(__force.matmul, dtype, M * N * K, "wasm-gemm"));
+  // a matrix–vector product (either side < 4 wide) reads each element of the matrix once: packing it for the GEMM
+  // costs as much as the product, so the JS loop wins (3844×4096 · vector: 111 ms through the GEMM)
+  const thin = Math.min(M, N) < 4;
+  const alg = (lastAlgorithm = choose(__force.matmul, dtype, thin ? 0 : M * N * K, "wasm-gemm"));
   if (alg.startsWith("wasm") && M * N > 0) return wasmGemm(M, N, K, a as Float32Array, b as Float32Array, getNumThreads());
   const out = alloc(dtype, M * N);
   directMatmul(M, N, K, a, b, out);
