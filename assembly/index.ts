@@ -332,9 +332,217 @@ export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): vo
 }
 
 /*
+ * Transposed convolution by GEMM + col2im in the third orientation (few image channels, many grid positions): per
+ * image b and group, C[m][n] = Σ_k A[m][k]·B[k][n] with
+ *   m = icl·kp + tap (A = the weights transposed: w[k·wK + icl·wIcl + tap·wTap], packed once per call by kind-4 tasks),
+ *   k = grid channel of the group, n = grid position of image b (B = the grid, gathered by pack_b through the J_*
+ *   fields of the same record: the positions stream through the micro-kernel's columns),
+ * then image[b, icl, q·s − pb + a·d] += C[m][n]. A task owns image b's channels icl0..icl0+nicl (rows icl0·kp..,
+ * an even row since nicl·kp is even or the block is the whole job), so no two tasks write the same element and each
+ * element's sum order is fixed. Record = the JOB fields (M, K, APK, B gather) and from word 40:
+ */
+const Y_KP = 40, Y_NICL = 41, Y_BLOCKS = 42, Y_ICPG = 43, Y_FILL = 44, Y_BIAS = 45, Y_ISP = 46, Y_DST = 47;
+const Y_DBATCH = 48, Y_DCHAN = 49, Y_DSP0 = 50, Y_K0 = 53, Y_S0 = 56, Y_D0 = 59, Y_PB0 = 62, Y_I0 = 65;
+const Y_W = 68, Y_WK = 69, Y_WICL = 70, Y_WTAP = 71, Y_GSP = 72, Y_STORE = 73;
+
+/** Pack task of a wtx job: rows m0..m0+mc of A (m = icl·kp + tap) into 2-row panels, elements broadcast to 4 lanes. */
+function wtx_pack(job: usize, m0: i32, mc: i32): void {
+  const M = fld(job, J_M), K = fld(job, J_K), kp = fld(job, Y_KP);
+  const Mp = (M + 1) & ~1;
+  const apk = ptr(job, J_APK), w = ptr(job, Y_W);
+  const wK = <usize>fld(job, Y_WK) << 2, wIcl = fld(job, Y_WICL), wTap = fld(job, Y_WTAP);
+  const mEnd = min(m0 + mc, Mp);
+  for (let m = m0; m < mEnd; m++) {
+    let out = apk + ((<usize>(m >> 1) * <usize>K * 2 + <usize>(m & 1)) << 4);
+    if (m >= M) {
+      for (let k = 0; k < K; k++, out += 32) v128.store(out, f32x4.splat(0));
+      continue;
+    }
+    let s = w + (<usize>((m / kp) * wIcl + (m % kp) * wTap) << 2);
+    for (let k = 0; k < K; k++, out += 32, s += wK) v128.store(out, v128.load32_splat(s));
+  }
+}
+
+/** n floats: d (step `st` bytes) += c (or = c + bv in store mode); contiguous destinations 4 at a time. */
+// @ts-ignore: decorator
+@inline function seg(d: usize, cp: usize, n: i32, st: usize, sm: bool, bv: f32): void {
+  if (sm) {
+    if (st == 4) for (; n >= 4; n -= 4, d += 16, cp += 16) v128.store(d, f32x4.add(v128.load(cp), f32x4.splat(bv)));
+    for (; n > 0; n--, d += st, cp += 4) store<f32>(d, load<f32>(cp) + bv);
+  } else {
+    if (st == 4) for (; n >= 4; n -= 4, d += 16, cp += 16) v128.store(d, f32x4.add(v128.load(d), v128.load(cp)));
+    for (; n > 0; n--, d += st, cp += 4) store<f32>(d, load<f32>(d) + load<f32>(cp));
+  }
+}
+
+/** grid positions q (along the last axis) with 0 ≤ q·s + off < I, as lo | hi << 16 (hi ≤ G) */
+// @ts-ignore: decorator
+@inline function qrange(off: i32, s: i32, I: i32, G: i32): i32 {
+  const lo = off >= 0 ? 0 : (-off + s - 1) / s;
+  let hi = I - off <= 0 ? 0 : (I - off + s - 1) / s;
+  if (hi > G) hi = G;
+  return lo | (hi << 16);
+}
+
+/**
+ * image b += C rows mS..mS+rows (C row r at cbuf + 4·r·ncp), columns j0..j0+nc of the image's grid positions; in store
+ * mode (Y_STORE: every image element gets exactly one contribution) image = C + bias instead, with no fill before.
+ * Stride 2 along the contiguous last axis (d = 1, even k): the rows of taps a2, a2 + 1 hit neighbouring image floats,
+ * so they are interleaved (zipped) and written 8 floats at a time.
+ */
+function wtx_scatter(job: usize, b: i32, mS: i32, rows: i32, j0: i32, nc: i32, cbuf: usize, ncp: i32): void {
+  const kp = fld(job, Y_KP);
+  const k1 = fld(job, Y_K0 + 1), k2 = fld(job, Y_K0 + 2);
+  const s0 = fld(job, Y_S0), s1 = fld(job, Y_S0 + 1), s2 = fld(job, Y_S0 + 2);
+  const d0 = fld(job, Y_D0), d1 = fld(job, Y_D0 + 1), d2 = fld(job, Y_D0 + 2);
+  const I0 = fld(job, Y_I0), I1 = fld(job, Y_I0 + 1), I2 = fld(job, Y_I0 + 2);
+  const G1 = fld(job, J_U0 + 1), G2 = fld(job, J_U0 + 2);
+  const sp0 = fld(job, Y_DSP0), sp1 = fld(job, Y_DSP0 + 1), sp2 = fld(job, Y_DSP0 + 2);
+  const dChan = fld(job, Y_DCHAN);
+  const storeMode = fld(job, Y_STORE) != 0;
+  const bias = ptr(job, Y_BIAS);
+  const dimg = ptr(job, Y_DST) + (<usize>b * <usize>fld(job, Y_DBATCH) << 2);
+  const step = s2 * sp2, st = <usize>step << 2;
+  const zip = step == 2 && sp2 == 1 && d2 == 1 && (k2 & 1) == 0;
+  const q2S = j0 % G2, q1S = (j0 / G2) % G1, q0S = j0 / (G2 * G1);
+  for (let r = 0; r < rows; r++) {
+    const m = mS + r, icl = m / kp, tap = m % kp;
+    const a2 = tap % k2, a1 = (tap / k2) % k1, a0 = tap / (k2 * k1);
+    const off0 = a0 * d0 - fld(job, Y_PB0), off1 = a1 * d1 - fld(job, Y_PB0 + 1), off2 = a2 * d2 - fld(job, Y_PB0 + 2);
+    const bv: f32 = storeMode && bias != 0 ? load<f32>(bias + (<usize>icl << 2)) : 0;
+    const pair = zip && (a2 & 1) == 0 && r + 1 < rows;
+    const rA = qrange(off2, s2, I2, G2), loA = rA & 0xffff, hiA = rA >>> 16;
+    const rB = pair ? qrange(off2 + 1, s2, I2, G2) : 0, loB = rB & 0xffff, hiB = rB >>> 16;
+    const dch = dimg + (<usize>(icl * dChan + off2 * sp2) << 2);
+    const crow = cbuf + (<usize>r * <usize>ncp << 2), crowB = crow + (<usize>ncp << 2);
+    let q0 = q0S, q1 = q1S, q2 = q2S, col = 0;
+    while (col < nc) {
+      let run = G2 - q2;
+      if (run > nc - col) run = nc - col;
+      const p0 = q0 * s0 + off0, p1 = q1 * s1 + off1;
+      if (p0 >= 0 && p0 < I0 && p1 >= 0 && p1 < I1) {
+        const row = dch + (<usize>(p0 * sp0 + p1 * sp1) << 2);
+        const ca = crow + (<usize>(col - q2) << 2), cb = crowB + (<usize>(col - q2) << 2);
+        const e = q2 + run;
+        if (pair) {
+          // zipped middle [lo, lo + nv) where both rows are inside the image, single rows around it
+          const lo = max(q2, max(loA, loB)), hi = min(e, min(hiA, hiB));
+          const nv = hi > lo ? (hi - lo) & ~3 : 0;
+          const sA = max(q2, loA), eA = min(e, hiA), sB = max(q2, loB), eB = min(e, hiB);
+          const cutA = nv > 0 ? lo : max(sA, eA), cutB = nv > 0 ? lo : max(sB, eB), t = lo + nv;
+          seg(row + (<usize>(sA * 2) << 2), ca + (<usize>sA << 2), cutA - sA, 8, storeMode, bv);
+          seg(row + (<usize>(sB * 2 + 1) << 2), cb + (<usize>sB << 2), cutB - sB, 8, storeMode, bv);
+          if (nv > 0) {
+            let d = row + (<usize>(lo * 2) << 2), pa = ca + (<usize>lo << 2), pb = cb + (<usize>lo << 2);
+            const bvv = f32x4.splat(bv);
+            for (let n = nv; n > 0; n -= 4, d += 32, pa += 16, pb += 16) {
+              const x = v128.load(pa), y = v128.load(pb);
+              const z0 = v128.shuffle<f32>(x, y, 0, 4, 1, 5), z1 = v128.shuffle<f32>(x, y, 2, 6, 3, 7);
+              if (storeMode) { v128.store(d, f32x4.add(z0, bvv)); v128.store(d, f32x4.add(z1, bvv), 16); }
+              else { v128.store(d, f32x4.add(v128.load(d), z0)); v128.store(d, f32x4.add(v128.load(d, 16), z1), 16); }
+            }
+            seg(row + (<usize>(t * 2) << 2), ca + (<usize>t << 2), max(0, eA - t), 8, storeMode, bv);
+            seg(row + (<usize>(t * 2 + 1) << 2), cb + (<usize>t << 2), max(0, eB - t), 8, storeMode, bv);
+          }
+        } else {
+          const lo = max(q2, loA), hi = min(e, hiA);
+          if (hi > lo) {
+            let d = row + (<usize>(lo * step) << 2);
+            let cp = ca + (<usize>lo << 2);
+            let n = hi - lo;
+            if (step == 2 && sp2 == 1 && !storeMode) {
+              // stride-2 destination: 4 C values into the even lanes of 8 image floats (their odd lanes + 0); n ≥ 5
+              // keeps every touched float before this run's last target, i.e. inside this task's own image row
+              for (; n >= 5; n -= 4, d += 32, cp += 16) {
+                const c = v128.load(cp);
+                v128.store(d, f32x4.add(v128.load(d), v128.shuffle<f32>(c, f32x4.splat(0), 0, 4, 1, 4)));
+                v128.store(d, f32x4.add(v128.load(d, 16), v128.shuffle<f32>(c, f32x4.splat(0), 2, 4, 3, 4)), 16);
+              }
+            }
+            seg(d, cp, n, st, storeMode, bv);
+          }
+        }
+      }
+      col += run;
+      q2 = 0;
+      if (++q1 == G1) { q1 = 0; q0++; }
+    }
+    if (pair) r++;
+  }
+}
+
+/** One wtx task: image b = t / blocks, image channels (t % blocks)·nicl.. . scratch = packed B (K × NCH), then C (MC × NCH) at cOff. */
+export function wtx_task(job: usize, t: i32, scratch: usize, cOff: usize): void {
+  const M = fld(job, J_M), K = fld(job, J_K), kp = fld(job, Y_KP);
+  const blocks = fld(job, Y_BLOCKS), nicl = fld(job, Y_NICL), icpg = fld(job, Y_ICPG), Gsp = fld(job, Y_GSP);
+  const b = t / blocks, icl0 = (t % blocks) * nicl;
+  const nch = min(nicl, icpg - icl0);
+  const mS = icl0 * kp, mE = mS + nch * kp;
+  const apk = ptr(job, J_APK);
+  const bpk = scratch, cbuf = scratch + cOff;
+  if (fld(job, Y_FILL) != 0) {
+    const bias = ptr(job, Y_BIAS);
+    const isp = fld(job, Y_ISP);
+    for (let i = 0; i < nch; i++) {
+      const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>(icl0 + i) << 2)) : 0;
+      const v = f32x4.splat(bv);
+      let d = ptr(job, Y_DST) + (<usize>(b * fld(job, Y_DBATCH) + (icl0 + i) * fld(job, Y_DCHAN)) << 2);
+      let n = isp;
+      for (; n >= 4; n -= 4, d += 16) v128.store(d, v);
+      for (; n > 0; n--, d += 4) store<f32>(d, bv);
+    }
+  }
+  if (K == 0 || M == 0) return;
+  const dense = fld(job, J_ST0 + 2) == 1;
+  for (let j0 = 0; j0 < Gsp; j0 += NCH) {
+    const nc = min(NCH, Gsp - j0), ncp = (nc + 15) & ~15;
+    if (dense) {
+      // the positions are contiguous floats of each grid channel: each channel's run read in order, 16-float panel
+      // rows as 4 vectors; K blocks are consecutive, so panel p of block pc sits at bpk + 4·(pc·ncp + p·16·kc)
+      const src = ptr(job, J_SRC) + (<usize>(b * fld(job, J_SBATCH) + j0) << 2);
+      const sChan = <usize>fld(job, J_SCHAN) << 2;
+      const full = nc & ~15;
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = min(KC, K - pc);
+        const blk = bpk + (<usize>pc * <usize>ncp << 2);
+        const pstride = <usize>kc << 6;
+        for (let kk = 0; kk < kc; kk++) {
+          let sp = src + <usize>(pc + kk) * sChan;
+          let d = blk + (<usize>kk << 6);
+          let col = 0;
+          for (; col < full; col += 16, d += pstride, sp += 64) {
+            v128.store(d, v128.load(sp)); v128.store(d, v128.load(sp, 16), 16);
+            v128.store(d, v128.load(sp, 32), 32); v128.store(d, v128.load(sp, 48), 48);
+          }
+          if (col < ncp) {
+            const n = nc - col;
+            let c = 0;
+            for (; c < n; c++) store<f32>(d + (<usize>c << 2), load<f32>(sp + (<usize>c << 2)));
+            for (; c < 16; c++) store<f32>(d + (<usize>c << 2), 0);
+          }
+        }
+      }
+    } else for (let pc = 0; pc < K; pc += KC) pack_b(job, b * Gsp + j0, nc, pc, min(KC, K - pc), bpk + (<usize>pc * <usize>ncp << 2));
+    for (let ic = mS; ic < mE; ic += MC) {
+      const mEnd = min(ic + MC, mE);
+      for (let pc = 0; pc < K; pc += KC) {
+        const kc = min(KC, K - pc);
+        const blk = bpk + (<usize>pc * <usize>ncp << 2);
+        for (let jr = 0; jr < ncp; jr += 16) {
+          const bp = blk + (<usize>jr * <usize>kc << 2);
+          for (let ir = ic; ir < mEnd; ir += 2)
+            micro2x16(kc, apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 4), bp, cbuf + ((<usize>(ir - ic) * <usize>ncp + <usize>jr) << 2), ncp, pc == 0);
+        }
+      }
+      wtx_scatter(job, b, ic, mEnd - ic, j0, nc, cbuf, ncp);
+    }
+  }
+}
+
+/*
  * Queue record (u32): [0] next task (atomic counter), [1] task count, [2] tasks pointer, [3] cOff (bytes).
  * Task i = 4 u32 at tasks + 16·i: job pointer, n0, nc, kind (0 = GEMM columns n0..n0+nc, 1 = pack rows n0..n0+nc of A,
- * 2 = col2im task number n0 of a col2im job).
+ * 2 = col2im task number n0 of a col2im job, 3 = wtx task number n0, 4 = pack rows n0..n0+nc of a wtx job's A).
  * Every thread calls run_queue with its own scratch and takes tasks until none is left, so work balances itself.
  */
 export function run_queue(queue: usize, scratch: usize): i32 {
@@ -349,6 +557,8 @@ export function run_queue(queue: usize, scratch: usize): i32 {
     const kind = load<i32>(t, 12);
     if (kind == 1) pack_rows(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8));
     else if (kind == 2) col2im_task(<usize>load<u32>(t), load<i32>(t, 4), scratch, cOff);
+    else if (kind == 3) wtx_task(<usize>load<u32>(t), load<i32>(t, 4), scratch, cOff);
+    else if (kind == 4) wtx_pack(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8));
     else run_task(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8), scratch, cOff);
     done++;
   }

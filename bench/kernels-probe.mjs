@@ -37,7 +37,8 @@ for (const [name, kind, g] of cases) {
   const res = [];
   for (const th of [1, 2]) {
     setNumThreads(th);
-    run();
+    // warm-up (~300 ms): fresh workers run Liftoff code until V8's optimizing tier has compiled the kernels
+    for (let t0 = performance.now(), i = 0; i < 3 || performance.now() - t0 < Number(process.env.WARM ?? 300); i++) run();
     let best = Infinity, total = 0;
     for (let i = 0; i < 30 && (i < 3 || total < 1500); i++) {
       const t = performance.now();

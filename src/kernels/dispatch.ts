@@ -6,7 +6,7 @@ import { conv as refConv } from "../backends/reference/conv.js";
 import { convTransposeData as refConvTransposeData } from "../backends/reference/conv-transpose-data.js";
 import { convFilterGrad as refConvFilterGrad } from "../backends/reference/conv-filter-grad.js";
 import { directConv, directConvTranspose, directMatmul, directWeightGrad } from "./direct-js.js";
-import { wasmConv, wasmConvTranspose, wasmConvTransposeCol2im, wasmGemm, wasmWeightGrad } from "../backends/wasm/plan.js";
+import { wasmConv, wasmConvTranspose, wasmConvTransposeCol2im, wasmConvTransposeWtx, wasmGemm, wasmWeightGrad } from "../backends/wasm/plan.js";
 import { getNumThreads } from "./threads.js";
 
 export type Dtype = "float32" | "float64";
@@ -20,9 +20,11 @@ export type Dtype = "float32" | "float64";
  *  - "wasm-phase" (grid→image): s^D phase GEMMs of the sub-kernels w[r::s] (stride 1 = one GEMM over the taps);
  *  - "wasm-col2im" (grid→image): per image one GEMM C[positions, Cimg·∏k] = gridᵀ·W, added into the image (col2im);
  *    wins when the phase GEMMs are thin (few image channels, or many phases with tiny sub-kernels: FCN k64 s32);
+ *  - "wasm-wtx" (grid→image): per image one GEMM C[Cimg·∏k, positions] = Wᵀ·grid (positions = the long side), added
+ *    into the image (col2im): few image channels with many grid positions (DCGAN 64→3 @32²);
  *  - "wasm-gemm" (weight gradient, matmul): GEMM with the im2col matrix as the reduction side, or a plain GEMM.
  */
-export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-gemm";
+export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-wtx" | "wasm-gemm";
 
 /** Below this many multiply-adds a float32 call stays in JS (the wasm path costs ~10–30 µs of copies and packing). */
 export const SMALL_MACS = 1 << 14;
@@ -57,19 +59,24 @@ export function convImageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray
  * the phase GEMMs get thin when there are many phases (FCN k64 s32: 1024 phases of 2×2 sub-kernels, 11 → 21 GFLOP/s
  * with col2im) or few grid positions per phase (DCGAN 512→256 @4², 256→128 @8²: N = batch·∏grid = 128 / 512 columns,
  * 22 → 31 and 30 → 34 GFLOP/s); with overlapping taps (k > s) col2im then wins. k = s (pixel shuffle), stride 1 and
- * large grids (DCGAN @16², U-Net, the k3 s1 layer: phase 32–39 vs col2im 18–29 GFLOP/s) stay on the phases.
+ * large grids (DCGAN @16², U-Net, the k3 s1 layer: phase 32–39 vs col2im 18–29 GFLOP/s) do not use col2im.
+ * Strided layers with ≥ 256 grid positions per image take wasm-wtx (one GEMM with all Cimg·∏k rows instead of s^D thin
+ * phase GEMMs whose B is gathered per tap: DCGAN 64→3 @32² 8.7 → 33, 128→64 @16² 32 → 37, U-Net 128→64 @64²
+ * 24 → 29 GFLOP/s on one thread); stride 1 (one phase already) stays on the phase GEMM (equal speed).
  */
 export function gridToImageWasm(g: ConvGeometry): Algorithm {
   const sp = g.strides.reduce((p, v) => p * v, 1), kp = g.kernel.reduce((p, v) => p * v, 1);
-  const positions = g.batch * g.gridSize.reduce((p, v) => p * v, 1);
+  const perImage = g.gridSize.reduce((p, v) => p * v, 1), positions = g.batch * perImage;
   const overlapping = g.kernel.every((k, i) => k > g.strides[i]!);
-  return sp > 1 && kp > sp && overlapping && (sp >= 64 || positions <= 512) ? "wasm-col2im" : "wasm-phase";
+  if (sp > 1 && kp > sp && overlapping && (sp >= 64 || positions <= 512)) return "wasm-col2im";
+  return sp > 1 && perImage >= 256 ? "wasm-wtx" : "wasm-phase";
 }
 
 /** grid → image (transposed convolution forward; convolution's input gradient). */
 export function convGridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray, w: FloatArray, bias: FloatArray | null): FloatArray {
   const n = size(imageShape(g));
   const alg = (lastAlgorithm = choose(__force.gridToImage, dtype, macCount(g), gridToImageWasm(g)));
+  if (alg === "wasm-wtx" && n > 0) return wasmConvTransposeWtx(g, grid as Float32Array, w as Float32Array, bias as Float32Array | null, getNumThreads());
   if (alg === "wasm-col2im" && n > 0) return wasmConvTransposeCol2im(g, grid as Float32Array, w as Float32Array, bias as Float32Array | null, getNumThreads());
   if (alg.startsWith("wasm") && n > 0) return wasmConvTranspose(g, grid as Float32Array, w as Float32Array, bias as Float32Array | null, getNumThreads());
   const out = alloc(dtype, n);

@@ -18,7 +18,7 @@ const prod = (a: readonly number[]) => a.reduce((p, v) => p * v, 1);
 type Entry = "imageToGrid" | "gridToImage" | "weightGrad";
 const ALGS: Record<Entry, (Algorithm | null)[]> = {
   imageToGrid: ["direct", "wasm-im2col", null],
-  gridToImage: ["direct", "wasm-phase", "wasm-col2im", null],
+  gridToImage: ["direct", "wasm-phase", "wasm-col2im", "wasm-wtx", null],
   weightGrad: ["direct", "wasm-gemm", null],
 };
 
@@ -95,8 +95,17 @@ test("larger geometries (multi-block K, M, N; phases; groups; channels-last) on 
     { nd: 2, batch: 1, groups: 2, imageChannels: 34, gridChannels: 36, gridSize: [9, 7], imageSize: [9, 7], kernel: [3, 3], strides: [1, 1], dilation: [1, 1], padBegin: [1, 1], padEnd: [1, 1], outputPadding: [0, 0], channelsLast: true },
     { nd: 3, batch: 2, groups: 1, imageChannels: 5, gridChannels: 7, gridSize: [3, 4, 5], imageSize: [6, 8, 10], kernel: [2, 2, 2], strides: [2, 2, 2], dilation: [1, 1, 1], padBegin: [0, 0, 0], padEnd: [0, 0, 0], outputPadding: [0, 0, 0], channelsLast: false },
   ];
+  // wasm-wtx's zipped stride-2 scatter (runs of ≥ 4 grid positions, edges clipped by the padding) and its store mode
+  // (k = s: every image element written once, bias added in the scatter), with and without bias (even seeds)
+  const base = cases[0]!;
+  cases.push(
+    { ...base, batch: 3, imageChannels: 3, gridChannels: 20, gridSize: [9, 13], imageSize: [18, 26] },
+    { ...base, batch: 2, imageChannels: 5, gridChannels: 9, gridSize: [7, 11], imageSize: [14, 22], kernel: [2, 2], padBegin: [0, 0], padEnd: [0, 0] },
+    { ...base, batch: 2, imageChannels: 5, gridChannels: 9, gridSize: [7, 11], imageSize: [14, 22], kernel: [2, 2], padBegin: [0, 0], padEnd: [0, 0], channelsLast: true },
+    { ...base, batch: 2, imageChannels: 70, gridChannels: 9, gridSize: [5, 6], imageSize: [10, 12], kernel: [2, 2], padBegin: [0, 0], padEnd: [0, 0] },
+  );
   try {
-    for (const g of cases) checkGeometry(g, 7, [1, 2]);
+    for (const g of cases) for (const seed of [7, 8]) checkGeometry(g, seed, [1, 2]);
   } finally {
     setNumThreads(saved);
   }

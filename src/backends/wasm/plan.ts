@@ -387,3 +387,86 @@ export function wasmConvTransposeCol2im(g: ConvGeometry, grid: Float32Array, w: 
 }
 
 const macCountOf = (g: ConvGeometry) => g.batch * g.gridChannels * prod(g.gridSize) * (g.imageChannels / g.groups) * prod(g.kernel);
+
+const Y_WORDS = 80;
+
+/**
+ * Transposed convolution grid → image by GEMM + col2im in the third orientation (assembly/index.ts wtx_task): per
+ * image and group, C[icl·kp + tap][position] = Σ_k w[k][icl][tap]·grid[k][position] with the grid positions as the
+ * GEMM's long side (the micro-kernel's columns), then added into the image. For few image channels: M = Cimg/g·∏k
+ * rows instead of the phase GEMMs' M = Cimg/g, and B (the grid) is packed once per 256 positions, not per tap.
+ * Tasks = (image, block of `nicl` image channels), fixed by the geometry, so results do not depend on the thread count.
+ */
+export function wasmConvTransposeWtx(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+  const x = axes3(g);
+  const rt = runtime();
+  rt.reset();
+  const Isp = prod(x.I), Gsp = prod(x.G), kp = prod(x.k);
+  const dstLen = g.batch * g.imageChannels * Isp;
+  const K = x.gcpg, M = x.icpg * kp, Mp = (M + 1) & ~1;
+  const wAt = rt.reserve(w.length * 4), srcAt = rt.reserve(grid.length * 4), dstAt = rt.reserve(dstLen * 4);
+  const tabAt = rt.reserve(64);
+  // every image element gets exactly one contribution (k = s, no dilation, padding or output padding: a GEMM plus a
+  // pixel shuffle): the tasks store C + bias, and the image needs no fill pass
+  const store = [0, 1, 2].every((e) => x.k[e] === x.s[e] && (x.d[e] === 1 || x.k[e] === 1) && x.pb[e] === 0 && x.I[e] === x.G[e]! * x.s[e]!) && x.gcpg > 0;
+  const taskFill = !g.channelsLast && !store;
+  const biasAt = bias && (taskFill || store) ? rt.reserve(bias.length * 4) : 0;
+  const apkAt: number[] = [], jobAt: number[] = [];
+  for (let gi = 0; gi < g.groups; gi++) { apkAt.push(rt.reserve(Mp * K * 16)); jobAt.push(rt.reserve(Y_WORDS * 4)); }
+  // channels per task: about MC rows (≥ 1 channel), nicl·kp even (row blocks start on a 2-row panel) unless one block
+  let nicl = Math.max(1, Math.min(x.icpg, Math.floor(MC / Math.max(1, kp))));
+  if (nicl < x.icpg && (nicl * kp) % 2 === 1) nicl = nicl > 1 ? nicl - 1 : Math.min(x.icpg, 2);
+  const blocks = Math.ceil(x.icpg / nicl);
+  threads = Math.max(1, Math.min(threads, Math.floor(macCountOf(g) / Math.max(1, tuning.macsPerThread))));
+  const packTasks: [number, number, number][] = [], tasks: number[] = [];
+  const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mp / (threads * 2))) / 2) * 2);
+  for (let gi = 0; gi < g.groups; gi++) {
+    for (let m0 = 0; m0 < Mp; m0 += rows) packTasks.push([jobAt[gi]!, m0, rows]);
+    for (let t = 0; t < g.batch * blocks; t++) tasks.push(jobAt[gi]!, t);
+  }
+  const nTasks = tasks.length / 2;
+  const tasksAt = rt.reserve(Math.max(1, nTasks) * 16), packTasksAt = rt.reserve(Math.max(1, packTasks.length) * 16);
+  const queueAt = rt.reserve(64), packQueueAt = rt.reserve(64);
+  const cOff = Math.ceil((Math.max(1, K) * NCH * 4) / 64) * 64;
+  const scratchBytes = cOff + MC * NCH * 4;
+  threads = Math.max(1, Math.min(threads, nTasks));
+  const scratch: number[] = [];
+  for (let t = 0; t < threads; t++) scratch.push(rt.reserve(scratchBytes));
+  rt.commit("transposed convolution");
+
+  const F = rt.F32, U = rt.U32, I = rt.I32;
+  F.set(w, wAt >>> 2);
+  F.set(grid, srcAt >>> 2);
+  if (biasAt) F.set(bias!, biasAt >>> 2);
+  if (!taskFill && !store) biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias)(F, dstAt >>> 2);
+  I[tabAt >>> 2] = 0; // offset table {0}: the grid is read without taps
+  for (let gi = 0; gi < g.groups; gi++) {
+    const r = jobAt[gi]! >>> 2;
+    U.fill(0, r, r + Y_WORDS);
+    U[r] = M; U[r + 1] = K; U[r + 2] = apkAt[gi]!; U[r + 3] = srcAt + gi * x.gcpg * x.grd.chan * 4;
+    I[r + 4] = x.grd.batch; I[r + 5] = x.grd.chan;
+    for (let e = 0; e < 3; e++) {
+      I[r + 6 + e] = 1; I[r + 9 + e] = x.G[e]!; I[r + 12 + e] = x.G[e]!; I[r + 15 + e] = 1; I[r + 18 + e] = x.grd.sp[e]!; U[r + 21 + e] = tabAt;
+      I[r + 50 + e] = x.img.sp[e]!; I[r + 53 + e] = x.k[e]!; I[r + 56 + e] = x.s[e]!; I[r + 59 + e] = x.d[e]!; I[r + 62 + e] = x.pb[e]!; I[r + 65 + e] = x.I[e]!;
+    }
+    I[r + 40] = kp; I[r + 41] = nicl; I[r + 42] = blocks; I[r + 43] = x.icpg; U[r + 44] = taskFill ? 1 : 0;
+    U[r + 45] = biasAt ? biasAt + gi * x.icpg * 4 : 0; I[r + 46] = Isp;
+    U[r + 47] = dstAt + gi * x.icpg * x.img.chan * 4; I[r + 48] = x.img.batch; I[r + 49] = x.img.chan;
+    U[r + 68] = wAt + gi * x.gcpg * x.wt.gc * 4; I[r + 69] = x.wt.gc; I[r + 70] = x.wt.icl; I[r + 71] = x.wt.tap[2]!; I[r + 72] = Gsp; U[r + 73] = store ? 1 : 0;
+  }
+  for (let i = 0; i < packTasks.length; i++) {
+    const [j, m0, n] = packTasks[i]!, q = (packTasksAt >>> 2) + i * 4;
+    U[q] = j; U[q + 1] = m0; U[q + 2] = n; U[q + 3] = 4;
+  }
+  for (let i = 0; i < nTasks; i++) {
+    const q = (tasksAt >>> 2) + i * 4;
+    U[q] = tasks[2 * i]!; U[q + 1] = tasks[2 * i + 1]!; U[q + 2] = 0; U[q + 3] = 3;
+  }
+  const pw = packQueueAt >>> 2;
+  U[pw] = 0; U[pw + 1] = packTasks.length; U[pw + 2] = packTasksAt; U[pw + 3] = cOff;
+  runQueue(packQueueAt, scratch);
+  const qw = queueAt >>> 2;
+  U[qw] = 0; U[qw + 1] = nTasks; U[qw + 2] = tasksAt; U[qw + 3] = cOff;
+  runQueue(queueAt, scratch);
+  return rt.F32.slice(dstAt >>> 2, (dstAt >>> 2) + dstLen);
+}
