@@ -94,7 +94,8 @@ function ensureWorkers(rt: WasmRuntime, n: number): void {
 export function runQueue(queue: number, scratch: number[]): void {
   const rt = runtime();
   const extra = Math.min(scratch.length - 1, MAX_WORKERS);
-  if (extra <= 0) { rt.exports.run_queue(queue, scratch[0]!); return; }
+  // without shared memory no worker can see the arena: this thread drains the whole queue
+  if (extra <= 0 || !rt.shared) { rt.exports.run_queue(queue, scratch[0]!); return; }
   ensureWorkers(rt, extra);
   const c = control(rt);
   Atomics.store(c, C.DONE, 0);

@@ -1,5 +1,5 @@
 // The wasm module, its one shared memory and the per-call arena (bump allocation, growth, the 4 GiB limit).
-import { kernelsWasmBase64 } from "./kernels-wasm.generated.js";
+import { kernelsWasmBase64, kernelsWasmUnsharedBase64 } from "./kernels-wasm.generated.js";
 
 export interface KernelExports {
   run_queue(queue: number, scratch: number): number;
@@ -34,18 +34,17 @@ export class WasmRuntime {
   private u32: Uint32Array;
   private i32: Int32Array;
   private end = ARENA_BASE;
+  /** false where shared memory is unavailable (a browser page without cross-origin isolation): one thread only */
+  readonly shared: boolean;
 
-  constructor() {
-    this.module = new WebAssembly.Module(decodeBase64(kernelsWasmBase64) as BufferSource);
-    let memory: WebAssembly.Memory;
-    try {
-      memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
-      this.maxBytes = MAX_BYTES;
-    } catch {
-      // engines that cannot reserve 4 GiB of address space: 1 GiB still links (maximum ≤ the module's)
-      memory = new WebAssembly.Memory({ initial: 256, maximum: 16384, shared: true });
-      this.maxBytes = 16384 * PAGE;
-    }
+  /** `preferShared: false` builds the plain-memory variant (tests use it to cover that path in Node). */
+  constructor(preferShared = true) {
+    const made = (preferShared && createMemory(true)) || createMemory(false);
+    if (!made) throw new Error("wasm backend: this engine could not create a WebAssembly memory");
+    this.shared = made.shared;
+    this.maxBytes = made.maxBytes;
+    const memory = made.memory;
+    this.module = new WebAssembly.Module(decodeBase64(this.shared ? kernelsWasmBase64 : kernelsWasmUnsharedBase64) as BufferSource);
     this.memory = memory;
     this.exports = new WebAssembly.Instance(this.module, { env: { memory } }).exports as unknown as KernelExports;
     this.f32 = new Float32Array(memory.buffer);
@@ -94,6 +93,18 @@ export class WasmRuntime {
   get I32(): Int32Array { return this.i32; }
 }
 
+/** A 4 GiB-maximum memory, or 1 GiB where the engine cannot reserve that much address space; null if neither works. */
+function createMemory(shared: boolean): { memory: WebAssembly.Memory; maxBytes: number; shared: boolean } | null {
+  for (const pages of [65536, 16384]) {
+    try {
+      return { memory: new WebAssembly.Memory({ initial: 256, maximum: pages, shared }), maxBytes: pages * PAGE, shared };
+    } catch {
+      // shared memory needs SharedArrayBuffer (cross-origin isolation in browsers); try the next option
+    }
+  }
+  return null;
+}
+
 function gib(bytes: number): string {
   const v = bytes / 2 ** 30;
   return v >= 10 ? v.toFixed(0) : v.toFixed(1).replace(/\.0$/, "");
@@ -103,4 +114,9 @@ let rt: WasmRuntime | null = null;
 /** The process-wide runtime, created on first use. */
 export function runtime(): WasmRuntime {
   return (rt ??= new WasmRuntime());
+}
+
+/** Test hook: replaces the process-wide runtime (e.g. with `new WasmRuntime(false)`); null = create afresh on next use. */
+export function __setRuntime(next: WasmRuntime | null): void {
+  rt = next;
 }
