@@ -206,6 +206,8 @@ const X_DST = 26, X_DBATCH = 27, X_DCHAN = 28, X_DSP0 = 29, X_NICL = 32, X_BLOCK
 // X_FILL = 1: the task itself fills its (channels-first, contiguous) image channels with the bias (X_BIAS, 0 = zeros,
 // X_ISP floats each) right before adding into them: parallel, and the channel is then cache-hot for the scatter
 const X_FILL = 35, X_BIAS = 36, X_ISP = 37;
+// X_IMGS images per task (their packed A panels are contiguous: one GEMM over all their rows, B packed once), X_BATCH images
+const X_IMGS = 38, X_BATCH = 39;
 /** columns per chunk: the packed B chunk (K × 256) and the C block (MC × 256) of a task */
 const NCH: i32 = 256;
 
@@ -256,28 +258,35 @@ function col2im_scatter(job: usize, b: i32, m0: i32, rows: i32, n0: i32, nc: i32
   }
 }
 
-/** One col2im task: image b = t / blocks, image channels (t % blocks)·nicl.. of the job. scratch = packed B (K × NCH), then C (MC × NCH) at cOff. */
+/**
+ * One col2im task: images g·imgs.. (g = t / blocks, X_IMGS of them), image channels (t % blocks)·nicl.. of the job.
+ * scratch = packed B (K × NCH), then C (MC × NCH) at cOff. The images' packed A panels are contiguous (row r of the
+ * task = row r % Mp of image r / Mp), so each B chunk is packed once for all their rows.
+ */
 export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): void {
   const Mr = fld(job, X_M), K = fld(job, X_K), kp = fld(job, X_KP);
   const blocks = fld(job, X_BLOCKS), nicl = fld(job, X_NICL), icpg = fld(job, X_ICPG);
-  const b = t / blocks, icl0 = (t % blocks) * nicl;
+  const imgs = fld(job, X_IMGS), bFirst = (t / blocks) * imgs, bLast = min(fld(job, X_BATCH), bFirst + imgs);
+  const icl0 = (t % blocks) * nicl;
   const ncols = min(nicl, icpg - icl0) * kp;
   const Mp = (Mr + 1) & ~1;
-  const apk = ptr(job, X_APK) + (<usize>b * <usize>Mp * <usize>K << 4);
+  const rowsTot = (bLast - bFirst) * Mp;
+  const apk = ptr(job, X_APK) + (<usize>bFirst * <usize>Mp * <usize>K << 4);
   const w = ptr(job, X_W);
   const wK = fld(job, X_WK), wIcl = fld(job, X_WICL), wTap = fld(job, X_WTAP);
   const bpk = scratch, cbuf = scratch + cOff;
   if (fld(job, X_FILL) != 0) {
     const isp = fld(job, X_ISP), bias = ptr(job, X_BIAS);
     const nch = min(nicl, icpg - icl0);
-    for (let i = 0; i < nch; i++) {
-      const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>(icl0 + i) << 2)) : 0;
-      const v = f32x4.splat(bv);
-      let d = ptr(job, X_DST) + (<usize>(b * fld(job, X_DBATCH) + (icl0 + i) * fld(job, X_DCHAN)) << 2);
-      let n = isp;
-      for (; n >= 4; n -= 4, d += 16) v128.store(d, v);
-      for (; n > 0; n--, d += 4) store<f32>(d, bv);
-    }
+    for (let b = bFirst; b < bLast; b++)
+      for (let i = 0; i < nch; i++) {
+        const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>(icl0 + i) << 2)) : 0;
+        const v = f32x4.splat(bv);
+        let d = ptr(job, X_DST) + (<usize>(b * fld(job, X_DBATCH) + (icl0 + i) * fld(job, X_DCHAN)) << 2);
+        let n = isp;
+        for (; n >= 4; n -= 4, d += 16) v128.store(d, v);
+        for (; n > 0; n--, d += 4) store<f32>(d, bv);
+      }
   }
   for (let c0 = 0; c0 < ncols; c0 += NCH) {
     const nc = min(NCH, ncols - c0), ncp = (nc + 15) & ~15;
@@ -315,8 +324,8 @@ export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): vo
         }
       }
     }
-    for (let ic = 0; ic < Mp; ic += MC) {
-      const mEnd = min(ic + MC, Mp);
+    for (let ic = 0; ic < rowsTot; ic += MC) {
+      const mEnd = min(ic + MC, rowsTot);
       for (let pc = 0; pc < K; pc += KC) {
         const kc = min(KC, K - pc);
         const blk = bpk + (<usize>pc * <usize>ncp << 2);
@@ -326,7 +335,13 @@ export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): vo
             micro2x16(kc, apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 4), bp, cbuf + ((<usize>(ir - ic) * <usize>ncp + <usize>jr) << 2), ncp, pc == 0);
         }
       }
-      col2im_scatter(job, b, ic, min(mEnd, Mr) - ic, n0, nc, cbuf, ncp);
+      // the block's rows, image by image (padding row Mr of an odd Mp is skipped)
+      for (let r = ic; r < mEnd;) {
+        const bi = r / Mp, m = r - bi * Mp;
+        const here = min(mEnd - r, Mp - m);
+        if (m < Mr) col2im_scatter(job, bFirst + bi, m, min(here, Mr - m), n0, nc, cbuf + (<usize>(r - ic) * <usize>ncp << 2), ncp);
+        r += here;
+      }
     }
   }
 }

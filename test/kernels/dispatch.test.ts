@@ -103,6 +103,9 @@ test("larger geometries (multi-block K, M, N; phases; groups; channels-last) on 
     { ...base, batch: 2, imageChannels: 5, gridChannels: 9, gridSize: [7, 11], imageSize: [14, 22], kernel: [2, 2], padBegin: [0, 0], padEnd: [0, 0] },
     { ...base, batch: 2, imageChannels: 5, gridChannels: 9, gridSize: [7, 11], imageSize: [14, 22], kernel: [2, 2], padBegin: [0, 0], padEnd: [0, 0], channelsLast: true },
     { ...base, batch: 2, imageChannels: 70, gridChannels: 9, gridSize: [5, 6], imageSize: [10, 12], kernel: [2, 2], padBegin: [0, 0], padEnd: [0, 0] },
+    // wasm-col2im tasks over several images (33 positions, odd: padded A row per image; 5 images = tasks of 3 + 2)
+    { ...base, batch: 5, imageChannels: 20, gridChannels: 12, gridSize: [3, 11], imageSize: [6, 22] },
+    { ...base, batch: 5, imageChannels: 20, gridChannels: 12, gridSize: [3, 11], imageSize: [6, 22], channelsLast: true },
   );
   try {
     for (const g of cases) for (const seed of [7, 8]) checkGeometry(g, seed, [1, 2]);

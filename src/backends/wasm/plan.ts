@@ -291,13 +291,17 @@ export type { WasmRuntime };
 
 /** Columns per col2im chunk and rows per C block (assembly/index.ts NCH, MC). */
 const NCH = 256, MC = 128;
+/** Target GEMM rows (grid positions of several images) per col2im task. */
+const COL2IM_ROWS = 128;
 const X_WORDS = 40;
 
 /**
  * Transposed convolution grid → image by GEMM + col2im (assembly/index.ts col2im_task): per image and group,
  * C[position][icl·kp + tap] = Σ_k grid[k][position]·w[k][icl][tap], scattered into the image. The grid of every image
- * is packed once (pack tasks, A panels); then tasks of (image, block of `nicl` image channels) run the GEMM chunk by
- * chunk and add each C block into their own image channels. The task split depends on the geometry only, so the
+ * is packed once (pack tasks, A panels); then tasks of (group of `imgs` images, block of `nicl` image channels) run
+ * the GEMM chunk by chunk over all the group's positions (so each packed chunk of the weights serves ~128 rows, not
+ * one image's few: DCGAN 512→256 @4² packed all 8 MB of weights once per image) and add each C block into their own
+ * image channels. The task split depends on the geometry only, so the
  * result is the same for every thread count.
  */
 export function wasmConvTransposeCol2im(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
@@ -321,13 +325,16 @@ export function wasmConvTransposeCol2im(g: ConvGeometry, grid: Float32Array, w: 
   // channels per task: about one chunk of columns (≥ 1 channel), independent of the thread count
   const nicl = Math.max(1, Math.min(x.icpg, Math.floor(NCH / kp)));
   const blocks = Math.ceil(x.icpg / nicl);
+  // images per task: about COL2IM_ROWS GEMM rows, so each packed B chunk (the weights) serves many rows; geometry only
+  const imgs = Math.max(1, Math.min(g.batch, Math.floor(COL2IM_ROWS / Mp)));
+  const imgGroups = Math.ceil(g.batch / imgs);
   const macs = macCountOf(g);
   threads = Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, tuning.macsPerThread))));
   const packTasks: [number, number, number][] = [], tasks: [number, number][] = [];
   const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mr / (threads * 2))) / 2) * 2);
   for (let gi = 0; gi < g.groups; gi++) {
     for (let b = 0; b < g.batch; b++) for (let m0 = 0; m0 < Mr; m0 += rows) packTasks.push([packJobAt[gi * g.batch + b]!, m0, rows]);
-    for (let t = 0; t < g.batch * blocks; t++) tasks.push([jobAt[gi]!, t]);
+    for (let t = 0; t < imgGroups * blocks; t++) tasks.push([jobAt[gi]!, t]);
   }
   const tasksAt = rt.reserve(Math.max(1, tasks.length) * 16), packTasksAt = rt.reserve(Math.max(1, packTasks.length) * 16);
   const queueAt = rt.reserve(64), packQueueAt = rt.reserve(64);
@@ -366,6 +373,7 @@ export function wasmConvTransposeCol2im(g: ConvGeometry, grid: Float32Array, w: 
     U[r + 26] = dstAt + gi * x.icpg * x.img.chan * 4; I[r + 27] = x.img.batch; I[r + 28] = x.img.chan;
     I[r + 32] = nicl; I[r + 33] = blocks; I[r + 34] = x.icpg;
     U[r + 35] = taskFill ? 1 : 0; U[r + 36] = biasAt ? biasAt + gi * x.icpg * 4 : 0; I[r + 37] = Isp;
+    I[r + 38] = imgs; I[r + 39] = g.batch;
   }
   for (let i = 0; i < packTasks.length; i++) {
     const [j, m0, n] = packTasks[i]!, q = (packTasksAt >>> 2) + i * 4;
