@@ -161,6 +161,30 @@ function taskWidth(threads: number, totalN: number): number {
  */
 export interface Operands { w: Float32Array; src: Float32Array; bias: Float32Array | null; dstLen: number; covered: boolean; fill: (dst: Float32Array, at: number) => void }
 
+/** A queue entry (assembly/index.ts run_queue): [job record address, first row/column or task index, count, kind]. */
+type TaskRecord = readonly [number, number, number, number];
+
+/**
+ * Writes both task lists into their reserved records and runs them: first every thread packs (A panels), then the
+ * GEMM tasks run; the first hand-off is the barrier between the two.
+ */
+function runPackThenTasks(
+  rt: WasmRuntime,
+  at: { packTasksAt: number; tasksAt: number; packQueueAt: number; queueAt: number },
+  packTasks: readonly TaskRecord[],
+  tasks: readonly TaskRecord[],
+  cOff: number,
+  scratch: number[],
+): void {
+  const U = rt.U32;
+  for (const [queueAt, tasksAt, list] of [[at.packQueueAt, at.packTasksAt, packTasks], [at.queueAt, at.tasksAt, tasks]] as const) {
+    for (let i = 0; i < list.length; i++) U.set(list[i]!, (tasksAt >>> 2) + i * 4);
+    const q = queueAt >>> 2;
+    U[q] = 0; U[q + 1] = list.length; U[q + 2] = tasksAt; U[q + 3] = cOff;
+    runQueue(queueAt, scratch);
+  }
+}
+
 /**
  * Lays out operands, packed weights, jobs, tasks and per-thread scratch in the arena, runs the queue on `threads`
  * threads and returns the destination copied out.
@@ -229,22 +253,8 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
     U[r + 33] = tab[0]!; U[r + 34] = tab[1]!; U[r + 35] = tab[2]!;
     U[r + 36] = store ? 1 : 0; U[r + 37] = ops.bias ? biasAt + job.biasOff * 4 : 0;
   }
-  const writeTasks = (at: number, list: [number, number, number, number][]) => {
-    for (let i = 0; i < list.length; i++) {
-      const [j, n0, nc, kind] = list[i]!;
-      const q = (at >>> 2) + i * 4;
-      U[q] = jobAt[j]!; U[q + 1] = n0; U[q + 2] = nc; U[q + 3] = kind;
-    }
-  };
-  writeTasks(packTasksAt, packTasks);
-  writeTasks(tasksAt, tasks);
-  const pw = packQueueAt >>> 2;
-  U[pw] = 0; U[pw + 1] = packTasks.length; U[pw + 2] = packTasksAt; U[pw + 3] = cOff;
-  // first every thread packs weights (A panels), then the GEMM tasks run: two hand-offs, the first is the barrier
-  runQueue(packQueueAt, scratch);
-  const qw = queueAt >>> 2;
-  U[qw] = 0; U[qw + 1] = tasks.length; U[qw + 2] = tasksAt; U[qw + 3] = cOff;
-  runQueue(queueAt, scratch);
+  const withJob = (list: [number, number, number, number][]): TaskRecord[] => list.map(([j, n0, nc, kind]) => [jobAt[j]!, n0, nc, kind]);
+  runPackThenTasks(rt, { packTasksAt, tasksAt, packQueueAt, queueAt }, withJob(packTasks), withJob(tasks), cOff, scratch);
   // slice copies into a fresh (non-shared) buffer in one pass, without zero-filling it first
   return rt.F32.slice(dstAt >>> 2, (dstAt >>> 2) + ops.dstLen);
 }
@@ -375,22 +385,9 @@ export function wasmConvTransposeCol2im(g: ConvGeometry, grid: Float32Array, w: 
     U[r + 35] = taskFill ? 1 : 0; U[r + 36] = biasAt ? biasAt + gi * x.icpg * 4 : 0; I[r + 37] = Isp;
     I[r + 38] = imgs; I[r + 39] = g.batch;
   }
-  for (let i = 0; i < packTasks.length; i++) {
-    const [j, m0, n] = packTasks[i]!, q = (packTasksAt >>> 2) + i * 4;
-    U[q] = j; U[q + 1] = m0; U[q + 2] = n; U[q + 3] = 1;
-  }
-  for (let i = 0; i < tasks.length; i++) {
-    const [j, t] = tasks[i]!, q = (tasksAt >>> 2) + i * 4;
-    U[q] = j; U[q + 1] = t; U[q + 2] = 0; U[q + 3] = 2;
-  }
-  if (K > 0 && Mr > 0 && kp > 0) {
-    const pw = packQueueAt >>> 2;
-    U[pw] = 0; U[pw + 1] = packTasks.length; U[pw + 2] = packTasksAt; U[pw + 3] = cOff;
-    runQueue(packQueueAt, scratch);
-    const qw = queueAt >>> 2;
-    U[qw] = 0; U[qw + 1] = tasks.length; U[qw + 2] = tasksAt; U[qw + 3] = cOff;
-    runQueue(queueAt, scratch);
-  }
+  if (K > 0 && Mr > 0 && kp > 0)
+    runPackThenTasks(rt, { packTasksAt, tasksAt, packQueueAt, queueAt },
+      packTasks.map(([j, m0, n]) => [j, m0, n, 1]), tasks.map(([j, t]) => [j, t, 0, 2]), cOff, scratch);
   return rt.F32.slice(dstAt >>> 2, (dstAt >>> 2) + dstLen);
 }
 
@@ -462,19 +459,8 @@ export function wasmConvTransposeWtx(g: ConvGeometry, grid: Float32Array, w: Flo
     U[r + 47] = dstAt + gi * x.icpg * x.img.chan * 4; I[r + 48] = x.img.batch; I[r + 49] = x.img.chan;
     U[r + 68] = wAt + gi * x.gcpg * x.wt.gc * 4; I[r + 69] = x.wt.gc; I[r + 70] = x.wt.icl; I[r + 71] = x.wt.tap[2]!; I[r + 72] = Gsp; U[r + 73] = store ? 1 : 0;
   }
-  for (let i = 0; i < packTasks.length; i++) {
-    const [j, m0, n] = packTasks[i]!, q = (packTasksAt >>> 2) + i * 4;
-    U[q] = j; U[q + 1] = m0; U[q + 2] = n; U[q + 3] = 4;
-  }
-  for (let i = 0; i < nTasks; i++) {
-    const q = (tasksAt >>> 2) + i * 4;
-    U[q] = tasks[2 * i]!; U[q + 1] = tasks[2 * i + 1]!; U[q + 2] = 0; U[q + 3] = 3;
-  }
-  const pw = packQueueAt >>> 2;
-  U[pw] = 0; U[pw + 1] = packTasks.length; U[pw + 2] = packTasksAt; U[pw + 3] = cOff;
-  runQueue(packQueueAt, scratch);
-  const qw = queueAt >>> 2;
-  U[qw] = 0; U[qw + 1] = nTasks; U[qw + 2] = tasksAt; U[qw + 3] = cOff;
-  runQueue(queueAt, scratch);
+  const mainTasks: TaskRecord[] = [];
+  for (let i = 0; i < nTasks; i++) mainTasks.push([tasks[2 * i]!, tasks[2 * i + 1]!, 0, 3]);
+  runPackThenTasks(rt, { packTasksAt, tasksAt, packQueueAt, queueAt }, packTasks.map(([j, m0, n]) => [j, m0, n, 4]), mainTasks, cOff, scratch);
   return rt.F32.slice(dstAt >>> 2, (dstAt >>> 2) + dstLen);
 }
