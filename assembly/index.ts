@@ -263,6 +263,23 @@ function col2im_scatter(job: usize, b: i32, m0: i32, rows: i32, n0: i32, nc: i32
  * scratch = packed B (K × NCH), then C (MC × NCH) at cOff. The images' packed A panels are contiguous (row r of the
  * task = row r % Mp of image r / Mp), so each B chunk is packed once for all their rows.
  */
+
+/**
+ * cbuf[r − ic][0..ncp) = Σ_k A[r][k]·B[k][0..ncp) for rows r in [ic, mEnd): A pre-broadcast panels at `apk` (K columns),
+ * B packed in KC-deep blocks of 16-column panels at `bpk` (ncp columns), accumulated block by block in the micro-kernel.
+ */
+@inline function multiplyRows(apk: usize, K: i32, bpk: usize, ncp: i32, ic: i32, mEnd: i32, cbuf: usize): void {
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const blk = bpk + (<usize>pc * <usize>ncp << 2);
+    for (let jr = 0; jr < ncp; jr += 16) {
+      const bp = blk + (<usize>jr * <usize>kc << 2);
+      for (let ir = ic; ir < mEnd; ir += 2)
+        micro2x16(kc, apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 4), bp, cbuf + ((<usize>(ir - ic) * <usize>ncp + <usize>jr) << 2), ncp, pc == 0);
+    }
+  }
+}
+
 export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): void {
   const Mr = fld(job, X_M), K = fld(job, X_K), kp = fld(job, X_KP);
   const blocks = fld(job, X_BLOCKS), nicl = fld(job, X_NICL), icpg = fld(job, X_ICPG);
@@ -326,15 +343,7 @@ export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): vo
     }
     for (let ic = 0; ic < rowsTot; ic += MC) {
       const mEnd = min(ic + MC, rowsTot);
-      for (let pc = 0; pc < K; pc += KC) {
-        const kc = min(KC, K - pc);
-        const blk = bpk + (<usize>pc * <usize>ncp << 2);
-        for (let jr = 0; jr < ncp; jr += 16) {
-          const bp = blk + (<usize>jr * <usize>kc << 2);
-          for (let ir = ic; ir < mEnd; ir += 2)
-            micro2x16(kc, apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 4), bp, cbuf + ((<usize>(ir - ic) * <usize>ncp + <usize>jr) << 2), ncp, pc == 0);
-        }
-      }
+      multiplyRows(apk, K, bpk, ncp, ic, mEnd, cbuf);
       // the block's rows, image by image (padding row Mr of an odd Mp is skipped)
       for (let r = ic; r < mEnd;) {
         const bi = r / Mp, m = r - bi * Mp;
@@ -540,15 +549,7 @@ export function wtx_task(job: usize, t: i32, scratch: usize, cOff: usize): void 
     } else for (let pc = 0; pc < K; pc += KC) pack_b(job, b * Gsp + j0, nc, pc, min(KC, K - pc), bpk + (<usize>pc * <usize>ncp << 2));
     for (let ic = mS; ic < mE; ic += MC) {
       const mEnd = min(ic + MC, mE);
-      for (let pc = 0; pc < K; pc += KC) {
-        const kc = min(KC, K - pc);
-        const blk = bpk + (<usize>pc * <usize>ncp << 2);
-        for (let jr = 0; jr < ncp; jr += 16) {
-          const bp = blk + (<usize>jr * <usize>kc << 2);
-          for (let ir = ic; ir < mEnd; ir += 2)
-            micro2x16(kc, apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 4), bp, cbuf + ((<usize>(ir - ic) * <usize>ncp + <usize>jr) << 2), ncp, pc == 0);
-        }
-      }
+      multiplyRows(apk, K, bpk, ncp, ic, mEnd, cbuf);
       wtx_scatter(job, b, ic, mEnd - ic, j0, nc, cbuf, ncp);
     }
   }
