@@ -34,6 +34,7 @@ export interface ConvTransposeLayerOptions extends ConvLayerOptions {
 }
 
 const CHANNELS_LAST = new Set<Layout>(["NWC", "NHWC", "NDHWC"]);
+const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu"];
 
 abstract class ConvLayer extends Block {
   readonly weight: Parameter;
@@ -68,8 +69,12 @@ abstract class ConvLayer extends Block {
     if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`${className}: inChannels=${inChannels} must be an integer >= 0`);
     const groups = options.groups ?? 1;
     if (!Number.isInteger(groups) || groups < 1) throw new Error(`${className}: groups=${groups} must be an integer >= 1`);
-    const divided = transposed ? channels : inChannels;
-    if (divided % groups !== 0) throw new Error(`${className}: groups=${groups} must divide ${transposed ? "output" : "input"} channels ${divided}`);
+    // groups must divide both channel counts; an inChannels of 0 is checked at the first forward
+    for (const [side, count] of [["input", inChannels], ["output", channels]] as const)
+      if (count % groups !== 0) throw new Error(`${className}: groups=${groups} must divide ${side} channels ${count}`);
+    const act = options.activation;
+    if (act !== undefined && act !== null && !ACTIVATIONS.includes(act))
+      throw new Error(`${className}: activation "${String(act)}" is not one of ${ACTIVATIONS.join(", ")}`);
     this.layout = options.layout ?? (["NCW", "NCHW", "NCDHW"] as const)[nd - 1]!;
     const [gridC, imagePerGroup] = transposed ? [inChannels, channels / groups] : [channels, inChannels / groups];
     const wShape = CHANNELS_LAST.has(this.layout) ? [gridC, ...kernel, imagePerGroup] : [gridC, imagePerGroup, ...kernel];

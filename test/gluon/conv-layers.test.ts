@@ -476,3 +476,15 @@ test("init.Bilinear and init.Xavier read channels-last weights in their layout",
   const w = Array.from(c.weight.data().asTypedArray());
   assert.ok(w.every((v) => Math.abs(v) <= bound) && w.some((v) => Math.abs(v) > 0.98 * bound), `Xavier out bound ${bound}, max ${Math.max(...w.map(Math.abs))}`);
 });
+
+test("an unknown activation is rejected when the layer is built, naming the layer", () => {
+  assert.throws(() => new nn.Conv2D(4, { kernelSize: 3, activation: "gelu" as never }), {
+    message: 'Conv2D: activation "gelu" is not one of relu, sigmoid, tanh, softrelu',
+  });
+});
+
+test("groups must divide a given inChannels of a transposed layer when it is built", () => {
+  assert.throws(() => new nn.Conv2DTranspose(4, { kernelSize: 3, groups: 2, inChannels: 3 }), {
+    message: "Conv2DTranspose: groups=2 must divide input channels 3",
+  });
+});
