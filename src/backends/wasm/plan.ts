@@ -1,5 +1,5 @@
 // Turns a convolution geometry or a matrix product into GEMM jobs + tasks in the arena, runs them, copies the result out.
-import type { ConvGeometry } from "../../params/geometry.js";
+import { type ConvGeometry, macCount } from "../../params/geometry.js";
 import { runtime, type WasmRuntime } from "./runtime.js";
 import { runQueue } from "./pool.js";
 
@@ -11,6 +11,18 @@ const JOB_WORDS = 40;
  * gained from 2 threads). Mutable so tests can push tiny problems through the pool.
  */
 export const tuning = { macsPerThread: 1 << 20 };
+
+/** At most `threads`, and one more thread only per `tuning.macsPerThread` multiply-adds of work (at least one). */
+function threadsWorthIt(threads: number, macs: number): number {
+  return Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, tuning.macsPerThread))));
+}
+
+/** One scratch region (packed B chunk + C block) per thread in the arena. */
+function reserveScratch(rt: WasmRuntime, threads: number, bytes: number): number[] {
+  const scratch: number[] = [];
+  for (let t = 0; t < threads; t++) scratch.push(rt.reserve(bytes));
+  return scratch;
+}
 
 /** Per-axis description of one GEMM job, before it gets addresses (see assembly/index.ts for the meaning). */
 interface JobSpec {
@@ -199,7 +211,7 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
   const store = ops.covered && jobs.every((j) => j.K > 0 && j.M > 0);
   const totalN = jobs.reduce((n, j) => n + j.N, 0);
   const macs = jobs.reduce((n, j) => n + j.M * j.K * j.N, 0);
-  threads = Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, tuning.macsPerThread))));
+  threads = threadsWorthIt(threads, macs);
   // packed A per job, tap tables, job records, tasks
   const aAt: number[] = [], tabAt: number[] = [], jobAt: number[] = [];
   const tasks: [number, number, number, number][] = [], packTasks: [number, number, number, number][] = [];
@@ -226,8 +238,7 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
   const queueAt = rt.reserve(64), packQueueAt = rt.reserve(64);
   const cOff = Math.ceil((Math.min(KC, maxK) * maxNcp * 4) / 64) * 64;
   const scratchBytes = cOff + maxMp * maxNcp * 4;
-  const scratch: number[] = [];
-  for (let t = 0; t < threads; t++) scratch.push(rt.reserve(scratchBytes));
+  const scratch = reserveScratch(rt, threads, scratchBytes);
   rt.commit(op);
 
   const F = rt.F32, U = rt.U32, I = rt.I32;
@@ -338,8 +349,7 @@ export function wasmConvTransposeCol2im(g: ConvGeometry, grid: Float32Array, w: 
   // images per task: about COL2IM_ROWS GEMM rows, so each packed B chunk (the weights) serves many rows; geometry only
   const imgs = Math.max(1, Math.min(g.batch, Math.floor(COL2IM_ROWS / Mp)));
   const imgGroups = Math.ceil(g.batch / imgs);
-  const macs = macCountOf(g);
-  threads = Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, tuning.macsPerThread))));
+  threads = threadsWorthIt(threads, macCount(g));
   const packTasks: [number, number, number][] = [], tasks: [number, number][] = [];
   const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mr / (threads * 2))) / 2) * 2);
   for (let gi = 0; gi < g.groups; gi++) {
@@ -351,8 +361,7 @@ export function wasmConvTransposeCol2im(g: ConvGeometry, grid: Float32Array, w: 
   const cOff = Math.ceil((K * NCH * 4) / 64) * 64;
   const scratchBytes = cOff + MC * NCH * 4;
   threads = Math.max(1, Math.min(threads, tasks.length));
-  const scratch: number[] = [];
-  for (let t = 0; t < threads; t++) scratch.push(rt.reserve(scratchBytes));
+  const scratch = reserveScratch(rt, threads, scratchBytes);
   rt.commit("transposed convolution");
 
   const F = rt.F32, U = rt.U32, I = rt.I32;
@@ -391,8 +400,6 @@ export function wasmConvTransposeCol2im(g: ConvGeometry, grid: Float32Array, w: 
   return rt.F32.slice(dstAt >>> 2, (dstAt >>> 2) + dstLen);
 }
 
-const macCountOf = (g: ConvGeometry) => g.batch * g.gridChannels * prod(g.gridSize) * (g.imageChannels / g.groups) * prod(g.kernel);
-
 const Y_WORDS = 80;
 
 /**
@@ -422,7 +429,7 @@ export function wasmConvTransposeWtx(g: ConvGeometry, grid: Float32Array, w: Flo
   let nicl = Math.max(1, Math.min(x.icpg, Math.floor(MC / Math.max(1, kp))));
   if (nicl < x.icpg && (nicl * kp) % 2 === 1) nicl = nicl > 1 ? nicl - 1 : Math.min(x.icpg, 2);
   const blocks = Math.ceil(x.icpg / nicl);
-  threads = Math.max(1, Math.min(threads, Math.floor(macCountOf(g) / Math.max(1, tuning.macsPerThread))));
+  threads = threadsWorthIt(threads, macCount(g));
   const packTasks: [number, number, number][] = [], tasks: number[] = [];
   const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mp / (threads * 2))) / 2) * 2);
   for (let gi = 0; gi < g.groups; gi++) {
@@ -435,8 +442,7 @@ export function wasmConvTransposeWtx(g: ConvGeometry, grid: Float32Array, w: Flo
   const cOff = Math.ceil((Math.max(1, K) * NCH * 4) / 64) * 64;
   const scratchBytes = cOff + MC * NCH * 4;
   threads = Math.max(1, Math.min(threads, nTasks));
-  const scratch: number[] = [];
-  for (let t = 0; t < threads; t++) scratch.push(rt.reserve(scratchBytes));
+  const scratch = reserveScratch(rt, threads, scratchBytes);
   rt.commit("transposed convolution");
 
   const F = rt.F32, U = rt.U32, I = rt.I32;
