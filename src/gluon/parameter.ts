@@ -3,6 +3,7 @@ import type { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
 import { type InitContext, Initializer, Uniform } from "../init/initializers.js";
+import { assignInPlace } from "../ops/elementwise.js";
 
 export class Parameter {
   /** shape with 0 where the size is inferred at the first forward (deferred initialization) */
@@ -69,7 +70,7 @@ export class Parameter {
     const cur = this.data();
     if (v.shape.length !== cur.shape.length || v.shape.some((d, i) => d !== cur.shape[i]))
       throw new Error(`Parameter '${this.name}': setData got shape ${formatShape(v.shape)}, expected ${formatShape(cur.shape)}`);
-    cur.set(v);
+    assignInPlace(cur, v, "setData");
   }
 
   /** The gradient backward writes here: zeros until the first backward (values carry attachGrad). */
