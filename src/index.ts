@@ -1,4 +1,4 @@
-// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads.
+// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads, releaseMemory.
 import "./methods.js"; // first: installs NDArray's methods before anything can call them
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
@@ -14,4 +14,5 @@ export { resolveConv, type ConvOptions, type ConvOp, type Padding, type Resolved
 export type { ConvGeometry, Layout } from "./params/geometry.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";
 export type { ConvCallOptions } from "./ops/conv.js";
-export { setNumThreads, getNumThreads } from "./backends/threads.js";
+export { setNumThreads, getNumThreads, maxThreads } from "./backends/threads.js";
+export { releaseMemory } from "./backends/memory.js";

@@ -95,7 +95,10 @@ function tconvJobs(g: ConvGeometry, x: Axes3): { jobs: JobSpec[]; covered: boole
   const perAxis = [0, 1, 2].map((e) => {
     const s = x.s[e]!, d = x.d[e]!, pb = x.pb[e]!, I = x.I[e]!;
     const phases: { taps: number[]; offs: number[]; nT: number; dOff: number }[] = [];
-    for (let r = 0; r < s; r++) {
+    // only phases that own an image position matter: r = (p + pb) mod s for p < min(I, s), so the loop is bounded by
+    // the output size, never by the stride's value (strides: 1e12 on a 1-pixel image is one phase)
+    for (let p = 0; p < Math.min(I, s); p++) {
+      const r = (p + pb) % s;
       const taps: number[] = [];
       for (let a = 0; a < x.k[e]!; a++) if ((a * d) % s === r) taps.push(a);
       const tStart = Math.ceil((pb - r) / s); // ≥ 0 since r < s
@@ -206,6 +209,7 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
   const srcAt = rt.reserve(ops.src.length * 4);
   const dstAt = rt.reserve(ops.dstLen * 4);
   const biasAt = ops.bias ? rt.reserve(ops.bias.length * 4) : 0;
+  rt.checkLimit(op); // the operands alone may not fit: fail before planning
   const store = ops.covered && jobs.every((j) => j.K > 0 && j.M > 0);
   const totalN = jobs.reduce((n, j) => n + j.N, 0);
   const macs = jobs.reduce((n, j) => n + j.M * j.K * j.N, 0);
@@ -286,24 +290,24 @@ function biasFill(channels: number, spatial: number, batch: number, channelsLast
 export function imageToGrid(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const sp = prod(x.G);
-  return execute("convolution", convJobs(g, x), { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias) }, threads);
+  return execute("the imageToGrid kernel", convJobs(g, x), { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias) }, threads);
 }
 
 export function gridToImagePhase(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const sp = prod(x.I);
   const { jobs, covered } = tconvJobs(g, x);
-  return execute("transposed convolution", jobs, { w, src: grid, bias, covered, dstLen: g.batch * g.imageChannels * sp, fill: biasFill(g.imageChannels, sp, g.batch, g.channelsLast, bias) }, threads);
+  return execute("the gridToImage kernel", jobs, { w, src: grid, bias, covered, dstLen: g.batch * g.imageChannels * sp, fill: biasFill(g.imageChannels, sp, g.batch, g.channelsLast, bias) }, threads);
 }
 
 export function weightGrad(g: ConvGeometry, image: Float32Array, grid: Float32Array, threads: number): Float32Array {
   const n = g.gridChannels * (g.imageChannels / g.groups) * prod(g.kernel);
-  return execute("convolution weight gradient", weightGradJobs(g, axes3(g)), { w: grid, src: image, bias: null, covered: true, dstLen: n, fill: (F, at) => F.fill(0, at, at + n) }, threads);
+  return execute("the weightGrad kernel", weightGradJobs(g, axes3(g)), { w: grid, src: image, bias: null, covered: true, dstLen: n, fill: (F, at) => F.fill(0, at, at + n) }, threads);
 }
 
 /** C (M × N) = A (M × K) · B (K × N), all row-major float32. */
 export function matmul(M: number, N: number, K: number, a: Float32Array, b: Float32Array, threads: number): Float32Array {
-  return execute("matrix product", [gemmJob(M, N, K)], { w: a, src: b, bias: null, covered: true, dstLen: M * N, fill: (F, at) => F.fill(0, at, at + M * N) }, threads);
+  return execute("the matmul kernel", [gemmJob(M, N, K)], { w: a, src: b, bias: null, covered: true, dstLen: M * N, fill: (F, at) => F.fill(0, at, at + M * N) }, threads);
 }
 
 /** Columns per col2im chunk and rows per C block (assembly/index.ts NCH, MC). */
@@ -332,6 +336,7 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
   const tabAt = rt.reserve(64);
   const taskFill = !g.channelsLast;
   const biasAt = bias && taskFill ? rt.reserve(bias.length * 4) : 0;
+  rt.checkLimit("the gridToImage kernel");
   const apkBytes = Mp * K * 16;
   const apkAt: number[] = [], packJobAt: number[] = [], jobAt: number[] = [];
   for (let gi = 0; gi < g.groups; gi++) {
@@ -358,7 +363,7 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
   const scratchBytes = cOff + MC * NCH * 4;
   threads = Math.max(1, Math.min(threads, tasks.length));
   const scratch = reserveScratch(rt, threads, scratchBytes);
-  rt.commit("transposed convolution");
+  rt.commit("the gridToImage kernel");
 
   const F = rt.F32, U = rt.U32, I = rt.I32;
   F.set(w, wAt >>> 2);
@@ -419,6 +424,7 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
   const store = [0, 1, 2].every((e) => x.k[e] === x.s[e] && (x.d[e] === 1 || x.k[e] === 1) && x.pb[e] === 0 && x.I[e] === x.G[e]! * x.s[e]!) && x.gcpg > 0;
   const taskFill = !g.channelsLast && !store;
   const biasAt = bias && (taskFill || store) ? rt.reserve(bias.length * 4) : 0;
+  rt.checkLimit("the gridToImage kernel");
   const apkAt: number[] = [], jobAt: number[] = [];
   for (let gi = 0; gi < g.groups; gi++) { apkAt.push(rt.reserve(Mp * K * 16)); jobAt.push(rt.reserve(Y_WORDS * 4)); }
   // channels per task: about MC rows (≥ 1 channel), nicl·kp even (row blocks start on a 2-row panel) unless one block
@@ -439,7 +445,7 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
   const scratchBytes = cOff + MC * NCH * 4;
   threads = Math.max(1, Math.min(threads, nTasks));
   const scratch = reserveScratch(rt, threads, scratchBytes);
-  rt.commit("transposed convolution");
+  rt.commit("the gridToImage kernel");
 
   const F = rt.F32, U = rt.U32, I = rt.I32;
   F.set(w, wAt >>> 2);

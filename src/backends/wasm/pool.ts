@@ -41,6 +41,7 @@ function spawn(rt: WasmRuntime, index: number): Handle {
     const w = new nodeWT.Worker(workerSource, { eval: true, workerData: data });
     w.unref(); // an idle pool never keeps a script alive
     w.on("error", () => {}); // a dying worker is detected by threadId = -1 in wait(); no unhandled 'error'
+    w.on("exit", () => void hooks.workersExited++);
     return { alive: () => w.threadId !== -1, stop: () => void w.terminate() };
   }
   const url = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
@@ -66,6 +67,13 @@ export function destroyPool(): void {
   for (const w of workers) w.stop();
   workers = [];
   epoch++;
+}
+
+/** Ends the workers beyond the first `keep` (setNumThreads going down): they leave their wait and exit. */
+export function shrinkPool(keep: number): void {
+  if (workers.length <= keep) return;
+  for (const w of workers.slice(keep)) w.stop();
+  workers = workers.slice(0, keep);
 }
 
 function ensureWorkers(rt: WasmRuntime, n: number): void {

@@ -1,6 +1,7 @@
 // The wasm module, its one shared memory and the per-call arena (bump allocation, growth, the 4 GiB limit).
 import { kernelsWasmBase64, kernelsWasmUnsharedBase64 } from "./kernels-wasm.generated.js";
 import { hooks } from "../hooks.js";
+import { formatBytes } from "../../params/sizes.js";
 
 export interface KernelExports {
   run_queue(queue: number, scratch: number): number;
@@ -11,7 +12,6 @@ export interface KernelExports {
 
 const PAGE = 65536;
 /** wasm32 addresses end at 4 GiB = 65536 pages (the module is built with that maximum). */
-export const MAX_BYTES = 65536 * PAGE;
 /** [0, 64 KiB): control block of the thread pool (CTRL_BYTE) and nothing else; the arena starts after it. */
 export const CTRL_BYTE = 1024;
 const ARENA_BASE = PAGE;
@@ -65,20 +65,29 @@ export class WasmRuntime {
     return at;
   }
 
-  /** Grows the memory to hold every reservation, or throws an Error naming the size (the runtime stays usable). */
-  commit(op: string): void {
+  /**
+   * Throws an Error naming the size when the reservations so far exceed the memory's maximum: planners call it once the
+   * operands are reserved, before building any task list, and commit() calls it with everything reserved.
+   */
+  checkLimit(what: string): void {
     const need = this.end;
     if (need > this.maxBytes) {
       this.reset();
-      throw new Error(`${op}: needs ${gib(need)} GiB of WebAssembly memory, more than the ${gib(this.maxBytes)} GiB limit`);
+      throw new Error(`${what} needs ${formatBytes(need)}, more than the ${formatBytes(this.maxBytes)} of wasm memory`);
     }
+  }
+
+  /** Grows the memory to hold every reservation, or throws an Error naming the size (the runtime stays usable). */
+  commit(what: string): void {
+    this.checkLimit(what);
+    const need = this.end;
     const have = this.memory.buffer.byteLength;
     if (need > have) {
       try {
         this.memory.grow(Math.ceil((need - have) / PAGE));
       } catch (e) {
         this.reset();
-        throw new Error(`${op}: could not grow WebAssembly memory to ${gib(need)} GiB (${(e as Error).message})`);
+        throw new Error(`${what} could not grow WebAssembly memory to ${formatBytes(need)} (${(e as Error).message})`);
       }
     }
     if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) {
@@ -106,10 +115,6 @@ function createMemory(shared: boolean): { memory: WebAssembly.Memory; maxBytes: 
   return null;
 }
 
-function gib(bytes: number): string {
-  const v = bytes / 2 ** 30;
-  return v >= 10 ? v.toFixed(0) : v.toFixed(1).replace(/\.0$/, "");
-}
 
 let rt: WasmRuntime | null = null;
 /** The process-wide runtime, created on first use (or the one hooks.nextRuntime hands over). */
@@ -119,4 +124,9 @@ export function runtime(): WasmRuntime {
     hooks.nextRuntime = undefined;
   }
   return (rt ??= new WasmRuntime());
+}
+
+/** Forgets the process-wide runtime (releaseMemory): the next call creates a fresh one with a small memory. */
+export function dropRuntime(): void {
+  rt = null;
 }
