@@ -7,8 +7,6 @@ import { linalgRules } from "./linalg.js";
 import { convRules } from "./conv.js";
 import { nnRules } from "./nn.js";
 
-export type { GradContext, GradRule } from "./rule.js";
-
 const registry = new Map<string, GradRule>(
   Object.entries({ ...elementwiseRules, ...reduceRules, ...shapeRules, ...linalgRules, ...convRules, ...nnRules }),
 );
