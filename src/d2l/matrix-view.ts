@@ -2,8 +2,9 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { ones, zeros } from "../ndarray/create.js";
 import { type ConvOptions, resolveConv } from "../params/conv-params.js";
-import { gridShape, imageShape } from "../params/geometry.js";
-import { dataOffset, imagePosition, multiIndices, weightOffset } from "../backends/reference/indexing.js";
+import { type ConvGeometry, gridShape, imageShape } from "../params/geometry.js";
+import { dataOffset, multiIndices, weightOffset } from "../backends/reference/indexing.js";
+import { sourceTable } from "../params/padding-mode.js";
 import { shapeSize } from "../ndarray/strided.js";
 import { contiguous } from "../ops/shape.js";
 import { deconvolution } from "../ops/conv.js";
@@ -12,9 +13,13 @@ import { deconvolution } from "../ops/conv.js";
  * The dense matrix W of `npx.convolution(x, w, params)` for inputs of `inputShape`: shape
  * [size(conv output), size(x)], W[row(n, co, q), col(n, ci, q·s − padBegin + a·d)] = w[co, ci, a].
  * The same W read transposed is `npx.deconvolution` with these params (and outputShape = the input's spatial size).
+ * With a `paddingMode`, a tap in the padding adds w onto the column of the element the padding copies (W = W₀·P).
  */
 export function convMatrix(inputShape: readonly number[], w: NDArray, params: ConvOptions = {}): NDArray {
-  const { geometry: g } = resolveConv("convolution", inputShape, w.shape, params);
+  const { geometry: g, paddingMode } = resolveConv("convolution", inputShape, w.shape, params);
+  // padded position t = q·s + a·d reads image element table[t] (−1: a zero), per axis
+  const tables = g.imageSize.map((n, i) => sourceTable(paddingMode, n, g.padBegin[i]!, g.padEnd[i]!));
+  const p: number[] = g.imageSize.map(() => 0);
   const rows = shapeSize(gridShape(g));
   const cols = shapeSize(imageShape(g));
   const W = zeros([rows, cols], { dtype: w.dtype });
@@ -29,12 +34,22 @@ export function convMatrix(inputShape: readonly number[], w: NDArray, params: Co
         for (let icl = 0; icl < icPerGroup; icl++) {
           const ic = Math.floor(gc / gcPerGroup) * icPerGroup + icl;
           for (const a of taps) {
-            const p = imagePosition(g, q, a);
-            if (p) W.data[row * cols + dataOffset(g, g.imageChannels, g.imageSize, n, ic, p)] += wd[weightOffset(g, gc, icl, a)]!;
+            if (!sourcePosition(g, tables, q, a, p)) continue;
+            W.data[row * cols + dataOffset(g, g.imageChannels, g.imageSize, n, ic, p)] += wd[weightOffset(g, gc, icl, a)]!;
           }
         }
       }
   return W;
+}
+
+/** The image position read by grid index q and tap a through the per-axis source tables, into `p`; false for a zero. */
+function sourcePosition(g: ConvGeometry, tables: readonly Int32Array[], q: readonly number[], a: readonly number[], p: number[]): boolean {
+  for (let i = 0; i < g.nd; i++) {
+    const src = tables[i]![q[i]! * g.strides[i]! + a[i]! * g.dilation[i]!]!;
+    if (src < 0) return false;
+    p[i] = src;
+  }
+  return true;
 }
 
 export interface OverlapParams extends ConvOptions {
