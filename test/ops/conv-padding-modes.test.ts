@@ -18,7 +18,11 @@ interface TorchCase {
 const torch = JSON.parse(readFileSync(new URL("../fixtures/torch/padding-modes.json", import.meta.url), "utf8")) as { cases: TorchCase[] };
 
 const f64 = (shape: readonly number[], data: readonly number[]) => new NDArray(Float64Array.from(data), shape);
-const maxAbs = (a: ArrayLike<number>) => Array.prototype.reduce.call(a, (m: number, v: number) => Math.max(m, Math.abs(v)), 0) as number;
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
   let m = 0;
@@ -167,7 +171,7 @@ test("deconvolution with a mode and a bias adds the bias once per output element
     for (const layout of ["NCHW", "NHWC"] as const) {
       const last = layout === "NHWC";
       const x = randn(last ? [2, 3, 4, 3] : [2, 3, 3, 4]), w = randn(last ? [3, 3, 2, 2] : [3, 2, 3, 2]), b = randn([2]);
-      const o: ConvOptions = { strides: [2, 1], padding: [1, [1, 0]], layout, paddingMode: mode };
+      const o: ConvOptions = { strides: [2, 1], padding: [[1, 1], [1, 0]], layout, paddingMode: mode };
       const y = npx.deconvolution(x, w, { ...o, bias: b }), y0 = npx.deconvolution(x, w, o);
       const want = y0.add(last ? b : b.reshape([2, 1, 1]));
       assert.ok(maxDiff(y.asTypedArray(), want.asTypedArray()) <= 1e-12, `${mode} ${layout}`);
