@@ -3,6 +3,7 @@ import type { NDArray } from "./ndarray/ndarray.js";
 import { convolution, deconvolution } from "./ops/conv.js";
 import * as ew from "./ops/elementwise.js";
 import { logSoftmax, pick, softmax } from "./ops/softmax.js";
+import { upsampling } from "./ops/upsampling.js";
 
 export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu";
 
@@ -21,4 +22,5 @@ export const npx = {
   softmax,
   logSoftmax,
   pick,
+  upsampling,
 };

@@ -7,11 +7,12 @@ import { linalgRules } from "./linalg.js";
 import { convRules } from "./conv.js";
 import { nnRules } from "./nn.js";
 import { padRules } from "./pad.js";
+import { resampleRules } from "./resample.js";
 
 export type { GradContext, GradRule } from "./rule.js";
 
 const registry = new Map<string, GradRule>(
-  Object.entries({ ...elementwiseRules, ...reduceRules, ...shapeRules, ...linalgRules, ...convRules, ...nnRules, ...padRules }),
+  Object.entries({ ...elementwiseRules, ...reduceRules, ...shapeRules, ...linalgRules, ...convRules, ...nnRules, ...padRules, ...resampleRules }),
 );
 
 /** The rule for `op`, or undefined for an op without one. */
