@@ -2,3 +2,4 @@
 export { Block, Block as HybridBlock, Sequential, Sequential as HybridSequential } from "./block.js";
 export { Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose } from "./conv-layers.js";
 export { Upsample } from "./upsample.js";
+export { SpectralNorm } from "./spectral-norm.js";
