@@ -24,36 +24,45 @@ function median(a) {
   const s = [...a].sort((p, q) => p - q);
   return s[Math.floor(s.length / 2)];
 }
-/** median ms of fn over ≥ 5 runs and ≥ targetMs, after a 200 ms warm-up */
-function time(fn) {
-  for (const t0 = performance.now(); performance.now() - t0 < 200; ) fn();
-  const samples = [];
-  for (const t0 = performance.now(); samples.length < 5 || performance.now() - t0 < targetMs; ) {
-    const t = performance.now();
-    fn();
-    samples.push(performance.now() - t);
-  }
-  return median(samples);
+/**
+ * median ms of each fn, measured in interleaved rounds (each round runs every fn once, in rotating order) so that load
+ * changes on a shared machine hit every mode alike; ≥ 7 rounds and ≥ targetMs, after a 200 ms warm-up of each.
+ */
+function timeAll(fns) {
+  for (const fn of fns) for (const t0 = performance.now(); performance.now() - t0 < 200; ) fn();
+  const samples = fns.map(() => []);
+  for (let round = 0, t0 = performance.now(); round < 7 || performance.now() - t0 < targetMs * fns.length; round++)
+    for (let k = 0; k < fns.length; k++) {
+      const i = (k + round) % fns.length;
+      const t = performance.now();
+      fns[i]();
+      samples[i].push(performance.now() - t);
+    }
+  return samples.map(median);
 }
 
 np.random.seed(15);
 console.log(`paddingMode cost, float32, ${threads} thread(s), median ms (ratio to zeros); load average ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
-console.log(`${"case".padEnd(42)} ${"pass".padEnd(9)} ${MODES.map((m) => m.padStart(16)).join("")}`);
+console.log(`${"case".padEnd(42)} ${"pass".padEnd(10)} ${MODES.map((m) => m.padStart(16)).join("")}`);
 for (const c of CASES) {
   const x = np.random.uniform({ low: -1, high: 1, size: c.x }), w = np.random.uniform({ low: -0.1, high: 0.1, size: c.w });
   const b = np.zeros([c.op === "convolution" ? c.w[0] : c.w[1]]).astype("float32");
-  for (const pass of ["forward", "fwd+bwd"]) {
-    const ms = MODES.map((mode) => {
-      const o = { ...c.o, paddingMode: mode, bias: b };
-      if (pass === "forward") return time(() => npx[c.op](x, w, o).asTypedArray());
+  for (const pass of ["forward", "fwd nobias", "fwd+bwd"]) {
+    if (pass === "fwd+bwd") {
       x.attachGrad();
       w.attachGrad();
-      return time(() => {
-        const y = autograd.record(() => npx[c.op](x, w, o));
-        y.backward(y);
-      });
-    });
+    }
+    const ms = timeAll(
+      MODES.map((mode) => {
+        const o = { ...c.o, paddingMode: mode, bias: pass === "fwd nobias" ? null : b };
+        if (pass !== "fwd+bwd") return () => npx[c.op](x, w, o).asTypedArray();
+        return () => {
+          const y = autograd.record(() => npx[c.op](x, w, o));
+          y.backward(y);
+        };
+      }),
+    );
     const cells = ms.map((t) => `${t.toFixed(2)} (${(t / ms[0]).toFixed(2)})`.padStart(16)).join("");
-    console.log(`${c.name.padEnd(42)} ${pass.padEnd(9)} ${cells}`);
+    console.log(`${c.name.padEnd(42)} ${pass.padEnd(10)} ${cells}`);
   }
 }

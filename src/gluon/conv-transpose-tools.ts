@@ -2,8 +2,7 @@
 import { overlapCount } from "../d2l/matrix-view.js";
 import { resolveConv } from "../params/conv-params.js";
 import { outputPaddingFor } from "../params/output-padding.js";
-import { snapshotOptions } from "../params/options.js";
-import { showValue } from "../params/options.js";
+import { showValue, snapshotOptions } from "../params/options.js";
 import type { Layout } from "../params/geometry.js";
 import { warnOnce } from "../warnings.js";
 import type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layers.js";
