@@ -2,8 +2,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { ones, zeros } from "../ndarray/create.js";
 import { type ConvOptions, resolveConv } from "../params/conv-params.js";
-import { type ConvGeometry, gridShape, imageShape } from "../params/geometry.js";
-import { dataOffset, multiIndices, weightOffset } from "../backends/reference/indexing.js";
+import { gridShape, imageShape } from "../params/geometry.js";
 import { sourceTable } from "../params/padding-mode.js";
 import { shapeSize } from "../ndarray/strided.js";
 import { contiguous } from "../ops/shape.js";
@@ -19,37 +18,39 @@ export function convMatrix(inputShape: readonly number[], w: NDArray, params: Co
   const { geometry: g, paddingMode } = resolveConv("convolution", inputShape, w.shape, params);
   // padded position t = q·s + a·d reads image element table[t] (−1: a zero), per axis
   const tables = g.imageSize.map((n, i) => sourceTable(paddingMode, n, g.padBegin[i]!, g.padEnd[i]!));
-  const p: number[] = g.imageSize.map(() => 0);
   const rows = shapeSize(gridShape(g));
   const cols = shapeSize(imageShape(g));
   const W = zeros([rows, cols], { dtype: w.dtype });
   const wd = contiguous(w).data;
+  const nd = g.nd, cl = g.channelsLast;
   const icPerGroup = g.imageChannels / g.groups;
   const gcPerGroup = g.gridChannels / g.groups;
-  const taps = multiIndices(g.kernel);
+  const gridSp = shapeSize(g.gridSize), imageSp = shapeSize(g.imageSize), taps = shapeSize(g.kernel);
+  // row-major position strides of the grid, image and kernel boxes
+  const boxStrides = (box: readonly number[]) => box.map((_, i) => shapeSize(box.slice(i + 1)));
+  const [gS, iS, kS] = [boxStrides(g.gridSize), boxStrides(g.imageSize), boxStrides(g.kernel)];
   for (let n = 0; n < g.batch; n++)
     for (let gc = 0; gc < g.gridChannels; gc++)
-      for (const q of multiIndices(g.gridSize)) {
-        const row = dataOffset(g, g.gridChannels, g.gridSize, n, gc, q);
+      for (let q = 0; q < gridSp; q++) {
+        const row = cl ? (n * gridSp + q) * g.gridChannels + gc : (n * g.gridChannels + gc) * gridSp + q;
         for (let icl = 0; icl < icPerGroup; icl++) {
           const ic = Math.floor(gc / gcPerGroup) * icPerGroup + icl;
-          for (const a of taps) {
-            if (!sourcePosition(g, tables, q, a, p)) continue;
-            W.data[row * cols + dataOffset(g, g.imageChannels, g.imageSize, n, ic, p)] += wd[weightOffset(g, gc, icl, a)]!;
+          for (let a = 0; a < taps; a++) {
+            // image position read at q·s − padBegin + a·d on every axis (through the mode's table), or none for a zero
+            let p = 0;
+            for (let e = 0; e < nd && p >= 0; e++) {
+              const qe = Math.floor(q / gS[e]!) % g.gridSize[e]!, ae = Math.floor(a / kS[e]!) % g.kernel[e]!;
+              const pe = tables[e]![qe * g.strides[e]! + ae * g.dilation[e]!]!;
+              p = pe < 0 ? -1 : p + pe * iS[e]!;
+            }
+            if (p < 0) continue;
+            const col = cl ? (n * imageSp + p) * g.imageChannels + ic : (n * g.imageChannels + ic) * imageSp + p;
+            const wo = cl ? (gc * taps + a) * icPerGroup + icl : (gc * icPerGroup + icl) * taps + a;
+            W.data[row * cols + col] += wd[wo]!;
           }
         }
       }
   return W;
-}
-
-/** The image position read by grid index q and tap a through the per-axis source tables, into `p`; false for a zero. */
-function sourcePosition(g: ConvGeometry, tables: readonly Int32Array[], q: readonly number[], a: readonly number[], p: number[]): boolean {
-  for (let i = 0; i < g.nd; i++) {
-    const src = tables[i]![q[i]! * g.strides[i]! + a[i]! * g.dilation[i]!]!;
-    if (src < 0) return false;
-    p[i] = src;
-  }
-  return true;
 }
 
 export interface OverlapParams extends ConvOptions {

@@ -4,7 +4,7 @@ import { formatShape } from "../ndarray/strided.js";
 import { type ConvOp, type ConvOptions, type ResolvedConv, resolveConv } from "../params/conv-params.js";
 import { type ConvGeometry, imageShape } from "../params/geometry.js";
 import { paddedGeometry } from "../params/padding-mode.js";
-import { convGridToImage, convImageToGrid } from "../kernels/dispatch.js";
+import { gridToImage, imageToGrid } from "../backends/dispatch.js";
 import { recordOp } from "../autograd/tape.js";
 import { contiguous, reshape } from "./shape.js";
 import { binary } from "./elementwise.js";
@@ -36,7 +36,7 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: ConvCallOptions): NDAr
 
 function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: NDArray | null, outShape: readonly number[]): NDArray {
   const [xd, wd, bd] = [contiguous(x).data, contiguous(w).data, bias ? contiguous(bias).data : null];
-  const out = op === "convolution" ? convImageToGrid(g, x.dtype, xd, wd, bd) : convGridToImage(g, x.dtype, xd, wd, bd);
+  const out = op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd) : gridToImage(g, x.dtype, xd, wd, bd);
   const inputs = bias ? [x, w, bias] : [x, w];
   return recordOp(op, inputs, new NDArray(out, outShape), { geometry: g, hasBias: !!bias });
 }

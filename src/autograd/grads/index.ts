@@ -9,8 +9,6 @@ import { nnRules } from "./nn.js";
 import { padRules } from "./pad.js";
 import { resampleRules } from "./resample.js";
 
-export type { GradContext, GradRule } from "./rule.js";
-
 const registry = new Map<string, GradRule>(
   Object.entries({ ...elementwiseRules, ...reduceRules, ...shapeRules, ...linalgRules, ...convRules, ...nnRules, ...padRules, ...resampleRules }),
 );

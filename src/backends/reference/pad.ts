@@ -1,5 +1,5 @@
 // Reference pad and fold: a gather of every axis through a source-index table, and its adjoint scatter-add.
-import type { FloatArray } from "./indexing.js";
+import type { FloatArray } from "../kernel.js";
 
 /**
  * The big tensor has shape `big`; along axis k its index t reads small index tables[k][t] (−1: no element;

@@ -1,5 +1,5 @@
 // Reference resampling along one axis: out[…, o, …] = l0[o]·x[…, i0[o], …] + l1[o]·x[…, i1[o], …], and its transpose.
-import type { FloatArray } from "./indexing.js";
+import type { FloatArray } from "../kernel.js";
 
 /** Per output index o of one axis: the two source indices and their weights (l1 = 0: a single source, nearest). */
 export interface AxisTaps {
