@@ -1,5 +1,5 @@
-// How many threads the wasm kernels may use: setNumThreads / getNumThreads (default = hardware threads), and its bounds.
-import { hardwareThreads, shrinkPool } from "./wasm/pool.js";
+// How many threads the wasm kernels may use: setNumThreads / getNumThreads / threadsReady (default = hardware threads), and its bounds.
+import { hardwareThreads, shrinkPool, startPool, whenWorkersReady } from "./wasm/pool.js";
 import { MAX_WORKERS } from "./wasm/worker-source.js";
 import { showValue } from "../params/options.js";
 
@@ -10,21 +10,44 @@ export function maxThreads(): number {
   return Math.max(1, Math.min(4 * hardwareThreads(), MAX_WORKERS + 1));
 }
 
+/** Starts the workers for `n` threads in the background; calls run on the calling thread until they report in. */
+function warm(n: number): void {
+  if (n <= 1) return;
+  try {
+    startPool(n - 1);
+  } catch {
+    // no shared memory or no workers here: every call runs on the calling thread
+  }
+}
+
 /**
  * Sets the thread count for later kernel calls: an integer from 1 to maxThreads() (4 × hardware threads, at most 65).
- * More than the cores works, just oversubscribed. Going down ends the pool workers no longer needed; going up starts
- * them at the next call that uses them.
+ * More than the cores works, just oversubscribed. Going down ends the pool workers beyond max(n, hardware threads) − 1;
+ * going up starts the missing workers without waiting for them. releaseMemory() ends them all.
  */
 export function setNumThreads(n: number): void {
   const max = maxThreads();
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > max)
     throw new Error(`setNumThreads: n=${showValue(n)} must be an integer from 1 to ${max} (4 × ${hardwareThreads()} hardware threads, at most ${MAX_WORKERS + 1})`);
   numThreads = hardwareThreads() === 1 && n > 1 && !canUseWorkers() ? 1 : n;
-  shrinkPool(numThreads - 1);
+  // idle workers sleep in Atomics.wait at no cost, so up to one per hardware thread stays for reuse (1 ↔ 2 toggles
+  // start nothing); the oversubscribed ones beyond that end
+  shrinkPool(Math.max(numThreads, hardwareThreads()) - 1);
+  warm(numThreads);
 }
 
 export function getNumThreads(): number {
   return (numThreads ??= hardwareThreads());
+}
+
+/**
+ * Resolves with the number of threads calls can use once the workers for getNumThreads() have reported in (1 where
+ * this environment has no shared memory or no workers). Calls made before that run with fewer threads, never wait.
+ */
+export async function threadsReady(): Promise<number> {
+  const n = getNumThreads();
+  if (n <= 1) return 1;
+  return 1 + (await whenWorkersReady(n - 1));
 }
 
 function canUseWorkers(): boolean {
@@ -33,3 +56,6 @@ function canUseWorkers(): boolean {
   const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown };
   return !!g.crossOriginIsolated && typeof g.Worker === "function";
 }
+
+// the pool starts at import, so workers are usually ready by the first large call
+warm(getNumThreads());

@@ -1,12 +1,16 @@
 // npx.convolution and npx.deconvolution: snapshot and validate options through params/, check sizes, run through dispatch, record for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
-import { CONV_OPTIONS, type ConvOp, type ConvOptions, resolveConvSnapshot } from "../params/conv-params.js";
+import { CONV_OPTIONS, type ConvOp, type ConvOptions, type ResolvedConv, resolveConvSnapshot } from "../params/conv-params.js";
 import { snapshotOptions } from "../params/options.js";
 import { checkArraySize } from "../params/sizes.js";
+import { type ConvGeometry, imageShape } from "../params/geometry.js";
+import { paddedGeometry } from "../params/padding-mode.js";
 import { gridToImage, imageToGrid } from "../backends/dispatch.js";
 import { recordOp } from "../autograd/tape.js";
-import { contiguous } from "./shape.js";
+import { contiguous, reshape } from "./shape.js";
+import { binary } from "./elementwise.js";
+import { convBorder, foldBorder, padBorder } from "./pad.js";
 import { guarded } from "./guard.js";
 
 export interface ConvCallOptions extends ConvOptions {
@@ -36,11 +40,27 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown): NDArray {
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels))
     throw new Error(`${op}: bias shape ${formatShape(bias.shape)} must be [${outChannels}] (one value per output channel)`);
   checkArraySize(op, "the output", resolved.outputShape, x.dtype === "float32" ? 4 : 8);
-  const g = resolved.geometry;
+  if (resolved.paddingMode !== "zeros") return runPaddingMode(resolved, x, w, bias);
+  return runKernel(op, resolved.geometry, x, w, bias, resolved.outputShape);
+}
+
+function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: NDArray | null, outShape: readonly number[]): NDArray {
   const [xd, wd, bd] = [contiguous(x).data, contiguous(w).data, bias ? contiguous(bias).data : null];
   const out = guarded(op, () => (op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd) : gridToImage(g, x.dtype, xd, wd, bd)));
   const inputs = bias ? [x, w, bias] : [x, w];
-  return recordOp(op, inputs, new NDArray(out, resolved.outputShape), { geometry: g, hasBias: !!bias });
+  return recordOp(op, inputs, new NDArray(out, outShape), { geometry: g, hasBias: !!bias });
+}
+
+/**
+ * A padding mode around the zero-padding kernels (P = padBorder, a 0/1 matrix): convolution = conv₀(P·x) + b, and
+ * deconvolution is its adjoint, Pᵀ·deconv₀(y) + b = foldBorder(deconv₀(y)) + b, where conv₀/deconv₀ run on the padded image.
+ */
+function runPaddingMode(r: ResolvedConv, x: NDArray, w: NDArray, bias: NDArray | null): NDArray {
+  const g = r.geometry, inner = paddedGeometry(g), border = convBorder(g, r.paddingMode);
+  if (r.op === "convolution") return runKernel("convolution", inner, padBorder(x, border), w, bias, r.outputShape);
+  const y = foldBorder(runKernel("deconvolution", inner, x, w, null, imageShape(inner)), border);
+  if (!bias) return y;
+  return binary("add", y, g.channelsLast ? bias : reshape(bias, [g.imageChannels, ...g.imageSize.map(() => 1)]));
 }
 
 /**

@@ -1,6 +1,7 @@
 // THE shape arithmetic of convolution and transposed convolution: user options → validated ConvGeometry.
 import type { ConvGeometry, Layout } from "./geometry.js";
 import { type OptionSnapshot, showValue, snapshotOptions } from "./options.js";
+import { type PaddingMode, checkPaddingMode, readPaddingMode } from "./padding-mode.js";
 
 export type ConvOp = "convolution" | "deconvolution";
 
@@ -22,6 +23,9 @@ export interface ConvOptions {
   outputPadding?: number | readonly number[];
   /** deconvolution only: the spatial output size wanted; the resolver derives outputPadding (or SAME padding) */
   outputShape?: readonly number[];
+  /** what the padding holds: "zeros" (default), "reflect", "replicate" or "circular" (PyTorch's padding_mode);
+   *  deconvolution with a mode is the adjoint of convolution with that mode */
+  paddingMode?: PaddingMode;
 }
 
 export interface ResolvedConv {
@@ -30,11 +34,13 @@ export interface ResolvedConv {
   readonly geometry: ConvGeometry;
   /** full shape of the op's result, in its layout */
   readonly outputShape: readonly number[];
+  /** the geometry's padding holds this (see params/padding-mode.ts); kernels run "zeros" on paddedGeometry otherwise */
+  readonly paddingMode: PaddingMode;
 }
 
 const LAYOUTS: Record<number, readonly [Layout, Layout]> = { 1: ["NCW", "NWC"], 2: ["NCHW", "NHWC"], 3: ["NCDHW", "NDHWC"] };
 /** The option names of npx.convolution / npx.deconvolution (bias is read by ops/conv.ts, the rest here). */
-export const CONV_OPTIONS: readonly string[] = ["strides", "padding", "dilation", "groups", "layout", "outputPadding", "outputShape", "bias"];
+export const CONV_OPTIONS: readonly string[] = ["strides", "padding", "dilation", "groups", "layout", "outputPadding", "outputShape", "bias", "paddingMode"];
 
 const fmt = (v: readonly unknown[]): string => `[${v.map((x) => (Array.isArray(x) ? fmt(x) : showValue(x))).join(",")}]`;
 
@@ -254,6 +260,10 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
     if (!(span <= MAX_COORD))
       throw new Error(`${op}: axis ${i} spans ${span} positions (sizes, strides, padding and dilation together), beyond 2^53 − 1 where coordinates stay exact integers`);
   }
+
+  const paddingMode = readPaddingMode(op, options.paddingMode);
+  checkPaddingMode(op, paddingMode, imageSize, padBegin, padEnd);
+
   const geometry: ConvGeometry = {
     nd,
     batch,
@@ -272,5 +282,5 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
   };
   const [outChannels, outSize] = isConv ? [gridChannels, gridSize] : [imageChannels, imageSize];
   const outputShape = channelsLast ? [batch, ...outSize, outChannels] : [batch, outChannels, ...outSize];
-  return { op, layout, geometry, outputShape };
+  return { op, layout, geometry, outputShape, paddingMode };
 }
