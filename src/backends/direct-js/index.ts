@@ -6,10 +6,18 @@ import { gridToImage, imageToGrid, matmul, weightGrad } from "./kernels.js";
 const size = (shape: readonly number[]) => shape.reduce((p, v) => p * v, 1);
 
 /**
- * Results are accumulated in a Float64Array and rounded to float32 once at the end (dispatch.ts: one float32 overflow
- * behaviour on every path); float64 results are written in place.
+ * Float32 results are written in place; when one comes out non-finite (a partial sum rounded to float32 overflowed,
+ * or ±Inf met −Inf) the call is redone into a Float64Array and rounded once, so float32 overflow gives ±Inf exactly
+ * where the double-accumulated sum leaves float32's range (dispatch.ts: one behaviour on every path).
  */
-function accumulate(dtype: Dtype, n: number, fill: (out: Float64Array) => void): FloatArray {
+function accumulate(dtype: Dtype, n: number, fill: (out: FloatArray) => void): FloatArray {
+  if (dtype === "float32") {
+    const out32 = new Float32Array(n);
+    fill(out32);
+    let finite = true;
+    for (let i = 0; i < n && finite; i++) finite = out32[i]! - out32[i]! === 0;
+    if (finite) return out32;
+  }
   const out = new Float64Array(n);
   fill(out);
   return dtype === "float64" ? out : new Float32Array(out);
