@@ -3,10 +3,13 @@ import type { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Layout } from "../params/geometry.js";
-import { type Padding, resolveConv } from "../params/conv-params.js";
+import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
 import { weightShape } from "../params/geometry.js";
-import { type OptionSnapshot, readBoolean, readEnum, readInt, readIntList, showValue, snapshotOptions } from "../params/options.js";
+import { readBoolean, readEnum, readInt, readIntList, showValue, snapshotOptions } from "../params/options.js";
 import { readActivation, readDtype, readInitializer } from "./layer-options.js";
+import { type PaddingMode, readPaddingMode } from "../params/padding-mode.js";
+import { overlapCount } from "../d2l/matrix-view.js";
+import { inverseOfOptions, warnCheckerboard } from "./conv-transpose-tools.js";
 import { convolution, deconvolution } from "../ops/conv.js";
 import { type Activation, activation as applyActivation } from "../npx.js";
 import { Block } from "./block.js";
@@ -30,6 +33,8 @@ export interface ConvLayerOptions {
   /** 0 (default): inferred from the first input (deferred initialization) */
   inChannels?: number;
   dtype?: Dtype;
+  /** what the padding holds: "zeros" (default), "reflect", "replicate", "circular" (see params/padding-mode.ts) */
+  paddingMode?: PaddingMode;
 }
 
 export interface ConvTransposeLayerOptions extends ConvLayerOptions {
@@ -38,7 +43,21 @@ export interface ConvTransposeLayerOptions extends ConvLayerOptions {
 
 const CHANNELS_LAST = new Set<Layout>(["NWC", "NHWC", "NDHWC"]);
 const LAYOUTS: Record<number, readonly [Layout, Layout]> = { 1: ["NCW", "NWC"], 2: ["NCHW", "NHWC"], 3: ["NCDHW", "NDHWC"] };
-const CONV_OPTIONS = ["kernelSize", "strides", "padding", "dilation", "groups", "layout", "activation", "useBias", "weightInitializer", "biasInitializer", "inChannels", "dtype"];
+const CONV_OPTIONS = [
+  "kernelSize",
+  "strides",
+  "padding",
+  "dilation",
+  "groups",
+  "layout",
+  "activation",
+  "useBias",
+  "weightInitializer",
+  "biasInitializer",
+  "inChannels",
+  "dtype",
+  "paddingMode",
+];
 const TRANSPOSE_OPTIONS = [...CONV_OPTIONS, "outputPadding"];
 
 /** The largest integer anywhere in an option value (numbers, nested lists), or 1: sizes a probe input every valid option fits. */
@@ -61,12 +80,14 @@ function asLayer<T>(className: string, check: () => T): T {
 abstract class ConvLayer extends Block {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
-  protected readonly layout: Layout;
-  protected readonly kernel: number[];
+  readonly layout: Layout;
+  readonly kernel: number[];
+  /** the caller's options as snapshotted when the layer was built (frozen; later changes to their object do not reach it) */
+  readonly options: ConvTransposeLayerOptions;
   protected readonly groups: number;
   protected readonly activation: Activation | null;
-  /** the snapshot of the caller's options (strides, padding, dilation, outputPadding go to the op as given) */
-  protected readonly o: OptionSnapshot;
+  /** @internal nn.SpectralNorm's weight for the forward it runs (null: the weight parameter) */
+  weightOverride: NDArray | null = null;
 
   constructor(
     readonly className: string,
@@ -78,7 +99,7 @@ abstract class ConvLayer extends Block {
     super(transposed ? "convtranspose" : "conv");
     if (options === undefined || options === null) throw new Error(`${className}: options with kernelSize are required, e.g. new nn.${className}(${showValue(channels)}, { kernelSize: 3 })`);
     const o = snapshotOptions(className, options, transposed ? TRANSPOSE_OPTIONS : CONV_OPTIONS);
-    this.o = o;
+    this.options = o as unknown as ConvTransposeLayerOptions;
     readInt(className, "channels", channels, 0, 1);
     if (o.kernelSize === undefined || o.kernelSize === null) throw new Error(`${className}: kernelSize is required, e.g. new nn.${className}(${channels}, { kernelSize: 3 })`);
     const kernel = readIntList(className, "kernelSize", o.kernelSize, nd, 1, 1);
@@ -89,6 +110,7 @@ abstract class ConvLayer extends Block {
     // groups must divide both channel counts; an inChannels of 0 is checked at the first forward
     for (const [side, count] of [["input", inChannels], ["output", channels]] as const)
       if (count % groups !== 0) throw new Error(`${className}: groups=${groups} must divide ${side} channels ${count}`);
+    const paddingMode = readPaddingMode(className, o.paddingMode);
     this.activation = readActivation(className, o.activation);
     this.layout = readEnum<Layout>(className, "layout", o.layout, LAYOUTS[nd]!, LAYOUTS[nd]![0]);
     const last = CHANNELS_LAST.has(this.layout);
@@ -107,6 +129,7 @@ abstract class ConvLayer extends Block {
         dilation: o.dilation as number[] | undefined,
         groups,
         layout: this.layout,
+        paddingMode,
         ...(transposed ? { outputPadding: o.outputPadding as number[] | undefined } : {}),
       }),
     );
@@ -119,6 +142,12 @@ abstract class ConvLayer extends Block {
       ? new Parameter("bias", [channels], dtype, readInitializer(className, "biasInitializer", o.biasInitializer, new Zero()), className)
       : null;
     if (this.bias) this.registerParameter(this.bias);
+  }
+
+  protected override describe(): string {
+    const w = this.weight.shape;
+    const cin = this.transposed ? w[0]! : (CHANNELS_LAST.has(this.layout) ? w[w.length - 1]! : w[1]!) * this.groups;
+    return `${cin === 0 ? "None" : cin} -> ${this.channels}, kernel_size=${showValue(this.kernel)}, stride=${showValue(this.options.strides ?? 1)}`;
   }
 
   /** Infers inChannels from the first input and checks it against the weight afterwards. */
@@ -143,28 +172,25 @@ abstract class ConvLayer extends Block {
   }
 
   protected opOptions() {
-    const o = this.o;
-    return {
-      strides: o.strides as number[] | undefined,
-      padding: o.padding as Padding | undefined,
-      dilation: o.dilation as number[] | undefined,
-      groups: this.groups,
-      layout: this.layout,
-      bias: this.bias ? this.bias.data() : null,
-    };
+    return { ...this.convParams(), outputPadding: undefined, bias: this.bias ? this.bias.data() : null };
   }
 
-  protected override describe(): string {
-    const w = this.weight.shape;
-    const [cin, cout] = this.transposed ? [w[0], this.channels] : [(this.layout.endsWith("C") ? w[w.length - 1]! : w[1]!) * this.groups, this.channels];
-    return `${cin === 0 ? "None" : cin} -> ${cout}, kernel_size=${showValue(this.kernel)}, stride=${showValue(this.o.strides ?? 1)}`;
+  /** The op options of this layer without the bias (npx.convolution / npx.deconvolution, d2l.convMatrix, d2l.spectralNorm). */
+  convParams(): ConvOptions {
+    const o = this.options;
+    const p: ConvOptions = { strides: o.strides, padding: o.padding, dilation: o.dilation, groups: o.groups, layout: this.layout, paddingMode: o.paddingMode };
+    return this.transposed ? { ...p, outputPadding: o.outputPadding } : p;
+  }
+
+  protected weightData(): NDArray {
+    return this.weightOverride ?? this.weight.data();
   }
 }
 
 class ConvND extends ConvLayer {
   forward(x: NDArray): NDArray {
     this.prepare(x);
-    return this.finish(convolution(x, this.weight.data(), this.opOptions()));
+    return this.finish(convolution(x, this.weightData(), this.opOptions()));
   }
 }
 
@@ -175,8 +201,44 @@ class ConvNDTranspose extends ConvLayer {
     let outputShape = options.outputSize;
     if (outputShape && outputShape.length === this.nd + 2)
       outputShape = CHANNELS_LAST.has(this.layout) ? outputShape.slice(1, -1) : outputShape.slice(2);
-    const o = { ...this.opOptions(), outputPadding: outputShape ? undefined : (this.o.outputPadding as number[] | undefined), outputShape };
-    return this.finish(deconvolution(x, this.weight.data(), o));
+    const o = { ...this.opOptions(), outputPadding: outputShape ? undefined : this.options.outputPadding, outputShape };
+    return this.finish(deconvolution(x, this.weightData(), o));
+  }
+
+  /** Warns once per process (warnings "checkerboard") when the kernel size is not divisible by the stride on some axis. */
+  protected checkOverlap(): void {
+    const per = (v: number | readonly number[] | undefined) => (v === undefined ? this.kernel.map(() => 1) : typeof v === "number" ? this.kernel.map(() => v) : v);
+    warnCheckerboard(this.className, this.kernel, per(this.options.strides), per(this.options.dilation));
+  }
+
+  /** d2l.overlapCount for this layer's parameters: how many input elements write each output position (spatial or full inputShape). */
+  overlapCount(inputShape: readonly number[]): NDArray {
+    if (!Array.isArray(inputShape) || (inputShape.length !== this.nd && inputShape.length !== this.nd + 2))
+      throw new Error(`${this.className}.overlapCount: inputShape must be ${this.nd} spatial sizes or the full ${this.nd + 2}-D input shape, got ${JSON.stringify(inputShape)}`);
+    const spatial = inputShape.length === this.nd ? inputShape : CHANNELS_LAST.has(this.layout) ? inputShape.slice(1, -1) : inputShape.slice(2);
+    return overlapCount({ ...this.convParams(), kernelSize: this.kernel, layout: undefined, groups: undefined }, spatial);
+  }
+
+  /**
+   * The transposed layer that gives back `inputShape` (the conv's full input shape) from `conv`'s output: same kernel,
+   * strides, padding, dilation, groups, layout and paddingMode, channels = the conv's input channels, and the
+   * outputPadding that this input shape needs (outputPaddingFor). `options`: activation, useBias, initializers, dtype.
+   */
+  static inverseOf<T extends ConvNDTranspose>(
+    this: (new (channels: number, options: ConvTransposeLayerOptions) => T) & { name: string },
+    conv: ConvLayer,
+    inputShape: readonly number[],
+    options?: Pick<ConvLayerOptions, "activation" | "useBias" | "weightInitializer" | "biasInitializer" | "dtype">,
+  ): T {
+    const where = `${this.name}.inverseOf`;
+    if (!(conv instanceof ConvND)) throw new Error(`${where}: conv must be a convolution layer (nn.Conv1D, Conv2D or Conv3D), got ${conv instanceof ConvLayer ? `a ${conv.className}` : String(conv)}`);
+    const want = [Conv1DTranspose, Conv2DTranspose, Conv3DTranspose][conv.nd - 1]!;
+    if (this !== (want as unknown) && !(this.prototype instanceof want))
+      throw new Error(`${where}: conv is a ${conv.className}; use nn.${want.name}.inverseOf`);
+    const w = conv.weight;
+    const inChannels = conv.options.inChannels || (w.shape.includes(0) ? 0 : (CHANNELS_LAST.has(conv.layout) ? w.shape[w.shape.length - 1]! : w.shape[1]!) * (conv.options.groups ?? 1));
+    const r = inverseOfOptions(where, { className: conv.className, nd: conv.nd, channels: conv.channels, kernel: conv.kernel, layout: conv.layout, options: conv.options, inChannels }, inputShape, options);
+    return new this(r.channels, r.options);
   }
 }
 
@@ -198,15 +260,18 @@ export class Conv3D extends ConvND {
 export class Conv1DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv1DTranspose", 1, true, channels, options);
+    this.checkOverlap();
   }
 }
 export class Conv2DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv2DTranspose", 2, true, channels, options);
+    this.checkOverlap();
   }
 }
 export class Conv3DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv3DTranspose", 3, true, channels, options);
+    this.checkOverlap();
   }
 }

@@ -1,4 +1,4 @@
-// The new layers against PyTorch 1.13's outputs and gradients (test/fixtures/pytorch/layers.json, written by
+// The new layers against PyTorch 1.13's outputs and gradients (test/fixtures/torch/layers.json, written by
 // scripts/fixtures/make-layers.py), float64 throughout.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,7 +11,7 @@ interface T {
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Case = Record<string, any> & { name: string };
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/pytorch/layers.json", import.meta.url), "utf8")) as { cases: Case[] };
+const fixture = JSON.parse(readFileSync(new URL("../fixtures/torch/layers.json", import.meta.url), "utf8")) as { cases: Case[] };
 const get = (name: string): Case => fixture.cases.find((c) => c.name === name)!;
 const arr = (t: T) => new NDArray(Float64Array.from(t.data), t.shape);
 

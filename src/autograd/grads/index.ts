@@ -12,6 +12,8 @@ import { activationRules } from "./activation.js";
 import { joinRules } from "./join.js";
 import { depthToSpaceRules } from "./depth-to-space.js";
 import { dropoutRules } from "./dropout.js";
+import { padRules } from "./pad.js";
+import { resampleRules } from "./resample.js";
 
 const registry = new Map<string, GradRule>(
   Object.entries({
@@ -27,6 +29,8 @@ const registry = new Map<string, GradRule>(
     ...joinRules,
     ...depthToSpaceRules,
     ...dropoutRules,
+    ...padRules,
+    ...resampleRules,
   }),
 );
 
