@@ -202,6 +202,13 @@ for (const [name, fn, message] of unclear)
     assert.throws(fn, (e: unknown) => e instanceof Error && e.constructor === Error && message.test(e.message));
   });
 
+test("5: layer.forward(null) and np.zeros([1e5, 1e5]) give Errors naming the layer / function (were: reading 'ndim', Invalid typed array length)", async () => {
+  const { nn } = await import("../../src/index.js");
+  assert.throws(() => new nn.Conv2D(2, { kernelSize: 1 }).forward(null as never), { message: /^Conv2D: input must be an NDArray, got null$/ });
+  assert.throws(() => new nn.Conv2DTranspose(2, { kernelSize: 1 }).forward(null as never), { message: /^Conv2DTranspose: input must be an NDArray, got null$/ });
+  assert.throws(() => np.zeros([1e5, 1e5]), (e: unknown) => e instanceof Error && e.constructor === Error && /^np\.zeros: shape \[100000,100000\] has 10000000000 elements/.test(e.message));
+});
+
 test("5: resolveConv copies and checks its shapes (a sparse or non-integer shape is an error naming the op)", async () => {
   const { resolveConv } = await import("../../src/index.js");
   // eslint-disable-next-line no-sparse-arrays
