@@ -209,6 +209,12 @@ test("5: layer.forward(null) and np.zeros([1e5, 1e5]) give Errors naming the lay
   assert.throws(() => np.zeros([1e5, 1e5]), (e: unknown) => e instanceof Error && e.constructor === Error && /^np\.zeros: shape \[100000,100000\] has 10000000000 elements/.test(e.message));
 });
 
+test("5: a broadcast or product too large for one array is refused by size, naming the op", () => {
+  assert.throws(() => np.add(np.zeros([100000, 1]), np.zeros([1, 100000])),
+    { message: /^add: the broadcast result \[100000,100000\] has 10000000000 elements \(37\.3 GiB\), more than the 2\^32 elements a JavaScript typed array holds$/ });
+  assert.throws(() => np.dot(np.zeros([100000, 1]), np.zeros([1, 100000])), { message: /^np\.dot: the matmul kernel needs 37\.3 GiB, more than the 4 GiB of wasm memory$/ });
+});
+
 test("5: resolveConv copies and checks its shapes (a sparse or non-integer shape is an error naming the op)", async () => {
   const { resolveConv } = await import("../../src/index.js");
   // eslint-disable-next-line no-sparse-arrays
