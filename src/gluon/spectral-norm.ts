@@ -4,6 +4,7 @@ import { isRecording, isTraining, pause } from "../autograd/tape.js";
 import { readInt, showValue, snapshotOptions } from "../params/options.js";
 import { binary } from "../ops/elementwise.js";
 import { reduce } from "../ops/reduce.js";
+import { astype } from "../ops/shape.js";
 import { type ConvOperator, convOperator, powerIteration, startVector } from "../d2l/spectral-norm.js";
 import { Block } from "./block.js";
 import { Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose } from "./conv-layers.js";
@@ -65,7 +66,7 @@ export class SpectralNorm extends Block {
       this.v = startVector(this.operator.inputShape, w.dtype);
     }
     const A = this.operator;
-    const wFixed = pause(() => w.astype(w.dtype));
+    const wFixed = pause(() => astype(w, w.dtype));
     if (isTraining() || this.estimate === 0) {
       const r = powerIteration(A, wFixed, this.v!, this.estimate === 0 ? Math.max(WARM_UP, this.iterations) : this.iterations, 0);
       this.v = r.v;
