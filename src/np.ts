@@ -8,6 +8,7 @@ import type { OutOptions } from "./ops/elementwise.js";
 import * as lin from "./ops/linalg.js";
 import { reduce, type ReduceOptions } from "./ops/reduce.js";
 import * as shp from "./ops/shape.js";
+import { arraySplit, concatenate, split, stack } from "./ops/join.js";
 
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;
@@ -52,4 +53,8 @@ export const np = {
   matmul: lin.matmul,
   reshape: (x: NDArray, shape: readonly number[]) => shp.reshape(x, shape),
   transpose: (x: NDArray, axes?: readonly number[]) => shp.transpose(x, axes),
+  concatenate,
+  stack,
+  split,
+  array_split: arraySplit,
 };
