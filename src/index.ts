@@ -1,4 +1,4 @@
-// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads.
+// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, onnx, setNumThreads.
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
 export { nn, gluon } from "./gluon/index.js";
@@ -11,3 +11,4 @@ export type { ConvGeometry, Layout } from "./params/geometry.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";
 export type { ConvCallOptions } from "./ops/conv.js";
 export { setNumThreads, getNumThreads } from "./kernels/threads.js";
+export { onnx, OnnxBlock, type ImportOptions, type ExportOptions, type GraphInput } from "./onnx/index.js";

@@ -6,11 +6,12 @@ import { shapeRules } from "./shape.js";
 import { linalgRules } from "./linalg.js";
 import { convRules } from "./conv.js";
 import { nnRules } from "./nn.js";
+import { padConcatRules } from "./pad-concat.js";
 
 export type { GradContext, GradRule } from "./rule.js";
 
 const registry = new Map<string, GradRule>(
-  Object.entries({ ...elementwiseRules, ...reduceRules, ...shapeRules, ...linalgRules, ...convRules, ...nnRules }),
+  Object.entries({ ...elementwiseRules, ...reduceRules, ...shapeRules, ...linalgRules, ...convRules, ...nnRules, ...padConcatRules }),
 );
 
 /** The rule for `op`, or undefined for an op without one. */

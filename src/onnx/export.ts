@@ -1,0 +1,308 @@
+// onnx.exportModel: traces a Block's forward for given input shapes and writes one ONNX node per tconv op that ran.
+import { NDArray } from "../ndarray/ndarray.js";
+import type { Index } from "../ndarray/indexing.js";
+import { Block } from "../gluon/block.js";
+import { pause, withTracer } from "../autograd/tape.js";
+import { nextUniform } from "../ndarray/random.js";
+import type { ConvGeometry } from "../params/geometry.js";
+import { DataType, encodeModel, type AttributeRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, writeTensor } from "./proto.js";
+
+const OP = "onnx.exportModel";
+
+export interface ExportOptions {
+  /** default-domain opset of the written model, 13 to 17; default 17 */
+  opset?: number;
+  /**
+   * write the first axis as a symbolic "N" for the inputs and outputs whose first axis is the first input's; reshapes
+   * keep it with a 0 entry; default true
+   */
+  dynamicBatch?: boolean;
+}
+
+interface Traced {
+  readonly op: string;
+  readonly inputs: readonly NDArray[];
+  readonly output: NDArray;
+  readonly attrs: Readonly<Record<string, unknown>>;
+}
+
+// AttributeProto.AttributeType
+const attrInt = (name: string, i: number): AttributeRecord => ({ name, type: 2, i });
+const attrInts = (name: string, ints: readonly number[]): AttributeRecord => ({ name, type: 7, ints: [...ints] });
+const attrFloat = (name: string, f: number): AttributeRecord => ({ name, type: 1, f });
+
+const UNARY: Record<string, string> = { neg: "Neg", exp: "Exp", log: "Log", sqrt: "Sqrt", abs: "Abs", relu: "Relu", sigmoid: "Sigmoid", tanh: "Tanh", softrelu: "Softplus" };
+const BINARY: Record<string, string> = { add: "Add", sub: "Sub", mul: "Mul", div: "Div", pow: "Pow", maximum: "Max", minimum: "Min" };
+const REDUCE: Record<string, string> = { sum: "ReduceSum", mean: "ReduceMean", max: "ReduceMax", min: "ReduceMin" };
+
+const BIG = 2 ** 62;
+
+/** A basic-index list → ONNX Slice starts/ends/axes/steps plus the axes integer indices drop. */
+function sliceOf(index: readonly Index[], shape: readonly number[]) {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const axes: number[] = [];
+  const steps: number[] = [];
+  const squeeze: number[] = [];
+  index.forEach((ix, axis) => {
+    let start: number | null = null;
+    let stop: number | null = null;
+    let step: number | null = null;
+    if (ix === null || ix === ":") return;
+    if (typeof ix === "number" || (typeof ix === "string" && /^\s*-?\d+\s*$/.test(ix))) {
+      const i = Number(ix);
+      const j = i < 0 ? i + shape[axis]! : i;
+      starts.push(j), ends.push(j + 1), axes.push(axis), steps.push(1), squeeze.push(axis);
+      return;
+    }
+    if (typeof ix === "string") {
+      const p = ix.split(":").map((s) => (s.trim() === "" ? null : Number(s)));
+      [start, stop, step] = [p[0] ?? null, p[1] ?? null, p[2] ?? null];
+    } else [start, stop, step] = [ix[0] ?? null, ix[1] ?? null, ix[2] ?? null];
+    const s = step ?? 1;
+    starts.push(start ?? (s > 0 ? 0 : BIG));
+    ends.push(stop ?? (s > 0 ? BIG : -BIG));
+    axes.push(axis);
+    steps.push(s);
+  });
+  return { starts, ends, axes, steps, squeeze };
+}
+
+class GraphWriter {
+  readonly nodes: NodeRecord[] = [];
+  readonly initializers: TensorRecord[] = [];
+  private readonly names = new Map<NDArray, string>();
+  private count = 0;
+
+  constructor(
+    private readonly opset: number,
+    private readonly constantOf: (x: NDArray) => boolean,
+  ) {}
+
+  fresh(base: string): string {
+    return `${base}_${this.count++}`;
+  }
+  setName(x: NDArray, name: string): void {
+    this.names.set(x, name);
+  }
+  has(x: NDArray): boolean {
+    return this.names.has(x);
+  }
+  /** The tensor name of x; arrays no traced op produced become initializers holding their values. */
+  nameOf(x: NDArray): string {
+    const known = this.names.get(x);
+    if (known) return known;
+    if (!this.constantOf(x)) throw new Error(`${OP}: internal error, an array of shape [${x.shape.join(",")}] has no producer`);
+    const name = this.fresh("const");
+    this.initializers.push(writeTensor(name, x.shape, x.asTypedArray(), x.dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT));
+    this.names.set(x, name);
+    return name;
+  }
+  scalar(v: number, dtype: NDArray["dtype"]): string {
+    const name = this.fresh("scalar");
+    this.initializers.push(writeTensor(name, [], [v], dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT));
+    return name;
+  }
+  int64(values: readonly number[]): string {
+    const name = this.fresh("ints");
+    this.initializers.push(writeTensor(name, [values.length], values, DataType.INT64));
+    return name;
+  }
+  node(opType: string, inputs: string[], attrs: AttributeRecord[] = [], output?: string): string {
+    const out = output ?? this.fresh(opType);
+    this.nodes.push({ name: `${opType}_${this.nodes.length}`, op_type: opType, input: inputs, output: [out], attribute: attrs });
+    return out;
+  }
+
+  /** Writes the nodes of one traced op; returns the name of its output. */
+  write(t: Traced, batch: number | null): string {
+    const { op, output, attrs } = t;
+    const ins = () => t.inputs.map((x) => this.nameOf(x));
+    const dt = output.dtype;
+    if (UNARY[op]) return this.node(UNARY[op]!, ins());
+    if (BINARY[op] || op === "eq") {
+      const operand = (v: unknown) => (v instanceof NDArray ? this.nameOf(v) : this.scalar(v as number, dt));
+      const pair = [operand(attrs.a), operand(attrs.b)];
+      if (op !== "eq") return this.node(BINARY[op]!, pair);
+      return this.node("Cast", [this.node("Equal", pair)], [attrInt("to", dt === "float64" ? DataType.DOUBLE : DataType.FLOAT)]);
+    }
+    switch (op) {
+      case "convolution":
+      case "deconvolution": {
+        const g = attrs.geometry as ConvGeometry;
+        if (g.channelsLast) throw new Error(`${OP}: a ${op} with a channels-last layout cannot be written as ONNX (ONNX convolutions are channels-first)`);
+        const a = [
+          attrInts("kernel_shape", g.kernel),
+          attrInts("strides", g.strides),
+          attrInts("dilations", g.dilation),
+          attrInts("pads", [...g.padBegin, ...g.padEnd]),
+          attrInt("group", g.groups),
+        ];
+        if (op === "deconvolution" && g.outputPadding.some((p) => p !== 0)) a.push(attrInts("output_padding", g.outputPadding));
+        return this.node(op === "convolution" ? "Conv" : "ConvTranspose", ins(), a);
+      }
+      case "reshape": {
+        const x = t.inputs[0]!;
+        const shape = [...output.shape];
+        // keep a dynamic batch axis: 0 copies the input's first dimension
+        if (batch !== null && shape.length > 0 && x.shape[0] === batch && shape[0] === batch) shape[0] = 0;
+        return this.node("Reshape", [...ins(), this.int64(shape)]);
+      }
+      case "transpose":
+        return this.node("Transpose", ins(), [attrInts("perm", attrs.axes as number[])]);
+      case "index": {
+        const x = t.inputs[0]!;
+        const s = sliceOf(attrs.index as Index[], x.shape);
+        let y = ins()[0]!;
+        if (s.axes.length > 0) y = this.node("Slice", [y, this.int64(s.starts), this.int64(s.ends), this.int64(s.axes), this.int64(s.steps)]);
+        if (s.squeeze.length > 0) y = this.node("Squeeze", [y, this.int64(s.squeeze)]);
+        return s.axes.length === 0 ? this.node("Identity", [y]) : y;
+      }
+      case "copy":
+        return this.node("Identity", ins());
+      case "astype":
+        return this.node("Cast", ins(), [attrInt("to", dt === "float64" ? DataType.DOUBLE : DataType.FLOAT)]);
+      case "dot":
+      case "matmul":
+        return this.node("MatMul", ins());
+      case "sum":
+      case "mean":
+      case "max":
+      case "min": {
+        const axes = attrs.axes as number[];
+        const keep = attrInt("keepdims", attrs.keepdims ? 1 : 0);
+        if (op === "sum" || this.opset >= 18) return this.node(REDUCE[op]!, [...ins(), this.int64(axes)], [keep]);
+        return this.node(REDUCE[op]!, ins(), [attrInts("axes", axes), keep]);
+      }
+      case "softmax":
+        return this.node("Softmax", ins(), [attrInt("axis", attrs.axis as number)]);
+      case "log_softmax":
+        return this.node("LogSoftmax", ins(), [attrInt("axis", attrs.axis as number)]);
+      case "pad": {
+        const pads = attrs.pads as [number, number][];
+        return this.node("Pad", [...ins(), this.int64([...pads.map((p) => p[0]), ...pads.map((p) => p[1])]), this.scalar(attrs.constantValues as number, dt)], []);
+      }
+      case "concat":
+        return this.node("Concat", ins(), [attrInt("axis", attrs.axis as number)]);
+      default:
+        throw new Error(`${OP}: the forward ran op "${op}", which has no ONNX form in tconv's exporter`);
+    }
+  }
+}
+
+function valueInfo(name: string, shape: readonly number[], dtype: NDArray["dtype"], batch: boolean): ValueInfoRecord {
+  return {
+    name,
+    type: {
+      tensor_type: {
+        elem_type: dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT,
+        shape: { dim: shape.map((d, i) => (batch && i === 0 ? { dim_param: "N" } : { dim_value: d })) },
+      },
+    },
+  };
+}
+
+function checkShapes(inputShapes: unknown): number[][] {
+  if (!Array.isArray(inputShapes) || inputShapes.length === 0) throw new Error(`${OP}: inputShapes must be a shape or a list of shapes, e.g. [[1, 3, 64, 64]]`);
+  const list = (typeof inputShapes[0] === "number" ? [inputShapes] : inputShapes) as unknown[];
+  return list.map((s, i) => {
+    if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && d >= 1 && d <= 1 << 24))
+      throw new Error(`${OP}: input shape ${i} ${JSON.stringify(s)} must be a non-empty list of positive integers`);
+    return s as number[];
+  });
+}
+
+/**
+ * Writes `block` as an ONNX ModelProto: runs `block.forward` once on arrays of `inputShapes` (one shape, or one per
+ * input) while recording which tconv ops run, then writes one node per op, the parameters as initializers (named as
+ * in `collectParams()`) and arrays the forward created as constants. Ops on constants alone are folded.
+ */
+export function exportModel(block: Block, inputShapes: readonly number[] | readonly (readonly number[])[], options: ExportOptions = {}): Uint8Array {
+  if (!(block instanceof Block)) throw new Error(`${OP}: block must be a Gluon Block (a layer or network)`);
+  const opset = options.opset ?? 17;
+  if (!Number.isInteger(opset) || opset < 13 || opset > 17) throw new Error(`${OP}: opset ${opset} is not supported; tconv writes opsets 13 to 17`);
+  const dynamicBatch = options.dynamicBatch ?? true;
+  if (typeof dynamicBatch !== "boolean") throw new Error(`${OP}: dynamicBatch must be true or false`);
+  const shapes = checkShapes(inputShapes);
+  const batch = shapes[0]![0]!;
+
+  // parameters: read dtype from the first one; deferred ones get their shapes in the traced forward
+  const paramDtype = block.collectParams().values().find((p) => p.isInitialized)?.dtype ?? "float32";
+  const inputs = shapes.map((s) => new NDArray(Float64Array.from({ length: s.reduce((p, d) => p * d, 1) }, () => nextUniform() * 2 - 1), s).astype(paramDtype));
+  const traced: Traced[] = [];
+  const result = pause(() => withTracer((op, ins, output, attrs) => traced.push({ op, inputs: ins, output, attrs }), () => (block.forward as (...xs: NDArray[]) => unknown).apply(block, inputs))) as unknown;
+  const outs = Array.isArray(result) ? result : [result];
+  if (outs.length === 0 || !outs.every((o) => o instanceof NDArray)) throw new Error(`${OP}: the block's forward must return an NDArray or an array of them`);
+  // the internal ops inside the traced forward run with the tracer on too; an NDArray input made in the ops
+  // themselves (e.g. a reshape of a parameter) is traced as well, so every array is a graph input, a parameter,
+  // the output of a traced op, or a constant the forward created
+
+  const params = new Map<NDArray, string>();
+  for (const [name, p] of paramEntries(block)) if (p.isInitialized) params.set(p.data(), name);
+  // which arrays depend on an input or a parameter (the rest are constants, folded)
+  const live = new Set<NDArray>([...inputs, ...params.keys()]);
+  for (const t of traced) if (t.inputs.some((x) => live.has(x))) live.add(t.output);
+
+  const writer = new GraphWriter(opset, (x) => !live.has(x));
+  const inputNames = inputs.map((_, i) => (inputs.length === 1 ? "input" : `input${i}`));
+  inputs.forEach((x, i) => writer.setName(x, inputNames[i]!));
+  const used = new Set<string>();
+  for (const [arr, name] of params) writer.setName(arr, name);
+
+  // keep only the ops the outputs need, in trace order
+  const producer = new Map<NDArray, Traced>();
+  for (const t of traced) if (live.has(t.output)) producer.set(t.output, t);
+  const needed = new Set<Traced>();
+  const stack = [...outs];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    const t = producer.get(x);
+    if (!t || needed.has(t)) continue;
+    needed.add(t);
+    stack.push(...t.inputs);
+  }
+  for (const t of traced) {
+    if (!needed.has(t)) continue;
+    for (const x of t.inputs) if (params.has(x)) used.add(params.get(x)!);
+    writer.setName(t.output, writer.write(t, dynamicBatch ? batch : null));
+  }
+  const outputNames = outs.map((o, i) => {
+    const name = outs.length === 1 ? "output" : `output${i}`;
+    if (inputs.includes(o) || params.has(o) || !producer.has(o)) {
+      writer.node("Identity", [writer.nameOf(o)], [], name);
+      if (params.has(o)) used.add(params.get(o)!);
+    } else {
+      // rename the producing node's output
+      const old = writer.nameOf(o);
+      for (const n of writer.nodes) {
+        n.output = n.output!.map((v) => (v === old ? name : v));
+        n.input = n.input!.map((v) => (v === old ? name : v));
+      }
+      writer.setName(o, name);
+    }
+    return name;
+  });
+  const initializers: TensorRecord[] = [];
+  for (const [arr, name] of params)
+    if (used.has(name)) initializers.push(writeTensor(name, arr.shape, arr.asTypedArray(), arr.dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT));
+  const outBatch = (o: NDArray) => dynamicBatch && o.ndim > 0 && o.shape[0] === batch;
+  return encodeModel({
+    ir_version: 8,
+    producer_name: "tconv",
+    producer_version: "0.1.0",
+    opset_import: [{ domain: "", version: opset }],
+    graph: {
+      name: block.constructor.name,
+      node: writer.nodes,
+      initializer: [...initializers, ...writer.initializers],
+      input: inputs.map((x, i) => valueInfo(inputNames[i]!, x.shape, x.dtype, dynamicBatch && x.shape[0] === batch)),
+      output: (outs as NDArray[]).map((o, i) => valueInfo(outputNames[i]!, o.shape, o.dtype, outBatch(o))),
+    },
+  });
+}
+
+/** Parameters with the names collectParams gives them. */
+function paramEntries(block: Block): [string, import("../gluon/parameter.js").Parameter][] {
+  const dict = block.collectParams();
+  return dict.keys().map((k) => [k, dict.get(k)]);
+}
