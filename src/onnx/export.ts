@@ -5,6 +5,7 @@ import { Block } from "../gluon/block.js";
 import { pause, withTracer } from "../autograd/tape.js";
 import { nextUniform } from "../ndarray/random.js";
 import type { ConvGeometry } from "../params/geometry.js";
+import { showValue, snapshotOptions } from "../params/options.js";
 import { DataType, encodeModel, type AttributeRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, writeTensor } from "./proto.js";
 
 const OP = "onnx.exportModel";
@@ -70,7 +71,6 @@ function sliceOf(index: readonly Index[], shape: readonly number[]) {
 
 class GraphWriter {
   readonly nodes: NodeRecord[] = [];
-  readonly initializers: TensorRecord[] = [];
   private readonly names = new Map<NDArray, string>();
   private count = 0;
 
@@ -93,20 +93,21 @@ class GraphWriter {
     const known = this.names.get(x);
     if (known) return known;
     if (!this.constantOf(x)) throw new Error(`${OP}: internal error, an array of shape [${x.shape.join(",")}] has no producer`);
-    const name = this.fresh("const");
-    this.initializers.push(writeTensor(name, x.shape, x.asTypedArray(), x.dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT));
+    const name = this.constant("const", x.shape, x.asTypedArray(), x.dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT);
     this.names.set(x, name);
     return name;
   }
-  scalar(v: number, dtype: NDArray["dtype"]): string {
-    const name = this.fresh("scalar");
-    this.initializers.push(writeTensor(name, [], [v], dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT));
+  /** A Constant node (not an initializer: importers would take float initializers for trainable parameters). */
+  private constant(base: string, dims: readonly number[], data: ArrayLike<number>, type: 1 | 7 | 11): string {
+    const name = this.fresh(base);
+    this.node("Constant", [], [{ name: "value", type: 4, t: writeTensor(name, dims, data, type) }], name);
     return name;
   }
+  scalar(v: number, dtype: NDArray["dtype"]): string {
+    return this.constant("scalar", [], [v], dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT);
+  }
   int64(values: readonly number[]): string {
-    const name = this.fresh("ints");
-    this.initializers.push(writeTensor(name, [values.length], values, DataType.INT64));
-    return name;
+    return this.constant("ints", [values.length], values, DataType.INT64);
   }
   node(opType: string, inputs: string[], attrs: AttributeRecord[] = [], output?: string): string {
     const out = output ?? this.fresh(opType);
@@ -219,10 +220,11 @@ function checkShapes(inputShapes: unknown): number[][] {
  */
 export function exportModel(block: Block, inputShapes: readonly number[] | readonly (readonly number[])[], options: ExportOptions = {}): Uint8Array {
   if (!(block instanceof Block)) throw new Error(`${OP}: block must be a Gluon Block (a layer or network)`);
-  const opset = options.opset ?? 17;
-  if (!Number.isInteger(opset) || opset < 13 || opset > 17) throw new Error(`${OP}: opset ${opset} is not supported; tconv writes opsets 13 to 17`);
-  const dynamicBatch = options.dynamicBatch ?? true;
-  if (typeof dynamicBatch !== "boolean") throw new Error(`${OP}: dynamicBatch must be true or false`);
+  const o = snapshotOptions(OP, options, ["opset", "dynamicBatch"]);
+  const opset = o.opset ?? 17;
+  if (typeof opset !== "number" || !Number.isInteger(opset) || opset < 13 || opset > 17) throw new Error(`${OP}: opset ${showValue(opset)} is not supported; tconv writes opsets 13 to 17`);
+  const dynamicBatch = o.dynamicBatch ?? true;
+  if (typeof dynamicBatch !== "boolean") throw new Error(`${OP}: dynamicBatch must be true or false, got ${showValue(dynamicBatch)}`);
   const shapes = checkShapes(inputShapes);
   const batch = shapes[0]![0]!;
 
@@ -230,7 +232,7 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
   const paramDtype = block.collectParams().values().find((p) => p.isInitialized)?.dtype ?? "float32";
   const inputs = shapes.map((s) => new NDArray(Float64Array.from({ length: s.reduce((p, d) => p * d, 1) }, () => nextUniform() * 2 - 1), s).astype(paramDtype));
   const traced: Traced[] = [];
-  const result = pause(() => withTracer((op, ins, output, attrs) => traced.push({ op, inputs: ins, output, attrs }), () => (block.forward as (...xs: NDArray[]) => unknown).apply(block, inputs))) as unknown;
+  const result = pause(() => withTracer((op, ins, output, attrs) => traced.push({ op, inputs: ins, output, attrs }), () => block.forward(...inputs))) as unknown;
   const outs = Array.isArray(result) ? result : [result];
   if (outs.length === 0 || !outs.every((o) => o instanceof NDArray)) throw new Error(`${OP}: the block's forward must return an NDArray or an array of them`);
   // the internal ops inside the traced forward run with the tracer on too; an NDArray input made in the ops
@@ -294,7 +296,7 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
     graph: {
       name: block.constructor.name,
       node: writer.nodes,
-      initializer: [...initializers, ...writer.initializers],
+      initializer: initializers,
       input: inputs.map((x, i) => valueInfo(inputNames[i]!, x.shape, x.dtype, dynamicBatch && x.shape[0] === batch)),
       output: (outs as NDArray[]).map((o, i) => valueInfo(outputNames[i]!, o.shape, o.dtype, outBatch(o))),
     },

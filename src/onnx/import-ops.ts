@@ -525,6 +525,21 @@ const globalPool = (kind: "mean" | "max"): OpDef => ({
   },
 });
 
+const reduceDef = (op: "sum" | "mean" | "max" | "min"): OpDef => ({
+  attrs: ["axes", "keepdims", "noop_with_empty_axes"],
+  compile(a, ctx) {
+    const attrAxes = a.ints("axes");
+    const keepdims = a.int("keepdims", 1) !== 0;
+    const noop = a.int("noop_with_empty_axes", 0) !== 0;
+    return (ins) => {
+      const x = float(need(ins, 0, ctx, "data"), ctx);
+      const axes = (ins[1] !== undefined ? ints(ins[1], ctx, "axes") : attrAxes ?? []).map((ax) => normAxis(ax, x.ndim, ctx, "axes entry"));
+      if (axes.length === 0 && noop) return [x];
+      return [reduce(op, x, { axis: axes.length === 0 ? null : axes, keepdims })];
+    };
+  },
+});
+
 const RESIZE_ATTRS = ["antialias", "axes", "coordinate_transformation_mode", "cubic_coeff_a", "exclude_outside", "extrapolation_value", "keep_aspect_ratio_policy", "mode", "nearest_mode"];
 
 const resizeOp: OpDef = {
@@ -722,6 +737,10 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Max: variadic("maximum"),
   Min: variadic("minimum"),
   Sum: variadic("add"),
+  ReduceSum: reduceDef("sum"),
+  ReduceMean: reduceDef("mean"),
+  ReduceMax: reduceDef("max"),
+  ReduceMin: reduceDef("min"),
   Concat: concat,
   MaxPool: poolDef("max"),
   AveragePool: poolDef("avg"),

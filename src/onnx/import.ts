@@ -4,6 +4,7 @@ import type { Dtype } from "../ndarray/strided.js";
 import { Block } from "../gluon/block.js";
 import { Parameter } from "../gluon/parameter.js";
 import { Constant } from "../init/initializers.js";
+import { showValue, snapshotOptions } from "../params/options.js";
 import { decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
 import { compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
 import type { IntTensor } from "./int-tensor.js";
@@ -38,6 +39,13 @@ function inputInfo(v: ValueInfoRecord): GraphInput {
   return { name: v.name ?? "", dims: dims ? dims.map((d) => (d.dim_value !== undefined && d.dim_value > 0 ? Number(d.dim_value) : null)) : null };
 }
 
+/** A level of a dotted initializer name (`enc1` in `enc1.0.weight`): holds parameters, runs nothing itself. */
+class OnnxScope extends Block {
+  forward(): never {
+    throw new Error("OnnxScope.forward: this block only groups the parameters of an imported ONNX graph; call the OnnxBlock");
+  }
+}
+
 /** The block `importToGluon` returns: parameters named after the initializers, forward = the graph. */
 export class OnnxBlock extends Block {
   /** the graph inputs forward takes, in order (initializers listed as inputs are not among them) */
@@ -56,7 +64,22 @@ export class OnnxBlock extends Block {
     this.params = graph.params;
     this.constants = graph.constants;
     this.steps = graph.steps;
-    for (const p of graph.params.values()) this.ownParams.push(p);
+    for (const [name, p] of graph.params) this.place(name, p);
+  }
+
+  /** Registers `p` so that collectParams() keys it by the initializer's own name: `enc1.0.weight` → child enc1 → 0. */
+  private place(name: string, p: Parameter): void {
+    const parts = name.split(".");
+    if (parts.length === 1 || parts.some((s) => s === "")) {
+      this.registerParameter(p);
+      return;
+    }
+    let at: Block = this;
+    for (const seg of parts.slice(0, -1)) {
+      const have = at.namedChildren().find(([n]) => n === seg)?.[1];
+      at = have ?? at.registerChild(new OnnxScope(), seg);
+    }
+    at.registerParameter(p);
   }
 
   /** Runs the graph: one NDArray per graph input; returns the output, or an array when the graph has several. */
@@ -130,7 +153,10 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     if (v.kind === "int") constants.set(name, tensorValue(v, dtype));
     else {
       const arr = new NDArray(dtype === "float32" ? Float32Array.from(v.data) : Float64Array.from(v.data), v.dims);
-      const p = new Parameter(name, v.dims, dtype, new Constant(arr), "OnnxBlock");
+      // the Parameter's own name is the last dotted segment; its structural name in collectParams() is the whole name
+      const parts = name.split(".");
+      const own = parts.length > 1 && parts.every((q) => q !== "") ? parts[parts.length - 1]! : name.replace(/\./g, "_");
+      const p = new Parameter(own, v.dims, dtype, new Constant(arr), `OnnxBlock initializer '${name}'`);
       p.initialize();
       params.set(name, p);
     }
@@ -171,8 +197,9 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
  * (differentiable end to end), `collectParams()` holds one trainable Parameter per float initializer, under its name.
  */
 export function importToGluon(bytes: Uint8Array, options: ImportOptions = {}): OnnxBlock {
-  const dtype = options.dtype ?? "float32";
-  if (dtype !== "float32" && dtype !== "float64") throw new Error(`${OP}: dtype "${String(dtype)}" must be "float32" or "float64"`);
+  const o = snapshotOptions(OP, options, ["dtype"]);
+  const dtype = (o.dtype ?? "float32") as Dtype;
+  if (dtype !== "float32" && dtype !== "float64") throw new Error(`${OP}: dtype ${showValue(dtype)} must be "float32" or "float64"`);
   const m = decodeModel(bytes, OP);
   if (!m.graph) throw new Error(`${OP}: the model has no graph`);
   if ((m.functions ?? []).length > 0) throw new Error(`${OP}: the model defines local functions, which tconv does not support`);

@@ -182,6 +182,17 @@ describe("nn rules (ops/softmax.ts)", () => {
   });
 });
 
+describe("copy rules (ops/pad.ts, ops/concat.ts)", () => {
+  rule("pad", () => {
+    check("pad", (a) => np.pad(a, [[1, 2], [0, 1]], { constantValues: 3 }), [randn([2, 3])]);
+    check("pad", (a) => np.pad(a.T, 1), [randn([3, 2, 2])]);
+  });
+  rule("concat", () => {
+    check("concat", (a, b) => np.concatenate([a, b, a], { axis: 1 }), [randn([2, 1, 3]), randn([2, 2, 3])]);
+    check("concat", (a) => np.concatenate([a.T, a.T]), [randn([3, 2])]);
+  });
+});
+
 test("every registered gradient rule has a gradcheck test above", () => {
   assert.deepEqual(differentiableOps(), [...tested].sort());
 });

@@ -1,0 +1,114 @@
+// onnx.exportModel: imported PyTorch nets and tconv-built nets written as ONNX and run in onnxruntime-node.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { NDArray, nn, np, npx, onnx } from "../../src/index.js";
+import { decodeModel } from "../../src/onnx/proto.js";
+import { compare, modelFixtures, runOrt, toArray } from "../helpers/onnx-models.js";
+
+const torchFixtures = modelFixtures().filter((f) => f.outputs.length > 0);
+
+for (const f of torchFixtures)
+  test(`import → export → onnxruntime equals PyTorch: ${f.name}`, async () => {
+    const net = onnx.importToGluon(f.bytes);
+    const inputs = f.inputs.map((t) => toArray(t));
+    const bytes = onnx.exportModel(net, f.inputs.map((t) => t.shape));
+    const got = await runOrt(bytes, inputs);
+    f.outputs.forEach((want, k) => {
+      assert.deepEqual(got[k]!.shape, want.shape);
+      const { maxErr, scale } = compare(got[k]!.data, want.data);
+      assert.ok(maxErr <= 1e-5 * scale, `${f.name} output ${k}: max error ${maxErr}`);
+    });
+  });
+
+/** D2L's DCGAN generator shape (noise → 3×16×16 here), built from tconv layers. */
+function generator(): nn.Sequential {
+  const net = new nn.Sequential();
+  net.add(
+    new nn.Conv2DTranspose(16, { kernelSize: 4, strides: 1, padding: 0, useBias: false, activation: "relu" }),
+    new nn.Conv2DTranspose(8, { kernelSize: 4, strides: 2, padding: 1, activation: "relu" }),
+    new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, activation: "tanh" }),
+  );
+  np.random.seed(3);
+  net.initialize();
+  return net;
+}
+
+/** A two-level U-Net with a concatenated skip, a constant pad, a strided slice and a softmax head. */
+class TinyUNet extends nn.Block {
+  readonly enc = new nn.Conv2D(6, { kernelSize: 3, padding: 1, activation: "relu" });
+  readonly down = new nn.Conv2D(12, { kernelSize: 3, strides: 2, padding: 1, activation: "relu" });
+  readonly up = new nn.Conv2DTranspose(6, { kernelSize: 2, strides: 2 });
+  readonly head = new nn.Conv2D(3, { kernelSize: 1 });
+  forward(x: NDArray): NDArray {
+    const e = this.enc.forward(x);
+    const u = this.up.forward(this.down.forward(e));
+    const cat = np.concatenate([u, e], { axis: 1 });
+    const padded = np.pad(cat, [[0, 0], [0, 0], [1, 1], [1, 1]], { constantValues: 0.5 });
+    const cropped = padded.at(null, null, "1:-1", "1:-1");
+    const h = this.head.forward(cropped.mul(2).sub(cropped.mean({ axis: [2, 3], keepdims: true })));
+    return npx.softmax(h, { axis: 1 });
+  }
+}
+
+async function checkAgainstTconv(net: nn.Block, shape: number[], batches: number[]) {
+  const bytes = onnx.exportModel(net, [shape]);
+  for (const n of batches) {
+    np.random.seed(10 + n);
+    const x = np.random.uniform({ low: -1, high: 1, size: [n, ...shape.slice(1)] });
+    const want = net.forward(x) as NDArray;
+    const [got] = await runOrt(bytes, [x]);
+    assert.deepEqual(got!.shape, want.shape);
+    const { maxErr, scale } = compare(got!.data, want.asTypedArray());
+    assert.ok(maxErr <= 1e-5 * scale, `batch ${n}: max error ${maxErr}`);
+  }
+  return bytes;
+}
+
+test("a tconv-built DCGAN generator → export → onnxruntime equals tconv, at the traced batch and another (dynamic batch)", async () => {
+  const bytes = await checkAgainstTconv(generator(), [2, 32, 1, 1], [2, 5]);
+  const m = decodeModel(bytes, "test");
+  assert.deepEqual(m.graph!.node!.map((n) => n.op_type), ["ConvTranspose", "Relu", "ConvTranspose", "Relu", "ConvTranspose", "Tanh"]);
+  assert.equal(m.graph!.input![0]!.type!.tensor_type!.shape!.dim![0]!.dim_param, "N");
+  assert.deepEqual(m.graph!.initializer!.map((t) => t.name), ["0.weight", "1.weight", "1.bias", "2.weight", "2.bias"]);
+});
+
+test("a custom U-Net block (concat skip, pad, slice, mean, softmax) → export → onnxruntime equals tconv", async () => {
+  const net = new TinyUNet();
+  net.initialize();
+  await checkAgainstTconv(net, [1, 2, 8, 8], [1, 3]);
+});
+
+test("export → import gives the same function and the same parameter names", () => {
+  const net = new TinyUNet();
+  net.initialize();
+  const back = onnx.importToGluon(onnx.exportModel(net, [1, 2, 8, 8]));
+  assert.deepEqual(back.collectParams().keys().sort(), net.collectParams().keys().sort());
+  const x = np.random.uniform({ size: [2, 2, 8, 8] });
+  const { maxErr } = compare((back.forward(x) as NDArray).asTypedArray(), net.forward(x).asTypedArray());
+  assert.ok(maxErr < 1e-6, `max error ${maxErr}`);
+});
+
+test("dynamicBatch: false writes the traced batch size; opset 13 is accepted", async () => {
+  const net = generator();
+  const bytes = onnx.exportModel(net, [[1, 32, 1, 1]], { dynamicBatch: false, opset: 13 });
+  const m = decodeModel(bytes, "test");
+  assert.equal(m.graph!.input![0]!.type!.tensor_type!.shape!.dim![0]!.dim_value, 1);
+  assert.equal(m.opset_import![0]!.version, 13);
+  const x = np.random.uniform({ size: [1, 32, 1, 1] });
+  const [got] = await runOrt(bytes, [x]);
+  assert.ok(compare(got!.data, net.forward(x).asTypedArray()).maxErr < 1e-5);
+});
+
+test("exportModel errors name the argument and the value", () => {
+  const net = generator();
+  assert.throws(() => onnx.exportModel({} as nn.Block, [1, 2]), /onnx\.exportModel: block must be a Gluon Block/);
+  assert.throws(() => onnx.exportModel(net, [[1, 0, 2]]), /input shape 0 \[1,0,2\] must be a non-empty list of positive integers/);
+  assert.throws(() => onnx.exportModel(net, [1, 32, 1, 1], { opset: 12 }), /opset 12 is not supported; tconv writes opsets 13 to 17/);
+  assert.throws(() => onnx.exportModel(net, [1, 32, 1, 1], { opsets: 17 } as never), /unknown option 'opsets' \(did you mean 'opset'\?\)/);
+  class Picker extends nn.Block {
+    forward(x: NDArray): NDArray {
+      return npx.pick(x, np.zeros([x.shape[0]!]), { axis: 1 });
+    }
+  }
+  assert.throws(() => onnx.exportModel(new Picker(), [2, 3]), /the forward ran op "pick", which has no ONNX form/);
+});
