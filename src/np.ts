@@ -5,8 +5,8 @@ import * as random from "./ndarray/random.js";
 import * as ew from "./ops/elementwise.js";
 import * as lin from "./ops/linalg.js";
 import type { ReduceOptions } from "./ops/reduce.js";
+import { arraySplit, concatenate, split, stack } from "./ops/join.js";
 import { pad } from "./ops/pad.js";
-import { concatenate } from "./ops/concat.js";
 
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;
@@ -45,6 +45,9 @@ export const np = {
   matmul: lin.matmul,
   reshape: (x: NDArray, shape: readonly number[]) => x.reshape(shape),
   transpose: (x: NDArray, axes?: readonly number[]) => (axes ? x.transpose(axes) : x.transpose()),
-  pad,
   concatenate,
+  stack,
+  split,
+  array_split: arraySplit,
+  pad,
 };

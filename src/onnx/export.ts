@@ -5,6 +5,7 @@ import { Block } from "../gluon/block.js";
 import { pause, withTracer } from "../autograd/tape.js";
 import { nextUniform } from "../ndarray/random.js";
 import type { ConvGeometry } from "../params/geometry.js";
+import type { PoolGeometry } from "../params/pool-params.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import { DataType, encodeModel, type AttributeRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, writeTensor } from "./proto.js";
 
@@ -183,8 +184,56 @@ class GraphWriter {
         const pads = attrs.pads as [number, number][];
         return this.node("Pad", [...ins(), this.int64([...pads.map((p) => p[0]), ...pads.map((p) => p[1])]), this.scalar(attrs.constantValues as number, dt)], []);
       }
-      case "concat":
+      case "concatenate":
         return this.node("Concat", ins(), [attrInt("axis", attrs.axis as number)]);
+      case "batch_norm": {
+        const x = t.inputs[0]!;
+        const view = attrs.view as { outer: number };
+        if (attrs.mode !== "predict") throw new Error(`${OP}: a batch norm ran in training mode while tracing; export traces the inference graph (call exportModel outside autograd.record)`);
+        if (x.ndim < 2 || view.outer !== x.shape[0]) throw new Error(`${OP}: a batch norm over an axis other than 1 cannot be written as ONNX BatchNormalization`);
+        return this.node("BatchNormalization", ins(), [attrFloat("epsilon", attrs.eps as number)]);
+      }
+      case "pooling": {
+        const g = attrs.geometry as PoolGeometry;
+        if (g.channelsLast) throw new Error(`${OP}: pooling with a channels-last layout cannot be written as ONNX`);
+        const x = t.inputs[0]!;
+        const spatial = x.shape.slice(2);
+        const k = g.kernel.slice(3 - g.nd);
+        const isGlobal = k.every((v, i) => v === spatial[i]) && g.outSize.slice(3 - g.nd).every((v) => v === 1) && g.pad.every((p) => p === 0);
+        const s = g.stride.slice(3 - g.nd);
+        const p = g.pad.slice(3 - g.nd);
+        const outs = g.outSize.slice(3 - g.nd);
+        // MXNet's "full" convention is ceil_mode; the output size tells which one ran
+        const ceil = outs.some((o, i) => o !== Math.floor((spatial[i]! + 2 * p[i]! - k[i]!) / s[i]!) + 1);
+        if (g.poolType === "max")
+          return isGlobal ? this.node("GlobalMaxPool", ins()) : this.node("MaxPool", ins(), [attrInts("kernel_shape", k), attrInts("strides", s), attrInts("pads", [...p, ...p]), attrInt("ceil_mode", ceil ? 1 : 0)]);
+        const avg = isGlobal
+          ? this.node("GlobalAveragePool", ins())
+          : this.node("AveragePool", ins(), [attrInts("kernel_shape", k), attrInts("strides", s), attrInts("pads", [...p, ...p]), attrInt("ceil_mode", ceil ? 1 : 0), attrInt("count_include_pad", g.countIncludePad ? 1 : 0)]);
+        return g.poolType === "avg" ? avg : this.node("Mul", [avg, this.scalar(k.reduce((q, v) => q * v, 1), dt)]);
+      }
+      case "leaky_relu": {
+        const slope = attrs.slope as number;
+        if (attrs.actType === "leaky") return this.node("LeakyRelu", ins(), [attrFloat("alpha", slope)]);
+        if (attrs.actType === "elu") return this.node("Elu", ins(), [attrFloat("alpha", slope)]);
+        if (attrs.actType === "selu") return this.node("Selu", ins());
+        throw new Error(`${OP}: leakyRelu with actType "${String(attrs.actType)}" has no ONNX form in opsets 13 to 17`);
+      }
+      case "softsign":
+        return this.node("Softsign", ins());
+      case "depth_to_space":
+      case "space_to_depth": {
+        const g = attrs.geometry as { factors: readonly number[]; mode: "DCR" | "CRD" };
+        const f = g.factors.slice(1);
+        if (t.inputs[0]!.ndim !== 4 || f[0] !== f[1]) throw new Error(`${OP}: ${op} needs a 4-D input and one block size for both axes to be written as ONNX`);
+        if (op === "space_to_depth") {
+          if (g.mode !== "DCR") throw new Error(`${OP}: spaceToDepth with mode "CRD" has no ONNX form (ONNX SpaceToDepth is DCR)`);
+          return this.node("SpaceToDepth", ins(), [attrInt("blocksize", f[0]!)]);
+        }
+        return this.node("DepthToSpace", ins(), [attrInt("blocksize", f[0]!), { name: "mode", type: 3, s: new TextEncoder().encode(g.mode) }]);
+      }
+      case "dropout":
+        return this.node("Identity", ins());
       default:
         throw new Error(`${OP}: the forward ran op "${op}", which has no ONNX form in tconv's exporter`);
     }

@@ -8,7 +8,11 @@ import { dot, matmul } from "../ops/linalg.js";
 import { reduce } from "../ops/reduce.js";
 import { logSoftmax, softmax } from "../ops/softmax.js";
 import { pad } from "../ops/pad.js";
-import { concatenate } from "../ops/concat.js";
+import { concatenate } from "../ops/join.js";
+import { batchNorm as npxBatchNorm } from "../ops/batch-norm.js";
+import { pooling } from "../ops/pooling.js";
+import { leakyRelu as npxLeakyRelu } from "../ops/activation.js";
+import { depthToSpace as npxDepthToSpace, spaceToDepth as npxSpaceToDepth } from "../ops/depth-to-space.js";
 import type { ConvOptions, Padding } from "../params/conv-params.js";
 import { Attributes } from "./attributes.js";
 import { DataType, dataTypeName, type TensorValue } from "./proto.js";
@@ -173,10 +177,10 @@ const withAlpha = (dflt: number, f: (x: NDArray, alpha: number) => NDArray): OpD
   },
 });
 
-// relu(x) − α·relu(−x): x for x > 0, αx for x < 0
-const leakyRelu = (x: NDArray, alpha: number) => binary("sub", unary("relu", x), binary("mul", unary("relu", unary("neg", x)), alpha));
-// x for x > 0, α(eˣ − 1) for x ≤ 0
-const elu = (x: NDArray, alpha: number) => binary("add", unary("relu", x), binary("mul", binary("sub", unary("exp", binary("minimum", x, 0)), 1), alpha));
+// x for x > 0, αx otherwise
+const leakyRelu = (x: NDArray, alpha: number) => npxLeakyRelu(x, { slope: alpha });
+// x for x > 0, α(eˣ − 1) otherwise
+const elu = (x: NDArray, alpha: number) => npxLeakyRelu(x, { actType: "elu", slope: alpha });
 
 const variadic = (op: "maximum" | "minimum" | "add"): OpDef => ({
   attrs: [],
@@ -195,17 +199,12 @@ const batchNorm: OpDef = {
     const eps = a.float("epsilon", 1e-5);
     if (a.int("training_mode", 0) !== 0) throw new Error(`${ctx.where}: training_mode=1 is not supported; tconv imports BatchNormalization in inference form`);
     if (a.int("spatial", 1) !== 1) throw new Error(`${ctx.where}: spatial=0 is not supported`);
+    if (!(eps > 0)) throw new Error(`${ctx.where}: epsilon=${eps} must be > 0`);
     return (ins) => {
       const x = float(need(ins, 0, ctx, "X"), ctx);
       const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => float(need(ins, i, ctx, ["scale", "B", "input_mean", "input_var"][i - 1]!), ctx));
-      const c = x.shape[1];
-      const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
-      for (const [n, t] of [["scale", scale], ["B", bias], ["mean", mean], ["var", variance]] as const)
-        if (t!.ndim !== 1 || t!.shape[0] !== c) throw new Error(`${ctx.where}: ${n} has shape [${t!.shape.join(",")}], expected [${c}] (one per channel)`);
-      const r = (t: NDArray) => t.reshape(bshape);
-      // y = (x − mean) · scale / √(var + ε) + B
-      const inv = binary("div", r(scale!), unary("sqrt", binary("add", r(variance!), eps)));
-      return [binary("add", binary("mul", binary("sub", x, r(mean!)), inv), r(bias!))];
+      // inference form (running statistics) even inside autograd.record: the imported graph is an inference graph
+      return [npxBatchNorm(x, scale!, bias!, mean!, variance!, { axis: 1, eps, training: false })];
     };
   },
 };
@@ -373,7 +372,6 @@ const squeeze: OpDef = {
   },
 };
 
-/** DepthToSpace / SpaceToDepth as reshape → transpose → reshape (ONNX's own definition). */
 const depthToSpace: OpDef = {
   attrs: ["blocksize", "mode"],
   compile(a, ctx) {
@@ -383,18 +381,12 @@ const depthToSpace: OpDef = {
     return (ins) => {
       const x = float(need(ins, 0, ctx, "input"), ctx);
       if (x.ndim !== 4) throw new Error(`${ctx.where}: input must be 4-D NCHW, got shape [${x.shape.join(",")}]`);
-      const [n, c, h, w] = x.shape as [number, number, number, number];
-      if (c % (b * b) !== 0) throw new Error(`${ctx.where}: channels ${c} must be divisible by blocksize² = ${b * b}`);
-      const co = c / (b * b);
-      const y =
-        mode === "DCR"
-          ? x.reshape(n, b, b, co, h, w).transpose(0, 3, 4, 1, 5, 2)
-          : x.reshape(n, co, b, b, h, w).transpose(0, 1, 4, 2, 5, 3);
-      return [y.reshape(n, co, h * b, w * b)];
+      return [npxDepthToSpace(x, b, { mode })];
     };
   },
 };
 
+// ONNX's SpaceToDepth orders the new channels block-major (the inverse of DepthToSpace DCR)
 const spaceToDepth: OpDef = {
   attrs: ["blocksize"],
   compile(a, ctx) {
@@ -403,9 +395,7 @@ const spaceToDepth: OpDef = {
     return (ins) => {
       const x = float(need(ins, 0, ctx, "input"), ctx);
       if (x.ndim !== 4) throw new Error(`${ctx.where}: input must be 4-D NCHW, got shape [${x.shape.join(",")}]`);
-      const [n, c, h, w] = x.shape as [number, number, number, number];
-      if (h % b !== 0 || w % b !== 0) throw new Error(`${ctx.where}: height ${h} and width ${w} must be divisible by blocksize ${b}`);
-      return [x.reshape(n, c, h / b, b, w / b, b).transpose(0, 3, 5, 1, 2, 4).reshape(n, c * b * b, h / b, w / b)];
+      return [npxSpaceToDepth(x, b, { mode: "DCR" })];
     };
   },
 };
@@ -511,6 +501,9 @@ const poolDef = (kind: "max" | "avg"): OpDef => ({
         pb = totals.map((t) => (auto === "SAME_UPPER" ? Math.floor(t / 2) : t - Math.floor(t / 2)));
         pe = totals.map((t, i) => t - pb[i]!);
       }
+      // npx.pooling covers symmetric padding smaller than the window without dilation; the rest goes through views
+      if (dilations.every((d) => d === 1) && pb.every((p, i) => p === pe[i] && p < kernel[i]!))
+        return [pooling(x, { kernel, stride: strides, pad: pb, poolType: kind, countIncludePad: includePad, poolingConvention: ceil ? "full" : "valid" })];
       return [pool(x, { kind, kernel, strides, dilations, padBegin: pb, padEnd: pe, ceilMode: ceil, countIncludePad: includePad }, ctx.where)];
     };
   },
@@ -521,6 +514,7 @@ const globalPool = (kind: "mean" | "max"): OpDef => ({
   compile: (_a, ctx) => (ins) => {
     const x = float(need(ins, 0, ctx, "X"), ctx);
     if (x.ndim < 3) throw new Error(`${ctx.where}: input of shape [${x.shape.join(",")}] has no spatial axes`);
+    if (x.ndim <= 5) return [pooling(x, { globalPool: true, poolType: kind === "mean" ? "avg" : "max" })];
     return [reduce(kind, x, { axis: [...Array(x.ndim - 2).keys()].map((i) => i + 2), keepdims: true })];
   },
 });
