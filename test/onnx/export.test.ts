@@ -1,7 +1,7 @@
 // onnx.exportModel: imported PyTorch nets and tconv-built nets written as ONNX and run in onnxruntime-node.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NDArray, nn, np, npx, onnx } from "../../src/index.js";
+import { gluon, init, NDArray, nn, np, npx, onnx } from "../../src/index.js";
 import { decodeModel } from "../../src/onnx/proto.js";
 import { compare, modelFixtures, runOrt, toArray } from "../helpers/onnx-models.js";
 
@@ -76,6 +76,40 @@ test("a custom U-Net block (concat skip, pad, slice, mean, softmax) → export �
   const net = new TinyUNet();
   net.initialize();
   await checkAgainstTconv(net, [1, 2, 8, 8], [1, 3]);
+});
+
+/** The layer ops (batch norm, pooling, leaky activations, pixel shuffle) through npx, with registered parameters. */
+class LayerOps extends nn.Block {
+  readonly conv = new nn.Conv2D(8, { kernelSize: 3, padding: 1 });
+  readonly gamma = new gluon.Parameter("gamma", { shape: [8], init: init.Constant(np.array([1.2, 0.8, 1, 0.9, 1.1, 0.7, 1.3, 1])) });
+  readonly beta = new gluon.Parameter("beta", { shape: [8], init: init.Constant(0.1) });
+  readonly runningMean = new gluon.Parameter("running_mean", { shape: [8], init: init.Constant(0.05), gradReq: "null" });
+  readonly runningVar = new gluon.Parameter("running_var", { shape: [8], init: init.Constant(1.5), gradReq: "null" });
+  forward(x: NDArray): NDArray[] {
+    const h = npx.batchNorm(this.conv.forward(x), this.gamma.data(), this.beta.data(), this.runningMean.data(), this.runningVar.data(), { eps: 1e-3 });
+    const a = npx.leakyRelu(npx.pooling(h, { kernel: 3, stride: 2, pad: 1, poolingConvention: "full" }), { slope: 0.1 });
+    const b = npx.leakyRelu(npx.pooling(h, { kernel: 2, stride: 2, poolType: "avg", countIncludePad: false }), { actType: "elu", slope: 0.5 });
+    const c = npx.activation(npx.pooling(h, { kernel: 3, stride: 1, pad: 1, poolType: "sum" }), "softsign");
+    const d = npx.depthToSpace(npx.spaceToDepth(npx.leakyRelu(h, { actType: "selu" }), 2), 2, { mode: "CRD" });
+    const g = npx.pooling(h, { globalPool: true, poolType: "avg" });
+    return [a, b, c, d, g];
+  }
+}
+
+test("layer ops (batchNorm, pooling max/avg/sum/global with full convention, leaky/elu/selu, softsign, spaceToDepth, depthToSpace) → export → onnxruntime equals tconv", async () => {
+  const net = new LayerOps();
+  net.initialize();
+  const bytes = onnx.exportModel(net, [2, 3, 8, 8]);
+  const ops = new Set(decodeModel(bytes, "test").graph!.node!.map((n) => n.op_type));
+  for (const op of ["BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool", "LeakyRelu", "Elu", "Selu", "Softsign", "SpaceToDepth", "DepthToSpace"]) assert.ok(ops.has(op), op);
+  const x = np.random.uniform({ low: -2, high: 2, size: [3, 3, 8, 8] });
+  const want = net.forward(x);
+  const got = await runOrt(bytes, [x]);
+  want.forEach((w, k) => {
+    assert.deepEqual(got[k]!.shape, w.shape);
+    const { maxErr, scale } = compare(got[k]!.data, w.asTypedArray());
+    assert.ok(maxErr <= 1e-5 * scale, `output ${k}: max error ${maxErr}`);
+  });
 });
 
 test("export → import gives the same function and the same parameter names", () => {
