@@ -6,7 +6,7 @@ import * as ew from "./ops/elementwise.js";
 import * as lin from "./ops/linalg.js";
 import type { ReduceOptions } from "./ops/reduce.js";
 import { arraySplit, concatenate, split, stack } from "./ops/join.js";
-import { pad } from "./ops/pad.js";
+import { pad } from "./ops/pad-constant.js";
 
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;

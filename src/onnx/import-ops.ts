@@ -7,7 +7,7 @@ import { convolution, deconvolution } from "../ops/conv.js";
 import { dot, matmul } from "../ops/linalg.js";
 import { reduce } from "../ops/reduce.js";
 import { logSoftmax, softmax } from "../ops/softmax.js";
-import { pad } from "../ops/pad.js";
+import { pad } from "../ops/pad-constant.js";
 import { concatenate } from "../ops/join.js";
 import { batchNorm as npxBatchNorm } from "../ops/batch-norm.js";
 import { pooling } from "../ops/pooling.js";

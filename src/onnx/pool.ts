@@ -2,7 +2,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import type { Index } from "../ndarray/indexing.js";
 import { binary } from "../ops/elementwise.js";
-import { pad } from "../ops/pad.js";
+import { pad } from "../ops/pad-constant.js";
 import { ones } from "../ndarray/create.js";
 
 export interface PoolSpec {

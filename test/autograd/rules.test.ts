@@ -182,7 +182,7 @@ describe("nn rules (ops/softmax.ts)", () => {
   });
 });
 
-describe("copy rules (ops/pad.ts)", () => {
+describe("copy rules (ops/pad-constant.ts)", () => {
   rule("pad", () => {
     check("pad", (a) => np.pad(a, [[1, 2], [0, 1]], { constantValues: 3 }), [randn([2, 3])]);
     check("pad", (a) => np.pad(a.T, 1), [randn([3, 2, 2])]);

@@ -12,7 +12,7 @@ import { activationRules } from "./activation.js";
 import { joinRules } from "./join.js";
 import { depthToSpaceRules } from "./depth-to-space.js";
 import { dropoutRules } from "./dropout.js";
-import { padRules } from "./pad.js";
+import { padConstantRules } from "./pad-constant.js";
 
 export type { GradContext, GradRule } from "./rule.js";
 
@@ -30,7 +30,7 @@ const registry = new Map<string, GradRule>(
     ...joinRules,
     ...depthToSpaceRules,
     ...dropoutRules,
-    ...padRules,
+    ...padConstantRules,
   }),
 );
 

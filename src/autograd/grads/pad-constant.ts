@@ -1,7 +1,7 @@
 // Gradient rule of np.pad (constant): the output is a copy of x inside a frame, so dx is the matching slice of g.
 import type { GradRule } from "./rule.js";
 
-export const padRules: Record<string, GradRule> = {
+export const padConstantRules: Record<string, GradRule> = {
   // y = pad(x): dx = g[before_i : before_i + n_i] on every axis
   pad: ({ g, inputs, attrs }) => {
     const pads = attrs.pads as [number, number][];
