@@ -13,9 +13,9 @@ import { batchNorm as npxBatchNorm } from "../ops/batch-norm.js";
 import { pooling } from "../ops/pooling.js";
 import { leakyRelu as npxLeakyRelu } from "../ops/activation.js";
 import { depthToSpace as npxDepthToSpace, spaceToDepth as npxSpaceToDepth } from "../ops/depth-to-space.js";
-import type { ConvOptions, Padding } from "../params/conv-params.js";
+import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
 import { Attributes } from "./attributes.js";
-import { DataType, dataTypeName, type TensorValue } from "./proto.js";
+import { checkedSize, DataType, dataTypeName, type TensorValue } from "./proto.js";
 import { type IntTensor, intBinary, intConcat, intGather, intSlice, intTensor, intTranspose, sliceIndices } from "./int-tensor.js";
 import { pool } from "./pool.js";
 import { resize, type ResizeMode } from "./resize.js";
@@ -137,6 +137,8 @@ const conv = (transposed: boolean): OpDef => ({
       const w = float(need(ins, 1, ctx, "W"), ctx);
       const b = ins[2] === undefined ? null : float(ins[2], ctx);
       const o = { ...opts(x, w), bias: b };
+      // bounded work: a huge stride or output_shape must not size an allocation
+      checkedSize(resolveConv(transposed ? "deconvolution" : "convolution", x.shape, w.shape, o).outputShape, "the output", ctx.where);
       return [transposed ? deconvolution(x, w, o) : convolution(x, w, o)];
     };
   },
@@ -418,6 +420,7 @@ const padOp: OpDef = {
       if (raw.some((p) => p < 0)) throw new Error(`${ctx.where}: negative pads [${raw.join(",")}] (cropping) are not supported`);
       const pairs: [number, number][] = Array.from({ length: r }, () => [0, 0]);
       axes.forEach((ax, i) => (pairs[ax] = [raw[i]!, raw[i + axes.length]!]));
+      checkedSize(x.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]), "the padded output", ctx.where);
       return [pad(x, pairs, { constantValues: value })];
     };
   },
@@ -569,6 +572,7 @@ const resizeOp: OpDef = {
           scales[ax] = sizesIn[i]! / x.shape[ax]!;
         }
       });
+      checkedSize(sizes, "the resized output", ctx.where);
       return [resize(x, sizes, scales, m, ctx.where)];
     };
   },
@@ -584,7 +588,9 @@ const upsample: OpDef = {
       const x = float(need(ins, 0, ctx, "X"), ctx);
       const scales = ins[1] !== undefined ? numbers(ins[1], ctx, "scales") : attrScales;
       if (!scales || scales.length !== x.ndim || scales.some((s) => !(s > 0))) throw new Error(`${ctx.where}: scales must be ${x.ndim} positive numbers`);
-      return [resize(x, x.shape.map((d, i) => Math.floor(d * scales[i]!)), scales, m, ctx.where)];
+      const sizes = x.shape.map((d, i) => Math.floor(d * scales[i]!));
+      checkedSize(sizes, "the upsampled output", ctx.where);
+      return [resize(x, sizes, scales, m, ctx.where)];
     };
   },
 };
@@ -612,8 +618,7 @@ const constantOfShape: OpDef = {
     if (t && t.data.length !== 1) throw new Error(`${ctx.where}: value must hold one element`);
     return (ins) => {
       const dims = ints(need(ins, 0, ctx, "input"), ctx, "shape");
-      if (dims.some((d) => d < 0)) throw new Error(`${ctx.where}: shape [${dims.join(",")}] has a negative entry`);
-      const n = dims.reduce((p, d) => p * d, 1);
+      const n = checkedSize(dims, "the output", ctx.where);
       if (!t || t.kind === "float") return [full(dims, t ? t.data[0]! : 0, { dtype: ctx.dtype })];
       if (n > 1 << 20) throw new Error(`${ctx.where}: an integer tensor of shape [${dims.join(",")}] is too large for shape arithmetic`);
       return [intTensor(dims, new Array<number>(n).fill(t.data[0]!))];

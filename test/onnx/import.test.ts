@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { autograd, NDArray, np, onnx, OnnxBlock } from "../../src/index.js";
 import { attr, buildModel, compare, modelFixtures, runOrt, toArray, type NodeSpec } from "../helpers/onnx-models.js";
 import { gradcheck } from "../helpers/gradcheck.js";
+import { encodeModel } from "../../src/onnx/proto.js";
 
 const fixtures = modelFixtures();
 const torchFixtures = fixtures.filter((f) => f.outputs.length > 0);
@@ -267,9 +268,38 @@ test("bounded work: a tensor header claiming a huge size is refused before anyth
   assert.throws(() => onnx.importToGluon(short), /tensor 'b' has dims \[4,4\] \(16 × 4 bytes\) but raw_data holds 12 bytes/);
 });
 
+test("bounded work: outputs sized by attributes or shape tensors are checked before they are allocated", () => {
+  const w = [{ name: "w", shape: [1, 1, 2, 2], data: [1, 1, 1, 1] }];
+  const wide = onnx.importToGluon(tiny([{ op: "ConvTranspose", name: "t", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("strides", [100000, 100000])] }], { initializers: w }));
+  assert.throws(() => wide.forward(np.zeros([1, 1, 4, 4])), /onnx node 't' \(ConvTranspose\): the output has dims \[1,1,300002,300002\], more than 268435456 elements/);
+  const big = [{ name: "s", shape: [2], data: [1 << 20, 1 << 20], type: 7 as const }];
+  const cos = onnx.importToGluon(tiny([{ op: "ConstantOfShape", name: "c", inputs: ["s"], outputs: ["y"] }], { initializers: big }));
+  assert.throws(() => cos.forward(np.zeros([1, 1, 4, 4])), /onnx node 'c' \(ConstantOfShape\): the output has dims \[1048576,1048576\]/);
+  const pads = [{ name: "p", shape: [8], data: [0, 0, 1 << 15, 1 << 15, 0, 0, 1 << 15, 1 << 15], type: 7 as const }];
+  const padded = onnx.importToGluon(tiny([{ op: "Pad", name: "p", inputs: ["x", "p"], outputs: ["y"] }], { initializers: pads }));
+  assert.throws(() => padded.forward(np.zeros([1, 1, 4, 4])), /onnx node 'p' \(Pad\): the padded output has dims/);
+});
+
 test("external data, custom domains, unsupported opsets and wrong forward inputs are explained", () => {
   const bytes = tiny([{ op: "Relu", inputs: ["x"], outputs: ["y"] }], { opset: 5 });
   assert.throws(() => onnx.importToGluon(bytes), /the model uses opset 5; tconv reads opsets 7 to 22/);
+  const external = encodeModel({
+    ir_version: 8,
+    opset_import: [{ version: 17 }],
+    graph: {
+      node: [{ op_type: "Add", input: ["x", "w"], output: ["y"] }],
+      initializer: [{ name: "w", dims: [4], data_type: 1, data_location: 1, external_data: [{ key: "location", value: "weights.bin" }] }],
+      input: [{ name: "x" }],
+      output: [{ name: "y" }],
+    },
+  });
+  assert.throws(() => onnx.importToGluon(external), /tensor 'w' keeps its data in an external file \(weights\.bin\)/);
+  const custom = encodeModel({
+    ir_version: 8,
+    opset_import: [{ version: 17 }, { domain: "com.microsoft", version: 1 }],
+    graph: { node: [{ name: "fg", op_type: "FusedGemm", domain: "com.microsoft", input: ["x"], output: ["y"] }], input: [{ name: "x" }], output: [{ name: "y" }] },
+  });
+  assert.throws(() => onnx.importToGluon(custom), /node 'fg' uses op FusedGemm from domain 'com\.microsoft', which tconv does not implement/);
   const net = onnx.importToGluon(tiny([{ op: "Relu", inputs: ["x"], outputs: ["y"] }]));
   assert.throws(() => net.forward(np.zeros([1, 1, 4, 5])), /input 'x' has shape \[1,1,4,5\], the graph declares \[1,1,4,4\]/);
   assert.throws(() => net.forward(), /the graph takes 1 input\(s\) \(x\), got 0/);
