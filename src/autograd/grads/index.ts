@@ -14,8 +14,6 @@ import { depthToSpaceRules } from "./depth-to-space.js";
 import { dropoutRules } from "./dropout.js";
 import { padConstantRules } from "./pad-constant.js";
 
-export type { GradContext, GradRule } from "./rule.js";
-
 const registry = new Map<string, GradRule>(
   Object.entries({
     ...elementwiseRules,
