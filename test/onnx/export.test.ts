@@ -112,6 +112,28 @@ test("layer ops (batchNorm, pooling max/avg/sum/global with full convention, lea
   });
 });
 
+test("Gluon layers (DCGAN generator with BatchNorm; discriminator with LeakyReLU, MaxPool, Dense) → export → onnxruntime equals tconv; re-import equals too", async () => {
+  const g = new nn.Sequential();
+  for (const [c, s, p] of [[16, 1, 0], [8, 2, 1]] as const) g.add(new nn.Conv2DTranspose(c, { kernelSize: 4, strides: s, padding: p, useBias: false }), new nn.BatchNorm(), new nn.Activation("relu"));
+  g.add(new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1 }), new nn.Activation("tanh"));
+  const d = new nn.Sequential();
+  d.add(new nn.Conv2D(8, { kernelSize: 3, padding: 1 }), new nn.LeakyReLU(0.2), new nn.MaxPool2D(), new nn.Conv2D(8, { kernelSize: 3 }), new nn.BatchNorm(), new nn.ELU(0.5));
+  d.add(new nn.GlobalAvgPool2D(), new nn.Flatten(), new nn.Dense(4, { activation: "relu" }), new nn.Dense(1), new nn.Activation("sigmoid"));
+  np.random.seed(5);
+  for (const [net, shape] of [[g, [2, 12, 1, 1]], [d, [2, 3, 16, 16]]] as const) {
+    net.initialize();
+    net.forward(np.zeros([...shape])); // deferred shapes
+    // running statistics away from 0 / 1
+    for (const [name, p] of net.collectParams().values().map((q) => [q.name, q] as const))
+      if (name === "running_var") p.setData(np.random.uniform({ low: 0.5, high: 1.5, size: p.shape }));
+      else if (name === "running_mean") p.setData(np.random.uniform({ low: -0.3, high: 0.3, size: p.shape }));
+    const bytes = await checkAgainstTconv(net, [...shape], [shape[0], 3]);
+    const x = np.random.uniform({ size: [3, ...shape.slice(1)] });
+    const back = onnx.importToGluon(bytes).forward(x) as NDArray;
+    assert.ok(compare(back.asTypedArray(), net.forward(x).asTypedArray()).maxErr < 1e-5);
+  }
+});
+
 test("export → import gives the same function and the same parameter names", () => {
   const net = new TinyUNet();
   net.initialize();
