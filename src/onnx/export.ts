@@ -3,7 +3,6 @@ import { NDArray } from "../ndarray/ndarray.js";
 import type { Index } from "../ndarray/indexing.js";
 import { Block } from "../gluon/block.js";
 import { pause, withTracer } from "../autograd/tape.js";
-import { nextUniform } from "../ndarray/random.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
 import { showValue, snapshotOptions } from "../params/options.js";
@@ -279,9 +278,11 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
 
   // parameters: read dtype from the first one; deferred ones get their shapes in the traced forward
   const paramDtype = block.collectParams().values().find((p) => p.isInitialized)?.dtype ?? "float32";
-  const inputs = shapes.map((s) => new NDArray(Float64Array.from({ length: s.reduce((p, d) => p * d, 1) }, () => nextUniform() * 2 - 1), s).astype(paramDtype));
+  // fixed values in (−1, 1) that leave np.random's stream alone
+  const inputs = shapes.map((s) => new NDArray(Float64Array.from({ length: s.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(i * 12.9898 + 1)), s).astype(paramDtype));
   const traced: Traced[] = [];
-  const result = pause(() => withTracer((op, ins, output, attrs) => traced.push({ op, inputs: ins, output, attrs }), () => block.forward(...inputs))) as unknown;
+  // predict mode, not recorded: the inference graph (batch norm with running statistics, dropout as identity)
+  const result = pause(() => withTracer((op, ins, output, attrs) => traced.push({ op, inputs: ins, output, attrs }), () => block.forward(...inputs)), { trainMode: false }) as unknown;
   const outs = Array.isArray(result) ? result : [result];
   if (outs.length === 0 || !outs.every((o) => o instanceof NDArray)) throw new Error(`${OP}: the block's forward must return an NDArray or an array of them`);
   // the internal ops inside the traced forward run with the tracer on too; an NDArray input made in the ops
