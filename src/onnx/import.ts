@@ -186,6 +186,14 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     for (const name of outs) if (name !== "") define(name, `output of node ${label}`);
     steps.push({ where: `onnx node ${label} (${op})`, inputs: ins, outputs: outs, run });
   });
+  // BatchNormalization's running mean and variance are state, not weights (PyTorch's buffers): no gradient, the
+  // Trainer leaves them alone, unless another node also reads them
+  const stats = new Set<string>();
+  const otherUse = new Set<string>();
+  (g.node ?? []).forEach((n) =>
+    (n.input ?? []).forEach((name, k) => (n.op_type === "BatchNormalization" && (k === 3 || k === 4) ? stats : otherUse).add(name)),
+  );
+  for (const name of stats) if (!otherUse.has(name) && params.has(name)) params.get(name)!.gradReq = "null";
   const outputs = (g.output ?? []).map((o) => o.name ?? "");
   if (outputs.length === 0) throw new Error(`${OP}: the graph has no outputs`);
   for (const o of outputs) if (!defined.has(o)) throw new Error(`${OP}: graph output '${o}' is not defined by any node, initializer or input`);

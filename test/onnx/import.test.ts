@@ -64,6 +64,9 @@ test("parameters are Gluon Parameters named after the initializers, with their v
   assert.ok(params.keys().includes("net.0.weight"), params.keys().join(","));
   assert.ok(params.keys().includes("net.1.running_var"));
   assert.deepEqual(params.get("net.0.weight").data().shape, [16, 32, 4, 4]);
+  // BatchNormalization's running statistics are state (PyTorch's buffers): not trained
+  assert.equal(params.get("net.1.running_var").gradReq, "null");
+  assert.equal(params.get("net.1.weight").gradReq, "write");
   assert.equal(onnx.import_to_gluon, onnx.importToGluon);
   assert.equal(onnx.export_model, onnx.exportModel);
 });
