@@ -13,6 +13,8 @@ import { joinRules } from "./join.js";
 import { depthToSpaceRules } from "./depth-to-space.js";
 import { dropoutRules } from "./dropout.js";
 import { padConstantRules } from "./pad-constant.js";
+import { padRules } from "./pad.js";
+import { resampleRules } from "./resample.js";
 
 const registry = new Map<string, GradRule>(
   Object.entries({
@@ -29,6 +31,8 @@ const registry = new Map<string, GradRule>(
     ...depthToSpaceRules,
     ...dropoutRules,
     ...padConstantRules,
+    ...padRules,
+    ...resampleRules,
   }),
 );
 
