@@ -2,7 +2,7 @@
 //   1. npx.deconvolution k4 s2 p1 with init.Bilinear weights (FCN's upsampling: even overlap, smooth);
 //   2. npx.deconvolution k3 s2 p1 outputPadding 1 with a box kernel (uneven overlap: 4, 2, 2, 1 writes → checkerboard);
 //   3. nearest-neighbour ×2 (npx.deconvolution with a 2×2 kernel of ones, stride 2: each pixel copied into a 2×2 block)
-//      followed by npx.convolution with a 3×3 smoothing kernel, padding 1 (the resize-convolution of Odena et al.).
+//      followed by npx.convolution with a 3×3 mean, padding 1 (the resize-convolution of Odena et al.).
 import { init, np, npx, type NDArray } from "../../src/index.js";
 
 export const IMAGE_SIZE = 32;
@@ -38,7 +38,7 @@ export function upsampleAll(x: NDArray): Upsampled[] {
   // a box kernel with total weight 4 = s², so that the mean gain is 1 as for the others
   const box = sq(3, 4 / 9);
   const nearest = npx.deconvolution(x, sq(2, 1), { strides: 2 });
-  const smooth = np.array([1, 2, 1, 2, 4, 2, 1, 2, 1].map((v) => v / 16)).reshape([1, 1, 3, 3]);
+  const smooth = sq(3, 1 / 9);
   return [
     {
       id: "bilinear",
@@ -55,7 +55,7 @@ export function upsampleAll(x: NDArray): Upsampled[] {
     {
       id: "resize",
       title: "Nearest ×2, then 3×3 conv",
-      how: "npx.deconvolution(x, 2×2 of 1s, { strides: 2 }) copies each pixel into a 2×2 block; npx.convolution(·, [1 2 1]ᵀ[1 2 1]/16, { padding: 1 })",
+      how: "npx.deconvolution(x, 2×2 of 1s, { strides: 2 }) copies each pixel into a 2×2 block; npx.convolution(·, 3×3 of 1/9, { padding: 1 })",
       image: npx.convolution(nearest, smooth, { padding: 1 }),
     },
   ];
