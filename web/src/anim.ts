@@ -152,7 +152,7 @@ function tconvFrames(m: Model): Frames {
     if (narrow) {
       // the write goes down to the canvas row
       parts.push(`<path class="arrow" d="M${x - (kW * cell) / 2},${y1 + row1H * cell + 6} l0,${y2 - (y1 + row1H * cell) - 28} m-4,-6 l4,6 l4,-6"/>`);
-      parts.push(text(x - (kW * cell) / 2 + 6, y1 + row1H * cell + 20, "write", "alabel", "start"));
+      parts.push(text(x - (kW * cell) / 2 + 9, y1 + row1H * cell + 22, "write", "alabel", "start"));
       x = rowLeft(row2W, 1);
     } else {
       parts.push(arrow(x + 6, mid1, x + gap - 6, "write"));

@@ -493,11 +493,10 @@ function renderImages() {
   const x = makeImage(c);
   const ups = upsampleAll(x);
   if (row.children.length === 0) {
-    const fig = (id: string, title: string, how: string, px: number) =>
-      `<figure><canvas id="img-${id}" data-testid="image-${id}" class="${id === "input" ? "" : "up"}" style="width:${px}px;height:${px}px" aria-label="${title}"></canvas><figcaption><b>${title}</b><br><span class="note">${how}</span></figcaption></figure>`;
+    const fig = (id: string, title: string, how: string) =>
+      `<figure><canvas id="img-${id}" data-testid="image-${id}" class="${id === "input" ? "" : "up"}" aria-label="${title}"></canvas><figcaption><b>${title}</b><br><span class="note">${how}</span></figcaption></figure>`;
     row.innerHTML =
-      fig("input", `input ${IMAGE_SIZE}×${IMAGE_SIZE}`, "drawn in code", 2 * IMAGE_SIZE * 2) +
-      ups.map((u) => fig(u.id, u.title, u.how, 2 * IMAGE_SIZE * 2)).join("");
+      fig("input", `input ${IMAGE_SIZE}×${IMAGE_SIZE}`, "drawn in code") + ups.map((u) => fig(u.id, u.title, u.how)).join("");
   }
   paint($<HTMLCanvasElement>("img-input"), x);
   for (const u of ups) paint($<HTMLCanvasElement>(`img-${u.id}`), u.image);
