@@ -222,8 +222,8 @@ function buildChannels() {
   const head = document.createElement("p");
   head.className = "hint";
   head.innerHTML = isT
-    ? `weight <code>[Cin, Cout/g, …k]</code> = [${n0}, ${n1}, …]: row = input channel, column = output channel within its group`
-    : `weight <code>[Cout, Cin/g, …k]</code> = [${n0}, ${n1}, …]: row = output channel, column = input channel within its group`;
+    ? `weight <code>[Cin, Cout/g, …k]</code> = [${n0}, ${n1}, …]: kernel [ci, j] feeds output channel g·${n1} + j of ci's group g (colour). Click a kernel to show its pair.`
+    : `weight <code>[Cout, Cin/g, …k]</code> = [${n0}, ${n1}, …]: kernel [co, j] reads input channel g·${n1} + j of co's group g (colour). Click a kernel to show its pair.`;
   wbox.append(head);
   const table = document.createElement("div");
   table.className = "wgrid";
@@ -234,7 +234,7 @@ function buildChannels() {
   for (let b = 0; b < n1; b++) {
     const h = document.createElement("span");
     h.className = "wh";
-    h.textContent = `${isT ? "co" : "ci"} g·${per}+${b}`;
+    h.textContent = `j = ${b}`;
     table.append(h);
   }
   for (let a = 0; a < n0; a++) {
