@@ -172,7 +172,7 @@ export function phaseView(m: Model, pd: PhaseData, active: number): string {
     `its sum is what a constant input of 1s produces there. Click a phase.</p>` +
     `<div class="phase-pics"><figure>${outSvg.join("")}<figcaption>output y by phase</figcaption></figure><figure>${kSvg.join("")}<figcaption>kernel K: each tap feeds one phase</figcaption></figure></div>` +
     `<ul class="phase-list">${list}</ul>` +
-    `<p class="verdict ${v.even ? "ok" : "bad"}" data-testid="phase-verdict">${esc(v.text)}</p>`
+    `<p class="verdict ${v.even && pd.evenSum ? "ok" : "bad"}" data-testid="phase-verdict">${esc(v.text)}</p>`
   );
 }
 
