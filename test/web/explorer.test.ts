@@ -270,6 +270,11 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 60_000 }, async (t
       assert.equal(await page.locator("[data-testid=weights] .wk.g1").count(), 2);
       await page.locator("[data-testid=weights] .wk[data-pair='2,1']").click();
       assert.match((await page.locator("[data-testid=routing]").textContent()) ?? "", /x\[2\] \(group 1\) writes into output channel y\[1\]; y\[1\] sums .* x\[2\] \+ x\[3\]/);
+      // the routing strip picks pairs too: y[0] belongs to group 0, so the shown input becomes x[0]
+      await page.locator("[data-testid=routing] [data-side=out][data-channel='0']").click();
+      assert.match((await page.locator("[data-testid=routing]").textContent()) ?? "", /shows x\[0\] with kernel k\[0, 0\]: its share of y\[0\]/);
+      await page.locator("[data-testid=routing] [data-side=in][data-channel='3']").click();
+      assert.match((await page.locator("[data-testid=routing]").textContent()) ?? "", /shows x\[3\] with kernel k\[3, 0\]: its share of y\[1\]/);
       // editing input channel 2 changes the result as the library says
       await page.locator("#x-channels button", { hasText: "x[2]" }).click();
       await page.locator("#x-grid input").first().fill("7");

@@ -653,6 +653,19 @@ function wire() {
     (document.querySelector(`#phases [data-index="${i}"]`) as HTMLElement | null)?.focus();
   });
   $("image-contrast").addEventListener("input", renderImages);
+  // routing strip: an input chip keeps the output if it is in that channel's group; an output chip keeps the input likewise
+  $("routing").addEventListener("click", (e) => {
+    const chip = (e.target as Element).closest("[data-side]");
+    if (!chip || !model) return;
+    const c = Number(chip.getAttribute("data-channel"));
+    const { cin, cout, groups } = model.channels;
+    if (chip.getAttribute("data-side") === "in") selectPair([c, pair[1]]);
+    else {
+      const group = Math.floor(c / (cout / groups));
+      const ins = Array.from({ length: cin / groups }, (_, j) => group * (cin / groups) + j);
+      selectPair([ins.includes(model.channels.ci) ? model.channels.ci : ins[0]!, c]);
+    }
+  });
   $("copy-link").addEventListener("click", async () => {
     const b = $("copy-link");
     try {

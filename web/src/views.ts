@@ -292,11 +292,12 @@ export function routingView(m: Model): string {
       );
     }
   }
-  const chip = (x: number, y: number, label: string, g: number, on: boolean) =>
-    `<rect x="${x - 19}" y="${y - 10}" width="38" height="20" rx="5" fill="${on ? GROUP_COLOURS[g % 4] : "#fff"}" stroke="${GROUP_COLOURS[g % 4]}" stroke-width="1.5"/>` +
-    `<text x="${x}" y="${y + 4}" text-anchor="middle" font-size="11" fill="${on ? "#fff" : "#0f172a"}">${label}</text>`;
-  for (let ci = 0; ci < ch.cin; ci++) parts.push(chip(xIn(ci), 12, `x[${ci}]`, Math.floor(ci / perIn), ci === ch.ci));
-  for (let co = 0; co < ch.cout; co++) parts.push(chip(xOut(co), 63, `y[${co}]`, Math.floor(co / perOut), co === ch.co));
+  // chips are clickable: data-side / data-channel pick the pair (main.ts)
+  const chip = (x: number, y: number, label: string, g: number, on: boolean, side: "in" | "out", c: number) =>
+    `<g class="chip" data-side="${side}" data-channel="${c}"><title>show ${label}</title><rect x="${x - 19}" y="${y - 10}" width="38" height="20" rx="5" fill="${on ? GROUP_COLOURS[g % 4] : "#fff"}" stroke="${GROUP_COLOURS[g % 4]}" stroke-width="1.5"/>` +
+    `<text x="${x}" y="${y + 4}" text-anchor="middle" font-size="11" fill="${on ? "#fff" : "#0f172a"}">${label}</text></g>`;
+  for (let ci = 0; ci < ch.cin; ci++) parts.push(chip(xIn(ci), 12, `x[${ci}]`, Math.floor(ci / perIn), ci === ch.ci, "in", ci));
+  for (let co = 0; co < ch.cout; co++) parts.push(chip(xOut(co), 63, `y[${co}]`, Math.floor(co / perOut), co === ch.co, "out", co));
   parts.push("</svg>");
   const g = Math.floor(ch.ci / perIn);
   const outs = Array.from({ length: perOut }, (_, j) => g * perOut + j);
@@ -305,6 +306,6 @@ export function routingView(m: Model): string {
   const text =
     `<p class="note">groups = ${ch.groups}: x[${ch.ci}] (group ${g}) writes into output channel${outs.length > 1 ? "s" : ""} ${outs.map((c) => `y[${c}]`).join(", ")}; ` +
     `y[${ch.co}] sums the ${isT ? "transposed convolutions" : "convolutions"} of ${ins.map((c) => `x[${c}]`).join(" + ")}. ` +
-    `The step-through shows x[${ch.ci}] with kernel ${kName}: its share of y[${ch.co}]. Pick another pair in the weight grid.</p>`;
+    `The step-through shows x[${ch.ci}] with kernel ${kName}: its share of y[${ch.co}]. Click a channel here or a kernel in the weight grid to pick another pair.</p>`;
   return parts.join("") + text;
 }
