@@ -293,6 +293,16 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 60_000 }, async (t
       const ks = JSON.parse(q.get("k")!) as number[][][][];
       assert.deepEqual([xs.length, ks.length, ks[0]!.length], [4, 4, 1]);
       await expectText(page, "output", String(npx.deconvolution(np.array(xs).reshape([1, 4, 2, 2]), np.array(ks), { groups: 2 })));
+      // the convolution's weight is [Cout, Cin/g, …]: toggling the op re-lays k out, and the result is still the library's
+      await page.locator("#op-convolution").click();
+      await expectText(page, "shape", "[1, 2, 1, 1]");
+      const q2 = new URLSearchParams(await search(page));
+      const kc = JSON.parse(q2.get("k")!) as number[][][][];
+      assert.deepEqual([kc.length, kc[0]!.length], [2, 2]);
+      await expectText(page, "output", String(npx.convolution(np.array(JSON.parse(q2.get("x")!)).reshape([1, 4, 2, 2]), np.array(kc), { groups: 2 })));
+      assert.equal(await page.locator("[data-testid=weights] .wk").count(), 4);
+      await page.locator("#op-deconvolution").click();
+      await expectText(page, "shape", "[1, 2, 3, 3]");
       // groups that do not divide the channels: the library's error
       await page.locator("#p-groups").selectOption("3");
       const error = page.locator("[data-testid=error]");
