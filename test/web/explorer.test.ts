@@ -240,6 +240,18 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 60_000 }, async (t
           await p.locator("#pl-first").tap();
           await p.locator("#pl-next").tap();
           assert.equal(await p.locator("#pl-step").textContent(), "step 1 / 5");
+          // a swipe to the left over the stage steps forward, to the right back
+          const swipe = (dx: number) =>
+            p.locator("#stage-area").evaluate((el, d) => {
+              const r = el.getBoundingClientRect(); // no inner functions: tsx would wrap them in __name
+              for (const [type, x] of [["pointerdown", r.left + 200], ["pointerup", r.left + 200 + d]] as const)
+                el.dispatchEvent(new PointerEvent(type, { pointerId: 7, pointerType: "touch", clientX: x, clientY: r.top + 50, bubbles: true }));
+            }, dx);
+          await swipe(-80);
+          assert.equal(await p.locator("#pl-step").textContent(), "step 2 / 5");
+          await swipe(80);
+          await swipe(80);
+          assert.equal(await p.locator("#pl-step").textContent(), "step 0 / 5");
           await load(p, url, `${BOOK_QUERY}&outputPadding=2`);
           await noSidewaysScroll(p, "error state");
           await visibleAfterScroll(p, "[data-testid=error]");

@@ -710,6 +710,20 @@ function wire() {
     else if (e.key === "Home") (e.preventDefault(), stop(), goto(0));
     else if (e.key === "End") (e.preventDefault(), stop(), goto(Infinity));
   });
+  // touch: a horizontal swipe over the step-through steps (left = forward); vertical movement scrolls the page
+  let swipe: { x: number; y: number; id: number } | null = null;
+  const stage = $("stage-area");
+  stage.addEventListener("pointerdown", (e) => {
+    if (e.pointerType !== "mouse") swipe = { x: e.clientX, y: e.clientY, id: e.pointerId };
+  });
+  stage.addEventListener("pointerup", (e) => {
+    if (!swipe || swipe.id !== e.pointerId) return;
+    const dx = e.clientX - swipe.x;
+    const dy = e.clientY - swipe.y;
+    swipe = null;
+    if (Math.abs(dx) >= 40 && Math.abs(dx) > 2 * Math.abs(dy)) (stop(), goto(t + (dx < 0 ? 1 : -1)));
+  });
+  stage.addEventListener("pointercancel", () => (swipe = null));
   let pending = 0;
   new ResizeObserver(() => {
     cancelAnimationFrame(pending);
