@@ -79,12 +79,12 @@ abstract class ConvLayer extends Block {
     const [gridC, imagePerGroup] = transposed ? [inChannels, channels / groups] : [channels, inChannels / groups];
     const wShape = CHANNELS_LAST.has(this.layout) ? [gridC, ...kernel, imagePerGroup] : [gridC, imagePerGroup, ...kernel];
     const dtype = options.dtype ?? "float32";
-    this.weight = new Parameter(`${this.prefix}weight`, wShape, dtype, options.weightInitializer ?? null, className, {
+    this.weight = new Parameter("weight", wShape, dtype, options.weightInitializer ?? null, className, {
       channelsLast: CHANNELS_LAST.has(this.layout),
     });
-    this.ownParams.push(this.weight);
-    this.bias = options.useBias === false ? null : new Parameter(`${this.prefix}bias`, [channels], dtype, options.biasInitializer ?? new Zero(), className);
-    if (this.bias) this.ownParams.push(this.bias);
+    this.registerParameter(this.weight);
+    this.bias = options.useBias === false ? null : new Parameter("bias", [channels], dtype, options.biasInitializer ?? new Zero(), className);
+    if (this.bias) this.registerParameter(this.bias);
   }
 
   /** Infers inChannels from the first input and checks it against the weight afterwards. */

@@ -1,0 +1,104 @@
+// Allocation-free JS loops for tiny problems, where the wasm hand-off (copies, packing) would cost more than the arithmetic.
+import type { ConvGeometry } from "../../params/geometry.js";
+import type { FloatArray } from "../kernel.js";
+
+/**
+ * Geometry flattened to 3 axes (leading axes of size 1) in plain numbers; read field by field so a call allocates nothing.
+ * Axis e of an nd-axis geometry maps to 3 − nd + e.
+ */
+const ax = (a: readonly number[], nd: number, e: number, fill: number): number => (e < 3 - nd ? fill : a[e - 3 + nd]!);
+
+/**
+ * Visits every (grid element, tap, image element) triple of the geometry, calling the op-specific body through a switch:
+ * mode 0 conv: grid[q] += image[p]·w; mode 1 tconv: image[p] += grid[q]·w; mode 2 weight grad: dw += image[p]·grid[q].
+ * `grid`/`image`/`w` are all dense in the geometry's layout.
+ */
+function sweep(mode: 0 | 1 | 2, g: ConvGeometry, image: FloatArray, grid: FloatArray, w: FloatArray): void {
+  const nd = g.nd, cl = g.channelsLast;
+  const k0 = ax(g.kernel, nd, 0, 1), k1 = ax(g.kernel, nd, 1, 1), k2 = ax(g.kernel, nd, 2, 1);
+  const s0 = ax(g.strides, nd, 0, 1), s1 = ax(g.strides, nd, 1, 1), s2 = ax(g.strides, nd, 2, 1);
+  const d0 = ax(g.dilation, nd, 0, 1), d1 = ax(g.dilation, nd, 1, 1), d2 = ax(g.dilation, nd, 2, 1);
+  const p0 = ax(g.padBegin, nd, 0, 0), p1 = ax(g.padBegin, nd, 1, 0), p2 = ax(g.padBegin, nd, 2, 0);
+  const I0 = ax(g.imageSize, nd, 0, 1), I1 = ax(g.imageSize, nd, 1, 1), I2 = ax(g.imageSize, nd, 2, 1);
+  const G0 = ax(g.gridSize, nd, 0, 1), G1 = ax(g.gridSize, nd, 1, 1), G2 = ax(g.gridSize, nd, 2, 1);
+  const Ci = g.imageChannels, Cg = g.gridChannels, icpg = Ci / g.groups, gcpg = Cg / g.groups;
+  const Isp = I0 * I1 * I2, Gsp = G0 * G1 * G2, kp = k0 * k1 * k2;
+  // element strides: channel and flattened spatial position of each tensor; weight: grid channel, image channel, tap
+  const iC = cl ? 1 : Isp, iP = cl ? Ci : 1, gC = cl ? 1 : Gsp, gP = cl ? Cg : 1;
+  const wG = icpg * kp, wI = cl ? 1 : kp, wT = cl ? icpg : 1;
+  for (let n = 0; n < g.batch; n++)
+    for (let gc = 0; gc < Cg; gc++) {
+      const grp = (gc / gcpg) | 0;
+      for (let q0 = 0; q0 < G0; q0++)
+        for (let q1 = 0; q1 < G1; q1++)
+          for (let q2 = 0; q2 < G2; q2++) {
+            const go = n * Cg * Gsp + gc * gC + ((q0 * G1 + q1) * G2 + q2) * gP;
+            let acc = 0;
+            const gv = grid[go]!;
+            for (let icl = 0; icl < icpg; icl++) {
+              const ic = grp * icpg + icl;
+              for (let a0 = 0; a0 < k0; a0++) {
+                const x0 = q0 * s0 - p0 + a0 * d0;
+                if (x0 < 0 || x0 >= I0) continue;
+                for (let a1 = 0; a1 < k1; a1++) {
+                  const x1 = q1 * s1 - p1 + a1 * d1;
+                  if (x1 < 0 || x1 >= I1) continue;
+                  for (let a2 = 0; a2 < k2; a2++) {
+                    const x2 = q2 * s2 - p2 + a2 * d2;
+                    if (x2 < 0 || x2 >= I2) continue;
+                    const io = n * Ci * Isp + ic * iC + ((x0 * I1 + x1) * I2 + x2) * iP;
+                    const wo = gc * wG + icl * wI + ((a0 * k1 + a1) * k2 + a2) * wT;
+                    if (mode === 0) acc += image[io]! * w[wo]!;
+                    else if (mode === 1) image[io] += gv * w[wo]!;
+                    else w[wo] += image[io]! * gv;
+                  }
+                }
+              }
+            }
+            if (mode === 0) grid[go] += acc;
+          }
+    }
+}
+
+/** Fills a data tensor with its per-channel bias (or leaves the zeros of a fresh array). */
+function fillBias(out: FloatArray, bias: FloatArray | null, channels: number, spatial: number, batch: number, cl: boolean): void {
+  if (!bias) return;
+  for (let n = 0; n < batch; n++)
+    for (let c = 0; c < channels; c++)
+      for (let p = 0; p < spatial; p++) out[cl ? (n * spatial + p) * channels + c : (n * channels + c) * spatial + p] = bias[c]!;
+}
+
+const spatial = (a: readonly number[]) => { let p = 1; for (let i = 0; i < a.length; i++) p *= a[i]!; return p; };
+
+export function imageToGrid(g: ConvGeometry, image: FloatArray, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
+  fillBias(out, bias, g.gridChannels, spatial(g.gridSize), g.batch, g.channelsLast);
+  sweep(0, g, image, out, w);
+}
+
+export function gridToImage(g: ConvGeometry, grid: FloatArray, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
+  fillBias(out, bias, g.imageChannels, spatial(g.imageSize), g.batch, g.channelsLast);
+  sweep(1, g, out, grid, w);
+}
+
+export function weightGrad(g: ConvGeometry, image: FloatArray, grid: FloatArray, out: FloatArray): void {
+  sweep(2, g, image, grid, out);
+}
+
+/** C = A·B (row-major, M×K times K×N), i-k-j order so the inner loop runs along rows of B and C. */
+export function matmul(M: number, N: number, K: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
+  if (N === 1) {
+    // matrix · vector: one dot product per row, contiguous in both operands
+    for (let i = 0; i < M; i++) {
+      let acc = 0;
+      for (let k = 0, ao = i * K; k < K; k++) acc += a[ao + k]! * b[k]!;
+      c[i] = acc;
+    }
+    return;
+  }
+  for (let i = 0; i < M; i++)
+    for (let k = 0; k < K; k++) {
+      const v = a[i * K + k]!;
+      const bo = k * N, co = i * N;
+      for (let j = 0; j < N; j++) c[co + j] += v * b[bo + j]!;
+    }
+}
