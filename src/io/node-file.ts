@@ -40,7 +40,9 @@ function checkPath(path: unknown, op: string): string {
 export function readWholeFile(path: string, op: string, fs: FileSystem = nodeFs(op)): Uint8Array {
   checkPath(path, op);
   try {
-    return fs.readFileSync(path);
+    const b = fs.readFileSync(path);
+    // a plain Uint8Array over the Buffer's bytes, so that slice() copies as it does everywhere else
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
     throw new Error(`${op}: ${path}: cannot read the file (${(e as Error).message})`);
   }

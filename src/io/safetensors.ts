@@ -175,8 +175,10 @@ export function readTensor(file: SafetensorsFile, entry: TensorEntry, dtype: Dty
     const wide = entry.dtype === "F64";
     if (LITTLE_ENDIAN_HOST) {
       // copy into a fresh aligned buffer, then view it: offsets inside the file need not be aligned
-      const raw = src.slice(base, base + entry.end - entry.begin).buffer;
-      const typed = wide ? new Float64Array(raw, 0, n) : new Float32Array(raw, 0, n);
+      // (a fresh Uint8Array, not src.slice: on a Node Buffer slice is a view into a shared pool)
+      const raw = new Uint8Array(entry.end - entry.begin);
+      raw.set(src.subarray(base, base + raw.length));
+      const typed = wide ? new Float64Array(raw.buffer, 0, n) : new Float32Array(raw.buffer, 0, n);
       if (wide === (dtype === "float64")) return typed;
       const out = allocate(dtype, n);
       out.set(typed);
