@@ -278,3 +278,52 @@ test("a failed save leaves the previous checkpoint loadable", () => {
   assert.deepEqual(snapshot(b), snapshot(a));
   fs.rmSync(dir, { recursive: true });
 });
+
+/** A custom Block with children registered under names, one of them a Sequential. */
+class EncoderDecoder extends nn.Block {
+  readonly enc1: nn.Sequential;
+  readonly dec: nn.Conv1DTranspose;
+  constructor(dtype: Dtype) {
+    super();
+    this.enc1 = this.registerChild(
+      new nn.Sequential().add(new nn.Conv1D(4, { kernelSize: 3, strides: 2, dtype, biasInitializer: init.Normal(1) }), new nn.Conv1D(6, { kernelSize: 1, dtype })),
+      "enc1",
+    );
+    this.dec = this.registerChild(new nn.Conv1DTranspose(2, { kernelSize: 4, strides: 2, dtype, biasInitializer: init.Normal(1) }), "dec");
+  }
+  forward(x: NDArray): NDArray {
+    return this.dec.forward(this.enc1.forward(x));
+  }
+}
+
+for (const dtype of ["float32", "float64"] as const)
+  test(`custom Blocks save under their children's names and round-trip bit-exactly (${dtype}, deferred shapes)`, () => {
+    np.random.seed(3);
+    const x = np.random.normal({ size: [2, 3, 9] }).astype(dtype);
+    const a = new EncoderDecoder(dtype);
+    a.initialize(init.Normal(0.5));
+    const ya = a.forward(x);
+    const bytes = a.saveParametersToBytes();
+    assert.deepEqual([...parseSafetensors(bytes, "t").entries.keys()], ["enc1.0.weight", "enc1.0.bias", "enc1.1.weight", "enc1.1.bias", "dec.weight", "dec.bias"]);
+    const b = new EncoderDecoder(dtype);
+    b.initialize(init.Normal(0.5));
+    b.loadParametersFromBytes(bytes); // straight after initialize(): every inChannels is deferred
+    assert.deepEqual(bits(b.forward(x)), bits(ya));
+    assert.deepEqual(b.saveParametersToBytes(), bytes);
+  });
+
+test("without Node's builtins (a browser) the byte variants work and the file variants say what to use", () => {
+  const proc = process as unknown as { getBuiltinModule?: unknown };
+  const saved = proc.getBuiltinModule;
+  const a = convNet("float32", 1);
+  const b = convNet("float32", 2);
+  try {
+    proc.getBuiltinModule = undefined;
+    b.loadParametersFromBytes(a.saveParametersToBytes());
+    assert.throws(() => a.saveParameters("model.safetensors"), /^Error: saveParameters: files need Node ≥ 20\.16; in a browser use the byte-array variant/);
+    assert.throws(() => a.loadParameters("model.safetensors"), /^Error: loadParameters: files need Node ≥ 20\.16/);
+  } finally {
+    proc.getBuiltinModule = saved;
+  }
+  assert.deepEqual(snapshot(b), snapshot(a));
+});
