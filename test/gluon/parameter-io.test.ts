@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { np, nn, init } from "../../src/index.js";
+import { np, nn, init, gluon } from "../../src/index.js";
+const { Parameter } = gluon;
 import type { NDArray } from "../../src/ndarray/ndarray.js";
 import type { Dtype } from "../../src/ndarray/strided.js";
 import type { Block } from "../../src/gluon/block.js";
@@ -326,4 +327,35 @@ test("without Node's builtins (a browser) the byte variants work and the file va
     proc.getBuiltinModule = saved;
   }
   assert.deepEqual(snapshot(b), snapshot(a));
+});
+
+test("a block checks the file's shapes for its deferred parameters together before anything changes", () => {
+  /** two deferred vectors that must have one length, as a BatchNorm's gamma and beta */
+  class Pair extends nn.Block {
+    a = new Parameter("a", { shape: [0] });
+    b = new Parameter("b", { shape: [0] });
+    forward(x: NDArray): NDArray {
+      return x;
+    }
+    override checkLoadedShapes(shapes: ReadonlyMap<string, readonly number[]>): string | null {
+      const [a, b] = [shapes.get("a"), shapes.get("b")];
+      return a && b && a[0] !== b[0] ? `a has ${a[0]} entries and b ${b[0]}; they must agree` : null;
+    }
+  }
+  const net = new nn.Sequential().add(new nn.Conv1D(2, { kernelSize: 1, inChannels: 1 }), new Pair());
+  net.initialize(init.One());
+  const before = snapshot(new nn.Sequential().add(net.at(0)));
+  const file = (n: number) =>
+    serializeSafetensors([
+      { name: "0.weight", shape: [2, 1, 1], data: new Float32Array([5, 6]) },
+      { name: "0.bias", shape: [2], data: new Float32Array([7, 8]) },
+      { name: "1.a", shape: [3], data: new Float32Array(3) },
+      { name: "1.b", shape: [n], data: new Float32Array(n) },
+    ]);
+  assert.throws(() => net.loadParametersFromBytes(file(4)), {
+    message: "loadParametersFromBytes: 1 (Pair) cannot take the file's shapes: a has 3 entries and b 4; they must agree",
+  });
+  assert.deepEqual(snapshot(new nn.Sequential().add(net.at(0))), before);
+  net.loadParametersFromBytes(file(3));
+  assert.deepEqual(net.collectParams().get("1.b").shape, [3]);
 });
