@@ -1,4 +1,5 @@
 // The `npx` namespace: MXNet's neural-network operators (convolution, pooling, batch norm, activations, …).
+import "./methods.js";
 import type { NDArray } from "./ndarray/ndarray.js";
 import { convolution, deconvolution } from "./ops/conv.js";
 import * as ew from "./ops/elementwise.js";

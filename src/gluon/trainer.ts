@@ -1,7 +1,7 @@
 // Gluon Trainer with SGD (momentum, weight decay) and Adam: updates parameters in place from their gradients.
 import type { NDArray } from "../ndarray/ndarray.js";
 import { zeros } from "../ndarray/create.js";
-import { binary as b, unary as u } from "../ops/elementwise.js";
+import { assignInPlace, binary as b, unary as u, updateInPlace } from "../ops/elementwise.js";
 import { pause } from "../autograd/tape.js";
 import { Parameter, ParameterDict } from "./parameter.js";
 import { statesFromBytes, statesToBytes, type TrainerSnapshot } from "./trainer-states.js";
@@ -167,21 +167,21 @@ export class Trainer {
   /** v ← momentum·v − lr·g;  w ← w + v   (plain w ← w − lr·g without momentum) */
   private sgd(p: Parameter, w: NDArray, g: NDArray): void {
     if (this.momentum === 0) {
-      w.isub(b("mul", g, this.lr));
+      updateInPlace(w, b("mul", g, this.lr), "sub");
       return;
     }
     const [v] = this.state(p, w, 1);
-    v!.set(b("sub", b("mul", v!, this.momentum), b("mul", g, this.lr)));
-    w.iadd(v!);
+    assignInPlace(v!, b("sub", b("mul", v!, this.momentum), b("mul", g, this.lr)), "set");
+    updateInPlace(w, v!, "add");
   }
 
   /** m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)   (MXNet's Adam) */
   private adam(p: Parameter, w: NDArray, g: NDArray): void {
     const [m, v] = this.state(p, w, 2);
-    m!.set(b("add", b("mul", m!, this.beta1), b("mul", g, 1 - this.beta1)));
-    v!.set(b("add", b("mul", v!, this.beta2), b("mul", b("mul", g, g), 1 - this.beta2)));
+    assignInPlace(m!, b("add", b("mul", m!, this.beta1), b("mul", g, 1 - this.beta1)), "set");
+    assignInPlace(v!, b("add", b("mul", v!, this.beta2), b("mul", b("mul", g, g), 1 - this.beta2)), "set");
     const lr = (this.lr * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
-    w.isub(b("mul", b("div", m!, b("add", u("sqrt", v!), this.epsilon)), lr));
+    updateInPlace(w, b("mul", b("div", m!, b("add", u("sqrt", v!), this.epsilon)), lr), "sub");
   }
 
   private state(p: Parameter, w: NDArray, n: number): NDArray[] {

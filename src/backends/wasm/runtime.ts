@@ -1,5 +1,6 @@
 // The wasm module, its one shared memory and the per-call arena (bump allocation, growth, the 4 GiB limit).
 import { kernelsWasmBase64, kernelsWasmUnsharedBase64 } from "./kernels-wasm.generated.js";
+import { hooks } from "../hooks.js";
 
 export interface KernelExports {
   run_queue(queue: number, scratch: number): number;
@@ -111,12 +112,11 @@ function gib(bytes: number): string {
 }
 
 let rt: WasmRuntime | null = null;
-/** The process-wide runtime, created on first use. */
+/** The process-wide runtime, created on first use (or the one hooks.nextRuntime hands over). */
 export function runtime(): WasmRuntime {
+  if (hooks.nextRuntime !== undefined) {
+    rt = hooks.nextRuntime;
+    hooks.nextRuntime = undefined;
+  }
   return (rt ??= new WasmRuntime());
-}
-
-/** Test hook: replaces the process-wide runtime (e.g. with `new WasmRuntime(false)`); null = create afresh on next use. */
-export function __setRuntime(next: WasmRuntime | null): void {
-  rt = next;
 }

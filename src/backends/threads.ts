@@ -1,5 +1,5 @@
 // How many threads the wasm kernels may use: setNumThreads / getNumThreads (default = hardware threads).
-import { hardwareThreads } from "../backends/wasm/pool.js";
+import { hardwareThreads } from "./wasm/pool.js";
 
 let numThreads = hardwareThreads();
 
