@@ -23,4 +23,4 @@ export type { DepthToSpaceOptions, ShuffleMode } from "./ops/depth-to-space.js";
 export type { DropoutOptions } from "./ops/dropout.js";
 export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
-export { setNumThreads, getNumThreads } from "./backends/threads.js";
+export { setNumThreads, getNumThreads, threadsReady } from "./backends/threads.js";

@@ -1,7 +1,7 @@
 // Turns a convolution geometry or a matrix product into GEMM jobs + tasks in the arena, runs them, copies the result out.
 import { type ConvGeometry, macCount } from "../../params/geometry.js";
 import { runtime, type WasmRuntime } from "./runtime.js";
-import { runQueue } from "./pool.js";
+import { readyThreads, runQueue } from "./pool.js";
 import { hooks } from "../hooks.js";
 
 const NR = 16; // micro-kernel columns (assembly/gemm.ts)
@@ -12,7 +12,8 @@ const JOB_WORDS = 40;
  * makes a thread worth its hand-off (≈ 1 µs) and cache warm-up (128³ GEMMs gained from 2 threads).
  */
 function threadsWorthIt(threads: number, macs: number): number {
-  return Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, hooks.macsPerThread))));
+  // and only as many as have workers ready now: a call never waits for a worker to start
+  return readyThreads(Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, hooks.macsPerThread)))));
 }
 
 /** One scratch region (packed B chunk + C block) per thread in the arena. */
