@@ -1,9 +1,10 @@
 // Gluon Trainer with SGD (momentum, weight decay) and Adam: updates parameters in place from their gradients.
-import type { NDArray } from "../ndarray/ndarray.js";
+import { NDArray } from "../ndarray/ndarray.js";
 import { zeros } from "../ndarray/create.js";
-import { assignInPlace, binary as b, unary as u, updateInPlace } from "../ops/elementwise.js";
-import { pause } from "../autograd/tape.js";
+import { adamUpdate, type GradPrep, sgdUpdate } from "../backends/js/optimizer.js";
 import { Parameter, ParameterDict } from "./parameter.js";
+import { statesFromBytes, statesToBytes, type TrainerSnapshot } from "./trainer-states.js";
+import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
 
 export interface OptimizerParams {
   /** step size; default 0.01 (sgd) or 0.001 (adam), as MXNet */
@@ -44,6 +45,7 @@ function checkNumber(name: string, v: unknown, lo: number, hi: number, loOpen = 
  */
 export class Trainer {
   readonly params: Parameter[];
+  private readonly names: string[];
   readonly optimizer: OptimizerName;
   private lr: number;
   private readonly momentum: number;
@@ -58,11 +60,15 @@ export class Trainer {
   private t = 0;
 
   constructor(params: ParameterDict | readonly Parameter[], optimizer: OptimizerName, optimizerParams: OptimizerParams = {}) {
-    if (params instanceof ParameterDict) this.params = params.values();
-    else if (Array.isArray(params) && params.every((p) => p instanceof Parameter)) this.params = [...params];
+    // states files name each parameter by its structural name, or by its index when given an array
+    let named: [string, Parameter][];
+    if (params instanceof ParameterDict) named = params.entries();
+    else if (Array.isArray(params) && params.every((p) => p instanceof Parameter)) named = params.map((p, i) => [String(i), p]);
     else throw new Error("Trainer: params must be a ParameterDict (net.collectParams()) or an array of Parameters");
     // MXNet's Trainer leaves parameters with grad_req "null" (BatchNorm's running statistics, frozen layers) alone
-    this.params = this.params.filter((p) => p.gradReq !== "null");
+    named = named.filter(([, p]) => p.gradReq !== "null");
+    this.params = named.map(([, p]) => p);
+    this.names = named.map(([n]) => n);
     if (this.params.length === 0) throw new Error("Trainer: no parameters to optimize");
     const name = typeof optimizer === "string" ? (optimizer.toLowerCase() as OptimizerName) : optimizer;
     if (!OPTIMIZERS.includes(name)) throw new Error(`Trainer: unknown optimizer ${JSON.stringify(optimizer)}; known optimizers are ${OPTIMIZERS.join(", ")}`);
@@ -89,6 +95,55 @@ export class Trainer {
     this.lr = checkNumber("learningRate", lr, 0, Infinity);
   }
 
+  /** Optimizer name, step count, learning rate, hyperparameters and state arrays (by index into params). */
+  private snapshot(): TrainerSnapshot {
+    const hyper = new Map<string, number | null>(
+      this.optimizer === "sgd"
+        ? [["momentum", this.momentum]]
+        : [["beta1", this.beta1], ["beta2", this.beta2], ["epsilon", this.epsilon]],
+    );
+    hyper.set("wd", this.wd).set("rescaleGrad", this.rescaleGrad).set("clipGradient", this.clipGradient);
+    const states = new Map<number, NDArray[]>();
+    this.params.forEach((p, i) => {
+      const s = this.states.get(p);
+      if (s) states.set(i, s);
+    });
+    return { optimizer: this.optimizer, step: this.t, learningRate: this.lr, hyper, states };
+  }
+
+  /**
+   * MXNet's save_states: writes the optimizer's state (Adam's moments and step count, SGD's momentum, the learning
+   * rate) to a safetensors file, atomically as Block.saveParameters does. With the parameters saved beside it,
+   * loadStates + loadParameters resume a run exactly. Node only; see saveStatesToBytes.
+   */
+  saveStates(path: string): void {
+    writeFileAtomic(path, this.saveStatesToBytes(), "saveStates");
+  }
+
+  saveStatesToBytes(): Uint8Array {
+    return statesToBytes(this.names, this.snapshot());
+  }
+
+  /**
+   * MXNet's load_states: the whole file is checked (structure, optimizer, hyperparameters, names, shapes) before the
+   * trainer changes; on an error it keeps its state. Load the parameters first when their shapes are deferred.
+   */
+  loadStates(path: string): void {
+    this.applyStates(readWholeFile(path, "loadStates"), `loadStates: ${path}`);
+  }
+
+  loadStatesFromBytes(bytes: Uint8Array): void {
+    this.applyStates(bytes, "loadStatesFromBytes");
+  }
+
+  private applyStates(bytes: Uint8Array, where: string): void {
+    const s = statesFromBytes(bytes, this.names, this.params, this.snapshot(), where);
+    this.states.clear();
+    for (const [i, arrays] of s.states) this.states.set(this.params[i]!, [...arrays]);
+    this.t = s.step;
+    this.lr = s.learningRate;
+  }
+
   /** One update of every parameter with a gradient, the gradients scaled by rescaleGrad / batchSize. */
   step(batchSize: number): void {
     if (typeof batchSize !== "number" || !Number.isFinite(batchSize) || batchSize <= 0)
@@ -96,38 +151,24 @@ export class Trainer {
     // data() throws Gluon's (deferred) initialization errors before anything is changed
     const live = this.params.map((p) => [p, p.data()] as const).filter(([, w]) => w.gradReq !== null && w.grad !== null);
     this.t++;
-    const scale = this.rescaleGrad / batchSize;
-    pause(() => {
-      for (const [p, w] of live) {
-        let g = b("mul", w.grad!, scale);
-        if (this.clipGradient !== null) g = b("minimum", b("maximum", g, -this.clipGradient), this.clipGradient);
-        if (this.wd !== 0) g = b("add", g, b("mul", w, this.wd));
-        if (this.optimizer === "sgd") this.sgd(p, w, g);
-        else this.adam(p, w, g);
+    const prep: GradPrep = { rescale: this.rescaleGrad / batchSize, clip: this.clipGradient ?? Infinity, wd: this.wd };
+    // Adam's bias corrections folded into one step size: lr·√(1−β₂ᵗ)/(1−β₁ᵗ)
+    const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
+    for (const [p, w] of live) {
+      const wData = dense(w), gData = dense(w.grad!);
+      const n = w.size;
+      if (this.optimizer === "sgd") {
+        const v = this.momentum === 0 ? null : this.state(p, w, 1)[0]!.data;
+        sgdUpdate(wData, gData, v, n, prep, this.lr, this.momentum);
+      } else {
+        const [m, v] = this.state(p, w, 2);
+        adamUpdate(wData, gData, m!.data, v!.data, n, prep, lrT, this.beta1, this.beta2, this.epsilon);
       }
-    });
-  }
-
-  /** v ← momentum·v − lr·g;  w ← w + v   (plain w ← w − lr·g without momentum) */
-  private sgd(p: Parameter, w: NDArray, g: NDArray): void {
-    if (this.momentum === 0) {
-      updateInPlace(w, b("mul", g, this.lr), "sub");
-      return;
+      if (wData !== w.data) w.set(new NDArray(wData, w.shape));
     }
-    const [v] = this.state(p, w, 1);
-    assignInPlace(v!, b("sub", b("mul", v!, this.momentum), b("mul", g, this.lr)), "set");
-    updateInPlace(w, v!, "add");
   }
 
-  /** m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)   (MXNet's Adam) */
-  private adam(p: Parameter, w: NDArray, g: NDArray): void {
-    const [m, v] = this.state(p, w, 2);
-    assignInPlace(m!, b("add", b("mul", m!, this.beta1), b("mul", g, 1 - this.beta1)), "set");
-    assignInPlace(v!, b("add", b("mul", v!, this.beta2), b("mul", b("mul", g, g), 1 - this.beta2)), "set");
-    const lr = (this.lr * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
-    updateInPlace(w, b("mul", b("div", m!, b("add", u("sqrt", v!), this.epsilon)), lr), "sub");
-  }
-
+  /** sgd: [momentum buffer]; adam: [m, v] — dense arrays of the parameter's shape and dtype */
   private state(p: Parameter, w: NDArray, n: number): NDArray[] {
     let s = this.states.get(p);
     if (!s || s[0]!.size !== w.size) {
@@ -136,4 +177,9 @@ export class Trainer {
     }
     return s;
   }
+}
+
+/** The array's elements as a buffer indexed from 0: its own when dense from offset 0, else a copy (written back). */
+function dense(x: NDArray): Float32Array | Float64Array {
+  return x.isContiguous && x.offset === 0 ? x.data : x.asTypedArray().slice();
 }

@@ -63,6 +63,20 @@ describe("binary elementwise rules (broadcasting reduces back to each operand's 
     assert.deepEqual(b.grad!.tolist(), [0, 0, 0]);
     check("eq", (x, y) => x.eq(y).add(x), [randn([3]), randn([3])]);
   });
+  for (const [op, fn] of [["ne", np.not_equal], ["lt", np.less], ["le", np.less_equal], ["gt", np.greater], ["ge", np.greater_equal]] as const)
+    rule(op, () => {
+      // a step function: away from ties the output is locally constant, so both gradients are zero
+      check(op, (x, y) => fn(x, y).add(x.mul(y)), [randn([2, 3]), randn([3])]);
+      const a = np.array([1, 2, 3]).attachGrad();
+      autograd.record(() => fn(a, 2).sum()).backward();
+      assert.deepEqual(a.grad!.tolist(), [0, 0, 0]);
+    });
+  rule("where", () => {
+    const c = np.array([[1, 0, 2]], { dtype: "float64" });
+    check("where", (x, y) => np.where(c, x, y).mul(x), [randn([2, 3]), randn([2, 1])]);
+    check("where", (x) => np.where(c, x, 0.5), [randn([3])]);
+    check("where", (y) => np.where(c, 2, y), [randn([2, 3])]);
+  });
 });
 
 describe("unary rules", () => {
@@ -184,18 +198,11 @@ describe("nn rules (ops/softmax.ts)", () => {
   });
 });
 
-describe("padding-mode and resampling rules (ops/pad.ts, ops/upsampling.ts): each op's gradient is its partner", () => {
-  const border = (mode: "reflect" | "replicate" | "circular" | "zeros") => ({ mode, axes: [1, 2], padBegin: [2, 0], padEnd: [1, 3], smallShape: [2, 3, 4] });
-  rule("padBorder", () => {
-    for (const mode of ["zeros", "reflect", "replicate", "circular"] as const) check("padBorder", (a) => padBorder(a, border(mode)), [randn([2, 3, 4])]);
+describe("copy rules (ops/pad-constant.ts)", () => {
+  rule("pad", () => {
+    check("pad", (a) => np.pad(a, [[1, 2], [0, 1]], { constantValues: 3 }), [randn([2, 3])]);
+    check("pad", (a) => np.pad(a.T, 1), [randn([3, 2, 2])]);
   });
-  rule("foldBorder", () => {
-    for (const mode of ["zeros", "reflect", "replicate", "circular"] as const) check("foldBorder", (a) => foldBorder(a, border(mode)), [randn([2, 6, 7])]);
-    check("foldBorder", (a, b) => foldBorder(a, border("reflect"), b, 0), [randn([2, 6, 7]), randn([2])]); // with a bias along axis 0
-  });
-  const plan = { axis: 1, taps: axisTaps(3, 7, 2.5, true, false) };
-  rule("resampleAxis", () => check("resampleAxis", (a) => resample(a, plan), [randn([2, 3, 2])]));
-  rule("resampleAxisTranspose", () => check("resampleAxisTranspose", (a) => resampleTranspose(a, plan, [2, 3, 2]), [randn([2, 7, 2])]));
 });
 
 describe("layer op rules (batch norm, pooling, activations, concatenate, pixel shuffle, dropout)", () => {
@@ -254,6 +261,20 @@ describe("layer op rules (batch norm, pooling, activations, concatenate, pixel s
     check("dropout", f(0.5), [randn([4, 5])]);
     check("dropout", f(0.3, [1]), [randn([3, 4, 2])]);
   });
+});
+
+describe("padding-mode and resampling rules (ops/pad.ts, ops/upsampling.ts): each op's gradient is its partner", () => {
+  const border = (mode: "reflect" | "replicate" | "circular" | "zeros") => ({ mode, axes: [1, 2], padBegin: [2, 0], padEnd: [1, 3], smallShape: [2, 3, 4] });
+  rule("padBorder", () => {
+    for (const mode of ["zeros", "reflect", "replicate", "circular"] as const) check("padBorder", (a) => padBorder(a, border(mode)), [randn([2, 3, 4])]);
+  });
+  rule("foldBorder", () => {
+    for (const mode of ["zeros", "reflect", "replicate", "circular"] as const) check("foldBorder", (a) => foldBorder(a, border(mode)), [randn([2, 6, 7])]);
+    check("foldBorder", (a, b) => foldBorder(a, border("reflect"), b, 0), [randn([2, 6, 7]), randn([2])]); // with a bias along axis 0
+  });
+  const plan = { axis: 1, taps: axisTaps(3, 7, 2.5, true, false) };
+  rule("resampleAxis", () => check("resampleAxis", (a) => resample(a, plan), [randn([2, 3, 2])]));
+  rule("resampleAxisTranspose", () => check("resampleAxisTranspose", (a) => resampleTranspose(a, plan, [2, 3, 2]), [randn([2, 7, 2])]));
 });
 
 test("every registered gradient rule has a gradcheck test above", () => {
