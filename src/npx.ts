@@ -9,6 +9,7 @@ import { batchNorm } from "./ops/batch-norm.js";
 import { pooling } from "./ops/pooling.js";
 import { depthToSpace, spaceToDepth } from "./ops/depth-to-space.js";
 import { dropout } from "./ops/dropout.js";
+import { upsampling } from "./ops/upsampling.js";
 
 export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign";
 export const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu", "softsign"];
@@ -33,4 +34,5 @@ export const npx = {
   softmax,
   logSoftmax,
   pick,
+  upsampling,
 };
