@@ -10,4 +10,5 @@ export { resolveConv, type ConvOptions, type ConvOp, type Padding, type Resolved
 export type { ConvGeometry, Layout } from "./params/geometry.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";
 export type { ConvCallOptions } from "./ops/conv.js";
+export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
 export { setNumThreads, getNumThreads } from "./kernels/threads.js";

@@ -1,8 +1,9 @@
-// The `npx` namespace: MXNet's neural-network operators (convolution, deconvolution, activations).
+// The `npx` namespace: MXNet's neural-network operators (convolution, deconvolution, activations, image conversion).
 import type { NDArray } from "./ndarray/ndarray.js";
 import { convolution, deconvolution } from "./ops/conv.js";
 import * as ew from "./ops/elementwise.js";
 import { logSoftmax, pick, softmax } from "./ops/softmax.js";
+import { image } from "./ops/image.js";
 
 export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu";
 
@@ -21,4 +22,5 @@ export const npx = {
   softmax,
   logSoftmax,
   pick,
+  image,
 };
