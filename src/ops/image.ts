@@ -2,6 +2,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import * as ew from "./elementwise.js";
+import { readNumber, showValue, snapshotOptions } from "../params/options.js";
 
 /** What a canvas's `getImageData` returns and `putImageData` takes: RGBA bytes, row-major, top row first. */
 export interface ImageDataLike {
@@ -94,8 +95,9 @@ export function fromImageData(image: ImageDataLike, options: FromImageDataOption
     throw new Error(`${op}: expected { data: Uint8ClampedArray, width, height } (a canvas ImageData)`);
   checkInteger(op, "width", image.width, 1);
   checkInteger(op, "height", image.height, 1);
-  const channels = options.channels ?? 3;
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw new Error(`${op}: channels=${String(channels)} must be 1, 3 or 4`);
+  const o = snapshotOptions(op, options, ["channels"]);
+  const channels = o.channels ?? 3;
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw new Error(`${op}: channels=${showValue(channels)} must be 1, 3 or 4`);
   const plane = image.width * image.height;
   if (image.data.length !== plane * 4)
     throw new Error(`${op}: data has ${image.data.length} bytes, a ${image.width}×${image.height} RGBA image needs ${plane * 4}`);
@@ -120,8 +122,12 @@ export function toImageData(x: NDArray, options: ToImageDataOptions = {}): Image
   const s = x.ndim === 4 && x.shape[0] === 1 ? x.shape.slice(1) : x.shape;
   if (s.length !== 3 || ![1, 3, 4].includes(s[0]!))
     throw new Error(`${op}: expected [C, H, W] or [1, C, H, W] with C = 1, 3 or 4, got shape ${formatShape(x.shape)}`);
-  const [lo, hi] = options.range ?? [0, 1];
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo >= hi) throw new Error(`${op}: range=[${lo}, ${hi}] must be two finite numbers with lo < hi`);
+  const o = snapshotOptions(op, options, ["range"]);
+  const range = o.range ?? [0, 1];
+  if (!Array.isArray(range) || range.length !== 2) throw new Error(`${op}: range=${showValue(range)} must be [lo, hi]`);
+  const lo = readNumber(op, "range[0]", range[0], 0);
+  const hi = readNumber(op, "range[1]", range[1], 1);
+  if (lo >= hi) throw new Error(`${op}: range=[${lo}, ${hi}] must have lo < hi`);
   const [c, h, w] = s as [number, number, number];
   const plane = h * w;
   const src = x.asTypedArray();

@@ -63,6 +63,7 @@ test("fromImageData: RGBA bytes → [3, H, W] / 255 (alpha dropped), channels 4 
   assert.deepEqual(npx.image.fromImageData({ data, width: 2, height: 1 }, { channels: 4 }).shape, [4, 1, 2]);
   const grey = npx.image.fromImageData({ data, width: 2, height: 1 }, { channels: 1 });
   assert.ok(Math.abs(grey.at(0, 0, 0).item() - (0.299 * 255 + 0.114 * 10) / 255) < 1e-6);
+  assert.throws(() => npx.image.fromImageData({ data, width: 2, height: 1 }, { channel: 3 } as never), /npx\.image\.fromImageData: unknown option 'channel' \(did you mean 'channels'\?\)/);
   assert.throws(() => npx.image.fromImageData({ data, width: 3, height: 1 }), /npx\.image\.fromImageData: data has 8 bytes, a 3×1 RGBA image needs 12/);
 });
 
@@ -81,7 +82,7 @@ test("toImageData: round(255·v) clamped to 0…255, alpha 255, grey replicated"
 test("toImageData: NaN and bad shapes are errors", () => {
   assert.throws(() => npx.image.toImageData(np.array([[[0, NaN]]])), /npx\.image\.toImageData: x has NaN at channel 0, row 0, column 1/);
   assert.throws(() => npx.image.toImageData(np.zeros([2, 4, 4])), /npx\.image\.toImageData: expected \[C, H, W\] or \[1, C, H, W\] with C = 1, 3 or 4, got shape \[2,4,4\]/);
-  assert.throws(() => npx.image.toImageData(np.zeros([3, 1, 1]), { range: [1, 1] }), /range=\[1, 1\] must be two finite numbers with lo < hi/);
+  assert.throws(() => npx.image.toImageData(np.zeros([3, 1, 1]), { range: [1, 1] }), /range=\[1, 1\] must have lo < hi/);
 });
 
 test("property: toImageData(fromImageData(img)) gives back the RGB bytes", () => {
