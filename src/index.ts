@@ -2,6 +2,7 @@
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
 export { nn, gluon } from "./gluon/index.js";
+export { Parameter, ParameterDict, type ParameterGradReq, type ParameterOptions } from "./gluon/parameter.js";
 export { init } from "./init/initializers.js";
 export { d2l } from "./d2l/index.js";
 export { autograd } from "./autograd/index.js";

@@ -1,34 +1,169 @@
-// Gluon Block and Sequential: layers own named parameters; collectParams gathers them recursively.
-import type { NDArray } from "../ndarray/ndarray.js";
+// Gluon Block and Sequential: named children and parameters, structural parameter names, forward with any arity.
 import { Parameter, ParameterDict } from "./parameter.js";
 import type { Initializer } from "../init/initializers.js";
+import type { NDArray } from "../ndarray/ndarray.js";
+import { type LoadParametersOptions, type NamedParameter, loadParametersFromBytesInto, parametersToBytes } from "./parameter-io.js";
+import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
 
 const counters = new Map<string, number>();
 
-/** Gluon-style unique prefixes: conv0_, conv1_, convtranspose0_ … */
+/** Gluon-style display prefixes: conv0_, conv1_, convtranspose0_ … (display only; never used as a key). */
 export function uniquePrefix(base: string): string {
   const n = counters.get(base) ?? 0;
   counters.set(base, n + 1);
   return `${base}${n}_`;
 }
 
-export abstract class Block {
-  readonly prefix: string;
-  protected readonly children: Block[] = [];
-  protected readonly ownParams: Parameter[] = [];
+/** A child or parameter name: a non-empty string without dots (dots separate the levels of a structural name). */
+function checkName(where: string, what: string, name: unknown): string {
+  if (typeof name !== "string" || name === "" || name.includes("."))
+    throw new Error(`${where}: ${what} name ${typeof name === "string" ? JSON.stringify(name) : String(name)} must be a non-empty string without dots`);
+  return name;
+}
 
-  constructor(base: string) {
-    this.prefix = uniquePrefix(base);
+/**
+ * The base of every layer and network. A subclass registers children under names, either explicitly with
+ * `registerChild(block, "enc1")` or by assigning a Block to a property (`this.enc1 = new nn.Sequential()`, as Gluon's
+ * `__setattr__`; found when the structure is read, in property order). Parameters are registered the same two ways
+ * (`registerParameter(p)` or a Parameter-valued property), under the Parameter's own name.
+ *
+ * Structural names: `collectParams()` keys every parameter by the path of names from the block it is called on,
+ * e.g. `0.weight`, `1.running_mean`, `enc1.0.bias` (PyTorch's state-dict names). They depend only on the structure,
+ * never on what else the process built; `prefix` (conv0_, …) is a display label only.
+ */
+export abstract class Block {
+  /** Gluon 1.x-style display label (a process-wide counter); never part of a parameter's structural name */
+  readonly prefix: string;
+  private readonly registeredChildren = new Map<string, Block>();
+  private readonly registeredParams = new Map<string, Parameter>();
+
+  /** `base`: the display prefix's stem; default the class name in lower case (Gluon's choice). */
+  constructor(base?: string) {
+    this.prefix = uniquePrefix(base ?? new.target.name.toLowerCase());
   }
 
-  abstract forward(x: NDArray, ...rest: unknown[]): NDArray;
+  /**
+   * Runs the block. Subclasses define it with the inputs and outputs they need: `forward(x)`, `forward(x, skip)`,
+   * or returning an array of outputs.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  abstract forward(...inputs: any[]): any;
 
-  /** Every parameter of this block and its children, by name. */
-  collectParams(): ParameterDict {
+  /** Registers `block` as the child `name` (returns it, for `this.enc = this.registerChild(new …, "enc")`). */
+  registerChild<B extends Block>(block: B, name?: string): B {
+    const where = `${this.constructor.name}.registerChild`;
+    if (!(block instanceof Block)) throw new Error(`${where}: expects a Block (a layer), got ${block === null ? "null" : typeof block}`);
+    const key = checkName(where, "child", name ?? String(this.registeredChildren.size));
+    if (block === (this as Block)) throw new Error(`${where}: a block cannot be its own child`);
+    if (this.registeredChildren.has(key) && this.registeredChildren.get(key) !== block)
+      throw new Error(`${where}: a child named '${key}' is already registered`);
+    this.registeredChildren.set(key, block);
+    return block;
+  }
+
+  /** Registers a parameter of this block under its own name (`weight`, `gamma`, `running_mean`, …). */
+  registerParameter(p: Parameter): Parameter {
+    const where = `${this.constructor.name}.registerParameter`;
+    if (!(p instanceof Parameter)) throw new Error(`${where}: expects a Parameter, got ${p === null ? "null" : typeof p}`);
+    const key = checkName(where, "parameter", p.name);
+    const have = this.registeredParams.get(key);
+    if (have && have !== p) throw new Error(`${where}: a parameter named '${key}' is already registered`);
+    this.registeredParams.set(key, p);
+    return p;
+  }
+
+  /** The direct children by name: registered ones first, then Block-valued own properties not registered yet. */
+  namedChildren(): [string, Block][] {
+    const out = [...this.registeredChildren.entries()];
+    const seen = new Set<Block>(this.registeredChildren.values());
+    for (const key of Object.keys(this)) {
+      const v = (this as Record<string, unknown>)[key];
+      if (v instanceof Block && v !== (this as Block) && !seen.has(v)) {
+        if (key.includes(".")) throw new Error(`${this.constructor.name}: child property '${key}' contains a dot; register it under another name`);
+        if (this.registeredChildren.has(key)) throw new Error(`${this.constructor.name}: property '${key}' holds a different block than the child registered as '${key}'`);
+        seen.add(v);
+        out.push([key, v]);
+      }
+    }
+    return out;
+  }
+
+  /** This block's own parameters by name: registered ones, then Parameter-valued own properties. */
+  namedOwnParameters(): [string, Parameter][] {
+    const out = [...this.registeredParams.entries()];
+    const seen = new Set<Parameter>(this.registeredParams.values());
+    for (const key of Object.keys(this)) {
+      const v = (this as Record<string, unknown>)[key];
+      if (v instanceof Parameter && !seen.has(v)) {
+        const name = checkName(this.constructor.name, "parameter", v.name);
+        if (out.some(([k]) => k === name)) throw new Error(`${this.constructor.name}: two parameters are named '${name}'`);
+        seen.add(v);
+        out.push([name, v]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every parameter of this block and its descendants, keyed by structural name (`0.weight`, `enc1.0.bias`,
+   * `1.running_mean`): the names of the children on the path from this block, then the parameter's name.
+   * A parameter shared by several blocks appears once, under the first name found (depth-first, in registration
+   * order). `select` (a RegExp or a regular-expression string, as Gluon's) keeps the names it matches.
+   */
+  collectParams(select?: RegExp | string): ParameterDict {
+    if (select !== undefined && typeof select !== "string" && !(select instanceof RegExp))
+      throw new Error(`${this.constructor.name}.collectParams: select must be a RegExp or a string, got ${typeof select}`);
+    const re = select === undefined ? null : typeof select === "string" ? new RegExp(select) : select;
     const dict = new ParameterDict();
-    for (const p of this.ownParams) dict.add(p);
-    for (const c of this.children) for (const p of c.collectParams()) dict.add(p);
+    const seen = new Set<Parameter>();
+    const onPath = new Set<Block>();
+    const walk = (b: Block, path: string) => {
+      if (onPath.has(b)) throw new Error(`${this.constructor.name}.collectParams: block '${path.slice(0, -1)}' contains itself`);
+      onPath.add(b);
+      for (const [name, p] of b.namedOwnParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        if (!re || re.test(path + name)) dict.add(p, path + name);
+      }
+      for (const [name, c] of b.namedChildren()) walk(c, `${path}${name}.`);
+      onPath.delete(b);
+    };
+    walk(this, "");
     return dict;
+  }
+
+  /** [structural name, parameter] pairs: collectParams() in order (what saveParameters writes). */
+  namedParameters(): NamedParameter[] {
+    return this.collectParams().entries();
+  }
+
+  /**
+   * Writes every parameter to a safetensors file (structural names, PyTorch layouts, each parameter's dtype). The
+   * bytes go to a temporary file in the same folder, are flushed to disk and renamed over `path`: the previous file
+   * stays whole if anything fails. Node only; see saveParametersToBytes for browsers.
+   */
+  saveParameters(path: string): void {
+    writeFileAtomic(path, parametersToBytes(this.namedParameters(), `saveParameters: ${path}`), "saveParameters");
+  }
+
+  /** The safetensors file saveParameters writes, as bytes (for browsers: download, IndexedDB, fetch body …). */
+  saveParametersToBytes(): Uint8Array {
+    return parametersToBytes(this.namedParameters(), "saveParametersToBytes");
+  }
+
+  /**
+   * Loads a safetensors file written by saveParameters or from a PyTorch state dict. The whole file is checked
+   * (structure, names, shapes, dtypes) before any parameter changes: on an error every parameter keeps its value.
+   * Deferred shapes take the file's. Node only; see loadParametersFromBytes for browsers.
+   */
+  loadParameters(path: string, options: LoadParametersOptions = {}): void {
+    const bytes = readWholeFile(path, "loadParameters");
+    loadParametersFromBytesInto(this.namedParameters(), bytes, options, `loadParameters: ${path}`);
+  }
+
+  /** loadParameters from the bytes of a safetensors file. */
+  loadParametersFromBytes(bytes: Uint8Array, options: LoadParametersOptions = {}): void {
+    loadParametersFromBytesInto(this.namedParameters(), bytes, options, "loadParametersFromBytes");
   }
 
   /** Initializes every parameter (deferred where shapes are not known until the first forward). */
@@ -36,9 +171,31 @@ export abstract class Block {
     this.collectParams().initialize(initializer, options);
     return this;
   }
+
+  /** Gluon's hybridize: tconv runs every block eagerly, so this does nothing (book code calls it). */
+  hybridize(): this {
+    return this;
+  }
+
+  /** A one-line description of this layer (its options), shown by toString. */
+  protected describe(): string {
+    return "";
+  }
+
+  /** Gluon's repr: the class, its options, and the named children indented below. */
+  toString(): string {
+    const kids = this.namedChildren();
+    const head = `${this.constructor.name}(${this.describe()}`;
+    if (kids.length === 0) return `${head})`;
+    const body = kids.map(([n, c]) => `  (${n}): ${c.toString().replace(/\n/g, "\n  ")}`).join("\n");
+    return `${head}\n${body}\n)`;
+  }
 }
 
-/** Runs its children in order. */
+/**
+ * Runs its children in order, named `0`, `1`, … . Like Gluon's, a child that returns an array passes its first
+ * element on as the input and the rest as extra inputs of the next child; the last child's output is returned.
+ */
 export class Sequential extends Block {
   constructor() {
     super("sequential");
@@ -46,14 +203,33 @@ export class Sequential extends Block {
   add(...blocks: Block[]): this {
     for (const b of blocks) {
       if (!(b instanceof Block)) throw new Error("Sequential.add: every argument must be a Block (a layer)");
-      this.children.push(b);
+      this.registerChild(b, String(this.length));
     }
     return this;
   }
   get length(): number {
-    return this.children.length;
+    return this.namedChildren().length;
   }
-  forward(x: NDArray): NDArray {
-    return this.children.reduce((h, b) => b.forward(h), x);
+  /** The i-th child (negative counts from the end). */
+  at(i: number): Block {
+    const kids = this.namedChildren();
+    const j = Number.isInteger(i) && i < 0 ? i + kids.length : i;
+    if (!Number.isInteger(j) || j < 0 || j >= kids.length) throw new Error(`Sequential.at: index ${i} is out of range for ${kids.length} children`);
+    return kids[j]![1];
+  }
+  forward(x: NDArray): NDArray;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  forward(x: any, ...args: any[]): any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  forward(x: any, ...args: any[]): any {
+    for (const [, b] of this.namedChildren()) {
+      x = b.forward(x, ...args);
+      args = [];
+      if (Array.isArray(x)) {
+        args = x.slice(1);
+        x = x[0];
+      }
+    }
+    return args.length > 0 ? [x, ...args] : x;
   }
 }

@@ -79,12 +79,14 @@ abstract class ConvLayer extends Block {
     const [gridC, imagePerGroup] = transposed ? [inChannels, channels / groups] : [channels, inChannels / groups];
     const wShape = CHANNELS_LAST.has(this.layout) ? [gridC, ...kernel, imagePerGroup] : [gridC, imagePerGroup, ...kernel];
     const dtype = options.dtype ?? "float32";
-    this.weight = new Parameter(`${this.prefix}weight`, wShape, dtype, options.weightInitializer ?? null, className, {
+    this.weight = new Parameter("weight", wShape, dtype, options.weightInitializer ?? null, className, {
       channelsLast: CHANNELS_LAST.has(this.layout),
     });
-    this.ownParams.push(this.weight);
-    this.bias = options.useBias === false ? null : new Parameter(`${this.prefix}bias`, [channels], dtype, options.biasInitializer ?? new Zero(), className);
-    if (this.bias) this.ownParams.push(this.bias);
+    this.registerParameter(this.weight);
+    // a loaded file may complete a deferred inChannels (a transposed weight's first axis): groups must divide it
+    if (transposed) this.weight.acceptShape = (s) => (s[0]! % groups === 0 ? null : `groups=${groups} must divide input channels ${s[0]}`);
+    this.bias = options.useBias === false ? null : new Parameter("bias", [channels], dtype, options.biasInitializer ?? new Zero(), className);
+    if (this.bias) this.registerParameter(this.bias);
   }
 
   /** Infers inChannels from the first input and checks it against the weight afterwards. */

@@ -3,25 +3,121 @@ import type { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
 import { type InitContext, Initializer, Uniform } from "../init/initializers.js";
+import { showValue, snapshotOptions } from "../params/options.js";
+
+/** MXNet's grad_req: backward writes the gradient, adds to it, or the parameter gets none (not trained). */
+export type ParameterGradReq = "write" | "add" | "null";
+const GRAD_REQS: readonly ParameterGradReq[] = ["write", "add", "null"];
+
+/** `new Parameter(name, { shape, dtype, init, gradReq })`, as Gluon's `Parameter(name, shape=…, init=…, grad_req=…)`. */
+export interface ParameterOptions {
+  /** 0 entries are inferred at the first forward (deferred initialization); default [] (a scalar) */
+  shape?: readonly number[];
+  dtype?: Dtype;
+  /** used whatever initialize() is given (a bias's zeros, BatchNorm's ones …); default: initialize()'s */
+  init?: Initializer | null;
+  /** default "write" */
+  gradReq?: ParameterGradReq;
+  /** the layer that owns this parameter, named in errors */
+  owner?: string;
+  initContext?: InitContext;
+}
+const PARAMETER_OPTIONS = ["shape", "dtype", "init", "gradReq", "owner", "initContext"] as const;
+
+function checkGradReq(where: string, v: unknown): ParameterGradReq {
+  if (!(GRAD_REQS as readonly unknown[]).includes(v)) throw new Error(`${where}: gradReq=${showValue(v)} is not one of "write", "add", "null"`);
+  return v as ParameterGradReq;
+}
 
 export class Parameter {
   /** shape with 0 where the size is inferred at the first forward (deferred initialization) */
   shape: number[];
+  /** changes only through cast() or a load with a dtype option */
+  dtype: Dtype;
+  /** used when initialize() is given no initializer, or for every call of a bias */
+  readonly defaultInit: Initializer | null;
+  /** the layer that owns this parameter, named in errors */
+  readonly owner: string;
+  /** passed to the initializer: e.g. a channels-last convolution weight */
+  readonly initContext: InitContext;
   private value: NDArray | null = null;
+  /**
+   * Set by layers whose deferred shapes have rules beyond "positive" (e.g. groups dividing inChannels): returns why a
+   * completed shape is not acceptable, or null. Loading a file into a deferred parameter asks it first.
+   */
+  acceptShape: ((shape: readonly number[]) => string | null) | null = null;
   private pendingInit: Initializer | null = null;
+  private req: ParameterGradReq = "write";
 
+  /**
+   * `new Parameter("scale", { shape: [1], init: init.One() })`; the positional form
+   * `(name, shape, dtype?, defaultInit?, owner?, initContext?, gradReq?)` is what the layers use.
+   */
+  constructor(name: string, options?: ParameterOptions);
+  constructor(
+    name: string,
+    shape: readonly number[],
+    dtype?: Dtype,
+    defaultInit?: Initializer | null,
+    owner?: string,
+    initContext?: InitContext,
+    gradReq?: ParameterGradReq,
+  );
   constructor(
     readonly name: string,
-    shape: readonly number[],
-    readonly dtype: Dtype = "float32",
-    /** used when initialize() is given no initializer, or for every call of a bias */
-    readonly defaultInit: Initializer | null = null,
-    /** the layer that owns this parameter, named in errors */
-    readonly owner = "",
-    /** passed to the initializer: e.g. a channels-last convolution weight */
-    readonly initContext: InitContext = {},
+    shapeOrOptions: readonly number[] | ParameterOptions = {},
+    dtype: Dtype = "float32",
+    defaultInit: Initializer | null = null,
+    owner = "",
+    initContext: InitContext = {},
+    gradReq: ParameterGradReq = "write",
   ) {
+    if (typeof name !== "string" || name === "") throw new Error(`Parameter: name ${showValue(name)} must be a non-empty string`);
+    let shape: readonly number[];
+    if (Array.isArray(shapeOrOptions)) shape = shapeOrOptions;
+    else {
+      const o = snapshotOptions(`Parameter '${name}'`, shapeOrOptions, PARAMETER_OPTIONS);
+      shape = (o.shape as readonly number[] | undefined) ?? [];
+      dtype = (o.dtype as Dtype | undefined) ?? "float32";
+      defaultInit = (o.init as Initializer | null | undefined) ?? null;
+      owner = (o.owner as string | undefined) ?? "";
+      initContext = (o.initContext as InitContext | undefined) ?? {};
+      gradReq = (o.gradReq as ParameterGradReq | undefined) ?? "write";
+    }
+    if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0))
+      throw new Error(`Parameter '${name}': shape ${showValue(shape)} must be a list of non-negative integers (0 = inferred later)`);
+    if (dtype !== "float32" && dtype !== "float64") throw new Error(`Parameter '${name}': dtype ${showValue(dtype)} must be "float32" or "float64"`);
+    if (defaultInit !== null && !(defaultInit instanceof Initializer))
+      throw new Error(`Parameter '${name}': init must come from init (e.g. init.Constant(K)), got ${showValue(defaultInit)}`);
     this.shape = [...shape];
+    this.dtype = dtype;
+    this.defaultInit = defaultInit;
+    this.owner = owner;
+    this.initContext = initContext;
+    this.req = checkGradReq(`Parameter '${name}'`, gradReq);
+  }
+
+  /**
+   * MXNet's grad_req: "write" (default; backward overwrites `grad()`), "add" (backward adds to it; zero it yourself)
+   * or "null" (no gradient: the parameter is a constant to autograd and the Trainer skips it).
+   */
+  get gradReq(): ParameterGradReq {
+    return this.req;
+  }
+  set gradReq(req: ParameterGradReq) {
+    this.req = checkGradReq(`Parameter '${this.name}'`, req);
+    if (this.value) this.applyGradReq(this.value);
+  }
+
+  private applyGradReq(v: NDArray): void {
+    if (this.req === "null") {
+      v.gradReq = null;
+      v.grad = null;
+    } else if (v.gradReq !== this.req) {
+      const keep = v.grad;
+      v.attachGrad(this.req);
+      if (keep && keep.shape.length === v.shape.length) v.grad = keep;
+    }
   }
 
   /** True once the values exist (after initialize, and for deferred shapes after the first forward). */
@@ -47,9 +143,36 @@ export class Parameter {
   }
 
   private finishInit(): void {
-    const v = this.pendingInit!.create(this.shape, this.dtype, this.name, this.initContext);
-    v.attachGrad();
+    this.adopt(this.pendingInit!.create(this.shape, this.dtype, this.name, this.initContext));
+  }
+
+  private adopt(v: NDArray): void {
+    if (this.req !== "null") v.attachGrad(this.req);
     this.value = v;
+  }
+
+  /**
+   * Takes loaded values (already checked by the caller against this parameter): copied into the current array when
+   * shape and dtype match, so that holders of data() see them; otherwise (deferred shape, never initialized, other
+   * dtype) `v` becomes the values and completes the shape.
+   */
+  loadData(v: NDArray): void {
+    const cur = this.value;
+    if (cur && cur.dtype === v.dtype && cur.shape.length === v.shape.length && cur.shape.every((d, i) => d === v.shape[i])) {
+      cur.set(v);
+      return;
+    }
+    this.shape = [...v.shape];
+    this.dtype = v.dtype;
+    this.pendingInit = null;
+    this.adopt(v);
+  }
+
+  /** Gluon's cast: the values (if any) and every later initialization use `dtype`. */
+  cast(dtype: Dtype): void {
+    if (dtype === this.dtype) return;
+    this.dtype = dtype;
+    if (this.value) this.adopt(this.value.astype(dtype));
   }
 
   /** The values; throws Gluon's deferred-initialization errors when they do not exist yet. */
@@ -74,16 +197,43 @@ export class Parameter {
 
   /** The gradient backward writes here: zeros until the first backward (values carry attachGrad). */
   grad(): NDArray | null {
-    return this.data().grad;
+    const v = this.data();
+    if (this.req === "null")
+      throw new Error(`Parameter '${this.name}'${this.owner ? ` of ${this.owner}` : ""} has no gradient because its gradReq is "null" (it is not trained)`);
+    return v.grad;
+  }
+
+  /** Sets the gradient to zeros (for gradReq "add", between accumulations). */
+  zeroGrad(): void {
+    const g = this.value?.grad;
+    if (g) g.set(0);
   }
 }
 
-/** Parameters by name, as `collectParams()` returns them. */
+/** Parameters by name, as `collectParams()` returns them (keyed by structural names such as `0.weight`). */
 export class ParameterDict implements Iterable<Parameter> {
   private readonly params = new Map<string, Parameter>();
 
-  add(p: Parameter): void {
-    this.params.set(p.name, p);
+  /** Adds `p` under `key` (default its own name); a key holding another parameter is an error. */
+  add(p: Parameter, key: string = p.name): void {
+    const have = this.params.get(key);
+    if (have && have !== p) throw new Error(`ParameterDict: the name '${key}' is already taken by another parameter`);
+    this.params.set(key, p);
+  }
+  has(name: string): boolean {
+    return this.params.has(name);
+  }
+  /** [structural name, parameter] pairs in order. */
+  entries(): [string, Parameter][] {
+    return [...this.params.entries()];
+  }
+  /** Sets gradReq on every parameter (MXNet's `collect_params().setattr('grad_req', …)`), e.g. "null" to freeze. */
+  setGradReq(req: ParameterGradReq): void {
+    for (const p of this.params.values()) p.gradReq = req;
+  }
+  /** Zeros every parameter's gradient. */
+  zeroGrad(): void {
+    for (const p of this.params.values()) if (p.gradReq !== "null") p.zeroGrad();
   }
   get(name: string): Parameter {
     const p = this.params.get(name);

@@ -61,6 +61,8 @@ export class Trainer {
     if (params instanceof ParameterDict) this.params = params.values();
     else if (Array.isArray(params) && params.every((p) => p instanceof Parameter)) this.params = [...params];
     else throw new Error("Trainer: params must be a ParameterDict (net.collectParams()) or an array of Parameters");
+    // MXNet's Trainer leaves parameters with grad_req "null" (BatchNorm's running statistics, frozen layers) alone
+    this.params = this.params.filter((p) => p.gradReq !== "null");
     if (this.params.length === 0) throw new Error("Trainer: no parameters to optimize");
     const name = typeof optimizer === "string" ? (optimizer.toLowerCase() as OptimizerName) : optimizer;
     if (!OPTIMIZERS.includes(name)) throw new Error(`Trainer: unknown optimizer ${JSON.stringify(optimizer)}; known optimizers are ${OPTIMIZERS.join(", ")}`);

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { np } from "../../src/np.js";
+import { autograd } from "../../src/autograd/index.js";
 import { npx } from "../../src/npx.js";
 import { init } from "../../src/init/initializers.js";
 import { nn, gluon } from "../../src/gluon/index.js";
@@ -18,15 +19,17 @@ test("uniquePrefix numbers each base name from 0", () => {
   assert.equal(uniquePrefix(`${base}x`), `${base}x0_`);
 });
 
-test("layers get distinct prefixes and parameters named prefix + weight / bias", () => {
+test("layers get distinct display prefixes; their parameters are named weight / bias whatever else was built", () => {
   const a = new nn.Conv2D(2, { kernelSize: 1 });
   const b = new nn.Conv2D(2, { kernelSize: 1 });
   const t = new nn.Conv2DTranspose(2, { kernelSize: 1 });
   assert.notEqual(a.prefix, b.prefix);
   assert.match(a.prefix, /^conv\d+_$/);
   assert.match(t.prefix, /^convtranspose\d+_$/);
-  assert.equal(a.weight.name, `${a.prefix}weight`);
-  assert.equal(a.bias!.name, `${a.prefix}bias`);
+  assert.equal(a.weight.name, "weight");
+  assert.equal(b.bias!.name, "bias");
+  assert.deepEqual(a.collectParams().keys(), ["weight", "bias"]);
+  assert.deepEqual(b.collectParams().keys(), ["weight", "bias"]);
 });
 
 test("nn.Sequential().add(...) chains layers in order", () => {
@@ -64,13 +67,14 @@ test("collectParams() names and counts, recursively through nested Sequentials",
   const inner = new nn.Sequential().add(new nn.Conv2DTranspose(2, { kernelSize: 2 }));
   const net = new nn.Sequential().add(c1, c2, inner);
   const params = net.collectParams();
-  const tw = (inner as unknown as { children: Block[] }).children[0] as InstanceType<typeof nn.Conv2DTranspose>;
+  const tw = inner.at(0) as nn.Conv2DTranspose;
   assert.equal(params.size, 5, "2 + 1 (no bias) + 2");
-  assert.deepEqual(params.keys(), [c1.weight.name, c1.bias!.name, c2.weight.name, tw.weight.name, tw.bias!.name]);
+  assert.deepEqual(params.keys(), ["0.weight", "0.bias", "1.weight", "2.0.weight", "2.0.bias"]);
+  assert.equal(params.get("2.0.weight"), tw.weight);
   assert.equal(new Set(params.keys()).size, 5, "names are unique");
-  assert.equal(params.get(c2.weight.name), c2.weight);
-  assert.deepEqual([...params].map((p) => p.name), params.keys());
-  assert.deepEqual(params.values().map((p) => p.name), params.keys());
+  assert.equal(params.get("1.weight"), c2.weight);
+  assert.deepEqual([...params].map((p) => p.name), ["weight", "bias", "weight", "weight", "bias"]);
+  assert.deepEqual(params.entries().map(([k, p]) => [k, p]), params.keys().map((k, i) => [k, params.values()[i]]));
 });
 
 test("Sequential.initialize initializes every layer, deferred ones at the first forward", () => {
@@ -100,7 +104,6 @@ test("a custom Block subclass composes layers and collects their parameters", ()
     readonly b = new nn.Conv1D(1, { kernelSize: 1, weightInitializer: init.Constant(0.5), dtype: "float64" });
     constructor() {
       super("twoconvs");
-      this.children.push(this.a, this.b);
     }
     forward(x: NDArray): NDArray {
       return this.b.forward(npx.relu(this.a.forward(x)));
@@ -108,7 +111,7 @@ test("a custom Block subclass composes layers and collects their parameters", ()
   }
   const m = new TwoConvs().initialize();
   assert.match(m.prefix, /^twoconvs\d+_$/);
-  assert.equal(m.collectParams().size, 4);
+  assert.deepEqual(m.collectParams().keys(), ["a.weight", "a.bias", "b.weight", "b.bias"], "Block-valued properties register under their names");
   assert.deepEqual(m.forward(np.array([[[1, -1]]], f64)).tolist(), [[[1, 0]]]); // relu([1,-1]) twice, ·0.5 summed
 });
 
@@ -171,4 +174,164 @@ test("the gluon namespace exposes nn, Parameter and ParameterDict", () => {
   assert.equal(gluon.nn, nn);
   assert.equal(gluon.Parameter, Parameter);
   assert.equal(gluon.ParameterDict, ParameterDict);
+});
+
+// ---- custom Blocks, structural names, gradReq (issue 9) ----------------------------------------------------
+
+/** A two-level net with explicit and property-registered children, built the same way each call. */
+class TinyUNet extends nn.Block {
+  readonly enc1: nn.Sequential;
+  readonly up: nn.Conv2DTranspose;
+  constructor() {
+    super();
+    this.enc1 = this.registerChild(new nn.Sequential().add(new nn.Conv2D(2, { kernelSize: 3, padding: 1, dtype: "float64" })), "enc1");
+    this.up = new nn.Conv2DTranspose(1, { kernelSize: 2, strides: 2, dtype: "float64" }); // found as a property
+    this.registerChild(new nn.Conv2D(1, { kernelSize: 1, useBias: false, dtype: "float64" }), "head");
+  }
+  forward(x: NDArray, skip: NDArray): [NDArray, NDArray] {
+    const h = this.enc1.forward(x);
+    const head = this.namedChildren().find(([n]) => n === "head")![1];
+    return [head.forward(h), this.up.forward(skip)];
+  }
+}
+
+test("structural parameter names follow the registered names and do not depend on what else was built", () => {
+  const first = new TinyUNet().collectParams().keys();
+  for (let i = 0; i < 3; i++) new nn.Sequential().add(new nn.Conv2D(1, { kernelSize: 1 }));
+  const second = new TinyUNet().collectParams().keys();
+  assert.deepEqual(first, ["enc1.0.weight", "enc1.0.bias", "head.weight", "up.weight", "up.bias"]);
+  assert.deepEqual(second, first);
+  const outer = new nn.Sequential().add(new TinyUNet());
+  assert.deepEqual(outer.collectParams().keys(), first.map((k) => `0.${k}`));
+});
+
+test("a custom Block's forward takes several inputs and returns several outputs", () => {
+  const net = new TinyUNet().initialize(init.One());
+  const [a, b] = net.forward(np.ones([1, 1, 4, 4], f64), np.ones([1, 1, 2, 2], f64));
+  assert.deepEqual(a.shape, [1, 1, 4, 4]);
+  assert.deepEqual(b.shape, [1, 1, 4, 4]);
+  // head(enc1(x)) at the centre: each of 2 channels sums a full 3×3 window of ones (biases stay zeros) = 9; head adds both
+  assert.equal(a.at(0, 0, 1, 1).item(), 18);
+  assert.equal(b.at(0, 0, 0, 0).item(), 1, "k2 s2 tconv of ones with weight 1: each output gets one tap");
+});
+
+test("Sequential passes a child's array output on as the next child's inputs", () => {
+  class Split extends nn.Block {
+    forward(x: NDArray): NDArray[] {
+      return [x, x.mul(10)];
+    }
+  }
+  class Join extends nn.Block {
+    forward(x: NDArray, y: NDArray): NDArray {
+      return x.add(y);
+    }
+  }
+  const x = np.array([1, 2]);
+  assert.deepEqual(new nn.Sequential().add(new Split(), new Join()).forward(x).tolist(), [11, 22]);
+  const out = new nn.Sequential().add(new Split()).forward(x) as unknown as NDArray[];
+  assert.deepEqual(out.map((v) => v.tolist()), [[1, 2], [10, 20]]);
+});
+
+test("Sequential names its children 0, 1, …; at(i) returns them; HybridSequential is the same class", () => {
+  const c = new nn.Conv1D(1, { kernelSize: 1 });
+  const net: nn.HybridSequential = new nn.HybridSequential().add(new nn.Conv1D(1, { kernelSize: 1 }), c);
+  assert.ok(net instanceof nn.Sequential);
+  assert.deepEqual(net.namedChildren().map(([n]) => n), ["0", "1"]);
+  assert.equal(net.at(1), c);
+  assert.equal(net.at(-1), c);
+  assert.throws(() => net.at(2), /Sequential.at: index 2 is out of range for 2 children/);
+  assert.equal(net.hybridize(), net);
+});
+
+test("a parameter shared by two blocks is collected once, under its first name", () => {
+  const shared = new nn.Conv1D(1, { kernelSize: 1 });
+  const net = new nn.Sequential().add(shared, new nn.Sequential().add(shared));
+  assert.deepEqual(net.collectParams().keys(), ["0.weight", "0.bias"]);
+});
+
+test("collectParams(select) keeps the structural names a regular expression matches", () => {
+  assert.deepEqual(new TinyUNet().collectParams(".*weight$").keys(), ["enc1.0.weight", "head.weight", "up.weight"]);
+  assert.deepEqual(new TinyUNet().collectParams(/^up\./).keys(), ["up.weight", "up.bias"]);
+});
+
+test("registerChild and registerParameter reject bad names and clashes", () => {
+  class B extends nn.Block {
+    forward(x: NDArray): NDArray {
+      return x;
+    }
+  }
+  const b = new B();
+  assert.throws(() => b.registerChild(new B(), "a.b"), /B.registerChild: child name "a.b" must be a non-empty string without dots/);
+  assert.throws(() => b.registerChild({} as never, "x"), /B.registerChild: expects a Block/);
+  assert.throws(() => b.registerChild(b, "self"), /a block cannot be its own child/);
+  b.registerChild(new B(), "x");
+  assert.throws(() => b.registerChild(new B(), "x"), /a child named 'x' is already registered/);
+  b.registerParameter(new Parameter("w", [1]));
+  assert.throws(() => b.registerParameter(new Parameter("w", [2])), /a parameter named 'w' is already registered/);
+  assert.throws(() => b.registerParameter(new Parameter("a.b", [2])), /parameter name "a.b" must be a non-empty string without dots/);
+});
+
+test("a Parameter-valued property of a custom Block is collected under the parameter's name", () => {
+  class Scale extends nn.Block {
+    readonly alpha = new Parameter("alpha", { shape: [1], init: init.Constant(3), dtype: "float64" });
+    forward(x: NDArray): NDArray {
+      return x.mul(this.alpha.data());
+    }
+  }
+  const net = new nn.Sequential().add(new Scale()).initialize();
+  assert.deepEqual(net.collectParams().keys(), ["0.alpha"]);
+  assert.deepEqual(net.forward(np.array([1, 2], f64)).tolist(), [3, 6]);
+});
+
+test("Block.toString prints the tree of named children", () => {
+  const s = new nn.Sequential().add(new nn.Conv1D(1, { kernelSize: 1 }), new nn.Sequential().add(new nn.Conv1D(1, { kernelSize: 1 }))).toString();
+  assert.match(s, /^Sequential\(\n {2}\(0\): Conv1D\(.*\)\n {2}\(1\): Sequential\(\n {4}\(0\): Conv1D\(.*\)\n {2}\)\n\)$/);
+});
+
+test("Parameter options form: shape, init, dtype, gradReq; unknown options name the nearest", () => {
+  const p = new Parameter("w", { shape: [2], init: init.Constant(4), dtype: "float64", gradReq: "add" });
+  p.initialize();
+  assert.deepEqual(p.data().tolist(), [4, 4]);
+  assert.equal(p.gradReq, "add");
+  assert.throws(() => new Parameter("w", { shap: [2] } as never), /Parameter 'w': unknown option 'shap' \(did you mean 'shape'\?\)/);
+  assert.throws(() => new Parameter("w", { gradReq: "none" as never }), /Parameter 'w': gradReq="none" is not one of "write", "add", "null"/);
+  assert.throws(() => new Parameter("w", [1.5]), /Parameter 'w': shape \[1.5\] must be a list of non-negative integers/);
+});
+
+test("gradReq: 'write' overwrites, 'add' accumulates, 'null' gets no gradient and the Trainer skips it", () => {
+  const mk = (req: "write" | "add" | "null") => {
+    const p = new Parameter("w", { shape: [2], init: init.Constant(1), dtype: "float64", gradReq: req });
+    p.initialize();
+    return p;
+  };
+  const [w, a, n] = [mk("write"), mk("add"), mk("null")];
+  for (let i = 0; i < 2; i++) {
+    const y = autograd.record(() => w.data().mul(2).add(a.data().mul(3)).add(n.data().mul(5)).sum());
+    y.backward();
+  }
+  assert.deepEqual(w.grad()!.tolist(), [2, 2]);
+  assert.deepEqual(a.grad()!.tolist(), [6, 6], "two backwards added");
+  assert.throws(() => n.grad(), /Parameter 'w' has no gradient because its gradReq is "null"/);
+  a.zeroGrad();
+  assert.deepEqual(a.grad()!.tolist(), [0, 0]);
+  const trainer = new gluon.Trainer([w, a, n], "sgd", { learningRate: 1 });
+  assert.deepEqual(trainer.params, [w, a]);
+  n.gradReq = "write";
+  assert.deepEqual(n.grad()!.tolist(), [0, 0], "switching back attaches a gradient");
+});
+
+test("ParameterDict.setGradReq freezes a whole network", () => {
+  const net = new TinyUNet();
+  net.collectParams("^enc1").setGradReq("null");
+  assert.deepEqual(net.collectParams().values().map((p) => p.gradReq), ["null", "null", "write", "write", "write"]);
+});
+
+test("layer classes, Parameter and NDArray are usable as types", () => {
+  const net: nn.Sequential = new nn.Sequential();
+  const layer: nn.Conv2DTranspose = new nn.Conv2DTranspose(1, { kernelSize: 2 });
+  const p: gluon.Parameter = layer.weight;
+  const blk: nn.Block = net.add(layer);
+  const f = (x: NDArray): number => x.size;
+  assert.equal(f(np.zeros([2])), 2);
+  assert.ok(blk instanceof nn.Block && p instanceof Parameter);
 });
