@@ -158,12 +158,21 @@ export abstract class Block {
    */
   loadParameters(path: string, options: LoadParametersOptions = {}): void {
     const bytes = readWholeFile(path, "loadParameters");
-    loadParametersFromBytesInto(this.namedParameters(), bytes, options, `loadParameters: ${path}`);
+    loadParametersFromBytesInto(this, this.namedParameters(), bytes, options, `loadParameters: ${path}`);
   }
 
   /** loadParameters from the bytes of a safetensors file. */
   loadParametersFromBytes(bytes: Uint8Array, options: LoadParametersOptions = {}): void {
-    loadParametersFromBytesInto(this.namedParameters(), bytes, options, "loadParametersFromBytes");
+    loadParametersFromBytesInto(this, this.namedParameters(), bytes, options, "loadParametersFromBytes");
+  }
+
+  /**
+   * Called by loadParameters before anything changes, with the shapes the file gives this block's own parameters
+   * (own name → shape, deferred ones completed): returns why the block cannot take them together, or null. Layers
+   * whose parameters share a deferred size (a BatchNorm's channel count) override it.
+   */
+  checkLoadedShapes(_shapes: ReadonlyMap<string, readonly number[]>): string | null {
+    return null;
   }
 
   /** Initializes every parameter (deferred where shapes are not known until the first forward). */

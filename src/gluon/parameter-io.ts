@@ -5,6 +5,7 @@ import { allocate, formatShape } from "../ndarray/strided.js";
 import { parseSafetensors, readTensor, serializeSafetensors, isFloatDtype, type TensorToWrite } from "../io/safetensors.js";
 import { readBoolean, readEnum, snapshotOptions } from "../params/options.js";
 import type { Parameter } from "./parameter.js";
+import type { Block } from "./block.js";
 
 export interface LoadParametersOptions {
   /** keep the current values of parameters the file lacks instead of failing (default false) */
@@ -103,7 +104,7 @@ interface Planned {
  * every value decoded before the first parameter changes, so an error leaves the net exactly as it was.
  * `where` starts every message (`loadParameters: model.safetensors`).
  */
-export function loadParametersFromBytesInto(named: readonly NamedParameter[], bytes: Uint8Array, options: unknown, where: string): void {
+export function loadParametersFromBytesInto(root: Block, named: readonly NamedParameter[], bytes: Uint8Array, options: unknown, where: string): void {
   const op = where.split(":")[0]!;
   const o = snapshotOptions(op, options, ["allowMissing", "ignoreExtra", "dtype"]);
   const allowMissing = readBoolean(op, "allowMissing", o.allowMissing, false);
@@ -159,7 +160,40 @@ export function loadParametersFromBytesInto(named: readonly NamedParameter[], by
     }
     plan.push({ param: p, value: new NDArray(data, netShape) });
   }
+  checkBlocks(root, plan, named, where);
   // nothing above changed the net; nothing below can fail
   if (dtype !== null) for (const [, p] of named) p.cast(dtype);
   for (const { param, value } of plan) param.loadData(value);
+}
+
+/**
+ * Lets each block that owns loaded parameters check them together (e.g. a BatchNorm whose deferred gamma, beta and
+ * running statistics must agree on the channel count): Block.checkLoadedShapes gets own name → shape.
+ */
+function checkBlocks(root: Block, plan: readonly Planned[], named: readonly NamedParameter[], where: string): void {
+  const loaded = new Map<Parameter, readonly number[]>(plan.map(({ param, value }) => [param, value.shape]));
+  const nameOf = new Map<Parameter, string>(named.map(([n, p]) => [p, n]));
+  const seen = new Set<Block>();
+  const walk = (b: Block): void => {
+    if (seen.has(b)) return;
+    seen.add(b);
+    const shapes = new Map<string, readonly number[]>();
+    let first: [string, Parameter] | null = null;
+    for (const [local, p] of b.namedOwnParameters()) {
+      const s = loaded.get(p);
+      if (s) {
+        shapes.set(local, s);
+        first ??= [local, p];
+      }
+    }
+    const why = shapes.size > 0 ? b.checkLoadedShapes(shapes) : null;
+    if (why !== null) {
+      const [local, p] = first!;
+      const full = nameOf.get(p) ?? local;
+      const path = full.length > local.length ? full.slice(0, full.length - local.length - 1) : "";
+      throw new Error(`${where}: ${path ? `${path} (${b.constructor.name})` : b.constructor.name} cannot take the file's shapes: ${why}`);
+    }
+    for (const [, c] of b.namedChildren()) walk(c);
+  };
+  walk(root);
 }

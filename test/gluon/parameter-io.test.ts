@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { np, nn, init } from "../../src/index.js";
+import { np, nn, init, gluon } from "../../src/index.js";
+const { Parameter } = gluon;
 import type { NDArray } from "../../src/ndarray/ndarray.js";
 import type { Dtype } from "../../src/ndarray/strided.js";
 import type { Block } from "../../src/gluon/block.js";
@@ -277,4 +278,84 @@ test("a failed save leaves the previous checkpoint loadable", () => {
   b.loadParameters(path);
   assert.deepEqual(snapshot(b), snapshot(a));
   fs.rmSync(dir, { recursive: true });
+});
+
+/** A custom Block with children registered under names, one of them a Sequential. */
+class EncoderDecoder extends nn.Block {
+  readonly enc1: nn.Sequential;
+  readonly dec: nn.Conv1DTranspose;
+  constructor(dtype: Dtype) {
+    super();
+    this.enc1 = this.registerChild(
+      new nn.Sequential().add(new nn.Conv1D(4, { kernelSize: 3, strides: 2, dtype, biasInitializer: init.Normal(1) }), new nn.Conv1D(6, { kernelSize: 1, dtype })),
+      "enc1",
+    );
+    this.dec = this.registerChild(new nn.Conv1DTranspose(2, { kernelSize: 4, strides: 2, dtype, biasInitializer: init.Normal(1) }), "dec");
+  }
+  forward(x: NDArray): NDArray {
+    return this.dec.forward(this.enc1.forward(x));
+  }
+}
+
+for (const dtype of ["float32", "float64"] as const)
+  test(`custom Blocks save under their children's names and round-trip bit-exactly (${dtype}, deferred shapes)`, () => {
+    np.random.seed(3);
+    const x = np.random.normal({ size: [2, 3, 9] }).astype(dtype);
+    const a = new EncoderDecoder(dtype);
+    a.initialize(init.Normal(0.5));
+    const ya = a.forward(x);
+    const bytes = a.saveParametersToBytes();
+    assert.deepEqual([...parseSafetensors(bytes, "t").entries.keys()], ["enc1.0.weight", "enc1.0.bias", "enc1.1.weight", "enc1.1.bias", "dec.weight", "dec.bias"]);
+    const b = new EncoderDecoder(dtype);
+    b.initialize(init.Normal(0.5));
+    b.loadParametersFromBytes(bytes); // straight after initialize(): every inChannels is deferred
+    assert.deepEqual(bits(b.forward(x)), bits(ya));
+    assert.deepEqual(b.saveParametersToBytes(), bytes);
+  });
+
+test("without Node's builtins (a browser) the byte variants work and the file variants say what to use", () => {
+  const proc = process as unknown as { getBuiltinModule?: unknown };
+  const saved = proc.getBuiltinModule;
+  const a = convNet("float32", 1);
+  const b = convNet("float32", 2);
+  try {
+    proc.getBuiltinModule = undefined;
+    b.loadParametersFromBytes(a.saveParametersToBytes());
+    assert.throws(() => a.saveParameters("model.safetensors"), /^Error: saveParameters: files need Node ≥ 20\.16; in a browser use the byte-array variant/);
+    assert.throws(() => a.loadParameters("model.safetensors"), /^Error: loadParameters: files need Node ≥ 20\.16/);
+  } finally {
+    proc.getBuiltinModule = saved;
+  }
+  assert.deepEqual(snapshot(b), snapshot(a));
+});
+
+test("a block checks the file's shapes for its deferred parameters together before anything changes", () => {
+  /** two deferred vectors that must have one length, as a BatchNorm's gamma and beta */
+  class Pair extends nn.Block {
+    a = new Parameter("a", { shape: [0] });
+    b = new Parameter("b", { shape: [0] });
+    forward(x: NDArray): NDArray {
+      return x;
+    }
+    override checkLoadedShapes(shapes: ReadonlyMap<string, readonly number[]>): string | null {
+      const [a, b] = [shapes.get("a"), shapes.get("b")];
+      return a && b && a[0] !== b[0] ? `a has ${a[0]} entries and b ${b[0]}; they must agree` : null;
+    }
+  }
+  const net = new nn.Sequential().add(new nn.Conv1D(2, { kernelSize: 1, inChannels: 1 }), new Pair());
+  net.initialize(init.One());
+  const before = snapshot(new nn.Sequential().add(net.at(0)));
+  const file = (n: number) =>
+    serializeSafetensors([
+      { name: "0.weight", shape: [2, 1, 1], data: new Float32Array([5, 6]) },
+      { name: "0.bias", shape: [2], data: new Float32Array([7, 8]) },
+      { name: "1.a", shape: [3], data: new Float32Array(3) },
+      { name: "1.b", shape: [n], data: new Float32Array(n) },
+    ]);
+  assert.throws(() => net.loadParametersFromBytes(file(4)), {
+    message: "loadParametersFromBytes: 1 (Pair) cannot take the file's shapes: a has 3 entries and b 4; they must agree",
+  });
+  assert.deepEqual(snapshot(new nn.Sequential().add(net.at(0))), before);
+  net.loadParametersFromBytes(file(3));
+  assert.deepEqual(net.collectParams().get("1.b").shape, [3]);
 });
