@@ -5,6 +5,7 @@ import * as random from "./ndarray/random.js";
 import * as ew from "./ops/elementwise.js";
 import * as lin from "./ops/linalg.js";
 import type { ReduceOptions } from "./ops/reduce.js";
+import { arraySplit, concatenate, split, stack } from "./ops/join.js";
 
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;
@@ -43,4 +44,8 @@ export const np = {
   matmul: lin.matmul,
   reshape: (x: NDArray, shape: readonly number[]) => x.reshape(shape),
   transpose: (x: NDArray, axes?: readonly number[]) => (axes ? x.transpose(axes) : x.transpose()),
+  concatenate,
+  stack,
+  split,
+  array_split: arraySplit,
 };

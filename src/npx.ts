@@ -1,16 +1,21 @@
-// The `npx` namespace: MXNet's neural-network operators (convolution, deconvolution, activations, image conversion).
+// The `npx` namespace: MXNet's neural-network operators (convolution, pooling, batch norm, activations, images, …).
 import type { NDArray } from "./ndarray/ndarray.js";
 import { convolution, deconvolution } from "./ops/conv.js";
 import * as ew from "./ops/elementwise.js";
 import { logSoftmax, pick, softmax } from "./ops/softmax.js";
 import { image } from "./ops/image.js";
+import { leakyRelu, softsign } from "./ops/activation.js";
+import { batchNorm } from "./ops/batch-norm.js";
+import { pooling } from "./ops/pooling.js";
+import { depthToSpace, spaceToDepth } from "./ops/depth-to-space.js";
+import { dropout } from "./ops/dropout.js";
 
-export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu";
+export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign";
+export const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu", "softsign"];
 
 export function activation(x: NDArray, actType: Activation): NDArray {
-  if (!["relu", "sigmoid", "tanh", "softrelu"].includes(actType))
-    throw new Error(`npx.activation: actType "${String(actType)}" is not one of relu, sigmoid, tanh, softrelu`);
-  return ew.unary(actType, x);
+  if (!ACTIVATIONS.includes(actType)) throw new Error(`npx.activation: actType "${String(actType)}" is not one of ${ACTIVATIONS.join(", ")}`);
+  return actType === "softsign" ? softsign(x) : ew.unary(actType, x);
 }
 
 export const npx = {
@@ -19,6 +24,12 @@ export const npx = {
   activation,
   relu: (x: NDArray) => ew.unary("relu", x),
   sigmoid: (x: NDArray) => ew.unary("sigmoid", x),
+  leakyRelu,
+  batchNorm,
+  pooling,
+  depthToSpace,
+  spaceToDepth,
+  dropout,
   softmax,
   logSoftmax,
   pick,

@@ -1,4 +1,4 @@
-// The recording state and the tape links that ops leave on their outputs while autograd records.
+// The recording and training-mode state, and the tape links that ops leave on their outputs while autograd records.
 import type { NDArray } from "../ndarray/ndarray.js";
 
 /** What one recorded op left on its output: enough for its gradient rule to run later. */
@@ -10,30 +10,69 @@ export interface TapeNode {
 }
 
 let recording = false;
+let training = false;
 
 export function isRecording(): boolean {
   return recording;
 }
 
-function withRecording<T>(on: boolean, fn: () => T, name: string): T {
+/** True in training mode: BatchNorm uses batch statistics, Dropout drops. Outside `record` it is false (predict mode). */
+export function isTraining(): boolean {
+  return training;
+}
+
+function checkFn(fn: unknown, name: string): void {
   if (typeof fn !== "function") throw new Error(`autograd.${name}: expects a function to run, got ${fn === null ? "null" : typeof fn}`);
-  const before = recording;
-  recording = on;
+}
+
+function withState<T>(rec: boolean, train: boolean, fn: () => T): T {
+  const before = [recording, training] as const;
+  recording = rec;
+  training = train;
   try {
     return fn();
   } finally {
-    recording = before;
+    [recording, training] = before;
   }
 }
 
-/** Runs `fn` with recording on; ops inside it whose inputs need gradients are put on the tape. */
-export function record<T>(fn: () => T): T {
-  return withRecording(true, fn, "record");
+function readTrainMode(name: string, options: unknown, dflt: boolean): boolean {
+  if (options === undefined) return dflt;
+  if (options === null || typeof options !== "object" || Array.isArray(options))
+    throw new Error(`autograd.${name}: options must be an object like { trainMode: ${dflt} }`);
+  for (const key of Object.keys(options))
+    if (key !== "trainMode") throw new Error(`autograd.${name}: unknown option '${key}'` + (/train/i.test(key) ? " (did you mean 'trainMode'?)" : "; the only option is trainMode"));
+  const v = (options as { trainMode?: unknown }).trainMode;
+  if (v === undefined) return dflt;
+  if (typeof v !== "boolean") throw new Error(`autograd.${name}: trainMode=${String(v)} must be true or false`);
+  return v;
 }
 
-/** Runs `fn` with recording off, even inside `record`. */
-export function pause<T>(fn: () => T): T {
-  return withRecording(false, fn, "pause");
+/**
+ * Runs `fn` with recording on; ops inside it whose inputs need gradients are put on the tape. `trainMode`
+ * (default true, as MXNet's `record(train_mode=True)`) chooses training or predict behaviour of BatchNorm and Dropout.
+ */
+export function record<T>(fn: () => T, options?: { trainMode?: boolean }): T {
+  checkFn(fn, "record");
+  return withState(true, readTrainMode("record", options, true), fn);
+}
+
+/** Runs `fn` with recording off, even inside `record`; `trainMode` defaults to false (predict), as MXNet's `pause`. */
+export function pause<T>(fn: () => T, options?: { trainMode?: boolean }): T {
+  checkFn(fn, "pause");
+  return withState(false, readTrainMode("pause", options, false), fn);
+}
+
+/** Runs `fn` in training mode without changing whether autograd records. */
+export function trainMode<T>(fn: () => T): T {
+  checkFn(fn, "trainMode");
+  return withState(recording, true, fn);
+}
+
+/** Runs `fn` in predict mode without changing whether autograd records. */
+export function predictMode<T>(fn: () => T): T {
+  checkFn(fn, "predictMode");
+  return withState(recording, false, fn);
 }
 
 /** True when gradients can flow into `x`: it was marked with attachGrad or computed from such arrays on the tape. */

@@ -170,3 +170,37 @@ test("conv through npx ops: bias gradient sums over batch and space, channels-la
   assert.deepEqual(w.grad!.shape, [5, 1, 1, 4]);
   assert.ok(w.grad!.asTypedArray().every((v) => v === 18));
 });
+
+// ---- training and predict modes (MXNet's train_mode) ------------------------------------------------------
+
+test("isTraining: false outside record, true inside, trainMode: false opts out; pause predicts", () => {
+  assert.equal(autograd.isTraining(), false);
+  autograd.record(() => {
+    assert.equal(autograd.isTraining(), true);
+    assert.equal(autograd.isRecording(), true);
+    autograd.pause(() => assert.equal(autograd.isTraining(), false));
+    autograd.pause(() => assert.equal(autograd.isTraining(), true), { trainMode: true });
+    autograd.predictMode(() => {
+      assert.equal(autograd.isTraining(), false);
+      assert.equal(autograd.isRecording(), true, "predictMode keeps recording");
+    });
+  });
+  autograd.record(() => assert.equal(autograd.isTraining(), false), { trainMode: false });
+  autograd.trainMode(() => {
+    assert.equal(autograd.isTraining(), true);
+    assert.equal(autograd.isRecording(), false, "trainMode does not start recording");
+  });
+  assert.equal(autograd.isTraining(), false, "restored");
+});
+
+test("modes are restored after an exception", () => {
+  assert.throws(() => autograd.record(() => autograd.trainMode(() => { throw new Error("boom"); })), /boom/);
+  assert.equal(autograd.isTraining(), false);
+  assert.equal(autograd.isRecording(), false);
+});
+
+test("mode option errors", () => {
+  assert.throws(() => autograd.record(() => 0, { train_mode: true } as never), /autograd.record: unknown option 'train_mode' \(did you mean 'trainMode'\?\)/);
+  assert.throws(() => autograd.record(() => 0, { trainMode: 1 } as never), /autograd.record: trainMode=1 must be true or false/);
+  assert.throws(() => autograd.trainMode(null as never), /autograd.trainMode: expects a function to run, got null/);
+});

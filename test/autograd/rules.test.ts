@@ -182,6 +182,64 @@ describe("nn rules (ops/softmax.ts)", () => {
   });
 });
 
+describe("layer op rules (batch norm, pooling, activations, concatenate, pixel shuffle, dropout)", () => {
+  /** Values at least 0.1 away from 0, either sign: the kinks of leaky ReLU / ELU / SELU are not sampled. */
+  const awayFromZero = (shape: number[]) => {
+    const u = uniform(shape, 0.1, 2).asTypedArray();
+    return new NDArray(u.map((v, i) => (i % 3 === 1 ? -v : v)), shape);
+  };
+  rule("batch_norm", () => {
+    const stats = (c: number) => [randn([c]), randn([c]), randn([c]), uniform([c], 0.5, 2), uniform([c], 0.5, 2)];
+    // training mode: batch statistics over every axis but `axis`
+    check("batch_norm(train)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true }), [randn([3, 2, 2, 3]), ...stats(2)]);
+    check("batch_norm(train)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true, axis: -1, eps: 1e-3 }), [randn([2, 3, 4]), ...stats(4)]);
+    check("batch_norm(train)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true, axis: 0 }), [randn([3, 5]), ...stats(3)]);
+    // predict mode: the affine map of the running statistics, differentiable in all five inputs
+    check("batch_norm(predict)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: false }), [randn([2, 3, 2]), ...stats(3)]);
+    check("batch_norm(predict)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true, useGlobalStats: true, axis: 2 }), [randn([2, 2, 3]), ...stats(3)]);
+  });
+  rule("pooling", () => {
+    check("pooling(max)", (x) => npx.pooling(x, { kernel: 3, stride: 2, pad: 1 }), [randn([2, 2, 7])]);
+    check("pooling(max)", (x) => npx.pooling(x, { kernel: [2, 3], stride: [2, 1], pad: [1, 0], poolingConvention: "full" }), [randn([1, 2, 5, 4])]);
+    check("pooling(max)", (x) => npx.pooling(x, { kernel: 2, stride: 2, layout: "NDHWC" }), [randn([1, 4, 2, 4, 3])]);
+    check("pooling(max)", (x) => npx.pooling(x, { globalPool: true }), [randn([2, 3, 3, 2])]);
+    check("pooling(avg)", (x) => npx.pooling(x, { kernel: 3, stride: 2, pad: 1, poolType: "avg" }), [randn([1, 2, 5, 6])]);
+    check("pooling(avg)", (x) => npx.pooling(x, { kernel: 3, stride: 2, pad: 1, poolType: "avg", countIncludePad: false, layout: "NWC" }), [randn([2, 6, 3])]);
+    check("pooling(avg)", (x) => npx.pooling(x, { kernel: [2, 2, 2], stride: 1, poolType: "avg", poolingConvention: "full", pad: 1 }), [randn([1, 1, 3, 2, 3])]);
+    check("pooling(sum)", (x) => npx.pooling(x, { kernel: 2, poolType: "sum" }), [randn([1, 2, 3, 3])]);
+  });
+  rule("leaky_relu", () => {
+    check("leaky_relu(leaky)", (x) => npx.leakyRelu(x, { slope: 0.2 }), [awayFromZero([3, 4])]);
+    check("leaky_relu(elu)", (x) => npx.leakyRelu(x, { actType: "elu", slope: 0.7 }), [awayFromZero([3, 4])]);
+    check("leaky_relu(selu)", (x) => npx.leakyRelu(x, { actType: "selu" }), [awayFromZero([3, 4])]);
+    check("leaky_relu(gelu)", (x) => npx.leakyRelu(x, { actType: "gelu" }), [randn([4, 5], 2)]);
+  });
+  rule("softsign", () => void check("softsign", (x) => npx.activation(x, "softsign"), [randn([3, 4], 2)]));
+  rule("concatenate", () => {
+    check("concatenate", (a, b, c) => np.concatenate([a, b, c], { axis: 1 }), [randn([2, 1, 3]), randn([2, 3, 3]), randn([2, 2, 3])]);
+    check("concatenate", (a, b) => np.concatenate([a, b, a]), [randn([2, 2]), randn([1, 2])]);
+    check("concatenate", (a, b) => np.stack([a, b], { axis: -1 }), [randn([2, 3]), randn([2, 3])]);
+    check("concatenate", (a) => np.split(a, [1, 3], { axis: 1 })[2]!.mul(np.split(a, 2)[0]!.sum()), [randn([2, 4])]);
+  });
+  rule("depth_to_space", () => {
+    check("depth_to_space", (x) => npx.depthToSpace(x, 2), [randn([1, 8, 2, 3])]);
+    check("depth_to_space", (x) => npx.depthToSpace(x, 2, { mode: "CRD" }), [randn([2, 4, 3, 2])]);
+  });
+  rule("space_to_depth", () => {
+    check("space_to_depth", (x) => npx.spaceToDepth(x, 2), [randn([1, 2, 4, 2])]);
+    check("space_to_depth", (x) => npx.spaceToDepth(x, 3, { mode: "CRD" }), [randn([1, 1, 3, 6])]);
+  });
+  rule("dropout", () => {
+    // the same seed before each evaluation: the same mask in the recorded pass and in every finite difference
+    const f = (p: number, axes?: number[]) => (x: NDArray) => {
+      np.random.seed(11);
+      return autograd.trainMode(() => npx.dropout(x, { p, axes }));
+    };
+    check("dropout", f(0.5), [randn([4, 5])]);
+    check("dropout", f(0.3, [1]), [randn([3, 4, 2])]);
+  });
+});
+
 test("every registered gradient rule has a gradcheck test above", () => {
   assert.deepEqual(differentiableOps(), [...tested].sort());
 });

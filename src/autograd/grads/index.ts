@@ -6,11 +6,30 @@ import { shapeRules } from "./shape.js";
 import { linalgRules } from "./linalg.js";
 import { convRules } from "./conv.js";
 import { nnRules } from "./nn.js";
+import { batchNormRules } from "./batch-norm.js";
+import { poolingRules } from "./pooling.js";
+import { activationRules } from "./activation.js";
+import { joinRules } from "./join.js";
+import { depthToSpaceRules } from "./depth-to-space.js";
+import { dropoutRules } from "./dropout.js";
 
 export type { GradContext, GradRule } from "./rule.js";
 
 const registry = new Map<string, GradRule>(
-  Object.entries({ ...elementwiseRules, ...reduceRules, ...shapeRules, ...linalgRules, ...convRules, ...nnRules }),
+  Object.entries({
+    ...elementwiseRules,
+    ...reduceRules,
+    ...shapeRules,
+    ...linalgRules,
+    ...convRules,
+    ...nnRules,
+    ...batchNormRules,
+    ...poolingRules,
+    ...activationRules,
+    ...joinRules,
+    ...depthToSpaceRules,
+    ...dropoutRules,
+  }),
 );
 
 /** The rule for `op`, or undefined for an op without one. */

@@ -1,0 +1,21 @@
+// Gradient rules of depthToSpace / spaceToDepth: each is a permutation, so its gradient is the inverse permutation.
+import { NDArray } from "../../ndarray/ndarray.js";
+import { allocate } from "../../ndarray/strided.js";
+import { contiguous } from "../../ops/shape.js";
+import { pixelShuffle, type ShuffleGeometry } from "../../backends/fused/pixel-shuffle.js";
+import type { GradRule } from "./rule.js";
+
+export const depthToSpaceRules: Record<string, GradRule> = {
+  // y = P x (a permutation): dx = Pᵀ dy = spaceToDepth(dy)
+  depth_to_space: ({ g, inputs: [x], attrs }) => {
+    const dx = allocate(x!.dtype, x!.size);
+    pixelShuffle(attrs.geometry as ShuffleGeometry, dx, contiguous(g).data, false);
+    return [new NDArray(dx, x!.shape)];
+  },
+  // y = Pᵀ x: dx = P dy = depthToSpace(dy)
+  space_to_depth: ({ g, inputs: [x], attrs }) => {
+    const dx = allocate(x!.dtype, x!.size);
+    pixelShuffle(attrs.geometry as ShuffleGeometry, contiguous(g).data, dx, true);
+    return [new NDArray(dx, x!.shape)];
+  },
+};

@@ -1,0 +1,17 @@
+// Gradient rule of np.concatenate (stack and split are reshape / index views with their own rules).
+import { NDArray } from "../../ndarray/ndarray.js";
+import { allocate } from "../../ndarray/strided.js";
+import { contiguous } from "../../ops/shape.js";
+import { splitRows } from "../../backends/fused/concat.js";
+import type { GradRule } from "./rule.js";
+
+export const joinRules: Record<string, GradRule> = {
+  // y = [x₀ | x₁ | …] along the axis: dxₖ = the slice of dy that xₖ filled
+  concatenate: ({ g, inputs, attrs, needs }) => {
+    const blocks = attrs.blocks as number[];
+    const outer = attrs.outer as number;
+    const parts = inputs.map((x, k) => (needs[k] ? allocate(g.dtype, x.size) : null));
+    splitRows(contiguous(g).data, blocks, outer, parts);
+    return parts.map((p, k) => p && new NDArray(p, inputs[k]!.shape));
+  },
+};

@@ -1,0 +1,110 @@
+// Activations without a closure per element: leaky ReLU, ELU, SELU, GELU and softsign, forward and backward loops.
+import type { FloatArray } from "../../ndarray/strided.js";
+
+export type LeakyActType = "leaky" | "elu" | "selu" | "gelu";
+
+// SELU's constants (Klambauer et al. 2017), as MXNet's mshadow_op::selu
+const SELU_LAMBDA = 1.0507009873554804934193349852946;
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+const INV_SQRT_PI = 0.5641895835477563;
+const INV_SQRT2 = 0.7071067811865476;
+const INV_SQRT_2PI = 0.3989422804014327;
+
+/** erf to ~1e-15: the Maclaurin series below |z| = 2.5, else 1 − erfc from its continued fraction (Lentz-free, 60 terms backwards). */
+export function erf(z: number): number {
+  const a = Math.abs(z);
+  if (a < 2.5) {
+    // erf z = 2/√π · Σ (−1)ⁿ z^(2n+1) / (n! (2n+1))
+    const z2 = z * z;
+    let term = z, sum = z;
+    for (let n = 1; n < 80; n++) {
+      term *= -z2 / n;
+      const t = term / (2 * n + 1);
+      sum += t;
+      if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
+    }
+    return TWO_OVER_SQRT_PI * sum;
+  }
+  if (a > 6) return z > 0 ? 1 : -1; // erfc(6) < 3e-17
+  // erfc a = e^(−a²)/√π · 1/(a + (1/2)/(a + 1/(a + (3/2)/(a + …))))
+  let f = a;
+  for (let k = 60; k >= 1; k--) f = a + k / 2 / f;
+  const erfc = (Math.exp(-a * a) * INV_SQRT_PI) / f;
+  return z > 0 ? 1 - erfc : erfc - 1;
+}
+
+/** y = f(x) for MXNet's LeakyReLU act types: leaky x>0 ? x : slope·x; elu x>0 ? x : slope·(eˣ−1); selu λ·(x>0 ? x : α(eˣ−1)); gelu x·Φ(x). */
+export function leakyForward(act: LeakyActType, slope: number, x: FloatArray, y: FloatArray): void {
+  const n = x.length;
+  switch (act) {
+    case "leaky":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        y[i] = v > 0 ? v : slope * v;
+      }
+      return;
+    case "elu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        y[i] = v > 0 ? v : slope * Math.expm1(v);
+      }
+      return;
+    case "selu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        y[i] = SELU_LAMBDA * (v > 0 ? v : SELU_ALPHA * Math.expm1(v));
+      }
+      return;
+    case "gelu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        y[i] = 0.5 * v * (1 + erf(v * INV_SQRT2));
+      }
+      return;
+  }
+}
+
+/** dx = dy·f′(x): leaky 1 | slope; elu 1 | slope·eˣ; selu λ | λα·eˣ; gelu Φ(x) + x·φ(x). */
+export function leakyBackward(act: LeakyActType, slope: number, x: FloatArray, dy: FloatArray, dx: FloatArray): void {
+  const n = x.length;
+  switch (act) {
+    case "leaky":
+      for (let i = 0; i < n; i++) dx[i] = x[i]! > 0 ? dy[i]! : slope * dy[i]!;
+      return;
+    case "elu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        dx[i] = v > 0 ? dy[i]! : slope * Math.exp(v) * dy[i]!;
+      }
+      return;
+    case "selu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        dx[i] = SELU_LAMBDA * (v > 0 ? dy[i]! : SELU_ALPHA * Math.exp(v) * dy[i]!);
+      }
+      return;
+    case "gelu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        dx[i] = dy[i]! * (0.5 * (1 + erf(v * INV_SQRT2)) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+      }
+      return;
+  }
+}
+
+/** softsign y = x / (1 + |x|). */
+export function softsignForward(x: FloatArray, y: FloatArray): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    y[i] = v / (1 + Math.abs(v));
+  }
+}
+
+/** dx = dy / (1 + |x|)². */
+export function softsignBackward(x: FloatArray, dy: FloatArray, dx: FloatArray): void {
+  for (let i = 0; i < x.length; i++) {
+    const d = 1 + Math.abs(x[i]!);
+    dx[i] = dy[i]! / (d * d);
+  }
+}

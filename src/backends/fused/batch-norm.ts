@@ -1,0 +1,134 @@
+// Batch normalization forward and backward as per-channel typed-array loops over x viewed as [outer, C, inner].
+import type { FloatArray } from "../../ndarray/strided.js";
+
+/** x viewed as [outer, channels, inner]: the channel axis splits the shape into the axes before and after it. */
+export interface ChannelView {
+  readonly outer: number;
+  readonly channels: number;
+  readonly inner: number;
+}
+
+/**
+ * Training forward: per channel c, mean μ and biased variance σ² over the outer·inner elements, invstd = 1/√(σ² + eps),
+ * y = γ·(x − μ)·invstd + β. Writes μ, σ² and invstd per channel (the backward and the running update use them).
+ */
+export function batchNormTrainForward(
+  v: ChannelView,
+  x: FloatArray,
+  gamma: FloatArray,
+  beta: FloatArray,
+  eps: number,
+  y: FloatArray,
+  mean: Float64Array,
+  variance: Float64Array,
+  invstd: Float64Array,
+): void {
+  const { outer, channels: C, inner } = v;
+  const m = outer * inner;
+  const step = C * inner;
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let o = 0, base = c * inner; o < outer; o++, base += step) for (let i = 0; i < inner; i++) s += x[base + i]!;
+    const mu = s / m;
+    let ss = 0;
+    for (let o = 0, base = c * inner; o < outer; o++, base += step)
+      for (let i = 0; i < inner; i++) {
+        const d = x[base + i]! - mu;
+        ss += d * d;
+      }
+    const vr = ss / m;
+    const is = 1 / Math.sqrt(vr + eps);
+    mean[c] = mu;
+    variance[c] = vr;
+    invstd[c] = is;
+    const a = gamma[c]! * is;
+    const b = beta[c]! - mu * a;
+    for (let o = 0, base = c * inner; o < outer; o++, base += step) for (let i = 0; i < inner; i++) y[base + i] = x[base + i]! * a + b;
+  }
+}
+
+/** Predict forward (running statistics): y = x·a[c] + b[c] with a = γ/√(σ²_run + eps), b = β − μ_run·a. */
+export function batchNormAffineForward(v: ChannelView, x: FloatArray, a: Float64Array, b: Float64Array, y: FloatArray): void {
+  const { outer, channels: C, inner } = v;
+  const step = C * inner;
+  for (let c = 0; c < C; c++) {
+    const ac = a[c]!, bc = b[c]!;
+    for (let o = 0, base = c * inner; o < outer; o++, base += step) for (let i = 0; i < inner; i++) y[base + i] = x[base + i]! * ac + bc;
+  }
+}
+
+/**
+ * Training backward, with x̂ = (x − μ)·invstd and M = outer·inner:
+ *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·invstd·(dy − dβ/M − x̂·dγ/M).
+ */
+export function batchNormTrainBackward(
+  v: ChannelView,
+  x: FloatArray,
+  dy: FloatArray,
+  gamma: FloatArray,
+  mean: Float64Array,
+  invstd: Float64Array,
+  dx: FloatArray | null,
+  dgamma: FloatArray | null,
+  dbeta: FloatArray | null,
+): void {
+  const { outer, channels: C, inner } = v;
+  const m = outer * inner;
+  const step = C * inner;
+  for (let c = 0; c < C; c++) {
+    const mu = mean[c]!, is = invstd[c]!;
+    let sg = 0, sgx = 0;
+    for (let o = 0, base = c * inner; o < outer; o++, base += step)
+      for (let i = 0; i < inner; i++) {
+        const g = dy[base + i]!;
+        sg += g;
+        sgx += g * (x[base + i]! - mu);
+      }
+    sgx *= is; // Σ dy·x̂
+    if (dbeta) dbeta[c] = sg;
+    if (dgamma) dgamma[c] = sgx;
+    if (dx) {
+      const k = gamma[c]! * is;
+      const mg = sg / m, mx = (sgx * is) / m; // x̂·dγ/M = (x − μ)·invstd²·Σ dy·(x − μ)/M
+      for (let o = 0, base = c * inner; o < outer; o++, base += step)
+        for (let i = 0; i < inner; i++) dx[base + i] = k * (dy[base + i]! - mg - (x[base + i]! - mu) * mx);
+    }
+  }
+}
+
+/**
+ * Predict backward (y = γ·(x − μ_run)·s + β, s = 1/√(σ²_run + eps)):
+ *   dx = γ·s·dy,  dγ = s·Σ dy·(x − μ_run),  dβ = Σ dy,  dμ_run = −γ·s·Σ dy,  dσ²_run = −½·γ·s³·Σ dy·(x − μ_run).
+ */
+export function batchNormPredictBackward(
+  v: ChannelView,
+  x: FloatArray,
+  dy: FloatArray,
+  gamma: FloatArray,
+  runMean: FloatArray,
+  runVar: FloatArray,
+  eps: number,
+  dx: FloatArray | null,
+  grads: { dgamma: FloatArray | null; dbeta: FloatArray | null; dmean: FloatArray | null; dvar: FloatArray | null },
+): void {
+  const { outer, channels: C, inner } = v;
+  const step = C * inner;
+  for (let c = 0; c < C; c++) {
+    const mu = runMean[c]!, s = 1 / Math.sqrt(runVar[c]! + eps), gm = gamma[c]!;
+    let sg = 0, sgx = 0;
+    for (let o = 0, base = c * inner; o < outer; o++, base += step)
+      for (let i = 0; i < inner; i++) {
+        const g = dy[base + i]!;
+        sg += g;
+        sgx += g * (x[base + i]! - mu);
+      }
+    if (grads.dbeta) grads.dbeta[c] = sg;
+    if (grads.dgamma) grads.dgamma[c] = s * sgx;
+    if (grads.dmean) grads.dmean[c] = -gm * s * sg;
+    if (grads.dvar) grads.dvar[c] = -0.5 * gm * s * s * s * sgx;
+    if (dx) {
+      const k = gm * s;
+      for (let o = 0, base = c * inner; o < outer; o++, base += step) for (let i = 0; i < inner; i++) dx[base + i] = k * dy[base + i]!;
+    }
+  }
+}

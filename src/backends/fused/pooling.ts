@@ -1,0 +1,121 @@
+// Pooling forward and backward over a folded 3-D PoolGeometry: plain typed-array loops, no per-element allocation.
+import type { FloatArray } from "../../ndarray/strided.js";
+import type { PoolGeometry } from "../../params/pool-params.js";
+
+/** Element strides [n, c, d, h, w] of a dense array with these sizes in the geometry's layout. */
+function strides(g: PoolGeometry, size: readonly [number, number, number]): [number, number, number, number, number] {
+  const [D, H, W] = size;
+  const C = g.channels;
+  return g.channelsLast ? [D * H * W * C, 1, H * W * C, W * C, C] : [C * D * H * W, D * H * W, H * W, W, 1];
+}
+
+/**
+ * y[n, c, o] = max / Σ / mean of x over the window of o (MXNet's pool_max / pool_sum): window o along an axis covers
+ * [o·s − p, o·s − p + k) clipped to the input. avg divides by the window clipped to the padded input
+ * (countIncludePad) or to the input. For max, `argmax[o]` receives the index in x of the first maximum in
+ * row-major window order: MXNet's unpool_max sends the gradient to that element when several tie.
+ */
+export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argmax: Int32Array | Float64Array | null): void {
+  const [D, H, W] = g.inSize;
+  const [OD, OH, OW] = g.outSize;
+  const [kd, kh, kw] = g.kernel;
+  const [sd, sh, sw] = g.stride;
+  const [pd, ph, pw] = g.pad;
+  const [xn, xc, xd, xh, xw] = strides(g, g.inSize);
+  const [yn, yc, yd, yh, yw] = strides(g, g.outSize);
+  const isMax = g.poolType === "max";
+  const isAvg = g.poolType === "avg";
+  const incl = g.countIncludePad;
+  for (let n = 0; n < g.batch; n++)
+    for (let c = 0; c < g.channels; c++) {
+      const xb = n * xn + c * xc;
+      const yb = n * yn + c * yc;
+      for (let od = 0; od < OD; od++) {
+        const da = od * sd - pd;
+        const dPad = Math.min(da + kd, D + pd) - da;
+        const d0 = Math.max(da, 0), d1 = Math.min(da + kd, D);
+        for (let oh = 0; oh < OH; oh++) {
+          const ha = oh * sh - ph;
+          const hPad = Math.min(ha + kh, H + ph) - ha;
+          const h0 = Math.max(ha, 0), h1 = Math.min(ha + kh, H);
+          for (let ow = 0; ow < OW; ow++) {
+            const wa = ow * sw - pw;
+            const w0 = Math.max(wa, 0), w1 = Math.min(wa + kw, W);
+            const yi = yb + od * yd + oh * yh + ow * yw;
+            if (isMax) {
+              let best = -Infinity;
+              let arg = -1;
+              for (let d = d0; d < d1; d++)
+                for (let h = h0; h < h1; h++) {
+                  const row = xb + d * xd + h * xh;
+                  for (let w = w0; w < w1; w++) {
+                    const v = x[row + w * xw]!;
+                    if (v > best || arg < 0) {
+                      best = v;
+                      arg = row + w * xw;
+                    }
+                  }
+                }
+              y[yi] = best;
+              argmax![yi] = arg;
+            } else {
+              let s = 0;
+              for (let d = d0; d < d1; d++)
+                for (let h = h0; h < h1; h++) {
+                  const row = xb + d * xd + h * xh;
+                  for (let w = w0; w < w1; w++) s += x[row + w * xw]!;
+                }
+              if (isAvg) {
+                const count = incl ? dPad * hPad * (Math.min(wa + kw, W + pw) - wa) : (d1 - d0) * (h1 - h0) * (w1 - w0);
+                s /= count;
+              }
+              y[yi] = s;
+            }
+          }
+        }
+      }
+    }
+}
+
+/** dx of pooling: max scatters dy[o] to argmax[o]; sum / avg spread dy[o] (÷ the forward's count) over the window. */
+export function poolBackward(g: PoolGeometry, dy: FloatArray, dx: FloatArray, argmax: Int32Array | Float64Array | null): void {
+  if (g.poolType === "max") {
+    for (let i = 0; i < dy.length; i++) dx[argmax![i]!] += dy[i]!;
+    return;
+  }
+  const [D, H, W] = g.inSize;
+  const [OD, OH, OW] = g.outSize;
+  const [kd, kh, kw] = g.kernel;
+  const [sd, sh, sw] = g.stride;
+  const [pd, ph, pw] = g.pad;
+  const [xn, xc, xd, xh, xw] = strides(g, g.inSize);
+  const [yn, yc, yd, yh, yw] = strides(g, g.outSize);
+  const isAvg = g.poolType === "avg";
+  const incl = g.countIncludePad;
+  for (let n = 0; n < g.batch; n++)
+    for (let c = 0; c < g.channels; c++) {
+      const xb = n * xn + c * xc;
+      const yb = n * yn + c * yc;
+      for (let od = 0; od < OD; od++) {
+        const da = od * sd - pd;
+        const dPad = Math.min(da + kd, D + pd) - da;
+        const d0 = Math.max(da, 0), d1 = Math.min(da + kd, D);
+        for (let oh = 0; oh < OH; oh++) {
+          const ha = oh * sh - ph;
+          const hPad = Math.min(ha + kh, H + ph) - ha;
+          const h0 = Math.max(ha, 0), h1 = Math.min(ha + kh, H);
+          for (let ow = 0; ow < OW; ow++) {
+            const wa = ow * sw - pw;
+            const w0 = Math.max(wa, 0), w1 = Math.min(wa + kw, W);
+            let v = dy[yb + od * yd + oh * yh + ow * yw]!;
+            if (isAvg) v /= incl ? dPad * hPad * (Math.min(wa + kw, W + pw) - wa) : (d1 - d0) * (h1 - h0) * (w1 - w0);
+            for (let d = d0; d < d1; d++)
+              for (let h = h0; h < h1; h++) {
+                const row = xb + d * xd + h * xh;
+                for (let w = w0; w < w1; w++) dx[row + w * xw] += v;
+              }
+          }
+        }
+      }
+    }
+}
