@@ -5,12 +5,23 @@ export const MR: i32 = 2;
 export const NR: i32 = 16;
 
 /**
+ * c + a·b per lane: one f32x4.relaxed_madd in the relaxed-SIMD build (fused, or mul + add where the engine lacks FMA),
+ * else mul then add. ASC_FEATURE_RELAXED_SIMD is a compile-time constant: each build keeps one branch.
+ */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
  * C[0..2][0..16] (+)= Σ_k A[k][0..2]·B[k][0..16].
  * a: packed A micro-panel with every element pre-broadcast to 4 lanes, element (k, r) at a + 16·(2k + r) (so the
  * loop reads it with a plain v128.load at a constant offset: V8 folds that into the address, while a
  * load32_splat at an offset costs an extra lea);  b: packed B micro-panel, (k, c) at b + 4·(16k + c);
  * c: row-major tile with row stride ldc floats. `first` = overwrite instead of accumulate (first K block).
- * 8 f32x4 accumulators + 4 B vectors + 1 A vector + 1 product = 14 of the 15 xmm registers V8 allocates.
+ * 8 f32x4 accumulators + 4 B vectors + 1 A vector + 1 product = 14 of the 15 xmm registers V8 allocates (13 with
+ * relaxed_madd: no product register, but a 3-row tile would need 17, so the tile stays 2×16).
  * The loop runs on the B pointer alone (no counter): the body is dispatch-bound (6 loads + 16 FP ops + pointer
  * steps + V8's stack check per step), so every instruction less counts (38 → 44 GFLOP/s measured in isolation).
  */
@@ -21,11 +32,11 @@ export function micro2x16(kc: i32, a: usize, b: usize, c: usize, ldc: i32, first
   while (b < bEnd) {
     const b0 = v128.load(b, 0), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
     const a0 = v128.load(a, 0);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-    c02 = f32x4.add(c02, f32x4.mul(a0, b2)); c03 = f32x4.add(c03, f32x4.mul(a0, b3));
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+    c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
     const a1 = v128.load(a, 16);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-    c12 = f32x4.add(c12, f32x4.mul(a1, b2)); c13 = f32x4.add(c13, f32x4.mul(a1, b3));
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+    c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
     a += 32; b += 64;
   }
   const c1 = c + (<usize>ldc << 2);

@@ -12,4 +12,4 @@ export type { ConvGeometry, Layout } from "./params/geometry.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";
 export type { ConvCallOptions } from "./ops/conv.js";
 export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
-export { setNumThreads, getNumThreads } from "./kernels/threads.js";
+export { setNumThreads, getNumThreads, threadsReady } from "./kernels/threads.js";

@@ -3,6 +3,7 @@ import { NDArray, type Operand } from "./ndarray/ndarray.js";
 import * as create from "./ndarray/create.js";
 import * as random from "./ndarray/random.js";
 import * as ew from "./ops/elementwise.js";
+import type { OutOptions } from "./ops/elementwise.js";
 import * as lin from "./ops/linalg.js";
 import type { ReduceOptions } from "./ops/reduce.js";
 import { arraySplit, concatenate, split, stack } from "./ops/join.js";
@@ -22,20 +23,26 @@ export const np = {
   arange: create.arange,
   eye: create.eye,
   random: { seed: random.seed, uniform: random.uniform, normal: random.normal },
-  add: (a: Operand, b: Operand) => ew.binary("add", a, b),
-  subtract: (a: Operand, b: Operand) => ew.binary("sub", a, b),
-  multiply: (a: Operand, b: Operand) => ew.binary("mul", a, b),
-  divide: (a: Operand, b: Operand) => ew.binary("div", a, b),
-  maximum: (a: Operand, b: Operand) => ew.binary("maximum", a, b),
-  minimum: (a: Operand, b: Operand) => ew.binary("minimum", a, b),
-  power: (a: Operand, b: Operand) => ew.binary("pow", a, b),
-  equal: (a: Operand, b: Operand) => ew.binary("eq", a, b),
-  negative: (x: Operand) => ew.unary("neg", asArray(x, "np.negative")),
-  exp: (x: Operand) => ew.unary("exp", asArray(x, "np.exp")),
-  log: (x: Operand) => ew.unary("log", asArray(x, "np.log")),
-  sqrt: (x: Operand) => ew.unary("sqrt", asArray(x, "np.sqrt")),
-  abs: (x: Operand) => ew.unary("abs", asArray(x, "np.abs")),
-  tanh: (x: Operand) => ew.unary("tanh", asArray(x, "np.tanh")),
+  add: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("add", a, b, options),
+  subtract: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("sub", a, b, options),
+  multiply: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("mul", a, b, options),
+  divide: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("div", a, b, options),
+  maximum: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("maximum", a, b, options),
+  minimum: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("minimum", a, b, options),
+  power: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("pow", a, b, options),
+  equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("eq", a, b, options),
+  not_equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("ne", a, b, options),
+  less: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("lt", a, b, options),
+  less_equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("le", a, b, options),
+  greater: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("gt", a, b, options),
+  greater_equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("ge", a, b, options),
+  where: (condition: Operand, x: Operand, y: Operand, options?: OutOptions) => ew.where(condition, x, y, options),
+  negative: (x: Operand, options?: OutOptions) => ew.unary("neg", asArray(x, "np.negative"), options),
+  exp: (x: Operand, options?: OutOptions) => ew.unary("exp", asArray(x, "np.exp"), options),
+  log: (x: Operand, options?: OutOptions) => ew.unary("log", asArray(x, "np.log"), options),
+  sqrt: (x: Operand, options?: OutOptions) => ew.unary("sqrt", asArray(x, "np.sqrt"), options),
+  abs: (x: Operand, options?: OutOptions) => ew.unary("abs", asArray(x, "np.abs"), options),
+  tanh: (x: Operand, options?: OutOptions) => ew.unary("tanh", asArray(x, "np.tanh"), options),
   sum: (x: NDArray, options?: ReduceOptions) => x.sum(options),
   mean: (x: NDArray, options?: ReduceOptions) => x.mean(options),
   max: (x: NDArray, options?: ReduceOptions) => x.max(options),

@@ -1,8 +1,7 @@
 // Gluon Trainer with SGD (momentum, weight decay) and Adam: updates parameters in place from their gradients.
-import type { NDArray } from "../ndarray/ndarray.js";
+import { NDArray } from "../ndarray/ndarray.js";
 import { zeros } from "../ndarray/create.js";
-import { binary as b, unary as u } from "../ops/elementwise.js";
-import { pause } from "../autograd/tape.js";
+import { adamUpdate, type GradPrep, sgdUpdate } from "../backends/js/optimizer.js";
 import { Parameter, ParameterDict } from "./parameter.js";
 import { statesFromBytes, statesToBytes, type TrainerSnapshot } from "./trainer-states.js";
 import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
@@ -152,38 +151,24 @@ export class Trainer {
     // data() throws Gluon's (deferred) initialization errors before anything is changed
     const live = this.params.map((p) => [p, p.data()] as const).filter(([, w]) => w.gradReq !== null && w.grad !== null);
     this.t++;
-    const scale = this.rescaleGrad / batchSize;
-    pause(() => {
-      for (const [p, w] of live) {
-        let g = b("mul", w.grad!, scale);
-        if (this.clipGradient !== null) g = b("minimum", b("maximum", g, -this.clipGradient), this.clipGradient);
-        if (this.wd !== 0) g = b("add", g, b("mul", w, this.wd));
-        if (this.optimizer === "sgd") this.sgd(p, w, g);
-        else this.adam(p, w, g);
+    const prep: GradPrep = { rescale: this.rescaleGrad / batchSize, clip: this.clipGradient ?? Infinity, wd: this.wd };
+    // Adam's bias corrections folded into one step size: lr·√(1−β₂ᵗ)/(1−β₁ᵗ)
+    const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
+    for (const [p, w] of live) {
+      const wData = dense(w), gData = dense(w.grad!);
+      const n = w.size;
+      if (this.optimizer === "sgd") {
+        const v = this.momentum === 0 ? null : this.state(p, w, 1)[0]!.data;
+        sgdUpdate(wData, gData, v, n, prep, this.lr, this.momentum);
+      } else {
+        const [m, v] = this.state(p, w, 2);
+        adamUpdate(wData, gData, m!.data, v!.data, n, prep, lrT, this.beta1, this.beta2, this.epsilon);
       }
-    });
-  }
-
-  /** v ← momentum·v − lr·g;  w ← w + v   (plain w ← w − lr·g without momentum) */
-  private sgd(p: Parameter, w: NDArray, g: NDArray): void {
-    if (this.momentum === 0) {
-      w.isub(b("mul", g, this.lr));
-      return;
+      if (wData !== w.data) w.set(new NDArray(wData, w.shape));
     }
-    const [v] = this.state(p, w, 1);
-    v!.set(b("sub", b("mul", v!, this.momentum), b("mul", g, this.lr)));
-    w.iadd(v!);
   }
 
-  /** m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)   (MXNet's Adam) */
-  private adam(p: Parameter, w: NDArray, g: NDArray): void {
-    const [m, v] = this.state(p, w, 2);
-    m!.set(b("add", b("mul", m!, this.beta1), b("mul", g, 1 - this.beta1)));
-    v!.set(b("add", b("mul", v!, this.beta2), b("mul", b("mul", g, g), 1 - this.beta2)));
-    const lr = (this.lr * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
-    w.isub(b("mul", b("div", m!, b("add", u("sqrt", v!), this.epsilon)), lr));
-  }
-
+  /** sgd: [momentum buffer]; adam: [m, v] — dense arrays of the parameter's shape and dtype */
   private state(p: Parameter, w: NDArray, n: number): NDArray[] {
     let s = this.states.get(p);
     if (!s || s[0]!.size !== w.size) {
@@ -192,4 +177,9 @@ export class Trainer {
     }
     return s;
   }
+}
+
+/** The array's elements as a buffer indexed from 0: its own when dense from offset 0, else a copy (written back). */
+function dense(x: NDArray): Float32Array | Float64Array {
+  return x.isContiguous && x.offset === 0 ? x.data : x.asTypedArray().slice();
 }

@@ -1,80 +1,130 @@
-// Elementwise math with numpy broadcasting, and in-place writes through views.
+// Elementwise math with numpy broadcasting (optionally into `out`), where, and in-place writes through views.
 import { NDArray, type NestedArray, type Operand } from "../ndarray/ndarray.js";
 import { broadcastShapes, broadcastStrides } from "../ndarray/broadcast.js";
-import { allocate, type Dtype, elementOffsets, formatShape } from "../ndarray/strided.js";
+import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { isRecording, needsGrad, recordOp } from "../autograd/tape.js";
 import { fromNested } from "../ndarray/create.js";
+import { binaryInto, scalarView, type StridedView, unaryInto, whereInto } from "../backends/js/elementwise.js";
 
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "pow" | "eq";
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "pow" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "softrelu";
 
-const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  maximum: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
-  minimum: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
-  pow: (a, b) => a ** b,
-  eq: (a, b) => (a === b ? 1 : 0),
-};
+const UNARY_OPS: readonly string[] = ["neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "softrelu"];
+const BINARY_OPS: readonly string[] = ["add", "sub", "mul", "div", "maximum", "minimum", "pow", "eq", "ne", "lt", "le", "gt", "ge"];
 
-const UNARY: Record<UnaryOp, (a: number) => number> = {
-  neg: (a) => -a,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  abs: Math.abs,
-  relu: (a) => (a > 0 ? a : 0),
-  sigmoid: (a) => 1 / (1 + Math.exp(-a)),
-  tanh: Math.tanh,
-  // log(1 + e^a) without overflow for large a
-  softrelu: (a) => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a))),
-};
+/** MXNet's `out=`: write the result into this existing array (its shape must be the result's) and return it. */
+export interface OutOptions {
+  out?: NDArray | null;
+}
 
-/** numpy's result dtype: float64 if either array operand is float64; a number takes the array's dtype. */
-function resultDtype(a: Operand, b: Operand): Dtype {
-  const dts = [a, b].filter((v): v is NDArray => v instanceof NDArray).map((v) => v.dtype);
-  return dts.includes("float64") ? "float64" : "float32";
+/** numpy's result dtype: float64 if any array operand is float64; a number takes the arrays' dtype. */
+function resultDtype(...vs: Operand[]): Dtype {
+  return vs.some((v) => v instanceof NDArray && v.dtype === "float64") ? "float64" : "float32";
 }
 
 function checkOperand(v: unknown, op: string): void {
   if (v instanceof NDArray) return;
-  if (typeof v !== "number") throw new Error(`${op}: operand must be an NDArray or a number, got ${typeof v}`);
+  if (typeof v !== "number") throw new Error(`${op}: operand must be an NDArray or a number, got ${v === null ? "null" : typeof v}`);
 }
 
-/** Reads `v` broadcast to `shape`: a function from row-major element number to value. */
-function reader(v: Operand, shape: readonly number[]): (i: number) => number {
-  if (typeof v === "number") return () => v;
-  const offs = elementOffsets(shape, broadcastStrides(v.shape, v.strides, shape), v.offset);
-  const data = v.data;
-  return (i) => data[offs[i]!]!;
+/** `v` read as if it had `shape` (zero strides on broadcast axes); a number repeats. */
+function readView(v: Operand, shape: readonly number[]): StridedView {
+  if (typeof v === "number") return scalarView(v, shape.length);
+  return { data: v.data, strides: broadcastStrides(v.shape, v.strides, shape), offset: v.offset };
 }
 
-export function binary(op: BinaryOp, a: Operand, b: Operand): NDArray {
+const sameView = (a: StridedView, b: StridedView) => a.offset === b.offset && a.strides.every((s, i) => s === b.strides[i]);
+
+/**
+ * A read view of `v` that is safe to read while `target` is written: when both share a buffer and `v` is not
+ * element-for-element the target itself, `v` is first copied (e.g. `x.at("1:").set(x.at(":-1"))`).
+ */
+function safeView(v: Operand, shape: readonly number[], target: StridedView): StridedView {
+  const r = readView(v, shape);
+  if (typeof v === "number" || v.data !== target.data || sameView(r, target)) return r;
+  const copy = allocate(v.dtype, v.size);
+  unaryInto("identity", v.shape, { data: copy, strides: denseStrides(v.shape), offset: 0 }, { data: v.data, strides: v.strides, offset: v.offset });
+  return readView(new NDArray(copy, v.shape), shape);
+}
+
+function denseStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  for (let i = shape.length - 1, m = 1; i >= 0; m *= shape[i]!, i--) s[i] = m;
+  return s;
+}
+
+const writeView = (t: NDArray): StridedView => ({ data: t.data, strides: t.strides, offset: t.offset });
+
+/** Validates `out` (an NDArray of exactly the result's shape, not recorded) before any work. */
+function checkOut(out: unknown, shape: readonly number[], op: string, inputs: readonly Operand[]): NDArray {
+  if (!(out instanceof NDArray)) throw new Error(`${op}: out must be an NDArray, got ${out === null ? "null" : typeof out}`);
+  if (out.ndim !== shape.length || out.shape.some((d, i) => d !== shape[i]))
+    throw new Error(`${op}: out has shape ${formatShape(out.shape)} but the result has shape ${formatShape(shape)}`);
+  if (isRecording() && (needsGrad(out) || inputs.some((v) => v instanceof NDArray && needsGrad(v))))
+    throw new Error(`${op}: out= writes in place and is not recorded by autograd; leave out unset inside autograd.record`);
+  return out;
+}
+
+function readOptions(options: unknown, op: string): NDArray | null {
+  if (options === undefined || options === null) return null;
+  if (typeof options !== "object") throw new Error(`${op}: options must be an object like { out }, got ${typeof options}`);
+  for (const k of Object.keys(options)) if (k !== "out") throw new Error(`${op}: unknown option "${k}"; the known option is out`);
+  const out = (options as OutOptions).out;
+  return out === undefined || out === null ? null : (out as NDArray);
+}
+
+export function binary(op: BinaryOp, a: Operand, b: Operand, options?: OutOptions): NDArray {
+  if (!BINARY_OPS.includes(op)) throw new Error(`elementwise: unknown binary op "${String(op)}"`);
   checkOperand(a, op);
   checkOperand(b, op);
-  const shapeA = a instanceof NDArray ? a.shape : [];
-  const shapeB = b instanceof NDArray ? b.shape : [];
-  const shape = broadcastShapes(shapeA, shapeB, op);
-  const n = shape.reduce((p, d) => p * d, 1);
-  const out = allocate(resultDtype(a, b), n);
-  const f = BINARY[op];
-  const ra = reader(a, shape);
-  const rb = reader(b, shape);
-  for (let i = 0; i < n; i++) out[i] = f(ra(i), rb(i));
+  const shape = broadcastShapes(a instanceof NDArray ? a.shape : [], b instanceof NDArray ? b.shape : [], op);
+  const outArg = readOptions(options, op);
+  if (outArg) {
+    const out = checkOut(outArg, shape, op, [a, b]);
+    const w = writeView(out);
+    binaryInto(op, shape, w, safeView(a, shape, w), safeView(b, shape, w));
+    return out;
+  }
+  const out = new NDArray(allocate(resultDtype(a, b), shapeSize(shape)), shape);
+  binaryInto(op, shape, writeView(out), readView(a, shape), readView(b, shape));
   const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
-  return recordOp(op, inputs, new NDArray(out, shape), { a, b });
+  return recordOp(op, inputs, out, { a, b });
 }
 
-export function unary(op: UnaryOp, x: NDArray): NDArray {
-  checkOperand(x, op);
-  const n = x.size;
-  const out = allocate(x.dtype, n);
-  const f = UNARY[op];
-  const r = reader(x, x.shape);
-  for (let i = 0; i < n; i++) out[i] = f(r(i));
-  return recordOp(op, [x], new NDArray(out, x.shape));
+export function unary(op: UnaryOp, x: NDArray, options?: OutOptions): NDArray {
+  if (!UNARY_OPS.includes(op)) throw new Error(`elementwise: unknown unary op "${String(op)}"`);
+  if (!(x instanceof NDArray)) throw new Error(`${op}: operand must be an NDArray, got ${x === null ? "null" : typeof x}`);
+  const outArg = readOptions(options, op);
+  if (outArg) {
+    const out = checkOut(outArg, x.shape, op, [x]);
+    const w = writeView(out);
+    unaryInto(op, x.shape, w, safeView(x, x.shape, w));
+    return out;
+  }
+  const out = new NDArray(allocate(x.dtype, x.size), x.shape);
+  unaryInto(op, x.shape, writeView(out), readView(x, x.shape));
+  return recordOp(op, [x], out);
+}
+
+/** numpy's where: `a` where `cond` is nonzero, else `b`, all three broadcast together. */
+export function where(cond: Operand, a: Operand, b: Operand, options?: OutOptions): NDArray {
+  checkOperand(cond, "where");
+  checkOperand(a, "where");
+  checkOperand(b, "where");
+  const shapeOf = (v: Operand) => (v instanceof NDArray ? v.shape : []);
+  const shape = broadcastShapes(broadcastShapes(shapeOf(cond), shapeOf(a), "where"), shapeOf(b), "where");
+  const outArg = readOptions(options, "where");
+  if (outArg) {
+    const out = checkOut(outArg, shape, "where", [cond, a, b]);
+    const w = writeView(out);
+    whereInto(shape, w, safeView(cond, shape, w), safeView(a, shape, w), safeView(b, shape, w));
+    return out;
+  }
+  const dtype = a instanceof NDArray || b instanceof NDArray ? resultDtype(a, b) : resultDtype(cond);
+  const out = new NDArray(allocate(dtype, shapeSize(shape)), shape);
+  whereInto(shape, writeView(out), readView(cond, shape), readView(a, shape), readView(b, shape));
+  const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
+  return recordOp("where", inputs, out, { cond, a, b });
 }
 
 function refuseWhileRecording(target: NDArray, value: unknown, op: string): void {
@@ -82,36 +132,26 @@ function refuseWhileRecording(target: NDArray, value: unknown, op: string): void
     throw new Error(`${op}: in-place writes are not recorded by autograd; compute a new array inside autograd.record instead`);
 }
 
+function checkFits(target: NDArray, srcShape: readonly number[], op: string, what: string): void {
+  const shape = broadcastShapes(target.shape, srcShape, op);
+  if (shape.length !== target.ndim || shape.some((d, i) => d !== target.shape[i]))
+    throw new Error(`${op}: could not broadcast ${what} of shape ${formatShape(srcShape)} into target of shape ${formatShape(target.shape)}`);
+}
+
 /** Writes `value` broadcast to `target`'s shape into target's elements (through the view). */
 export function assignInPlace(target: NDArray, value: Operand | NestedArray, op: string): void {
   const v: Operand = typeof value === "number" || value instanceof NDArray ? value : fromNested(value, target.dtype, op);
   refuseWhileRecording(target, v, op);
-  const srcShape = v instanceof NDArray ? v.shape : [];
-  const shape = broadcastShapes(target.shape, srcShape, op);
-  if (shape.length !== target.ndim || shape.some((d, i) => d !== target.shape[i]))
-    throw new Error(`${op}: could not broadcast value of shape ${formatShape(srcShape)} into target of shape ${formatShape(target.shape)}`);
-  // read everything first: the value may overlap the target (e.g. x.at("1:").set(x.at(":-1")))
-  const n = target.size;
-  const r = reader(v, shape);
-  const vals = new Float64Array(n);
-  for (let i = 0; i < n; i++) vals[i] = r(i);
-  const offs = elementOffsets(target.shape, target.strides, target.offset);
-  for (let i = 0; i < n; i++) target.data[offs[i]!] = vals[i]!;
+  checkFits(target, v instanceof NDArray ? v.shape : [], op, "value");
+  const w = writeView(target);
+  unaryInto("identity", target.shape, w, safeView(v, target.shape, w));
 }
 
 /** target ∘= other, through the view (numpy's `Y[i:i+h] += ...`). */
 export function updateInPlace(target: NDArray, other: Operand, op: "add" | "sub" | "mul" | "div"): void {
   checkOperand(other, `i${op}`);
   refuseWhileRecording(target, other, `i${op}`);
-  const srcShape = other instanceof NDArray ? other.shape : [];
-  const shape = broadcastShapes(target.shape, srcShape, `i${op}`);
-  if (shape.length !== target.ndim || shape.some((d, i) => d !== target.shape[i]))
-    throw new Error(`i${op}: could not broadcast operand of shape ${formatShape(srcShape)} into target of shape ${formatShape(target.shape)}`);
-  const n = target.size;
-  const r = reader(other, shape);
-  const vals = new Float64Array(n);
-  for (let i = 0; i < n; i++) vals[i] = r(i);
-  const f = BINARY[op];
-  const offs = elementOffsets(target.shape, target.strides, target.offset);
-  for (let i = 0; i < n; i++) target.data[offs[i]!] = f(target.data[offs[i]!]!, vals[i]!);
+  checkFits(target, other instanceof NDArray ? other.shape : [], `i${op}`, "operand");
+  const w = writeView(target);
+  binaryInto(op, target.shape, w, w, safeView(other, target.shape, w));
 }

@@ -1,6 +1,7 @@
 // Reductions sum / mean / max / min over all axes or chosen ones, with keepdims.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, elementOffsets, formatShape } from "../ndarray/strided.js";
+import { allocate, formatShape, shapeSize } from "../ndarray/strided.js";
+import { reduceInto } from "../backends/js/elementwise.js";
 import { recordOp } from "../autograd/tape.js";
 
 export interface ReduceOptions {
@@ -31,21 +32,8 @@ export function reduce(op: ReduceOp, x: NDArray, options: ReduceOptions = {}): N
   if ((op === "max" || op === "min") && count === 0)
     throw new Error(`${op}: zero-size array to reduction operation ${op === "max" ? "maximum" : "minimum"} which has no identity`);
   const keptShape = x.shape.filter((_, i) => !reduced.has(i));
-  // iterate the kept axes outermost and the reduced axes innermost via a permuted view
-  const perm = [...x.shape.keys()].filter((i) => !reduced.has(i)).concat(axes);
-  const offs = elementOffsets(perm.map((a) => x.shape[a]!), perm.map((a) => x.strides[a]!), x.offset);
-  const nOut = keptShape.reduce((p, d) => p * d, 1);
-  const out = allocate(x.dtype, nOut);
-  for (let o = 0; o < nOut; o++) {
-    let acc = op === "max" ? -Infinity : op === "min" ? Infinity : 0;
-    for (let j = 0; j < count; j++) {
-      const v = x.data[offs[o * count + j]!]!;
-      if (op === "max") acc = v > acc || Number.isNaN(v) ? v : acc;
-      else if (op === "min") acc = v < acc || Number.isNaN(v) ? v : acc;
-      else acc += v;
-    }
-    out[o] = op === "mean" ? acc / count : acc;
-  }
+  const out = allocate(x.dtype, shapeSize(keptShape));
+  reduceInto(op, x.shape, { data: x.data, strides: x.strides, offset: x.offset }, axes, out);
   const shape = options.keepdims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : keptShape;
   return recordOp(op, [x], new NDArray(out, shape), { axes, keepdims: !!options.keepdims });
 }

@@ -1,6 +1,7 @@
 // Shape ops: views (index, reshape, transpose), copies and dtype casts, each recorded for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, type Dtype, elementOffsets, formatShape, shapeSize } from "../ndarray/strided.js";
+import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
+import { unaryInto } from "../backends/js/elementwise.js";
 import { recordOp } from "../autograd/tape.js";
 
 /** A view of `x` (shares memory) produced by basic indexing. */
@@ -41,13 +42,9 @@ export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
 
 function denseCopy(x: NDArray, dtype: Dtype = x.dtype): NDArray {
   const n = x.size;
-  const out = allocate(dtype, n);
-  if (x.isContiguous) out.set(x.data.subarray(x.offset, x.offset + n));
-  else {
-    const offs = elementOffsets(x.shape, x.strides, x.offset);
-    for (let i = 0; i < n; i++) out[i] = x.data[offs[i]!]!;
-  }
-  return new NDArray(out, x.shape);
+  const out = new NDArray(allocate(dtype, n), x.shape);
+  unaryInto("identity", x.shape, { data: out.data, strides: out.strides, offset: 0 }, { data: x.data, strides: x.strides, offset: x.offset });
+  return out;
 }
 
 export function copy(x: NDArray): NDArray {

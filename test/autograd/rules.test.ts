@@ -61,6 +61,20 @@ describe("binary elementwise rules (broadcasting reduces back to each operand's 
     assert.deepEqual(b.grad!.tolist(), [0, 0, 0]);
     check("eq", (x, y) => x.eq(y).add(x), [randn([3]), randn([3])]);
   });
+  for (const [op, fn] of [["ne", np.not_equal], ["lt", np.less], ["le", np.less_equal], ["gt", np.greater], ["ge", np.greater_equal]] as const)
+    rule(op, () => {
+      // a step function: away from ties the output is locally constant, so both gradients are zero
+      check(op, (x, y) => fn(x, y).add(x.mul(y)), [randn([2, 3]), randn([3])]);
+      const a = np.array([1, 2, 3]).attachGrad();
+      autograd.record(() => fn(a, 2).sum()).backward();
+      assert.deepEqual(a.grad!.tolist(), [0, 0, 0]);
+    });
+  rule("where", () => {
+    const c = np.array([[1, 0, 2]], { dtype: "float64" });
+    check("where", (x, y) => np.where(c, x, y).mul(x), [randn([2, 3]), randn([2, 1])]);
+    check("where", (x) => np.where(c, x, 0.5), [randn([3])]);
+    check("where", (y) => np.where(c, 2, y), [randn([2, 3])]);
+  });
 });
 
 describe("unary rules", () => {

@@ -1,7 +1,9 @@
 // gluon.Trainer: SGD/Adam update formulas, rescaling by batch size, options, errors, and a small fit.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { np, nn, gluon, autograd, init } from "../../src/index.js";
+import fc from "fast-check";
+import type { OptimizerParams } from "../../src/gluon/trainer.js";
+import { np, nn, gluon, autograd, init, type NDArray } from "../../src/index.js";
 
 const { Parameter, Trainer } = gluon;
 const close = (xs: ArrayLike<number>, want: number[], tol = 1e-6) =>
@@ -99,4 +101,62 @@ test("a Conv1D fits a target filter with L2Loss + SGD (loss falls)", () => {
   }
   assert.ok(losses.at(-1)! < losses[0]! / 100, `loss ${losses[0]} → ${losses.at(-1)}`);
   close(net.weight.data().asTypedArray(), [1, -2, 0.5], 1e-2);
+});
+
+/** The update written with array ops, one formula per line (the pre-fusion Trainer): the fused loop must match it. */
+function unfusedStep(kind: "sgd" | "adam", w: NDArray, grad: NDArray, st: NDArray[], t: number, o: Required<OptimizerParams>, batch: number): void {
+  let g = grad.mul(o.rescaleGrad / batch);
+  if (o.clipGradient !== null) g = g.maximum(-o.clipGradient).minimum(o.clipGradient);
+  if (o.wd !== 0) g = g.add(w.mul(o.wd));
+  if (kind === "sgd") {
+    if (o.momentum === 0) return void w.isub(g.mul(o.learningRate));
+    st[0]!.set(st[0]!.mul(o.momentum).sub(g.mul(o.learningRate)));
+    return void w.iadd(st[0]!);
+  }
+  const [m, v] = st;
+  m!.set(m!.mul(o.beta1).add(g.mul(1 - o.beta1)));
+  v!.set(v!.mul(o.beta2).add(g.mul(g).mul(1 - o.beta2)));
+  const lr = (o.learningRate * Math.sqrt(1 - o.beta2 ** t)) / (1 - o.beta1 ** t);
+  w.isub(m!.div(v!.sqrt().add(o.epsilon)).mul(lr));
+}
+
+test("the fused Trainer.step equals the unfused array-op formula (sgd ± momentum, adam; rescale, clip, wd; float32/float64)", () => {
+  const arb = fc.record({
+    kind: fc.constantFrom<"sgd" | "adam">("sgd", "adam"),
+    dtype: fc.constantFrom<"float32" | "float64">("float32", "float64"),
+    n: fc.integer({ min: 1, max: 40 }),
+    seed: fc.integer({ min: 0, max: 1000 }),
+    momentum: fc.constantFrom(0, 0.9),
+    wd: fc.constantFrom(0, 0.01),
+    clip: fc.constantFrom(null, 0.5),
+    rescale: fc.constantFrom(1, 0.25),
+    batch: fc.integer({ min: 1, max: 8 }),
+    steps: fc.integer({ min: 1, max: 3 }),
+  });
+  fc.assert(
+    fc.property(arb, (r) => {
+      np.random.seed(r.seed);
+      const w0 = np.random.normal({ size: [r.n] }).astype(r.dtype);
+      const p = new Parameter("p", [r.n], r.dtype, new init.Constant(w0));
+      p.initialize();
+      const o = { learningRate: 0.05, momentum: r.kind === "sgd" ? r.momentum : 0, wd: r.wd, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, rescaleGrad: r.rescale, clipGradient: r.clip };
+      const opts = r.kind === "sgd"
+        ? { learningRate: o.learningRate, momentum: o.momentum, wd: o.wd, rescaleGrad: o.rescaleGrad, clipGradient: o.clipGradient }
+        : { learningRate: o.learningRate, wd: o.wd, rescaleGrad: o.rescaleGrad, clipGradient: o.clipGradient };
+      const trainer = new Trainer([p], r.kind, opts);
+      const w = w0.copy();
+      const st = [np.zeros([r.n], { dtype: r.dtype }), np.zeros([r.n], { dtype: r.dtype })];
+      for (let t = 1; t <= r.steps; t++) {
+        const g = np.random.normal({ size: [r.n], scale: 2 }).astype(r.dtype);
+        p.grad()!.set(g);
+        trainer.step(r.batch);
+        unfusedStep(r.kind, w, g, st, t, o as Required<OptimizerParams>, r.batch);
+      }
+      // float64 rounds exactly as the formula; float32 rounds each array op of the formula, the fused loop once
+      const tol = r.dtype === "float64" ? 1e-14 : 1e-5;
+      const got = p.data().asTypedArray(), want = w.asTypedArray();
+      for (let i = 0; i < r.n; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= tol * (1 + Math.abs(want[i]!)), `${JSON.stringify(r)} element ${i}: ${got[i]} vs ${want[i]}`);
+    }),
+    { numRuns: 200 },
+  );
 });

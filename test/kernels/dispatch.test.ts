@@ -56,8 +56,9 @@ function checkGeometry(g: ConvGeometry, seed: number, threadsList: number[]): vo
   }
 }
 
-test("property: 2500 random geometries, every algorithm (forced + auto) on 1 and 2 threads agrees with the reference", () => {
+test("property: 2500 random geometries, every algorithm (forced + auto) on 1 and 2 threads agrees with the reference", async () => {
   const saved = getNumThreads(), savedMacs = tuning.macsPerThread;
+  await pool.whenWorkersReady(1);
   tuning.macsPerThread = 0; // let tiny problems use the pool, so the 2-thread path is really exercised
   try {
     // coverage counters: the property must really have met each feature, not only passed
@@ -87,8 +88,9 @@ test("property: 2500 random geometries, every algorithm (forced + auto) on 1 and
   }
 });
 
-test("larger geometries (multi-block K, M, N; phases; groups; channels-last) on 1 and 2 threads", () => {
+test("larger geometries (multi-block K, M, N; phases; groups; channels-last) on 1 and 2 threads", async () => {
   const saved = getNumThreads();
+  await pool.whenWorkersReady(1);
   const cases: ConvGeometry[] = [
     // DCGAN-like k4 s2 p1, K = 80·4 > 256 (several K blocks), M = 130 > 128 (two M blocks)
     { nd: 2, batch: 2, groups: 1, imageChannels: 130, gridChannels: 80, gridSize: [5, 4], imageSize: [10, 8], kernel: [4, 4], strides: [2, 2], dilation: [1, 1], padBegin: [1, 1], padEnd: [1, 1], outputPadding: [0, 0], channelsLast: false },

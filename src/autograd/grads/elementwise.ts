@@ -55,6 +55,26 @@ export const elementwiseRules: Record<string, GradRule> = {
     typeof bb === "number" ? null : zeros(bb.shape, { dtype: g.dtype }),
   ]),
 
+  ne: binaryRule((g, a, bb) => [
+    typeof a === "number" ? null : zeros(a.shape, { dtype: g.dtype }),
+    typeof bb === "number" ? null : zeros(bb.shape, { dtype: g.dtype }),
+  ]),
+  // the comparisons are step functions like eq
+  lt: (ctx) => elementwiseRules.eq!(ctx),
+  le: (ctx) => elementwiseRules.eq!(ctx),
+  gt: (ctx) => elementwiseRules.eq!(ctx),
+  ge: (ctx) => elementwiseRules.eq!(ctx),
+  // where(c, a, b): da = [c ≠ 0]·g, db = [c = 0]·g; no gradient flows into the condition
+  where: ({ g, attrs, needs }) => {
+    const { cond, a, b: bb } = attrs as { cond: Operand; a: Operand; b: Operand };
+    const mask = b("ne", cond, 0);
+    const grads: (NDArray | null)[] = [];
+    let k = 0;
+    for (const [v, m] of [[a, mask], [bb, b("sub", 1, mask)]] as const)
+      if (typeof v !== "number") grads.push(needs[k++] ? sumTo(b("mul", g, m), v.shape) : null);
+    return grads;
+  },
+
   // d(−x) = −dx
   neg: ({ g }) => [u("neg", g)],
   // d eˣ = eˣ dx

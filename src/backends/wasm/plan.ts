@@ -1,7 +1,7 @@
 // Turns a convolution geometry or a matrix product into GEMM jobs + tasks in the arena, runs them, copies the result out.
 import { type ConvGeometry, macCount } from "../../params/geometry.js";
 import { runtime, type WasmRuntime } from "./runtime.js";
-import { runQueue } from "./pool.js";
+import { readyThreads, runQueue } from "./pool.js";
 
 const NR = 16; // micro-kernel columns (assembly/gemm.ts)
 const KC = 256; // K block (assembly/index.ts): the packed B scratch holds KC × nc floats
@@ -12,9 +12,10 @@ const JOB_WORDS = 40;
  */
 export const tuning = { macsPerThread: 1 << 20 };
 
-/** At most `threads`, and one more thread only per `tuning.macsPerThread` multiply-adds of work (at least one). */
+/** At most `threads`, one more thread only per `tuning.macsPerThread` multiply-adds of work (at least one). */
 function threadsWorthIt(threads: number, macs: number): number {
-  return Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, tuning.macsPerThread))));
+  // and only as many as have workers ready now: a call never waits for a worker to start
+  return readyThreads(Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, tuning.macsPerThread)))));
 }
 
 /** One scratch region (packed B chunk + C block) per thread in the arena. */

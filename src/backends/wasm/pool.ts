@@ -24,10 +24,12 @@ interface Handle { alive(): boolean; stop(): void }
 
 let workers: Handle[] = [];
 let ctrl: Int32Array | null = null;
-/** Each pool incarnation gets its own control block (1 KiB apart inside the reserved first 64 KiB), so a worker of a
+/** the runtime whose memory the workers share (tests may swap the runtime: the old pool is then torn down) */
+let poolRt: WasmRuntime | null = null;
+/** Each pool incarnation gets its own control block (2 KiB apart inside the reserved first 64 KiB), so a worker of a
  *  torn-down pool that has not exited yet can never disturb the next pool's counters. */
 let epoch = 0;
-const ctrlByte = () => CTRL_BYTE + (epoch % 60) * 1024;
+const ctrlByte = () => CTRL_BYTE + (epoch % 30) * 2048;
 
 function control(rt: WasmRuntime): Int32Array {
   if (!ctrl || ctrl.buffer !== rt.memory.buffer || ctrl.byteOffset !== ctrlByte()) ctrl = new Int32Array(rt.memory.buffer, ctrlByte(), C.WORDS);
@@ -43,15 +45,21 @@ function spawn(rt: WasmRuntime, index: number): Handle {
     return { alive: () => w.threadId !== -1, stop: () => void w.terminate() };
   }
   const url = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
-  const w = new (globalThis as unknown as { Worker: new (u: string) => { postMessage(d: unknown): void; terminate(): void } }).Worker(url);
-  w.postMessage(data);
   let dead = false;
+  const w = new (globalThis as unknown as { Worker: new (u: string) => { postMessage(d: unknown): void; terminate(): void; onerror: unknown } }).Worker(url);
+  // a worker that cannot start (CSP, out of memory) never reports in: it is simply never handed work
+  w.onerror = () => { dead = true; };
+  w.postMessage(data);
   return { alive: () => !dead, stop: () => { dead = true; w.terminate(); } };
 }
 
-/** Blocks until ctrl[i] !== v or `ms` elapse; the browser main thread may not Atomics.wait, so it spins. */
+/**
+ * Blocks until ctrl[i] !== v or `ms` elapse. Node and Web Workers may Atomics.wait; a browser page's main thread may
+ * not, so it spins (only ever while workers that already reported in finish their share of a call).
+ */
+const canWait = isNode || (typeof (globalThis as { window?: unknown }).window === "undefined" && typeof (globalThis as { importScripts?: unknown }).importScripts === "function");
 function block(c: Int32Array, i: number, v: number, ms: number): void {
-  if (isNode) Atomics.wait(c, i, v, ms);
+  if (canWait) Atomics.wait(c, i, v, ms);
   else { const t = performance.now(); while (Atomics.load(c, i) === v && performance.now() - t < ms); }
 }
 
@@ -67,24 +75,72 @@ export function destroyPool(): void {
   epoch++;
 }
 
-function ensureWorkers(rt: WasmRuntime, n: number): void {
-  const c0 = ctrl;
-  if (workers.length >= n && workers.slice(0, n).every((w, i) => w.alive() && c0 && Atomics.load(c0, C.DEAD0 + i) === 0)) return;
-  destroyPool();
+function healthy(c: Int32Array, i: number): boolean {
+  return workers[i]!.alive() && Atomics.load(c, C.DEAD0 + i) === 0;
+}
+
+/**
+ * Starts `n` pool workers without waiting for them (a browser worker cannot start while its creator runs
+ * synchronously): they report in as they come up, and until then calls run on the calling thread. A pool with
+ * fewer workers grows; a dead worker restarts the pool.
+ */
+export function startPool(n: number): void {
+  const want = Math.min(n, MAX_WORKERS);
+  if (want <= 0) return;
+  const rt = runtime();
+  if (!rt.shared || !canSpawn()) return;
+  if (poolRt !== rt) destroyPool();
+  poolRt = rt;
   const c = control(rt);
-  c.fill(0);
-  for (let i = 0; i < n; i++) workers.push(spawn(rt, i));
-  // wait until every worker has instantiated the module (once per pool, ~tens of ms)
+  if (workers.length > 0 && workers.some((_, i) => !healthy(c, i))) destroyPool();
+  const c2 = control(rt);
+  if (workers.length === 0) c2.fill(0);
+  for (let i = workers.length; i < want; i++) workers.push(spawn(rt, i));
+}
+
+function canSpawn(): boolean {
+  if (isNode) return nodeWT !== null;
+  return typeof (globalThis as { Worker?: unknown }).Worker === "function";
+}
+
+/** Workers 0..k−1 that have reported in and are alive (work is handed out by index, so a prefix). */
+function readyWorkers(rt: WasmRuntime): number {
+  if (workers.length === 0 || poolRt !== rt) return 0;
+  const c = control(rt);
+  let k = 0;
+  while (k < workers.length && Atomics.load(c, C.READY0 + k) === 1 && healthy(c, k)) k++;
+  return k;
+}
+
+/**
+ * Threads a call may use now, at most `want`: this thread plus the workers that have reported in. Starts (or grows)
+ * the pool towards `want − 1` workers as a side effect, never waiting for it.
+ */
+export function readyThreads(want: number): number {
+  if (want <= 1) return 1;
+  const rt = runtime();
+  if (!rt.shared) return 1;
+  startPool(want - 1);
+  return 1 + Math.min(want - 1, readyWorkers(rt));
+}
+
+/**
+ * Resolves once `n` workers have reported in (or at once when the pool cannot have them: no shared memory, no
+ * workers). Awaiting it before timing or testing the threaded path avoids measuring the single-threaded start.
+ */
+export async function whenWorkersReady(n: number, timeoutMs = 30000): Promise<number> {
+  const want = Math.min(n, MAX_WORKERS);
+  if (want <= 0) return 0;
+  const rt = runtime();
+  if (!rt.shared || !canSpawn()) return 0;
+  startPool(want);
   const t0 = Date.now();
-  for (;;) {
-    const ready = Atomics.load(c, C.READY);
-    if (ready >= n) return;
-    if (workers.some((w, i) => !w.alive() || Atomics.load(c, C.DEAD0 + i) !== 0) || Date.now() - t0 > 20000) {
-      destroyPool();
-      throw new Error("wasm backend: a worker thread failed to start");
-    }
-    block(c, C.READY, ready, 20);
+  while (readyWorkers(rt) < want) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`wasm backend: only ${readyWorkers(rt)} of ${want} worker threads reported in within ${timeoutMs} ms`);
+    if (workers.some((_, i) => !healthy(control(rt), i))) startPool(want);
+    await new Promise((r) => setTimeout(r, 5));
   }
+  return readyWorkers(rt);
 }
 
 /**
@@ -93,10 +149,9 @@ function ensureWorkers(rt: WasmRuntime, n: number): void {
  */
 export function runQueue(queue: number, scratch: number[]): void {
   const rt = runtime();
-  const extra = Math.min(scratch.length - 1, MAX_WORKERS);
-  // without shared memory no worker can see the arena: this thread drains the whole queue
-  if (extra <= 0 || !rt.shared) { rt.exports.run_queue(queue, scratch[0]!); return; }
-  ensureWorkers(rt, extra);
+  // only workers that have reported in take part; without shared memory no worker can see the arena
+  const extra = rt.shared ? Math.min(scratch.length - 1, MAX_WORKERS, readyWorkers(rt)) : 0;
+  if (extra <= 0) { lastTaskCounts = [rt.exports.run_queue(queue, scratch[0]!)]; return; }
   const c = control(rt);
   Atomics.store(c, C.DONE, 0);
   Atomics.store(c, C.ERR, 0);

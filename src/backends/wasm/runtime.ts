@@ -1,5 +1,27 @@
 // The wasm module, its one shared memory and the per-call arena (bump allocation, growth, the 4 GiB limit).
-import { kernelsWasmBase64, kernelsWasmUnsharedBase64 } from "./kernels-wasm.generated.js";
+import { kernelsRelaxedWasmBase64, kernelsRelaxedWasmUnsharedBase64, kernelsWasmBase64, kernelsWasmUnsharedBase64 } from "./kernels-wasm.generated.js";
+
+/** Which compiled variant runs: relaxed SIMD (f32x4.relaxed_madd in the GEMM micro-kernel) or plain SIMD128. */
+export type WasmBuild = "relaxed-simd" | "simd128";
+
+/**
+ * A 1-function module whose body is v128.const ×3, f32x4.relaxed_madd (0xfd 0x85 0x02), drop: valid exactly where the
+ * engine supports relaxed SIMD (Chromium 114+, Node 22+, Node 20 with --experimental-wasm-relaxed-simd).
+ */
+function relaxedProbe(): Uint8Array {
+  const c = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+  const body = [0x00, ...c, ...c, ...c, 0xfd, 0x85, 0x02, 0x1a, 0x0b];
+  return new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, body.length + 2, 1, body.length, ...body]);
+}
+
+/** True when this engine validates relaxed-SIMD code (checked each time: a V8 flag may be set at run time). */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(relaxedProbe() as BufferSource);
+  } catch {
+    return false;
+  }
+}
 
 export interface KernelExports {
   run_queue(queue: number, scratch: number): number;
@@ -37,14 +59,24 @@ export class WasmRuntime {
   /** false where shared memory is unavailable (a browser page without cross-origin isolation): one thread only */
   readonly shared: boolean;
 
-  /** `preferShared: false` builds the plain-memory variant (tests use it to cover that path in Node). */
-  constructor(preferShared = true) {
+  /** the compiled variant this runtime runs */
+  readonly build: WasmBuild;
+
+  /**
+   * `preferShared: false` builds the plain-memory variant (tests use it to cover that path in Node); `build` picks the
+   * variant (default: relaxed SIMD where the engine validates it, else SIMD128).
+   */
+  constructor(preferShared = true, build: WasmBuild = relaxedSimdSupported() ? "relaxed-simd" : "simd128") {
     const made = (preferShared && createMemory(true)) || createMemory(false);
     if (!made) throw new Error("wasm backend: this engine could not create a WebAssembly memory");
     this.shared = made.shared;
     this.maxBytes = made.maxBytes;
     const memory = made.memory;
-    this.module = new WebAssembly.Module(decodeBase64(this.shared ? kernelsWasmBase64 : kernelsWasmUnsharedBase64) as BufferSource);
+    if (build === "relaxed-simd" && !relaxedSimdSupported()) throw new Error("wasm backend: this engine does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
+    this.build = build;
+    const relaxed = build === "relaxed-simd";
+    const b64 = this.shared ? (relaxed ? kernelsRelaxedWasmBase64 : kernelsWasmBase64) : relaxed ? kernelsRelaxedWasmUnsharedBase64 : kernelsWasmUnsharedBase64;
+    this.module = new WebAssembly.Module(decodeBase64(b64) as BufferSource);
     this.memory = memory;
     this.exports = new WebAssembly.Instance(this.module, { env: { memory } }).exports as unknown as KernelExports;
     this.f32 = new Float32Array(memory.buffer);
@@ -119,4 +151,9 @@ export function runtime(): WasmRuntime {
 /** Test hook: replaces the process-wide runtime (e.g. with `new WasmRuntime(false)`); null = create afresh on next use. */
 export function __setRuntime(next: WasmRuntime | null): void {
   rt = next;
+}
+
+/** The variant the process-wide runtime runs (creates the runtime): the bench reports it. */
+export function wasmBuild(): WasmBuild {
+  return runtime().build;
 }

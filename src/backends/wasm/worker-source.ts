@@ -5,9 +5,10 @@
  * DONE = workers finished with the current call, READY = workers started, STOP = exit, ERR = a worker's kernel threw,
  * KILL = test hook (worker index + 1 exits abruptly), QUEUE = queue address; per worker i: GEN0 + i (its
  * generation, bumped to start it), SCRATCH0 + i (its scratch address), TASKS0 + i (tasks it ran in the last call),
- * DEAD0 + i (set by the worker as it exits: the blocked main thread cannot see the 'exit' event).
+ * DEAD0 + i (set by the worker as it exits: the blocked main thread cannot see the 'exit' event), READY0 + i (set once
+ * worker i listens for its generation: only then may the calling thread hand it work).
  */
-export const C = { DONE: 0, READY: 1, STOP: 2, ERR: 3, KILL: 4, QUEUE: 5, GEN0: 16, SCRATCH0: 16 + 64, TASKS0: 16 + 128, DEAD0: 16 + 192, WORDS: 16 + 256 } as const;
+export const C = { DONE: 0, READY: 1, STOP: 2, ERR: 3, KILL: 4, QUEUE: 5, GEN0: 16, SCRATCH0: 16 + 64, TASKS0: 16 + 128, DEAD0: 16 + 192, READY0: 16 + 256, WORDS: 16 + 320 } as const;
 export const MAX_WORKERS = 64;
 
 export const workerSource = `
@@ -25,6 +26,7 @@ function start(d) {
   const dead = () => { Atomics.store(ctrl, C.DEAD0 + me, 1); Atomics.notify(ctrl, C.DONE); };
   if (typeof process !== "undefined" && typeof process.on === "function") process.on("exit", dead);
   let seen = Atomics.load(ctrl, genAt);
+  Atomics.store(ctrl, C.READY0 + me, 1);
   Atomics.add(ctrl, C.READY, 1);
   Atomics.notify(ctrl, C.READY);
   for (;;) {
@@ -49,5 +51,5 @@ function start(d) {
   }
 }
 if (typeof require === "function") start(require("node:worker_threads").workerData);
-else self.onmessage = (e) => start(e.data);
+else self.onmessage = (e) => { self.onmessage = null; start(e.data); };
 `;

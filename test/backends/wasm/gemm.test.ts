@@ -5,9 +5,10 @@ import fc from "fast-check";
 import { matmul, gemmF32, __force, convGridToImage } from "../../../src/kernels/dispatch.js";
 import { setNumThreads, getNumThreads } from "../../../src/kernels/threads.js";
 import { wasmGemm, tuning } from "../../../src/backends/wasm/plan.js";
-import { __killWorkerOnNextCall, poolSize, lastTaskCounts } from "../../../src/backends/wasm/pool.js";
+import { __killWorkerOnNextCall, poolSize, lastTaskCounts, whenWorkersReady } from "../../../src/backends/wasm/pool.js";
 import type { ConvGeometry } from "../../../src/params/geometry.js";
 import { assertClose, randomArray } from "../../kernels/geometry-arb.js";
+import { relaxedSimdSupported, runtime, WasmRuntime } from "../../../src/backends/wasm/runtime.js";
 
 function naive(M: number, N: number, K: number, a: Float32Array, b: Float32Array): Float64Array {
   const c = new Float64Array(M * N);
@@ -47,8 +48,9 @@ test("matmul dispatch: float64 and forced algorithms agree; gemmF32 returns Floa
   assertClose(into, ref, K, "gemmF32 into C");
 });
 
-test("two threads really split the work and give the 1-thread result", () => {
+test("two threads really split the work and give the 1-thread result", async () => {
   const saved = getNumThreads();
+  await whenWorkersReady(1);
   try {
     const [M, N, K] = [200, 700, 300];
     const a = randomArray(M * K, 5), b = randomArray(K * N, 6);
@@ -75,9 +77,10 @@ test("a tensor too large for wasm memory throws an Error naming the size, and th
   assertClose(wasmGemm(64, 64, 64, a, a, 1), naive(64, 64, 64, a, a), 64, "after the error");
 });
 
-test("a worker that dies makes the call throw; the next call rebuilds the pool and is right", () => {
+test("a worker that dies makes the call throw; the next call rebuilds the pool and is right", async () => {
   const saved = getNumThreads(), savedMacs = tuning.macsPerThread;
   setNumThreads(2);
+  await whenWorkersReady(1);
   tuning.macsPerThread = 0;
   try {
     const [M, N, K] = [64, 300, 64];
@@ -86,10 +89,22 @@ test("a worker that dies makes the call throw; the next call rebuilds the pool a
     assertClose(wasmGemm(M, N, K, a, b, 2), ref, K, "before");
     __killWorkerOnNextCall(0);
     assert.throws(() => wasmGemm(M, N, K, a, b, 2), /worker thread died/);
-    assertClose(wasmGemm(M, N, K, a, b, 2), ref, K, "after");
+    // the rebuilt pool's worker has not reported in yet: this call runs on this thread, without waiting
+    assertClose(wasmGemm(M, N, K, a, b, 2), ref, K, "after, before the new worker is ready");
     assert.equal(poolSize(), 1);
+    await whenWorkersReady(1);
+    assertClose(wasmGemm(M, N, K, a, b, 2), ref, K, "after, on the new worker");
+    assert.equal(lastTaskCounts.length, 2);
   } finally {
     setNumThreads(saved);
     tuning.macsPerThread = savedMacs;
   }
+});
+
+test("the runtime runs the relaxed-SIMD build exactly where the engine validates it, else SIMD128", () => {
+  const supported = relaxedSimdSupported();
+  assert.equal(runtime().build, supported ? "relaxed-simd" : "simd128");
+  // test/backends/wasm/relaxed-simd.test.ts reruns this file with the V8 flag and says which build it expects
+  if (process.env.TCONV_EXPECT_WASM_BUILD) assert.equal(runtime().build, process.env.TCONV_EXPECT_WASM_BUILD);
+  if (!supported) assert.throws(() => new WasmRuntime(true, "relaxed-simd"), /wasm backend: this engine does not support relaxed SIMD \(Node 20 needs --experimental-wasm-relaxed-simd\)/);
 });

@@ -1,0 +1,70 @@
+// Plain-loop elementwise, where and reduction kernels: the source of truth the fast backend is tested against.
+import { elementOffsets, shapeSize } from "../../ndarray/strided.js";
+import type { BinaryKernelOp, ReduceKernelOp, StridedView, UnaryKernelOp } from "../js/elementwise.js";
+
+export const BINARY: Record<BinaryKernelOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  maximum: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
+  minimum: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
+  pow: (a, b) => a ** b,
+  eq: (a, b) => (a === b ? 1 : 0),
+  ne: (a, b) => (a !== b ? 1 : 0),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+};
+
+export const UNARY: Record<UnaryKernelOp, (a: number) => number> = {
+  identity: (a) => a,
+  neg: (a) => -a,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  relu: (a) => (a > 0 ? a : 0),
+  sigmoid: (a) => 1 / (1 + Math.exp(-a)),
+  tanh: Math.tanh,
+  // log(1 + e^a) without overflow for large a
+  softrelu: (a) => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a))),
+};
+
+const offsets = (shape: readonly number[], v: StridedView) => elementOffsets(shape, v.strides, v.offset);
+
+export function binaryReference(op: BinaryKernelOp, shape: readonly number[], o: StridedView, a: StridedView, b: StridedView): void {
+  const f = BINARY[op];
+  const [oo, ao, bo] = [offsets(shape, o), offsets(shape, a), offsets(shape, b)];
+  for (let i = 0; i < oo.length; i++) o.data[oo[i]!] = f(a.data[ao[i]!]!, b.data[bo[i]!]!);
+}
+
+export function unaryReference(op: UnaryKernelOp, shape: readonly number[], o: StridedView, a: StridedView): void {
+  const f = UNARY[op];
+  const [oo, ao] = [offsets(shape, o), offsets(shape, a)];
+  for (let i = 0; i < oo.length; i++) o.data[oo[i]!] = f(a.data[ao[i]!]!);
+}
+
+export function whereReference(shape: readonly number[], o: StridedView, c: StridedView, a: StridedView, b: StridedView): void {
+  const [oo, co, ao, bo] = [offsets(shape, o), offsets(shape, c), offsets(shape, a), offsets(shape, b)];
+  for (let i = 0; i < oo.length; i++) o.data[oo[i]!] = c.data[co[i]!] !== 0 ? a.data[ao[i]!]! : b.data[bo[i]!]!;
+}
+
+/** Kept axes outermost, reduced axes innermost (in their order), one accumulator per kept position. */
+export function reduceReference(op: ReduceKernelOp, shape: readonly number[], x: StridedView, axes: readonly number[], out: Float32Array | Float64Array): void {
+  const perm = [...shape.keys()].filter((i) => !axes.includes(i)).concat(axes);
+  const offs = elementOffsets(perm.map((a) => shape[a]!), perm.map((a) => x.strides[a]!), x.offset);
+  const count = shapeSize(axes.map((a) => shape[a]!));
+  const nOut = shapeSize(shape) === 0 ? shapeSize(perm.slice(0, perm.length - axes.length).map((a) => shape[a]!)) : offs.length / count;
+  for (let o = 0; o < nOut; o++) {
+    let acc = op === "max" ? -Infinity : op === "min" ? Infinity : 0;
+    for (let j = 0; j < count; j++) {
+      const v = x.data[offs[o * count + j]!]!;
+      if (op === "max") acc = v > acc || Number.isNaN(v) ? v : acc;
+      else if (op === "min") acc = v < acc || Number.isNaN(v) ? v : acc;
+      else acc += v;
+    }
+    out[o] = op === "mean" ? acc / count : acc;
+  }
+}
