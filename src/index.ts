@@ -10,6 +10,15 @@ export { NDArray, type Dtype, type Index, type NestedArray, type Operand } from 
 export { resolveConv, type ConvOptions, type ConvOp, type Padding, type ResolvedConv } from "./params/conv-params.js";
 export type { ConvGeometry, Layout } from "./params/geometry.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";
+export type { BatchNormLayerOptions } from "./gluon/norm-layers.js";
+export type { DenseOptions, DropoutLayerOptions } from "./gluon/basic-layers.js";
+export type { AvgPoolLayerOptions, GlobalPoolLayerOptions, PoolLayerOptions } from "./gluon/pool-layers.js";
+export type { BatchNormOptions } from "./ops/batch-norm.js";
+export type { PoolingOptions, PoolType, PoolingConvention } from "./ops/pooling.js";
+export type { LeakyActType, LeakyReluOptions } from "./ops/activation.js";
+export type { DepthToSpaceOptions, ShuffleMode } from "./ops/depth-to-space.js";
+export type { DropoutOptions } from "./ops/dropout.js";
+export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
 export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
 export { setNumThreads, getNumThreads, threadsReady } from "./kernels/threads.js";
