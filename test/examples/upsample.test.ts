@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pngjs from "pngjs";
 import { d2l, np, type NDArray } from "tconv";
-import { writePNG } from "tconv/node";
+import { readPNG, writePNG } from "tconv/node";
 import { bilinearUpsampler, checkerboard, nearest, upsample, SCALES } from "../../examples/upsample.js";
 import { drawTestCard } from "../../examples/test-card.js";
 
@@ -92,6 +92,13 @@ test("the checkerboard panel's gain pattern is d2l.overlapCount × 4/9; nearest 
   assert.deepEqual([...seen].sort((a, b) => a - b), [4, 8, 16]);
   const small = np.array([[[[1, 2], [3, 4]]]]);
   assert.deepEqual(nearest(small, 2).tolist(), [[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]);
+});
+
+test("docs/sample.png is the test card drawTestCard(256) draws (scripts/make-sample-image.ts wrote it)", () => {
+  const committed = readPNG(join(root, "docs/sample.png"));
+  const drawn = drawTestCard(256);
+  assert.deepEqual([committed.width, committed.height], [256, 256]);
+  assert.ok(Buffer.from(committed.data).equals(Buffer.from(drawn.data)));
 });
 
 function cli(...args: string[]) {
