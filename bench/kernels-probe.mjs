@@ -1,8 +1,9 @@
 // Quick GFLOP/s probe of the wasm kernels on the layers that matter, 1 and 2 threads (run `npm run build` first).
-import { convGridToImage, convImageToGrid, convWeightGrad, lastAlgorithm, __force } from "../dist/kernels/dispatch.js";
+import { gridToImage, imageToGrid, weightGrad } from "../dist/backends/dispatch.js";
+import { hooks } from "../dist/backends/hooks.js";
 // FORCE=wasm-col2im (or wasm-phase, ...) forces the transposed-convolution algorithm, to compare paths
-if (process.env.FORCE) __force.gridToImage = process.env.FORCE;
-import { setNumThreads } from "../dist/kernels/threads.js";
+if (process.env.FORCE) hooks.force.gridToImage = process.env.FORCE;
+import { setNumThreads } from "../dist/backends/threads.js";
 import { macCount } from "../dist/params/geometry.js";
 
 /** NCHW geometry from (N, Cgrid, Cimg, grid, k, s, p); image = (grid−1)·s − 2p + k. */
@@ -32,7 +33,7 @@ for (const [name, kind, g] of cases) {
   if (only && !name.includes(only)) continue;
   const img = rnd(g.batch * g.imageChannels * prod(g.imageSize)), grid = rnd(g.batch * g.gridChannels * prod(g.gridSize));
   const w = rnd(g.gridChannels * g.imageChannels * prod(g.kernel));
-  const run = () => (kind === "t" ? convGridToImage(g, "float32", grid, w, null) : kind === "c" ? convImageToGrid(g, "float32", img, w, null) : convWeightGrad(g, "float32", img, grid));
+  const run = () => (kind === "t" ? gridToImage(g, "float32", grid, w, null) : kind === "c" ? imageToGrid(g, "float32", img, w, null) : weightGrad(g, "float32", img, grid));
   const flop = 2 * macCount(g);
   const res = [];
   for (const th of [1, 2]) {
@@ -49,5 +50,5 @@ for (const [name, kind, g] of cases) {
     }
     res.push(flop / best / 1e6);
   }
-  console.log(name.padEnd(38), lastAlgorithm.padEnd(12), res[0].toFixed(1).padStart(8), res[1].toFixed(1).padStart(11), (res[1] / res[0]).toFixed(2).padStart(8) + "×");
+  console.log(name.padEnd(38), hooks.lastAlgorithm.padEnd(12), res[0].toFixed(1).padStart(8), res[1].toFixed(1).padStart(11), (res[1] / res[0]).toFixed(2).padStart(8) + "×");
 }

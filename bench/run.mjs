@@ -6,6 +6,7 @@
 //   node bench/run.mjs [--threads 1,2] [--peers tconv,ort-web,...] [--cases dcgan1,...]
 //                      [--case-cap 20] [--budget 540] [--target-ms 1000] [--max-ms 5000] [--min-reps 5]
 //                      [--no-exercise] [--exercise-sizes 8,16,32,64,128,256] [--no-write] [--quick] [--verbose]
+//                      [--no-networks] [--networks-only] [--no-torch]
 //
 // Every (implementation, thread count) runs in its own child process (lib/child.mjs): peers fix their
 // thread pools at initialisation, and a child that overruns the per-case time cap is killed and
@@ -42,7 +43,11 @@ const OPTS = {
   minReps: Number(opt("min-reps", quick ? 3 : 5)),
   exercise: !flag("no-exercise"),
   exerciseSizes: opt("exercise-sizes", "8,16,32,64,128,256"),
-  write: !flag("no-write"),
+  // --networks-only would overwrite RESULTS.md without the convolution tables: it never writes
+  write: !flag("no-write") && !flag("networks-only"),
+  networks: !flag("no-networks"),
+  networksOnly: flag("networks-only"),
+  torch: !flag("no-torch"),
   verbose: flag("verbose"),
 };
 
@@ -64,6 +69,8 @@ if (missing.length) {
 const { CASES, caseById, flops, geometry } = await import("./lib/cases.mjs");
 const { PEERS, peerById, pkgVersion, tconvDistEntry } = await import("./lib/peers.mjs");
 const { maxRelError, readF32, TOLERANCE } = await import("./lib/compare.mjs");
+const { runNetworks, renderNetworks } = await import("./lib/networks-section.mjs");
+const networkRows = [];
 
 const cases = OPTS.cases ? OPTS.cases.map((id) => caseById.get(id) ?? die(`unknown case ${id}`)) : CASES;
 const peers = OPTS.peers ? OPTS.peers.map((id) => peerById.get(id) ?? die(`unknown peer ${id}`)) : PEERS;
@@ -390,14 +397,16 @@ log(`per-case cap ${OPTS.caseCapMs / 1000} s, run budget ${OPTS.budgetMs / 1000}
 
 let exercise = null;
 for (const t of OPTS.threads) {
-  for (const peer of peers) await runPeer(peer, t);
-  if (exercise === null && OPTS.exercise) {
+  if (!OPTS.networksOnly) for (const peer of peers) await runPeer(peer, t);
+  if (OPTS.networks || OPTS.networksOnly)
+    networkRows.push(await runNetworks({ t, benchDir: BENCH_DIR, runChild, log, targetMs: OPTS.targetMs, withTorch: OPTS.torch }));
+  if (exercise === null && OPTS.exercise && !OPTS.networksOnly) {
     log("");
     exercise = await runExercise();
   }
   log("");
 }
-if (exercise === null && OPTS.exercise) exercise = await runExercise();
+if (exercise === null && OPTS.exercise && !OPTS.networksOnly) exercise = await runExercise();
 
 const totalS = elapsed() / 1000;
 const md = renderMarkdown();
@@ -435,11 +444,12 @@ function timeOf(p, t, c) {
 function renderMarkdown() {
   const jsPeers = peers.filter((p) => p.kind === "js" || p.kind === "wasm");
   const hasSelf = peers.some((p) => p.id === "tconv");
+  const variants = peers.filter((p) => p.kind === "self-variant");
   const native = peers.filter((p) => p.kind === "native");
   let tables = "";
   for (const t of OPTS.threads) {
     tables += `### ${t} thread${t > 1 ? "s" : ""}\n\n`;
-    const head = ["case", "GFLOP", ...(hasSelf ? ["tconv"] : []), ...jsPeers.map((p) => p.label), "best JS/WASM peer", ...(hasSelf ? ["tconv ÷ best peer"] : []), ...native.map((p) => `${p.label} (native)`)];
+    const head = ["case", "GFLOP", ...(hasSelf ? ["tconv"] : []), ...variants.map((p) => p.label), ...jsPeers.map((p) => p.label), "best JS/WASM peer", ...(hasSelf ? ["tconv ÷ best peer"] : []), ...native.map((p) => `${p.label} (native)`)];
     tables += `| ${head.join(" | ")} |\n| ${head.map((h, i) => (i < 1 ? "---" : "---:")).join(" | ")} |\n`;
     for (const c of cases) {
       const best = jsPeers
@@ -455,6 +465,7 @@ function renderMarkdown() {
         c.label,
         c.unit === "us" ? `${flops(c)} FLOP` : gflop.toFixed(gflop < 0.1 ? 3 : 2),
         ...(hasSelf ? [cell("tconv", t, c)] : []),
+        ...variants.map((p) => cell(p.id, t, c)),
         ...jsPeers.map((p) => cell(p.id, t, c)),
         best ? best.p.label : "—",
         ...(hasSelf ? [ratio] : []),
@@ -610,5 +621,6 @@ function renderMarkdown() {
     peersMd +
     (notes.length ? `\n### Timeouts, skips, errors, disagreements\n\n${notes.join("\n")}\n` : "") +
     (ex ? `\n${ex}` : "");
-  return { tables, full, warn };
+  const net = renderNetworks(networkRows);
+  return { tables: (OPTS.networksOnly ? "" : tables) + (net ? `\n${net}` : ""), full: full + (net ? `\n${net}` : ""), warn };
 }

@@ -1,11 +1,13 @@
 // The `np` namespace: MXNet-numpy-style creation, math and random functions over NDArray.
+import "./methods.js";
 import { NDArray, type Operand } from "./ndarray/ndarray.js";
 import * as create from "./ndarray/create.js";
 import * as random from "./ndarray/random.js";
 import * as ew from "./ops/elementwise.js";
 import type { OutOptions } from "./ops/elementwise.js";
 import * as lin from "./ops/linalg.js";
-import type { ReduceOptions } from "./ops/reduce.js";
+import { reduce, type ReduceOptions } from "./ops/reduce.js";
+import * as shp from "./ops/shape.js";
 import { arraySplit, concatenate, split, stack } from "./ops/join.js";
 
 const asArray = (v: Operand, op: string): NDArray => {
@@ -43,14 +45,14 @@ export const np = {
   sqrt: (x: Operand, options?: OutOptions) => ew.unary("sqrt", asArray(x, "np.sqrt"), options),
   abs: (x: Operand, options?: OutOptions) => ew.unary("abs", asArray(x, "np.abs"), options),
   tanh: (x: Operand, options?: OutOptions) => ew.unary("tanh", asArray(x, "np.tanh"), options),
-  sum: (x: NDArray, options?: ReduceOptions) => x.sum(options),
-  mean: (x: NDArray, options?: ReduceOptions) => x.mean(options),
-  max: (x: NDArray, options?: ReduceOptions) => x.max(options),
-  min: (x: NDArray, options?: ReduceOptions) => x.min(options),
+  sum: (x: NDArray, options?: ReduceOptions) => reduce("sum", x, options),
+  mean: (x: NDArray, options?: ReduceOptions) => reduce("mean", x, options),
+  max: (x: NDArray, options?: ReduceOptions) => reduce("max", x, options),
+  min: (x: NDArray, options?: ReduceOptions) => reduce("min", x, options),
   dot: lin.dot,
   matmul: lin.matmul,
-  reshape: (x: NDArray, shape: readonly number[]) => x.reshape(shape),
-  transpose: (x: NDArray, axes?: readonly number[]) => (axes ? x.transpose(axes) : x.transpose()),
+  reshape: (x: NDArray, shape: readonly number[]) => shp.reshape(x, shape),
+  transpose: (x: NDArray, axes?: readonly number[]) => shp.transpose(x, axes),
   concatenate,
   stack,
   split,

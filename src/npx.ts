@@ -1,14 +1,15 @@
 // The `npx` namespace: MXNet's neural-network operators (convolution, pooling, batch norm, activations, images, …).
+import "./methods.js";
 import type { NDArray } from "./ndarray/ndarray.js";
 import { convolution, deconvolution } from "./ops/conv.js";
 import * as ew from "./ops/elementwise.js";
 import { logSoftmax, pick, softmax } from "./ops/softmax.js";
-import { image } from "./ops/image.js";
 import { leakyRelu, softsign } from "./ops/activation.js";
 import { batchNorm } from "./ops/batch-norm.js";
 import { pooling } from "./ops/pooling.js";
 import { depthToSpace, spaceToDepth } from "./ops/depth-to-space.js";
 import { dropout } from "./ops/dropout.js";
+import { image } from "./ops/image.js";
 
 export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign";
 export const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu", "softsign"];

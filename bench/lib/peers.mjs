@@ -45,6 +45,8 @@ export function pkgVersion(name) {
 /** Peer metadata: kind "self" (tconv), "js", "wasm" (the JS/WASM peers) or "native" (reference only). */
 export const PEERS = [
   { id: "tconv", label: "tconv", kind: "self", pkg: null },
+  // the same library in a Node started with relaxed SIMD enabled (V8 flag set before the wasm module compiles)
+  { id: "tconv-relaxed", label: "tconv relaxed-SIMD", kind: "self-variant", pkg: null },
   { id: "ort-node", label: "onnxruntime-node", kind: "native", pkg: "onnxruntime-node" },
   { id: "tfjs-cpu", label: "tfjs-cpu", kind: "js", pkg: "@tensorflow/tfjs-backend-cpu", singleThreadOnly: true },
   { id: "tfjs-wasm", label: "tfjs-wasm", kind: "wasm", pkg: "@tensorflow/tfjs-backend-wasm" },
@@ -54,7 +56,8 @@ export const PEERS = [
 export const peerById = new Map(PEERS.map((p) => [p.id, p]));
 
 // ---------------------------------------------------------------- tconv
-async function createTconv(threads) {
+async function createTconv(threads, relaxed = false) {
+  if (relaxed) (await import("node:v8")).setFlagsFromString("--experimental-wasm-relaxed-simd");
   const entry = tconvDistEntry();
   if (!existsSync(entry)) throw new Unavailable(`${entry} does not exist (run \`npm run build\` in the repo root)`);
   const mod = await import(pathToFileURL(entry).href);
@@ -69,8 +72,13 @@ async function createTconv(threads) {
   } else {
     threadNote = "setNumThreads is not exported yet: thread count not set";
   }
+  await mod.threadsReady?.(); // workers start in the background: time the threaded path, not the start
+  const rtMod = await import(pathToFileURL(entry.replace(/index\.js$/, "backends/wasm/runtime.js")).href).catch(() => null);
+  const build = rtMod?.wasmBuild?.() ?? "unknown";
+  if (relaxed && build !== "relaxed-simd") throw new Unavailable(`relaxed SIMD requested but the runtime runs ${build}`);
+  threadNote = [threadNote, `wasm build: ${build}`].filter(Boolean).join("; ");
   return {
-    version: JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")).version + ` (${entry.replace(REPO_DIR + "/", "")})`,
+    version: JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")).version + ` (${entry.replace(REPO_DIR + "/", "")}, ${build})`,
     actualThreads,
     threadNote,
     prepare(c, d) {
@@ -251,6 +259,8 @@ export async function createPeer(id, threads) {
   switch (id) {
     case "tconv":
       return createTconv(threads);
+    case "tconv-relaxed":
+      return createTconv(threads, true);
     case "ort-node":
       return createOrt(threads, "node");
     case "ort-web":

@@ -2,7 +2,8 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import { ones, zeros } from "../ndarray/create.js";
-import { binary } from "../ops/elementwise.js";
+import { assignInPlace, binary, updateInPlace } from "../ops/elementwise.js";
+import { astype } from "../ops/shape.js";
 import { pause } from "./tape.js";
 import { gradRule } from "./grads/index.js";
 
@@ -42,7 +43,7 @@ function checkHeadGrad(head: NDArray, headGrad: NDArray | null | undefined): NDA
   if (!(headGrad instanceof NDArray)) throw new Error(`backward: headGrad must be an NDArray, got ${typeof headGrad}`);
   if (!sameShape(headGrad.shape, head.shape))
     throw new Error(`backward: headGrad shape ${formatShape(headGrad.shape)} does not match the head's shape ${formatShape(head.shape)}`);
-  return headGrad.dtype === head.dtype ? headGrad : headGrad.astype(head.dtype);
+  return headGrad.dtype === head.dtype ? headGrad : astype(headGrad, head.dtype);
 }
 
 /**
@@ -88,15 +89,15 @@ export function backward(head: NDArray, headGrad?: NDArray | null, retainGraph =
         if (!needs[k] || !d) return;
         if (!sameShape(d.shape, inp.shape))
           throw new Error(`backward: gradient rule of "${node.op}" gave shape ${formatShape(d.shape)} for input ${k} of shape ${formatShape(inp.shape)}`);
-        accumulate(inp, d.dtype === inp.dtype ? d : d.astype(inp.dtype));
+        accumulate(inp, d.dtype === inp.dtype ? d : astype(d, inp.dtype));
       });
     }
     for (const [leaf, g] of leaves) {
       if (!leaf.grad || !sameShape(leaf.grad.shape, leaf.shape) || leaf.grad.dtype !== leaf.dtype) {
         leaf.grad = zeros(leaf.shape, { dtype: leaf.dtype });
       }
-      if (leaf.gradReq === "add") leaf.grad.iadd(g);
-      else leaf.grad.set(g);
+      if (leaf.gradReq === "add") updateInPlace(leaf.grad, g, "add");
+      else assignInPlace(leaf.grad, g, "set");
     }
   });
 }

@@ -1,4 +1,5 @@
 // The book's helpers from D2L §6.2 and §12.10 (corr2d, trans_conv, kernel2matrix), written with tconv's indexing.
+import "../methods.js"; // the book's code uses array methods (X.at(…).mul(K).sum())
 import type { NDArray } from "../ndarray/ndarray.js";
 import { zeros } from "../ndarray/create.js";
 import { formatShape } from "../ndarray/strided.js";

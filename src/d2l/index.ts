@@ -1,4 +1,5 @@
 // The `d2l` namespace: the book's helpers plus the matrix view and overlap map for any parameters.
+import "../methods.js";
 import { corr2d, kernel2matrix, transConv } from "./book.js";
 import { convMatrix, overlapCount } from "./matrix-view.js";
 

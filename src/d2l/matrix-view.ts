@@ -3,7 +3,6 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { ones, zeros } from "../ndarray/create.js";
 import { type ConvOptions, resolveConv } from "../params/conv-params.js";
 import { gridShape, imageShape } from "../params/geometry.js";
-import { dataOffset, imagePosition, multiIndices, weightOffset } from "../backends/reference/indexing.js";
 import { shapeSize } from "../ndarray/strided.js";
 import { contiguous } from "../ops/shape.js";
 import { deconvolution } from "../ops/conv.js";
@@ -19,18 +18,31 @@ export function convMatrix(inputShape: readonly number[], w: NDArray, params: Co
   const cols = shapeSize(imageShape(g));
   const W = zeros([rows, cols], { dtype: w.dtype });
   const wd = contiguous(w).data;
+  const nd = g.nd, cl = g.channelsLast;
   const icPerGroup = g.imageChannels / g.groups;
   const gcPerGroup = g.gridChannels / g.groups;
-  const taps = multiIndices(g.kernel);
+  const gridSp = shapeSize(g.gridSize), imageSp = shapeSize(g.imageSize), taps = shapeSize(g.kernel);
+  // row-major position strides of the grid, image and kernel boxes
+  const boxStrides = (box: readonly number[]) => box.map((_, i) => shapeSize(box.slice(i + 1)));
+  const [gS, iS, kS] = [boxStrides(g.gridSize), boxStrides(g.imageSize), boxStrides(g.kernel)];
   for (let n = 0; n < g.batch; n++)
     for (let gc = 0; gc < g.gridChannels; gc++)
-      for (const q of multiIndices(g.gridSize)) {
-        const row = dataOffset(g, g.gridChannels, g.gridSize, n, gc, q);
+      for (let q = 0; q < gridSp; q++) {
+        const row = cl ? (n * gridSp + q) * g.gridChannels + gc : (n * g.gridChannels + gc) * gridSp + q;
         for (let icl = 0; icl < icPerGroup; icl++) {
           const ic = Math.floor(gc / gcPerGroup) * icPerGroup + icl;
-          for (const a of taps) {
-            const p = imagePosition(g, q, a);
-            if (p) W.data[row * cols + dataOffset(g, g.imageChannels, g.imageSize, n, ic, p)] += wd[weightOffset(g, gc, icl, a)]!;
+          for (let a = 0; a < taps; a++) {
+            // image position p = q·s − padBegin + a·d on every axis, or none when it falls outside
+            let p = 0;
+            for (let e = 0; e < nd && p >= 0; e++) {
+              const qe = Math.floor(q / gS[e]!) % g.gridSize[e]!, ae = Math.floor(a / kS[e]!) % g.kernel[e]!;
+              const pe = qe * g.strides[e]! - g.padBegin[e]! + ae * g.dilation[e]!;
+              p = pe < 0 || pe >= g.imageSize[e]! ? -1 : p + pe * iS[e]!;
+            }
+            if (p < 0) continue;
+            const col = cl ? (n * imageSp + p) * g.imageChannels + ic : (n * g.imageChannels + ic) * imageSp + p;
+            const wo = cl ? (gc * taps + a) * icPerGroup + icl : (gc * icPerGroup + icl) * taps + a;
+            W.data[row * cols + col] += wd[wo]!;
           }
         }
       }

@@ -3,6 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import { binary as b, unary as u } from "../ops/elementwise.js";
 import { reduce } from "../ops/reduce.js";
+import { reshape } from "../ops/shape.js";
 import { logSoftmax, pick } from "../ops/softmax.js";
 
 export interface LossOptions {
@@ -59,7 +60,7 @@ export abstract class Loss {
   protected labelLike(pred: NDArray, label: NDArray): NDArray {
     if (label.size !== pred.size)
       throw new Error(`${this.name}.forward: label shape ${formatShape(label.shape)} has ${label.size} elements, pred shape ${formatShape(pred.shape)} has ${pred.size}`);
-    return label.ndim === pred.ndim && label.shape.every((d, i) => d === pred.shape[i]) ? label : label.reshape(pred.shape);
+    return label.ndim === pred.ndim && label.shape.every((d, i) => d === pred.shape[i]) ? label : reshape(label, pred.shape);
   }
 }
 

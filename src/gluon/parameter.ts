@@ -3,6 +3,7 @@ import type { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
 import { type InitContext, Initializer, Uniform } from "../init/initializers.js";
+import { assignInPlace } from "../ops/elementwise.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 
 /** MXNet's grad_req: backward writes the gradient, adds to it, or the parameter gets none (not trained). */
@@ -192,7 +193,7 @@ export class Parameter {
     const cur = this.data();
     if (v.shape.length !== cur.shape.length || v.shape.some((d, i) => d !== cur.shape[i]))
       throw new Error(`Parameter '${this.name}': setData got shape ${formatShape(v.shape)}, expected ${formatShape(cur.shape)}`);
-    cur.set(v);
+    assignInPlace(cur, v, "setData");
   }
 
   /** The gradient backward writes here: zeros until the first backward (values carry attachGrad). */
@@ -206,7 +207,7 @@ export class Parameter {
   /** Sets the gradient to zeros (for gradReq "add", between accumulations). */
   zeroGrad(): void {
     const g = this.value?.grad;
-    if (g) g.set(0);
+    if (g) assignInPlace(g, 0, "zeroGrad");
   }
 }
 

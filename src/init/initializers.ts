@@ -3,6 +3,8 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { broadcastShapes } from "../ndarray/broadcast.js";
 import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { nextUniform } from "../ndarray/random.js";
+import { assignInPlace } from "../ops/elementwise.js";
+import { copy, transpose } from "../ops/shape.js";
 
 /** What an initializer may need to know about the parameter besides its shape. */
 export interface InitContext {
@@ -23,7 +25,7 @@ function inLayout(shape: readonly number[], context: InitContext | undefined, ma
   if (!context?.channelsLast || shape.length < 3) return make(shape);
   const nd = shape.length;
   const cf = make([shape[0]!, shape[nd - 1]!, ...shape.slice(1, -1)]);
-  return cf.transpose([0, ...Array.from({ length: nd - 2 }, (_, i) => i + 2), 1]).copy();
+  return copy(transpose(cf, [0, ...Array.from({ length: nd - 2 }, (_, i) => i + 2), 1]));
 }
 
 function filled(shape: readonly number[], dtype: Dtype, f: (i: number) => number): NDArray {
@@ -45,7 +47,8 @@ export class Constant extends Initializer {
     if (b.length !== shape.length || b.some((d, i) => d !== shape[i]))
       throw new Error(`init.Constant for ${name}: value of shape ${formatShape(v.shape)} does not broadcast to the parameter shape ${formatShape(shape)}`);
     const out = new NDArray(allocate(dtype, shapeSize(shape)), shape);
-    return out.set(v);
+    assignInPlace(out, v, "init.Constant");
+    return out;
   }
 }
 

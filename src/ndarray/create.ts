@@ -47,7 +47,13 @@ type ArrayData = NestedArray | FloatArray | NDArray | ArrayLike<number>;
  * The dtype is float32 unless given (MXNet's default); a Float64Array keeps float64 when no dtype is given.
  */
 export function array(data: ArrayData, options: DtypeOption = {}): NDArray {
-  if (data instanceof NDArray) return data.astype(options.dtype === undefined ? data.dtype : checkDtype(options.dtype, "np.array"));
+  if (data instanceof NDArray) {
+    // a copy (never a view), converted to the dtype asked for; like numpy's np.array it is not linked to the tape
+    const dtype = options.dtype === undefined ? data.dtype : checkDtype(options.dtype, "np.array");
+    const out = allocate(dtype, data.size);
+    out.set(data.asTypedArray());
+    return new NDArray(out, data.shape);
+  }
   if (data instanceof DataView) throw new Error("np.array: a DataView has no element type; pass a typed array");
   // typed arrays, and array-likes such as { length: 2, 0: 1, 1: 2 } (nested plain arrays are read below)
   const arrayLike = typeof data === "object" && data !== null && !Array.isArray(data) && typeof (data as ArrayLike<number>).length === "number";

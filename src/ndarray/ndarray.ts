@@ -1,6 +1,7 @@
-// NDArray: a dtype, shape, strides and offset over a Float32Array/Float64Array, with numpy-style views.
+// NDArray storage: a dtype, shape, strides and offset over a Float32Array/Float64Array; imports no op.
+// The math, view and backward() methods are installed on the prototype by src/methods.ts (above ops/), so this module
+// sits below everything that computes with arrays and can be loaded first.
 import { formatArray } from "./format.js";
-import { type Index, resolveIndex } from "./indexing.js";
 import {
   allocate,
   contiguousStrides,
@@ -12,14 +13,7 @@ import {
   shapeSize,
 } from "./strided.js";
 import type { TapeNode } from "../autograd/tape.js";
-import { backward as runBackward } from "../autograd/backward.js";
-import * as ew from "../ops/elementwise.js";
-import * as red from "../ops/reduce.js";
-import * as shp from "../ops/shape.js";
-import * as lin from "../ops/linalg.js";
 
-export type { Dtype, FloatArray } from "./strided.js";
-export type { Index } from "./indexing.js";
 
 /** Nested number lists, as `tolist()` returns and `np.array` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -74,51 +68,7 @@ export class NDArray {
     return this;
   }
 
-  /**
-   * Computes d(this)/d(leaf) for the attachGrad'ed arrays this was computed from under autograd.record, into their
-   * `.grad`. `headGrad` (this shape) weights the outputs; it defaults to ones only when this has size 1.
-   * `retainGraph` keeps the tape for another backward. See autograd/backward.ts.
-   */
-  backward(headGrad?: NDArray | null, retainGraph = false): void {
-    runBackward(this, headGrad, retainGraph);
-  }
-
-  // ---- views and copies -------------------------------------------------------------------
-
-  /** New shape with the same elements; one entry may be -1. A view when the array is contiguous. */
-  reshape(...shape: number[] | [readonly number[]]): NDArray {
-    return shp.reshape(this, (Array.isArray(shape[0]) ? shape[0] : shape) as readonly number[]);
-  }
-
-  /** Permutes the axes (reverses them when `axes` is omitted); always a view. */
-  transpose(...axes: number[] | [readonly number[]]): NDArray {
-    const list = (Array.isArray(axes[0]) ? axes[0] : axes) as readonly number[];
-    return shp.transpose(this, list.length === 0 ? undefined : list);
-  }
-
-  get T(): NDArray {
-    return this.transpose();
-  }
-
-  /**
-   * numpy basic indexing as a view sharing memory. Each index is an integer (drops the axis; negative
-   * counts from the end), a slice string `"start:stop:step"` (any part may be empty, e.g. `":2"`, `"3:"`,
-   * `"::-1"`, `":"`), a `[start, stop, step?]` array (`null` for an open end), or `null` for the whole axis.
-   * Missing trailing indices select whole axes: `X.at(i, j)` is `X[i, j]`, `Y.at(\`${i}:${i + h}\`, ":")` is `Y[i:i+h, :]`.
-   */
-  at(...index: Index[]): NDArray {
-    const v = resolveIndex(this.shape, this.strides, this.offset, index);
-    return shp.view(this, v.shape, v.strides, v.offset, index);
-  }
-
-  /** Dense row-major copy (never shares memory). */
-  copy(): NDArray {
-    return shp.copy(this);
-  }
-
-  astype(dtype: Dtype): NDArray {
-    return shp.astype(this, dtype);
-  }
+  // ---- reading elements ----------------------------------------------------------------
 
   /** The only element of a size-1 array, as a number. */
   item(): number {
@@ -151,93 +101,6 @@ export class NDArray {
     const offs = elementOffsets(this.shape, this.strides, this.offset);
     for (let i = 0; i < n; i++) out[i] = this.data[offs[i]!]!;
     return out;
-  }
-
-  // ---- in-place writes (through views into the base array) ----------------------------------
-
-  /** Writes `value` (broadcast to this shape) into these elements: numpy's `a[...] = value`. */
-  set(value: Operand | NestedArray): this {
-    ew.assignInPlace(this, value, "set");
-    return this;
-  }
-  /** `this += other`, written through to the base array. */
-  iadd(other: Operand): this {
-    ew.updateInPlace(this, other, "add");
-    return this;
-  }
-  isub(other: Operand): this {
-    ew.updateInPlace(this, other, "sub");
-    return this;
-  }
-  imul(other: Operand): this {
-    ew.updateInPlace(this, other, "mul");
-    return this;
-  }
-  idiv(other: Operand): this {
-    ew.updateInPlace(this, other, "div");
-    return this;
-  }
-
-  // ---- elementwise (numpy broadcasting) ------------------------------------------------------
-
-  add(other: Operand): NDArray {
-    return ew.binary("add", this, other);
-  }
-  sub(other: Operand): NDArray {
-    return ew.binary("sub", this, other);
-  }
-  mul(other: Operand): NDArray {
-    return ew.binary("mul", this, other);
-  }
-  div(other: Operand): NDArray {
-    return ew.binary("div", this, other);
-  }
-  maximum(other: Operand): NDArray {
-    return ew.binary("maximum", this, other);
-  }
-  minimum(other: Operand): NDArray {
-    return ew.binary("minimum", this, other);
-  }
-  pow(other: Operand): NDArray {
-    return ew.binary("pow", this, other);
-  }
-  /** 1. where equal, 0. elsewhere (MXNet's np returns floats; the book prints them). */
-  eq(other: Operand): NDArray {
-    return ew.binary("eq", this, other);
-  }
-  neg(): NDArray {
-    return ew.unary("neg", this);
-  }
-  exp(): NDArray {
-    return ew.unary("exp", this);
-  }
-  log(): NDArray {
-    return ew.unary("log", this);
-  }
-  sqrt(): NDArray {
-    return ew.unary("sqrt", this);
-  }
-  abs(): NDArray {
-    return ew.unary("abs", this);
-  }
-
-  // ---- reductions -----------------------------------------------------------------------------
-
-  sum(options?: red.ReduceOptions): NDArray {
-    return red.reduce("sum", this, options);
-  }
-  mean(options?: red.ReduceOptions): NDArray {
-    return red.reduce("mean", this, options);
-  }
-  max(options?: red.ReduceOptions): NDArray {
-    return red.reduce("max", this, options);
-  }
-  min(options?: red.ReduceOptions): NDArray {
-    return red.reduce("min", this, options);
-  }
-
-  dot(other: NDArray): NDArray {
-    return lin.dot(this, other);
   }
 
   // ---- printing -------------------------------------------------------------------------------

@@ -1,17 +1,7 @@
 // Shape and stride arithmetic for strided views: contiguous strides, element offsets, size checks.
 
-export type Dtype = "float32" | "float64";
-export type FloatArray = Float32Array | Float64Array;
-
-export const DTYPES: readonly Dtype[] = ["float32", "float64"];
-
-export function allocate(dtype: Dtype, n: number): FloatArray {
-  return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-}
-
-export function dtypeOf(data: FloatArray): Dtype {
-  return data instanceof Float32Array ? "float32" : "float64";
-}
+export type { Dtype, FloatArray } from "../backends/kernel.js";
+export { allocate } from "../backends/kernel.js";
 
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;

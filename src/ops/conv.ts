@@ -2,7 +2,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import { type ConvOp, type ConvOptions, resolveConv } from "../params/conv-params.js";
-import { convGridToImage, convImageToGrid } from "../kernels/dispatch.js";
+import { gridToImage, imageToGrid } from "../backends/dispatch.js";
 import { recordOp } from "../autograd/tape.js";
 import { contiguous } from "./shape.js";
 
@@ -28,7 +28,7 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: ConvCallOptions): NDAr
     throw new Error(`${op}: bias shape ${formatShape(bias.shape)} must be [${outChannels}] (one value per output channel)`);
   const g = resolved.geometry;
   const [xd, wd, bd] = [contiguous(x).data, contiguous(w).data, bias ? contiguous(bias).data : null];
-  const out = op === "convolution" ? convImageToGrid(g, x.dtype, xd, wd, bd) : convGridToImage(g, x.dtype, xd, wd, bd);
+  const out = op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd) : gridToImage(g, x.dtype, xd, wd, bd);
   const inputs = bias ? [x, w, bias] : [x, w];
   return recordOp(op, inputs, new NDArray(out, resolved.outputShape), { geometry: g, hasBias: !!bias });
 }

@@ -3,7 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import { recordOp } from "../autograd/tape.js";
 import { contiguous } from "./shape.js";
-import { matmul as matmulKernel } from "../kernels/dispatch.js";
+import { matmul as matmulKernel } from "../backends/dispatch.js";
 
 function checkDtypes(op: string, a: NDArray, b: NDArray): void {
   if (!(a instanceof NDArray) || !(b instanceof NDArray)) throw new Error(`${op}: both operands must be NDArrays`);

@@ -3,10 +3,17 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { unaryInto } from "../backends/js/elementwise.js";
 import { recordOp } from "../autograd/tape.js";
+import { type Index, resolveIndex } from "../ndarray/indexing.js";
 
 /** A view of `x` (shares memory) produced by basic indexing. */
 export function view(x: NDArray, shape: number[], strides: number[], offset: number, index: unknown[]): NDArray {
   return recordOp("index", [x], new NDArray(x.data, shape, strides, offset), { index });
+}
+
+/** numpy basic indexing of `x` as a view sharing memory (see NDArray.at). */
+export function at(x: NDArray, index: readonly Index[]): NDArray {
+  const v = resolveIndex(x.shape, x.strides, x.offset, index as Index[]);
+  return view(x, v.shape, v.strides, v.offset, [...index]);
 }
 
 /** Fills one -1 entry and checks the element count. */

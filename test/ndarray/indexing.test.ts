@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { np } from "../../src/np.js";
-import { NDArray, type Index, type NestedArray } from "../../src/ndarray/ndarray.js";
+import { NDArray, type NestedArray } from "../../src/ndarray/ndarray.js";
+import type { Index } from "../../src/ndarray/indexing.js";
 
 const arange = (shape: number[]) => np.arange(shape.reduce((p, d) => p * d, 1), undefined, 1, { dtype: "float64" }).reshape(shape);
 

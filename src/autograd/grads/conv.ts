@@ -2,7 +2,7 @@
 import { NDArray } from "../../ndarray/ndarray.js";
 import type { ConvGeometry } from "../../params/geometry.js";
 import { gridShape, imageShape, weightShape } from "../../params/geometry.js";
-import { convGridToImage, convImageToGrid, convWeightGrad } from "../../kernels/dispatch.js";
+import { gridToImage, imageToGrid, weightGrad } from "../../backends/dispatch.js";
 import { contiguous } from "../../ops/shape.js";
 import { reduce } from "../../ops/reduce.js";
 import type { GradRule } from "./rule.js";
@@ -22,8 +22,8 @@ export const convRules: Record<string, GradRule> = {
     const geo = attrs.geometry as ConvGeometry;
     const dy = contiguous(g).data;
     return [
-      needs[0] ? new NDArray(convGridToImage(geo, x!.dtype, dy, contiguous(w!).data, null), imageShape(geo)) : null,
-      needs[1] ? new NDArray(convWeightGrad(geo, x!.dtype, contiguous(x!).data, dy), weightShape(geo)) : null,
+      needs[0] ? new NDArray(gridToImage(geo, x!.dtype, dy, contiguous(w!).data, null), imageShape(geo)) : null,
+      needs[1] ? new NDArray(weightGrad(geo, x!.dtype, contiguous(x!).data, dy), weightShape(geo)) : null,
       ...(attrs.hasBias ? [needs[2] ? biasGrad(geo, g) : null] : []),
     ];
   },
@@ -35,8 +35,8 @@ export const convRules: Record<string, GradRule> = {
     const geo = attrs.geometry as ConvGeometry;
     const dy = contiguous(g).data;
     return [
-      needs[0] ? new NDArray(convImageToGrid(geo, x!.dtype, dy, contiguous(w!).data, null), gridShape(geo)) : null,
-      needs[1] ? new NDArray(convWeightGrad(geo, x!.dtype, dy, contiguous(x!).data), weightShape(geo)) : null,
+      needs[0] ? new NDArray(imageToGrid(geo, x!.dtype, dy, contiguous(w!).data, null), gridShape(geo)) : null,
+      needs[1] ? new NDArray(weightGrad(geo, x!.dtype, dy, contiguous(x!).data), weightShape(geo)) : null,
       ...(attrs.hasBias ? [needs[2] ? biasGrad(geo, g) : null] : []),
     ];
   },

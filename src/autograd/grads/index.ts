@@ -13,8 +13,6 @@ import { joinRules } from "./join.js";
 import { depthToSpaceRules } from "./depth-to-space.js";
 import { dropoutRules } from "./dropout.js";
 
-export type { GradContext, GradRule } from "./rule.js";
-
 const registry = new Map<string, GradRule>(
   Object.entries({
     ...elementwiseRules,

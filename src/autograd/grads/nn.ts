@@ -3,6 +3,7 @@ import type { NDArray } from "../../ndarray/ndarray.js";
 import { binary as b, unary as u } from "../../ops/elementwise.js";
 import { reduce } from "../../ops/reduce.js";
 import { arange } from "../../ndarray/create.js";
+import { reshape } from "../../ops/shape.js";
 import type { GradRule } from "./rule.js";
 
 export const nnRules: Record<string, GradRule> = {
@@ -21,7 +22,7 @@ export const nnRules: Record<string, GradRule> = {
     const x = inputs[0]!;
     const axis = attrs.axis as number;
     const ids = attrs.ids as NDArray;
-    const classes = arange(x.shape[axis]!, undefined, 1, { dtype: x.dtype }).reshape(x.shape.map((d, i) => (i === axis ? d : 1)));
-    return [b("mul", b("eq", classes, ids), g.reshape(ids.shape))];
+    const classes = reshape(arange(x.shape[axis]!, undefined, 1, { dtype: x.dtype }), x.shape.map((d, i) => (i === axis ? d : 1)));
+    return [b("mul", b("eq", classes, ids), reshape(g, ids.shape))];
   },
 };

@@ -1,6 +1,7 @@
 // Gradient rules of sum / mean / max / min over chosen axes (with or without keepdims).
 import { binary as b } from "../../ops/elementwise.js";
 import { reduce } from "../../ops/reduce.js";
+import { reshape } from "../../ops/shape.js";
 import { broadcastTo, type GradContext, type GradRule } from "./rule.js";
 
 /** The input's shape with the reduced axes set to 1: the output as if keepdims were true. */
@@ -16,19 +17,19 @@ function keptShape({ inputs, attrs }: GradContext): number[] {
 const extremeRule: GradRule = (ctx) => {
   const x = ctx.inputs[0]!;
   const shape = keptShape(ctx);
-  const mask = b("eq", x, ctx.output.reshape(shape));
+  const mask = b("eq", x, reshape(ctx.output, shape));
   const ties = reduce("sum", mask, { axis: ctx.attrs.axes as number[], keepdims: true });
-  return [b("mul", mask, b("div", ctx.g.reshape(shape), ties))];
+  return [b("mul", mask, b("div", reshape(ctx.g, shape), ties))];
 };
 
 export const reduceRules: Record<string, GradRule> = {
   // ∂(Σᵢ xᵢ)/∂xᵢ = 1: broadcast g back over the reduced axes
-  sum: (ctx) => [broadcastTo(ctx.g.reshape(keptShape(ctx)), ctx.inputs[0]!.shape)],
+  sum: (ctx) => [broadcastTo(reshape(ctx.g, keptShape(ctx)), ctx.inputs[0]!.shape)],
   // ∂(Σᵢ xᵢ / n)/∂xᵢ = 1/n
   mean: (ctx) => {
     const x = ctx.inputs[0]!;
     const n = (ctx.attrs.axes as number[]).reduce((p, a) => p * x.shape[a]!, 1);
-    return [broadcastTo(b("div", ctx.g.reshape(keptShape(ctx)), n), x.shape)];
+    return [broadcastTo(b("div", reshape(ctx.g, keptShape(ctx)), n), x.shape)];
   },
   max: extremeRule,
   min: extremeRule,

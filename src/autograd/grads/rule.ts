@@ -3,6 +3,7 @@ import type { NDArray } from "../../ndarray/ndarray.js";
 import { zeros } from "../../ndarray/create.js";
 import { binary } from "../../ops/elementwise.js";
 import { reduce } from "../../ops/reduce.js";
+import { reshape } from "../../ops/shape.js";
 
 /** What a rule sees: the head's gradient w.r.t. the op's output, and the recorded op. */
 export interface GradContext {
@@ -26,7 +27,7 @@ export function sumTo(g: NDArray, shape: readonly number[]): NDArray {
   const lead = g.ndim - shape.length;
   const axes = [...g.shape.keys()].filter((i) => i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1));
   const s = reduce("sum", g, { axis: axes, keepdims: true });
-  return s.reshape(shape);
+  return reshape(s, shape);
 }
 
 /** `g` (broadcastable) expanded to `shape`. */

@@ -2,26 +2,28 @@
 import type { Dtype } from "../../ndarray/strided.js";
 import type { Index } from "../../ndarray/indexing.js";
 import { zeros } from "../../ndarray/create.js";
+import { assignInPlace } from "../../ops/elementwise.js";
+import { astype, at, reshape, transpose } from "../../ops/shape.js";
 import type { GradRule } from "./rule.js";
 
 export const shapeRules: Record<string, GradRule> = {
   // y = x[index]: scatter g into zeros of x's shape through the same index (the view is linear and injective)
   index: ({ g, inputs, attrs }) => {
     const dx = zeros(inputs[0]!.shape, { dtype: g.dtype });
-    dx.at(...(attrs.index as Index[])).set(g);
+    assignInPlace(at(dx, attrs.index as Index[]), g, "set");
     return [dx];
   },
   // y = reshape(x): dx = reshape(g, x.shape)
-  reshape: ({ g, attrs }) => [g.reshape(attrs.shape as number[])],
+  reshape: ({ g, attrs }) => [reshape(g, attrs.shape as number[])],
   // y = transpose(x, p): dx = transpose(g, p⁻¹)
   transpose: ({ g, attrs }) => {
     const perm = attrs.axes as number[];
     const inverse = new Array<number>(perm.length);
     perm.forEach((a, i) => (inverse[a] = i));
-    return [g.transpose(inverse)];
+    return [transpose(g, inverse)];
   },
   // y = x: dx = g
   copy: ({ g }) => [g],
   // y = cast(x): dx = cast(g) back to x's dtype
-  astype: ({ g, attrs }) => [g.astype(attrs.dtype as Dtype)],
+  astype: ({ g, attrs }) => [astype(g, attrs.dtype as Dtype)],
 };

@@ -2,20 +2,18 @@
 import { type ConvGeometry, macCount } from "../../params/geometry.js";
 import { runtime, type WasmRuntime } from "./runtime.js";
 import { readyThreads, runQueue } from "./pool.js";
+import { hooks } from "../hooks.js";
 
 const NR = 16; // micro-kernel columns (assembly/gemm.ts)
 const KC = 256; // K block (assembly/index.ts): the packed B scratch holds KC × nc floats
 const JOB_WORDS = 40;
 /**
- * macsPerThread: multiply-adds that make one more thread worth its hand-off (≈ 1 µs) and cache warm-up (128³ GEMMs
- * gained from 2 threads). Mutable so tests can push tiny problems through the pool.
+ * At most `threads`, and one more thread only per hooks.macsPerThread multiply-adds of work (at least one): 2^20 is what
+ * makes a thread worth its hand-off (≈ 1 µs) and cache warm-up (128³ GEMMs gained from 2 threads).
  */
-export const tuning = { macsPerThread: 1 << 20 };
-
-/** At most `threads`, one more thread only per `tuning.macsPerThread` multiply-adds of work (at least one). */
 function threadsWorthIt(threads: number, macs: number): number {
   // and only as many as have workers ready now: a call never waits for a worker to start
-  return readyThreads(Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, tuning.macsPerThread)))));
+  return readyThreads(Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, hooks.macsPerThread)))));
 }
 
 /** One scratch region (packed B chunk + C block) per thread in the arena. */
@@ -286,30 +284,28 @@ function biasFill(channels: number, spatial: number, batch: number, channelsLast
   };
 }
 
-export function wasmConv(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+export function imageToGrid(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const sp = prod(x.G);
   return execute("convolution", convJobs(g, x), { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias) }, threads);
 }
 
-export function wasmConvTranspose(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+export function gridToImagePhase(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const sp = prod(x.I);
   const { jobs, covered } = tconvJobs(g, x);
   return execute("transposed convolution", jobs, { w, src: grid, bias, covered, dstLen: g.batch * g.imageChannels * sp, fill: biasFill(g.imageChannels, sp, g.batch, g.channelsLast, bias) }, threads);
 }
 
-export function wasmWeightGrad(g: ConvGeometry, image: Float32Array, grid: Float32Array, threads: number): Float32Array {
+export function weightGrad(g: ConvGeometry, image: Float32Array, grid: Float32Array, threads: number): Float32Array {
   const n = g.gridChannels * (g.imageChannels / g.groups) * prod(g.kernel);
   return execute("convolution weight gradient", weightGradJobs(g, axes3(g)), { w: grid, src: image, bias: null, covered: true, dstLen: n, fill: (F, at) => F.fill(0, at, at + n) }, threads);
 }
 
 /** C (M × N) = A (M × K) · B (K × N), all row-major float32. */
-export function wasmGemm(M: number, N: number, K: number, a: Float32Array, b: Float32Array, threads: number): Float32Array {
+export function matmul(M: number, N: number, K: number, a: Float32Array, b: Float32Array, threads: number): Float32Array {
   return execute("matrix product", [gemmJob(M, N, K)], { w: a, src: b, bias: null, covered: true, dstLen: M * N, fill: (F, at) => F.fill(0, at, at + M * N) }, threads);
 }
-
-export type { WasmRuntime };
 
 /** Columns per col2im chunk and rows per C block (assembly/index.ts NCH, MC). */
 const NCH = 256, MC = 128;
@@ -326,7 +322,7 @@ const X_WORDS = 40;
  * image channels. The task split depends on the geometry only, so the
  * result is the same for every thread count.
  */
-export function wasmConvTransposeCol2im(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const rt = runtime();
   rt.reset();
@@ -410,7 +406,7 @@ const Y_WORDS = 80;
  * rows instead of the phase GEMMs' M = Cimg/g, and B (the grid) is packed once per 256 positions, not per tap.
  * Tasks = (image, block of `nicl` image channels), fixed by the geometry, so results do not depend on the thread count.
  */
-export function wasmConvTransposeWtx(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const rt = runtime();
   rt.reset();

@@ -1,6 +1,7 @@
 // Persistent worker pool over the one shared memory: start k workers on a queue, help drain it, wait with Atomics.
 import { CTRL_BYTE, runtime, type WasmRuntime } from "./runtime.js";
 import { C, MAX_WORKERS, workerSource } from "./worker-source.js";
+import { hooks } from "../hooks.js";
 
 interface NodeWorker { threadId: number; unref(): void; terminate(): Promise<number>; on(ev: string, f: (...a: unknown[]) => void): void }
 interface NodeWorkerThreads { Worker: new (src: string, opts: { eval: boolean; workerData: unknown }) => NodeWorker }
@@ -151,8 +152,12 @@ export function runQueue(queue: number, scratch: number[]): void {
   const rt = runtime();
   // only workers that have reported in take part; without shared memory no worker can see the arena
   const extra = rt.shared ? Math.min(scratch.length - 1, MAX_WORKERS, readyWorkers(rt)) : 0;
-  if (extra <= 0) { lastTaskCounts = [rt.exports.run_queue(queue, scratch[0]!)]; return; }
+  if (extra <= 0) { hooks.lastTaskCounts = [rt.exports.run_queue(queue, scratch[0]!)]; return; }
   const c = control(rt);
+  if (hooks.killWorkerOnNextCall >= 0) {
+    Atomics.store(c, C.KILL, hooks.killWorkerOnNextCall + 1);
+    hooks.killWorkerOnNextCall = -1;
+  }
   Atomics.store(c, C.DONE, 0);
   Atomics.store(c, C.ERR, 0);
   c[C.QUEUE] = queue | 0;
@@ -191,8 +196,8 @@ export function runQueue(queue: number, scratch: number[]): void {
     destroyPool();
     throw new Error("wasm backend: a worker thread died during the call; the pool was reset");
   }
-  lastTaskCounts = [mainTasks, ...Array.from({ length: extra }, (_, i) => c[C.TASKS0 + i]!)];
-  for (let i = 1; i < lastTaskCounts.length; i++) workerTaskTotal += lastTaskCounts[i]!;
+  hooks.lastTaskCounts = [mainTasks, ...Array.from({ length: extra }, (_, i) => c[C.TASKS0 + i]!)];
+  for (let i = 1; i < hooks.lastTaskCounts.length; i++) hooks.workerTaskTotal += hooks.lastTaskCounts[i]!;
   if (mainError) throw mainError;
   if (Atomics.load(c, C.ERR) !== 0) {
     destroyPool();
@@ -200,17 +205,4 @@ export function runQueue(queue: number, scratch: number[]): void {
   }
 }
 
-/** Test hook: the worker with this index exits abruptly the next time it is started. */
-export function __killWorkerOnNextCall(index: number): void {
-  Atomics.store(control(runtime()), C.KILL, index + 1);
-}
-
-/** Tasks each thread ran in the last multi-threaded call, this thread first (for tests and the probe). */
-export let lastTaskCounts: number[] = [];
-/** Tasks run by worker threads since the start (tests check that the pool really took part). */
-export let workerTaskTotal = 0;
-
-/** Number of live pool workers (for tests). */
-export function poolSize(): number {
-  return workers.filter((w) => w.alive()).length;
-}
+hooks.poolSize = () => workers.filter((w) => w.alive()).length;

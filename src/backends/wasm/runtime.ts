@@ -22,6 +22,7 @@ export function relaxedSimdSupported(): boolean {
     return false;
   }
 }
+import { hooks } from "../hooks.js";
 
 export interface KernelExports {
   run_queue(queue: number, scratch: number): number;
@@ -143,14 +144,13 @@ function gib(bytes: number): string {
 }
 
 let rt: WasmRuntime | null = null;
-/** The process-wide runtime, created on first use. */
+/** The process-wide runtime, created on first use (or the one hooks.nextRuntime hands over). */
 export function runtime(): WasmRuntime {
+  if (hooks.nextRuntime !== undefined) {
+    rt = hooks.nextRuntime;
+    hooks.nextRuntime = undefined;
+  }
   return (rt ??= new WasmRuntime());
-}
-
-/** Test hook: replaces the process-wide runtime (e.g. with `new WasmRuntime(false)`); null = create afresh on next use. */
-export function __setRuntime(next: WasmRuntime | null): void {
-  rt = next;
 }
 
 /** The variant the process-wide runtime runs (creates the runtime): the bench reports it. */

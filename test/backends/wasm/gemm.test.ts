@@ -2,12 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { matmul, gemmF32, __force, convGridToImage } from "../../../src/kernels/dispatch.js";
-import { setNumThreads, getNumThreads } from "../../../src/kernels/threads.js";
-import { wasmGemm, tuning } from "../../../src/backends/wasm/plan.js";
-import { __killWorkerOnNextCall, poolSize, lastTaskCounts, whenWorkersReady } from "../../../src/backends/wasm/pool.js";
+import { matmul, gridToImage } from "../../../src/backends/dispatch.js";
+import { setNumThreads, getNumThreads } from "../../../src/backends/threads.js";
+import { matmul as wasmGemm } from "../../../src/backends/wasm/plan.js";
+import { hooks } from "../../../src/backends/hooks.js";
 import type { ConvGeometry } from "../../../src/params/geometry.js";
-import { assertClose, randomArray } from "../../kernels/geometry-arb.js";
+import { assertClose, randomArray } from "../../helpers/geometry-arb.js";
+import { whenWorkersReady } from "../../../src/backends/wasm/pool.js";
 import { relaxedSimdSupported, runtime, WasmRuntime } from "../../../src/backends/wasm/runtime.js";
 
 function naive(M: number, N: number, K: number, a: Float32Array, b: Float32Array): Float64Array {
@@ -31,7 +32,7 @@ test("wasm GEMM = naive triple loop on random sizes (0, 1, non-multiples of the 
   }
 });
 
-test("matmul dispatch: float64 and forced algorithms agree; gemmF32 returns Float32Array", () => {
+test("matmul dispatch: float64 and forced algorithms agree; float32 gives a Float32Array", () => {
   const [M, N, K] = [40, 50, 60];
   const a = randomArray(M * K, 3), b = randomArray(K * N, 4);
   const ref = naive(M, N, K, a, b);
@@ -39,13 +40,10 @@ test("matmul dispatch: float64 and forced algorithms agree; gemmF32 returns Floa
   assert.ok(c64 instanceof Float64Array);
   assertClose(c64, ref, 1e-6, "float64");
   for (const alg of ["direct", "wasm-gemm", null] as const) {
-    __force.matmul = alg;
-    try { assertClose(matmul("float32", M, N, K, a, b), ref, K, `matmul ${alg}`); } finally { __force.matmul = null; }
+    hooks.force.matmul = alg;
+    try { assertClose(matmul("float32", M, N, K, a, b), ref, K, `matmul ${alg}`); } finally { hooks.force.matmul = null; }
   }
-  assert.ok(gemmF32(M, N, K, a, b) instanceof Float32Array);
-  const into = new Float32Array(M * N).fill(7);
-  assert.equal(gemmF32(M, N, K, a, b, into), into);
-  assertClose(into, ref, K, "gemmF32 into C");
+  assert.ok(matmul("float32", M, N, K, a, b) instanceof Float32Array);
 });
 
 test("two threads really split the work and give the 1-thread result", async () => {
@@ -56,8 +54,8 @@ test("two threads really split the work and give the 1-thread result", async () 
     const a = randomArray(M * K, 5), b = randomArray(K * N, 6);
     const one = wasmGemm(M, N, K, a, b, 1);
     const two = wasmGemm(M, N, K, a, b, 2);
-    assert.equal(lastTaskCounts.length, 2);
-    assert.ok(lastTaskCounts.every((n) => n >= 0) && lastTaskCounts.reduce((s, n) => s + n, 0) > 1);
+    assert.equal(hooks.lastTaskCounts.length, 2);
+    assert.ok(hooks.lastTaskCounts.every((n) => n >= 0) && hooks.lastTaskCounts.reduce((s, n) => s + n, 0) > 1);
     assertClose(two, one, K, "threads 1 vs 2");
   } finally {
     setNumThreads(saved);
@@ -67,37 +65,37 @@ test("two threads really split the work and give the 1-thread result", async () 
 test("a tensor too large for wasm memory throws an Error naming the size, and the backend stays usable", () => {
   // 2×2 grid, stride 40000: the image has 40001² ≈ 1.6e9 floats = 6 GiB
   const g: ConvGeometry = { nd: 2, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, gridSize: [2, 2], imageSize: [40001, 40001], kernel: [1, 1], strides: [40000, 40000], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false };
-  __force.gridToImage = "wasm-phase";
+  hooks.force.gridToImage = "wasm-phase";
   try {
-    assert.throws(() => convGridToImage(g, "float32", new Float32Array(4), new Float32Array(1), null), /transposed convolution: needs 6 GiB of WebAssembly memory, more than the 4 GiB limit/);
+    assert.throws(() => gridToImage(g, "float32", new Float32Array(4), new Float32Array(1), null), /transposed convolution: needs 6 GiB of WebAssembly memory, more than the 4 GiB limit/);
   } finally {
-    __force.gridToImage = null;
+    hooks.force.gridToImage = null;
   }
   const a = randomArray(64 * 64, 7);
   assertClose(wasmGemm(64, 64, 64, a, a, 1), naive(64, 64, 64, a, a), 64, "after the error");
 });
 
 test("a worker that dies makes the call throw; the next call rebuilds the pool and is right", async () => {
-  const saved = getNumThreads(), savedMacs = tuning.macsPerThread;
+  const saved = getNumThreads(), savedMacs = hooks.macsPerThread;
   setNumThreads(2);
   await whenWorkersReady(1);
-  tuning.macsPerThread = 0;
+  hooks.macsPerThread = 0;
   try {
     const [M, N, K] = [64, 300, 64];
     const a = randomArray(M * K, 8), b = randomArray(K * N, 9);
     const ref = naive(M, N, K, a, b);
     assertClose(wasmGemm(M, N, K, a, b, 2), ref, K, "before");
-    __killWorkerOnNextCall(0);
+    hooks.killWorkerOnNextCall = 0;
     assert.throws(() => wasmGemm(M, N, K, a, b, 2), /worker thread died/);
     // the rebuilt pool's worker has not reported in yet: this call runs on this thread, without waiting
     assertClose(wasmGemm(M, N, K, a, b, 2), ref, K, "after, before the new worker is ready");
-    assert.equal(poolSize(), 1);
+    assert.equal(hooks.poolSize(), 1);
     await whenWorkersReady(1);
     assertClose(wasmGemm(M, N, K, a, b, 2), ref, K, "after, on the new worker");
-    assert.equal(lastTaskCounts.length, 2);
+    assert.equal(hooks.lastTaskCounts.length, 2);
   } finally {
     setNumThreads(saved);
-    tuning.macsPerThread = savedMacs;
+    hooks.macsPerThread = savedMacs;
   }
 });
 

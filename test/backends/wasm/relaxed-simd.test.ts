@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const FILES = ["test/backends/wasm/gemm.test.ts", "test/backends/wasm/unshared-memory.test.ts", "test/kernels/dispatch.test.ts"];
+const FILES = ["test/backends/wasm/gemm.test.ts", "test/backends/wasm/unshared-memory.test.ts", "test/backends/dispatch.test.ts"];
 
 test("the relaxed-SIMD build passes the GEMM, dispatch and unshared-memory property tests", { timeout: 600_000 }, () => {
   // without NODE_TEST_CONTEXT the child is a test run of its own, not a subtest stream of this one

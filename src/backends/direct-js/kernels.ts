@@ -1,6 +1,6 @@
 // Allocation-free JS loops for tiny problems, where the wasm hand-off (copies, packing) would cost more than the arithmetic.
-import type { ConvGeometry } from "../params/geometry.js";
-import type { FloatArray } from "../backends/reference/indexing.js";
+import type { ConvGeometry } from "../../params/geometry.js";
+import type { FloatArray } from "../kernel.js";
 
 /**
  * Geometry flattened to 3 axes (leading axes of size 1) in plain numbers; read field by field so a call allocates nothing.
@@ -70,22 +70,22 @@ function fillBias(out: FloatArray, bias: FloatArray | null, channels: number, sp
 
 const spatial = (a: readonly number[]) => { let p = 1; for (let i = 0; i < a.length; i++) p *= a[i]!; return p; };
 
-export function directConv(g: ConvGeometry, image: FloatArray, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
+export function imageToGrid(g: ConvGeometry, image: FloatArray, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
   fillBias(out, bias, g.gridChannels, spatial(g.gridSize), g.batch, g.channelsLast);
   sweep(0, g, image, out, w);
 }
 
-export function directConvTranspose(g: ConvGeometry, grid: FloatArray, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
+export function gridToImage(g: ConvGeometry, grid: FloatArray, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
   fillBias(out, bias, g.imageChannels, spatial(g.imageSize), g.batch, g.channelsLast);
   sweep(1, g, out, grid, w);
 }
 
-export function directWeightGrad(g: ConvGeometry, image: FloatArray, grid: FloatArray, out: FloatArray): void {
+export function weightGrad(g: ConvGeometry, image: FloatArray, grid: FloatArray, out: FloatArray): void {
   sweep(2, g, image, grid, out);
 }
 
 /** C = A·B (row-major, M×K times K×N), i-k-j order so the inner loop runs along rows of B and C. */
-export function directMatmul(M: number, N: number, K: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
+export function matmul(M: number, N: number, K: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
   if (N === 1) {
     // matrix · vector: one dot product per row, contiguous in both operands
     for (let i = 0; i < M; i++) {

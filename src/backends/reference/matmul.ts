@@ -1,7 +1,7 @@
 // Reference matrix product C[M,N] = A[M,K]·B[K,N] of dense row-major operands.
-import type { FloatArray } from "./indexing.js";
+import type { FloatArray } from "../kernel.js";
 
-export function gemm(m: number, n: number, k: number, a: FloatArray, b: FloatArray, out: FloatArray): void {
+export function matmul(m: number, n: number, k: number, a: FloatArray, b: FloatArray, out: FloatArray): void {
   out.fill(0);
   for (let i = 0; i < m; i++)
     for (let p = 0; p < k; p++) {

@@ -2,11 +2,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { conv } from "../../../src/backends/reference/conv.js";
-import { convFilterGrad } from "../../../src/backends/reference/conv-filter-grad.js";
+import { imageToGrid } from "../../../src/backends/reference/image-to-grid.js";
+import { weightGrad } from "../../../src/backends/reference/weight-grad.js";
 import { arbGeometry, dotProduct, prod, randomArray } from "../../helpers/conv-direct.js";
 
-test("convFilterGrad is the adjoint of conv in w: <conv(x, w), y> = <w, dW(x, y)> (random geometries, both layouts)", () => {
+test("weightGrad is the adjoint of imageToGrid in w: <conv(x, w), y> = <w, dW(x, y)> (random geometries, both layouts)", () => {
   fc.assert(
     fc.property(arbGeometry(), (g) => {
       const x = randomArray(g.batch * g.imageChannels * prod(g.imageSize), 13);
@@ -14,8 +14,8 @@ test("convFilterGrad is the adjoint of conv in w: <conv(x, w), y> = <w, dW(x, y)
       const w = randomArray(g.gridChannels * (g.imageChannels / g.groups) * prod(g.kernel), 15);
       const cx = new Float64Array(y.length);
       const dw = new Float64Array(w.length);
-      conv(g, x, w, null, cx);
-      convFilterGrad(g, x, y, dw);
+      imageToGrid(g, x, w, null, cx);
+      weightGrad(g, x, y, dw);
       assert.ok(Math.abs(dotProduct(cx, y) - dotProduct(w, dw)) < 1e-9);
     }),
     { numRuns: 300 },
@@ -28,6 +28,6 @@ test("dW of a 1-D stride-2 conv sums image[2q + a]·grid[q] by hand", () => {
   const g = { nd: 1, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, imageSize: [5], gridSize: [2], kernel: [2],
     strides: [2], dilation: [1], padBegin: [0], padEnd: [0], outputPadding: [0], channelsLast: false };
   const dw = new Float64Array(2);
-  convFilterGrad(g, Float64Array.from([1, 2, 3, 4, 5]), Float64Array.from([10, 100]), dw);
+  weightGrad(g, Float64Array.from([1, 2, 3, 4, 5]), Float64Array.from([10, 100]), dw);
   assert.deepEqual([...dw], [310, 420]);
 });

@@ -1,5 +1,5 @@
 // How many threads the wasm kernels may use: setNumThreads / getNumThreads / threadsReady (default = hardware threads).
-import { hardwareThreads, startPool, whenWorkersReady } from "../backends/wasm/pool.js";
+import { hardwareThreads, startPool, whenWorkersReady } from "./wasm/pool.js";
 
 let numThreads = hardwareThreads();
 

@@ -3,15 +3,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { ConvGeometry } from "../../src/params/geometry.js";
-import * as dispatch from "../../src/kernels/dispatch.js";
-import type { Algorithm } from "../../src/kernels/dispatch.js";
-import { setNumThreads, getNumThreads } from "../../src/kernels/threads.js";
-import { tuning } from "../../src/backends/wasm/plan.js";
-import * as pool from "../../src/backends/wasm/pool.js";
-import { conv } from "../../src/backends/reference/conv.js";
-import { convTransposeData } from "../../src/backends/reference/conv-transpose-data.js";
-import { convFilterGrad } from "../../src/backends/reference/conv-filter-grad.js";
-import { assertClose, geometryArb, gridShape, imageShape, randomArray, size, weightShape } from "./geometry-arb.js";
+import * as dispatch from "../../src/backends/dispatch.js";
+import type { Algorithm } from "../../src/backends/kernel.js";
+import { setNumThreads, getNumThreads } from "../../src/backends/threads.js";
+import { hooks } from "../../src/backends/hooks.js";
+import { whenWorkersReady } from "../../src/backends/wasm/pool.js";
+import { imageToGrid } from "../../src/backends/reference/image-to-grid.js";
+import { gridToImage } from "../../src/backends/reference/grid-to-image.js";
+import { weightGrad } from "../../src/backends/reference/weight-grad.js";
+import { assertClose, geometryArb, gridShape, imageShape, randomArray, size, weightShape } from "../helpers/geometry-arb.js";
 
 const prod = (a: readonly number[]) => a.reduce((p, v) => p * v, 1);
 
@@ -22,9 +22,9 @@ const ALGS: Record<Entry, (Algorithm | null)[]> = {
   weightGrad: ["direct", "wasm-gemm", null],
 };
 
-function withForce<T>(entry: keyof typeof dispatch.__force, alg: Algorithm | null, f: () => T): T {
-  dispatch.__force[entry] = alg;
-  try { return f(); } finally { dispatch.__force[entry] = null; }
+function withForce<T>(entry: keyof typeof hooks.force, alg: Algorithm | null, f: () => T): T {
+  hooks.force[entry] = alg;
+  try { return f(); } finally { hooks.force[entry] = null; }
 }
 
 /** Runs one geometry through every algorithm of the three entry points and compares with the reference. */
@@ -36,33 +36,33 @@ function checkGeometry(g: ConvGeometry, seed: number, threadsList: number[]): vo
   const wBiasG = seed % 3 === 0 ? randomArray(g.gridChannels, seed + 4) : null;
   const kp = prod(g.kernel);
   const refG = new Float32Array(size(gridShape(g)));
-  conv(g, image, w, wBiasG, refG);
+  imageToGrid(g, image, w, wBiasG, refG);
   const refI = new Float32Array(size(imageShape(g)));
-  convTransposeData(g, grid, w, wBiasI, refI);
+  gridToImage(g, grid, w, wBiasI, refI);
   const refW = new Float32Array(size(weightShape(g)));
-  convFilterGrad(g, image, grid, refW);
+  weightGrad(g, image, grid, refW);
   const desc = JSON.stringify(g);
   for (const threads of threadsList) {
     setNumThreads(threads);
     for (const alg of ALGS.imageToGrid)
-      assertClose(withForce("imageToGrid", alg, () => dispatch.convImageToGrid(g, "float32", image, w, wBiasG)), refG,
+      assertClose(withForce("imageToGrid", alg, () => dispatch.imageToGrid(g, "float32", image, w, wBiasG)), refG,
         (g.imageChannels / g.groups) * kp, `imageToGrid ${alg ?? "auto"} t${threads} ${desc}`);
     for (const alg of ALGS.gridToImage)
-      assertClose(withForce("gridToImage", alg, () => dispatch.convGridToImage(g, "float32", grid, w, wBiasI)), refI,
+      assertClose(withForce("gridToImage", alg, () => dispatch.gridToImage(g, "float32", grid, w, wBiasI)), refI,
         (g.gridChannels / g.groups) * kp, `gridToImage ${alg ?? "auto"} t${threads} ${desc}`);
     for (const alg of ALGS.weightGrad)
-      assertClose(withForce("weightGrad", alg, () => dispatch.convWeightGrad(g, "float32", image, grid)), refW,
+      assertClose(withForce("weightGrad", alg, () => dispatch.weightGrad(g, "float32", image, grid)), refW,
         g.batch * prod(g.gridSize), `weightGrad ${alg ?? "auto"} t${threads} ${desc}`);
   }
 }
 
 test("property: 2500 random geometries, every algorithm (forced + auto) on 1 and 2 threads agrees with the reference", async () => {
-  const saved = getNumThreads(), savedMacs = tuning.macsPerThread;
-  await pool.whenWorkersReady(1);
-  tuning.macsPerThread = 0; // let tiny problems use the pool, so the 2-thread path is really exercised
+  const saved = getNumThreads(), savedMacs = hooks.macsPerThread;
+  await whenWorkersReady(1);
+  hooks.macsPerThread = 0; // let tiny problems use the pool, so the 2-thread path is really exercised
   try {
     // coverage counters: the property must really have met each feature, not only passed
-    const workerTasksBefore = pool.workerTaskTotal;
+    const workerTasksBefore = hooks.workerTaskTotal;
     const seen = { runs: 0, nd3: 0, empty: 0, groups: 0, dilated: 0, strided: 0, channelsLast: 0, outputPadding: 0, asym: 0 };
     fc.assert(
       fc.property(geometryArb, fc.integer({ min: 1, max: 1 << 30 }), (g, seed) => {
@@ -80,17 +80,17 @@ test("property: 2500 random geometries, every algorithm (forced + auto) on 1 and
       { numRuns: 2500 },
     );
     assert.ok(seen.runs >= 2500, `runs ${seen.runs}`);
-    assert.ok(pool.workerTaskTotal - workerTasksBefore >= 1000, `the worker ran only ${pool.workerTaskTotal - workerTasksBefore} tasks`);
+    assert.ok(hooks.workerTaskTotal - workerTasksBefore >= 1000, `the worker ran only ${hooks.workerTaskTotal - workerTasksBefore} tasks`);
     for (const [k, v] of Object.entries(seen)) assert.ok(v >= 30, `only ${v} geometries with ${k}`);
   } finally {
     setNumThreads(saved);
-    tuning.macsPerThread = savedMacs;
+    hooks.macsPerThread = savedMacs;
   }
 });
 
 test("larger geometries (multi-block K, M, N; phases; groups; channels-last) on 1 and 2 threads", async () => {
   const saved = getNumThreads();
-  await pool.whenWorkersReady(1);
+  await whenWorkersReady(1);
   const cases: ConvGeometry[] = [
     // DCGAN-like k4 s2 p1, K = 80·4 > 256 (several K blocks), M = 130 > 128 (two M blocks)
     { nd: 2, batch: 2, groups: 1, imageChannels: 130, gridChannels: 80, gridSize: [5, 4], imageSize: [10, 8], kernel: [4, 4], strides: [2, 2], dilation: [1, 1], padBegin: [1, 1], padEnd: [1, 1], outputPadding: [0, 0], channelsLast: false },
@@ -120,30 +120,30 @@ test("float64 always takes the reference kernels, even when a wasm algorithm is 
   const g: ConvGeometry = { nd: 1, batch: 1, groups: 1, imageChannels: 2, gridChannels: 3, gridSize: [4], imageSize: [9], kernel: [3], strides: [2], dilation: [1], padBegin: [0], padEnd: [0], outputPadding: [0], channelsLast: false };
   const grid = Float64Array.from(randomArray(12, 5)), w = Float64Array.from(randomArray(18, 6));
   const ref = new Float64Array(18);
-  convTransposeData(g, grid, w, null, ref);
-  const got = withForce("gridToImage", "wasm-phase", () => dispatch.convGridToImage(g, "float64", grid, w, null));
+  gridToImage(g, grid, w, null, ref);
+  const got = withForce("gridToImage", "wasm-phase", () => dispatch.gridToImage(g, "float64", grid, w, null));
   assert.ok(got instanceof Float64Array);
-  assert.equal(dispatch.lastAlgorithm, "reference");
+  assert.equal(hooks.lastAlgorithm, "reference");
   assert.deepEqual(Array.from(got), Array.from(ref));
 });
 
 test("automatic dispatch: tiny float32 calls stay in JS, large ones go to wasm", () => {
   const small: ConvGeometry = { nd: 2, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, gridSize: [2, 2], imageSize: [3, 3], kernel: [2, 2], strides: [1, 1], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false };
-  dispatch.convGridToImage(small, "float32", new Float32Array([0, 1, 2, 3]), new Float32Array([0, 1, 2, 3]), null);
-  assert.equal(dispatch.lastAlgorithm, "direct");
+  dispatch.gridToImage(small, "float32", new Float32Array([0, 1, 2, 3]), new Float32Array([0, 1, 2, 3]), null);
+  assert.equal(hooks.lastAlgorithm, "direct");
   const big: ConvGeometry = { ...small, imageChannels: 64, gridChannels: 64, gridSize: [8, 8], imageSize: [16, 16], kernel: [2, 2], strides: [2, 2] };
-  dispatch.convGridToImage(big, "float32", new Float32Array(64 * 64), new Float32Array(64 * 64 * 4), null);
-  assert.equal(dispatch.lastAlgorithm, "wasm-phase");
+  dispatch.gridToImage(big, "float32", new Float32Array(64 * 64), new Float32Array(64 * 64 * 4), null);
+  assert.equal(hooks.lastAlgorithm, "wasm-phase");
 });
 
 test("the book's 2×2 transposed convolution: exact values and < 3 µs per call", () => {
   const g: ConvGeometry = { nd: 2, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, gridSize: [2, 2], imageSize: [3, 3], kernel: [2, 2], strides: [1, 1], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false };
   const X = new Float32Array([0, 1, 2, 3]), K = new Float32Array([0, 1, 2, 3]);
-  assert.deepEqual(Array.from(dispatch.convGridToImage(g, "float32", X, K, null)), [0, 0, 1, 0, 4, 6, 4, 12, 9]);
+  assert.deepEqual(Array.from(dispatch.gridToImage(g, "float32", X, K, null)), [0, 0, 1, 0, 4, 6, 4, 12, 9]);
   let best = Infinity;
   for (let round = 0; round < 20; round++) {
     const n = 5000, t = performance.now();
-    for (let i = 0; i < n; i++) dispatch.convGridToImage(g, "float32", X, K, null);
+    for (let i = 0; i < n; i++) dispatch.gridToImage(g, "float32", X, K, null);
     best = Math.min(best, ((performance.now() - t) / n) * 1000);
   }
   assert.ok(best < 3, `${best.toFixed(2)} µs per call`);

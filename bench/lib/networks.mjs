@@ -1,0 +1,139 @@
+// Whole-network and generic-op rows (child process of run.mjs): D2L's DCGAN generator forward (N = 16, predict mode)
+// and one DCGAN training step (update_D then update_G, N = 16) built from tconv's layers; 1M-element add/mul/relu and
+// an Adam step over 2.1M parameters against plain typed-array loops. One JSON event per row ("@@{...}").
+//   node lib/networks.mjs --threads 1 [--target-ms 1000] [--min-reps 3] [--ops]
+import { pathToFileURL } from "node:url";
+import { tconvDistEntry } from "./peers.mjs";
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1] ?? ""]] : acc), []));
+const THREADS = Number(args.threads ?? 1);
+const TARGET_MS = Number(args["target-ms"] ?? 1000);
+const MIN_REPS = Number(args["min-reps"] ?? 3);
+const emit = (o) => process.stdout.write("@@" + JSON.stringify(o) + "\n");
+
+const tconv = await import(pathToFileURL(tconvDistEntry()).href);
+const { nn, np, npx, autograd, gluon } = tconv;
+tconv.setNumThreads(THREADS);
+await tconv.threadsReady?.();
+const runtimeMod = await import(pathToFileURL(tconvDistEntry().replace(/index\.js$/, "backends/wasm/runtime.js")).href).catch(() => null);
+const hasBatchNorm = typeof nn.BatchNorm === "function";
+const hasLeaky = typeof nn.LeakyReLU === "function";
+
+/** Median of warm repetitions (≥ MIN_REPS, ≥ TARGET_MS in total), after one warm-up call. */
+function measure(fn) {
+  fn();
+  const times = [];
+  const start = performance.now();
+  while (times.length < MIN_REPS || (performance.now() - start < TARGET_MS && times.length < 200)) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[times.length >> 1], reps: times.length };
+}
+
+// ---- D2L §20.2 DCGAN: G and D from tconv layers
+function generator() {
+  const net = new nn.Sequential();
+  const block = (channels, strides, padding) => {
+    net.add(new nn.Conv2DTranspose(channels, { kernelSize: 4, strides, padding, useBias: false, ...(hasBatchNorm ? {} : { activation: "relu" }) }));
+    if (hasBatchNorm) net.add(new nn.BatchNorm(), new nn.Activation("relu"));
+  };
+  block(512, 1, 0);
+  block(256, 2, 1);
+  block(128, 2, 1);
+  block(64, 2, 1);
+  net.add(new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, useBias: false, activation: "tanh" }));
+  return net;
+}
+function discriminator() {
+  const net = new nn.Sequential();
+  for (const channels of [64, 128, 256, 512]) {
+    net.add(new nn.Conv2D(channels, { kernelSize: 4, strides: 2, padding: 1, useBias: false, ...(hasLeaky ? {} : { activation: "relu" }) }));
+    if (hasBatchNorm) net.add(new nn.BatchNorm());
+    if (hasLeaky) net.add(new nn.LeakyReLU(0.2));
+  }
+  net.add(new nn.Conv2D(1, { kernelSize: 4, useBias: false }));
+  return net;
+}
+
+const N = 16;
+np.random.seed(0);
+const netG = generator(), netD = discriminator();
+netG.initialize(tconv.init.Normal ? new tconv.init.Normal(0.02) : undefined);
+netD.initialize(tconv.init.Normal ? new tconv.init.Normal(0.02) : undefined);
+const Z = np.random.normal({ size: [N, 100, 1, 1] });
+const X = np.random.uniform({ low: -1, high: 1, size: [N, 3, 64, 64] });
+const ones = np.ones([N]), zeros = np.zeros([N]);
+const loss = new gluon.loss.SigmoidBCELoss();
+netD.forward(netG.forward(Z)); // deferred shapes
+const trainerD = new gluon.Trainer(netD.collectParams(), "adam", { learningRate: 0.005, beta1: 0.5 });
+const trainerG = new gluon.Trainer(netG.collectParams(), "adam", { learningRate: 0.005, beta1: 0.5 });
+const train = autograd.trainMode ?? ((f) => f());
+const flat = (y) => y.reshape(N);
+
+/** D2L's update_D then update_G (the fake images for D come from G in training mode, outside the tape: detach). */
+function trainStep() {
+  const fakeX = train(() => netG.forward(Z));
+  const lossD = autograd.record(() => {
+    const realY = flat(netD.forward(X)), fakeY = flat(netD.forward(fakeX));
+    return loss.forward(realY, ones).add(loss.forward(fakeY, zeros)).div(2).sum();
+  });
+  lossD.backward();
+  trainerD.step(N);
+  const lossG = autograd.record(() => loss.forward(flat(netD.forward(netG.forward(Z))), ones).sum());
+  lossG.backward();
+  trainerG.step(N);
+}
+
+const build = runtimeMod?.wasmBuild?.() ?? "unknown";
+const note = `${hasBatchNorm ? "" : "no BatchNorm in this build; "}${hasLeaky ? "" : "ReLU for LeakyReLU; "}wasm build ${build}`;
+const fwd = measure(() => netG.forward(Z).asTypedArray());
+emit({ event: "network", id: "dcgan-forward", threads: THREADS, ms: fwd.ms, reps: fwd.reps, note });
+// the training step is long: fewer repetitions
+const trainOld = [MIN_REPS, TARGET_MS];
+const tr = (() => { const t = []; trainStep(); for (let i = 0; i < Math.max(2, trainOld[0]); i++) { const t0 = performance.now(); trainStep(); t.push(performance.now() - t0); } t.sort((a, b) => a - b); return { ms: t[t.length >> 1], reps: t.length }; })();
+emit({ event: "network", id: "dcgan-train", threads: THREADS, ms: tr.ms, reps: tr.reps, note });
+
+// ---- generic ops against plain loops (single-threaded JS: only at 1 thread)
+if (THREADS === 1 && "ops" in args) {
+  const n = 1 << 20;
+  const a = np.random.uniform({ size: [n] }), b = np.random.uniform({ low: -1, high: 1, size: [n] });
+  const A = a.asTypedArray(), B = b.asTypedArray();
+  const plain = {
+    add: () => { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = A[i] + B[i]; return o; },
+    mul: () => { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = A[i] * B[i]; return o; },
+    relu: () => { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = B[i] > 0 ? B[i] : 0; return o; },
+  };
+  const ours = { add: () => a.add(b), mul: () => a.mul(b), relu: () => npx.relu(b) };
+  for (const op of ["add", "mul", "relu"]) {
+    const p = measure(plain[op]), t = measure(ours[op]);
+    emit({ event: "op", id: op, ms: t.ms, plainMs: p.ms });
+  }
+  // Adam over 2.1M parameters (two tensors), gradients set, against one plain loop over the same arrays
+  const sizes = [2_000_000, 100_000];
+  const params = sizes.map((s, i) => {
+    const p = new gluon.Parameter(`p${i}`, [s], "float32", new tconv.init.Constant(np.zeros([s])));
+    p.initialize();
+    p.grad().set(np.random.normal({ size: [s] }));
+    return p;
+  });
+  const trainer = new gluon.Trainer(params, "adam", { learningRate: 0.001 });
+  const t = measure(() => trainer.step(16));
+  const W = params.map((p) => p.data().asTypedArray()), G = params.map((p) => p.grad().asTypedArray());
+  const M = W.map((w) => new Float32Array(w.length)), V = W.map((w) => new Float32Array(w.length));
+  const p = measure(() => {
+    for (let k = 0; k < W.length; k++) {
+      const w = W[k], g = G[k], m = M[k], v = V[k];
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i] / 16;
+        m[i] = 0.9 * m[i] + 0.1 * gi;
+        v[i] = 0.999 * v[i] + 0.001 * gi * gi;
+        w[i] -= (0.001 * m[i]) / (Math.sqrt(v[i]) + 1e-8);
+      }
+    }
+  });
+  emit({ event: "op", id: "adam-2.1M", ms: t.ms, plainMs: p.ms });
+}
+emit({ event: "done" });

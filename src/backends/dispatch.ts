@@ -1,0 +1,87 @@
+// The one module that chooses which backend kernel runs an operation (imageToGrid, gridToImage, weightGrad, matmul).
+import type { ConvGeometry } from "../params/geometry.js";
+import { gridShape, imageShape, macCount, weightShape } from "../params/geometry.js";
+import type { Algorithm, Backend, Dtype, FloatArray, GridToImageVariant, KernelOp } from "./kernel.js";
+import { referenceBackend } from "./reference/index.js";
+import { directJsBackend } from "./direct-js/index.js";
+import { wasmBackend } from "./wasm/index.js";
+import { getNumThreads } from "./threads.js";
+import { hooks } from "./hooks.js";
+
+export type { Algorithm } from "./kernel.js";
+
+/** Below this many multiply-adds a float32 call stays in JS (the wasm path costs ~10–30 µs of copies and packing). */
+export const SMALL_MACS = 1 << 14;
+
+/** Which backend runs each algorithm, and the wasm gridToImage decomposition it names. */
+const RUNS: Record<Algorithm, { backend: Backend; variant?: GridToImageVariant }> = {
+  reference: { backend: referenceBackend },
+  direct: { backend: directJsBackend },
+  "wasm-im2col": { backend: wasmBackend },
+  "wasm-phase": { backend: wasmBackend, variant: "phase" },
+  "wasm-col2im": { backend: wasmBackend, variant: "col2im" },
+  "wasm-wtx": { backend: wasmBackend, variant: "wtx" },
+  "wasm-gemm": { backend: wasmBackend },
+};
+
+const size = (shape: number[]) => shape.reduce((p, v) => p * v, 1);
+
+/**
+ * The algorithm for one call: a forced one (test hook) if its backend runs this dtype, else the reference for float64,
+ * direct JS for small float32 calls, `fast` otherwise (hooks.lastAlgorithm records it).
+ */
+function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast: Algorithm): { backend: Backend; variant?: GridToImageVariant; threads: number } {
+  const forced = hooks.force[op];
+  let alg: Algorithm;
+  if (forced) alg = RUNS[forced].backend.dtypes.includes(dtype) ? forced : "reference";
+  else if (dtype === "float64") alg = "reference";
+  else alg = macs < SMALL_MACS ? "direct" : fast;
+  hooks.lastAlgorithm = alg;
+  // an empty result has nothing to compute: the reference's loops return it without the wasm hand-off
+  return { ...RUNS[outSize === 0 ? "reference" : alg], threads: getNumThreads() };
+}
+
+/** image → grid (convolution forward; transposed convolution's input gradient). */
+export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w: FloatArray, bias: FloatArray | null): FloatArray {
+  const run = choose("imageToGrid", dtype, macCount(g), size(gridShape(g)), "wasm-im2col");
+  return run.backend.imageToGrid(g, image, w, bias, { dtype, threads: run.threads });
+}
+
+/**
+ * Which wasm algorithm runs grid → image, by a rule measured with bench/kernels-probe.mjs (FORCE=…) on this machine:
+ * the phase GEMMs get thin when there are many phases (FCN k64 s32: 1024 phases of 2×2 sub-kernels, 11 → 21 GFLOP/s
+ * with col2im) or few grid positions per phase (DCGAN 512→256 @4², 256→128 @8²: N = batch·∏grid = 128 / 512 columns,
+ * 22 → 31 and 30 → 34 GFLOP/s); with overlapping taps (k > s) col2im then wins. k = s (pixel shuffle), stride 1 and
+ * large grids (DCGAN @16², U-Net, the k3 s1 layer: phase 32–39 vs col2im 18–29 GFLOP/s) do not use col2im.
+ * Strided layers with ≥ 256 grid positions per image take wasm-wtx (one GEMM with all Cimg·∏k rows instead of s^D thin
+ * phase GEMMs whose B is gathered per tap: DCGAN 64→3 @32² 8.7 → 33, 128→64 @16² 32 → 37, U-Net 128→64 @64²
+ * 24 → 29 GFLOP/s on one thread); stride 1 (one phase already) stays on the phase GEMM (equal speed).
+ */
+export function gridToImageWasm(g: ConvGeometry): Algorithm {
+  const sp = g.strides.reduce((p, v) => p * v, 1), kp = g.kernel.reduce((p, v) => p * v, 1);
+  const perImage = g.gridSize.reduce((p, v) => p * v, 1), positions = g.batch * perImage;
+  const overlapping = g.kernel.every((k, i) => k > g.strides[i]!);
+  if (sp > 1 && kp > sp && overlapping && (sp >= 64 || positions <= 512)) return "wasm-col2im";
+  return sp > 1 && perImage >= 256 ? "wasm-wtx" : "wasm-phase";
+}
+
+/** grid → image (transposed convolution forward; convolution's input gradient). */
+export function gridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray, w: FloatArray, bias: FloatArray | null): FloatArray {
+  const run = choose("gridToImage", dtype, macCount(g), size(imageShape(g)), gridToImageWasm(g));
+  return run.backend.gridToImage(g, grid, w, bias, { dtype, threads: run.threads, variant: run.variant });
+}
+
+/** weight gradient of either op from its image-side and grid-side tensors. */
+export function weightGrad(g: ConvGeometry, dtype: Dtype, image: FloatArray, grid: FloatArray): FloatArray {
+  const run = choose("weightGrad", dtype, macCount(g), size(weightShape(g)), "wasm-gemm");
+  return run.backend.weightGrad(g, image, grid, { dtype, threads: run.threads });
+}
+
+/** C (M × N) = A (M × K) · B (K × N), row-major; float64 and small products run JS loops. */
+export function matmul(dtype: Dtype, M: number, N: number, K: number, a: FloatArray, b: FloatArray): FloatArray {
+  // a matrix–vector product (either side < 4 wide) reads each element of the matrix once: packing it for the GEMM
+  // costs as much as the product, so the JS loop wins (3844×4096 · vector: 111 ms through the GEMM)
+  const thin = Math.min(M, N) < 4;
+  const run = choose("matmul", dtype, thin ? 0 : M * N * K, M * N, "wasm-gemm");
+  return run.backend.matmul(M, N, K, a, b, { dtype, threads: run.threads });
+}

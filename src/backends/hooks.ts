@@ -1,0 +1,22 @@
+// Test and probe hooks of the backends, all in one place (used by tests and bench/kernels-probe.mjs, never by the library's callers).
+import type { Algorithm, KernelOp } from "./kernel.js";
+import type { WasmRuntime } from "./wasm/runtime.js";
+
+export const hooks = {
+  /** force an algorithm per operation (null = automatic); a wasm algorithm forced on float64 runs the reference */
+  force: { imageToGrid: null, gridToImage: null, weightGrad: null, matmul: null } as Record<KernelOp, Algorithm | null>,
+  /** the algorithm the last dispatched call used */
+  lastAlgorithm: "reference" as Algorithm,
+  /** multiply-adds that make one more wasm thread worth its hand-off; 0 lets tiny problems use the pool */
+  macsPerThread: 1 << 20,
+  /** tasks each thread ran in the last multi-threaded wasm call, this thread first */
+  lastTaskCounts: [] as number[],
+  /** tasks run by pool workers since the start */
+  workerTaskTotal: 0,
+  /** a worker index: that worker exits abruptly the next time it is started (-1 = none) */
+  killWorkerOnNextCall: -1,
+  /** a runtime to use from the next call on (e.g. `new WasmRuntime(false)`), or null to create a fresh one */
+  nextRuntime: undefined as WasmRuntime | null | undefined,
+  /** live pool workers (installed by wasm/pool.ts) */
+  poolSize: (): number => 0,
+};

@@ -1,0 +1,57 @@
+// The backend boundary: element types and the kernel interface every backend (reference, direct-js, wasm) implements.
+import type { ConvGeometry } from "../params/geometry.js";
+
+/** Element type of arrays and kernels: float32 (MXNet's default) or float64. */
+export type Dtype = "float32" | "float64";
+/** The storage of a dtype. */
+export type FloatArray = Float32Array | Float64Array;
+
+/**
+ * The four operations, one name each everywhere (dispatch, backends, tests):
+ *  - imageToGrid: convolution forward, and transposed convolution's input gradient;
+ *  - gridToImage: transposed convolution forward, and convolution's input gradient;
+ *  - weightGrad:  the weight gradient of either op, from its image-side and grid-side tensors;
+ *  - matmul:      C (M × N) = A (M × K) · B (K × N), row-major.
+ * Image side = where padding applies; grid side = the strided side (see params/geometry.ts).
+ */
+export type KernelOp = "imageToGrid" | "gridToImage" | "weightGrad" | "matmul";
+
+/** How a kernel runs: the operands' dtype, the threads it may use (wasm) and, for gridToImage on wasm, which decomposition. */
+export interface RunContext {
+  readonly dtype: Dtype;
+  readonly threads: number;
+  readonly variant?: GridToImageVariant;
+}
+
+/** wasm gridToImage decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), or Wᵀ·grid + col2im (see dispatch.ts). */
+export type GridToImageVariant = "phase" | "col2im" | "wtx";
+
+/**
+ * The algorithms dispatch chooses among, each one backend's kernel:
+ *  - "reference": backends/reference plain loops (float64 always; the source of truth);
+ *  - "direct": backends/direct-js allocation-free JS loops (float32 calls below SMALL_MACS multiply-adds);
+ *  - "wasm-im2col" (imageToGrid): one implicit GEMM per group, im2col gathered per task;
+ *  - "wasm-phase" (gridToImage): s^D phase GEMMs of the sub-kernels w[r::s] (stride 1 = one GEMM over the taps);
+ *  - "wasm-col2im" (gridToImage): per image one GEMM C[positions, Cimg·∏k] = gridᵀ·W, added into the image (col2im);
+ *  - "wasm-wtx" (gridToImage): per image one GEMM C[Cimg·∏k, positions] = Wᵀ·grid, added into the image (col2im);
+ *  - "wasm-gemm" (weightGrad, matmul): GEMM with the im2col matrix as the reduction side, or a plain GEMM.
+ */
+export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-wtx" | "wasm-gemm";
+
+/**
+ * One backend: the dtypes it runs and a kernel per operation. Kernels receive dense operands in the geometry's layout,
+ * trust the geometry (params/ validated it and dispatch checked the sizes) and return a new dense result.
+ */
+export interface Backend {
+  readonly name: "reference" | "direct-js" | "wasm";
+  readonly dtypes: readonly Dtype[];
+  imageToGrid(g: ConvGeometry, image: FloatArray, w: FloatArray, bias: FloatArray | null, ctx: RunContext): FloatArray;
+  gridToImage(g: ConvGeometry, grid: FloatArray, w: FloatArray, bias: FloatArray | null, ctx: RunContext): FloatArray;
+  weightGrad(g: ConvGeometry, image: FloatArray, grid: FloatArray, ctx: RunContext): FloatArray;
+  matmul(M: number, N: number, K: number, a: FloatArray, b: FloatArray, ctx: RunContext): FloatArray;
+}
+
+/** A fresh zeroed array of `n` elements of `dtype` (the one allocation helper of the kernels and arrays). */
+export function allocate(dtype: Dtype, n: number): FloatArray {
+  return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+}
