@@ -12,7 +12,7 @@ import { lossPlotSVG, type LossHistory } from "./loss-plot.js";
 import { CheckpointError, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Architecture, type Nets, type Progress, type RunConfig } from "./dcgan-checkpoint.js";
 
 export interface DCGANOptions {
-  /** epochs to reach (counted from the start of training, also when resuming); default 12 */
+  /** epochs to reach (counted from the start of training, also when resuming); default 10 */
   epochs?: number;
   /** output folder for samples, the loss plot and checkpoints; default "dcgan-out" */
   out?: string;
@@ -24,15 +24,15 @@ export interface DCGANOptions {
   seed?: number;
   /** 16 or 32; default 32 */
   imageSize?: number;
-  /** the book's n_G = n_D; default 32 */
+  /** the book's n_G = n_D (64 there); default 16 */
   width?: number;
   /** default 100, as the book */
   latentDim?: number;
   /** default 2048 images */
   datasetSize?: number;
-  /** default 64 */
+  /** default 32 (the book: 256; smaller batches gave more updates per second of training here) */
   batchSize?: number;
-  /** Adam's learning rate; default 0.002 (β1 = 0.5 as the book) */
+  /** Adam's learning rate; default 0.002 (the book: 0.005 at batch 256); β1 = 0.5 as the book */
   learningRate?: number;
   /** stop after this many batches in this run (a checkpoint is saved), as Ctrl-C does */
   maxBatches?: number;
@@ -60,7 +60,7 @@ export interface DCGANResult {
   resumedFrom: { epoch: number; batch: number } | null;
 }
 
-const DEFAULTS = { epochs: 12, out: "dcgan-out", seed: 0, imageSize: 32, width: 32, latentDim: 100, datasetSize: 2048, batchSize: 64, learningRate: 0.002, samples: 64 };
+const DEFAULTS = { epochs: 10, out: "dcgan-out", seed: 0, imageSize: 32, width: 16, latentDim: 100, datasetSize: 2048, batchSize: 32, learningRate: 0.002, samples: 64 };
 
 function checkInt(name: string, v: number, min: number): number {
   if (!Number.isInteger(v) || v < min) throw new Error(`${name}=${v} must be an integer >= ${min}`);
