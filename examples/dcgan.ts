@@ -153,6 +153,7 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
   let epochBatchTime = 0;
   const save = () => saveCheckpoint(ckptDir, progress.epoch * perEpoch + progress.batch, nets, progress);
 
+  if (progress.epoch >= o.epochs) log(`the checkpoint has finished ${progress.epoch} epochs already; ask for more with --epochs`);
   log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} β1 0.5, ${getNumThreads()} thread(s)`);
   while (progress.epoch < o.epochs && !stopped) {
     const e = progress.epoch;
