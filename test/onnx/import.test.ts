@@ -220,9 +220,9 @@ test("gradcheck: Gemm(transB) → Reshape → Transpose → MatMul → Softmax �
   checkGradients(bytes, [2, 3], ["w", "b", "m"]);
 });
 
-test("gradcheck: the imported ESPCN (Conv, Softplus, Tanh, DepthToSpace, Clip) w.r.t. its input and last conv's weights", () => {
+test("gradcheck: the imported ESPCN (Conv, Softplus, Tanh, DepthToSpace, Clip) w.r.t. its input, the first conv's bias and the last conv's weights", () => {
   const f = fixtures.find((x) => x.name === "espcn")!;
-  checkGradients(f.bytes, [1, 1, 8, 8], ["c3.bias"]);
+  checkGradients(f.bytes, [1, 1, 8, 8], ["c1.bias", "c3.weight", "c3.bias"]);
 });
 
 // ---- bad models -----------------------------------------------------------------------------------------------------
