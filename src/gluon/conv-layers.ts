@@ -91,6 +91,8 @@ abstract class ConvLayer extends Block {
       channelsLast: CHANNELS_LAST.has(this.layout),
     });
     this.registerParameter(this.weight);
+    // a loaded file may complete a deferred inChannels (a transposed weight's first axis): groups must divide it
+    if (transposed) this.weight.acceptShape = (s) => (s[0]! % groups === 0 ? null : `groups=${groups} must divide input channels ${s[0]}`);
     this.bias = options.useBias === false ? null : new Parameter("bias", [channels], dtype, options.biasInitializer ?? new Zero(), className);
     if (this.bias) this.registerParameter(this.bias);
   }
