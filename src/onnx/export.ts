@@ -322,10 +322,7 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
   const result = pause(() => withTracer((op, ins, output, attrs) => traced.push({ op, inputs: ins, output, attrs }), () => block.forward(...inputs)), { trainMode: false }) as unknown;
   const outs = Array.isArray(result) ? result : [result];
   if (outs.length === 0 || !outs.every((o) => o instanceof NDArray)) throw new Error(`${OP}: the block's forward must return an NDArray or an array of them`);
-  // the internal ops inside the traced forward run with the tracer on too; an NDArray input made in the ops
-  // themselves (e.g. a reshape of a parameter) is traced as well, so every array is a graph input, a parameter,
-  // the output of a traced op, or a constant the forward created
-
+  // every array the graph reads is now a graph input, a parameter, a traced op's output, or a constant the forward made
   const params = new Map<NDArray, string>();
   for (const [name, p] of paramEntries(block)) if (p.isInitialized) params.set(p.data(), name);
   // which arrays depend on an input or a parameter (the rest are constants, folded)
