@@ -377,10 +377,10 @@ async function runExercise() {
   return { rows, init, truncated: !!res.killedFor || res.code !== 0 };
 }
 // ------------------------------------------------------------------ whole models
-async function runModels(t) {
+async function runModels(t, only = OPTS.modelIds) {
   const rows = [];
   const args = ["--threads", String(t), "--target-ms", String(OPTS.targetMs), "--max-ms", String(OPTS.maxMs), "--min-reps", String(Math.min(OPTS.minReps, 3))];
-  if (OPTS.modelIds) args.push("--models", OPTS.modelIds);
+  if (only) args.push("--models", only);
   const res = await runChild("models.mjs", args, {
     caseCapMs: Math.max(OPTS.caseCapMs, 60000) * 2,
     onEvent(ev) {
@@ -447,6 +447,8 @@ for (const t of OPTS.threads) {
     exercise = await runExercise();
   }
   if ((OPTS.models && !OPTS.networksOnly) || OPTS.modelsOnly) modelRows.push(...(await runModels(t)));
+  // the networks table's onnxruntime columns: the DCGAN generator row of the whole-model child
+  else if (OPTS.networksOnly && OPTS.models) modelRows.push(...(await runModels(t, "dcgan")));
   log("");
 }
 if (exercise === null && OPTS.exercise && !OPTS.networksOnly && !OPTS.modelsOnly) exercise = await runExercise();
@@ -664,7 +666,10 @@ function renderMarkdown() {
     peersMd +
     (notes.length ? `\n### Timeouts, skips, errors, disagreements\n\n${notes.join("\n")}\n` : "") +
     (ex ? `\n${ex}` : "");
-  const net = renderNetworks(networkRows);
+  const net = renderNetworks(networkRows, (t) => {
+    const r = modelRows.find((m) => m.id === "dcgan" && m.threads === t);
+    return { ortWeb: r?.ortWeb?.ms ?? null, ortNode: r?.ortNode?.ms ?? null, tconv: r?.tconv?.ms ?? null };
+  });
   const models = renderModels();
   const extra = (net ? `\n${net}` : "") + (models ? `\n${models}` : "");
   return { tables: (OPTS.networksOnly || OPTS.modelsOnly ? "" : tables) + extra, full: full + extra, warn };

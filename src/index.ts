@@ -26,5 +26,6 @@ export type { DepthToSpaceOptions, ShuffleMode } from "./ops/depth-to-space.js";
 export type { DropoutOptions } from "./ops/dropout.js";
 export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
+export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
 export { setNumThreads, getNumThreads, threadsReady } from "./backends/threads.js";
 export { onnx, OnnxBlock, type ImportOptions, type ExportOptions, type GraphInput } from "./onnx/index.js";

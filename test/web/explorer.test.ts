@@ -83,7 +83,7 @@ async function load(page: Page, base: string, query: string): Promise<void> {
   await page.waitForSelector("html[data-ready=true]", { timeout: 10_000 });
 }
 
-test("explorer: the page in Chromium", { skip: SKIP, timeout: 60_000 }, async (t: TestContext) => {
+test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (t: TestContext) => {
   assert.ok(existsSync(CHROME), `CHROME_PATH=${CHROME} does not exist`);
   const { url, server } = await startServer();
   let browser: Browser | undefined;
