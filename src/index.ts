@@ -1,4 +1,4 @@
-// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads.
+// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, onnx, setNumThreads.
 import "./methods.js"; // first: installs NDArray's methods before anything can call them
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
@@ -12,6 +12,9 @@ export type { Dtype } from "./backends/kernel.js";
 export type { Index } from "./ndarray/indexing.js";
 export { resolveConv, type ConvOptions, type ConvOp, type Padding, type ResolvedConv } from "./params/conv-params.js";
 export type { ConvGeometry, Layout } from "./params/geometry.js";
+export type { PaddingMode } from "./params/padding-mode.js";
+export { outputPaddingFor, type OutputPaddingAdvice, type OutputPaddingParams } from "./params/output-padding.js";
+export { warnings, type TconvWarning, type WarningCode, type WarningHandler } from "./warnings.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";
 export type { BatchNormLayerOptions } from "./gluon/norm-layers.js";
 export type { DenseOptions, DropoutLayerOptions } from "./gluon/basic-layers.js";
@@ -25,3 +28,4 @@ export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
 export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
 export { setNumThreads, getNumThreads, threadsReady } from "./backends/threads.js";
+export { onnx, OnnxBlock, type ImportOptions, type ExportOptions, type GraphInput } from "./onnx/index.js";

@@ -9,6 +9,7 @@ import { batchNorm } from "./ops/batch-norm.js";
 import { pooling } from "./ops/pooling.js";
 import { depthToSpace, spaceToDepth } from "./ops/depth-to-space.js";
 import { dropout } from "./ops/dropout.js";
+import { upsampling } from "./ops/upsampling.js";
 import { image } from "./ops/image.js";
 
 export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign";
@@ -34,5 +35,6 @@ export const npx = {
   softmax,
   logSoftmax,
   pick,
+  upsampling,
   image,
 };

@@ -1,6 +1,7 @@
-// The `d2l` namespace: the book's helpers plus the matrix view and overlap map for any parameters.
+// The `d2l` namespace: the book's helpers plus the matrix view, overlap map and exact spectral norm for any parameters.
 import "../methods.js";
 import { corr2d, kernel2matrix, transConv } from "./book.js";
 import { convMatrix, overlapCount } from "./matrix-view.js";
+import { spectralNorm } from "./spectral-norm.js";
 
-export const d2l = { corr2d, transConv, kernel2matrix, convMatrix, overlapCount };
+export const d2l = { corr2d, transConv, kernel2matrix, convMatrix, overlapCount, spectralNorm };

@@ -3,6 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { ones, zeros } from "../ndarray/create.js";
 import { type ConvOptions, resolveConv } from "../params/conv-params.js";
 import { gridShape, imageShape } from "../params/geometry.js";
+import { sourceTable } from "../params/padding-mode.js";
 import { shapeSize } from "../ndarray/strided.js";
 import { contiguous } from "../ops/shape.js";
 import { deconvolution } from "../ops/conv.js";
@@ -11,9 +12,12 @@ import { deconvolution } from "../ops/conv.js";
  * The dense matrix W of `npx.convolution(x, w, params)` for inputs of `inputShape`: shape
  * [size(conv output), size(x)], W[row(n, co, q), col(n, ci, q·s − padBegin + a·d)] = w[co, ci, a].
  * The same W read transposed is `npx.deconvolution` with these params (and outputShape = the input's spatial size).
+ * With a `paddingMode`, a tap in the padding adds w onto the column of the element the padding copies (W = W₀·P).
  */
 export function convMatrix(inputShape: readonly number[], w: NDArray, params: ConvOptions = {}): NDArray {
-  const { geometry: g } = resolveConv("convolution", inputShape, w.shape, params);
+  const { geometry: g, paddingMode } = resolveConv("convolution", inputShape, w.shape, params);
+  // padded position t = q·s + a·d reads image element table[t] (−1: a zero), per axis
+  const tables = g.imageSize.map((n, i) => sourceTable(paddingMode, n, g.padBegin[i]!, g.padEnd[i]!));
   const rows = shapeSize(gridShape(g));
   const cols = shapeSize(imageShape(g));
   const W = zeros([rows, cols], { dtype: w.dtype });
@@ -32,12 +36,12 @@ export function convMatrix(inputShape: readonly number[], w: NDArray, params: Co
         for (let icl = 0; icl < icPerGroup; icl++) {
           const ic = Math.floor(gc / gcPerGroup) * icPerGroup + icl;
           for (let a = 0; a < taps; a++) {
-            // image position p = q·s − padBegin + a·d on every axis, or none when it falls outside
+            // image position read at q·s − padBegin + a·d on every axis (through the mode's table), or none for a zero
             let p = 0;
             for (let e = 0; e < nd && p >= 0; e++) {
               const qe = Math.floor(q / gS[e]!) % g.gridSize[e]!, ae = Math.floor(a / kS[e]!) % g.kernel[e]!;
-              const pe = qe * g.strides[e]! - g.padBegin[e]! + ae * g.dilation[e]!;
-              p = pe < 0 || pe >= g.imageSize[e]! ? -1 : p + pe * iS[e]!;
+              const pe = tables[e]![qe * g.strides[e]! + ae * g.dilation[e]!]!;
+              p = pe < 0 ? -1 : p + pe * iS[e]!;
             }
             if (p < 0) continue;
             const col = cl ? (n * imageSp + p) * g.imageChannels + ic : (n * g.imageChannels + ic) * imageSp + p;

@@ -3,7 +3,10 @@ import type { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Layout } from "../params/geometry.js";
-import type { Padding } from "../params/conv-params.js";
+import type { ConvOptions, Padding } from "../params/conv-params.js";
+import { type PaddingMode, readPaddingMode } from "../params/padding-mode.js";
+import { overlapCount } from "../d2l/matrix-view.js";
+import { inverseOfOptions, warnCheckerboard } from "./conv-transpose-tools.js";
 import { convolution, deconvolution } from "../ops/conv.js";
 import { type Activation, activation as applyActivation } from "../npx.js";
 import { Block } from "./block.js";
@@ -27,6 +30,8 @@ export interface ConvLayerOptions {
   /** 0 (default): inferred from the first input (deferred initialization) */
   inChannels?: number;
   dtype?: Dtype;
+  /** what the padding holds: "zeros" (default), "reflect", "replicate", "circular" (see params/padding-mode.ts) */
+  paddingMode?: PaddingMode;
 }
 
 export interface ConvTransposeLayerOptions extends ConvLayerOptions {
@@ -39,8 +44,10 @@ const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu
 abstract class ConvLayer extends Block {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
-  protected readonly layout: Layout;
-  protected readonly kernel: number[];
+  readonly layout: Layout;
+  readonly kernel: number[];
+  /** @internal nn.SpectralNorm's weight for the forward it runs (null: the weight parameter) */
+  weightOverride: NDArray | null = null;
 
   constructor(
     readonly className: string,
@@ -72,6 +79,7 @@ abstract class ConvLayer extends Block {
     // groups must divide both channel counts; an inChannels of 0 is checked at the first forward
     for (const [side, count] of [["input", inChannels], ["output", channels]] as const)
       if (count % groups !== 0) throw new Error(`${className}: groups=${groups} must divide ${side} channels ${count}`);
+    readPaddingMode(className, options.paddingMode);
     const act = options.activation;
     if (act !== undefined && act !== null && !ACTIVATIONS.includes(act))
       throw new Error(`${className}: activation "${String(act)}" is not one of ${ACTIVATIONS.join(", ")}`);
@@ -111,15 +119,25 @@ abstract class ConvLayer extends Block {
   }
 
   protected opOptions() {
+    return { ...this.convParams(), outputPadding: undefined, bias: this.bias ? this.bias.data() : null };
+  }
+
+  /** The op options of this layer without the bias (npx.convolution / npx.deconvolution, d2l.convMatrix, d2l.spectralNorm). */
+  convParams(): ConvOptions {
     const o = this.options;
-    return { strides: o.strides, padding: o.padding, dilation: o.dilation, groups: o.groups, layout: this.layout, bias: this.bias ? this.bias.data() : null };
+    const p: ConvOptions = { strides: o.strides, padding: o.padding, dilation: o.dilation, groups: o.groups, layout: this.layout, paddingMode: o.paddingMode };
+    return this.transposed ? { ...p, outputPadding: o.outputPadding } : p;
+  }
+
+  protected weightData(): NDArray {
+    return this.weightOverride ?? this.weight.data();
   }
 }
 
 class ConvND extends ConvLayer {
   forward(x: NDArray): NDArray {
     this.prepare(x);
-    return this.finish(convolution(x, this.weight.data(), this.opOptions()));
+    return this.finish(convolution(x, this.weightData(), this.opOptions()));
   }
 }
 
@@ -131,7 +149,43 @@ class ConvNDTranspose extends ConvLayer {
     if (outputShape && outputShape.length === this.nd + 2)
       outputShape = CHANNELS_LAST.has(this.layout) ? outputShape.slice(1, -1) : outputShape.slice(2);
     const o = { ...this.opOptions(), outputPadding: outputShape ? undefined : this.options.outputPadding, outputShape };
-    return this.finish(deconvolution(x, this.weight.data(), o));
+    return this.finish(deconvolution(x, this.weightData(), o));
+  }
+
+  /** Warns once per process (warnings "checkerboard") when the kernel size is not divisible by the stride on some axis. */
+  protected checkOverlap(): void {
+    const per = (v: number | readonly number[] | undefined) => (v === undefined ? this.kernel.map(() => 1) : typeof v === "number" ? this.kernel.map(() => v) : v);
+    warnCheckerboard(this.className, this.kernel, per(this.options.strides), per(this.options.dilation));
+  }
+
+  /** d2l.overlapCount for this layer's parameters: how many input elements write each output position (spatial or full inputShape). */
+  overlapCount(inputShape: readonly number[]): NDArray {
+    if (!Array.isArray(inputShape) || (inputShape.length !== this.nd && inputShape.length !== this.nd + 2))
+      throw new Error(`${this.className}.overlapCount: inputShape must be ${this.nd} spatial sizes or the full ${this.nd + 2}-D input shape, got ${JSON.stringify(inputShape)}`);
+    const spatial = inputShape.length === this.nd ? inputShape : CHANNELS_LAST.has(this.layout) ? inputShape.slice(1, -1) : inputShape.slice(2);
+    return overlapCount({ ...this.convParams(), kernelSize: this.kernel, layout: undefined, groups: undefined }, spatial);
+  }
+
+  /**
+   * The transposed layer that gives back `inputShape` (the conv's full input shape) from `conv`'s output: same kernel,
+   * strides, padding, dilation, groups, layout and paddingMode, channels = the conv's input channels, and the
+   * outputPadding that this input shape needs (outputPaddingFor). `options`: activation, useBias, initializers, dtype.
+   */
+  static inverseOf<T extends ConvNDTranspose>(
+    this: (new (channels: number, options: ConvTransposeLayerOptions) => T) & { name: string },
+    conv: ConvLayer,
+    inputShape: readonly number[],
+    options?: Pick<ConvLayerOptions, "activation" | "useBias" | "weightInitializer" | "biasInitializer" | "dtype">,
+  ): T {
+    const where = `${this.name}.inverseOf`;
+    if (!(conv instanceof ConvND)) throw new Error(`${where}: conv must be a convolution layer (nn.Conv1D, Conv2D or Conv3D), got ${conv instanceof ConvLayer ? `a ${conv.className}` : String(conv)}`);
+    const want = [Conv1DTranspose, Conv2DTranspose, Conv3DTranspose][conv.nd - 1]!;
+    if (this !== (want as unknown) && !(this.prototype instanceof want))
+      throw new Error(`${where}: conv is a ${conv.className}; use nn.${want.name}.inverseOf`);
+    const w = conv.weight;
+    const inChannels = conv.options.inChannels || (w.shape.includes(0) ? 0 : (CHANNELS_LAST.has(conv.layout) ? w.shape[w.shape.length - 1]! : w.shape[1]!) * (conv.options.groups ?? 1));
+    const r = inverseOfOptions(where, { className: conv.className, nd: conv.nd, channels: conv.channels, kernel: conv.kernel, layout: conv.layout, options: conv.options, inChannels }, inputShape, options);
+    return new this(r.channels, r.options);
   }
 }
 
@@ -153,15 +207,18 @@ export class Conv3D extends ConvND {
 export class Conv1DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv1DTranspose", 1, true, channels, options);
+    this.checkOverlap();
   }
 }
 export class Conv2DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv2DTranspose", 2, true, channels, options);
+    this.checkOverlap();
   }
 }
 export class Conv3DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv3DTranspose", 3, true, channels, options);
+    this.checkOverlap();
   }
 }

@@ -18,3 +18,5 @@ export {
   MaxPool3D,
 } from "./pool-layers.js";
 export { PixelShuffle1D, PixelShuffle2D, PixelShuffle3D } from "./pixel-shuffle-layers.js";
+export { Upsample } from "./upsample.js";
+export { SpectralNorm } from "./spectral-norm.js";

@@ -12,6 +12,7 @@ export interface FileSystem {
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   readFileSync(path: string): Uint8Array;
+  statSync(path: string): { isFile(): boolean; size: number };
 }
 
 interface PathModule {
@@ -39,6 +40,14 @@ function checkPath(path: unknown, op: string): string {
 /** The whole file; errors say `${op}: ${path}: …`. */
 export function readWholeFile(path: string, op: string, fs: FileSystem = nodeFs(op)): Uint8Array {
   checkPath(path, op);
+  let isFile: boolean;
+  try {
+    isFile = fs.statSync(path).isFile();
+  } catch (e) {
+    throw new Error(`${op}: ${path}: cannot read the file (${(e as Error).message})`);
+  }
+  // a device or a pipe (/dev/zero, a FIFO) could be endless: only regular files are read
+  if (!isFile) throw new Error(`${op}: ${path}: not a regular file`);
   try {
     const b = fs.readFileSync(path);
     // a plain Uint8Array over the Buffer's bytes, so that slice() copies as it does everywhere else

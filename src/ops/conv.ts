@@ -1,10 +1,14 @@
 // npx.convolution and npx.deconvolution: validate through params/, run through dispatch, record for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
-import { type ConvOp, type ConvOptions, resolveConv } from "../params/conv-params.js";
+import { type ConvOp, type ConvOptions, type ResolvedConv, resolveConv } from "../params/conv-params.js";
+import { type ConvGeometry, imageShape } from "../params/geometry.js";
+import { paddedGeometry } from "../params/padding-mode.js";
 import { gridToImage, imageToGrid } from "../backends/dispatch.js";
 import { recordOp } from "../autograd/tape.js";
-import { contiguous } from "./shape.js";
+import { contiguous, reshape } from "./shape.js";
+import { binary } from "./elementwise.js";
+import { convBorder, foldBorder, padBorder } from "./pad.js";
 
 export interface ConvCallOptions extends ConvOptions {
   /** per-output-channel bias, shape [outChannels] */
@@ -26,11 +30,27 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: ConvCallOptions): NDAr
   const outChannels = op === "convolution" ? resolved.geometry.gridChannels : resolved.geometry.imageChannels;
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels))
     throw new Error(`${op}: bias shape ${formatShape(bias.shape)} must be [${outChannels}] (one value per output channel)`);
-  const g = resolved.geometry;
+  if (resolved.paddingMode !== "zeros") return runPaddingMode(resolved, x, w, bias);
+  return runKernel(op, resolved.geometry, x, w, bias, resolved.outputShape);
+}
+
+function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: NDArray | null, outShape: readonly number[]): NDArray {
   const [xd, wd, bd] = [contiguous(x).data, contiguous(w).data, bias ? contiguous(bias).data : null];
   const out = op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd) : gridToImage(g, x.dtype, xd, wd, bd);
   const inputs = bias ? [x, w, bias] : [x, w];
-  return recordOp(op, inputs, new NDArray(out, resolved.outputShape), { geometry: g, hasBias: !!bias });
+  return recordOp(op, inputs, new NDArray(out, outShape), { geometry: g, hasBias: !!bias });
+}
+
+/**
+ * A padding mode around the zero-padding kernels (P = padBorder, a 0/1 matrix): convolution = conv₀(P·x) + b, and
+ * deconvolution is its adjoint, Pᵀ·deconv₀(y) + b = foldBorder(deconv₀(y)) + b, where conv₀/deconv₀ run on the padded image.
+ */
+function runPaddingMode(r: ResolvedConv, x: NDArray, w: NDArray, bias: NDArray | null): NDArray {
+  const g = r.geometry, inner = paddedGeometry(g), border = convBorder(g, r.paddingMode);
+  if (r.op === "convolution") return runKernel("convolution", inner, padBorder(x, border), w, bias, r.outputShape);
+  const y = foldBorder(runKernel("deconvolution", inner, x, w, null, imageShape(inner)), border);
+  if (!bias) return y;
+  return binary("add", y, g.channelsLast ? bias : reshape(bias, [g.imageChannels, ...g.imageSize.map(() => 1)]));
 }
 
 /**

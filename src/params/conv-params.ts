@@ -1,5 +1,6 @@
 // THE shape arithmetic of convolution and transposed convolution: user options → validated ConvGeometry.
 import type { ConvGeometry, Layout } from "./geometry.js";
+import { type PaddingMode, checkPaddingMode, readPaddingMode } from "./padding-mode.js";
 
 export type ConvOp = "convolution" | "deconvolution";
 
@@ -21,6 +22,9 @@ export interface ConvOptions {
   outputPadding?: number | readonly number[];
   /** deconvolution only: the spatial output size wanted; the resolver derives outputPadding (or SAME padding) */
   outputShape?: readonly number[];
+  /** what the padding holds: "zeros" (default), "reflect", "replicate" or "circular" (PyTorch's padding_mode);
+   *  deconvolution with a mode is the adjoint of convolution with that mode */
+  paddingMode?: PaddingMode;
 }
 
 export interface ResolvedConv {
@@ -29,10 +33,12 @@ export interface ResolvedConv {
   readonly geometry: ConvGeometry;
   /** full shape of the op's result, in its layout */
   readonly outputShape: readonly number[];
+  /** the geometry's padding holds this (see params/padding-mode.ts); kernels run "zeros" on paddedGeometry otherwise */
+  readonly paddingMode: PaddingMode;
 }
 
 const LAYOUTS: Record<number, readonly [Layout, Layout]> = { 1: ["NCW", "NWC"], 2: ["NCHW", "NHWC"], 3: ["NCDHW", "NDHWC"] };
-const KNOWN_OPTIONS = ["strides", "padding", "dilation", "groups", "layout", "outputPadding", "outputShape", "bias"];
+const KNOWN_OPTIONS = ["strides", "padding", "dilation", "groups", "layout", "outputPadding", "outputShape", "bias", "paddingMode"];
 
 const fmt = (v: readonly unknown[]): string => `[${v.map((x) => (Array.isArray(x) ? fmt(x) : String(x))).join(",")}]`;
 
@@ -210,6 +216,9 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
       );
   }
 
+  const paddingMode = readPaddingMode(op, options.paddingMode);
+  checkPaddingMode(op, paddingMode, imageSize, padBegin, padEnd);
+
   const geometry: ConvGeometry = {
     nd,
     batch,
@@ -228,5 +237,5 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
   };
   const [outChannels, outSize] = isConv ? [gridChannels, gridSize] : [imageChannels, imageSize];
   const outputShape = channelsLast ? [batch, ...outSize, outChannels] : [batch, outChannels, ...outSize];
-  return { op, layout, geometry, outputShape };
+  return { op, layout, geometry, outputShape, paddingMode };
 }

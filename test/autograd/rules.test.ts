@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { NDArray, np, npx, autograd } from "../../src/index.js";
 import { differentiableOps } from "../../src/autograd/grads/index.js";
 import { logSoftmax, pick, softmax } from "../../src/ops/softmax.js";
+import { foldBorder, padBorder } from "../../src/ops/pad.js";
+import { axisTaps, resample, resampleTranspose } from "../../src/ops/upsampling.js";
 import { gradcheck, measured, randn, track, uniform } from "../helpers/gradcheck.js";
 
 np.random.seed(7);
@@ -196,6 +198,13 @@ describe("nn rules (ops/softmax.ts)", () => {
   });
 });
 
+describe("copy rules (ops/pad-constant.ts)", () => {
+  rule("pad", () => {
+    check("pad", (a) => np.pad(a, [[1, 2], [0, 1]], { constantValues: 3 }), [randn([2, 3])]);
+    check("pad", (a) => np.pad(a.T, 1), [randn([3, 2, 2])]);
+  });
+});
+
 describe("layer op rules (batch norm, pooling, activations, concatenate, pixel shuffle, dropout)", () => {
   /** Values at least 0.1 away from 0, either sign: the kinks of leaky ReLU / ELU / SELU are not sampled. */
   const awayFromZero = (shape: number[]) => {
@@ -252,6 +261,19 @@ describe("layer op rules (batch norm, pooling, activations, concatenate, pixel s
     check("dropout", f(0.5), [randn([4, 5])]);
     check("dropout", f(0.3, [1]), [randn([3, 4, 2])]);
   });
+});
+
+describe("padding-mode and resampling rules (ops/pad.ts, ops/upsampling.ts): each op's gradient is its partner", () => {
+  const border = (mode: "reflect" | "replicate" | "circular" | "zeros") => ({ mode, axes: [1, 2], padBegin: [2, 0], padEnd: [1, 3], smallShape: [2, 3, 4] });
+  rule("padBorder", () => {
+    for (const mode of ["zeros", "reflect", "replicate", "circular"] as const) check("padBorder", (a) => padBorder(a, border(mode)), [randn([2, 3, 4])]);
+  });
+  rule("foldBorder", () => {
+    for (const mode of ["zeros", "reflect", "replicate", "circular"] as const) check("foldBorder", (a) => foldBorder(a, border(mode)), [randn([2, 6, 7])]);
+  });
+  const plan = { axis: 1, taps: axisTaps(3, 7, 2.5, true, false) };
+  rule("resampleAxis", () => check("resampleAxis", (a) => resample(a, plan), [randn([2, 3, 2])]));
+  rule("resampleAxisTranspose", () => check("resampleAxisTranspose", (a) => resampleTranspose(a, plan, [2, 3, 2]), [randn([2, 7, 2])]));
 });
 
 test("every registered gradient rule has a gradcheck test above", () => {

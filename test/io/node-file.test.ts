@@ -20,6 +20,7 @@ function failing(overrides: Partial<FileSystem>): FileSystem {
     renameSync: fs.renameSync,
     unlinkSync: fs.unlinkSync,
     readFileSync: (p) => fs.readFileSync(p),
+    statSync: (p) => fs.statSync(p),
     ...overrides,
   };
 }
@@ -102,5 +103,7 @@ test("a folder that cannot be written to (here: a file in its place) gives an Er
 test("readWholeFile names the path of a file that does not exist; bad paths are rejected", () => {
   assert.throws(() => readWholeFile("/nonexistent/model.safetensors", "loadParameters"), /^Error: loadParameters: \/nonexistent\/model\.safetensors: cannot read the file \(ENOENT/);
   assert.throws(() => readWholeFile("" as string, "loadParameters"), /loadParameters: path must be a non-empty string, got ""/);
+  assert.throws(() => readWholeFile("/dev/zero", "loadParameters"), { message: "loadParameters: /dev/zero: not a regular file" });
+  assert.throws(() => readWholeFile(tmpdir(), "loadParameters"), { message: `loadParameters: ${tmpdir()}: not a regular file` });
   assert.throws(() => writeFileAtomic(42 as unknown as string, NEW, "saveParameters"), /saveParameters: path must be a non-empty string, got 42/);
 });

@@ -1,0 +1,51 @@
+// The border ops behind padding modes: padBorder (pad the image side by a mode) and foldBorder, its exact adjoint.
+import { NDArray } from "../ndarray/ndarray.js";
+import { allocate } from "../ndarray/strided.js";
+import { recordOp } from "../autograd/tape.js";
+import { type PaddingMode, sourceTable } from "../params/padding-mode.js";
+import { foldScatter, padGather } from "../backends/reference/pad.js";
+import { contiguous } from "./shape.js";
+import { type ConvGeometry, imageShape } from "../params/geometry.js";
+
+/** Which axes get how much of which padding; `smallShape` is the unpadded (image) shape. */
+export interface BorderSpec {
+  readonly mode: PaddingMode;
+  /** the spatial axes of the full tensor, in order */
+  readonly axes: readonly number[];
+  readonly padBegin: readonly number[];
+  readonly padEnd: readonly number[];
+  readonly smallShape: readonly number[];
+}
+
+function tablesOf(spec: BorderSpec): { tables: (Int32Array | null)[]; bigShape: number[] } {
+  const tables: (Int32Array | null)[] = spec.smallShape.map(() => null);
+  const bigShape = [...spec.smallShape];
+  spec.axes.forEach((axis, i) => {
+    const n = spec.smallShape[axis]!, b = spec.padBegin[i]!, e = spec.padEnd[i]!;
+    bigShape[axis] = n + b + e;
+    if (b > 0 || e > 0) tables[axis] = sourceTable(spec.mode, n, b, e);
+  });
+  return { tables, bigShape };
+}
+
+/** x (smallShape) → x padded by the spec's mode: each border position holds the element sourceIndex names. */
+export function padBorder(x: NDArray, spec: BorderSpec): NDArray {
+  const { tables, bigShape } = tablesOf(spec);
+  const out = allocate(x.dtype, bigShape.reduce((p, v) => p * v, 1));
+  padGather(contiguous(x).data, spec.smallShape, tables, out, bigShape);
+  return recordOp("padBorder", [x], new NDArray(out, bigShape), { spec });
+}
+
+/** The adjoint of padBorder: y (padded shape) → smallShape, every border element added onto its source. */
+export function foldBorder(y: NDArray, spec: BorderSpec): NDArray {
+  const { tables, bigShape } = tablesOf(spec);
+  const out = allocate(y.dtype, spec.smallShape.reduce((p, v) => p * v, 1));
+  foldScatter(contiguous(y).data, bigShape, tables, out, spec.smallShape);
+  return recordOp("foldBorder", [y], new NDArray(out, spec.smallShape), { spec });
+}
+
+/** The border of a convolution's image side (its spatial axes, by layout) padded with `mode`. */
+export function convBorder(g: ConvGeometry, mode: PaddingMode): BorderSpec {
+  const first = g.channelsLast ? 1 : 2;
+  return { mode, axes: g.imageSize.map((_, i) => first + i), padBegin: g.padBegin, padEnd: g.padEnd, smallShape: imageShape(g) };
+}
