@@ -15,7 +15,8 @@ export function lossPlotSVG(history: LossHistory, title = "DCGAN losses"): strin
   const m = { left: 56, right: 20, top: 34, bottom: 44 };
   const all = [...history.batches, ...history.epochs];
   const xMax = Math.max(1, ...all.map((r) => r[0]));
-  const yMax = Math.max(0.5, ...all.flatMap((r) => [r[1], r[2]].filter(Number.isFinite))) * 1.05;
+  const top = Math.max(0.5, ...all.flatMap((r) => [r[1], r[2]].filter(Number.isFinite)));
+  const yMax = top > 2 ? Math.ceil(top / 2) * 2 : Math.ceil(top * 4) / 4; // round ticks (yMax / 4 apart)
   const sx = (x: number) => m.left + (x / xMax) * (W - m.left - m.right);
   const sy = (y: number) => H - m.bottom - (Math.min(y, yMax) / yMax) * (H - m.top - m.bottom);
   const line = (pts: [number, number, number][], k: 1 | 2) =>

@@ -3,7 +3,10 @@ import type { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Layout } from "../params/geometry.js";
-import type { ConvOptions, Padding } from "../params/conv-params.js";
+import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
+import { weightShape } from "../params/geometry.js";
+import { readBoolean, readEnum, readInt, readIntList, showValue, snapshotOptions } from "../params/options.js";
+import { readActivation, readDtype, readInitializer } from "./layer-options.js";
 import { type PaddingMode, readPaddingMode } from "../params/padding-mode.js";
 import { overlapCount } from "../d2l/matrix-view.js";
 import { inverseOfOptions, warnCheckerboard } from "./conv-transpose-tools.js";
@@ -39,13 +42,50 @@ export interface ConvTransposeLayerOptions extends ConvLayerOptions {
 }
 
 const CHANNELS_LAST = new Set<Layout>(["NWC", "NHWC", "NDHWC"]);
-const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu"];
+const LAYOUTS: Record<number, readonly [Layout, Layout]> = { 1: ["NCW", "NWC"], 2: ["NCHW", "NHWC"], 3: ["NCDHW", "NDHWC"] };
+const CONV_OPTIONS = [
+  "kernelSize",
+  "strides",
+  "padding",
+  "dilation",
+  "groups",
+  "layout",
+  "activation",
+  "useBias",
+  "weightInitializer",
+  "biasInitializer",
+  "inChannels",
+  "dtype",
+  "paddingMode",
+];
+const TRANSPOSE_OPTIONS = [...CONV_OPTIONS, "outputPadding"];
+
+/** The largest integer anywhere in an option value (numbers, nested lists), or 1: sizes a probe input every valid option fits. */
+function largest(v: unknown): number {
+  if (typeof v === "number" && Number.isFinite(v)) return Math.max(1, Math.ceil(v));
+  if (Array.isArray(v)) return v.reduce((m: number, x) => Math.max(m, largest(x)), 1);
+  return 1;
+}
+
+/** Runs `check` and renames an op's error ("convolution: …") after the layer, so the message names what the user built. */
+function asLayer<T>(className: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof Error && /^(de)?convolution: /.test(e.message)) throw new Error(e.message.replace(/^(de)?convolution: /, `${className}: `));
+    throw e;
+  }
+}
 
 abstract class ConvLayer extends Block {
   readonly weight: Parameter;
   readonly bias: Parameter | null;
   readonly layout: Layout;
   readonly kernel: number[];
+  /** the caller's options as snapshotted when the layer was built (frozen; later changes to their object do not reach it) */
+  readonly options: ConvTransposeLayerOptions;
+  protected readonly groups: number;
+  protected readonly activation: Activation | null;
   /** @internal nn.SpectralNorm's weight for the forward it runs (null: the weight parameter) */
   weightOverride: NDArray | null = null;
 
@@ -54,47 +94,62 @@ abstract class ConvLayer extends Block {
     readonly nd: number,
     readonly transposed: boolean,
     readonly channels: number,
-    readonly options: ConvTransposeLayerOptions,
+    options: ConvTransposeLayerOptions,
   ) {
     super(transposed ? "convtranspose" : "conv");
-    if (!options || typeof options !== "object") throw new Error(`${className}: options with kernelSize are required, e.g. new nn.${className}(${channels}, { kernelSize: 3 })`);
-    if (!Number.isInteger(channels) || channels < 1) throw new Error(`${className}: channels=${channels} must be an integer >= 1`);
-    const k = options.kernelSize;
-    const kernel = typeof k === "number" ? new Array<number>(nd).fill(k) : Array.isArray(k) ? [...k] : [];
-    if (kernel.length !== nd || !kernel.every((v) => Number.isInteger(v) && v >= 1))
-      throw new Error(`${className}: kernelSize=${JSON.stringify(k)} must be a positive integer or ${nd} of them`);
+    if (options === undefined || options === null) throw new Error(`${className}: options with kernelSize are required, e.g. new nn.${className}(${showValue(channels)}, { kernelSize: 3 })`);
+    const o = snapshotOptions(className, options, transposed ? TRANSPOSE_OPTIONS : CONV_OPTIONS);
+    this.options = o as unknown as ConvTransposeLayerOptions;
+    readInt(className, "channels", channels, 0, 1);
+    if (o.kernelSize === undefined || o.kernelSize === null) throw new Error(`${className}: kernelSize is required, e.g. new nn.${className}(${channels}, { kernelSize: 3 })`);
+    const kernel = readIntList(className, "kernelSize", o.kernelSize, nd, 1, 1);
     this.kernel = kernel;
-    // checked here so that the error names the layer (the op would only say "convolution" at the first forward)
-    for (const name of ["strides", "dilation"] as const) {
-      const v = options[name];
-      if (v === undefined || v === null) continue;
-      const list = typeof v === "number" ? [v] : Array.isArray(v) ? v : null;
-      if (!list || list.length !== (typeof v === "number" ? 1 : nd) || !list.every((x) => Number.isInteger(x) && x >= 1))
-        throw new Error(`${className}: ${name}=${JSON.stringify(v)} must be a positive integer or ${nd} of them`);
-    }
-    const inChannels = options.inChannels ?? 0;
-    if (!Number.isInteger(inChannels) || inChannels < 0) throw new Error(`${className}: inChannels=${inChannels} must be an integer >= 0`);
-    const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1) throw new Error(`${className}: groups=${groups} must be an integer >= 1`);
+    const inChannels = readInt(className, "inChannels", o.inChannels, 0, 0);
+    const groups = readInt(className, "groups", o.groups, 1, 1);
+    this.groups = groups;
     // groups must divide both channel counts; an inChannels of 0 is checked at the first forward
     for (const [side, count] of [["input", inChannels], ["output", channels]] as const)
       if (count % groups !== 0) throw new Error(`${className}: groups=${groups} must divide ${side} channels ${count}`);
-    readPaddingMode(className, options.paddingMode);
-    const act = options.activation;
-    if (act !== undefined && act !== null && !ACTIVATIONS.includes(act))
-      throw new Error(`${className}: activation "${String(act)}" is not one of ${ACTIVATIONS.join(", ")}`);
-    this.layout = options.layout ?? (["NCW", "NCHW", "NCDHW"] as const)[nd - 1]!;
-    const [gridC, imagePerGroup] = transposed ? [inChannels, channels / groups] : [channels, inChannels / groups];
-    const wShape = CHANNELS_LAST.has(this.layout) ? [gridC, ...kernel, imagePerGroup] : [gridC, imagePerGroup, ...kernel];
-    const dtype = options.dtype ?? "float32";
-    this.weight = new Parameter("weight", wShape, dtype, options.weightInitializer ?? null, className, {
-      channelsLast: CHANNELS_LAST.has(this.layout),
-    });
+    const paddingMode = readPaddingMode(className, o.paddingMode);
+    this.activation = readActivation(className, o.activation);
+    this.layout = readEnum<Layout>(className, "layout", o.layout, LAYOUTS[nd]!, LAYOUTS[nd]![0]);
+    const last = CHANNELS_LAST.has(this.layout);
+    // strides, dilation, padding and outputPadding are checked by params/ (resolveConv) on a probe input large enough
+    // for any valid values, so the layer and the op share one set of rules; errors are renamed after the layer
+    const n = largest(o.dilation) * Math.max(...kernel) + 2 * largest(o.padding) + largest(o.strides) + 2;
+    const probeC = inChannels || groups;
+    const [gridC, imageC] = transposed ? [probeC, channels] : [channels, probeC];
+    const spatial = kernel.map(() => n);
+    const xShape = last ? [1, ...spatial, probeC] : [1, probeC, ...spatial];
+    const wProbe = last ? [gridC, ...kernel, imageC / groups] : [gridC, imageC / groups, ...kernel];
+    const probe = asLayer(className, () =>
+      resolveConv(transposed ? "deconvolution" : "convolution", xShape, wProbe, {
+        strides: o.strides as number[] | undefined,
+        padding: o.padding as Padding | undefined,
+        dilation: o.dilation as number[] | undefined,
+        groups,
+        layout: this.layout,
+        paddingMode,
+        ...(transposed ? { outputPadding: o.outputPadding as number[] | undefined } : {}),
+      }),
+    );
+    // the weight shape from the shared geometry, with 0 for the channels inferred at the first forward
+    const wShape = weightShape({ ...probe.geometry, ...(transposed ? { gridChannels: inChannels } : { imageChannels: inChannels }) });
+    const dtype = readDtype(className, o.dtype);
+    this.weight = new Parameter("weight", wShape, dtype, readInitializer(className, "weightInitializer", o.weightInitializer, null), className, { channelsLast: last });
     this.registerParameter(this.weight);
     // a loaded file may complete a deferred inChannels (a transposed weight's first axis): groups must divide it
     if (transposed) this.weight.acceptShape = (s) => (s[0]! % groups === 0 ? null : `groups=${groups} must divide input channels ${s[0]}`);
-    this.bias = options.useBias === false ? null : new Parameter("bias", [channels], dtype, options.biasInitializer ?? new Zero(), className);
+    this.bias = readBoolean(className, "useBias", o.useBias, true)
+      ? new Parameter("bias", [channels], dtype, readInitializer(className, "biasInitializer", o.biasInitializer, new Zero()), className)
+      : null;
     if (this.bias) this.registerParameter(this.bias);
+  }
+
+  protected override describe(): string {
+    const w = this.weight.shape;
+    const cin = this.transposed ? w[0]! : (CHANNELS_LAST.has(this.layout) ? w[w.length - 1]! : w[1]!) * this.groups;
+    return `${cin === 0 ? "None" : cin} -> ${this.channels}, kernel_size=${showValue(this.kernel)}, stride=${showValue(this.options.strides ?? 1)}`;
   }
 
   /** Infers inChannels from the first input and checks it against the weight afterwards. */
@@ -105,17 +160,17 @@ abstract class ConvLayer extends Block {
     const w = this.weight;
     if (!w.isInitialized && w.shape[0] === 0 && this.transposed) w.inferShape([xc, ...w.shape.slice(1)]);
     if (!w.isInitialized && !this.transposed && w.shape.includes(0)) {
-      const groups = this.options.groups ?? 1;
+      const groups = this.groups;
       if (xc % groups !== 0) throw new Error(`${this.className}: groups=${groups} must divide input channels ${xc}`);
       const per = xc / groups;
       w.inferShape(CHANNELS_LAST.has(this.layout) ? [w.shape[0]!, ...this.kernel, per] : [w.shape[0]!, per, ...this.kernel]);
     }
-    const expects = this.transposed ? w.shape[0]! : (CHANNELS_LAST.has(this.layout) ? w.shape[w.shape.length - 1]! : w.shape[1]!) * (this.options.groups ?? 1);
+    const expects = this.transposed ? w.shape[0]! : (CHANNELS_LAST.has(this.layout) ? w.shape[w.shape.length - 1]! : w.shape[1]!) * this.groups;
     if (xc !== expects) throw new Error(`${this.className}: input has ${xc} channels, weight expects ${expects}`);
   }
 
   protected finish(y: NDArray): NDArray {
-    return this.options.activation ? applyActivation(y, this.options.activation) : y;
+    return this.activation ? applyActivation(y, this.activation) : y;
   }
 
   protected opOptions() {

@@ -1,6 +1,8 @@
 // Array creation: np.array from nested lists, typed arrays or numbers; zeros, ones, full, arange, eye.
 import { NDArray, type NestedArray } from "./ndarray.js";
-import { allocate, checkShape, type Dtype, type FloatArray, formatShape, shapeSize } from "./strided.js";
+import { allocate, type Dtype, type FloatArray, formatShape, shapeSize } from "./strided.js";
+import { allocateShape, noExtraArgs, readDtypeArg, readShape } from "./create-args.js";
+import { showValue } from "../params/options.js";
 
 export interface DtypeOption {
   /** float32 (MXNet's default) or float64 */
@@ -46,10 +48,13 @@ type ArrayData = NestedArray | FloatArray | NDArray | ArrayLike<number>;
  * np.array: a new array from nested lists, a typed array (1-D), a number (0-d) or another NDArray (copied).
  * The dtype is float32 unless given (MXNet's default); a Float64Array keeps float64 when no dtype is given.
  */
-export function array(data: ArrayData, options: DtypeOption = {}): NDArray {
+export function array(data: ArrayData, options?: DtypeOption | Dtype, ...extra: never[]): NDArray {
+  noExtraArgs("np.array", extra, "(data, { dtype }?)");
+  // explicit dtype or undefined (the default then depends on the data)
+  const given = options === undefined || options === null ? undefined : readDtypeArg("np.array", options, "np.array takes (data, { dtype }?)");
   if (data instanceof NDArray) {
     // a copy (never a view), converted to the dtype asked for; like numpy's np.array it is not linked to the tape
-    const dtype = options.dtype === undefined ? data.dtype : checkDtype(options.dtype, "np.array");
+    const dtype = given ?? data.dtype;
     const out = allocate(dtype, data.size);
     out.set(data.asTypedArray());
     return new NDArray(out, data.shape);
@@ -58,7 +63,7 @@ export function array(data: ArrayData, options: DtypeOption = {}): NDArray {
   // typed arrays, and array-likes such as { length: 2, 0: 1, 1: 2 } (nested plain arrays are read below)
   const arrayLike = typeof data === "object" && data !== null && !Array.isArray(data) && typeof (data as ArrayLike<number>).length === "number";
   if (ArrayBuffer.isView(data) || arrayLike) {
-    const dtype = options.dtype !== undefined ? checkDtype(options.dtype, "np.array") : data instanceof Float64Array ? "float64" : "float32";
+    const dtype = given !== undefined ? given : data instanceof Float64Array ? "float64" : "float32";
     const src = data as unknown as ArrayLike<number>;
     const out = allocate(dtype, src.length);
     for (let i = 0; i < src.length; i++) {
@@ -68,52 +73,56 @@ export function array(data: ArrayData, options: DtypeOption = {}): NDArray {
     }
     return new NDArray(out, [src.length]);
   }
-  return fromNested(data as NestedArray, checkDtype(options.dtype, "np.array"), "np.array");
+  return fromNested(data as NestedArray, given ?? "float32", "np.array");
 }
 
-function shapeArg(shape: number | readonly number[], op: string): number[] {
-  const s = typeof shape === "number" ? [shape] : [...shape];
-  checkShape(s, op);
-  return s;
-}
+type DtypeArg = DtypeOption | Dtype;
 
-export function full(shape: number | readonly number[], value: number, options: DtypeOption = {}): NDArray {
+export function full(shape: number | readonly number[], value: number, options?: DtypeArg, ...extra: never[]): NDArray {
+  noExtraArgs("np.full", extra, "(shape, fillValue, { dtype }?)");
   return filled(shape, value, options, "np.full");
 }
 
-function filled(shape: number | readonly number[], value: number, options: DtypeOption, op: string): NDArray {
-  const s = shapeArg(shape, op);
-  if (typeof value !== "number") throw new Error(`${op}: fill value must be a number, got ${typeof value}`);
-  const out = allocate(checkDtype(options.dtype, op), shapeSize(s));
-  out.fill(value);
+function filled(shape: number | readonly number[], value: number, options: unknown, op: string): NDArray {
+  const s = readShape(op, shape);
+  if (typeof value !== "number") throw new Error(`${op}: fill value must be a number, got ${showValue(value)}`);
+  const out = allocateShape(op, s, readDtypeArg(op, options, `pass the shape as one list: ${op}([${s.join(", ")}, …])`));
+  if (value !== 0) out.fill(value);
   return new NDArray(out, s);
 }
 
-export function zeros(shape: number | readonly number[], options: DtypeOption = {}): NDArray {
-  const s = shapeArg(shape, "np.zeros");
-  return new NDArray(allocate(checkDtype(options.dtype, "np.zeros"), shapeSize(s)), s);
+/** np.zeros(shape, { dtype }?): `shape` is a number or a list; numpy's slip np.zeros(2, 3) is an error saying so. */
+export function zeros(shape: number | readonly number[], options?: DtypeArg, ...extra: never[]): NDArray {
+  noExtraArgs("np.zeros", extra, "(shape, { dtype }?)");
+  return filled(shape, 0, options, "np.zeros");
 }
 
-export function ones(shape: number | readonly number[], options: DtypeOption = {}): NDArray {
+export function ones(shape: number | readonly number[], options?: DtypeArg, ...extra: never[]): NDArray {
+  noExtraArgs("np.ones", extra, "(shape, { dtype }?)");
   return filled(shape, 1, options, "np.ones");
 }
 
-/** np.arange(stop) or np.arange(start, stop, step?): evenly spaced values in [start, stop). */
-export function arange(startOrStop: number, stop?: number, step = 1, options: DtypeOption = {}): NDArray {
-  const [start, end] = stop === undefined ? [0, startOrStop] : [startOrStop, stop];
+/** np.arange(stop) or np.arange(start, stop, step?, { dtype }?): evenly spaced values in [start, stop). */
+export function arange(startOrStop: number, stop?: number | null, step = 1, options?: DtypeArg, ...extra: never[]): NDArray {
+  noExtraArgs("np.arange", extra, "(start, stop?, step?, { dtype }?)");
+  const [start, end] = stop === undefined || stop === null ? [0, startOrStop] : [startOrStop, stop];
   for (const [name, v] of [["start", start], ["stop", end], ["step", step]] as const)
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`np.arange: ${name}=${String(v)} must be a finite number`);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`np.arange: ${name}=${showValue(v)} must be a finite number`);
   if (step === 0) throw new Error("np.arange: step must not be zero");
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const out = allocate(checkDtype(options.dtype, "np.arange"), n);
+  const out = allocateShape("np.arange", [n], readDtypeArg("np.arange", options, "the dtype goes in the 4th argument, e.g. np.arange(0, 5, 1, { dtype: \"float64\" })"));
   for (let i = 0; i < n; i++) out[i] = start + i * step;
   return new NDArray(out, [n]);
 }
 
-/** np.eye(n, m?): ones on the main diagonal. */
-export function eye(n: number, m = n, options: DtypeOption = {}): NDArray {
-  checkShape([n, m], "np.eye");
-  const out = allocate(checkDtype(options.dtype, "np.eye"), n * m);
-  for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1;
-  return new NDArray(out, [n, m]);
+/** np.eye(n, m?, k?, { dtype }?): ones on the diagonal k (0 main, > 0 above, < 0 below), numpy's positional form. */
+export function eye(n: number, m?: number | null, k: number | DtypeArg = 0, options?: DtypeArg, ...extra: never[]): NDArray {
+  noExtraArgs("np.eye", extra, "(n, m?, k?, { dtype }?)");
+  if (typeof k !== "number") [k, options] = [0, k];
+  const cols = m === undefined || m === null ? n : m;
+  const shape = readShape("np.eye", [n, cols], "[n, m]");
+  if (!Number.isInteger(k)) throw new Error(`np.eye: k=${showValue(k)} must be an integer (the diagonal's offset)`);
+  const out = allocateShape("np.eye", shape, readDtypeArg("np.eye", options, "np.eye takes (n, m?, k?, { dtype }?)"));
+  for (let i = Math.max(0, -k); i < n && i + k < cols; i++) out[i * cols + i + k] = 1;
+  return new NDArray(out, shape);
 }

@@ -3,7 +3,9 @@ import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus"
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { NDArray } from "./ndarray.js";
 import { checkDtype } from "./create.js";
-import { allocate, checkShape, type Dtype, shapeSize } from "./strided.js";
+import type { Dtype } from "./strided.js";
+import { allocateShape, readShape } from "./create-args.js";
+import { showValue, snapshotOptions } from "../params/options.js";
 
 type Rng = ReturnType<typeof xoroshiro128plusFromState>;
 
@@ -40,10 +42,30 @@ export function nextUniform(): number {
   return uniformFloat64(rng);
 }
 
-function sizeArg(size: number | readonly number[] | undefined, op: string): number[] {
-  const s = size === undefined ? [] : typeof size === "number" ? [size] : [...size];
-  checkShape(s, op);
-  return s;
+/**
+ * The two call forms of np.random.uniform / normal: an options object `{ low, high, size, dtype }`, or numpy's
+ * positional `(low, high, size, dtype?)` (each may be omitted from the right). Returns the options with names checked.
+ */
+function readArgs(where: string, names: readonly [string, string], args: readonly unknown[]): Record<string, unknown> {
+  const first = args[0];
+  const isOptions = first !== null && typeof first === "object" && !Array.isArray(first);
+  if (isOptions) {
+    if (args.length > 1) throw new Error(`${where}: takes one options object or (${names.join(", ")}, size, dtype) positionally, not both`);
+    return { ...snapshotOptions(where, first, [...names, "size", "dtype"]) };
+  }
+  if (args.length > 4) throw new Error(`${where}: takes (${names.join(", ")}, size, dtype) positionally; got ${args.length} arguments`);
+  const [a, b, size, dtype] = args;
+  for (const [name, v] of [[names[0], a], [names[1], b]] as const)
+    if (v !== undefined && v !== null && typeof v !== "number")
+      throw new Error(`${where}: ${name}=${showValue(v)} must be a number (positional form: ${where}(${names.join(", ")}, size, dtype))`);
+  if (dtype !== undefined && dtype !== null && typeof dtype !== "string" && (typeof dtype !== "object" || Array.isArray(dtype)))
+    throw new Error(`${where}: the 4th argument must be a dtype ("float32" or "float64") or { dtype }, got ${showValue(dtype)}`);
+  const dt = typeof dtype === "object" && dtype !== null ? snapshotOptions(where, dtype, ["dtype"]).dtype : dtype;
+  return { [names[0]]: a ?? undefined, [names[1]]: b ?? undefined, size: size ?? undefined, dtype: dt };
+}
+
+function readSize(where: string, size: unknown): number[] {
+  return size === undefined || size === null ? [] : readShape(where, size, "size");
 }
 
 export interface UniformOptions {
@@ -53,14 +75,21 @@ export interface UniformOptions {
   dtype?: Dtype;
 }
 
-/** Samples from U[low, high) (defaults 0 and 1); `size` omitted gives a 0-d array. */
-export function uniform(options: UniformOptions = {}): NDArray {
-  const { low = 0, high = 1 } = options;
-  if (!Number.isFinite(low) || !Number.isFinite(high) || high < low)
-    throw new Error(`np.random.uniform: low=${low} and high=${high} must be finite with low <= high`);
-  const shape = sizeArg(options.size, "np.random.uniform");
-  const dtype = checkDtype(options.dtype, "np.random.uniform");
-  const out = allocate(dtype, shapeSize(shape));
+/**
+ * Samples from U[low, high) (defaults 0 and 1); `size` omitted gives a 0-d array. Called with options
+ * (`uniform({ low, high, size, dtype })`) or positionally as numpy (`uniform(low, high, size, dtype?)`).
+ */
+export function uniform(options?: UniformOptions): NDArray;
+export function uniform(low?: number, high?: number, size?: number | readonly number[] | null, dtype?: Dtype | { dtype?: Dtype }): NDArray;
+export function uniform(...args: unknown[]): NDArray {
+  const where = "np.random.uniform";
+  const o = readArgs(where, ["low", "high"], args);
+  const low = (o.low ?? 0) as number, high = (o.high ?? 1) as number;
+  if (typeof low !== "number" || typeof high !== "number" || !Number.isFinite(low) || !Number.isFinite(high) || high < low)
+    throw new Error(`${where}: low=${showValue(low)} and high=${showValue(high)} must be finite with low <= high`);
+  const shape = readSize(where, o.size);
+  const dtype = checkDtype(o.dtype ?? undefined, where);
+  const out = allocateShape(where, shape, dtype);
   // rounding to the dtype (float32 above all) can give `high` itself: draw again, keeping [low, high)
   const round = dtype === "float32" ? Math.fround : (v: number) => v;
   for (let i = 0; i < out.length; i++) {
@@ -78,13 +107,20 @@ export interface NormalOptions {
   dtype?: Dtype;
 }
 
-/** Samples from N(loc, scale²) by the Box–Muller transform. */
-export function normal(options: NormalOptions = {}): NDArray {
-  const { loc = 0, scale = 1 } = options;
-  if (!Number.isFinite(loc) || !Number.isFinite(scale) || scale < 0)
-    throw new Error(`np.random.normal: loc=${loc} and scale=${scale} must be finite with scale >= 0`);
-  const shape = sizeArg(options.size, "np.random.normal");
-  const out = allocate(checkDtype(options.dtype, "np.random.normal"), shapeSize(shape));
+/**
+ * Samples from N(loc, scale²) by the Box–Muller transform. Called with options (`normal({ loc, scale, size, dtype })`)
+ * or positionally as numpy (`normal(loc, scale, size, dtype?)`).
+ */
+export function normal(options?: NormalOptions): NDArray;
+export function normal(loc?: number, scale?: number, size?: number | readonly number[] | null, dtype?: Dtype | { dtype?: Dtype }): NDArray;
+export function normal(...args: unknown[]): NDArray {
+  const where = "np.random.normal";
+  const o = readArgs(where, ["loc", "scale"], args);
+  const loc = (o.loc ?? 0) as number, scale = (o.scale ?? 1) as number;
+  if (typeof loc !== "number" || typeof scale !== "number" || !Number.isFinite(loc) || !Number.isFinite(scale) || scale < 0)
+    throw new Error(`${where}: loc=${showValue(loc)} and scale=${showValue(scale)} must be finite with scale >= 0`);
+  const shape = readSize(where, o.size);
+  const out = allocateShape(where, shape, checkDtype(o.dtype ?? undefined, where));
   for (let i = 0; i < out.length; i += 2) {
     const u1 = 1 - nextUniform(); // (0, 1]: log is finite
     const u2 = nextUniform();

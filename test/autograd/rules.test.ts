@@ -270,6 +270,7 @@ describe("padding-mode and resampling rules (ops/pad.ts, ops/upsampling.ts): eac
   });
   rule("foldBorder", () => {
     for (const mode of ["zeros", "reflect", "replicate", "circular"] as const) check("foldBorder", (a) => foldBorder(a, border(mode)), [randn([2, 6, 7])]);
+    check("foldBorder", (a, b) => foldBorder(a, border("reflect"), b, 0), [randn([2, 6, 7]), randn([2])]); // with a bias along axis 0
   });
   const plan = { axis: 1, taps: axisTaps(3, 7, 2.5, true, false) };
   rule("resampleAxis", () => check("resampleAxis", (a) => resample(a, plan), [randn([2, 3, 2])]));

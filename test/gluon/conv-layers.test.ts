@@ -425,18 +425,39 @@ test("an input of the wrong rank names the layer, the layout and the shape", () 
 });
 
 test("zero, negative or mis-sized kernelSize throws naming the layer and the value", () => {
-  assert.throws(() => new nn.Conv2D(1, { kernelSize: 0 }), /Conv2D: kernelSize=0 must be a positive integer or 2 of them/);
-  assert.throws(() => new nn.Conv2DTranspose(1, { kernelSize: -2 }), /Conv2DTranspose: kernelSize=-2 must be a positive integer or 2 of them/);
-  assert.throws(() => new nn.Conv3D(1, { kernelSize: [3, 3] }), /Conv3D: kernelSize=\[3,3\] must be a positive integer or 3 of them/);
+  assert.throws(() => new nn.Conv2D(1, { kernelSize: 0 }), /Conv2D: kernelSize=0 must be an integer >= 1/);
+  assert.throws(() => new nn.Conv2DTranspose(1, { kernelSize: -2 }), /Conv2DTranspose: kernelSize=-2 must be an integer >= 1/);
+  assert.throws(() => new nn.Conv3D(1, { kernelSize: [3, 3] }), /Conv3D: kernelSize=\[3,3\] must have 3 entries, one per axis/);
   assert.throws(() => new nn.Conv1D(1, { kernelSize: 1.5 }), /Conv1D: kernelSize=1.5/);
   assert.throws(() => new nn.Conv1D(1, undefined as never), /Conv1D: options with kernelSize are required/);
+  assert.throws(() => new nn.Conv1D(1, {} as never), /Conv1D: kernelSize is required/);
 });
 
-test("strides or dilation ≤ 0 through a layer throw naming the layer and the value", () => {
-  assert.throws(() => new nn.Conv2D(1, { kernelSize: 2, strides: 0 }), /Conv2D: strides=0 must be a positive integer or 2 of them/);
-  assert.throws(() => new nn.Conv2DTranspose(1, { kernelSize: 2, strides: [2, -1] }), /Conv2DTranspose: strides=\[2,-1\] must be a positive integer or 2 of them/);
-  assert.throws(() => new nn.Conv1D(1, { kernelSize: 2, dilation: 0 }), /Conv1D: dilation=0 must be a positive integer or 1 of them/);
-  assert.throws(() => new nn.Conv3DTranspose(1, { kernelSize: 2, strides: [1, 1] }), /Conv3DTranspose: strides=\[1,1\] must be a positive integer or 3 of them/);
+test("strides, dilation, padding and outputPadding are checked by params/ when the layer is built, naming the layer", () => {
+  assert.throws(() => new nn.Conv2D(1, { kernelSize: 2, strides: 0 }), /^Error: Conv2D: strides=(0|\[0,0\]) must be/);
+  assert.throws(() => new nn.Conv2DTranspose(1, { kernelSize: 2, strides: [2, -1] }), /^Error: Conv2DTranspose: strides=\[2,-1\] must be/);
+  assert.throws(() => new nn.Conv1D(1, { kernelSize: 2, dilation: 0 }), /^Error: Conv1D: dilation=(0|\[0\]) must be/);
+  assert.throws(() => new nn.Conv3DTranspose(1, { kernelSize: 2, strides: [1, 1] }), /^Error: Conv3DTranspose: strides=\[1,1\] must have 3 entries/);
+  assert.throws(() => new nn.Conv2D(1, { kernelSize: 2, padding: "full" as never }), /^Error: Conv2D: padding="full" is not one of/);
+  assert.throws(() => new nn.Conv2DTranspose(1, { kernelSize: 3, strides: 2, outputPadding: 2 }), /^Error: Conv2DTranspose: outputPadding=(2|\[2,2\]) must be < max\(strides, dilation\)/);
+  // valid values far larger than any default still build (the probe input grows with them)
+  assert.deepEqual(new nn.Conv2DTranspose(1, { kernelSize: 3, strides: 40, padding: 50, dilation: 30, outputPadding: 39 }).weight.shape, [0, 1, 3, 3]);
+  assert.deepEqual(new nn.Conv3D(2, { kernelSize: [1, 2, 3], padding: [[0, 1], [2, 0], [5, 5]], inChannels: 4, groups: 2 }).weight.shape, [2, 2, 1, 2, 3]);
+});
+
+test("unknown options name the nearest known one; options are snapshotted when the layer is built", () => {
+  assert.throws(() => new nn.Conv2DTranspose(2, { kernelSize: 3, stride: 2 } as never), {
+    message: "Conv2DTranspose: unknown option 'stride' (did you mean 'strides'?)",
+  });
+  assert.throws(() => new nn.Conv2D(2, { kernelSize: 3, outputPadding: 1 } as never), /Conv2D: unknown option 'outputPadding'/);
+  assert.throws(() => new nn.Conv2D(2, { kernel_size: 3 } as never), /Conv2D: unknown option 'kernel_size' \(did you mean 'kernelSize'\?\)/);
+  const opts = { kernelSize: 2, strides: 2 };
+  const t = new nn.Conv2DTranspose(1, opts).initialize();
+  opts.strides = 1; // later changes to the caller's object do not reach the layer
+  assert.deepEqual(t.forward(np.ones([1, 1, 2, 2])).shape, [1, 1, 4, 4]);
+  assert.throws(() => new nn.Conv2D(2, { kernelSize: 3, dtype: "float16" as never }), /Conv2D: dtype="float16" is not one of "float32", "float64"/);
+  assert.throws(() => new nn.Conv2D(2, { kernelSize: 3, weightInitializer: "xavier" as never }), /Conv2D: weightInitializer must come from init/);
+  assert.throws(() => new nn.Conv2D(2, { kernelSize: 3, layout: "NCW" }), /Conv2D: layout="NCW" is not one of "NCHW", "NHWC"/);
 });
 
 test("bad channels, inChannels and groups throw naming the layer", () => {
@@ -479,7 +500,7 @@ test("init.Bilinear and init.Xavier read channels-last weights in their layout",
 
 test("an unknown activation is rejected when the layer is built, naming the layer", () => {
   assert.throws(() => new nn.Conv2D(4, { kernelSize: 3, activation: "gelu" as never }), {
-    message: 'Conv2D: activation "gelu" is not one of relu, sigmoid, tanh, softrelu',
+    message: 'Conv2D: activation "gelu" is not one of "relu", "sigmoid", "tanh", "softrelu", "softsign"',
   });
 });
 

@@ -85,10 +85,10 @@ test("zeros, ones and full fill a shape given as a number or a list", () => {
 });
 
 test("a bad shape or fill value throws naming the function", () => {
-  assert.throws(() => np.zeros([2, -1]), /np.zeros: shape \[2,-1\] must contain non-negative integers/);
-  assert.throws(() => np.ones([1.5]), /np.ones: shape \[1.5\] must contain non-negative integers/);
-  assert.throws(() => np.full(2, "x" as never), /np.full: fill value must be a number, got string/);
-  assert.throws(() => np.eye(-1), /np.eye: shape \[-1,-1\] must contain non-negative integers/);
+  assert.throws(() => np.zeros([2, -1]), /np.zeros: shape=\[2,-1\] must hold integers >= 0 \(index 1 is -1\)/);
+  assert.throws(() => np.ones([1.5]), /np.ones: shape=\[1.5\] must hold integers >= 0 \(index 0 is 1.5\)/);
+  assert.throws(() => np.full(2, "x" as never), /np.full: fill value must be a number, got "x"/);
+  assert.throws(() => np.eye(-1), /np.eye: \[n, m\]=\[-1,-1\] must hold integers >= 0/);
 });
 
 test("arange(stop) and arange(start, stop, step) follow numpy, including negative and fractional steps", () => {
@@ -127,4 +127,45 @@ test("np.array of an array-like object reads it as 1-D; a DataView or a non-nume
   assert.throws(() => np.array({ length: 2, 0: 1, 1: "x" } as never), /np.array: element 1 is not a number/);
   assert.throws(() => np.array(new DataView(new ArrayBuffer(8)) as never), /np.array: a DataView has no element type/);
   assert.throws(() => np.array(new BigInt64Array(1) as never), /np.array: element 0 is not a number/);
+});
+
+// ---- positional forms and shape checks (issue 9) -----------------------------------------------------------
+
+test("numpy's positional slips are errors that show the intended call", () => {
+  assert.throws(() => np.zeros(2, 3 as never), /np.zeros: got 3 where the options \{ dtype \} go; pass the shape as one list: np.zeros\(\[2, …\]\)/);
+  assert.throws(() => np.ones(2, 3 as never), /np.ones: got 3 where the options/);
+  assert.throws(() => (np.zeros as (...a: unknown[]) => unknown)(2, 3, 4), /np.zeros: (got 3 where|takes \(shape, \{ dtype \}\?\))/);
+  assert.throws(() => (np.zeros as (...a: unknown[]) => unknown)([2], {}, 4), /np.zeros: takes \(shape, \{ dtype \}\?\); got 1 more argument\(s\): 4/);
+  assert.throws(() => np.zeros([2], { dtyp: "float64" } as never), /np.zeros: unknown option 'dtyp' \(did you mean 'dtype'\?\)/);
+});
+
+test("numpy's positional dtype and eye's diagonal offset are supported", () => {
+  assert.equal(np.zeros([2, 3], "float64").dtype, "float64");
+  assert.equal(np.ones(2, "float64").dtype, "float64");
+  assert.equal(np.full([2], 7, "float64").dtype, "float64");
+  assert.equal(np.array([1, 2], "float64").dtype, "float64");
+  assert.equal(np.arange(0, 3, 1, "float64").dtype, "float64");
+  assert.deepEqual(np.eye(3, 4, 1).tolist(), [[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
+  assert.deepEqual(np.eye(3, null, -1).tolist(), [[0, 0, 0], [1, 0, 0], [0, 1, 0]]);
+  assert.equal(np.eye(2, 2, { dtype: "float64" }).dtype, "float64");
+});
+
+test("null, BigInt, strings, holes and non-integers in shapes are errors naming the entry", () => {
+  assert.throws(() => np.zeros(null as never), /np.zeros: shape must be a number or a list of integers like \[2, 3\], got null/);
+  assert.throws(() => np.zeros(3n as never), /np.zeros: shape=3n is a BigInt; use a plain number/);
+  assert.throws(() => np.zeros([2, 3n] as never), /np.zeros: shape=\[2,3n\] holds a BigInt at index 1/);
+  assert.throws(() => np.ones(["2"] as never), /np.ones: shape=\["2"\] must hold integers >= 0 \(index 0 is "2"\)/);
+  // eslint-disable-next-line no-sparse-arrays
+  assert.throws(() => np.zeros([2, , 3] as never), /np.zeros: shape=\[2,<empty>,3\] has an empty slot at index 1/);
+  assert.throws(() => np.full([NaN], 1), /np.full: shape=\[NaN\] must hold integers >= 0/);
+});
+
+test("sizes beyond the largest typed array are refused before allocating, with the size and the limit", () => {
+  assert.throws(() => np.zeros([1e5, 1e5]), {
+    message: "np.zeros: shape [100000,100000] has 10000000000 elements (40000000000 bytes as float32), more than the largest typed array this JavaScript engine allows (4294967296 bytes = 4 GiB)",
+  });
+  assert.throws(() => np.ones([2 ** 29 + 1], "float64"), /np.ones: shape \[536870913\] has 536870913 elements \(4294967304 bytes as float64\), more than the largest typed array/);
+  assert.throws(() => np.arange(0, 1e10), /np.arange: shape \[10000000000\] has 10000000000 elements/);
+  assert.throws(() => np.eye(1e5), /np.eye: shape \[100000,100000\] has 10000000000 elements/);
+  assert.throws(() => np.random.normal({ size: [1e6, 1e6] }), /np.random.normal: shape \[1000000,1000000\] has 1000000000000 elements/);
 });

@@ -149,6 +149,30 @@ test("bad seeds and parameters throw naming the function and the values", () => 
   assert.throws(() => np.random.uniform({ low: 2, high: 1 }), /np.random.uniform: low=2 and high=1 must be finite with low <= high/);
   assert.throws(() => np.random.uniform({ high: Infinity }), /np.random.uniform: low=0 and high=Infinity/);
   assert.throws(() => np.random.normal({ scale: -1 }), /np.random.normal: loc=0 and scale=-1 must be finite with scale >= 0/);
-  assert.throws(() => np.random.uniform({ size: [-1] }), /np.random.uniform: shape \[-1\] must contain non-negative integers/);
+  assert.throws(() => np.random.uniform({ size: [-1] }), /np.random.uniform: size=\[-1\] must hold integers >= 0 \(index 0 is -1\)/);
   assert.throws(() => np.random.normal({ dtype: "float16" as never }), /np.random.normal: dtype "float16" is not supported/);
+});
+
+test("numpy's positional forms: uniform(low, high, size, dtype?) and normal(loc, scale, size, dtype?)", () => {
+  np.random.seed(3);
+  const a = np.random.normal(5, 2, [2, 3]);
+  np.random.seed(3);
+  const b = np.random.normal({ loc: 5, scale: 2, size: [2, 3] });
+  assert.deepEqual(a.shape, [2, 3]);
+  assert.deepEqual(a.tolist(), b.tolist());
+  np.random.seed(4);
+  const u = np.random.uniform(-1, 1, 4, "float64");
+  np.random.seed(4);
+  assert.deepEqual(u.tolist(), np.random.uniform({ low: -1, high: 1, size: 4, dtype: "float64" }).tolist());
+  assert.equal(u.dtype, "float64");
+  assert.deepEqual(np.random.uniform(0, 1).shape, [], "size omitted: a 0-d array, as numpy's scalar");
+  assert.deepEqual(np.random.normal(undefined, undefined, [3]).shape, [3]);
+});
+
+test("random argument errors: wrong types, both forms at once, unknown options", () => {
+  assert.throws(() => np.random.normal("0" as never, 1, [2]), /np.random.normal: loc="0" must be a number \(positional form: np.random.normal\(loc, scale, size, dtype\)\)/);
+  assert.throws(() => (np.random.normal as (...a: unknown[]) => unknown)({ loc: 0 }, 1), /np.random.normal: takes one options object or \(loc, scale, size, dtype\) positionally, not both/);
+  assert.throws(() => np.random.uniform({ lo: 0 } as never), /np.random.uniform: unknown option 'lo' \(did you mean 'low'\?\)/);
+  assert.throws(() => np.random.uniform(0, 1, [2], 5 as never), /np.random.uniform: the 4th argument must be a dtype/);
+  assert.throws(() => np.random.normal(0, 1, [2n] as never), /np.random.normal: size=\[2n\] holds a BigInt at index 0/);
 });
