@@ -8,8 +8,7 @@ import { type ConvGeometry, imageShape } from "../params/geometry.js";
 import { paddedGeometry } from "../params/padding-mode.js";
 import { gridToImage, imageToGrid } from "../backends/dispatch.js";
 import { recordOp } from "../autograd/tape.js";
-import { contiguous, reshape } from "./shape.js";
-import { binary } from "./elementwise.js";
+import { contiguous } from "./shape.js";
 import { convBorder, foldBorder, padBorder } from "./pad.js";
 import { guarded } from "./guard.js";
 
@@ -58,9 +57,7 @@ function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: ND
 function runPaddingMode(r: ResolvedConv, x: NDArray, w: NDArray, bias: NDArray | null): NDArray {
   const g = r.geometry, inner = paddedGeometry(g), border = convBorder(g, r.paddingMode);
   if (r.op === "convolution") return runKernel("convolution", inner, padBorder(x, border), w, bias, r.outputShape);
-  const y = foldBorder(runKernel("deconvolution", inner, x, w, null, imageShape(inner)), border);
-  if (!bias) return y;
-  return binary("add", y, g.channelsLast ? bias : reshape(bias, [g.imageChannels, ...g.imageSize.map(() => 1)]));
+  return foldBorder(runKernel("deconvolution", inner, x, w, null, imageShape(inner)), border, bias, g.channelsLast ? g.nd + 1 : 1);
 }
 
 /**

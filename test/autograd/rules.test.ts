@@ -198,6 +198,13 @@ describe("nn rules (ops/softmax.ts)", () => {
   });
 });
 
+describe("copy rules (ops/pad-constant.ts)", () => {
+  rule("pad", () => {
+    check("pad", (a) => np.pad(a, [[1, 2], [0, 1]], { constantValues: 3 }), [randn([2, 3])]);
+    check("pad", (a) => np.pad(a.T, 1), [randn([3, 2, 2])]);
+  });
+});
+
 describe("layer op rules (batch norm, pooling, activations, concatenate, pixel shuffle, dropout)", () => {
   /** Values at least 0.1 away from 0, either sign: the kinks of leaky ReLU / ELU / SELU are not sampled. */
   const awayFromZero = (shape: number[]) => {
@@ -229,6 +236,10 @@ describe("layer op rules (batch norm, pooling, activations, concatenate, pixel s
     check("leaky_relu(elu)", (x) => npx.leakyRelu(x, { actType: "elu", slope: 0.7 }), [awayFromZero([3, 4])]);
     check("leaky_relu(selu)", (x) => npx.leakyRelu(x, { actType: "selu" }), [awayFromZero([3, 4])]);
     check("leaky_relu(gelu)", (x) => npx.leakyRelu(x, { actType: "gelu" }), [randn([4, 5], 2)]);
+  });
+  rule("prelu", () => {
+    check("prelu", (x, g) => npx.leakyRelu(x, { actType: "prelu", gamma: g }), [awayFromZero([2, 3, 4]), randn([3])]);
+    check("prelu", (x, g) => npx.leakyRelu(x, { actType: "prelu", gamma: g }), [awayFromZero([3, 5]), randn([1])]);
   });
   rule("softsign", () => void check("softsign", (x) => npx.activation(x, "softsign"), [randn([3, 4], 2)]));
   rule("concatenate", () => {
@@ -263,6 +274,7 @@ describe("padding-mode and resampling rules (ops/pad.ts, ops/upsampling.ts): eac
   });
   rule("foldBorder", () => {
     for (const mode of ["zeros", "reflect", "replicate", "circular"] as const) check("foldBorder", (a) => foldBorder(a, border(mode)), [randn([2, 6, 7])]);
+    check("foldBorder", (a, b) => foldBorder(a, border("reflect"), b, 0), [randn([2, 6, 7]), randn([2])]); // with a bias along axis 0
   });
   const plan = { axis: 1, taps: axisTaps(3, 7, 2.5, true, false) };
   rule("resampleAxis", () => check("resampleAxis", (a) => resample(a, plan), [randn([2, 3, 2])]));

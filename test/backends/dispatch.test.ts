@@ -134,17 +134,19 @@ test("automatic dispatch: tiny float32 calls stay in JS, large ones go to wasm",
   const big: ConvGeometry = { ...small, imageChannels: 64, gridChannels: 64, gridSize: [8, 8], imageSize: [16, 16], kernel: [2, 2], strides: [2, 2] };
   dispatch.gridToImage(big, "float32", new Float32Array(64 * 64), new Float32Array(64 * 64 * 4), null);
   assert.equal(hooks.lastAlgorithm, "wasm-phase");
+  // DCGAN's first layer (1×1 → 4×4, k4 s1 p0): the phase GEMM would multiply 16× as many products (15 of 16 with
+  // padding zeros), so col2im runs it; its result is the reference's (the property test above checks every algorithm)
+  const first: ConvGeometry = { ...small, batch: 2, imageChannels: 64, gridChannels: 100, gridSize: [1, 1], imageSize: [4, 4], kernel: [4, 4] };
+  const grid = randomArray(2 * 100, 3), w = randomArray(100 * 64 * 16, 4);
+  const y = dispatch.gridToImage(first, "float32", grid, w, null);
+  assert.equal(hooks.lastAlgorithm, "wasm-col2im");
+  const ref = new Float32Array(size(imageShape(first)));
+  gridToImage(first, grid, w, null, ref);
+  assertClose(y as Float32Array, ref, 100, "DCGAN first layer");
 });
 
-test("the book's 2×2 transposed convolution: exact values and < 3 µs per call", () => {
+test("the book's 2×2 transposed convolution gives the book's values through dispatch", () => {
   const g: ConvGeometry = { nd: 2, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, gridSize: [2, 2], imageSize: [3, 3], kernel: [2, 2], strides: [1, 1], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false };
   const X = new Float32Array([0, 1, 2, 3]), K = new Float32Array([0, 1, 2, 3]);
   assert.deepEqual(Array.from(dispatch.gridToImage(g, "float32", X, K, null)), [0, 0, 1, 0, 4, 6, 4, 12, 9]);
-  let best = Infinity;
-  for (let round = 0; round < 20; round++) {
-    const n = 5000, t = performance.now();
-    for (let i = 0; i < n; i++) dispatch.gridToImage(g, "float32", X, K, null);
-    best = Math.min(best, ((performance.now() - t) / n) * 1000);
-  }
-  assert.ok(best < 3, `${best.toFixed(2)} µs per call`);
 });

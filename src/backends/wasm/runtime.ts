@@ -105,8 +105,17 @@ export class WasmRuntime {
     const need = this.end;
     if (need > this.maxBytes) {
       this.reset();
-      throw new Error(`${what} needs ${formatBytes(need)}, more than the ${formatBytes(this.maxBytes)} of wasm memory`);
+      throw this.tooLarge(what, need);
     }
+  }
+
+  /** Throws an Error naming the size when `bytes` of operands (above the reserved low 64 KiB) cannot fit at all. */
+  checkBytes(what: string, bytes: number): void {
+    if (ARENA_BASE + bytes > this.maxBytes) throw this.tooLarge(what, ARENA_BASE + bytes);
+  }
+
+  private tooLarge(what: string, need: number): Error {
+    return new Error(`${what} needs ${formatBytes(need)}, more than the ${formatBytes(this.maxBytes)} of wasm memory`);
   }
 
   /** Grows the memory to hold every reservation, or throws an Error naming the size (the runtime stays usable). */
