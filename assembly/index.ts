@@ -1,5 +1,11 @@
 // Entry of the wasm module: the task queue that every thread drains, and one GEMM task = gather-pack B, micro-kernels, scatter-add C.
 import { micro2x16, pack_a } from "./gemm";
+// record word offsets and task kinds: generated from src/backends/wasm/interface.ts (the one declaration)
+import {
+  J_ACHAN, J_APK, J_AROW, J_ASRC, J_BIAS, J_DBATCH, J_DCHAN, J_DST, J_DSTEP, J_K, J_L, J_M, J_MUL, J_OFFS, J_S, J_SBATCH, J_SCHAN, J_SRC, J_ST, J_STORE, J_T, J_U, X_APK, X_BATCH, X_BIAS, X_BLOCKS, X_D, X_DBATCH, X_DCHAN, X_DSP, X_DST, X_FILL, X_G, X_I, X_ICPG, X_IMGS, X_ISP, X_K, X_KER, X_KP, X_M, X_NICL, X_PB, X_S, X_W, X_WICL, X_WK, X_WTAP, Y_BLOCKS, Y_D, Y_DSP, Y_FILL, Y_GSP, Y_I, Y_ICPG, Y_ISP, Y_KER, Y_KP, Y_NICL, Y_PB, Y_W, Y_WICL, Y_WK, Y_WTAP, Y_XBIAS, Y_XDBATCH, Y_XDCHAN, Y_XDST, Y_XS, Y_XSTORE,
+  TASK_GEMM, TASK_PACK, TASK_COL2IM, TASK_WTX, TASK_WTX_PACK, TASK_F_JOB, TASK_F_N0, TASK_F_NC, TASK_F_KIND, TASK_WORDS,
+  QUEUE_NEXT, QUEUE_COUNT, QUEUE_TASKS, QUEUE_COFF,
+} from "./interface.generated";
 export { pack_a } from "./gemm";
 
 // K and M blocking (Goto/BLIS): a KC×16 B micro-panel (16 KiB) stays in L1 while MC×KC of packed A (128 KiB) sits in L2.
@@ -7,20 +13,15 @@ const KC: i32 = 256;
 const MC: i32 = 128;
 
 /*
- * Job record (i32 fields at job + 4·index), one GEMM C[M × N] = A·B where column n = ((b·U0 + t0)·U1 + t1)·U2 + t2
+ * Job record (fields J_* at job + 4·word, declared in src/backends/wasm/interface.ts), one GEMM C[M × N] = A·B where column n = ((b·U0 + t0)·U1 + t1)·U2 + t2
  * and row k = ((c·T0 + j0)·T1 + j1)·T2 + j2:
  *   B[k][n] = src[b·sBatch + c·sChan + Σ_e i_e·st_e]  with i_e = t_e·mul_e + offs_e[j_e], zero unless 0 ≤ i_e < S_e;
  *   dst[b·dBatch + m·dChan + Σ_e t_e·dstep_e] += C[m][n];
  *   A[m][k] = asrc[m·aRow + c·aChan + L0[j0] + L1[j1] + L2[j2]], packed once per call into Apk by "pack" tasks.
  */
-const J_M = 0, J_K = 1, J_APK = 2, J_SRC = 3, J_SBATCH = 4, J_SCHAN = 5;
-const J_T0 = 6, J_U0 = 9, J_S0 = 12, J_MUL0 = 15, J_ST0 = 18, J_OFFS0 = 21;
-const J_DST = 24, J_DBATCH = 25, J_DCHAN = 26, J_DSTEP0 = 27;
 // how A is gathered (pack_a arguments): source, row stride, channel stride, tap tables L0..L2
-const J_ASRC = 30, J_AROW = 31, J_ACHAN = 32, J_L0 = 33;
 // J_STORE = 1: this job is the only writer of its outputs, so dst = C + bias[m] (bias pointer J_BIAS, 0 = none)
 // replaces dst += C and the destination needs no zero/bias fill beforehand
-const J_STORE = 36, J_BIAS = 37;
 
 // @ts-ignore: decorator
 @inline function fld(job: usize, i: i32): i32 { return load<i32>(job + (<usize>i << 2)); }
@@ -63,12 +64,12 @@ const J_STORE = 36, J_BIAS = 37;
 function pack_b(job: usize, n0: i32, nc: i32, k0: i32, kc: i32, bpk: usize): void {
   const src = ptr(job, J_SRC);
   const sBatch = fld(job, J_SBATCH), sChan = fld(job, J_SCHAN);
-  const T0 = fld(job, J_T0), T1 = fld(job, J_T0 + 1), T2 = fld(job, J_T0 + 2);
-  const U0 = fld(job, J_U0), U1 = fld(job, J_U0 + 1), U2 = fld(job, J_U0 + 2);
-  const S0 = fld(job, J_S0), S1 = fld(job, J_S0 + 1), S2 = fld(job, J_S0 + 2);
-  const mul0 = fld(job, J_MUL0), mul1 = fld(job, J_MUL0 + 1), mul2 = fld(job, J_MUL0 + 2);
-  const st0 = fld(job, J_ST0), st1 = fld(job, J_ST0 + 1), st2 = fld(job, J_ST0 + 2);
-  const offs0 = ptr(job, J_OFFS0), offs1 = ptr(job, J_OFFS0 + 1), offs2 = ptr(job, J_OFFS0 + 2);
+  const T0 = fld(job, J_T), T1 = fld(job, J_T + 1), T2 = fld(job, J_T + 2);
+  const U0 = fld(job, J_U), U1 = fld(job, J_U + 1), U2 = fld(job, J_U + 2);
+  const S0 = fld(job, J_S), S1 = fld(job, J_S + 1), S2 = fld(job, J_S + 2);
+  const mul0 = fld(job, J_MUL), mul1 = fld(job, J_MUL + 1), mul2 = fld(job, J_MUL + 2);
+  const st0 = fld(job, J_ST), st1 = fld(job, J_ST + 1), st2 = fld(job, J_ST + 2);
+  const offs0 = ptr(job, J_OFFS), offs1 = ptr(job, J_OFFS + 1), offs2 = ptr(job, J_OFFS + 2);
   const ncp = (nc + 15) & ~15;
   const panelStride = <usize>kc << 6; // bytes between panels: 16·kc floats
   // decode the first column once
@@ -119,8 +120,8 @@ function scatter_add(job: usize, n0: i32, nc: i32, cbuf: usize, ldc: i32): void 
   const M = fld(job, J_M);
   const dst = ptr(job, J_DST);
   const dBatch = fld(job, J_DBATCH), dChan = fld(job, J_DCHAN);
-  const U0 = fld(job, J_U0), U1 = fld(job, J_U0 + 1), U2 = fld(job, J_U0 + 2);
-  const ds0 = fld(job, J_DSTEP0), ds1 = fld(job, J_DSTEP0 + 1), ds2 = fld(job, J_DSTEP0 + 2);
+  const U0 = fld(job, J_U), U1 = fld(job, J_U + 1), U2 = fld(job, J_U + 2);
+  const ds0 = fld(job, J_DSTEP), ds1 = fld(job, J_DSTEP + 1), ds2 = fld(job, J_DSTEP + 2);
   const storeMode = fld(job, J_STORE) != 0;
   const bias = ptr(job, J_BIAS);
   let rest = n0;
@@ -188,7 +189,7 @@ function pack_rows(job: usize, m0: i32, mc: i32): void {
   if (rows <= 0 || K == 0) return;
   const aRow = fld(job, J_AROW);
   pack_a(ptr(job, J_APK) + (<usize>m0 * <usize>K << 4), rows, K, ptr(job, J_ASRC) + (<usize>m0 * <usize>aRow << 2), aRow, fld(job, J_ACHAN),
-    fld(job, J_T0), fld(job, J_T0 + 1), fld(job, J_T0 + 2), ptr(job, J_L0), ptr(job, J_L0 + 1), ptr(job, J_L0 + 2));
+    fld(job, J_T), fld(job, J_T + 1), fld(job, J_T + 2), ptr(job, J_L), ptr(job, J_L + 1), ptr(job, J_L + 2));
 }
 
 /*
@@ -198,29 +199,24 @@ function pack_rows(job: usize, m0: i32, mc: i32): void {
  *   k = grid channel of the group, n = icl·kp + tap (B = the weights: w[k·wK + icl·wIcl + tap·wTap]),
  * then image[b, icl, q·s − pb + a·d] += C[m][n] (clipped to the image). A task owns image channels
  * icl0..icl0+nicl of one image, so no two tasks write the same element and each element's sum order is fixed.
- * Record (i32 at job + 4·i):
+ * Record: the X_* fields of src/backends/wasm/interface.ts.
  */
-const X_M = 0, X_K = 1, X_APK = 2, X_W = 3, X_WK = 4, X_WICL = 5, X_WTAP = 6, X_KP = 7;
-const X_K0 = 8, X_S0 = 11, X_D0 = 14, X_PB0 = 17, X_I0 = 20, X_G0 = 23;
-const X_DST = 26, X_DBATCH = 27, X_DCHAN = 28, X_DSP0 = 29, X_NICL = 32, X_BLOCKS = 33, X_ICPG = 34;
 // X_FILL = 1: the task itself fills its (channels-first, contiguous) image channels with the bias (X_BIAS, 0 = zeros,
 // X_ISP floats each) right before adding into them: parallel, and the channel is then cache-hot for the scatter
-const X_FILL = 35, X_BIAS = 36, X_ISP = 37;
 // X_IMGS images per task (their packed A panels are contiguous: one GEMM over all their rows, B packed once), X_BATCH images
-const X_IMGS = 38, X_BATCH = 39;
 /** columns per chunk: the packed B chunk (K × 256) and the C block (MC × 256) of a task */
 const NCH: i32 = 256;
 
 /** image[...] += C rows ic..ic+rows (row stride ncp floats), columns n0..n0+nc of image b (see above). */
 function col2im_scatter(job: usize, b: i32, m0: i32, rows: i32, n0: i32, nc: i32, cbuf: usize, ncp: i32): void {
   const kp = fld(job, X_KP);
-  const k0 = fld(job, X_K0), k1 = fld(job, X_K0 + 1), k2 = fld(job, X_K0 + 2);
-  const s0 = fld(job, X_S0), s1 = fld(job, X_S0 + 1), s2 = fld(job, X_S0 + 2);
-  const d0 = fld(job, X_D0), d1 = fld(job, X_D0 + 1), d2 = fld(job, X_D0 + 2);
-  const p0b = fld(job, X_PB0), p1b = fld(job, X_PB0 + 1), p2b = fld(job, X_PB0 + 2);
-  const I0 = fld(job, X_I0), I1 = fld(job, X_I0 + 1), I2 = fld(job, X_I0 + 2);
-  const G1 = fld(job, X_G0 + 1), G2 = fld(job, X_G0 + 2);
-  const dChan = fld(job, X_DCHAN), sp0 = fld(job, X_DSP0), sp1 = fld(job, X_DSP0 + 1), sp2 = fld(job, X_DSP0 + 2);
+  const k0 = fld(job, X_KER), k1 = fld(job, X_KER + 1), k2 = fld(job, X_KER + 2);
+  const s0 = fld(job, X_S), s1 = fld(job, X_S + 1), s2 = fld(job, X_S + 2);
+  const d0 = fld(job, X_D), d1 = fld(job, X_D + 1), d2 = fld(job, X_D + 2);
+  const p0b = fld(job, X_PB), p1b = fld(job, X_PB + 1), p2b = fld(job, X_PB + 2);
+  const I0 = fld(job, X_I), I1 = fld(job, X_I + 1), I2 = fld(job, X_I + 2);
+  const G1 = fld(job, X_G + 1), G2 = fld(job, X_G + 2);
+  const dChan = fld(job, X_DCHAN), sp0 = fld(job, X_DSP), sp1 = fld(job, X_DSP + 1), sp2 = fld(job, X_DSP + 2);
   const dimg = ptr(job, X_DST) + (<usize>b * <usize>fld(job, X_DBATCH) << 2);
   const step = d2 * sp2;
   // first column's (icl, a0, a1, a2)
@@ -363,11 +359,8 @@ export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): vo
  *   fields of the same record: the positions stream through the micro-kernel's columns),
  * then image[b, icl, q·s − pb + a·d] += C[m][n]. A task owns image b's channels icl0..icl0+nicl (rows icl0·kp..,
  * an even row since nicl·kp is even or the block is the whole job), so no two tasks write the same element and each
- * element's sum order is fixed. Record = the JOB fields (M, K, APK, B gather) and from word 40:
+ * element's sum order is fixed. Record: the Y_* fields of src/backends/wasm/interface.ts (the gemm fields, then its own).
  */
-const Y_KP = 40, Y_NICL = 41, Y_BLOCKS = 42, Y_ICPG = 43, Y_FILL = 44, Y_BIAS = 45, Y_ISP = 46, Y_DST = 47;
-const Y_DBATCH = 48, Y_DCHAN = 49, Y_DSP0 = 50, Y_K0 = 53, Y_S0 = 56, Y_D0 = 59, Y_PB0 = 62, Y_I0 = 65;
-const Y_W = 68, Y_WK = 69, Y_WICL = 70, Y_WTAP = 71, Y_GSP = 72, Y_STORE = 73;
 
 /** Pack task of a wtx job: rows m0..m0+mc of A (m = icl·kp + tap) into 2-row panels, elements broadcast to 4 lanes. */
 function wtx_pack(job: usize, m0: i32, mc: i32): void {
@@ -410,29 +403,29 @@ function wtx_pack(job: usize, m0: i32, mc: i32): void {
 
 /**
  * image b += C rows mS..mS+rows (C row r at cbuf + 4·r·ncp), columns j0..j0+nc of the image's grid positions; in store
- * mode (Y_STORE: every image element gets exactly one contribution) image = C + bias instead, with no fill before.
+ * mode (Y_XSTORE: every image element gets exactly one contribution) image = C + bias instead, with no fill before.
  * Stride 2 along the contiguous last axis (d = 1, even k): the rows of taps a2, a2 + 1 hit neighbouring image floats,
  * so they are interleaved (zipped) and written 8 floats at a time.
  */
 function wtx_scatter(job: usize, b: i32, mS: i32, rows: i32, j0: i32, nc: i32, cbuf: usize, ncp: i32): void {
   const kp = fld(job, Y_KP);
-  const k1 = fld(job, Y_K0 + 1), k2 = fld(job, Y_K0 + 2);
-  const s0 = fld(job, Y_S0), s1 = fld(job, Y_S0 + 1), s2 = fld(job, Y_S0 + 2);
-  const d0 = fld(job, Y_D0), d1 = fld(job, Y_D0 + 1), d2 = fld(job, Y_D0 + 2);
-  const I0 = fld(job, Y_I0), I1 = fld(job, Y_I0 + 1), I2 = fld(job, Y_I0 + 2);
-  const G1 = fld(job, J_U0 + 1), G2 = fld(job, J_U0 + 2);
-  const sp0 = fld(job, Y_DSP0), sp1 = fld(job, Y_DSP0 + 1), sp2 = fld(job, Y_DSP0 + 2);
-  const dChan = fld(job, Y_DCHAN);
-  const storeMode = fld(job, Y_STORE) != 0;
-  const bias = ptr(job, Y_BIAS);
-  const dimg = ptr(job, Y_DST) + (<usize>b * <usize>fld(job, Y_DBATCH) << 2);
+  const k1 = fld(job, Y_KER + 1), k2 = fld(job, Y_KER + 2);
+  const s0 = fld(job, Y_XS), s1 = fld(job, Y_XS + 1), s2 = fld(job, Y_XS + 2);
+  const d0 = fld(job, Y_D), d1 = fld(job, Y_D + 1), d2 = fld(job, Y_D + 2);
+  const I0 = fld(job, Y_I), I1 = fld(job, Y_I + 1), I2 = fld(job, Y_I + 2);
+  const G1 = fld(job, J_U + 1), G2 = fld(job, J_U + 2);
+  const sp0 = fld(job, Y_DSP), sp1 = fld(job, Y_DSP + 1), sp2 = fld(job, Y_DSP + 2);
+  const dChan = fld(job, Y_XDCHAN);
+  const storeMode = fld(job, Y_XSTORE) != 0;
+  const bias = ptr(job, Y_XBIAS);
+  const dimg = ptr(job, Y_XDST) + (<usize>b * <usize>fld(job, Y_XDBATCH) << 2);
   const step = s2 * sp2, st = <usize>step << 2;
   const zip = step == 2 && sp2 == 1 && d2 == 1 && (k2 & 1) == 0;
   const q2S = j0 % G2, q1S = (j0 / G2) % G1, q0S = j0 / (G2 * G1);
   for (let r = 0; r < rows; r++) {
     const m = mS + r, icl = m / kp, tap = m % kp;
     const a2 = tap % k2, a1 = (tap / k2) % k1, a0 = tap / (k2 * k1);
-    const off0 = a0 * d0 - fld(job, Y_PB0), off1 = a1 * d1 - fld(job, Y_PB0 + 1), off2 = a2 * d2 - fld(job, Y_PB0 + 2);
+    const off0 = a0 * d0 - fld(job, Y_PB), off1 = a1 * d1 - fld(job, Y_PB + 1), off2 = a2 * d2 - fld(job, Y_PB + 2);
     const bv: f32 = storeMode && bias != 0 ? load<f32>(bias + (<usize>icl << 2)) : 0;
     const pair = zip && (a2 & 1) == 0 && r + 1 < rows;
     const rA = qrange(off2, s2, I2, G2), loA = rA & 0xffff, hiA = rA >>> 16;
@@ -505,19 +498,19 @@ export function wtx_task(job: usize, t: i32, scratch: usize, cOff: usize): void 
   const apk = ptr(job, J_APK);
   const bpk = scratch, cbuf = scratch + cOff;
   if (fld(job, Y_FILL) != 0) {
-    const bias = ptr(job, Y_BIAS);
+    const bias = ptr(job, Y_XBIAS);
     const isp = fld(job, Y_ISP);
     for (let i = 0; i < nch; i++) {
       const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>(icl0 + i) << 2)) : 0;
       const v = f32x4.splat(bv);
-      let d = ptr(job, Y_DST) + (<usize>(b * fld(job, Y_DBATCH) + (icl0 + i) * fld(job, Y_DCHAN)) << 2);
+      let d = ptr(job, Y_XDST) + (<usize>(b * fld(job, Y_XDBATCH) + (icl0 + i) * fld(job, Y_XDCHAN)) << 2);
       let n = isp;
       for (; n >= 4; n -= 4, d += 16) v128.store(d, v);
       for (; n > 0; n--, d += 4) store<f32>(d, bv);
     }
   }
   if (K == 0 || M == 0) return;
-  const dense = fld(job, J_ST0 + 2) == 1;
+  const dense = fld(job, J_ST + 2) == 1;
   for (let j0 = 0; j0 < Gsp; j0 += NCH) {
     const nc = min(NCH, Gsp - j0), ncp = (nc + 15) & ~15;
     if (dense) {
@@ -556,26 +549,27 @@ export function wtx_task(job: usize, t: i32, scratch: usize, cOff: usize): void 
 }
 
 /*
- * Queue record (u32): [0] next task (atomic counter), [1] task count, [2] tasks pointer, [3] cOff (bytes).
- * Task i = 4 u32 at tasks + 16·i: job pointer, n0, nc, kind (0 = GEMM columns n0..n0+nc, 1 = pack rows n0..n0+nc of A,
- * 2 = col2im task number n0 of a col2im job, 3 = wtx task number n0, 4 = pack rows n0..n0+nc of a wtx job's A).
+ * Queue record QUEUE_* and task records TASK_F_* (TASK_WORDS u32 each), task kinds TASK_*: see src/backends/wasm/interface.ts.
  * Every thread calls run_queue with its own scratch and takes tasks until none is left, so work balances itself.
  */
 export function run_queue(queue: usize, scratch: usize): i32 {
-  const count = load<i32>(queue, 4);
-  const tasks = <usize>load<u32>(queue, 8);
-  const cOff = <usize>load<u32>(queue, 12);
+  const count = load<i32>(queue + (<usize>QUEUE_COUNT << 2));
+  const tasks = <usize>load<u32>(queue + (<usize>QUEUE_TASKS << 2));
+  const cOff = <usize>load<u32>(queue + (<usize>QUEUE_COFF << 2));
+  const next = queue + (<usize>QUEUE_NEXT << 2);
   let done = 0;
   while (true) {
-    const i = atomic.add<i32>(queue, 1);
+    const i = atomic.add<i32>(next, 1);
     if (i >= count) break;
-    const t = tasks + (<usize>i << 4);
-    const kind = load<i32>(t, 12);
-    if (kind == 1) pack_rows(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8));
-    else if (kind == 2) col2im_task(<usize>load<u32>(t), load<i32>(t, 4), scratch, cOff);
-    else if (kind == 3) wtx_task(<usize>load<u32>(t), load<i32>(t, 4), scratch, cOff);
-    else if (kind == 4) wtx_pack(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8));
-    else run_task(<usize>load<u32>(t), load<i32>(t, 4), load<i32>(t, 8), scratch, cOff);
+    const t = tasks + (<usize>(i * TASK_WORDS) << 2);
+    const job = <usize>load<u32>(t + (<usize>TASK_F_JOB << 2));
+    const n0 = load<i32>(t + (<usize>TASK_F_N0 << 2)), nc = load<i32>(t + (<usize>TASK_F_NC << 2));
+    const kind = load<i32>(t + (<usize>TASK_F_KIND << 2));
+    if (kind == TASK_PACK) pack_rows(job, n0, nc);
+    else if (kind == TASK_COL2IM) col2im_task(job, n0, scratch, cOff);
+    else if (kind == TASK_WTX) wtx_task(job, n0, scratch, cOff);
+    else if (kind == TASK_WTX_PACK) wtx_pack(job, n0, nc);
+    else if (kind == TASK_GEMM) run_task(job, n0, nc, scratch, cOff);
     done++;
   }
   return done;

@@ -6,7 +6,7 @@
 //   node bench/run.mjs [--threads 1,2] [--peers tconv,ort-web,...] [--cases dcgan1,...]
 //                      [--case-cap 20] [--budget 540] [--target-ms 1000] [--max-ms 5000] [--min-reps 5]
 //                      [--no-exercise] [--exercise-sizes 8,16,32,64,128,256] [--no-write] [--quick] [--verbose]
-//                      [--no-networks] [--networks-only] [--no-torch]
+//                      [--no-networks] [--networks-only] [--no-torch] [--no-models] [--models-only] [--models dcgan,unet]
 //
 // Every (implementation, thread count) runs in its own child process (lib/child.mjs): peers fix their
 // thread pools at initialisation, and a child that overruns the per-case time cap is killed and
@@ -43,11 +43,14 @@ const OPTS = {
   minReps: Number(opt("min-reps", quick ? 3 : 5)),
   exercise: !flag("no-exercise"),
   exerciseSizes: opt("exercise-sizes", "8,16,32,64,128,256"),
-  // --networks-only would overwrite RESULTS.md without the convolution tables: it never writes
-  write: !flag("no-write") && !flag("networks-only"),
+  // --networks-only / --models-only would overwrite RESULTS.md without the convolution tables: they never write
+  write: !flag("no-write") && !flag("networks-only") && !flag("models-only"),
   networks: !flag("no-networks"),
   networksOnly: flag("networks-only"),
   torch: !flag("no-torch"),
+  models: !flag("no-models"),
+  modelsOnly: flag("models-only"),
+  modelIds: opt("models", null),
   verbose: flag("verbose"),
 };
 
@@ -373,6 +376,43 @@ async function runExercise() {
   else if (res.code !== 0) log(`[exercise] child exited ${res.signal ?? res.code}: ${res.stderr.trim().split("\n").slice(-1)[0]}`);
   return { rows, init, truncated: !!res.killedFor || res.code !== 0 };
 }
+// ------------------------------------------------------------------ whole models
+async function runModels(t, only = OPTS.modelIds) {
+  const rows = [];
+  const args = ["--threads", String(t), "--target-ms", String(OPTS.targetMs), "--max-ms", String(OPTS.maxMs), "--min-reps", String(Math.min(OPTS.minReps, 3))];
+  if (only) args.push("--models", only);
+  const res = await runChild("models.mjs", args, {
+    caseCapMs: Math.max(OPTS.caseCapMs, 60000) * 2,
+    onEvent(ev) {
+      if (ev.event === "model") {
+        rows.push(ev);
+        const cellOf = (r) => (r?.ms != null ? fmtMs(r.ms) : `error: ${r?.error}`);
+        log(`[model] ${ev.id} ${t} thread${t > 1 ? "s" : ""}: tconv ${cellOf(ev.tconv)}  onnxruntime-web ${cellOf(ev.ortWeb)}  onnxruntime-node ${cellOf(ev.ortNode)}`);
+      } else if (ev.event === "error") log(`[model] ${ev.case}: ${ev.error}`);
+    },
+  });
+  if (res.killedFor) log(`[model] stopped (time cap) after ${rows.length} models`);
+  else if (res.code !== 0) log(`[model] child exited ${res.signal ?? res.code}: ${res.stderr.trim().split("\n").slice(-1)[0]}`);
+  return rows;
+}
+
+function renderModels() {
+  if (modelRows.length === 0) return "";
+  let md = "## Whole models, exported from tconv with `onnx.exportModel`\n\n";
+  md +=
+    "Each net is built from tconv layers, initialized with a fixed seed, written as ONNX (opset 17) by `onnx.exportModel`, and run on the same float32 input by " +
+    "tconv (`net.forward`), onnxruntime-web (wasm) and onnxruntime-node (native CPU). Median ms per batch of warm calls; ratios are tconv's time over the peer's " +
+    "(below 1: tconv faster). \"max error\" is the peer's max |difference| from tconv's output, relative to the output's largest magnitude. tfjs has no ONNX reader, so it has no row here.\n\n";
+  md += "| model | threads | tconv | onnxruntime-web | onnxruntime-node | tconv ÷ ort-web | tconv ÷ ort-node | max error (web / node) | ONNX file |\n";
+  md += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n";
+  const ms = (r) => (r?.ms != null ? fmtMs(r.ms) : r?.error ? `error: ${r.error}` : "—");
+  const q = (a, b) => (a?.ms != null && b?.ms != null ? `${(a.ms / b.ms).toFixed(2)}×` : "—");
+  const e = (r) => (r?.err != null ? fmtErr(r.err) : "—");
+  for (const r of modelRows)
+    md += `| ${r.label} | ${r.threads} | ${ms(r.tconv)} | ${ms(r.ortWeb)} | ${ms(r.ortNode)} | ${q(r.tconv, r.ortWeb)} | ${q(r.tconv, r.ortNode)} | ${e(r.ortWeb)} / ${e(r.ortNode)} | ${fmtBytes(r.bytes)} |\n`;
+  return md;
+}
+
 function fmtBytes(b) {
   if (b >= 2 ** 30) return `${(b / 2 ** 30).toFixed(2)} GiB`;
   if (b >= 2 ** 20) return `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -396,17 +436,22 @@ log(`tconv build: ${existsSync(tconvDistEntry()) ? tconvDistEntry() : `missing (
 log(`per-case cap ${OPTS.caseCapMs / 1000} s, run budget ${OPTS.budgetMs / 1000} s, ≥ ${OPTS.targetMs} ms and ≥ ${OPTS.minReps} warm repetitions per measurement (≤ ${OPTS.maxMs} ms)\n`);
 
 let exercise = null;
+const modelRows = [];
 for (const t of OPTS.threads) {
-  if (!OPTS.networksOnly) for (const peer of peers) await runPeer(peer, t);
-  if (OPTS.networks || OPTS.networksOnly)
+  const onlyWhole = OPTS.networksOnly || OPTS.modelsOnly;
+  if (!onlyWhole) for (const peer of peers) await runPeer(peer, t);
+  if ((OPTS.networks && !OPTS.modelsOnly) || OPTS.networksOnly)
     networkRows.push(await runNetworks({ t, benchDir: BENCH_DIR, runChild, log, targetMs: OPTS.targetMs, withTorch: OPTS.torch }));
-  if (exercise === null && OPTS.exercise && !OPTS.networksOnly) {
+  if (exercise === null && OPTS.exercise && !onlyWhole) {
     log("");
     exercise = await runExercise();
   }
+  if ((OPTS.models && !OPTS.networksOnly) || OPTS.modelsOnly) modelRows.push(...(await runModels(t)));
+  // the networks table's onnxruntime columns: the DCGAN generator row of the whole-model child
+  else if (OPTS.networksOnly && OPTS.models) modelRows.push(...(await runModels(t, "dcgan")));
   log("");
 }
-if (exercise === null && OPTS.exercise && !OPTS.networksOnly) exercise = await runExercise();
+if (exercise === null && OPTS.exercise && !OPTS.networksOnly && !OPTS.modelsOnly) exercise = await runExercise();
 
 const totalS = elapsed() / 1000;
 const md = renderMarkdown();
@@ -621,6 +666,11 @@ function renderMarkdown() {
     peersMd +
     (notes.length ? `\n### Timeouts, skips, errors, disagreements\n\n${notes.join("\n")}\n` : "") +
     (ex ? `\n${ex}` : "");
-  const net = renderNetworks(networkRows);
-  return { tables: (OPTS.networksOnly ? "" : tables) + (net ? `\n${net}` : ""), full: full + (net ? `\n${net}` : ""), warn };
+  const net = renderNetworks(networkRows, (t) => {
+    const r = modelRows.find((m) => m.id === "dcgan" && m.threads === t);
+    return { ortWeb: r?.ortWeb?.ms ?? null, ortNode: r?.ortNode?.ms ?? null, tconv: r?.tconv?.ms ?? null };
+  });
+  const models = renderModels();
+  const extra = (net ? `\n${net}` : "") + (models ? `\n${models}` : "");
+  return { tables: (OPTS.networksOnly || OPTS.modelsOnly ? "" : tables) + extra, full: full + extra, warn };
 }

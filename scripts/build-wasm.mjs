@@ -5,12 +5,21 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
+import * as esbuild from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cache = join(root, "node_modules", ".cache", "tconv");
 const outTs = join(root, "src", "backends", "wasm", "kernels-wasm.generated.ts");
 mkdirSync(cache, { recursive: true });
 mkdirSync(dirname(outTs), { recursive: true });
+
+// assembly/interface.generated.ts: the record offsets and task kinds declared in src/backends/wasm/interface.ts
+const ifaceTs = join(root, "src", "backends", "wasm", "interface.ts");
+const ifaceJs = esbuild.transformSync(readFileSync(ifaceTs, "utf8"), { loader: "ts", format: "esm" }).code;
+const iface = await import(`data:text/javascript;base64,${Buffer.from(ifaceJs).toString("base64")}`);
+const ifaceOut = join(root, "assembly", "interface.generated.ts");
+const ifaceText = iface.assemblyConstants();
+if (!existsSync(ifaceOut) || readFileSync(ifaceOut, "utf8") !== ifaceText) writeFileSync(ifaceOut, ifaceText);
 
 /** One build; atomics stay valid on unshared memory, so the same source serves both variants. */
 async function compile(name, shared, relaxed) {

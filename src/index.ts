@@ -1,4 +1,4 @@
-// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads.
+// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, onnx, setNumThreads.
 import "./methods.js"; // first: installs NDArray's methods before anything can call them
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
@@ -26,4 +26,6 @@ export type { DepthToSpaceOptions, ShuffleMode } from "./ops/depth-to-space.js";
 export type { DropoutOptions } from "./ops/dropout.js";
 export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
+export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
 export { setNumThreads, getNumThreads, threadsReady } from "./backends/threads.js";
+export { onnx, OnnxBlock, type ImportOptions, type ExportOptions, type GraphInput } from "./onnx/index.js";

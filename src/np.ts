@@ -9,6 +9,7 @@ import * as lin from "./ops/linalg.js";
 import { reduce, type ReduceOptions } from "./ops/reduce.js";
 import * as shp from "./ops/shape.js";
 import { arraySplit, concatenate, split, stack } from "./ops/join.js";
+import { pad } from "./ops/pad-constant.js";
 
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;
@@ -57,4 +58,5 @@ export const np = {
   stack,
   split,
   array_split: arraySplit,
+  pad,
 };

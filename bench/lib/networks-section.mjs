@@ -53,14 +53,16 @@ export function renderNetworks(rows, modelMs = () => ({})) {
     "Training step: D2L's update_D then update_G (SigmoidBCELoss, Adam lr 0.005 β₁ 0.5) with the discriminator " +
     "(Conv k4 s2 + BatchNorm + LeakyReLU(0.2) ×4, Conv k4). tconv built from its layers; PyTorch = Debian's python3-torch " +
     "on CPU (bench/pytorch/dcgan.py, same nets and step). Ratios: peer time ÷ tconv time (> 1: tconv faster).\n\n";
-  md += "| threads | tconv generator | onnxruntime-web | ort-web ÷ tconv | onnxruntime-node | PyTorch | PyTorch ÷ tconv | tconv training step | PyTorch training step | PyTorch ÷ tconv |\n";
+  md += "| threads | tconv generator | onnxruntime-web | ort-web ÷ tconv ʷ | onnxruntime-node | PyTorch | PyTorch ÷ tconv | tconv training step | PyTorch training step | PyTorch ÷ tconv |\n";
   md += "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const r of rows) {
     const f = r.tconv["dcgan-forward"]?.ms, tr = r.tconv["dcgan-train"]?.ms;
     const m = modelMs(r.t);
     const pf = r.torch?.forwardMs, pt = r.torch?.trainMs;
-    md += `| ${r.t} | ${fmt(f)} | ${fmt(m.ortWeb)} | ${ratio(m.ortWeb, f)} | ${fmt(m.ortNode)} | ${fmt(pf)} | ${ratio(pf, f)} | ${fmt(tr)} | ${fmt(pt)} | ${ratio(pt, tr)} |\n`;
+    md += `| ${r.t} | ${fmt(f)} | ${fmt(m.ortWeb)} | ${ratio(m.ortWeb, m.tconv ?? f)} | ${fmt(m.ortNode)} | ${fmt(pf)} | ${ratio(pf, f)} | ${fmt(tr)} | ${fmt(pt)} | ${ratio(pt, tr)} |\n`;
   }
+  if (rows.some((r) => modelMs(r.t).tconv != null))
+    md += "\nʷ against tconv's time in the whole-model child (same process and minute as onnxruntime-web; see the whole-model table).\n";
   const notes = new Set(rows.flatMap((r) => [r.tconv["dcgan-forward"]?.note, r.tconv.error && `tconv failed: ${r.tconv.error}`, r.torch?.error && `PyTorch not run: ${r.torch.error}`]).filter(Boolean));
   const torch = rows.find((r) => r.torch?.version)?.torch;
   md += `\n${torch ? `PyTorch ${torch.version}. ` : ""}${[...notes].join(". ")}\n`;

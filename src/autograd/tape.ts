@@ -80,8 +80,24 @@ export function needsGrad(x: NDArray): boolean {
   return x.gradReq !== null || x.tapeNode !== null;
 }
 
+/** Sees every op that calls recordOp (recording or not): how onnx.exportModel learns which ops a forward runs. */
+export type OpTracer = (op: string, inputs: readonly NDArray[], output: NDArray, attrs: Readonly<Record<string, unknown>>) => void;
+let tracer: OpTracer | null = null;
+
+/** Runs `fn` with `trace` told of every op; tracing does not nest. */
+export function withTracer<T>(trace: OpTracer, fn: () => T): T {
+  if (tracer) throw new Error("onnx.exportModel: a trace is already running (exportModel cannot be called from inside a traced forward)");
+  tracer = trace;
+  try {
+    return fn();
+  } finally {
+    tracer = null;
+  }
+}
+
 /** Links `output` to its inputs when recording and some input needs a gradient. Returns `output`. */
 export function recordOp(op: string, inputs: readonly NDArray[], output: NDArray, attrs: Record<string, unknown> = {}): NDArray {
   if (recording && inputs.some(needsGrad)) output.tapeNode = { op, inputs, attrs };
+  if (tracer) tracer(op, inputs, output, attrs);
   return output;
 }

@@ -2,6 +2,8 @@
 import { Parameter, ParameterDict } from "./parameter.js";
 import type { Initializer } from "../init/initializers.js";
 import type { NDArray } from "../ndarray/ndarray.js";
+import { type LoadParametersOptions, type NamedParameter, loadParametersFromBytesInto, parametersToBytes } from "./parameter-io.js";
+import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
 
 const counters = new Map<string, number>();
 
@@ -128,6 +130,49 @@ export abstract class Block {
     };
     walk(this, "");
     return dict;
+  }
+
+  /** [structural name, parameter] pairs: collectParams() in order (what saveParameters writes). */
+  namedParameters(): NamedParameter[] {
+    return this.collectParams().entries();
+  }
+
+  /**
+   * Writes every parameter to a safetensors file (structural names, PyTorch layouts, each parameter's dtype). The
+   * bytes go to a temporary file in the same folder, are flushed to disk and renamed over `path`: the previous file
+   * stays whole if anything fails. Node only; see saveParametersToBytes for browsers.
+   */
+  saveParameters(path: string): void {
+    writeFileAtomic(path, parametersToBytes(this.namedParameters(), `saveParameters: ${path}`), "saveParameters");
+  }
+
+  /** The safetensors file saveParameters writes, as bytes (for browsers: download, IndexedDB, fetch body …). */
+  saveParametersToBytes(): Uint8Array {
+    return parametersToBytes(this.namedParameters(), "saveParametersToBytes");
+  }
+
+  /**
+   * Loads a safetensors file written by saveParameters or from a PyTorch state dict. The whole file is checked
+   * (structure, names, shapes, dtypes) before any parameter changes: on an error every parameter keeps its value.
+   * Deferred shapes take the file's. Node only; see loadParametersFromBytes for browsers.
+   */
+  loadParameters(path: string, options: LoadParametersOptions = {}): void {
+    const bytes = readWholeFile(path, "loadParameters");
+    loadParametersFromBytesInto(this, this.namedParameters(), bytes, options, `loadParameters: ${path}`);
+  }
+
+  /** loadParameters from the bytes of a safetensors file. */
+  loadParametersFromBytes(bytes: Uint8Array, options: LoadParametersOptions = {}): void {
+    loadParametersFromBytesInto(this, this.namedParameters(), bytes, options, "loadParametersFromBytes");
+  }
+
+  /**
+   * Called by loadParameters before anything changes, with the shapes the file gives this block's own parameters
+   * (own name → shape, deferred ones completed): returns why the block cannot take them together, or null. Layers
+   * whose parameters share a deferred size (a BatchNorm's channel count) override it.
+   */
+  checkLoadedShapes(_shapes: ReadonlyMap<string, readonly number[]>): string | null {
+    return null;
   }
 
   /** Initializes every parameter (deferred where shapes are not known until the first forward). */

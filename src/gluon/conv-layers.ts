@@ -138,6 +138,8 @@ abstract class ConvLayer extends Block {
     const dtype = readDtype(className, o.dtype);
     this.weight = new Parameter("weight", wShape, dtype, readInitializer(className, "weightInitializer", o.weightInitializer, null), className, { channelsLast: last });
     this.registerParameter(this.weight);
+    // a loaded file may complete a deferred inChannels (a transposed weight's first axis): groups must divide it
+    if (transposed) this.weight.acceptShape = (s) => (s[0]! % groups === 0 ? null : `groups=${groups} must divide input channels ${s[0]}`);
     this.bias = readBoolean(className, "useBias", o.useBias, true)
       ? new Parameter("bias", [channels], dtype, readInitializer(className, "biasInitializer", o.biasInitializer, new Zero()), className)
       : null;

@@ -88,6 +88,14 @@ export class BatchNorm extends Block {
     return `axis=${this.axis}, eps=${this.epsilon}, momentum=${this.momentum}, in_channels=${c === 0 ? "None" : c}`;
   }
 
+  /** loadParameters: gamma, beta and the running statistics must agree on one channel count (deferred or not). */
+  override checkLoadedShapes(shapes: ReadonlyMap<string, readonly number[]>): string | null {
+    const sizes = [this.gamma, this.beta, this.runningMean, this.runningVar].map((p) => shapes.get(p.name)?.[0] ?? p.shape[0]!);
+    const known = sizes.filter((c) => c > 0);
+    if (known.every((c) => c === known[0])) return null;
+    return `gamma, beta, running_mean and running_var must have one channel count, got ${sizes.map((c) => (c > 0 ? c : "?")).join(", ")}`;
+  }
+
   forward(x: NDArray): NDArray {
     const where = "BatchNorm";
     const axis = this.axis < 0 ? this.axis + x.ndim : this.axis;

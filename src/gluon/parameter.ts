@@ -4,6 +4,7 @@ import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
 import { type InitContext, Initializer, Uniform } from "../init/initializers.js";
 import { assignInPlace } from "../ops/elementwise.js";
+import { astype } from "../ops/shape.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 
 /** MXNet's grad_req: backward writes the gradient, adds to it, or the parameter gets none (not trained). */
@@ -33,7 +34,8 @@ function checkGradReq(where: string, v: unknown): ParameterGradReq {
 export class Parameter {
   /** shape with 0 where the size is inferred at the first forward (deferred initialization) */
   shape: number[];
-  readonly dtype: Dtype;
+  /** changes only through cast() or a load with a dtype option */
+  dtype: Dtype;
   /** used when initialize() is given no initializer, or for every call of a bias */
   readonly defaultInit: Initializer | null;
   /** the layer that owns this parameter, named in errors */
@@ -41,6 +43,11 @@ export class Parameter {
   /** passed to the initializer: e.g. a channels-last convolution weight */
   readonly initContext: InitContext;
   private value: NDArray | null = null;
+  /**
+   * Set by layers whose deferred shapes have rules beyond "positive" (e.g. groups dividing inChannels): returns why a
+   * completed shape is not acceptable, or null. Loading a file into a deferred parameter asks it first.
+   */
+  acceptShape: ((shape: readonly number[]) => string | null) | null = null;
   private pendingInit: Initializer | null = null;
   private req: ParameterGradReq = "write";
 
@@ -138,9 +145,36 @@ export class Parameter {
   }
 
   private finishInit(): void {
-    const v = this.pendingInit!.create(this.shape, this.dtype, this.name, this.initContext);
+    this.adopt(this.pendingInit!.create(this.shape, this.dtype, this.name, this.initContext));
+  }
+
+  private adopt(v: NDArray): void {
     if (this.req !== "null") v.attachGrad(this.req);
     this.value = v;
+  }
+
+  /**
+   * Takes loaded values (already checked by the caller against this parameter): copied into the current array when
+   * shape and dtype match, so that holders of data() see them; otherwise (deferred shape, never initialized, other
+   * dtype) `v` becomes the values and completes the shape.
+   */
+  loadData(v: NDArray): void {
+    const cur = this.value;
+    if (cur && cur.dtype === v.dtype && cur.shape.length === v.shape.length && cur.shape.every((d, i) => d === v.shape[i])) {
+      assignInPlace(cur, v, "loadParameters");
+      return;
+    }
+    this.shape = [...v.shape];
+    this.dtype = v.dtype;
+    this.pendingInit = null;
+    this.adopt(v);
+  }
+
+  /** Gluon's cast: the values (if any) and every later initialization use `dtype`. */
+  cast(dtype: Dtype): void {
+    if (dtype === this.dtype) return;
+    this.dtype = dtype;
+    if (this.value) this.adopt(astype(this.value, dtype));
   }
 
   /** The values; throws Gluon's deferred-initialization errors when they do not exist yet. */

@@ -3,6 +3,8 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { zeros } from "../ndarray/create.js";
 import { adamUpdate, type GradPrep, sgdUpdate } from "../backends/js/optimizer.js";
 import { Parameter, ParameterDict } from "./parameter.js";
+import { statesFromBytes, statesToBytes, type TrainerSnapshot } from "./trainer-states.js";
+import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
 
 export interface OptimizerParams {
   /** step size; default 0.01 (sgd) or 0.001 (adam), as MXNet */
@@ -43,6 +45,7 @@ function checkNumber(name: string, v: unknown, lo: number, hi: number, loOpen = 
  */
 export class Trainer {
   readonly params: Parameter[];
+  private readonly names: string[];
   readonly optimizer: OptimizerName;
   private lr: number;
   private readonly momentum: number;
@@ -57,11 +60,15 @@ export class Trainer {
   private t = 0;
 
   constructor(params: ParameterDict | readonly Parameter[], optimizer: OptimizerName, optimizerParams: OptimizerParams = {}) {
-    if (params instanceof ParameterDict) this.params = params.values();
-    else if (Array.isArray(params) && params.every((p) => p instanceof Parameter)) this.params = [...params];
+    // states files name each parameter by its structural name, or by its index when given an array
+    let named: [string, Parameter][];
+    if (params instanceof ParameterDict) named = params.entries();
+    else if (Array.isArray(params) && params.every((p) => p instanceof Parameter)) named = params.map((p, i) => [String(i), p]);
     else throw new Error("Trainer: params must be a ParameterDict (net.collectParams()) or an array of Parameters");
     // MXNet's Trainer leaves parameters with grad_req "null" (BatchNorm's running statistics, frozen layers) alone
-    this.params = this.params.filter((p) => p.gradReq !== "null");
+    named = named.filter(([, p]) => p.gradReq !== "null");
+    this.params = named.map(([, p]) => p);
+    this.names = named.map(([n]) => n);
     if (this.params.length === 0) throw new Error("Trainer: no parameters to optimize");
     const name = typeof optimizer === "string" ? (optimizer.toLowerCase() as OptimizerName) : optimizer;
     if (!OPTIMIZERS.includes(name)) throw new Error(`Trainer: unknown optimizer ${JSON.stringify(optimizer)}; known optimizers are ${OPTIMIZERS.join(", ")}`);
@@ -86,6 +93,55 @@ export class Trainer {
 
   setLearningRate(lr: number): void {
     this.lr = checkNumber("learningRate", lr, 0, Infinity);
+  }
+
+  /** Optimizer name, step count, learning rate, hyperparameters and state arrays (by index into params). */
+  private snapshot(): TrainerSnapshot {
+    const hyper = new Map<string, number | null>(
+      this.optimizer === "sgd"
+        ? [["momentum", this.momentum]]
+        : [["beta1", this.beta1], ["beta2", this.beta2], ["epsilon", this.epsilon]],
+    );
+    hyper.set("wd", this.wd).set("rescaleGrad", this.rescaleGrad).set("clipGradient", this.clipGradient);
+    const states = new Map<number, NDArray[]>();
+    this.params.forEach((p, i) => {
+      const s = this.states.get(p);
+      if (s) states.set(i, s);
+    });
+    return { optimizer: this.optimizer, step: this.t, learningRate: this.lr, hyper, states };
+  }
+
+  /**
+   * MXNet's save_states: writes the optimizer's state (Adam's moments and step count, SGD's momentum, the learning
+   * rate) to a safetensors file, atomically as Block.saveParameters does. With the parameters saved beside it,
+   * loadStates + loadParameters resume a run exactly. Node only; see saveStatesToBytes.
+   */
+  saveStates(path: string): void {
+    writeFileAtomic(path, this.saveStatesToBytes(), "saveStates");
+  }
+
+  saveStatesToBytes(): Uint8Array {
+    return statesToBytes(this.names, this.snapshot());
+  }
+
+  /**
+   * MXNet's load_states: the whole file is checked (structure, optimizer, hyperparameters, names, shapes) before the
+   * trainer changes; on an error it keeps its state. Load the parameters first when their shapes are deferred.
+   */
+  loadStates(path: string): void {
+    this.applyStates(readWholeFile(path, "loadStates"), `loadStates: ${path}`);
+  }
+
+  loadStatesFromBytes(bytes: Uint8Array): void {
+    this.applyStates(bytes, "loadStatesFromBytes");
+  }
+
+  private applyStates(bytes: Uint8Array, where: string): void {
+    const s = statesFromBytes(bytes, this.names, this.params, this.snapshot(), where);
+    this.states.clear();
+    for (const [i, arrays] of s.states) this.states.set(this.params[i]!, [...arrays]);
+    this.t = s.step;
+    this.lr = s.learningRate;
   }
 
   /** One update of every parameter with a gradient, the gradients scaled by rescaleGrad / batchSize. */

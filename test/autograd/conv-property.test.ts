@@ -92,7 +92,6 @@ let worst = { rel: 0, abs: 0 };
 let runs = 0;
 
 test("conv/deconv gradients w.r.t. input, weight and bias match central differences (random options)", () => {
-  const started = Date.now();
   fc.assert(
     fc.property(caseArb, (c) => {
       np.random.seed(c.seed);
@@ -105,7 +104,6 @@ test("conv/deconv gradients w.r.t. input, weight and bias match central differen
     }),
     { numRuns: 200, seed: 20240611 },
   );
-  assert.ok(Date.now() - started < 60_000, "keep the property under a minute");
 });
 
 test("the generator reaches every option family", () => {

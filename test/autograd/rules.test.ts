@@ -198,6 +198,13 @@ describe("nn rules (ops/softmax.ts)", () => {
   });
 });
 
+describe("copy rules (ops/pad-constant.ts)", () => {
+  rule("pad", () => {
+    check("pad", (a) => np.pad(a, [[1, 2], [0, 1]], { constantValues: 3 }), [randn([2, 3])]);
+    check("pad", (a) => np.pad(a.T, 1), [randn([3, 2, 2])]);
+  });
+});
+
 describe("layer op rules (batch norm, pooling, activations, concatenate, pixel shuffle, dropout)", () => {
   /** Values at least 0.1 away from 0, either sign: the kinks of leaky ReLU / ELU / SELU are not sampled. */
   const awayFromZero = (shape: number[]) => {

@@ -104,42 +104,63 @@ function tconvFrames(m: Model): Frames {
 
   const render = (t: number, sel: Sel, W: number, H: number): Frame => (nd === 1 ? render1(t, sel, W, H) : render2(t, sel, W, H));
 
-  // 2-D: x · K → scaled copy → canvas (running sum) → crop → output
+  // 2-D: x · K → scaled copy → canvas (running sum) → crop → output; on a narrow stage in two rows (x · K = x·K, then canvas → output)
   const render2 = (t: number, sel: Sel, W: number, H: number): Frame => {
     const e = t >= 1 && t <= N ? t - 1 : -1;
     const qi = e >= 0 ? Math.floor(e / inW) : -1;
     const qj = e >= 0 ? e % inW : -1;
-    const gap = 46;
-    const cellsW = inW + kW + kW + F[1] + OUT[0]!.length;
-    const cellsH = Math.max(inH, kH, F[0], OUT.length);
-    const cell = fit(cellsW, cellsH, W - 4 * gap - 16, H - 64, 56);
-    let x = Math.max(8, Math.floor((W - 4 * gap - cellsW * cell) / 2));
-    const y = Math.max(24, Math.floor((H - 26 - cellsH * cell) / 2) + 6);
+    const narrow = W < 560;
+    const gap = narrow ? 34 : 46;
+    const legendH = narrow ? 48 : 26;
+    const row1W = inW + kW + kW;
+    const row2W = F[1] + OUT[0]!.length;
+    const row1H = Math.max(inH, kH);
+    const row2H = Math.max(F[0], OUT.length);
+    const cellsW = narrow ? Math.max(row1W, row2W) : row1W + row2W;
+    const cellsH = narrow ? row1H + row2H : Math.max(row1H, row2H);
+    const gapsW = narrow ? 2 * gap : 4 * gap;
+    const gapsH = narrow ? 40 + 24 : 38;
+    const cell = fit(cellsW, cellsH, W - gapsW - 16, H - legendH - gapsH, 56);
     const parts: string[] = [svgOpen(W, H)];
-    const midAll = y + (cellsH * cell) / 2;
-    const yc = (rows: number) => y + Math.floor(((cellsH - rows) * cell) / 2);
+    const rowLeft = (cells: number, gaps: number) => Math.max(8, Math.floor((W - gaps * gap - cells * cell) / 2));
+    const y1 = Math.max(24, Math.floor((H - legendH - cellsH * cell - (narrow ? 40 : 0)) / 2) + 6);
+    const h1 = narrow ? row1H : cellsH;
+    const y2 = narrow ? y1 + row1H * cell + 40 : y1;
+    const h2 = narrow ? row2H : cellsH;
+    const mid1 = y1 + (h1 * cell) / 2;
+    const mid2 = y2 + (h2 * cell) / 2;
+    const yc1 = (rows: number) => y1 + Math.floor(((h1 - rows) * cell) / 2);
+    const yc2 = (rows: number) => y2 + Math.floor(((h2 - rows) * cell) / 2);
+    let x = narrow ? rowLeft(row1W, 2) : rowLeft(cellsW, 4);
     // x
-    parts.push(grid({ x, y: yc(inH), cell, rows: inH, cols: inW, label: "input x", labelCls: "l-in", look: (r, c) => ({ fill: tint(X[r]![c]!, xmax, "input"), text: fmt(X[r]![c]!), cls: r === qi && c === qj ? "hi-input" : "" }) }));
+    parts.push(grid({ x, y: yc1(inH), cell, rows: inH, cols: inW, label: "input x", labelCls: "l-in", look: (r, c) => ({ fill: tint(X[r]![c]!, xmax, "input"), text: fmt(X[r]![c]!), cls: r === qi && c === qj ? "hi-input" : "" }) }));
     x += inW * cell;
-    parts.push(text(x + gap / 2, midAll + 5, "·", "op-sym"));
+    parts.push(text(x + gap / 2, mid1 + 5, "·", "op-sym"));
     x += gap;
-    parts.push(grid({ x, y: yc(kH), cell, rows: kH, cols: kW, label: "kernel K", labelCls: "l-k", look: (r, c) => ({ fill: tint(K[r]![c]!, kmax, "kernel"), text: fmt(K[r]![c]!), cls: e >= 0 ? "hi-kernel" : "" }) }));
+    parts.push(grid({ x, y: yc1(kH), cell, rows: kH, cols: kW, label: "kernel K", labelCls: "l-k", look: (r, c) => ({ fill: tint(K[r]![c]!, kmax, "kernel"), text: fmt(K[r]![c]!), cls: e >= 0 ? "hi-kernel" : "" }) }));
     x += kW * cell;
-    parts.push(text(x + gap / 2, midAll + 5, "=", "op-sym"));
+    parts.push(text(x + gap / 2, mid1 + 5, "=", "op-sym"));
     x += gap;
     const v = e >= 0 ? X[qi]![qj]! : 0;
     parts.push(
       grid({
-        x, y: yc(kH), cell, rows: kH, cols: kW, label: e >= 0 ? `x[${idx(nd, qi, qj)}]·K` : "x[·]·K", labelCls: "l-w",
+        x, y: yc1(kH), cell, rows: kH, cols: kW, label: e >= 0 ? `x[${idx(nd, qi, qj)}]·K` : "x[·]·K", labelCls: "l-w",
         look: (r, c) => (e >= 0 ? { fill: tint(v * K[r]![c]!, vmax, "write"), text: fmt(v * K[r]![c]!), cls: "hi-write-soft" } : { fill: "#f8fafc", text: "", cls: "ghost" }),
       }),
     );
     x += kW * cell;
-    parts.push(arrow(x + 6, midAll, x + gap - 6, "write"));
-    x += gap;
+    if (narrow) {
+      // the write goes down to the canvas row
+      parts.push(`<path class="arrow" d="M${x - (kW * cell) / 2},${y1 + row1H * cell + 6} l0,${y2 - (y1 + row1H * cell) - 28} m-4,-6 l4,6 l4,-6"/>`);
+      parts.push(text(x - (kW * cell) / 2 + 9, y1 + row1H * cell + 22, "write", "alabel", "start"));
+      x = rowLeft(row2W, 1);
+    } else {
+      parts.push(arrow(x + 6, mid1, x + gap - 6, "write"));
+      x += gap;
+    }
     const cur = writes(e);
     const cx = x;
-    const cy = yc(F[0]);
+    const cy = yc2(F[0]);
     parts.push(grid({ x, y: cy, cell, rows: F[0], cols: F[1], label: t > N ? "canvas (sum)" : "running sum", labelCls: "l-out", look: canvasLook(t, cur) }));
     for (const key of cur) {
       const [r, c] = key.split(",").map(Number) as [number, number];
@@ -149,11 +170,11 @@ function tconvFrames(m: Model): Frames {
     const keptW = F[1] - g.padBegin[1]! - g.padEnd[1]!;
     parts.push(outline(cx, cy, cell, g.padBegin[0]!, g.padBegin[1]!, keptH, keptW, t > N ? "o-kept final" : "o-kept"));
     x += F[1] * cell;
-    parts.push(arrow(x + 6, midAll, x + gap - 6, "crop"));
+    parts.push(arrow(x + 6, mid2, x + gap - 6, "crop"));
     x += gap;
     const S = canvas(t);
     const final = t > N;
-    const oy = yc(OUT.length);
+    const oy = yc2(OUT.length);
     parts.push(
       grid({
         x, y: oy, cell, rows: OUT.length, cols: OUT[0]!.length, label: final ? "output y" : "output (so far)", labelCls: "l-out", name: "out",

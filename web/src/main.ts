@@ -1,8 +1,13 @@
 // The explorer page: controls ⇄ state ⇄ URL, and every panel re-rendered from the library's results.
 import { type Frames, type Sel, framesFor } from "./anim.js";
-import { LIMITS, type Model, compute } from "./model.js";
-import { type AxisParam, BOOK_K, BOOK_X, type ExplorerState, type Op, axisValues, defaultState, depth, stateFromQuery, stateToQuery } from "./state.js";
-import { callText, companionView, drawMatrix, formulaHtml, matrixCaption, type MatrixLayout, overlapView } from "./views.js";
+import { LIMITS, type Model, compute, pairIndex, primaryOptions } from "./model.js";
+import {
+  type AxisParam, BOOK_K, BOOK_X, type ExplorerState, MAX_CHANNELS, type Op, axisValues, defaultState, depth, fitK, fitX, hasChannelAxes,
+  stateFromQuery, stateToQuery, weightChannels,
+} from "./state.js";
+import { IMAGE_SIZE, makeImage, paint, upsampleAll } from "./image-demo.js";
+import { type PhaseData, phaseData, phaseView } from "./phases.js";
+import { callText, companionView, routingView, drawMatrix, formulaHtml, matrixCaption, type MatrixLayout, overlapView } from "./views.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -11,9 +16,16 @@ let model: Model | null = null;
 let frames: Frames | null = null;
 let t = 0;
 let sel: Sel = [0, 0];
+/** the channel pair the pictures show: [input channel, output channel] */
+let pair: [number, number] = [0, 0];
 let timer: number | null = null;
 let matrixLayout: MatrixLayout | null = null;
+let phases: PhaseData | { error: string } | null = null;
+/** the highlighted phase (index into phases.phases), −1 for none */
+let activePhase = -1;
 const SPEEDS = [0.5, 0.75, 1, 1.5, 2.5];
+const TOUCH = matchMedia("(max-width: 1099px), (pointer: coarse)");
+const REDUCED_MOTION = matchMedia("(prefers-reduced-motion: reduce)");
 
 // ---- presets --------------------------------------------------------------------------------------------------
 const ones = (h: number, w: number) => Array.from({ length: h }, () => new Array<number>(w).fill(1));
@@ -50,7 +62,33 @@ function markPreset() {
 }
 
 // ---- value grids ----------------------------------------------------------------------------------------------
-const nd = () => (depth(state.x) === 1 ? 1 : 2);
+/** The spatial slices of x (one per input channel) or k (one per weight channel pair), and where the shown one is. */
+function slices(which: "x" | "k"): { list: unknown[]; at: number; wrap: (list: unknown[]) => unknown } {
+  const v = state[which];
+  if (which === "x") {
+    if (state.cin <= 1 || !Array.isArray(v)) return { list: [v], at: 0, wrap: (l) => l[0] };
+    return { list: [...v], at: Math.min(pairIndex(state, pair).ci, v.length - 1), wrap: (l) => l };
+  }
+  if (!hasChannelAxes(state) || !Array.isArray(v) || !v.every(Array.isArray)) return { list: [v], at: 0, wrap: (l) => l[0] };
+  const rows = v as unknown[][];
+  const n1 = rows[0]!.length;
+  const [a, b] = pairIndex(state, pair).kIndex;
+  return {
+    list: rows.flat(1),
+    at: Math.min(a, rows.length - 1) * n1 + Math.min(b, n1 - 1),
+    wrap: (l) => Array.from({ length: rows.length }, (_, i) => l.slice(i * n1, (i + 1) * n1)),
+  };
+}
+const shown = (which: "x" | "k") => {
+  const s = slices(which);
+  return s.list[s.at];
+};
+/** state[which] with f applied to the shown slice only, or to every slice */
+function mapSlices(which: "x" | "k", f: (v: unknown, i: number) => unknown, all: boolean): unknown {
+  const s = slices(which);
+  return s.wrap(s.list.map((v, i) => (all || i === s.at ? f(v, i) : v)));
+}
+const nd = () => (depth(shown("x")) === 1 ? 1 : 2);
 const asRows = (v: unknown): number[][] | null => {
   const d = depth(v);
   if (d === 1) return [v as number[]];
@@ -63,8 +101,8 @@ function buildValues(which: "x" | "k") {
   const sizeBox = $(`${which}-size`);
   box.innerHTML = "";
   sizeBox.innerHTML = "";
-  const rows = asRows(state[which]);
-  const oneD = depth(state[which]) === 1;
+  const rows = asRows(shown(which));
+  const oneD = depth(shown(which)) === 1;
   if (!rows || rows.some((r) => !Array.isArray(r) || r.length !== rows[0]!.length)) {
     box.innerHTML = `<p class="hint">${which} from the URL is not a grid of numbers; use Book or Random.</p>`;
     return;
@@ -86,15 +124,21 @@ function buildValues(which: "x" | "k") {
     });
     return inp;
   };
+  // every channel's slice keeps the same size
   const resize = (nh: number, nw: number) => {
-    const next = Array.from({ length: nh }, (_, i) => Array.from({ length: nw }, (_, j) => rows[i]?.[j] ?? 0));
-    state = { ...state, [which]: oneD ? next[0]! : next };
+    const next = mapSlices(which, (v) => {
+      const r = asRows(v) ?? [];
+      const n = Array.from({ length: nh }, (_, i) => Array.from({ length: nw }, (_, j) => r[i]?.[j] ?? 0));
+      return oneD ? n[0]! : n;
+    }, true);
+    state = { ...state, [which]: next };
     update({ controls: true });
   };
   const name = which === "x" ? "input" : "kernel";
   if (oneD) sizeBox.append("length ", sizeInput(w, `${name} length`, (n) => resize(1, n)));
   else sizeBox.append(sizeInput(h, `${name} rows`, (n) => resize(n, w)), "×", sizeInput(w, `${name} columns`, (n) => resize(h, n)));
-  const cw = Math.max(16, Math.min(40, Math.floor((240 - 3 * (w - 1)) / w)));
+  // touch layouts keep 40 px cells (the grid scrolls sideways when wide); the desktop sidebar fits them in 240 px
+  const cw = TOUCH.matches ? 40 : Math.max(16, Math.min(40, Math.floor((240 - 3 * (w - 1)) / w)));
   box.style.gridTemplateColumns = `repeat(${w}, ${cw}px)`;
   for (let i = 0; i < h; i++)
     for (let j = 0; j < w; j++) {
@@ -109,7 +153,7 @@ function buildValues(which: "x" | "k") {
         const next = rows.map((r) => [...r]);
         next[i]![j] = v;
         rows[i]![j] = v;
-        state = { ...state, [which]: oneD ? next[0]! : next };
+        state = { ...state, [which]: mapSlices(which, () => (oneD ? next[0]! : next), false) };
         update();
       });
       box.append(inp);
@@ -117,17 +161,130 @@ function buildValues(which: "x" | "k") {
 }
 
 function randomValues(which: "x" | "k") {
-  const rows = asRows(state[which]) ?? [[0]];
   const hi = which === "x" ? 5 : 4;
-  const next = rows.map((r) => r.map(() => Math.floor(Math.random() * hi)));
-  state = { ...state, [which]: depth(state[which]) === 1 ? next[0]! : next };
+  const next = mapSlices(which, (v) => {
+    const rows = (asRows(v) ?? [[0]]).map((r) => r.map(() => Math.floor(Math.random() * hi)));
+    return depth(v) === 1 ? rows[0]! : rows;
+  }, true);
+  state = { ...state, [which]: next };
   update({ controls: true });
 }
 
+/** The book's values in channel 0 (or kernel [0, 0]); the other channels get them shifted, as a new channel does. */
 function bookValues(which: "x" | "k") {
   const v = which === "x" ? BOOK_X : BOOK_K;
-  state = { ...state, [which]: nd() === 1 ? v[1]! : v.map((r) => [...r]) };
+  const spatial = nd() === 1 ? v[1]! : v.map((r) => [...r]);
+  const axes = hasChannelAxes(state) ? weightChannels(state.op, state.cin, state.cout, state.groups) : null;
+  state = { ...state, [which]: which === "x" ? fitX(spatial, 1, state.cin) : fitK(spatial, null, axes) };
   update({ controls: true });
+}
+
+// ---- channels and groups --------------------------------------------------------------------------------------
+/** New channel counts: x and k keep what they can and grow new channels (see fitX / fitK). */
+function setChannels(next: { cin?: number; cout?: number; groups?: number; op?: Op }) {
+  const s2 = { ...state, ...next };
+  const axesOf = (s: ExplorerState) => (hasChannelAxes(s) ? weightChannels(s.op, s.cin, s.cout, s.groups) : null);
+  const fromAxes = axesOf(state);
+  const toAxes = axesOf(s2);
+  const sameK = JSON.stringify(fromAxes) === JSON.stringify(toAxes);
+  state = { ...s2, x: fitX(state.x, state.cin, s2.cin), k: sameK ? state.k : fitK(state.k, fromAxes, toAxes) };
+  update({ controls: true });
+}
+
+function buildChannels() {
+  for (const name of ["cin", "cout", "groups"] as const) {
+    const box = $<HTMLSelectElement>(`p-${name}`);
+    if (box.options.length === 0)
+      for (let n = 1; n <= MAX_CHANNELS; n++) box.add(new Option(String(n), String(n)));
+    box.value = String(state[name]);
+  }
+  // the channel tabs above the x editor and the weight grid (kernel pairs) above the K editor
+  const { ci, kIndex } = pairIndex(state, pair);
+  const tabs = $("x-channels");
+  tabs.innerHTML = "";
+  tabs.hidden = state.cin <= 1;
+  for (let c = 0; c < state.cin; c++) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = `chan g${groupOf("in", c)}`;
+    b.textContent = `x[${c}]`;
+    b.setAttribute("aria-pressed", String(c === ci));
+    b.setAttribute("aria-label", `edit input channel ${c}`);
+    b.addEventListener("click", () => selectPair([c, pair[1]]));
+    tabs.append(b);
+  }
+  const wbox = $("weights");
+  wbox.hidden = !hasChannelAxes(state);
+  wbox.innerHTML = "";
+  if (!hasChannelAxes(state)) return;
+  const [n0, n1] = weightChannels(state.op, state.cin, state.cout, state.groups);
+  const isT = state.op === "deconvolution";
+  const head = document.createElement("p");
+  head.className = "hint";
+  head.innerHTML = isT
+    ? `weight <code>[Cin, Cout/g, …k]</code> = [${n0}, ${n1}, …]: kernel [ci, j] feeds output channel g·${n1} + j of ci's group g (colour). Click a kernel to show its pair.`
+    : `weight <code>[Cout, Cin/g, …k]</code> = [${n0}, ${n1}, …]: kernel [co, j] reads input channel g·${n1} + j of co's group g (colour). Click a kernel to show its pair.`;
+  wbox.append(head);
+  const table = document.createElement("div");
+  table.className = "wgrid";
+  table.style.gridTemplateColumns = `auto repeat(${n1}, minmax(0, 1fr))`;
+  const k = state.k as unknown[][];
+  const per = isT ? state.cout / state.groups : state.cin / state.groups;
+  table.append(document.createElement("span"));
+  for (let b = 0; b < n1; b++) {
+    const h = document.createElement("span");
+    h.className = "wh";
+    h.textContent = `j = ${b}`;
+    table.append(h);
+  }
+  for (let a = 0; a < n0; a++) {
+    const rh = document.createElement("span");
+    rh.className = "wh";
+    rh.textContent = `${isT ? "ci" : "co"} ${a}`;
+    table.append(rh);
+    const group = isT ? groupOf("in", a) : groupOf("out", a);
+    for (let b = 0; b < n1; b++) {
+      const other = group * per + b; // the channel on the weight's second axis
+      const [pci, pco] = isT ? [a, other] : [other, a];
+      const btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = `wk g${group}`;
+      btn.dataset.pair = `${pci},${pco}`;
+      btn.setAttribute("aria-pressed", String(a === kIndex[0] && b === kIndex[1]));
+      btn.setAttribute("aria-label", `kernel k[${a}, ${b}]: input channel ${pci} → output channel ${pco}, group ${group}`);
+      btn.title = `k[${a}, ${b}]: x channel ${pci} → output channel ${pco} (group ${group})`;
+      btn.innerHTML = miniKernel(Array.isArray(k?.[a]) ? k[a]![b] : undefined);
+      btn.addEventListener("click", () => selectPair([pci, pco]));
+      table.append(btn);
+    }
+  }
+  wbox.append(table);
+}
+
+/** The group of input channel c or output channel c (0 when groups do not divide the channels). */
+function groupOf(side: "in" | "out", c: number): number {
+  const { cin, cout, groups } = state;
+  if (cin % groups !== 0 || cout % groups !== 0) return 0;
+  return Math.floor(c / ((side === "in" ? cin : cout) / groups));
+}
+
+/** A kernel as a tiny heat map (SVG) for the weight grid. */
+function miniKernel(v: unknown): string {
+  const rows = asRows(v);
+  if (!rows || rows.length === 0) return "?";
+  const h = rows.length;
+  const w = rows[0]!.length;
+  const cell = Math.max(4, Math.min(10, Math.floor(36 / Math.max(h, w))));
+  const max = Math.max(1e-9, ...rows.flat().map((x) => Math.abs(Number(x)) || 0));
+  const rects = rows
+    .flatMap((r, i) => r.map((x, j) => `<rect x="${j * cell}" y="${i * cell}" width="${cell}" height="${cell}" fill="rgba(234,88,12,${(0.08 + (0.8 * Math.abs(Number(x) || 0)) / max).toFixed(2)})" stroke="#fff" stroke-width="0.5"/>`))
+    .join("");
+  return `<svg width="${w * cell}" height="${h * cell}" aria-hidden="true">${rects}</svg>`;
+}
+
+function selectPair(p: [number, number]) {
+  pair = p;
+  update({ controls: true, url: false });
 }
 
 function setDims(n: 1 | 2) {
@@ -142,8 +299,8 @@ function setDims(n: 1 | 2) {
   };
   state = {
     ...state,
-    x: toND(state.x),
-    k: toND(state.k),
+    x: mapSlices("x", toND, true),
+    k: mapSlices("k", toND, true),
     strides: conv(state.strides),
     dilation: conv(state.dilation),
     outputPadding: conv(state.outputPadding),
@@ -272,6 +429,7 @@ function onPaddingMode() {
 }
 
 function buildControls() {
+  buildChannels();
   buildValues("x");
   buildValues("k");
   buildParams();
@@ -314,6 +472,34 @@ function renderSide() {
   $("back-verdict").innerHTML = cv.verdict;
   renderMatrix();
   renderOverlap();
+  renderPhases();
+}
+
+function renderPhases() {
+  const box = $("phases");
+  if (!model || !phases) return void (box.innerHTML = "");
+  if (model.state.op !== "deconvolution") {
+    box.innerHTML = `<p class="note">The phase view explains the transposed convolution: switch the operation to “Transposed convolution”.</p>`;
+    return;
+  }
+  if ("error" in phases) return void (box.innerHTML = `<p class="bad">${phases.error}</p>`);
+  box.innerHTML = phaseView(model, phases, activePhase);
+}
+
+function renderImages() {
+  const c = Number($<HTMLInputElement>("image-contrast").value);
+  $("image-contrast-val").textContent = c.toFixed(2);
+  const row = $("image-row");
+  const x = makeImage(c);
+  const ups = upsampleAll(x);
+  if (row.children.length === 0) {
+    const fig = (id: string, title: string, how: string) =>
+      `<figure><canvas id="img-${id}" data-testid="image-${id}" class="${id === "input" ? "" : "up"}" aria-label="${title}"></canvas><figcaption><b>${title}</b><br><span class="note">${how}</span></figcaption></figure>`;
+    row.innerHTML =
+      fig("input", `input ${IMAGE_SIZE}×${IMAGE_SIZE}`, "drawn in code") + ups.map((u) => fig(u.id, u.title, u.how)).join("");
+  }
+  paint($<HTMLCanvasElement>("img-input"), x);
+  for (const u of ups) paint($<HTMLCanvasElement>(`img-${u.id}`), u.image);
 }
 
 function renderMatrix() {
@@ -349,7 +535,7 @@ function update(opts: { controls?: boolean; url?: boolean } = {}) {
   if (opts.url !== false) history.replaceState(null, "", stateToQuery(state));
   if (opts.controls) buildControls();
   setOpUi();
-  const c = compute(state);
+  const c = compute(state, pair);
   const err = $("error");
   if (!c.ok) {
     err.textContent = c.error;
@@ -364,6 +550,7 @@ function update(opts: { controls?: boolean; url?: boolean } = {}) {
     model = null;
     frames = null;
     $("pl-step").textContent = "";
+    $("routing").innerHTML = "";
     return;
   }
   err.hidden = true;
@@ -372,14 +559,21 @@ function update(opts: { controls?: boolean; url?: boolean } = {}) {
   STALE.forEach((s) => document.querySelector(s)!.classList.remove("stale"));
   model = c.model;
   frames = framesFor(model);
+  activePhase = -1;
+  try {
+    phases = phaseData(model);
+  } catch (e) {
+    phases = { error: e instanceof Error ? e.message : String(e) };
+  }
   t = frames.count - 1;
   const [h, w] = outShape();
   sel = [Math.min(sel[0], h - 1), Math.min(sel[1], w - 1)];
   $("output").textContent = model.text;
   $("shape").textContent = model.shapeText;
   $("formula").innerHTML = formulaHtml(model, state.op);
-  $("call").textContent = callText(model, state.op, model.options as Record<string, unknown>);
-  $("call").title = "x and K are reshaped to (1, 1, …): one batch, one channel";
+  $("call").textContent = callText(model, state.op, primaryOptions(state) as Record<string, unknown>);
+  $("call").title = state.cin > 1 ? "x is reshaped to (1, Cin, …): one batch" : "x is reshaped to (1, 1, …): one batch, one channel";
+  $("routing").innerHTML = routingView(model);
   renderStage();
   renderSide();
 }
@@ -410,6 +604,8 @@ function stop() {
 function play() {
   if (!frames) return;
   if (timer !== null) return stop();
+  // reduced motion: no timed animation; Play shows the finished result (the step buttons and keys still step)
+  if (REDUCED_MOTION.matches) return goto(frames.count - 1);
   if (t >= frames.count - 1) goto(0);
   const b = $("pl-play");
   b.textContent = "⏸ Pause";
@@ -429,10 +625,7 @@ function speedLabel() {
 // ---- wiring ---------------------------------------------------------------------------------------------------
 function wire() {
   document.querySelectorAll<HTMLButtonElement>("[data-op]").forEach((b) =>
-    b.addEventListener("click", () => {
-      state = { ...state, op: b.dataset.op as Op };
-      update({ controls: true });
-    }),
+    b.addEventListener("click", () => setChannels({ op: b.dataset.op as Op })),
   );
   document.querySelectorAll<HTMLButtonElement>("[data-nd]").forEach((b) => b.addEventListener("click", () => setDims(Number(b.dataset.nd) as 1 | 2)));
   $("x-random").addEventListener("click", () => randomValues("x"));
@@ -440,6 +633,8 @@ function wire() {
   $("x-book").addEventListener("click", () => bookValues("x"));
   $("k-book").addEventListener("click", () => bookValues("k"));
   $("pad-mode").addEventListener("change", onPaddingMode);
+  for (const name of ["cin", "cout", "groups"] as const)
+    $<HTMLSelectElement>(`p-${name}`).addEventListener("change", (e) => setChannels({ [name]: Number((e.target as HTMLSelectElement).value) }));
   $("pl-first").addEventListener("click", () => (stop(), goto(0)));
   $("pl-prev").addEventListener("click", () => (stop(), goto(t - 1)));
   $("pl-next").addEventListener("click", () => (stop(), goto(t + 1)));
@@ -448,6 +643,28 @@ function wire() {
   $("pl-speed").addEventListener("input", () => {
     speedLabel();
     if (timer !== null) (stop(), play());
+  });
+  $("phases").addEventListener("click", (e) => {
+    const el = (e.target as Element).closest("[data-index], [data-phase]");
+    if (!el) return;
+    const i = Number(el.getAttribute("data-index") ?? el.getAttribute("data-phase"));
+    activePhase = activePhase === i ? -1 : i;
+    renderPhases();
+    (document.querySelector(`#phases [data-index="${i}"]`) as HTMLElement | null)?.focus();
+  });
+  $("image-contrast").addEventListener("input", renderImages);
+  // routing strip: an input chip keeps the output if it is in that channel's group; an output chip keeps the input likewise
+  $("routing").addEventListener("click", (e) => {
+    const chip = (e.target as Element).closest("[data-side]");
+    if (!chip || !model) return;
+    const c = Number(chip.getAttribute("data-channel"));
+    const { cin, cout, groups } = model.channels;
+    if (chip.getAttribute("data-side") === "in") selectPair([c, pair[1]]);
+    else {
+      const group = Math.floor(c / (cout / groups));
+      const ins = Array.from({ length: cin / groups }, (_, j) => group * (cin / groups) + j);
+      selectPair([ins.includes(model.channels.ci) ? model.channels.ci : ins[0]!, c]);
+    }
   });
   $("copy-link").addEventListener("click", async () => {
     const b = $("copy-link");
@@ -493,6 +710,20 @@ function wire() {
     else if (e.key === "Home") (e.preventDefault(), stop(), goto(0));
     else if (e.key === "End") (e.preventDefault(), stop(), goto(Infinity));
   });
+  // touch: a horizontal swipe over the step-through steps (left = forward); vertical movement scrolls the page
+  let swipe: { x: number; y: number; id: number } | null = null;
+  const stage = $("stage-area");
+  stage.addEventListener("pointerdown", (e) => {
+    if (e.pointerType !== "mouse") swipe = { x: e.clientX, y: e.clientY, id: e.pointerId };
+  });
+  stage.addEventListener("pointerup", (e) => {
+    if (!swipe || swipe.id !== e.pointerId) return;
+    const dx = e.clientX - swipe.x;
+    const dy = e.clientY - swipe.y;
+    swipe = null;
+    if (Math.abs(dx) >= 40 && Math.abs(dx) > 2 * Math.abs(dy)) (stop(), goto(t + (dx < 0 ? 1 : -1)));
+  });
+  stage.addEventListener("pointercancel", () => (swipe = null));
   let pending = 0;
   new ResizeObserver(() => {
     cancelAnimationFrame(pending);
@@ -506,11 +737,12 @@ speedLabel();
 buildControls();
 {
   // show the top-centre output element first (it has the most overlap in the book's example)
-  const c = compute(state);
+  const c = compute(state, pair);
   if (c.ok) {
     const o = c.model.out;
     sel = o.ndim === 1 ? [0, Math.floor((o.shape[0]! - 1) / 2)] : [Math.floor((o.shape[0]! - 1) / 2), Math.floor((o.shape[1]! - 1) / 2)];
   }
 }
 update({ url: false });
+renderImages();
 document.documentElement.dataset.ready = "true";

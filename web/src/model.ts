@@ -1,7 +1,7 @@
 // Everything the page shows, computed with the library itself: the op's result, its geometry, the op back,
 // the matrix view (d2l.convMatrix) and the overlap map (d2l.overlapCount).
 import { d2l, np, npx, resolveConv, type ConvGeometry, type ConvOptions, type NDArray, type ResolvedConv } from "../../src/index.js";
-import { type ExplorerState, type Op, depth } from "./state.js";
+import { type ExplorerState, type Op, hasChannelAxes } from "./state.js";
 
 export const LIMITS = { input: 12, kernel: 7, output: 64 };
 
@@ -78,9 +78,46 @@ export interface OverlapData {
   even: boolean;
 }
 
+/** The channel picture: the whole multi-channel op, and which (input, output) channel pair the other views show. */
+export interface Channels {
+  cin: number;
+  cout: number;
+  groups: number;
+  /** the shown pair: input channel ci writes into output channel co through kernel k[kIndex] */
+  ci: number;
+  co: number;
+  kIndex: [number, number];
+  /** [1, cin, …] and the weight with its channel axes, as given to the library */
+  x4: NDArray;
+  k4: NDArray;
+  /** the library's result for all channels, and the options of that call */
+  result: NDArray;
+  options: ConvOptions;
+}
+
+/** Channel routing with groups: input channel ci (of cin) belongs to group ⌊ci / (cin/g)⌋, which owns cout/g outputs. */
+export function groupOfInput(c: { cin: number; groups: number }, ci: number): number {
+  return Math.floor(ci / (c.cin / c.groups));
+}
+export function groupOfOutput(c: { cout: number; groups: number }, co: number): number {
+  return Math.floor(co / (c.cout / c.groups));
+}
+export function outputsOf(c: { cin: number; cout: number; groups: number }, ci: number): number[] {
+  const per = c.cout / c.groups;
+  const g = groupOfInput(c, ci);
+  return Array.from({ length: per }, (_, j) => g * per + j);
+}
+export function inputsOf(c: { cin: number; cout: number; groups: number }, co: number): number[] {
+  const per = c.cin / c.groups;
+  const g = groupOfOutput(c, co);
+  return Array.from({ length: per }, (_, j) => g * per + j);
+}
+
 export interface Model {
   state: ExplorerState;
+  channels: Channels;
   nd: number;
+  /** the shown channel pair's input and kernel (spatial), and as [1, 1, …] */
   x: NDArray;
   k: NDArray;
   x4: NDArray;
@@ -88,8 +125,10 @@ export interface Model {
   options: ConvOptions;
   resolved: ResolvedConv;
   geo: Geo2;
+  /** the shown pair's contribution, [1, 1, …] and spatial (the whole result when there is one channel) */
   result: NDArray;
   out: NDArray;
+  /** the library's printed result and shape for all channels */
   text: string;
   shapeText: string;
   companion: Companion;
@@ -103,14 +142,29 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export const formatShape = (s: readonly number[]) => `[${s.join(", ")}]`;
 const spatial = (a: NDArray) => a.shape.slice(2);
 
-function toArray(name: "x" | "k", v: unknown): NDArray {
-  if (typeof v === "string") throw new Error(`explorer: ${name}=${v} is not a JSON nested array such as [[0,1],[2,3]]`);
-  const arr = np.array(v as number[]); // the library validates: ragged, non-numeric, …
-  const nd = depth(v);
-  if (nd < 1 || nd > 2 || arr.ndim !== nd) throw new Error(`explorer: ${name} must be a 1-D or 2-D array, got shape ${formatShape(arr.shape)}`);
-  const limit = name === "x" ? LIMITS.input : LIMITS.kernel;
-  if (arr.shape.some((n) => n > limit)) throw new Error(`explorer: ${name} is limited to ${limit} per axis here, got shape ${formatShape(arr.shape)}`);
-  return arr;
+/** x and k as the library takes them ([1, cin, …] and the weight with channel axes), checked against the state's channel counts. */
+function toArrays(state: ExplorerState): { x4: NDArray; k4: NDArray; nd: number } {
+  for (const name of ["x", "k"] as const) {
+    const v = state[name];
+    if (typeof v === "string") throw new Error(`explorer: ${name}=${v} is not a JSON nested array such as [[0,1],[2,3]]`);
+  }
+  const x = np.array(state.x as number[]); // the library validates: ragged, non-numeric, …
+  const k = np.array(state.k as number[]);
+  const xAxes = state.cin > 1 ? 1 : 0;
+  const kAxes = hasChannelAxes(state) ? 2 : 0;
+  const nd = x.ndim - xAxes;
+  if (nd < 1 || nd > 2)
+    throw new Error(`explorer: x must be ${xAxes ? `[cin, …] with cin = ${state.cin} and ` : ""}1-D or 2-D, got shape ${formatShape(x.shape)}`);
+  if (xAxes && x.shape[0] !== state.cin) throw new Error(`explorer: x has ${x.shape[0]} channels on its first axis, cin = ${state.cin}`);
+  if (k.ndim !== nd + kAxes)
+    throw new Error(
+      `explorer: k must have ${nd + kAxes} axes (${kAxes ? "two channel axes and " : ""}${nd} spatial, as x), got shape ${formatShape(k.shape)}`,
+    );
+  const xs = x.shape.slice(xAxes);
+  const ks = k.shape.slice(kAxes);
+  if (xs.some((n) => n > LIMITS.input)) throw new Error(`explorer: x is limited to ${LIMITS.input} per axis here, got shape ${formatShape(x.shape)}`);
+  if (ks.some((n) => n > LIMITS.kernel)) throw new Error(`explorer: k is limited to ${LIMITS.kernel} per axis here, got shape ${formatShape(k.shape)}`);
+  return { x4: x.reshape([1, state.cin > 1 ? state.cin : 1, ...xs]), k4: kAxes ? k : k.reshape([1, 1, ...ks]), nd };
 }
 
 /** Options of the primary op, as the state gives them (the library validates them). */
@@ -120,36 +174,61 @@ export function primaryOptions(s: ExplorerState): ConvOptions {
   if (s.padding !== undefined) o.padding = s.padding;
   if (s.dilation !== undefined) o.dilation = s.dilation;
   if (s.op === "deconvolution" && s.outputPadding !== undefined) o.outputPadding = s.outputPadding;
+  if (s.groups !== 1) o.groups = s.groups;
   return o as ConvOptions;
 }
 
-export function compute(state: ExplorerState): Computed {
+/**
+ * The shown channel pair, clamped to the state (an output channel of the input channel's group), and the weight
+ * index of its kernel: [ci, co mod cout/g] for deconvolution, [co, ci mod cin/g] for convolution. Groups that do not
+ * divide the channels (the library rejects them) route as one group.
+ */
+export function pairIndex(state: ExplorerState, pair: [number, number]): { ci: number; co: number; kIndex: [number, number] } {
+  const { cin, cout } = state;
+  const groups = cin % state.groups === 0 && cout % state.groups === 0 ? state.groups : 1;
+  const ch = { cin, cout, groups };
+  const ci = Math.min(Math.max(0, pair[0]), cin - 1);
+  const outs = outputsOf(ch, ci);
+  const co = outs.includes(pair[1]) ? pair[1] : outs[0]!;
+  const kIndex: [number, number] =
+    state.op === "deconvolution" ? [ci, co - groupOfInput(ch, ci) * (cout / groups)] : [co, ci - groupOfOutput(ch, co) * (cin / groups)];
+  return { ci, co, kIndex };
+}
+
+/** Runs the op for all channels, then builds the single-pair model the pictures show (pair: [input channel, output channel]). */
+export function compute(state: ExplorerState, pair: [number, number] = [0, 0]): Computed {
   try {
-    const x = toArray("x", state.x);
-    const k = toArray("k", state.k);
+    const { x4: X4, k4: K4, nd } = toArrays(state);
+    const options = primaryOptions(state);
+    const full = state.op === "deconvolution" ? npx.deconvolution(X4, K4, options) : npx.convolution(X4, K4, options);
+    const outSp = spatial(full);
+    if (outSp.some((n) => n > LIMITS.output))
+      throw new Error(`explorer: the output ${formatShape(full.shape)} is too large to draw here (at most ${LIMITS.output} per axis)`);
+    const { cin, cout, groups } = state;
+    const { ci, co, kIndex } = pairIndex(state, pair);
+    const x = X4.at(0, ci).copy();
+    const k = K4.at(kIndex[0], kIndex[1]).copy();
     const x4 = x.reshape([1, 1, ...x.shape]);
     const k4 = k.reshape([1, 1, ...k.shape]);
-    const options = primaryOptions(state);
-    const result = state.op === "deconvolution" ? npx.deconvolution(x4, k4, options) : npx.convolution(x4, k4, options);
-    const resolved = resolveConv(state.op, x4.shape, k4.shape, options);
-    const outSp = spatial(result);
-    if (outSp.some((n) => n > LIMITS.output))
-      throw new Error(`explorer: the output ${formatShape(result.shape)} is too large to draw here (at most ${LIMITS.output} per axis)`);
+    const { groups: _g, ...pairOptions } = options;
+    const result = cin === 1 && cout === 1 ? full : state.op === "deconvolution" ? npx.deconvolution(x4, k4, pairOptions) : npx.convolution(x4, k4, pairOptions);
+    const resolved = resolveConv(state.op, x4.shape, k4.shape, pairOptions);
     const model: Model = {
       state,
-      nd: x.ndim,
+      channels: { cin, cout, groups, ci, co, kIndex, x4: X4, k4: K4, result: full, options },
+      nd,
       x,
       k,
       x4,
       k4,
-      options,
+      options: pairOptions,
       resolved,
       geo: geo2(resolved.geometry),
       result,
-      out: result.reshape(outSp),
-      text: String(result),
-      shapeText: formatShape(result.shape),
-      companion: companion(state.op, result, k4, options, x.shape),
+      out: result.reshape(spatial(result)),
+      text: String(full),
+      shapeText: formatShape(full.shape),
+      companion: companion(state.op, result, k4, pairOptions, x.shape),
       matrix: { error: "" },
       overlap: { error: "" },
     };

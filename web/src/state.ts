@@ -1,5 +1,7 @@
-// Explorer state and its URL form: ?op=..&x=<JSON>&k=<JSON>&strides=..&padding=..&dilation=..&outputPadding=..
+// Explorer state and its URL form: ?op=..&cin=..&cout=..&groups=..&x=<JSON>&k=<JSON>&strides=..&padding=..&dilation=..&outputPadding=..
 // Parsing never validates convolution parameters: whatever the URL says goes to the library, whose errors are shown.
+// Channel axes in x and k: x is [cin, …spatial] when cin > 1 (else spatial only); k is the op's weight
+// ([cin, cout/groups, …k] for deconvolution, [cout, cin/groups, …k] for convolution) when cin or cout > 1 (else spatial only).
 import type { Padding } from "../../src/index.js";
 
 export type Op = "deconvolution" | "convolution";
@@ -19,7 +21,13 @@ export interface ExplorerState {
   dilation: AxisParam;
   /** transposed convolution only; kept while the convolution is shown so toggling back restores it */
   outputPadding: AxisParam;
+  /** input channels, output channels and groups: 1 … MAX_CHANNELS (groups must divide both; the library says so) */
+  cin: number;
+  cout: number;
+  groups: number;
 }
+
+export const MAX_CHANNELS = 4;
 
 export const BOOK_X = [
   [0, 1],
@@ -31,7 +39,7 @@ export const BOOK_K = [
 ];
 
 export function defaultState(): ExplorerState {
-  return { op: "deconvolution", x: BOOK_X, k: BOOK_K, strides: 1, padding: 0, dilation: 1, outputPadding: 0 };
+  return { op: "deconvolution", x: BOOK_X, k: BOOK_K, strides: 1, padding: 0, dilation: 1, outputPadding: 0, cin: 1, cout: 1, groups: 1 };
 }
 
 const MODES = ["same", "valid", "same-lower"];
@@ -70,14 +78,29 @@ function parseJson(text: string | null, fallback: unknown): unknown {
   }
 }
 
+/** A channel count from the URL: an integer 1 … MAX_CHANNELS, else 1. */
+function parseCount(text: string | null): number {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_CHANNELS ? n : 1;
+}
+
 export function stateFromQuery(search: string): ExplorerState {
   const q = new URLSearchParams(search);
   const d = defaultState();
-  const op = q.get("op");
+  const op = q.get("op") === "convolution" || q.get("op") === "conv" ? "convolution" : "deconvolution";
+  const cin = parseCount(q.get("cin"));
+  const cout = parseCount(q.get("cout"));
+  const groups = parseCount(q.get("groups"));
+  // x or k left out of a multi-channel URL: the book's values, spread over the channels
+  const x = q.has("x") ? parseJson(q.get("x"), d.x) : fitX(d.x, 1, cin);
+  const k = q.has("k") ? parseJson(q.get("k"), d.k) : fitK(d.k, null, cin > 1 || cout > 1 ? weightChannels(op, cin, cout, groups) : null);
   return {
-    op: op === "convolution" || op === "conv" ? "convolution" : "deconvolution",
-    x: parseJson(q.get("x"), d.x),
-    k: parseJson(q.get("k"), d.k),
+    op,
+    cin,
+    cout,
+    groups,
+    x,
+    k,
     strides: q.has("strides") ? parseAxisParam(q.get("strides")) : d.strides,
     padding: q.has("padding") ? parsePadding(q.get("padding")) : d.padding,
     dilation: q.has("dilation") ? parseAxisParam(q.get("dilation")) : d.dilation,
@@ -102,6 +125,13 @@ const enc = (s: string) => encodeURIComponent(s).replace(/%5B/gi, "[").replace(/
 export function stateToQuery(s: ExplorerState): string {
   const pairs: [string, string][] = [
     ["op", s.op],
+    ...(s.cin > 1 || s.cout > 1 || s.groups > 1
+      ? ([
+          ["cin", String(s.cin)],
+          ["cout", String(s.cout)],
+          ["groups", String(s.groups)],
+        ] as [string, string][])
+      : []),
     ["x", typeof s.x === "string" ? s.x : JSON.stringify(s.x)],
     ["k", typeof s.k === "string" ? s.k : JSON.stringify(s.k)],
     ["strides", formatParam(s.strides)],
@@ -129,4 +159,38 @@ export function depth(v: unknown): number {
     cur = cur[0];
   }
   return typeof cur === "number" ? d : 0;
+}
+
+// ---- channel axes ---------------------------------------------------------------------------------------------
+/** The weight's two channel axes: [cin, cout/groups] for deconvolution, [cout, cin/groups] for convolution. */
+export function weightChannels(op: Op, cin: number, cout: number, groups: number): [number, number] {
+  const per = (n: number) => Math.max(1, Math.floor(n / groups));
+  return op === "deconvolution" ? [cin, per(cout)] : [cout, per(cin)];
+}
+
+/** True when k carries the two channel axes (the state has more than one channel somewhere). */
+export const hasChannelAxes = (s: Pick<ExplorerState, "cin" | "cout">) => s.cin > 1 || s.cout > 1;
+
+const clone = (v: unknown): unknown => (Array.isArray(v) ? v.map(clone) : v);
+const shift = (v: unknown, by: number): unknown => (Array.isArray(v) ? v.map((e) => shift(e, by)) : typeof v === "number" ? v + by : v);
+
+/** x with `to` channels (spatial only when to = 1) from x with `from`; new channels are channel 0's values + c. */
+export function fitX(x: unknown, from: number, to: number): unknown {
+  const list = from > 1 && Array.isArray(x) ? (x as unknown[]) : [x];
+  const out = Array.from({ length: to }, (_, c) => (c < list.length ? clone(list[c]) : shift(list[0], c)));
+  return to === 1 ? out[0] : out;
+}
+
+/**
+ * A weight with channel axes `to` from one with `from` (spatial only when both are [1, 1]); new kernels are kernel
+ * [0, 0]'s values + a + b, so that different channel pairs give visibly different results.
+ */
+export function fitK(k: unknown, from: [number, number] | null, to: [number, number] | null): unknown {
+  const grid = (from === null ? [[k]] : Array.isArray(k) ? k : [[k]]) as unknown[][];
+  const first = Array.isArray(grid[0]) ? grid[0][0] : k;
+  const [n0, n1] = to ?? [1, 1];
+  const out = Array.from({ length: n0 }, (_, a) =>
+    Array.from({ length: n1 }, (_, b) => (Array.isArray(grid[a]) && b < grid[a]!.length ? clone(grid[a]![b]) : shift(first, a + b))),
+  );
+  return to === null ? out[0]![0] : out;
 }

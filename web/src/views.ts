@@ -260,3 +260,52 @@ export function callText(m: Model | null, op: string, opts: Record<string, unkno
   void m;
   return `npx.${op}(x, K${o ? `, { ${o} }` : ""})`;
 }
+
+// ---- channel routing ------------------------------------------------------------------------------------------
+/** Group colours, shared with the weight grid (style.css .g0 … .g3). */
+export const GROUP_COLOURS = ["#0284c7", "#c026d3", "#65a30d", "#e11d48"];
+
+/**
+ * Which input channel writes into which output channels: x channels on top, output channels below, one line per
+ * (ci, co) of a group (coloured by group); the shown pair's line is bold. Empty for one channel in and out.
+ */
+export function routingView(m: Model): string {
+  const ch = m.channels;
+  if (ch.cin === 1 && ch.cout === 1) return "";
+  const isT = m.state.op === "deconvolution";
+  const n = Math.max(ch.cin, ch.cout);
+  const W = 300;
+  const step = W / n;
+  const xIn = (c: number) => step * (c + 0.5) + (step * (n - ch.cin)) / 2;
+  const xOut = (c: number) => step * (c + 0.5) + (step * (n - ch.cout)) / 2;
+  const parts = [`<svg viewBox="0 0 ${W} 74" width="100%" height="74" role="img" aria-label="channel routing">`];
+  const perIn = ch.cin / ch.groups;
+  const perOut = ch.cout / ch.groups;
+  for (let ci = 0; ci < ch.cin; ci++) {
+    const g = Math.floor(ci / perIn);
+    for (let j = 0; j < perOut; j++) {
+      const co = g * perOut + j;
+      const shown = ci === ch.ci && co === ch.co;
+      const active = ci === ch.ci;
+      parts.push(
+        `<line x1="${xIn(ci)}" y1="22" x2="${xOut(co)}" y2="54" stroke="${GROUP_COLOURS[g % 4]}" stroke-width="${shown ? 4 : active ? 2 : 1}" opacity="${active ? 1 : 0.35}"/>`,
+      );
+    }
+  }
+  // chips are clickable: data-side / data-channel pick the pair (main.ts)
+  const chip = (x: number, y: number, label: string, g: number, on: boolean, side: "in" | "out", c: number) =>
+    `<g class="chip" data-side="${side}" data-channel="${c}"><title>show ${label}</title><rect x="${x - 19}" y="${y - 10}" width="38" height="20" rx="5" fill="${on ? GROUP_COLOURS[g % 4] : "#fff"}" stroke="${GROUP_COLOURS[g % 4]}" stroke-width="1.5"/>` +
+    `<text x="${x}" y="${y + 4}" text-anchor="middle" font-size="11" fill="${on ? "#fff" : "#0f172a"}">${label}</text></g>`;
+  for (let ci = 0; ci < ch.cin; ci++) parts.push(chip(xIn(ci), 12, `x[${ci}]`, Math.floor(ci / perIn), ci === ch.ci, "in", ci));
+  for (let co = 0; co < ch.cout; co++) parts.push(chip(xOut(co), 63, `y[${co}]`, Math.floor(co / perOut), co === ch.co, "out", co));
+  parts.push("</svg>");
+  const g = Math.floor(ch.ci / perIn);
+  const outs = Array.from({ length: perOut }, (_, j) => g * perOut + j);
+  const ins = Array.from({ length: perIn }, (_, j) => g * perIn + j);
+  const kName = `k[${ch.kIndex.join(", ")}]`;
+  const text =
+    `<p class="note">groups = ${ch.groups}: x[${ch.ci}] (group ${g}) writes into output channel${outs.length > 1 ? "s" : ""} ${outs.map((c) => `y[${c}]`).join(", ")}; ` +
+    `y[${ch.co}] sums the ${isT ? "transposed convolutions" : "convolutions"} of ${ins.map((c) => `x[${c}]`).join(" + ")}. ` +
+    `The step-through shows x[${ch.ci}] with kernel ${kName}: its share of y[${ch.co}]. Click a channel here or a kernel in the weight grid to pick another pair.</p>`;
+  return parts.join("") + text;
+}

@@ -12,6 +12,7 @@ import { activationRules } from "./activation.js";
 import { joinRules } from "./join.js";
 import { depthToSpaceRules } from "./depth-to-space.js";
 import { dropoutRules } from "./dropout.js";
+import { padConstantRules } from "./pad-constant.js";
 import { padRules } from "./pad.js";
 import { resampleRules } from "./resample.js";
 
@@ -29,6 +30,7 @@ const registry = new Map<string, GradRule>(
     ...joinRules,
     ...depthToSpaceRules,
     ...dropoutRules,
+    ...padConstantRules,
     ...padRules,
     ...resampleRules,
   }),

@@ -1,12 +1,12 @@
 // Turns a convolution geometry or a matrix product into GEMM jobs + tasks in the arena, runs them, copies the result out.
 import { type ConvGeometry, macCount } from "../../params/geometry.js";
-import { runtime, type WasmRuntime } from "./runtime.js";
-import { readyThreads, runQueue } from "./pool.js";
+import { readyThreads } from "./pool.js";
 import { hooks } from "../hooks.js";
+import { LAYOUTS, TASK, zeroRecord } from "./interface.js";
+import { job, type JobRecord, runProgram, type TaskSpec } from "./program.js";
 
 const NR = 16; // micro-kernel columns (assembly/gemm.ts)
 const KC = 256; // K block (assembly/index.ts): the packed B scratch holds KC × nc floats
-const JOB_WORDS = 40;
 /**
  * At most `threads`, and one more thread only per hooks.macsPerThread multiply-adds of work (at least one): 2^20 is what
  * makes a thread worth its hand-off (≈ 1 µs) and cache warm-up (128³ GEMMs gained from 2 threads).
@@ -14,13 +14,6 @@ const JOB_WORDS = 40;
 function threadsWorthIt(threads: number, macs: number): number {
   // and only as many as have workers ready now: a call never waits for a worker to start
   return readyThreads(Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, hooks.macsPerThread)))));
-}
-
-/** One scratch region (packed B chunk + C block) per thread in the arena. */
-function reserveScratch(rt: WasmRuntime, threads: number, bytes: number): number[] {
-  const scratch: number[] = [];
-  for (let t = 0; t < threads; t++) scratch.push(rt.reserve(bytes));
-  return scratch;
 }
 
 /** Per-axis description of one GEMM job, before it gets addresses (see assembly/index.ts for the meaning). */
@@ -172,101 +165,51 @@ function taskWidth(threads: number, totalN: number): number {
  */
 export interface Operands { w: Float32Array; src: Float32Array; bias: Float32Array | null; dstLen: number; covered: boolean; fill: (dst: Float32Array, at: number) => void }
 
-/** A queue entry (assembly/index.ts run_queue): [job record address, first row/column or task index, count, kind]. */
-type TaskRecord = readonly [number, number, number, number];
+/** Every gemm field zero: the base of records that use only a few fields (pack-only jobs, wtx jobs). */
+const ZERO_GEMM = zeroRecord(LAYOUTS.gemm);
 
 /**
- * Writes both task lists into their reserved records and runs them: first every thread packs (A panels), then the
- * GEMM tasks run; the first hand-off is the barrier between the two.
- */
-function runPackThenTasks(
-  rt: WasmRuntime,
-  at: { packTasksAt: number; tasksAt: number; packQueueAt: number; queueAt: number },
-  packTasks: readonly TaskRecord[],
-  tasks: readonly TaskRecord[],
-  cOff: number,
-  scratch: number[],
-): void {
-  const U = rt.U32;
-  for (const [queueAt, tasksAt, list] of [[at.packQueueAt, at.packTasksAt, packTasks], [at.queueAt, at.tasksAt, tasks]] as const) {
-    for (let i = 0; i < list.length; i++) U.set(list[i]!, (tasksAt >>> 2) + i * 4);
-    const q = queueAt >>> 2;
-    U[q] = 0; U[q + 1] = list.length; U[q + 2] = tasksAt; U[q + 3] = cOff;
-    runQueue(queueAt, scratch);
-  }
-}
-
-/**
- * Lays out operands, packed weights, jobs, tasks and per-thread scratch in the arena, runs the queue on `threads`
- * threads and returns the destination copied out.
+ * Describes GEMM jobs as a program (inputs: 0 = A-side operand w, 1 = B-side operand src, 2 = bias; region j = job j's
+ * packed A; table j = its tap tables L0 L1 L2 offs0 offs1 offs2) and runs it on up to `threads` threads.
  */
 function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): Float32Array {
-  const rt = runtime();
-  rt.reset();
-  const wAt = rt.reserve(ops.w.length * 4);
-  const srcAt = rt.reserve(ops.src.length * 4);
-  const dstAt = rt.reserve(ops.dstLen * 4);
-  const biasAt = ops.bias ? rt.reserve(ops.bias.length * 4) : 0;
   const store = ops.covered && jobs.every((j) => j.K > 0 && j.M > 0);
   const totalN = jobs.reduce((n, j) => n + j.N, 0);
-  const macs = jobs.reduce((n, j) => n + j.M * j.K * j.N, 0);
-  threads = threadsWorthIt(threads, macs);
-  // packed A per job, tap tables, job records, tasks
-  const aAt: number[] = [], tabAt: number[] = [], jobAt: number[] = [];
-  const tasks: [number, number, number, number][] = [], packTasks: [number, number, number, number][] = [];
+  threads = threadsWorthIt(threads, jobs.reduce((n, j) => n + j.M * j.K * j.N, 0));
+  const tasks: TaskSpec[] = [], packTasks: TaskSpec[] = [], records: JobRecord[] = [], regions: number[] = [], tables: Int32Array[] = [];
   let maxK = 0, maxMp = 0, maxNcp = 0;
-  for (let j = 0; j < jobs.length; j++) {
-    const job = jobs[j]!;
-    const Mp = (job.M + 1) & ~1;
-    aAt.push(rt.reserve(Mp * job.K * 16)); // A panels with every element broadcast to 4 lanes (assembly/gemm.ts)
-    const tabWords = job.L.reduce((n, l) => n + l.length, 0) + job.offs.reduce((n, l) => n + l.length, 0);
-    tabAt.push(rt.reserve(tabWords * 4));
-    jobAt.push(rt.reserve(JOB_WORDS * 4));
-    if (job.K === 0 || job.M === 0) continue;
+  jobs.forEach((spec, j) => {
+    const Mp = (spec.M + 1) & ~1;
+    regions.push(Mp * spec.K * 16); // A panels with every element broadcast to 4 lanes (assembly/gemm.ts)
+    const lists = [...spec.L, ...spec.offs];
+    tables.push(Int32Array.from(lists.flat()));
+    // byte address of list e inside table j
+    const listAt = (tab: number, e: number) => tab + 4 * lists.slice(0, e).reduce((n, l) => n + l.length, 0);
+    records.push(job(LAYOUTS.gemm, (at) => {
+      const tab = at.table(j);
+      return {
+        M: spec.M, K: spec.K, APK: at.region(j), SRC: at.input(1) + spec.srcOff * 4, SBATCH: spec.sBatch, SCHAN: spec.sChan,
+        T: spec.T, U: spec.U, S: spec.S, MUL: spec.mul, ST: spec.st, OFFS: [3, 4, 5].map((e) => listAt(tab, e)),
+        DST: at.out + spec.dstOff * 4, DBATCH: spec.dBatch, DCHAN: spec.dChan, DSTEP: spec.dstep,
+        ASRC: at.input(0) + spec.aOff * 4, AROW: spec.aRow, ACHAN: spec.aChan, L: [0, 1, 2].map((e) => listAt(tab, e)),
+        STORE: store ? 1 : 0, BIAS: ops.bias ? at.input(2) + spec.biasOff * 4 : 0,
+      };
+    }));
+    if (spec.K === 0 || spec.M === 0) return;
     const nc = taskWidth(threads, totalN);
-    for (let n0 = 0; n0 < job.N; n0 += nc) tasks.push([j, n0, Math.min(nc, job.N - n0), 0]);
+    for (let n0 = 0; n0 < spec.N; n0 += nc) tasks.push([j, n0, Math.min(nc, spec.N - n0), TASK.GEMM]);
     // A packing (the weights gathered into 2-row panels) in about two even row chunks per thread
-    const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(job.M / (threads * 2))) / 2) * 2);
-    for (let m0 = 0; m0 < job.M; m0 += rows) packTasks.push([j, m0, rows, 1]);
-    maxK = Math.max(maxK, job.K);
+    const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(spec.M / (threads * 2))) / 2) * 2);
+    for (let m0 = 0; m0 < spec.M; m0 += rows) packTasks.push([j, m0, rows, TASK.PACK]);
+    maxK = Math.max(maxK, spec.K);
     maxMp = Math.max(maxMp, Mp);
-    maxNcp = Math.max(maxNcp, Math.ceil(Math.min(nc, job.N) / NR) * NR);
-  }
-  threads = Math.max(1, Math.min(threads, tasks.length));
-  const tasksAt = rt.reserve(tasks.length * 16), packTasksAt = rt.reserve(packTasks.length * 16);
-  const queueAt = rt.reserve(64), packQueueAt = rt.reserve(64);
+    maxNcp = Math.max(maxNcp, Math.ceil(Math.min(nc, spec.N) / NR) * NR);
+  });
   const cOff = Math.ceil((Math.min(KC, maxK) * maxNcp * 4) / 64) * 64;
-  const scratchBytes = cOff + maxMp * maxNcp * 4;
-  const scratch = reserveScratch(rt, threads, scratchBytes);
-  rt.commit(op);
-
-  const F = rt.F32, U = rt.U32, I = rt.I32;
-  F.set(ops.w, wAt >>> 2);
-  F.set(ops.src, srcAt >>> 2);
-  if (ops.bias) F.set(ops.bias, biasAt >>> 2);
-  if (!store) ops.fill(F, dstAt >>> 2);
-  for (let j = 0; j < jobs.length; j++) {
-    const job = jobs[j]!;
-    // tables: L0 L1 L2 offs0 offs1 offs2
-    let t = tabAt[j]! >>> 2;
-    const tab: number[] = [];
-    for (const l of [...job.L, ...job.offs]) { tab.push(t << 2); I.set(l, t); t += l.length; }
-    const r = jobAt[j]! >>> 2;
-    U[r] = job.M; U[r + 1] = job.K; U[r + 2] = aAt[j]!; U[r + 3] = srcAt + job.srcOff * 4;
-    I[r + 4] = job.sBatch; I[r + 5] = job.sChan;
-    for (let e = 0; e < 3; e++) {
-      I[r + 6 + e] = job.T[e]!; I[r + 9 + e] = job.U[e]!; I[r + 12 + e] = job.S[e]!; I[r + 15 + e] = job.mul[e]!;
-      I[r + 18 + e] = job.st[e]!; U[r + 21 + e] = tab[3 + e]!; I[r + 27 + e] = job.dstep[e]!;
-    }
-    U[r + 24] = dstAt + job.dstOff * 4; I[r + 25] = job.dBatch; I[r + 26] = job.dChan;
-    U[r + 30] = wAt + job.aOff * 4; I[r + 31] = job.aRow; I[r + 32] = job.aChan;
-    U[r + 33] = tab[0]!; U[r + 34] = tab[1]!; U[r + 35] = tab[2]!;
-    U[r + 36] = store ? 1 : 0; U[r + 37] = ops.bias ? biasAt + job.biasOff * 4 : 0;
-  }
-  const withJob = (list: [number, number, number, number][]): TaskRecord[] => list.map(([j, n0, nc, kind]) => [jobAt[j]!, n0, nc, kind]);
-  runPackThenTasks(rt, { packTasksAt, tasksAt, packQueueAt, queueAt }, withJob(packTasks), withJob(tasks), cOff, scratch);
-  // slice copies into a fresh (non-shared) buffer in one pass, without zero-filling it first
-  return rt.F32.slice(dstAt >>> 2, (dstAt >>> 2) + ops.dstLen);
+  return runProgram({
+    op, inputs: ops.bias ? [ops.w, ops.src, ops.bias] : [ops.w, ops.src], outLen: ops.dstLen, fill: store ? null : ops.fill,
+    regions, tables, records, packTasks, tasks, scratchBytes: cOff + maxMp * maxNcp * 4, cOff, threads,
+  });
 }
 
 /** Fills the image- or grid-side destination with the per-channel bias (or zeros). */
@@ -311,7 +254,6 @@ export function matmul(M: number, N: number, K: number, a: Float32Array, b: Floa
 const NCH = 256, MC = 128;
 /** Target GEMM rows (grid positions of several images) per col2im task. */
 const COL2IM_ROWS = 128;
-const X_WORDS = 40;
 
 /**
  * Transposed convolution grid → image by GEMM + col2im (assembly/index.ts col2im_task): per image and group,
@@ -324,22 +266,10 @@ const X_WORDS = 40;
  */
 export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
-  const rt = runtime();
-  rt.reset();
   const Isp = prod(x.I), Gsp = prod(x.G), kp = prod(x.k);
-  const dstLen = g.batch * g.imageChannels * Isp;
   const K = x.gcpg, Mr = Gsp, Mp = (Mr + 1) & ~1;
-  const wAt = rt.reserve(w.length * 4), srcAt = rt.reserve(grid.length * 4), dstAt = rt.reserve(dstLen * 4);
-  const tabAt = rt.reserve(64);
   const taskFill = !g.channelsLast;
-  const biasAt = bias && taskFill ? rt.reserve(bias.length * 4) : 0;
   const apkBytes = Mp * K * 16;
-  const apkAt: number[] = [], packJobAt: number[] = [], jobAt: number[] = [];
-  for (let gi = 0; gi < g.groups; gi++) {
-    apkAt.push(rt.reserve(apkBytes * g.batch));
-    jobAt.push(rt.reserve(X_WORDS * 4));
-    for (let b = 0; b < g.batch; b++) packJobAt.push(rt.reserve(JOB_WORDS * 4));
-  }
   // channels per task: about one chunk of columns (≥ 1 channel), independent of the thread count
   const nicl = Math.max(1, Math.min(x.icpg, Math.floor(NCH / kp)));
   const blocks = Math.ceil(x.icpg / nicl);
@@ -347,57 +277,41 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
   const imgs = Math.max(1, Math.min(g.batch, Math.floor(COL2IM_ROWS / Mp)));
   const imgGroups = Math.ceil(g.batch / imgs);
   threads = threadsWorthIt(threads, macCount(g));
-  const packTasks: [number, number, number][] = [], tasks: [number, number][] = [];
   const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mr / (threads * 2))) / 2) * 2);
-  for (let gi = 0; gi < g.groups; gi++) {
-    for (let b = 0; b < g.batch; b++) for (let m0 = 0; m0 < Mr; m0 += rows) packTasks.push([packJobAt[gi * g.batch + b]!, m0, rows]);
-    for (let t = 0; t < imgGroups * blocks; t++) tasks.push([jobAt[gi]!, t]);
-  }
-  const tasksAt = rt.reserve(Math.max(1, tasks.length) * 16), packTasksAt = rt.reserve(Math.max(1, packTasks.length) * 16);
-  const queueAt = rt.reserve(64), packQueueAt = rt.reserve(64);
-  const cOff = Math.ceil((K * NCH * 4) / 64) * 64;
-  const scratchBytes = cOff + MC * NCH * 4;
-  threads = Math.max(1, Math.min(threads, tasks.length));
-  const scratch = reserveScratch(rt, threads, scratchBytes);
-  rt.commit("transposed convolution");
-
-  const F = rt.F32, U = rt.U32, I = rt.I32;
-  F.set(w, wAt >>> 2);
-  F.set(grid, srcAt >>> 2);
-  // channels-first: every task fills its own image channels (in parallel, right before it adds into them)
-  if (biasAt) F.set(bias!, biasAt >>> 2);
-  if (!taskFill) biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias)(F, dstAt >>> 2);
-  I[tabAt >>> 2] = 0; // tap table {0} for the A packs
+  // inputs: 0 = w, 1 = grid, 2 = bias (filled by the tasks, channels-first); region gi = group gi's packed grids;
+  // table 0 = {0}; records: per group, its col2im job and one pack-only gemm job per image
+  const records: JobRecord[] = [], packTasks: TaskSpec[] = [], tasks: TaskSpec[] = [];
   // flattened position stride of the grid (dense in both layouts) and of the weight taps
   const posStride = x.grd.sp[2]!, tapStride = x.wt.tap[2]!;
+  const run = K > 0 && Mr > 0 && kp > 0;
   for (let gi = 0; gi < g.groups; gi++) {
+    const jobIndex = records.length;
+    records.push(job(LAYOUTS.col2im, (at) => ({
+      M: Mr, K, APK: at.region(gi), W: at.input(0) + gi * x.gcpg * x.wt.gc * 4, WK: x.wt.gc, WICL: x.wt.icl, WTAP: tapStride, KP: kp,
+      KER: x.k, S: x.s, D: x.d, PB: x.pb, I: x.I, G: x.G,
+      DST: at.out + gi * x.icpg * x.img.chan * 4, DBATCH: x.img.batch, DCHAN: x.img.chan, DSP: x.img.sp,
+      NICL: nicl, BLOCKS: blocks, ICPG: x.icpg, FILL: taskFill ? 1 : 0, BIAS: bias && taskFill ? at.input(2) + gi * x.icpg * 4 : 0, ISP: Isp,
+      IMGS: imgs, BATCH: g.batch,
+    })));
     for (let b = 0; b < g.batch; b++) {
-      const r = packJobAt[gi * g.batch + b]! >>> 2;
-      U.fill(0, r, r + JOB_WORDS);
-      U[r] = Mr; U[r + 1] = K; U[r + 2] = apkAt[gi]! + b * apkBytes;
-      I[r + 6] = 1; I[r + 7] = 1; I[r + 8] = 1;
-      U[r + 30] = srcAt + (b * x.grd.batch + gi * x.gcpg * x.grd.chan) * 4; I[r + 31] = posStride; I[r + 32] = x.grd.chan;
-      U[r + 33] = tabAt; U[r + 34] = tabAt; U[r + 35] = tabAt;
+      const r = records.length;
+      records.push(job(LAYOUTS.gemm, (at) => ({
+        ...ZERO_GEMM, M: Mr, K, APK: at.region(gi) + b * apkBytes, T: [1, 1, 1],
+        ASRC: at.input(1) + (b * x.grd.batch + gi * x.gcpg * x.grd.chan) * 4, AROW: posStride, ACHAN: x.grd.chan, L: [at.table(0), at.table(0), at.table(0)],
+      })));
+      if (run) for (let m0 = 0; m0 < Mr; m0 += rows) packTasks.push([r, m0, rows, TASK.PACK]);
     }
-    const r = jobAt[gi]! >>> 2;
-    U[r] = Mr; U[r + 1] = K; U[r + 2] = apkAt[gi]!; U[r + 3] = wAt + gi * x.gcpg * x.wt.gc * 4;
-    I[r + 4] = x.wt.gc; I[r + 5] = x.wt.icl; I[r + 6] = tapStride; I[r + 7] = kp;
-    for (let e = 0; e < 3; e++) {
-      I[r + 8 + e] = x.k[e]!; I[r + 11 + e] = x.s[e]!; I[r + 14 + e] = x.d[e]!; I[r + 17 + e] = x.pb[e]!;
-      I[r + 20 + e] = x.I[e]!; I[r + 23 + e] = x.G[e]!; I[r + 29 + e] = x.img.sp[e]!;
-    }
-    U[r + 26] = dstAt + gi * x.icpg * x.img.chan * 4; I[r + 27] = x.img.batch; I[r + 28] = x.img.chan;
-    I[r + 32] = nicl; I[r + 33] = blocks; I[r + 34] = x.icpg;
-    U[r + 35] = taskFill ? 1 : 0; U[r + 36] = biasAt ? biasAt + gi * x.icpg * 4 : 0; I[r + 37] = Isp;
-    I[r + 38] = imgs; I[r + 39] = g.batch;
+    if (run) for (let t = 0; t < imgGroups * blocks; t++) tasks.push([jobIndex, t, 0, TASK.COL2IM]);
   }
-  if (K > 0 && Mr > 0 && kp > 0)
-    runPackThenTasks(rt, { packTasksAt, tasksAt, packQueueAt, queueAt },
-      packTasks.map(([j, m0, n]) => [j, m0, n, 1]), tasks.map(([j, t]) => [j, t, 0, 2]), cOff, scratch);
-  return rt.F32.slice(dstAt >>> 2, (dstAt >>> 2) + dstLen);
+  const cOff = Math.ceil((K * NCH * 4) / 64) * 64;
+  return runProgram({
+    op: "transposed convolution", inputs: bias && taskFill ? [w, grid, bias] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
+    // channels-first: every task fills its own image channels (in parallel, right before it adds into them)
+    fill: taskFill ? null : biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias),
+    regions: Array.from({ length: g.groups }, () => apkBytes * g.batch), tables: [Int32Array.of(0)], records, packTasks, tasks,
+    scratchBytes: cOff + MC * NCH * 4, cOff, threads,
+  });
 }
-
-const Y_WORDS = 80;
 
 /**
  * Transposed convolution grid → image by GEMM + col2im in the third orientation (assembly/index.ts wtx_task): per
@@ -408,62 +322,39 @@ const Y_WORDS = 80;
  */
 export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
-  const rt = runtime();
-  rt.reset();
   const Isp = prod(x.I), Gsp = prod(x.G), kp = prod(x.k);
-  const dstLen = g.batch * g.imageChannels * Isp;
   const K = x.gcpg, M = x.icpg * kp, Mp = (M + 1) & ~1;
-  const wAt = rt.reserve(w.length * 4), srcAt = rt.reserve(grid.length * 4), dstAt = rt.reserve(dstLen * 4);
-  const tabAt = rt.reserve(64);
   // every image element gets exactly one contribution (k = s, no dilation, padding or output padding: a GEMM plus a
   // pixel shuffle): the tasks store C + bias, and the image needs no fill pass
   const store = [0, 1, 2].every((e) => x.k[e] === x.s[e] && (x.d[e] === 1 || x.k[e] === 1) && x.pb[e] === 0 && x.I[e] === x.G[e]! * x.s[e]!) && x.gcpg > 0;
   const taskFill = !g.channelsLast && !store;
-  const biasAt = bias && (taskFill || store) ? rt.reserve(bias.length * 4) : 0;
-  const apkAt: number[] = [], jobAt: number[] = [];
-  for (let gi = 0; gi < g.groups; gi++) { apkAt.push(rt.reserve(Mp * K * 16)); jobAt.push(rt.reserve(Y_WORDS * 4)); }
+  const withBias = !!bias && (taskFill || store);
   // channels per task: about MC rows (≥ 1 channel), nicl·kp even (row blocks start on a 2-row panel) unless one block
   let nicl = Math.max(1, Math.min(x.icpg, Math.floor(MC / Math.max(1, kp))));
   if (nicl < x.icpg && (nicl * kp) % 2 === 1) nicl = nicl > 1 ? nicl - 1 : Math.min(x.icpg, 2);
   const blocks = Math.ceil(x.icpg / nicl);
   threads = threadsWorthIt(threads, macCount(g));
-  const packTasks: [number, number, number][] = [], tasks: number[] = [];
   const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mp / (threads * 2))) / 2) * 2);
+  // inputs: 0 = w, 1 = grid, 2 = bias; region gi = group gi's packed weights; table 0 = {0} (the grid is read without taps)
+  const records: JobRecord[] = [], packTasks: TaskSpec[] = [], tasks: TaskSpec[] = [];
   for (let gi = 0; gi < g.groups; gi++) {
-    for (let m0 = 0; m0 < Mp; m0 += rows) packTasks.push([jobAt[gi]!, m0, rows]);
-    for (let t = 0; t < g.batch * blocks; t++) tasks.push(jobAt[gi]!, t);
+    records.push(job(LAYOUTS.wtx, (at) => ({
+      ...ZERO_GEMM,
+      M, K, APK: at.region(gi), SRC: at.input(1) + gi * x.gcpg * x.grd.chan * 4, SBATCH: x.grd.batch, SCHAN: x.grd.chan,
+      T: [1, 1, 1], U: x.G, S: x.G, MUL: [1, 1, 1], ST: x.grd.sp, OFFS: [at.table(0), at.table(0), at.table(0)],
+      KP: kp, NICL: nicl, BLOCKS: blocks, ICPG: x.icpg, FILL: taskFill ? 1 : 0, XBIAS: withBias ? at.input(2) + gi * x.icpg * 4 : 0, ISP: Isp,
+      XDST: at.out + gi * x.icpg * x.img.chan * 4, XDBATCH: x.img.batch, XDCHAN: x.img.chan, DSP: x.img.sp,
+      KER: x.k, XS: x.s, D: x.d, PB: x.pb, I: x.I,
+      W: at.input(0) + gi * x.gcpg * x.wt.gc * 4, WK: x.wt.gc, WICL: x.wt.icl, WTAP: x.wt.tap[2]!, GSP: Gsp, XSTORE: store ? 1 : 0,
+    })));
+    for (let m0 = 0; m0 < Mp; m0 += rows) packTasks.push([gi, m0, rows, TASK.WTX_PACK]);
+    for (let t = 0; t < g.batch * blocks; t++) tasks.push([gi, t, 0, TASK.WTX]);
   }
-  const nTasks = tasks.length / 2;
-  const tasksAt = rt.reserve(Math.max(1, nTasks) * 16), packTasksAt = rt.reserve(Math.max(1, packTasks.length) * 16);
-  const queueAt = rt.reserve(64), packQueueAt = rt.reserve(64);
   const cOff = Math.ceil((Math.max(1, K) * NCH * 4) / 64) * 64;
-  const scratchBytes = cOff + MC * NCH * 4;
-  threads = Math.max(1, Math.min(threads, nTasks));
-  const scratch = reserveScratch(rt, threads, scratchBytes);
-  rt.commit("transposed convolution");
-
-  const F = rt.F32, U = rt.U32, I = rt.I32;
-  F.set(w, wAt >>> 2);
-  F.set(grid, srcAt >>> 2);
-  if (biasAt) F.set(bias!, biasAt >>> 2);
-  if (!taskFill && !store) biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias)(F, dstAt >>> 2);
-  I[tabAt >>> 2] = 0; // offset table {0}: the grid is read without taps
-  for (let gi = 0; gi < g.groups; gi++) {
-    const r = jobAt[gi]! >>> 2;
-    U.fill(0, r, r + Y_WORDS);
-    U[r] = M; U[r + 1] = K; U[r + 2] = apkAt[gi]!; U[r + 3] = srcAt + gi * x.gcpg * x.grd.chan * 4;
-    I[r + 4] = x.grd.batch; I[r + 5] = x.grd.chan;
-    for (let e = 0; e < 3; e++) {
-      I[r + 6 + e] = 1; I[r + 9 + e] = x.G[e]!; I[r + 12 + e] = x.G[e]!; I[r + 15 + e] = 1; I[r + 18 + e] = x.grd.sp[e]!; U[r + 21 + e] = tabAt;
-      I[r + 50 + e] = x.img.sp[e]!; I[r + 53 + e] = x.k[e]!; I[r + 56 + e] = x.s[e]!; I[r + 59 + e] = x.d[e]!; I[r + 62 + e] = x.pb[e]!; I[r + 65 + e] = x.I[e]!;
-    }
-    I[r + 40] = kp; I[r + 41] = nicl; I[r + 42] = blocks; I[r + 43] = x.icpg; U[r + 44] = taskFill ? 1 : 0;
-    U[r + 45] = biasAt ? biasAt + gi * x.icpg * 4 : 0; I[r + 46] = Isp;
-    U[r + 47] = dstAt + gi * x.icpg * x.img.chan * 4; I[r + 48] = x.img.batch; I[r + 49] = x.img.chan;
-    U[r + 68] = wAt + gi * x.gcpg * x.wt.gc * 4; I[r + 69] = x.wt.gc; I[r + 70] = x.wt.icl; I[r + 71] = x.wt.tap[2]!; I[r + 72] = Gsp; U[r + 73] = store ? 1 : 0;
-  }
-  const mainTasks: TaskRecord[] = [];
-  for (let i = 0; i < nTasks; i++) mainTasks.push([tasks[2 * i]!, tasks[2 * i + 1]!, 0, 3]);
-  runPackThenTasks(rt, { packTasksAt, tasksAt, packQueueAt, queueAt }, packTasks.map(([j, m0, n]) => [j, m0, n, 4]), mainTasks, cOff, scratch);
-  return rt.F32.slice(dstAt >>> 2, (dstAt >>> 2) + dstLen);
+  return runProgram({
+    op: "transposed convolution", inputs: withBias ? [w, grid, bias!] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
+    fill: taskFill || store ? null : biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias),
+    regions: Array.from({ length: g.groups }, () => Mp * K * 16), tables: [Int32Array.of(0)], records, packTasks, tasks,
+    scratchBytes: cOff + MC * NCH * 4, cOff, threads,
+  });
 }

@@ -1,0 +1,134 @@
+// Whole-model rows: a DCGAN generator and a small U-Net built with tconv, exported with onnx.exportModel, then run by
+// tconv, onnxruntime-web and onnxruntime-node on the same input at one thread count (child process of run.mjs).
+//   node lib/models.mjs --threads 1 [--target-ms 500] [--max-ms 4000] [--min-reps 3] [--models dcgan,unet]
+import { pathToFileURL } from "node:url";
+import { tconvDistEntry } from "./peers.mjs";
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const THREADS = Number(args.threads ?? 1);
+const TARGET_MS = Number(args["target-ms"] ?? 500);
+const MAX_MS = Number(args["max-ms"] ?? 4000);
+const MIN_REPS = Number(args["min-reps"] ?? 3);
+const ONLY = args.models ? args.models.split(",") : null;
+const emit = (o) => process.stdout.write("@@" + JSON.stringify(o) + "\n");
+
+// no network: wasm files come from node_modules
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const url = String(input?.url ?? input);
+  if (/^(file|data|blob):/.test(url)) return realFetch(input, init);
+  throw new Error(`bench: network fetch blocked (${url})`);
+};
+
+const tconv = await import(pathToFileURL(tconvDistEntry()).href);
+const { nn, np, onnx } = tconv;
+tconv.setNumThreads?.(THREADS);
+const hasBatchNorm = typeof nn.BatchNorm === "function";
+const hasMaxPool = typeof nn.MaxPool2D === "function";
+
+/** D2L §20.2's DCGAN generator: noise [N,100,1,1] → [N,3,64,64], G blocks = ConvTranspose(k4) + BatchNorm + ReLU. */
+function dcganGenerator() {
+  const net = new nn.Sequential();
+  const block = (channels, strides, padding) => {
+    net.add(new nn.Conv2DTranspose(channels, { kernelSize: 4, strides, padding, useBias: false, ...(hasBatchNorm ? {} : { activation: "relu" }) }));
+    if (hasBatchNorm) net.add(new nn.BatchNorm(), new nn.Activation("relu"));
+  };
+  block(512, 1, 0);
+  block(256, 2, 1);
+  block(128, 2, 1);
+  block(64, 2, 1);
+  net.add(new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, activation: "tanh" }));
+  return net;
+}
+
+/** A small 3-level U-Net: [N,3,64,64] → [N,2,64,64], 16/32/64 channels, k2 s2 up-convolutions, concatenated skips. */
+class SmallUNet extends nn.Block {
+  constructor() {
+    super();
+    const conv = (c, k = 3) => new nn.Conv2D(c, { kernelSize: k, padding: k === 3 ? 1 : 0, activation: k === 3 ? "relu" : undefined });
+    this.enc1 = conv(16);
+    this.down1 = hasMaxPool ? new nn.MaxPool2D({ poolSize: 2 }) : new nn.Conv2D(16, { kernelSize: 2, strides: 2 });
+    this.enc2 = conv(32);
+    this.down2 = hasMaxPool ? new nn.MaxPool2D({ poolSize: 2 }) : new nn.Conv2D(32, { kernelSize: 2, strides: 2 });
+    this.enc3 = conv(64);
+    this.up2 = new nn.Conv2DTranspose(32, { kernelSize: 2, strides: 2 });
+    this.dec2 = conv(32);
+    this.up1 = new nn.Conv2DTranspose(16, { kernelSize: 2, strides: 2 });
+    this.dec1 = conv(16);
+    this.out = conv(2, 1);
+  }
+  forward(x) {
+    const e1 = this.enc1.forward(x);
+    const e2 = this.enc2.forward(this.down1.forward(e1));
+    const e3 = this.enc3.forward(this.down2.forward(e2));
+    const d2 = this.dec2.forward(np.concatenate([this.up2.forward(e3), e2], { axis: 1 }));
+    const d1 = this.dec1.forward(np.concatenate([this.up1.forward(d2), e1], { axis: 1 }));
+    return this.out.forward(d1);
+  }
+}
+
+const MODELS = [
+  { id: "dcgan", label: `DCGAN generator (noise 100 → 3×64×64, N = 16${hasBatchNorm ? "" : ", no BatchNorm in this build"})`, build: dcganGenerator, shape: [16, 100, 1, 1] },
+  { id: "unet", label: `small U-Net (3×64×64 → 2×64×64, N = 4, 16/32/64 channels${hasMaxPool ? "" : ", strided-conv downsampling"})`, build: () => new SmallUNet(), shape: [4, 3, 64, 64] },
+].filter((m) => !ONLY || ONLY.includes(m.id));
+
+async function measure(run) {
+  await run(); // warm-up (and first-call compilation)
+  const times = [];
+  const start = performance.now();
+  while (times.length < MIN_REPS || (performance.now() - start < TARGET_MS && performance.now() - start < MAX_MS)) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+    if (performance.now() - start > MAX_MS) break;
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[times.length >> 1], reps: times.length };
+}
+
+function maxRel(a, b) {
+  let m = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m / scale;
+}
+
+const ortNode = await import("onnxruntime-node");
+const ortWeb = await import("onnxruntime-web");
+ortWeb.env.wasm.numThreads = THREADS;
+ortWeb.env.wasm.proxy = false;
+const sessionOptions = (ep) => ({ executionProviders: [ep], intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all" });
+
+for (const m of MODELS) {
+  emit({ event: "start", case: m.id });
+  try {
+    np.random.seed(1);
+    const net = m.build();
+    net.initialize();
+    const x = np.random.uniform({ low: -1, high: 1, size: m.shape });
+    const ref = net.forward(x).asTypedArray();
+    const bytes = onnx.exportModel(net, [m.shape]);
+    const row = { event: "model", id: m.id, label: m.label, threads: THREADS, bytes: bytes.length, nodes: null };
+    row.tconv = await measure(() => net.forward(x).asTypedArray());
+    const xd = Float32Array.from(x.asTypedArray());
+    for (const [key, ort, ep] of [["ortWeb", ortWeb, "wasm"], ["ortNode", ortNode, "cpu"]]) {
+      try {
+        const session = await ort.InferenceSession.create(bytes, sessionOptions(ep));
+        const feed = { [session.inputNames[0]]: new ort.Tensor("float32", xd, m.shape) };
+        const out = (await session.run(feed))[session.outputNames[0]].data;
+        row[key] = { ...(await measure(async () => (await session.run(feed))[session.outputNames[0]].data)), err: maxRel(out, ref) };
+        await session.release?.();
+      } catch (e) {
+        row[key] = { error: String(e?.message ?? e).split("\n")[0] };
+      }
+    }
+    emit(row);
+  } catch (e) {
+    emit({ event: "error", case: m.id, error: String(e?.stack ?? e).split("\n").slice(0, 3).join(" ") });
+  }
+}
+emit({ event: "done" });
+process.exit(0);

@@ -1,0 +1,120 @@
+// THE wasm interface, declared once: job record layouts, task kinds and the queue record. scripts/build-wasm.mjs
+// generates assembly/interface.generated.ts (the AssemblyScript constants) from this file; plan.ts writes records
+// through writeRecord, whose value type is derived from these layouts. A new field is one line here.
+
+/** A field: one i32, one u32 address, or three of either (per spatial axis, leading axes padded to 3). */
+export type FieldType = "i32" | "ptr" | "i32x3" | "ptrx3";
+export type Layout = Readonly<Record<string, FieldType>>;
+
+/**
+ * GEMM job: C[M × N] = A·B, column n = ((b·U0 + t0)·U1 + t1)·U2 + t2, row k = ((c·T0 + j0)·T1 + j1)·T2 + j2;
+ *   B[k][n] = SRC[b·SBATCH + c·SCHAN + Σ_e i_e·ST_e], i_e = t_e·MUL_e + OFFS_e[j_e], zero unless 0 ≤ i_e < S_e;
+ *   DST[b·DBATCH + m·DCHAN + Σ_e t_e·DSTEP_e] += C[m][n]   (STORE = 1: = C + BIAS[m], the only writer);
+ *   A[m][k] = ASRC[m·AROW + c·ACHAN + L0[j0] + L1[j1] + L2[j2]], packed once per call into APK by pack tasks.
+ */
+const gemm = {
+  M: "i32", K: "i32", APK: "ptr", SRC: "ptr", SBATCH: "i32", SCHAN: "i32",
+  T: "i32x3", U: "i32x3", S: "i32x3", MUL: "i32x3", ST: "i32x3", OFFS: "ptrx3",
+  DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSTEP: "i32x3",
+  ASRC: "ptr", AROW: "i32", ACHAN: "i32", L: "ptrx3",
+  STORE: "i32", BIAS: "ptr",
+} as const satisfies Layout;
+
+/**
+ * GEMM + col2im job (per image and group): C[position][icl·KP + tap] = Σ_k grid[k][position]·W[k·WK + icl·WICL +
+ * tap·WTAP], then image[b, icl, q·S − PB + a·D] += C (clipped to I). Tasks own NICL image channels (BLOCKS blocks of
+ * ICPG) of IMGS images (of BATCH); FILL = 1: a task first fills its channels with BIAS (ISP floats each).
+ */
+const col2im = {
+  M: "i32", K: "i32", APK: "ptr", W: "ptr", WK: "i32", WICL: "i32", WTAP: "i32", KP: "i32",
+  KER: "i32x3", S: "i32x3", D: "i32x3", PB: "i32x3", I: "i32x3", G: "i32x3",
+  DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSP: "i32x3", NICL: "i32", BLOCKS: "i32", ICPG: "i32",
+  FILL: "i32", BIAS: "ptr", ISP: "i32", IMGS: "i32", BATCH: "i32",
+} as const satisfies Layout;
+
+/**
+ * Wᵀ·grid + col2im job: the GEMM fields (A = the weights transposed, B = the grid gathered through the GEMM fields),
+ * then C[icl·KP + tap][position] is added into image b (DST…, geometry KER S D PB I); GSP grid positions per image;
+ * STORE = 1: every image element is written once (k = s), C + BIAS stored.
+ */
+const wtx = {
+  ...gemm,
+  KP: "i32", NICL: "i32", BLOCKS: "i32", ICPG: "i32", FILL: "i32", XBIAS: "ptr", ISP: "i32",
+  XDST: "ptr", XDBATCH: "i32", XDCHAN: "i32", DSP: "i32x3", KER: "i32x3", XS: "i32x3", D: "i32x3", PB: "i32x3", I: "i32x3",
+  W: "ptr", WK: "i32", WICL: "i32", WTAP: "i32", GSP: "i32", XSTORE: "i32",
+} as const satisfies Layout;
+
+/** The record layouts, each with the AssemblyScript constant prefix it is generated under. */
+export const LAYOUTS = { gemm, col2im, wtx } as const;
+export const PREFIX: Record<keyof typeof LAYOUTS, string> = { gemm: "J", col2im: "X", wtx: "Y" };
+
+/** Task kinds of the queue (assembly/index.ts run_queue dispatches on them). */
+export const TASK = {
+  /** GEMM columns n0..n0+nc of a gemm job */
+  GEMM: 0,
+  /** pack rows n0..n0+nc of a gemm job's A */
+  PACK: 1,
+  /** col2im task number n0 of a col2im job */
+  COL2IM: 2,
+  /** wtx task number n0 of a wtx job */
+  WTX: 3,
+  /** pack rows n0..n0+nc of a wtx job's A */
+  WTX_PACK: 4,
+} as const;
+export type TaskKind = (typeof TASK)[keyof typeof TASK];
+
+/** Task record (u32 words): job address, first row/column or task number, count, kind. */
+export const TASK_FIELDS = { JOB: 0, N0: 1, NC: 2, KIND: 3, WORDS: 4 } as const;
+/** Queue record (u32 words): next task (atomic counter), task count, tasks address, C offset in the scratch (bytes). */
+export const QUEUE_FIELDS = { NEXT: 0, COUNT: 1, TASKS: 2, COFF: 3, WORDS: 4 } as const;
+
+const width = (t: FieldType) => (t.endsWith("x3") ? 3 : 1);
+
+/** Word offset of every field, in declaration order. */
+export function offsets<L extends Layout>(layout: L): { [K in keyof L]: number } {
+  const out: Record<string, number> = {};
+  let w = 0;
+  for (const [k, t] of Object.entries(layout)) { out[k] = w; w += width(t); }
+  return out as { [K in keyof L]: number };
+}
+
+/** Words of a record. */
+export function recordWords(layout: Layout): number {
+  return Object.values(layout).reduce((n, t) => n + width(t), 0);
+}
+
+/** The values a record needs: a number per scalar field, three per x3 field (checked by the type checker). */
+export type RecordValues<L extends Layout> = { readonly [K in keyof L]: L[K] extends "i32x3" | "ptrx3" ? readonly number[] : number };
+
+/** A record of zeros (for records that use a few fields and leave the rest 0). */
+export function zeroRecord<L extends Layout>(layout: L): RecordValues<L> {
+  const out: Record<string, number | number[]> = {};
+  for (const [k, t] of Object.entries(layout)) out[k] = width(t) === 3 ? [0, 0, 0] : 0;
+  return out as RecordValues<L>;
+}
+
+/** Writes one record at byte address `at` (i32 fields through I, addresses through U: the same memory). */
+export function writeRecord<L extends Layout>(I: Int32Array, U: Uint32Array, at: number, layout: L, values: RecordValues<L>): void {
+  let w = at >>> 2;
+  for (const k in layout) {
+    const t = layout[k]!;
+    const v = values[k] as number | readonly number[];
+    const view = t === "ptr" || t === "ptrx3" ? U : I;
+    if (typeof v === "number") view[w++] = v;
+    else for (let e = 0; e < 3; e++) view[w++] = v[e]!;
+  }
+}
+
+/** assembly/interface.generated.ts: one `export const PREFIX_FIELD: i32 = word` per field, the task kinds and records. */
+export function assemblyConstants(): string {
+  let s = "// Generated by scripts/build-wasm.mjs from src/backends/wasm/interface.ts: record word offsets and task kinds. Do not edit.\n";
+  for (const [name, layout] of Object.entries(LAYOUTS) as [keyof typeof LAYOUTS, Layout][]) {
+    s += `\n// ${name} record (${recordWords(layout)} words)\n`;
+    for (const [k, w] of Object.entries(offsets(layout))) s += `export const ${PREFIX[name]}_${k}: i32 = ${w};\n`;
+  }
+  s += "\n// task kinds\n";
+  for (const [k, v] of Object.entries(TASK)) s += `export const TASK_${k}: i32 = ${v};\n`;
+  for (const [k, v] of Object.entries(TASK_FIELDS)) s += `export const TASK_${k === "WORDS" ? "WORDS" : `F_${k}`}: i32 = ${v};\n`;
+  for (const [k, v] of Object.entries(QUEUE_FIELDS)) s += `export const QUEUE_${k}: i32 = ${v};\n`;
+  return s;
+}

@@ -1,0 +1,397 @@
+// onnx.exportModel: traces a Block's forward for given input shapes and writes one ONNX node per tconv op that ran.
+import { NDArray } from "../ndarray/ndarray.js";
+import type { Index } from "../ndarray/indexing.js";
+import { Block } from "../gluon/block.js";
+import { pause, withTracer } from "../autograd/tape.js";
+import type { ConvGeometry } from "../params/geometry.js";
+import type { PoolGeometry } from "../params/pool-params.js";
+import type { AxisTaps } from "../backends/reference/resample.js";
+import type { BorderSpec } from "../ops/pad.js";
+import { matchResize } from "./resize.js";
+import { showValue, snapshotOptions } from "../params/options.js";
+import { DataType, encodeModel, type AttributeRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, writeTensor } from "./proto.js";
+
+const OP = "onnx.exportModel";
+
+export interface ExportOptions {
+  /** default-domain opset of the written model, 13 to 17; default 17 */
+  opset?: number;
+  /**
+   * write the first axis as a symbolic "N" for the inputs and outputs whose first axis is the first input's; reshapes
+   * keep it with a 0 entry; default true
+   */
+  dynamicBatch?: boolean;
+}
+
+interface Traced {
+  readonly op: string;
+  readonly inputs: readonly NDArray[];
+  readonly output: NDArray;
+  readonly attrs: Readonly<Record<string, unknown>>;
+}
+
+// AttributeProto.AttributeType
+const attrInt = (name: string, i: number): AttributeRecord => ({ name, type: 2, i });
+const attrInts = (name: string, ints: readonly number[]): AttributeRecord => ({ name, type: 7, ints: [...ints] });
+const attrFloat = (name: string, f: number): AttributeRecord => ({ name, type: 1, f });
+
+const UNARY: Record<string, string> = { neg: "Neg", exp: "Exp", log: "Log", sqrt: "Sqrt", abs: "Abs", relu: "Relu", sigmoid: "Sigmoid", tanh: "Tanh", softrelu: "Softplus" };
+const BINARY: Record<string, string> = { add: "Add", sub: "Sub", mul: "Mul", div: "Div", pow: "Pow", maximum: "Max", minimum: "Min" };
+const REDUCE: Record<string, string> = { sum: "ReduceSum", mean: "ReduceMean", max: "ReduceMax", min: "ReduceMin" };
+
+const BIG = 2 ** 62;
+
+/** A basic-index list → ONNX Slice starts/ends/axes/steps plus the axes integer indices drop. */
+function sliceOf(index: readonly Index[], shape: readonly number[]) {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const axes: number[] = [];
+  const steps: number[] = [];
+  const squeeze: number[] = [];
+  index.forEach((ix, axis) => {
+    let start: number | null = null;
+    let stop: number | null = null;
+    let step: number | null = null;
+    if (ix === null || ix === ":") return;
+    if (typeof ix === "number" || (typeof ix === "string" && /^\s*-?\d+\s*$/.test(ix))) {
+      const i = Number(ix);
+      const j = i < 0 ? i + shape[axis]! : i;
+      starts.push(j), ends.push(j + 1), axes.push(axis), steps.push(1), squeeze.push(axis);
+      return;
+    }
+    if (typeof ix === "string") {
+      const p = ix.split(":").map((s) => (s.trim() === "" ? null : Number(s)));
+      [start, stop, step] = [p[0] ?? null, p[1] ?? null, p[2] ?? null];
+    } else [start, stop, step] = [ix[0] ?? null, ix[1] ?? null, ix[2] ?? null];
+    const s = step ?? 1;
+    starts.push(start ?? (s > 0 ? 0 : BIG));
+    ends.push(stop ?? (s > 0 ? BIG : -BIG));
+    axes.push(axis);
+    steps.push(s);
+  });
+  return { starts, ends, axes, steps, squeeze };
+}
+
+class GraphWriter {
+  readonly nodes: NodeRecord[] = [];
+  private readonly names = new Map<NDArray, string>();
+  private count = 0;
+
+  constructor(
+    private readonly opset: number,
+    private readonly constantOf: (x: NDArray) => boolean,
+  ) {}
+
+  fresh(base: string): string {
+    return `${base}_${this.count++}`;
+  }
+  setName(x: NDArray, name: string): void {
+    this.names.set(x, name);
+  }
+  has(x: NDArray): boolean {
+    return this.names.has(x);
+  }
+  /** The tensor name of x; arrays no traced op produced become initializers holding their values. */
+  nameOf(x: NDArray): string {
+    const known = this.names.get(x);
+    if (known) return known;
+    if (!this.constantOf(x)) throw new Error(`${OP}: internal error, an array of shape [${x.shape.join(",")}] has no producer`);
+    const name = this.constant("const", x.shape, x.asTypedArray(), x.dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT);
+    this.names.set(x, name);
+    return name;
+  }
+  /** A Constant node (not an initializer: importers would take float initializers for trainable parameters). */
+  constant(base: string, dims: readonly number[], data: ArrayLike<number>, type: 1 | 7 | 11): string {
+    const name = this.fresh(base);
+    this.node("Constant", [], [{ name: "value", type: 4, t: writeTensor(name, dims, data, type) }], name);
+    return name;
+  }
+  scalar(v: number, dtype: NDArray["dtype"]): string {
+    return this.constant("scalar", [], [v], dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT);
+  }
+  int64(values: readonly number[]): string {
+    return this.constant("ints", [values.length], values, DataType.INT64);
+  }
+  node(opType: string, inputs: string[], attrs: AttributeRecord[] = [], output?: string): string {
+    const out = output ?? this.fresh(opType);
+    this.nodes.push({ name: `${opType}_${this.nodes.length}`, op_type: opType, input: inputs, output: [out], attribute: attrs });
+    return out;
+  }
+
+  /** Writes the nodes of one traced op; returns the name of its output. */
+  write(t: Traced, batch: number | null): string {
+    const { op, output, attrs } = t;
+    const ins = () => t.inputs.map((x) => this.nameOf(x));
+    const dt = output.dtype;
+    if (UNARY[op]) return this.node(UNARY[op]!, ins());
+    if (BINARY[op] || op === "eq") {
+      const operand = (v: unknown) => (v instanceof NDArray ? this.nameOf(v) : this.scalar(v as number, dt));
+      const pair = [operand(attrs.a), operand(attrs.b)];
+      if (op !== "eq") return this.node(BINARY[op]!, pair);
+      return this.node("Cast", [this.node("Equal", pair)], [attrInt("to", dt === "float64" ? DataType.DOUBLE : DataType.FLOAT)]);
+    }
+    switch (op) {
+      case "convolution":
+      case "deconvolution": {
+        const g = attrs.geometry as ConvGeometry;
+        if (g.channelsLast) throw new Error(`${OP}: a ${op} with a channels-last layout cannot be written as ONNX (ONNX convolutions are channels-first)`);
+        const a = [
+          attrInts("kernel_shape", g.kernel),
+          attrInts("strides", g.strides),
+          attrInts("dilations", g.dilation),
+          attrInts("pads", [...g.padBegin, ...g.padEnd]),
+          attrInt("group", g.groups),
+        ];
+        if (op === "deconvolution" && g.outputPadding.some((p) => p !== 0)) a.push(attrInts("output_padding", g.outputPadding));
+        return this.node(op === "convolution" ? "Conv" : "ConvTranspose", ins(), a);
+      }
+      case "reshape": {
+        const x = t.inputs[0]!;
+        const shape = [...output.shape];
+        // keep a dynamic batch axis: 0 copies the input's first dimension
+        if (batch !== null && shape.length > 0 && x.shape[0] === batch && shape[0] === batch) shape[0] = 0;
+        return this.node("Reshape", [...ins(), this.int64(shape)]);
+      }
+      case "transpose":
+        return this.node("Transpose", ins(), [attrInts("perm", attrs.axes as number[])]);
+      case "index": {
+        const x = t.inputs[0]!;
+        const s = sliceOf(attrs.index as Index[], x.shape);
+        let y = ins()[0]!;
+        if (s.axes.length > 0) y = this.node("Slice", [y, this.int64(s.starts), this.int64(s.ends), this.int64(s.axes), this.int64(s.steps)]);
+        if (s.squeeze.length > 0) y = this.node("Squeeze", [y, this.int64(s.squeeze)]);
+        return s.axes.length === 0 ? this.node("Identity", [y]) : y;
+      }
+      case "copy":
+        return this.node("Identity", ins());
+      case "astype":
+        return this.node("Cast", ins(), [attrInt("to", dt === "float64" ? DataType.DOUBLE : DataType.FLOAT)]);
+      case "dot":
+      case "matmul":
+        return this.node("MatMul", ins());
+      case "sum":
+      case "mean":
+      case "max":
+      case "min": {
+        const axes = attrs.axes as number[];
+        const keep = attrInt("keepdims", attrs.keepdims ? 1 : 0);
+        if (op === "sum" || this.opset >= 18) return this.node(REDUCE[op]!, [...ins(), this.int64(axes)], [keep]);
+        return this.node(REDUCE[op]!, ins(), [attrInts("axes", axes), keep]);
+      }
+      case "softmax":
+        return this.node("Softmax", ins(), [attrInt("axis", attrs.axis as number)]);
+      case "log_softmax":
+        return this.node("LogSoftmax", ins(), [attrInt("axis", attrs.axis as number)]);
+      case "pad": {
+        const pads = attrs.pads as [number, number][];
+        return this.node("Pad", [...ins(), this.int64([...pads.map((p) => p[0]), ...pads.map((p) => p[1])]), this.scalar(attrs.constantValues as number, dt)], []);
+      }
+      case "concatenate":
+        return this.node("Concat", ins(), [attrInt("axis", attrs.axis as number)]);
+      case "batch_norm": {
+        const x = t.inputs[0]!;
+        const view = attrs.view as { outer: number };
+        if (attrs.mode !== "predict") throw new Error(`${OP}: a batch norm ran in training mode while tracing; export traces the inference graph (call exportModel outside autograd.record)`);
+        if (x.ndim < 2 || view.outer !== x.shape[0]) throw new Error(`${OP}: a batch norm over an axis other than 1 cannot be written as ONNX BatchNormalization`);
+        return this.node("BatchNormalization", ins(), [attrFloat("epsilon", attrs.eps as number)]);
+      }
+      case "pooling": {
+        const g = attrs.geometry as PoolGeometry;
+        if (g.channelsLast) throw new Error(`${OP}: pooling with a channels-last layout cannot be written as ONNX`);
+        const x = t.inputs[0]!;
+        const spatial = x.shape.slice(2);
+        const k = g.kernel.slice(3 - g.nd);
+        const isGlobal = k.every((v, i) => v === spatial[i]) && g.outSize.slice(3 - g.nd).every((v) => v === 1) && g.pad.every((p) => p === 0);
+        const s = g.stride.slice(3 - g.nd);
+        const p = g.pad.slice(3 - g.nd);
+        const outs = g.outSize.slice(3 - g.nd);
+        // MXNet's "full" convention is ceil_mode; the output size tells which one ran
+        const ceil = outs.some((o, i) => o !== Math.floor((spatial[i]! + 2 * p[i]! - k[i]!) / s[i]!) + 1);
+        if (g.poolType === "max")
+          return isGlobal ? this.node("GlobalMaxPool", ins()) : this.node("MaxPool", ins(), [attrInts("kernel_shape", k), attrInts("strides", s), attrInts("pads", [...p, ...p]), attrInt("ceil_mode", ceil ? 1 : 0)]);
+        const avg = isGlobal
+          ? this.node("GlobalAveragePool", ins())
+          : this.node("AveragePool", ins(), [attrInts("kernel_shape", k), attrInts("strides", s), attrInts("pads", [...p, ...p]), attrInt("ceil_mode", ceil ? 1 : 0), attrInt("count_include_pad", g.countIncludePad ? 1 : 0)]);
+        return g.poolType === "avg" ? avg : this.node("Mul", [avg, this.scalar(k.reduce((q, v) => q * v, 1), dt)]);
+      }
+      case "leaky_relu": {
+        const slope = attrs.slope as number;
+        if (attrs.actType === "leaky") return this.node("LeakyRelu", ins(), [attrFloat("alpha", slope)]);
+        if (attrs.actType === "elu") return this.node("Elu", ins(), [attrFloat("alpha", slope)]);
+        if (attrs.actType === "selu") return this.node("Selu", ins());
+        throw new Error(`${OP}: leakyRelu with actType "${String(attrs.actType)}" has no ONNX form in opsets 13 to 17`);
+      }
+      case "softsign":
+        return this.node("Softsign", ins());
+      case "depth_to_space":
+      case "space_to_depth": {
+        const g = attrs.geometry as { factors: readonly number[]; mode: "DCR" | "CRD" };
+        const f = g.factors.slice(1);
+        if (t.inputs[0]!.ndim !== 4 || f[0] !== f[1]) throw new Error(`${OP}: ${op} needs a 4-D input and one block size for both axes to be written as ONNX`);
+        if (op === "space_to_depth") {
+          if (g.mode !== "DCR") throw new Error(`${OP}: spaceToDepth with mode "CRD" has no ONNX form (ONNX SpaceToDepth is DCR)`);
+          return this.node("SpaceToDepth", ins(), [attrInt("blocksize", f[0]!)]);
+        }
+        return this.node("DepthToSpace", ins(), [attrInt("blocksize", f[0]!), { name: "mode", type: 3, s: new TextEncoder().encode(g.mode) }]);
+      }
+      case "dropout":
+        return this.node("Identity", ins());
+      case "resampleAxis": {
+        const x = t.inputs[0]!;
+        const plan = attrs.plan as { axis: number; taps: AxisTaps };
+        const n = x.shape[plan.axis]!;
+        const out = output.shape[plan.axis]!;
+        const match = matchResize(plan.taps, n);
+        if (!match) throw new Error(`${OP}: a resampling of axis ${plan.axis} (${n} → ${out}) matches no ONNX Resize mode`);
+        const m = match.mode;
+        const a: AttributeRecord[] = [
+          { name: "mode", type: 3, s: new TextEncoder().encode(m.mode) },
+          { name: "coordinate_transformation_mode", type: 3, s: new TextEncoder().encode(m.transform) },
+          { name: "nearest_mode", type: 3, s: new TextEncoder().encode(m.nearest) },
+        ];
+        const scale = Math.fround(match.scale);
+        if (Math.floor(n * scale) === out) {
+          const scales = x.shape.map((_, i) => (i === plan.axis ? scale : 1));
+          return this.node("Resize", [ins()[0]!, "", this.constant("scales", [scales.length], scales, DataType.FLOAT)], a);
+        }
+        // out/in does not survive float32: give the sizes, the input's own shape with this axis replaced
+        const xName = ins()[0]!;
+        const shape = this.node("Shape", [xName]);
+        const sizes = this.node("ScatterElements", [shape, this.int64([plan.axis]), this.int64([out])]);
+        return this.node("Resize", [xName, "", "", sizes], a);
+      }
+      case "padBorder": {
+        const spec = attrs.spec as BorderSpec;
+        const mode = spec.mode === "reflect" ? "reflect" : spec.mode === "replicate" ? "edge" : null;
+        if (!mode) throw new Error(`${OP}: padding mode "${spec.mode}" has no ONNX Pad form in opsets 13 to 17 (circular needs opset 19's "wrap")`);
+        const r = t.inputs[0]!.ndim;
+        const begins = new Array<number>(r).fill(0);
+        const ends = new Array<number>(r).fill(0);
+        spec.axes.forEach((ax, i) => ((begins[ax] = spec.padBegin[i]!), (ends[ax] = spec.padEnd[i]!)));
+        return this.node("Pad", [...ins(), this.int64([...begins, ...ends])], [{ name: "mode", type: 3, s: new TextEncoder().encode(mode) }]);
+      }
+      default:
+        throw new Error(`${OP}: the forward ran op "${op}", which has no ONNX form in tconv's exporter`);
+    }
+  }
+}
+
+function valueInfo(name: string, shape: readonly number[], dtype: NDArray["dtype"], batch: boolean): ValueInfoRecord {
+  return {
+    name,
+    type: {
+      tensor_type: {
+        elem_type: dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT,
+        shape: { dim: shape.map((d, i) => (batch && i === 0 ? { dim_param: "N" } : { dim_value: d })) },
+      },
+    },
+  };
+}
+
+function checkShapes(inputShapes: unknown): number[][] {
+  if (!Array.isArray(inputShapes) || inputShapes.length === 0) throw new Error(`${OP}: inputShapes must be a shape or a list of shapes, e.g. [[1, 3, 64, 64]]`);
+  const list = (typeof inputShapes[0] === "number" ? [inputShapes] : inputShapes) as unknown[];
+  return list.map((s, i) => {
+    if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && d >= 1 && d <= 1 << 24))
+      throw new Error(`${OP}: input shape ${i} ${JSON.stringify(s)} must be a non-empty list of positive integers`);
+    return s as number[];
+  });
+}
+
+/**
+ * Writes `block` as an ONNX ModelProto: runs `block.forward` once on arrays of `inputShapes` (one shape, or one per
+ * input) while recording which tconv ops run, then writes one node per op, the parameters as initializers (named as
+ * in `collectParams()`) and arrays the forward created as constants. Ops on constants alone are folded.
+ */
+export function exportModel(block: Block, inputShapes: readonly number[] | readonly (readonly number[])[], options: ExportOptions = {}): Uint8Array {
+  if (!(block instanceof Block)) throw new Error(`${OP}: block must be a Gluon Block (a layer or network)`);
+  const o = snapshotOptions(OP, options, ["opset", "dynamicBatch"]);
+  const opset = o.opset ?? 17;
+  if (typeof opset !== "number" || !Number.isInteger(opset) || opset < 13 || opset > 17) throw new Error(`${OP}: opset ${showValue(opset)} is not supported; tconv writes opsets 13 to 17`);
+  const dynamicBatch = o.dynamicBatch ?? true;
+  if (typeof dynamicBatch !== "boolean") throw new Error(`${OP}: dynamicBatch must be true or false, got ${showValue(dynamicBatch)}`);
+  const shapes = checkShapes(inputShapes);
+  const batch = shapes[0]![0]!;
+
+  // parameters: read dtype from the first one; deferred ones get their shapes in the traced forward
+  const paramDtype = block.collectParams().values().find((p) => p.isInitialized)?.dtype ?? "float32";
+  // fixed values in (−1, 1) that leave np.random's stream alone
+  const inputs = shapes.map((s) => new NDArray(Float64Array.from({ length: s.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(i * 12.9898 + 1)), s).astype(paramDtype));
+  const traced: Traced[] = [];
+  // predict mode, not recorded: the inference graph (batch norm with running statistics, dropout as identity)
+  const result = pause(() => withTracer((op, ins, output, attrs) => traced.push({ op, inputs: ins, output, attrs }), () => block.forward(...inputs)), { trainMode: false }) as unknown;
+  const outs = Array.isArray(result) ? result : [result];
+  if (outs.length === 0 || !outs.every((o) => o instanceof NDArray)) throw new Error(`${OP}: the block's forward must return an NDArray or an array of them`);
+  // the internal ops inside the traced forward run with the tracer on too; an NDArray input made in the ops
+  // themselves (e.g. a reshape of a parameter) is traced as well, so every array is a graph input, a parameter,
+  // the output of a traced op, or a constant the forward created
+
+  const params = new Map<NDArray, string>();
+  for (const [name, p] of paramEntries(block)) if (p.isInitialized) params.set(p.data(), name);
+  // which arrays depend on an input or a parameter (the rest are constants, folded)
+  const live = new Set<NDArray>([...inputs, ...params.keys()]);
+  for (const t of traced) if (t.inputs.some((x) => live.has(x))) live.add(t.output);
+
+  const writer = new GraphWriter(opset, (x) => !live.has(x));
+  const inputNames = inputs.map((_, i) => (inputs.length === 1 ? "input" : `input${i}`));
+  inputs.forEach((x, i) => writer.setName(x, inputNames[i]!));
+  const used = new Set<string>();
+  for (const [arr, name] of params) writer.setName(arr, name);
+
+  // keep only the ops the outputs need, in trace order
+  const producer = new Map<NDArray, Traced>();
+  for (const t of traced) if (live.has(t.output)) producer.set(t.output, t);
+  const needed = new Set<Traced>();
+  const stack = [...outs];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    const t = producer.get(x);
+    if (!t || needed.has(t)) continue;
+    needed.add(t);
+    stack.push(...t.inputs);
+  }
+  for (const t of traced) {
+    if (!needed.has(t)) continue;
+    for (const x of t.inputs) if (params.has(x)) used.add(params.get(x)!);
+    writer.setName(t.output, writer.write(t, dynamicBatch ? batch : null));
+  }
+  const outputNames = outs.map((o, i) => {
+    const name = outs.length === 1 ? "output" : `output${i}`;
+    if (inputs.includes(o) || params.has(o) || !producer.has(o)) {
+      writer.node("Identity", [writer.nameOf(o)], [], name);
+      if (params.has(o)) used.add(params.get(o)!);
+    } else {
+      // rename the producing node's output
+      const old = writer.nameOf(o);
+      for (const n of writer.nodes) {
+        n.output = n.output!.map((v) => (v === old ? name : v));
+        n.input = n.input!.map((v) => (v === old ? name : v));
+      }
+      writer.setName(o, name);
+    }
+    return name;
+  });
+  const initializers: TensorRecord[] = [];
+  for (const [arr, name] of params)
+    if (used.has(name)) initializers.push(writeTensor(name, arr.shape, arr.asTypedArray(), arr.dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT));
+  const outBatch = (o: NDArray) => dynamicBatch && o.ndim > 0 && o.shape[0] === batch;
+  return encodeModel({
+    ir_version: 8,
+    producer_name: "tconv",
+    producer_version: "0.1.0",
+    opset_import: [{ domain: "", version: opset }],
+    graph: {
+      name: block.constructor.name,
+      node: writer.nodes,
+      initializer: initializers,
+      input: inputs.map((x, i) => valueInfo(inputNames[i]!, x.shape, x.dtype, dynamicBatch && x.shape[0] === batch)),
+      output: (outs as NDArray[]).map((o, i) => valueInfo(outputNames[i]!, o.shape, o.dtype, outBatch(o))),
+    },
+  });
+}
+
+/** Parameters with the names collectParams gives them. */
+function paramEntries(block: Block): [string, import("../gluon/parameter.js").Parameter][] {
+  const dict = block.collectParams();
+  return dict.keys().map((k) => [k, dict.get(k)]);
+}

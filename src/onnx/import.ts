@@ -1,0 +1,216 @@
+// onnx.importToGluon: an ONNX ModelProto → a Gluon Block whose forward runs the graph on tconv's ops.
+import { NDArray } from "../ndarray/ndarray.js";
+import type { Dtype } from "../ndarray/strided.js";
+import { Block } from "../gluon/block.js";
+import { Parameter } from "../gluon/parameter.js";
+import { Constant } from "../init/initializers.js";
+import { showValue, snapshotOptions } from "../params/options.js";
+import { decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
+import { compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
+import type { IntTensor } from "./int-tensor.js";
+
+const OP = "onnx.importToGluon";
+/** The default-domain opsets whose semantics the importer follows. */
+const MIN_OPSET = 7;
+const MAX_OPSET = 22;
+
+export interface ImportOptions {
+  /** dtype of the parameters and of float constants; default "float32" (use "float64" for gradient checks) */
+  dtype?: Dtype;
+}
+
+interface Step {
+  readonly where: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly run: Runner;
+}
+
+/** A graph input: its name and declared dims (null where symbolic or unknown). */
+export interface GraphInput {
+  readonly name: string;
+  readonly dims: readonly (number | null)[] | null;
+}
+
+const nodeLabel = (name: string | undefined, i: number) => (name ? `'${name}'` : `#${i}`);
+
+function inputInfo(v: ValueInfoRecord): GraphInput {
+  const dims = v.type?.tensor_type?.shape?.dim;
+  return { name: v.name ?? "", dims: dims ? dims.map((d) => (d.dim_value !== undefined && d.dim_value > 0 ? Number(d.dim_value) : null)) : null };
+}
+
+/** A level of a dotted initializer name (`enc1` in `enc1.0.weight`): holds parameters, runs nothing itself. */
+class OnnxScope extends Block {
+  forward(): never {
+    throw new Error("OnnxScope.forward: this block only groups the parameters of an imported ONNX graph; call the OnnxBlock");
+  }
+}
+
+/** The block `importToGluon` returns: parameters named after the initializers, forward = the graph. */
+export class OnnxBlock extends Block {
+  /** the graph inputs forward takes, in order (initializers listed as inputs are not among them) */
+  readonly inputs: readonly GraphInput[];
+  /** the graph output names, in the order forward returns them */
+  readonly outputNames: readonly string[];
+  /** Parameter by initializer name */
+  readonly params: ReadonlyMap<string, Parameter>;
+  private readonly constants: ReadonlyMap<string, Value>;
+  private readonly steps: readonly Step[];
+
+  constructor(graph: { inputs: GraphInput[]; outputs: string[]; params: Map<string, Parameter>; constants: Map<string, Value>; steps: Step[] }) {
+    super("onnx");
+    this.inputs = graph.inputs;
+    this.outputNames = graph.outputs;
+    this.params = graph.params;
+    this.constants = graph.constants;
+    this.steps = graph.steps;
+    for (const [name, p] of graph.params) this.place(name, p);
+  }
+
+  /** Registers `p` so that collectParams() keys it by the initializer's own name: `enc1.0.weight` → child enc1 → 0. */
+  private place(name: string, p: Parameter): void {
+    const parts = name.split(".");
+    if (parts.length === 1 || parts.some((s) => s === "")) {
+      this.registerParameter(p);
+      return;
+    }
+    let at: Block = this;
+    for (const seg of parts.slice(0, -1)) {
+      const have = at.namedChildren().find(([n]) => n === seg)?.[1];
+      at = have ?? at.registerChild(new OnnxScope(), seg);
+    }
+    at.registerParameter(p);
+  }
+
+  /** Runs the graph: one NDArray per graph input; returns the output, or an array when the graph has several. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  forward(...args: NDArray[]): any {
+    const outs = this.run(...args);
+    return outs.length === 1 ? outs[0]! : outs;
+  }
+
+  /** Like forward, but always an array of the graph's outputs. */
+  run(...args: NDArray[]): NDArray[] {
+    if (args.length !== this.inputs.length)
+      throw new Error(`OnnxBlock.forward: the graph takes ${this.inputs.length} input(s) (${this.inputs.map((i) => i.name).join(", ")}), got ${args.length}`);
+    const env = new Map<string, Value>(this.constants);
+    for (const [name, p] of this.params) env.set(name, p.data());
+    this.inputs.forEach((inp, i) => {
+      const x = args[i];
+      if (!(x instanceof NDArray)) throw new Error(`OnnxBlock.forward: input ${i} ('${inp.name}') must be an NDArray`);
+      if (inp.dims) {
+        const bad = inp.dims.length !== x.ndim || inp.dims.some((d, k) => d !== null && d !== x.shape[k]);
+        if (bad)
+          throw new Error(`OnnxBlock.forward: input '${inp.name}' has shape [${x.shape.join(",")}], the graph declares [${inp.dims.map((d) => d ?? "?").join(",")}]`);
+      }
+      env.set(inp.name, x);
+    });
+    for (const s of this.steps) {
+      const ins = s.inputs.map((n) => (n === "" ? undefined : env.get(n)));
+      let outs: Value[];
+      try {
+        outs = s.run(ins);
+      } catch (e) {
+        const msg = (e as Error).message;
+        throw new Error(msg.startsWith(s.where) ? msg : `${s.where}: ${msg}`);
+      }
+      s.outputs.forEach((n, k) => {
+        if (n !== "" && outs[k] !== undefined) env.set(n, outs[k]!);
+      });
+    }
+    return this.outputNames.map((n) => {
+      const v = env.get(n);
+      if (v === undefined) throw new Error(`OnnxBlock.forward: graph output '${n}' was not produced (an optional output of its node)`);
+      return v instanceof NDArray ? v : intToArray(v);
+    });
+  }
+}
+
+const intToArray = (v: IntTensor): NDArray => new NDArray(Float64Array.from(v.data), v.dims);
+
+function checkOpset(m: ModelRecord): number {
+  const imports = m.opset_import ?? [];
+  const def = imports.find((o) => !o.domain || o.domain === "ai.onnx");
+  if (!def) throw new Error(`${OP}: the model imports no default-domain opset (opset_import is ${imports.length === 0 ? "empty" : "only custom domains"})`);
+  const v = Number(def.version ?? 0);
+  if (v < MIN_OPSET || v > MAX_OPSET) throw new Error(`${OP}: the model uses opset ${v}; tconv reads opsets ${MIN_OPSET} to ${MAX_OPSET}`);
+  return v;
+}
+
+function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
+  const defined = new Set<string>();
+  const params = new Map<string, Parameter>();
+  const constants = new Map<string, Value>();
+  const define = (name: string, what: string) => {
+    if (name === "") throw new Error(`${OP}: ${what} has an empty name`);
+    if (defined.has(name)) throw new Error(`${OP}: tensor '${name}' is defined twice (${what})`);
+    defined.add(name);
+  };
+  for (const t of g.initializer ?? []) {
+    const name = t.name ?? "";
+    define(name, `initializer '${name}'`);
+    const v = readTensor(t, `${OP}: initializer`);
+    if (v.kind === "int") constants.set(name, tensorValue(v, dtype));
+    else {
+      const arr = new NDArray(dtype === "float32" ? Float32Array.from(v.data) : Float64Array.from(v.data), v.dims);
+      // the Parameter's own name is the last dotted segment; its structural name in collectParams() is the whole name
+      const parts = name.split(".");
+      const own = parts.length > 1 && parts.every((q) => q !== "") ? parts[parts.length - 1]! : name.replace(/\./g, "_");
+      const p = new Parameter(own, v.dims, dtype, new Constant(arr), `OnnxBlock initializer '${name}'`);
+      p.initialize();
+      params.set(name, p);
+    }
+  }
+  const inputs: GraphInput[] = [];
+  for (const vi of g.input ?? []) {
+    const name = vi.name ?? "";
+    if (defined.has(name) && (params.has(name) || constants.has(name))) continue; // IR < 4 lists initializers as inputs
+    define(name, `graph input '${name}'`);
+    const elem = vi.type?.tensor_type?.elem_type;
+    if (elem !== undefined && elem !== 1 && elem !== 11) throw new Error(`${OP}: graph input '${name}' has element type ${elem}; tconv feeds FLOAT or DOUBLE inputs`);
+    inputs.push(inputInfo(vi));
+  }
+  const steps: Step[] = [];
+  (g.node ?? []).forEach((n, i) => {
+    const op = n.op_type ?? "";
+    const label = nodeLabel(n.name, i);
+    if (n.domain && n.domain !== "ai.onnx") throw new Error(`${OP}: node ${label} uses op ${op} from domain '${n.domain}', which tconv does not implement (only the default ONNX domain)`);
+    if (!Object.hasOwn(IMPORT_OPS, op))
+      throw new Error(`${OP}: node ${label} uses op ${op || "(empty)"}, which tconv does not implement (supported: ${SUPPORTED_OPS.join(", ")})`);
+    const where = `${OP}: node ${label} (${op})`;
+    const ins = n.input ?? [];
+    for (const name of ins)
+      if (name !== "" && !defined.has(name)) throw new Error(`${where} reads tensor '${name}', which no earlier node, initializer or graph input defines`);
+    const outs = n.output ?? [];
+    const run = compileNode(op, n.attribute ?? [], { where: `onnx node ${label} (${op})`, opset, dtype });
+    for (const name of outs) if (name !== "") define(name, `output of node ${label}`);
+    steps.push({ where: `onnx node ${label} (${op})`, inputs: ins, outputs: outs, run });
+  });
+  // BatchNormalization's running mean and variance are state, not weights (PyTorch's buffers): no gradient, the
+  // Trainer leaves them alone, unless another node also reads them
+  const stats = new Set<string>();
+  const otherUse = new Set<string>();
+  (g.node ?? []).forEach((n) =>
+    (n.input ?? []).forEach((name, k) => (n.op_type === "BatchNormalization" && (k === 3 || k === 4) ? stats : otherUse).add(name)),
+  );
+  for (const name of stats) if (!otherUse.has(name) && params.has(name)) params.get(name)!.gradReq = "null";
+  const outputs = (g.output ?? []).map((o) => o.name ?? "");
+  if (outputs.length === 0) throw new Error(`${OP}: the graph has no outputs`);
+  for (const o of outputs) if (!defined.has(o)) throw new Error(`${OP}: graph output '${o}' is not defined by any node, initializer or input`);
+  return { inputs, outputs, params, constants, steps };
+}
+
+/**
+ * Reads an ONNX model (the bytes of a .onnx file) into a Block: `forward(...inputs)` runs the graph with tconv's ops
+ * (differentiable end to end), `collectParams()` holds one trainable Parameter per float initializer, under its name.
+ */
+export function importToGluon(bytes: Uint8Array, options: ImportOptions = {}): OnnxBlock {
+  const o = snapshotOptions(OP, options, ["dtype"]);
+  const dtype = (o.dtype ?? "float32") as Dtype;
+  if (dtype !== "float32" && dtype !== "float64") throw new Error(`${OP}: dtype ${showValue(dtype)} must be "float32" or "float64"`);
+  const m = decodeModel(bytes, OP);
+  if (!m.graph) throw new Error(`${OP}: the model has no graph`);
+  if ((m.functions ?? []).length > 0) throw new Error(`${OP}: the model defines local functions, which tconv does not support`);
+  const opset = checkOpset(m);
+  return new OnnxBlock(buildGraph(m.graph, opset, dtype));
+}

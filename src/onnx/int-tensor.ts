@@ -1,0 +1,134 @@
+// Integer tensors of shape arithmetic (Shape, Gather, Concat, Slice, … on int64), evaluated on plain numbers.
+import { checkedSize } from "./proto.js";
+
+/** An int64/int32/bool tensor as exporters use it for shapes and indices: small, row-major, plain numbers. */
+export interface IntTensor {
+  readonly kind: "int";
+  readonly dims: readonly number[];
+  readonly data: readonly number[];
+}
+
+export const intTensor = (dims: readonly number[], data: readonly number[]): IntTensor => ({ kind: "int", dims: [...dims], data: [...data] });
+
+const stridesOf = (dims: readonly number[]): number[] => {
+  const s = new Array<number>(dims.length);
+  let acc = 1;
+  for (let i = dims.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= dims[i]!;
+  }
+  return s;
+};
+
+/** numpy broadcasting of two int tensors under an elementwise function. */
+export function intBinary(a: IntTensor, b: IntTensor, f: (x: number, y: number) => number, op: string): IntTensor {
+  const nd = Math.max(a.dims.length, b.dims.length);
+  const da = [...Array(nd - a.dims.length).fill(1), ...a.dims];
+  const db = [...Array(nd - b.dims.length).fill(1), ...b.dims];
+  const dims = da.map((d, i) => {
+    const e = db[i]!;
+    if (d !== e && d !== 1 && e !== 1) throw new Error(`${op}: int64 operands of shapes [${a.dims.join(",")}] and [${b.dims.join(",")}] do not broadcast`);
+    return d === 1 ? e : d;
+  });
+  const n = checkedSize(dims, "int64 result", op);
+  const sa = stridesOf(da).map((s, i) => (da[i] === 1 ? 0 : s));
+  const sb = stridesOf(db).map((s, i) => (db[i] === 1 ? 0 : s));
+  const so = stridesOf(dims);
+  const data = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let ia = 0;
+    let ib = 0;
+    for (let k = 0; k < nd; k++) {
+      const c = Math.floor(i / so[k]!) % dims[k]!;
+      ia += c * sa[k]!;
+      ib += c * sb[k]!;
+    }
+    data[i] = f(a.data[ia]!, b.data[ib]!);
+  }
+  return { kind: "int", dims, data };
+}
+
+/** Gather along `axis` with (possibly negative) indices. */
+export function intGather(x: IntTensor, idx: IntTensor, axis: number, op: string): IntTensor {
+  const r = x.dims.length;
+  const ax = axis < 0 ? axis + r : axis;
+  if (ax < 0 || ax >= r) throw new Error(`${op}: axis ${axis} is out of range for rank ${r}`);
+  const n = x.dims[ax]!;
+  const outer = x.dims.slice(0, ax).reduce((p, d) => p * d, 1);
+  const inner = x.dims.slice(ax + 1).reduce((p, d) => p * d, 1);
+  const data: number[] = [];
+  for (let o = 0; o < outer; o++)
+    for (const raw of idx.data) {
+      const j = raw < 0 ? raw + n : raw;
+      if (j < 0 || j >= n) throw new Error(`${op}: index ${raw} is out of range for axis ${ax} of size ${n}`);
+      for (let i = 0; i < inner; i++) data.push(x.data[(o * n + j) * inner + i]!);
+    }
+  return { kind: "int", dims: [...x.dims.slice(0, ax), ...idx.dims, ...x.dims.slice(ax + 1)], data };
+}
+
+/** Concat along `axis`. */
+export function intConcat(parts: readonly IntTensor[], axis: number, op: string): IntTensor {
+  const r = parts[0]!.dims.length;
+  const ax = axis < 0 ? axis + r : axis;
+  if (ax < 0 || ax >= r) throw new Error(`${op}: axis ${axis} is out of range for rank ${r}`);
+  for (const p of parts)
+    if (p.dims.length !== r || p.dims.some((d, i) => i !== ax && d !== parts[0]!.dims[i]))
+      throw new Error(`${op}: int64 inputs of shapes ${parts.map((q) => `[${q.dims.join(",")}]`).join(", ")} differ outside axis ${ax}`);
+  const outer = parts[0]!.dims.slice(0, ax).reduce((p, d) => p * d, 1);
+  const data: number[] = [];
+  for (let o = 0; o < outer; o++)
+    for (const p of parts) {
+      const chunk = p.dims.slice(ax).reduce((q, d) => q * d, 1);
+      for (let i = 0; i < chunk; i++) data.push(p.data[o * chunk + i]!);
+    }
+  const dims = [...parts[0]!.dims];
+  dims[ax] = parts.reduce((s, p) => s + p.dims[ax]!, 0);
+  return { kind: "int", dims, data };
+}
+
+/** ONNX Slice index normalization of one axis: clamped start, stop and the element positions taken. */
+export function sliceIndices(n: number, start: number, end: number, step: number, op: string): number[] {
+  if (step === 0 || !Number.isFinite(step)) throw new Error(`${op}: slice step must be a non-zero integer, got ${step}`);
+  let s = start < 0 ? start + n : start;
+  let e = end < 0 ? end + n : end;
+  if (step > 0) {
+    s = Math.min(Math.max(s, 0), n);
+    e = Math.min(Math.max(e, 0), n);
+  } else {
+    s = Math.min(Math.max(s, -1), n - 1);
+    e = Math.min(Math.max(e, -1), n - 1);
+  }
+  const out: number[] = [];
+  for (let i = s; step > 0 ? i < e : i > e; i += step) out.push(i);
+  return out;
+}
+
+/** Slice with per-axis position lists (from sliceIndices). */
+export function intSlice(x: IntTensor, positions: readonly (readonly number[])[]): IntTensor {
+  const dims = positions.map((p) => p.length);
+  const st = stridesOf(x.dims);
+  const n = dims.reduce((p, d) => p * d, 1);
+  const so = stridesOf(dims);
+  const data = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let src = 0;
+    for (let k = 0; k < dims.length; k++) src += positions[k]![Math.floor(i / so[k]!) % dims[k]!]! * st[k]!;
+    data[i] = x.data[src]!;
+  }
+  return { kind: "int", dims, data };
+}
+
+/** Transpose by `perm`. */
+export function intTranspose(x: IntTensor, perm: readonly number[]): IntTensor {
+  const dims = perm.map((p) => x.dims[p]!);
+  const st = stridesOf(x.dims);
+  const so = stridesOf(dims);
+  const n = x.data.length;
+  const data = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let src = 0;
+    for (let k = 0; k < dims.length; k++) src += (Math.floor(i / so[k]!) % dims[k]!) * st[perm[k]!]!;
+    data[i] = x.data[src]!;
+  }
+  return { kind: "int", dims, data };
+}

@@ -1,0 +1,66 @@
+// np.pad with mode "constant": a new array with `[before, after]` elements of a constant around each axis.
+import { NDArray } from "../ndarray/ndarray.js";
+import { allocate, formatShape } from "../ndarray/strided.js";
+import { recordOp } from "../autograd/tape.js";
+import { contiguous } from "./shape.js";
+
+export interface PadOptions {
+  /** only "constant" (the value of constantValues); default "constant" */
+  mode?: "constant";
+  /** the fill value; default 0 */
+  constantValues?: number;
+}
+
+/** numpy's pad_width: a number, one [before, after] pair for all axes, or one pair per axis; values ≥ 0. */
+export function resolvePadWidth(shape: readonly number[], padWidth: unknown, op = "np.pad"): [number, number][] {
+  const nd = shape.length;
+  const ok = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+  let pairs: unknown[];
+  if (typeof padWidth === "number") pairs = Array.from({ length: nd }, () => [padWidth, padWidth]);
+  else if (Array.isArray(padWidth) && padWidth.length === 2 && padWidth.every((v) => typeof v === "number")) pairs = Array.from({ length: nd }, () => padWidth);
+  else if (Array.isArray(padWidth)) pairs = padWidth;
+  else throw new Error(`${op}: padWidth must be a number or [before, after] pairs, got ${JSON.stringify(padWidth)}`);
+  if (pairs.length !== nd) throw new Error(`${op}: padWidth ${JSON.stringify(padWidth)} needs one [before, after] pair per axis of shape ${formatShape(shape)}`);
+  return pairs.map((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2 || !ok(p[0]) || !ok(p[1]))
+      throw new Error(`${op}: padWidth entry ${JSON.stringify(p)} for axis ${i} must be a pair of integers >= 0`);
+    return [p[0], p[1]] as [number, number];
+  });
+}
+
+export function pad(x: NDArray, padWidth: number | readonly number[] | readonly (readonly number[])[], options: PadOptions = {}): NDArray {
+  if (!(x instanceof NDArray)) throw new Error("np.pad: x must be an NDArray");
+  const mode = options.mode ?? "constant";
+  if (mode !== "constant") throw new Error(`np.pad: mode "${String(mode)}" is not supported; use "constant"`);
+  const value = options.constantValues ?? 0;
+  if (typeof value !== "number") throw new Error(`np.pad: constantValues must be a number, got ${typeof value}`);
+  const pads = resolvePadWidth(x.shape, padWidth);
+  const shape = x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
+  const n = shape.reduce((p, d) => p * d, 1);
+  const out = allocate(x.dtype, n);
+  if (value !== 0) out.fill(value);
+  const src = contiguous(x).data;
+  const nd = shape.length;
+  if (x.size > 0) {
+    // copy rows of the last axis; `idx` walks the source index over all but the last axis
+    const last = nd === 0 ? 1 : x.shape[nd - 1]!;
+    const outStrides = new Array<number>(nd);
+    let s = 1;
+    for (let i = nd - 1; i >= 0; i--) {
+      outStrides[i] = s;
+      s *= shape[i]!;
+    }
+    const idx = new Array<number>(Math.max(nd - 1, 0)).fill(0);
+    const rows = x.size / last;
+    for (let r = 0; r < rows; r++) {
+      let o = nd === 0 ? 0 : pads[nd - 1]![0];
+      for (let k = 0; k < nd - 1; k++) o += (idx[k]! + pads[k]![0]) * outStrides[k]!;
+      out.set(src.subarray(r * last, (r + 1) * last), o);
+      for (let k = nd - 2; k >= 0; k--) {
+        if (++idx[k]! < x.shape[k]!) break;
+        idx[k] = 0;
+      }
+    }
+  }
+  return recordOp("pad", [x], new NDArray(out, shape), { pads, constantValues: value });
+}

@@ -1,0 +1,95 @@
+// Test helpers for ONNX: build small ModelProtos from node lists, read the committed fixtures, run onnxruntime-node.
+import { readFileSync, readdirSync } from "node:fs";
+import ort from "onnxruntime-node";
+import { NDArray } from "../../src/index.js";
+import { encodeModel, writeTensor, type AttributeRecord } from "../../src/onnx/proto.js";
+
+export const attr = {
+  int: (name: string, i: number): AttributeRecord => ({ name, type: 2, i }),
+  float: (name: string, f: number): AttributeRecord => ({ name, type: 1, f }),
+  ints: (name: string, ints: number[]): AttributeRecord => ({ name, type: 7, ints }),
+  floats: (name: string, floats: number[]): AttributeRecord => ({ name, type: 6, floats }),
+  str: (name: string, s: string): AttributeRecord => ({ name, type: 3, s: new TextEncoder().encode(s) }),
+};
+
+export interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  attrs?: AttributeRecord[];
+  name?: string;
+}
+export interface InitSpec {
+  name: string;
+  shape: number[];
+  data: ArrayLike<number>;
+  /** 1 FLOAT (default), 7 INT64, 11 DOUBLE */
+  type?: 1 | 7 | 11;
+}
+
+/** A ModelProto with one graph: inputs are FLOAT of the given shapes (null dims symbolic), outputs untyped-shape FLOAT. */
+export function buildModel(spec: {
+  nodes: NodeSpec[];
+  inputs: { name: string; shape: (number | null)[] }[];
+  outputs: string[];
+  initializers?: InitSpec[];
+  opset?: number;
+}): Uint8Array {
+  return encodeModel({
+    ir_version: 8,
+    producer_name: "tconv-tests",
+    opset_import: [{ domain: "", version: spec.opset ?? 17 }],
+    graph: {
+      name: "test",
+      node: spec.nodes.map((n, i) => ({ name: n.name ?? `${n.op}_${i}`, op_type: n.op, input: n.inputs, output: n.outputs, attribute: n.attrs ?? [] })),
+      initializer: (spec.initializers ?? []).map((t) => writeTensor(t.name, t.shape, t.data, t.type ?? 1)),
+      input: spec.inputs.map((v) => ({
+        name: v.name,
+        type: { tensor_type: { elem_type: 1, shape: { dim: v.shape.map((d) => (d === null ? { dim_param: "N" } : { dim_value: d })) } } },
+      })),
+      output: spec.outputs.map((name) => ({ name, type: { tensor_type: { elem_type: 1 } } })),
+    },
+  });
+}
+
+export interface FixtureTensor { name: string; shape: number[]; data: number[] }
+export interface ModelFixture { name: string; source: string; notes: string; ops: string[]; inputs: FixtureTensor[]; outputs: FixtureTensor[]; bytes: Uint8Array }
+
+const dir = new URL("../fixtures/onnx/models/", import.meta.url);
+
+/** Every committed model fixture: the .onnx bytes, inputs and (for torch exports) PyTorch's outputs. */
+export function modelFixtures(): ModelFixture[] {
+  return readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => {
+    const c = JSON.parse(readFileSync(new URL(f, dir), "utf8")) as Omit<ModelFixture, "bytes">;
+    return { ...c, bytes: new Uint8Array(readFileSync(new URL(`${c.name}.onnx`, dir))) };
+  });
+}
+
+export const toArray = (t: FixtureTensor, dtype: "float32" | "float64" = "float32"): NDArray =>
+  new NDArray(dtype === "float32" ? Float32Array.from(t.data) : Float64Array.from(t.data), t.shape);
+
+/** Runs a model in onnxruntime-node (CPU) on float32 inputs in graph-input order. */
+export async function runOrt(bytes: Uint8Array, inputs: readonly NDArray[]): Promise<{ shape: number[]; data: Float32Array }[]> {
+  const session = await ort.InferenceSession.create(bytes);
+  const feeds: Record<string, ort.Tensor> = {};
+  session.inputNames.forEach((n, i) => {
+    const x = inputs[i]!;
+    feeds[n] = new ort.Tensor("float32", Float32Array.from(x.asTypedArray()), [...x.shape]);
+  });
+  const out = await session.run(feeds);
+  const res = session.outputNames.map((n) => ({ shape: [...out[n]!.dims], data: out[n]!.data as Float32Array }));
+  await session.release();
+  return res;
+}
+
+/** max |a − b| and the largest |b| (for a tolerance relative to the data's scale). */
+export function compare(got: ArrayLike<number>, want: ArrayLike<number>): { maxErr: number; scale: number } {
+  if (got.length !== want.length) throw new Error(`compare: lengths ${got.length} and ${want.length} differ`);
+  let maxErr = 0;
+  let scale = 1;
+  for (let i = 0; i < got.length; i++) {
+    maxErr = Math.max(maxErr, Math.abs(got[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
+  }
+  return { maxErr, scale };
+}

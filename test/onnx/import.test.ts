@@ -1,0 +1,309 @@
+// onnx.importToGluon: PyTorch-exported nets and hand-built graphs against PyTorch's outputs and onnxruntime, ONNX's
+// Conv/ConvTranspose conformance data through the importer, gradients against finite differences, and bad models.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { autograd, NDArray, np, onnx, OnnxBlock } from "../../src/index.js";
+import { attr, buildModel, compare, modelFixtures, runOrt, toArray, type NodeSpec } from "../helpers/onnx-models.js";
+import { gradcheck } from "../helpers/gradcheck.js";
+import { encodeModel } from "../../src/onnx/proto.js";
+
+const fixtures = modelFixtures();
+const torchFixtures = fixtures.filter((f) => f.outputs.length > 0);
+const handmade = fixtures.filter((f) => f.outputs.length === 0);
+
+test("the fixtures cover the nets and operators the issue names", () => {
+  assert.deepEqual(torchFixtures.map((f) => f.name), ["dcgan_discriminator", "dcgan_generator", "espcn", "fcn_head", "misc_ops", "unet_small", "vae_decoder"]);
+  const ops = new Set(fixtures.flatMap((f) => f.ops));
+  for (const op of ["Conv", "ConvTranspose", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Elu", "Clip", "Add", "Sub", "Mul", "Div",
+    "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Gemm", "MatMul", "DepthToSpace", "SpaceToDepth", "Pad",
+    "Resize", "Identity", "Softmax", "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast"])
+    assert.ok(ops.has(op), `no fixture uses ${op}`);
+});
+
+for (const f of torchFixtures)
+  test(`import → forward equals PyTorch: ${f.name} (${f.notes})`, () => {
+    const net = onnx.importToGluon(f.bytes);
+    const outs = net.run(...f.inputs.map((t) => toArray(t)));
+    assert.equal(outs.length, f.outputs.length);
+    f.outputs.forEach((want, k) => {
+      assert.deepEqual(outs[k]!.shape, want.shape);
+      const { maxErr, scale } = compare(outs[k]!.asTypedArray(), want.data);
+      assert.ok(maxErr <= 1e-5 * scale, `${f.name} output ${k}: max error ${maxErr}`);
+    });
+  });
+
+for (const f of handmade)
+  test(`import → forward equals onnxruntime: ${f.name} (${f.notes})`, async () => {
+    const inputs = f.inputs.map((t) => toArray(t));
+    const outs = onnx.importToGluon(f.bytes).run(...inputs);
+    const ref = await runOrt(f.bytes, inputs);
+    ref.forEach((r, k) => {
+      assert.deepEqual(outs[k]!.shape, r.shape);
+      const { maxErr, scale } = compare(outs[k]!.asTypedArray(), r.data);
+      assert.ok(maxErr <= 1e-5 * scale, `${f.name} output ${k}: max error ${maxErr}`);
+    });
+  });
+
+test("dynamic batch: the VAE decoder's Shape→Gather→Concat→Reshape follows the batch size of each call", () => {
+  const f = fixtures.find((x) => x.name === "vae_decoder")!;
+  const net = onnx.importToGluon(f.bytes);
+  const z = toArray(f.inputs[0]!); // batch 3
+  const one = net.forward(z.at("1:2")) as NDArray;
+  assert.deepEqual(one.shape, [1, 1, 16, 16]);
+  const per = 256;
+  const { maxErr } = compare(one.asTypedArray(), f.outputs[0]!.data.slice(per, 2 * per));
+  assert.ok(maxErr < 1e-6, `max error ${maxErr}`);
+});
+
+test("parameters are Gluon Parameters named after the initializers, with their values", () => {
+  const f = fixtures.find((x) => x.name === "dcgan_generator")!;
+  const net = onnx.importToGluon(f.bytes);
+  assert.ok(net instanceof OnnxBlock);
+  const params = net.collectParams();
+  assert.ok(params.keys().includes("net.0.weight"), params.keys().join(","));
+  assert.ok(params.keys().includes("net.1.running_var"));
+  assert.deepEqual(params.get("net.0.weight").data().shape, [16, 32, 4, 4]);
+  // BatchNormalization's running statistics are state (PyTorch's buffers): not trained
+  assert.equal(params.get("net.1.running_var").gradReq, "null");
+  assert.equal(params.get("net.1.weight").gradReq, "write");
+  assert.equal(onnx.import_to_gluon, onnx.importToGluon);
+  assert.equal(onnx.export_model, onnx.exportModel);
+});
+
+test("an imported net trains: gradients reach every parameter the output depends on and a step lowers the loss", () => {
+  const f = fixtures.find((x) => x.name === "unet_small")!;
+  const net = onnx.importToGluon(f.bytes);
+  const x = toArray(f.inputs[0]!);
+  const target = np.zeros([2, 2, 16, 16]);
+  const loss = () => net.forward(x).sub(target).pow(2).mean() as NDArray;
+  const l0 = autograd.record(loss);
+  l0.backward();
+  const params = net.collectParams().values();
+  for (const p of params) assert.ok(p.grad()!.abs().sum().item() > 0, `no gradient for ${p.name}`);
+  for (const p of params) p.data().isub(p.grad()!.mul(0.05));
+  const l1 = loss();
+  assert.ok(l1.item() < l0.item(), `loss ${l0.item()} → ${l1.item()}`);
+});
+
+// ---- the ONNX backend conformance cases, as models -------------------------------------------------------------
+
+interface OnnxCase { name: string; op: string; opset: number; attributes: Record<string, unknown>; inputs: { name: string; shape: number[]; data: number[] }[]; output: { shape: number[]; data: number[] } }
+const confDir = new URL("../fixtures/onnx/", import.meta.url);
+const confCases = readdirSync(confDir).filter((f) => f.endsWith(".json")).sort().map((f) => JSON.parse(readFileSync(new URL(f, confDir), "utf8")) as OnnxCase);
+
+test("there are 17 conformance cases to run through the importer", () => assert.equal(confCases.length, 17));
+
+for (const c of confCases)
+  test(`ONNX conformance through importToGluon: ${c.name}`, () => {
+    const attrs = Object.entries(c.attributes).map(([k, v]) => (typeof v === "string" ? attr.str(k, v) : typeof v === "number" ? attr.int(k, v) : attr.ints(k, v as number[])));
+    const [x, ...rest] = c.inputs;
+    const bytes = buildModel({
+      nodes: [{ op: c.op, inputs: c.inputs.map((t) => t.name), outputs: ["Y"], attrs }],
+      inputs: [{ name: x!.name, shape: x!.shape }],
+      outputs: ["Y"],
+      initializers: rest.map((t) => ({ name: t.name, shape: t.shape, data: t.data })),
+      opset: Math.min(c.opset, 22),
+    });
+    const y = onnx.importToGluon(bytes).forward(toArray(x!)) as NDArray;
+    assert.deepEqual(y.shape, c.output.shape);
+    const { maxErr, scale } = compare(y.asTypedArray(), c.output.data);
+    assert.ok(maxErr <= 1e-5 * scale, `max error ${maxErr}`);
+  });
+
+// ---- gradients against finite differences (float64) --------------------------------------------------------------
+
+/** A float64 import whose forward feeds `x`; checks d/dx and d/d(every element of the named parameters). */
+function checkGradients(bytes: Uint8Array, xShape: number[], paramNames: string[]) {
+  const net = onnx.importToGluon(bytes, { dtype: "float64" });
+  np.random.seed(7);
+  const x = np.random.uniform({ low: -1, high: 1, size: xShape, dtype: "float64" });
+  gradcheck((xx) => net.forward(xx) as NDArray, [x], { rtol: 1e-5, atol: 1e-6 });
+  if (paramNames.length === 0) return;
+  // weights: autograd vs central differences of Σ v·f over each element of the parameter
+  const v = np.random.uniform({ low: -1, high: 1, size: (net.forward(x) as NDArray).shape, dtype: "float64" });
+  const objective = () => (net.forward(x) as NDArray).mul(v).sum().item();
+  autograd.record(() => (net.forward(x) as NDArray).mul(v).sum()).backward();
+  for (const name of paramNames) {
+    const p = net.collectParams().get(name);
+    const data = p.data().data;
+    const grad = p.grad()!.asTypedArray();
+    for (let i = 0; i < data.length; i++) {
+      const keep = data[i]!;
+      data[i] = keep + 1e-6;
+      const up = objective();
+      data[i] = keep - 1e-6;
+      const down = objective();
+      data[i] = keep;
+      const numeric = (up - down) / 2e-6;
+      assert.ok(Math.abs(grad[i]! - numeric) <= 1e-6 + 1e-5 * Math.abs(numeric), `${name}[${i}]: autograd ${grad[i]}, numeric ${numeric}`);
+    }
+  }
+}
+
+const rand = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 0.8);
+
+test("gradcheck: Conv(pads, strides) → BatchNormalization → LeakyRelu → ConvTranspose(output_padding) → Concat skip → Elu", () => {
+  const nodes: NodeSpec[] = [
+    { op: "Conv", inputs: ["x", "w1", "b1"], outputs: ["c1"], attrs: [attr.ints("pads", [1, 0, 1, 1]), attr.ints("strides", [2, 1])] },
+    { op: "BatchNormalization", inputs: ["c1", "gamma", "beta", "mean", "var"], outputs: ["bn"], attrs: [attr.float("epsilon", 1e-3)] },
+    { op: "LeakyRelu", inputs: ["bn"], outputs: ["lr"], attrs: [attr.float("alpha", 0.2)] },
+    { op: "ConvTranspose", inputs: ["lr", "w2"], outputs: ["up"], attrs: [attr.ints("strides", [2, 1]), attr.ints("pads", [2, 0, 1, 1]), attr.ints("output_padding", [1, 0])] },
+    { op: "Concat", inputs: ["up", "x"], outputs: ["cat"], attrs: [attr.int("axis", 1)] },
+    { op: "Elu", inputs: ["cat"], outputs: ["y"], attrs: [attr.float("alpha", 0.7)] },
+  ];
+  const bytes = buildModel({
+    nodes,
+    inputs: [{ name: "x", shape: [1, 2, 5, 4] }],
+    outputs: ["y"],
+    initializers: [
+      { name: "w1", shape: [3, 2, 3, 2], data: rand(36, 1) },
+      { name: "b1", shape: [3], data: rand(3, 2) },
+      { name: "gamma", shape: [3], data: [1.2, 0.7, 0.9] },
+      { name: "beta", shape: [3], data: [0.1, -0.2, 0.3] },
+      { name: "mean", shape: [3], data: [0.05, -0.1, 0.2] },
+      { name: "var", shape: [3], data: [0.8, 1.3, 0.6] },
+      { name: "w2", shape: [3, 2, 3, 2], data: rand(36, 3) },
+    ],
+  });
+  checkGradients(bytes, [1, 2, 5, 4], ["w1", "b1", "gamma", "beta", "w2"]);
+});
+
+test("gradcheck: Pad → MaxPool(pads, ceil_mode) and AveragePool(count_include_pad=0) → Add → Resize linear → Softplus → DepthToSpace CRD", () => {
+  const nodes: NodeSpec[] = [
+    { op: "Pad", inputs: ["x", "pads", "cval"], outputs: ["p"] },
+    { op: "MaxPool", inputs: ["p"], outputs: ["m"], attrs: [attr.ints("kernel_shape", [3, 3]), attr.ints("strides", [2, 2]), attr.ints("pads", [1, 1, 0, 0]), attr.int("ceil_mode", 1)] },
+    { op: "AveragePool", inputs: ["p"], outputs: ["a"], attrs: [attr.ints("kernel_shape", [3, 3]), attr.ints("strides", [2, 2]), attr.ints("pads", [1, 1, 0, 0]), attr.int("ceil_mode", 1)] },
+    { op: "Add", inputs: ["m", "a"], outputs: ["s"] },
+    { op: "Resize", inputs: ["s", "", "scales"], outputs: ["r"], attrs: [attr.str("mode", "linear")] },
+    { op: "Softplus", inputs: ["r"], outputs: ["sp"] },
+    { op: "DepthToSpace", inputs: ["sp"], outputs: ["y"], attrs: [attr.int("blocksize", 2), attr.str("mode", "CRD")] },
+  ];
+  const bytes = buildModel({
+    nodes,
+    inputs: [{ name: "x", shape: [1, 4, 4, 5] }],
+    outputs: ["y"],
+    initializers: [
+      { name: "pads", shape: [8], data: [0, 0, 1, 0, 0, 0, 0, 2], type: 7 },
+      { name: "cval", shape: [], data: [0.25] },
+      { name: "scales", shape: [4], data: [1, 1, 2, 1.5] },
+    ],
+  });
+  checkGradients(bytes, [1, 4, 4, 5], []);
+});
+
+test("gradcheck: Gemm(transB) → Reshape → Transpose → MatMul → Softmax → Clip → Sigmoid·Tanh", () => {
+  const nodes: NodeSpec[] = [
+    { op: "Gemm", inputs: ["x", "w", "b"], outputs: ["g"], attrs: [attr.int("transB", 1), attr.float("alpha", 0.8), attr.float("beta", 1.5)] },
+    { op: "Reshape", inputs: ["g", "shape"], outputs: ["r"] },
+    { op: "Transpose", inputs: ["r"], outputs: ["t"], attrs: [attr.ints("perm", [0, 2, 1])] },
+    { op: "MatMul", inputs: ["t", "m"], outputs: ["mm"] },
+    { op: "Softmax", inputs: ["mm"], outputs: ["sm"], attrs: [attr.int("axis", 1)] },
+    { op: "Clip", inputs: ["sm", "lo", "hi"], outputs: ["c"] },
+    { op: "Sigmoid", inputs: ["c"], outputs: ["s1"] },
+    { op: "Tanh", inputs: ["mm"], outputs: ["t1"] },
+    { op: "Mul", inputs: ["s1", "t1"], outputs: ["y"] },
+  ];
+  const bytes = buildModel({
+    nodes,
+    inputs: [{ name: "x", shape: [2, 3] }],
+    outputs: ["y"],
+    initializers: [
+      { name: "w", shape: [6, 3], data: rand(18, 4) },
+      { name: "b", shape: [6], data: rand(6, 5) },
+      { name: "shape", shape: [3], data: [0, 2, 3], type: 7 },
+      { name: "m", shape: [2, 4], data: rand(8, 6) },
+      { name: "lo", shape: [], data: [0.1] },
+      { name: "hi", shape: [], data: [0.6] },
+    ],
+  });
+  checkGradients(bytes, [2, 3], ["w", "b", "m"]);
+});
+
+test("gradcheck: the imported ESPCN (Conv, Softplus, Tanh, DepthToSpace, Clip) w.r.t. its input and last conv's weights", () => {
+  const f = fixtures.find((x) => x.name === "espcn")!;
+  checkGradients(f.bytes, [1, 1, 8, 8], ["c3.bias"]);
+});
+
+// ---- bad models -----------------------------------------------------------------------------------------------------
+
+const tiny = (nodes: NodeSpec[], extra: Partial<Parameters<typeof buildModel>[0]> = {}) =>
+  buildModel({ nodes, inputs: [{ name: "x", shape: [1, 1, 4, 4] }], outputs: [nodes[nodes.length - 1]!.outputs[0]!], ...extra });
+
+test("an unsupported op names the node, the op and the supported list", () => {
+  const bytes = tiny([{ op: "Einsum", name: "Einsum_3", inputs: ["x"], outputs: ["y"], attrs: [attr.str("equation", "ii->i")] }]);
+  assert.throws(() => onnx.importToGluon(bytes), /^Error: onnx\.importToGluon: node 'Einsum_3' uses op Einsum, which tconv does not implement \(supported: .*Conv, ConvTranspose.*\)$/);
+});
+
+test("malformed, truncated and empty bytes give a clear error", () => {
+  const good = fixtures.find((x) => x.name === "espcn")!.bytes;
+  assert.throws(() => onnx.importToGluon(good.subarray(0, good.length - 100)), /not a valid ONNX ModelProto \(malformed or truncated/);
+  assert.throws(() => onnx.importToGluon(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])), /not a valid ONNX ModelProto/);
+  assert.throws(() => onnx.importToGluon(new Uint8Array(0)), /bytes are empty/);
+  assert.throws(() => onnx.importToGluon("model.onnx" as unknown as Uint8Array), /bytes must be a Uint8Array/);
+});
+
+test("a reference to an undefined tensor names the node and the tensor", () => {
+  const bytes = tiny([{ op: "Add", name: "add1", inputs: ["x", "nowhere"], outputs: ["y"] }]);
+  assert.throws(() => onnx.importToGluon(bytes), /node 'add1' \(Add\) reads tensor 'nowhere', which no earlier node, initializer or graph input defines/);
+  const noOut = buildModel({ nodes: [{ op: "Relu", inputs: ["x"], outputs: ["y"] }], inputs: [{ name: "x", shape: [1] }], outputs: ["z"] });
+  assert.throws(() => onnx.importToGluon(noOut), /graph output 'z' is not defined/);
+});
+
+test("rejected attributes: unknown names, unsupported values and values the conv resolver refuses", () => {
+  assert.throws(() => onnx.importToGluon(tiny([{ op: "Relu", name: "r", inputs: ["x"], outputs: ["y"], attrs: [attr.int("alpha", 1)] }])), /node 'r' \(Relu\): attribute 'alpha' is not one tconv reads/);
+  const w = [{ name: "w", shape: [1, 1, 3, 3], data: rand(9, 1) }];
+  assert.throws(
+    () => onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.str("auto_pad", "SAME_MIDDLE")] }], { initializers: w })),
+    /node 'c' \(Conv\): attribute auto_pad="SAME_MIDDLE" is not supported/,
+  );
+  assert.throws(() => onnx.importToGluon(tiny([{ op: "Pad", name: "p", inputs: ["x"], outputs: ["y"], attrs: [attr.str("mode", "reflect")] }])), /mode="reflect" is not supported/);
+  const badStride = onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("strides", [0, 1])] }], { initializers: w }));
+  assert.throws(() => badStride.forward(np.zeros([1, 1, 4, 4])), /onnx node 'c' \(Conv\): convolution: strides=\[0,1\] must be integers >= 1/);
+  const badKernel = onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("kernel_shape", [2, 2])] }], { initializers: w }));
+  assert.throws(() => badKernel.forward(np.zeros([1, 1, 4, 4])), /kernel_shape=\[2,2\] disagrees with the weight's spatial shape \[3,3\]/);
+});
+
+test("bounded work: a tensor header claiming a huge size is refused before anything is allocated", () => {
+  const bytes = tiny([{ op: "Add", inputs: ["x", "big"], outputs: ["y"] }], { initializers: [{ name: "big", shape: [1 << 20, 1 << 20], data: [1, 2, 3] }] });
+  assert.throws(() => onnx.importToGluon(bytes), /tensor 'big' has dims \[1048576,1048576\], more than 268435456 elements/);
+  const short = tiny([{ op: "Add", inputs: ["x", "b"], outputs: ["y"] }], { initializers: [{ name: "b", shape: [4, 4], data: [1, 2, 3] }] });
+  assert.throws(() => onnx.importToGluon(short), /tensor 'b' has dims \[4,4\] \(16 × 4 bytes\) but raw_data holds 12 bytes/);
+});
+
+test("bounded work: outputs sized by attributes or shape tensors are checked before they are allocated", () => {
+  const w = [{ name: "w", shape: [1, 1, 2, 2], data: [1, 1, 1, 1] }];
+  const wide = onnx.importToGluon(tiny([{ op: "ConvTranspose", name: "t", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("strides", [100000, 100000])] }], { initializers: w }));
+  assert.throws(() => wide.forward(np.zeros([1, 1, 4, 4])), /onnx node 't' \(ConvTranspose\): the output has dims \[1,1,300002,300002\], more than 268435456 elements/);
+  const big = [{ name: "s", shape: [2], data: [1 << 20, 1 << 20], type: 7 as const }];
+  const cos = onnx.importToGluon(tiny([{ op: "ConstantOfShape", name: "c", inputs: ["s"], outputs: ["y"] }], { initializers: big }));
+  assert.throws(() => cos.forward(np.zeros([1, 1, 4, 4])), /onnx node 'c' \(ConstantOfShape\): the output has dims \[1048576,1048576\]/);
+  const pads = [{ name: "p", shape: [8], data: [0, 0, 1 << 15, 1 << 15, 0, 0, 1 << 15, 1 << 15], type: 7 as const }];
+  const padded = onnx.importToGluon(tiny([{ op: "Pad", name: "p", inputs: ["x", "p"], outputs: ["y"] }], { initializers: pads }));
+  assert.throws(() => padded.forward(np.zeros([1, 1, 4, 4])), /onnx node 'p' \(Pad\): the padded output has dims/);
+});
+
+test("external data, custom domains, unsupported opsets and wrong forward inputs are explained", () => {
+  const bytes = tiny([{ op: "Relu", inputs: ["x"], outputs: ["y"] }], { opset: 5 });
+  assert.throws(() => onnx.importToGluon(bytes), /the model uses opset 5; tconv reads opsets 7 to 22/);
+  const external = encodeModel({
+    ir_version: 8,
+    opset_import: [{ version: 17 }],
+    graph: {
+      node: [{ op_type: "Add", input: ["x", "w"], output: ["y"] }],
+      initializer: [{ name: "w", dims: [4], data_type: 1, data_location: 1, external_data: [{ key: "location", value: "weights.bin" }] }],
+      input: [{ name: "x" }],
+      output: [{ name: "y" }],
+    },
+  });
+  assert.throws(() => onnx.importToGluon(external), /tensor 'w' keeps its data in an external file \(weights\.bin\)/);
+  const custom = encodeModel({
+    ir_version: 8,
+    opset_import: [{ version: 17 }, { domain: "com.microsoft", version: 1 }],
+    graph: { node: [{ name: "fg", op_type: "FusedGemm", domain: "com.microsoft", input: ["x"], output: ["y"] }], input: [{ name: "x" }], output: [{ name: "y" }] },
+  });
+  assert.throws(() => onnx.importToGluon(custom), /node 'fg' uses op FusedGemm from domain 'com\.microsoft', which tconv does not implement/);
+  const net = onnx.importToGluon(tiny([{ op: "Relu", inputs: ["x"], outputs: ["y"] }]));
+  assert.throws(() => net.forward(np.zeros([1, 1, 4, 5])), /input 'x' has shape \[1,1,4,5\], the graph declares \[1,1,4,4\]/);
+  assert.throws(() => net.forward(), /the graph takes 1 input\(s\) \(x\), got 0/);
+});
