@@ -55,7 +55,7 @@ function reshaped(w, transposed) {
 }
 
 np.random.seed(2016);
-console.log(`${"layer".padEnd(34)} ${"exact σ".padStart(9)} ${"reshaped σ".padStart(11)} ${"ratio".padStart(6)} steps`);
+console.log(`${"layer".padEnd(34)} ${"exact σ".padStart(9)} ${"reshaped σ".padStart(11)} ${"ratio".padStart(6)}`);
 for (const [list, transposed] of [[G, true], [D, false]])
   for (const [name, cin, cout, size, s, p] of list) {
     const w = np.random.normal({ loc: 0, scale: 0.02, size: transposed ? [cin, cout, 4, 4] : [cout, cin, 4, 4] });
