@@ -1,4 +1,4 @@
-// The `npx` namespace: MXNet's neural-network operators (convolution, pooling, batch norm, activations, …).
+// The `npx` namespace: MXNet's neural-network operators (convolution, pooling, batch norm, activations, images, …).
 import "./methods.js";
 import type { NDArray } from "./ndarray/ndarray.js";
 import { convolution, deconvolution } from "./ops/conv.js";
@@ -10,6 +10,7 @@ import { pooling } from "./ops/pooling.js";
 import { depthToSpace, spaceToDepth } from "./ops/depth-to-space.js";
 import { dropout } from "./ops/dropout.js";
 import { upsampling } from "./ops/upsampling.js";
+import { image } from "./ops/image.js";
 
 export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign";
 export const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu", "softsign"];
@@ -35,4 +36,5 @@ export const npx = {
   logSoftmax,
   pick,
   upsampling,
+  image,
 };

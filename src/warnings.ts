@@ -26,6 +26,11 @@ function checkCode(where: string, code: unknown): WarningCode {
   return code as WarningCode;
 }
 
+/** True when a warning of `code` would still be reported (not yet in this process, not silenced): skip building its message otherwise. */
+export function wouldWarn(code: WarningCode): boolean {
+  return !emitted.has(code) && !silenced.has(code);
+}
+
 /** Reports `message` under `code` unless that code was already reported in this process or is silenced. */
 export function warnOnce(code: WarningCode, message: string): void {
   if (emitted.has(code) || silenced.has(code)) return;

@@ -4,6 +4,7 @@ import { pause } from "../autograd/tape.js";
 import { type ConvOp, type ConvOptions, resolveConv } from "../params/conv-params.js";
 import { readEnum, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
 import { convolution, deconvolution } from "../ops/conv.js";
+import { at } from "../ops/shape.js";
 
 export interface SpectralNormOptions {
   /** at most this many power-iteration steps; default 100 */
@@ -40,7 +41,7 @@ export function convOperator(where: string, w: NDArray, params: ConvOptions, inp
   const conv: ConvOptions = base;
   const deconv: ConvOptions = { ...base, outputShape: g.imageSize };
   const crop = (u: NDArray, want: readonly number[]) =>
-    u.shape.every((v, i) => v === want[i]) ? u : u.at(...want.map((n) => `0:${n}`));
+    u.shape.every((v, i) => v === want[i]) ? u : at(u, want.map((n) => `0:${n}`));
   return op === "convolution"
     ? { inputShape: shape, apply: (v, wt) => convolution(v, wt, conv), adjoint: (u, wt) => deconvolution(u, wt, deconv) }
     : { inputShape: shape, apply: (v, wt) => deconvolution(v, wt, deconv), adjoint: (u, wt) => crop(convolution(u, wt, conv), shape) };

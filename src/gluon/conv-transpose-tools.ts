@@ -4,7 +4,7 @@ import { resolveConv } from "../params/conv-params.js";
 import { outputPaddingFor } from "../params/output-padding.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import type { Layout } from "../params/geometry.js";
-import { warnOnce } from "../warnings.js";
+import { warnOnce, wouldWarn } from "../warnings.js";
 import type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layers.js";
 
 const AXIS_NAMES: Record<number, string[]> = { 1: ["W"], 2: ["H", "W"], 3: ["D", "H", "W"] };
@@ -15,7 +15,7 @@ const AXIS_NAMES: Record<number, string[]> = { 1: ["W"], 2: ["H", "W"], 3: ["D",
  */
 export function warnCheckerboard(className: string, kernel: readonly number[], strides: readonly number[], dilation: readonly number[]): void {
   const axis = kernel.findIndex((k, i) => k % strides[i]! !== 0);
-  if (axis < 0) return;
+  if (axis < 0 || !wouldWarn("checkerboard")) return;
   const k = kernel[axis]!, s = strides[axis]!, d = dilation[axis]!;
   const params = d === 1 ? { kernelSize: k, strides: s } : { kernelSize: k, strides: s, dilation: d };
   const counts = Array.from(overlapCount(params, [4]).asTypedArray());

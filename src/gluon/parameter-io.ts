@@ -81,8 +81,8 @@ export function parametersToBytes(named: readonly NamedParameter[], op: string):
       }
     }
     const v = p.data();
+    // (the buffer itself when dense, else a dense copy: always v.size elements in row-major order)
     let data = v.asTypedArray();
-    if (data.length !== v.size) data = v.copy().asTypedArray();
     const cl = storedChannelsLast(p);
     if (cl) {
       const s = v.shape;

@@ -4,6 +4,7 @@ import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
 import { type InitContext, Initializer, Uniform } from "../init/initializers.js";
 import { assignInPlace } from "../ops/elementwise.js";
+import { astype } from "../ops/shape.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 
 /** MXNet's grad_req: backward writes the gradient, adds to it, or the parameter gets none (not trained). */
@@ -160,7 +161,7 @@ export class Parameter {
   loadData(v: NDArray): void {
     const cur = this.value;
     if (cur && cur.dtype === v.dtype && cur.shape.length === v.shape.length && cur.shape.every((d, i) => d === v.shape[i])) {
-      cur.set(v);
+      assignInPlace(cur, v, "loadParameters");
       return;
     }
     this.shape = [...v.shape];
@@ -173,7 +174,7 @@ export class Parameter {
   cast(dtype: Dtype): void {
     if (dtype === this.dtype) return;
     this.dtype = dtype;
-    if (this.value) this.adopt(this.value.astype(dtype));
+    if (this.value) this.adopt(astype(this.value, dtype));
   }
 
   /** The values; throws Gluon's deferred-initialization errors when they do not exist yet. */

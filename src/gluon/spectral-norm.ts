@@ -1,9 +1,10 @@
 // nn.SpectralNorm: wraps a conv or transposed conv layer and divides its weight by the exact operator norm (SN-GAN, Miyato et al. 2018).
 import type { NDArray } from "../ndarray/ndarray.js";
-import { isRecording, pause } from "../autograd/tape.js";
+import { isRecording, isTraining, pause } from "../autograd/tape.js";
 import { readInt, showValue, snapshotOptions } from "../params/options.js";
 import { binary } from "../ops/elementwise.js";
 import { reduce } from "../ops/reduce.js";
+import { astype } from "../ops/shape.js";
 import { type ConvOperator, convOperator, powerIteration, startVector } from "../d2l/spectral-norm.js";
 import { Block } from "./block.js";
 import { Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose } from "./conv-layers.js";
@@ -24,9 +25,9 @@ const WARM_UP = 15;
 /**
  * SN-GAN's spectral normalization with the exact norm: the layer runs with weight W/σ(W), σ(W) the largest singular value
  * of the layer's convolution (or transposed convolution) on `inputShape`, padding mode included, not of a reshaped
- * weight matrix. Under autograd.record each forward takes `iterations` power steps from the running unit vector v, then
- * σ = ⟨u, A_W·v⟩ with u = A·v/‖A·v‖ held fixed (so dσ/dW = u·vᵀ, the top singular value's gradient); outside recording the
- * last σ is used as it is. The bias is not normalized.
+ * weight matrix. In train mode (autograd.record's default) each forward takes `iterations` power steps from the running
+ * unit vector v; while recording, σ = ⟨u, A_W·v⟩ with u = A·v/‖A·v‖ and v held fixed (so dσ/dW = u·vᵀ, the top singular
+ * value's gradient, as SN-GAN); in predict mode the last σ is used as it is. The bias is not normalized.
  */
 export class SpectralNorm extends Block {
   readonly layer: ConvLayer;
@@ -65,25 +66,24 @@ export class SpectralNorm extends Block {
       this.v = startVector(this.operator.inputShape, w.dtype);
     }
     const A = this.operator;
-    const training = isRecording();
-    let sigmaArr: NDArray | number;
-    if (training || this.estimate === 0) {
-      const steps = this.estimate === 0 ? Math.max(WARM_UP, this.iterations) : this.iterations;
-      const wFixed = pause(() => w.astype(w.dtype));
-      const r = powerIteration(A, wFixed, this.v!, steps, 0);
+    const wFixed = pause(() => astype(w, w.dtype));
+    if (isTraining() || this.estimate === 0) {
+      const r = powerIteration(A, wFixed, this.v!, this.estimate === 0 ? Math.max(WARM_UP, this.iterations) : this.iterations, 0);
       this.v = r.v;
       this.estimate = r.sigma;
-      if (r.sigma === 0) throw new Error(`SpectralNorm: the ${layer.className}'s weight is the zero operator (σ = 0); it cannot be normalized`);
-      if (training) {
-        // σ(W) = ⟨u, A_W v⟩ with u, v fixed: recorded so that the gradient reaches W through σ as well
-        const u = pause(() => {
-          const y = A.apply(r.v, wFixed);
-          return binary("div", y, Math.sqrt(reduce("sum", binary("mul", y, y)).item()));
-        });
-        sigmaArr = reduce("sum", binary("mul", A.apply(r.v, w), u));
-        this.estimate = sigmaArr.item();
-      } else sigmaArr = this.estimate;
-    } else sigmaArr = this.estimate;
+    }
+    if (this.estimate === 0) throw new Error(`SpectralNorm: the ${layer.className}'s weight is the zero operator (σ = 0); it cannot be normalized`);
+    let sigmaArr: NDArray | number = this.estimate;
+    if (isRecording()) {
+      // σ(W) = ⟨u, A_W v⟩ with u = A·v/‖A·v‖ and v fixed: recorded, so that the gradient reaches W through σ as well
+      const v = this.v!;
+      const u = pause(() => {
+        const y = A.apply(v, wFixed);
+        return binary("div", y, Math.sqrt(reduce("sum", binary("mul", y, y)).item()));
+      });
+      sigmaArr = reduce("sum", binary("mul", A.apply(v, w), u));
+      if (isTraining()) this.estimate = sigmaArr.item();
+    }
     layer.weightOverride = binary("div", w, sigmaArr);
     try {
       return (layer.forward as (x: NDArray, ...r: unknown[]) => NDArray)(x, ...rest);

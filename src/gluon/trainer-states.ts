@@ -31,8 +31,7 @@ export function statesToBytes(names: readonly string[], s: TrainerSnapshot): Uin
     if (!arrays) continue;
     STATE_NAMES[s.optimizer].forEach((suffix, j) => {
       const a = arrays[j]!;
-      const data = a.asTypedArray();
-      tensors.push({ name: `${names[i]}.${suffix}`, shape: a.shape, data: data.length === a.size ? data : a.copy().asTypedArray() });
+      tensors.push({ name: `${names[i]}.${suffix}`, shape: a.shape, data: a.asTypedArray() });
     });
   }
   const meta = new Map<string, string>([

@@ -5,6 +5,9 @@ import { Block } from "../gluon/block.js";
 import { pause, withTracer } from "../autograd/tape.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
+import type { AxisTaps } from "../backends/reference/resample.js";
+import type { BorderSpec } from "../ops/pad.js";
+import { matchResize } from "./resize.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import { DataType, encodeModel, type AttributeRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, writeTensor } from "./proto.js";
 
@@ -98,7 +101,7 @@ class GraphWriter {
     return name;
   }
   /** A Constant node (not an initializer: importers would take float initializers for trainable parameters). */
-  private constant(base: string, dims: readonly number[], data: ArrayLike<number>, type: 1 | 7 | 11): string {
+  constant(base: string, dims: readonly number[], data: ArrayLike<number>, type: 1 | 7 | 11): string {
     const name = this.fresh(base);
     this.node("Constant", [], [{ name: "value", type: 4, t: writeTensor(name, dims, data, type) }], name);
     return name;
@@ -233,6 +236,40 @@ class GraphWriter {
       }
       case "dropout":
         return this.node("Identity", ins());
+      case "resampleAxis": {
+        const x = t.inputs[0]!;
+        const plan = attrs.plan as { axis: number; taps: AxisTaps };
+        const n = x.shape[plan.axis]!;
+        const out = output.shape[plan.axis]!;
+        const match = matchResize(plan.taps, n);
+        if (!match) throw new Error(`${OP}: a resampling of axis ${plan.axis} (${n} → ${out}) matches no ONNX Resize mode`);
+        const m = match.mode;
+        const a: AttributeRecord[] = [
+          { name: "mode", type: 3, s: new TextEncoder().encode(m.mode) },
+          { name: "coordinate_transformation_mode", type: 3, s: new TextEncoder().encode(m.transform) },
+          { name: "nearest_mode", type: 3, s: new TextEncoder().encode(m.nearest) },
+        ];
+        const scale = Math.fround(match.scale);
+        if (Math.floor(n * scale) === out) {
+          const scales = x.shape.map((_, i) => (i === plan.axis ? scale : 1));
+          return this.node("Resize", [ins()[0]!, "", this.constant("scales", [scales.length], scales, DataType.FLOAT)], a);
+        }
+        // out/in does not survive float32: give the sizes, the input's own shape with this axis replaced
+        const xName = ins()[0]!;
+        const shape = this.node("Shape", [xName]);
+        const sizes = this.node("ScatterElements", [shape, this.int64([plan.axis]), this.int64([out])]);
+        return this.node("Resize", [xName, "", "", sizes], a);
+      }
+      case "padBorder": {
+        const spec = attrs.spec as BorderSpec;
+        const mode = spec.mode === "reflect" ? "reflect" : spec.mode === "replicate" ? "edge" : null;
+        if (!mode) throw new Error(`${OP}: padding mode "${spec.mode}" has no ONNX Pad form in opsets 13 to 17 (circular needs opset 19's "wrap")`);
+        const r = t.inputs[0]!.ndim;
+        const begins = new Array<number>(r).fill(0);
+        const ends = new Array<number>(r).fill(0);
+        spec.axes.forEach((ax, i) => ((begins[ax] = spec.padBegin[i]!), (ends[ax] = spec.padEnd[i]!)));
+        return this.node("Pad", [...ins(), this.int64([...begins, ...ends])], [{ name: "mode", type: 3, s: new TextEncoder().encode(mode) }]);
+      }
       default:
         throw new Error(`${OP}: the forward ran op "${op}", which has no ONNX form in tconv's exporter`);
     }
@@ -285,10 +322,7 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
   const result = pause(() => withTracer((op, ins, output, attrs) => traced.push({ op, inputs: ins, output, attrs }), () => block.forward(...inputs)), { trainMode: false }) as unknown;
   const outs = Array.isArray(result) ? result : [result];
   if (outs.length === 0 || !outs.every((o) => o instanceof NDArray)) throw new Error(`${OP}: the block's forward must return an NDArray or an array of them`);
-  // the internal ops inside the traced forward run with the tracer on too; an NDArray input made in the ops
-  // themselves (e.g. a reshape of a parameter) is traced as well, so every array is a graph input, a parameter,
-  // the output of a traced op, or a constant the forward created
-
+  // every array the graph reads is now a graph input, a parameter, a traced op's output, or a constant the forward made
   const params = new Map<NDArray, string>();
   for (const [name, p] of paramEntries(block)) if (p.isInitialized) params.set(p.data(), name);
   // which arrays depend on an input or a parameter (the rest are constants, folded)

@@ -1,7 +1,8 @@
-// ONNX Resize (nearest, linear) as one interpolation matrix per resized axis: y = A·x along that axis (differentiable).
-import { NDArray } from "../ndarray/ndarray.js";
-import { allocate } from "../ndarray/strided.js";
-import { dot } from "../ops/linalg.js";
+// ONNX Resize (nearest, linear) as per-axis source taps for tconv's resampling op; and the reverse: which ONNX Resize
+// configuration a recorded resampling axis is.
+import type { NDArray } from "../ndarray/ndarray.js";
+import type { AxisTaps } from "../backends/reference/resample.js";
+import { resample } from "../ops/upsampling.js";
 
 export interface ResizeMode {
   mode: "nearest" | "linear";
@@ -38,40 +39,56 @@ function roundNearest(v: number, m: ResizeMode["nearest"]): number {
   }
 }
 
-/** The [out, in] matrix of one axis: row o holds the weights of the input positions output o reads. */
-function axisMatrix(inSize: number, outSize: number, scale: number, m: ResizeMode, dtype: NDArray["dtype"]): NDArray {
-  const a = allocate(dtype, outSize * inSize);
-  const clampIdx = (i: number) => Math.min(Math.max(i, 0), inSize - 1);
+/** The taps of one axis: output o reads i0 with weight l0 and i1 with weight l1 (edge positions repeat, as ONNX). */
+export function resizeTaps(inSize: number, outSize: number, scale: number, m: ResizeMode): AxisTaps {
+  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), l0 = new Float64Array(outSize), l1 = new Float64Array(outSize);
+  const clamp = (i: number) => Math.min(Math.max(i, 0), inSize - 1);
   for (let o = 0; o < outSize; o++) {
     const x = sourceCoordinate(o, inSize, outSize, scale, m.transform);
-    if (m.mode === "nearest") a[o * inSize + clampIdx(roundNearest(x, m.nearest))] = 1;
-    else {
-      // neighbours outside the input repeat the edge value (ONNX's reference pads by edge)
+    if (m.mode === "nearest") {
+      i0[o] = i1[o] = clamp(roundNearest(x, m.nearest));
+      l0[o] = 1;
+    } else {
       const x0 = Math.floor(x);
-      const r = x - x0;
-      a[o * inSize + clampIdx(x0)]! += 1 - r;
-      a[o * inSize + clampIdx(x0 + 1)]! += r;
+      i0[o] = clamp(x0);
+      i1[o] = clamp(x0 + 1);
+      l1[o] = x - x0;
+      l0[o] = 1 - l1[o]!;
     }
   }
-  return new NDArray(a, [outSize, inSize]);
+  return { i0, i1, l0, l1 };
 }
 
+/** Resizes every axis whose size or mapping changes; a differentiable chain of resampling ops (a copy if none). */
 export function resize(x: NDArray, sizes: readonly number[], scales: readonly number[], m: ResizeMode, where: string): NDArray {
-  if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 1 << 16)) throw new Error(`${where}: output sizes [${sizes.join(",")}] must be integers in 1..65536`);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`${where}: output sizes [${sizes.join(",")}] must be positive integers`);
   let y = x;
-  for (let ax = 0; ax < x.ndim; ax++) {
+  for (let ax = x.ndim - 1; ax >= 0; ax--) {
     const n = x.shape[ax]!;
-    const out = sizes[ax]!;
-    if (out === n && scales[ax] === 1 && m.transform !== "align_corners" && m.transform !== "tf_half_pixel_for_nn") continue;
-    const A = axisMatrix(n, out, scales[ax]!, m, x.dtype);
-    // move the axis last, multiply by Aᵀ, move it back
-    const perm = [...Array(x.ndim).keys()].filter((i) => i !== ax).concat(ax);
-    const inv = new Array<number>(x.ndim);
-    perm.forEach((p, i) => (inv[p] = i));
-    const moved = y.transpose(perm);
-    const lead = moved.shape.slice(0, -1);
-    const r = dot(moved.reshape(-1, n), A.T).reshape([...lead, out]);
-    y = r.transpose(inv);
+    const taps = resizeTaps(n, sizes[ax]!, scales[ax]!, m);
+    const identity = taps.i0.length === n && taps.i0.every((i, o) => i === o && taps.l0[o] === 1 && (taps.l1[o] === 0 || taps.i1[o] === o));
+    if (!identity) y = resample(y, { axis: ax, taps });
   }
-  return y === x ? x.copy() : y.copy();
+  return y === x ? x.copy() : y;
+}
+
+/** The ONNX Resize settings a recorded resampling axis matches (with scale out/in), or null. */
+export function matchResize(taps: AxisTaps, inSize: number): { mode: ResizeMode; scale: number } | null {
+  const out = taps.i0.length;
+  const scale = out / inSize;
+  const linear = Array.from(taps.l1).some((w, o) => w !== 0 && taps.i1[o] !== taps.i0[o]);
+  const candidates: ResizeMode[] = linear
+    ? (["pytorch_half_pixel", "half_pixel", "align_corners", "asymmetric"] as const).map((transform) => ({ mode: "linear", transform, nearest: "floor" }))
+    : (["floor", "round_prefer_floor", "round_prefer_ceil", "ceil"] as const).flatMap((nearest) =>
+        (["asymmetric", "half_pixel", "align_corners", "tf_half_pixel_for_nn"] as const).map((transform) => ({ mode: "nearest" as const, transform, nearest })),
+      );
+  const value = (t: AxisTaps, o: number, i: number) => (t.i0[o] === i ? t.l0[o]! : 0) + (t.i1[o] === i ? t.l1[o]! : 0);
+  for (const mode of candidates) {
+    const t = resizeTaps(inSize, out, scale, mode);
+    let same = true;
+    for (let o = 0; o < out && same; o++)
+      for (const i of [taps.i0[o]!, taps.i1[o]!, t.i0[o]!, t.i1[o]!]) if (Math.abs(value(taps, o, i) - value(t, o, i)) > 1e-9) same = false;
+    if (same) return { mode, scale };
+  }
+  return null;
 }

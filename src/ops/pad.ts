@@ -3,7 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate } from "../ndarray/strided.js";
 import { recordOp } from "../autograd/tape.js";
 import { type PaddingMode, sourceTable } from "../params/padding-mode.js";
-import { foldScatter, padGather } from "../backends/reference/pad.js";
+import { fillChannels, foldScatter, padGather } from "../backends/reference/pad.js";
 import { contiguous } from "./shape.js";
 import { type ConvGeometry, imageShape } from "../params/geometry.js";
 
@@ -36,12 +36,16 @@ export function padBorder(x: NDArray, spec: BorderSpec): NDArray {
   return recordOp("padBorder", [x], new NDArray(out, bigShape), { spec });
 }
 
-/** The adjoint of padBorder: y (padded shape) → smallShape, every border element added onto its source. */
-export function foldBorder(y: NDArray, spec: BorderSpec): NDArray {
+/**
+ * The adjoint of padBorder: y (padded shape) → smallShape, every border element added onto its source; with `bias`,
+ * plus bias[c] along `biasAxis` (written as the fold's starting value: the transposed convolution's bias at no extra pass).
+ */
+export function foldBorder(y: NDArray, spec: BorderSpec, bias: NDArray | null = null, biasAxis = 1): NDArray {
   const { tables, bigShape } = tablesOf(spec);
   const out = allocate(y.dtype, spec.smallShape.reduce((p, v) => p * v, 1));
+  if (bias) fillChannels(out, spec.smallShape, biasAxis, contiguous(bias).data);
   foldScatter(contiguous(y).data, bigShape, tables, out, spec.smallShape);
-  return recordOp("foldBorder", [y], new NDArray(out, spec.smallShape), { spec });
+  return recordOp("foldBorder", bias ? [y, bias] : [y], new NDArray(out, spec.smallShape), { spec, biasAxis });
 }
 
 /** The border of a convolution's image side (its spatial axes, by layout) padded with `mode`. */

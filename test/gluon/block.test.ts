@@ -335,3 +335,12 @@ test("layer classes, Parameter and NDArray are usable as types", () => {
   assert.equal(f(np.zeros([2])), 2);
   assert.ok(blk instanceof nn.Block && p instanceof Parameter);
 });
+
+test("toString describes the new layers inside a network", () => {
+  const s = new nn.Sequential().add(new nn.Dense(3, { inUnits: 4 }), new nn.BatchNorm(), new nn.MaxPool2D(), new nn.Dropout(0.3), new nn.LeakyReLU(0.2)).toString();
+  assert.match(s, /\(0\): Dense\(4 -> 3, linear\)/);
+  assert.match(s, /\(1\): BatchNorm\(axis=1, eps=0.00001, momentum=0.9, in_channels=None\)/);
+  assert.match(s, /\(2\): MaxPool2D\(size=\[2,2\], stride=\[2,2\], padding=\[0,0\], ceil_mode=false\)/);
+  assert.match(s, /\(3\): Dropout\(p = 0.3\)/);
+  assert.match(s, /\(4\): LeakyReLU\(0.2\)/);
+});

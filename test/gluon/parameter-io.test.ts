@@ -1,6 +1,7 @@
 // saveParameters / loadParameters on conv layers and Sequential: bit-exact round trips, names, deferred shapes, channels-last, bad files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -358,4 +359,45 @@ test("a block checks the file's shapes for its deferred parameters together befo
   assert.deepEqual(snapshot(new nn.Sequential().add(net.at(0))), before);
   net.loadParametersFromBytes(file(3));
   assert.deepEqual(net.collectParams().get("1.b").shape, [3]);
+});
+
+test("any conv layer (1-3-D, transposed or not, groups, channels-first or -last, float32/64) round-trips into its deferred twin (property)", () => {
+  const LAYOUTS = [["NCW", "NWC"], ["NCHW", "NHWC"], ["NCDHW", "NDHWC"]] as const;
+  const CLASSES = [[nn.Conv1D, nn.Conv1DTranspose], [nn.Conv2D, nn.Conv2DTranspose], [nn.Conv3D, nn.Conv3DTranspose]] as const;
+  fc.assert(
+    fc.property(
+      fc.record({
+        nd: fc.integer({ min: 1, max: 3 }),
+        transposed: fc.boolean(),
+        last: fc.boolean(),
+        groups: fc.integer({ min: 1, max: 3 }),
+        inPer: fc.integer({ min: 1, max: 2 }),
+        outPer: fc.integer({ min: 1, max: 2 }),
+        k: fc.integer({ min: 1, max: 3 }),
+        wide: fc.boolean(),
+        seed: fc.integer({ min: 0, max: 1000 }),
+      }),
+      ({ nd, transposed, last, groups, inPer, outPer, k, wide, seed }) => {
+        const dtype = wide ? "float64" : "float32";
+        const layout = LAYOUTS[nd - 1]![last ? 1 : 0];
+        const Layer = CLASSES[nd - 1]![transposed ? 1 : 0];
+        const make = (inChannels?: number) => new Layer(outPer * groups, { kernelSize: k, groups, layout, dtype, inChannels, biasInitializer: init.Normal(1) });
+        np.random.seed(seed);
+        const a = make(inPer * groups);
+        a.initialize(init.Normal(1));
+        const b = make();
+        b.initialize();
+        b.loadParametersFromBytes(a.saveParametersToBytes());
+        const spatial = new Array<number>(nd).fill(3);
+        const shape = last ? [2, ...spatial, inPer * groups] : [2, inPer * groups, ...spatial];
+        const x = np.random.normal({ size: shape }).astype(dtype);
+        assert.deepEqual(bits(b.forward(x)), bits(a.forward(x)));
+        assert.deepEqual(b.saveParametersToBytes(), a.saveParametersToBytes());
+        // the file holds PyTorch's layout: [Cout, Cin/g, …k] or, transposed, [Cin, Cout/g, …k]
+        const fileShape = parseSafetensors(a.saveParametersToBytes(), "t").entries.get("weight")!.shape;
+        assert.deepEqual(fileShape, transposed ? [inPer * groups, outPer, ...new Array(nd).fill(k)] : [outPer * groups, inPer, ...new Array(nd).fill(k)]);
+      },
+    ),
+    { numRuns: 60 },
+  );
 });

@@ -112,3 +112,18 @@ test("bad states files throw a clear Error and leave the trainer as it was", () 
     assert.deepEqual(t.saveStatesToBytes(), before, `${what}: the trainer changed`);
   }
 });
+
+test("loadStates before the parameters of a deferred net says to load them first", () => {
+  const a = net("float32");
+  const ta = new Trainer(a.collectParams(), "sgd", { learningRate: 0.02, momentum: 0.9 });
+  train(a, ta, "float32", 0, 1);
+  const deferred = new nn.Sequential().add(new nn.Conv1DTranspose(3, { kernelSize: 3, strides: 2 }), new nn.Conv1D(1, { kernelSize: 2 }));
+  deferred.initialize();
+  const t = new Trainer(deferred.collectParams(), "sgd", { learningRate: 0.02, momentum: 0.9 });
+  assert.throws(() => t.loadStatesFromBytes(ta.saveStatesToBytes()), {
+    message: "loadStatesFromBytes: 0.weight.momentum: parameter 0.weight has no values yet; load or initialize the parameters first",
+  });
+  deferred.loadParametersFromBytes(a.saveParametersToBytes());
+  t.loadStatesFromBytes(ta.saveStatesToBytes());
+  assert.deepEqual(t.saveStatesToBytes(), ta.saveStatesToBytes());
+});

@@ -34,7 +34,8 @@ export function gradcheck(f: (...xs: NDArray[]) => NDArray, inputs: readonly NDA
   const weights = v.asTypedArray();
   y.backward(v);
   const objective = () => {
-    const out = autograd.pause(() => f(...xs)).asTypedArray();
+    // the same (training) mode as the recorded pass: BatchNorm must use batch statistics in both
+    const out = autograd.pause(() => f(...xs), { trainMode: true }).asTypedArray();
     let s = 0;
     for (let i = 0; i < out.length; i++) s += out[i]! * weights[i]!;
     return s;

@@ -134,6 +134,39 @@ test("Gluon layers (DCGAN generator with BatchNorm; discriminator with LeakyReLU
   }
 });
 
+/** Padding modes and upsampling layers: Pad(reflect/edge) + Conv, and Resize in the four PyTorch settings. */
+class Resampling extends nn.Block {
+  readonly reflect = new nn.Conv2D(4, { kernelSize: 3, padding: 1, paddingMode: "reflect" });
+  readonly replicate = new nn.Conv2D(4, { kernelSize: 3, padding: [2, 1], paddingMode: "replicate" });
+  readonly nearest = new nn.Upsample({ scale: 2 });
+  readonly bilinear = new nn.Upsample({ scale: 2, sampleType: "bilinear" });
+  readonly corners = new nn.Upsample({ scale: [1.5, 2.5], sampleType: "bilinear", alignCorners: true });
+  readonly odd = new nn.Upsample({ scale: [7 / 3, 1] });
+  forward(x: NDArray): NDArray[] {
+    const h = this.replicate.forward(this.reflect.forward(x));
+    return [this.nearest.forward(h), this.bilinear.forward(h), this.corners.forward(h), this.odd.forward(x)];
+  }
+}
+
+test("paddingMode reflect/replicate convolutions and nn.Upsample (nearest, bilinear, alignCorners, scale 7/3) → export → onnxruntime equals tconv", async () => {
+  const net = new Resampling();
+  net.initialize();
+  const bytes = onnx.exportModel(net, [1, 2, 6, 5]);
+  const nodes = decodeModel(bytes, "test").graph!.node!;
+  assert.deepEqual(nodes.filter((n) => n.op_type === "Pad").length, 2);
+  assert.ok(nodes.filter((n) => n.op_type === "Resize").length >= 4);
+  for (const batch of [1, 2]) {
+    const x = np.random.uniform({ low: -1, high: 1, size: [batch, 2, 6, 5] });
+    const want = net.forward(x);
+    const got = await runOrt(bytes, [x]);
+    want.forEach((w, k) => {
+      assert.deepEqual(got[k]!.shape, w.shape, `output ${k}`);
+      const { maxErr, scale } = compare(got[k]!.data, w.asTypedArray());
+      assert.ok(maxErr <= 1e-5 * scale, `output ${k}: max error ${maxErr}`);
+    });
+  }
+});
+
 test("export → import gives the same function and the same parameter names", () => {
   const net = new TinyUNet();
   net.initialize();

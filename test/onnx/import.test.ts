@@ -86,6 +86,19 @@ test("an imported net trains: gradients reach every parameter the output depends
   assert.ok(l1.item() < l0.item(), `loss ${l0.item()} → ${l1.item()}`);
 });
 
+test("an imported net's parameters are saveable: fine-tuned values survive saveParametersToBytes → a fresh import → loadParametersFromBytes", () => {
+  const f = fixtures.find((x) => x.name === "dcgan_generator")!;
+  const net = onnx.importToGluon(f.bytes);
+  const z = toArray(f.inputs[0]!);
+  autograd.record(() => (net.forward(z) as NDArray).pow(2).mean()).backward();
+  for (const p of net.collectParams().values()) if (p.gradReq !== "null") p.data().isub(p.grad()!.mul(0.5));
+  const tuned = (net.forward(z) as NDArray).asTypedArray();
+  assert.ok(compare(tuned, f.outputs[0]!.data).maxErr > 1e-3, "the step changed the output");
+  const fresh = onnx.importToGluon(f.bytes);
+  fresh.loadParametersFromBytes(net.saveParametersToBytes());
+  assert.equal(compare((fresh.forward(z) as NDArray).asTypedArray(), tuned).maxErr, 0);
+});
+
 // ---- the ONNX backend conformance cases, as models -------------------------------------------------------------
 
 interface OnnxCase { name: string; op: string; opset: number; attributes: Record<string, unknown>; inputs: { name: string; shape: number[]; data: number[] }[]; output: { shape: number[]; data: number[] } }
@@ -220,9 +233,9 @@ test("gradcheck: Gemm(transB) → Reshape → Transpose → MatMul → Softmax �
   checkGradients(bytes, [2, 3], ["w", "b", "m"]);
 });
 
-test("gradcheck: the imported ESPCN (Conv, Softplus, Tanh, DepthToSpace, Clip) w.r.t. its input and last conv's weights", () => {
+test("gradcheck: the imported ESPCN (Conv, Softplus, Tanh, DepthToSpace, Clip) w.r.t. its input, the first conv's bias and the last conv's weights", () => {
   const f = fixtures.find((x) => x.name === "espcn")!;
-  checkGradients(f.bytes, [1, 1, 8, 8], ["c3.bias"]);
+  checkGradients(f.bytes, [1, 1, 8, 8], ["c1.bias", "c3.weight", "c3.bias"]);
 });
 
 // ---- bad models -----------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { NDArray, d2l, np, npx, type ConvOptions, type Layout } from "../../src/index.js";
+import { NDArray, d2l, np, npx, resolveConv, type ConvOptions, type Layout } from "../../src/index.js";
 import type { PaddingMode } from "../../src/params/padding-mode.js";
 import { gradcheck, randn } from "../helpers/gradcheck.js";
 
@@ -175,6 +175,23 @@ test("deconvolution with a mode and a bias adds the bias once per output element
       const y = npx.deconvolution(x, w, { ...o, bias: b }), y0 = npx.deconvolution(x, w, o);
       const want = y0.add(last ? b : b.reshape([2, 1, 1]));
       assert.ok(maxDiff(y.asTypedArray(), want.asTypedArray()) <= 1e-12, `${mode} ${layout}`);
+    }
+});
+
+test("deconvolution with SAME padding and a mode is the adjoint of the convolution with the pads it resolved", () => {
+  np.random.seed(6);
+  for (const mode of MODES)
+    for (const padding of ["same", "same-lower"] as const) {
+      const y = randn([2, 2, 4, 3]), w = randn([2, 3, 3, 4]);
+      const o: ConvOptions = { strides: [2, 1], padding, paddingMode: mode };
+      const d = npx.deconvolution(y, w, o);
+      const g = resolveConv("deconvolution", y.shape, w.shape, o).geometry;
+      const pads = g.padBegin.map((b, i) => [b, g.padEnd[i]!] as [number, number]);
+      const x = randn(d.shape);
+      const cx = npx.convolution(x, w, { strides: [2, 1], padding: pads, paddingMode: mode });
+      assert.deepEqual(cx.shape, y.shape);
+      const l = dot(cx, y), r = dot(x, d);
+      assert.ok(Math.abs(l - r) <= 1e-10 * (1 + Math.abs(l)), `${mode} ${padding}: ${l} vs ${r}`);
     }
 });
 

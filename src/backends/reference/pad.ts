@@ -67,3 +67,17 @@ export function padGather(small: FloatArray, smallShape: readonly number[], tabl
 export function foldScatter(big: FloatArray, bigShape: readonly number[], tables: readonly (Int32Array | null)[], small: FloatArray, smallShape: readonly number[]): void {
   walk(true, small, smallShape, big, bigShape, tables);
 }
+
+/** out[…, c, …] = bias[c] along `axis` of `shape` (the start of a fold that adds a per-channel bias in the same pass). */
+export function fillChannels(out: FloatArray, shape: readonly number[], axis: number, bias: FloatArray): void {
+  let outer = 1, inner = 1;
+  for (let k = 0; k < axis; k++) outer *= shape[k]!;
+  for (let k = axis + 1; k < shape.length; k++) inner *= shape[k]!;
+  const channels = shape[axis]!;
+  let o = 0;
+  for (let a = 0; a < outer; a++)
+    for (let c = 0; c < channels; c++) {
+      const v = bias[c]!;
+      for (let j = 0; j < inner; j++) out[o++] = v;
+    }
+}

@@ -1,0 +1,286 @@
+// Demo (D2L §20.2): train a DCGAN on seeded synthetic shapes, with progress, per-epoch sample grids, a loss plot and resumable checkpoints.
+import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import cliProgress from "cli-progress";
+import { autograd, getNumThreads, gluon, init, np, setNumThreads, NDArray, type nn } from "tconv";
+import { writePNG } from "tconv/node";
+import { makeShapes, Stream } from "./shapes-dataset.js";
+import { discriminator, generator, levels } from "./dcgan-nets.js";
+import { sampleGrid } from "./sample-grid.js";
+import { lossPlotSVG, type LossHistory } from "./loss-plot.js";
+import { CheckpointError, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Architecture, type Nets, type Progress, type RunConfig } from "./dcgan-checkpoint.js";
+
+export interface DCGANOptions {
+  /** epochs to reach (counted from the start of training, also when resuming); default 10 */
+  epochs?: number;
+  /** output folder for samples, the loss plot and checkpoints; default "dcgan-out" */
+  out?: string;
+  /** continue from the checkpoint in `out` */
+  resume?: boolean;
+  /** with resume: start fresh when the checkpoint is damaged (otherwise that is an error) */
+  fresh?: boolean;
+  threads?: number;
+  seed?: number;
+  /** 16 or 32; default 32 */
+  imageSize?: number;
+  /** the book's n_G = n_D (64 there); default 16 */
+  width?: number;
+  /** default 100, as the book */
+  latentDim?: number;
+  /** default 2048 images */
+  datasetSize?: number;
+  /** default 32 (the book: 256; smaller batches gave more updates per second of training here) */
+  batchSize?: number;
+  /** Adam's learning rate; default 0.002 (the book: 0.005 at batch 256); β1 = 0.5 as the book */
+  learningRate?: number;
+  /** stop after this many batches in this run (a checkpoint is saved), as Ctrl-C does */
+  maxBatches?: number;
+  /** fixed-noise samples in each grid; default 64 (8×8) */
+  samples?: number;
+  /** write sample grids and the loss plot (default true) */
+  pictures?: boolean;
+  /** no progress output */
+  quiet?: boolean;
+  /** set `requested` to stop after the current batch (the CLI's Ctrl-C) */
+  stop?: { requested: boolean };
+}
+
+export interface DCGANResult {
+  generator: nn.Sequential;
+  discriminator: nn.Sequential;
+  /** epoch and batch the next run would start at */
+  epoch: number;
+  batch: number;
+  /** batches run by this call */
+  batchesRun: number;
+  history: LossHistory;
+  epochSeconds: number[];
+  stopped: boolean;
+  resumedFrom: { epoch: number; batch: number } | null;
+}
+
+const DEFAULTS = { epochs: 10, out: "dcgan-out", seed: 0, imageSize: 32, width: 16, latentDim: 100, datasetSize: 2048, batchSize: 32, learningRate: 0.002, samples: 64 };
+
+function checkInt(name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) throw new Error(`${name}=${v} must be an integer >= ${min}`);
+  return v;
+}
+
+/** Normal noise [n, latentDim, 1, 1] from a stream keyed by its purpose, epoch and batch: resuming needs no RNG state. */
+function noise(n: number, latentDim: number, ...key: number[]): NDArray {
+  const s = new Stream(...key);
+  const z = new Float32Array(n * latentDim);
+  for (let i = 0; i < z.length; i++) z[i] = s.normal();
+  return np.array(z).reshape(n, latentDim, 1, 1);
+}
+
+function checkOutFolder(out: string): void {
+  try {
+    mkdirSync(out, { recursive: true });
+    accessSync(out, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`cannot write to output folder ${out}: ${code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : (e as Error).message}`);
+  }
+}
+
+/** Builds both nets and their Adam trainers, weights N(0, 0.02) as the book (np.random seeded by `seed`). */
+function buildNets(arch: Architecture, config: RunConfig): Nets {
+  np.random.seed(config.seed);
+  const g = generator(arch);
+  const d = discriminator(arch);
+  g.initialize(init.Normal(0.02));
+  d.initialize(init.Normal(0.02));
+  const hp = { learningRate: config.learningRate, beta1: 0.5 };
+  return { generator: g, discriminator: d, trainerG: new gluon.Trainer(g.collectParams(), "adam", hp), trainerD: new gluon.Trainer(d.collectParams(), "adam", hp) };
+}
+
+export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResult> {
+  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & DCGANOptions;
+  const arch: Architecture = { imageSize: o.imageSize, width: checkInt("width", o.width, 1), latentDim: checkInt("latentDim", o.latentDim, 1) };
+  levels(arch.imageSize);
+  const config: RunConfig = { seed: checkInt("seed", o.seed, 0), datasetSize: checkInt("datasetSize", o.datasetSize, 1), batchSize: checkInt("batchSize", o.batchSize, 2), learningRate: o.learningRate };
+  if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) throw new Error(`learningRate=${config.learningRate} must be a positive number`);
+  if (config.datasetSize < config.batchSize) throw new Error(`datasetSize=${config.datasetSize} must be at least batchSize=${config.batchSize}`);
+  checkInt("epochs", o.epochs, 1);
+  if (o.maxBatches !== undefined) checkInt("maxBatches", o.maxBatches, 1);
+  if (o.threads !== undefined) setNumThreads(checkInt("threads", o.threads, 1));
+  const pictures = o.pictures ?? true;
+  const log = o.quiet ? () => {} : (s: string) => console.log(s);
+  checkOutFolder(o.out);
+  const ckptDir = join(o.out, "checkpoint");
+
+  let nets = buildNets(arch, config);
+  let progress: Progress = { architecture: arch, config, epoch: 0, batch: 0, sums: { lossD: 0, lossG: 0, count: 0 }, history: { batches: [], epochs: [] }, epochSeconds: [] };
+  let resumedFrom: DCGANResult["resumedFrom"] = null;
+  if (o.resume) {
+    if (!hasCheckpoint(ckptDir)) throw new Error(`no checkpoint to resume in ${ckptDir} (run without --resume to start)`);
+    try {
+      progress = loadCheckpoint(ckptDir, nets, arch, config);
+      resumedFrom = { epoch: progress.epoch, batch: progress.batch };
+      log(`resuming from ${ckptDir}: epoch ${progress.epoch + 1}, batch ${progress.batch + 1}`);
+    } catch (e) {
+      if (!(e instanceof CheckpointError) || !e.damaged || !o.fresh) throw e instanceof CheckpointError && e.damaged ? new Error(`${e.message}; run with --fresh to start over`) : e;
+      log(`${e.message}; starting fresh as --fresh asks`);
+      nets = buildNets(arch, config);
+    }
+  }
+
+  const { generator: netG, discriminator: netD, trainerG, trainerD } = nets;
+  const { imageSize: S } = arch;
+  const B = config.batchSize;
+  const perEpoch = Math.floor(config.datasetSize / B);
+  const data = makeShapes(config.datasetSize, S, config.seed);
+  const imageSize = 3 * S * S;
+  const loss = new gluon.loss.SigmoidBCELoss();
+  const ones = np.ones([B, 1, 1, 1]);
+  const zeros = np.zeros([B, 1, 1, 1]);
+  const head = np.ones([B]);
+  const fixedZ = noise(o.samples, arch.latentDim, config.seed, 0xf1ced);
+
+  const tty = !o.quiet && process.stdout.isTTY;
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        { format: "epoch {epoch}/{epochs} [{bar}] batch {value}/{total} | loss_D {lossD} | loss_G {lossG} | {speed} examples/s", hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+
+  let batchesRun = 0;
+  let stopped = false;
+  let epochStarted = performance.now();
+  let epochBatchTime = 0;
+  const save = () => saveCheckpoint(ckptDir, progress.epoch * perEpoch + progress.batch, nets, progress);
+
+  if (progress.epoch >= o.epochs) log(`the checkpoint has finished ${progress.epoch} epochs already; ask for more with --epochs`);
+  log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} β1 0.5, ${getNumThreads()} thread(s)`);
+  while (progress.epoch < o.epochs && !stopped) {
+    const e = progress.epoch;
+    const order = new Stream(config.seed, e, 0x5bff1e).permutation(config.datasetSize);
+    bar?.start(perEpoch, progress.batch, { epoch: e + 1, epochs: o.epochs, lossD: "…", lossG: "…", speed: "…" });
+    epochStarted = performance.now();
+    epochBatchTime = 0;
+    const batchesAtStart = progress.batch;
+    while (progress.batch < perEpoch) {
+      const t0 = performance.now();
+      const k = progress.batch;
+      const xs = new Float32Array(B * imageSize);
+      for (let i = 0; i < B; i++) xs.set(data.subarray(order[k * B + i]! * imageSize, (order[k * B + i]! + 1) * imageSize), i * imageSize);
+      const X = np.array(xs).reshape(B, 3, S, S);
+      const Z = noise(B, arch.latentDim, config.seed, e, k);
+
+      // update_D: the fake batch comes from G in training mode but off the tape (the book's fake_X.detach())
+      const fakeX = autograd.trainMode(() => netG.forward(Z));
+      const lossD = autograd.record(() => loss.forward(netD.forward(X), ones).add(loss.forward(netD.forward(fakeX), zeros)).div(2));
+      lossD.backward(head);
+      trainerD.step(B);
+      // update_G: recompute fake_Y through the updated D, labels "real"
+      const lossG = autograd.record(() => loss.forward(netD.forward(netG.forward(Z)), ones));
+      lossG.backward(head);
+      trainerG.step(B);
+
+      const lD = lossD.sum().item();
+      const lG = lossG.sum().item();
+      progress.sums.lossD += lD;
+      progress.sums.lossG += lG;
+      progress.sums.count += B;
+      progress.history.batches.push([e + (k + 1) / perEpoch, lD / B, lG / B]);
+      progress.batch++;
+      batchesRun++;
+      epochBatchTime += performance.now() - t0;
+      const speed = ((progress.batch - batchesAtStart) * B) / (epochBatchTime / 1000);
+      if (bar) bar.update(progress.batch, { lossD: (lD / B).toFixed(3), lossG: (lG / B).toFixed(3), speed: speed.toFixed(1) });
+      else if (!o.quiet && (progress.batch % Math.max(1, Math.round(perEpoch / 4)) === 0 || progress.batch === perEpoch))
+        log(`epoch ${e + 1}/${o.epochs} batch ${progress.batch}/${perEpoch}: loss_D ${(lD / B).toFixed(3)}, loss_G ${(lG / B).toFixed(3)}, ${speed.toFixed(1)} examples/s`);
+      if (!Number.isFinite(lD) || !Number.isFinite(lG)) {
+        bar?.stop();
+        throw new Error(`training diverged at epoch ${e + 1}, batch ${k + 1}: loss_D ${lD / B}, loss_G ${lG / B}; try a smaller --lr`);
+      }
+      await new Promise((r) => setImmediate(r)); // lets a Ctrl-C handler run between batches
+      if (o.stop?.requested || (o.maxBatches !== undefined && batchesRun >= o.maxBatches)) {
+        stopped = progress.batch < perEpoch;
+        if (stopped) break;
+      }
+    }
+    bar?.stop();
+    if (stopped) break;
+    const seconds = (performance.now() - epochStarted) / 1000;
+    const { lossD, lossG, count } = progress.sums;
+    progress.history.epochs.push([e + 1, lossD / count, lossG / count]);
+    progress.epochSeconds.push(seconds);
+    log(
+      `epoch ${e + 1}/${o.epochs}: loss_D ${(lossD / count).toFixed(3)}, loss_G ${(lossG / count).toFixed(3)}; ${seconds.toFixed(1)} s ` +
+        `(${((epochBatchTime / ((perEpoch - batchesAtStart) * B)) || 0).toFixed(1)} ms per image)`,
+    );
+    progress.epoch++;
+    progress.batch = 0;
+    progress.sums = { lossD: 0, lossG: 0, count: 0 };
+    if (pictures) {
+      const name = `samples-epoch-${String(e + 1).padStart(2, "0")}.png`;
+      writePNG(join(o.out, name), sampleGrid(netG.forward(fixedZ), Math.ceil(Math.sqrt(o.samples))));
+      writeFileSync(join(o.out, "loss.svg"), lossPlotSVG(progress.history));
+    }
+    save();
+    if (o.stop?.requested || (o.maxBatches !== undefined && batchesRun >= o.maxBatches)) stopped = progress.epoch < o.epochs;
+  }
+  if (stopped) {
+    if (progress.batch > 0) save(); // at an epoch's end the checkpoint is already written
+    log(`stopped at epoch ${progress.epoch + 1}, batch ${progress.batch + 1}; checkpoint saved in ${ckptDir} (continue with --resume)`);
+  }
+  return { generator: netG, discriminator: netD, epoch: progress.epoch, batch: progress.batch, batchesRun, history: progress.history, epochSeconds: progress.epochSeconds, stopped, resumedFrom };
+}
+
+const USAGE = "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N]";
+
+export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
+  const o: DCGANOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const num = () => {
+      const s = value();
+      const v = Number(s);
+      if (s.trim() === "" || !Number.isFinite(v)) throw new Error(`${arg} needs a number, got ${s}`);
+      return v;
+    };
+    switch (arg) {
+      case "--epochs": o.epochs = num(); break;
+      case "--out": o.out = value(); break;
+      case "--resume": o.resume = true; break;
+      case "--fresh": o.fresh = true; break;
+      case "--threads": o.threads = num(); break;
+      case "--seed": o.seed = num(); break;
+      case "--size": o.imageSize = num(); break;
+      case "--width": o.width = num(); break;
+      case "--lr": o.learningRate = num(); break;
+      case "--batch": o.batchSize = num(); break;
+      case "--data": o.datasetSize = num(); break;
+      case "--quiet": o.quiet = true; break;
+      default: throw new Error(arg === "--help" || arg === "-h" ? USAGE : `unknown argument ${arg}; ${USAGE}`);
+    }
+  }
+  return o;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const stop = { requested: false };
+  process.on("SIGINT", () => {
+    if (stop.requested) process.exit(130);
+    stop.requested = true;
+    process.stderr.write("\nstopping after this batch and saving a checkpoint (Ctrl-C again to quit at once)\n");
+  });
+  try {
+    const r = await trainDCGAN({ ...parseDCGANArgs(process.argv.slice(2)), stop });
+    const out = parseDCGANArgs(process.argv.slice(2)).out ?? DEFAULTS.out;
+    if (!r.stopped) console.log(`done: samples and loss.svg in ${out}/`);
+    process.exit(r.stopped && stop.requested ? 130 : 0);
+  } catch (e) {
+    console.error(`demo:dcgan: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}

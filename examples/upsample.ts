@@ -1,0 +1,158 @@
+// Demo (D2L §14.11): enlarge a PNG with a Conv2DTranspose initialised to the bilinear kernel; --compare adds nearest and a checkerboard.
+import { accessSync, constants, statSync } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { init, nn, np, npx, setNumThreads, getNumThreads, type NDArray } from "tconv";
+import { readPNG, writePNG } from "tconv/node";
+
+export const SCALES = [2, 4, 8, 32] as const;
+export type Scale = (typeof SCALES)[number];
+
+/**
+ * §14.11's upsampler: kernel 2s, padding s/2, stride s, weights init.Bilinear() (channel i → channel i only,
+ * as d2l's bilinear_kernel(3, 3, 2s)). Output pixel o reads input position (o + ½)/s − ½ (half-pixel centres),
+ * so away from the border it is exact bilinear interpolation; the outermost s/2 pixels fade towards the zero padding.
+ */
+export function bilinearUpsampler(scale: Scale, channels = 3): InstanceType<typeof nn.Conv2DTranspose> {
+  checkScale(scale);
+  const layer = new nn.Conv2DTranspose(channels, { kernelSize: 2 * scale, padding: scale / 2, strides: scale, inChannels: channels });
+  layer.initialize(init.Bilinear());
+  return layer;
+}
+
+export function checkScale(scale: number): asserts scale is Scale {
+  if (!SCALES.includes(scale as Scale)) throw new Error(`unsupported scale ${scale}: use one of ${SCALES.join(", ")}`);
+}
+
+/** Nearest neighbour: each pixel repeated s×s times (the reference the bilinear result is compared with). */
+export function nearest(x: NDArray, scale: number): NDArray {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const src = x.asTypedArray();
+  const out = new Float32Array(n * c * h * w * scale * scale);
+  const ow = w * scale;
+  for (let p = 0; p < n * c; p++) {
+    for (let oy = 0; oy < h * scale; oy++) {
+      const row = p * h * w + Math.floor(oy / scale) * w;
+      const orow = (p * h * scale + oy) * ow;
+      for (let ox = 0; ox < ow; ox++) out[orow + ox] = src[row + Math.floor(ox / scale)]!;
+    }
+  }
+  return np.array(out).reshape(n, c, h * scale, w * scale);
+}
+
+/**
+ * The checkerboard case: kernel 3, stride 2, padding 1, output padding 1, a box kernel of 4/9 per channel (mean gain 1).
+ * Per axis, even outputs get one tap and odd outputs two (d2l.overlapCount), so pixels are scaled by 4/9, 8/9 or 16/9.
+ */
+export function checkerboard(x: NDArray): NDArray {
+  const c = x.shape[1]!;
+  const w = np.zeros([c, c, 3, 3]);
+  for (let i = 0; i < c; i++) w.at(i, i).set(4 / 9);
+  return npx.deconvolution(x, w, { strides: 2, padding: 1, outputPadding: 1 });
+}
+
+export interface UpsampleOptions {
+  scale?: Scale;
+  /** also write `<out>-compare.png`: nearest | bilinear | checkerboard */
+  compare?: boolean;
+  threads?: number;
+  quiet?: boolean;
+}
+
+export interface UpsampleResult {
+  inputShape: [number, number, number];
+  outputShape: [number, number, number];
+  seconds: number;
+  comparePath?: string;
+}
+
+/** "(h, w, c)" as the book prints a shape. */
+const tuple = (s: readonly number[]) => `(${s.join(", ")})`;
+
+function checkWritableFolder(path: string): void {
+  const dir = dirname(resolve(path));
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+    accessSync(dir, constants.W_OK);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new Error(`cannot write ${path}: folder ${dir} does not exist or is not writable`);
+}
+
+/** Places the panels side by side on a grey background, 8-pixel gaps. */
+function strip(panels: readonly NDArray[]): NDArray {
+  const [, c, h, w] = panels[0]!.shape as [number, number, number, number];
+  const gap = 8;
+  const out = np.full([1, c, h, panels.length * w + (panels.length - 1) * gap], 0.5);
+  panels.forEach((p, i) => out.at(null, null, null, `${i * (w + gap)}:${i * (w + gap) + w}`).set(p));
+  return out;
+}
+
+export function upsample(inPath: string, outPath: string, options: UpsampleOptions = {}): UpsampleResult {
+  const scale = options.scale ?? 2;
+  checkScale(scale);
+  if (options.threads !== undefined) setNumThreads(options.threads);
+  const log = options.quiet ? () => {} : (s: string) => console.log(s);
+  const comparePath = options.compare ? outPath.slice(0, outPath.length - extname(outPath).length) + "-compare.png" : undefined;
+  checkWritableFolder(outPath);
+  const image = readPNG(inPath);
+  const x = npx.image.fromImageData(image).reshape(1, 3, image.height, image.width);
+  log(`input image shape: ${tuple([image.height, image.width, 3])}`);
+
+  const layer = bilinearUpsampler(scale);
+  const started = performance.now();
+  const y = layer.forward(x);
+  const seconds = (performance.now() - started) / 1000;
+  const [, , oh, ow] = y.shape as [number, number, number, number];
+  log(`output image shape: ${tuple([oh, ow, 3])}`);
+  writePNG(outPath, y);
+  log(`wrote ${outPath}: scale ${scale} in ${(seconds * 1000).toFixed(0)} ms (${getNumThreads()} thread${getNumThreads() === 1 ? "" : "s"})`);
+
+  if (comparePath) {
+    const cb = checkerboard(x);
+    const panels = [nearest(x, scale), y, scale === 2 ? cb : nearest(cb, scale / 2)];
+    writePNG(comparePath, strip(panels));
+    log(`wrote ${comparePath}: nearest | bilinear (Conv2DTranspose k${2 * scale} s${scale} p${scale / 2}) | checkerboard (k3 s2, box kernel)`);
+  }
+  return { inputShape: [image.height, image.width, 3], outputShape: [oh, ow, 3], seconds, comparePath };
+}
+
+const USAGE = "usage: npm run demo:upsample -- <in.png> <out.png> [--scale 2|4|8|32] [--compare] [--threads N]";
+
+export function parseUpsampleArgs(argv: readonly string[]): { inPath: string; outPath: string; options: UpsampleOptions } {
+  const positional: string[] = [];
+  const options: UpsampleOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const number = () => {
+      const v = Number(argv[++i]);
+      if (argv[i] === undefined || !Number.isInteger(v)) throw new Error(`${arg} needs an integer, got ${argv[i] ?? "nothing"}`);
+      return v;
+    };
+    if (arg === "--scale") {
+      const s = number();
+      checkScale(s);
+      options.scale = s;
+    } else if (arg === "--compare") options.compare = true;
+    else if (arg === "--threads") {
+      options.threads = number();
+      if (options.threads < 1) throw new Error(`--threads ${options.threads} must be >= 1`);
+    } else if (arg === "--help" || arg === "-h") throw new Error(USAGE);
+    else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}; ${USAGE}`);
+    else positional.push(arg);
+  }
+  if (positional.length !== 2) throw new Error(USAGE);
+  return { inPath: positional[0]!, outPath: positional[1]!, options };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    const { inPath, outPath, options } = parseUpsampleArgs(process.argv.slice(2));
+    upsample(inPath, outPath, options);
+  } catch (e) {
+    console.error(`demo:upsample: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
