@@ -70,7 +70,7 @@ export function renderNetworks(rows, modelMs = () => ({})) {
   if (ops.length) {
     md += "\n## Generic ops against a plain typed-array loop (1 thread)\n\n";
     md += "1M float32 elements for add/mul/relu (tconv allocates its result, as does the plain loop); Adam: `Trainer.step` over " +
-      "2.1M float32 parameters (two tensors) against one plain loop over the same arrays.\n\n";
+      "2.1M float32 parameters (two tensors) against one plain loop over the same arrays. The two run alternately (one call each per round, median of each), so both see the same machine load.\n\n";
     md += "| op | tconv | plain loop | tconv ÷ plain |\n| --- | ---: | ---: | ---: |\n";
     for (const o of ops) md += `| ${o.id} | ${fmt(o.ms)} | ${fmt(o.plainMs)} | ${ratio(o.ms, o.plainMs)} |\n`;
   }

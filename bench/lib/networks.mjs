@@ -19,6 +19,27 @@ const runtimeMod = await import(pathToFileURL(tconvDistEntry().replace(/index\.j
 const hasBatchNorm = typeof nn.BatchNorm === "function";
 const hasLeaky = typeof nn.LeakyReLU === "function";
 
+/**
+ * tconv and the plain loop alternately (one call each per round, so both see the same machine load), after a warm-up
+ * call of each: the median of each over ≥ 15 rounds and ≥ TARGET_MS.
+ */
+function measurePair(ours, plain) {
+  ours();
+  plain();
+  const a = [], b = [];
+  const start = performance.now();
+  while (a.length < 15 || (performance.now() - start < TARGET_MS && a.length < 400)) {
+    let t0 = performance.now();
+    ours();
+    a.push(performance.now() - t0);
+    t0 = performance.now();
+    plain();
+    b.push(performance.now() - t0);
+  }
+  const med = (x) => x.sort((p, q) => p - q)[x.length >> 1];
+  return { ms: med(a), plainMs: med(b), rounds: a.length };
+}
+
 /** Median of warm repetitions (≥ MIN_REPS, ≥ TARGET_MS in total), after one warm-up call. */
 function measure(fn) {
   fn();
@@ -108,8 +129,7 @@ if (THREADS === 1 && "ops" in args) {
   };
   const ours = { add: () => a.add(b), mul: () => a.mul(b), relu: () => npx.relu(b) };
   for (const op of ["add", "mul", "relu"]) {
-    const p = measure(plain[op]), t = measure(ours[op]);
-    emit({ event: "op", id: op, ms: t.ms, plainMs: p.ms });
+    emit({ event: "op", id: op, ...measurePair(ours[op], plain[op]) });
   }
   // Adam over 2.1M parameters (two tensors), gradients set, against one plain loop over the same arrays
   const sizes = [2_000_000, 100_000];
@@ -120,10 +140,9 @@ if (THREADS === 1 && "ops" in args) {
     return p;
   });
   const trainer = new gluon.Trainer(params, "adam", { learningRate: 0.001 });
-  const t = measure(() => trainer.step(16));
   const W = params.map((p) => p.data().asTypedArray()), G = params.map((p) => p.grad().asTypedArray());
   const M = W.map((w) => new Float32Array(w.length)), V = W.map((w) => new Float32Array(w.length));
-  const p = measure(() => {
+  const plainAdam = () => {
     for (let k = 0; k < W.length; k++) {
       const w = W[k], g = G[k], m = M[k], v = V[k];
       for (let i = 0; i < w.length; i++) {
@@ -133,7 +152,7 @@ if (THREADS === 1 && "ops" in args) {
         w[i] -= (0.001 * m[i]) / (Math.sqrt(v[i]) + 1e-8);
       }
     }
-  });
-  emit({ event: "op", id: "adam-2.1M", ms: t.ms, plainMs: p.ms });
+  };
+  emit({ event: "op", id: "adam-2.1M", ...measurePair(() => trainer.step(16), plainAdam) });
 }
 emit({ event: "done" });

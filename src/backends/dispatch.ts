@@ -27,24 +27,60 @@ const RUNS: Record<Algorithm, { backend: Backend; variant?: GridToImageVariant }
 const size = (shape: number[]) => shape.reduce((p, v) => p * v, 1);
 
 /**
+ * The wasm kernels compute coordinates in 32-bit integers (signed compares against the image bounds): on every axis the
+ * largest coordinate plus one stride and one dilation step must stay below 2^30. Other geometries (strides or padding
+ * near 2^30 and beyond) run the JS loops, which compute in doubles (exact to 2^53, checked by resolveConv).
+ */
+export const WASM_MAX_COORD = 2 ** 30;
+
+export function fitsWasm(g: ConvGeometry): boolean {
+  for (let i = 0; i < g.nd; i++) {
+    const dk = g.dilation[i]! * (g.kernel[i]! - 1) + 1;
+    const span = Math.max((g.gridSize[i]! - 1) * g.strides[i]! + dk, g.imageSize[i]! + g.padBegin[i]! + g.padEnd[i]! + g.outputPadding[i]!);
+    if (!(span + g.strides[i]! + g.dilation[i]! < WASM_MAX_COORD)) return false;
+  }
+  return true;
+}
+
+/** True when every element is finite (v − v is 0 for finite v, NaN for ±Inf and NaN). */
+function allFinite(a: FloatArray): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i]! - a[i]! !== 0) return false;
+  return true;
+}
+
+/**
+ * Float32 overflow, one behaviour on every path: each result element is the sum accumulated in doubles and rounded once
+ * to float32, so it is ±Inf exactly where that sum leaves float32's range, and NaN only from NaN/±Inf inputs. The JS
+ * backends accumulate in doubles; the wasm GEMMs accumulate in float32 lanes, where an overflowing partial sum gives
+ * ±Inf or (lanes of both signs) NaN: a wasm result with any non-finite element is recomputed by the direct-JS loops.
+ */
+function overflowChecked(run: { backend: Backend }, out: FloatArray, again: () => FloatArray): FloatArray {
+  if (run.backend !== wasmBackend || allFinite(out)) return out;
+  hooks.lastAlgorithm = "direct";
+  return again();
+}
+
+/**
  * The algorithm for one call: a forced one (test hook) if its backend runs this dtype, else the reference for float64,
  * direct JS for small float32 calls, `fast` otherwise (hooks.lastAlgorithm records it).
  */
-function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast: Algorithm): { backend: Backend; variant?: GridToImageVariant; threads: number } {
+function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast: Algorithm | ((g: ConvGeometry) => Algorithm), g?: ConvGeometry): { backend: Backend; variant?: GridToImageVariant } {
   const forced = hooks.force[op];
   let alg: Algorithm;
   if (forced) alg = RUNS[forced].backend.dtypes.includes(dtype) ? forced : "reference";
   else if (dtype === "float64") alg = "reference";
-  else alg = macs < SMALL_MACS ? "direct" : fast;
+  else alg = macs < SMALL_MACS ? "direct" : typeof fast === "function" ? fast(g!) : fast;
+  if (g && RUNS[alg].backend === wasmBackend && !fitsWasm(g)) alg = "direct";
   hooks.lastAlgorithm = alg;
   // an empty result has nothing to compute: the reference's loops return it without the wasm hand-off
-  return { ...RUNS[outSize === 0 ? "reference" : alg], threads: getNumThreads() };
+  return RUNS[outSize === 0 ? "reference" : alg];
 }
 
 /** image → grid (convolution forward; transposed convolution's input gradient). */
 export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w: FloatArray, bias: FloatArray | null): FloatArray {
-  const run = choose("imageToGrid", dtype, macCount(g), size(gridShape(g)), "wasm-im2col");
-  return run.backend.imageToGrid(g, image, w, bias, { dtype, threads: run.threads });
+  const run = choose("imageToGrid", dtype, macCount(g), size(gridShape(g)), "wasm-im2col", g);
+  const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads() });
+  return overflowChecked(run, out, () => directJsBackend.imageToGrid(g, image, w, bias, { dtype, threads: 1 }));
 }
 
 /**
@@ -55,26 +91,34 @@ export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w:
  * large grids (DCGAN @16², U-Net, the k3 s1 layer: phase 32–39 vs col2im 18–29 GFLOP/s) do not use col2im.
  * Strided layers with ≥ 256 grid positions per image take wasm-wtx (one GEMM with all Cimg·∏k rows instead of s^D thin
  * phase GEMMs whose B is gathered per tap: DCGAN 64→3 @32² 8.7 → 33, 128→64 @16² 32 → 37, U-Net 128→64 @64²
- * 24 → 29 GFLOP/s on one thread); stride 1 (one phase already) stays on the phase GEMM (equal speed).
+ * 24 → 29 GFLOP/s on one thread); stride 1 (one phase already) stays on the phase GEMM (equal speed) unless the image is
+ * more than twice the grid (then most of the phase GEMM's products are with padding zeros).
  */
 export function gridToImageWasm(g: ConvGeometry): Algorithm {
   const sp = g.strides.reduce((p, v) => p * v, 1), kp = g.kernel.reduce((p, v) => p * v, 1);
   const perImage = g.gridSize.reduce((p, v) => p * v, 1), positions = g.batch * perImage;
   const overlapping = g.kernel.every((k, i) => k > g.strides[i]!);
   if (sp > 1 && kp > sp && overlapping && (sp >= 64 || positions <= 512)) return "wasm-col2im";
+  // a grid much smaller than the image it spreads into (DCGAN's first layer: 1×1 → 4×4 by a k4 s1 kernel): the phase
+  // GEMM runs over every image position × every tap, ∏I/(∏G·∏s) times the useful products (16× there, measured 100 vs
+  // 1.8 ms); col2im multiplies only the real ones
+  const imageSp = g.imageSize.reduce((p, v) => p * v, 1);
+  if (imageSp > 2 * perImage * sp) return "wasm-col2im";
   return sp > 1 && perImage >= 256 ? "wasm-wtx" : "wasm-phase";
 }
 
 /** grid → image (transposed convolution forward; convolution's input gradient). */
 export function gridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray, w: FloatArray, bias: FloatArray | null): FloatArray {
-  const run = choose("gridToImage", dtype, macCount(g), size(imageShape(g)), gridToImageWasm(g));
-  return run.backend.gridToImage(g, grid, w, bias, { dtype, threads: run.threads, variant: run.variant });
+  const run = choose("gridToImage", dtype, macCount(g), size(imageShape(g)), gridToImageWasm, g);
+  const out = run.backend.gridToImage(g, grid, w, bias, { dtype, threads: getNumThreads(), variant: run.variant });
+  return overflowChecked(run, out, () => directJsBackend.gridToImage(g, grid, w, bias, { dtype, threads: 1 }));
 }
 
 /** weight gradient of either op from its image-side and grid-side tensors. */
 export function weightGrad(g: ConvGeometry, dtype: Dtype, image: FloatArray, grid: FloatArray): FloatArray {
-  const run = choose("weightGrad", dtype, macCount(g), size(weightShape(g)), "wasm-gemm");
-  return run.backend.weightGrad(g, image, grid, { dtype, threads: run.threads });
+  const run = choose("weightGrad", dtype, macCount(g), size(weightShape(g)), "wasm-gemm", g);
+  const out = run.backend.weightGrad(g, image, grid, { dtype, threads: getNumThreads() });
+  return overflowChecked(run, out, () => directJsBackend.weightGrad(g, image, grid, { dtype, threads: 1 }));
 }
 
 /** C (M × N) = A (M × K) · B (K × N), row-major; float64 and small products run JS loops. */
@@ -83,5 +127,6 @@ export function matmul(dtype: Dtype, M: number, N: number, K: number, a: FloatAr
   // costs as much as the product, so the JS loop wins (3844×4096 · vector: 111 ms through the GEMM)
   const thin = Math.min(M, N) < 4;
   const run = choose("matmul", dtype, thin ? 0 : M * N * K, M * N, "wasm-gemm");
-  return run.backend.matmul(M, N, K, a, b, { dtype, threads: run.threads });
+  const out = run.backend.matmul(M, N, K, a, b, { dtype, threads: getNumThreads() });
+  return overflowChecked(run, out, () => directJsBackend.matmul(M, N, K, a, b, { dtype, threads: 1 }));
 }

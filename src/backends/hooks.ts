@@ -17,6 +17,8 @@ export const hooks = {
   killWorkerOnNextCall: -1,
   /** a runtime to use from the next call on (e.g. `new WasmRuntime(false)`), or null to create a fresh one */
   nextRuntime: undefined as WasmRuntime | null | undefined,
+  /** pool workers that have exited since the start (Node's 'exit' event) */
+  workersExited: 0,
   /** live pool workers (installed by wasm/pool.ts) */
   poolSize: (): number => 0,
 };

@@ -1,7 +1,14 @@
-// How many threads the wasm kernels may use: setNumThreads / getNumThreads / threadsReady (default = hardware threads).
-import { hardwareThreads, startPool, whenWorkersReady } from "./wasm/pool.js";
+// How many threads the wasm kernels may use: setNumThreads / getNumThreads / threadsReady (default = hardware threads), and its bounds.
+import { hardwareThreads, shrinkPool, startPool, whenWorkersReady } from "./wasm/pool.js";
+import { MAX_WORKERS } from "./wasm/worker-source.js";
+import { showValue } from "../params/options.js";
 
-let numThreads = hardwareThreads();
+let numThreads: number | null = null; // read lazily: loading the library detects nothing
+
+/** The most threads setNumThreads accepts: 4 × the hardware threads, and at most 65 (64 pool workers + the caller). */
+export function maxThreads(): number {
+  return Math.max(1, Math.min(4 * hardwareThreads(), MAX_WORKERS + 1));
+}
 
 /** Starts the workers for `n` threads in the background; calls run on the calling thread until they report in. */
 function warm(n: number): void {
@@ -14,18 +21,23 @@ function warm(n: number): void {
 }
 
 /**
- * Sets the thread count for later kernel calls (≥ 1; more than the cores still works, just oversubscribed) and starts
- * the missing workers without waiting for them. Workers already started stay asleep in Atomics.wait when fewer are
- * wanted (no respawn cost when the count goes back up).
+ * Sets the thread count for later kernel calls: an integer from 1 to maxThreads() (4 × hardware threads, at most 65).
+ * More than the cores works, just oversubscribed. Going down ends the pool workers beyond max(n, hardware threads) − 1;
+ * going up starts the missing workers without waiting for them. releaseMemory() ends them all.
  */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
+  const max = maxThreads();
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > max)
+    throw new Error(`setNumThreads: n=${showValue(n)} must be an integer from 1 to ${max} (4 × ${hardwareThreads()} hardware threads, at most ${MAX_WORKERS + 1})`);
   numThreads = hardwareThreads() === 1 && n > 1 && !canUseWorkers() ? 1 : n;
+  // idle workers sleep in Atomics.wait at no cost, so up to one per hardware thread stays for reuse (1 ↔ 2 toggles
+  // start nothing); the oversubscribed ones beyond that end
+  shrinkPool(Math.max(numThreads, hardwareThreads()) - 1);
   warm(numThreads);
 }
 
 export function getNumThreads(): number {
-  return numThreads;
+  return (numThreads ??= hardwareThreads());
 }
 
 /**
@@ -33,8 +45,9 @@ export function getNumThreads(): number {
  * this environment has no shared memory or no workers). Calls made before that run with fewer threads, never wait.
  */
 export async function threadsReady(): Promise<number> {
-  if (numThreads <= 1) return 1;
-  return 1 + (await whenWorkersReady(numThreads - 1));
+  const n = getNumThreads();
+  if (n <= 1) return 1;
+  return 1 + (await whenWorkersReady(n - 1));
 }
 
 function canUseWorkers(): boolean {
@@ -45,4 +58,4 @@ function canUseWorkers(): boolean {
 }
 
 // the pool starts at import, so workers are usually ready by the first large call
-warm(numThreads);
+warm(getNumThreads());

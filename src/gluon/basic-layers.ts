@@ -8,7 +8,7 @@ import { reshape, transpose } from "../ops/shape.js";
 import { leakyRelu } from "../ops/activation.js";
 import { dropout } from "../ops/dropout.js";
 import { type Activation as ActivationName, activation as applyActivation } from "../npx.js";
-import { type Initializer, Zero } from "../init/initializers.js";
+import { Constant, type Initializer, Zero } from "../init/initializers.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
 import { Block } from "./block.js";
 import { Parameter } from "./parameter.js";
@@ -125,6 +125,31 @@ export class LeakyReLU extends Block {
   forward(x: NDArray): NDArray {
     checkInput("LeakyReLU", x);
     return leakyRelu(x, { slope: this.alpha });
+  }
+}
+
+export interface PReLUOptions {
+  /** default init.Constant(0.25) */
+  alphaInitializer?: Initializer;
+  /** slopes: 1 (default, one shared) or the number of channels (axis 1) */
+  inChannels?: number;
+  dtype?: Dtype;
+}
+
+/** Gluon's PReLU: x for x > 0, α·x otherwise, with learned slopes `alpha` (one shared, or one per channel). */
+export class PReLU extends Block {
+  readonly alpha: Parameter;
+  constructor(options?: PReLUOptions) {
+    super("prelu");
+    const o = snapshotOptions("PReLU", options, ["alphaInitializer", "inChannels", "dtype"]);
+    const inChannels = readInt("PReLU", "inChannels", o.inChannels, 1, 1);
+    this.alpha = this.registerParameter(
+      new Parameter("alpha", [inChannels], readDtype("PReLU", o.dtype), readInitializer("PReLU", "alphaInitializer", o.alphaInitializer, new Constant(0.25)), "PReLU"),
+    );
+  }
+  forward(x: NDArray): NDArray {
+    checkInput("PReLU", x);
+    return leakyRelu(x, { actType: "prelu", gamma: this.alpha.data() });
   }
 }
 

@@ -1,5 +1,5 @@
 // Gluon convolution layers Conv1D/2D/3D and Conv1DTranspose/2DTranspose/3DTranspose over npx ops.
-import type { NDArray } from "../ndarray/ndarray.js";
+import { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Layout } from "../params/geometry.js";
@@ -100,6 +100,7 @@ abstract class ConvLayer extends Block {
     if (options === undefined || options === null) throw new Error(`${className}: options with kernelSize are required, e.g. new nn.${className}(${showValue(channels)}, { kernelSize: 3 })`);
     const o = snapshotOptions(className, options, transposed ? TRANSPOSE_OPTIONS : CONV_OPTIONS);
     this.options = o as unknown as ConvTransposeLayerOptions;
+    if (channels === undefined || channels === null) throw new Error(`${className}: channels=${showValue(channels)} must be an integer >= 1`);
     readInt(className, "channels", channels, 0, 1);
     if (o.kernelSize === undefined || o.kernelSize === null) throw new Error(`${className}: kernelSize is required, e.g. new nn.${className}(${channels}, { kernelSize: 3 })`);
     const kernel = readIntList(className, "kernelSize", o.kernelSize, nd, 1, 1);
@@ -154,6 +155,7 @@ abstract class ConvLayer extends Block {
 
   /** Infers inChannels from the first input and checks it against the weight afterwards. */
   protected prepare(x: NDArray): void {
+    if (!(x instanceof NDArray)) throw new Error(`${this.className}: input must be an NDArray, got ${showValue(x)}`);
     if (x.ndim !== this.nd + 2)
       throw new Error(`${this.className}: expects a ${this.nd + 2}-D input (${this.layout}), got shape ${formatShape(x.shape)}`);
     const xc = CHANNELS_LAST.has(this.layout) ? x.shape[x.ndim - 1]! : x.shape[1]!;

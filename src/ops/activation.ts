@@ -3,19 +3,22 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate } from "../ndarray/strided.js";
 import { recordOp } from "../autograd/tape.js";
 import { readEnum, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { type LeakyActType, leakyForward, softsignForward } from "../backends/fused/activation.js";
+import { type LeakyActType, leakyForward, preluForward, softsignForward } from "../backends/fused/activation.js";
+import { formatShape } from "../ndarray/strided.js";
 import { contiguous } from "./shape.js";
 
 export type { LeakyActType } from "../backends/fused/activation.js";
 
 export interface LeakyReluOptions {
-  /** "leaky" (default), "elu", "selu" or "gelu" */
-  actType?: LeakyActType;
+  /** "leaky" (default), "elu", "selu", "gelu" or "prelu" (learned slopes `gamma`) */
+  actType?: LeakyActType | "prelu";
+  /** prelu: the negative slopes, one per channel (axis 1) or one shared, shape [C] or [1] */
+  gamma?: NDArray;
   /** leaky: the negative slope; elu: α. Default 0.25 (MXNet's op; Gluon's LeakyReLU(alpha) passes alpha) */
   slope?: number;
 }
 
-export const LEAKY_ACT_TYPES: readonly LeakyActType[] = ["leaky", "elu", "selu", "gelu"];
+export const LEAKY_ACT_TYPES: readonly (LeakyActType | "prelu")[] = ["leaky", "elu", "selu", "gelu", "prelu"];
 
 function checkInput(where: string, x: unknown): asserts x is NDArray {
   if (!(x instanceof NDArray)) throw new Error(`${where}: input must be an NDArray, got ${showValue(x)}`);
@@ -27,8 +30,10 @@ function checkInput(where: string, x: unknown): asserts x is NDArray {
  */
 export function leakyRelu(x: NDArray, options?: LeakyReluOptions): NDArray {
   checkInput("leakyRelu", x);
-  const o = snapshotOptions("leakyRelu", options, ["actType", "slope"]);
+  const o = snapshotOptions("leakyRelu", options, ["actType", "slope", "gamma"]);
   const actType = readEnum("leakyRelu", "actType", o.actType, LEAKY_ACT_TYPES, "leaky");
+  if (actType === "prelu") return prelu(x, o.gamma);
+  if (o.gamma !== undefined) throw new Error(`leakyRelu: gamma is used by actType "prelu" only (got actType "${actType}")`);
   const slope = readNumber("leakyRelu", "slope", o.slope, 0.25);
   const y = allocate(x.dtype, x.size);
   leakyForward(actType, slope, contiguous(x).data, y);
@@ -41,4 +46,19 @@ export function softsign(x: NDArray): NDArray {
   const y = allocate(x.dtype, x.size);
   softsignForward(contiguous(x).data, y);
   return recordOp("softsign", [x], new NDArray(y, x.shape));
+}
+
+/** MXNet's LeakyReLU(act_type="prelu"): y = x for x > 0, γ[c]·x otherwise, γ per channel on axis 1 (or one shared). */
+function prelu(x: NDArray, gamma: unknown): NDArray {
+  const where = "leakyRelu";
+  if (!(gamma instanceof NDArray)) throw new Error(`${where}: actType "prelu" needs gamma, an NDArray of slopes, got ${showValue(gamma)}`);
+  const C = x.ndim >= 2 ? x.shape[1]! : 1;
+  if (gamma.ndim !== 1 || (gamma.shape[0] !== C && gamma.shape[0] !== 1))
+    throw new Error(`${where}: gamma shape ${formatShape(gamma.shape)} must be [${C}] (one slope per channel on axis 1 of input shape ${formatShape(x.shape)}) or [1]`);
+  if (gamma.dtype !== x.dtype) throw new Error(`${where}: gamma is ${gamma.dtype} but the input is ${x.dtype}; convert with astype`);
+  const outer = x.ndim >= 2 ? x.shape[0]! : 1;
+  const inner = x.ndim >= 2 ? x.shape.slice(2).reduce((p, d) => p * d, 1) : x.size;
+  const y = allocate(x.dtype, x.size);
+  preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).data, contiguous(gamma).data, y);
+  return recordOp("prelu", [x, gamma], new NDArray(y, x.shape), { outer, channels: x.ndim >= 2 ? C : 1, inner });
 }

@@ -1,13 +1,16 @@
-// npx.convolution and npx.deconvolution: validate through params/, run through dispatch, record for autograd.
+// npx.convolution and npx.deconvolution: snapshot and validate options through params/, check sizes, run through dispatch, record for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
-import { type ConvOp, type ConvOptions, type ResolvedConv, resolveConv } from "../params/conv-params.js";
+import { CONV_OPTIONS, type ConvOp, type ConvOptions, type ResolvedConv, resolveConvSnapshot } from "../params/conv-params.js";
+import { snapshotOptions } from "../params/options.js";
+import { checkArraySize } from "../params/sizes.js";
 import { type ConvGeometry, imageShape } from "../params/geometry.js";
 import { paddedGeometry } from "../params/padding-mode.js";
 import { gridToImage, imageToGrid } from "../backends/dispatch.js";
 import { recordOp } from "../autograd/tape.js";
 import { contiguous } from "./shape.js";
 import { convBorder, foldBorder, padBorder } from "./pad.js";
+import { guarded } from "./guard.js";
 
 export interface ConvCallOptions extends ConvOptions {
   /** per-output-channel bias, shape [outChannels] */
@@ -22,20 +25,27 @@ function checkOperands(op: ConvOp, x: unknown, w: unknown, bias: unknown): asser
     throw new Error(`${op}: mixed dtypes: input ${x.dtype}, weight ${w.dtype}${bias instanceof NDArray ? `, bias ${bias.dtype}` : ""}; convert with astype`);
 }
 
-function run(op: ConvOp, x: NDArray, w: NDArray, options: ConvCallOptions): NDArray {
-  checkOperands(op, x, w, options.bias);
-  const resolved = resolveConv(op, x.shape, w.shape, options);
-  const bias = options.bias ?? null;
+/**
+ * The options are copied once here (own keys, dense arrays, no Proxy trusted past the copy; params/options.ts); the
+ * geometry built from that copy is the only thing the kernels and the tape see, and the caller's objects are never
+ * written. The output's size is checked before anything is allocated.
+ */
+function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown): NDArray {
+  const snap = snapshotOptions(op, options, CONV_OPTIONS);
+  const bias = (snap.bias ?? null) as NDArray | null;
+  checkOperands(op, x, w, bias);
+  const resolved = resolveConvSnapshot(op, x.shape, w.shape, snap);
   const outChannels = op === "convolution" ? resolved.geometry.gridChannels : resolved.geometry.imageChannels;
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels))
     throw new Error(`${op}: bias shape ${formatShape(bias.shape)} must be [${outChannels}] (one value per output channel)`);
+  checkArraySize(op, "the output", resolved.outputShape, x.dtype === "float32" ? 4 : 8);
   if (resolved.paddingMode !== "zeros") return runPaddingMode(resolved, x, w, bias);
   return runKernel(op, resolved.geometry, x, w, bias, resolved.outputShape);
 }
 
 function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: NDArray | null, outShape: readonly number[]): NDArray {
   const [xd, wd, bd] = [contiguous(x).data, contiguous(w).data, bias ? contiguous(bias).data : null];
-  const out = op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd) : gridToImage(g, x.dtype, xd, wd, bd);
+  const out = guarded(op, () => (op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd) : gridToImage(g, x.dtype, xd, wd, bd)));
   const inputs = bias ? [x, w, bias] : [x, w];
   return recordOp(op, inputs, new NDArray(out, outShape), { geometry: g, hasBias: !!bias });
 }
@@ -54,7 +64,7 @@ function runPaddingMode(r: ResolvedConv, x: NDArray, w: NDArray, bias: NDArray |
  * Convolution (cross-correlation, as every DL framework): weight `[Cout, Cin/groups, ...k]`
  * (channels-last layouts: `[Cout, ...k, Cin/groups]`).
  */
-export function convolution(x: NDArray, w: NDArray, options: ConvCallOptions = {}): NDArray {
+export function convolution(x: NDArray, w: NDArray, options?: ConvCallOptions): NDArray {
   return run("convolution", x, w, options);
 }
 
@@ -62,6 +72,6 @@ export function convolution(x: NDArray, w: NDArray, options: ConvCallOptions = {
  * Transposed convolution: weight `[Cin, Cout/groups, ...k]` as MXNet, PyTorch and ONNX
  * (channels-last layouts: `[Cin, ...k, Cout/groups]`).
  */
-export function deconvolution(x: NDArray, w: NDArray, options: ConvCallOptions = {}): NDArray {
+export function deconvolution(x: NDArray, w: NDArray, options?: ConvCallOptions): NDArray {
   return run("deconvolution", x, w, options);
 }

@@ -5,6 +5,8 @@ import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided
 import { isRecording, needsGrad, recordOp } from "../autograd/tape.js";
 import { fromNested } from "../ndarray/create.js";
 import { binaryInto, scalarView, type StridedView, unaryInto, whereInto } from "../backends/js/elementwise.js";
+import { checkArraySize } from "../params/sizes.js";
+
 
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "pow" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "softrelu";
@@ -85,7 +87,9 @@ export function binary(op: BinaryOp, a: Operand, b: Operand, options?: OutOption
     binaryInto(op, shape, w, safeView(a, shape, w), safeView(b, shape, w));
     return out;
   }
-  const out = new NDArray(allocate(resultDtype(a, b), shapeSize(shape)), shape);
+  const dtype = resultDtype(a, b);
+  checkArraySize(op, "the broadcast result", shape, dtype === "float32" ? 4 : 8);
+  const out = new NDArray(allocate(dtype, shapeSize(shape)), shape);
   binaryInto(op, shape, writeView(out), readView(a, shape), readView(b, shape));
   const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
   return recordOp(op, inputs, out, { a, b });

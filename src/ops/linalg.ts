@@ -4,6 +4,7 @@ import { formatShape } from "../ndarray/strided.js";
 import { recordOp } from "../autograd/tape.js";
 import { contiguous } from "./shape.js";
 import { matmul as matmulKernel } from "../backends/dispatch.js";
+import { guarded } from "./guard.js";
 
 function checkDtypes(op: string, a: NDArray, b: NDArray): void {
   if (!(a instanceof NDArray) || !(b instanceof NDArray)) throw new Error(`${op}: both operands must be NDArrays`);
@@ -12,7 +13,7 @@ function checkDtypes(op: string, a: NDArray, b: NDArray): void {
 
 /** [M,K]·[K,N] of dense operands. */
 function mm(a: NDArray, b: NDArray, m: number, k: number, n: number): NDArray {
-  const out = matmulKernel(a.dtype, m, n, k, contiguous(a).data, contiguous(b).data);
+  const out = guarded("np.dot", () => matmulKernel(a.dtype, m, n, k, contiguous(a).data, contiguous(b).data));
   return new NDArray(out, [m, n]);
 }
 

@@ -1,5 +1,6 @@
 // THE shape arithmetic of convolution and transposed convolution: user options → validated ConvGeometry.
 import type { ConvGeometry, Layout } from "./geometry.js";
+import { type OptionSnapshot, showValue, snapshotOptions } from "./options.js";
 import { type PaddingMode, checkPaddingMode, readPaddingMode } from "./padding-mode.js";
 
 export type ConvOp = "convolution" | "deconvolution";
@@ -38,9 +39,16 @@ export interface ResolvedConv {
 }
 
 const LAYOUTS: Record<number, readonly [Layout, Layout]> = { 1: ["NCW", "NWC"], 2: ["NCHW", "NHWC"], 3: ["NCDHW", "NDHWC"] };
-const KNOWN_OPTIONS = ["strides", "padding", "dilation", "groups", "layout", "outputPadding", "outputShape", "bias", "paddingMode"];
+/** The option names of npx.convolution / npx.deconvolution (bias is read by ops/conv.ts, the rest here). */
+export const CONV_OPTIONS: readonly string[] = ["strides", "padding", "dilation", "groups", "layout", "outputPadding", "outputShape", "bias", "paddingMode"];
 
-const fmt = (v: readonly unknown[]): string => `[${v.map((x) => (Array.isArray(x) ? fmt(x) : String(x))).join(",")}]`;
+const fmt = (v: readonly unknown[]): string => `[${v.map((x) => (Array.isArray(x) ? fmt(x) : showValue(x))).join(",")}]`;
+
+/**
+ * Coordinates (q·s − padBegin + a·d, output sizes) are computed in doubles: every per-axis quantity must stay an exact
+ * integer, so each option value and each axis' span is limited to 2^53 − 1.
+ */
+const MAX_COORD = Number.MAX_SAFE_INTEGER;
 
 /** nd copies of a value; a plain loop, since Array.from({ length }) is slow on this per-call path. */
 function repeat<T>(nd: number, f: () => T): T[] {
@@ -49,18 +57,35 @@ function repeat<T>(nd: number, f: () => T): T[] {
   return out;
 }
 
-function isInt(v: unknown): v is number {
-  return typeof v === "number" && Number.isInteger(v);
+/** " (at most 2^53 − 1)" when a value is an integer too large to compute with exactly, else "". */
+function tooBig(list: readonly unknown[]): string {
+  return list.some((x) => typeof x === "number" && Number.isInteger(x) && !Number.isSafeInteger(x) && x > 0) ? " (at most 2^53 − 1)" : "";
 }
 
-/** A per-axis list from a scalar or a list of length nd, each an integer ≥ min. */
+function isInt(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v);
+}
+
+/** A fresh per-axis list from a scalar or a list of length nd, each an integer in [min, 2^53 − 1]. */
 function perAxis(op: ConvOp, name: string, v: unknown, nd: number, dflt: number, min: number): number[] {
   if (v === undefined || v === null) return repeat(nd, () => dflt);
   const list = typeof v === "number" ? repeat(nd, () => v) : Array.isArray(v) ? (v as unknown[]) : null;
-  if (!list) throw new Error(`${op}: ${name}=${JSON.stringify(v)} must be a number or a list of ${nd} numbers`);
+  if (!list) throw new Error(`${op}: ${name}=${showValue(v)} must be a number or a list of ${nd} numbers`);
   if (list.length !== nd) throw new Error(`${op}: ${name}=${fmt(list)} must have ${nd} entries, one per spatial axis`);
-  if (!list.every((x) => isInt(x) && x >= min)) throw new Error(`${op}: ${name}=${fmt(list)} must be integers >= ${min}`);
-  return list as number[];
+  if (!list.every((x) => isInt(x) && x >= min)) throw new Error(`${op}: ${name}=${fmt(list)} must be integers >= ${min}${tooBig(list)}`);
+  return list.slice() as number[];
+}
+
+/** A caller's shape as a fresh list of non-negative safe integers (a dense array; anything else is an error). */
+function readShape(op: ConvOp, what: string, shape: unknown): number[] {
+  if (!Array.isArray(shape)) throw new Error(`${op}: ${what} shape ${showValue(shape)} must be a list of sizes`);
+  const out: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = Object.prototype.hasOwnProperty.call(shape, i) ? shape[i] : undefined;
+    if (!isInt(d) || d < 0) throw new Error(`${op}: ${what} shape ${fmt(Array.from(shape, (x) => x))} must hold non-negative integers`);
+    out.push(d);
+  }
+  return out;
 }
 
 /** SAME padding split (ONNX auto_pad): SAME_UPPER puts the odd unit at the end, SAME_LOWER at the beginning. */
@@ -70,20 +95,20 @@ function splitSame(total: number, lower: boolean): [number, number] {
 }
 
 /** Explicit padding as per-axis [begin, end]. */
-function explicitPadding(op: ConvOp, padding: Padding | undefined, nd: number): [number, number][] | null {
-  if (padding === undefined || padding === "valid") return repeat(nd, () => [0, 0]);
+function explicitPadding(op: ConvOp, padding: unknown, nd: number): [number, number][] | null {
+  if (padding === undefined || padding === null || padding === "valid") return repeat(nd, () => [0, 0]);
   if (padding === "same" || padding === "same-lower") return null;
   if (typeof padding === "string") throw new Error(`${op}: padding="${padding}" is not one of "valid", "same", "same-lower", a number, per-axis numbers or [begin, end] pairs`);
   if (typeof padding === "number") {
-    if (!isInt(padding) || padding < 0) throw new Error(`${op}: padding=${padding} must be an integer >= 0`);
+    if (!isInt(padding) || padding < 0) throw new Error(`${op}: padding=${padding} must be an integer >= 0${tooBig([padding])}`);
     return repeat(nd, () => [padding, padding]);
   }
   if (!Array.isArray(padding) || padding.length !== nd)
-    throw new Error(`${op}: padding=${JSON.stringify(padding)} must have ${nd} entries, one per spatial axis (a number or a [begin, end] pair each)`);
+    throw new Error(`${op}: padding=${showValue(padding)} must have ${nd} entries, one per spatial axis (a number or a [begin, end] pair each)`);
   return padding.map((p: unknown) => {
     const pair = typeof p === "number" ? [p, p] : p;
     if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => isInt(x) && x >= 0))
-      throw new Error(`${op}: padding=${fmt(padding)} must hold integers >= 0 or [begin, end] pairs of them`);
+      throw new Error(`${op}: padding=${fmt(padding)} must hold integers >= 0 or [begin, end] pairs of them${tooBig(Array.isArray(pair) ? pair : [])}`);
     return [pair[0], pair[1]] as [number, number];
   });
 }
@@ -96,19 +121,25 @@ function explicitPadding(op: ConvOp, padding: Padding | undefined, nd: number): 
  * SAME (ONNX auto_pad):    conv out = ⌈in / s⌉, total = max(0, (out − 1)·s + d·(k − 1) + 1 − in);
  *                          deconv out = in·s (or outputShape), total = s·(in − 1) + outputPadding + d·(k − 1) + 1 − out
  */
-export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: readonly number[], options: ConvOptions = {}): ResolvedConv {
-  if (typeof options !== "object" || options === null) throw new Error(`${op}: options must be an object`);
-  for (const key in options)
-    if (!KNOWN_OPTIONS.includes(key)) throw new Error(`${op}: unknown option "${key}"; known options are ${KNOWN_OPTIONS.join(", ")}`);
+export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: readonly number[], options?: ConvOptions): ResolvedConv {
+  if (op !== "convolution" && op !== "deconvolution") throw new Error(`resolveConv: op=${showValue(op)} is not "convolution" or "deconvolution"`);
+  return resolveConvSnapshot(op, readShape(op, "input", xShape), readShape(op, "weight", wShape), snapshotOptions(op, options, CONV_OPTIONS));
+}
+
+/**
+ * resolveConv on an options snapshot (params/options.ts) and shapes already copied: the ops snapshot once at their
+ * entry and pass the copy here, so nothing the caller changes later (or a Proxy answers twice) can reach the geometry.
+ */
+export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShape: readonly number[], options: OptionSnapshot): ResolvedConv {
   const rank = xShape.length;
   if (rank < 3 || rank > 5) throw new Error(`${op}: input must be 3-D, 4-D or 5-D (batch, channels, 1 to 3 spatial axes), got shape ${fmt(xShape)}`);
   const nd = rank - 2;
   if (wShape.length !== rank) throw new Error(`${op}: weight rank ${wShape.length} (shape ${fmt(wShape)}) != input rank ${rank} (shape ${fmt(xShape)})`);
   const layouts = LAYOUTS[nd]!;
-  const layout = options.layout ?? layouts[0];
+  const layout = (options.layout ?? layouts[0]) as Layout;
   if (!layouts.includes(layout)) {
     const all = Object.values(LAYOUTS).flat();
-    if (!all.includes(layout)) throw new Error(`${op}: unknown layout "${String(layout)}"; use one of ${all.join(", ")}`);
+    if (!all.includes(layout)) throw new Error(`${op}: unknown layout ${typeof layout === "string" ? `"${layout}"` : showValue(layout)}; use one of ${all.join(", ")}`);
     throw new Error(`${op}: layout "${layout}" is for ${layout.length - 2}-D convolution, but the input ${fmt(xShape)} has ${nd} spatial axes (use ${layouts.join(" or ")})`);
   }
   const channelsLast = layout === layouts[1];
@@ -123,8 +154,8 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
   const wImagePerGroup = channelsLast ? wShape[rank - 1]! : wShape[1]!;
   const strides = perAxis(op, "strides", options.strides, nd, 1, 1);
   const dilation = perAxis(op, "dilation", options.dilation, nd, 1, 1);
-  const groups = options.groups ?? 1;
-  if (!isInt(groups) || groups < 1) throw new Error(`${op}: groups=${String(groups)} must be an integer >= 1`);
+  const groups = (options.groups ?? 1) as number;
+  if (!isInt(groups) || groups < 1) throw new Error(`${op}: groups=${showValue(groups)} must be an integer >= 1`);
   // spatial axes start at 1 (channels-last) or 2 (channels-first); plain loops: this runs on every call
   const first = channelsLast ? 1 : 2;
   const inSize: number[] = [];
@@ -158,8 +189,8 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
   const lower = options.padding === "same-lower";
 
   if (isConv) {
-    if (options.outputPadding !== undefined) throw new Error(`${op}: outputPadding applies to deconvolution only`);
-    if (options.outputShape !== undefined) throw new Error(`${op}: outputShape applies to deconvolution only`);
+    if (options.outputPadding != null) throw new Error(`${op}: outputPadding applies to deconvolution only`);
+    if (options.outputShape != null) throw new Error(`${op}: outputShape applies to deconvolution only`);
     const pads = explicit ?? inSize.map((n, i) => splitSame(Math.max(0, (Math.ceil(n / strides[i]!) - 1) * strides[i]! + dk[i]! - n), lower));
     padBegin = pads.map((p) => p[0]);
     padEnd = pads.map((p) => p[1]);
@@ -176,12 +207,12 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
       if (opad.some((p, i) => p >= limit[i]!))
         throw new Error(`${op}: outputPadding=${fmt(opad)} must be < max(strides, dilation)=${fmt(limit)} on every axis`);
     };
-    const givenOpad = options.outputPadding === undefined ? null : perAxis(op, "outputPadding", options.outputPadding, nd, 0, 0);
+    const givenOpad = options.outputPadding == null ? null : perAxis(op, "outputPadding", options.outputPadding, nd, 0, 0);
     if (givenOpad) checkOutputPadding(givenOpad);
     gridSize = inSize;
-    const want = options.outputShape;
-    if (want !== undefined && (!Array.isArray(want) || want.length !== nd || !want.every((v) => isInt(v) && v >= 1)))
-      throw new Error(`${op}: outputShape=${JSON.stringify(want)} must be ${nd} positive integers (the spatial output size)`);
+    const want = options.outputShape === undefined || options.outputShape === null ? null : (options.outputShape as readonly number[]);
+    if (want !== null && (!Array.isArray(want) || want.length !== nd || !want.every((v) => isInt(v) && v >= 1)))
+      throw new Error(`${op}: outputShape=${showValue(want)} must be ${nd} positive integers (the spatial output size)`);
     if (explicit) {
       padBegin = explicit.map((p) => p[0]);
       padEnd = explicit.map((p) => p[1]);
@@ -195,13 +226,20 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
           throw new Error(`${op}: outputPadding=${fmt(givenOpad)} disagrees with outputShape ${fmt(want)}, which needs outputPadding=${fmt(outputPadding)}`);
       } else outputPadding = givenOpad ?? repeat(nd, () => 0);
     } else {
-      // SAME: the output is in·s (or outputShape) and the padding is whatever gives it
-      outputPadding = givenOpad ?? repeat(nd, () => 0);
+      // SAME: the output is in·s (or outputShape) and the padding is whatever gives it. A negative total (kernel
+      // shorter than the stride) extends the output at the end: that is output padding, so, as with explicit padding,
+      // it must stay < max(s, d): outputShape reaches 1 .. s·(in − 1) + d·(k − 1) + max(s, d) on each axis.
+      const opad = givenOpad ?? repeat(nd, () => 0);
       const target = want ?? inSize.map((n, i) => n * strides[i]!);
+      outputPadding = [];
       const pads = inSize.map((n, i) => {
-        const total = strides[i]! * (n - 1) + outputPadding[i]! + dk[i]! - target[i]!;
-        // a negative total (kernel shorter than the stride) extends the output at the end: that is output padding
-        if (total < 0) outputPadding[i] = outputPadding[i]! - total;
+        const total = strides[i]! * (n - 1) + opad[i]! + dk[i]! - target[i]!;
+        const extended = total < 0 ? opad[i]! - total : opad[i]!;
+        if (extended >= limit[i]!) {
+          const top = strides[i]! * (n - 1) + dk[i]! + limit[i]! - 1;
+          throw new Error(`${op}: outputShape ${fmt(want ?? target)} is unreachable with padding "${String(options.padding)}"; reachable range on axis ${i} is 1..${top}`);
+        }
+        outputPadding.push(extended);
         return splitSame(Math.max(0, total), lower);
       });
       padBegin = pads.map((p) => p[0]);
@@ -214,6 +252,13 @@ export function resolveConv(op: ConvOp, xShape: readonly number[], wShape: reado
         `${op}: output size ${imageSize[bad]} on axis ${bad} is not positive: (in − 1)·s − padBegin − padEnd + d·(k − 1) + outputPadding + 1 = ` +
           `(${inSize[bad]} − 1)·${strides[bad]} − ${padBegin[bad]} − ${padEnd[bad]} + ${dilation[bad]}·(${kernel[bad]} − 1) + ${outputPadding[bad]} + 1`,
       );
+  }
+
+  for (let i = 0; i < nd; i++) {
+    // the largest coordinate any loop computes on this axis: q·s + a·d over the grid and taps, or the padded image
+    const span = Math.max((gridSize[i]! - 1) * strides[i]! + dk[i]!, imageSize[i]! + padBegin[i]! + padEnd[i]! + outputPadding[i]!);
+    if (!(span <= MAX_COORD))
+      throw new Error(`${op}: axis ${i} spans ${span} positions (sizes, strides, padding and dilation together), beyond 2^53 − 1 where coordinates stay exact integers`);
   }
 
   const paddingMode = readPaddingMode(op, options.paddingMode);

@@ -237,6 +237,10 @@ describe("layer op rules (batch norm, pooling, activations, concatenate, pixel s
     check("leaky_relu(selu)", (x) => npx.leakyRelu(x, { actType: "selu" }), [awayFromZero([3, 4])]);
     check("leaky_relu(gelu)", (x) => npx.leakyRelu(x, { actType: "gelu" }), [randn([4, 5], 2)]);
   });
+  rule("prelu", () => {
+    check("prelu", (x, g) => npx.leakyRelu(x, { actType: "prelu", gamma: g }), [awayFromZero([2, 3, 4]), randn([3])]);
+    check("prelu", (x, g) => npx.leakyRelu(x, { actType: "prelu", gamma: g }), [awayFromZero([3, 5]), randn([1])]);
+  });
   rule("softsign", () => void check("softsign", (x) => npx.activation(x, "softsign"), [randn([3, 4], 2)]));
   rule("concatenate", () => {
     check("concatenate", (a, b, c) => np.concatenate([a, b, c], { axis: 1 }), [randn([2, 1, 3]), randn([2, 3, 3]), randn([2, 2, 3])]);

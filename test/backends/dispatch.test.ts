@@ -134,6 +134,15 @@ test("automatic dispatch: tiny float32 calls stay in JS, large ones go to wasm",
   const big: ConvGeometry = { ...small, imageChannels: 64, gridChannels: 64, gridSize: [8, 8], imageSize: [16, 16], kernel: [2, 2], strides: [2, 2] };
   dispatch.gridToImage(big, "float32", new Float32Array(64 * 64), new Float32Array(64 * 64 * 4), null);
   assert.equal(hooks.lastAlgorithm, "wasm-phase");
+  // DCGAN's first layer (1×1 → 4×4, k4 s1 p0): the phase GEMM would multiply 16× as many products (15 of 16 with
+  // padding zeros), so col2im runs it; its result is the reference's (the property test above checks every algorithm)
+  const first: ConvGeometry = { ...small, batch: 2, imageChannels: 64, gridChannels: 100, gridSize: [1, 1], imageSize: [4, 4], kernel: [4, 4] };
+  const grid = randomArray(2 * 100, 3), w = randomArray(100 * 64 * 16, 4);
+  const y = dispatch.gridToImage(first, "float32", grid, w, null);
+  assert.equal(hooks.lastAlgorithm, "wasm-col2im");
+  const ref = new Float32Array(size(imageShape(first)));
+  gridToImage(first, grid, w, null, ref);
+  assertClose(y as Float32Array, ref, 100, "DCGAN first layer");
 });
 
 test("the book's 2×2 transposed convolution gives the book's values through dispatch", () => {

@@ -40,6 +40,16 @@ test("Flatten, Activation, LeakyReLU, ELU, SELU, GELU", () => {
   assert.ok(Math.abs(new nn.GELU().forward(np.array([1], f64)).item() - 0.8413447460685429) < 1e-15);
 });
 
+test("PReLU: one learned slope (0.25) by default, or one per channel", () => {
+  const p = new nn.PReLU().initialize();
+  assert.deepEqual(p.forward(np.array([[-4, 2], [1, -1]])).tolist(), [[-1, 2], [1, -0.25]]);
+  assert.deepEqual(p.collectParams().keys(), ["alpha"]);
+  const q = new nn.PReLU({ inChannels: 2, alphaInitializer: init.Constant(np.array([0.5, 2])) }).initialize();
+  assert.deepEqual(q.forward(np.array([[-2, -2]])).tolist(), [[-1, -4]]);
+  assert.throws(() => q.forward(np.ones([1, 3])), /leakyRelu: gamma shape \[2\] must be \[3\] \(one slope per channel on axis 1 of input shape \[1,3\]\) or \[1\]/);
+  assert.throws(() => new nn.PReLU({ alpha: 0.1 } as never), /PReLU: unknown option 'alpha'/);
+});
+
 test("Dropout: identity in predict mode, drops in training mode", () => {
   const d = new nn.Dropout(0.5);
   const x = np.ones([50, 50]);

@@ -106,6 +106,15 @@ test("activations equal PyTorch's leaky_relu, elu, selu, gelu (exact), softsign 
   }
 });
 
+test("PReLU with per-channel slopes equals PyTorch's prelu, gradients included", () => {
+  const c = get("prelu");
+  const p = new nn.PReLU({ inChannels: 3, alphaInitializer: init.Constant(arr(c.alpha)), dtype: "float64" }).initialize();
+  const { y, dx } = run((x) => p.forward(x), c);
+  close(y, c.y, 1e-13, "y");
+  close(dx, c.dx, 1e-13, "dx");
+  close(p.alpha.grad()!, c.dalpha, 1e-12, "dalpha");
+});
+
 test("Dense with flatten: false equals PyTorch's Linear (weight [out, in]), gradients included", () => {
   const c = get("linear");
   const d = new nn.Dense(5, { flatten: false, weightInitializer: init.Constant(arr(c.w)), biasInitializer: init.Constant(arr(c.b)), dtype: "float64" }).initialize();

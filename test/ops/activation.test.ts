@@ -39,7 +39,9 @@ test("softsign is x/(1 + |x|) through npx.activation", () => {
 });
 
 test("activation errors", () => {
-  assert.throws(() => npx.leakyRelu(np.ones([2]), { actType: "prelu" as never }), /leakyRelu: actType="prelu" is not one of "leaky", "elu", "selu", "gelu"/);
+  assert.throws(() => npx.leakyRelu(np.ones([2]), { actType: "rrelu" as never }), /leakyRelu: actType="rrelu" is not one of "leaky", "elu", "selu", "gelu", "prelu"/);
+  assert.throws(() => npx.leakyRelu(np.ones([2]), { actType: "prelu" }), /leakyRelu: actType "prelu" needs gamma, an NDArray of slopes, got undefined/);
+  assert.throws(() => npx.leakyRelu(np.ones([2]), { gamma: np.ones([1]) }), /leakyRelu: gamma is used by actType "prelu" only \(got actType "leaky"\)/);
   assert.throws(() => npx.leakyRelu(np.ones([2]), { alpha: 0.1 } as never), /leakyRelu: unknown option 'alpha'/);
   assert.throws(() => npx.leakyRelu(np.ones([2]), { slope: NaN }), /leakyRelu: slope=NaN must be a finite number/);
   assert.throws(() => npx.activation(np.ones([2]), "swish" as never), /npx.activation: actType "swish" is not one of relu, sigmoid, tanh, softrelu, softsign/);

@@ -138,7 +138,7 @@ const errors: [string, () => unknown, string | RegExp][] = [
     "convolution: dilation=[1,1,1] must have 2 entries, one per spatial axis"],
   ["unknown padding mode", () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { padding: "full" as never }), /^convolution: padding="full" is not one of/],
   ["outputPadding on a convolution", () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { outputPadding: 1 }), "convolution: outputPadding applies to deconvolution only"],
-  ["unknown option", () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { stride: 2 } as never), /^convolution: unknown option "stride"/],
+  ["unknown option", () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { stride: 2 } as never), /^convolution: unknown option 'stride' \(did you mean 'strides'\?\)/],
   ["zero-size kernel", () => resolveConv("convolution", [1, 1, 5], [1, 1, 0]), /^convolution: kernel size \[0\]/],
   ["non-positive deconvolution output", () => resolveConv("deconvolution", [1, 1, 1], [1, 1, 1], { padding: 1 }),
     /^deconvolution: output size -1 on axis 0 is not positive/],

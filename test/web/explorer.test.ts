@@ -322,6 +322,41 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
       assert.match((await error.textContent()) ?? "", /groups=3/);
     });
 
+    await t.test("padding modes: reflect, replicate and circular give the library's results, fold in the step-through", async () => {
+      const X = [[1, 2, 3], [4, 5, 6], [7, 8, 9]];
+      const K = [[1, 0, 2], [0, 1, 0], [2, 0, 1]];
+      const x4 = np.array(X).reshape([1, 1, 3, 3]);
+      const k4 = np.array(K).reshape([1, 1, 3, 3]);
+      for (const mode of ["reflect", "replicate", "circular"] as const)
+        for (const op of ["deconvolution", "convolution"] as const) {
+          await load(page, url, `op=${op}&x=${JSON.stringify(X)}&k=${JSON.stringify(K)}&padding=1&paddingMode=${mode}`);
+          const want = op === "deconvolution" ? npx.deconvolution(x4, k4, { padding: 1, paddingMode: mode }) : npx.convolution(x4, k4, { padding: 1, paddingMode: mode });
+          await expectText(page, "output", String(want));
+          // the matrix view (d2l.convMatrix with the mode) reproduces the op's result
+          assert.match((await page.locator("#matrix-caption").textContent()) ?? "", /✓/, `${op} ${mode}: matrix check`);
+          assert.equal(await page.locator("#pad-fill").inputValue(), mode);
+        }
+      // the transposed convolution's last step says where the border folds; the convolution's padding copies x
+      await load(page, url, `op=deconvolution&x=${JSON.stringify(X)}&k=${JSON.stringify(K)}&padding=1&paddingMode=reflect`);
+      assert.match((await page.locator("#caption").textContent()) ?? "", /folds back .* rows 0→1, 4→1; columns 0→1, 4→1/);
+      assert.equal(await page.locator("#stage-svg .o-fold").count(), 8); // the border cells that fold onto the centre
+      await load(page, url, `op=convolution&x=${JSON.stringify(X)}&k=${JSON.stringify(K)}&padding=1&paddingMode=replicate`);
+      const titles = await page.locator("#stage-svg rect > title").allTextContents();
+      assert.ok(titles.includes("replicate: copies x[0, 0]") && titles.includes("replicate: copies x[2, 2]"), titles.join(" | "));
+      // the control writes the URL; zeros is left out of it
+      await page.locator("#pad-fill").selectOption("circular");
+      await expectText(page, "output", String(npx.convolution(x4, k4, { padding: 1, paddingMode: "circular" })));
+      assert.match(await search(page), /paddingMode=circular/);
+      await page.locator("#pad-fill").selectOption("zeros");
+      await expectText(page, "output", String(npx.convolution(x4, k4, { padding: 1 })));
+      assert.doesNotMatch(await search(page), /paddingMode/);
+      // reflect padding as large as the input: the library's error
+      await load(page, url, "op=convolution&x=[[1,2],[3,4]]&k=[[1,1],[1,1]]&padding=2&paddingMode=reflect");
+      const error = page.locator("[data-testid=error]");
+      await error.waitFor({ state: "visible", timeout: 5000 });
+      assert.match((await error.textContent()) ?? "", /reflect/);
+    });
+
     await t.test("phase view: k3 s2 has 2×2, 2×1, 1×2, 1×1 sub-kernels with the kernel's phase sums; clicking highlights", async () => {
       await load(page, url, CHECKER);
       const phases = page.locator("[data-testid=phases] [data-testid=phase]");

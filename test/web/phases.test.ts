@@ -91,3 +91,16 @@ test("the grouped model's printed result is the direct loops' transposed convolu
   const g1 = resolveConv("deconvolution", [1, 1, 2, 2], [1, 1, 2, 2], { strides: 2 }).geometry;
   assert.ok(maxAbsDiff(c.model.out.asTypedArray(), directConvTranspose(g1, x[2]!.flat(), k[2]![0]!.flat(), null)) === 0);
 });
+
+test("paddingMode in the URL: read, written only when not zeros, passed to the library", () => {
+  const s = stateFromQuery("?x=[[1,2,3],[4,5,6],[7,8,9]]&k=[[1,1],[1,1]]&padding=1&paddingMode=reflect");
+  assert.equal(s.paddingMode, "reflect");
+  assert.match(stateToQuery(s), /&paddingMode=reflect/);
+  assert.doesNotMatch(stateToQuery({ ...s, paddingMode: "zeros" }), /paddingMode/);
+  const c = compute(s);
+  assert.ok(c.ok);
+  assert.equal(c.model.resolved.paddingMode, "reflect");
+  // the library rejects an unknown mode, with its own message
+  const bad = compute(stateFromQuery("?padding=1&paddingMode=mirror"));
+  assert.ok(!bad.ok && /paddingMode/.test(bad.error), bad.ok ? "" : bad.error);
+});

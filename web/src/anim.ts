@@ -2,10 +2,13 @@
 // strided, dilated canvas; running sum; padding crop) and convolution (the sliding window and its sum).
 // Every number drawn comes from the library: running sums are npx.deconvolution of the elements seen so far.
 import { np, npx, type NDArray } from "../../src/index.js";
+import { sourceIndex } from "../../src/params/padding-mode.js";
 import { type Model, rows2 } from "./model.js";
 import { HATCH_DEFS, arrow, esc, factor, fmt, grid, legend, outline, text, tint } from "./svg.js";
 
 export type Sel = [number, number];
+
+const MODE_PICTURE: Record<string, string> = { reflect: "d c b | a b c d | c b a", replicate: "a a a | a b c d | d d d", circular: "b c d | a b c d | a b c" };
 
 export interface Frame {
   svg: string;
@@ -56,8 +59,27 @@ function tconvFrames(m: Model): Frames {
     }
     return v;
   };
+  const partials = new Map<number, number[][]>();
+  /** the output after the first t input elements: the library's deconvolution with the page's options (crop or fold) */
+  const partial = (t: number): number[][] => {
+    const key = Math.min(t, N);
+    let v = partials.get(key);
+    if (!v) {
+      const masked = np.array(flat.map((val, i) => (i < key ? val : 0)) as unknown as Float32Array).reshape(m.x4.shape);
+      const y: NDArray = npx.deconvolution(masked, m.k4, m.options);
+      v = rows2(y.reshape(y.shape.slice(2)));
+      partials.set(key, v);
+    }
+    return v;
+  };
+  // paddingMode: a cropped canvas position is not dropped but adds onto the output position its padding copies
+  const mode = m.resolved.paddingMode;
+  const folds = mode !== "zeros";
+  const outN = [0, 1].map((i) => F[i]! - g.padBegin[i]! - g.padEnd[i]!);
+  /** output index (per axis) that canvas position f folds onto, −1 when it is dropped */
+  const foldAxis = (i: number, f: number) => (folds ? sourceIndex(mode, outN[i]!, g.padBegin[i]!, f) : f >= g.padBegin[i]! && f < F[i]! - g.padEnd[i]! ? f - g.padBegin[i]! : -1);
   const full = canvas(N);
-  const vmax = Math.max(maxAbs(full), 1e-9);
+  const vmax = Math.max(maxAbs(full), maxAbs(OUT), 1e-9);
   const xmax = Math.max(maxAbs(X), 1e-9);
   const kmax = Math.max(maxAbs(K), 1e-9);
   const kept = (fr: number, fc: number) => fr >= g.padBegin[0]! && fr < F[0] - g.padEnd[0]! && fc >= g.padBegin[1]! && fc < F[1] - g.padEnd[1]!;
@@ -76,7 +98,9 @@ function tconvFrames(m: Model): Frames {
     return (r: number, c: number) => {
       const v = S[r]![c]!;
       const cls = [kept(r, c) ? "" : "crop", isOpad(r, c) ? "opad" : "", cur.has(`${r},${c}`) ? "hi-write" : ""].join(" ");
-      return { fill: kept(r, c) ? tint(v, vmax, "output") : "url(#hatch)", text: fmt(v), cls, textCls: kept(r, c) ? "" : "muted" };
+      const to = [foldAxis(0, r), foldAxis(1, c)];
+      const title = kept(r, c) ? undefined : folds ? `${mode}: adds onto y[${idx(nd, to[0]!, to[1]!)}]` : "cropped by padding";
+      return { fill: kept(r, c) ? tint(v, vmax, "output") : "url(#hatch)", text: fmt(v), cls, textCls: kept(r, c) ? "" : "muted", title };
     };
   };
   const caption = (t: number): string => {
@@ -96,9 +120,21 @@ function tconvFrames(m: Model): Frames {
       return `Step ${t}/${N}: x[${idx(nd, qi, qj)}] = <b>${fmt(v)}</b> → writes <span class="k-w">${fmt(v)}·K</span> at ${at}${dil}; overlapping writes add up.`;
     }
     const crop = pb.some((p) => p > 0) || pe.some((p) => p > 0);
-    const cropText = crop
-      ? `Crop the padding: drop ${pb.join("×")} at the start and ${pe.join("×")} at the end (hatched) → output <b>${m.out.shape.join("×")}</b>.`
-      : `No padding to crop: the canvas is the output (<b>${m.out.shape.join("×")}</b>).`;
+    const foldMap = () =>
+      [0, 1]
+        .slice(2 - nd)
+        .map((i) => {
+          const lost = Array.from({ length: F[i]! }, (_, f) => f).filter((f) => f < g.padBegin[i]! || f >= F[i]! - g.padEnd[i]!);
+          const list = lost.map((f) => `${f}→${foldAxis(i, f)}`).join(", ");
+          return list ? `${nd === 2 ? ["rows", "columns"][i] + " " : ""}${list}` : "";
+        })
+        .filter((x) => x)
+        .join("; ");
+    const cropText = !crop
+      ? `No padding to crop: the canvas is the output (<b>${m.out.shape.join("×")}</b>).`
+      : folds
+        ? `paddingMode "${mode}": the hatched border is not dropped, it <b>folds back</b> — each position adds onto the output position its padding would copy (canvas → output: ${foldMap()}) → output <b>${m.out.shape.join("×")}</b>. Select an output cell to see what folds onto it.`
+        : `Crop the padding: drop ${pb.join("×")} at the start and ${pe.join("×")} at the end (hatched) → output <b>${m.out.shape.join("×")}</b>.`;
     return cropText + (opad.some((p) => p > 0) ? ` outputPadding ${opad.join("×")} added the dashed zero positions at the end.` : "");
   };
 
@@ -170,16 +206,21 @@ function tconvFrames(m: Model): Frames {
     const keptW = F[1] - g.padBegin[1]! - g.padEnd[1]!;
     parts.push(outline(cx, cy, cell, g.padBegin[0]!, g.padBegin[1]!, keptH, keptW, t > N ? "o-kept final" : "o-kept"));
     x += F[1] * cell;
-    parts.push(arrow(x + 6, mid2, x + gap - 6, "crop"));
+    parts.push(arrow(x + 6, mid2, x + gap - 6, folds ? "fold" : "crop"));
     x += gap;
-    const S = canvas(t);
+    const S = partial(t);
     const final = t > N;
     const oy = yc2(OUT.length);
+    // on the last step, outline the border positions that fold onto the selected output
+    if (final && folds)
+      for (let r = 0; r < F[0]; r++)
+        for (let c = 0; c < F[1]; c++)
+          if (!kept(r, c) && foldAxis(0, r) === sel[0] && foldAxis(1, c) === sel[1]) parts.push(outline(cx, cy, cell, r, c, 1, 1, "o-fold"));
     parts.push(
       grid({
         x, y: oy, cell, rows: OUT.length, cols: OUT[0]!.length, label: final ? "output y" : "output (so far)", labelCls: "l-out", name: "out",
         look: (r, c) => {
-          const val = final ? OUT[r]![c]! : S[r + g.padBegin[0]!]![c + g.padBegin[1]!]!;
+          const val = final ? OUT[r]![c]! : S[r]![c]!;
           return { fill: tint(val, vmax, "output"), text: fmt(val), textCls: final ? "strong" : "partial", cls: "clickable" };
         },
       }),
@@ -192,7 +233,9 @@ function tconvFrames(m: Model): Frames {
 
   const tconvLegend = () => [
     { fill: "#fff", stroke: "#16a34a", label: "this step's writes" },
-    ...(g.padBegin.some((p) => p > 0) || g.padEnd.some((p) => p > 0) ? [{ fill: "url(#hatch)", stroke: "#cbd5e1", label: "cropped by padding" }] : []),
+    ...(g.padBegin.some((p) => p > 0) || g.padEnd.some((p) => p > 0)
+      ? [{ fill: "url(#hatch)", stroke: "#cbd5e1", label: folds ? `folded back (${mode})` : "cropped by padding" }]
+      : []),
     ...(g.outputPadding.some((p) => p > 0) ? [{ fill: "#fff", stroke: "#a78bfa", dash: "3 2", label: "outputPadding" }] : []),
     { fill: "none", stroke: "#7c3aed", dash: "5 3", label: "kept = output" },
     { fill: "#fff", stroke: "#f59e0b", label: "selected" },
@@ -204,7 +247,7 @@ function tconvFrames(m: Model): Frames {
     const labelW = 96;
     const topCells = inW + kW + 2;
     const cellsW = Math.max(F[1], topCells);
-    const cellsH = 1 + N + 1 + 1 + 2.2;
+    const cellsH = 1 + N + 1 + 1 + 2.2 + (folds ? 0.8 : 0);
     const cell = fit(cellsW, cellsH, W - labelW - 16, H - 50, 40);
     const x0 = labelW;
     let y = 22;
@@ -236,16 +279,26 @@ function tconvFrames(m: Model): Frames {
     const cur = writes(e);
     parts.push(grid({ x: x0, y, cell, rows: 1, cols: F[1], look: (r, c) => canvasLook(t, cur)(r, c) }));
     parts.push(outline(x0, y, cell, 0, g.padBegin[1]!, 1, F[1] - g.padBegin[1]! - g.padEnd[1]!, t > N ? "o-kept final" : "o-kept"));
-    y += cell * 1.5;
+    y += cell * (folds ? 2.3 : 1.5);
     const final = t > N;
-    const S = canvas(t);
+    const S = partial(t);
+    const canvasY = y - cell * (folds ? 2.3 : 1.5);
     rowLabel(y, final ? "output y" : "output", "l-out");
     const ox = x0 + g.padBegin[1]! * cell;
+    // paddingMode: arrows from each border position down to the output position it folds onto
+    if (final && folds)
+      for (let f = 0; f < F[1]; f++) {
+        if (f >= g.padBegin[1]! && f < F[1] - g.padEnd[1]!) continue;
+        const to = foldAxis(1, f);
+        const x1 = x0 + f * cell + cell / 2;
+        const x2 = ox + to * cell + cell / 2;
+        parts.push(`<path class="fold-arrow" d="M${x1},${canvasY + cell} C${x1},${y - 4} ${x2},${canvasY + cell + 4} ${x2},${y}"/>`);
+      }
     parts.push(
       grid({
         x: ox, y, cell, rows: 1, cols: OUT[0]!.length, name: "out",
         look: (_r, c) => {
-          const val = final ? OUT[0]![c]! : S[0]![c + g.padBegin[1]!]!;
+          const val = final ? OUT[0]![c]! : S[0]![c]!;
           return { fill: tint(val, vmax, "output"), text: fmt(val), textCls: final ? "strong" : "partial", cls: "clickable" };
         },
       }),
@@ -280,7 +333,13 @@ function convFrames(m: Model): Frames {
     for (let qj = 0; qj < oW; qj++)
       for (let a = 0; a < kH; a++) for (let b = 0; b < kW; b++) read.add(`${qi * g.strides[0]! + a * g.dilation[0]!},${qj * g.strides[1]! + b * g.dilation[1]!}`);
   const inside = (r: number, c: number) => r >= g.padBegin[0]! && r < g.padBegin[0]! + inH && c >= g.padBegin[1]! && c < g.padBegin[1]! + inW;
-  const xAt = (r: number, c: number) => (inside(r, c) ? X[r - g.padBegin[0]!]![c - g.padBegin[1]!]! : 0);
+  // paddingMode: a padded position holds the element it copies (reflect / replicate / circular), or 0
+  const mode = m.resolved.paddingMode;
+  const src = (r: number, c: number): [number, number] => [sourceIndex(mode, inH, g.padBegin[0]!, r), sourceIndex(mode, inW, g.padBegin[1]!, c)];
+  const xAt = (r: number, c: number) => {
+    const [i, j] = src(r, c);
+    return i < 0 || j < 0 ? 0 : X[i]![j]!;
+  };
   const taps = (e: number) => {
     const qi = Math.floor(e / oW);
     const qj = e % oW;
@@ -291,7 +350,8 @@ function convFrames(m: Model): Frames {
   const caption = (t: number): string => {
     if (t === 0) {
       const pads = g.padBegin.some((p) => p > 0) || g.padEnd.some((p) => p > 0);
-      return `Start: ${pads ? "the input with its zero padding (hatched)" : "the input (no padding)"}. The window slides by the stride; each position gives one output element.`;
+      const how = mode === "zeros" ? "its zero padding (hatched)" : `its ${mode} padding (hatched cells copy the element shown: ${MODE_PICTURE[mode]})`;
+      return `Start: ${pads ? `the input with ${how}` : "the input (no padding)"}. The window slides by the stride; each position gives one output element.`;
     }
     const { qi, qj, list } = taps(t - 1);
     const terms = list.map((p) => `${factor(xAt(p.r, p.c))}·${factor(K[p.a]![p.b]!)}`);
@@ -306,7 +366,9 @@ function convFrames(m: Model): Frames {
       const ins = inside(r, c);
       const v = xAt(r, c);
       const cls = [ins ? "" : "pad", curSet.has(`${r},${c}`) ? "hi-window" : "", read.has(`${r},${c}`) ? "" : "unread"].join(" ");
-      return { fill: ins ? tint(v, xmax, "input") : "url(#hatch)", text: fmt(v), cls, textCls: ins ? "" : "muted", title: read.has(`${r},${c}`) ? undefined : "read by no window" };
+      const [si, sj] = src(r, c);
+      const copy = !ins && mode !== "zeros" ? `${mode}: copies x[${idx(nd, si, sj)}]` : undefined;
+      return { fill: ins ? tint(v, xmax, "input") : "url(#hatch)", text: fmt(v), cls, textCls: ins ? "" : mode === "zeros" ? "muted" : "partial", title: read.has(`${r},${c}`) ? copy : "read by no window" };
     };
     const outLook = (r: number, c: number) => {
       const n = r * oW + c;
@@ -360,7 +422,7 @@ function convFrames(m: Model): Frames {
     parts.push(
       legend(8, H - 8, [
         { fill: "#fff", stroke: "#2563eb", label: "window" },
-        ...(g.padBegin.some((p) => p > 0) || g.padEnd.some((p) => p > 0) ? [{ fill: "url(#hatch)", stroke: "#cbd5e1", label: "zero padding" }] : []),
+        ...(g.padBegin.some((p) => p > 0) || g.padEnd.some((p) => p > 0) ? [{ fill: "url(#hatch)", stroke: "#cbd5e1", label: mode === "zeros" ? "zero padding" : `${mode} padding` }] : []),
         ...(read.size < P[0] * P[1] ? [{ fill: "#fff", stroke: "#f87171", dash: "2 2", label: "read by no window" }] : []),
         { fill: "#fff", stroke: "#f59e0b", label: "selected output" },
       ], W - 8),

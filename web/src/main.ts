@@ -371,6 +371,9 @@ function buildParams() {
     : "outputPadding is for transposed convolution; the way back derives it from x's shape.";
   const mode = paddingMode();
   ($("pad-mode") as HTMLSelectElement).value = mode;
+  const fill = $<HTMLSelectElement>("pad-fill");
+  if (![...fill.options].some((o) => o.value === state.paddingMode)) fill.add(new Option(`${state.paddingMode} (from the URL)`, state.paddingMode));
+  fill.value = state.paddingMode;
   const box = $("p-padding");
   box.innerHTML = "";
   if (mode === "symmetric") {
@@ -633,6 +636,10 @@ function wire() {
   $("x-book").addEventListener("click", () => bookValues("x"));
   $("k-book").addEventListener("click", () => bookValues("k"));
   $("pad-mode").addEventListener("change", onPaddingMode);
+  $("pad-fill").addEventListener("change", (e) => {
+    state = { ...state, paddingMode: (e.target as HTMLSelectElement).value };
+    update({ controls: true });
+  });
   for (const name of ["cin", "cout", "groups"] as const)
     $<HTMLSelectElement>(`p-${name}`).addEventListener("change", (e) => setChannels({ [name]: Number((e.target as HTMLSelectElement).value) }));
   $("pl-first").addEventListener("click", () => (stop(), goto(0)));

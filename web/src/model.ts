@@ -175,6 +175,7 @@ export function primaryOptions(s: ExplorerState): ConvOptions {
   if (s.dilation !== undefined) o.dilation = s.dilation;
   if (s.op === "deconvolution" && s.outputPadding !== undefined) o.outputPadding = s.outputPadding;
   if (s.groups !== 1) o.groups = s.groups;
+  if (s.paddingMode !== "zeros") o.paddingMode = s.paddingMode;
   return o as ConvOptions;
 }
 
@@ -270,7 +271,8 @@ function companion(op: Op, result: NDArray, k4: NDArray, options: ConvOptions, i
 function matrixData(m: Model): MatrixData {
   const g = m.resolved.geometry;
   const pairs = g.padBegin.map((b, i) => [b, g.padEnd[i]!] as [number, number]);
-  const common = { strides: [...g.strides], dilation: [...g.dilation], padding: pairs };
+  // with a paddingMode, W = W₀·P (taps in the padding land on the element it copies); Wᵀ is the folding transposed conv
+  const common = { strides: [...g.strides], dilation: [...g.dilation], padding: pairs, paddingMode: m.resolved.paddingMode };
   const xv = m.x.reshape([-1]);
   let M: NDArray;
   let partner: NDArray;
@@ -316,7 +318,7 @@ function overlapData(m: Model): OverlapData {
   const isT = m.state.op === "deconvolution";
   // a conv's overlap map is that of the tconv back to the conv's input size: how many windows read each input element
   const padding = g.padBegin.map((b, i) => [b, g.padEnd[i]!] as [number, number]);
-  const base = { kernelSize: [...g.kernel], strides: [...g.strides], dilation: [...g.dilation], padding };
+  const base = { kernelSize: [...g.kernel], strides: [...g.strides], dilation: [...g.dilation], padding, paddingMode: m.resolved.paddingMode };
   const map = d2l.overlapCount(isT ? { ...base, outputPadding: [...g.outputPadding] } : { ...base, outputShape: [...g.imageSize] }, g.gridSize);
   const axes = g.kernel.map((k, i) => {
     const s = g.strides[i]!;

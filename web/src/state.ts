@@ -1,4 +1,4 @@
-// Explorer state and its URL form: ?op=..&cin=..&cout=..&groups=..&x=<JSON>&k=<JSON>&strides=..&padding=..&dilation=..&outputPadding=..
+// Explorer state and its URL form: ?op=..&cin=..&cout=..&groups=..&x=<JSON>&k=<JSON>&strides=..&padding=..&paddingMode=..&dilation=..&outputPadding=..
 // Parsing never validates convolution parameters: whatever the URL says goes to the library, whose errors are shown.
 // Channel axes in x and k: x is [cin, …spatial] when cin > 1 (else spatial only); k is the op's weight
 // ([cin, cout/groups, …k] for deconvolution, [cout, cin/groups, …k] for convolution) when cin or cout > 1 (else spatial only).
@@ -18,6 +18,8 @@ export interface ExplorerState {
   k: unknown;
   strides: AxisParam;
   padding: PaddingParam;
+  /** what the padding holds: "zeros", "reflect", "replicate", "circular" (any other text goes to the library, which rejects it) */
+  paddingMode: string;
   dilation: AxisParam;
   /** transposed convolution only; kept while the convolution is shown so toggling back restores it */
   outputPadding: AxisParam;
@@ -39,7 +41,7 @@ export const BOOK_K = [
 ];
 
 export function defaultState(): ExplorerState {
-  return { op: "deconvolution", x: BOOK_X, k: BOOK_K, strides: 1, padding: 0, dilation: 1, outputPadding: 0, cin: 1, cout: 1, groups: 1 };
+  return { op: "deconvolution", x: BOOK_X, k: BOOK_K, strides: 1, padding: 0, paddingMode: "zeros", dilation: 1, outputPadding: 0, cin: 1, cout: 1, groups: 1 };
 }
 
 const MODES = ["same", "valid", "same-lower"];
@@ -103,6 +105,7 @@ export function stateFromQuery(search: string): ExplorerState {
     k,
     strides: q.has("strides") ? parseAxisParam(q.get("strides")) : d.strides,
     padding: q.has("padding") ? parsePadding(q.get("padding")) : d.padding,
+    paddingMode: q.get("paddingMode")?.trim() || d.paddingMode,
     dilation: q.has("dilation") ? parseAxisParam(q.get("dilation")) : d.dilation,
     outputPadding: q.has("outputPadding") ? parseAxisParam(q.get("outputPadding")) : d.outputPadding,
   };
@@ -136,6 +139,7 @@ export function stateToQuery(s: ExplorerState): string {
     ["k", typeof s.k === "string" ? s.k : JSON.stringify(s.k)],
     ["strides", formatParam(s.strides)],
     ["padding", formatParam(s.padding)],
+    ["paddingMode", s.paddingMode === "zeros" ? "" : s.paddingMode],
     ["dilation", formatParam(s.dilation)],
   ];
   if (s.op === "deconvolution") pairs.push(["outputPadding", formatParam(s.outputPadding)]);

@@ -2,7 +2,7 @@
 import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import { contiguous } from "../../ops/shape.js";
-import { type LeakyActType, leakyBackward, softsignBackward } from "../../backends/fused/activation.js";
+import { type LeakyActType, leakyBackward, preluBackward, softsignBackward } from "../../backends/fused/activation.js";
 import type { GradRule } from "./rule.js";
 
 export const activationRules: Record<string, GradRule> = {
@@ -11,6 +11,14 @@ export const activationRules: Record<string, GradRule> = {
     const dx = allocate(x!.dtype, x!.size);
     leakyBackward(attrs.actType as LeakyActType, attrs.slope as number, contiguous(x!).data, contiguous(g).data, dx);
     return [new NDArray(dx, x!.shape)];
+  },
+  // y = x>0 ? x : γ[c]·x:  dx = dy·(x > 0 ? 1 : γ[c]),  dγ[c] = Σ_{x ≤ 0} dy·x
+  prelu: ({ g, inputs: [x, gamma], attrs, needs }) => {
+    const dx = needs[0] ? allocate(x!.dtype, x!.size) : null;
+    const dgamma = needs[1] ? allocate(gamma!.dtype, gamma!.size) : null;
+    const [outer, C, inner] = [attrs.outer, attrs.channels, attrs.inner] as number[];
+    preluBackward(outer!, C!, inner!, contiguous(x!).data, contiguous(gamma!).data, contiguous(g).data, dx, dgamma);
+    return [dx && new NDArray(dx, x!.shape), dgamma && new NDArray(dgamma, gamma!.shape)];
   },
   // d softsign x = dx / (1 + |x|)²
   softsign: ({ g, inputs: [x] }) => {

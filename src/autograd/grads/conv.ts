@@ -5,6 +5,7 @@ import { gridShape, imageShape, weightShape } from "../../params/geometry.js";
 import { gridToImage, imageToGrid, weightGrad } from "../../backends/dispatch.js";
 import { contiguous } from "../../ops/shape.js";
 import { reduce } from "../../ops/reduce.js";
+import { guarded } from "../../ops/guard.js";
 import type { GradRule } from "./rule.js";
 
 /** db[c] = Σ over batch and space of dy[…, c, …]: every axis but the channel axis (1, or last when channels-last). */
@@ -22,8 +23,8 @@ export const convRules: Record<string, GradRule> = {
     const geo = attrs.geometry as ConvGeometry;
     const dy = contiguous(g).data;
     return [
-      needs[0] ? new NDArray(gridToImage(geo, x!.dtype, dy, contiguous(w!).data, null), imageShape(geo)) : null,
-      needs[1] ? new NDArray(weightGrad(geo, x!.dtype, contiguous(x!).data, dy), weightShape(geo)) : null,
+      needs[0] ? new NDArray(guarded("convolution backward", () => gridToImage(geo, x!.dtype, dy, contiguous(w!).data, null)), imageShape(geo)) : null,
+      needs[1] ? new NDArray(guarded("convolution backward", () => weightGrad(geo, x!.dtype, contiguous(x!).data, dy)), weightShape(geo)) : null,
       ...(attrs.hasBias ? [needs[2] ? biasGrad(geo, g) : null] : []),
     ];
   },
@@ -35,8 +36,8 @@ export const convRules: Record<string, GradRule> = {
     const geo = attrs.geometry as ConvGeometry;
     const dy = contiguous(g).data;
     return [
-      needs[0] ? new NDArray(imageToGrid(geo, x!.dtype, dy, contiguous(w!).data, null), gridShape(geo)) : null,
-      needs[1] ? new NDArray(weightGrad(geo, x!.dtype, dy, contiguous(x!).data), weightShape(geo)) : null,
+      needs[0] ? new NDArray(guarded("deconvolution backward", () => imageToGrid(geo, x!.dtype, dy, contiguous(w!).data, null)), gridShape(geo)) : null,
+      needs[1] ? new NDArray(guarded("deconvolution backward", () => weightGrad(geo, x!.dtype, dy, contiguous(x!).data)), weightShape(geo)) : null,
       ...(attrs.hasBias ? [needs[2] ? biasGrad(geo, g) : null] : []),
     ];
   },

@@ -108,3 +108,36 @@ export function softsignBackward(x: FloatArray, dy: FloatArray, dx: FloatArray):
     dx[i] = dy[i]! / (d * d);
   }
 }
+
+/** PReLU over x viewed as [outer, C, inner]: y = x for x > 0, α[c]·x otherwise (α of length C, or 1 shared). */
+export function preluForward(outer: number, C: number, inner: number, x: FloatArray, alpha: FloatArray, y: FloatArray): void {
+  const shared = alpha.length === 1;
+  for (let o = 0, i = 0; o < outer; o++)
+    for (let c = 0; c < C; c++) {
+      const a = alpha[shared ? 0 : c]!;
+      for (let k = 0; k < inner; k++, i++) {
+        const v = x[i]!;
+        y[i] = v > 0 ? v : a * v;
+      }
+    }
+}
+
+/** dx = dy·(x > 0 ? 1 : α[c]);  dα[c] = Σ_{x ≤ 0 in channel c} dy·x (summed into dalpha[0] when α is shared). */
+export function preluBackward(outer: number, C: number, inner: number, x: FloatArray, alpha: FloatArray, dy: FloatArray, dx: FloatArray | null, dalpha: FloatArray | null): void {
+  const shared = alpha.length === 1;
+  for (let o = 0, i = 0; o < outer; o++)
+    for (let c = 0; c < C; c++) {
+      const a = alpha[shared ? 0 : c]!;
+      let s = 0;
+      for (let k = 0; k < inner; k++, i++) {
+        const v = x[i]!, g = dy[i]!;
+        if (v > 0) {
+          if (dx) dx[i] = g;
+        } else {
+          if (dx) dx[i] = a * g;
+          s += g * v;
+        }
+      }
+      if (dalpha) dalpha[shared ? 0 : c] += s;
+    }
+}

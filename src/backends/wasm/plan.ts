@@ -1,6 +1,7 @@
 // Turns a convolution geometry or a matrix product into GEMM jobs + tasks in the arena, runs them, copies the result out.
 import { type ConvGeometry, macCount } from "../../params/geometry.js";
 import { readyThreads } from "./pool.js";
+import { runtime } from "./runtime.js";
 import { hooks } from "../hooks.js";
 import { LAYOUTS, TASK, zeroRecord } from "./interface.js";
 import { job, type JobRecord, runProgram, type TaskSpec } from "./program.js";
@@ -89,7 +90,10 @@ function tconvJobs(g: ConvGeometry, x: Axes3): { jobs: JobSpec[]; covered: boole
   const perAxis = [0, 1, 2].map((e) => {
     const s = x.s[e]!, d = x.d[e]!, pb = x.pb[e]!, I = x.I[e]!;
     const phases: { taps: number[]; offs: number[]; nT: number; dOff: number }[] = [];
-    for (let r = 0; r < s; r++) {
+    // only phases that own an image position matter: r = (p + pb) mod s for p < min(I, s), so the loop is bounded by
+    // the output size, never by the stride's value (strides: 1e12 on a 1-pixel image is one phase)
+    for (let p = 0; p < Math.min(I, s); p++) {
+      const r = (p + pb) % s;
       const taps: number[] = [];
       for (let a = 0; a < x.k[e]!; a++) if ((a * d) % s === r) taps.push(a);
       const tStart = Math.ceil((pb - r) / s); // ≥ 0 since r < s
@@ -227,27 +231,42 @@ function biasFill(channels: number, spatial: number, batch: number, channelsLast
   };
 }
 
+/** What the size errors name (the op's name is put in front by ops/guard.ts). */
+const IMAGE_TO_GRID = "the imageToGrid kernel", GRID_TO_IMAGE = "the gridToImage kernel", WEIGHT_GRAD = "the weightGrad kernel", MATMUL = "the matmul kernel";
+
+/**
+ * The operands and the result alone must fit the wasm memory: checked before any job or task list is built (the exact
+ * total, with packed panels and scratch, is checked again when the program reserves its arena).
+ */
+function checkFits(what: string, floats: number): void {
+  runtime().checkBytes(what, floats * 4);
+}
+
 export function imageToGrid(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const sp = prod(x.G);
-  return execute("convolution", convJobs(g, x), { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias) }, threads);
+  checkFits(IMAGE_TO_GRID, image.length + w.length + g.batch * g.gridChannels * sp);
+  return execute(IMAGE_TO_GRID, convJobs(g, x), { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias) }, threads);
 }
 
 export function gridToImagePhase(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const sp = prod(x.I);
+  checkFits(GRID_TO_IMAGE, grid.length + w.length + g.batch * g.imageChannels * sp);
   const { jobs, covered } = tconvJobs(g, x);
-  return execute("transposed convolution", jobs, { w, src: grid, bias, covered, dstLen: g.batch * g.imageChannels * sp, fill: biasFill(g.imageChannels, sp, g.batch, g.channelsLast, bias) }, threads);
+  return execute(GRID_TO_IMAGE, jobs, { w, src: grid, bias, covered, dstLen: g.batch * g.imageChannels * sp, fill: biasFill(g.imageChannels, sp, g.batch, g.channelsLast, bias) }, threads);
 }
 
 export function weightGrad(g: ConvGeometry, image: Float32Array, grid: Float32Array, threads: number): Float32Array {
   const n = g.gridChannels * (g.imageChannels / g.groups) * prod(g.kernel);
-  return execute("convolution weight gradient", weightGradJobs(g, axes3(g)), { w: grid, src: image, bias: null, covered: true, dstLen: n, fill: (F, at) => F.fill(0, at, at + n) }, threads);
+  checkFits(WEIGHT_GRAD, image.length + grid.length + n);
+  return execute(WEIGHT_GRAD, weightGradJobs(g, axes3(g)), { w: grid, src: image, bias: null, covered: true, dstLen: n, fill: (F, at) => F.fill(0, at, at + n) }, threads);
 }
 
 /** C (M × N) = A (M × K) · B (K × N), all row-major float32. */
 export function matmul(M: number, N: number, K: number, a: Float32Array, b: Float32Array, threads: number): Float32Array {
-  return execute("matrix product", [gemmJob(M, N, K)], { w: a, src: b, bias: null, covered: true, dstLen: M * N, fill: (F, at) => F.fill(0, at, at + M * N) }, threads);
+  checkFits(MATMUL, a.length + b.length + M * N);
+  return execute(MATMUL, [gemmJob(M, N, K)], { w: a, src: b, bias: null, covered: true, dstLen: M * N, fill: (F, at) => F.fill(0, at, at + M * N) }, threads);
 }
 
 /** Columns per col2im chunk and rows per C block (assembly/index.ts NCH, MC). */
@@ -267,6 +286,7 @@ const COL2IM_ROWS = 128;
 export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const Isp = prod(x.I), Gsp = prod(x.G), kp = prod(x.k);
+  checkFits(GRID_TO_IMAGE, grid.length + w.length + g.batch * g.imageChannels * Isp);
   const K = x.gcpg, Mr = Gsp, Mp = (Mr + 1) & ~1;
   const taskFill = !g.channelsLast;
   const apkBytes = Mp * K * 16;
@@ -305,7 +325,7 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
   }
   const cOff = Math.ceil((K * NCH * 4) / 64) * 64;
   return runProgram({
-    op: "transposed convolution", inputs: bias && taskFill ? [w, grid, bias] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
+    op: GRID_TO_IMAGE, inputs: bias && taskFill ? [w, grid, bias] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
     // channels-first: every task fills its own image channels (in parallel, right before it adds into them)
     fill: taskFill ? null : biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias),
     regions: Array.from({ length: g.groups }, () => apkBytes * g.batch), tables: [Int32Array.of(0)], records, packTasks, tasks,
@@ -323,6 +343,7 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
 export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const Isp = prod(x.I), Gsp = prod(x.G), kp = prod(x.k);
+  checkFits(GRID_TO_IMAGE, grid.length + w.length + g.batch * g.imageChannels * Isp);
   const K = x.gcpg, M = x.icpg * kp, Mp = (M + 1) & ~1;
   // every image element gets exactly one contribution (k = s, no dilation, padding or output padding: a GEMM plus a
   // pixel shuffle): the tasks store C + bias, and the image needs no fill pass
@@ -352,7 +373,7 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
   }
   const cOff = Math.ceil((Math.max(1, K) * NCH * 4) / 64) * 64;
   return runProgram({
-    op: "transposed convolution", inputs: withBias ? [w, grid, bias!] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
+    op: GRID_TO_IMAGE, inputs: withBias ? [w, grid, bias!] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
     fill: taskFill || store ? null : biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias),
     regions: Array.from({ length: g.groups }, () => Mp * K * 16), tables: [Int32Array.of(0)], records, packTasks, tasks,
     scratchBytes: cOff + MC * NCH * 4, cOff, threads,

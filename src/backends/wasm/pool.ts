@@ -43,6 +43,7 @@ function spawn(rt: WasmRuntime, index: number): Handle {
     const w = new nodeWT.Worker(workerSource, { eval: true, workerData: data });
     w.unref(); // an idle pool never keeps a script alive
     w.on("error", () => {}); // a dying worker is detected by threadId = -1 in wait(); no unhandled 'error'
+    w.on("exit", () => void hooks.workersExited++);
     return { alive: () => w.threadId !== -1, stop: () => void w.terminate() };
   }
   const url = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
@@ -74,6 +75,16 @@ export function destroyPool(): void {
   for (const w of workers) w.stop();
   workers = [];
   epoch++;
+  // forget the memory too: releaseMemory() relies on nothing here keeping the old WebAssembly.Memory reachable
+  ctrl = null;
+  poolRt = null;
+}
+
+/** Ends the workers beyond the first `keep` (setNumThreads going down): they leave their wait and exit. */
+export function shrinkPool(keep: number): void {
+  if (workers.length <= keep) return;
+  for (const w of workers.slice(keep)) w.stop();
+  workers = workers.slice(0, keep);
 }
 
 function healthy(c: Int32Array, i: number): boolean {

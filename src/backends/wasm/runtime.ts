@@ -23,6 +23,7 @@ export function relaxedSimdSupported(): boolean {
   }
 }
 import { hooks } from "../hooks.js";
+import { formatBytes } from "../../params/sizes.js";
 
 export interface KernelExports {
   run_queue(queue: number, scratch: number): number;
@@ -33,7 +34,6 @@ export interface KernelExports {
 
 const PAGE = 65536;
 /** wasm32 addresses end at 4 GiB = 65536 pages (the module is built with that maximum). */
-export const MAX_BYTES = 65536 * PAGE;
 /** [0, 64 KiB): control block of the thread pool (CTRL_BYTE) and nothing else; the arena starts after it. */
 export const CTRL_BYTE = 1024;
 const ARENA_BASE = PAGE;
@@ -97,20 +97,38 @@ export class WasmRuntime {
     return at;
   }
 
-  /** Grows the memory to hold every reservation, or throws an Error naming the size (the runtime stays usable). */
-  commit(op: string): void {
+  /**
+   * Throws an Error naming the size when the reservations so far exceed the memory's maximum: planners call it once the
+   * operands are reserved, before building any task list, and commit() calls it with everything reserved.
+   */
+  checkLimit(what: string): void {
     const need = this.end;
     if (need > this.maxBytes) {
       this.reset();
-      throw new Error(`${op}: needs ${gib(need)} GiB of WebAssembly memory, more than the ${gib(this.maxBytes)} GiB limit`);
+      throw this.tooLarge(what, need);
     }
+  }
+
+  /** Throws an Error naming the size when `bytes` of operands (above the reserved low 64 KiB) cannot fit at all. */
+  checkBytes(what: string, bytes: number): void {
+    if (ARENA_BASE + bytes > this.maxBytes) throw this.tooLarge(what, ARENA_BASE + bytes);
+  }
+
+  private tooLarge(what: string, need: number): Error {
+    return new Error(`${what} needs ${formatBytes(need)}, more than the ${formatBytes(this.maxBytes)} of wasm memory`);
+  }
+
+  /** Grows the memory to hold every reservation, or throws an Error naming the size (the runtime stays usable). */
+  commit(what: string): void {
+    this.checkLimit(what);
+    const need = this.end;
     const have = this.memory.buffer.byteLength;
     if (need > have) {
       try {
         this.memory.grow(Math.ceil((need - have) / PAGE));
       } catch (e) {
         this.reset();
-        throw new Error(`${op}: could not grow WebAssembly memory to ${gib(need)} GiB (${(e as Error).message})`);
+        throw new Error(`${what} could not grow WebAssembly memory to ${formatBytes(need)} (${(e as Error).message})`);
       }
     }
     if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) {
@@ -138,10 +156,6 @@ function createMemory(shared: boolean): { memory: WebAssembly.Memory; maxBytes: 
   return null;
 }
 
-function gib(bytes: number): string {
-  const v = bytes / 2 ** 30;
-  return v >= 10 ? v.toFixed(0) : v.toFixed(1).replace(/\.0$/, "");
-}
 
 let rt: WasmRuntime | null = null;
 /** The process-wide runtime, created on first use (or the one hooks.nextRuntime hands over). */
@@ -151,6 +165,11 @@ export function runtime(): WasmRuntime {
     hooks.nextRuntime = undefined;
   }
   return (rt ??= new WasmRuntime());
+}
+
+/** Forgets the process-wide runtime (releaseMemory): the next call creates a fresh one with a small memory. */
+export function dropRuntime(): void {
+  rt = null;
 }
 
 /** The variant the process-wide runtime runs (creates the runtime): the bench reports it. */
