@@ -99,6 +99,29 @@ test("an imported net's parameters are saveable: fine-tuned values survive saveP
   assert.equal(compare((fresh.forward(z) as NDArray).asTypedArray(), tuned).maxErr, 0);
 });
 
+test("initializers stored in typed fields (float_data, int64_data, double_data) read like raw_data", () => {
+  const bytes = encodeModel({
+    ir_version: 8,
+    opset_import: [{ version: 17 }],
+    graph: {
+      node: [
+        { op_type: "Reshape", input: ["x", "shape"], output: ["r"] },
+        { op_type: "Mul", input: ["r", "w"], output: ["m"] },
+        { op_type: "Add", input: ["m", "b"], output: ["y"] },
+      ],
+      initializer: [
+        { name: "shape", dims: [2], data_type: 7, int64_data: [2, -1] },
+        { name: "w", dims: [3], data_type: 1, float_data: [1, -2, 0.5] },
+        { name: "b", dims: [], data_type: 11, double_data: [0.25] },
+      ],
+      input: [{ name: "x" }],
+      output: [{ name: "y" }],
+    },
+  });
+  const y = onnx.importToGluon(bytes).forward(np.array([1, 2, 3, 4, 5, 6])) as NDArray;
+  assert.deepEqual(y.tolist(), [[1.25, -3.75, 1.75], [4.25, -9.75, 3.25]]);
+});
+
 // ---- the ONNX backend conformance cases, as models -------------------------------------------------------------
 
 interface OnnxCase { name: string; op: string; opset: number; attributes: Record<string, unknown>; inputs: { name: string; shape: number[]; data: number[] }[]; output: { shape: number[]; data: number[] } }
