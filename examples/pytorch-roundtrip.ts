@@ -25,5 +25,5 @@ const z = np.array(readTensor(io, io.entries.get("z")!, "float32", "io")).reshap
 console.log(G.forward(z).at(0, 0, 0, ":4").tolist());
 
 const out = process.argv[2] ?? join(tmpdir(), "dcgan-from-tconv.safetensors");
-G.saveParameters(out);
+G.saveParameters(out, { names: "pytorch" }); // BatchNorm gamma/beta written as PyTorch's weight/bias
 console.log(`saved ${out}`);

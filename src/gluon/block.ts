@@ -2,7 +2,7 @@
 import { Parameter, ParameterDict } from "./parameter.js";
 import type { Initializer } from "../init/initializers.js";
 import type { NDArray } from "../ndarray/ndarray.js";
-import { type LoadParametersOptions, type NamedParameter, loadParametersFromBytesInto, parametersToBytes } from "./parameter-io.js";
+import { type LoadParametersOptions, type NamedParameter, type SaveParametersOptions, loadParametersFromBytesInto, parametersToBytes } from "./parameter-io.js";
 import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
 
 const counters = new Map<string, number>();
@@ -140,15 +140,21 @@ export abstract class Block {
   /**
    * Writes every parameter to a safetensors file (structural names, PyTorch layouts, each parameter's dtype). The
    * bytes go to a temporary file in the same folder, are flushed to disk and renamed over `path`: the previous file
-   * stays whole if anything fails. Node only; see saveParametersToBytes for browsers.
+   * stays whole if anything fails. `{ names: "pytorch" }` writes PyTorch's state-dict names (BatchNorm
+   * `weight`/`bias` for `gamma`/`beta`). Node only; see saveParametersToBytes for browsers.
    */
-  saveParameters(path: string): void {
-    writeFileAtomic(path, parametersToBytes(this.namedParameters(), `saveParameters: ${path}`), "saveParameters");
+  saveParameters(path: string, options: SaveParametersOptions = {}): void {
+    writeFileAtomic(path, parametersToBytes(this, this.namedParameters(), options, `saveParameters: ${path}`), "saveParameters");
   }
 
   /** The safetensors file saveParameters writes, as bytes (for browsers: download, IndexedDB, fetch body …). */
-  saveParametersToBytes(): Uint8Array {
-    return parametersToBytes(this.namedParameters(), "saveParametersToBytes");
+  saveParametersToBytes(options: SaveParametersOptions = {}): Uint8Array {
+    return parametersToBytes(this, this.namedParameters(), options, "saveParametersToBytes");
+  }
+
+  /** The name PyTorch's state dict gives this block's own parameter `own`; the same unless a layer overrides it. */
+  pytorchParameterName(own: string): string {
+    return own;
   }
 
   /**

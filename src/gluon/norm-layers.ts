@@ -88,6 +88,11 @@ export class BatchNorm extends Block {
     return `axis=${this.axis}, eps=${this.epsilon}, momentum=${this.momentum}, in_channels=${c === 0 ? "None" : c}`;
   }
 
+  /** PyTorch's BatchNorm calls gamma and beta `weight` and `bias` (saveParameters with `names: "pytorch"`). */
+  override pytorchParameterName(own: string): string {
+    return own === "gamma" ? "weight" : own === "beta" ? "bias" : own;
+  }
+
   /** loadParameters: gamma, beta and the running statistics must agree on one channel count (deferred or not). */
   override checkLoadedShapes(shapes: ReadonlyMap<string, readonly number[]>): string | null {
     const sizes = [this.gamma, this.beta, this.runningMean, this.runningVar].map((p) => shapes.get(p.name)?.[0] ?? p.shape[0]!);

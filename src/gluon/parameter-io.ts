@@ -16,6 +16,15 @@ export interface LoadParametersOptions {
   dtype?: Dtype;
 }
 
+export interface SaveParametersOptions {
+  /**
+   * `"gluon"` (default): Gluon's names (`1.gamma`, `1.beta`). `"pytorch"`: PyTorch's state-dict names, i.e. a BatchNorm's
+   * `gamma`/`beta` are written as `weight`/`bias`, so `model.load_state_dict(file, strict=True)` takes the file as it is.
+   * (`num_batches_tracked` is not written: strict loading of a plain dict, as safetensors readers return, fills it with 0.)
+   */
+  names?: "gluon" | "pytorch";
+}
+
 /** A parameter with its structural name (`0.weight`, `enc1.0.bias`). */
 export type NamedParameter = readonly [name: string, param: Parameter];
 
@@ -69,10 +78,28 @@ function shapeText(shape: readonly number[]): string {
   return `[${shape.map((d) => (d > 0 ? String(d) : "?")).join(",")}]`;
 }
 
-/** The file's bytes for these parameters; every one must have values. */
-export function parametersToBytes(named: readonly NamedParameter[], op: string): Uint8Array {
+/**
+ * The names a save writes under `options.names`: the structural names, or with `"pytorch"` each block's
+ * Block.pytorchParameterName of its own parameters (a shared parameter keeps its first path, as in collectParams).
+ */
+function namesForSave(root: Block, named: readonly NamedParameter[], options: unknown, op: string): readonly NamedParameter[] {
+  const o = snapshotOptions(op, options, ["names"]);
+  if (readEnum(op, "names", o.names, ["gluon", "pytorch"], "gluon") === "gluon") return named;
+  const renamed = new Map<Parameter, string>();
+  const walk = (b: Block, path: string): void => {
+    for (const [local, p] of b.namedOwnParameters()) if (!renamed.has(p)) renamed.set(p, path + b.pytorchParameterName(local));
+    for (const [name, c] of b.namedChildren()) walk(c, `${path}${name}.`);
+  };
+  walk(root, ""); // (collectParams already rejected cycles)
+  return named.map(([n, p]) => [renamed.get(p) ?? n, p] as const);
+}
+
+/** The file's bytes for `root`'s parameters (`named`, in collectParams order); every one must have values. */
+export function parametersToBytes(root: Block, named: readonly NamedParameter[], options: unknown, op: string): Uint8Array {
+  const where = op.split(":")[0]!;
+  const names = namesForSave(root, named, options, where);
   const tensors: TensorToWrite[] = [];
-  for (const [name, p] of named) {
+  for (const [name, p] of names) {
     if (!p.isInitialized) {
       try {
         p.data();

@@ -2,8 +2,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import { np, init, autograd } from "../../src/index.js";
+import { np, nn, init, autograd } from "../../src/index.js";
+import { Parameter } from "../../src/gluon/parameter.js";
 import type { NDArray } from "../../src/ndarray/ndarray.js";
 import type { Block } from "../../src/gluon/block.js";
 import { parseSafetensors, readTensor, serializeSafetensors, type TensorToWrite } from "../../src/io/safetensors.js";
@@ -79,6 +82,62 @@ for (const stem of ["dcgan-f32", "dcgan-f64", "decoder1d-f32", "decoder1d-f64"])
       assert.deepEqual(readTensor(mine, m, dt, "tconv"), readTensor(torch, e, dt, "torch"));
     }
   });
+
+for (const stem of ["dcgan-f32", "dcgan-f64", "decoder1d-f32", "decoder1d-f64"])
+  test(`saveParameters with names: "pytorch" writes ${stem} as the committed file PyTorch loads strictly with no renaming (make-safetensors.py check)`, () => {
+    const net: Block = stem.startsWith("dcgan") ? dcganGenerator() : new Decoder1d();
+    net.initialize();
+    net.loadParameters(DIR + `${stem}.safetensors`, stem.endsWith("f64") ? { dtype: "float64" } : {});
+    const committed = new Uint8Array(fs.readFileSync(DIR + `${stem}-from-tconv-pytorch-names.safetensors`));
+    const bytes = net.saveParametersToBytes({ names: "pytorch" });
+    assert.deepEqual(bytes, committed);
+    const dir = fs.mkdtempSync(join(tmpdir(), "tconv-ptnames-"));
+    net.saveParameters(join(dir, "m.safetensors"), { names: "pytorch" });
+    assert.deepEqual(new Uint8Array(fs.readFileSync(join(dir, "m.safetensors"))), committed);
+    fs.rmSync(dir, { recursive: true });
+    // PyTorch's own file has exactly these names and values, plus num_batches_tracked (which strict loading of a
+    // plain dict fills in with 0)
+    const torch = parseSafetensors(new Uint8Array(fs.readFileSync(DIR + `${stem}.safetensors`)), "torch");
+    const mine = parseSafetensors(committed, "tconv");
+    assert.deepEqual([...mine.entries.keys()], [...torch.entries.keys()].filter((k) => !k.endsWith(".num_batches_tracked")));
+    for (const m of mine.entries.values()) {
+      const e = torch.entries.get(m.name)!;
+      assert.deepEqual(m.shape, e.shape);
+      const dt = e.dtype === "F64" ? "float64" : "float32";
+      assert.deepEqual(readTensor(mine, m, dt, "tconv"), readTensor(torch, e, dt, "torch"), m.name);
+    }
+    // and tconv loads its PyTorch-named file back to the same parameters
+    const back: Block = stem.startsWith("dcgan") ? dcganGenerator() : new Decoder1d();
+    back.initialize();
+    back.loadParametersFromBytes(committed, stem.endsWith("f64") ? { dtype: "float64" } : {});
+    assert.deepEqual(back.saveParametersToBytes(), net.saveParametersToBytes());
+  });
+
+test('names: "pytorch" renames gamma/beta to weight/bias only for BatchNorm parameters', () => {
+  class Scaled extends nn.Block {
+    // a custom block whose own parameters happen to be called gamma and beta: PyTorch would keep those names
+    readonly gamma = new Parameter("gamma", [2], "float32", init.One());
+    readonly beta = new Parameter("beta", [2], "float32", init.Zero());
+    readonly bn = new nn.BatchNorm({ inChannels: 2 });
+    forward(x: NDArray): NDArray {
+      return this.bn.forward(x).mul(this.gamma.data().reshape(1, 2)).add(this.beta.data().reshape(1, 2));
+    }
+  }
+  const net = new nn.Sequential().add(new nn.Dense(2, { inUnits: 3 }), new Scaled());
+  net.initialize();
+  const names = (o?: object) => [...parseSafetensors(net.saveParametersToBytes(o as never), "t").entries.keys()];
+  const gluonNames = ["0.weight", "0.bias", "1.gamma", "1.beta", "1.bn.gamma", "1.bn.beta", "1.bn.running_mean", "1.bn.running_var"];
+  assert.deepEqual(names(), gluonNames);
+  assert.deepEqual(names({ names: "gluon" }), gluonNames);
+  assert.deepEqual(names({ names: "pytorch" }), ["0.weight", "0.bias", "1.gamma", "1.beta", "1.bn.weight", "1.bn.bias", "1.bn.running_mean", "1.bn.running_var"]);
+  assert.throws(() => net.saveParametersToBytes({ name: "pytorch" } as never), {
+    message: "saveParametersToBytes: unknown option 'name' (did you mean 'names'?)",
+  });
+  assert.throws(() => net.saveParameters("never-written.safetensors", { names: "torch" } as never), {
+    message: 'saveParameters: names="torch" is not one of "gluon", "pytorch"',
+  });
+  assert.ok(!fs.existsSync("never-written.safetensors"));
+});
 
 function bits(a: NDArray): Uint8Array {
   const t = a.asTypedArray();
