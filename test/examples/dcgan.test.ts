@@ -12,7 +12,7 @@ import { trainDCGAN, type DCGANOptions } from "../../examples/dcgan.js";
 import { makeShapes } from "../../examples/shapes-dataset.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const tiny: DCGANOptions = { imageSize: 16, width: 4, latentDim: 8, datasetSize: 24, batchSize: 4, samples: 9, quiet: true };
+const tiny: DCGANOptions = { imageSize: 16, width: 4, latentDim: 8, datasetSize: 24, batchSize: 4, learningRate: 0.002, samples: 9, quiet: true };
 const fresh = (name: string) => mkdtempSync(join(tmpdir(), `tconv-dcgan-${name}-`));
 
 /** Every parameter of the net as raw bytes, by structural name (weights, BatchNorm gamma/beta and running statistics). */
@@ -52,7 +52,7 @@ test("DCGAN trains for a few batches on a tiny set: finite losses, a sample grid
   for (const [, lD, lG] of [...r.history.epochs, ...r.history.batches]) assert.ok(Number.isFinite(lD) && Number.isFinite(lG) && lD > 0 && lG > 0);
   for (let e = 1; e <= 4; e++) {
     const png = pngjs.PNG.sync.read(readFileSync(join(out, `samples-epoch-0${e}.png`)));
-    assert.deepEqual([png.width, png.height], [2 + 3 * (16 * 2 + 2), 2 + 3 * (16 * 2 + 2)]);
+    assert.deepEqual([png.width, png.height], [2 + 3 * (16 * 4 + 2), 2 + 3 * (16 * 4 + 2)]);
   }
   // the last grid (predict mode: BatchNorm's running statistics have settled by then) varies within and across samples
   const png = pngjs.PNG.sync.read(readFileSync(join(out, "samples-epoch-04.png")));
@@ -60,13 +60,13 @@ test("DCGAN trains for a few batches on a tiny set: finite losses, a sample grid
   const tileMeans: number[] = [];
   for (let t = 0; t < 9; t++) {
     let sum = 0;
-    for (let y = 0; y < 32; y++)
-      for (let x = 0; x < 32; x++) {
-        const o = ((2 + Math.floor(t / 3) * 34 + y) * png.width + 2 + (t % 3) * 34 + x) * 4;
+    for (let y = 0; y < 64; y++)
+      for (let x = 0; x < 64; x++) {
+        const o = ((2 + Math.floor(t / 3) * 66 + y) * png.width + 2 + (t % 3) * 66 + x) * 4;
         colours.add(png.data[o]! * 65536 + png.data[o + 1]! * 256 + png.data[o + 2]!);
         sum += png.data[o]! + png.data[o + 1]! + png.data[o + 2]!;
       }
-    tileMeans.push(sum / (32 * 32 * 3));
+    tileMeans.push(sum / (64 * 64 * 3));
   }
   assert.ok(colours.size > 200, `only ${colours.size} colours in the samples`);
   assert.ok(Math.max(...tileMeans) - Math.min(...tileMeans) > 1, `tiles alike: means ${tileMeans.map((m) => m.toFixed(1))}`);
