@@ -67,7 +67,7 @@ function largest(v: unknown): number {
   return 1;
 }
 
-/** Runs `check` and renames an op's error ("convolution: …") after the layer, so the message names what the user built. */
+/** Runs `check` (the build-time probe, or the op call of a forward) and renames an op's error ("convolution: …") after the layer, so the message names what the user built. */
 function asLayer<T>(className: string, check: () => T): T {
   try {
     return check();
@@ -194,7 +194,7 @@ abstract class ConvLayer extends Block {
 class ConvND extends ConvLayer {
   forward(x: NDArray): NDArray {
     this.prepare(x);
-    return this.finish(convolution(x, this.weightData(), this.opOptions()));
+    return this.finish(asLayer(this.className, () => convolution(x, this.weightData(), this.opOptions())));
   }
 }
 
@@ -206,7 +206,7 @@ class ConvNDTranspose extends ConvLayer {
     if (outputShape && outputShape.length === this.nd + 2)
       outputShape = CHANNELS_LAST.has(this.layout) ? outputShape.slice(1, -1) : outputShape.slice(2);
     const o = { ...this.opOptions(), outputPadding: outputShape ? undefined : this.options.outputPadding, outputShape };
-    return this.finish(deconvolution(x, this.weightData(), o));
+    return this.finish(asLayer(this.className, () => deconvolution(x, this.weightData(), o)));
   }
 
   /** Warns once per process (warnings "checkerboard") when the kernel size is not divisible by the stride on some axis. */

@@ -3,9 +3,7 @@ import type { Dtype } from "../backends/kernel.js";
 import { allocate } from "../backends/kernel.js";
 import type { FloatArray } from "../backends/kernel.js";
 import { showValue, snapshotOptions } from "../params/options.js";
-
-/** The most bytes one typed array can hold: V8 (Node 20, Chromium) caps an ArrayBuffer at 2³² bytes (4 GiB). */
-export const MAX_ARRAY_BYTES = 2 ** 32;
+import { checkArraySize } from "../params/sizes.js";
 
 const fmt = (s: readonly number[]) => `[${s.join(",")}]`;
 
@@ -29,17 +27,9 @@ export function readShape(where: string, v: unknown, name = "shape"): number[] {
   return out;
 }
 
-/** The element count of `shape`, checked against the largest typed array before anything is allocated. */
+/** The element count of `shape`, checked against the largest typed array (params/sizes.ts) before anything is allocated. */
 export function checkSize(where: string, shape: readonly number[], dtype: Dtype): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  const bytes = n * (dtype === "float32" ? 4 : 8);
-  if (!(bytes <= MAX_ARRAY_BYTES))
-    throw new Error(
-      `${where}: shape ${fmt(shape)} has ${n} elements (${bytes} bytes as ${dtype}), more than the largest typed array ` +
-        `this JavaScript engine allows (${MAX_ARRAY_BYTES} bytes = 4 GiB)`,
-    );
-  return n;
+  return checkArraySize(where, "shape", shape, dtype === "float32" ? 4 : 8);
 }
 
 /** A zeroed array for `shape`, with the size check first and a clear error when the engine cannot find the memory. */

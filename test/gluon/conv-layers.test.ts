@@ -415,6 +415,33 @@ test("a channel mismatch names the layer and both channel counts", () => {
   assert.throws(() => g.forward(np.ones([1, 3, 2, 2])), /Conv2D: groups=2 must divide input channels 3/);
 });
 
+test("ConvND forward: errors the op raises for this input (reflect padding, input smaller than the kernel) name the layer", () => {
+  const c = new nn.Conv2D(1, { kernelSize: 3, padding: 3, paddingMode: "reflect" });
+  c.initialize();
+  assert.throws(
+    () => c.forward(np.ones([1, 1, 3, 3])),
+    /^Error: Conv2D: paddingMode "reflect" needs padding < the input size on every axis .* axis 0 has padding \[3, 3\] for input size 3$/,
+  );
+  assert.deepEqual(c.forward(np.ones([1, 1, 4, 4])).shape, [1, 1, 8, 8]);
+  const small = new nn.Conv1D(1, { kernelSize: 5 });
+  small.initialize();
+  assert.throws(() => small.forward(np.ones([1, 1, 3])), /^Error: Conv1D: padded input 3 is smaller than the dilated kernel 5 on axis 0$/);
+});
+
+test("ConvNDTranspose forward: errors the op raises for this input (reflect padding, mixed dtypes) name the layer", () => {
+  // output size (2 − 1)·1 − 2·2 + 5 = 2, so padding 2 reflects past the far edge of the output
+  const t = new nn.Conv2DTranspose(2, { kernelSize: 5, padding: 2, paddingMode: "reflect", layout: "NHWC" });
+  t.initialize();
+  assert.throws(
+    () => t.forward(np.ones([1, 3, 2, 1])),
+    /^Error: Conv2DTranspose: paddingMode "reflect" needs padding < the output size on every axis .* axis 1 has padding \[2, 2\] for output size 2$/,
+  );
+  assert.deepEqual(t.forward(np.ones([1, 3, 3, 1])).shape, [1, 3, 3, 2]);
+  const t1 = new nn.Conv1DTranspose(1, { kernelSize: 1 });
+  t1.initialize();
+  assert.throws(() => t1.forward(np.ones([1, 1, 3], f64)), /^Error: Conv1DTranspose: mixed dtypes: input float64, weight float32, bias float32; convert with astype$/);
+});
+
 test("an input of the wrong rank names the layer, the layout and the shape", () => {
   const c = new nn.Conv2D(2, { kernelSize: 2 });
   c.initialize();
