@@ -1,6 +1,6 @@
 // npx.convolution and npx.deconvolution: snapshot and validate options through params/, check sizes, run through dispatch, record for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
-import { formatShape } from "../ndarray/strided.js";
+import { type FloatArray, formatShape } from "../ndarray/strided.js";
 import { CONV_OPTIONS, type ConvOp, type ConvOptions, type ResolvedConv, resolveConvSnapshot } from "../params/conv-params.js";
 import { snapshotOptions } from "../params/options.js";
 import { checkArraySize } from "../params/sizes.js";
@@ -10,7 +10,7 @@ import { gridToImage, imageToGrid } from "../backends/dispatch.js";
 import { recordOp } from "../autograd/tape.js";
 import { contiguous } from "./shape.js";
 import { convBorder, foldBorder, padBorder } from "./pad.js";
-import { guarded } from "./guard.js";
+import { guardedError } from "./guard.js";
 
 export interface ConvCallOptions extends ConvOptions {
   /** per-output-channel bias, shape [outChannels] */
@@ -31,7 +31,8 @@ function checkOperands(op: ConvOp, x: unknown, w: unknown, bias: unknown): asser
  * written. The output's size is checked before anything is allocated.
  */
 function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown): NDArray {
-  const snap = snapshotOptions(op, options, CONV_OPTIONS);
+  // the record stays inside this call (the tape keeps the geometry), so it is left unfrozen; its arrays are frozen
+  const snap = snapshotOptions(op, options, CONV_OPTIONS, false);
   const bias = (snap.bias ?? null) as NDArray | null;
   checkOperands(op, x, w, bias);
   const resolved = resolveConvSnapshot(op, x.shape, w.shape, snap);
@@ -44,8 +45,14 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown): NDArray {
 }
 
 function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: NDArray | null, outShape: readonly number[]): NDArray {
-  const [xd, wd, bd] = [contiguous(x).data, contiguous(w).data, bias ? contiguous(bias).data : null];
-  const out = guarded(op, () => (op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd) : gridToImage(g, x.dtype, xd, wd, bd)));
+  const xd = contiguous(x).data, wd = contiguous(w).data, bd = bias ? contiguous(bias).data : null;
+  let out: FloatArray;
+  // guarded()'s work without its closure: this runs on every call
+  try {
+    out = op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd) : gridToImage(g, x.dtype, xd, wd, bd);
+  } catch (e) {
+    throw guardedError(op, e);
+  }
   const inputs = bias ? [x, w, bias] : [x, w];
   return recordOp(op, inputs, new NDArray(out, outShape), { geometry: g, hasBias: !!bias });
 }

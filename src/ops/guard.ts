@@ -5,8 +5,13 @@ export function guarded<T>(where: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof Error && e.message.startsWith(`${where}:`) && !(e instanceof RangeError)) throw e;
-    const text = e instanceof RangeError ? `could not allocate memory for the result (${e.message})` : e instanceof Error ? e.message : String(e);
-    throw new Error(`${where}: ${text}`, { cause: e });
+    throw guardedError(where, e);
   }
+}
+
+/** What `guarded` throws for `e`; for per-call paths that catch themselves instead of allocating a closure for `guarded`. */
+export function guardedError(where: string, e: unknown): unknown {
+  if (e instanceof Error && e.message.startsWith(`${where}:`) && !(e instanceof RangeError)) return e;
+  const text = e instanceof RangeError ? `could not allocate memory for the result (${e.message})` : e instanceof Error ? e.message : String(e);
+  return new Error(`${where}: ${text}`, { cause: e });
 }

@@ -51,9 +51,9 @@ const fmt = (v: readonly unknown[]): string => `[${v.map((x) => (Array.isArray(x
 const MAX_COORD = Number.MAX_SAFE_INTEGER;
 
 /** nd copies of a value; a plain loop, since Array.from({ length }) is slow on this per-call path. */
-function repeat<T>(nd: number, f: () => T): T[] {
-  const out: T[] = [];
-  for (let i = 0; i < nd; i++) out.push(f());
+function filled(nd: number, v: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < nd; i++) out.push(v);
   return out;
 }
 
@@ -62,18 +62,29 @@ function tooBig(list: readonly unknown[]): string {
   return list.some((x) => typeof x === "number" && Number.isInteger(x) && !Number.isSafeInteger(x) && x > 0) ? " (at most 2^53 − 1)" : "";
 }
 
+/** Number.isSafeInteger's test; spelled out since isSafeInteger is not inlined by V8 and this runs per shape entry. */
 function isInt(v: unknown): v is number {
-  return typeof v === "number" && Number.isSafeInteger(v);
+  return typeof v === "number" && Number.isInteger(v) && v <= MAX_COORD && v >= -MAX_COORD;
 }
 
 /** A fresh per-axis list from a scalar or a list of length nd, each an integer in [min, 2^53 − 1]. */
 function perAxis(op: ConvOp, name: string, v: unknown, nd: number, dflt: number, min: number): number[] {
-  if (v === undefined || v === null) return repeat(nd, () => dflt);
-  const list = typeof v === "number" ? repeat(nd, () => v) : Array.isArray(v) ? (v as unknown[]) : null;
-  if (!list) throw new Error(`${op}: ${name}=${showValue(v)} must be a number or a list of ${nd} numbers`);
+  if (v === undefined || v === null) return filled(nd, dflt);
+  if (typeof v === "number") {
+    if (!isInt(v) || v < min) throw new Error(`${op}: ${name}=${fmt(filled(nd, v))} must be integers >= ${min}${tooBig([v])}`);
+    return filled(nd, v);
+  }
+  if (!Array.isArray(v)) throw new Error(`${op}: ${name}=${showValue(v)} must be a number or a list of ${nd} numbers`);
+  const list = v as readonly unknown[];
   if (list.length !== nd) throw new Error(`${op}: ${name}=${fmt(list)} must have ${nd} entries, one per spatial axis`);
-  if (!list.every((x) => isInt(x) && x >= min)) throw new Error(`${op}: ${name}=${fmt(list)} must be integers >= ${min}${tooBig(list)}`);
-  return list.slice() as number[];
+  // a loop, not every/slice with a closure: this runs on every call, on the snapshot's frozen arrays
+  const out: number[] = [];
+  for (let i = 0; i < nd; i++) {
+    const x = list[i];
+    if (!isInt(x) || x < min) throw new Error(`${op}: ${name}=${fmt(list)} must be integers >= ${min}${tooBig(list)}`);
+    out.push(x);
+  }
+  return out;
 }
 
 /** A caller's shape as a fresh list of non-negative safe integers (a dense array; anything else is an error). */
@@ -89,28 +100,41 @@ function readShape(op: ConvOp, what: string, shape: unknown): number[] {
 }
 
 /** SAME padding split (ONNX auto_pad): SAME_UPPER puts the odd unit at the end, SAME_LOWER at the beginning. */
-function splitSame(total: number, lower: boolean): [number, number] {
+function sameBegin(total: number, lower: boolean): number {
   const small = Math.trunc(total / 2); // ONNX integer division truncates towards zero
-  return lower ? [total - small, small] : [small, total - small];
+  return lower ? total - small : small;
 }
 
-/** Explicit padding as per-axis [begin, end]. */
-function explicitPadding(op: ConvOp, padding: unknown, nd: number): [number, number][] | null {
-  if (padding === undefined || padding === null || padding === "valid") return repeat(nd, () => [0, 0]);
-  if (padding === "same" || padding === "same-lower") return null;
+/**
+ * Explicit padding written into per-axis `begin` and `end` (empty on entry); false for "same"/"same-lower", whose
+ * padding depends on the output size. Loops, not map with pair arrays: this runs on every call.
+ */
+function explicitPadding(op: ConvOp, padding: unknown, nd: number, begin: number[], end: number[]): boolean {
+  if (padding === undefined || padding === null || padding === "valid") {
+    for (let i = 0; i < nd; i++) begin.push(0), end.push(0);
+    return true;
+  }
+  if (padding === "same" || padding === "same-lower") return false;
   if (typeof padding === "string") throw new Error(`${op}: padding="${padding}" is not one of "valid", "same", "same-lower", a number, per-axis numbers or [begin, end] pairs`);
   if (typeof padding === "number") {
     if (!isInt(padding) || padding < 0) throw new Error(`${op}: padding=${padding} must be an integer >= 0${tooBig([padding])}`);
-    return repeat(nd, () => [padding, padding]);
+    for (let i = 0; i < nd; i++) begin.push(padding), end.push(padding);
+    return true;
   }
   if (!Array.isArray(padding) || padding.length !== nd)
     throw new Error(`${op}: padding=${showValue(padding)} must have ${nd} entries, one per spatial axis (a number or a [begin, end] pair each)`);
-  return padding.map((p: unknown) => {
+  for (let i = 0; i < nd; i++) {
+    const p: unknown = padding[i];
+    if (typeof p === "number" && isInt(p) && p >= 0) {
+      begin.push(p), end.push(p);
+      continue;
+    }
     const pair = typeof p === "number" ? [p, p] : p;
-    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => isInt(x) && x >= 0))
+    if (!Array.isArray(pair) || pair.length !== 2 || !isInt(pair[0]) || pair[0] < 0 || !isInt(pair[1]) || pair[1] < 0)
       throw new Error(`${op}: padding=${fmt(padding)} must hold integers >= 0 or [begin, end] pairs of them${tooBig(Array.isArray(pair) ? pair : [])}`);
-    return [pair[0], pair[1]] as [number, number];
-  });
+    begin.push(pair[0]), end.push(pair[1]);
+  }
+  return true;
 }
 
 /**
@@ -156,7 +180,7 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
   const dilation = perAxis(op, "dilation", options.dilation, nd, 1, 1);
   const groups = (options.groups ?? 1) as number;
   if (!isInt(groups) || groups < 1) throw new Error(`${op}: groups=${showValue(groups)} must be an integer >= 1`);
-  // spatial axes start at 1 (channels-last) or 2 (channels-first); plain loops: this runs on every call
+  // spatial axes start at 1 (channels-last) or 2 (channels-first); plain loops, no map/closures: this runs on every call
   const first = channelsLast ? 1 : 2;
   const inSize: number[] = [];
   const kernel: number[] = [];
@@ -174,7 +198,8 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
 
   // channels: the weight's first axis is always the grid side (conv: Cout; deconv: Cin)
   const isConv = op === "convolution";
-  const [imageChannels, gridChannels] = isConv ? [xChannels, wGrid] : [wImagePerGroup * groups, xChannels];
+  const imageChannels = isConv ? xChannels : wImagePerGroup * groups;
+  const gridChannels = isConv ? wGrid : xChannels;
   if (xChannels % groups !== 0) throw new Error(`${op}: groups=${groups} must divide input channels ${xChannels}`);
   if (isConv) {
     if (wGrid % groups !== 0) throw new Error(`${op}: groups=${groups} must divide output channels ${wGrid} (weight axis 0)`);
@@ -184,69 +209,86 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
     throw new Error(`${op}: input has ${xChannels} channels, weight expects ${wGrid} (weight shape ${fmt(wShape)}, axis 0 is input channels)`);
   if (wImagePerGroup < 1) throw new Error(`${op}: weight shape ${fmt(wShape)} has no ${isConv ? "input" : "output"} channels`);
 
-  let padBegin: number[], padEnd: number[], outputPadding: number[], imageSize: number[], gridSize: number[];
-  const explicit = explicitPadding(op, options.padding, nd);
+  const padBegin: number[] = [];
+  const padEnd: number[] = [];
+  let outputPadding: number[], imageSize: number[], gridSize: number[];
+  const explicit = explicitPadding(op, options.padding, nd, padBegin, padEnd);
   const lower = options.padding === "same-lower";
 
   if (isConv) {
     if (options.outputPadding != null) throw new Error(`${op}: outputPadding applies to deconvolution only`);
     if (options.outputShape != null) throw new Error(`${op}: outputShape applies to deconvolution only`);
-    const pads = explicit ?? inSize.map((n, i) => splitSame(Math.max(0, (Math.ceil(n / strides[i]!) - 1) * strides[i]! + dk[i]! - n), lower));
-    padBegin = pads.map((p) => p[0]);
-    padEnd = pads.map((p) => p[1]);
-    outputPadding = repeat(nd, () => 0);
+    if (!explicit)
+      for (let i = 0; i < nd; i++) {
+        const n = inSize[i]!, s = strides[i]!;
+        const total = Math.max(0, (Math.ceil(n / s) - 1) * s + dk[i]! - n);
+        padBegin.push(sameBegin(total, lower));
+        padEnd.push(total - padBegin[i]!);
+      }
+    outputPadding = filled(nd, 0);
     imageSize = inSize;
-    gridSize = inSize.map((n, i) => {
-      const padded = n + padBegin[i]! + padEnd[i]!;
+    gridSize = [];
+    for (let i = 0; i < nd; i++) {
+      const padded = inSize[i]! + padBegin[i]! + padEnd[i]!;
       if (padded < dk[i]!) throw new Error(`${op}: padded input ${padded} is smaller than the dilated kernel ${dk[i]} on axis ${i}`);
-      return Math.floor((padded - dk[i]!) / strides[i]!) + 1;
-    });
+      gridSize.push(Math.floor((padded - dk[i]!) / strides[i]!) + 1);
+    }
   } else {
-    const limit = strides.map((s, i) => Math.max(s, dilation[i]!));
-    const checkOutputPadding = (opad: number[]) => {
-      if (opad.some((p, i) => p >= limit[i]!))
-        throw new Error(`${op}: outputPadding=${fmt(opad)} must be < max(strides, dilation)=${fmt(limit)} on every axis`);
-    };
+    const limit: number[] = [];
+    for (let i = 0; i < nd; i++) limit.push(Math.max(strides[i]!, dilation[i]!));
     const givenOpad = options.outputPadding == null ? null : perAxis(op, "outputPadding", options.outputPadding, nd, 0, 0);
-    if (givenOpad) checkOutputPadding(givenOpad);
+    if (givenOpad)
+      for (let i = 0; i < nd; i++)
+        if (givenOpad[i]! >= limit[i]!)
+          throw new Error(`${op}: outputPadding=${fmt(givenOpad)} must be < max(strides, dilation)=${fmt(limit)} on every axis`);
     gridSize = inSize;
     const want = options.outputShape === undefined || options.outputShape === null ? null : (options.outputShape as readonly number[]);
-    if (want !== null && (!Array.isArray(want) || want.length !== nd || !want.every((v) => isInt(v) && v >= 1)))
-      throw new Error(`${op}: outputShape=${showValue(want)} must be ${nd} positive integers (the spatial output size)`);
+    if (want !== null) {
+      let ok = Array.isArray(want) && want.length === nd;
+      for (let i = 0; ok && i < nd; i++) ok = isInt(want[i]) && want[i]! >= 1;
+      if (!ok) throw new Error(`${op}: outputShape=${showValue(want)} must be ${nd} positive integers (the spatial output size)`);
+    }
     if (explicit) {
-      padBegin = explicit.map((p) => p[0]);
-      padEnd = explicit.map((p) => p[1]);
-      const base = inSize.map((n, i) => (n - 1) * strides[i]! - padBegin[i]! - padEnd[i]! + dk[i]!);
       if (want) {
-        outputPadding = want.map((o, i) => o - base[i]!);
-        const bad = outputPadding.findIndex((p, i) => p < 0 || p >= limit[i]!);
+        const base: number[] = [];
+        outputPadding = [];
+        let bad = -1;
+        for (let i = 0; i < nd; i++) {
+          base.push((inSize[i]! - 1) * strides[i]! - padBegin[i]! - padEnd[i]! + dk[i]!);
+          outputPadding.push(want[i]! - base[i]!);
+          if (bad < 0 && (outputPadding[i]! < 0 || outputPadding[i]! >= limit[i]!)) bad = i;
+        }
         if (bad >= 0)
           throw new Error(`${op}: outputShape ${fmt(want)} is unreachable; reachable range on axis ${bad} is ${base[bad]}..${base[bad]! + limit[bad]! - 1}`);
         if (givenOpad && givenOpad.some((p, i) => p !== outputPadding[i]))
           throw new Error(`${op}: outputPadding=${fmt(givenOpad)} disagrees with outputShape ${fmt(want)}, which needs outputPadding=${fmt(outputPadding)}`);
-      } else outputPadding = givenOpad ?? repeat(nd, () => 0);
+      } else outputPadding = givenOpad ?? filled(nd, 0);
     } else {
       // SAME: the output is in·s (or outputShape) and the padding is whatever gives it. A negative total (kernel
       // shorter than the stride) extends the output at the end: that is output padding, so, as with explicit padding,
       // it must stay < max(s, d): outputShape reaches 1 .. s·(in − 1) + d·(k − 1) + max(s, d) on each axis.
-      const opad = givenOpad ?? repeat(nd, () => 0);
-      const target = want ?? inSize.map((n, i) => n * strides[i]!);
       outputPadding = [];
-      const pads = inSize.map((n, i) => {
-        const total = strides[i]! * (n - 1) + opad[i]! + dk[i]! - target[i]!;
-        const extended = total < 0 ? opad[i]! - total : opad[i]!;
+      for (let i = 0; i < nd; i++) {
+        const n = inSize[i]!, s = strides[i]!, opad = givenOpad ? givenOpad[i]! : 0;
+        const target = want ? want[i]! : n * s;
+        const total = s * (n - 1) + opad + dk[i]! - target;
+        const extended = total < 0 ? opad - total : opad;
         if (extended >= limit[i]!) {
-          const top = strides[i]! * (n - 1) + dk[i]! + limit[i]! - 1;
-          throw new Error(`${op}: outputShape ${fmt(want ?? target)} is unreachable with padding "${String(options.padding)}"; reachable range on axis ${i} is 1..${top}`);
+          const top = s * (n - 1) + dk[i]! + limit[i]! - 1;
+          const shown = want ?? inSize.map((m, j) => m * strides[j]!);
+          throw new Error(`${op}: outputShape ${fmt(shown)} is unreachable with padding "${String(options.padding)}"; reachable range on axis ${i} is 1..${top}`);
         }
         outputPadding.push(extended);
-        return splitSame(Math.max(0, total), lower);
-      });
-      padBegin = pads.map((p) => p[0]);
-      padEnd = pads.map((p) => p[1]);
+        padBegin.push(sameBegin(Math.max(0, total), lower));
+        padEnd.push(Math.max(0, total) - padBegin[i]!);
+      }
     }
-    imageSize = inSize.map((n, i) => (n - 1) * strides[i]! - padBegin[i]! - padEnd[i]! + dk[i]! + outputPadding[i]!);
-    const bad = imageSize.findIndex((s) => s < 1);
+    imageSize = [];
+    let bad = -1;
+    for (let i = 0; i < nd; i++) {
+      imageSize.push((inSize[i]! - 1) * strides[i]! - padBegin[i]! - padEnd[i]! + dk[i]! + outputPadding[i]!);
+      if (bad < 0 && imageSize[i]! < 1) bad = i;
+    }
     if (bad >= 0)
       throw new Error(
         `${op}: output size ${imageSize[bad]} on axis ${bad} is not positive: (in − 1)·s − padBegin − padEnd + d·(k − 1) + outputPadding + 1 = ` +
@@ -280,7 +322,12 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
     outputPadding,
     channelsLast,
   };
-  const [outChannels, outSize] = isConv ? [gridChannels, gridSize] : [imageChannels, imageSize];
-  const outputShape = channelsLast ? [batch, ...outSize, outChannels] : [batch, outChannels, ...outSize];
+  const outChannels = isConv ? gridChannels : imageChannels;
+  const outSize = isConv ? gridSize : imageSize;
+  // pushes, not spreads: this runs on every call
+  const outputShape: number[] = [batch];
+  if (!channelsLast) outputShape.push(outChannels);
+  for (let i = 0; i < nd; i++) outputShape.push(outSize[i]!);
+  if (channelsLast) outputShape.push(outChannels);
   return { op, layout, geometry, outputShape, paddingMode };
 }
