@@ -52,9 +52,14 @@ const MAX_COORD = Number.MAX_SAFE_INTEGER;
 
 /** nd copies of a value; a plain loop, since Array.from({ length }) is slow on this per-call path. */
 function filled(nd: number, v: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < nd; i++) out.push(v);
+  const out = axes(nd);
+  for (let i = 0; i < nd; i++) out[i] = v;
   return out;
+}
+
+/** A per-axis list to fill by index: sized once, half the cost of growing [] by push on this per-call path. */
+function axes(nd: number): number[] {
+  return new Array<number>(nd);
 }
 
 /** " (at most 2^53 − 1)" when a value is an integer too large to compute with exactly, else "". */
@@ -78,11 +83,11 @@ function perAxis(op: ConvOp, name: string, v: unknown, nd: number, dflt: number,
   const list = v as readonly unknown[];
   if (list.length !== nd) throw new Error(`${op}: ${name}=${fmt(list)} must have ${nd} entries, one per spatial axis`);
   // a loop, not every/slice with a closure: this runs on every call, on the snapshot's frozen arrays
-  const out: number[] = [];
+  const out = axes(nd);
   for (let i = 0; i < nd; i++) {
     const x = list[i];
     if (!isInt(x) || x < min) throw new Error(`${op}: ${name}=${fmt(list)} must be integers >= ${min}${tooBig(list)}`);
-    out.push(x);
+    out[i] = x;
   }
   return out;
 }
@@ -106,19 +111,19 @@ function sameBegin(total: number, lower: boolean): number {
 }
 
 /**
- * Explicit padding written into per-axis `begin` and `end` (empty on entry); false for "same"/"same-lower", whose
+ * Explicit padding written into per-axis `begin` and `end` (length nd, filled here); false for "same"/"same-lower", whose
  * padding depends on the output size. Loops, not map with pair arrays: this runs on every call.
  */
 function explicitPadding(op: ConvOp, padding: unknown, nd: number, begin: number[], end: number[]): boolean {
   if (padding === undefined || padding === null || padding === "valid") {
-    for (let i = 0; i < nd; i++) begin.push(0), end.push(0);
+    for (let i = 0; i < nd; i++) (begin[i] = 0), (end[i] = 0);
     return true;
   }
   if (padding === "same" || padding === "same-lower") return false;
   if (typeof padding === "string") throw new Error(`${op}: padding="${padding}" is not one of "valid", "same", "same-lower", a number, per-axis numbers or [begin, end] pairs`);
   if (typeof padding === "number") {
     if (!isInt(padding) || padding < 0) throw new Error(`${op}: padding=${padding} must be an integer >= 0${tooBig([padding])}`);
-    for (let i = 0; i < nd; i++) begin.push(padding), end.push(padding);
+    for (let i = 0; i < nd; i++) (begin[i] = padding), (end[i] = padding);
     return true;
   }
   if (!Array.isArray(padding) || padding.length !== nd)
@@ -126,13 +131,13 @@ function explicitPadding(op: ConvOp, padding: unknown, nd: number, begin: number
   for (let i = 0; i < nd; i++) {
     const p: unknown = padding[i];
     if (typeof p === "number" && isInt(p) && p >= 0) {
-      begin.push(p), end.push(p);
+      (begin[i] = p), (end[i] = p);
       continue;
     }
     const pair = typeof p === "number" ? [p, p] : p;
     if (!Array.isArray(pair) || pair.length !== 2 || !isInt(pair[0]) || pair[0] < 0 || !isInt(pair[1]) || pair[1] < 0)
       throw new Error(`${op}: padding=${fmt(padding)} must hold integers >= 0 or [begin, end] pairs of them${tooBig(Array.isArray(pair) ? pair : [])}`);
-    begin.push(pair[0]), end.push(pair[1]);
+    (begin[i] = pair[0]), (end[i] = pair[1]);
   }
   return true;
 }
@@ -182,13 +187,13 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
   if (!isInt(groups) || groups < 1) throw new Error(`${op}: groups=${showValue(groups)} must be an integer >= 1`);
   // spatial axes start at 1 (channels-last) or 2 (channels-first); plain loops, no map/closures: this runs on every call
   const first = channelsLast ? 1 : 2;
-  const inSize: number[] = [];
-  const kernel: number[] = [];
-  const dk: number[] = [];
+  const inSize = axes(nd);
+  const kernel = axes(nd);
+  const dk = axes(nd);
   for (let i = 0; i < nd; i++) {
-    inSize.push(xShape[first + i]!);
-    kernel.push(wShape[first + i]!);
-    dk.push(dilation[i]! * (wShape[first + i]! - 1) + 1);
+    inSize[i] = xShape[first + i]!;
+    kernel[i] = wShape[first + i]!;
+    dk[i] = dilation[i]! * (wShape[first + i]! - 1) + 1;
   }
   for (let i = 0; i < nd; i++) {
     if (kernel[i]! < 1) throw new Error(`${op}: kernel size ${fmt(kernel)} (from weight shape ${fmt(wShape)}) must be >= 1 on every axis`);
@@ -209,8 +214,8 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
     throw new Error(`${op}: input has ${xChannels} channels, weight expects ${wGrid} (weight shape ${fmt(wShape)}, axis 0 is input channels)`);
   if (wImagePerGroup < 1) throw new Error(`${op}: weight shape ${fmt(wShape)} has no ${isConv ? "input" : "output"} channels`);
 
-  const padBegin: number[] = [];
-  const padEnd: number[] = [];
+  const padBegin = axes(nd);
+  const padEnd = axes(nd);
   let outputPadding: number[], imageSize: number[], gridSize: number[];
   const explicit = explicitPadding(op, options.padding, nd, padBegin, padEnd);
   const lower = options.padding === "same-lower";
@@ -222,20 +227,20 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
       for (let i = 0; i < nd; i++) {
         const n = inSize[i]!, s = strides[i]!;
         const total = Math.max(0, (Math.ceil(n / s) - 1) * s + dk[i]! - n);
-        padBegin.push(sameBegin(total, lower));
-        padEnd.push(total - padBegin[i]!);
+        padBegin[i] = sameBegin(total, lower);
+        padEnd[i] = total - padBegin[i]!;
       }
     outputPadding = filled(nd, 0);
     imageSize = inSize;
-    gridSize = [];
+    gridSize = axes(nd);
     for (let i = 0; i < nd; i++) {
       const padded = inSize[i]! + padBegin[i]! + padEnd[i]!;
       if (padded < dk[i]!) throw new Error(`${op}: padded input ${padded} is smaller than the dilated kernel ${dk[i]} on axis ${i}`);
-      gridSize.push(Math.floor((padded - dk[i]!) / strides[i]!) + 1);
+      gridSize[i] = Math.floor((padded - dk[i]!) / strides[i]!) + 1;
     }
   } else {
-    const limit: number[] = [];
-    for (let i = 0; i < nd; i++) limit.push(Math.max(strides[i]!, dilation[i]!));
+    const limit = axes(nd);
+    for (let i = 0; i < nd; i++) limit[i] = Math.max(strides[i]!, dilation[i]!);
     const givenOpad = options.outputPadding == null ? null : perAxis(op, "outputPadding", options.outputPadding, nd, 0, 0);
     if (givenOpad)
       for (let i = 0; i < nd; i++)
@@ -279,14 +284,14 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
           throw new Error(`${op}: outputShape ${fmt(shown)} is unreachable with padding "${String(options.padding)}"; reachable range on axis ${i} is 1..${top}`);
         }
         outputPadding.push(extended);
-        padBegin.push(sameBegin(Math.max(0, total), lower));
-        padEnd.push(Math.max(0, total) - padBegin[i]!);
+        padBegin[i] = sameBegin(Math.max(0, total), lower);
+        padEnd[i] = Math.max(0, total) - padBegin[i]!;
       }
     }
-    imageSize = [];
+    imageSize = axes(nd);
     let bad = -1;
     for (let i = 0; i < nd; i++) {
-      imageSize.push((inSize[i]! - 1) * strides[i]! - padBegin[i]! - padEnd[i]! + dk[i]! + outputPadding[i]!);
+      imageSize[i] = (inSize[i]! - 1) * strides[i]! - padBegin[i]! - padEnd[i]! + dk[i]! + outputPadding[i]!;
       if (bad < 0 && imageSize[i]! < 1) bad = i;
     }
     if (bad >= 0)
@@ -324,10 +329,10 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
   };
   const outChannels = isConv ? gridChannels : imageChannels;
   const outSize = isConv ? gridSize : imageSize;
-  // pushes, not spreads: this runs on every call
-  const outputShape: number[] = [batch];
-  if (!channelsLast) outputShape.push(outChannels);
-  for (let i = 0; i < nd; i++) outputShape.push(outSize[i]!);
-  if (channelsLast) outputShape.push(outChannels);
+  // filled by index, not spread: this runs on every call
+  const outputShape = axes(rank);
+  outputShape[0] = batch;
+  outputShape[channelsLast ? rank - 1 : 1] = outChannels;
+  for (let i = 0; i < nd; i++) outputShape[first + i] = outSize[i]!;
   return { op, layout, geometry, outputShape, paddingMode };
 }

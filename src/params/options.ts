@@ -85,7 +85,9 @@ function copyValue(where: string, name: string, v: unknown, seen: object[], dept
     seen.push(obj);
     for (let i = 0; i < n; i++) {
       if (!Object.prototype.hasOwnProperty.call(obj, i)) throw new Error(`${where}: ${name} has an empty slot at index ${i} (a sparse array)`);
-      out.push(copyValue(where, `${name}[${i}]`, obj[i], seen, depth + 1));
+      const x: unknown = obj[i];
+      // numbers, strings and booleans inline: no per-element name string on this per-call path
+      out.push(typeof x === "number" || typeof x === "string" || typeof x === "boolean" ? x : copyValue(where, `${name}[${i}]`, x, seen, depth + 1));
     }
     seen.pop();
     return Object.freeze(out);
