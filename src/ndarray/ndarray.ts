@@ -49,12 +49,17 @@ export class NDArray {
     return this.shape.length;
   }
   get size(): number {
-    return shapeSize(this.shape);
+    if (this.sizeCache < 0) this.sizeCache = shapeSize(this.shape);
+    return this.sizeCache;
   }
   /** True when the elements lie densely in row-major order from `offset`. */
   get isContiguous(): boolean {
-    return isContiguous(this.shape, this.strides);
+    if (this.contiguousCache === null) this.contiguousCache = isContiguous(this.shape, this.strides);
+    return this.contiguousCache;
   }
+  // size and isContiguous computed on first use: shape and strides are frozen, and every op call asks for both
+  private sizeCache = -1;
+  private contiguousCache: boolean | null = null;
 
   /**
    * Marks this array as a leaf that receives gradients: backward writes d(head)/d(this) into `.grad`
