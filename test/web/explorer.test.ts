@@ -11,12 +11,11 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { CHROME, SKIP, launchChromium } from "../helpers/chromium.js";
 import { np, npx } from "../../src/index.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const CHROME = process.env.CHROME_PATH ?? "/usr/bin/chromium";
-const SKIP = process.env.CHROME_PATH === undefined && !existsSync(CHROME) ? "no Chromium found: set CHROME_PATH or install /usr/bin/chromium" : false;
 const SHOTS = process.env.UPDATE_SCREENSHOT ? join(ROOT, "docs") : join(tmpdir(), "tconv-explorer-shots");
 const SCREENSHOT = join(SHOTS, "explorer.png");
 const shot = (name: string) => join(SHOTS, name);
@@ -88,11 +87,7 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
   const { url, server } = await startServer();
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROME,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium({ newHeadless: false });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));

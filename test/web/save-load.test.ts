@@ -4,17 +4,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { SKIP, launchChromium } from "../helpers/chromium.js";
 import { parseSafetensors, readTensor } from "../../src/io/safetensors.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const FIXTURES = join(ROOT, "test", "fixtures", "safetensors");
-const CHROME = process.env.CHROME_PATH ?? "/usr/bin/chromium";
-const SKIP = process.env.CHROME_PATH === undefined && !existsSync(CHROME) ? "no Chromium found: set CHROME_PATH or install /usr/bin/chromium" : false;
 
 const PAGE = `<!doctype html><html><body><script type="module">
 import * as t from "/tconv.js";
@@ -58,11 +57,7 @@ test("save and load as bytes in Chromium", { skip: SKIP, timeout: 180_000 }, asy
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROME,
-      headless: true,
-      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
     const p = await browser.newPage();
     const errors: string[] = [];
     p.on("pageerror", (e) => errors.push(e.message));

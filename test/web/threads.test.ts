@@ -4,15 +4,13 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { SKIP, launchChromium } from "../helpers/chromium.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const CHROME = process.env.CHROME_PATH ?? "/usr/bin/chromium";
-const SKIP = process.env.CHROME_PATH === undefined && !existsSync(CHROME) ? "no Chromium found: set CHROME_PATH or install /usr/bin/chromium" : false;
 const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp", "Cross-Origin-Resource-Policy": "same-origin" };
 
 /**
@@ -99,11 +97,7 @@ test("threads in Chromium", { skip: SKIP, timeout: 300_000 }, async (t: TestCont
   const { server, base } = await serve(built.outputFiles[0]!.text);
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROME,
-      headless: true,
-      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
     const p = await browser.newPage();
     const errors: string[] = [];
     p.on("pageerror", (e) => errors.push(e.message));

@@ -1,0 +1,22 @@
+// Debian's Chromium for the browser tests: where it is, why a test is skipped without it, and one way to launch it.
+import { existsSync } from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+
+export const CHROME = process.env.CHROME_PATH ?? "/usr/bin/chromium";
+
+/** A skip reason when no Chromium is available (the tests are skipped, not failed), else false. */
+export const SKIP: string | false =
+  process.env.CHROME_PATH === undefined && !existsSync(CHROME) ? "no Chromium found: set CHROME_PATH or install /usr/bin/chromium" : false;
+
+/**
+ * Headless Chromium as root on a machine without network: no sandbox, no GPU, and no background connections (they are
+ * refused here, many at a time). `newHeadless` selects Chromium's new headless mode.
+ */
+export function launchChromium(options: { newHeadless?: boolean } = {}): Promise<Browser> {
+  const mode = options.newHeadless === false ? [] : ["--headless=new"];
+  return chromium.launch({
+    executablePath: CHROME,
+    headless: true,
+    args: [...mode, "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
