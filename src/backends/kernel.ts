@@ -23,8 +23,8 @@ export interface RunContext {
   readonly variant?: GridToImageVariant;
 }
 
-/** wasm gridToImage decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), or Wᵀ·grid + col2im (see dispatch.ts). */
-export type GridToImageVariant = "phase" | "col2im" | "wtx";
+/** wasm gridToImage decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), Wᵀ·grid + col2im, Winograd phases (see dispatch.ts). */
+export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd";
 
 /**
  * The algorithms dispatch chooses among, each one backend's kernel:
@@ -34,9 +34,10 @@ export type GridToImageVariant = "phase" | "col2im" | "wtx";
  *  - "wasm-phase" (gridToImage): s^D phase GEMMs of the sub-kernels w[r::s] (stride 1 = one GEMM over the taps);
  *  - "wasm-col2im" (gridToImage): per image one GEMM C[positions, Cimg·∏k] = gridᵀ·W, added into the image (col2im);
  *  - "wasm-wtx" (gridToImage): per image one GEMM C[Cimg·∏k, positions] = Wᵀ·grid, added into the image (col2im);
+ *  - "wasm-winograd" (gridToImage, 2-D with k = 2s, d = 1): Winograd F(2×2, 2×2) on each phase's 2×2 sub-kernel;
  *  - "wasm-gemm" (weightGrad, matmul): GEMM with the im2col matrix as the reduction side, or a plain GEMM.
  */
-export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-wtx" | "wasm-gemm";
+export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-wtx" | "wasm-winograd" | "wasm-gemm";
 
 /**
  * One backend: the dtypes it runs and a kernel per operation. Kernels receive dense operands in the geometry's layout,

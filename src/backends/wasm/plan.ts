@@ -77,6 +77,32 @@ function convJobs(g: ConvGeometry, x: Axes3): JobSpec[] {
   return jobs;
 }
 
+/** One phase of one axis: its taps (ascending), their grid offsets, its image positions' count and first position. */
+interface Phase { taps: number[]; offs: number[]; nT: number; dOff: number }
+
+/**
+ * The phases of axis e that own an image position (r = (p + pb) mod s for p < min(I, s), so the loop is bounded by the
+ * output size, never by the stride's value: strides 1e12 on a 1-pixel image is one phase); `uncovered` = some image
+ * position's phase has no tap.
+ */
+function axisPhases(x: Axes3, e: number): { phases: Phase[]; uncovered: boolean } {
+  const s = x.s[e]!, d = x.d[e]!, pb = x.pb[e]!, I = x.I[e]!;
+  const phases: Phase[] = [];
+  let uncovered = false;
+  for (let p = 0; p < Math.min(I, s); p++) {
+    const r = (p + pb) % s;
+    const taps: number[] = [];
+    for (let a = 0; a < x.k[e]!; a++) if ((a * d) % s === r) taps.push(a);
+    const tStart = Math.ceil((pb - r) / s); // ≥ 0 since r < s
+    const tEnd = Math.floor((I - 1 + pb - r) / s);
+    const nT = Math.max(0, tEnd - tStart + 1);
+    if (taps.length === 0 && nT > 0) uncovered = true;
+    if (taps.length === 0 || nT === 0) continue;
+    phases.push({ taps, offs: taps.map((a) => tStart - (a * d - r) / s), nT, dOff: tStart * s + r - pb });
+  }
+  return { phases, uncovered };
+}
+
 /**
  * Transposed convolution grid → image by phase decomposition. Image position p = q·s − pb + a·d; write p + pb = t·s + r.
  * Phase r (per axis) receives the taps a with a·d ≡ r (mod s), from q = t − (a·d − r)/s: a stride-1 correlation, so
@@ -85,26 +111,9 @@ function convJobs(g: ConvGeometry, x: Axes3): JobSpec[] {
  */
 function tconvJobs(g: ConvGeometry, x: Axes3): { jobs: JobSpec[]; covered: boolean } {
   const jobs: JobSpec[] = [];
-  let covered = true; // does every image position belong to a phase with at least one tap?
-  // per axis: list of phases {taps, offs (source index offset), tStart, nT}
-  const perAxis = [0, 1, 2].map((e) => {
-    const s = x.s[e]!, d = x.d[e]!, pb = x.pb[e]!, I = x.I[e]!;
-    const phases: { taps: number[]; offs: number[]; nT: number; dOff: number }[] = [];
-    // only phases that own an image position matter: r = (p + pb) mod s for p < min(I, s), so the loop is bounded by
-    // the output size, never by the stride's value (strides: 1e12 on a 1-pixel image is one phase)
-    for (let p = 0; p < Math.min(I, s); p++) {
-      const r = (p + pb) % s;
-      const taps: number[] = [];
-      for (let a = 0; a < x.k[e]!; a++) if ((a * d) % s === r) taps.push(a);
-      const tStart = Math.ceil((pb - r) / s); // ≥ 0 since r < s
-      const tEnd = Math.floor((I - 1 + pb - r) / s);
-      const nT = Math.max(0, tEnd - tStart + 1);
-      if (taps.length === 0 && nT > 0) covered = false;
-      if (taps.length === 0 || nT === 0) continue;
-      phases.push({ taps, offs: taps.map((a) => tStart - (a * d - r) / s), nT, dOff: tStart * s + r - pb });
-    }
-    return phases;
-  });
+  const axes = [0, 1, 2].map((e) => axisPhases(x, e));
+  const covered = axes.every((a) => !a.uncovered); // does every image position belong to a phase with at least one tap?
+  const perAxis = axes.map((a) => a.phases);
   for (let gi = 0; gi < g.groups; gi++)
     for (const p0 of perAxis[0]!)
       for (const p1 of perAxis[1]!)
@@ -377,5 +386,60 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
     fill: taskFill || store ? null : biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias),
     regions: Array.from({ length: g.groups }, () => Mp * K * 16), tables: [Int32Array.of(0)], records, packTasks, tasks,
     scratchBytes: cOff + MC * NCH * 4, cOff, threads,
+  });
+}
+
+/** Tiles per Winograd task: a multiple of 16 (the micro-kernel's columns); fewer when threads need about two tasks each. */
+const WINO_TILES = 64;
+
+/**
+ * Transposed convolution grid → image by Winograd F(2×2, 2×2) on the phases (assembly/winograd.ts), for 2-D geometries
+ * whose phases all have 2 taps per axis (k = 2s, d = 1: DCGAN's k4 s2): per phase and group, pack tasks transform the
+ * weights into the 9 matrices U_ξ = G·g·Gᵀ, then each task transforms a block of 2×2 output tiles' 3×3 grid patches
+ * (V_ξ = Bᵀ·d·B), runs the 9 GEMMs U_ξ·V_ξ and writes Aᵀ·M·A + bias: 9 products per tile and channel pair instead of
+ * 16. Every image element belongs to one tile of one phase, so it is stored once and the image needs no fill.
+ */
+export function gridToImageWinograd(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+  const x = axes3(g);
+  const Isp = prod(x.I);
+  checkFits(GRID_TO_IMAGE, grid.length + w.length + g.batch * g.imageChannels * Isp);
+  const M = x.icpg, K = x.gcpg, Mp = (M + 1) & ~1;
+  const [, ph1, ph2] = [0, 1, 2].map((e) => axisPhases(x, e).phases);
+  const tiles = (p: Phase) => Math.ceil(p.nT / 2);
+  const totalTiles = g.batch * ph1!.reduce((n, p) => n + tiles(p), 0) * ph2!.reduce((n, p) => n + tiles(p), 0);
+  threads = threadsWorthIt(threads, macCount(g));
+  const nc = threads <= 1 ? WINO_TILES : Math.max(16, Math.min(WINO_TILES, Math.ceil(totalTiles / (threads * 2) / NR) * NR));
+  const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(M / (threads * 2))) / 2) * 2);
+  const records: JobRecord[] = [], packTasks: TaskSpec[] = [], tasks: TaskSpec[] = [], regions: number[] = [];
+  const tap = (a: number, e: number) => a * x.wt.tap[e]!;
+  for (let gi = 0; gi < g.groups; gi++)
+    for (const p1 of ph1!)
+      for (const p2 of ph2!) {
+        const j = records.length;
+        // per axis y[u] = grid[u + β]·g0 + grid[u + β + 1]·g1 with g0 = w[second tap], g1 = w[first tap] (offs differ by 1)
+        const [a1, b1] = [p1.taps[1]!, p1.taps[0]!], [a2, b2] = [p2.taps[1]!, p2.taps[0]!];
+        const tt = [1, tiles(p1), tiles(p2)];
+        regions.push(9 * Mp * K * 16);
+        records.push(job(LAYOUTS.wino, (at) => ({
+          M, K, APK: at.region(j), SRC: at.input(1) + gi * x.gcpg * x.grd.chan * 4, SBATCH: x.grd.batch, SCHAN: x.grd.chan,
+          G: x.G, ST: x.grd.sp, BETA: [0, p1.offs[0]! - 1, p2.offs[0]! - 1], TT: tt, NT: [1, p1.nT, p2.nT],
+          DST: at.out + (gi * x.icpg * x.img.chan + p1.dOff * x.img.sp[1]! + p2.dOff * x.img.sp[2]!) * 4,
+          DBATCH: x.img.batch, DCHAN: x.img.chan, DSTEP: [0, x.s[1]! * x.img.sp[1]!, x.s[2]! * x.img.sp[2]!],
+          BIAS: bias ? at.input(2) + gi * x.icpg * 4 : 0,
+          W: at.input(0) + gi * x.gcpg * x.wt.gc * 4, WK: x.wt.gc, WICL: x.wt.icl,
+          WO00: tap(a1, 1) + tap(a2, 2), WO01: tap(a1, 1) + tap(b2, 2), WO10: tap(b1, 1) + tap(a2, 2), WO11: tap(b1, 1) + tap(b2, 2),
+        })));
+        if (M === 0) continue;
+        for (let m0 = 0; m0 < M; m0 += rows) packTasks.push([j, m0, rows, TASK.WINO_PACK]);
+        const n = g.batch * tt[1]! * tt[2]!;
+        for (let n0 = 0; n0 < n; n0 += nc) tasks.push([j, n0, Math.min(nc, n - n0), TASK.WINO]);
+      }
+  const ncp = Math.ceil(nc / NR) * NR;
+  const cOff = Math.ceil((9 * Math.max(1, K) * ncp * 4) / 64) * 64;
+  return runProgram({
+    op: GRID_TO_IMAGE, inputs: bias ? [w, grid, bias] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
+    // K = 0 (no grid channels): the image is the bias
+    fill: K === 0 ? biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias) : null,
+    regions, tables: [], records, packTasks, tasks: K === 0 ? [] : tasks, scratchBytes: cOff + 9 * MC * ncp * 4, cOff, threads,
   });
 }
