@@ -436,10 +436,12 @@ export function gridToImageWinograd(g: ConvGeometry, grid: Float32Array, w: Floa
       }
   const ncp = Math.ceil(nc / NR) * NR;
   const cOff = Math.ceil((9 * Math.max(1, K) * ncp * 4) / 64) * 64;
+  // 3 zero-padded grid lines per thread (assembly/winograd.ts wino_task: 2·TT2 + 1 floats rounded up to 16)
+  const lineFloats = (Math.max(0, ...ph2!.map(tiles)) * 2 + 16) & ~15;
   return runProgram({
     op: GRID_TO_IMAGE, inputs: bias ? [w, grid, bias] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
     // K = 0 (no grid channels): the image is the bias
     fill: K === 0 ? biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias) : null,
-    regions, tables: [], records, packTasks, tasks: K === 0 ? [] : tasks, scratchBytes: cOff + 9 * MC * ncp * 4, cOff, threads,
+    regions, tables: [], records, packTasks, tasks: K === 0 ? [] : tasks, scratchBytes: cOff + 9 * MC * ncp * 4 + 3 * lineFloats * 4, cOff, threads,
   });
 }
