@@ -45,16 +45,17 @@ const wtx = {
 } as const satisfies Layout;
 
 /**
- * Winograd F(2×2, 2×2) job, one phase of a 2-D transposed convolution whose phases all have 2 taps per axis (k = 2s,
- * d = 1; axes 1 and 2 of the x3 fields): image[DST + b·DBATCH + m·DCHAN + Σ_e u_e·DSTEP_e] = BIAS[m] + Σ_k Σ_i
- * grid[SRC + b·SBATCH + k·SCHAN + Σ_e (u_e + BETA_e + i_e)·ST_e]·g[m][k][i] for u_e < NT_e (grid zero outside G),
- * g[m][k][i0][i1] = W[k·WK + m·WICL + WO<i0><i1>]; TT_e = ⌈NT_e/2⌉ tiles per axis; APK = the 9 transformed weight
- * matrices U_ξ (Mp·K·16 bytes each, pre-broadcast panels), written by pack tasks.
+ * Winograd job F(2×2, R×R), R = 2 or 3: one stride-1 2-D correlation (axes 1 and 2 of the x3 fields; a phase of a
+ * transposed convolution with R taps per axis, or a k3 s1 convolution): image[DST + b·DBATCH + m·DCHAN + Σ_e
+ * u_e·DSTEP_e] = BIAS[m] + Σ_k Σ_i src[SRC + b·SBATCH + k·SCHAN + Σ_e (u_e + BETA_e + i_e)·ST_e]·g[m][k][i] for
+ * u_e < NT_e (src zero outside G), g[m][k][i1][i2] = W[k·WK + m·WM + WY[i1] + WX[i2]]; TT_e = ⌈NT_e/2⌉ tiles per
+ * axis; APK = the (R + 1)² transformed weight matrices U_ξ (Mp·K·16 bytes each, pre-broadcast panels), written by
+ * pack tasks.
  */
 const wino = {
   M: "i32", K: "i32", APK: "ptr", SRC: "ptr", SBATCH: "i32", SCHAN: "i32", G: "i32x3", ST: "i32x3", BETA: "i32x3",
   TT: "i32x3", NT: "i32x3", DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSTEP: "i32x3", BIAS: "ptr",
-  W: "ptr", WK: "i32", WICL: "i32", WO00: "i32", WO01: "i32", WO10: "i32", WO11: "i32",
+  W: "ptr", WK: "i32", WM: "i32", WY: "i32x3", WX: "i32x3", R: "i32",
 } as const satisfies Layout;
 
 /** The record layouts, each with the AssemblyScript constant prefix it is generated under. */
@@ -75,7 +76,7 @@ export const TASK = {
   WTX_PACK: 4,
   /** Winograd tiles n0..n0+nc of a wino job */
   WINO: 5,
-  /** transform and pack rows n0..n0+nc of a wino job's 9 weight matrices */
+  /** transform and pack rows n0..n0+nc of a wino job's (R + 1)² weight matrices */
   WINO_PACK: 6,
 } as const;
 export type TaskKind = (typeof TASK)[keyof typeof TASK];

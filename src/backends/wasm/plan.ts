@@ -392,56 +392,103 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
 /** Tiles per Winograd task: a multiple of 16 (the micro-kernel's columns); fewer when threads need about two tasks each. */
 const WINO_TILES = 64;
 
+/** One stride-1 correlation of a Winograd program (assembly/winograd.ts; the W_* fields of interface.ts, in elements). */
+interface WinoPart {
+  M: number; K: number; batch: number;
+  srcOff: number; sBatch: number; sChan: number; S: number[]; st: number[]; beta: number[];
+  /** output positions per axis and the output's strides */
+  nT: number[]; dstOff: number; dBatch: number; dChan: number; dstep: number[];
+  /** weights: w[wOff + k·wK + m·wM + tapY[i1] + tapX[i2]] is g[i1][i2] */
+  wOff: number; wK: number; wM: number; tapY: number[]; tapX: number[];
+  biasOff: number;
+}
+
 /**
- * Transposed convolution grid → image by Winograd F(2×2, 2×2) on the phases (assembly/winograd.ts), for 2-D geometries
- * whose phases all have 2 taps per axis (k = 2s, d = 1: DCGAN's k4 s2): per phase and group, pack tasks transform the
- * weights into the 9 matrices U_ξ = G·g·Gᵀ, then each task transforms a block of 2×2 output tiles' 3×3 grid patches
- * (V_ξ = Bᵀ·d·B), runs the 9 GEMMs U_ξ·V_ξ and writes Aᵀ·M·A + bias: 9 products per tile and channel pair instead of
- * 16. Every image element belongs to one tile of one phase, so it is stored once and the image needs no fill.
+ * Runs Winograd F(2×2, R×R) parts (inputs: 0 = weights, 1 = source, 2 = bias): pack tasks transform the weights into
+ * the (R + 1)² matrices U_ξ = G·g·Gᵀ, then each task transforms a block of 2×2 output tiles' (R + 1)² source patches
+ * (V_ξ = Bᵀ·d·B), runs the GEMMs U_ξ·V_ξ and stores Aᵀ·M·A + bias. The parts write every output element once, so the
+ * output needs no fill.
+ */
+function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, src: Float32Array, bias: Float32Array | null, outLen: number, macs: number, threads: number, fill: (F: Float32Array, at: number) => void): Float32Array {
+  const X = (R + 1) * (R + 1);
+  const tt = (n: number) => Math.ceil(n / 2);
+  const totalTiles = parts.reduce((n, p) => n + p.batch * tt(p.nT[1]!) * tt(p.nT[2]!), 0);
+  threads = threadsWorthIt(threads, macs);
+  const nc = threads <= 1 ? WINO_TILES : Math.max(16, Math.min(WINO_TILES, Math.ceil(totalTiles / (threads * 2) / NR) * NR));
+  const records: JobRecord[] = [], packTasks: TaskSpec[] = [], tasks: TaskSpec[] = [], regions: number[] = [];
+  let maxK = 1, maxTT2 = 0;
+  parts.forEach((p, j) => {
+    const Mp = (p.M + 1) & ~1, TT = [1, tt(p.nT[1]!), tt(p.nT[2]!)];
+    regions.push(X * Mp * p.K * 16);
+    records.push(job(LAYOUTS.wino, (at) => ({
+      M: p.M, K: p.K, APK: at.region(j), SRC: at.input(1) + p.srcOff * 4, SBATCH: p.sBatch, SCHAN: p.sChan,
+      G: p.S, ST: p.st, BETA: p.beta, TT, NT: p.nT, DST: at.out + p.dstOff * 4, DBATCH: p.dBatch, DCHAN: p.dChan, DSTEP: p.dstep,
+      BIAS: bias ? at.input(2) + p.biasOff * 4 : 0, W: at.input(0) + p.wOff * 4, WK: p.wK, WM: p.wM,
+      WY: [...p.tapY, 0, 0].slice(0, 3), WX: [...p.tapX, 0, 0].slice(0, 3), R,
+    })));
+    if (p.M === 0 || p.K === 0) return;
+    const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(p.M / (threads * 2))) / 2) * 2);
+    for (let m0 = 0; m0 < p.M; m0 += rows) packTasks.push([j, m0, rows, TASK.WINO_PACK]);
+    const n = p.batch * TT[1]! * TT[2]!;
+    for (let n0 = 0; n0 < n; n0 += nc) tasks.push([j, n0, Math.min(nc, n - n0), TASK.WINO]);
+    maxK = Math.max(maxK, p.K);
+    maxTT2 = Math.max(maxTT2, TT[2]!);
+  });
+  const ncp = Math.ceil(nc / NR) * NR;
+  const cOff = Math.ceil((X * maxK * ncp * 4) / 64) * 64;
+  // M_ξ blocks of MC rows (R = 2) or MC/2 rows (R = 3), then R + 1 source lines (assembly/winograd.ts lineFloats)
+  const rowBlock = R === 2 ? MC : MC / 2, lineFloats = (2 * maxTT2 + 12 + 15) & ~15;
+  return runProgram({
+    // no source channels (K = 0): no task runs and the output is the bias
+    op, inputs: bias ? [w, src, bias] : [w, src], outLen, fill: parts.some((p) => p.K === 0) ? fill : null,
+    regions, tables: [], records, packTasks, tasks, scratchBytes: cOff + X * rowBlock * ncp * 4 + (R + 1) * lineFloats * 4, cOff, threads,
+  });
+}
+
+/**
+ * Transposed convolution grid → image by Winograd on the phases, for 2-D geometries whose phases all have R = 2 taps
+ * per axis (k = 2s, d = 1: DCGAN's k4 s2) or that are one phase of R = 3 taps (k3 s1, d = 1): per phase and group one
+ * part, y[u] = Σ_i grid[u + β + i]·w[taps[R − 1 − i]] with β = the last tap's offset (see tconvJobs).
  */
 export function gridToImageWinograd(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const Isp = prod(x.I);
-  checkFits(GRID_TO_IMAGE, grid.length + w.length + g.batch * g.imageChannels * Isp);
-  const M = x.icpg, K = x.gcpg, Mp = (M + 1) & ~1;
+  const outLen = g.batch * g.imageChannels * Isp;
+  checkFits(GRID_TO_IMAGE, grid.length + w.length + outLen);
   const [, ph1, ph2] = [0, 1, 2].map((e) => axisPhases(x, e).phases);
-  const tiles = (p: Phase) => Math.ceil(p.nT / 2);
-  const totalTiles = g.batch * ph1!.reduce((n, p) => n + tiles(p), 0) * ph2!.reduce((n, p) => n + tiles(p), 0);
-  threads = threadsWorthIt(threads, macCount(g));
-  const nc = threads <= 1 ? WINO_TILES : Math.max(16, Math.min(WINO_TILES, Math.ceil(totalTiles / (threads * 2) / NR) * NR));
-  const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(M / (threads * 2))) / 2) * 2);
-  const records: JobRecord[] = [], packTasks: TaskSpec[] = [], tasks: TaskSpec[] = [], regions: number[] = [];
-  const tap = (a: number, e: number) => a * x.wt.tap[e]!;
+  const R = ph1![0]?.taps.length ?? 2;
+  const parts: WinoPart[] = [];
   for (let gi = 0; gi < g.groups; gi++)
     for (const p1 of ph1!)
-      for (const p2 of ph2!) {
-        const j = records.length;
-        // per axis y[u] = grid[u + β]·g0 + grid[u + β + 1]·g1 with g0 = w[second tap], g1 = w[first tap] (offs differ by 1)
-        const [a1, b1] = [p1.taps[1]!, p1.taps[0]!], [a2, b2] = [p2.taps[1]!, p2.taps[0]!];
-        const tt = [1, tiles(p1), tiles(p2)];
-        regions.push(9 * Mp * K * 16);
-        records.push(job(LAYOUTS.wino, (at) => ({
-          M, K, APK: at.region(j), SRC: at.input(1) + gi * x.gcpg * x.grd.chan * 4, SBATCH: x.grd.batch, SCHAN: x.grd.chan,
-          G: x.G, ST: x.grd.sp, BETA: [0, p1.offs[0]! - 1, p2.offs[0]! - 1], TT: tt, NT: [1, p1.nT, p2.nT],
-          DST: at.out + (gi * x.icpg * x.img.chan + p1.dOff * x.img.sp[1]! + p2.dOff * x.img.sp[2]!) * 4,
-          DBATCH: x.img.batch, DCHAN: x.img.chan, DSTEP: [0, x.s[1]! * x.img.sp[1]!, x.s[2]! * x.img.sp[2]!],
-          BIAS: bias ? at.input(2) + gi * x.icpg * 4 : 0,
-          W: at.input(0) + gi * x.gcpg * x.wt.gc * 4, WK: x.wt.gc, WICL: x.wt.icl,
-          WO00: tap(a1, 1) + tap(a2, 2), WO01: tap(a1, 1) + tap(b2, 2), WO10: tap(b1, 1) + tap(a2, 2), WO11: tap(b1, 1) + tap(b2, 2),
-        })));
-        if (M === 0) continue;
-        for (let m0 = 0; m0 < M; m0 += rows) packTasks.push([j, m0, rows, TASK.WINO_PACK]);
-        const n = g.batch * tt[1]! * tt[2]!;
-        for (let n0 = 0; n0 < n; n0 += nc) tasks.push([j, n0, Math.min(nc, n - n0), TASK.WINO]);
-      }
-  const ncp = Math.ceil(nc / NR) * NR;
-  const cOff = Math.ceil((9 * Math.max(1, K) * ncp * 4) / 64) * 64;
-  // 3 zero-padded grid lines per thread (assembly/winograd.ts wino_task: 2·TT2 + 1 floats rounded up to 16)
-  const lineFloats = (Math.max(0, ...ph2!.map(tiles)) * 2 + 16) & ~15;
-  return runProgram({
-    op: GRID_TO_IMAGE, inputs: bias ? [w, grid, bias] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
-    // K = 0 (no grid channels): the image is the bias
-    fill: K === 0 ? biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias) : null,
-    regions, tables: [], records, packTasks, tasks: K === 0 ? [] : tasks, scratchBytes: cOff + 9 * MC * ncp * 4 + 3 * lineFloats * 4, cOff, threads,
-  });
+      for (const p2 of ph2!)
+        parts.push({
+          M: x.icpg, K: x.gcpg, batch: g.batch,
+          srcOff: gi * x.gcpg * x.grd.chan, sBatch: x.grd.batch, sChan: x.grd.chan, S: x.G, st: x.grd.sp,
+          beta: [0, p1.offs[R - 1]!, p2.offs[R - 1]!], nT: [1, p1.nT, p2.nT],
+          dstOff: gi * x.icpg * x.img.chan + p1.dOff * x.img.sp[1]! + p2.dOff * x.img.sp[2]!, dBatch: x.img.batch, dChan: x.img.chan,
+          dstep: [0, x.s[1]! * x.img.sp[1]!, x.s[2]! * x.img.sp[2]!],
+          wOff: gi * x.gcpg * x.wt.gc, wK: x.wt.gc, wM: x.wt.icl,
+          tapY: p1.taps.map((_, i) => p1.taps[R - 1 - i]! * x.wt.tap[1]!), tapX: p2.taps.map((_, i) => p2.taps[R - 1 - i]! * x.wt.tap[2]!),
+          biasOff: gi * x.icpg,
+        });
+  return runWinograd(GRID_TO_IMAGE, R, parts, w, grid, bias, outLen, macCount(g), threads, biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias));
+}
+
+/** Convolution image → grid by Winograd F(2×2, 3×3) (k3 s1 d1, 2-D): per group y[u] = Σ_i image[u − pb + i]·w[i]. */
+export function imageToGridWinograd(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+  const x = axes3(g);
+  const outLen = g.batch * g.gridChannels * prod(x.G);
+  checkFits(IMAGE_TO_GRID, image.length + w.length + outLen);
+  const parts: WinoPart[] = [];
+  for (let gi = 0; gi < g.groups; gi++)
+    parts.push({
+      M: x.gcpg, K: x.icpg, batch: g.batch,
+      srcOff: gi * x.icpg * x.img.chan, sBatch: x.img.batch, sChan: x.img.chan, S: x.I, st: x.img.sp,
+      beta: [0, -x.pb[1]!, -x.pb[2]!], nT: x.G,
+      dstOff: gi * x.gcpg * x.grd.chan, dBatch: x.grd.batch, dChan: x.grd.chan, dstep: x.grd.sp,
+      wOff: gi * x.gcpg * x.wt.gc, wK: x.wt.icl, wM: x.wt.gc,
+      tapY: [0, 1, 2].map((i) => i * x.wt.tap[1]!), tapX: [0, 1, 2].map((i) => i * x.wt.tap[2]!),
+      biasOff: gi * x.gcpg,
+    });
+  return runWinograd(IMAGE_TO_GRID, 3, parts, w, image, bias, outLen, macCount(g), threads, biasFill(g.gridChannels, prod(x.G), g.batch, g.channelsLast, bias));
 }
