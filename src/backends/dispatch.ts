@@ -67,20 +67,15 @@ function winogradWorthIt(g: ConvGeometry, phases: number, op: "imageToGrid" | "g
   return icpg >= 8 && gcpg >= 8 && tiles >= 128;
 }
 
-/** True when every element is finite (v − v is 0 for finite v, NaN for ±Inf and NaN). */
-function allFinite(a: FloatArray): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i]! - a[i]! !== 0) return false;
-  return true;
-}
-
 /**
  * Float32 overflow, one behaviour on every path: each result element is the sum accumulated in doubles and rounded once
  * to float32, so it is ±Inf exactly where that sum leaves float32's range, and NaN only from NaN/±Inf inputs. The JS
  * backends accumulate in doubles; the wasm GEMMs accumulate in float32 lanes, where an overflowing partial sum gives
- * ±Inf or (lanes of both signs) NaN: a wasm result with any non-finite element is recomputed by the direct-JS loops.
+ * ±Inf or (lanes of both signs) NaN: a wasm result with any non-finite element (a SIMD scan before the copy-out) is
+ * recomputed by the direct-JS loops.
  */
 function overflowChecked(run: { backend: Backend }, out: FloatArray, again: () => FloatArray): FloatArray {
-  if (run.backend !== wasmBackend || allFinite(out)) return out;
+  if (run.backend !== wasmBackend || wasmBackend.resultFinite!(out)) return out;
   hooks.lastAlgorithm = "direct";
   return again();
 }
