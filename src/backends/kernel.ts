@@ -23,8 +23,8 @@ export interface RunContext {
   readonly variant?: GridToImageVariant;
 }
 
-/** wasm decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), Wᵀ·grid + col2im (gridToImage), Winograd (both; see dispatch.ts). */
-export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd";
+/** wasm decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), Wᵀ·grid + col2im, one dense GEMM (gridToImage), Winograd (both; see dispatch.ts). */
+export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd" | "dense";
 
 /**
  * The algorithms dispatch chooses among, each one backend's kernel:
@@ -34,11 +34,12 @@ export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd";
  *  - "wasm-phase" (gridToImage): s^D phase GEMMs of the sub-kernels w[r::s] (stride 1 = one GEMM over the taps);
  *  - "wasm-col2im" (gridToImage): per image one GEMM C[positions, Cimg·∏k] = gridᵀ·W, added into the image (col2im);
  *  - "wasm-wtx" (gridToImage): per image one GEMM C[Cimg·∏k, positions] = Wᵀ·grid, added into the image (col2im);
+ *  - "wasm-dense" (gridToImage of a 1-pixel grid spread into a k-sized image, one group): one GEMM grid·W;
  *  - "wasm-winograd" (2-D, d = 1): Winograd F(2×2, 2×2) on the phases of a k = 2s gridToImage, F(2×2, 3×3) on a k3 s1
  *    gridToImage or imageToGrid;
  *  - "wasm-gemm" (weightGrad, matmul): GEMM with the im2col matrix as the reduction side, or a plain GEMM.
  */
-export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-wtx" | "wasm-winograd" | "wasm-gemm";
+export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-wtx" | "wasm-winograd" | "wasm-dense" | "wasm-gemm";
 
 /**
  * One backend: the dtypes it runs and a kernel per operation. Kernels receive dense operands in the geometry's layout,

@@ -18,7 +18,7 @@ const prod = (a: readonly number[]) => a.reduce((p, v) => p * v, 1);
 type Entry = "imageToGrid" | "gridToImage" | "weightGrad";
 const ALGS: Record<Entry, (Algorithm | null)[]> = {
   imageToGrid: ["direct", "wasm-im2col", "wasm-winograd", null],
-  gridToImage: ["direct", "wasm-phase", "wasm-col2im", "wasm-wtx", "wasm-winograd", null],
+  gridToImage: ["direct", "wasm-phase", "wasm-col2im", "wasm-wtx", "wasm-winograd", "wasm-dense", null],
   weightGrad: ["direct", "wasm-gemm", null],
 };
 
@@ -116,6 +116,32 @@ test("larger geometries (multi-block K, M, N; phases; groups; channels-last) on 
   }
 });
 
+test("a 1-pixel grid spread into a kernel-sized image (DCGAN's first layer) is one dense GEMM, in 1-D to 3-D and both layouts", async () => {
+  const saved = getNumThreads();
+  await whenWorkersReady(1);
+  try {
+    const cases: ConvGeometry[] = [
+      { nd: 2, batch: 5, groups: 1, imageChannels: 33, gridChannels: 20, gridSize: [1, 1], imageSize: [4, 4], kernel: [4, 4], strides: [1, 1], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false },
+      { nd: 2, batch: 3, groups: 1, imageChannels: 7, gridChannels: 300, gridSize: [1, 1], imageSize: [3, 5], kernel: [3, 5], strides: [2, 2], dilation: [1, 1], padBegin: [0, 0], padEnd: [1, 0], outputPadding: [1, 0], channelsLast: true },
+      { nd: 1, batch: 2, groups: 1, imageChannels: 9, gridChannels: 4, gridSize: [1], imageSize: [6], kernel: [6], strides: [1], dilation: [1], padBegin: [0], padEnd: [0], outputPadding: [0], channelsLast: false },
+      { nd: 3, batch: 2, groups: 1, imageChannels: 3, gridChannels: 17, gridSize: [1, 1, 1], imageSize: [2, 3, 2], kernel: [2, 3, 2], strides: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], padEnd: [0, 0, 0], outputPadding: [0, 0, 0], channelsLast: true },
+    ];
+    for (const g of cases) {
+      assert.equal(dispatch.gridToImageWasm(g), "wasm-dense", JSON.stringify(g));
+      for (const seed of [3, 4]) checkGeometry(g, seed, [1, 2]);
+      withForce("gridToImage", "wasm-dense", () => dispatch.gridToImage(g, "float32", randomArray(size(gridShape(g)), 1), randomArray(size(weightShape(g)), 2), null));
+      assert.equal(hooks.lastAlgorithm, "wasm-dense");
+    }
+    // not dense: padding crops the taps, two groups, a 2-pixel grid
+    const base = cases[0]!;
+    assert.notEqual(dispatch.gridToImageWasm({ ...base, padBegin: [1, 1], padEnd: [1, 1], imageSize: [2, 2] }), "wasm-dense");
+    assert.notEqual(dispatch.gridToImageWasm({ ...base, groups: 2, gridChannels: 20, imageChannels: 32 }), "wasm-dense");
+    assert.notEqual(dispatch.gridToImageWasm({ ...base, gridSize: [2, 1], imageSize: [5, 4] }), "wasm-dense");
+  } finally {
+    setNumThreads(saved);
+  }
+});
+
 test("float64 always takes the reference kernels, even when a wasm algorithm is forced", () => {
   const g: ConvGeometry = { nd: 1, batch: 1, groups: 1, imageChannels: 2, gridChannels: 3, gridSize: [4], imageSize: [9], kernel: [3], strides: [2], dilation: [1], padBegin: [0], padEnd: [0], outputPadding: [0], channelsLast: false };
   const grid = Float64Array.from(randomArray(12, 5)), w = Float64Array.from(randomArray(18, 6));
@@ -134,15 +160,18 @@ test("automatic dispatch: tiny float32 calls stay in JS, large ones go to wasm",
   const big: ConvGeometry = { ...small, imageChannels: 64, gridChannels: 64, gridSize: [8, 8], imageSize: [16, 16], kernel: [2, 2], strides: [2, 2] };
   dispatch.gridToImage(big, "float32", new Float32Array(64 * 64), new Float32Array(64 * 64 * 4), null);
   assert.equal(hooks.lastAlgorithm, "wasm-phase");
-  // DCGAN's first layer (1×1 → 4×4, k4 s1 p0): the phase GEMM would multiply 16× as many products (15 of 16 with
-  // padding zeros), so col2im runs it; its result is the reference's (the property test above checks every algorithm)
-  const first: ConvGeometry = { ...small, batch: 2, imageChannels: 64, gridChannels: 100, gridSize: [1, 1], imageSize: [4, 4], kernel: [4, 4] };
-  const grid = randomArray(2 * 100, 3), w = randomArray(100 * 64 * 16, 4);
-  const y = dispatch.gridToImage(first, "float32", grid, w, null);
-  assert.equal(hooks.lastAlgorithm, "wasm-col2im");
-  const ref = new Float32Array(size(imageShape(first)));
-  gridToImage(first, grid, w, null, ref);
-  assertClose(y as Float32Array, ref, 100, "DCGAN first layer");
+  // a grid much smaller than its image (2×2 → 5×5, k4 s1 p0): the phase GEMM would multiply mostly padding zeros, so
+  // col2im runs it; DCGAN's first layer (1×1 → 4×4) is one dense GEMM. Results are the reference's (the property test
+  // above checks every algorithm)
+  for (const [gs, is, alg] of [[2, 5, "wasm-col2im"], [1, 4, "wasm-dense"]] as const) {
+    const g: ConvGeometry = { ...small, batch: 2, imageChannels: 64, gridChannels: 100, gridSize: [gs, gs], imageSize: [is, is], kernel: [4, 4] };
+    const grid = randomArray(size(gridShape(g)), 3), w = randomArray(100 * 64 * 16, 4);
+    const y = dispatch.gridToImage(g, "float32", grid, w, null);
+    assert.equal(hooks.lastAlgorithm, alg);
+    const ref = new Float32Array(size(imageShape(g)));
+    gridToImage(g, grid, w, null, ref);
+    assertClose(y as Float32Array, ref, 100 * 4, `${gs}×${gs} grid`);
+  }
 });
 
 test("the book's 2×2 transposed convolution gives the book's values through dispatch", () => {

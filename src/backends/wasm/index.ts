@@ -1,7 +1,7 @@
 // The wasm backend: AssemblyScript SIMD GEMM kernels over one shared memory, run by a worker pool (float32 only).
 import type { Backend, FloatArray } from "../kernel.js";
 import { knownFinite } from "./program.js";
-import { gridToImageCol2im, gridToImagePhase, gridToImageWinograd, gridToImageWtx, imageToGrid, imageToGridWinograd, matmul, weightGrad } from "./plan.js";
+import { gridToImageCol2im, gridToImageDense, gridToImagePhase, gridToImageWinograd, gridToImageWtx, imageToGrid, imageToGridWinograd, matmul, weightGrad } from "./plan.js";
 
 const f32 = (a: FloatArray | null) => a as Float32Array;
 
@@ -10,7 +10,7 @@ export const wasmBackend: Backend = {
   dtypes: ["float32"],
   imageToGrid: (g, image, w, bias, ctx) => (ctx.variant === "winograd" ? imageToGridWinograd : imageToGrid)(g, f32(image), f32(w), bias && f32(bias), ctx.threads),
   gridToImage(g, grid, w, bias, ctx) {
-    const run = { col2im: gridToImageCol2im, wtx: gridToImageWtx, winograd: gridToImageWinograd, phase: gridToImagePhase }[ctx.variant ?? "phase"];
+    const run = { col2im: gridToImageCol2im, wtx: gridToImageWtx, winograd: gridToImageWinograd, dense: gridToImageDense, phase: gridToImagePhase }[ctx.variant ?? "phase"];
     return run(g, f32(grid), f32(w), bias && f32(bias), ctx.threads);
   },
   weightGrad: (g, image, grid, ctx) => weightGrad(g, f32(image), f32(grid), ctx.threads),

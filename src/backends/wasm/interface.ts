@@ -96,9 +96,13 @@ export function offsets<L extends Layout>(layout: L): { [K in keyof L]: number }
   return out as { [K in keyof L]: number };
 }
 
-/** Words of a record. */
+const wordsOf = new Map<Layout, number>();
+
+/** Words of a record (counted once per layout: every wasm call asks for each of its records). */
 export function recordWords(layout: Layout): number {
-  return Object.values(layout).reduce((n, t) => n + width(t), 0);
+  let n = wordsOf.get(layout);
+  if (n === undefined) wordsOf.set(layout, (n = Object.values(layout).reduce((w, t) => w + width(t), 0)));
+  return n;
 }
 
 /** The values a record needs: a number per scalar field, three per x3 field (checked by the type checker). */

@@ -272,6 +272,21 @@ export function weightGrad(g: ConvGeometry, image: Float32Array, grid: Float32Ar
   return execute(WEIGHT_GRAD, weightGradJobs(g, axes3(g)), { w: grid, src: image, bias: null, covered: true, dstLen: n, fill: (F, at) => F.fill(0, at, at + n) }, threads);
 }
 
+/**
+ * Transposed convolution of a 1-pixel grid whose taps all land inside the image (pb = 0, d = 1, image = kernel, one
+ * group: a VAE decoder's or DCGAN's first layer, 1×1 → k×k) is a dense product: image [N × Cimg·∏k] = grid [N × Cgrid]
+ * · W [Cgrid × Cimg·∏k] in both layouts (W's rows are laid out like the image), plus the bias per image channel.
+ */
+export function gridToImageDense(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+  const kp = prod(g.kernel), C = g.imageChannels;
+  const y = matmul(g.batch, C * kp, g.gridChannels, grid, w, threads);
+  if (bias)
+    for (let n = 0, o = 0; n < g.batch; n++)
+      if (g.channelsLast) for (let t = 0; t < kp; t++) for (let c = 0; c < C; c++, o++) y[o] += bias[c]!;
+      else for (let c = 0; c < C; c++) { const b = bias[c]!; for (let t = 0; t < kp; t++, o++) y[o] += b; }
+  return y;
+}
+
 /** C (M × N) = A (M × K) · B (K × N), all row-major float32. */
 export function matmul(M: number, N: number, K: number, a: Float32Array, b: Float32Array, threads: number): Float32Array {
   checkFits(MATMUL, a.length + b.length + M * N);
