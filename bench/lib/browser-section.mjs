@@ -139,7 +139,9 @@ export async function runBrowser({ log = console.log, targetMs = 1000, minReps =
   try {
     playwright = await import("playwright-core");
   } catch (e) {
-    return { skipped: `playwright-core not installed (${String(e?.message ?? e).split("\n")[0]})` };
+    const skipped = `playwright-core not installed (${String(e?.message ?? e).split("\n")[0]})`;
+    log(`[browser] skipped: ${skipped}`);
+    return { skipped };
   }
   const { server, base } = await serve(await bundle());
   let browser;
