@@ -166,6 +166,7 @@ export async function runBrowser({ log = console.log, targetMs = 1000, minReps =
       return { name, page: p, info };
     };
     const iso = await open("isolated", "/page.html?iso=1", { kind: "tconv", publish: true });
+    if (!iso.info.isolated || iso.info.ready < 2) throw new Error(`the isolated page has crossOriginIsolated ${iso.info.isolated} and ${iso.info.ready} thread(s) ready`);
     const plain = await open("plain", "/page.html", { kind: "tconv", publish: false });
     Object.assign(out, {
       hardwareConcurrency: iso.info.hardwareConcurrency,
@@ -181,6 +182,7 @@ export async function runBrowser({ log = console.log, targetMs = 1000, minReps =
         for (const t of [1, 2]) {
           try {
             const o = await open(`ort-web t${t}`, "/page.html?iso=1", { kind: "ort", threads: t });
+            if (!o.info.isolated) throw new Error("its page is not cross-origin isolated");
             ortPages.push({ ...o, threads: t });
             out.ortVersion = o.info.version;
           } catch (e) {
@@ -189,6 +191,8 @@ export async function runBrowser({ log = console.log, targetMs = 1000, minReps =
           }
         }
     }
+    const hidden = [iso, plain, ...ortPages].filter((p) => p.info.visibility !== "visible").map((p) => `${p.name} ${p.info.visibility}`);
+    if (hidden.length) out.errors.push(`pages not visible (timers may be throttled): ${hidden.join(", ")}`);
     // Chromium's processes: their CPU time over a run's calls ÷ the calls' wall time ≈ the cores that run really had
     const pids = descendants();
     const busy = {};
