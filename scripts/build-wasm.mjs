@@ -28,7 +28,7 @@ async function compile(name, shared, relaxed) {
   const args = [
     join(root, "assembly", "index.ts"),
     "--outFile", outWasm,
-    "--runtime", "stub", "-O3", "--noAssert", "--use", "abort=",
+    "--runtime", "stub", "-O3", "--debug", "--noAssert", "--use", "abort=",
     "--enable", "simd", "--enable", "threads", ...(relaxed ? ["--enable", "relaxed-simd"] : []),
     "--importMemory", "--noExportMemory", ...(shared ? ["--sharedMemory"] : []), "--initialMemory", "1", "--maximumMemory", "65536",
   ];
