@@ -71,7 +71,11 @@ function winogradWorthIt(g: ConvGeometry, phases: number, op: "imageToGrid" | "g
   if (!winogradApplies(g, op) || phases > 16) return false;
   const icpg = g.imageChannels / g.groups, gcpg = g.gridChannels / g.groups;
   const tiles = g.batch * Math.ceil(g.gridSize[0]! / 2) * Math.ceil(g.gridSize[1]! / 2);
-  return icpg >= 8 && gcpg >= 8 && tiles >= 128;
+  // the transformed weights are (R + 1)² pre-broadcast matrices per phase and group (16 bytes a value): past 256 MiB
+  // they would crowd the 4 GiB of wasm memory that the other paths fit in with less
+  const R = g.kernel[0] === 3 ? 3 : 2;
+  const uBytes = g.groups * phases * (R + 1) ** 2 * (icpg + 1) * gcpg * 16;
+  return icpg >= 8 && gcpg >= 8 && tiles >= 128 && uBytes <= 2 ** 28;
 }
 
 /**

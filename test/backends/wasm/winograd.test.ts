@@ -158,6 +158,8 @@ test("dispatch picks winograd for DCGAN's k4 s2 and k3 s1 layers with many tiles
   assert.equal(dispatch.winogradApplies({ ...dcgan(16, 128, 64, 16), dilation: [2, 1] }), false);
   assert.equal(dispatch.winogradApplies({ ...dcgan(16, 128, 64, 16), kernel: [3, 4] }), false);
   assert.equal(dispatch.winogradApplies(dcgan(16, 128, 64, 16)), true);
+  // 2048 channels each way: 36 transformed 2048² weight matrices would take 2.4 GB of wasm memory
+  assert.notEqual(dispatch.gridToImageWasm(dcgan(16, 2048, 2048, 16)), "wasm-winograd");
   // k3 s1: the bench's 64→64 layers, both directions; not k3 s2, not k3 s1 with dilation
   const k3 = geo3({ batch: 8, ic: 64, gc: 64, grid: [56, 56], pb: [1, 1], pe: [1, 1] });
   assert.equal(dispatch.gridToImageWasm(k3), "wasm-winograd");
