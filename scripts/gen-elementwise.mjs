@@ -17,6 +17,7 @@ export type FloatArray = Float32Array | Float64Array;
 export type BinaryRun = ${sig.replace("): void", ") => void")};
 export type UnaryRun = ${usig.replace("): void", ") => void")};
 `;
+for (const body of Object.values(ops.helpers ?? {})) text += `\n${body}\n`;
 for (const [name, e] of Object.entries(ops.binary)) {
   text += `
 function ${name}Run${sig} {

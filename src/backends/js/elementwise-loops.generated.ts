@@ -4,6 +4,13 @@ export type FloatArray = Float32Array | Float64Array;
 export type BinaryRun = (o: FloatArray, oi: number, os: number, a: FloatArray, ai: number, as: number, b: FloatArray, bi: number, bs: number, n: number) => void;
 export type UnaryRun = (o: FloatArray, oi: number, os: number, a: FloatArray, ai: number, as: number, n: number) => void;
 
+// max(x, 0) with NaN propagated and relu(−0) = +0, without a branch on the sign (random signs mispredict):
+// (x + |x|)·½ is exact for every finite x below 2^1023; the rarely taken second test handles NaN, ±Inf and 2x overflowing
+function reluOf(x: number): number {
+  const y = (x + Math.abs(x)) * 0.5;
+  return y < Infinity ? y : x > 0 || x !== x ? x : 0;
+}
+
 function addRun(o: FloatArray, oi: number, os: number, a: FloatArray, ai: number, as: number, b: FloatArray, bi: number, bs: number, n: number): void {
   if (os === 1 && as === 1 && bs === 1) for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = x + y; }
   else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = x + y; } }
@@ -126,8 +133,8 @@ function absRun(o: FloatArray, oi: number, os: number, a: FloatArray, ai: number
 }
 
 function reluRun(o: FloatArray, oi: number, os: number, a: FloatArray, ai: number, as: number, n: number): void {
-  if (os === 1 && as === 1) for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = x > 0 ? x : 0; }
-  else for (let i = 0; i < n; i++, oi += os, ai += as) { const x = a[ai]!; o[oi] = x > 0 ? x : 0; }
+  if (os === 1 && as === 1) for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = reluOf(x); }
+  else for (let i = 0; i < n; i++, oi += os, ai += as) { const x = a[ai]!; o[oi] = reluOf(x); }
 }
 
 function sigmoidRun(o: FloatArray, oi: number, os: number, a: FloatArray, ai: number, as: number, n: number): void {
