@@ -110,6 +110,31 @@ test("unary kernels (and identity = strided copy and cast) equal the reference l
   );
 });
 
+test("every dtype combination of out, a and b runs a loop equal to the reference (whole arrays, offsets, remainders)", () => {
+  const dts: Dtype[] = ["float32", "float64"];
+  const fill = (dtype: Dtype, n: number, seed: number) => {
+    const x = allocate(dtype, n);
+    for (let i = 0; i < n; i++) x[i] = special[(i * 3 + seed) % special.length]! * (1 + ((i * seed) % 7) / 8) - (i % 3) * 0.75;
+    return x;
+  };
+  for (const n of [1, 7, 8, 13]) for (const od of dts) for (const ad of dts) for (const bd of dts) for (const off of [0, 2]) {
+    const a = fill(ad, n + off, 1), b = fill(bd, n + off, 2);
+    const av = { data: a, strides: [1], offset: off }, bv = { data: b, strides: [1], offset: off };
+    for (const op of BIN) {
+      const got = allocate(od, n), want = allocate(od, n);
+      fast.binaryInto(op, [n], { data: got, strides: [1], offset: 0 }, av, bv);
+      ref.binaryReference(op, [n], { data: want, strides: [1], offset: 0 }, av, bv);
+      sameBits(got, want, `${op} n=${n} out ${od} a ${ad} b ${bd} offset ${off}`);
+    }
+    if (bd === "float32") for (const op of UN) {
+      const got = allocate(od, n), want = allocate(od, n);
+      fast.unaryInto(op, [n], { data: got, strides: [1], offset: 0 }, av);
+      ref.unaryReference(op, [n], { data: want, strides: [1], offset: 0 }, av);
+      sameBits(got, want, `${op} n=${n} out ${od} a ${ad} offset ${off}`);
+    }
+  }
+});
+
 test("relu propagates NaN, maps −0 and −Inf to +0 and keeps float64 values above 2^1023 (fast loop = reference)", () => {
   const big = 2 ** 1023 * 1.5;
   const cases: [number, number][] = [
