@@ -8,7 +8,7 @@ export type UnaryRun = (o: FloatArray, oi: number, os: number, a: FloatArray, ai
 
 // max(x, 0) with NaN propagated and relu(−0) = +0, without a branch on the sign (random signs mispredict):
 // (x + |x|)·½ is exact for every finite x below 2^1023; the rarely taken second test handles NaN, ±Inf and 2x overflowing
-function reluOf(x: number): number {
+export function reluOf(x: number): number {
   const y = (x + Math.abs(x)) * 0.5;
   return y < Infinity ? y : x > 0 || x !== x ? x : 0;
 }
