@@ -3,6 +3,9 @@
 // Tile sizes shared with the JS planner (src/backends/wasm/plan.ts): MR rows × NR columns per micro-kernel call.
 export const MR: i32 = 2;
 export const NR: i32 = 16;
+// K and M blocking (Goto/BLIS): a KC×16 B micro-panel (16 KiB) stays in L1 while MC×KC of packed A (128 KiB) sits in L2.
+export const KC: i32 = 256;
+export const MC: i32 = 128;
 
 /**
  * c + a·b per lane: one f32x4.relaxed_madd in the relaxed-SIMD build (fused, or mul + add where the engine lacks FMA),
@@ -85,3 +88,20 @@ export function pack_a(dst: usize, M: i32, K: i32, w: usize, rowStride: i32, cha
     }
   }
 }
+
+/**
+ * cbuf[r − ic][0..ncp) = Σ_k A[r][k]·B[k][0..ncp) for rows r in [ic, mEnd): A pre-broadcast panels at `apk` (K columns),
+ * B packed in KC-deep blocks of 16-column panels at `bpk` (ncp columns), accumulated block by block in the micro-kernel.
+ */
+@inline export function multiplyRows(apk: usize, K: i32, bpk: usize, ncp: i32, ic: i32, mEnd: i32, cbuf: usize): void {
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const blk = bpk + (<usize>pc * <usize>ncp << 2);
+    for (let jr = 0; jr < ncp; jr += 16) {
+      const bp = blk + (<usize>jr * <usize>kc << 2);
+      for (let ir = ic; ir < mEnd; ir += 2)
+        micro2x16(kc, apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 4), bp, cbuf + ((<usize>(ir - ic) * <usize>ncp + <usize>jr) << 2), ncp, pc == 0);
+    }
+  }
+}
+

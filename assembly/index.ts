@@ -1,16 +1,14 @@
 // Entry of the wasm module: the task queue that every thread drains, and one GEMM task = gather-pack B, micro-kernels, scatter-add C.
-import { micro2x16, pack_a } from "./gemm";
+import { KC, MC, micro2x16, multiplyRows, pack_a } from "./gemm";
+import { wino_pack, wino_task } from "./winograd";
 // record word offsets and task kinds: generated from src/backends/wasm/interface.ts (the one declaration)
 import {
   J_ACHAN, J_APK, J_AROW, J_ASRC, J_BIAS, J_DBATCH, J_DCHAN, J_DST, J_DSTEP, J_K, J_L, J_M, J_MUL, J_OFFS, J_S, J_SBATCH, J_SCHAN, J_SRC, J_ST, J_STORE, J_T, J_U, X_APK, X_BATCH, X_BIAS, X_BLOCKS, X_D, X_DBATCH, X_DCHAN, X_DSP, X_DST, X_FILL, X_G, X_I, X_ICPG, X_IMGS, X_ISP, X_K, X_KER, X_KP, X_M, X_NICL, X_PB, X_S, X_W, X_WICL, X_WK, X_WTAP, Y_BLOCKS, Y_D, Y_DSP, Y_FILL, Y_GSP, Y_I, Y_ICPG, Y_ISP, Y_KER, Y_KP, Y_NICL, Y_PB, Y_W, Y_WICL, Y_WK, Y_WTAP, Y_XBIAS, Y_XDBATCH, Y_XDCHAN, Y_XDST, Y_XS, Y_XSTORE,
-  TASK_GEMM, TASK_PACK, TASK_COL2IM, TASK_WTX, TASK_WTX_PACK, TASK_F_JOB, TASK_F_N0, TASK_F_NC, TASK_F_KIND, TASK_WORDS,
+  TASK_GEMM, TASK_PACK, TASK_COL2IM, TASK_WTX, TASK_WTX_PACK, TASK_WINO, TASK_WINO_PACK, TASK_F_JOB, TASK_F_N0, TASK_F_NC, TASK_F_KIND, TASK_WORDS,
   QUEUE_NEXT, QUEUE_COUNT, QUEUE_TASKS, QUEUE_COFF,
 } from "./interface.generated";
 export { pack_a } from "./gemm";
 
-// K and M blocking (Goto/BLIS): a KC×16 B micro-panel (16 KiB) stays in L1 while MC×KC of packed A (128 KiB) sits in L2.
-const KC: i32 = 256;
-const MC: i32 = 128;
 
 /*
  * Job record (fields J_* at job + 4·word, declared in src/backends/wasm/interface.ts), one GEMM C[M × N] = A·B where column n = ((b·U0 + t0)·U1 + t1)·U2 + t2
@@ -259,22 +257,6 @@ function col2im_scatter(job: usize, b: i32, m0: i32, rows: i32, n0: i32, nc: i32
  * scratch = packed B (K × NCH), then C (MC × NCH) at cOff. The images' packed A panels are contiguous (row r of the
  * task = row r % Mp of image r / Mp), so each B chunk is packed once for all their rows.
  */
-
-/**
- * cbuf[r − ic][0..ncp) = Σ_k A[r][k]·B[k][0..ncp) for rows r in [ic, mEnd): A pre-broadcast panels at `apk` (K columns),
- * B packed in KC-deep blocks of 16-column panels at `bpk` (ncp columns), accumulated block by block in the micro-kernel.
- */
-@inline function multiplyRows(apk: usize, K: i32, bpk: usize, ncp: i32, ic: i32, mEnd: i32, cbuf: usize): void {
-  for (let pc = 0; pc < K; pc += KC) {
-    const kc = min(KC, K - pc);
-    const blk = bpk + (<usize>pc * <usize>ncp << 2);
-    for (let jr = 0; jr < ncp; jr += 16) {
-      const bp = blk + (<usize>jr * <usize>kc << 2);
-      for (let ir = ic; ir < mEnd; ir += 2)
-        micro2x16(kc, apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 4), bp, cbuf + ((<usize>(ir - ic) * <usize>ncp + <usize>jr) << 2), ncp, pc == 0);
-    }
-  }
-}
 
 export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): void {
   const Mr = fld(job, X_M), K = fld(job, X_K), kp = fld(job, X_KP);
@@ -570,6 +552,8 @@ export function run_queue(queue: usize, scratch: usize): i32 {
     else if (kind == TASK_WTX) wtx_task(job, n0, scratch, cOff);
     else if (kind == TASK_WTX_PACK) wtx_pack(job, n0, nc);
     else if (kind == TASK_GEMM) run_task(job, n0, nc, scratch, cOff);
+    else if (kind == TASK_WINO_PACK) wino_pack(job, n0, nc);
+    else if (kind == TASK_WINO) wino_task(job, n0, nc, scratch, cOff);
     done++;
   }
   return done;

@@ -17,6 +17,10 @@ const cases = [
   ["DCGAN tconv k4s2p1 256→128@8²", "t", geo(8, 256, 128, 8, 4, 2, 1)],
   ["DCGAN tconv k4s2p1 128→64@16²", "t", geo(8, 128, 64, 16, 4, 2, 1)],
   ["DCGAN tconv k4s2p1 64→3@32²", "t", geo(8, 64, 3, 32, 4, 2, 1)],
+  // D2L's generator batch (N = 16): the whole-network rows run these
+  ["DCGAN N=16 tconv k4s2p1 512→256@4²", "t", geo(16, 512, 256, 4, 4, 2, 1)],
+  ["DCGAN N=16 tconv k4s2p1 256→128@8²", "t", geo(16, 256, 128, 8, 4, 2, 1)],
+  ["DCGAN N=16 tconv k4s2p1 128→64@16²", "t", geo(16, 128, 64, 16, 4, 2, 1)],
   ["U-Net tconv k2s2 128→64@64²", "t", geo(8, 128, 64, 64, 2, 2, 0)],
   ["U-Net tconv k2s2 512→256@32²", "t", geo(8, 512, 256, 32, 2, 2, 0)],
   ["FCN-32s tconv k64s32p16 21→21@10²", "t", geo(8, 21, 21, 10, 64, 32, 16)],

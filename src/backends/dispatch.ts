@@ -21,6 +21,7 @@ const RUNS: Record<Algorithm, { backend: Backend; variant?: GridToImageVariant }
   "wasm-phase": { backend: wasmBackend, variant: "phase" },
   "wasm-col2im": { backend: wasmBackend, variant: "col2im" },
   "wasm-wtx": { backend: wasmBackend, variant: "wtx" },
+  "wasm-winograd": { backend: wasmBackend, variant: "winograd" },
   "wasm-gemm": { backend: wasmBackend },
 };
 
@@ -40,6 +41,30 @@ export function fitsWasm(g: ConvGeometry): boolean {
     if (!(span + g.strides[i]! + g.dilation[i]! < WASM_MAX_COORD)) return false;
   }
   return true;
+}
+
+/**
+ * Winograd needs a stride-1 correlation with 2 or 3 taps per axis, 2-D, no dilation: every phase of a k = 2s
+ * gridToImage has 2 taps; a k3 s1 layer is one correlation of 3 taps (imageToGrid, or gridToImage as one phase).
+ */
+export function winogradApplies(g: ConvGeometry, op: "imageToGrid" | "gridToImage" = "gridToImage"): boolean {
+  if (g.nd !== 2 || !g.dilation.every((d) => d === 1)) return false;
+  const k3s1 = g.kernel.every((k, i) => k === 3 && g.strides[i] === 1);
+  return k3s1 || (op === "gridToImage" && g.kernel.every((k, i) => k === 2 * g.strides[i]!));
+}
+
+/**
+ * Winograd when its transforms pay: each transformed weight ((R + 1)² per phase and channel pair) must serve ≥ 128 output tiles
+ * per phase, and both channel counts ≥ 8 (bench/kernels-probe.mjs, FORCE=wasm-winograd against the other paths, 1 thread, N = 16:
+ * DCGAN 256→128 @8² 23.5–29 → 18.1 ms, 128→64 @16² 23.5 → 17.9 ms; 512→256 @4² (64 tiles per phase) 23.2 → 32.6 ms
+ * and 64→3 @32² 2.7 → 6.7 ms lose; FCN k64 s32, 1024 phases of 21×21 channels, 134 → 169 ms loses; F(2×2, 3×3), N = 8:
+ * conv 64→64 @56² 45.8 → 28.5 ms, transposed conv k3 s1 64→64 @64² 64.0 → 35.8 ms).
+ */
+function winogradWorthIt(g: ConvGeometry, phases: number, op: "imageToGrid" | "gridToImage"): boolean {
+  if (!winogradApplies(g, op) || phases > 16) return false;
+  const icpg = g.imageChannels / g.groups, gcpg = g.gridChannels / g.groups;
+  const tiles = g.batch * Math.ceil(g.gridSize[0]! / 2) * Math.ceil(g.gridSize[1]! / 2);
+  return icpg >= 8 && gcpg >= 8 && tiles >= 128;
 }
 
 /** True when every element is finite (v − v is 0 for finite v, NaN for ±Inf and NaN). */
@@ -70,6 +95,7 @@ function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast:
   if (forced) alg = RUNS[forced].backend.dtypes.includes(dtype) ? forced : "reference";
   else if (dtype === "float64") alg = "reference";
   else alg = macs < SMALL_MACS ? "direct" : typeof fast === "function" ? fast(g!) : fast;
+  if (alg === "wasm-winograd" && !winogradApplies(g!, op === "imageToGrid" ? "imageToGrid" : "gridToImage")) alg = op === "imageToGrid" ? "wasm-im2col" : "wasm-phase";
   if (g && RUNS[alg].backend === wasmBackend && !fitsWasm(g)) alg = "direct";
   hooks.lastAlgorithm = alg;
   // an empty result has nothing to compute: the reference's loops return it without the wasm hand-off
@@ -78,8 +104,8 @@ function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast:
 
 /** image → grid (convolution forward; transposed convolution's input gradient). */
 export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w: FloatArray, bias: FloatArray | null): FloatArray {
-  const run = choose("imageToGrid", dtype, macCount(g), size(gridShape(g)), "wasm-im2col", g);
-  const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads() });
+  const run = choose("imageToGrid", dtype, macCount(g), size(gridShape(g)), (geo) => (winogradWorthIt(geo, 1, "imageToGrid") ? "wasm-winograd" : "wasm-im2col"), g);
+  const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads(), variant: run.variant });
   return overflowChecked(run, out, () => directJsBackend.imageToGrid(g, image, w, bias, { dtype, threads: 1 }));
 }
 
@@ -92,11 +118,13 @@ export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w:
  * Strided layers with ≥ 256 grid positions per image take wasm-wtx (one GEMM with all Cimg·∏k rows instead of s^D thin
  * phase GEMMs whose B is gathered per tap: DCGAN 64→3 @32² 8.7 → 33, 128→64 @16² 32 → 37, U-Net 128→64 @64²
  * 24 → 29 GFLOP/s on one thread); stride 1 (one phase already) stays on the phase GEMM (equal speed) unless the image is
- * more than twice the grid (then most of the phase GEMM's products are with padding zeros).
+ * more than twice the grid (then most of the phase GEMM's products are with padding zeros). 2-D layers with k = 2s
+ * (DCGAN's k4 s2) take Winograd F(2×2, 2×2) on their phases when winogradWorthIt says the transforms pay.
  */
 export function gridToImageWasm(g: ConvGeometry): Algorithm {
   const sp = g.strides.reduce((p, v) => p * v, 1), kp = g.kernel.reduce((p, v) => p * v, 1);
   const perImage = g.gridSize.reduce((p, v) => p * v, 1), positions = g.batch * perImage;
+  if (winogradWorthIt(g, sp, "gridToImage")) return "wasm-winograd";
   const overlapping = g.kernel.every((k, i) => k > g.strides[i]!);
   if (sp > 1 && kp > sp && overlapping && (sp >= 64 || positions <= 512)) return "wasm-col2im";
   // a grid much smaller than the image it spreads into (DCGAN's first layer: 1×1 → 4×4 by a k4 s1 kernel): the phase

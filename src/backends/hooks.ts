@@ -9,6 +9,8 @@ export const hooks = {
   lastAlgorithm: "reference" as Algorithm,
   /** multiply-adds that make one more wasm thread worth its hand-off; 0 lets tiny problems use the pool */
   macsPerThread: 1 << 20,
+  /** the task kinds (interface.ts TASK) of the last wasm program's main list: which kernel really ran */
+  lastTaskKinds: [] as number[],
   /** tasks each thread ran in the last multi-threaded wasm call, this thread first */
   lastTaskCounts: [] as number[],
   /** tasks run by pool workers since the start */

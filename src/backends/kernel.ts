@@ -16,15 +16,15 @@ export type FloatArray = Float32Array | Float64Array;
  */
 export type KernelOp = "imageToGrid" | "gridToImage" | "weightGrad" | "matmul";
 
-/** How a kernel runs: the operands' dtype, the threads it may use (wasm) and, for gridToImage on wasm, which decomposition. */
+/** How a kernel runs: the operands' dtype, the threads it may use (wasm) and, on wasm, which decomposition. */
 export interface RunContext {
   readonly dtype: Dtype;
   readonly threads: number;
   readonly variant?: GridToImageVariant;
 }
 
-/** wasm gridToImage decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), or Wᵀ·grid + col2im (see dispatch.ts). */
-export type GridToImageVariant = "phase" | "col2im" | "wtx";
+/** wasm decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), Wᵀ·grid + col2im (gridToImage), Winograd (both; see dispatch.ts). */
+export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd";
 
 /**
  * The algorithms dispatch chooses among, each one backend's kernel:
@@ -34,9 +34,11 @@ export type GridToImageVariant = "phase" | "col2im" | "wtx";
  *  - "wasm-phase" (gridToImage): s^D phase GEMMs of the sub-kernels w[r::s] (stride 1 = one GEMM over the taps);
  *  - "wasm-col2im" (gridToImage): per image one GEMM C[positions, Cimg·∏k] = gridᵀ·W, added into the image (col2im);
  *  - "wasm-wtx" (gridToImage): per image one GEMM C[Cimg·∏k, positions] = Wᵀ·grid, added into the image (col2im);
+ *  - "wasm-winograd" (2-D, d = 1): Winograd F(2×2, 2×2) on the phases of a k = 2s gridToImage, F(2×2, 3×3) on a k3 s1
+ *    gridToImage or imageToGrid;
  *  - "wasm-gemm" (weightGrad, matmul): GEMM with the im2col matrix as the reduction side, or a plain GEMM.
  */
-export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-wtx" | "wasm-gemm";
+export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-wtx" | "wasm-winograd" | "wasm-gemm";
 
 /**
  * One backend: the dtypes it runs and a kernel per operation. Kernels receive dense operands in the geometry's layout,

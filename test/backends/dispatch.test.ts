@@ -17,8 +17,8 @@ const prod = (a: readonly number[]) => a.reduce((p, v) => p * v, 1);
 
 type Entry = "imageToGrid" | "gridToImage" | "weightGrad";
 const ALGS: Record<Entry, (Algorithm | null)[]> = {
-  imageToGrid: ["direct", "wasm-im2col", null],
-  gridToImage: ["direct", "wasm-phase", "wasm-col2im", "wasm-wtx", null],
+  imageToGrid: ["direct", "wasm-im2col", "wasm-winograd", null],
+  gridToImage: ["direct", "wasm-phase", "wasm-col2im", "wasm-wtx", "wasm-winograd", null],
   weightGrad: ["direct", "wasm-gemm", null],
 };
 

@@ -1,15 +1,15 @@
 // The wasm backend: AssemblyScript SIMD GEMM kernels over one shared memory, run by a worker pool (float32 only).
 import type { Backend, FloatArray } from "../kernel.js";
-import { gridToImageCol2im, gridToImagePhase, gridToImageWtx, imageToGrid, matmul, weightGrad } from "./plan.js";
+import { gridToImageCol2im, gridToImagePhase, gridToImageWinograd, gridToImageWtx, imageToGrid, imageToGridWinograd, matmul, weightGrad } from "./plan.js";
 
 const f32 = (a: FloatArray | null) => a as Float32Array;
 
 export const wasmBackend: Backend = {
   name: "wasm",
   dtypes: ["float32"],
-  imageToGrid: (g, image, w, bias, ctx) => imageToGrid(g, f32(image), f32(w), bias && f32(bias), ctx.threads),
+  imageToGrid: (g, image, w, bias, ctx) => (ctx.variant === "winograd" ? imageToGridWinograd : imageToGrid)(g, f32(image), f32(w), bias && f32(bias), ctx.threads),
   gridToImage(g, grid, w, bias, ctx) {
-    const run = ctx.variant === "col2im" ? gridToImageCol2im : ctx.variant === "wtx" ? gridToImageWtx : gridToImagePhase;
+    const run = { col2im: gridToImageCol2im, wtx: gridToImageWtx, winograd: gridToImageWinograd, phase: gridToImagePhase }[ctx.variant ?? "phase"];
     return run(g, f32(grid), f32(w), bias && f32(bias), ctx.threads);
   },
   weightGrad: (g, image, grid, ctx) => weightGrad(g, f32(image), f32(grid), ctx.threads),

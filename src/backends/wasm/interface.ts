@@ -44,9 +44,23 @@ const wtx = {
   W: "ptr", WK: "i32", WICL: "i32", WTAP: "i32", GSP: "i32", XSTORE: "i32",
 } as const satisfies Layout;
 
+/**
+ * Winograd job F(2×2, R×R), R = 2 or 3: one stride-1 2-D correlation (axes 1 and 2 of the x3 fields; a phase of a
+ * transposed convolution with R taps per axis, or a k3 s1 convolution): image[DST + b·DBATCH + m·DCHAN + Σ_e
+ * u_e·DSTEP_e] = BIAS[m] + Σ_k Σ_i src[SRC + b·SBATCH + k·SCHAN + Σ_e (u_e + BETA_e + i_e)·ST_e]·g[m][k][i] for
+ * u_e < NT_e (src zero outside G), g[m][k][i1][i2] = W[k·WK + m·WM + WY[i1] + WX[i2]]; TT_e = ⌈NT_e/2⌉ tiles per
+ * axis; APK = the (R + 1)² transformed weight matrices U_ξ (Mp·K·16 bytes each, pre-broadcast panels), written by
+ * pack tasks.
+ */
+const wino = {
+  M: "i32", K: "i32", APK: "ptr", SRC: "ptr", SBATCH: "i32", SCHAN: "i32", G: "i32x3", ST: "i32x3", BETA: "i32x3",
+  TT: "i32x3", NT: "i32x3", DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSTEP: "i32x3", BIAS: "ptr",
+  W: "ptr", WK: "i32", WM: "i32", WY: "i32x3", WX: "i32x3", R: "i32",
+} as const satisfies Layout;
+
 /** The record layouts, each with the AssemblyScript constant prefix it is generated under. */
-export const LAYOUTS = { gemm, col2im, wtx } as const;
-export const PREFIX: Record<keyof typeof LAYOUTS, string> = { gemm: "J", col2im: "X", wtx: "Y" };
+export const LAYOUTS = { gemm, col2im, wtx, wino } as const;
+export const PREFIX: Record<keyof typeof LAYOUTS, string> = { gemm: "J", col2im: "X", wtx: "Y", wino: "W" };
 
 /** Task kinds of the queue (assembly/index.ts run_queue dispatches on them). */
 export const TASK = {
@@ -60,6 +74,10 @@ export const TASK = {
   WTX: 3,
   /** pack rows n0..n0+nc of a wtx job's A */
   WTX_PACK: 4,
+  /** Winograd tiles n0..n0+nc of a wino job */
+  WINO: 5,
+  /** transform and pack rows n0..n0+nc of a wino job's (R + 1)² weight matrices */
+  WINO_PACK: 6,
 } as const;
 export type TaskKind = (typeof TASK)[keyof typeof TASK];
 

@@ -77,6 +77,32 @@ function convJobs(g: ConvGeometry, x: Axes3): JobSpec[] {
   return jobs;
 }
 
+/** One phase of one axis: its taps (ascending), their grid offsets, its image positions' count and first position. */
+interface Phase { taps: number[]; offs: number[]; nT: number; dOff: number }
+
+/**
+ * The phases of axis e that own an image position (r = (p + pb) mod s for p < min(I, s), so the loop is bounded by the
+ * output size, never by the stride's value: strides 1e12 on a 1-pixel image is one phase); `uncovered` = some image
+ * position's phase has no tap.
+ */
+function axisPhases(x: Axes3, e: number): { phases: Phase[]; uncovered: boolean } {
+  const s = x.s[e]!, d = x.d[e]!, pb = x.pb[e]!, I = x.I[e]!;
+  const phases: Phase[] = [];
+  let uncovered = false;
+  for (let p = 0; p < Math.min(I, s); p++) {
+    const r = (p + pb) % s;
+    const taps: number[] = [];
+    for (let a = 0; a < x.k[e]!; a++) if ((a * d) % s === r) taps.push(a);
+    const tStart = Math.ceil((pb - r) / s); // ≥ 0 since r < s
+    const tEnd = Math.floor((I - 1 + pb - r) / s);
+    const nT = Math.max(0, tEnd - tStart + 1);
+    if (taps.length === 0 && nT > 0) uncovered = true;
+    if (taps.length === 0 || nT === 0) continue;
+    phases.push({ taps, offs: taps.map((a) => tStart - (a * d - r) / s), nT, dOff: tStart * s + r - pb });
+  }
+  return { phases, uncovered };
+}
+
 /**
  * Transposed convolution grid → image by phase decomposition. Image position p = q·s − pb + a·d; write p + pb = t·s + r.
  * Phase r (per axis) receives the taps a with a·d ≡ r (mod s), from q = t − (a·d − r)/s: a stride-1 correlation, so
@@ -85,26 +111,9 @@ function convJobs(g: ConvGeometry, x: Axes3): JobSpec[] {
  */
 function tconvJobs(g: ConvGeometry, x: Axes3): { jobs: JobSpec[]; covered: boolean } {
   const jobs: JobSpec[] = [];
-  let covered = true; // does every image position belong to a phase with at least one tap?
-  // per axis: list of phases {taps, offs (source index offset), tStart, nT}
-  const perAxis = [0, 1, 2].map((e) => {
-    const s = x.s[e]!, d = x.d[e]!, pb = x.pb[e]!, I = x.I[e]!;
-    const phases: { taps: number[]; offs: number[]; nT: number; dOff: number }[] = [];
-    // only phases that own an image position matter: r = (p + pb) mod s for p < min(I, s), so the loop is bounded by
-    // the output size, never by the stride's value (strides: 1e12 on a 1-pixel image is one phase)
-    for (let p = 0; p < Math.min(I, s); p++) {
-      const r = (p + pb) % s;
-      const taps: number[] = [];
-      for (let a = 0; a < x.k[e]!; a++) if ((a * d) % s === r) taps.push(a);
-      const tStart = Math.ceil((pb - r) / s); // ≥ 0 since r < s
-      const tEnd = Math.floor((I - 1 + pb - r) / s);
-      const nT = Math.max(0, tEnd - tStart + 1);
-      if (taps.length === 0 && nT > 0) covered = false;
-      if (taps.length === 0 || nT === 0) continue;
-      phases.push({ taps, offs: taps.map((a) => tStart - (a * d - r) / s), nT, dOff: tStart * s + r - pb });
-    }
-    return phases;
-  });
+  const axes = [0, 1, 2].map((e) => axisPhases(x, e));
+  const covered = axes.every((a) => !a.uncovered); // does every image position belong to a phase with at least one tap?
+  const perAxis = axes.map((a) => a.phases);
   for (let gi = 0; gi < g.groups; gi++)
     for (const p0 of perAxis[0]!)
       for (const p1 of perAxis[1]!)
@@ -378,4 +387,108 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
     regions: Array.from({ length: g.groups }, () => Mp * K * 16), tables: [Int32Array.of(0)], records, packTasks, tasks,
     scratchBytes: cOff + MC * NCH * 4, cOff, threads,
   });
+}
+
+/** Tiles per Winograd task: a multiple of 16 (the micro-kernel's columns); fewer when threads need about two tasks each. */
+const WINO_TILES = 64;
+
+/** One stride-1 correlation of a Winograd program (assembly/winograd.ts; the W_* fields of interface.ts, in elements). */
+interface WinoPart {
+  M: number; K: number; batch: number;
+  srcOff: number; sBatch: number; sChan: number; S: number[]; st: number[]; beta: number[];
+  /** output positions per axis and the output's strides */
+  nT: number[]; dstOff: number; dBatch: number; dChan: number; dstep: number[];
+  /** weights: w[wOff + k·wK + m·wM + tapY[i1] + tapX[i2]] is g[i1][i2] */
+  wOff: number; wK: number; wM: number; tapY: number[]; tapX: number[];
+  biasOff: number;
+}
+
+/**
+ * Runs Winograd F(2×2, R×R) parts (inputs: 0 = weights, 1 = source, 2 = bias): pack tasks transform the weights into
+ * the (R + 1)² matrices U_ξ = G·g·Gᵀ, then each task transforms a block of 2×2 output tiles' (R + 1)² source patches
+ * (V_ξ = Bᵀ·d·B), runs the GEMMs U_ξ·V_ξ and stores Aᵀ·M·A + bias. The parts write every output element once, so the
+ * output needs no fill.
+ */
+function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, src: Float32Array, bias: Float32Array | null, outLen: number, macs: number, threads: number, fill: (F: Float32Array, at: number) => void): Float32Array {
+  const X = (R + 1) * (R + 1);
+  const tt = (n: number) => Math.ceil(n / 2);
+  const totalTiles = parts.reduce((n, p) => n + p.batch * tt(p.nT[1]!) * tt(p.nT[2]!), 0);
+  threads = threadsWorthIt(threads, macs);
+  const nc = threads <= 1 ? WINO_TILES : Math.max(16, Math.min(WINO_TILES, Math.ceil(totalTiles / (threads * 2) / NR) * NR));
+  const records: JobRecord[] = [], packTasks: TaskSpec[] = [], tasks: TaskSpec[] = [], regions: number[] = [];
+  let maxK = 1, maxTT2 = 0;
+  parts.forEach((p, j) => {
+    const Mp = (p.M + 1) & ~1, TT = [1, tt(p.nT[1]!), tt(p.nT[2]!)];
+    regions.push(X * Mp * p.K * 16);
+    records.push(job(LAYOUTS.wino, (at) => ({
+      M: p.M, K: p.K, APK: at.region(j), SRC: at.input(1) + p.srcOff * 4, SBATCH: p.sBatch, SCHAN: p.sChan,
+      G: p.S, ST: p.st, BETA: p.beta, TT, NT: p.nT, DST: at.out + p.dstOff * 4, DBATCH: p.dBatch, DCHAN: p.dChan, DSTEP: p.dstep,
+      BIAS: bias ? at.input(2) + p.biasOff * 4 : 0, W: at.input(0) + p.wOff * 4, WK: p.wK, WM: p.wM,
+      WY: [...p.tapY, 0, 0].slice(0, 3), WX: [...p.tapX, 0, 0].slice(0, 3), R,
+    })));
+    if (p.M === 0 || p.K === 0) return;
+    const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(p.M / (threads * 2))) / 2) * 2);
+    for (let m0 = 0; m0 < p.M; m0 += rows) packTasks.push([j, m0, rows, TASK.WINO_PACK]);
+    const n = p.batch * TT[1]! * TT[2]!;
+    for (let n0 = 0; n0 < n; n0 += nc) tasks.push([j, n0, Math.min(nc, n - n0), TASK.WINO]);
+    maxK = Math.max(maxK, p.K);
+    maxTT2 = Math.max(maxTT2, TT[2]!);
+  });
+  const ncp = Math.ceil(nc / NR) * NR;
+  const cOff = Math.ceil((X * maxK * ncp * 4) / 64) * 64;
+  // M_ξ blocks of MC rows (R = 2) or MC/2 rows (R = 3), then R + 1 source lines (assembly/winograd.ts lineFloats)
+  const rowBlock = R === 2 ? MC : MC / 2, lineFloats = (2 * maxTT2 + 12 + 15) & ~15;
+  return runProgram({
+    // no source channels (K = 0): no task runs and the output is the bias
+    op, inputs: bias ? [w, src, bias] : [w, src], outLen, fill: parts.some((p) => p.K === 0) ? fill : null,
+    regions, tables: [], records, packTasks, tasks, scratchBytes: cOff + X * rowBlock * ncp * 4 + (R + 1) * lineFloats * 4, cOff, threads,
+  });
+}
+
+/**
+ * Transposed convolution grid → image by Winograd on the phases, for 2-D geometries whose phases all have R = 2 taps
+ * per axis (k = 2s, d = 1: DCGAN's k4 s2) or that are one phase of R = 3 taps (k3 s1, d = 1): per phase and group one
+ * part, y[u] = Σ_i grid[u + β + i]·w[taps[R − 1 − i]] with β = the last tap's offset (see tconvJobs).
+ */
+export function gridToImageWinograd(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+  const x = axes3(g);
+  const Isp = prod(x.I);
+  const outLen = g.batch * g.imageChannels * Isp;
+  checkFits(GRID_TO_IMAGE, grid.length + w.length + outLen);
+  const [, ph1, ph2] = [0, 1, 2].map((e) => axisPhases(x, e).phases);
+  const R = ph1![0]?.taps.length ?? 2;
+  const parts: WinoPart[] = [];
+  for (let gi = 0; gi < g.groups; gi++)
+    for (const p1 of ph1!)
+      for (const p2 of ph2!)
+        parts.push({
+          M: x.icpg, K: x.gcpg, batch: g.batch,
+          srcOff: gi * x.gcpg * x.grd.chan, sBatch: x.grd.batch, sChan: x.grd.chan, S: x.G, st: x.grd.sp,
+          beta: [0, p1.offs[R - 1]!, p2.offs[R - 1]!], nT: [1, p1.nT, p2.nT],
+          dstOff: gi * x.icpg * x.img.chan + p1.dOff * x.img.sp[1]! + p2.dOff * x.img.sp[2]!, dBatch: x.img.batch, dChan: x.img.chan,
+          dstep: [0, x.s[1]! * x.img.sp[1]!, x.s[2]! * x.img.sp[2]!],
+          wOff: gi * x.gcpg * x.wt.gc, wK: x.wt.gc, wM: x.wt.icl,
+          tapY: p1.taps.map((_, i) => p1.taps[R - 1 - i]! * x.wt.tap[1]!), tapX: p2.taps.map((_, i) => p2.taps[R - 1 - i]! * x.wt.tap[2]!),
+          biasOff: gi * x.icpg,
+        });
+  return runWinograd(GRID_TO_IMAGE, R, parts, w, grid, bias, outLen, macCount(g), threads, biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias));
+}
+
+/** Convolution image → grid by Winograd F(2×2, 3×3) (k3 s1 d1, 2-D): per group y[u] = Σ_i image[u − pb + i]·w[i]. */
+export function imageToGridWinograd(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+  const x = axes3(g);
+  const outLen = g.batch * g.gridChannels * prod(x.G);
+  checkFits(IMAGE_TO_GRID, image.length + w.length + outLen);
+  const parts: WinoPart[] = [];
+  for (let gi = 0; gi < g.groups; gi++)
+    parts.push({
+      M: x.gcpg, K: x.icpg, batch: g.batch,
+      srcOff: gi * x.icpg * x.img.chan, sBatch: x.img.batch, sChan: x.img.chan, S: x.I, st: x.img.sp,
+      beta: [0, -x.pb[1]!, -x.pb[2]!], nT: x.G,
+      dstOff: gi * x.gcpg * x.grd.chan, dBatch: x.grd.batch, dChan: x.grd.chan, dstep: x.grd.sp,
+      wOff: gi * x.gcpg * x.wt.gc, wK: x.wt.icl, wM: x.wt.gc,
+      tapY: [0, 1, 2].map((i) => i * x.wt.tap[1]!), tapX: [0, 1, 2].map((i) => i * x.wt.tap[2]!),
+      biasOff: gi * x.gcpg,
+    });
+  return runWinograd(IMAGE_TO_GRID, 3, parts, w, image, bias, outLen, macCount(g), threads, biasFill(g.gridChannels, prod(x.G), g.batch, g.channelsLast, bias));
 }

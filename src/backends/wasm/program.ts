@@ -1,5 +1,6 @@
 // The one pipeline every wasm call goes through: reserve → copy in → write records → run the queues → copy out.
 import { runtime } from "./runtime.js";
+import { hooks } from "../hooks.js";
 import { runQueue } from "./pool.js";
 import { type Layout, QUEUE_FIELDS, type RecordValues, recordWords, type TaskKind, TASK_FIELDS, writeRecord } from "./interface.js";
 
@@ -66,6 +67,7 @@ export function runProgram(p: Program): Float32Array {
   const scratch: number[] = [];
   for (let t = 0; t < threads; t++) scratch.push(rt.reserve(p.scratchBytes));
   rt.commit(p.op);
+  hooks.lastTaskKinds = [...new Set(p.tasks.map((t) => t[3]))];
 
   const F = rt.F32, U = rt.U32, I = rt.I32;
   p.inputs.forEach((a, i) => F.set(a, inAt[i]! >>> 2));

@@ -1,0 +1,449 @@
+// Winograd F(2×2, 2×2) and F(2×2, 3×3) tasks: stride-1 2-D correlations with 2 or 3 taps per axis (the phases of a
+// k = 2s transposed convolution, k3 s1 convolutions and their transposes).
+//
+// Per axis, y[u] = Σ_i d[u + i]·g_i for two outputs at a time (Lavin & Gray, "Fast Algorithms for Convolutional Neural
+// Networks", 2016):
+//   R = 2: m0 = (d0 − d1)·g0, m1 = d1·(g0 + g1), m2 = (d2 − d1)·g1;  y0 = m0 + m1, y1 = m1 + m2
+//          (Bᵀ = [1 −1 0; 0 1 0; 0 −1 1], G = [1 0; 1 1; 0 1], Aᵀ = [1 1 0; 0 1 1]): 3 products instead of 4;
+//   R = 3: m0 = (d0 − d2)·g0, m1 = (d1 + d2)·(g0 + g1 + g2)/2, m2 = (d2 − d1)·(g0 − g1 + g2)/2, m3 = (d1 − d3)·g2;
+//          y0 = m0 + m1 + m2, y1 = m1 − m2 − m3: 4 products instead of 6.
+// In 2-D a 2×2 output tile takes (R + 1)² products per channel pair instead of 4R²: for each ξ of the transform, a GEMM
+// M_ξ[m][tile] = Σ_k U_ξ[m][k]·V_ξ[k][tile] (U = G·g·Gᵀ, V = Bᵀ·d·B), then y = Aᵀ·M·A.
+// Record: the W_* fields of src/backends/wasm/interface.ts.
+import { KC, MC, multiplyRows } from "./gemm";
+import {
+  W_APK, W_BETA, W_BIAS, W_DBATCH, W_DCHAN, W_DST, W_DSTEP, W_G, W_K, W_M, W_NT, W_R, W_SBATCH, W_SCHAN, W_SRC, W_ST, W_TT,
+  W_W, W_WK, W_WM, W_WX, W_WY,
+} from "./interface.generated";
+
+// @ts-ignore: decorator
+@inline function fld(job: usize, i: i32): i32 { return load<i32>(job + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline function ptr(job: usize, i: i32): usize { return <usize>load<u32>(job + (<usize>i << 2)); }
+
+/**
+ * Pack task: rows m0..m0+mc of the (R + 1)² matrices U_ξ = G·g·Gᵀ (ξ = (R + 1)·ξ1 + ξ2), each in pre-broadcast 2-row
+ * panels (element (m, k) of matrix ξ at APK + ξ·Mp·K·16 + 16·(⌊m/2⌋·2K + 2k + m%2), as assembly/gemm.ts pack_a).
+ */
+export function wino_pack(job: usize, m0: i32, mc: i32): void {
+  const M = fld(job, W_M), K = fld(job, W_K), R = fld(job, W_R);
+  const X = (R + 1) * (R + 1);
+  const Mp = (M + 1) & ~1;
+  const mat = <usize>Mp * <usize>K << 4;
+  const apk = ptr(job, W_APK), w = ptr(job, W_W);
+  const wK = <usize>fld(job, W_WK) << 2, wM = fld(job, W_WM);
+  const y0 = fld(job, W_WY), y1 = fld(job, W_WY + 1), y2 = fld(job, W_WY + 2);
+  const x0 = fld(job, W_WX), x1 = fld(job, W_WX + 1), x2 = fld(job, W_WX + 2);
+  const o00 = <usize>(y0 + x0) << 2, o01 = <usize>(y0 + x1) << 2, o02 = <usize>(y0 + x2) << 2;
+  const o10 = <usize>(y1 + x0) << 2, o11 = <usize>(y1 + x1) << 2, o12 = <usize>(y1 + x2) << 2;
+  const o20 = <usize>(y2 + x0) << 2, o21 = <usize>(y2 + x1) << 2, o22 = <usize>(y2 + x2) << 2;
+  const mEnd = min(m0 + mc, Mp);
+  for (let m = m0; m < mEnd; m++) {
+    let out = apk + ((<usize>(m >> 1) * <usize>K * 2 + <usize>(m & 1)) << 4);
+    if (m >= M) {
+      for (let k = 0; k < K; k++, out += 32) for (let x = 0; x < X; x++) v128.store(out + <usize>x * mat, f32x4.splat(0));
+      continue;
+    }
+    let s = w + (<usize>(m * wM) << 2);
+    if (R == 2) {
+      for (let k = 0; k < K; k++, out += 32, s += wK) {
+        const g00 = load<f32>(s + o00), g01 = load<f32>(s + o01), g10 = load<f32>(s + o10), g11 = load<f32>(s + o11);
+        // G along axis 1 (rows), then along axis 2
+        const r10 = g00 + g10, r11 = g01 + g11;
+        v128.store(out, f32x4.splat(g00));
+        v128.store(out + mat, f32x4.splat(g00 + g01));
+        v128.store(out + 2 * mat, f32x4.splat(g01));
+        v128.store(out + 3 * mat, f32x4.splat(r10));
+        v128.store(out + 4 * mat, f32x4.splat(r10 + r11));
+        v128.store(out + 5 * mat, f32x4.splat(r11));
+        v128.store(out + 6 * mat, f32x4.splat(g10));
+        v128.store(out + 7 * mat, f32x4.splat(g10 + g11));
+        v128.store(out + 8 * mat, f32x4.splat(g11));
+      }
+      continue;
+    }
+    for (let k = 0; k < K; k++, out += 32, s += wK) {
+      // G along axis 1: q0 = g0, q1 = (g0 + g1 + g2)/2, q2 = (g0 − g1 + g2)/2, q3 = g2 (three columns each, as lanes 0..2)
+      const g0 = f32x4(load<f32>(s + o00), load<f32>(s + o01), load<f32>(s + o02), 0);
+      const g1 = f32x4(load<f32>(s + o10), load<f32>(s + o11), load<f32>(s + o12), 0);
+      const g2 = f32x4(load<f32>(s + o20), load<f32>(s + o21), load<f32>(s + o22), 0);
+      const h = f32x4.splat(0.5);
+      const g02 = f32x4.add(g0, g2);
+      const q1 = f32x4.mul(f32x4.add(g02, g1), h), q2 = f32x4.mul(f32x4.sub(g02, g1), h);
+      let d = out;
+      for (let row = 0; row < 4; row++, d += 4 * mat) {
+        const q = row == 0 ? g0 : row == 1 ? q1 : row == 2 ? q2 : g2;
+        // G along axis 2 on the row's three values
+        const a = f32x4.extract_lane(q, 0), b = f32x4.extract_lane(q, 1), c = f32x4.extract_lane(q, 2);
+        v128.store(d, f32x4.splat(a));
+        v128.store(d + mat, f32x4.splat((a + b + c) * 0.5));
+        v128.store(d + 2 * mat, f32x4.splat((a - b + c) * 0.5));
+        v128.store(d + 3 * mat, f32x4.splat(c));
+      }
+    }
+  }
+}
+
+/** Byte offset of element (k, col) in a KC-blocked packed B of ncp columns (assembly/gemm.ts multiplyRows). */
+// @ts-ignore: decorator
+@inline function bAt(K: i32, ncp: i32, k: i32, col: i32): usize {
+  const pc = k - k % KC, kc = min(KC, K - pc);
+  return (<usize>pc * <usize>ncp + <usize>(col >> 4) * <usize>kc * 16 + <usize>(k - pc) * 16 + <usize>(col & 15)) << 2;
+}
+
+/**
+ * V_ξ = Bᵀ·d·B for tile columns n0..n0+nc (column = (b·TT1 + τ1)·TT2 + τ2, patch rows 2τ1 + BETA1 + i, columns
+ * 2τ2 + BETA2 + j) into 9 packed B matrices of K × ncp at vbuf + ξ·vmat. Per channel and tile row, the 3 grid rows are
+ * first copied into zero-padded lines (lines: 3 × LW floats), so the patches need no bounds test; then four tiles at
+ * a time with SIMD (even columns = d·0, odd = d·1, even shifted by one = d·2), single tiles at panel edges.
+ */
+function pack_v2(job: usize, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usize, lines: usize, LW: i32): void {
+  const K = fld(job, W_K);
+  const src = ptr(job, W_SRC);
+  const sBatch = fld(job, W_SBATCH), sChan = fld(job, W_SCHAN);
+  const Gy = fld(job, W_G + 1), Gx = fld(job, W_G + 2), sty = fld(job, W_ST + 1), stx = fld(job, W_ST + 2);
+  const by = fld(job, W_BETA + 1), bx = fld(job, W_BETA + 2);
+  const TT1 = fld(job, W_TT + 1), TT2 = fld(job, W_TT + 2);
+  const lw = <usize>LW << 2;
+  // grid columns bx .. bx + 2·TT2 (+1) land in line positions 0 ..; those inside the grid: [xlo, xhi)
+  const xlo = max(0, -bx), xhi = min(2 * TT2 + 1, Gx - bx);
+  const rest = n0 / TT2;
+  const t2s = n0 % TT2, t1s = rest % TT1, bs = rest / TT1;
+  for (let k = 0; k < K; k++) {
+    let t2 = t2s, t1 = t1s, b = bs, col = 0;
+    const chan = src + (<usize>(k * sChan) << 2);
+    while (col < nc) {
+      let run = TT2 - t2;
+      if (run > nc - col) run = nc - col;
+      const y0 = 2 * t1 + by;
+      const base = chan + (<usize>(b * sBatch) << 2);
+      // the tile row's three grid rows, columns 2·t2 + bx ... as zero-padded lines
+      const from = 2 * t2, to = min(2 * (t2 + run) + 1, LW);
+      for (let i = 0; i < 3; i++) {
+        const line = lines + <usize>i * lw;
+        const y = y0 + i;
+        const ok = y >= 0 && y < Gy && xhi > xlo;
+        const a = ok ? max(from, xlo) : to, z = ok ? min(to, xhi) : to;
+        for (let j = from; j < a; j++) store<f32>(line + (<usize>j << 2), 0);
+        if (z > a) {
+          let sp = base + (<usize>(y * sty + (a + bx) * stx) << 2);
+          const st = <usize>stx << 2;
+          let j = a;
+          if (stx == 1) for (; j + 4 <= z; j += 4, sp += 16) v128.store(line + (<usize>j << 2), v128.load(sp));
+          for (; j < z; j++, sp += st) store<f32>(line + (<usize>j << 2), load<f32>(sp));
+        }
+        for (let j = max(a, z); j < to; j++) store<f32>(line + (<usize>j << 2), 0);
+      }
+      const l0 = lines, l1 = lines + lw, l2 = lines + 2 * lw;
+      for (let e = col + run; col < e;) {
+        const xo = <usize>(2 * t2) << 2;
+        const d = vbuf + bAt(K, ncp, k, col);
+        if (e - col >= 4 && (col & 15) <= 12) {
+          // four tiles: line floats 2·t2 .. 2·t2 + 8
+          const p0 = l0 + xo, p1 = l1 + xo, p2 = l2 + xo;
+          let u = v128.load(p0), v = v128.load(p0, 16);
+          const a0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6), a1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
+          const a2 = v128.shuffle<f32>(a0, v128.load32_splat(p0 + 32), 1, 2, 3, 4);
+          u = v128.load(p1); v = v128.load(p1, 16);
+          const b0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6), b1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
+          const b2 = v128.shuffle<f32>(b0, v128.load32_splat(p1 + 32), 1, 2, 3, 4);
+          u = v128.load(p2); v = v128.load(p2, 16);
+          const c0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6), c1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
+          const c2 = v128.shuffle<f32>(c0, v128.load32_splat(p2 + 32), 1, 2, 3, 4);
+          // Bᵀ along the rows: e0 = d0 − d1, e1 = d1, e2 = d2 − d1; then along the columns
+          const e00 = f32x4.sub(a0, b0), e01 = f32x4.sub(a1, b1), e02 = f32x4.sub(a2, b2);
+          const e20 = f32x4.sub(c0, b0), e21 = f32x4.sub(c1, b1), e22 = f32x4.sub(c2, b2);
+          v128.store(d, f32x4.sub(e00, e01)); v128.store(d + vmat, e01); v128.store(d + 2 * vmat, f32x4.sub(e02, e01));
+          v128.store(d + 3 * vmat, f32x4.sub(b0, b1)); v128.store(d + 4 * vmat, b1); v128.store(d + 5 * vmat, f32x4.sub(b2, b1));
+          v128.store(d + 6 * vmat, f32x4.sub(e20, e21)); v128.store(d + 7 * vmat, e21); v128.store(d + 8 * vmat, f32x4.sub(e22, e21));
+          col += 4; t2 += 4;
+          continue;
+        }
+        const d00 = load<f32>(l0 + xo), d01 = load<f32>(l0 + xo, 4), d02 = load<f32>(l0 + xo, 8);
+        const d10 = load<f32>(l1 + xo), d11 = load<f32>(l1 + xo, 4), d12 = load<f32>(l1 + xo, 8);
+        const d20 = load<f32>(l2 + xo), d21 = load<f32>(l2 + xo, 4), d22 = load<f32>(l2 + xo, 8);
+        const e00 = d00 - d10, e01 = d01 - d11, e02 = d02 - d12;
+        const e20 = d20 - d10, e21 = d21 - d11, e22 = d22 - d12;
+        store<f32>(d, e00 - e01); store<f32>(d + vmat, e01); store<f32>(d + 2 * vmat, e02 - e01);
+        store<f32>(d + 3 * vmat, d10 - d11); store<f32>(d + 4 * vmat, d11); store<f32>(d + 5 * vmat, d12 - d11);
+        store<f32>(d + 6 * vmat, e20 - e21); store<f32>(d + 7 * vmat, e21); store<f32>(d + 8 * vmat, e22 - e21);
+        col++; t2++;
+      }
+      t2 = 0;
+      if (++t1 == TT1) { t1 = 0; b++; }
+    }
+    // padding columns of the last panel
+    for (let c = nc; c < ncp; c++) {
+      const d = vbuf + bAt(K, ncp, k, c);
+      for (let x = 0; x < 9; x++) store<f32>(d + <usize>x * vmat, 0);
+    }
+  }
+}
+
+/**
+ * image = Aᵀ·M·A + bias for rows m0..m0+rows (M_ξ row r at cbuf + ξ·cmat + 4·r·ncp), tile columns n0..n0+nc; four
+ * whole tiles of a row at a time with SIMD (the phase's outputs interleave with other phases': lane stores).
+ */
+function unpack_y2(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, cbuf: usize, cmat: usize): void {
+  const dst = ptr(job, W_DST), bias = ptr(job, W_BIAS);
+  const dBatch = fld(job, W_DBATCH), dChan = fld(job, W_DCHAN);
+  const s1 = <usize>fld(job, W_DSTEP + 1) << 2, s2 = <usize>fld(job, W_DSTEP + 2) << 2;
+  const NT1 = fld(job, W_NT + 1), NT2 = fld(job, W_NT + 2);
+  const TT1 = fld(job, W_TT + 1), TT2 = fld(job, W_TT + 2);
+  // tiles τ2 < full2 have both columns inside the phase
+  const full2 = NT2 >> 1;
+  const rest = n0 / TT2;
+  const t2s = n0 % TT2, t1s = rest % TT1, bs = rest / TT1;
+  for (let r = 0; r < rows; r++) {
+    const m = m0 + r;
+    const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>m << 2)) : 0;
+    const bvv = f32x4.splat(bv);
+    const c = cbuf + (<usize>(r * ncp) << 2);
+    let t2 = t2s, t1 = t1s, b = bs, col = 0;
+    while (col < nc) {
+      let run = TT2 - t2;
+      if (run > nc - col) run = nc - col;
+      const u1 = 2 * t1;
+      const two = u1 + 1 < NT1; // the tile's second row exists
+      const row = dst + (<usize>(b * dBatch + m * dChan) << 2) + <usize>u1 * s1;
+      for (let e = col + run; col < e;) {
+        const p = c + (<usize>col << 2);
+        let q = row + <usize>(2 * t2) * s2;
+        if (two && e - col >= 4 && t2 + 4 <= full2) {
+          const m00 = v128.load(p), m01 = v128.load(p + cmat), m02 = v128.load(p + 2 * cmat);
+          const m10 = v128.load(p + 3 * cmat), m11 = v128.load(p + 4 * cmat), m12 = v128.load(p + 5 * cmat);
+          const m20 = v128.load(p + 6 * cmat), m21 = v128.load(p + 7 * cmat), m22 = v128.load(p + 8 * cmat);
+          // Aᵀ along the rows, then along the columns
+          const a0 = f32x4.add(m00, m10), a1 = f32x4.add(m01, m11), a2 = f32x4.add(m02, m12);
+          const b0 = f32x4.add(m10, m20), b1 = f32x4.add(m11, m21), b2 = f32x4.add(m12, m22);
+          const y00 = f32x4.add(f32x4.add(a0, a1), bvv), y01 = f32x4.add(f32x4.add(a1, a2), bvv);
+          const y10 = f32x4.add(f32x4.add(b0, b1), bvv), y11 = f32x4.add(f32x4.add(b1, b2), bvv);
+          const q1 = q + s1;
+          store<f32>(q, f32x4.extract_lane(y00, 0)); store<f32>(q + s2, f32x4.extract_lane(y01, 0));
+          store<f32>(q1, f32x4.extract_lane(y10, 0)); store<f32>(q1 + s2, f32x4.extract_lane(y11, 0));
+          q += 2 * s2;
+          store<f32>(q, f32x4.extract_lane(y00, 1)); store<f32>(q + s2, f32x4.extract_lane(y01, 1));
+          store<f32>(q + s1, f32x4.extract_lane(y10, 1)); store<f32>(q + s1 + s2, f32x4.extract_lane(y11, 1));
+          q += 2 * s2;
+          store<f32>(q, f32x4.extract_lane(y00, 2)); store<f32>(q + s2, f32x4.extract_lane(y01, 2));
+          store<f32>(q + s1, f32x4.extract_lane(y10, 2)); store<f32>(q + s1 + s2, f32x4.extract_lane(y11, 2));
+          q += 2 * s2;
+          store<f32>(q, f32x4.extract_lane(y00, 3)); store<f32>(q + s2, f32x4.extract_lane(y01, 3));
+          store<f32>(q + s1, f32x4.extract_lane(y10, 3)); store<f32>(q + s1 + s2, f32x4.extract_lane(y11, 3));
+          col += 4; t2 += 4;
+          continue;
+        }
+        const m00 = load<f32>(p), m01 = load<f32>(p + cmat), m02 = load<f32>(p + 2 * cmat);
+        const m10 = load<f32>(p + 3 * cmat), m11 = load<f32>(p + 4 * cmat), m12 = load<f32>(p + 5 * cmat);
+        const m20 = load<f32>(p + 6 * cmat), m21 = load<f32>(p + 7 * cmat), m22 = load<f32>(p + 8 * cmat);
+        const a0 = m00 + m10, a1 = m01 + m11, a2 = m02 + m12;
+        const b0 = m10 + m20, b1 = m11 + m21, b2 = m12 + m22;
+        const wide = 2 * t2 + 1 < NT2;
+        store<f32>(q, a0 + a1 + bv);
+        if (wide) store<f32>(q + s2, a1 + a2 + bv);
+        if (two) {
+          store<f32>(q + s1, b0 + b1 + bv);
+          if (wide) store<f32>(q + s1 + s2, b1 + b2 + bv);
+        }
+        col++; t2++;
+      }
+      t2 = 0;
+      if (++t1 == TT1) { t1 = 0; b++; }
+    }
+  }
+}
+
+/**
+ * F(2×2, 3×3) transform of the source: V_ξ = Bᵀ·d·B of the 4×4 patches (rows 2τ1 + BETA1 + i, columns 2τ2 + BETA2 + j)
+ * into 16 packed B matrices; lines and SIMD as pack_v2 (four tiles read line floats 2τ2 .. 2τ2 + 9).
+ */
+function pack_v3(job: usize, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usize, lines: usize, LW: i32): void {
+  const K = fld(job, W_K);
+  const src = ptr(job, W_SRC);
+  const sBatch = fld(job, W_SBATCH), sChan = fld(job, W_SCHAN);
+  const Gy = fld(job, W_G + 1), Gx = fld(job, W_G + 2), sty = fld(job, W_ST + 1), stx = fld(job, W_ST + 2);
+  const by = fld(job, W_BETA + 1), bx = fld(job, W_BETA + 2);
+  const TT1 = fld(job, W_TT + 1), TT2 = fld(job, W_TT + 2);
+  const lw = <usize>LW << 2;
+  const xlo = max(0, -bx), xhi = min(2 * TT2 + 2, Gx - bx);
+  const rest = n0 / TT2;
+  const t2s = n0 % TT2, t1s = rest % TT1, bs = rest / TT1;
+  for (let k = 0; k < K; k++) {
+    let t2 = t2s, t1 = t1s, b = bs, col = 0;
+    const chan = src + (<usize>(k * sChan) << 2);
+    while (col < nc) {
+      let run = TT2 - t2;
+      if (run > nc - col) run = nc - col;
+      const y0 = 2 * t1 + by;
+      const base = chan + (<usize>(b * sBatch) << 2);
+      const from = 2 * t2, to = min(2 * (t2 + run) + 2, LW);
+      for (let i = 0; i < 4; i++) {
+        const line = lines + <usize>i * lw;
+        const y = y0 + i;
+        const ok = y >= 0 && y < Gy && xhi > xlo;
+        const a = ok ? max(from, xlo) : to, z = ok ? min(to, xhi) : to;
+        for (let j = from; j < a; j++) store<f32>(line + (<usize>j << 2), 0);
+        if (z > a) {
+          let sp = base + (<usize>(y * sty + (a + bx) * stx) << 2);
+          const st = <usize>stx << 2;
+          let j = a;
+          if (stx == 1) for (; j + 4 <= z; j += 4, sp += 16) v128.store(line + (<usize>j << 2), v128.load(sp));
+          for (; j < z; j++, sp += st) store<f32>(line + (<usize>j << 2), load<f32>(sp));
+        }
+        for (let j = max(a, z); j < to; j++) store<f32>(line + (<usize>j << 2), 0);
+      }
+      for (let e = col + run; col < e;) {
+        const xo = <usize>(2 * t2) << 2;
+        const d = vbuf + bAt(K, ncp, k, col);
+        const four = e - col >= 4 && (col & 15) <= 12;
+        // rows i = 0..3 of the patch: Bᵀ along the rows needs r0 = d0 − d2, r1 = d1 + d2, r2 = d2 − d1, r3 = d1 − d3
+        let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
+        let p0 = c0, p1 = c0, p2 = c0, p3 = c0;
+        let s0 = c0, s1 = c0, s2 = c0, s3 = c0;
+        let t0 = c0, t1v = c0, t2v = c0, t3 = c0;
+        for (let i = 0; i < 4; i++) {
+          const p = lines + <usize>i * lw + xo;
+          let v0: v128, v1: v128, v2: v128, v3: v128;
+          if (four) {
+            const u = v128.load(p), v = v128.load(p, 16), w = v128.load(p, 32);
+            v0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6); v1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
+            v2 = v128.shuffle<f32>(v0, w, 1, 2, 3, 4); v3 = v128.shuffle<f32>(v1, w, 1, 2, 3, 5);
+          } else {
+            v0 = f32x4.splat(load<f32>(p)); v1 = f32x4.splat(load<f32>(p, 4));
+            v2 = f32x4.splat(load<f32>(p, 8)); v3 = f32x4.splat(load<f32>(p, 12));
+          }
+          if (i == 0) { c0 = v0; c1 = v1; c2 = v2; c3 = v3; }
+          else if (i == 1) { p0 = v0; p1 = v1; p2 = v2; p3 = v3; }
+          else if (i == 2) { s0 = v0; s1 = v1; s2 = v2; s3 = v3; }
+          else { t0 = v0; t1v = v1; t2v = v2; t3 = v3; }
+        }
+        // Bᵀ along the rows (patch rows c, p, s, t), each giving 4 column values
+        const ra0 = f32x4.sub(c0, s0), ra1 = f32x4.sub(c1, s1), ra2 = f32x4.sub(c2, s2), ra3 = f32x4.sub(c3, s3);
+        const rb0 = f32x4.add(p0, s0), rb1 = f32x4.add(p1, s1), rb2 = f32x4.add(p2, s2), rb3 = f32x4.add(p3, s3);
+        const rc0 = f32x4.sub(s0, p0), rc1 = f32x4.sub(s1, p1), rc2 = f32x4.sub(s2, p2), rc3 = f32x4.sub(s3, p3);
+        const rd0 = f32x4.sub(p0, t0), rd1 = f32x4.sub(p1, t1v), rd2 = f32x4.sub(p2, t2v), rd3 = f32x4.sub(p3, t3);
+        if (four) {
+          put4(d, vmat, 0, ra0, ra1, ra2, ra3); put4(d, vmat, 4, rb0, rb1, rb2, rb3);
+          put4(d, vmat, 8, rc0, rc1, rc2, rc3); put4(d, vmat, 12, rd0, rd1, rd2, rd3);
+          col += 4; t2 += 4;
+        } else {
+          put1(d, vmat, 0, ra0, ra1, ra2, ra3); put1(d, vmat, 4, rb0, rb1, rb2, rb3);
+          put1(d, vmat, 8, rc0, rc1, rc2, rc3); put1(d, vmat, 12, rd0, rd1, rd2, rd3);
+          col++; t2++;
+        }
+      }
+      t2 = 0;
+      if (++t1 == TT1) { t1 = 0; b++; }
+    }
+    for (let c = nc; c < ncp; c++) {
+      const d = vbuf + bAt(K, ncp, k, c);
+      for (let x = 0; x < 16; x++) store<f32>(d + <usize>x * vmat, 0);
+    }
+  }
+}
+
+/** Bᵀ along the columns of one transformed row (r0..r3 = its 4 column values) into matrices ξ0..ξ0+3, four tiles. */
+// @ts-ignore: decorator
+@inline function put4(d: usize, vmat: usize, x0: i32, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const q = d + <usize>x0 * vmat;
+  v128.store(q, f32x4.sub(r0, r2)); v128.store(q + vmat, f32x4.add(r1, r2));
+  v128.store(q + 2 * vmat, f32x4.sub(r2, r1)); v128.store(q + 3 * vmat, f32x4.sub(r1, r3));
+}
+
+/** As put4 for one tile (lane 0). */
+// @ts-ignore: decorator
+@inline function put1(d: usize, vmat: usize, x0: i32, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const q = d + <usize>x0 * vmat;
+  store<f32>(q, f32x4.extract_lane(f32x4.sub(r0, r2), 0)); store<f32>(q + vmat, f32x4.extract_lane(f32x4.add(r1, r2), 0));
+  store<f32>(q + 2 * vmat, f32x4.extract_lane(f32x4.sub(r2, r1), 0)); store<f32>(q + 3 * vmat, f32x4.extract_lane(f32x4.sub(r1, r3), 0));
+}
+
+/** F(2×2, 3×3) output transform: image = Aᵀ·M·A + bias (Aᵀ = [1 1 1 0; 0 1 −1 −1]), as unpack_y2 with 16 matrices. */
+function unpack_y3(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, cbuf: usize, cmat: usize): void {
+  const dst = ptr(job, W_DST), bias = ptr(job, W_BIAS);
+  const dBatch = fld(job, W_DBATCH), dChan = fld(job, W_DCHAN);
+  const s1 = <usize>fld(job, W_DSTEP + 1) << 2, s2 = <usize>fld(job, W_DSTEP + 2) << 2;
+  const NT1 = fld(job, W_NT + 1), NT2 = fld(job, W_NT + 2);
+  const TT1 = fld(job, W_TT + 1), TT2 = fld(job, W_TT + 2);
+  const rest = n0 / TT2;
+  const t2s = n0 % TT2, t1s = rest % TT1, bs = rest / TT1;
+  for (let r = 0; r < rows; r++) {
+    const m = m0 + r;
+    const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>m << 2)) : 0;
+    const c = cbuf + (<usize>(r * ncp) << 2);
+    let t2 = t2s, t1 = t1s, b = bs, col = 0;
+    while (col < nc) {
+      let run = TT2 - t2;
+      if (run > nc - col) run = nc - col;
+      const u1 = 2 * t1;
+      const two = u1 + 1 < NT1;
+      const row = dst + (<usize>(b * dBatch + m * dChan) << 2) + <usize>u1 * s1;
+      for (let e = col + run; col < e;) {
+        const n = min(4, e - col);
+        const p = c + (<usize>col << 2);
+        // rows of M: Aᵀ along the rows gives a = M0 + M1 + M2, z = M1 − M2 − M3 for each of the 4 columns
+        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, z0 = a0, z1 = a0, z2 = a0, z3 = a0;
+        for (let j = 0; j < 4; j++) {
+          const q = p + <usize>j * cmat;
+          const v0 = v128.load(q), v1 = v128.load(q + 4 * cmat), v2 = v128.load(q + 8 * cmat), v3 = v128.load(q + 12 * cmat);
+          const a = f32x4.add(f32x4.add(v0, v1), v2), z = f32x4.sub(f32x4.sub(v1, v2), v3);
+          if (j == 0) { a0 = a; z0 = z; } else if (j == 1) { a1 = a; z1 = z; } else if (j == 2) { a2 = a; z2 = z; } else { a3 = a; z3 = z; }
+        }
+        const bvv = f32x4.splat(bv);
+        const y00 = f32x4.add(f32x4.add(f32x4.add(a0, a1), a2), bvv), y01 = f32x4.add(f32x4.sub(f32x4.sub(a1, a2), a3), bvv);
+        const y10 = f32x4.add(f32x4.add(f32x4.add(z0, z1), z2), bvv), y11 = f32x4.add(f32x4.sub(f32x4.sub(z1, z2), z3), bvv);
+        // lanes 0..n−1 are tiles t2..t2+n−1 (C columns past nc hold padding and are never stored)
+        let q = row + <usize>(2 * t2) * s2;
+        for (let l = 0; l < n; l++, q += 2 * s2) {
+          const wide = 2 * (t2 + l) + 1 < NT2;
+          store<f32>(q, lane(y00, l));
+          if (wide) store<f32>(q + s2, lane(y01, l));
+          if (two) {
+            store<f32>(q + s1, lane(y10, l));
+            if (wide) store<f32>(q + s1 + s2, lane(y11, l));
+          }
+        }
+        col += n; t2 += n;
+      }
+      t2 = 0;
+      if (++t1 == TT1) { t1 = 0; b++; }
+    }
+  }
+}
+
+/** Lane l of v (l < 4). */
+// @ts-ignore: decorator
+@inline function lane(v: v128, l: i32): f32 {
+  return l == 0 ? f32x4.extract_lane(v, 0) : l == 1 ? f32x4.extract_lane(v, 1) : l == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+}
+
+/** Floats per source line: 2·TT2 + 2 filled, reads up to 12 past a tile's first float (four tiles of F(2×2, 3×3)). */
+// @ts-ignore: decorator
+@inline function lineFloats(TT2: i32): i32 { return (2 * TT2 + 12 + 15) & ~15; }
+
+/** Rows per M_ξ block: MC for F(2×2, 2×2) (9 blocks), half of it for F(2×2, 3×3) (16 blocks) to keep them in L2. */
+// @ts-ignore: decorator
+@inline function rowBlock(R: i32): i32 { return R == 2 ? MC : MC >> 1; }
+
+/**
+ * One Winograd task: tile columns n0..n0+nc of a job. scratch = the X = (R + 1)² packed V_ξ (K × ncp each), then at
+ * cOff the X M_ξ blocks (rowBlock(R) × ncp each), then R + 1 zero-padded source lines of lineFloats(TT2) floats. Every output element of the job is written once (bias added), so no fill is needed.
+ */
+export function wino_task(job: usize, n0: i32, nc: i32, scratch: usize, cOff: usize): void {
+  const M = fld(job, W_M), K = fld(job, W_K), R = fld(job, W_R);
+  const X = (R + 1) * (R + 1), RB = rowBlock(R);
+  const Mp = (M + 1) & ~1;
+  const ncp = (nc + 15) & ~15;
+  const vmat = <usize>K * <usize>ncp << 2, cmat = <usize>RB * <usize>ncp << 2;
+  const amat = <usize>Mp * <usize>K << 4;
+  const apk = ptr(job, W_APK), cbuf = scratch + cOff;
+  const LW = lineFloats(fld(job, W_TT + 2));
+  if (R == 2) pack_v2(job, n0, nc, ncp, scratch, vmat, cbuf + <usize>X * cmat, LW);
+  else pack_v3(job, n0, nc, ncp, scratch, vmat, cbuf + <usize>X * cmat, LW);
+  for (let ic = 0; ic < Mp; ic += RB) {
+    const mEnd = min(ic + RB, Mp);
+    for (let x = 0; x < X; x++) multiplyRows(apk + <usize>x * amat, K, scratch + <usize>x * vmat, ncp, ic, mEnd, cbuf + <usize>x * cmat);
+    if (R == 2) unpack_y2(job, ic, min(mEnd, M) - ic, n0, nc, ncp, cbuf, cmat);
+    else unpack_y3(job, ic, min(mEnd, M) - ic, n0, nc, ncp, cbuf, cmat);
+  }
+}
