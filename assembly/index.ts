@@ -558,3 +558,19 @@ export function run_queue(queue: usize, scratch: usize): i32 {
   }
   return done;
 }
+
+/** 1 when the n floats at p are all finite, else 0 (v − v is 0 for finite v, NaN for ±Inf and NaN; NaN sticks in a sum). */
+export function all_finite(p: usize, n: i32): i32 {
+  let a = f32x4.splat(0), b = a, c = a, d = a;
+  let i = 0;
+  for (; i + 16 <= n; i += 16, p += 64) {
+    const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    a = f32x4.add(a, f32x4.sub(v0, v0)); b = f32x4.add(b, f32x4.sub(v1, v1));
+    c = f32x4.add(c, f32x4.sub(v2, v2)); d = f32x4.add(d, f32x4.sub(v3, v3));
+  }
+  let s: f32 = 0;
+  for (; i < n; i++, p += 4) { const v = load<f32>(p); s += v - v; }
+  const t = f32x4.add(f32x4.add(a, b), f32x4.add(c, d));
+  s += f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1) + f32x4.extract_lane(t, 2) + f32x4.extract_lane(t, 3);
+  return s == 0 ? 1 : 0;
+}

@@ -68,30 +68,14 @@ function winogradWorthIt(g: ConvGeometry, phases: number, op: "imageToGrid" | "g
 }
 
 /**
- * True when every element is finite: v·0 is ±0 for finite v and NaN for ±Inf and NaN, so the sums stay 0 exactly when
- * all are finite. Four sums and no early exit (non-finite outputs are rare): 1M floats in ~0.4 ms instead of ~1.4 ms.
- */
-function allFinite(a: FloatArray): boolean {
-  const n = a.length;
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
-  for (; i + 3 < n; i += 4) {
-    s0 += a[i]! * 0;
-    s1 += a[i + 1]! * 0;
-    s2 += a[i + 2]! * 0;
-    s3 += a[i + 3]! * 0;
-  }
-  for (; i < n; i++) s0 += a[i]! * 0;
-  return s0 + s1 + s2 + s3 === 0;
-}
-
-/**
  * Float32 overflow, one behaviour on every path: each result element is the sum accumulated in doubles and rounded once
  * to float32, so it is ±Inf exactly where that sum leaves float32's range, and NaN only from NaN/±Inf inputs. The JS
  * backends accumulate in doubles; the wasm GEMMs accumulate in float32 lanes, where an overflowing partial sum gives
- * ±Inf or (lanes of both signs) NaN: a wasm result with any non-finite element is recomputed by the direct-JS loops.
+ * ±Inf or (lanes of both signs) NaN: a wasm result with any non-finite element (a SIMD scan before the copy-out) is
+ * recomputed by the direct-JS loops.
  */
 function overflowChecked(run: { backend: Backend }, out: FloatArray, again: () => FloatArray): FloatArray {
-  if (run.backend !== wasmBackend || allFinite(out)) return out;
+  if (run.backend !== wasmBackend || wasmBackend.resultFinite!(out)) return out;
   hooks.lastAlgorithm = "direct";
   return again();
 }

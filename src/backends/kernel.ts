@@ -51,6 +51,8 @@ export interface Backend {
   gridToImage(g: ConvGeometry, grid: FloatArray, w: FloatArray, bias: FloatArray | null, ctx: RunContext): FloatArray;
   weightGrad(g: ConvGeometry, image: FloatArray, grid: FloatArray, ctx: RunContext): FloatArray;
   matmul(M: number, N: number, K: number, a: FloatArray, b: FloatArray, ctx: RunContext): FloatArray;
+  /** true when this backend already checked that a result it returned has only finite elements (wasm: SIMD scan) */
+  resultFinite?(out: FloatArray): boolean;
 }
 
 /** A fresh zeroed array of `n` elements of `dtype` (the one allocation helper of the kernels and arrays). */

@@ -1,7 +1,7 @@
 // npx.pooling: validate through params/pool-params, run the pooling kernel, record for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate } from "../ndarray/strided.js";
-import { recordOp } from "../autograd/tape.js";
+import { isRecording, needsGrad, recordOp } from "../autograd/tape.js";
 import { type PoolingOptions, resolvePooling } from "../params/pool-params.js";
 import { poolForward } from "../backends/fused/pooling.js";
 import { showValue } from "../params/options.js";
@@ -18,7 +18,8 @@ export function pooling(x: NDArray, options?: PoolingOptions): NDArray {
   const g = resolvePooling("pooling", x.shape, options);
   const n = g.outputShape.reduce((p, d) => p * d, 1);
   const y = allocate(x.dtype, n);
-  const argmax = g.poolType === "max" ? (x.size < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)) : null;
+  // the argmax only serves the gradient: none when this call is not recorded
+  const argmax = g.poolType === "max" && isRecording() && needsGrad(x) ? (x.size < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)) : null;
   poolForward(g, contiguous(x).data, y, argmax);
   return recordOp("pooling", [x], new NDArray(y, g.outputShape), { geometry: g, argmax });
 }

@@ -98,6 +98,36 @@ test("property: pooling and its gradient equal the definition (1-D to 3-D, both 
   );
 });
 
+test("property: outside autograd.record (no argmax kept) max pooling gives the same values; 2×2 stride-2 windows too", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        batch: fc.integer({ min: 1, max: 2 }), channels: fc.integer({ min: 1, max: 3 }),
+        h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }), d: fc.integer({ min: 1, max: 3 }),
+        k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 3 }), p: fc.integer({ min: 0, max: 1 }),
+        twoByTwo: fc.boolean(), nd3: fc.boolean(), full: fc.boolean(), seed: fc.integer({ min: 1, max: 1e6 }),
+      }),
+      (r) => {
+        // the 2×2 stride-2 unpadded windows take their own loop (also in 3-D with a depth window of 1)
+        const k = r.twoByTwo ? 2 : r.k, st = r.twoByTwo ? 2 : r.s, pad = r.twoByTwo ? 0 : Math.min(r.p, k - 1);
+        const hw = [Math.max(r.h, k), Math.max(r.w, k)];
+        const spatial = r.nd3 ? [r.d, ...hw] : hw;
+        const o = { kernel: r.nd3 ? [1, k, k] : [k, k], stride: r.nd3 ? [1, st, st] : [st, st], pad: r.nd3 ? [0, pad, pad] : [pad, pad], poolType: "max" as const, countIncludePad: true, full: r.full };
+        let s = r.seed;
+        const xs = Float64Array.from({ length: r.batch * r.channels * spatial.reduce((a, b) => a * b, 1) }, () => ((s = (s * 16807) % 2147483647) % 7) - 3);
+        const want = directPool(xs, r.batch * r.channels, spatial, o, null);
+        for (const dtype of ["float64", "float32"] as const) {
+          const x = new NDArray(dtype === "float64" ? xs : Float32Array.from(xs), [r.batch, r.channels, ...spatial]);
+          const y = npx.pooling(x, { kernel: o.kernel, stride: o.stride, pad: o.pad, poolType: "max", poolingConvention: r.full ? "full" : "valid" });
+          assert.deepEqual(y.shape, [r.batch, r.channels, ...want.outSize]);
+          assert.deepEqual(Array.from(y.asTypedArray()), Array.from(want.y));
+        }
+      },
+    ),
+    { numRuns: 200, seed: 7 },
+  );
+});
+
 test("float32 pooling keeps float32", () => {
   const y = npx.pooling(np.ones([1, 1, 4, 4]), { kernel: 2, stride: 2, poolType: "avg" });
   assert.equal(y.dtype, "float32");

@@ -13,9 +13,11 @@ function strides(g: PoolGeometry, size: readonly [number, number, number]): [num
  * y[n, c, o] = max / Σ / mean of x over the window of o (MXNet's pool_max / pool_sum): window o along an axis covers
  * [o·s − p, o·s − p + k) clipped to the input. avg divides by the window clipped to the padded input
  * (countIncludePad) or to the input. For max, `argmax[o]` receives the index in x of the first maximum in
- * row-major window order: MXNet's unpool_max sends the gradient to that element when several tie.
+ * row-major window order: MXNet's unpool_max sends the gradient to that element when several tie. argmax = null (max
+ * without a gradient): the same maxima, without the index bookkeeping; 2×2 windows of stride 2 run a loop of their own.
  */
 export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argmax: Int32Array | Float64Array | null): void {
+  if (g.poolType === "max" && !argmax && maxPool2x2(g, x, y)) return;
   const [D, H, W] = g.inSize;
   const [OD, OH, OW] = g.outSize;
   const [kd, kh, kw] = g.kernel;
@@ -42,7 +44,19 @@ export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argma
             const wa = ow * sw - pw;
             const w0 = Math.max(wa, 0), w1 = Math.min(wa + kw, W);
             const yi = yb + od * yd + oh * yh + ow * yw;
-            if (isMax) {
+            if (isMax && !argmax) {
+              // the first element, then any strictly greater one: the values the argmax loop below keeps
+              let best = x[xb + d0 * xd + h0 * xh + w0 * xw]!;
+              for (let d = d0; d < d1; d++)
+                for (let h = h0; h < h1; h++) {
+                  const row = xb + d * xd + h * xh;
+                  for (let w = w0; w < w1; w++) {
+                    const v = x[row + w * xw]!;
+                    if (v > best) best = v;
+                  }
+                }
+              y[yi] = best;
+            } else if (isMax) {
               let best = -Infinity;
               let arg = -1;
               for (let d = d0; d < d1; d++)
@@ -75,6 +89,36 @@ export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argma
         }
       }
     }
+}
+
+/**
+ * Max over 2×2 windows of stride 2 without padding, channels-first (U-Net's MaxPool2D(2)): two input rows per output
+ * row, no window arithmetic. Returns false for any other geometry. Same rule as poolForward: the first element of the
+ * window in row-major order unless a later one is strictly greater.
+ */
+function maxPool2x2(g: PoolGeometry, x: FloatArray, y: FloatArray): boolean {
+  const [D, H, W] = g.inSize;
+  const [OD, OH, OW] = g.outSize;
+  if (g.channelsLast || g.kernel[0] !== 1 || g.stride[0] !== 1 || g.kernel[1] !== 2 || g.kernel[2] !== 2 || g.stride[1] !== 2 || g.stride[2] !== 2) return false;
+  if (g.pad[0] !== 0 || g.pad[1] !== 0 || g.pad[2] !== 0 || OH * 2 > H || OW * 2 > W || OD !== D) return false;
+  const planes = g.batch * g.channels * D;
+  let yi = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      let r0 = base + 2 * oh * W;
+      let r1 = r0 + W;
+      for (let ow = 0; ow < OW; ow++, r0 += 2, r1 += 2) {
+        let best = x[r0]!;
+        const b = x[r0 + 1]!, c = x[r1]!, d = x[r1 + 1]!;
+        if (b > best) best = b;
+        if (c > best) best = c;
+        if (d > best) best = d;
+        y[yi++] = best;
+      }
+    }
+  }
+  return true;
 }
 
 /** dx of pooling: max scatters dy[o] to argmax[o]; sum / avg spread dy[o] (÷ the forward's count) over the window. */

@@ -1,5 +1,6 @@
 // The wasm backend: AssemblyScript SIMD GEMM kernels over one shared memory, run by a worker pool (float32 only).
 import type { Backend, FloatArray } from "../kernel.js";
+import { knownFinite } from "./program.js";
 import { gridToImageCol2im, gridToImagePhase, gridToImageWinograd, gridToImageWtx, imageToGrid, imageToGridWinograd, matmul, weightGrad } from "./plan.js";
 
 const f32 = (a: FloatArray | null) => a as Float32Array;
@@ -14,4 +15,5 @@ export const wasmBackend: Backend = {
   },
   weightGrad: (g, image, grid, ctx) => weightGrad(g, f32(image), f32(grid), ctx.threads),
   matmul: (M, N, K, a, b, ctx) => matmul(M, N, K, f32(a), f32(b), ctx.threads),
+  resultFinite: (out) => knownFinite(out as Float32Array),
 };

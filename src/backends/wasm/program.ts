@@ -53,6 +53,14 @@ export interface Program {
   readonly threads: number;
 }
 
+/** Results whose every element the wasm side found finite (dispatch's overflow check asks the backend, not the elements). */
+const finiteResults = new WeakSet<Float32Array>();
+
+/** True when `out` came from runProgram and all its elements are finite. */
+export function knownFinite(out: Float32Array): boolean {
+  return finiteResults.has(out);
+}
+
 /** Runs a program and returns its destination, copied out of the arena. */
 export function runProgram(p: Program): Float32Array {
   const rt = runtime();
@@ -87,5 +95,7 @@ export function runProgram(p: Program): Float32Array {
     runQueue(queueAt, scratch);
   }
   // slice copies into a fresh (non-shared) buffer in one pass, without zero-filling it first
-  return rt.F32.slice(outAt >>> 2, (outAt >>> 2) + p.outLen);
+  const out = rt.F32.slice(outAt >>> 2, (outAt >>> 2) + p.outLen);
+  if (rt.exports.all_finite(outAt, p.outLen) === 1) finiteResults.add(out);
+  return out;
 }

@@ -27,6 +27,7 @@ import { formatBytes } from "../../params/sizes.js";
 
 export interface KernelExports {
   run_queue(queue: number, scratch: number): number;
+  all_finite(p: number, n: number): number;
   run_task(job: number, n0: number, nc: number, scratch: number, cOff: number): void;
   pack_a(dst: number, M: number, K: number, w: number, rowStride: number, chanStride: number,
     T0: number, T1: number, T2: number, L0: number, L1: number, L2: number): void;

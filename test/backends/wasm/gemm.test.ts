@@ -106,3 +106,21 @@ test("the runtime runs the relaxed-SIMD build exactly where the engine validates
   if (process.env.TCONV_EXPECT_WASM_BUILD) assert.equal(runtime().build, process.env.TCONV_EXPECT_WASM_BUILD);
   if (!supported) assert.throws(() => new WasmRuntime(true, "relaxed-simd"), /wasm backend: this engine does not support relaxed SIMD \(Node 20 needs --experimental-wasm-relaxed-simd\)/);
 });
+
+test("the wasm finite scan finds one ±Inf or NaN anywhere (SIMD body or tail) and passes finite extremes", () => {
+  const rt = runtime();
+  rt.reset();
+  const n = 16 * 5 + 7;
+  const at = rt.reserve(n * 4);
+  rt.commit("finite scan test");
+  const F = rt.F32, base = at >>> 2;
+  const fill = () => { for (let i = 0; i < n; i++) F[base + i] = i % 2 ? 3.4e38 : -1e-45; };
+  fill();
+  assert.equal(rt.exports.all_finite(at, n), 1, "largest finite float32 and the smallest subnormal");
+  for (const bad of [Infinity, -Infinity, NaN]) for (const i of [0, 17, 79, 80, n - 1]) {
+    fill();
+    F[base + i] = bad;
+    assert.equal(rt.exports.all_finite(at, n), 0, `${bad} at ${i}`);
+  }
+  rt.reset();
+});
