@@ -105,3 +105,45 @@ export function pack_a(dst: usize, M: i32, K: i32, w: usize, rowStride: i32, cha
   }
 }
 
+
+/**
+ * micro2x16 over a compact A micro-panel: element (k, r) at a + 4·(2k + r), splatted as it is loaded (one extra
+ * instruction per load, against 4× less A memory: Winograd's transformed weights, written every call).
+ */
+export function micro2x16s(kc: i32, a: usize, b: usize, c: usize, ldc: i32, first: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  const bEnd = b + (<usize>kc << 6);
+  while (b < bEnd) {
+    const b0 = v128.load(b, 0), b1 = v128.load(b, 16), b2 = v128.load(b, 32), b3 = v128.load(b, 48);
+    const a0 = v128.load32_splat(a, 0);
+    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+    c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
+    const a1 = v128.load32_splat(a, 4);
+    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+    c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
+    a += 8; b += 64;
+  }
+  const c1 = c + (<usize>ldc << 2);
+  if (!first) {
+    c00 = f32x4.add(c00, v128.load(c, 0)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c02 = f32x4.add(c02, v128.load(c, 32)); c03 = f32x4.add(c03, v128.load(c, 48));
+    c10 = f32x4.add(c10, v128.load(c1, 0)); c11 = f32x4.add(c11, v128.load(c1, 16));
+    c12 = f32x4.add(c12, v128.load(c1, 32)); c13 = f32x4.add(c13, v128.load(c1, 48));
+  }
+  v128.store(c, c00, 0); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
+  v128.store(c1, c10, 0); v128.store(c1, c11, 16); v128.store(c1, c12, 32); v128.store(c1, c13, 48);
+}
+
+/** multiplyRows over compact A panels (micro2x16s): row panel ir starts at apk + 4·ir·K, K block pc at + 8·pc. */
+@inline export function multiplyRowsCompact(apk: usize, K: i32, bpk: usize, ncp: i32, ic: i32, mEnd: i32, cbuf: usize): void {
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const blk = bpk + (<usize>pc * <usize>ncp << 2);
+    for (let jr = 0; jr < ncp; jr += 16) {
+      const bp = blk + (<usize>jr * <usize>kc << 2);
+      for (let ir = ic; ir < mEnd; ir += 2)
+        micro2x16s(kc, apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 2), bp, cbuf + ((<usize>(ir - ic) * <usize>ncp + <usize>jr) << 2), ncp, pc == 0);
+    }
+  }
+}

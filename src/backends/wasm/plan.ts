@@ -434,7 +434,7 @@ function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, 
   let maxK = 1, maxTT2 = 0;
   parts.forEach((p, j) => {
     const Mp = (p.M + 1) & ~1, TT = [1, tt(p.nT[1]!), tt(p.nT[2]!)];
-    regions.push(X * Mp * p.K * 16);
+    regions.push(X * Mp * p.K * 4); // compact panels (assembly/winograd.ts wino_pack)
     records.push(job(LAYOUTS.wino, (at) => ({
       M: p.M, K: p.K, APK: at.region(j), SRC: at.input(1) + p.srcOff * 4, SBATCH: p.sBatch, SCHAN: p.sChan,
       G: p.S, ST: p.st, BETA: p.beta, TT, NT: p.nT, DST: at.out + p.dstOff * 4, DBATCH: p.dBatch, DCHAN: p.dChan, DSTEP: p.dstep,
