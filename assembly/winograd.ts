@@ -10,7 +10,7 @@
 // In 2-D a 2×2 output tile takes (R + 1)² products per channel pair instead of 4R²: for each ξ of the transform, a GEMM
 // M_ξ[m][tile] = Σ_k U_ξ[m][k]·V_ξ[k][tile] (U = G·g·Gᵀ, V = Bᵀ·d·B), then y = Aᵀ·M·A.
 // Record: the W_* fields of src/backends/wasm/interface.ts.
-import { KC, MC, multiplyRowsCompact } from "./gemm";
+import { KC, MC, multiplyRows } from "./gemm";
 import {
   W_APK, W_BETA, W_BIAS, W_DBATCH, W_DCHAN, W_DST, W_DSTEP, W_G, W_K, W_M, W_NT, W_R, W_SBATCH, W_SCHAN, W_SRC, W_ST, W_TT,
   W_W, W_WK, W_WM, W_WX, W_WY,
@@ -23,7 +23,7 @@ import {
 
 /**
  * Pack task: rows m0..m0+mc of the (R + 1)² matrices U_ξ = G·g·Gᵀ (ξ = (R + 1)·ξ1 + ξ2), each in compact 2-row
- * panels (element (m, k) of matrix ξ at APK + ξ·Mp·K·4 + 4·(⌊m/2⌋·2K + 2k + m%2), read by micro2x16s).
+ * panels (element (m, k) of matrix ξ at APK + ξ·Mp·K·4 + 4·(⌊m/2⌋·2K + 2k + m%2), read by micro2x16).
  */
 export function wino_pack(job: usize, m0: i32, mc: i32): void {
   const M = fld(job, W_M), K = fld(job, W_K), R = fld(job, W_R);
@@ -442,7 +442,7 @@ export function wino_task(job: usize, n0: i32, nc: i32, scratch: usize, cOff: us
   else pack_v3(job, n0, nc, ncp, scratch, vmat, cbuf + <usize>X * cmat, LW);
   for (let ic = 0; ic < Mp; ic += RB) {
     const mEnd = min(ic + RB, Mp);
-    for (let x = 0; x < X; x++) multiplyRowsCompact(apk + <usize>x * amat, K, scratch + <usize>x * vmat, ncp, ic, mEnd, cbuf + <usize>x * cmat);
+    for (let x = 0; x < X; x++) multiplyRows(apk + <usize>x * amat, K, scratch + <usize>x * vmat, ncp, ic, mEnd, cbuf + <usize>x * cmat);
     if (R == 2) unpack_y2(job, ic, min(mEnd, M) - ic, n0, nc, ncp, cbuf, cmat);
     else unpack_y3(job, ic, min(mEnd, M) - ic, n0, nc, ncp, cbuf, cmat);
   }

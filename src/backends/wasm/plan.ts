@@ -193,7 +193,7 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
   let maxK = 0, maxMp = 0, maxNcp = 0;
   jobs.forEach((spec, j) => {
     const Mp = (spec.M + 1) & ~1;
-    regions.push(Mp * spec.K * 16); // A panels with every element broadcast to 4 lanes (assembly/gemm.ts)
+    regions.push(Mp * spec.K * 4); // compact 2-row A panels (assembly/gemm.ts pack_a)
     const lists = [...spec.L, ...spec.offs];
     tables.push(Int32Array.from(lists.flat()));
     // byte address of list e inside table j
@@ -313,7 +313,7 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
   checkFits(GRID_TO_IMAGE, grid.length + w.length + g.batch * g.imageChannels * Isp);
   const K = x.gcpg, Mr = Gsp, Mp = (Mr + 1) & ~1;
   const taskFill = !g.channelsLast;
-  const apkBytes = Mp * K * 16;
+  const apkBytes = Mp * K * 4;
   // channels per task: about one chunk of columns (≥ 1 channel), independent of the thread count
   const nicl = Math.max(1, Math.min(x.icpg, Math.floor(NCH / kp)));
   const blocks = Math.ceil(x.icpg / nicl);
@@ -399,7 +399,7 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
   return runProgram({
     op: GRID_TO_IMAGE, inputs: withBias ? [w, grid, bias!] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
     fill: taskFill || store ? null : biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias),
-    regions: Array.from({ length: g.groups }, () => Mp * K * 16), tables: [Int32Array.of(0)], records, packTasks, tasks,
+    regions: Array.from({ length: g.groups }, () => Mp * K * 4), tables: [Int32Array.of(0)], records, packTasks, tasks,
     scratchBytes: cOff + MC * NCH * 4, cOff, threads,
   });
 }
