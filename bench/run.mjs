@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // tconv benchmark: tconv vs the JavaScript/WebAssembly convolution peers (tfjs-cpu, tfjs-wasm,
 // onnxruntime-web, jax-js), with onnxruntime-node as a native reference, on the same seeded NCHW
-// float32 inputs; plus the chapter's "convolution as a matrix product" exercise.
+// float32 inputs; plus the chapter's "convolution as a matrix product" exercise, whole networks and models, and
+// tconv at 1 vs 2 threads in headless Chromium (lib/browser-section.mjs).
 //
 //   node bench/run.mjs [--threads 1,2] [--peers tconv,ort-web,...] [--cases dcgan1,...]
 //                      [--case-cap 20] [--budget 540] [--target-ms 1000] [--max-ms 5000] [--min-reps 5]
 //                      [--no-exercise] [--exercise-sizes 8,16,32,64,128,256] [--no-write] [--quick] [--verbose]
 //                      [--no-networks] [--networks-only] [--no-torch] [--no-models] [--models-only] [--models dcgan,unet]
+//                      [--no-browser]
 //
 // Every (implementation, thread count) runs in its own child process (lib/child.mjs): peers fix their
 // thread pools at initialisation, and a child that overruns the per-case time cap is killed and
@@ -23,7 +25,7 @@ const REPO_DIR = join(BENCH_DIR, "..");
 // ------------------------------------------------------------------ options
 const argv = process.argv.slice(2);
 if (argv.includes("--help") || argv.includes("-h")) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 12).join("\n").replace(/^\/\/ ?/gm, ""));
+  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 15).join("\n").replace(/^\/\/ ?/gm, ""));
   process.exit(0);
 }
 const flag = (name) => argv.includes(`--${name}`);
@@ -51,6 +53,7 @@ const OPTS = {
   models: !flag("no-models"),
   modelsOnly: flag("models-only"),
   modelIds: opt("models", null),
+  browser: !flag("no-browser"),
   verbose: flag("verbose"),
 };
 
@@ -73,6 +76,7 @@ const { CASES, caseById, flops, geometry } = await import("./lib/cases.mjs");
 const { PEERS, peerById, pkgVersion, tconvDistEntry } = await import("./lib/peers.mjs");
 const { maxRelError, readF32, TOLERANCE } = await import("./lib/compare.mjs");
 const { runNetworks, renderNetworks } = await import("./lib/networks-section.mjs");
+const { runBrowser, renderBrowser } = await import("./lib/browser-section.mjs");
 const networkRows = [];
 
 const cases = OPTS.cases ? OPTS.cases.map((id) => caseById.get(id) ?? die(`unknown case ${id}`)) : CASES;
@@ -452,6 +456,8 @@ for (const t of OPTS.threads) {
   log("");
 }
 if (exercise === null && OPTS.exercise && !OPTS.networksOnly && !OPTS.modelsOnly) exercise = await runExercise();
+// Chromium: one run covers both thread counts (they alternate call by call in one page)
+const browserResult = OPTS.browser && !OPTS.networksOnly && !OPTS.modelsOnly ? await runBrowser({ log, targetMs: OPTS.targetMs }) : null;
 
 const totalS = elapsed() / 1000;
 const md = renderMarkdown();
@@ -671,6 +677,7 @@ function renderMarkdown() {
     return { ortWeb: r?.ortWeb?.ms ?? null, ortNode: r?.ortNode?.ms ?? null, tconv: r?.tconv?.ms ?? null };
   });
   const models = renderModels();
-  const extra = (net ? `\n${net}` : "") + (models ? `\n${models}` : "");
+  const browser = renderBrowser(browserResult);
+  const extra = (net ? `\n${net}` : "") + (models ? `\n${models}` : "") + (browser ? `\n${browser}` : "");
   return { tables: (OPTS.networksOnly || OPTS.modelsOnly ? "" : tables) + extra, full: full + extra, warn };
 }
