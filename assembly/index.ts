@@ -171,7 +171,7 @@ export function run_task(job: usize, n0: i32, nc: i32, scratch: usize, cOff: usi
       for (let jr = 0; jr < ncp; jr += 16) {
         const bp = bpk + (<usize>jr * <usize>kc << 2);
         for (let ir = ic; ir < mEnd; ir += 2) {
-          const ap = apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 4);
+          const ap = apk + ((<usize>ir * <usize>K + <usize>pc * 2) << 2);
           micro2x16(kc, ap, bp, cbuf + ((<usize>ir * <usize>ncp + <usize>jr) << 2), ncp, first);
         }
       }
@@ -186,7 +186,7 @@ function pack_rows(job: usize, m0: i32, mc: i32): void {
   const rows = min(mc, M - m0);
   if (rows <= 0 || K == 0) return;
   const aRow = fld(job, J_AROW);
-  pack_a(ptr(job, J_APK) + (<usize>m0 * <usize>K << 4), rows, K, ptr(job, J_ASRC) + (<usize>m0 * <usize>aRow << 2), aRow, fld(job, J_ACHAN),
+  pack_a(ptr(job, J_APK) + (<usize>m0 * <usize>K << 2), rows, K, ptr(job, J_ASRC) + (<usize>m0 * <usize>aRow << 2), aRow, fld(job, J_ACHAN),
     fld(job, J_T), fld(job, J_T + 1), fld(job, J_T + 2), ptr(job, J_L), ptr(job, J_L + 1), ptr(job, J_L + 2));
 }
 
@@ -266,7 +266,7 @@ export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): vo
   const ncols = min(nicl, icpg - icl0) * kp;
   const Mp = (Mr + 1) & ~1;
   const rowsTot = (bLast - bFirst) * Mp;
-  const apk = ptr(job, X_APK) + (<usize>bFirst * <usize>Mp * <usize>K << 4);
+  const apk = ptr(job, X_APK) + (<usize>bFirst * <usize>Mp * <usize>K << 2);
   const w = ptr(job, X_W);
   const wK = fld(job, X_WK), wIcl = fld(job, X_WICL), wTap = fld(job, X_WTAP);
   const bpk = scratch, cbuf = scratch + cOff;
@@ -344,7 +344,7 @@ export function col2im_task(job: usize, t: i32, scratch: usize, cOff: usize): vo
  * element's sum order is fixed. Record: the Y_* fields of src/backends/wasm/interface.ts (the gemm fields, then its own).
  */
 
-/** Pack task of a wtx job: rows m0..m0+mc of A (m = icl·kp + tap) into 2-row panels, elements broadcast to 4 lanes. */
+/** Pack task of a wtx job: rows m0..m0+mc of A (m = icl·kp + tap) into compact 2-row panels (assembly/gemm.ts pack_a). */
 function wtx_pack(job: usize, m0: i32, mc: i32): void {
   const M = fld(job, J_M), K = fld(job, J_K), kp = fld(job, Y_KP);
   const Mp = (M + 1) & ~1;
@@ -352,13 +352,13 @@ function wtx_pack(job: usize, m0: i32, mc: i32): void {
   const wK = <usize>fld(job, Y_WK) << 2, wIcl = fld(job, Y_WICL), wTap = fld(job, Y_WTAP);
   const mEnd = min(m0 + mc, Mp);
   for (let m = m0; m < mEnd; m++) {
-    let out = apk + ((<usize>(m >> 1) * <usize>K * 2 + <usize>(m & 1)) << 4);
+    let out = apk + ((<usize>(m >> 1) * <usize>K * 2 + <usize>(m & 1)) << 2);
     if (m >= M) {
-      for (let k = 0; k < K; k++, out += 32) v128.store(out, f32x4.splat(0));
+      for (let k = 0; k < K; k++, out += 8) store<f32>(out, 0);
       continue;
     }
     let s = w + (<usize>((m / kp) * wIcl + (m % kp) * wTap) << 2);
-    for (let k = 0; k < K; k++, out += 32, s += wK) v128.store(out, v128.load32_splat(s));
+    for (let k = 0; k < K; k++, out += 8, s += wK) store<f32>(out, load<f32>(s));
   }
 }
 

@@ -22,14 +22,14 @@ import {
 @inline function ptr(job: usize, i: i32): usize { return <usize>load<u32>(job + (<usize>i << 2)); }
 
 /**
- * Pack task: rows m0..m0+mc of the (R + 1)² matrices U_ξ = G·g·Gᵀ (ξ = (R + 1)·ξ1 + ξ2), each in pre-broadcast 2-row
- * panels (element (m, k) of matrix ξ at APK + ξ·Mp·K·16 + 16·(⌊m/2⌋·2K + 2k + m%2), as assembly/gemm.ts pack_a).
+ * Pack task: rows m0..m0+mc of the (R + 1)² matrices U_ξ = G·g·Gᵀ (ξ = (R + 1)·ξ1 + ξ2), each in compact 2-row
+ * panels (element (m, k) of matrix ξ at APK + ξ·Mp·K·4 + 4·(⌊m/2⌋·2K + 2k + m%2), read by micro2x16).
  */
 export function wino_pack(job: usize, m0: i32, mc: i32): void {
   const M = fld(job, W_M), K = fld(job, W_K), R = fld(job, W_R);
   const X = (R + 1) * (R + 1);
   const Mp = (M + 1) & ~1;
-  const mat = <usize>Mp * <usize>K << 4;
+  const mat = <usize>Mp * <usize>K << 2;
   const apk = ptr(job, W_APK), w = ptr(job, W_W);
   const wK = <usize>fld(job, W_WK) << 2, wM = fld(job, W_WM);
   const y0 = fld(job, W_WY), y1 = fld(job, W_WY + 1), y2 = fld(job, W_WY + 2);
@@ -39,30 +39,30 @@ export function wino_pack(job: usize, m0: i32, mc: i32): void {
   const o20 = <usize>(y2 + x0) << 2, o21 = <usize>(y2 + x1) << 2, o22 = <usize>(y2 + x2) << 2;
   const mEnd = min(m0 + mc, Mp);
   for (let m = m0; m < mEnd; m++) {
-    let out = apk + ((<usize>(m >> 1) * <usize>K * 2 + <usize>(m & 1)) << 4);
+    let out = apk + ((<usize>(m >> 1) * <usize>K * 2 + <usize>(m & 1)) << 2);
     if (m >= M) {
-      for (let k = 0; k < K; k++, out += 32) for (let x = 0; x < X; x++) v128.store(out + <usize>x * mat, f32x4.splat(0));
+      for (let k = 0; k < K; k++, out += 8) for (let x = 0; x < X; x++) store<f32>(out + <usize>x * mat, 0);
       continue;
     }
     let s = w + (<usize>(m * wM) << 2);
     if (R == 2) {
-      for (let k = 0; k < K; k++, out += 32, s += wK) {
+      for (let k = 0; k < K; k++, out += 8, s += wK) {
         const g00 = load<f32>(s + o00), g01 = load<f32>(s + o01), g10 = load<f32>(s + o10), g11 = load<f32>(s + o11);
         // G along axis 1 (rows), then along axis 2
         const r10 = g00 + g10, r11 = g01 + g11;
-        v128.store(out, f32x4.splat(g00));
-        v128.store(out + mat, f32x4.splat(g00 + g01));
-        v128.store(out + 2 * mat, f32x4.splat(g01));
-        v128.store(out + 3 * mat, f32x4.splat(r10));
-        v128.store(out + 4 * mat, f32x4.splat(r10 + r11));
-        v128.store(out + 5 * mat, f32x4.splat(r11));
-        v128.store(out + 6 * mat, f32x4.splat(g10));
-        v128.store(out + 7 * mat, f32x4.splat(g10 + g11));
-        v128.store(out + 8 * mat, f32x4.splat(g11));
+        store<f32>(out, (g00));
+        store<f32>(out + mat, (g00 + g01));
+        store<f32>(out + 2 * mat, (g01));
+        store<f32>(out + 3 * mat, (r10));
+        store<f32>(out + 4 * mat, (r10 + r11));
+        store<f32>(out + 5 * mat, (r11));
+        store<f32>(out + 6 * mat, (g10));
+        store<f32>(out + 7 * mat, (g10 + g11));
+        store<f32>(out + 8 * mat, (g11));
       }
       continue;
     }
-    for (let k = 0; k < K; k++, out += 32, s += wK) {
+    for (let k = 0; k < K; k++, out += 8, s += wK) {
       // G along axis 1: q0 = g0, q1 = (g0 + g1 + g2)/2, q2 = (g0 − g1 + g2)/2, q3 = g2 (three columns each, as lanes 0..2)
       const g0 = f32x4(load<f32>(s + o00), load<f32>(s + o01), load<f32>(s + o02), 0);
       const g1 = f32x4(load<f32>(s + o10), load<f32>(s + o11), load<f32>(s + o12), 0);
@@ -75,10 +75,10 @@ export function wino_pack(job: usize, m0: i32, mc: i32): void {
         const q = row == 0 ? g0 : row == 1 ? q1 : row == 2 ? q2 : g2;
         // G along axis 2 on the row's three values
         const a = f32x4.extract_lane(q, 0), b = f32x4.extract_lane(q, 1), c = f32x4.extract_lane(q, 2);
-        v128.store(d, f32x4.splat(a));
-        v128.store(d + mat, f32x4.splat((a + b + c) * 0.5));
-        v128.store(d + 2 * mat, f32x4.splat((a - b + c) * 0.5));
-        v128.store(d + 3 * mat, f32x4.splat(c));
+        store<f32>(d, (a));
+        store<f32>(d + mat, ((a + b + c) * 0.5));
+        store<f32>(d + 2 * mat, ((a - b + c) * 0.5));
+        store<f32>(d + 3 * mat, (c));
       }
     }
   }
@@ -435,7 +435,7 @@ export function wino_task(job: usize, n0: i32, nc: i32, scratch: usize, cOff: us
   const Mp = (M + 1) & ~1;
   const ncp = (nc + 15) & ~15;
   const vmat = <usize>K * <usize>ncp << 2, cmat = <usize>RB * <usize>ncp << 2;
-  const amat = <usize>Mp * <usize>K << 4;
+  const amat = <usize>Mp * <usize>K << 2;
   const apk = ptr(job, W_APK), cbuf = scratch + cOff;
   const LW = lineFloats(fld(job, W_TT + 2));
   if (R == 2) pack_v2(job, n0, nc, ncp, scratch, vmat, cbuf + <usize>X * cmat, LW);

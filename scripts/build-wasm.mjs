@@ -29,6 +29,8 @@ async function compile(name, shared, relaxed) {
     join(root, "assembly", "index.ts"),
     "--outFile", outWasm,
     "--runtime", "stub", "-O3", "--noAssert", "--use", "abort=",
+    // TCONV_WASM_NAMES=1 keeps the function names, so CPU profiles (node --cpu-prof) name the kernels
+    ...(process.env.TCONV_WASM_NAMES === "1" ? ["--debug"] : []),
     "--enable", "simd", "--enable", "threads", ...(relaxed ? ["--enable", "relaxed-simd"] : []),
     "--importMemory", "--noExportMemory", ...(shared ? ["--sharedMemory"] : []), "--initialMemory", "1", "--maximumMemory", "65536",
   ];

@@ -3,6 +3,7 @@
 //   node lib/models.mjs --threads 1 [--target-ms 500] [--max-ms 4000] [--min-reps 3] [--models dcgan,unet]
 import { pathToFileURL } from "node:url";
 import { tconvDistEntry } from "./peers.mjs";
+import { dcganGenerator } from "./dcgan.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -27,21 +28,6 @@ const { nn, np, onnx } = tconv;
 tconv.setNumThreads?.(THREADS);
 const hasBatchNorm = typeof nn.BatchNorm === "function";
 const hasMaxPool = typeof nn.MaxPool2D === "function";
-
-/** D2L §20.2's DCGAN generator: noise [N,100,1,1] → [N,3,64,64], G blocks = ConvTranspose(k4) + BatchNorm + ReLU. */
-function dcganGenerator() {
-  const net = new nn.Sequential();
-  const block = (channels, strides, padding) => {
-    net.add(new nn.Conv2DTranspose(channels, { kernelSize: 4, strides, padding, useBias: false, ...(hasBatchNorm ? {} : { activation: "relu" }) }));
-    if (hasBatchNorm) net.add(new nn.BatchNorm(), new nn.Activation("relu"));
-  };
-  block(512, 1, 0);
-  block(256, 2, 1);
-  block(128, 2, 1);
-  block(64, 2, 1);
-  net.add(new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, activation: "tanh" }));
-  return net;
-}
 
 /** A small 3-level U-Net: [N,3,64,64] → [N,2,64,64], 16/32/64 channels, k2 s2 up-convolutions, concatenated skips. */
 class SmallUNet extends nn.Block {
@@ -70,7 +56,7 @@ class SmallUNet extends nn.Block {
 }
 
 const MODELS = [
-  { id: "dcgan", label: `DCGAN generator (noise 100 → 3×64×64, N = 16${hasBatchNorm ? "" : ", no BatchNorm in this build"})`, build: dcganGenerator, shape: [16, 100, 1, 1] },
+  { id: "dcgan", label: `DCGAN generator (noise 100 → 3×64×64, N = 16${hasBatchNorm ? "" : ", no BatchNorm in this build"})`, build: () => dcganGenerator(nn), shape: [16, 100, 1, 1] },
   { id: "unet", label: `small U-Net (3×64×64 → 2×64×64, N = 4, 16/32/64 channels${hasMaxPool ? "" : ", strided-conv downsampling"})`, build: () => new SmallUNet(), shape: [4, 3, 64, 64] },
 ].filter((m) => !ONLY || ONLY.includes(m.id));
 

@@ -4,6 +4,7 @@
 //   node lib/networks.mjs --threads 1 [--target-ms 1000] [--min-reps 3] [--ops]
 import { pathToFileURL } from "node:url";
 import { tconvDistEntry } from "./peers.mjs";
+import { dcganDiscriminator, dcganGenerator, dcganNote } from "./dcgan.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1] ?? ""]] : acc), []));
 const THREADS = Number(args.threads ?? 1);
@@ -16,8 +17,6 @@ const { nn, np, npx, autograd, gluon } = tconv;
 tconv.setNumThreads(THREADS);
 await tconv.threadsReady?.();
 const runtimeMod = await import(pathToFileURL(tconvDistEntry().replace(/index\.js$/, "backends/wasm/runtime.js")).href).catch(() => null);
-const hasBatchNorm = typeof nn.BatchNorm === "function";
-const hasLeaky = typeof nn.LeakyReLU === "function";
 
 /**
  * tconv and the plain loop alternately (one call each per round, so both see the same machine load), after a warm-up
@@ -54,34 +53,9 @@ function measure(fn) {
   return { ms: times[times.length >> 1], reps: times.length };
 }
 
-// ---- D2L §20.2 DCGAN: G and D from tconv layers
-function generator() {
-  const net = new nn.Sequential();
-  const block = (channels, strides, padding) => {
-    net.add(new nn.Conv2DTranspose(channels, { kernelSize: 4, strides, padding, useBias: false, ...(hasBatchNorm ? {} : { activation: "relu" }) }));
-    if (hasBatchNorm) net.add(new nn.BatchNorm(), new nn.Activation("relu"));
-  };
-  block(512, 1, 0);
-  block(256, 2, 1);
-  block(128, 2, 1);
-  block(64, 2, 1);
-  net.add(new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, useBias: false, activation: "tanh" }));
-  return net;
-}
-function discriminator() {
-  const net = new nn.Sequential();
-  for (const channels of [64, 128, 256, 512]) {
-    net.add(new nn.Conv2D(channels, { kernelSize: 4, strides: 2, padding: 1, useBias: false, ...(hasLeaky ? {} : { activation: "relu" }) }));
-    if (hasBatchNorm) net.add(new nn.BatchNorm());
-    if (hasLeaky) net.add(new nn.LeakyReLU(0.2));
-  }
-  net.add(new nn.Conv2D(1, { kernelSize: 4, useBias: false }));
-  return net;
-}
-
 const N = 16;
 np.random.seed(0);
-const netG = generator(), netD = discriminator();
+const netG = dcganGenerator(nn), netD = dcganDiscriminator(nn);
 netG.initialize(tconv.init.Normal ? new tconv.init.Normal(0.02) : undefined);
 netD.initialize(tconv.init.Normal ? new tconv.init.Normal(0.02) : undefined);
 const Z = np.random.normal({ size: [N, 100, 1, 1] });
@@ -109,7 +83,7 @@ function trainStep() {
 }
 
 const build = runtimeMod?.wasmBuild?.() ?? "unknown";
-const note = `${hasBatchNorm ? "" : "no BatchNorm in this build; "}${hasLeaky ? "" : "ReLU for LeakyReLU; "}wasm build ${build}`;
+const note = `${dcganNote(nn)}wasm build ${build}`;
 const fwd = measure(() => netG.forward(Z).asTypedArray());
 emit({ event: "network", id: "dcgan-forward", threads: THREADS, ms: fwd.ms, reps: fwd.reps, note });
 // the training step is long: fewer repetitions

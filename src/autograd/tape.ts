@@ -96,6 +96,11 @@ export function withTracer<T>(trace: OpTracer, fn: () => T): T {
 }
 
 /** Links `output` to its inputs when recording and some input needs a gradient. Returns `output`. */
+/** True while ops are recorded for autograd or traced for export: fused shortcuts must then run the separate ops. */
+export function opsObserved(): boolean {
+  return recording || tracer !== null;
+}
+
 export function recordOp(op: string, inputs: readonly NDArray[], output: NDArray, attrs: Record<string, unknown> = {}): NDArray {
   if (recording && inputs.some(needsGrad)) output.tapeNode = { op, inputs, attrs };
   if (tracer) tracer(op, inputs, output, attrs);

@@ -61,17 +61,22 @@ export function winogradApplies(g: ConvGeometry, op: "imageToGrid" | "gridToImag
 }
 
 /**
- * Winograd when its transforms pay: each transformed weight ((R + 1)² per phase and channel pair) must serve ≥ 128 output tiles
- * per phase, and both channel counts ≥ 8 (bench/kernels-probe.mjs, FORCE=wasm-winograd against the other paths, 1 thread, N = 16:
- * DCGAN 256→128 @8² 23.5–29 → 18.1 ms, 128→64 @16² 23.5 → 17.9 ms; 512→256 @4² (64 tiles per phase) 23.2 → 32.6 ms
- * and 64→3 @32² 2.7 → 6.7 ms lose; FCN k64 s32, 1024 phases of 21×21 channels, 134 → 169 ms loses; F(2×2, 3×3), N = 8:
- * conv 64→64 @56² 45.8 → 28.5 ms, transposed conv k3 s1 64→64 @64² 64.0 → 35.8 ms).
+ * Winograd when its transforms pay: each transformed weight ((R + 1)² per phase and channel pair) must serve ≥ 64 output
+ * tiles per phase, and both channel counts ≥ 8. Measured with bench/kernels-probe.mjs-style forced runs (FORCE=…), one
+ * thread, against the best other path: DCGAN k4 s2, N = 16: 512→256 @4² (64 tiles per phase) 21.6 → 16.8 ms,
+ * 256→128 @8² 21.6 → 13.3, 128→64 @16² 22.3 → 13.5; N = 8, 512→256 @4² (32 tiles) 10.7 vs 10.6 (a tie); 64→3 @32²
+ * (3 image channels) 2.4 → 4.2 loses; FCN k64 s32 (1024 phases of 21×21 channels) loses; F(2×2, 3×3), N = 8: conv
+ * 64→64 @56² 41.5 → 25.5 ms, transposed conv k3 s1 64→64 @64² 53.2 → 33.1 ms.
  */
 function winogradWorthIt(g: ConvGeometry, phases: number, op: "imageToGrid" | "gridToImage"): boolean {
   if (!winogradApplies(g, op) || phases > 16) return false;
   const icpg = g.imageChannels / g.groups, gcpg = g.gridChannels / g.groups;
   const tiles = g.batch * Math.ceil(g.gridSize[0]! / 2) * Math.ceil(g.gridSize[1]! / 2);
-  return icpg >= 8 && gcpg >= 8 && tiles >= 128;
+  // the transformed weights are (R + 1)² matrices per phase and group: past 256 MiB they would crowd the 4 GiB of
+  // wasm memory that the other paths fit in
+  const R = g.kernel[0] === 3 ? 3 : 2;
+  const uBytes = g.groups * phases * (R + 1) ** 2 * (icpg + 1) * gcpg * 4;
+  return icpg >= 8 && gcpg >= 8 && tiles >= 64 && uBytes <= 2 ** 28;
 }
 
 /**

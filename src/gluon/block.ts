@@ -49,6 +49,14 @@ export abstract class Block {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   abstract forward(...inputs: any[]): any;
 
+  /**
+   * Sequential's one-step path for this block followed by `next` on one input: the two blocks' result computed
+   * together (bit for bit what forward then next.forward give), or null to run them one by one (the default).
+   */
+  forwardFused(_x: NDArray, _next: Block): NDArray | null {
+    return null;
+  }
+
   /** Registers `block` as the child `name` (returns it, for `this.enc = this.registerChild(new …, "enc")`). */
   registerChild<B extends Block>(block: B, name?: string): B {
     const where = `${this.constructor.name}.registerChild`;
@@ -237,7 +245,18 @@ export class Sequential extends Block {
   forward(x: any, ...args: any[]): any;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   forward(x: any, ...args: any[]): any {
-    for (const [, b] of this.namedChildren()) {
+    const kids = this.namedChildren();
+    for (let i = 0; i < kids.length; i++) {
+      const b = kids[i]![1];
+      if (args.length === 0 && i + 1 < kids.length) {
+        // e.g. BatchNorm then Activation("relu") in predict mode: one pass (see Block.forwardFused)
+        const y = b.forwardFused(x, kids[i + 1]![1]);
+        if (y !== null) {
+          x = y;
+          i++;
+          continue;
+        }
+      }
       x = b.forward(x, ...args);
       args = [];
       if (Array.isArray(x)) {

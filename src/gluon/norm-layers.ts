@@ -2,10 +2,12 @@
 import type { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Dtype } from "../ndarray/strided.js";
-import { batchNorm } from "../ops/batch-norm.js";
+import { batchNorm, type BatchNormActivation, batchNormActivation, type BatchNormOptions } from "../ops/batch-norm.js";
+import { opsObserved } from "../autograd/tape.js";
 import { type Initializer, One, Zero } from "../init/initializers.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
 import { Block } from "./block.js";
+import { Activation, LeakyReLU } from "./basic-layers.js";
 import { Parameter } from "./parameter.js";
 import { readDtype, readInitializer } from "./layer-options.js";
 
@@ -102,6 +104,26 @@ export class BatchNorm extends Block {
   }
 
   forward(x: NDArray): NDArray {
+    const [g, b, m, v] = this.arrays(x);
+    return batchNorm(x, g, b, m, v, this.options(x));
+  }
+
+  /**
+   * Followed by Activation("relu") or LeakyReLU in a Sequential, outside autograd.record and export tracing: normalise
+   * and activate in one pass (predict mode; batch statistics fall back to the two ops). Subclasses that change either forward opt out.
+   */
+  override forwardFused(x: NDArray, next: Block): NDArray | null {
+    if (opsObserved() || this.forward !== BatchNorm.prototype.forward) return null;
+    let act: BatchNormActivation;
+    if (next instanceof Activation && next.forward === Activation.prototype.forward && next.name === "relu") act = { actType: "relu", slope: 0 };
+    else if (next instanceof LeakyReLU && next.forward === LeakyReLU.prototype.forward) act = { actType: "leaky", slope: next.alpha };
+    else return null;
+    const [g, b, m, v] = this.arrays(x);
+    return batchNormActivation(x, g, b, m, v, this.options(x), act);
+  }
+
+  /** gamma, beta, running mean and variance for input x (inferring the channel count on first use). */
+  private arrays(x: NDArray): [NDArray, NDArray, NDArray, NDArray] {
     const where = "BatchNorm";
     const axis = this.axis < 0 ? this.axis + x.ndim : this.axis;
     if (axis < 0 || axis >= x.ndim) throw new Error(`${where}: axis=${this.axis} is out of range for an input of shape ${formatShape(x.shape)}`);
@@ -111,7 +133,11 @@ export class BatchNorm extends Block {
     if (this.gamma.shape[0] !== c)
       throw new Error(`${where}: input has ${c} channels on axis ${axis} (shape ${formatShape(x.shape)}) but the layer has ${showValue(this.gamma.shape[0])} (inChannels)`);
     if (x.dtype !== this.gamma.dtype) throw new Error(`${where}: input is ${x.dtype} but the layer's parameters are ${this.gamma.dtype} (its dtype option)`);
-    const [g, b, m, v] = params.map((p) => p.data()) as [NDArray, NDArray, NDArray, NDArray];
-    return batchNorm(x, g, b, m, v, { axis, eps: this.epsilon, momentum: this.momentum, useGlobalStats: this.useGlobalStats });
+    return params.map((p) => p.data()) as [NDArray, NDArray, NDArray, NDArray];
   }
+
+  private options(x: NDArray): BatchNormOptions {
+    return { axis: this.axis < 0 ? this.axis + x.ndim : this.axis, eps: this.epsilon, momentum: this.momentum, useGlobalStats: this.useGlobalStats };
+  }
+
 }

@@ -1,10 +1,13 @@
-// npx.batchNorm: validate, normalise with batch or running statistics, update the running statistics, record.
+// npx.batchNorm: validate, normalise with batch or running statistics, update the running statistics, record; and
+// predict-mode batch norm with relu / leaky relu in one pass (the BatchNorm layer's fused step in a Sequential).
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
-import { isTraining, recordOp } from "../autograd/tape.js";
+import { isTraining, opsObserved, recordOp } from "../autograd/tape.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { batchNormAffineForward, batchNormTrainForward, type ChannelView } from "../backends/fused/batch-norm.js";
+import { type AffineActivation, batchNormAffineActForward, batchNormAffineForward, batchNormTrainForward, type ChannelView } from "../backends/fused/batch-norm.js";
 import { contiguous } from "./shape.js";
+import { unary } from "./elementwise.js";
+import { leakyRelu } from "./activation.js";
 
 export interface BatchNormOptions {
   /** the channel axis (negative counts from the end); default 1 */
@@ -29,15 +32,17 @@ function vec(a: NDArray): Float64Array {
   return out;
 }
 
-/**
- * Batch normalization (MXNet's BatchNorm): with statistics μ, σ² per channel on `axis`,
- * y = γ·(x − μ)/√(σ² + eps) + β.
- * Training mode (and not useGlobalStats): μ and the biased σ² come from the batch (every axis but `axis`), and the
- * running statistics are updated in place, running = momentum·running + (1 − momentum)·batch (MXNet's rule, biased
- * variance; MXNet's CPU code does this during backward, tconv in the forward pass). Predict mode: the running
- * statistics. The running arrays are state, not inputs gradients flow through in training mode.
- */
-export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, options?: BatchNormOptions): NDArray {
+interface Resolved {
+  view: ChannelView;
+  eps: number;
+  momentum: number;
+  useGlobalStats: boolean;
+  training: boolean;
+  C: number;
+}
+
+/** Validates the arguments and reads the options (before any work). */
+function resolve(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, options?: BatchNormOptions): Resolved {
   const where = "batchNorm";
   const o = snapshotOptions(where, options, KNOWN);
   const args = { x, gamma, beta, runningMean, runningVar };
@@ -62,6 +67,30 @@ export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean
     inner: x.shape.slice(axis + 1).reduce((p, d) => p * d, 1),
   };
   if (view.outer * view.inner === 0) throw new Error(`${where}: input shape ${formatShape(x.shape)} has no elements per channel to normalise`);
+  return { view, eps, momentum, useGlobalStats, training, C };
+}
+
+/** Per channel: a = γ/√(σ²_run + eps), shift = β − μ_run·a (with the running statistics read as float64). */
+function predictAffine(C: number, eps: number, rm: Float64Array, rv: Float64Array, gamma: NDArray, beta: NDArray): [Float64Array, Float64Array] {
+  const g = vec(gamma), b = vec(beta);
+  const a = new Float64Array(C), shift = new Float64Array(C);
+  for (let c = 0; c < C; c++) {
+    a[c] = g[c]! / Math.sqrt(rv[c]! + eps);
+    shift[c] = b[c]! - rm[c]! * a[c]!;
+  }
+  return [a, shift];
+}
+
+/**
+ * Batch normalization (MXNet's BatchNorm): with statistics μ, σ² per channel on `axis`,
+ * y = γ·(x − μ)/√(σ² + eps) + β.
+ * Training mode (and not useGlobalStats): μ and the biased σ² come from the batch (every axis but `axis`), and the
+ * running statistics are updated in place, running = momentum·running + (1 − momentum)·batch (MXNet's rule, biased
+ * variance; MXNet's CPU code does this during backward, tconv in the forward pass). Predict mode: the running
+ * statistics. The running arrays are state, not inputs gradients flow through in training mode.
+ */
+export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, options?: BatchNormOptions): NDArray {
+  const { view, eps, momentum, useGlobalStats, training, C } = resolve(x, gamma, beta, runningMean, runningVar, options);
   const xd = contiguous(x).data;
   const y = allocate(x.dtype, x.size);
   const inputs = [x, gamma, beta, runningMean, runningVar];
@@ -78,12 +107,30 @@ export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean
     }
     return recordOp("batch_norm", inputs, new NDArray(y, x.shape), { mode: "train", view, mean, invstd, eps });
   }
-  const g = vec(gamma), b = vec(beta), rm = vec(runningMean), rv = vec(runningVar);
-  const a = new Float64Array(C), shift = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    a[c] = g[c]! / Math.sqrt(rv[c]! + eps);
-    shift[c] = b[c]! - rm[c]! * a[c]!;
-  }
+  const rm = vec(runningMean), rv = vec(runningVar);
+  const [a, shift] = predictAffine(C, eps, rm, rv, gamma, beta);
   batchNormAffineForward(view, xd, a, shift, y);
   return recordOp("batch_norm", inputs, new NDArray(y, x.shape), { mode: "predict", view, eps, runMean: rm, runVar: rv });
+}
+
+/** relu, or leaky relu with its negative slope (Gluon's Activation("relu") and LeakyReLU(alpha)). */
+export interface BatchNormActivation {
+  actType: AffineActivation;
+  slope: number;
+}
+
+/**
+ * batchNorm then relu / leakyRelu({ slope }). Predict mode outside autograd.record and export tracing: one pass over x
+ * (no intermediate array), bit for bit the two ops' result. Otherwise (recording, tracing, batch statistics) exactly the two ops.
+ */
+export function batchNormActivation(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, options: BatchNormOptions | undefined, act: BatchNormActivation): NDArray {
+  const { view, eps, training, useGlobalStats, C } = resolve(x, gamma, beta, runningMean, runningVar, options);
+  if (opsObserved() || (training && !useGlobalStats)) {
+    const y = batchNorm(x, gamma, beta, runningMean, runningVar, options);
+    return act.actType === "relu" ? unary("relu", y) : leakyRelu(y, { slope: act.slope });
+  }
+  const [a, shift] = predictAffine(C, eps, vec(runningMean), vec(runningVar), gamma, beta);
+  const y = allocate(x.dtype, x.size);
+  batchNormAffineActForward(view, contiguous(x).data, a, shift, act.actType, act.slope, y);
+  return new NDArray(y, x.shape);
 }

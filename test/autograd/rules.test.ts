@@ -94,6 +94,13 @@ describe("unary rules", () => {
     ["softrelu", (x) => npx.activation(x, "softrelu"), () => randn([2, 3], 5)],
   ];
   for (const [op, f, gen] of cases) rule(op, () => void check(op, f, [gen()]));
+  test("relu propagates NaN forward and passes the gradient through at NaN (PyTorch's threshold_backward)", () => {
+    const x = np.array([NaN, -1, 2], { dtype: "float64" }).attachGrad();
+    const y = autograd.record(() => npx.relu(x));
+    y.backward(np.array([5, 6, 7], { dtype: "float64" }));
+    assert.deepEqual(y.tolist(), [NaN, 0, 2]);
+    assert.deepEqual(x.grad!.tolist(), [5, 0, 7]);
+  });
   test("abs and relu have gradient 0 at 0 (MXNet's choice)", () => {
     const x = np.array([0, 0]).attachGrad();
     autograd.record(() => x.abs().add(npx.relu(x)).sum()).backward();

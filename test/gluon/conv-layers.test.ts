@@ -305,6 +305,16 @@ test("the bias adds one value per output channel", () => {
   assertClose(biased.forward(x), plain.forward(x).add(np.array([1, -2, 3, 0.5], f64).reshape(1, 4, 1, 1)));
 });
 
+test('activation: "relu" propagates NaN and maps −Inf to 0, as npx.relu (float32 and float64)', () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    const layer = new nn.Conv1D(1, { kernelSize: 1, useBias: false, activation: "relu", dtype });
+    layer.initialize(init.One());
+    const y = layer.forward(np.array([[[NaN, -1, 2, -Infinity, Infinity, -0]]], { dtype })).tolist() as number[][][];
+    assert.deepEqual(y, [[[NaN, 0, 2, 0, Infinity, 0]]]);
+    assert.ok(Object.is(y[0]![0]![5], 0), "relu(−0) is +0");
+  }
+});
+
 test('activation: "relu" equals relu of the plain output', () => {
   const x = rand([1, 2, 6, 6], 4);
   for (const [Layer, wShape] of [

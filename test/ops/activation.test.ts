@@ -1,7 +1,7 @@
 // npx.leakyRelu (leaky, elu, selu, gelu), softsign and erf against their formulas and known values.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { np, npx } from "../../src/index.js";
+import { autograd, np, npx } from "../../src/index.js";
 import { erf } from "../../src/backends/fused/activation.js";
 
 const f64 = { dtype: "float64" } as const;
@@ -23,6 +23,23 @@ test("erf matches tabulated values (Abramowitz & Stegun 7.1) and is odd", () => 
 test("leaky: x for x > 0, slope·x otherwise (Gluon's LeakyReLU(0.2))", () => {
   assert.deepEqual(npx.leakyRelu(np.array(xs, f64), { slope: 0.2 }).tolist(), xs.map((v) => (v > 0 ? v : 0.2 * v)));
   assert.deepEqual(npx.leakyRelu(np.array([-4], f64)).tolist(), [-1], "MXNet's default slope 0.25");
+});
+
+test("leaky forward and backward equal x > 0 ? x : slope·x bit for bit on random signs, ±0, ±Inf and NaN (float32, float64)", () => {
+  const vals = [0, -0, Infinity, -Infinity, NaN, 1e-320, -1e-320, 3e38, -3e38];
+  for (let i = 0; i < 200; i++) vals.push(Math.sin(i * 12.9898) * 43758.5453 % 4);
+  for (const dtype of ["float32", "float64"] as const)
+    for (const slope of [0.2, 0, 1.5]) {
+      const x = np.array(vals, { dtype }).attachGrad(), dy = np.array(vals.map((_, i) => (i % 7) - 3.25), { dtype });
+      const y = autograd.record(() => npx.leakyRelu(x, { slope }));
+      y.backward(dy);
+      const r = dtype === "float32" ? Math.fround : (v: number) => v;
+      const xv = Array.from(x.asTypedArray()), gv = Array.from(dy.asTypedArray());
+      const same = (got: ArrayLike<number>, want: number[], what: string) =>
+        want.forEach((w, i) => assert.ok(Object.is(got[i], w), `${dtype} slope ${slope} ${what}[${i}] (x = ${xv[i]}): ${got[i]} vs ${w}`));
+      same(y.asTypedArray(), xv.map((v) => r(v > 0 ? v : slope * v)), "y");
+      same(x.grad!.asTypedArray(), xv.map((v, i) => r(v > 0 ? gv[i]! : slope * gv[i]!)), "dx");
+    }
 });
 
 test("elu, selu and gelu follow their formulas", () => {

@@ -85,7 +85,7 @@ export const elementwiseRules: Record<string, GradRule> = {
   sqrt: ({ g, output }) => [b("div", b("mul", g, 0.5), output)],
   // d|x| = sign(x) dx, with sign(0) = 0 (MXNet's choice)
   abs: ({ g, inputs }) => [b("mul", g, b("sub", positiveMask(inputs[0]!), negativeMask(inputs[0]!)))],
-  // d relu(x) = [x > 0] dx (0 at x = 0)
+  // d relu(x) = [x > 0] dx (0 at x = 0); at NaN (relu propagates it) the gradient passes through, as PyTorch's
   relu: ({ g, inputs }) => [b("mul", g, positiveMask(inputs[0]!))],
   // d σ(x) = σ(x)(1 − σ(x)) dx
   sigmoid: ({ g, output }) => [b("mul", g, b("mul", output, b("sub", 1, output)))],

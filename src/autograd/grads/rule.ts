@@ -36,7 +36,7 @@ export function broadcastTo(g: NDArray, shape: readonly number[]): NDArray {
   return binary("add", zeros(shape, { dtype: g.dtype }), g);
 }
 
-/** 1 where x > 0, else 0: max(x, 0) = 0 exactly when x ≤ 0. */
+/** 1 where x > 0 or x is NaN, else 0: max(x, 0) = 0 exactly when x ≤ 0. */
 export function positiveMask(x: NDArray): NDArray {
   return binary("sub", 1, binary("eq", binary("maximum", x, 0), 0));
 }

@@ -38,12 +38,15 @@ export function erf(z: number): number {
 export function leakyForward(act: LeakyActType, slope: number, x: FloatArray, y: FloatArray): void {
   const n = x.length;
   switch (act) {
-    case "leaky":
+    case "leaky": {
+      // v·[slope, 1][v > 0]: a table load instead of a branch (random signs mispredict), the same product
+      const factor = Float64Array.of(slope, 1);
       for (let i = 0; i < n; i++) {
         const v = x[i]!;
-        y[i] = v > 0 ? v : slope * v;
+        y[i] = v * factor[+(v > 0)]!;
       }
       return;
+    }
     case "elu":
       for (let i = 0; i < n; i++) {
         const v = x[i]!;
@@ -69,9 +72,11 @@ export function leakyForward(act: LeakyActType, slope: number, x: FloatArray, y:
 export function leakyBackward(act: LeakyActType, slope: number, x: FloatArray, dy: FloatArray, dx: FloatArray): void {
   const n = x.length;
   switch (act) {
-    case "leaky":
-      for (let i = 0; i < n; i++) dx[i] = x[i]! > 0 ? dy[i]! : slope * dy[i]!;
+    case "leaky": {
+      const factor = Float64Array.of(slope, 1);
+      for (let i = 0; i < n; i++) dx[i] = dy[i]! * factor[+(x[i]! > 0)]!;
       return;
+    }
     case "elu":
       for (let i = 0; i < n; i++) {
         const v = x[i]!;

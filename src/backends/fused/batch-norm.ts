@@ -1,5 +1,6 @@
 // Batch normalization forward and backward as per-channel typed-array loops over x viewed as [outer, C, inner].
 import type { FloatArray } from "../../ndarray/strided.js";
+import { reluOf } from "../js/elementwise-loops.generated.js";
 
 /** x viewed as [outer, channels, inner]: the channel axis splits the shape into the axes before and after it. */
 export interface ChannelView {
@@ -49,12 +50,92 @@ export function batchNormTrainForward(
 
 /** Predict forward (running statistics): y = x·a[c] + b[c] with a = γ/√(σ²_run + eps), b = β − μ_run·a. */
 export function batchNormAffineForward(v: ChannelView, x: FloatArray, a: Float64Array, b: Float64Array, y: FloatArray): void {
+  if (x instanceof Float32Array && y instanceof Float32Array) affineF32(v, x, a, b, y);
+  else affineF64(v, x, a, b, y);
+}
+
+// Predict-mode loops walk x in memory order (batch, then channel, then the channel's run of `inner` elements), one copy
+// per dtype so each loop's element access stays monomorphic.
+
+function affineF32(v: ChannelView, x: Float32Array, a: Float64Array, b: Float64Array, y: Float32Array): void {
   const { outer, channels: C, inner } = v;
-  const step = C * inner;
-  for (let c = 0; c < C; c++) {
-    const ac = a[c]!, bc = b[c]!;
-    for (let o = 0, base = c * inner; o < outer; o++, base += step) for (let i = 0; i < inner; i++) y[base + i] = x[base + i]! * ac + bc;
-  }
+  for (let o = 0, base = 0; o < outer; o++)
+    for (let c = 0; c < C; c++, base += inner) {
+      const ac = a[c]!, bc = b[c]!, end = base + inner;
+      for (let i = base; i < end; i++) y[i] = x[i]! * ac + bc;
+    }
+}
+
+function affineF64(v: ChannelView, x: FloatArray, a: Float64Array, b: Float64Array, y: FloatArray): void {
+  const { outer, channels: C, inner } = v;
+  for (let o = 0, base = 0; o < outer; o++)
+    for (let c = 0; c < C; c++, base += inner) {
+      const ac = a[c]!, bc = b[c]!, end = base + inner;
+      for (let i = base; i < end; i++) y[i] = x[i]! * ac + bc;
+    }
+}
+
+/** The activations a predict-mode BatchNorm runs in its own pass: relu, or leaky (v > 0 ? v : slope·v). */
+export type AffineActivation = "relu" | "leaky";
+
+/**
+ * Predict forward and an activation in one pass: y = act(r(x·a[c] + b[c])) with r the output dtype's rounding, so the
+ * result equals batchNormAffineForward followed by the relu / leaky loop bit for bit (same float ops, same order).
+ */
+export function batchNormAffineActForward(v: ChannelView, x: FloatArray, a: Float64Array, b: Float64Array, act: AffineActivation, slope: number, y: FloatArray): void {
+  if (x instanceof Float32Array && y instanceof Float32Array) affineActF32(v, x, a, b, act === "leaky", slope, y);
+  else affineActF64(v, x, a, b, act === "leaky", slope, y);
+}
+
+// relu: (t + |t|)/2 per element, and one test per run whether any result was not finite (NaN, ±Inf or 2t overflowing),
+// which redoes that run with reluOf; leaky: t·[slope, 1][t > 0] (a table load, not a branch: random signs mispredict),
+// the same product as t > 0 ? t : slope·t.
+
+function affineActF32(v: ChannelView, x: Float32Array, a: Float64Array, b: Float64Array, leaky: boolean, slope: number, y: Float32Array): void {
+  const { outer, channels: C, inner } = v;
+  const factor = Float64Array.of(slope, 1);
+  for (let o = 0, base = 0; o < outer; o++)
+    for (let c = 0; c < C; c++, base += inner) {
+      const ac = a[c]!, bc = b[c]!, end = base + inner;
+      if (leaky)
+        for (let i = base; i < end; i++) {
+          const t = Math.fround(x[i]! * ac + bc);
+          y[i] = t * factor[+(t > 0)]!;
+        }
+      else {
+        // rounding to float32 is monotone and keeps 0, so it commutes with max(·, 0): no fround needed before relu
+        let odd = false;
+        for (let i = base; i < end; i++) {
+          const t = x[i]! * ac + bc, r = (t + Math.abs(t)) * 0.5;
+          y[i] = r;
+          odd ||= !(r < Infinity);
+        }
+        if (odd) for (let i = base; i < end; i++) y[i] = reluOf(x[i]! * ac + bc);
+      }
+    }
+}
+
+function affineActF64(v: ChannelView, x: FloatArray, a: Float64Array, b: Float64Array, leaky: boolean, slope: number, y: FloatArray): void {
+  const { outer, channels: C, inner } = v;
+  const factor = Float64Array.of(slope, 1);
+  for (let o = 0, base = 0; o < outer; o++)
+    for (let c = 0; c < C; c++, base += inner) {
+      const ac = a[c]!, bc = b[c]!, end = base + inner;
+      if (leaky)
+        for (let i = base; i < end; i++) {
+          const t = x[i]! * ac + bc;
+          y[i] = t * factor[+(t > 0)]!;
+        }
+      else {
+        let odd = false;
+        for (let i = base; i < end; i++) {
+          const t = x[i]! * ac + bc, r = (t + Math.abs(t)) * 0.5;
+          y[i] = r;
+          odd ||= !(r < Infinity);
+        }
+        if (odd) for (let i = base; i < end; i++) y[i] = reluOf(x[i]! * ac + bc);
+      }
+    }
 }
 
 /**

@@ -48,6 +48,9 @@ function collapse(shape: readonly number[], views: readonly (readonly number[])[
   return { shape: sh, strides: st };
 }
 
+/** Picks the loop copy compiled for this dtype (one copy per dtype combination keeps element access monomorphic). */
+const isF64 = (x: FloatArray): boolean => x instanceof Float64Array;
+
 function size(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -57,11 +60,11 @@ function size(shape: readonly number[]): number {
 /** o ← op(a, b) elementwise over `shape` (every view already broadcast to it). */
 export function binaryInto(op: BinaryKernelOp, shape: readonly number[], o: StridedView, a: StridedView, b: StridedView): void {
   if (size(shape) === 0) return;
-  const run = binaryRuns[op];
+  const od = o.data, ad = a.data, bd = b.data;
+  const run = binaryRuns[op][(isF64(od) ? 4 : 0) + (isF64(ad) ? 2 : 0) + (isF64(bd) ? 1 : 0)]!;
   const { shape: sh, strides } = collapse(shape, [o.strides, a.strides, b.strides]);
   const so = strides[0]!, sa = strides[1]!, sb = strides[2]!;
   const nd = sh.length;
-  const od = o.data, ad = a.data, bd = b.data;
   let oi = o.offset, ai = a.offset, bi = b.offset;
   if (nd <= 1) {
     run(od, oi, nd ? so[0]! : 1, ad, ai, nd ? sa[0]! : 0, bd, bi, nd ? sb[0]! : 0, nd ? sh[0]! : 1);
@@ -89,11 +92,11 @@ export function binaryInto(op: BinaryKernelOp, shape: readonly number[], o: Stri
 export function unaryInto(op: UnaryKernelOp, shape: readonly number[], o: StridedView, a: StridedView): void {
   const n = size(shape);
   if (n === 0) return;
-  const run = unaryRuns[op];
+  const od = o.data, ad = a.data;
+  const run = unaryRuns[op][(isF64(od) ? 2 : 0) + (isF64(ad) ? 1 : 0)]!;
   const { shape: sh, strides } = collapse(shape, [o.strides, a.strides]);
   const so = strides[0]!, sa = strides[1]!;
   const nd = sh.length;
-  const od = o.data, ad = a.data;
   let oi = o.offset, ai = a.offset;
   if (nd <= 1) {
     const os = nd ? so[0]! : 1, as = nd ? sa[0]! : 0;

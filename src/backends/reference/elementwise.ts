@@ -25,7 +25,8 @@ export const UNARY: Record<UnaryKernelOp, (a: number) => number> = {
   log: Math.log,
   sqrt: Math.sqrt,
   abs: Math.abs,
-  relu: (a) => (a > 0 ? a : 0),
+  // max(a, 0) propagating NaN (numpy's maximum, PyTorch); relu(−0) = +0
+  relu: (a) => (a > 0 || Number.isNaN(a) ? a : 0),
   sigmoid: (a) => 1 / (1 + Math.exp(-a)),
   tanh: Math.tanh,
   // log(1 + e^a) without overflow for large a

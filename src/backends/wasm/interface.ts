@@ -49,7 +49,7 @@ const wtx = {
  * transposed convolution with R taps per axis, or a k3 s1 convolution): image[DST + b·DBATCH + m·DCHAN + Σ_e
  * u_e·DSTEP_e] = BIAS[m] + Σ_k Σ_i src[SRC + b·SBATCH + k·SCHAN + Σ_e (u_e + BETA_e + i_e)·ST_e]·g[m][k][i] for
  * u_e < NT_e (src zero outside G), g[m][k][i1][i2] = W[k·WK + m·WM + WY[i1] + WX[i2]]; TT_e = ⌈NT_e/2⌉ tiles per
- * axis; APK = the (R + 1)² transformed weight matrices U_ξ (Mp·K·16 bytes each, pre-broadcast panels), written by
+ * axis; APK = the (R + 1)² transformed weight matrices U_ξ (Mp·K·4 bytes each, compact 2-row panels), written by
  * pack tasks.
  */
 const wino = {

@@ -193,7 +193,7 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
   let maxK = 0, maxMp = 0, maxNcp = 0;
   jobs.forEach((spec, j) => {
     const Mp = (spec.M + 1) & ~1;
-    regions.push(Mp * spec.K * 16); // A panels with every element broadcast to 4 lanes (assembly/gemm.ts)
+    regions.push(Mp * spec.K * 4); // compact 2-row A panels (assembly/gemm.ts pack_a)
     const lists = [...spec.L, ...spec.offs];
     tables.push(Int32Array.from(lists.flat()));
     // byte address of list e inside table j
@@ -313,7 +313,7 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
   checkFits(GRID_TO_IMAGE, grid.length + w.length + g.batch * g.imageChannels * Isp);
   const K = x.gcpg, Mr = Gsp, Mp = (Mr + 1) & ~1;
   const taskFill = !g.channelsLast;
-  const apkBytes = Mp * K * 16;
+  const apkBytes = Mp * K * 4;
   // channels per task: about one chunk of columns (≥ 1 channel), independent of the thread count
   const nicl = Math.max(1, Math.min(x.icpg, Math.floor(NCH / kp)));
   const blocks = Math.ceil(x.icpg / nicl);
@@ -399,7 +399,7 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
   return runProgram({
     op: GRID_TO_IMAGE, inputs: withBias ? [w, grid, bias!] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
     fill: taskFill || store ? null : biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias),
-    regions: Array.from({ length: g.groups }, () => Mp * K * 16), tables: [Int32Array.of(0)], records, packTasks, tasks,
+    regions: Array.from({ length: g.groups }, () => Mp * K * 4), tables: [Int32Array.of(0)], records, packTasks, tasks,
     scratchBytes: cOff + MC * NCH * 4, cOff, threads,
   });
 }
@@ -434,7 +434,7 @@ function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, 
   let maxK = 1, maxTT2 = 0;
   parts.forEach((p, j) => {
     const Mp = (p.M + 1) & ~1, TT = [1, tt(p.nT[1]!), tt(p.nT[2]!)];
-    regions.push(X * Mp * p.K * 16);
+    regions.push(X * Mp * p.K * 4); // compact panels (assembly/winograd.ts wino_pack)
     records.push(job(LAYOUTS.wino, (at) => ({
       M: p.M, K: p.K, APK: at.region(j), SRC: at.input(1) + p.srcOff * 4, SBATCH: p.sBatch, SCHAN: p.sChan,
       G: p.S, ST: p.st, BETA: p.beta, TT, NT: p.nT, DST: at.out + p.dstOff * 4, DBATCH: p.dBatch, DCHAN: p.dChan, DSTEP: p.dstep,

@@ -110,6 +110,64 @@ test("unary kernels (and identity = strided copy and cast) equal the reference l
   );
 });
 
+test("every dtype combination of out, a and b runs a loop equal to the reference (whole arrays, offsets, remainders)", () => {
+  const dts: Dtype[] = ["float32", "float64"];
+  const fill = (dtype: Dtype, n: number, seed: number) => {
+    const x = allocate(dtype, n);
+    for (let i = 0; i < n; i++) x[i] = special[(i * 3 + seed) % special.length]! * (1 + ((i * seed) % 7) / 8) - (i % 3) * 0.75;
+    return x;
+  };
+  for (const n of [1, 7, 8, 13]) for (const od of dts) for (const ad of dts) for (const bd of dts) for (const off of [0, 2]) {
+    const a = fill(ad, n + off, 1), b = fill(bd, n + off, 2);
+    const av = { data: a, strides: [1], offset: off }, bv = { data: b, strides: [1], offset: off };
+    for (const op of BIN) {
+      const got = allocate(od, n), want = allocate(od, n);
+      fast.binaryInto(op, [n], { data: got, strides: [1], offset: 0 }, av, bv);
+      ref.binaryReference(op, [n], { data: want, strides: [1], offset: 0 }, av, bv);
+      sameBits(got, want, `${op} n=${n} out ${od} a ${ad} b ${bd} offset ${off}`);
+    }
+    if (bd === "float32") for (const op of UN) {
+      const got = allocate(od, n), want = allocate(od, n);
+      fast.unaryInto(op, [n], { data: got, strides: [1], offset: 0 }, av);
+      ref.unaryReference(op, [n], { data: want, strides: [1], offset: 0 }, av);
+      sameBits(got, want, `${op} n=${n} out ${od} a ${ad} offset ${off}`);
+    }
+  }
+});
+
+test("relu propagates NaN, maps −0 and −Inf to +0 and keeps float64 values above 2^1023 (fast loop = reference)", () => {
+  const big = 2 ** 1023 * 1.5;
+  const cases: [number, number][] = [
+    [NaN, NaN], [-NaN, NaN], [0, 0], [-0, 0], [Infinity, Infinity], [-Infinity, 0], [2.5, 2.5], [-2.5, 0],
+    [Number.MAX_VALUE, Number.MAX_VALUE], [-Number.MAX_VALUE, 0], [big, big], [2 ** 1023, 2 ** 1023],
+    [Number.MIN_VALUE, Number.MIN_VALUE], [-Number.MIN_VALUE, 0], [3.4028234663852886e38, 3.4028234663852886e38],
+  ];
+  for (const dtype of ["float32", "float64"] as Dtype[]) {
+    const x = allocate(dtype, cases.length);
+    cases.forEach(([v], i) => (x[i] = v));
+    for (const [label, off, step] of [["dense", 0, 1], ["strided", cases.length - 1, -1]] as const) {
+      const got = allocate(dtype, cases.length), want = allocate(dtype, cases.length);
+      const a = { data: x, strides: [step], offset: off };
+      fast.unaryInto("relu", [cases.length], w(new NDArray(got, [cases.length])), a);
+      ref.unaryReference("relu", [cases.length], w(new NDArray(want, [cases.length])), a);
+      sameBits(got, want, `relu ${dtype} ${label}`);
+      // the table's max(x, 0) (NaN propagated, +0 for −0), rounded to the dtype
+      const expect = Array.from({ length: cases.length }, (_, i) => cases[off + step * i]![1]);
+      sameBits(got, dtype === "float32" ? expect.map(Math.fround) : expect, `relu ${dtype} ${label} values`);
+    }
+  }
+  // random signs, the case the branch-free loop is for: equal to max(x, 0) element for element
+  fc.assert(
+    fc.property(fc.array(fc.double(), { minLength: 1, maxLength: 300 }), fc.constantFrom<Dtype>("float32", "float64"), (vals, dtype) => {
+      const x = allocate(dtype, vals.length);
+      vals.forEach((v, i) => (x[i] = v));
+      const got = allocate(dtype, vals.length);
+      fast.unaryInto("relu", [vals.length], { data: got, strides: [1], offset: 0 }, { data: x, strides: [1], offset: 0 });
+      sameBits(got, Array.from(x, (v) => (Number.isNaN(v) ? NaN : v > 0 ? v : 0)), `relu ${dtype}`);
+    }),
+  );
+});
+
 test("where kernel equals the reference loop with all three operands broadcast", () => {
   const arb = shapeArb.chain((shape) =>
     fc.tuple(broadcastArb(shape), broadcastArb(shape), broadcastArb(shape)).chain(([sc, sa, sb]) => fc.tuple(viewArb(sc), viewArb(sa), viewArb(sb))),

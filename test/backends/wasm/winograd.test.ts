@@ -150,7 +150,8 @@ test("dispatch picks winograd for DCGAN's k4 s2 and k3 s1 layers with many tiles
   const dcgan = (N: number, gc: number, ic: number, grid: number) => geo({ batch: N, ic, gc, grid: [grid, grid], s: [2, 2], pb: [1, 1], pe: [1, 1] });
   assert.equal(dispatch.gridToImageWasm(dcgan(16, 256, 128, 8)), "wasm-winograd");
   assert.equal(dispatch.gridToImageWasm(dcgan(16, 128, 64, 16)), "wasm-winograd");
-  assert.notEqual(dispatch.gridToImageWasm(dcgan(16, 512, 256, 4)), "wasm-winograd"); // 64 tiles per phase
+  assert.equal(dispatch.gridToImageWasm(dcgan(16, 512, 256, 4)), "wasm-winograd"); // 64 tiles per phase
+  assert.notEqual(dispatch.gridToImageWasm(dcgan(8, 512, 256, 4)), "wasm-winograd"); // 32 tiles per phase
   assert.notEqual(dispatch.gridToImageWasm(dcgan(16, 64, 3, 32)), "wasm-winograd"); // 3 image channels
   const fcn = geo({ batch: 8, ic: 21, gc: 21, grid: [10, 10], s: [32, 32], pb: [16, 16], pe: [16, 16] });
   assert.notEqual(dispatch.gridToImageWasm(fcn), "wasm-winograd"); // 1024 phases
@@ -158,6 +159,8 @@ test("dispatch picks winograd for DCGAN's k4 s2 and k3 s1 layers with many tiles
   assert.equal(dispatch.winogradApplies({ ...dcgan(16, 128, 64, 16), dilation: [2, 1] }), false);
   assert.equal(dispatch.winogradApplies({ ...dcgan(16, 128, 64, 16), kernel: [3, 4] }), false);
   assert.equal(dispatch.winogradApplies(dcgan(16, 128, 64, 16)), true);
+  // 2048 channels each way: 36 transformed 2048² weight matrices would take 600 MB of wasm memory
+  assert.notEqual(dispatch.gridToImageWasm(dcgan(16, 2048, 2048, 16)), "wasm-winograd");
   // k3 s1: the bench's 64→64 layers, both directions; not k3 s2, not k3 s1 with dilation
   const k3 = geo3({ batch: 8, ic: 64, gc: 64, grid: [56, 56], pb: [1, 1], pe: [1, 1] });
   assert.equal(dispatch.gridToImageWasm(k3), "wasm-winograd");
