@@ -2,25 +2,11 @@
 // the cases in a Chromium page and times one call at a time when the Node side asks (window.tconvBench).
 import * as tconv from "tconv";
 import { wasmBuild } from "tconv-wasm-runtime";
+import { dcganGenerator } from "./dcgan.mjs";
 
 const { np, npx, nn, init, onnx, setNumThreads, getNumThreads, threadsReady } = tconv;
 const N = 16;
 const DECONV = { strides: 2, padding: 1 };
-
-/** D2L §20.2's DCGAN generator, as bench/lib/networks.mjs builds it: noise [N,100,1,1] → [N,3,64,64]. */
-function generator() {
-  const net = new nn.Sequential();
-  const block = (channels, strides, padding) => {
-    net.add(new nn.Conv2DTranspose(channels, { kernelSize: 4, strides, padding, useBias: false }));
-    net.add(new nn.BatchNorm(), new nn.Activation("relu"));
-  };
-  block(512, 1, 0);
-  block(256, 2, 1);
-  block(128, 2, 1);
-  block(64, 2, 1);
-  net.add(new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, useBias: false, activation: "tanh" }));
-  return net;
-}
 
 /** id → () => Float32Array: the timed unit is one call that hands back its result as a typed array. */
 const runs = new Map();
@@ -67,7 +53,7 @@ async function setupTconv({ publish }) {
     runs.set(id, () => npx.deconvolution(x, w, DECONV).asTypedArray());
   }
   np.random.seed(0);
-  const net = generator();
+  const net = dcganGenerator(nn); // the whole-network rows' generator
   net.initialize(new init.Normal(0.02));
   const z = np.random.normal({ size: [N, 100, 1, 1] });
   net.forward(z); // deferred shapes
