@@ -239,7 +239,7 @@ export async function runBrowser({ log = console.log, targetMs = 1000, minReps =
           const cmp = await o.page.evaluate((t) => window.tconvBench.compare("generator", t), o.threads);
           out.ort.push({ threads: o.threads, ms: row[`ort${o.threads}`].ms, reps: row[`ort${o.threads}`].reps, firstMs: row[`ort${o.threads}`].firstMs, tconvMs: row[`iso${o.threads}`].ms, cores: row[`ort${o.threads}`].cores, tconvCores: row[`iso${o.threads}`].cores, maxAbsDiff: cmp?.maxAbsDiff, scale: cmp?.scale });
         }
-        log(`[browser] onnxruntime-web ${out.ortVersion}: 1t ${row.ort1.ms.toFixed(1)} ms, 2t ${row.ort2.ms.toFixed(1)} ms; tconv ÷ ort-web ${(row.iso1.ms / row.ort1.ms).toFixed(2)}× / ${(row.iso2.ms / row.ort2.ms).toFixed(2)}×`);
+        log(`[browser] onnxruntime-web ${out.ortVersion}: 1t ${row.ort1.ms.toFixed(1)} ms, 2t ${row.ort2.ms.toFixed(1)} ms; ort-web ÷ tconv ${(row.ort1.ms / row.iso1.ms).toFixed(2)}× / ${(row.ort2.ms / row.iso2.ms).toFixed(2)}×`);
       }
     }
   })();
@@ -294,9 +294,9 @@ export function renderBrowser(r) {
     md +=
       "The generator above written by `onnx.exportModel` in the isolated page and run by onnxruntime-web's wasm backend in isolated pages of the same browser " +
       "(`ort.env.wasm.numThreads` = 1 or 2 — fixed when its wasm starts, so one page per thread count — and its wasm files served from bench/node_modules by the same server), " +
-      "in the same rounds as tconv's calls. Ratio = tconv's time ÷ onnxruntime-web's (below 1: tconv faster).\n\n";
-    md += "| threads | tconv | onnxruntime-web | tconv ÷ ort-web | cores busy, tconv / ort-web | max \\|Δ\\| ort-web vs tconv |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n";
-    for (const o of r.ort) md += `| ${o.threads} | ${fmt(o.tconvMs)} | ${fmt(o.ms)} | ${(o.tconvMs / o.ms).toFixed(2)}× | ${o.tconvCores?.toFixed(2) ?? "—"} / ${o.cores?.toFixed(2) ?? "—"} | ${fmtDiff(o.maxAbsDiff)} |\n`;
+      "in the same rounds as tconv's calls. Ratio = onnxruntime-web's time ÷ tconv's, as in the Node tables (above 1: tconv faster).\n\n";
+    md += "| threads | tconv | onnxruntime-web | ort-web ÷ tconv | cores busy, tconv / ort-web | max \\|Δ\\| ort-web vs tconv |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n";
+    for (const o of r.ort) md += `| ${o.threads} | ${fmt(o.tconvMs)} | ${fmt(o.ms)} | ${(o.ms / o.tconvMs).toFixed(2)}× | ${o.tconvCores?.toFixed(2) ?? "—"} / ${o.cores?.toFixed(2) ?? "—"} | ${fmtDiff(o.maxAbsDiff)} |\n`;
   } else if (r.ortSkipped) md += `\nonnxruntime-web not run: ${r.ortSkipped}.\n`;
   const cold = r.rows.map((row) => `${row.id} ${fmt(row.iso1.firstMs)}`).join(", ");
   md += `\nFirst (warm-up) call in the isolated page at 1 thread: ${cold}. Section took ${r.seconds?.toFixed(0) ?? "?"} s.`;
