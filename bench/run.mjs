@@ -405,15 +405,15 @@ function renderModels() {
   let md = "## Whole models, exported from tconv with `onnx.exportModel`\n\n";
   md +=
     "Each net is built from tconv layers, initialized with a fixed seed, written as ONNX (opset 17) by `onnx.exportModel`, and run on the same float32 input by " +
-    "tconv (`net.forward`), onnxruntime-web (wasm) and onnxruntime-node (native CPU). Median ms per batch of warm calls; ratios are tconv's time over the peer's " +
-    "(below 1: tconv faster). \"max error\" is the peer's max |difference| from tconv's output, relative to the output's largest magnitude. tfjs has no ONNX reader, so it has no row here.\n\n";
-  md += "| model | threads | tconv | onnxruntime-web | onnxruntime-node | tconv ÷ ort-web | tconv ÷ ort-node | max error (web / node) | ONNX file |\n";
+    "tconv (`net.forward`), onnxruntime-web (wasm) and onnxruntime-node (native CPU). Median ms per batch of warm calls; ratios are the peer's time over tconv's, as in every table here " +
+    "(above 1: tconv faster). \"max error\" is the peer's max |difference| from tconv's output, relative to the output's largest magnitude. tfjs has no ONNX reader, so it has no row here.\n\n";
+  md += "| model | threads | tconv | onnxruntime-web | onnxruntime-node | ort-web ÷ tconv | ort-node ÷ tconv | max error (web / node) | ONNX file |\n";
   md += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n";
   const ms = (r) => (r?.ms != null ? fmtMs(r.ms) : r?.error ? `error: ${r.error}` : "—");
   const q = (a, b) => (a?.ms != null && b?.ms != null ? `${(a.ms / b.ms).toFixed(2)}×` : "—");
   const e = (r) => (r?.err != null ? fmtErr(r.err) : "—");
   for (const r of modelRows)
-    md += `| ${r.label} | ${r.threads} | ${ms(r.tconv)} | ${ms(r.ortWeb)} | ${ms(r.ortNode)} | ${q(r.tconv, r.ortWeb)} | ${q(r.tconv, r.ortNode)} | ${e(r.ortWeb)} / ${e(r.ortNode)} | ${fmtBytes(r.bytes)} |\n`;
+    md += `| ${r.label} | ${r.threads} | ${ms(r.tconv)} | ${ms(r.ortWeb)} | ${ms(r.ortNode)} | ${q(r.ortWeb, r.tconv)} | ${q(r.ortNode, r.tconv)} | ${e(r.ortWeb)} / ${e(r.ortNode)} | ${fmtBytes(r.bytes)} |\n`;
   return md;
 }
 
@@ -500,7 +500,7 @@ function renderMarkdown() {
   let tables = "";
   for (const t of OPTS.threads) {
     tables += `### ${t} thread${t > 1 ? "s" : ""}\n\n`;
-    const head = ["case", "GFLOP", ...(hasSelf ? ["tconv"] : []), ...variants.map((p) => p.label), ...jsPeers.map((p) => p.label), "best JS/WASM peer", ...(hasSelf ? ["tconv ÷ best peer"] : []), ...native.map((p) => `${p.label} (native)`)];
+    const head = ["case", "GFLOP", ...(hasSelf ? ["tconv"] : []), ...variants.map((p) => p.label), ...jsPeers.map((p) => p.label), "best JS/WASM peer", ...(hasSelf ? ["best peer ÷ tconv"] : []), ...native.map((p) => `${p.label} (native)`)];
     tables += `| ${head.join(" | ")} |\n| ${head.map((h, i) => (i < 1 ? "---" : "---:")).join(" | ")} |\n`;
     for (const c of cases) {
       const best = jsPeers
@@ -527,7 +527,7 @@ function renderMarkdown() {
     tables += "\n";
   }
   tables +=
-    "Cells: median warm time · GFLOP/s (FLOPs = 2·MACs; book case in µs). `tconv ÷ best peer` = best JS/WASM peer's time ÷ tconv's time (> 1: tconv faster; onnxruntime-node is not counted). " +
+    "Cells: median warm time · GFLOP/s (FLOPs = 2·MACs; book case in µs). `best peer ÷ tconv` = best JS/WASM peer's time ÷ tconv's time (> 1: tconv faster; onnxruntime-node is not counted). " +
     `✗ output disagrees with the reference (normalized max error > ${TOLERANCE}; excluded from "best"). ¹ peer ignores the thread setting: its 1-thread run. ` +
     `ᶜ only the cold first call finished within the ${OPTS.caseCapMs / 1000} s cap (no warm repetitions). ˢ not run: a smaller case of the same op already exceeded the cap. \`> N s\`: did not finish within the cap. budget: not run, run budget used up.\n`;
 
