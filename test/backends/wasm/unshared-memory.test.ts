@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as dispatch from "../../../src/backends/dispatch.js";
 import type { Algorithm } from "../../../src/backends/kernel.js";
+import type { ConvGeometry } from "../../../src/params/geometry.js";
 import { setNumThreads, getNumThreads } from "../../../src/backends/threads.js";
 import { runtime, WasmRuntime } from "../../../src/backends/wasm/runtime.js";
 import { hooks } from "../../../src/backends/hooks.js";
@@ -51,6 +52,39 @@ test("without shared memory every wasm algorithm still agrees with the reference
   } finally {
     hooks.force.imageToGrid = hooks.force.gridToImage = hooks.force.weightGrad = null;
     hooks.macsPerThread = savedMacs;
+    setNumThreads(savedThreads);
+    hooks.nextRuntime = original;
+  }
+});
+
+test("without shared memory the Winograd and dense paths agree with the reference too", () => {
+  const original = runtime();
+  const plain = new WasmRuntime(false);
+  const savedThreads = getNumThreads();
+  hooks.nextRuntime = plain;
+  setNumThreads(2);
+  const base = { nd: 2, batch: 2, groups: 1, dilation: [1, 1], outputPadding: [0, 0], channelsLast: false };
+  const cases: [ConvGeometry, "imageToGrid" | "gridToImage", Algorithm][] = [
+    [{ ...base, imageChannels: 12, gridChannels: 20, gridSize: [7, 9], imageSize: [14, 18], kernel: [4, 4], strides: [2, 2], padBegin: [1, 1], padEnd: [1, 1] }, "gridToImage", "wasm-winograd"],
+    [{ ...base, imageChannels: 12, gridChannels: 20, gridSize: [9, 11], imageSize: [9, 11], kernel: [3, 3], strides: [1, 1], padBegin: [1, 1], padEnd: [1, 1] }, "gridToImage", "wasm-winograd"],
+    [{ ...base, imageChannels: 12, gridChannels: 20, gridSize: [9, 11], imageSize: [9, 11], kernel: [3, 3], strides: [1, 1], padBegin: [1, 1], padEnd: [1, 1], channelsLast: true }, "imageToGrid", "wasm-winograd"],
+    [{ ...base, imageChannels: 12, gridChannels: 20, gridSize: [1, 1], imageSize: [4, 4], kernel: [4, 4], strides: [1, 1], padBegin: [0, 0], padEnd: [0, 0] }, "gridToImage", "wasm-dense"],
+  ];
+  try {
+    for (const [g, op, alg] of cases) {
+      const toImage = op === "gridToImage";
+      const src = randomArray(size(toImage ? gridShape(g) : imageShape(g)), 5), w = randomArray(size(weightShape(g)), 6);
+      const bias = randomArray(toImage ? g.imageChannels : g.gridChannels, 7);
+      const ref = new Float32Array(size(toImage ? imageShape(g) : gridShape(g)));
+      (toImage ? gridToImage : imageToGrid)(g, src, w, bias, ref);
+      hooks.force[op] = alg;
+      assertClose(dispatch[op](g, "float32", src, w, bias), ref, (toImage ? g.gridChannels : g.imageChannels) * 16, `${alg} ${op}`);
+      assert.equal(hooks.lastAlgorithm, alg);
+      hooks.force[op] = null;
+    }
+    assert.equal(runtime(), plain, "the calls ran on the plain-memory runtime");
+  } finally {
+    hooks.force.imageToGrid = hooks.force.gridToImage = null;
     setNumThreads(savedThreads);
     hooks.nextRuntime = original;
   }
