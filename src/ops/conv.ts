@@ -31,7 +31,7 @@ function checkOperands(op: ConvOp, x: unknown, w: unknown, bias: unknown): asser
  * written. The output's size is checked before anything is allocated.
  */
 function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown): NDArray {
-  // the record stays inside this call (the tape keeps the geometry), so it is left unfrozen; its arrays are frozen
+  // the record and its arrays stay inside this call (the tape keeps the geometry built from them): left unfrozen
   const snap = snapshotOptions(op, options, CONV_OPTIONS, false);
   const bias = (snap.bias ?? null) as NDArray | null;
   checkOperands(op, x, w, bias);

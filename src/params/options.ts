@@ -60,7 +60,7 @@ function isPlainObject(v: object): boolean {
  * (holes are an error); plain objects key by key; class instances (NDArray, Initializer, …) by reference, since the
  * reader of that option checks their type. BigInt, symbols, functions, cycles and deep nesting are errors.
  */
-function copyValue(where: string, name: string, v: unknown, seen: object[], depth: number): unknown {
+function copyValue(where: string, name: string, v: unknown, seen: object[], depth: number, freeze = true): unknown {
   switch (typeof v) {
     case "number":
     case "string":
@@ -87,18 +87,18 @@ function copyValue(where: string, name: string, v: unknown, seen: object[], dept
       if (!Object.prototype.hasOwnProperty.call(obj, i)) throw new Error(`${where}: ${name} has an empty slot at index ${i} (a sparse array)`);
       const x: unknown = obj[i];
       // numbers, strings and booleans inline: no per-element name string on this per-call path
-      out.push(typeof x === "number" || typeof x === "string" || typeof x === "boolean" ? x : copyValue(where, `${name}[${i}]`, x, seen, depth + 1));
+      out.push(typeof x === "number" || typeof x === "string" || typeof x === "boolean" ? x : copyValue(where, `${name}[${i}]`, x, seen, depth + 1, freeze));
     }
     seen.pop();
-    return Object.freeze(out);
+    return freeze ? Object.freeze(out) : out;
   }
   if (!isPlainObject(obj)) return obj;
   seen.push(obj);
   const out: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(obj)) out[key] = copyValue(where, `${name}.${key}`, (obj as Record<string, unknown>)[key], seen, depth + 1);
+  for (const key of Object.keys(obj)) out[key] = copyValue(where, `${name}.${key}`, (obj as Record<string, unknown>)[key], seen, depth + 1, freeze);
   if (Object.getOwnPropertySymbols(obj).length > 0) throw new Error(`${where}: ${name} has symbol keys; use plain names`);
   seen.pop();
-  return Object.freeze(out);
+  return freeze ? Object.freeze(out) : out;
 }
 
 /**
@@ -107,7 +107,8 @@ function copyValue(where: string, name: string, v: unknown, seen: object[], dept
  * Proxy's second answer or `Object.prototype` additions cannot reach the op. `undefined` gives an empty snapshot.
  * The result has a null prototype: reading a key the caller did not give is `undefined`, never an inherited value.
  * It is frozen (and so are the arrays and objects in it) unless `freezeRecord` is false: only for a caller whose record
- * never leaves the call (ops/conv.ts), since freezing a null-prototype record costs ~90 ns of a 1.5 µs small convolution.
+ * and its arrays never leave the call (ops/conv.ts builds a fresh geometry from them), since freezing costs ~90 ns for
+ * the record and more for each array of a 1.5 µs small convolution.
  */
 export function snapshotOptions(where: string, options: unknown, known: readonly string[], freezeRecord = true): OptionSnapshot {
   const out: Record<string, unknown> = Object.create(null);
@@ -123,7 +124,7 @@ export function snapshotOptions(where: string, options: unknown, known: readonly
       const near = nearestName(key, known);
       throw new Error(`${where}: unknown option '${key}'` + (near ? ` (did you mean '${near}'?)` : `; known options are ${known.join(", ")}`));
     }
-    out[key] = copyValue(where, key, (options as Record<string, unknown>)[key], seen, 1);
+    out[key] = copyValue(where, key, (options as Record<string, unknown>)[key], seen, 1, freezeRecord);
   }
   return freezeRecord ? Object.freeze(out) : out;
 }
