@@ -92,6 +92,31 @@ export function wino_pack(job: usize, m0: i32, mc: i32): void {
 }
 
 /**
+ * Copies `rows` grid rows y0.. of one channel (at `base`) into zero-padded lines `lw` bytes apart, line positions
+ * from..to (line position j = grid column j + BETA2): positions outside the grid, and rows outside it, become zeros.
+ */
+function fillLines(job: usize, base: usize, y0: i32, rows: i32, from: i32, to: i32, lines: usize, lw: usize): void {
+  const Gy = fld(job, W_G + 1), Gx = fld(job, W_G + 2), sty = fld(job, W_ST + 1), stx = fld(job, W_ST + 2);
+  const bx = fld(job, W_BETA + 2);
+  const xlo = max(0, -bx), xhi = Gx - bx; // line positions inside the grid: [xlo, xhi)
+  for (let i = 0; i < rows; i++) {
+    const line = lines + <usize>i * lw;
+    const y = y0 + i;
+    const ok = y >= 0 && y < Gy;
+    const a = ok ? max(from, xlo) : to, z = ok ? min(to, xhi) : to;
+    for (let j = from; j < a; j++) store<f32>(line + (<usize>j << 2), 0);
+    if (z > a) {
+      let sp = base + (<usize>(y * sty + (a + bx) * stx) << 2);
+      const st = <usize>stx << 2;
+      let j = a;
+      if (stx == 1) for (; j + 4 <= z; j += 4, sp += 16) v128.store(line + (<usize>j << 2), v128.load(sp));
+      for (; j < z; j++, sp += st) store<f32>(line + (<usize>j << 2), load<f32>(sp));
+    }
+    for (let j = max(a, z); j < to; j++) store<f32>(line + (<usize>j << 2), 0);
+  }
+}
+
+/**
  * V_ξ = Bᵀ·d·B for tile columns n0..n0+nc (column = (b·TT1 + τ1)·TT2 + τ2, patch rows 2τ1 + BETA1 + i, columns
  * 2τ2 + BETA2 + j) into 9 packed B matrices of K × ncp at vbuf + ξ·vmat. Per channel and tile row, the 3 grid rows are
  * first copied into zero-padded lines (lines: 3 × LW floats), so the patches need no bounds test; then four tiles at
@@ -101,12 +126,9 @@ function pack_v2(job: usize, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usiz
   const K = fld(job, W_K);
   const src = ptr(job, W_SRC);
   const sBatch = fld(job, W_SBATCH), sChan = fld(job, W_SCHAN);
-  const Gy = fld(job, W_G + 1), Gx = fld(job, W_G + 2), sty = fld(job, W_ST + 1), stx = fld(job, W_ST + 2);
-  const by = fld(job, W_BETA + 1), bx = fld(job, W_BETA + 2);
+  const by = fld(job, W_BETA + 1);
   const TT1 = fld(job, W_TT + 1), TT2 = fld(job, W_TT + 2);
   const lw = <usize>LW << 2;
-  // grid columns bx .. bx + 2·TT2 (+1) land in line positions 0 ..; those inside the grid: [xlo, xhi)
-  const xlo = max(0, -bx), xhi = min(2 * TT2 + 1, Gx - bx);
   const rest = n0 / TT2;
   const t2s = n0 % TT2, t1s = rest % TT1, bs = rest / TT1;
   for (let k = 0; k < K; k++) {
@@ -118,22 +140,7 @@ function pack_v2(job: usize, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usiz
       const y0 = 2 * t1 + by;
       const base = chan + (<usize>(b * sBatch) << 2);
       // the tile row's three grid rows, columns 2·t2 + bx ... as zero-padded lines
-      const from = 2 * t2, to = min(2 * (t2 + run) + 1, LW);
-      for (let i = 0; i < 3; i++) {
-        const line = lines + <usize>i * lw;
-        const y = y0 + i;
-        const ok = y >= 0 && y < Gy && xhi > xlo;
-        const a = ok ? max(from, xlo) : to, z = ok ? min(to, xhi) : to;
-        for (let j = from; j < a; j++) store<f32>(line + (<usize>j << 2), 0);
-        if (z > a) {
-          let sp = base + (<usize>(y * sty + (a + bx) * stx) << 2);
-          const st = <usize>stx << 2;
-          let j = a;
-          if (stx == 1) for (; j + 4 <= z; j += 4, sp += 16) v128.store(line + (<usize>j << 2), v128.load(sp));
-          for (; j < z; j++, sp += st) store<f32>(line + (<usize>j << 2), load<f32>(sp));
-        }
-        for (let j = max(a, z); j < to; j++) store<f32>(line + (<usize>j << 2), 0);
-      }
+      fillLines(job, base, y0, 3, 2 * t2, min(2 * (t2 + run) + 1, LW), lines, lw);
       const l0 = lines, l1 = lines + lw, l2 = lines + 2 * lw;
       for (let e = col + run; col < e;) {
         const xo = <usize>(2 * t2) << 2;
@@ -261,11 +268,9 @@ function pack_v3(job: usize, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usiz
   const K = fld(job, W_K);
   const src = ptr(job, W_SRC);
   const sBatch = fld(job, W_SBATCH), sChan = fld(job, W_SCHAN);
-  const Gy = fld(job, W_G + 1), Gx = fld(job, W_G + 2), sty = fld(job, W_ST + 1), stx = fld(job, W_ST + 2);
-  const by = fld(job, W_BETA + 1), bx = fld(job, W_BETA + 2);
+  const by = fld(job, W_BETA + 1);
   const TT1 = fld(job, W_TT + 1), TT2 = fld(job, W_TT + 2);
   const lw = <usize>LW << 2;
-  const xlo = max(0, -bx), xhi = min(2 * TT2 + 2, Gx - bx);
   const rest = n0 / TT2;
   const t2s = n0 % TT2, t1s = rest % TT1, bs = rest / TT1;
   for (let k = 0; k < K; k++) {
@@ -276,22 +281,7 @@ function pack_v3(job: usize, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usiz
       if (run > nc - col) run = nc - col;
       const y0 = 2 * t1 + by;
       const base = chan + (<usize>(b * sBatch) << 2);
-      const from = 2 * t2, to = min(2 * (t2 + run) + 2, LW);
-      for (let i = 0; i < 4; i++) {
-        const line = lines + <usize>i * lw;
-        const y = y0 + i;
-        const ok = y >= 0 && y < Gy && xhi > xlo;
-        const a = ok ? max(from, xlo) : to, z = ok ? min(to, xhi) : to;
-        for (let j = from; j < a; j++) store<f32>(line + (<usize>j << 2), 0);
-        if (z > a) {
-          let sp = base + (<usize>(y * sty + (a + bx) * stx) << 2);
-          const st = <usize>stx << 2;
-          let j = a;
-          if (stx == 1) for (; j + 4 <= z; j += 4, sp += 16) v128.store(line + (<usize>j << 2), v128.load(sp));
-          for (; j < z; j++, sp += st) store<f32>(line + (<usize>j << 2), load<f32>(sp));
-        }
-        for (let j = max(a, z); j < to; j++) store<f32>(line + (<usize>j << 2), 0);
-      }
+      fillLines(job, base, y0, 4, 2 * t2, min(2 * (t2 + run) + 2, LW), lines, lw);
       for (let e = col + run; col < e;) {
         const xo = <usize>(2 * t2) << 2;
         const d = vbuf + bAt(K, ncp, k, col);
