@@ -118,16 +118,17 @@ function fillLines(job: usize, base: usize, y0: i32, rows: i32, from: i32, to: i
 
 /**
  * V_ξ = Bᵀ·d·B for tile columns n0..n0+nc (column = (b·TT1 + τ1)·TT2 + τ2, patch rows 2τ1 + BETA1 + i, columns
- * 2τ2 + BETA2 + j) into 9 packed B matrices of K × ncp at vbuf + ξ·vmat. Per channel and tile row, the 3 grid rows are
- * first copied into zero-padded lines (lines: 3 × LW floats), so the patches need no bounds test; then four tiles at
- * a time with SIMD (even columns = d·0, odd = d·1, even shifted by one = d·2), single tiles at panel edges.
+ * 2τ2 + BETA2 + j, i and j < R + 1) into the (R + 1)² packed B matrices of K × ncp at vbuf + ξ·vmat. Per channel and
+ * tile row, the R + 1 grid rows are first copied into zero-padded lines (`lines`, LW floats each), so the patches need
+ * no bounds test; then tilesV2 / tilesV3 transform the row's tiles.
  */
-function pack_v2(job: usize, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usize, lines: usize, LW: i32): void {
+function pack_v(job: usize, R: i32, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usize, lines: usize, LW: i32): void {
   const K = fld(job, W_K);
   const src = ptr(job, W_SRC);
   const sBatch = fld(job, W_SBATCH), sChan = fld(job, W_SCHAN);
   const by = fld(job, W_BETA + 1);
   const TT1 = fld(job, W_TT + 1), TT2 = fld(job, W_TT + 2);
+  const X = (R + 1) * (R + 1);
   const lw = <usize>LW << 2;
   const rest = n0 / TT2;
   const t2s = n0 % TT2, t1s = rest % TT1, bs = rest / TT1;
@@ -137,52 +138,106 @@ function pack_v2(job: usize, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usiz
     while (col < nc) {
       let run = TT2 - t2;
       if (run > nc - col) run = nc - col;
-      const y0 = 2 * t1 + by;
       const base = chan + (<usize>(b * sBatch) << 2);
-      // the tile row's three grid rows, columns 2·t2 + bx ... as zero-padded lines
-      fillLines(job, base, y0, 3, 2 * t2, min(2 * (t2 + run) + 1, LW), lines, lw);
-      const l0 = lines, l1 = lines + lw, l2 = lines + 2 * lw;
-      for (let e = col + run; col < e;) {
-        const xo = <usize>(2 * t2) << 2;
-        const d = vbuf + bAt(K, ncp, k, col);
-        if (e - col >= 4 && (col & 15) <= 12) {
-          // four tiles: line floats 2·t2 .. 2·t2 + 8
-          const p0 = l0 + xo, p1 = l1 + xo, p2 = l2 + xo;
-          let u = v128.load(p0), v = v128.load(p0, 16);
-          const a0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6), a1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
-          const a2 = v128.shuffle<f32>(a0, v128.load32_splat(p0 + 32), 1, 2, 3, 4);
-          u = v128.load(p1); v = v128.load(p1, 16);
-          const b0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6), b1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
-          const b2 = v128.shuffle<f32>(b0, v128.load32_splat(p1 + 32), 1, 2, 3, 4);
-          u = v128.load(p2); v = v128.load(p2, 16);
-          const c0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6), c1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
-          const c2 = v128.shuffle<f32>(c0, v128.load32_splat(p2 + 32), 1, 2, 3, 4);
-          // Bᵀ along the rows: e0 = d0 − d1, e1 = d1, e2 = d2 − d1; then along the columns
-          const e00 = f32x4.sub(a0, b0), e01 = f32x4.sub(a1, b1), e02 = f32x4.sub(a2, b2);
-          const e20 = f32x4.sub(c0, b0), e21 = f32x4.sub(c1, b1), e22 = f32x4.sub(c2, b2);
-          v128.store(d, f32x4.sub(e00, e01)); v128.store(d + vmat, e01); v128.store(d + 2 * vmat, f32x4.sub(e02, e01));
-          v128.store(d + 3 * vmat, f32x4.sub(b0, b1)); v128.store(d + 4 * vmat, b1); v128.store(d + 5 * vmat, f32x4.sub(b2, b1));
-          v128.store(d + 6 * vmat, f32x4.sub(e20, e21)); v128.store(d + 7 * vmat, e21); v128.store(d + 8 * vmat, f32x4.sub(e22, e21));
-          col += 4; t2 += 4;
-          continue;
-        }
-        const d00 = load<f32>(l0 + xo), d01 = load<f32>(l0 + xo, 4), d02 = load<f32>(l0 + xo, 8);
-        const d10 = load<f32>(l1 + xo), d11 = load<f32>(l1 + xo, 4), d12 = load<f32>(l1 + xo, 8);
-        const d20 = load<f32>(l2 + xo), d21 = load<f32>(l2 + xo, 4), d22 = load<f32>(l2 + xo, 8);
-        const e00 = d00 - d10, e01 = d01 - d11, e02 = d02 - d12;
-        const e20 = d20 - d10, e21 = d21 - d11, e22 = d22 - d12;
-        store<f32>(d, e00 - e01); store<f32>(d + vmat, e01); store<f32>(d + 2 * vmat, e02 - e01);
-        store<f32>(d + 3 * vmat, d10 - d11); store<f32>(d + 4 * vmat, d11); store<f32>(d + 5 * vmat, d12 - d11);
-        store<f32>(d + 6 * vmat, e20 - e21); store<f32>(d + 7 * vmat, e21); store<f32>(d + 8 * vmat, e22 - e21);
-        col++; t2++;
-      }
+      // tile τ2 reads line positions 2τ2 .. 2τ2 + R
+      fillLines(job, base, 2 * t1 + by, R + 1, 2 * t2, min(2 * (t2 + run) + R - 1, LW), lines, lw);
+      if (R == 2) tilesV2(K, ncp, k, col, col + run, t2, lines, lw, vbuf, vmat);
+      else tilesV3(K, ncp, k, col, col + run, t2, lines, lw, vbuf, vmat);
+      col += run;
       t2 = 0;
       if (++t1 == TT1) { t1 = 0; b++; }
     }
     // padding columns of the last panel
     for (let c = nc; c < ncp; c++) {
       const d = vbuf + bAt(K, ncp, k, c);
-      for (let x = 0; x < 9; x++) store<f32>(d + <usize>x * vmat, 0);
+      for (let x = 0; x < X; x++) store<f32>(d + <usize>x * vmat, 0);
+    }
+  }
+}
+
+/**
+ * F(2×2, 2×2) input transform of tile columns col..e (tiles τ2 = t2.. of one tile row) of channel k from the 3 lines:
+ * four tiles at a time with SIMD (even line floats = d·0, odd = d·1, even shifted by one = d·2), single tiles at panel
+ * edges.
+ */
+function tilesV2(K: i32, ncp: i32, k: i32, col: i32, e: i32, t2: i32, lines: usize, lw: usize, vbuf: usize, vmat: usize): void {
+  const l0 = lines, l1 = lines + lw, l2 = lines + 2 * lw;
+  for (; col < e;) {
+    const xo = <usize>(2 * t2) << 2;
+    const d = vbuf + bAt(K, ncp, k, col);
+    if (e - col >= 4 && (col & 15) <= 12) {
+      // four tiles: line floats 2·t2 .. 2·t2 + 8
+      const p0 = l0 + xo, p1 = l1 + xo, p2 = l2 + xo;
+      let u = v128.load(p0), v = v128.load(p0, 16);
+      const a0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6), a1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
+      const a2 = v128.shuffle<f32>(a0, v128.load32_splat(p0 + 32), 1, 2, 3, 4);
+      u = v128.load(p1); v = v128.load(p1, 16);
+      const b0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6), b1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
+      const b2 = v128.shuffle<f32>(b0, v128.load32_splat(p1 + 32), 1, 2, 3, 4);
+      u = v128.load(p2); v = v128.load(p2, 16);
+      const c0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6), c1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
+      const c2 = v128.shuffle<f32>(c0, v128.load32_splat(p2 + 32), 1, 2, 3, 4);
+      // Bᵀ along the rows: e0 = d0 − d1, e1 = d1, e2 = d2 − d1; then along the columns
+      const e00 = f32x4.sub(a0, b0), e01 = f32x4.sub(a1, b1), e02 = f32x4.sub(a2, b2);
+      const e20 = f32x4.sub(c0, b0), e21 = f32x4.sub(c1, b1), e22 = f32x4.sub(c2, b2);
+      v128.store(d, f32x4.sub(e00, e01)); v128.store(d + vmat, e01); v128.store(d + 2 * vmat, f32x4.sub(e02, e01));
+      v128.store(d + 3 * vmat, f32x4.sub(b0, b1)); v128.store(d + 4 * vmat, b1); v128.store(d + 5 * vmat, f32x4.sub(b2, b1));
+      v128.store(d + 6 * vmat, f32x4.sub(e20, e21)); v128.store(d + 7 * vmat, e21); v128.store(d + 8 * vmat, f32x4.sub(e22, e21));
+      col += 4; t2 += 4;
+      continue;
+    }
+    const d00 = load<f32>(l0 + xo), d01 = load<f32>(l0 + xo, 4), d02 = load<f32>(l0 + xo, 8);
+    const d10 = load<f32>(l1 + xo), d11 = load<f32>(l1 + xo, 4), d12 = load<f32>(l1 + xo, 8);
+    const d20 = load<f32>(l2 + xo), d21 = load<f32>(l2 + xo, 4), d22 = load<f32>(l2 + xo, 8);
+    const e00 = d00 - d10, e01 = d01 - d11, e02 = d02 - d12;
+    const e20 = d20 - d10, e21 = d21 - d11, e22 = d22 - d12;
+    store<f32>(d, e00 - e01); store<f32>(d + vmat, e01); store<f32>(d + 2 * vmat, e02 - e01);
+    store<f32>(d + 3 * vmat, d10 - d11); store<f32>(d + 4 * vmat, d11); store<f32>(d + 5 * vmat, d12 - d11);
+    store<f32>(d + 6 * vmat, e20 - e21); store<f32>(d + 7 * vmat, e21); store<f32>(d + 8 * vmat, e22 - e21);
+    col++; t2++;
+  }
+}
+
+/** F(2×2, 3×3) input transform of tile columns col..e from the 4 lines (four tiles read line floats 2τ2 .. 2τ2 + 9). */
+function tilesV3(K: i32, ncp: i32, k: i32, col: i32, e: i32, t2: i32, lines: usize, lw: usize, vbuf: usize, vmat: usize): void {
+  for (; col < e;) {
+    const xo = <usize>(2 * t2) << 2;
+    const d = vbuf + bAt(K, ncp, k, col);
+    const four = e - col >= 4 && (col & 15) <= 12;
+    // rows i = 0..3 of the patch: Bᵀ along the rows needs r0 = d0 − d2, r1 = d1 + d2, r2 = d2 − d1, r3 = d1 − d3
+    let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
+    let p0 = c0, p1 = c0, p2 = c0, p3 = c0;
+    let s0 = c0, s1 = c0, s2 = c0, s3 = c0;
+    let t0 = c0, t1v = c0, t2v = c0, t3 = c0;
+    for (let i = 0; i < 4; i++) {
+      const p = lines + <usize>i * lw + xo;
+      let v0: v128, v1: v128, v2: v128, v3: v128;
+      if (four) {
+        const u = v128.load(p), v = v128.load(p, 16), w = v128.load(p, 32);
+        v0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6); v1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
+        v2 = v128.shuffle<f32>(v0, w, 1, 2, 3, 4); v3 = v128.shuffle<f32>(v1, w, 1, 2, 3, 5);
+      } else {
+        v0 = f32x4.splat(load<f32>(p)); v1 = f32x4.splat(load<f32>(p, 4));
+        v2 = f32x4.splat(load<f32>(p, 8)); v3 = f32x4.splat(load<f32>(p, 12));
+      }
+      if (i == 0) { c0 = v0; c1 = v1; c2 = v2; c3 = v3; }
+      else if (i == 1) { p0 = v0; p1 = v1; p2 = v2; p3 = v3; }
+      else if (i == 2) { s0 = v0; s1 = v1; s2 = v2; s3 = v3; }
+      else { t0 = v0; t1v = v1; t2v = v2; t3 = v3; }
+    }
+    // Bᵀ along the rows (patch rows c, p, s, t), each giving 4 column values
+    const ra0 = f32x4.sub(c0, s0), ra1 = f32x4.sub(c1, s1), ra2 = f32x4.sub(c2, s2), ra3 = f32x4.sub(c3, s3);
+    const rb0 = f32x4.add(p0, s0), rb1 = f32x4.add(p1, s1), rb2 = f32x4.add(p2, s2), rb3 = f32x4.add(p3, s3);
+    const rc0 = f32x4.sub(s0, p0), rc1 = f32x4.sub(s1, p1), rc2 = f32x4.sub(s2, p2), rc3 = f32x4.sub(s3, p3);
+    const rd0 = f32x4.sub(p0, t0), rd1 = f32x4.sub(p1, t1v), rd2 = f32x4.sub(p2, t2v), rd3 = f32x4.sub(p3, t3);
+    if (four) {
+      put4(d, vmat, 0, ra0, ra1, ra2, ra3); put4(d, vmat, 4, rb0, rb1, rb2, rb3);
+      put4(d, vmat, 8, rc0, rc1, rc2, rc3); put4(d, vmat, 12, rd0, rd1, rd2, rd3);
+      col += 4; t2 += 4;
+    } else {
+      put1(d, vmat, 0, ra0, ra1, ra2, ra3); put1(d, vmat, 4, rb0, rb1, rb2, rb3);
+      put1(d, vmat, 8, rc0, rc1, rc2, rc3); put1(d, vmat, 12, rd0, rd1, rd2, rd3);
+      col++; t2++;
     }
   }
 }
@@ -256,78 +311,6 @@ function unpack_y2(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, c
       }
       t2 = 0;
       if (++t1 == TT1) { t1 = 0; b++; }
-    }
-  }
-}
-
-/**
- * F(2×2, 3×3) transform of the source: V_ξ = Bᵀ·d·B of the 4×4 patches (rows 2τ1 + BETA1 + i, columns 2τ2 + BETA2 + j)
- * into 16 packed B matrices; lines and SIMD as pack_v2 (four tiles read line floats 2τ2 .. 2τ2 + 9).
- */
-function pack_v3(job: usize, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usize, lines: usize, LW: i32): void {
-  const K = fld(job, W_K);
-  const src = ptr(job, W_SRC);
-  const sBatch = fld(job, W_SBATCH), sChan = fld(job, W_SCHAN);
-  const by = fld(job, W_BETA + 1);
-  const TT1 = fld(job, W_TT + 1), TT2 = fld(job, W_TT + 2);
-  const lw = <usize>LW << 2;
-  const rest = n0 / TT2;
-  const t2s = n0 % TT2, t1s = rest % TT1, bs = rest / TT1;
-  for (let k = 0; k < K; k++) {
-    let t2 = t2s, t1 = t1s, b = bs, col = 0;
-    const chan = src + (<usize>(k * sChan) << 2);
-    while (col < nc) {
-      let run = TT2 - t2;
-      if (run > nc - col) run = nc - col;
-      const y0 = 2 * t1 + by;
-      const base = chan + (<usize>(b * sBatch) << 2);
-      fillLines(job, base, y0, 4, 2 * t2, min(2 * (t2 + run) + 2, LW), lines, lw);
-      for (let e = col + run; col < e;) {
-        const xo = <usize>(2 * t2) << 2;
-        const d = vbuf + bAt(K, ncp, k, col);
-        const four = e - col >= 4 && (col & 15) <= 12;
-        // rows i = 0..3 of the patch: Bᵀ along the rows needs r0 = d0 − d2, r1 = d1 + d2, r2 = d2 − d1, r3 = d1 − d3
-        let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
-        let p0 = c0, p1 = c0, p2 = c0, p3 = c0;
-        let s0 = c0, s1 = c0, s2 = c0, s3 = c0;
-        let t0 = c0, t1v = c0, t2v = c0, t3 = c0;
-        for (let i = 0; i < 4; i++) {
-          const p = lines + <usize>i * lw + xo;
-          let v0: v128, v1: v128, v2: v128, v3: v128;
-          if (four) {
-            const u = v128.load(p), v = v128.load(p, 16), w = v128.load(p, 32);
-            v0 = v128.shuffle<f32>(u, v, 0, 2, 4, 6); v1 = v128.shuffle<f32>(u, v, 1, 3, 5, 7);
-            v2 = v128.shuffle<f32>(v0, w, 1, 2, 3, 4); v3 = v128.shuffle<f32>(v1, w, 1, 2, 3, 5);
-          } else {
-            v0 = f32x4.splat(load<f32>(p)); v1 = f32x4.splat(load<f32>(p, 4));
-            v2 = f32x4.splat(load<f32>(p, 8)); v3 = f32x4.splat(load<f32>(p, 12));
-          }
-          if (i == 0) { c0 = v0; c1 = v1; c2 = v2; c3 = v3; }
-          else if (i == 1) { p0 = v0; p1 = v1; p2 = v2; p3 = v3; }
-          else if (i == 2) { s0 = v0; s1 = v1; s2 = v2; s3 = v3; }
-          else { t0 = v0; t1v = v1; t2v = v2; t3 = v3; }
-        }
-        // Bᵀ along the rows (patch rows c, p, s, t), each giving 4 column values
-        const ra0 = f32x4.sub(c0, s0), ra1 = f32x4.sub(c1, s1), ra2 = f32x4.sub(c2, s2), ra3 = f32x4.sub(c3, s3);
-        const rb0 = f32x4.add(p0, s0), rb1 = f32x4.add(p1, s1), rb2 = f32x4.add(p2, s2), rb3 = f32x4.add(p3, s3);
-        const rc0 = f32x4.sub(s0, p0), rc1 = f32x4.sub(s1, p1), rc2 = f32x4.sub(s2, p2), rc3 = f32x4.sub(s3, p3);
-        const rd0 = f32x4.sub(p0, t0), rd1 = f32x4.sub(p1, t1v), rd2 = f32x4.sub(p2, t2v), rd3 = f32x4.sub(p3, t3);
-        if (four) {
-          put4(d, vmat, 0, ra0, ra1, ra2, ra3); put4(d, vmat, 4, rb0, rb1, rb2, rb3);
-          put4(d, vmat, 8, rc0, rc1, rc2, rc3); put4(d, vmat, 12, rd0, rd1, rd2, rd3);
-          col += 4; t2 += 4;
-        } else {
-          put1(d, vmat, 0, ra0, ra1, ra2, ra3); put1(d, vmat, 4, rb0, rb1, rb2, rb3);
-          put1(d, vmat, 8, rc0, rc1, rc2, rc3); put1(d, vmat, 12, rd0, rd1, rd2, rd3);
-          col++; t2++;
-        }
-      }
-      t2 = 0;
-      if (++t1 == TT1) { t1 = 0; b++; }
-    }
-    for (let c = nc; c < ncp; c++) {
-      const d = vbuf + bAt(K, ncp, k, c);
-      for (let x = 0; x < 16; x++) store<f32>(d + <usize>x * vmat, 0);
     }
   }
 }
@@ -428,8 +411,7 @@ export function wino_task(job: usize, n0: i32, nc: i32, scratch: usize, cOff: us
   const amat = <usize>Mp * <usize>K << 2;
   const apk = ptr(job, W_APK), cbuf = scratch + cOff;
   const LW = lineFloats(fld(job, W_TT + 2));
-  if (R == 2) pack_v2(job, n0, nc, ncp, scratch, vmat, cbuf + <usize>X * cmat, LW);
-  else pack_v3(job, n0, nc, ncp, scratch, vmat, cbuf + <usize>X * cmat, LW);
+  pack_v(job, R, n0, nc, ncp, scratch, vmat, cbuf + <usize>X * cmat, LW);
   for (let ic = 0; ic < Mp; ic += RB) {
     const mEnd = min(ic + RB, Mp);
     for (let x = 0; x < X; x++) multiplyRows(apk + <usize>x * amat, K, scratch + <usize>x * vmat, ncp, ic, mEnd, cbuf + <usize>x * cmat);
