@@ -3,7 +3,7 @@ import { KC, MC, micro2x16, multiplyRows, pack_a } from "./gemm";
 import { wino_pack, wino_task } from "./winograd";
 // record word offsets and task kinds: generated from src/backends/wasm/interface.ts (the one declaration)
 import {
-  J_ACHAN, J_APK, J_AROW, J_ASRC, J_BIAS, J_DBATCH, J_DCHAN, J_DST, J_DSTEP, J_K, J_L, J_M, J_MUL, J_OFFS, J_S, J_SBATCH, J_SCHAN, J_SRC, J_ST, J_STORE, J_T, J_U, X_APK, X_BATCH, X_BIAS, X_BLOCKS, X_D, X_DBATCH, X_DCHAN, X_DSP, X_DST, X_FILL, X_G, X_I, X_ICPG, X_IMGS, X_ISP, X_K, X_KER, X_KP, X_M, X_NICL, X_PB, X_S, X_W, X_WICL, X_WK, X_WTAP, Y_BLOCKS, Y_D, Y_DSP, Y_FILL, Y_GSP, Y_I, Y_ICPG, Y_ISP, Y_KER, Y_KP, Y_NICL, Y_PB, Y_W, Y_WICL, Y_WK, Y_WTAP, Y_XBIAS, Y_XDBATCH, Y_XDCHAN, Y_XDST, Y_XS, Y_XSTORE,
+  J_ACHAN, J_APK, J_AROW, J_ASRC, J_BIAS, J_DBATCH, J_DCHAN, J_DST, J_DSTEP, J_K, J_L, J_M, J_MUL, J_OFFS, J_S, J_SBATCH, J_SCHAN, J_RELU, J_SRC, J_ST, J_STORE, J_T, J_U, X_APK, X_BATCH, X_BIAS, X_BLOCKS, X_D, X_DBATCH, X_DCHAN, X_DSP, X_DST, X_FILL, X_G, X_I, X_ICPG, X_IMGS, X_ISP, X_K, X_KER, X_KP, X_M, X_NICL, X_PB, X_S, X_W, X_WICL, X_WK, X_WTAP, Y_BLOCKS, Y_D, Y_DSP, Y_FILL, Y_GSP, Y_I, Y_ICPG, Y_ISP, Y_KER, Y_KP, Y_NICL, Y_PB, Y_W, Y_WICL, Y_WK, Y_WTAP, Y_XBIAS, Y_XDBATCH, Y_XDCHAN, Y_XDST, Y_XS, Y_XSTORE,
   TASK_GEMM, TASK_PACK, TASK_COL2IM, TASK_WTX, TASK_WTX_PACK, TASK_WINO, TASK_WINO_PACK, TASK_F_JOB, TASK_F_N0, TASK_F_NC, TASK_F_KIND, TASK_WORDS,
   QUEUE_NEXT, QUEUE_COUNT, QUEUE_TASKS, QUEUE_COFF,
 } from "./interface.generated";
@@ -121,7 +121,9 @@ function scatter_add(job: usize, n0: i32, nc: i32, cbuf: usize, ldc: i32): void 
   const U0 = fld(job, J_U), U1 = fld(job, J_U + 1), U2 = fld(job, J_U + 2);
   const ds0 = fld(job, J_DSTEP), ds1 = fld(job, J_DSTEP + 1), ds2 = fld(job, J_DSTEP + 2);
   const storeMode = fld(job, J_STORE) != 0;
+  const relu = storeMode && fld(job, J_RELU) != 0;
   const bias = ptr(job, J_BIAS);
+  const zero = f32x4.splat(0);
   let rest = n0;
   const t2s = rest % U2; rest /= U2;
   const t1s = rest % U1; rest /= U1;
@@ -139,7 +141,11 @@ function scatter_add(job: usize, n0: i32, nc: i32, cbuf: usize, ldc: i32): void 
       const step = <usize>ds2 << 2;
       let cp = crow + (<usize>col << 2);
       let r = 0;
-      if (storeMode) {
+      if (relu) {
+        // max(·, 0) propagates NaN and maps −0 to +0, as the JS relu does
+        if (ds2 == 1) for (; r + 4 <= run; r += 4, d += 16, cp += 16) v128.store(d, f32x4.max(f32x4.add(v128.load(cp), bvv), zero));
+        for (; r < run; r++, d += step, cp += 4) store<f32>(d, max<f32>(load<f32>(cp) + bv, 0));
+      } else if (storeMode) {
         if (ds2 == 1) for (; r + 4 <= run; r += 4, d += 16, cp += 16) v128.store(d, f32x4.add(v128.load(cp), bvv));
         for (; r < run; r++, d += step, cp += 4) store<f32>(d, load<f32>(cp) + bv);
       } else {

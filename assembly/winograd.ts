@@ -12,7 +12,7 @@
 // Record: the W_* fields of src/backends/wasm/interface.ts.
 import { KC, MC, multiplyRows } from "./gemm";
 import {
-  W_APK, W_BETA, W_BIAS, W_DBATCH, W_DCHAN, W_DST, W_DSTEP, W_G, W_K, W_M, W_NT, W_R, W_SBATCH, W_SCHAN, W_SRC, W_ST, W_TT,
+  W_APK, W_BETA, W_BIAS, W_DBATCH, W_DCHAN, W_DST, W_DSTEP, W_G, W_K, W_M, W_NT, W_R, W_RELU, W_SBATCH, W_SCHAN, W_SRC, W_ST, W_TT,
   W_W, W_WK, W_WM, W_WX, W_WY,
 } from "./interface.generated";
 
@@ -248,6 +248,7 @@ function tilesV3(K: i32, ncp: i32, k: i32, col: i32, e: i32, t2: i32, lines: usi
  */
 function unpack_y2(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, cbuf: usize, cmat: usize): void {
   const dst = ptr(job, W_DST), bias = ptr(job, W_BIAS);
+  const relu = fld(job, W_RELU) != 0, zero = f32x4.splat(0);
   const dBatch = fld(job, W_DBATCH), dChan = fld(job, W_DCHAN);
   const s1 = <usize>fld(job, W_DSTEP + 1) << 2, s2 = <usize>fld(job, W_DSTEP + 2) << 2;
   const NT1 = fld(job, W_NT + 1), NT2 = fld(job, W_NT + 2);
@@ -278,8 +279,9 @@ function unpack_y2(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, c
           // Aᵀ along the rows, then along the columns
           const a0 = f32x4.add(m00, m10), a1 = f32x4.add(m01, m11), a2 = f32x4.add(m02, m12);
           const b0 = f32x4.add(m10, m20), b1 = f32x4.add(m11, m21), b2 = f32x4.add(m12, m22);
-          const y00 = f32x4.add(f32x4.add(a0, a1), bvv), y01 = f32x4.add(f32x4.add(a1, a2), bvv);
-          const y10 = f32x4.add(f32x4.add(b0, b1), bvv), y11 = f32x4.add(f32x4.add(b1, b2), bvv);
+          let y00 = f32x4.add(f32x4.add(a0, a1), bvv), y01 = f32x4.add(f32x4.add(a1, a2), bvv);
+          let y10 = f32x4.add(f32x4.add(b0, b1), bvv), y11 = f32x4.add(f32x4.add(b1, b2), bvv);
+          if (relu) { y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero); y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero); }
           const q1 = q + s1;
           store<f32>(q, f32x4.extract_lane(y00, 0)); store<f32>(q + s2, f32x4.extract_lane(y01, 0));
           store<f32>(q1, f32x4.extract_lane(y10, 0)); store<f32>(q1 + s2, f32x4.extract_lane(y11, 0));
@@ -301,11 +303,11 @@ function unpack_y2(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, c
         const a0 = m00 + m10, a1 = m01 + m11, a2 = m02 + m12;
         const b0 = m10 + m20, b1 = m11 + m21, b2 = m12 + m22;
         const wide = 2 * t2 + 1 < NT2;
-        store<f32>(q, a0 + a1 + bv);
-        if (wide) store<f32>(q + s2, a1 + a2 + bv);
+        store<f32>(q, act(a0 + a1 + bv, relu));
+        if (wide) store<f32>(q + s2, act(a1 + a2 + bv, relu));
         if (two) {
-          store<f32>(q + s1, b0 + b1 + bv);
-          if (wide) store<f32>(q + s1 + s2, b1 + b2 + bv);
+          store<f32>(q + s1, act(b0 + b1 + bv, relu));
+          if (wide) store<f32>(q + s1 + s2, act(b1 + b2 + bv, relu));
         }
         col++; t2++;
       }
@@ -334,6 +336,7 @@ function unpack_y2(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, c
 /** F(2×2, 3×3) output transform: image = Aᵀ·M·A + bias (Aᵀ = [1 1 1 0; 0 1 −1 −1]), as unpack_y2 with 16 matrices. */
 function unpack_y3(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, cbuf: usize, cmat: usize): void {
   const dst = ptr(job, W_DST), bias = ptr(job, W_BIAS);
+  const relu = fld(job, W_RELU) != 0, zero = f32x4.splat(0);
   const dBatch = fld(job, W_DBATCH), dChan = fld(job, W_DCHAN);
   const s1 = <usize>fld(job, W_DSTEP + 1) << 2, s2 = <usize>fld(job, W_DSTEP + 2) << 2;
   const NT1 = fld(job, W_NT + 1), NT2 = fld(job, W_NT + 2);
@@ -363,8 +366,9 @@ function unpack_y3(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, c
           if (j == 0) { a0 = a; z0 = z; } else if (j == 1) { a1 = a; z1 = z; } else if (j == 2) { a2 = a; z2 = z; } else { a3 = a; z3 = z; }
         }
         const bvv = f32x4.splat(bv);
-        const y00 = f32x4.add(f32x4.add(f32x4.add(a0, a1), a2), bvv), y01 = f32x4.add(f32x4.sub(f32x4.sub(a1, a2), a3), bvv);
-        const y10 = f32x4.add(f32x4.add(f32x4.add(z0, z1), z2), bvv), y11 = f32x4.add(f32x4.sub(f32x4.sub(z1, z2), z3), bvv);
+        let y00 = f32x4.add(f32x4.add(f32x4.add(a0, a1), a2), bvv), y01 = f32x4.add(f32x4.sub(f32x4.sub(a1, a2), a3), bvv);
+        let y10 = f32x4.add(f32x4.add(f32x4.add(z0, z1), z2), bvv), y11 = f32x4.add(f32x4.sub(f32x4.sub(z1, z2), z3), bvv);
+        if (relu) { y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero); y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero); }
         // lanes 0..n−1 are tiles t2..t2+n−1 (C columns past nc hold padding and are never stored)
         let q = row + <usize>(2 * t2) * s2;
         for (let l = 0; l < n; l++, q += 2 * s2) {
@@ -383,6 +387,10 @@ function unpack_y3(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, c
     }
   }
 }
+
+/** v, or max(v, 0) for a fused ReLU (NaN stays NaN, −0 becomes +0: the JS relu's rule). */
+// @ts-ignore: decorator
+@inline function act(v: f32, relu: bool): f32 { return relu ? max<f32>(v, 0) : v; }
 
 /** Lane l of v (l < 4). */
 // @ts-ignore: decorator

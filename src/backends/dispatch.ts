@@ -7,6 +7,7 @@ import { directJsBackend } from "./direct-js/index.js";
 import { wasmBackend } from "./wasm/index.js";
 import { getNumThreads } from "./threads.js";
 import { hooks } from "./hooks.js";
+import { unaryRuns } from "./js/elementwise-loops.generated.js";
 
 export type { Algorithm } from "./kernel.js";
 
@@ -110,11 +111,27 @@ function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast:
   return RUNS[outSize === 0 ? "reference" : alg];
 }
 
-/** image → grid (convolution forward; transposed convolution's input gradient). */
-export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w: FloatArray, bias: FloatArray | null): FloatArray {
+/**
+ * image → grid (convolution forward; transposed convolution's input gradient). relu: the result is max(·, 0) — fused
+ * into the store of the wasm im2col and Winograd kernels, a pass over the result everywhere else.
+ */
+export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w: FloatArray, bias: FloatArray | null, relu = false): FloatArray {
   const run = choose("imageToGrid", dtype, macCount(g), size(gridShape(g)), (geo) => (winogradWorthIt(geo, 1, "imageToGrid") ? "wasm-winograd" : "wasm-im2col"), g);
-  const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads(), variant: run.variant });
-  return overflowChecked(run, out, () => directJsBackend.imageToGrid(g, image, w, bias, { dtype, threads: 1 }));
+  const fuse = relu && fusesRelu(run, g);
+  const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads(), variant: run.variant, relu: fuse });
+  const checked = overflowChecked(run, out, () => directJsBackend.imageToGrid(g, image, w, bias, { dtype, threads: 1 }));
+  return relu && (!fuse || checked !== out) ? reluInPlace(checked) : checked;
+}
+
+/** Whether the kernel `run` stores max(·, 0) itself: wasm im2col and Winograd, with channels on both sides (K, M > 0). */
+function fusesRelu(run: { backend: Backend; variant?: GridToImageVariant }, g: ConvGeometry): boolean {
+  return (run === RUNS["wasm-im2col"] || run === RUNS["wasm-winograd"]) && g.imageChannels > 0 && g.gridChannels > 0;
+}
+
+/** max(x, 0) over the whole array in place (the generated relu loop: NaN stays NaN, −0 becomes +0). */
+function reluInPlace(a: FloatArray): FloatArray {
+  unaryRuns.relu[a instanceof Float64Array ? 3 : 0]!(a, 0, 1, a, 0, 1, a.length);
+  return a;
 }
 
 /**
@@ -146,11 +163,13 @@ export function gridToImageWasm(g: ConvGeometry): Algorithm {
   return sp > 1 && perImage >= 256 ? "wasm-wtx" : "wasm-phase";
 }
 
-/** grid → image (transposed convolution forward; convolution's input gradient). */
-export function gridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray, w: FloatArray, bias: FloatArray | null): FloatArray {
+/** grid → image (transposed convolution forward; convolution's input gradient); relu as in imageToGrid (Winograd fuses it). */
+export function gridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray, w: FloatArray, bias: FloatArray | null, relu = false): FloatArray {
   const run = choose("gridToImage", dtype, macCount(g), size(imageShape(g)), gridToImageWasm, g);
-  const out = run.backend.gridToImage(g, grid, w, bias, { dtype, threads: getNumThreads(), variant: run.variant });
-  return overflowChecked(run, out, () => directJsBackend.gridToImage(g, grid, w, bias, { dtype, threads: 1 }));
+  const fuse = relu && run === RUNS["wasm-winograd"] && g.imageChannels > 0 && g.gridChannels > 0;
+  const out = run.backend.gridToImage(g, grid, w, bias, { dtype, threads: getNumThreads(), variant: run.variant, relu: fuse });
+  const checked = overflowChecked(run, out, () => directJsBackend.gridToImage(g, grid, w, bias, { dtype, threads: 1 }));
+  return relu && (!fuse || checked !== out) ? reluInPlace(checked) : checked;
 }
 
 /** weight gradient of either op from its image-side and grid-side tensors. */

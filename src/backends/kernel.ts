@@ -21,6 +21,8 @@ export interface RunContext {
   readonly dtype: Dtype;
   readonly threads: number;
   readonly variant?: GridToImageVariant;
+  /** wasm im2col and Winograd only: store max(·, 0) of every output (a layer's ReLU fused into the kernel's store) */
+  readonly relu?: boolean;
 }
 
 /** wasm decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), Wᵀ·grid + col2im, one dense GEMM (gridToImage), Winograd (both; see dispatch.ts). */

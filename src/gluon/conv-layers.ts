@@ -10,7 +10,7 @@ import { readActivation, readDtype, readInitializer } from "./layer-options.js";
 import { type PaddingMode, readPaddingMode } from "../params/padding-mode.js";
 import { overlapCount } from "../d2l/matrix-view.js";
 import { inverseOfOptions, warnCheckerboard } from "./conv-transpose-tools.js";
-import { convolution, deconvolution } from "../ops/conv.js";
+import { convolution, convolutionRelu, deconvolution } from "../ops/conv.js";
 import { type Activation, activation as applyActivation } from "../npx.js";
 import { Block } from "./block.js";
 import { Parameter } from "./parameter.js";
@@ -194,6 +194,8 @@ abstract class ConvLayer extends Block {
 class ConvND extends ConvLayer {
   forward(x: NDArray): NDArray {
     this.prepare(x);
+    // ReLU goes into the kernel's store when nothing observes the ops (ops/conv.ts convolutionRelu)
+    if (this.activation === "relu") return asLayer(this.className, () => convolutionRelu("convolution", x, this.weightData(), this.opOptions()));
     return this.finish(asLayer(this.className, () => convolution(x, this.weightData(), this.opOptions())));
   }
 }
@@ -206,6 +208,7 @@ class ConvNDTranspose extends ConvLayer {
     if (outputShape && outputShape.length === this.nd + 2)
       outputShape = CHANNELS_LAST.has(this.layout) ? outputShape.slice(1, -1) : outputShape.slice(2);
     const o = { ...this.opOptions(), outputPadding: outputShape ? undefined : this.options.outputPadding, outputShape };
+    if (this.activation === "relu") return asLayer(this.className, () => convolutionRelu("deconvolution", x, this.weightData(), o));
     return this.finish(asLayer(this.className, () => deconvolution(x, this.weightData(), o)));
   }
 

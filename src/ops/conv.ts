@@ -7,7 +7,8 @@ import { checkArraySize } from "../params/sizes.js";
 import { type ConvGeometry, imageShape } from "../params/geometry.js";
 import { paddedGeometry } from "../params/padding-mode.js";
 import { gridToImage, imageToGrid } from "../backends/dispatch.js";
-import { recordOp } from "../autograd/tape.js";
+import { opsObserved, recordOp } from "../autograd/tape.js";
+import { unary } from "./elementwise.js";
 import { contiguous } from "./shape.js";
 import { convBorder, foldBorder, padBorder } from "./pad.js";
 import { guardedError } from "./guard.js";
@@ -30,7 +31,7 @@ function checkOperands(op: ConvOp, x: unknown, w: unknown, bias: unknown): asser
  * geometry built from that copy is the only thing the kernels and the tape see, and the caller's objects are never
  * written. The output's size is checked before anything is allocated.
  */
-function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown): NDArray {
+function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown, relu = false): NDArray {
   // the record and its arrays stay inside this call (the tape keeps the geometry built from them): left unfrozen
   const snap = snapshotOptions(op, options, CONV_OPTIONS, false);
   const bias = (snap.bias ?? null) as NDArray | null;
@@ -40,21 +41,27 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown): NDArray {
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels))
     throw new Error(`${op}: bias shape ${formatShape(bias.shape)} must be [${outChannels}] (one value per output channel)`);
   checkArraySize(op, "the output", resolved.outputShape, x.dtype === "float32" ? 4 : 8);
-  if (resolved.paddingMode !== "zeros") return runPaddingMode(resolved, x, w, bias);
-  return runKernel(op, resolved.geometry, x, w, bias, resolved.outputShape);
+  if (resolved.paddingMode !== "zeros") {
+    const y = runPaddingMode(resolved, x, w, bias);
+    return relu ? unary("relu", y) : y;
+  }
+  return runKernel(op, resolved.geometry, x, w, bias, resolved.outputShape, relu);
 }
 
-function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: NDArray | null, outShape: readonly number[]): NDArray {
+function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: NDArray | null, outShape: readonly number[], relu = false): NDArray {
   const xd = contiguous(x).data, wd = contiguous(w).data, bd = bias ? contiguous(bias).data : null;
   let out: FloatArray;
   // guarded()'s work without its closure: this runs on every call
   try {
-    out = op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd) : gridToImage(g, x.dtype, xd, wd, bd);
+    out = op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd, relu) : gridToImage(g, x.dtype, xd, wd, bd, relu);
   } catch (e) {
     throw guardedError(op, e);
   }
+  const y = new NDArray(out, outShape);
+  // a fused relu is never observed (convolutionRelu checks): nothing to record
+  if (relu) return y;
   const inputs = bias ? [x, w, bias] : [x, w];
-  return recordOp(op, inputs, new NDArray(out, outShape), { geometry: g, hasBias: !!bias });
+  return recordOp(op, inputs, y, { geometry: g, hasBias: !!bias });
 }
 
 /**
@@ -73,6 +80,16 @@ function runPaddingMode(r: ResolvedConv, x: NDArray, w: NDArray, bias: NDArray |
  */
 export function convolution(x: NDArray, w: NDArray, options?: ConvCallOptions): NDArray {
   return run("convolution", x, w, options);
+}
+
+/**
+ * relu(convolution(x, w, options)) or relu(deconvolution(…)) for layers with activation "relu": while no op is observed
+ * (outside autograd.record and export tracing) the kernel stores max(·, 0) as it writes (wasm im2col and Winograd) or
+ * one pass follows; otherwise the two recorded ops, so gradients and traces see both. Bit for bit the two-op result.
+ */
+export function convolutionRelu(op: ConvOp, x: NDArray, w: NDArray, options?: ConvCallOptions): NDArray {
+  if (opsObserved()) return unary("relu", run(op, x, w, options));
+  return run(op, x, w, options, true);
 }
 
 /**

@@ -6,6 +6,7 @@ import { np } from "../../src/np.js";
 import { npx } from "../../src/npx.js";
 import { init } from "../../src/init/initializers.js";
 import { nn } from "../../src/gluon/index.js";
+import { autograd } from "../../src/autograd/index.js";
 import { NDArray } from "../../src/ndarray/ndarray.js";
 
 const f64 = { dtype: "float64" } as const;
@@ -333,6 +334,45 @@ test('activation: "relu" equals relu of the plain output', () => {
   const s = new nn.Conv1D(1, { kernelSize: 1, activation: "sigmoid", dtype: "float64" });
   s.initialize(init.One());
   assert.deepEqual(s.forward(np.array([[[0, 2]]], f64)).tolist(), [[[0.5, 1 / (1 + Math.exp(-2))]]]);
+});
+
+test('activation: "relu" fused into the float32 kernels (im2col, Winograd, others) is bit for bit relu of the plain output, and recorded forwards keep both ops', () => {
+  // float32 sizes that reach the wasm im2col (k5), Winograd (k3 s1; k4 s2 transposed) and other paths (k2 s2 transposed,
+  // a reflect padding mode, a tiny direct-JS call); NaN, ±Inf and −0 in the input exercise the relu rule
+  const cases: [string, () => { act: InstanceType<typeof nn.Conv2D> | InstanceType<typeof nn.Conv2DTranspose>; plain: InstanceType<typeof nn.Conv2D> | InstanceType<typeof nn.Conv2DTranspose>; x: NDArray }][] = [];
+  const pair = <L extends typeof nn.Conv2D | typeof nn.Conv2DTranspose>(Layer: L, channels: number, o: Record<string, unknown>, xShape: number[], seed: number) => () => {
+    const mk = (activation?: "relu") => new Layer(channels, { ...o, activation } as never);
+    const act = mk("relu"), plain = mk();
+    act.initialize(init.Uniform(0.3));
+    plain.initialize();
+    const data = Float32Array.from(rand(xShape, seed).asTypedArray());
+    data[0] = NaN; data[1] = Infinity; data[2] = -Infinity; data[3] = -0;
+    const x = new NDArray(data, xShape);
+    act.forward(x);
+    plain.forward(x);
+    for (const [k, p] of act.collectParams().entries()) plain.collectParams().get(k).setData(p.data());
+    return { act, plain, x };
+  };
+  cases.push(["Conv2D k5 (im2col)", pair(nn.Conv2D, 16, { kernelSize: 5, padding: 2 }, [2, 8, 12, 12], 11)]);
+  cases.push(["Conv2D k3 (Winograd)", pair(nn.Conv2D, 16, { kernelSize: 3, padding: 1 }, [2, 16, 24, 24], 12)]);
+  cases.push(["Conv2DTranspose k3 s1 (Winograd)", pair(nn.Conv2DTranspose, 16, { kernelSize: 3, padding: 1 }, [2, 16, 24, 24], 13)]);
+  cases.push(["Conv2DTranspose k4 s2 (Winograd phases)", pair(nn.Conv2DTranspose, 16, { kernelSize: 4, strides: 2, padding: 1 }, [2, 16, 16, 16], 14)]);
+  cases.push(["Conv2DTranspose k2 s2 (not fused)", pair(nn.Conv2DTranspose, 16, { kernelSize: 2, strides: 2 }, [2, 16, 16, 16], 15)]);
+  cases.push(["Conv2D reflect padding", pair(nn.Conv2D, 16, { kernelSize: 3, padding: 1, paddingMode: "reflect" }, [2, 16, 24, 24], 16)]);
+  cases.push(["Conv2D tiny (direct JS)", pair(nn.Conv2D, 2, { kernelSize: 2 }, [1, 1, 3, 3], 17)]);
+  for (const [name, make] of cases) {
+    const { act, plain, x } = make();
+    const want = npx.relu(plain.forward(x)).asTypedArray();
+    const got = act.forward(x).asTypedArray();
+    assert.equal(got.length, want.length, name);
+    for (let i = 0; i < got.length; i++) assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]!) && Number.isNaN(want[i]!)), `${name}: [${i}] ${got[i]} vs ${want[i]}`);
+    // recorded: both ops are on the tape, so the input's gradient is the unfused pair's, relu's mask included
+    const xa = x.copy().attachGrad(), xb = x.copy().attachGrad();
+    autograd.record(() => act.forward(xa).sum()).backward();
+    autograd.record(() => npx.relu(plain.forward(xb)).sum()).backward();
+    assert.deepEqual(Array.from(xa.grad!.asTypedArray()).map(String), Array.from(xb.grad!.asTypedArray()).map(String), `${name}: gradient`);
+    assert.ok(xa.grad!.asTypedArray().some((v) => v !== 0), `${name}: a gradient flows`);
+  }
 });
 
 // ---- layers equal the direct loops ---------------------------------------------------------------------

@@ -9,7 +9,8 @@ export type Layout = Readonly<Record<string, FieldType>>;
 /**
  * GEMM job: C[M × N] = A·B, column n = ((b·U0 + t0)·U1 + t1)·U2 + t2, row k = ((c·T0 + j0)·T1 + j1)·T2 + j2;
  *   B[k][n] = SRC[b·SBATCH + c·SCHAN + Σ_e i_e·ST_e], i_e = t_e·MUL_e + OFFS_e[j_e], zero unless 0 ≤ i_e < S_e;
- *   DST[b·DBATCH + m·DCHAN + Σ_e t_e·DSTEP_e] += C[m][n]   (STORE = 1: = C + BIAS[m], the only writer);
+ *   DST[b·DBATCH + m·DCHAN + Σ_e t_e·DSTEP_e] += C[m][n]   (STORE = 1: = C + BIAS[m], the only writer; RELU = 1
+ *   with STORE: = max(C + BIAS[m], 0), a layer's activation applied as the value is stored);
  *   A[m][k] = ASRC[m·AROW + c·ACHAN + L0[j0] + L1[j1] + L2[j2]], packed once per call into APK by pack tasks.
  */
 const gemm = {
@@ -17,7 +18,7 @@ const gemm = {
   T: "i32x3", U: "i32x3", S: "i32x3", MUL: "i32x3", ST: "i32x3", OFFS: "ptrx3",
   DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSTEP: "i32x3",
   ASRC: "ptr", AROW: "i32", ACHAN: "i32", L: "ptrx3",
-  STORE: "i32", BIAS: "ptr",
+  STORE: "i32", BIAS: "ptr", RELU: "i32",
 } as const satisfies Layout;
 
 /**
@@ -50,12 +51,12 @@ const wtx = {
  * u_e·DSTEP_e] = BIAS[m] + Σ_k Σ_i src[SRC + b·SBATCH + k·SCHAN + Σ_e (u_e + BETA_e + i_e)·ST_e]·g[m][k][i] for
  * u_e < NT_e (src zero outside G), g[m][k][i1][i2] = W[k·WK + m·WM + WY[i1] + WX[i2]]; TT_e = ⌈NT_e/2⌉ tiles per
  * axis; APK = the (R + 1)² transformed weight matrices U_ξ (Mp·K·4 bytes each, compact 2-row panels), written by
- * pack tasks.
+ * pack tasks; RELU = 1: max(·, 0) of every stored value.
  */
 const wino = {
   M: "i32", K: "i32", APK: "ptr", SRC: "ptr", SBATCH: "i32", SCHAN: "i32", G: "i32x3", ST: "i32x3", BETA: "i32x3",
   TT: "i32x3", NT: "i32x3", DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSTEP: "i32x3", BIAS: "ptr",
-  W: "ptr", WK: "i32", WM: "i32", WY: "i32x3", WX: "i32x3", R: "i32",
+  W: "ptr", WK: "i32", WM: "i32", WY: "i32x3", WX: "i32x3", R: "i32", RELU: "i32",
 } as const satisfies Layout;
 
 /** The record layouts, each with the AssemblyScript constant prefix it is generated under. */

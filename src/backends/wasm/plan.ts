@@ -176,7 +176,7 @@ function taskWidth(threads: number, totalN: number): number {
  * every destination element exactly once: then they store C + bias and the destination needs no fill; otherwise it is
  * filled with `fill` and the jobs add into it.
  */
-export interface Operands { w: Float32Array; src: Float32Array; bias: Float32Array | null; dstLen: number; covered: boolean; fill: (dst: Float32Array, at: number) => void }
+export interface Operands { w: Float32Array; src: Float32Array; bias: Float32Array | null; dstLen: number; covered: boolean; fill: (dst: Float32Array, at: number) => void; relu?: boolean }
 
 /** Every gemm field zero: the base of records that use only a few fields (pack-only jobs, wtx jobs). */
 const ZERO_GEMM = zeroRecord(LAYOUTS.gemm);
@@ -205,7 +205,7 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
         T: spec.T, U: spec.U, S: spec.S, MUL: spec.mul, ST: spec.st, OFFS: [3, 4, 5].map((e) => listAt(tab, e)),
         DST: at.out + spec.dstOff * 4, DBATCH: spec.dBatch, DCHAN: spec.dChan, DSTEP: spec.dstep,
         ASRC: at.input(0) + spec.aOff * 4, AROW: spec.aRow, ACHAN: spec.aChan, L: [0, 1, 2].map((e) => listAt(tab, e)),
-        STORE: store ? 1 : 0, BIAS: ops.bias ? at.input(2) + spec.biasOff * 4 : 0,
+        STORE: store ? 1 : 0, BIAS: ops.bias ? at.input(2) + spec.biasOff * 4 : 0, RELU: store && ops.relu ? 1 : 0,
       };
     }));
     if (spec.K === 0 || spec.M === 0) return;
@@ -251,11 +251,12 @@ function checkFits(what: string, floats: number): void {
   runtime().checkBytes(what, floats * 4);
 }
 
-export function imageToGrid(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+/** Convolution image → grid (implicit GEMM); relu: max(·, 0) applied as each output is stored (every job stores). */
+export function imageToGrid(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number, relu = false): Float32Array {
   const x = axes3(g);
   const sp = prod(x.G);
   checkFits(IMAGE_TO_GRID, image.length + w.length + g.batch * g.gridChannels * sp);
-  return execute(IMAGE_TO_GRID, convJobs(g, x), { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias) }, threads);
+  return execute(IMAGE_TO_GRID, convJobs(g, x), { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias), relu }, threads);
 }
 
 export function gridToImagePhase(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
@@ -426,7 +427,7 @@ interface WinoPart {
  * (V_ξ = Bᵀ·d·B), runs the GEMMs U_ξ·V_ξ and stores Aᵀ·M·A + bias. The parts write every output element once, so the
  * output needs no fill.
  */
-function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, src: Float32Array, bias: Float32Array | null, outLen: number, macs: number, threads: number, fill: (F: Float32Array, at: number) => void): Float32Array {
+function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, src: Float32Array, bias: Float32Array | null, outLen: number, macs: number, threads: number, fill: (F: Float32Array, at: number) => void, relu: boolean): Float32Array {
   const X = (R + 1) * (R + 1);
   const tt = (n: number) => Math.ceil(n / 2);
   const totalTiles = parts.reduce((n, p) => n + p.batch * tt(p.nT[1]!) * tt(p.nT[2]!), 0);
@@ -441,7 +442,7 @@ function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, 
       M: p.M, K: p.K, APK: at.region(j), SRC: at.input(1) + p.srcOff * 4, SBATCH: p.sBatch, SCHAN: p.sChan,
       G: p.S, ST: p.st, BETA: p.beta, TT, NT: p.nT, DST: at.out + p.dstOff * 4, DBATCH: p.dBatch, DCHAN: p.dChan, DSTEP: p.dstep,
       BIAS: bias ? at.input(2) + p.biasOff * 4 : 0, W: at.input(0) + p.wOff * 4, WK: p.wK, WM: p.wM,
-      WY: [...p.tapY, 0, 0].slice(0, 3), WX: [...p.tapX, 0, 0].slice(0, 3), R,
+      WY: [...p.tapY, 0, 0].slice(0, 3), WX: [...p.tapX, 0, 0].slice(0, 3), R, RELU: relu ? 1 : 0,
     })));
     if (p.M === 0 || p.K === 0) return;
     const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(p.M / (threads * 2))) / 2) * 2);
@@ -467,7 +468,7 @@ function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, 
  * per axis (k = 2s, d = 1: DCGAN's k4 s2) or that are one phase of R = 3 taps (k3 s1, d = 1): per phase and group one
  * part, y[u] = Σ_i grid[u + β + i]·w[taps[R − 1 − i]] with β = the last tap's offset (see tconvJobs).
  */
-export function gridToImageWinograd(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+export function gridToImageWinograd(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number, relu = false): Float32Array {
   const x = axes3(g);
   const Isp = prod(x.I);
   const outLen = g.batch * g.imageChannels * Isp;
@@ -488,11 +489,11 @@ export function gridToImageWinograd(g: ConvGeometry, grid: Float32Array, w: Floa
           tapY: p1.taps.map((_, i) => p1.taps[R - 1 - i]! * x.wt.tap[1]!), tapX: p2.taps.map((_, i) => p2.taps[R - 1 - i]! * x.wt.tap[2]!),
           biasOff: gi * x.icpg,
         });
-  return runWinograd(GRID_TO_IMAGE, R, parts, w, grid, bias, outLen, macCount(g), threads, biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias));
+  return runWinograd(GRID_TO_IMAGE, R, parts, w, grid, bias, outLen, macCount(g), threads, biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias), relu);
 }
 
 /** Convolution image → grid by Winograd F(2×2, 3×3) (k3 s1 d1, 2-D): per group y[u] = Σ_i image[u − pb + i]·w[i]. */
-export function imageToGridWinograd(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
+export function imageToGridWinograd(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number, relu = false): Float32Array {
   const x = axes3(g);
   const outLen = g.batch * g.gridChannels * prod(x.G);
   checkFits(IMAGE_TO_GRID, image.length + w.length + outLen);
@@ -507,5 +508,5 @@ export function imageToGridWinograd(g: ConvGeometry, image: Float32Array, w: Flo
       tapY: [0, 1, 2].map((i) => i * x.wt.tap[1]!), tapX: [0, 1, 2].map((i) => i * x.wt.tap[2]!),
       biasOff: gi * x.gcpg,
     });
-  return runWinograd(IMAGE_TO_GRID, 3, parts, w, image, bias, outLen, macCount(g), threads, biasFill(g.gridChannels, prod(x.G), g.batch, g.channelsLast, bias));
+  return runWinograd(IMAGE_TO_GRID, 3, parts, w, image, bias, outLen, macCount(g), threads, biasFill(g.gridChannels, prod(x.G), g.batch, g.channelsLast, bias), relu);
 }
