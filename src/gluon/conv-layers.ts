@@ -208,8 +208,14 @@ class ConvNDTranspose extends ConvLayer {
     if (outputShape && outputShape.length === this.nd + 2)
       outputShape = CHANNELS_LAST.has(this.layout) ? outputShape.slice(1, -1) : outputShape.slice(2);
     const o = { ...this.opOptions(), outputPadding: outputShape ? undefined : this.options.outputPadding, outputShape };
-    if (this.activation === "relu") return asLayer(this.className, () => convolutionRelu("deconvolution", x, this.weightData(), o));
-    return this.finish(asLayer(this.className, () => deconvolution(x, this.weightData(), o)));
+    try {
+      if (this.activation === "relu") return asLayer(this.className, () => convolutionRelu("deconvolution", x, this.weightData(), o));
+      return this.finish(asLayer(this.className, () => deconvolution(x, this.weightData(), o)));
+    } catch (e) {
+      // the op's option is outputShape; the layer's is outputSize (PyTorch's output_size): name what the caller wrote
+      if (outputShape && e instanceof Error && e.message.includes("outputShape")) throw new Error(e.message.replaceAll("outputShape", "outputSize"));
+      throw e;
+    }
   }
 
   /** Warns once per process (warnings "checkerboard") when the kernel size is not divisible by the stride on some axis. */

@@ -447,7 +447,9 @@ test("forward(x, { outputSize }) on transposed layers picks the output padding",
   const conv = new nn.Conv2D(2, { kernelSize: 3, strides: 2, padding: 1 });
   conv.initialize();
   assert.deepEqual(conv.forward(np.zeros([1, 3, 8, 8])).shape, [1, 2, 4, 4]);
-  assert.throws(() => mk().forward(x, { outputSize: [10, 10] }), /outputShape \[10,10\] is unreachable/);
+  // the error names the layer's option (outputSize), not the op's (outputShape)
+  assert.throws(() => mk().forward(x, { outputSize: [10, 10] }), /^Error: Conv2DTranspose: outputSize \[10,10\] is unreachable/);
+  assert.throws(() => mk().forward(x, { outputSize: [9] }), /^Error: Conv2DTranspose: outputSize=\[9\] must be 2 positive integers/);
 });
 
 // ---- input validation ----------------------------------------------------------------------------------
