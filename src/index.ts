@@ -26,6 +26,7 @@ export type { DepthToSpaceOptions, ShuffleMode } from "./ops/depth-to-space.js";
 export type { DropoutOptions } from "./ops/dropout.js";
 export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
+export type { LoadParametersOptions, SaveParametersOptions } from "./gluon/parameter-io.js";
 export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
 export { setNumThreads, getNumThreads, maxThreads, threadsReady } from "./backends/threads.js";
 export { releaseMemory } from "./backends/memory.js";
