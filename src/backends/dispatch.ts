@@ -117,15 +117,19 @@ function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast:
  */
 export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w: FloatArray, bias: FloatArray | null, relu = false): FloatArray {
   const run = choose("imageToGrid", dtype, macCount(g), size(gridShape(g)), (geo) => (winogradWorthIt(geo, 1, "imageToGrid") ? "wasm-winograd" : "wasm-im2col"), g);
-  const fuse = relu && fusesRelu(run, g);
+  const fuse = relu && fusesRelu(run, g, "imageToGrid");
   const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads(), variant: run.variant, relu: fuse });
   const checked = overflowChecked(run, out, () => directJsBackend.imageToGrid(g, image, w, bias, { dtype, threads: 1 }));
   return relu && (!fuse || checked !== out) ? reluInPlace(checked) : checked;
 }
 
-/** Whether the kernel `run` stores max(·, 0) itself: wasm im2col and Winograd, with channels on both sides (K, M > 0). */
-function fusesRelu(run: { backend: Backend; variant?: GridToImageVariant }, g: ConvGeometry): boolean {
-  return (run === RUNS["wasm-im2col"] || run === RUNS["wasm-winograd"]) && g.imageChannels > 0 && g.gridChannels > 0;
+/**
+ * Whether the kernel `run` stores max(·, 0) itself: Winograd, and for imageToGrid the wasm im2col, with channels on both
+ * sides (K, M > 0: an empty product is only the bias fill).
+ */
+function fusesRelu(run: { backend: Backend; variant?: GridToImageVariant }, g: ConvGeometry, op: "imageToGrid" | "gridToImage"): boolean {
+  const kernel = run === RUNS["wasm-winograd"] || (op === "imageToGrid" && run === RUNS["wasm-im2col"]);
+  return kernel && g.imageChannels > 0 && g.gridChannels > 0;
 }
 
 /** max(x, 0) over the whole array in place (the generated relu loop: NaN stays NaN, −0 becomes +0). */
@@ -166,7 +170,7 @@ export function gridToImageWasm(g: ConvGeometry): Algorithm {
 /** grid → image (transposed convolution forward; convolution's input gradient); relu as in imageToGrid (Winograd fuses it). */
 export function gridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray, w: FloatArray, bias: FloatArray | null, relu = false): FloatArray {
   const run = choose("gridToImage", dtype, macCount(g), size(imageShape(g)), gridToImageWasm, g);
-  const fuse = relu && run === RUNS["wasm-winograd"] && g.imageChannels > 0 && g.gridChannels > 0;
+  const fuse = relu && fusesRelu(run, g, "gridToImage");
   const out = run.backend.gridToImage(g, grid, w, bias, { dtype, threads: getNumThreads(), variant: run.variant, relu: fuse });
   const checked = overflowChecked(run, out, () => directJsBackend.gridToImage(g, grid, w, bias, { dtype, threads: 1 }));
   return relu && (!fuse || checked !== out) ? reluInPlace(checked) : checked;

@@ -9,8 +9,8 @@ export const hooks = {
   lastAlgorithm: "reference" as Algorithm,
   /** multiply-adds that make one more wasm thread worth its hand-off; 0 lets tiny problems use the pool */
   macsPerThread: 1 << 20,
-  /** the task kinds (interface.ts TASK) of the last wasm program's main list: which kernel really ran */
-  lastTaskKinds: [] as number[],
+  /** the last wasm program's main task list ([record, n0, nc, kind], kinds as interface.ts TASK): which kernel really ran */
+  lastTasks: [] as readonly (readonly number[])[],
   /** tasks each thread ran in the last multi-threaded wasm call, this thread first */
   lastTaskCounts: [] as number[],
   /** tasks run by pool workers since the start */

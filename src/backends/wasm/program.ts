@@ -75,7 +75,7 @@ export function runProgram(p: Program): Float32Array {
   const scratch: number[] = [];
   for (let t = 0; t < threads; t++) scratch.push(rt.reserve(p.scratchBytes));
   rt.commit(p.op);
-  hooks.lastTaskKinds = [...new Set(p.tasks.map((t) => t[3]))];
+  hooks.lastTasks = p.tasks; // a reference, no copy: this runs on every call
 
   const F = rt.F32, U = rt.U32, I = rt.I32;
   p.inputs.forEach((a, i) => F.set(a, inAt[i]! >>> 2));
