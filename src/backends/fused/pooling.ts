@@ -14,7 +14,7 @@ function strides(g: PoolGeometry, size: readonly [number, number, number]): [num
  * [o·s − p, o·s − p + k) clipped to the input. avg divides by the window clipped to the padded input
  * (countIncludePad) or to the input. For max, `argmax[o]` receives the index in x of the first maximum in
  * row-major window order: MXNet's unpool_max sends the gradient to that element when several tie. argmax = null (max
- * without a gradient): the same maxima, without the index bookkeeping; 2×2 windows of stride 2 run a loop of their own.
+ * without a gradient): the same maxima, nothing stored; 2×2 windows of stride 2 then run a loop of their own.
  */
 export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argmax: Int32Array | Float64Array | null): void {
   if (g.poolType === "max" && !argmax && maxPool2x2(g, x, y)) return;
@@ -44,19 +44,7 @@ export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argma
             const wa = ow * sw - pw;
             const w0 = Math.max(wa, 0), w1 = Math.min(wa + kw, W);
             const yi = yb + od * yd + oh * yh + ow * yw;
-            if (isMax && !argmax) {
-              // the first element, then any strictly greater one: the values the argmax loop below keeps
-              let best = x[xb + d0 * xd + h0 * xh + w0 * xw]!;
-              for (let d = d0; d < d1; d++)
-                for (let h = h0; h < h1; h++) {
-                  const row = xb + d * xd + h * xh;
-                  for (let w = w0; w < w1; w++) {
-                    const v = x[row + w * xw]!;
-                    if (v > best) best = v;
-                  }
-                }
-              y[yi] = best;
-            } else if (isMax) {
+            if (isMax) {
               let best = -Infinity;
               let arg = -1;
               for (let d = d0; d < d1; d++)
@@ -71,7 +59,7 @@ export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argma
                   }
                 }
               y[yi] = best;
-              argmax![yi] = arg;
+              if (argmax) argmax[yi] = arg;
             } else {
               let s = 0;
               for (let d = d0; d < d1; d++)

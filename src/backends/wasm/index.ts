@@ -5,14 +5,16 @@ import { gridToImageCol2im, gridToImageDense, gridToImagePhase, gridToImageWinog
 
 const f32 = (a: FloatArray | null) => a as Float32Array;
 
+/** The gridToImage planners without a fused epilogue, by variant (Winograd, which can store a ReLU, is called apart). */
+const GRID_TO_IMAGE = { col2im: gridToImageCol2im, wtx: gridToImageWtx, dense: gridToImageDense, phase: gridToImagePhase } as const;
+
 export const wasmBackend: Backend = {
   name: "wasm",
   dtypes: ["float32"],
   imageToGrid: (g, image, w, bias, ctx) => (ctx.variant === "winograd" ? imageToGridWinograd : imageToGrid)(g, f32(image), f32(w), bias && f32(bias), ctx.threads, !!ctx.relu),
   gridToImage(g, grid, w, bias, ctx) {
-    const run = { col2im: gridToImageCol2im, wtx: gridToImageWtx, winograd: gridToImageWinograd, dense: gridToImageDense, phase: gridToImagePhase }[ctx.variant ?? "phase"];
     if (ctx.variant === "winograd") return gridToImageWinograd(g, f32(grid), f32(w), bias && f32(bias), ctx.threads, !!ctx.relu);
-    return run(g, f32(grid), f32(w), bias && f32(bias), ctx.threads);
+    return GRID_TO_IMAGE[ctx.variant ?? "phase"](g, f32(grid), f32(w), bias && f32(bias), ctx.threads);
   },
   weightGrad: (g, image, grid, ctx) => weightGrad(g, f32(image), f32(grid), ctx.threads),
   matmul: (M, N, K, a, b, ctx) => matmul(M, N, K, f32(a), f32(b), ctx.threads),
