@@ -33,13 +33,9 @@ function postOrder(head: NDArray): { order: NDArray[]; reached: Set<NDArray> } {
 }
 
 function checkHeadGrad(head: NDArray, headGrad: NDArray | null | undefined): NDArray {
-  if (headGrad === undefined || headGrad === null) {
-    if (head.size !== 1)
-      throw new Error(
-        `backward: head has shape ${formatShape(head.shape)}; a head gradient is needed for a non-scalar array (pass one of shape ${formatShape(head.shape)}, or reduce the head with sum() first)`,
-      );
-    return ones(head.shape, { dtype: head.dtype });
-  }
+  // MXNet's default head gradient is ones of the head's shape, for any size: y.backward() on a non-scalar y gives
+  // the gradient of y.sum()
+  if (headGrad === undefined || headGrad === null) return ones(head.shape, { dtype: head.dtype });
   if (!(headGrad instanceof NDArray)) throw new Error(`backward: headGrad must be an NDArray, got ${typeof headGrad}`);
   if (!sameShape(headGrad.shape, head.shape))
     throw new Error(`backward: headGrad shape ${formatShape(headGrad.shape)} does not match the head's shape ${formatShape(head.shape)}`);
@@ -48,7 +44,7 @@ function checkHeadGrad(head: NDArray, headGrad: NDArray | null | undefined): NDA
 
 /**
  * d(head)/d(leaf) for every leaf (attachGrad'ed array) the head was computed from under autograd.record, weighted by
- * `headGrad` (default: ones, only for a size-1 head). Leaves with gradReq "write" get it written into `.grad`, "add"
+ * `headGrad` (default: ones of the head's shape, as MXNet). Leaves with gradReq "write" get it written into `.grad`, "add"
  * adds it. Unless `retainGraph`, the tape links of the intermediate arrays are cleared afterwards (MXNet's
  * retain_graph=False) so their memory is released: a second backward from the same head throws, and one from another
  * head that shares intermediates stops at them.
