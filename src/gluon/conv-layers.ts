@@ -150,7 +150,19 @@ abstract class ConvLayer extends Block {
   protected override describe(): string {
     const w = this.weight.shape;
     const cin = this.transposed ? w[0]! : (CHANNELS_LAST.has(this.layout) ? w[w.length - 1]! : w[1]!) * this.groups;
-    return `${cin === 0 ? "None" : cin} -> ${this.channels}, kernel_size=${showValue(this.kernel)}, stride=${showValue(this.options.strides ?? 1)}`;
+    const o = this.options;
+    // MXNet's _Conv.__repr__ order, plus the options Gluon lacks (layout, padding_mode); each only when not the default
+    const parts = [`${cin === 0 ? "None" : cin} -> ${this.channels}`, `kernel_size=${showValue(this.kernel)}`, `stride=${showValue(o.strides ?? 1)}`];
+    const notAll = (v: unknown, d: number) => v !== undefined && v !== null && !(typeof v === "number" ? v === d : Array.isArray(v) && v.flat().every((x) => x === d));
+    if (notAll(o.padding, 0) && o.padding !== "valid") parts.push(`padding=${showValue(o.padding)}`);
+    if (this.transposed && notAll(o.outputPadding, 0)) parts.push(`output_padding=${showValue(o.outputPadding)}`);
+    if (notAll(o.dilation, 1)) parts.push(`dilation=${showValue(o.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (this.bias === null) parts.push("bias=False");
+    if (this.layout !== LAYOUTS[this.nd]![0]) parts.push(`layout=${this.layout}`);
+    if (o.paddingMode !== undefined && o.paddingMode !== "zeros") parts.push(`padding_mode=${o.paddingMode}`);
+    if (this.activation) parts.push(`Activation(${this.activation})`);
+    return parts.join(", ");
   }
 
   /** Infers inChannels from the first input and checks it against the weight afterwards. */

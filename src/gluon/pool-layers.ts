@@ -70,7 +70,11 @@ abstract class PoolLayer extends Block {
 
   protected override describe(): string {
     const o = this.opOptions;
-    return o.globalPool ? `layout=${o.layout}` : `size=${showValue(o.kernel)}, stride=${showValue(o.stride)}, padding=${showValue(o.pad)}, ceil_mode=${o.poolingConvention === "full"}`;
+    if (o.globalPool) return `layout=${o.layout}`;
+    const parts = [`size=${showValue(o.kernel)}`, `stride=${showValue(o.stride)}`, `padding=${showValue(o.pad)}`, `ceil_mode=${o.poolingConvention === "full"}`];
+    if (o.layout !== LAYOUTS[this.nd]![0]) parts.push(`layout=${o.layout}`);
+    if (o.countIncludePad === false) parts.push("count_include_pad=false");
+    return parts.join(", ");
   }
 
   forward(x: NDArray): NDArray {
