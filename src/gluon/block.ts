@@ -4,6 +4,7 @@ import type { Initializer } from "../init/initializers.js";
 import type { NDArray } from "../ndarray/ndarray.js";
 import { type LoadParametersOptions, type NamedParameter, type SaveParametersOptions, loadParametersFromBytesInto, parametersToBytes } from "./parameter-io.js";
 import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
+import { summaryTable } from "./summary.js";
 
 const counters = new Map<string, number>();
 
@@ -193,6 +194,18 @@ export abstract class Block {
   initialize(initializer: Initializer | null = null, options: { forceReinit?: boolean } = {}): this {
     this.collectParams().initialize(initializer, options);
     return this;
+  }
+
+  /**
+   * Gluon's `summary(*inputs)`: runs one forward pass on `inputs` (predict mode, nothing recorded) and prints a table
+   * of every layer it calls, in call order, with its output shape and its own parameter count, then the totals
+   * (trainable, non-trainable, shared, unique). Returns the table as well (for browsers, logs and tests).
+   * Parameters must be initialized (deferred shapes are completed by this pass).
+   */
+  summary(...inputs: NDArray[]): string {
+    const table = summaryTable(this, inputs);
+    console.log(table);
+    return table;
   }
 
   /** Gluon's hybridize: tconv runs every block eagerly, so this does nothing (book code calls it). */
