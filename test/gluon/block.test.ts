@@ -191,7 +191,7 @@ class TinyUNet extends nn.Block {
   forward(x: NDArray, skip: NDArray): [NDArray, NDArray] {
     const h = this.enc1.forward(x);
     const head = this.namedChildren().find(([n]) => n === "head")![1];
-    return [head.forward(h), this.up.forward(skip)];
+    return [head.forward(h) as NDArray, this.up.forward(skip)];
   }
 }
 

@@ -76,7 +76,7 @@ test("an imported net trains: gradients reach every parameter the output depends
   const net = onnx.importToGluon(f.bytes);
   const x = toArray(f.inputs[0]!);
   const target = np.zeros([2, 2, 16, 16]);
-  const loss = () => net.forward(x).sub(target).pow(2).mean() as NDArray;
+  const loss = () => (net.forward(x) as NDArray).sub(target).pow(2).mean() as NDArray;
   const l0 = autograd.record(loss);
   l0.backward();
   const params = net.collectParams().values();

@@ -25,13 +25,21 @@ const first: number | undefined = y.shape[0]; // noUncheckedIndexedAccess: an in
 console.log(JSON.stringify({ layer: y.tolist(), op: z.tolist(), first }));
 `;
 
-function tsconfig(lib: string[]): string {
+// A browser page: with the DOM lib, toImageData's result goes straight into putImageData (no cast).
+const page = `import { np, npx } from "tconv";
+const canvas = document.createElement("canvas");
+const ctx = canvas.getContext("2d");
+const img: ImageData = npx.image.toImageData(np.zeros([3, 2, 2]));
+ctx?.putImageData(img, 0, 0);
+`;
+
+function tsconfig(lib: string[], main = "main.ts"): string {
   return JSON.stringify({
     compilerOptions: {
       target: "es2022", module: "nodenext", moduleResolution: "nodenext", lib, types: [], strict: true,
       noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, skipLibCheck: false, outDir: "out",
     },
-    include: ["main.ts"],
+    include: [main],
   });
 }
 
@@ -43,7 +51,7 @@ function typecheck(appDir: string): void {
   }
 }
 
-test("a packed tarball installs into a strict TypeScript app, type-checks and runs the book's transposed convolution", () => {
+test("a packed tarball installs into a strict TypeScript app (with and without the DOM lib), type-checks and runs the book's transposed convolution", () => {
   const dir = mkdtempSync(join(tmpdir(), "tconv-app-"));
   try {
     const packDir = join(dir, "pack");
@@ -59,6 +67,10 @@ test("a packed tarball installs into a strict TypeScript app, type-checks and ru
     writeFileSync(join(appDir, "main.ts"), app);
     writeFileSync(join(appDir, "tsconfig.json"), tsconfig(["es2022"]));
     typecheck(appDir);
+    writeFileSync(join(appDir, "page.ts"), page);
+    writeFileSync(join(appDir, "tsconfig.json"), tsconfig(["es2022", "dom"], "page.ts"));
+    typecheck(appDir);
+    writeFileSync(join(appDir, "tsconfig.json"), tsconfig(["es2022"]));
     const out = JSON.parse(execFileSync(process.execPath, [join("out", "main.js")], { cwd: appDir, encoding: "utf8" })) as { layer: unknown; op: unknown; first: number };
     assert.deepEqual(out.layer, bookOutput);
     assert.deepEqual(out.op, bookOutput);
