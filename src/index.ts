@@ -27,7 +27,7 @@ export type { DropoutOptions } from "./ops/dropout.js";
 export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
 export type { LoadParametersOptions, SaveParametersOptions } from "./gluon/parameter-io.js";
-export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions, ToImageDataResult } from "./ops/image.js";
+export type { ImageDataLike, FromImageDataOptions, ImageNamespace, ToImageDataOptions, ToImageDataResult } from "./ops/image.js";
 export { setNumThreads, getNumThreads, maxThreads, threadsReady } from "./backends/threads.js";
 export { releaseMemory } from "./backends/memory.js";
 export { onnx, OnnxBlock, type ImportOptions, type ExportOptions, type GraphInput } from "./onnx/index.js";

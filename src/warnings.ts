@@ -38,6 +38,7 @@ export function warnOnce(code: WarningCode, message: string): void {
   handler({ code, message });
 }
 
+/** tconv's one-time warnings (checkerboard kernels, the JS fallback, …): silence, unsilence, setHandler, reset. */
 export const warnings = {
   /** Stops the warnings of `code` (every code when omitted). */
   silence(code?: WarningCode): void {

@@ -36,6 +36,7 @@ export function setNumThreads(n: number): void {
   warm(numThreads);
 }
 
+/** The thread count kernel calls use: what setNumThreads set, else the default (see setNumThreads). */
 export function getNumThreads(): number {
   return (numThreads ??= hardwareThreads());
 }

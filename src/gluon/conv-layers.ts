@@ -267,33 +267,39 @@ class ConvNDTranspose extends ConvLayer {
   }
 }
 
+/** Gluon's 1-D convolution layer: `new nn.Conv1D(channels, { kernelSize, strides, padding, dilation, groups, layout, activation, useBias })` on [N, C, W] (NCW) input; inChannels is inferred at the first forward. */
 export class Conv1D extends ConvND {
   constructor(channels: number, options: ConvLayerOptions) {
     super("Conv1D", 1, false, channels, options);
   }
 }
+/** Gluon's 2-D convolution layer: `new nn.Conv2D(channels, { kernelSize, strides, padding, dilation, groups, layout, activation, useBias })` on [N, C, H, W] (NCHW) input; inChannels is inferred at the first forward. */
 export class Conv2D extends ConvND {
   constructor(channels: number, options: ConvLayerOptions) {
     super("Conv2D", 2, false, channels, options);
   }
 }
+/** Gluon's 3-D convolution layer: `new nn.Conv3D(channels, { kernelSize, strides, padding, dilation, groups, layout, activation, useBias })` on [N, C, D, H, W] (NCDHW) input; inChannels is inferred at the first forward. */
 export class Conv3D extends ConvND {
   constructor(channels: number, options: ConvLayerOptions) {
     super("Conv3D", 3, false, channels, options);
   }
 }
+/** Gluon's 1-D transposed convolution layer (D2L §12.10): `new nn.Conv1DTranspose(channels, { kernelSize, strides, padding, outputPadding, dilation, groups, layout })`; forward(x, { outputSize }) may ask for an output size. */
 export class Conv1DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv1DTranspose", 1, true, channels, options);
     this.checkOverlap();
   }
 }
+/** Gluon's 2-D transposed convolution layer (D2L §12.10): `new nn.Conv2DTranspose(channels, { kernelSize, strides, padding, outputPadding, dilation, groups, layout })`; forward(x, { outputSize }) may ask for an output size. */
 export class Conv2DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv2DTranspose", 2, true, channels, options);
     this.checkOverlap();
   }
 }
+/** Gluon's 3-D transposed convolution layer (D2L §12.10): `new nn.Conv3DTranspose(channels, { kernelSize, strides, padding, outputPadding, dilation, groups, layout })`; forward(x, { outputSize }) may ask for an output size. */
 export class Conv3DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv3DTranspose", 3, true, channels, options);

@@ -164,4 +164,16 @@ export function toImageData(x: NDArray, options: ToImageDataOptions = {}): ToIma
   return (ImageDataCtor ? new ImageDataCtor(data, w, h) : { data, width: w, height: h }) as ToImageDataResult;
 }
 
-export const image = { toTensor, normalize, fromImageData, toImageData };
+/** The members of `npx.image` (an interface, so that hover docs survive into the declarations of `npx`). */
+export interface ImageNamespace {
+  /** HWC (or NHWC) pixels 0…255, as an NDArray or bytes with their shape → CHW (or NCHW) float32 in [0, 1] (MXNet's `to_tensor`). */
+  toTensor: typeof toTensor;
+  /** (x − mean[c]) / std[c] per channel of a CHW or NCHW array (MXNet's `normalize`); recorded by autograd. */
+  normalize: typeof normalize;
+  /** A canvas ImageData (RGBA bytes) → a [C, H, W] float32 array in [0, 1], with 1, 3 or 4 channels. */
+  fromImageData: typeof fromImageData;
+  /** A [C, H, W] or [1, C, H, W] array → RGBA ImageData, mapping `range` (default [0, 1]) to 0…255. */
+  toImageData: typeof toImageData;
+}
+
+export const image: ImageNamespace = { toTensor, normalize, fromImageData, toImageData };
