@@ -1,4 +1,4 @@
-// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, onnx, setNumThreads, releaseMemory.
+// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads, releaseMemory (ONNX: tconv/onnx).
 import "./methods.js"; // first: installs NDArray's methods before anything can call them
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
@@ -30,4 +30,3 @@ export type { LoadParametersOptions, SaveParametersOptions } from "./gluon/param
 export type { ImageDataLike, FromImageDataOptions, ImageNamespace, ToImageDataOptions, ToImageDataResult } from "./ops/image.js";
 export { setNumThreads, getNumThreads, maxThreads, threadsReady } from "./backends/threads.js";
 export { releaseMemory } from "./backends/memory.js";
-export { onnx, OnnxBlock, type ImportOptions, type ExportOptions, type GraphInput } from "./onnx/index.js";

@@ -1,4 +1,5 @@
-// The `onnx` namespace: importToGluon / exportModel and MXNet's names for them (import_to_gluon, export_model).
+// The `tconv/onnx` entry: importToGluon / exportModel and MXNet's names for them; the only entry that loads protobufjs.
+import "../methods.js"; // the graph code calls NDArray methods, installed by this module whichever entry loads first
 import { importToGluon } from "./import.js";
 import { exportModel } from "./export.js";
 import { SUPPORTED_OPS } from "./import-ops.js";

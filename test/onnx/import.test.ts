@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { autograd, NDArray, np, onnx, OnnxBlock } from "../../src/index.js";
+import { autograd, NDArray, np } from "../../src/index.js";
+import { onnx, OnnxBlock } from "../../src/onnx/index.js";
 import { attr, buildModel, compare, modelFixtures, runOrt, toArray, type NodeSpec } from "../helpers/onnx-models.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 import { encodeModel } from "../../src/onnx/proto.js";

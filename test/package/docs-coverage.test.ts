@@ -1,5 +1,5 @@
-// Hover docs: every member of the public namespaces (np, npx, autograd, d2l, onnx, init, nn, gluon) and every exported
-// function and class of the package entry shows a TSDoc comment when hovered, asked of TypeScript's language service
+// Hover docs: every member of the public namespaces (np, npx, autograd, d2l, init, nn, gluon; onnx from tconv/onnx) and
+// every exported function and class of the package entries shows a TSDoc comment when hovered, asked of TypeScript's language service
 // over the published declarations (dist/), as an editor asks it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,11 +10,11 @@ const NAMESPACES = ["np", "npx", "autograd", "d2l", "onnx", "init", "nn", "gluon
 const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], types: [] };
 
 /** Dotted paths of the public API: entry exports, namespace members, and plain nested namespaces (np.random, npx.image, gluon.loss). */
-function publicPaths(): string[] {
-  const program = ts.createProgram([resolve("dist/index.d.ts")], options);
+function publicPaths(dts: string): string[] {
+  const program = ts.createProgram([resolve(dts)], options);
   const checker = program.getTypeChecker();
-  const entry = program.getSourceFile(resolve("dist/index.d.ts"));
-  assert.ok(entry, "dist/index.d.ts is missing: build first");
+  const entry = program.getSourceFile(resolve(dts));
+  assert.ok(entry, `${dts} is missing: build first`);
   const paths: string[] = [];
   const walk = (prefix: string, type: ts.Type, depth: number) => {
     for (const p of checker.getPropertiesOfType(type)) {
@@ -41,11 +41,12 @@ function publicPaths(): string[] {
 }
 
 /** The paths whose hover shows no documentation. */
-function undocumented(paths: string[]): string[] {
+function undocumented(paths: string[], onnxPaths: string[]): string[] {
   const file = resolve("dist/__hover_probe__.ts");
   const names = [...new Set(paths.map((p) => p.split(".")[0]!))];
-  const lines = paths.map((p) => `${p};`);
-  const text = `import { ${names.join(", ")} } from "./index.js";\n${lines.join("\n")}\n`;
+  const onnxNames = [...new Set(onnxPaths.map((p) => p.split(".")[0]!))];
+  const lines = [...paths, ...onnxPaths].map((p) => `${p};`);
+  const text = `import { ${names.join(", ")} } from "./index.js";\nimport { ${onnxNames.join(", ")} } from "./onnx/index.js";\n${lines.join("\n")}\n`;
   const host: ts.LanguageServiceHost = {
     getScriptFileNames: () => [file],
     getScriptVersion: () => "1",
@@ -61,7 +62,7 @@ function undocumented(paths: string[]): string[] {
   // nn, gluon and gluon.nn are ES module namespaces (`export * as nn`): TypeScript shows no docs for the namespace
   // itself, only for its members, which are checked
   const moduleNamespaces = new Set(["nn", "gluon", "gluon.nn"]);
-  let at = text.indexOf("\n") + 1;
+  let at = text.indexOf("\n", text.indexOf("\n") + 1) + 1;
   for (const line of lines) {
     const q = service.getQuickInfoAtPosition(file, at + line.length - 2); // the last name of the path
     if (ts.displayPartsToString(q?.documentation ?? []).trim() === "" && !moduleNamespaces.has(line.slice(0, -1))) missing.push(line.slice(0, -1));
@@ -71,7 +72,9 @@ function undocumented(paths: string[]): string[] {
 }
 
 test("every public namespace member and exported function or class shows hover docs", () => {
-  const paths = publicPaths();
+  const paths = publicPaths("dist/index.d.ts");
+  const onnxPaths = publicPaths("dist/onnx/index.d.ts");
   for (const p of ["npx.deconvolution", "np.random.uniform", "nn.Conv2DTranspose", "autograd.record", "gluon.loss.L2Loss"]) assert.ok(paths.includes(p), `${p} was not enumerated`);
-  assert.deepEqual(undocumented(paths), []);
+  for (const p of ["onnx.importToGluon", "OnnxBlock"]) assert.ok(onnxPaths.includes(p), `${p} was not enumerated`);
+  assert.deepEqual(undocumented(paths, onnxPaths), []);
 });

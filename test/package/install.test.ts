@@ -14,6 +14,7 @@ const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 const bookOutput = [[[[0, 0, 1], [0, 4, 6], [4, 12, 9]]]];
 
 const app = `import { np, nn, init, npx } from "tconv";
+import { onnx } from "tconv/onnx";
 declare const console: { log(...args: unknown[]): void };
 const X = np.array([[0, 1], [2, 3]]).reshape(1, 1, 2, 2);
 const K = np.array([[0, 1], [2, 3]]).reshape(1, 1, 2, 2);
@@ -22,7 +23,8 @@ layer.initialize(init.Constant(K));
 const y = layer.forward(X);
 const z = npx.deconvolution(X, K);
 const first: number | undefined = y.shape[0]; // noUncheckedIndexedAccess: an index may be undefined
-console.log(JSON.stringify({ layer: y.tolist(), op: z.tolist(), first }));
+const onnxBytes: Uint8Array = onnx.exportModel(layer, [[1, 1, 2, 2]]);
+console.log(JSON.stringify({ layer: y.tolist(), op: z.tolist(), first, roundTrip: (onnx.importToGluon(onnxBytes).forward(X) as typeof y).tolist() }));
 `;
 
 // A browser page: with the DOM lib, toImageData's result goes straight into putImageData (no cast).
@@ -71,10 +73,11 @@ test("a packed tarball installs into a strict TypeScript app (with and without t
     writeFileSync(join(appDir, "tsconfig.json"), tsconfig(["es2022", "dom"], "page.ts"));
     typecheck(appDir);
     writeFileSync(join(appDir, "tsconfig.json"), tsconfig(["es2022"]));
-    const out = JSON.parse(execFileSync(process.execPath, [join("out", "main.js")], { cwd: appDir, encoding: "utf8" })) as { layer: unknown; op: unknown; first: number };
+    const out = JSON.parse(execFileSync(process.execPath, [join("out", "main.js")], { cwd: appDir, encoding: "utf8" })) as { layer: unknown; op: unknown; first: number; roundTrip: unknown };
     assert.deepEqual(out.layer, bookOutput);
     assert.deepEqual(out.op, bookOutput);
     assert.equal(out.first, 1);
+    assert.deepEqual(out.roundTrip, bookOutput); // tconv/onnx resolves through the exports map
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
