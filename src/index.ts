@@ -28,5 +28,5 @@ export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
 export type { LoadParametersOptions, SaveParametersOptions } from "./gluon/parameter-io.js";
 export type { ImageDataLike, FromImageDataOptions, ImageNamespace, ToImageDataOptions, ToImageDataResult } from "./ops/image.js";
-export { setNumThreads, getNumThreads, maxThreads, threadsReady } from "./backends/threads.js";
+export { setNumThreads, getNumThreads, maxThreads, threadsReady, setWorkerUrl, type WorkerLike, type WorkerSource } from "./backends/threads.js";
 export { releaseMemory } from "./backends/memory.js";

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -28,11 +28,14 @@ console.log(JSON.stringify({ layer: y.tolist(), op: z.tolist(), first, roundTrip
 `;
 
 // A browser page: with the DOM lib, toImageData's result goes straight into putImageData (no cast).
-const page = `import { np, npx } from "tconv";
+// A DOM Worker is what setWorkerUrl's function form returns (strict CSP: the self-hosted worker script).
+const page = `import { np, npx, setWorkerUrl } from "tconv";
 const canvas = document.createElement("canvas");
 const ctx = canvas.getContext("2d");
 const img: ImageData = npx.image.toImageData(np.zeros([3, 2, 2]));
 ctx?.putImageData(img, 0, 0);
+setWorkerUrl(() => new Worker("/js/tconv-worker.js"));
+setWorkerUrl(new URL("/js/tconv-worker.js", location.href));
 `;
 
 function tsconfig(lib: string[], main = "main.ts"): string {
@@ -78,6 +81,12 @@ test("a packed tarball installs into a strict TypeScript app (with and without t
     assert.deepEqual(out.op, bookOutput);
     assert.equal(out.first, 1);
     assert.deepEqual(out.roundTrip, bookOutput); // tconv/onnx resolves through the exports map
+    // the self-hostable worker script resolves through the exports map too, and is a classic script (no import/export)
+    const resolved = execFileSync(process.execPath, ["--input-type=module", "-e", 'console.log(import.meta.resolve("tconv/worker.js"))'], { cwd: appDir, encoding: "utf8" }).trim();
+    assert.match(resolved, /\/node_modules\/tconv\/dist\/worker\.js$/);
+    const worker = readFileSync(new URL(resolved), "utf8");
+    assert.match(worker, /new WebAssembly\.Instance\(/);
+    assert.doesNotMatch(worker, /^\s*(import|export)\b/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
