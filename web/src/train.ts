@@ -44,7 +44,9 @@ interface Run {
   resize: Gan | null;
 }
 
-let run: Run;
+/** made by ensureRun() (when the panel comes near the viewport or is first used) */
+let run!: Run;
+let made = false;
 let running = false;
 /** durations of the last steps (ms) and the examples each trained */
 const recent: [ms: number, examples: number][] = [];
@@ -58,12 +60,21 @@ function checkArch(a: Architecture, c: RunConfig): void {
   if (c.datasetSize < c.batchSize) throw new Error(`train: datasetSize=${c.datasetSize} must be at least batchSize=${c.batchSize}`);
 }
 
+/** A toggle button's state (aria-pressed). */
+const pressed = (id: string) => $(id).getAttribute("aria-pressed") === "true";
+function toggle(id: string, then: () => void): void {
+  $(id).addEventListener("click", () => {
+    $(id).setAttribute("aria-pressed", String(!pressed(id)));
+    then();
+  });
+}
+
 const emptyGan = (nets: Nets): Gan => ({ nets, history: { batches: [], epochs: [] }, sums: { lossD: 0, lossG: 0, count: 0 }, trained: 0 });
 
 function newRun(arch: Architecture, config: RunConfig): Run {
   checkArch(arch, config);
   const book = emptyGan(buildNets(arch, config));
-  const resize = $<HTMLInputElement>("train-resize").checked ? emptyGan(buildNets(arch, config, resizeGenerator)) : null;
+  const resize = pressed("train-resize") ? emptyGan(buildNets(arch, config, resizeGenerator)) : null;
   return { arch, config, steps: new DCGANSteps(arch, config), fixedZ: noise(SAMPLES, arch.latentDim, config.seed, FIXED_NOISE_KEY), step: 0, book, resize };
 }
 
@@ -231,7 +242,7 @@ function renderLayer(): void {
   const outs = layerOutputs(net, z, layerIndex);
   const y = outs[layerIndex]!;
   const [, C, H, W] = y.shape as [number, number, number, number];
-  const counts = $<HTMLInputElement>("train-overlay").checked ? overlapOf(net, layerIndex, layerIndex === 0 ? z.shape : outs[layerIndex - 1]!.shape) : null;
+  const counts = pressed("train-overlay") ? overlapOf(net, layerIndex, layerIndex === 0 ? z.shape : outs[layerIndex - 1]!.shape) : null;
   const cnt = counts?.asTypedArray();
   let cMin = Infinity, cMax = -Infinity;
   if (cnt) for (const v of cnt) (cMin = Math.min(cMin, v)), (cMax = Math.max(cMax, v));
@@ -263,7 +274,7 @@ function renderLayer(): void {
   paintInto($("train-maps"), { data, width, height });
   $("train-layer-cap").textContent =
     `${C} feature map${C === 1 ? "" : "s"} of ${H}×${W} for the first fixed noise vector, each scaled to its own min…max (black…white)` +
-    (cnt ? `; orange: overlap count ${cMin}…${cMax}` : $<HTMLInputElement>("train-overlay").checked ? "; this layer has no transposed convolution" : "") +
+    (cnt ? `; orange: overlap count ${cMin}…${cMax}` : pressed("train-overlay") ? "; this layer has no transposed convolution" : "") +
     ".";
 }
 
@@ -395,6 +406,24 @@ export interface TrainHooks {
   featureMaps(layer: number): { shape: number[]; data: number[] };
 }
 
+/**
+ * Makes the run from the address's settings on first call and draws it; returns true when it existed already (callers
+ * that only redraw have nothing more to do otherwise).
+ */
+function ensureRun(): boolean {
+  if (made) return true;
+  made = true;
+  try {
+    run = newRun(URL_ARCH, URL_CONFIG);
+  } catch (e) {
+    run = newRun({ imageSize: 16, width: 32, latentDim: 100 }, { seed: 0, datasetSize: 4096, batchSize: 32, learningRate: 0.001 });
+    showError(e);
+  }
+  renderAll();
+  $("train").dataset.ready = "true";
+  return false;
+}
+
 export function initTrain(): void {
   const threads = $<HTMLSelectElement>("train-threads");
   const most = globalThis.crossOriginIsolated ? Math.min(maxThreads(), Math.max(2, navigator.hardwareConcurrency || 1)) : 1;
@@ -413,29 +442,28 @@ export function initTrain(): void {
   for (const n of [1, 5, 10, 25, 50]) ev.append(new Option(String(n), String(n)));
   ev.value = String([1, 5, 10, 25, 50].includes(num("tevery", 10)) ? num("tevery", 10) : 10);
 
-  try {
-    run = newRun(URL_ARCH, URL_CONFIG);
-  } catch (e) {
-    showError(e);
-    run = newRun({ imageSize: 16, width: 32, latentDim: 100 }, { seed: 0, datasetSize: 4096, batchSize: 32, learningRate: 0.001 });
-  }
-  renderAll();
-
-  $("train-start").addEventListener("click", () => setRunning(true));
+  // the nets, the data set and the first pictures cost a few hundred ms: made when the panel comes near the viewport
+  // (or on first use), not with the rest of the page
+  new IntersectionObserver((seen, observer) => {
+    if (seen.some((e) => e.isIntersecting)) (observer.disconnect(), ensureRun());
+  }, { rootMargin: "400px" }).observe($("train"));
+  $("train-start").addEventListener("click", () => (ensureRun(), setRunning(true)));
   $("train-pause").addEventListener("click", () => setRunning(false));
   $("train-reset").addEventListener("click", () => {
+    ensureRun();
     setRunning(false);
     run = newRun(run.arch, run.config);
     recent.length = 0;
     showError(null);
     renderAll();
   });
-  $("train-download").addEventListener("click", download);
+  $("train-download").addEventListener("click", () => (ensureRun(), download()));
   const input = $<HTMLInputElement>("train-upload");
   input.addEventListener("change", () => {
     const files = Array.from(input.files ?? []);
     input.value = "";
     if (files.length === 0) return;
+    ensureRun();
     setRunning(false);
     $("train").dataset.loading = "true";
     upload(files)
@@ -443,22 +471,24 @@ export function initTrain(): void {
       .catch((e) => showError(e))
       .finally(() => delete $("train").dataset.loading);
   });
-  $("train-resize").addEventListener("change", () => {
-    const on = $<HTMLInputElement>("train-resize").checked;
+  toggle("train-resize", () => {
+    if (!ensureRun()) return;
+    const on = pressed("train-resize");
     run.resize = on ? emptyGan(buildNets(run.arch, run.config, resizeGenerator)) : null;
     renderPictures();
   });
   $("train-layer").addEventListener("change", () => {
     layerIndex = Number($<HTMLSelectElement>("train-layer").value);
-    renderLayer();
+    if (ensureRun()) renderLayer();
   });
-  $("train-overlay").addEventListener("change", renderLayer);
+  toggle("train-overlay", () => ensureRun() && renderLayer());
 
   const hooks: TrainHooks = {
-    step: () => run.step,
+    step: () => (ensureRun(), run.step),
     running: () => running,
-    parameters: () => [...pairOf(run.book).collectParams().entries()].map(([k, p]) => [k, Array.from(p.data().asTypedArray())]),
+    parameters: () => [...pairOf((ensureRun(), run.book)).collectParams().entries()].map(([k, p]) => [k, Array.from(p.data().asTypedArray())]),
     featureMaps: (i) => {
+      ensureRun();
       const y = layerOutputs(run.book.nets.generator, run.fixedZ.at("0:1"), i)[i]!;
       return { shape: [...y.shape], data: Array.from(y.asTypedArray()) };
     },
