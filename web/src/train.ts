@@ -178,6 +178,7 @@ function renderPictures(): void {
   const zoom = Math.max(1, Math.round(64 / run.arch.imageSize));
   const cols = Math.ceil(Math.sqrt(SAMPLES));
   paintInto($("train-samples"), sampleGrid(run.book.nets.generator.forward(run.fixedZ), cols, zoom));
+  $("train-samples-cap").textContent = `Conv2DTranspose generator (the book's), ${run.book.trained} steps`;
   $("train-resize-fig").hidden = !run.resize;
   if (run.resize) {
     paintInto($("train-samples-resize"), sampleGrid(run.resize.nets.generator.forward(run.fixedZ), cols, zoom));
