@@ -115,8 +115,11 @@ function every(): number {
   return REDUCED_MOTION.matches ? Math.max(n, 25) : n;
 }
 
-async function loop(): Promise<void> {
-  while (running) {
+/** Which loop is current: a Pause then Start between two steps must not leave the old loop running beside the new one. */
+let generation = 0;
+
+async function loop(mine: number): Promise<void> {
+  while (running && mine === generation) {
     try {
       trainStep();
     } catch (e) {
@@ -132,7 +135,7 @@ async function loop(): Promise<void> {
     }
     await nextTask();
   }
-  renderPictures();
+  if (mine === generation) renderPictures();
 }
 
 function setRunning(on: boolean): void {
@@ -144,7 +147,7 @@ function setRunning(on: boolean): void {
   if (on && !was) {
     recent.length = 0;
     showError(null);
-    void loop();
+    void loop(++generation);
   }
 }
 
