@@ -1,8 +1,15 @@
 // Block.summary: MXNet's table of the layers a forward pass runs, their output shapes and parameter counts.
 import { NDArray } from "../ndarray/ndarray.js";
 import { autograd } from "../autograd/index.js";
-import type { Block } from "./block.js";
 import type { Parameter } from "./parameter.js";
+
+/** What the summary reads of a Block; structural, so that block.ts (which calls summaryTable) is not imported back. */
+export interface SummaryBlock {
+  forward(...inputs: unknown[]): unknown;
+  namedChildren(): [string, SummaryBlock][];
+  namedOwnParameters(): [string, Parameter][];
+  collectParams(): { values(): Parameter[] };
+}
 
 interface Row {
   name: string;
@@ -23,10 +30,10 @@ function shapeOf(v: unknown): string {
 
 const sizeOf = (p: Parameter) => p.shape.reduce((a, b) => a * b, 1);
 
-function descendants(root: Block): Block[] {
-  const out: Block[] = [];
-  const seen = new Set<Block>();
-  const walk = (b: Block) => {
+function descendants(root: SummaryBlock): SummaryBlock[] {
+  const out: SummaryBlock[] = [];
+  const seen = new Set<SummaryBlock>();
+  const walk = (b: SummaryBlock) => {
     if (seen.has(b)) return;
     seen.add(b);
     out.push(b);
@@ -42,7 +49,7 @@ function descendants(root: Block): Block[] {
  * finish: `Class-k`, the output shape, and the block's own parameters (MXNet counts `_reg_params`, so a container's
  * row shows 0). Fused shortcuts are switched off for the run so that every layer appears.
  */
-export function summaryTable(root: Block, inputs: readonly NDArray[]): string {
+export function summaryTable(root: SummaryBlock, inputs: readonly NDArray[]): string {
   if (inputs.length === 0) throw new Error(`${root.constructor.name}.summary: pass the inputs of a forward pass, e.g. net.summary(np.zeros([1, 1, 28, 28]))`);
   inputs.forEach((x, i) => {
     if (!(x instanceof NDArray)) throw new Error(`${root.constructor.name}.summary: input ${i} must be an NDArray, got ${x === null ? "null" : typeof x}`);

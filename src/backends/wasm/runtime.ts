@@ -160,11 +160,14 @@ function createMemory(shared: boolean): { memory: WebAssembly.Memory; maxBytes: 
 
 
 let rt: WasmRuntime | null = null;
-/** The process-wide runtime, created on first use (or the one hooks.nextRuntime hands over). */
+/** Test hook: a runtime to use from the next call on (e.g. `new WasmRuntime(false)`), or null to create a fresh one. */
+export const runtimeHooks: { nextRuntime: WasmRuntime | null | undefined } = { nextRuntime: undefined };
+
+/** The process-wide runtime, created on first use (or the one runtimeHooks.nextRuntime hands over). */
 export function runtime(): WasmRuntime {
-  if (hooks.nextRuntime !== undefined) {
-    rt = hooks.nextRuntime;
-    hooks.nextRuntime = undefined;
+  if (runtimeHooks.nextRuntime !== undefined) {
+    rt = runtimeHooks.nextRuntime;
+    runtimeHooks.nextRuntime = undefined;
   }
   return (rt ??= new WasmRuntime());
 }
@@ -177,7 +180,7 @@ let refused: string | null = null;
  */
 export function wasmUsable(): boolean {
   if (refused !== null) return false;
-  if (rt !== null || hooks.nextRuntime !== undefined) return true;
+  if (rt !== null || runtimeHooks.nextRuntime !== undefined) return true;
   try {
     runtime();
     return true;
