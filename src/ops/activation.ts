@@ -3,7 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate } from "../ndarray/strided.js";
 import { recordOp } from "../autograd/tape.js";
 import { readEnum, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { type LeakyActType, leakyForward, preluForward, softsignForward } from "../backends/fused/activation.js";
+import { type LeakyActType, leakyBackward, leakyForward, preluForward, softsignForward } from "../backends/fused/activation.js";
 import { formatShape } from "../ndarray/strided.js";
 import { contiguous } from "./shape.js";
 
@@ -61,4 +61,16 @@ function prelu(x: NDArray, gamma: unknown): NDArray {
   const y = allocate(x.dtype, x.size);
   preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).data, contiguous(gamma).data, y);
   return recordOp("prelu", [x, gamma], new NDArray(y, x.shape), { outer, channels: x.ndim >= 2 ? C : 1, inner });
+}
+
+/**
+ * f′(x) of leakyRelu's act type (leaky 1 | slope; elu 1 | slope·eˣ; selu λ | λα·eˣ; gelu Φ(x) + x·φ(x)), recorded as
+ * "leaky_relu_derivative": leaky_relu's gradient is g·f′(x), differentiable again through this op's rule (f″).
+ */
+export function leakyReluDerivative(x: NDArray, actType: LeakyActType, slope: number): NDArray {
+  const xd = contiguous(x).data;
+  const onesData = allocate(x.dtype, x.size).fill(1);
+  const d = allocate(x.dtype, x.size);
+  leakyBackward(actType, slope, xd, onesData, d);
+  return recordOp("leaky_relu_derivative", [x], new NDArray(d, x.shape), { actType, slope });
 }

@@ -1,21 +1,20 @@
 // Gradient rules of depthToSpace / spaceToDepth: each is a permutation, so its gradient is the inverse permutation.
-import { NDArray } from "../../ndarray/ndarray.js";
-import { allocate } from "../../ndarray/strided.js";
-import { contiguous } from "../../ops/shape.js";
-import { pixelShuffle, type ShuffleGeometry } from "../../backends/fused/pixel-shuffle.js";
+import type { ShuffleGeometry } from "../../backends/fused/pixel-shuffle.js";
+import { depthToSpaceND, spaceToDepthND } from "../../ops/depth-to-space.js";
 import type { GradRule } from "./rule.js";
 
+/** The block factors of the spatial axes an nd-spatial input has (the geometry folds them to three). */
+const factorsOf = (geo: ShuffleGeometry, nd: number) => geo.factors.slice(3 - nd);
+
 export const depthToSpaceRules: Record<string, GradRule> = {
-  // y = P x (a permutation): dx = Pᵀ dy = spaceToDepth(dy)
+  // y = P x (a permutation): dx = Pᵀ dy = spaceToDepth(dy), the recorded op with the same geometry
   depth_to_space: ({ g, inputs: [x], attrs }) => {
-    const dx = allocate(x!.dtype, x!.size);
-    pixelShuffle(attrs.geometry as ShuffleGeometry, dx, contiguous(g).data, false);
-    return [new NDArray(dx, x!.shape)];
+    const geo = attrs.geometry as ShuffleGeometry;
+    return [spaceToDepthND("depthToSpace backward", g, factorsOf(geo, x!.ndim - 2), geo.mode)];
   },
   // y = Pᵀ x: dx = P dy = depthToSpace(dy)
   space_to_depth: ({ g, inputs: [x], attrs }) => {
-    const dx = allocate(x!.dtype, x!.size);
-    pixelShuffle(attrs.geometry as ShuffleGeometry, contiguous(g).data, dx, true);
-    return [new NDArray(dx, x!.shape)];
+    const geo = attrs.geometry as ShuffleGeometry;
+    return [depthToSpaceND("spaceToDepth backward", g, factorsOf(geo, x!.ndim - 2), geo.mode)];
   },
 };

@@ -1,15 +1,8 @@
 // Gradient rule of npx.dropout.
-import { NDArray } from "../../ndarray/ndarray.js";
-import { allocate } from "../../ndarray/strided.js";
-import { contiguous } from "../../ops/shape.js";
-import { applyMask } from "../../backends/fused/dropout.js";
+import { applyDropoutMask } from "../../ops/dropout.js";
 import type { GradRule } from "./rule.js";
 
 export const dropoutRules: Record<string, GradRule> = {
-  // y = x ⊙ mask (mask fixed in the forward): dx = dy ⊙ mask
-  dropout: ({ g, inputs: [x], attrs }) => {
-    const dx = allocate(x!.dtype, x!.size);
-    applyMask(contiguous(g).data, attrs.mask as Float64Array, attrs.map as Int32Array | Float64Array | null, dx);
-    return [new NDArray(dx, x!.shape)];
-  },
+  // y = x ⊙ mask (mask fixed in the forward): dx = dy ⊙ mask, the same recorded op (its own gradient again)
+  dropout: ({ g, attrs }) => [applyDropoutMask(g, attrs.mask as Float64Array, attrs.map as Int32Array | Float64Array | null)],
 };
