@@ -113,6 +113,10 @@ export function convolutionWithGeometry(op: ConvOp, g: ConvGeometry, x: NDArray,
  * transposed convolution: image = dy, grid = x), recorded as "conv_weight_grad" so it can be differentiated again.
  */
 export function convWeightGrad(g: ConvGeometry, image: NDArray, grid: NDArray): NDArray {
+  for (const [name, a, want] of [["image", image, imageShape(g)], ["grid", grid, gridShape(g)]] as const)
+    if (a.shape.length !== want.length || a.shape.some((d, i) => d !== want[i]))
+      throw new Error(`convolution weight gradient: ${name} shape ${formatShape(a.shape)} does not match the geometry's ${formatShape(want)}`);
+  if (image.dtype !== grid.dtype) throw new Error(`convolution weight gradient: mixed dtypes: image ${image.dtype}, grid ${grid.dtype}`);
   let out: FloatArray;
   try {
     out = weightGrad(g, image.dtype, contiguous(image).data, contiguous(grid).data);
