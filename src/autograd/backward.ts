@@ -4,8 +4,8 @@ import { formatShape } from "../ndarray/strided.js";
 import { ones, zeros } from "../ndarray/create.js";
 import { assignInPlace, binary, updateInPlace } from "../ops/elementwise.js";
 import { astype } from "../ops/shape.js";
-import { pause, record } from "./tape.js";
-import { gradRule, isDifferentiableRule } from "./grads/index.js";
+import { nodeOf, pause, record } from "../tape/tape.js";
+import { isDifferentiableRule, runRule } from "./grads/index.js";
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -84,18 +84,16 @@ export function sweep(where: string, heads: readonly NDArray[], seeds: readonly 
       const g = grads.get(x);
       grads.delete(x); // each array's gradient is complete once reached in reverse post-order; free it
       if (g && isTarget(x)) found.set(x, g);
-      const node = x.tapeNode;
+      const node = nodeOf(x);
       if (node === null) continue;
       if (!options.retainGraph) x.tapeNode = null;
       if (!g || !leads.has(x)) continue;
-      const rule = gradRule(node.op);
-      if (!rule) throw new Error(`${where}: op "${node.op}" has no gradient rule; it is not differentiable`);
       if (options.createGraph && !isDifferentiableRule(node.op))
         throw new Error(
-          `${where}: the gradient rule of op "${node.op}" is not written in recorded ops, so it cannot be differentiated again (createGraph: true); register it with registerGradRule(op, rule, { differentiable: true }) once it is`,
+          `${where}: the gradient rule of op "${node.op}" is not written in recorded ops, so it cannot be differentiated again (createGraph: true)`,
         );
       const needs = node.inputs.map((inp) => leads.has(inp));
-      const dx = rule({ g, output: x, inputs: node.inputs, attrs: node.attrs, needs });
+      const dx = runRule(node, { g, output: x, needs });
       node.inputs.forEach((inp, k) => {
         const d = dx[k];
         if (!needs[k] || !d) return;

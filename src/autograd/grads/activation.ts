@@ -5,19 +5,19 @@ import { zeros } from "../../ndarray/create.js";
 import { contiguous, reshape } from "../../ops/shape.js";
 import { binary as b, unary as u } from "../../ops/elementwise.js";
 import { leakyReluDerivative } from "../../ops/activation.js";
-import { type LeakyActType, leakyBackward, preluBackward, softsignBackward } from "../../backends/fused/activation.js";
-import { isRecording } from "../tape.js";
-import { type GradRule, sumTo } from "./rule.js";
+import { leakyBackward, preluBackward, softsignBackward } from "../../backends/fused/activation.js";
+import { isRecording } from "../../tape/tape.js";
+import { type RuleSet, sumTo } from "./rule.js";
 
 // SELU's λ·α (Klambauer et al. 2017) and 1/√(2π)
 const SELU_LAMBDA_ALPHA = 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717;
 const INV_SQRT_2PI = 0.3989422804014327;
 
-export const activationRules: Record<string, GradRule> = {
+export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "softsign" | "prelu"> = {
   // dx = dy·f′(x): leaky [x>0] + slope·[x≤0]; elu slope·eˣ for x ≤ 0; selu λ or λα·eˣ; gelu Φ(x) + x·φ(x)
   // (one fused loop; under createGraph the product of g and the recorded f′(x))
   leaky_relu: ({ g, inputs: [x], attrs }) => {
-    const actType = attrs.actType as LeakyActType, slope = attrs.slope as number;
+    const { actType, slope } = attrs;
     if (isRecording()) return [b("mul", g, leakyReluDerivative(x!, actType, slope))];
     const dx = allocate(x!.dtype, x!.size);
     leakyBackward(actType, slope, contiguous(x!).data, contiguous(g).data, dx);
@@ -26,7 +26,7 @@ export const activationRules: Record<string, GradRule> = {
   // y = f′(x): dx = dy·f″(x) with [x≤0] = 1 − [x>0] and eˣ read as e^min(x,0) (no overflow where the mask is 0):
   //   leaky 0; elu slope·eˣ·[x≤0]; selu λα·eˣ·[x≤0]; gelu φ(x)·(2 − x²), φ(x) = e^(−x²/2)/√(2π)
   leaky_relu_derivative: ({ g, inputs: [x], attrs }) => {
-    const actType = attrs.actType as LeakyActType, slope = attrs.slope as number;
+    const { actType, slope } = attrs;
     const xx = x!;
     if (actType === "leaky") return [zeros(xx.shape, { dtype: g.dtype })]; // piecewise linear: f″ = 0 away from 0
     if (actType === "gelu") {
@@ -40,7 +40,7 @@ export const activationRules: Record<string, GradRule> = {
   },
   // y = x>0 ? x : γ[c]·x:  dx = dy·(x > 0 ? 1 : γ[c]),  dγ[c] = Σ_{x ≤ 0} dy·x
   prelu: ({ g, inputs: [x, gamma], attrs, needs }) => {
-    const [outer, C, inner] = [attrs.outer, attrs.channels, attrs.inner] as number[];
+    const { outer, channels: C, inner } = attrs;
     if (isRecording()) {
       // x viewed as [outer, C, inner], γ as [1, C or 1, 1]; [x ≤ 0] = 1 − [x > 0]
       const view = [outer!, C!, inner!];

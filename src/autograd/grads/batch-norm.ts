@@ -6,8 +6,8 @@ import { batchNormPredictBackward, batchNormTrainBackward, type ChannelView } fr
 import { binary as b, unary as u } from "../../ops/elementwise.js";
 import { reduce } from "../../ops/reduce.js";
 import { reshape } from "../../ops/shape.js";
-import { isRecording } from "../tape.js";
-import type { GradContext, GradRule } from "./rule.js";
+import { isRecording } from "../../tape/tape.js";
+import type { GradContext, RuleSet } from "./rule.js";
 
 /** A per-channel constant (float64 statistics) as an array of `like`'s dtype, shape `shape`. */
 function constant(values: Float64Array, shape: number[], like: NDArray): NDArray {
@@ -22,13 +22,13 @@ function constant(values: Float64Array, shape: number[], like: NDArray): NDArray
  * statistics are the values the forward read (attrs), joined to the recorded running arrays by r − r̃ + r_fwd (r̃: r's
  * current values, unrecorded), so the value is the forward's and the gradient reaches r.
  */
-function recordedBatchNormGrad({ g, inputs, attrs, needs }: GradContext): (NDArray | null)[] {
+function recordedBatchNormGrad({ g, inputs, attrs, needs }: GradContext<"batch_norm">): (NDArray | null)[] {
   const [x, gamma, , runMean, runVar] = inputs as NDArray[];
-  const view = attrs.view as ChannelView;
+  const view = attrs.view;
   const C = view.channels;
   const shape3 = [view.outer, C, view.inner], vec3 = [1, C, 1];
   const xv = reshape(x!, shape3), gv = reshape(g, shape3), gam = reshape(gamma!, vec3);
-  const eps = attrs.eps as number;
+  const eps = attrs.eps;
   const sum = (a: NDArray) => reduce("sum", a, { axis: [0, 2], keepdims: true });
   const toC = (a: NDArray | null) => a && reshape(a, [C]);
   if (attrs.mode === "train") {
@@ -49,7 +49,7 @@ function recordedBatchNormGrad({ g, inputs, attrs, needs }: GradContext): (NDArr
     for (let c = 0; c < C; c++) now[c] = arr.data[arr.offset + c * arr.strides[0]!]!;
     return b("add", b("sub", reshape(arr, vec3), constant(now, vec3, x!)), v);
   };
-  const mu = stat(runMean!, attrs.runMean as Float64Array), v = stat(runVar!, attrs.runVar as Float64Array);
+  const mu = stat(runMean!, attrs.runMean), v = stat(runVar!, attrs.runVar);
   const s = b("div", 1, u("sqrt", b("add", v, eps)));
   const xc = b("sub", xv, mu);
   const sg = sum(gv), sgx = sum(b("mul", gv, xc));
@@ -62,15 +62,17 @@ function recordedBatchNormGrad({ g, inputs, attrs, needs }: GradContext): (NDArr
   ];
 }
 
-export const batchNormRules: Record<string, GradRule> = {
+
+export const batchNormRules: RuleSet<"batch_norm"> = {
   // training, x̂ = (x − μ)/σ over the batch: dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂));
   //   the running statistics do not enter y: no gradient.
   // predict, y = γ·(x − μ_r)·s + β with s = 1/√(σ²_r + eps): dx = γ·s·dy, dγ = Σ dy·(x − μ_r)·s, dβ = Σ dy,
   //   dμ_r = −γ·s·Σ dy, dσ²_r = −½·γ·s³·Σ dy·(x − μ_r).
+  // (fused loops; under createGraph the same formulas in recorded ops, recordedBatchNormGrad)
   batch_norm: (ctx) => {
     if (isRecording()) return recordedBatchNormGrad(ctx);
     const { g, inputs: [x, gamma], attrs, needs } = ctx;
-    const view = attrs.view as ChannelView;
+    const view = attrs.view;
     const C = view.channels;
     const dt = x!.dtype;
     const xd = contiguous(x!).data, dy = contiguous(g).data, gd = contiguous(gamma!).data;
@@ -78,12 +80,12 @@ export const batchNormRules: Record<string, GradRule> = {
     const dgamma = needs[1] ? allocate(dt, C) : null;
     const dbeta = needs[2] ? allocate(dt, C) : null;
     if (attrs.mode === "train") {
-      batchNormTrainBackward(view, xd, dy, gd, attrs.mean as Float64Array, attrs.invstd as Float64Array, dx, dgamma, dbeta);
+      batchNormTrainBackward(view, xd, dy, gd, attrs.mean, attrs.invstd, dx, dgamma, dbeta);
       return [dx && new NDArray(dx, x!.shape), dgamma && new NDArray(dgamma, [C]), dbeta && new NDArray(dbeta, [C]), null, null];
     }
     const dmean = needs[3] ? allocate(dt, C) : null;
     const dvar = needs[4] ? allocate(dt, C) : null;
-    batchNormPredictBackward(view, xd, dy, gd, attrs.runMean as Float64Array, attrs.runVar as Float64Array, attrs.eps as number, dx, { dgamma, dbeta, dmean, dvar });
+    batchNormPredictBackward(view, xd, dy, gd, attrs.runMean, attrs.runVar, attrs.eps, dx, { dgamma, dbeta, dmean, dvar });
     const vecOf = (d: ReturnType<typeof allocate> | null) => d && new NDArray(d, [C]);
     return [dx && new NDArray(dx, x!.shape), vecOf(dgamma), vecOf(dbeta), vecOf(dmean), vecOf(dvar)];
   },

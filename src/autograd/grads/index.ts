@@ -1,5 +1,7 @@
-// The registry: op name (as ops pass it to recordOp) → gradient rule.
-import type { GradRule } from "./rule.js";
+// The gradient table: every catalogued op (src/tape/op-types.ts) → its rule; an op without one fails to compile.
+import type { NDArray } from "../../ndarray/ndarray.js";
+import type { OpName, TapeNodeOf } from "../../tape/op-types.js";
+import type { GradContext, GradRule } from "./rule.js";
 import { elementwiseRules } from "./elementwise.js";
 import { reduceRules } from "./reduce.js";
 import { shapeRules } from "./shape.js";
@@ -16,55 +18,43 @@ import { padConstantRules } from "./pad-constant.js";
 import { padRules } from "./pad.js";
 import { resampleRules } from "./resample.js";
 
-const registry = new Map<string, GradRule>(
-  Object.entries({
-    ...elementwiseRules,
-    ...reduceRules,
-    ...shapeRules,
-    ...linalgRules,
-    ...convRules,
-    ...nnRules,
-    ...batchNormRules,
-    ...poolingRules,
-    ...activationRules,
-    ...joinRules,
-    ...depthToSpaceRules,
-    ...dropoutRules,
-    ...padConstantRules,
-    ...padRules,
-    ...resampleRules,
-  }),
-);
+const RULES: { readonly [K in OpName]: GradRule<K> } = {
+  ...elementwiseRules,
+  ...reduceRules,
+  ...shapeRules,
+  ...linalgRules,
+  ...convRules,
+  ...nnRules,
+  ...batchNormRules,
+  ...poolingRules,
+  ...activationRules,
+  ...joinRules,
+  ...depthToSpaceRules,
+  ...dropoutRules,
+  ...padConstantRules,
+  ...padRules,
+  ...resampleRules,
+};
 
-/** The rule for `op`, or undefined for an op without one. */
-export function gradRule(op: string): GradRule | undefined {
-  return registry.get(op);
-}
-
-/** Ops whose rule is not written in recorded ops: createGraph cannot differentiate through them (the engine throws). */
-const notDifferentiable = new Set<string>();
-
-/** True when `op`'s rule computes its gradients with recorded ops (every built-in rule), so createGraph can use it. */
-export function isDifferentiableRule(op: string): boolean {
-  return registry.has(op) && !notDifferentiable.has(op);
+/** Runs the rule of the op that `node` records: one gradient (or null) per recorded input. */
+export function runRule<K extends OpName>(node: TapeNodeOf<K>, ctx: Omit<GradContext<K>, "inputs" | "attrs">): (NDArray | null)[] {
+  const rule: GradRule<K> = RULES[node.op];
+  return rule({ ...ctx, inputs: node.inputs, attrs: node.attrs });
 }
 
 /**
- * Adds (or replaces) the rule of an op, for ops defined outside the library. `differentiable` (default false) declares
- * that the rule only uses recorded ops, so autograd.grad with createGraph may differentiate through it; otherwise
- * such a call throws naming the op rather than treating the rule's result as a constant.
+ * Ops whose rule runs kernels on raw data instead of recorded ops, so its gradients cannot be differentiated again:
+ * autograd.grad with createGraph throws naming the op instead of treating them as constants. Every catalogued rule
+ * is differentiable today (gradgrad.test.ts checks each); an op given a first-order-only rule must be listed here.
  */
-export function registerGradRule(op: string, rule: GradRule, options?: { differentiable?: boolean }): void {
-  if (typeof op !== "string" || op === "") throw new Error("registerGradRule: op must be a non-empty string");
-  if (typeof rule !== "function") throw new Error(`registerGradRule: rule for "${op}" must be a function`);
-  const differentiable = options?.differentiable ?? false;
-  if (typeof differentiable !== "boolean") throw new Error(`registerGradRule: differentiable=${String(differentiable)} for "${op}" must be true or false`);
-  registry.set(op, rule);
-  if (differentiable) notDifferentiable.delete(op);
-  else notDifferentiable.add(op);
+export const FIRST_ORDER_ONLY = new Set<OpName>();
+
+/** True when `op`'s rule computes its gradients with recorded ops, so createGraph can differentiate through it. */
+export function isDifferentiableRule(op: OpName): boolean {
+  return !FIRST_ORDER_ONLY.has(op);
 }
 
 /** Every op name with a gradient rule, sorted. */
 export function differentiableOps(): string[] {
-  return [...registry.keys()].sort();
+  return Object.keys(RULES).sort();
 }

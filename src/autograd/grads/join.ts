@@ -4,15 +4,15 @@ import { allocate } from "../../ndarray/strided.js";
 import type { Index } from "../../ndarray/indexing.js";
 import { at, contiguous } from "../../ops/shape.js";
 import { splitRows } from "../../backends/fused/concat.js";
-import { isRecording } from "../tape.js";
-import type { GradRule } from "./rule.js";
+import { isRecording } from "../../tape/tape.js";
+import type { RuleSet } from "./rule.js";
 
-export const joinRules: Record<string, GradRule> = {
+export const joinRules: RuleSet<"concatenate"> = {
   // y = [x₀ | x₁ | …] along the axis: dxₖ = the slice of dy that xₖ filled
   concatenate: ({ g, inputs, attrs, needs }) => {
     if (isRecording()) {
       // createGraph: the slices as recorded index views (their rule scatters back), so the gradient stays differentiable
-      const axis = attrs.axis as number;
+      const axis = attrs.axis;
       let start = 0;
       return inputs.map((x, k) => {
         const len = x.shape[axis]!;
@@ -21,8 +21,7 @@ export const joinRules: Record<string, GradRule> = {
         return needs[k] ? at(g, index) : null;
       });
     }
-    const blocks = attrs.blocks as number[];
-    const outer = attrs.outer as number;
+    const { blocks, outer } = attrs;
     const parts = inputs.map((x, k) => (needs[k] ? allocate(g.dtype, x.size) : null));
     splitRows(contiguous(g).data, blocks, outer, parts);
     return parts.map((p, k) => p && new NDArray(p, inputs[k]!.shape));
