@@ -9,6 +9,8 @@ export interface Architecture {
   imageSize: number;
   width: number;
   latentDim: number;
+  /** "bce" (the book's, BatchNorm in D) or "wgan-gp" (a critic without BatchNorm); checkpoints without it are "bce" */
+  loss: "bce" | "wgan-gp";
 }
 
 /** …and what decides the data, the noise and the updates (so a resumed run equals an uninterrupted one). */
@@ -117,6 +119,7 @@ export function loadCheckpoint(dir: string, nets: Nets, architecture: Architectu
   const arch = p.architecture;
   if (!arch || typeof arch !== "object" || !p.config || !p.sums || !p.history || !Array.isArray(p.epochSeconds) || !Number.isInteger(p.epoch) || !Number.isInteger(p.batch))
     throw new CheckpointError(`checkpoint ${progressPath} is damaged (fields missing)`, true);
+  if (arch.loss === undefined) arch.loss = "bce"; // written before --loss existed
   if ((Object.keys(architecture) as (keyof Architecture)[]).some((k) => arch[k] !== architecture[k]))
     throw new CheckpointError(`checkpoint ${folder} is from another architecture (${describe(arch)}); this run has ${describe(architecture)}`, false);
   if ((Object.keys(config) as (keyof RunConfig)[]).some((k) => p.config[k] !== config[k]))

@@ -32,8 +32,12 @@ export interface DCGANOptions {
   datasetSize?: number;
   /** default 32 (the book: 256; smaller batches gave more updates per second of training here) */
   batchSize?: number;
-  /** Adam's learning rate; default 0.001 (the book: 0.005 at batch 256; 0.002 here lets D win sooner); β1 = 0.5 as the book */
+  /** Adam's learning rate; default 0.001 (the book: 0.005 at batch 256; 0.002 here lets D win sooner); β1 = 0.5 as the book.
+   * With loss "wgan-gp": default 0.0002, β1 = 0, β2 = 0.9 (Gulrajani et al. use 0.0001) */
   learningRate?: number;
+  /** "bce" (default: the book's sigmoid cross-entropy, BatchNorm in D) or "wgan-gp": a critic without BatchNorm trained on
+   * D(fake) − D(real) + λ·(‖∇D(x̂)‖ − 1)² (λ = 10, x̂ between a real and a fake image), the generator every 5th batch */
+  loss?: "bce" | "wgan-gp";
   /** stop after this many batches in this run (a checkpoint is saved), as Ctrl-C does */
   maxBatches?: number;
   /** fixed-noise samples in each grid; default 64 (8×8) */
@@ -75,6 +79,26 @@ function noise(n: number, latentDim: number, ...key: number[]): NDArray {
   return np.array(z).reshape(n, latentDim, 1, 1);
 }
 
+/** ε ~ U(0, 1) per sample, [n, 1, 1, 1], from a stream keyed like the noise (resuming needs no RNG state). */
+function uniformPerSample(n: number, ...key: number[]): NDArray {
+  const s = new Stream(0xe95, ...key);
+  return np.array(Float32Array.from({ length: n }, () => s.next())).reshape(n, 1, 1, 1);
+}
+
+/**
+ * WGAN-GP's critic loss per sample: D(fake) − D(real) + λ·(‖∂D(x̂)/∂x̂‖₂ − 1)² with x̂ = ε·real + (1 − ε)·fake. The
+ * gradient is taken with createGraph, so backward() of this loss differentiates the penalty too (second order).
+ */
+export function wganCriticLoss(netD: nn.Sequential, real: NDArray, fake: NDArray, eps: NDArray): NDArray {
+  const B = real.shape[0]!;
+  const xHat = eps.mul(real).add(eps.neg().add(1).mul(fake)).attachGrad();
+  return autograd.record(() => {
+    const grads = autograd.grad(netD.forward(xHat), xHat, { headGrads: np.ones([B, 1, 1, 1]), createGraph: true });
+    const penalty = grads.reshape(B, -1).pow(2).sum({ axis: 1 }).sqrt().sub(1).pow(2).mul(GP_LAMBDA);
+    return netD.forward(fake).reshape(B).sub(netD.forward(real).reshape(B)).add(penalty);
+  });
+}
+
 function checkOutFolder(out: string): void {
   try {
     mkdirSync(out, { recursive: true });
@@ -85,20 +109,27 @@ function checkOutFolder(out: string): void {
   }
 }
 
+/** WGAN-GP's penalty weight λ and critic steps per generator step (Gulrajani et al. 2017, Algorithm 1). */
+const GP_LAMBDA = 10;
+const N_CRITIC = 5;
+
 /** Builds both nets and their Adam trainers, weights N(0, 0.02) as the book (np.random seeded by `seed`). */
 function buildNets(arch: Architecture, config: RunConfig): Nets {
   np.random.seed(config.seed);
   const g = generator(arch);
-  const d = discriminator(arch);
+  const d = discriminator(arch, arch.loss === "bce");
   g.initialize(init.Normal(0.02));
   d.initialize(init.Normal(0.02));
-  const hp = { learningRate: config.learningRate, beta1: 0.5 };
+  const hp = arch.loss === "bce" ? { learningRate: config.learningRate, beta1: 0.5 } : { learningRate: config.learningRate, beta1: 0, beta2: 0.9 };
   return { generator: g, discriminator: d, trainerG: new gluon.Trainer(g.collectParams(), "adam", hp), trainerD: new gluon.Trainer(d.collectParams(), "adam", hp) };
 }
 
 export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResult> {
-  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & DCGANOptions;
-  const arch: Architecture = { imageSize: o.imageSize, width: checkInt("width", o.width, 1), latentDim: checkInt("latentDim", o.latentDim, 1) };
+  const lossKind = options.loss ?? "bce";
+  if (lossKind !== "bce" && lossKind !== "wgan-gp") throw new Error(`loss=${String(lossKind)} must be "bce" or "wgan-gp"`);
+  const defaults = lossKind === "wgan-gp" ? { ...DEFAULTS, learningRate: 0.0002 } : DEFAULTS;
+  const o = { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & DCGANOptions;
+  const arch: Architecture = { imageSize: o.imageSize, width: checkInt("width", o.width, 1), latentDim: checkInt("latentDim", o.latentDim, 1), loss: lossKind };
   levels(arch.imageSize);
   const config: RunConfig = { seed: checkInt("seed", o.seed, 0), datasetSize: checkInt("datasetSize", o.datasetSize, 1), batchSize: checkInt("batchSize", o.batchSize, 2), learningRate: o.learningRate };
   if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) throw new Error(`learningRate=${config.learningRate} must be a positive number`);
@@ -154,7 +185,8 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
   const save = () => saveCheckpoint(ckptDir, progress.epoch * perEpoch + progress.batch, nets, progress);
 
   if (progress.epoch >= o.epochs) log(`the checkpoint has finished ${progress.epoch} epochs already; ask for more with --epochs`);
-  log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} β1 0.5, ${getNumThreads()} thread(s)`);
+  const adam = arch.loss === "bce" ? "β1 0.5" : `β1 0 β2 0.9, WGAN-GP λ ${GP_LAMBDA}, ${N_CRITIC} critic steps per G step`;
+  log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} ${adam}, ${getNumThreads()} thread(s)`);
   while (progress.epoch < o.epochs && !stopped) {
     const e = progress.epoch;
     const order = new Stream(config.seed, e, 0x5bff1e).permutation(config.datasetSize);
@@ -172,13 +204,26 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
 
       // update_D: the fake batch comes from G in training mode but off the tape (the book's fake_X.detach())
       const fakeX = autograd.trainMode(() => netG.forward(Z));
-      const lossD = autograd.record(() => loss.forward(netD.forward(X), ones).add(loss.forward(netD.forward(fakeX), zeros)).div(2));
-      lossD.backward(head);
-      trainerD.step(B);
-      // update_G: recompute fake_Y through the updated D, labels "real"
-      const lossG = autograd.record(() => loss.forward(netD.forward(netG.forward(Z)), ones));
-      lossG.backward(head);
-      trainerG.step(B);
+      let lossD: NDArray, lossG: NDArray;
+      if (arch.loss === "bce") {
+        lossD = autograd.record(() => loss.forward(netD.forward(X), ones).add(loss.forward(netD.forward(fakeX), zeros)).div(2));
+        lossD.backward(head);
+        trainerD.step(B);
+        // update_G: recompute fake_Y through the updated D, labels "real"
+        lossG = autograd.record(() => loss.forward(netD.forward(netG.forward(Z)), ones));
+        lossG.backward(head);
+        trainerG.step(B);
+      } else {
+        lossD = wganCriticLoss(netD, X, fakeX, uniformPerSample(B, config.seed, e, k));
+        lossD.backward(head);
+        trainerD.step(B);
+        // the generator every N_CRITIC-th batch, minimising −D(G(z)); between, its loss is only evaluated (off the tape)
+        if (k % N_CRITIC === N_CRITIC - 1) {
+          lossG = autograd.record(() => netD.forward(netG.forward(Z)).reshape(B).neg());
+          lossG.backward(head);
+          trainerG.step(B);
+        } else lossG = autograd.trainMode(() => netD.forward(netG.forward(Z)).reshape(B).neg());
+      }
 
       const lD = lossD.sum().item();
       const lG = lossG.sum().item();
@@ -219,7 +264,7 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
     if (pictures) {
       const name = `samples-epoch-${String(e + 1).padStart(2, "0")}.png`;
       writePNG(join(o.out, name), sampleGrid(netG.forward(fixedZ), Math.ceil(Math.sqrt(o.samples)), 64 / S)); // tiles 64 px wide at either size
-      writeFileSync(join(o.out, "loss.svg"), lossPlotSVG(progress.history));
+      writeFileSync(join(o.out, "loss.svg"), lossPlotSVG(progress.history, arch.loss === "bce" ? undefined : "WGAN-GP losses (critic: D(fake) − D(real) + penalty)"));
     }
     save();
     if (o.stop?.requested || (o.maxBatches !== undefined && batchesRun >= o.maxBatches)) stopped = progress.epoch < o.epochs;
@@ -231,7 +276,7 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
   return { generator: netG, discriminator: netD, epoch: progress.epoch, batch: progress.batch, batchesRun, history: progress.history, epochSeconds: progress.epochSeconds, stopped, resumedFrom };
 }
 
-const USAGE = "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N]";
+const USAGE = "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N --loss bce|wgan-gp]";
 
 export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
   const o: DCGANOptions = {};
@@ -261,6 +306,12 @@ export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
       case "--batch": o.batchSize = num(); break;
       case "--data": o.datasetSize = num(); break;
       case "--quiet": o.quiet = true; break;
+      case "--loss": {
+        const v = value();
+        if (v !== "bce" && v !== "wgan-gp") throw new Error(`--loss must be bce or wgan-gp, got ${v}`);
+        o.loss = v;
+        break;
+      }
       default: throw new Error(arg === "--help" || arg === "-h" ? USAGE : `unknown argument ${arg}; ${USAGE}`);
     }
   }
