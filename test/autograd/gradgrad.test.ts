@@ -1,7 +1,7 @@
 // One gradgradcheck per gradient rule: autograd.grad with createGraph, differentiated again, against float64 central differences of the first gradient.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { NDArray, np, npx, autograd } from "../../src/index.js";
+import { NDArray, gluon, np, npx, autograd } from "../../src/index.js";
 import { differentiableOps } from "../../src/autograd/grads/index.js";
 import { logSoftmax, pick, softmax } from "../../src/ops/softmax.js";
 import { foldBorder, padBorder } from "../../src/ops/pad.js";
@@ -196,6 +196,19 @@ describe("padding-mode and resampling rules, differentiated twice", () => {
   const plan = { axis: 1, taps: axisTaps(3, 5, 2, true, false) };
   rule("resampleAxis", () => check("resampleAxis", (a) => resample(a, plan).exp(), [randn([1, 3, 2])]));
   rule("resampleAxisTranspose", () => check("resampleAxisTranspose", (a) => np.tanh(resampleTranspose(a, plan, [1, 3, 2])), [randn([1, 5, 2])]));
+});
+
+describe("Gluon losses (compositions of the rules above), differentiated twice", () => {
+  const label = uniform([3, 4], 0.1, 0.9);
+  test("L2Loss", () => void track("L2Loss", gradgradcheck((p) => new gluon.loss.L2Loss().forward(p.mul(p), label), [randn([3, 4])])));
+  test("SigmoidBCELoss (logits and probabilities)", () => {
+    track("SigmoidBCELoss", gradgradcheck((p) => new gluon.loss.SigmoidBCELoss().forward(p, label), [randn([3, 4])]));
+    track("SigmoidBCELoss", gradgradcheck((p) => new gluon.loss.SigmoidBCELoss({ fromSigmoid: true }).forward(p, label), [uniform([3, 4], 0.2, 0.8)]));
+  });
+  test("SoftmaxCELoss (sparse and dense labels)", () => {
+    track("SoftmaxCELoss", gradgradcheck((p) => new gluon.loss.SoftmaxCELoss().forward(p, f64([0, 3, 1])), [randn([3, 4])]));
+    track("SoftmaxCELoss", gradgradcheck((p) => new gluon.loss.SoftmaxCELoss({ sparseLabel: false }).forward(p, label), [randn([3, 4])]));
+  });
 });
 
 test("every registered gradient rule has a gradgradcheck test above", () => {
