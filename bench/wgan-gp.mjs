@@ -3,7 +3,8 @@
 // convolution) against the plain WGAN critic step, on D2L's DCGAN critic without BatchNorm (64×64, N=16, float32),
 // and against PyTorch 1.13 CPU doing the same steps at the same thread count when /usr/bin/python3 has torch.
 //   npm run build && node bench/wgan-gp.mjs [--threads 1] [--target-ms 4000]
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { autograd, gluon, init, nn, np, setNumThreads, threadsReady } from "../dist/index.js";
@@ -57,31 +58,57 @@ function median(a) {
   const s = [...a].sort((p, q) => p - q);
   return s[Math.floor(s.length / 2)];
 }
-/** median ms of each fn over interleaved rounds (load changes hit both alike): ≥ 7 rounds and ≥ targetMs, after one warm-up call each. */
-function timeAll(fns) {
-  for (const fn of fns) fn();
-  const samples = fns.map(() => []);
-  for (let round = 0, t0 = performance.now(); round < 7 || performance.now() - t0 < targetMs * fns.length; round++)
-    for (let k = 0; k < fns.length; k++) {
-      const i = (k + round) % fns.length;
-      const t = performance.now();
-      fns[i]();
-      samples[i].push(performance.now() - t);
+
+/** PyTorch serving one step per request (bench/pytorch/wgan_gp.py), or null when /usr/bin/python3 has no torch. */
+async function startTorch() {
+  const child = spawn("/usr/bin/python3", [fileURLToPath(new URL("./pytorch/wgan_gp.py", import.meta.url)), String(threads)], { stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error(stderr.trim().split("\n").pop() || "python exited");
+    return JSON.parse(r.value);
+  };
+  try {
+    const hello = await next();
+    return { ...hello, step: async (name) => (child.stdin.write(`${name}\n`), (await next()).ms), stop: () => child.stdin.end("quit\n") };
+  } catch (e) {
+    console.log(`(PyTorch not run: ${e.message})`);
+    return null;
+  }
+}
+
+/** ms of one tconv step, measured here; PyTorch's steps are timed inside Python. */
+const tconvStep = (fn) => async () => {
+  const t = performance.now();
+  fn();
+  return performance.now() - t;
+};
+
+/**
+ * median ms of each step over interleaved rounds (each round runs every step once, in rotating order, tconv's and
+ * PyTorch's alike, so load changes on a shared machine hit all of them): ≥ 7 rounds and ≥ targetMs per step, after one
+ * warm-up call each.
+ */
+async function timeAll(steps) {
+  for (const s of steps) await s();
+  const samples = steps.map(() => []);
+  for (let round = 0, t0 = performance.now(); round < 7 || performance.now() - t0 < targetMs * steps.length; round++)
+    for (let k = 0; k < steps.length; k++) {
+      const i = (k + round) % steps.length;
+      samples[i].push(await steps[i]());
     }
   return samples.map(median);
 }
 
 console.log(`WGAN-GP critic step, D2L DCGAN critic without BatchNorm, [${N}, 3, 64, 64] float32, ${threads} thread(s); load average ${loadavg()[0].toFixed(2)}`);
-const [plain, gp] = timeAll([plainStep, gpStep]);
-const rows = [["tconv", plain, gp]];
-const script = fileURLToPath(new URL("./pytorch/wgan_gp.py", import.meta.url));
-const py = spawnSync("/usr/bin/python3", [script, String(threads), String(targetMs / 1000)], { encoding: "utf8" });
-let torchVersion = null;
-if (py.status === 0) {
-  const r = JSON.parse(py.stdout.trim().split("\n").pop());
-  torchVersion = r.torch;
-  rows.push([`PyTorch ${r.torch} CPU (${r.threads} thread${r.threads > 1 ? "s" : ""})`, median(r.plain_ms), median(r.gp_ms)]);
-} else console.log(`(PyTorch not run: ${(py.stderr || py.error?.message || "").trim().split("\n").pop()})`);
+const torch = await startTorch();
+const steps = [tconvStep(plainStep), tconvStep(gpStep), ...(torch ? [() => torch.step("plain"), () => torch.step("gp")] : [])];
+const ms = await timeAll(steps);
+torch?.stop();
+const rows = [["tconv", ms[0], ms[1]]];
+if (torch) rows.push([`PyTorch ${torch.torch} CPU (${torch.threads} thread${torch.threads > 1 ? "s" : ""})`, ms[2], ms[3]]);
 console.log(`${"".padEnd(30)} ${"plain step ms".padStart(14)} ${"GP step ms".padStart(12)} ${"GP / plain".padStart(11)}`);
 for (const [name, p, g] of rows) console.log(`${name.padEnd(30)} ${p.toFixed(1).padStart(14)} ${g.toFixed(1).padStart(12)} ${(g / p).toFixed(2).padStart(11)}`);
-if (torchVersion) console.log(`PyTorch / tconv: plain step ${(rows[1][1] / plain).toFixed(2)}x, GP step ${(rows[1][2] / gp).toFixed(2)}x (above 1: tconv faster)`);
+if (torch) console.log(`PyTorch / tconv: plain step ${(ms[2] / ms[0]).toFixed(2)}x, GP step ${(ms[3] / ms[1]).toFixed(2)}x (above 1: tconv faster); load average ${loadavg()[0].toFixed(2)}`);

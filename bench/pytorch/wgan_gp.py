@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch CPU timings of the WGAN-GP critic step for bench/wgan-gp.mjs: D2L's DCGAN critic without BatchNorm
 (conv biases on), N=16 64x64 float32, Adam lr 1e-4 betas (0, 0.9). plain: loss = D(fake) - D(real) per sample, summed;
-gp: plus 10*(||dD(x_hat)/dx_hat|| - 1)^2 with torch.autograd.grad(create_graph=True). argv: threads, target seconds.
-Prints one JSON line {"torch", "threads", "plain_ms": [...], "gp_ms": [...]} (interleaved rounds, after one warm-up each).
+gp: plus 10*(||dD(x_hat)/dx_hat|| - 1)^2 with torch.autograd.grad(create_graph=True). argv: threads.
+Prints {"torch", "threads"}, then runs the step each stdin line names and prints {"ms"} for it.
 """
 import json
 import sys
@@ -12,7 +12,6 @@ import torch
 from torch import nn
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-target_s = float(sys.argv[2]) if len(sys.argv) > 2 else 4.0
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 N = 16
@@ -50,17 +49,14 @@ def gp_step():
     trainer.step()
 
 
-fns = [plain_step, gp_step]
-for fn in fns:
-    fn()
-samples = [[], []]
-start = time.perf_counter()
-rnd = 0
-while rnd < 7 or time.perf_counter() - start < target_s * len(fns):
-    for k in range(len(fns)):
-        i = (k + rnd) % len(fns)
-        t0 = time.perf_counter()
-        fns[i]()
-        samples[i].append((time.perf_counter() - t0) * 1000)
-    rnd += 1
-print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "plain_ms": samples[0], "gp_ms": samples[1]}))
+# Served one step at a time so bench/wgan-gp.mjs can interleave PyTorch's steps with tconv's (a shared, loaded machine
+# then slows both alike): each stdin line "plain" or "gp" runs that step and answers its milliseconds; "quit" ends.
+print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+steps = {"plain": plain_step, "gp": gp_step}
+for line in sys.stdin:
+    name = line.strip()
+    if name == "quit":
+        break
+    t0 = time.perf_counter()
+    steps[name]()
+    print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
