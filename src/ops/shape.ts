@@ -1,7 +1,7 @@
 // Shape ops: views (index, reshape, transpose), copies and dtype casts, each recorded for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, contiguousStrides, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
-import { unaryInto } from "../backends/js/elementwise.js";
+import { backendFor } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
 import { type Index, resolveIndex } from "../ndarray/indexing.js";
 
@@ -50,7 +50,7 @@ export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
 function denseCopy(x: NDArray, dtype: Dtype = x.dtype): NDArray {
   const n = x.size;
   const out = new NDArray(allocate(dtype, n), x.shape);
-  unaryInto("identity", x.shape, { data: out.data, strides: out.strides, offset: 0 }, { data: x.data, strides: x.strides, offset: x.offset });
+  backendFor(x).unaryInto("identity", x.shape, { data: out.data, strides: out.strides, offset: 0 }, { data: x.data, strides: x.strides, offset: x.offset });
   return out;
 }
 
@@ -77,6 +77,6 @@ export function indexScatter(g: NDArray, shape: readonly number[], index: readon
   const v = resolveIndex(shape, contiguousStrides(shape), 0, index);
   if (v.shape.length !== g.ndim || v.shape.some((d, i) => d !== g.shape[i]))
     throw new Error(`index: gradient of shape ${formatShape(g.shape)} does not fit the view of shape ${formatShape(v.shape)}`);
-  unaryInto("identity", v.shape, { data: out, strides: v.strides, offset: v.offset }, { data: g.data, strides: g.strides, offset: g.offset });
+  backendFor(g).unaryInto("identity", v.shape, { data: out, strides: v.strides, offset: v.offset }, { data: g.data, strides: g.strides, offset: g.offset });
   return recordOp("index_scatter", [g], new NDArray(out, [...shape]), { index, shape });
 }

@@ -9,9 +9,11 @@ import type { PoolGeometry } from "../params/pool-params.js";
 import type { AxisPlan, BorderSpec, ChannelView, LeakyActType, ShuffleGeometry } from "../params/kernel-records.js";
 
 /** Elementwise ops of two operands (numpy broadcasting); a number operand is kept in the attributes, not recorded. */
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "pow" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+export const BINARY_OPS = ["add", "sub", "mul", "div", "maximum", "minimum", "pow", "eq", "ne", "lt", "le", "gt", "ge"] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
 /** Elementwise ops of one array. */
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "softrelu";
+export const UNARY_OPS = ["neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "softrelu"] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
 /** Reductions over chosen axes. */
 export type ReduceOp = "sum" | "mean" | "max" | "min";
 

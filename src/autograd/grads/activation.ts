@@ -1,11 +1,11 @@
-// Gradient rules of npx.leakyRelu, prelu and softsign (fused loops in backends/fused/activation.ts; recorded ops under createGraph).
+// Gradient rules of npx.leakyRelu, prelu and softsign (one backend kernel each; recorded ops under createGraph).
 import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import { zeros } from "../../ndarray/create.js";
 import { contiguous, reshape } from "../../ops/shape.js";
 import { binary as b, unary as u } from "../../ops/elementwise.js";
 import { leakyReluDerivative } from "../../ops/activation.js";
-import { leakyBackward, preluBackward, softsignBackward } from "../../backends/fused/activation.js";
+import { backendFor } from "../../backends/dispatch.js";
 import { isRecording } from "../../tape/tape.js";
 import { type RuleSet, sumTo } from "./rule.js";
 
@@ -20,7 +20,7 @@ export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "
     const { actType, slope } = attrs;
     if (isRecording()) return [b("mul", g, leakyReluDerivative(x!, actType, slope))];
     const dx = allocate(x!.dtype, x!.size);
-    leakyBackward(actType, slope, contiguous(x!).data, contiguous(g).data, dx);
+    backendFor(g).leakyBackward(actType, slope, contiguous(x!).data, contiguous(g).data, dx);
     return [new NDArray(dx, x!.shape)];
   },
   // y = f′(x): dx = dy·f″(x) with [x≤0] = 1 − [x>0] and eˣ read as e^min(x,0) (no overflow where the mask is 0):
@@ -43,7 +43,7 @@ export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "
     const { outer, channels: C, inner } = attrs;
     if (isRecording()) {
       // x viewed as [outer, C, inner], γ as [1, C or 1, 1]; [x ≤ 0] = 1 − [x > 0]
-      const view = [outer!, C!, inner!];
+      const view = [outer, C, inner];
       const xv = reshape(x!, view), gv = reshape(g, view);
       const neg = b("sub", 1, b("gt", xv, 0));
       const gb = reshape(gamma!, [1, gamma!.size, 1]);
@@ -53,7 +53,7 @@ export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "
     }
     const dx = needs[0] ? allocate(x!.dtype, x!.size) : null;
     const dgamma = needs[1] ? allocate(gamma!.dtype, gamma!.size) : null;
-    preluBackward(outer!, C!, inner!, contiguous(x!).data, contiguous(gamma!).data, contiguous(g).data, dx, dgamma);
+    backendFor(g).preluBackward(outer, C, inner, contiguous(x!).data, contiguous(gamma!).data, contiguous(g).data, dx, dgamma);
     return [dx && new NDArray(dx, x!.shape), dgamma && new NDArray(dgamma, gamma!.shape)];
   },
   // d softsign x = dx / (1 + |x|)²
@@ -63,7 +63,7 @@ export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "
       return [b("div", g, b("mul", d, d))];
     }
     const dx = allocate(x!.dtype, x!.size);
-    softsignBackward(contiguous(x!).data, contiguous(g).data, dx);
+    backendFor(g).softsignBackward(contiguous(x!).data, contiguous(g).data, dx);
     return [new NDArray(dx, x!.shape)];
   },
 };

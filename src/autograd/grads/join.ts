@@ -3,8 +3,8 @@ import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import type { Index } from "../../ndarray/indexing.js";
 import { at, contiguous } from "../../ops/shape.js";
-import { splitRows } from "../../backends/fused/concat.js";
 import { isRecording } from "../../tape/tape.js";
+import { backendFor } from "../../backends/dispatch.js";
 import type { RuleSet } from "./rule.js";
 
 export const joinRules: RuleSet<"concatenate"> = {
@@ -21,9 +21,10 @@ export const joinRules: RuleSet<"concatenate"> = {
         return needs[k] ? at(g, index) : null;
       });
     }
-    const { blocks, outer } = attrs;
+    const blocks = attrs.blocks;
+    const outer = attrs.outer;
     const parts = inputs.map((x, k) => (needs[k] ? allocate(g.dtype, x.size) : null));
-    splitRows(contiguous(g).data, blocks, outer, parts);
+    backendFor(g).splitRows(contiguous(g).data, blocks, outer, parts);
     return parts.map((p, k) => p && new NDArray(p, inputs[k]!.shape));
   },
 };
