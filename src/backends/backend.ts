@@ -5,14 +5,15 @@
 import type { Dtype, FloatArray } from "../ndarray/dtype.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
+import type { BinaryOp, ReduceOp, UnaryOp } from "../params/elementwise-names.js";
 import type { AffineActivation, AxisTaps, ChannelView, GradPrep, LeakyActType, ShuffleGeometry } from "../params/kernel-records.js";
 
 /** Elementwise kernels of one operand ("identity" copies: copy, astype, contiguous and in-place assignment use it). */
-export type UnaryKernelOp = "identity" | "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "softrelu";
+export type UnaryKernelOp = "identity" | UnaryOp;
 /** Elementwise kernels of two operands; comparisons give 1 or 0. */
-export type BinaryKernelOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "pow" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+export type BinaryKernelOp = BinaryOp;
 /** Reductions over chosen axes. */
-export type ReduceKernelOp = "sum" | "mean" | "max" | "min";
+export type ReduceKernelOp = ReduceOp;
 
 /** An operand read (or a result written) through strides already broadcast to the call's shape (0 = repeated). */
 export interface StridedView<S = FloatArray> {

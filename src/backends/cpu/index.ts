@@ -1,5 +1,6 @@
 // The CPU backend: typed-array storage, the JS loops, the wasm kernels and their thread pool behind the Backend interface.
-import type { Backend } from "../backend.js";
+import type { Backend, BinaryKernelOp, UnaryKernelOp } from "../backend.js";
+import { binaryRuns, unaryRuns } from "../js/elementwise-loops.generated.js";
 import { allocate } from "../../ndarray/dtype.js";
 import { binaryInto, reduceInto, scalarView, unaryInto, whereInto } from "../js/elementwise.js";
 import { adamUpdate, sgdUpdate } from "../js/optimizer.js";
@@ -53,3 +54,9 @@ export const cpuBackend: Backend = {
   sgdUpdate,
   adamUpdate,
 };
+
+// every elementwise name of the interface has a generated loop (an op missing from elementwise-ops.json fails here)
+const loopsCoverUnary: Readonly<Record<UnaryKernelOp, unknown>> = unaryRuns;
+const loopsCoverBinary: Readonly<Record<BinaryKernelOp, unknown>> = binaryRuns;
+void loopsCoverUnary;
+void loopsCoverBinary;
