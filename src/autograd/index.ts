@@ -1,6 +1,8 @@
-// The `autograd` namespace with MXNet's names: record, pause, trainMode, predictMode, isRecording, isTraining.
+// The `autograd` namespace with MXNet's names: record, pause, trainMode, predictMode, isRecording, isTraining, grad.
 import { isRecording, isTraining, pause, predictMode, record, trainMode } from "../tape/tape.js";
+import { grad } from "./grad.js";
 
+export type { GradOptions } from "./grad.js";
 /** MXNet's `autograd`: record a computation, then `y.backward()` writes d(y)/d(x) into `x.grad` for arrays with attachGrad(). */
 export const autograd = {
   /** Runs a synchronous function with recording on (training mode unless `{ trainMode: false }`); returns its result. */
@@ -15,4 +17,6 @@ export const autograd = {
   isRecording,
   /** True in training mode: inside record (by default) or trainMode. */
   isTraining,
+  /** d(heads)/d(variables) returned instead of written to `.grad`; `{ createGraph: true }` records it for second-order gradients. */
+  grad,
 };
