@@ -17,9 +17,11 @@ export { outputPaddingFor, type OutputPaddingAdvice, type OutputPaddingParams } 
 export { warnings, type TconvWarning, type WarningCode, type WarningHandler } from "./warnings.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";
 export type { BatchNormLayerOptions } from "./gluon/norm-layers.js";
+export type { GroupNormLayerOptions, InstanceNormLayerOptions, LayerNormLayerOptions } from "./gluon/feature-norm-layers.js";
 export type { DenseOptions, DropoutLayerOptions } from "./gluon/basic-layers.js";
 export type { AvgPoolLayerOptions, GlobalPoolLayerOptions, PoolLayerOptions } from "./gluon/pool-layers.js";
 export type { BatchNormOptions } from "./ops/batch-norm.js";
+export type { GroupNormOptions, InstanceNormOptions, LayerNormOptions } from "./ops/normalization.js";
 export type { PoolingOptions, PoolType, PoolingConvention } from "./ops/pooling.js";
 export type { LeakyActType, LeakyReluOptions } from "./ops/activation.js";
 export type { DepthToSpaceOptions, ShuffleMode } from "./ops/depth-to-space.js";

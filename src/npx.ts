@@ -6,6 +6,7 @@ import * as ew from "./ops/elementwise.js";
 import { logSoftmax, pick, softmax } from "./ops/softmax.js";
 import { leakyRelu, softsign } from "./ops/activation.js";
 import { batchNorm } from "./ops/batch-norm.js";
+import { groupNorm, instanceNorm, layerNorm } from "./ops/normalization.js";
 import { pooling } from "./ops/pooling.js";
 import { depthToSpace, spaceToDepth } from "./ops/depth-to-space.js";
 import { dropout } from "./ops/dropout.js";
@@ -28,6 +29,9 @@ export const npx = {
   sigmoid: (x: NDArray, options?: ew.OutOptions) => ew.unary("sigmoid", x, options),
   leakyRelu,
   batchNorm,
+  instanceNorm,
+  layerNorm,
+  groupNorm,
   pooling,
   depthToSpace,
   spaceToDepth,
