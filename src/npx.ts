@@ -13,8 +13,8 @@ import { dropout } from "./ops/dropout.js";
 import { upsampling } from "./ops/upsampling.js";
 import { image } from "./ops/image.js";
 
-export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign";
-export const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu", "softsign"];
+export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign" | "hardsigmoid" | "hardswish";
+export const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu", "softsign", "hardsigmoid", "hardswish"];
 
 export function activation(x: NDArray, actType: Activation): NDArray {
   if (!ACTIVATIONS.includes(actType)) throw new Error(`npx.activation: actType "${String(actType)}" is not one of ${ACTIVATIONS.join(", ")}`);
@@ -27,6 +27,10 @@ export const npx = {
   activation,
   relu: (x: NDArray, options?: ew.OutOptions) => ew.unary("relu", x, options),
   sigmoid: (x: NDArray, options?: ew.OutOptions) => ew.unary("sigmoid", x, options),
+  /** PyTorch's Hardsigmoid: relu6(x + 3)/6 */
+  hardSigmoid: (x: NDArray, options?: ew.OutOptions) => ew.unary("hardsigmoid", x, options),
+  /** PyTorch's Hardswish (MobileNetV3): x·relu6(x + 3)/6 */
+  hardSwish: (x: NDArray, options?: ew.OutOptions) => ew.unary("hardswish", x, options),
   leakyRelu,
   batchNorm,
   instanceNorm,

@@ -177,6 +177,13 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
   sigmoid: unaryWriter("Sigmoid"),
   tanh: unaryWriter("Tanh"),
   softrelu: unaryWriter("Softplus"),
+  hardsigmoid: (w, t) => w.node("HardSigmoid", w.ins(t), [attrFloat("alpha", 1 / 6), attrFloat("beta", 0.5)]),
+  // HardSwish is opset 14; opset 13 gets x·HardSigmoid(x), the same function
+  hardswish: (w, t) => {
+    const x = w.ins(t);
+    if (w.version >= 14) return w.node("HardSwish", x);
+    return w.node("Mul", [x[0]!, w.node("HardSigmoid", x, [attrFloat("alpha", 1 / 6), attrFloat("beta", 0.5)])]);
+  },
   add: binaryWriter("Add"),
   sub: binaryWriter("Sub"),
   mul: binaryWriter("Mul"),

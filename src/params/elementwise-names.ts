@@ -5,7 +5,7 @@
 export const BINARY_OPS = ["add", "sub", "mul", "div", "maximum", "minimum", "pow", "eq", "ne", "lt", "le", "gt", "ge"] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
 /** Elementwise ops of one array. */
-export const UNARY_OPS = ["neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "softrelu"] as const;
+export const UNARY_OPS = ["neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "softrelu", "hardsigmoid", "hardswish"] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 /** Reductions over chosen axes. */
 export type ReduceOp = "sum" | "mean" | "max" | "min";

@@ -92,6 +92,9 @@ describe("unary rules", () => {
     ["sigmoid", (x) => npx.sigmoid(x), any],
     ["tanh", (x) => np.tanh(x), any],
     ["softrelu", (x) => npx.activation(x, "softrelu"), () => randn([2, 3], 5)],
+    // samples in all three pieces, away from the corners ±3 where the functions are not differentiable
+    ["hardsigmoid", (x) => npx.hardSigmoid(x), () => np.array([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]], { dtype: "float64" })],
+    ["hardswish", (x) => npx.hardSwish(x), () => np.array([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]], { dtype: "float64" })],
   ];
   for (const [op, f, gen] of cases) rule(op, () => void check(op, f, [gen()]));
   test("relu propagates NaN forward and passes the gradient through at NaN (PyTorch's threshold_backward)", () => {

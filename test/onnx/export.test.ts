@@ -112,6 +112,34 @@ test("layer ops (batchNorm, pooling max/avg/sum/global with full convention, lea
   });
 });
 
+test("InstanceNorm, GroupNorm, LayerNorm, HardSwish, HardSigmoid layers → export (opsets 17 and 13) → onnxruntime equals tconv; re-import equals too", async () => {
+  np.random.seed(26);
+  const net = new nn.Sequential().add(
+    new nn.Conv2D(6, { kernelSize: 3, padding: 1 }),
+    new nn.InstanceNorm({ scale: true, gammaInitializer: init.Uniform(1) }),
+    new nn.HardSwish(),
+    new nn.GroupNorm({ numGroups: 3, betaInitializer: init.Uniform(0.5) }),
+    new nn.HardSigmoid(),
+    new nn.LayerNorm({ gammaInitializer: init.Uniform(1) }),
+  );
+  net.initialize();
+  const x = np.random.uniform({ low: -2, high: 2, size: [3, 2, 5, 7] });
+  const want = net.forward(x);
+  for (const opset of [17, 13]) {
+    const bytes = onnx.exportModel(net, [2, 2, 5, 7], { opset });
+    const ops = new Set(decodeModel(bytes, "test").graph!.node!.map((n) => n.op_type));
+    for (const op of ["HardSigmoid", "ReduceMean", ...(opset >= 14 ? ["HardSwish"] : [])]) assert.ok(ops.has(op), `opset ${opset}: ${op}`);
+    const [got] = await runOrt(bytes, [x]);
+    assert.deepEqual(got!.shape, want.shape);
+    const { maxErr, scale } = compare(got!.data, want.asTypedArray());
+    assert.ok(maxErr <= 1e-5 * scale, `opset ${opset}: max error ${maxErr}`);
+    const back = onnx.importToGluon(bytes).forward(x) as NDArray;
+    const re = compare(back.asTypedArray(), want.asTypedArray()).maxErr;
+    // opset 13 writes HardSwish as x·HardSigmoid(x): float32 rounding differs by an ulp, which the norms amplify
+    assert.ok(re <= 1e-5 * scale, `opset ${opset}: re-import max error ${re}`);
+  }
+});
+
 test("Gluon layers (DCGAN generator with BatchNorm; discriminator with LeakyReLU, MaxPool, Dense) → export → onnxruntime equals tconv; re-import equals too", async () => {
   const g = new nn.Sequential();
   for (const [c, s, p] of [[16, 1, 0], [8, 2, 1]] as const) g.add(new nn.Conv2DTranspose(c, { kernelSize: 4, strides: s, padding: p, useBias: false }), new nn.BatchNorm(), new nn.Activation("relu"));

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { autograd, NDArray, np, onnx, OnnxBlock } from "../../src/index.js";
-import { attr, buildModel, compare, modelFixtures, runOrt, toArray, type NodeSpec } from "../helpers/onnx-models.js";
+import { attr, buildModel, compare, type FixtureTensor, modelFixtures, runOrt, toArray, type NodeSpec } from "../helpers/onnx-models.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 import { encodeModel } from "../../src/onnx/proto.js";
 
@@ -13,11 +13,12 @@ const torchFixtures = fixtures.filter((f) => f.outputs.length > 0);
 const handmade = fixtures.filter((f) => f.outputs.length === 0);
 
 test("the fixtures cover the nets and operators the issue names", () => {
-  assert.deepEqual(torchFixtures.map((f) => f.name), ["dcgan_discriminator", "dcgan_generator", "espcn", "fcn_head", "misc_ops", "unet_small", "vae_decoder"]);
+  assert.deepEqual(torchFixtures.map((f) => f.name), ["dcgan_discriminator", "dcgan_generator", "espcn", "fcn_head", "misc_ops", "norm_acts", "unet_small", "vae_decoder"]);
   const ops = new Set(fixtures.flatMap((f) => f.ops));
   for (const op of ["Conv", "ConvTranspose", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Elu", "Clip", "Add", "Sub", "Mul", "Div",
     "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Gemm", "MatMul", "DepthToSpace", "SpaceToDepth", "Pad",
-    "Resize", "Identity", "Softmax", "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast"])
+    "Resize", "Identity", "Softmax", "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "InstanceNormalization",
+    "LayerNormalization", "HardSigmoid", "HardSwish"])
     assert.ok(ops.has(op), `no fixture uses ${op}`);
 });
 
@@ -44,6 +45,16 @@ for (const f of handmade)
       assert.ok(maxErr <= 1e-5 * scale, `${f.name} output ${k}: max error ${maxErr}`);
     });
   });
+
+test("norm_acts (InstanceNorm, GroupNorm, LayerNorm, Hardswish, Hardsigmoid): input gradient equals PyTorch's", () => {
+  const f = fixtures.find((x) => x.name === "norm_acts")! as ReturnType<typeof modelFixtures>[number] & { headGrad: FixtureTensor; inputGrads: FixtureTensor[] };
+  const net = onnx.importToGluon(f.bytes);
+  const x = toArray(f.inputs[0]!).attachGrad();
+  const y = autograd.record(() => net.forward(x) as NDArray);
+  y.backward(toArray(f.headGrad));
+  const { maxErr, scale } = compare(x.grad!.asTypedArray(), f.inputGrads[0]!.data);
+  assert.ok(maxErr <= 1e-4 * scale, `input gradient: max error ${maxErr} (scale ${scale})`);
+});
 
 test("dynamic batch: the VAE decoder's Shape→Gather→Concat→Reshape follows the batch size of each call", () => {
   const f = fixtures.find((x) => x.name === "vae_decoder")!;
@@ -203,6 +214,117 @@ test("gradcheck: Conv(pads, strides) → BatchNormalization → LeakyRelu → Co
     ],
   });
   checkGradients(bytes, [1, 2, 5, 4], ["w1", "b1", "gamma", "beta", "w2"]);
+});
+
+/** A one-input model run by tconv and by onnxruntime-node on the same input; every output compared. */
+async function againstOrt(bytes: Uint8Array, xShape: number[], what: string): Promise<void> {
+  np.random.seed(11);
+  const x = np.random.uniform({ low: -2, high: 3, size: xShape });
+  const outs = onnx.importToGluon(bytes).run(x);
+  const ref = await runOrt(bytes, [x]);
+  assert.equal(outs.length, ref.length);
+  ref.forEach((r, k) => {
+    assert.deepEqual(outs[k]!.shape, r.shape, `${what} output ${k} shape`);
+    const { maxErr, scale } = compare(outs[k]!.asTypedArray(), r.data);
+    assert.ok(maxErr <= 1e-5 * scale, `${what} output ${k}: max error ${maxErr}`);
+  });
+}
+
+test("GroupNormalization (opset 18: scale/bias per group; opset 21: per channel) equals onnxruntime", async () => {
+  for (const [opset, n] of [[18, 2], [21, 6]] as const) {
+    const bytes = buildModel({
+      opset,
+      nodes: [{ op: "GroupNormalization", inputs: ["x", "s", "b"], outputs: ["y"], attrs: [attr.int("num_groups", 2), attr.float("epsilon", 1e-3)] }],
+      inputs: [{ name: "x", shape: [2, 6, 3, 4] }],
+      outputs: ["y"],
+      initializers: [
+        { name: "s", shape: [n], data: rand(n, 1).map((v) => v + 1) },
+        { name: "b", shape: [n], data: rand(n, 2) },
+      ],
+    });
+    await againstOrt(bytes, [2, 6, 3, 4], `GroupNormalization opset ${opset}`);
+  }
+});
+
+test("LayerNormalization over the last two axes with its Mean and InvStdDev outputs, InstanceNormalization on 1-D and 3-D inputs, HardSigmoid(α, β) equal onnxruntime", async () => {
+  const ln = buildModel({
+    nodes: [{ op: "LayerNormalization", inputs: ["x", "s", "b"], outputs: ["y", "mean", "inv"], attrs: [attr.int("axis", -2), attr.float("epsilon", 1e-4)] }],
+    inputs: [{ name: "x", shape: [2, 3, 4, 5] }],
+    outputs: ["y", "mean", "inv"],
+    initializers: [
+      { name: "s", shape: [4, 5], data: rand(20, 3).map((v) => v + 1) },
+      { name: "b", shape: [5], data: rand(5, 4) },
+    ],
+  });
+  await againstOrt(ln, [2, 3, 4, 5], "LayerNormalization");
+  for (const shape of [[2, 3, 7], [1, 3, 2, 3, 4]]) {
+    const inorm = buildModel({
+      nodes: [{ op: "InstanceNormalization", inputs: ["x", "s", "b"], outputs: ["y"], attrs: [attr.float("epsilon", 1e-2)] }],
+      inputs: [{ name: "x", shape }],
+      outputs: ["y"],
+      initializers: [
+        { name: "s", shape: [3], data: [1.5, 0.5, -1] },
+        { name: "b", shape: [3], data: [0.1, -0.2, 0.3] },
+      ],
+    });
+    await againstOrt(inorm, shape, `InstanceNormalization ${shape.length}-D`);
+  }
+  const hs = buildModel({
+    nodes: [
+      { op: "HardSigmoid", inputs: ["x"], outputs: ["a"], attrs: [attr.float("alpha", 0.3), attr.float("beta", 0.4)] },
+      { op: "HardSigmoid", inputs: ["x"], outputs: ["d"] },
+      { op: "HardSwish", inputs: ["x"], outputs: ["w"] },
+    ],
+    inputs: [{ name: "x", shape: [4, 5] }],
+    outputs: ["a", "d", "w"],
+  });
+  await againstOrt(hs, [4, 5], "HardSigmoid/HardSwish");
+});
+
+test("gradcheck: InstanceNormalization → HardSwish → GroupNormalization(opset 21) → LayerNormalization, through the inputs and every scale and bias", () => {
+  const nodes: NodeSpec[] = [
+    { op: "InstanceNormalization", inputs: ["x", "s1", "b1"], outputs: ["i"] },
+    { op: "HardSwish", inputs: ["i"], outputs: ["h"] },
+    { op: "GroupNormalization", inputs: ["h", "s2", "b2"], outputs: ["g"], attrs: [attr.int("num_groups", 2)] },
+    { op: "LayerNormalization", inputs: ["g", "s3", "b3"], outputs: ["y"], attrs: [attr.int("axis", 1)] },
+  ];
+  const bytes = buildModel({
+    opset: 21,
+    nodes,
+    inputs: [{ name: "x", shape: [2, 4, 3] }],
+    outputs: ["y"],
+    initializers: [
+      { name: "s1", shape: [4], data: rand(4, 1).map((v) => v + 1) },
+      { name: "b1", shape: [4], data: rand(4, 2) },
+      { name: "s2", shape: [4], data: rand(4, 3).map((v) => v + 1) },
+      { name: "b2", shape: [4], data: rand(4, 4) },
+      { name: "s3", shape: [4, 3], data: rand(12, 5).map((v) => v + 1) },
+      { name: "b3", shape: [4, 3], data: rand(12, 6) },
+    ],
+  });
+  checkGradients(bytes, [2, 4, 3], ["s1", "b1", "s2", "b2", "s3", "b3"]);
+});
+
+test("normalisation imports reject bad attributes and parameter shapes with the node's name", () => {
+  const model = (op: string, attrs: ReturnType<typeof attr.int>[], s: number, opset = 17) =>
+    onnx.importToGluon(
+      buildModel({
+        opset,
+        nodes: [{ op, inputs: ["x", "s", "b"], outputs: ["y"], attrs, name: "n0" }],
+        inputs: [{ name: "x", shape: [1, 4, 3] }],
+        outputs: ["y"],
+        initializers: [
+          { name: "s", shape: [s], data: new Array(s).fill(1) },
+          { name: "b", shape: [s], data: new Array(s).fill(0) },
+        ],
+      }),
+    );
+  assert.throws(() => model("InstanceNormalization", [attr.float("epsilon", 0)], 4), /onnx node 'n0' \(InstanceNormalization\): epsilon=0 must be > 0/);
+  assert.throws(() => model("InstanceNormalization", [], 3).run(np.ones([1, 4, 3])), /\(InstanceNormalization\): scale must have shape \[4\], got \[3\]/);
+  assert.throws(() => model("GroupNormalization", [attr.int("num_groups", 3)], 3, 18).run(np.ones([1, 4, 3])), /num_groups=3 must divide the 4 channels/);
+  assert.throws(() => model("GroupNormalization", [], 4, 18), /num_groups=0 must be a positive integer/);
+  assert.throws(() => model("LayerNormalization", [attr.int("stash_type", 0)], 3), /stash_type=0 is not supported/);
+  assert.throws(() => model("LayerNormalization", [attr.int("axis", 3)], 3).run(np.ones([1, 4, 3])), /axis=3 is out of range for an input of rank 3/);
 });
 
 test("gradcheck: Pad → MaxPool(pads, ceil_mode) and AveragePool(count_include_pad=0) → Add → Resize linear → Softplus → DepthToSpace CRD", () => {

@@ -92,5 +92,16 @@ export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
   tanh: ({ g, output }) => [b("mul", g, b("sub", 1, b("mul", output, output)))],
   // d ln(1 + eˣ) = σ(x) dx
   softrelu: ({ g, inputs }) => [b("mul", g, u("sigmoid", inputs[0]!))],
+  // d hardsigmoid(x) = [−3 < x < 3]/6 dx (PyTorch's hardsigmoid_backward: 0 at both corners)
+  hardsigmoid: ({ g, inputs }) => {
+    const x = inputs[0]!;
+    return [b("mul", g, b("div", b("mul", b("gt", x, -3), b("lt", x, 3)), 6))];
+  },
+  // d hardswish(x) = 0 for x < −3, (x/3 + ½) dx for −3 ≤ x ≤ 3, dx for x > 3 (PyTorch's hardswish_backward)
+  hardswish: ({ g, inputs }) => {
+    const x = inputs[0]!;
+    const middle = b("mul", b("ge", x, -3), b("le", x, 3));
+    return [b("mul", g, b("add", b("mul", middle, b("add", b("div", x, 3), 0.5)), b("gt", x, 3)))];
+  },
 };
 

@@ -31,6 +31,9 @@ export const UNARY: Record<UnaryKernelOp, (a: number) => number> = {
   tanh: Math.tanh,
   // log(1 + e^a) without overflow for large a
   softrelu: (a) => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a))),
+  // PyTorch's relu6(a + 3)/6 and a·relu6(a + 3)/6, written as clamps (NaN stays NaN; hardswish(−∞) = 0, not ∞·0)
+  hardsigmoid: (a) => (Number.isNaN(a) ? a : Math.min(Math.max(a + 3, 0), 6) / 6),
+  hardswish: (a) => (Number.isNaN(a) ? a : a < -3 ? 0 : (a * Math.min(a + 3, 6)) / 6),
 };
 
 const offsets = (shape: readonly number[], v: StridedView) => elementOffsets(shape, v.strides, v.offset);
