@@ -13,6 +13,7 @@ export type { Index } from "./ndarray/indexing.js";
 export { resolveConv, type ConvOptions, type ConvOp, type Padding, type ResolvedConv } from "./params/conv-params.js";
 export type { ConvGeometry, Layout } from "./params/geometry.js";
 export type { PaddingMode } from "./params/padding-mode.js";
+export type { PadMode, PadOptions } from "./ops/pad-constant.js";
 export { outputPaddingFor, type OutputPaddingAdvice, type OutputPaddingParams } from "./params/output-padding.js";
 export { warnings, type TconvWarning, type WarningCode, type WarningHandler } from "./warnings.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";

@@ -281,6 +281,32 @@ test("LayerNormalization over the last two axes with its Mean and InvStdDev outp
   await againstOrt(hs, [4, 5], "HardSigmoid/HardSwish");
 });
 
+test("Pad modes reflect and edge (opset 17) and wrap (opset 19) equal onnxruntime; reflect and edge re-export; wrap cannot, and says why", async () => {
+  for (const [mode, opset] of [["reflect", 17], ["edge", 17], ["wrap", 19]] as const) {
+    const bytes = buildModel({
+      opset,
+      nodes: [{ op: "Pad", inputs: ["x", "pads"], outputs: ["y"], attrs: [attr.str("mode", mode)] }],
+      inputs: [{ name: "x", shape: [1, 2, 4, 5] }],
+      outputs: ["y"],
+      initializers: [{ name: "pads", shape: [8], data: [0, 0, 2, 1, 0, 0, 3, 2], type: 7 }],
+    });
+    await againstOrt(bytes, [1, 2, 4, 5], `Pad ${mode}`);
+    const net = onnx.importToGluon(bytes);
+    if (mode === "wrap") {
+      assert.throws(() => onnx.exportModel(net, [[1, 2, 4, 5]]), /padding mode "circular" has no ONNX Pad form in opsets 13 to 17/);
+      continue;
+    }
+    await againstOrt(onnx.exportModel(net, [[1, 2, 4, 5]]), [1, 2, 4, 5], `Pad ${mode} re-exported`);
+  }
+  const wrap17 = buildModel({
+    nodes: [{ op: "Pad", inputs: ["x", "pads"], outputs: ["y"], attrs: [attr.str("mode", "wrap")], name: "p" }],
+    inputs: [{ name: "x", shape: [1, 4] }],
+    outputs: ["y"],
+    initializers: [{ name: "pads", shape: [4], data: [0, 1, 0, 1], type: 7 }],
+  });
+  assert.throws(() => onnx.importToGluon(wrap17), /\(Pad\): mode="wrap" is not supported at opset 17; tconv imports Pad with mode "constant", "reflect", "edge"/);
+});
+
 test("gradcheck: InstanceNormalization → HardSwish → GroupNormalization(opset 21) → LayerNormalization, through the inputs and every scale and bias", () => {
   const nodes: NodeSpec[] = [
     { op: "InstanceNormalization", inputs: ["x", "s1", "b1"], outputs: ["i"] },
@@ -415,7 +441,7 @@ test("rejected attributes: unknown names, unsupported values and values the conv
     () => onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.str("auto_pad", "SAME_MIDDLE")] }], { initializers: w })),
     /node 'c' \(Conv\): attribute auto_pad="SAME_MIDDLE" is not supported/,
   );
-  assert.throws(() => onnx.importToGluon(tiny([{ op: "Pad", name: "p", inputs: ["x"], outputs: ["y"], attrs: [attr.str("mode", "reflect")] }])), /mode="reflect" is not supported/);
+  assert.throws(() => onnx.importToGluon(tiny([{ op: "Pad", name: "p", inputs: ["x"], outputs: ["y"], attrs: [attr.str("mode", "symmetric")] }])), /mode="symmetric" is not supported at opset 17/);
   const badStride = onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("strides", [0, 1])] }], { initializers: w }));
   assert.throws(() => badStride.forward(np.zeros([1, 1, 4, 4])), /onnx node 'c' \(Conv\): convolution: strides=\[0,1\] must be integers >= 1/);
   const badKernel = onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("kernel_shape", [2, 2])] }], { initializers: w }));
