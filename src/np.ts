@@ -10,6 +10,7 @@ import { reduce, type ReduceOptions } from "./ops/reduce.js";
 import * as shp from "./ops/shape.js";
 import { arraySplit, concatenate, split, stack } from "./ops/join.js";
 import { pad } from "./ops/pad-constant.js";
+import { broadcastTo, tile } from "./ops/broadcast.js";
 
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;
@@ -46,6 +47,8 @@ export const np = {
   sqrt: (x: Operand, options?: OutOptions) => ew.unary("sqrt", asArray(x, "np.sqrt"), options),
   abs: (x: Operand, options?: OutOptions) => ew.unary("abs", asArray(x, "np.abs"), options),
   tanh: (x: Operand, options?: OutOptions) => ew.unary("tanh", asArray(x, "np.tanh"), options),
+  /** the error function 2/√π ∫₀ˣ e^(−t²) dt (scipy.special.erf; ONNX Erf) */
+  erf: (x: Operand, options?: OutOptions) => ew.unary("erf", asArray(x, "np.erf"), options),
   sum: (x: NDArray, options?: ReduceOptions) => reduce("sum", x, options),
   mean: (x: NDArray, options?: ReduceOptions) => reduce("mean", x, options),
   max: (x: NDArray, options?: ReduceOptions) => reduce("max", x, options),
@@ -59,4 +62,6 @@ export const np = {
   split,
   array_split: arraySplit,
   pad,
+  broadcastTo,
+  tile,
 };

@@ -2,7 +2,10 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { full } from "../ndarray/create.js";
-import { binary, unary } from "../ops/elementwise.js";
+import { binary, unary, where as npWhere } from "../ops/elementwise.js";
+import { expandBroadcast, tile as npTile } from "../ops/broadcast.js";
+import { split as npSplit } from "../ops/join.js";
+import { arange } from "../ndarray/create.js";
 import { convolution, deconvolution } from "../ops/conv.js";
 import { dot, matmul } from "../ops/linalg.js";
 import { reduce } from "../ops/reduce.js";
@@ -31,6 +34,8 @@ export interface CompileContext {
   readonly opset: number;
   /** the dtype float tensors are created in (the model's parameters) */
   readonly dtype: Dtype;
+  /** how many outputs the node lists (Split without sizes cuts that many pieces) */
+  readonly outputs?: number;
 }
 
 export type Runner = (inputs: readonly (Value | undefined)[]) => Value[];
@@ -813,6 +818,106 @@ const dropout: OpDef = {
   },
 };
 
+// ---- broadcasting, selection, cutting and ranges (issue 26: Expand, Where, Split, Tile, Range, PRelu) -----------------
+
+// numpy broadcasting of the input with `shape`, both ways (a 1 in shape keeps the input's size)
+const expand: OpDef = {
+  attrs: [],
+  compile: (_a, ctx) => (ins) => {
+    const x = need(ins, 0, ctx, "input");
+    const shape = ints(need(ins, 1, ctx, "shape"), ctx, "shape");
+    if (shape.some((d) => d < 0)) throw new Error(`${ctx.where}: shape [${shape.join(",")}] has a negative entry`);
+    if (isInt(x)) return [intBinary(x, intTensor(shape, new Array<number>(checkedSize(shape, "shape", ctx.where)).fill(0)), (v) => v, ctx.where)];
+    checkedSize(shape, "shape", ctx.where);
+    return [expandBroadcast(x, shape, ctx.where)];
+  },
+};
+
+// condition ? X : Y with numpy broadcasting; int tensors (shape arithmetic) stay int
+const whereOp: OpDef = {
+  attrs: [],
+  compile: (_a, ctx) => (ins) => {
+    const c = need(ins, 0, ctx, "condition");
+    const x = need(ins, 1, ctx, "X");
+    const y = need(ins, 2, ctx, "Y");
+    if (isInt(c) && isInt(x) && isInt(y)) {
+      const pickX = intBinary(c, x, (cv, xv) => (cv !== 0 ? xv : 0), ctx.where);
+      const pickY = intBinary(c, y, (cv, yv) => (cv !== 0 ? 0 : yv), ctx.where);
+      return [intBinary(pickX, pickY, (p, q) => p + q, ctx.where)];
+    }
+    return [npWhere(float(c, ctx), float(x, ctx), float(y, ctx))];
+  },
+};
+
+// pieces of the given sizes (opset 13+: the `split` input; before: the attribute), else `num_outputs` (opset 18) or as
+// many equal pieces as the node has outputs (the last one smaller when the axis does not divide, as ONNX says)
+const splitOp: OpDef = {
+  attrs: ["axis", "split", "num_outputs"],
+  compile(a, ctx) {
+    const axisAttr = a.int("axis", 0);
+    const attrSizes = a.ints("split");
+    const numOutputs = a.has("num_outputs") ? a.int("num_outputs", 0) : (ctx.outputs ?? 0);
+    return (ins) => {
+      const x = float(need(ins, 0, ctx, "input"), ctx);
+      const axis = normAxis(axisAttr, x.ndim, ctx);
+      const n = x.shape[axis]!;
+      let sizes = ins[1] !== undefined ? ints(ins[1], ctx, "split") : attrSizes;
+      if (!sizes) {
+        if (!(numOutputs >= 1)) throw new Error(`${ctx.where}: without split sizes the number of outputs must be >= 1, got ${numOutputs}`);
+        const piece = Math.ceil(n / numOutputs);
+        sizes = Array.from({ length: numOutputs }, (_, i) => Math.max(0, Math.min(piece, n - i * piece)));
+      }
+      if (sizes.some((s) => s < 0) || sizes.reduce((p, s) => p + s, 0) !== n)
+        throw new Error(`${ctx.where}: split sizes [${sizes.join(",")}] must be >= 0 and add up to ${n}, the length of axis ${axis}`);
+      const cuts: number[] = [];
+      for (let i = 0, at = 0; i < sizes.length - 1; i++) cuts.push((at += sizes[i]!));
+      return npSplit(x, cuts, { axis });
+    };
+  },
+};
+
+const tileOp: OpDef = {
+  attrs: [],
+  compile: (_a, ctx) => (ins) => {
+    const x = need(ins, 0, ctx, "input");
+    if (isInt(x)) throw new Error(`${ctx.where}: Tile of an int64 tensor (shape arithmetic) is not supported; only float data`);
+    const reps = ints(need(ins, 1, ctx, "repeats"), ctx, "repeats");
+    if (reps.length !== x.ndim || reps.some((r) => r < 0)) throw new Error(`${ctx.where}: repeats [${reps.join(",")}] must be ${x.ndim} integers >= 0 (one per axis of the input)`);
+    checkedSize(x.shape.map((d, i) => d * reps[i]!), "the tiled output", ctx.where);
+    return [npTile(x, reps)];
+  },
+};
+
+// start, start + delta, … below limit (above it for delta < 0): ints stay an int tensor
+const range: OpDef = {
+  attrs: [],
+  compile: (_a, ctx) => (ins) => {
+    const vals = ["start", "limit", "delta"].map((what, i) => {
+      const v = numbers(need(ins, i, ctx, what), ctx, what);
+      if (v.length !== 1) throw new Error(`${ctx.where}: ${what} must be a scalar, got ${v.length} values`);
+      return v[0]!;
+    });
+    const [start, limit, delta] = vals as [number, number, number];
+    if (delta === 0 || !Number.isFinite(delta)) throw new Error(`${ctx.where}: delta=${delta} must be a finite non-zero number`);
+    const n = Math.max(Math.ceil((limit - start) / delta), 0);
+    checkedSize([n], "the range", ctx.where);
+    if ([0, 1, 2].every((i) => isInt(ins[i]))) return [intTensor([n], Array.from({ length: n }, (_, i) => start + i * delta))];
+    const out = arange(0, n, 1, { dtype: ctx.dtype });
+    return [binary("add", binary("mul", out, delta), start)];
+  },
+};
+
+// x for x > 0, slope·x otherwise, slope broadcast to x (PyTorch's PReLU: slope per channel as [C, 1, 1]), written
+// relu(x) + slope·min(x, 0): exact, ±∞ kept, d/dx = slope at 0 (PyTorch's), and it re-exports (Relu, Min, Mul, Add)
+const prelu: OpDef = {
+  attrs: [],
+  compile: (_a, ctx) => (ins) => {
+    const x = float(need(ins, 0, ctx, "X"), ctx);
+    const slope = float(need(ins, 1, ctx, "slope"), ctx);
+    return [binary("add", unary("relu", x), binary("mul", slope, binary("minimum", x, 0)))];
+  },
+};
+
 /** Every operator the importer reads, by ONNX op_type. */
 export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Conv: conv(false),
@@ -826,6 +931,13 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Softplus: unaryDef((x) => unary("softrelu", x)),
   Clip: clip,
   HardSigmoid: hardSigmoid,
+  Erf: unaryDef((x) => unary("erf", x)),
+  PRelu: prelu,
+  Expand: expand,
+  Where: whereOp,
+  Split: splitOp,
+  Tile: tileOp,
+  Range: range,
   HardSwish: unaryDef((x) => unary("hardswish", x)),
   InstanceNormalization: instanceNorm,
   LayerNormalization: layerNorm,

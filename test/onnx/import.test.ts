@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { autograd, NDArray, np, onnx, OnnxBlock } from "../../src/index.js";
-import { attr, buildModel, compare, type FixtureTensor, modelFixtures, runOrt, toArray, type NodeSpec } from "../helpers/onnx-models.js";
+import { attr, buildModel, compare, type FixtureTensor, type InitSpec, modelFixtures, runOrt, toArray, type NodeSpec } from "../helpers/onnx-models.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 import { encodeModel } from "../../src/onnx/proto.js";
 
@@ -305,6 +305,83 @@ test("Pad modes reflect and edge (opset 17) and wrap (opset 19) equal onnxruntim
     initializers: [{ name: "pads", shape: [4], data: [0, 1, 0, 1], type: 7 }],
   });
   assert.throws(() => onnx.importToGluon(wrap17), /\(Pad\): mode="wrap" is not supported at opset 17; tconv imports Pad with mode "constant", "reflect", "edge"/);
+});
+
+test("Erf, PRelu (per-channel slope), Expand, Where (bool condition), Tile and Range (float and int64) equal onnxruntime", async () => {
+  const bytes = buildModel({
+    nodes: [
+      { op: "Erf", inputs: ["x"], outputs: ["e"] },
+      { op: "PRelu", inputs: ["x", "slope"], outputs: ["p"] },
+      { op: "Expand", inputs: ["col", "shape"], outputs: ["ex"] },
+      { op: "Add", inputs: ["p", "ex"], outputs: ["pe"] },
+      { op: "Cast", inputs: ["mask"], outputs: ["cond"], attrs: [attr.int("to", 9)] },
+      { op: "Where", inputs: ["cond", "e", "pe"], outputs: ["w"] },
+      { op: "Tile", inputs: ["w", "reps"], outputs: ["t"] },
+      { op: "Range", inputs: ["r0", "r1", "r2"], outputs: ["rf"] },
+      { op: "Range", inputs: ["i0", "i1", "i2"], outputs: ["ri"] },
+      { op: "Cast", inputs: ["ri"], outputs: ["rif"], attrs: [attr.int("to", 1)] },
+      { op: "Add", inputs: ["rf", "rif"], outputs: ["r"] },
+    ],
+    inputs: [{ name: "x", shape: [2, 3, 2, 4] }],
+    outputs: ["t", "r"],
+    initializers: [
+      { name: "slope", shape: [3, 1, 1], data: [0.1, -0.3, 0.25] },
+      { name: "col", shape: [2, 1], data: [0.5, -1.5] },
+      { name: "shape", shape: [4], data: [1, 3, 1, 4], type: 7 },
+      { name: "mask", shape: [4], data: [1, 0, 0, 1], type: 7 },
+      { name: "reps", shape: [4], data: [1, 2, 1, 3], type: 7 },
+      { name: "r0", shape: [], data: [0.5] },
+      { name: "r1", shape: [], data: [-2.25] },
+      { name: "r2", shape: [], data: [-0.5] },
+      { name: "i0", shape: [], data: [10], type: 7 },
+      { name: "i1", shape: [], data: [-1], type: 7 },
+      { name: "i2", shape: [], data: [-2], type: 7 },
+    ],
+  });
+  await againstOrt(bytes, [2, 3, 2, 4], "Erf/PRelu/Expand/Where/Tile/Range");
+  const out = onnx.importToGluon(bytes).run(np.zeros([2, 3, 2, 4]));
+  assert.deepEqual(out[0]!.shape, [2, 6, 2, 12]);
+  assert.deepEqual(out[1]!.tolist(), [10.5, 8, 5.5, 3, 0.5, -2], "0.5, 0, …, -2 plus 10, 8, …, 0");
+});
+
+test("Split: sizes from the input (opset 13), the attribute (opset 11), num_outputs (opset 18) and equal pieces per output equal onnxruntime", async () => {
+  const cases: [number, NodeSpec, InitSpec[]][] = [
+    [13, { op: "Split", inputs: ["x", "sizes"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1)] }, [{ name: "sizes", shape: [3], data: [1, 3, 2], type: 7 }]],
+    [11, { op: "Split", inputs: ["x"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", -1), attr.ints("split", [2, 0, 3])] }, []],
+    [18, { op: "Split", inputs: ["x"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1), attr.int("num_outputs", 3)] }, []],
+    [13, { op: "Split", inputs: ["x"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1)] }, []],
+  ];
+  for (const [opset, node, initializers] of cases) {
+    const bytes = buildModel({ opset, nodes: [node], inputs: [{ name: "x", shape: [2, 6, 5] }], outputs: ["a", "b", "c"], initializers });
+    await againstOrt(bytes, [2, 6, 5], `Split opset ${opset}`);
+  }
+  const bad = buildModel({
+    nodes: [{ op: "Split", inputs: ["x", "sizes"], outputs: ["a", "b"], name: "s" }],
+    inputs: [{ name: "x", shape: [4] }],
+    outputs: ["a", "b"],
+    initializers: [{ name: "sizes", shape: [2], data: [1, 2], type: 7 }],
+  });
+  assert.throws(() => onnx.importToGluon(bad).run(np.ones([4])), /onnx node 's' \(Split\): split sizes \[1,2\] must be >= 0 and add up to 4, the length of axis 0/);
+});
+
+test("gradcheck: PRelu → Expand → Tile → Erf, through the input and the slope; re-exported it equals onnxruntime", async () => {
+  const bytes = buildModel({
+    nodes: [
+      { op: "PRelu", inputs: ["x", "slope"], outputs: ["p"] },
+      { op: "Expand", inputs: ["p", "shape"], outputs: ["e"] },
+      { op: "Tile", inputs: ["e", "reps"], outputs: ["t"] },
+      { op: "Erf", inputs: ["t"], outputs: ["y"] },
+    ],
+    inputs: [{ name: "x", shape: [1, 3, 4] }],
+    outputs: ["y"],
+    initializers: [
+      { name: "slope", shape: [3, 1], data: [0.1, -0.3, 0.25] },
+      { name: "shape", shape: [3], data: [2, 1, 1], type: 7 },
+      { name: "reps", shape: [3], data: [1, 2, 1], type: 7 },
+    ],
+  });
+  checkGradients(bytes, [1, 3, 4], ["slope"]);
+  await againstOrt(onnx.exportModel(onnx.importToGluon(bytes), [[1, 3, 4]]), [1, 3, 4], "PRelu/Expand/Tile/Erf re-exported");
 });
 
 test("gradcheck: InstanceNormalization → HardSwish → GroupNormalization(opset 21) → LayerNormalization, through the inputs and every scale and bias", () => {

@@ -199,3 +199,14 @@ test("in-place writes are refused while autograd records an array that needs a g
   assert.equal(y.tapeNode?.op, "add");
   assert.deepEqual(y.tapeNode?.inputs, [w]);
 });
+
+test("np.erf equals Python's math.erf (float64, both branches of the series/continued fraction, the saturated tails)", () => {
+  const x = [-3, -1.5, -0.5, 0, 1e-8, 0.5, 1, 2, 2.5, 3, 5, 7];
+  const want = [
+    -0.9999779095030014, -0.9661051464753108, -0.5204998778130465, 0, 1.1283791670955126e-8, 0.5204998778130465, 0.8427007929497149,
+    0.9953222650189527, 0.999593047982555, 0.9999779095030014, 0.9999999999984626, 1,
+  ];
+  const got = np.erf(np.array(x, { dtype: "float64" })).asTypedArray();
+  want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) <= 2e-15 * Math.max(1, Math.abs(w)), `erf(${x[i]}): ${got[i]} vs ${w}`));
+  assert.ok(Number.isNaN(np.erf(np.array([Number.NaN])).item()));
+});

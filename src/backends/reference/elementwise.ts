@@ -1,6 +1,7 @@
 // Plain-loop elementwise, where and reduction kernels: the source of truth the fast backend is tested against.
 import { elementOffsets, shapeSize } from "../../ndarray/strided.js";
 import type { BinaryKernelOp, ReduceKernelOp, StridedView, UnaryKernelOp } from "../js/elementwise.js";
+import { erf } from "../fused/activation.js";
 
 export const BINARY: Record<BinaryKernelOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
@@ -33,7 +34,9 @@ export const UNARY: Record<UnaryKernelOp, (a: number) => number> = {
   softrelu: (a) => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a))),
   // PyTorch's relu6(a + 3)/6 and a·relu6(a + 3)/6, written as clamps (NaN stays NaN; hardswish(−∞) = 0, not ∞·0)
   hardsigmoid: (a) => (Number.isNaN(a) ? a : Math.min(Math.max(a + 3, 0), 6) / 6),
-  hardswish: (a) => (Number.isNaN(a) ? a : a < -3 ? 0 : (a * Math.min(a + 3, 6)) / 6),
+  hardswish: (a) => (Number.isNaN(a) ? a : a < -3 ? 0 : a > 3 ? a : (a * (a + 3)) / 6),
+  // the one erf of the library (GELU's); its values are checked against tabulated ones in test/ops/elementwise.test.ts
+  erf: erf,
 };
 
 const offsets = (shape: readonly number[], v: StridedView) => elementOffsets(shape, v.strides, v.offset);
