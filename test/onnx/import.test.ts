@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { autograd, NDArray, np, onnx, OnnxBlock } from "../../src/index.js";
+import { autograd, gluon, NDArray, np, onnx, OnnxBlock } from "../../src/index.js";
 import { attr, buildModel, compare, type FixtureTensor, type InitSpec, modelFixtures, runOrt, toArray, type NodeSpec } from "../helpers/onnx-models.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 import { encodeModel } from "../../src/onnx/proto.js";
@@ -13,7 +13,18 @@ const torchFixtures = fixtures.filter((f) => f.outputs.length > 0);
 const handmade = fixtures.filter((f) => f.outputs.length === 0);
 
 test("the fixtures cover the nets and operators the issue names", () => {
-  assert.deepEqual(torchFixtures.map((f) => f.name), ["dcgan_discriminator", "dcgan_generator", "espcn", "fcn_head", "misc_ops", "norm_acts", "unet_small", "vae_decoder"]);
+  assert.deepEqual(torchFixtures.map((f) => f.name), [
+    "convtasnet",
+    "dcgan_discriminator",
+    "dcgan_generator",
+    "espcn",
+    "fcn_head",
+    "lraspp_mobilenetv3",
+    "misc_ops",
+    "norm_acts",
+    "unet_small",
+    "vae_decoder",
+  ]);
   const ops = new Set(fixtures.flatMap((f) => f.ops));
   for (const op of ["Conv", "ConvTranspose", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Elu", "Clip", "Add", "Sub", "Mul", "Div",
     "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Gemm", "MatMul", "DepthToSpace", "SpaceToDepth", "Pad",
@@ -46,14 +57,38 @@ for (const f of handmade)
     });
   });
 
-test("norm_acts (InstanceNorm, GroupNorm, LayerNorm, Hardswish, Hardsigmoid): input gradient equals PyTorch's", () => {
-  const f = fixtures.find((x) => x.name === "norm_acts")! as ReturnType<typeof modelFixtures>[number] & { headGrad: FixtureTensor; inputGrads: FixtureTensor[] };
+type WithGrads = ReturnType<typeof modelFixtures>[number] & { headGrad?: FixtureTensor; inputGrads?: FixtureTensor[] };
+for (const f of torchFixtures as WithGrads[])
+  if (f.headGrad && f.inputGrads)
+    test(`import → input gradient equals PyTorch's: ${f.name} (${f.notes})`, () => {
+      const net = onnx.importToGluon(f.bytes);
+      const x = toArray(f.inputs[0]!).attachGrad();
+      const y = autograd.record(() => net.forward(x) as NDArray);
+      y.backward(toArray(f.headGrad!));
+      const { maxErr, scale } = compare(x.grad!.asTypedArray(), f.inputGrads![0]!.data);
+      // the issue's target is 1e-3 relative; float32 gets within 1e-6 on these nets
+      assert.ok(maxErr <= 1e-5 * scale, `${f.name} input gradient: max error ${maxErr} (scale ${scale})`);
+    });
+
+test("fine-tuning the imported torchaudio Conv-TasNet on a synthetic two-source mix: the loss falls", () => {
+  const f = fixtures.find((x) => x.name === "convtasnet")!;
   const net = onnx.importToGluon(f.bytes);
-  const x = toArray(f.inputs[0]!).attachGrad();
-  const y = autograd.record(() => net.forward(x) as NDArray);
-  y.backward(toArray(f.headGrad));
-  const { maxErr, scale } = compare(x.grad!.asTypedArray(), f.inputGrads[0]!.data);
-  assert.ok(maxErr <= 1e-4 * scale, `input gradient: max error ${maxErr} (scale ${scale})`);
+  const T = 400;
+  const t = Float32Array.from({ length: T }, (_, i) => i / 8000);
+  // source 0: a 440 Hz tone; source 1: a 1.1 kHz tone with a slow envelope; the mix is their sum
+  const s0 = t.map((v) => 0.5 * Math.sin(2 * Math.PI * 440 * v));
+  const s1 = t.map((v, i) => 0.3 * Math.sin(2 * Math.PI * 1100 * v) * (0.5 + 0.5 * Math.cos((2 * Math.PI * i) / T)));
+  const mix = new NDArray(s0.map((v, i) => v + s1[i]!), [1, 1, T]);
+  const target = new NDArray(Float32Array.from([...s0, ...s1]), [1, 2, T]);
+  const trainer = new gluon.Trainer(net.collectParams(), "adam", { learningRate: 3e-3 });
+  const losses: number[] = [];
+  for (let step = 0; step < 12; step++) {
+    const loss = autograd.record(() => (net.forward(mix) as NDArray).sub(target).pow(2).mean());
+    loss.backward();
+    trainer.step(1);
+    losses.push(loss.item());
+  }
+  assert.ok(losses[11]! < 0.5 * losses[0]!, `loss ${losses.map((l) => l.toExponential(2)).join(" → ")}`);
 });
 
 test("dynamic batch: the VAE decoder's Shape→Gather→Concat→Reshape follows the batch size of each call", () => {
