@@ -47,6 +47,8 @@ export const np = {
   sqrt: (x: Operand, options?: OutOptions) => ew.unary("sqrt", asArray(x, "np.sqrt"), options),
   abs: (x: Operand, options?: OutOptions) => ew.unary("abs", asArray(x, "np.abs"), options),
   tanh: (x: Operand, options?: OutOptions) => ew.unary("tanh", asArray(x, "np.tanh"), options),
+  sin: (x: Operand, options?: OutOptions) => ew.unary("sin", asArray(x, "np.sin"), options),
+  cos: (x: Operand, options?: OutOptions) => ew.unary("cos", asArray(x, "np.cos"), options),
   /** the error function 2/√π ∫₀ˣ e^(−t²) dt (scipy.special.erf; ONNX Erf) */
   erf: (x: Operand, options?: OutOptions) => ew.unary("erf", asArray(x, "np.erf"), options),
   sum: (x: NDArray, options?: ReduceOptions) => reduce("sum", x, options),

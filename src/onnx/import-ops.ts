@@ -932,6 +932,8 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Clip: clip,
   HardSigmoid: hardSigmoid,
   Erf: unaryDef((x) => unary("erf", x)),
+  Sin: unaryDef((x) => unary("sin", x)),
+  Cos: unaryDef((x) => unary("cos", x)),
   PRelu: prelu,
   Expand: expand,
   Where: whereOp,

@@ -93,6 +93,8 @@ describe("unary rules", () => {
     ["tanh", (x) => np.tanh(x), any],
     ["softrelu", (x) => npx.activation(x, "softrelu"), () => randn([2, 3], 5)],
     ["erf", (x) => np.erf(x), () => randn([2, 3], 1.5)],
+    ["sin", (x) => np.sin(x), () => randn([2, 3], 3)],
+    ["cos", (x) => np.cos(x), () => randn([2, 3], 3)],
     // samples in all three pieces, away from the corners ±3 where the functions are not differentiable
     ["hardsigmoid", (x) => npx.hardSigmoid(x), () => np.array([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]], { dtype: "float64" })],
     ["hardswish", (x) => npx.hardSwish(x), () => np.array([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]], { dtype: "float64" })],

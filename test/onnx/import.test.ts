@@ -342,10 +342,12 @@ test("Pad modes reflect and edge (opset 17) and wrap (opset 19) equal onnxruntim
   assert.throws(() => onnx.importToGluon(wrap17), /\(Pad\): mode="wrap" is not supported at opset 17; tconv imports Pad with mode "constant", "reflect", "edge"/);
 });
 
-test("Erf, PRelu (per-channel slope), Expand, Where (bool condition), Tile and Range (float and int64) equal onnxruntime", async () => {
+test("Sin, Cos, Erf, PRelu (per-channel slope), Expand, Where (bool condition), Tile and Range (float and int64) equal onnxruntime", async () => {
   const bytes = buildModel({
     nodes: [
-      { op: "Erf", inputs: ["x"], outputs: ["e"] },
+      { op: "Sin", inputs: ["x"], outputs: ["sx"] },
+      { op: "Cos", inputs: ["sx"], outputs: ["cx"] },
+      { op: "Erf", inputs: ["cx"], outputs: ["e"] },
       { op: "PRelu", inputs: ["x", "slope"], outputs: ["p"] },
       { op: "Expand", inputs: ["col", "shape"], outputs: ["ex"] },
       { op: "Add", inputs: ["p", "ex"], outputs: ["pe"] },

@@ -210,3 +210,13 @@ test("np.erf equals Python's math.erf (float64, both branches of the series/cont
   want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) <= 2e-15 * Math.max(1, Math.abs(w)), `erf(${x[i]}): ${got[i]} vs ${w}`));
   assert.ok(Number.isNaN(np.erf(np.array([Number.NaN])).item()));
 });
+
+test("np.sin and np.cos: exact values at multiples of π/6 (to 1 ulp-ish), sin² + cos² = 1, NaN and ±∞ give NaN", () => {
+  const x = np.array([0, Math.PI / 6, Math.PI / 2, Math.PI, -Math.PI / 3, 100], { dtype: "float64" });
+  const s = np.sin(x).asTypedArray();
+  const c = np.cos(x).asTypedArray();
+  [0, 0.5, 1, 0, -Math.sqrt(3) / 2].forEach((w, i) => assert.ok(Math.abs(s[i]! - w) < 1e-15, `sin[${i}] ${s[i]} vs ${w}`));
+  [1, Math.sqrt(3) / 2, 0, -1, 0.5].forEach((w, i) => assert.ok(Math.abs(c[i]! - w) < 1e-15, `cos[${i}] ${c[i]} vs ${w}`));
+  s.forEach((v, i) => assert.ok(Math.abs(v * v + c[i]! * c[i]! - 1) < 1e-15));
+  assert.ok(np.sin(np.array([Number.NaN, Number.POSITIVE_INFINITY])).asTypedArray().every(Number.isNaN));
+});

@@ -37,6 +37,8 @@ export const UNARY: Record<UnaryKernelOp, (a: number) => number> = {
   hardswish: (a) => (Number.isNaN(a) ? a : a < -3 ? 0 : a > 3 ? a : (a * (a + 3)) / 6),
   // the one erf of the library (GELU's); its values are checked against tabulated ones in test/ops/elementwise.test.ts
   erf: erf,
+  sin: (a) => Math.sin(a),
+  cos: (a) => Math.cos(a),
 };
 
 const offsets = (shape: readonly number[], v: StridedView) => elementOffsets(shape, v.strides, v.offset);
