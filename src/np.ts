@@ -11,6 +11,7 @@ import * as shp from "./ops/shape.js";
 import { arraySplit, concatenate, split, stack } from "./ops/join.js";
 import { pad } from "./ops/pad-constant.js";
 import { broadcastTo, tile } from "./ops/broadcast.js";
+import { einsum } from "./ops/einsum.js";
 
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;
@@ -66,4 +67,5 @@ export const np = {
   pad,
   broadcastTo,
   tile,
+  einsum,
 };

@@ -4,6 +4,7 @@ import type { Dtype } from "../ndarray/strided.js";
 import { full } from "../ndarray/create.js";
 import { binary, unary, where as npWhere } from "../ops/elementwise.js";
 import { expandBroadcast, tile as npTile } from "../ops/broadcast.js";
+import { einsum as npEinsum } from "../ops/einsum.js";
 import { split as npSplit } from "../ops/join.js";
 import { arange } from "../ndarray/create.js";
 import { convolution, deconvolution } from "../ops/conv.js";
@@ -918,6 +919,22 @@ const prelu: OpDef = {
   },
 };
 
+// one or two float operands, no ellipsis or repeated subscripts (np.einsum's forms)
+const einsumOp: OpDef = {
+  attrs: ["equation"],
+  compile(a, ctx) {
+    const equation = a.string("equation", "");
+    return (ins) => {
+      const xs = ins.filter((v): v is Value => v !== undefined).map((v) => float(v, ctx));
+      try {
+        return [npEinsum(equation, ...xs)];
+      } catch (e) {
+        throw new Error(`${ctx.where}: ${(e as Error).message}`);
+      }
+    };
+  },
+};
+
 /** Every operator the importer reads, by ONNX op_type. */
 export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Conv: conv(false),
@@ -940,6 +957,7 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Split: splitOp,
   Tile: tileOp,
   Range: range,
+  Einsum: einsumOp,
   HardSwish: unaryDef((x) => unary("hardswish", x)),
   InstanceNormalization: instanceNorm,
   LayerNormalization: layerNorm,

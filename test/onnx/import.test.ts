@@ -381,6 +381,26 @@ test("Sin, Cos, Erf, PRelu (per-channel slope), Expand, Where (bool condition), 
   assert.deepEqual(out[1]!.tolist(), [10.5, 8, 5.5, 3, 0.5, -2], "0.5, 0, …, -2 plus 10, 8, …, 0");
 });
 
+test("Einsum (attention-style contraction with a summed-out letter, a transpose) equals onnxruntime; re-exported too; an ellipsis is refused naming the node", async () => {
+  const bytes = buildModel({
+    nodes: [
+      { op: "Einsum", inputs: ["x", "w"], outputs: ["a"], attrs: [attr.str("equation", "bqd,bkdz->bqk")] },
+      { op: "Einsum", inputs: ["a"], outputs: ["y"], attrs: [attr.str("equation", "bqk->kbq")] },
+    ],
+    inputs: [{ name: "x", shape: [2, 3, 4] }],
+    outputs: ["y"],
+    initializers: [{ name: "w", shape: [2, 5, 4, 2], data: rand(80, 9) }],
+  });
+  await againstOrt(bytes, [2, 3, 4], "Einsum");
+  await againstOrt(onnx.exportModel(onnx.importToGluon(bytes), [[2, 3, 4]]), [2, 3, 4], "Einsum re-exported");
+  const ellipsis = buildModel({
+    nodes: [{ op: "Einsum", inputs: ["x"], outputs: ["y"], attrs: [attr.str("equation", "...ij->...ji")], name: "e" }],
+    inputs: [{ name: "x", shape: [2, 3, 4] }],
+    outputs: ["y"],
+  });
+  assert.throws(() => onnx.importToGluon(ellipsis).run(np.ones([2, 3, 4])), /onnx node 'e' \(Einsum\): np\.einsum: '\.\.\.ij->\.\.\.ji' uses an ellipsis/);
+});
+
 test("Split: sizes from the input (opset 13), the attribute (opset 11), num_outputs (opset 18) and equal pieces per output equal onnxruntime", async () => {
   const cases: [number, NodeSpec, InitSpec[]][] = [
     [13, { op: "Split", inputs: ["x", "sizes"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1)] }, [{ name: "sizes", shape: [3], data: [1, 3, 2], type: 7 }]],
@@ -529,8 +549,8 @@ const tiny = (nodes: NodeSpec[], extra: Partial<Parameters<typeof buildModel>[0]
   buildModel({ nodes, inputs: [{ name: "x", shape: [1, 1, 4, 4] }], outputs: [nodes[nodes.length - 1]!.outputs[0]!], ...extra });
 
 test("an unsupported op names the node, the op and the supported list", () => {
-  const bytes = tiny([{ op: "Einsum", name: "Einsum_3", inputs: ["x"], outputs: ["y"], attrs: [attr.str("equation", "ii->i")] }]);
-  assert.throws(() => onnx.importToGluon(bytes), /^Error: onnx\.importToGluon: node 'Einsum_3' uses op Einsum, which tconv does not implement \(supported: .*Conv, ConvTranspose.*\)$/);
+  const bytes = tiny([{ op: "LSTM", name: "LSTM_3", inputs: ["x"], outputs: ["y"], attrs: [attr.int("hidden_size", 4)] }]);
+  assert.throws(() => onnx.importToGluon(bytes), /^Error: onnx\.importToGluon: node 'LSTM_3' uses op LSTM, which tconv does not implement \(supported: .*Conv, ConvTranspose.*\)$/);
 });
 
 test("malformed, truncated and empty bytes give a clear error", () => {
