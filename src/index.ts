@@ -6,7 +6,7 @@ export { nn, gluon } from "./gluon/index.js";
 export { Parameter, ParameterDict, type ParameterGradReq, type ParameterOptions } from "./gluon/parameter.js";
 export { init } from "./init/initializers.js";
 export { d2l } from "./d2l/index.js";
-export { autograd } from "./autograd/index.js";
+export { autograd, type GradOptions } from "./autograd/index.js";
 export { NDArray, type NestedArray, type Operand } from "./ndarray/ndarray.js";
 export type { Dtype } from "./ndarray/dtype.js";
 export type { Index } from "./ndarray/indexing.js";

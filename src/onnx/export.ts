@@ -294,6 +294,11 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
     return w.node("Pad", [...w.ins(t), w.int64([...begins, ...ends])], [text("mode", mode)]);
   },
   foldBorder: "the adjoint of border padding (a gradient op) has no ONNX writer in tconv",
+  conv_weight_grad: "a convolution's filter gradient (a gradient op) has no ONNX writer in tconv",
+  pooling_backward: "the pooling gradient (a gradient op) has no ONNX writer in tconv",
+  pooling_gather: "the max-pooling winners' gather (a gradient op) has no ONNX writer in tconv",
+  index_scatter: "the scatter of an index view's gradient (a gradient op) has no ONNX writer in tconv",
+  leaky_relu_derivative: "leakyRelu's derivative (a gradient op) has no ONNX writer in tconv",
 };
 
 function valueInfo(name: string, shape: readonly number[], dtype: NDArray["dtype"], batch: boolean): ValueInfoRecord {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { NDArray, autograd, np, npx } from "../../src/index.js";
 import { gradcheck, randn } from "../helpers/gradcheck.js";
+import { gradgradcheck } from "../helpers/gradgradcheck.js";
 
 interface T {
   shape: number[];
@@ -138,4 +139,11 @@ test("normalisation errors name the op, the argument and the values", () => {
   assert.throws(() => npx.layerNorm(x, [1, 1, 1] as never, b), /layerNorm: gamma must be an NDArray/);
   assert.throws(() => npx.groupNorm(x, g, b, { numGroups: 3 }), /groupNorm: numGroups=3 must divide the 4 channels/);
   assert.throws(() => npx.groupNorm(x, g, b, { numGroups: 0 }), /groupNorm: numGroups/);
+});
+
+test("second order (autograd.grad with createGraph, differentiated again) against finite differences: the three norms", () => {
+  np.random.seed(27);
+  gradgradcheck((x, g, b) => npx.instanceNorm(x, g, b), [randn([2, 2, 3]), randn([2]), randn([2])]);
+  gradgradcheck((x, g, b) => npx.layerNorm(x, g, b), [randn([2, 4]), randn([4]), randn([4])]);
+  gradgradcheck((x, g, b) => npx.groupNorm(x, g, b, { numGroups: 2 }), [randn([1, 4, 3]), randn([4]), randn([4])]);
 });
