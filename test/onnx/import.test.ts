@@ -17,6 +17,7 @@ test("the fixtures cover the nets and operators the issue names", () => {
     "convtasnet",
     "dcgan_discriminator",
     "dcgan_generator",
+    "diffusion_block",
     "espcn",
     "fcn_head",
     "lraspp_mobilenetv3",
