@@ -35,6 +35,10 @@ export const np = {
   maximum: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("maximum", a, b, options),
   minimum: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("minimum", a, b, options),
   power: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("pow", a, b, options),
+  /** numpy's mod (remainder): a − ⌊a/b⌋·b, the result has b's sign */
+  mod: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("mod", a, b, options),
+  /** numpy's fmod (C's): a − trunc(a/b)·b, the result has a's sign */
+  fmod: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("fmod", a, b, options),
   equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("eq", a, b, options),
   not_equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("ne", a, b, options),
   less: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("lt", a, b, options),

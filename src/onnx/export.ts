@@ -186,7 +186,12 @@ const shuffleWriter: Writer<"depth_to_space" | "space_to_depth"> = (w, t) => {
 /** Every catalogued op → how it is written as ONNX nodes, or why it cannot be. A new op without an entry fails to compile. */
 const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
   ...elementwiseWriters(),
-  // after the generated writers: these two need attributes or an opset-13 fallback that a node chain cannot say
+  // ONNX's Mod needs fmod=1 for floats (C's fmod, the dividend's sign)
+  fmod: (w, t) => {
+    const operand = (v: Operand) => (v instanceof NDArray ? w.nameOf(v) : w.scalar(v, t.output.dtype));
+    return w.node("Mod", [operand(t.attrs.a), operand(t.attrs.b)], [attrInt("fmod", 1)]);
+  },
+  // after the generated writers: these need attributes or an opset-13 fallback that a node chain cannot say
   hardsigmoid: (w, t) => w.node("HardSigmoid", w.ins(t), [attrFloat("alpha", 1 / 6), attrFloat("beta", 0.5)]),
   // HardSwish is opset 14; opset 13 gets x·HardSigmoid(x), the same function
   hardswish: (w, t) => {

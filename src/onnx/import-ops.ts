@@ -935,6 +935,24 @@ const einsumOp: OpDef = {
   },
 };
 
+// fmod=0: the remainder takes the divisor's sign (numpy's mod; ONNX allows it for integers, tconv for floats too);
+// fmod=1: C's fmod, the dividend's sign. Int tensors (shape arithmetic) stay int.
+const modOp: OpDef = {
+  attrs: ["fmod"],
+  compile(a, ctx) {
+    const fmod = a.int("fmod", 0) === 1;
+    return (ins) => {
+      const x = need(ins, 0, ctx, "A");
+      const y = need(ins, 1, ctx, "B");
+      if (isInt(x) && isInt(y)) {
+        if (y.data.includes(0)) throw new Error(`${ctx.where}: integer Mod by zero`);
+        return [intBinary(x, y, (p, q) => (fmod ? p % q : p - Math.floor(p / q) * q), ctx.where)];
+      }
+      return [binary(fmod ? "fmod" : "mod", float(x, ctx), float(y, ctx))];
+    };
+  },
+};
+
 /** Every operator the importer reads, by ONNX op_type. */
 export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Conv: conv(false),
@@ -958,6 +976,7 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Tile: tileOp,
   Range: range,
   Einsum: einsumOp,
+  Mod: modOp,
   HardSwish: unaryDef((x) => unary("hardswish", x)),
   InstanceNormalization: instanceNorm,
   LayerNormalization: layerNorm,

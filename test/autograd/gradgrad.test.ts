@@ -50,6 +50,11 @@ describe("elementwise rules, differentiated twice", () => {
     });
   for (const [op, fn] of [["eq", np.equal], ["ne", np.not_equal], ["lt", np.less], ["le", np.less_equal], ["gt", np.greater], ["ge", np.greater_equal]] as const)
     rule(op, () => void check(op, (x, y) => fn(x, y).add(x.mul(y)).mul(x), [randn([2, 3]), randn([3])]));
+  for (const op of ["mod", "fmod"] as const)
+    rule(op, () => {
+      const a = f64([[5.3, -5.3, 2.2], [-7.6, 0.4, 9.25]]);
+      check(op, (x, y) => np[op](x, y).mul(x), [a, f64([2, -1.5, 0.7])]);
+    });
   rule("where", () => {
     const c = f64([[1, 0, 2]]);
     check("where", (x, y) => np.where(c, x, y).mul(x), [randn([2, 3]), randn([2, 1])]);

@@ -44,6 +44,14 @@ describe("binary elementwise rules (broadcasting reduces back to each operand's 
     check("pow", (a) => a.pow(3), [randn([4])]);
     check("pow", (b) => np.power(2, b), [randn([4])]);
   });
+  for (const op of ["mod", "fmod"] as const)
+    rule(op, () => {
+      // samples away from the jumps (a/b not near an integer)
+      const a = np.array([[5.3, -5.3, 2.2], [-7.6, 0.4, 9.25]], { dtype: "float64" });
+      const b = np.array([2, -1.5, 0.7], { dtype: "float64" });
+      check(op, (x, y) => np[op](x, y), [a, b]);
+      check(op, (x) => np[op](x, 1.5), [a]);
+    });
   for (const op of ["maximum", "minimum"] as const)
     rule(op, () => {
       const [a, b] = separated([2, 3]);

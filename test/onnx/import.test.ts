@@ -402,6 +402,26 @@ test("Einsum (attention-style contraction with a summed-out letter, a transpose)
   assert.throws(() => onnx.importToGluon(ellipsis).run(np.ones([2, 3, 4])), /onnx node 'e' \(Einsum\): np\.einsum: '\.\.\.ij->\.\.\.ji' uses an ellipsis/);
 });
 
+test("Mod: fmod=1 on floats and fmod=0 on int64 (shape arithmetic) equal onnxruntime", async () => {
+  const bytes = buildModel({
+    nodes: [
+      { op: "Mod", inputs: ["x", "d"], outputs: ["m"], attrs: [attr.int("fmod", 1)] },
+      { op: "Mod", inputs: ["i", "j"], outputs: ["k"] },
+      { op: "Cast", inputs: ["k"], outputs: ["kf"], attrs: [attr.int("to", 1)] },
+      { op: "Add", inputs: ["m", "kf"], outputs: ["y"] },
+    ],
+    inputs: [{ name: "x", shape: [2, 4] }],
+    outputs: ["y"],
+    initializers: [
+      { name: "d", shape: [4], data: [0.7, -1.5, 2, -0.3] },
+      { name: "i", shape: [4], data: [7, -7, 7, -7], type: 7 },
+      { name: "j", shape: [4], data: [3, 3, -3, -3], type: 7 },
+    ],
+  });
+  await againstOrt(bytes, [2, 4], "Mod");
+  assert.deepEqual(onnx.importToGluon(bytes).run(np.zeros([2, 4]))[0]!.tolist(), [[1, 2, -2, -1], [1, 2, -2, -1]], "Python's sign rule on int64");
+});
+
 test("Split: sizes from the input (opset 13), the attribute (opset 11), num_outputs (opset 18) and equal pieces per output equal onnxruntime", async () => {
   const cases: [number, NodeSpec, InitSpec[]][] = [
     [13, { op: "Split", inputs: ["x", "sizes"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1)] }, [{ name: "sizes", shape: [3], data: [1, 3, 2], type: 7 }]],

@@ -220,3 +220,13 @@ test("np.sin and np.cos: exact values at multiples of π/6 (to 1 ulp-ish), sin²
   s.forEach((v, i) => assert.ok(Math.abs(v * v + c[i]! * c[i]! - 1) < 1e-15));
   assert.ok(np.sin(np.array([Number.NaN, Number.POSITIVE_INFINITY])).asTypedArray().every(Number.isNaN));
 });
+
+test("np.mod and np.fmod equal numpy's (numpy 2.4), signs of zero and infinite divisors included", () => {
+  const a = np.array([5.5, -5.5, 5.5, -5.5, 7, -7, 0, 3, -3, 1e20], { dtype: "float64" });
+  const b = np.array([2, 2, -2, -2, 2.5, 2.5, 3, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 3], { dtype: "float64" });
+  assert.deepEqual(np.mod(a, b).tolist(), [1.5, 0.5, -0.5, -1.5, 2, 0.5, 0, 3, Number.POSITIVE_INFINITY, 1]);
+  assert.deepEqual(np.fmod(a, b).tolist(), [1.5, -1.5, 1.5, -1.5, 2, -2, 0, 3, -3, 1]);
+  assert.ok(Object.is(np.mod(np.array([-0, 4, -4]), np.array([3, -2, 2])).asTypedArray()[0], 0), "mod(−0, 3) = +0 (the divisor's sign)");
+  assert.ok(Object.is(np.mod(np.array([4]), np.array([-2])).item(), -0), "mod(4, −2) = −0");
+  assert.ok(Number.isNaN(np.mod(np.array([1]), 0).item()) && Number.isNaN(np.fmod(np.array([1]), 0).item()), "division by zero gives NaN");
+});

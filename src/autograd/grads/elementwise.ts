@@ -52,6 +52,9 @@ export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
     need[0] ? b("mul", g, b("mul", bb, b("pow", a, b("sub", bb, 1)))) : null,
     need[1] ? b("mul", g, b("mul", out, typeof a === "number" ? Math.log(a) : u("log", a))) : null,
   ]),
+  // a mod b = a − ⌊a/b⌋·b (fmod: with trunc): da = g, db = −⌊a/b⌋·g, with ⌊a/b⌋ = (a − out)/b (locally constant)
+  mod: binaryRule((g, a, bb, out, need) => [need[0] ? g : null, need[1] ? u("neg", b("mul", g, b("div", b("sub", a, out), bb))) : null]),
+  fmod: binaryRule((g, a, bb, out, need) => [need[0] ? g : null, need[1] ? u("neg", b("mul", g, b("div", b("sub", a, out), bb))) : null]),
   // the larger operand gets the gradient; on ties (a = b) all of it goes to the first operand a
   maximum: binaryRule((g, a, _b, out) => winner(g, a, out)),
   // the smaller operand gets the gradient; on ties all of it goes to the first operand a

@@ -17,6 +17,14 @@ export const BINARY: Record<BinaryKernelOp, (a: number, b: number) => number> = 
   le: (a, b) => (a <= b ? 1 : 0),
   gt: (a, b) => (a > b ? 1 : 0),
   ge: (a, b) => (a >= b ? 1 : 0),
+  // numpy's mod: the remainder with the divisor's sign (a zero remainder too: +0 or −0 as b)
+  mod: (a, b) => {
+    const r = a % b;
+    if (r === 0) return b < 0 ? -0 : 0;
+    return r < 0 !== b < 0 ? r + b : r;
+  },
+  // C's fmod (numpy's fmod): the remainder with the dividend's sign; JavaScript's % is exactly that
+  fmod: (a, b) => a % b,
 };
 
 export const UNARY: Record<UnaryKernelOp, (a: number) => number> = {
