@@ -6,7 +6,7 @@ import { binary, unary, where as npWhere } from "../ops/elementwise.js";
 import { expandBroadcast, tile as npTile } from "../ops/broadcast.js";
 import { einsum as npEinsum } from "../ops/einsum.js";
 import { split as npSplit } from "../ops/join.js";
-import { arange } from "../ndarray/create.js";
+import { arange, eye } from "../ndarray/create.js";
 import { convolution, deconvolution } from "../ops/conv.js";
 import { dot, matmul } from "../ops/linalg.js";
 import { reduce } from "../ops/reduce.js";
@@ -953,6 +953,27 @@ const modOp: OpDef = {
   },
 };
 
+// ones on diagonal k of a matrix shaped like the 2-D input; dtype: the input's, or the attribute's (ints stay an int tensor)
+const eyeLike: OpDef = {
+  attrs: ["dtype", "k"],
+  compile(a, ctx) {
+    const k = a.int("k", 0);
+    const dtypeAttr = a.has("dtype") ? a.int("dtype", 0) : undefined;
+    const allowed: number[] = [DataType.FLOAT, DataType.DOUBLE, DataType.INT64, DataType.INT32, DataType.INT8, DataType.UINT8, DataType.BOOL];
+    if (dtypeAttr !== undefined && !allowed.includes(dtypeAttr)) throw new Error(`${ctx.where}: dtype ${dataTypeName(dtypeAttr)} is not supported`);
+    return (ins) => {
+      const x = need(ins, 0, ctx, "input");
+      const s = shapeOf(x);
+      if (s.length !== 2) throw new Error(`${ctx.where}: input must be 2-D, got shape [${s.join(",")}]`);
+      const [n, m] = [s[0]!, s[1]!];
+      const asInt = dtypeAttr === undefined ? isInt(x) : dtypeAttr !== DataType.FLOAT && dtypeAttr !== DataType.DOUBLE;
+      if (asInt) return [intTensor([n, m], Array.from({ length: n * m }, (_, i) => (i % m) - Math.floor(i / m) === k ? 1 : 0))];
+      const dtype = dtypeAttr === DataType.DOUBLE ? "float64" : dtypeAttr === DataType.FLOAT ? "float32" : x instanceof NDArray ? x.dtype : ctx.dtype;
+      return [eye(n, m, k, { dtype })];
+    };
+  },
+};
+
 /** Every operator the importer reads, by ONNX op_type. */
 export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Conv: conv(false),
@@ -977,6 +998,7 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Range: range,
   Einsum: einsumOp,
   Mod: modOp,
+  EyeLike: eyeLike,
   HardSwish: unaryDef((x) => unary("hardswish", x)),
   InstanceNormalization: instanceNorm,
   LayerNormalization: layerNorm,

@@ -422,6 +422,21 @@ test("Mod: fmod=1 on floats and fmod=0 on int64 (shape arithmetic) equal onnxrun
   assert.deepEqual(onnx.importToGluon(bytes).run(np.zeros([2, 4]))[0]!.tolist(), [[1, 2, -2, -1], [1, 2, -2, -1]], "Python's sign rule on int64");
 });
 
+test("EyeLike (float from the input, int64 by the dtype attribute, off-diagonal k) equals onnxruntime", async () => {
+  const bytes = buildModel({
+    nodes: [
+      { op: "EyeLike", inputs: ["x"], outputs: ["e"], attrs: [attr.int("k", 1)] },
+      { op: "EyeLike", inputs: ["x"], outputs: ["ei"], attrs: [attr.int("k", -2), attr.int("dtype", 7)] },
+      { op: "Cast", inputs: ["ei"], outputs: ["ef"], attrs: [attr.int("to", 1)] },
+      { op: "Add", inputs: ["e", "ef"], outputs: ["s"] },
+      { op: "Mul", inputs: ["s", "x"], outputs: ["y"] },
+    ],
+    inputs: [{ name: "x", shape: [4, 5] }],
+    outputs: ["y"],
+  });
+  await againstOrt(bytes, [4, 5], "EyeLike");
+});
+
 test("Split: sizes from the input (opset 13), the attribute (opset 11), num_outputs (opset 18) and equal pieces per output equal onnxruntime", async () => {
   const cases: [number, NodeSpec, InitSpec[]][] = [
     [13, { op: "Split", inputs: ["x", "sizes"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1)] }, [{ name: "sizes", shape: [3], data: [1, 3, 2], type: 7 }]],
