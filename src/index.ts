@@ -23,6 +23,8 @@ export type { DenseOptions, DropoutLayerOptions } from "./gluon/basic-layers.js"
 export type { AvgPoolLayerOptions, GlobalPoolLayerOptions, PoolLayerOptions } from "./gluon/pool-layers.js";
 export type { BatchNormOptions } from "./ops/batch-norm.js";
 export type { GroupNormOptions, InstanceNormOptions, LayerNormOptions } from "./ops/normalization.js";
+export type { GridSampleOptions } from "./ops/grid-sample.js";
+export type { TakeOptions } from "./ops/gather.js";
 export type { PoolingOptions, PoolType, PoolingConvention } from "./ops/pooling.js";
 export type { LeakyActType, LeakyReluOptions } from "./ops/activation.js";
 export type { DepthToSpaceOptions, ShuffleMode } from "./ops/depth-to-space.js";

@@ -12,6 +12,7 @@ import { arraySplit, concatenate, split, stack } from "./ops/join.js";
 import { pad } from "./ops/pad-constant.js";
 import { broadcastTo, tile } from "./ops/broadcast.js";
 import { einsum } from "./ops/einsum.js";
+import { take } from "./ops/gather.js";
 
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;
@@ -72,4 +73,5 @@ export const np = {
   broadcastTo,
   tile,
   einsum,
+  take,
 };

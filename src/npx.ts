@@ -7,6 +7,7 @@ import { logSoftmax, pick, softmax } from "./ops/softmax.js";
 import { leakyRelu, softsign } from "./ops/activation.js";
 import { batchNorm } from "./ops/batch-norm.js";
 import { groupNorm, instanceNorm, layerNorm } from "./ops/normalization.js";
+import { gridSample } from "./ops/grid-sample.js";
 import { pooling } from "./ops/pooling.js";
 import { depthToSpace, spaceToDepth } from "./ops/depth-to-space.js";
 import { dropout } from "./ops/dropout.js";
@@ -36,6 +37,7 @@ export const npx = {
   instanceNorm,
   layerNorm,
   groupNorm,
+  gridSample,
   pooling,
   depthToSpace,
   spaceToDepth,

@@ -299,6 +299,14 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
     return w.node("Pad", [...w.ins(t), w.int64([...begins, ...ends])], [text("mode", mode)]);
   },
   foldBorder: "the adjoint of border padding (a gradient op) has no ONNX writer in tconv",
+  gather_axis: (w, t) => {
+    const a = t.attrs;
+    if (a.fromData)
+      throw new Error(`${OP}: a gather whose indices come from array values (npx.gridSample's sampling grid) cannot be written as ONNX with constant indices; tconv does not write GridSample`);
+    if (a.table.some((v) => v < 0)) throw new Error(`${OP}: a gather with zero-filled positions has no ONNX Gather form`);
+    return w.node("Gather", [...w.ins(t), w.int64([...a.table])], [attrInt("axis", a.axis)]);
+  },
+  scatter_axis: "the adjoint of a gather (a gradient op) has no ONNX writer in tconv",
   conv_weight_grad: "a convolution's filter gradient (a gradient op) has no ONNX writer in tconv",
   pooling_backward: "the pooling gradient (a gradient op) has no ONNX writer in tconv",
   pooling_gather: "the max-pooling winners' gather (a gradient op) has no ONNX writer in tconv",

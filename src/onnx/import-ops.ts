@@ -5,6 +5,7 @@ import { full } from "../ndarray/create.js";
 import { binary, unary, where as npWhere } from "../ops/elementwise.js";
 import { expandBroadcast, tile as npTile } from "../ops/broadcast.js";
 import { einsum as npEinsum } from "../ops/einsum.js";
+import { gridSample as npxGridSample } from "../ops/grid-sample.js";
 import { split as npSplit } from "../ops/join.js";
 import { arange, eye } from "../ndarray/create.js";
 import { convolution, deconvolution } from "../ops/conv.js";
@@ -974,6 +975,19 @@ const eyeLike: OpDef = {
   },
 };
 
+// opset 16 (mode "bilinear") and 20 (mode "linear"), 4-D input; zeros and border padding
+const gridSampleOp: OpDef = {
+  attrs: ["mode", "padding_mode", "align_corners"],
+  compile(a, ctx) {
+    const mode = a.string("mode", ctx.opset >= 20 ? "linear" : "bilinear");
+    if (mode !== "bilinear" && mode !== "linear") throw new Error(`${ctx.where}: mode="${mode}" is not supported; tconv samples bilinearly only`);
+    const padding = a.string("padding_mode", "zeros");
+    if (padding !== "zeros" && padding !== "border") throw new Error(`${ctx.where}: padding_mode="${padding}" is not supported; tconv has "zeros" and "border"`);
+    const alignCorners = a.int("align_corners", 0) !== 0;
+    return (ins) => [npxGridSample(float(need(ins, 0, ctx, "X"), ctx), float(need(ins, 1, ctx, "grid"), ctx), { paddingMode: padding, alignCorners })];
+  },
+};
+
 /** Every operator the importer reads, by ONNX op_type. */
 export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Conv: conv(false),
@@ -999,6 +1013,7 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Einsum: einsumOp,
   Mod: modOp,
   EyeLike: eyeLike,
+  GridSample: gridSampleOp,
   HardSwish: unaryDef((x) => unary("hardswish", x)),
   InstanceNormalization: instanceNorm,
   LayerNormalization: layerNorm,

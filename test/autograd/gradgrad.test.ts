@@ -14,6 +14,7 @@ import { resolvePooling } from "../../src/params/pool-params.js";
 import { poolingBackward, poolingGather } from "../../src/ops/pooling.js";
 import { measured, randn, track, uniform } from "../helpers/gradcheck.js";
 import { gradgradcheck } from "../helpers/gradgradcheck.js";
+import { gatherAxis, scatterAxis } from "../../src/ops/gather.js";
 
 np.random.seed(23);
 const tested = new Set<string>();
@@ -194,6 +195,13 @@ describe("layer op rules, differentiated twice", () => {
     };
     check("dropout", f, [randn([3, 3])]);
   });
+});
+
+describe("gather rules (ops/gather.ts): gather_axis and scatter_axis are each other's gradient", () => {
+  // a repeated source (1), a zero-filled position (−1) and an unused source (3)
+  const table = { axis: 1, table: Int32Array.from([2, 1, -1, 1, 0]), n: 4, fromData: false };
+  rule("gather_axis", () => check("gather_axis", (a) => np.tanh(gatherAxis(a, table)), [randn([2, 4, 3])]));
+  rule("scatter_axis", () => check("scatter_axis", (a) => np.tanh(scatterAxis(a, table)), [randn([2, 5, 3])]));
 });
 
 describe("padding-mode and resampling rules, differentiated twice", () => {

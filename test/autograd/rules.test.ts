@@ -13,6 +13,7 @@ import { resolveConv } from "../../src/params/conv-params.js";
 import { resolvePooling } from "../../src/params/pool-params.js";
 import { poolingBackward, poolingGather } from "../../src/ops/pooling.js";
 import { gradcheck, measured, randn, track, uniform } from "../helpers/gradcheck.js";
+import { gatherAxis, scatterAxis } from "../../src/ops/gather.js";
 
 np.random.seed(7);
 const tested = new Set<string>();
@@ -292,6 +293,13 @@ describe("layer op rules (batch norm, pooling, activations, concatenate, pixel s
     check("dropout", f(0.5), [randn([4, 5])]);
     check("dropout", f(0.3, [1]), [randn([3, 4, 2])]);
   });
+});
+
+describe("gather rules (ops/gather.ts): gather_axis and scatter_axis are each other's gradient", () => {
+  // a repeated source (1), a zero-filled position (−1) and an unused source (3)
+  const table = { axis: 1, table: Int32Array.from([2, 1, -1, 1, 0]), n: 4, fromData: false };
+  rule("gather_axis", () => check("gather_axis", (a) => gatherAxis(a, table), [randn([2, 4, 3])]));
+  rule("scatter_axis", () => check("scatter_axis", (a) => scatterAxis(a, table), [randn([2, 5, 3])]));
 });
 
 describe("padding-mode and resampling rules (ops/pad.ts, ops/upsampling.ts): each op's gradient is its partner", () => {

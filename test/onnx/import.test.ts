@@ -437,6 +437,22 @@ test("EyeLike (float from the input, int64 by the dtype attribute, off-diagonal 
   await againstOrt(bytes, [4, 5], "EyeLike");
 });
 
+test("GridSample (opset 16: bilinear; zeros and border; align_corners 0 and 1) equals onnxruntime; export refuses naming the reason", async () => {
+  for (const padding of ["zeros", "border"])
+    for (const align of [0, 1]) {
+      const bytes = buildModel({
+        opset: 16,
+        nodes: [{ op: "GridSample", inputs: ["x", "grid"], outputs: ["y"], attrs: [attr.str("mode", "bilinear"), attr.str("padding_mode", padding), attr.int("align_corners", align)] }],
+        inputs: [{ name: "x", shape: [2, 3, 4, 5] }],
+        outputs: ["y"],
+        initializers: [{ name: "grid", shape: [2, 3, 2, 2], data: rand(24, 11).map((v) => v * 1.5) }],
+      });
+      await againstOrt(bytes, [2, 3, 4, 5], `GridSample ${padding} align_corners=${align}`);
+      if (padding === "zeros" && align === 0)
+        assert.throws(() => onnx.exportModel(onnx.importToGluon(bytes), [[2, 3, 4, 5]]), /cannot be written as ONNX with constant indices; tconv does not write GridSample/);
+    }
+});
+
 test("Split: sizes from the input (opset 13), the attribute (opset 11), num_outputs (opset 18) and equal pieces per output equal onnxruntime", async () => {
   const cases: [number, NodeSpec, InitSpec[]][] = [
     [13, { op: "Split", inputs: ["x", "sizes"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1)] }, [{ name: "sizes", shape: [3], data: [1, 3, 2], type: 7 }]],
