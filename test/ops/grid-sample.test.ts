@@ -74,32 +74,6 @@ test("gridSample gradients: gradcheck and second order in input and grid (grid p
   }
 });
 
-test("np.take equals numpy's; its gradient scatters back (gradcheck, second order)", () => {
-  const x = np.arange(12).reshape(3, 4);
-  assert.deepEqual(np.take(x, [2, 0, -1], { axis: 1 }).tolist(), [
-    [2, 0, 3],
-    [6, 4, 7],
-    [10, 8, 11],
-  ]);
-  assert.deepEqual(
-    np.take(
-      x,
-      [
-        [1, 1],
-        [0, 2],
-      ],
-      { axis: 0 },
-    ).shape,
-    [2, 2, 4],
-  );
-  assert.deepEqual(np.take(x, [5, 11]).tolist(), [5, 11], "axis omitted: the flattened array");
-  assert.equal(np.take(x, 7).item(), 7);
-  gradcheck((a) => np.take(a, [1, 1, 0, 2], { axis: 1 }), [randn([2, 3])]);
-  gradgradcheck((a) => np.take(a, [2, 0, 2], { axis: 0 }).mul(a.sum()), [randn([3, 2])]);
-  assert.throws(() => np.take(x, [4], { axis: 1 }), /np\.take: index 4 is out of range for axis 1 of length 4/);
-  assert.throws(() => np.take(x, [0], { axis: 2 }), /np\.take: axis=2 is out of range for shape \[3, ?4\]/);
-});
-
 test("np.take exports as Gather; gridSample's data-dependent gather refuses to export, naming the reason", async () => {
   const x = randn([1, 2, 3, 3]).astype("float32");
   const grid = randn([1, 2, 2, 2], 0.5).astype("float32");
