@@ -1,4 +1,4 @@
-// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, onnx, setNumThreads, releaseMemory.
+// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads, releaseMemory (ONNX: tconv/onnx).
 import "./methods.js"; // first: installs NDArray's methods before anything can call them
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
@@ -32,7 +32,6 @@ export type { DropoutOptions } from "./ops/dropout.js";
 export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
 export type { LoadParametersOptions, SaveParametersOptions } from "./gluon/parameter-io.js";
-export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
-export { setNumThreads, getNumThreads, maxThreads, threadsReady } from "./backends/threads.js";
+export type { ImageDataLike, FromImageDataOptions, ImageNamespace, ToImageDataOptions, ToImageDataResult } from "./ops/image.js";
+export { setNumThreads, getNumThreads, maxThreads, threadsReady, setWorkerUrl, type WorkerLike, type WorkerSource } from "./backends/threads.js";
 export { releaseMemory } from "./backends/memory.js";
-export { onnx, OnnxBlock, type ImportOptions, type ExportOptions, type GraphInput } from "./onnx/index.js";

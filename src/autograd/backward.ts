@@ -36,10 +36,14 @@ function postOrder(heads: readonly NDArray[]): NDArray[] {
   return order;
 }
 
-/** The seed d(head)/d(head): `headGrad` checked against the head, or ones for a size-1 head. */
-export function checkHeadGrad(where: string, head: NDArray, headGrad: NDArray | null | undefined): NDArray {
+/**
+ * The seed d(head)/d(head): `headGrad` checked against the head; without one, ones of the head's shape where
+ * `onesForAnySize` (backward: MXNet's y.backward() on a non-scalar y gives the gradient of y.sum()), else only for a
+ * size-1 head (autograd.grad asks for explicit head gradients of a non-scalar head).
+ */
+export function checkHeadGrad(where: string, head: NDArray, headGrad: NDArray | null | undefined, onesForAnySize = false): NDArray {
   if (headGrad === undefined || headGrad === null) {
-    if (head.size !== 1)
+    if (head.size !== 1 && !onesForAnySize)
       throw new Error(
         `${where}: head has shape ${formatShape(head.shape)}; a head gradient is needed for a non-scalar array (pass one of shape ${formatShape(head.shape)}, or reduce the head with sum() first)`,
       );
@@ -109,7 +113,7 @@ export function sweep(where: string, heads: readonly NDArray[], seeds: readonly 
 
 /**
  * d(head)/d(leaf) for every leaf (attachGrad'ed array) the head was computed from under autograd.record, weighted by
- * `headGrad` (default: ones, only for a size-1 head). Leaves with gradReq "write" get it written into `.grad`, "add"
+ * `headGrad` (default: ones of the head's shape, as MXNet). Leaves with gradReq "write" get it written into `.grad`, "add"
  * adds it. Unless `retainGraph`, the tape links of the intermediate arrays are cleared afterwards (MXNet's
  * retain_graph=False) so their memory is released: a second backward from the same head throws, and one from another
  * head that shares intermediates stops at them.
@@ -121,7 +125,7 @@ export function backward(head: NDArray, headGrad?: NDArray | null, retainGraph =
       `backward: the array of shape ${formatShape(head.shape)} was not computed under autograd.record from arrays with attachGrad() ` +
         "(or its graph was already freed by an earlier backward), so there is nothing to differentiate",
     );
-  const seed = checkHeadGrad("backward", head, headGrad);
+  const seed = checkHeadGrad("backward", head, headGrad, true);
   const found = sweep("backward", [head], [seed], (x) => x.tapeNode === null && x.gradReq !== null, { retainGraph, createGraph: false, trainMode: false });
   pause(() => {
     for (const [leaf, g] of found) {

@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { NDArray, autograd, np, npx, onnx } from "../../src/index.js";
+import { NDArray, autograd, np, npx } from "../../src/index.js";
+import { onnx } from "../../src/onnx/index.js";
 import { gradcheck, randn } from "../helpers/gradcheck.js";
 import { gradgradcheck } from "../helpers/gradgradcheck.js";
 import { compare, runOrt } from "../helpers/onnx-models.js";
