@@ -1,5 +1,6 @@
 // The recording and training-mode state, and the tape links that ops leave on their outputs while autograd records.
 import type { NDArray } from "../ndarray/ndarray.js";
+import { readBoolean, snapshotOptions } from "../params/options.js";
 
 /** What one recorded op left on its output: enough for its gradient rule to run later. */
 export interface TapeNode {
@@ -38,14 +39,8 @@ function withState<T>(rec: boolean, train: boolean, fn: () => T): T {
 
 function readTrainMode(name: string, options: unknown, dflt: boolean): boolean {
   if (options === undefined) return dflt;
-  if (options === null || typeof options !== "object" || Array.isArray(options))
-    throw new Error(`autograd.${name}: options must be an object like { trainMode: ${dflt} }`);
-  for (const key of Object.keys(options))
-    if (key !== "trainMode") throw new Error(`autograd.${name}: unknown option '${key}'` + (/train/i.test(key) ? " (did you mean 'trainMode'?)" : "; the only option is trainMode"));
-  const v = (options as { trainMode?: unknown }).trainMode;
-  if (v === undefined) return dflt;
-  if (typeof v !== "boolean") throw new Error(`autograd.${name}: trainMode=${String(v)} must be true or false`);
-  return v;
+  // own keys only (params/options.ts): an Object.prototype.trainMode cannot switch the mode
+  return readBoolean(`autograd.${name}`, "trainMode", snapshotOptions(`autograd.${name}`, options, ["trainMode"]).trainMode, dflt);
 }
 
 /**

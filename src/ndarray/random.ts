@@ -51,7 +51,8 @@ function readArgs(where: string, names: readonly [string, string], args: readonl
   const isOptions = first !== null && typeof first === "object" && !Array.isArray(first);
   if (isOptions) {
     if (args.length > 1) throw new Error(`${where}: takes one options object or (${names.join(", ")}, size, dtype) positionally, not both`);
-    return { ...snapshotOptions(where, first, [...names, "size", "dtype"]) };
+    // the null-prototype snapshot itself: a spread copy would read a missing key from Object.prototype
+    return snapshotOptions(where, first, [...names, "size", "dtype"]);
   }
   if (args.length > 4) throw new Error(`${where}: takes (${names.join(", ")}, size, dtype) positionally; got ${args.length} arguments`);
   const [a, b, size, dtype] = args;
@@ -61,7 +62,9 @@ function readArgs(where: string, names: readonly [string, string], args: readonl
   if (dtype !== undefined && dtype !== null && typeof dtype !== "string" && (typeof dtype !== "object" || Array.isArray(dtype)))
     throw new Error(`${where}: the 4th argument must be a dtype ("float32" or "float64") or { dtype }, got ${showValue(dtype)}`);
   const dt = typeof dtype === "object" && dtype !== null ? snapshotOptions(where, dtype, ["dtype"]).dtype : dtype;
-  return { [names[0]]: a ?? undefined, [names[1]]: b ?? undefined, size: size ?? undefined, dtype: dt };
+  const out: Record<string, unknown> = Object.create(null);
+  [out[names[0]], out[names[1]], out.size, out.dtype] = [a ?? undefined, b ?? undefined, size ?? undefined, dt];
+  return out;
 }
 
 function readSize(where: string, size: unknown): number[] {

@@ -71,7 +71,8 @@ function readOptions(options: unknown, op: string): NDArray | null {
   if (options === undefined || options === null) return null;
   if (typeof options !== "object") throw new Error(`${op}: options must be an object like { out }, got ${typeof options}`);
   for (const k of Object.keys(options)) if (k !== "out") throw new Error(`${op}: unknown option "${k}"; the known option is out`);
-  const out = (options as OutOptions).out;
+  // an own key only: Object.prototype.out must not redirect the result
+  const out = Object.prototype.hasOwnProperty.call(options, "out") ? (options as OutOptions).out : undefined;
   return out === undefined || out === null ? null : (out as NDArray);
 }
 

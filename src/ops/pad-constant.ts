@@ -3,6 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
 import { recordOp } from "../autograd/tape.js";
 import { contiguous } from "./shape.js";
+import { snapshotOptions } from "../params/options.js";
 
 export interface PadOptions {
   /** only "constant" (the value of constantValues); default "constant" */
@@ -28,11 +29,12 @@ export function resolvePadWidth(shape: readonly number[], padWidth: unknown, op 
   });
 }
 
-export function pad(x: NDArray, padWidth: number | readonly number[] | readonly (readonly number[])[], options: PadOptions = {}): NDArray {
+export function pad(x: NDArray, padWidth: number | readonly number[] | readonly (readonly number[])[], options?: PadOptions): NDArray {
   if (!(x instanceof NDArray)) throw new Error("np.pad: x must be an NDArray");
-  const mode = options.mode ?? "constant";
+  const o = snapshotOptions("np.pad", options, ["mode", "constantValues"]);
+  const mode = o.mode ?? "constant";
   if (mode !== "constant") throw new Error(`np.pad: mode "${String(mode)}" is not supported; use "constant"`);
-  const value = options.constantValues ?? 0;
+  const value = o.constantValues ?? 0;
   if (typeof value !== "number") throw new Error(`np.pad: constantValues must be a number, got ${typeof value}`);
   const pads = resolvePadWidth(x.shape, padWidth);
   const shape = x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);

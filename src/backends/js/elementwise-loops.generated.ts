@@ -6,6 +6,13 @@ export type FloatArray = Float32Array | Float64Array;
 export type BinaryRun = (o: FloatArray, oi: number, os: number, a: FloatArray, ai: number, as: number, b: FloatArray, bi: number, bs: number, n: number) => void;
 export type UnaryRun = (o: FloatArray, oi: number, os: number, a: FloatArray, ai: number, as: number, n: number) => void;
 
+// IEEE 754 / C99 pow where JS ** differs: pow(1, y) = 1 for every y (NaN too) and pow(−1, ±∞) = 1;
+// ** is NaN only there or for a genuine NaN, so the fix-up runs only on NaN results
+export function powOf(x: number, y: number): number {
+  const r = x ** y;
+  return r === r ? r : x === 1 || (x === -1 && (y === Infinity || y === -Infinity)) ? 1 : r;
+}
+
 // max(x, 0) with NaN propagated and relu(−0) = +0, without a branch on the sign (random signs mispredict):
 // (x + |x|)·½ is exact for every finite x below 2^1023; the rarely taken second test handles NaN, ±Inf and 2x overflowing
 export function reluOf(x: number): number {
@@ -408,12 +415,12 @@ function powRunfff(o: Float32Array, oi: number, os: number, a: Float32Array, ai:
     if (oi === 0 && ai === 0 && bi === 0 && o.length === n) {
       const m = o.length;
       let i = 0;
-      for (; i + 3 < m; i += 4) { { const x = a[i]!, y = b[i]!; o[i] = x ** y; } { const x = a[i + 1]!, y = b[i + 1]!; o[i + 1] = x ** y; } { const x = a[i + 2]!, y = b[i + 2]!; o[i + 2] = x ** y; } { const x = a[i + 3]!, y = b[i + 3]!; o[i + 3] = x ** y; } }
-      for (; i < m; i++) { const x = a[i]!, y = b[i]!; o[i] = x ** y; }
-    } else for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = x ** y; }
-  } else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = x ** y; } }
-  else if (os === 1 && as === 0 && bs === 1) { const x = a[ai]!; for (let i = 0; i < n; i++) { const y = b[bi + i]!; o[oi + i] = x ** y; } }
-  else for (let i = 0; i < n; i++, oi += os, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi] = x ** y; }
+      for (; i + 3 < m; i += 4) { { const x = a[i]!, y = b[i]!; o[i] = powOf(x, y); } { const x = a[i + 1]!, y = b[i + 1]!; o[i + 1] = powOf(x, y); } { const x = a[i + 2]!, y = b[i + 2]!; o[i + 2] = powOf(x, y); } { const x = a[i + 3]!, y = b[i + 3]!; o[i + 3] = powOf(x, y); } }
+      for (; i < m; i++) { const x = a[i]!, y = b[i]!; o[i] = powOf(x, y); }
+    } else for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = powOf(x, y); }
+  } else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = powOf(x, y); } }
+  else if (os === 1 && as === 0 && bs === 1) { const x = a[ai]!; for (let i = 0; i < n; i++) { const y = b[bi + i]!; o[oi + i] = powOf(x, y); } }
+  else for (let i = 0; i < n; i++, oi += os, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi] = powOf(x, y); }
 }
 
 function powRunffd(o: Float32Array, oi: number, os: number, a: Float32Array, ai: number, as: number, b: Float64Array, bi: number, bs: number, n: number): void {
@@ -421,12 +428,12 @@ function powRunffd(o: Float32Array, oi: number, os: number, a: Float32Array, ai:
     if (oi === 0 && ai === 0 && bi === 0 && o.length === n) {
       const m = o.length;
       let i = 0;
-      for (; i + 3 < m; i += 4) { { const x = a[i]!, y = b[i]!; o[i] = x ** y; } { const x = a[i + 1]!, y = b[i + 1]!; o[i + 1] = x ** y; } { const x = a[i + 2]!, y = b[i + 2]!; o[i + 2] = x ** y; } { const x = a[i + 3]!, y = b[i + 3]!; o[i + 3] = x ** y; } }
-      for (; i < m; i++) { const x = a[i]!, y = b[i]!; o[i] = x ** y; }
-    } else for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = x ** y; }
-  } else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = x ** y; } }
-  else if (os === 1 && as === 0 && bs === 1) { const x = a[ai]!; for (let i = 0; i < n; i++) { const y = b[bi + i]!; o[oi + i] = x ** y; } }
-  else for (let i = 0; i < n; i++, oi += os, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi] = x ** y; }
+      for (; i + 3 < m; i += 4) { { const x = a[i]!, y = b[i]!; o[i] = powOf(x, y); } { const x = a[i + 1]!, y = b[i + 1]!; o[i + 1] = powOf(x, y); } { const x = a[i + 2]!, y = b[i + 2]!; o[i + 2] = powOf(x, y); } { const x = a[i + 3]!, y = b[i + 3]!; o[i + 3] = powOf(x, y); } }
+      for (; i < m; i++) { const x = a[i]!, y = b[i]!; o[i] = powOf(x, y); }
+    } else for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = powOf(x, y); }
+  } else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = powOf(x, y); } }
+  else if (os === 1 && as === 0 && bs === 1) { const x = a[ai]!; for (let i = 0; i < n; i++) { const y = b[bi + i]!; o[oi + i] = powOf(x, y); } }
+  else for (let i = 0; i < n; i++, oi += os, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi] = powOf(x, y); }
 }
 
 function powRunfdf(o: Float32Array, oi: number, os: number, a: Float64Array, ai: number, as: number, b: Float32Array, bi: number, bs: number, n: number): void {
@@ -434,12 +441,12 @@ function powRunfdf(o: Float32Array, oi: number, os: number, a: Float64Array, ai:
     if (oi === 0 && ai === 0 && bi === 0 && o.length === n) {
       const m = o.length;
       let i = 0;
-      for (; i + 3 < m; i += 4) { { const x = a[i]!, y = b[i]!; o[i] = x ** y; } { const x = a[i + 1]!, y = b[i + 1]!; o[i + 1] = x ** y; } { const x = a[i + 2]!, y = b[i + 2]!; o[i + 2] = x ** y; } { const x = a[i + 3]!, y = b[i + 3]!; o[i + 3] = x ** y; } }
-      for (; i < m; i++) { const x = a[i]!, y = b[i]!; o[i] = x ** y; }
-    } else for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = x ** y; }
-  } else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = x ** y; } }
-  else if (os === 1 && as === 0 && bs === 1) { const x = a[ai]!; for (let i = 0; i < n; i++) { const y = b[bi + i]!; o[oi + i] = x ** y; } }
-  else for (let i = 0; i < n; i++, oi += os, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi] = x ** y; }
+      for (; i + 3 < m; i += 4) { { const x = a[i]!, y = b[i]!; o[i] = powOf(x, y); } { const x = a[i + 1]!, y = b[i + 1]!; o[i + 1] = powOf(x, y); } { const x = a[i + 2]!, y = b[i + 2]!; o[i + 2] = powOf(x, y); } { const x = a[i + 3]!, y = b[i + 3]!; o[i + 3] = powOf(x, y); } }
+      for (; i < m; i++) { const x = a[i]!, y = b[i]!; o[i] = powOf(x, y); }
+    } else for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = powOf(x, y); }
+  } else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = powOf(x, y); } }
+  else if (os === 1 && as === 0 && bs === 1) { const x = a[ai]!; for (let i = 0; i < n; i++) { const y = b[bi + i]!; o[oi + i] = powOf(x, y); } }
+  else for (let i = 0; i < n; i++, oi += os, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi] = powOf(x, y); }
 }
 
 function powRunddd(o: Float64Array, oi: number, os: number, a: Float64Array, ai: number, as: number, b: Float64Array, bi: number, bs: number, n: number): void {
@@ -447,12 +454,12 @@ function powRunddd(o: Float64Array, oi: number, os: number, a: Float64Array, ai:
     if (oi === 0 && ai === 0 && bi === 0 && o.length === n) {
       const m = o.length;
       let i = 0;
-      for (; i + 3 < m; i += 4) { { const x = a[i]!, y = b[i]!; o[i] = x ** y; } { const x = a[i + 1]!, y = b[i + 1]!; o[i + 1] = x ** y; } { const x = a[i + 2]!, y = b[i + 2]!; o[i + 2] = x ** y; } { const x = a[i + 3]!, y = b[i + 3]!; o[i + 3] = x ** y; } }
-      for (; i < m; i++) { const x = a[i]!, y = b[i]!; o[i] = x ** y; }
-    } else for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = x ** y; }
-  } else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = x ** y; } }
-  else if (os === 1 && as === 0 && bs === 1) { const x = a[ai]!; for (let i = 0; i < n; i++) { const y = b[bi + i]!; o[oi + i] = x ** y; } }
-  else for (let i = 0; i < n; i++, oi += os, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi] = x ** y; }
+      for (; i + 3 < m; i += 4) { { const x = a[i]!, y = b[i]!; o[i] = powOf(x, y); } { const x = a[i + 1]!, y = b[i + 1]!; o[i + 1] = powOf(x, y); } { const x = a[i + 2]!, y = b[i + 2]!; o[i + 2] = powOf(x, y); } { const x = a[i + 3]!, y = b[i + 3]!; o[i + 3] = powOf(x, y); } }
+      for (; i < m; i++) { const x = a[i]!, y = b[i]!; o[i] = powOf(x, y); }
+    } else for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = powOf(x, y); }
+  } else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = powOf(x, y); } }
+  else if (os === 1 && as === 0 && bs === 1) { const x = a[ai]!; for (let i = 0; i < n; i++) { const y = b[bi + i]!; o[oi + i] = powOf(x, y); } }
+  else for (let i = 0; i < n; i++, oi += os, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi] = powOf(x, y); }
 }
 
 function powRunxxx(o: FloatArray, oi: number, os: number, a: FloatArray, ai: number, as: number, b: FloatArray, bi: number, bs: number, n: number): void {
@@ -460,12 +467,12 @@ function powRunxxx(o: FloatArray, oi: number, os: number, a: FloatArray, ai: num
     if (oi === 0 && ai === 0 && bi === 0 && o.length === n) {
       const m = o.length;
       let i = 0;
-      for (; i + 3 < m; i += 4) { { const x = a[i]!, y = b[i]!; o[i] = x ** y; } { const x = a[i + 1]!, y = b[i + 1]!; o[i + 1] = x ** y; } { const x = a[i + 2]!, y = b[i + 2]!; o[i + 2] = x ** y; } { const x = a[i + 3]!, y = b[i + 3]!; o[i + 3] = x ** y; } }
-      for (; i < m; i++) { const x = a[i]!, y = b[i]!; o[i] = x ** y; }
-    } else for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = x ** y; }
-  } else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = x ** y; } }
-  else if (os === 1 && as === 0 && bs === 1) { const x = a[ai]!; for (let i = 0; i < n; i++) { const y = b[bi + i]!; o[oi + i] = x ** y; } }
-  else for (let i = 0; i < n; i++, oi += os, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi] = x ** y; }
+      for (; i + 3 < m; i += 4) { { const x = a[i]!, y = b[i]!; o[i] = powOf(x, y); } { const x = a[i + 1]!, y = b[i + 1]!; o[i + 1] = powOf(x, y); } { const x = a[i + 2]!, y = b[i + 2]!; o[i + 2] = powOf(x, y); } { const x = a[i + 3]!, y = b[i + 3]!; o[i + 3] = powOf(x, y); } }
+      for (; i < m; i++) { const x = a[i]!, y = b[i]!; o[i] = powOf(x, y); }
+    } else for (let i = 0; i < n; i++) { const x = a[ai + i]!, y = b[bi + i]!; o[oi + i] = powOf(x, y); }
+  } else if (os === 1 && as === 1 && bs === 0) { const y = b[bi]!; for (let i = 0; i < n; i++) { const x = a[ai + i]!; o[oi + i] = powOf(x, y); } }
+  else if (os === 1 && as === 0 && bs === 1) { const x = a[ai]!; for (let i = 0; i < n; i++) { const y = b[bi + i]!; o[oi + i] = powOf(x, y); } }
+  else for (let i = 0; i < n; i++, oi += os, ai += as, bi += bs) { const x = a[ai]!, y = b[bi]!; o[oi] = powOf(x, y); }
 }
 
 function eqRunfff(o: Float32Array, oi: number, os: number, a: Float32Array, ai: number, as: number, b: Float32Array, bi: number, bs: number, n: number): void {

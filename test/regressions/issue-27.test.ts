@@ -1,0 +1,135 @@
+// Named regression tests for the faults of issue 27 (numerics, options snapshot, layer sizes, thread pool, files,
+// demos, spectral norm, ONNX import/export); expected values come from numpy or from the ONNX/IEEE specifications.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { gluon, nn, np, npx } from "../../src/index.js";
+import { describe, runChild } from "../helpers/child.js";
+
+const f64 = { dtype: "float64" } as const;
+const values = (a: { asTypedArray(): Float32Array | Float64Array }) => Array.from(a.asTypedArray());
+
+// ---- 4. numerics ---------------------------------------------------------------------------------------------------
+
+test("4a: softmax([1e38, 1e38]) is [0.5, 0.5] in float32 and float64 (numpy: exp(x − max) / Σ)", () => {
+  // numpy 2.4: e = np.exp(x - x.max()); e / e.sum() → [0.5, 0.5]
+  assert.deepEqual(values(npx.softmax(np.array([1e38, 1e38]))), [0.5, 0.5]);
+  assert.deepEqual(values(npx.softmax(np.array([1e38, 1e38], f64))), [0.5, 0.5]);
+  // numpy: [0.73105858, 0.26894142, 0.]
+  const s = values(npx.softmax(np.array([1000, 999, 1], f64)));
+  assert.ok(Math.abs(s[0]! - 0.7310585786300049) < 1e-15 && Math.abs(s[1]! - 0.2689414213699951) < 1e-15 && s[2] === 0, String(s));
+});
+
+test("4b: logSoftmax([1e17, 1e17]) is [−log 2, −log 2] in float64 (was: [0, 0] from 1e17 + log 2 = 1e17)", () => {
+  // numpy: (x - m) - np.log(np.exp(x - m).sum()) → [-0.69314718, -0.69314718]
+  assert.deepEqual(values(npx.logSoftmax(np.array([1e17, 1e17], f64))), [-Math.LN2, -Math.LN2]);
+  // numpy: [-6.93147181e-001, -2.00000000e+300, -6.93147181e-001]
+  assert.deepEqual(values(npx.logSoftmax(np.array([1e300, -1e300, 1e300], f64))), [-Math.LN2, -2e300, -Math.LN2]);
+});
+
+test("4c: softmax and logSoftmax with infinite entries take the limit; NaN propagates", () => {
+  assert.deepEqual(values(npx.softmax(np.array([Infinity, 1, Infinity], f64))), [0.5, 0, 0.5]);
+  assert.deepEqual(values(npx.logSoftmax(np.array([Infinity, 1], f64))), [0, -Infinity]);
+  assert.deepEqual(values(npx.softmax(np.array([-Infinity, 0], f64))), [0, 1]);
+  assert.deepEqual(values(npx.softmax(np.array([-Infinity, -Infinity], f64))), [0.5, 0.5]);
+  assert.ok(values(npx.softmax(np.array([NaN, 1], f64))).every(Number.isNaN));
+});
+
+test("4d: pow follows IEEE 754 / numpy: 1**inf = (−1)**±inf = 1**nan = 1", () => {
+  // numpy 2.4: np.power([1,-1,-1,1,1,nan,2,-2,0], [inf,inf,-inf,nan,-inf,0,nan,0.5,-1]) → [1 1 1 1 1 1 nan nan inf]
+  const base = [1, -1, -1, 1, 1, NaN, 2, -2, 0];
+  const expo = [Infinity, Infinity, -Infinity, NaN, -Infinity, 0, NaN, 0.5, -1];
+  const want = [1, 1, 1, 1, 1, 1, NaN, NaN, Infinity];
+  for (const dtype of ["float32", "float64"] as const) {
+    assert.deepEqual(values(np.power(np.array(base, { dtype }), np.array(expo, { dtype }))), want, dtype);
+    // the scalar-operand loops (array ** number and number-broadcast) and a strided view take other generated loops
+    assert.deepEqual(values(np.power(np.array([1, -1], { dtype }), Infinity)), [1, 1], dtype);
+    assert.deepEqual(values(np.power(np.array(base.concat(base), { dtype }).reshape(2, 9).T.T.at(0), np.array(expo, { dtype }))), want, dtype);
+  }
+});
+
+// ---- 7. options read through the one own-keys snapshot -------------------------------------------------------------
+
+test("7: the public API walked with a polluted Object.prototype gives the same results as without", async () => {
+  // every call runs twice in one child: clean, then with Object.prototype carrying every option name the API reads
+  const r = await runChild(`
+    const { np, npx, nn, gluon, autograd, init } = tconv;
+    const calls = {
+      sum: () => np.sum(np.arange(6).reshape(2, 3)),
+      methodSum: () => np.arange(6).reshape(2, 3).sum(),
+      mean: () => np.mean(np.arange(6).reshape(2, 3)),
+      softmax: () => npx.softmax(np.array([[1, 2], [3, 5]])),
+      logSoftmax: () => npx.logSoftmax(np.array([[1, 2], [3, 5]])),
+      pick: () => npx.pick(np.array([[1, 2], [3, 5]]), np.array([1, 0])),
+      pad: () => np.pad(np.ones([2]), 1),
+      add: () => np.add(np.ones([2]), 1),
+      addOptions: () => np.add(np.ones([2]), 1, {}),
+      dropoutPredict: () => npx.dropout(np.ones([4])),
+      dropoutTrain: () => { np.random.seed(1); return autograd.record(() => npx.dropout(np.ones([8]))); },
+      uniform: () => { np.random.seed(2); return np.random.uniform({ size: [3] }); },
+      uniformPositional: () => { np.random.seed(2); return np.random.uniform(); },
+      normal: () => { np.random.seed(3); return np.random.normal({ size: [3] }); },
+      recordMode: () => autograd.record(() => autograd.isTraining()),
+      pauseMode: () => autograd.pause(() => autograd.isTraining()),
+      l2: () => new gluon.loss.L2Loss().forward(np.ones([2, 2]), np.zeros([2, 2])),
+      l2Options: () => new gluon.loss.L2Loss({}).forward(np.ones([2, 2]), np.zeros([2, 2])),
+      sce: () => new gluon.loss.SoftmaxCrossEntropyLoss().forward(np.array([[1, 2], [3, 5]]), np.array([1, 0])),
+      sbce: () => new gluon.loss.SigmoidBinaryCrossEntropyLoss().forward(np.array([[1, 2]]), np.array([[1, 0]])),
+      xavier: () => { np.random.seed(4); return new init.Xavier().create([2, 3], "float32", "w"); },
+      trainer: () => {
+        const p = new gluon.Parameter("w", { shape: [2] }); p.initialize(new init.One());
+        const t = new gluon.Trainer([p], "sgd", {});
+        autograd.record(() => p.data().mul(p.data()).sum()).backward(); t.step(1);
+        return [t.learningRate, p.data()];
+      },
+      conv: () => { const c = new nn.Conv2D(1, { kernelSize: 1, inChannels: 1, weightInitializer: new init.One() }); c.initialize(); return c.forward(np.ones([1, 1, 2, 2])); },
+      dense: () => { const d = new nn.Dense(1, { inUnits: 2, weightInitializer: new init.One() }); d.initialize(); return d.forward(np.ones([1, 2])); },
+      concat: () => np.concatenate([np.ones([1]), np.zeros([1])]),
+    };
+    const show = (v) => v instanceof tconv.NDArray ? { shape: v.shape, dtype: v.dtype, v: Array.from(v.asTypedArray()) } : Array.isArray(v) ? v.map(show) : v;
+    const runAll = () => Object.fromEntries(Object.entries(calls).map(([k, f]) => { try { return [k, show(f())]; } catch (e) { return [k, "threw: " + e.message]; } }));
+    const clean = runAll();
+    const poison = { learningRate: 100, wd: 50, momentum: 0.9, axis: 0, keepdims: true, mode: "wrap", constantValues: 7, p: 0.99,
+      low: 5, high: 6, loc: 9, scale: 0, size: [2], dtype: "float64", trainMode: false, out: null, weight: 3, batchAxis: 1,
+      fromLogits: true, sparseLabel: false, fromSigmoid: true, forceReinit: true, rndType: "gaussian", magnitude: 1e6, rescaleGrad: 9,
+      clipGradient: 1e-9, kernelSize: 3, strides: 2, padding: 5, useBias: false, activation: "relu", flatten: false, inUnits: 7 };
+    for (const [k, v] of Object.entries(poison)) Object.defineProperty(Object.prototype, k, { value: v, configurable: true, writable: true });
+    const dirty = runAll();
+    for (const k of Object.keys(poison)) delete Object.prototype[k];
+    const diff = Object.keys(calls).filter((k) => JSON.stringify(clean[k]) !== JSON.stringify(dirty[k]));
+    const threw = Object.keys(calls).filter((k) => typeof clean[k] === "string" && clean[k].startsWith("threw"));
+    console.log(JSON.stringify({ diff: diff.map((k) => [k, clean[k], dirty[k]]), threw: threw.map((k) => [k, clean[k]]) }));`, { timeoutMs: 60000 });
+  assert.equal(r.status, 0, describe(r));
+  const out = JSON.parse(r.stdout) as { diff: unknown[]; threw: unknown[] };
+  assert.deepEqual(out.threw, [], "every call works unpolluted");
+  assert.deepEqual(out.diff, []);
+});
+
+// ---- 5. layer constructors check sizes before allocating -----------------------------------------------------------
+
+test("5a: layer constructors refuse parameters over 2^32 elements at once, naming the layer (was: allocation failures)", () => {
+  const over = /more than the 2\^32 elements a JavaScript typed array holds/;
+  assert.throws(() => new nn.Conv2D(2147483648, { kernelSize: 3 }), (e: Error) => /^Conv2D: parameter 'weight' of shape \[2147483648,1,3,3\] has 19327352832 elements/.test(e.message) && over.test(e.message));
+  assert.throws(() => new nn.Conv2D(2, { kernelSize: 2147483648 }), (e: Error) => /^Conv2D: parameter 'weight' of shape \[2,1,2147483648,2147483648\]/.test(e.message));
+  assert.throws(() => new nn.Conv1DTranspose(2147483648, { kernelSize: 2, inChannels: 4 }), /Conv1DTranspose: parameter 'weight'/);
+  assert.throws(() => new nn.Dense(2 ** 31, { inUnits: 4 }), /Dense: parameter 'weight' of shape \[2147483648,4\]/);
+  assert.throws(() => new nn.BatchNorm({ inChannels: 2 ** 33 }), /BatchNorm: parameter 'gamma' of shape \[8589934592\]/);
+  // a deferred input size is checked when the first forward completes the shape
+  const d = new nn.Dense(2 ** 21);
+  d.initialize();
+  assert.throws(() => d.forward(np.ones([1, 2 ** 12])), /Dense: parameter 'weight' of shape \[2097152,4096\] has 8589934592 elements/);
+});
+
+test("5b: null options give the ops' clear error in every layer constructor (was: Cannot read properties of null)", () => {
+  const plain = (cls: string) => new RegExp(`${cls}: options must be a plain object like \\{ \\w+, \\w+ \\}, got null$`);
+  assert.throws(() => npx.convolution(np.ones([1, 1, 2, 2]), np.ones([1, 1, 1, 1]), null as never), plain("convolution"));
+  assert.throws(() => new nn.Conv1DTranspose(2, null as never), plain("Conv1DTranspose"));
+  assert.throws(() => new nn.Conv2D(2, null as never), plain("Conv2D"));
+  assert.throws(() => new nn.Dense(2, null as never), plain("Dense"));
+  assert.throws(() => new nn.BatchNorm(null as never), plain("BatchNorm"));
+  assert.throws(() => new nn.MaxPool2D(null as never), plain("MaxPool2D"));
+  assert.throws(() => new gluon.loss.L2Loss(null as never), plain("L2Loss"));
+  assert.throws(() => new gluon.Trainer([new gluon.Parameter("w", { shape: [1] })], "sgd", null as never), plain("Trainer"));
+  // a null option value means "the default", as in the ops
+  assert.throws(() => new nn.Conv1DTranspose(2, { strides: null } as never), /Conv1DTranspose: kernelSize is required/);
+  assert.equal(new nn.Conv1DTranspose(2, { kernelSize: 3, strides: null } as never).kernel[0], 3);
+});
