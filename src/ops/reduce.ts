@@ -2,7 +2,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape, shapeSize } from "../ndarray/strided.js";
 import { reduceInto } from "../backends/js/elementwise.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 import { readBoolean, snapshotOptions } from "../params/options.js";
 
 export interface ReduceOptions {
