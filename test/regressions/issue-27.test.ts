@@ -4,6 +4,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gluon, nn, np, npx } from "../../src/index.js";
 import { describe, runChild } from "../helpers/child.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc32, deflateSync } from "node:zlib";
+import { MAX_PNG_PIXELS, readPNG } from "../../src/node/index.js";
 
 const f64 = { dtype: "float64" } as const;
 const values = (a: { asTypedArray(): Float32Array | Float64Array }) => Array.from(a.asTypedArray());
@@ -132,4 +137,59 @@ test("5b: null options give the ops' clear error in every layer constructor (was
   // a null option value means "the default", as in the ops
   assert.throws(() => new nn.Conv1DTranspose(2, { strides: null } as never), /Conv1DTranspose: kernelSize is required/);
   assert.equal(new nn.Conv1DTranspose(2, { kernelSize: 3, strides: null } as never).kernel[0], 3);
+});
+
+// ---- 8. images and checkpoints trust what files declare ------------------------------------------------------------
+
+/** A PNG built chunk by chunk (CRCs from zlib.crc32): 8-bit RGBA, `rows` rows of `width` pixels of image data. */
+function craftPNG(width: number, height: number, rows: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, "latin1");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 6; // RGBA
+  const raw = Buffer.alloc(rows * (1 + 4 * width), 0x7f);
+  for (let r = 0; r < rows; r++) raw[r * (1 + 4 * width)] = 0; // filter type "none"
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+test("8a: readPNG refuses a 1000×1000 PNG holding 2 rows of data (was: loaded with zero rows)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tconv-27-"));
+  try {
+    const whole = join(dir, "whole.png"), cut = join(dir, "cut.png");
+    writeFileSync(whole, craftPNG(1000, 1000, 1000));
+    writeFileSync(cut, craftPNG(1000, 1000, 2));
+    const img = readPNG(whole); // the crafted encoder itself is right: the complete file loads
+    assert.equal(img.width * img.height, 1e6);
+    assert.equal(img.data[4 * 999999], 0x7f);
+    assert.throws(() => readPNG(cut), (e: Error) => e.message === `readPNG: ${cut} is a damaged PNG: the image data holds 8002 bytes; 1000×1000 needs 4001000 (rows are missing)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("8b: readPNG refuses a 254-byte PNG declaring 30000×30000 from its header, at once (was: 8.4 GB and 17 s)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tconv-27-"));
+  try {
+    const big = join(dir, "big.png");
+    writeFileSync(big, craftPNG(30000, 30000, 1));
+    const t0 = Date.now();
+    assert.throws(() => readPNG(big), { message: `readPNG: ${big} declares 30000×30000 = 900000000 pixels, more than the limit of 33554432 (options.maxPixels; default 2^25)` });
+    assert.ok(Date.now() - t0 < 1000);
+    assert.equal(MAX_PNG_PIXELS, 2 ** 25);
+    assert.throws(() => readPNG(big, { maxPixels: 1e9 }), /damaged PNG: the image data/); // over the limit it decodes nothing either way
+    writeFileSync(big, craftPNG(40, 40, 40));
+    assert.throws(() => readPNG(big, { maxPixels: 1599 }), /declares 40×40 = 1600 pixels, more than the limit of 1599/);
+    assert.equal(readPNG(big, { maxPixels: 1600 }).width, 40);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
