@@ -13,9 +13,13 @@ export function lossPlotSVG(history: LossHistory, title = "DCGAN losses"): strin
   const W = 640;
   const H = 360;
   const m = { left: 56, right: 20, top: 34, bottom: 44 };
-  const all = [...history.batches, ...history.epochs];
-  const xMax = Math.max(1, ...all.map((r) => r[0]));
-  const top = Math.max(0.5, ...all.flatMap((r) => [r[1], r[2]].filter(Number.isFinite)));
+  // plain loops, not Math.max(...rows): a spread of 50,000+ values overflows the stack (and the checkpoint after it)
+  let xMax = 1, top = 0.5;
+  for (const rows of [history.batches, history.epochs])
+    for (const r of rows) {
+      if (r[0] > xMax) xMax = r[0];
+      for (const v of [r[1], r[2]]) if (Number.isFinite(v) && v > top) top = v;
+    }
   const yMax = top > 2 ? Math.ceil(top / 2) * 2 : Math.ceil(top * 4) / 4; // round ticks (yMax / 4 apart)
   const sx = (x: number) => m.left + (x / xMax) * (W - m.left - m.right);
   const sy = (y: number) => H - m.bottom - (Math.min(y, yMax) / yMax) * (H - m.top - m.bottom);

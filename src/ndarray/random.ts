@@ -33,7 +33,10 @@ let rng: Rng = seeded(Date.now() ^ (Math.random() * 2 ** 31));
 
 /** Re-seeds the generator behind every np.random function. */
 export function seed(n: number): void {
-  if (!Number.isInteger(n)) throw new Error(`np.random.seed: seed ${n} must be an integer`);
+  // beyond 2^53 a double no longer holds every integer (2^64 and 0 would seed alike): numpy's range is [0, 2^32 − 1],
+  // tconv takes every safe integer ≥ 0
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+    throw new Error(`np.random.seed: seed ${showValue(n)} must be an integer from 0 to 2^53 − 1 (Number.MAX_SAFE_INTEGER)`);
   rng = seeded(n);
 }
 

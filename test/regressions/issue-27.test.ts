@@ -4,7 +4,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gluon, nn, np, npx } from "../../src/index.js";
 import { describe, runChild } from "../helpers/child.js";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { trainDCGAN, type DCGANOptions } from "../../examples/dcgan.js";
+import { lossPlotSVG } from "../../examples/loss-plot.js";
+import { lockFolder, saveCheckpoint } from "../../examples/dcgan-checkpoint.js";
+import { MAX_OUTPUT_PIXELS, upsample } from "../../examples/upsample.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
@@ -189,6 +195,183 @@ test("8b: readPNG refuses a 254-byte PNG declaring 30000×30000 from its header,
     writeFileSync(big, craftPNG(40, 40, 40));
     assert.throws(() => readPNG(big, { maxPixels: 1599 }), /declares 40×40 = 1600 pixels, more than the limit of 1599/);
     assert.equal(readPNG(big, { maxPixels: 1600 }).width, 40);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Rewrites progress.json of the checkpoint in `out` through `edit` and re-signs it in latest.json (a consistent but bad file). */
+function editProgress(out: string, edit: (p: Record<string, unknown>) => void): void {
+  const dir = join(out, "checkpoint");
+  const latest = JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")) as { checkpoint: string; sha256: Record<string, string> };
+  const path = join(dir, latest.checkpoint, "progress.json");
+  const p = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  edit(p);
+  const text = JSON.stringify(p);
+  writeFileSync(path, text);
+  latest.sha256["progress.json"] = createHash("sha256").update(text).digest("hex");
+  writeFileSync(join(dir, "latest.json"), JSON.stringify(latest));
+}
+
+const tiny: DCGANOptions = { imageSize: 16, width: 4, latentDim: 8, datasetSize: 24, batchSize: 4, learningRate: 0.002, samples: 4, quiet: true, pictures: false };
+
+test("8c: progress.json is validated field by field with a clear error (was: TypeError on history, garbage resumes)", async () => {
+  const out = mkdtempSync(join(tmpdir(), "tconv-27-ckpt-"));
+  try {
+    await trainDCGAN({ ...tiny, out, maxBatches: 2 });
+    const resume = () => trainDCGAN({ ...tiny, out, resume: true, maxBatches: 1 });
+    const cases: [string, (p: Record<string, unknown>) => void, RegExp][] = [
+      ["history not a list", (p) => ((p.history as Record<string, unknown>).batches = {}), /history\.batches is not a list/],
+      ["epoch −5", (p) => (p.epoch = -5), /epoch = -5 is not an integer in \[0, 1000000\]/],
+      ["batch 1000000", (p) => (p.batch = 1000000), /batch = 1000000 is not an integer in \[0, 5\]/],
+      ["sums {}", (p) => (p.sums = {}), /sums\.lossD = undefined is not a finite number/],
+      ["count off", (p) => ((p.sums as Record<string, unknown>).count = 7), /sums\.count = 7 is not an integer in \[8, 8\]/],
+      ["short history", (p) => (p.history as { batches: unknown[] }).batches.pop(), /history\.batches has 1 entries; epoch 0, batch 2 needs 2/],
+      ["epochSeconds", (p) => (p.epochSeconds = [1]), /epochSeconds is not a list of 0 durations/],
+      ["config", (p) => ((p.config as Record<string, unknown>).learningRate = "x"), /config\.learningRate = "x" is not a finite number/],
+    ];
+    const latestPath = join(out, "checkpoint", "latest.json");
+    const progressPath = join(out, "checkpoint", (JSON.parse(readFileSync(latestPath, "utf8")) as { checkpoint: string }).checkpoint, "progress.json");
+    const [latest0, progress0] = [readFileSync(latestPath), readFileSync(progressPath)];
+    for (const [what, edit, message] of cases) {
+      editProgress(out, edit);
+      await assert.rejects(resume(), (e: Error) => /^checkpoint .*progress\.json is damaged \(/.test(e.message) && message.test(e.message), what);
+      writeFileSync(latestPath, latest0);
+      writeFileSync(progressPath, progress0);
+    }
+    // the untouched checkpoint still resumes
+    assert.deepEqual((await resume()).resumedFrom, { epoch: 0, batch: 2 });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("8d: the loss plot of 200,000 batches is drawn without Math.max(...spread) (was: stack overflow)", () => {
+  const batches: [number, number, number][] = Array.from({ length: 200000 }, (_, i) => [i / 1000, 1 + (i % 7), 0.5]);
+  const svg = lossPlotSVG({ batches, epochs: [[200, 3, 0.5]] });
+  assert.match(svg, /^<svg /);
+  // y axis up to the largest loss 7 (ticks rounded to 8 above 2), x axis to epoch 200
+  assert.match(svg, />8.00<\/text>/);
+  assert.match(svg, />200<\/text>/);
+});
+
+test("8e: np.array of a 10,000-deep list is refused with a clear error (was: RangeError)", () => {
+  let deep: unknown = 1;
+  for (let i = 0; i < 10000; i++) deep = [deep];
+  assert.throws(() => np.array(deep as number[]), /np\.array: data is nested more than 32 levels deep/);
+  let ok: unknown = 2;
+  for (let i = 0; i < 32; i++) ok = [ok];
+  assert.equal(np.array(ok as number[]).ndim, 32);
+});
+
+test("8f: np.random.seed refuses seeds outside [0, 2^53 − 1] (was: seed(2**64) equal to seed(0))", () => {
+  assert.throws(() => np.random.seed(2 ** 64), /np\.random\.seed: seed 18446744073709552000 must be an integer from 0 to 2\^53 − 1/);
+  assert.throws(() => np.random.seed(-1), /must be an integer from 0/);
+  np.random.seed(Number.MAX_SAFE_INTEGER);
+  const a = np.random.uniform().item();
+  np.random.seed(0);
+  assert.notEqual(np.random.uniform().item(), a);
+});
+
+test("8g: --data 1e12 and other absurd demo flags are refused in one line", () => {
+  for (const [flag, value, message] of [
+    ["--data", "1e12", "datasetSize=1000000000000 must be an integer from 1 to 65536"],
+    ["--width", "1e6", "width=1000000 must be an integer from 1 to 512"],
+    ["--batch", "1e9", "batchSize=1000000000 must be an integer from 2 to 4096"],
+    ["--epochs", "1e300", "epochs=1e+300 must be an integer from 1 to 100000"],
+  ] as const) {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/dcgan.ts", flag, value, "--out", join(tmpdir(), "tconv-27-never")], { encoding: "utf8", timeout: 60000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, `demo:dcgan: ${message}\n`);
+  }
+});
+
+// ---- 6. demo hardening ---------------------------------------------------------------------------------------------
+
+test("6a: demo:upsample refuses a PNG over its pixel limit from the header, before decoding (was: > 10 GB)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tconv-27-up-"));
+  try {
+    const big = join(dir, "big.png");
+    writeFileSync(big, craftPNG(30000, 30000, 1));
+    assert.throws(() => upsample(big, join(dir, "out.png"), { quiet: true }), /declares 30000×30000 = 900000000 pixels, more than the limit of 4194304/);
+    // at scale 4 the input limit is 2^24 / 16 pixels
+    writeFileSync(big, craftPNG(1025, 1024, 1024));
+    assert.throws(() => upsample(big, join(dir, "out.png"), { quiet: true, scale: 4 }), /more than the limit of 1048576/);
+    assert.equal(MAX_OUTPUT_PIXELS, 2 ** 24);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("6b: demo:dcgan --out /proc/x ends in one line at once (was: a hang in mkdir -p)", () => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "examples/dcgan.ts", "--out", "/proc/x", "--quiet"], { encoding: "utf8", timeout: 60000 });
+  assert.equal(r.status, 1, r.error ? String(r.error) : r.stderr);
+  assert.match(r.stderr, /^demo:dcgan: cannot write to output folder \/proc\/x: [^\n]+\n$/);
+});
+
+test("6c: a damaged or swapped checkpoint file is caught by the SHA-256 in latest.json", async () => {
+  const out = mkdtempSync(join(tmpdir(), "tconv-27-sha-"));
+  try {
+    await trainDCGAN({ ...tiny, out, maxBatches: 1 });
+    const latest = JSON.parse(readFileSync(join(out, "checkpoint", "latest.json"), "utf8")) as { checkpoint: string; sha256: Record<string, string> };
+    assert.deepEqual(Object.keys(latest.sha256).sort(), ["discriminator.safetensors", "generator.safetensors", "progress.json", "trainer-d.states", "trainer-g.states"]);
+    const states = join(out, "checkpoint", latest.checkpoint, "trainer-g.states");
+    const b = readFileSync(states);
+    b[b.length - 1] ^= 1; // one bit in the last float: a file the states reader itself would accept
+    writeFileSync(states, b);
+    await assert.rejects(trainDCGAN({ ...tiny, out, resume: true }), /trainer-g\.states is damaged \(its SHA-256 differs from the one in latest\.json\)/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("6d: a second run in a locked output folder is refused in one line (was: ENOENT in one of them)", () => {
+  const out = mkdtempSync(join(tmpdir(), "tconv-27-lock-"));
+  try {
+    const release = lockFolder(out);
+    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/dcgan.ts", "--out", out, "--quiet", "--data", "8", "--batch", "4", "--width", "4"], { encoding: "utf8", timeout: 60000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, `demo:dcgan: output folder ${out} is in use by process ${process.pid} (another run); use another --out\n`);
+    release();
+    assert.ok(!existsSync(join(out, "lock")));
+    // a lock left by a killed run (a pid that is gone) is taken over
+    const gone = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(join(out, "lock"), `${gone}\n`);
+    lockFolder(out)();
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("6e: a fresh run that dies mid-save over an old checkpoint leaves the old one resumable", async () => {
+  const out = mkdtempSync(join(tmpdir(), "tconv-27-kill-"));
+  try {
+    const first = await trainDCGAN({ ...tiny, out, maxBatches: 2 });
+    // a second, fresh run reaching the same step and dying while writing its checkpoint (its trainer save throws)
+    const nets = { generator: first.generator, discriminator: first.discriminator, trainerG: { saveStates: () => { throw new Error("killed"); } }, trainerD: { saveStates: () => {} } };
+    const progress = JSON.parse(readFileSync(join(out, "checkpoint", (JSON.parse(readFileSync(join(out, "checkpoint", "latest.json"), "utf8")) as { checkpoint: string }).checkpoint, "progress.json"), "utf8"));
+    assert.throws(() => saveCheckpoint(join(out, "checkpoint"), 2, nets as never, progress), /killed/);
+    const r = await trainDCGAN({ ...tiny, out, resume: true, maxBatches: 1 });
+    assert.deepEqual(r.resumedFrom, { epoch: 0, batch: 2 });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test("6f: saving to a 250-character file name works (was: the temp name was too long); 6g: stale temps are swept", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tconv-27-long-"));
+  try {
+    const net = new nn.Dense(2, { inUnits: 2 });
+    net.initialize();
+    const long = join(dir, `${"p".repeat(238)}.safetensors`);
+    assert.equal(`${"p".repeat(238)}.safetensors`.length, 250);
+    // a temp of a killed save (its process is gone) and one of a live process (this one) lie beside it
+    const gone = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" }).stdout.trim();
+    writeFileSync(join(dir, `.tconv-${gone}-1.tmp`), "x");
+    writeFileSync(join(dir, `.tconv-${process.pid}-999999.tmp`), "x");
+    net.saveParameters(long);
+    assert.ok(existsSync(long));
+    assert.deepEqual(readdirSync(dir).sort(), [`.tconv-${process.pid}-999999.tmp`, `${"p".repeat(238)}.safetensors`]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
