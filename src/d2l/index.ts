@@ -2,6 +2,6 @@
 import "../methods.js";
 import { corr2d, kernel2matrix, transConv } from "./book.js";
 import { convMatrix, overlapCount } from "./matrix-view.js";
-import { spectralNorm } from "./spectral-norm.js";
+import { spectralNorm, spectralNormBounds, spectralNormUpperBound } from "./spectral-norm.js";
 
-export const d2l = { corr2d, transConv, kernel2matrix, convMatrix, overlapCount, spectralNorm };
+export const d2l = { corr2d, transConv, kernel2matrix, convMatrix, overlapCount, spectralNorm, spectralNormBounds, spectralNormUpperBound };
