@@ -217,8 +217,8 @@ export function spectralNormUpperBound(w: NDArray, params: ConvOptions, inputSha
           for (let i = 0; i < perGroupIn; i++) {
             const v = wc[widx(grp * rows + o, i, t)]!;
             const at = o * cols + i * phases + tapR[t]!;
-            re[at] += v * c;
-            im[at] += v * sn;
+            re[at] = re[at]! + v * c;
+            im[at] = im[at]! + v * sn;
           }
       }
       worst = Math.max(worst, gramBound(re, im, rows, cols, gramSteps));
@@ -265,8 +265,8 @@ function gramBound(re: Float64Array, im: Float64Array, rows: number, cols: numbe
         if (ar === 0 && ai === 0) continue;
         for (let b = 0; b < n; b++) {
           const br = hr[c * n + b]! / fro, bi = hi[c * n + b]! / fro;
-          nr[a * n + b] += ar * br - ai * bi;
-          ni[a * n + b] += ar * bi + ai * br;
+          nr[a * n + b] = nr[a * n + b]! + ar * br - ai * bi;
+          ni[a * n + b] = ni[a * n + b]! + ar * bi + ai * br;
         }
       }
     hr = nr;

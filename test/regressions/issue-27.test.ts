@@ -317,7 +317,7 @@ test("6c: a damaged or swapped checkpoint file is caught by the SHA-256 in lates
     assert.deepEqual(Object.keys(latest.sha256).sort(), ["discriminator.safetensors", "generator.safetensors", "progress.json", "trainer-d.states", "trainer-g.states"]);
     const states = join(out, "checkpoint", latest.checkpoint, "trainer-g.states");
     const b = readFileSync(states);
-    b[b.length - 1] ^= 1; // one bit in the last float: a file the states reader itself would accept
+    b[b.length - 1] = b[b.length - 1]! ^ 1; // one bit in the last float: a file the states reader itself would accept
     writeFileSync(states, b);
     await assert.rejects(trainDCGAN({ ...tiny, out, resume: true }), /trainer-g\.states is damaged \(its SHA-256 differs from the one in latest\.json\)/);
   } finally {
