@@ -17,6 +17,9 @@ export class Attributes {
   ) {
     for (const a of records) {
       const name = a.name ?? "";
+      // as onnxruntime's checker: a name once, and a declared type (UNDEFINED = 0 is invalid)
+      if (this.byName.has(name)) throw new Error(`${where}: attribute '${name}' is given twice`);
+      if (!a.type) throw new Error(`${where}: attribute '${name}' has no type (AttributeProto.type is UNDEFINED)`);
       if (a.ref_attr_name) throw new Error(`${where}: attribute '${name}' refers to a function attribute, which tconv does not support`);
       if (!known.includes(name))
         throw new Error(`${where}: attribute '${name}' is not one tconv reads for this op (known: ${known.join(", ") || "none"})`);
@@ -52,10 +55,12 @@ export class Attributes {
     return a ? decoder.decode(a.s ?? new Uint8Array()) : dflt;
   }
 
-  ints(name: string): number[] | undefined {
+  /** `saturate`: int64 values beyond ±2^53 (INT64_MAX / INT64_MIN sentinels) become ±(2^53 − 1) instead of an error. */
+  ints(name: string, saturate = false): number[] | undefined {
     const a = this.get(name, INTS, "a list of ints");
     if (!a) return undefined;
-    const v = (a.ints ?? []).map(Number);
+    let v = (a.ints ?? []).map(Number);
+    if (saturate) v = v.map((x) => (x > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : x < -Number.MAX_SAFE_INTEGER ? -Number.MAX_SAFE_INTEGER : x));
     if (v.length > 64 || !v.every(Number.isSafeInteger)) throw new Error(`${this.where}: attribute '${name}'=[${v.slice(0, 8).join(",")}…] is not a short list of integers`);
     return v;
   }

@@ -15,8 +15,8 @@ import { leakyRelu as npxLeakyRelu } from "../ops/activation.js";
 import { depthToSpace as npxDepthToSpace, spaceToDepth as npxSpaceToDepth } from "../ops/depth-to-space.js";
 import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
 import { Attributes } from "./attributes.js";
-import { checkedSize, DataType, dataTypeName, type TensorValue } from "./proto.js";
-import { type IntTensor, intBinary, intConcat, intGather, intSlice, intTensor, intTranspose, sliceIndices } from "./int-tensor.js";
+import { checkedSize, checkIntSize, DataType, dataTypeName, MAX_TENSOR_ELEMENTS, type TensorValue } from "./proto.js";
+import { type IntTensor, intBinary, intConcat, intGather, intSlice, intTensor, intTranspose, sliceRange } from "./int-tensor.js";
 import { pool } from "./pool.js";
 import { resize, type ResizeMode } from "./resize.js";
 
@@ -156,12 +156,30 @@ const INT_FN = {
   },
 };
 
+/** The broadcast shape of float operands, refused above MAX_TENSOR_ELEMENTS before anything is allocated. */
+function checkBroadcast(shapes: readonly (readonly number[])[], ctx: CompileContext): void {
+  const nd = Math.max(...shapes.map((s) => s.length));
+  let n = 1;
+  const out: number[] = [];
+  for (let i = 0; i < nd; i++) {
+    let d = 1;
+    for (const s of shapes) {
+      const e = s[s.length - nd + i] ?? 1;
+      if (e !== 1) d = e;
+    }
+    out.push(d);
+    n *= d;
+  }
+  if (n > MAX_TENSOR_ELEMENTS) throw new Error(`${ctx.where}: the broadcast result [${out.join(",")}] has ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} tconv's importer materializes`);
+}
+
 const arith = (op: "add" | "sub" | "mul" | "div"): OpDef => ({
   attrs: [],
   compile: (_a, ctx) => (ins) => {
     const x = need(ins, 0, ctx, "A");
     const y = need(ins, 1, ctx, "B");
     if (isInt(x) && isInt(y)) return [intBinary(x, y, INT_FN[op], ctx.where)];
+    checkBroadcast([shapeOf(x), shapeOf(y)], ctx);
     return [binary(op, float(x, ctx), float(y, ctx))];
   },
 });
@@ -187,7 +205,9 @@ const elu = (x: NDArray, alpha: number) => npxLeakyRelu(x, { actType: "elu", slo
 const variadic = (op: "maximum" | "minimum" | "add"): OpDef => ({
   attrs: [],
   compile: (_a, ctx) => (ins) => {
-    const xs = ins.filter((v): v is Value => v !== undefined).map((v) => float(v, ctx));
+    const given = ins.filter((v): v is Value => v !== undefined);
+    checkBroadcast(given.map(shapeOf), ctx);
+    const xs = given.map((v) => float(v, ctx));
     if (xs.length === 0) throw new Error(`${ctx.where}: needs at least one input`);
     return [xs.slice(1).reduce((acc, v) => binary(op, acc, v), xs[0]!)];
   },
@@ -658,8 +678,9 @@ const gather: OpDef = {
 const slice: OpDef = {
   attrs: ["starts", "ends", "axes"],
   compile(a, ctx) {
-    const attrStarts = a.ints("starts");
-    const attrEnds = a.ints("ends");
+    // opset < 10 keeps starts/ends in attributes; PyTorch writes INT64_MAX there for "to the end" (saturated here)
+    const attrStarts = a.ints("starts", true);
+    const attrEnds = a.ints("ends", true);
     const attrAxes = a.ints("axes");
     return (ins) => {
       const x = need(ins, 0, ctx, "data");
@@ -670,14 +691,15 @@ const slice: OpDef = {
       const axes = (ins[3] !== undefined ? ints(ins[3], ctx, "axes") : attrAxes ?? starts.map((_, i) => i)).map((ax) => normAxis(ax, s.length, ctx, "axes entry"));
       const steps = ins[4] !== undefined ? ints(ins[4], ctx, "steps") : starts.map(() => 1);
       if (axes.length !== starts.length || steps.length !== starts.length) throw new Error(`${ctx.where}: starts, ends, axes and steps must have equal lengths`);
-      const positions = s.map((n) => [...Array(n).keys()]);
-      axes.forEach((ax, i) => (positions[ax] = sliceIndices(s[ax]!, starts[i]!, ends[i]!, steps[i]!, ctx.where)));
-      if (isInt(x)) return [intSlice(x, positions)];
-      if (positions.some((p) => p.length === 0)) throw new Error(`${ctx.where}: the slice of shape [${s.join(",")}] is empty`);
-      const index = positions.map((p, ax) => {
-        const step = axes.includes(ax) ? steps[axes.indexOf(ax)]! : 1;
-        const last = p[p.length - 1]!;
-        return [p[0]!, step > 0 ? last + 1 : last - 1 < 0 ? null : last - 1, step] as [number, number | null, number];
+      if (new Set(axes).size !== axes.length) throw new Error(`${ctx.where}: axes [${axes.join(",")}] repeat an axis`);
+      // per axis (first, step, count) by arithmetic: no list of positions as long as the axis
+      const ranges = s.map((n) => ({ first: 0, step: 1, count: n }));
+      axes.forEach((ax, i) => (ranges[ax] = sliceRange(s[ax]!, starts[i]!, ends[i]!, steps[i]!, ctx.where)));
+      if (isInt(x)) return [intSlice(x, ranges.map((r) => Array.from({ length: r.count }, (_, k) => r.first + k * r.step)))];
+      if (ranges.some((r) => r.count === 0)) throw new Error(`${ctx.where}: the slice of shape [${s.join(",")}] is empty`);
+      const index = ranges.map((r) => {
+        const last = r.first + (r.count - 1) * r.step;
+        return [r.first, r.step > 0 ? last + 1 : last - 1 < 0 ? null : last - 1, r.step] as [number, number | null, number];
       });
       return [x.at(...index).copy()];
     };
@@ -694,7 +716,16 @@ const cast: OpDef = {
     return (ins) => {
       const x = need(ins, 0, ctx, "input");
       if (toFloat) return [to === DataType.DOUBLE && x instanceof NDArray ? x.astype("float64") : to === DataType.FLOAT && x instanceof NDArray ? x.astype(ctx.dtype) : float(x, ctx)];
-      const vals = isInt(x) ? [...x.data] : ints(x, ctx, "input of an integer Cast").map(Math.trunc);
+      // ONNX truncates toward zero (1.7 → 1, −1.7 → −1); NaN and ±∞ have no integer value
+      let vals: number[];
+      if (isInt(x)) vals = [...x.data];
+      else {
+        checkIntSize(x.size, x.shape, "the integer Cast result", ctx.where);
+        vals = Array.from(x.asTypedArray(), (v) => {
+          if (!Number.isFinite(v)) throw new Error(`${ctx.where}: cannot cast ${v} to ${dataTypeName(to)}`);
+          return Math.trunc(v) + 0; // + 0: −0.9 truncates to 0, not −0
+        });
+      }
       return [intTensor(shapeOf(x), to === DataType.BOOL ? vals.map((v) => (v !== 0 ? 1 : 0)) : vals)];
     };
   },
@@ -710,6 +741,36 @@ const dropout: OpDef = {
     return [need(ins, 0, ctx, "data")];
   },
 };
+
+/**
+ * How many inputs and outputs a node of each op may have at an opset, from the ONNX operator specifications (optional
+ * trailing inputs included): onnxruntime refuses a node outside these, and so does the importer ([min, max]).
+ */
+export function arity(op: string, opset: number): { inputs: [number, number]; outputs: [number, number] } {
+  const one: [number, number] = [1, 1];
+  const io = (inputs: [number, number], outputs: [number, number] = one) => ({ inputs, outputs });
+  switch (op) {
+    case "Conv": case "ConvTranspose": return io([2, 3]);
+    case "BatchNormalization": return io([5, 5], opset >= 14 ? [1, 3] : opset >= 9 ? [1, 5] : [1, 5]);
+    case "Clip": return io(opset >= 11 ? [1, 3] : [1, 1]);
+    case "Add": case "Sub": case "Mul": case "Div": case "Pow": case "MatMul": case "Gather": return io([2, 2]);
+    case "Max": case "Min": case "Sum": case "Concat": return io([1, 2147483647]);
+    case "ReduceSum": return io(opset >= 13 ? [1, 2] : [1, 1]);
+    case "ReduceMean": case "ReduceMax": case "ReduceMin": return io(opset >= 18 ? [1, 2] : [1, 1]);
+    case "MaxPool": return io([1, 1], [1, 2]);
+    case "Reshape": return io([2, 2]);
+    case "Gemm": return io(opset >= 11 ? [2, 3] : [3, 3]);
+    case "Pad": return io(opset >= 18 ? [2, 4] : opset >= 11 ? [2, 3] : [1, 1]);
+    case "Resize": return io(opset >= 11 ? [1, 4] : [2, 2]);
+    case "Upsample": return io(opset >= 9 ? [2, 2] : [1, 1]);
+    case "Dropout": return io(opset >= 12 ? [1, 3] : [1, 1], [1, 2]);
+    case "Constant": return io([0, 0]);
+    case "Unsqueeze": return io(opset >= 13 ? [2, 2] : [1, 1]);
+    case "Squeeze": return io(opset >= 13 ? [1, 2] : [1, 1]);
+    case "Slice": return io(opset >= 10 ? [3, 5] : [1, 1]);
+    default: return io([1, 1]);
+  }
+}
 
 /** Every operator the importer reads, by ONNX op_type. */
 export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
@@ -732,7 +793,14 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Sub: arith("sub"),
   Mul: arith("mul"),
   Div: arith("div"),
-  Pow: { attrs: [], compile: (_a, ctx) => (ins) => [binary("pow", float(need(ins, 0, ctx, "X"), ctx), float(need(ins, 1, ctx, "Y"), ctx))] },
+  Pow: {
+    attrs: [],
+    compile: (_a, ctx) => (ins) => {
+      const [x, y] = [need(ins, 0, ctx, "X"), need(ins, 1, ctx, "Y")];
+      checkBroadcast([shapeOf(x), shapeOf(y)], ctx);
+      return [binary("pow", float(x, ctx), float(y, ctx))];
+    },
+  },
   Max: variadic("maximum"),
   Min: variadic("minimum"),
   Sum: variadic("add"),

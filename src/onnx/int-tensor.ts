@@ -1,5 +1,5 @@
 // Integer tensors of shape arithmetic (Shape, Gather, Concat, Slice, … on int64), evaluated on plain numbers.
-import { checkedSize } from "./proto.js";
+import { checkedSize, checkIntSize } from "./proto.js";
 
 /** An int64/int32/bool tensor as exporters use it for shapes and indices: small, row-major, plain numbers. */
 export interface IntTensor {
@@ -9,6 +9,8 @@ export interface IntTensor {
 }
 
 export const intTensor = (dims: readonly number[], data: readonly number[]): IntTensor => ({ kind: "int", dims: [...dims], data: [...data] });
+
+const product = (dims: readonly number[]): number => dims.reduce((p, d) => p * d, 1);
 
 const stridesOf = (dims: readonly number[]): number[] => {
   const s = new Array<number>(dims.length);
@@ -31,6 +33,7 @@ export function intBinary(a: IntTensor, b: IntTensor, f: (x: number, y: number) 
     return d === 1 ? e : d;
   });
   const n = checkedSize(dims, "int64 result", op);
+  checkIntSize(n, dims, "the int64 result", op);
   const sa = stridesOf(da).map((s, i) => (da[i] === 1 ? 0 : s));
   const sb = stridesOf(db).map((s, i) => (db[i] === 1 ? 0 : s));
   const so = stridesOf(dims);
@@ -56,6 +59,8 @@ export function intGather(x: IntTensor, idx: IntTensor, axis: number, op: string
   const n = x.dims[ax]!;
   const outer = x.dims.slice(0, ax).reduce((p, d) => p * d, 1);
   const inner = x.dims.slice(ax + 1).reduce((p, d) => p * d, 1);
+  const outDims = [...x.dims.slice(0, ax), ...idx.dims, ...x.dims.slice(ax + 1)];
+  checkIntSize(product(outDims), outDims, "the int64 Gather result", op);
   const data: number[] = [];
   for (let o = 0; o < outer; o++)
     for (const raw of idx.data) {
@@ -75,6 +80,10 @@ export function intConcat(parts: readonly IntTensor[], axis: number, op: string)
     if (p.dims.length !== r || p.dims.some((d, i) => i !== ax && d !== parts[0]!.dims[i]))
       throw new Error(`${op}: int64 inputs of shapes ${parts.map((q) => `[${q.dims.join(",")}]`).join(", ")} differ outside axis ${ax}`);
   const outer = parts[0]!.dims.slice(0, ax).reduce((p, d) => p * d, 1);
+  const total = parts.reduce((s, p) => s + p.data.length, 0);
+  const outDims = [...parts[0]!.dims];
+  outDims[ax] = parts.reduce((s, p) => s + p.dims[ax]!, 0);
+  checkIntSize(total, outDims, "the int64 Concat result", op);
   const data: number[] = [];
   for (let o = 0; o < outer; o++)
     for (const p of parts) {
@@ -86,9 +95,12 @@ export function intConcat(parts: readonly IntTensor[], axis: number, op: string)
   return { kind: "int", dims, data };
 }
 
-/** ONNX Slice index normalization of one axis: clamped start, stop and the element positions taken. */
-export function sliceIndices(n: number, start: number, end: number, step: number, op: string): number[] {
-  if (step === 0 || !Number.isFinite(step)) throw new Error(`${op}: slice step must be a non-zero integer, got ${step}`);
+/**
+ * ONNX Slice normalization of one axis without listing positions: the first index, the step and the count. Starts and
+ * ends may be anything int64 holds (PyTorch writes INT64_MAX for "to the end"); they are clamped as ONNX says.
+ */
+export function sliceRange(n: number, start: number, end: number, step: number, op: string): { first: number; step: number; count: number } {
+  if (step === 0 || !Number.isFinite(step) || !Number.isInteger(step)) throw new Error(`${op}: slice step must be a non-zero integer, got ${step}`);
   let s = start < 0 ? start + n : start;
   let e = end < 0 ? end + n : end;
   if (step > 0) {
@@ -98,14 +110,13 @@ export function sliceIndices(n: number, start: number, end: number, step: number
     s = Math.min(Math.max(s, -1), n - 1);
     e = Math.min(Math.max(e, -1), n - 1);
   }
-  const out: number[] = [];
-  for (let i = s; step > 0 ? i < e : i > e; i += step) out.push(i);
-  return out;
+  const count = step > 0 ? Math.max(0, Math.ceil((e - s) / step)) : Math.max(0, Math.ceil((s - e) / -step));
+  return { first: s, step, count };
 }
 
-/** Slice with per-axis position lists (from sliceIndices). */
+/** Slice with per-axis position lists (from sliceRange). */
 export function intSlice(x: IntTensor, positions: readonly (readonly number[])[]): IntTensor {
-  const dims = positions.map((p) => p.length);
+  const dims = positions.map((p) => p.length); // a slice is never larger than x, already within MAX_INT_ELEMENTS
   const st = stridesOf(x.dims);
   const n = dims.reduce((p, d) => p * d, 1);
   const so = stridesOf(dims);
