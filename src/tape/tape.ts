@@ -74,15 +74,26 @@ export function needsGrad(x: NDArray): boolean {
 export type OpTracer = (node: TapeNodeOf<OpName>, output: NDArray) => void;
 let tracer: OpTracer | null = null;
 
-/** Runs `fn` with `trace` told of every op; tracing does not nest. */
-export function withTracer<T>(trace: OpTracer, fn: () => T): T {
+/** Told of every in-place write (set, iadd…, out=) while a trace runs: `target` is written from `sources`. */
+export type InPlaceObserver = (target: NDArray, sources: readonly NDArray[], op: string) => void;
+let inPlaceObserver: InPlaceObserver | null = null;
+
+/** Runs `fn` with `trace` told of every op (and `onWrite` of every in-place write); tracing does not nest. */
+export function withTracer<T>(trace: OpTracer, fn: () => T, onWrite: InPlaceObserver | null = null): T {
   if (tracer) throw new Error("onnx.exportModel: a trace is already running (exportModel cannot be called from inside a traced forward)");
   tracer = trace;
+  inPlaceObserver = onWrite;
   try {
     return fn();
   } finally {
     tracer = null;
+    inPlaceObserver = null;
   }
+}
+
+/** Called by in-place writes before they write: a trace cannot record them, so the tracer may refuse (throw). */
+export function noteInPlaceWrite(target: NDArray, sources: readonly NDArray[], op: string): void {
+  if (inPlaceObserver) inPlaceObserver(target, sources, op);
 }
 
 /** True while ops are recorded for autograd or traced for export: fused shortcuts must then run the separate ops. */
