@@ -31,8 +31,17 @@ export function need(ins: readonly (Value | undefined)[], i: number, ctx: Compil
   return v;
 }
 
-/** A float tensor: an NDArray as is, an int tensor converted to the model's dtype. */
+/**
+ * A float tensor input. An integer tensor there breaks the op's ONNX type constraint (onnxruntime refuses such a
+ * model at load), so it is refused, not converted; explicit conversions use toFloat.
+ */
 export function float(v: Value, ctx: CompileContext): NDArray {
+  if (v instanceof NDArray) return v;
+  throw new Error(`${ctx.where}: an integer tensor of shape [${v.dims.join(",")}] is given where the op takes a float tensor (ONNX type constraint; add a Cast)`);
+}
+
+/** An integer tensor converted to the model's float dtype (Cast, Pow's integer exponent); a float one as is. */
+export function toFloat(v: Value, ctx: CompileContext): NDArray {
   if (v instanceof NDArray) return v;
   return new NDArray(ctx.dtype === "float32" ? Float32Array.from(v.data) : Float64Array.from(v.data), v.dims);
 }
@@ -40,10 +49,8 @@ export function float(v: Value, ctx: CompileContext): NDArray {
 /** Integer values of a small tensor (shapes, axes, pads, indices). */
 export function ints(v: Value, ctx: CompileContext, what: string): number[] {
   if (!(v instanceof NDArray)) return [...v.data];
-  if (v.size > 1024) throw new Error(`${ctx.where}: ${what} must be a small integer tensor, got a float tensor of ${v.size} elements`);
-  const out = Array.from(v.asTypedArray());
-  if (!out.every(Number.isInteger)) throw new Error(`${ctx.where}: ${what} must hold integers, got [${out.join(",")}]`);
-  return out;
+  // ONNX types these inputs int64 (or int32); onnxruntime refuses a float tensor there at load
+  throw new Error(`${ctx.where}: ${what} must be an integer tensor, got a float tensor of shape [${v.shape.join(",")}]`);
 }
 
 /** Numbers of a small tensor (scales, clip bounds). */

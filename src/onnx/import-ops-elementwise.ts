@@ -6,7 +6,7 @@ import { batchNorm as npxBatchNorm } from "../ops/batch-norm.js";
 import { leakyRelu as npxLeakyRelu } from "../ops/activation.js";
 import { MAX_TENSOR_ELEMENTS } from "./proto.js";
 import { intBinary } from "./int-tensor.js";
-import { type Value, type CompileContext, type OpDef, isInt, need, float, numbers, shapeOf, normAxis } from "./import-ops-common.js";
+import { type Value, type CompileContext, type OpDef, isInt, need, float, numbers, shapeOf, normAxis, toFloat } from "./import-ops-common.js";
 
 const INT_FN = {
   add: (x: number, y: number) => x + y,
@@ -141,6 +141,7 @@ export const pow: OpDef = {
   compile: (_a, ctx) => (ins) => {
     const [x, y] = [need(ins, 0, ctx, "X"), need(ins, 1, ctx, "Y")];
     checkBroadcast([shapeOf(x), shapeOf(y)], ctx);
-    return [binary("pow", float(x, ctx), float(y, ctx))];
+    // opset 12+ lets the exponent be an integer tensor (T1 float, T2 numeric)
+    return [binary("pow", float(x, ctx), toFloat(y, ctx))];
   },
 };

@@ -47,6 +47,7 @@ const reshapeValue = (v: Value, shape: readonly number[]): Value => (v instanceo
 export const reshapeOp: OpDef = {
   attrs: ["allowzero", "shape"],
   compile(a, ctx) {
+    if (a.has("allowzero") && ctx.opset < 14) throw new Error(`${ctx.where}: attribute 'allowzero' exists from opset 14; this model is opset ${ctx.opset}`);
     const allowZero = a.int("allowzero", 0) === 1;
     const attrShape = a.ints("shape");
     return (ins) => {

@@ -3,7 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { full } from "../ndarray/create.js";
 import { checkedSize, checkIntSize, DataType, dataTypeName } from "./proto.js";
 import { intGather, intSlice, intTensor, sliceRange } from "./int-tensor.js";
-import { type Value, type OpDef, isInt, need, float, ints, numbers, shapeOf, normAxis, tensorValue } from "./import-ops-common.js";
+import { type Value, type OpDef, isInt, need, ints, numbers, shapeOf, normAxis, tensorValue, toFloat } from "./import-ops-common.js";
 
 export const constant: OpDef = {
   attrs: ["value", "value_float", "value_floats", "value_int", "value_ints", "sparse_value", "value_string", "value_strings"],
@@ -100,10 +100,10 @@ export const cast: OpDef = {
     const to = a.int("to", 0);
     const allowed: number[] = [DataType.FLOAT, DataType.DOUBLE, DataType.INT64, DataType.INT32, DataType.INT8, DataType.UINT8, DataType.BOOL];
     if (!allowed.includes(to)) throw new Error(`${ctx.where}: cast to ${dataTypeName(to)} is not supported`);
-    const toFloat = to === DataType.FLOAT || to === DataType.DOUBLE;
+    const floatTarget = to === DataType.FLOAT || to === DataType.DOUBLE;
     return (ins) => {
       const x = need(ins, 0, ctx, "input");
-      if (toFloat) return [to === DataType.DOUBLE && x instanceof NDArray ? x.astype("float64") : to === DataType.FLOAT && x instanceof NDArray ? x.astype(ctx.dtype) : float(x, ctx)];
+      if (floatTarget) return [to === DataType.DOUBLE && x instanceof NDArray ? x.astype("float64") : to === DataType.FLOAT && x instanceof NDArray ? x.astype(ctx.dtype) : toFloat(x, ctx)];
       // ONNX truncates toward zero (1.7 → 1, −1.7 → −1); NaN and ±∞ have no integer value
       let vals: number[];
       if (isInt(x)) vals = [...x.data];

@@ -30,7 +30,7 @@ export function arity(op: string, opset: number): { inputs: [number, number]; ou
     case "Reshape": return io([2, 2]);
     case "Gemm": return io(opset >= 11 ? [2, 3] : [3, 3]);
     case "Pad": return io(opset >= 18 ? [2, 4] : opset >= 11 ? [2, 3] : [1, 1]);
-    case "Resize": return io(opset >= 11 ? [1, 4] : [2, 2]);
+    case "Resize": return io(opset >= 13 ? [1, 4] : opset >= 11 ? [3, 4] : [2, 2]); // roi and scales required in 11–12
     case "Upsample": return io(opset >= 9 ? [2, 2] : [1, 1]);
     case "Dropout": return io(opset >= 12 ? [1, 3] : [1, 1], [1, 2]);
     case "Constant": return io([0, 0]);
