@@ -1,12 +1,12 @@
 // ONNX mutation fuzz: seeded mutations of small committed models, each imported and run by tconv in child processes
-// (heap cap, watchdog) and by onnxruntime-node as the oracle. Prints one JSON summary line (counts and examples).
+// (heap cap, watchdog) and by onnxruntime-node as the oracle, also in children (some mutations crash onnxruntime
+// itself with SIGFPE; those count as its refusals). Prints one JSON summary line (counts and examples).
 // Usage: node scripts/onnx-fuzz.mjs <seed> <models> [perChild=100] [childTimeoutMs=60000]   (needs a built dist/)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import ort from "onnxruntime-node";
 import { decodeModel, encodeModel } from "../dist/onnx/proto.js";
 
 const [seed = 1, count = 200, perChild = 100, childMs = 60000] = process.argv.slice(2).map(Number);
@@ -80,6 +80,7 @@ for (let i = 0; i < count; i++) {
   }
   const file = join(dir, `${i}.onnx`);
   writeFileSync(file, bytes);
+  if (process.env.ONNX_FUZZ_KEEP === String(i)) writeFileSync(`onnx-fuzz-case-${seed}-${i}.onnx`, bytes); // to study one case
   cases.push({ i, file, what, seed: sm.name, inputs: sm.inputs });
 }
 
@@ -102,46 +103,66 @@ for (const c of list) {
   process.stdout.write(JSON.stringify(line) + "\\n");
 }
 `);
-function runChildren(list) {
-  const listFile = join(dir, `list-${list[0].i}-${list.length}.json`);
-  writeFileSync(listFile, JSON.stringify(list));
-  const r = spawnSync(process.execPath, ["--max-old-space-size=512", childFile, listFile], { encoding: "utf8", timeout: childMs, maxBuffer: 1 << 30 });
-  const lines = (r.stdout ?? "").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-  const clean = r.status === 0 && !r.error;
-  return { lines, clean, how: r.error?.code === "ETIMEDOUT" ? "hang" : "abort", stderr: (r.stderr ?? "").slice(-300) };
-}
-const verdict = new Map();
-for (let at = 0; at < cases.length; at += perChild) {
-  const chunk = cases.slice(at, at + perChild);
-  const r = runChildren(chunk);
-  for (const l of r.lines) verdict.set(l.i, l);
-  if (!r.clean)
-    for (const c of chunk.filter((c) => !verdict.has(c.i))) {
-      const one = runChildren([c]);
-      verdict.set(c.i, one.lines[0] ?? { i: c.i, ok: false, fatal: one.how, stderr: one.stderr });
-      if (!one.clean && one.lines[0]) verdict.get(c.i).fatal = one.how;
-    }
-}
-
-// onnxruntime's verdicts and the comparison
-const counts = { models: cases.length, ortAccepts: 0, ortRejects: 0, tconvRuns: 0, clearErrors: 0, aborts: 0, hangs: 0, unclearErrors: 0, acceptedInvalid: 0, wrongValues: 0 };
-const examples = [];
-const note = (kind, c, extra) => examples.length < 20 && examples.push({ kind, i: c.i, seed: c.seed, what: c.what, ...extra });
-for (const c of cases) {
-  let want = null;
-  let ortError = "";
+const ortFile = join(dir, "ort-child.mjs");
+writeFileSync(ortFile, `import { readFileSync } from "node:fs";
+import ort from ${JSON.stringify(pathToFileURL(resolve("node_modules/onnxruntime-node/dist/index.js")).href)};
+const list = JSON.parse(readFileSync(process.argv[2], "utf8"));
+for (const c of list) {
+  let line;
   try {
     const session = await ort.InferenceSession.create(readFileSync(c.file));
     const feeds = {};
     session.inputNames.forEach((n, k) => (feeds[n] = new ort.Tensor("float32", Float32Array.from(c.inputs[k].data), c.inputs[k].shape)));
     const out = await session.run(feeds);
-    want = session.outputNames.map((n) => ({ shape: [...out[n].dims], data: Array.from(out[n].data, Number) }));
+    const outs = session.outputNames.map((n) => ({ shape: [...out[n].dims], data: Array.from(out[n].data, Number) }));
     await session.release();
-    counts.ortAccepts++;
+    line = { i: c.i, ok: true, outs };
   } catch (e) {
-    counts.ortRejects++;
-    ortError = String(e?.message ?? e).slice(0, 240);
+    line = { i: c.i, ok: false, message: String(e?.message ?? e).slice(0, 240) };
   }
+  process.stdout.write(JSON.stringify(line) + "\\n");
+}
+`);
+function runChildren(list, file = childFile) {
+  const listFile = join(dir, `list-${list[0].i}-${list.length}.json`);
+  writeFileSync(listFile, JSON.stringify(list));
+  const r = spawnSync(process.execPath, ["--max-old-space-size=512", file, listFile], { encoding: "utf8", timeout: childMs, maxBuffer: 1 << 30 });
+  const lines = (r.stdout ?? "").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  const clean = r.status === 0 && !r.error;
+  return { lines, clean, how: r.error?.code === "ETIMEDOUT" ? "hang" : "abort", stderr: (r.stderr ?? "").slice(-300) };
+}
+/** Verdicts of one child script over all cases; a child that dies or hangs marks the case it was on and resumes after it. */
+function verdicts(file) {
+  const verdict = new Map();
+  for (let at = 0; at < cases.length; ) {
+    const chunk = cases.slice(at, at + perChild);
+    const r = runChildren(chunk, file);
+    for (const l of r.lines) verdict.set(l.i, l);
+    at += r.lines.length;
+    if (!r.clean && r.lines.length < chunk.length) {
+      // the case it was on, alone: a fatal end there is that case's verdict
+      const c = chunk[r.lines.length];
+      const one = runChildren([c], file);
+      verdict.set(c.i, one.clean && one.lines[0] ? one.lines[0] : { i: c.i, ok: false, fatal: one.how, stderr: one.stderr });
+      at++;
+    }
+  }
+  return verdict;
+}
+const verdict = verdicts(childFile);
+const ortVerdict = verdicts(ortFile);
+
+// onnxruntime's verdicts and the comparison
+const counts = { models: cases.length, ortAccepts: 0, ortRejects: 0, ortCrashes: 0, tconvRuns: 0, clearErrors: 0, aborts: 0, hangs: 0, unclearErrors: 0, acceptedInvalid: 0, wrongValues: 0 };
+const examples = [];
+const note = (kind, c, extra) => examples.length < 20 && examples.push({ kind, i: c.i, seed: c.seed, what: c.what, ...extra });
+for (const c of cases) {
+  const o = ortVerdict.get(c.i);
+  const want = o.ok ? o.outs : null;
+  const ortError = o.fatal ? `onnxruntime crashed (${o.fatal})` : (o.message ?? "");
+  if (o.ok) counts.ortAccepts++;
+  else counts.ortRejects++;
+  if (o.fatal) counts.ortCrashes++;
   const v = verdict.get(c.i);
   if (v.fatal === "hang") { counts.hangs++; note("hang", c, {}); continue; }
   if (v.fatal) { counts.aborts++; note("abort", c, { stderr: v.stderr }); continue; }
@@ -159,7 +180,7 @@ for (const c of cases) {
     const scale = Math.max(1, ...w.data.map(Math.abs).filter(Number.isFinite));
     return w.data.some((x, j) => !(Math.abs(x - o.data[j]) <= 1e-3 * scale || (Number.isNaN(x) && Number.isNaN(o.data[j])) || x === o.data[j]));
   });
-  if (bad) { counts.wrongValues++; note("wrongValue", c, {}); }
+  if (bad) { counts.wrongValues++; note("wrongValue", c, { want: want.map((w) => [w.shape, w.data.slice(0, 6)]), got: v.outs.map((w) => [w.shape, w.data.slice(0, 6)]) }); }
 }
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(JSON.stringify({ seed, ...counts, examples }) + "\n");

@@ -5,6 +5,8 @@ import { readTensor, type TensorValue } from "./proto.js";
 // AttributeProto.AttributeType numbers
 const FLOAT = 1, INT = 2, STRING = 3, TENSOR = 4, FLOATS = 6, INTS = 7;
 const decoder = new TextDecoder();
+/** The value field of each singular AttributeType (FLOAT, INT, STRING, TENSOR, GRAPH). */
+const SINGLE_FIELD: Readonly<Record<number, "f" | "i" | "s" | "t" | "g">> = { 1: "f", 2: "i", 3: "s", 4: "t", 5: "g" };
 
 export class Attributes {
   private readonly byName = new Map<string, AttributeRecord>();
@@ -20,6 +22,9 @@ export class Attributes {
       // as onnxruntime's checker: a name once, and a declared type (UNDEFINED = 0 is invalid)
       if (this.byName.has(name)) throw new Error(`${where}: attribute '${name}' is given twice`);
       if (!a.type) throw new Error(`${where}: attribute '${name}' has no type (AttributeProto.type is UNDEFINED)`);
+      // a singular type must carry its own field (the checker's "type field and data field mismatch")
+      const field = SINGLE_FIELD[a.type];
+      if (field && a[field] === undefined) throw new Error(`${where}: attribute '${name}' is declared type ${a.type} but has no '${field}' value`);
       if (a.ref_attr_name) throw new Error(`${where}: attribute '${name}' refers to a function attribute, which tconv does not support`);
       if (!known.includes(name))
         throw new Error(`${where}: attribute '${name}' is not one tconv reads for this op (known: ${known.join(", ") || "none"})`);

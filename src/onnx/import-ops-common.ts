@@ -2,7 +2,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { Attributes } from "./attributes.js";
-import { type TensorValue } from "./proto.js";
+import { DataType, dataTypeName, type TensorValue } from "./proto.js";
 import { type IntTensor, intTensor } from "./int-tensor.js";
 
 /** A tensor while a graph runs: float data as an NDArray, shape arithmetic as an IntTensor. */
@@ -48,7 +48,10 @@ export function toFloat(v: Value, ctx: CompileContext): NDArray {
 
 /** Integer values of a small tensor (shapes, axes, pads, indices). */
 export function ints(v: Value, ctx: CompileContext, what: string): number[] {
-  if (!(v instanceof NDArray)) return [...v.data];
+  if (!(v instanceof NDArray)) {
+    if (v.type !== DataType.INT64 && v.type !== DataType.INT32) throw new Error(`${ctx.where}: ${what} must be an int64 tensor, got ${dataTypeName(v.type)}`);
+    return [...v.data];
+  }
   // ONNX types these inputs int64 (or int32); onnxruntime refuses a float tensor there at load
   throw new Error(`${ctx.where}: ${what} must be an integer tensor, got a float tensor of shape [${v.shape.join(",")}]`);
 }
@@ -70,7 +73,7 @@ export function normAxis(axis: number, rank: number, ctx: CompileContext, what =
 
 /** A tensor read from a Constant / ConstantOfShape attribute as a Value of the model's dtype. */
 export function tensorValue(t: TensorValue, dtype: Dtype): Value {
-  if (t.kind === "int") return intTensor(t.dims, t.data);
+  if (t.kind === "int") return intTensor(t.dims, t.data, t.type);
   const data = dtype === "float32" ? Float32Array.from(t.data) : Float64Array.from(t.data);
   return new NDArray(data, t.dims);
 }

@@ -42,13 +42,13 @@ function reshapeTarget(from: readonly number[], to: readonly number[], allowZero
   return res;
 }
 
-const reshapeValue = (v: Value, shape: readonly number[]): Value => (v instanceof NDArray ? v.reshape(shape) : intTensor(shape, v.data));
+const reshapeValue = (v: Value, shape: readonly number[]): Value => (v instanceof NDArray ? v.reshape(shape) : intTensor(shape, v.data, v.type));
 
 export const reshapeOp: OpDef = {
   attrs: ["allowzero", "shape"],
   compile(a, ctx) {
     if (a.has("allowzero") && ctx.opset < 14) throw new Error(`${ctx.where}: attribute 'allowzero' exists from opset 14; this model is opset ${ctx.opset}`);
-    const allowZero = a.int("allowzero", 0) === 1;
+    const allowZero = a.int("allowzero", 0) !== 0;
     const attrShape = a.ints("shape");
     return (ins) => {
       const x = need(ins, 0, ctx, "data");

@@ -18,8 +18,8 @@ export const poolDef = (kind: "max" | "avg"): OpDef => ({
     const strides = a.ints("strides") ?? kernel.map(() => 1);
     const dilations = a.ints("dilations") ?? kernel.map(() => 1);
     const pads = a.ints("pads") ?? kernel.map(() => 0).concat(kernel.map(() => 0));
-    const ceil = a.int("ceil_mode", 0) === 1;
-    const includePad = kind === "avg" && a.int("count_include_pad", 0) === 1;
+    const ceil = a.int("ceil_mode", 0) !== 0; // any nonzero is true, as onnxruntime reads it
+    const includePad = kind === "avg" && a.int("count_include_pad", 0) !== 0;
     if (kind === "max" && a.int("storage_order", 0) !== 0) throw new Error(`${ctx.where}: storage_order=1 is not supported`);
     if (strides.length !== nd || dilations.length !== nd || pads.length !== 2 * nd)
       throw new Error(`${ctx.where}: strides, dilations and pads must have ${nd}, ${nd} and ${2 * nd} entries for kernel_shape=[${kernel.join(",")}]`);

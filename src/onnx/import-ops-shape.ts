@@ -29,7 +29,7 @@ export const constantOfShape: OpDef = {
       const n = checkedSize(dims, "the output", ctx.where);
       if (!t || t.kind === "float") return [full(dims, t ? t.data[0]! : 0, { dtype: ctx.dtype })];
       if (n > 1 << 20) throw new Error(`${ctx.where}: an integer tensor of shape [${dims.join(",")}] is too large for shape arithmetic`);
-      return [intTensor(dims, new Array<number>(n).fill(t.data[0]!))];
+      return [intTensor(dims, new Array<number>(n).fill(t.data[0]!), t.type)];
     };
   },
 };
@@ -114,7 +114,7 @@ export const cast: OpDef = {
           return Math.trunc(v) + 0; // + 0: −0.9 truncates to 0, not −0
         });
       }
-      return [intTensor(shapeOf(x), to === DataType.BOOL ? vals.map((v) => (v !== 0 ? 1 : 0)) : vals)];
+      return [intTensor(shapeOf(x), to === DataType.BOOL ? vals.map((v) => (v !== 0 ? 1 : 0)) : vals, to)];
     };
   },
 };

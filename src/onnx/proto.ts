@@ -126,7 +126,7 @@ export function checkedSize(dims: readonly number[], what: string, op: string): 
 /** A decoded tensor: float data as Float32Array/Float64Array, integral data as plain numbers. */
 export type TensorValue =
   | { kind: "float"; dtype: "float32" | "float64"; dims: number[]; data: Float32Array | Float64Array }
-  | { kind: "int"; dims: number[]; data: number[] };
+  | { kind: "int"; dims: number[]; data: number[]; type: number };
 
 /** Reads a TensorProto (raw_data or typed fields); checks counts against dims before allocating. */
 export function readTensor(t: TensorRecord, op: string): TensorValue {
@@ -161,7 +161,7 @@ export function readTensor(t: TensorRecord, op: string): TensorValue {
     else if (type === DataType.INT8) data[i] = view.getInt8(i);
     else data[i] = view.getUint8(i);
   }
-  return { kind: "int", dims, data };
+  return { kind: "int", dims, data, type };
 }
 
 /** A FLOAT/DOUBLE/INT64 TensorProto record with raw_data (what exporters write). */

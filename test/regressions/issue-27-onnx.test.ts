@@ -378,3 +378,21 @@ test("2e: a concat with a zero-size constant exports a model tconv re-imports (w
   // the zero-size constant is [batch, 0], fixed at the traced batch: checked at that batch only
   await roundTrip(new CatEmpty(), [2, 3], 2);
 });
+
+test("1k: found by the fuzz: count_include_pad=2 reads as true like onnxruntime (was: a wrong value), int8 pads refused", async () => {
+  const pool = model([
+    { op: "AveragePool", name: "ap", inputs: ["x"], outputs: ["y"], attrs: [attr.int("count_include_pad", 2), attr.ints("kernel_shape", [3, 3]), attr.ints("pads", [1, 1, 1, 1])] },
+  ]);
+  const x = np.arange(16).reshape([1, 1, 4, 4]).add(1);
+  const want = await runOrt(pool, [x]);
+  assert.deepEqual(values(onnx.importToGluon(pool).forward(x)), Array.from(want[0]!.data));
+  const pads = model(
+    [
+      { op: "Cast", name: "c", inputs: ["p"], outputs: ["p8"], attrs: [attr.int("to", 3)] },
+      { op: "Pad", name: "pad", inputs: ["x", "p8"], outputs: ["y"] },
+    ],
+    [{ name: "p", shape: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], type: 7 }],
+  );
+  assert.ok(await ortRefuses(pads, x4.shape));
+  assert.throws(() => onnx.importToGluon(pads).forward(np.zeros(x4.shape)), /node 'pad' \(Pad\): pads must be an int64 tensor, got INT8/);
+});
