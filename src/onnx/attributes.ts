@@ -7,6 +7,7 @@ const FLOAT = 1, INT = 2, STRING = 3, TENSOR = 4, FLOATS = 6, INTS = 7;
 const decoder = new TextDecoder();
 /** The value field of each singular AttributeType (FLOAT, INT, STRING, TENSOR, GRAPH). */
 const SINGLE_FIELD: Readonly<Record<number, "f" | "i" | "s" | "t" | "g">> = { 1: "f", 2: "i", 3: "s", 4: "t", 5: "g" };
+const VALUE_FIELDS = ["f", "i", "s", "t", "g", "floats", "ints", "strings"] as const;
 
 export class Attributes {
   private readonly byName = new Map<string, AttributeRecord>();
@@ -25,6 +26,10 @@ export class Attributes {
       // a singular type must carry its own field (the checker's "type field and data field mismatch")
       const field = SINGLE_FIELD[a.type];
       if (field && a[field] === undefined) throw new Error(`${where}: attribute '${name}' is declared type ${a.type} but has no '${field}' value`);
+      // and one value field only (a list type carrying a singular value is the same mismatch)
+      const used = VALUE_FIELDS.filter((k) => (Array.isArray(a[k]) ? (a[k] as unknown[]).length > 0 : a[k] !== undefined));
+      if (used.length > 1 || (!field && used.some((k) => !Array.isArray(a[k]))))
+        throw new Error(`${where}: attribute '${name}' of type ${a.type} carries the value fields ${used.join(", ")}; it must carry exactly its type's one`);
       if (a.ref_attr_name) throw new Error(`${where}: attribute '${name}' refers to a function attribute, which tconv does not support`);
       if (!known.includes(name))
         throw new Error(`${where}: attribute '${name}' is not one tconv reads for this op (known: ${known.join(", ") || "none"})`);
