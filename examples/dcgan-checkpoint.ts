@@ -2,23 +2,10 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
-import type { gluon, nn } from "tconv";
+import type { Architecture, Nets, RunConfig } from "./dcgan-train.js";
 import type { LossHistory } from "./loss-plot.js";
 
-/** What must match for a checkpoint to be resumed: the nets' shapes… */
-export interface Architecture {
-  imageSize: number;
-  width: number;
-  latentDim: number;
-}
-
-/** …and what decides the data, the noise and the updates (so a resumed run equals an uninterrupted one). */
-export interface RunConfig {
-  seed: number;
-  datasetSize: number;
-  batchSize: number;
-  learningRate: number;
-}
+export type { Architecture, Nets, RunConfig };
 
 export interface Progress {
   architecture: Architecture;
@@ -31,13 +18,6 @@ export interface Progress {
   history: LossHistory;
   /** seconds spent in finished epochs, one entry each */
   epochSeconds: number[];
-}
-
-export interface Nets {
-  generator: nn.Sequential;
-  discriminator: nn.Sequential;
-  trainerG: gluon.Trainer;
-  trainerD: gluon.Trainer;
 }
 
 const FORMAT = "tconv-dcgan-checkpoint/1";
@@ -178,6 +158,7 @@ function checkProgress(v: Record<string, unknown>, path: string): Progress {
   };
   const arch = obj(v.architecture, "architecture");
   for (const k of ["imageSize", "width", "latentDim"]) int(arch[k], `architecture.${k}`, 1);
+  if (arch.loss !== undefined && arch.loss !== "bce" && arch.loss !== "wgan-gp") throw bad("architecture.loss", `= ${JSON.stringify(arch.loss)} is not "bce" or "wgan-gp"`);
   const config = obj(v.config, "config");
   int(config.seed, "config.seed", 0);
   const datasetSize = int(config.datasetSize, "config.datasetSize", 1);
@@ -237,6 +218,7 @@ export function loadCheckpoint(dir: string, nets: Nets, architecture: Architectu
   const progressPath = join(folder, "progress.json");
   const p = checkProgress(readJSON(progressPath), progressPath);
   const arch = p.architecture;
+  if (arch.loss === undefined) arch.loss = "bce"; // written before --loss existed
   if ((Object.keys(architecture) as (keyof Architecture)[]).some((k) => arch[k] !== architecture[k]))
     throw new CheckpointError(`checkpoint ${folder} is from another architecture (${describe(arch)}); this run has ${describe(architecture)}`, false);
   if ((Object.keys(config) as (keyof RunConfig)[]).some((k) => p.config[k] !== config[k]))

@@ -3,13 +3,13 @@ import { accessSync, constants, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import cliProgress from "cli-progress";
-import { autograd, getNumThreads, gluon, init, np, setNumThreads, NDArray, type nn } from "tconv";
+import { getNumThreads, setNumThreads, type nn } from "tconv";
 import { writePNG } from "tconv/node";
-import { makeShapes, Stream } from "./shapes-dataset.js";
-import { discriminator, generator, levels } from "./dcgan-nets.js";
+import { levels } from "./dcgan-nets.js";
+import { buildNets, DCGANSteps, FIXED_NOISE_KEY, GP_LAMBDA, N_CRITIC, noise } from "./dcgan-train.js";
 import { sampleGrid } from "./sample-grid.js";
 import { lossPlotSVG, type LossHistory } from "./loss-plot.js";
-import { CheckpointError, hasCheckpoint, loadCheckpoint, lockFolder, makeFolder, saveCheckpoint, type Architecture, type Nets, type Progress, type RunConfig } from "./dcgan-checkpoint.js";
+import { CheckpointError, hasCheckpoint, loadCheckpoint, lockFolder, makeFolder, saveCheckpoint, type Architecture, type Progress, type RunConfig } from "./dcgan-checkpoint.js";
 
 export interface DCGANOptions {
   /** epochs to reach (counted from the start of training, also when resuming); default 20 */
@@ -32,8 +32,12 @@ export interface DCGANOptions {
   datasetSize?: number;
   /** default 32 (the book: 256; smaller batches gave more updates per second of training here) */
   batchSize?: number;
-  /** Adam's learning rate; default 0.001 (the book: 0.005 at batch 256; 0.002 here lets D win sooner); β1 = 0.5 as the book */
+  /** Adam's learning rate; default 0.001 (the book: 0.005 at batch 256; 0.002 here lets D win sooner); β1 = 0.5 as the book.
+   * With loss "wgan-gp": default 0.0002, β1 = 0, β2 = 0.9 (Gulrajani et al. use 0.0001) */
   learningRate?: number;
+  /** "bce" (default: the book's sigmoid cross-entropy, BatchNorm in D) or "wgan-gp": a critic without BatchNorm trained on
+   * D(fake) − D(real) + λ·(‖∇D(x̂)‖ − 1)² (λ = 10, x̂ between a real and a fake image), the generator every 5th batch */
+  loss?: "bce" | "wgan-gp";
   /** stop after this many batches in this run (a checkpoint is saved), as Ctrl-C does */
   maxBatches?: number;
   /** fixed-noise samples in each grid; default 64 (8×8) */
@@ -70,14 +74,6 @@ function checkInt(name: string, v: number, min: number, max = Number.MAX_SAFE_IN
   return v;
 }
 
-/** Normal noise [n, latentDim, 1, 1] from a stream keyed by its purpose, epoch and batch: resuming needs no RNG state. */
-function noise(n: number, latentDim: number, ...key: number[]): NDArray {
-  const s = new Stream(...key);
-  const z = new Float32Array(n * latentDim);
-  for (let i = 0; i < z.length; i++) z[i] = s.normal();
-  return np.array(z).reshape(n, latentDim, 1, 1);
-}
-
 function checkOutFolder(out: string): void {
   try {
     makeFolder(out);
@@ -88,20 +84,12 @@ function checkOutFolder(out: string): void {
   }
 }
 
-/** Builds both nets and their Adam trainers, weights N(0, 0.02) as the book (np.random seeded by `seed`). */
-function buildNets(arch: Architecture, config: RunConfig): Nets {
-  np.random.seed(config.seed);
-  const g = generator(arch);
-  const d = discriminator(arch);
-  g.initialize(init.Normal(0.02));
-  d.initialize(init.Normal(0.02));
-  const hp = { learningRate: config.learningRate, beta1: 0.5 };
-  return { generator: g, discriminator: d, trainerG: new gluon.Trainer(g.collectParams(), "adam", hp), trainerD: new gluon.Trainer(d.collectParams(), "adam", hp) };
-}
-
 export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResult> {
-  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & DCGANOptions;
-  const arch: Architecture = { imageSize: o.imageSize, width: checkInt("width", o.width, 1, LIMITS.width), latentDim: checkInt("latentDim", o.latentDim, 1, LIMITS.latentDim) };
+  const lossKind = options.loss ?? "bce";
+  if (lossKind !== "bce" && lossKind !== "wgan-gp") throw new Error(`loss=${String(lossKind)} must be "bce" or "wgan-gp"`);
+  const defaults = lossKind === "wgan-gp" ? { ...DEFAULTS, learningRate: 0.0002 } : DEFAULTS;
+  const o = { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & DCGANOptions;
+  const arch: Architecture = { imageSize: o.imageSize, width: checkInt("width", o.width, 1, LIMITS.width), latentDim: checkInt("latentDim", o.latentDim, 1, LIMITS.latentDim), loss: lossKind };
   levels(arch.imageSize);
   const config: RunConfig = {
     seed: checkInt("seed", o.seed, 0, LIMITS.seed),
@@ -153,17 +141,12 @@ async function train(
     }
   }
 
-  const { generator: netG, discriminator: netD, trainerG, trainerD } = nets;
+  const { generator: netG, discriminator: netD } = nets;
   const { imageSize: S } = arch;
   const B = config.batchSize;
-  const perEpoch = Math.floor(config.datasetSize / B);
-  const data = makeShapes(config.datasetSize, S, config.seed);
-  const imageSize = 3 * S * S;
-  const loss = new gluon.loss.SigmoidBCELoss();
-  const ones = np.ones([B, 1, 1, 1]);
-  const zeros = np.zeros([B, 1, 1, 1]);
-  const head = np.ones([B]);
-  const fixedZ = noise(o.samples, arch.latentDim, config.seed, 0xf1ced);
+  const steps = new DCGANSteps(arch, config);
+  const perEpoch = steps.perEpoch;
+  const fixedZ = noise(o.samples, arch.latentDim, config.seed, FIXED_NOISE_KEY);
 
   const tty = !o.quiet && process.stdout.isTTY;
   const bar = tty
@@ -180,10 +163,10 @@ async function train(
   const save = () => saveCheckpoint(ckptDir, progress.epoch * perEpoch + progress.batch, nets, progress);
 
   if (progress.epoch >= o.epochs) log(`the checkpoint has finished ${progress.epoch} epochs already; ask for more with --epochs`);
-  log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} β1 0.5, ${getNumThreads()} thread(s)`);
+  const adam = arch.loss === "bce" ? "β1 0.5" : `β1 0 β2 0.9, WGAN-GP λ ${GP_LAMBDA}, ${N_CRITIC} critic steps per G step`;
+  log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} ${adam}, ${getNumThreads()} thread(s)`);
   while (progress.epoch < o.epochs && !stopped) {
     const e = progress.epoch;
-    const order = new Stream(config.seed, e, 0x5bff1e).permutation(config.datasetSize);
     bar?.start(perEpoch, progress.batch, { epoch: e + 1, epochs: o.epochs, lossD: "…", lossG: "…", speed: "…" });
     epochStarted = performance.now();
     epochBatchTime = 0;
@@ -191,23 +174,7 @@ async function train(
     while (progress.batch < perEpoch) {
       const t0 = performance.now();
       const k = progress.batch;
-      const xs = new Float32Array(B * imageSize);
-      for (let i = 0; i < B; i++) xs.set(data.subarray(order[k * B + i]! * imageSize, (order[k * B + i]! + 1) * imageSize), i * imageSize);
-      const X = np.array(xs).reshape(B, 3, S, S);
-      const Z = noise(B, arch.latentDim, config.seed, e, k);
-
-      // update_D: the fake batch comes from G in training mode but off the tape (the book's fake_X.detach())
-      const fakeX = autograd.trainMode(() => netG.forward(Z));
-      const lossD = autograd.record(() => loss.forward(netD.forward(X), ones).add(loss.forward(netD.forward(fakeX), zeros)).div(2));
-      lossD.backward(head);
-      trainerD.step(B);
-      // update_G: recompute fake_Y through the updated D, labels "real"
-      const lossG = autograd.record(() => loss.forward(netD.forward(netG.forward(Z)), ones));
-      lossG.backward(head);
-      trainerG.step(B);
-
-      const lD = lossD.sum().item();
-      const lG = lossG.sum().item();
+      const [lD, lG] = steps.step(nets, e, k);
       progress.sums.lossD += lD;
       progress.sums.lossG += lG;
       progress.sums.count += B;
@@ -245,7 +212,7 @@ async function train(
     if (pictures) {
       const name = `samples-epoch-${String(e + 1).padStart(2, "0")}.png`;
       writePNG(join(o.out, name), sampleGrid(netG.forward(fixedZ), Math.ceil(Math.sqrt(o.samples)), 64 / S)); // tiles 64 px wide at either size
-      writeFileSync(join(o.out, "loss.svg"), lossPlotSVG(progress.history));
+      writeFileSync(join(o.out, "loss.svg"), lossPlotSVG(progress.history, arch.loss === "bce" ? undefined : "WGAN-GP losses (critic: D(fake) − D(real) + penalty)"));
     }
     save();
     if (o.stop?.requested || (o.maxBatches !== undefined && batchesRun >= o.maxBatches)) stopped = progress.epoch < o.epochs;
@@ -257,7 +224,7 @@ async function train(
   return { generator: netG, discriminator: netD, epoch: progress.epoch, batch: progress.batch, batchesRun, history: progress.history, epochSeconds: progress.epochSeconds, stopped, resumedFrom };
 }
 
-const USAGE = "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N]";
+const USAGE = "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N --loss bce|wgan-gp]";
 
 export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
   const o: DCGANOptions = {};
@@ -287,6 +254,12 @@ export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
       case "--batch": o.batchSize = num(); break;
       case "--data": o.datasetSize = num(); break;
       case "--quiet": o.quiet = true; break;
+      case "--loss": {
+        const v = value();
+        if (v !== "bce" && v !== "wgan-gp") throw new Error(`--loss must be bce or wgan-gp, got ${v}`);
+        o.loss = v;
+        break;
+      }
       default: throw new Error(arg === "--help" || arg === "-h" ? USAGE : `unknown argument ${arg}; ${USAGE}`);
     }
   }

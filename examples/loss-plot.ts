@@ -14,15 +14,21 @@ export function lossPlotSVG(history: LossHistory, title = "DCGAN losses"): strin
   const H = 360;
   const m = { left: 56, right: 20, top: 34, bottom: 44 };
   // plain loops, not Math.max(...rows): a spread of 50,000+ values overflows the stack (and the checkpoint after it)
-  let xMax = 1, top = 0.5;
+  let xMax = 1, top = 0.5, bottom = 0;
   for (const rows of [history.batches, history.epochs])
     for (const r of rows) {
       if (r[0] > xMax) xMax = r[0];
-      for (const v of [r[1], r[2]]) if (Number.isFinite(v) && v > top) top = v;
+      for (const v of [r[1], r[2]])
+        if (Number.isFinite(v)) {
+          if (v > top) top = v;
+          if (-v > bottom) bottom = -v;
+        }
     }
-  const yMax = top > 2 ? Math.ceil(top / 2) * 2 : Math.ceil(top * 4) / 4; // round ticks (yMax / 4 apart)
+  const round = (v: number) => (v > 2 ? Math.ceil(v / 2) * 2 : Math.ceil(v * 4) / 4); // round ticks ((yMax − yMin) / 4 apart)
+  const yMax = round(top);
+  const yMin = -round(bottom); // below 0 only for losses that go negative (WGAN's)
   const sx = (x: number) => m.left + (x / xMax) * (W - m.left - m.right);
-  const sy = (y: number) => H - m.bottom - (Math.min(y, yMax) / yMax) * (H - m.top - m.bottom);
+  const sy = (y: number) => H - m.bottom - ((Math.max(Math.min(y, yMax), yMin) - yMin) / (yMax - yMin)) * (H - m.top - m.bottom);
   const line = (pts: [number, number, number][], k: 1 | 2) =>
     pts.filter((p) => Number.isFinite(p[k])).map((p, i) => `${i === 0 ? "M" : "L"}${sx(p[0]).toFixed(1)},${sy(p[k]).toFixed(1)}`).join(" ");
   const colours = { 1: "#1f77b4", 2: "#d62728" } as const;
@@ -32,7 +38,7 @@ export function lossPlotSVG(history: LossHistory, title = "DCGAN losses"): strin
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${title}</text>`,
   ];
   for (let i = 0; i <= 4; i++) {
-    const y = (yMax * i) / 4;
+    const y = yMin + ((yMax - yMin) * i) / 4;
     parts.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${sy(y).toFixed(1)}" y2="${sy(y).toFixed(1)}" stroke="#ddd"/>`);
     parts.push(`<text x="${m.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end">${fmt(y)}</text>`);
   }

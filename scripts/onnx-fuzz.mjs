@@ -88,11 +88,12 @@ for (let i = 0; i < count; i++) {
 const childFile = join(dir, "child.mjs");
 writeFileSync(childFile, `import { readFileSync } from "node:fs";
 import * as tconv from ${JSON.stringify(pathToFileURL(resolve("dist/index.js")).href)};
+import { onnx } from ${JSON.stringify(pathToFileURL(resolve("dist/onnx/index.js")).href)};
 const list = JSON.parse(readFileSync(process.argv[2], "utf8"));
 for (const c of list) {
   let line;
   try {
-    const b = tconv.onnx.importToGluon(new Uint8Array(readFileSync(c.file)));
+    const b = onnx.importToGluon(new Uint8Array(readFileSync(c.file)));
     const xs = c.inputs.map((t) => new tconv.NDArray(Float32Array.from(t.data), t.shape));
     const r = b.forward(...xs);
     const outs = (Array.isArray(r) ? r : [r]).map((o) => ({ shape: o.shape, data: Array.from(o.asTypedArray()) }));

@@ -1,4 +1,4 @@
-// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, onnx, setNumThreads, releaseMemory.
+// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads, releaseMemory (ONNX: tconv/onnx).
 import "./methods.js"; // first: installs NDArray's methods before anything can call them
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
@@ -6,7 +6,7 @@ export { nn, gluon } from "./gluon/index.js";
 export { Parameter, ParameterDict, type ParameterGradReq, type ParameterOptions } from "./gluon/parameter.js";
 export { init } from "./init/initializers.js";
 export { d2l } from "./d2l/index.js";
-export { autograd } from "./autograd/index.js";
+export { autograd, type GradOptions } from "./autograd/index.js";
 export { NDArray, type NestedArray, type Operand } from "./ndarray/ndarray.js";
 export type { Dtype } from "./ndarray/dtype.js";
 export type { Index } from "./ndarray/indexing.js";
@@ -27,7 +27,6 @@ export type { DropoutOptions } from "./ops/dropout.js";
 export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
 export type { LoadParametersOptions, SaveParametersOptions } from "./gluon/parameter-io.js";
-export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
-export { setNumThreads, getNumThreads, maxThreads, threadsReady } from "./backends/threads.js";
+export type { ImageDataLike, FromImageDataOptions, ImageNamespace, ToImageDataOptions, ToImageDataResult } from "./ops/image.js";
+export { setNumThreads, getNumThreads, maxThreads, threadsReady, setWorkerUrl, type WorkerLike, type WorkerSource } from "./backends/threads.js";
 export { releaseMemory } from "./backends/memory.js";
-export { onnx, OnnxBlock, type ImportOptions, type ExportOptions, type GraphInput } from "./onnx/index.js";

@@ -20,21 +20,38 @@ export function activation(x: NDArray, actType: Activation): NDArray {
   return actType === "softsign" ? softsign(x) : ew.unary(actType, x);
 }
 
+/** MXNet's `npx` namespace: neural-network operators (convolution, transposed convolution, pooling, batch norm, activations, images). */
 export const npx = {
+  /** N-d convolution (MXNet's `npx.convolution`): strides, padding (numbers, begin/end pairs, SAME/VALID), dilation, groups, bias, NCHW/NHWC, padding modes. */
   convolution,
+  /** N-d transposed convolution (MXNet's `npx.deconvolution`, D2L §12.10): the adjoint of convolution with the same options, plus outputPadding or outputShape. */
   deconvolution,
+  /** Applies an activation by name: relu, sigmoid, tanh, softrelu or softsign (`npx.activation(x, actType)`). */
   activation,
+  /** max(x, 0) elementwise. */
   relu: (x: NDArray, options?: ew.OutOptions) => ew.unary("relu", x, options),
+  /** 1 / (1 + e⁻ˣ) elementwise. */
   sigmoid: (x: NDArray, options?: ew.OutOptions) => ew.unary("sigmoid", x, options),
+  /** x for x > 0, slope·x otherwise (MXNet's `npx.leaky_relu`; also elu, selu, gelu, prelu by actType). */
   leakyRelu,
+  /** Batch normalization over the channel axis with gamma, beta and running statistics (MXNet's `npx.batch_norm`). */
   batchNorm,
+  /** Max, average or global pooling with kernel, stride, padding and ceil/floor convention (MXNet's `npx.pooling`). */
   pooling,
+  /** Moves blocks of channels into space (pixel shuffle, `npx.depth_to_space`), DCR or CRD order. */
   depthToSpace,
+  /** Moves spatial blocks into channels, the inverse of depthToSpace (`npx.space_to_depth`). */
   spaceToDepth,
+  /** Zeroes elements with probability p and scales the rest by 1/(1 − p) in training mode; the identity in predict mode. */
   dropout,
+  /** softmax along an axis (default the last): e^x / Σ e^x, computed stably. */
   softmax,
+  /** log softmax along an axis (default the last), computed stably. */
   logSoftmax,
+  /** Picks one element per position along an axis by integer indices (MXNet's `npx.pick`, e.g. the labelled class). */
   pick,
+  /** Nearest or bilinear upsampling by an integer scale (MXNet's `npx.upsampling`). */
   upsampling,
+  /** Pixels in and out of arrays: toTensor, normalize, fromImageData, toImageData (MXNet's `npx.image`). */
   image,
 };

@@ -60,7 +60,7 @@ export class Dense extends Block {
 
   protected override describe(): string {
     const i = this.weight.shape[1];
-    return `${i === 0 ? "None" : i} -> ${this.units}, ${this.activation ?? "linear"}`;
+    return `${i === 0 ? "None" : i} -> ${this.units}, ${this.activation ?? "linear"}${this.flatten ? "" : ", flatten=False"}${this.bias ? "" : ", bias=False"}`;
   }
 
   forward(x: NDArray): NDArray {

@@ -119,7 +119,7 @@ export class OnnxBlock extends Block {
 
   /** Runs the graph: one NDArray per graph input; returns the output, or an array when the graph has several. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  forward(...args: NDArray[]): any {
+  forward(...args: NDArray[]): NDArray | NDArray[] {
     const outs = this.run(...args);
     return outs.length === 1 ? outs[0]! : outs;
   }

@@ -63,3 +63,15 @@ function prelu(x: NDArray, gamma: unknown): NDArray {
   backendFor(x, gamma).preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).data, contiguous(gamma).data, y);
   return recordOp("prelu", [x, gamma], new NDArray(y, x.shape), { outer, channels: x.ndim >= 2 ? C : 1, inner });
 }
+
+/**
+ * f′(x) of leakyRelu's act type (leaky 1 | slope; elu 1 | slope·eˣ; selu λ | λα·eˣ; gelu Φ(x) + x·φ(x)), recorded as
+ * "leaky_relu_derivative": leaky_relu's gradient is g·f′(x), differentiable again through this op's rule (f″).
+ */
+export function leakyReluDerivative(x: NDArray, actType: LeakyActType, slope: number): NDArray {
+  const xd = contiguous(x).data;
+  const onesData = allocate(x.dtype, x.size).fill(1);
+  const d = allocate(x.dtype, x.size);
+  backendFor(x).leakyBackward(actType, slope, xd, onesData, d);
+  return recordOp("leaky_relu_derivative", [x], new NDArray(d, x.shape), { actType, slope });
+}

@@ -6,6 +6,12 @@ import { differentiableOps } from "../../src/autograd/grads/index.js";
 import { logSoftmax, pick, softmax } from "../../src/ops/softmax.js";
 import { foldBorder, padBorder } from "../../src/ops/pad.js";
 import { axisTaps, resample, resampleTranspose } from "../../src/ops/upsampling.js";
+import { leakyReluDerivative } from "../../src/ops/activation.js";
+import { indexScatter } from "../../src/ops/shape.js";
+import { convWeightGrad } from "../../src/ops/conv.js";
+import { resolveConv } from "../../src/params/conv-params.js";
+import { resolvePooling } from "../../src/params/pool-params.js";
+import { poolingBackward, poolingGather } from "../../src/ops/pooling.js";
 import { gradcheck, measured, randn, track, uniform } from "../helpers/gradcheck.js";
 
 np.random.seed(7);
@@ -286,6 +292,27 @@ describe("padding-mode and resampling rules (ops/pad.ts, ops/upsampling.ts): eac
   const plan = { axis: 1, taps: axisTaps(3, 7, 2.5, true, false) };
   rule("resampleAxis", () => check("resampleAxis", (a) => resample(a, plan), [randn([2, 3, 2])]));
   rule("resampleAxisTranspose", () => check("resampleAxisTranspose", (a) => resampleTranspose(a, plan, [2, 3, 2]), [randn([2, 7, 2])]));
+});
+
+describe("rules of the ops gradients are computed with (so createGraph can differentiate them)", () => {
+  rule("index_scatter", () => void check("index_scatter", (a) => indexScatter(a, [3, 4], [":", "1:3"]), [randn([3, 2])]));
+  rule("conv_weight_grad", () => {
+    const geo = resolveConv("convolution", [2, 2, 5, 4], [3, 2, 3, 2], { strides: [2, 1], padding: 1, dilation: [1, 2] }).geometry;
+    check("conv_weight_grad", (image, grid) => convWeightGrad(geo, image, grid), [randn([2, 2, 5, 4]), randn([2, 3, 3, 4])]);
+    const geoT = resolveConv("deconvolution", [1, 3, 4], [4, 3, 2], { layout: "NWC", strides: 2, groups: 2 }).geometry;
+    check("conv_weight_grad", (image, grid) => convWeightGrad(geoT, image, grid), [randn([1, 7, 4]), randn([1, 3, 4])]);
+  });
+  const geo = (poolType: "max" | "avg") => resolvePooling("pooling", [1, 1, 4, 4], { kernel: 2, stride: 2, poolType });
+  const argmax = Int32Array.of(5, 2, 8, 15); // one winner per 2×2 window of a 4×4 image
+  rule("pooling_backward", () => {
+    check("pooling_backward", (g) => poolingBackward(geo("max"), g, argmax, [1, 1, 4, 4]), [randn([1, 1, 2, 2])]);
+    check("pooling_backward", (g) => poolingBackward(geo("avg"), g, null, [1, 1, 4, 4]), [randn([1, 1, 2, 2])]);
+  });
+  rule("pooling_gather", () => void check("pooling_gather", (x) => poolingGather(geo("max"), x, argmax), [randn([1, 1, 4, 4])]));
+  rule("leaky_relu_derivative", () => {
+    for (const actType of ["elu", "selu", "gelu"] as const) check("leaky_relu_derivative", (x) => leakyReluDerivative(x, actType, 0.4), [uniform([2, 3], 0.1, 2).neg()]);
+    check("leaky_relu_derivative", (x) => leakyReluDerivative(x, "gelu", 0.4), [randn([2, 3], 2)]);
+  });
 });
 
 test("every registered gradient rule has a gradcheck test above", () => {

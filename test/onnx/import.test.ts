@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { autograd, NDArray, np, onnx, OnnxBlock } from "../../src/index.js";
+import { autograd, NDArray, np } from "../../src/index.js";
+import { onnx, OnnxBlock } from "../../src/onnx/index.js";
 import { attr, buildModel, compare, modelFixtures, runOrt, toArray, type NodeSpec } from "../helpers/onnx-models.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 import { encodeModel } from "../../src/onnx/proto.js";
@@ -76,7 +77,7 @@ test("an imported net trains: gradients reach every parameter the output depends
   const net = onnx.importToGluon(f.bytes);
   const x = toArray(f.inputs[0]!);
   const target = np.zeros([2, 2, 16, 16]);
-  const loss = () => net.forward(x).sub(target).pow(2).mean() as NDArray;
+  const loss = () => (net.forward(x) as NDArray).sub(target).pow(2).mean() as NDArray;
   const l0 = autograd.record(loss);
   l0.backward();
   const params = net.collectParams().values();

@@ -42,6 +42,18 @@ export function runRule<K extends OpName>(node: TapeNodeOf<K>, ctx: Omit<GradCon
   return rule({ ...ctx, inputs: node.inputs, attrs: node.attrs });
 }
 
+/**
+ * Ops whose rule runs kernels on raw data instead of recorded ops, so its gradients cannot be differentiated again:
+ * autograd.grad with createGraph throws naming the op instead of treating them as constants. Every catalogued rule
+ * is differentiable today (gradgrad.test.ts checks each); an op given a first-order-only rule must be listed here.
+ */
+export const FIRST_ORDER_ONLY = new Set<OpName>();
+
+/** True when `op`'s rule computes its gradients with recorded ops, so createGraph can differentiate through it. */
+export function isDifferentiableRule(op: OpName): boolean {
+  return !FIRST_ORDER_ONLY.has(op);
+}
+
 /** Every op name with a gradient rule, sorted. */
 export function differentiableOps(): string[] {
   return Object.keys(RULES).sort();
