@@ -10,6 +10,9 @@ import { reduce, type ReduceOptions } from "./ops/reduce.js";
 import * as shp from "./ops/shape.js";
 import { arraySplit, concatenate, split, stack } from "./ops/join.js";
 import { pad } from "./ops/pad-constant.js";
+import { broadcastTo, tile } from "./ops/broadcast.js";
+import { einsum } from "./ops/einsum.js";
+import { take } from "./ops/gather.js";
 
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;
@@ -56,6 +59,10 @@ export const np = {
   minimum: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("minimum", a, b, options),
   /** a raised to b elementwise, with broadcasting. */
   power: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("pow", a, b, options),
+  /** numpy's mod (remainder): a − ⌊a/b⌋·b, the result has b's sign */
+  mod: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("mod", a, b, options),
+  /** numpy's fmod (C's): a − trunc(a/b)·b, the result has a's sign */
+  fmod: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("fmod", a, b, options),
   /** 1 where a == b, else 0, elementwise with broadcasting (in the operands' dtype, as MXNet). */
   equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("eq", a, b, options),
   /** 1 where a != b, else 0, elementwise with broadcasting. */
@@ -82,6 +89,12 @@ export const np = {
   abs: (x: Operand, options?: OutOptions) => ew.unary("abs", asArray(x, "np.abs"), options),
   /** The hyperbolic tangent elementwise. */
   tanh: (x: Operand, options?: OutOptions) => ew.unary("tanh", asArray(x, "np.tanh"), options),
+  /** The sine elementwise (radians). */
+  sin: (x: Operand, options?: OutOptions) => ew.unary("sin", asArray(x, "np.sin"), options),
+  /** The cosine elementwise (radians). */
+  cos: (x: Operand, options?: OutOptions) => ew.unary("cos", asArray(x, "np.cos"), options),
+  /** the error function 2/√π ∫₀ˣ e^(−t²) dt (scipy.special.erf; ONNX Erf) */
+  erf: (x: Operand, options?: OutOptions) => ew.unary("erf", asArray(x, "np.erf"), options),
   /** The sum over `axis` (all axes when omitted); `keepdims` keeps the reduced axes with size 1. */
   sum: (x: NDArray, options?: ReduceOptions) => reduce("sum", x, options),
   /** The mean over `axis` (all axes when omitted); `keepdims` keeps the reduced axes with size 1. */
@@ -106,6 +119,14 @@ export const np = {
   split,
   /** Like split, but the sections may be unequal (`np.array_split`). */
   array_split: arraySplit,
-  /** Pads with a constant (default 0) by per-axis (before, after) widths (`np.pad(x, padWidth, { constantValues })`). */
+  /** Pads by per-axis (before, after) widths: a constant (default 0) or numpy's "reflect", "edge", "wrap" modes (`np.pad`). */
   pad,
+  /** x repeated along its size-1 and new leading axes to exactly `shape` (`np.broadcast_to`). */
+  broadcastTo,
+  /** x repeated reps[i] times along each axis (`np.tile`). */
+  tile,
+  /** Einstein summation over one or two operands, e.g. "bij,bjk->bik" (`np.einsum`; no ellipsis). */
+  einsum,
+  /** x's elements at integer `indices` along `axis`, or of the flattened array (`np.take`). */
+  take,
 };

@@ -14,6 +14,8 @@ export interface CompileContext {
   readonly opset: number;
   /** the dtype float tensors are created in (the model's parameters) */
   readonly dtype: Dtype;
+  /** how many outputs the node lists (Split without sizes cuts that many pieces) */
+  readonly outputs?: number;
 }
 
 export type Runner = (inputs: readonly (Value | undefined)[]) => Value[];

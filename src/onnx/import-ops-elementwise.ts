@@ -1,6 +1,6 @@
 // ONNX elementwise, normalization and activation operators for the importer (Add … Pow, BatchNormalization, Clip, Softmax).
 import { NDArray } from "../ndarray/ndarray.js";
-import { binary } from "../ops/elementwise.js";
+import { binary, unary } from "../ops/elementwise.js";
 import { logSoftmax, softmax } from "../ops/softmax.js";
 import { batchNorm as npxBatchNorm } from "../ops/batch-norm.js";
 import { leakyRelu as npxLeakyRelu } from "../ops/activation.js";
@@ -143,5 +143,19 @@ export const pow: OpDef = {
     checkBroadcast([shapeOf(x), shapeOf(y)], ctx);
     // opset 12+ lets the exponent be an integer tensor (T1 float, T2 numeric)
     return [binary("pow", float(x, ctx), toFloat(y, ctx))];
+  },
+};
+
+export const hardSigmoid: OpDef = {
+  attrs: ["alpha", "beta"],
+  compile(a, ctx) {
+    const alpha = a.float("alpha", 0.2);
+    const beta = a.float("beta", 0.5);
+    const torchForm = alpha === Math.fround(1 / 6) && beta === 0.5;
+    return (ins) => {
+      const x = float(need(ins, 0, ctx, "X"), ctx);
+      if (torchForm) return [unary("hardsigmoid", x)];
+      return [binary("maximum", binary("minimum", binary("add", binary("mul", x, alpha), beta), 1), 0)];
+    };
   },
 };

@@ -1,6 +1,6 @@
 // ONNX layout operators for the importer: Concat, Reshape, Flatten, Transpose, (Un)Squeeze, Depth/SpaceToDepth, Pad.
 import { NDArray } from "../ndarray/ndarray.js";
-import { pad } from "../ops/pad-constant.js";
+import { type PadMode, pad } from "../ops/pad-constant.js";
 import { concatenate } from "../ops/join.js";
 import { depthToSpace as npxDepthToSpace, spaceToDepth as npxSpaceToDepth } from "../ops/depth-to-space.js";
 import { checkedSize } from "./proto.js";
@@ -159,7 +159,9 @@ export const padOp: OpDef = {
   attrs: ["mode", "pads", "value"],
   compile(a, ctx) {
     const mode = a.string("mode", "constant");
-    if (mode !== "constant") throw new Error(`${ctx.where}: mode="${mode}" is not supported; tconv imports Pad with mode "constant"`);
+    // wrap is opset 19's; numpy's np.pad has the same four modes under the same names
+    const modes = ctx.opset >= 19 ? ["constant", "reflect", "edge", "wrap"] : ["constant", "reflect", "edge"];
+    if (!modes.includes(mode)) throw new Error(`${ctx.where}: mode="${mode}" is not supported at opset ${ctx.opset}; tconv imports Pad with mode ${modes.map((m) => `"${m}"`).join(", ")}`);
     const attrPads = a.ints("pads");
     const attrValue = a.float("value", 0);
     return (ins) => {
@@ -174,6 +176,7 @@ export const padOp: OpDef = {
       const pairs: [number, number][] = Array.from({ length: r }, () => [0, 0]);
       axes.forEach((ax, i) => (pairs[ax] = [raw[i]!, raw[i + axes.length]!]));
       checkedSize(x.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]), "the padded output", ctx.where);
+      if (mode !== "constant") return [pad(x, pairs, { mode: mode as PadMode })];
       return [pad(x, pairs, { constantValues: value })];
     };
   },

@@ -3,7 +3,9 @@ import { unary } from "../ops/elementwise.js";
 import { Attributes } from "./attributes.js";
 import type { CompileContext, OpDef, Runner } from "./import-ops-common.js";
 import { conv } from "./import-ops-conv.js";
-import { arith, unaryDef, withAlpha, leakyRelu, elu, variadic, batchNorm, clip, softmaxDef, pow } from "./import-ops-elementwise.js";
+import { arith, unaryDef, withAlpha, leakyRelu, elu, variadic, batchNorm, clip, softmaxDef, pow, hardSigmoid } from "./import-ops-elementwise.js";
+import { instanceNorm, layerNorm, groupNorm } from "./import-ops-norm.js";
+import { expand, whereOp, splitOp, tileOp, range, prelu, einsumOp, modOp, eyeLike, gridSampleOp } from "./import-ops-tensor.js";
 import { concat, reshapeOp, flatten, transposeOp, unsqueeze, squeeze, depthToSpace, spaceToDepth, padOp } from "./import-ops-layout.js";
 import { gemm, matmulOp } from "./import-ops-linalg.js";
 import { poolDef, globalPool, reduceDef, resizeOp, upsample } from "./import-ops-pool.js";
@@ -37,6 +39,12 @@ export function arity(op: string, opset: number): { inputs: [number, number]; ou
     case "Unsqueeze": return io(opset >= 13 ? [2, 2] : [1, 1]);
     case "Squeeze": return io(opset >= 13 ? [1, 2] : [1, 1]);
     case "Slice": return io(opset >= 10 ? [3, 5] : [1, 1]);
+    case "PRelu": case "Expand": case "Tile": case "Mod": case "GridSample": return io([2, 2]);
+    case "Where": case "Range": return io([3, 3]);
+    case "Einsum": return io([1, 2147483647]);
+    case "Split": return io(opset >= 13 ? [1, 2] : [1, 1], [1, 2147483647]);
+    case "InstanceNormalization": case "GroupNormalization": return io([3, 3]);
+    case "LayerNormalization": return io([2, 3], [1, 3]);
     default: return io([1, 1]);
   }
 }
@@ -97,6 +105,24 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Squeeze: squeeze,
   Slice: slice,
   Cast: cast,
+  HardSigmoid: hardSigmoid,
+  Erf: unaryDef((x) => unary("erf", x)),
+  Sin: unaryDef((x) => unary("sin", x)),
+  Cos: unaryDef((x) => unary("cos", x)),
+  PRelu: prelu,
+  Expand: expand,
+  Where: whereOp,
+  Split: splitOp,
+  Tile: tileOp,
+  Range: range,
+  Einsum: einsumOp,
+  Mod: modOp,
+  EyeLike: eyeLike,
+  GridSample: gridSampleOp,
+  HardSwish: unaryDef((x) => unary("hardswish", x)),
+  InstanceNormalization: instanceNorm,
+  LayerNormalization: layerNorm,
+  GroupNormalization: groupNorm,
 };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(IMPORT_OPS).sort();

@@ -14,6 +14,7 @@ import { resolvePooling } from "../../src/params/pool-params.js";
 import { poolingBackward, poolingGather } from "../../src/ops/pooling.js";
 import { measured, randn, track, uniform } from "../helpers/gradcheck.js";
 import { gradgradcheck } from "../helpers/gradgradcheck.js";
+import { gatherAxis, scatterAxis } from "../../src/ops/gather.js";
 
 np.random.seed(23);
 const tested = new Set<string>();
@@ -50,6 +51,11 @@ describe("elementwise rules, differentiated twice", () => {
     });
   for (const [op, fn] of [["eq", np.equal], ["ne", np.not_equal], ["lt", np.less], ["le", np.less_equal], ["gt", np.greater], ["ge", np.greater_equal]] as const)
     rule(op, () => void check(op, (x, y) => fn(x, y).add(x.mul(y)).mul(x), [randn([2, 3]), randn([3])]));
+  for (const op of ["mod", "fmod"] as const)
+    rule(op, () => {
+      const a = f64([[5.3, -5.3, 2.2], [-7.6, 0.4, 9.25]]);
+      check(op, (x, y) => np[op](x, y).mul(x), [a, f64([2, -1.5, 0.7])]);
+    });
   rule("where", () => {
     const c = f64([[1, 0, 2]]);
     check("where", (x, y) => np.where(c, x, y).mul(x), [randn([2, 3]), randn([2, 1])]);
@@ -65,6 +71,13 @@ describe("elementwise rules, differentiated twice", () => {
     ["sigmoid", (x) => npx.sigmoid(x), () => randn([2, 3])],
     ["tanh", (x) => np.tanh(x), () => randn([2, 3])],
     ["softrelu", (x) => npx.activation(x, "softrelu"), () => randn([2, 3], 3)],
+    ["erf", (x) => np.erf(x), () => randn([2, 3], 1.5)],
+    ["sin", (x) => np.sin(x), () => randn([2, 3], 3)],
+    ["cos", (x) => np.cos(x), () => randn([2, 3], 3)],
+    // piecewise: the first gradient is constant (hardsigmoid) or linear (hardswish) between the corners ±3; times x so
+    // the second derivative is not zero everywhere; samples away from the corners
+    ["hardsigmoid", (x) => npx.hardSigmoid(x).mul(x), () => f64([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]])],
+    ["hardswish", (x) => npx.hardSwish(x), () => f64([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]])],
   ];
   for (const [op, f, gen] of cases) rule(op, () => void check(op, f, [gen()]));
 });
@@ -182,6 +195,13 @@ describe("layer op rules, differentiated twice", () => {
     };
     check("dropout", f, [randn([3, 3])]);
   });
+});
+
+describe("gather rules (ops/gather.ts): gather_axis and scatter_axis are each other's gradient", () => {
+  // a repeated source (1), a zero-filled position (−1) and an unused source (3)
+  const table = { axis: 1, table: Int32Array.from([2, 1, -1, 1, 0]), n: 4, fromData: false };
+  rule("gather_axis", () => check("gather_axis", (a) => np.tanh(gatherAxis(a, table)), [randn([2, 4, 3])]));
+  rule("scatter_axis", () => check("scatter_axis", (a) => np.tanh(scatterAxis(a, table)), [randn([2, 5, 3])]));
 });
 
 describe("padding-mode and resampling rules, differentiated twice", () => {

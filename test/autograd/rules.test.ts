@@ -13,6 +13,7 @@ import { resolveConv } from "../../src/params/conv-params.js";
 import { resolvePooling } from "../../src/params/pool-params.js";
 import { poolingBackward, poolingGather } from "../../src/ops/pooling.js";
 import { gradcheck, measured, randn, track, uniform } from "../helpers/gradcheck.js";
+import { gatherAxis, scatterAxis } from "../../src/ops/gather.js";
 
 np.random.seed(7);
 const tested = new Set<string>();
@@ -44,6 +45,14 @@ describe("binary elementwise rules (broadcasting reduces back to each operand's 
     check("pow", (a) => a.pow(3), [randn([4])]);
     check("pow", (b) => np.power(2, b), [randn([4])]);
   });
+  for (const op of ["mod", "fmod"] as const)
+    rule(op, () => {
+      // samples away from the jumps (a/b not near an integer)
+      const a = np.array([[5.3, -5.3, 2.2], [-7.6, 0.4, 9.25]], { dtype: "float64" });
+      const b = np.array([2, -1.5, 0.7], { dtype: "float64" });
+      check(op, (x, y) => np[op](x, y), [a, b]);
+      check(op, (x) => np[op](x, 1.5), [a]);
+    });
   for (const op of ["maximum", "minimum"] as const)
     rule(op, () => {
       const [a, b] = separated([2, 3]);
@@ -98,6 +107,12 @@ describe("unary rules", () => {
     ["sigmoid", (x) => npx.sigmoid(x), any],
     ["tanh", (x) => np.tanh(x), any],
     ["softrelu", (x) => npx.activation(x, "softrelu"), () => randn([2, 3], 5)],
+    ["erf", (x) => np.erf(x), () => randn([2, 3], 1.5)],
+    ["sin", (x) => np.sin(x), () => randn([2, 3], 3)],
+    ["cos", (x) => np.cos(x), () => randn([2, 3], 3)],
+    // samples in all three pieces, away from the corners ±3 where the functions are not differentiable
+    ["hardsigmoid", (x) => npx.hardSigmoid(x), () => np.array([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]], { dtype: "float64" })],
+    ["hardswish", (x) => npx.hardSwish(x), () => np.array([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]], { dtype: "float64" })],
   ];
   for (const [op, f, gen] of cases) rule(op, () => void check(op, f, [gen()]));
   test("relu propagates NaN forward and passes the gradient through at NaN (PyTorch's threshold_backward)", () => {
@@ -278,6 +293,13 @@ describe("layer op rules (batch norm, pooling, activations, concatenate, pixel s
     check("dropout", f(0.5), [randn([4, 5])]);
     check("dropout", f(0.3, [1]), [randn([3, 4, 2])]);
   });
+});
+
+describe("gather rules (ops/gather.ts): gather_axis and scatter_axis are each other's gradient", () => {
+  // a repeated source (1), a zero-filled position (−1) and an unused source (3)
+  const table = { axis: 1, table: Int32Array.from([2, 1, -1, 1, 0]), n: 4, fromData: false };
+  rule("gather_axis", () => check("gather_axis", (a) => gatherAxis(a, table), [randn([2, 4, 3])]));
+  rule("scatter_axis", () => check("scatter_axis", (a) => scatterAxis(a, table), [randn([2, 5, 3])]));
 });
 
 describe("padding-mode and resampling rules (ops/pad.ts, ops/upsampling.ts): each op's gradient is its partner", () => {

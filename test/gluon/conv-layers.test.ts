@@ -584,7 +584,7 @@ test("init.Bilinear and init.Xavier read channels-last weights in their layout",
 
 test("an unknown activation is rejected when the layer is built, naming the layer", () => {
   assert.throws(() => new nn.Conv2D(4, { kernelSize: 3, activation: "gelu" as never }), {
-    message: 'Conv2D: activation "gelu" is not one of "relu", "sigmoid", "tanh", "softrelu", "softsign"',
+    message: 'Conv2D: activation "gelu" is not one of "relu", "sigmoid", "tanh", "softrelu", "softsign", "hardsigmoid", "hardswish"',
   });
 });
 

@@ -16,6 +16,7 @@ import { depthToSpaceRules } from "./depth-to-space.js";
 import { dropoutRules } from "./dropout.js";
 import { padConstantRules } from "./pad-constant.js";
 import { padRules } from "./pad.js";
+import { gatherRules } from "./gather.js";
 import { resampleRules } from "./resample.js";
 
 const RULES: { readonly [K in OpName]: GradRule<K> } = {
@@ -33,6 +34,7 @@ const RULES: { readonly [K in OpName]: GradRule<K> } = {
   ...dropoutRules,
   ...padConstantRules,
   ...padRules,
+  ...gatherRules,
   ...resampleRules,
 };
 
