@@ -190,7 +190,7 @@ export abstract class Block {
   }
 
   /** Initializes every parameter (deferred where shapes are not known until the first forward). */
-  initialize(initializer: Initializer | null = null, options: { forceReinit?: boolean } = {}): this {
+  initialize(initializer: Initializer | null = null, options?: { forceReinit?: boolean }): this {
     this.collectParams().initialize(initializer, options);
     return this;
   }
