@@ -1,7 +1,7 @@
 // Elementwise math with numpy broadcasting (optionally into `out`), where, and in-place writes through views.
 import { NDArray, type NestedArray, type Operand } from "../ndarray/ndarray.js";
 import { broadcastShapes, broadcastStrides } from "../ndarray/broadcast.js";
-import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
+import { type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { isRecording, needsGrad, noteInPlaceWrite, recordOp } from "../tape/tape.js";
 import { BINARY_OPS, type BinaryOp, UNARY_OPS, type UnaryOp } from "../tape/op-types.js";
 import { fromNested } from "../ndarray/create.js";
@@ -73,7 +73,7 @@ function readOptions(options: unknown, op: string): NDArray | null {
   if (typeof options !== "object") throw new Error(`${op}: options must be an object like { out }, got ${typeof options}`);
   for (const k of Object.keys(options)) if (k !== "out") throw new Error(`${op}: unknown option "${k}"; the known option is out`);
   // an own key only: Object.prototype.out must not redirect the result
-  const out = Object.prototype.hasOwnProperty.call(options, "out") ? (options as OutOptions).out : undefined;
+  const out = Object.hasOwn(options, "out") ? (options as OutOptions).out : undefined;
   return out === undefined || out === null ? null : (out as NDArray);
 }
 

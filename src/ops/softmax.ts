@@ -48,6 +48,7 @@ function softmaxData(x: NDArray, axis: number, log: boolean): NDArray {
       for (let c = 0; c < n; c++) {
         const v = src[base + c * inner]!;
         if (v > m) m = v;
+        // biome-ignore lint/suspicious/noSelfCompare: the NaN test, without a call in the loop
         else if (v !== v) nan = true;
       }
       if (nan) {

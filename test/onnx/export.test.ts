@@ -1,7 +1,7 @@
 // onnx.exportModel: imported PyTorch nets and tconv-built nets written as ONNX and run in onnxruntime-node.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gluon, init, NDArray, nn, np, npx } from "../../src/index.js";
+import { gluon, init, type NDArray, nn, np, npx } from "../../src/index.js";
 import { onnx } from "../../src/onnx/index.js";
 import { decodeModel } from "../../src/onnx/proto.js";
 import { binary, unary } from "../../src/ops/elementwise.js";
