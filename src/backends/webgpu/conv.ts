@@ -26,45 +26,64 @@ function checkOperand(op: string, what: string, t: GpuTensor | null, shape: numb
   if (t.size !== n) throw new Error(`${op}: ${what} has ${t.size} elements but the geometry needs [${shape.join(", ")}] = ${n}`);
 }
 
-/** WGSL constants of a geometry padded to 3 axes (Layout3) and the derived sizes. */
-function constants(g: ConvGeometry, L: Layout3): string {
-  const c: Record<string, number> = {
-    BATCH: g.batch, ICPG: L.icpg, GCPG: L.gcpg, IMGC: g.imageChannels, GRIDC: g.gridChannels,
-    K0: L.k[0]!, K1: L.k[1]!, K2: L.k[2]!, S0: L.s[0]!, S1: L.s[1]!, S2: L.s[2]!, D0: L.d[0]!, D1: L.d[1]!, D2: L.d[2]!,
-    P0: L.p[0]!, P1: L.p[1]!, P2: L.p[2]!, I0: L.I[0]!, I1: L.I[1]!, I2: L.I[2]!, G0: L.G[0]!, G1: L.G[1]!, G2: L.G[2]!,
-    IN: L.iN, IC: L.iC, IX0: L.iX[0]!, IX1: L.iX[1]!, IX2: L.iX[2]!, GN: L.gN, GC: L.gC, GX0: L.gX[0]!, GX1: L.gX[1]!, GX2: L.gX[2]!,
-    WG: L.wG, WI: L.wI, WA0: L.wA[0]!, WA1: L.wA[1]!, WA2: L.wA[2]!,
-    KP: L.k[0]! * L.k[1]! * L.k[2]!, GP: L.G[0]! * L.G[1]! * L.G[2]!,
-    // GP as a divisor: an empty grid makes the GEMM's K or N zero (no reader runs), but `x / 0` would not compile
-    GPD: Math.max(1, L.G[0]! * L.G[1]! * L.G[2]!), G1D: Math.max(1, L.G[1]!), G2D: Math.max(1, L.G[2]!),
-  };
-  return Object.entries(c).map(([k, v]) => `const ${k}: i32 = ${v};`).join("\n");
+/**
+ * The geometry as the uniform block `u` of every convolution shader (padded to 3 axes, Layout3's strides), so one
+ * pipeline per kernel variant serves every layer. Vectors use .xyz for the axes; .w carries one more size.
+ */
+const GEO_STRUCT = `struct Geo {
+  k: vec4<i32>,   // kernel; w = taps per weight row ∏k
+  s: vec4<i32>,   // strides; w = phases ∏s
+  d: vec4<i32>,   // dilation; w = channels-last (1) or first (0)
+  p: vec4<i32>,   // padBegin; w = 1 when a bias is bound
+  I: vec4<i32>,   // image size; w = image batch stride
+  G: vec4<i32>,   // grid size; w = grid batch stride
+  iX: vec4<i32>,  // image position strides; w = image channel stride
+  gX: vec4<i32>,  // grid position strides; w = grid channel stride
+  wA: vec4<i32>,  // weight tap strides; w = weight grid-channel stride
+  c: vec4<i32>,   // batch, image channels per group, grid channels per group, weight image-channel stride
+  t: vec4<i32>,   // gridToImage tap step per axis s / gcd(s, d); w = ∏grid (at least 1)
+}`;
+
+function geoUniforms(g: ConvGeometry, L: Layout3): Int32Array {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const T = [0, 1, 2].map((e) => L.s[e]! / gcd(L.s[e]!, L.d[e]!));
+  const kp = L.k[0]! * L.k[1]! * L.k[2]!, gp = L.G[0]! * L.G[1]! * L.G[2]!;
+  return Int32Array.from([
+    ...L.k, kp, ...L.s, L.s[0]! * L.s[1]! * L.s[2]!, ...L.d, g.channelsLast ? 1 : 0, ...L.p, 0,
+    ...L.I, L.iN, ...L.G, L.gN, ...L.iX, L.iC, ...L.gX, L.gC, ...L.wA, L.wG,
+    g.batch, L.icpg, L.gcpg, L.wI, ...T, Math.max(1, gp),
+  ]);
 }
 
 /**
  * WGSL of `fn gather(kk: i32, pos: i32) -> f32`: the im2col element of weight column kk (the weight row's own order:
- * (ic, a) channels-first, (a, ic) channels-last) and grid position pos = n·GP + q, in the group `grp`.
+ * (ic, a) channels-first, (a, ic) channels-last) and grid position pos = n·∏G + q, in the group `grp`; and the offset
+ * of a grid position in channel 0. Grid axes of size 0 divide as 1 (no reader runs then: the GEMM's N or K is 0).
  */
-function gatherFn(channelsLast: boolean): string {
-  const split = channelsLast ? "let t = kk / ICPG;\n  let icl = kk % ICPG;" : "let icl = kk / KP;\n  let t = kk % KP;";
-  return `fn gather(kk: i32, pos: i32) -> f32 {
-  ${split}
-  let a0 = t / (K1 * K2);
-  let a1 = (t / K2) % K1;
-  let a2 = t % K2;
-  let b = pos / GPD;
-  let qi = pos % GPD;
-  let x0 = (qi / (G1D * G2D)) * S0 - P0 + a0 * D0;
-  let x1 = ((qi / G2D) % G1D) * S1 - P1 + a1 * D1;
-  let x2 = (qi % G2D) * S2 - P2 + a2 * D2;
-  if (x0 < 0 || x0 >= I0 || x1 < 0 || x1 >= I1 || x2 < 0 || x2 >= I2) { return 0.0; }
-  return img[b * IN + (grp * ICPG + icl) * IC + x0 * IX0 + x1 * IX1 + x2 * IX2];
+const GATHER = `fn gather(kk: i32, pos: i32) -> f32 {
+  var t = kk % u.k.w;
+  var icl = kk / u.k.w;
+  if (u.d.w == 1) { t = kk / u.c.y; icl = kk % u.c.y; }
+  let a = vec3<i32>(t / (u.k.y * u.k.z), (t / u.k.z) % u.k.y, t % u.k.z);
+  let g1 = max(u.G.y, 1);
+  let g2 = max(u.G.z, 1);
+  let qi = pos % u.t.w;
+  let q = vec3<i32>(qi / (g1 * g2), (qi / g2) % g1, qi % g2);
+  let x = q * u.s.xyz - u.p.xyz + a * u.d.xyz;
+  if (any(x < vec3<i32>(0)) || any(x >= u.I.xyz)) { return 0.0; }
+  return img[(pos / u.t.w) * u.I.w + (grp * u.c.y + icl) * u.iX.w + dot(x, u.iX.xyz)];
 }
-/** offset of grid position pos = n·GP + q in channel 0 */
 fn gridOffset(pos: i32) -> i32 {
-  let qi = pos % GPD;
-  return (pos / GPD) * GN + (qi / (G1D * G2D)) * GX0 + ((qi / G2D) % G1D) * GX1 + (qi % G2D) * GX2;
+  let g1 = max(u.G.y, 1);
+  let g2 = max(u.G.z, 1);
+  let qi = pos % u.t.w;
+  let q = vec3<i32>(qi / (g1 * g2), (qi / g2) % g1, qi % g2);
+  return (pos / u.t.w) * u.G.w + dot(q, u.gX.xyz);
 }`;
+
+/** A 1-element tensor bound where a kernel takes a bias and the call has none (u.p.w = 0 says to ignore it). */
+function biasOrDummy(bias: GpuTensor | null, op: string): GpuTensor {
+  return bias ?? allocTensor(1, op);
 }
 
 /** Convolution forward (and transposed convolution's input gradient): the grid-shaped result, queued. */
@@ -79,21 +98,28 @@ export function imageToGridGpu(g: ConvGeometry, image: GpuTensor, w: GpuTensor, 
   const KW = L.icpg * L.k[0]! * L.k[1]! * L.k[2]!; // weight row length = GEMM K
   const vecA = KW % 4 === 0;
   const spec: GemmSpec = {
-    decls: `${constants(g, L)}
+    decls: `${GEO_STRUCT}
 @group(0) @binding(0) var<storage, read> img: array<f32>;
 @group(0) @binding(1) var<storage, read> ${vecA ? "wt: array<vec4<f32>>" : "wt: array<f32>"};
-@group(0) @binding(2) var<storage, read_write> outp: array<f32>;
-${bias ? "@group(0) @binding(3) var<storage, read> bias: array<f32>;" : ""}
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> outp: array<f32>;
+@group(0) @binding(4) var<uniform> u: Geo;
 var<private> grp: i32;
-${gatherFn(g.channelsLast)}`,
-    setup: `  grp = z;\n  return vec3<i32>(GCPG, BATCH * GP, ${KW});`,
-    readA: vecA ? `  return wt[((grp * GCPG + m) * ${KW} + k) / 4][k % 4];` : `  return wt[(grp * GCPG + m) * ${KW} + k];`,
-    readA4: vecA ? `  return wt[((grp * GCPG + m) * ${KW} + k) / 4];` : undefined,
+${GATHER}`,
+    setup: `  grp = z;
+  return vec3<i32>(u.c.z, u.c.x * u.t.w * select(1, 0, u.G.x * u.G.y * u.G.z == 0), u.c.y * u.k.w);`,
+    readA: vecA ? `  let i = (grp * u.c.z + m) * u.c.y * u.k.w + k;
+  return wt[i / 4][i % 4];` : `  return wt[(grp * u.c.z + m) * u.c.y * u.k.w + k];`,
+    readA4: vecA ? `  return wt[((grp * u.c.z + m) * u.c.y * u.k.w + k) / 4];` : undefined,
     readB: `  return gather(k, n);`,
-    writeC: `  let gc = grp * GCPG + m;\n  outp[gridOffset(n) + gc * GC] = v${bias ? " + bias[gc]" : ""};`,
+    writeC: `  let gc = grp * u.c.z + m;
+  var r = v;
+  if (u.p.w == 1) { r += bias[gc]; }
+  outp[gridOffset(n) + gc * u.gX.w] = r;`,
   };
-  const bindings = bias ? [image, w, out, bias] : [image, w, out];
-  dispatch(op, gemmShader(spec), bindings, gemmWorkgroups(L.gcpg, g.batch * prod(g.gridSize), g.groups));
+  const uniforms = geoUniforms(g, L);
+  uniforms[15] = bias ? 1 : 0; // p.w
+  dispatch(op, gemmShader(spec), [image, w, biasOrDummy(bias, op), out], gemmWorkgroups(L.gcpg, g.batch * prod(g.gridSize), g.groups), uniforms);
   return out;
 }
 
@@ -107,19 +133,21 @@ export function weightGradGpu(g: ConvGeometry, image: GpuTensor, grid: GpuTensor
   const L = layout3(g);
   const KW = L.icpg * L.k[0]! * L.k[1]! * L.k[2]!;
   const spec: GemmSpec = {
-    decls: `${constants(g, L)}
+    decls: `${GEO_STRUCT}
 @group(0) @binding(0) var<storage, read> img: array<f32>;
 @group(0) @binding(1) var<storage, read> grd: array<f32>;
 @group(0) @binding(2) var<storage, read_write> outp: array<f32>;
+@group(0) @binding(3) var<uniform> u: Geo;
 var<private> grp: i32;
-${gatherFn(g.channelsLast)}`,
+${GATHER}`,
     // rows: grid channels of the group; columns: the weight row (ic, a); reduction: every grid position of the batch
-    setup: `  grp = z;\n  return vec3<i32>(GCPG, ${KW}, BATCH * GP);`,
-    readA: `  return grd[gridOffset(k) + (grp * GCPG + m) * GC];`,
+    setup: `  grp = z;
+  return vec3<i32>(u.c.z, u.c.y * u.k.w, u.c.x * u.G.x * u.G.y * u.G.z);`,
+    readA: `  return grd[gridOffset(k) + (grp * u.c.z + m) * u.gX.w];`,
     readB: `  return gather(n, k);`,
-    writeC: `  outp[(grp * GCPG + m) * ${KW} + n] = v;`,
+    writeC: `  outp[(grp * u.c.z + m) * u.c.y * u.k.w + n] = v;`,
   };
-  dispatch(op, gemmShader(spec), [image, grid, out], gemmWorkgroups(L.gcpg, KW, g.groups));
+  dispatch(op, gemmShader(spec), [image, grid, out], gemmWorkgroups(L.gcpg, KW, g.groups), geoUniforms(g, L));
   return out;
 }
 
@@ -132,69 +160,67 @@ export function gridToImageGpu(g: ConvGeometry, grid: GpuTensor, w: GpuTensor, b
   const out = allocTensor(prod(imageShape(g)), op);
   if (out.size === 0) return out;
   const L = layout3(g);
-  const [S0, S1, S2] = L.s as [number, number, number];
-  const phases = S0 * S1 * S2;
-  // tap step per axis: taps of one phase are T = s / gcd(s, d) apart
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  const T = [0, 1, 2].map((e) => L.s[e]! / gcd(L.s[e]!, L.d[e]!));
-  const axis = (e: number) => `
-  let r${e} = ${e === 0 ? `ph / (S1 * S2)` : e === 1 ? `(ph / S2) % S1` : `ph % S2`};
-  var f${e} = K${e};
-  for (var a = 0; a < min(K${e}, ${T[e]}); a++) {
-    if (f${e} == K${e} && ((r${e} + P${e} - a * D${e}) % S${e} + S${e}) % S${e} == 0) { f${e} = a; }
+  const phases = L.s[0]! * L.s[1]! * L.s[2]!;
+  const axis = (e: number, x: string) => `
+  let r${e} = ${e === 0 ? "ph / (u.s.y * u.s.z)" : e === 1 ? "(ph / u.s.z) % u.s.y" : "ph % u.s.z"};
+  var f${e} = u.k.${x};
+  for (var a = 0; a < min(u.k.${x}, u.t.${x}); a++) {
+    if (f${e} == u.k.${x} && ((r${e} + u.p.${x} - a * u.d.${x}) % u.s.${x} + u.s.${x}) % u.s.${x} == 0) { f${e} = a; }
   }
-  let c${e} = (K${e} - f${e} + ${T[e] - 1}) / ${T[e]};
-  let n${e} = max(0, (I${e} - r${e} + S${e} - 1) / S${e});`;
+  let c${e} = (u.k.${x} - f${e} + u.t.${x} - 1) / u.t.${x};
+  let n${e} = max(0, (u.I.${x} - r${e} + u.s.${x} - 1) / u.s.${x});`;
   const spec: GemmSpec = {
-    decls: `${constants(g, L)}
+    decls: `${GEO_STRUCT}
 @group(0) @binding(0) var<storage, read> grd: array<f32>;
 @group(0) @binding(1) var<storage, read> wt: array<f32>;
-@group(0) @binding(2) var<storage, read_write> outp: array<f32>;
-${bias ? "@group(0) @binding(3) var<storage, read> bias: array<f32>;" : ""}
-const T0: i32 = ${T[0]};
-const T1: i32 = ${T[1]};
-const T2: i32 = ${T[2]};
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> outp: array<f32>;
+@group(0) @binding(4) var<uniform> u: Geo;
 var<private> grp: i32;
 var<private> r: vec3<i32>;   // the phase: image positions p ≡ r (mod s)
 var<private> f: vec3<i32>;   // its first tap per axis
 var<private> c: vec3<i32>;   // its number of taps per axis
 var<private> np: vec3<i32>;  // its number of image positions per axis
-/** the tap (a0, a1, a2) of phase tap index j and the image offset of phase position pos = n·∏np + i */
+/** the tap (a0, a1, a2) of phase tap index j */
 fn tapOf(j: i32) -> vec3<i32> {
-  return f + vec3<i32>(j / (c.y * c.z), (j / c.z) % c.y, j % c.z) * vec3<i32>(T0, T1, T2);
+  return f + vec3<i32>(j / (c.y * c.z), (j / c.z) % c.y, j % c.z) * u.t.xyz;
 }
+/** image position (xyz) and batch index (w) of phase position pos = n·∏np + i */
 fn posOf(pos: i32) -> vec4<i32> {
   let pp = np.x * np.y * np.z;
   let i = pos % pp;
-  let p = r + vec3<i32>(i / (np.y * np.z), (i / np.z) % np.y, i % np.z) * vec3<i32>(S0, S1, S2);
+  let p = r + vec3<i32>(i / (np.y * np.z), (i / np.z) % np.y, i % np.z) * u.s.xyz;
   return vec4<i32>(p, pos / pp);
 }`,
-    setup: `  grp = z / ${phases};
-  let ph = z % ${phases};${axis(0)}${axis(1)}${axis(2)}
+    setup: `  grp = z / u.s.w;
+  let ph = z % u.s.w;${axis(0, "x")}${axis(1, "y")}${axis(2, "z")}
   r = vec3<i32>(r0, r1, r2);
   f = vec3<i32>(f0, f1, f2);
   c = vec3<i32>(c0, c1, c2);
   np = vec3<i32>(n0, n1, n2);
-  return vec3<i32>(ICPG, BATCH * n0 * n1 * n2, GCPG * c0 * c1 * c2);`,
+  return vec3<i32>(u.c.y, u.c.x * n0 * n1 * n2, u.c.z * c0 * c1 * c2);`,
     // A[ic, (gc, tap)] = W[gc, ic, a]
     readA: `  let taps = c.x * c.y * c.z;
   let a = tapOf(k % taps);
-  return wt[(grp * GCPG + k / taps) * WG + m * WI + a.x * WA0 + a.y * WA1 + a.z * WA2];`,
+  return wt[(grp * u.c.z + k / taps) * u.wA.w + m * u.c.w + dot(a, u.wA.xyz)];`,
     // B[(gc, tap), (n, p)] = grid[n, gc, (p + p_begin − a·d) / s] (exact division; zero outside the grid)
     readB: `  let taps = c.x * c.y * c.z;
   let a = tapOf(k % taps);
   let p = posOf(n);
-  let num = p.xyz + vec3<i32>(P0, P1, P2) - a * vec3<i32>(D0, D1, D2);
-  let q = num / vec3<i32>(S0, S1, S2);
-  if (any(num < vec3<i32>(0)) || any(q >= vec3<i32>(G0, G1, G2))) { return 0.0; }
-  return grd[p.w * GN + (grp * GCPG + k / taps) * GC + q.x * GX0 + q.y * GX1 + q.z * GX2];`,
+  let num = p.xyz + u.p.xyz - a * u.d.xyz;
+  let q = num / u.s.xyz;
+  if (any(num < vec3<i32>(0)) || any(q >= u.G.xyz)) { return 0.0; }
+  return grd[p.w * u.G.w + (grp * u.c.z + k / taps) * u.gX.w + dot(q, u.gX.xyz)];`,
     writeC: `  let p = posOf(n);
-  let ic = grp * ICPG + m;
-  outp[p.w * IN + ic * IC + p.x * IX0 + p.y * IX1 + p.z * IX2] = v${bias ? " + bias[ic]" : ""};`,
+  let ic = grp * u.c.y + m;
+  var v2 = v;
+  if (u.p.w == 1) { v2 += bias[ic]; }
+  outp[p.w * u.I.w + ic * u.iX.w + dot(p.xyz, u.iX.xyz)] = v2;`,
   };
-  const bindings = bias ? [grid, w, out, bias] : [grid, w, out];
+  const uniforms = geoUniforms(g, L);
+  uniforms[15] = bias ? 1 : 0; // p.w
   // phase 0 has the most positions: ⌈I/s⌉ per axis
   const maxN = g.batch * [0, 1, 2].reduce((p, e) => p * Math.ceil(L.I[e]! / L.s[e]!), 1);
-  dispatch(op, gemmShader(spec), bindings, gemmWorkgroups(L.icpg, maxN, g.groups * phases));
+  dispatch(op, gemmShader(spec), [grid, w, biasOrDummy(bias, op), out], gemmWorkgroups(L.icpg, maxN, g.groups * phases), uniforms);
   return out;
 }

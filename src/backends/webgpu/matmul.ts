@@ -16,14 +16,15 @@ export function matmulGpu(M: number, N: number, K: number, a: GpuTensor, b: GpuT
   const code = gemmShader({
     decls: `@group(0) @binding(0) var<storage, read> A: ${vecA ? "array<vec4<f32>>" : "array<f32>"};
 @group(0) @binding(1) var<storage, read> B: ${vecB ? "array<vec4<f32>>" : "array<f32>"};
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;`,
-    setup: `  return vec3<i32>(${M}, ${N}, ${K});`,
-    readA: vecA ? `  return A[(m * ${K} + k) / 4][k % 4];` : `  return A[m * ${K} + k];`,
-    readA4: vecA ? `  return A[(m * ${K} + k) / 4];` : undefined,
-    readB: vecB ? `  return B[(k * ${N} + n) / 4][n % 4];` : `  return B[k * ${N} + n];`,
-    readB4: vecB ? `  return B[(k * ${N} + n) / 4];` : undefined,
-    writeC: `  C[m * ${N} + n] = v;`,
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<uniform> u: vec4<i32>;  // M, N, K`,
+    setup: `  return u.xyz;`,
+    readA: vecA ? `  return A[(m * u.z + k) / 4][k % 4];` : `  return A[m * u.z + k];`,
+    readA4: vecA ? `  return A[(m * u.z + k) / 4];` : undefined,
+    readB: vecB ? `  return B[(k * u.y + n) / 4][n % 4];` : `  return B[k * u.y + n];`,
+    readB4: vecB ? `  return B[(k * u.y + n) / 4];` : undefined,
+    writeC: `  C[m * u.y + n] = v;`,
   });
-  dispatch(op, code, [a, b, out], gemmWorkgroups(M, N, 1));
+  dispatch(op, code, [a, b, out], gemmWorkgroups(M, N, 1), Int32Array.of(M, N, K, 0));
   return out;
 }

@@ -1,12 +1,14 @@
 // Compute pipelines cached by WGSL source per device, and the one dispatch helper every kernel uses.
 import type { GpuTensor } from "./buffer-pool.js";
+import { USAGE } from "./buffer-pool.js";
 import { gpuOp } from "./device.js";
 
 const caches = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
 /**
- * The pipeline of `code` (entry point `main`, bind group 0, layout derived from the shader). Kernels bake a call's
- * sizes into the source as constants, so a network compiles one pipeline per distinct layer shape, once.
+ * The pipeline of `code` (entry point `main`, bind group 0, layout derived from the shader). The GEMM kernels take a
+ * call's sizes from a uniform buffer, so one pipeline serves every shape of a kernel variant (a tiled GEMM compiles in
+ * ~3 s on SwiftShader; the elementwise kernels, which compile in ~0.1 s, still bake their shapes in).
  */
 export function pipelineFor(device: GPUDevice, code: string): GPUComputePipeline {
   let cache = caches.get(device);
@@ -32,7 +34,7 @@ export type Binding = GpuTensor;
  * Checks the operands against the device limits, then encodes one compute pass of `code` over `workgroups` with
  * `bindings` at @binding(0…) and submits it. Queued: returns at once; errors surface at the next sync, naming `op`.
  */
-export function dispatch(op: string, code: string, bindings: readonly Binding[], workgroups: readonly [number, number, number]): void {
+export function dispatch(op: string, code: string, bindings: readonly Binding[], workgroups: readonly [number, number, number], uniforms?: Int32Array): void {
   gpuOp(op, (device) => {
     const lim = device.limits;
     if (bindings.length > lim.maxStorageBuffersPerShaderStage)
@@ -49,6 +51,13 @@ export function dispatch(op: string, code: string, bindings: readonly Binding[],
       binding: i,
       resource: { buffer: b.buffer, offset: 0, size: Math.min(b.buffer.size, Math.max(16, Math.ceil((b.size * 4) / 16) * 16)) },
     }));
+    // the call's sizes: a uniform buffer at the binding after the storage ones, so one pipeline serves every shape
+    let ubuf: GPUBuffer | null = null;
+    if (uniforms !== undefined) {
+      ubuf = device.createBuffer({ size: Math.max(16, Math.ceil(uniforms.byteLength / 16) * 16), usage: USAGE.UNIFORM | USAGE.COPY_DST, label: `${op} sizes` });
+      device.queue.writeBuffer(ubuf, 0, uniforms.buffer, uniforms.byteOffset, uniforms.byteLength);
+      entries.push({ binding: bindings.length, resource: { buffer: ubuf } });
+    }
     const group = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const enc = device.createCommandEncoder({ label: op });
     const pass = enc.beginComputePass({ label: op });
@@ -57,6 +66,8 @@ export function dispatch(op: string, code: string, bindings: readonly Binding[],
     pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
     pass.end();
     device.queue.submit([enc.finish()]);
+    // freed once the submitted work is done (destroy() does not cut short work already queued)
+    ubuf?.destroy();
   });
 }
 
