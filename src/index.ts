@@ -8,7 +8,7 @@ export { init } from "./init/initializers.js";
 export { d2l } from "./d2l/index.js";
 export { autograd } from "./autograd/index.js";
 export { NDArray, type NestedArray, type Operand } from "./ndarray/ndarray.js";
-export type { Dtype } from "./backends/kernel.js";
+export type { Dtype } from "./ndarray/dtype.js";
 export type { Index } from "./ndarray/indexing.js";
 export { resolveConv, type ConvOptions, type ConvOp, type Padding, type ResolvedConv } from "./params/conv-params.js";
 export type { ConvGeometry, Layout } from "./params/geometry.js";

@@ -2,7 +2,7 @@
 // ndarray/ndarray.ts holds storage only, so nothing below ops/ imports an op; the declaration merge below gives the
 // methods their types. Every public namespace (index, np, npx, gluon, d2l) imports this module first.
 import { NDArray, type NestedArray, type Operand } from "./ndarray/ndarray.js";
-import type { Dtype } from "./backends/kernel.js";
+import type { Dtype } from "./ndarray/dtype.js";
 import type { Index } from "./ndarray/indexing.js";
 import * as ew from "./ops/elementwise.js";
 import * as red from "./ops/reduce.js";

@@ -4,8 +4,8 @@ import { formatShape } from "../ndarray/strided.js";
 import { ones, zeros } from "../ndarray/create.js";
 import { assignInPlace, binary, updateInPlace } from "../ops/elementwise.js";
 import { astype } from "../ops/shape.js";
-import { pause } from "./tape.js";
-import { gradRule } from "./grads/index.js";
+import { nodeOf, pause } from "../tape/tape.js";
+import { runRule } from "./grads/index.js";
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -73,17 +73,15 @@ export function backward(head: NDArray, headGrad?: NDArray | null, retainGraph =
       const x = order[i]!;
       const g = grads.get(x);
       grads.delete(x); // each array's gradient is complete once reached in reverse post-order; free it
-      const node = x.tapeNode;
+      const node = nodeOf(x);
       if (node === null) {
         if (x.gradReq !== null && g) leaves.push([x, g]);
         continue;
       }
       if (!retainGraph) x.tapeNode = null;
       if (!g) continue;
-      const rule = gradRule(node.op);
-      if (!rule) throw new Error(`backward: op "${node.op}" has no gradient rule; it is not differentiable`);
       const needs = node.inputs.map((inp) => reached.has(inp));
-      const dx = rule({ g, output: x, inputs: node.inputs, attrs: node.attrs, needs });
+      const dx = runRule(node, { g, output: x, needs });
       node.inputs.forEach((inp, k) => {
         const d = dx[k];
         if (!needs[k] || !d) return;

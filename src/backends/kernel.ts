@@ -1,10 +1,10 @@
 // The backend boundary: element types and the kernel interface every backend (reference, direct-js, wasm) implements.
 import type { ConvGeometry } from "../params/geometry.js";
 
-/** Element type of arrays and kernels: float32 (MXNet's default) or float64. */
-export type Dtype = "float32" | "float64";
-/** The storage of a dtype. */
-export type FloatArray = Float32Array | Float64Array;
+import type { Dtype, FloatArray } from "../ndarray/dtype.js";
+
+export type { Dtype, FloatArray } from "../ndarray/dtype.js";
+export { allocate } from "../ndarray/dtype.js";
 
 /**
  * The four operations, one name each everywhere (dispatch, backends, tests):
@@ -58,7 +58,3 @@ export interface Backend {
   resultFinite?(out: FloatArray): boolean;
 }
 
-/** A fresh zeroed array of `n` elements of `dtype` (the one allocation helper of the kernels and arrays). */
-export function allocate(dtype: Dtype, n: number): FloatArray {
-  return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-}

@@ -1,6 +1,6 @@
 // d2l.spectralNorm: the operator norm of a (transposed) convolution by power iteration with conv and deconv, never building W.
 import { NDArray } from "../ndarray/ndarray.js";
-import { pause } from "../autograd/tape.js";
+import { pause } from "../tape/tape.js";
 import { type ConvOp, type ConvOptions, resolveConv } from "../params/conv-params.js";
 import { readEnum, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
 import { convolution, deconvolution } from "../ops/conv.js";

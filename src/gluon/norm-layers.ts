@@ -3,7 +3,7 @@ import type { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { batchNorm, type BatchNormActivation, batchNormActivation, type BatchNormOptions } from "../ops/batch-norm.js";
-import { opsObserved } from "../autograd/tape.js";
+import { opsObserved } from "../tape/tape.js";
 import { type Initializer, One, Zero } from "../init/initializers.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
 import { Block } from "./block.js";

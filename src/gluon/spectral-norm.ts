@@ -1,6 +1,6 @@
 // nn.SpectralNorm: wraps a conv or transposed conv layer and divides its weight by the exact operator norm (SN-GAN, Miyato et al. 2018).
 import type { NDArray } from "../ndarray/ndarray.js";
-import { isRecording, isTraining, pause } from "../autograd/tape.js";
+import { isRecording, isTraining, pause } from "../tape/tape.js";
 import { readInt, showValue, snapshotOptions } from "../params/options.js";
 import { binary } from "../ops/elementwise.js";
 import { reduce } from "../ops/reduce.js";

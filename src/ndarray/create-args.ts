@@ -1,7 +1,5 @@
 // Arguments of the creation functions (np.zeros, np.random.normal, …): shapes, sizes against typed-array limits, dtypes.
-import type { Dtype } from "../backends/kernel.js";
-import { allocate } from "../backends/kernel.js";
-import type { FloatArray } from "../backends/kernel.js";
+import { allocate, type Dtype, type FloatArray } from "./dtype.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import { checkArraySize } from "../params/sizes.js";
 

@@ -12,7 +12,6 @@ import {
   isContiguous,
   shapeSize,
 } from "./strided.js";
-import type { TapeNode } from "../autograd/tape.js";
 
 
 /** Nested number lists, as `tolist()` returns and `np.array` accepts. */
@@ -22,6 +21,13 @@ export type NestedArray = number | NestedArray[];
 export type Operand = NDArray | number;
 
 export type GradReq = "write" | "add";
+
+/** The link an op recorded on its output while autograd recorded; src/tape/ types its attributes by the op catalogue. */
+export interface TapeLink {
+  readonly op: string;
+  readonly inputs: readonly NDArray[];
+  readonly attrs: unknown;
+}
 
 export class NDArray {
   readonly data: FloatArray;
@@ -33,7 +39,7 @@ export class NDArray {
   /** null: no gradient requested; otherwise MXNet's grad_req */
   gradReq: GradReq | null = null;
   /** the op that computed this array while autograd recorded, or null */
-  tapeNode: TapeNode | null = null;
+  tapeNode: TapeLink | null = null;
 
   constructor(data: FloatArray, shape: readonly number[], strides?: readonly number[], offset = 0) {
     this.data = data;

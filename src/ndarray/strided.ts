@@ -1,7 +1,7 @@
 // Shape and stride arithmetic for strided views: contiguous strides, element offsets, size checks.
 
-export type { Dtype, FloatArray } from "../backends/kernel.js";
-export { allocate } from "../backends/kernel.js";
+export type { Dtype, FloatArray } from "./dtype.js";
+export { allocate } from "./dtype.js";
 
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;

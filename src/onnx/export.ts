@@ -1,12 +1,9 @@
 // onnx.exportModel: traces a Block's forward for given input shapes and writes one ONNX node per tconv op that ran.
-import { NDArray } from "../ndarray/ndarray.js";
+import { NDArray, type Operand } from "../ndarray/ndarray.js";
 import type { Index } from "../ndarray/indexing.js";
+import type { BinaryOp, OpName, ReduceOp, TapeNodeOf, UnaryOp } from "../tape/op-types.js";
 import { Block } from "../gluon/block.js";
-import { pause, withTracer } from "../autograd/tape.js";
-import type { ConvGeometry } from "../params/geometry.js";
-import type { PoolGeometry } from "../params/pool-params.js";
-import type { AxisTaps } from "../backends/reference/resample.js";
-import type { BorderSpec } from "../ops/pad.js";
+import { pause, withTracer } from "../tape/tape.js";
 import { matchResize } from "./resize.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import { DataType, encodeModel, type AttributeRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, writeTensor } from "./proto.js";
@@ -23,21 +20,15 @@ export interface ExportOptions {
   dynamicBatch?: boolean;
 }
 
-interface Traced {
-  readonly op: string;
-  readonly inputs: readonly NDArray[];
-  readonly output: NDArray;
-  readonly attrs: Readonly<Record<string, unknown>>;
-}
+/** One op the traced forward ran: its catalogued node and the array it produced. */
+type Traced<K extends OpName = OpName> = TapeNodeOf<K> & { readonly output: NDArray };
 
 // AttributeProto.AttributeType
 const attrInt = (name: string, i: number): AttributeRecord => ({ name, type: 2, i });
 const attrInts = (name: string, ints: readonly number[]): AttributeRecord => ({ name, type: 7, ints: [...ints] });
 const attrFloat = (name: string, f: number): AttributeRecord => ({ name, type: 1, f });
 
-const UNARY: Record<string, string> = { neg: "Neg", exp: "Exp", log: "Log", sqrt: "Sqrt", abs: "Abs", relu: "Relu", sigmoid: "Sigmoid", tanh: "Tanh", softrelu: "Softplus" };
-const BINARY: Record<string, string> = { add: "Add", sub: "Sub", mul: "Mul", div: "Div", pow: "Pow", maximum: "Max", minimum: "Min" };
-const REDUCE: Record<string, string> = { sum: "ReduceSum", mean: "ReduceMean", max: "ReduceMax", min: "ReduceMin" };
+const REDUCE: { readonly [K in ReduceOp]: string } = { sum: "ReduceSum", mean: "ReduceMean", max: "ReduceMax", min: "ReduceMin" };
 
 const BIG = 2 ** 62;
 
@@ -118,163 +109,189 @@ class GraphWriter {
     return out;
   }
 
-  /** Writes the nodes of one traced op; returns the name of its output. */
-  write(t: Traced, batch: number | null): string {
-    const { op, output, attrs } = t;
-    const ins = () => t.inputs.map((x) => this.nameOf(x));
-    const dt = output.dtype;
-    if (UNARY[op]) return this.node(UNARY[op]!, ins());
-    if (BINARY[op] || op === "eq") {
-      const operand = (v: unknown) => (v instanceof NDArray ? this.nameOf(v) : this.scalar(v as number, dt));
-      const pair = [operand(attrs.a), operand(attrs.b)];
-      if (op !== "eq") return this.node(BINARY[op]!, pair);
-      return this.node("Cast", [this.node("Equal", pair)], [attrInt("to", dt === "float64" ? DataType.DOUBLE : DataType.FLOAT)]);
-    }
-    switch (op) {
-      case "convolution":
-      case "deconvolution": {
-        const g = attrs.geometry as ConvGeometry;
-        if (g.channelsLast) throw new Error(`${OP}: a ${op} with a channels-last layout cannot be written as ONNX (ONNX convolutions are channels-first)`);
-        const a = [
-          attrInts("kernel_shape", g.kernel),
-          attrInts("strides", g.strides),
-          attrInts("dilations", g.dilation),
-          attrInts("pads", [...g.padBegin, ...g.padEnd]),
-          attrInt("group", g.groups),
-        ];
-        if (op === "deconvolution" && g.outputPadding.some((p) => p !== 0)) a.push(attrInts("output_padding", g.outputPadding));
-        return this.node(op === "convolution" ? "Conv" : "ConvTranspose", ins(), a);
-      }
-      case "reshape": {
-        const x = t.inputs[0]!;
-        const shape = [...output.shape];
-        // keep a dynamic batch axis: 0 copies the input's first dimension
-        if (batch !== null && shape.length > 0 && x.shape[0] === batch && shape[0] === batch) shape[0] = 0;
-        return this.node("Reshape", [...ins(), this.int64(shape)]);
-      }
-      case "transpose":
-        return this.node("Transpose", ins(), [attrInts("perm", attrs.axes as number[])]);
-      case "index": {
-        const x = t.inputs[0]!;
-        const s = sliceOf(attrs.index as Index[], x.shape);
-        let y = ins()[0]!;
-        if (s.axes.length > 0) y = this.node("Slice", [y, this.int64(s.starts), this.int64(s.ends), this.int64(s.axes), this.int64(s.steps)]);
-        if (s.squeeze.length > 0) y = this.node("Squeeze", [y, this.int64(s.squeeze)]);
-        return s.axes.length === 0 ? this.node("Identity", [y]) : y;
-      }
-      case "copy":
-        return this.node("Identity", ins());
-      case "astype":
-        return this.node("Cast", ins(), [attrInt("to", dt === "float64" ? DataType.DOUBLE : DataType.FLOAT)]);
-      case "dot":
-      case "matmul":
-        return this.node("MatMul", ins());
-      case "sum":
-      case "mean":
-      case "max":
-      case "min": {
-        const axes = attrs.axes as number[];
-        const keep = attrInt("keepdims", attrs.keepdims ? 1 : 0);
-        if (op === "sum" || this.opset >= 18) return this.node(REDUCE[op]!, [...ins(), this.int64(axes)], [keep]);
-        return this.node(REDUCE[op]!, ins(), [attrInts("axes", axes), keep]);
-      }
-      case "softmax":
-        return this.node("Softmax", ins(), [attrInt("axis", attrs.axis as number)]);
-      case "log_softmax":
-        return this.node("LogSoftmax", ins(), [attrInt("axis", attrs.axis as number)]);
-      case "pad": {
-        const pads = attrs.pads as [number, number][];
-        return this.node("Pad", [...ins(), this.int64([...pads.map((p) => p[0]), ...pads.map((p) => p[1])]), this.scalar(attrs.constantValues as number, dt)], []);
-      }
-      case "concatenate":
-        return this.node("Concat", ins(), [attrInt("axis", attrs.axis as number)]);
-      case "batch_norm": {
-        const x = t.inputs[0]!;
-        const view = attrs.view as { outer: number };
-        if (attrs.mode !== "predict") throw new Error(`${OP}: a batch norm ran in training mode while tracing; export traces the inference graph (call exportModel outside autograd.record)`);
-        if (x.ndim < 2 || view.outer !== x.shape[0]) throw new Error(`${OP}: a batch norm over an axis other than 1 cannot be written as ONNX BatchNormalization`);
-        return this.node("BatchNormalization", ins(), [attrFloat("epsilon", attrs.eps as number)]);
-      }
-      case "pooling": {
-        const g = attrs.geometry as PoolGeometry;
-        if (g.channelsLast) throw new Error(`${OP}: pooling with a channels-last layout cannot be written as ONNX`);
-        const x = t.inputs[0]!;
-        const spatial = x.shape.slice(2);
-        const k = g.kernel.slice(3 - g.nd);
-        const isGlobal = k.every((v, i) => v === spatial[i]) && g.outSize.slice(3 - g.nd).every((v) => v === 1) && g.pad.every((p) => p === 0);
-        const s = g.stride.slice(3 - g.nd);
-        const p = g.pad.slice(3 - g.nd);
-        const outs = g.outSize.slice(3 - g.nd);
-        // MXNet's "full" convention is ceil_mode; the output size tells which one ran
-        const ceil = outs.some((o, i) => o !== Math.floor((spatial[i]! + 2 * p[i]! - k[i]!) / s[i]!) + 1);
-        if (g.poolType === "max")
-          return isGlobal ? this.node("GlobalMaxPool", ins()) : this.node("MaxPool", ins(), [attrInts("kernel_shape", k), attrInts("strides", s), attrInts("pads", [...p, ...p]), attrInt("ceil_mode", ceil ? 1 : 0)]);
-        const avg = isGlobal
-          ? this.node("GlobalAveragePool", ins())
-          : this.node("AveragePool", ins(), [attrInts("kernel_shape", k), attrInts("strides", s), attrInts("pads", [...p, ...p]), attrInt("ceil_mode", ceil ? 1 : 0), attrInt("count_include_pad", g.countIncludePad ? 1 : 0)]);
-        return g.poolType === "avg" ? avg : this.node("Mul", [avg, this.scalar(k.reduce((q, v) => q * v, 1), dt)]);
-      }
-      case "leaky_relu": {
-        const slope = attrs.slope as number;
-        if (attrs.actType === "leaky") return this.node("LeakyRelu", ins(), [attrFloat("alpha", slope)]);
-        if (attrs.actType === "elu") return this.node("Elu", ins(), [attrFloat("alpha", slope)]);
-        if (attrs.actType === "selu") return this.node("Selu", ins());
-        throw new Error(`${OP}: leakyRelu with actType "${String(attrs.actType)}" has no ONNX form in opsets 13 to 17`);
-      }
-      case "softsign":
-        return this.node("Softsign", ins());
-      case "depth_to_space":
-      case "space_to_depth": {
-        const g = attrs.geometry as { factors: readonly number[]; mode: "DCR" | "CRD" };
-        const f = g.factors.slice(1);
-        if (t.inputs[0]!.ndim !== 4 || f[0] !== f[1]) throw new Error(`${OP}: ${op} needs a 4-D input and one block size for both axes to be written as ONNX`);
-        if (op === "space_to_depth") {
-          if (g.mode !== "DCR") throw new Error(`${OP}: spaceToDepth with mode "CRD" has no ONNX form (ONNX SpaceToDepth is DCR)`);
-          return this.node("SpaceToDepth", ins(), [attrInt("blocksize", f[0]!)]);
-        }
-        return this.node("DepthToSpace", ins(), [attrInt("blocksize", f[0]!), { name: "mode", type: 3, s: new TextEncoder().encode(g.mode) }]);
-      }
-      case "dropout":
-        return this.node("Identity", ins());
-      case "resampleAxis": {
-        const x = t.inputs[0]!;
-        const plan = attrs.plan as { axis: number; taps: AxisTaps };
-        const n = x.shape[plan.axis]!;
-        const out = output.shape[plan.axis]!;
-        const match = matchResize(plan.taps, n);
-        if (!match) throw new Error(`${OP}: a resampling of axis ${plan.axis} (${n} → ${out}) matches no ONNX Resize mode`);
-        const m = match.mode;
-        const a: AttributeRecord[] = [
-          { name: "mode", type: 3, s: new TextEncoder().encode(m.mode) },
-          { name: "coordinate_transformation_mode", type: 3, s: new TextEncoder().encode(m.transform) },
-          { name: "nearest_mode", type: 3, s: new TextEncoder().encode(m.nearest) },
-        ];
-        const scale = Math.fround(match.scale);
-        if (Math.floor(n * scale) === out) {
-          const scales = x.shape.map((_, i) => (i === plan.axis ? scale : 1));
-          return this.node("Resize", [ins()[0]!, "", this.constant("scales", [scales.length], scales, DataType.FLOAT)], a);
-        }
-        // out/in does not survive float32: give the sizes, the input's own shape with this axis replaced
-        const xName = ins()[0]!;
-        const shape = this.node("Shape", [xName]);
-        const sizes = this.node("ScatterElements", [shape, this.int64([plan.axis]), this.int64([out])]);
-        return this.node("Resize", [xName, "", "", sizes], a);
-      }
-      case "padBorder": {
-        const spec = attrs.spec as BorderSpec;
-        const mode = spec.mode === "reflect" ? "reflect" : spec.mode === "replicate" ? "edge" : null;
-        if (!mode) throw new Error(`${OP}: padding mode "${spec.mode}" has no ONNX Pad form in opsets 13 to 17 (circular needs opset 19's "wrap")`);
-        const r = t.inputs[0]!.ndim;
-        const begins = new Array<number>(r).fill(0);
-        const ends = new Array<number>(r).fill(0);
-        spec.axes.forEach((ax, i) => ((begins[ax] = spec.padBegin[i]!), (ends[ax] = spec.padEnd[i]!)));
-        return this.node("Pad", [...ins(), this.int64([...begins, ...ends])], [{ name: "mode", type: 3, s: new TextEncoder().encode(mode) }]);
-      }
-      default:
-        throw new Error(`${OP}: the forward ran op "${op}", which has no ONNX form in tconv's exporter`);
-    }
+  /** The tensor names of a traced op's inputs. */
+  ins(t: Traced): string[] {
+    return t.inputs.map((x) => this.nameOf(x));
+  }
+  /** The default opset this model declares. */
+  get version(): number {
+    return this.opset;
+  }
+
+  /** Writes the nodes of one traced op by its rule in WRITERS; returns the name of its output. */
+  write<K extends OpName>(t: Traced<K>, batch: number | null): string {
+    const rule: ExportRule<K> = WRITERS[t.op];
+    if (typeof rule === "string") throw new Error(`${OP}: the forward ran op "${t.op}", which has no ONNX form: ${rule}`);
+    return rule(this, t, batch);
   }
 }
+
+/** Writes one traced op of kind K as ONNX nodes; returns its output's tensor name. */
+type Writer<K extends OpName> = (w: GraphWriter, t: Traced<K>, batch: number | null) => string;
+/** A writer, or the reason the op has no ONNX form (the export then fails naming the op). */
+type ExportRule<K extends OpName> = Writer<K> | string;
+
+const floatType = (dt: NDArray["dtype"]) => (dt === "float64" ? DataType.DOUBLE : DataType.FLOAT);
+const text = (name: string, value: string): AttributeRecord => ({ name, type: 3, s: new TextEncoder().encode(value) });
+
+const unaryWriter = (opType: string): Writer<UnaryOp> => (w, t) => w.node(opType, w.ins(t));
+const binaryWriter =
+  (opType: string): Writer<BinaryOp> =>
+  (w, t) => {
+    const operand = (v: Operand) => (v instanceof NDArray ? w.nameOf(v) : w.scalar(v, t.output.dtype));
+    return w.node(opType, [operand(t.attrs.a), operand(t.attrs.b)]);
+  };
+const reduceWriter: Writer<ReduceOp> = (w, t) => {
+  const keep = attrInt("keepdims", t.attrs.keepdims ? 1 : 0);
+  const opType = REDUCE[t.op];
+  if (t.op === "sum" || w.version >= 18) return w.node(opType, [...w.ins(t), w.int64(t.attrs.axes)], [keep]);
+  return w.node(opType, w.ins(t), [attrInts("axes", t.attrs.axes), keep]);
+};
+const convWriter: Writer<"convolution" | "deconvolution"> = (w, t) => {
+  const g = t.attrs.geometry;
+  if (g.channelsLast) throw new Error(`${OP}: a ${t.op} with a channels-last layout cannot be written as ONNX (ONNX convolutions are channels-first)`);
+  const a = [attrInts("kernel_shape", g.kernel), attrInts("strides", g.strides), attrInts("dilations", g.dilation), attrInts("pads", [...g.padBegin, ...g.padEnd]), attrInt("group", g.groups)];
+  if (t.op === "deconvolution" && g.outputPadding.some((p) => p !== 0)) a.push(attrInts("output_padding", g.outputPadding));
+  return w.node(t.op === "convolution" ? "Conv" : "ConvTranspose", w.ins(t), a);
+};
+const shuffleWriter: Writer<"depth_to_space" | "space_to_depth"> = (w, t) => {
+  const g = t.attrs.geometry;
+  const f = g.factors.slice(1);
+  if (t.inputs[0]!.ndim !== 4 || f[0] !== f[1]) throw new Error(`${OP}: ${t.op} needs a 4-D input and one block size for both axes to be written as ONNX`);
+  if (t.op === "space_to_depth") {
+    if (g.mode !== "DCR") throw new Error(`${OP}: spaceToDepth with mode "CRD" has no ONNX form (ONNX SpaceToDepth is DCR)`);
+    return w.node("SpaceToDepth", w.ins(t), [attrInt("blocksize", f[0]!)]);
+  }
+  return w.node("DepthToSpace", w.ins(t), [attrInt("blocksize", f[0]!), text("mode", g.mode)]);
+};
+const STEP = "comparisons other than eq have no ONNX writer in tconv (their gradient is zero; compute them outside the exported forward)";
+
+/** Every catalogued op → how it is written as ONNX nodes, or why it cannot be. A new op without an entry fails to compile. */
+const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
+  neg: unaryWriter("Neg"),
+  exp: unaryWriter("Exp"),
+  log: unaryWriter("Log"),
+  sqrt: unaryWriter("Sqrt"),
+  abs: unaryWriter("Abs"),
+  relu: unaryWriter("Relu"),
+  sigmoid: unaryWriter("Sigmoid"),
+  tanh: unaryWriter("Tanh"),
+  softrelu: unaryWriter("Softplus"),
+  add: binaryWriter("Add"),
+  sub: binaryWriter("Sub"),
+  mul: binaryWriter("Mul"),
+  div: binaryWriter("Div"),
+  pow: binaryWriter("Pow"),
+  maximum: binaryWriter("Max"),
+  minimum: binaryWriter("Min"),
+  // Equal gives booleans; tconv's eq gives 0/1 in the operands' float type
+  eq: (w, t) => w.node("Cast", [binaryWriter("Equal")(w, t, null)], [attrInt("to", floatType(t.output.dtype))]),
+  ne: STEP,
+  lt: STEP,
+  le: STEP,
+  gt: STEP,
+  ge: STEP,
+  where: "where has no ONNX writer in tconv (its condition is not an ONNX boolean tensor)",
+  sum: reduceWriter,
+  mean: reduceWriter,
+  max: reduceWriter,
+  min: reduceWriter,
+  convolution: convWriter,
+  deconvolution: convWriter,
+  reshape: (w, t, batch) => {
+    const x = t.inputs[0]!;
+    const shape = [...t.output.shape];
+    // keep a dynamic batch axis: 0 copies the input's first dimension
+    if (batch !== null && shape.length > 0 && x.shape[0] === batch && shape[0] === batch) shape[0] = 0;
+    return w.node("Reshape", [...w.ins(t), w.int64(shape)]);
+  },
+  transpose: (w, t) => w.node("Transpose", w.ins(t), [attrInts("perm", t.attrs.axes)]),
+  index: (w, t) => {
+    const s = sliceOf(t.attrs.index, t.inputs[0]!.shape);
+    let y = w.ins(t)[0]!;
+    if (s.axes.length > 0) y = w.node("Slice", [y, w.int64(s.starts), w.int64(s.ends), w.int64(s.axes), w.int64(s.steps)]);
+    if (s.squeeze.length > 0) y = w.node("Squeeze", [y, w.int64(s.squeeze)]);
+    return s.axes.length === 0 ? w.node("Identity", [y]) : y;
+  },
+  copy: (w, t) => w.node("Identity", w.ins(t)),
+  astype: (w, t) => w.node("Cast", w.ins(t), [attrInt("to", floatType(t.output.dtype))]),
+  dot: (w, t) => w.node("MatMul", w.ins(t)),
+  matmul: (w, t) => w.node("MatMul", w.ins(t)),
+  softmax: (w, t) => w.node("Softmax", w.ins(t), [attrInt("axis", t.attrs.axis)]),
+  log_softmax: (w, t) => w.node("LogSoftmax", w.ins(t), [attrInt("axis", t.attrs.axis)]),
+  pick: "pick (a gather by computed indices) has no ONNX writer in tconv",
+  pad: (w, t) => {
+    const pads = t.attrs.pads;
+    return w.node("Pad", [...w.ins(t), w.int64([...pads.map((p) => p[0]), ...pads.map((p) => p[1])]), w.scalar(t.attrs.constantValues, t.output.dtype)], []);
+  },
+  concatenate: (w, t) => w.node("Concat", w.ins(t), [attrInt("axis", t.attrs.axis)]),
+  batch_norm: (w, t) => {
+    const x = t.inputs[0]!;
+    if (t.attrs.mode !== "predict") throw new Error(`${OP}: a batch norm ran in training mode while tracing; export traces the inference graph (call exportModel outside autograd.record)`);
+    if (x.ndim < 2 || t.attrs.view.outer !== x.shape[0]) throw new Error(`${OP}: a batch norm over an axis other than 1 cannot be written as ONNX BatchNormalization`);
+    return w.node("BatchNormalization", w.ins(t), [attrFloat("epsilon", t.attrs.eps)]);
+  },
+  pooling: (w, t) => {
+    const g = t.attrs.geometry;
+    if (g.channelsLast) throw new Error(`${OP}: pooling with a channels-last layout cannot be written as ONNX`);
+    const spatial = t.inputs[0]!.shape.slice(2);
+    const k = g.kernel.slice(3 - g.nd);
+    const isGlobal = k.every((v, i) => v === spatial[i]) && g.outSize.slice(3 - g.nd).every((v) => v === 1) && g.pad.every((p) => p === 0);
+    const s = g.stride.slice(3 - g.nd);
+    const p = g.pad.slice(3 - g.nd);
+    const outs = g.outSize.slice(3 - g.nd);
+    // MXNet's "full" convention is ceil_mode; the output size tells which one ran
+    const ceil = outs.some((o, i) => o !== Math.floor((spatial[i]! + 2 * p[i]! - k[i]!) / s[i]!) + 1);
+    const window = [attrInts("kernel_shape", k), attrInts("strides", s), attrInts("pads", [...p, ...p]), attrInt("ceil_mode", ceil ? 1 : 0)];
+    if (g.poolType === "max") return isGlobal ? w.node("GlobalMaxPool", w.ins(t)) : w.node("MaxPool", w.ins(t), window);
+    const avg = isGlobal ? w.node("GlobalAveragePool", w.ins(t)) : w.node("AveragePool", w.ins(t), [...window, attrInt("count_include_pad", g.countIncludePad ? 1 : 0)]);
+    return g.poolType === "avg" ? avg : w.node("Mul", [avg, w.scalar(k.reduce((q, v) => q * v, 1), t.output.dtype)]);
+  },
+  leaky_relu: (w, t) => {
+    const { actType, slope } = t.attrs;
+    if (actType === "leaky") return w.node("LeakyRelu", w.ins(t), [attrFloat("alpha", slope)]);
+    if (actType === "elu") return w.node("Elu", w.ins(t), [attrFloat("alpha", slope)]);
+    if (actType === "selu") return w.node("Selu", w.ins(t));
+    throw new Error(`${OP}: leakyRelu with actType "${actType}" has no ONNX form in opsets 13 to 17`);
+  },
+  softsign: (w, t) => w.node("Softsign", w.ins(t)),
+  prelu: "prelu's channel-folded slope has no ONNX writer in tconv",
+  depth_to_space: shuffleWriter,
+  space_to_depth: shuffleWriter,
+  dropout: (w, t) => w.node("Identity", w.ins(t)),
+  resampleAxis: (w, t) => {
+    const x = t.inputs[0]!;
+    const plan = t.attrs.plan;
+    const n = x.shape[plan.axis]!;
+    const out = t.output.shape[plan.axis]!;
+    const match = matchResize(plan.taps, n);
+    if (!match) throw new Error(`${OP}: a resampling of axis ${plan.axis} (${n} → ${out}) matches no ONNX Resize mode`);
+    const m = match.mode;
+    const a = [text("mode", m.mode), text("coordinate_transformation_mode", m.transform), text("nearest_mode", m.nearest)];
+    const scale = Math.fround(match.scale);
+    if (Math.floor(n * scale) === out) {
+      const scales = x.shape.map((_, i) => (i === plan.axis ? scale : 1));
+      return w.node("Resize", [w.ins(t)[0]!, "", w.constant("scales", [scales.length], scales, DataType.FLOAT)], a);
+    }
+    // out/in does not survive float32: give the sizes, the input's own shape with this axis replaced
+    const xName = w.ins(t)[0]!;
+    const shape = w.node("Shape", [xName]);
+    const sizes = w.node("ScatterElements", [shape, w.int64([plan.axis]), w.int64([out])]);
+    return w.node("Resize", [xName, "", "", sizes], a);
+  },
+  resampleAxisTranspose: "the adjoint of a resampling (a gradient op) has no ONNX writer in tconv",
+  padBorder: (w, t) => {
+    const spec = t.attrs.spec;
+    const mode = spec.mode === "reflect" ? "reflect" : spec.mode === "replicate" ? "edge" : null;
+    if (!mode) throw new Error(`${OP}: padding mode "${spec.mode}" has no ONNX Pad form in opsets 13 to 17 (circular needs opset 19's "wrap")`);
+    const r = t.inputs[0]!.ndim;
+    const begins = new Array<number>(r).fill(0);
+    const ends = new Array<number>(r).fill(0);
+    spec.axes.forEach((ax, i) => ((begins[ax] = spec.padBegin[i]!), (ends[ax] = spec.padEnd[i]!)));
+    return w.node("Pad", [...w.ins(t), w.int64([...begins, ...ends])], [text("mode", mode)]);
+  },
+  foldBorder: "the adjoint of border padding (a gradient op) has no ONNX writer in tconv",
+};
 
 function valueInfo(name: string, shape: readonly number[], dtype: NDArray["dtype"], batch: boolean): ValueInfoRecord {
   return {
@@ -319,7 +336,7 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
   const inputs = shapes.map((s) => new NDArray(Float64Array.from({ length: s.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(i * 12.9898 + 1)), s).astype(paramDtype));
   const traced: Traced[] = [];
   // predict mode, not recorded: the inference graph (batch norm with running statistics, dropout as identity)
-  const result = pause(() => withTracer((op, ins, output, attrs) => traced.push({ op, inputs: ins, output, attrs }), () => block.forward(...inputs)), { trainMode: false }) as unknown;
+  const result = pause(() => withTracer((node, output) => traced.push({ ...node, output }), () => block.forward(...inputs)), { trainMode: false }) as unknown;
   const outs = Array.isArray(result) ? result : [result];
   if (outs.length === 0 || !outs.every((o) => o instanceof NDArray)) throw new Error(`${OP}: the block's forward must return an NDArray or an array of them`);
   // every array the graph reads is now a graph input, a parameter, a traced op's output, or a constant the forward made

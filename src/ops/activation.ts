@@ -1,7 +1,7 @@
 // npx.leakyRelu (MXNet's LeakyReLU op: leaky, elu, selu, gelu) and softsign: validate, run the fused loops, record.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate } from "../ndarray/strided.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 import { readEnum, readNumber, showValue, snapshotOptions } from "../params/options.js";
 import { type LeakyActType, leakyForward, preluForward, softsignForward } from "../backends/fused/activation.js";
 import { formatShape } from "../ndarray/strided.js";
@@ -45,7 +45,7 @@ export function softsign(x: NDArray): NDArray {
   checkInput("softsign", x);
   const y = allocate(x.dtype, x.size);
   softsignForward(contiguous(x).data, y);
-  return recordOp("softsign", [x], new NDArray(y, x.shape));
+  return recordOp("softsign", [x], new NDArray(y, x.shape), {});
 }
 
 /** MXNet's LeakyReLU(act_type="prelu"): y = x for x > 0, γ[c]·x otherwise, γ per channel on axis 1 (or one shared). */

@@ -2,7 +2,7 @@
 // predict-mode batch norm with relu / leaky relu in one pass (the BatchNorm layer's fused step in a Sequential).
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
-import { isTraining, opsObserved, recordOp } from "../autograd/tape.js";
+import { isTraining, opsObserved, recordOp } from "../tape/tape.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
 import { type AffineActivation, batchNormAffineActForward, batchNormAffineForward, batchNormTrainForward, type ChannelView } from "../backends/fused/batch-norm.js";
 import { contiguous } from "./shape.js";

@@ -7,7 +7,7 @@ import { checkArraySize } from "../params/sizes.js";
 import { type ConvGeometry, imageShape } from "../params/geometry.js";
 import { paddedGeometry } from "../params/padding-mode.js";
 import { gridToImage, imageToGrid } from "../backends/dispatch.js";
-import { opsObserved, recordOp } from "../autograd/tape.js";
+import { opsObserved, recordOp } from "../tape/tape.js";
 import { unary } from "./elementwise.js";
 import { contiguous } from "./shape.js";
 import { convBorder, foldBorder, padBorder } from "./pad.js";

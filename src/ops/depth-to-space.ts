@@ -1,7 +1,7 @@
 // npx.depthToSpace / npx.spaceToDepth (and the N-D pixel shuffle behind Gluon's PixelShuffle1D/2D/3D).
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 import { readEnum, showValue, snapshotOptions } from "../params/options.js";
 import { pixelShuffle, type ShuffleGeometry } from "../backends/fused/pixel-shuffle.js";
 import { contiguous } from "./shape.js";

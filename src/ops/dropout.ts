@@ -3,7 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, contiguousStrides, elementOffsets } from "../ndarray/strided.js";
 import { broadcastStrides } from "../ndarray/broadcast.js";
 import { nextUniform } from "../ndarray/random.js";
-import { isTraining, recordOp } from "../autograd/tape.js";
+import { isTraining, recordOp } from "../tape/tape.js";
 import { readEnum, readNumber, showValue, snapshotOptions } from "../params/options.js";
 import { applyMask, dropoutMask } from "../backends/fused/dropout.js";
 import { contiguous } from "./shape.js";

@@ -2,7 +2,7 @@
 import { NDArray, type NestedArray, type Operand } from "../ndarray/ndarray.js";
 import { broadcastShapes, broadcastStrides } from "../ndarray/broadcast.js";
 import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
-import { isRecording, needsGrad, recordOp } from "../autograd/tape.js";
+import { isRecording, needsGrad, recordOp } from "../tape/tape.js";
 import { fromNested } from "../ndarray/create.js";
 import { binaryInto, scalarView, type StridedView, unaryInto, whereInto } from "../backends/js/elementwise.js";
 import { checkArraySize } from "../params/sizes.js";
@@ -107,7 +107,7 @@ export function unary(op: UnaryOp, x: NDArray, options?: OutOptions): NDArray {
   }
   const out = new NDArray(allocate(x.dtype, x.size), x.shape);
   unaryInto(op, x.shape, writeView(out), readView(x, x.shape));
-  return recordOp(op, [x], out);
+  return recordOp(op, [x], out, {});
 }
 
 /** numpy's where: `a` where `cond` is nonzero, else `b`, all three broadcast together. */

@@ -2,7 +2,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, type Dtype, type FloatArray, formatShape } from "../ndarray/strided.js";
 import { resolveIndex, type Index } from "../ndarray/indexing.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 import { readInt, showValue, snapshotOptions } from "../params/options.js";
 import { concatRows } from "../backends/fused/concat.js";
 import { astype, contiguous, reshape, view } from "./shape.js";

@@ -1,7 +1,7 @@
 // np.dot / np.matmul for 1-D and 2-D operands (and batched matmul), through the kernel dispatch.
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
 import { matmul as matmulKernel } from "../backends/dispatch.js";
 import { guarded } from "./guard.js";

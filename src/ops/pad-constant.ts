@@ -1,7 +1,7 @@
 // np.pad with mode "constant": a new array with `[before, after]` elements of a constant around each axis.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
 
 export interface PadOptions {

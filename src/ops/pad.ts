@@ -1,21 +1,14 @@
 // The border ops behind padding modes: padBorder (pad the image side by a mode) and foldBorder, its exact adjoint.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate } from "../ndarray/strided.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 import { type PaddingMode, sourceTable } from "../params/padding-mode.js";
+import type { BorderSpec } from "../params/kernel-records.js";
 import { fillChannels, foldScatter, padGather } from "../backends/reference/pad.js";
 import { contiguous } from "./shape.js";
 import { type ConvGeometry, imageShape } from "../params/geometry.js";
 
-/** Which axes get how much of which padding; `smallShape` is the unpadded (image) shape. */
-export interface BorderSpec {
-  readonly mode: PaddingMode;
-  /** the spatial axes of the full tensor, in order */
-  readonly axes: readonly number[];
-  readonly padBegin: readonly number[];
-  readonly padEnd: readonly number[];
-  readonly smallShape: readonly number[];
-}
+export type { BorderSpec } from "../params/kernel-records.js";
 
 function tablesOf(spec: BorderSpec): { tables: (Int32Array | null)[]; bigShape: number[] } {
   const tables: (Int32Array | null)[] = spec.smallShape.map(() => null);

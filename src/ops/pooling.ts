@@ -1,7 +1,7 @@
 // npx.pooling: validate through params/pool-params, run the pooling kernel, record for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate } from "../ndarray/strided.js";
-import { isRecording, needsGrad, recordOp } from "../autograd/tape.js";
+import { isRecording, needsGrad, recordOp } from "../tape/tape.js";
 import { type PoolingOptions, resolvePooling } from "../params/pool-params.js";
 import { poolForward } from "../backends/fused/pooling.js";
 import { showValue } from "../params/options.js";

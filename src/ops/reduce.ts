@@ -2,7 +2,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape, shapeSize } from "../ndarray/strided.js";
 import { reduceInto } from "../backends/js/elementwise.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 
 export interface ReduceOptions {
   /** axis or axes to reduce (negative counts from the end); all axes when omitted */

@@ -2,11 +2,11 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { unaryInto } from "../backends/js/elementwise.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 import { type Index, resolveIndex } from "../ndarray/indexing.js";
 
 /** A view of `x` (shares memory) produced by basic indexing. */
-export function view(x: NDArray, shape: number[], strides: number[], offset: number, index: unknown[]): NDArray {
+export function view(x: NDArray, shape: number[], strides: number[], offset: number, index: readonly Index[]): NDArray {
   return recordOp("index", [x], new NDArray(x.data, shape, strides, offset), { index });
 }
 
@@ -55,7 +55,7 @@ function denseCopy(x: NDArray, dtype: Dtype = x.dtype): NDArray {
 }
 
 export function copy(x: NDArray): NDArray {
-  return recordOp("copy", [x], denseCopy(x));
+  return recordOp("copy", [x], denseCopy(x), {});
 }
 
 export function astype(x: NDArray, dtype: Dtype): NDArray {

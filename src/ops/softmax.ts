@@ -1,7 +1,7 @@
 // softmax, log-softmax and pick along an axis (MXNet's npx.softmax / npx.log_softmax / npx.pick), recorded for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
 
 export interface AxisOptions {

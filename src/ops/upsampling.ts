@@ -1,9 +1,10 @@
 // npx.upsampling: nearest / (bi/tri)linear resizing by a scale factor (MXNet UpSampling, PyTorch nn.Upsample), axis by axis.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
-import { recordOp } from "../autograd/tape.js";
+import { recordOp } from "../tape/tape.js";
 import { readBoolean, readEnum, showValue, snapshotOptions } from "../params/options.js";
 import type { Layout } from "../params/geometry.js";
+import type { AxisPlan } from "../params/kernel-records.js";
 import { type AxisTaps, resampleAxis, resampleAxisAdjoint } from "../backends/reference/resample.js";
 import { contiguous } from "./shape.js";
 
@@ -50,10 +51,6 @@ export function axisTaps(n: number, out: number, scale: number, linear: boolean,
   return { i0, i1, l0, l1 };
 }
 
-interface AxisPlan {
-  readonly axis: number;
-  readonly taps: AxisTaps;
-}
 
 /** x resampled along one axis (recorded; its gradient is the transpose). */
 export function resample(x: NDArray, plan: AxisPlan): NDArray {

@@ -188,7 +188,7 @@ test("property: in-place updates equal the out-of-place op written back", () => 
 });
 
 test("in-place writes are refused while autograd records an array that needs a gradient", async () => {
-  const { record } = await import("../../src/autograd/tape.js");
+  const { record } = await import("../../src/tape/tape.js");
   const w = np.ones([2]).attachGrad();
   assert.throws(() => record(() => w.iadd(1)), /iadd: in-place writes are not recorded by autograd/);
   assert.throws(() => record(() => np.zeros([2]).set(w)), /set: in-place writes are not recorded by autograd/);

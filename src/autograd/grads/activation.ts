@@ -3,20 +3,20 @@ import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import { contiguous } from "../../ops/shape.js";
 import { type LeakyActType, leakyBackward, preluBackward, softsignBackward } from "../../backends/fused/activation.js";
-import type { GradRule } from "./rule.js";
+import type { GradRule, RuleSet } from "./rule.js";
 
-export const activationRules: Record<string, GradRule> = {
+export const activationRules: RuleSet<"leaky_relu" | "softsign" | "prelu"> = {
   // dx = dy·f′(x): leaky [x>0] + slope·[x≤0]; elu slope·eˣ for x ≤ 0; selu λ or λα·eˣ; gelu Φ(x) + x·φ(x)
   leaky_relu: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    leakyBackward(attrs.actType as LeakyActType, attrs.slope as number, contiguous(x!).data, contiguous(g).data, dx);
+    leakyBackward(attrs.actType, attrs.slope, contiguous(x!).data, contiguous(g).data, dx);
     return [new NDArray(dx, x!.shape)];
   },
   // y = x>0 ? x : γ[c]·x:  dx = dy·(x > 0 ? 1 : γ[c]),  dγ[c] = Σ_{x ≤ 0} dy·x
   prelu: ({ g, inputs: [x, gamma], attrs, needs }) => {
     const dx = needs[0] ? allocate(x!.dtype, x!.size) : null;
     const dgamma = needs[1] ? allocate(gamma!.dtype, gamma!.size) : null;
-    const [outer, C, inner] = [attrs.outer, attrs.channels, attrs.inner] as number[];
+    const { outer, channels: C, inner } = attrs;
     preluBackward(outer!, C!, inner!, contiguous(x!).data, contiguous(gamma!).data, contiguous(g).data, dx, dgamma);
     return [dx && new NDArray(dx, x!.shape), dgamma && new NDArray(dgamma, gamma!.shape)];
   },

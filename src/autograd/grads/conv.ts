@@ -6,7 +6,7 @@ import { gridToImage, imageToGrid, weightGrad } from "../../backends/dispatch.js
 import { contiguous } from "../../ops/shape.js";
 import { reduce } from "../../ops/reduce.js";
 import { guarded } from "../../ops/guard.js";
-import type { GradRule } from "./rule.js";
+import type { GradRule, RuleSet } from "./rule.js";
 
 /** db[c] = Σ over batch and space of dy[…, c, …]: every axis but the channel axis (1, or last when channels-last). */
 function biasGrad(geo: ConvGeometry, dy: NDArray): NDArray {
@@ -14,13 +14,13 @@ function biasGrad(geo: ConvGeometry, dy: NDArray): NDArray {
   return reduce("sum", dy, { axis: [...dy.shape.keys()].filter((a) => a !== channelAxis) });
 }
 
-export const convRules: Record<string, GradRule> = {
+export const convRules: RuleSet<"convolution" | "deconvolution"> = {
   // y = conv(x, w) + b  (image x → grid y):
   //   dx = convTranspose(dy, w)          (grid → image, no bias)
   //   dw[a] = Σ_q x[q·s − pad + a·d] · dy[q]
   //   db = Σ_{n, space} dy
   convolution: ({ g, inputs: [x, w], attrs, needs }) => {
-    const geo = attrs.geometry as ConvGeometry;
+    const geo = attrs.geometry;
     const dy = contiguous(g).data;
     return [
       needs[0] ? new NDArray(guarded("convolution backward", () => gridToImage(geo, x!.dtype, dy, contiguous(w!).data, null)), imageShape(geo)) : null,
@@ -33,7 +33,7 @@ export const convRules: Record<string, GradRule> = {
   //   dw[a] = Σ_q dy[q·s − pad + a·d] · x[q]   (the filter gradient with image = dy, grid = x)
   //   db = Σ_{n, space} dy
   deconvolution: ({ g, inputs: [x, w], attrs, needs }) => {
-    const geo = attrs.geometry as ConvGeometry;
+    const geo = attrs.geometry;
     const dy = contiguous(g).data;
     return [
       needs[0] ? new NDArray(guarded("deconvolution backward", () => imageToGrid(geo, x!.dtype, dy, contiguous(w!).data, null)), gridShape(geo)) : null,

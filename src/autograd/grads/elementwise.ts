@@ -2,15 +2,16 @@
 import type { NDArray, Operand } from "../../ndarray/ndarray.js";
 import { binary as b, unary as u } from "../../ops/elementwise.js";
 import { zeros } from "../../ndarray/create.js";
-import { type GradRule, negativeMask, positiveMask, sumTo } from "./rule.js";
+import type { BinaryOp, UnaryOp } from "../../tape/op-types.js";
+import { type GradRule, negativeMask, positiveMask, sumTo, type RuleSet } from "./rule.js";
 
 /**
  * Wraps a rule written for operands (a, b) — each an array or a number — into one that returns a gradient
  * per recorded input (the array operands, in order a, b), reduced to that operand's shape.
  */
-function binaryRule(rule: (g: NDArray, a: Operand, b: Operand, out: NDArray, need: [boolean, boolean]) => [NDArray | null, NDArray | null]): GradRule {
+function binaryRule(rule: (g: NDArray, a: Operand, b: Operand, out: NDArray, need: [boolean, boolean]) => [NDArray | null, NDArray | null]): GradRule<BinaryOp> {
   return ({ g, output, attrs, needs }) => {
-    const { a, b: bb } = attrs as { a: Operand; b: Operand };
+    const { a, b: bb } = attrs;
     const isArr = [typeof a !== "number", typeof bb !== "number"];
     // needs[] is indexed by recorded inputs (numbers are not recorded)
     const need: [boolean, boolean] = [false, false];
@@ -31,7 +32,13 @@ const winner = (g: NDArray, a: Operand, out: NDArray): [NDArray, NDArray] => {
   return [b("mul", g, aWins), b("mul", g, b("sub", 1, aWins))];
 };
 
-export const elementwiseRules: Record<string, GradRule> = {
+/** A step function's rule: zero gradient for each array operand. */
+const stepRule = binaryRule((g, a, bb) => [
+  typeof a === "number" ? null : zeros(a.shape, { dtype: g.dtype }),
+  typeof bb === "number" ? null : zeros(bb.shape, { dtype: g.dtype }),
+]);
+
+export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
   // d(a+b) = da + db
   add: binaryRule((g) => [g, g]),
   // d(a−b) = da − db
@@ -49,24 +56,16 @@ export const elementwiseRules: Record<string, GradRule> = {
   maximum: binaryRule((g, a, _b, out) => winner(g, a, out)),
   // the smaller operand gets the gradient; on ties all of it goes to the first operand a
   minimum: binaryRule((g, a, _b, out) => winner(g, a, out)),
-  // a step function: zero gradient almost everywhere
-  eq: binaryRule((g, a, bb) => [
-    typeof a === "number" ? null : zeros(a.shape, { dtype: g.dtype }),
-    typeof bb === "number" ? null : zeros(bb.shape, { dtype: g.dtype }),
-  ]),
-
-  ne: binaryRule((g, a, bb) => [
-    typeof a === "number" ? null : zeros(a.shape, { dtype: g.dtype }),
-    typeof bb === "number" ? null : zeros(bb.shape, { dtype: g.dtype }),
-  ]),
-  // the comparisons are step functions like eq
-  lt: (ctx) => elementwiseRules.eq!(ctx),
-  le: (ctx) => elementwiseRules.eq!(ctx),
-  gt: (ctx) => elementwiseRules.eq!(ctx),
-  ge: (ctx) => elementwiseRules.eq!(ctx),
+  // the comparisons are step functions: zero gradient almost everywhere
+  eq: stepRule,
+  ne: stepRule,
+  lt: stepRule,
+  le: stepRule,
+  gt: stepRule,
+  ge: stepRule,
   // where(c, a, b): da = [c ≠ 0]·g, db = [c = 0]·g; no gradient flows into the condition
   where: ({ g, attrs, needs }) => {
-    const { cond, a, b: bb } = attrs as { cond: Operand; a: Operand; b: Operand };
+    const { cond, a, b: bb } = attrs;
     const mask = b("ne", cond, 0);
     const grads: (NDArray | null)[] = [];
     let k = 0;

@@ -1,5 +1,7 @@
-// The registry: op name (as ops pass it to recordOp) → gradient rule.
-import type { GradRule } from "./rule.js";
+// The gradient table: every catalogued op (src/tape/op-types.ts) → its rule; an op without one fails to compile.
+import type { NDArray } from "../../ndarray/ndarray.js";
+import type { OpName, TapeNodeOf } from "../../tape/op-types.js";
+import type { GradContext, GradRule } from "./rule.js";
 import { elementwiseRules } from "./elementwise.js";
 import { reduceRules } from "./reduce.js";
 import { shapeRules } from "./shape.js";
@@ -16,39 +18,31 @@ import { padConstantRules } from "./pad-constant.js";
 import { padRules } from "./pad.js";
 import { resampleRules } from "./resample.js";
 
-const registry = new Map<string, GradRule>(
-  Object.entries({
-    ...elementwiseRules,
-    ...reduceRules,
-    ...shapeRules,
-    ...linalgRules,
-    ...convRules,
-    ...nnRules,
-    ...batchNormRules,
-    ...poolingRules,
-    ...activationRules,
-    ...joinRules,
-    ...depthToSpaceRules,
-    ...dropoutRules,
-    ...padConstantRules,
-    ...padRules,
-    ...resampleRules,
-  }),
-);
+const RULES: { readonly [K in OpName]: GradRule<K> } = {
+  ...elementwiseRules,
+  ...reduceRules,
+  ...shapeRules,
+  ...linalgRules,
+  ...convRules,
+  ...nnRules,
+  ...batchNormRules,
+  ...poolingRules,
+  ...activationRules,
+  ...joinRules,
+  ...depthToSpaceRules,
+  ...dropoutRules,
+  ...padConstantRules,
+  ...padRules,
+  ...resampleRules,
+};
 
-/** The rule for `op`, or undefined for an op without one. */
-export function gradRule(op: string): GradRule | undefined {
-  return registry.get(op);
-}
-
-/** Adds (or replaces) the rule of an op, for ops defined outside the library. */
-export function registerGradRule(op: string, rule: GradRule): void {
-  if (typeof op !== "string" || op === "") throw new Error("registerGradRule: op must be a non-empty string");
-  if (typeof rule !== "function") throw new Error(`registerGradRule: rule for "${op}" must be a function`);
-  registry.set(op, rule);
+/** Runs the rule of the op that `node` records: one gradient (or null) per recorded input. */
+export function runRule<K extends OpName>(node: TapeNodeOf<K>, ctx: Omit<GradContext<K>, "inputs" | "attrs">): (NDArray | null)[] {
+  const rule: GradRule<K> = RULES[node.op];
+  return rule({ ...ctx, inputs: node.inputs, attrs: node.attrs });
 }
 
 /** Every op name with a gradient rule, sorted. */
 export function differentiableOps(): string[] {
-  return [...registry.keys()].sort();
+  return Object.keys(RULES).sort();
 }

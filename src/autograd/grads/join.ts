@@ -3,13 +3,13 @@ import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import { contiguous } from "../../ops/shape.js";
 import { splitRows } from "../../backends/fused/concat.js";
-import type { GradRule } from "./rule.js";
+import type { GradRule, RuleSet } from "./rule.js";
 
-export const joinRules: Record<string, GradRule> = {
+export const joinRules: RuleSet<"concatenate"> = {
   // y = [x₀ | x₁ | …] along the axis: dxₖ = the slice of dy that xₖ filled
   concatenate: ({ g, inputs, attrs, needs }) => {
-    const blocks = attrs.blocks as number[];
-    const outer = attrs.outer as number;
+    const blocks = attrs.blocks;
+    const outer = attrs.outer;
     const parts = inputs.map((x, k) => (needs[k] ? allocate(g.dtype, x.size) : null));
     splitRows(contiguous(g).data, blocks, outer, parts);
     return parts.map((p, k) => p && new NDArray(p, inputs[k]!.shape));

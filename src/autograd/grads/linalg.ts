@@ -2,7 +2,7 @@
 import type { NDArray } from "../../ndarray/ndarray.js";
 import { dot, matmul } from "../../ops/linalg.js";
 import { reshape, transpose } from "../../ops/shape.js";
-import type { GradRule } from "./rule.js";
+import type { GradRule, RuleSet } from "./rule.js";
 
 /** Swaps the last two axes (a view). */
 function swapLast(x: NDArray): NDArray {
@@ -11,7 +11,7 @@ function swapLast(x: NDArray): NDArray {
   return transpose(x, axes);
 }
 
-export const linalgRules: Record<string, GradRule> = {
+export const linalgRules: RuleSet<"dot" | "matmul"> = {
   // C = A·B (1-D operands read as a row A[1,K] / a column B[K,1]):  dA = G·Bᵀ,  dB = Aᵀ·G
   dot: ({ g, inputs: [a, b], needs }) => {
     const A = a!.ndim === 1 ? reshape(a!, [1, a!.shape[0]!]) : a!;

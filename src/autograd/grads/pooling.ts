@@ -4,14 +4,14 @@ import { allocate } from "../../ndarray/strided.js";
 import { contiguous } from "../../ops/shape.js";
 import type { PoolGeometry } from "../../params/pool-params.js";
 import { poolBackward } from "../../backends/fused/pooling.js";
-import type { GradRule } from "./rule.js";
+import type { GradRule, RuleSet } from "./rule.js";
 
-export const poolingRules: Record<string, GradRule> = {
+export const poolingRules: RuleSet<"pooling"> = {
   // max: dx[argmax(o)] += dy[o], the first maximum of each window in row-major order (MXNet's tie rule);
   // sum: dx[i] = Σ_{windows o ∋ i} dy[o];  avg: the same with dy[o] / count(o), count as in the forward.
   pooling: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    poolBackward(attrs.geometry as PoolGeometry, contiguous(g).data, dx, attrs.argmax as Int32Array | Float64Array | null);
+    poolBackward(attrs.geometry, contiguous(g).data, dx, attrs.argmax);
     return [new NDArray(dx, x!.shape)];
   },
 };

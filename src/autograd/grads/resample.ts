@@ -1,10 +1,10 @@
 // Gradient rules of the per-axis resampling behind npx.upsampling: the op and its transpose are each other's gradient.
 import { type AxisPlan, resample, resampleTranspose } from "../../ops/upsampling.js";
-import type { GradRule } from "./rule.js";
+import type { GradRule, RuleSet } from "./rule.js";
 
-export const resampleRules: Record<string, GradRule> = {
+export const resampleRules: RuleSet<"resampleAxis" | "resampleAxisTranspose"> = {
   // y = R·x (R: one or two weighted taps per output row)  ⇒  dx = Rᵀ·dy
-  resampleAxis: ({ g, attrs }) => [resampleTranspose(g, attrs.plan as AxisPlan, attrs.inShape as number[])],
+  resampleAxis: ({ g, attrs }) => [resampleTranspose(g, attrs.plan, attrs.inShape)],
   // y = Rᵀ·x  ⇒  dx = R·dy
-  resampleAxisTranspose: ({ g, attrs }) => [resample(g, attrs.plan as AxisPlan)],
+  resampleAxisTranspose: ({ g, attrs }) => [resample(g, attrs.plan)],
 };

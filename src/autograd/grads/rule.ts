@@ -1,23 +1,27 @@
 // The gradient-rule contract and the shared helpers rules use: reduce-to-shape, broadcast, sign masks.
 import type { NDArray } from "../../ndarray/ndarray.js";
+import type { OpAttrs, OpName } from "../../tape/op-types.js";
 import { zeros } from "../../ndarray/create.js";
 import { binary } from "../../ops/elementwise.js";
 import { reduce } from "../../ops/reduce.js";
 import { reshape } from "../../ops/shape.js";
 
-/** What a rule sees: the head's gradient w.r.t. the op's output, and the recorded op. */
-export interface GradContext {
+/** What a rule sees: the head's gradient w.r.t. the op's output, and the recorded op with its catalogued attributes. */
+export interface GradContext<K extends OpName = OpName> {
   /** dL/d(output), same shape as `output` */
   readonly g: NDArray;
   readonly output: NDArray;
   readonly inputs: readonly NDArray[];
-  readonly attrs: Readonly<Record<string, unknown>>;
+  readonly attrs: OpAttrs[K];
   /** needs[i]: input i needs a gradient (rules may return null for the others) */
   readonly needs: readonly boolean[];
 }
 
 /** Returns dL/d(input i) for each recorded input (shape of that input), or null for "no gradient". */
-export type GradRule = (ctx: GradContext) => (NDArray | null)[];
+export type GradRule<K extends OpName = OpName> = (ctx: GradContext<K>) => (NDArray | null)[];
+
+/** The rules of a family of ops, one per catalogued name. */
+export type RuleSet<K extends OpName> = { readonly [P in K]: GradRule<P> };
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 

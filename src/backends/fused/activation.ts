@@ -1,7 +1,9 @@
 // Activations without a closure per element: leaky ReLU, ELU, SELU, GELU and softsign, forward and backward loops.
 import type { FloatArray } from "../../ndarray/strided.js";
 
-export type LeakyActType = "leaky" | "elu" | "selu" | "gelu";
+import type { LeakyActType } from "../../params/kernel-records.js";
+
+export type { LeakyActType } from "../../params/kernel-records.js";
 
 // SELU's constants (Klambauer et al. 2017), as MXNet's mshadow_op::selu
 const SELU_LAMBDA = 1.0507009873554804934193349852946;

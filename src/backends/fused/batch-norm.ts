@@ -2,12 +2,9 @@
 import type { FloatArray } from "../../ndarray/strided.js";
 import { reluOf } from "../js/elementwise-loops.generated.js";
 
-/** x viewed as [outer, channels, inner]: the channel axis splits the shape into the axes before and after it. */
-export interface ChannelView {
-  readonly outer: number;
-  readonly channels: number;
-  readonly inner: number;
-}
+import type { AffineActivation, ChannelView } from "../../params/kernel-records.js";
+
+export type { AffineActivation, ChannelView } from "../../params/kernel-records.js";
 
 /**
  * Training forward: per channel c, mean μ and biased variance σ² over the outer·inner elements, invstd = 1/√(σ² + eps),
@@ -75,8 +72,6 @@ function affineF64(v: ChannelView, x: FloatArray, a: Float64Array, b: Float64Arr
     }
 }
 
-/** The activations a predict-mode BatchNorm runs in its own pass: relu, or leaky (v > 0 ? v : slope·v). */
-export type AffineActivation = "relu" | "leaky";
 
 /**
  * Predict forward and an activation in one pass: y = act(r(x·a[c] + b[c])) with r the output dtype's rounding, so the

@@ -1,21 +1,9 @@
 // Pixel shuffle (depth ↔ space) over a folded 3-D geometry: one index map serves both directions.
 import type { FloatArray } from "../../ndarray/strided.js";
 
-/**
- * Depth [N, C·R, D, H, W] ↔ space [N, C, D·rd, H·rh, W·rw] with R = rd·rh·rw and offset (a, b, e) inside a block:
- * CRD (PyTorch's PixelShuffle, ONNX CRD): depth channel = c·R + (a·rh + b)·rw + e;
- * DCR (MXNet's depth_to_space, ONNX's default): depth channel = ((a·rh + b)·rw + e)·C + c.
- */
-export interface ShuffleGeometry {
-  readonly batch: number;
-  /** C: channels on the space side */
-  readonly channels: number;
-  /** [D, H, W] on the depth side (1 for missing axes) */
-  readonly size: readonly [number, number, number];
-  /** [rd, rh, rw] (1 for missing axes) */
-  readonly factors: readonly [number, number, number];
-  readonly mode: "DCR" | "CRD";
-}
+import type { ShuffleGeometry } from "../../params/kernel-records.js";
+
+export type { ShuffleGeometry } from "../../params/kernel-records.js";
 
 /** toSpace: space[…] = depth[…] (depthToSpace); otherwise depth[…] = space[…] (spaceToDepth). */
 export function pixelShuffle(g: ShuffleGeometry, depth: FloatArray, space: FloatArray, toSpace: boolean): void {

@@ -2,13 +2,9 @@
 
 type FloatArray = Float32Array | Float64Array;
 
-/** How each gradient element is prepared: g ← clip(rescale·grad, ±clip) + wd·w. */
-export interface GradPrep {
-  rescale: number;
-  /** clip bound, or Infinity for none */
-  clip: number;
-  wd: number;
-}
+import type { GradPrep } from "../../params/kernel-records.js";
+
+export type { GradPrep } from "../../params/kernel-records.js";
 
 /**
  * Plain SGD w ← w − lr·g, or with momentum v ← momentum·v − lr·g; w ← w + v. Arrays are dense from index 0 (the

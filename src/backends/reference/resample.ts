@@ -1,13 +1,9 @@
 // Reference resampling along one axis: out[…, o, …] = l0[o]·x[…, i0[o], …] + l1[o]·x[…, i1[o], …], and its transpose.
 import type { FloatArray } from "../kernel.js";
 
-/** Per output index o of one axis: the two source indices and their weights (l1 = 0: a single source, nearest). */
-export interface AxisTaps {
-  readonly i0: Int32Array;
-  readonly i1: Int32Array;
-  readonly l0: Float64Array;
-  readonly l1: Float64Array;
-}
+import type { AxisTaps } from "../../params/kernel-records.js";
+
+export type { AxisTaps } from "../../params/kernel-records.js";
 
 /** x viewed as [outer, inSize, inner] → out [outer, taps.i0.length, inner]. */
 export function resampleAxis(x: FloatArray, outer: number, inSize: number, inner: number, taps: AxisTaps, out: FloatArray): void {

@@ -1,13 +1,8 @@
 // The recording and training-mode state, and the tape links that ops leave on their outputs while autograd records.
 import type { NDArray } from "../ndarray/ndarray.js";
+import type { OpAttrs, OpName, TapeNodeOf } from "./op-types.js";
 
-/** What one recorded op left on its output: enough for its gradient rule to run later. */
-export interface TapeNode {
-  readonly op: string;
-  readonly inputs: readonly NDArray[];
-  /** op-specific values the gradient rule needs (axes, conv geometry, index…) */
-  readonly attrs: Readonly<Record<string, unknown>>;
-}
+export type { OpAttrs, OpName, TapeNode, TapeNodeOf } from "./op-types.js";
 
 let recording = false;
 let training = false;
@@ -81,7 +76,7 @@ export function needsGrad(x: NDArray): boolean {
 }
 
 /** Sees every op that calls recordOp (recording or not): how onnx.exportModel learns which ops a forward runs. */
-export type OpTracer = (op: string, inputs: readonly NDArray[], output: NDArray, attrs: Readonly<Record<string, unknown>>) => void;
+export type OpTracer = (node: TapeNodeOf<OpName>, output: NDArray) => void;
 let tracer: OpTracer | null = null;
 
 /** Runs `fn` with `trace` told of every op; tracing does not nest. */
@@ -95,14 +90,24 @@ export function withTracer<T>(trace: OpTracer, fn: () => T): T {
   }
 }
 
-/** Links `output` to its inputs when recording and some input needs a gradient. Returns `output`. */
 /** True while ops are recorded for autograd or traced for export: fused shortcuts must then run the separate ops. */
 export function opsObserved(): boolean {
   return recording || tracer !== null;
 }
 
-export function recordOp(op: string, inputs: readonly NDArray[], output: NDArray, attrs: Record<string, unknown> = {}): NDArray {
-  if (recording && inputs.some(needsGrad)) output.tapeNode = { op, inputs, attrs };
-  if (tracer) tracer(op, inputs, output, attrs);
+/** Links `output` to its inputs when recording and some input needs a gradient, and tells the tracer. Returns `output`. */
+export function recordOp<K extends OpName>(op: K, inputs: readonly NDArray[], output: NDArray, attrs: OpAttrs[K]): NDArray {
+  if (!recording && !tracer) return output;
+  const node: TapeNodeOf<K> = { op, inputs, attrs };
+  if (recording && inputs.some(needsGrad)) output.tapeNode = node;
+  if (tracer) tracer(node, output);
   return output;
+}
+
+/**
+ * The op that computed `x` on the tape, typed by the catalogue. Only recordOp writes `tapeNode` (always a node built
+ * from a catalogued op), which is why reading it back as the catalogue's union is sound.
+ */
+export function nodeOf(x: NDArray): TapeNodeOf<OpName> | null {
+  return x.tapeNode as TapeNodeOf<OpName> | null;
 }
