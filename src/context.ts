@@ -1,5 +1,21 @@
 // Device contexts with MXNet's names (npx.cpu(), npx.gpu(i), d2l.tryGpu()): a small value type that imports nothing.
 
+/**
+ * Anything shaped like `navigator.gpu`: the browser's, or the npm `webgpu` package's `create([])` in Node (typed
+ * structurally so that the public declarations need no WebGPU type package).
+ */
+export interface GpuLike {
+  requestAdapter(options?: { powerPreference?: "low-power" | "high-performance" }): Promise<unknown>;
+}
+
+/** Options of npx.initGpu. */
+export interface InitGpuOptions {
+  /** the WebGPU entry point to use instead of `navigator.gpu` */
+  gpu?: GpuLike;
+  /** passed to requestAdapter */
+  powerPreference?: "low-power" | "high-performance";
+}
+
 /** Where an array lives: the CPU (wasm / JS kernels) or a WebGPU device. */
 export type DeviceType = "cpu" | "gpu";
 

@@ -30,6 +30,5 @@ export type { LoadParametersOptions, SaveParametersOptions } from "./gluon/param
 export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
 export { setNumThreads, getNumThreads, maxThreads, threadsReady } from "./backends/threads.js";
 export { releaseMemory } from "./backends/memory.js";
-export { Context, type DeviceType } from "./context.js";
-export type { GpuLike, InitGpuOptions } from "./backends/webgpu/device.js";
+export { Context, type DeviceType, type GpuLike, type InitGpuOptions } from "./context.js";
 export { onnx, OnnxBlock, type ImportOptions, type ExportOptions, type GraphInput } from "./onnx/index.js";

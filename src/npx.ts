@@ -11,7 +11,7 @@ import { depthToSpace, spaceToDepth } from "./ops/depth-to-space.js";
 import { dropout } from "./ops/dropout.js";
 import { upsampling } from "./ops/upsampling.js";
 import { image } from "./ops/image.js";
-import { cpu, gpu, numGpus } from "./context.js";
+import { cpu, gpu, type InitGpuOptions, numGpus } from "./context.js";
 import { initGpu, syncGpu } from "./backends/webgpu/device.js";
 
 export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign";
@@ -40,7 +40,7 @@ export const npx = {
   upsampling,
   image,
   /** Finds a WebGPU device: resolves to the number of usable GPUs (0 or 1), never rejects for missing WebGPU. */
-  initGpu,
+  initGpu: (options?: InitGpuOptions): Promise<number> => initGpu(options),
   /** The number of GPUs initGpu found. */
   numGpus,
   /** GPU i's context (throws before initGpu or when there is none). */

@@ -1,17 +1,7 @@
 // WebGPU device acquisition (npx.initGpu) and error capture: every GPU op runs in error scopes that become Errors naming it.
-import { setGpuCount } from "../../context.js";
+import { type GpuLike, type InitGpuOptions, setGpuCount } from "../../context.js";
 
-/** Anything shaped like `navigator.gpu`: the browser's, or the npm `webgpu` package's `create([])` in Node. */
-export interface GpuLike {
-  requestAdapter(options?: GPURequestAdapterOptions): Promise<GPUAdapter | null>;
-}
-
-export interface InitGpuOptions {
-  /** the WebGPU entry point to use instead of `navigator.gpu` */
-  gpu?: GpuLike;
-  /** passed to requestAdapter */
-  powerPreference?: GPUPowerPreference;
-}
+export type { GpuLike, InitGpuOptions };
 
 /** The one device of the process and what went wrong on it since the last sync. */
 export interface GpuState {
@@ -54,11 +44,11 @@ async function acquire(options: InitGpuOptions): Promise<number> {
     return none("WebGPU is not available here (navigator.gpu is undefined: a browser needs WebGPU enabled and a secure origin; in Node pass initGpu({ gpu: create([]) }) from the npm package 'webgpu')");
   let adapter: GPUAdapter | null;
   try {
-    adapter = await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined);
+    adapter = (await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined)) as GPUAdapter | null;
   } catch (e) {
     return none(`requestAdapter() failed: ${(e as Error).message}`);
   }
-  if (adapter === null) return none("requestAdapter() returned no adapter (WebGPU is present but no GPU or software adapter is usable)");
+  if (adapter === null || adapter === undefined) return none("requestAdapter() returned no adapter (WebGPU is present but no GPU or software adapter is usable)");
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice();
