@@ -13,7 +13,7 @@
 import type { ConvGeometry } from "../../params/geometry.js";
 import { gridShape, imageShape, weightShape } from "../../params/geometry.js";
 import { layout3, type Layout3 } from "../reference/layout.js";
-import { allocTensor, type GpuTensor } from "./buffer-pool.js";
+import { allocTensor, type GpuTensor, releaseTensor } from "./buffer-pool.js";
 import { gemmShader, gemmWorkgroups, type GemmSpec } from "./gemm-wgsl.js";
 import { dispatch } from "./pipelines.js";
 
@@ -81,9 +81,18 @@ fn gridOffset(pos: i32) -> i32 {
   return (pos / u.t.w) * u.G.w + dot(q, u.gX.xyz);
 }`;
 
-/** A 1-element tensor bound where a kernel takes a bias and the call has none (u.p.w = 0 says to ignore it). */
-function biasOrDummy(bias: GpuTensor | null, op: string): GpuTensor {
-  return bias ?? allocTensor(1, op);
+/**
+ * Dispatches a kernel that binds a bias: a 1-element placeholder when the call has none (u.p.w = 0 says to ignore it),
+ * returned to the pool right after the submission (any reuse is a later queue operation, so it runs after this one).
+ */
+function dispatchWithBias(op: string, code: string, bindings: GpuTensor[], biasAt: number, bias: GpuTensor | null, wg: [number, number, number], uniforms: Int32Array): void {
+  const placeholder = bias === null ? allocTensor(1, op) : null;
+  bindings.splice(biasAt, 0, bias ?? placeholder!);
+  try {
+    dispatch(op, code, bindings, wg, uniforms);
+  } finally {
+    if (placeholder !== null) releaseTensor(placeholder);
+  }
 }
 
 /** Convolution forward (and transposed convolution's input gradient): the grid-shaped result, queued. */
@@ -119,7 +128,7 @@ ${GATHER}`,
   };
   const uniforms = geoUniforms(g, L);
   uniforms[15] = bias ? 1 : 0; // p.w
-  dispatch(op, gemmShader(spec), [image, w, biasOrDummy(bias, op), out], gemmWorkgroups(L.gcpg, g.batch * prod(g.gridSize), g.groups), uniforms);
+  dispatchWithBias(op, gemmShader(spec), [image, w, out], 2, bias, gemmWorkgroups(L.gcpg, g.batch * prod(g.gridSize), g.groups), uniforms);
   return out;
 }
 
@@ -221,6 +230,6 @@ fn posOf(pos: i32) -> vec4<i32> {
   uniforms[15] = bias ? 1 : 0; // p.w
   // phase 0 has the most positions: ⌈I/s⌉ per axis
   const maxN = g.batch * [0, 1, 2].reduce((p, e) => p * Math.ceil(L.I[e]! / L.s[e]!), 1);
-  dispatch(op, gemmShader(spec), [grid, w, biasOrDummy(bias, op), out], gemmWorkgroups(L.icpg, maxN, g.groups * phases), uniforms);
+  dispatchWithBias(op, gemmShader(spec), [grid, w, out], 2, bias, gemmWorkgroups(L.icpg, maxN, g.groups * phases), uniforms);
   return out;
 }
