@@ -3,7 +3,7 @@ import { KC, MC, micro2x16, multiplyRows, pack_a } from "./gemm";
 import { wino_pack, wino_task } from "./winograd";
 // record word offsets and task kinds: generated from src/backends/wasm/interface.ts (the one declaration)
 import {
-  J_ACHAN, J_APK, J_AROW, J_ASRC, J_BIAS, J_DBATCH, J_DCHAN, J_DST, J_DSTEP, J_K, J_L, J_M, J_MUL, J_OFFS, J_S, J_SBATCH, J_SCHAN, J_RELU, J_SRC, J_ST, J_STORE, J_T, J_U, X_APK, X_BATCH, X_BIAS, X_BLOCKS, X_D, X_DBATCH, X_DCHAN, X_DSP, X_DST, X_FILL, X_G, X_I, X_ICPG, X_IMGS, X_ISP, X_K, X_KER, X_KP, X_M, X_NICL, X_PB, X_S, X_W, X_WICL, X_WK, X_WTAP, Y_BLOCKS, Y_D, Y_DSP, Y_FILL, Y_GSP, Y_I, Y_ICPG, Y_ISP, Y_KER, Y_KP, Y_NICL, Y_PB, Y_W, Y_WICL, Y_WK, Y_WTAP, Y_XBIAS, Y_XDBATCH, Y_XDCHAN, Y_XDST, Y_XS, Y_XSTORE,
+  J_ACHAN, J_APK, J_AROW, J_ASRC, J_BIAS, J_DBATCH, J_DCHAN, J_DST, J_DSTEP, J_K, J_L, J_M, J_MUL, J_OFFS, J_S, J_SBATCH, J_SCHAN, J_RELU, J_SRC, J_ST, J_STORE, J_T, J_U, X_APK, X_BATCH, X_BIAS, X_BLOCKS, X_D, X_DBATCH, X_DCHAN, X_DSTEP, X_DST, X_FILL, X_G, X_I, X_ICPG, X_IMGS, X_ISP, X_K, X_KER, X_KP, X_M, X_NICL, X_PB, X_STR, X_W, X_WICL, X_WK, X_WTAP, Y_BLOCKS, Y_D, Y_DSTEP, Y_FILL, Y_GSP, Y_I, Y_ICPG, Y_ISP, Y_KER, Y_KP, Y_NICL, Y_PB, Y_W, Y_WICL, Y_WK, Y_WTAP, Y_BIAS, Y_DBATCH, Y_DCHAN, Y_DST, Y_STR, Y_STORE,
   TASK_GEMM, TASK_PACK, TASK_COL2IM, TASK_WTX, TASK_WTX_PACK, TASK_WINO, TASK_WINO_PACK, TASK_F_JOB, TASK_F_N0, TASK_F_NC, TASK_F_KIND, TASK_WORDS,
   QUEUE_NEXT, QUEUE_COUNT, QUEUE_TASKS, QUEUE_COFF,
 } from "./interface.generated";
@@ -215,12 +215,12 @@ const NCH: i32 = 256;
 function col2im_scatter(job: usize, b: i32, m0: i32, rows: i32, n0: i32, nc: i32, cbuf: usize, ncp: i32): void {
   const kp = fld(job, X_KP);
   const k0 = fld(job, X_KER), k1 = fld(job, X_KER + 1), k2 = fld(job, X_KER + 2);
-  const s0 = fld(job, X_S), s1 = fld(job, X_S + 1), s2 = fld(job, X_S + 2);
+  const s0 = fld(job, X_STR), s1 = fld(job, X_STR + 1), s2 = fld(job, X_STR + 2);
   const d0 = fld(job, X_D), d1 = fld(job, X_D + 1), d2 = fld(job, X_D + 2);
   const p0b = fld(job, X_PB), p1b = fld(job, X_PB + 1), p2b = fld(job, X_PB + 2);
   const I0 = fld(job, X_I), I1 = fld(job, X_I + 1), I2 = fld(job, X_I + 2);
   const G1 = fld(job, X_G + 1), G2 = fld(job, X_G + 2);
-  const dChan = fld(job, X_DCHAN), sp0 = fld(job, X_DSP), sp1 = fld(job, X_DSP + 1), sp2 = fld(job, X_DSP + 2);
+  const dChan = fld(job, X_DCHAN), sp0 = fld(job, X_DSTEP), sp1 = fld(job, X_DSTEP + 1), sp2 = fld(job, X_DSTEP + 2);
   const dimg = ptr(job, X_DST) + (<usize>b * <usize>fld(job, X_DBATCH) << 2);
   const step = d2 * sp2;
   // first column's (icl, a0, a1, a2)
@@ -391,22 +391,22 @@ function wtx_pack(job: usize, m0: i32, mc: i32): void {
 
 /**
  * image b += C rows mS..mS+rows (C row r at cbuf + 4·r·ncp), columns j0..j0+nc of the image's grid positions; in store
- * mode (Y_XSTORE: every image element gets exactly one contribution) image = C + bias instead, with no fill before.
+ * mode (Y_STORE: every image element gets exactly one contribution) image = C + bias instead, with no fill before.
  * Stride 2 along the contiguous last axis (d = 1, even k): the rows of taps a2, a2 + 1 hit neighbouring image floats,
  * so they are interleaved (zipped) and written 8 floats at a time.
  */
 function wtx_scatter(job: usize, b: i32, mS: i32, rows: i32, j0: i32, nc: i32, cbuf: usize, ncp: i32): void {
   const kp = fld(job, Y_KP);
   const k1 = fld(job, Y_KER + 1), k2 = fld(job, Y_KER + 2);
-  const s0 = fld(job, Y_XS), s1 = fld(job, Y_XS + 1), s2 = fld(job, Y_XS + 2);
+  const s0 = fld(job, Y_STR), s1 = fld(job, Y_STR + 1), s2 = fld(job, Y_STR + 2);
   const d0 = fld(job, Y_D), d1 = fld(job, Y_D + 1), d2 = fld(job, Y_D + 2);
   const I0 = fld(job, Y_I), I1 = fld(job, Y_I + 1), I2 = fld(job, Y_I + 2);
   const G1 = fld(job, J_U + 1), G2 = fld(job, J_U + 2);
-  const sp0 = fld(job, Y_DSP), sp1 = fld(job, Y_DSP + 1), sp2 = fld(job, Y_DSP + 2);
-  const dChan = fld(job, Y_XDCHAN);
-  const storeMode = fld(job, Y_XSTORE) != 0;
-  const bias = ptr(job, Y_XBIAS);
-  const dimg = ptr(job, Y_XDST) + (<usize>b * <usize>fld(job, Y_XDBATCH) << 2);
+  const sp0 = fld(job, Y_DSTEP), sp1 = fld(job, Y_DSTEP + 1), sp2 = fld(job, Y_DSTEP + 2);
+  const dChan = fld(job, Y_DCHAN);
+  const storeMode = fld(job, Y_STORE) != 0;
+  const bias = ptr(job, Y_BIAS);
+  const dimg = ptr(job, Y_DST) + (<usize>b * <usize>fld(job, Y_DBATCH) << 2);
   const step = s2 * sp2, st = <usize>step << 2;
   const zip = step == 2 && sp2 == 1 && d2 == 1 && (k2 & 1) == 0;
   const q2S = j0 % G2, q1S = (j0 / G2) % G1, q0S = j0 / (G2 * G1);
@@ -486,12 +486,12 @@ export function wtx_task(job: usize, t: i32, scratch: usize, cOff: usize): void 
   const apk = ptr(job, J_APK);
   const bpk = scratch, cbuf = scratch + cOff;
   if (fld(job, Y_FILL) != 0) {
-    const bias = ptr(job, Y_XBIAS);
+    const bias = ptr(job, Y_BIAS);
     const isp = fld(job, Y_ISP);
     for (let i = 0; i < nch; i++) {
       const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>(icl0 + i) << 2)) : 0;
       const v = f32x4.splat(bv);
-      let d = ptr(job, Y_XDST) + (<usize>(b * fld(job, Y_XDBATCH) + (icl0 + i) * fld(job, Y_XDCHAN)) << 2);
+      let d = ptr(job, Y_DST) + (<usize>(b * fld(job, Y_DBATCH) + (icl0 + i) * fld(job, Y_DCHAN)) << 2);
       let n = isp;
       for (; n >= 4; n -= 4, d += 16) v128.store(d, v);
       for (; n > 0; n--, d += 4) store<f32>(d, bv);

@@ -1,5 +1,5 @@
 // Quick GFLOP/s probe of the wasm kernels on the layers that matter, 1 and 2 threads (run `npm run build` first).
-import { gridToImage, imageToGrid, weightGrad } from "../dist/backends/dispatch.js";
+import { gridToImage, imageToGrid, weightGrad } from "../dist/backends/cpu/conv-dispatch.js";
 import { hooks } from "../dist/backends/hooks.js";
 // FORCE=wasm-col2im (or wasm-phase, ...) forces the transposed-convolution algorithm, to compare paths
 if (process.env.FORCE) hooks.force.gridToImage = process.env.FORCE;

@@ -1,6 +1,5 @@
 // Test and probe hooks of the backends, all in one place (used by tests and bench/kernels-probe.mjs, never by the library's callers).
 import type { Algorithm, KernelOp } from "./kernel.js";
-import type { WasmRuntime } from "./wasm/runtime.js";
 
 export const hooks = {
   /** force an algorithm per operation (null = automatic); a wasm algorithm forced on float64 runs the reference */
@@ -17,8 +16,6 @@ export const hooks = {
   workerTaskTotal: 0,
   /** a worker index: that worker exits abruptly the next time it is started (-1 = none) */
   killWorkerOnNextCall: -1,
-  /** a runtime to use from the next call on (e.g. `new WasmRuntime(false)`), or null to create a fresh one */
-  nextRuntime: undefined as WasmRuntime | null | undefined,
   /** pool workers that have exited since the start (Node's 'exit' event) */
   workersExited: 0,
   /** live pool workers (installed by wasm/pool.ts) */

@@ -46,7 +46,7 @@ export function convMatrix(inputShape: readonly number[], w: NDArray, params: Co
             if (p < 0) continue;
             const col = cl ? (n * imageSp + p) * g.imageChannels + ic : (n * g.imageChannels + ic) * imageSp + p;
             const wo = cl ? (gc * taps + a) * icPerGroup + icl : (gc * icPerGroup + icl) * taps + a;
-            W.data[row * cols + col] += wd[wo]!;
+            W.data[row * cols + col] = W.data[row * cols + col]! + wd[wo]!;
           }
         }
       }

@@ -14,32 +14,11 @@ import { convolution, convolutionRelu, deconvolution } from "../ops/conv.js";
 import { type Activation, activation as applyActivation } from "../npx.js";
 import { Block } from "./block.js";
 import { Parameter } from "./parameter.js";
+import type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layer-options.js";
+
+export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layer-options.js";
 import { type Initializer, Zero } from "../init/initializers.js";
 
-export interface ConvLayerOptions {
-  kernelSize: number | readonly number[];
-  strides?: number | readonly number[];
-  padding?: Padding;
-  dilation?: number | readonly number[];
-  groups?: number;
-  /** default channels-first (NCW / NCHW / NCDHW) */
-  layout?: Layout;
-  activation?: Activation | null;
-  useBias?: boolean;
-  /** default: the initializer given to initialize(), or Uniform(0.07) */
-  weightInitializer?: Initializer | null;
-  /** default: zeros */
-  biasInitializer?: Initializer;
-  /** 0 (default): inferred from the first input (deferred initialization) */
-  inChannels?: number;
-  dtype?: Dtype;
-  /** what the padding holds: "zeros" (default), "reflect", "replicate", "circular" (see params/padding-mode.ts) */
-  paddingMode?: PaddingMode;
-}
-
-export interface ConvTransposeLayerOptions extends ConvLayerOptions {
-  outputPadding?: number | readonly number[];
-}
 
 const CHANNELS_LAST = new Set<Layout>(["NWC", "NHWC", "NDHWC"]);
 const LAYOUTS: Record<number, readonly [Layout, Layout]> = { 1: ["NCW", "NWC"], 2: ["NCHW", "NHWC"], 3: ["NCDHW", "NDHWC"] };

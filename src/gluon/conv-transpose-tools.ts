@@ -5,7 +5,7 @@ import { outputPaddingFor } from "../params/output-padding.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import type { Layout } from "../params/geometry.js";
 import { warnOnce, wouldWarn } from "../warnings.js";
-import type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layers.js";
+import type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layer-options.js";
 
 const AXIS_NAMES: Record<number, string[]> = { 1: ["W"], 2: ["H", "W"], 3: ["D", "H", "W"] };
 

@@ -5,7 +5,15 @@ import { allocate, formatShape } from "../ndarray/strided.js";
 import { parseSafetensors, readTensor, serializeSafetensors, isFloatDtype, type TensorToWrite } from "../io/safetensors.js";
 import { readBoolean, readEnum, snapshotOptions } from "../params/options.js";
 import type { Parameter } from "./parameter.js";
-import type { Block } from "./block.js";
+
+/** What saving and loading read of a block tree (Block implements it; declared here so this file needs no Block). */
+export interface ParameterTree {
+  namedOwnParameters(): Iterable<readonly [string, Parameter]>;
+  namedChildren(): Iterable<readonly [string, ParameterTree]>;
+  pytorchParameterName(local: string): string;
+  checkLoadedShapes(shapes: ReadonlyMap<string, readonly number[]>): string | null;
+  readonly constructor: { readonly name: string };
+}
 
 export interface LoadParametersOptions {
   /** keep the current values of parameters the file lacks instead of failing (default false) */
@@ -82,11 +90,11 @@ function shapeText(shape: readonly number[]): string {
  * The names a save writes under `options.names`: the structural names, or with `"pytorch"` each block's
  * Block.pytorchParameterName of its own parameters (a shared parameter keeps its first path, as in collectParams).
  */
-function namesForSave(root: Block, named: readonly NamedParameter[], options: unknown, op: string): readonly NamedParameter[] {
+function namesForSave(root: ParameterTree, named: readonly NamedParameter[], options: unknown, op: string): readonly NamedParameter[] {
   const o = snapshotOptions(op, options, ["names"]);
   if (readEnum(op, "names", o.names, ["gluon", "pytorch"], "gluon") === "gluon") return named;
   const renamed = new Map<Parameter, string>();
-  const walk = (b: Block, path: string): void => {
+  const walk = (b: ParameterTree, path: string): void => {
     for (const [local, p] of b.namedOwnParameters()) if (!renamed.has(p)) renamed.set(p, path + b.pytorchParameterName(local));
     for (const [name, c] of b.namedChildren()) walk(c, `${path}${name}.`);
   };
@@ -95,7 +103,7 @@ function namesForSave(root: Block, named: readonly NamedParameter[], options: un
 }
 
 /** The file's bytes for `root`'s parameters (`named`, in collectParams order); every one must have values. */
-export function parametersToBytes(root: Block, named: readonly NamedParameter[], options: unknown, op: string): Uint8Array {
+export function parametersToBytes(root: ParameterTree, named: readonly NamedParameter[], options: unknown, op: string): Uint8Array {
   const where = op.split(":")[0]!;
   const names = namesForSave(root, named, options, where);
   const tensors: TensorToWrite[] = [];
@@ -131,7 +139,7 @@ interface Planned {
  * every value decoded before the first parameter changes, so an error leaves the net exactly as it was.
  * `where` starts every message (`loadParameters: model.safetensors`).
  */
-export function loadParametersFromBytesInto(root: Block, named: readonly NamedParameter[], bytes: Uint8Array, options: unknown, where: string): void {
+export function loadParametersFromBytesInto(root: ParameterTree, named: readonly NamedParameter[], bytes: Uint8Array, options: unknown, where: string): void {
   const op = where.split(":")[0]!;
   const o = snapshotOptions(op, options, ["allowMissing", "ignoreExtra", "dtype"]);
   const allowMissing = readBoolean(op, "allowMissing", o.allowMissing, false);
@@ -197,11 +205,11 @@ export function loadParametersFromBytesInto(root: Block, named: readonly NamedPa
  * Lets each block that owns loaded parameters check them together (e.g. a BatchNorm whose deferred gamma, beta and
  * running statistics must agree on the channel count): Block.checkLoadedShapes gets own name → shape.
  */
-function checkBlocks(root: Block, plan: readonly Planned[], named: readonly NamedParameter[], where: string): void {
+function checkBlocks(root: ParameterTree, plan: readonly Planned[], named: readonly NamedParameter[], where: string): void {
   const loaded = new Map<Parameter, readonly number[]>(plan.map(({ param, value }) => [param, value.shape]));
   const nameOf = new Map<Parameter, string>(named.map(([n, p]) => [p, n]));
-  const seen = new Set<Block>();
-  const walk = (b: Block): void => {
+  const seen = new Set<ParameterTree>();
+  const walk = (b: ParameterTree): void => {
     if (seen.has(b)) return;
     seen.add(b);
     const shapes = new Map<string, readonly number[]>();

@@ -1,7 +1,8 @@
 // Gluon Trainer with SGD (momentum, weight decay) and Adam: updates parameters in place from their gradients.
 import { NDArray } from "../ndarray/ndarray.js";
 import { zeros } from "../ndarray/create.js";
-import { adamUpdate, type GradPrep, sgdUpdate } from "../backends/js/optimizer.js";
+import { backendFor } from "../backends/dispatch.js";
+import type { GradPrep } from "../params/kernel-records.js";
 import { Parameter, ParameterDict } from "./parameter.js";
 import { statesFromBytes, statesToBytes, type TrainerSnapshot } from "./trainer-states.js";
 import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
@@ -159,10 +160,10 @@ export class Trainer {
       const n = w.size;
       if (this.optimizer === "sgd") {
         const v = this.momentum === 0 ? null : this.state(p, w, 1)[0]!.data;
-        sgdUpdate(wData, gData, v, n, prep, this.lr, this.momentum);
+        backendFor(w).sgdUpdate(wData, gData, v, n, prep, this.lr, this.momentum);
       } else {
         const [m, v] = this.state(p, w, 2);
-        adamUpdate(wData, gData, m!.data, v!.data, n, prep, lrT, this.beta1, this.beta2, this.epsilon);
+        backendFor(w).adamUpdate(wData, gData, m!.data, v!.data, n, prep, lrT, this.beta1, this.beta2, this.epsilon);
       }
       if (wData !== w.data) w.set(new NDArray(wData, w.shape));
     }

@@ -3,11 +3,12 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { readEnum, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { type LeakyActType, leakyForward, preluForward, softsignForward } from "../backends/fused/activation.js";
+import { backendFor } from "../backends/dispatch.js";
+import type { LeakyActType } from "../params/kernel-records.js";
 import { formatShape } from "../ndarray/strided.js";
 import { contiguous } from "./shape.js";
 
-export type { LeakyActType } from "../backends/fused/activation.js";
+export type { LeakyActType } from "../params/kernel-records.js";
 
 export interface LeakyReluOptions {
   /** "leaky" (default), "elu", "selu", "gelu" or "prelu" (learned slopes `gamma`) */
@@ -36,7 +37,7 @@ export function leakyRelu(x: NDArray, options?: LeakyReluOptions): NDArray {
   if (o.gamma !== undefined) throw new Error(`leakyRelu: gamma is used by actType "prelu" only (got actType "${actType}")`);
   const slope = readNumber("leakyRelu", "slope", o.slope, 0.25);
   const y = allocate(x.dtype, x.size);
-  leakyForward(actType, slope, contiguous(x).data, y);
+  backendFor(x).leakyForward(actType, slope, contiguous(x).data, y);
   return recordOp("leaky_relu", [x], new NDArray(y, x.shape), { actType, slope });
 }
 
@@ -44,7 +45,7 @@ export function leakyRelu(x: NDArray, options?: LeakyReluOptions): NDArray {
 export function softsign(x: NDArray): NDArray {
   checkInput("softsign", x);
   const y = allocate(x.dtype, x.size);
-  softsignForward(contiguous(x).data, y);
+  backendFor(x).softsignForward(contiguous(x).data, y);
   return recordOp("softsign", [x], new NDArray(y, x.shape), {});
 }
 
@@ -59,6 +60,6 @@ function prelu(x: NDArray, gamma: unknown): NDArray {
   const outer = x.ndim >= 2 ? x.shape[0]! : 1;
   const inner = x.ndim >= 2 ? x.shape.slice(2).reduce((p, d) => p * d, 1) : x.size;
   const y = allocate(x.dtype, x.size);
-  preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).data, contiguous(gamma).data, y);
+  backendFor(x, gamma).preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).data, contiguous(gamma).data, y);
   return recordOp("prelu", [x, gamma], new NDArray(y, x.shape), { outer, channels: x.ndim >= 2 ? C : 1, inner });
 }

@@ -4,7 +4,8 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
 import { isTraining, opsObserved, recordOp } from "../tape/tape.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { type AffineActivation, batchNormAffineActForward, batchNormAffineForward, batchNormTrainForward, type ChannelView } from "../backends/fused/batch-norm.js";
+import { backendFor } from "../backends/dispatch.js";
+import type { AffineActivation, ChannelView } from "../params/kernel-records.js";
 import { contiguous } from "./shape.js";
 import { unary } from "./elementwise.js";
 import { leakyRelu } from "./activation.js";
@@ -96,7 +97,7 @@ export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean
   const inputs = [x, gamma, beta, runningMean, runningVar];
   if (training && !useGlobalStats) {
     const mean = new Float64Array(C), variance = new Float64Array(C), invstd = new Float64Array(C);
-    batchNormTrainForward(view, xd, contiguous(gamma).data, contiguous(beta).data, eps, y, mean, variance, invstd);
+    backendFor(x).batchNormTrainForward(view, xd, contiguous(gamma).data, contiguous(beta).data, eps, y, mean, variance, invstd);
     // running statistics are state: written through to their buffers, not recorded
     for (const [run, batch] of [[runningMean, mean], [runningVar, variance]] as const) {
       const s = run.strides[0]!;
@@ -109,7 +110,7 @@ export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean
   }
   const rm = vec(runningMean), rv = vec(runningVar);
   const [a, shift] = predictAffine(C, eps, rm, rv, gamma, beta);
-  batchNormAffineForward(view, xd, a, shift, y);
+  backendFor(x).batchNormAffineForward(view, xd, a, shift, y);
   return recordOp("batch_norm", inputs, new NDArray(y, x.shape), { mode: "predict", view, eps, runMean: rm, runVar: rv });
 }
 
@@ -131,6 +132,6 @@ export function batchNormActivation(x: NDArray, gamma: NDArray, beta: NDArray, r
   }
   const [a, shift] = predictAffine(C, eps, vec(runningMean), vec(runningVar), gamma, beta);
   const y = allocate(x.dtype, x.size);
-  batchNormAffineActForward(view, contiguous(x).data, a, shift, act.actType, act.slope, y);
+  backendFor(x).batchNormAffineActForward(view, contiguous(x).data, a, shift, act.actType, act.slope, y);
   return new NDArray(y, x.shape);
 }

@@ -6,7 +6,7 @@ import { snapshotOptions } from "../params/options.js";
 import { checkArraySize } from "../params/sizes.js";
 import { type ConvGeometry, imageShape } from "../params/geometry.js";
 import { paddedGeometry } from "../params/padding-mode.js";
-import { gridToImage, imageToGrid } from "../backends/dispatch.js";
+import { backendFor } from "../backends/dispatch.js";
 import { opsObserved, recordOp } from "../tape/tape.js";
 import { unary } from "./elementwise.js";
 import { contiguous } from "./shape.js";
@@ -53,7 +53,8 @@ function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: ND
   let out: FloatArray;
   // guarded()'s work without its closure: this runs on every call
   try {
-    out = op === "convolution" ? imageToGrid(g, x.dtype, xd, wd, bd, relu) : gridToImage(g, x.dtype, xd, wd, bd, relu);
+    const be = backendFor(x, w);
+    out = op === "convolution" ? be.imageToGrid(g, x.dtype, xd, wd, bd, relu) : be.gridToImage(g, x.dtype, xd, wd, bd, relu);
   } catch (e) {
     throw guardedError(op, e);
   }

@@ -3,7 +3,8 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { readEnum, showValue, snapshotOptions } from "../params/options.js";
-import { pixelShuffle, type ShuffleGeometry } from "../backends/fused/pixel-shuffle.js";
+import { backendFor } from "../backends/dispatch.js";
+import type { ShuffleGeometry } from "../params/kernel-records.js";
 import { contiguous } from "./shape.js";
 
 export type ShuffleMode = "DCR" | "CRD";
@@ -35,7 +36,7 @@ export function depthToSpaceND(where: string, x: NDArray, factors: readonly numb
     throw new Error(`${where}: channels ${depthC} must be divisible by ${nd === 2 && factors[0] === factors[1] ? `blockSize² = ${R}` : `the product of the factors ${factors.join("·")} = ${R}`}`);
   const g: ShuffleGeometry = { batch: x.shape[0]!, channels: depthC / R, size: fold(x.shape.slice(2), 1), factors: fold(factors, 1), mode };
   const out = allocate(x.dtype, x.size);
-  pixelShuffle(g, contiguous(x).data, out, true);
+  backendFor(x).pixelShuffle(g, contiguous(x).data, out, true);
   const shape = [x.shape[0]!, g.channels, ...x.shape.slice(2).map((d, i) => d * factors[i]!)];
   return recordOp("depth_to_space", [x], new NDArray(out, shape), { geometry: g });
 }
@@ -55,7 +56,7 @@ export function spaceToDepthND(where: string, x: NDArray, factors: readonly numb
   const size = spatial.map((d, i) => d / factors[i]!);
   const g: ShuffleGeometry = { batch: x.shape[0]!, channels: x.shape[1]!, size: fold(size, 1), factors: fold(factors, 1), mode };
   const out = allocate(x.dtype, x.size);
-  pixelShuffle(g, out, contiguous(x).data, false);
+  backendFor(x).pixelShuffle(g, out, contiguous(x).data, false);
   return recordOp("space_to_depth", [x], new NDArray(out, [x.shape[0]!, x.shape[1]! * R, ...size]), { geometry: g });
 }
 

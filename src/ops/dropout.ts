@@ -5,7 +5,7 @@ import { broadcastStrides } from "../ndarray/broadcast.js";
 import { nextUniform } from "../ndarray/random.js";
 import { isTraining, recordOp } from "../tape/tape.js";
 import { readEnum, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { applyMask, dropoutMask } from "../backends/fused/dropout.js";
+import { backendFor } from "../backends/dispatch.js";
 import { contiguous } from "./shape.js";
 
 export interface DropoutOptions {
@@ -41,9 +41,9 @@ export function dropout(x: NDArray, options?: DropoutOptions): NDArray {
   if (p === 0 || (mode === "training" && !isTraining())) return x;
   const maskShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const maskSize = maskShape.reduce((s, d) => s * d, 1);
-  const mask = dropoutMask(maskSize, p, nextUniform);
+  const mask = backendFor(x).dropoutMask(maskSize, p, nextUniform);
   const map = maskSize === x.size ? null : elementOffsets(x.shape, broadcastStrides(maskShape, contiguousStrides(maskShape), x.shape), 0);
   const y = allocate(x.dtype, x.size);
-  applyMask(contiguous(x).data, mask, map, y);
+  backendFor(x).applyMask(contiguous(x).data, mask, map, y);
   return recordOp("dropout", [x], new NDArray(y, x.shape), { mask, map });
 }

@@ -3,16 +3,13 @@ import { NDArray, type NestedArray, type Operand } from "../ndarray/ndarray.js";
 import { broadcastShapes, broadcastStrides } from "../ndarray/broadcast.js";
 import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { isRecording, needsGrad, recordOp } from "../tape/tape.js";
+import { BINARY_OPS, type BinaryOp, UNARY_OPS, type UnaryOp } from "../tape/op-types.js";
 import { fromNested } from "../ndarray/create.js";
-import { binaryInto, scalarView, type StridedView, unaryInto, whereInto } from "../backends/js/elementwise.js";
+import { type Backend, backendFor, type StridedView } from "../backends/dispatch.js";
 import { checkArraySize } from "../params/sizes.js";
 
 
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "pow" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "softrelu";
-
-const UNARY_OPS: readonly string[] = ["neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "softrelu"];
-const BINARY_OPS: readonly string[] = ["add", "sub", "mul", "div", "maximum", "minimum", "pow", "eq", "ne", "lt", "le", "gt", "ge"];
+export type { BinaryOp, UnaryOp } from "../tape/op-types.js";
 
 /** MXNet's `out=`: write the result into this existing array (its shape must be the result's) and return it. */
 export interface OutOptions {
@@ -29,9 +26,12 @@ function checkOperand(v: unknown, op: string): void {
   if (typeof v !== "number") throw new Error(`${op}: operand must be an NDArray or a number, got ${v === null ? "null" : typeof v}`);
 }
 
+/** The arrays among a call's operands (numbers are not stored anywhere). */
+const arraysOf = (...vs: Operand[]): NDArray[] => vs.filter((v): v is NDArray => v instanceof NDArray);
+
 /** `v` read as if it had `shape` (zero strides on broadcast axes); a number repeats. */
-function readView(v: Operand, shape: readonly number[]): StridedView {
-  if (typeof v === "number") return scalarView(v, shape.length);
+function readView(be: Backend, v: Operand, shape: readonly number[]): StridedView {
+  if (typeof v === "number") return be.scalar(v, shape.length);
   return { data: v.data, strides: broadcastStrides(v.shape, v.strides, shape), offset: v.offset };
 }
 
@@ -41,12 +41,12 @@ const sameView = (a: StridedView, b: StridedView) => a.offset === b.offset && a.
  * A read view of `v` that is safe to read while `target` is written: when both share a buffer and `v` is not
  * element-for-element the target itself, `v` is first copied (e.g. `x.at("1:").set(x.at(":-1"))`).
  */
-function safeView(v: Operand, shape: readonly number[], target: StridedView): StridedView {
-  const r = readView(v, shape);
+function safeView(be: Backend, v: Operand, shape: readonly number[], target: StridedView): StridedView {
+  const r = readView(be, v, shape);
   if (typeof v === "number" || v.data !== target.data || sameView(r, target)) return r;
-  const copy = allocate(v.dtype, v.size);
-  unaryInto("identity", v.shape, { data: copy, strides: denseStrides(v.shape), offset: 0 }, { data: v.data, strides: v.strides, offset: v.offset });
-  return readView(new NDArray(copy, v.shape), shape);
+  const copy = be.allocate(v.dtype, v.size);
+  be.unaryInto("identity", v.shape, { data: copy, strides: denseStrides(v.shape), offset: 0 }, { data: v.data, strides: v.strides, offset: v.offset });
+  return readView(be, new NDArray(copy, v.shape), shape);
 }
 
 function denseStrides(shape: readonly number[]): number[] {
@@ -76,37 +76,41 @@ function readOptions(options: unknown, op: string): NDArray | null {
 }
 
 export function binary(op: BinaryOp, a: Operand, b: Operand, options?: OutOptions): NDArray {
-  if (!BINARY_OPS.includes(op)) throw new Error(`elementwise: unknown binary op "${String(op)}"`);
+  if (!(BINARY_OPS as readonly string[]).includes(op)) throw new Error(`elementwise: unknown binary op "${String(op)}"`);
   checkOperand(a, op);
   checkOperand(b, op);
   const shape = broadcastShapes(a instanceof NDArray ? a.shape : [], b instanceof NDArray ? b.shape : [], op);
   const outArg = readOptions(options, op);
   if (outArg) {
     const out = checkOut(outArg, shape, op, [a, b]);
+    const be = backendFor(out, ...arraysOf(a, b));
     const w = writeView(out);
-    binaryInto(op, shape, w, safeView(a, shape, w), safeView(b, shape, w));
+    be.binaryInto(op, shape, w, safeView(be, a, shape, w), safeView(be, b, shape, w));
     return out;
   }
   const dtype = resultDtype(a, b);
   checkArraySize(op, "the broadcast result", shape, dtype === "float32" ? 4 : 8);
-  const out = new NDArray(allocate(dtype, shapeSize(shape)), shape);
-  binaryInto(op, shape, writeView(out), readView(a, shape), readView(b, shape));
+  const be = backendFor(...arraysOf(a, b));
+  const out = new NDArray(be.allocate(dtype, shapeSize(shape)), shape);
+  be.binaryInto(op, shape, writeView(out), readView(be, a, shape), readView(be, b, shape));
   const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
   return recordOp(op, inputs, out, { a, b });
 }
 
 export function unary(op: UnaryOp, x: NDArray, options?: OutOptions): NDArray {
-  if (!UNARY_OPS.includes(op)) throw new Error(`elementwise: unknown unary op "${String(op)}"`);
+  if (!(UNARY_OPS as readonly string[]).includes(op)) throw new Error(`elementwise: unknown unary op "${String(op)}"`);
   if (!(x instanceof NDArray)) throw new Error(`${op}: operand must be an NDArray, got ${x === null ? "null" : typeof x}`);
   const outArg = readOptions(options, op);
   if (outArg) {
     const out = checkOut(outArg, x.shape, op, [x]);
+    const be = backendFor(out, x);
     const w = writeView(out);
-    unaryInto(op, x.shape, w, safeView(x, x.shape, w));
+    be.unaryInto(op, x.shape, w, safeView(be, x, x.shape, w));
     return out;
   }
-  const out = new NDArray(allocate(x.dtype, x.size), x.shape);
-  unaryInto(op, x.shape, writeView(out), readView(x, x.shape));
+  const be = backendFor(x);
+  const out = new NDArray(be.allocate(x.dtype, x.size), x.shape);
+  be.unaryInto(op, x.shape, writeView(out), readView(be, x, x.shape));
   return recordOp(op, [x], out, {});
 }
 
@@ -120,13 +124,15 @@ export function where(cond: Operand, a: Operand, b: Operand, options?: OutOption
   const outArg = readOptions(options, "where");
   if (outArg) {
     const out = checkOut(outArg, shape, "where", [cond, a, b]);
+    const be = backendFor(out, ...arraysOf(cond, a, b));
     const w = writeView(out);
-    whereInto(shape, w, safeView(cond, shape, w), safeView(a, shape, w), safeView(b, shape, w));
+    be.whereInto(shape, w, safeView(be, cond, shape, w), safeView(be, a, shape, w), safeView(be, b, shape, w));
     return out;
   }
   const dtype = a instanceof NDArray || b instanceof NDArray ? resultDtype(a, b) : resultDtype(cond);
-  const out = new NDArray(allocate(dtype, shapeSize(shape)), shape);
-  whereInto(shape, writeView(out), readView(cond, shape), readView(a, shape), readView(b, shape));
+  const be = backendFor(...arraysOf(cond, a, b));
+  const out = new NDArray(be.allocate(dtype, shapeSize(shape)), shape);
+  be.whereInto(shape, writeView(out), readView(be, cond, shape), readView(be, a, shape), readView(be, b, shape));
   const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
   return recordOp("where", inputs, out, { cond, a, b });
 }
@@ -147,8 +153,9 @@ export function assignInPlace(target: NDArray, value: Operand | NestedArray, op:
   const v: Operand = typeof value === "number" || value instanceof NDArray ? value : fromNested(value, target.dtype, op);
   refuseWhileRecording(target, v, op);
   checkFits(target, v instanceof NDArray ? v.shape : [], op, "value");
+  const be = backendFor(target, ...arraysOf(v));
   const w = writeView(target);
-  unaryInto("identity", target.shape, w, safeView(v, target.shape, w));
+  be.unaryInto("identity", target.shape, w, safeView(be, v, target.shape, w));
 }
 
 /** target ∘= other, through the view (numpy's `Y[i:i+h] += ...`). */
@@ -156,6 +163,7 @@ export function updateInPlace(target: NDArray, other: Operand, op: "add" | "sub"
   checkOperand(other, `i${op}`);
   refuseWhileRecording(target, other, `i${op}`);
   checkFits(target, other instanceof NDArray ? other.shape : [], `i${op}`, "operand");
+  const be = backendFor(target, ...arraysOf(other));
   const w = writeView(target);
-  binaryInto(op, target.shape, w, w, safeView(other, target.shape, w));
+  be.binaryInto(op, target.shape, w, w, safeView(be, other, target.shape, w));
 }

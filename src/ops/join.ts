@@ -4,7 +4,7 @@ import { allocate, type Dtype, type FloatArray, formatShape } from "../ndarray/s
 import { resolveIndex, type Index } from "../ndarray/indexing.js";
 import { recordOp } from "../tape/tape.js";
 import { readInt, showValue, snapshotOptions } from "../params/options.js";
-import { concatRows } from "../backends/fused/concat.js";
+import { backendFor } from "../backends/dispatch.js";
 import { astype, contiguous, reshape, view } from "./shape.js";
 
 export interface AxisOption {
@@ -46,7 +46,7 @@ export function concatenate(arrays: readonly NDArray[], options?: AxisOption): N
   const shape = [...first];
   shape[axis] = list.reduce((p, a) => p + a.shape[axis]!, 0);
   const out = allocate(dtype, outer * blocks.reduce((p, b) => p + b, 0));
-  concatRows(parts, blocks, outer, out);
+  backendFor(...list).concatRows(parts, blocks, outer, out);
   return recordOp("concatenate", list, new NDArray(out, shape), { axis, outer, blocks });
 }
 

@@ -3,7 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
-import { matmul as matmulKernel } from "../backends/dispatch.js";
+import { backendFor } from "../backends/dispatch.js";
 import { guarded } from "./guard.js";
 
 function checkDtypes(op: string, a: NDArray, b: NDArray): void {
@@ -13,7 +13,7 @@ function checkDtypes(op: string, a: NDArray, b: NDArray): void {
 
 /** [M,K]·[K,N] of dense operands. */
 function mm(a: NDArray, b: NDArray, m: number, k: number, n: number): NDArray {
-  const out = guarded("np.dot", () => matmulKernel(a.dtype, m, n, k, contiguous(a).data, contiguous(b).data));
+  const out = guarded("np.dot", () => backendFor(a, b).matmul(a.dtype, m, n, k, contiguous(a).data, contiguous(b).data));
   return new NDArray(out, [m, n]);
 }
 
@@ -52,6 +52,6 @@ export function matmul(a: NDArray, b: NDArray): NDArray {
   const bd = contiguous(b).data;
   const out = a.dtype === "float32" ? new Float32Array(batch * m * n) : new Float64Array(batch * m * n);
   for (let i = 0; i < batch; i++)
-    out.set(matmulKernel(a.dtype, m, n, k, ad.subarray(i * m * k, (i + 1) * m * k), bd.subarray(i * k * n, (i + 1) * k * n)), i * m * n);
+    out.set(backendFor(a, b).matmul(a.dtype, m, n, k, ad.subarray(i * m * k, (i + 1) * m * k), bd.subarray(i * k * n, (i + 1) * k * n)), i * m * n);
   return recordOp("matmul", [a, b], new NDArray(out, [...a.shape.slice(0, -2), m, n]), {});
 }

@@ -4,7 +4,7 @@ import { allocate } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { type PaddingMode, sourceTable } from "../params/padding-mode.js";
 import type { BorderSpec } from "../params/kernel-records.js";
-import { fillChannels, foldScatter, padGather } from "../backends/reference/pad.js";
+import { backendFor } from "../backends/dispatch.js";
 import { contiguous } from "./shape.js";
 import { type ConvGeometry, imageShape } from "../params/geometry.js";
 
@@ -25,7 +25,7 @@ function tablesOf(spec: BorderSpec): { tables: (Int32Array | null)[]; bigShape: 
 export function padBorder(x: NDArray, spec: BorderSpec): NDArray {
   const { tables, bigShape } = tablesOf(spec);
   const out = allocate(x.dtype, bigShape.reduce((p, v) => p * v, 1));
-  padGather(contiguous(x).data, spec.smallShape, tables, out, bigShape);
+  backendFor(x).padGather(contiguous(x).data, spec.smallShape, tables, out, bigShape);
   return recordOp("padBorder", [x], new NDArray(out, bigShape), { spec });
 }
 
@@ -36,8 +36,8 @@ export function padBorder(x: NDArray, spec: BorderSpec): NDArray {
 export function foldBorder(y: NDArray, spec: BorderSpec, bias: NDArray | null = null, biasAxis = 1): NDArray {
   const { tables, bigShape } = tablesOf(spec);
   const out = allocate(y.dtype, spec.smallShape.reduce((p, v) => p * v, 1));
-  if (bias) fillChannels(out, spec.smallShape, biasAxis, contiguous(bias).data);
-  foldScatter(contiguous(y).data, bigShape, tables, out, spec.smallShape);
+  if (bias) backendFor(y, bias).fillChannels(out, spec.smallShape, biasAxis, contiguous(bias).data);
+  backendFor(y).foldScatter(contiguous(y).data, bigShape, tables, out, spec.smallShape);
   return recordOp("foldBorder", bias ? [y, bias] : [y], new NDArray(out, spec.smallShape), { spec, biasAxis });
 }
 

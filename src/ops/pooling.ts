@@ -3,7 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate } from "../ndarray/strided.js";
 import { isRecording, needsGrad, recordOp } from "../tape/tape.js";
 import { type PoolingOptions, resolvePooling } from "../params/pool-params.js";
-import { poolForward } from "../backends/fused/pooling.js";
+import { backendFor } from "../backends/dispatch.js";
 import { showValue } from "../params/options.js";
 import { contiguous } from "./shape.js";
 
@@ -20,6 +20,6 @@ export function pooling(x: NDArray, options?: PoolingOptions): NDArray {
   const y = allocate(x.dtype, n);
   // the argmax only serves the gradient: none when this call is not recorded
   const argmax = g.poolType === "max" && isRecording() && needsGrad(x) ? (x.size < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)) : null;
-  poolForward(g, contiguous(x).data, y, argmax);
+  backendFor(x).poolForward(g, contiguous(x).data, y, argmax);
   return recordOp("pooling", [x], new NDArray(y, g.outputShape), { geometry: g, argmax });
 }

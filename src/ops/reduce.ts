@@ -1,8 +1,9 @@
 // Reductions sum / mean / max / min over all axes or chosen ones, with keepdims.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape, shapeSize } from "../ndarray/strided.js";
-import { reduceInto } from "../backends/js/elementwise.js";
+import { backendFor } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
+import type { ReduceOp } from "../tape/op-types.js";
 
 export interface ReduceOptions {
   /** axis or axes to reduce (negative counts from the end); all axes when omitted */
@@ -11,7 +12,7 @@ export interface ReduceOptions {
   keepdims?: boolean;
 }
 
-export type ReduceOp = "sum" | "mean" | "max" | "min";
+export type { ReduceOp } from "../tape/op-types.js";
 
 /** Normalised, sorted, distinct axes; throws naming the op on a bad axis. */
 export function normalizeAxes(axis: ReduceOptions["axis"], ndim: number, op: string): number[] {
@@ -33,7 +34,7 @@ export function reduce(op: ReduceOp, x: NDArray, options: ReduceOptions = {}): N
     throw new Error(`${op}: zero-size array to reduction operation ${op === "max" ? "maximum" : "minimum"} which has no identity`);
   const keptShape = x.shape.filter((_, i) => !reduced.has(i));
   const out = allocate(x.dtype, shapeSize(keptShape));
-  reduceInto(op, x.shape, { data: x.data, strides: x.strides, offset: x.offset }, axes, out);
+  backendFor(x).reduceInto(op, x.shape, { data: x.data, strides: x.strides, offset: x.offset }, axes, out);
   const shape = options.keepdims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : keptShape;
   return recordOp(op, [x], new NDArray(out, shape), { axes, keepdims: !!options.keepdims });
 }

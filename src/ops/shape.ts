@@ -1,7 +1,7 @@
 // Shape ops: views (index, reshape, transpose), copies and dtype casts, each recorded for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
-import { unaryInto } from "../backends/js/elementwise.js";
+import { backendFor } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
 import { type Index, resolveIndex } from "../ndarray/indexing.js";
 
@@ -50,7 +50,7 @@ export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
 function denseCopy(x: NDArray, dtype: Dtype = x.dtype): NDArray {
   const n = x.size;
   const out = new NDArray(allocate(dtype, n), x.shape);
-  unaryInto("identity", x.shape, { data: out.data, strides: out.strides, offset: 0 }, { data: x.data, strides: x.strides, offset: x.offset });
+  backendFor(x).unaryInto("identity", x.shape, { data: out.data, strides: out.strides, offset: 0 }, { data: x.data, strides: x.strides, offset: x.offset });
   return out;
 }
 

@@ -8,12 +8,10 @@ import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
 import type { AxisPlan, BorderSpec, ChannelView, LeakyActType, ShuffleGeometry } from "../params/kernel-records.js";
 
-/** Elementwise ops of two operands (numpy broadcasting); a number operand is kept in the attributes, not recorded. */
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "pow" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
-/** Elementwise ops of one array. */
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "relu" | "sigmoid" | "tanh" | "softrelu";
-/** Reductions over chosen axes. */
-export type ReduceOp = "sum" | "mean" | "max" | "min";
+import type { BinaryOp, ReduceOp, UnaryOp } from "../params/elementwise-names.js";
+
+export { BINARY_OPS, UNARY_OPS } from "../params/elementwise-names.js";
+export type { BinaryOp, ReduceOp, UnaryOp } from "../params/elementwise-names.js";
 
 interface BinaryAttrs {
   readonly a: Operand;

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { ConvGeometry } from "../../src/params/geometry.js";
-import * as dispatch from "../../src/backends/dispatch.js";
+import * as dispatch from "../../src/backends/cpu/conv-dispatch.js";
 import type { Algorithm } from "../../src/backends/kernel.js";
 import { setNumThreads, getNumThreads } from "../../src/backends/threads.js";
 import { hooks } from "../../src/backends/hooks.js";

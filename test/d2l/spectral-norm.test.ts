@@ -155,8 +155,8 @@ test("nn.SpectralNorm's weight gradient includes σ's: matches central differenc
   const eps = 1e-6;
   for (let i = 0; i < base.length; i++) {
     const plus = Float64Array.from(base), minus = Float64Array.from(base);
-    plus[i] += eps;
-    minus[i] -= eps;
+    plus[i] = plus[i]! + eps;
+    minus[i] = minus[i]! - eps;
     const numeric = (f(new NDArray(plus, w.shape)) - f(new NDArray(minus, w.shape))) / (2 * eps);
     assert.ok(Math.abs(analytic[i]! - numeric) <= 1e-5 * (1 + Math.abs(numeric)), `element ${i}: ${analytic[i]} vs ${numeric}`);
   }

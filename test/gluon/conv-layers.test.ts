@@ -85,10 +85,15 @@ function directConvTranspose(x: NDArray, w: NDArray, h: Hyper, opad: number[], b
       for (const a of indices(K)) {
         const pos = i.map((iv, ax) => iv * h.s[ax]! - h.p[ax]! + a[ax]! * h.d[ax]!);
         if (pos.some((v, ax) => v < 0 || v >= out[ax]!)) continue;
-        y[dot([n!, grp * Cog! + cog, ...pos], ys)] += xd[dot([n!, ci!, ...i], xs)]! * wd[dot([ci!, cog, ...a], ws)]!;
+        const o = dot([n!, grp * Cog! + cog, ...pos], ys);
+        y[o] = y[o]! + xd[dot([n!, ci!, ...i], xs)]! * wd[dot([ci!, cog, ...a], ws)]!;
       }
   }
-  if (bias) for (const [n, c, ...p] of indices([N!, Co, ...out])) y[dot([n!, c!, ...p], ys)] += bias[c!]!;
+  if (bias)
+    for (const [n, c, ...p] of indices([N!, Co, ...out])) {
+      const o = dot([n!, c!, ...p], ys);
+      y[o] = y[o]! + bias[c!]!;
+    }
   return new NDArray(y, [N!, Co, ...out]);
 }
 

@@ -191,7 +191,7 @@ test("a BatchNorm whose file shapes disagree is refused before anything changes;
   const text = new TextDecoder().decode(good.subarray(0, 600));
   for (const at of [2, 8, text.indexOf('"0.weight"') + 1, text.indexOf('"F32"') + 2, text.indexOf("[16,") + 2, text.indexOf("32768]") + 1]) {
     const b = good.slice();
-    b[at] ^= 0x20;
+    b[at] = b[at]! ^ 0x20;
     cases.push(b);
   }
   cases.push(serializeSafetensors(tensors.filter((t) => t.name !== "6.weight")), serializeSafetensors([...tensors, { name: "8.weight", shape: [1], data: new Float32Array(1) }]));

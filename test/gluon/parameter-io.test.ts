@@ -216,7 +216,7 @@ function badFiles(good: Uint8Array): [string, Uint8Array, RegExp][] {
   const headerLength = Number(new DataView(good.buffer).getBigUint64(0, true));
   for (const at of [0, 3, 7, 8, 9, 20, 40, 60, 8 + headerLength - 20, 8 + headerLength - 9]) {
     const b = good.slice();
-    b[at] ^= 0x5a;
+    b[at] = b[at]! ^ 0x5a;
     out.push([`header byte ${at} flipped`, b, /./]);
   }
   const f = parseSafetensors(good, "t");

@@ -68,7 +68,8 @@ export function directConvTranspose(g: ConvGeometry, x: ArrayLike<number>, w: Ar
         const a = unflatten(t, g.kernel);
         const p = q.map((qq, ax) => qq * g.strides[ax]! + a[ax]! * g.dilation[ax]!);
         const o = Math.floor(c / icg) * ocg + ol;
-        full[(n * g.imageChannels + o) * prod(fullSize) + flatten(p, fullSize)] += x[i]! * w[(c * ocg + ol) * prod(g.kernel) + t]!;
+        const f = (n * g.imageChannels + o) * prod(fullSize) + flatten(p, fullSize);
+        full[f] = full[f]! + x[i]! * w[(c * ocg + ol) * prod(g.kernel) + t]!;
       }
   }
   const y = new Float64Array(g.batch * g.imageChannels * prod(g.imageSize));

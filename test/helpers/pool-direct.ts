@@ -59,8 +59,8 @@ export function directPool(x: ArrayLike<number>, planes: number, spatial: number
       y[pl * outN + q] = o.poolType === "max" ? best : o.poolType === "sum" ? sum : sum / count;
       if (!dy) continue;
       const g = dy[pl * outN + q]!;
-      if (o.poolType === "max") dx[bestAt] += g;
-      else for (const idx of taps) dx[idx] += o.poolType === "sum" ? g : g / count;
+      if (o.poolType === "max") dx[bestAt] = dx[bestAt]! + g;
+      else for (const idx of taps) dx[idx] = dx[idx]! + (o.poolType === "sum" ? g : g / count);
     }
   return { y, dx, outSize: out };
 }

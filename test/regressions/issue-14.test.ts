@@ -6,7 +6,7 @@ import { autograd, np, npx, releaseMemory, setNumThreads, getNumThreads, maxThre
 import { hooks } from "../../src/backends/hooks.js";
 import { runtime } from "../../src/backends/wasm/runtime.js";
 import { hardwareThreads } from "../../src/backends/wasm/pool.js";
-import * as dispatch from "../../src/backends/dispatch.js";
+import * as dispatch from "../../src/backends/cpu/conv-dispatch.js";
 import type { Algorithm } from "../../src/backends/kernel.js";
 import type { ConvGeometry } from "../../src/params/geometry.js";
 import { describe, runChild } from "../helpers/child.js";

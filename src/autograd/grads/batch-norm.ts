@@ -2,7 +2,8 @@
 import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import { contiguous } from "../../ops/shape.js";
-import { batchNormPredictBackward, batchNormTrainBackward, type ChannelView } from "../../backends/fused/batch-norm.js";
+import { backendFor } from "../../backends/dispatch.js";
+import type { ChannelView } from "../../params/kernel-records.js";
 import type { GradRule, RuleSet } from "./rule.js";
 
 export const batchNormRules: RuleSet<"batch_norm"> = {
@@ -19,12 +20,12 @@ export const batchNormRules: RuleSet<"batch_norm"> = {
     const dgamma = needs[1] ? allocate(dt, C) : null;
     const dbeta = needs[2] ? allocate(dt, C) : null;
     if (attrs.mode === "train") {
-      batchNormTrainBackward(view, xd, dy, gd, attrs.mean, attrs.invstd, dx, dgamma, dbeta);
+      backendFor(g).batchNormTrainBackward(view, xd, dy, gd, attrs.mean, attrs.invstd, dx, dgamma, dbeta);
       return [dx && new NDArray(dx, x!.shape), dgamma && new NDArray(dgamma, [C]), dbeta && new NDArray(dbeta, [C]), null, null];
     }
     const dmean = needs[3] ? allocate(dt, C) : null;
     const dvar = needs[4] ? allocate(dt, C) : null;
-    batchNormPredictBackward(view, xd, dy, gd, attrs.runMean, attrs.runVar, attrs.eps, dx, { dgamma, dbeta, dmean, dvar });
+    backendFor(g).batchNormPredictBackward(view, xd, dy, gd, attrs.runMean, attrs.runVar, attrs.eps, dx, { dgamma, dbeta, dmean, dvar });
     const vecOf = (d: ReturnType<typeof allocate> | null) => d && new NDArray(d, [C]);
     return [dx && new NDArray(dx, x!.shape), vecOf(dgamma), vecOf(dbeta), vecOf(dmean), vecOf(dvar)];
   },

@@ -2,7 +2,7 @@
 import { NDArray } from "../../ndarray/ndarray.js";
 import type { ConvGeometry } from "../../params/geometry.js";
 import { gridShape, imageShape, weightShape } from "../../params/geometry.js";
-import { gridToImage, imageToGrid, weightGrad } from "../../backends/dispatch.js";
+import { backendFor } from "../../backends/dispatch.js";
 import { contiguous } from "../../ops/shape.js";
 import { reduce } from "../../ops/reduce.js";
 import { guarded } from "../../ops/guard.js";
@@ -23,8 +23,8 @@ export const convRules: RuleSet<"convolution" | "deconvolution"> = {
     const geo = attrs.geometry;
     const dy = contiguous(g).data;
     return [
-      needs[0] ? new NDArray(guarded("convolution backward", () => gridToImage(geo, x!.dtype, dy, contiguous(w!).data, null)), imageShape(geo)) : null,
-      needs[1] ? new NDArray(guarded("convolution backward", () => weightGrad(geo, x!.dtype, contiguous(x!).data, dy)), weightShape(geo)) : null,
+      needs[0] ? new NDArray(guarded("convolution backward", () => backendFor(g).gridToImage(geo, x!.dtype, dy, contiguous(w!).data, null)), imageShape(geo)) : null,
+      needs[1] ? new NDArray(guarded("convolution backward", () => backendFor(g).weightGrad(geo, x!.dtype, contiguous(x!).data, dy)), weightShape(geo)) : null,
       ...(attrs.hasBias ? [needs[2] ? biasGrad(geo, g) : null] : []),
     ];
   },
@@ -36,8 +36,8 @@ export const convRules: RuleSet<"convolution" | "deconvolution"> = {
     const geo = attrs.geometry;
     const dy = contiguous(g).data;
     return [
-      needs[0] ? new NDArray(guarded("deconvolution backward", () => imageToGrid(geo, x!.dtype, dy, contiguous(w!).data, null)), gridShape(geo)) : null,
-      needs[1] ? new NDArray(guarded("deconvolution backward", () => weightGrad(geo, x!.dtype, dy, contiguous(x!).data)), weightShape(geo)) : null,
+      needs[0] ? new NDArray(guarded("deconvolution backward", () => backendFor(g).imageToGrid(geo, x!.dtype, dy, contiguous(w!).data, null)), gridShape(geo)) : null,
+      needs[1] ? new NDArray(guarded("deconvolution backward", () => backendFor(g).weightGrad(geo, x!.dtype, dy, contiguous(x!).data)), weightShape(geo)) : null,
       ...(attrs.hasBias ? [needs[2] ? biasGrad(geo, g) : null] : []),
     ];
   },

@@ -2,20 +2,21 @@
 import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import { contiguous } from "../../ops/shape.js";
-import { pixelShuffle, type ShuffleGeometry } from "../../backends/fused/pixel-shuffle.js";
+import { backendFor } from "../../backends/dispatch.js";
+import type { ShuffleGeometry } from "../../params/kernel-records.js";
 import type { GradRule, RuleSet } from "./rule.js";
 
 export const depthToSpaceRules: RuleSet<"depth_to_space" | "space_to_depth"> = {
   // y = P x (a permutation): dx = Pᵀ dy = spaceToDepth(dy)
   depth_to_space: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    pixelShuffle(attrs.geometry, dx, contiguous(g).data, false);
+    backendFor(g).pixelShuffle(attrs.geometry, dx, contiguous(g).data, false);
     return [new NDArray(dx, x!.shape)];
   },
   // y = Pᵀ x: dx = P dy = depthToSpace(dy)
   space_to_depth: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    pixelShuffle(attrs.geometry, contiguous(g).data, dx, true);
+    backendFor(g).pixelShuffle(attrs.geometry, contiguous(g).data, dx, true);
     return [new NDArray(dx, x!.shape)];
   },
 };

@@ -2,14 +2,14 @@
 import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import { contiguous } from "../../ops/shape.js";
-import { applyMask } from "../../backends/fused/dropout.js";
+import { backendFor } from "../../backends/dispatch.js";
 import type { GradRule, RuleSet } from "./rule.js";
 
 export const dropoutRules: RuleSet<"dropout"> = {
   // y = x ⊙ mask (mask fixed in the forward): dx = dy ⊙ mask
   dropout: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    applyMask(contiguous(g).data, attrs.mask, attrs.map, dx);
+    backendFor(g).applyMask(contiguous(g).data, attrs.mask, attrs.map, dx);
     return [new NDArray(dx, x!.shape)];
   },
 };

@@ -2,7 +2,7 @@
 import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import { contiguous } from "../../ops/shape.js";
-import { splitRows } from "../../backends/fused/concat.js";
+import { backendFor } from "../../backends/dispatch.js";
 import type { GradRule, RuleSet } from "./rule.js";
 
 export const joinRules: RuleSet<"concatenate"> = {
@@ -11,7 +11,7 @@ export const joinRules: RuleSet<"concatenate"> = {
     const blocks = attrs.blocks;
     const outer = attrs.outer;
     const parts = inputs.map((x, k) => (needs[k] ? allocate(g.dtype, x.size) : null));
-    splitRows(contiguous(g).data, blocks, outer, parts);
+    backendFor(g).splitRows(contiguous(g).data, blocks, outer, parts);
     return parts.map((p, k) => p && new NDArray(p, inputs[k]!.shape));
   },
 };

@@ -3,7 +3,7 @@ import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import { contiguous } from "../../ops/shape.js";
 import type { PoolGeometry } from "../../params/pool-params.js";
-import { poolBackward } from "../../backends/fused/pooling.js";
+import { backendFor } from "../../backends/dispatch.js";
 import type { GradRule, RuleSet } from "./rule.js";
 
 export const poolingRules: RuleSet<"pooling"> = {
@@ -11,7 +11,7 @@ export const poolingRules: RuleSet<"pooling"> = {
   // sum: dx[i] = Σ_{windows o ∋ i} dy[o];  avg: the same with dy[o] / count(o), count as in the forward.
   pooling: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    poolBackward(attrs.geometry, contiguous(g).data, dx, attrs.argmax);
+    backendFor(g).poolBackward(attrs.geometry, contiguous(g).data, dx, attrs.argmax);
     return [new NDArray(dx, x!.shape)];
   },
 };

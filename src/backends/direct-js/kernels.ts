@@ -49,13 +49,13 @@ function sweep(mode: 0 | 1 | 2, g: ConvGeometry, image: FloatArray, grid: FloatA
                     const io = n * Ci * Isp + ic * iC + ((x0 * I1 + x1) * I2 + x2) * iP;
                     const wo = gc * wG + icl * wI + ((a0 * k1 + a1) * k2 + a2) * wT;
                     if (mode === 0) acc += image[io]! * w[wo]!;
-                    else if (mode === 1) image[io] += gv * w[wo]!;
-                    else w[wo] += image[io]! * gv;
+                    else if (mode === 1) image[io] = image[io]! + gv * w[wo]!;
+                    else w[wo] = w[wo]! + image[io]! * gv;
                   }
                 }
               }
             }
-            if (mode === 0) grid[go] += acc;
+            if (mode === 0) grid[go] = grid[go]! + acc;
           }
     }
 }
@@ -99,6 +99,6 @@ export function matmul(M: number, N: number, K: number, a: FloatArray, b: FloatA
     for (let k = 0; k < K; k++) {
       const v = a[i * K + k]!;
       const bo = k * N, co = i * N;
-      for (let j = 0; j < N; j++) c[co + j] += v * b[bo + j]!;
+      for (let j = 0; j < N; j++) c[co + j] = c[co + j]! + v * b[bo + j]!;
     }
 }

@@ -145,6 +145,9 @@ export function preluBackward(outer: number, C: number, inner: number, x: FloatA
           s += g * v;
         }
       }
-      if (dalpha) dalpha[shared ? 0 : c] += s;
+      if (dalpha) {
+        const k = shared ? 0 : c;
+        dalpha[k] = dalpha[k]! + s;
+      }
     }
 }

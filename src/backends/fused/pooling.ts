@@ -112,7 +112,7 @@ function maxPool2x2(g: PoolGeometry, x: FloatArray, y: FloatArray): boolean {
 /** dx of pooling: max scatters dy[o] to argmax[o]; sum / avg spread dy[o] (÷ the forward's count) over the window. */
 export function poolBackward(g: PoolGeometry, dy: FloatArray, dx: FloatArray, argmax: Int32Array | Float64Array | null): void {
   if (g.poolType === "max") {
-    for (let i = 0; i < dy.length; i++) dx[argmax![i]!] += dy[i]!;
+    for (let i = 0; i < dy.length; i++) dx[argmax![i]!] = dx[argmax![i]!]! + dy[i]!;
     return;
   }
   const [D, H, W] = g.inSize;
@@ -144,7 +144,7 @@ export function poolBackward(g: PoolGeometry, dy: FloatArray, dx: FloatArray, ar
             for (let d = d0; d < d1; d++)
               for (let h = h0; h < h1; h++) {
                 const row = xb + d * xd + h * xh;
-                for (let w = w0; w < w1; w++) dx[row + w * xw] += v;
+                for (let w = w0; w < w1; w++) dx[row + w * xw] = dx[row + w * xw]! + v;
               }
           }
         }

@@ -32,7 +32,8 @@ export function gridToImage(g: ConvGeometry, grid: FloatArray, w: FloatArray, bi
                   for (let a2 = 0; a2 < k2!; a2++) {
                     const x2 = q2 * s2! - p2! + a2 * d2!;
                     if (x2 < 0 || x2 >= I2!) continue;
-                    out[imgBase + x0 * ix0! + x1 * ix1! + x2 * ix2!] += v * w[wBase + a0 * wa0! + a1 * wa1! + a2 * wa2!]!;
+                    const o = imgBase + x0 * ix0! + x1 * ix1! + x2 * ix2!;
+                    out[o] = out[o]! + v * w[wBase + a0 * wa0! + a1 * wa1! + a2 * wa2!]!;
                   }
                 }
               }

@@ -6,6 +6,6 @@ export function matmul(m: number, n: number, k: number, a: FloatArray, b: FloatA
   for (let i = 0; i < m; i++)
     for (let p = 0; p < k; p++) {
       const aip = a[i * k + p]!;
-      for (let j = 0; j < n; j++) out[i * n + j] += aip * b[p * n + j]!;
+      for (let j = 0; j < n; j++) out[i * n + j] = out[i * n + j]! + aip * b[p * n + j]!;
     }
 }

@@ -37,12 +37,12 @@ function walk(fold: boolean, small: FloatArray, smallShape: readonly number[], b
     if (base < 0) {
       if (!fold) for (let j = 0; j < inner; j++) big[o + j] = 0;
     } else if (innerTable === null) {
-      if (fold) for (let j = 0; j < inner; j++) small[base + j * innerStride] += big[o + j]!;
+      if (fold) for (let j = 0; j < inner; j++) small[base + j * innerStride] = small[base + j * innerStride]! + big[o + j]!;
       else for (let j = 0; j < inner; j++) big[o + j] = small[base + j * innerStride]!;
     } else if (fold) {
       for (let j = 0; j < inner; j++) {
         const src = innerTable[j]!;
-        if (src >= 0) small[base + src * innerStride] += big[o + j]!;
+        if (src >= 0) small[base + src * innerStride] = small[base + src * innerStride]! + big[o + j]!;
       }
     } else {
       for (let j = 0; j < inner; j++) {

@@ -29,8 +29,8 @@ export function resampleAxisAdjoint(g: FloatArray, outer: number, inSize: number
     for (let o = 0; o < outSize; o++) {
       const p = xBase + i0[o]! * inner, q = xBase + i1[o]! * inner, w0 = l0[o]!, w1 = l1[o]!;
       const src = (a * outSize + o) * inner;
-      for (let j = 0; j < inner; j++) dx[p + j] += w0 * g[src + j]!;
-      if (w1 !== 0) for (let j = 0; j < inner; j++) dx[q + j] += w1 * g[src + j]!;
+      for (let j = 0; j < inner; j++) dx[p + j] = dx[p + j]! + w0 * g[src + j]!;
+      if (w1 !== 0) for (let j = 0; j < inner; j++) dx[q + j] = dx[q + j]! + w1 * g[src + j]!;
     }
   }
 }

@@ -23,26 +23,29 @@ const gemm = {
 
 /**
  * GEMM + col2im job (per image and group): C[position][icl·KP + tap] = Σ_k grid[k][position]·W[k·WK + icl·WICL +
- * tap·WTAP], then image[b, icl, q·S − PB + a·D] += C (clipped to I). Tasks own NICL image channels (BLOCKS blocks of
- * ICPG) of IMGS images (of BATCH); FILL = 1: a task first fills its channels with BIAS (ISP floats each).
+ * tap·WTAP], then image[b, icl, q·STR − PB + a·D] += C (clipped to I), the image at DST + b·DBATCH + icl·DCHAN +
+ * Σ_e i_e·DSTEP_e. Tasks own NICL image channels (BLOCKS blocks of ICPG) of IMGS images (of BATCH); FILL = 1: a task
+ * first fills its channels with BIAS (ISP floats each). Fields mean the same in every layout that has them (DST, DBATCH,
+ * DCHAN, DSTEP: where results go; BIAS, STORE as in gemm); STR is the convolution stride, S (gemm) a gather bound.
  */
 const col2im = {
   M: "i32", K: "i32", APK: "ptr", W: "ptr", WK: "i32", WICL: "i32", WTAP: "i32", KP: "i32",
-  KER: "i32x3", S: "i32x3", D: "i32x3", PB: "i32x3", I: "i32x3", G: "i32x3",
-  DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSP: "i32x3", NICL: "i32", BLOCKS: "i32", ICPG: "i32",
+  KER: "i32x3", STR: "i32x3", D: "i32x3", PB: "i32x3", I: "i32x3", G: "i32x3",
+  DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSTEP: "i32x3", NICL: "i32", BLOCKS: "i32", ICPG: "i32",
   FILL: "i32", BIAS: "ptr", ISP: "i32", IMGS: "i32", BATCH: "i32",
 } as const satisfies Layout;
 
 /**
- * Wᵀ·grid + col2im job: the GEMM fields (A = the weights transposed, B = the grid gathered through the GEMM fields),
- * then C[icl·KP + tap][position] is added into image b (DST…, geometry KER S D PB I); GSP grid positions per image;
- * STORE = 1: every image element is written once (k = s), C + BIAS stored.
+ * Wᵀ·grid + col2im job: the GEMM fields (A = the weights transposed, B = the grid gathered through the GEMM fields;
+ * C goes to the task's scratch), then C[icl·KP + tap][position] is added into image b: the gemm record's DST, DBATCH,
+ * DCHAN, DSTEP, BIAS and STORE describe the image, as they describe C's destination in a gemm job (geometry KER STR D PB
+ * I as in col2im); GSP grid positions per image; STORE = 1: every image element is written once (k = s), C + BIAS stored.
  */
 const wtx = {
   ...gemm,
-  KP: "i32", NICL: "i32", BLOCKS: "i32", ICPG: "i32", FILL: "i32", XBIAS: "ptr", ISP: "i32",
-  XDST: "ptr", XDBATCH: "i32", XDCHAN: "i32", DSP: "i32x3", KER: "i32x3", XS: "i32x3", D: "i32x3", PB: "i32x3", I: "i32x3",
-  W: "ptr", WK: "i32", WICL: "i32", WTAP: "i32", GSP: "i32", XSTORE: "i32",
+  KP: "i32", NICL: "i32", BLOCKS: "i32", ICPG: "i32", FILL: "i32", ISP: "i32",
+  KER: "i32x3", STR: "i32x3", D: "i32x3", PB: "i32x3", I: "i32x3",
+  W: "ptr", WK: "i32", WICL: "i32", WTAP: "i32", GSP: "i32",
 } as const satisfies Layout;
 
 /**

@@ -283,8 +283,8 @@ export function gridToImageDense(g: ConvGeometry, grid: Float32Array, w: Float32
   const y = matmul(g.batch, C * kp, g.gridChannels, grid, w, threads);
   if (bias)
     for (let n = 0, o = 0; n < g.batch; n++)
-      if (g.channelsLast) for (let t = 0; t < kp; t++) for (let c = 0; c < C; c++, o++) y[o] += bias[c]!;
-      else for (let c = 0; c < C; c++) { const b = bias[c]!; for (let t = 0; t < kp; t++, o++) y[o] += b; }
+      if (g.channelsLast) for (let t = 0; t < kp; t++) for (let c = 0; c < C; c++, o++) y[o] = y[o]! + bias[c]!;
+      else for (let c = 0; c < C; c++) { const b = bias[c]!; for (let t = 0; t < kp; t++, o++) y[o] = y[o]! + b; }
   return y;
 }
 
@@ -333,8 +333,8 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
     const jobIndex = records.length;
     records.push(job(LAYOUTS.col2im, (at) => ({
       M: Mr, K, APK: at.region(gi), W: at.input(0) + gi * x.gcpg * x.wt.gc * 4, WK: x.wt.gc, WICL: x.wt.icl, WTAP: tapStride, KP: kp,
-      KER: x.k, S: x.s, D: x.d, PB: x.pb, I: x.I, G: x.G,
-      DST: at.out + gi * x.icpg * x.img.chan * 4, DBATCH: x.img.batch, DCHAN: x.img.chan, DSP: x.img.sp,
+      KER: x.k, STR: x.s, D: x.d, PB: x.pb, I: x.I, G: x.G,
+      DST: at.out + gi * x.icpg * x.img.chan * 4, DBATCH: x.img.batch, DCHAN: x.img.chan, DSTEP: x.img.sp,
       NICL: nicl, BLOCKS: blocks, ICPG: x.icpg, FILL: taskFill ? 1 : 0, BIAS: bias && taskFill ? at.input(2) + gi * x.icpg * 4 : 0, ISP: Isp,
       IMGS: imgs, BATCH: g.batch,
     })));
@@ -390,10 +390,10 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
       ...ZERO_GEMM,
       M, K, APK: at.region(gi), SRC: at.input(1) + gi * x.gcpg * x.grd.chan * 4, SBATCH: x.grd.batch, SCHAN: x.grd.chan,
       T: [1, 1, 1], U: x.G, S: x.G, MUL: [1, 1, 1], ST: x.grd.sp, OFFS: [at.table(0), at.table(0), at.table(0)],
-      KP: kp, NICL: nicl, BLOCKS: blocks, ICPG: x.icpg, FILL: taskFill ? 1 : 0, XBIAS: withBias ? at.input(2) + gi * x.icpg * 4 : 0, ISP: Isp,
-      XDST: at.out + gi * x.icpg * x.img.chan * 4, XDBATCH: x.img.batch, XDCHAN: x.img.chan, DSP: x.img.sp,
-      KER: x.k, XS: x.s, D: x.d, PB: x.pb, I: x.I,
-      W: at.input(0) + gi * x.gcpg * x.wt.gc * 4, WK: x.wt.gc, WICL: x.wt.icl, WTAP: x.wt.tap[2]!, GSP: Gsp, XSTORE: store ? 1 : 0,
+      KP: kp, NICL: nicl, BLOCKS: blocks, ICPG: x.icpg, FILL: taskFill ? 1 : 0, BIAS: withBias ? at.input(2) + gi * x.icpg * 4 : 0, ISP: Isp,
+      DST: at.out + gi * x.icpg * x.img.chan * 4, DBATCH: x.img.batch, DCHAN: x.img.chan, DSTEP: x.img.sp,
+      KER: x.k, STR: x.s, D: x.d, PB: x.pb, I: x.I,
+      W: at.input(0) + gi * x.gcpg * x.wt.gc * 4, WK: x.wt.gc, WICL: x.wt.icl, WTAP: x.wt.tap[2]!, GSP: Gsp, STORE: store ? 1 : 0,
     })));
     for (let m0 = 0; m0 < Mp; m0 += rows) packTasks.push([gi, m0, rows, TASK.WTX_PACK]);
     for (let t = 0; t < g.batch * blocks; t++) tasks.push([gi, t, 0, TASK.WTX]);

@@ -159,11 +159,14 @@ function createMemory(shared: boolean): { memory: WebAssembly.Memory; maxBytes: 
 
 
 let rt: WasmRuntime | null = null;
-/** The process-wide runtime, created on first use (or the one hooks.nextRuntime hands over). */
+/** Test hook: a runtime to use from the next call on (e.g. `new WasmRuntime(false)`), or null to create a fresh one. */
+export const runtimeHooks: { nextRuntime: WasmRuntime | null | undefined } = { nextRuntime: undefined };
+
+/** The process-wide runtime, created on first use (or the one runtimeHooks.nextRuntime hands over). */
 export function runtime(): WasmRuntime {
-  if (hooks.nextRuntime !== undefined) {
-    rt = hooks.nextRuntime;
-    hooks.nextRuntime = undefined;
+  if (runtimeHooks.nextRuntime !== undefined) {
+    rt = runtimeHooks.nextRuntime;
+    runtimeHooks.nextRuntime = undefined;
   }
   return (rt ??= new WasmRuntime());
 }

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { matmul, gridToImage } from "../../../src/backends/dispatch.js";
+import { matmul, gridToImage } from "../../../src/backends/cpu/conv-dispatch.js";
 import { setNumThreads, getNumThreads } from "../../../src/backends/threads.js";
 import { matmul as wasmGemm } from "../../../src/backends/wasm/plan.js";
 import { hooks } from "../../../src/backends/hooks.js";
@@ -13,7 +13,7 @@ import { relaxedSimdSupported, runtime, WasmRuntime } from "../../../src/backend
 
 function naive(M: number, N: number, K: number, a: Float32Array, b: Float32Array): Float64Array {
   const c = new Float64Array(M * N);
-  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) c[i * N + j] += a[i * K + k]! * b[k * N + j]!;
+  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) c[i * N + j] = c[i * N + j]! + a[i * K + k]! * b[k * N + j]!;
   return c;
 }
 

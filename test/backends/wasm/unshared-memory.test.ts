@@ -2,11 +2,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import * as dispatch from "../../../src/backends/dispatch.js";
+import * as dispatch from "../../../src/backends/cpu/conv-dispatch.js";
 import type { Algorithm } from "../../../src/backends/kernel.js";
 import type { ConvGeometry } from "../../../src/params/geometry.js";
 import { setNumThreads, getNumThreads } from "../../../src/backends/threads.js";
-import { runtime, WasmRuntime } from "../../../src/backends/wasm/runtime.js";
+import { runtime, runtimeHooks, WasmRuntime } from "../../../src/backends/wasm/runtime.js";
 import { hooks } from "../../../src/backends/hooks.js";
 import { imageToGrid } from "../../../src/backends/reference/image-to-grid.js";
 import { gridToImage } from "../../../src/backends/reference/grid-to-image.js";
@@ -19,7 +19,7 @@ test("without shared memory every wasm algorithm still agrees with the reference
   assert.equal(plain.shared, false);
   assert.ok(!(plain.memory.buffer instanceof SharedArrayBuffer));
   const savedThreads = getNumThreads(), savedMacs = hooks.macsPerThread;
-  hooks.nextRuntime = plain;
+  runtimeHooks.nextRuntime = plain;
   setNumThreads(2); // asked for, but a plain memory cannot be shared: the calling thread runs every task
   hooks.macsPerThread = 0;
   try {
@@ -53,7 +53,7 @@ test("without shared memory every wasm algorithm still agrees with the reference
     hooks.force.imageToGrid = hooks.force.gridToImage = hooks.force.weightGrad = null;
     hooks.macsPerThread = savedMacs;
     setNumThreads(savedThreads);
-    hooks.nextRuntime = original;
+    runtimeHooks.nextRuntime = original;
   }
 });
 
@@ -61,7 +61,7 @@ test("without shared memory the Winograd and dense paths agree with the referenc
   const original = runtime();
   const plain = new WasmRuntime(false);
   const savedThreads = getNumThreads();
-  hooks.nextRuntime = plain;
+  runtimeHooks.nextRuntime = plain;
   setNumThreads(2);
   const base = { nd: 2, batch: 2, groups: 1, dilation: [1, 1], outputPadding: [0, 0], channelsLast: false };
   const cases: [ConvGeometry, "imageToGrid" | "gridToImage", Algorithm][] = [
@@ -86,6 +86,6 @@ test("without shared memory the Winograd and dense paths agree with the referenc
   } finally {
     hooks.force.imageToGrid = hooks.force.gridToImage = null;
     setNumThreads(savedThreads);
-    hooks.nextRuntime = original;
+    runtimeHooks.nextRuntime = original;
   }
 });

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { ConvGeometry } from "../../../src/params/geometry.js";
-import * as dispatch from "../../../src/backends/dispatch.js";
+import * as dispatch from "../../../src/backends/cpu/conv-dispatch.js";
 import { hooks } from "../../../src/backends/hooks.js";
 import { getNumThreads, setNumThreads } from "../../../src/backends/threads.js";
 import { whenWorkersReady } from "../../../src/backends/wasm/pool.js";

@@ -1,0 +1,118 @@
+// The Backend interface: every kernel an op, a gradient rule or an optimizer needs, over one device's storage S.
+// Ops, rules and layers see only this interface (through dispatch.ts); the CPU backend (backends/cpu/) implements it,
+// and a device backend implements it again over its own buffers. A kernel added here and missing from a backend fails
+// to compile, because each backend is declared as a `Backend<…>` object literal.
+import type { Dtype, FloatArray } from "../ndarray/dtype.js";
+import type { ConvGeometry } from "../params/geometry.js";
+import type { PoolGeometry } from "../params/pool-params.js";
+import type { BinaryOp, ReduceOp, UnaryOp } from "../params/elementwise-names.js";
+import type { AffineActivation, AxisTaps, ChannelView, GradPrep, LeakyActType, ShuffleGeometry } from "../params/kernel-records.js";
+
+/** Elementwise kernels of one operand ("identity" copies: copy, astype, contiguous and in-place assignment use it). */
+export type UnaryKernelOp = "identity" | UnaryOp;
+/** Elementwise kernels of two operands; comparisons give 1 or 0. */
+export type BinaryKernelOp = BinaryOp;
+/** Reductions over chosen axes. */
+export type ReduceKernelOp = ReduceOp;
+
+/** An operand read (or a result written) through strides already broadcast to the call's shape (0 = repeated). */
+export interface StridedView<S = FloatArray> {
+  readonly data: S;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** Integer indices a kernel keeps for its backward (max pooling's argmax, dropout's mask map). */
+export type IndexArray = Int32Array | Float64Array;
+
+/** The gradients a predict-mode batch norm's backward writes; null where no gradient is needed. */
+export interface BatchNormPredictGrads<S = FloatArray> {
+  dgamma: S | null;
+  dbeta: S | null;
+  dmean: S | null;
+  dvar: S | null;
+}
+
+/**
+ * One device's kernels. Operands are dense in the layout the record describes unless a StridedView says otherwise;
+ * kernels trust the record (params/ validated it) and never validate user input.
+ */
+export interface Backend<S = FloatArray> {
+  readonly name: string;
+  readonly dtypes: readonly Dtype[];
+
+  // ---- storage ----
+  /** A fresh zeroed buffer of n elements. */
+  allocate(dtype: Dtype, n: number): S;
+  /** A number as a view that repeats it over any shape of `ndim` axes. */
+  scalar(v: number, ndim: number): StridedView<S>;
+
+  // ---- elementwise, where, reductions ----
+  /** o ← op(x) over `shape`. */
+  unaryInto(op: UnaryKernelOp, shape: readonly number[], o: StridedView<S>, x: StridedView<S>): void;
+  /** o ← op(a, b) over `shape` (every view already broadcast to it). */
+  binaryInto(op: BinaryKernelOp, shape: readonly number[], o: StridedView<S>, a: StridedView<S>, b: StridedView<S>): void;
+  /** o ← c ≠ 0 ? a : b. */
+  whereInto(shape: readonly number[], o: StridedView<S>, c: StridedView<S>, a: StridedView<S>, b: StridedView<S>): void;
+  /** out[k] ← op over `axes` of x, for each position k of the kept axes in row-major order. */
+  reduceInto(op: ReduceKernelOp, shape: readonly number[], x: StridedView<S>, axes: readonly number[], out: S): void;
+
+  // ---- convolution family (see params/geometry.ts for image and grid sides) ----
+  /** Convolution forward, and transposed convolution's input gradient; relu stores max(·, 0). */
+  imageToGrid(g: ConvGeometry, dtype: Dtype, image: S, w: S, bias: S | null, relu?: boolean): S;
+  /** Transposed convolution forward, and convolution's input gradient. */
+  gridToImage(g: ConvGeometry, dtype: Dtype, grid: S, w: S, bias: S | null, relu?: boolean): S;
+  /** The weight gradient of either op. */
+  weightGrad(g: ConvGeometry, dtype: Dtype, image: S, grid: S): S;
+  /** C (M × N) = A (M × K) · B (K × N), row-major. */
+  matmul(dtype: Dtype, M: number, N: number, K: number, a: S, b: S): S;
+
+  // ---- padding modes: gather into the padded array, and its adjoint ----
+  padGather(small: S, smallShape: readonly number[], tables: readonly (Int32Array | null)[], big: S, bigShape: readonly number[]): void;
+  foldScatter(big: S, bigShape: readonly number[], tables: readonly (Int32Array | null)[], small: S, smallShape: readonly number[]): void;
+  /** out[…, c, …] = bias[c] along `axis`. */
+  fillChannels(out: S, shape: readonly number[], axis: number, bias: S): void;
+
+  // ---- resampling along one axis, and its adjoint ----
+  resampleAxis(x: S, outer: number, inSize: number, inner: number, taps: AxisTaps, out: S): void;
+  resampleAxisAdjoint(g: S, outer: number, inSize: number, inner: number, taps: AxisTaps, dx: S): void;
+
+  // ---- pooling ----
+  poolForward(g: PoolGeometry, x: S, y: S, argmax: IndexArray | null): void;
+  poolBackward(g: PoolGeometry, dy: S, dx: S, argmax: IndexArray | null): void;
+
+  // ---- batch normalization (statistics per channel are float64 on every backend) ----
+  batchNormTrainForward(v: ChannelView, x: S, gamma: S, beta: S, eps: number, y: S, mean: Float64Array, variance: Float64Array, invstd: Float64Array): void;
+  /** y = a[c]·x + b[c] (predict mode folded into one affine map per channel). */
+  batchNormAffineForward(v: ChannelView, x: S, a: Float64Array, b: Float64Array, y: S): void;
+  /** The affine map and a ReLU / LeakyReLU in one pass. */
+  batchNormAffineActForward(v: ChannelView, x: S, a: Float64Array, b: Float64Array, act: AffineActivation, slope: number, y: S): void;
+  batchNormTrainBackward(v: ChannelView, x: S, dy: S, gamma: S, mean: Float64Array, invstd: Float64Array, dx: S | null, dgamma: S | null, dbeta: S | null): void;
+  batchNormPredictBackward(v: ChannelView, x: S, dy: S, gamma: S, runMean: S, runVar: S, eps: number, dx: S | null, grads: BatchNormPredictGrads<S>): void;
+
+  // ---- activations beyond the elementwise table ----
+  leakyForward(act: LeakyActType, slope: number, x: S, y: S): void;
+  leakyBackward(act: LeakyActType, slope: number, x: S, dy: S, dx: S): void;
+  softsignForward(x: S, y: S): void;
+  softsignBackward(x: S, dy: S, dx: S): void;
+  /** x viewed as [outer, C, inner], one slope per channel. */
+  preluForward(outer: number, C: number, inner: number, x: S, alpha: S, y: S): void;
+  preluBackward(outer: number, C: number, inner: number, x: S, alpha: S, dy: S, dx: S | null, dalpha: S | null): void;
+
+  // ---- concat and split along an axis (rows of `blocks[i]` elements, `outer` times) ----
+  concatRows(parts: readonly S[], blocks: readonly number[], outer: number, out: S): void;
+  splitRows(src: S, blocks: readonly number[], outer: number, parts: readonly (S | null)[]): void;
+
+  // ---- depth ↔ space ----
+  pixelShuffle(g: ShuffleGeometry, depth: S, space: S, toSpace: boolean): void;
+
+  // ---- dropout ----
+  /** A keep mask scaled by 1/(1 − p), drawn from `uniform`. */
+  dropoutMask(n: number, p: number, uniform: () => number): Float64Array;
+  /** y = x · mask (through `map` when one mask element serves several). */
+  applyMask(x: S, mask: Float64Array, map: IndexArray | null, y: S): void;
+
+  // ---- optimizer updates, in place over the first n elements ----
+  sgdUpdate(w: S, grad: S, v: S | null, n: number, p: GradPrep, lr: number, momentum: number): void;
+  adamUpdate(w: S, grad: S, m: S, v: S, n: number, p: GradPrep, lrT: number, beta1: number, beta2: number, epsilon: number): void;
+}

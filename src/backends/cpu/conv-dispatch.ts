@@ -1,0 +1,194 @@
+// The CPU backend's choice of algorithm for the convolution kernels and matmul: reference, direct JS loops or one of the wasm decompositions.
+import type { ConvGeometry } from "../../params/geometry.js";
+import { gridShape, imageShape, macCount, weightShape } from "../../params/geometry.js";
+import type { Algorithm, Backend, Dtype, FloatArray, GridToImageVariant, KernelOp } from "../kernel.js";
+import { referenceBackend } from "../reference/index.js";
+import { directJsBackend } from "../direct-js/index.js";
+import { wasmBackend } from "../wasm/index.js";
+import { getNumThreads } from "../threads.js";
+import { hooks } from "../hooks.js";
+import { unaryRuns } from "../js/elementwise-loops.generated.js";
+
+export type { Algorithm } from "../kernel.js";
+
+/** Below this many multiply-adds a float32 call stays in JS (the wasm path costs ~10–30 µs of copies and packing). */
+export const SMALL_MACS = 1 << 14;
+
+/** Which backend runs each algorithm, and the wasm gridToImage decomposition it names. */
+const RUNS: Record<Algorithm, { backend: Backend; variant?: GridToImageVariant }> = {
+  reference: { backend: referenceBackend },
+  direct: { backend: directJsBackend },
+  "wasm-im2col": { backend: wasmBackend },
+  "wasm-phase": { backend: wasmBackend, variant: "phase" },
+  "wasm-col2im": { backend: wasmBackend, variant: "col2im" },
+  "wasm-wtx": { backend: wasmBackend, variant: "wtx" },
+  "wasm-winograd": { backend: wasmBackend, variant: "winograd" },
+  "wasm-dense": { backend: wasmBackend, variant: "dense" },
+  "wasm-gemm": { backend: wasmBackend },
+};
+
+const size = (shape: number[]) => shape.reduce((p, v) => p * v, 1);
+
+/**
+ * The wasm kernels compute coordinates in 32-bit integers (signed compares against the image bounds): on every axis the
+ * largest coordinate plus one stride and one dilation step must stay below 2^30. Other geometries (strides or padding
+ * near 2^30 and beyond) run the JS loops, which compute in doubles (exact to 2^53, checked by resolveConv).
+ */
+export const WASM_MAX_COORD = 2 ** 30;
+
+export function fitsWasm(g: ConvGeometry): boolean {
+  for (let i = 0; i < g.nd; i++) {
+    const dk = g.dilation[i]! * (g.kernel[i]! - 1) + 1;
+    const span = Math.max((g.gridSize[i]! - 1) * g.strides[i]! + dk, g.imageSize[i]! + g.padBegin[i]! + g.padEnd[i]! + g.outputPadding[i]!);
+    if (!(span + g.strides[i]! + g.dilation[i]! < WASM_MAX_COORD)) return false;
+  }
+  return true;
+}
+
+/** A 1-pixel grid whose taps all land inside the image (pb = 0, d = 1, image = kernel), one group: one dense GEMM. */
+export function denseApplies(g: ConvGeometry): boolean {
+  return g.groups === 1 && g.gridSize.every((v) => v === 1) && g.padBegin.every((v) => v === 0) &&
+    g.dilation.every((v) => v === 1) && g.imageSize.every((v, i) => v === g.kernel[i]);
+}
+
+/**
+ * Winograd needs a stride-1 correlation with 2 or 3 taps per axis, 2-D, no dilation: every phase of a k = 2s
+ * gridToImage has 2 taps; a k3 s1 layer is one correlation of 3 taps (imageToGrid, or gridToImage as one phase).
+ */
+export function winogradApplies(g: ConvGeometry, op: "imageToGrid" | "gridToImage" = "gridToImage"): boolean {
+  if (g.nd !== 2 || !g.dilation.every((d) => d === 1)) return false;
+  const k3s1 = g.kernel.every((k, i) => k === 3 && g.strides[i] === 1);
+  return k3s1 || (op === "gridToImage" && g.kernel.every((k, i) => k === 2 * g.strides[i]!));
+}
+
+/**
+ * Winograd when its transforms pay: each transformed weight ((R + 1)² per phase and channel pair) must serve ≥ 64 output
+ * tiles per phase, and both channel counts ≥ 8. Measured with bench/kernels-probe.mjs-style forced runs (FORCE=…), one
+ * thread, against the best other path: DCGAN k4 s2, N = 16: 512→256 @4² (64 tiles per phase) 21.6 → 16.8 ms,
+ * 256→128 @8² 21.6 → 13.3, 128→64 @16² 22.3 → 13.5; N = 8, 512→256 @4² (32 tiles) 10.7 vs 10.6 (a tie); 64→3 @32²
+ * (3 image channels) 2.4 → 4.2 loses; FCN k64 s32 (1024 phases of 21×21 channels) loses; F(2×2, 3×3), N = 8: conv
+ * 64→64 @56² 41.5 → 25.5 ms, transposed conv k3 s1 64→64 @64² 53.2 → 33.1 ms.
+ */
+function winogradWorthIt(g: ConvGeometry, phases: number, op: "imageToGrid" | "gridToImage"): boolean {
+  if (!winogradApplies(g, op) || phases > 16) return false;
+  const icpg = g.imageChannels / g.groups, gcpg = g.gridChannels / g.groups;
+  const tiles = g.batch * Math.ceil(g.gridSize[0]! / 2) * Math.ceil(g.gridSize[1]! / 2);
+  // the transformed weights are (R + 1)² matrices per phase and group: past 256 MiB they would crowd the 4 GiB of
+  // wasm memory that the other paths fit in
+  const R = g.kernel[0] === 3 ? 3 : 2;
+  const uBytes = g.groups * phases * (R + 1) ** 2 * (icpg + 1) * gcpg * 4;
+  return icpg >= 8 && gcpg >= 8 && tiles >= 64 && uBytes <= 2 ** 28;
+}
+
+/**
+ * Float32 overflow, one behaviour on every path: each result element is the sum accumulated in doubles and rounded once
+ * to float32, so it is ±Inf exactly where that sum leaves float32's range, and NaN only from NaN/±Inf inputs. The JS
+ * backends accumulate in doubles; the wasm GEMMs accumulate in float32 lanes, where an overflowing partial sum gives
+ * ±Inf or (lanes of both signs) NaN: a wasm result with any non-finite element (a SIMD scan before the copy-out) is
+ * recomputed by the direct-JS loops.
+ */
+function overflowChecked(run: { backend: Backend }, out: FloatArray, again: () => FloatArray): FloatArray {
+  if (run.backend !== wasmBackend || wasmBackend.resultFinite!(out)) return out;
+  hooks.lastAlgorithm = "direct";
+  return again();
+}
+
+/**
+ * The algorithm for one call: a forced one (test hook) if its backend runs this dtype, else the reference for float64,
+ * direct JS for small float32 calls, `fast` otherwise (hooks.lastAlgorithm records it).
+ */
+function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast: Algorithm | ((g: ConvGeometry) => Algorithm), g?: ConvGeometry): { backend: Backend; variant?: GridToImageVariant } {
+  const forced = hooks.force[op];
+  let alg: Algorithm;
+  if (forced) alg = RUNS[forced].backend.dtypes.includes(dtype) ? forced : "reference";
+  else if (dtype === "float64") alg = "reference";
+  else alg = macs < SMALL_MACS ? "direct" : typeof fast === "function" ? fast(g!) : fast;
+  if (alg === "wasm-dense" && !denseApplies(g!)) alg = "wasm-col2im";
+  if (alg === "wasm-winograd" && !winogradApplies(g!, op === "imageToGrid" ? "imageToGrid" : "gridToImage")) alg = op === "imageToGrid" ? "wasm-im2col" : "wasm-phase";
+  if (g && RUNS[alg].backend === wasmBackend && !fitsWasm(g)) alg = "direct";
+  hooks.lastAlgorithm = alg;
+  // an empty result has nothing to compute: the reference's loops return it without the wasm hand-off
+  return RUNS[outSize === 0 ? "reference" : alg];
+}
+
+/**
+ * image → grid (convolution forward; transposed convolution's input gradient). relu: the result is max(·, 0) — fused
+ * into the store of the wasm im2col and Winograd kernels, a pass over the result everywhere else.
+ */
+export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w: FloatArray, bias: FloatArray | null, relu = false): FloatArray {
+  const run = choose("imageToGrid", dtype, macCount(g), size(gridShape(g)), (geo) => (winogradWorthIt(geo, 1, "imageToGrid") ? "wasm-winograd" : "wasm-im2col"), g);
+  const fuse = relu && fusesRelu(run, g, "imageToGrid");
+  const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads(), variant: run.variant, relu: fuse });
+  const checked = overflowChecked(run, out, () => directJsBackend.imageToGrid(g, image, w, bias, { dtype, threads: 1 }));
+  return relu && (!fuse || checked !== out) ? reluInPlace(checked) : checked;
+}
+
+/**
+ * Whether the kernel `run` stores max(·, 0) itself: Winograd, and for imageToGrid the wasm im2col, with channels on both
+ * sides (K, M > 0: an empty product is only the bias fill).
+ */
+function fusesRelu(run: { backend: Backend; variant?: GridToImageVariant }, g: ConvGeometry, op: "imageToGrid" | "gridToImage"): boolean {
+  const kernel = run === RUNS["wasm-winograd"] || (op === "imageToGrid" && run === RUNS["wasm-im2col"]);
+  return kernel && g.imageChannels > 0 && g.gridChannels > 0;
+}
+
+/** max(x, 0) over the whole array in place (the generated relu loop: NaN stays NaN, −0 becomes +0). */
+function reluInPlace(a: FloatArray): FloatArray {
+  unaryRuns.relu[a instanceof Float64Array ? 3 : 0]!(a, 0, 1, a, 0, 1, a.length);
+  return a;
+}
+
+/**
+ * Which wasm algorithm runs grid → image, by a rule measured with bench/kernels-probe.mjs (FORCE=…) on this machine:
+ * the phase GEMMs get thin when there are many phases (FCN k64 s32: 1024 phases of 2×2 sub-kernels, 11 → 21 GFLOP/s
+ * with col2im) or few grid positions per phase (DCGAN 512→256 @4², 256→128 @8²: N = batch·∏grid = 128 / 512 columns,
+ * 22 → 31 and 30 → 34 GFLOP/s); with overlapping taps (k > s) col2im then wins. k = s (pixel shuffle), stride 1 and
+ * large grids (DCGAN @16², U-Net, the k3 s1 layer: phase 32–39 vs col2im 18–29 GFLOP/s) do not use col2im.
+ * Strided layers with ≥ 256 grid positions per image take wasm-wtx (one GEMM with all Cimg·∏k rows instead of s^D thin
+ * phase GEMMs whose B is gathered per tap: DCGAN 64→3 @32² 8.7 → 33, 128→64 @16² 32 → 37, U-Net 128→64 @64²
+ * 24 → 29 GFLOP/s on one thread); stride 1 (one phase already) stays on the phase GEMM (equal speed) unless the image is
+ * more than twice the grid (then most of the phase GEMM's products are with padding zeros). 2-D layers with k = 2s
+ * (DCGAN's k4 s2) take Winograd F(2×2, 2×2) on their phases when winogradWorthIt says the transforms pay.
+ */
+export function gridToImageWasm(g: ConvGeometry): Algorithm {
+  const sp = g.strides.reduce((p, v) => p * v, 1), kp = g.kernel.reduce((p, v) => p * v, 1);
+  const perImage = g.gridSize.reduce((p, v) => p * v, 1), positions = g.batch * perImage;
+  if (winogradWorthIt(g, sp, "gridToImage")) return "wasm-winograd";
+  // DCGAN's first layer (noise 1×1 → 4×4): col2im packed each image's single grid row into a 2-row panel (half the
+  // micro-kernel idle); one GEMM over the batch: N = 16, 100 → 512·16, 1.61 → 0.92 ms on one thread
+  if (denseApplies(g)) return "wasm-dense";
+  const overlapping = g.kernel.every((k, i) => k > g.strides[i]!);
+  if (sp > 1 && kp > sp && overlapping && (sp >= 64 || positions <= 512)) return "wasm-col2im";
+  // a grid much smaller than the image it spreads into (DCGAN's first layer: 1×1 → 4×4 by a k4 s1 kernel): the phase
+  // GEMM runs over every image position × every tap, ∏I/(∏G·∏s) times the useful products (16× there, measured 100 vs
+  // 1.8 ms); col2im multiplies only the real ones
+  const imageSp = g.imageSize.reduce((p, v) => p * v, 1);
+  if (imageSp > 2 * perImage * sp) return "wasm-col2im";
+  return sp > 1 && perImage >= 256 ? "wasm-wtx" : "wasm-phase";
+}
+
+/** grid → image (transposed convolution forward; convolution's input gradient); relu as in imageToGrid (Winograd fuses it). */
+export function gridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray, w: FloatArray, bias: FloatArray | null, relu = false): FloatArray {
+  const run = choose("gridToImage", dtype, macCount(g), size(imageShape(g)), gridToImageWasm, g);
+  const fuse = relu && fusesRelu(run, g, "gridToImage");
+  const out = run.backend.gridToImage(g, grid, w, bias, { dtype, threads: getNumThreads(), variant: run.variant, relu: fuse });
+  const checked = overflowChecked(run, out, () => directJsBackend.gridToImage(g, grid, w, bias, { dtype, threads: 1 }));
+  return relu && (!fuse || checked !== out) ? reluInPlace(checked) : checked;
+}
+
+/** weight gradient of either op from its image-side and grid-side tensors. */
+export function weightGrad(g: ConvGeometry, dtype: Dtype, image: FloatArray, grid: FloatArray): FloatArray {
+  const run = choose("weightGrad", dtype, macCount(g), size(weightShape(g)), "wasm-gemm", g);
+  const out = run.backend.weightGrad(g, image, grid, { dtype, threads: getNumThreads() });
+  return overflowChecked(run, out, () => directJsBackend.weightGrad(g, image, grid, { dtype, threads: 1 }));
+}
+
+/** C (M × N) = A (M × K) · B (K × N), row-major; float64 and small products run JS loops. */
+export function matmul(dtype: Dtype, M: number, N: number, K: number, a: FloatArray, b: FloatArray): FloatArray {
+  // a matrix–vector product (either side < 4 wide) reads each element of the matrix once: packing it for the GEMM
+  // costs as much as the product, so the JS loop wins (3844×4096 · vector: 111 ms through the GEMM)
+  const thin = Math.min(M, N) < 4;
+  const run = choose("matmul", dtype, thin ? 0 : M * N * K, M * N, "wasm-gemm");
+  const out = run.backend.matmul(M, N, K, a, b, { dtype, threads: getNumThreads() });
+  return overflowChecked(run, out, () => directJsBackend.matmul(M, N, K, a, b, { dtype, threads: 1 }));
+}

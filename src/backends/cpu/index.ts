@@ -1,0 +1,61 @@
+// The CPU backend: typed-array storage, the JS loops, the wasm kernels and their thread pool behind the Backend interface.
+import type { Backend, BinaryKernelOp, UnaryKernelOp } from "../backend.js";
+import { binaryRuns, unaryRuns } from "../js/elementwise-loops.generated.js";
+import { allocate } from "../../ndarray/dtype.js";
+import { binaryInto, reduceInto, scalarView, unaryInto, whereInto } from "../js/elementwise.js";
+import { adamUpdate, sgdUpdate } from "../js/optimizer.js";
+import { gridToImage, imageToGrid, matmul, weightGrad } from "./conv-dispatch.js";
+import { fillChannels, foldScatter, padGather } from "../reference/pad.js";
+import { resampleAxis, resampleAxisAdjoint } from "../reference/resample.js";
+import { poolBackward, poolForward } from "../fused/pooling.js";
+import { batchNormAffineActForward, batchNormAffineForward, batchNormPredictBackward, batchNormTrainBackward, batchNormTrainForward } from "../fused/batch-norm.js";
+import { leakyBackward, leakyForward, preluBackward, preluForward, softsignBackward, softsignForward } from "../fused/activation.js";
+import { concatRows, splitRows } from "../fused/concat.js";
+import { pixelShuffle } from "../fused/pixel-shuffle.js";
+import { applyMask, dropoutMask } from "../fused/dropout.js";
+
+export const cpuBackend: Backend = {
+  name: "cpu",
+  dtypes: ["float32", "float64"],
+  allocate,
+  scalar: scalarView,
+  unaryInto,
+  binaryInto,
+  whereInto,
+  reduceInto,
+  imageToGrid,
+  gridToImage,
+  weightGrad,
+  matmul,
+  padGather,
+  foldScatter,
+  fillChannels,
+  resampleAxis,
+  resampleAxisAdjoint,
+  poolForward,
+  poolBackward,
+  batchNormTrainForward,
+  batchNormAffineForward,
+  batchNormAffineActForward,
+  batchNormTrainBackward,
+  batchNormPredictBackward,
+  leakyForward,
+  leakyBackward,
+  softsignForward,
+  softsignBackward,
+  preluForward,
+  preluBackward,
+  concatRows,
+  splitRows,
+  pixelShuffle,
+  dropoutMask,
+  applyMask,
+  sgdUpdate,
+  adamUpdate,
+};
+
+// every elementwise name of the interface has a generated loop (an op missing from elementwise-ops.json fails here)
+const loopsCoverUnary: Readonly<Record<UnaryKernelOp, unknown>> = unaryRuns;
+const loopsCoverBinary: Readonly<Record<BinaryKernelOp, unknown>> = binaryRuns;
+void loopsCoverUnary;
+void loopsCoverBinary;
