@@ -1,6 +1,7 @@
 // The `np` namespace: MXNet-numpy-style creation, math and random functions over NDArray.
 import "./methods.js";
 import { NDArray, type Operand } from "./ndarray/ndarray.js";
+import { Context } from "./context.js";
 import * as create from "./ndarray/create.js";
 import * as random from "./ndarray/random.js";
 import * as ew from "./ops/elementwise.js";
@@ -11,6 +12,29 @@ import * as shp from "./ops/shape.js";
 import { arraySplit, concatenate, split, stack } from "./ops/join.js";
 import { pad } from "./ops/pad-constant.js";
 
+/**
+ * MXNet's `ctx=` on a creation function: `ctx` is taken out of the options object (any plain-object argument), the
+ * array is made on the CPU as before (initializers and random draws are CPU code), then moved to `ctx` once.
+ */
+function onCtx<F extends (...args: never[]) => NDArray>(fn: F, where: string): F {
+  const wrapped = (...args: unknown[]): NDArray => {
+    let ctx: Context | undefined;
+    const pass = args.map((a) => {
+      if (a === null || typeof a !== "object" || Array.isArray(a) || a instanceof NDArray || ArrayBuffer.isView(a) || !Object.hasOwn(a, "ctx")) return a;
+      const { ctx: c, ...rest } = a as { ctx?: unknown };
+      if (c !== undefined && c !== null) {
+        if (!(c instanceof Context)) throw new Error(`${where}: ctx must be a context such as npx.cpu() or npx.gpu(0), got ${typeof c}`);
+        ctx = c;
+      }
+      return rest;
+    });
+    const x = fn(...(pass as never[])); // F takes these arguments: the caller's, ctx removed
+    return ctx === undefined ? x : x.asInCtx(ctx);
+  };
+  // the wrapper takes exactly F's arguments (it only removes ctx from an options object): F's overloads are kept
+  return wrapped as unknown as F;
+}
+
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;
   if (typeof v === "number") return create.array(v);
@@ -19,13 +43,13 @@ const asArray = (v: Operand, op: string): NDArray => {
 
 export const np = {
   ndarray: NDArray,
-  array: create.array,
-  zeros: create.zeros,
-  ones: create.ones,
-  full: create.full,
-  arange: create.arange,
-  eye: create.eye,
-  random: { seed: random.seed, uniform: random.uniform, normal: random.normal },
+  array: onCtx(create.array, "np.array"),
+  zeros: onCtx(create.zeros, "np.zeros"),
+  ones: onCtx(create.ones, "np.ones"),
+  full: onCtx(create.full, "np.full"),
+  arange: onCtx(create.arange, "np.arange"),
+  eye: onCtx(create.eye, "np.eye"),
+  random: { seed: random.seed, uniform: onCtx(random.uniform, "np.random.uniform"), normal: onCtx(random.normal, "np.random.normal") },
   add: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("add", a, b, options),
   subtract: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("sub", a, b, options),
   multiply: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("mul", a, b, options),

@@ -1,7 +1,7 @@
 // The backward pass: topologically orders the recorded graph (iteratively) and runs each op's gradient rule.
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
-import { ones, zeros } from "../ndarray/create.js";
+import { fullOn, zerosOn } from "../backends/dispatch.js";
 import { assignInPlace, binary, updateInPlace } from "../ops/elementwise.js";
 import { astype } from "../ops/shape.js";
 import { nodeOf, pause } from "../tape/tape.js";
@@ -38,7 +38,7 @@ function checkHeadGrad(head: NDArray, headGrad: NDArray | null | undefined): NDA
       throw new Error(
         `backward: head has shape ${formatShape(head.shape)}; a head gradient is needed for a non-scalar array (pass one of shape ${formatShape(head.shape)}, or reduce the head with sum() first)`,
       );
-    return ones(head.shape, { dtype: head.dtype });
+    return fullOn(head, head.shape, 1);
   }
   if (!(headGrad instanceof NDArray)) throw new Error(`backward: headGrad must be an NDArray, got ${typeof headGrad}`);
   if (!sameShape(headGrad.shape, head.shape))
@@ -92,7 +92,7 @@ export function backward(head: NDArray, headGrad?: NDArray | null, retainGraph =
     }
     for (const [leaf, g] of leaves) {
       if (!leaf.grad || !sameShape(leaf.grad.shape, leaf.shape) || leaf.grad.dtype !== leaf.dtype) {
-        leaf.grad = zeros(leaf.shape, { dtype: leaf.dtype });
+        leaf.grad = zerosOn(leaf, leaf.shape);
       }
       if (leaf.gradReq === "add") updateInPlace(leaf.grad, g, "add");
       else assignInPlace(leaf.grad, g, "set");

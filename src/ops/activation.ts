@@ -37,7 +37,7 @@ export function leakyRelu(x: NDArray, options?: LeakyReluOptions): NDArray {
   if (o.gamma !== undefined) throw new Error(`leakyRelu: gamma is used by actType "prelu" only (got actType "${actType}")`);
   const slope = readNumber("leakyRelu", "slope", o.slope, 0.25);
   const y = allocate(x.dtype, x.size);
-  backendFor(x).leakyForward(actType, slope, contiguous(x).data, y);
+  backendFor(x).leakyForward(actType, slope, contiguous(x).storage, y);
   return recordOp("leaky_relu", [x], new NDArray(y, x.shape), { actType, slope });
 }
 
@@ -45,7 +45,7 @@ export function leakyRelu(x: NDArray, options?: LeakyReluOptions): NDArray {
 export function softsign(x: NDArray): NDArray {
   checkInput("softsign", x);
   const y = allocate(x.dtype, x.size);
-  backendFor(x).softsignForward(contiguous(x).data, y);
+  backendFor(x).softsignForward(contiguous(x).storage, y);
   return recordOp("softsign", [x], new NDArray(y, x.shape), {});
 }
 
@@ -60,6 +60,6 @@ function prelu(x: NDArray, gamma: unknown): NDArray {
   const outer = x.ndim >= 2 ? x.shape[0]! : 1;
   const inner = x.ndim >= 2 ? x.shape.slice(2).reduce((p, d) => p * d, 1) : x.size;
   const y = allocate(x.dtype, x.size);
-  backendFor(x, gamma).preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).data, contiguous(gamma).data, y);
+  backendFor(x, gamma).preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).storage, contiguous(gamma).storage, y);
   return recordOp("prelu", [x, gamma], new NDArray(y, x.shape), { outer, channels: x.ndim >= 2 ? C : 1, inner });
 }

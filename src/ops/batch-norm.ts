@@ -4,7 +4,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
 import { isTraining, opsObserved, recordOp } from "../tape/tape.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { backendFor } from "../backends/dispatch.js";
+import { backendFor, requireCpu } from "../backends/dispatch.js";
 import type { AffineActivation, ChannelView } from "../params/kernel-records.js";
 import { contiguous } from "./shape.js";
 import { unary } from "./elementwise.js";
@@ -48,6 +48,7 @@ function resolve(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray
   const o = snapshotOptions(where, options, KNOWN);
   const args = { x, gamma, beta, runningMean, runningVar };
   for (const [name, v] of Object.entries(args)) if (!(v instanceof NDArray)) throw new Error(`${where}: ${name} must be an NDArray, got ${showValue(v)}`);
+  requireCpu(where, x, gamma, beta, runningMean, runningVar);
   if (x.ndim < 1) throw new Error(`${where}: input must have at least one axis, got a 0-d array`);
   const axisIn = readInt(where, "axis", o.axis, 1, -x.ndim, x.ndim - 1);
   const axis = axisIn < 0 ? axisIn + x.ndim : axisIn;
@@ -92,12 +93,12 @@ function predictAffine(C: number, eps: number, rm: Float64Array, rv: Float64Arra
  */
 export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, options?: BatchNormOptions): NDArray {
   const { view, eps, momentum, useGlobalStats, training, C } = resolve(x, gamma, beta, runningMean, runningVar, options);
-  const xd = contiguous(x).data;
+  const xd = contiguous(x).storage;
   const y = allocate(x.dtype, x.size);
   const inputs = [x, gamma, beta, runningMean, runningVar];
   if (training && !useGlobalStats) {
     const mean = new Float64Array(C), variance = new Float64Array(C), invstd = new Float64Array(C);
-    backendFor(x).batchNormTrainForward(view, xd, contiguous(gamma).data, contiguous(beta).data, eps, y, mean, variance, invstd);
+    backendFor(x).batchNormTrainForward(view, xd, contiguous(gamma).storage, contiguous(beta).storage, eps, y, mean, variance, invstd);
     // running statistics are state: written through to their buffers, not recorded
     for (const [run, batch] of [[runningMean, mean], [runningVar, variance]] as const) {
       const s = run.strides[0]!;
@@ -132,6 +133,6 @@ export function batchNormActivation(x: NDArray, gamma: NDArray, beta: NDArray, r
   }
   const [a, shift] = predictAffine(C, eps, vec(runningMean), vec(runningVar), gamma, beta);
   const y = allocate(x.dtype, x.size);
-  backendFor(x).batchNormAffineActForward(view, contiguous(x).data, a, shift, act.actType, act.slope, y);
+  backendFor(x).batchNormAffineActForward(view, contiguous(x).storage, a, shift, act.actType, act.slope, y);
   return new NDArray(y, x.shape);
 }

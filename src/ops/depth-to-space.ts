@@ -36,7 +36,7 @@ export function depthToSpaceND(where: string, x: NDArray, factors: readonly numb
     throw new Error(`${where}: channels ${depthC} must be divisible by ${nd === 2 && factors[0] === factors[1] ? `blockSize² = ${R}` : `the product of the factors ${factors.join("·")} = ${R}`}`);
   const g: ShuffleGeometry = { batch: x.shape[0]!, channels: depthC / R, size: fold(x.shape.slice(2), 1), factors: fold(factors, 1), mode };
   const out = allocate(x.dtype, x.size);
-  backendFor(x).pixelShuffle(g, contiguous(x).data, out, true);
+  backendFor(x).pixelShuffle(g, contiguous(x).storage, out, true);
   const shape = [x.shape[0]!, g.channels, ...x.shape.slice(2).map((d, i) => d * factors[i]!)];
   return recordOp("depth_to_space", [x], new NDArray(out, shape), { geometry: g });
 }
@@ -56,7 +56,7 @@ export function spaceToDepthND(where: string, x: NDArray, factors: readonly numb
   const size = spatial.map((d, i) => d / factors[i]!);
   const g: ShuffleGeometry = { batch: x.shape[0]!, channels: x.shape[1]!, size: fold(size, 1), factors: fold(factors, 1), mode };
   const out = allocate(x.dtype, x.size);
-  backendFor(x).pixelShuffle(g, out, contiguous(x).data, false);
+  backendFor(x).pixelShuffle(g, out, contiguous(x).storage, false);
   return recordOp("space_to_depth", [x], new NDArray(out, [x.shape[0]!, x.shape[1]! * R, ...size]), { geometry: g });
 }
 

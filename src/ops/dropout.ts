@@ -44,6 +44,6 @@ export function dropout(x: NDArray, options?: DropoutOptions): NDArray {
   const mask = backendFor(x).dropoutMask(maskSize, p, nextUniform);
   const map = maskSize === x.size ? null : elementOffsets(x.shape, broadcastStrides(maskShape, contiguousStrides(maskShape), x.shape), 0);
   const y = allocate(x.dtype, x.size);
-  backendFor(x).applyMask(contiguous(x).data, mask, map, y);
+  backendFor(x).applyMask(contiguous(x).storage, mask, map, y);
   return recordOp("dropout", [x], new NDArray(y, x.shape), { mask, map });
 }

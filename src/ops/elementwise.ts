@@ -5,7 +5,11 @@ import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided
 import { isRecording, needsGrad, recordOp } from "../tape/tape.js";
 import { BINARY_OPS, type BinaryOp, UNARY_OPS, type UnaryOp } from "../tape/op-types.js";
 import { fromNested } from "../ndarray/create.js";
-import { type Backend, backendFor, type StridedView } from "../backends/dispatch.js";
+import { type AnyBackend as Backend, backendFor, type StridedView as View } from "../backends/dispatch.js";
+import type { Storage } from "../ndarray/storage.js";
+
+/** A strided view over either storage (the backend of the call reads its own kind). */
+type StridedView = View<Storage>;
 import { checkArraySize } from "../params/sizes.js";
 
 
@@ -32,7 +36,7 @@ const arraysOf = (...vs: Operand[]): NDArray[] => vs.filter((v): v is NDArray =>
 /** `v` read as if it had `shape` (zero strides on broadcast axes); a number repeats. */
 function readView(be: Backend, v: Operand, shape: readonly number[]): StridedView {
   if (typeof v === "number") return be.scalar(v, shape.length);
-  return { data: v.data, strides: broadcastStrides(v.shape, v.strides, shape), offset: v.offset };
+  return { data: v.storage, strides: broadcastStrides(v.shape, v.strides, shape), offset: v.offset };
 }
 
 const sameView = (a: StridedView, b: StridedView) => a.offset === b.offset && a.strides.every((s, i) => s === b.strides[i]);
@@ -43,9 +47,9 @@ const sameView = (a: StridedView, b: StridedView) => a.offset === b.offset && a.
  */
 function safeView(be: Backend, v: Operand, shape: readonly number[], target: StridedView): StridedView {
   const r = readView(be, v, shape);
-  if (typeof v === "number" || v.data !== target.data || sameView(r, target)) return r;
+  if (typeof v === "number" || v.storage !== target.data || sameView(r, target)) return r;
   const copy = be.allocate(v.dtype, v.size);
-  be.unaryInto("identity", v.shape, { data: copy, strides: denseStrides(v.shape), offset: 0 }, { data: v.data, strides: v.strides, offset: v.offset });
+  be.unaryInto("identity", v.shape, { data: copy, strides: denseStrides(v.shape), offset: 0 }, { data: v.storage, strides: v.strides, offset: v.offset });
   return readView(be, new NDArray(copy, v.shape), shape);
 }
 
@@ -55,7 +59,7 @@ function denseStrides(shape: readonly number[]): number[] {
   return s;
 }
 
-const writeView = (t: NDArray): StridedView => ({ data: t.data, strides: t.strides, offset: t.offset });
+const writeView = (t: NDArray): StridedView => ({ data: t.storage, strides: t.strides, offset: t.offset });
 
 /** Validates `out` (an NDArray of exactly the result's shape, not recorded) before any work. */
 function checkOut(out: unknown, shape: readonly number[], op: string, inputs: readonly Operand[]): NDArray {

@@ -1,6 +1,7 @@
 // np.pad with mode "constant": a new array with `[before, after]` elements of a constant around each axis.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
+import { requireCpu } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
 
@@ -35,6 +36,7 @@ export function pad(x: NDArray, padWidth: number | readonly number[] | readonly 
   const value = options.constantValues ?? 0;
   if (typeof value !== "number") throw new Error(`np.pad: constantValues must be a number, got ${typeof value}`);
   const pads = resolvePadWidth(x.shape, padWidth);
+  requireCpu("np.pad", x);
   const shape = x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
   const n = shape.reduce((p, d) => p * d, 1);
   const out = allocate(x.dtype, n);

@@ -20,6 +20,6 @@ export function pooling(x: NDArray, options?: PoolingOptions): NDArray {
   const y = allocate(x.dtype, n);
   // the argmax only serves the gradient: none when this call is not recorded
   const argmax = g.poolType === "max" && isRecording() && needsGrad(x) ? (x.size < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)) : null;
-  backendFor(x).poolForward(g, contiguous(x).data, y, argmax);
+  backendFor(x).poolForward(g, contiguous(x).storage, y, argmax);
   return recordOp("pooling", [x], new NDArray(y, g.outputShape), { geometry: g, argmax });
 }

@@ -1,6 +1,7 @@
 // softmax, log-softmax and pick along an axis (MXNet's npx.softmax / npx.log_softmax / npx.pick), recorded for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
+import { requireCpu } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
 
@@ -32,6 +33,7 @@ function split(shape: readonly number[], axis: number): [number, number, number]
 
 /** log(softmax(x)) = x − max − log Σ exp(x − max), computed in float64 along the axis. */
 function logSoftmaxData(x: NDArray, axis: number): NDArray {
+  requireCpu("npx.log_softmax / npx.softmax", x);
   const src = contiguous(x).data;
   const out = allocate(x.dtype, x.size);
   const [outer, n, inner] = split(x.shape, axis);
@@ -71,6 +73,7 @@ export function pick(x: NDArray, index: NDArray, options: PickOptions = {}): NDA
   const op = "npx.pick";
   const axis = axisOf(x, options.axis, op);
   if (!(index instanceof NDArray)) throw new Error(`${op}: index must be an NDArray of class ids`);
+  requireCpu(op, x, index);
   const mode = options.mode ?? "clip";
   if (mode !== "clip" && mode !== "wrap") throw new Error(`${op}: mode="${String(mode)}" must be "clip" or "wrap"`);
   const dropped = x.shape.filter((_, i) => i !== axis);

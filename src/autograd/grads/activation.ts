@@ -10,7 +10,7 @@ export const activationRules: RuleSet<"leaky_relu" | "softsign" | "prelu"> = {
   // dx = dy·f′(x): leaky [x>0] + slope·[x≤0]; elu slope·eˣ for x ≤ 0; selu λ or λα·eˣ; gelu Φ(x) + x·φ(x)
   leaky_relu: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    backendFor(g).leakyBackward(attrs.actType, attrs.slope, contiguous(x!).data, contiguous(g).data, dx);
+    backendFor(g).leakyBackward(attrs.actType, attrs.slope, contiguous(x!).storage, contiguous(g).storage, dx);
     return [new NDArray(dx, x!.shape)];
   },
   // y = x>0 ? x : γ[c]·x:  dx = dy·(x > 0 ? 1 : γ[c]),  dγ[c] = Σ_{x ≤ 0} dy·x
@@ -18,13 +18,13 @@ export const activationRules: RuleSet<"leaky_relu" | "softsign" | "prelu"> = {
     const dx = needs[0] ? allocate(x!.dtype, x!.size) : null;
     const dgamma = needs[1] ? allocate(gamma!.dtype, gamma!.size) : null;
     const { outer, channels: C, inner } = attrs;
-    backendFor(g).preluBackward(outer!, C!, inner!, contiguous(x!).data, contiguous(gamma!).data, contiguous(g).data, dx, dgamma);
+    backendFor(g).preluBackward(outer!, C!, inner!, contiguous(x!).storage, contiguous(gamma!).storage, contiguous(g).storage, dx, dgamma);
     return [dx && new NDArray(dx, x!.shape), dgamma && new NDArray(dgamma, gamma!.shape)];
   },
   // d softsign x = dx / (1 + |x|)²
   softsign: ({ g, inputs: [x] }) => {
     const dx = allocate(x!.dtype, x!.size);
-    backendFor(g).softsignBackward(contiguous(x!).data, contiguous(g).data, dx);
+    backendFor(g).softsignBackward(contiguous(x!).storage, contiguous(g).storage, dx);
     return [new NDArray(dx, x!.shape)];
   },
 };

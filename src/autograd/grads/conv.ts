@@ -21,10 +21,10 @@ export const convRules: RuleSet<"convolution" | "deconvolution"> = {
   //   db = Σ_{n, space} dy
   convolution: ({ g, inputs: [x, w], attrs, needs }) => {
     const geo = attrs.geometry;
-    const dy = contiguous(g).data;
+    const dy = contiguous(g).storage;
     return [
-      needs[0] ? new NDArray(guarded("convolution backward", () => backendFor(g).gridToImage(geo, x!.dtype, dy, contiguous(w!).data, null)), imageShape(geo)) : null,
-      needs[1] ? new NDArray(guarded("convolution backward", () => backendFor(g).weightGrad(geo, x!.dtype, contiguous(x!).data, dy)), weightShape(geo)) : null,
+      needs[0] ? new NDArray(guarded("convolution backward", () => backendFor(g).gridToImage(geo, x!.dtype, dy, contiguous(w!).storage, null)), imageShape(geo)) : null,
+      needs[1] ? new NDArray(guarded("convolution backward", () => backendFor(g).weightGrad(geo, x!.dtype, contiguous(x!).storage, dy)), weightShape(geo)) : null,
       ...(attrs.hasBias ? [needs[2] ? biasGrad(geo, g) : null] : []),
     ];
   },
@@ -34,10 +34,10 @@ export const convRules: RuleSet<"convolution" | "deconvolution"> = {
   //   db = Σ_{n, space} dy
   deconvolution: ({ g, inputs: [x, w], attrs, needs }) => {
     const geo = attrs.geometry;
-    const dy = contiguous(g).data;
+    const dy = contiguous(g).storage;
     return [
-      needs[0] ? new NDArray(guarded("deconvolution backward", () => backendFor(g).imageToGrid(geo, x!.dtype, dy, contiguous(w!).data, null)), gridShape(geo)) : null,
-      needs[1] ? new NDArray(guarded("deconvolution backward", () => backendFor(g).weightGrad(geo, x!.dtype, dy, contiguous(x!).data)), weightShape(geo)) : null,
+      needs[0] ? new NDArray(guarded("deconvolution backward", () => backendFor(g).imageToGrid(geo, x!.dtype, dy, contiguous(w!).storage, null)), gridShape(geo)) : null,
+      needs[1] ? new NDArray(guarded("deconvolution backward", () => backendFor(g).weightGrad(geo, x!.dtype, dy, contiguous(x!).storage)), weightShape(geo)) : null,
       ...(attrs.hasBias ? [needs[2] ? biasGrad(geo, g) : null] : []),
     ];
   },

@@ -10,13 +10,13 @@ export const depthToSpaceRules: RuleSet<"depth_to_space" | "space_to_depth"> = {
   // y = P x (a permutation): dx = Pᵀ dy = spaceToDepth(dy)
   depth_to_space: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    backendFor(g).pixelShuffle(attrs.geometry, dx, contiguous(g).data, false);
+    backendFor(g).pixelShuffle(attrs.geometry, dx, contiguous(g).storage, false);
     return [new NDArray(dx, x!.shape)];
   },
   // y = Pᵀ x: dx = P dy = depthToSpace(dy)
   space_to_depth: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    backendFor(g).pixelShuffle(attrs.geometry, contiguous(g).data, dx, true);
+    backendFor(g).pixelShuffle(attrs.geometry, contiguous(g).storage, dx, true);
     return [new NDArray(dx, x!.shape)];
   },
 };

@@ -9,7 +9,7 @@ export const dropoutRules: RuleSet<"dropout"> = {
   // y = x ⊙ mask (mask fixed in the forward): dx = dy ⊙ mask
   dropout: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    backendFor(g).applyMask(contiguous(g).data, attrs.mask, attrs.map, dx);
+    backendFor(g).applyMask(contiguous(g).storage, attrs.mask, attrs.map, dx);
     return [new NDArray(dx, x!.shape)];
   },
 };

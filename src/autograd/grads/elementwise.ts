@@ -1,7 +1,7 @@
 // Gradient rules of the elementwise ops (numpy broadcasting: each operand's gradient is summed back to its shape).
 import type { NDArray, Operand } from "../../ndarray/ndarray.js";
 import { binary as b, unary as u } from "../../ops/elementwise.js";
-import { zeros } from "../../ndarray/create.js";
+import { zerosOn } from "../../backends/dispatch.js";
 import type { BinaryOp, UnaryOp } from "../../tape/op-types.js";
 import { type GradRule, negativeMask, positiveMask, sumTo, type RuleSet } from "./rule.js";
 
@@ -34,8 +34,8 @@ const winner = (g: NDArray, a: Operand, out: NDArray): [NDArray, NDArray] => {
 
 /** A step function's rule: zero gradient for each array operand. */
 const stepRule = binaryRule((g, a, bb) => [
-  typeof a === "number" ? null : zeros(a.shape, { dtype: g.dtype }),
-  typeof bb === "number" ? null : zeros(bb.shape, { dtype: g.dtype }),
+  typeof a === "number" ? null : zerosOn(g, a.shape),
+  typeof bb === "number" ? null : zerosOn(g, bb.shape),
 ]);
 
 export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {

@@ -11,7 +11,7 @@ export const joinRules: RuleSet<"concatenate"> = {
     const blocks = attrs.blocks;
     const outer = attrs.outer;
     const parts = inputs.map((x, k) => (needs[k] ? allocate(g.dtype, x.size) : null));
-    backendFor(g).splitRows(contiguous(g).data, blocks, outer, parts);
+    backendFor(g).splitRows(contiguous(g).storage, blocks, outer, parts);
     return parts.map((p, k) => p && new NDArray(p, inputs[k]!.shape));
   },
 };

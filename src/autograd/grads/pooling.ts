@@ -11,7 +11,7 @@ export const poolingRules: RuleSet<"pooling"> = {
   // sum: dx[i] = Σ_{windows o ∋ i} dy[o];  avg: the same with dy[o] / count(o), count as in the forward.
   pooling: ({ g, inputs: [x], attrs }) => {
     const dx = allocate(x!.dtype, x!.size);
-    backendFor(g).poolBackward(attrs.geometry, contiguous(g).data, dx, attrs.argmax);
+    backendFor(g).poolBackward(attrs.geometry, contiguous(g).storage, dx, attrs.argmax);
     return [new NDArray(dx, x!.shape)];
   },
 };

@@ -1,7 +1,7 @@
 // Gradient rules of the shape ops: index views, reshape, transpose, copy, astype.
 import type { Dtype } from "../../ndarray/strided.js";
 import type { Index } from "../../ndarray/indexing.js";
-import { zeros } from "../../ndarray/create.js";
+import { zerosOn } from "../../backends/dispatch.js";
 import { assignInPlace } from "../../ops/elementwise.js";
 import { astype, at, reshape, transpose } from "../../ops/shape.js";
 import type { GradRule, RuleSet } from "./rule.js";
@@ -9,7 +9,7 @@ import type { GradRule, RuleSet } from "./rule.js";
 export const shapeRules: RuleSet<"index" | "reshape" | "transpose" | "copy" | "astype"> = {
   // y = x[index]: scatter g into zeros of x's shape through the same index (the view is linear and injective)
   index: ({ g, inputs, attrs }) => {
-    const dx = zeros(inputs[0]!.shape, { dtype: g.dtype });
+    const dx = zerosOn(g, inputs[0]!.shape);
     assignInPlace(at(dx, attrs.index), g, "set");
     return [dx];
   },

@@ -2,6 +2,7 @@
 import type { BinaryKernelOp, UnaryKernelOp } from "../js/elementwise.js";
 import { allocTensor, type GpuTensor } from "./buffer-pool.js";
 import { dispatch, grid2d } from "./pipelines.js";
+import { gpuOp } from "./device.js";
 
 /** An operand read through strides already broadcast to the call's shape (0 = repeated), in elements. */
 export interface GpuView {
@@ -86,12 +87,12 @@ function offsetsCode(shape: readonly number[], views: readonly GpuView[]): strin
 }
 
 function run(op: string, shape: readonly number[], views: readonly GpuView[], expr: string): GpuTensor {
-  views.forEach((v, j) => checkView(op, j === 0 ? "a" : "b", shape, v));
+  const names = ["a", "b", "c"];
+  views.forEach((v, j) => checkView(op, names[j]!, shape, v));
   let total = 1;
   for (const d of shape) total *= d;
   const out = allocTensor(total, op);
   if (total === 0) return out;
-  const names = ["a", "b"];
   const groups = grid2d(Math.ceil(total / WORKGROUP));
   const code = `${MATH_FNS}
 ${views.map((_, j) => `@group(0) @binding(${j}) var<storage, read> in${j}: array<f32>;`).join("\n")}
@@ -120,4 +121,43 @@ export function binaryGpu(op: BinaryKernelOp, shape: readonly number[], a: GpuVi
   const expr = BINARY_WGSL[op];
   if (expr === undefined) throw new Error(`binary (webgpu): no GPU kernel for op "${String(op)}"`);
   return run(`${op} (webgpu)`, shape, [a, b], expr);
+}
+
+/** out = a ≠ 0 ? b : c over `shape` (numpy's where; a NaN condition counts as true), a new dense tensor (queued). */
+export function whereGpu(shape: readonly number[], cond: GpuView, a: GpuView, b: GpuView): GpuTensor {
+  return run("where (webgpu)", shape, [cond, a, b], "select(c, b, a != 0.0 || isNan(a))");
+}
+
+/**
+ * dst[view] ← src (dense, `shape`): the store of every kernel whose result goes into an existing array (in-place writes
+ * through views, `out=`). A dense destination is one buffer copy; a strided one gets a scatter kernel.
+ */
+export function copyIntoGpu(shape: readonly number[], src: GpuTensor, dst: GpuView): void {
+  const op = "copy into view (webgpu)";
+  let total = 1;
+  for (const d of shape) total *= d;
+  if (src.size !== total) throw new Error(`${op}: source has ${src.size} elements for shape [${shape.join(", ")}]`);
+  if (total === 0) return;
+  checkView(op, "destination", shape, dst);
+  let dense = true;
+  for (let ax = shape.length - 1, s = 1; ax >= 0; s *= shape[ax]!, ax--) if (shape[ax] !== 1 && dst.strides[ax] !== s) dense = false;
+  if (dense) {
+    gpuOp(op, (d) => {
+      const enc = d.createCommandEncoder({ label: op });
+      enc.copyBufferToBuffer(src.buffer, 0, dst.tensor.buffer, dst.offset * 4, total * 4);
+      d.queue.submit([enc.finish()]);
+    });
+    return;
+  }
+  const groups = grid2d(Math.ceil(total / WORKGROUP));
+  const code = `@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = i32(gid.y) * ${groups[0] * WORKGROUP} + i32(gid.x);
+  if (i >= ${total}) { return; }
+${offsetsCode(shape, [dst])}
+  dst[o0] = src[i];
+}`;
+  dispatch(op, code, [src, dst.tensor], groups);
 }
