@@ -233,7 +233,8 @@ export class Parameter {
     const cur = this.data();
     if (v.shape.length !== cur.shape.length || v.shape.some((d, i) => d !== cur.shape[i]))
       throw new Error(`Parameter '${this.name}': setData got shape ${formatShape(v.shape)}, expected ${formatShape(cur.shape)}`);
-    assignInPlace(cur, v, "setData");
+    // Gluon's set_data copies across devices (from the GPU, wait for the values first)
+    assignInPlace(cur, v.ctx.equals(cur.ctx) ? v : v.asInCtx(cur.ctx), "setData");
   }
 
   /** The gradient backward writes here: zeros until the first backward (values carry attachGrad). */
