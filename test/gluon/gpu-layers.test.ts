@@ -3,7 +3,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { autograd, gluon, init, type NDArray, nn, np, npx } from "../../src/index.js";
+import { autograd, type ConvTransposeLayerOptions, gluon, init, type NDArray, nn, np, npx } from "../../src/index.js";
 import { destroyGpu } from "../../src/backends/webgpu/index.js";
 import { openTestGpu } from "../helpers/webgpu.js";
 
@@ -24,7 +24,7 @@ test("D2L 12.10: nn.Conv2DTranspose with init.Constant(K) under initialize(…, 
   const X = np.array([[0, 1], [2, 3]], { ctx }).reshape(1, 1, 2, 2);
   const K = np.array([[0, 1], [2, 3]]).reshape(1, 1, 2, 2);
   // the book's printed outputs (MXNet), for kernel 2 with no padding, padding 1, strides 2
-  const book: [object, number[][]][] = [
+  const book: [ConvTransposeLayerOptions, number[][]][] = [
     [{ kernelSize: 2 }, [[0, 0, 1], [0, 4, 6], [4, 12, 9]]],
     [{ kernelSize: 2, padding: 1 }, [[4]]],
     [{ kernelSize: 2, strides: 2 }, [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]],
