@@ -1,23 +1,10 @@
 // DCGAN demo checkpoints: both nets (saveParameters), both Adam states (saveStates) and the progress, switched atomically.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { gluon, nn } from "tconv";
+import type { Architecture, Nets, RunConfig } from "./dcgan-train.js";
 import type { LossHistory } from "./loss-plot.js";
 
-/** What must match for a checkpoint to be resumed: the nets' shapes… */
-export interface Architecture {
-  imageSize: number;
-  width: number;
-  latentDim: number;
-}
-
-/** …and what decides the data, the noise and the updates (so a resumed run equals an uninterrupted one). */
-export interface RunConfig {
-  seed: number;
-  datasetSize: number;
-  batchSize: number;
-  learningRate: number;
-}
+export type { Architecture, Nets, RunConfig };
 
 export interface Progress {
   architecture: Architecture;
@@ -30,13 +17,6 @@ export interface Progress {
   history: LossHistory;
   /** seconds spent in finished epochs, one entry each */
   epochSeconds: number[];
-}
-
-export interface Nets {
-  generator: nn.Sequential;
-  discriminator: nn.Sequential;
-  trainerG: gluon.Trainer;
-  trainerD: gluon.Trainer;
 }
 
 const FORMAT = "tconv-dcgan-checkpoint/1";

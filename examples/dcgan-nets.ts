@@ -1,5 +1,5 @@
 // D2L §20.2's DCGAN generator and discriminator, scaled to 16×16 or 32×32 images.
-import { nn } from "tconv";
+import { nn, type NDArray } from "tconv";
 
 export interface DCGANShape {
   /** 16 or 32 */
@@ -62,4 +62,50 @@ export function discriminator({ imageSize, width }: DCGANShape): nn.Sequential {
   }
   net.add(new nn.Conv2D(1, { kernelSize: 4, useBias: false, inChannels: c }));
   return net;
+}
+
+/** A stride-2 block without a transposed convolution: nearest ×2 (nn.Upsample) → Conv2D(k3, p1, no bias) → BatchNorm → ReLU. */
+function resizeBlock(outChannels: number, inChannels: number): nn.Sequential {
+  return new nn.Sequential().add(
+    new nn.Upsample({ scale: 2, sampleType: "nearest" }),
+    new nn.Conv2D(outChannels, { kernelSize: 3, padding: 1, useBias: false, inChannels }),
+    new nn.BatchNorm({ inChannels: outChannels }),
+    new nn.Activation("relu"),
+  );
+}
+
+/**
+ * The generator with every stride-2 Conv2DTranspose replaced by resize-convolution (Odena et al., "Deconvolution and
+ * Checkerboard Artifacts", 2016): the same channels and first block (k4 s1 p0 from 1×1 to 4×4, which has no uneven
+ * overlap), then nearest ×2 + Conv2D(k3, p1) per level and a final Upsample + Conv2D to 3 channels → tanh.
+ */
+export function resizeGenerator({ imageSize, width, latentDim }: DCGANShape): nn.Sequential {
+  const n = levels(imageSize);
+  const net = new nn.Sequential();
+  let c = width * 2 ** (n - 1);
+  net.add(gBlock(c, latentDim, 1, 0));
+  for (let i = 1; i < n; i++) {
+    net.add(resizeBlock(c / 2, c));
+    c /= 2;
+  }
+  net.add(
+    new nn.Sequential().add(new nn.Upsample({ scale: 2, sampleType: "nearest" }), new nn.Conv2D(3, { kernelSize: 3, padding: 1, useBias: false, inChannels: c })),
+    new nn.Activation("tanh"),
+  );
+  return net;
+}
+
+/** Holds both nets as children `generator` and `discriminator`: one checkpoint file names them `generator.0.0.weight`, … */
+export class DCGANPair extends nn.Block {
+  constructor(
+    readonly generator: nn.Sequential,
+    readonly discriminator: nn.Sequential,
+  ) {
+    super("dcganpair");
+    this.registerChild(generator, "generator");
+    this.registerChild(discriminator, "discriminator");
+  }
+  forward(z: NDArray): NDArray {
+    return this.generator.forward(z);
+  }
 }

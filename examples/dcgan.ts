@@ -3,13 +3,13 @@ import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import cliProgress from "cli-progress";
-import { autograd, getNumThreads, gluon, init, np, setNumThreads, NDArray, type nn } from "tconv";
+import { getNumThreads, setNumThreads, type nn } from "tconv";
 import { writePNG } from "tconv/node";
-import { makeShapes, Stream } from "./shapes-dataset.js";
-import { discriminator, generator, levels } from "./dcgan-nets.js";
+import { levels } from "./dcgan-nets.js";
+import { buildNets, DCGANSteps, FIXED_NOISE_KEY, noise } from "./dcgan-train.js";
 import { sampleGrid } from "./sample-grid.js";
 import { lossPlotSVG, type LossHistory } from "./loss-plot.js";
-import { CheckpointError, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Architecture, type Nets, type Progress, type RunConfig } from "./dcgan-checkpoint.js";
+import { CheckpointError, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Architecture, type Progress, type RunConfig } from "./dcgan-checkpoint.js";
 
 export interface DCGANOptions {
   /** epochs to reach (counted from the start of training, also when resuming); default 20 */
@@ -67,14 +67,6 @@ function checkInt(name: string, v: number, min: number): number {
   return v;
 }
 
-/** Normal noise [n, latentDim, 1, 1] from a stream keyed by its purpose, epoch and batch: resuming needs no RNG state. */
-function noise(n: number, latentDim: number, ...key: number[]): NDArray {
-  const s = new Stream(...key);
-  const z = new Float32Array(n * latentDim);
-  for (let i = 0; i < z.length; i++) z[i] = s.normal();
-  return np.array(z).reshape(n, latentDim, 1, 1);
-}
-
 function checkOutFolder(out: string): void {
   try {
     mkdirSync(out, { recursive: true });
@@ -83,17 +75,6 @@ function checkOutFolder(out: string): void {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(`cannot write to output folder ${out}: ${code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : (e as Error).message}`);
   }
-}
-
-/** Builds both nets and their Adam trainers, weights N(0, 0.02) as the book (np.random seeded by `seed`). */
-function buildNets(arch: Architecture, config: RunConfig): Nets {
-  np.random.seed(config.seed);
-  const g = generator(arch);
-  const d = discriminator(arch);
-  g.initialize(init.Normal(0.02));
-  d.initialize(init.Normal(0.02));
-  const hp = { learningRate: config.learningRate, beta1: 0.5 };
-  return { generator: g, discriminator: d, trainerG: new gluon.Trainer(g.collectParams(), "adam", hp), trainerD: new gluon.Trainer(d.collectParams(), "adam", hp) };
 }
 
 export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResult> {
@@ -127,17 +108,12 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
     }
   }
 
-  const { generator: netG, discriminator: netD, trainerG, trainerD } = nets;
+  const { generator: netG, discriminator: netD } = nets;
   const { imageSize: S } = arch;
   const B = config.batchSize;
-  const perEpoch = Math.floor(config.datasetSize / B);
-  const data = makeShapes(config.datasetSize, S, config.seed);
-  const imageSize = 3 * S * S;
-  const loss = new gluon.loss.SigmoidBCELoss();
-  const ones = np.ones([B, 1, 1, 1]);
-  const zeros = np.zeros([B, 1, 1, 1]);
-  const head = np.ones([B]);
-  const fixedZ = noise(o.samples, arch.latentDim, config.seed, 0xf1ced);
+  const steps = new DCGANSteps(arch, config);
+  const perEpoch = steps.perEpoch;
+  const fixedZ = noise(o.samples, arch.latentDim, config.seed, FIXED_NOISE_KEY);
 
   const tty = !o.quiet && process.stdout.isTTY;
   const bar = tty
@@ -157,7 +133,6 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
   log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} β1 0.5, ${getNumThreads()} thread(s)`);
   while (progress.epoch < o.epochs && !stopped) {
     const e = progress.epoch;
-    const order = new Stream(config.seed, e, 0x5bff1e).permutation(config.datasetSize);
     bar?.start(perEpoch, progress.batch, { epoch: e + 1, epochs: o.epochs, lossD: "…", lossG: "…", speed: "…" });
     epochStarted = performance.now();
     epochBatchTime = 0;
@@ -165,23 +140,7 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
     while (progress.batch < perEpoch) {
       const t0 = performance.now();
       const k = progress.batch;
-      const xs = new Float32Array(B * imageSize);
-      for (let i = 0; i < B; i++) xs.set(data.subarray(order[k * B + i]! * imageSize, (order[k * B + i]! + 1) * imageSize), i * imageSize);
-      const X = np.array(xs).reshape(B, 3, S, S);
-      const Z = noise(B, arch.latentDim, config.seed, e, k);
-
-      // update_D: the fake batch comes from G in training mode but off the tape (the book's fake_X.detach())
-      const fakeX = autograd.trainMode(() => netG.forward(Z));
-      const lossD = autograd.record(() => loss.forward(netD.forward(X), ones).add(loss.forward(netD.forward(fakeX), zeros)).div(2));
-      lossD.backward(head);
-      trainerD.step(B);
-      // update_G: recompute fake_Y through the updated D, labels "real"
-      const lossG = autograd.record(() => loss.forward(netD.forward(netG.forward(Z)), ones));
-      lossG.backward(head);
-      trainerG.step(B);
-
-      const lD = lossD.sum().item();
-      const lG = lossG.sum().item();
+      const [lD, lG] = steps.step(nets, e, k);
       progress.sums.lossD += lD;
       progress.sums.lossG += lG;
       progress.sums.count += B;

@@ -26,6 +26,8 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
 const nodeStubs = (log) => ({
   name: "node-builtin-stubs",
   setup(build) {
+    // the examples the train panel shares with `npm run demo:dcgan` import the package by name: bundle src/, once
+    build.onResolve({ filter: /^tconv$/ }, () => ({ path: join(ROOT, "src", "index.ts") }));
     build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
       if (!builtins.has(args.path) && !args.path.startsWith("node:")) return undefined;
       log.push(`${args.path} (from ${args.importer.replace(ROOT + "/", "")})`);

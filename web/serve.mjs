@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { extname, join, normalize, sep } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 import { OUTDIR, buildWeb } from "./build.mjs";
 
 const TYPES = {
@@ -26,8 +26,10 @@ const ISOLATION = {
   "Cross-Origin-Resource-Policy": "same-origin",
 };
 
-if (!process.argv.includes("--no-build")) await buildWeb();
-const root = OUTDIR;
+// --out DIR: build into and serve DIR instead of web-dist (tests build their own copy)
+const outAt = process.argv.indexOf("--out");
+const root = outAt > 0 && process.argv[outAt + 1] ? resolve(process.argv[outAt + 1]) : OUTDIR;
+if (!process.argv.includes("--no-build")) await buildWeb({ outdir: root });
 
 const server = createServer(async (req, res) => {
   const send = (code, body) => {

@@ -1,7 +1,8 @@
 // onnx.exportModel: traces a Block's forward for given input shapes and writes one ONNX node per tconv op that ran.
 import { NDArray, type Operand } from "../ndarray/ndarray.js";
 import type { Index } from "../ndarray/indexing.js";
-import type { BinaryOp, OpName, ReduceOp, TapeNodeOf, UnaryOp } from "../tape/op-types.js";
+import { BINARY_OPS, type BinaryOp, type OpName, type ReduceOp, type TapeNodeOf, UNARY_OPS, type UnaryOp } from "../tape/op-types.js";
+import { ONNX_ELEMENTWISE } from "../params/elementwise-names.js";
 import { Block } from "../gluon/block.js";
 import { pause, withTracer } from "../tape/tape.js";
 import { matchResize } from "./resize.js";
@@ -134,13 +135,30 @@ type ExportRule<K extends OpName> = Writer<K> | string;
 const floatType = (dt: NDArray["dtype"]) => (dt === "float64" ? DataType.DOUBLE : DataType.FLOAT);
 const text = (name: string, value: string): AttributeRecord => ({ name, type: 3, s: new TextEncoder().encode(value) });
 
-const unaryWriter = (opType: string): Writer<UnaryOp> => (w, t) => w.node(opType, w.ins(t));
-const binaryWriter =
-  (opType: string): Writer<BinaryOp> =>
-  (w, t) => {
-    const operand = (v: Operand) => (v instanceof NDArray ? w.nameOf(v) : w.scalar(v, t.output.dtype));
-    return w.node(opType, [operand(t.attrs.a), operand(t.attrs.b)]);
-  };
+/**
+ * An elementwise op's ONNX chain (declared in params/elementwise-ops.json): the first node takes the operands (a number
+ * becomes a scalar initializer), each next node the previous output; a boolean result is cast back to the float type.
+ */
+const elementwiseWriter: Writer<UnaryOp | BinaryOp> = (w, t) => {
+  const form = ONNX_ELEMENTWISE[t.op];
+  if (typeof form === "string") throw new Error(`${OP}: ${t.op}: ${form}`);
+  const operand = (v: Operand) => (v instanceof NDArray ? w.nameOf(v) : w.scalar(v, t.output.dtype));
+  let out = "";
+  form.nodes.forEach((opType, i) => {
+    out = w.node(opType, i > 0 ? [out] : "a" in t.attrs ? [operand(t.attrs.a), operand(t.attrs.b)] : w.ins(t));
+  });
+  return form.boolean ? w.node("Cast", [out], [attrInt("to", floatType(t.output.dtype))]) : out;
+};
+/** Every elementwise name → its writer. The loop runs over the generated list the names' type comes from, so the
+ * one cast (Partial → complete) cannot hide a missing entry. */
+function elementwiseWriters(): { readonly [K in UnaryOp | BinaryOp]: ExportRule<K> } {
+  const table: Partial<Record<UnaryOp | BinaryOp, ExportRule<UnaryOp | BinaryOp>>> = {};
+  for (const op of [...UNARY_OPS, ...BINARY_OPS]) {
+    const form = ONNX_ELEMENTWISE[op];
+    table[op] = typeof form === "string" ? form : elementwiseWriter;
+  }
+  return table as Record<UnaryOp | BinaryOp, ExportRule<UnaryOp | BinaryOp>>;
+}
 const reduceWriter: Writer<ReduceOp> = (w, t) => {
   const keep = attrInt("keepdims", t.attrs.keepdims ? 1 : 0);
   const opType = REDUCE[t.op];
@@ -164,33 +182,10 @@ const shuffleWriter: Writer<"depth_to_space" | "space_to_depth"> = (w, t) => {
   }
   return w.node("DepthToSpace", w.ins(t), [attrInt("blocksize", f[0]!), text("mode", g.mode)]);
 };
-const STEP = "comparisons other than eq have no ONNX writer in tconv (their gradient is zero; compute them outside the exported forward)";
 
 /** Every catalogued op → how it is written as ONNX nodes, or why it cannot be. A new op without an entry fails to compile. */
 const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
-  neg: unaryWriter("Neg"),
-  exp: unaryWriter("Exp"),
-  log: unaryWriter("Log"),
-  sqrt: unaryWriter("Sqrt"),
-  abs: unaryWriter("Abs"),
-  relu: unaryWriter("Relu"),
-  sigmoid: unaryWriter("Sigmoid"),
-  tanh: unaryWriter("Tanh"),
-  softrelu: unaryWriter("Softplus"),
-  add: binaryWriter("Add"),
-  sub: binaryWriter("Sub"),
-  mul: binaryWriter("Mul"),
-  div: binaryWriter("Div"),
-  pow: binaryWriter("Pow"),
-  maximum: binaryWriter("Max"),
-  minimum: binaryWriter("Min"),
-  // Equal gives booleans; tconv's eq gives 0/1 in the operands' float type
-  eq: (w, t) => w.node("Cast", [binaryWriter("Equal")(w, t, null)], [attrInt("to", floatType(t.output.dtype))]),
-  ne: STEP,
-  lt: STEP,
-  le: STEP,
-  gt: STEP,
-  ge: STEP,
+  ...elementwiseWriters(),
   where: "where has no ONNX writer in tconv (its condition is not an ONNX boolean tensor)",
   sum: reduceWriter,
   mean: reduceWriter,

@@ -1,11 +1,7 @@
-// The names of the elementwise ops and reductions: one list each, read by the op catalogue, the ops' validation and the
-// Backend interface (whose kernels must cover every name).
+// The names of the elementwise ops and reductions. Elementwise names are declared once, in elementwise-ops.json (with
+// each op's loop expression and ONNX form); the build turns them into elementwise-names.generated.ts, read here by the
+// op catalogue, the ops' validation, the Backend interface and the ONNX exporter.
+export { BINARY_OPS, type BinaryOp, ONNX_ELEMENTWISE, type OnnxElementwise, UNARY_OPS, type UnaryOp } from "./elementwise-names.generated.js";
 
-/** Elementwise ops of two operands (numpy broadcasting); comparisons give 1 or 0. */
-export const BINARY_OPS = ["add", "sub", "mul", "div", "maximum", "minimum", "pow", "eq", "ne", "lt", "le", "gt", "ge"] as const;
-export type BinaryOp = (typeof BINARY_OPS)[number];
-/** Elementwise ops of one array. */
-export const UNARY_OPS = ["neg", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "softrelu"] as const;
-export type UnaryOp = (typeof UNARY_OPS)[number];
 /** Reductions over chosen axes. */
 export type ReduceOp = "sum" | "mean" | "max" | "min";

@@ -3,6 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gluon, init, NDArray, nn, np, npx, onnx } from "../../src/index.js";
 import { decodeModel } from "../../src/onnx/proto.js";
+import { binary, unary } from "../../src/ops/elementwise.js";
+import { BINARY_OPS, type BinaryOp, UNARY_OPS, type UnaryOp } from "../../src/params/elementwise-names.js";
 import { compare, modelFixtures, runOrt, toArray } from "../helpers/onnx-models.js";
 
 const torchFixtures = modelFixtures().filter((f) => f.outputs.length > 0);
@@ -200,4 +202,35 @@ test("exportModel errors name the argument and the value", () => {
     }
   }
   assert.throws(() => onnx.exportModel(new Picker(), [2, 3]), /the forward ran op "pick", which has no ONNX form/);
+});
+
+/** One elementwise op of the generated list as a network: op(x, y), op(x, 2) for binary ops, op(x) for unary ones. */
+class OneElementwise extends nn.Block {
+  constructor(private readonly op: string) {
+    super();
+  }
+  forward(x: NDArray, y: NDArray): NDArray[] {
+    const op = this.op;
+    if ((BINARY_OPS as readonly string[]).includes(op)) return [binary(op as BinaryOp, x, y), binary(op as BinaryOp, x, 2)];
+    return [unary(op as UnaryOp, x)];
+  }
+}
+
+test("every elementwise op of params/elementwise-ops.json (comparisons included) → export → onnxruntime equals tconv", async () => {
+  // values on a grid of halves so comparisons meet equal pairs, all positive so log, sqrt and pow stay real
+  const grid = (seed: number) => np.array(Array.from({ length: 24 }, (_, i) => 0.5 * (1 + ((i * seed) % 5))), { dtype: "float32" }).reshape([2, 3, 4]);
+  const x = grid(7);
+  const y = grid(3);
+  for (const op of [...BINARY_OPS, ...UNARY_OPS]) {
+    const net = new OneElementwise(op);
+    const bytes = onnx.exportModel(net, [x.shape, y.shape]);
+    const want = net.forward(x, y);
+    const got = await runOrt(bytes, [x, y]);
+    assert.equal(got.length, want.length, op);
+    want.forEach((w, k) => {
+      assert.deepEqual(got[k]!.shape, [...w.shape], `${op} output ${k}`);
+      const { maxErr, scale } = compare(got[k]!.data, w.asTypedArray());
+      assert.ok(maxErr <= 1e-6 * scale, `${op} output ${k}: max error ${maxErr}`);
+    });
+  }
 });

@@ -7,6 +7,7 @@ import {
 } from "./state.js";
 import { IMAGE_SIZE, makeImage, paint, upsampleAll } from "./image-demo.js";
 import { type PhaseData, phaseData, phaseView } from "./phases.js";
+import { initTrain } from "./train.js";
 import { callText, companionView, routingView, drawMatrix, formulaHtml, matrixCaption, type MatrixLayout, overlapView } from "./views.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -752,4 +753,5 @@ buildControls();
 }
 update({ url: false });
 renderImages();
+initTrain();
 document.documentElement.dataset.ready = "true";

@@ -1,0 +1,109 @@
+// One DCGAN training step (D2L §20.2's update_D then update_G), shared by `npm run demo:dcgan` and the explorer's train panel.
+import { autograd, gluon, init, np, type NDArray, type nn } from "tconv";
+import { Stream, makeShapes } from "./shapes-dataset.js";
+import { discriminator, generator, type DCGANShape } from "./dcgan-nets.js";
+
+/** The nets' shapes (what a checkpoint must match). */
+export type Architecture = DCGANShape;
+
+/** What decides the data, the noise and the updates (so a resumed run equals an uninterrupted one). */
+export interface RunConfig {
+  seed: number;
+  datasetSize: number;
+  batchSize: number;
+  learningRate: number;
+}
+
+export interface Nets {
+  generator: nn.Sequential;
+  discriminator: nn.Sequential;
+  trainerG: gluon.Trainer;
+  trainerD: gluon.Trainer;
+}
+
+/** Key of the fixed noise the sample grids use (with the seed). */
+export const FIXED_NOISE_KEY = 0xf1ced;
+
+/** Normal noise [n, latentDim, 1, 1] from a stream keyed by its purpose, epoch and batch: resuming needs no RNG state. */
+export function noise(n: number, latentDim: number, ...key: number[]): NDArray {
+  const s = new Stream(...key);
+  const z = new Float32Array(n * latentDim);
+  for (let i = 0; i < z.length; i++) z[i] = s.normal();
+  return np.array(z).reshape(n, latentDim, 1, 1);
+}
+
+/**
+ * Builds both nets and their Adam trainers, weights N(0, 0.02) as the book (np.random seeded by `seed`).
+ * `makeGenerator` swaps the book's generator for another of the same interface (the explorer's resize-convolution one).
+ */
+export function buildNets(arch: Architecture, config: RunConfig, makeGenerator: (a: Architecture) => nn.Sequential = generator): Nets {
+  np.random.seed(config.seed);
+  const g = makeGenerator(arch);
+  const d = discriminator(arch);
+  g.initialize(init.Normal(0.02));
+  d.initialize(init.Normal(0.02));
+  const hp = { learningRate: config.learningRate, beta1: 0.5 };
+  return { generator: g, discriminator: d, trainerG: new gluon.Trainer(g.collectParams(), "adam", hp), trainerD: new gluon.Trainer(d.collectParams(), "adam", hp) };
+}
+
+/** The data set and the constants of a run; `step(nets, e, k)` trains batch k of epoch e. */
+export class DCGANSteps {
+  readonly data: Float32Array;
+  readonly perEpoch: number;
+  private readonly loss = new gluon.loss.SigmoidBCELoss();
+  private readonly ones: NDArray;
+  private readonly zeros: NDArray;
+  private readonly head: NDArray;
+  private order: Int32Array | null = null;
+  private orderEpoch = -1;
+
+  constructor(
+    readonly arch: Architecture,
+    readonly config: RunConfig,
+  ) {
+    const B = config.batchSize;
+    this.data = makeShapes(config.datasetSize, arch.imageSize, config.seed);
+    this.perEpoch = Math.floor(config.datasetSize / B);
+    this.ones = np.ones([B, 1, 1, 1]);
+    this.zeros = np.zeros([B, 1, 1, 1]);
+    this.head = np.ones([B]);
+  }
+
+  /** The shuffled order of epoch e (a stream keyed by the seed and the epoch). */
+  orderOf(e: number): Int32Array {
+    if (this.orderEpoch !== e) {
+      this.order = new Stream(this.config.seed, e, 0x5bff1e).permutation(this.config.datasetSize);
+      this.orderEpoch = e;
+    }
+    return this.order!;
+  }
+
+  /** The real batch k of epoch e [B, 3, S, S] and its noise [B, latentDim, 1, 1]. */
+  batch(e: number, k: number): { X: NDArray; Z: NDArray } {
+    const { batchSize: B, seed } = this.config;
+    const S = this.arch.imageSize;
+    const size = 3 * S * S;
+    const order = this.orderOf(e);
+    const xs = new Float32Array(B * size);
+    for (let i = 0; i < B; i++) xs.set(this.data.subarray(order[k * B + i]! * size, (order[k * B + i]! + 1) * size), i * size);
+    return { X: np.array(xs).reshape(B, 3, S, S), Z: noise(B, this.arch.latentDim, seed, e, k) };
+  }
+
+  /** One update of D then of G on batch k of epoch e; returns the summed per-example losses [loss_D, loss_G]. */
+  step(nets: Nets, e: number, k: number): [number, number] {
+    const { generator: netG, discriminator: netD, trainerG, trainerD } = nets;
+    const B = this.config.batchSize;
+    const { X, Z } = this.batch(e, k);
+    const { loss, ones, zeros, head } = this;
+    // update_D: the fake batch comes from G in training mode but off the tape (the book's fake_X.detach())
+    const fakeX = autograd.trainMode(() => netG.forward(Z));
+    const lossD = autograd.record(() => loss.forward(netD.forward(X), ones).add(loss.forward(netD.forward(fakeX), zeros)).div(2));
+    lossD.backward(head);
+    trainerD.step(B);
+    // update_G: recompute fake_Y through the updated D, labels "real"
+    const lossG = autograd.record(() => loss.forward(netD.forward(netG.forward(Z)), ones));
+    lossG.backward(head);
+    trainerG.step(B);
+    return [lossD.sum().item(), lossG.sum().item()];
+  }
+}
