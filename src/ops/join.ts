@@ -46,8 +46,9 @@ export function concatenate(arrays: readonly NDArray[], options?: AxisOption): N
   const parts: Storage[] = list.map((a) => contiguous(a.dtype === dtype ? a : astype(a, dtype)).storage);
   const shape = [...first];
   shape[axis] = list.reduce((p, a) => p + a.shape[axis]!, 0);
-  const out = allocate(dtype, outer * blocks.reduce((p, b) => p + b, 0));
-  backendFor(...list).concatRows(parts, blocks, outer, out);
+  const be = backendFor(...list);
+  const out = be.allocate(dtype, outer * blocks.reduce((p, b) => p + b, 0));
+  be.concatRows(parts, blocks, outer, out);
   return recordOp("concatenate", list, new NDArray(out, shape), { axis, outer, blocks });
 }
 

@@ -11,6 +11,7 @@ import { reduceGpu } from "./reduce.js";
 import { gridToImageGpu, imageToGridGpu, weightGradGpu } from "./conv.js";
 import { matmulGpu } from "./matmul.js";
 import { sgdUpdateGpu } from "./optimizer.js";
+import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu } from "./pointwise.js";
 import { readTensor, requireFloat32, upload } from "./transfer.js";
 
 const GPU0 = new Context("gpu", 0);
@@ -135,14 +136,40 @@ export const webgpuBackend: Backend<DeviceStorage> = {
   batchNormAffineActForward: missing("batch_norm"),
   batchNormTrainBackward: missing("batch_norm (gradient)"),
   batchNormPredictBackward: missing("batch_norm (gradient)"),
-  leakyForward: missing("leaky_relu / elu / selu / gelu"),
-  leakyBackward: missing("leaky_relu / elu / selu / gelu (gradient)"),
+  leakyForward(act, slope, x, y) {
+    leakyForwardGpu(act, slope, tensorOf(x, "leaky_relu"), tensorOf(y, "leaky_relu"), x.size);
+    wrote(y);
+  },
+  leakyBackward(act, slope, x, dy, dx) {
+    leakyBackwardGpu(act, slope, tensorOf(x, "leaky_relu"), tensorOf(dy, "leaky_relu"), tensorOf(dx, "leaky_relu"), x.size);
+    wrote(dx);
+  },
   softsignForward: missing("softsign"),
   softsignBackward: missing("softsign (gradient)"),
   preluForward: missing("prelu"),
   preluBackward: missing("prelu (gradient)"),
-  concatRows: missing("concatenate / stack"),
-  splitRows: missing("split"),
+  concatRows(parts, blocks, outer, out) {
+    // out viewed as [outer, row]; part k fills columns off … off + blocks[k] (a buffer copy when outer is 1)
+    const row = blocks.reduce((p, b) => p + b, 0);
+    const o = tensorOf(out, "concatenate");
+    let off = 0;
+    parts.forEach((part, k) => {
+      const b = blocks[k]!;
+      copyIntoGpu([outer, b], tensorOf(part, "concatenate"), { tensor: o, strides: [row, 1], offset: off });
+      off += b;
+    });
+    wrote(out);
+  },
+  splitRows(src, blocks, outer, parts) {
+    const row = blocks.reduce((p, b) => p + b, 0);
+    const s = tensorOf(src, "split");
+    let off = 0;
+    parts.forEach((part, k) => {
+      const b = blocks[k]!;
+      if (part !== null) store([outer, b], unaryGpu("identity", [outer, b], { tensor: s, strides: [row, 1], offset: off }), { data: part, strides: [b, 1], offset: 0 }, "split");
+      off += b;
+    });
+  },
   pixelShuffle: missing("depth_to_space / space_to_depth"),
   dropoutMask: missing("dropout"),
   applyMask: missing("dropout"),
@@ -151,7 +178,10 @@ export const webgpuBackend: Backend<DeviceStorage> = {
     wrote(w);
     if (v) wrote(v);
   },
-  adamUpdate: missing("adam_update"),
+  adamUpdate(w, grad, m, v, n, p, lrT, beta1, beta2, epsilon) {
+    adamUpdateGpu(tensorOf(w, "adam_update"), tensorOf(grad, "adam_update"), tensorOf(m, "adam_update"), tensorOf(v, "adam_update"), n, p, lrT, beta1, beta2, epsilon);
+    for (const s of [w, m, v]) wrote(s);
+  },
 };
 
 registerDeviceAllocator("gpu", allocate);

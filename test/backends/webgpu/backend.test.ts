@@ -97,7 +97,8 @@ test("an op mixing devices throws naming both; an op without a GPU kernel throws
   assert.throws(() => npx.convolution(g, np.ones([1, 1, 2, 2])), /different devices, gpu\(0\) and cpu\(0\)/);
   assert.throws(() => npx.pooling(g, { kernel: [2, 2], poolType: "max" }), /pooling: no WebGPU kernel yet for arrays on gpu\(0\)/);
   assert.throws(() => npx.softmax(g), /npx\.log_softmax \/ npx\.softmax: no WebGPU kernel yet for arrays on gpu\(0\)/);
-  assert.throws(() => np.concatenate([g, g]), /concatenate \/ stack: no WebGPU kernel yet/);
+  assert.throws(() => npx.depthToSpace(np.ones([1, 4, 2, 2], { ctx: gpu() }), 2), /depth_to_space \/ space_to_depth: no WebGPU kernel yet/);
+  assert.throws(() => npx.leakyRelu(g, { actType: "gelu" }), /gelu.*no WebGPU kernel yet/);
   await npx.waitAll();
 });
 
@@ -185,5 +186,33 @@ test("convolution and transposed convolution (strides, padding, dilation, groups
       },
     ),
     { numRuns: 5, seed: 2103 },
+  );
+});
+
+test("leaky ReLU, ELU and SELU and their gradients, concatenate along an axis and its gradient equal the CPU backend (property)", { skip: SKIP }, async () => {
+  const ctx = gpu();
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom("leaky", "elu", "selu" as const), fc.double({ min: 0.01, max: 0.5, noNaN: true }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (actType, slope, axis, seed) => {
+      np.random.seed(seed);
+      const a = np.random.uniform({ low: -2, high: 2, size: [2, 3, 4] });
+      const b = np.random.uniform({ low: -2, high: 2, size: axis === 0 ? [1, 3, 4] : axis === 1 ? [2, 2, 4] : [2, 3, 1] });
+      const run = (aa: NDArray, bb: NDArray) => {
+        aa.attachGrad();
+        bb.attachGrad();
+        const y = autograd.record(() => {
+          const c = np.concatenate([aa, bb], { axis });
+          const h = npx.leakyRelu(c, { actType, slope });
+          return h.mul(h).sum();
+        });
+        y.backward();
+        return y;
+      };
+      const ga = a.asInCtx(ctx), gb = b.asInCtx(ctx);
+      const what = `${actType} slope ${slope} axis ${axis}`;
+      await assertClose(run(ga, gb), run(a, b), `${what}: value`, 1e-4, 1e-5);
+      await assertClose(ga.grad!, a.grad!, `${what}: gradient of the first part`, 1e-5, 1e-5);
+      await assertClose(gb.grad!, b.grad!, `${what}: gradient of the second part`, 1e-5, 1e-5);
+    }),
+    { numRuns: 5, seed: 2105 },
   );
 });
