@@ -1,0 +1,94 @@
+// Independent fixtures on gpu(0): the 17 ONNX Conv / ConvTranspose conformance cases (test/fixtures/onnx), and the
+// PyTorch 1.13 outputs and input gradients of leaky_relu, elu, selu, tanh and linear (test/fixtures/torch/layers.json),
+// within float32 tolerance.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { autograd, type ConvOptions, init, type NDArray, nn, np, npx } from "../../../src/index.js";
+import { destroyGpu } from "../../../src/backends/webgpu/index.js";
+import { openTestGpu } from "../../helpers/webgpu.js";
+
+const SKIP = await openTestGpu();
+after(() => destroyGpu());
+
+interface Tensor { shape: number[]; data: number[] }
+interface OnnxCase { name: string; op: "Conv" | "ConvTranspose"; attributes: Record<string, unknown>; inputs: Tensor[]; output: Tensor }
+const onnxDir = new URL("../../fixtures/onnx/", import.meta.url);
+const onnxCases: OnnxCase[] = readdirSync(onnxDir).filter((f) => f.endsWith(".json")).sort().map((f) => JSON.parse(readFileSync(new URL(f, onnxDir), "utf8")) as OnnxCase);
+
+/** ONNX attributes → tconv options (kernel_shape comes from the weight), as test/ops/conv.test.ts. */
+function onnxOptions(a: Record<string, unknown>, nd: number): ConvOptions {
+  const o: ConvOptions = {};
+  if (a.strides) o.strides = a.strides as number[];
+  if (a.dilations) o.dilation = a.dilations as number[];
+  if (a.group) o.groups = a.group as number;
+  if (a.output_padding) o.outputPadding = a.output_padding as number[];
+  if (a.output_shape) o.outputShape = a.output_shape as number[];
+  const pads = a.pads as number[] | undefined;
+  if (pads) o.padding = Array.from({ length: nd }, (_, i) => [pads[i]!, pads[i + nd]!] as [number, number]);
+  const auto = a.auto_pad as string | undefined;
+  if (auto === "SAME_UPPER") o.padding = "same";
+  else if (auto === "SAME_LOWER") o.padding = "same-lower";
+  else if (auto === "VALID") o.padding = "valid";
+  return o;
+}
+
+const onGpu = (t: Tensor) => np.array(Float32Array.from(t.data), { ctx: npx.gpu() }).reshape(t.shape);
+
+async function close(got: NDArray, want: Tensor, tol: number, what: string): Promise<void> {
+  assert.equal(String(got.ctx), "gpu(0)", `${what}: on the GPU`);
+  await got.wait();
+  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
+  const g = got.asTypedArray();
+  want.data.forEach((w, i) => assert.ok(Math.abs(g[i]! - w) <= tol * (1 + Math.abs(w)), `${what}[${i}]: ${g[i]} on the GPU vs ${w}`));
+}
+
+test("the 17 ONNX Conv / ConvTranspose conformance cases on gpu(0)", { skip: SKIP }, async () => {
+  assert.equal(onnxCases.length, 17);
+  for (const c of onnxCases) {
+    const [x, w, b] = c.inputs.map(onGpu);
+    const options = { ...onnxOptions(c.attributes, x!.ndim - 2), bias: b ?? null };
+    const y = c.op === "Conv" ? npx.convolution(x!, w!, options) : npx.deconvolution(x!, w!, options);
+    const scale = Math.max(...c.output.data.map(Math.abs), 1);
+    await close(y, c.output, 1e-5 * scale, c.name);
+  }
+});
+
+interface TorchCase { name: string; x: Tensor; v: Tensor; y: Tensor; dx: Tensor; w?: Tensor; b?: Tensor; dw?: Tensor; db?: Tensor }
+const torch = JSON.parse(readFileSync(new URL("../../fixtures/torch/layers.json", import.meta.url), "utf8")) as { cases: TorchCase[] };
+const torchCase = (name: string): TorchCase => torch.cases.find((c) => c.name === name)!;
+
+/** y = f(x) and d(Σ v·y)/dx on the GPU for the fixture's x and v. */
+function run(f: (x: NDArray) => NDArray, c: TorchCase): { y: NDArray; dx: NDArray } {
+  const x = onGpu(c.x).attachGrad();
+  const y = autograd.record(() => f(x));
+  y.backward(onGpu(c.v));
+  return { y, dx: x.grad! };
+}
+
+test("PyTorch's leaky_relu 0.2, elu 0.7, selu and tanh outputs and input gradients on gpu(0)", { skip: SKIP }, async () => {
+  const fns: Record<string, (x: NDArray) => NDArray> = {
+    "leaky_relu 0.2": (x) => new nn.LeakyReLU(0.2).forward(x),
+    "elu 0.7": (x) => new nn.ELU(0.7).forward(x),
+    selu: (x) => new nn.SELU().forward(x),
+    tanh: (x) => np.tanh(x),
+  };
+  for (const [name, f] of Object.entries(fns)) {
+    const c = torchCase(name);
+    const { y, dx } = run(f, c);
+    await close(y, c.y, 1e-5, `${name}: y`);
+    await close(dx, c.dx, 1e-5, `${name}: dx`);
+  }
+});
+
+test("PyTorch's linear (nn.Dense without flatten) output and gradients on gpu(0)", { skip: SKIP }, async () => {
+  const c = torchCase("linear");
+  const cpu = (t: Tensor) => np.array(Float32Array.from(t.data)).reshape(t.shape);
+  const d = new nn.Dense(5, { flatten: false, weightInitializer: init.Constant(cpu(c.w!)), biasInitializer: init.Constant(cpu(c.b!)) });
+  d.initialize(null, { ctx: npx.gpu() });
+  const { y, dx } = run((x) => d.forward(x), c);
+  await close(y, c.y, 1e-5, "y");
+  await close(dx, c.dx, 1e-5, "dx");
+  await close(d.weight.grad()!, c.dw!, 1e-5, "dw");
+  await close(d.bias!.grad()!, c.db!, 1e-5, "db");
+});
