@@ -137,3 +137,48 @@ test("Trainer with Adam (two steps, weight decay, gradient clipping) updates GPU
   for (const [name, p] of gpuNet.collectParams().entries())
     await assertClose(p.data(), cpuNet.collectParams().get(name).data(), `adam: ${name} after 2 steps`, 1e-5, 1e-5);
 });
+
+/** D2L §20.2's DCGAN pair scaled to 16×16 (width 4, 8 noise channels): G_block = ConvT → BatchNorm → ReLU, D_block = Conv → BatchNorm → LeakyReLU(0.2). */
+function dcgan(): { G: nn.Sequential; D: nn.Sequential } {
+  const g = (o: number, i: number, s = 2, p = 1) => new nn.Sequential().add(new nn.Conv2DTranspose(o, { kernelSize: 4, strides: s, padding: p, useBias: false, inChannels: i }), new nn.BatchNorm({ inChannels: o }), new nn.Activation("relu"));
+  const d = (o: number, i: number) => new nn.Sequential().add(new nn.Conv2D(o, { kernelSize: 4, strides: 2, padding: 1, useBias: false, inChannels: i }), new nn.BatchNorm({ inChannels: o }), new nn.LeakyReLU(0.2));
+  const G = new nn.Sequential().add(g(8, 8, 1, 0), g(4, 8), new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, useBias: false, inChannels: 4 }), new nn.Activation("tanh"));
+  const D = new nn.Sequential().add(d(4, 3), d(8, 4), new nn.Conv2D(1, { kernelSize: 4, useBias: false, inChannels: 8 }));
+  return { G, D };
+}
+
+test("the DCGAN generator and discriminator on the GPU: one SGD step of each (BatchNorm in training mode) equals the CPU", { skip: SKIP, timeout: 120_000 }, async () => {
+  const ctx = npx.gpu();
+  np.random.seed(20);
+  const cpu = dcgan(), gpu = dcgan();
+  for (const [a, b] of [[cpu.G, gpu.G], [cpu.D, gpu.D]] as const) {
+    a.initialize(init.Normal(0.02));
+    b.initialize(init.Normal(0.02), { ctx });
+    for (const [name, p] of b.collectParams().entries()) p.setData(a.collectParams().get(name).data());
+  }
+  const Z = np.random.normal(0, 1, [4, 8, 1, 1]);
+  const X = np.random.uniform({ low: -1, high: 1, size: [4, 3, 16, 16] });
+  const ones = np.ones([4, 1, 1, 1]), zeros = np.zeros([4, 1, 1, 1]);
+  const step = (n: { G: nn.Sequential; D: nn.Sequential }, on: (a: NDArray) => NDArray) => {
+    const loss = new gluon.loss.SigmoidBCELoss();
+    const trainerD = new gluon.Trainer(n.D.collectParams(), "sgd", { learningRate: 0.05 });
+    const trainerG = new gluon.Trainer(n.G.collectParams(), "sgd", { learningRate: 0.05 });
+    // the book's update_D: real images labelled 1, generated ones (detached by a pause) labelled 0
+    const fake = autograd.pause(() => n.G.forward(on(Z)));
+    const lossD = autograd.record(() => loss.forward(n.D.forward(on(X)), on(ones)).add(loss.forward(n.D.forward(fake), on(zeros))).div(2).sum());
+    lossD.backward();
+    trainerD.step(4);
+    // update_G: the generator's images labelled 1 through the updated discriminator
+    const lossG = autograd.record(() => loss.forward(n.D.forward(n.G.forward(on(Z))), on(ones)).sum());
+    lossG.backward();
+    trainerG.step(4);
+    return [lossD, lossG, n.G.forward(on(Z))];
+  };
+  const [dC, gC, imgC] = step(cpu, (a) => a);
+  const [dG, gG, imgG] = step(gpu, (a) => a.asInCtx(ctx));
+  await assertClose(dG!, dC!, "discriminator loss", 1e-4, 1e-4);
+  await assertClose(gG!, gC!, "generator loss", 1e-4, 1e-4);
+  await assertClose(imgG!, imgC!, "generated images after the step (BatchNorm in predict mode)", 1e-4, 1e-3);
+  for (const [a, b] of [[cpu.G, gpu.G], [cpu.D, gpu.D]] as const)
+    for (const [name, p] of b.collectParams().entries()) await assertClose(p.data(), a.collectParams().get(name).data(), `parameter ${name} after the step`, 1e-4, 1e-3);
+});

@@ -49,7 +49,8 @@ export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
   div: binaryRule((g, _a, bb, out, need) => [need[0] ? b("div", g, bb) : null, need[1] ? u("neg", b("div", b("mul", g, out), bb)) : null]),
   // d(aᵇ) = b·aᵇ⁻¹·da + aᵇ·ln(a)·db   (db is NaN where a < 0, as numpy's log)
   pow: binaryRule((g, a, bb, out, need) => [
-    need[0] ? b("mul", g, b("mul", bb, b("pow", a, b("sub", bb, 1)))) : null,
+    // a number exponent stays a number (an op of two numbers would make a CPU array, wrong next to GPU arrays)
+    need[0] ? b("mul", g, b("mul", bb, b("pow", a, typeof bb === "number" ? bb - 1 : b("sub", bb, 1)))) : null,
     need[1] ? b("mul", g, b("mul", out, typeof a === "number" ? Math.log(a) : u("log", a))) : null,
   ]),
   // the larger operand gets the gradient; on ties (a = b) all of it goes to the first operand a

@@ -92,3 +92,49 @@ test("PyTorch's linear (nn.Dense without flatten) output and gradients on gpu(0)
   await close(d.weight.grad()!, c.dw!, 1e-5, "dw");
   await close(d.bias!.grad()!, c.db!, 1e-5, "db");
 });
+
+interface BnCase extends TorchCase { gamma: Tensor; beta: Tensor; dgamma: Tensor; dbeta: Tensor; running_mean: Tensor; running_var: Tensor; batch_var_biased?: Tensor }
+
+test("PyTorch's BatchNorm2d in training and eval mode on gpu(0): output, input / gamma / beta gradients, running mean", { skip: SKIP }, async () => {
+  const cpu = (t: Tensor) => np.array(Float32Array.from(t.data)).reshape(t.shape);
+  for (const mode of ["train", "eval"] as const) {
+    const c = torchCase(`BatchNorm2d ${mode}`) as BnCase;
+    const bn = new nn.BatchNorm({
+      momentum: 0.9,
+      gammaInitializer: init.Constant(cpu(c.gamma)),
+      betaInitializer: init.Constant(cpu(c.beta)),
+      ...(mode === "eval" ? { runningMeanInitializer: init.Constant(cpu(c.running_mean)), runningVarianceInitializer: init.Constant(cpu(c.running_var)) } : {}),
+    });
+    bn.initialize(null, { ctx: npx.gpu() });
+    const x = onGpu(c.x).attachGrad();
+    const y = autograd.record(() => bn.forward(x), { trainMode: mode === "train" });
+    y.backward(onGpu(c.v));
+    await close(y, c.y, 1e-4, `${mode}: y`);
+    await close(x.grad!, c.dx, 1e-4, `${mode}: dx`);
+    await close(bn.gamma.grad()!, c.dgamma, 1e-4, `${mode}: dgamma`);
+    await close(bn.beta.grad()!, c.dbeta, 1e-4, `${mode}: dbeta`);
+    if (mode === "train") {
+      await close(bn.runningMean.data(), c.running_mean, 1e-5, "running_mean (PyTorch momentum 0.1 = MXNet 0.9)");
+      // MXNet's running variance averages the biased batch variance (PyTorch's the unbiased one)
+      await close(bn.runningVar.data(), { shape: [3], data: c.batch_var_biased!.data.map((v) => 0.9 + 0.1 * v) }, 1e-5, "running_var");
+    }
+  }
+});
+
+test("PyTorch's scaled-down DCGAN generator (ConvTranspose, BatchNorm, ReLU, tanh) on gpu(0): training- and predict-mode images", { skip: SKIP }, async () => {
+  const c = torch.cases.find((k) => k.name === "dcgan generator") as unknown as { state: Record<string, Tensor>; z: Tensor; y_train: Tensor; y_eval: Tensor; running_after: Record<string, Tensor> };
+  const cpu = (t: Tensor) => np.array(Float32Array.from(t.data)).reshape(t.shape);
+  const C = (k: string) => init.Constant(cpu(c.state[k]!));
+  const bn = (i: number) => new nn.BatchNorm({ gammaInitializer: C(`${i}.weight`), betaInitializer: C(`${i}.bias`), runningMeanInitializer: C(`${i}.running_mean`), runningVarianceInitializer: C(`${i}.running_var`) });
+  const tc = (i: number, ch: number, strides: number, padding: number, activation?: "tanh") => new nn.Conv2DTranspose(ch, { kernelSize: 4, strides, padding, useBias: false, weightInitializer: C(`${i}.weight`), activation });
+  const G = new nn.Sequential().add(tc(0, 6, 1, 0), bn(1), new nn.Activation("relu"), tc(3, 3, 2, 1), bn(4), new nn.Activation("relu"), tc(6, 2, 2, 1, "tanh"));
+  G.initialize(null, { ctx: npx.gpu() });
+  const z = onGpu(c.z);
+  await close(autograd.record(() => G.forward(z)), c.y_train, 1e-4, "training-mode image");
+  const params = G.collectParams();
+  for (const i of [1, 4]) {
+    await close(params.get(`${i}.running_mean`).data(), c.running_after[`${i}.running_mean`]!, 1e-5, `${i}.running_mean`);
+    params.get(`${i}.running_var`).setData(cpu(c.running_after[`${i}.running_var`]!));
+  }
+  await close(G.forward(z), c.y_eval, 1e-4, "predict-mode image");
+});
