@@ -2,8 +2,10 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
 import { requireCpu } from "../backends/dispatch.js";
-import { recordOp } from "../tape/tape.js";
+import { pause, recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
+import { binary, unary } from "./elementwise.js";
+import { reduce } from "./reduce.js";
 
 export interface AxisOptions {
   /** the class axis; default -1 */
@@ -50,15 +52,28 @@ function logSoftmaxData(x: NDArray, axis: number): NDArray {
   return new NDArray(out, x.shape);
 }
 
+/**
+ * The same x − max − log Σ exp(x − max) for arrays on a device, from elementwise and reduce ops in float32, not
+ * recorded (the caller records log_softmax / softmax with their own rules).
+ */
+function logSoftmaxOnDevice(x: NDArray, axis: number): NDArray {
+  return pause(() => {
+    const shifted = binary("sub", x, reduce("max", x, { axis, keepdims: true }));
+    return binary("sub", shifted, unary("log", reduce("sum", unary("exp", shifted), { axis, keepdims: true })));
+  });
+}
+
 /** log softmax along `axis`: log(exp(xᵢ) / Σⱼ exp(xⱼ)), stable for large inputs. */
 export function logSoftmax(x: NDArray, options: AxisOptions = {}): NDArray {
   const axis = axisOf(x, options.axis, "npx.log_softmax");
-  return recordOp("log_softmax", [x], logSoftmaxData(x, axis), { axis });
+  const out = x.ctx.deviceType === "cpu" ? logSoftmaxData(x, axis) : logSoftmaxOnDevice(x, axis);
+  return recordOp("log_softmax", [x], out, { axis });
 }
 
 /** softmax along `axis`: exp(xᵢ) / Σⱼ exp(xⱼ). */
 export function softmax(x: NDArray, options: AxisOptions = {}): NDArray {
   const axis = axisOf(x, options.axis, "npx.softmax");
+  if (x.ctx.deviceType !== "cpu") return recordOp("softmax", [x], pause(() => unary("exp", logSoftmaxOnDevice(x, axis))), { axis });
   const out = logSoftmaxData(x, axis);
   for (let i = 0; i < out.data.length; i++) out.data[i] = Math.exp(out.data[i]!);
   return recordOp("softmax", [x], out, { axis });

@@ -96,7 +96,7 @@ test("an op mixing devices throws naming both; an op without a GPU kernel throws
   assert.throws(() => g.add(c), /different devices, gpu\(0\) and cpu\(0\)/);
   assert.throws(() => npx.convolution(g, np.ones([1, 1, 2, 2])), /different devices, gpu\(0\) and cpu\(0\)/);
   assert.throws(() => npx.pooling(g, { kernel: [2, 2], poolType: "max" }), /pooling: no WebGPU kernel yet for arrays on gpu\(0\)/);
-  assert.throws(() => npx.softmax(g), /npx\.log_softmax \/ npx\.softmax: no WebGPU kernel yet for arrays on gpu\(0\)/);
+  assert.throws(() => npx.pick(g, np.zeros([1, 1, 4], { ctx: gpu() }), { axis: 3 }), /npx\.pick: no WebGPU kernel yet for arrays on gpu\(0\)/);
   assert.throws(() => npx.depthToSpace(np.ones([1, 4, 2, 2], { ctx: gpu() }), 2), /depth_to_space \/ space_to_depth: no WebGPU kernel yet/);
   assert.throws(() => npx.leakyRelu(g, { actType: "gelu" }), /gelu.*no WebGPU kernel yet/);
   await npx.waitAll();
@@ -214,5 +214,27 @@ test("leaky ReLU, ELU and SELU and their gradients, concatenate along an axis an
       await assertClose(gb.grad!, b.grad!, `${what}: gradient of the second part`, 1e-5, 1e-5);
     }),
     { numRuns: 5, seed: 2105 },
+  );
+});
+
+test("softmax and log_softmax along an axis, with their gradients, equal the CPU backend (property)", { skip: SKIP }, async () => {
+  const ctx = gpu();
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom("softmax", "logSoftmax" as const), fc.integer({ min: -3, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (op, axis, seed) => {
+      np.random.seed(seed);
+      const x = np.random.normal(0, 3, [2, 3, 5]);
+      const w = np.random.uniform({ size: [2, 3, 5] });
+      const run = (xx: NDArray, ww: NDArray) => {
+        xx.attachGrad();
+        const y = autograd.record(() => npx[op](xx, { axis }).mul(ww).sum());
+        y.backward();
+        return y;
+      };
+      const gx = x.asInCtx(ctx);
+      await assertClose(npx[op](gx, { axis }), npx[op](x, { axis }), `${op} axis ${axis}`, 1e-5, 1e-5);
+      await assertClose(run(gx, w.asInCtx(ctx)), run(x, w), `${op} axis ${axis}: weighted sum`, 1e-4, 1e-5);
+      await assertClose(gx.grad!, x.grad!, `${op} axis ${axis}: gradient`, 1e-5, 1e-5);
+    }),
+    { numRuns: 5, seed: 2106 },
   );
 });
