@@ -1,6 +1,5 @@
 // Gluon Trainer with SGD (momentum, weight decay) and Adam: updates parameters in place from their gradients.
 import { NDArray } from "../ndarray/ndarray.js";
-import { zeros } from "../ndarray/create.js";
 import { backendFor } from "../backends/dispatch.js";
 import { isDeviceStorage, type Storage } from "../ndarray/storage.js";
 import type { GradPrep } from "../params/kernel-records.js";

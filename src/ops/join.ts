@@ -1,6 +1,6 @@
 // np.concatenate, np.stack, np.split and np.array_split: joining arrays along an axis and cutting them apart again.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, type Dtype, type FloatArray, formatShape } from "../ndarray/strided.js";
+import { type Dtype, formatShape } from "../ndarray/strided.js";
 import type { Storage } from "../ndarray/storage.js";
 import { resolveIndex, type Index } from "../ndarray/indexing.js";
 import { recordOp } from "../tape/tape.js";

@@ -1,6 +1,6 @@
 // Reductions sum / mean / max / min over all axes or chosen ones, with keepdims.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, formatShape, shapeSize } from "../ndarray/strided.js";
+import { formatShape, shapeSize } from "../ndarray/strided.js";
 import { backendFor } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
 import type { ReduceOp } from "../tape/op-types.js";

@@ -1,6 +1,6 @@
 // Shape ops: views (index, reshape, transpose), copies and dtype casts, each recorded for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
+import { type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { backendFor } from "../backends/dispatch.js";
 import { storageLength } from "../ndarray/storage.js";
 import { recordOp } from "../tape/tape.js";
