@@ -54,6 +54,12 @@ function store(shape: readonly number[], r: GpuTensor, o: StridedView<DeviceStor
   wrote(o.data);
 }
 
+function denseStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  for (let i = shape.length - 1, m = 1; i >= 0; m *= shape[i]!, i--) s[i] = m;
+  return s;
+}
+
 function fresh(t: GpuTensor): GpuStorage {
   return new GpuStorage(t);
 }
@@ -170,7 +176,20 @@ export const webgpuBackend: Backend<DeviceStorage> = {
       off += b;
     });
   },
-  pixelShuffle: missing("depth_to_space / space_to_depth"),
+  pixelShuffle(g, depth, space, toSpace) {
+    // the space array is dense over [N, C, D, rd, H, rh, W, rw]; the depth array read or written through strides
+    const [D, H, W] = g.size, [RD, RH, RW] = g.factors, C = g.channels;
+    const S = D * H * W, R = RD * RH * RW;
+    const shape = [g.batch, C, D, RD, H, RH, W, RW];
+    // depth channel: DCR ((rd·RH + rh)·RW + rw)·C + c, CRD c·R + (rd·RH + rh)·RW + rw
+    const [sc, srd, srh, srw] = g.mode === "DCR" ? [S, RH * RW * C * S, RW * C * S, C * S] : [R * S, RH * RW * S, RW * S, S];
+    const depthView: GpuView = { tensor: tensorOf(depth, "depth_to_space"), strides: [C * R * S, sc, H * W, srd, W, srh, 1, srw], offset: 0 };
+    if (toSpace) store(shape, unaryGpu("identity", shape, depthView), { data: space, strides: denseStrides(shape), offset: 0 }, "depth_to_space");
+    else {
+      copyIntoGpu(shape, tensorOf(space, "space_to_depth"), depthView);
+      wrote(depth);
+    }
+  },
   dropoutMask: missing("dropout"),
   applyMask: missing("dropout"),
   sgdUpdate(w, grad, v, n, p, lr, momentum) {

@@ -4,7 +4,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { autograd, type NDArray, np, npx } from "../../../src/index.js";
+import { autograd, type NDArray, nn, np, npx } from "../../../src/index.js";
 import { destroyGpu } from "../../../src/backends/webgpu/index.js";
 import { openTestGpu } from "../../helpers/webgpu.js";
 
@@ -97,7 +97,7 @@ test("an op mixing devices throws naming both; an op without a GPU kernel throws
   assert.throws(() => npx.convolution(g, np.ones([1, 1, 2, 2])), /different devices, gpu\(0\) and cpu\(0\)/);
   assert.throws(() => npx.pooling(g, { kernel: [2, 2], poolType: "max" }), /pooling: no WebGPU kernel yet for arrays on gpu\(0\)/);
   assert.throws(() => npx.pick(g, np.zeros([1, 1, 4], { ctx: gpu() }), { axis: 3 }), /npx\.pick: no WebGPU kernel yet for arrays on gpu\(0\)/);
-  assert.throws(() => npx.depthToSpace(np.ones([1, 4, 2, 2], { ctx: gpu() }), 2), /depth_to_space \/ space_to_depth: no WebGPU kernel yet/);
+  assert.throws(() => npx.pooling(g, { kernel: [2, 2], poolType: "avg" }), /pooling: no WebGPU kernel yet/);
   assert.throws(() => npx.leakyRelu(g, { actType: "gelu" }), /gelu.*no WebGPU kernel yet/);
   await npx.waitAll();
 });
@@ -237,4 +237,32 @@ test("softmax and log_softmax along an axis, with their gradients, equal the CPU
     }),
     { numRuns: 5, seed: 2106 },
   );
+});
+
+test("depthToSpace / spaceToDepth (DCR and CRD) and 1-D / 3-D pixel shuffles, with gradients, equal the CPU backend (property)", { skip: SKIP }, async () => {
+  const ctx = gpu();
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom("DCR", "CRD" as const), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (mode, b, c, seed) => {
+      np.random.seed(seed);
+      const x = np.random.uniform({ size: [2, c * b * b, 3, 2] });
+      const w = np.random.uniform({ size: [2, c, 3 * b, 2 * b] });
+      const run = (xx: NDArray, ww: NDArray) => {
+        xx.attachGrad();
+        const y = autograd.record(() => npx.spaceToDepth(npx.depthToSpace(xx, b, { mode }).mul(ww), b, { mode }).sum());
+        y.backward();
+        return y;
+      };
+      const gx = x.asInCtx(ctx);
+      const what = `${mode} block ${b} channels ${c}`;
+      await assertClose(npx.depthToSpace(gx, b, { mode }), npx.depthToSpace(x, b, { mode }), `${what}: depthToSpace`, 0, 0);
+      await assertClose(npx.spaceToDepth(w.asInCtx(ctx), b, { mode }), npx.spaceToDepth(w, b, { mode }), `${what}: spaceToDepth`, 0, 0);
+      await assertClose(run(gx, w.asInCtx(ctx)), run(x, w), `${what}: value`, 1e-4, 1e-5);
+      await assertClose(gx.grad!, x.grad!, `${what}: gradient`, 0, 0);
+    }),
+    { numRuns: 5, seed: 2107 },
+  );
+  np.random.seed(1);
+  const x3 = np.random.uniform({ size: [1, 8, 2, 1, 3] }), x1 = np.random.uniform({ size: [2, 6, 4] });
+  await assertClose(new nn.PixelShuffle3D([2, 2, 2]).forward(x3.asInCtx(ctx)), new nn.PixelShuffle3D([2, 2, 2]).forward(x3), "PixelShuffle3D", 0, 0);
+  await assertClose(new nn.PixelShuffle1D(3).forward(x1.asInCtx(ctx)), new nn.PixelShuffle1D(3).forward(x1), "PixelShuffle1D", 0, 0);
 });

@@ -138,3 +138,12 @@ test("PyTorch's scaled-down DCGAN generator (ConvTranspose, BatchNorm, ReLU, tan
   }
   await close(G.forward(z), c.y_eval, 1e-4, "predict-mode image");
 });
+
+test("PyTorch's pixel_shuffle (factors 2 and 3) on gpu(0): PixelShuffle2D output and input gradient, up to float32 rounding of the data", { skip: SKIP }, async () => {
+  for (const c of torch.cases.filter((k) => k.name.startsWith("pixel_shuffle"))) {
+    const factor = (c as unknown as { factor: number }).factor;
+    const { y, dx } = run((x) => new nn.PixelShuffle2D(factor).forward(x), c);
+    await close(y, c.y, 1e-7, `${c.name}: y`);
+    await close(dx, c.dx, 1e-7, `${c.name}: dx`);
+  }
+});
