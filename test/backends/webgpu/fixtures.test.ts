@@ -1,10 +1,11 @@
-// Independent fixtures on gpu(0): the 17 ONNX Conv / ConvTranspose conformance cases (test/fixtures/onnx), and the
-// PyTorch 1.13 outputs and input gradients of leaky_relu, elu, selu, tanh and linear (test/fixtures/torch/layers.json),
-// within float32 tolerance.
+// Independent fixtures on gpu(0): the 17 ONNX Conv / ConvTranspose conformance cases (test/fixtures/onnx), PyTorch
+// 1.13's layer outputs and gradients (test/fixtures/torch/layers.json) and PyTorch-exported ONNX models imported with
+// onnx.importToGluon and moved with resetCtx, within float32 tolerance.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { autograd, type ConvOptions, init, type NDArray, nn, np, npx } from "../../../src/index.js";
+import { autograd, type ConvOptions, init, type NDArray, nn, np, npx, onnx } from "../../../src/index.js";
+import { compare, modelFixtures, toArray } from "../../helpers/onnx-models.js";
 import { destroyGpu } from "../../../src/backends/webgpu/index.js";
 import { openTestGpu } from "../../helpers/webgpu.js";
 
@@ -146,4 +147,28 @@ test("PyTorch's pixel_shuffle (factors 2 and 3) on gpu(0): PixelShuffle2D output
     await close(y, c.y, 1e-7, `${c.name}: y`);
     await close(dx, c.dx, 1e-7, `${c.name}: dx`);
   }
+});
+
+test("ONNX models exported from PyTorch, imported and moved to gpu(0) with resetCtx, give PyTorch's outputs (DCGAN generator, ESPCN, VAE decoder)", { skip: SKIP }, async () => {
+  const fixtures = modelFixtures();
+  for (const name of ["dcgan_generator", "espcn", "vae_decoder"]) {
+    const f = fixtures.find((m) => m.name === name)!;
+    const net = onnx.importToGluon(f.bytes);
+    net.resetCtx(npx.gpu());
+    const outs = net.run(...f.inputs.map((t) => toArray(t).asInCtx(npx.gpu())));
+    assert.equal(outs.length, f.outputs.length);
+    for (const [k, o] of outs.entries()) {
+      assert.equal(String(o.ctx), "gpu(0)");
+      await o.wait();
+      assert.deepEqual(o.shape, f.outputs[k]!.shape);
+      const { maxErr, scale } = compare(o.asTypedArray(), f.outputs[k]!.data);
+      assert.ok(maxErr <= 1e-5 * scale, `${name} output ${k}: max error ${maxErr}`);
+    }
+  }
+  // a model with an op that has no GPU kernel: the error names the ONNX node and the op
+  const unet = fixtures.find((m) => m.name === "unet_small")!;
+  const net = onnx.importToGluon(unet.bytes);
+  net.resetCtx(npx.gpu());
+  assert.throws(() => net.run(...unet.inputs.map((t) => toArray(t).asInCtx(npx.gpu()))), /onnx node '\/MaxPool' \(MaxPool\): pooling: no WebGPU kernel yet for arrays on gpu\(0\)/);
+  await npx.waitAll();
 });
