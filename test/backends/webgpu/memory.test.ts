@@ -23,8 +23,10 @@ test("a 300-step Conv2D → Conv2DTranspose training loop with SGD + momentum ke
   const live = () => { const s = poolStats(); return s.created - s.destroyed; };
   const settle = async () => {
     await npx.waitAll();
-    // FinalizationRegistry callbacks run after a collection, as tasks: two rounds let every dead array's buffer return
-    for (let k = 0; k < 2; k++) {
+    // FinalizationRegistry callbacks run as tasks some time after a collection: collect until no more buffers return
+    let returned = -1;
+    for (let k = 0; k < 20 && poolStats().returned !== returned; k++) {
+      returned = poolStats().returned;
       gc();
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -42,10 +44,11 @@ test("a 300-step Conv2D → Conv2DTranspose training loop with SGD + momentum ke
     }
   }
   console.log(`# live GPU buffers every 50 steps: ${counts.join(", ")}`);
-  // after the first 50 steps (optimizer state, pool warm-up) the live buffers may not grow: a leak of one buffer a
-  // step would add 50 per sample
-  const steady = counts.slice(1);
-  assert.ok(Math.max(...steady) <= steady[0]! + 16, `live GPU buffers every 50 steps: ${counts.join(", ")}`);
+  // Buffers come back only when the collector finds their arrays dead. Under load a collection can come late, and then
+  // the pool grows once to two intervals' worth of buffers (1567 → 3118 here). A leak instead grows at every sample
+  // (one buffer a step adds 50). So: at most one jump between samples, and never more than twice the first sample.
+  const jumps = counts.slice(1).filter((c, i) => c > counts[i]! + 16).length;
+  assert.ok(jumps <= 1 && Math.max(...counts) <= 2 * counts[0]! + 16, `live GPU buffers every 50 steps: ${counts.join(", ")}`);
   assert.ok(Number.isFinite(loss), "the loop computed finite losses");
   releaseMemory();
   assert.equal(poolStats().pooledBytes, 0, "releaseMemory emptied the pool");
