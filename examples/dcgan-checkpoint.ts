@@ -97,6 +97,7 @@ export function loadCheckpoint(dir: string, nets: Nets, architecture: Architectu
   const arch = p.architecture;
   if (!arch || typeof arch !== "object" || !p.config || !p.sums || !p.history || !Array.isArray(p.epochSeconds) || !Number.isInteger(p.epoch) || !Number.isInteger(p.batch))
     throw new CheckpointError(`checkpoint ${progressPath} is damaged (fields missing)`, true);
+  if (arch.loss === undefined) arch.loss = "bce"; // written before --loss existed
   if ((Object.keys(architecture) as (keyof Architecture)[]).some((k) => arch[k] !== architecture[k]))
     throw new CheckpointError(`checkpoint ${folder} is from another architecture (${describe(arch)}); this run has ${describe(architecture)}`, false);
   if ((Object.keys(config) as (keyof RunConfig)[]).some((k) => p.config[k] !== config[k]))

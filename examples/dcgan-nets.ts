@@ -25,13 +25,13 @@ function gBlock(outChannels: number, inChannels: number, strides = 2, padding = 
   );
 }
 
-/** The book's D_block: Conv2D(k4, s2, p1, no bias) → BatchNorm → LeakyReLU(0.2). */
-function dBlock(outChannels: number, inChannels: number): nn.Sequential {
-  return new nn.Sequential().add(
-    new nn.Conv2D(outChannels, { kernelSize: 4, strides: 2, padding: 1, useBias: false, inChannels }),
-    new nn.BatchNorm({ inChannels: outChannels }),
-    new nn.LeakyReLU(0.2),
-  );
+/**
+ * The book's D_block: Conv2D(k4, s2, p1, no bias) → BatchNorm → LeakyReLU(0.2); without BatchNorm (WGAN-GP's critic:
+ * the gradient penalty is per sample, which batch statistics would couple) the convolution has a bias instead.
+ */
+function dBlock(outChannels: number, inChannels: number, batchNorm = true): nn.Sequential {
+  const conv = new nn.Conv2D(outChannels, { kernelSize: 4, strides: 2, padding: 1, useBias: !batchNorm, inChannels });
+  return batchNorm ? new nn.Sequential().add(conv, new nn.BatchNorm({ inChannels: outChannels }), new nn.LeakyReLU(0.2)) : new nn.Sequential().add(conv, new nn.LeakyReLU(0.2));
 }
 
 /**
@@ -51,13 +51,16 @@ export function generator({ imageSize, width, latentDim }: DCGANShape): nn.Seque
   return net;
 }
 
-/** Image [N, 3, S, S] → … → 4×4 → one logit [N, 1, 1, 1] (Conv2D k4, no bias), channels 3 → w → 2w → 4w → 1 for S = 32. */
-export function discriminator({ imageSize, width }: DCGANShape): nn.Sequential {
+/**
+ * Image [N, 3, S, S] → … → 4×4 → one logit [N, 1, 1, 1] (Conv2D k4, no bias), channels 3 → w → 2w → 4w → 1 for S = 32.
+ * `batchNorm: false` gives WGAN-GP's critic (Gulrajani et al. 2017 drop BatchNorm from it).
+ */
+export function discriminator({ imageSize, width }: DCGANShape, batchNorm = true): nn.Sequential {
   const n = levels(imageSize);
   const net = new nn.Sequential();
   let c = 3;
   for (let i = 0; i < n; i++) {
-    net.add(dBlock(width * 2 ** i, c));
+    net.add(dBlock(width * 2 ** i, c, batchNorm));
     c = width * 2 ** i;
   }
   net.add(new nn.Conv2D(1, { kernelSize: 4, useBias: false, inChannels: c }));

@@ -3,8 +3,15 @@ import { autograd, gluon, init, np, type NDArray, type nn } from "tconv";
 import { Stream, makeShapes } from "./shapes-dataset.js";
 import { discriminator, generator, type DCGANShape } from "./dcgan-nets.js";
 
-/** The nets' shapes (what a checkpoint must match). */
-export type Architecture = DCGANShape;
+/** The nets' shapes and the loss (what a checkpoint must match). */
+export interface Architecture extends DCGANShape {
+  /** "bce" (the book's, BatchNorm in D) or "wgan-gp" (a critic without BatchNorm); absent (the explorer, checkpoints written before --loss): "bce" */
+  loss?: "bce" | "wgan-gp";
+}
+
+/** WGAN-GP's penalty weight λ and critic steps per generator step (Gulrajani et al. 2017, Algorithm 1). */
+export const GP_LAMBDA = 10;
+export const N_CRITIC = 5;
 
 /** What decides the data, the noise and the updates (so a resumed run equals an uninterrupted one). */
 export interface RunConfig {
@@ -32,17 +39,39 @@ export function noise(n: number, latentDim: number, ...key: number[]): NDArray {
   return np.array(z).reshape(n, latentDim, 1, 1);
 }
 
+/** ε ~ U(0, 1) per sample, [n, 1, 1, 1], from a stream keyed like the noise (resuming needs no RNG state). */
+export function uniformPerSample(n: number, ...key: number[]): NDArray {
+  const s = new Stream(0xe95, ...key);
+  return np.array(Float32Array.from({ length: n }, () => s.next())).reshape(n, 1, 1, 1);
+}
+
 /**
- * Builds both nets and their Adam trainers, weights N(0, 0.02) as the book (np.random seeded by `seed`).
+ * WGAN-GP's critic loss per sample: D(fake) − D(real) + λ·(‖∂D(x̂)/∂x̂‖₂ − 1)² with x̂ = ε·real + (1 − ε)·fake. The
+ * gradient is taken with createGraph, so backward() of this loss differentiates the penalty too (second order).
+ */
+export function wganCriticLoss(netD: nn.Sequential, real: NDArray, fake: NDArray, eps: NDArray): NDArray {
+  const B = real.shape[0]!;
+  const xHat = eps.mul(real).add(eps.neg().add(1).mul(fake)).attachGrad();
+  return autograd.record(() => {
+    const grads = autograd.grad(netD.forward(xHat), xHat, { headGrads: np.ones([B, 1, 1, 1]), createGraph: true });
+    const penalty = grads.reshape(B, -1).pow(2).sum({ axis: 1 }).sqrt().sub(1).pow(2).mul(GP_LAMBDA);
+    return netD.forward(fake).reshape(B).sub(netD.forward(real).reshape(B)).add(penalty);
+  });
+}
+
+/**
+ * Builds both nets and their Adam trainers, weights N(0, 0.02) as the book (np.random seeded by `seed`); with loss
+ * "wgan-gp" the critic has no BatchNorm and Adam uses β1 = 0, β2 = 0.9 (the paper's).
  * `makeGenerator` swaps the book's generator for another of the same interface (the explorer's resize-convolution one).
  */
 export function buildNets(arch: Architecture, config: RunConfig, makeGenerator: (a: Architecture) => nn.Sequential = generator): Nets {
   np.random.seed(config.seed);
   const g = makeGenerator(arch);
-  const d = discriminator(arch);
+  const wgan = arch.loss === "wgan-gp";
+  const d = discriminator(arch, !wgan);
   g.initialize(init.Normal(0.02));
   d.initialize(init.Normal(0.02));
-  const hp = { learningRate: config.learningRate, beta1: 0.5 };
+  const hp = wgan ? { learningRate: config.learningRate, beta1: 0, beta2: 0.9 } : { learningRate: config.learningRate, beta1: 0.5 };
   return { generator: g, discriminator: d, trainerG: new gluon.Trainer(g.collectParams(), "adam", hp), trainerD: new gluon.Trainer(d.collectParams(), "adam", hp) };
 }
 
@@ -89,7 +118,10 @@ export class DCGANSteps {
     return { X: np.array(xs).reshape(B, 3, S, S), Z: noise(B, this.arch.latentDim, seed, e, k) };
   }
 
-  /** One update of D then of G on batch k of epoch e; returns the summed per-example losses [loss_D, loss_G]. */
+  /**
+   * One update of D then of G on batch k of epoch e; returns the summed per-example losses [loss_D, loss_G]. With
+   * loss "wgan-gp" G is updated on every N_CRITIC-th batch only (between, its loss is evaluated off the tape).
+   */
   step(nets: Nets, e: number, k: number): [number, number] {
     const { generator: netG, discriminator: netD, trainerG, trainerD } = nets;
     const B = this.config.batchSize;
@@ -97,6 +129,19 @@ export class DCGANSteps {
     const { loss, ones, zeros, head } = this;
     // update_D: the fake batch comes from G in training mode but off the tape (the book's fake_X.detach())
     const fakeX = autograd.trainMode(() => netG.forward(Z));
+    if (this.arch.loss === "wgan-gp") {
+      const lossD = wganCriticLoss(netD, X, fakeX, uniformPerSample(B, this.config.seed, e, k));
+      lossD.backward(head);
+      trainerD.step(B);
+      // the generator minimises −D(G(z))
+      let lossG: NDArray;
+      if (k % N_CRITIC === N_CRITIC - 1) {
+        lossG = autograd.record(() => netD.forward(netG.forward(Z)).reshape(B).neg());
+        lossG.backward(head);
+        trainerG.step(B);
+      } else lossG = autograd.trainMode(() => netD.forward(netG.forward(Z)).reshape(B).neg());
+      return [lossD.sum().item(), lossG.sum().item()];
+    }
     const lossD = autograd.record(() => loss.forward(netD.forward(X), ones).add(loss.forward(netD.forward(fakeX), zeros)).div(2));
     lossD.backward(head);
     trainerD.step(B);

@@ -6,7 +6,7 @@ import cliProgress from "cli-progress";
 import { getNumThreads, setNumThreads, type nn } from "tconv";
 import { writePNG } from "tconv/node";
 import { levels } from "./dcgan-nets.js";
-import { buildNets, DCGANSteps, FIXED_NOISE_KEY, noise } from "./dcgan-train.js";
+import { buildNets, DCGANSteps, FIXED_NOISE_KEY, GP_LAMBDA, N_CRITIC, noise } from "./dcgan-train.js";
 import { sampleGrid } from "./sample-grid.js";
 import { lossPlotSVG, type LossHistory } from "./loss-plot.js";
 import { CheckpointError, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Architecture, type Progress, type RunConfig } from "./dcgan-checkpoint.js";
@@ -32,8 +32,12 @@ export interface DCGANOptions {
   datasetSize?: number;
   /** default 32 (the book: 256; smaller batches gave more updates per second of training here) */
   batchSize?: number;
-  /** Adam's learning rate; default 0.001 (the book: 0.005 at batch 256; 0.002 here lets D win sooner); β1 = 0.5 as the book */
+  /** Adam's learning rate; default 0.001 (the book: 0.005 at batch 256; 0.002 here lets D win sooner); β1 = 0.5 as the book.
+   * With loss "wgan-gp": default 0.0002, β1 = 0, β2 = 0.9 (Gulrajani et al. use 0.0001) */
   learningRate?: number;
+  /** "bce" (default: the book's sigmoid cross-entropy, BatchNorm in D) or "wgan-gp": a critic without BatchNorm trained on
+   * D(fake) − D(real) + λ·(‖∇D(x̂)‖ − 1)² (λ = 10, x̂ between a real and a fake image), the generator every 5th batch */
+  loss?: "bce" | "wgan-gp";
   /** stop after this many batches in this run (a checkpoint is saved), as Ctrl-C does */
   maxBatches?: number;
   /** fixed-noise samples in each grid; default 64 (8×8) */
@@ -78,8 +82,11 @@ function checkOutFolder(out: string): void {
 }
 
 export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResult> {
-  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & DCGANOptions;
-  const arch: Architecture = { imageSize: o.imageSize, width: checkInt("width", o.width, 1), latentDim: checkInt("latentDim", o.latentDim, 1) };
+  const lossKind = options.loss ?? "bce";
+  if (lossKind !== "bce" && lossKind !== "wgan-gp") throw new Error(`loss=${String(lossKind)} must be "bce" or "wgan-gp"`);
+  const defaults = lossKind === "wgan-gp" ? { ...DEFAULTS, learningRate: 0.0002 } : DEFAULTS;
+  const o = { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & DCGANOptions;
+  const arch: Architecture = { imageSize: o.imageSize, width: checkInt("width", o.width, 1), latentDim: checkInt("latentDim", o.latentDim, 1), loss: lossKind };
   levels(arch.imageSize);
   const config: RunConfig = { seed: checkInt("seed", o.seed, 0), datasetSize: checkInt("datasetSize", o.datasetSize, 1), batchSize: checkInt("batchSize", o.batchSize, 2), learningRate: o.learningRate };
   if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) throw new Error(`learningRate=${config.learningRate} must be a positive number`);
@@ -130,7 +137,8 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
   const save = () => saveCheckpoint(ckptDir, progress.epoch * perEpoch + progress.batch, nets, progress);
 
   if (progress.epoch >= o.epochs) log(`the checkpoint has finished ${progress.epoch} epochs already; ask for more with --epochs`);
-  log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} β1 0.5, ${getNumThreads()} thread(s)`);
+  const adam = arch.loss === "bce" ? "β1 0.5" : `β1 0 β2 0.9, WGAN-GP λ ${GP_LAMBDA}, ${N_CRITIC} critic steps per G step`;
+  log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} ${adam}, ${getNumThreads()} thread(s)`);
   while (progress.epoch < o.epochs && !stopped) {
     const e = progress.epoch;
     bar?.start(perEpoch, progress.batch, { epoch: e + 1, epochs: o.epochs, lossD: "…", lossG: "…", speed: "…" });
@@ -178,7 +186,7 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
     if (pictures) {
       const name = `samples-epoch-${String(e + 1).padStart(2, "0")}.png`;
       writePNG(join(o.out, name), sampleGrid(netG.forward(fixedZ), Math.ceil(Math.sqrt(o.samples)), 64 / S)); // tiles 64 px wide at either size
-      writeFileSync(join(o.out, "loss.svg"), lossPlotSVG(progress.history));
+      writeFileSync(join(o.out, "loss.svg"), lossPlotSVG(progress.history, arch.loss === "bce" ? undefined : "WGAN-GP losses (critic: D(fake) − D(real) + penalty)"));
     }
     save();
     if (o.stop?.requested || (o.maxBatches !== undefined && batchesRun >= o.maxBatches)) stopped = progress.epoch < o.epochs;
@@ -190,7 +198,7 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
   return { generator: netG, discriminator: netD, epoch: progress.epoch, batch: progress.batch, batchesRun, history: progress.history, epochSeconds: progress.epochSeconds, stopped, resumedFrom };
 }
 
-const USAGE = "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N]";
+const USAGE = "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N --loss bce|wgan-gp]";
 
 export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
   const o: DCGANOptions = {};
@@ -220,6 +228,12 @@ export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
       case "--batch": o.batchSize = num(); break;
       case "--data": o.datasetSize = num(); break;
       case "--quiet": o.quiet = true; break;
+      case "--loss": {
+        const v = value();
+        if (v !== "bce" && v !== "wgan-gp") throw new Error(`--loss must be bce or wgan-gp, got ${v}`);
+        o.loss = v;
+        break;
+      }
       default: throw new Error(arg === "--help" || arg === "-h" ? USAGE : `unknown argument ${arg}; ${USAGE}`);
     }
   }

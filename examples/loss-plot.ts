@@ -15,10 +15,12 @@ export function lossPlotSVG(history: LossHistory, title = "DCGAN losses"): strin
   const m = { left: 56, right: 20, top: 34, bottom: 44 };
   const all = [...history.batches, ...history.epochs];
   const xMax = Math.max(1, ...all.map((r) => r[0]));
-  const top = Math.max(0.5, ...all.flatMap((r) => [r[1], r[2]].filter(Number.isFinite)));
-  const yMax = top > 2 ? Math.ceil(top / 2) * 2 : Math.ceil(top * 4) / 4; // round ticks (yMax / 4 apart)
+  const values = all.flatMap((r) => [r[1], r[2]].filter(Number.isFinite));
+  const round = (v: number) => (v > 2 ? Math.ceil(v / 2) * 2 : Math.ceil(v * 4) / 4); // round ticks ((yMax − yMin) / 4 apart)
+  const yMax = round(Math.max(0.5, ...values));
+  const yMin = -round(Math.max(0, ...values.map((v) => -v))); // below 0 only for losses that go negative (WGAN's)
   const sx = (x: number) => m.left + (x / xMax) * (W - m.left - m.right);
-  const sy = (y: number) => H - m.bottom - (Math.min(y, yMax) / yMax) * (H - m.top - m.bottom);
+  const sy = (y: number) => H - m.bottom - ((Math.max(Math.min(y, yMax), yMin) - yMin) / (yMax - yMin)) * (H - m.top - m.bottom);
   const line = (pts: [number, number, number][], k: 1 | 2) =>
     pts.filter((p) => Number.isFinite(p[k])).map((p, i) => `${i === 0 ? "M" : "L"}${sx(p[0]).toFixed(1)},${sy(p[k]).toFixed(1)}`).join(" ");
   const colours = { 1: "#1f77b4", 2: "#d62728" } as const;
@@ -28,7 +30,7 @@ export function lossPlotSVG(history: LossHistory, title = "DCGAN losses"): strin
     `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${title}</text>`,
   ];
   for (let i = 0; i <= 4; i++) {
-    const y = (yMax * i) / 4;
+    const y = yMin + ((yMax - yMin) * i) / 4;
     parts.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${sy(y).toFixed(1)}" y2="${sy(y).toFixed(1)}" stroke="#ddd"/>`);
     parts.push(`<text x="${m.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end">${fmt(y)}</text>`);
   }

@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import ort from "onnxruntime-node";
-import { autograd, gluon, np, onnx, type NDArray } from "tconv";
+import { autograd, gluon, np, type NDArray } from "tconv";
+import { onnx } from "tconv/onnx";
 
 export interface OnnxFinetuneOptions {
   /** the .onnx file; default the ESPCN (×2 super-resolution) that scripts/fixtures/make-onnx-models.py exported */

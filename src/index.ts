@@ -1,4 +1,4 @@
-// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, onnx, setNumThreads, releaseMemory.
+// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads, releaseMemory (ONNX: tconv/onnx).
 import "./methods.js"; // first: installs NDArray's methods before anything can call them
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
@@ -6,20 +6,25 @@ export { nn, gluon } from "./gluon/index.js";
 export { Parameter, ParameterDict, type ParameterGradReq, type ParameterOptions } from "./gluon/parameter.js";
 export { init } from "./init/initializers.js";
 export { d2l } from "./d2l/index.js";
-export { autograd } from "./autograd/index.js";
+export { autograd, type GradOptions } from "./autograd/index.js";
 export { NDArray, type NestedArray, type Operand } from "./ndarray/ndarray.js";
 export type { Dtype } from "./ndarray/dtype.js";
 export type { Index } from "./ndarray/indexing.js";
 export { resolveConv, type ConvOptions, type ConvOp, type Padding, type ResolvedConv } from "./params/conv-params.js";
 export type { ConvGeometry, Layout } from "./params/geometry.js";
 export type { PaddingMode } from "./params/padding-mode.js";
+export type { PadMode, PadOptions } from "./ops/pad-constant.js";
 export { outputPaddingFor, type OutputPaddingAdvice, type OutputPaddingParams } from "./params/output-padding.js";
 export { warnings, type TconvWarning, type WarningCode, type WarningHandler } from "./warnings.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";
 export type { BatchNormLayerOptions } from "./gluon/norm-layers.js";
+export type { GroupNormLayerOptions, InstanceNormLayerOptions, LayerNormLayerOptions } from "./gluon/feature-norm-layers.js";
 export type { DenseOptions, DropoutLayerOptions } from "./gluon/basic-layers.js";
 export type { AvgPoolLayerOptions, GlobalPoolLayerOptions, PoolLayerOptions } from "./gluon/pool-layers.js";
 export type { BatchNormOptions } from "./ops/batch-norm.js";
+export type { GroupNormOptions, InstanceNormOptions, LayerNormOptions } from "./ops/normalization.js";
+export type { GridSampleOptions } from "./ops/grid-sample.js";
+export type { TakeOptions } from "./ops/gather.js";
 export type { PoolingOptions, PoolType, PoolingConvention } from "./ops/pooling.js";
 export type { LeakyActType, LeakyReluOptions } from "./ops/activation.js";
 export type { DepthToSpaceOptions, ShuffleMode } from "./ops/depth-to-space.js";
@@ -27,8 +32,7 @@ export type { DropoutOptions } from "./ops/dropout.js";
 export type { AxisOption } from "./ops/join.js";
 export type { ConvCallOptions } from "./ops/conv.js";
 export type { LoadParametersOptions, SaveParametersOptions } from "./gluon/parameter-io.js";
-export type { ImageDataLike, FromImageDataOptions, ToImageDataOptions } from "./ops/image.js";
-export { setNumThreads, getNumThreads, maxThreads, threadsReady } from "./backends/threads.js";
+export type { ImageDataLike, FromImageDataOptions, ImageNamespace, ToImageDataOptions, ToImageDataResult } from "./ops/image.js";
+export { setNumThreads, getNumThreads, maxThreads, threadsReady, setWorkerUrl, type WorkerLike, type WorkerSource } from "./backends/threads.js";
 export { releaseMemory } from "./backends/memory.js";
 export { Context, type DeviceType, type GpuLike, type InitGpuOptions } from "./context.js";
-export { onnx, OnnxBlock, type ImportOptions, type ExportOptions, type GraphInput } from "./onnx/index.js";

@@ -16,7 +16,8 @@ declare module "./ndarray/ndarray.js" {
   interface NDArray {
     /**
      * Computes d(this)/d(leaf) for the attachGrad'ed arrays this was computed from under autograd.record, into their
-     * `.grad`. `headGrad` (this shape) weights the outputs; it defaults to ones only when this has size 1.
+     * `.grad`. `headGrad` (this shape) weights the outputs; it defaults to ones of this shape, as MXNet (for a non-scalar
+     * array that is the gradient of its sum).
      * `retainGraph` keeps the tape for another backward. See autograd/backward.ts.
      */
     backward(headGrad?: NDArray | null, retainGraph?: boolean): void;

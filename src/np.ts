@@ -11,6 +11,9 @@ import { reduce, type ReduceOptions } from "./ops/reduce.js";
 import * as shp from "./ops/shape.js";
 import { arraySplit, concatenate, split, stack } from "./ops/join.js";
 import { pad } from "./ops/pad-constant.js";
+import { broadcastTo, tile } from "./ops/broadcast.js";
+import { einsum } from "./ops/einsum.js";
+import { take } from "./ops/gather.js";
 
 /**
  * MXNet's `ctx=` on a creation function: `ctx` is taken out of the options object (any plain-object argument), the
@@ -41,46 +44,113 @@ const asArray = (v: Operand, op: string): NDArray => {
   throw new Error(`${op}: operand must be an NDArray or a number`);
 };
 
+/** MXNet's `np` namespace: numpy-style creation, math, reduction, shape and random functions over NDArray. */
 export const np = {
+  /** The n-dimensional array class (MXNet's `np.ndarray`), for `instanceof` checks and types. */
   ndarray: NDArray,
+  /** A new array from nested lists, a number or a typed array (numpy's `np.array`); `dtype` float32 (default) or float64. */
   array: onCtx(create.array, "np.array"),
+  /** A new array of `shape` filled with 0 (`np.zeros`). */
   zeros: onCtx(create.zeros, "np.zeros"),
+  /** A new array of `shape` filled with 1 (`np.ones`). */
   ones: onCtx(create.ones, "np.ones"),
+  /** A new array of `shape` filled with `value` (`np.full`). */
   full: onCtx(create.full, "np.full"),
+  /** Evenly spaced values in [start, stop) with `step` (`np.arange(stop)` or `np.arange(start, stop, step)`). */
   arange: onCtx(create.arange, "np.arange"),
+  /** An n×m array with ones on the k-th diagonal and zeros elsewhere (`np.eye`). */
   eye: onCtx(create.eye, "np.eye"),
-  random: { seed: random.seed, uniform: onCtx(random.uniform, "np.random.uniform"), normal: onCtx(random.normal, "np.random.normal") },
+  /** Random sampling with a seedable generator: `seed`, `uniform`, `normal` (MXNet's `np.random`). */
+  random: {
+    /** Re-seeds the generator behind every np.random function (runs are then reproducible). */
+    seed: random.seed,
+    /** Samples from U[low, high): `uniform({ low, high, size, dtype })` or numpy's `uniform(low, high, size)`. */
+    uniform: onCtx(random.uniform, "np.random.uniform"),
+    /** Samples from N(loc, scale²): `normal({ loc, scale, size, dtype })` or numpy's `normal(loc, scale, size)`. */
+    normal: onCtx(random.normal, "np.random.normal"),
+  },
+  /** a + b elementwise, with numpy broadcasting. */
   add: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("add", a, b, options),
+  /** a − b elementwise, with numpy broadcasting. */
   subtract: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("sub", a, b, options),
+  /** a · b elementwise, with numpy broadcasting. */
   multiply: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("mul", a, b, options),
+  /** a / b elementwise, with numpy broadcasting. */
   divide: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("div", a, b, options),
+  /** The larger of a and b elementwise (NaN propagates), with broadcasting. */
   maximum: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("maximum", a, b, options),
+  /** The smaller of a and b elementwise (NaN propagates), with broadcasting. */
   minimum: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("minimum", a, b, options),
+  /** a raised to b elementwise, with broadcasting. */
   power: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("pow", a, b, options),
+  /** numpy's mod (remainder): a − ⌊a/b⌋·b, the result has b's sign */
+  mod: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("mod", a, b, options),
+  /** numpy's fmod (C's): a − trunc(a/b)·b, the result has a's sign */
+  fmod: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("fmod", a, b, options),
+  /** 1 where a == b, else 0, elementwise with broadcasting (in the operands' dtype, as MXNet). */
   equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("eq", a, b, options),
+  /** 1 where a != b, else 0, elementwise with broadcasting. */
   not_equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("ne", a, b, options),
+  /** 1 where a < b, else 0, elementwise with broadcasting. */
   less: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("lt", a, b, options),
+  /** 1 where a <= b, else 0, elementwise with broadcasting. */
   less_equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("le", a, b, options),
+  /** 1 where a > b, else 0, elementwise with broadcasting. */
   greater: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("gt", a, b, options),
+  /** 1 where a >= b, else 0, elementwise with broadcasting. */
   greater_equal: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("ge", a, b, options),
+  /** x where condition is non-zero, else y, elementwise with broadcasting (`np.where(condition, x, y)`). */
   where: (condition: Operand, x: Operand, y: Operand, options?: OutOptions) => ew.where(condition, x, y, options),
+  /** −x elementwise. */
   negative: (x: Operand, options?: OutOptions) => ew.unary("neg", asArray(x, "np.negative"), options),
+  /** eˣ elementwise. */
   exp: (x: Operand, options?: OutOptions) => ew.unary("exp", asArray(x, "np.exp"), options),
+  /** The natural logarithm elementwise. */
   log: (x: Operand, options?: OutOptions) => ew.unary("log", asArray(x, "np.log"), options),
+  /** The square root elementwise. */
   sqrt: (x: Operand, options?: OutOptions) => ew.unary("sqrt", asArray(x, "np.sqrt"), options),
+  /** |x| elementwise. */
   abs: (x: Operand, options?: OutOptions) => ew.unary("abs", asArray(x, "np.abs"), options),
+  /** The hyperbolic tangent elementwise. */
   tanh: (x: Operand, options?: OutOptions) => ew.unary("tanh", asArray(x, "np.tanh"), options),
+  /** The sine elementwise (radians). */
+  sin: (x: Operand, options?: OutOptions) => ew.unary("sin", asArray(x, "np.sin"), options),
+  /** The cosine elementwise (radians). */
+  cos: (x: Operand, options?: OutOptions) => ew.unary("cos", asArray(x, "np.cos"), options),
+  /** the error function 2/√π ∫₀ˣ e^(−t²) dt (scipy.special.erf; ONNX Erf) */
+  erf: (x: Operand, options?: OutOptions) => ew.unary("erf", asArray(x, "np.erf"), options),
+  /** The sum over `axis` (all axes when omitted); `keepdims` keeps the reduced axes with size 1. */
   sum: (x: NDArray, options?: ReduceOptions) => reduce("sum", x, options),
+  /** The mean over `axis` (all axes when omitted); `keepdims` keeps the reduced axes with size 1. */
   mean: (x: NDArray, options?: ReduceOptions) => reduce("mean", x, options),
+  /** The maximum over `axis` (all axes when omitted); `keepdims` keeps the reduced axes with size 1. */
   max: (x: NDArray, options?: ReduceOptions) => reduce("max", x, options),
+  /** The minimum over `axis` (all axes when omitted); `keepdims` keeps the reduced axes with size 1. */
   min: (x: NDArray, options?: ReduceOptions) => reduce("min", x, options),
+  /** numpy's `dot` for 1-D and 2-D arrays: vector·vector → 0-d, matrix·vector, vector·matrix, matrix·matrix. */
   dot: lin.dot,
+  /** numpy's `matmul`: like dot for 1-D/2-D, batched over leading axes (which must match) for 3-D and more. */
   matmul: lin.matmul,
+  /** The same elements in a new `shape` (one entry may be −1); a view when `x` is contiguous. */
   reshape: (x: NDArray, shape: readonly number[]) => shp.reshape(x, shape),
+  /** Permutes the axes (reverses them when `axes` is omitted); a view. */
   transpose: (x: NDArray, axes?: readonly number[]) => shp.transpose(x, axes),
+  /** Joins arrays along an existing axis (`np.concatenate(arrays, { axis })`). */
   concatenate,
+  /** Joins arrays along a new axis (`np.stack(arrays, { axis })`). */
   stack,
+  /** Splits an array into equal sections or at indices along an axis (`np.split`). */
   split,
+  /** Like split, but the sections may be unequal (`np.array_split`). */
   array_split: arraySplit,
+  /** Pads by per-axis (before, after) widths: a constant (default 0) or numpy's "reflect", "edge", "wrap" modes (`np.pad`). */
   pad,
+  /** x repeated along its size-1 and new leading axes to exactly `shape` (`np.broadcast_to`). */
+  broadcastTo,
+  /** x repeated reps[i] times along each axis (`np.tile`). */
+  tile,
+  /** Einstein summation over one or two operands, e.g. "bij,bjk->bik" (`np.einsum`; no ellipsis). */
+  einsum,
+  /** x's elements at integer `indices` along `axis`, or of the flattened array (`np.take`). */
+  take,
 };

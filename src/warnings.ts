@@ -1,19 +1,23 @@
 // tconv's warning channel: each warning code is reported once per process, to a handler the user can replace or silence.
 
-/** Codes: "checkerboard" (a transposed layer whose kernel size is not divisible by its stride). */
-export type WarningCode = "checkerboard";
+/**
+ * Codes: "checkerboard" (a transposed layer whose kernel size is not divisible by its stride), "wasm-unavailable"
+ * (WebAssembly could not be compiled, e.g. under a Content-Security-Policy without 'wasm-unsafe-eval': the JavaScript
+ * kernels run instead).
+ */
+export type WarningCode = "checkerboard" | "wasm-unavailable";
 export interface TconvWarning {
   readonly code: WarningCode;
   readonly message: string;
 }
 export type WarningHandler = (warning: TconvWarning) => void;
 
-const CODES: readonly WarningCode[] = ["checkerboard"];
+const CODES: readonly WarningCode[] = ["checkerboard", "wasm-unavailable"];
 
-/** Node: process.emitWarning (type "TconvWarning", code "TCONV_CHECKERBOARD", so `--no-warnings` also hides it); elsewhere console.warn. */
+/** Node: process.emitWarning (type "TconvWarning", code "TCONV_CHECKERBOARD" / "TCONV_WASM_UNAVAILABLE", so `--no-warnings` also hides it); elsewhere console.warn. */
 const defaultHandler: WarningHandler = (w) => {
   const proc = (globalThis as { process?: { emitWarning?: (m: string, o: { type: string; code: string }) => void } }).process;
-  if (proc && typeof proc.emitWarning === "function") proc.emitWarning(w.message, { type: "TconvWarning", code: `TCONV_${w.code.toUpperCase()}` });
+  if (proc && typeof proc.emitWarning === "function") proc.emitWarning(w.message, { type: "TconvWarning", code: `TCONV_${w.code.toUpperCase().replace(/-/g, "_")}` });
   else console.warn(`TconvWarning [${w.code}]: ${w.message}`);
 };
 
@@ -38,6 +42,7 @@ export function warnOnce(code: WarningCode, message: string): void {
   handler({ code, message });
 }
 
+/** tconv's one-time warnings (checkerboard kernels, the JS fallback, …): silence, unsilence, setHandler, reset. */
 export const warnings = {
   /** Stops the warnings of `code` (every code when omitted). */
   silence(code?: WarningCode): void {

@@ -1,10 +1,11 @@
 // Page side of the browser section: bundled by browser-section.mjs (esbuild, from the built library in dist/), it builds
 // the cases in a Chromium page and times one call at a time when the Node side asks (window.tconvBench).
 import * as tconv from "tconv";
+import { onnx } from "tconv/onnx";
 import { wasmBuild } from "tconv-wasm-runtime";
 import { dcganGenerator } from "./dcgan.mjs";
 
-const { np, npx, nn, init, onnx, setNumThreads, getNumThreads, threadsReady } = tconv;
+const { np, npx, nn, init, setNumThreads, getNumThreads, threadsReady } = tconv;
 const N = 16;
 const DECONV = { strides: 2, padding: 1 };
 

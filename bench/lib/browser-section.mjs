@@ -38,7 +38,7 @@ async function bundle() {
     platform: "browser",
     write: false,
     logLevel: "silent",
-    alias: { tconv: join(dist, "index.js"), "tconv-wasm-runtime": join(dist, "backends", "wasm", "runtime.js") },
+    alias: { tconv: dist, "tconv-wasm-runtime": join(dist, "backends", "wasm", "runtime.js") },
   });
   return built.outputFiles[0].text;
 }

@@ -1,6 +1,7 @@
 // Whole-model rows: a DCGAN generator and a small U-Net built with tconv, exported with onnx.exportModel, then run by
 // tconv, onnxruntime-web and onnxruntime-node on the same input at one thread count (child process of run.mjs).
 //   node lib/models.mjs --threads 1 [--target-ms 500] [--max-ms 4000] [--min-reps 3] [--models dcgan,unet]
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tconvDistEntry } from "./peers.mjs";
 import { dcganGenerator } from "./dcgan.mjs";
@@ -24,7 +25,9 @@ globalThis.fetch = async (input, init) => {
 };
 
 const tconv = await import(pathToFileURL(tconvDistEntry()).href);
-const { nn, np, onnx } = tconv;
+const { nn, np } = tconv;
+// ONNX moved to the tconv/onnx entry in 0.2.0; TCONV_DIST may name an older build that still exports it from the main one
+const { onnx } = tconv.onnx ? tconv : await import(pathToFileURL(join(dirname(tconvDistEntry()), "onnx", "index.js")).href);
 tconv.setNumThreads?.(THREADS);
 const hasBatchNorm = typeof nn.BatchNorm === "function";
 const hasMaxPool = typeof nn.MaxPool2D === "function";

@@ -4,51 +4,116 @@ import { formatShape } from "../ndarray/strided.js";
 import { fullOn, zerosOn } from "../backends/dispatch.js";
 import { assignInPlace, binary, updateInPlace } from "../ops/elementwise.js";
 import { astype } from "../ops/shape.js";
-import { nodeOf, pause } from "../tape/tape.js";
-import { runRule } from "./grads/index.js";
+import { nodeOf, pause, record } from "../tape/tape.js";
+import { isDifferentiableRule, runRule } from "./grads/index.js";
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
-/** Arrays gradients can reach from `head`, children before parents (reverse gives the backward order). */
-function postOrder(head: NDArray): { order: NDArray[]; reached: Set<NDArray> } {
+/** Arrays gradients can reach from the heads, children before parents (reverse gives the backward order). */
+function postOrder(heads: readonly NDArray[]): NDArray[] {
   const order: NDArray[] = [];
-  const reached = new Set<NDArray>([head]);
-  // explicit stack of (array, next input to visit): a chain of 100k ops must not overflow the call stack
-  const stack: [NDArray, number][] = [[head, 0]];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const inputs = top[0].tapeNode?.inputs;
-    if (inputs && top[1] < inputs.length) {
-      const child = inputs[top[1]++]!;
-      if (!reached.has(child) && (child.tapeNode !== null || child.gradReq !== null)) {
-        reached.add(child);
-        stack.push([child, 0]);
+  const seen = new Set<NDArray>();
+  for (const head of heads) {
+    if (seen.has(head)) continue;
+    seen.add(head);
+    // explicit stack of (array, next input to visit): a chain of 100k ops must not overflow the call stack
+    const stack: [NDArray, number][] = [[head, 0]];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const inputs = top[0].tapeNode?.inputs;
+      if (inputs && top[1] < inputs.length) {
+        const child = inputs[top[1]++]!;
+        if (!seen.has(child) && (child.tapeNode !== null || child.gradReq !== null)) {
+          seen.add(child);
+          stack.push([child, 0]);
+        }
+      } else {
+        stack.pop();
+        order.push(top[0]);
       }
-    } else {
-      stack.pop();
-      order.push(top[0]);
     }
   }
-  return { order, reached };
+  return order;
 }
 
-function checkHeadGrad(head: NDArray, headGrad: NDArray | null | undefined): NDArray {
+/**
+ * The seed d(head)/d(head): `headGrad` checked against the head; without one, ones of the head's shape where
+ * `onesForAnySize` (backward: MXNet's y.backward() on a non-scalar y gives the gradient of y.sum()), else only for a
+ * size-1 head (autograd.grad asks for explicit head gradients of a non-scalar head).
+ */
+export function checkHeadGrad(where: string, head: NDArray, headGrad: NDArray | null | undefined, onesForAnySize = false): NDArray {
   if (headGrad === undefined || headGrad === null) {
-    if (head.size !== 1)
+    if (head.size !== 1 && !onesForAnySize)
       throw new Error(
-        `backward: head has shape ${formatShape(head.shape)}; a head gradient is needed for a non-scalar array (pass one of shape ${formatShape(head.shape)}, or reduce the head with sum() first)`,
+        `${where}: head has shape ${formatShape(head.shape)}; a head gradient is needed for a non-scalar array (pass one of shape ${formatShape(head.shape)}, or reduce the head with sum() first)`,
       );
     return fullOn(head, head.shape, 1);
   }
-  if (!(headGrad instanceof NDArray)) throw new Error(`backward: headGrad must be an NDArray, got ${typeof headGrad}`);
+  if (!(headGrad instanceof NDArray)) throw new Error(`${where}: headGrad must be an NDArray, got ${typeof headGrad}`);
   if (!sameShape(headGrad.shape, head.shape))
-    throw new Error(`backward: headGrad shape ${formatShape(headGrad.shape)} does not match the head's shape ${formatShape(head.shape)}`);
+    throw new Error(`${where}: headGrad shape ${formatShape(headGrad.shape)} does not match the head's shape ${formatShape(head.shape)}`);
   return headGrad.dtype === head.dtype ? headGrad : astype(headGrad, head.dtype);
+}
+
+export interface SweepOptions {
+  /** keep the tape links of the intermediate arrays (otherwise they are cleared as the sweep passes them) */
+  retainGraph: boolean;
+  /** run the rules under autograd.record, so the gradients are themselves on the tape */
+  createGraph: boolean;
+  /** training or predict mode for the recorded rules (createGraph only) */
+  trainMode: boolean;
+}
+
+/**
+ * The reverse sweep shared by backward and autograd.grad: seeds[k] = d(out)/d(heads[k]); returns d(out)/d(x) for every
+ * array `isTarget` accepts that the heads depend on. Rules run only for ops on a path to a target. With createGraph
+ * the rules run while recording, so each gradient is a recorded function of the inputs (and of the seeds); a rule not
+ * written in recorded ops (see registerGradRule) throws instead of giving a gradient that silently stops there.
+ */
+export function sweep(where: string, heads: readonly NDArray[], seeds: readonly NDArray[], isTarget: (x: NDArray) => boolean, options: SweepOptions): Map<NDArray, NDArray> {
+  const run = () => {
+    const order = postOrder(heads);
+    // leads: arrays some target is reachable from (order has inputs before the arrays computed from them)
+    const leads = new Set<NDArray>();
+    for (const x of order) if (isTarget(x) || x.tapeNode?.inputs.some((i) => leads.has(i))) leads.add(x);
+    const grads = new Map<NDArray, NDArray>();
+    const accumulate = (x: NDArray, g: NDArray) => {
+      const prev = grads.get(x);
+      grads.set(x, prev ? binary("add", prev, g) : g);
+    };
+    heads.forEach((h, k) => accumulate(h, seeds[k]!));
+    const found = new Map<NDArray, NDArray>();
+    for (let i = order.length - 1; i >= 0; i--) {
+      const x = order[i]!;
+      const g = grads.get(x);
+      grads.delete(x); // each array's gradient is complete once reached in reverse post-order; free it
+      if (g && isTarget(x)) found.set(x, g);
+      const node = nodeOf(x);
+      if (node === null) continue;
+      if (!options.retainGraph) x.tapeNode = null;
+      if (!g || !leads.has(x)) continue;
+      if (options.createGraph && !isDifferentiableRule(node.op))
+        throw new Error(
+          `${where}: the gradient rule of op "${node.op}" is not written in recorded ops, so it cannot be differentiated again (createGraph: true)`,
+        );
+      const needs = node.inputs.map((inp) => leads.has(inp));
+      const dx = runRule(node, { g, output: x, needs });
+      node.inputs.forEach((inp, k) => {
+        const d = dx[k];
+        if (!needs[k] || !d) return;
+        if (!sameShape(d.shape, inp.shape))
+          throw new Error(`${where}: gradient rule of "${node.op}" gave shape ${formatShape(d.shape)} for input ${k} of shape ${formatShape(inp.shape)}`);
+        accumulate(inp, d.dtype === inp.dtype ? d : astype(d, inp.dtype));
+      });
+    }
+    return found;
+  };
+  return options.createGraph ? record(run, { trainMode: options.trainMode }) : pause(run);
 }
 
 /**
  * d(head)/d(leaf) for every leaf (attachGrad'ed array) the head was computed from under autograd.record, weighted by
- * `headGrad` (default: ones, only for a size-1 head). Leaves with gradReq "write" get it written into `.grad`, "add"
+ * `headGrad` (default: ones of the head's shape, as MXNet). Leaves with gradReq "write" get it written into `.grad`, "add"
  * adds it. Unless `retainGraph`, the tape links of the intermediate arrays are cleared afterwards (MXNet's
  * retain_graph=False) so their memory is released: a second backward from the same head throws, and one from another
  * head that shares intermediates stops at them.
@@ -60,37 +125,10 @@ export function backward(head: NDArray, headGrad?: NDArray | null, retainGraph =
       `backward: the array of shape ${formatShape(head.shape)} was not computed under autograd.record from arrays with attachGrad() ` +
         "(or its graph was already freed by an earlier backward), so there is nothing to differentiate",
     );
-  const seed = checkHeadGrad(head, headGrad);
+  const seed = checkHeadGrad("backward", head, headGrad, true);
+  const found = sweep("backward", [head], [seed], (x) => x.tapeNode === null && x.gradReq !== null, { retainGraph, createGraph: false, trainMode: false });
   pause(() => {
-    const { order, reached } = postOrder(head);
-    const grads = new Map<NDArray, NDArray>([[head, seed]]);
-    const accumulate = (x: NDArray, g: NDArray) => {
-      const prev = grads.get(x);
-      grads.set(x, prev ? binary("add", prev, g) : g);
-    };
-    const leaves: [NDArray, NDArray][] = [];
-    for (let i = order.length - 1; i >= 0; i--) {
-      const x = order[i]!;
-      const g = grads.get(x);
-      grads.delete(x); // each array's gradient is complete once reached in reverse post-order; free it
-      const node = nodeOf(x);
-      if (node === null) {
-        if (x.gradReq !== null && g) leaves.push([x, g]);
-        continue;
-      }
-      if (!retainGraph) x.tapeNode = null;
-      if (!g) continue;
-      const needs = node.inputs.map((inp) => reached.has(inp));
-      const dx = runRule(node, { g, output: x, needs });
-      node.inputs.forEach((inp, k) => {
-        const d = dx[k];
-        if (!needs[k] || !d) return;
-        if (!sameShape(d.shape, inp.shape))
-          throw new Error(`backward: gradient rule of "${node.op}" gave shape ${formatShape(d.shape)} for input ${k} of shape ${formatShape(inp.shape)}`);
-        accumulate(inp, d.dtype === inp.dtype ? d : astype(d, inp.dtype));
-      });
-    }
-    for (const [leaf, g] of leaves) {
+    for (const [leaf, g] of found) {
       if (!leaf.grad || !sameShape(leaf.grad.shape, leaf.shape) || leaf.grad.dtype !== leaf.dtype) {
         leaf.grad = zerosOn(leaf, leaf.shape);
       }

@@ -80,6 +80,8 @@ export interface Backend<S = FloatArray> {
   // ---- pooling ----
   poolForward(g: PoolGeometry, x: S, y: S, argmax: IndexArray | null): void;
   poolBackward(g: PoolGeometry, dy: S, dx: S, argmax: IndexArray | null): void;
+  /** y[o] = x[argmax[o]]: max pooling with the forward's winners fixed (the adjoint of max's poolBackward). */
+  poolGather(x: S, argmax: IndexArray, y: S): void;
 
   // ---- batch normalization (statistics per channel are float64 on every backend) ----
   batchNormTrainForward(v: ChannelView, x: S, gamma: S, beta: S, eps: number, y: S, mean: Float64Array, variance: Float64Array, invstd: Float64Array): void;

@@ -1,5 +1,6 @@
 // How many threads the wasm kernels may use: setNumThreads / getNumThreads / threadsReady (default = hardware threads), and its bounds.
 import { hardwareThreads, shrinkPool, startPool, whenWorkersReady } from "./wasm/pool.js";
+export { setWorkerUrl, type WorkerLike, type WorkerSource } from "./wasm/pool.js";
 import { MAX_WORKERS } from "./wasm/worker-source.js";
 import { showValue } from "../params/options.js";
 
@@ -36,6 +37,7 @@ export function setNumThreads(n: number): void {
   warm(numThreads);
 }
 
+/** The thread count kernel calls use: what setNumThreads set, else the default (see setNumThreads). */
 export function getNumThreads(): number {
   return (numThreads ??= hardwareThreads());
 }
@@ -57,5 +59,6 @@ function canUseWorkers(): boolean {
   return !!g.crossOriginIsolated && typeof g.Worker === "function";
 }
 
-// the pool starts at import, so workers are usually ready by the first large call
-warm(getNumThreads());
+// the pool starts right after the importing module's own top-level code (a microtask later), so workers are usually
+// ready by the first large call, and a setWorkerUrl called at the top of that module is already in force
+queueMicrotask(() => warm(getNumThreads()));

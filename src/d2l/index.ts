@@ -5,4 +5,20 @@ import { convMatrix, overlapCount } from "./matrix-view.js";
 import { spectralNorm } from "./spectral-norm.js";
 import { tryGpu } from "../context.js";
 
-export const d2l = { corr2d, transConv, kernel2matrix, convMatrix, overlapCount, spectralNorm, tryGpu };
+/** The book's helpers (D2L §6.2 and §12.10) and tools built on them: the matrix view, overlap counts, the exact spectral norm. */
+export const d2l = {
+  /** The book's 2-D cross-correlation: Y[i, j] = (X[i:i+h, j:j+w] * K).sum(). */
+  corr2d,
+  /** The book's basic 2-D transposed convolution: Y[i:i+h, j:j+w] += X[i, j] * K. */
+  transConv,
+  /** The book's W (4×9) for a 2×2 kernel over a 3×3 input: row i applies K to produce output element i. */
+  kernel2matrix,
+  /** The convolution as a matrix W (output size × input size) for any kernel and options; Wᵀ is the transposed convolution. */
+  convMatrix,
+  /** How many input elements write each output position of a transposed convolution (checkerboard map). */
+  overlapCount,
+  /** The exact largest singular value of a convolution's or transposed convolution's operator (power iteration on W). */
+  spectralNorm,
+  /** D2L's try_gpu(): gpu(0) when npx.initGpu found one, else cpu(0). */
+  tryGpu,
+};

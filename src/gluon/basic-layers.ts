@@ -1,4 +1,4 @@
-// Gluon's basic layers: Dense, Flatten, Activation, LeakyReLU, ELU, SELU, GELU, Dropout.
+// Gluon's basic layers: Dense, Flatten, Activation, LeakyReLU, ELU, SELU, GELU, HardSigmoid, HardSwish, Dropout.
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Dtype } from "../ndarray/strided.js";
@@ -60,7 +60,7 @@ export class Dense extends Block {
 
   protected override describe(): string {
     const i = this.weight.shape[1];
-    return `${i === 0 ? "None" : i} -> ${this.units}, ${this.activation ?? "linear"}`;
+    return `${i === 0 ? "None" : i} -> ${this.units}, ${this.activation ?? "linear"}${this.flatten ? "" : ", flatten=False"}${this.bias ? "" : ", bias=False"}`;
   }
 
   forward(x: NDArray): NDArray {
@@ -93,7 +93,7 @@ export class Flatten extends Block {
   }
 }
 
-/** Gluon's Activation(name): relu, sigmoid, tanh, softrelu or softsign. */
+/** Gluon's Activation(name): relu, sigmoid, tanh, softrelu, softsign, hardsigmoid or hardswish. */
 export class Activation extends Block {
   readonly name: ActivationName;
   constructor(activation: ActivationName) {
@@ -185,6 +185,28 @@ export class GELU extends Block {
   forward(x: NDArray): NDArray {
     checkInput("GELU", x);
     return leakyRelu(x, { actType: "gelu" });
+  }
+}
+
+/** Gluon's HardSigmoid (PyTorch's Hardsigmoid): relu6(x + 3)/6. */
+export class HardSigmoid extends Block {
+  constructor() {
+    super("hardsigmoid");
+  }
+  forward(x: NDArray): NDArray {
+    checkInput("HardSigmoid", x);
+    return applyActivation(x, "hardsigmoid");
+  }
+}
+
+/** Gluon's HardSwish (PyTorch's Hardswish, MobileNetV3): x·relu6(x + 3)/6. */
+export class HardSwish extends Block {
+  constructor() {
+    super("hardswish");
+  }
+  forward(x: NDArray): NDArray {
+    checkInput("HardSwish", x);
+    return applyActivation(x, "hardswish");
   }
 }
 

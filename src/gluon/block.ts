@@ -5,6 +5,7 @@ import type { Initializer } from "../init/initializers.js";
 import type { NDArray } from "../ndarray/ndarray.js";
 import { type LoadParametersOptions, type NamedParameter, type SaveParametersOptions, loadParametersFromBytesInto, parametersToBytes } from "./parameter-io.js";
 import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
+import { summaryTable } from "./summary.js";
 
 const counters = new Map<string, number>();
 
@@ -47,8 +48,7 @@ export abstract class Block {
    * Runs the block. Subclasses define it with the inputs and outputs they need: `forward(x)`, `forward(x, skip)`,
    * or returning an array of outputs.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  abstract forward(...inputs: any[]): any;
+  abstract forward(...inputs: unknown[]): unknown;
 
   /**
    * Sequential's one-step path for this block followed by `next` on one input: the two blocks' result computed
@@ -202,6 +202,18 @@ export abstract class Block {
     return this;
   }
 
+  /**
+   * Gluon's `summary(*inputs)`: runs one forward pass on `inputs` (predict mode, nothing recorded) and prints a table
+   * of every layer it calls, in call order, with its output shape and its own parameter count, then the totals
+   * (trainable, non-trainable, shared, unique). Returns the table as well (for browsers, logs and tests).
+   * Parameters must be initialized (deferred shapes are completed by this pass).
+   */
+  summary(...inputs: NDArray[]): string {
+    const table = summaryTable(this, inputs);
+    console.log(table);
+    return table;
+  }
+
   /** Gluon's hybridize: tconv runs every block eagerly, so this does nothing (book code calls it). */
   hybridize(): this {
     return this;
@@ -247,17 +259,16 @@ export class Sequential extends Block {
     if (!Number.isInteger(j) || j < 0 || j >= kids.length) throw new Error(`Sequential.at: index ${i} is out of range for ${kids.length} children`);
     return kids[j]![1];
   }
+  /** One input through the chain; children that pass several values on (arrays) make the result unknown to the types. */
   forward(x: NDArray): NDArray;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  forward(x: any, ...args: any[]): any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  forward(x: any, ...args: any[]): any {
+  forward(x: unknown, ...args: unknown[]): unknown;
+  forward(x: unknown, ...args: unknown[]): unknown {
     const kids = this.namedChildren();
     for (let i = 0; i < kids.length; i++) {
       const b = kids[i]![1];
       if (args.length === 0 && i + 1 < kids.length) {
         // e.g. BatchNorm then Activation("relu") in predict mode: one pass (see Block.forwardFused)
-        const y = b.forwardFused(x, kids[i + 1]![1]);
+        const y = b.forwardFused(x as NDArray, kids[i + 1]![1]);
         if (y !== null) {
           x = y;
           i++;

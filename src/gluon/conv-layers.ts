@@ -129,7 +129,19 @@ abstract class ConvLayer extends Block {
   protected override describe(): string {
     const w = this.weight.shape;
     const cin = this.transposed ? w[0]! : (CHANNELS_LAST.has(this.layout) ? w[w.length - 1]! : w[1]!) * this.groups;
-    return `${cin === 0 ? "None" : cin} -> ${this.channels}, kernel_size=${showValue(this.kernel)}, stride=${showValue(this.options.strides ?? 1)}`;
+    const o = this.options;
+    // MXNet's _Conv.__repr__ order, plus the options Gluon lacks (layout, padding_mode); each only when not the default
+    const parts = [`${cin === 0 ? "None" : cin} -> ${this.channels}`, `kernel_size=${showValue(this.kernel)}`, `stride=${showValue(o.strides ?? 1)}`];
+    const notAll = (v: unknown, d: number) => v !== undefined && v !== null && !(typeof v === "number" ? v === d : Array.isArray(v) && v.flat().every((x) => x === d));
+    if (notAll(o.padding, 0) && o.padding !== "valid") parts.push(`padding=${showValue(o.padding)}`);
+    if (this.transposed && notAll(o.outputPadding, 0)) parts.push(`output_padding=${showValue(o.outputPadding)}`);
+    if (notAll(o.dilation, 1)) parts.push(`dilation=${showValue(o.dilation)}`);
+    if (this.groups !== 1) parts.push(`groups=${this.groups}`);
+    if (this.bias === null) parts.push("bias=False");
+    if (this.layout !== LAYOUTS[this.nd]![0]) parts.push(`layout=${this.layout}`);
+    if (o.paddingMode !== undefined && o.paddingMode !== "zeros") parts.push(`padding_mode=${o.paddingMode}`);
+    if (this.activation) parts.push(`Activation(${this.activation})`);
+    return parts.join(", ");
   }
 
   /** Infers inChannels from the first input and checks it against the weight afterwards. */
@@ -234,33 +246,39 @@ class ConvNDTranspose extends ConvLayer {
   }
 }
 
+/** Gluon's 1-D convolution layer: `new nn.Conv1D(channels, { kernelSize, strides, padding, dilation, groups, layout, activation, useBias })` on [N, C, W] (NCW) input; inChannels is inferred at the first forward. */
 export class Conv1D extends ConvND {
   constructor(channels: number, options: ConvLayerOptions) {
     super("Conv1D", 1, false, channels, options);
   }
 }
+/** Gluon's 2-D convolution layer: `new nn.Conv2D(channels, { kernelSize, strides, padding, dilation, groups, layout, activation, useBias })` on [N, C, H, W] (NCHW) input; inChannels is inferred at the first forward. */
 export class Conv2D extends ConvND {
   constructor(channels: number, options: ConvLayerOptions) {
     super("Conv2D", 2, false, channels, options);
   }
 }
+/** Gluon's 3-D convolution layer: `new nn.Conv3D(channels, { kernelSize, strides, padding, dilation, groups, layout, activation, useBias })` on [N, C, D, H, W] (NCDHW) input; inChannels is inferred at the first forward. */
 export class Conv3D extends ConvND {
   constructor(channels: number, options: ConvLayerOptions) {
     super("Conv3D", 3, false, channels, options);
   }
 }
+/** Gluon's 1-D transposed convolution layer (D2L §12.10): `new nn.Conv1DTranspose(channels, { kernelSize, strides, padding, outputPadding, dilation, groups, layout })`; forward(x, { outputSize }) may ask for an output size. */
 export class Conv1DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv1DTranspose", 1, true, channels, options);
     this.checkOverlap();
   }
 }
+/** Gluon's 2-D transposed convolution layer (D2L §12.10): `new nn.Conv2DTranspose(channels, { kernelSize, strides, padding, outputPadding, dilation, groups, layout })`; forward(x, { outputSize }) may ask for an output size. */
 export class Conv2DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv2DTranspose", 2, true, channels, options);
     this.checkOverlap();
   }
 }
+/** Gluon's 3-D transposed convolution layer (D2L §12.10): `new nn.Conv3DTranspose(channels, { kernelSize, strides, padding, outputPadding, dilation, groups, layout })`; forward(x, { outputSize }) may ask for an output size. */
 export class Conv3DTranspose extends ConvNDTranspose {
   constructor(channels: number, options: ConvTransposeLayerOptions) {
     super("Conv3DTranspose", 3, true, channels, options);

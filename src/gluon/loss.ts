@@ -149,4 +149,18 @@ export const SigmoidBCELoss = SigmoidBinaryCrossEntropyLoss;
 /** Gluon's alias. */
 export const SoftmaxCELoss = SoftmaxCrossEntropyLoss;
 
-export const loss = { Loss, L2Loss, SoftmaxCrossEntropyLoss, SoftmaxCELoss, SigmoidBinaryCrossEntropyLoss, SigmoidBCELoss };
+/** Gluon's losses: each `forward(pred, label, sampleWeight?)` gives one loss per sample (the mean over all other axes). */
+export const loss = {
+  /** The base of the losses: validation, weighting and the mean over every axis but the batch axis. */
+  Loss,
+  /** ½·(pred − label)², averaged over all but the batch axis. */
+  L2Loss,
+  /** −Σ label · log softmax(pred) along `axis`; sparse (class-id) labels by default. */
+  SoftmaxCrossEntropyLoss,
+  /** Gluon's short name for SoftmaxCrossEntropyLoss. */
+  SoftmaxCELoss,
+  /** Binary cross-entropy on logits (fromSigmoid false, default) or on probabilities, computed stably. */
+  SigmoidBinaryCrossEntropyLoss,
+  /** Gluon's short name for SigmoidBinaryCrossEntropyLoss. */
+  SigmoidBCELoss,
+};

@@ -1,4 +1,5 @@
 // The `gluon` namespace: nn, Parameter, ParameterDict, loss, Trainer (values and types).
+/** Gluon's layers and containers, the same namespace as the top-level `nn`. */
 export * as nn from "./nn.js";
 export { Parameter, ParameterDict, type ParameterGradReq, type ParameterOptions } from "./parameter.js";
 export { loss } from "./loss.js";

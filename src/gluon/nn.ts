@@ -2,7 +2,8 @@
 export { Block, Block as HybridBlock, Sequential, Sequential as HybridSequential } from "./block.js";
 export { Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose } from "./conv-layers.js";
 export { BatchNorm } from "./norm-layers.js";
-export { Activation, Dense, Dropout, ELU, Flatten, GELU, LeakyReLU, PReLU, SELU } from "./basic-layers.js";
+export { GroupNorm, InstanceNorm, LayerNorm } from "./feature-norm-layers.js";
+export { Activation, Dense, Dropout, ELU, Flatten, GELU, HardSigmoid, HardSwish, LeakyReLU, PReLU, SELU } from "./basic-layers.js";
 export {
   AvgPool1D,
   AvgPool2D,

@@ -45,6 +45,7 @@ function checkGradReq(where: string, v: unknown): ParameterGradReq {
   return v as ParameterGradReq;
 }
 
+/** A trainable array of a Block (Gluon's Parameter): shape (0 where inferred at the first forward), dtype, initializer, gradReq; `data()` and `grad()` give its value and gradient. */
 export class Parameter {
   /** shape with 0 where the size is inferred at the first forward (deferred initialization) */
   shape: number[];

@@ -24,16 +24,19 @@ abstract class PixelShuffleND extends Block {
   }
 }
 
+/** Gluon's PixelShuffle1D(factor): [N, C·r, W] → [N, C, W·r], sub-pixel upsampling (channel blocks move into space). */
 export class PixelShuffle1D extends PixelShuffleND {
   constructor(factor: number) {
     super("PixelShuffle1D", 1, factor);
   }
 }
+/** Gluon's PixelShuffle2D(factor): [N, C·r₁·r₂, H, W] → [N, C, H·r₁, W·r₂], sub-pixel upsampling (channel blocks move into space). */
 export class PixelShuffle2D extends PixelShuffleND {
   constructor(factor: number | readonly [number, number]) {
     super("PixelShuffle2D", 2, factor);
   }
 }
+/** Gluon's PixelShuffle3D(factor): [N, C·r₁·r₂·r₃, D, H, W] → [N, C, D·r₁, H·r₂, W·r₃], sub-pixel upsampling (channel blocks move into space). */
 export class PixelShuffle3D extends PixelShuffleND {
   constructor(factor: number | readonly [number, number, number]) {
     super("PixelShuffle3D", 3, factor);

@@ -70,7 +70,11 @@ abstract class PoolLayer extends Block {
 
   protected override describe(): string {
     const o = this.opOptions;
-    return o.globalPool ? `layout=${o.layout}` : `size=${showValue(o.kernel)}, stride=${showValue(o.stride)}, padding=${showValue(o.pad)}, ceil_mode=${o.poolingConvention === "full"}`;
+    if (o.globalPool) return `layout=${o.layout}`;
+    const parts = [`size=${showValue(o.kernel)}`, `stride=${showValue(o.stride)}`, `padding=${showValue(o.pad)}`, `ceil_mode=${o.poolingConvention === "full"}`];
+    if (o.layout !== LAYOUTS[this.nd]![0]) parts.push(`layout=${o.layout}`);
+    if (o.countIncludePad === false) parts.push("count_include_pad=false");
+    return parts.join(", ");
   }
 
   forward(x: NDArray): NDArray {
@@ -81,61 +85,73 @@ abstract class PoolLayer extends Block {
   }
 }
 
+/** Gluon's 1-D max pooling: `new nn.MaxPool1D({ poolSize, strides, padding, ceilMode, layout })` (poolSize default 2, strides default poolSize). */
 export class MaxPool1D extends PoolLayer {
   constructor(options?: PoolLayerOptions) {
     super("MaxPool1D", 1, "max", false, options);
   }
 }
+/** Gluon's 2-D max pooling: `new nn.MaxPool2D({ poolSize, strides, padding, ceilMode, layout })` (poolSize default 2, strides default poolSize). */
 export class MaxPool2D extends PoolLayer {
   constructor(options?: PoolLayerOptions) {
     super("MaxPool2D", 2, "max", false, options);
   }
 }
+/** Gluon's 3-D max pooling: `new nn.MaxPool3D({ poolSize, strides, padding, ceilMode, layout })` (poolSize default 2, strides default poolSize). */
 export class MaxPool3D extends PoolLayer {
   constructor(options?: PoolLayerOptions) {
     super("MaxPool3D", 3, "max", false, options);
   }
 }
+/** Gluon's 1-D average pooling: `new nn.AvgPool1D({ poolSize, strides, padding, ceilMode, layout, countIncludePad })`. */
 export class AvgPool1D extends PoolLayer {
   constructor(options?: AvgPoolLayerOptions) {
     super("AvgPool1D", 1, "avg", false, options);
   }
 }
+/** Gluon's 2-D average pooling: `new nn.AvgPool2D({ poolSize, strides, padding, ceilMode, layout, countIncludePad })`. */
 export class AvgPool2D extends PoolLayer {
   constructor(options?: AvgPoolLayerOptions) {
     super("AvgPool2D", 2, "avg", false, options);
   }
 }
+/** Gluon's 3-D average pooling: `new nn.AvgPool3D({ poolSize, strides, padding, ceilMode, layout, countIncludePad })`. */
 export class AvgPool3D extends PoolLayer {
   constructor(options?: AvgPoolLayerOptions) {
     super("AvgPool3D", 3, "avg", false, options);
   }
 }
+/** Gluon's 1-D global max pooling: the maximum over every spatial position, keeping size-1 spatial axes. */
 export class GlobalMaxPool1D extends PoolLayer {
   constructor(options?: GlobalPoolLayerOptions) {
     super("GlobalMaxPool1D", 1, "max", true, options);
   }
 }
+/** Gluon's 2-D global max pooling: the maximum over every spatial position, keeping size-1 spatial axes. */
 export class GlobalMaxPool2D extends PoolLayer {
   constructor(options?: GlobalPoolLayerOptions) {
     super("GlobalMaxPool2D", 2, "max", true, options);
   }
 }
+/** Gluon's 3-D global max pooling: the maximum over every spatial position, keeping size-1 spatial axes. */
 export class GlobalMaxPool3D extends PoolLayer {
   constructor(options?: GlobalPoolLayerOptions) {
     super("GlobalMaxPool3D", 3, "max", true, options);
   }
 }
+/** Gluon's 1-D global average pooling: the mean over every spatial position, keeping size-1 spatial axes. */
 export class GlobalAvgPool1D extends PoolLayer {
   constructor(options?: GlobalPoolLayerOptions) {
     super("GlobalAvgPool1D", 1, "avg", true, options);
   }
 }
+/** Gluon's 2-D global average pooling: the mean over every spatial position, keeping size-1 spatial axes. */
 export class GlobalAvgPool2D extends PoolLayer {
   constructor(options?: GlobalPoolLayerOptions) {
     super("GlobalAvgPool2D", 2, "avg", true, options);
   }
 }
+/** Gluon's 3-D global average pooling: the mean over every spatial position, keeping size-1 spatial axes. */
 export class GlobalAvgPool3D extends PoolLayer {
   constructor(options?: GlobalPoolLayerOptions) {
     super("GlobalAvgPool3D", 3, "avg", true, options);

@@ -55,8 +55,7 @@ export class SpectralNorm extends Block {
     return this.estimate;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  forward(x: NDArray, ...rest: any[]): NDArray {
+  forward(x: NDArray, ...rest: unknown[]): NDArray {
     const layer = this.layer;
     // the first forward infers deferred shapes (inChannels) and checks x; its output is discarded
     if (!layer.weight.isInitialized) pause(() => (layer.forward as (x: NDArray, ...r: unknown[]) => NDArray)(x, ...rest));

@@ -174,14 +174,24 @@ function callable<A extends unknown[], T>(C: new (...args: A) => T): { (...args:
   return f as unknown as { (...args: A): T; new (...args: A): T };
 }
 
+/** Gluon's initializers, callable with or without `new` (`init.Constant(K)`, `new init.Xavier()`). */
 export const init = {
+  /** The base class of initializers: subclass it for a custom one. */
   Initializer,
+  /** Fills with 0 (`init.Zero()`). */
   Zero: callable(Zero),
+  /** Fills with 1 (`init.One()`). */
   One: callable(One),
+  /** Fills with a number, or broadcasts an array into the parameter (`init.Constant(K)`, as the book's tconv example). */
   Constant: callable(Constant),
+  /** Samples from U[−scale, scale] (default scale 0.07). */
   Uniform: callable(Uniform),
+  /** Samples from N(0, sigma²) (default sigma 0.01). */
   Normal: callable(Normal),
+  /** Glorot/Xavier: uniform or gaussian, scaled by fan in, fan out or their average (`rndType`, `factorType`, `magnitude`). */
   Xavier: callable(Xavier),
+  /** He/MSRA (MXNet's MSRAPrelu): Xavier with gaussian samples and magnitude 2 / (1 + slope²). */
   MSRA: callable(MSRA),
+  /** Bilinear upsampling weights for a transposed convolution (D2L §14.11's bilinear kernel). */
   Bilinear: callable(Bilinear),
 };

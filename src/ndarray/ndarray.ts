@@ -31,6 +31,10 @@ export interface TapeLink {
   readonly attrs: unknown;
 }
 
+/**
+ * An n-dimensional float32 or float64 array (MXNet's `np.ndarray`): shape, strides and offset over shared storage, so
+ * `at`, `reshape` and `transpose` can be views. Math, view and backward methods are installed by the package entry.
+ */
 export class NDArray {
   /** The elements: a CPU typed array, or device storage (a GPU buffer) that only its backend reads. */
   readonly storage: Storage;

@@ -186,6 +186,19 @@ const shuffleWriter: Writer<"depth_to_space" | "space_to_depth"> = (w, t) => {
 /** Every catalogued op → how it is written as ONNX nodes, or why it cannot be. A new op without an entry fails to compile. */
 const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
   ...elementwiseWriters(),
+  // ONNX's Mod needs fmod=1 for floats (C's fmod, the dividend's sign)
+  fmod: (w, t) => {
+    const operand = (v: Operand) => (v instanceof NDArray ? w.nameOf(v) : w.scalar(v, t.output.dtype));
+    return w.node("Mod", [operand(t.attrs.a), operand(t.attrs.b)], [attrInt("fmod", 1)]);
+  },
+  // after the generated writers: these need attributes or an opset-13 fallback that a node chain cannot say
+  hardsigmoid: (w, t) => w.node("HardSigmoid", w.ins(t), [attrFloat("alpha", 1 / 6), attrFloat("beta", 0.5)]),
+  // HardSwish is opset 14; opset 13 gets x·HardSigmoid(x), the same function
+  hardswish: (w, t) => {
+    const x = w.ins(t);
+    if (w.version >= 14) return w.node("HardSwish", x);
+    return w.node("Mul", [x[0]!, w.node("HardSigmoid", x, [attrFloat("alpha", 1 / 6), attrFloat("beta", 0.5)])]);
+  },
   where: "where has no ONNX writer in tconv (its condition is not an ONNX boolean tensor)",
   sum: reduceWriter,
   mean: reduceWriter,
@@ -286,6 +299,19 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
     return w.node("Pad", [...w.ins(t), w.int64([...begins, ...ends])], [text("mode", mode)]);
   },
   foldBorder: "the adjoint of border padding (a gradient op) has no ONNX writer in tconv",
+  gather_axis: (w, t) => {
+    const a = t.attrs;
+    if (a.fromData)
+      throw new Error(`${OP}: a gather whose indices come from array values (npx.gridSample's sampling grid) cannot be written as ONNX with constant indices; tconv does not write GridSample`);
+    if (a.table.some((v) => v < 0)) throw new Error(`${OP}: a gather with zero-filled positions has no ONNX Gather form`);
+    return w.node("Gather", [...w.ins(t), w.int64([...a.table])], [attrInt("axis", a.axis)]);
+  },
+  scatter_axis: "the adjoint of a gather (a gradient op) has no ONNX writer in tconv",
+  conv_weight_grad: "a convolution's filter gradient (a gradient op) has no ONNX writer in tconv",
+  pooling_backward: "the pooling gradient (a gradient op) has no ONNX writer in tconv",
+  pooling_gather: "the max-pooling winners' gather (a gradient op) has no ONNX writer in tconv",
+  index_scatter: "the scatter of an index view's gradient (a gradient op) has no ONNX writer in tconv",
+  leaky_relu_derivative: "leakyRelu's derivative (a gradient op) has no ONNX writer in tconv",
 };
 
 function valueInfo(name: string, shape: readonly number[], dtype: NDArray["dtype"], batch: boolean): ValueInfoRecord {

@@ -2,17 +2,24 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { full } from "../ndarray/create.js";
-import { binary, unary } from "../ops/elementwise.js";
+import { binary, unary, where as npWhere } from "../ops/elementwise.js";
+import { expandBroadcast, tile as npTile } from "../ops/broadcast.js";
+import { einsum as npEinsum } from "../ops/einsum.js";
+import { gridSample as npxGridSample } from "../ops/grid-sample.js";
+import { split as npSplit } from "../ops/join.js";
+import { arange, eye } from "../ndarray/create.js";
 import { convolution, deconvolution } from "../ops/conv.js";
 import { dot, matmul } from "../ops/linalg.js";
 import { reduce } from "../ops/reduce.js";
 import { logSoftmax, softmax } from "../ops/softmax.js";
-import { pad } from "../ops/pad-constant.js";
+import { type PadMode, pad } from "../ops/pad-constant.js";
 import { concatenate } from "../ops/join.js";
 import { batchNorm as npxBatchNorm } from "../ops/batch-norm.js";
 import { pooling } from "../ops/pooling.js";
 import { leakyRelu as npxLeakyRelu } from "../ops/activation.js";
 import { depthToSpace as npxDepthToSpace, spaceToDepth as npxSpaceToDepth } from "../ops/depth-to-space.js";
+import { affineOver, normalizeOver } from "../ops/normalization.js";
+import { reshape } from "../ops/shape.js";
 import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
 import { Attributes } from "./attributes.js";
 import { checkedSize, DataType, dataTypeName, type TensorValue } from "./proto.js";
@@ -29,6 +36,8 @@ export interface CompileContext {
   readonly opset: number;
   /** the dtype float tensors are created in (the model's parameters) */
   readonly dtype: Dtype;
+  /** how many outputs the node lists (Split without sizes cuts that many pieces) */
+  readonly outputs?: number;
 }
 
 export type Runner = (inputs: readonly (Value | undefined)[]) => Value[];
@@ -207,6 +216,103 @@ const batchNorm: OpDef = {
       const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => float(need(ins, i, ctx, ["scale", "B", "input_mean", "input_var"][i - 1]!), ctx));
       // inference form (running statistics) even inside autograd.record: the imported graph is an inference graph
       return [npxBatchNorm(x, scale!, bias!, mean!, variance!, { axis: 1, eps, training: false })];
+    };
+  },
+};
+
+function positiveEps(a: Attributes, ctx: CompileContext): number {
+  const eps = a.float("epsilon", 1e-5);
+  if (!(eps > 0)) throw new Error(`${ctx.where}: epsilon=${eps} must be > 0`);
+  return eps;
+}
+
+/** One per-channel parameter of `c` entries (InstanceNormalization's and GroupNormalization's scale and B). */
+function channelParam(v: Value, c: number, ctx: CompileContext, what: string): NDArray {
+  const p = float(v, ctx);
+  if (p.ndim !== 1 || p.shape[0] !== c) throw new Error(`${ctx.where}: ${what} must have shape [${c}], got [${p.shape.join(", ")}]`);
+  return p;
+}
+
+// y = scale[c]·(x − μ[n,c])/√(σ²[n,c] + ε) + B[c], statistics over the spatial axes (2, 3, …)
+const instanceNorm: OpDef = {
+  attrs: ["epsilon"],
+  compile(a, ctx) {
+    const eps = positiveEps(a, ctx);
+    return (ins) => {
+      const x = float(need(ins, 0, ctx, "input"), ctx);
+      if (x.ndim < 3) throw new Error(`${ctx.where}: input must be [N, C, D1, …] with at least 3 axes, got [${x.shape.join(", ")}]`);
+      const c = x.shape[1]!;
+      const scale = channelParam(need(ins, 1, ctx, "scale"), c, ctx, "scale");
+      const bias = channelParam(need(ins, 2, ctx, "B"), c, ctx, "B");
+      const axes = x.shape.map((_, i) => i).slice(2);
+      return [affineOver(normalizeOver(x, axes, eps), scale, bias, [1])];
+    };
+  },
+};
+
+// opset 17: statistics over axes axis…rank−1; Y = (x − μ)·InvStdDev·Scale + B (Scale and B broadcast); Mean and
+// InvStdDev = 1/√(σ² + ε) are the optional second and third outputs, with size-1 normalised axes
+const layerNorm: OpDef = {
+  attrs: ["axis", "epsilon", "stash_type"],
+  compile(a, ctx) {
+    const eps = positiveEps(a, ctx);
+    const axisAttr = a.int("axis", -1);
+    const stash = a.int("stash_type", 1);
+    if (stash !== 1) throw new Error(`${ctx.where}: stash_type=${stash} is not supported (tconv keeps the statistics in the input's float type, as stash_type=1)`);
+    return (ins) => {
+      const x = float(need(ins, 0, ctx, "X"), ctx);
+      const axis = axisAttr < 0 ? axisAttr + x.ndim : axisAttr;
+      if (axis < 0 || axis >= x.ndim) throw new Error(`${ctx.where}: axis=${axisAttr} is out of range for an input of rank ${x.ndim}`);
+      const axes = x.shape.map((_, i) => i).slice(axis);
+      const mean = reduce("mean", x, { axis: axes, keepdims: true });
+      const d = binary("sub", x, mean);
+      const invStd = binary("pow", binary("add", reduce("mean", binary("mul", d, d), { axis: axes, keepdims: true }), eps), -0.5);
+      let y = binary("mul", binary("mul", d, invStd), float(need(ins, 1, ctx, "Scale"), ctx));
+      if (ins[2] !== undefined) y = binary("add", y, float(ins[2], ctx));
+      return [y, mean, invStd];
+    };
+  },
+};
+
+// opset 18: scale and bias per group ([G]); opset 21: per channel ([C]). Each sample's group of C/G channels is
+// normalised over its channels and positions.
+const groupNorm: OpDef = {
+  attrs: ["epsilon", "num_groups", "stash_type"],
+  compile(a, ctx) {
+    const eps = positiveEps(a, ctx);
+    const g = a.int("num_groups", 0);
+    if (!(g >= 1)) throw new Error(`${ctx.where}: num_groups=${g} must be a positive integer`);
+    const stash = a.int("stash_type", 1);
+    if (stash !== 1) throw new Error(`${ctx.where}: stash_type=${stash} is not supported (tconv keeps the statistics in the input's float type, as stash_type=1)`);
+    return (ins) => {
+      const x = float(need(ins, 0, ctx, "X"), ctx);
+      if (x.ndim < 2) throw new Error(`${ctx.where}: input must be [N, C, …], got [${x.shape.join(", ")}]`);
+      const [n, c] = [x.shape[0]!, x.shape[1]!];
+      if (c % g !== 0) throw new Error(`${ctx.where}: num_groups=${g} must divide the ${c} channels`);
+      const perChannel = ctx.opset >= 21;
+      const size = perChannel ? c : g;
+      const scale = channelParam(need(ins, 1, ctx, "scale"), size, ctx, "scale");
+      const bias = channelParam(need(ins, 2, ctx, "bias"), size, ctx, "bias");
+      const grouped = reshape(x, [n, g, (c / g) * x.shape.slice(2).reduce((p, d) => p * d, 1)]);
+      const y = normalizeOver(grouped, [2], eps);
+      if (perChannel) return [affineOver(reshape(y, x.shape), scale, bias, [1])];
+      return [reshape(affineOver(y, scale, bias, [1]), x.shape)];
+    };
+  },
+};
+
+// max(0, min(1, α·x + β)); the defaults α = 0.2, β = 0.5 are ONNX's. PyTorch's (α = 1/6 in float32, β = ½) is tconv's
+// hardsigmoid op, whose gradient follows PyTorch's
+const hardSigmoid: OpDef = {
+  attrs: ["alpha", "beta"],
+  compile(a, ctx) {
+    const alpha = a.float("alpha", 0.2);
+    const beta = a.float("beta", 0.5);
+    const torchForm = alpha === Math.fround(1 / 6) && beta === 0.5;
+    return (ins) => {
+      const x = float(need(ins, 0, ctx, "X"), ctx);
+      if (torchForm) return [unary("hardsigmoid", x)];
+      return [binary("maximum", binary("minimum", binary("add", binary("mul", x, alpha), beta), 1), 0)];
     };
   },
 };
@@ -406,7 +512,9 @@ const padOp: OpDef = {
   attrs: ["mode", "pads", "value"],
   compile(a, ctx) {
     const mode = a.string("mode", "constant");
-    if (mode !== "constant") throw new Error(`${ctx.where}: mode="${mode}" is not supported; tconv imports Pad with mode "constant"`);
+    // wrap is opset 19's; numpy's np.pad has the same four modes under the same names
+    const modes = ctx.opset >= 19 ? ["constant", "reflect", "edge", "wrap"] : ["constant", "reflect", "edge"];
+    if (!modes.includes(mode)) throw new Error(`${ctx.where}: mode="${mode}" is not supported at opset ${ctx.opset}; tconv imports Pad with mode ${modes.map((m) => `"${m}"`).join(", ")}`);
     const attrPads = a.ints("pads");
     const attrValue = a.float("value", 0);
     return (ins) => {
@@ -421,6 +529,7 @@ const padOp: OpDef = {
       const pairs: [number, number][] = Array.from({ length: r }, () => [0, 0]);
       axes.forEach((ax, i) => (pairs[ax] = [raw[i]!, raw[i + axes.length]!]));
       checkedSize(x.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]), "the padded output", ctx.where);
+      if (mode !== "constant") return [pad(x, pairs, { mode: mode as PadMode })];
       return [pad(x, pairs, { constantValues: value })];
     };
   },
@@ -711,6 +820,174 @@ const dropout: OpDef = {
   },
 };
 
+// ---- broadcasting, selection, cutting and ranges (issue 26: Expand, Where, Split, Tile, Range, PRelu) -----------------
+
+// numpy broadcasting of the input with `shape`, both ways (a 1 in shape keeps the input's size)
+const expand: OpDef = {
+  attrs: [],
+  compile: (_a, ctx) => (ins) => {
+    const x = need(ins, 0, ctx, "input");
+    const shape = ints(need(ins, 1, ctx, "shape"), ctx, "shape");
+    if (shape.some((d) => d < 0)) throw new Error(`${ctx.where}: shape [${shape.join(",")}] has a negative entry`);
+    if (isInt(x)) return [intBinary(x, intTensor(shape, new Array<number>(checkedSize(shape, "shape", ctx.where)).fill(0)), (v) => v, ctx.where)];
+    checkedSize(shape, "shape", ctx.where);
+    return [expandBroadcast(x, shape, ctx.where)];
+  },
+};
+
+// condition ? X : Y with numpy broadcasting; int tensors (shape arithmetic) stay int
+const whereOp: OpDef = {
+  attrs: [],
+  compile: (_a, ctx) => (ins) => {
+    const c = need(ins, 0, ctx, "condition");
+    const x = need(ins, 1, ctx, "X");
+    const y = need(ins, 2, ctx, "Y");
+    if (isInt(c) && isInt(x) && isInt(y)) {
+      const pickX = intBinary(c, x, (cv, xv) => (cv !== 0 ? xv : 0), ctx.where);
+      const pickY = intBinary(c, y, (cv, yv) => (cv !== 0 ? 0 : yv), ctx.where);
+      return [intBinary(pickX, pickY, (p, q) => p + q, ctx.where)];
+    }
+    return [npWhere(float(c, ctx), float(x, ctx), float(y, ctx))];
+  },
+};
+
+// pieces of the given sizes (opset 13+: the `split` input; before: the attribute), else `num_outputs` (opset 18) or as
+// many equal pieces as the node has outputs (the last one smaller when the axis does not divide, as ONNX says)
+const splitOp: OpDef = {
+  attrs: ["axis", "split", "num_outputs"],
+  compile(a, ctx) {
+    const axisAttr = a.int("axis", 0);
+    const attrSizes = a.ints("split");
+    const numOutputs = a.has("num_outputs") ? a.int("num_outputs", 0) : (ctx.outputs ?? 0);
+    return (ins) => {
+      const x = float(need(ins, 0, ctx, "input"), ctx);
+      const axis = normAxis(axisAttr, x.ndim, ctx);
+      const n = x.shape[axis]!;
+      let sizes = ins[1] !== undefined ? ints(ins[1], ctx, "split") : attrSizes;
+      if (!sizes) {
+        if (!(numOutputs >= 1)) throw new Error(`${ctx.where}: without split sizes the number of outputs must be >= 1, got ${numOutputs}`);
+        const piece = Math.ceil(n / numOutputs);
+        sizes = Array.from({ length: numOutputs }, (_, i) => Math.max(0, Math.min(piece, n - i * piece)));
+      }
+      if (sizes.some((s) => s < 0) || sizes.reduce((p, s) => p + s, 0) !== n)
+        throw new Error(`${ctx.where}: split sizes [${sizes.join(",")}] must be >= 0 and add up to ${n}, the length of axis ${axis}`);
+      const cuts: number[] = [];
+      for (let i = 0, at = 0; i < sizes.length - 1; i++) cuts.push((at += sizes[i]!));
+      return npSplit(x, cuts, { axis });
+    };
+  },
+};
+
+const tileOp: OpDef = {
+  attrs: [],
+  compile: (_a, ctx) => (ins) => {
+    const x = need(ins, 0, ctx, "input");
+    if (isInt(x)) throw new Error(`${ctx.where}: Tile of an int64 tensor (shape arithmetic) is not supported; only float data`);
+    const reps = ints(need(ins, 1, ctx, "repeats"), ctx, "repeats");
+    if (reps.length !== x.ndim || reps.some((r) => r < 0)) throw new Error(`${ctx.where}: repeats [${reps.join(",")}] must be ${x.ndim} integers >= 0 (one per axis of the input)`);
+    checkedSize(x.shape.map((d, i) => d * reps[i]!), "the tiled output", ctx.where);
+    return [npTile(x, reps)];
+  },
+};
+
+// start, start + delta, … below limit (above it for delta < 0): ints stay an int tensor
+const range: OpDef = {
+  attrs: [],
+  compile: (_a, ctx) => (ins) => {
+    const vals = ["start", "limit", "delta"].map((what, i) => {
+      const v = numbers(need(ins, i, ctx, what), ctx, what);
+      if (v.length !== 1) throw new Error(`${ctx.where}: ${what} must be a scalar, got ${v.length} values`);
+      return v[0]!;
+    });
+    const [start, limit, delta] = vals as [number, number, number];
+    if (delta === 0 || !Number.isFinite(delta)) throw new Error(`${ctx.where}: delta=${delta} must be a finite non-zero number`);
+    const n = Math.max(Math.ceil((limit - start) / delta), 0);
+    checkedSize([n], "the range", ctx.where);
+    if ([0, 1, 2].every((i) => isInt(ins[i]))) return [intTensor([n], Array.from({ length: n }, (_, i) => start + i * delta))];
+    const out = arange(0, n, 1, { dtype: ctx.dtype });
+    return [binary("add", binary("mul", out, delta), start)];
+  },
+};
+
+// x for x > 0, slope·x otherwise, slope broadcast to x (PyTorch's PReLU: slope per channel as [C, 1, 1]), written
+// relu(x) + slope·min(x, 0): exact, ±∞ kept, d/dx = slope at 0 (PyTorch's), and it re-exports (Relu, Min, Mul, Add)
+const prelu: OpDef = {
+  attrs: [],
+  compile: (_a, ctx) => (ins) => {
+    const x = float(need(ins, 0, ctx, "X"), ctx);
+    const slope = float(need(ins, 1, ctx, "slope"), ctx);
+    return [binary("add", unary("relu", x), binary("mul", slope, binary("minimum", x, 0)))];
+  },
+};
+
+// one or two float operands, no ellipsis or repeated subscripts (np.einsum's forms)
+const einsumOp: OpDef = {
+  attrs: ["equation"],
+  compile(a, ctx) {
+    const equation = a.string("equation", "");
+    return (ins) => {
+      const xs = ins.filter((v): v is Value => v !== undefined).map((v) => float(v, ctx));
+      try {
+        return [npEinsum(equation, ...xs)];
+      } catch (e) {
+        throw new Error(`${ctx.where}: ${(e as Error).message}`);
+      }
+    };
+  },
+};
+
+// fmod=0: the remainder takes the divisor's sign (numpy's mod; ONNX allows it for integers, tconv for floats too);
+// fmod=1: C's fmod, the dividend's sign. Int tensors (shape arithmetic) stay int.
+const modOp: OpDef = {
+  attrs: ["fmod"],
+  compile(a, ctx) {
+    const fmod = a.int("fmod", 0) === 1;
+    return (ins) => {
+      const x = need(ins, 0, ctx, "A");
+      const y = need(ins, 1, ctx, "B");
+      if (isInt(x) && isInt(y)) {
+        if (y.data.includes(0)) throw new Error(`${ctx.where}: integer Mod by zero`);
+        return [intBinary(x, y, (p, q) => (fmod ? p % q : p - Math.floor(p / q) * q), ctx.where)];
+      }
+      return [binary(fmod ? "fmod" : "mod", float(x, ctx), float(y, ctx))];
+    };
+  },
+};
+
+// ones on diagonal k of a matrix shaped like the 2-D input; dtype: the input's, or the attribute's (ints stay an int tensor)
+const eyeLike: OpDef = {
+  attrs: ["dtype", "k"],
+  compile(a, ctx) {
+    const k = a.int("k", 0);
+    const dtypeAttr = a.has("dtype") ? a.int("dtype", 0) : undefined;
+    const allowed: number[] = [DataType.FLOAT, DataType.DOUBLE, DataType.INT64, DataType.INT32, DataType.INT8, DataType.UINT8, DataType.BOOL];
+    if (dtypeAttr !== undefined && !allowed.includes(dtypeAttr)) throw new Error(`${ctx.where}: dtype ${dataTypeName(dtypeAttr)} is not supported`);
+    return (ins) => {
+      const x = need(ins, 0, ctx, "input");
+      const s = shapeOf(x);
+      if (s.length !== 2) throw new Error(`${ctx.where}: input must be 2-D, got shape [${s.join(",")}]`);
+      const [n, m] = [s[0]!, s[1]!];
+      const asInt = dtypeAttr === undefined ? isInt(x) : dtypeAttr !== DataType.FLOAT && dtypeAttr !== DataType.DOUBLE;
+      if (asInt) return [intTensor([n, m], Array.from({ length: n * m }, (_, i) => (i % m) - Math.floor(i / m) === k ? 1 : 0))];
+      const dtype = dtypeAttr === DataType.DOUBLE ? "float64" : dtypeAttr === DataType.FLOAT ? "float32" : x instanceof NDArray ? x.dtype : ctx.dtype;
+      return [eye(n, m, k, { dtype })];
+    };
+  },
+};
+
+// opset 16 (mode "bilinear") and 20 (mode "linear"), 4-D input; zeros and border padding
+const gridSampleOp: OpDef = {
+  attrs: ["mode", "padding_mode", "align_corners"],
+  compile(a, ctx) {
+    const mode = a.string("mode", ctx.opset >= 20 ? "linear" : "bilinear");
+    if (mode !== "bilinear" && mode !== "linear") throw new Error(`${ctx.where}: mode="${mode}" is not supported; tconv samples bilinearly only`);
+    const padding = a.string("padding_mode", "zeros");
+    if (padding !== "zeros" && padding !== "border") throw new Error(`${ctx.where}: padding_mode="${padding}" is not supported; tconv has "zeros" and "border"`);
+    const alignCorners = a.int("align_corners", 0) !== 0;
+    return (ins) => [npxGridSample(float(need(ins, 0, ctx, "X"), ctx), float(need(ins, 1, ctx, "grid"), ctx), { paddingMode: padding, alignCorners })];
+  },
+};
+
 /** Every operator the importer reads, by ONNX op_type. */
 export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Conv: conv(false),
@@ -723,6 +1000,24 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   Tanh: unaryDef((x) => unary("tanh", x)),
   Softplus: unaryDef((x) => unary("softrelu", x)),
   Clip: clip,
+  HardSigmoid: hardSigmoid,
+  Erf: unaryDef((x) => unary("erf", x)),
+  Sin: unaryDef((x) => unary("sin", x)),
+  Cos: unaryDef((x) => unary("cos", x)),
+  PRelu: prelu,
+  Expand: expand,
+  Where: whereOp,
+  Split: splitOp,
+  Tile: tileOp,
+  Range: range,
+  Einsum: einsumOp,
+  Mod: modOp,
+  EyeLike: eyeLike,
+  GridSample: gridSampleOp,
+  HardSwish: unaryDef((x) => unary("hardswish", x)),
+  InstanceNormalization: instanceNorm,
+  LayerNormalization: layerNorm,
+  GroupNormalization: groupNorm,
   Neg: unaryDef((x) => unary("neg", x)),
   Exp: unaryDef((x) => unary("exp", x)),
   Log: unaryDef((x) => unary("log", x)),

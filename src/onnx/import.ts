@@ -84,7 +84,7 @@ export class OnnxBlock extends Block {
 
   /** Runs the graph: one NDArray per graph input; returns the output, or an array when the graph has several. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  forward(...args: NDArray[]): any {
+  forward(...args: NDArray[]): NDArray | NDArray[] {
     const outs = this.run(...args);
     return outs.length === 1 ? outs[0]! : outs;
   }
@@ -182,7 +182,7 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     for (const name of ins)
       if (name !== "" && !defined.has(name)) throw new Error(`${where} reads tensor '${name}', which no earlier node, initializer or graph input defines`);
     const outs = n.output ?? [];
-    const run = compileNode(op, n.attribute ?? [], { where: `onnx node ${label} (${op})`, opset, dtype });
+    const run = compileNode(op, n.attribute ?? [], { where: `onnx node ${label} (${op})`, opset, dtype, outputs: outs.length });
     for (const name of outs) if (name !== "") define(name, `output of node ${label}`);
     steps.push({ where: `onnx node ${label} (${op})`, inputs: ins, outputs: outs, run });
   });

@@ -2,7 +2,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { recordOp } from "../tape/tape.js";
 import { readEnum, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { backendFor } from "../backends/dispatch.js";
+import { backendFor, fullOn } from "../backends/dispatch.js";
 import type { LeakyActType } from "../params/kernel-records.js";
 import { formatShape } from "../ndarray/strided.js";
 import { contiguous } from "./shape.js";
@@ -64,4 +64,17 @@ function prelu(x: NDArray, gamma: unknown): NDArray {
   const y = be.allocate(x.dtype, x.size);
   be.preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).storage, contiguous(gamma).storage, y);
   return recordOp("prelu", [x, gamma], new NDArray(y, x.shape), { outer, channels: x.ndim >= 2 ? C : 1, inner });
+}
+
+/**
+ * f′(x) of leakyRelu's act type (leaky 1 | slope; elu 1 | slope·eˣ; selu λ | λα·eˣ; gelu Φ(x) + x·φ(x)), recorded as
+ * "leaky_relu_derivative": leaky_relu's gradient is g·f′(x), differentiable again through this op's rule (f″).
+ */
+export function leakyReluDerivative(x: NDArray, actType: LeakyActType, slope: number): NDArray {
+  const be = backendFor(x);
+  const xd = contiguous(x).storage;
+  const onesData = fullOn(x, [x.size], 1).storage;
+  const d = be.allocate(x.dtype, x.size);
+  be.leakyBackward(actType, slope, xd, onesData, d);
+  return recordOp("leaky_relu_derivative", [x], new NDArray(d, x.shape), { actType, slope });
 }

@@ -5,7 +5,7 @@ import type { Storage } from "../ndarray/storage.js";
 import { CONV_OPTIONS, type ConvOp, type ConvOptions, type ResolvedConv, resolveConvSnapshot } from "../params/conv-params.js";
 import { snapshotOptions } from "../params/options.js";
 import { checkArraySize } from "../params/sizes.js";
-import { type ConvGeometry, imageShape } from "../params/geometry.js";
+import { type ConvGeometry, gridShape, imageShape, weightShape } from "../params/geometry.js";
 import { paddedGeometry } from "../params/padding-mode.js";
 import { backendFor } from "../backends/dispatch.js";
 import { opsObserved, recordOp } from "../tape/tape.js";
@@ -100,4 +100,30 @@ export function convolutionRelu(op: ConvOp, x: NDArray, w: NDArray, options?: Co
  */
 export function deconvolution(x: NDArray, w: NDArray, options?: ConvCallOptions): NDArray {
   return run("deconvolution", x, w, options);
+}
+
+/**
+ * The zero-padding kernel of `op` for a geometry already resolved (no bias), recorded as that op: how the gradient
+ * rules run a convolution's input gradient as a transposed convolution (and back), so the result is differentiable.
+ */
+export function convolutionWithGeometry(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray): NDArray {
+  return runKernel(op, g, x, w, null, op === "convolution" ? gridShape(g) : imageShape(g));
+}
+
+/**
+ * The filter gradient dw[a] = Σ_q image[q·s − pad + a·d] · grid[q] of geometry `g` (convolution: image = x, grid = dy;
+ * transposed convolution: image = dy, grid = x), recorded as "conv_weight_grad" so it can be differentiated again.
+ */
+export function convWeightGrad(g: ConvGeometry, image: NDArray, grid: NDArray): NDArray {
+  for (const [name, a, want] of [["image", image, imageShape(g)], ["grid", grid, gridShape(g)]] as const)
+    if (a.shape.length !== want.length || a.shape.some((d, i) => d !== want[i]))
+      throw new Error(`convolution weight gradient: ${name} shape ${formatShape(a.shape)} does not match the geometry's ${formatShape(want)}`);
+  if (image.dtype !== grid.dtype) throw new Error(`convolution weight gradient: mixed dtypes: image ${image.dtype}, grid ${grid.dtype}`);
+  let out: Storage;
+  try {
+    out = backendFor(image, grid).weightGrad(g, image.dtype, contiguous(image).storage, contiguous(grid).storage);
+  } catch (e) {
+    throw guardedError("convolution weight gradient", e);
+  }
+  return recordOp("conv_weight_grad", [image, grid], new NDArray(out, weightShape(g)), { geometry: g });
 }

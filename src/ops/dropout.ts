@@ -47,3 +47,10 @@ export function dropout(x: NDArray, options?: DropoutOptions): NDArray {
   backendFor(x).applyMask(contiguous(x).storage, mask, map, y);
   return recordOp("dropout", [x], new NDArray(y, x.shape), { mask, map });
 }
+
+/** y = x ⊙ mask with a mask already drawn (dropout's gradient, recorded as "dropout" so it is differentiable again). */
+export function applyDropoutMask(x: NDArray, mask: Float64Array, map: Int32Array | Float64Array | null): NDArray {
+  const y = allocate(x.dtype, x.size);
+  backendFor(x).applyMask(contiguous(x).storage, mask, map, y);
+  return recordOp("dropout", [x], new NDArray(y, x.shape), { mask, map });
+}

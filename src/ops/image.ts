@@ -11,6 +11,16 @@ export interface ImageDataLike {
   readonly height: number;
 }
 
+declare global {
+  // Merges with the DOM lib's ImageData where that lib is loaded; where it is not, this empty interface makes
+  // ToImageDataResult fall back to ImageDataLike (so the declarations compile with or without the DOM lib).
+  // biome-ignore lint/suspicious/noEmptyInterface: the merge target is the point
+  interface ImageData {}
+}
+
+/** What toImageData returns in the types: the DOM's `ImageData` where the DOM lib is loaded, else ImageDataLike. */
+export type ToImageDataResult = keyof ImageData extends never ? ImageDataLike : ImageData;
+
 export interface FromImageDataOptions {
   /** 3 (RGB, drop alpha; default), 4 (RGBA) or 1 (luma 0.299 R + 0.587 G + 0.114 B) */
   channels?: 1 | 3 | 4;
@@ -114,9 +124,11 @@ export function fromImageData(image: ImageDataLike, options: FromImageDataOption
 /**
  * [C, H, W] or [1, C, H, W] with C = 1 (grey), 3 (RGB) or 4 (RGBA) → RGBA bytes: each value v maps to
  * round(255·(v − lo)/(hi − lo)) clamped to 0…255 (alpha 255 unless C = 4). NaN is an error, not a black pixel.
- * Returns an `ImageData` where the global exists (browsers), else a plain `{ data, width, height }`.
+ * Returns an `ImageData` where the global exists (browsers), else a plain `{ data, width, height }`. Its type is the
+ * DOM's `ImageData` when the DOM lib is loaded (so `ctx.putImageData(img, 0, 0)` type-checks), else ImageDataLike;
+ * a Node program compiled with the DOM lib gets the plain object, which has no `colorSpace`.
  */
-export function toImageData(x: NDArray, options: ToImageDataOptions = {}): ImageDataLike {
+export function toImageData(x: NDArray, options: ToImageDataOptions = {}): ToImageDataResult {
   const op = "npx.image.toImageData";
   if (!(x instanceof NDArray)) throw new Error(`${op}: x must be an NDArray`);
   const s = x.ndim === 4 && x.shape[0] === 1 ? x.shape.slice(1) : x.shape;
@@ -147,7 +159,19 @@ export function toImageData(x: NDArray, options: ToImageDataOptions = {}): Image
     }
   }
   const ImageDataCtor = (globalThis as { ImageData?: new (d: Uint8ClampedArray, w: number, h: number) => ImageDataLike }).ImageData;
-  return ImageDataCtor ? new ImageDataCtor(data, w, h) : { data, width: w, height: h };
+  return (ImageDataCtor ? new ImageDataCtor(data, w, h) : { data, width: w, height: h }) as ToImageDataResult;
 }
 
-export const image = { toTensor, normalize, fromImageData, toImageData };
+/** The members of `npx.image` (an interface, so that hover docs survive into the declarations of `npx`). */
+export interface ImageNamespace {
+  /** HWC (or NHWC) pixels 0…255, as an NDArray or bytes with their shape → CHW (or NCHW) float32 in [0, 1] (MXNet's `to_tensor`). */
+  toTensor: typeof toTensor;
+  /** (x − mean[c]) / std[c] per channel of a CHW or NCHW array (MXNet's `normalize`); recorded by autograd. */
+  normalize: typeof normalize;
+  /** A canvas ImageData (RGBA bytes) → a [C, H, W] float32 array in [0, 1], with 1, 3 or 4 channels. */
+  fromImageData: typeof fromImageData;
+  /** A [C, H, W] or [1, C, H, W] array → RGBA ImageData, mapping `range` (default [0, 1]) to 0…255. */
+  toImageData: typeof toImageData;
+}
+
+export const image: ImageNamespace = { toTensor, normalize, fromImageData, toImageData };

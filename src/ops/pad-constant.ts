@@ -1,14 +1,21 @@
-// np.pad with mode "constant": a new array with `[before, after]` elements of a constant around each axis.
+// np.pad: a new array with `[before, after]` elements around each axis: a constant here, numpy's reflect / edge / wrap
+// through the padding-mode border op (padBorder, whose adjoint is its gradient).
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
 import { requireCpu } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
+import type { PaddingMode } from "../params/padding-mode.js";
+import { padBorder } from "./pad.js";
 import { contiguous } from "./shape.js";
 
+/** numpy's mode names: "constant", "reflect" (d c b | a b c d | c b a), "edge" (a a | a b c d | d d), "wrap" (c d | a b c d | a b). */
+export type PadMode = "constant" | "reflect" | "edge" | "wrap";
+const BORDER_MODES: Readonly<Record<Exclude<PadMode, "constant">, PaddingMode>> = { reflect: "reflect", edge: "replicate", wrap: "circular" };
+
 export interface PadOptions {
-  /** only "constant" (the value of constantValues); default "constant" */
-  mode?: "constant";
-  /** the fill value; default 0 */
+  /** default "constant" (the value of constantValues) */
+  mode?: PadMode;
+  /** the fill value of mode "constant"; default 0 */
   constantValues?: number;
 }
 
@@ -32,7 +39,10 @@ export function resolvePadWidth(shape: readonly number[], padWidth: unknown, op 
 export function pad(x: NDArray, padWidth: number | readonly number[] | readonly (readonly number[])[], options: PadOptions = {}): NDArray {
   if (!(x instanceof NDArray)) throw new Error("np.pad: x must be an NDArray");
   const mode = options.mode ?? "constant";
-  if (mode !== "constant") throw new Error(`np.pad: mode "${String(mode)}" is not supported; use "constant"`);
+  if (mode !== "constant") {
+    if (!Object.hasOwn(BORDER_MODES, mode)) throw new Error(`np.pad: mode "${String(mode)}" is not supported; use "constant", "reflect", "edge" or "wrap"`);
+    return padByMode(x, padWidth, mode, options.constantValues);
+  }
   const value = options.constantValues ?? 0;
   if (typeof value !== "number") throw new Error(`np.pad: constantValues must be a number, got ${typeof value}`);
   const pads = resolvePadWidth(x.shape, padWidth);
@@ -65,4 +75,25 @@ export function pad(x: NDArray, padWidth: number | readonly number[] | readonly 
     }
   }
   return recordOp("pad", [x], new NDArray(out, shape), { pads, constantValues: value });
+}
+
+/**
+ * reflect / edge / wrap. Every padded element must read one input element, so (unlike numpy, which repeats the
+ * pattern) reflect needs pads < the axis length and wrap pads <= it; edge needs a non-empty axis.
+ */
+function padByMode(x: NDArray, padWidth: unknown, mode: Exclude<PadMode, "constant">, constantValues: unknown): NDArray {
+  if (constantValues !== undefined) throw new Error(`np.pad: constantValues is used by mode "constant" only (got mode "${mode}")`);
+  const pads = resolvePadWidth(x.shape, padWidth);
+  const axes: number[] = [];
+  pads.forEach(([b, e], axis) => {
+    if (b === 0 && e === 0) return;
+    const n = x.shape[axis]!;
+    const limit = mode === "reflect" ? n - 1 : mode === "wrap" ? n : n === 0 ? -1 : Number.MAX_SAFE_INTEGER;
+    if (b > limit || e > limit) {
+      const rule = mode === "reflect" ? "pads < the axis length" : mode === "wrap" ? "pads <= the axis length" : "a non-empty axis";
+      throw new Error(`np.pad: mode "${mode}" needs ${rule}, but axis ${axis} of shape ${formatShape(x.shape)} has pads [${b}, ${e}]`);
+    }
+    axes.push(axis);
+  });
+  return padBorder(x, { mode: BORDER_MODES[mode], axes, padBegin: axes.map((a) => pads[a]![0]), padEnd: axes.map((a) => pads[a]![1]), smallShape: x.shape });
 }

@@ -2,7 +2,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate } from "../ndarray/strided.js";
 import { isRecording, needsGrad, recordOp } from "../tape/tape.js";
-import { type PoolingOptions, resolvePooling } from "../params/pool-params.js";
+import { type PoolGeometry, type PoolingOptions, resolvePooling } from "../params/pool-params.js";
 import { backendFor } from "../backends/dispatch.js";
 import { showValue } from "../params/options.js";
 import { contiguous } from "./shape.js";
@@ -22,4 +22,29 @@ export function pooling(x: NDArray, options?: PoolingOptions): NDArray {
   const argmax = g.poolType === "max" && isRecording() && needsGrad(x) ? (x.size < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)) : null;
   backendFor(x).poolForward(g, contiguous(x).storage, y, argmax);
   return recordOp("pooling", [x], new NDArray(y, g.outputShape), { geometry: g, argmax });
+}
+
+/** Pooling of an already resolved avg/sum geometry, recorded as "pooling": the transpose of poolingBackward. */
+export function poolingWithGeometry(g: PoolGeometry, x: NDArray): NDArray {
+  if (g.poolType === "max") throw new Error("pooling: a max-pooling geometry needs the forward's argmax (use poolingGather)");
+  const y = allocate(x.dtype, g.outputShape.reduce((p, d) => p * d, 1));
+  backendFor(x).poolForward(g, contiguous(x).storage, y, null);
+  return recordOp("pooling", [x], new NDArray(y, g.outputShape), { geometry: g, argmax: null });
+}
+
+/**
+ * The pooling gradient as a recorded op, linear in `dy` (input shape `inShape`): max scatters dy[o] to the forward's
+ * argmax[o]; avg/sum spread dy[o] (÷ the forward's count) over the window.
+ */
+export function poolingBackward(g: PoolGeometry, dy: NDArray, argmax: Int32Array | Float64Array | null, inShape: readonly number[]): NDArray {
+  const dx = allocate(dy.dtype, inShape.reduce((p, d) => p * d, 1));
+  backendFor(dy).poolBackward(g, contiguous(dy).storage, dx, argmax);
+  return recordOp("pooling_backward", [dy], new NDArray(dx, inShape), { geometry: g, argmax, inShape });
+}
+
+/** y[o] = x[argmax[o]]: max pooling with its windows' winners fixed, the transpose of the max scatter. */
+export function poolingGather(g: PoolGeometry, x: NDArray, argmax: Int32Array | Float64Array): NDArray {
+  const y = allocate(x.dtype, argmax.length);
+  backendFor(x).poolGather(contiguous(x).storage, argmax, y);
+  return recordOp("pooling_gather", [x], new NDArray(y, g.outputShape), { geometry: g, argmax, inShape: x.shape });
 }

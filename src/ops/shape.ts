@@ -1,6 +1,6 @@
 // Shape ops: views (index, reshape, transpose), copies and dtype casts, each recorded for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
-import { type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
+import { contiguousStrides, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { backendFor } from "../backends/dispatch.js";
 import { storageLength } from "../ndarray/storage.js";
 import { recordOp } from "../tape/tape.js";
@@ -68,4 +68,18 @@ export function astype(x: NDArray, dtype: Dtype): NDArray {
 /** `x` as a dense row-major NDArray (itself when already dense from offset 0). */
 export function contiguous(x: NDArray): NDArray {
   return x.isContiguous && x.offset === 0 && storageLength(x.storage) === x.size ? x : denseCopy(x);
+}
+
+/**
+ * The transpose of `x[index]`: zeros of `shape` with `g` written through the same index (a basic index is linear and
+ * injective), recorded as "index_scatter" so the gradient of an index view can be differentiated again.
+ */
+export function indexScatter(g: NDArray, shape: readonly number[], index: readonly Index[]): NDArray {
+  const v = resolveIndex(shape, contiguousStrides(shape), 0, index);
+  if (v.shape.length !== g.ndim || v.shape.some((d, i) => d !== g.shape[i]))
+    throw new Error(`index: gradient of shape ${formatShape(g.shape)} does not fit the view of shape ${formatShape(v.shape)}`);
+  const be = backendFor(g);
+  const out = be.allocate(g.dtype, shapeSize(shape)); // zeros, on g's device
+  be.unaryInto("identity", v.shape, { data: out, strides: v.strides, offset: v.offset }, { data: g.storage, strides: g.strides, offset: g.offset });
+  return recordOp("index_scatter", [g], new NDArray(out, [...shape]), { index, shape });
 }

@@ -18,6 +18,13 @@ interface BinaryAttrs {
   readonly b: Operand;
 }
 type NoAttrs = Readonly<Record<never, never>>;
+/** gather_axis / scatter_axis: source index along `axis` (length n) per position, −1 for a zero; fromData: from a grid's values */
+interface AxisTableAttrs {
+  readonly axis: number;
+  readonly table: Int32Array;
+  readonly n: number;
+  readonly fromData: boolean;
+}
 interface ReduceAttrs {
   readonly axes: readonly number[];
   readonly keepdims: boolean;
@@ -61,6 +68,14 @@ export type OpAttrs = { readonly [K in BinaryOp]: BinaryAttrs } & { readonly [K 
   readonly foldBorder: { readonly spec: BorderSpec; readonly biasAxis: number };
   readonly resampleAxis: { readonly plan: AxisPlan; readonly inShape: readonly number[] };
   readonly resampleAxisTranspose: { readonly plan: AxisPlan; readonly outShape: readonly number[] };
+  // the ops gradient rules are written in, so a gradient can be differentiated again (autograd.grad's createGraph)
+  readonly conv_weight_grad: { readonly geometry: ConvGeometry };
+  readonly pooling_backward: { readonly geometry: PoolGeometry; readonly argmax: Int32Array | Float64Array | null; readonly inShape: readonly number[] };
+  readonly pooling_gather: { readonly geometry: PoolGeometry; readonly argmax: Int32Array | Float64Array; readonly inShape: readonly number[] };
+  readonly index_scatter: { readonly index: readonly Index[]; readonly shape: readonly number[] };
+  readonly leaky_relu_derivative: { readonly actType: LeakyActType; readonly slope: number };
+  readonly gather_axis: AxisTableAttrs;
+  readonly scatter_axis: AxisTableAttrs;
 };
 
 /** Every op name that records on the tape. */

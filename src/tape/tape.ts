@@ -49,7 +49,15 @@ function readTrainMode(name: string, options: unknown, dflt: boolean): boolean {
  */
 export function record<T>(fn: () => T, options?: { trainMode?: boolean }): T {
   checkFn(fn, "record");
-  return withState(true, readTrainMode("record", options, true), fn);
+  const out = withState(true, readTrainMode("record", options, true), fn);
+  // recording is switched off when fn returns, so the part of an async fn after its first await would run unrecorded
+  // and a later backward would find no graph
+  if (out !== null && typeof out === "object" && typeof (out as { then?: unknown }).then === "function")
+    throw new Error(
+      "autograd.record: the function returned a Promise (an async function?). Recording is synchronous: it stops when the " +
+        "function returns, so ops after an await would not be recorded. Await the data first, then call autograd.record with a synchronous function",
+    );
+  return out;
 }
 
 /** Runs `fn` with recording off, even inside `record`; `trainMode` defaults to false (predict), as MXNet's `pause`. */

@@ -31,10 +31,16 @@ test("the D2L example: y = 2·xᵀx gives 4x", () => {
   assert.deepEqual(x.grad!.tolist(), [0, 4, 8, 12]);
 });
 
-test("a non-scalar head needs headGrad; the default is ones only for size 1", () => {
+test("a non-scalar head without headGrad uses ones (MXNet): the gradient of its sum", () => {
+  const x = np.array([1, 2, 3]).attachGrad();
+  const y2 = autograd.record(() => x.mul(x).reshape(3, 1).mul(np.array([[1, 10]])));
+  y2.backward(); // d/dx sum_j x² c_j = 2x (1 + 10)
+  assert.deepEqual(x.grad!.tolist(), [22, 44, 66]);
+});
+
+test("an explicit headGrad must match the head's shape; the default is ones for size 1 of any rank", () => {
   const x = np.array([1, 2, 3]).attachGrad();
   const y = autograd.record(() => x.mul(x));
-  assert.throws(() => y.backward(), /backward: head has shape \[3\].*head gradient/);
   assert.throws(() => y.backward(np.ones([2])), /headGrad shape \[2\] does not match the head's shape \[3\]/);
   y.backward(np.array([1, 0, 2]));
   assert.deepEqual(x.grad!.tolist(), [2, 0, 12]);
@@ -203,4 +209,11 @@ test("mode option errors", () => {
   assert.throws(() => autograd.record(() => 0, { train_mode: true } as never), /autograd.record: unknown option 'train_mode' \(did you mean 'trainMode'\?\)/);
   assert.throws(() => autograd.record(() => 0, { trainMode: 1 } as never), /autograd.record: trainMode=1 must be true or false/);
   assert.throws(() => autograd.trainMode(null as never), /autograd.trainMode: expects a function to run, got null/);
+});
+
+test("autograd.record with an async function throws, explaining that recording stops at the first await", async () => {
+  const x = np.array([1, 2]).attachGrad();
+  assert.throws(() => autograd.record(async () => x.mul(x)), /autograd\.record: the function returned a Promise \(an async function\?\)\. Recording is synchronous/);
+  assert.equal(autograd.isRecording(), false); // the state is restored after the throw
+  await Promise.resolve();
 });

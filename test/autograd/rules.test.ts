@@ -6,7 +6,14 @@ import { differentiableOps } from "../../src/autograd/grads/index.js";
 import { logSoftmax, pick, softmax } from "../../src/ops/softmax.js";
 import { foldBorder, padBorder } from "../../src/ops/pad.js";
 import { axisTaps, resample, resampleTranspose } from "../../src/ops/upsampling.js";
+import { leakyReluDerivative } from "../../src/ops/activation.js";
+import { indexScatter } from "../../src/ops/shape.js";
+import { convWeightGrad } from "../../src/ops/conv.js";
+import { resolveConv } from "../../src/params/conv-params.js";
+import { resolvePooling } from "../../src/params/pool-params.js";
+import { poolingBackward, poolingGather } from "../../src/ops/pooling.js";
 import { gradcheck, measured, randn, track, uniform } from "../helpers/gradcheck.js";
+import { gatherAxis, scatterAxis } from "../../src/ops/gather.js";
 
 np.random.seed(7);
 const tested = new Set<string>();
@@ -38,6 +45,14 @@ describe("binary elementwise rules (broadcasting reduces back to each operand's 
     check("pow", (a) => a.pow(3), [randn([4])]);
     check("pow", (b) => np.power(2, b), [randn([4])]);
   });
+  for (const op of ["mod", "fmod"] as const)
+    rule(op, () => {
+      // samples away from the jumps (a/b not near an integer)
+      const a = np.array([[5.3, -5.3, 2.2], [-7.6, 0.4, 9.25]], { dtype: "float64" });
+      const b = np.array([2, -1.5, 0.7], { dtype: "float64" });
+      check(op, (x, y) => np[op](x, y), [a, b]);
+      check(op, (x) => np[op](x, 1.5), [a]);
+    });
   for (const op of ["maximum", "minimum"] as const)
     rule(op, () => {
       const [a, b] = separated([2, 3]);
@@ -92,6 +107,12 @@ describe("unary rules", () => {
     ["sigmoid", (x) => npx.sigmoid(x), any],
     ["tanh", (x) => np.tanh(x), any],
     ["softrelu", (x) => npx.activation(x, "softrelu"), () => randn([2, 3], 5)],
+    ["erf", (x) => np.erf(x), () => randn([2, 3], 1.5)],
+    ["sin", (x) => np.sin(x), () => randn([2, 3], 3)],
+    ["cos", (x) => np.cos(x), () => randn([2, 3], 3)],
+    // samples in all three pieces, away from the corners ±3 where the functions are not differentiable
+    ["hardsigmoid", (x) => npx.hardSigmoid(x), () => np.array([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]], { dtype: "float64" })],
+    ["hardswish", (x) => npx.hardSwish(x), () => np.array([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]], { dtype: "float64" })],
   ];
   for (const [op, f, gen] of cases) rule(op, () => void check(op, f, [gen()]));
   test("relu propagates NaN forward and passes the gradient through at NaN (PyTorch's threshold_backward)", () => {
@@ -274,6 +295,13 @@ describe("layer op rules (batch norm, pooling, activations, concatenate, pixel s
   });
 });
 
+describe("gather rules (ops/gather.ts): gather_axis and scatter_axis are each other's gradient", () => {
+  // a repeated source (1), a zero-filled position (−1) and an unused source (3)
+  const table = { axis: 1, table: Int32Array.from([2, 1, -1, 1, 0]), n: 4, fromData: false };
+  rule("gather_axis", () => check("gather_axis", (a) => gatherAxis(a, table), [randn([2, 4, 3])]));
+  rule("scatter_axis", () => check("scatter_axis", (a) => scatterAxis(a, table), [randn([2, 5, 3])]));
+});
+
 describe("padding-mode and resampling rules (ops/pad.ts, ops/upsampling.ts): each op's gradient is its partner", () => {
   const border = (mode: "reflect" | "replicate" | "circular" | "zeros") => ({ mode, axes: [1, 2], padBegin: [2, 0], padEnd: [1, 3], smallShape: [2, 3, 4] });
   rule("padBorder", () => {
@@ -286,6 +314,27 @@ describe("padding-mode and resampling rules (ops/pad.ts, ops/upsampling.ts): eac
   const plan = { axis: 1, taps: axisTaps(3, 7, 2.5, true, false) };
   rule("resampleAxis", () => check("resampleAxis", (a) => resample(a, plan), [randn([2, 3, 2])]));
   rule("resampleAxisTranspose", () => check("resampleAxisTranspose", (a) => resampleTranspose(a, plan, [2, 3, 2]), [randn([2, 7, 2])]));
+});
+
+describe("rules of the ops gradients are computed with (so createGraph can differentiate them)", () => {
+  rule("index_scatter", () => void check("index_scatter", (a) => indexScatter(a, [3, 4], [":", "1:3"]), [randn([3, 2])]));
+  rule("conv_weight_grad", () => {
+    const geo = resolveConv("convolution", [2, 2, 5, 4], [3, 2, 3, 2], { strides: [2, 1], padding: 1, dilation: [1, 2] }).geometry;
+    check("conv_weight_grad", (image, grid) => convWeightGrad(geo, image, grid), [randn([2, 2, 5, 4]), randn([2, 3, 3, 4])]);
+    const geoT = resolveConv("deconvolution", [1, 3, 4], [4, 3, 2], { layout: "NWC", strides: 2, groups: 2 }).geometry;
+    check("conv_weight_grad", (image, grid) => convWeightGrad(geoT, image, grid), [randn([1, 7, 4]), randn([1, 3, 4])]);
+  });
+  const geo = (poolType: "max" | "avg") => resolvePooling("pooling", [1, 1, 4, 4], { kernel: 2, stride: 2, poolType });
+  const argmax = Int32Array.of(5, 2, 8, 15); // one winner per 2×2 window of a 4×4 image
+  rule("pooling_backward", () => {
+    check("pooling_backward", (g) => poolingBackward(geo("max"), g, argmax, [1, 1, 4, 4]), [randn([1, 1, 2, 2])]);
+    check("pooling_backward", (g) => poolingBackward(geo("avg"), g, null, [1, 1, 4, 4]), [randn([1, 1, 2, 2])]);
+  });
+  rule("pooling_gather", () => void check("pooling_gather", (x) => poolingGather(geo("max"), x, argmax), [randn([1, 1, 4, 4])]));
+  rule("leaky_relu_derivative", () => {
+    for (const actType of ["elu", "selu", "gelu"] as const) check("leaky_relu_derivative", (x) => leakyReluDerivative(x, actType, 0.4), [uniform([2, 3], 0.1, 2).neg()]);
+    check("leaky_relu_derivative", (x) => leakyReluDerivative(x, "gelu", 0.4), [randn([2, 3], 2)]);
+  });
 });
 
 test("every registered gradient rule has a gradcheck test above", () => {

@@ -39,7 +39,8 @@ test("NDArray's module loads no op, no autograd and no backend", () => {
 
 test("every dist module can be the first module a program imports", async () => {
   const run = promisify(execFile);
-  const files = jsFiles(DIST);
+  // dist/worker.js is the browser pool worker as a classic script (setWorkerUrl), not a module a program imports
+  const files = jsFiles(DIST).filter((f) => relative(DIST, f) !== "worker.js");
   const failures: string[] = [];
   // a few children at a time: each starts a fresh Node and imports one module first
   for (let i = 0; i < files.length; i += 6) {

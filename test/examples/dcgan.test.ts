@@ -101,7 +101,7 @@ test("resume refuses a checkpoint of another architecture and a damaged one; --f
   const out = fresh("bad");
   await assert.rejects(trainDCGAN({ ...tiny, out, resume: true }), /no checkpoint to resume in .*checkpoint \(run without --resume to start\)/);
   await trainDCGAN({ ...tiny, out, maxBatches: 1 });
-  await assert.rejects(trainDCGAN({ ...tiny, width: 8, out, resume: true }), /checkpoint .*step-0000001 is from another architecture \(imageSize 16, width 4, latentDim 8\); this run has imageSize 16, width 8, latentDim 8/);
+  await assert.rejects(trainDCGAN({ ...tiny, width: 8, out, resume: true }), /checkpoint .*step-0000001 is from another architecture \(imageSize 16, width 4, latentDim 8, loss bce\); this run has imageSize 16, width 8, latentDim 8, loss bce/);
   await assert.rejects(trainDCGAN({ ...tiny, batchSize: 8, out, resume: true }), /was made with seed 0, datasetSize 24, batchSize 4/);
   const folder = join(out, "checkpoint", "step-0000001");
   const gen = join(folder, "generator.safetensors");
@@ -112,6 +112,22 @@ test("resume refuses a checkpoint of another architecture and a damaged one; --f
   assert.equal(r.resumedFrom, null);
   assert.deepEqual([r.epoch, r.batch], [0, 1]);
   assert.deepEqual(readdirSync(join(out, "checkpoint")).sort(), ["latest.json", "step-0000001"]);
+});
+
+test("--loss wgan-gp: a critic without BatchNorm trains on the gradient penalty; pictures, plot and checkpoints as with bce", async () => {
+  const out = fresh("wgan");
+  const r = await trainDCGAN({ ...tiny, out, epochs: 2, loss: "wgan-gp" });
+  assert.deepEqual([r.epoch, r.batchesRun], [2, 12]);
+  const names = r.discriminator.collectParams().keys();
+  assert.ok(names.length > 0 && names.every((n) => !/gamma|beta|running/.test(n)), `BatchNorm in the critic: ${names.join(", ")}`);
+  for (const [, lD, lG] of [...r.history.epochs, ...r.history.batches]) assert.ok(Number.isFinite(lD) && Number.isFinite(lG));
+  // D(fake) − D(real) + λ·(‖∇‖ − 1)² at N(0, 0.02) weights: the gradient is ~0, so the penalty term ≈ λ dominates
+  assert.ok(r.history.batches[0]![1] > 5, `first critic loss ${r.history.batches[0]![1]}`);
+  for (const e of ["01", "02"]) assert.ok(existsSync(join(out, `samples-epoch-${e}.png`)));
+  assert.match(readFileSync(join(out, "loss.svg"), "utf8"), /WGAN-GP losses/);
+  await assert.rejects(trainDCGAN({ ...tiny, out, resume: true, epochs: 3 }), /is from another architecture \(.*loss wgan-gp\); this run has .*loss bce/);
+  const more = await trainDCGAN({ ...tiny, out, resume: true, epochs: 3, loss: "wgan-gp", pictures: false });
+  assert.deepEqual([more.epoch, more.batchesRun], [3, 6]);
 });
 
 function cliArgs(out: string, ...more: string[]) {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 test("onnxFinetune (quick): the loss falls, the exported model runs in onnxruntime and agrees with tconv", async () => {
-  const lib = (await import("tconv")) as Record<string, unknown>;
+  const lib = (await import("tconv/onnx")) as Record<string, unknown>;
   assert.ok("onnx" in lib, "dist/ is stale or missing: run `npm run build` first (npm test does)");
   const { onnxFinetune } = await import("../../examples/onnx-finetune.js");
   const r = await onnxFinetune({ steps: 8, quiet: true });

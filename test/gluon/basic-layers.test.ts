@@ -72,3 +72,8 @@ test("basic layer errors name the layer, the argument and the value", () => {
   assert.throws(() => new nn.Dropout(1), /Dropout: rate=1 must be a number in \[0, 1\)/);
   assert.throws(() => new nn.Dropout(0.5, { axis: [1] } as never), /Dropout: unknown option 'axis' \(did you mean 'axes'\?\)/);
 });
+
+test("String(layer) shows Dense's and pooling's non-default options", () => {
+  assert.equal(String(new nn.Dense(3, { inUnits: 4, useBias: false, flatten: false, activation: "relu" })), "Dense(4 -> 3, relu, flatten=False, bias=False)");
+  assert.equal(String(new nn.AvgPool2D({ poolSize: 3, layout: "NHWC", countIncludePad: false })), "AvgPool2D(size=[3,3], stride=[3,3], padding=[0,0], ceil_mode=false, layout=NHWC, count_include_pad=false)");
+});

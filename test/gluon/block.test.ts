@@ -191,7 +191,7 @@ class TinyUNet extends nn.Block {
   forward(x: NDArray, skip: NDArray): [NDArray, NDArray] {
     const h = this.enc1.forward(x);
     const head = this.namedChildren().find(([n]) => n === "head")![1];
-    return [head.forward(h), this.up.forward(skip)];
+    return [head.forward(h) as NDArray, this.up.forward(skip)];
   }
 }
 
@@ -343,4 +343,55 @@ test("toString describes the new layers inside a network", () => {
   assert.match(s, /\(2\): MaxPool2D\(size=\[2,2\], stride=\[2,2\], padding=\[0,0\], ceil_mode=false\)/);
   assert.match(s, /\(3\): Dropout\(p = 0.3\)/);
   assert.match(s, /\(4\): LeakyReLU\(0.2\)/);
+});
+
+test("block.summary(x) prints Gluon's table: every layer in call order, output shapes, own parameter counts, totals", (t) => {
+  // D2L's LeNet (§7.6) on one 28×28 image; parameter counts by hand: conv out·in·k²+out, dense in·out+out
+  const net = new nn.Sequential().add(
+    new nn.Conv2D(6, { kernelSize: 5, padding: 2, activation: "sigmoid" }),
+    new nn.AvgPool2D({ poolSize: 2, strides: 2 }),
+    new nn.Conv2D(16, { kernelSize: 5 }),
+    new nn.BatchNorm(),
+    new nn.Activation("relu"),
+    new nn.AvgPool2D({ poolSize: 2, strides: 2 }),
+    new nn.Dense(120),
+    new nn.Dense(84),
+    new nn.Dense(10),
+  );
+  net.initialize();
+  const printed: unknown[] = [];
+  t.mock.method(console, "log", (...a: unknown[]) => printed.push(...a));
+  const table = net.summary(np.zeros([1, 1, 28, 28]));
+  assert.deepEqual(printed, [table]);
+  const rows = table.split("\n").filter((l) => /^\s+\S+-\d+\s|^\s+Input\s/.test(l)).map((l) => l.trim().split(/\s{2,}/));
+  const conv1 = 6 * 1 * 25 + 6, conv2 = 16 * 6 * 25 + 16, bn = 4 * 16, d1 = 16 * 5 * 5 * 120 + 120, d2 = 120 * 84 + 84, d3 = 84 * 10 + 10;
+  assert.deepEqual(rows, [
+    ["Input", "(1, 1, 28, 28)", "0"],
+    ["Conv2D-1", "(1, 6, 28, 28)", String(conv1)],
+    ["AvgPool2D-2", "(1, 6, 14, 14)", "0"],
+    ["Conv2D-3", "(1, 16, 10, 10)", String(conv2)],
+    ["BatchNorm-4", "(1, 16, 10, 10)", String(bn)], // not fused with the relu: every layer gets its row
+    ["Activation-5", "(1, 16, 10, 10)", "0"],
+    ["AvgPool2D-6", "(1, 16, 5, 5)", "0"],
+    ["Dense-7", "(1, 120)", String(d1)],
+    ["Dense-8", "(1, 84)", String(d2)],
+    ["Dense-9", "(1, 10)", String(d3)],
+    ["Sequential-10", "(1, 10)", "0"],
+  ]);
+  const total = conv1 + conv2 + bn + d1 + d2 + d3;
+  assert.equal(total, 61706 + 64); // D2L's LeNet has 61706; BatchNorm adds 2·16 trainable (gamma, beta) and 2·16 running statistics
+  assert.match(table, new RegExp(`Total params: ${total}\\n {3}Trainable params: ${total - 32}\\n {3}Non-trainable params: 32\\nShared params in forward computation graph: 0\\nUnique parameters in model: ${total}`));
+  // the hooks are gone afterwards and nothing was recorded or trained
+  assert.ok(!Object.hasOwn(net.at(0), "forward") && !Object.hasOwn(net.at(3), "forwardFused"));
+  assert.deepEqual(net.forward(np.zeros([2, 1, 28, 28])).shape, [2, 10]);
+});
+
+test("summary counts a shared layer's parameters once as unique and again as shared; bad inputs throw", (t) => {
+  t.mock.method(console, "log", () => {});
+  const dense = new nn.Dense(4, { inUnits: 4 });
+  const net = new nn.Sequential().add(dense, dense).initialize();
+  const table = net.summary(np.ones([2, 4]));
+  assert.match(table, /Total params: 40\n[\s\S]*Shared params in forward computation graph: 20\nUnique parameters in model: 20/);
+  assert.throws(() => net.summary(), /Sequential\.summary: pass the inputs of a forward pass/);
+  assert.throws(() => net.summary([1, 2] as never), /Sequential\.summary: input 0 must be an NDArray, got object/);
 });

@@ -584,7 +584,7 @@ test("init.Bilinear and init.Xavier read channels-last weights in their layout",
 
 test("an unknown activation is rejected when the layer is built, naming the layer", () => {
   assert.throws(() => new nn.Conv2D(4, { kernelSize: 3, activation: "gelu" as never }), {
-    message: 'Conv2D: activation "gelu" is not one of "relu", "sigmoid", "tanh", "softrelu", "softsign"',
+    message: 'Conv2D: activation "gelu" is not one of "relu", "sigmoid", "tanh", "softrelu", "softsign", "hardsigmoid", "hardswish"',
   });
 });
 
@@ -592,4 +592,15 @@ test("groups must divide a given inChannels of a transposed layer when it is bui
   assert.throws(() => new nn.Conv2DTranspose(4, { kernelSize: 3, groups: 2, inChannels: 3 }), {
     message: "Conv2DTranspose: groups=2 must divide input channels 3",
   });
+});
+
+test("String(layer) shows every non-default option in Gluon's words, and only those", () => {
+  assert.equal(String(new nn.Conv2DTranspose(1, { kernelSize: 2, strides: 2 })), "Conv2DTranspose(None -> 1, kernel_size=[2,2], stride=2)");
+  assert.equal(
+    String(new nn.Conv2DTranspose(4, { kernelSize: 3, strides: 2, padding: 1, outputPadding: 1, dilation: 2, groups: 2, inChannels: 6, useBias: false, layout: "NHWC", activation: "relu" })),
+    "Conv2DTranspose(6 -> 4, kernel_size=[3,3], stride=2, padding=1, output_padding=1, dilation=2, groups=2, bias=False, layout=NHWC, Activation(relu))",
+  );
+  assert.equal(String(new nn.Conv1D(3, { kernelSize: 3, padding: [[1, 2]], paddingMode: "reflect", inChannels: 2 })), "Conv1D(2 -> 3, kernel_size=[3], stride=1, padding=[[1,2]], padding_mode=reflect)");
+  assert.equal(String(new nn.Conv2D(3, { kernelSize: 3, padding: "same", dilation: [1, 1], groups: 1 })), 'Conv2D(None -> 3, kernel_size=[3,3], stride=1, padding="same")');
+  assert.equal(String(new nn.Conv2D(3, { kernelSize: 3, padding: [0, 0], strides: [1, 1] })), "Conv2D(None -> 3, kernel_size=[3,3], stride=[1,1])");
 });

@@ -86,11 +86,11 @@ test("DCGAN (§20.2, scaled down): generator and discriminator run forward and b
  * element of each trained parameter moved by ±eps (outside record, still in training mode). Returns the largest error.
  */
 function paramGradcheck(net: nn.Block, x: NDArray, eps = 1e-6): { rel: number; abs: number } {
-  const y0 = autograd.trainMode(() => net.forward(x));
+  const y0 = autograd.trainMode(() => net.forward(x) as NDArray);
   const v = randn(y0.shape);
-  autograd.record(() => net.forward(x)).backward(v);
+  autograd.record(() => net.forward(x) as NDArray).backward(v);
   const objective = () => {
-    const y = autograd.trainMode(() => net.forward(x)).asTypedArray();
+    const y = autograd.trainMode(() => net.forward(x) as NDArray).asTypedArray();
     const w = v.asTypedArray();
     let s = 0;
     for (let i = 0; i < y.length; i++) s += y[i]! * w[i]!;

@@ -72,7 +72,7 @@ test("pooling layers equal PyTorch's max/avg pooling (ceil_mode, count_include_p
   let n = 0;
   for (const c of fixture.cases.filter((k) => /pool/.test(k.name))) {
     const layer = layers[c.name.split(" ")[0]!]!(c.opts as Opts);
-    const { y, dx } = run((x) => layer.forward(x), c);
+    const { y, dx } = run((x) => layer.forward(x) as NDArray, c);
     close(y, c.y, 1e-12, `${c.name} y`);
     close(dx, c.dx, 1e-12, `${c.name} dx`);
     n++;

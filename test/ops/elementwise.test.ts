@@ -199,3 +199,34 @@ test("in-place writes are refused while autograd records an array that needs a g
   assert.equal(y.tapeNode?.op, "add");
   assert.deepEqual(y.tapeNode?.inputs, [w]);
 });
+
+test("np.erf equals Python's math.erf (float64, both branches of the series/continued fraction, the saturated tails)", () => {
+  const x = [-3, -1.5, -0.5, 0, 1e-8, 0.5, 1, 2, 2.5, 3, 5, 7];
+  const want = [
+    -0.9999779095030014, -0.9661051464753108, -0.5204998778130465, 0, 1.1283791670955126e-8, 0.5204998778130465, 0.8427007929497149,
+    0.9953222650189527, 0.999593047982555, 0.9999779095030014, 0.9999999999984626, 1,
+  ];
+  const got = np.erf(np.array(x, { dtype: "float64" })).asTypedArray();
+  want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) <= 2e-15 * Math.max(1, Math.abs(w)), `erf(${x[i]}): ${got[i]} vs ${w}`));
+  assert.ok(Number.isNaN(np.erf(np.array([Number.NaN])).item()));
+});
+
+test("np.sin and np.cos: exact values at multiples of π/6 (to 1 ulp-ish), sin² + cos² = 1, NaN and ±∞ give NaN", () => {
+  const x = np.array([0, Math.PI / 6, Math.PI / 2, Math.PI, -Math.PI / 3, 100], { dtype: "float64" });
+  const s = np.sin(x).asTypedArray();
+  const c = np.cos(x).asTypedArray();
+  [0, 0.5, 1, 0, -Math.sqrt(3) / 2].forEach((w, i) => assert.ok(Math.abs(s[i]! - w) < 1e-15, `sin[${i}] ${s[i]} vs ${w}`));
+  [1, Math.sqrt(3) / 2, 0, -1, 0.5].forEach((w, i) => assert.ok(Math.abs(c[i]! - w) < 1e-15, `cos[${i}] ${c[i]} vs ${w}`));
+  s.forEach((v, i) => assert.ok(Math.abs(v * v + c[i]! * c[i]! - 1) < 1e-15));
+  assert.ok(np.sin(np.array([Number.NaN, Number.POSITIVE_INFINITY])).asTypedArray().every(Number.isNaN));
+});
+
+test("np.mod and np.fmod equal numpy's (numpy 2.4), signs of zero and infinite divisors included", () => {
+  const a = np.array([5.5, -5.5, 5.5, -5.5, 7, -7, 0, 3, -3, 1e20], { dtype: "float64" });
+  const b = np.array([2, 2, -2, -2, 2.5, 2.5, 3, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 3], { dtype: "float64" });
+  assert.deepEqual(np.mod(a, b).tolist(), [1.5, 0.5, -0.5, -1.5, 2, 0.5, 0, 3, Number.POSITIVE_INFINITY, 1]);
+  assert.deepEqual(np.fmod(a, b).tolist(), [1.5, -1.5, 1.5, -1.5, 2, -2, 0, 3, -3, 1]);
+  assert.ok(Object.is(np.mod(np.array([-0, 4, -4]), np.array([3, -2, 2])).asTypedArray()[0], 0), "mod(−0, 3) = +0 (the divisor's sign)");
+  assert.ok(Object.is(np.mod(np.array([4]), np.array([-2])).item(), -0), "mod(4, −2) = −0");
+  assert.ok(Number.isNaN(np.mod(np.array([1]), 0).item()) && Number.isNaN(np.fmod(np.array([1]), 0).item()), "division by zero gives NaN");
+});

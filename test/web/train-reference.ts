@@ -23,7 +23,7 @@ if (out && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1])
   let x: NDArray = noise(16, ARCH.latentDim, CONFIG.seed, FIXED_NOISE_KEY).at("0:1");
   const maps: { shape: number[]; data: number[] }[] = [];
   for (let i = 0; i < nets.generator.length; i++) {
-    x = nets.generator.at(i).forward(x);
+    x = nets.generator.at(i).forward(x) as NDArray;
     maps.push({ shape: [...x.shape], data: Array.from(x.asTypedArray()) });
   }
   writeFileSync(join(out, "node-maps.json"), JSON.stringify(maps));

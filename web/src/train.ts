@@ -215,7 +215,7 @@ function layerLabel(b: nn.Block): string {
 export function layerOutputs(net: nn.Sequential, z: NDArray, last: number): NDArray[] {
   const out: NDArray[] = [];
   let x = z;
-  for (let i = 0; i <= last; i++) out.push((x = net.at(i).forward(x)));
+  for (let i = 0; i <= last; i++) out.push((x = net.at(i).forward(x) as NDArray));
   return out;
 }
 

@@ -3,15 +3,75 @@ import { NDArray } from "../../ndarray/ndarray.js";
 import { allocate } from "../../ndarray/strided.js";
 import { contiguous } from "../../ops/shape.js";
 import { backendFor } from "../../backends/dispatch.js";
-import type { ChannelView } from "../../params/kernel-records.js";
-import type { GradRule, RuleSet } from "./rule.js";
+import { binary as b, unary as u } from "../../ops/elementwise.js";
+import { reduce } from "../../ops/reduce.js";
+import { reshape } from "../../ops/shape.js";
+import { isRecording } from "../../tape/tape.js";
+import type { GradContext, RuleSet } from "./rule.js";
+
+/** A per-channel constant (float64 statistics) as an array of `like`'s dtype, shape `shape`. */
+function constant(values: Float64Array, shape: number[], like: NDArray): NDArray {
+  const d = allocate(like.dtype, values.length);
+  d.set(values);
+  return new NDArray(d, shape);
+}
+
+/**
+ * The same gradients written in recorded ops (createGraph), x viewed as [outer, C, inner] and the statistics as
+ * [1, C, 1]; training recomputes μ and σ² from x so their dependence on x is differentiated too. The predict-mode
+ * statistics are the values the forward read (attrs), joined to the recorded running arrays by r − r̃ + r_fwd (r̃: r's
+ * current values, unrecorded), so the value is the forward's and the gradient reaches r.
+ */
+function recordedBatchNormGrad({ g, inputs, attrs, needs }: GradContext<"batch_norm">): (NDArray | null)[] {
+  const [x, gamma, , runMean, runVar] = inputs as NDArray[];
+  const view = attrs.view;
+  const C = view.channels;
+  const shape3 = [view.outer, C, view.inner], vec3 = [1, C, 1];
+  const xv = reshape(x!, shape3), gv = reshape(g, shape3), gam = reshape(gamma!, vec3);
+  const eps = attrs.eps;
+  const sum = (a: NDArray) => reduce("sum", a, { axis: [0, 2], keepdims: true });
+  const toC = (a: NDArray | null) => a && reshape(a, [C]);
+  if (attrs.mode === "train") {
+    const M = view.outer * view.inner;
+    const mean = reduce("mean", xv, { axis: [0, 2], keepdims: true });
+    const xc = b("sub", xv, mean);
+    const invstd = b("div", 1, u("sqrt", b("add", reduce("mean", b("mul", xc, xc), { axis: [0, 2], keepdims: true }), eps)));
+    const xhat = b("mul", xc, invstd);
+    const sg = sum(gv), sgx = sum(b("mul", gv, xhat));
+    // dx = γ·invstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M)
+    const dx = needs[0] ? reshape(b("mul", b("mul", gam, invstd), b("sub", b("sub", gv, b("div", sg, M)), b("mul", xhat, b("div", sgx, M)))), x!.shape) : null;
+    return [dx, needs[1] ? toC(sgx) : null, needs[2] ? toC(sg) : null, null, null];
+  }
+  const stat = (arr: NDArray, fwd: Float64Array) => {
+    const v = constant(fwd, vec3, x!);
+    if (!arr.tapeNode && !arr.gradReq) return v;
+    const now = new Float64Array(C);
+    for (let c = 0; c < C; c++) now[c] = arr.data[arr.offset + c * arr.strides[0]!]!;
+    return b("add", b("sub", reshape(arr, vec3), constant(now, vec3, x!)), v);
+  };
+  const mu = stat(runMean!, attrs.runMean), v = stat(runVar!, attrs.runVar);
+  const s = b("div", 1, u("sqrt", b("add", v, eps)));
+  const xc = b("sub", xv, mu);
+  const sg = sum(gv), sgx = sum(b("mul", gv, xc));
+  return [
+    needs[0] ? reshape(b("mul", b("mul", gam, s), gv), x!.shape) : null,
+    needs[1] ? toC(b("mul", s, sgx)) : null,
+    needs[2] ? toC(sg) : null,
+    needs[3] ? toC(b("mul", b("mul", u("neg", gam), s), sg)) : null,
+    needs[4] ? toC(b("mul", b("mul", b("mul", gam, -0.5), b("mul", s, b("mul", s, s))), sgx)) : null,
+  ];
+}
+
 
 export const batchNormRules: RuleSet<"batch_norm"> = {
   // training, x̂ = (x − μ)/σ over the batch: dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂));
   //   the running statistics do not enter y: no gradient.
   // predict, y = γ·(x − μ_r)·s + β with s = 1/√(σ²_r + eps): dx = γ·s·dy, dγ = Σ dy·(x − μ_r)·s, dβ = Σ dy,
   //   dμ_r = −γ·s·Σ dy, dσ²_r = −½·γ·s³·Σ dy·(x − μ_r).
-  batch_norm: ({ g, inputs: [x, gamma], attrs, needs }) => {
+  // (fused loops; under createGraph the same formulas in recorded ops, recordedBatchNormGrad)
+  batch_norm: (ctx) => {
+    if (isRecording()) return recordedBatchNormGrad(ctx);
+    const { g, inputs: [x, gamma], attrs, needs } = ctx;
     const view = attrs.view;
     const C = view.channels;
     const dt = x!.dtype;

@@ -1,12 +1,9 @@
 // Gradient rules of convolution and transposed convolution w.r.t. input, weight and bias, from the shared geometry.
-import { NDArray } from "../../ndarray/ndarray.js";
+import type { NDArray } from "../../ndarray/ndarray.js";
 import type { ConvGeometry } from "../../params/geometry.js";
-import { gridShape, imageShape, weightShape } from "../../params/geometry.js";
-import { backendFor } from "../../backends/dispatch.js";
-import { contiguous } from "../../ops/shape.js";
+import { convolutionWithGeometry, convWeightGrad } from "../../ops/conv.js";
 import { reduce } from "../../ops/reduce.js";
-import { guarded } from "../../ops/guard.js";
-import type { GradRule, RuleSet } from "./rule.js";
+import type { RuleSet } from "./rule.js";
 
 /** db[c] = Σ over batch and space of dy[…, c, …]: every axis but the channel axis (1, or last when channels-last). */
 function biasGrad(geo: ConvGeometry, dy: NDArray): NDArray {
@@ -14,17 +11,17 @@ function biasGrad(geo: ConvGeometry, dy: NDArray): NDArray {
   return reduce("sum", dy, { axis: [...dy.shape.keys()].filter((a) => a !== channelAxis) });
 }
 
-export const convRules: RuleSet<"convolution" | "deconvolution"> = {
+export const convRules: RuleSet<"convolution" | "deconvolution" | "conv_weight_grad"> = {
   // y = conv(x, w) + b  (image x → grid y):
   //   dx = convTranspose(dy, w)          (grid → image, no bias)
   //   dw[a] = Σ_q x[q·s − pad + a·d] · dy[q]
   //   db = Σ_{n, space} dy
+  // each a recorded op, so the gradient of a convolution is a transposed convolution and the gradient of that a convolution
   convolution: ({ g, inputs: [x, w], attrs, needs }) => {
     const geo = attrs.geometry;
-    const dy = contiguous(g).storage;
     return [
-      needs[0] ? new NDArray(guarded("convolution backward", () => backendFor(g).gridToImage(geo, x!.dtype, dy, contiguous(w!).storage, null)), imageShape(geo)) : null,
-      needs[1] ? new NDArray(guarded("convolution backward", () => backendFor(g).weightGrad(geo, x!.dtype, contiguous(x!).storage, dy)), weightShape(geo)) : null,
+      needs[0] ? convolutionWithGeometry("deconvolution", geo, g, w!) : null,
+      needs[1] ? convWeightGrad(geo, x!, g) : null,
       ...(attrs.hasBias ? [needs[2] ? biasGrad(geo, g) : null] : []),
     ];
   },
@@ -34,11 +31,16 @@ export const convRules: RuleSet<"convolution" | "deconvolution"> = {
   //   db = Σ_{n, space} dy
   deconvolution: ({ g, inputs: [x, w], attrs, needs }) => {
     const geo = attrs.geometry;
-    const dy = contiguous(g).storage;
     return [
-      needs[0] ? new NDArray(guarded("deconvolution backward", () => backendFor(g).imageToGrid(geo, x!.dtype, dy, contiguous(w!).storage, null)), gridShape(geo)) : null,
-      needs[1] ? new NDArray(guarded("deconvolution backward", () => backendFor(g).weightGrad(geo, x!.dtype, dy, contiguous(x!).storage)), weightShape(geo)) : null,
+      needs[0] ? convolutionWithGeometry("convolution", geo, g, w!) : null,
+      needs[1] ? convWeightGrad(geo, g, x!) : null,
       ...(attrs.hasBias ? [needs[2] ? biasGrad(geo, g) : null] : []),
     ];
+  },
+  // dw = W(image, grid), bilinear: ⟨ddw, W(image, grid)⟩ = ⟨grid, conv(image, ddw)⟩ = ⟨image, convTranspose(grid, ddw)⟩, so
+  //   d image = convTranspose(grid, ddw),  d grid = conv(image, ddw)   (the same geometry, ddw as the filter)
+  conv_weight_grad: ({ g, inputs: [image, grid], attrs, needs }) => {
+    const geo = attrs.geometry;
+    return [needs[0] ? convolutionWithGeometry("deconvolution", geo, grid!, g) : null, needs[1] ? convolutionWithGeometry("convolution", geo, image!, g) : null];
   },
 };

@@ -1,23 +1,20 @@
 // Gradient rules of depthToSpace / spaceToDepth: each is a permutation, so its gradient is the inverse permutation.
-import { NDArray } from "../../ndarray/ndarray.js";
-import { contiguous } from "../../ops/shape.js";
-import { backendFor } from "../../backends/dispatch.js";
 import type { ShuffleGeometry } from "../../params/kernel-records.js";
-import type { GradRule, RuleSet } from "./rule.js";
+import { depthToSpaceND, spaceToDepthND } from "../../ops/depth-to-space.js";
+import type { RuleSet } from "./rule.js";
+
+/** The block factors of the spatial axes an nd-spatial input has (the geometry folds them to three). */
+const factorsOf = (geo: ShuffleGeometry, nd: number) => geo.factors.slice(3 - nd);
 
 export const depthToSpaceRules: RuleSet<"depth_to_space" | "space_to_depth"> = {
-  // y = P x (a permutation): dx = Pᵀ dy = spaceToDepth(dy)
+  // y = P x (a permutation): dx = Pᵀ dy = spaceToDepth(dy), the recorded op with the same geometry
   depth_to_space: ({ g, inputs: [x], attrs }) => {
-    const be = backendFor(g, x!);
-    const dx = be.allocate(x!.dtype, x!.size);
-    be.pixelShuffle(attrs.geometry, dx, contiguous(g).storage, false);
-    return [new NDArray(dx, x!.shape)];
+    const geo = attrs.geometry;
+    return [spaceToDepthND("depthToSpace backward", g, factorsOf(geo, x!.ndim - 2), geo.mode)];
   },
   // y = Pᵀ x: dx = P dy = depthToSpace(dy)
   space_to_depth: ({ g, inputs: [x], attrs }) => {
-    const be = backendFor(g, x!);
-    const dx = be.allocate(x!.dtype, x!.size);
-    be.pixelShuffle(attrs.geometry, contiguous(g).storage, dx, true);
-    return [new NDArray(dx, x!.shape)];
+    const geo = attrs.geometry;
+    return [depthToSpaceND("spaceToDepth backward", g, factorsOf(geo, x!.ndim - 2), geo.mode)];
   },
 };

@@ -53,6 +53,9 @@ export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
     need[0] ? b("mul", g, b("mul", bb, b("pow", a, typeof bb === "number" ? bb - 1 : b("sub", bb, 1)))) : null,
     need[1] ? b("mul", g, b("mul", out, typeof a === "number" ? Math.log(a) : u("log", a))) : null,
   ]),
+  // a mod b = a − ⌊a/b⌋·b (fmod: with trunc): da = g, db = −⌊a/b⌋·g, with ⌊a/b⌋ = (a − out)/b (locally constant)
+  mod: binaryRule((g, a, bb, out, need) => [need[0] ? g : null, need[1] ? u("neg", b("mul", g, b("div", b("sub", a, out), bb))) : null]),
+  fmod: binaryRule((g, a, bb, out, need) => [need[0] ? g : null, need[1] ? u("neg", b("mul", g, b("div", b("sub", a, out), bb))) : null]),
   // the larger operand gets the gradient; on ties (a = b) all of it goes to the first operand a
   maximum: binaryRule((g, a, _b, out) => winner(g, a, out)),
   // the smaller operand gets the gradient; on ties all of it goes to the first operand a
@@ -93,5 +96,22 @@ export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
   tanh: ({ g, output }) => [b("mul", g, b("sub", 1, b("mul", output, output)))],
   // d ln(1 + eˣ) = σ(x) dx
   softrelu: ({ g, inputs }) => [b("mul", g, u("sigmoid", inputs[0]!))],
+  // d erf(x) = 2/√π·e^(−x²) dx
+  erf: ({ g, inputs }) => [b("mul", g, b("mul", u("exp", u("neg", b("mul", inputs[0]!, inputs[0]!))), 2 / Math.sqrt(Math.PI)))],
+  // d sin x = cos x dx
+  sin: ({ g, inputs }) => [b("mul", g, u("cos", inputs[0]!))],
+  // d cos x = −sin x dx
+  cos: ({ g, inputs }) => [b("mul", g, u("neg", u("sin", inputs[0]!)))],
+  // d hardsigmoid(x) = [−3 < x < 3]/6 dx (PyTorch's hardsigmoid_backward: 0 at both corners)
+  hardsigmoid: ({ g, inputs }) => {
+    const x = inputs[0]!;
+    return [b("mul", g, b("div", b("mul", b("gt", x, -3), b("lt", x, 3)), 6))];
+  },
+  // d hardswish(x) = 0 for x < −3, (x/3 + ½) dx for −3 ≤ x ≤ 3, dx for x > 3 (PyTorch's hardswish_backward)
+  hardswish: ({ g, inputs }) => {
+    const x = inputs[0]!;
+    const middle = b("mul", b("ge", x, -3), b("le", x, 3));
+    return [b("mul", g, b("add", b("mul", middle, b("add", b("div", x, 3), 0.5)), b("gt", x, 3)))];
+  },
 };
 

@@ -16,6 +16,7 @@ import { depthToSpaceRules } from "./depth-to-space.js";
 import { dropoutRules } from "./dropout.js";
 import { padConstantRules } from "./pad-constant.js";
 import { padRules } from "./pad.js";
+import { gatherRules } from "./gather.js";
 import { resampleRules } from "./resample.js";
 
 const RULES: { readonly [K in OpName]: GradRule<K> } = {
@@ -33,6 +34,7 @@ const RULES: { readonly [K in OpName]: GradRule<K> } = {
   ...dropoutRules,
   ...padConstantRules,
   ...padRules,
+  ...gatherRules,
   ...resampleRules,
 };
 
@@ -40,6 +42,18 @@ const RULES: { readonly [K in OpName]: GradRule<K> } = {
 export function runRule<K extends OpName>(node: TapeNodeOf<K>, ctx: Omit<GradContext<K>, "inputs" | "attrs">): (NDArray | null)[] {
   const rule: GradRule<K> = RULES[node.op];
   return rule({ ...ctx, inputs: node.inputs, attrs: node.attrs });
+}
+
+/**
+ * Ops whose rule runs kernels on raw data instead of recorded ops, so its gradients cannot be differentiated again:
+ * autograd.grad with createGraph throws naming the op instead of treating them as constants. Every catalogued rule
+ * is differentiable today (gradgrad.test.ts checks each); an op given a first-order-only rule must be listed here.
+ */
+export const FIRST_ORDER_ONLY = new Set<OpName>();
+
+/** True when `op`'s rule computes its gradients with recorded ops, so createGraph can differentiate through it. */
+export function isDifferentiableRule(op: OpName): boolean {
+  return !FIRST_ORDER_ONLY.has(op);
 }
 
 /** Every op name with a gradient rule, sorted. */

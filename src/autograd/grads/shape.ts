@@ -1,18 +1,12 @@
-// Gradient rules of the shape ops: index views, reshape, transpose, copy, astype.
-import type { Dtype } from "../../ndarray/strided.js";
-import type { Index } from "../../ndarray/indexing.js";
-import { zerosOn } from "../../backends/dispatch.js";
-import { assignInPlace } from "../../ops/elementwise.js";
-import { astype, at, reshape, transpose } from "../../ops/shape.js";
-import type { GradRule, RuleSet } from "./rule.js";
+// Gradient rules of the shape ops: index views (and their scatter), reshape, transpose, copy, astype.
+import { astype, at, indexScatter, reshape, transpose } from "../../ops/shape.js";
+import type { RuleSet } from "./rule.js";
 
-export const shapeRules: RuleSet<"index" | "reshape" | "transpose" | "copy" | "astype"> = {
+export const shapeRules: RuleSet<"index" | "index_scatter" | "reshape" | "transpose" | "copy" | "astype"> = {
   // y = x[index]: scatter g into zeros of x's shape through the same index (the view is linear and injective)
-  index: ({ g, inputs, attrs }) => {
-    const dx = zerosOn(g, inputs[0]!.shape);
-    assignInPlace(at(dx, attrs.index), g, "set");
-    return [dx];
-  },
+  index: ({ g, inputs, attrs }) => [indexScatter(g, inputs[0]!.shape, attrs.index)],
+  // y = scatter(x) into zeros through the index: dx = g[index], the view again
+  index_scatter: ({ g, attrs }) => [at(g, attrs.index)],
   // y = reshape(x): dx = reshape(g, x.shape)
   reshape: ({ g, attrs }) => [reshape(g, attrs.shape)],
   // y = transpose(x, p): dx = transpose(g, p⁻¹)

@@ -5,6 +5,7 @@ import type { Algorithm, Backend, Dtype, FloatArray, GridToImageVariant, KernelO
 import { referenceBackend } from "../reference/index.js";
 import { directJsBackend } from "../direct-js/index.js";
 import { wasmBackend } from "../wasm/index.js";
+import { wasmUsable } from "../wasm/runtime.js";
 import { getNumThreads } from "../threads.js";
 import { hooks } from "../hooks.js";
 import { unaryRuns } from "../js/elementwise-loops.generated.js";
@@ -106,6 +107,8 @@ function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast:
   if (alg === "wasm-dense" && !denseApplies(g!)) alg = "wasm-col2im";
   if (alg === "wasm-winograd" && !winogradApplies(g!, op === "imageToGrid" ? "imageToGrid" : "gridToImage")) alg = op === "imageToGrid" ? "wasm-im2col" : "wasm-phase";
   if (g && RUNS[alg].backend === wasmBackend && !fitsWasm(g)) alg = "direct";
+  // WebAssembly refused (a CSP without 'wasm-unsafe-eval'): the JS kernels, after one warning
+  if (RUNS[alg].backend === wasmBackend && !wasmUsable()) alg = "direct";
   hooks.lastAlgorithm = alg;
   // an empty result has nothing to compute: the reference's loops return it without the wasm hand-off
   return RUNS[outSize === 0 ? "reference" : alg];

@@ -7,7 +7,7 @@ import { adamUpdate, sgdUpdate } from "../js/optimizer.js";
 import { gridToImage, imageToGrid, matmul, weightGrad } from "./conv-dispatch.js";
 import { fillChannels, foldScatter, padGather } from "../reference/pad.js";
 import { resampleAxis, resampleAxisAdjoint } from "../reference/resample.js";
-import { poolBackward, poolForward } from "../fused/pooling.js";
+import { poolBackward, poolForward, poolGather } from "../fused/pooling.js";
 import { batchNormAffineActForward, batchNormAffineForward, batchNormPredictBackward, batchNormTrainBackward, batchNormTrainForward } from "../fused/batch-norm.js";
 import { leakyBackward, leakyForward, preluBackward, preluForward, softsignBackward, softsignForward } from "../fused/activation.js";
 import { concatRows, splitRows } from "../fused/concat.js";
@@ -34,6 +34,7 @@ export const cpuBackend: Backend = {
   resampleAxisAdjoint,
   poolForward,
   poolBackward,
+  poolGather,
   batchNormTrainForward,
   batchNormAffineForward,
   batchNormAffineActForward,

@@ -151,3 +151,8 @@ export function poolBackward(g: PoolGeometry, dy: FloatArray, dx: FloatArray, ar
       }
     }
 }
+
+/** y[o] = x[argmax[o]]: the winners of a max pooling gathered again (the adjoint of its scatter in poolBackward). */
+export function poolGather(x: FloatArray, argmax: Int32Array | Float64Array, y: FloatArray): void {
+  for (let o = 0; o < argmax.length; o++) y[o] = x[argmax[o]!]!;
+}

@@ -1,6 +1,7 @@
 // Plain-loop elementwise, where and reduction kernels: the source of truth the fast backend is tested against.
 import { elementOffsets, shapeSize } from "../../ndarray/strided.js";
 import type { BinaryKernelOp, ReduceKernelOp, StridedView, UnaryKernelOp } from "../js/elementwise.js";
+import { erf } from "../fused/activation.js";
 
 export const BINARY: Record<BinaryKernelOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
@@ -16,6 +17,14 @@ export const BINARY: Record<BinaryKernelOp, (a: number, b: number) => number> = 
   le: (a, b) => (a <= b ? 1 : 0),
   gt: (a, b) => (a > b ? 1 : 0),
   ge: (a, b) => (a >= b ? 1 : 0),
+  // numpy's mod: the remainder with the divisor's sign (a zero remainder too: +0 or −0 as b)
+  mod: (a, b) => {
+    const r = a % b;
+    if (r === 0) return b < 0 ? -0 : 0;
+    return r < 0 !== b < 0 ? r + b : r;
+  },
+  // C's fmod (numpy's fmod): the remainder with the dividend's sign; JavaScript's % is exactly that
+  fmod: (a, b) => a % b,
 };
 
 export const UNARY: Record<UnaryKernelOp, (a: number) => number> = {
@@ -31,6 +40,13 @@ export const UNARY: Record<UnaryKernelOp, (a: number) => number> = {
   tanh: Math.tanh,
   // log(1 + e^a) without overflow for large a
   softrelu: (a) => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a))),
+  // PyTorch's relu6(a + 3)/6 and a·relu6(a + 3)/6, written as clamps (NaN stays NaN; hardswish(−∞) = 0, not ∞·0)
+  hardsigmoid: (a) => (Number.isNaN(a) ? a : Math.min(Math.max(a + 3, 0), 6) / 6),
+  hardswish: (a) => (Number.isNaN(a) ? a : a < -3 ? 0 : a > 3 ? a : (a * (a + 3)) / 6),
+  // the one erf of the library (GELU's); its values are checked against tabulated ones in test/ops/elementwise.test.ts
+  erf: erf,
+  sin: (a) => Math.sin(a),
+  cos: (a) => Math.cos(a),
 };
 
 const offsets = (shape: readonly number[], v: StridedView) => elementOffsets(shape, v.strides, v.offset);

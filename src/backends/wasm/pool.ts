@@ -1,5 +1,5 @@
 // Persistent worker pool over the one shared memory: start k workers on a queue, help drain it, wait with Atomics.
-import { CTRL_BYTE, runtime, type WasmRuntime } from "./runtime.js";
+import { CTRL_BYTE, runtime, wasmUsable, type WasmRuntime } from "./runtime.js";
 import { C, MAX_WORKERS, workerSource } from "./worker-source.js";
 import { hooks } from "../hooks.js";
 
@@ -22,6 +22,39 @@ export function hardwareThreads(): number {
 }
 
 interface Handle { alive(): boolean; stop(): void }
+
+/** What a worker function returns: a Web Worker (structurally, so the declarations need no DOM lib). */
+export interface WorkerLike {
+  postMessage(message: unknown): void;
+  terminate(): void;
+}
+/**
+ * A browser worker's script: a URL string or URL object (self-hosted `tconv/worker.js`, for a CSP without blob:), or a
+ * function making the Worker. A URL object is typed by its `href`, so the declarations need no DOM lib.
+ */
+export type WorkerSource = string | { readonly href: string } | (() => WorkerLike);
+let workerSourceOverride: WorkerSource | null = null;
+/** Why the last browser worker could not start (CSP, a missing script, …); while set, no new workers are spawned. */
+let startFailure: string | null = null;
+
+/**
+ * Where browser pool workers come from: by default a Blob URL of the built-in source (needs `worker-src blob:` under
+ * a CSP); else the URL of the self-hosted classic script `tconv/worker.js` (copy `node_modules/tconv/dist/worker.js`
+ * next to your page), or a function returning the Worker (e.g. `() => new Worker("/js/tconv-worker.js")`); null
+ * restores the default. Ends the current workers and clears an earlier start failure. Node's workers need no script
+ * file, so there it only ends the current workers.
+ */
+export function setWorkerUrl(source: WorkerSource | null): void {
+  const ok = source === null || typeof source === "string" || typeof source === "function" || (typeof source === "object" && typeof (source as { href?: unknown }).href === "string");
+  if (!ok) throw new Error(`setWorkerUrl: expects a URL string, a URL, a function returning a Worker, or null; got ${typeof source}`);
+  workerSourceOverride = source;
+  startFailure = null;
+  destroyPool();
+}
+
+function failedToStart(reason: string): void {
+  startFailure ??= reason;
+}
 
 let workers: Handle[] = [];
 let ctrl: Int32Array | null = null;
@@ -46,11 +79,28 @@ function spawn(rt: WasmRuntime, index: number): Handle {
     w.on("exit", () => void hooks.workersExited++);
     return { alive: () => w.threadId !== -1, stop: () => void w.terminate() };
   }
-  const url = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
   let dead = false;
-  const w = new (globalThis as unknown as { Worker: new (u: string) => { postMessage(d: unknown): void; terminate(): void; onerror: unknown } }).Worker(url);
-  // a worker that cannot start (CSP, out of memory) never reports in: it is simply never handed work
-  w.onerror = () => { dead = true; };
+  const born = epoch; // an error from a worker of a torn-down pool (setWorkerUrl, a resize) is not this pool's failure
+  type BrowserWorker = { postMessage(d: unknown): void; terminate(): void; onerror: unknown };
+  let w: BrowserWorker;
+  const src = workerSourceOverride;
+  try {
+    if (typeof src === "function") w = src() as unknown as BrowserWorker;
+    else {
+      const url = src === null ? URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" })) : typeof src === "string" ? src : src.href;
+      w = new (globalThis as unknown as { Worker: new (u: string) => BrowserWorker }).Worker(url);
+    }
+  } catch (e) {
+    // Chromium throws at once when a CSP's worker-src refuses the script
+    failedToStart(e instanceof Error ? e.message : String(e));
+    return { alive: () => false, stop: () => {} };
+  }
+  // a worker that cannot start (CSP, a missing script, out of memory) fires 'error' before it reports in; it is never
+  // handed work, and threadsReady() rejects with the reason instead of waiting
+  w.onerror = (ev: { message?: string } | undefined) => {
+    dead = true;
+    if (born === epoch && !ready(index)) failedToStart(ev?.message || `the worker script ${src === null ? "(a blob: URL)" : typeof src === "function" ? "from the worker function" : typeof src === "string" ? src : src.href} failed to load`);
+  };
   w.postMessage(data);
   return { alive: () => !dead, stop: () => { dead = true; w.terminate(); } };
 }
@@ -112,7 +162,20 @@ export function startPool(n: number): void {
 
 function canSpawn(): boolean {
   if (isNode) return nodeWT !== null;
-  return typeof (globalThis as { Worker?: unknown }).Worker === "function";
+  return startFailure === null && typeof (globalThis as { Worker?: unknown }).Worker === "function";
+}
+
+/** Whether worker `i` of the current pool has reported in. */
+function ready(i: number): boolean {
+  return poolRt !== null && Atomics.load(control(poolRt), C.READY0 + i) === 1;
+}
+
+function startError(): Error {
+  return new Error(
+    `threadsReady: the worker threads could not start (${startFailure}); calls run on one thread. Under a ` +
+      "Content-Security-Policy, allow blob: in worker-src, or self-host tconv's worker script (tconv/worker.js) and pass " +
+      "its URL to setWorkerUrl (README: Deploying on the web)",
+  );
 }
 
 /** Workers 0..k−1 that have reported in and are alive (work is handed out by index, so a prefix). */
@@ -142,12 +205,17 @@ export function readyThreads(want: number): number {
  */
 export async function whenWorkersReady(n: number, timeoutMs = 30000): Promise<number> {
   const want = Math.min(n, MAX_WORKERS);
-  if (want <= 0) return 0;
+  if (want <= 0 || !wasmUsable()) return 0;
   const rt = runtime();
+  if (startFailure !== null) throw startError();
   if (!rt.shared || !canSpawn()) return 0;
   startPool(want);
   const t0 = Date.now();
   while (readyWorkers(rt) < want) {
+    if (startFailure !== null) {
+      destroyPool();
+      throw startError();
+    }
     if (Date.now() - t0 > timeoutMs) throw new Error(`wasm backend: only ${readyWorkers(rt)} of ${want} worker threads reported in within ${timeoutMs} ms`);
     if (workers.some((_, i) => !healthy(control(rt), i))) startPool(want);
     await new Promise((r) => setTimeout(r, 5));

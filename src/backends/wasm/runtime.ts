@@ -24,6 +24,7 @@ export function relaxedSimdSupported(): boolean {
 }
 import { hooks } from "../hooks.js";
 import { formatBytes } from "../../params/sizes.js";
+import { warnOnce } from "../../warnings.js";
 
 export interface KernelExports {
   run_queue(queue: number, scratch: number): number;
@@ -169,6 +170,25 @@ export function runtime(): WasmRuntime {
     runtimeHooks.nextRuntime = undefined;
   }
   return (rt ??= new WasmRuntime());
+}
+
+let refused: string | null = null;
+/**
+ * Whether the wasm kernels can run here: false once creating the runtime failed (a Content-Security-Policy without
+ * 'wasm-unsafe-eval' refuses to compile WebAssembly), and the dispatcher then runs the JavaScript kernels. The first
+ * failure is reported once as the warning "wasm-unavailable".
+ */
+export function wasmUsable(): boolean {
+  if (refused !== null) return false;
+  if (rt !== null || runtimeHooks.nextRuntime !== undefined) return true;
+  try {
+    runtime();
+    return true;
+  } catch (e) {
+    refused = e instanceof Error ? e.message : String(e);
+    warnOnce("wasm-unavailable", `WebAssembly is unavailable here (${refused}); tconv runs its JavaScript kernels instead, which are slower. Under a Content-Security-Policy, add 'wasm-unsafe-eval' to script-src to use the WebAssembly kernels.`);
+    return false;
+  }
 }
 
 /** Forgets the process-wide runtime (releaseMemory): the next call creates a fresh one with a small memory. */

@@ -137,6 +137,7 @@ export const webgpuBackend: Backend<DeviceStorage> = {
   resampleAxisAdjoint: missing("resample / upsampling (gradient)"),
   poolForward: missing("pooling"),
   poolBackward: missing("pooling (gradient)"),
+  poolGather: missing("pooling (second-order gradient)"),
   batchNormTrainForward: missing("batch_norm"),
   batchNormAffineForward: missing("batch_norm"),
   batchNormAffineActForward: missing("batch_norm"),

@@ -29,8 +29,11 @@ fn isNan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 fn nanF() -> f32 { return bitcast<f32>(NAN_BITS); }
 fn infF() -> f32 { return bitcast<f32>(INF_BITS); }`;
 
-/** WGSL expressions of the binary ops on a, b (numpy / the reference's semantics, NaN-propagating max/min). */
-const BINARY_WGSL: Record<BinaryKernelOp, string> = {
+/**
+ * WGSL expressions of the binary ops on a, b (numpy / the reference's semantics, NaN-propagating max/min). mod and
+ * fmod are missing on purpose: WGSL's % differs from JS's at ±∞ and 0 divisors, so they throw naming themselves.
+ */
+const BINARY_WGSL: Partial<Record<BinaryKernelOp, string>> = {
   add: "a + b", sub: "a - b", mul: "a * b", div: "a / b",
   maximum: "select(b, a, a >= b || isNan(a))", minimum: "select(b, a, a <= b || isNan(a))",
   pow: "powF(a, b)",
@@ -38,13 +41,18 @@ const BINARY_WGSL: Record<BinaryKernelOp, string> = {
   le: "select(0.0, 1.0, a <= b)", gt: "select(0.0, 1.0, a > b)", ge: "select(0.0, 1.0, a >= b)",
 };
 
-/** WGSL expressions of the unary ops on a; tanh and softrelu in forms that cannot overflow. */
-const UNARY_WGSL: Record<UnaryKernelOp, string> = {
+/**
+ * WGSL expressions of the unary ops on a; tanh and softrelu in forms that cannot overflow. sin, cos (WGSL only
+ * promises 2⁻¹¹ absolute error) and erf (no WGSL builtin) are missing on purpose and throw naming themselves.
+ */
+const UNARY_WGSL: Partial<Record<UnaryKernelOp, string>> = {
   identity: "a", neg: "-a", exp: "exp(a)", log: "log(a)", sqrt: "sqrt(a)", abs: "abs(a)",
   relu: "select(0.0, a, a > 0.0 || isNan(a))",
   sigmoid: "1.0 / (1.0 + exp(-a))",
   tanh: "tanhF(a)",
   softrelu: "select(log(1.0 + exp(a)), a + log(1.0 + exp(-a)), a > 0.0)",
+  hardsigmoid: "select(select((a + 3.0) / 6.0, 1.0, a >= 3.0), 0.0, a <= -3.0)",
+  hardswish: "select(select(a * (a + 3.0) / 6.0, a, a >= 3.0), 0.0, a < -3.0)",
 };
 
 const MATH_FNS = `${WGSL_FLOAT_HELPERS}

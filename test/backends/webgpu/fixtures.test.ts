@@ -4,7 +4,8 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { autograd, type ConvOptions, init, type NDArray, nn, np, npx, onnx } from "../../../src/index.js";
+import { autograd, type ConvOptions, init, type NDArray, nn, np, npx } from "../../../src/index.js";
+import { onnx } from "../../../src/onnx/index.js";
 import { compare, modelFixtures, toArray } from "../../helpers/onnx-models.js";
 import { destroyGpu } from "../../../src/backends/webgpu/index.js";
 import { openTestGpu } from "../../helpers/webgpu.js";
