@@ -35,7 +35,7 @@ export function backendFor(...arrays: readonly NDArray[]): AnyBackend {
 }
 
 function mixed(a: Context, b: Context): Error {
-  return new Error(`an op got arrays on different devices, ${String(a)} and ${String(b)}: move one with x.asInCtx(ctx) first (nothing is copied between devices implicitly)`);
+  return new Error(`the arrays are on different devices, ${String(a)} and ${String(b)}: move one with x.asInCtx(ctx) first (nothing is copied between devices implicitly)`);
 }
 
 /** The backend of arrays created without an input (creation functions, optimizer state): the CPU. */

@@ -11,6 +11,7 @@ import type { Storage } from "../ndarray/storage.js";
 /** A strided view over either storage (the backend of the call reads its own kind). */
 type StridedView = View<Storage>;
 import { checkArraySize } from "../params/sizes.js";
+import { guardedError } from "./guard.js";
 
 
 export type { BinaryOp, UnaryOp } from "../tape/op-types.js";
@@ -32,6 +33,15 @@ function checkOperand(v: unknown, op: string): void {
 
 /** The arrays among a call's operands (numbers are not stored anywhere). */
 const arraysOf = (...vs: Operand[]): NDArray[] => vs.filter((v): v is NDArray => v instanceof NDArray);
+
+/** backendFor for an op's arrays, with a mixed-device error named after the op ("add: … on different devices …"). */
+function backendOf(op: string, arrays: readonly NDArray[], inPlace = false): Backend {
+  try {
+    return backendFor(...arrays);
+  } catch (e) {
+    throw guardedError(inPlace ? `i${op}` : op, e);
+  }
+}
 
 /** `v` read as if it had `shape` (zero strides on broadcast axes); a number repeats. */
 function readView(be: Backend, v: Operand, shape: readonly number[]): StridedView {
@@ -87,14 +97,14 @@ export function binary(op: BinaryOp, a: Operand, b: Operand, options?: OutOption
   const outArg = readOptions(options, op);
   if (outArg) {
     const out = checkOut(outArg, shape, op, [a, b]);
-    const be = backendFor(out, ...arraysOf(a, b));
+    const be = backendOf(op, [out, ...arraysOf(a, b)]);
     const w = writeView(out);
     be.binaryInto(op, shape, w, safeView(be, a, shape, w), safeView(be, b, shape, w));
     return out;
   }
   const dtype = resultDtype(a, b);
   checkArraySize(op, "the broadcast result", shape, dtype === "float32" ? 4 : 8);
-  const be = backendFor(...arraysOf(a, b));
+  const be = backendOf(op, arraysOf(a, b));
   const out = new NDArray(be.allocate(dtype, shapeSize(shape)), shape);
   be.binaryInto(op, shape, writeView(out), readView(be, a, shape), readView(be, b, shape));
   const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
@@ -107,7 +117,7 @@ export function unary(op: UnaryOp, x: NDArray, options?: OutOptions): NDArray {
   const outArg = readOptions(options, op);
   if (outArg) {
     const out = checkOut(outArg, x.shape, op, [x]);
-    const be = backendFor(out, x);
+    const be = backendOf(op, [out, x]);
     const w = writeView(out);
     be.unaryInto(op, x.shape, w, safeView(be, x, x.shape, w));
     return out;
@@ -128,13 +138,13 @@ export function where(cond: Operand, a: Operand, b: Operand, options?: OutOption
   const outArg = readOptions(options, "where");
   if (outArg) {
     const out = checkOut(outArg, shape, "where", [cond, a, b]);
-    const be = backendFor(out, ...arraysOf(cond, a, b));
+    const be = backendOf("where", [out, ...arraysOf(cond, a, b)]);
     const w = writeView(out);
     be.whereInto(shape, w, safeView(be, cond, shape, w), safeView(be, a, shape, w), safeView(be, b, shape, w));
     return out;
   }
   const dtype = a instanceof NDArray || b instanceof NDArray ? resultDtype(a, b) : resultDtype(cond);
-  const be = backendFor(...arraysOf(cond, a, b));
+  const be = backendOf("where", arraysOf(cond, a, b));
   const out = new NDArray(be.allocate(dtype, shapeSize(shape)), shape);
   be.whereInto(shape, writeView(out), readView(be, cond, shape), readView(be, a, shape), readView(be, b, shape));
   const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
@@ -157,7 +167,7 @@ export function assignInPlace(target: NDArray, value: Operand | NestedArray, op:
   const v: Operand = typeof value === "number" || value instanceof NDArray ? value : fromNested(value, target.dtype, op);
   refuseWhileRecording(target, v, op);
   checkFits(target, v instanceof NDArray ? v.shape : [], op, "value");
-  const be = backendFor(target, ...arraysOf(v));
+  const be = backendOf(op, [target, ...arraysOf(v)]);
   const w = writeView(target);
   be.unaryInto("identity", target.shape, w, safeView(be, v, target.shape, w));
 }
@@ -167,7 +177,7 @@ export function updateInPlace(target: NDArray, other: Operand, op: "add" | "sub"
   checkOperand(other, `i${op}`);
   refuseWhileRecording(target, other, `i${op}`);
   checkFits(target, other instanceof NDArray ? other.shape : [], `i${op}`, "operand");
-  const be = backendFor(target, ...arraysOf(other));
+  const be = backendOf(op, [target, ...arraysOf(other)], true);
   const w = writeView(target);
   be.binaryInto(op, target.shape, w, w, safeView(be, other, target.shape, w));
 }
