@@ -1,5 +1,5 @@
 // Demo (D2L §20.2): train a DCGAN on seeded synthetic shapes, with progress, per-epoch sample grids, a loss plot and resumable checkpoints.
-import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
+import { accessSync, constants, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import cliProgress from "cli-progress";
@@ -9,7 +9,7 @@ import { levels } from "./dcgan-nets.js";
 import { buildNets, DCGANSteps, FIXED_NOISE_KEY, GP_LAMBDA, N_CRITIC, noise } from "./dcgan-train.js";
 import { sampleGrid } from "./sample-grid.js";
 import { lossPlotSVG, type LossHistory } from "./loss-plot.js";
-import { CheckpointError, hasCheckpoint, loadCheckpoint, saveCheckpoint, type Architecture, type Progress, type RunConfig } from "./dcgan-checkpoint.js";
+import { CheckpointError, hasCheckpoint, loadCheckpoint, lockFolder, makeFolder, saveCheckpoint, type Architecture, type Progress, type RunConfig } from "./dcgan-checkpoint.js";
 
 export interface DCGANOptions {
   /** epochs to reach (counted from the start of training, also when resuming); default 20 */
@@ -66,14 +66,17 @@ export interface DCGANResult {
 
 const DEFAULTS = { epochs: 20, out: "dcgan-out", seed: 0, imageSize: 16, width: 32, latentDim: 100, datasetSize: 4096, batchSize: 32, learningRate: 0.001, samples: 64 };
 
-function checkInt(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new Error(`${name}=${v} must be an integer >= ${min}`);
+/** Demo limits: absurd flags are refused in one line before anything is allocated (README, "DCGAN demo"). */
+export const LIMITS = { width: 512, latentDim: 4096, datasetSize: 65536, batchSize: 4096, epochs: 100000, samples: 1024, seed: 2 ** 32 - 1, maxBatches: 1e9 };
+
+function checkInt(name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name}=${v} must be an integer from ${min} to ${max}`);
   return v;
 }
 
 function checkOutFolder(out: string): void {
   try {
-    mkdirSync(out, { recursive: true });
+    makeFolder(out);
     accessSync(out, constants.W_OK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -86,18 +89,41 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
   if (lossKind !== "bce" && lossKind !== "wgan-gp") throw new Error(`loss=${String(lossKind)} must be "bce" or "wgan-gp"`);
   const defaults = lossKind === "wgan-gp" ? { ...DEFAULTS, learningRate: 0.0002 } : DEFAULTS;
   const o = { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & DCGANOptions;
-  const arch: Architecture = { imageSize: o.imageSize, width: checkInt("width", o.width, 1), latentDim: checkInt("latentDim", o.latentDim, 1), loss: lossKind };
+  const arch: Architecture = { imageSize: o.imageSize, width: checkInt("width", o.width, 1, LIMITS.width), latentDim: checkInt("latentDim", o.latentDim, 1, LIMITS.latentDim), loss: lossKind };
   levels(arch.imageSize);
-  const config: RunConfig = { seed: checkInt("seed", o.seed, 0), datasetSize: checkInt("datasetSize", o.datasetSize, 1), batchSize: checkInt("batchSize", o.batchSize, 2), learningRate: o.learningRate };
+  const config: RunConfig = {
+    seed: checkInt("seed", o.seed, 0, LIMITS.seed),
+    datasetSize: checkInt("datasetSize", o.datasetSize, 1, LIMITS.datasetSize),
+    batchSize: checkInt("batchSize", o.batchSize, 2, LIMITS.batchSize),
+    learningRate: o.learningRate,
+  };
+  checkInt("samples", o.samples, 1, LIMITS.samples);
   if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) throw new Error(`learningRate=${config.learningRate} must be a positive number`);
   if (config.datasetSize < config.batchSize) throw new Error(`datasetSize=${config.datasetSize} must be at least batchSize=${config.batchSize}`);
-  checkInt("epochs", o.epochs, 1);
-  if (o.maxBatches !== undefined) checkInt("maxBatches", o.maxBatches, 1);
+  checkInt("epochs", o.epochs, 1, LIMITS.epochs);
+  if (o.maxBatches !== undefined) checkInt("maxBatches", o.maxBatches, 1, LIMITS.maxBatches);
   if (o.threads !== undefined) setNumThreads(checkInt("threads", o.threads, 1));
   const pictures = o.pictures ?? true;
   const log = o.quiet ? () => {} : (s: string) => console.log(s);
   checkOutFolder(o.out);
   const ckptDir = join(o.out, "checkpoint");
+  // one run per output folder: a second one is refused in one line instead of racing on the same files
+  const release = lockFolder(o.out);
+  try {
+    return await train(o, arch, config, ckptDir, log, pictures);
+  } finally {
+    release();
+  }
+}
+
+async function train(
+  o: typeof DEFAULTS & DCGANOptions,
+  arch: Architecture,
+  config: RunConfig,
+  ckptDir: string,
+  log: (s: string) => void,
+  pictures: boolean,
+): Promise<DCGANResult> {
 
   let nets = buildNets(arch, config);
   let progress: Progress = { architecture: arch, config, epoch: 0, batch: 0, sums: { lossD: 0, lossG: 0, count: 0 }, history: { batches: [], epochs: [] }, epochSeconds: [] };

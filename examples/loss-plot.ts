@@ -13,12 +13,20 @@ export function lossPlotSVG(history: LossHistory, title = "DCGAN losses"): strin
   const W = 640;
   const H = 360;
   const m = { left: 56, right: 20, top: 34, bottom: 44 };
-  const all = [...history.batches, ...history.epochs];
-  const xMax = Math.max(1, ...all.map((r) => r[0]));
-  const values = all.flatMap((r) => [r[1], r[2]].filter(Number.isFinite));
+  // plain loops, not Math.max(...rows): a spread of 50,000+ values overflows the stack (and the checkpoint after it)
+  let xMax = 1, top = 0.5, bottom = 0;
+  for (const rows of [history.batches, history.epochs])
+    for (const r of rows) {
+      if (r[0] > xMax) xMax = r[0];
+      for (const v of [r[1], r[2]])
+        if (Number.isFinite(v)) {
+          if (v > top) top = v;
+          if (-v > bottom) bottom = -v;
+        }
+    }
   const round = (v: number) => (v > 2 ? Math.ceil(v / 2) * 2 : Math.ceil(v * 4) / 4); // round ticks ((yMax − yMin) / 4 apart)
-  const yMax = round(Math.max(0.5, ...values));
-  const yMin = -round(Math.max(0, ...values.map((v) => -v))); // below 0 only for losses that go negative (WGAN's)
+  const yMax = round(top);
+  const yMin = -round(bottom); // below 0 only for losses that go negative (WGAN's)
   const sx = (x: number) => m.left + (x / xMax) * (W - m.left - m.right);
   const sy = (y: number) => H - m.bottom - ((Math.max(Math.min(y, yMax), yMin) - yMin) / (yMax - yMin)) * (H - m.top - m.bottom);
   const line = (pts: [number, number, number][], k: 1 | 2) =>

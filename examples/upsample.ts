@@ -66,6 +66,12 @@ export interface UpsampleResult {
   comparePath?: string;
 }
 
+/**
+ * The most output pixels the demo makes (4096 × 4096; the float32 [1, 3, H, W] result is 192 MiB): the input is
+ * refused from its PNG header, before decoding, above MAX_OUTPUT_PIXELS / scale² pixels.
+ */
+export const MAX_OUTPUT_PIXELS = 2 ** 24;
+
 /** "(h, w, c)" as the book prints a shape. */
 const tuple = (s: readonly number[]) => `(${s.join(", ")})`;
 
@@ -97,7 +103,7 @@ export function upsample(inPath: string, outPath: string, options: UpsampleOptio
   const log = options.quiet ? () => {} : (s: string) => console.log(s);
   const comparePath = options.compare ? outPath.slice(0, outPath.length - extname(outPath).length) + "-compare.png" : undefined;
   checkWritableFolder(outPath);
-  const image = readPNG(inPath);
+  const image = readPNG(inPath, { maxPixels: Math.floor(MAX_OUTPUT_PIXELS / (scale * scale)) });
   const x = npx.image.fromImageData(image).reshape(1, 3, image.height, image.width);
   log(`input image shape: ${tuple([image.height, image.width, 3])}`);
 

@@ -2,8 +2,8 @@
 import "../methods.js";
 import { corr2d, kernel2matrix, transConv } from "./book.js";
 import { convMatrix, overlapCount } from "./matrix-view.js";
-import { spectralNorm } from "./spectral-norm.js";
 import { tryGpu } from "../context.js";
+import { spectralNorm, spectralNormBounds, spectralNormUpperBound } from "./spectral-norm.js";
 
 /** The book's helpers (D2L §6.2 and §12.10) and tools built on them: the matrix view, overlap counts, the exact spectral norm. */
 export const d2l = {
@@ -19,6 +19,10 @@ export const d2l = {
   overlapCount,
   /** The exact largest singular value of a convolution's or transposed convolution's operator (power iteration on W). */
   spectralNorm,
+  /** spectralNorm's estimate with a certified upper bound (circulant embedding × Gram iteration, Delattre et al. 2023). */
+  spectralNormBounds,
+  /** The certified upper bound alone: ≥ the true largest singular value, for a Lipschitz guarantee. */
+  spectralNormUpperBound,
   /** D2L's try_gpu(): gpu(0) when npx.initGpu found one, else cpu(0). */
   tryGpu,
 };

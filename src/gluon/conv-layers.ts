@@ -76,7 +76,7 @@ abstract class ConvLayer extends Block {
     options: ConvTransposeLayerOptions,
   ) {
     super(transposed ? "convtranspose" : "conv");
-    if (options === undefined || options === null) throw new Error(`${className}: options with kernelSize are required, e.g. new nn.${className}(${showValue(channels)}, { kernelSize: 3 })`);
+    if (options === undefined) throw new Error(`${className}: options with kernelSize are required, e.g. new nn.${className}(${showValue(channels)}, { kernelSize: 3 })`);
     const o = snapshotOptions(className, options, transposed ? TRANSPOSE_OPTIONS : CONV_OPTIONS);
     this.options = o as unknown as ConvTransposeLayerOptions;
     if (channels === undefined || channels === null) throw new Error(`${className}: channels=${showValue(channels)} must be an integer >= 1`);
@@ -211,7 +211,7 @@ class ConvNDTranspose extends ConvLayer {
 
   /** Warns once per process (warnings "checkerboard") when the kernel size is not divisible by the stride on some axis. */
   protected checkOverlap(): void {
-    const per = (v: number | readonly number[] | undefined) => (v === undefined ? this.kernel.map(() => 1) : typeof v === "number" ? this.kernel.map(() => v) : v);
+    const per = (v: number | readonly number[] | undefined) => (v === undefined || v === null ? this.kernel.map(() => 1) : typeof v === "number" ? this.kernel.map(() => v) : v);
     warnCheckerboard(this.className, this.kernel, per(this.options.strides), per(this.options.dilation));
   }
 

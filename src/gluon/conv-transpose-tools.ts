@@ -60,7 +60,7 @@ export function inverseOfOptions(where: string, conv: ConvLayerView, inputShape:
   const groups = o.groups ?? 1;
   const wShape = channelsLast ? [conv.channels, ...conv.kernel, inC / groups] : [conv.channels, inC / groups, ...conv.kernel];
   const convParams = { strides: o.strides, padding: o.padding, dilation: o.dilation, groups: o.groups, layout: conv.layout, paddingMode: o.paddingMode };
-  let geometry;
+  let geometry: ReturnType<typeof resolveConv>["geometry"];
   try {
     if (inC % groups !== 0) throw new Error(`groups=${groups} must divide input channels ${inC}`);
     geometry = resolveConv("convolution", inputShape, wShape, convParams).geometry;

@@ -5,6 +5,7 @@ import { binary as b, unary as u } from "../ops/elementwise.js";
 import { reduce } from "../ops/reduce.js";
 import { reshape } from "../ops/shape.js";
 import { logSoftmax, pick } from "../ops/softmax.js";
+import { readBoolean, readInt, readNumber, snapshotOptions } from "../params/options.js";
 
 export interface LossOptions {
   /** global scalar weight of the loss (Gluon's `weight`); default 1 */
@@ -17,17 +18,18 @@ export interface LossOptions {
 export abstract class Loss {
   protected readonly weight: number | null;
   protected readonly batchAxis: number;
+  /** the caller's options, snapshotted once (own keys only; params/options.ts) for the subclass to read */
+  protected readonly options: Readonly<Record<string, unknown>>;
 
   constructor(
     readonly name: string,
-    options: LossOptions,
+    options: LossOptions | undefined,
+    known: readonly string[] = ["weight", "batchAxis"],
   ) {
-    if (typeof options !== "object" || options === null) throw new Error(`${name}: options must be an object`);
-    const { weight = null, batchAxis = 0 } = options;
-    if (weight !== null && (typeof weight !== "number" || !Number.isFinite(weight))) throw new Error(`${name}: weight=${String(weight)} must be a finite number`);
-    if (!Number.isInteger(batchAxis) || batchAxis < 0) throw new Error(`${name}: batchAxis=${String(batchAxis)} must be an integer >= 0`);
-    this.weight = weight;
-    this.batchAxis = batchAxis;
+    const o = snapshotOptions(name, options, known);
+    this.weight = o.weight === undefined || o.weight === null ? null : readNumber(name, "weight", o.weight, 1);
+    this.batchAxis = readInt(name, "batchAxis", o.batchAxis, 0, 0);
+    this.options = o;
   }
 
   /** Per-sample losses: shape [batch]. `sampleWeight` (broadcastable to the elementwise loss) scales each term. */
@@ -66,7 +68,7 @@ export abstract class Loss {
 
 /** L = ½·(pred − label)², averaged over all but the batch axis (Gluon's L2Loss, weight scales it). */
 export class L2Loss extends Loss {
-  constructor(options: LossOptions = {}) {
+  constructor(options?: LossOptions) {
     super("L2Loss", options);
   }
   forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
@@ -93,13 +95,12 @@ export class SoftmaxCrossEntropyLoss extends Loss {
   readonly axis: number;
   readonly sparseLabel: boolean;
   readonly fromLogits: boolean;
-  constructor(options: SoftmaxCrossEntropyOptions = {}) {
-    super("SoftmaxCrossEntropyLoss", options);
-    const { axis = -1, sparseLabel = true, fromLogits = false } = options;
-    if (!Number.isInteger(axis)) throw new Error(`SoftmaxCrossEntropyLoss: axis=${String(axis)} must be an integer`);
-    this.axis = axis;
-    this.sparseLabel = !!sparseLabel;
-    this.fromLogits = !!fromLogits;
+  constructor(options?: SoftmaxCrossEntropyOptions) {
+    const where = "SoftmaxCrossEntropyLoss";
+    super(where, options, ["weight", "batchAxis", "axis", "sparseLabel", "fromLogits"]);
+    this.axis = readInt(where, "axis", this.options.axis, -1);
+    this.sparseLabel = readBoolean(where, "sparseLabel", this.options.sparseLabel, true);
+    this.fromLogits = readBoolean(where, "fromLogits", this.options.fromLogits, false);
   }
   forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
     this.checkPred(pred, label);
@@ -125,9 +126,10 @@ export interface SigmoidBinaryCrossEntropyOptions extends LossOptions {
  */
 export class SigmoidBinaryCrossEntropyLoss extends Loss {
   readonly fromSigmoid: boolean;
-  constructor(options: SigmoidBinaryCrossEntropyOptions = {}) {
-    super("SigmoidBinaryCrossEntropyLoss", options);
-    this.fromSigmoid = !!options.fromSigmoid;
+  constructor(options?: SigmoidBinaryCrossEntropyOptions) {
+    const where = "SigmoidBinaryCrossEntropyLoss";
+    super(where, options, ["weight", "batchAxis", "fromSigmoid"]);
+    this.fromSigmoid = readBoolean(where, "fromSigmoid", this.options.fromSigmoid, false);
   }
   forward(pred: NDArray, label: NDArray, sampleWeight?: NDArray | null): NDArray {
     this.checkPred(pred, label);

@@ -5,7 +5,8 @@ import { formatShape } from "../ndarray/strided.js";
 import { type InitContext, Initializer, Uniform } from "../init/initializers.js";
 import { assignInPlace } from "../ops/elementwise.js";
 import { astype } from "../ops/shape.js";
-import { showValue, snapshotOptions } from "../params/options.js";
+import { readBoolean, showValue, snapshotOptions } from "../params/options.js";
+import { checkArraySize, formatBytes } from "../params/sizes.js";
 import { Context, cpu } from "../context.js";
 
 /** Options of initialize(): Gluon's force_reinit and ctx. */
@@ -110,6 +111,7 @@ export class Parameter {
     this.dtype = dtype;
     this.defaultInit = defaultInit;
     this.owner = owner;
+    this.checkSize(this.shape);
     this.initContext = initContext;
     this.req = checkGradReq(`Parameter '${name}'`, gradReq);
   }
@@ -168,12 +170,32 @@ export class Parameter {
 
   /** Fills the unknown (0) entries of the shape and runs a deferred initialization. */
   inferShape(shape: readonly number[]): void {
-    this.shape = this.shape.map((d, i) => (d > 0 ? d : shape[i]!));
+    const full = this.shape.map((d, i) => (d > 0 ? d : shape[i]!));
+    this.checkSize(full);
+    this.shape = full;
     if (this.pendingInit && !this.value) this.finishInit();
   }
 
+  /**
+   * The values (and their gradient) must fit one typed array: checked when the shape is given and when a deferred
+   * shape completes (unknown 0 entries count as 1), so `nn.Conv2D(2 ** 31, …)` fails at once naming the layer.
+   */
+  private checkSize(shape: readonly number[]): void {
+    const where = this.owner ? `${this.owner}` : `Parameter '${this.name}'`;
+    checkArraySize(where, `parameter '${this.name}' of shape`, shape.map((d) => Math.max(d, 1)), this.dtype === "float64" ? 8 : 4);
+  }
+
   private finishInit(): void {
-    this.adopt(this.pendingInit!.create(this.shape, this.dtype, this.name, this.initContext).asInCtx(this.place));
+    let v: NDArray;
+    try {
+      v = this.pendingInit!.create(this.shape, this.dtype, this.name, this.initContext);
+    } catch (e) {
+      // under 2^32 elements but more memory than the engine gives (e.g. 2^31 float32 = 8 GiB): name the parameter
+      if (!(e instanceof RangeError)) throw e;
+      const n = this.shape.reduce((p, d) => p * d, 1);
+      throw new Error(`${this.owner || "Parameter"}: cannot allocate parameter '${this.name}' of shape ${showValue(this.shape)} (${n} elements, ${formatBytes(n * (this.dtype === "float64" ? 8 : 4))}): ${e.message}`);
+    }
+    this.adopt(v.asInCtx(this.place));
   }
 
   /**
@@ -296,9 +318,11 @@ export class ParameterDict implements Iterable<Parameter> {
     return this.params.values();
   }
   /** Initializes every parameter; Gluon's default for weights is Uniform(0.07), biases keep their own initializer. */
-  initialize(initializer: Initializer | null = null, options: InitializeOptions = {}): void {
-    const ctx = options.ctx === undefined ? undefined : checkContext(options.ctx, "initialize");
-    for (const p of this.params.values()) p.initialize(initializer ?? new Uniform(0.07), options.forceReinit ?? false, ctx);
+  initialize(initializer: Initializer | null = null, options?: InitializeOptions): void {
+    const o = snapshotOptions("initialize", options, ["forceReinit", "ctx"]);
+    const force = readBoolean("initialize", "forceReinit", o.forceReinit, false);
+    const ctx = o.ctx === undefined ? undefined : checkContext(o.ctx, "initialize");
+    for (const p of this.params.values()) p.initialize(initializer ?? new Uniform(0.07), force, ctx);
   }
   /** Moves every parameter to `ctx` (Gluon's reset_ctx). */
   resetCtx(ctx: Context): void {

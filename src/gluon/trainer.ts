@@ -6,6 +6,7 @@ import type { GradPrep } from "../params/kernel-records.js";
 import { Parameter, ParameterDict } from "./parameter.js";
 import { statesFromBytes, statesToBytes, type TrainerSnapshot } from "./trainer-states.js";
 import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
+import { snapshotOptions } from "../params/options.js";
 
 export interface OptimizerParams {
   /** step size; default 0.01 (sgd) or 0.001 (adam), as MXNet */
@@ -74,10 +75,12 @@ export class Trainer {
     const name = typeof optimizer === "string" ? (optimizer.toLowerCase() as OptimizerName) : optimizer;
     if (!OPTIMIZERS.includes(name)) throw new Error(`Trainer: unknown optimizer ${JSON.stringify(optimizer)}; known optimizers are ${OPTIMIZERS.join(", ")}`);
     this.optimizer = name;
-    if (typeof optimizerParams !== "object" || optimizerParams === null) throw new Error("Trainer: optimizerParams must be an object");
+    // not an object: the snapshot's own error ("Trainer: options must be a plain object like …, got null")
+    if (typeof optimizerParams !== "object" || optimizerParams === null) snapshotOptions("Trainer", optimizerParams, KNOWN[name]);
     for (const key of Object.keys(optimizerParams))
       if (!KNOWN[name].includes(key)) throw new Error(`Trainer: unknown option "${key}" for ${name}; known options are ${KNOWN[name].join(", ")}`);
-    const o = optimizerParams;
+    // own keys only, copied once: an Object.prototype.learningRate (or a later change to the caller's object) cannot reach it
+    const o = snapshotOptions("Trainer", optimizerParams, KNOWN[name]) as OptimizerParams;
     this.lr = checkNumber("learningRate", o.learningRate ?? (name === "sgd" ? 0.01 : 0.001), 0, Infinity);
     this.momentum = checkNumber("momentum", o.momentum ?? 0, 0, 1, false, true);
     this.wd = checkNumber("wd", o.wd ?? 0, 0, Infinity);

@@ -5,6 +5,7 @@ import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided
 import { nextUniform } from "../ndarray/random.js";
 import { assignInPlace } from "../ops/elementwise.js";
 import { copy, transpose } from "../ops/shape.js";
+import { readEnum, readNumber, snapshotOptions } from "../params/options.js";
 
 /** What an initializer may need to know about the parameter besides its shape. */
 export interface InitContext {
@@ -102,11 +103,12 @@ export class Xavier extends Initializer {
   readonly rndType: "uniform" | "gaussian";
   readonly factorType: "avg" | "in" | "out";
   readonly magnitude: number;
-  constructor(options: XavierOptions = {}) {
+  constructor(options?: XavierOptions) {
     super();
-    this.rndType = options.rndType ?? "uniform";
-    this.factorType = options.factorType ?? "avg";
-    this.magnitude = options.magnitude ?? 3;
+    const o = snapshotOptions("init.Xavier", options, ["rndType", "factorType", "magnitude"]);
+    this.rndType = readEnum("init.Xavier", "rndType", o.rndType, ["uniform", "gaussian"], "uniform");
+    this.factorType = readEnum("init.Xavier", "factorType", o.factorType, ["avg", "in", "out"], "avg");
+    this.magnitude = readNumber("init.Xavier", "magnitude", o.magnitude, 3, 0);
   }
   create(shape: readonly number[], dtype: Dtype, name: string, context?: InitContext): NDArray {
     return inLayout(shape, context, (cf) => this.createChannelsFirst(cf, dtype, name));
@@ -124,9 +126,10 @@ export class Xavier extends Initializer {
 
 /** He et al. (2015) as MXNet's MSRAPrelu: Xavier, gaussian, magnitude 2/(1 + slope²). */
 export class MSRA extends Xavier {
-  constructor(options: { factorType?: "avg" | "in" | "out"; slope?: number } = {}) {
-    const slope = options.slope ?? 0.25;
-    super({ rndType: "gaussian", factorType: options.factorType ?? "avg", magnitude: 2 / (1 + slope * slope) });
+  constructor(options?: { factorType?: "avg" | "in" | "out"; slope?: number }) {
+    const o = snapshotOptions("init.MSRA", options, ["factorType", "slope"]);
+    const slope = readNumber("init.MSRA", "slope", o.slope, 0.25);
+    super({ rndType: "gaussian", factorType: o.factorType as "avg" | "in" | "out" | undefined, magnitude: 2 / (1 + slope * slope) });
   }
 }
 

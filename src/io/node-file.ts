@@ -58,6 +58,43 @@ export function readWholeFile(path: string, op: string, fs: FileSystem = nodeFs(
 }
 
 let tempCounter = 0;
+const TEMP_PREFIX = ".tconv-";
+const TEMP_NAME = /^\.tconv-(\d+)-\d+\.tmp$/;
+
+/**
+ * Removes the temporary files that killed saves left in `dir` (`.tconv-<pid>-<n>.tmp` of a process that no longer
+ * runs); a live process's temp may be a save in progress and stays. Best effort: any failure leaves the file.
+ */
+export function sweepStaleTemps(dir: string): number {
+  let removed = 0;
+  try {
+    const fs = builtin<{ readdirSync(p: string): string[]; unlinkSync(p: string): void }>("node:fs", "sweep");
+    const pathMod = builtin<PathModule>("node:path", "sweep");
+    for (const name of fs.readdirSync(dir)) {
+      const m = TEMP_NAME.exec(name);
+      if (!m || processAlive(Number(m[1]))) continue;
+      try {
+        fs.unlinkSync(pathMod.join(dir, name));
+        removed++;
+      } catch {
+        /* gone already, or not ours to remove */
+      }
+    }
+  } catch {
+    /* no folder listing here: nothing to sweep */
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by someone else
+  }
+}
 
 /**
  * Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over `path`, so that `path`
@@ -68,7 +105,8 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, op: string, fs:
   checkPath(path, op);
   const pathMod = builtin<PathModule>("node:path", op);
   const dir = pathMod.dirname(path);
-  const temp = pathMod.join(dir, `.${pathMod.basename(path)}.${process.pid}.${++tempCounter}.tmp`);
+  // a short name of its own (not the target's name plus a suffix): a 250-character file name is legal, its temp must be too
+  const temp = pathMod.join(dir, `${TEMP_PREFIX}${process.pid}-${++tempCounter}.tmp`);
   let fd: number | null = null;
   try {
     fd = fs.openSync(temp, "wx", 0o644);
@@ -103,4 +141,6 @@ export function writeFileAtomic(path: string, bytes: Uint8Array, op: string, fs:
   } catch {
     /* best effort */
   }
+  // the save succeeded: temps of earlier saves killed mid-write are garbage now
+  sweepStaleTemps(dir);
 }

@@ -18,14 +18,18 @@ export function checkDtype(dtype: unknown, op: string): Dtype {
   return dtype;
 }
 
+/** The deepest nesting np.array reads (a 32-D array is numpy's limit too); deeper lists are refused before recursing. */
+const MAX_NESTING = 32;
+
 /** Shape of a nested list, checking it is rectangular and numeric. */
-function nestedShape(v: NestedArray, op: string, path = "data"): number[] {
+function nestedShape(v: NestedArray, op: string, path = "data", depth = 0): number[] {
   if (typeof v === "number") return [];
+  if (depth >= MAX_NESTING) throw new Error(`${op}: data is nested more than ${MAX_NESTING} levels deep (at ${path.length > 60 ? `${path.slice(0, 30)}…` : path}); an array has at most ${MAX_NESTING} dimensions`);
   if (!Array.isArray(v)) throw new Error(`${op}: ${path} is ${v === null ? "null" : typeof v}, expected a number or a nested array of numbers`);
   if (v.length === 0) return [0];
-  const inner = nestedShape(v[0]!, op, `${path}[0]`);
+  const inner = nestedShape(v[0]!, op, depth < 8 ? `${path}[0]` : path, depth + 1);
   for (let i = 1; i < v.length; i++) {
-    const s = nestedShape(v[i]!, op, `${path}[${i}]`);
+    const s = nestedShape(v[i]!, op, depth < 8 ? `${path}[${i}]` : path, depth + 1);
     if (s.length !== inner.length || s.some((d, j) => d !== inner[j]))
       throw new Error(`${op}: ${path} is ragged: element 0 has shape ${formatShape(inner)} but element ${i} has shape ${formatShape(s)}`);
   }

@@ -59,7 +59,7 @@ function decompose(x: number, f32: boolean): Decomposed {
   };
 }
 
-const LOG10_2 = 0.30102999566398119521;
+const LOG10_2 = 0.3010299956639812;
 
 const pow10 = (k: number): bigint => 10n ** BigInt(k);
 

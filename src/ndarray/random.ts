@@ -34,7 +34,10 @@ let rng: Rng = seeded(Date.now() ^ (Math.random() * 2 ** 31));
 
 /** Re-seeds the generator behind every np.random function. */
 export function seed(n: number): void {
-  if (!Number.isInteger(n)) throw new Error(`np.random.seed: seed ${n} must be an integer`);
+  // beyond 2^53 a double no longer holds every integer (2^64 and 0 would seed alike): numpy's range is [0, 2^32 − 1],
+  // tconv takes every safe integer ≥ 0
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+    throw new Error(`np.random.seed: seed ${showValue(n)} must be an integer from 0 to 2^53 − 1 (Number.MAX_SAFE_INTEGER)`);
   rng = seeded(n);
 }
 
@@ -52,7 +55,8 @@ function readArgs(where: string, names: readonly [string, string], args: readonl
   const isOptions = first !== null && typeof first === "object" && !Array.isArray(first);
   if (isOptions) {
     if (args.length > 1) throw new Error(`${where}: takes one options object or (${names.join(", ")}, size, dtype) positionally, not both`);
-    return { ...snapshotOptions(where, first, [...names, "size", "dtype"]) };
+    // the null-prototype snapshot itself: a spread copy would read a missing key from Object.prototype
+    return snapshotOptions(where, first, [...names, "size", "dtype"]);
   }
   if (args.length > 4) throw new Error(`${where}: takes (${names.join(", ")}, size, dtype) positionally; got ${args.length} arguments`);
   const [a, b, size, dtype] = args;
@@ -62,7 +66,9 @@ function readArgs(where: string, names: readonly [string, string], args: readonl
   if (dtype !== undefined && dtype !== null && typeof dtype !== "string" && (typeof dtype !== "object" || Array.isArray(dtype)))
     throw new Error(`${where}: the 4th argument must be a dtype ("float32" or "float64") or { dtype }, got ${showValue(dtype)}`);
   const dt = typeof dtype === "object" && dtype !== null ? snapshotOptions(where, dtype, ["dtype"]).dtype : dtype;
-  return { [names[0]]: a ?? undefined, [names[1]]: b ?? undefined, size: size ?? undefined, dtype: dt };
+  const out: Record<string, unknown> = Object.create(null);
+  [out[names[0]], out[names[1]], out.size, out.dtype] = [a ?? undefined, b ?? undefined, size ?? undefined, dt];
+  return out;
 }
 
 function readSize(where: string, size: unknown): number[] {

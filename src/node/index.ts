@@ -1,2 +1,2 @@
 // Node-only entry `tconv/node`: PNG file helpers (pngjs), kept out of the browser entry.
-export { readPNG, writePNG } from "./png.js";
+export { MAX_PNG_PIXELS, readPNG, writePNG, type ReadPNGOptions } from "./png.js";

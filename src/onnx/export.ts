@@ -34,7 +34,7 @@ const REDUCE: { readonly [K in ReduceOp]: string } = { sum: "ReduceSum", mean: "
 const BIG = 2 ** 62;
 
 /** A basic-index list → ONNX Slice starts/ends/axes/steps plus the axes integer indices drop. */
-function sliceOf(index: readonly Index[], shape: readonly number[]) {
+function sliceOf(index: readonly Index[]) {
   const starts: number[] = [];
   const ends: number[] = [];
   const axes: number[] = [];
@@ -46,9 +46,9 @@ function sliceOf(index: readonly Index[], shape: readonly number[]) {
     let step: number | null = null;
     if (ix === null || ix === ":") return;
     if (typeof ix === "number" || (typeof ix === "string" && /^\s*-?\d+\s*$/.test(ix))) {
+      // a negative index stays negative (Slice counts it from the end at run time, so x.at(-1) holds at every batch size)
       const i = Number(ix);
-      const j = i < 0 ? i + shape[axis]! : i;
-      starts.push(j), ends.push(j + 1), axes.push(axis), steps.push(1), squeeze.push(axis);
+      starts.push(i), ends.push(i === -1 ? BIG : i + 1), axes.push(axis), steps.push(1), squeeze.push(axis);
       return;
     }
     if (typeof ix === "string") {
@@ -209,13 +209,19 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
   reshape: (w, t, batch) => {
     const x = t.inputs[0]!;
     const shape = [...t.output.shape];
-    // keep a dynamic batch axis: 0 copies the input's first dimension
-    if (batch !== null && shape.length > 0 && x.shape[0] === batch && shape[0] === batch) shape[0] = 0;
+    // keep a dynamic batch axis: 0 copies the input's first dimension; a reshape that merges the leading input axes
+    // into axis 0 (batch first among them) or splits input axis 0 into leading axes (batch first) gets −1 there
+    const prod = (d: readonly number[], k: number) => d.slice(0, k).reduce((p, v) => p * v, 1);
+    const leading = (from: readonly number[], to: readonly number[]) => from.some((_, k) => k > 0 && prod(from, k + 1) === to[0]);
+    if (batch !== null && shape.length > 0) {
+      if (x.shape[0] === batch && shape[0] === batch) shape[0] = 0;
+      else if ((x.shape[0] === batch && leading(x.shape, shape)) || (shape[0] === batch && leading(shape, x.shape))) shape[0] = -1;
+    }
     return w.node("Reshape", [...w.ins(t), w.int64(shape)]);
   },
   transpose: (w, t) => w.node("Transpose", w.ins(t), [attrInts("perm", t.attrs.axes)]),
   index: (w, t) => {
-    const s = sliceOf(t.attrs.index, t.inputs[0]!.shape);
+    const s = sliceOf(t.attrs.index);
     let y = w.ins(t)[0]!;
     if (s.axes.length > 0) y = w.node("Slice", [y, w.int64(s.starts), w.int64(s.ends), w.int64(s.axes), w.int64(s.steps)]);
     if (s.squeeze.length > 0) y = w.node("Squeeze", [y, w.int64(s.squeeze)]);
@@ -356,8 +362,27 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
   // fixed values in (−1, 1) that leave np.random's stream alone
   const inputs = shapes.map((s) => new NDArray(Float64Array.from({ length: s.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(i * 12.9898 + 1)), s).astype(paramDtype));
   const traced: Traced[] = [];
+  // buffers (views share them) that traced ops read or wrote: an in-place write touching one cannot be in the graph
+  const touched = new Set<NDArray["data"]>(inputs.map((x) => x.data));
+  const onTrace = (node: Traced, output: NDArray) => {
+    // a view (output sharing its input's buffer) reads nothing yet: building a constant through views stays allowed
+    if (!node.inputs.some((x) => x.data === output.data)) {
+      for (const x of node.inputs) touched.add(x.data);
+      touched.add(output.data);
+    }
+    traced.push(node);
+  };
+  const onWrite = (target: NDArray, sources: readonly NDArray[], op: string) => {
+    const paramData = new Set(block.collectParams().values().filter((p) => p.isInitialized).map((p) => p.data().data));
+    const hit = [target, ...sources].find((x) => touched.has(x.data) || paramData.has(x.data));
+    if (hit)
+      throw new Error(
+        `${OP}: the forward writes in place (${op}) ${hit === target ? "into" : "from"} an array of shape [${hit.shape.join(",")}] that the traced graph uses; ` +
+          "ONNX graphs have no in-place writes, so the export would drop it: compute a new array instead (x.add(y) for x.iadd(y), np.concatenate or np.where for set, no out=)",
+      );
+  };
   // predict mode, not recorded: the inference graph (batch norm with running statistics, dropout as identity)
-  const result = pause(() => withTracer((node, output) => traced.push({ ...node, output }), () => block.forward(...inputs)), { trainMode: false }) as unknown;
+  const result = pause(() => withTracer((node, output) => onTrace({ ...node, output }, output), () => block.forward(...inputs), onWrite), { trainMode: false }) as unknown;
   const outs = Array.isArray(result) ? result : [result];
   if (outs.length === 0 || !outs.every((o) => o instanceof NDArray)) throw new Error(`${OP}: the block's forward must return an NDArray or an array of them`);
   // every array the graph reads is now a graph input, a parameter, a traced op's output, or a constant the forward made
@@ -390,9 +415,11 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
     for (const x of t.inputs) if (params.has(x)) used.add(params.get(x)!);
     writer.setName(t.output, writer.write(t, dynamicBatch ? batch : null));
   }
+  const named = new Set<NDArray>();
   const outputNames = outs.map((o, i) => {
     const name = outs.length === 1 ? "output" : `output${i}`;
-    if (inputs.includes(o) || params.has(o) || !producer.has(o)) {
+    // an array returned twice: its second graph output is an Identity of the first (one node cannot make two outputs)
+    if (named.has(o) || inputs.includes(o) || params.has(o) || !producer.has(o)) {
       writer.node("Identity", [writer.nameOf(o)], [], name);
       if (params.has(o)) used.add(params.get(o)!);
     } else {
@@ -404,6 +431,7 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
       }
       writer.setName(o, name);
     }
+    named.add(o);
     return name;
   });
   const initializers: TensorRecord[] = [];

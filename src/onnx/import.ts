@@ -6,7 +6,7 @@ import { Parameter } from "../gluon/parameter.js";
 import { Constant } from "../init/initializers.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import { decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
-import { compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
+import { arity, compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
 import type { IntTensor } from "./int-tensor.js";
 
 const OP = "onnx.importToGluon";
@@ -39,6 +39,30 @@ function inputInfo(v: ValueInfoRecord): GraphInput {
   return { name: v.name ?? "", dims: dims ? dims.map((d) => (d.dim_value !== undefined && d.dim_value > 0 ? Number(d.dim_value) : null)) : null };
 }
 
+/** Dotted names deeper than this are kept flat: collectParams() and friends recurse once per level. */
+const MAX_SCOPE_DEPTH = 32;
+
+/** `enc1.0.weight` is a path of scopes; `a..b`, `.a`, `a.` and names over MAX_SCOPE_DEPTH levels are not. */
+function isStructural(name: string): boolean {
+  let segments = 1, start = 0;
+  for (let i = 0; i <= name.length; i++)
+    if (i === name.length || name[i] === ".") {
+      if (i === start) return false; // an empty segment
+      if (i < name.length && ++segments > MAX_SCOPE_DEPTH) return false;
+      start = i + 1;
+    }
+  return segments > 1;
+}
+
+/**
+ * The own name of an initializer's Parameter: its last segment when the name is structural, else the whole name
+ * escaped reversibly ("%" → "%25", "." → "%2E"), so `a..b` and `a__b` stay two distinct parameters.
+ */
+export function parameterOwnName(name: string): string {
+  if (isStructural(name)) return name.slice(name.lastIndexOf(".") + 1);
+  return name.replace(/%/g, "%25").replace(/\./g, "%2E");
+}
+
 /** A level of a dotted initializer name (`enc1` in `enc1.0.weight`): holds parameters, runs nothing itself. */
 class OnnxScope extends Block {
   forward(): never {
@@ -64,20 +88,31 @@ export class OnnxBlock extends Block {
     this.params = graph.params;
     this.constants = graph.constants;
     this.steps = graph.steps;
-    for (const [name, p] of graph.params) this.place(name, p);
+    const scopes = new Map<string, Block>();
+    for (const [name, p] of graph.params) this.place(name, p, scopes);
   }
 
-  /** Registers `p` so that collectParams() keys it by the initializer's own name: `enc1.0.weight` → child enc1 → 0. */
-  private place(name: string, p: Parameter): void {
-    const parts = name.split(".");
-    if (parts.length === 1 || parts.some((s) => s === "")) {
+  /**
+   * Registers `p` so that collectParams() keys it by the initializer's own name: `enc1.0.weight` → child enc1 → 0.
+   * Scopes are found through one map of dotted prefixes (linear in the total name length, not in the siblings);
+   * names that are not structural (an empty segment, or deeper than MAX_SCOPE_DEPTH) sit at the top, escaped.
+   */
+  private place(name: string, p: Parameter, scopes: Map<string, Block>): void {
+    if (!isStructural(name)) {
       this.registerParameter(p);
       return;
     }
     let at: Block = this;
-    for (const seg of parts.slice(0, -1)) {
-      const have = at.namedChildren().find(([n]) => n === seg)?.[1];
-      at = have ?? at.registerChild(new OnnxScope(), seg);
+    let prefix = "";
+    const parts = name.split(".");
+    for (let i = 0; i < parts.length - 1; i++) {
+      prefix = i === 0 ? parts[0]! : `${prefix}.${parts[i]}`;
+      let scope = scopes.get(prefix);
+      if (!scope) {
+        scope = at.registerChild(new OnnxScope(), parts[i]);
+        scopes.set(prefix, scope);
+      }
+      at = scope;
     }
     at.registerParameter(p);
   }
@@ -150,13 +185,12 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     const name = t.name ?? "";
     define(name, `initializer '${name}'`);
     const v = readTensor(t, `${OP}: initializer`);
-    if (v.kind === "int") constants.set(name, tensorValue(v, dtype));
+    // an empty float tensor stays a constant: a Parameter of shape [0] would read as a deferred (unknown) shape
+    if (v.kind === "int" || v.data.length === 0) constants.set(name, tensorValue(v, dtype));
     else {
       const arr = new NDArray(dtype === "float32" ? Float32Array.from(v.data) : Float64Array.from(v.data), v.dims);
       // the Parameter's own name is the last dotted segment; its structural name in collectParams() is the whole name
-      const parts = name.split(".");
-      const own = parts.length > 1 && parts.every((q) => q !== "") ? parts[parts.length - 1]! : name.replace(/\./g, "_");
-      const p = new Parameter(own, v.dims, dtype, new Constant(arr), `OnnxBlock initializer '${name}'`);
+      const p = new Parameter(parameterOwnName(name), v.dims, dtype, new Constant(arr), `OnnxBlock initializer '${name}'`);
       p.initialize();
       params.set(name, p);
     }
@@ -171,14 +205,27 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     inputs.push(inputInfo(vi));
   }
   const steps: Step[] = [];
+  const nodeNames = new Set<string>();
   (g.node ?? []).forEach((n, i) => {
     const op = n.op_type ?? "";
     const label = nodeLabel(n.name, i);
+    if (n.name) {
+      if (nodeNames.has(n.name)) throw new Error(`${OP}: node name '${n.name}' is used by two nodes (node #${i} is the second)`);
+      nodeNames.add(n.name);
+    }
     if (n.domain && n.domain !== "ai.onnx") throw new Error(`${OP}: node ${label} uses op ${op} from domain '${n.domain}', which tconv does not implement (only the default ONNX domain)`);
     if (!Object.hasOwn(IMPORT_OPS, op))
       throw new Error(`${OP}: node ${label} uses op ${op || "(empty)"}, which tconv does not implement (supported: ${SUPPORTED_OPS.join(", ")})`);
     const where = `${OP}: node ${label} (${op})`;
     const ins = n.input ?? [];
+    const outsGiven = n.output ?? [];
+    // input and output counts as the operator's specification at this opset (onnxruntime refuses the model otherwise)
+    const { inputs: [minIn, maxIn], outputs: [minOut, maxOut] } = arity(op, opset);
+    if (ins.length > maxIn || ins.length < minIn)
+      throw new Error(`${where} has ${ins.length} input(s); ${op} at opset ${opset} takes ${minIn === maxIn ? minIn : `${minIn} to ${maxIn}`}`);
+    for (let k = 0; k < minIn; k++) if (ins[k] === "") throw new Error(`${where}: required input ${k} is empty`);
+    if (outsGiven.length > maxOut || outsGiven.length < minOut)
+      throw new Error(`${where} has ${outsGiven.length} output(s); ${op} at opset ${opset} gives ${minOut === maxOut ? minOut : `${minOut} to ${maxOut}`}`);
     for (const name of ins)
       if (name !== "" && !defined.has(name)) throw new Error(`${where} reads tensor '${name}', which no earlier node, initializer or graph input defines`);
     const outs = n.output ?? [];
@@ -211,6 +258,9 @@ export function importToGluon(bytes: Uint8Array, options: ImportOptions = {}): O
   const m = decodeModel(bytes, OP);
   if (!m.graph) throw new Error(`${OP}: the model has no graph`);
   if ((m.functions ?? []).length > 0) throw new Error(`${OP}: the model defines local functions, which tconv does not support`);
+  // onnxruntime refuses a model without ir_version (and one newer than it knows: IR 3 to 11 here)
+  const ir = Number(m.ir_version ?? 0);
+  if (!(ir >= 3 && ir <= 11)) throw new Error(`${OP}: the model's ir_version is ${m.ir_version === undefined ? "missing" : ir}; tconv reads IR versions 3 to 11`);
   const opset = checkOpset(m);
   return new OnnxBlock(buildGraph(m.graph, opset, dtype));
 }

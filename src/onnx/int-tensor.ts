@@ -1,14 +1,25 @@
 // Integer tensors of shape arithmetic (Shape, Gather, Concat, Slice, … on int64), evaluated on plain numbers.
-import { checkedSize } from "./proto.js";
+import { checkedSize, checkIntSize, DataType, dataTypeName } from "./proto.js";
 
 /** An int64/int32/bool tensor as exporters use it for shapes and indices: small, row-major, plain numbers. */
 export interface IntTensor {
   readonly kind: "int";
   readonly dims: readonly number[];
   readonly data: readonly number[];
+  /** the ONNX element type (INT64, INT32, INT8, UINT8, BOOL): ops that bind one type T refuse a mix, as onnxruntime */
+  readonly type: number;
 }
 
-export const intTensor = (dims: readonly number[], data: readonly number[]): IntTensor => ({ kind: "int", dims: [...dims], data: [...data] });
+export const intTensor = (dims: readonly number[], data: readonly number[], type: number = DataType.INT64): IntTensor => ({ kind: "int", dims: [...dims], data: [...data], type });
+
+/** The one element type of `parts`; throws naming the op when they differ. */
+function oneType(parts: readonly IntTensor[], op: string): number {
+  const t = parts[0]!.type;
+  if (parts.some((p) => p.type !== t)) throw new Error(`${op}: integer inputs of types ${parts.map((p) => dataTypeName(p.type)).join(", ")} must share one type`);
+  return t;
+}
+
+const product = (dims: readonly number[]): number => dims.reduce((p, d) => p * d, 1);
 
 const stridesOf = (dims: readonly number[]): number[] => {
   const s = new Array<number>(dims.length);
@@ -22,6 +33,7 @@ const stridesOf = (dims: readonly number[]): number[] => {
 
 /** numpy broadcasting of two int tensors under an elementwise function. */
 export function intBinary(a: IntTensor, b: IntTensor, f: (x: number, y: number) => number, op: string): IntTensor {
+  const type = oneType([a, b], op);
   const nd = Math.max(a.dims.length, b.dims.length);
   const da = [...Array(nd - a.dims.length).fill(1), ...a.dims];
   const db = [...Array(nd - b.dims.length).fill(1), ...b.dims];
@@ -31,6 +43,7 @@ export function intBinary(a: IntTensor, b: IntTensor, f: (x: number, y: number) 
     return d === 1 ? e : d;
   });
   const n = checkedSize(dims, "int64 result", op);
+  checkIntSize(n, dims, "the int64 result", op);
   const sa = stridesOf(da).map((s, i) => (da[i] === 1 ? 0 : s));
   const sb = stridesOf(db).map((s, i) => (db[i] === 1 ? 0 : s));
   const so = stridesOf(dims);
@@ -45,7 +58,7 @@ export function intBinary(a: IntTensor, b: IntTensor, f: (x: number, y: number) 
     }
     data[i] = f(a.data[ia]!, b.data[ib]!);
   }
-  return { kind: "int", dims, data };
+  return { kind: "int", dims, data, type };
 }
 
 /** Gather along `axis` with (possibly negative) indices. */
@@ -56,6 +69,8 @@ export function intGather(x: IntTensor, idx: IntTensor, axis: number, op: string
   const n = x.dims[ax]!;
   const outer = x.dims.slice(0, ax).reduce((p, d) => p * d, 1);
   const inner = x.dims.slice(ax + 1).reduce((p, d) => p * d, 1);
+  const outDims = [...x.dims.slice(0, ax), ...idx.dims, ...x.dims.slice(ax + 1)];
+  checkIntSize(product(outDims), outDims, "the int64 Gather result", op);
   const data: number[] = [];
   for (let o = 0; o < outer; o++)
     for (const raw of idx.data) {
@@ -63,7 +78,7 @@ export function intGather(x: IntTensor, idx: IntTensor, axis: number, op: string
       if (j < 0 || j >= n) throw new Error(`${op}: index ${raw} is out of range for axis ${ax} of size ${n}`);
       for (let i = 0; i < inner; i++) data.push(x.data[(o * n + j) * inner + i]!);
     }
-  return { kind: "int", dims: [...x.dims.slice(0, ax), ...idx.dims, ...x.dims.slice(ax + 1)], data };
+  return { kind: "int", dims: [...x.dims.slice(0, ax), ...idx.dims, ...x.dims.slice(ax + 1)], data, type: x.type };
 }
 
 /** Concat along `axis`. */
@@ -74,7 +89,12 @@ export function intConcat(parts: readonly IntTensor[], axis: number, op: string)
   for (const p of parts)
     if (p.dims.length !== r || p.dims.some((d, i) => i !== ax && d !== parts[0]!.dims[i]))
       throw new Error(`${op}: int64 inputs of shapes ${parts.map((q) => `[${q.dims.join(",")}]`).join(", ")} differ outside axis ${ax}`);
+  const type = oneType(parts, op);
   const outer = parts[0]!.dims.slice(0, ax).reduce((p, d) => p * d, 1);
+  const total = parts.reduce((s, p) => s + p.data.length, 0);
+  const outDims = [...parts[0]!.dims];
+  outDims[ax] = parts.reduce((s, p) => s + p.dims[ax]!, 0);
+  checkIntSize(total, outDims, "the int64 Concat result", op);
   const data: number[] = [];
   for (let o = 0; o < outer; o++)
     for (const p of parts) {
@@ -83,12 +103,15 @@ export function intConcat(parts: readonly IntTensor[], axis: number, op: string)
     }
   const dims = [...parts[0]!.dims];
   dims[ax] = parts.reduce((s, p) => s + p.dims[ax]!, 0);
-  return { kind: "int", dims, data };
+  return { kind: "int", dims, data, type };
 }
 
-/** ONNX Slice index normalization of one axis: clamped start, stop and the element positions taken. */
-export function sliceIndices(n: number, start: number, end: number, step: number, op: string): number[] {
-  if (step === 0 || !Number.isFinite(step)) throw new Error(`${op}: slice step must be a non-zero integer, got ${step}`);
+/**
+ * ONNX Slice normalization of one axis without listing positions: the first index, the step and the count. Starts and
+ * ends may be anything int64 holds (PyTorch writes INT64_MAX for "to the end"); they are clamped as ONNX says.
+ */
+export function sliceRange(n: number, start: number, end: number, step: number, op: string): { first: number; step: number; count: number } {
+  if (step === 0 || !Number.isFinite(step) || !Number.isInteger(step)) throw new Error(`${op}: slice step must be a non-zero integer, got ${step}`);
   let s = start < 0 ? start + n : start;
   let e = end < 0 ? end + n : end;
   if (step > 0) {
@@ -98,14 +121,13 @@ export function sliceIndices(n: number, start: number, end: number, step: number
     s = Math.min(Math.max(s, -1), n - 1);
     e = Math.min(Math.max(e, -1), n - 1);
   }
-  const out: number[] = [];
-  for (let i = s; step > 0 ? i < e : i > e; i += step) out.push(i);
-  return out;
+  const count = step > 0 ? Math.max(0, Math.ceil((e - s) / step)) : Math.max(0, Math.ceil((s - e) / -step));
+  return { first: s, step, count };
 }
 
-/** Slice with per-axis position lists (from sliceIndices). */
+/** Slice with per-axis position lists (from sliceRange). */
 export function intSlice(x: IntTensor, positions: readonly (readonly number[])[]): IntTensor {
-  const dims = positions.map((p) => p.length);
+  const dims = positions.map((p) => p.length); // a slice is never larger than x, already within MAX_INT_ELEMENTS
   const st = stridesOf(x.dims);
   const n = dims.reduce((p, d) => p * d, 1);
   const so = stridesOf(dims);
@@ -115,7 +137,7 @@ export function intSlice(x: IntTensor, positions: readonly (readonly number[])[]
     for (let k = 0; k < dims.length; k++) src += positions[k]![Math.floor(i / so[k]!) % dims[k]!]! * st[k]!;
     data[i] = x.data[src]!;
   }
-  return { kind: "int", dims, data };
+  return { kind: "int", dims, data, type: x.type };
 }
 
 /** Transpose by `perm`. */
@@ -130,5 +152,5 @@ export function intTranspose(x: IntTensor, perm: readonly number[]): IntTensor {
     for (let k = 0; k < dims.length; k++) src += (Math.floor(i / so[k]!) % dims[k]!) * st[perm[k]!]!;
     data[i] = x.data[src]!;
   }
-  return { kind: "int", dims, data };
+  return { kind: "int", dims, data, type: x.type };
 }

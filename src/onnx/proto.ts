@@ -12,6 +12,18 @@ export const dataTypeName = (t: number): string => TYPE_NAMES[t] ?? `type ${t}`;
 
 /** Largest tensor the importer materializes (elements); a header claiming more is rejected before allocating. */
 export const MAX_TENSOR_ELEMENTS = 2 ** 28;
+/**
+ * Largest integer tensor (shape arithmetic: int64/int32/bool, held as plain JS numbers at ~8 bytes plus array
+ * overhead each): a broadcast Add to 16384² or a Concat of one tensor 5,000 times is refused before a number is
+ * stored, instead of exhausting the V8 heap (a process abort, not an exception).
+ */
+export const MAX_INT_ELEMENTS = 2 ** 20;
+
+/** Throws, naming the op, when an integer tensor of `dims` (n elements) exceeds MAX_INT_ELEMENTS. */
+export function checkIntSize(n: number, dims: readonly number[], what: string, op: string): void {
+  if (!(n <= MAX_INT_ELEMENTS))
+    throw new Error(`${op}: ${what} [${dims.join(",")}] would have ${n} elements, more than the ${MAX_INT_ELEMENTS} tconv evaluates in integer (shape) arithmetic`);
+}
 
 let modelType: protobuf.Type | null = null;
 function model(): protobuf.Type {
@@ -114,7 +126,7 @@ export function checkedSize(dims: readonly number[], what: string, op: string): 
 /** A decoded tensor: float data as Float32Array/Float64Array, integral data as plain numbers. */
 export type TensorValue =
   | { kind: "float"; dtype: "float32" | "float64"; dims: number[]; data: Float32Array | Float64Array }
-  | { kind: "int"; dims: number[]; data: number[] };
+  | { kind: "int"; dims: number[]; data: number[]; type: number };
 
 /** Reads a TensorProto (raw_data or typed fields); checks counts against dims before allocating. */
 export function readTensor(t: TensorRecord, op: string): TensorValue {
@@ -137,9 +149,10 @@ export function readTensor(t: TensorRecord, op: string): TensorValue {
   if (type === DataType.FLOAT || type === DataType.DOUBLE) {
     const data = type === 1 ? new Float32Array(n) : new Float64Array(n);
     if (view) for (let i = 0; i < n; i++) data[i] = type === 1 ? view.getFloat32(i * 4, true) : view.getFloat64(i * 8, true);
-    else data.set(typed!);
+    else if (n > 0) data.set(typed!);
     return { kind: "float", dtype: type === 1 ? "float32" : "float64", dims, data };
   }
+  checkIntSize(n, dims, `integer ${what}`, op);
   const data = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     if (!view) data[i] = Number(typed![i]);
@@ -148,7 +161,7 @@ export function readTensor(t: TensorRecord, op: string): TensorValue {
     else if (type === DataType.INT8) data[i] = view.getInt8(i);
     else data[i] = view.getUint8(i);
   }
-  return { kind: "int", dims, data };
+  return { kind: "int", dims, data, type };
 }
 
 /** A FLOAT/DOUBLE/INT64 TensorProto record with raw_data (what exporters write). */

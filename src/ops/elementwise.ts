@@ -2,7 +2,7 @@
 import { NDArray, type NestedArray, type Operand } from "../ndarray/ndarray.js";
 import { broadcastShapes, broadcastStrides } from "../ndarray/broadcast.js";
 import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
-import { isRecording, needsGrad, recordOp } from "../tape/tape.js";
+import { isRecording, needsGrad, noteInPlaceWrite, recordOp } from "../tape/tape.js";
 import { BINARY_OPS, type BinaryOp, UNARY_OPS, type UnaryOp } from "../tape/op-types.js";
 import { fromNested } from "../ndarray/create.js";
 import { type AnyBackend as Backend, backendFor, type StridedView as View } from "../backends/dispatch.js";
@@ -78,6 +78,7 @@ function checkOut(out: unknown, shape: readonly number[], op: string, inputs: re
     throw new Error(`${op}: out has shape ${formatShape(out.shape)} but the result has shape ${formatShape(shape)}`);
   if (isRecording() && (needsGrad(out) || inputs.some((v) => v instanceof NDArray && needsGrad(v))))
     throw new Error(`${op}: out= writes in place and is not recorded by autograd; leave out unset inside autograd.record`);
+  noteInPlaceWrite(out, arraysOf(...inputs), `${op}(…, { out })`);
   return out;
 }
 
@@ -85,7 +86,8 @@ function readOptions(options: unknown, op: string): NDArray | null {
   if (options === undefined || options === null) return null;
   if (typeof options !== "object") throw new Error(`${op}: options must be an object like { out }, got ${typeof options}`);
   for (const k of Object.keys(options)) if (k !== "out") throw new Error(`${op}: unknown option "${k}"; the known option is out`);
-  const out = (options as OutOptions).out;
+  // an own key only: Object.prototype.out must not redirect the result
+  const out = Object.prototype.hasOwnProperty.call(options, "out") ? (options as OutOptions).out : undefined;
   return out === undefined || out === null ? null : (out as NDArray);
 }
 
@@ -167,6 +169,7 @@ export function assignInPlace(target: NDArray, value: Operand | NestedArray, op:
   const v: Operand = typeof value === "number" || value instanceof NDArray ? value : fromNested(value, target.dtype, op);
   refuseWhileRecording(target, v, op);
   checkFits(target, v instanceof NDArray ? v.shape : [], op, "value");
+  noteInPlaceWrite(target, arraysOf(v), op);
   const be = backendOf(op, [target, ...arraysOf(v)]);
   const w = writeView(target);
   be.unaryInto("identity", target.shape, w, safeView(be, v, target.shape, w));
@@ -177,6 +180,7 @@ export function updateInPlace(target: NDArray, other: Operand, op: "add" | "sub"
   checkOperand(other, `i${op}`);
   refuseWhileRecording(target, other, `i${op}`);
   checkFits(target, other instanceof NDArray ? other.shape : [], `i${op}`, "operand");
+  noteInPlaceWrite(target, arraysOf(other), `i${op}`);
   const be = backendOf(op, [target, ...arraysOf(other)], true);
   const w = writeView(target);
   be.binaryInto(op, target.shape, w, w, safeView(be, other, target.shape, w));

@@ -7,6 +7,7 @@ import { recordOp } from "../tape/tape.js";
 import type { PaddingMode } from "../params/padding-mode.js";
 import { padBorder } from "./pad.js";
 import { contiguous } from "./shape.js";
+import { snapshotOptions } from "../params/options.js";
 
 /** numpy's mode names: "constant", "reflect" (d c b | a b c d | c b a), "edge" (a a | a b c d | d d), "wrap" (c d | a b c d | a b). */
 export type PadMode = "constant" | "reflect" | "edge" | "wrap";
@@ -36,14 +37,15 @@ export function resolvePadWidth(shape: readonly number[], padWidth: unknown, op 
   });
 }
 
-export function pad(x: NDArray, padWidth: number | readonly number[] | readonly (readonly number[])[], options: PadOptions = {}): NDArray {
+export function pad(x: NDArray, padWidth: number | readonly number[] | readonly (readonly number[])[], options?: PadOptions): NDArray {
   if (!(x instanceof NDArray)) throw new Error("np.pad: x must be an NDArray");
-  const mode = options.mode ?? "constant";
+  const o = snapshotOptions("np.pad", options, ["mode", "constantValues"]);
+  const mode = (o.mode ?? "constant") as PadMode;
   if (mode !== "constant") {
     if (!Object.hasOwn(BORDER_MODES, mode)) throw new Error(`np.pad: mode "${String(mode)}" is not supported; use "constant", "reflect", "edge" or "wrap"`);
-    return padByMode(x, padWidth, mode, options.constantValues);
+    return padByMode(x, padWidth, mode, o.constantValues);
   }
-  const value = options.constantValues ?? 0;
+  const value = o.constantValues ?? 0;
   if (typeof value !== "number") throw new Error(`np.pad: constantValues must be a number, got ${typeof value}`);
   const pads = resolvePadWidth(x.shape, padWidth);
   requireCpu("np.pad", x);

@@ -3,6 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape, shapeSize } from "../ndarray/strided.js";
 import { backendFor } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
+import { readBoolean, snapshotOptions } from "../params/options.js";
 import type { ReduceOp } from "../tape/op-types.js";
 
 export interface ReduceOptions {
@@ -26,8 +27,10 @@ export function normalizeAxes(axis: ReduceOptions["axis"], ndim: number, op: str
   return out.sort((a, b) => a - b);
 }
 
-export function reduce(op: ReduceOp, x: NDArray, options: ReduceOptions = {}): NDArray {
-  const axes = normalizeAxes(options.axis, x.ndim, op);
+export function reduce(op: ReduceOp, x: NDArray, options?: ReduceOptions): NDArray {
+  const o = snapshotOptions(op, options, ["axis", "keepdims"]);
+  const keepdims = readBoolean(op, "keepdims", o.keepdims, false);
+  const axes = normalizeAxes(o.axis as ReduceOptions["axis"], x.ndim, op);
   const reduced = new Set(axes);
   const count = axes.reduce((p, a) => p * x.shape[a]!, 1);
   if ((op === "max" || op === "min") && count === 0)
@@ -36,6 +39,6 @@ export function reduce(op: ReduceOp, x: NDArray, options: ReduceOptions = {}): N
   const be = backendFor(x);
   const out = be.allocate(x.dtype, shapeSize(keptShape));
   be.reduceInto(op, x.shape, { data: x.storage, strides: x.strides, offset: x.offset }, axes, out);
-  const shape = options.keepdims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : keptShape;
-  return recordOp(op, [x], new NDArray(out, shape), { axes, keepdims: !!options.keepdims });
+  const shape = keepdims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : keptShape;
+  return recordOp(op, [x], new NDArray(out, shape), { axes, keepdims });
 }

@@ -6,6 +6,7 @@ import { pause, recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
 import { binary, unary } from "./elementwise.js";
 import { reduce } from "./reduce.js";
+import { readBoolean, readEnum, snapshotOptions } from "../params/options.js";
 
 export interface AxisOptions {
   /** the class axis; default -1 */
@@ -33,9 +34,12 @@ function split(shape: readonly number[], axis: number): [number, number, number]
   return [prod(shape.slice(0, axis)), shape[axis]!, prod(shape.slice(axis + 1))];
 }
 
-/** log(softmax(x)) = x − max − log Σ exp(x − max), computed in float64 along the axis. */
-function logSoftmaxData(x: NDArray, axis: number): NDArray {
-  requireCpu("npx.log_softmax / npx.softmax", x);
+/**
+ * log(softmax(x)) = (x − m) − log Σ exp(x − m) with m the max, in float64 along the axis. The subtraction comes first
+ * so that a huge m never absorbs log Σ (1e17 + log 2 = 1e17); softmax is exp(x − m) / Σ, never exp of the log.
+ * An infinite m is the limit: entries equal to m weigh 1 each, the rest 0 (softmax([∞, 1]) = [1, 0]; all −∞ is uniform).
+ */
+function softmaxData(x: NDArray, axis: number, log: boolean): NDArray {
   const src = contiguous(x).data;
   const out = allocate(x.dtype, x.size);
   const [outer, n, inner] = split(x.shape, axis);
@@ -43,11 +47,28 @@ function logSoftmaxData(x: NDArray, axis: number): NDArray {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
       let m = -Infinity;
-      for (let c = 0; c < n; c++) m = Math.max(m, src[base + c * inner]!);
+      let nan = false;
+      for (let c = 0; c < n; c++) {
+        const v = src[base + c * inner]!;
+        if (v > m) m = v;
+        else if (v !== v) nan = true;
+      }
+      if (nan) {
+        for (let c = 0; c < n; c++) out[base + c * inner] = NaN;
+        continue;
+      }
+      const inf = m === Infinity || m === -Infinity;
       let s = 0;
-      for (let c = 0; c < n; c++) s += Math.exp(src[base + c * inner]! - m);
-      const lse = m + Math.log(s);
-      for (let c = 0; c < n; c++) out[base + c * inner] = src[base + c * inner]! - lse;
+      for (let c = 0; c < n; c++) {
+        const v = src[base + c * inner]!;
+        s += inf ? (v === m ? 1 : 0) : Math.exp(v - m);
+      }
+      const logS = Math.log(s);
+      for (let c = 0; c < n; c++) {
+        const v = src[base + c * inner]!;
+        const d = inf ? (v === m ? 0 : -Infinity) : v - m;
+        out[base + c * inner] = log ? d - logS : Math.exp(d) / s;
+      }
     }
   return new NDArray(out, x.shape);
 }
@@ -63,20 +84,18 @@ function logSoftmaxOnDevice(x: NDArray, axis: number): NDArray {
   });
 }
 
-/** log softmax along `axis`: log(exp(xᵢ) / Σⱼ exp(xⱼ)), stable for large inputs. */
-export function logSoftmax(x: NDArray, options: AxisOptions = {}): NDArray {
-  const axis = axisOf(x, options.axis, "npx.log_softmax");
-  const out = x.ctx.deviceType === "cpu" ? logSoftmaxData(x, axis) : logSoftmaxOnDevice(x, axis);
+/** log softmax along `axis`: log(exp(xᵢ) / Σⱼ exp(xⱼ)), stable for huge and infinite inputs. */
+export function logSoftmax(x: NDArray, options?: AxisOptions): NDArray {
+  const axis = axisOf(x, snapshotOptions("npx.log_softmax", options, ["axis"]).axis, "npx.log_softmax");
+  const out = x.ctx.deviceType === "cpu" ? softmaxData(x, axis, true) : logSoftmaxOnDevice(x, axis);
   return recordOp("log_softmax", [x], out, { axis });
 }
 
-/** softmax along `axis`: exp(xᵢ) / Σⱼ exp(xⱼ). */
-export function softmax(x: NDArray, options: AxisOptions = {}): NDArray {
-  const axis = axisOf(x, options.axis, "npx.softmax");
+/** softmax along `axis`: exp(xᵢ) / Σⱼ exp(xⱼ), stable for huge and infinite inputs. */
+export function softmax(x: NDArray, options?: AxisOptions): NDArray {
+  const axis = axisOf(x, snapshotOptions("npx.softmax", options, ["axis"]).axis, "npx.softmax");
   if (x.ctx.deviceType !== "cpu") return recordOp("softmax", [x], pause(() => unary("exp", logSoftmaxOnDevice(x, axis))), { axis });
-  const out = logSoftmaxData(x, axis);
-  for (let i = 0; i < out.data.length; i++) out.data[i] = Math.exp(out.data[i]!);
-  return recordOp("softmax", [x], out, { axis });
+  return recordOp("softmax", [x], softmaxData(x, axis, false), { axis });
 }
 
 /**
@@ -84,13 +103,13 @@ export function softmax(x: NDArray, options: AxisOptions = {}): NDArray {
  * class ids (floats, rounded). The result has index's shape without the axis (with size 1 there when keepdims).
  * Gradient flows to `x` only; class ids are not differentiable.
  */
-export function pick(x: NDArray, index: NDArray, options: PickOptions = {}): NDArray {
+export function pick(x: NDArray, index: NDArray, options?: PickOptions): NDArray {
   const op = "npx.pick";
-  const axis = axisOf(x, options.axis, op);
+  const o = snapshotOptions(op, options, ["axis", "keepdims", "mode"]);
+  const axis = axisOf(x, o.axis, op);
   if (!(index instanceof NDArray)) throw new Error(`${op}: index must be an NDArray of class ids`);
   requireCpu(op, x, index);
-  const mode = options.mode ?? "clip";
-  if (mode !== "clip" && mode !== "wrap") throw new Error(`${op}: mode="${String(mode)}" must be "clip" or "wrap"`);
+  const mode = readEnum(op, "mode", o.mode, ["clip", "wrap"], "clip");
   const dropped = x.shape.filter((_, i) => i !== axis);
   const kept = x.shape.map((d, i) => (i === axis ? 1 : d));
   const same = (s: readonly number[]) => s.length === index.ndim && s.every((d, i) => d === index.shape[i]);
@@ -110,6 +129,6 @@ export function pick(x: NDArray, index: NDArray, options: PickOptions = {}): NDA
       chosen[o * inner + i] = c;
       out[o * inner + i] = src[o * n * inner + c * inner + i]!;
     }
-  const result = new NDArray(out, options.keepdims ? kept : dropped);
+  const result = new NDArray(out, readBoolean(op, "keepdims", o.keepdims, false) ? kept : dropped);
   return recordOp("pick", [x], result, { axis, ids: new NDArray(chosen, kept) });
 }

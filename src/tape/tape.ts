@@ -1,5 +1,6 @@
 // The recording and training-mode state, and the tape links that ops leave on their outputs while autograd records.
 import type { NDArray } from "../ndarray/ndarray.js";
+import { readBoolean, snapshotOptions } from "../params/options.js";
 import type { OpAttrs, OpName, TapeNodeOf } from "./op-types.js";
 
 export type { OpAttrs, OpName, TapeNode, TapeNodeOf } from "./op-types.js";
@@ -33,14 +34,8 @@ function withState<T>(rec: boolean, train: boolean, fn: () => T): T {
 
 function readTrainMode(name: string, options: unknown, dflt: boolean): boolean {
   if (options === undefined) return dflt;
-  if (options === null || typeof options !== "object" || Array.isArray(options))
-    throw new Error(`autograd.${name}: options must be an object like { trainMode: ${dflt} }`);
-  for (const key of Object.keys(options))
-    if (key !== "trainMode") throw new Error(`autograd.${name}: unknown option '${key}'` + (/train/i.test(key) ? " (did you mean 'trainMode'?)" : "; the only option is trainMode"));
-  const v = (options as { trainMode?: unknown }).trainMode;
-  if (v === undefined) return dflt;
-  if (typeof v !== "boolean") throw new Error(`autograd.${name}: trainMode=${String(v)} must be true or false`);
-  return v;
+  // own keys only (params/options.ts): an Object.prototype.trainMode cannot switch the mode
+  return readBoolean(`autograd.${name}`, "trainMode", snapshotOptions(`autograd.${name}`, options, ["trainMode"]).trainMode, dflt);
 }
 
 /**
@@ -87,15 +82,26 @@ export function needsGrad(x: NDArray): boolean {
 export type OpTracer = (node: TapeNodeOf<OpName>, output: NDArray) => void;
 let tracer: OpTracer | null = null;
 
-/** Runs `fn` with `trace` told of every op; tracing does not nest. */
-export function withTracer<T>(trace: OpTracer, fn: () => T): T {
+/** Told of every in-place write (set, iadd…, out=) while a trace runs: `target` is written from `sources`. */
+export type InPlaceObserver = (target: NDArray, sources: readonly NDArray[], op: string) => void;
+let inPlaceObserver: InPlaceObserver | null = null;
+
+/** Runs `fn` with `trace` told of every op (and `onWrite` of every in-place write); tracing does not nest. */
+export function withTracer<T>(trace: OpTracer, fn: () => T, onWrite: InPlaceObserver | null = null): T {
   if (tracer) throw new Error("onnx.exportModel: a trace is already running (exportModel cannot be called from inside a traced forward)");
   tracer = trace;
+  inPlaceObserver = onWrite;
   try {
     return fn();
   } finally {
     tracer = null;
+    inPlaceObserver = null;
   }
+}
+
+/** Called by in-place writes before they write: a trace cannot record them, so the tracer may refuse (throw). */
+export function noteInPlaceWrite(target: NDArray, sources: readonly NDArray[], op: string): void {
+  if (inPlaceObserver) inPlaceObserver(target, sources, op);
 }
 
 /** True while ops are recorded for autograd or traced for export: fused shortcuts must then run the separate ops. */

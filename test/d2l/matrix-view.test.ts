@@ -19,7 +19,7 @@ test("for random 1-D/2-D params, conv is a product with W and deconvolution with
         const xShape = [1, cinPer * groups, ...axes.map((a) => a.n)];
         const wShape = [coutPer * groups, cinPer, ...axes.map((a) => a.k)];
         const options = { strides: axes.map((a) => a.s), dilation: axes.map((a) => a.d), padding: axes.map((a) => [a.pb, a.pe] as [number, number]), groups };
-        let r;
+        let r: ReturnType<typeof resolveConv>;
         try {
           r = resolveConv("convolution", xShape, wShape, options);
         } catch {

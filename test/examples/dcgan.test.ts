@@ -101,17 +101,23 @@ test("resume refuses a checkpoint of another architecture and a damaged one; --f
   const out = fresh("bad");
   await assert.rejects(trainDCGAN({ ...tiny, out, resume: true }), /no checkpoint to resume in .*checkpoint \(run without --resume to start\)/);
   await trainDCGAN({ ...tiny, out, maxBatches: 1 });
-  await assert.rejects(trainDCGAN({ ...tiny, width: 8, out, resume: true }), /checkpoint .*step-0000001 is from another architecture \(imageSize 16, width 4, latentDim 8, loss bce\); this run has imageSize 16, width 8, latentDim 8, loss bce/);
+  await assert.rejects(trainDCGAN({ ...tiny, width: 8, out, resume: true }), /checkpoint .*step-0000001-\w+ is from another architecture \(imageSize 16, width 4, latentDim 8, loss bce\); this run has imageSize 16, width 8, latentDim 8, loss bce/);
   await assert.rejects(trainDCGAN({ ...tiny, batchSize: 8, out, resume: true }), /was made with seed 0, datasetSize 24, batchSize 4/);
-  const folder = join(out, "checkpoint", "step-0000001");
+  const named = (JSON.parse(readFileSync(join(out, "checkpoint", "latest.json"), "utf8")) as { checkpoint: string }).checkpoint;
+  assert.match(named, /^step-0000001-\w+$/);
+  const folder = join(out, "checkpoint", named);
   const gen = join(folder, "generator.safetensors");
   const bytes = readFileSync(gen);
   writeFileSync(gen, bytes.subarray(0, bytes.length - 100));
-  await assert.rejects(trainDCGAN({ ...tiny, out, resume: true }), /checkpoint .*generator\.safetensors cannot be loaded: .*; run with --fresh to start over/);
+  await assert.rejects(trainDCGAN({ ...tiny, out, resume: true }), /checkpoint .*generator\.safetensors is damaged \(its SHA-256 differs from the one in latest\.json\); run with --fresh to start over/);
   const r = await trainDCGAN({ ...tiny, out, resume: true, fresh: true, maxBatches: 1 });
   assert.equal(r.resumedFrom, null);
   assert.deepEqual([r.epoch, r.batch], [0, 1]);
-  assert.deepEqual(readdirSync(join(out, "checkpoint")).sort(), ["latest.json", "step-0000001"]);
+  const left = readdirSync(join(out, "checkpoint")).sort();
+  assert.equal(left.length, 2);
+  assert.equal(left[0], "latest.json");
+  assert.match(left[1]!, /^step-0000001-\w+$/);
+  assert.notEqual(left[1], named);
 });
 
 test("--loss wgan-gp: a critic without BatchNorm trains on the gradient penalty; pictures, plot and checkpoints as with bce", async () => {

@@ -155,7 +155,7 @@ test("null, BigInt, strings, holes and non-integers in shapes are errors naming 
   assert.throws(() => np.zeros(3n as never), /np.zeros: shape=3n is a BigInt; use a plain number/);
   assert.throws(() => np.zeros([2, 3n] as never), /np.zeros: shape=\[2,3n\] holds a BigInt at index 1/);
   assert.throws(() => np.ones(["2"] as never), /np.ones: shape=\["2"\] must hold integers >= 0 \(index 0 is "2"\)/);
-  // eslint-disable-next-line no-sparse-arrays
+  // biome-ignore lint/suspicious/noSparseArray: the test is about a sparse array
   assert.throws(() => np.zeros([2, , 3] as never), /np.zeros: shape=\[2,<empty>,3\] has an empty slot at index 1/);
   assert.throws(() => np.full([NaN], 1), /np.full: shape=\[NaN\] must hold integers >= 0/);
 });

@@ -628,7 +628,7 @@ test("rejected attributes: unknown names, unsupported values and values the conv
     () => onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.str("auto_pad", "SAME_MIDDLE")] }], { initializers: w })),
     /node 'c' \(Conv\): attribute auto_pad="SAME_MIDDLE" is not supported/,
   );
-  assert.throws(() => onnx.importToGluon(tiny([{ op: "Pad", name: "p", inputs: ["x"], outputs: ["y"], attrs: [attr.str("mode", "symmetric")] }])), /mode="symmetric" is not supported at opset 17/);
+  assert.throws(() => onnx.importToGluon(tiny([{ op: "Pad", name: "p", inputs: ["x", "pads"], outputs: ["y"], attrs: [attr.str("mode", "symmetric")] }], { initializers: [{ name: "pads", shape: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], type: 7 }] })), /mode="symmetric" is not supported at opset 17/);
   const badStride = onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("strides", [0, 1])] }], { initializers: w }));
   assert.throws(() => badStride.forward(np.zeros([1, 1, 4, 4])), /onnx node 'c' \(Conv\): convolution: strides=\[0,1\] must be integers >= 1/);
   const badKernel = onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("kernel_shape", [2, 2])] }], { initializers: w }));

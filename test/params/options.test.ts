@@ -43,7 +43,7 @@ test("null, BigInt, symbols, functions, sparse and circular values are rejected 
   assert.throws(() => snapshotOptions("deconvolution", { strides: 1n }, KNOWN), /deconvolution: strides=1n is a BigInt/);
   assert.throws(() => snapshotOptions("deconvolution", { strides: Symbol("s") }, KNOWN), /deconvolution: strides is a symbol/);
   assert.throws(() => snapshotOptions("deconvolution", { strides: () => 1 }, KNOWN), /deconvolution: strides is a function/);
-  // eslint-disable-next-line no-sparse-arrays
+  // biome-ignore lint/suspicious/noSparseArray: the test is about a sparse array
   assert.throws(() => snapshotOptions("deconvolution", { strides: [2, , 1] }, KNOWN), /deconvolution: strides has an empty slot at index 1/);
   const c: unknown[] = [1];
   c.push(c);

@@ -122,7 +122,7 @@ test("3c: dispatch sends geometries beyond 2^30 to the JS loops even when wasm i
 // ---- 4. validation holes ---------------------------------------------------------------------------------------------
 
 test("4a: a sparse strides array is an error naming the slot (was: shape [1,1,6,NaN])", () => {
-  // eslint-disable-next-line no-sparse-arrays
+  // biome-ignore lint/suspicious/noSparseArray: the test is about a sparse array
   assert.throws(() => npx.deconvolution(np.ones([1, 1, 3, 3]), np.ones([1, 1, 2, 2]), { strides: [2, , ] as never }), { message: /^deconvolution: strides has an empty slot at index 1 \(a sparse array\)$/ });
 });
 
@@ -217,7 +217,7 @@ test("5: a broadcast or product too large for one array is refused by size, nami
 
 test("5: resolveConv copies and checks its shapes (a sparse or non-integer shape is an error naming the op)", async () => {
   const { resolveConv } = await import("../../src/index.js");
-  // eslint-disable-next-line no-sparse-arrays
+  // biome-ignore lint/suspicious/noSparseArray: the test is about a sparse array
   assert.throws(() => resolveConv("convolution", [1, 1, , ] as never, [1, 1, 2]), { message: /^convolution: input shape \[1,1,undefined\] must hold non-negative integers$/ });
   assert.throws(() => resolveConv("convolution", [1, 1, 2.5], [1, 1, 2]), { message: /^convolution: input shape \[1,1,2\.5\] must hold non-negative integers$/ });
   assert.throws(() => resolveConv("conv" as never, [1, 1, 3], [1, 1, 2]), { message: /^resolveConv: op="conv" is not "convolution" or "deconvolution"$/ });

@@ -9,7 +9,7 @@ import { isRecording } from "../../tape/tape.js";
 import { type RuleSet, sumTo } from "./rule.js";
 
 // SELU's λ·α (Klambauer et al. 2017) and 1/√(2π)
-const SELU_LAMBDA_ALPHA = 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717;
+const SELU_LAMBDA_ALPHA = 1.0507009873554805 * 1.6732632423543772;
 const INV_SQRT_2PI = 0.3989422804014327;
 
 export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "softsign" | "prelu"> = {

@@ -6,11 +6,12 @@ import type { LeakyActType } from "../../params/kernel-records.js";
 export type { LeakyActType } from "../../params/kernel-records.js";
 
 // SELU's constants (Klambauer et al. 2017), as MXNet's mshadow_op::selu
-const SELU_LAMBDA = 1.0507009873554804934193349852946;
-const SELU_ALPHA = 1.6732632423543772848170429916717;
+// (the published digits, rounded to the nearest double)
+const SELU_LAMBDA = 1.0507009873554805;
+const SELU_ALPHA = 1.6732632423543772;
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 const INV_SQRT_PI = 0.5641895835477563;
-const INV_SQRT2 = 0.7071067811865476;
+const INV_SQRT2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 0.3989422804014327;
 
 /** erf to ~1e-15: the Maclaurin series below |z| = 2.5, else 1 − erfc from its continued fraction (Lentz-free, 60 terms backwards). */

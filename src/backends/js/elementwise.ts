@@ -159,6 +159,7 @@ function sumRun(x: FloatArray, i: number, s: number, n: number, acc: number): nu
 function maxRun(x: FloatArray, i: number, s: number, n: number, acc: number): number {
   for (let k = 0; k < n; k++, i += s) {
     const v = x[i]!;
+    // biome-ignore lint/suspicious/noSelfCompare: v !== v is the NaN test that keeps this hot loop free of calls
     acc = v > acc || v !== v ? v : acc;
   }
   return acc;
@@ -166,6 +167,7 @@ function maxRun(x: FloatArray, i: number, s: number, n: number, acc: number): nu
 function minRun(x: FloatArray, i: number, s: number, n: number, acc: number): number {
   for (let k = 0; k < n; k++, i += s) {
     const v = x[i]!;
+    // biome-ignore lint/suspicious/noSelfCompare: the NaN test, as in maxRun
     acc = v < acc || v !== v ? v : acc;
   }
   return acc;

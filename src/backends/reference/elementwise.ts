@@ -10,7 +10,8 @@ export const BINARY: Record<BinaryKernelOp, (a: number, b: number) => number> = 
   div: (a, b) => a / b,
   maximum: (a, b) => (a >= b || Number.isNaN(a) ? a : b),
   minimum: (a, b) => (a <= b || Number.isNaN(a) ? a : b),
-  pow: (a, b) => a ** b,
+  // C99 / IEEE 754 pow: 1^y = 1 for every y including NaN, (−1)^±∞ = 1 (JS ** gives NaN for both)
+  pow: (a, b) => (a === 1 || (a === -1 && Math.abs(b) === Infinity) ? 1 : a ** b),
   eq: (a, b) => (a === b ? 1 : 0),
   ne: (a, b) => (a !== b ? 1 : 0),
   lt: (a, b) => (a < b ? 1 : 0),

@@ -71,7 +71,12 @@ function control(rt: WasmRuntime): Int32Array {
 }
 
 function spawn(rt: WasmRuntime, index: number): Handle {
-  const data = { module: rt.module, memory: rt.memory, ctrlByte: ctrlByte(), index };
+  // the slot starts clean: READY0 + i left at 1 by an earlier worker i would hand work to this one before it listens
+  const c = control(rt);
+  Atomics.store(c, C.READY0 + index, 0);
+  Atomics.store(c, C.DEAD0 + index, 0);
+  Atomics.store(c, C.TASKS0 + index, 0);
+  const data = { module: rt.module, memory: rt.memory, ctrlByte: ctrlByte(), index, epoch: epoch + 1 };
   if (nodeWT) {
     const w = new nodeWT.Worker(workerSource, { eval: true, workerData: data });
     w.unref(); // an idle pool never keeps a script alive
@@ -130,11 +135,16 @@ export function destroyPool(): void {
   poolRt = null;
 }
 
-/** Ends the workers beyond the first `keep` (setNumThreads going down): they leave their wait and exit. */
+/**
+ * Ends the workers beyond the first `keep` (setNumThreads going down). The whole pool is replaced by a fresh
+ * incarnation of `keep` workers rather than terminating the tail: a terminated worker i leaves its slot's words
+ * (READY0 + i, DEAD0 + i) behind, and a later worker i spawned into the same block was handed work before it listened,
+ * so the call waited for it forever (issue 27: cycling 1, 2, 8, 3 threads blocked a call for 60 s).
+ */
 export function shrinkPool(keep: number): void {
   if (workers.length <= keep) return;
-  for (const w of workers.slice(keep)) w.stop();
-  workers = workers.slice(0, keep);
+  destroyPool();
+  if (keep > 0) startPool(keep);
 }
 
 function healthy(c: Int32Array, i: number): boolean {
@@ -156,7 +166,12 @@ export function startPool(n: number): void {
   const c = control(rt);
   if (workers.length > 0 && workers.some((_, i) => !healthy(c, i))) destroyPool();
   const c2 = control(rt);
-  if (workers.length === 0) c2.fill(0);
+  if (workers.length === 0) {
+    // claim the block first: a worker of the incarnation 30 back that still runs sees EPOCH change and exits
+    Atomics.store(c2, C.EPOCH, epoch + 1);
+    c2.fill(0, 0, C.EPOCH);
+    c2.fill(0, C.EPOCH + 1);
+  }
   for (let i = workers.length; i < want; i++) workers.push(spawn(rt, i));
 }
 
@@ -211,16 +226,22 @@ export async function whenWorkersReady(n: number, timeoutMs = 30000): Promise<nu
   if (!rt.shared || !canSpawn()) return 0;
   startPool(want);
   const t0 = Date.now();
-  while (readyWorkers(rt) < want) {
+  // the runtime and the pool are read afresh each turn: releaseMemory() or setNumThreads() may run while this waits,
+  // and then the workers to wait for are the current pool's (a smaller pool counts as ready once all of it is)
+  for (;;) {
     if (startFailure !== null) {
       destroyPool();
       throw startError();
     }
-    if (Date.now() - t0 > timeoutMs) throw new Error(`wasm backend: only ${readyWorkers(rt)} of ${want} worker threads reported in within ${timeoutMs} ms`);
-    if (workers.some((_, i) => !healthy(control(rt), i))) startPool(want);
+    const now = runtime();
+    const target = Math.min(want, Math.max(workers.length, poolRt === now ? 0 : want));
+    if (poolRt !== now || workers.length === 0) startPool(target);
+    const ready = readyWorkers(now);
+    if (ready >= Math.min(target, workers.length) && workers.length > 0) return ready;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`wasm backend: only ${ready} of ${target} worker threads reported in within ${timeoutMs} ms`);
+    if (workers.some((_, i) => !healthy(control(now), i))) startPool(target);
     await new Promise((r) => setTimeout(r, 5));
   }
-  return readyWorkers(rt);
 }
 
 /**

@@ -3,12 +3,13 @@
 /**
  * Control words (Int32 index into the block at CTRL_BYTE), shared with pool.ts:
  * DONE = workers finished with the current call, READY = workers started, STOP = exit, ERR = a worker's kernel threw,
- * KILL = test hook (worker index + 1 exits abruptly), QUEUE = queue address; per worker i: GEN0 + i (its
+ * KILL = test hook (worker index + 1 exits abruptly), QUEUE = queue address, EPOCH = the pool incarnation that owns this
+ * block (a worker of another incarnation exits as soon as it sees it: blocks are reused every 30 incarnations); per worker i: GEN0 + i (its
  * generation, bumped to start it), SCRATCH0 + i (its scratch address), TASKS0 + i (tasks it ran in the last call),
  * DEAD0 + i (set by the worker as it exits: the blocked main thread cannot see the 'exit' event), READY0 + i (set once
  * worker i listens for its generation: only then may the calling thread hand it work).
  */
-export const C = { DONE: 0, READY: 1, STOP: 2, ERR: 3, KILL: 4, QUEUE: 5, GEN0: 16, SCRATCH0: 16 + 64, TASKS0: 16 + 128, DEAD0: 16 + 192, READY0: 16 + 256, WORDS: 16 + 320 } as const;
+export const C = { DONE: 0, READY: 1, STOP: 2, ERR: 3, KILL: 4, QUEUE: 5, EPOCH: 6, GEN0: 16, SCRATCH0: 16 + 64, TASKS0: 16 + 128, DEAD0: 16 + 192, READY0: 16 + 256, WORDS: 16 + 320 } as const;
 export const MAX_WORKERS = 64;
 
 export const workerSource = `
@@ -23,8 +24,11 @@ function start(d) {
   const runQueue = inst.exports.run_queue;
   const ctrl = new Int32Array(d.memory.buffer, d.ctrlByte, C.WORDS);
   const me = d.index, genAt = C.GEN0 + me;
-  const dead = () => { Atomics.store(ctrl, C.DEAD0 + me, 1); Atomics.notify(ctrl, C.DONE); };
+  const dead = () => { if (mine()) { Atomics.store(ctrl, C.DEAD0 + me, 1); Atomics.notify(ctrl, C.DONE); } };
   if (typeof process !== "undefined" && typeof process.on === "function") process.on("exit", dead);
+  // a block reused by a later incarnation is not ours any more: leave without touching it
+  const mine = () => Atomics.load(ctrl, C.EPOCH) === d.epoch;
+  if (!mine()) return;
   let seen = Atomics.load(ctrl, genAt);
   Atomics.store(ctrl, C.READY0 + me, 1);
   Atomics.add(ctrl, C.READY, 1);
@@ -35,7 +39,7 @@ function start(d) {
       if ((++spins & 255) === 0 && now() - t0 > SPIN_MS) Atomics.wait(ctrl, genAt, seen);
     }
     seen = Atomics.load(ctrl, genAt);
-    if (Atomics.load(ctrl, C.STOP) !== 0) return;
+    if (Atomics.load(ctrl, C.STOP) !== 0 || !mine()) return;
     if (Atomics.load(ctrl, C.KILL) === me + 1) {
       Atomics.store(ctrl, C.KILL, 0);
       if (typeof process !== "undefined") process.exit(3); else { dead(); self.close(); }

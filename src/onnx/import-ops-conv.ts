@@ -1,0 +1,66 @@
+// ONNX Conv and ConvTranspose for the importer: attributes resolved once into tconv's convolution options.
+import { NDArray } from "../ndarray/ndarray.js";
+import { convolution, deconvolution } from "../ops/conv.js";
+import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
+import { Attributes } from "./attributes.js";
+import { checkedSize } from "./proto.js";
+import { type CompileContext, type OpDef, need, float } from "./import-ops-common.js";
+
+const CONV_ATTRS = ["auto_pad", "pads", "strides", "dilations", "group", "kernel_shape"];
+
+function convOptions(a: Attributes, ctx: CompileContext, transposed: boolean) {
+  const auto = a.choice("auto_pad", "NOTSET", ["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"]);
+  const pads = a.ints("pads");
+  const strides = a.ints("strides");
+  const dilations = a.ints("dilations");
+  const group = a.int("group", 1);
+  if (group < 1) throw new Error(`${ctx.where}: group=${group} must be >= 1`);
+  const kernel = a.ints("kernel_shape");
+  const outputPadding = transposed ? a.ints("output_padding") : undefined;
+  const outputShape = transposed ? a.ints("output_shape") : undefined;
+  if (pads && pads.some((p) => p < 0)) throw new Error(`${ctx.where}: pads=[${pads.join(",")}] must be >= 0`);
+  if (pads && pads.length % 2 !== 0) throw new Error(`${ctx.where}: pads=[${pads.join(",")}] must have 2 entries per spatial axis (begins, then ends)`);
+  return (x: NDArray, w: NDArray): ConvOptions => {
+    const nd = x.ndim - 2;
+    if (nd < 1 || nd > 3) throw new Error(`${ctx.where}: input of shape [${x.shape.join(",")}] must be N×C×(1 to 3 spatial axes)`);
+    const k = w.shape.slice(2);
+    if (kernel && (kernel.length !== k.length || kernel.some((v, i) => v !== k[i])))
+      throw new Error(`${ctx.where}: kernel_shape=[${kernel.join(",")}] disagrees with the weight's spatial shape [${k.join(",")}]`);
+    const o: ConvOptions = { groups: group };
+    if (strides) o.strides = strides;
+    if (dilations) o.dilation = dilations;
+    if (outputPadding) o.outputPadding = outputPadding;
+    let padding: Padding | undefined;
+    if (pads) {
+      if (pads.length !== 2 * nd) throw new Error(`${ctx.where}: pads=[${pads.join(",")}] must have ${2 * nd} entries for ${nd} spatial axes`);
+      padding = Array.from({ length: nd }, (_, i) => [pads[i]!, pads[i + nd]!] as [number, number]);
+    }
+    if (outputShape) {
+      const os = outputShape.length === nd + 2 ? outputShape.slice(2) : outputShape;
+      if (os.length !== nd) throw new Error(`${ctx.where}: output_shape=[${outputShape.join(",")}] must have ${nd} entries`);
+      o.outputShape = os;
+      // ONNX: with output_shape the pads are derived; NOTSET/SAME_LOWER put the odd unit first, SAME_UPPER last
+      padding = auto === "SAME_UPPER" ? "same" : "same-lower";
+    } else if (auto === "SAME_UPPER") padding = "same";
+    else if (auto === "SAME_LOWER") padding = "same-lower";
+    else if (auto === "VALID") padding = "valid";
+    if (padding !== undefined) o.padding = padding;
+    return o;
+  };
+}
+
+export const conv = (transposed: boolean): OpDef => ({
+  attrs: transposed ? [...CONV_ATTRS, "output_padding", "output_shape"] : CONV_ATTRS,
+  compile(a, ctx) {
+    const opts = convOptions(a, ctx, transposed);
+    return (ins) => {
+      const x = float(need(ins, 0, ctx, "X"), ctx);
+      const w = float(need(ins, 1, ctx, "W"), ctx);
+      const b = ins[2] === undefined ? null : float(ins[2], ctx);
+      const o = { ...opts(x, w), bias: b };
+      // bounded work: a huge stride or output_shape must not size an allocation
+      checkedSize(resolveConv(transposed ? "deconvolution" : "convolution", x.shape, w.shape, o).outputShape, "the output", ctx.where);
+      return [transposed ? deconvolution(x, w, o) : convolution(x, w, o)];
+    };
+  },
+});
