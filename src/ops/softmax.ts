@@ -4,7 +4,7 @@ import { allocate, formatShape } from "../ndarray/strided.js";
 import { requireCpu } from "../backends/dispatch.js";
 import { pause, recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
-import { binary, unary } from "./elementwise.js";
+import { binary, unary, where } from "./elementwise.js";
 import { reduce } from "./reduce.js";
 import { readBoolean, readEnum, snapshotOptions } from "../params/options.js";
 
@@ -79,8 +79,13 @@ function softmaxData(x: NDArray, axis: number, log: boolean): NDArray {
  */
 function logSoftmaxOnDevice(x: NDArray, axis: number): NDArray {
   return pause(() => {
-    const shifted = binary("sub", x, reduce("max", x, { axis, keepdims: true }));
-    return binary("sub", shifted, unary("log", reduce("sum", unary("exp", shifted), { axis, keepdims: true })));
+    const m = reduce("max", x, { axis, keepdims: true });
+    // an infinite max is the limit, as on the CPU: the entries equal to it share the weight (all −∞: uniform)
+    const infinite = binary("eq", unary("abs", m), Number.POSITIVE_INFINITY);
+    const shifted = binary("sub", x, where(infinite, 0, m));
+    const finite = binary("sub", shifted, unary("log", reduce("sum", unary("exp", shifted), { axis, keepdims: true })));
+    const top = binary("eq", x, m);
+    return where(infinite, unary("log", binary("div", top, reduce("sum", top, { axis, keepdims: true }))), finite);
   });
 }
 

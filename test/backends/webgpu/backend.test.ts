@@ -239,6 +239,11 @@ test("softmax and log_softmax along an axis, with their gradients, equal the CPU
     }),
     { numRuns: 5, seed: 2106 },
   );
+  // infinite maxima are limits, as on the CPU: softmax([∞, 1]) = [1, 0], softmax([∞, ∞, 0]) = [½, ½, 0], all −∞ uniform
+  const inf = Number.POSITIVE_INFINITY;
+  const x = np.array([[inf, 1, 2], [inf, inf, 0], [-inf, -inf, -inf], [1, 2, 3]]);
+  for (const op of ["softmax", "logSoftmax"] as const) await assertClose(npx[op](x.asInCtx(ctx)), npx[op](x), `${op} with infinite maxima`, 1e-6, 1e-6);
+  await assertClose(npx.softmax(x.asInCtx(ctx)), np.array([[1, 0, 0], [0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3], [0.09003057, 0.24472847, 0.66524096]]), "softmax values", 1e-6, 1e-6);
 });
 
 test("depthToSpace / spaceToDepth (DCR and CRD) and 1-D / 3-D pixel shuffles, with gradients, equal the CPU backend (property)", { skip: SKIP }, async () => {
