@@ -1,7 +1,7 @@
 // The backward pass: topologically orders the recorded graph (iteratively) and runs each op's gradient rule.
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
-import { ones, zeros } from "../ndarray/create.js";
+import { fullOn, zerosOn } from "../backends/dispatch.js";
 import { assignInPlace, binary, updateInPlace } from "../ops/elementwise.js";
 import { astype } from "../ops/shape.js";
 import { nodeOf, pause, record } from "../tape/tape.js";
@@ -41,7 +41,7 @@ function postOrder(heads: readonly NDArray[]): NDArray[] {
  * backward() and autograd.grad on a non-scalar y both give the gradient of y.sum()).
  */
 export function checkHeadGrad(where: string, head: NDArray, headGrad: NDArray | null | undefined): NDArray {
-  if (headGrad === undefined || headGrad === null) return ones(head.shape, { dtype: head.dtype });
+  if (headGrad === undefined || headGrad === null) return fullOn(head, head.shape, 1); // on the head's device
   if (!(headGrad instanceof NDArray)) throw new Error(`${where}: headGrad must be an NDArray, got ${typeof headGrad}`);
   if (!sameShape(headGrad.shape, head.shape))
     throw new Error(`${where}: headGrad shape ${formatShape(headGrad.shape)} does not match the head's shape ${formatShape(head.shape)}`);
@@ -123,7 +123,7 @@ export function backward(head: NDArray, headGrad?: NDArray | null, retainGraph =
   pause(() => {
     for (const [leaf, g] of found) {
       if (!leaf.grad || !sameShape(leaf.grad.shape, leaf.shape) || leaf.grad.dtype !== leaf.dtype) {
-        leaf.grad = zeros(leaf.shape, { dtype: leaf.dtype });
+        leaf.grad = zerosOn(leaf, leaf.shape);
       }
       if (leaf.gradReq === "add") updateInPlace(leaf.grad, g, "add");
       else assignInPlace(leaf.grad, g, "set");
