@@ -72,7 +72,7 @@ if (missing.length) {
   }
 }
 
-const { CASES, caseById, flops, geometry } = await import("./lib/cases.mjs");
+const { CASES, caseById, flops } = await import("./lib/cases.mjs");
 const { PEERS, peerById, pkgVersion, tconvDistEntry } = await import("./lib/peers.mjs");
 const { maxRelError, readF32, TOLERANCE } = await import("./lib/compare.mjs");
 const { runNetworks, renderNetworks } = await import("./lib/networks-section.mjs");
@@ -512,7 +512,7 @@ function renderMarkdown() {
   for (const t of OPTS.threads) {
     tables += `### ${t} thread${t > 1 ? "s" : ""}\n\n`;
     const head = ["case", "GFLOP", ...(hasSelf ? ["tconv"] : []), ...variants.map((p) => p.label), ...jsPeers.map((p) => p.label), "best JS/WASM peer", ...(hasSelf ? ["best peer ÷ tconv"] : []), ...native.map((p) => `${p.label} (native)`)];
-    tables += `| ${head.join(" | ")} |\n| ${head.map((h, i) => (i < 1 ? "---" : "---:")).join(" | ")} |\n`;
+    tables += `| ${head.join(" | ")} |\n| ${head.map((_h, i) => (i < 1 ? "---" : "---:")).join(" | ")} |\n`;
     for (const c of cases) {
       const best = jsPeers
         .map((p) => ({ p, ms: timeOf(p.id, t, c) }))

@@ -1,7 +1,7 @@
 // D2L §12.10 "Transposed Convolution" run in TypeScript: prints each cell's code, then its output as the book shows it.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { d2l, init, nn, np, NDArray } from "tconv";
+import { d2l, init, nn, np, type NDArray } from "tconv";
 
 // ---- notebook plumbing: print a cell's source (from this file) before running it --------------
 const source = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n");

@@ -1,5 +1,5 @@
 // Runs every test/**/*.test.ts with node's test runner (TypeScript loaded through tsx).
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 
@@ -11,5 +11,16 @@ function find(dir) {
 }
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find("test").sort();
-const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
+// WebGPU in Node (test/backends/webgpu): Dawn finds no Vulkan driver on a machine without a GPU, so point its loader at
+// the SwiftShader that Debian's Chromium ships, unless the caller chose a driver (VK_ICD_FILENAMES) already.
+const env = { ...process.env };
+const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
+if (env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER)) {
+  env.VK_ICD_FILENAMES = SWIFTSHADER;
+  // the Vulkan loader itself: Chromium's copy when the system has none (libvulkan1 not installed)
+  const systemLoader = ["/usr/lib/x86_64-linux-gnu/libvulkan.so.1", "/usr/lib/aarch64-linux-gnu/libvulkan.so.1", "/usr/lib/libvulkan.so.1"].some(existsSync);
+  if (!systemLoader) env.LD_LIBRARY_PATH = ["/usr/lib/chromium", env.LD_LIBRARY_PATH].filter(Boolean).join(":");
+  env.XDG_RUNTIME_DIR ??= "/tmp";
+}
+const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], { stdio: "inherit", env });
 process.exit(r.status ?? 1);

@@ -35,3 +35,4 @@ export type { LoadParametersOptions, SaveParametersOptions } from "./gluon/param
 export type { ImageDataLike, FromImageDataOptions, ImageNamespace, ToImageDataOptions, ToImageDataResult } from "./ops/image.js";
 export { setNumThreads, getNumThreads, maxThreads, threadsReady, setWorkerUrl, type WorkerLike, type WorkerSource } from "./backends/threads.js";
 export { releaseMemory } from "./backends/memory.js";
+export { Context, type DeviceType, type GpuLike, type InitGpuOptions } from "./context.js";

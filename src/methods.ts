@@ -9,6 +9,8 @@ import * as red from "./ops/reduce.js";
 import * as shp from "./ops/shape.js";
 import * as lin from "./ops/linalg.js";
 import { backward as runBackward } from "./autograd/backward.js";
+import { Context } from "./context.js";
+import { storageOn, waitFor } from "./backends/dispatch.js";
 
 declare module "./ndarray/ndarray.js" {
   interface NDArray {
@@ -61,6 +63,16 @@ declare module "./ndarray/ndarray.js" {
     max(options?: red.ReduceOptions): NDArray;
     min(options?: red.ReduceOptions): NDArray;
     dot(other: NDArray): NDArray;
+    /**
+     * MXNet's wait_to_read: resolves once the values exist on the host (at once on the CPU). GPU ops are queued and
+     * return at once; after this, the synchronous reads (asTypedArray, item, tolist, String) work until a later op
+     * writes the array. Errors of the GPU ops that computed it (validation, out-of-memory, device loss) reject here.
+     */
+    wait(): Promise<this>;
+    /** This array on `ctx`: itself when already there, else a copy (GPU → CPU needs `await x.wait()` first). */
+    asInCtx(ctx: Context): NDArray;
+    /** A dense copy on `ctx`, always a new array (MXNet's copyto with a context). */
+    copyto(ctx: Context): NDArray;
   }
 }
 
@@ -132,7 +144,24 @@ const methods: Omit<{ [K in keyof NDArray]?: unknown }, "T"> = {
   dot(this: NDArray, other: NDArray): NDArray {
     return lin.dot(this, other);
   },
+  async wait<T extends NDArray>(this: T): Promise<T> {
+    await waitFor(this);
+    return this;
+  },
+  asInCtx(this: NDArray, ctx: Context): NDArray {
+    checkCtx(ctx, "asInCtx");
+    return this.ctx.equals(ctx) ? this : new NDArray(storageOn(this, ctx), this.shape);
+  },
+  copyto(this: NDArray, ctx: Context): NDArray {
+    checkCtx(ctx, "copyto");
+    return new NDArray(storageOn(this, ctx), this.shape);
+  },
 };
+
+function checkCtx(ctx: unknown, op: string): asserts ctx is Context {
+  if (!(ctx instanceof Context))
+    throw new Error(`${op}: expected a context such as npx.cpu() or npx.gpu(0), got ${ctx === null ? "null" : typeof ctx}`);
+}
 
 // non-enumerable, like class methods, so `for…in` and spreads of an array see only its data fields
 for (const [name, fn] of Object.entries(methods))

@@ -1,6 +1,7 @@
 // The `np` namespace: MXNet-numpy-style creation, math and random functions over NDArray.
 import "./methods.js";
 import { NDArray, type Operand } from "./ndarray/ndarray.js";
+import { Context } from "./context.js";
 import * as create from "./ndarray/create.js";
 import * as random from "./ndarray/random.js";
 import * as ew from "./ops/elementwise.js";
@@ -14,6 +15,29 @@ import { broadcastTo, tile } from "./ops/broadcast.js";
 import { einsum } from "./ops/einsum.js";
 import { take } from "./ops/gather.js";
 
+/**
+ * MXNet's `ctx=` on a creation function: `ctx` is taken out of the options object (any plain-object argument), the
+ * array is made on the CPU as before (initializers and random draws are CPU code), then moved to `ctx` once.
+ */
+function onCtx<F extends (...args: never[]) => NDArray>(fn: F, where: string): F {
+  const wrapped = (...args: unknown[]): NDArray => {
+    let ctx: Context | undefined;
+    const pass = args.map((a) => {
+      if (a === null || typeof a !== "object" || Array.isArray(a) || a instanceof NDArray || ArrayBuffer.isView(a) || !Object.hasOwn(a, "ctx")) return a;
+      const { ctx: c, ...rest } = a as { ctx?: unknown };
+      if (c !== undefined && c !== null) {
+        if (!(c instanceof Context)) throw new Error(`${where}: ctx must be a context such as npx.cpu() or npx.gpu(0), got ${typeof c}`);
+        ctx = c;
+      }
+      return rest;
+    });
+    const x = fn(...(pass as never[])); // F takes these arguments: the caller's, ctx removed
+    return ctx === undefined ? x : x.asInCtx(ctx);
+  };
+  // the wrapper takes exactly F's arguments (it only removes ctx from an options object): F's overloads are kept
+  return wrapped as unknown as F;
+}
+
 const asArray = (v: Operand, op: string): NDArray => {
   if (v instanceof NDArray) return v;
   if (typeof v === "number") return create.array(v);
@@ -25,25 +49,25 @@ export const np = {
   /** The n-dimensional array class (MXNet's `np.ndarray`), for `instanceof` checks and types. */
   ndarray: NDArray,
   /** A new array from nested lists, a number or a typed array (numpy's `np.array`); `dtype` float32 (default) or float64. */
-  array: create.array,
+  array: onCtx(create.array, "np.array"),
   /** A new array of `shape` filled with 0 (`np.zeros`). */
-  zeros: create.zeros,
+  zeros: onCtx(create.zeros, "np.zeros"),
   /** A new array of `shape` filled with 1 (`np.ones`). */
-  ones: create.ones,
+  ones: onCtx(create.ones, "np.ones"),
   /** A new array of `shape` filled with `value` (`np.full`). */
-  full: create.full,
+  full: onCtx(create.full, "np.full"),
   /** Evenly spaced values in [start, stop) with `step` (`np.arange(stop)` or `np.arange(start, stop, step)`). */
-  arange: create.arange,
+  arange: onCtx(create.arange, "np.arange"),
   /** An n×m array with ones on the k-th diagonal and zeros elsewhere (`np.eye`). */
-  eye: create.eye,
+  eye: onCtx(create.eye, "np.eye"),
   /** Random sampling with a seedable generator: `seed`, `uniform`, `normal` (MXNet's `np.random`). */
   random: {
     /** Re-seeds the generator behind every np.random function (runs are then reproducible). */
     seed: random.seed,
     /** Samples from U[low, high): `uniform({ low, high, size, dtype })` or numpy's `uniform(low, high, size)`. */
-    uniform: random.uniform,
+    uniform: onCtx(random.uniform, "np.random.uniform"),
     /** Samples from N(loc, scale²): `normal({ loc, scale, size, dtype })` or numpy's `normal(loc, scale, size)`. */
-    normal: random.normal,
+    normal: onCtx(random.normal, "np.random.normal"),
   },
   /** a + b elementwise, with numpy broadcasting. */
   add: (a: Operand, b: Operand, options?: OutOptions) => ew.binary("add", a, b, options),

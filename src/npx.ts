@@ -13,6 +13,8 @@ import { depthToSpace, spaceToDepth } from "./ops/depth-to-space.js";
 import { dropout } from "./ops/dropout.js";
 import { upsampling } from "./ops/upsampling.js";
 import { image } from "./ops/image.js";
+import { cpu, gpu, type InitGpuOptions, numGpus } from "./context.js";
+import { initGpu, syncGpu } from "./backends/webgpu/device.js";
 
 export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign" | "hardsigmoid" | "hardswish";
 export const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu", "softsign", "hardsigmoid", "hardswish"];
@@ -68,4 +70,14 @@ export const npx = {
   upsampling,
   /** Pixels in and out of arrays: toTensor, normalize, fromImageData, toImageData (MXNet's `npx.image`). */
   image,
+  /** Finds a WebGPU device: resolves to the number of usable GPUs (0 or 1), never rejects for missing WebGPU. */
+  initGpu: (options?: InitGpuOptions): Promise<number> => initGpu(options),
+  /** The number of GPUs initGpu found. */
+  numGpus,
+  /** GPU i's context (throws before initGpu or when there is none). */
+  gpu,
+  /** The CPU context. */
+  cpu,
+  /** Waits for all queued GPU work and throws the first error an op reported (resolves at once without a GPU). */
+  waitAll: async (): Promise<void> => (numGpus() > 0 ? syncGpu("npx.waitAll") : undefined),
 };

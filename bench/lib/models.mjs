@@ -7,7 +7,7 @@ import { tconvDistEntry } from "./peers.mjs";
 import { dcganGenerator } from "./dcgan.mjs";
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1]]] : [])),
 );
 const THREADS = Number(args.threads ?? 1);
 const TARGET_MS = Number(args["target-ms"] ?? 500);

@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { tconvDistEntry } from "./peers.mjs";
 import { dcganDiscriminator, dcganGenerator, dcganNote } from "./dcgan.mjs";
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1] ?? ""]] : acc), []));
+const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1] ?? ""]] : [])));
 const THREADS = Number(args.threads ?? 1);
 const TARGET_MS = Number(args["target-ms"] ?? 1000);
 const MIN_REPS = Number(args["min-reps"] ?? 3);

@@ -1,7 +1,7 @@
 // The backward pass: topologically orders the recorded graph (iteratively) and runs each op's gradient rule.
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
-import { ones, zeros } from "../ndarray/create.js";
+import { fullOn, zerosOn } from "../backends/dispatch.js";
 import { assignInPlace, binary, updateInPlace } from "../ops/elementwise.js";
 import { astype } from "../ops/shape.js";
 import { nodeOf, pause, record } from "../tape/tape.js";
@@ -37,18 +37,11 @@ function postOrder(heads: readonly NDArray[]): NDArray[] {
 }
 
 /**
- * The seed d(head)/d(head): `headGrad` checked against the head; without one, ones of the head's shape where
- * `onesForAnySize` (backward: MXNet's y.backward() on a non-scalar y gives the gradient of y.sum()), else only for a
- * size-1 head (autograd.grad asks for explicit head gradients of a non-scalar head).
+ * The seed d(head)/d(head): `headGrad` checked against the head; without one, ones of the head's shape (MXNet's
+ * backward() and autograd.grad on a non-scalar y both give the gradient of y.sum()).
  */
-export function checkHeadGrad(where: string, head: NDArray, headGrad: NDArray | null | undefined, onesForAnySize = false): NDArray {
-  if (headGrad === undefined || headGrad === null) {
-    if (head.size !== 1 && !onesForAnySize)
-      throw new Error(
-        `${where}: head has shape ${formatShape(head.shape)}; a head gradient is needed for a non-scalar array (pass one of shape ${formatShape(head.shape)}, or reduce the head with sum() first)`,
-      );
-    return ones(head.shape, { dtype: head.dtype });
-  }
+export function checkHeadGrad(where: string, head: NDArray, headGrad: NDArray | null | undefined): NDArray {
+  if (headGrad === undefined || headGrad === null) return fullOn(head, head.shape, 1); // on the head's device
   if (!(headGrad instanceof NDArray)) throw new Error(`${where}: headGrad must be an NDArray, got ${typeof headGrad}`);
   if (!sameShape(headGrad.shape, head.shape))
     throw new Error(`${where}: headGrad shape ${formatShape(headGrad.shape)} does not match the head's shape ${formatShape(head.shape)}`);
@@ -125,12 +118,12 @@ export function backward(head: NDArray, headGrad?: NDArray | null, retainGraph =
       `backward: the array of shape ${formatShape(head.shape)} was not computed under autograd.record from arrays with attachGrad() ` +
         "(or its graph was already freed by an earlier backward), so there is nothing to differentiate",
     );
-  const seed = checkHeadGrad("backward", head, headGrad, true);
+  const seed = checkHeadGrad("backward", head, headGrad);
   const found = sweep("backward", [head], [seed], (x) => x.tapeNode === null && x.gradReq !== null, { retainGraph, createGraph: false, trainMode: false });
   pause(() => {
     for (const [leaf, g] of found) {
       if (!leaf.grad || !sameShape(leaf.grad.shape, leaf.shape) || leaf.grad.dtype !== leaf.dtype) {
-        leaf.grad = zeros(leaf.shape, { dtype: leaf.dtype });
+        leaf.grad = zerosOn(leaf, leaf.shape);
       }
       if (leaf.gradReq === "add") updateInPlace(leaf.grad, g, "add");
       else assignInPlace(leaf.grad, g, "set");

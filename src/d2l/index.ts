@@ -2,6 +2,7 @@
 import "../methods.js";
 import { corr2d, kernel2matrix, transConv } from "./book.js";
 import { convMatrix, overlapCount } from "./matrix-view.js";
+import { tryGpu } from "../context.js";
 import { spectralNorm, spectralNormBounds, spectralNormUpperBound } from "./spectral-norm.js";
 
 /** The book's helpers (D2L §6.2 and §12.10) and tools built on them: the matrix view, overlap counts, the exact spectral norm. */
@@ -22,4 +23,6 @@ export const d2l = {
   spectralNormBounds,
   /** The certified upper bound alone: ≥ the true largest singular value, for a Lipschitz guarantee. */
   spectralNormUpperBound,
+  /** D2L's try_gpu(): gpu(0) when npx.initGpu found one, else cpu(0). */
+  tryGpu,
 };

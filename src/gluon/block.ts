@@ -1,5 +1,6 @@
 // Gluon Block and Sequential: named children and parameters, structural parameter names, forward with any arity.
-import { Parameter, ParameterDict } from "./parameter.js";
+import { type InitializeOptions, Parameter, ParameterDict } from "./parameter.js";
+import type { Context } from "../context.js";
 import type { Initializer } from "../init/initializers.js";
 import type { NDArray } from "../ndarray/ndarray.js";
 import { type LoadParametersOptions, type NamedParameter, type SaveParametersOptions, loadParametersFromBytesInto, parametersToBytes } from "./parameter-io.js";
@@ -190,8 +191,14 @@ export abstract class Block {
   }
 
   /** Initializes every parameter (deferred where shapes are not known until the first forward). */
-  initialize(initializer: Initializer | null = null, options?: { forceReinit?: boolean }): this {
+  initialize(initializer: Initializer | null = null, options: InitializeOptions = {}): this {
     this.collectParams().initialize(initializer, options);
+    return this;
+  }
+
+  /** Moves every parameter to `ctx` (Gluon's reset_ctx); from the GPU, wait for the values first. */
+  resetCtx(ctx: Context): this {
+    this.collectParams().resetCtx(ctx);
     return this;
   }
 

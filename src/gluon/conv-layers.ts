@@ -1,13 +1,12 @@
 // Gluon convolution layers Conv1D/2D/3D and Conv1DTranspose/2DTranspose/3DTranspose over npx ops.
 import { NDArray } from "../ndarray/ndarray.js";
-import type { Dtype } from "../ndarray/strided.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Layout } from "../params/geometry.js";
 import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
 import { weightShape } from "../params/geometry.js";
 import { readBoolean, readEnum, readInt, readIntList, showValue, snapshotOptions } from "../params/options.js";
 import { readActivation, readDtype, readInitializer } from "./layer-options.js";
-import { type PaddingMode, readPaddingMode } from "../params/padding-mode.js";
+import { readPaddingMode } from "../params/padding-mode.js";
 import { overlapCount } from "../d2l/matrix-view.js";
 import { inverseOfOptions, warnCheckerboard } from "./conv-transpose-tools.js";
 import { convolution, convolutionRelu, deconvolution } from "../ops/conv.js";
@@ -17,7 +16,7 @@ import { Parameter } from "./parameter.js";
 import type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layer-options.js";
 
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layer-options.js";
-import { type Initializer, Zero } from "../init/initializers.js";
+import { Zero } from "../init/initializers.js";
 
 
 const CHANNELS_LAST = new Set<Layout>(["NWC", "NHWC", "NDHWC"]);
@@ -234,9 +233,11 @@ class ConvNDTranspose extends ConvLayer {
     inputShape: readonly number[],
     options?: Pick<ConvLayerOptions, "activation" | "useBias" | "weightInitializer" | "biasInitializer" | "dtype">,
   ): T {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the transposed class the call was made on (nn.Conv2DTranspose.inverseOf)
     const where = `${this.name}.inverseOf`;
     if (!(conv instanceof ConvND)) throw new Error(`${where}: conv must be a convolution layer (nn.Conv1D, Conv2D or Conv3D), got ${conv instanceof ConvLayer ? `a ${conv.className}` : String(conv)}`);
     const want = [Conv1DTranspose, Conv2DTranspose, Conv3DTranspose][conv.nd - 1]!;
+    // biome-ignore lint/complexity/noThisInStatic: as above; a subclass of the wanted class is accepted
     if (this !== (want as unknown) && !(this.prototype instanceof want))
       throw new Error(`${where}: conv is a ${conv.className}; use nn.${want.name}.inverseOf`);
     const w = conv.weight;

@@ -7,6 +7,20 @@ import { assignInPlace } from "../ops/elementwise.js";
 import { astype } from "../ops/shape.js";
 import { readBoolean, showValue, snapshotOptions } from "../params/options.js";
 import { checkArraySize, formatBytes } from "../params/sizes.js";
+import { Context, cpu } from "../context.js";
+
+/** Options of initialize(): Gluon's force_reinit and ctx. */
+export interface InitializeOptions {
+  /** initialize again parameters that already have values */
+  forceReinit?: boolean;
+  /** the device of the values, e.g. npx.gpu() (default: where the parameters are, cpu(0) at first) */
+  ctx?: Context;
+}
+
+function checkContext(ctx: unknown, where: string): Context {
+  if (!(ctx instanceof Context)) throw new Error(`${where}: ctx must be a context such as npx.cpu() or npx.gpu(0), got ${showValue(ctx)}`);
+  return ctx;
+}
 
 /** MXNet's grad_req: backward writes the gradient, adds to it, or the parameter gets none (not trained). */
 export type ParameterGradReq = "write" | "add" | "null";
@@ -130,9 +144,22 @@ export class Parameter {
     return this.value !== null;
   }
 
-  /** Creates the values now, or at the first forward when the shape is not known yet. */
-  initialize(initializer: Initializer | null = null, force = false): void {
-    if (this.value && !force) return;
+  /** The device the values live on (set by initialize's ctx and resetCtx; cpu(0) by default). */
+  get ctx(): Context {
+    return this.place;
+  }
+  private place: Context = cpu();
+
+  /**
+   * Creates the values now, or at the first forward when the shape is not known yet, on `ctx` (default: where the
+   * parameter is, cpu(0) at first). Initializers draw on the CPU; the values are then copied to the device once.
+   */
+  initialize(initializer: Initializer | null = null, force = false, ctx?: Context): void {
+    if (ctx !== undefined) this.place = checkContext(ctx, `Parameter '${this.name}'.initialize`);
+    if (this.value && !force) {
+      if (ctx !== undefined) this.resetCtx(ctx);
+      return;
+    }
     const chosen = this.defaultInit ?? initializer;
     if (!chosen) throw new Error(`${this.name}: no initializer given`);
     if (!(chosen instanceof Initializer)) throw new Error(`${this.name}: initializer must come from init (e.g. init.Constant(K)), got ${typeof chosen}`);
@@ -168,7 +195,18 @@ export class Parameter {
       const n = this.shape.reduce((p, d) => p * d, 1);
       throw new Error(`${this.owner || "Parameter"}: cannot allocate parameter '${this.name}' of shape ${showValue(this.shape)} (${n} elements, ${formatBytes(n * (this.dtype === "float64" ? 8 : 4))}): ${e.message}`);
     }
-    this.adopt(v);
+    this.adopt(v.asInCtx(this.place));
+  }
+
+  /**
+   * Gluon's reset_ctx: moves the values to `ctx` (a new gradient buffer there, zeros). Moving from the GPU needs the
+   * values on the host: `await p.data().wait()` first.
+   */
+  resetCtx(ctx: Context): void {
+    this.place = checkContext(ctx, `Parameter '${this.name}'.resetCtx`);
+    const v = this.value;
+    if (v === null || v.ctx.equals(ctx)) return;
+    this.adopt(v.asInCtx(ctx));
   }
 
   private adopt(v: NDArray): void {
@@ -182,6 +220,7 @@ export class Parameter {
    * dtype) `v` becomes the values and completes the shape.
    */
   loadData(v: NDArray): void {
+    if (!v.ctx.equals(this.place)) v = v.asInCtx(this.place);
     const cur = this.value;
     if (cur && cur.dtype === v.dtype && cur.shape.length === v.shape.length && cur.shape.every((d, i) => d === v.shape[i])) {
       assignInPlace(cur, v, "loadParameters");
@@ -217,7 +256,8 @@ export class Parameter {
     const cur = this.data();
     if (v.shape.length !== cur.shape.length || v.shape.some((d, i) => d !== cur.shape[i]))
       throw new Error(`Parameter '${this.name}': setData got shape ${formatShape(v.shape)}, expected ${formatShape(cur.shape)}`);
-    assignInPlace(cur, v, "setData");
+    // Gluon's set_data copies across devices (from the GPU, wait for the values first)
+    assignInPlace(cur, v.ctx.equals(cur.ctx) ? v : v.asInCtx(cur.ctx), "setData");
   }
 
   /** The gradient backward writes here: zeros until the first backward (values carry attachGrad). */
@@ -278,9 +318,15 @@ export class ParameterDict implements Iterable<Parameter> {
     return this.params.values();
   }
   /** Initializes every parameter; Gluon's default for weights is Uniform(0.07), biases keep their own initializer. */
-  initialize(initializer: Initializer | null = null, options?: { forceReinit?: boolean }): void {
-    const o = snapshotOptions("initialize", options, ["forceReinit"]);
+  initialize(initializer: Initializer | null = null, options?: InitializeOptions): void {
+    const o = snapshotOptions("initialize", options, ["forceReinit", "ctx"]);
     const force = readBoolean("initialize", "forceReinit", o.forceReinit, false);
-    for (const p of this.params.values()) p.initialize(initializer ?? new Uniform(0.07), force);
+    const ctx = o.ctx === undefined ? undefined : checkContext(o.ctx, "initialize");
+    for (const p of this.params.values()) p.initialize(initializer ?? new Uniform(0.07), force, ctx);
+  }
+  /** Moves every parameter to `ctx` (Gluon's reset_ctx). */
+  resetCtx(ctx: Context): void {
+    checkContext(ctx, "resetCtx");
+    for (const p of this.params.values()) p.resetCtx(ctx);
   }
 }

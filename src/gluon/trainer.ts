@@ -1,7 +1,7 @@
 // Gluon Trainer with SGD (momentum, weight decay) and Adam: updates parameters in place from their gradients.
 import { NDArray } from "../ndarray/ndarray.js";
-import { zeros } from "../ndarray/create.js";
 import { backendFor } from "../backends/dispatch.js";
+import { isDeviceStorage, type Storage } from "../ndarray/storage.js";
 import type { GradPrep } from "../params/kernel-records.js";
 import { Parameter, ParameterDict } from "./parameter.js";
 import { statesFromBytes, statesToBytes, type TrainerSnapshot } from "./trainer-states.js";
@@ -162,13 +162,13 @@ export class Trainer {
       const wData = dense(w), gData = dense(w.grad!);
       const n = w.size;
       if (this.optimizer === "sgd") {
-        const v = this.momentum === 0 ? null : this.state(p, w, 1)[0]!.data;
+        const v = this.momentum === 0 ? null : this.state(p, w, 1)[0]!.storage;
         backendFor(w).sgdUpdate(wData, gData, v, n, prep, this.lr, this.momentum);
       } else {
         const [m, v] = this.state(p, w, 2);
-        backendFor(w).adamUpdate(wData, gData, m!.data, v!.data, n, prep, lrT, this.beta1, this.beta2, this.epsilon);
+        backendFor(w).adamUpdate(wData, gData, m!.storage, v!.storage, n, prep, lrT, this.beta1, this.beta2, this.epsilon);
       }
-      if (wData !== w.data) w.set(new NDArray(wData, w.shape));
+      if (wData !== w.storage) w.set(new NDArray(wData, w.shape));
     }
   }
 
@@ -176,7 +176,8 @@ export class Trainer {
   private state(p: Parameter, w: NDArray, n: number): NDArray[] {
     let s = this.states.get(p);
     if (!s || s[0]!.size !== w.size) {
-      s = Array.from({ length: n }, () => zeros(w.shape, { dtype: w.dtype }));
+      // zeroed, on the parameter's device
+      s = Array.from({ length: n }, () => new NDArray(backendFor(w).allocate(w.dtype, w.size), w.shape));
       this.states.set(p, s);
     }
     return s;
@@ -184,6 +185,8 @@ export class Trainer {
 }
 
 /** The array's elements as a buffer indexed from 0: its own when dense from offset 0, else a copy (written back). */
-function dense(x: NDArray): Float32Array | Float64Array {
-  return x.isContiguous && x.offset === 0 ? x.data : x.asTypedArray().slice();
+function dense(x: NDArray): Storage {
+  if (x.isContiguous && x.offset === 0) return x.storage;
+  if (isDeviceStorage(x.storage)) throw new Error(`Trainer.step: a parameter or gradient on ${String(x.ctx)} is a strided view; the GPU updates dense arrays only`);
+  return x.asTypedArray().slice();
 }

@@ -3,10 +3,13 @@ import { NDArray, type NestedArray } from "./ndarray.js";
 import { allocate, type Dtype, type FloatArray, formatShape, shapeSize } from "./strided.js";
 import { allocateShape, noExtraArgs, readDtypeArg, readShape } from "./create-args.js";
 import { showValue } from "../params/options.js";
+import type { Context } from "../context.js";
 
 export interface DtypeOption {
   /** float32 (MXNet's default) or float64 */
   dtype?: Dtype;
+  /** the device of the new array, e.g. npx.gpu() (np.ts moves it there; default cpu(0)) */
+  ctx?: Context;
 }
 
 export function checkDtype(dtype: unknown, op: string): Dtype {

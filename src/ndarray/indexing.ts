@@ -59,7 +59,7 @@ export function resolveIndex(shape: readonly number[], strides: readonly number[
   const out: ViewSpec = { shape: [], strides: [], offset };
   for (let axis = 0; axis < shape.length; axis++) {
     const n = shape[axis]!;
-    let ix: Index = axis < index.length ? index[axis]! : null;
+    const ix: Index = axis < index.length ? index[axis]! : null;
     let sl: Slice | number;
     if (ix === null || ix === undefined) sl = { start: null, stop: null, step: null };
     else if (typeof ix === "number") sl = ix;

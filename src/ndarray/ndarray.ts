@@ -1,4 +1,4 @@
-// NDArray storage: a dtype, shape, strides and offset over a Float32Array/Float64Array; imports no op.
+// NDArray storage: a dtype, shape, strides and offset over a Float32Array/Float64Array or device storage; imports no op.
 // The math, view and backward() methods are installed on the prototype by src/methods.ts (above ops/), so this module
 // sits below everything that computes with arrays and can be loaded first.
 import { formatArray } from "./format.js";
@@ -12,6 +12,8 @@ import {
   isContiguous,
   shapeSize,
 } from "./strided.js";
+import { allocateLike, type DeviceStorage, isDeviceStorage, type Storage } from "./storage.js";
+import { type Context, cpu } from "../context.js";
 
 
 /** Nested number lists, as `tolist()` returns and `np.array` accepts. */
@@ -34,7 +36,10 @@ export interface TapeLink {
  * `at`, `reshape` and `transpose` can be views. Math, view and backward methods are installed by the package entry.
  */
 export class NDArray {
-  readonly data: FloatArray;
+  /** The elements: a CPU typed array, or device storage (a GPU buffer) that only its backend reads. */
+  readonly storage: Storage;
+  /** the typed array when on the CPU, else null (kept apart so that reading `data` on the CPU is one field load) */
+  private readonly cpuData: FloatArray | null;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
   readonly offset: number;
@@ -45,15 +50,47 @@ export class NDArray {
   /** the op that computed this array while autograd recorded, or null */
   tapeNode: TapeLink | null = null;
 
-  constructor(data: FloatArray, shape: readonly number[], strides?: readonly number[], offset = 0) {
-    this.data = data;
+  constructor(data: Storage, shape: readonly number[], strides?: readonly number[], offset = 0) {
+    this.storage = data;
+    this.cpuData = isDeviceStorage(data) ? null : data;
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
     this.offset = offset;
   }
 
+  /**
+   * The elements as a typed array, synchronously. On a device, the values read back by `await x.wait()`; before that
+   * (or after a later op wrote this array) it throws: GPU ops are queued and their values do not exist on the CPU yet.
+   */
+  get data(): FloatArray {
+    const d = this.cpuData;
+    return d !== null ? d : this.hostValues();
+  }
+
+  /** The device storage (cpuData is null exactly for it). */
+  private device(): DeviceStorage {
+    const s = this.storage;
+    if (!isDeviceStorage(s)) throw new Error("NDArray: CPU array without cpuData (internal error)");
+    return s;
+  }
+
+  private hostValues(): Float32Array {
+    const s = this.device();
+    if (s.host !== null) return s.host;
+    throw new Error(
+      `reading an array on ${String(s.ctx)}: its values are computed asynchronously on the device; await x.wait() (or await npx.waitAll()) before reading it synchronously (asTypedArray, item, tolist, String), or move it with x.asInCtx(npx.cpu()) after the wait`,
+    );
+  }
+
+  /** The device this array lives on: cpu(0), or gpu(i) for device storage. */
+  get ctx(): Context {
+    return this.cpuData !== null ? cpu() : this.device().ctx;
+  }
+
   get dtype(): Dtype {
-    return this.data instanceof Float32Array ? "float32" : "float64";
+    const d = this.cpuData;
+    if (d === null) return this.device().dtype;
+    return d instanceof Float32Array ? "float32" : "float64";
   }
   get ndim(): number {
     return this.shape.length;
@@ -78,7 +115,7 @@ export class NDArray {
   attachGrad(gradReq: GradReq = "write"): this {
     if (gradReq !== "write" && gradReq !== "add") throw new Error(`attachGrad: gradReq "${String(gradReq)}" must be "write" or "add"`);
     this.gradReq = gradReq;
-    this.grad = new NDArray(allocate(this.dtype, this.size), this.shape);
+    this.grad = new NDArray(this.cpuData !== null ? allocate(this.dtype, this.size) : allocateLike(this.device(), this.dtype, this.size), this.shape);
     this.tapeNode = null;
     return this;
   }
@@ -109,7 +146,8 @@ export class NDArray {
   asTypedArray(): FloatArray {
     const n = this.size;
     if (this.isContiguous) {
-      if (this.offset === 0 && n === this.data.length) return this.data;
+      // a device array's host copy is never handed out: writes to it would not reach the device
+      if (this.offset === 0 && n === this.data.length && this.cpuData !== null) return this.data;
       return this.data.slice(this.offset, this.offset + n) as FloatArray;
     }
     const out = allocate(this.dtype, n);

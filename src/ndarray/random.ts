@@ -6,6 +6,7 @@ import { checkDtype } from "./create.js";
 import type { Dtype } from "./strided.js";
 import { allocateShape, readShape } from "./create-args.js";
 import { showValue, snapshotOptions } from "../params/options.js";
+import type { Context } from "../context.js";
 
 type Rng = ReturnType<typeof xoroshiro128plusFromState>;
 
@@ -79,6 +80,8 @@ export interface UniformOptions {
   high?: number;
   size?: number | readonly number[];
   dtype?: Dtype;
+  /** the device of the new array, e.g. npx.gpu() (np.ts moves it there; default cpu(0)) */
+  ctx?: Context;
 }
 
 /**
@@ -86,7 +89,7 @@ export interface UniformOptions {
  * (`uniform({ low, high, size, dtype })`) or positionally as numpy (`uniform(low, high, size, dtype?)`).
  */
 export function uniform(options?: UniformOptions): NDArray;
-export function uniform(low?: number, high?: number, size?: number | readonly number[] | null, dtype?: Dtype | { dtype?: Dtype }): NDArray;
+export function uniform(low?: number, high?: number, size?: number | readonly number[] | null, dtype?: Dtype | { dtype?: Dtype; ctx?: Context }): NDArray;
 export function uniform(...args: unknown[]): NDArray {
   const where = "np.random.uniform";
   const o = readArgs(where, ["low", "high"], args);
@@ -111,6 +114,8 @@ export interface NormalOptions {
   scale?: number;
   size?: number | readonly number[];
   dtype?: Dtype;
+  /** the device of the new array, e.g. npx.gpu() (np.ts moves it there; default cpu(0)) */
+  ctx?: Context;
 }
 
 /**
@@ -118,7 +123,7 @@ export interface NormalOptions {
  * or positionally as numpy (`normal(loc, scale, size, dtype?)`).
  */
 export function normal(options?: NormalOptions): NDArray;
-export function normal(loc?: number, scale?: number, size?: number | readonly number[] | null, dtype?: Dtype | { dtype?: Dtype }): NDArray;
+export function normal(loc?: number, scale?: number, size?: number | readonly number[] | null, dtype?: Dtype | { dtype?: Dtype; ctx?: Context }): NDArray;
 export function normal(...args: unknown[]): NDArray {
   const where = "np.random.normal";
   const o = readArgs(where, ["loc", "scale"], args);

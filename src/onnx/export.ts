@@ -15,8 +15,9 @@ export interface ExportOptions {
   /** default-domain opset of the written model, 13 to 17; default 17 */
   opset?: number;
   /**
-   * write the first axis as a symbolic "N" for the inputs and outputs whose first axis is the first input's; reshapes
-   * keep it with a 0 entry; default true
+   * write the first axis as a symbolic "N" for the inputs whose first axis is the first input's and the outputs whose
+   * first axis follows it; reshapes keep it with a 0 entry. The forward is traced again at another batch size, and a
+   * graph that changes with the batch size is refused. Default true.
    */
   dynamicBatch?: boolean;
 }
@@ -356,7 +357,44 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
   if (typeof dynamicBatch !== "boolean") throw new Error(`${OP}: dynamicBatch must be true or false, got ${showValue(dynamicBatch)}`);
   const shapes = checkShapes(inputShapes);
   const batch = shapes[0]![0]!;
+  const first = traceModel(block, shapes, opset, dynamicBatch);
+  if (!dynamicBatch) return first.encode(null);
+  // A graph that is right at every batch size is the same graph whatever batch it was traced at. Tracing again at
+  // another batch b′ finds the outputs whose first axis is the batch (it follows b → b′), and catches what the writer
+  // cannot make symbolic (a constant or a shape the forward builds from the batch size), which would otherwise be
+  // exported fixed and run wrong, or fail, at another batch. b′ avoids the other sizes of the inputs and parameters,
+  // so that a size equal to b′ by chance is rare; such a chance makes the export refuse, never go wrong.
+  const sizes = new Set([...shapes.flatMap((s) => s.slice(1)), ...block.collectParams().values().flatMap((p) => p.shape ?? [])]);
+  let other = batch + 1;
+  while (sizes.has(other)) other++;
+  let second: TracedModel;
+  try {
+    second = traceModel(block, shapes.map((s) => (s[0] === batch ? [other, ...s.slice(1)] : s)), opset, dynamicBatch);
+  } catch (e) {
+    throw new Error(
+      `${OP}: dynamicBatch needs the forward to run at another batch size, and at batch ${other} it fails (${(e as Error).message}); export with { dynamicBatch: false } for batch ${batch} only`,
+    );
+  }
+  const symbolic = first.outShapes.map((s, i) => s.length > 0 && s[0] === batch && second.outShapes[i]?.[0] === other);
+  const bytes = first.encode(symbolic);
+  const again = second.encode(symbolic);
+  if (bytes.length !== again.length || bytes.some((b, i) => b !== again[i]))
+    throw new Error(
+      `${OP}: the graph traced at batch ${batch} differs from the one traced at batch ${other}: the forward uses the batch size in a way ONNX cannot keep symbolic ` +
+        "(a constant or a shape built from x.shape[0]?); export with { dynamicBatch: false } for that one batch size, or derive such values from the input (x.mul(0).add(1) for ones shaped like x, x.reshape(-1, …))",
+    );
+  return bytes;
+}
 
+/** A traced forward: its output shapes, and the model it writes given which outputs have a symbolic batch axis. */
+interface TracedModel {
+  readonly outShapes: readonly (readonly number[])[];
+  encode(symbolicOutputs: readonly boolean[] | null): Uint8Array;
+}
+
+/** One traced export of the block at the given input shapes (predict mode, not recorded). */
+function traceModel(block: Block, shapes: readonly (readonly number[])[], opset: number, dynamicBatch: boolean): TracedModel {
+  const batch = shapes[0]![0]!;
   // parameters: read dtype from the first one; deferred ones get their shapes in the traced forward
   const paramDtype = block.collectParams().values().find((p) => p.isInitialized)?.dtype ?? "float32";
   // fixed values in (−1, 1) that leave np.random's stream alone
@@ -437,20 +475,21 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
   const initializers: TensorRecord[] = [];
   for (const [arr, name] of params)
     if (used.has(name)) initializers.push(writeTensor(name, arr.shape, arr.asTypedArray(), arr.dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT));
-  const outBatch = (o: NDArray) => dynamicBatch && o.ndim > 0 && o.shape[0] === batch;
-  return encodeModel({
-    ir_version: 8,
-    producer_name: "tconv",
-    producer_version: "0.1.0",
-    opset_import: [{ domain: "", version: opset }],
-    graph: {
-      name: block.constructor.name,
-      node: writer.nodes,
-      initializer: initializers,
-      input: inputs.map((x, i) => valueInfo(inputNames[i]!, x.shape, x.dtype, dynamicBatch && x.shape[0] === batch)),
-      output: (outs as NDArray[]).map((o, i) => valueInfo(outputNames[i]!, o.shape, o.dtype, outBatch(o))),
-    },
-  });
+  const encode = (symbolicOutputs: readonly boolean[] | null) =>
+    encodeModel({
+      ir_version: 8,
+      producer_name: "tconv",
+      producer_version: "0.1.0",
+      opset_import: [{ domain: "", version: opset }],
+      graph: {
+        name: block.constructor.name,
+        node: writer.nodes,
+        initializer: initializers,
+        input: inputs.map((x, i) => valueInfo(inputNames[i]!, x.shape, x.dtype, dynamicBatch && x.shape[0] === batch)),
+        output: (outs as NDArray[]).map((o, i) => valueInfo(outputNames[i]!, o.shape, o.dtype, symbolicOutputs?.[i] === true)),
+      },
+    });
+  return { outShapes: (outs as NDArray[]).map((o) => o.shape), encode };
 }
 
 /** Parameters with the names collectParams gives them. */

@@ -1,7 +1,7 @@
 // Shared by the ONNX importer's operator files: the run-time Value, the compile context and readers of node inputs.
 import { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
-import { Attributes } from "./attributes.js";
+import type { Attributes } from "./attributes.js";
 import { DataType, dataTypeName, type TensorValue } from "./proto.js";
 import { type IntTensor, intTensor } from "./int-tensor.js";
 

@@ -1,8 +1,8 @@
 // ONNX Conv and ConvTranspose for the importer: attributes resolved once into tconv's convolution options.
-import { NDArray } from "../ndarray/ndarray.js";
+import type { NDArray } from "../ndarray/ndarray.js";
 import { convolution, deconvolution } from "../ops/conv.js";
 import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
-import { Attributes } from "./attributes.js";
+import type { Attributes } from "./attributes.js";
 import { checkedSize } from "./proto.js";
 import { type CompileContext, type OpDef, need, float } from "./import-ops-common.js";
 
@@ -18,7 +18,7 @@ function convOptions(a: Attributes, ctx: CompileContext, transposed: boolean) {
   const kernel = a.ints("kernel_shape");
   const outputPadding = transposed ? a.ints("output_padding") : undefined;
   const outputShape = transposed ? a.ints("output_shape") : undefined;
-  if (pads && pads.some((p) => p < 0)) throw new Error(`${ctx.where}: pads=[${pads.join(",")}] must be >= 0`);
+  if (pads?.some((p) => p < 0)) throw new Error(`${ctx.where}: pads=[${pads.join(",")}] must be >= 0`);
   if (pads && pads.length % 2 !== 0) throw new Error(`${ctx.where}: pads=[${pads.join(",")}] must have 2 entries per spatial axis (begins, then ends)`);
   return (x: NDArray, w: NDArray): ConvOptions => {
     const nd = x.ndim - 2;

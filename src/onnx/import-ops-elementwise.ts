@@ -1,5 +1,5 @@
 // ONNX elementwise, normalization and activation operators for the importer (Add … Pow, BatchNormalization, Clip, Softmax).
-import { NDArray } from "../ndarray/ndarray.js";
+import type { NDArray } from "../ndarray/ndarray.js";
 import { binary, unary } from "../ops/elementwise.js";
 import { logSoftmax, softmax } from "../ops/softmax.js";
 import { batchNorm as npxBatchNorm } from "../ops/batch-norm.js";

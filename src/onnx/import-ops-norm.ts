@@ -1,10 +1,10 @@
 // ONNX InstanceNormalization, LayerNormalization and GroupNormalization for the importer (composed tconv ops).
-import { NDArray } from "../ndarray/ndarray.js";
+import type { NDArray } from "../ndarray/ndarray.js";
 import { binary } from "../ops/elementwise.js";
 import { reduce } from "../ops/reduce.js";
 import { affineOver, normalizeOver } from "../ops/normalization.js";
 import { reshape } from "../ops/shape.js";
-import { Attributes } from "./attributes.js";
+import type { Attributes } from "./attributes.js";
 import { type Value, type CompileContext, type OpDef, need, float } from "./import-ops-common.js";
 
 function positiveEps(a: Attributes, ctx: CompileContext): number {

@@ -1,7 +1,5 @@
-// ONNX pooling, reductions and resizing for the importer: MaxPool, AveragePool, global pools, Reduce*, Resize, Upsample.
-import { full } from "../ndarray/create.js";
+
 import { reduce } from "../ops/reduce.js";
-import { pad } from "../ops/pad-constant.js";
 import { pooling } from "../ops/pooling.js";
 import { checkedSize } from "./proto.js";
 import { pool } from "./pool.js";

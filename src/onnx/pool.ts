@@ -1,5 +1,5 @@
 // Max and average pooling as a sum/maximum over the kernel's strided views of the padded input (differentiable).
-import { NDArray } from "../ndarray/ndarray.js";
+import type { NDArray } from "../ndarray/ndarray.js";
 import type { Index } from "../ndarray/indexing.js";
 import { binary } from "../ops/elementwise.js";
 import { pad } from "../ops/pad-constant.js";

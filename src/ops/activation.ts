@@ -1,9 +1,8 @@
 // npx.leakyRelu (MXNet's LeakyReLU op: leaky, elu, selu, gelu) and softsign: validate, run the fused loops, record.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { readEnum, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { backendFor } from "../backends/dispatch.js";
+import { backendFor, fullOn } from "../backends/dispatch.js";
 import type { LeakyActType } from "../params/kernel-records.js";
 import { formatShape } from "../ndarray/strided.js";
 import { contiguous } from "./shape.js";
@@ -36,16 +35,18 @@ export function leakyRelu(x: NDArray, options?: LeakyReluOptions): NDArray {
   if (actType === "prelu") return prelu(x, o.gamma);
   if (o.gamma !== undefined) throw new Error(`leakyRelu: gamma is used by actType "prelu" only (got actType "${actType}")`);
   const slope = readNumber("leakyRelu", "slope", o.slope, 0.25);
-  const y = allocate(x.dtype, x.size);
-  backendFor(x).leakyForward(actType, slope, contiguous(x).data, y);
+  const be = backendFor(x);
+  const y = be.allocate(x.dtype, x.size);
+  be.leakyForward(actType, slope, contiguous(x).storage, y);
   return recordOp("leaky_relu", [x], new NDArray(y, x.shape), { actType, slope });
 }
 
 /** softsign: x / (1 + |x|). */
 export function softsign(x: NDArray): NDArray {
   checkInput("softsign", x);
-  const y = allocate(x.dtype, x.size);
-  backendFor(x).softsignForward(contiguous(x).data, y);
+  const be = backendFor(x);
+  const y = be.allocate(x.dtype, x.size);
+  be.softsignForward(contiguous(x).storage, y);
   return recordOp("softsign", [x], new NDArray(y, x.shape), {});
 }
 
@@ -59,8 +60,9 @@ function prelu(x: NDArray, gamma: unknown): NDArray {
   if (gamma.dtype !== x.dtype) throw new Error(`${where}: gamma is ${gamma.dtype} but the input is ${x.dtype}; convert with astype`);
   const outer = x.ndim >= 2 ? x.shape[0]! : 1;
   const inner = x.ndim >= 2 ? x.shape.slice(2).reduce((p, d) => p * d, 1) : x.size;
-  const y = allocate(x.dtype, x.size);
-  backendFor(x, gamma).preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).data, contiguous(gamma).data, y);
+  const be = backendFor(x, gamma);
+  const y = be.allocate(x.dtype, x.size);
+  be.preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).storage, contiguous(gamma).storage, y);
   return recordOp("prelu", [x, gamma], new NDArray(y, x.shape), { outer, channels: x.ndim >= 2 ? C : 1, inner });
 }
 
@@ -69,9 +71,10 @@ function prelu(x: NDArray, gamma: unknown): NDArray {
  * "leaky_relu_derivative": leaky_relu's gradient is g·f′(x), differentiable again through this op's rule (f″).
  */
 export function leakyReluDerivative(x: NDArray, actType: LeakyActType, slope: number): NDArray {
-  const xd = contiguous(x).data;
-  const onesData = allocate(x.dtype, x.size).fill(1);
-  const d = allocate(x.dtype, x.size);
-  backendFor(x).leakyBackward(actType, slope, xd, onesData, d);
+  const be = backendFor(x);
+  const xd = contiguous(x).storage;
+  const onesData = fullOn(x, [x.size], 1).storage;
+  const d = be.allocate(x.dtype, x.size);
+  be.leakyBackward(actType, slope, xd, onesData, d);
   return recordOp("leaky_relu_derivative", [x], new NDArray(d, x.shape), { actType, slope });
 }

@@ -2,12 +2,13 @@
 // predict-mode batch norm with relu / leaky relu in one pass (the BatchNorm layer's fused step in a Sequential).
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
-import { isTraining, opsObserved, recordOp } from "../tape/tape.js";
+import { isTraining, opsObserved, pause, recordOp } from "../tape/tape.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
 import { backendFor } from "../backends/dispatch.js";
 import type { AffineActivation, ChannelView } from "../params/kernel-records.js";
-import { contiguous } from "./shape.js";
-import { unary } from "./elementwise.js";
+import { contiguous, reshape } from "./shape.js";
+import { binary, unary } from "./elementwise.js";
+import { reduce } from "./reduce.js";
 import { leakyRelu } from "./activation.js";
 
 export interface BatchNormOptions {
@@ -35,6 +36,8 @@ function vec(a: NDArray): Float64Array {
 
 interface Resolved {
   view: ChannelView;
+  /** the channel axis, normalised */
+  axis: number;
   eps: number;
   momentum: number;
   useGlobalStats: boolean;
@@ -48,6 +51,7 @@ function resolve(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray
   const o = snapshotOptions(where, options, KNOWN);
   const args = { x, gamma, beta, runningMean, runningVar };
   for (const [name, v] of Object.entries(args)) if (!(v instanceof NDArray)) throw new Error(`${where}: ${name} must be an NDArray, got ${showValue(v)}`);
+  backendFor(x, gamma, beta, runningMean, runningVar); // one device for all five, or an error naming both
   if (x.ndim < 1) throw new Error(`${where}: input must have at least one axis, got a 0-d array`);
   const axisIn = readInt(where, "axis", o.axis, 1, -x.ndim, x.ndim - 1);
   const axis = axisIn < 0 ? axisIn + x.ndim : axisIn;
@@ -68,7 +72,7 @@ function resolve(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray
     inner: x.shape.slice(axis + 1).reduce((p, d) => p * d, 1),
   };
   if (view.outer * view.inner === 0) throw new Error(`${where}: input shape ${formatShape(x.shape)} has no elements per channel to normalise`);
-  return { view, eps, momentum, useGlobalStats, training, C };
+  return { view, axis, eps, momentum, useGlobalStats, training, C };
 }
 
 /** Per channel: a = γ/√(σ²_run + eps), shift = β − μ_run·a (with the running statistics read as float64). */
@@ -91,13 +95,15 @@ function predictAffine(C: number, eps: number, rm: Float64Array, rv: Float64Arra
  * statistics. The running arrays are state, not inputs gradients flow through in training mode.
  */
 export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, options?: BatchNormOptions): NDArray {
-  const { view, eps, momentum, useGlobalStats, training, C } = resolve(x, gamma, beta, runningMean, runningVar, options);
-  const xd = contiguous(x).data;
+  const r = resolve(x, gamma, beta, runningMean, runningVar, options);
+  if (x.ctx.deviceType !== "cpu") return batchNormComposed(x, gamma, beta, runningMean, runningVar, r);
+  const { view, eps, momentum, useGlobalStats, training, C } = r;
+  const xd = contiguous(x).storage;
   const y = allocate(x.dtype, x.size);
   const inputs = [x, gamma, beta, runningMean, runningVar];
   if (training && !useGlobalStats) {
     const mean = new Float64Array(C), variance = new Float64Array(C), invstd = new Float64Array(C);
-    backendFor(x).batchNormTrainForward(view, xd, contiguous(gamma).data, contiguous(beta).data, eps, y, mean, variance, invstd);
+    backendFor(x).batchNormTrainForward(view, xd, contiguous(gamma).storage, contiguous(beta).storage, eps, y, mean, variance, invstd);
     // running statistics are state: written through to their buffers, not recorded
     for (const [run, batch] of [[runningMean, mean], [runningVar, variance]] as const) {
       const s = run.strides[0]!;
@@ -114,6 +120,34 @@ export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean
   return recordOp("batch_norm", inputs, new NDArray(y, x.shape), { mode: "predict", view, eps, runMean: rm, runVar: rv });
 }
 
+/**
+ * Batch norm of arrays on a device (the Backend's batch-norm kernels return their statistics as CPU arrays, which a GPU
+ * cannot do without a read-back): the same formula as recorded elementwise and reduce ops, whose gradient rules give
+ * the backward, y = (x − μ)·(σ² + eps)^(−1/2)·γ + β, with μ and the biased σ² over every axis but the channel axis
+ * (training) or the running statistics (predict). The running statistics are updated in place outside the tape.
+ * The statistics are float32 here (float64 in the CPU kernels).
+ */
+function batchNormComposed(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, r: Resolved): NDArray {
+  const bshape = x.shape.map((d, i) => (i === r.axis ? d : 1));
+  const others = [...x.shape.keys()].filter((i) => i !== r.axis);
+  let centred: NDArray, variance: NDArray;
+  if (r.training && !r.useGlobalStats) {
+    const mean = reduce("mean", x, { axis: others, keepdims: true });
+    centred = binary("sub", x, mean);
+    variance = reduce("mean", binary("mul", centred, centred), { axis: others, keepdims: true });
+    const v = variance;
+    pause(() => {
+      for (const [run, batch] of [[runningMean, mean], [runningVar, v]] as const)
+        run.set(binary("add", binary("mul", run, r.momentum), binary("mul", reshape(batch, [r.C]), 1 - r.momentum)));
+    });
+  } else {
+    centred = binary("sub", x, reshape(runningMean, bshape));
+    variance = reshape(runningVar, bshape);
+  }
+  const normalised = binary("mul", centred, binary("pow", binary("add", variance, r.eps), -0.5));
+  return binary("add", binary("mul", normalised, reshape(gamma, bshape)), reshape(beta, bshape));
+}
+
 /** relu, or leaky relu with its negative slope (Gluon's Activation("relu") and LeakyReLU(alpha)). */
 export interface BatchNormActivation {
   actType: AffineActivation;
@@ -126,12 +160,12 @@ export interface BatchNormActivation {
  */
 export function batchNormActivation(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, options: BatchNormOptions | undefined, act: BatchNormActivation): NDArray {
   const { view, eps, training, useGlobalStats, C } = resolve(x, gamma, beta, runningMean, runningVar, options);
-  if (opsObserved() || (training && !useGlobalStats)) {
+  if (opsObserved() || (training && !useGlobalStats) || x.ctx.deviceType !== "cpu") {
     const y = batchNorm(x, gamma, beta, runningMean, runningVar, options);
     return act.actType === "relu" ? unary("relu", y) : leakyRelu(y, { slope: act.slope });
   }
   const [a, shift] = predictAffine(C, eps, vec(runningMean), vec(runningVar), gamma, beta);
   const y = allocate(x.dtype, x.size);
-  backendFor(x).batchNormAffineActForward(view, contiguous(x).data, a, shift, act.actType, act.slope, y);
+  backendFor(x).batchNormAffineActForward(view, contiguous(x).storage, a, shift, act.actType, act.slope, y);
   return new NDArray(y, x.shape);
 }

@@ -1,6 +1,7 @@
 // npx.convolution and npx.deconvolution: snapshot and validate options through params/, check sizes, run through dispatch, record for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
-import { type FloatArray, formatShape } from "../ndarray/strided.js";
+import { formatShape } from "../ndarray/strided.js";
+import type { Storage } from "../ndarray/storage.js";
 import { CONV_OPTIONS, type ConvOp, type ConvOptions, type ResolvedConv, resolveConvSnapshot } from "../params/conv-params.js";
 import { snapshotOptions } from "../params/options.js";
 import { checkArraySize } from "../params/sizes.js";
@@ -49,8 +50,8 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown, relu = false)
 }
 
 function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: NDArray | null, outShape: readonly number[], relu = false): NDArray {
-  const xd = contiguous(x).data, wd = contiguous(w).data, bd = bias ? contiguous(bias).data : null;
-  let out: FloatArray;
+  const xd = contiguous(x).storage, wd = contiguous(w).storage, bd = bias ? contiguous(bias).storage : null;
+  let out: Storage;
   // guarded()'s work without its closure: this runs on every call
   try {
     const be = backendFor(x, w);
@@ -118,9 +119,9 @@ export function convWeightGrad(g: ConvGeometry, image: NDArray, grid: NDArray): 
     if (a.shape.length !== want.length || a.shape.some((d, i) => d !== want[i]))
       throw new Error(`convolution weight gradient: ${name} shape ${formatShape(a.shape)} does not match the geometry's ${formatShape(want)}`);
   if (image.dtype !== grid.dtype) throw new Error(`convolution weight gradient: mixed dtypes: image ${image.dtype}, grid ${grid.dtype}`);
-  let out: FloatArray;
+  let out: Storage;
   try {
-    out = backendFor(image, grid).weightGrad(g, image.dtype, contiguous(image).data, contiguous(grid).data);
+    out = backendFor(image, grid).weightGrad(g, image.dtype, contiguous(image).storage, contiguous(grid).storage);
   } catch (e) {
     throw guardedError("convolution weight gradient", e);
   }

@@ -1,6 +1,6 @@
 // npx.depthToSpace / npx.spaceToDepth (and the N-D pixel shuffle behind Gluon's PixelShuffle1D/2D/3D).
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, formatShape } from "../ndarray/strided.js";
+import { formatShape } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { readEnum, showValue, snapshotOptions } from "../params/options.js";
 import { backendFor } from "../backends/dispatch.js";
@@ -35,8 +35,9 @@ export function depthToSpaceND(where: string, x: NDArray, factors: readonly numb
   if (depthC % R !== 0)
     throw new Error(`${where}: channels ${depthC} must be divisible by ${nd === 2 && factors[0] === factors[1] ? `blockSize² = ${R}` : `the product of the factors ${factors.join("·")} = ${R}`}`);
   const g: ShuffleGeometry = { batch: x.shape[0]!, channels: depthC / R, size: fold(x.shape.slice(2), 1), factors: fold(factors, 1), mode };
-  const out = allocate(x.dtype, x.size);
-  backendFor(x).pixelShuffle(g, contiguous(x).data, out, true);
+  const be = backendFor(x);
+  const out = be.allocate(x.dtype, x.size);
+  be.pixelShuffle(g, contiguous(x).storage, out, true);
   const shape = [x.shape[0]!, g.channels, ...x.shape.slice(2).map((d, i) => d * factors[i]!)];
   return recordOp("depth_to_space", [x], new NDArray(out, shape), { geometry: g });
 }
@@ -55,8 +56,9 @@ export function spaceToDepthND(where: string, x: NDArray, factors: readonly numb
   const R = factors.reduce((p, f) => p * f, 1);
   const size = spatial.map((d, i) => d / factors[i]!);
   const g: ShuffleGeometry = { batch: x.shape[0]!, channels: x.shape[1]!, size: fold(size, 1), factors: fold(factors, 1), mode };
-  const out = allocate(x.dtype, x.size);
-  backendFor(x).pixelShuffle(g, out, contiguous(x).data, false);
+  const be = backendFor(x);
+  const out = be.allocate(x.dtype, x.size);
+  be.pixelShuffle(g, out, contiguous(x).storage, false);
   return recordOp("space_to_depth", [x], new NDArray(out, [x.shape[0]!, x.shape[1]! * R, ...size]), { geometry: g });
 }
 

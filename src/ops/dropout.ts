@@ -44,13 +44,13 @@ export function dropout(x: NDArray, options?: DropoutOptions): NDArray {
   const mask = backendFor(x).dropoutMask(maskSize, p, nextUniform);
   const map = maskSize === x.size ? null : elementOffsets(x.shape, broadcastStrides(maskShape, contiguousStrides(maskShape), x.shape), 0);
   const y = allocate(x.dtype, x.size);
-  backendFor(x).applyMask(contiguous(x).data, mask, map, y);
+  backendFor(x).applyMask(contiguous(x).storage, mask, map, y);
   return recordOp("dropout", [x], new NDArray(y, x.shape), { mask, map });
 }
 
 /** y = x ⊙ mask with a mask already drawn (dropout's gradient, recorded as "dropout" so it is differentiable again). */
 export function applyDropoutMask(x: NDArray, mask: Float64Array, map: Int32Array | Float64Array | null): NDArray {
   const y = allocate(x.dtype, x.size);
-  backendFor(x).applyMask(contiguous(x).data, mask, map, y);
+  backendFor(x).applyMask(contiguous(x).storage, mask, map, y);
   return recordOp("dropout", [x], new NDArray(y, x.shape), { mask, map });
 }

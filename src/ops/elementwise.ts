@@ -1,12 +1,17 @@
 // Elementwise math with numpy broadcasting (optionally into `out`), where, and in-place writes through views.
 import { NDArray, type NestedArray, type Operand } from "../ndarray/ndarray.js";
 import { broadcastShapes, broadcastStrides } from "../ndarray/broadcast.js";
-import { allocate, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
+import { type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { isRecording, needsGrad, noteInPlaceWrite, recordOp } from "../tape/tape.js";
 import { BINARY_OPS, type BinaryOp, UNARY_OPS, type UnaryOp } from "../tape/op-types.js";
 import { fromNested } from "../ndarray/create.js";
-import { type Backend, backendFor, type StridedView } from "../backends/dispatch.js";
+import { type AnyBackend as Backend, backendFor, type StridedView as View } from "../backends/dispatch.js";
+import type { Storage } from "../ndarray/storage.js";
+
+/** A strided view over either storage (the backend of the call reads its own kind). */
+type StridedView = View<Storage>;
 import { checkArraySize } from "../params/sizes.js";
+import { guardedError } from "./guard.js";
 
 
 export type { BinaryOp, UnaryOp } from "../tape/op-types.js";
@@ -29,10 +34,19 @@ function checkOperand(v: unknown, op: string): void {
 /** The arrays among a call's operands (numbers are not stored anywhere). */
 const arraysOf = (...vs: Operand[]): NDArray[] => vs.filter((v): v is NDArray => v instanceof NDArray);
 
+/** backendFor for an op's arrays, with a mixed-device error named after the op ("add: … on different devices …"). */
+function backendOf(op: string, arrays: readonly NDArray[], inPlace = false): Backend {
+  try {
+    return backendFor(...arrays);
+  } catch (e) {
+    throw guardedError(inPlace ? `i${op}` : op, e);
+  }
+}
+
 /** `v` read as if it had `shape` (zero strides on broadcast axes); a number repeats. */
 function readView(be: Backend, v: Operand, shape: readonly number[]): StridedView {
   if (typeof v === "number") return be.scalar(v, shape.length);
-  return { data: v.data, strides: broadcastStrides(v.shape, v.strides, shape), offset: v.offset };
+  return { data: v.storage, strides: broadcastStrides(v.shape, v.strides, shape), offset: v.offset };
 }
 
 const sameView = (a: StridedView, b: StridedView) => a.offset === b.offset && a.strides.every((s, i) => s === b.strides[i]);
@@ -43,9 +57,9 @@ const sameView = (a: StridedView, b: StridedView) => a.offset === b.offset && a.
  */
 function safeView(be: Backend, v: Operand, shape: readonly number[], target: StridedView): StridedView {
   const r = readView(be, v, shape);
-  if (typeof v === "number" || v.data !== target.data || sameView(r, target)) return r;
+  if (typeof v === "number" || v.storage !== target.data || sameView(r, target)) return r;
   const copy = be.allocate(v.dtype, v.size);
-  be.unaryInto("identity", v.shape, { data: copy, strides: denseStrides(v.shape), offset: 0 }, { data: v.data, strides: v.strides, offset: v.offset });
+  be.unaryInto("identity", v.shape, { data: copy, strides: denseStrides(v.shape), offset: 0 }, { data: v.storage, strides: v.strides, offset: v.offset });
   return readView(be, new NDArray(copy, v.shape), shape);
 }
 
@@ -55,7 +69,7 @@ function denseStrides(shape: readonly number[]): number[] {
   return s;
 }
 
-const writeView = (t: NDArray): StridedView => ({ data: t.data, strides: t.strides, offset: t.offset });
+const writeView = (t: NDArray): StridedView => ({ data: t.storage, strides: t.strides, offset: t.offset });
 
 /** Validates `out` (an NDArray of exactly the result's shape, not recorded) before any work. */
 function checkOut(out: unknown, shape: readonly number[], op: string, inputs: readonly Operand[]): NDArray {
@@ -73,7 +87,7 @@ function readOptions(options: unknown, op: string): NDArray | null {
   if (typeof options !== "object") throw new Error(`${op}: options must be an object like { out }, got ${typeof options}`);
   for (const k of Object.keys(options)) if (k !== "out") throw new Error(`${op}: unknown option "${k}"; the known option is out`);
   // an own key only: Object.prototype.out must not redirect the result
-  const out = Object.prototype.hasOwnProperty.call(options, "out") ? (options as OutOptions).out : undefined;
+  const out = Object.hasOwn(options, "out") ? (options as OutOptions).out : undefined;
   return out === undefined || out === null ? null : (out as NDArray);
 }
 
@@ -85,14 +99,14 @@ export function binary(op: BinaryOp, a: Operand, b: Operand, options?: OutOption
   const outArg = readOptions(options, op);
   if (outArg) {
     const out = checkOut(outArg, shape, op, [a, b]);
-    const be = backendFor(out, ...arraysOf(a, b));
+    const be = backendOf(op, [out, ...arraysOf(a, b)]);
     const w = writeView(out);
     be.binaryInto(op, shape, w, safeView(be, a, shape, w), safeView(be, b, shape, w));
     return out;
   }
   const dtype = resultDtype(a, b);
   checkArraySize(op, "the broadcast result", shape, dtype === "float32" ? 4 : 8);
-  const be = backendFor(...arraysOf(a, b));
+  const be = backendOf(op, arraysOf(a, b));
   const out = new NDArray(be.allocate(dtype, shapeSize(shape)), shape);
   be.binaryInto(op, shape, writeView(out), readView(be, a, shape), readView(be, b, shape));
   const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
@@ -105,7 +119,7 @@ export function unary(op: UnaryOp, x: NDArray, options?: OutOptions): NDArray {
   const outArg = readOptions(options, op);
   if (outArg) {
     const out = checkOut(outArg, x.shape, op, [x]);
-    const be = backendFor(out, x);
+    const be = backendOf(op, [out, x]);
     const w = writeView(out);
     be.unaryInto(op, x.shape, w, safeView(be, x, x.shape, w));
     return out;
@@ -126,13 +140,13 @@ export function where(cond: Operand, a: Operand, b: Operand, options?: OutOption
   const outArg = readOptions(options, "where");
   if (outArg) {
     const out = checkOut(outArg, shape, "where", [cond, a, b]);
-    const be = backendFor(out, ...arraysOf(cond, a, b));
+    const be = backendOf("where", [out, ...arraysOf(cond, a, b)]);
     const w = writeView(out);
     be.whereInto(shape, w, safeView(be, cond, shape, w), safeView(be, a, shape, w), safeView(be, b, shape, w));
     return out;
   }
   const dtype = a instanceof NDArray || b instanceof NDArray ? resultDtype(a, b) : resultDtype(cond);
-  const be = backendFor(...arraysOf(cond, a, b));
+  const be = backendOf("where", arraysOf(cond, a, b));
   const out = new NDArray(be.allocate(dtype, shapeSize(shape)), shape);
   be.whereInto(shape, writeView(out), readView(be, cond, shape), readView(be, a, shape), readView(be, b, shape));
   const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
@@ -156,7 +170,7 @@ export function assignInPlace(target: NDArray, value: Operand | NestedArray, op:
   refuseWhileRecording(target, v, op);
   checkFits(target, v instanceof NDArray ? v.shape : [], op, "value");
   noteInPlaceWrite(target, arraysOf(v), op);
-  const be = backendFor(target, ...arraysOf(v));
+  const be = backendOf(op, [target, ...arraysOf(v)]);
   const w = writeView(target);
   be.unaryInto("identity", target.shape, w, safeView(be, v, target.shape, w));
 }
@@ -167,7 +181,7 @@ export function updateInPlace(target: NDArray, other: Operand, op: "add" | "sub"
   refuseWhileRecording(target, other, `i${op}`);
   checkFits(target, other instanceof NDArray ? other.shape : [], `i${op}`, "operand");
   noteInPlaceWrite(target, arraysOf(other), `i${op}`);
-  const be = backendFor(target, ...arraysOf(other));
+  const be = backendOf(op, [target, ...arraysOf(other)], true);
   const w = writeView(target);
   be.binaryInto(op, target.shape, w, w, safeView(be, other, target.shape, w));
 }

@@ -30,7 +30,7 @@ export function gatherAxis(x: NDArray, t: AxisTable): NDArray {
     x.dtype,
     bigShape.reduce((p, d) => p * d, 1),
   );
-  backendFor(x).padGather(contiguous(x).data, x.shape, tablesFor(x.ndim, t), out, bigShape);
+  backendFor(x).padGather(contiguous(x).storage, x.shape, tablesFor(x.ndim, t), out, bigShape);
   return recordOp("gather_axis", [x], new NDArray(out, bigShape), t);
 }
 
@@ -41,7 +41,7 @@ export function scatterAxis(y: NDArray, t: AxisTable): NDArray {
     y.dtype,
     smallShape.reduce((p, d) => p * d, 1),
   );
-  backendFor(y).foldScatter(contiguous(y).data, y.shape, tablesFor(y.ndim, t), out, smallShape);
+  backendFor(y).foldScatter(contiguous(y).storage, y.shape, tablesFor(y.ndim, t), out, smallShape);
   return recordOp("scatter_axis", [y], new NDArray(out, smallShape), t);
 }
 

@@ -14,7 +14,6 @@ export interface ImageDataLike {
 declare global {
   // Merges with the DOM lib's ImageData where that lib is loaded; where it is not, this empty interface makes
   // ToImageDataResult fall back to ImageDataLike (so the declarations compile with or without the DOM lib).
-  // biome-ignore lint/suspicious/noEmptyInterface: the merge target is the point
   interface ImageData {}
 }
 

@@ -1,6 +1,7 @@
 // np.concatenate, np.stack, np.split and np.array_split: joining arrays along an axis and cutting them apart again.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, type Dtype, type FloatArray, formatShape } from "../ndarray/strided.js";
+import { type Dtype, formatShape } from "../ndarray/strided.js";
+import type { Storage } from "../ndarray/storage.js";
 import { resolveIndex, type Index } from "../ndarray/indexing.js";
 import { recordOp } from "../tape/tape.js";
 import { readInt, showValue, snapshotOptions } from "../params/options.js";
@@ -42,11 +43,12 @@ export function concatenate(arrays: readonly NDArray[], options?: AxisOption): N
   const outer = first.slice(0, axis).reduce((p, d) => p * d, 1);
   const inner = first.slice(axis + 1).reduce((p, d) => p * d, 1);
   const blocks = list.map((a) => a.shape[axis]! * inner);
-  const parts: FloatArray[] = list.map((a) => contiguous(a.dtype === dtype ? a : astype(a, dtype)).data);
+  const parts: Storage[] = list.map((a) => contiguous(a.dtype === dtype ? a : astype(a, dtype)).storage);
   const shape = [...first];
   shape[axis] = list.reduce((p, a) => p + a.shape[axis]!, 0);
-  const out = allocate(dtype, outer * blocks.reduce((p, b) => p + b, 0));
-  backendFor(...list).concatRows(parts, blocks, outer, out);
+  const be = backendFor(...list);
+  const out = be.allocate(dtype, outer * blocks.reduce((p, b) => p + b, 0));
+  be.concatRows(parts, blocks, outer, out);
   return recordOp("concatenate", list, new NDArray(out, shape), { axis, outer, blocks });
 }
 

@@ -3,7 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
-import { backendFor } from "../backends/dispatch.js";
+import { backendFor, cpuBackendFor } from "../backends/dispatch.js";
 import { guarded } from "./guard.js";
 
 function checkDtypes(op: string, a: NDArray, b: NDArray): void {
@@ -13,7 +13,7 @@ function checkDtypes(op: string, a: NDArray, b: NDArray): void {
 
 /** [M,K]·[K,N] of dense operands. */
 function mm(a: NDArray, b: NDArray, m: number, k: number, n: number): NDArray {
-  const out = guarded("np.dot", () => backendFor(a, b).matmul(a.dtype, m, n, k, contiguous(a).data, contiguous(b).data));
+  const out = guarded("np.dot", () => backendFor(a, b).matmul(a.dtype, m, n, k, contiguous(a).storage, contiguous(b).storage));
   return new NDArray(out, [m, n]);
 }
 
@@ -32,7 +32,7 @@ export function dot(a: NDArray, b: NDArray): NDArray {
   const n = b.ndim === 2 ? b.shape[1]! : 1;
   const r = mm(a, b, m, k, n);
   const shape = [...(a.ndim === 2 ? [m] : []), ...(b.ndim === 2 ? [n] : [])];
-  return recordOp("dot", [a, b], new NDArray(r.data, shape), {});
+  return recordOp("dot", [a, b], new NDArray(r.storage, shape), {});
 }
 
 /** numpy's matmul: like dot for 1-D/2-D, and batched over leading axes (which must match) for ≥ 3-D. */
@@ -48,10 +48,11 @@ export function matmul(a: NDArray, b: NDArray): NDArray {
   const [kb, n] = b.shape.slice(-2) as [number, number];
   if (k !== kb) throw new Error(`np.matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not aligned: ${k} != ${kb}`);
   const batch = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+  const be = cpuBackendFor("np.matmul (batched, 3-D and more)", a, b);
   const ad = contiguous(a).data;
   const bd = contiguous(b).data;
   const out = a.dtype === "float32" ? new Float32Array(batch * m * n) : new Float64Array(batch * m * n);
   for (let i = 0; i < batch; i++)
-    out.set(backendFor(a, b).matmul(a.dtype, m, n, k, ad.subarray(i * m * k, (i + 1) * m * k), bd.subarray(i * k * n, (i + 1) * k * n)), i * m * n);
+    out.set(be.matmul(a.dtype, m, n, k, ad.subarray(i * m * k, (i + 1) * m * k), bd.subarray(i * k * n, (i + 1) * k * n)), i * m * n);
   return recordOp("matmul", [a, b], new NDArray(out, [...a.shape.slice(0, -2), m, n]), {});
 }

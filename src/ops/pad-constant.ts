@@ -2,6 +2,7 @@
 // through the padding-mode border op (padBorder, whose adjoint is its gradient).
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
+import { requireCpu } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
 import type { PaddingMode } from "../params/padding-mode.js";
 import { padBorder } from "./pad.js";
@@ -47,6 +48,7 @@ export function pad(x: NDArray, padWidth: number | readonly number[] | readonly 
   const value = o.constantValues ?? 0;
   if (typeof value !== "number") throw new Error(`np.pad: constantValues must be a number, got ${typeof value}`);
   const pads = resolvePadWidth(x.shape, padWidth);
+  requireCpu("np.pad", x);
   const shape = x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
   const n = shape.reduce((p, d) => p * d, 1);
   const out = allocate(x.dtype, n);

@@ -25,7 +25,7 @@ function tablesOf(spec: BorderSpec): { tables: (Int32Array | null)[]; bigShape: 
 export function padBorder(x: NDArray, spec: BorderSpec): NDArray {
   const { tables, bigShape } = tablesOf(spec);
   const out = allocate(x.dtype, bigShape.reduce((p, v) => p * v, 1));
-  backendFor(x).padGather(contiguous(x).data, spec.smallShape, tables, out, bigShape);
+  backendFor(x).padGather(contiguous(x).storage, spec.smallShape, tables, out, bigShape);
   return recordOp("padBorder", [x], new NDArray(out, bigShape), { spec });
 }
 
@@ -36,8 +36,8 @@ export function padBorder(x: NDArray, spec: BorderSpec): NDArray {
 export function foldBorder(y: NDArray, spec: BorderSpec, bias: NDArray | null = null, biasAxis = 1): NDArray {
   const { tables, bigShape } = tablesOf(spec);
   const out = allocate(y.dtype, spec.smallShape.reduce((p, v) => p * v, 1));
-  if (bias) backendFor(y, bias).fillChannels(out, spec.smallShape, biasAxis, contiguous(bias).data);
-  backendFor(y).foldScatter(contiguous(y).data, bigShape, tables, out, spec.smallShape);
+  if (bias) backendFor(y, bias).fillChannels(out, spec.smallShape, biasAxis, contiguous(bias).storage);
+  backendFor(y).foldScatter(contiguous(y).storage, bigShape, tables, out, spec.smallShape);
   return recordOp("foldBorder", bias ? [y, bias] : [y], new NDArray(out, spec.smallShape), { spec, biasAxis });
 }
 

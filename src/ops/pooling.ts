@@ -20,7 +20,7 @@ export function pooling(x: NDArray, options?: PoolingOptions): NDArray {
   const y = allocate(x.dtype, n);
   // the argmax only serves the gradient: none when this call is not recorded
   const argmax = g.poolType === "max" && isRecording() && needsGrad(x) ? (x.size < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)) : null;
-  backendFor(x).poolForward(g, contiguous(x).data, y, argmax);
+  backendFor(x).poolForward(g, contiguous(x).storage, y, argmax);
   return recordOp("pooling", [x], new NDArray(y, g.outputShape), { geometry: g, argmax });
 }
 
@@ -28,7 +28,7 @@ export function pooling(x: NDArray, options?: PoolingOptions): NDArray {
 export function poolingWithGeometry(g: PoolGeometry, x: NDArray): NDArray {
   if (g.poolType === "max") throw new Error("pooling: a max-pooling geometry needs the forward's argmax (use poolingGather)");
   const y = allocate(x.dtype, g.outputShape.reduce((p, d) => p * d, 1));
-  backendFor(x).poolForward(g, contiguous(x).data, y, null);
+  backendFor(x).poolForward(g, contiguous(x).storage, y, null);
   return recordOp("pooling", [x], new NDArray(y, g.outputShape), { geometry: g, argmax: null });
 }
 
@@ -38,13 +38,13 @@ export function poolingWithGeometry(g: PoolGeometry, x: NDArray): NDArray {
  */
 export function poolingBackward(g: PoolGeometry, dy: NDArray, argmax: Int32Array | Float64Array | null, inShape: readonly number[]): NDArray {
   const dx = allocate(dy.dtype, inShape.reduce((p, d) => p * d, 1));
-  backendFor(dy).poolBackward(g, contiguous(dy).data, dx, argmax);
+  backendFor(dy).poolBackward(g, contiguous(dy).storage, dx, argmax);
   return recordOp("pooling_backward", [dy], new NDArray(dx, inShape), { geometry: g, argmax, inShape });
 }
 
 /** y[o] = x[argmax[o]]: max pooling with its windows' winners fixed, the transpose of the max scatter. */
 export function poolingGather(g: PoolGeometry, x: NDArray, argmax: Int32Array | Float64Array): NDArray {
   const y = allocate(x.dtype, argmax.length);
-  backendFor(x).poolGather(contiguous(x).data, argmax, y);
+  backendFor(x).poolGather(contiguous(x).storage, argmax, y);
   return recordOp("pooling_gather", [x], new NDArray(y, g.outputShape), { geometry: g, argmax, inShape: x.shape });
 }

@@ -1,6 +1,6 @@
 // Reductions sum / mean / max / min over all axes or chosen ones, with keepdims.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, formatShape, shapeSize } from "../ndarray/strided.js";
+import { formatShape, shapeSize } from "../ndarray/strided.js";
 import { backendFor } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
 import { readBoolean, snapshotOptions } from "../params/options.js";
@@ -36,8 +36,9 @@ export function reduce(op: ReduceOp, x: NDArray, options?: ReduceOptions): NDArr
   if ((op === "max" || op === "min") && count === 0)
     throw new Error(`${op}: zero-size array to reduction operation ${op === "max" ? "maximum" : "minimum"} which has no identity`);
   const keptShape = x.shape.filter((_, i) => !reduced.has(i));
-  const out = allocate(x.dtype, shapeSize(keptShape));
-  backendFor(x).reduceInto(op, x.shape, { data: x.data, strides: x.strides, offset: x.offset }, axes, out);
+  const be = backendFor(x);
+  const out = be.allocate(x.dtype, shapeSize(keptShape));
+  be.reduceInto(op, x.shape, { data: x.storage, strides: x.strides, offset: x.offset }, axes, out);
   const shape = keepdims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : keptShape;
   return recordOp(op, [x], new NDArray(out, shape), { axes, keepdims });
 }

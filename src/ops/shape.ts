@@ -1,13 +1,14 @@
 // Shape ops: views (index, reshape, transpose), copies and dtype casts, each recorded for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, contiguousStrides, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
+import { contiguousStrides, type Dtype, formatShape, shapeSize } from "../ndarray/strided.js";
 import { backendFor } from "../backends/dispatch.js";
+import { storageLength } from "../ndarray/storage.js";
 import { recordOp } from "../tape/tape.js";
 import { type Index, resolveIndex } from "../ndarray/indexing.js";
 
 /** A view of `x` (shares memory) produced by basic indexing. */
 export function view(x: NDArray, shape: number[], strides: number[], offset: number, index: readonly Index[]): NDArray {
-  return recordOp("index", [x], new NDArray(x.data, shape, strides, offset), { index });
+  return recordOp("index", [x], new NDArray(x.storage, shape, strides, offset), { index });
 }
 
 /** numpy basic indexing of `x` as a view sharing memory (see NDArray.at). */
@@ -34,7 +35,7 @@ export function resolveReshape(from: readonly number[], to: readonly number[]): 
 export function reshape(x: NDArray, to: readonly number[]): NDArray {
   const shape = resolveReshape(x.shape, to);
   const base = x.isContiguous ? x : denseCopy(x);
-  return recordOp("reshape", [x], new NDArray(base.data, shape, undefined, base.offset), { shape: x.shape });
+  return recordOp("reshape", [x], new NDArray(base.storage, shape, undefined, base.offset), { shape: x.shape });
 }
 
 export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
@@ -43,14 +44,15 @@ export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
   const sorted = [...perm].sort((a, b) => a - b);
   if (perm.length !== nd || sorted.some((a, i) => a !== i))
     throw new Error(`transpose: axes ${formatShape(axes ?? [])} are not a permutation of the ${nd} axes of shape ${formatShape(x.shape)}`);
-  const out = new NDArray(x.data, perm.map((a) => x.shape[a]!), perm.map((a) => x.strides[a]!), x.offset);
+  const out = new NDArray(x.storage, perm.map((a) => x.shape[a]!), perm.map((a) => x.strides[a]!), x.offset);
   return recordOp("transpose", [x], out, { axes: perm });
 }
 
 function denseCopy(x: NDArray, dtype: Dtype = x.dtype): NDArray {
   const n = x.size;
-  const out = new NDArray(allocate(dtype, n), x.shape);
-  backendFor(x).unaryInto("identity", x.shape, { data: out.data, strides: out.strides, offset: 0 }, { data: x.data, strides: x.strides, offset: x.offset });
+  const be = backendFor(x);
+  const out = new NDArray(be.allocate(dtype, n), x.shape);
+  be.unaryInto("identity", x.shape, { data: out.storage, strides: out.strides, offset: 0 }, { data: x.storage, strides: x.strides, offset: x.offset });
   return out;
 }
 
@@ -65,7 +67,7 @@ export function astype(x: NDArray, dtype: Dtype): NDArray {
 
 /** `x` as a dense row-major NDArray (itself when already dense from offset 0). */
 export function contiguous(x: NDArray): NDArray {
-  return x.isContiguous && x.offset === 0 && x.data.length === x.size ? x : denseCopy(x);
+  return x.isContiguous && x.offset === 0 && storageLength(x.storage) === x.size ? x : denseCopy(x);
 }
 
 /**
@@ -73,10 +75,11 @@ export function contiguous(x: NDArray): NDArray {
  * injective), recorded as "index_scatter" so the gradient of an index view can be differentiated again.
  */
 export function indexScatter(g: NDArray, shape: readonly number[], index: readonly Index[]): NDArray {
-  const out = allocate(g.dtype, shapeSize(shape));
   const v = resolveIndex(shape, contiguousStrides(shape), 0, index);
   if (v.shape.length !== g.ndim || v.shape.some((d, i) => d !== g.shape[i]))
     throw new Error(`index: gradient of shape ${formatShape(g.shape)} does not fit the view of shape ${formatShape(v.shape)}`);
-  backendFor(g).unaryInto("identity", v.shape, { data: out, strides: v.strides, offset: v.offset }, { data: g.data, strides: g.strides, offset: g.offset });
+  const be = backendFor(g);
+  const out = be.allocate(g.dtype, shapeSize(shape)); // zeros, on g's device
+  be.unaryInto("identity", v.shape, { data: out, strides: v.strides, offset: v.offset }, { data: g.storage, strides: g.strides, offset: g.offset });
   return recordOp("index_scatter", [g], new NDArray(out, [...shape]), { index, shape });
 }

@@ -1,8 +1,11 @@
 // softmax, log-softmax and pick along an axis (MXNet's npx.softmax / npx.log_softmax / npx.pick), recorded for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
-import { recordOp } from "../tape/tape.js";
+import { requireCpu } from "../backends/dispatch.js";
+import { pause, recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
+import { binary, unary, where } from "./elementwise.js";
+import { reduce } from "./reduce.js";
 import { readBoolean, readEnum, snapshotOptions } from "../params/options.js";
 
 export interface AxisOptions {
@@ -48,6 +51,7 @@ function softmaxData(x: NDArray, axis: number, log: boolean): NDArray {
       for (let c = 0; c < n; c++) {
         const v = src[base + c * inner]!;
         if (v > m) m = v;
+        // biome-ignore lint/suspicious/noSelfCompare: the NaN test, without a call in the loop
         else if (v !== v) nan = true;
       }
       if (nan) {
@@ -70,15 +74,33 @@ function softmaxData(x: NDArray, axis: number, log: boolean): NDArray {
   return new NDArray(out, x.shape);
 }
 
+/**
+ * The same x − max − log Σ exp(x − max) for arrays on a device, from elementwise and reduce ops in float32, not
+ * recorded (the caller records log_softmax / softmax with their own rules).
+ */
+function logSoftmaxOnDevice(x: NDArray, axis: number): NDArray {
+  return pause(() => {
+    const m = reduce("max", x, { axis, keepdims: true });
+    // an infinite max is the limit, as on the CPU: the entries equal to it share the weight (all −∞: uniform)
+    const infinite = binary("eq", unary("abs", m), Number.POSITIVE_INFINITY);
+    const shifted = binary("sub", x, where(infinite, 0, m));
+    const finite = binary("sub", shifted, unary("log", reduce("sum", unary("exp", shifted), { axis, keepdims: true })));
+    const top = binary("eq", x, m);
+    return where(infinite, unary("log", binary("div", top, reduce("sum", top, { axis, keepdims: true }))), finite);
+  });
+}
+
 /** log softmax along `axis`: log(exp(xᵢ) / Σⱼ exp(xⱼ)), stable for huge and infinite inputs. */
 export function logSoftmax(x: NDArray, options?: AxisOptions): NDArray {
   const axis = axisOf(x, snapshotOptions("npx.log_softmax", options, ["axis"]).axis, "npx.log_softmax");
-  return recordOp("log_softmax", [x], softmaxData(x, axis, true), { axis });
+  const out = x.ctx.deviceType === "cpu" ? softmaxData(x, axis, true) : logSoftmaxOnDevice(x, axis);
+  return recordOp("log_softmax", [x], out, { axis });
 }
 
 /** softmax along `axis`: exp(xᵢ) / Σⱼ exp(xⱼ), stable for huge and infinite inputs. */
 export function softmax(x: NDArray, options?: AxisOptions): NDArray {
   const axis = axisOf(x, snapshotOptions("npx.softmax", options, ["axis"]).axis, "npx.softmax");
+  if (x.ctx.deviceType !== "cpu") return recordOp("softmax", [x], pause(() => unary("exp", logSoftmaxOnDevice(x, axis))), { axis });
   return recordOp("softmax", [x], softmaxData(x, axis, false), { axis });
 }
 
@@ -92,6 +114,7 @@ export function pick(x: NDArray, index: NDArray, options?: PickOptions): NDArray
   const o = snapshotOptions(op, options, ["axis", "keepdims", "mode"]);
   const axis = axisOf(x, o.axis, op);
   if (!(index instanceof NDArray)) throw new Error(`${op}: index must be an NDArray of class ids`);
+  requireCpu(op, x, index);
   const mode = readEnum(op, "mode", o.mode, ["clip", "wrap"], "clip");
   const dropped = x.shape.filter((_, i) => i !== axis);
   const kept = x.shape.map((d, i) => (i === axis ? 1 : d));

@@ -60,7 +60,7 @@ export function resample(x: NDArray, plan: AxisPlan): NDArray {
   const outShape = [...shape];
   outShape[axis] = plan.taps.i0.length;
   const out = allocate(x.dtype, outer * outShape[axis]! * inner);
-  backendFor(x).resampleAxis(contiguous(x).data, outer, shape[axis]!, inner, plan.taps, out);
+  backendFor(x).resampleAxis(contiguous(x).storage, outer, shape[axis]!, inner, plan.taps, out);
   return recordOp("resampleAxis", [x], new NDArray(out, outShape), { plan, inShape: shape });
 }
 
@@ -69,7 +69,7 @@ export function resampleTranspose(g: NDArray, plan: AxisPlan, inShape: readonly 
   const axis = plan.axis;
   const outer = inShape.slice(0, axis).reduce((p, v) => p * v, 1), inner = inShape.slice(axis + 1).reduce((p, v) => p * v, 1);
   const dx = allocate(g.dtype, outer * inShape[axis]! * inner);
-  backendFor(g).resampleAxisAdjoint(contiguous(g).data, outer, inShape[axis]!, inner, plan.taps, dx);
+  backendFor(g).resampleAxisAdjoint(contiguous(g).storage, outer, inShape[axis]!, inner, plan.taps, dx);
   return recordOp("resampleAxisTranspose", [g], new NDArray(dx, inShape), { plan, outShape: g.shape });
 }
 

@@ -97,7 +97,7 @@ function readShape(op: ConvOp, what: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) throw new Error(`${op}: ${what} shape ${showValue(shape)} must be a list of sizes`);
   const out: number[] = [];
   for (let i = 0; i < shape.length; i++) {
-    const d: unknown = Object.prototype.hasOwnProperty.call(shape, i) ? shape[i] : undefined;
+    const d: unknown = Object.hasOwn(shape, i) ? shape[i] : undefined;
     if (!isInt(d) || d < 0) throw new Error(`${op}: ${what} shape ${fmt(Array.from(shape, (x) => x))} must hold non-negative integers`);
     out.push(d);
   }
@@ -265,7 +265,7 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
         }
         if (bad >= 0)
           throw new Error(`${op}: outputShape ${fmt(want)} is unreachable; reachable range on axis ${bad} is ${base[bad]}..${base[bad]! + limit[bad]! - 1}`);
-        if (givenOpad && givenOpad.some((p, i) => p !== outputPadding[i]))
+        if (givenOpad?.some((p, i) => p !== outputPadding[i]))
           throw new Error(`${op}: outputPadding=${fmt(givenOpad)} disagrees with outputShape ${fmt(want)}, which needs outputPadding=${fmt(outputPadding)}`);
       } else outputPadding = givenOpad ?? filled(nd, 0);
     } else {

@@ -84,7 +84,7 @@ function copyValue(where: string, name: string, v: unknown, seen: object[], dept
     const out: unknown[] = [];
     seen.push(obj);
     for (let i = 0; i < n; i++) {
-      if (!Object.prototype.hasOwnProperty.call(obj, i)) throw new Error(`${where}: ${name} has an empty slot at index ${i} (a sparse array)`);
+      if (!Object.hasOwn(obj, i)) throw new Error(`${where}: ${name} has an empty slot at index ${i} (a sparse array)`);
       const x: unknown = obj[i];
       // numbers, strings and booleans inline: no per-element name string on this per-call path
       out.push(typeof x === "number" || typeof x === "string" || typeof x === "boolean" ? x : copyValue(where, `${name}[${i}]`, x, seen, depth + 1, freeze));

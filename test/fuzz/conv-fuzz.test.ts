@@ -84,7 +84,7 @@ function expectOf(p: Plan): Expect {
   } else {
     const limit = strides.map((s, i) => Math.max(s, dil[i]!));
     const given = o.outputPadding === undefined ? null : perAxis(o.outputPadding, nd);
-    if (given && given.some((x, i) => x >= limit[i]!)) return { ok: false, token: /outputPadding/ };
+    if (given?.some((x, i) => x >= limit[i]!)) return { ok: false, token: /outputPadding/ };
     const want = o.outputShape as number[] | undefined;
     if (same) {
       const base = given ?? new Array<number>(nd).fill(0);
@@ -105,7 +105,7 @@ function expectOf(p: Plan): Expect {
         opad[i] = want[i]! - b;
         if (opad[i]! < 0 || opad[i]! >= limit[i]!) return { ok: false, token: /outputShape .* is unreachable/ };
       }
-      if (given && given.some((x, i) => x !== opad[i])) return { ok: false, token: /outputPadding=.* disagrees with outputShape/ };
+      if (given?.some((x, i) => x !== opad[i])) return { ok: false, token: /outputPadding=.* disagrees with outputShape/ };
     } else if (given) opad = given;
     out = p.axes.map((a, i) => (a.n - 1) * strides[i]! - pb[i]! - pe[i]! + dk[i]! + opad[i]!);
     if (out.some((v) => v < 1)) return { ok: false, token: /output size -?\d+ on axis \d is not positive/ };
@@ -154,8 +154,6 @@ function randomPlan(): Plan {
     dtype: chance(0.5) ? "float32" : "float64", bias: chance(0.4), options,
   };
 }
-
-interface Call { plan: Plan; expect: Expect; run: () => NDArray; layer?: string }
 
 /** Corrupts one option (or operand) of a valid plan; returns the token the error must name. */
 function corrupt(p: Plan): { token: RegExp; mutate: (c: { x: NDArray; w: NDArray; options: unknown }) => void } {

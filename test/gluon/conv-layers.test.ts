@@ -40,7 +40,7 @@ interface Hyper {
 
 /** out[n,o,q] = Σ_{c in o's group, a} x[n,c,q·s − p + a·d]·w[o,c mod (C/g),a] + bias[o] */
 function directConv(x: NDArray, w: NDArray, h: Hyper, bias: number[] | null): NDArray {
-  const [N, C, ...S] = x.shape as number[];
+  const [N, _C, ...S] = x.shape as number[];
   const [O, Cg, ...K] = w.shape as number[];
   const out = S.map((n, i) => Math.floor((n + 2 * h.p[i]! - h.d[i]! * (K[i]! - 1) - 1) / h.s[i]!) + 1);
   const xs = strides(x.shape);

@@ -2,10 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { NDArray, d2l, nn, np, npx, warnings, type Layout, type PaddingMode, type TconvWarning } from "../../src/index.js";
+import { type NDArray, d2l, nn, np, npx, warnings, type Layout, type PaddingMode, type TconvWarning } from "../../src/index.js";
 import { randn } from "../helpers/gradcheck.js";
 
-const f64 = { dtype: "float64" } as const;
 const LAYOUTS: Record<number, [Layout, Layout]> = { 1: ["NCW", "NWC"], 2: ["NCHW", "NHWC"], 3: ["NCDHW", "NDHWC"] };
 const CONV = [nn.Conv1D, nn.Conv2D, nn.Conv3D] as const;
 const TRANSPOSE = [nn.Conv1DTranspose, nn.Conv2DTranspose, nn.Conv3DTranspose] as const;

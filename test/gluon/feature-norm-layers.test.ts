@@ -2,41 +2,25 @@
 // defaults (InstanceNorm learns no gamma), PyTorch names, training, errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { NDArray, autograd, gluon, init, nn, np } from "../../src/index.js";
+import { autograd, gluon, init, nn, np } from "../../src/index.js";
 import { parseSafetensors } from "../../src/io/safetensors.js";
+import { arr, closeToTorch, type TorchTensor, torchCase } from "../helpers/torch-cases.js";
 
-interface T {
-  shape: number[];
-  data: number[];
-}
 interface Case {
   name: string;
-  x: T;
-  y: T;
-  v: T;
-  dx: T;
-  gamma?: T;
-  beta?: T;
-  dgamma?: T;
-  dbeta?: T;
+  x: TorchTensor;
+  y: TorchTensor;
+  v: TorchTensor;
+  dx: TorchTensor;
+  gamma?: TorchTensor;
+  beta?: TorchTensor;
+  dgamma?: TorchTensor;
+  dbeta?: TorchTensor;
   eps?: number;
   numGroups?: number;
 }
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/torch/norms.json", import.meta.url), "utf8")) as { cases: Case[] };
-const get = (name: string): Case => {
-  const c = fixture.cases.find((k) => k.name === name);
-  if (!c) throw new Error(`norms.json has no case '${name}'`);
-  return c;
-};
-const arr = (t: T) => new NDArray(Float64Array.from(t.data), t.shape);
-
-function close(got: NDArray, want: T, tol: number, what: string): void {
-  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
-  const g = got.asTypedArray();
-  for (let i = 0; i < want.data.length; i++)
-    assert.ok(Math.abs(g[i]! - want.data[i]!) <= tol * (1 + Math.abs(want.data[i]!)), `${what}[${i}]: ${g[i]} vs PyTorch ${want.data[i]}`);
-}
+const get = (name: string): Case => torchCase<Case>(name);
+const close = closeToTorch;
 
 /** The layer (float64, deferred inChannels) with the fixture's gamma/beta, run forward and backward against PyTorch. */
 function against(layer: nn.InstanceNorm | nn.LayerNorm | nn.GroupNorm, c: Case): void {

@@ -1,7 +1,7 @@
 // nn.BatchNorm: deferred inChannels, parameter names and gradReq, both modes, options, errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NDArray, autograd, gluon, init, nn, np } from "../../src/index.js";
+import { type NDArray, autograd, gluon, init, nn, np } from "../../src/index.js";
 import { randn } from "../helpers/gradcheck.js";
 
 const f64 = { dtype: "float64" } as const;

@@ -9,7 +9,7 @@ interface T {
   shape: number[];
   data: number[];
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the fixture JSON holds cases of many shapes; each test reads its own fields
 type Case = Record<string, any> & { name: string };
 const fixture = JSON.parse(readFileSync(new URL("../fixtures/torch/layers.json", import.meta.url), "utf8")) as { cases: Case[] };
 const get = (name: string): Case => fixture.cases.find((c) => c.name === name)!;

@@ -10,13 +10,16 @@ export const SKIP: string | false =
 
 /**
  * Headless Chromium as root on a machine without network: no sandbox, no GPU, and no background connections (they are
- * refused here, many at a time). `newHeadless` selects Chromium's new headless mode.
+ * refused here, many at a time). `newHeadless` selects Chromium's new headless mode. `webgpu` keeps the GPU process and
+ * enables WebGPU (--enable-unsafe-webgpu; without a GPU Chromium's adapter is its bundled SwiftShader), which
+ * navigator.gpu exposes only on a real origin such as http://127.0.0.1, not on about:blank.
  */
-export function launchChromium(options: { newHeadless?: boolean } = {}): Promise<Browser> {
+export function launchChromium(options: { newHeadless?: boolean; webgpu?: boolean } = {}): Promise<Browser> {
   const mode = options.newHeadless === false ? [] : ["--headless=new"];
+  const gpu = options.webgpu === true ? ["--enable-unsafe-webgpu"] : ["--disable-gpu"];
   return chromium.launch({
     executablePath: CHROME,
     headless: true,
-    args: [...mode, "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [...mode, "--no-sandbox", ...gpu, "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
 }

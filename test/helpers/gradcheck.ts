@@ -17,7 +17,43 @@ export interface GradcheckReport {
   maxRelErr: number[];
 }
 
-const f64 = (x: NDArray) => new NDArray(Float64Array.from(x.asTypedArray()), x.shape);
+/** A dense float64 copy (element i lives at data[i], which the finite differences perturb). */
+export const f64 = (x: NDArray) => new NDArray(Float64Array.from(x.asTypedArray()), x.shape);
+
+/**
+ * Compares `analytic` (the derivative of `objective` w.r.t. every element of the dense float64 array x) with
+ * (objective(x + eps·eᵢ) − objective(x − eps·eᵢ)) / 2eps; throws naming `check`, `name` and the element when
+ * |analytic − numeric| > atol + rtol·|numeric|. Returns [max |a − n|, max |a − n| / max(|a|, |n|) over elements above atol].
+ */
+export function againstCentralDifferences(
+  check: string,
+  name: string,
+  x: NDArray,
+  analytic: ArrayLike<number>,
+  objective: () => number,
+  { eps, rtol, atol }: Required<GradcheckOptions>,
+): [number, number] {
+  const data = x.data;
+  let maxAbs = 0;
+  let maxRel = 0;
+  for (let i = 0; i < data.length; i++) {
+    const keep = data[i]!;
+    data[i] = keep + eps;
+    const up = objective();
+    data[i] = keep - eps;
+    const down = objective();
+    data[i] = keep;
+    const numeric = (up - down) / (2 * eps);
+    const a = analytic[i]!;
+    const err = Math.abs(a - numeric);
+    if (!(err <= atol + rtol * Math.abs(numeric)))
+      throw new Error(`${check}: ${name} (shape [${x.shape.join(",")}]) element ${i}: autograd ${a}, numeric ${numeric}, |diff| ${err}`);
+    maxAbs = Math.max(maxAbs, err);
+    const scale = Math.max(Math.abs(a), Math.abs(numeric));
+    if (scale > atol) maxRel = Math.max(maxRel, err / scale);
+  }
+  return [maxAbs, maxRel];
+}
 
 /**
  * Checks d(Σ v·f(inputs))/d(input) for a fixed random v of f's output shape (so every output element counts),
@@ -42,26 +78,7 @@ export function gradcheck(f: (...xs: NDArray[]) => NDArray, inputs: readonly NDA
   };
   const report: GradcheckReport = { maxAbsErr: [], maxRelErr: [] };
   xs.forEach((x, k) => {
-    const analytic = x.grad!.asTypedArray();
-    const data = x.data; // dense float64 copy: element i lives at data[i]
-    let maxAbs = 0;
-    let maxRel = 0;
-    for (let i = 0; i < data.length; i++) {
-      const keep = data[i]!;
-      data[i] = keep + eps;
-      const up = objective();
-      data[i] = keep - eps;
-      const down = objective();
-      data[i] = keep;
-      const numeric = (up - down) / (2 * eps);
-      const a = analytic[i]!;
-      const err = Math.abs(a - numeric);
-      if (!(err <= atol + rtol * Math.abs(numeric)))
-        throw new Error(`gradcheck: input ${k} (shape [${x.shape.join(",")}]) element ${i}: autograd ${a}, numeric ${numeric}, |diff| ${err}`);
-      maxAbs = Math.max(maxAbs, err);
-      const scale = Math.max(Math.abs(a), Math.abs(numeric));
-      if (scale > atol) maxRel = Math.max(maxRel, err / scale);
-    }
+    const [maxAbs, maxRel] = againstCentralDifferences("gradcheck", `input ${k}`, x, x.grad!.asTypedArray(), objective, { eps, rtol, atol });
     report.maxAbsErr.push(maxAbs);
     report.maxRelErr.push(maxRel);
   });

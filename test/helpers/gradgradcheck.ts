@@ -1,9 +1,8 @@
 // gradgradcheck: second-order autograd (autograd.grad with createGraph) against float64 central differences of the first gradient.
 import { NDArray, autograd } from "../../src/index.js";
 import { nextUniform } from "../../src/ndarray/random.js";
-import type { GradcheckOptions, GradcheckReport } from "./gradcheck.js";
+import { againstCentralDifferences, f64, type GradcheckOptions, type GradcheckReport } from "./gradcheck.js";
 
-const f64 = (x: NDArray) => new NDArray(Float64Array.from(x.asTypedArray()), x.shape);
 const rand = (shape: readonly number[]) => new NDArray(Float64Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => 2 * nextUniform() - 1), shape);
 
 /**
@@ -42,25 +41,8 @@ export function gradgradcheck(f: (...xs: NDArray[]) => NDArray, inputs: readonly
   [...xs, v].forEach((x, k) => {
     // an input s does not depend on (a second derivative that is zero) leaves .grad unwritten: compare with zeros
     const analytic = x.grad ? x.grad.asTypedArray() : new Float64Array(x.size);
-    const data = x.data;
-    let maxAbs = 0, maxRel = 0;
-    for (let i = 0; i < data.length; i++) {
-      const keep = data[i]!;
-      data[i] = keep + eps;
-      const up = objective();
-      data[i] = keep - eps;
-      const down = objective();
-      data[i] = keep;
-      const numeric = (up - down) / (2 * eps);
-      const a = analytic[i]!;
-      const err = Math.abs(a - numeric);
-      const name = k === xs.length ? "the head gradient v" : `input ${k}`;
-      if (!(err <= atol + rtol * Math.abs(numeric)))
-        throw new Error(`gradgradcheck: ${name} (shape [${x.shape.join(",")}]) element ${i}: autograd ${a}, numeric ${numeric}, |diff| ${err}`);
-      maxAbs = Math.max(maxAbs, err);
-      const scale = Math.max(Math.abs(a), Math.abs(numeric));
-      if (scale > atol) maxRel = Math.max(maxRel, err / scale);
-    }
+    const name = k === xs.length ? "the head gradient v" : `input ${k}`;
+    const [maxAbs, maxRel] = againstCentralDifferences("gradgradcheck", name, x, analytic, objective, { eps, rtol, atol });
     report.maxAbsErr.push(maxAbs);
     report.maxRelErr.push(maxRel);
   });

@@ -140,7 +140,7 @@ test("a __proto__ header pollutes nothing", () => {
   const file = rawFile('{"__metadata__":{"polluted":"yes"},"__proto__":{"polluted":"yes"}}');
   assert.throws(() => parseSafetensors(file, W), /__proto__/);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
-  assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, "polluted"), false);
+  assert.equal(Object.hasOwn(Object.prototype, "polluted"), false);
 });
 
 test("readTensor refuses integer dtypes for float parameters", () => {

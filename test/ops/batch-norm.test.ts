@@ -1,7 +1,7 @@
 // npx.batchNorm against the formula in both modes, the running statistics after several steps, modes, errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NDArray, autograd, np, npx } from "../../src/index.js";
+import { type NDArray, autograd, np, npx } from "../../src/index.js";
 import { randn, uniform } from "../helpers/gradcheck.js";
 
 const f64 = { dtype: "float64" } as const;

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { NDArray, np, npx } from "../../src/index.js";
+import { type NDArray, np, npx } from "../../src/index.js";
 
 /** ONNX DepthToSpace by its specification: reshape, transpose, reshape (DCR or CRD). */
 function onnxDepthToSpace(x: NDArray, bs: number, mode: "DCR" | "CRD"): NDArray {

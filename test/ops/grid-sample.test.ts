@@ -2,38 +2,26 @@
 // alignCorners both ways, points outside [−1, 1]), outputs and gradients for input and grid; gradchecks; errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { NDArray, autograd, np, npx } from "../../src/index.js";
 import { onnx } from "../../src/onnx/index.js";
 import { gradcheck, randn } from "../helpers/gradcheck.js";
 import { gradgradcheck } from "../helpers/gradgradcheck.js";
 import { compare, runOrt } from "../helpers/onnx-models.js";
+import { arr, closeToTorch, normsCases, type TorchTensor, } from "../helpers/torch-cases.js";
 
-interface T {
-  shape: number[];
-  data: number[];
-}
 interface Case {
   name: string;
   paddingMode: "zeros" | "border";
   alignCorners: boolean;
-  x: T;
-  grid: T;
-  y: T;
-  v: T;
-  dx: T;
-  dgrid: T;
+  x: TorchTensor;
+  grid: TorchTensor;
+  y: TorchTensor;
+  v: TorchTensor;
+  dx: TorchTensor;
+  dgrid: TorchTensor;
 }
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/torch/norms.json", import.meta.url), "utf8")) as { cases: Case[] };
-const cases = fixture.cases.filter((c) => c.name.startsWith("grid_sample"));
-const arr = (t: T) => new NDArray(Float64Array.from(t.data), t.shape);
-
-function close(got: NDArray, want: T, tol: number, what: string): void {
-  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
-  const g = got.asTypedArray();
-  for (let i = 0; i < want.data.length; i++)
-    assert.ok(Math.abs(g[i]! - want.data[i]!) <= tol * (1 + Math.abs(want.data[i]!)), `${what}[${i}]: ${g[i]} vs PyTorch ${want.data[i]}`);
-}
+const cases = normsCases.filter((c) => c.name.startsWith("grid_sample")) as unknown as Case[];
+const close = closeToTorch;
 
 test("gridSample equals PyTorch's grid_sample (bilinear; zeros and border; alignCorners false and true): output, d input, d grid", () => {
   assert.equal(cases.length, 4);

@@ -2,34 +2,18 @@
 // (test/fixtures/torch/norms.json, made by scripts/fixtures/make-norms.py), corners ±3 included.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { NDArray, autograd, nn, np, npx } from "../../src/index.js";
+import { type NDArray, autograd, nn, np, npx } from "../../src/index.js";
+import { arr, closeToTorch, type TorchTensor, torchCase } from "../helpers/torch-cases.js";
 
-interface T {
-  shape: number[];
-  data: number[];
-}
 interface Case {
   name: string;
-  x: T;
-  y: T;
-  v: T;
-  dx: T;
+  x: TorchTensor;
+  y: TorchTensor;
+  v: TorchTensor;
+  dx: TorchTensor;
 }
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/torch/norms.json", import.meta.url), "utf8")) as { cases: Case[] };
-const get = (name: string): Case => {
-  const c = fixture.cases.find((k) => k.name === name);
-  if (!c) throw new Error(`norms.json has no case '${name}'`);
-  return c;
-};
-const arr = (t: T) => new NDArray(Float64Array.from(t.data), t.shape);
-
-function close(got: NDArray, want: T, tol: number, what: string): void {
-  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
-  const g = got.asTypedArray();
-  for (let i = 0; i < want.data.length; i++)
-    assert.ok(Math.abs(g[i]! - want.data[i]!) <= tol * (1 + Math.abs(want.data[i]!)), `${what}[${i}]: ${g[i]} vs PyTorch ${want.data[i]}`);
-}
+const get = (name: string): Case => torchCase<Case>(name);
+const close = closeToTorch;
 
 const FORMS: [string, string, ((x: NDArray) => NDArray)[]][] = [
   [

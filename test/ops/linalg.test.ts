@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { np } from "../../src/np.js";
-import { NDArray } from "../../src/ndarray/ndarray.js";
+import type { NDArray } from "../../src/ndarray/ndarray.js";
 
 const f64 = { dtype: "float64" } as const;
 

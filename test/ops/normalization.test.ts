@@ -2,42 +2,26 @@
 // written by scripts/fixtures/make-norms.py), float64 finite differences, float32, errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { NDArray, autograd, np, npx } from "../../src/index.js";
+import { type NDArray, autograd, np, npx } from "../../src/index.js";
 import { gradcheck, randn } from "../helpers/gradcheck.js";
 import { gradgradcheck } from "../helpers/gradgradcheck.js";
+import { arr, closeToTorch, type TorchTensor, torchCase } from "../helpers/torch-cases.js";
 
-interface T {
-  shape: number[];
-  data: number[];
-}
 interface Case {
   name: string;
-  x: T;
-  y: T;
-  v: T;
-  dx: T;
-  gamma?: T;
-  beta?: T;
-  dgamma?: T;
-  dbeta?: T;
+  x: TorchTensor;
+  y: TorchTensor;
+  v: TorchTensor;
+  dx: TorchTensor;
+  gamma?: TorchTensor;
+  beta?: TorchTensor;
+  dgamma?: TorchTensor;
+  dbeta?: TorchTensor;
   eps?: number;
   numGroups?: number;
 }
-const fixture = JSON.parse(readFileSync(new URL("../fixtures/torch/norms.json", import.meta.url), "utf8")) as { cases: Case[] };
-const get = (name: string): Case => {
-  const c = fixture.cases.find((k) => k.name === name);
-  if (!c) throw new Error(`norms.json has no case '${name}'`);
-  return c;
-};
-const arr = (t: T) => new NDArray(Float64Array.from(t.data), t.shape);
-
-function close(got: NDArray, want: T, tol: number, what: string): void {
-  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
-  const g = got.asTypedArray();
-  for (let i = 0; i < want.data.length; i++)
-    assert.ok(Math.abs(g[i]! - want.data[i]!) <= tol * (1 + Math.abs(want.data[i]!)), `${what}[${i}]: ${g[i]} vs PyTorch ${want.data[i]}`);
-}
+const get = (name: string): Case => torchCase<Case>(name);
+const close = closeToTorch;
 
 type NormFn = (x: NDArray, gamma: NDArray, beta: NDArray) => NDArray;
 

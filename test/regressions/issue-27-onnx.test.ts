@@ -7,7 +7,7 @@ import { join } from "node:path";
 import protobuf from "protobufjs";
 import { type NDArray, nn, np } from "../../src/index.js";
 import { onnx } from "../../src/onnx/index.js";
-import { encodeModel, writeTensor, type AttributeRecord } from "../../src/onnx/proto.js";
+import { decodeModel, encodeModel, writeTensor, type AttributeRecord } from "../../src/onnx/proto.js";
 import { attr, buildModel, compare, type InitSpec, type NodeSpec, runOrt } from "../helpers/onnx-models.js";
 import { describe, runChild } from "../helpers/child.js";
 
@@ -386,8 +386,32 @@ test("2e: a concat with a zero-size constant exports a model tconv re-imports (w
       return np.concatenate([x, np.zeros([x.shape[0]!, 0])], { axis: 1 }).mul(2);
     }
   }
-  // the zero-size constant is [batch, 0], fixed at the traced batch: checked at that batch only
-  await roundTrip(new CatEmpty(), [2, 3], 2);
+  // the zero-size constant is [batch, 0], fixed at the traced batch: a symbolic batch is refused (it would fail at
+  // another batch), and the export at the traced batch re-imports and runs
+  assert.throws(() => onnx.exportModel(new CatEmpty(), [2, 3]), /the graph traced at batch 2 differs from the one traced at batch 4/);
+  const bytes = onnx.exportModel(new CatEmpty(), [2, 3], { dynamicBatch: false });
+  const x = np.random.uniform({ low: -2, high: 2, size: [2, 3] });
+  const want = new CatEmpty().forward(x);
+  assert.deepEqual(Array.from((onnx.importToGluon(bytes).forward(x) as NDArray).asTypedArray()), Array.from(want.asTypedArray()));
+  const [ort] = await runOrt(bytes, [x]);
+  assert.ok(compare(ort!.data, want.asTypedArray()).maxErr <= 1e-6);
+});
+
+test("2f: a forward that builds a constant from the batch size is refused with dynamicBatch (was: exported fixed, wrong at another batch)", () => {
+  class BatchOnes extends nn.Block {
+    forward(x: NDArray): NDArray {
+      return x.add(np.ones([x.shape[0]!, 1]).mul(3));
+    }
+  }
+  assert.throws(() => onnx.exportModel(new BatchOnes(), [4, 3]), /onnx\.exportModel: the graph traced at batch 4 differs from the one traced at batch 5: the forward uses the batch size/);
+  // an output that only looks like it has a batch axis (its size equals the batch by chance) is not declared symbolic
+  class Row extends nn.Block {
+    forward(x: NDArray): NDArray {
+      return x.at(0);
+    }
+  }
+  const m = decodeModel(onnx.exportModel(new Row(), [3, 3]), "test");
+  assert.equal(m.graph!.output![0]!.type!.tensor_type!.shape!.dim![0]!.dim_value, 3);
 });
 
 test("1k: found by the fuzz: count_include_pad=2 reads as true like onnxruntime (was: a wrong value), int8 pads refused", async () => {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { gluon, nn, np, npx } from "../../src/index.js";
 import { describe, runChild } from "../helpers/child.js";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { trainDCGAN, type DCGANOptions } from "../../examples/dcgan.js";
 import { lossPlotSVG } from "../../examples/loss-plot.js";

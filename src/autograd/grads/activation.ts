@@ -1,6 +1,5 @@
 // Gradient rules of npx.leakyRelu, prelu and softsign (one backend kernel each; recorded ops under createGraph).
 import { NDArray } from "../../ndarray/ndarray.js";
-import { allocate } from "../../ndarray/strided.js";
 import { zeros } from "../../ndarray/create.js";
 import { contiguous, reshape } from "../../ops/shape.js";
 import { binary as b, unary as u } from "../../ops/elementwise.js";
@@ -19,8 +18,9 @@ export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "
   leaky_relu: ({ g, inputs: [x], attrs }) => {
     const { actType, slope } = attrs;
     if (isRecording()) return [b("mul", g, leakyReluDerivative(x!, actType, slope))];
-    const dx = allocate(x!.dtype, x!.size);
-    backendFor(g).leakyBackward(actType, slope, contiguous(x!).data, contiguous(g).data, dx);
+    const be = backendFor(g, x!);
+    const dx = be.allocate(x!.dtype, x!.size);
+    be.leakyBackward(actType, slope, contiguous(x!).storage, contiguous(g).storage, dx);
     return [new NDArray(dx, x!.shape)];
   },
   // y = f′(x): dx = dy·f″(x) with [x≤0] = 1 − [x>0] and eˣ read as e^min(x,0) (no overflow where the mask is 0):
@@ -51,9 +51,10 @@ export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "
       const dgamma = needs[1] ? reshape(sumTo(b("mul", b("mul", gv, xv), neg), [1, gamma!.size, 1]), gamma!.shape) : null;
       return [dx, dgamma];
     }
-    const dx = needs[0] ? allocate(x!.dtype, x!.size) : null;
-    const dgamma = needs[1] ? allocate(gamma!.dtype, gamma!.size) : null;
-    backendFor(g).preluBackward(outer, C, inner, contiguous(x!).data, contiguous(gamma!).data, contiguous(g).data, dx, dgamma);
+    const be = backendFor(g, x!, gamma!);
+    const dx = needs[0] ? be.allocate(x!.dtype, x!.size) : null;
+    const dgamma = needs[1] ? be.allocate(gamma!.dtype, gamma!.size) : null;
+    be.preluBackward(outer, C, inner, contiguous(x!).storage, contiguous(gamma!).storage, contiguous(g).storage, dx, dgamma);
     return [dx && new NDArray(dx, x!.shape), dgamma && new NDArray(dgamma, gamma!.shape)];
   },
   // d softsign x = dx / (1 + |x|)²
@@ -62,8 +63,9 @@ export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "
       const d = b("add", u("abs", x!), 1);
       return [b("div", g, b("mul", d, d))];
     }
-    const dx = allocate(x!.dtype, x!.size);
-    backendFor(g).softsignBackward(contiguous(x!).data, contiguous(g).data, dx);
+    const be = backendFor(g, x!);
+    const dx = be.allocate(x!.dtype, x!.size);
+    be.softsignBackward(contiguous(x!).storage, contiguous(g).storage, dx);
     return [new NDArray(dx, x!.shape)];
   },
 };

@@ -75,7 +75,7 @@ export const batchNormRules: RuleSet<"batch_norm"> = {
     const view = attrs.view;
     const C = view.channels;
     const dt = x!.dtype;
-    const xd = contiguous(x!).data, dy = contiguous(g).data, gd = contiguous(gamma!).data;
+    const xd = contiguous(x!).storage, dy = contiguous(g).storage, gd = contiguous(gamma!).storage;
     const dx = needs[0] ? allocate(dt, x!.size) : null;
     const dgamma = needs[1] ? allocate(dt, C) : null;
     const dbeta = needs[2] ? allocate(dt, C) : null;

@@ -1,7 +1,7 @@
 // Gradient rules of the elementwise ops (numpy broadcasting: each operand's gradient is summed back to its shape).
 import type { NDArray, Operand } from "../../ndarray/ndarray.js";
 import { binary as b, unary as u } from "../../ops/elementwise.js";
-import { zeros } from "../../ndarray/create.js";
+import { zerosOn } from "../../backends/dispatch.js";
 import type { BinaryOp, UnaryOp } from "../../tape/op-types.js";
 import { type GradRule, negativeMask, positiveMask, sumTo, type RuleSet } from "./rule.js";
 
@@ -34,8 +34,8 @@ const winner = (g: NDArray, a: Operand, out: NDArray): [NDArray, NDArray] => {
 
 /** A step function's rule: zero gradient for each array operand. */
 const stepRule = binaryRule((g, a, bb) => [
-  typeof a === "number" ? null : zeros(a.shape, { dtype: g.dtype }),
-  typeof bb === "number" ? null : zeros(bb.shape, { dtype: g.dtype }),
+  typeof a === "number" ? null : zerosOn(g, a.shape),
+  typeof bb === "number" ? null : zerosOn(g, bb.shape),
 ]);
 
 export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
@@ -49,7 +49,8 @@ export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
   div: binaryRule((g, _a, bb, out, need) => [need[0] ? b("div", g, bb) : null, need[1] ? u("neg", b("div", b("mul", g, out), bb)) : null]),
   // d(aᵇ) = b·aᵇ⁻¹·da + aᵇ·ln(a)·db   (db is NaN where a < 0, as numpy's log)
   pow: binaryRule((g, a, bb, out, need) => [
-    need[0] ? b("mul", g, b("mul", bb, b("pow", a, b("sub", bb, 1)))) : null,
+    // a number exponent stays a number (an op of two numbers would make a CPU array, wrong next to GPU arrays)
+    need[0] ? b("mul", g, b("mul", bb, b("pow", a, typeof bb === "number" ? bb - 1 : b("sub", bb, 1)))) : null,
     need[1] ? b("mul", g, b("mul", out, typeof a === "number" ? Math.log(a) : u("log", a))) : null,
   ]),
   // a mod b = a − ⌊a/b⌋·b (fmod: with trunc): da = g, db = −⌊a/b⌋·g, with ⌊a/b⌋ = (a − out)/b (locally constant)

@@ -1,6 +1,5 @@
 // Gradient rule of np.concatenate (stack and split are reshape / index views with their own rules).
 import { NDArray } from "../../ndarray/ndarray.js";
-import { allocate } from "../../ndarray/strided.js";
 import type { Index } from "../../ndarray/indexing.js";
 import { at, contiguous } from "../../ops/shape.js";
 import { isRecording } from "../../tape/tape.js";
@@ -23,8 +22,9 @@ export const joinRules: RuleSet<"concatenate"> = {
     }
     const blocks = attrs.blocks;
     const outer = attrs.outer;
-    const parts = inputs.map((x, k) => (needs[k] ? allocate(g.dtype, x.size) : null));
-    backendFor(g).splitRows(contiguous(g).data, blocks, outer, parts);
+    const be = backendFor(g);
+    const parts = inputs.map((x, k) => (needs[k] ? be.allocate(g.dtype, x.size) : null));
+    be.splitRows(contiguous(g).storage, blocks, outer, parts);
     return parts.map((p, k) => p && new NDArray(p, inputs[k]!.shape));
   },
 };

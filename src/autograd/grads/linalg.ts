@@ -2,7 +2,7 @@
 import type { NDArray } from "../../ndarray/ndarray.js";
 import { dot, matmul } from "../../ops/linalg.js";
 import { reshape, transpose } from "../../ops/shape.js";
-import type { GradRule, RuleSet } from "./rule.js";
+import type { RuleSet } from "./rule.js";
 
 /** Swaps the last two axes (a view). */
 function swapLast(x: NDArray): NDArray {

@@ -1,10 +1,9 @@
-// Gradient rules of the neural-network ops in ops/softmax.ts: softmax, log-softmax, pick.
-import type { NDArray } from "../../ndarray/ndarray.js";
+
 import { binary as b, unary as u } from "../../ops/elementwise.js";
 import { reduce } from "../../ops/reduce.js";
 import { arange } from "../../ndarray/create.js";
 import { reshape } from "../../ops/shape.js";
-import type { GradRule, RuleSet } from "./rule.js";
+import type { RuleSet } from "./rule.js";
 
 export const nnRules: RuleSet<"softmax" | "log_softmax" | "pick"> = {
   // y = log softmax(x): dx = g − softmax(x)·Σ_axis g,  softmax(x) = exp(y)

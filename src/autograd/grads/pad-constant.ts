@@ -1,5 +1,5 @@
 // Gradient rule of np.pad (constant): the output is a copy of x inside a frame, so dx is the matching slice of g.
-import type { GradRule, RuleSet } from "./rule.js";
+import type { RuleSet } from "./rule.js";
 
 export const padConstantRules: RuleSet<"pad"> = {
   // y = pad(x): dx = g[before_i : before_i + n_i] on every axis

@@ -1,8 +1,7 @@
-// Gradient rules of padBorder and foldBorder: each is the other's transpose (plus a bias sum for foldBorder's bias).
-import type { BorderSpec } from "../../ops/pad.js";
+
 import { foldBorder, padBorder } from "../../ops/pad.js";
 import { reduce } from "../../ops/reduce.js";
-import type { GradRule, RuleSet } from "./rule.js";
+import type { RuleSet } from "./rule.js";
 
 export const padRules: RuleSet<"padBorder" | "foldBorder"> = {
   // y = P·x (a 0/1 matrix: each padded position copies one element or is 0)  ⇒  dx = Pᵀ·dy = fold(dy)

@@ -1,6 +1,6 @@
 // Gradient rules of the per-axis resampling behind npx.upsampling: the op and its transpose are each other's gradient.
-import { type AxisPlan, resample, resampleTranspose } from "../../ops/upsampling.js";
-import type { GradRule, RuleSet } from "./rule.js";
+import { resample, resampleTranspose } from "../../ops/upsampling.js";
+import type { RuleSet } from "./rule.js";
 
 export const resampleRules: RuleSet<"resampleAxis" | "resampleAxisTranspose"> = {
   // y = R·x (R: one or two weighted taps per output row)  ⇒  dx = Rᵀ·dy

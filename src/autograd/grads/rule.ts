@@ -1,7 +1,7 @@
 // The gradient-rule contract and the shared helpers rules use: reduce-to-shape, broadcast, sign masks.
 import type { NDArray } from "../../ndarray/ndarray.js";
 import type { OpAttrs, OpName } from "../../tape/op-types.js";
-import { zeros } from "../../ndarray/create.js";
+import { zerosOn } from "../../backends/dispatch.js";
 import { binary } from "../../ops/elementwise.js";
 import { reduce } from "../../ops/reduce.js";
 import { reshape } from "../../ops/shape.js";
@@ -37,7 +37,7 @@ export function sumTo(g: NDArray, shape: readonly number[]): NDArray {
 /** `g` (broadcastable) expanded to `shape`. */
 export function broadcastTo(g: NDArray, shape: readonly number[]): NDArray {
   if (sameShape(g.shape, shape)) return g;
-  return binary("add", zeros(shape, { dtype: g.dtype }), g);
+  return binary("add", zerosOn(g, shape), g);
 }
 
 /** 1 where x > 0 or x is NaN, else 0: max(x, 0) = 0 exactly when x ≤ 0. */

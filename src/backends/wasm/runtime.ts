@@ -22,7 +22,6 @@ export function relaxedSimdSupported(): boolean {
     return false;
   }
 }
-import { hooks } from "../hooks.js";
 import { formatBytes } from "../../params/sizes.js";
 import { warnOnce } from "../../warnings.js";
 

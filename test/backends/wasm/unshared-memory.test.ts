@@ -78,6 +78,7 @@ test("without shared memory the Winograd and dense paths agree with the referenc
       const ref = new Float32Array(size(toImage ? imageShape(g) : gridShape(g)));
       (toImage ? gridToImage : imageToGrid)(g, src, w, bias, ref);
       hooks.force[op] = alg;
+      // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a test picks the dispatched kernel by name
       assertClose(dispatch[op](g, "float32", src, w, bias), ref, (toImage ? g.gridChannels : g.imageChannels) * 16, `${alg} ${op}`);
       assert.equal(hooks.lastAlgorithm, alg);
       hooks.force[op] = null;

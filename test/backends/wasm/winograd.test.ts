@@ -24,6 +24,7 @@ function check(g: ConvGeometry, seed: number, op: "gridToImage" | "imageToGrid" 
       setNumThreads(threads);
       hooks.force[op] = "wasm-winograd";
       let got: ArrayLike<number>;
+      // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a test picks the dispatched kernel by name
       try { got = dispatch[op](g, "float32", src, w, bias); } finally { hooks.force[op] = null; }
       assert.equal(hooks.lastAlgorithm, "wasm-winograd", JSON.stringify(g));
       if (g.batch > 0 && size(g.gridSize) > 0 && g.gridChannels > 0 && g.imageChannels > 0) assert.deepEqual([...new Set(hooks.lastTasks.map((t) => t[3]))], [TASK.WINO], "the Winograd tasks ran");

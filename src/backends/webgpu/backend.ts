@@ -1,0 +1,225 @@
+// The WebGPU backend object: the Backend interface over GPU storage, its kernels, and the errors of kernels it lacks.
+import type { Backend, BinaryKernelOp, ReduceKernelOp, StridedView, UnaryKernelOp } from "../backend.js";
+import { Context } from "../../context.js";
+import type { Dtype } from "../../ndarray/dtype.js";
+import { type DeviceStorage, registerDeviceAllocator } from "../../ndarray/storage.js";
+import type { ConvGeometry } from "../../params/geometry.js";
+import { allocTensor, type GpuTensor, releaseTensor } from "./buffer-pool.js";
+import { gpuOp } from "./device.js";
+import { binaryGpu, copyIntoGpu, type GpuView, unaryGpu, whereGpu } from "./elementwise.js";
+import { reduceGpu } from "./reduce.js";
+import { gridToImageGpu, imageToGridGpu, weightGradGpu } from "./conv.js";
+import { matmulGpu } from "./matmul.js";
+import { sgdUpdateGpu } from "./optimizer.js";
+import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu } from "./pointwise.js";
+import { readTensor, requireFloat32, upload } from "./transfer.js";
+
+const GPU0 = new Context("gpu", 0);
+
+/** An array's elements on the GPU: a pooled tensor, and the host copy `wait()` reads back. */
+export class GpuStorage implements DeviceStorage {
+  readonly dtype = "float32";
+  host: Float32Array | null = null;
+  version = 0;
+  constructor(readonly tensor: GpuTensor) {}
+  get ctx(): Context {
+    return GPU0;
+  }
+  get size(): number {
+    return this.tensor.size;
+  }
+}
+
+/** The tensor behind device storage; storage of another device is an error naming the kernel. */
+function tensorOf(s: DeviceStorage, kernel: string): GpuTensor {
+  if (!(s instanceof GpuStorage)) throw new Error(`${kernel} (webgpu): an operand lives on ${String(s.ctx)}, not on the GPU`);
+  return s.tensor;
+}
+
+/** Marks storage as written by a queued kernel: its host copy is stale. */
+function wrote(s: DeviceStorage): void {
+  s.host = null;
+  s.version++;
+}
+
+const viewOf = (v: StridedView<DeviceStorage>, kernel: string): GpuView => ({ tensor: tensorOf(v.data, kernel), strides: v.strides, offset: v.offset });
+
+/** Stores a fresh dense result into the view `o` and returns the temporary to the pool. */
+function store(shape: readonly number[], r: GpuTensor, o: StridedView<DeviceStorage>, kernel: string): void {
+  try {
+    copyIntoGpu(shape, r, viewOf(o, kernel));
+  } finally {
+    releaseTensor(r);
+  }
+  wrote(o.data);
+}
+
+function denseStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  for (let i = shape.length - 1, m = 1; i >= 0; m *= shape[i]!, i--) s[i] = m;
+  return s;
+}
+
+function fresh(t: GpuTensor): GpuStorage {
+  return new GpuStorage(t);
+}
+
+/** relu(t) as a new tensor, the temporary returned to the pool (a fused relu of the CPU kernels, as a second pass). */
+function reluOf(t: GpuTensor, n: number): GpuTensor {
+  const r = unaryGpu("relu", [n], { tensor: t, strides: [1], offset: 0 });
+  releaseTensor(t);
+  return r;
+}
+
+/** A kernel the WebGPU backend does not have yet: it throws naming itself and the device, never a CPU round trip. */
+function missing(kernel: string): () => never {
+  return () => {
+    throw new Error(`${kernel}: no WebGPU kernel yet for arrays on gpu(0); move the arrays to the CPU with x.asInCtx(npx.cpu()) (after await x.wait()) to run it there`);
+  };
+}
+
+function allocate(dtype: Dtype, n: number): GpuStorage {
+  requireFloat32("allocate (webgpu)", "the array", dtype);
+  const t = allocTensor(n, "allocate (webgpu)");
+  // pooled buffers keep old values: zero the bytes (a multiple of 4, as clearBuffer requires)
+  if (n > 0) gpuOp("allocate (webgpu)", (d) => {
+    const enc = d.createCommandEncoder();
+    enc.clearBuffer(t.buffer, 0, n * 4);
+    d.queue.submit([enc.finish()]);
+  });
+  return fresh(t);
+}
+
+const float32 = (kernel: string, dtype: Dtype) => requireFloat32(kernel, "the operands", dtype);
+
+export const webgpuBackend: Backend<DeviceStorage> = {
+  name: "webgpu",
+  dtypes: ["float32"],
+  allocate,
+  scalar(v: number, ndim: number): StridedView<DeviceStorage> {
+    return { data: fresh(upload(Float32Array.of(v), "scalar (webgpu)")), strides: new Array<number>(ndim).fill(0), offset: 0 };
+  },
+  unaryInto(op: UnaryKernelOp, shape, o, x) {
+    store(shape, unaryGpu(op, shape, viewOf(x, op)), o, op);
+  },
+  binaryInto(op: BinaryKernelOp, shape, o, a, b) {
+    store(shape, binaryGpu(op, shape, viewOf(a, op), viewOf(b, op)), o, op);
+  },
+  whereInto(shape, o, c, a, b) {
+    store(shape, whereGpu(shape, viewOf(c, "where"), viewOf(a, "where"), viewOf(b, "where")), o, "where");
+  },
+  reduceInto(op: ReduceKernelOp, shape, x, axes, out) {
+    const r = reduceGpu(op, shape, viewOf(x, op), axes);
+    store([r.size], r, { data: out, strides: [1], offset: 0 }, op);
+  },
+  imageToGrid(g: ConvGeometry, dtype, image, w, bias, relu) {
+    float32("convolution", dtype);
+    const r = imageToGridGpu(g, tensorOf(image, "convolution"), tensorOf(w, "convolution"), bias ? tensorOf(bias, "convolution") : null);
+    return fresh(relu ? reluOf(r, r.size) : r);
+  },
+  gridToImage(g: ConvGeometry, dtype, grid, w, bias, relu) {
+    float32("deconvolution", dtype);
+    const r = gridToImageGpu(g, tensorOf(grid, "deconvolution"), tensorOf(w, "deconvolution"), bias ? tensorOf(bias, "deconvolution") : null);
+    return fresh(relu ? reluOf(r, r.size) : r);
+  },
+  weightGrad(g: ConvGeometry, dtype, image, grid) {
+    float32("weight gradient", dtype);
+    return fresh(weightGradGpu(g, tensorOf(image, "weight gradient"), tensorOf(grid, "weight gradient")));
+  },
+  matmul(dtype, M, N, K, a, b) {
+    float32("matmul", dtype);
+    return fresh(matmulGpu(M, N, K, tensorOf(a, "matmul"), tensorOf(b, "matmul")));
+  },
+  padGather: missing("pad (padding modes)"),
+  foldScatter: missing("pad (padding modes, adjoint)"),
+  fillChannels: missing("fillChannels"),
+  resampleAxis: missing("resample / upsampling"),
+  resampleAxisAdjoint: missing("resample / upsampling (gradient)"),
+  poolForward: missing("pooling"),
+  poolBackward: missing("pooling (gradient)"),
+  poolGather: missing("pooling (second-order gradient)"),
+  batchNormTrainForward: missing("batch_norm"),
+  batchNormAffineForward: missing("batch_norm"),
+  batchNormAffineActForward: missing("batch_norm"),
+  batchNormTrainBackward: missing("batch_norm (gradient)"),
+  batchNormPredictBackward: missing("batch_norm (gradient)"),
+  leakyForward(act, slope, x, y) {
+    leakyForwardGpu(act, slope, tensorOf(x, "leaky_relu"), tensorOf(y, "leaky_relu"), x.size);
+    wrote(y);
+  },
+  leakyBackward(act, slope, x, dy, dx) {
+    leakyBackwardGpu(act, slope, tensorOf(x, "leaky_relu"), tensorOf(dy, "leaky_relu"), tensorOf(dx, "leaky_relu"), x.size);
+    wrote(dx);
+  },
+  softsignForward: missing("softsign"),
+  softsignBackward: missing("softsign (gradient)"),
+  preluForward: missing("prelu"),
+  preluBackward: missing("prelu (gradient)"),
+  concatRows(parts, blocks, outer, out) {
+    // out viewed as [outer, row]; part k fills columns off … off + blocks[k] (a buffer copy when outer is 1)
+    const row = blocks.reduce((p, b) => p + b, 0);
+    const o = tensorOf(out, "concatenate");
+    let off = 0;
+    parts.forEach((part, k) => {
+      const b = blocks[k]!;
+      copyIntoGpu([outer, b], tensorOf(part, "concatenate"), { tensor: o, strides: [row, 1], offset: off });
+      off += b;
+    });
+    wrote(out);
+  },
+  splitRows(src, blocks, outer, parts) {
+    const row = blocks.reduce((p, b) => p + b, 0);
+    const s = tensorOf(src, "split");
+    let off = 0;
+    parts.forEach((part, k) => {
+      const b = blocks[k]!;
+      if (part !== null) store([outer, b], unaryGpu("identity", [outer, b], { tensor: s, strides: [row, 1], offset: off }), { data: part, strides: [b, 1], offset: 0 }, "split");
+      off += b;
+    });
+  },
+  pixelShuffle(g, depth, space, toSpace) {
+    // the space array is dense over [N, C, D, rd, H, rh, W, rw]; the depth array read or written through strides
+    const [D, H, W] = g.size, [RD, RH, RW] = g.factors, C = g.channels;
+    const S = D * H * W, R = RD * RH * RW;
+    const shape = [g.batch, C, D, RD, H, RH, W, RW];
+    // depth channel: DCR ((rd·RH + rh)·RW + rw)·C + c, CRD c·R + (rd·RH + rh)·RW + rw
+    const [sc, srd, srh, srw] = g.mode === "DCR" ? [S, RH * RW * C * S, RW * C * S, C * S] : [R * S, RH * RW * S, RW * S, S];
+    const depthView: GpuView = { tensor: tensorOf(depth, "depth_to_space"), strides: [C * R * S, sc, H * W, srd, W, srh, 1, srw], offset: 0 };
+    if (toSpace) store(shape, unaryGpu("identity", shape, depthView), { data: space, strides: denseStrides(shape), offset: 0 }, "depth_to_space");
+    else {
+      copyIntoGpu(shape, tensorOf(space, "space_to_depth"), depthView);
+      wrote(depth);
+    }
+  },
+  dropoutMask: missing("dropout"),
+  applyMask: missing("dropout"),
+  sgdUpdate(w, grad, v, n, p, lr, momentum) {
+    sgdUpdateGpu(tensorOf(w, "sgd_update"), tensorOf(grad, "sgd_update"), v ? tensorOf(v, "sgd_update") : null, n, p, lr, momentum);
+    wrote(w);
+    if (v) wrote(v);
+  },
+  adamUpdate(w, grad, m, v, n, p, lrT, beta1, beta2, epsilon) {
+    adamUpdateGpu(tensorOf(w, "adam_update"), tensorOf(grad, "adam_update"), tensorOf(m, "adam_update"), tensorOf(v, "adam_update"), n, p, lrT, beta1, beta2, epsilon);
+    for (const s of [w, m, v]) wrote(s);
+  },
+};
+
+registerDeviceAllocator("gpu", allocate);
+
+/** CPU values onto the GPU (queued): float32 only. */
+export function uploadStorage(values: Float32Array): GpuStorage {
+  return fresh(upload(values, "asInCtx (webgpu)"));
+}
+
+/** The storage's values once every queued op has run, kept as its host copy unless a write raced the read. */
+export async function readStorage(s: DeviceStorage): Promise<Float32Array> {
+  const t = tensorOf(s, "wait");
+  for (;;) {
+    const v = s.version;
+    const values = await readTensor(t, "wait");
+    if (s.version === v) {
+      s.host = values;
+      return values;
+    }
+  }
+}
