@@ -23,8 +23,12 @@ if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER) && pro
   process.exit(r.status ?? 1);
 }
 
-const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? Number(process.argv[i + 1]) : dflt; };
-const BATCH = arg("batch", 4), REPS = arg("reps", 3);
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const BATCH = arg("batch", 4),
+  REPS = arg("reps", 3);
 
 const { np, npx } = await import(join(REPO, "dist", "index.js"));
 const G = await import(join(REPO, "dist", "backends", "webgpu", "index.js"));
@@ -32,7 +36,11 @@ const { create, globals } = await import("webgpu");
 Object.assign(globalThis, globals);
 
 if ((await npx.initGpu({ gpu: create([]) })) === 0) {
-  try { npx.gpu(); } catch (e) { console.log(`bench:gpu: no WebGPU adapter: ${e.message}`); }
+  try {
+    npx.gpu();
+  } catch (e) {
+    console.log(`bench:gpu: no WebGPU adapter: ${e.message}`);
+  }
   process.exit(0);
 }
 const info = G.gpuInfo();
@@ -41,19 +49,29 @@ console.log(`adapter: vendor="${info.vendor}" architecture="${info.architecture}
 if (software) console.log("SOFTWARE ADAPTER: the GPU timings below are a smoke test (CPU emulation of a GPU), not GPU speed.");
 
 // D2L's DCGAN generator (n_G = 64): 100→512 (k4 s1 p0), 512→256, 256→128, 128→64, 64→3 (k4 s2 p1)
-const layers = [[100, 512, 1, 1, 0], [512, 256, 4, 2, 1], [256, 128, 8, 2, 1], [128, 64, 16, 2, 1], [64, 3, 32, 2, 1]];
+const layers = [
+  [100, 512, 1, 1, 0],
+  [512, 256, 4, 2, 1],
+  [256, 128, 8, 2, 1],
+  [128, 64, 16, 2, 1],
+  [64, 3, 32, 2, 1],
+];
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`\nbatch ${BATCH}, median of ${REPS} (GPU: npx.deconvolution on gpu(0) arrays + await y.wait(), i.e. queue + readback; both paths warmed up by one call first)`);
+console.log(
+  `\nbatch ${BATCH}, median of ${REPS} (GPU: npx.deconvolution on gpu(0) arrays + await y.wait(), i.e. queue + readback; both paths warmed up by one call first)`,
+);
 console.log("layer                              webgpu ms   wasm ms   max|diff|");
 for (const [cin, cout, hw, s, p] of layers) {
   np.random.seed(1);
   const x = np.random.uniform({ low: -1, high: 1, size: [BATCH, cin, hw, hw] });
   const w = np.random.uniform({ low: -0.05, high: 0.05, size: [cin, cout, 4, 4] });
-  const gx = x.asInCtx(npx.gpu()), gw = w.asInCtx(npx.gpu());
+  const gx = x.asInCtx(npx.gpu()),
+    gw = w.asInCtx(npx.gpu());
   const onGpu = async () => (await npx.deconvolution(gx, gw, { strides: s, padding: p }).wait()).asTypedArray();
   let gpuOut = await onGpu(); // warm-up: compiles the pipeline
   npx.deconvolution(x, w, { strides: s, padding: p }); // warm-up: the wasm module and its buffers
-  const gpuMs = [], cpuMs = [];
+  const gpuMs = [],
+    cpuMs = [];
   let cpuOut;
   for (let r = 0; r < REPS; r++) {
     let t0 = performance.now();

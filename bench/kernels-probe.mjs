@@ -9,8 +9,22 @@ import { macCount } from "../dist/params/geometry.js";
 /** NCHW geometry from (N, Cgrid, Cimg, grid, k, s, p); image = (grid−1)·s − 2p + k. */
 function geo(N, gridC, imageC, grid, k, s, p) {
   const image = (grid - 1) * s - 2 * p + k;
-  return { nd: 2, batch: N, groups: 1, imageChannels: imageC, gridChannels: gridC, gridSize: [grid, grid], imageSize: [image, image],
-    kernel: [k, k], strides: [s, s], dilation: [1, 1], padBegin: [p, p], padEnd: [p, p], outputPadding: [0, 0], channelsLast: false };
+  return {
+    nd: 2,
+    batch: N,
+    groups: 1,
+    imageChannels: imageC,
+    gridChannels: gridC,
+    gridSize: [grid, grid],
+    imageSize: [image, image],
+    kernel: [k, k],
+    strides: [s, s],
+    dilation: [1, 1],
+    padBegin: [p, p],
+    padEnd: [p, p],
+    outputPadding: [0, 0],
+    channelsLast: false,
+  };
 }
 const cases = [
   ["DCGAN tconv k4s2p1 512→256@4²", "t", geo(8, 512, 256, 4, 4, 2, 1)],
@@ -30,21 +44,28 @@ const cases = [
   ["weight grad k3p1 64→64@56²", "w", geo(8, 64, 64, 56, 3, 1, 1)],
 ];
 const only = process.argv[2];
-const rnd = (n) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5; return a; };
+const rnd = (n) => {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5;
+  return a;
+};
 const prod = (a) => a.reduce((p, v) => p * v, 1);
 console.log("case".padEnd(38), "alg".padEnd(12), "1 thread", "  2 threads", " speed-up");
 for (const [name, kind, g] of cases) {
   if (only && !name.includes(only)) continue;
-  const img = rnd(g.batch * g.imageChannels * prod(g.imageSize)), grid = rnd(g.batch * g.gridChannels * prod(g.gridSize));
+  const img = rnd(g.batch * g.imageChannels * prod(g.imageSize)),
+    grid = rnd(g.batch * g.gridChannels * prod(g.gridSize));
   const w = rnd(g.gridChannels * g.imageChannels * prod(g.kernel));
-  const run = () => (kind === "t" ? gridToImage(g, "float32", grid, w, null) : kind === "c" ? imageToGrid(g, "float32", img, w, null) : weightGrad(g, "float32", img, grid));
+  const run = () =>
+    kind === "t" ? gridToImage(g, "float32", grid, w, null) : kind === "c" ? imageToGrid(g, "float32", img, w, null) : weightGrad(g, "float32", img, grid);
   const flop = 2 * macCount(g);
   const res = [];
   for (const th of [1, 2]) {
     setNumThreads(th);
     // warm-up (~300 ms): fresh workers run Liftoff code until V8's optimizing tier has compiled the kernels
     for (let t0 = performance.now(), i = 0; i < 3 || performance.now() - t0 < Number(process.env.WARM ?? 300); i++) run();
-    let best = Infinity, total = 0;
+    let best = Infinity,
+      total = 0;
     for (let i = 0; i < 30 && (i < 3 || total < 1500); i++) {
       const t = performance.now();
       run();
@@ -54,5 +75,11 @@ for (const [name, kind, g] of cases) {
     }
     res.push(flop / best / 1e6);
   }
-  console.log(name.padEnd(38), hooks.lastAlgorithm.padEnd(12), res[0].toFixed(1).padStart(8), res[1].toFixed(1).padStart(11), (res[1] / res[0]).toFixed(2).padStart(8) + "×");
+  console.log(
+    name.padEnd(38),
+    hooks.lastAlgorithm.padEnd(12),
+    res[0].toFixed(1).padStart(8),
+    res[1].toFixed(1).padStart(11),
+    (res[1] / res[0]).toFixed(2).padStart(8) + "×",
+  );
 }

@@ -45,7 +45,8 @@ np.random.seed(15);
 console.log(`paddingMode cost, float32, ${threads} thread(s), median ms (ratio to zeros); load average ${(await import("node:os")).loadavg()[0].toFixed(2)}`);
 console.log(`${"case".padEnd(42)} ${"pass".padEnd(10)} ${MODES.map((m) => m.padStart(16)).join("")}`);
 for (const c of CASES) {
-  const x = np.random.uniform({ low: -1, high: 1, size: c.x }), w = np.random.uniform({ low: -0.1, high: 0.1, size: c.w });
+  const x = np.random.uniform({ low: -1, high: 1, size: c.x }),
+    w = np.random.uniform({ low: -0.1, high: 0.1, size: c.w });
   const b = np.zeros([c.op === "convolution" ? c.w[0] : c.w[1]]).astype("float32");
   for (const pass of ["forward", "fwd nobias", "fwd+bwd"]) {
     if (pass === "fwd+bwd") {

@@ -25,7 +25,13 @@ const REPO_DIR = join(BENCH_DIR, "..");
 // ------------------------------------------------------------------ options
 const argv = process.argv.slice(2);
 if (argv.includes("--help") || argv.includes("-h")) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 15).join("\n").replace(/^\/\/ ?/gm, ""));
+  console.log(
+    readFileSync(fileURLToPath(import.meta.url), "utf8")
+      .split("\n")
+      .slice(1, 15)
+      .join("\n")
+      .replace(/^\/\/ ?/gm, ""),
+  );
   process.exit(0);
 }
 const flag = (name) => argv.includes(`--${name}`);
@@ -58,7 +64,14 @@ const OPTS = {
 };
 
 // ------------------------------------------------------------------ dependencies
-const REQUIRED = ["@tensorflow/tfjs-core", "@tensorflow/tfjs-backend-cpu", "@tensorflow/tfjs-backend-wasm", "onnxruntime-web", "onnxruntime-node", "@jax-js/jax"];
+const REQUIRED = [
+  "@tensorflow/tfjs-core",
+  "@tensorflow/tfjs-backend-cpu",
+  "@tensorflow/tfjs-backend-wasm",
+  "onnxruntime-web",
+  "onnxruntime-node",
+  "@jax-js/jax",
+];
 const missing = REQUIRED.filter((p) => !existsSync(join(BENCH_DIR, "node_modules", p, "package.json")));
 if (missing.length) {
   // --ignore-scripts: onnxruntime-node's install script only downloads optional GPU (CUDA/TensorRT)
@@ -100,7 +113,8 @@ const peerInfo = new Map();
 const key = (p, t, c) => `${p}|${t}|${c}`;
 const elapsed = () => Date.now() - startedAt;
 
-const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 10 ? `${ms.toFixed(1)} ms` : ms >= 0.1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(2)} µs`);
+const fmtMs = (ms) =>
+  ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 10 ? `${ms.toFixed(1)} ms` : ms >= 0.1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(2)} µs`;
 const fmtErr = (e) => (e === undefined ? "" : e === Infinity ? "∞" : e === 0 ? "0" : e.toExponential(1));
 
 /** 3 significant digits at most, no exponent for the usual ranges. */
@@ -240,7 +254,22 @@ async function runPeer(peer, t) {
       return;
     }
     const done = new Set();
-    const args = ["--peer", peer.id, "--threads", String(t), "--cases", todo.join(","), "--outdir", outdir, "--target-ms", String(OPTS.targetMs), "--max-ms", String(OPTS.maxMs), "--min-reps", String(OPTS.minReps)];
+    const args = [
+      "--peer",
+      peer.id,
+      "--threads",
+      String(t),
+      "--cases",
+      todo.join(","),
+      "--outdir",
+      outdir,
+      "--target-ms",
+      String(OPTS.targetMs),
+      "--max-ms",
+      String(OPTS.maxMs),
+      "--min-reps",
+      String(OPTS.minReps),
+    ];
     let stopForReuse = false;
     const res = await runChild("child.mjs", args, {
       caseCapMs: OPTS.caseCapMs,
@@ -318,7 +347,10 @@ async function runPeer(peer, t) {
           const c = caseById.get(id);
           if (!done.has(id) && c.op === big.op && flops(c) >= flops(big)) {
             done.add(id);
-            results.set(key(peer.id, t, id), { status: "skipped", note: `${cur} (${(flops(big) / 1e9).toFixed(2)} GFLOP) already exceeded the ${OPTS.caseCapMs / 1000} s cap` });
+            results.set(key(peer.id, t, id), {
+              status: "skipped",
+              note: `${cur} (${(flops(big) / 1e9).toFixed(2)} GFLOP) already exceeded the ${OPTS.caseCapMs / 1000} s cap`,
+            });
           }
         }
       }
@@ -358,24 +390,28 @@ function report(peer, t, caseId) {
 async function runExercise() {
   const rows = [];
   let init = null;
-  const res = await runChild("exercise.mjs", ["--sizes", OPTS.exerciseSizes, "--target-ms", String(Math.min(OPTS.targetMs, 300)), "--max-ms", String(Math.min(OPTS.maxMs, 3000))], {
-    overallCapMs: 180000,
-    onEvent(ev) {
-      if (ev.event === "init") init = ev;
-      if (ev.event === "exercise") {
-        rows.push(ev);
-        log(
-          `[exercise] n=${String(ev.n).padEnd(4)} W ${ev.rows}×${ev.cols} = ${fmtBytes(ev.wBytes)}` +
-            (ev.skipped
-              ? `  skipped: ${ev.skipped}`
-              : `  JS W·x ${fmtMs(ev.jsDenseMs)}  JS direct ${fmtMs(ev.jsDirectMs)}` +
-                (ev.tconvDenseMs != null ? `  tconv np.dot ${fmtMs(ev.tconvDenseMs)}` : "") +
-                (ev.tconvDirectMs != null ? `  tconv conv ${fmtMs(ev.tconvDirectMs)}` : "") +
-                (ev.tconvError ? `  tconv error: ${ev.tconvError}` : "")),
-        );
-      }
+  const res = await runChild(
+    "exercise.mjs",
+    ["--sizes", OPTS.exerciseSizes, "--target-ms", String(Math.min(OPTS.targetMs, 300)), "--max-ms", String(Math.min(OPTS.maxMs, 3000))],
+    {
+      overallCapMs: 180000,
+      onEvent(ev) {
+        if (ev.event === "init") init = ev;
+        if (ev.event === "exercise") {
+          rows.push(ev);
+          log(
+            `[exercise] n=${String(ev.n).padEnd(4)} W ${ev.rows}×${ev.cols} = ${fmtBytes(ev.wBytes)}` +
+              (ev.skipped
+                ? `  skipped: ${ev.skipped}`
+                : `  JS W·x ${fmtMs(ev.jsDenseMs)}  JS direct ${fmtMs(ev.jsDirectMs)}` +
+                  (ev.tconvDenseMs != null ? `  tconv np.dot ${fmtMs(ev.tconvDenseMs)}` : "") +
+                  (ev.tconvDirectMs != null ? `  tconv conv ${fmtMs(ev.tconvDirectMs)}` : "") +
+                  (ev.tconvError ? `  tconv error: ${ev.tconvError}` : "")),
+          );
+        }
+      },
     },
-  });
+  );
   if (res.killedFor) log(`[exercise] stopped after ${rows.length} sizes (time cap)`);
   else if (res.code !== 0) log(`[exercise] child exited ${res.signal ?? res.code}: ${res.stderr.trim().split("\n").slice(-1)[0]}`);
   return { rows, init, truncated: !!res.killedFor || res.code !== 0 };
@@ -391,7 +427,9 @@ async function runModels(t, only = OPTS.modelIds) {
       if (ev.event === "model") {
         rows.push(ev);
         const cellOf = (r) => (r?.ms != null ? fmtMs(r.ms) : `error: ${r?.error}`);
-        log(`[model] ${ev.id} ${t} thread${t > 1 ? "s" : ""}: tconv ${cellOf(ev.tconv)}  onnxruntime-web ${cellOf(ev.ortWeb)}  onnxruntime-node ${cellOf(ev.ortNode)}`);
+        log(
+          `[model] ${ev.id} ${t} thread${t > 1 ? "s" : ""}: tconv ${cellOf(ev.tconv)}  onnxruntime-web ${cellOf(ev.ortWeb)}  onnxruntime-node ${cellOf(ev.ortNode)}`,
+        );
       } else if (ev.event === "error") log(`[model] ${ev.case}: ${ev.error}`);
     },
   });
@@ -435,9 +473,16 @@ const cpuModel = (() => {
   return os.cpus()[0]?.model ?? "unknown";
 })();
 log(`tconv bench — ${new Date().toISOString()}`);
-log(`machine: ${cpuModel}, ${os.cpus().length} logical CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+log(
+  `machine: ${cpuModel}, ${os.cpus().length} logical CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version}; load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`,
+);
 log(`tconv build: ${existsSync(tconvDistEntry()) ? tconvDistEntry() : `missing (${tconvDistEntry()})`}`);
-log(`per-case cap ${OPTS.caseCapMs / 1000} s, run budget ${OPTS.budgetMs / 1000} s, ≥ ${OPTS.targetMs} ms and ≥ ${OPTS.minReps} warm repetitions per measurement (≤ ${OPTS.maxMs} ms)\n`);
+log(
+  `per-case cap ${OPTS.caseCapMs / 1000} s, run budget ${OPTS.budgetMs / 1000} s, ≥ ${OPTS.targetMs} ms and ≥ ${OPTS.minReps} warm repetitions per measurement (≤ ${OPTS.maxMs} ms)\n`,
+);
 
 let exercise = null;
 const modelRows = [];
@@ -511,7 +556,16 @@ function renderMarkdown() {
   let tables = "";
   for (const t of OPTS.threads) {
     tables += `### ${t} thread${t > 1 ? "s" : ""}\n\n`;
-    const head = ["case", "GFLOP", ...(hasSelf ? ["tconv"] : []), ...variants.map((p) => p.label), ...jsPeers.map((p) => p.label), "best JS/WASM peer", ...(hasSelf ? ["best peer ÷ tconv"] : []), ...native.map((p) => `${p.label} (native)`)];
+    const head = [
+      "case",
+      "GFLOP",
+      ...(hasSelf ? ["tconv"] : []),
+      ...variants.map((p) => p.label),
+      ...jsPeers.map((p) => p.label),
+      "best JS/WASM peer",
+      ...(hasSelf ? ["best peer ÷ tconv"] : []),
+      ...native.map((p) => `${p.label} (native)`),
+    ];
     tables += `| ${head.join(" | ")} |\n| ${head.map((_h, i) => (i < 1 ? "---" : "---:")).join(" | ")} |\n`;
     for (const c of cases) {
       const best = jsPeers
@@ -552,7 +606,13 @@ function renderMarkdown() {
     for (const t of OPTS.threads)
       for (const p of allPeers) {
         const r = results.get(key(p.id, t, c.id));
-        row.push(r?.err !== undefined && !r.reused ? `${fmtErr(r.err)}${r.flagged ? " ✗" : ""}${r.refPeer === "ort-node" && p.id !== "tconv" ? " ⁿ" : ""}` : r?.reused ? "¹" : "—");
+        row.push(
+          r?.err !== undefined && !r.reused
+            ? `${fmtErr(r.err)}${r.flagged ? " ✗" : ""}${r.refPeer === "ort-node" && p.id !== "tconv" ? " ⁿ" : ""}`
+            : r?.reused
+              ? "¹"
+              : "—",
+        );
       }
     acc += `| ${row.join(" | ")} |\n`;
   }
@@ -627,7 +687,8 @@ function renderMarkdown() {
     if (exercise.init && !exercise.init.tconv) ex += `tconv columns empty: ${exercise.init.tconvNote}.\n\n`;
     else if (exercise.init)
       ex += `tconv's W is built by ${exercise.init.hasConvMatrix ? "`d2l.convMatrix`" : "plain loops (d2l.convMatrix not exported)"}; tconv's dense product is \`np.dot(W, vec(x))\`, its direct form \`npx.convolution\`.\n\n`;
-    ex += "| n | W shape | W memory (float32) | MACs dense / direct | plain JS W·x | plain JS direct | dense ÷ direct (JS) | tconv np.dot(W, x) | tconv npx.convolution | dense ÷ direct (tconv) | build W (JS loops / tconv) |\n";
+    ex +=
+      "| n | W shape | W memory (float32) | MACs dense / direct | plain JS W·x | plain JS direct | dense ÷ direct (JS) | tconv np.dot(W, x) | tconv npx.convolution | dense ÷ direct (tconv) | build W (JS loops / tconv) |\n";
     ex += "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n";
     for (const r of exercise.rows) {
       const ratio = r.denseMacs / r.directMacs;
@@ -657,7 +718,10 @@ function renderMarkdown() {
     `- date: ${new Date().toISOString()}\n` +
     `- machine: ${cpuModel}, ${os.cpus().length} logical CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} (${os.arch()})\n` +
     `- Node ${process.version}\n` +
-    `- load average (1/5/15 min) at start ${loadAtStart.map((x) => x.toFixed(2)).join(" / ")}, at end ${os.loadavg().map((x) => x.toFixed(2)).join(" / ")} — anything else running on the ${os.cpus().length} cores skews the numbers\n` +
+    `- load average (1/5/15 min) at start ${loadAtStart.map((x) => x.toFixed(2)).join(" / ")}, at end ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" / ")} — anything else running on the ${os.cpus().length} cores skews the numbers\n` +
     `- tconv: ${existsSync(tconvDistEntry()) ? tconvDistEntry().replace(REPO_DIR + "/", "") : "not built"}\n` +
     `- peers: ${versions.join(", ")}\n` +
     `- settings: per-case cap ${OPTS.caseCapMs / 1000} s, ≥ ${OPTS.targetMs} ms of warm repetitions per measurement (≥ ${OPTS.minReps} reps, ≤ ${OPTS.maxMs} ms), run budget ${OPTS.budgetMs / 1000} s; run took ${totalS.toFixed(0)} s\n\n`;

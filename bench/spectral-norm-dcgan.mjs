@@ -34,7 +34,8 @@ function matrixSigma(m, rows, cols) {
     }
     const z = new Float64Array(cols);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) z[c] += m[r * cols + c] * u[r];
-    let nz = 0, nu = 0;
+    let nz = 0,
+      nu = 0;
     for (let c = 0; c < cols; c++) nz += z[c] * z[c];
     for (let r = 0; r < rows; r++) nu += u[r] * u[r];
     const next = Math.sqrt(nz) / Math.sqrt(nu);
@@ -47,7 +48,9 @@ function matrixSigma(m, rows, cols) {
 
 /** PyTorch 1.13 spectral_norm's matrix: conv W [Cout, Cin, k, k] → [Cout, Cin·k²]; transposed W [Cin, Cout, k, k] → [Cout, Cin·k²]. */
 function reshaped(w, transposed) {
-  const [a, b, kh, kw] = w.shape, k = kh * kw, d = w.asTypedArray();
+  const [a, b, kh, kw] = w.shape,
+    k = kh * kw,
+    d = w.asTypedArray();
   if (!transposed) return [Float64Array.from(d), a, b * k];
   const m = new Float64Array(b * a * k);
   for (let i = 0; i < a; i++) for (let o = 0; o < b; o++) for (let t = 0; t < k; t++) m[o * a * k + i * k + t] = d[(i * b + o) * k + t];
@@ -56,7 +59,10 @@ function reshaped(w, transposed) {
 
 np.random.seed(2016);
 console.log(`${"layer".padEnd(34)} ${"exact σ".padStart(9)} ${"reshaped σ".padStart(11)} ${"ratio".padStart(6)}`);
-for (const [list, transposed] of [[G, true], [D, false]])
+for (const [list, transposed] of [
+  [G, true],
+  [D, false],
+])
   for (const [name, cin, cout, size, s, p] of list) {
     const w = np.random.normal({ loc: 0, scale: 0.02, size: transposed ? [cin, cout, 4, 4] : [cout, cin, 4, 4] });
     const params = { strides: s, padding: p };

@@ -16,7 +16,8 @@ const targetMs = Number(opt("target-ms", 4000));
 setNumThreads(threads);
 await threadsReady();
 
-const N = 16, LAMBDA = 10;
+const N = 16,
+  LAMBDA = 10;
 
 /** D2L §20.2's net_D with WGAN-GP's change: no BatchNorm (Gulrajani et al. 2017), so each conv gets a bias. */
 function critic() {
@@ -61,7 +62,9 @@ function median(a) {
 
 /** PyTorch serving one step per request (bench/pytorch/wgan_gp.py), or null when /usr/bin/python3 has no torch. */
 async function startTorch() {
-  const child = spawn("/usr/bin/python3", [fileURLToPath(new URL("./pytorch/wgan_gp.py", import.meta.url)), String(threads)], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("/usr/bin/python3", [fileURLToPath(new URL("./pytorch/wgan_gp.py", import.meta.url)), String(threads)], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -102,7 +105,9 @@ async function timeAll(steps) {
   return samples.map(median);
 }
 
-console.log(`WGAN-GP critic step, D2L DCGAN critic without BatchNorm, [${N}, 3, 64, 64] float32, ${threads} thread(s); load average ${loadavg()[0].toFixed(2)}`);
+console.log(
+  `WGAN-GP critic step, D2L DCGAN critic without BatchNorm, [${N}, 3, 64, 64] float32, ${threads} thread(s); load average ${loadavg()[0].toFixed(2)}`,
+);
 const torch = await startTorch();
 const steps = [tconvStep(plainStep), tconvStep(gpStep), ...(torch ? [() => torch.step("plain"), () => torch.step("gp")] : [])];
 const ms = await timeAll(steps);
@@ -111,4 +116,7 @@ const rows = [["tconv", ms[0], ms[1]]];
 if (torch) rows.push([`PyTorch ${torch.torch} CPU (${torch.threads} thread${torch.threads > 1 ? "s" : ""})`, ms[2], ms[3]]);
 console.log(`${"".padEnd(30)} ${"plain step ms".padStart(14)} ${"GP step ms".padStart(12)} ${"GP / plain".padStart(11)}`);
 for (const [name, p, g] of rows) console.log(`${name.padEnd(30)} ${p.toFixed(1).padStart(14)} ${g.toFixed(1).padStart(12)} ${(g / p).toFixed(2).padStart(11)}`);
-if (torch) console.log(`PyTorch / tconv: plain step ${(ms[2] / ms[0]).toFixed(2)}x, GP step ${(ms[3] / ms[1]).toFixed(2)}x (above 1: tconv faster); load average ${loadavg()[0].toFixed(2)}`);
+if (torch)
+  console.log(
+    `PyTorch / tconv: plain step ${(ms[2] / ms[0]).toFixed(2)}x, GP step ${(ms[3] / ms[1]).toFixed(2)}x (above 1: tconv faster); load average ${loadavg()[0].toFixed(2)}`,
+  );

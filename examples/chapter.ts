@@ -31,14 +31,19 @@ cell("12.10.1 Basic 2D transposed convolution: trans_conv");
 function transConv(X: NDArray, K: NDArray): NDArray {
   const [h, w] = K.shape as [number, number];
   const Y = np.zeros([X.shape[0]! + h - 1, X.shape[1]! + w - 1]);
-  for (let i = 0; i < X.shape[0]!; i++)
-    for (let j = 0; j < X.shape[1]!; j++) Y.at(`${i}:${i + h}`, `${j}:${j + w}`).iadd(X.at(i, j).mul(K));
+  for (let i = 0; i < X.shape[0]!; i++) for (let j = 0; j < X.shape[1]!; j++) Y.at(`${i}:${i + h}`, `${j}:${j + w}`).iadd(X.at(i, j).mul(K));
   return Y;
 }
 
 cell("Verify the results in Fig. 12.10.1");
-let X = np.array([[0, 1], [2, 3]]);
-let K = np.array([[0, 1], [2, 3]]);
+let X = np.array([
+  [0, 1],
+  [2, 3],
+]);
+let K = np.array([
+  [0, 1],
+  [2, 3],
+]);
 show(transConv(X, K));
 
 cell("The same with nn.Conv2DTranspose");
@@ -67,7 +72,10 @@ show(tconv.forward(conv.forward(X)).shape.join() === X.shape.join());
 
 cell("12.10.3 Analogy to matrix transposition: corr2d");
 X = np.arange(9).reshape(3, 3);
-K = np.array([[0, 1], [2, 3]]);
+K = np.array([
+  [0, 1],
+  [2, 3],
+]);
 let Y = d2l.corr2d(X, K);
 show(Y);
 
@@ -89,9 +97,17 @@ cell("Convolution is a product with W");
 show(Y.eq(np.dot(W, X.reshape(-1)).reshape(2, 2)));
 
 cell("Transposed convolution is a product with W.T");
-X = np.array([[0, 1], [2, 3]]);
+X = np.array([
+  [0, 1],
+  [2, 3],
+]);
 Y = transConv(X, K);
 show(Y.eq(np.dot(W.T, X.reshape(-1)).reshape(3, 3)));
 // ---- end of the chapter
 
-console.log(color("2", `\n(d2l.transConv, d2l.corr2d and d2l.kernel2matrix ship with tconv too: ${[d2l.transConv, d2l.corr2d, d2l.kernel2matrix].map((f) => f.name).join(", ")})`));
+console.log(
+  color(
+    "2",
+    `\n(d2l.transConv, d2l.corr2d and d2l.kernel2matrix ship with tconv too: ${[d2l.transConv, d2l.corr2d, d2l.kernel2matrix].map((f) => f.name).join(", ")})`,
+  ),
+);

@@ -104,7 +104,10 @@ export function lockFolder(dir: string): () => void {
       const pid = Number(readFileSync(path, "utf8").trim());
       let alive = false;
       try {
-        if (Number.isInteger(pid) && pid > 0) { process.kill(pid, 0); alive = true; }
+        if (Number.isInteger(pid) && pid > 0) {
+          process.kill(pid, 0);
+          alive = true;
+        }
       } catch (err) {
         alive = (err as NodeJS.ErrnoException).code === "EPERM";
       }
@@ -153,12 +156,14 @@ function checkProgress(v: Record<string, unknown>, path: string): Progress {
     return x;
   };
   const num = (x: unknown, field: string, min = -Infinity) => {
-    if (typeof x !== "number" || !Number.isFinite(x) || x < min) throw bad(field, `= ${JSON.stringify(x)} is not a finite number${min > -Infinity ? ` >= ${min}` : ""}`);
+    if (typeof x !== "number" || !Number.isFinite(x) || x < min)
+      throw bad(field, `= ${JSON.stringify(x)} is not a finite number${min > -Infinity ? ` >= ${min}` : ""}`);
     return x;
   };
   const arch = obj(v.architecture, "architecture");
   for (const k of ["imageSize", "width", "latentDim"]) int(arch[k], `architecture.${k}`, 1);
-  if (arch.loss !== undefined && arch.loss !== "bce" && arch.loss !== "wgan-gp") throw bad("architecture.loss", `= ${JSON.stringify(arch.loss)} is not "bce" or "wgan-gp"`);
+  if (arch.loss !== undefined && arch.loss !== "bce" && arch.loss !== "wgan-gp")
+    throw bad("architecture.loss", `= ${JSON.stringify(arch.loss)} is not "bce" or "wgan-gp"`);
   const config = obj(v.config, "config");
   int(config.seed, "config.seed", 0);
   const datasetSize = int(config.datasetSize, "config.datasetSize", 1);
@@ -186,7 +191,10 @@ function checkProgress(v: Record<string, unknown>, path: string): Progress {
   return v as unknown as Progress;
 }
 
-const describe = (o: object) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(", ");
+const describe = (o: object) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
 
 /** Tells whether a resumable checkpoint is announced in `dir`. */
 export function hasCheckpoint(dir: string): boolean {
@@ -201,7 +209,8 @@ export function hasCheckpoint(dir: string): boolean {
 export function loadCheckpoint(dir: string, nets: Nets, architecture: Architecture, config: RunConfig): Progress {
   const latest = readJSON(join(dir, "latest.json"));
   const name = latest.checkpoint;
-  if (typeof name !== "string" || !/^step-\d{7}(-[0-9a-z]{1,16})?$/.test(name)) throw new CheckpointError(`checkpoint ${join(dir, "latest.json")} is damaged (bad folder name)`, true);
+  if (typeof name !== "string" || !/^step-\d{7}(-[0-9a-z]{1,16})?$/.test(name))
+    throw new CheckpointError(`checkpoint ${join(dir, "latest.json")} is damaged (bad folder name)`, true);
   const folder = join(dir, name);
   // every file against the SHA-256 latest.json recorded: a damaged or swapped file is caught before anything loads
   const sums = latest.sha256 as Record<string, unknown> | undefined;

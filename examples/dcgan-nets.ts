@@ -31,7 +31,9 @@ function gBlock(outChannels: number, inChannels: number, strides = 2, padding = 
  */
 function dBlock(outChannels: number, inChannels: number, batchNorm = true): nn.Sequential {
   const conv = new nn.Conv2D(outChannels, { kernelSize: 4, strides: 2, padding: 1, useBias: !batchNorm, inChannels });
-  return batchNorm ? new nn.Sequential().add(conv, new nn.BatchNorm({ inChannels: outChannels }), new nn.LeakyReLU(0.2)) : new nn.Sequential().add(conv, new nn.LeakyReLU(0.2));
+  return batchNorm
+    ? new nn.Sequential().add(conv, new nn.BatchNorm({ inChannels: outChannels }), new nn.LeakyReLU(0.2))
+    : new nn.Sequential().add(conv, new nn.LeakyReLU(0.2));
 }
 
 /**
@@ -92,7 +94,10 @@ export function resizeGenerator({ imageSize, width, latentDim }: DCGANShape): nn
     c /= 2;
   }
   net.add(
-    new nn.Sequential().add(new nn.Upsample({ scale: 2, sampleType: "nearest" }), new nn.Conv2D(3, { kernelSize: 3, padding: 1, useBias: false, inChannels: c })),
+    new nn.Sequential().add(
+      new nn.Upsample({ scale: 2, sampleType: "nearest" }),
+      new nn.Conv2D(3, { kernelSize: 3, padding: 1, useBias: false, inChannels: c }),
+    ),
     new nn.Activation("tanh"),
   );
   return net;

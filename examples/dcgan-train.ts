@@ -72,7 +72,12 @@ export function buildNets(arch: Architecture, config: RunConfig, makeGenerator: 
   g.initialize(init.Normal(0.02));
   d.initialize(init.Normal(0.02));
   const hp = wgan ? { learningRate: config.learningRate, beta1: 0, beta2: 0.9 } : { learningRate: config.learningRate, beta1: 0.5 };
-  return { generator: g, discriminator: d, trainerG: new gluon.Trainer(g.collectParams(), "adam", hp), trainerD: new gluon.Trainer(d.collectParams(), "adam", hp) };
+  return {
+    generator: g,
+    discriminator: d,
+    trainerG: new gluon.Trainer(g.collectParams(), "adam", hp),
+    trainerD: new gluon.Trainer(d.collectParams(), "adam", hp),
+  };
 }
 
 /** The data set and the constants of a run; `step(nets, e, k)` trains batch k of epoch e. */
@@ -142,7 +147,12 @@ export class DCGANSteps {
       } else lossG = autograd.trainMode(() => netD.forward(netG.forward(Z)).reshape(B).neg());
       return [lossD.sum().item(), lossG.sum().item()];
     }
-    const lossD = autograd.record(() => loss.forward(netD.forward(X), ones).add(loss.forward(netD.forward(fakeX), zeros)).div(2));
+    const lossD = autograd.record(() =>
+      loss
+        .forward(netD.forward(X), ones)
+        .add(loss.forward(netD.forward(fakeX), zeros))
+        .div(2),
+    );
     lossD.backward(head);
     trainerD.step(B);
     // update_G: recompute fake_Y through the updated D, labels "real"

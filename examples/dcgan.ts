@@ -9,7 +9,17 @@ import { levels } from "./dcgan-nets.js";
 import { buildNets, DCGANSteps, FIXED_NOISE_KEY, GP_LAMBDA, N_CRITIC, noise } from "./dcgan-train.js";
 import { sampleGrid } from "./sample-grid.js";
 import { lossPlotSVG, type LossHistory } from "./loss-plot.js";
-import { CheckpointError, hasCheckpoint, loadCheckpoint, lockFolder, makeFolder, saveCheckpoint, type Architecture, type Progress, type RunConfig } from "./dcgan-checkpoint.js";
+import {
+  CheckpointError,
+  hasCheckpoint,
+  loadCheckpoint,
+  lockFolder,
+  makeFolder,
+  saveCheckpoint,
+  type Architecture,
+  type Progress,
+  type RunConfig,
+} from "./dcgan-checkpoint.js";
 
 export interface DCGANOptions {
   /** epochs to reach (counted from the start of training, also when resuming); default 20 */
@@ -64,7 +74,18 @@ export interface DCGANResult {
   resumedFrom: { epoch: number; batch: number } | null;
 }
 
-const DEFAULTS = { epochs: 20, out: "dcgan-out", seed: 0, imageSize: 16, width: 32, latentDim: 100, datasetSize: 4096, batchSize: 32, learningRate: 0.001, samples: 64 };
+const DEFAULTS = {
+  epochs: 20,
+  out: "dcgan-out",
+  seed: 0,
+  imageSize: 16,
+  width: 32,
+  latentDim: 100,
+  datasetSize: 4096,
+  batchSize: 32,
+  learningRate: 0.001,
+  samples: 64,
+};
 
 /** Demo limits: absurd flags are refused in one line before anything is allocated (docs/demos.md, "A DCGAN that learns to draw"). */
 export const LIMITS = { width: 512, latentDim: 4096, datasetSize: 65536, batchSize: 4096, epochs: 100000, samples: 1024, seed: 2 ** 32 - 1, maxBatches: 1e9 };
@@ -80,7 +101,9 @@ function checkOutFolder(out: string): void {
     accessSync(out, constants.W_OK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`cannot write to output folder ${out}: ${code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : (e as Error).message}`);
+    throw new Error(
+      `cannot write to output folder ${out}: ${code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : (e as Error).message}`,
+    );
   }
 }
 
@@ -89,7 +112,12 @@ export async function trainDCGAN(options: DCGANOptions = {}): Promise<DCGANResul
   if (lossKind !== "bce" && lossKind !== "wgan-gp") throw new Error(`loss=${String(lossKind)} must be "bce" or "wgan-gp"`);
   const defaults = lossKind === "wgan-gp" ? { ...DEFAULTS, learningRate: 0.0002 } : DEFAULTS;
   const o = { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & DCGANOptions;
-  const arch: Architecture = { imageSize: o.imageSize, width: checkInt("width", o.width, 1, LIMITS.width), latentDim: checkInt("latentDim", o.latentDim, 1, LIMITS.latentDim), loss: lossKind };
+  const arch: Architecture = {
+    imageSize: o.imageSize,
+    width: checkInt("width", o.width, 1, LIMITS.width),
+    latentDim: checkInt("latentDim", o.latentDim, 1, LIMITS.latentDim),
+    loss: lossKind,
+  };
   levels(arch.imageSize);
   const config: RunConfig = {
     seed: checkInt("seed", o.seed, 0, LIMITS.seed),
@@ -124,9 +152,16 @@ async function train(
   log: (s: string) => void,
   pictures: boolean,
 ): Promise<DCGANResult> {
-
   let nets = buildNets(arch, config);
-  let progress: Progress = { architecture: arch, config, epoch: 0, batch: 0, sums: { lossD: 0, lossG: 0, count: 0 }, history: { batches: [], epochs: [] }, epochSeconds: [] };
+  let progress: Progress = {
+    architecture: arch,
+    config,
+    epoch: 0,
+    batch: 0,
+    sums: { lossD: 0, lossG: 0, count: 0 },
+    history: { batches: [], epochs: [] },
+    epochSeconds: [],
+  };
   let resumedFrom: DCGANResult["resumedFrom"] = null;
   if (o.resume) {
     if (!hasCheckpoint(ckptDir)) throw new Error(`no checkpoint to resume in ${ckptDir} (run without --resume to start)`);
@@ -135,7 +170,8 @@ async function train(
       resumedFrom = { epoch: progress.epoch, batch: progress.batch };
       log(`resuming from ${ckptDir}: epoch ${progress.epoch + 1}, batch ${progress.batch + 1}`);
     } catch (e) {
-      if (!(e instanceof CheckpointError) || !e.damaged || !o.fresh) throw e instanceof CheckpointError && e.damaged ? new Error(`${e.message}; run with --fresh to start over`) : e;
+      if (!(e instanceof CheckpointError) || !e.damaged || !o.fresh)
+        throw e instanceof CheckpointError && e.damaged ? new Error(`${e.message}; run with --fresh to start over`) : e;
       log(`${e.message}; starting fresh as --fresh asks`);
       nets = buildNets(arch, config);
     }
@@ -185,7 +221,9 @@ async function train(
       const speed = ((progress.batch - batchesAtStart) * B) / (epochBatchTime / 1000);
       if (bar) bar.update(progress.batch, { lossD: (lD / B).toFixed(3), lossG: (lG / B).toFixed(3), speed: speed.toFixed(1) });
       else if (!o.quiet && (progress.batch % Math.max(1, Math.round(perEpoch / 4)) === 0 || progress.batch === perEpoch))
-        log(`epoch ${e + 1}/${o.epochs} batch ${progress.batch}/${perEpoch}: loss_D ${(lD / B).toFixed(3)}, loss_G ${(lG / B).toFixed(3)}, ${speed.toFixed(1)} examples/s`);
+        log(
+          `epoch ${e + 1}/${o.epochs} batch ${progress.batch}/${perEpoch}: loss_D ${(lD / B).toFixed(3)}, loss_G ${(lG / B).toFixed(3)}, ${speed.toFixed(1)} examples/s`,
+        );
       if (!Number.isFinite(lD) || !Number.isFinite(lG)) {
         bar?.stop();
         throw new Error(`training diverged at epoch ${e + 1}, batch ${k + 1}: loss_D ${lD / B}, loss_G ${lG / B}; try a smaller --lr`);
@@ -204,7 +242,7 @@ async function train(
     progress.epochSeconds.push(seconds);
     log(
       `epoch ${e + 1}/${o.epochs}: loss_D ${(lossD / count).toFixed(3)}, loss_G ${(lossG / count).toFixed(3)}; ${seconds.toFixed(1)} s ` +
-        `(${((epochBatchTime / ((perEpoch - batchesAtStart) * B)) || 0).toFixed(1)} ms per image)`,
+        `(${(epochBatchTime / ((perEpoch - batchesAtStart) * B) || 0).toFixed(1)} ms per image)`,
     );
     progress.epoch++;
     progress.batch = 0;
@@ -212,7 +250,10 @@ async function train(
     if (pictures) {
       const name = `samples-epoch-${String(e + 1).padStart(2, "0")}.png`;
       writePNG(join(o.out, name), sampleGrid(netG.forward(fixedZ), Math.ceil(Math.sqrt(o.samples)), 64 / S)); // tiles 64 px wide at either size
-      writeFileSync(join(o.out, "loss.svg"), lossPlotSVG(progress.history, arch.loss === "bce" ? undefined : "WGAN-GP losses (critic: D(fake) − D(real) + penalty)"));
+      writeFileSync(
+        join(o.out, "loss.svg"),
+        lossPlotSVG(progress.history, arch.loss === "bce" ? undefined : "WGAN-GP losses (critic: D(fake) − D(real) + penalty)"),
+      );
     }
     save();
     if (o.stop?.requested || (o.maxBatches !== undefined && batchesRun >= o.maxBatches)) stopped = progress.epoch < o.epochs;
@@ -221,10 +262,21 @@ async function train(
     if (progress.batch > 0) save(); // at an epoch's end the checkpoint is already written
     log(`stopped at epoch ${progress.epoch + 1}, batch ${progress.batch + 1}; checkpoint saved in ${ckptDir} (continue with --resume)`);
   }
-  return { generator: netG, discriminator: netD, epoch: progress.epoch, batch: progress.batch, batchesRun, history: progress.history, epochSeconds: progress.epochSeconds, stopped, resumedFrom };
+  return {
+    generator: netG,
+    discriminator: netD,
+    epoch: progress.epoch,
+    batch: progress.batch,
+    batchesRun,
+    history: progress.history,
+    epochSeconds: progress.epochSeconds,
+    stopped,
+    resumedFrom,
+  };
 }
 
-const USAGE = "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N --loss bce|wgan-gp]";
+const USAGE =
+  "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N --loss bce|wgan-gp]";
 
 export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
   const o: DCGANOptions = {};
@@ -242,25 +294,50 @@ export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
       return v;
     };
     switch (arg) {
-      case "--epochs": o.epochs = num(); break;
-      case "--out": o.out = value(); break;
-      case "--resume": o.resume = true; break;
-      case "--fresh": o.fresh = true; break;
-      case "--threads": o.threads = num(); break;
-      case "--seed": o.seed = num(); break;
-      case "--size": o.imageSize = num(); break;
-      case "--width": o.width = num(); break;
-      case "--lr": o.learningRate = num(); break;
-      case "--batch": o.batchSize = num(); break;
-      case "--data": o.datasetSize = num(); break;
-      case "--quiet": o.quiet = true; break;
+      case "--epochs":
+        o.epochs = num();
+        break;
+      case "--out":
+        o.out = value();
+        break;
+      case "--resume":
+        o.resume = true;
+        break;
+      case "--fresh":
+        o.fresh = true;
+        break;
+      case "--threads":
+        o.threads = num();
+        break;
+      case "--seed":
+        o.seed = num();
+        break;
+      case "--size":
+        o.imageSize = num();
+        break;
+      case "--width":
+        o.width = num();
+        break;
+      case "--lr":
+        o.learningRate = num();
+        break;
+      case "--batch":
+        o.batchSize = num();
+        break;
+      case "--data":
+        o.datasetSize = num();
+        break;
+      case "--quiet":
+        o.quiet = true;
+        break;
       case "--loss": {
         const v = value();
         if (v !== "bce" && v !== "wgan-gp") throw new Error(`--loss must be bce or wgan-gp, got ${v}`);
         o.loss = v;
         break;
       }
-      default: throw new Error(arg === "--help" || arg === "-h" ? USAGE : `unknown argument ${arg}; ${USAGE}`);
+      default:
+        throw new Error(arg === "--help" || arg === "-h" ? USAGE : `unknown argument ${arg}; ${USAGE}`);
     }
   }
   return o;

@@ -46,7 +46,9 @@ export function fitKernel(options: FitKernelOptions = {}): FitKernelResult {
   const l2 = new gluon.loss.L2Loss();
 
   const tty = !quiet && process.stdout.isTTY;
-  const bar = tty ? new cliProgress.SingleBar({ format: "fit-kernel [{bar}] {value}/{total} | loss {loss}", hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = tty
+    ? new cliProgress.SingleBar({ format: "fit-kernel [{bar}] {value}/{total} | loss {loss}", hideCursor: true }, cliProgress.Presets.shades_classic)
+    : null;
   bar?.start(steps, 0, { loss: "…" });
   const started = performance.now();
   let lossStart = NaN;

@@ -14,7 +14,9 @@ export function lossPlotSVG(history: LossHistory, title = "DCGAN losses"): strin
   const H = 360;
   const m = { left: 56, right: 20, top: 34, bottom: 44 };
   // plain loops, not Math.max(...rows): a spread of 50,000+ values overflows the stack (and the checkpoint after it)
-  let xMax = 1, top = 0.5, bottom = 0;
+  let xMax = 1,
+    top = 0.5,
+    bottom = 0;
   for (const rows of [history.batches, history.epochs])
     for (const r of rows) {
       if (r[0] > xMax) xMax = r[0];
@@ -30,7 +32,10 @@ export function lossPlotSVG(history: LossHistory, title = "DCGAN losses"): strin
   const sx = (x: number) => m.left + (x / xMax) * (W - m.left - m.right);
   const sy = (y: number) => H - m.bottom - ((Math.max(Math.min(y, yMax), yMin) - yMin) / (yMax - yMin)) * (H - m.top - m.bottom);
   const line = (pts: [number, number, number][], k: 1 | 2) =>
-    pts.filter((p) => Number.isFinite(p[k])).map((p, i) => `${i === 0 ? "M" : "L"}${sx(p[0]).toFixed(1)},${sy(p[k]).toFixed(1)}`).join(" ");
+    pts
+      .filter((p) => Number.isFinite(p[k]))
+      .map((p, i) => `${i === 0 ? "M" : "L"}${sx(p[0]).toFixed(1)},${sy(p[k]).toFixed(1)}`)
+      .join(" ");
   const colours = { 1: "#1f77b4", 2: "#d62728" } as const;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
@@ -51,7 +56,8 @@ export function lossPlotSVG(history: LossHistory, title = "DCGAN losses"): strin
     if (history.batches.length > 0) parts.push(`<path d="${line(history.batches, k)}" fill="none" stroke="${colours[k]}" stroke-opacity="0.3"/>`);
     if (history.epochs.length > 0) {
       parts.push(`<path d="${line(history.epochs, k)}" fill="none" stroke="${colours[k]}" stroke-width="2.5"/>`);
-      for (const p of history.epochs) if (Number.isFinite(p[k])) parts.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[k]).toFixed(1)}" r="3" fill="${colours[k]}"/>`);
+      for (const p of history.epochs)
+        if (Number.isFinite(p[k])) parts.push(`<circle cx="${sx(p[0]).toFixed(1)}" cy="${sy(p[k]).toFixed(1)}" r="3" fill="${colours[k]}"/>`);
     }
   }
   parts.push(`<rect x="${W - m.right - 130}" y="${m.top}" width="122" height="44" fill="white" stroke="#999"/>`);

@@ -12,9 +12,14 @@ const DIR = fileURLToPath(new URL("../test/fixtures/safetensors/", import.meta.u
 // the same structure as PyTorch's nn.Sequential(ConvTranspose2d(16, 32, 4, 1, 0, bias=False), BatchNorm2d(32), ReLU(), …)
 const up = (channels: number, strides: number, padding: number) => new nn.Conv2DTranspose(channels, { kernelSize: 4, strides, padding, useBias: false });
 const G = new nn.Sequential().add(
-  up(32, 1, 0), new nn.BatchNorm(), new nn.Activation("relu"),
-  up(16, 2, 1), new nn.BatchNorm(), new nn.Activation("relu"),
-  up(3, 2, 1), new nn.Activation("tanh"),
+  up(32, 1, 0),
+  new nn.BatchNorm(),
+  new nn.Activation("relu"),
+  up(16, 2, 1),
+  new nn.BatchNorm(),
+  new nn.Activation("relu"),
+  up(3, 2, 1),
+  new nn.Activation("tanh"),
 );
 G.initialize(); // inChannels deferred: the file's shapes complete them
 G.loadParameters(join(DIR, "dcgan-f32.safetensors"));

@@ -66,7 +66,14 @@ function ${name}Run${c}${usig(T[c[0]], T[c[1]])}: void {
   }
 }
 const table = (names, k, type) =>
-  `{\n${names.map((nm) => `  ${nm}: [${combos(k).map((c) => `${nm}Run${own[k].includes(c) ? c : "x".repeat(k)} as ${type}`).join(", ")}],`).join("\n")}\n}`;
+  `{\n${names
+    .map(
+      (nm) =>
+        `  ${nm}: [${combos(k)
+          .map((c) => `${nm}Run${own[k].includes(c) ? c : "x".repeat(k)} as ${type}`)
+          .join(", ")}],`,
+    )
+    .join("\n")}\n}`;
 text += `
 /** binaryRuns[op][4·[o is Float64Array] + 2·[a is …] + [b is …]] */
 export const binaryRuns = ${table(Object.keys(ops.binary), 3, "BinaryRun")} as const;

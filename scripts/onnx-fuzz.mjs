@@ -21,7 +21,27 @@ const seeds = FIXTURES.map((name) => {
   const meta = JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8"));
   return { name, bytes: new Uint8Array(readFileSync(join(dir, `${name}.onnx`))), inputs: meta.inputs };
 });
-const OPS = ["Relu", "Add", "Concat", "Conv", "Reshape", "Slice", "Gather", "Cast", "Pad", "Resize", "MatMul", "Gemm", "Sum", "Transpose", "Shape", "Unsqueeze", "Squeeze", "Softmax", "Einsum"];
+const OPS = [
+  "Relu",
+  "Add",
+  "Concat",
+  "Conv",
+  "Reshape",
+  "Slice",
+  "Gather",
+  "Cast",
+  "Pad",
+  "Resize",
+  "MatMul",
+  "Gemm",
+  "Sum",
+  "Transpose",
+  "Shape",
+  "Unsqueeze",
+  "Squeeze",
+  "Softmax",
+  "Einsum",
+];
 const HUGE = [0, -1, 1, 2, 3, 7, 65536, 2 ** 31 - 1, 2 ** 31, 2 ** 40, -(2 ** 31)];
 
 /** One record-level mutation of a decoded ModelProto (plain object); returns its name. */
@@ -30,27 +50,91 @@ function mutate(m) {
   const nodes = g.node ?? [];
   const inits = g.initializer ?? [];
   const node = nodes.length > 0 ? pick(nodes) : null;
-  const kinds = ["dims", "hugeDims", "extraInput", "dropInput", "attrType", "dupAttr", "noIr", "opset", "opType", "undefinedInput", "swapNodes", "attrValue", "repeatInput", "dataType", "dupNodeName", "dropOutput", "emptyData"];
+  const kinds = [
+    "dims",
+    "hugeDims",
+    "extraInput",
+    "dropInput",
+    "attrType",
+    "dupAttr",
+    "noIr",
+    "opset",
+    "opType",
+    "undefinedInput",
+    "swapNodes",
+    "attrValue",
+    "repeatInput",
+    "dataType",
+    "dupNodeName",
+    "dropOutput",
+    "emptyData",
+  ];
   const k = pick(kinds);
   const init = inits.length > 0 ? pick(inits) : null;
   switch (k) {
-    case "dims": if (init?.dims?.length) init.dims[int(init.dims.length)] = pick(HUGE); break;
-    case "hugeDims": if (init) init.dims = [pick(HUGE), pick(HUGE)]; break;
-    case "extraInput": if (node) node.input = [...(node.input ?? []), pick(node.input?.length ? node.input : ["x"])]; break;
-    case "dropInput": if (node?.input?.length) node.input = node.input.slice(0, -1); break;
-    case "attrType": if (node?.attribute?.length) pick(node.attribute).type = 1 + int(10); break;
-    case "dupAttr": if (node?.attribute?.length) node.attribute.push({ ...pick(node.attribute) }); break;
-    case "noIr": delete m.ir_version; break;
-    case "opset": m.opset_import = [{ domain: "", version: int(26) }]; break;
-    case "opType": if (node) node.op_type = pick(OPS); break;
-    case "undefinedInput": if (node?.input?.length) node.input[int(node.input.length)] = "nowhere"; break;
-    case "swapNodes": if (nodes.length > 1) { const i = int(nodes.length - 1); [nodes[i], nodes[i + 1]] = [nodes[i + 1], nodes[i]]; } break;
-    case "attrValue": if (node?.attribute?.length) { const a = pick(node.attribute); if (a.ints) a.ints = a.ints.map(() => pick(HUGE)); else if (a.i !== undefined) a.i = pick(HUGE); else if (a.f !== undefined) a.f = pick([NaN, Infinity, -1e30, 0]); } break;
-    case "repeatInput": if (node?.input?.length) node.input = new Array(1 + int(6000)).fill(node.input[0]); break;
-    case "dataType": if (init) init.data_type = pick([0, 1, 2, 3, 6, 7, 9, 10, 11, 16, 99]); break;
-    case "dupNodeName": if (nodes.length > 1) nodes[1].name = nodes[0].name = "same"; break;
-    case "dropOutput": if (node?.output?.length) node.output = []; break;
-    case "emptyData": if (init) { delete init.raw_data; delete init.float_data; delete init.int64_data; } break;
+    case "dims":
+      if (init?.dims?.length) init.dims[int(init.dims.length)] = pick(HUGE);
+      break;
+    case "hugeDims":
+      if (init) init.dims = [pick(HUGE), pick(HUGE)];
+      break;
+    case "extraInput":
+      if (node) node.input = [...(node.input ?? []), pick(node.input?.length ? node.input : ["x"])];
+      break;
+    case "dropInput":
+      if (node?.input?.length) node.input = node.input.slice(0, -1);
+      break;
+    case "attrType":
+      if (node?.attribute?.length) pick(node.attribute).type = 1 + int(10);
+      break;
+    case "dupAttr":
+      if (node?.attribute?.length) node.attribute.push({ ...pick(node.attribute) });
+      break;
+    case "noIr":
+      delete m.ir_version;
+      break;
+    case "opset":
+      m.opset_import = [{ domain: "", version: int(26) }];
+      break;
+    case "opType":
+      if (node) node.op_type = pick(OPS);
+      break;
+    case "undefinedInput":
+      if (node?.input?.length) node.input[int(node.input.length)] = "nowhere";
+      break;
+    case "swapNodes":
+      if (nodes.length > 1) {
+        const i = int(nodes.length - 1);
+        [nodes[i], nodes[i + 1]] = [nodes[i + 1], nodes[i]];
+      }
+      break;
+    case "attrValue":
+      if (node?.attribute?.length) {
+        const a = pick(node.attribute);
+        if (a.ints) a.ints = a.ints.map(() => pick(HUGE));
+        else if (a.i !== undefined) a.i = pick(HUGE);
+        else if (a.f !== undefined) a.f = pick([NaN, Infinity, -1e30, 0]);
+      }
+      break;
+    case "repeatInput":
+      if (node?.input?.length) node.input = new Array(1 + int(6000)).fill(node.input[0]);
+      break;
+    case "dataType":
+      if (init) init.data_type = pick([0, 1, 2, 3, 6, 7, 9, 10, 11, 16, 99]);
+      break;
+    case "dupNodeName":
+      if (nodes.length > 1) nodes[1].name = nodes[0].name = "same";
+      break;
+    case "dropOutput":
+      if (node?.output?.length) node.output = [];
+      break;
+    case "emptyData":
+      if (init) {
+        delete init.raw_data;
+        delete init.float_data;
+        delete init.int64_data;
+      }
+      break;
   }
   return k;
 }
@@ -86,7 +170,9 @@ for (let i = 0; i < count; i++) {
 
 // tconv's verdicts, in children of up to perChild models; a child that dies or hangs is rerun one model per child
 const childFile = join(dir, "child.mjs");
-writeFileSync(childFile, `import { readFileSync } from "node:fs";
+writeFileSync(
+  childFile,
+  `import { readFileSync } from "node:fs";
 import * as tconv from ${JSON.stringify(pathToFileURL(resolve("dist/index.js")).href)};
 import { onnx } from ${JSON.stringify(pathToFileURL(resolve("dist/onnx/index.js")).href)};
 const list = JSON.parse(readFileSync(process.argv[2], "utf8"));
@@ -103,9 +189,12 @@ for (const c of list) {
   }
   process.stdout.write(JSON.stringify(line) + "\\n");
 }
-`);
+`,
+);
 const ortFile = join(dir, "ort-child.mjs");
-writeFileSync(ortFile, `import { readFileSync } from "node:fs";
+writeFileSync(
+  ortFile,
+  `import { readFileSync } from "node:fs";
 import ort from ${JSON.stringify(pathToFileURL(resolve("node_modules/onnxruntime-node/dist/index.js")).href)};
 const list = JSON.parse(readFileSync(process.argv[2], "utf8"));
 for (const c of list) {
@@ -123,12 +212,16 @@ for (const c of list) {
   }
   process.stdout.write(JSON.stringify(line) + "\\n");
 }
-`);
+`,
+);
 function runChildren(list, file = childFile) {
   const listFile = join(dir, `list-${list[0].i}-${list.length}.json`);
   writeFileSync(listFile, JSON.stringify(list));
   const r = spawnSync(process.execPath, ["--max-old-space-size=512", file, listFile], { encoding: "utf8", timeout: childMs, maxBuffer: 1 << 30 });
-  const lines = (r.stdout ?? "").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  const lines = (r.stdout ?? "")
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
   const clean = r.status === 0 && !r.error;
   return { lines, clean, how: r.error?.code === "ETIMEDOUT" ? "hang" : "abort", stderr: (r.stderr ?? "").slice(-300) };
 }
@@ -154,7 +247,19 @@ const verdict = verdicts(childFile);
 const ortVerdict = verdicts(ortFile);
 
 // onnxruntime's verdicts and the comparison
-const counts = { models: cases.length, ortAccepts: 0, ortRejects: 0, ortCrashes: 0, tconvRuns: 0, clearErrors: 0, aborts: 0, hangs: 0, unclearErrors: 0, acceptedInvalid: 0, wrongValues: 0 };
+const counts = {
+  models: cases.length,
+  ortAccepts: 0,
+  ortRejects: 0,
+  ortCrashes: 0,
+  tconvRuns: 0,
+  clearErrors: 0,
+  aborts: 0,
+  hangs: 0,
+  unclearErrors: 0,
+  acceptedInvalid: 0,
+  wrongValues: 0,
+};
 const examples = [];
 const note = (kind, c, extra) => examples.length < 20 && examples.push({ kind, i: c.i, seed: c.seed, what: c.what, ...extra });
 for (const c of cases) {
@@ -165,23 +270,43 @@ for (const c of cases) {
   else counts.ortRejects++;
   if (o.fatal) counts.ortCrashes++;
   const v = verdict.get(c.i);
-  if (v.fatal === "hang") { counts.hangs++; note("hang", c, {}); continue; }
-  if (v.fatal) { counts.aborts++; note("abort", c, { stderr: v.stderr }); continue; }
+  if (v.fatal === "hang") {
+    counts.hangs++;
+    note("hang", c, {});
+    continue;
+  }
+  if (v.fatal) {
+    counts.aborts++;
+    note("abort", c, { stderr: v.stderr });
+    continue;
+  }
   if (!v.ok) {
     // clear: a plain Error naming the importer or the node
     if (v.name === "Error" && /onnx/.test(v.message)) counts.clearErrors++;
-    else { counts.unclearErrors++; note("unclear", c, { name: v.name, message: v.message }); }
+    else {
+      counts.unclearErrors++;
+      note("unclear", c, { name: v.name, message: v.message });
+    }
     continue;
   }
   counts.tconvRuns++;
-  if (!want) { counts.acceptedInvalid++; note("acceptedInvalid", c, { ortError }); continue; }
-  const bad = want.length !== v.outs.length || want.some((w, k) => {
-    const o = v.outs[k];
-    if (w.shape.join() !== o.shape.join()) return true;
-    const scale = Math.max(1, ...w.data.map(Math.abs).filter(Number.isFinite));
-    return w.data.some((x, j) => !(Math.abs(x - o.data[j]) <= 1e-3 * scale || (Number.isNaN(x) && Number.isNaN(o.data[j])) || x === o.data[j]));
-  });
-  if (bad) { counts.wrongValues++; note("wrongValue", c, { want: want.map((w) => [w.shape, w.data.slice(0, 6)]), got: v.outs.map((w) => [w.shape, w.data.slice(0, 6)]) }); }
+  if (!want) {
+    counts.acceptedInvalid++;
+    note("acceptedInvalid", c, { ortError });
+    continue;
+  }
+  const bad =
+    want.length !== v.outs.length ||
+    want.some((w, k) => {
+      const o = v.outs[k];
+      if (w.shape.join() !== o.shape.join()) return true;
+      const scale = Math.max(1, ...w.data.map(Math.abs).filter(Number.isFinite));
+      return w.data.some((x, j) => !(Math.abs(x - o.data[j]) <= 1e-3 * scale || (Number.isNaN(x) && Number.isNaN(o.data[j])) || x === o.data[j]));
+    });
+  if (bad) {
+    counts.wrongValues++;
+    note("wrongValue", c, { want: want.map((w) => [w.shape, w.data.slice(0, 6)]), got: v.outs.map((w) => [w.shape, w.data.slice(0, 6)]) });
+  }
 }
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(JSON.stringify({ seed, ...counts, examples }) + "\n");

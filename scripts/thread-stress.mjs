@@ -5,25 +5,40 @@ import { np, npx, setNumThreads, releaseMemory, maxThreads, threadsReady } from 
 
 const [seed = 1, steps = 200, callMs = 10000] = process.argv.slice(2).map(Number);
 let s = seed >>> 0 || 1;
-const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32); // LCG: repeatable per seed
+const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32; // LCG: repeatable per seed
 np.random.seed(seed);
 // 32 → 32 channels, 3×3, stride 2 on 24×24: ~1.2 M multiply-adds, enough for several pool tasks
-const x = np.random.uniform({ size: [2, 32, 24, 24] }), w = np.random.uniform({ size: [32, 32, 3, 3] });
+const x = np.random.uniform({ size: [2, 32, 24, 24] }),
+  w = np.random.uniform({ size: [32, 32, 3, 3] });
 const want = npx.deconvolution(x, w, { strides: 2 }).asTypedArray().slice();
 const max = maxThreads();
 const log = [];
-let calls = 0, slowest = 0;
+let calls = 0,
+  slowest = 0;
 const pending = [];
 for (let i = 0; i < steps; i++) {
   const r = rand();
-  if (r < 0.45) { const n = 1 + Math.floor(rand() * max); setNumThreads(n); log.push(`t${n}`); }
-  else if (r < 0.55) { releaseMemory(); log.push("rel"); }
-  else if (r < 0.62) { await threadsReady(); log.push("ready"); }
+  if (r < 0.45) {
+    const n = 1 + Math.floor(rand() * max);
+    setNumThreads(n);
+    log.push(`t${n}`);
+  } else if (r < 0.55) {
+    releaseMemory();
+    log.push("rel");
+  } else if (r < 0.62) {
+    await threadsReady();
+    log.push("ready");
+  }
   // threadsReady() left pending while later steps change the pool under it, awaited a few steps on
-  else if (r < 0.7) { pending.push(threadsReady()); log.push("pending"); }
+  else if (r < 0.7) {
+    pending.push(threadsReady());
+    log.push("pending");
+  }
   if (pending.length > 2 || (pending.length > 0 && rand() < 0.2)) {
     const t0 = Date.now();
-    try { await pending.shift(); } catch (e) {
+    try {
+      await pending.shift();
+    } catch (e) {
       console.log(JSON.stringify({ ok: false, seed, step: i, calls, error: `threadsReady: ${e.message}`, ms: Date.now() - t0, tail: log.slice(-12) }));
       process.exit(1);
     }
@@ -43,7 +58,11 @@ for (let i = 0; i < steps; i++) {
     slowest = Math.max(slowest, ms);
     calls++;
     let bad = -1;
-    for (let e = 0; e < want.length; e++) if (got[e] !== want[e]) { bad = e; break; }
+    for (let e = 0; e < want.length; e++)
+      if (got[e] !== want[e]) {
+        bad = e;
+        break;
+      }
     if (bad >= 0 || ms > callMs) {
       console.log(JSON.stringify({ ok: false, seed, step: i, calls, ms, bad, tail: log.slice(-12) }));
       process.exit(1);

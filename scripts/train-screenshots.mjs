@@ -19,9 +19,16 @@ const rounds = Number(arg("--rounds", "3"));
 /** the grids' generator width (the demo's default 32 is slower on a shared machine) */
 const gridWidth = Number(arg("--grid-width", "16"));
 
-const server = spawn(process.execPath, [join(ROOT, "web", "serve.mjs"), "--out", mkdtempSync(join(tmpdir(), "tconv-train-shots-"))], { cwd: ROOT, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "inherit"] });
+const server = spawn(process.execPath, [join(ROOT, "web", "serve.mjs"), "--out", mkdtempSync(join(tmpdir(), "tconv-train-shots-"))], {
+  cwd: ROOT,
+  env: { ...process.env, PORT: "0" },
+  stdio: ["ignore", "pipe", "inherit"],
+});
 const url = await new Promise((ok) => server.stdout.once("data", (d) => ok(String(d).split("\n")[0].trim())));
-const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium", args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+});
 const errors = [];
 const open = async (width, height, query = "") => {
   const p = await browser.newPage({ viewport: { width, height }, hasTouch: width < 600 });
@@ -44,7 +51,10 @@ try {
   const results = { page: { 1: [], 2: [] }, node: { 1: [], 2: [] } };
   for (let round = 0; round < (shotsOnly ? 0 : rounds); round++) {
     for (const threads of [1, 2]) {
-      const child = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "train-node-speed.ts"), String(threads), String(speedSteps)], { cwd: ROOT, encoding: "utf8" });
+      const child = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "train-node-speed.ts"), String(threads), String(speedSteps)], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
       const r = JSON.parse(child.stdout.trim().split("\n").pop());
       results.node[threads].push(r.steps / r.seconds);
       const p = await open(1280, 900, `tthreads=${threads}&tevery=10`);
@@ -58,13 +68,17 @@ try {
       await pause(p);
       await p.close();
       results.page[threads].push(((s1 - s0) * 1000) / (t1 - t0));
-      console.log(`round ${round + 1}, ${threads} thread(s): page ${results.page[threads].at(-1).toFixed(2)} steps/s, Node ${results.node[threads].at(-1).toFixed(2)} steps/s`);
+      console.log(
+        `round ${round + 1}, ${threads} thread(s): page ${results.page[threads].at(-1).toFixed(2)} steps/s, Node ${results.node[threads].at(-1).toFixed(2)} steps/s`,
+      );
     }
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   for (const threads of shotsOnly ? [] : [1, 2])
-    console.log(`median of ${rounds}, ${threads} thread(s): page ${median(results.page[threads]).toFixed(2)} steps/s (${(median(results.page[threads]) * 32).toFixed(0)} examples/s), ` +
-      `Node ${median(results.node[threads]).toFixed(2)} steps/s; page / Node ${(median(results.page[threads]) / median(results.node[threads])).toFixed(2)}`);
+    console.log(
+      `median of ${rounds}, ${threads} thread(s): page ${median(results.page[threads]).toFixed(2)} steps/s (${(median(results.page[threads]) * 32).toFixed(0)} examples/s), ` +
+        `Node ${median(results.node[threads]).toFixed(2)} steps/s; page / Node ${(median(results.page[threads]) / median(results.node[threads])).toFixed(2)}`,
+    );
   if (!speedOnly) {
     // the sample grid at several steps (demo defaults, 2 threads), then the whole panel at desktop width
     const p = await open(1280, 900, `twidth=${gridWidth}&tthreads=1&tevery=50`);
@@ -86,7 +100,9 @@ try {
     const phone = await open(360, 740, "twidth=8&tlatent=16&tdata=256&tbatch=8&tthreads=1&tstop=40&tevery=10");
     await phone.locator("#train-resize").click();
     await start(phone);
-    await phone.waitForFunction(() => document.getElementById("train").dataset.running === "false" && globalThis.tconvTrain.step() >= 40, null, { timeout: 120_000 });
+    await phone.waitForFunction(() => document.getElementById("train").dataset.running === "false" && globalThis.tconvTrain.step() >= 40, null, {
+      timeout: 120_000,
+    });
     await phone.locator("[data-testid=train]").scrollIntoViewIfNeeded();
     await phone.locator("[data-testid=train]").screenshot({ path: join(DOCS, "train-phone.png") });
   }

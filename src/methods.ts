@@ -159,8 +159,7 @@ const methods: Omit<{ [K in keyof NDArray]?: unknown }, "T"> = {
 };
 
 function checkCtx(ctx: unknown, op: string): asserts ctx is Context {
-  if (!(ctx instanceof Context))
-    throw new Error(`${op}: expected a context such as npx.cpu() or npx.gpu(0), got ${ctx === null ? "null" : typeof ctx}`);
+  if (!(ctx instanceof Context)) throw new Error(`${op}: expected a context such as npx.cpu() or npx.gpu(0), got ${ctx === null ? "null" : typeof ctx}`);
 }
 
 // non-enumerable, like class methods, so `for…in` and spreads of an array see only its data fields

@@ -17,7 +17,8 @@ const CODES: readonly WarningCode[] = ["checkerboard", "wasm-unavailable"];
 /** Node: process.emitWarning (type "TconvWarning", code "TCONV_CHECKERBOARD" / "TCONV_WASM_UNAVAILABLE", so `--no-warnings` also hides it); elsewhere console.warn. */
 const defaultHandler: WarningHandler = (w) => {
   const proc = (globalThis as { process?: { emitWarning?: (m: string, o: { type: string; code: string }) => void } }).process;
-  if (proc && typeof proc.emitWarning === "function") proc.emitWarning(w.message, { type: "TconvWarning", code: `TCONV_${w.code.toUpperCase().replace(/-/g, "_")}` });
+  if (proc && typeof proc.emitWarning === "function")
+    proc.emitWarning(w.message, { type: "TconvWarning", code: `TCONV_${w.code.toUpperCase().replace(/-/g, "_")}` });
   else console.warn(`TconvWarning [${w.code}]: ${w.message}`);
 };
 
@@ -26,7 +27,8 @@ const emitted = new Set<WarningCode>();
 const silenced = new Set<WarningCode>();
 
 function checkCode(where: string, code: unknown): WarningCode {
-  if (!CODES.includes(code as WarningCode)) throw new Error(`warnings.${where}: unknown warning code ${JSON.stringify(code)}; codes are ${CODES.map((c) => `"${c}"`).join(", ")}`);
+  if (!CODES.includes(code as WarningCode))
+    throw new Error(`warnings.${where}: unknown warning code ${JSON.stringify(code)}; codes are ${CODES.map((c) => `"${c}"`).join(", ")}`);
   return code as WarningCode;
 }
 

@@ -13,7 +13,8 @@ const DECONV = { strides: 2, padding: 1 };
 const runs = new Map();
 /** `${id}|${threads}` → the latest output */
 const outputs = new Map();
-let ortSession = null, ortFeed = null;
+let ortSession = null,
+  ortFeed = null;
 
 async function post(name, bytes) {
   const r = await fetch(`/blob/${name}`, { method: "POST", body: bytes });
@@ -88,7 +89,11 @@ async function setupOrt({ threads }) {
 window.tconvBench = {
   /** kind "tconv" (publish: also post the ONNX file and the input) or "ort" (threads). */
   async setup(o) {
-    const base = { isolated: globalThis.crossOriginIsolated === true, hardwareConcurrency: navigator.hardwareConcurrency, visibility: document.visibilityState };
+    const base = {
+      isolated: globalThis.crossOriginIsolated === true,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      visibility: document.visibilityState,
+    };
     return { ...base, ...(o.kind === "ort" ? await setupOrt(o) : await setupTconv(o)) };
   },
   /** Runs case `id` once at `threads` (tconv's thread count; the ort pages' is fixed) and returns the wall time in ms. */

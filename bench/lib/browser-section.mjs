@@ -11,7 +11,11 @@ import { tconvDistEntry } from "./peers.mjs";
 const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const ORT_DIST = join(BENCH_DIR, "node_modules", "onnxruntime-web", "dist");
 const CHROME = process.env.CHROME_PATH ?? "/usr/bin/chromium";
-const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp", "Cross-Origin-Resource-Policy": "same-origin" };
+const ISOLATION = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+};
 /** the whole section, setup included, is abandoned after this long */
 const SECTION_CAP_MS = 150_000;
 
@@ -57,7 +61,8 @@ async function serve(script) {
     if (url.pathname === "/page.html") return send("text/html", page);
     if (url.pathname === "/bench.js") return send("text/javascript", script);
     const ort = url.pathname.match(/^\/ort\/([\w.-]+\.(mjs|wasm))$/);
-    if (ort && existsSync(join(ORT_DIST, ort[1]))) return send(ort[2] === "wasm" ? "application/wasm" : "text/javascript", readFileSync(join(ORT_DIST, ort[1])));
+    if (ort && existsSync(join(ORT_DIST, ort[1])))
+      return send(ort[2] === "wasm" ? "application/wasm" : "text/javascript", readFileSync(join(ORT_DIST, ort[1])));
     const blob = url.pathname.match(/^\/blob\/([\w.-]+)$/);
     if (blob && req.method === "POST") {
       const parts = [];
@@ -151,13 +156,24 @@ export async function runBrowser({ log = console.log, targetMs = 1000, minReps =
     browser = await playwright.chromium.launch({
       executablePath: CHROME,
       headless: true,
-      args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     out.chromium = browser.version();
     const open = async (name, path, setup) => {
       const p = await browser.newPage();
       // nothing leaves 127.0.0.1
-      await p.route((u) => !u.href.startsWith(base), (r) => r.abort());
+      await p.route(
+        (u) => !u.href.startsWith(base),
+        (r) => r.abort(),
+      );
       p.on("pageerror", (e) => out.errors.push(`${name}: ${e.message}`));
       p.on("console", (m) => void (m.type() === "error" && out.errors.push(`${name} console: ${m.text()}`)));
       await p.goto(`${base}${path}`);
@@ -166,15 +182,18 @@ export async function runBrowser({ log = console.log, targetMs = 1000, minReps =
       return { name, page: p, info };
     };
     const iso = await open("isolated", "/page.html?iso=1", { kind: "tconv", publish: true });
-    if (!iso.info.isolated || iso.info.ready < 2) throw new Error(`the isolated page has crossOriginIsolated ${iso.info.isolated} and ${iso.info.ready} thread(s) ready`);
+    if (!iso.info.isolated || iso.info.ready < 2)
+      throw new Error(`the isolated page has crossOriginIsolated ${iso.info.isolated} and ${iso.info.ready} thread(s) ready`);
     const plain = await open("plain", "/page.html", { kind: "tconv", publish: false });
     Object.assign(out, {
       hardwareConcurrency: iso.info.hardwareConcurrency,
       iso: iso.info,
       plain: plain.info,
     });
-    log(`[browser] Chromium ${out.chromium}, hardwareConcurrency ${iso.info.hardwareConcurrency}; isolated page: ${iso.info.isolated}, ` +
-      `threadsReady ${iso.info.ready}, wasm ${iso.info.wasmBuild}; plain page: isolated ${plain.info.isolated}, wasm ${plain.info.wasmBuild}`);
+    log(
+      `[browser] Chromium ${out.chromium}, hardwareConcurrency ${iso.info.hardwareConcurrency}; isolated page: ${iso.info.isolated}, ` +
+        `threadsReady ${iso.info.ready}, wasm ${iso.info.wasmBuild}; plain page: isolated ${plain.info.isolated}, wasm ${plain.info.wasmBuild}`,
+    );
     const ortPages = [];
     if (withOrt) {
       if (!existsSync(join(ORT_DIST, "ort.wasm.min.mjs"))) out.ortSkipped = `onnxruntime-web is not installed in bench/node_modules`;
@@ -197,7 +216,8 @@ export async function runBrowser({ log = console.log, targetMs = 1000, minReps =
     const pids = descendants();
     const busy = {};
     const call = async (r, id) => {
-      const c0 = cpuSeconds(pids), w0 = performance.now();
+      const c0 = cpuSeconds(pids),
+        w0 = performance.now();
       const ms = await r.page.evaluate(([i, t]) => window.tconvBench.rep(i, t), [id, r.threads]);
       const b = (busy[r.key] ??= { cpu: 0, wall: 0 });
       b.cpu += cpuSeconds(pids) - c0;
@@ -230,21 +250,44 @@ export async function runBrowser({ log = console.log, targetMs = 1000, minReps =
       await iso.page.evaluate((id) => window.tconvBench.publish(id, 1), c.id);
       const plainCmp = await plain.page.evaluate((id) => window.tconvBench.compare(id, 1), c.id);
       const row = { ...c, diff12, diffPlain: plainCmp.maxAbsDiff, scale: plainCmp.scale };
-      for (const r of runners) row[r.key] = { ms: median(times[r.key]), reps: times[r.key].length, firstMs: first[r.key], cores: pids.length ? busy[r.key].cpu / busy[r.key].wall : null };
+      for (const r of runners)
+        row[r.key] = {
+          ms: median(times[r.key]),
+          reps: times[r.key].length,
+          firstMs: first[r.key],
+          cores: pids.length ? busy[r.key].cpu / busy[r.key].wall : null,
+        };
       out.rows.push(row);
-      log(`[browser] ${c.id.padEnd(9)} isolated 1t ${row.iso1.ms.toFixed(1)} ms, 2t ${row.iso2.ms.toFixed(1)} ms (${(row.iso1.ms / row.iso2.ms).toFixed(2)}×), ` +
-        `plain ${row.plain1.ms.toFixed(1)} ms; reps ${row.iso1.reps}; cores busy ${row.iso1.cores?.toFixed(2)} / ${row.iso2.cores?.toFixed(2)}; max |Δ| 1 vs 2 threads ${diff12}, plain vs isolated ${row.diffPlain}`);
+      log(
+        `[browser] ${c.id.padEnd(9)} isolated 1t ${row.iso1.ms.toFixed(1)} ms, 2t ${row.iso2.ms.toFixed(1)} ms (${(row.iso1.ms / row.iso2.ms).toFixed(2)}×), ` +
+          `plain ${row.plain1.ms.toFixed(1)} ms; reps ${row.iso1.reps}; cores busy ${row.iso1.cores?.toFixed(2)} / ${row.iso2.cores?.toFixed(2)}; max |Δ| 1 vs 2 threads ${diff12}, plain vs isolated ${row.diffPlain}`,
+      );
       if (row.ort1) {
         for (const o of ortPages) {
           const cmp = await o.page.evaluate((t) => window.tconvBench.compare("generator", t), o.threads);
-          out.ort.push({ threads: o.threads, ms: row[`ort${o.threads}`].ms, reps: row[`ort${o.threads}`].reps, firstMs: row[`ort${o.threads}`].firstMs, tconvMs: row[`iso${o.threads}`].ms, cores: row[`ort${o.threads}`].cores, tconvCores: row[`iso${o.threads}`].cores, maxAbsDiff: cmp?.maxAbsDiff, scale: cmp?.scale });
+          out.ort.push({
+            threads: o.threads,
+            ms: row[`ort${o.threads}`].ms,
+            reps: row[`ort${o.threads}`].reps,
+            firstMs: row[`ort${o.threads}`].firstMs,
+            tconvMs: row[`iso${o.threads}`].ms,
+            cores: row[`ort${o.threads}`].cores,
+            tconvCores: row[`iso${o.threads}`].cores,
+            maxAbsDiff: cmp?.maxAbsDiff,
+            scale: cmp?.scale,
+          });
         }
-        log(`[browser] onnxruntime-web ${out.ortVersion}: 1t ${row.ort1.ms.toFixed(1)} ms, 2t ${row.ort2.ms.toFixed(1)} ms; ort-web ÷ tconv ${(row.ort1.ms / row.iso1.ms).toFixed(2)}× / ${(row.ort2.ms / row.iso2.ms).toFixed(2)}×`);
+        log(
+          `[browser] onnxruntime-web ${out.ortVersion}: 1t ${row.ort1.ms.toFixed(1)} ms, 2t ${row.ort2.ms.toFixed(1)} ms; ort-web ÷ tconv ${(row.ort1.ms / row.iso1.ms).toFixed(2)}× / ${(row.ort2.ms / row.iso2.ms).toFixed(2)}×`,
+        );
       }
     }
   })();
   try {
-    await Promise.race([work, new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`section exceeded ${SECTION_CAP_MS / 1000} s`)), SECTION_CAP_MS)))]);
+    await Promise.race([
+      work,
+      new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`section exceeded ${SECTION_CAP_MS / 1000} s`)), SECTION_CAP_MS))),
+    ]);
   } catch (e) {
     out.error = String(e?.message ?? e).split("\n")[0];
     log(`[browser] failed: ${out.error}`);
@@ -281,7 +324,8 @@ export function renderBrowser(r) {
     ". " +
     "max |Δ|: largest absolute difference between the outputs (1 vs 2 threads in the isolated page; plain page vs isolated page at 1 thread).\n\n";
   if (r.error) md += `**The section stopped early: ${r.error}.**\n\n`;
-  md += "| case | isolated, 1 thread | isolated, 2 threads | 2-thread speed-up | cores busy, 1 / 2 threads | max \\|Δ\\| 1 vs 2 threads | plain page (1 thread) | max \\|Δ\\| plain vs isolated | output max \\|y\\| | calls per run |\n";
+  md +=
+    "| case | isolated, 1 thread | isolated, 2 threads | 2-thread speed-up | cores busy, 1 / 2 threads | max \\|Δ\\| 1 vs 2 threads | plain page (1 thread) | max \\|Δ\\| plain vs isolated | output max \\|y\\| | calls per run |\n";
   md += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   const cores = (x) => (x?.cores == null ? "—" : x.cores.toFixed(2));
   for (const row of r.rows)
@@ -295,8 +339,10 @@ export function renderBrowser(r) {
       "The generator above written by `onnx.exportModel` in the isolated page and run by onnxruntime-web's wasm backend in isolated pages of the same browser " +
       "(`ort.env.wasm.numThreads` = 1 or 2 — fixed when its wasm starts, so one page per thread count — and its wasm files served from bench/node_modules by the same server), " +
       "in the same rounds as tconv's calls. Ratio = onnxruntime-web's time ÷ tconv's, as in the Node tables (above 1: tconv faster).\n\n";
-    md += "| threads | tconv | onnxruntime-web | ort-web ÷ tconv | cores busy, tconv / ort-web | max \\|Δ\\| ort-web vs tconv |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n";
-    for (const o of r.ort) md += `| ${o.threads} | ${fmt(o.tconvMs)} | ${fmt(o.ms)} | ${(o.ms / o.tconvMs).toFixed(2)}× | ${o.tconvCores?.toFixed(2) ?? "—"} / ${o.cores?.toFixed(2) ?? "—"} | ${fmtDiff(o.maxAbsDiff)} |\n`;
+    md +=
+      "| threads | tconv | onnxruntime-web | ort-web ÷ tconv | cores busy, tconv / ort-web | max \\|Δ\\| ort-web vs tconv |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n";
+    for (const o of r.ort)
+      md += `| ${o.threads} | ${fmt(o.tconvMs)} | ${fmt(o.ms)} | ${(o.ms / o.tconvMs).toFixed(2)}× | ${o.tconvCores?.toFixed(2) ?? "—"} / ${o.cores?.toFixed(2) ?? "—"} | ${fmtDiff(o.maxAbsDiff)} |\n`;
   } else if (r.ortSkipped) md += `\nonnxruntime-web not run: ${r.ortSkipped}.\n`;
   const cold = r.rows.map((row) => `${row.id} ${fmt(row.iso1.firstMs)}`).join(", ");
   md += `\nFirst (warm-up) call in the isolated page at 1 thread: ${cold}. Section took ${r.seconds?.toFixed(0) ?? "?"} s.`;

@@ -85,18 +85,14 @@ export function makeData(c) {
 /** NCHW → NHWC copy. */
 export function nchwToNhwc(a, [n, c, h, w]) {
   const out = new Float32Array(a.length);
-  for (let b = 0; b < n; b++)
-    for (let ch = 0; ch < c; ch++)
-      for (let i = 0; i < h * w; i++) out[(b * h * w + i) * c + ch] = a[(b * c + ch) * h * w + i];
+  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) out[(b * h * w + i) * c + ch] = a[(b * c + ch) * h * w + i];
   return out;
 }
 
 /** NHWC → NCHW copy (shape given as NCHW). */
 export function nhwcToNchw(a, [n, c, h, w]) {
   const out = new Float32Array(a.length);
-  for (let b = 0; b < n; b++)
-    for (let ch = 0; ch < c; ch++)
-      for (let i = 0; i < h * w; i++) out[(b * c + ch) * h * w + i] = a[(b * h * w + i) * c + ch];
+  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) out[(b * c + ch) * h * w + i] = a[(b * h * w + i) * c + ch];
   return out;
 }
 
@@ -106,7 +102,6 @@ export function oihwToHwio(wt, [a, b, kh, kw]) {
   const out = new Float32Array(wt.length);
   for (let i = 0; i < a; i++)
     for (let j = 0; j < b; j++)
-      for (let y = 0; y < kh; y++)
-        for (let x = 0; x < kw; x++) out[((y * kw + x) * b + j) * a + i] = wt[((i * b + j) * kh + y) * kw + x];
+      for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) out[((y * kw + x) * b + j) * a + i] = wt[((i * b + j) * kh + y) * kw + x];
   return out;
 }

@@ -124,7 +124,14 @@ for (const id of caseIds) {
     delete m.out;
     emit({ event: "result", case: id, ...m, file });
   } catch (e) {
-    emit({ event: "error", case: id, error: String(e?.stack ?? e).split("\n").slice(0, 4).join("\n") });
+    emit({
+      event: "error",
+      case: id,
+      error: String(e?.stack ?? e)
+        .split("\n")
+        .slice(0, 4)
+        .join("\n"),
+    });
   }
 }
 emit({ event: "done" });

@@ -24,7 +24,8 @@ export function dcganGenerator(nn) {
 
 /** The discriminator as one flat Sequential. */
 export function dcganDiscriminator(nn) {
-  const hasBatchNorm = typeof nn.BatchNorm === "function", hasLeaky = typeof nn.LeakyReLU === "function";
+  const hasBatchNorm = typeof nn.BatchNorm === "function",
+    hasLeaky = typeof nn.LeakyReLU === "function";
   const net = new nn.Sequential();
   for (const channels of [64, 128, 256, 512]) {
     net.add(new nn.Conv2D(channels, { kernelSize: 4, strides: 2, padding: 1, useBias: false, ...(hasLeaky ? {} : { activation: "relu" }) }));

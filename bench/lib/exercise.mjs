@@ -133,8 +133,7 @@ for (const n of sizes) {
         } else {
           const Wd = new Float32Array(rows * cols);
           for (let i = 0; i < m; i++)
-            for (let j = 0; j < m; j++)
-              for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) Wd[(i * m + j) * cols + (i + a) * n + j + b] = K[a * 3 + b];
+            for (let j = 0; j < m; j++) for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) Wd[(i * m + j) * cols + (i + a) * n + j + b] = K[a * 3 + b];
           Wt = np.array(Wd, { dtype: "float32" }).reshape([rows, cols]);
           row.wBuiltBy = "plain loops";
         }

@@ -6,9 +6,7 @@ import { pathToFileURL } from "node:url";
 import { tconvDistEntry } from "./peers.mjs";
 import { dcganGenerator } from "./dcgan.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1]]] : [])),
-);
+const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1]]] : [])));
 const THREADS = Number(args.threads ?? 1);
 const TARGET_MS = Number(args["target-ms"] ?? 500);
 const MAX_MS = Number(args["max-ms"] ?? 4000);
@@ -59,8 +57,18 @@ class SmallUNet extends nn.Block {
 }
 
 const MODELS = [
-  { id: "dcgan", label: `DCGAN generator (noise 100 → 3×64×64, N = 16${hasBatchNorm ? "" : ", no BatchNorm in this build"})`, build: () => dcganGenerator(nn), shape: [16, 100, 1, 1] },
-  { id: "unet", label: `small U-Net (3×64×64 → 2×64×64, N = 4, 16/32/64 channels${hasMaxPool ? "" : ", strided-conv downsampling"})`, build: () => new SmallUNet(), shape: [4, 3, 64, 64] },
+  {
+    id: "dcgan",
+    label: `DCGAN generator (noise 100 → 3×64×64, N = 16${hasBatchNorm ? "" : ", no BatchNorm in this build"})`,
+    build: () => dcganGenerator(nn),
+    shape: [16, 100, 1, 1],
+  },
+  {
+    id: "unet",
+    label: `small U-Net (3×64×64 → 2×64×64, N = 4, 16/32/64 channels${hasMaxPool ? "" : ", strided-conv downsampling"})`,
+    build: () => new SmallUNet(),
+    shape: [4, 3, 64, 64],
+  },
 ].filter((m) => !ONLY || ONLY.includes(m.id));
 
 async function measure(run) {
@@ -89,7 +97,13 @@ const ortNode = await import("onnxruntime-node");
 const ortWeb = await import("onnxruntime-web");
 ortWeb.env.wasm.numThreads = THREADS;
 ortWeb.env.wasm.proxy = false;
-const sessionOptions = (ep) => ({ executionProviders: [ep], intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all" });
+const sessionOptions = (ep) => ({
+  executionProviders: [ep],
+  intraOpNumThreads: THREADS,
+  interOpNumThreads: 1,
+  executionMode: "sequential",
+  graphOptimizationLevel: "all",
+});
 
 for (const m of MODELS) {
   emit({ event: "start", case: m.id });
@@ -103,7 +117,10 @@ for (const m of MODELS) {
     const row = { event: "model", id: m.id, label: m.label, threads: THREADS, bytes: bytes.length, nodes: null };
     row.tconv = await measure(() => net.forward(x).asTypedArray());
     const xd = Float32Array.from(x.asTypedArray());
-    for (const [key, ort, ep] of [["ortWeb", ortWeb, "wasm"], ["ortNode", ortNode, "cpu"]]) {
+    for (const [key, ort, ep] of [
+      ["ortWeb", ortWeb, "wasm"],
+      ["ortNode", ortNode, "cpu"],
+    ]) {
       try {
         const session = await ort.InferenceSession.create(bytes, sessionOptions(ep));
         const feed = { [session.inputNames[0]]: new ort.Tensor("float32", xd, m.shape) };
@@ -116,7 +133,14 @@ for (const m of MODELS) {
     }
     emit(row);
   } catch (e) {
-    emit({ event: "error", case: m.id, error: String(e?.stack ?? e).split("\n").slice(0, 3).join(" ") });
+    emit({
+      event: "error",
+      case: m.id,
+      error: String(e?.stack ?? e)
+        .split("\n")
+        .slice(0, 3)
+        .join(" "),
+    });
   }
 }
 emit({ event: "done" });

@@ -25,7 +25,8 @@ const runtimeMod = await import(pathToFileURL(tconvDistEntry().replace(/index\.j
 function measurePair(ours, plain) {
   ours();
   plain();
-  const a = [], b = [];
+  const a = [],
+    b = [];
   const start = performance.now();
   while (a.length < 15 || (performance.now() - start < TARGET_MS && a.length < 400)) {
     let t0 = performance.now();
@@ -55,12 +56,14 @@ function measure(fn) {
 
 const N = 16;
 np.random.seed(0);
-const netG = dcganGenerator(nn), netD = dcganDiscriminator(nn);
+const netG = dcganGenerator(nn),
+  netD = dcganDiscriminator(nn);
 netG.initialize(tconv.init.Normal ? new tconv.init.Normal(0.02) : undefined);
 netD.initialize(tconv.init.Normal ? new tconv.init.Normal(0.02) : undefined);
 const Z = np.random.normal({ size: [N, 100, 1, 1] });
 const X = np.random.uniform({ low: -1, high: 1, size: [N, 3, 64, 64] });
-const ones = np.ones([N]), zeros = np.zeros([N]);
+const ones = np.ones([N]),
+  zeros = np.zeros([N]);
 const loss = new gluon.loss.SigmoidBCELoss();
 netD.forward(netG.forward(Z)); // deferred shapes
 const trainerD = new gluon.Trainer(netD.collectParams(), "adam", { learningRate: 0.005, beta1: 0.5 });
@@ -72,7 +75,8 @@ const flat = (y) => y.reshape(N);
 function trainStep() {
   const fakeX = train(() => netG.forward(Z));
   const lossD = autograd.record(() => {
-    const realY = flat(netD.forward(X)), fakeY = flat(netD.forward(fakeX));
+    const realY = flat(netD.forward(X)),
+      fakeY = flat(netD.forward(fakeX));
     return loss.forward(realY, ones).add(loss.forward(fakeY, zeros)).div(2).sum();
   });
   lossD.backward();
@@ -88,18 +92,42 @@ const fwd = measure(() => netG.forward(Z).asTypedArray());
 emit({ event: "network", id: "dcgan-forward", threads: THREADS, ms: fwd.ms, reps: fwd.reps, note });
 // the training step is long: fewer repetitions
 const trainOld = [MIN_REPS, TARGET_MS];
-const tr = (() => { const t = []; trainStep(); for (let i = 0; i < Math.max(2, trainOld[0]); i++) { const t0 = performance.now(); trainStep(); t.push(performance.now() - t0); } t.sort((a, b) => a - b); return { ms: t[t.length >> 1], reps: t.length }; })();
+const tr = (() => {
+  const t = [];
+  trainStep();
+  for (let i = 0; i < Math.max(2, trainOld[0]); i++) {
+    const t0 = performance.now();
+    trainStep();
+    t.push(performance.now() - t0);
+  }
+  t.sort((a, b) => a - b);
+  return { ms: t[t.length >> 1], reps: t.length };
+})();
 emit({ event: "network", id: "dcgan-train", threads: THREADS, ms: tr.ms, reps: tr.reps, note });
 
 // ---- generic ops against plain loops (single-threaded JS: only at 1 thread)
 if (THREADS === 1 && "ops" in args) {
   const n = 1 << 20;
-  const a = np.random.uniform({ size: [n] }), b = np.random.uniform({ low: -1, high: 1, size: [n] });
-  const A = a.asTypedArray(), B = b.asTypedArray();
+  const a = np.random.uniform({ size: [n] }),
+    b = np.random.uniform({ low: -1, high: 1, size: [n] });
+  const A = a.asTypedArray(),
+    B = b.asTypedArray();
   const plain = {
-    add: () => { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = A[i] + B[i]; return o; },
-    mul: () => { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = A[i] * B[i]; return o; },
-    relu: () => { const o = new Float32Array(n); for (let i = 0; i < n; i++) o[i] = B[i] > 0 ? B[i] : 0; return o; },
+    add: () => {
+      const o = new Float32Array(n);
+      for (let i = 0; i < n; i++) o[i] = A[i] + B[i];
+      return o;
+    },
+    mul: () => {
+      const o = new Float32Array(n);
+      for (let i = 0; i < n; i++) o[i] = A[i] * B[i];
+      return o;
+    },
+    relu: () => {
+      const o = new Float32Array(n);
+      for (let i = 0; i < n; i++) o[i] = B[i] > 0 ? B[i] : 0;
+      return o;
+    },
   };
   const ours = { add: () => a.add(b), mul: () => a.mul(b), relu: () => npx.relu(b) };
   for (const op of ["add", "mul", "relu"]) {
@@ -114,11 +142,16 @@ if (THREADS === 1 && "ops" in args) {
     return p;
   });
   const trainer = new gluon.Trainer(params, "adam", { learningRate: 0.001 });
-  const W = params.map((p) => p.data().asTypedArray()), G = params.map((p) => p.grad().asTypedArray());
-  const M = W.map((w) => new Float32Array(w.length)), V = W.map((w) => new Float32Array(w.length));
+  const W = params.map((p) => p.data().asTypedArray()),
+    G = params.map((p) => p.grad().asTypedArray());
+  const M = W.map((w) => new Float32Array(w.length)),
+    V = W.map((w) => new Float32Array(w.length));
   const plainAdam = () => {
     for (let k = 0; k < W.length; k++) {
-      const w = W[k], g = G[k], m = M[k], v = V[k];
+      const w = W[k],
+        g = G[k],
+        m = M[k],
+        v = V[k];
       for (let i = 0; i < w.length; i++) {
         const gi = g[i] / 16;
         m[i] = 0.9 * m[i] + 0.1 * gi;

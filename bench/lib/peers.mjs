@@ -237,9 +237,7 @@ async function createJax(threads) {
         [c.p, c.p],
       ];
       const f =
-        c.op === "tconv"
-          ? () => lax.convTranspose(x.ref, w.ref, [c.s, c.s], pads, { transposeKernel: true })
-          : () => lax.conv(x.ref, w.ref, [c.s, c.s], pads);
+        c.op === "tconv" ? () => lax.convTranspose(x.ref, w.ref, [c.s, c.s], pads, { transposeKernel: true }) : () => lax.conv(x.ref, w.ref, [c.s, c.s], pads);
       return {
         sync: false,
         run: async () => await f().data(),

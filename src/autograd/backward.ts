@@ -63,7 +63,13 @@ export interface SweepOptions {
  * the rules run while recording, so each gradient is a recorded function of the inputs (and of the seeds); a rule not
  * written in recorded ops (see registerGradRule) throws instead of giving a gradient that silently stops there.
  */
-export function sweep(where: string, heads: readonly NDArray[], seeds: readonly NDArray[], isTarget: (x: NDArray) => boolean, options: SweepOptions): Map<NDArray, NDArray> {
+export function sweep(
+  where: string,
+  heads: readonly NDArray[],
+  seeds: readonly NDArray[],
+  isTarget: (x: NDArray) => boolean,
+  options: SweepOptions,
+): Map<NDArray, NDArray> {
   const run = () => {
     const order = postOrder(heads);
     // leads: arrays some target is reachable from (order has inputs before the arrays computed from them)

@@ -63,13 +63,16 @@ export function grad(heads: NDArray | readonly NDArray[], variables: NDArray | r
   });
   vars.forEach((v, k) => {
     if (v.tapeNode === null && v.gradReq === null)
-      throw new Error(`autograd.grad: variables[${k}] (shape ${formatShape(v.shape)}) is neither marked with attachGrad() nor computed under autograd.record, so no gradient can reach it`);
+      throw new Error(
+        `autograd.grad: variables[${k}] (shape ${formatShape(v.shape)}) is neither marked with attachGrad() nor computed under autograd.record, so no gradient can reach it`,
+      );
   });
   const hg = o.headGrads;
   let headGrads: readonly (NDArray | null | undefined)[];
   if (hg === undefined || hg === null) headGrads = hs.map(() => null);
   else if (hg instanceof NDArray) {
-    if (hs.length !== 1) throw new Error(`autograd.grad: headGrads is one NDArray but there are ${hs.length} heads; pass a list with one entry (or null) per head`);
+    if (hs.length !== 1)
+      throw new Error(`autograd.grad: headGrads is one NDArray but there are ${hs.length} heads; pass a list with one entry (or null) per head`);
     headGrads = [hg];
   } else if (Array.isArray(hg)) {
     if (hg.length !== hs.length) throw new Error(`autograd.grad: headGrads has ${hg.length} entries for ${hs.length} heads`);

@@ -89,7 +89,17 @@ export interface Backend<S = FloatArray> {
   batchNormAffineForward(v: ChannelView, x: S, a: Float64Array, b: Float64Array, y: S): void;
   /** The affine map and a ReLU / LeakyReLU in one pass. */
   batchNormAffineActForward(v: ChannelView, x: S, a: Float64Array, b: Float64Array, act: AffineActivation, slope: number, y: S): void;
-  batchNormTrainBackward(v: ChannelView, x: S, dy: S, gamma: S, mean: Float64Array, invstd: Float64Array, dx: S | null, dgamma: S | null, dbeta: S | null): void;
+  batchNormTrainBackward(
+    v: ChannelView,
+    x: S,
+    dy: S,
+    gamma: S,
+    mean: Float64Array,
+    invstd: Float64Array,
+    dx: S | null,
+    dgamma: S | null,
+    dbeta: S | null,
+  ): void;
   batchNormPredictBackward(v: ChannelView, x: S, dy: S, gamma: S, runMean: S, runVar: S, eps: number, dx: S | null, grads: BatchNormPredictGrads<S>): void;
 
   // ---- activations beyond the elementwise table ----

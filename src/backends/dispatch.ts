@@ -35,7 +35,9 @@ export function backendFor(...arrays: readonly NDArray[]): AnyBackend {
 }
 
 function mixed(a: Context, b: Context): Error {
-  return new Error(`the arrays are on different devices, ${String(a)} and ${String(b)}: move one with x.asInCtx(ctx) first (nothing is copied between devices implicitly)`);
+  return new Error(
+    `the arrays are on different devices, ${String(a)} and ${String(b)}: move one with x.asInCtx(ctx) first (nothing is copied between devices implicitly)`,
+  );
 }
 
 /** The backend of arrays created without an input (creation functions, optimizer state): the CPU. */
@@ -58,15 +60,22 @@ export function storageOn(x: NDArray, ctx: Context): Storage {
   if (from.deviceType === "cpu") {
     const v = x.asTypedArray();
     if (!(v instanceof Float32Array))
-      throw new Error(`asInCtx(${String(ctx)}): the array has dtype float64; WebGPU has no float64 (f64) type, so GPU arrays are float32 only (use x.astype("float32") first)`);
+      throw new Error(
+        `asInCtx(${String(ctx)}): the array has dtype float64; WebGPU has no float64 (f64) type, so GPU arrays are float32 only (use x.astype("float32") first)`,
+      );
     return uploadStorage(v);
   }
   const out = webgpuBackend.allocate("float32", x.size);
-  webgpuBackend.unaryInto("identity", x.shape, { data: out, strides: denseStrides(x.shape), offset: 0 }, {
-    data: deviceStorage(x),
-    strides: x.strides,
-    offset: x.offset,
-  });
+  webgpuBackend.unaryInto(
+    "identity",
+    x.shape,
+    { data: out, strides: denseStrides(x.shape), offset: 0 },
+    {
+      data: deviceStorage(x),
+      strides: x.strides,
+      offset: x.offset,
+    },
+  );
   return out;
 }
 
@@ -101,7 +110,9 @@ export function cpuBackendFor(op: string, ...arrays: readonly NDArray[]): Backen
 export function requireCpu(op: string, ...arrays: readonly NDArray[]): void {
   for (const a of arrays)
     if (isDeviceStorage(a.storage))
-      throw new Error(`${op}: no WebGPU kernel yet for arrays on ${String(a.ctx)}; move them to the CPU with x.asInCtx(npx.cpu()) (after await x.wait()) to run it there`);
+      throw new Error(
+        `${op}: no WebGPU kernel yet for arrays on ${String(a.ctx)}; move them to the CPU with x.asInCtx(npx.cpu()) (after await x.wait()) to run it there`,
+      );
 }
 
 /** Zeros of `shape` on the device of `like` (gradient buffers and optimizer state next to their arrays). */

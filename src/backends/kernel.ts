@@ -57,4 +57,3 @@ export interface Backend {
   /** true when this backend already checked that a result it returned has only finite elements (wasm: SIMD scan) */
   resultFinite?(out: FloatArray): boolean;
 }
-

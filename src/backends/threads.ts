@@ -29,7 +29,9 @@ function warm(n: number): void {
 export function setNumThreads(n: number): void {
   const max = maxThreads();
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > max)
-    throw new Error(`setNumThreads: n=${showValue(n)} must be an integer from 1 to ${max} (4 × ${hardwareThreads()} hardware threads, at most ${MAX_WORKERS + 1})`);
+    throw new Error(
+      `setNumThreads: n=${showValue(n)} must be an integer from 1 to ${max} (4 × ${hardwareThreads()} hardware threads, at most ${MAX_WORKERS + 1})`,
+    );
   numThreads = hardwareThreads() === 1 && n > 1 && !canUseWorkers() ? 1 : n;
   // idle workers sleep in Atomics.wait at no cost, so up to one per hardware thread stays for reuse (1 ↔ 2 toggles
   // start nothing); the oversubscribed ones beyond that end

@@ -15,7 +15,12 @@ export function corr2d(X: NDArray, K: NDArray): NDArray {
   if (X.shape[0]! < h || X.shape[1]! < w) throw new Error(`d2l.corr2d: kernel ${formatShape(K.shape)} is larger than input ${formatShape(X.shape)}`);
   const Y = zeros([X.shape[0]! - h + 1, X.shape[1]! - w + 1], { dtype: X.dtype });
   for (let i = 0; i < Y.shape[0]!; i++)
-    for (let j = 0; j < Y.shape[1]!; j++) Y.at(i, j).set(X.at(`${i}:${i + h}`, `${j}:${j + w}`).mul(K).sum());
+    for (let j = 0; j < Y.shape[1]!; j++)
+      Y.at(i, j).set(
+        X.at(`${i}:${i + h}`, `${j}:${j + w}`)
+          .mul(K)
+          .sum(),
+      );
   return Y;
 }
 
@@ -24,8 +29,7 @@ export function transConv(X: NDArray, K: NDArray): NDArray {
   check2d("transConv", X, K);
   const [h, w] = K.shape as [number, number];
   const Y = zeros([X.shape[0]! + h - 1, X.shape[1]! + w - 1], { dtype: X.dtype });
-  for (let i = 0; i < X.shape[0]!; i++)
-    for (let j = 0; j < X.shape[1]!; j++) Y.at(`${i}:${i + h}`, `${j}:${j + w}`).iadd(X.at(i, j).mul(K));
+  for (let i = 0; i < X.shape[0]!; i++) for (let j = 0; j < X.shape[1]!; j++) Y.at(`${i}:${i + h}`, `${j}:${j + w}`).iadd(X.at(i, j).mul(K));
   return Y;
 }
 

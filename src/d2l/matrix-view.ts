@@ -22,10 +22,13 @@ export function convMatrix(inputShape: readonly number[], w: NDArray, params: Co
   const cols = shapeSize(imageShape(g));
   const W = zeros([rows, cols], { dtype: w.dtype });
   const wd = contiguous(w).data;
-  const nd = g.nd, cl = g.channelsLast;
+  const nd = g.nd,
+    cl = g.channelsLast;
   const icPerGroup = g.imageChannels / g.groups;
   const gcPerGroup = g.gridChannels / g.groups;
-  const gridSp = shapeSize(g.gridSize), imageSp = shapeSize(g.imageSize), taps = shapeSize(g.kernel);
+  const gridSp = shapeSize(g.gridSize),
+    imageSp = shapeSize(g.imageSize),
+    taps = shapeSize(g.kernel);
   // row-major position strides of the grid, image and kernel boxes
   const boxStrides = (box: readonly number[]) => box.map((_, i) => shapeSize(box.slice(i + 1)));
   const [gS, iS, kS] = [boxStrides(g.gridSize), boxStrides(g.imageSize), boxStrides(g.kernel)];
@@ -39,7 +42,8 @@ export function convMatrix(inputShape: readonly number[], w: NDArray, params: Co
             // image position read at q·s − padBegin + a·d on every axis (through the mode's table), or none for a zero
             let p = 0;
             for (let e = 0; e < nd && p >= 0; e++) {
-              const qe = Math.floor(q / gS[e]!) % g.gridSize[e]!, ae = Math.floor(a / kS[e]!) % g.kernel[e]!;
+              const qe = Math.floor(q / gS[e]!) % g.gridSize[e]!,
+                ae = Math.floor(a / kS[e]!) % g.kernel[e]!;
               const pe = tables[e]![qe * g.strides[e]! + ae * g.dilation[e]!]!;
               p = pe < 0 ? -1 : p + pe * iS[e]!;
             }
@@ -69,6 +73,10 @@ export function overlapCount(params: OverlapParams, inputShape: readonly number[
   const k = typeof kernelSize === "number" ? new Array<number>(nd).fill(kernelSize) : [...kernelSize];
   if (nd < 1 || nd > 3 || k.length !== nd)
     throw new Error(`overlapCount: inputShape must be 1 to 3 spatial sizes and kernelSize one per axis, got [${inputShape.join(",")}] and [${k.join(",")}]`);
-  const y = deconvolution(ones([1, 1, ...inputShape], { dtype: "float64" }), ones([1, 1, ...k], { dtype: "float64" }), { ...rest, layout: undefined, groups: 1 });
+  const y = deconvolution(ones([1, 1, ...inputShape], { dtype: "float64" }), ones([1, 1, ...k], { dtype: "float64" }), {
+    ...rest,
+    layout: undefined,
+    groups: 1,
+  });
   return new NDArray(y.data, y.shape.slice(2));
 }

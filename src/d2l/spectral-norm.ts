@@ -35,13 +35,22 @@ export function convOperator(where: string, w: NDArray, params: ConvOptions, inp
   const shape = [1, ...inputShape.slice(1)];
   const { geometry: g, paddingMode, layout } = resolveConv(op, shape, w.shape, { ...params, bias: undefined } as ConvOptions);
   const base: ConvOptions = {
-    strides: g.strides, dilation: g.dilation, groups: g.groups, layout, paddingMode,
+    strides: g.strides,
+    dilation: g.dilation,
+    groups: g.groups,
+    layout,
+    paddingMode,
     padding: g.padBegin.map((b, i) => [b, g.padEnd[i]!] as [number, number]),
   };
   const conv: ConvOptions = base;
   const deconv: ConvOptions = { ...base, outputShape: g.imageSize };
   const crop = (u: NDArray, want: readonly number[]) =>
-    u.shape.every((v, i) => v === want[i]) ? u : at(u, want.map((n) => `0:${n}`));
+    u.shape.every((v, i) => v === want[i])
+      ? u
+      : at(
+          u,
+          want.map((n) => `0:${n}`),
+        );
   return op === "convolution"
     ? { inputShape: shape, apply: (v, wt) => convolution(v, wt, conv), adjoint: (u, wt) => deconvolution(u, wt, deconv) }
     : { inputShape: shape, apply: (v, wt) => deconvolution(v, wt, deconv), adjoint: (u, wt) => crop(convolution(u, wt, conv), shape) };
@@ -91,7 +100,10 @@ export function startVector(shape: readonly number[], dtype: "float32" | "float6
  */
 export function powerIteration(A: ConvOperator, w: NDArray, v0: NDArray, iterations: number, tol: number): { sigma: number; v: NDArray; steps: number } {
   return pause(() => {
-    let v = v0, sigma = 0, steps = 0, prevDelta = NaN;
+    let v = v0,
+      sigma = 0,
+      steps = 0,
+      prevDelta = NaN;
     while (steps < iterations) {
       const y = A.apply(v, w);
       const s = norm(y);
@@ -168,7 +180,9 @@ export function spectralNormUpperBound(w: NDArray, params: ConvOptions, inputSha
   // ‖P‖² = ∏ over axes of the most times one image index is read by a padded position
   let copies = 1;
   for (let ax = 0; ax < nd; ax++) {
-    const n = g.imageSize[ax]!, b = g.padBegin[ax]!, e = g.padEnd[ax]!;
+    const n = g.imageSize[ax]!,
+      b = g.padBegin[ax]!,
+      e = g.padEnd[ax]!;
     if (paddingMode === "zeros") continue;
     const count = new Array<number>(n).fill(0);
     for (let j = -b; j < n + e; j++) {
@@ -180,39 +194,50 @@ export function spectralNormUpperBound(w: NDArray, params: ConvOptions, inputSha
     copies *= Math.max(...count);
   }
   // per axis: tap a sits at a·d = s·m(a) + r(a) in the padded image; kernel' = max m + 1; torus M = grid + kernel' − 1
-  const s = g.strides, d = g.dilation, k = g.kernel;
+  const s = g.strides,
+    d = g.dilation,
+    k = g.kernel;
   const kq = k.map((kk, i) => Math.floor(((kk - 1) * d[i]!) / s[i]!) + 1);
   const M = g.gridSize.map((G, i) => G + kq[i]! - 1);
   const phases = s.reduce((p, v) => p * v, 1);
-  const perGroupIn = g.imageChannels / g.groups, perGroupOut = g.gridChannels / g.groups;
-  const rows = perGroupOut, cols = perGroupIn * phases;
+  const perGroupIn = g.imageChannels / g.groups,
+    perGroupOut = g.gridChannels / g.groups;
+  const rows = perGroupOut,
+    cols = perGroupIn * phases;
   const wc = w.asTypedArray(); // dense, C order (a copy for a strided view)
   const taps = k.reduce((p, v) => p * v, 1);
   // flat weight index of (out o, in i, tap t) in w's layout
   const tapIndex = (t: number) => {
     const a: number[] = new Array(nd);
-    for (let ax = nd - 1; ax >= 0; ax--) { a[ax] = t % k[ax]!; t = Math.floor(t / k[ax]!); }
+    for (let ax = nd - 1; ax >= 0; ax--) {
+      a[ax] = t % k[ax]!;
+      t = Math.floor(t / k[ax]!);
+    }
     return a;
   };
   const tapA = Array.from({ length: taps }, (_, t) => tapIndex(t));
   const tapM = tapA.map((a) => a.map((ai, ax) => Math.floor((ai * d[ax]!) / s[ax]!)));
   const tapR = tapA.map((a) => a.reduce((p, ai, ax) => p * s[ax]! + ((ai * d[ax]!) % s[ax]!), 0));
-  const widx = (o: number, i: number, t: number) =>
-    g.channelsLast ? (o * taps + t) * perGroupIn + i : (o * perGroupIn + i) * taps + t;
+  const widx = (o: number, i: number, t: number) => (g.channelsLast ? (o * taps + t) * perGroupIn + i : (o * perGroupIn + i) * taps + t);
   const freqs = M.reduce((p, v) => p * v, 1);
-  const re = new Float64Array(rows * cols), im = new Float64Array(rows * cols);
+  const re = new Float64Array(rows * cols),
+    im = new Float64Array(rows * cols);
   let worst = 0;
   for (let grp = 0; grp < g.groups; grp++)
     for (let f = 0; f < freqs; f++) {
       // ω per axis for frequency index f
       const omega: number[] = new Array(nd);
-      for (let ax = nd - 1, rest = f; ax >= 0; ax--) { omega[ax] = (2 * Math.PI * (rest % M[ax]!)) / M[ax]!; rest = Math.floor(rest / M[ax]!); }
+      for (let ax = nd - 1, rest = f; ax >= 0; ax--) {
+        omega[ax] = (2 * Math.PI * (rest % M[ax]!)) / M[ax]!;
+        rest = Math.floor(rest / M[ax]!);
+      }
       re.fill(0);
       im.fill(0);
       for (let t = 0; t < taps; t++) {
         let phase = 0;
         for (let ax = 0; ax < nd; ax++) phase += omega[ax]! * tapM[t]![ax]!;
-        const c = Math.cos(phase), sn = Math.sin(phase);
+        const c = Math.cos(phase),
+          sn = Math.sin(phase);
         for (let o = 0; o < rows; o++)
           for (let i = 0; i < perGroupIn; i++) {
             const v = wc[widx(grp * rows + o, i, t)]!;
@@ -233,10 +258,12 @@ export function spectralNormUpperBound(w: NDArray, params: ConvOptions, inputSha
 function gramBound(re: Float64Array, im: Float64Array, rows: number, cols: number, steps: number): number {
   const n = Math.min(rows, cols);
   const byCols = cols <= rows;
-  let hr = new Float64Array(n * n), hi = new Float64Array(n * n);
+  let hr = new Float64Array(n * n),
+    hi = new Float64Array(n * n);
   for (let a = 0; a < n; a++)
     for (let b = 0; b < n; b++) {
-      let sr = 0, si = 0;
+      let sr = 0,
+        si = 0;
       const len = byCols ? rows : cols;
       for (let k = 0; k < len; k++) {
         // byCols: H[a,b] = Σ_k conj(K[k,a])·K[k,b]; else H[a,b] = Σ_k K[a,k]·conj(K[b,k])
@@ -255,16 +282,22 @@ function gramBound(re: Float64Array, im: Float64Array, rows: number, cols: numbe
     for (let x = 0; x < n * n; x++) fro += hr[x]! * hr[x]! + hi[x]! * hi[x]!;
     fro = Math.sqrt(fro);
     if (fro === 0) return 0;
-    if (j === steps) { logBound += Math.log(fro) / 2 ** j; break; }
+    if (j === steps) {
+      logBound += Math.log(fro) / 2 ** j;
+      break;
+    }
     logBound += Math.log(fro) / 2 ** j;
     // H ← (H / c)², H Hermitian
-    const nr = new Float64Array(n * n), ni = new Float64Array(n * n);
+    const nr = new Float64Array(n * n),
+      ni = new Float64Array(n * n);
     for (let a = 0; a < n; a++)
       for (let c = 0; c < n; c++) {
-        const ar = hr[a * n + c]! / fro, ai = hi[a * n + c]! / fro;
+        const ar = hr[a * n + c]! / fro,
+          ai = hi[a * n + c]! / fro;
         if (ar === 0 && ai === 0) continue;
         for (let b = 0; b < n; b++) {
-          const br = hr[c * n + b]! / fro, bi = hi[c * n + b]! / fro;
+          const br = hr[c * n + b]! / fro,
+            bi = hi[c * n + b]! / fro;
           nr[a * n + b] = nr[a * n + b]! + ar * br - ai * bi;
           ni[a * n + b] = ni[a * n + b]! + ar * bi + ai * br;
         }

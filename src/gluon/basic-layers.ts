@@ -52,7 +52,9 @@ export class Dense extends Block {
     this.flatten = readBoolean(where, "flatten", o.flatten, true);
     const inUnits = readInt(where, "inUnits", o.inUnits, 0, 0);
     const dtype = readDtype(where, o.dtype);
-    this.weight = this.registerParameter(new Parameter("weight", [units, inUnits], dtype, readInitializer(where, "weightInitializer", o.weightInitializer, null), where));
+    this.weight = this.registerParameter(
+      new Parameter("weight", [units, inUnits], dtype, readInitializer(where, "weightInitializer", o.weightInitializer, null), where),
+    );
     this.bias = readBoolean(where, "useBias", o.useBias, true)
       ? this.registerParameter(new Parameter("bias", [units], dtype, readInitializer(where, "biasInitializer", o.biasInitializer, new Zero()), where))
       : null;
@@ -66,11 +68,14 @@ export class Dense extends Block {
   forward(x: NDArray): NDArray {
     const where = "Dense";
     checkInput(where, x);
-    if (x.ndim < 1 || (this.flatten && x.ndim < 2)) throw new Error(`${where}: expects a batch of inputs (at least ${this.flatten ? 2 : 1}-D), got shape ${formatShape(x.shape)}`);
+    if (x.ndim < 1 || (this.flatten && x.ndim < 2))
+      throw new Error(`${where}: expects a batch of inputs (at least ${this.flatten ? 2 : 1}-D), got shape ${formatShape(x.shape)}`);
     const inUnits = this.flatten ? x.shape.slice(1).reduce((p, d) => p * d, 1) : x.shape[x.ndim - 1]!;
     if (this.weight.shape[1] === 0) this.weight.inferShape([this.units, inUnits]);
     if (this.weight.shape[1] !== inUnits)
-      throw new Error(`${where}: input shape ${formatShape(x.shape)} gives ${inUnits} features${this.flatten ? " (flattened)" : ""} but the weight expects ${this.weight.shape[1]} (inUnits)`);
+      throw new Error(
+        `${where}: input shape ${formatShape(x.shape)} gives ${inUnits} features${this.flatten ? " (flattened)" : ""} but the weight expects ${this.weight.shape[1]} (inUnits)`,
+      );
     if (x.dtype !== this.weight.dtype) throw new Error(`${where}: input is ${x.dtype} but the layer's parameters are ${this.weight.dtype} (its dtype option)`);
     const lead = this.flatten ? [x.shape[0]!] : x.shape.slice(0, -1);
     const rows = reshape(x, [-1, inUnits]);
@@ -99,7 +104,7 @@ export class Activation extends Block {
   constructor(activation: ActivationName) {
     super("activation");
     const a = readActivation("Activation", activation);
-    if (a === null) throw new Error("Activation: an activation name is required, e.g. new nn.Activation(\"relu\")");
+    if (a === null) throw new Error('Activation: an activation name is required, e.g. new nn.Activation("relu")');
     this.name = a;
   }
   protected override describe(): string {
@@ -144,7 +149,13 @@ export class PReLU extends Block {
     const o = snapshotOptions("PReLU", options, ["alphaInitializer", "inChannels", "dtype"]);
     const inChannels = readInt("PReLU", "inChannels", o.inChannels, 1, 1);
     this.alpha = this.registerParameter(
-      new Parameter("alpha", [inChannels], readDtype("PReLU", o.dtype), readInitializer("PReLU", "alphaInitializer", o.alphaInitializer, new Constant(0.25)), "PReLU"),
+      new Parameter(
+        "alpha",
+        [inChannels],
+        readDtype("PReLU", o.dtype),
+        readInitializer("PReLU", "alphaInitializer", o.alphaInitializer, new Constant(0.25)),
+        "PReLU",
+      ),
     );
   }
   forward(x: NDArray): NDArray {
@@ -222,7 +233,8 @@ export class Dropout extends Block {
   constructor(rate: number, options?: DropoutLayerOptions) {
     super("dropout");
     const o = snapshotOptions("Dropout", options, ["axes"]);
-    if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0 || rate >= 1) throw new Error(`Dropout: rate=${showValue(rate)} must be a number in [0, 1)`);
+    if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 0 || rate >= 1)
+      throw new Error(`Dropout: rate=${showValue(rate)} must be a number in [0, 1)`);
     this.rate = rate;
     this.axes = o.axes as readonly number[] | undefined;
   }

@@ -89,7 +89,8 @@ export abstract class Block {
       const v = (this as Record<string, unknown>)[key];
       if (v instanceof Block && v !== (this as Block) && !seen.has(v)) {
         if (key.includes(".")) throw new Error(`${this.constructor.name}: child property '${key}' contains a dot; register it under another name`);
-        if (this.registeredChildren.has(key)) throw new Error(`${this.constructor.name}: property '${key}' holds a different block than the child registered as '${key}'`);
+        if (this.registeredChildren.has(key))
+          throw new Error(`${this.constructor.name}: property '${key}' holds a different block than the child registered as '${key}'`);
         seen.add(v);
         out.push([key, v]);
       }

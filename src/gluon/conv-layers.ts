@@ -18,7 +18,6 @@ import type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layer-o
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layer-options.js";
 import { Zero } from "../init/initializers.js";
 
-
 const CHANNELS_LAST = new Set<Layout>(["NWC", "NHWC", "NDHWC"]);
 const LAYOUTS: Record<number, readonly [Layout, Layout]> = { 1: ["NCW", "NWC"], 2: ["NCHW", "NHWC"], 3: ["NCDHW", "NDHWC"] };
 const CONV_OPTIONS = [
@@ -75,19 +74,24 @@ abstract class ConvLayer extends Block {
     options: ConvTransposeLayerOptions,
   ) {
     super(transposed ? "convtranspose" : "conv");
-    if (options === undefined) throw new Error(`${className}: options with kernelSize are required, e.g. new nn.${className}(${showValue(channels)}, { kernelSize: 3 })`);
+    if (options === undefined)
+      throw new Error(`${className}: options with kernelSize are required, e.g. new nn.${className}(${showValue(channels)}, { kernelSize: 3 })`);
     const o = snapshotOptions(className, options, transposed ? TRANSPOSE_OPTIONS : CONV_OPTIONS);
     this.options = o as unknown as ConvTransposeLayerOptions;
     if (channels === undefined || channels === null) throw new Error(`${className}: channels=${showValue(channels)} must be an integer >= 1`);
     readInt(className, "channels", channels, 0, 1);
-    if (o.kernelSize === undefined || o.kernelSize === null) throw new Error(`${className}: kernelSize is required, e.g. new nn.${className}(${channels}, { kernelSize: 3 })`);
+    if (o.kernelSize === undefined || o.kernelSize === null)
+      throw new Error(`${className}: kernelSize is required, e.g. new nn.${className}(${channels}, { kernelSize: 3 })`);
     const kernel = readIntList(className, "kernelSize", o.kernelSize, nd, 1, 1);
     this.kernel = kernel;
     const inChannels = readInt(className, "inChannels", o.inChannels, 0, 0);
     const groups = readInt(className, "groups", o.groups, 1, 1);
     this.groups = groups;
     // groups must divide both channel counts; an inChannels of 0 is checked at the first forward
-    for (const [side, count] of [["input", inChannels], ["output", channels]] as const)
+    for (const [side, count] of [
+      ["input", inChannels],
+      ["output", channels],
+    ] as const)
       if (count % groups !== 0) throw new Error(`${className}: groups=${groups} must divide ${side} channels ${count}`);
     const paddingMode = readPaddingMode(className, o.paddingMode);
     this.activation = readActivation(className, o.activation);
@@ -115,7 +119,9 @@ abstract class ConvLayer extends Block {
     // the weight shape from the shared geometry, with 0 for the channels inferred at the first forward
     const wShape = weightShape({ ...probe.geometry, ...(transposed ? { gridChannels: inChannels } : { imageChannels: inChannels }) });
     const dtype = readDtype(className, o.dtype);
-    this.weight = new Parameter("weight", wShape, dtype, readInitializer(className, "weightInitializer", o.weightInitializer, null), className, { channelsLast: last });
+    this.weight = new Parameter("weight", wShape, dtype, readInitializer(className, "weightInitializer", o.weightInitializer, null), className, {
+      channelsLast: last,
+    });
     this.registerParameter(this.weight);
     // a loaded file may complete a deferred inChannels (a transposed weight's first axis): groups must divide it
     if (transposed) this.weight.acceptShape = (s) => (s[0]! % groups === 0 ? null : `groups=${groups} must divide input channels ${s[0]}`);
@@ -131,7 +137,8 @@ abstract class ConvLayer extends Block {
     const o = this.options;
     // MXNet's _Conv.__repr__ order, plus the options Gluon lacks (layout, padding_mode); each only when not the default
     const parts = [`${cin === 0 ? "None" : cin} -> ${this.channels}`, `kernel_size=${showValue(this.kernel)}`, `stride=${showValue(o.strides ?? 1)}`];
-    const notAll = (v: unknown, d: number) => v !== undefined && v !== null && !(typeof v === "number" ? v === d : Array.isArray(v) && v.flat().every((x) => x === d));
+    const notAll = (v: unknown, d: number) =>
+      v !== undefined && v !== null && !(typeof v === "number" ? v === d : Array.isArray(v) && v.flat().every((x) => x === d));
     if (notAll(o.padding, 0) && o.padding !== "valid") parts.push(`padding=${showValue(o.padding)}`);
     if (this.transposed && notAll(o.outputPadding, 0)) parts.push(`output_padding=${showValue(o.outputPadding)}`);
     if (notAll(o.dilation, 1)) parts.push(`dilation=${showValue(o.dilation)}`);
@@ -146,8 +153,7 @@ abstract class ConvLayer extends Block {
   /** Infers inChannels from the first input and checks it against the weight afterwards. */
   protected prepare(x: NDArray): void {
     if (!(x instanceof NDArray)) throw new Error(`${this.className}: input must be an NDArray, got ${showValue(x)}`);
-    if (x.ndim !== this.nd + 2)
-      throw new Error(`${this.className}: expects a ${this.nd + 2}-D input (${this.layout}), got shape ${formatShape(x.shape)}`);
+    if (x.ndim !== this.nd + 2) throw new Error(`${this.className}: expects a ${this.nd + 2}-D input (${this.layout}), got shape ${formatShape(x.shape)}`);
     const xc = CHANNELS_LAST.has(this.layout) ? x.shape[x.ndim - 1]! : x.shape[1]!;
     const w = this.weight;
     if (!w.isInitialized && w.shape[0] === 0 && this.transposed) w.inferShape([xc, ...w.shape.slice(1)]);
@@ -195,8 +201,7 @@ class ConvNDTranspose extends ConvLayer {
   forward(x: NDArray, options: { outputSize?: readonly number[] } = {}): NDArray {
     this.prepare(x);
     let outputShape = options.outputSize;
-    if (outputShape && outputShape.length === this.nd + 2)
-      outputShape = CHANNELS_LAST.has(this.layout) ? outputShape.slice(1, -1) : outputShape.slice(2);
+    if (outputShape && outputShape.length === this.nd + 2) outputShape = CHANNELS_LAST.has(this.layout) ? outputShape.slice(1, -1) : outputShape.slice(2);
     const o = { ...this.opOptions(), outputPadding: outputShape ? undefined : this.options.outputPadding, outputShape };
     try {
       if (this.activation === "relu") return asLayer(this.className, () => convolutionRelu("deconvolution", x, this.weightData(), o));
@@ -210,14 +215,17 @@ class ConvNDTranspose extends ConvLayer {
 
   /** Warns once per process (warnings "checkerboard") when the kernel size is not divisible by the stride on some axis. */
   protected checkOverlap(): void {
-    const per = (v: number | readonly number[] | undefined) => (v === undefined || v === null ? this.kernel.map(() => 1) : typeof v === "number" ? this.kernel.map(() => v) : v);
+    const per = (v: number | readonly number[] | undefined) =>
+      v === undefined || v === null ? this.kernel.map(() => 1) : typeof v === "number" ? this.kernel.map(() => v) : v;
     warnCheckerboard(this.className, this.kernel, per(this.options.strides), per(this.options.dilation));
   }
 
   /** d2l.overlapCount for this layer's parameters: how many input elements write each output position (spatial or full inputShape). */
   overlapCount(inputShape: readonly number[]): NDArray {
     if (!Array.isArray(inputShape) || (inputShape.length !== this.nd && inputShape.length !== this.nd + 2))
-      throw new Error(`${this.className}.overlapCount: inputShape must be ${this.nd} spatial sizes or the full ${this.nd + 2}-D input shape, got ${JSON.stringify(inputShape)}`);
+      throw new Error(
+        `${this.className}.overlapCount: inputShape must be ${this.nd} spatial sizes or the full ${this.nd + 2}-D input shape, got ${JSON.stringify(inputShape)}`,
+      );
     const spatial = inputShape.length === this.nd ? inputShape : CHANNELS_LAST.has(this.layout) ? inputShape.slice(1, -1) : inputShape.slice(2);
     return overlapCount({ ...this.convParams(), kernelSize: this.kernel, layout: undefined, groups: undefined }, spatial);
   }
@@ -235,14 +243,24 @@ class ConvNDTranspose extends ConvLayer {
   ): T {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the transposed class the call was made on (nn.Conv2DTranspose.inverseOf)
     const where = `${this.name}.inverseOf`;
-    if (!(conv instanceof ConvND)) throw new Error(`${where}: conv must be a convolution layer (nn.Conv1D, Conv2D or Conv3D), got ${conv instanceof ConvLayer ? `a ${conv.className}` : String(conv)}`);
+    if (!(conv instanceof ConvND))
+      throw new Error(
+        `${where}: conv must be a convolution layer (nn.Conv1D, Conv2D or Conv3D), got ${conv instanceof ConvLayer ? `a ${conv.className}` : String(conv)}`,
+      );
     const want = [Conv1DTranspose, Conv2DTranspose, Conv3DTranspose][conv.nd - 1]!;
     // biome-ignore lint/complexity/noThisInStatic: as above; a subclass of the wanted class is accepted
     if (this !== (want as unknown) && !(this.prototype instanceof want))
       throw new Error(`${where}: conv is a ${conv.className}; use nn.${want.name}.inverseOf`);
     const w = conv.weight;
-    const inChannels = conv.options.inChannels || (w.shape.includes(0) ? 0 : (CHANNELS_LAST.has(conv.layout) ? w.shape[w.shape.length - 1]! : w.shape[1]!) * (conv.options.groups ?? 1));
-    const r = inverseOfOptions(where, { className: conv.className, nd: conv.nd, channels: conv.channels, kernel: conv.kernel, layout: conv.layout, options: conv.options, inChannels }, inputShape, options);
+    const inChannels =
+      conv.options.inChannels ||
+      (w.shape.includes(0) ? 0 : (CHANNELS_LAST.has(conv.layout) ? w.shape[w.shape.length - 1]! : w.shape[1]!) * (conv.options.groups ?? 1));
+    const r = inverseOfOptions(
+      where,
+      { className: conv.className, nd: conv.nd, channels: conv.channels, kernel: conv.kernel, layout: conv.layout, options: conv.options, inChannels },
+      inputShape,
+      options,
+    );
     return new this(r.channels, r.options);
   }
 }

@@ -16,7 +16,9 @@ const AXIS_NAMES: Record<number, string[]> = { 1: ["W"], 2: ["H", "W"], 3: ["D",
 export function warnCheckerboard(className: string, kernel: readonly number[], strides: readonly number[], dilation: readonly number[]): void {
   const axis = kernel.findIndex((k, i) => k % strides[i]! !== 0);
   if (axis < 0 || !wouldWarn("checkerboard")) return;
-  const k = kernel[axis]!, s = strides[axis]!, d = dilation[axis]!;
+  const k = kernel[axis]!,
+    s = strides[axis]!,
+    d = dilation[axis]!;
   const params = d === 1 ? { kernelSize: k, strides: s } : { kernelSize: k, strides: s, dilation: d };
   const counts = Array.from(overlapCount(params, [4]).asTypedArray());
   warnOnce(
@@ -47,7 +49,12 @@ const EXTRA_OPTIONS = ["activation", "useBias", "weightInitializer", "biasInitia
  * strides, padding (SAME resolved to explicit pairs for this input), dilation, groups, layout and paddingMode;
  * channels = the conv's input channels, inChannels = its channels, and outputPaddingFor's outputPadding.
  */
-export function inverseOfOptions(where: string, conv: ConvLayerView, inputShape: unknown, extra: unknown): { channels: number; options: ConvTransposeLayerOptions } {
+export function inverseOfOptions(
+  where: string,
+  conv: ConvLayerView,
+  inputShape: unknown,
+  extra: unknown,
+): { channels: number; options: ConvTransposeLayerOptions } {
   const more = snapshotOptions(where, extra, EXTRA_OPTIONS);
   const nd = conv.nd;
   if (!Array.isArray(inputShape) || inputShape.length !== nd + 2 || !inputShape.every((v) => Number.isInteger(v) && v >= 1))
@@ -69,7 +76,8 @@ export function inverseOfOptions(where: string, conv: ConvLayerView, inputShape:
   }
   const spatial = inputShape.slice(channelsLast ? 1 : 2, channelsLast ? nd + 1 : nd + 2);
   const { outputPadding } = outputPaddingFor({ ...convParams, layout: undefined, groups: undefined, kernelSize: conv.kernel }, spatial);
-  const padding = typeof o.padding === "string" && o.padding !== "valid" ? geometry.padBegin.map((b, i) => [b, geometry.padEnd[i]!] as [number, number]) : o.padding;
+  const padding =
+    typeof o.padding === "string" && o.padding !== "valid" ? geometry.padBegin.map((b, i) => [b, geometry.padEnd[i]!] as [number, number]) : o.padding;
   const options: ConvTransposeLayerOptions = {
     ...(more as Partial<ConvTransposeLayerOptions>),
     kernelSize: [...conv.kernel],

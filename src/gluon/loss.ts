@@ -43,7 +43,8 @@ export abstract class Loss {
   protected checkPred(pred: unknown, label: unknown): asserts pred is NDArray {
     if (!(pred instanceof NDArray)) throw new Error(`${this.name}.forward: pred must be an NDArray`);
     if (!(label instanceof NDArray)) throw new Error(`${this.name}.forward: label must be an NDArray`);
-    if (this.batchAxis >= pred.ndim) throw new Error(`${this.name}.forward: batchAxis=${this.batchAxis} is out of range for pred of shape ${formatShape(pred.shape)}`);
+    if (this.batchAxis >= pred.ndim)
+      throw new Error(`${this.name}.forward: batchAxis=${this.batchAxis} is out of range for pred of shape ${formatShape(pred.shape)}`);
   }
 
   /** Gluon's _apply_weighting then mean over every axis except batchAxis. */
@@ -61,7 +62,9 @@ export abstract class Loss {
   /** label with pred's shape (Gluon reshapes label to pred's shape; the sizes must agree). */
   protected labelLike(pred: NDArray, label: NDArray): NDArray {
     if (label.size !== pred.size)
-      throw new Error(`${this.name}.forward: label shape ${formatShape(label.shape)} has ${label.size} elements, pred shape ${formatShape(pred.shape)} has ${pred.size}`);
+      throw new Error(
+        `${this.name}.forward: label shape ${formatShape(label.shape)} has ${label.size} elements, pred shape ${formatShape(pred.shape)} has ${pred.size}`,
+      );
     return label.ndim === pred.ndim && label.shape.every((d, i) => d === pred.shape[i]) ? label : reshape(label, pred.shape);
   }
 }

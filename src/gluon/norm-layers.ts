@@ -131,7 +131,9 @@ export class BatchNorm extends Block {
     const params = [this.gamma, this.beta, this.runningMean, this.runningVar];
     for (const p of params) if (p.shape[0] === 0) p.inferShape([c]);
     if (this.gamma.shape[0] !== c)
-      throw new Error(`${where}: input has ${c} channels on axis ${axis} (shape ${formatShape(x.shape)}) but the layer has ${showValue(this.gamma.shape[0])} (inChannels)`);
+      throw new Error(
+        `${where}: input has ${c} channels on axis ${axis} (shape ${formatShape(x.shape)}) but the layer has ${showValue(this.gamma.shape[0])} (inChannels)`,
+      );
     if (x.dtype !== this.gamma.dtype) throw new Error(`${where}: input is ${x.dtype} but the layer's parameters are ${this.gamma.dtype} (its dtype option)`);
     return params.map((p) => p.data()) as [NDArray, NDArray, NDArray, NDArray];
   }
@@ -139,5 +141,4 @@ export class BatchNorm extends Block {
   private options(x: NDArray): BatchNormOptions {
     return { axis: this.axis < 0 ? this.axis + x.ndim : this.axis, eps: this.epsilon, momentum: this.momentum, useGlobalStats: this.useGlobalStats };
   }
-
 }

@@ -167,9 +167,13 @@ export function loadParametersFromBytesInto(root: ParameterTree, named: readonly
   }
   const extra = [...file.entries.keys()].filter((k) => !used.has(k) && !PYTORCH_ONLY.has(lastPart(k)[1]));
   if (missing.length > 0 && !allowMissing)
-    throw new Error(`${where}: the file has no ${listNames(missing)} (the net's ${missing.length === 1 ? "parameter" : `${missing.length} parameters`}; pass allowMissing: true to keep their current values)`);
+    throw new Error(
+      `${where}: the file has no ${listNames(missing)} (the net's ${missing.length === 1 ? "parameter" : `${missing.length} parameters`}; pass allowMissing: true to keep their current values)`,
+    );
   if (extra.length > 0 && !ignoreExtra)
-    throw new Error(`${where}: the net has no parameter for ${listNames(extra)} in the file (pass ignoreExtra: true to skip ${extra.length === 1 ? "it" : "them"})`);
+    throw new Error(
+      `${where}: the net has no parameter for ${listNames(extra)} in the file (pass ignoreExtra: true to skip ${extra.length === 1 ? "it" : "them"})`,
+    );
 
   const plan: Planned[] = [];
   for (const [name, key, p] of matched) {

@@ -182,7 +182,12 @@ export class Parameter {
    */
   private checkSize(shape: readonly number[]): void {
     const where = this.owner ? `${this.owner}` : `Parameter '${this.name}'`;
-    checkArraySize(where, `parameter '${this.name}' of shape`, shape.map((d) => Math.max(d, 1)), this.dtype === "float64" ? 8 : 4);
+    checkArraySize(
+      where,
+      `parameter '${this.name}' of shape`,
+      shape.map((d) => Math.max(d, 1)),
+      this.dtype === "float64" ? 8 : 4,
+    );
   }
 
   private finishInit(): void {
@@ -193,7 +198,9 @@ export class Parameter {
       // under 2^32 elements but more memory than the engine gives (e.g. 2^31 float32 = 8 GiB): name the parameter
       if (!(e instanceof RangeError)) throw e;
       const n = this.shape.reduce((p, d) => p * d, 1);
-      throw new Error(`${this.owner || "Parameter"}: cannot allocate parameter '${this.name}' of shape ${showValue(this.shape)} (${n} elements, ${formatBytes(n * (this.dtype === "float64" ? 8 : 4))}): ${e.message}`);
+      throw new Error(
+        `${this.owner || "Parameter"}: cannot allocate parameter '${this.name}' of shape ${showValue(this.shape)} (${n} elements, ${formatBytes(n * (this.dtype === "float64" ? 8 : 4))}): ${e.message}`,
+      );
     }
     this.adopt(v.asInCtx(this.place));
   }

@@ -43,7 +43,11 @@ abstract class PoolLayer extends Block {
   ) {
     super(className.toLowerCase());
     const where = className;
-    const known = global ? ["layout"] : poolType === "avg" ? ["poolSize", "strides", "padding", "ceilMode", "layout", "countIncludePad"] : ["poolSize", "strides", "padding", "ceilMode", "layout"];
+    const known = global
+      ? ["layout"]
+      : poolType === "avg"
+        ? ["poolSize", "strides", "padding", "ceilMode", "layout", "countIncludePad"]
+        : ["poolSize", "strides", "padding", "ceilMode", "layout"];
     const o = snapshotOptions(where, options, known);
     const layout = readEnum<Layout>(where, "layout", o.layout, LAYOUTS[nd]!, LAYOUTS[nd]![0]);
     if (global) {
@@ -54,7 +58,10 @@ abstract class PoolLayer extends Block {
     const stride = o.strides === undefined || o.strides === null ? kernel : readIntList(where, "strides", o.strides, nd, 1, 1);
     const pad = readIntList(where, "padding", o.padding, nd, 0, 0);
     pad.forEach((p, i) => {
-      if (p >= kernel[i]!) throw new Error(`${where}: padding=${showValue(o.padding)} must be smaller than poolSize=${showValue(o.poolSize ?? 2)} on every axis (axis ${i}: ${p} >= ${kernel[i]})`);
+      if (p >= kernel[i]!)
+        throw new Error(
+          `${where}: padding=${showValue(o.padding)} must be smaller than poolSize=${showValue(o.poolSize ?? 2)} on every axis (axis ${i}: ${p} >= ${kernel[i]})`,
+        );
     });
     const ceilMode = readBoolean(where, "ceilMode", o.ceilMode, false);
     this.opOptions = {
@@ -71,7 +78,12 @@ abstract class PoolLayer extends Block {
   protected override describe(): string {
     const o = this.opOptions;
     if (o.globalPool) return `layout=${o.layout}`;
-    const parts = [`size=${showValue(o.kernel)}`, `stride=${showValue(o.stride)}`, `padding=${showValue(o.pad)}`, `ceil_mode=${o.poolingConvention === "full"}`];
+    const parts = [
+      `size=${showValue(o.kernel)}`,
+      `stride=${showValue(o.stride)}`,
+      `padding=${showValue(o.pad)}`,
+      `ceil_mode=${o.poolingConvention === "full"}`,
+    ];
     if (o.layout !== LAYOUTS[this.nd]![0]) parts.push(`layout=${o.layout}`);
     if (o.countIncludePad === false) parts.push("count_include_pad=false");
     return parts.join(", ");
@@ -79,7 +91,8 @@ abstract class PoolLayer extends Block {
 
   forward(x: NDArray): NDArray {
     if (!(x instanceof NDArray)) throw new Error(`${this.className}: input must be an NDArray, got ${showValue(x)}`);
-    if (x.ndim !== this.nd + 2) throw new Error(`${this.className}: expects a ${this.nd + 2}-D input (${this.opOptions.layout}), got shape ${formatShape(x.shape)}`);
+    if (x.ndim !== this.nd + 2)
+      throw new Error(`${this.className}: expects a ${this.nd + 2}-D input (${this.opOptions.layout}), got shape ${formatShape(x.shape)}`);
     resolvePooling(this.className, x.shape, this.opOptions); // errors name the layer
     return pooling(x, this.opOptions);
   }

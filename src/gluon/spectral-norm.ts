@@ -44,7 +44,9 @@ export class SpectralNorm extends Block {
     const o = snapshotOptions("SpectralNorm", options, ["inputShape", "iterations"]);
     const shape = o.inputShape;
     if (!Array.isArray(shape) || shape.length !== layer.nd + 2 || !shape.every((v) => Number.isInteger(v) && v >= 1))
-      throw new Error(`SpectralNorm: inputShape=${showValue(shape)} must be the ${layer.className}'s input shape, ${layer.nd + 2} positive integers (${layer.layout})`);
+      throw new Error(
+        `SpectralNorm: inputShape=${showValue(shape)} must be the ${layer.className}'s input shape, ${layer.nd + 2} positive integers (${layer.layout})`,
+      );
     this.inputShape = [...(shape as number[])];
     this.iterations = readInt("SpectralNorm", "iterations", o.iterations, 1, 1);
     this.layer = this.registerChild(layer, "layer");

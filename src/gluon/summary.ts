@@ -54,7 +54,9 @@ export function summaryTable(root: SummaryBlock, inputs: readonly NDArray[]): st
   inputs.forEach((x, i) => {
     if (!(x instanceof NDArray)) throw new Error(`${root.constructor.name}.summary: input ${i} must be an NDArray, got ${x === null ? "null" : typeof x}`);
   });
-  const rows: Row[] = [{ name: "Input", shape: inputs.length === 1 ? tupleOf(inputs[0]!.shape) : `[${inputs.map((x) => tupleOf(x.shape)).join(", ")}]`, params: 0 }];
+  const rows: Row[] = [
+    { name: "Input", shape: inputs.length === 1 ? tupleOf(inputs[0]!.shape) : `[${inputs.map((x) => tupleOf(x.shape)).join(", ")}]`, params: 0 },
+  ];
   const counted = new Set<Parameter>();
   let total = 0;
   let trainable = 0;
@@ -93,7 +95,10 @@ export function summaryTable(root: SummaryBlock, inputs: readonly NDArray[]): st
       }
     }
   }
-  const unique = root.collectParams().values().reduce((s, p) => s + sizeOf(p), 0);
+  const unique = root
+    .collectParams()
+    .values()
+    .reduce((s, p) => s + sizeOf(p), 0);
   const line = (a: string, b: string, c: string) => `${a.padStart(20)}  ${b.padStart(42)} ${c.padStart(15)}`;
   return [
     "-".repeat(80),

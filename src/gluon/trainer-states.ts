@@ -66,9 +66,11 @@ export function statesFromBytes(
 ): TrainerSnapshot {
   const file = parseSafetensors(bytes, where);
   const meta = file.metadata;
-  if (meta.get("kind") !== STATES_KIND) throw new Error(`${where}: not a trainer-states file (__metadata__ "kind" is ${JSON.stringify(meta.get("kind") ?? null)}, expected "${STATES_KIND}")`);
+  if (meta.get("kind") !== STATES_KIND)
+    throw new Error(`${where}: not a trainer-states file (__metadata__ "kind" is ${JSON.stringify(meta.get("kind") ?? null)}, expected "${STATES_KIND}")`);
   const optimizer = meta.get("optimizer");
-  if (optimizer !== current.optimizer) throw new Error(`${where}: the states are ${JSON.stringify(optimizer ?? null)}'s, this trainer uses ${current.optimizer}`);
+  if (optimizer !== current.optimizer)
+    throw new Error(`${where}: the states are ${JSON.stringify(optimizer ?? null)}'s, this trainer uses ${current.optimizer}`);
   const stepText = meta.get("step") ?? "";
   const step = Number(stepText);
   if (!/^[0-9]{1,15}$/.test(stepText)) throw new Error(`${where}: __metadata__ "step" is ${JSON.stringify(stepText)}, not a step count`);
@@ -76,7 +78,8 @@ export function statesFromBytes(
   if (learningRate === null || learningRate < 0) throw new Error(`${where}: __metadata__ "learningRate" is ${meta.get("learningRate")}, not a learning rate`);
   for (const [k, v] of current.hyper) {
     const saved = metaNumber(meta, k, where);
-    if (saved !== v) throw new Error(`${where}: the states were saved with ${k}=${saved}, this trainer has ${k}=${v}; resuming would not continue the same run`);
+    if (saved !== v)
+      throw new Error(`${where}: the states were saved with ${k}=${saved}, this trainer has ${k}=${v}; resuming would not continue the same run`);
   }
   const suffixes: readonly string[] = STATE_NAMES[current.optimizer];
   const index = new Map(names.map((n, i) => [n, i]));
@@ -86,7 +89,9 @@ export function statesFromBytes(
     const j = suffixes.indexOf(entry.name.slice(dot + 1));
     const i = dot > 0 ? index.get(entry.name.slice(0, dot)) : undefined;
     if (j < 0 || i === undefined)
-      throw new Error(`${where}: ${entry.name} is not a ${current.optimizer} state of this trainer's parameters (expected <parameter>.${suffixes.join(" or .")})`);
+      throw new Error(
+        `${where}: ${entry.name} is not a ${current.optimizer} state of this trainer's parameters (expected <parameter>.${suffixes.join(" or .")})`,
+      );
     const p = params[i]!;
     if (!p.isInitialized) throw new Error(`${where}: ${entry.name}: parameter ${names[i]} has no values yet; load or initialize the parameters first`);
     const want = p.data().shape;
@@ -101,7 +106,8 @@ export function statesFromBytes(
   const states = new Map<number, NDArray[]>();
   for (const [i, arrays] of found) {
     const lacking = suffixes.filter((_, j) => arrays[j] === undefined);
-    if (lacking.length > 0) throw new Error(`${where}: ${names[i]} has ${suffixes.filter((s) => !lacking.includes(s)).join(", ")} but no ${lacking.join(", ")}`);
+    if (lacking.length > 0)
+      throw new Error(`${where}: ${names[i]} has ${suffixes.filter((s) => !lacking.includes(s)).join(", ")} but no ${lacking.join(", ")}`);
     states.set(i, arrays as NDArray[]);
   }
   return { optimizer: current.optimizer, step, learningRate, hyper: current.hyper, states };

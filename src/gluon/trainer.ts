@@ -104,7 +104,11 @@ export class Trainer {
     const hyper = new Map<string, number | null>(
       this.optimizer === "sgd"
         ? [["momentum", this.momentum]]
-        : [["beta1", this.beta1], ["beta2", this.beta2], ["epsilon", this.epsilon]],
+        : [
+            ["beta1", this.beta1],
+            ["beta2", this.beta2],
+            ["epsilon", this.epsilon],
+          ],
     );
     hyper.set("wd", this.wd).set("rescaleGrad", this.rescaleGrad).set("clipGradient", this.clipGradient);
     const states = new Map<number, NDArray[]>();
@@ -159,7 +163,8 @@ export class Trainer {
     // Adam's bias corrections folded into one step size: lr·√(1−β₂ᵗ)/(1−β₁ᵗ)
     const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
     for (const [p, w] of live) {
-      const wData = dense(w), gData = dense(w.grad!);
+      const wData = dense(w),
+        gData = dense(w.grad!);
       const n = w.size;
       if (this.optimizer === "sgd") {
         const v = this.momentum === 0 ? null : this.state(p, w, 1)[0]!.storage;
@@ -187,6 +192,7 @@ export class Trainer {
 /** The array's elements as a buffer indexed from 0: its own when dense from offset 0, else a copy (written back). */
 function dense(x: NDArray): Storage {
   if (x.isContiguous && x.offset === 0) return x.storage;
-  if (isDeviceStorage(x.storage)) throw new Error(`Trainer.step: a parameter or gradient on ${String(x.ctx)} is a strided view; the GPU updates dense arrays only`);
+  if (isDeviceStorage(x.storage))
+    throw new Error(`Trainer.step: a parameter or gradient on ${String(x.ctx)} is a strided view; the GPU updates dense arrays only`);
   return x.asTypedArray().slice();
 }

@@ -11,7 +11,7 @@ export class Upsample extends Block {
   constructor(options: UpsamplingOptions) {
     super("upsample");
     const o = snapshotOptions("Upsample", options, ["scale", "sampleType", "layout", "alignCorners"]);
-    if (o.scale === undefined) throw new Error("Upsample: scale is required, e.g. new nn.Upsample({ scale: 2, sampleType: \"bilinear\" })");
+    if (o.scale === undefined) throw new Error('Upsample: scale is required, e.g. new nn.Upsample({ scale: 2, sampleType: "bilinear" })');
     this.options = o as unknown as UpsamplingOptions;
   }
 

@@ -15,10 +15,21 @@ const MAX_RANK = 64;
 
 /** Every dtype of the safetensors specification, with its size in bytes. Only the float ones can become parameters. */
 const ITEM_BYTES: ReadonlyMap<string, number> = new Map([
-  ["BOOL", 1], ["U8", 1], ["I8", 1], ["F8_E5M2", 1], ["F8_E4M3", 1],
-  ["I16", 2], ["U16", 2], ["F16", 2], ["BF16", 2],
-  ["I32", 4], ["U32", 4], ["F32", 4],
-  ["I64", 8], ["U64", 8], ["F64", 8],
+  ["BOOL", 1],
+  ["U8", 1],
+  ["I8", 1],
+  ["F8_E5M2", 1],
+  ["F8_E4M3", 1],
+  ["I16", 2],
+  ["U16", 2],
+  ["F16", 2],
+  ["BF16", 2],
+  ["I32", 4],
+  ["U32", 4],
+  ["F32", 4],
+  ["I64", 8],
+  ["U64", 8],
+  ["F64", 8],
 ]);
 const FLOAT_DTYPES: ReadonlySet<string> = new Set(["F64", "F32", "F16", "BF16"]);
 /** Names that would reach Object.prototype if someone indexed a plain object with them. */
@@ -142,8 +153,7 @@ function checkEntry(name: string, value: unknown, dataBytes: number, where: stri
   if (itemBytes === undefined) throw new Error(`${at}: unknown dtype ${JSON.stringify(dtype)}`);
   if (!Array.isArray(shape) || shape.length > MAX_RANK)
     throw new Error(`${at}: shape must be a list of at most ${MAX_RANK} non-negative integers, got ${JSON.stringify(shape)?.slice(0, 80)}`);
-  for (const d of shape)
-    if (!Number.isSafeInteger(d) || d < 0) throw new Error(`${at}: shape ${JSON.stringify(shape)} must hold non-negative integers`);
+  for (const d of shape) if (!Number.isSafeInteger(d) || d < 0) throw new Error(`${at}: shape ${JSON.stringify(shape)} must hold non-negative integers`);
   let size = shape.includes(0) ? 0 : 1;
   let tooBig = false;
   for (let i = 0; i < shape.length && size > 0 && !tooBig; i++) {
@@ -158,7 +168,9 @@ function checkEntry(name: string, value: unknown, dataBytes: number, where: stri
   if (end > dataBytes) throw new Error(`${where}: truncated: ${name} needs bytes ${begin}–${end} of a ${dataBytes}-byte data section`);
   const need = size * itemBytes;
   if (need !== end - begin)
-    throw new Error(`${at}: shape ${formatShape(shape as number[])} of ${dtype} needs ${tooBig ? `more than ${dataBytes}` : need} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`);
+    throw new Error(
+      `${at}: shape ${formatShape(shape as number[])} of ${dtype} needs ${tooBig ? `more than ${dataBytes}` : need} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`,
+    );
   return { name, dtype: dtype as string, shape: [...(shape as number[])], size, begin, end };
 }
 
@@ -167,7 +179,8 @@ function checkEntry(name: string, value: unknown, dataBytes: number, where: stri
  * The entry must come from `parseSafetensors` on the same file (so its size fits the data section).
  */
 export function readTensor(file: SafetensorsFile, entry: TensorEntry, dtype: Dtype, where: string): FloatArray {
-  if (!FLOAT_DTYPES.has(entry.dtype)) throw new Error(`${where}: ${entry.name} has dtype ${entry.dtype}; only F32, F64, F16 and BF16 can be loaded into a ${dtype} parameter`);
+  if (!FLOAT_DTYPES.has(entry.dtype))
+    throw new Error(`${where}: ${entry.name} has dtype ${entry.dtype}; only F32, F64, F16 and BF16 can be loaded into a ${dtype} parameter`);
   const src = file.bytes;
   const base = file.dataStart + entry.begin;
   const n = entry.size;

@@ -24,7 +24,10 @@ const MAX_NESTING = 32;
 /** Shape of a nested list, checking it is rectangular and numeric. */
 function nestedShape(v: NestedArray, op: string, path = "data", depth = 0): number[] {
   if (typeof v === "number") return [];
-  if (depth >= MAX_NESTING) throw new Error(`${op}: data is nested more than ${MAX_NESTING} levels deep (at ${path.length > 60 ? `${path.slice(0, 30)}…` : path}); an array has at most ${MAX_NESTING} dimensions`);
+  if (depth >= MAX_NESTING)
+    throw new Error(
+      `${op}: data is nested more than ${MAX_NESTING} levels deep (at ${path.length > 60 ? `${path.slice(0, 30)}…` : path}); an array has at most ${MAX_NESTING} dimensions`,
+    );
   if (!Array.isArray(v)) throw new Error(`${op}: ${path} is ${v === null ? "null" : typeof v}, expected a number or a nested array of numbers`);
   if (v.length === 0) return [0];
   const inner = nestedShape(v[0]!, op, depth < 8 ? `${path}[0]` : path, depth + 1);
@@ -113,11 +116,19 @@ export function ones(shape: number | readonly number[], options?: DtypeArg, ...e
 export function arange(startOrStop: number, stop?: number | null, step = 1, options?: DtypeArg, ...extra: never[]): NDArray {
   noExtraArgs("np.arange", extra, "(start, stop?, step?, { dtype }?)");
   const [start, end] = stop === undefined || stop === null ? [0, startOrStop] : [startOrStop, stop];
-  for (const [name, v] of [["start", start], ["stop", end], ["step", step]] as const)
+  for (const [name, v] of [
+    ["start", start],
+    ["stop", end],
+    ["step", step],
+  ] as const)
     if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`np.arange: ${name}=${showValue(v)} must be a finite number`);
   if (step === 0) throw new Error("np.arange: step must not be zero");
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const out = allocateShape("np.arange", [n], readDtypeArg("np.arange", options, "the dtype goes in the 4th argument, e.g. np.arange(0, 5, 1, { dtype: \"float64\" })"));
+  const out = allocateShape(
+    "np.arange",
+    [n],
+    readDtypeArg("np.arange", options, 'the dtype goes in the 4th argument, e.g. np.arange(0, 5, 1, { dtype: "float64" })'),
+  );
   for (let i = 0; i < n; i++) out[i] = start + i * step;
   return new NDArray(out, [n]);
 }

@@ -196,12 +196,7 @@ interface ScientificOptions {
 function formatScientific(x: number, f32: boolean, o: ScientificOptions): string {
   const d = decompose(x, f32);
   // precision counts digits after the point, Dragon4's total-length cutoff counts the leading one too
-  const { digits, exp10 } = dragon4(
-    d,
-    "total",
-    o.precision < 0 ? -1 : o.precision + 1,
-    o.minDigits < 0 ? -1 : o.minDigits + 1,
-  );
+  const { digits, exp10 } = dragon4(d, "total", o.precision < 0 ? -1 : o.precision + 1, o.minDigits < 0 ? -1 : o.minDigits + 1);
   const sign = d.negative ? "-" : "";
   let frac = digits.slice(1);
   if (o.trim === "keep") frac = frac.padEnd(Math.max(o.minDigits, 0), "0");
@@ -240,10 +235,10 @@ class FloatingFormat {
       this.padRight = 0;
     } else if (this.expFormat) {
       // first pass: shortest unique digits, to size the columns
-      const strs = finite.map((v) =>
-        formatScientific(v, f32, { precision: PRECISION, minDigits: -1, trim: "zeros", padLeft: -1, expDigits: -1 }),
-      );
-      let intLen = 0, fracLen = 0, expLen = 0;
+      const strs = finite.map((v) => formatScientific(v, f32, { precision: PRECISION, minDigits: -1, trim: "zeros", padLeft: -1, expDigits: -1 }));
+      let intLen = 0,
+        fracLen = 0,
+        expLen = 0;
       for (const s of strs) {
         const [mant, exp] = s.split("e") as [string, string];
         const [int, frac] = mant.split(".") as [string, string];
@@ -259,9 +254,7 @@ class FloatingFormat {
       // width of the mantissa's fraction, the 'e', the exponent sign and digits: only sizes nan/inf
       this.padRight = this.expSize + 2 + this.precision;
     } else {
-      const strs = finite.map((v) =>
-        formatPositional(v, f32, { precision: PRECISION, minDigits: -1, trim: "zeros", padLeft: -1, padRight: -1 }),
-      );
+      const strs = finite.map((v) => formatPositional(v, f32, { precision: PRECISION, minDigits: -1, trim: "zeros", padLeft: -1, padRight: -1 }));
       for (const s of strs) {
         const [int, frac] = s.split(".") as [string, string];
         this.padLeft = Math.max(this.padLeft, int.length);

@@ -27,8 +27,7 @@ function parseSliceString(s: string): Slice | number {
 function sliceRange(sl: Slice, n: number, axis: number): [number, number, number] {
   const step = sl.step ?? 1;
   if (!Number.isInteger(step) || step === 0) throw new Error(`index: slice step ${sl.step} on axis ${axis} must be a non-zero integer`);
-  for (const v of [sl.start, sl.stop])
-    if (v !== null && !Number.isInteger(v)) throw new Error(`index: slice bound ${v} on axis ${axis} must be an integer`);
+  for (const v of [sl.start, sl.stop]) if (v !== null && !Number.isInteger(v)) throw new Error(`index: slice bound ${v} on axis ${axis} must be an integer`);
   const clamp = (v: number | null, dflt: number, lo: number, hi: number) => {
     if (v === null) return dflt;
     const w = v < 0 ? v + n : v;
@@ -54,8 +53,7 @@ export interface ViewSpec {
 
 /** Applies `index` to a view described by shape/strides/offset; throws naming the axis on a bad index. */
 export function resolveIndex(shape: readonly number[], strides: readonly number[], offset: number, index: readonly Index[]): ViewSpec {
-  if (index.length > shape.length)
-    throw new Error(`index: too many indices (${index.length}) for an array of shape ${formatShape(shape)}`);
+  if (index.length > shape.length) throw new Error(`index: too many indices (${index.length}) for an array of shape ${formatShape(shape)}`);
   const out: ViewSpec = { shape: [], strides: [], offset };
   for (let axis = 0; axis < shape.length; axis++) {
     const n = shape[axis]!;

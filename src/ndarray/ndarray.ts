@@ -2,19 +2,9 @@
 // The math, view and backward() methods are installed on the prototype by src/methods.ts (above ops/), so this module
 // sits below everything that computes with arrays and can be loaded first.
 import { formatArray } from "./format.js";
-import {
-  allocate,
-  contiguousStrides,
-  type Dtype,
-  elementOffsets,
-  type FloatArray,
-  formatShape,
-  isContiguous,
-  shapeSize,
-} from "./strided.js";
+import { allocate, contiguousStrides, type Dtype, elementOffsets, type FloatArray, formatShape, isContiguous, shapeSize } from "./strided.js";
 import { allocateLike, type DeviceStorage, isDeviceStorage, type Storage } from "./storage.js";
 import { type Context, cpu } from "../context.js";
-
 
 /** Nested number lists, as `tolist()` returns and `np.array` accepts. */
 export type NestedArray = number | NestedArray[];

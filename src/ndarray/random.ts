@@ -60,7 +60,10 @@ function readArgs(where: string, names: readonly [string, string], args: readonl
   }
   if (args.length > 4) throw new Error(`${where}: takes (${names.join(", ")}, size, dtype) positionally; got ${args.length} arguments`);
   const [a, b, size, dtype] = args;
-  for (const [name, v] of [[names[0], a], [names[1], b]] as const)
+  for (const [name, v] of [
+    [names[0], a],
+    [names[1], b],
+  ] as const)
     if (v !== undefined && v !== null && typeof v !== "number")
       throw new Error(`${where}: ${name}=${showValue(v)} must be a number (positional form: ${where}(${names.join(", ")}, size, dtype))`);
   if (dtype !== undefined && dtype !== null && typeof dtype !== "string" && (typeof dtype !== "object" || Array.isArray(dtype)))
@@ -93,7 +96,8 @@ export function uniform(low?: number, high?: number, size?: number | readonly nu
 export function uniform(...args: unknown[]): NDArray {
   const where = "np.random.uniform";
   const o = readArgs(where, ["low", "high"], args);
-  const low = (o.low ?? 0) as number, high = (o.high ?? 1) as number;
+  const low = (o.low ?? 0) as number,
+    high = (o.high ?? 1) as number;
   if (typeof low !== "number" || typeof high !== "number" || !Number.isFinite(low) || !Number.isFinite(high) || high < low)
     throw new Error(`${where}: low=${showValue(low)} and high=${showValue(high)} must be finite with low <= high`);
   const shape = readSize(where, o.size);
@@ -127,7 +131,8 @@ export function normal(loc?: number, scale?: number, size?: number | readonly nu
 export function normal(...args: unknown[]): NDArray {
   const where = "np.random.normal";
   const o = readArgs(where, ["loc", "scale"], args);
-  const loc = (o.loc ?? 0) as number, scale = (o.scale ?? 1) as number;
+  const loc = (o.loc ?? 0) as number,
+    scale = (o.scale ?? 1) as number;
   if (typeof loc !== "number" || typeof scale !== "number" || !Number.isFinite(loc) || !Number.isFinite(scale) || scale < 0)
     throw new Error(`${where}: loc=${showValue(loc)} and scale=${showValue(scale)} must be finite with scale >= 0`);
   const shape = readSize(where, o.size);

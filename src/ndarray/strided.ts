@@ -57,6 +57,5 @@ export function formatShape(shape: readonly number[]): string {
 
 /** Checks that a shape is a list of non-negative integers; `what` names the caller in the error. */
 export function checkShape(shape: readonly number[], what: string): void {
-  for (const d of shape)
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: shape ${formatShape(shape)} must contain non-negative integers`);
+  for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: shape ${formatShape(shape)} must contain non-negative integers`);
 }

@@ -27,7 +27,15 @@ export interface ReadPNGOptions {
 
 /** Channels per PNG colour type (grey, RGB, palette, grey+alpha, RGBA). */
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
 
 /**
  * Walks the chunks (each inside the file) and checks the header and the amount of image data before pngjs decodes:
@@ -37,23 +45,31 @@ const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2,
 function checkPNG(path: string, bytes: Buffer, maxPixels: number): void {
   const damaged = (why: string) => new Error(`readPNG: ${path} is a damaged PNG: ${why}`);
   if (bytes.length < 33 || bytes.toString("latin1", 12, 16) !== "IHDR" || bytes.readUInt32BE(8) !== 13) throw damaged("the first chunk is not a 13-byte IHDR");
-  const width = bytes.readUInt32BE(16), height = bytes.readUInt32BE(20);
-  const depth = bytes[24]!, colour = bytes[25]!, interlace = bytes[28]!;
+  const width = bytes.readUInt32BE(16),
+    height = bytes.readUInt32BE(20);
+  const depth = bytes[24]!,
+    colour = bytes[25]!,
+    interlace = bytes[28]!;
   if (width < 1 || height < 1 || width > 2 ** 31 - 1 || height > 2 ** 31 - 1) throw damaged(`IHDR declares ${width}×${height}`);
   if (width * height > maxPixels)
-    throw new Error(`readPNG: ${path} declares ${width}×${height} = ${width * height} pixels, more than the limit of ${maxPixels} (options.maxPixels; default 2^25)`);
+    throw new Error(
+      `readPNG: ${path} declares ${width}×${height} = ${width * height} pixels, more than the limit of ${maxPixels} (options.maxPixels; default 2^25)`,
+    );
   const channels = CHANNELS[colour];
-  if (channels === undefined || ![1, 2, 4, 8, 16].includes(depth) || interlace > 1) throw damaged(`IHDR has colour type ${colour}, bit depth ${depth}, interlace ${interlace}`);
+  if (channels === undefined || ![1, 2, 4, 8, 16].includes(depth) || interlace > 1)
+    throw damaged(`IHDR has colour type ${colour}, bit depth ${depth}, interlace ${interlace}`);
   const rowBytes = (w: number) => (w === 0 ? 0 : 1 + Math.ceil((w * channels * depth) / 8));
   let expected = 0;
   if (interlace === 0) expected = height * rowBytes(width);
   else
     for (const [x0, y0, dx, dy] of ADAM7) {
-      const w = Math.ceil((width - x0) / dx), h = Math.ceil((height - y0) / dy);
+      const w = Math.ceil((width - x0) / dx),
+        h = Math.ceil((height - y0) / dy);
       if (w > 0 && h > 0) expected += h * rowBytes(w);
     }
   const idat: Buffer[] = [];
-  let at = 8, ended = false;
+  let at = 8,
+    ended = false;
   while (at < bytes.length) {
     if (at + 12 > bytes.length) throw damaged(`a chunk header at byte ${at} is cut off`);
     const len = bytes.readUInt32BE(at);
@@ -61,7 +77,10 @@ function checkPNG(path: string, bytes: Buffer, maxPixels: number): void {
     if (at + 12 + len > bytes.length) throw damaged(`chunk ${JSON.stringify(type)} at byte ${at} declares ${len} bytes; the file ends first`);
     if (type === "IDAT") idat.push(bytes.subarray(at + 8, at + 8 + len));
     at += 12 + len;
-    if (type === "IEND") { ended = true; break; }
+    if (type === "IEND") {
+      ended = true;
+      break;
+    }
   }
   if (!ended) throw damaged("no IEND chunk (the file is truncated)");
   if (idat.length === 0) throw damaged("no image data (IDAT)");

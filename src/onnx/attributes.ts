@@ -3,7 +3,12 @@ import type { AttributeRecord } from "./proto.js";
 import { readTensor, type TensorValue } from "./proto.js";
 
 // AttributeProto.AttributeType numbers
-const FLOAT = 1, INT = 2, STRING = 3, TENSOR = 4, FLOATS = 6, INTS = 7;
+const FLOAT = 1,
+  INT = 2,
+  STRING = 3,
+  TENSOR = 4,
+  FLOATS = 6,
+  INTS = 7;
 const decoder = new TextDecoder();
 /** The value field of each singular AttributeType (FLOAT, INT, STRING, TENSOR, GRAPH). */
 const SINGLE_FIELD: Readonly<Record<number, "f" | "i" | "s" | "t" | "g">> = { 1: "f", 2: "i", 3: "s", 4: "t", 5: "g" };
@@ -31,8 +36,7 @@ export class Attributes {
       if (used.length > 1 || (!field && used.some((k) => !Array.isArray(a[k]))))
         throw new Error(`${where}: attribute '${name}' of type ${a.type} carries the value fields ${used.join(", ")}; it must carry exactly its type's one`);
       if (a.ref_attr_name) throw new Error(`${where}: attribute '${name}' refers to a function attribute, which tconv does not support`);
-      if (!known.includes(name))
-        throw new Error(`${where}: attribute '${name}' is not one tconv reads for this op (known: ${known.join(", ") || "none"})`);
+      if (!known.includes(name)) throw new Error(`${where}: attribute '${name}' is not one tconv reads for this op (known: ${known.join(", ") || "none"})`);
       this.byName.set(name, a);
     }
   }
@@ -71,7 +75,8 @@ export class Attributes {
     if (!a) return undefined;
     let v = (a.ints ?? []).map(Number);
     if (saturate) v = v.map((x) => (x > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : x < -Number.MAX_SAFE_INTEGER ? -Number.MAX_SAFE_INTEGER : x));
-    if (v.length > 64 || !v.every(Number.isSafeInteger)) throw new Error(`${this.where}: attribute '${name}'=[${v.slice(0, 8).join(",")}…] is not a short list of integers`);
+    if (v.length > 64 || !v.every(Number.isSafeInteger))
+      throw new Error(`${this.where}: attribute '${name}'=[${v.slice(0, 8).join(",")}…] is not a short list of integers`);
     return v;
   }
 
@@ -88,7 +93,8 @@ export class Attributes {
   /** `name` must be one of `allowed`. */
   choice<T extends string>(name: string, dflt: T, allowed: readonly T[]): T {
     const v = this.string(name, dflt);
-    if (!(allowed as readonly string[]).includes(v)) throw new Error(`${this.where}: attribute ${name}="${v}" is not supported; tconv reads ${allowed.map((s) => `"${s}"`).join(", ")}`);
+    if (!(allowed as readonly string[]).includes(v))
+      throw new Error(`${this.where}: attribute ${name}="${v}" is not supported; tconv reads ${allowed.map((s) => `"${s}"`).join(", ")}`);
     return v as T;
   }
 }

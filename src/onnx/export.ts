@@ -169,7 +169,13 @@ const reduceWriter: Writer<ReduceOp> = (w, t) => {
 const convWriter: Writer<"convolution" | "deconvolution"> = (w, t) => {
   const g = t.attrs.geometry;
   if (g.channelsLast) throw new Error(`${OP}: a ${t.op} with a channels-last layout cannot be written as ONNX (ONNX convolutions are channels-first)`);
-  const a = [attrInts("kernel_shape", g.kernel), attrInts("strides", g.strides), attrInts("dilations", g.dilation), attrInts("pads", [...g.padBegin, ...g.padEnd]), attrInt("group", g.groups)];
+  const a = [
+    attrInts("kernel_shape", g.kernel),
+    attrInts("strides", g.strides),
+    attrInts("dilations", g.dilation),
+    attrInts("pads", [...g.padBegin, ...g.padEnd]),
+    attrInt("group", g.groups),
+  ];
   if (t.op === "deconvolution" && g.outputPadding.some((p) => p !== 0)) a.push(attrInts("output_padding", g.outputPadding));
   return w.node(t.op === "convolution" ? "Conv" : "ConvTranspose", w.ins(t), a);
 };
@@ -242,8 +248,10 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
   concatenate: (w, t) => w.node("Concat", w.ins(t), [attrInt("axis", t.attrs.axis)]),
   batch_norm: (w, t) => {
     const x = t.inputs[0]!;
-    if (t.attrs.mode !== "predict") throw new Error(`${OP}: a batch norm ran in training mode while tracing; export traces the inference graph (call exportModel outside autograd.record)`);
-    if (x.ndim < 2 || t.attrs.view.outer !== x.shape[0]) throw new Error(`${OP}: a batch norm over an axis other than 1 cannot be written as ONNX BatchNormalization`);
+    if (t.attrs.mode !== "predict")
+      throw new Error(`${OP}: a batch norm ran in training mode while tracing; export traces the inference graph (call exportModel outside autograd.record)`);
+    if (x.ndim < 2 || t.attrs.view.outer !== x.shape[0])
+      throw new Error(`${OP}: a batch norm over an axis other than 1 cannot be written as ONNX BatchNormalization`);
     return w.node("BatchNormalization", w.ins(t), [attrFloat("epsilon", t.attrs.eps)]);
   },
   pooling: (w, t) => {
@@ -259,8 +267,18 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
     const ceil = outs.some((o, i) => o !== Math.floor((spatial[i]! + 2 * p[i]! - k[i]!) / s[i]!) + 1);
     const window = [attrInts("kernel_shape", k), attrInts("strides", s), attrInts("pads", [...p, ...p]), attrInt("ceil_mode", ceil ? 1 : 0)];
     if (g.poolType === "max") return isGlobal ? w.node("GlobalMaxPool", w.ins(t)) : w.node("MaxPool", w.ins(t), window);
-    const avg = isGlobal ? w.node("GlobalAveragePool", w.ins(t)) : w.node("AveragePool", w.ins(t), [...window, attrInt("count_include_pad", g.countIncludePad ? 1 : 0)]);
-    return g.poolType === "avg" ? avg : w.node("Mul", [avg, w.scalar(k.reduce((q, v) => q * v, 1), t.output.dtype)]);
+    const avg = isGlobal
+      ? w.node("GlobalAveragePool", w.ins(t))
+      : w.node("AveragePool", w.ins(t), [...window, attrInt("count_include_pad", g.countIncludePad ? 1 : 0)]);
+    return g.poolType === "avg"
+      ? avg
+      : w.node("Mul", [
+          avg,
+          w.scalar(
+            k.reduce((q, v) => q * v, 1),
+            t.output.dtype,
+          ),
+        ]);
   },
   leaky_relu: (w, t) => {
     const { actType, slope } = t.attrs;
@@ -309,7 +327,9 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
   gather_axis: (w, t) => {
     const a = t.attrs;
     if (a.fromData)
-      throw new Error(`${OP}: a gather whose indices come from array values (npx.gridSample's sampling grid) cannot be written as ONNX with constant indices; tconv does not write GridSample`);
+      throw new Error(
+        `${OP}: a gather whose indices come from array values (npx.gridSample's sampling grid) cannot be written as ONNX with constant indices; tconv does not write GridSample`,
+      );
     if (a.table.some((v) => v < 0)) throw new Error(`${OP}: a gather with zero-filled positions has no ONNX Gather form`);
     return w.node("Gather", [...w.ins(t), w.int64([...a.table])], [attrInt("axis", a.axis)]);
   },
@@ -352,7 +372,8 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
   if (!(block instanceof Block)) throw new Error(`${OP}: block must be a Gluon Block (a layer or network)`);
   const o = snapshotOptions(OP, options, ["opset", "dynamicBatch"]);
   const opset = o.opset ?? 17;
-  if (typeof opset !== "number" || !Number.isInteger(opset) || opset < 13 || opset > 17) throw new Error(`${OP}: opset ${showValue(opset)} is not supported; tconv writes opsets 13 to 17`);
+  if (typeof opset !== "number" || !Number.isInteger(opset) || opset < 13 || opset > 17)
+    throw new Error(`${OP}: opset ${showValue(opset)} is not supported; tconv writes opsets 13 to 17`);
   const dynamicBatch = o.dynamicBatch ?? true;
   if (typeof dynamicBatch !== "boolean") throw new Error(`${OP}: dynamicBatch must be true or false, got ${showValue(dynamicBatch)}`);
   const shapes = checkShapes(inputShapes);
@@ -364,12 +385,23 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
   // cannot make symbolic (a constant or a shape the forward builds from the batch size), which would otherwise be
   // exported fixed and run wrong, or fail, at another batch. b′ avoids the other sizes of the inputs and parameters,
   // so that a size equal to b′ by chance is rare; such a chance makes the export refuse, never go wrong.
-  const sizes = new Set([...shapes.flatMap((s) => s.slice(1)), ...block.collectParams().values().flatMap((p) => p.shape ?? [])]);
+  const sizes = new Set([
+    ...shapes.flatMap((s) => s.slice(1)),
+    ...block
+      .collectParams()
+      .values()
+      .flatMap((p) => p.shape ?? []),
+  ]);
   let other = batch + 1;
   while (sizes.has(other)) other++;
   let second: TracedModel;
   try {
-    second = traceModel(block, shapes.map((s) => (s[0] === batch ? [other, ...s.slice(1)] : s)), opset, dynamicBatch);
+    second = traceModel(
+      block,
+      shapes.map((s) => (s[0] === batch ? [other, ...s.slice(1)] : s)),
+      opset,
+      dynamicBatch,
+    );
   } catch (e) {
     throw new Error(
       `${OP}: dynamicBatch needs the forward to run at another batch size, and at batch ${other} it fails (${(e as Error).message}); export with { dynamicBatch: false } for batch ${batch} only`,
@@ -396,9 +428,18 @@ interface TracedModel {
 function traceModel(block: Block, shapes: readonly (readonly number[])[], opset: number, dynamicBatch: boolean): TracedModel {
   const batch = shapes[0]![0]!;
   // parameters: read dtype from the first one; deferred ones get their shapes in the traced forward
-  const paramDtype = block.collectParams().values().find((p) => p.isInitialized)?.dtype ?? "float32";
+  const paramDtype =
+    block
+      .collectParams()
+      .values()
+      .find((p) => p.isInitialized)?.dtype ?? "float32";
   // fixed values in (−1, 1) that leave np.random's stream alone
-  const inputs = shapes.map((s) => new NDArray(Float64Array.from({ length: s.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(i * 12.9898 + 1)), s).astype(paramDtype));
+  const inputs = shapes.map((s) =>
+    new NDArray(
+      Float64Array.from({ length: s.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(i * 12.9898 + 1)),
+      s,
+    ).astype(paramDtype),
+  );
   const traced: Traced[] = [];
   // buffers (views share them) that traced ops read or wrote: an in-place write touching one cannot be in the graph
   const touched = new Set<NDArray["data"]>(inputs.map((x) => x.data));
@@ -411,7 +452,13 @@ function traceModel(block: Block, shapes: readonly (readonly number[])[], opset:
     traced.push(node);
   };
   const onWrite = (target: NDArray, sources: readonly NDArray[], op: string) => {
-    const paramData = new Set(block.collectParams().values().filter((p) => p.isInitialized).map((p) => p.data().data));
+    const paramData = new Set(
+      block
+        .collectParams()
+        .values()
+        .filter((p) => p.isInitialized)
+        .map((p) => p.data().data),
+    );
     const hit = [target, ...sources].find((x) => touched.has(x.data) || paramData.has(x.data));
     if (hit)
       throw new Error(
@@ -420,7 +467,15 @@ function traceModel(block: Block, shapes: readonly (readonly number[])[], opset:
       );
   };
   // predict mode, not recorded: the inference graph (batch norm with running statistics, dropout as identity)
-  const result = pause(() => withTracer((node, output) => onTrace({ ...node, output }, output), () => block.forward(...inputs), onWrite), { trainMode: false }) as unknown;
+  const result = pause(
+    () =>
+      withTracer(
+        (node, output) => onTrace({ ...node, output }, output),
+        () => block.forward(...inputs),
+        onWrite,
+      ),
+    { trainMode: false },
+  ) as unknown;
   const outs = Array.isArray(result) ? result : [result];
   if (outs.length === 0 || !outs.every((o) => o instanceof NDArray)) throw new Error(`${OP}: the block's forward must return an NDArray or an array of them`);
   // every array the graph reads is now a graph input, a parameter, a traced op's output, or a constant the forward made

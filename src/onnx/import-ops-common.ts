@@ -39,7 +39,9 @@ export function need(ins: readonly (Value | undefined)[], i: number, ctx: Compil
  */
 export function float(v: Value, ctx: CompileContext): NDArray {
   if (v instanceof NDArray) return v;
-  throw new Error(`${ctx.where}: an integer tensor of shape [${v.dims.join(",")}] is given where the op takes a float tensor (ONNX type constraint; add a Cast)`);
+  throw new Error(
+    `${ctx.where}: an integer tensor of shape [${v.dims.join(",")}] is given where the op takes a float tensor (ONNX type constraint; add a Cast)`,
+  );
 }
 
 /** An integer tensor converted to the model's float dtype (Cast, Pow's integer exponent); a float one as is. */

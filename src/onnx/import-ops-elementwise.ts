@@ -32,7 +32,10 @@ function checkBroadcast(shapes: readonly (readonly number[])[], ctx: CompileCont
     out.push(d);
     n *= d;
   }
-  if (n > MAX_TENSOR_ELEMENTS) throw new Error(`${ctx.where}: the broadcast result [${out.join(",")}] has ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} tconv's importer materializes`);
+  if (n > MAX_TENSOR_ELEMENTS)
+    throw new Error(
+      `${ctx.where}: the broadcast result [${out.join(",")}] has ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} tconv's importer materializes`,
+    );
 }
 
 export const arith = (op: "add" | "sub" | "mul" | "div"): OpDef => ({

@@ -17,7 +17,12 @@ export const concat: OpDef = {
       if (xs.length === 0) throw new Error(`${ctx.where}: needs at least one input`);
       const axis = normAxis(axisAttr, shapeOf(xs[0]!).length, ctx);
       if (xs.every(isInt)) return [intConcat(xs, axis, ctx.where)];
-      return [concatenate(xs.map((v) => float(v, ctx)), { axis })];
+      return [
+        concatenate(
+          xs.map((v) => float(v, ctx)),
+          { axis },
+        ),
+      ];
     };
   },
 };
@@ -122,7 +127,12 @@ export const squeeze: OpDef = {
       const s = shapeOf(x);
       const axes = axesOf(ins, attr, ctx)?.map((ax) => normAxis(ax, s.length, ctx, "axes entry")) ?? s.flatMap((d, i) => (d === 1 ? [i] : []));
       for (const ax of axes) if (s[ax] !== 1) throw new Error(`${ctx.where}: cannot squeeze axis ${ax} of size ${s[ax]} (shape [${s.join(",")}])`);
-      return [reshapeValue(x, s.filter((_, i) => !axes.includes(i)))];
+      return [
+        reshapeValue(
+          x,
+          s.filter((_, i) => !axes.includes(i)),
+        ),
+      ];
     };
   },
 };
@@ -161,7 +171,10 @@ export const padOp: OpDef = {
     const mode = a.string("mode", "constant");
     // wrap is opset 19's; numpy's np.pad has the same four modes under the same names
     const modes = ctx.opset >= 19 ? ["constant", "reflect", "edge", "wrap"] : ["constant", "reflect", "edge"];
-    if (!modes.includes(mode)) throw new Error(`${ctx.where}: mode="${mode}" is not supported at opset ${ctx.opset}; tconv imports Pad with mode ${modes.map((m) => `"${m}"`).join(", ")}`);
+    if (!modes.includes(mode))
+      throw new Error(
+        `${ctx.where}: mode="${mode}" is not supported at opset ${ctx.opset}; tconv imports Pad with mode ${modes.map((m) => `"${m}"`).join(", ")}`,
+      );
     const attrPads = a.ints("pads");
     const attrValue = a.float("value", 0);
     return (ins) => {
@@ -169,13 +182,17 @@ export const padOp: OpDef = {
       const r = x.ndim;
       const raw = ins[1] !== undefined ? ints(ins[1], ctx, "pads") : attrPads;
       if (!raw) throw new Error(`${ctx.where}: pads are missing`);
-      const value = ins[2] !== undefined ? numbers(ins[2], ctx, "constant_value")[0] ?? 0 : attrValue;
+      const value = ins[2] !== undefined ? (numbers(ins[2], ctx, "constant_value")[0] ?? 0) : attrValue;
       const axes = ins[3] !== undefined ? ints(ins[3], ctx, "axes").map((ax) => normAxis(ax, r, ctx, "axes entry")) : [...Array(r).keys()];
       if (raw.length !== 2 * axes.length) throw new Error(`${ctx.where}: pads=[${raw.join(",")}] must have ${2 * axes.length} entries`);
       if (raw.some((p) => p < 0)) throw new Error(`${ctx.where}: negative pads [${raw.join(",")}] (cropping) are not supported`);
       const pairs: [number, number][] = Array.from({ length: r }, () => [0, 0]);
       axes.forEach((ax, i) => (pairs[ax] = [raw[i]!, raw[i + axes.length]!]));
-      checkedSize(x.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]), "the padded output", ctx.where);
+      checkedSize(
+        x.shape.map((d, i) => d + pairs[i]![0] + pairs[i]![1]),
+        "the padded output",
+        ctx.where,
+      );
       if (mode !== "constant") return [pad(x, pairs, { mode: mode as PadMode })];
       return [pad(x, pairs, { constantValues: value })];
     };

@@ -41,6 +41,8 @@ export const matmulOp: OpDef = {
       return [dot(A.reshape(-1, k), B).reshape([...A.shape.slice(0, -1), B.shape[1]!])];
     }
     if (A.ndim === B.ndim) return [matmul(A, B)];
-    throw new Error(`${ctx.where}: MatMul of shapes [${A.shape.join(",")}] and [${B.shape.join(",")}] needs batch broadcasting, which tconv does not implement`);
+    throw new Error(
+      `${ctx.where}: MatMul of shapes [${A.shape.join(",")}] and [${B.shape.join(",")}] needs batch broadcasting, which tconv does not implement`,
+    );
   },
 };

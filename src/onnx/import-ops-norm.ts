@@ -45,7 +45,8 @@ export const layerNorm: OpDef = {
     const eps = positiveEps(a, ctx);
     const axisAttr = a.int("axis", -1);
     const stash = a.int("stash_type", 1);
-    if (stash !== 1) throw new Error(`${ctx.where}: stash_type=${stash} is not supported (tconv keeps the statistics in the input's float type, as stash_type=1)`);
+    if (stash !== 1)
+      throw new Error(`${ctx.where}: stash_type=${stash} is not supported (tconv keeps the statistics in the input's float type, as stash_type=1)`);
     return (ins) => {
       const x = float(need(ins, 0, ctx, "X"), ctx);
       const axis = axisAttr < 0 ? axisAttr + x.ndim : axisAttr;
@@ -70,7 +71,8 @@ export const groupNorm: OpDef = {
     const g = a.int("num_groups", 0);
     if (!(g >= 1)) throw new Error(`${ctx.where}: num_groups=${g} must be a positive integer`);
     const stash = a.int("stash_type", 1);
-    if (stash !== 1) throw new Error(`${ctx.where}: stash_type=${stash} is not supported (tconv keeps the statistics in the input's float type, as stash_type=1)`);
+    if (stash !== 1)
+      throw new Error(`${ctx.where}: stash_type=${stash} is not supported (tconv keeps the statistics in the input's float type, as stash_type=1)`);
     return (ins) => {
       const x = float(need(ins, 0, ctx, "X"), ctx);
       if (x.ndim < 2) throw new Error(`${ctx.where}: input must be [N, C, …], got [${x.shape.join(", ")}]`);

@@ -1,4 +1,3 @@
-
 import { reduce } from "../ops/reduce.js";
 import { pooling } from "../ops/pooling.js";
 import { checkedSize } from "./proto.js";
@@ -64,20 +63,36 @@ export const reduceDef = (op: "sum" | "mean" | "max" | "min"): OpDef => ({
     const noop = a.int("noop_with_empty_axes", 0) !== 0;
     return (ins) => {
       const x = float(need(ins, 0, ctx, "data"), ctx);
-      const axes = (ins[1] !== undefined ? ints(ins[1], ctx, "axes") : attrAxes ?? []).map((ax) => normAxis(ax, x.ndim, ctx, "axes entry"));
+      const axes = (ins[1] !== undefined ? ints(ins[1], ctx, "axes") : (attrAxes ?? [])).map((ax) => normAxis(ax, x.ndim, ctx, "axes entry"));
       if (axes.length === 0 && noop) return [x];
       return [reduce(op, x, { axis: axes.length === 0 ? null : axes, keepdims })];
     };
   },
 });
 
-const RESIZE_ATTRS = ["antialias", "axes", "coordinate_transformation_mode", "cubic_coeff_a", "exclude_outside", "extrapolation_value", "keep_aspect_ratio_policy", "mode", "nearest_mode"];
+const RESIZE_ATTRS = [
+  "antialias",
+  "axes",
+  "coordinate_transformation_mode",
+  "cubic_coeff_a",
+  "exclude_outside",
+  "extrapolation_value",
+  "keep_aspect_ratio_policy",
+  "mode",
+  "nearest_mode",
+];
 
 export const resizeOp: OpDef = {
   attrs: RESIZE_ATTRS,
   compile(a, ctx) {
     const mode = a.choice("mode", "nearest", ["nearest", "linear"]);
-    const transform = a.choice("coordinate_transformation_mode", "half_pixel", ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"]);
+    const transform = a.choice("coordinate_transformation_mode", "half_pixel", [
+      "half_pixel",
+      "pytorch_half_pixel",
+      "align_corners",
+      "asymmetric",
+      "tf_half_pixel_for_nn",
+    ]);
     const nearest = a.choice("nearest_mode", "round_prefer_floor", ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]);
     if (a.int("antialias", 0) !== 0) throw new Error(`${ctx.where}: antialias=1 is not supported`);
     if (a.int("exclude_outside", 0) !== 0) throw new Error(`${ctx.where}: exclude_outside=1 is not supported`);
@@ -90,9 +105,10 @@ export const resizeOp: OpDef = {
       const axes = axesAttr ? axesAttr.map((ax) => normAxis(ax, r, ctx, "axes entry")) : [...Array(r).keys()];
       const scalesIn = ins[2] !== undefined ? numbers(ins[2], ctx, "scales") : [];
       const sizesIn = ins[3] !== undefined ? ints(ins[3], ctx, "sizes") : [];
-      if ((scalesIn.length > 0) === (sizesIn.length > 0)) throw new Error(`${ctx.where}: exactly one of scales and sizes must be given`);
+      if (scalesIn.length > 0 === sizesIn.length > 0) throw new Error(`${ctx.where}: exactly one of scales and sizes must be given`);
       const given = scalesIn.length > 0 ? scalesIn : sizesIn;
-      if (given.length !== axes.length) throw new Error(`${ctx.where}: ${scalesIn.length > 0 ? "scales" : "sizes"} has ${given.length} entries for ${axes.length} axes`);
+      if (given.length !== axes.length)
+        throw new Error(`${ctx.where}: ${scalesIn.length > 0 ? "scales" : "sizes"} has ${given.length} entries for ${axes.length} axes`);
       const scales = x.shape.map(() => 1);
       const sizes = [...x.shape];
       axes.forEach((ax, i) => {

@@ -76,14 +76,23 @@ export const slice: OpDef = {
       const starts = ins[1] !== undefined ? ints(ins[1], ctx, "starts") : attrStarts;
       const ends = ins[2] !== undefined ? ints(ins[2], ctx, "ends") : attrEnds;
       if (!starts || !ends || starts.length !== ends.length) throw new Error(`${ctx.where}: starts and ends must be given with equal lengths`);
-      const axes = (ins[3] !== undefined ? ints(ins[3], ctx, "axes") : attrAxes ?? starts.map((_, i) => i)).map((ax) => normAxis(ax, s.length, ctx, "axes entry"));
+      const axes = (ins[3] !== undefined ? ints(ins[3], ctx, "axes") : (attrAxes ?? starts.map((_, i) => i))).map((ax) =>
+        normAxis(ax, s.length, ctx, "axes entry"),
+      );
       const steps = ins[4] !== undefined ? ints(ins[4], ctx, "steps") : starts.map(() => 1);
-      if (axes.length !== starts.length || steps.length !== starts.length) throw new Error(`${ctx.where}: starts, ends, axes and steps must have equal lengths`);
+      if (axes.length !== starts.length || steps.length !== starts.length)
+        throw new Error(`${ctx.where}: starts, ends, axes and steps must have equal lengths`);
       if (new Set(axes).size !== axes.length) throw new Error(`${ctx.where}: axes [${axes.join(",")}] repeat an axis`);
       // per axis (first, step, count) by arithmetic: no list of positions as long as the axis
       const ranges = s.map((n) => ({ first: 0, step: 1, count: n }));
       axes.forEach((ax, i) => (ranges[ax] = sliceRange(s[ax]!, starts[i]!, ends[i]!, steps[i]!, ctx.where)));
-      if (isInt(x)) return [intSlice(x, ranges.map((r) => Array.from({ length: r.count }, (_, k) => r.first + k * r.step)))];
+      if (isInt(x))
+        return [
+          intSlice(
+            x,
+            ranges.map((r) => Array.from({ length: r.count }, (_, k) => r.first + k * r.step)),
+          ),
+        ];
       if (ranges.some((r) => r.count === 0)) throw new Error(`${ctx.where}: the slice of shape [${s.join(",")}] is empty`);
       const index = ranges.map((r) => {
         const last = r.first + (r.count - 1) * r.step;
@@ -103,7 +112,14 @@ export const cast: OpDef = {
     const floatTarget = to === DataType.FLOAT || to === DataType.DOUBLE;
     return (ins) => {
       const x = need(ins, 0, ctx, "input");
-      if (floatTarget) return [to === DataType.DOUBLE && x instanceof NDArray ? x.astype("float64") : to === DataType.FLOAT && x instanceof NDArray ? x.astype(ctx.dtype) : toFloat(x, ctx)];
+      if (floatTarget)
+        return [
+          to === DataType.DOUBLE && x instanceof NDArray
+            ? x.astype("float64")
+            : to === DataType.FLOAT && x instanceof NDArray
+              ? x.astype(ctx.dtype)
+              : toFloat(x, ctx),
+        ];
       // ONNX truncates toward zero (1.7 → 1, −1.7 → −1); NaN and ±∞ have no integer value
       let vals: number[];
       if (isInt(x)) vals = [...x.data];

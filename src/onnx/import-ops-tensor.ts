@@ -74,8 +74,13 @@ export const tileOp: OpDef = {
     const x = need(ins, 0, ctx, "input");
     if (isInt(x)) throw new Error(`${ctx.where}: Tile of an int64 tensor (shape arithmetic) is not supported; only float data`);
     const reps = ints(need(ins, 1, ctx, "repeats"), ctx, "repeats");
-    if (reps.length !== x.ndim || reps.some((r) => r < 0)) throw new Error(`${ctx.where}: repeats [${reps.join(",")}] must be ${x.ndim} integers >= 0 (one per axis of the input)`);
-    checkedSize(x.shape.map((d, i) => d * reps[i]!), "the tiled output", ctx.where);
+    if (reps.length !== x.ndim || reps.some((r) => r < 0))
+      throw new Error(`${ctx.where}: repeats [${reps.join(",")}] must be ${x.ndim} integers >= 0 (one per axis of the input)`);
+    checkedSize(
+      x.shape.map((d, i) => d * reps[i]!),
+      "the tiled output",
+      ctx.where,
+    );
     return [npTile(x, reps)];
   },
 };
@@ -94,7 +99,14 @@ export const range: OpDef = {
     const n = Math.max(Math.ceil((limit - start) / delta), 0);
     checkedSize([n], "the range", ctx.where);
     const first = ins[0];
-    if (isInt(first) && [1, 2].every((i) => isInt(ins[i]))) return [intTensor([n], Array.from({ length: n }, (_, i) => start + i * delta), first.type)];
+    if (isInt(first) && [1, 2].every((i) => isInt(ins[i])))
+      return [
+        intTensor(
+          [n],
+          Array.from({ length: n }, (_, i) => start + i * delta),
+          first.type,
+        ),
+      ];
     const out = arange(0, n, 1, { dtype: ctx.dtype });
     return [binary("add", binary("mul", out, delta), start)];
   },
@@ -159,7 +171,13 @@ export const eyeLike: OpDef = {
       if (s.length !== 2) throw new Error(`${ctx.where}: input must be 2-D, got shape [${s.join(",")}]`);
       const [n, m] = [s[0]!, s[1]!];
       const asInt = dtypeAttr === undefined ? isInt(x) : dtypeAttr !== DataType.FLOAT && dtypeAttr !== DataType.DOUBLE;
-      if (asInt) return [intTensor([n, m], Array.from({ length: n * m }, (_, i) => (i % m) - Math.floor(i / m) === k ? 1 : 0))];
+      if (asInt)
+        return [
+          intTensor(
+            [n, m],
+            Array.from({ length: n * m }, (_, i) => ((i % m) - Math.floor(i / m) === k ? 1 : 0)),
+          ),
+        ];
       const dtype = dtypeAttr === DataType.DOUBLE ? "float64" : dtypeAttr === DataType.FLOAT ? "float32" : x instanceof NDArray ? x.dtype : ctx.dtype;
       return [eye(n, m, k, { dtype })];
     };
@@ -173,7 +191,8 @@ export const gridSampleOp: OpDef = {
     const mode = a.string("mode", ctx.opset >= 20 ? "linear" : "bilinear");
     if (mode !== "bilinear" && mode !== "linear") throw new Error(`${ctx.where}: mode="${mode}" is not supported; tconv samples bilinearly only`);
     const padding = a.string("padding_mode", "zeros");
-    if (padding !== "zeros" && padding !== "border") throw new Error(`${ctx.where}: padding_mode="${padding}" is not supported; tconv has "zeros" and "border"`);
+    if (padding !== "zeros" && padding !== "border")
+      throw new Error(`${ctx.where}: padding_mode="${padding}" is not supported; tconv has "zeros" and "border"`);
     const alignCorners = a.int("align_corners", 0) !== 0;
     return (ins) => [npxGridSample(float(need(ins, 0, ctx, "X"), ctx), float(need(ins, 1, ctx, "grid"), ctx), { paddingMode: padding, alignCorners })];
   },

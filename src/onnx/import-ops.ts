@@ -21,31 +21,74 @@ export function arity(op: string, opset: number): { inputs: [number, number]; ou
   const one: [number, number] = [1, 1];
   const io = (inputs: [number, number], outputs: [number, number] = one) => ({ inputs, outputs });
   switch (op) {
-    case "Conv": case "ConvTranspose": return io([2, 3]);
-    case "BatchNormalization": return io([5, 5], opset >= 14 ? [1, 3] : opset >= 9 ? [1, 5] : [1, 5]);
-    case "Clip": return io(opset >= 11 ? [1, 3] : [1, 1]);
-    case "Add": case "Sub": case "Mul": case "Div": case "Pow": case "MatMul": case "Gather": return io([2, 2]);
-    case "Max": case "Min": case "Sum": case "Concat": return io([1, 2147483647]);
-    case "ReduceSum": return io(opset >= 13 ? [1, 2] : [1, 1]);
-    case "ReduceMean": case "ReduceMax": case "ReduceMin": return io(opset >= 18 ? [1, 2] : [1, 1]);
-    case "MaxPool": return io([1, 1], [1, 2]);
-    case "Reshape": return io([2, 2]);
-    case "Gemm": return io(opset >= 11 ? [2, 3] : [3, 3]);
-    case "Pad": return io(opset >= 18 ? [2, 4] : opset >= 11 ? [2, 3] : [1, 1]);
-    case "Resize": return io(opset >= 13 ? [1, 4] : opset >= 11 ? [3, 4] : [2, 2]); // roi and scales required in 11–12
-    case "Upsample": return io(opset >= 9 ? [2, 2] : [1, 1]);
-    case "Dropout": return io(opset >= 12 ? [1, 3] : [1, 1], [1, 2]);
-    case "Constant": return io([0, 0]);
-    case "Unsqueeze": return io(opset >= 13 ? [2, 2] : [1, 1]);
-    case "Squeeze": return io(opset >= 13 ? [1, 2] : [1, 1]);
-    case "Slice": return io(opset >= 10 ? [3, 5] : [1, 1]);
-    case "PRelu": case "Expand": case "Tile": case "Mod": case "GridSample": return io([2, 2]);
-    case "Where": case "Range": return io([3, 3]);
-    case "Einsum": return io([1, 2147483647]);
-    case "Split": return io(opset >= 13 ? [1, 2] : [1, 1], [1, 2147483647]);
-    case "InstanceNormalization": case "GroupNormalization": return io([3, 3]);
-    case "LayerNormalization": return io([2, 3], [1, 3]);
-    default: return io([1, 1]);
+    case "Conv":
+    case "ConvTranspose":
+      return io([2, 3]);
+    case "BatchNormalization":
+      return io([5, 5], opset >= 14 ? [1, 3] : opset >= 9 ? [1, 5] : [1, 5]);
+    case "Clip":
+      return io(opset >= 11 ? [1, 3] : [1, 1]);
+    case "Add":
+    case "Sub":
+    case "Mul":
+    case "Div":
+    case "Pow":
+    case "MatMul":
+    case "Gather":
+      return io([2, 2]);
+    case "Max":
+    case "Min":
+    case "Sum":
+    case "Concat":
+      return io([1, 2147483647]);
+    case "ReduceSum":
+      return io(opset >= 13 ? [1, 2] : [1, 1]);
+    case "ReduceMean":
+    case "ReduceMax":
+    case "ReduceMin":
+      return io(opset >= 18 ? [1, 2] : [1, 1]);
+    case "MaxPool":
+      return io([1, 1], [1, 2]);
+    case "Reshape":
+      return io([2, 2]);
+    case "Gemm":
+      return io(opset >= 11 ? [2, 3] : [3, 3]);
+    case "Pad":
+      return io(opset >= 18 ? [2, 4] : opset >= 11 ? [2, 3] : [1, 1]);
+    case "Resize":
+      return io(opset >= 13 ? [1, 4] : opset >= 11 ? [3, 4] : [2, 2]); // roi and scales required in 11–12
+    case "Upsample":
+      return io(opset >= 9 ? [2, 2] : [1, 1]);
+    case "Dropout":
+      return io(opset >= 12 ? [1, 3] : [1, 1], [1, 2]);
+    case "Constant":
+      return io([0, 0]);
+    case "Unsqueeze":
+      return io(opset >= 13 ? [2, 2] : [1, 1]);
+    case "Squeeze":
+      return io(opset >= 13 ? [1, 2] : [1, 1]);
+    case "Slice":
+      return io(opset >= 10 ? [3, 5] : [1, 1]);
+    case "PRelu":
+    case "Expand":
+    case "Tile":
+    case "Mod":
+    case "GridSample":
+      return io([2, 2]);
+    case "Where":
+    case "Range":
+      return io([3, 3]);
+    case "Einsum":
+      return io([1, 2147483647]);
+    case "Split":
+      return io(opset >= 13 ? [1, 2] : [1, 1], [1, 2147483647]);
+    case "InstanceNormalization":
+    case "GroupNormalization":
+      return io([3, 3]);
+    case "LayerNormalization":
+      return io([2, 3], [1, 3]);
+    default:
+      return io([1, 1]);
   }
 }
 

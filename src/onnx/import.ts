@@ -44,7 +44,8 @@ const MAX_SCOPE_DEPTH = 32;
 
 /** `enc1.0.weight` is a path of scopes; `a..b`, `.a`, `a.` and names over MAX_SCOPE_DEPTH levels are not. */
 function isStructural(name: string): boolean {
-  let segments = 1, start = 0;
+  let segments = 1,
+    start = 0;
   for (let i = 0; i <= name.length; i++)
     if (i === name.length || name[i] === ".") {
       if (i === start) return false; // an empty segment
@@ -136,7 +137,9 @@ export class OnnxBlock extends Block {
       if (inp.dims) {
         const bad = inp.dims.length !== x.ndim || inp.dims.some((d, k) => d !== null && d !== x.shape[k]);
         if (bad)
-          throw new Error(`OnnxBlock.forward: input '${inp.name}' has shape [${x.shape.join(",")}], the graph declares [${inp.dims.map((d) => d ?? "?").join(",")}]`);
+          throw new Error(
+            `OnnxBlock.forward: input '${inp.name}' has shape [${x.shape.join(",")}], the graph declares [${inp.dims.map((d) => d ?? "?").join(",")}]`,
+          );
       }
       env.set(inp.name, x);
     });
@@ -201,7 +204,8 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     if (defined.has(name) && (params.has(name) || constants.has(name))) continue; // IR < 4 lists initializers as inputs
     define(name, `graph input '${name}'`);
     const elem = vi.type?.tensor_type?.elem_type;
-    if (elem !== undefined && elem !== 1 && elem !== 11) throw new Error(`${OP}: graph input '${name}' has element type ${elem}; tconv feeds FLOAT or DOUBLE inputs`);
+    if (elem !== undefined && elem !== 1 && elem !== 11)
+      throw new Error(`${OP}: graph input '${name}' has element type ${elem}; tconv feeds FLOAT or DOUBLE inputs`);
     inputs.push(inputInfo(vi));
   }
   const steps: Step[] = [];
@@ -213,14 +217,18 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
       if (nodeNames.has(n.name)) throw new Error(`${OP}: node name '${n.name}' is used by two nodes (node #${i} is the second)`);
       nodeNames.add(n.name);
     }
-    if (n.domain && n.domain !== "ai.onnx") throw new Error(`${OP}: node ${label} uses op ${op} from domain '${n.domain}', which tconv does not implement (only the default ONNX domain)`);
+    if (n.domain && n.domain !== "ai.onnx")
+      throw new Error(`${OP}: node ${label} uses op ${op} from domain '${n.domain}', which tconv does not implement (only the default ONNX domain)`);
     if (!Object.hasOwn(IMPORT_OPS, op))
       throw new Error(`${OP}: node ${label} uses op ${op || "(empty)"}, which tconv does not implement (supported: ${SUPPORTED_OPS.join(", ")})`);
     const where = `${OP}: node ${label} (${op})`;
     const ins = n.input ?? [];
     const outsGiven = n.output ?? [];
     // input and output counts as the operator's specification at this opset (onnxruntime refuses the model otherwise)
-    const { inputs: [minIn, maxIn], outputs: [minOut, maxOut] } = arity(op, opset);
+    const {
+      inputs: [minIn, maxIn],
+      outputs: [minOut, maxOut],
+    } = arity(op, opset);
     if (ins.length > maxIn || ins.length < minIn)
       throw new Error(`${where} has ${ins.length} input(s); ${op} at opset ${opset} takes ${minIn === maxIn ? minIn : `${minIn} to ${maxIn}`}`);
     for (let k = 0; k < minIn; k++) if (ins[k] === "") throw new Error(`${where}: required input ${k} is empty`);
@@ -260,7 +268,8 @@ export function importToGluon(bytes: Uint8Array, options: ImportOptions = {}): O
   if ((m.functions ?? []).length > 0) throw new Error(`${OP}: the model defines local functions, which tconv does not support`);
   // onnxruntime refuses a model without ir_version (and one newer than it knows: IR 3 to 11 here)
   const ir = Number(m.ir_version ?? 0);
-  if (!(ir >= 3 && ir <= 11)) throw new Error(`${OP}: the model's ir_version is ${m.ir_version === undefined ? "missing" : ir}; tconv reads IR versions 3 to 11`);
+  if (!(ir >= 3 && ir <= 11))
+    throw new Error(`${OP}: the model's ir_version is ${m.ir_version === undefined ? "missing" : ir}; tconv reads IR versions 3 to 11`);
   const opset = checkOpset(m);
   return new OnnxBlock(buildGraph(m.graph, opset, dtype));
 }

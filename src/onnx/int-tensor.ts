@@ -10,12 +10,18 @@ export interface IntTensor {
   readonly type: number;
 }
 
-export const intTensor = (dims: readonly number[], data: readonly number[], type: number = DataType.INT64): IntTensor => ({ kind: "int", dims: [...dims], data: [...data], type });
+export const intTensor = (dims: readonly number[], data: readonly number[], type: number = DataType.INT64): IntTensor => ({
+  kind: "int",
+  dims: [...dims],
+  data: [...data],
+  type,
+});
 
 /** The one element type of `parts`; throws naming the op when they differ. */
 function oneType(parts: readonly IntTensor[], op: string): number {
   const t = parts[0]!.type;
-  if (parts.some((p) => p.type !== t)) throw new Error(`${op}: integer inputs of types ${parts.map((p) => dataTypeName(p.type)).join(", ")} must share one type`);
+  if (parts.some((p) => p.type !== t))
+    throw new Error(`${op}: integer inputs of types ${parts.map((p) => dataTypeName(p.type)).join(", ")} must share one type`);
   return t;
 }
 

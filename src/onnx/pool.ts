@@ -71,7 +71,10 @@ export function pool(x: NDArray, p: PoolSpec, where: string): NDArray {
   // divisor per output position: window elements inside the input (or inside input + explicit padding)
   const one = ones([1, ...spatial], { dtype: x.dtype });
   const mask = p.countIncludePad
-    ? pad(pad(one, [[0, 0], ...spatial.map((_, i) => [p.padBegin[i]!, p.padEnd[i]!] as [number, number])], { constantValues: 1 }), [[0, 0], ...spatial.map((_, i) => [0, extra[i]!] as [number, number])])
+    ? pad(pad(one, [[0, 0], ...spatial.map((_, i) => [p.padBegin[i]!, p.padEnd[i]!] as [number, number])], { constantValues: 1 }), [
+        [0, 0],
+        ...spatial.map((_, i) => [0, extra[i]!] as [number, number]),
+      ])
     : pad(one, [[0, 0], ...spatial.map((_, i) => [p.padBegin[i]!, p.padEnd[i]! + extra[i]!] as [number, number])]);
   const count = windows(mask, p, out, "add");
   return binary("div", sum, count);

@@ -5,8 +5,23 @@ import { onnxSchema } from "./onnx-schema.generated.js";
 /** ONNX TensorProto.DataType numbers tconv reads or writes. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
 const TYPE_NAMES: Record<number, string> = {
-  0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64", 8: "STRING", 9: "BOOL",
-  10: "FLOAT16", 11: "DOUBLE", 12: "UINT32", 13: "UINT64", 14: "COMPLEX64", 15: "COMPLEX128", 16: "BFLOAT16",
+  0: "UNDEFINED",
+  1: "FLOAT",
+  2: "UINT8",
+  3: "INT8",
+  4: "UINT16",
+  5: "INT16",
+  6: "INT32",
+  7: "INT64",
+  8: "STRING",
+  9: "BOOL",
+  10: "FLOAT16",
+  11: "DOUBLE",
+  12: "UINT32",
+  13: "UINT64",
+  14: "COMPLEX64",
+  15: "COMPLEX128",
+  16: "BFLOAT16",
 };
 export const dataTypeName = (t: number): string => TYPE_NAMES[t] ?? `type ${t}`;
 
@@ -22,7 +37,9 @@ export const MAX_INT_ELEMENTS = 2 ** 20;
 /** Throws, naming the op, when an integer tensor of `dims` (n elements) exceeds MAX_INT_ELEMENTS. */
 export function checkIntSize(n: number, dims: readonly number[], what: string, op: string): void {
   if (!(n <= MAX_INT_ELEMENTS))
-    throw new Error(`${op}: ${what} [${dims.join(",")}] would have ${n} elements, more than the ${MAX_INT_ELEMENTS} tconv evaluates in integer (shape) arithmetic`);
+    throw new Error(
+      `${op}: ${what} [${dims.join(",")}] would have ${n} elements, more than the ${MAX_INT_ELEMENTS} tconv evaluates in integer (shape) arithmetic`,
+    );
 }
 
 let modelType: protobuf.Type | null = null;
@@ -89,7 +106,8 @@ export interface ModelRecord {
 
 /** Decodes ModelProto bytes; malformed or truncated input gives an Error naming the problem. */
 export function decodeModel(bytes: Uint8Array, op: string): ModelRecord {
-  if (!(bytes instanceof Uint8Array)) throw new Error(`${op}: bytes must be a Uint8Array (the contents of a .onnx file), got ${bytes === null ? "null" : typeof bytes}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new Error(`${op}: bytes must be a Uint8Array (the contents of a .onnx file), got ${bytes === null ? "null" : typeof bytes}`);
   if (bytes.length === 0) throw new Error(`${op}: bytes are empty; expected an ONNX ModelProto`);
   const t = model();
   let msg: protobuf.Message;
@@ -132,19 +150,21 @@ export type TensorValue =
 export function readTensor(t: TensorRecord, op: string): TensorValue {
   const what = `tensor '${t.name ?? ""}'`;
   if (t.data_location === 1 || (t.external_data && t.external_data.length > 0))
-    throw new Error(`${op}: ${what} keeps its data in an external file (${t.external_data?.find((e) => e.key === "location")?.value ?? "?"}); tconv reads only self-contained models — re-save with onnx.save_model(m, path, save_as_external_data=False)`);
+    throw new Error(
+      `${op}: ${what} keeps its data in an external file (${t.external_data?.find((e) => e.key === "location")?.value ?? "?"}); tconv reads only self-contained models — re-save with onnx.save_model(m, path, save_as_external_data=False)`,
+    );
   if (t.segment) throw new Error(`${op}: ${what} is segmented, which tconv does not read`);
   const dims = (t.dims ?? []).map(Number);
   const n = checkedSize(dims, what, op);
   const type = t.data_type ?? 0;
   const bytesPer = ELEMENT_BYTES[type];
-  if (bytesPer === undefined) throw new Error(`${op}: ${what} has data type ${dataTypeName(type)}; tconv reads FLOAT, DOUBLE, INT64, INT32, INT8, UINT8 and BOOL`);
+  if (bytesPer === undefined)
+    throw new Error(`${op}: ${what} has data type ${dataTypeName(type)}; tconv reads FLOAT, DOUBLE, INT64, INT32, INT8, UINT8 and BOOL`);
   const raw = t.raw_data && t.raw_data.length > 0 ? t.raw_data : null;
   if (raw && raw.length !== n * bytesPer)
     throw new Error(`${op}: ${what} has dims [${dims.join(",")}] (${n} × ${bytesPer} bytes) but raw_data holds ${raw.length} bytes`);
   const typed = type === 1 ? t.float_data : type === 11 ? t.double_data : type === 7 ? t.int64_data : t.int32_data;
-  if (!raw && (typed?.length ?? 0) !== n)
-    throw new Error(`${op}: ${what} has dims [${dims.join(",")}] (${n} elements) but holds ${typed?.length ?? 0} values`);
+  if (!raw && (typed?.length ?? 0) !== n) throw new Error(`${op}: ${what} has dims [${dims.join(",")}] (${n} elements) but holds ${typed?.length ?? 0} values`);
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
   if (type === DataType.FLOAT || type === DataType.DOUBLE) {
     const data = type === 1 ? new Float32Array(n) : new Float64Array(n);

@@ -41,7 +41,10 @@ function roundNearest(v: number, m: ResizeMode["nearest"]): number {
 
 /** The taps of one axis: output o reads i0 with weight l0 and i1 with weight l1 (edge positions repeat, as ONNX). */
 export function resizeTaps(inSize: number, outSize: number, scale: number, m: ResizeMode): AxisTaps {
-  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), l0 = new Float64Array(outSize), l1 = new Float64Array(outSize);
+  const i0 = new Int32Array(outSize),
+    i1 = new Int32Array(outSize),
+    l0 = new Float64Array(outSize),
+    l1 = new Float64Array(outSize);
   const clamp = (i: number) => Math.min(Math.max(i, 0), inSize - 1);
   for (let o = 0; o < outSize; o++) {
     const x = sourceCoordinate(o, inSize, outSize, scale, m.transform);

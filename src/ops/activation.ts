@@ -56,7 +56,9 @@ function prelu(x: NDArray, gamma: unknown): NDArray {
   if (!(gamma instanceof NDArray)) throw new Error(`${where}: actType "prelu" needs gamma, an NDArray of slopes, got ${showValue(gamma)}`);
   const C = x.ndim >= 2 ? x.shape[1]! : 1;
   if (gamma.ndim !== 1 || (gamma.shape[0] !== C && gamma.shape[0] !== 1))
-    throw new Error(`${where}: gamma shape ${formatShape(gamma.shape)} must be [${C}] (one slope per channel on axis 1 of input shape ${formatShape(x.shape)}) or [1]`);
+    throw new Error(
+      `${where}: gamma shape ${formatShape(gamma.shape)} must be [${C}] (one slope per channel on axis 1 of input shape ${formatShape(x.shape)}) or [1]`,
+    );
   if (gamma.dtype !== x.dtype) throw new Error(`${where}: gamma is ${gamma.dtype} but the input is ${x.dtype}; convert with astype`);
   const outer = x.ndim >= 2 ? x.shape[0]! : 1;
   const inner = x.ndim >= 2 ? x.shape.slice(2).reduce((p, d) => p * d, 1) : x.size;

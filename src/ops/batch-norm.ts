@@ -63,7 +63,9 @@ function resolve(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray
   const C = x.shape[axis]!;
   for (const [name, v] of Object.entries(args).slice(1)) {
     if (v.ndim !== 1 || v.shape[0] !== C)
-      throw new Error(`${where}: ${name} shape ${formatShape(v.shape)} must be [${C}] (one value per channel of input shape ${formatShape(x.shape)} on axis ${axis})`);
+      throw new Error(
+        `${where}: ${name} shape ${formatShape(v.shape)} must be [${C}] (one value per channel of input shape ${formatShape(x.shape)} on axis ${axis})`,
+      );
     if (v.dtype !== x.dtype) throw new Error(`${where}: ${name} is ${v.dtype} but the input is ${x.dtype}; convert with astype`);
   }
   const view: ChannelView = {
@@ -77,8 +79,10 @@ function resolve(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray
 
 /** Per channel: a = γ/√(σ²_run + eps), shift = β − μ_run·a (with the running statistics read as float64). */
 function predictAffine(C: number, eps: number, rm: Float64Array, rv: Float64Array, gamma: NDArray, beta: NDArray): [Float64Array, Float64Array] {
-  const g = vec(gamma), b = vec(beta);
-  const a = new Float64Array(C), shift = new Float64Array(C);
+  const g = vec(gamma),
+    b = vec(beta);
+  const a = new Float64Array(C),
+    shift = new Float64Array(C);
   for (let c = 0; c < C; c++) {
     a[c] = g[c]! / Math.sqrt(rv[c]! + eps);
     shift[c] = b[c]! - rm[c]! * a[c]!;
@@ -102,10 +106,15 @@ export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean
   const y = allocate(x.dtype, x.size);
   const inputs = [x, gamma, beta, runningMean, runningVar];
   if (training && !useGlobalStats) {
-    const mean = new Float64Array(C), variance = new Float64Array(C), invstd = new Float64Array(C);
+    const mean = new Float64Array(C),
+      variance = new Float64Array(C),
+      invstd = new Float64Array(C);
     backendFor(x).batchNormTrainForward(view, xd, contiguous(gamma).storage, contiguous(beta).storage, eps, y, mean, variance, invstd);
     // running statistics are state: written through to their buffers, not recorded
-    for (const [run, batch] of [[runningMean, mean], [runningVar, variance]] as const) {
+    for (const [run, batch] of [
+      [runningMean, mean],
+      [runningVar, variance],
+    ] as const) {
       const s = run.strides[0]!;
       for (let c = 0; c < C; c++) {
         const i = run.offset + c * s;
@@ -114,7 +123,8 @@ export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean
     }
     return recordOp("batch_norm", inputs, new NDArray(y, x.shape), { mode: "train", view, mean, invstd, eps });
   }
-  const rm = vec(runningMean), rv = vec(runningVar);
+  const rm = vec(runningMean),
+    rv = vec(runningVar);
   const [a, shift] = predictAffine(C, eps, rm, rv, gamma, beta);
   backendFor(x).batchNormAffineForward(view, xd, a, shift, y);
   return recordOp("batch_norm", inputs, new NDArray(y, x.shape), { mode: "predict", view, eps, runMean: rm, runVar: rv });
@@ -137,7 +147,10 @@ function batchNormComposed(x: NDArray, gamma: NDArray, beta: NDArray, runningMea
     variance = reduce("mean", binary("mul", centred, centred), { axis: others, keepdims: true });
     const v = variance;
     pause(() => {
-      for (const [run, batch] of [[runningMean, mean], [runningVar, v]] as const)
+      for (const [run, batch] of [
+        [runningMean, mean],
+        [runningVar, v],
+      ] as const)
         run.set(binary("add", binary("mul", run, r.momentum), binary("mul", reshape(batch, [r.C]), 1 - r.momentum)));
     });
   } else {
@@ -158,7 +171,15 @@ export interface BatchNormActivation {
  * batchNorm then relu / leakyRelu({ slope }). Predict mode outside autograd.record and export tracing: one pass over x
  * (no intermediate array), bit for bit the two ops' result. Otherwise (recording, tracing, batch statistics) exactly the two ops.
  */
-export function batchNormActivation(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, options: BatchNormOptions | undefined, act: BatchNormActivation): NDArray {
+export function batchNormActivation(
+  x: NDArray,
+  gamma: NDArray,
+  beta: NDArray,
+  runningMean: NDArray,
+  runningVar: NDArray,
+  options: BatchNormOptions | undefined,
+  act: BatchNormActivation,
+): NDArray {
   const { view, eps, training, useGlobalStats, C } = resolve(x, gamma, beta, runningMean, runningVar, options);
   if (opsObserved() || (training && !useGlobalStats) || x.ctx.deviceType !== "cpu") {
     const y = batchNorm(x, gamma, beta, runningMean, runningVar, options);

@@ -50,7 +50,9 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown, relu = false)
 }
 
 function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: NDArray | null, outShape: readonly number[], relu = false): NDArray {
-  const xd = contiguous(x).storage, wd = contiguous(w).storage, bd = bias ? contiguous(bias).storage : null;
+  const xd = contiguous(x).storage,
+    wd = contiguous(w).storage,
+    bd = bias ? contiguous(bias).storage : null;
   let out: Storage;
   // guarded()'s work without its closure: this runs on every call
   try {
@@ -71,7 +73,9 @@ function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: ND
  * deconvolution is its adjoint, Pᵀ·deconv₀(y) + b = foldBorder(deconv₀(y)) + b, where conv₀/deconv₀ run on the padded image.
  */
 function runPaddingMode(r: ResolvedConv, x: NDArray, w: NDArray, bias: NDArray | null): NDArray {
-  const g = r.geometry, inner = paddedGeometry(g), border = convBorder(g, r.paddingMode);
+  const g = r.geometry,
+    inner = paddedGeometry(g),
+    border = convBorder(g, r.paddingMode);
   if (r.op === "convolution") return runKernel("convolution", inner, padBorder(x, border), w, bias, r.outputShape);
   return foldBorder(runKernel("deconvolution", inner, x, w, null, imageShape(inner)), border, bias, g.channelsLast ? g.nd + 1 : 1);
 }
@@ -115,7 +119,10 @@ export function convolutionWithGeometry(op: ConvOp, g: ConvGeometry, x: NDArray,
  * transposed convolution: image = dy, grid = x), recorded as "conv_weight_grad" so it can be differentiated again.
  */
 export function convWeightGrad(g: ConvGeometry, image: NDArray, grid: NDArray): NDArray {
-  for (const [name, a, want] of [["image", image, imageShape(g)], ["grid", grid, gridShape(g)]] as const)
+  for (const [name, a, want] of [
+    ["image", image, imageShape(g)],
+    ["grid", grid, gridShape(g)],
+  ] as const)
     if (a.shape.length !== want.length || a.shape.some((d, i) => d !== want[i]))
       throw new Error(`convolution weight gradient: ${name} shape ${formatShape(a.shape)} does not match the geometry's ${formatShape(want)}`);
   if (image.dtype !== grid.dtype) throw new Error(`convolution weight gradient: mixed dtypes: image ${image.dtype}, grid ${grid.dtype}`);

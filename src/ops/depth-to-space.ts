@@ -21,7 +21,8 @@ function fold(v: readonly number[], fill: number): [number, number, number] {
 }
 
 function checkFactors(where: string, factors: readonly number[]): void {
-  for (const f of factors) if (!Number.isInteger(f) || f < 1) throw new Error(`${where}: factor ${showValue(f)} must be an integer >= 1 (got ${showValue(factors)})`);
+  for (const f of factors)
+    if (!Number.isInteger(f) || f < 1) throw new Error(`${where}: factor ${showValue(f)} must be an integer >= 1 (got ${showValue(factors)})`);
 }
 
 /** [N, C·∏r, *S] → [N, C, *(S·r)] for 1 to 3 spatial axes (channels-first). */
@@ -33,7 +34,9 @@ export function depthToSpaceND(where: string, x: NDArray, factors: readonly numb
   const R = factors.reduce((p, f) => p * f, 1);
   const depthC = x.shape[1]!;
   if (depthC % R !== 0)
-    throw new Error(`${where}: channels ${depthC} must be divisible by ${nd === 2 && factors[0] === factors[1] ? `blockSize² = ${R}` : `the product of the factors ${factors.join("·")} = ${R}`}`);
+    throw new Error(
+      `${where}: channels ${depthC} must be divisible by ${nd === 2 && factors[0] === factors[1] ? `blockSize² = ${R}` : `the product of the factors ${factors.join("·")} = ${R}`}`,
+    );
   const g: ShuffleGeometry = { batch: x.shape[0]!, channels: depthC / R, size: fold(x.shape.slice(2), 1), factors: fold(factors, 1), mode };
   const be = backendFor(x);
   const out = be.allocate(x.dtype, x.size);
@@ -63,7 +66,8 @@ export function spaceToDepthND(where: string, x: NDArray, factors: readonly numb
 }
 
 function blockArg(where: string, blockSize: unknown): number {
-  if (typeof blockSize !== "number" || !Number.isInteger(blockSize) || blockSize < 1) throw new Error(`${where}: blockSize=${showValue(blockSize)} must be an integer >= 1`);
+  if (typeof blockSize !== "number" || !Number.isInteger(blockSize) || blockSize < 1)
+    throw new Error(`${where}: blockSize=${showValue(blockSize)} must be an integer >= 1`);
   return blockSize;
 }
 

@@ -13,7 +13,6 @@ type StridedView = View<Storage>;
 import { checkArraySize } from "../params/sizes.js";
 import { guardedError } from "./guard.js";
 
-
 export type { BinaryOp, UnaryOp } from "../tape/op-types.js";
 
 /** MXNet's `out=`: write the result into this existing array (its shape must be the result's) and return it. */

@@ -35,7 +35,8 @@ export function concatenate(arrays: readonly NDArray[], options?: AxisOption): N
   const axis = ax < 0 ? ax + nd : ax;
   const first = list[0]!.shape;
   list.forEach((a, i) => {
-    if (a.ndim !== nd) throw new Error(`${where}: array ${i} has ${a.ndim} axes (shape ${formatShape(a.shape)}) but array 0 has ${nd} (shape ${formatShape(first)})`);
+    if (a.ndim !== nd)
+      throw new Error(`${where}: array ${i} has ${a.ndim} axes (shape ${formatShape(a.shape)}) but array 0 has ${nd} (shape ${formatShape(first)})`);
     if (a.shape.some((d, k) => k !== axis && d !== first[k]))
       throw new Error(`${where}: array ${i} has shape ${formatShape(a.shape)} but array 0 has ${formatShape(first)}; all axes but axis ${axis} must match`);
   });
@@ -66,7 +67,10 @@ export function stack(arrays: readonly NDArray[], options?: AxisOption): NDArray
       throw new Error(`${where}: array ${i} has shape ${formatShape(a.shape)} but array 0 has ${formatShape(first)}; stacked arrays must have one shape`);
   });
   const expanded = [...first.slice(0, axis), 1, ...first.slice(axis)];
-  return concatenate(list.map((a) => reshape(a, expanded)), { axis });
+  return concatenate(
+    list.map((a) => reshape(a, expanded)),
+    { axis },
+  );
 }
 
 /** Views of x between consecutive cut points along `axis` (each recorded, so gradients flow back). */
@@ -90,9 +94,11 @@ function splitImpl(where: string, x: NDArray, sections: number | readonly number
   let bounds: number[];
   if (typeof sections === "number") {
     if (!Number.isInteger(sections) || sections < 1) throw new Error(`${where}: sections=${showValue(sections)} must be an integer >= 1`);
-    if (even && n % sections !== 0) throw new Error(`${where}: axis ${axis} of length ${n} does not split into ${sections} equal sections (use np.array_split)`);
+    if (even && n % sections !== 0)
+      throw new Error(`${where}: axis ${axis} of length ${n} does not split into ${sections} equal sections (use np.array_split)`);
     // numpy's array_split: the first n % sections pieces get one extra element
-    const base = Math.floor(n / sections), extra = n % sections;
+    const base = Math.floor(n / sections),
+      extra = n % sections;
     bounds = [0];
     for (let k = 0; k < sections; k++) bounds.push(bounds[k]! + base + (k < extra ? 1 : 0));
   } else if (Array.isArray(sections)) {

@@ -27,7 +27,8 @@ export function dot(a: NDArray, b: NDArray): NDArray {
     throw new Error(`np.dot: supports 1-D and 2-D operands, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   const k = a.shape[a.ndim - 1]!;
   const kb = b.ndim === 1 ? b.shape[0]! : b.shape[0]!;
-  if (k !== kb) throw new Error(`np.dot: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not aligned: ${k} (dim ${a.ndim - 1}) != ${kb} (dim 0)`);
+  if (k !== kb)
+    throw new Error(`np.dot: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not aligned: ${k} (dim ${a.ndim - 1}) != ${kb} (dim 0)`);
   const m = a.ndim === 2 ? a.shape[0]! : 1;
   const n = b.ndim === 2 ? b.shape[1]! : 1;
   const r = mm(a, b, m, k, n);
@@ -39,7 +40,8 @@ export function dot(a: NDArray, b: NDArray): NDArray {
 export function matmul(a: NDArray, b: NDArray): NDArray {
   checkDtypes("np.matmul", a, b);
   if (a.ndim <= 2 && b.ndim <= 2) {
-    if (a.ndim === 0 || b.ndim === 0) throw new Error(`np.matmul: operands must have at least one dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    if (a.ndim === 0 || b.ndim === 0)
+      throw new Error(`np.matmul: operands must have at least one dimension, got shapes ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
     return dot(a, b);
   }
   if (a.ndim !== b.ndim || a.shape.slice(0, -2).some((d, i) => d !== b.shape[i]))

@@ -29,7 +29,8 @@ export function resolvePadWidth(shape: readonly number[], padWidth: unknown, op 
   else if (Array.isArray(padWidth) && padWidth.length === 2 && padWidth.every((v) => typeof v === "number")) pairs = Array.from({ length: nd }, () => padWidth);
   else if (Array.isArray(padWidth)) pairs = padWidth;
   else throw new Error(`${op}: padWidth must be a number or [before, after] pairs, got ${JSON.stringify(padWidth)}`);
-  if (pairs.length !== nd) throw new Error(`${op}: padWidth ${JSON.stringify(padWidth)} needs one [before, after] pair per axis of shape ${formatShape(shape)}`);
+  if (pairs.length !== nd)
+    throw new Error(`${op}: padWidth ${JSON.stringify(padWidth)} needs one [before, after] pair per axis of shape ${formatShape(shape)}`);
   return pairs.map((p, i) => {
     if (!Array.isArray(p) || p.length !== 2 || !ok(p[0]) || !ok(p[1]))
       throw new Error(`${op}: padWidth entry ${JSON.stringify(p)} for axis ${i} must be a pair of integers >= 0`);

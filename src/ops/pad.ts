@@ -14,7 +14,9 @@ function tablesOf(spec: BorderSpec): { tables: (Int32Array | null)[]; bigShape: 
   const tables: (Int32Array | null)[] = spec.smallShape.map(() => null);
   const bigShape = [...spec.smallShape];
   spec.axes.forEach((axis, i) => {
-    const n = spec.smallShape[axis]!, b = spec.padBegin[i]!, e = spec.padEnd[i]!;
+    const n = spec.smallShape[axis]!,
+      b = spec.padBegin[i]!,
+      e = spec.padEnd[i]!;
     bigShape[axis] = n + b + e;
     if (b > 0 || e > 0) tables[axis] = sourceTable(spec.mode, n, b, e);
   });
@@ -24,7 +26,10 @@ function tablesOf(spec: BorderSpec): { tables: (Int32Array | null)[]; bigShape: 
 /** x (smallShape) → x padded by the spec's mode: each border position holds the element sourceIndex names. */
 export function padBorder(x: NDArray, spec: BorderSpec): NDArray {
   const { tables, bigShape } = tablesOf(spec);
-  const out = allocate(x.dtype, bigShape.reduce((p, v) => p * v, 1));
+  const out = allocate(
+    x.dtype,
+    bigShape.reduce((p, v) => p * v, 1),
+  );
   backendFor(x).padGather(contiguous(x).storage, spec.smallShape, tables, out, bigShape);
   return recordOp("padBorder", [x], new NDArray(out, bigShape), { spec });
 }
@@ -35,7 +40,10 @@ export function padBorder(x: NDArray, spec: BorderSpec): NDArray {
  */
 export function foldBorder(y: NDArray, spec: BorderSpec, bias: NDArray | null = null, biasAxis = 1): NDArray {
   const { tables, bigShape } = tablesOf(spec);
-  const out = allocate(y.dtype, spec.smallShape.reduce((p, v) => p * v, 1));
+  const out = allocate(
+    y.dtype,
+    spec.smallShape.reduce((p, v) => p * v, 1),
+  );
   if (bias) backendFor(y, bias).fillChannels(out, spec.smallShape, biasAxis, contiguous(bias).storage);
   backendFor(y).foldScatter(contiguous(y).storage, bigShape, tables, out, spec.smallShape);
   return recordOp("foldBorder", bias ? [y, bias] : [y], new NDArray(out, spec.smallShape), { spec, biasAxis });

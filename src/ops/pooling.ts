@@ -27,7 +27,10 @@ export function pooling(x: NDArray, options?: PoolingOptions): NDArray {
 /** Pooling of an already resolved avg/sum geometry, recorded as "pooling": the transpose of poolingBackward. */
 export function poolingWithGeometry(g: PoolGeometry, x: NDArray): NDArray {
   if (g.poolType === "max") throw new Error("pooling: a max-pooling geometry needs the forward's argmax (use poolingGather)");
-  const y = allocate(x.dtype, g.outputShape.reduce((p, d) => p * d, 1));
+  const y = allocate(
+    x.dtype,
+    g.outputShape.reduce((p, d) => p * d, 1),
+  );
   backendFor(x).poolForward(g, contiguous(x).storage, y, null);
   return recordOp("pooling", [x], new NDArray(y, g.outputShape), { geometry: g, argmax: null });
 }
@@ -37,7 +40,10 @@ export function poolingWithGeometry(g: PoolGeometry, x: NDArray): NDArray {
  * argmax[o]; avg/sum spread dy[o] (÷ the forward's count) over the window.
  */
 export function poolingBackward(g: PoolGeometry, dy: NDArray, argmax: Int32Array | Float64Array | null, inShape: readonly number[]): NDArray {
-  const dx = allocate(dy.dtype, inShape.reduce((p, d) => p * d, 1));
+  const dx = allocate(
+    dy.dtype,
+    inShape.reduce((p, d) => p * d, 1),
+  );
   backendFor(dy).poolBackward(g, contiguous(dy).storage, dx, argmax);
   return recordOp("pooling_backward", [dy], new NDArray(dx, inShape), { geometry: g, argmax, inShape });
 }

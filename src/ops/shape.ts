@@ -23,8 +23,7 @@ export function resolveReshape(from: readonly number[], to: readonly number[]): 
   const unknown = to.filter((d) => d === -1).length;
   if (unknown > 1) throw new Error(`reshape: can only specify one unknown dimension (-1), got ${formatShape(to)}`);
   for (const d of to)
-    if (!Number.isInteger(d) || (d < 0 && d !== -1))
-      throw new Error(`reshape: new shape ${formatShape(to)} must contain non-negative integers or one -1`);
+    if (!Number.isInteger(d) || (d < 0 && d !== -1)) throw new Error(`reshape: new shape ${formatShape(to)} must contain non-negative integers or one -1`);
   const known = to.reduce((p, d) => (d === -1 ? p : p * d), 1);
   const out = to.map((d) => (d === -1 ? (known === 0 ? 0 : size / known) : d));
   if (shapeSize(out) !== size || !out.every(Number.isInteger))
@@ -44,7 +43,12 @@ export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
   const sorted = [...perm].sort((a, b) => a - b);
   if (perm.length !== nd || sorted.some((a, i) => a !== i))
     throw new Error(`transpose: axes ${formatShape(axes ?? [])} are not a permutation of the ${nd} axes of shape ${formatShape(x.shape)}`);
-  const out = new NDArray(x.storage, perm.map((a) => x.shape[a]!), perm.map((a) => x.strides[a]!), x.offset);
+  const out = new NDArray(
+    x.storage,
+    perm.map((a) => x.shape[a]!),
+    perm.map((a) => x.strides[a]!),
+    x.offset,
+  );
   return recordOp("transpose", [x], out, { axes: perm });
 }
 

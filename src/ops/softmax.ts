@@ -100,7 +100,13 @@ export function logSoftmax(x: NDArray, options?: AxisOptions): NDArray {
 /** softmax along `axis`: exp(xᵢ) / Σⱼ exp(xⱼ), stable for huge and infinite inputs. */
 export function softmax(x: NDArray, options?: AxisOptions): NDArray {
   const axis = axisOf(x, snapshotOptions("npx.softmax", options, ["axis"]).axis, "npx.softmax");
-  if (x.ctx.deviceType !== "cpu") return recordOp("softmax", [x], pause(() => unary("exp", logSoftmaxOnDevice(x, axis))), { axis });
+  if (x.ctx.deviceType !== "cpu")
+    return recordOp(
+      "softmax",
+      [x],
+      pause(() => unary("exp", logSoftmaxOnDevice(x, axis))),
+      { axis },
+    );
   return recordOp("softmax", [x], softmaxData(x, axis, false), { axis });
 }
 
@@ -120,7 +126,9 @@ export function pick(x: NDArray, index: NDArray, options?: PickOptions): NDArray
   const kept = x.shape.map((d, i) => (i === axis ? 1 : d));
   const same = (s: readonly number[]) => s.length === index.ndim && s.every((d, i) => d === index.shape[i]);
   if (!same(dropped) && !same(kept))
-    throw new Error(`${op}: index shape ${formatShape(index.shape)} must be ${formatShape(dropped)} or ${formatShape(kept)} for data of shape ${formatShape(x.shape)} and axis=${axis}`);
+    throw new Error(
+      `${op}: index shape ${formatShape(index.shape)} must be ${formatShape(dropped)} or ${formatShape(kept)} for data of shape ${formatShape(x.shape)} and axis=${axis}`,
+    );
   const src = contiguous(x).data;
   const ids = contiguous(index).data;
   const [outer, n, inner] = split(x.shape, axis);

@@ -32,7 +32,10 @@ const LAYOUTS: Record<number, readonly [Layout, Layout]> = { 1: ["NCW", "NWC"], 
  *             i0 = ⌊src⌋, i1 = min(i0 + 1, n − 1), weights 1 − (src − i0) and src − i0.
  */
 export function axisTaps(n: number, out: number, scale: number, linear: boolean, alignCorners: boolean): AxisTaps {
-  const i0 = new Int32Array(out), i1 = new Int32Array(out), l0 = new Float64Array(out), l1 = new Float64Array(out);
+  const i0 = new Int32Array(out),
+    i1 = new Int32Array(out),
+    l0 = new Float64Array(out),
+    l1 = new Float64Array(out);
   const f = Math.fround(1 / scale);
   const step = alignCorners ? (out > 1 ? (n - 1) / (out - 1) : 0) : 1 / scale;
   for (let o = 0; o < out; o++) {
@@ -52,11 +55,12 @@ export function axisTaps(n: number, out: number, scale: number, linear: boolean,
   return { i0, i1, l0, l1 };
 }
 
-
 /** x resampled along one axis (recorded; its gradient is the transpose). */
 export function resample(x: NDArray, plan: AxisPlan): NDArray {
-  const shape = x.shape, axis = plan.axis;
-  const outer = shape.slice(0, axis).reduce((p, v) => p * v, 1), inner = shape.slice(axis + 1).reduce((p, v) => p * v, 1);
+  const shape = x.shape,
+    axis = plan.axis;
+  const outer = shape.slice(0, axis).reduce((p, v) => p * v, 1),
+    inner = shape.slice(axis + 1).reduce((p, v) => p * v, 1);
   const outShape = [...shape];
   outShape[axis] = plan.taps.i0.length;
   const out = allocate(x.dtype, outer * outShape[axis]! * inner);
@@ -67,7 +71,8 @@ export function resample(x: NDArray, plan: AxisPlan): NDArray {
 /** The transpose of resample: g (resampled shape) → inShape. */
 export function resampleTranspose(g: NDArray, plan: AxisPlan, inShape: readonly number[]): NDArray {
   const axis = plan.axis;
-  const outer = inShape.slice(0, axis).reduce((p, v) => p * v, 1), inner = inShape.slice(axis + 1).reduce((p, v) => p * v, 1);
+  const outer = inShape.slice(0, axis).reduce((p, v) => p * v, 1),
+    inner = inShape.slice(axis + 1).reduce((p, v) => p * v, 1);
   const dx = allocate(g.dtype, outer * inShape[axis]! * inner);
   backendFor(g).resampleAxisAdjoint(contiguous(g).storage, outer, inShape[axis]!, inner, plan.taps, dx);
   return recordOp("resampleAxisTranspose", [g], new NDArray(dx, inShape), { plan, outShape: g.shape });
@@ -82,7 +87,8 @@ export function upsampling(x: NDArray, options: UpsamplingOptions): NDArray {
   const where = "upsampling";
   if (!(x instanceof NDArray)) throw new Error(`${where}: input must be an NDArray, got ${showValue(x)}`);
   const o = snapshotOptions(where, options, KNOWN);
-  if (x.ndim < 3 || x.ndim > 5) throw new Error(`${where}: input must be 3-D, 4-D or 5-D (batch, channels, 1 to 3 spatial axes), got shape ${formatShape(x.shape)}`);
+  if (x.ndim < 3 || x.ndim > 5)
+    throw new Error(`${where}: input must be 3-D, 4-D or 5-D (batch, channels, 1 to 3 spatial axes), got shape ${formatShape(x.shape)}`);
   const nd = x.ndim - 2;
   const layouts = LAYOUTS[nd]!;
   const layout = readEnum<Layout>(where, "layout", o.layout, layouts, layouts[0]);
@@ -98,7 +104,8 @@ export function upsampling(x: NDArray, options: UpsamplingOptions): NDArray {
   const first = layout === layouts[1] ? 1 : 2;
   const plans: AxisPlan[] = [];
   for (let i = 0; i < nd; i++) {
-    const n = x.shape[first + i]!, out = Math.floor(n * scales[i]!);
+    const n = x.shape[first + i]!,
+      out = Math.floor(n * scales[i]!);
     if (n < 1 || out < 1) throw new Error(`${where}: spatial axis ${i} of size ${n} with scale ${scales[i]} gives output size ${out}; sizes must be >= 1`);
     plans.push({ axis: first + i, taps: axisTaps(n, out, scales[i]!, sampleType === "bilinear", alignCorners) });
   }

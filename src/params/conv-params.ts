@@ -120,7 +120,8 @@ function explicitPadding(op: ConvOp, padding: unknown, nd: number, begin: number
     return true;
   }
   if (padding === "same" || padding === "same-lower") return false;
-  if (typeof padding === "string") throw new Error(`${op}: padding="${padding}" is not one of "valid", "same", "same-lower", a number, per-axis numbers or [begin, end] pairs`);
+  if (typeof padding === "string")
+    throw new Error(`${op}: padding="${padding}" is not one of "valid", "same", "same-lower", a number, per-axis numbers or [begin, end] pairs`);
   if (typeof padding === "number") {
     if (!isInt(padding) || padding < 0) throw new Error(`${op}: padding=${padding} must be an integer >= 0${tooBig([padding])}`);
     for (let i = 0; i < nd; i++) (begin[i] = padding), (end[i] = padding);
@@ -168,8 +169,11 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
   const layout = (options.layout ?? layouts[0]) as Layout;
   if (!layouts.includes(layout)) {
     const all = Object.values(LAYOUTS).flat();
-    if (!all.includes(layout)) throw new Error(`${op}: unknown layout ${typeof layout === "string" ? `"${layout}"` : showValue(layout)}; use one of ${all.join(", ")}`);
-    throw new Error(`${op}: layout "${layout}" is for ${layout.length - 2}-D convolution, but the input ${fmt(xShape)} has ${nd} spatial axes (use ${layouts.join(" or ")})`);
+    if (!all.includes(layout))
+      throw new Error(`${op}: unknown layout ${typeof layout === "string" ? `"${layout}"` : showValue(layout)}; use one of ${all.join(", ")}`);
+    throw new Error(
+      `${op}: layout "${layout}" is for ${layout.length - 2}-D convolution, but the input ${fmt(xShape)} has ${nd} spatial axes (use ${layouts.join(" or ")})`,
+    );
   }
   const channelsLast = layout === layouts[1];
   for (let i = 0; i < rank; i++) {
@@ -225,7 +229,8 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
     if (options.outputShape != null) throw new Error(`${op}: outputShape applies to deconvolution only`);
     if (!explicit)
       for (let i = 0; i < nd; i++) {
-        const n = inSize[i]!, s = strides[i]!;
+        const n = inSize[i]!,
+          s = strides[i]!;
         const total = Math.max(0, (Math.ceil(n / s) - 1) * s + dk[i]! - n);
         padBegin[i] = sameBegin(total, lower);
         padEnd[i] = total - padBegin[i]!;
@@ -244,8 +249,7 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
     const givenOpad = options.outputPadding == null ? null : perAxis(op, "outputPadding", options.outputPadding, nd, 0, 0);
     if (givenOpad)
       for (let i = 0; i < nd; i++)
-        if (givenOpad[i]! >= limit[i]!)
-          throw new Error(`${op}: outputPadding=${fmt(givenOpad)} must be < max(strides, dilation)=${fmt(limit)} on every axis`);
+        if (givenOpad[i]! >= limit[i]!) throw new Error(`${op}: outputPadding=${fmt(givenOpad)} must be < max(strides, dilation)=${fmt(limit)} on every axis`);
     gridSize = inSize;
     const want = options.outputShape === undefined || options.outputShape === null ? null : (options.outputShape as readonly number[]);
     if (want !== null) {
@@ -274,14 +278,18 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
       // it must stay < max(s, d): outputShape reaches 1 .. s·(in − 1) + d·(k − 1) + max(s, d) on each axis.
       outputPadding = [];
       for (let i = 0; i < nd; i++) {
-        const n = inSize[i]!, s = strides[i]!, opad = givenOpad ? givenOpad[i]! : 0;
+        const n = inSize[i]!,
+          s = strides[i]!,
+          opad = givenOpad ? givenOpad[i]! : 0;
         const target = want ? want[i]! : n * s;
         const total = s * (n - 1) + opad + dk[i]! - target;
         const extended = total < 0 ? opad - total : opad;
         if (extended >= limit[i]!) {
           const top = s * (n - 1) + dk[i]! + limit[i]! - 1;
           const shown = want ?? inSize.map((m, j) => m * strides[j]!);
-          throw new Error(`${op}: outputShape ${fmt(shown)} is unreachable with padding "${String(options.padding)}"; reachable range on axis ${i} is 1..${top}`);
+          throw new Error(
+            `${op}: outputShape ${fmt(shown)} is unreachable with padding "${String(options.padding)}"; reachable range on axis ${i} is 1..${top}`,
+          );
         }
         outputPadding.push(extended);
         padBegin[i] = sameBegin(Math.max(0, total), lower);
@@ -305,7 +313,9 @@ export function resolveConvSnapshot(op: ConvOp, xShape: readonly number[], wShap
     // the largest coordinate any loop computes on this axis: q·s + a·d over the grid and taps, or the padded image
     const span = Math.max((gridSize[i]! - 1) * strides[i]! + dk[i]!, imageSize[i]! + padBegin[i]! + padEnd[i]! + outputPadding[i]!);
     if (!(span <= MAX_COORD))
-      throw new Error(`${op}: axis ${i} spans ${span} positions (sizes, strides, padding and dilation together), beyond 2^53 − 1 where coordinates stay exact integers`);
+      throw new Error(
+        `${op}: axis ${i} spans ${span} positions (sizes, strides, padding and dilation together), beyond 2^53 − 1 where coordinates stay exact integers`,
+      );
   }
 
   const paddingMode = readPaddingMode(op, options.paddingMode);

@@ -184,7 +184,8 @@ export function readIntList(where: string, name: string, v: unknown, n: number, 
 }
 
 function rangeText(min: number, max: number): string {
-  const lo = min > -Infinity, hi = max < Number.MAX_SAFE_INTEGER && max < Infinity;
+  const lo = min > -Infinity,
+    hi = max < Number.MAX_SAFE_INTEGER && max < Infinity;
   if (lo && hi) return ` in [${min}, ${max}]`;
   if (lo) return ` >= ${min}`;
   if (hi) return ` <= ${max}`;

@@ -27,12 +27,16 @@ export function outputPaddingFor(convParams: OutputPaddingParams, inputShape: re
   const nd = inputShape.length;
   const { kernelSize, ...rest } = convParams;
   const kernel = typeof kernelSize === "number" ? new Array<number>(nd).fill(kernelSize) : Array.isArray(kernelSize) ? [...kernelSize] : [];
-  if (kernel.length !== nd) throw new Error(`outputPaddingFor: kernelSize=${JSON.stringify(kernelSize)} must be a number or ${nd} numbers (one per axis of inputShape)`);
+  if (kernel.length !== nd)
+    throw new Error(`outputPaddingFor: kernelSize=${JSON.stringify(kernelSize)} must be a number or ${nd} numbers (one per axis of inputShape)`);
   const { geometry: g } = resolveConv("convolution", [1, 1, ...inputShape], [1, 1, ...kernel], { ...rest, layout: undefined, groups: 1 });
   const outputPadding: number[] = [];
   const clauses: string[] = [];
   for (let i = 0; i < nd; i++) {
-    const s = g.strides[i]!, o = g.gridSize[i]!, n = g.imageSize[i]!, pads = g.padBegin[i]! + g.padEnd[i]!;
+    const s = g.strides[i]!,
+      o = g.gridSize[i]!,
+      n = g.imageSize[i]!,
+      pads = g.padBegin[i]! + g.padEnd[i]!;
     const dk = g.dilation[i]! * (g.kernel[i]! - 1) + 1;
     const base = (o - 1) * s - pads + dk;
     outputPadding.push(n - base);

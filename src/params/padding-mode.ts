@@ -25,7 +25,9 @@ export function checkPaddingMode(op: string, mode: PaddingMode, imageSize: reado
   if (mode !== "reflect" && mode !== "circular") return;
   const side = op === "deconvolution" ? "output" : "input";
   for (let i = 0; i < imageSize.length; i++) {
-    const n = imageSize[i]!, b = padBegin[i]!, e = padEnd[i]!;
+    const n = imageSize[i]!,
+      b = padBegin[i]!,
+      e = padEnd[i]!;
     if (mode === "reflect" && (b >= n || e >= n))
       throw new Error(
         `${op}: paddingMode "reflect" needs padding < the ${side} size on every axis (a reflection cannot pass the far edge), ` +

@@ -60,7 +60,8 @@ const fold = (v: readonly number[], fill: number): [number, number, number] => {
 export function resolvePooling(where: string, xShape: readonly number[], options: unknown): PoolGeometry {
   const o = snapshotOptions(where, options, POOLING_OPTIONS);
   const rank = xShape.length;
-  if (rank < 3 || rank > 5) throw new Error(`${where}: expects a 3-D, 4-D or 5-D input (batch, channels and 1 to 3 spatial axes), got shape [${xShape.join(",")}]`);
+  if (rank < 3 || rank > 5)
+    throw new Error(`${where}: expects a 3-D, 4-D or 5-D input (batch, channels and 1 to 3 spatial axes), got shape [${xShape.join(",")}]`);
   const nd = rank - 2;
   const layout = readEnum<Layout>(where, "layout", o.layout, LAYOUTS[nd]!, LAYOUTS[nd]![0]);
   const channelsLast = layout === LAYOUTS[nd]![1];
@@ -85,9 +86,14 @@ export function resolvePooling(where: string, xShape: readonly number[], options
   const out: number[] = [];
   for (let i = 0; i < nd; i++) {
     const [n, k, s, p] = [spatial[i]!, kernel[i]!, stride[i]!, pad[i]!];
-    if (p >= k) throw new Error(`${where}: pad=${showValue(o.pad)} must be smaller than the window kernel=${showValue(o.kernel)} on every axis (axis ${i}: ${p} >= ${k})`);
+    if (p >= k)
+      throw new Error(
+        `${where}: pad=${showValue(o.pad)} must be smaller than the window kernel=${showValue(o.kernel)} on every axis (axis ${i}: ${p} >= ${k})`,
+      );
     if (k > n + 2 * p)
-      throw new Error(`${where}: window ${k} on spatial axis ${i} is larger than the input ${n} padded to ${n + 2 * p} (kernel=${showValue(o.kernel)}, pad=${showValue(o.pad ?? 0)}, input shape [${xShape.join(",")}])`);
+      throw new Error(
+        `${where}: window ${k} on spatial axis ${i} is larger than the input ${n} padded to ${n + 2 * p} (kernel=${showValue(o.kernel)}, pad=${showValue(o.pad ?? 0)}, input shape [${xShape.join(",")}])`,
+      );
     let q = convention === "valid" ? Math.floor((n + 2 * p - k) / s) + 1 : Math.ceil((n + 2 * p - k) / s) + 1;
     // "full": drop a last window that would start inside the end padding (PyTorch's ceil_mode rule), so every window sees input
     if (convention === "full" && (q - 1) * s >= n + p) q--;

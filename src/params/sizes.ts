@@ -4,7 +4,11 @@ import { showValue } from "./options.js";
 /** The longest typed array V8 (Node 20, Chromium) creates: 2^32 elements. */
 export const MAX_TYPED_ELEMENTS = 2 ** 32;
 
-const UNITS: readonly [string, number][] = [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]];
+const UNITS: readonly [string, number][] = [
+  ["GiB", 2 ** 30],
+  ["MiB", 2 ** 20],
+  ["KiB", 2 ** 10],
+];
 
 /**
  * A byte count for a message, rounded *up* to 3 significant digits so that a size just over a limit never reads as

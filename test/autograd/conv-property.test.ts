@@ -84,7 +84,14 @@ function build(c: Case) {
   const xShape = c.channelsLast ? [c.batch, ...size, xC] : [c.batch, xC, ...size];
   const wShape = c.channelsLast ? [wAxis0, ...c.kernel, wPer] : [wAxis0, wPer, ...c.kernel];
   const layout = LAYOUTS[c.nd]![c.channelsLast ? 1 : 0];
-  const options: ConvOptions = { strides: c.strides, dilation: c.dilation, padding: c.padding, groups: c.groups, layout, ...(outputPadding ? { outputPadding } : {}) };
+  const options: ConvOptions = {
+    strides: c.strides,
+    dilation: c.dilation,
+    padding: c.padding,
+    groups: c.groups,
+    layout,
+    ...(outputPadding ? { outputPadding } : {}),
+  };
   return { xShape, wShape, outC, options };
 }
 
@@ -116,7 +123,23 @@ test("the generator reaches every option family", () => {
     if (c.bias) seen.add("bias");
     if (c.outputPadding && c.op === "deconvolution") seen.add("outputPadding");
   });
-  for (const k of ["convolution-1d", "convolution-2d", "convolution-3d", "deconvolution-1d", "deconvolution-2d", "deconvolution-3d", "same", "same-lower", "valid", "pairs", "explicit", "groups", "channelsLast", "bias", "outputPadding"])
+  for (const k of [
+    "convolution-1d",
+    "convolution-2d",
+    "convolution-3d",
+    "deconvolution-1d",
+    "deconvolution-2d",
+    "deconvolution-3d",
+    "same",
+    "same-lower",
+    "valid",
+    "pairs",
+    "explicit",
+    "groups",
+    "channelsLast",
+    "bias",
+    "outputPadding",
+  ])
     assert.ok(seen.has(k), k);
 });
 

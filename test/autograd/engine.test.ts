@@ -10,7 +10,13 @@ test("record/pause/isRecording nest and restore the state", () => {
     autograd.pause(() => assert.equal(autograd.isRecording(), false));
     assert.equal(autograd.isRecording(), true);
   });
-  assert.throws(() => autograd.record(() => { throw new Error("boom"); }), /boom/);
+  assert.throws(
+    () =>
+      autograd.record(() => {
+        throw new Error("boom");
+      }),
+    /boom/,
+  );
   assert.equal(autograd.isRecording(), false);
   assert.throws(() => autograd.record(42 as never), /autograd.record: expects a function to run, got number/);
   assert.throws(() => autograd.pause(null as never), /autograd.pause: expects a function to run, got null/);
@@ -33,7 +39,12 @@ test("the D2L example: y = 2·xᵀx gives 4x", () => {
 
 test("a non-scalar head without headGrad uses ones (MXNet): the gradient of its sum", () => {
   const x = np.array([1, 2, 3]).attachGrad();
-  const y2 = autograd.record(() => x.mul(x).reshape(3, 1).mul(np.array([[1, 10]])));
+  const y2 = autograd.record(() =>
+    x
+      .mul(x)
+      .reshape(3, 1)
+      .mul(np.array([[1, 10]])),
+  );
   y2.backward(); // d/dx sum_j x² c_j = 2x (1 + 10)
   assert.deepEqual(x.grad!.tolist(), [22, 44, 66]);
 });
@@ -200,7 +211,15 @@ test("isTraining: false outside record, true inside, trainMode: false opts out; 
 });
 
 test("modes are restored after an exception", () => {
-  assert.throws(() => autograd.record(() => autograd.trainMode(() => { throw new Error("boom"); })), /boom/);
+  assert.throws(
+    () =>
+      autograd.record(() =>
+        autograd.trainMode(() => {
+          throw new Error("boom");
+        }),
+      ),
+    /boom/,
+  );
   assert.equal(autograd.isTraining(), false);
   assert.equal(autograd.isRecording(), false);
 });
@@ -213,7 +232,10 @@ test("mode option errors", () => {
 
 test("autograd.record with an async function throws, explaining that recording stops at the first await", async () => {
   const x = np.array([1, 2]).attachGrad();
-  assert.throws(() => autograd.record(async () => x.mul(x)), /autograd\.record: the function returned a Promise \(an async function\?\)\. Recording is synchronous/);
+  assert.throws(
+    () => autograd.record(async () => x.mul(x)),
+    /autograd\.record: the function returned a Promise \(an async function\?\)\. Recording is synchronous/,
+  );
   assert.equal(autograd.isRecording(), false); // the state is restored after the throw
   await Promise.resolve();
 });

@@ -5,7 +5,8 @@ import { NDArray, np, npx, autograd } from "../../src/index.js";
 import { FIRST_ORDER_ONLY } from "../../src/autograd/grads/index.js";
 
 const f64 = (v: number[]) => np.array(v, { dtype: "float64" });
-const close = (a: NDArray, b: number[], tol = 1e-12) => a.asTypedArray().forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= tol * (1 + Math.abs(b[i]!)), `${i}: ${v} vs ${b[i]}`));
+const close = (a: NDArray, b: number[], tol = 1e-12) =>
+  a.asTypedArray().forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= tol * (1 + Math.abs(b[i]!)), `${i}: ${v} vs ${b[i]}`));
 
 test("grad returns d(head)/d(variable) and leaves .grad alone; one array in, one out; a list in, a list out", () => {
   const x = f64([1, 2, 3]).attachGrad();
@@ -83,7 +84,8 @@ test("createGraph through a convolution: the penalty ‖∂⟨v, conv(x, w)⟩/�
   };
   const e = 0.5;
   for (const i of [0, 7, 31, 53]) {
-    const up = w.copy(), down = w.copy();
+    const up = w.copy(),
+      down = w.copy();
     up.data[i] = up.data[i]! + e;
     down.data[i] = down.data[i]! - e;
     assert.ok(Math.abs(gw[i]! - (direct(up) - direct(down)) / (2 * e)) < 1e-9, `w[${i}]`);
@@ -116,7 +118,15 @@ test("a rule listed as first-order only throws under createGraph, naming the op;
 test("a non-scalar head without headGrads uses ones, as backward() does (MXNet): the gradient of its sum", () => {
   const x = f64([1, 2]).attachGrad();
   // d/dx sum(x·x) = 2x
-  assert.deepEqual(autograd.grad(autograd.record(() => x.mul(x)), x).tolist(), [2, 4]);
+  assert.deepEqual(
+    autograd
+      .grad(
+        autograd.record(() => x.mul(x)),
+        x,
+      )
+      .tolist(),
+    [2, 4],
+  );
 });
 
 test("argument errors are thrown before any work and name the argument", () => {
@@ -128,7 +138,10 @@ test("argument errors are thrown before any work and name the argument", () => {
   assert.throws(() => autograd.grad(y(), x, { createGraph: 1 } as never), /createGraph=1 must be true or false/);
   assert.throws(() => autograd.grad(y(), x, { headGrads: f64([1, 2, 3]) }), /headGrad shape \[3\] does not match the head's shape \[2\]/);
   assert.throws(() => autograd.grad(y(), x, { headGrads: [f64([1, 1]), f64([1, 1])] }), /headGrads has 2 entries for 1 heads/);
-  assert.throws(() => autograd.grad(ys(), f64([1, 2])), /variables\[0\] \(shape \[2\]\) is neither marked with attachGrad\(\) nor computed under autograd.record/);
+  assert.throws(
+    () => autograd.grad(ys(), f64([1, 2])),
+    /variables\[0\] \(shape \[2\]\) is neither marked with attachGrad\(\) nor computed under autograd.record/,
+  );
   assert.throws(() => autograd.grad([], x), /heads must be an NDArray or a non-empty list/);
   assert.throws(() => autograd.grad(ys(), [x, 3 as never]), /variables\[1\] must be an NDArray, got number/);
   assert.throws(() => autograd.grad(f64([1]), x), /heads\[0\] \(shape \[1\]\) was not computed under autograd.record/);

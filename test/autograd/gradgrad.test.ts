@@ -28,7 +28,10 @@ const f64 = (v: number[][] | number[]) => np.array(v, { dtype: "float64" });
 /** Values at least 0.1 away from 0, alternating sign: kinks (relu, abs, leaky, prelu) are not sampled. */
 const awayFromZero = (shape: number[]) => {
   const u = uniform(shape, 0.1, 2).asTypedArray();
-  return new NDArray(u.map((v, i) => (i % 3 === 1 ? -v : v)), shape);
+  return new NDArray(
+    u.map((v, i) => (i % 3 === 1 ? -v : v)),
+    shape,
+  );
 };
 
 describe("elementwise rules, differentiated twice", () => {
@@ -46,14 +49,31 @@ describe("elementwise rules, differentiated twice", () => {
   for (const op of ["maximum", "minimum"] as const)
     rule(op, () => {
       const a = randn([2, 3]);
-      const b = a.add(new NDArray(uniform([2, 3], 0.3, 1).asTypedArray().map((g, i) => (i % 2 ? g : -g)), [2, 3]));
+      const b = a.add(
+        new NDArray(
+          uniform([2, 3], 0.3, 1)
+            .asTypedArray()
+            .map((g, i) => (i % 2 ? g : -g)),
+          [2, 3],
+        ),
+      );
       check(op, (x, y) => x[op](y).mul(x), [a, b]);
     });
-  for (const [op, fn] of [["eq", np.equal], ["ne", np.not_equal], ["lt", np.less], ["le", np.less_equal], ["gt", np.greater], ["ge", np.greater_equal]] as const)
+  for (const [op, fn] of [
+    ["eq", np.equal],
+    ["ne", np.not_equal],
+    ["lt", np.less],
+    ["le", np.less_equal],
+    ["gt", np.greater],
+    ["ge", np.greater_equal],
+  ] as const)
     rule(op, () => void check(op, (x, y) => fn(x, y).add(x.mul(y)).mul(x), [randn([2, 3]), randn([3])]));
   for (const op of ["mod", "fmod"] as const)
     rule(op, () => {
-      const a = f64([[5.3, -5.3, 2.2], [-7.6, 0.4, 9.25]]);
+      const a = f64([
+        [5.3, -5.3, 2.2],
+        [-7.6, 0.4, 9.25],
+      ]);
       check(op, (x, y) => np[op](x, y).mul(x), [a, f64([2, -1.5, 0.7])]);
     });
   rule("where", () => {
@@ -76,8 +96,24 @@ describe("elementwise rules, differentiated twice", () => {
     ["cos", (x) => np.cos(x), () => randn([2, 3], 3)],
     // piecewise: the first gradient is constant (hardsigmoid) or linear (hardswish) between the corners ±3; times x so
     // the second derivative is not zero everywhere; samples away from the corners
-    ["hardsigmoid", (x) => npx.hardSigmoid(x).mul(x), () => f64([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]])],
-    ["hardswish", (x) => npx.hardSwish(x), () => f64([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]])],
+    [
+      "hardsigmoid",
+      (x) => npx.hardSigmoid(x).mul(x),
+      () =>
+        f64([
+          [-4.5, -2.9, -0.7],
+          [0.4, 2.8, 3.3],
+        ]),
+    ],
+    [
+      "hardswish",
+      (x) => npx.hardSwish(x),
+      () =>
+        f64([
+          [-4.5, -2.9, -0.7],
+          [0.4, 2.8, 3.3],
+        ]),
+    ],
   ];
   for (const [op, f, gen] of cases) rule(op, () => void check(op, f, [gen()]));
 });
@@ -105,7 +141,25 @@ describe("reduction, shape and linalg rules, differentiated twice", () => {
   rule("log_softmax", () => void check("log_softmax", (a) => logSoftmax(a, { axis: 1 }), [randn([2, 3])]));
   rule("softmax", () => void check("softmax", (a) => softmax(a, { axis: 0 }), [randn([3, 2])]));
   rule("pick", () => void check("pick", (a) => pick(a, f64([0, 2]), { axis: 1 }).exp(), [randn([2, 3])]));
-  rule("pad", () => void check("pad", (a) => np.pad(a, [[1, 0], [0, 2]], { constantValues: 2 }).exp(), [randn([2, 2])]));
+  rule(
+    "pad",
+    () =>
+      void check(
+        "pad",
+        (a) =>
+          np
+            .pad(
+              a,
+              [
+                [1, 0],
+                [0, 2],
+              ],
+              { constantValues: 2 },
+            )
+            .exp(),
+        [randn([2, 2])],
+      ),
+  );
   rule("concatenate", () => {
     check("concatenate", (a, b) => np.concatenate([a, b, a], { axis: 1 }).exp(), [randn([2, 1]), randn([2, 2])]);
     check("concatenate", (a, b) => np.stack([a, b]).mul(a.sum()), [randn([2]), randn([2])]);
@@ -115,17 +169,39 @@ describe("reduction, shape and linalg rules, differentiated twice", () => {
 describe("convolution rules, differentiated twice (the gradient of a convolution is a transposed convolution, and back)", () => {
   // tanh makes the first gradient depend on x, so the second derivative runs every rule of the chain
   rule("convolution", () => {
-    check("convolution", (x, w, b) => np.tanh(npx.convolution(x, w, { bias: b, strides: 2, padding: [[1, 0]] })), [randn([1, 2, 5]), randn([2, 2, 3]), randn([2])]);
+    check("convolution", (x, w, b) => np.tanh(npx.convolution(x, w, { bias: b, strides: 2, padding: [[1, 0]] })), [
+      randn([1, 2, 5]),
+      randn([2, 2, 3]),
+      randn([2]),
+    ]);
     check("convolution", (x, w) => np.tanh(npx.convolution(x, w, { padding: "same", dilation: 2, groups: 2 })), [randn([1, 2, 4, 3]), randn([2, 1, 2, 2])]);
-    check("convolution", (x, w, b) => np.tanh(npx.convolution(x, w, { bias: b, layout: "NHWC", strides: [2, 1], padding: "same-lower" })), [randn([1, 4, 3, 2]), randn([2, 2, 2, 2]), randn([2])]);
+    check("convolution", (x, w, b) => np.tanh(npx.convolution(x, w, { bias: b, layout: "NHWC", strides: [2, 1], padding: "same-lower" })), [
+      randn([1, 4, 3, 2]),
+      randn([2, 2, 2, 2]),
+      randn([2]),
+    ]);
     for (const paddingMode of ["reflect", "replicate", "circular"] as const)
       check("convolution", (x, w) => np.tanh(npx.convolution(x, w, { padding: 1, paddingMode })), [randn([1, 1, 4, 3]), randn([2, 1, 3, 2])]);
   });
   rule("deconvolution", () => {
-    check("deconvolution", (x, w, b) => np.tanh(npx.deconvolution(x, w, { bias: b, strides: 2, padding: 1, outputPadding: 1 })), [randn([1, 2, 3]), randn([2, 2, 3]), randn([2])]);
-    check("deconvolution", (x, w) => np.tanh(npx.deconvolution(x, w, { strides: [2, 1], padding: "same", groups: 2 })), [randn([1, 2, 2, 2]), randn([2, 1, 2, 2])]);
-    check("deconvolution", (x, w, b) => np.tanh(npx.deconvolution(x, w, { bias: b, layout: "NWC", dilation: 2, padding: [[0, 1]] })), [randn([1, 3, 2]), randn([2, 2, 2]), randn([2])]);
-    check("deconvolution", (x, w) => np.tanh(npx.deconvolution(x, w, { strides: 2, padding: 1, paddingMode: "reflect" })), [randn([1, 1, 3, 2]), randn([1, 2, 3, 3])]);
+    check("deconvolution", (x, w, b) => np.tanh(npx.deconvolution(x, w, { bias: b, strides: 2, padding: 1, outputPadding: 1 })), [
+      randn([1, 2, 3]),
+      randn([2, 2, 3]),
+      randn([2]),
+    ]);
+    check("deconvolution", (x, w) => np.tanh(npx.deconvolution(x, w, { strides: [2, 1], padding: "same", groups: 2 })), [
+      randn([1, 2, 2, 2]),
+      randn([2, 1, 2, 2]),
+    ]);
+    check("deconvolution", (x, w, b) => np.tanh(npx.deconvolution(x, w, { bias: b, layout: "NWC", dilation: 2, padding: [[0, 1]] })), [
+      randn([1, 3, 2]),
+      randn([2, 2, 2]),
+      randn([2]),
+    ]);
+    check("deconvolution", (x, w) => np.tanh(npx.deconvolution(x, w, { strides: 2, padding: 1, paddingMode: "reflect" })), [
+      randn([1, 1, 3, 2]),
+      randn([1, 2, 3, 3]),
+    ]);
   });
   rule("conv_weight_grad", () => {
     const geo = resolveConv("convolution", [1, 2, 5, 4], [3, 2, 3, 2], { strides: [2, 1], padding: 1 }).geometry;
@@ -139,9 +215,15 @@ describe("layer op rules, differentiated twice", () => {
   const stats = (c: number) => [randn([c]), randn([c]), randn([c]), uniform([c], 0.5, 2), uniform([c], 0.5, 2)];
   rule("batch_norm", () => {
     check("batch_norm(train)", (x, g, b, m, v) => np.tanh(npx.batchNorm(x, g, b, m, v, { training: true })), [randn([3, 2, 2]), ...stats(2)]);
-    check("batch_norm(train)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true, axis: -1, eps: 1e-3 }).mul(x), [randn([2, 2, 3]), ...stats(3)]);
+    check("batch_norm(train)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true, axis: -1, eps: 1e-3 }).mul(x), [
+      randn([2, 2, 3]),
+      ...stats(3),
+    ]);
     check("batch_norm(predict)", (x, g, b, m, v) => np.tanh(npx.batchNorm(x, g, b, m, v, { training: false })), [randn([2, 3, 2]), ...stats(3)]);
-    check("batch_norm(predict)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true, useGlobalStats: true, axis: 2 }).mul(x), [randn([2, 1, 3]), ...stats(3)]);
+    check("batch_norm(predict)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true, useGlobalStats: true, axis: 2 }).mul(x), [
+      randn([2, 1, 3]),
+      ...stats(3),
+    ]);
   });
   rule("pooling", () => {
     check("pooling(max)", (x) => np.tanh(npx.pooling(x, { kernel: 3, stride: 2, pad: 1 })).mul(x.sum()), [randn([1, 2, 5])]);
@@ -152,12 +234,17 @@ describe("layer op rules, differentiated twice", () => {
   const poolGeo = (poolType: "max" | "avg") => resolvePooling("pooling", [1, 2, 4, 4], { kernel: 2, stride: 2, poolType });
   const argmaxOf = (x: NDArray) => {
     // the winners' flat indices of max pooling 2×2/2 on [1, 2, 4, 4], read off directly
-    const d = x.asTypedArray(), out = new Int32Array(8);
+    const d = x.asTypedArray(),
+      out = new Int32Array(8);
     for (let c = 0, o = 0; c < 2; c++)
       for (let i = 0; i < 2; i++)
         for (let j = 0; j < 2; j++, o++) {
           let best = -1;
-          for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) { const k = c * 16 + (2 * i + a) * 4 + 2 * j + b; if (best < 0 || d[k]! > d[best]!) best = k; }
+          for (let a = 0; a < 2; a++)
+            for (let b = 0; b < 2; b++) {
+              const k = c * 16 + (2 * i + a) * 4 + 2 * j + b;
+              if (best < 0 || d[k]! > d[best]!) best = k;
+            }
           out[o] = best;
         }
     return out;
@@ -220,14 +307,30 @@ describe("padding-mode and resampling rules, differentiated twice", () => {
 
 describe("Gluon losses (compositions of the rules above), differentiated twice", () => {
   const label = uniform([3, 4], 0.1, 0.9);
-  test("L2Loss", () => void track("L2Loss", gradgradcheck((p) => new gluon.loss.L2Loss().forward(p.mul(p), label), [randn([3, 4])])));
+  test("L2Loss", () =>
+    void track(
+      "L2Loss",
+      gradgradcheck((p) => new gluon.loss.L2Loss().forward(p.mul(p), label), [randn([3, 4])]),
+    ));
   test("SigmoidBCELoss (logits and probabilities)", () => {
-    track("SigmoidBCELoss", gradgradcheck((p) => new gluon.loss.SigmoidBCELoss().forward(p, label), [randn([3, 4])]));
-    track("SigmoidBCELoss", gradgradcheck((p) => new gluon.loss.SigmoidBCELoss({ fromSigmoid: true }).forward(p, label), [uniform([3, 4], 0.2, 0.8)]));
+    track(
+      "SigmoidBCELoss",
+      gradgradcheck((p) => new gluon.loss.SigmoidBCELoss().forward(p, label), [randn([3, 4])]),
+    );
+    track(
+      "SigmoidBCELoss",
+      gradgradcheck((p) => new gluon.loss.SigmoidBCELoss({ fromSigmoid: true }).forward(p, label), [uniform([3, 4], 0.2, 0.8)]),
+    );
   });
   test("SoftmaxCELoss (sparse and dense labels)", () => {
-    track("SoftmaxCELoss", gradgradcheck((p) => new gluon.loss.SoftmaxCELoss().forward(p, f64([0, 3, 1])), [randn([3, 4])]));
-    track("SoftmaxCELoss", gradgradcheck((p) => new gluon.loss.SoftmaxCELoss({ sparseLabel: false }).forward(p, label), [randn([3, 4])]));
+    track(
+      "SoftmaxCELoss",
+      gradgradcheck((p) => new gluon.loss.SoftmaxCELoss().forward(p, f64([0, 3, 1])), [randn([3, 4])]),
+    );
+    track(
+      "SoftmaxCELoss",
+      gradgradcheck((p) => new gluon.loss.SoftmaxCELoss({ sparseLabel: false }).forward(p, label), [randn([3, 4])]),
+    );
   });
 });
 

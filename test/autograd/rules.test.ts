@@ -26,7 +26,9 @@ const check = (name: string, f: (...xs: NDArray[]) => NDArray, xs: NDArray[], to
 /** Operands kept ≥ 0.2 apart (either side) so maximum/minimum are differentiable at the sample. */
 function separated(shape: number[]): [NDArray, NDArray] {
   const a = randn(shape);
-  const gap = uniform(shape, 0.2, 1).asTypedArray().map((g, i) => (i % 2 === 0 ? g : -g));
+  const gap = uniform(shape, 0.2, 1)
+    .asTypedArray()
+    .map((g, i) => (i % 2 === 0 ? g : -g));
   return [a, a.add(new NDArray(gap, shape))];
 }
 
@@ -48,7 +50,13 @@ describe("binary elementwise rules (broadcasting reduces back to each operand's 
   for (const op of ["mod", "fmod"] as const)
     rule(op, () => {
       // samples away from the jumps (a/b not near an integer)
-      const a = np.array([[5.3, -5.3, 2.2], [-7.6, 0.4, 9.25]], { dtype: "float64" });
+      const a = np.array(
+        [
+          [5.3, -5.3, 2.2],
+          [-7.6, 0.4, 9.25],
+        ],
+        { dtype: "float64" },
+      );
       const b = np.array([2, -1.5, 0.7], { dtype: "float64" });
       check(op, (x, y) => np[op](x, y), [a, b]);
       check(op, (x) => np[op](x, 1.5), [a]);
@@ -78,7 +86,13 @@ describe("binary elementwise rules (broadcasting reduces back to each operand's 
     assert.deepEqual(b.grad!.tolist(), [0, 0, 0]);
     check("eq", (x, y) => x.eq(y).add(x), [randn([3]), randn([3])]);
   });
-  for (const [op, fn] of [["ne", np.not_equal], ["lt", np.less], ["le", np.less_equal], ["gt", np.greater], ["ge", np.greater_equal]] as const)
+  for (const [op, fn] of [
+    ["ne", np.not_equal],
+    ["lt", np.less],
+    ["le", np.less_equal],
+    ["gt", np.greater],
+    ["ge", np.greater_equal],
+  ] as const)
     rule(op, () => {
       // a step function: away from ties the output is locally constant, so both gradients are zero
       check(op, (x, y) => fn(x, y).add(x.mul(y)), [randn([2, 3]), randn([3])]);
@@ -102,8 +116,30 @@ describe("unary rules", () => {
     ["exp", (x) => x.exp(), any],
     ["log", (x) => x.log(), pos],
     ["sqrt", (x) => x.sqrt(), pos],
-    ["abs", (x) => x.abs(), () => np.array([[-1.5, -0.3, 0.2], [0.7, -2, 3]], { dtype: "float64" })],
-    ["relu", (x) => npx.relu(x), () => np.array([[-1.5, -0.3, 0.2], [0.7, -2, 3]], { dtype: "float64" })],
+    [
+      "abs",
+      (x) => x.abs(),
+      () =>
+        np.array(
+          [
+            [-1.5, -0.3, 0.2],
+            [0.7, -2, 3],
+          ],
+          { dtype: "float64" },
+        ),
+    ],
+    [
+      "relu",
+      (x) => npx.relu(x),
+      () =>
+        np.array(
+          [
+            [-1.5, -0.3, 0.2],
+            [0.7, -2, 3],
+          ],
+          { dtype: "float64" },
+        ),
+    ],
     ["sigmoid", (x) => npx.sigmoid(x), any],
     ["tanh", (x) => np.tanh(x), any],
     ["softrelu", (x) => npx.activation(x, "softrelu"), () => randn([2, 3], 5)],
@@ -111,8 +147,30 @@ describe("unary rules", () => {
     ["sin", (x) => np.sin(x), () => randn([2, 3], 3)],
     ["cos", (x) => np.cos(x), () => randn([2, 3], 3)],
     // samples in all three pieces, away from the corners ±3 where the functions are not differentiable
-    ["hardsigmoid", (x) => npx.hardSigmoid(x), () => np.array([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]], { dtype: "float64" })],
-    ["hardswish", (x) => npx.hardSwish(x), () => np.array([[-4.5, -2.9, -0.7], [0.4, 2.8, 3.3]], { dtype: "float64" })],
+    [
+      "hardsigmoid",
+      (x) => npx.hardSigmoid(x),
+      () =>
+        np.array(
+          [
+            [-4.5, -2.9, -0.7],
+            [0.4, 2.8, 3.3],
+          ],
+          { dtype: "float64" },
+        ),
+    ],
+    [
+      "hardswish",
+      (x) => npx.hardSwish(x),
+      () =>
+        np.array(
+          [
+            [-4.5, -2.9, -0.7],
+            [0.4, 2.8, 3.3],
+          ],
+          { dtype: "float64" },
+        ),
+    ],
   ];
   for (const [op, f, gen] of cases) rule(op, () => void check(op, f, [gen()]));
   test("relu propagates NaN forward and passes the gradient through at NaN (PyTorch's threshold_backward)", () => {
@@ -139,11 +197,22 @@ describe("reduction rules", () => {
       check(op, (a) => a[op]({ axis: -1 }).mul(a.sum({ axis: -1 })), [x()]);
     });
   test("max/min split the gradient equally between tied elements", () => {
-    const x = np.array([[3, 1, 3], [0, 2, 2]]).attachGrad();
+    const x = np
+      .array([
+        [3, 1, 3],
+        [0, 2, 2],
+      ])
+      .attachGrad();
     autograd.record(() => x.max({ axis: 1 }).sum()).backward();
-    assert.deepEqual(x.grad!.tolist(), [[0.5, 0, 0.5], [0, 0.5, 0.5]]);
+    assert.deepEqual(x.grad!.tolist(), [
+      [0.5, 0, 0.5],
+      [0, 0.5, 0.5],
+    ]);
     autograd.record(() => x.min().mul(1)).backward();
-    assert.deepEqual(x.grad!.tolist(), [[0, 0, 0], [1, 0, 0]]);
+    assert.deepEqual(x.grad!.tolist(), [
+      [0, 0, 0],
+      [1, 0, 0],
+    ]);
   });
 });
 
@@ -167,7 +236,14 @@ describe("shape rules", () => {
   rule("astype", () => {
     check("astype", (a) => a.astype("float64").mul(a), [randn([2, 3])]);
     const x = np.array([1, 2], { dtype: "float32" }).attachGrad();
-    autograd.record(() => x.astype("float64").mul(np.array([3, 4], { dtype: "float64" })).sum()).backward();
+    autograd
+      .record(() =>
+        x
+          .astype("float64")
+          .mul(np.array([3, 4], { dtype: "float64" }))
+          .sum(),
+      )
+      .backward();
     assert.equal(x.grad!.dtype, "float32");
     assert.deepEqual(x.grad!.tolist(), [3, 4]);
   });
@@ -191,13 +267,25 @@ describe("convolution rules (w.r.t. input, weight, bias)", () => {
   rule("convolution", () => {
     check("convolution", (x, w, b) => npx.convolution(x, w, { bias: b, strides: 2, padding: [[1, 0]] }), [randn([2, 2, 7]), randn([3, 2, 3]), randn([3])]);
     check("convolution", (x, w) => npx.convolution(x, w, { padding: "same", dilation: 2, groups: 2 }), [randn([1, 4, 5, 4]), randn([2, 2, 2, 3])]);
-    check("convolution", (x, w, b) => npx.convolution(x, w, { bias: b, layout: "NHWC", strides: [2, 1], padding: "same-lower" }), [randn([2, 5, 4, 3]), randn([2, 3, 2, 3]), randn([2])]);
+    check("convolution", (x, w, b) => npx.convolution(x, w, { bias: b, layout: "NHWC", strides: [2, 1], padding: "same-lower" }), [
+      randn([2, 5, 4, 3]),
+      randn([2, 3, 2, 3]),
+      randn([2]),
+    ]);
     check("convolution", (x, w) => npx.convolution(x, w, { padding: 1, layout: "NDHWC" }), [randn([1, 3, 2, 3, 2]), randn([2, 2, 1, 2, 2])]);
   });
   rule("deconvolution", () => {
-    check("deconvolution", (x, w, b) => npx.deconvolution(x, w, { bias: b, strides: 2, padding: 1, outputPadding: 1 }), [randn([2, 2, 4]), randn([2, 3, 4]), randn([3])]);
+    check("deconvolution", (x, w, b) => npx.deconvolution(x, w, { bias: b, strides: 2, padding: 1, outputPadding: 1 }), [
+      randn([2, 2, 4]),
+      randn([2, 3, 4]),
+      randn([3]),
+    ]);
     check("deconvolution", (x, w) => npx.deconvolution(x, w, { strides: [2, 3], padding: "same", groups: 2 }), [randn([1, 4, 3, 2]), randn([4, 1, 3, 2])]);
-    check("deconvolution", (x, w, b) => npx.deconvolution(x, w, { bias: b, layout: "NWC", dilation: 2, padding: [[0, 2]] }), [randn([2, 4, 3]), randn([3, 2, 2]), randn([2])]);
+    check("deconvolution", (x, w, b) => npx.deconvolution(x, w, { bias: b, layout: "NWC", dilation: 2, padding: [[0, 2]] }), [
+      randn([2, 4, 3]),
+      randn([3, 2, 2]),
+      randn([2]),
+    ]);
     check("deconvolution", (x, w) => npx.deconvolution(x, w, { strides: 2, layout: "NCDHW" }), [randn([1, 2, 2, 1, 2]), randn([2, 2, 2, 2, 1])]);
     check("deconvolution", (x, w) => npx.deconvolution(x, w, { strides: 3, padding: "same", outputShape: [7] }), [randn([1, 2, 3]), randn([2, 1, 4])]);
   });
@@ -219,7 +307,13 @@ describe("nn rules (ops/softmax.ts)", () => {
   });
   rule("softmax", () => void check("softmax", (a) => softmax(a, { axis: 0 }), [randn([3, 4])]));
   rule("pick", () => {
-    const ids = np.array([[0, 2], [1, 1]], { dtype: "float64" });
+    const ids = np.array(
+      [
+        [0, 2],
+        [1, 1],
+      ],
+      { dtype: "float64" },
+    );
     check("pick", (a) => pick(a, ids, { axis: 1 }), [randn([2, 3, 2])]);
     check("pick", (a) => pick(a, np.array([0, 5, -1], { dtype: "float64" })), [randn([3, 4])]); // clip mode
     check("pick", (a) => pick(a, ids.reshape(2, 1, 2), { axis: 1, keepdims: true }), [randn([2, 3, 2])]);
@@ -228,7 +322,19 @@ describe("nn rules (ops/softmax.ts)", () => {
 
 describe("copy rules (ops/pad-constant.ts)", () => {
   rule("pad", () => {
-    check("pad", (a) => np.pad(a, [[1, 2], [0, 1]], { constantValues: 3 }), [randn([2, 3])]);
+    check(
+      "pad",
+      (a) =>
+        np.pad(
+          a,
+          [
+            [1, 2],
+            [0, 1],
+          ],
+          { constantValues: 3 },
+        ),
+      [randn([2, 3])],
+    );
     check("pad", (a) => np.pad(a.T, 1), [randn([3, 2, 2])]);
   });
 });
@@ -237,7 +343,10 @@ describe("layer op rules (batch norm, pooling, activations, concatenate, pixel s
   /** Values at least 0.1 away from 0, either sign: the kinks of leaky ReLU / ELU / SELU are not sampled. */
   const awayFromZero = (shape: number[]) => {
     const u = uniform(shape, 0.1, 2).asTypedArray();
-    return new NDArray(u.map((v, i) => (i % 3 === 1 ? -v : v)), shape);
+    return new NDArray(
+      u.map((v, i) => (i % 3 === 1 ? -v : v)),
+      shape,
+    );
   };
   rule("batch_norm", () => {
     const stats = (c: number) => [randn([c]), randn([c]), randn([c]), uniform([c], 0.5, 2), uniform([c], 0.5, 2)];
@@ -247,7 +356,10 @@ describe("layer op rules (batch norm, pooling, activations, concatenate, pixel s
     check("batch_norm(train)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true, axis: 0 }), [randn([3, 5]), ...stats(3)]);
     // predict mode: the affine map of the running statistics, differentiable in all five inputs
     check("batch_norm(predict)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: false }), [randn([2, 3, 2]), ...stats(3)]);
-    check("batch_norm(predict)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true, useGlobalStats: true, axis: 2 }), [randn([2, 2, 3]), ...stats(3)]);
+    check("batch_norm(predict)", (x, g, b, m, v) => npx.batchNorm(x, g, b, m, v, { training: true, useGlobalStats: true, axis: 2 }), [
+      randn([2, 2, 3]),
+      ...stats(3),
+    ]);
   });
   rule("pooling", () => {
     check("pooling(max)", (x) => npx.pooling(x, { kernel: 3, stride: 2, pad: 1 }), [randn([2, 2, 7])]);
@@ -256,7 +368,9 @@ describe("layer op rules (batch norm, pooling, activations, concatenate, pixel s
     check("pooling(max)", (x) => npx.pooling(x, { globalPool: true }), [randn([2, 3, 3, 2])]);
     check("pooling(avg)", (x) => npx.pooling(x, { kernel: 3, stride: 2, pad: 1, poolType: "avg" }), [randn([1, 2, 5, 6])]);
     check("pooling(avg)", (x) => npx.pooling(x, { kernel: 3, stride: 2, pad: 1, poolType: "avg", countIncludePad: false, layout: "NWC" }), [randn([2, 6, 3])]);
-    check("pooling(avg)", (x) => npx.pooling(x, { kernel: [2, 2, 2], stride: 1, poolType: "avg", poolingConvention: "full", pad: 1 }), [randn([1, 1, 3, 2, 3])]);
+    check("pooling(avg)", (x) => npx.pooling(x, { kernel: [2, 2, 2], stride: 1, poolType: "avg", poolingConvention: "full", pad: 1 }), [
+      randn([1, 1, 3, 2, 3]),
+    ]);
     check("pooling(sum)", (x) => npx.pooling(x, { kernel: 2, poolType: "sum" }), [randn([1, 2, 3, 3])]);
   });
   rule("leaky_relu", () => {
@@ -332,7 +446,8 @@ describe("rules of the ops gradients are computed with (so createGraph can diffe
   });
   rule("pooling_gather", () => void check("pooling_gather", (x) => poolingGather(geo("max"), x, argmax), [randn([1, 1, 4, 4])]));
   rule("leaky_relu_derivative", () => {
-    for (const actType of ["elu", "selu", "gelu"] as const) check("leaky_relu_derivative", (x) => leakyReluDerivative(x, actType, 0.4), [uniform([2, 3], 0.1, 2).neg()]);
+    for (const actType of ["elu", "selu", "gelu"] as const)
+      check("leaky_relu_derivative", (x) => leakyReluDerivative(x, actType, 0.4), [uniform([2, 3], 0.1, 2).neg()]);
     check("leaky_relu_derivative", (x) => leakyReluDerivative(x, "gelu", 0.4), [randn([2, 3], 2)]);
   });
 });

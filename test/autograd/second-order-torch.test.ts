@@ -53,18 +53,32 @@ const conv = (c: Case, i: number, ch: number, kernelSize: number, strides: numbe
   new nn.Conv2D(ch, { kernelSize, strides, padding, weightInitializer: C(c, `${i}.weight`), biasInitializer: C(c, `${i}.bias`), dtype: "float64" });
 const convT = (c: Case, i: number, ch: number, strides: number, padding: number, useBias: boolean) =>
   new nn.Conv2DTranspose(ch, {
-    kernelSize: 4, strides, padding, useBias, weightInitializer: C(c, `${i}.weight`), ...(useBias ? { biasInitializer: C(c, `${i}.bias`) } : {}), dtype: "float64",
+    kernelSize: 4,
+    strides,
+    padding,
+    useBias,
+    weightInitializer: C(c, `${i}.weight`),
+    ...(useBias ? { biasInitializer: C(c, `${i}.bias`) } : {}),
+    dtype: "float64",
   });
 const batchNorm = (c: Case, i: number) =>
   new nn.BatchNorm({
-    momentum: 0.9, gammaInitializer: C(c, `${i}.weight`), betaInitializer: C(c, `${i}.bias`),
-    runningMeanInitializer: C(c, `${i}.running_mean`), runningVarianceInitializer: C(c, `${i}.running_var`), dtype: "float64",
+    momentum: 0.9,
+    gammaInitializer: C(c, `${i}.weight`),
+    betaInitializer: C(c, `${i}.bias`),
+    runningMeanInitializer: C(c, `${i}.running_mean`),
+    runningVarianceInitializer: C(c, `${i}.running_var`),
+    dtype: "float64",
   });
 
 test("WGAN-GP: λ·mean(‖∂D(x̂)/∂x̂‖ − 1)² of a BatchNorm-free critic, and its gradients w.r.t. x̂ and every parameter, equal PyTorch's", () => {
   const c = get("wgan-gp critic");
   const D = new nn.Sequential().add(
-    conv(c, 0, 8, 4, 2, 1), new nn.LeakyReLU(0.2), conv(c, 2, 16, 4, 2, 1), new nn.LeakyReLU(0.2), new nn.Flatten(),
+    conv(c, 0, 8, 4, 2, 1),
+    new nn.LeakyReLU(0.2),
+    conv(c, 2, 16, 4, 2, 1),
+    new nn.LeakyReLU(0.2),
+    new nn.Flatten(),
     new nn.Dense(1, { weightInitializer: C(c, "5.weight"), biasInitializer: C(c, "5.bias"), dtype: "float64" }),
   );
   D.initialize();
@@ -83,13 +97,22 @@ test("WGAN-GP: λ·mean(‖∂D(x̂)/∂x̂‖ − 1)² of a BatchNorm-free crit
 test("R1: γ/2·mean‖∂D(x)/∂x‖² through a critic with a transposed convolution and training-mode BatchNorm equals PyTorch's", () => {
   const c = get("r1 critic with a transposed convolution");
   const D = new nn.Sequential().add(
-    conv(c, 0, 6, 3, 2, 1), new nn.ELU(), convT(c, 2, 4, 2, 1, true), batchNorm(c, 3), new nn.Activation("softrelu"), conv(c, 5, 1, 8, 1, 0),
+    conv(c, 0, 6, 3, 2, 1),
+    new nn.ELU(),
+    convT(c, 2, 4, 2, 1, true),
+    batchNorm(c, 3),
+    new nn.Activation("softrelu"),
+    conv(c, 5, 1, 8, 1, 0),
   );
   D.initialize();
   const x = arr(c.x).attachGrad();
   const r1 = autograd.record(() => {
     const g = autograd.grad(D.forward(x).sum(), x, { createGraph: true });
-    return g.pow(2).sum({ axis: [1, 2, 3] }).mean().mul(5);
+    return g
+      .pow(2)
+      .sum({ axis: [1, 2, 3] })
+      .mean()
+      .mul(5);
   });
   assert.ok(Math.abs(r1.item() - c.penalty) <= 1e-12 * (1 + c.penalty), `penalty ${r1.item()} vs PyTorch ${c.penalty}`);
   r1.backward();
@@ -100,9 +123,14 @@ test("R1: γ/2·mean‖∂D(x)/∂x‖² through a critic with a transposed conv
 test("path length: mean(‖Jᵀy‖ − a)² through transposed convolutions with predict-mode BatchNorm equals PyTorch's", () => {
   const c = get("path length through a transposed-convolution generator");
   const G = new nn.Sequential().add(
-    convT(c, 0, 8, 1, 0, false), batchNorm(c, 1), new nn.Activation("relu"),
-    convT(c, 3, 4, 2, 1, false), batchNorm(c, 4), new nn.GELU(),
-    convT(c, 6, 3, 2, 1, true), new nn.Activation("tanh"),
+    convT(c, 0, 8, 1, 0, false),
+    batchNorm(c, 1),
+    new nn.Activation("relu"),
+    convT(c, 3, 4, 2, 1, false),
+    batchNorm(c, 4),
+    new nn.GELU(),
+    convT(c, 6, 3, 2, 1, true),
+    new nn.Activation("tanh"),
   );
   G.initialize();
   const z = arr(c.x).attachGrad();
@@ -110,7 +138,13 @@ test("path length: mean(‖Jᵀy‖ − a)² through transposed convolutions wit
   const pl = autograd.record(
     () => {
       const jty = autograd.grad(G.forward(z).mul(y).sum(), z, { createGraph: true });
-      return jty.pow(2).sum({ axis: [1, 2, 3] }).sqrt().sub(0.6).pow(2).mean();
+      return jty
+        .pow(2)
+        .sum({ axis: [1, 2, 3] })
+        .sqrt()
+        .sub(0.6)
+        .pow(2)
+        .mean();
     },
     { trainMode: false },
   );
@@ -120,4 +154,8 @@ test("path length: mean(‖Jᵀy‖ − a)² through transposed convolutions wit
   checkParams(G, c);
 });
 
-after(() => console.log(`# second-order vs PyTorch, max |diff|/(1+|PyTorch|) over input and parameter gradients: ${[...worst].map(([k, v]) => `${k}=${v.toExponential(1)}`).join("; ")}`));
+after(() =>
+  console.log(
+    `# second-order vs PyTorch, max |diff|/(1+|PyTorch|) over input and parameter gradients: ${[...worst].map(([k, v]) => `${k}=${v.toExponential(1)}`).join("; ")}`,
+  ),
+);

@@ -24,7 +24,11 @@ const ALGS: Record<Entry, (Algorithm | null)[]> = {
 
 function withForce<T>(entry: keyof typeof hooks.force, alg: Algorithm | null, f: () => T): T {
   hooks.force[entry] = alg;
-  try { return f(); } finally { hooks.force[entry] = null; }
+  try {
+    return f();
+  } finally {
+    hooks.force[entry] = null;
+  }
 }
 
 /** Runs one geometry through every algorithm of the three entry points and compares with the reference. */
@@ -45,19 +49,32 @@ function checkGeometry(g: ConvGeometry, seed: number, threadsList: number[]): vo
   for (const threads of threadsList) {
     setNumThreads(threads);
     for (const alg of ALGS.imageToGrid)
-      assertClose(withForce("imageToGrid", alg, () => dispatch.imageToGrid(g, "float32", image, w, wBiasG)), refG,
-        (g.imageChannels / g.groups) * kp, `imageToGrid ${alg ?? "auto"} t${threads} ${desc}`);
+      assertClose(
+        withForce("imageToGrid", alg, () => dispatch.imageToGrid(g, "float32", image, w, wBiasG)),
+        refG,
+        (g.imageChannels / g.groups) * kp,
+        `imageToGrid ${alg ?? "auto"} t${threads} ${desc}`,
+      );
     for (const alg of ALGS.gridToImage)
-      assertClose(withForce("gridToImage", alg, () => dispatch.gridToImage(g, "float32", grid, w, wBiasI)), refI,
-        (g.gridChannels / g.groups) * kp, `gridToImage ${alg ?? "auto"} t${threads} ${desc}`);
+      assertClose(
+        withForce("gridToImage", alg, () => dispatch.gridToImage(g, "float32", grid, w, wBiasI)),
+        refI,
+        (g.gridChannels / g.groups) * kp,
+        `gridToImage ${alg ?? "auto"} t${threads} ${desc}`,
+      );
     for (const alg of ALGS.weightGrad)
-      assertClose(withForce("weightGrad", alg, () => dispatch.weightGrad(g, "float32", image, grid)), refW,
-        g.batch * prod(g.gridSize), `weightGrad ${alg ?? "auto"} t${threads} ${desc}`);
+      assertClose(
+        withForce("weightGrad", alg, () => dispatch.weightGrad(g, "float32", image, grid)),
+        refW,
+        g.batch * prod(g.gridSize),
+        `weightGrad ${alg ?? "auto"} t${threads} ${desc}`,
+      );
   }
 }
 
 test("property: 2500 random geometries, every algorithm (forced + auto) on 1 and 2 threads agrees with the reference", async () => {
-  const saved = getNumThreads(), savedMacs = hooks.macsPerThread;
+  const saved = getNumThreads(),
+    savedMacs = hooks.macsPerThread;
   await whenWorkersReady(1);
   hooks.macsPerThread = 0; // let tiny problems use the pool, so the 2-thread path is really exercised
   try {
@@ -93,9 +110,54 @@ test("larger geometries (multi-block K, M, N; phases; groups; channels-last) on 
   await whenWorkersReady(1);
   const cases: ConvGeometry[] = [
     // DCGAN-like k4 s2 p1, K = 80·4 > 256 (several K blocks), M = 130 > 128 (two M blocks)
-    { nd: 2, batch: 2, groups: 1, imageChannels: 130, gridChannels: 80, gridSize: [5, 4], imageSize: [10, 8], kernel: [4, 4], strides: [2, 2], dilation: [1, 1], padBegin: [1, 1], padEnd: [1, 1], outputPadding: [0, 0], channelsLast: false },
-    { nd: 2, batch: 1, groups: 2, imageChannels: 34, gridChannels: 36, gridSize: [9, 7], imageSize: [9, 7], kernel: [3, 3], strides: [1, 1], dilation: [1, 1], padBegin: [1, 1], padEnd: [1, 1], outputPadding: [0, 0], channelsLast: true },
-    { nd: 3, batch: 2, groups: 1, imageChannels: 5, gridChannels: 7, gridSize: [3, 4, 5], imageSize: [6, 8, 10], kernel: [2, 2, 2], strides: [2, 2, 2], dilation: [1, 1, 1], padBegin: [0, 0, 0], padEnd: [0, 0, 0], outputPadding: [0, 0, 0], channelsLast: false },
+    {
+      nd: 2,
+      batch: 2,
+      groups: 1,
+      imageChannels: 130,
+      gridChannels: 80,
+      gridSize: [5, 4],
+      imageSize: [10, 8],
+      kernel: [4, 4],
+      strides: [2, 2],
+      dilation: [1, 1],
+      padBegin: [1, 1],
+      padEnd: [1, 1],
+      outputPadding: [0, 0],
+      channelsLast: false,
+    },
+    {
+      nd: 2,
+      batch: 1,
+      groups: 2,
+      imageChannels: 34,
+      gridChannels: 36,
+      gridSize: [9, 7],
+      imageSize: [9, 7],
+      kernel: [3, 3],
+      strides: [1, 1],
+      dilation: [1, 1],
+      padBegin: [1, 1],
+      padEnd: [1, 1],
+      outputPadding: [0, 0],
+      channelsLast: true,
+    },
+    {
+      nd: 3,
+      batch: 2,
+      groups: 1,
+      imageChannels: 5,
+      gridChannels: 7,
+      gridSize: [3, 4, 5],
+      imageSize: [6, 8, 10],
+      kernel: [2, 2, 2],
+      strides: [2, 2, 2],
+      dilation: [1, 1, 1],
+      padBegin: [0, 0, 0],
+      padEnd: [0, 0, 0],
+      outputPadding: [0, 0, 0],
+      channelsLast: false,
+    },
   ];
   // wasm-wtx's zipped stride-2 scatter (runs of ≥ 4 grid positions, edges clipped by the padding) and its store mode
   // (k = s: every image element written once, bias added in the scatter), with and without bias (even seeds)
@@ -103,7 +165,18 @@ test("larger geometries (multi-block K, M, N; phases; groups; channels-last) on 
   cases.push(
     { ...base, batch: 3, imageChannels: 3, gridChannels: 20, gridSize: [9, 13], imageSize: [18, 26] },
     { ...base, batch: 2, imageChannels: 5, gridChannels: 9, gridSize: [7, 11], imageSize: [14, 22], kernel: [2, 2], padBegin: [0, 0], padEnd: [0, 0] },
-    { ...base, batch: 2, imageChannels: 5, gridChannels: 9, gridSize: [7, 11], imageSize: [14, 22], kernel: [2, 2], padBegin: [0, 0], padEnd: [0, 0], channelsLast: true },
+    {
+      ...base,
+      batch: 2,
+      imageChannels: 5,
+      gridChannels: 9,
+      gridSize: [7, 11],
+      imageSize: [14, 22],
+      kernel: [2, 2],
+      padBegin: [0, 0],
+      padEnd: [0, 0],
+      channelsLast: true,
+    },
     { ...base, batch: 2, imageChannels: 70, gridChannels: 9, gridSize: [5, 6], imageSize: [10, 12], kernel: [2, 2], padBegin: [0, 0], padEnd: [0, 0] },
     // wasm-col2im tasks over several images (33 positions, odd: padded A row per image; 5 images = tasks of 3 + 2)
     { ...base, batch: 5, imageChannels: 20, gridChannels: 12, gridSize: [3, 11], imageSize: [6, 22] },
@@ -121,15 +194,77 @@ test("a 1-pixel grid spread into a kernel-sized image (DCGAN's first layer) is o
   await whenWorkersReady(1);
   try {
     const cases: ConvGeometry[] = [
-      { nd: 2, batch: 5, groups: 1, imageChannels: 33, gridChannels: 20, gridSize: [1, 1], imageSize: [4, 4], kernel: [4, 4], strides: [1, 1], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false },
-      { nd: 2, batch: 3, groups: 1, imageChannels: 7, gridChannels: 300, gridSize: [1, 1], imageSize: [3, 5], kernel: [3, 5], strides: [2, 2], dilation: [1, 1], padBegin: [0, 0], padEnd: [1, 0], outputPadding: [1, 0], channelsLast: true },
-      { nd: 1, batch: 2, groups: 1, imageChannels: 9, gridChannels: 4, gridSize: [1], imageSize: [6], kernel: [6], strides: [1], dilation: [1], padBegin: [0], padEnd: [0], outputPadding: [0], channelsLast: false },
-      { nd: 3, batch: 2, groups: 1, imageChannels: 3, gridChannels: 17, gridSize: [1, 1, 1], imageSize: [2, 3, 2], kernel: [2, 3, 2], strides: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], padEnd: [0, 0, 0], outputPadding: [0, 0, 0], channelsLast: true },
+      {
+        nd: 2,
+        batch: 5,
+        groups: 1,
+        imageChannels: 33,
+        gridChannels: 20,
+        gridSize: [1, 1],
+        imageSize: [4, 4],
+        kernel: [4, 4],
+        strides: [1, 1],
+        dilation: [1, 1],
+        padBegin: [0, 0],
+        padEnd: [0, 0],
+        outputPadding: [0, 0],
+        channelsLast: false,
+      },
+      {
+        nd: 2,
+        batch: 3,
+        groups: 1,
+        imageChannels: 7,
+        gridChannels: 300,
+        gridSize: [1, 1],
+        imageSize: [3, 5],
+        kernel: [3, 5],
+        strides: [2, 2],
+        dilation: [1, 1],
+        padBegin: [0, 0],
+        padEnd: [1, 0],
+        outputPadding: [1, 0],
+        channelsLast: true,
+      },
+      {
+        nd: 1,
+        batch: 2,
+        groups: 1,
+        imageChannels: 9,
+        gridChannels: 4,
+        gridSize: [1],
+        imageSize: [6],
+        kernel: [6],
+        strides: [1],
+        dilation: [1],
+        padBegin: [0],
+        padEnd: [0],
+        outputPadding: [0],
+        channelsLast: false,
+      },
+      {
+        nd: 3,
+        batch: 2,
+        groups: 1,
+        imageChannels: 3,
+        gridChannels: 17,
+        gridSize: [1, 1, 1],
+        imageSize: [2, 3, 2],
+        kernel: [2, 3, 2],
+        strides: [1, 1, 1],
+        dilation: [1, 1, 1],
+        padBegin: [0, 0, 0],
+        padEnd: [0, 0, 0],
+        outputPadding: [0, 0, 0],
+        channelsLast: true,
+      },
     ];
     for (const g of cases) {
       assert.equal(dispatch.gridToImageWasm(g), "wasm-dense", JSON.stringify(g));
       for (const seed of [3, 4]) checkGeometry(g, seed, [1, 2]);
-      withForce("gridToImage", "wasm-dense", () => dispatch.gridToImage(g, "float32", randomArray(size(gridShape(g)), 1), randomArray(size(weightShape(g)), 2), null));
+      withForce("gridToImage", "wasm-dense", () =>
+        dispatch.gridToImage(g, "float32", randomArray(size(gridShape(g)), 1), randomArray(size(weightShape(g)), 2), null),
+      );
       assert.equal(hooks.lastAlgorithm, "wasm-dense");
     }
     // not dense: padding crops the taps, two groups, a 2-pixel grid
@@ -143,8 +278,24 @@ test("a 1-pixel grid spread into a kernel-sized image (DCGAN's first layer) is o
 });
 
 test("float64 always takes the reference kernels, even when a wasm algorithm is forced", () => {
-  const g: ConvGeometry = { nd: 1, batch: 1, groups: 1, imageChannels: 2, gridChannels: 3, gridSize: [4], imageSize: [9], kernel: [3], strides: [2], dilation: [1], padBegin: [0], padEnd: [0], outputPadding: [0], channelsLast: false };
-  const grid = Float64Array.from(randomArray(12, 5)), w = Float64Array.from(randomArray(18, 6));
+  const g: ConvGeometry = {
+    nd: 1,
+    batch: 1,
+    groups: 1,
+    imageChannels: 2,
+    gridChannels: 3,
+    gridSize: [4],
+    imageSize: [9],
+    kernel: [3],
+    strides: [2],
+    dilation: [1],
+    padBegin: [0],
+    padEnd: [0],
+    outputPadding: [0],
+    channelsLast: false,
+  };
+  const grid = Float64Array.from(randomArray(12, 5)),
+    w = Float64Array.from(randomArray(18, 6));
   const ref = new Float64Array(18);
   gridToImage(g, grid, w, null, ref);
   const got = withForce("gridToImage", "wasm-phase", () => dispatch.gridToImage(g, "float64", grid, w, null));
@@ -154,7 +305,22 @@ test("float64 always takes the reference kernels, even when a wasm algorithm is 
 });
 
 test("automatic dispatch: tiny float32 calls stay in JS, large ones go to wasm", () => {
-  const small: ConvGeometry = { nd: 2, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, gridSize: [2, 2], imageSize: [3, 3], kernel: [2, 2], strides: [1, 1], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false };
+  const small: ConvGeometry = {
+    nd: 2,
+    batch: 1,
+    groups: 1,
+    imageChannels: 1,
+    gridChannels: 1,
+    gridSize: [2, 2],
+    imageSize: [3, 3],
+    kernel: [2, 2],
+    strides: [1, 1],
+    dilation: [1, 1],
+    padBegin: [0, 0],
+    padEnd: [0, 0],
+    outputPadding: [0, 0],
+    channelsLast: false,
+  };
   dispatch.gridToImage(small, "float32", new Float32Array([0, 1, 2, 3]), new Float32Array([0, 1, 2, 3]), null);
   assert.equal(hooks.lastAlgorithm, "direct");
   const big: ConvGeometry = { ...small, imageChannels: 64, gridChannels: 64, gridSize: [8, 8], imageSize: [16, 16], kernel: [2, 2], strides: [2, 2] };
@@ -163,9 +329,13 @@ test("automatic dispatch: tiny float32 calls stay in JS, large ones go to wasm",
   // a grid much smaller than its image (2×2 → 5×5, k4 s1 p0): the phase GEMM would multiply mostly padding zeros, so
   // col2im runs it; DCGAN's first layer (1×1 → 4×4) is one dense GEMM. Results are the reference's (the property test
   // above checks every algorithm)
-  for (const [gs, is, alg] of [[2, 5, "wasm-col2im"], [1, 4, "wasm-dense"]] as const) {
+  for (const [gs, is, alg] of [
+    [2, 5, "wasm-col2im"],
+    [1, 4, "wasm-dense"],
+  ] as const) {
     const g: ConvGeometry = { ...small, batch: 2, imageChannels: 64, gridChannels: 100, gridSize: [gs, gs], imageSize: [is, is], kernel: [4, 4] };
-    const grid = randomArray(size(gridShape(g)), 3), w = randomArray(100 * 64 * 16, 4);
+    const grid = randomArray(size(gridShape(g)), 3),
+      w = randomArray(100 * 64 * 16, 4);
     const y = dispatch.gridToImage(g, "float32", grid, w, null);
     assert.equal(hooks.lastAlgorithm, alg);
     const ref = new Float32Array(size(imageShape(g)));
@@ -175,7 +345,23 @@ test("automatic dispatch: tiny float32 calls stay in JS, large ones go to wasm",
 });
 
 test("the book's 2×2 transposed convolution gives the book's values through dispatch", () => {
-  const g: ConvGeometry = { nd: 2, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, gridSize: [2, 2], imageSize: [3, 3], kernel: [2, 2], strides: [1, 1], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false };
-  const X = new Float32Array([0, 1, 2, 3]), K = new Float32Array([0, 1, 2, 3]);
+  const g: ConvGeometry = {
+    nd: 2,
+    batch: 1,
+    groups: 1,
+    imageChannels: 1,
+    gridChannels: 1,
+    gridSize: [2, 2],
+    imageSize: [3, 3],
+    kernel: [2, 2],
+    strides: [1, 1],
+    dilation: [1, 1],
+    padBegin: [0, 0],
+    padEnd: [0, 0],
+    outputPadding: [0, 0],
+    channelsLast: false,
+  };
+  const X = new Float32Array([0, 1, 2, 3]),
+    K = new Float32Array([0, 1, 2, 3]);
   assert.deepEqual(Array.from(dispatch.gridToImage(g, "float32", X, K, null)), [0, 0, 1, 0, 4, 6, 4, 12, 9]);
 });

@@ -5,7 +5,10 @@ import { setWorkerUrl, threadsReady } from "../../src/index.js";
 
 test("setWorkerUrl accepts a URL string, a URL, a function or null, and names the bad argument otherwise", async () => {
   for (const bad of [42, {}, undefined, true])
-    assert.throws(() => setWorkerUrl(bad as never), /^Error: setWorkerUrl: expects a URL string, a URL, a function returning a Worker, or null; got (number|object|undefined|boolean)$/);
+    assert.throws(
+      () => setWorkerUrl(bad as never),
+      /^Error: setWorkerUrl: expects a URL string, a URL, a function returning a Worker, or null; got (number|object|undefined|boolean)$/,
+    );
   setWorkerUrl("/tconv-worker.js");
   setWorkerUrl(new URL("https://example.org/tconv-worker.js"));
   setWorkerUrl(() => ({ postMessage() {}, terminate() {} }));

@@ -3,14 +3,35 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { d2l, np } from "../../src/index.js";
 
-const K = np.array([[0, 1], [2, 3]]);
+const K = np.array([
+  [0, 1],
+  [2, 3],
+]);
 
 test("transConv gives Fig. 12.10.1's output", () => {
-  assert.deepEqual(d2l.transConv(np.array([[0, 1], [2, 3]]), K).tolist(), [[0, 0, 1], [0, 4, 6], [4, 12, 9]]);
+  assert.deepEqual(
+    d2l
+      .transConv(
+        np.array([
+          [0, 1],
+          [2, 3],
+        ]),
+        K,
+      )
+      .tolist(),
+    [
+      [0, 0, 1],
+      [0, 4, 6],
+      [4, 12, 9],
+    ],
+  );
 });
 
 test("corr2d of arange(9) gives [[19, 25], [37, 43]]", () => {
-  assert.deepEqual(d2l.corr2d(np.arange(9).reshape(3, 3), K).tolist(), [[19, 25], [37, 43]]);
+  assert.deepEqual(d2l.corr2d(np.arange(9).reshape(3, 3), K).tolist(), [
+    [19, 25],
+    [37, 43],
+  ]);
 });
 
 test("kernel2matrix gives the book's 4×9 W", () => {

@@ -6,15 +6,28 @@ import { d2l, np, npx, resolveConv } from "../../src/index.js";
 import { maxAbsDiff, randomArray } from "../helpers/conv-direct.js";
 
 test("convMatrix of the book's 2×2 kernel over a 3×3 input is kernel2matrix", () => {
-  const K = np.array([[0, 1], [2, 3]]);
+  const K = np.array([
+    [0, 1],
+    [2, 3],
+  ]);
   assert.deepEqual(d2l.convMatrix([1, 1, 3, 3], K.reshape(1, 1, 2, 2)).tolist(), d2l.kernel2matrix(K).tolist());
 });
 
 test("for random 1-D/2-D params, conv is a product with W and deconvolution with Wᵀ (property)", () => {
-  const axis = fc.record({ n: fc.integer({ min: 1, max: 6 }), k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 3 }),
-    d: fc.integer({ min: 1, max: 2 }), pb: fc.integer({ min: 0, max: 2 }), pe: fc.integer({ min: 0, max: 2 }) });
+  const axis = fc.record({
+    n: fc.integer({ min: 1, max: 6 }),
+    k: fc.integer({ min: 1, max: 3 }),
+    s: fc.integer({ min: 1, max: 3 }),
+    d: fc.integer({ min: 1, max: 2 }),
+    pb: fc.integer({ min: 0, max: 2 }),
+    pe: fc.integer({ min: 0, max: 2 }),
+  });
   fc.assert(
-    fc.property(fc.array(axis, { minLength: 1, maxLength: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }),
+    fc.property(
+      fc.array(axis, { minLength: 1, maxLength: 2 }),
+      fc.integer({ min: 1, max: 2 }),
+      fc.integer({ min: 1, max: 2 }),
+      fc.integer({ min: 1, max: 2 }),
       (axes, groups, cinPer, coutPer) => {
         const xShape = [1, cinPer * groups, ...axes.map((a) => a.n)];
         const wShape = [coutPer * groups, cinPer, ...axes.map((a) => a.k)];
@@ -25,8 +38,22 @@ test("for random 1-D/2-D params, conv is a product with W and deconvolution with
         } catch {
           return; // padded input smaller than the kernel: not a valid convolution
         }
-        const x = np.array(randomArray(xShape.reduce((p, v) => p * v, 1), 41)).reshape(xShape);
-        const w = np.array(randomArray(wShape.reduce((p, v) => p * v, 1), 42)).reshape(wShape);
+        const x = np
+          .array(
+            randomArray(
+              xShape.reduce((p, v) => p * v, 1),
+              41,
+            ),
+          )
+          .reshape(xShape);
+        const w = np
+          .array(
+            randomArray(
+              wShape.reduce((p, v) => p * v, 1),
+              42,
+            ),
+          )
+          .reshape(wShape);
         const W = d2l.convMatrix(xShape, w, options);
         const y = npx.convolution(x, w, options);
         assert.ok(maxAbsDiff(np.dot(W, x.reshape(-1)).asTypedArray(), y.asTypedArray()) < 1e-12);
@@ -35,7 +62,8 @@ test("for random 1-D/2-D params, conv is a product with W and deconvolution with
         const back = npx.deconvolution(g, w, { ...options, outputShape: r.geometry.imageSize });
         assert.deepEqual(back.shape, xShape);
         assert.ok(maxAbsDiff(np.dot(W.T, g.reshape(-1)).asTypedArray(), back.asTypedArray()) < 1e-12);
-      }),
+      },
+    ),
     { numRuns: 200 },
   );
 });

@@ -16,14 +16,17 @@ function jacobiMaxEigenvalue(a: Float64Array, n: number): number {
         if (Math.abs(apq) < 1e-300) continue;
         const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p]!, akq = a[k * n + q]!;
+          const akp = a[k * n + p]!,
+            akq = a[k * n + q]!;
           a[k * n + p] = c * akp - s * akq;
           a[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k]!, aqk = a[q * n + k]!;
+          const apk = a[p * n + k]!,
+            aqk = a[q * n + k]!;
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
@@ -38,7 +41,8 @@ function jacobiMaxEigenvalue(a: Float64Array, n: number): number {
 function denseSigma(W: NDArray): number {
   const [rows, cols] = W.shape as [number, number];
   const d = W.asTypedArray();
-  const n = Math.min(rows, cols), byCols = cols <= rows;
+  const n = Math.min(rows, cols),
+    byCols = cols <= rows;
   const g = new Float64Array(n * n);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
@@ -50,7 +54,12 @@ function denseSigma(W: NDArray): number {
   return Math.sqrt(jacobiMaxEigenvalue(g, n));
 }
 
-interface Case { name: string; xShape: number[]; wShape: number[]; params: ConvOptions }
+interface Case {
+  name: string;
+  xShape: number[];
+  wShape: number[];
+  params: ConvOptions;
+}
 const CASES: Case[] = [
   { name: "1-D k3 s2 p1 zeros", xShape: [1, 2, 9], wShape: [3, 2, 3], params: { strides: 2, padding: 1 } },
   { name: "1-D k3 circular (a circulant)", xShape: [1, 1, 8], wShape: [1, 1, 3], params: { padding: 1, paddingMode: "circular" } },
@@ -82,7 +91,8 @@ test("d2l.spectralNorm of a transposed conv whose outputPadding ≥ stride (dila
   const params: ConvOptions = { dilation: 2, outputPadding: 1, padding: 1 };
   const out = npx.deconvolution(y, w, params);
   // the dense matrix of this deconvolution: column j = deconv(e_j)
-  const cols = y.size, rows = out.size;
+  const cols = y.size,
+    rows = out.size;
   const M = new Float64Array(rows * cols);
   for (let j = 0; j < cols; j++) {
     const e = new Float64Array(cols);
@@ -110,7 +120,10 @@ test("d2l.spectralNorm errors: non-positive shapes, bad options", () => {
   assert.throws(() => d2l.spectralNorm(w, {}, [1, 1, 5], { iterations: 0 }), /spectralNorm: iterations=0 must be an integer >= 1/);
   assert.throws(() => d2l.spectralNorm(w, {}, [1, 1, 5], { tol: -1 }), /spectralNorm: tol=-1 must be a finite number >= 0/);
   assert.throws(() => d2l.spectralNorm(w, {}, [1, 1, 5], { op: "conv" as never }), /spectralNorm: op="conv" is not one of "convolution", "deconvolution"/);
-  assert.throws(() => d2l.spectralNorm(w, {}, [1, 1, 5], { iteration: 3 } as never), /spectralNorm: unknown option 'iteration' \(did you mean 'iterations'\?\)/);
+  assert.throws(
+    () => d2l.spectralNorm(w, {}, [1, 1, 5], { iteration: 3 } as never),
+    /spectralNorm: unknown option 'iteration' \(did you mean 'iterations'\?\)/,
+  );
   assert.throws(() => d2l.spectralNorm(w, {}, [1, 2, 5]), /convolution: input has 2 channels, weight expects 1/);
 });
 
@@ -149,12 +162,17 @@ test("nn.SpectralNorm's weight gradient includes σ's: matches central differenc
   const params = up.convParams();
   const f = (wv: NDArray) => {
     const s = d2l.spectralNorm(wv, params, [1, 3, 5], { op: "deconvolution", iterations: 20000, tol: 1e-15 });
-    return npx.deconvolution(x, wv.div(s), { ...params, bias: up.bias!.data() }).mul(r).sum().item();
+    return npx
+      .deconvolution(x, wv.div(s), { ...params, bias: up.bias!.data() })
+      .mul(r)
+      .sum()
+      .item();
   };
   const base = Float64Array.from(w.asTypedArray());
   const eps = 1e-6;
   for (let i = 0; i < base.length; i++) {
-    const plus = Float64Array.from(base), minus = Float64Array.from(base);
+    const plus = Float64Array.from(base),
+      minus = Float64Array.from(base);
     plus[i] = plus[i]! + eps;
     minus[i] = minus[i]! - eps;
     const numeric = (f(new NDArray(plus, w.shape)) - f(new NDArray(minus, w.shape))) / (2 * eps);
@@ -163,9 +181,15 @@ test("nn.SpectralNorm's weight gradient includes σ's: matches central differenc
 });
 
 test("nn.SpectralNorm errors name the layer and the argument", () => {
-  assert.throws(() => new nn.SpectralNorm(new nn.Upsample({ scale: 2 }) as never, { inputShape: [1, 1, 4, 4] }), /^Error: SpectralNorm: expects a conv or transposed conv layer \(nn.Conv1D … nn.Conv3DTranspose\), got a Upsample$/);
+  assert.throws(
+    () => new nn.SpectralNorm(new nn.Upsample({ scale: 2 }) as never, { inputShape: [1, 1, 4, 4] }),
+    /^Error: SpectralNorm: expects a conv or transposed conv layer \(nn.Conv1D … nn.Conv3DTranspose\), got a Upsample$/,
+  );
   const conv = new nn.Conv2D(2, { kernelSize: 3 });
-  assert.throws(() => new nn.SpectralNorm(conv, { inputShape: [1, 2, 5] }), /SpectralNorm: inputShape=\[1,2,5\] must be the Conv2D's input shape, 4 positive integers \(NCHW\)/);
+  assert.throws(
+    () => new nn.SpectralNorm(conv, { inputShape: [1, 2, 5] }),
+    /SpectralNorm: inputShape=\[1,2,5\] must be the Conv2D's input shape, 4 positive integers \(NCHW\)/,
+  );
   assert.throws(() => new nn.SpectralNorm(conv, { inputShape: [1, 2, 5, 5], iterations: 0 }), /SpectralNorm: iterations=0 must be an integer >= 1/);
   assert.throws(() => new nn.SpectralNorm(conv, {} as never), /SpectralNorm: inputShape=undefined must be/);
 });
@@ -177,9 +201,12 @@ const SWEEP: Case[] = [];
   for (let i = 0; i < 20; i++) {
     const nd = 1 + (i % 3);
     const mode = modes[i % 4]!;
-    const s = 1 + (i % 3), dil = 1 + ((i >> 2) % 2), k = 2 + (i % 2);
+    const s = 1 + (i % 3),
+      dil = 1 + ((i >> 2) % 2),
+      k = 2 + (i % 2);
     const groups = i % 5 === 0 ? 2 : 1;
-    const cin = 2 * groups, cout = (1 + (i % 2)) * groups;
+    const cin = 2 * groups,
+      cout = (1 + (i % 2)) * groups;
     const n = nd === 3 ? 4 : nd === 2 ? 5 : 8;
     const pad = Math.min(dil * (k - 1), mode === "reflect" ? n - 1 : n);
     const last = nd === 2 && i % 2 === 1;
@@ -194,7 +221,8 @@ const SWEEP: Case[] = [];
 }
 
 test("issue 27 (9): d2l.spectralNorm with default options is within its stated tol (1e-6) on 20 geometries; the upper bound is certified", () => {
-  let worstLow = 0, worstRatio = 1;
+  let worstLow = 0,
+    worstRatio = 1;
   const ratios: string[] = [];
   for (const c of SWEEP) {
     np.random.seed(c.name.length * 7 + 1);

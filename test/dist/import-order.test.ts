@@ -23,7 +23,7 @@ const runtimeGraph = () => importGraph(DIST, ".js");
 function closure(graph: Map<string, string[]>, start: string): Set<string> {
   const seen = new Set<string>([start]);
   const stack = [start];
-  while (stack.length > 0) for (const d of graph.get(stack.pop()!) ?? []) if (!seen.has(d)) (seen.add(d), stack.push(d));
+  while (stack.length > 0) for (const d of graph.get(stack.pop()!) ?? []) if (!seen.has(d)) seen.add(d), stack.push(d);
   return seen;
 }
 
@@ -34,7 +34,10 @@ test("dist/ has no import cycle between its modules", () => {
 
 test("NDArray's module loads no op, no autograd and no backend", () => {
   const loaded = [...closure(runtimeGraph(), "ndarray/ndarray.js")];
-  assert.deepEqual(loaded.filter((f) => /^(ops|autograd|backends|gluon|tape)\//.test(f)), []);
+  assert.deepEqual(
+    loaded.filter((f) => /^(ops|autograd|backends|gluon|tape)\//.test(f)),
+    [],
+  );
 });
 
 test("every dist module can be the first module a program imports", async () => {
@@ -49,7 +52,13 @@ test("every dist module can be the first module a program imports", async () => 
         try {
           await run(process.execPath, ["--input-type=module", "-e", `await import(${JSON.stringify(`file://${f}`)});`], { timeout: 60_000 });
         } catch (e) {
-          failures.push(`${relative(DIST, f)}: ${String((e as { stderr?: string }).stderr ?? e).split("\n").find((l) => /Error/.test(l)) ?? e}`);
+          failures.push(
+            `${relative(DIST, f)}: ${
+              String((e as { stderr?: string }).stderr ?? e)
+                .split("\n")
+                .find((l) => /Error/.test(l)) ?? e
+            }`,
+          );
         }
       }),
     );

@@ -5,7 +5,9 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 test("npm start prints the nine outputs of D2L §12.10 exactly as the book", () => {
-  const book = readFileSync(new URL("../fixtures/d2l-12.10-outputs.txt", import.meta.url), "utf8").trim().split("\n\n");
+  const book = readFileSync(new URL("../fixtures/d2l-12.10-outputs.txt", import.meta.url), "utf8")
+    .trim()
+    .split("\n\n");
   const run = spawnSync(process.execPath, ["--import", "tsx", "examples/chapter.ts"], { encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
   assert.equal(run.status, 0, run.stderr);
   // outputs are the unindented lines that are not cell titles (code is indented, titles start with ##)

@@ -101,7 +101,10 @@ test("resume refuses a checkpoint of another architecture and a damaged one; --f
   const out = fresh("bad");
   await assert.rejects(trainDCGAN({ ...tiny, out, resume: true }), /no checkpoint to resume in .*checkpoint \(run without --resume to start\)/);
   await trainDCGAN({ ...tiny, out, maxBatches: 1 });
-  await assert.rejects(trainDCGAN({ ...tiny, width: 8, out, resume: true }), /checkpoint .*step-0000001-\w+ is from another architecture \(imageSize 16, width 4, latentDim 8, loss bce\); this run has imageSize 16, width 8, latentDim 8, loss bce/);
+  await assert.rejects(
+    trainDCGAN({ ...tiny, width: 8, out, resume: true }),
+    /checkpoint .*step-0000001-\w+ is from another architecture \(imageSize 16, width 4, latentDim 8, loss bce\); this run has imageSize 16, width 8, latentDim 8, loss bce/,
+  );
   await assert.rejects(trainDCGAN({ ...tiny, batchSize: 8, out, resume: true }), /was made with seed 0, datasetSize 24, batchSize 4/);
   const named = (JSON.parse(readFileSync(join(out, "checkpoint", "latest.json"), "utf8")) as { checkpoint: string }).checkpoint;
   assert.match(named, /^step-0000001-\w+$/);
@@ -109,7 +112,10 @@ test("resume refuses a checkpoint of another architecture and a damaged one; --f
   const gen = join(folder, "generator.safetensors");
   const bytes = readFileSync(gen);
   writeFileSync(gen, bytes.subarray(0, bytes.length - 100));
-  await assert.rejects(trainDCGAN({ ...tiny, out, resume: true }), /checkpoint .*generator\.safetensors is damaged \(its SHA-256 differs from the one in latest\.json\); run with --fresh to start over/);
+  await assert.rejects(
+    trainDCGAN({ ...tiny, out, resume: true }),
+    /checkpoint .*generator\.safetensors is damaged \(its SHA-256 differs from the one in latest\.json\); run with --fresh to start over/,
+  );
   const r = await trainDCGAN({ ...tiny, out, resume: true, fresh: true, maxBatches: 1 });
   assert.equal(r.resumedFrom, null);
   assert.deepEqual([r.epoch, r.batch], [0, 1]);

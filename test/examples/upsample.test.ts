@@ -87,11 +87,38 @@ test("the checkerboard panel's gain pattern is d2l.overlapCount × 4/9; nearest 
   const counts = d2l.overlapCount({ kernelSize: 3, strides: 2, padding: 1, outputPadding: 1 }, [6, 6]);
   const cb = checkerboard(x);
   assert.deepEqual(cb.shape, [1, 3, 12, 12]);
-  for (let c = 0; c < 3; c++) assert.ok(cb.at(0, c).sub(counts.mul(4 / 9)).abs().max().item() < 1e-6);
+  for (let c = 0; c < 3; c++)
+    assert.ok(
+      cb
+        .at(0, c)
+        .sub(counts.mul(4 / 9))
+        .abs()
+        .max()
+        .item() < 1e-6,
+    );
   const seen = new Set(Array.from(cb.at(0, 0, "1:11", "1:11").asTypedArray(), (v) => Math.round(v * 9)));
-  assert.deepEqual([...seen].sort((a, b) => a - b), [4, 8, 16]);
-  const small = np.array([[[[1, 2], [3, 4]]]]);
-  assert.deepEqual(nearest(small, 2).tolist(), [[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]);
+  assert.deepEqual(
+    [...seen].sort((a, b) => a - b),
+    [4, 8, 16],
+  );
+  const small = np.array([
+    [
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ],
+  ]);
+  assert.deepEqual(nearest(small, 2).tolist(), [
+    [
+      [
+        [1, 1, 2, 2],
+        [1, 1, 2, 2],
+        [3, 3, 4, 4],
+        [3, 3, 4, 4],
+      ],
+    ],
+  ]);
 });
 
 test("docs/sample.png is the test card drawTestCard(256) draws (scripts/make-sample-image.ts wrote it)", () => {

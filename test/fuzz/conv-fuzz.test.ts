@@ -28,7 +28,12 @@ const chance = (p: number) => R() < p;
 // ---- the independent shape arithmetic (from the formulas, not from params/) -------------------------------------
 
 type Op = "convolution" | "deconvolution";
-interface Axis { n: number; k: number; s: number; d: number }
+interface Axis {
+  n: number;
+  k: number;
+  s: number;
+  d: number;
+}
 interface Plan {
   op: Op;
   nd: number;
@@ -58,17 +63,25 @@ function split(total: number, lower: boolean): [number, number] {
 }
 
 function expectOf(p: Plan): Expect {
-  const nd = p.nd, o = p.options;
+  const nd = p.nd,
+    o = p.options;
   const strides = o.strides === undefined ? new Array<number>(nd).fill(1) : perAxis(o.strides, nd);
   const dil = o.dilation === undefined ? new Array<number>(nd).fill(1) : perAxis(o.dilation, nd);
   const dk = p.axes.map((a, i) => dil[i]! * (a.k - 1) + 1);
   const conv = p.op === "convolution";
-  let pb: number[], pe: number[], opad = new Array<number>(nd).fill(0), out: number[];
+  let pb: number[],
+    pe: number[],
+    opad = new Array<number>(nd).fill(0),
+    out: number[];
   const pad = o.padding;
   const same = pad === "same" || pad === "same-lower";
   if (!same) {
-    const pairs = pad === undefined || pad === "valid" ? p.axes.map(() => [0, 0]) : typeof pad === "number" ? p.axes.map(() => [pad, pad])
-      : (pad as unknown[]).map((x) => (typeof x === "number" ? [x, x] : (x as number[])));
+    const pairs =
+      pad === undefined || pad === "valid"
+        ? p.axes.map(() => [0, 0])
+        : typeof pad === "number"
+          ? p.axes.map(() => [pad, pad])
+          : (pad as unknown[]).map((x) => (typeof x === "number" ? [x, x] : (x as number[])));
     pb = pairs.map((x) => x[0]!);
     pe = pairs.map((x) => x[1]!);
   } else pb = pe = [];
@@ -111,10 +124,20 @@ function expectOf(p: Plan): Expect {
     if (out.some((v) => v < 1)) return { ok: false, token: /output size -?\d+ on axis \d is not positive/ };
   }
   const g: ConvGeometry = {
-    nd, batch: p.batch, groups: p.groups,
-    imageChannels: conv ? p.inC : p.outC, gridChannels: conv ? p.outC : p.inC,
-    imageSize: conv ? p.axes.map((a) => a.n) : out, gridSize: conv ? out : p.axes.map((a) => a.n),
-    kernel: p.axes.map((a) => a.k), strides, dilation: dil, padBegin: pb, padEnd: pe, outputPadding: opad, channelsLast: false,
+    nd,
+    batch: p.batch,
+    groups: p.groups,
+    imageChannels: conv ? p.inC : p.outC,
+    gridChannels: conv ? p.outC : p.inC,
+    imageSize: conv ? p.axes.map((a) => a.n) : out,
+    gridSize: conv ? out : p.axes.map((a) => a.n),
+    kernel: p.axes.map((a) => a.k),
+    strides,
+    dilation: dil,
+    padBegin: pb,
+    padEnd: pe,
+    outputPadding: opad,
+    channelsLast: false,
   };
   const outShape = p.channelsLast ? [p.batch, ...out, p.outC] : [p.batch, p.outC, ...out];
   return { ok: true, g, outShape };
@@ -150,8 +173,17 @@ function randomPlan(): Plan {
   const channelsLast = chance(0.3);
   if (channelsLast || chance(0.2)) options.layout = LAYOUTS[nd]![channelsLast ? 1 : 0];
   return {
-    op, nd, batch: int(1, 2), groups, inC: groups * int(1, 3), outC: groups * int(1, 3), axes, channelsLast,
-    dtype: chance(0.5) ? "float32" : "float64", bias: chance(0.4), options,
+    op,
+    nd,
+    batch: int(1, 2),
+    groups,
+    inC: groups * int(1, 3),
+    outC: groups * int(1, 3),
+    axes,
+    channelsLast,
+    dtype: chance(0.5) ? "float32" : "float64",
+    bias: chance(0.4),
+    options,
   };
 }
 
@@ -159,8 +191,16 @@ function randomPlan(): Plan {
 function corrupt(p: Plan): { token: RegExp; mutate: (c: { x: NDArray; w: NDArray; options: unknown }) => void } {
   const nd = p.nd;
   const set = (key: string, v: unknown, token: RegExp) => ({ token, mutate: (c: { options: unknown }) => ((c.options as Record<string, unknown>)[key] = v) });
-  const sparse = (n: number) => { const a = new Array<number>(n + 1); a[0] = 1; return a; };
-  const circular = () => { const a: unknown[] = [1]; a.push(a); return a; };
+  const sparse = (n: number) => {
+    const a = new Array<number>(n + 1);
+    a[0] = 1;
+    return a;
+  };
+  const circular = () => {
+    const a: unknown[] = [1];
+    a.push(a);
+    return a;
+  };
   const choices: (() => ReturnType<typeof corrupt>)[] = [
     () => set("strides", pick([0, -1, 1.5, NaN, Infinity, 2 ** 53]), /strides=/),
     () => set("strides", pick(["2", {}, true]), /strides=/),
@@ -178,17 +218,31 @@ function corrupt(p: Plan): { token: RegExp; mutate: (c: { x: NDArray; w: NDArray
     () => set("layout", pick(["HWCN", 5, "NCHW_"]), /layout/),
     () => set("layout", LAYOUTS[nd === 3 ? 1 : nd + 1]![0], /layout ".*" is for \d-D convolution/),
     () => set(pick(["stride", "pad", "dilations", "group", "bias_", "output_padding"]), 1, /unknown option '/),
-    () => (p.op === "convolution"
-      ? set("outputPadding", 1, /outputPadding applies to deconvolution only/)
-      : set("outputPadding", p.axes.map((a) => Math.max(a.s, p.options.dilation === undefined ? 1 : a.d)), /outputPadding=/)),
-    () => (p.op === "convolution" ? set("outputShape", [3], /outputShape applies to deconvolution only/) : set("outputShape", pick([[0], "4", new Array<number>(nd + 1).fill(2)]), /outputShape=/)),
+    () =>
+      p.op === "convolution"
+        ? set("outputPadding", 1, /outputPadding applies to deconvolution only/)
+        : set(
+            "outputPadding",
+            p.axes.map((a) => Math.max(a.s, p.options.dilation === undefined ? 1 : a.d)),
+            /outputPadding=/,
+          ),
+    () =>
+      p.op === "convolution"
+        ? set("outputShape", [3], /outputShape applies to deconvolution only/)
+        : set("outputShape", pick([[0], "4", new Array<number>(nd + 1).fill(2)]), /outputShape=/),
     () => set("bias", pick([[1, 2], 3, "b"]), /bias must be an NDArray or null/),
     () => set("bias", np.zeros([p.outC + 1], { dtype: p.dtype }), /bias shape \[\d+\] must be \[\d+\]/),
     () => set("bias", np.zeros([p.outC], { dtype: p.dtype === "float32" ? "float64" : "float32" }), /mixed dtypes/),
     () => ({ token: /options must be a plain object/, mutate: (c) => (c.options = pick([null, [1], new Map(), 5, "strides"])) }),
     () => ({ token: /input must be an NDArray/, mutate: (c) => (c.x = pick([null, [[1]], 3]) as never) }),
     () => ({ token: /weight must be an NDArray/, mutate: (c) => (c.w = pick([undefined, {}, "w"]) as never) }),
-    () => ({ token: /input has \d+ channels, weight expects \d+/, mutate: (c) => (c.x = np.zeros(p.channelsLast ? [p.batch, ...p.axes.map((a) => a.n), p.inC + p.groups] : [p.batch, p.inC + p.groups, ...p.axes.map((a) => a.n)], { dtype: p.dtype })) }),
+    () => ({
+      token: /input has \d+ channels, weight expects \d+/,
+      mutate: (c) =>
+        (c.x = np.zeros(p.channelsLast ? [p.batch, ...p.axes.map((a) => a.n), p.inC + p.groups] : [p.batch, p.inC + p.groups, ...p.axes.map((a) => a.n)], {
+          dtype: p.dtype,
+        })),
+    }),
     () => ({ token: /mixed dtypes/, mutate: (c) => (c.w = c.w.astype(p.dtype === "float32" ? "float64" : "float32")) }),
     () => ({ token: /weight rank \d+/, mutate: (c) => (c.w = np.zeros([1, 1], { dtype: p.dtype })) }),
   ];
@@ -202,7 +256,15 @@ function data(n: number, dtype: "float32" | "float64"): Float64Array {
   return dtype === "float32" ? Float64Array.from(Float32Array.from(a)) : a;
 }
 
-interface Tally { calls: number; clearErrors: number; correct: number; unclear: string[]; wrong: string[]; hangs: string[]; aborts: string[] }
+interface Tally {
+  calls: number;
+  clearErrors: number;
+  correct: number;
+  unclear: string[];
+  wrong: string[];
+  hangs: string[];
+  aborts: string[];
+}
 
 function isClear(e: unknown, where: string, token: RegExp): boolean {
   return e instanceof Error && e.constructor === Error && e.message.startsWith(`${where}:`) && token.test(e.message);
@@ -217,7 +279,22 @@ function runOpCall(p: Plan, invalid: boolean, t: Tally): void {
   const xCF = data(p.batch * p.inC * prod(spatial), p.dtype);
   const wCF = data(prod(wShapeCF), p.dtype);
   const bias = p.bias ? data(p.outC, p.dtype) : null;
-  const fake: ConvGeometry = { nd: p.nd, batch: p.batch, groups: p.groups, imageChannels: conv ? p.inC : p.outC, gridChannels: conv ? p.outC : p.inC, imageSize: [], gridSize: [], kernel: p.axes.map((a) => a.k), strides: [], dilation: [], padBegin: [], padEnd: [], outputPadding: [], channelsLast: true };
+  const fake: ConvGeometry = {
+    nd: p.nd,
+    batch: p.batch,
+    groups: p.groups,
+    imageChannels: conv ? p.inC : p.outC,
+    gridChannels: conv ? p.outC : p.inC,
+    imageSize: [],
+    gridSize: [],
+    kernel: p.axes.map((a) => a.k),
+    strides: [],
+    dilation: [],
+    padBegin: [],
+    padEnd: [],
+    outputPadding: [],
+    channelsLast: true,
+  };
   const xData = p.channelsLast ? moveChannels(xCF, p.batch, p.inC, prod(spatial), true) : xCF;
   const wData = p.channelsLast ? moveWeightChannels(wCF, fake, true) : wCF;
   const xShape = p.channelsLast ? [p.batch, ...spatial, p.inC] : [p.batch, p.inC, ...spatial];
@@ -315,7 +392,22 @@ function runLayerCall(p: Plan, invalid: boolean, t: Tally): void {
   const xCF = data(p.batch * p.inC * prod(spatial), p.dtype);
   const wCF = data(prod(wShapeCF), p.dtype);
   const biasV = data(p.outC, p.dtype);
-  const fake: ConvGeometry = { nd: p.nd, batch: p.batch, groups: p.groups, imageChannels: conv ? p.inC : p.outC, gridChannels: conv ? p.outC : p.inC, imageSize: [], gridSize: [], kernel: p.axes.map((a) => a.k), strides: [], dilation: [], padBegin: [], padEnd: [], outputPadding: [], channelsLast: true };
+  const fake: ConvGeometry = {
+    nd: p.nd,
+    batch: p.batch,
+    groups: p.groups,
+    imageChannels: conv ? p.inC : p.outC,
+    gridChannels: conv ? p.outC : p.inC,
+    imageSize: [],
+    gridSize: [],
+    kernel: p.axes.map((a) => a.k),
+    strides: [],
+    dilation: [],
+    padBegin: [],
+    padEnd: [],
+    outputPadding: [],
+    channelsLast: true,
+  };
   const wData = p.channelsLast ? moveWeightChannels(wCF, fake, true) : wCF;
   const wShape = p.channelsLast ? [wShapeCF[0]!, ...p.axes.map((a) => a.k), wShapeCF[1]!] : wShapeCF;
   const xShape = p.channelsLast ? [p.batch, ...spatial, p.inC] : [p.batch, p.inC, ...spatial];
@@ -354,7 +446,12 @@ function runLayerCall(p: Plan, invalid: boolean, t: Tally): void {
     const Layer = (nn as unknown as Record<string, new (c: unknown, o: unknown) => { initialize(i?: unknown): void; forward(x: unknown): NDArray }>)[name]!;
     const badInChannels = opts.inChannels === p.inC + p.groups;
     const weightInitializer = badInChannels ? undefined : init.Constant(np.array(wData, { dtype: p.dtype }).reshape(wShape));
-    const layer = new Layer(channels, { ...opts, weightInitializer, biasInitializer: init.Constant(np.array(biasV, { dtype: p.dtype })), dtype: p.dtype } as never);
+    const layer = new Layer(channels, {
+      ...opts,
+      weightInitializer,
+      biasInitializer: init.Constant(np.array(biasV, { dtype: p.dtype })),
+      dtype: p.dtype,
+    } as never);
     layer.initialize();
     y = layer.forward(x);
   } catch (e) {
@@ -404,15 +501,50 @@ const E = (s: string) => new RegExp(s);
 const heavy: Heavy[] = [];
 for (const dtype of ["float32", "float64"] as const) {
   for (const s of [1e8, 1e9, 2 ** 30, 2 ** 31, 3 * 2 ** 30, 2 ** 32, 1e12, 2 ** 52])
-    heavy.push(["deconvolution", [1, 64, 1, 1], [64, 2, 2, 1], dtype, { strides: [s, 1] }, "sparse"],
-      ["deconvolution", [1, 64, 2, 1], [64, 2, 2, 1], dtype, { strides: [s, 1], padding: [[0, s], [0, 0]] }, "sparse"],
+    heavy.push(
+      ["deconvolution", [1, 64, 1, 1], [64, 2, 2, 1], dtype, { strides: [s, 1] }, "sparse"],
+      [
+        "deconvolution",
+        [1, 64, 2, 1],
+        [64, 2, 2, 1],
+        dtype,
+        {
+          strides: [s, 1],
+          padding: [
+            [0, s],
+            [0, 0],
+          ],
+        },
+        "sparse",
+      ],
       // strides = padding = 2^52: the padded axis (2 + 2^53) leaves the exact integer range
       ["convolution", [1, 128, 2, 2], [4, 128, 1, 1], dtype, { strides: s, padding: s }, s === 2 ** 52 ? /^convolution: axis 0 spans \d+ positions/ : "sparse"],
-      ["convolution", [1, 8, 3, 3], [8, 8, 2, 2], dtype, { dilation: s, padding: [[s, 0], [0, s]] }, "sparse"]);
+      [
+        "convolution",
+        [1, 8, 3, 3],
+        [8, 8, 2, 2],
+        dtype,
+        {
+          dilation: s,
+          padding: [
+            [s, 0],
+            [0, s],
+          ],
+        },
+        "sparse",
+      ],
+    );
   for (const s of [2 ** 53, 2 ** 60, 1e300, Infinity])
     heavy.push(["deconvolution", [1, 1, 2], [1, 1, 2], dtype, { strides: s }, /^deconvolution: strides=\[.*\] must be integers >= 1/]);
   heavy.push(
-    ["deconvolution", [1, 1, 2, 2], [1, 1, 2, 2], dtype, { dilation: 2 ** 32 + 1 }, /^deconvolution: the output \[1,1,4294967299,4294967299\] has \d+ elements \(\d+ GiB\), more than the 2\^32 elements/],
+    [
+      "deconvolution",
+      [1, 1, 2, 2],
+      [1, 1, 2, 2],
+      dtype,
+      { dilation: 2 ** 32 + 1 },
+      /^deconvolution: the output \[1,1,4294967299,4294967299\] has \d+ elements \(\d+ GiB\), more than the 2\^32 elements/,
+    ],
     ["deconvolution", [1, 1, 3], [1, 1, 2], dtype, { strides: 2 ** 52 }, /^deconvolution: axis 0 spans \d+ positions .* beyond 2\^53 − 1/],
     ["convolution", [1, 1, 3], [1, 1, 1], dtype, { padding: 2 ** 52 + 5 }, /^convolution: axis 0 spans/],
     ["convolution", [1, 1, 1], [1, 1, 1], dtype, { padding: 2 ** 33 }, /^convolution: the output \[1,1,17179869185\] has 17179869185 elements/],
@@ -420,8 +552,22 @@ for (const dtype of ["float32", "float64"] as const) {
   );
 }
 // over 4 GiB of wasm memory while the output still fits a typed array (16 384 multiply-adds: a wasm call)
-heavy.push(["deconvolution", [1, 16, 32, 32], [16, 1, 1, 1], "float32", { strides: 1057 }, E("^deconvolution: the gridToImage kernel needs 4\\.0\\d GiB, more than the 4 GiB of wasm memory$")]);
-heavy.push(["deconvolution", [1, 16, 32, 32], [16, 2, 1, 1], "float32", { strides: 800 }, E("^deconvolution: the gridToImage kernel needs \\d\\.\\d\\d GiB, more than the 4 GiB of wasm memory$")]);
+heavy.push([
+  "deconvolution",
+  [1, 16, 32, 32],
+  [16, 1, 1, 1],
+  "float32",
+  { strides: 1057 },
+  E("^deconvolution: the gridToImage kernel needs 4\\.0\\d GiB, more than the 4 GiB of wasm memory$"),
+]);
+heavy.push([
+  "deconvolution",
+  [1, 16, 32, 32],
+  [16, 2, 1, 1],
+  "float32",
+  { strides: 800 },
+  E("^deconvolution: the gridToImage kernel needs \\d\\.\\d\\d GiB, more than the 4 GiB of wasm memory$"),
+]);
 
 /** The child: runs its share of the heavy list, checks each against a sparse reference or the expected message. */
 const CHILD = `
@@ -482,8 +628,14 @@ test(`fuzz: ${heavy.length} heavy and adversarial calls (huge strides, padding, 
   const results = await Promise.all(jobs.map(runChildWith));
   results.forEach(({ list, r }) => {
     t.calls += list.length;
-    if (r.timedOut) { t.hangs.push(describe(r)); return; }
-    if (r.status !== 0) { t.aborts.push(describe(r)); return; }
+    if (r.timedOut) {
+      t.hangs.push(describe(r));
+      return;
+    }
+    if (r.status !== 0) {
+      t.aborts.push(describe(r));
+      return;
+    }
     const outs = JSON.parse(r.stdout) as ({ ok: true; shape: number[]; err: number; ms: number } | { ok: false; cls: string; message: string; ms: number })[];
     outs.forEach((o, i) => {
       const [op, xs, ws, dtype, opts, want] = list[i]!;
@@ -506,7 +658,10 @@ test(`fuzz: ${heavy.length} heavy and adversarial calls (huge strides, padding, 
 /** One child per list (JSON on the command line), heap 256 MB, 120 s. */
 function runChildWith(list: Heavy[]): Promise<{ list: Heavy[]; r: Awaited<ReturnType<typeof runChild>> }> {
   const json = JSON.stringify(list, (_, v) => (v === Infinity ? "__inf" : v)).replace(/"__inf"/g, "1e999");
-  return runChild(CHILD.replace("JSON.parse(process.argv[2])", `JSON.parse(${JSON.stringify(json)})`), { heapMb: 256, timeoutMs: 120000 }).then((r) => ({ list, r }));
+  return runChild(CHILD.replace("JSON.parse(process.argv[2])", `JSON.parse(${JSON.stringify(json)})`), { heapMb: 256, timeoutMs: 120000 }).then((r) => ({
+    list,
+    r,
+  }));
 }
 
 test("fuzz totals: at least 5000 calls, 0 unclear, 0 wrong, 0 hangs, 0 aborts", (tc) => {

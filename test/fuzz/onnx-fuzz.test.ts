@@ -7,7 +7,11 @@ import { spawnSync } from "node:child_process";
 
 test("1: ONNX mutation fuzz: 0 aborts, 0 hangs, 0 unclear errors, 0 wrong values, 0 accepted-invalid models vs onnxruntime", () => {
   for (const seed of [1, 4]) {
-    const r = spawnSync(process.execPath, ["scripts/onnx-fuzz.mjs", String(seed), "1000", "250", "60000"], { encoding: "utf8", timeout: 300000, maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, ["scripts/onnx-fuzz.mjs", String(seed), "1000", "250", "60000"], {
+      encoding: "utf8",
+      timeout: 300000,
+      maxBuffer: 1 << 26,
+    });
     assert.equal(r.status, 0, `seed ${seed}: ${r.error ? String(r.error) : ""} ${r.stderr.slice(-400)}`);
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number> & { examples: unknown[] };
     const detail = `seed ${seed}: ${JSON.stringify(out).slice(0, 1500)}`;

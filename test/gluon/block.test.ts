@@ -35,7 +35,20 @@ test("layers get distinct display prefixes; their parameters are named weight / 
 test("nn.Sequential().add(...) chains layers in order", () => {
   const net = new nn.Sequential().add(
     new nn.Conv2D(1, { kernelSize: 2, useBias: false, weightInitializer: init.One(), dtype: "float64" }),
-    new nn.Conv2DTranspose(1, { kernelSize: 2, useBias: false, weightInitializer: init.Constant(np.array([[1, -1], [0, 2]], f64)), dtype: "float64" }),
+    new nn.Conv2DTranspose(1, {
+      kernelSize: 2,
+      useBias: false,
+      weightInitializer: init.Constant(
+        np.array(
+          [
+            [1, -1],
+            [0, 2],
+          ],
+          f64,
+        ),
+      ),
+      dtype: "float64",
+    }),
   );
   net.add(new nn.Conv2D(1, { kernelSize: 1, weightInitializer: init.Constant(3), biasInitializer: init.Constant(1), dtype: "float64" }));
   assert.equal(net.length, 3);
@@ -43,9 +56,19 @@ test("nn.Sequential().add(...) chains layers in order", () => {
   const x = np.arange(9, undefined, 1, f64).reshape(1, 1, 3, 3);
   // step by step by hand: 2×2 box sums of arange(9).reshape(3,3) = [[8,12],[20,24]]
   // transposed conv of that with [[1,-1],[0,2]]: out[i+a][j+b] += s[i][j]·k[a][b]
-  const s = [[8, 12], [20, 24]];
-  const k = [[1, -1], [0, 2]];
-  const t = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const s = [
+    [8, 12],
+    [20, 24],
+  ];
+  const k = [
+    [1, -1],
+    [0, 2],
+  ];
+  const t = [
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+  ];
   for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) t[i + a]![j + b]! += s[i]![j]! * k[a]![b]!;
   const want = [[t.map((r) => r.map((v) => 3 * v + 1))]];
   assert.deepEqual(net.forward(x).tolist(), want);
@@ -73,8 +96,14 @@ test("collectParams() names and counts, recursively through nested Sequentials",
   assert.equal(params.get("2.0.weight"), tw.weight);
   assert.equal(new Set(params.keys()).size, 5, "names are unique");
   assert.equal(params.get("1.weight"), c2.weight);
-  assert.deepEqual([...params].map((p) => p.name), ["weight", "bias", "weight", "weight", "bias"]);
-  assert.deepEqual(params.entries().map(([k, p]) => [k, p]), params.keys().map((k, i) => [k, params.values()[i]]));
+  assert.deepEqual(
+    [...params].map((p) => p.name),
+    ["weight", "bias", "weight", "weight", "bias"],
+  );
+  assert.deepEqual(
+    params.entries().map(([k, p]) => [k, p]),
+    params.keys().map((k, i) => [k, params.values()[i]]),
+  );
 });
 
 test("Sequential.initialize initializes every layer, deferred ones at the first forward", () => {
@@ -85,7 +114,10 @@ test("Sequential.initialize initializes every layer, deferred ones at the first 
   assert.ok(params.filter((p) => p.name.endsWith("weight")).every((p) => !p.isInitialized));
   const y = net.forward(np.ones([1, 3, 5, 5]));
   assert.deepEqual(y.shape, [1, 2, 5, 5]);
-  assert.deepEqual(params.map((p) => p.shape), [[4, 3, 3, 3], [4], [2, 4, 1, 1], [2]]);
+  assert.deepEqual(
+    params.map((p) => p.shape),
+    [[4, 3, 3, 3], [4], [2, 4, 1, 1], [2]],
+  );
   assert.ok(params.every((p) => p.isInitialized));
   for (const p of params.filter((p) => p.name.endsWith("weight"))) {
     const v = Array.from(p.data().asTypedArray());
@@ -122,11 +154,22 @@ test("Parameter.initialize creates values with a gradient buffer; setData keeps 
   assert.equal(p.isInitialized, false);
   p.initialize(init.One());
   const v = p.data();
-  assert.deepEqual(v.tolist(), [[1, 1], [1, 1]]);
+  assert.deepEqual(v.tolist(), [
+    [1, 1],
+    [1, 1],
+  ]);
   assert.deepEqual(p.grad()!.shape, [2, 2]);
-  p.setData(np.array([[1, 2], [3, 4]]));
+  p.setData(
+    np.array([
+      [1, 2],
+      [3, 4],
+    ]),
+  );
   assert.equal(p.data(), v, "same array, so references held by an optimizer stay valid");
-  assert.deepEqual(v.tolist(), [[1, 2], [3, 4]]);
+  assert.deepEqual(v.tolist(), [
+    [1, 2],
+    [3, 4],
+  ]);
   assert.throws(() => p.setData(np.zeros([4])), /Parameter 'w': setData got shape \[4\], expected \[2,2\]/);
 });
 
@@ -202,7 +245,10 @@ test("structural parameter names follow the registered names and do not depend o
   assert.deepEqual(first, ["enc1.0.weight", "enc1.0.bias", "head.weight", "up.weight", "up.bias"]);
   assert.deepEqual(second, first);
   const outer = new nn.Sequential().add(new TinyUNet());
-  assert.deepEqual(outer.collectParams().keys(), first.map((k) => `0.${k}`));
+  assert.deepEqual(
+    outer.collectParams().keys(),
+    first.map((k) => `0.${k}`),
+  );
 });
 
 test("a custom Block's forward takes several inputs and returns several outputs", () => {
@@ -229,14 +275,23 @@ test("Sequential passes a child's array output on as the next child's inputs", (
   const x = np.array([1, 2]);
   assert.deepEqual(new nn.Sequential().add(new Split(), new Join()).forward(x).tolist(), [11, 22]);
   const out = new nn.Sequential().add(new Split()).forward(x) as unknown as NDArray[];
-  assert.deepEqual(out.map((v) => v.tolist()), [[1, 2], [10, 20]]);
+  assert.deepEqual(
+    out.map((v) => v.tolist()),
+    [
+      [1, 2],
+      [10, 20],
+    ],
+  );
 });
 
 test("Sequential names its children 0, 1, …; at(i) returns them; HybridSequential is the same class", () => {
   const c = new nn.Conv1D(1, { kernelSize: 1 });
   const net: nn.HybridSequential = new nn.HybridSequential().add(new nn.Conv1D(1, { kernelSize: 1 }), c);
   assert.ok(net instanceof nn.Sequential);
-  assert.deepEqual(net.namedChildren().map(([n]) => n), ["0", "1"]);
+  assert.deepEqual(
+    net.namedChildren().map(([n]) => n),
+    ["0", "1"],
+  );
   assert.equal(net.at(1), c);
   assert.equal(net.at(-1), c);
   assert.throws(() => net.at(2), /Sequential.at: index 2 is out of range for 2 children/);
@@ -323,7 +378,13 @@ test("gradReq: 'write' overwrites, 'add' accumulates, 'null' gets no gradient an
 test("ParameterDict.setGradReq freezes a whole network", () => {
   const net = new TinyUNet();
   net.collectParams("^enc1").setGradReq("null");
-  assert.deepEqual(net.collectParams().values().map((p) => p.gradReq), ["null", "null", "write", "write", "write"]);
+  assert.deepEqual(
+    net
+      .collectParams()
+      .values()
+      .map((p) => p.gradReq),
+    ["null", "null", "write", "write", "write"],
+  );
 });
 
 test("layer classes, Parameter and NDArray are usable as types", () => {
@@ -337,7 +398,9 @@ test("layer classes, Parameter and NDArray are usable as types", () => {
 });
 
 test("toString describes the new layers inside a network", () => {
-  const s = new nn.Sequential().add(new nn.Dense(3, { inUnits: 4 }), new nn.BatchNorm(), new nn.MaxPool2D(), new nn.Dropout(0.3), new nn.LeakyReLU(0.2)).toString();
+  const s = new nn.Sequential()
+    .add(new nn.Dense(3, { inUnits: 4 }), new nn.BatchNorm(), new nn.MaxPool2D(), new nn.Dropout(0.3), new nn.LeakyReLU(0.2))
+    .toString();
   assert.match(s, /\(0\): Dense\(4 -> 3, linear\)/);
   assert.match(s, /\(1\): BatchNorm\(axis=1, eps=0.00001, momentum=0.9, in_channels=None\)/);
   assert.match(s, /\(2\): MaxPool2D\(size=\[2,2\], stride=\[2,2\], padding=\[0,0\], ceil_mode=false\)/);
@@ -363,8 +426,16 @@ test("block.summary(x) prints Gluon's table: every layer in call order, output s
   t.mock.method(console, "log", (...a: unknown[]) => printed.push(...a));
   const table = net.summary(np.zeros([1, 1, 28, 28]));
   assert.deepEqual(printed, [table]);
-  const rows = table.split("\n").filter((l) => /^\s+\S+-\d+\s|^\s+Input\s/.test(l)).map((l) => l.trim().split(/\s{2,}/));
-  const conv1 = 6 * 1 * 25 + 6, conv2 = 16 * 6 * 25 + 16, bn = 4 * 16, d1 = 16 * 5 * 5 * 120 + 120, d2 = 120 * 84 + 84, d3 = 84 * 10 + 10;
+  const rows = table
+    .split("\n")
+    .filter((l) => /^\s+\S+-\d+\s|^\s+Input\s/.test(l))
+    .map((l) => l.trim().split(/\s{2,}/));
+  const conv1 = 6 * 1 * 25 + 6,
+    conv2 = 16 * 6 * 25 + 16,
+    bn = 4 * 16,
+    d1 = 16 * 5 * 5 * 120 + 120,
+    d2 = 120 * 84 + 84,
+    d3 = 84 * 10 + 10;
   assert.deepEqual(rows, [
     ["Input", "(1, 1, 28, 28)", "0"],
     ["Conv2D-1", "(1, 6, 28, 28)", String(conv1)],
@@ -380,7 +451,12 @@ test("block.summary(x) prints Gluon's table: every layer in call order, output s
   ]);
   const total = conv1 + conv2 + bn + d1 + d2 + d3;
   assert.equal(total, 61706 + 64); // D2L's LeNet has 61706; BatchNorm adds 2·16 trainable (gamma, beta) and 2·16 running statistics
-  assert.match(table, new RegExp(`Total params: ${total}\\n {3}Trainable params: ${total - 32}\\n {3}Non-trainable params: 32\\nShared params in forward computation graph: 0\\nUnique parameters in model: ${total}`));
+  assert.match(
+    table,
+    new RegExp(
+      `Total params: ${total}\\n {3}Trainable params: ${total - 32}\\n {3}Non-trainable params: 32\\nShared params in forward computation graph: 0\\nUnique parameters in model: ${total}`,
+    ),
+  );
   // the hooks are gone afterwards and nothing was recorded or trained
   assert.ok(!Object.hasOwn(net.at(0), "forward") && !Object.hasOwn(net.at(3), "forwardFused"));
   assert.deepEqual(net.forward(np.zeros([2, 1, 28, 28])).shape, [2, 10]);

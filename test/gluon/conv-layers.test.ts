@@ -177,7 +177,8 @@ test("weight access before the first forward of a deferred layer says initializa
   conv.initialize();
   assert.throws(
     () => conv.weight.data(),
-    (e: Error) => e.message.includes(`Parameter '${conv.weight.name}' of Conv2D`) && /initialization was deferred/.test(e.message) && e.message.includes("[4,0,3,3]"),
+    (e: Error) =>
+      e.message.includes(`Parameter '${conv.weight.name}' of Conv2D`) && /initialization was deferred/.test(e.message) && e.message.includes("[4,0,3,3]"),
   );
 });
 
@@ -192,14 +193,34 @@ test("parameter access or forward before initialize names the parameter and says
 
 // ---- the book's §12.10 examples -------------------------------------------------------------------
 
-const bookX = () => np.array([[0, 1], [2, 3]]).reshape(1, 1, 2, 2);
-const bookK = () => np.array([[0, 1], [2, 3]]).reshape(1, 1, 2, 2);
+const bookX = () =>
+  np
+    .array([
+      [0, 1],
+      [2, 3],
+    ])
+    .reshape(1, 1, 2, 2);
+const bookK = () =>
+  np
+    .array([
+      [0, 1],
+      [2, 3],
+    ])
+    .reshape(1, 1, 2, 2);
 
 test("init.Constant(K) is broadcast into the weight (book: tconv(X) with kernel_size=2)", () => {
   const tconv = new nn.Conv2DTranspose(1, { kernelSize: 2 });
   tconv.initialize(init.Constant(bookK()));
   const y = tconv.forward(bookX());
-  assert.deepEqual(y.tolist(), [[[[0, 0, 1], [0, 4, 6], [4, 12, 9]]]]);
+  assert.deepEqual(y.tolist(), [
+    [
+      [
+        [0, 0, 1],
+        [0, 4, 6],
+        [4, 12, 9],
+      ],
+    ],
+  ]);
   assert.deepEqual(tconv.weight.data().tolist(), bookK().tolist());
   assert.deepEqual(tconv.bias!.data().tolist(), [0], "the bias keeps its zeros initializer");
 });
@@ -213,7 +234,16 @@ test("book: padding=1 removes the first and last rows and columns", () => {
 test("book: strides=2 spreads the kernel copies", () => {
   const tconv = new nn.Conv2DTranspose(1, { kernelSize: 2, strides: 2 });
   tconv.initialize(init.Constant(bookK()));
-  assert.deepEqual(tconv.forward(bookX()).tolist(), [[[[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]]]);
+  assert.deepEqual(tconv.forward(bookX()).tolist(), [
+    [
+      [
+        [0, 0, 0, 1],
+        [0, 0, 2, 3],
+        [0, 2, 0, 3],
+        [4, 6, 6, 9],
+      ],
+    ],
+  ]);
 });
 
 test("book: a transposed layer with the conv's hyper-parameters restores the input shape", () => {
@@ -334,7 +364,10 @@ test('activation: "relu" equals relu of the plain output', () => {
     act.initialize(init.Constant(W));
     const y = act.forward(x);
     assert.deepEqual(y.tolist(), npx.relu(plain.forward(x)).tolist());
-    assert.ok(Array.from(y.asTypedArray()).some((v) => v > 0) && Array.from(plain.forward(x).asTypedArray()).some((v) => v < 0), "the case exercises both signs");
+    assert.ok(
+      Array.from(y.asTypedArray()).some((v) => v > 0) && Array.from(plain.forward(x).asTypedArray()).some((v) => v < 0),
+      "the case exercises both signs",
+    );
   }
   const s = new nn.Conv1D(1, { kernelSize: 1, activation: "sigmoid", dtype: "float64" });
   s.initialize(init.One());
@@ -344,20 +377,33 @@ test('activation: "relu" equals relu of the plain output', () => {
 test('activation: "relu" fused into the float32 kernels (im2col, Winograd, others) is bit for bit relu of the plain output, and recorded forwards keep both ops', () => {
   // float32 sizes that reach the wasm im2col (k5), Winograd (k3 s1; k4 s2 transposed) and other paths (k2 s2 transposed,
   // a reflect padding mode, a tiny direct-JS call); NaN, ±Inf and −0 in the input exercise the relu rule
-  const cases: [string, () => { act: InstanceType<typeof nn.Conv2D> | InstanceType<typeof nn.Conv2DTranspose>; plain: InstanceType<typeof nn.Conv2D> | InstanceType<typeof nn.Conv2DTranspose>; x: NDArray }][] = [];
-  const pair = <L extends typeof nn.Conv2D | typeof nn.Conv2DTranspose>(Layer: L, channels: number, o: Record<string, unknown>, xShape: number[], seed: number) => () => {
-    const mk = (activation?: "relu") => new Layer(channels, { ...o, activation } as never);
-    const act = mk("relu"), plain = mk();
-    act.initialize(init.Uniform(0.3));
-    plain.initialize();
-    const data = Float32Array.from(rand(xShape, seed).asTypedArray());
-    data[0] = NaN; data[1] = Infinity; data[2] = -Infinity; data[3] = -0;
-    const x = new NDArray(data, xShape);
-    act.forward(x);
-    plain.forward(x);
-    for (const [k, p] of act.collectParams().entries()) plain.collectParams().get(k).setData(p.data());
-    return { act, plain, x };
-  };
+  const cases: [
+    string,
+    () => {
+      act: InstanceType<typeof nn.Conv2D> | InstanceType<typeof nn.Conv2DTranspose>;
+      plain: InstanceType<typeof nn.Conv2D> | InstanceType<typeof nn.Conv2DTranspose>;
+      x: NDArray;
+    },
+  ][] = [];
+  const pair =
+    <L extends typeof nn.Conv2D | typeof nn.Conv2DTranspose>(Layer: L, channels: number, o: Record<string, unknown>, xShape: number[], seed: number) =>
+    () => {
+      const mk = (activation?: "relu") => new Layer(channels, { ...o, activation } as never);
+      const act = mk("relu"),
+        plain = mk();
+      act.initialize(init.Uniform(0.3));
+      plain.initialize();
+      const data = Float32Array.from(rand(xShape, seed).asTypedArray());
+      data[0] = NaN;
+      data[1] = Infinity;
+      data[2] = -Infinity;
+      data[3] = -0;
+      const x = new NDArray(data, xShape);
+      act.forward(x);
+      plain.forward(x);
+      for (const [k, p] of act.collectParams().entries()) plain.collectParams().get(k).setData(p.data());
+      return { act, plain, x };
+    };
   cases.push(["Conv2D k5 (im2col)", pair(nn.Conv2D, 16, { kernelSize: 5, padding: 2 }, [2, 8, 12, 12], 11)]);
   cases.push(["Conv2D k3 (Winograd)", pair(nn.Conv2D, 16, { kernelSize: 3, padding: 1 }, [2, 16, 24, 24], 12)]);
   cases.push(["Conv2DTranspose k3 s1 (Winograd)", pair(nn.Conv2DTranspose, 16, { kernelSize: 3, padding: 1 }, [2, 16, 24, 24], 13)]);
@@ -370,13 +416,18 @@ test('activation: "relu" fused into the float32 kernels (im2col, Winograd, other
     const want = npx.relu(plain.forward(x)).asTypedArray();
     const got = act.forward(x).asTypedArray();
     assert.equal(got.length, want.length, name);
-    for (let i = 0; i < got.length; i++) assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]!) && Number.isNaN(want[i]!)), `${name}: [${i}] ${got[i]} vs ${want[i]}`);
+    for (let i = 0; i < got.length; i++)
+      assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]!) && Number.isNaN(want[i]!)), `${name}: [${i}] ${got[i]} vs ${want[i]}`);
     // recorded: both ops are on the tape, so the input's gradient is the unfused pair's, relu's mask included
-    const xa = x.copy().attachGrad(), xb = x.copy().attachGrad();
+    const xa = x.copy().attachGrad(),
+      xb = x.copy().attachGrad();
     autograd.record(() => act.forward(xa).sum()).backward();
     autograd.record(() => npx.relu(plain.forward(xb)).sum()).backward();
     assert.deepEqual(Array.from(xa.grad!.asTypedArray()).map(String), Array.from(xb.grad!.asTypedArray()).map(String), `${name}: gradient`);
-    assert.ok(xa.grad!.asTypedArray().some((v) => v !== 0), `${name}: a gradient flows`);
+    assert.ok(
+      xa.grad!.asTypedArray().some((v) => v !== 0),
+      `${name}: a gradient flows`,
+    );
   }
 });
 
@@ -392,7 +443,15 @@ test("Conv1D / Conv2D / Conv3D equal the direct convolution loop (strides, paddi
     const x = rand(xs, 30 + ci);
     const W = rand([ch, xs[1]! / h.g, ...k], 40 + ci);
     const b = Array.from({ length: ch }, (_, i) => i - 1.5);
-    const layer = new Layer(ch, { kernelSize: k, strides: h.s, padding: h.p, dilation: h.d, groups: h.g, dtype: "float64", biasInitializer: init.Constant(np.array(b, f64)) });
+    const layer = new Layer(ch, {
+      kernelSize: k,
+      strides: h.s,
+      padding: h.p,
+      dilation: h.d,
+      groups: h.g,
+      dtype: "float64",
+      biasInitializer: init.Constant(np.array(b, f64)),
+    });
     layer.initialize(init.Constant(W));
     assertClose(layer.forward(x), directConv(x, W, h, b), 1e-10, Layer.name);
   });
@@ -408,7 +467,16 @@ test("Conv1DTranspose / Conv2DTranspose / Conv3DTranspose equal the direct scatt
     const x = rand(xs, 50 + ci);
     const W = rand([xs[1]!, ch / h.g, ...k], 60 + ci);
     const b = Array.from({ length: ch }, (_, i) => 0.25 * i);
-    const layer = new Layer(ch, { kernelSize: k, strides: h.s, padding: h.p, dilation: h.d, groups: h.g, outputPadding: opad, dtype: "float64", biasInitializer: init.Constant(np.array(b, f64)) });
+    const layer = new Layer(ch, {
+      kernelSize: k,
+      strides: h.s,
+      padding: h.p,
+      dilation: h.d,
+      groups: h.g,
+      outputPadding: opad,
+      dtype: "float64",
+      biasInitializer: init.Constant(np.array(b, f64)),
+    });
     layer.initialize(init.Constant(W));
     assertClose(layer.forward(x), directConvTranspose(x, W, h, opad, b), 1e-10, Layer.name);
   });
@@ -447,7 +515,12 @@ test("forward(x, { outputSize }) on transposed layers picks the output padding",
   assert.deepEqual(y8.shape, [1, 3, 8, 8]);
   assertClose(y8, mk(1).forward(x));
   assertClose(y8, directConvTranspose(x, W, { s: [2, 2], p: [1, 1], d: [1, 1], g: 1 }, [1, 1], [0, 0, 0]));
-  assertClose(mk().forward(x, { outputSize: [1, 3, 8, 7] }), directConvTranspose(x, W, { s: [2, 2], p: [1, 1], d: [1, 1], g: 1 }, [1, 0], [0, 0, 0]), 1e-10, "full output shape");
+  assertClose(
+    mk().forward(x, { outputSize: [1, 3, 8, 7] }),
+    directConvTranspose(x, W, { s: [2, 2], p: [1, 1], d: [1, 1], g: 1 }, [1, 0], [0, 0, 0]),
+    1e-10,
+    "full output shape",
+  );
   // the conv with the same hyper-parameters maps the 8×8 output back to 4×4
   const conv = new nn.Conv2D(2, { kernelSize: 3, strides: 2, padding: 1 });
   conv.initialize();
@@ -496,7 +569,10 @@ test("ConvNDTranspose forward: errors the op raises for this input (reflect padd
   assert.deepEqual(t.forward(np.ones([1, 3, 3, 1])).shape, [1, 3, 3, 2]);
   const t1 = new nn.Conv1DTranspose(1, { kernelSize: 1 });
   t1.initialize();
-  assert.throws(() => t1.forward(np.ones([1, 1, 3], f64)), /^Error: Conv1DTranspose: mixed dtypes: input float64, weight float32, bias float32; convert with astype$/);
+  assert.throws(
+    () => t1.forward(np.ones([1, 1, 3], f64)),
+    /^Error: Conv1DTranspose: mixed dtypes: input float64, weight float32, bias float32; convert with astype$/,
+  );
 });
 
 test("an input of the wrong rank names the layer, the layout and the shape", () => {
@@ -523,10 +599,25 @@ test("strides, dilation, padding and outputPadding are checked by params/ when t
   assert.throws(() => new nn.Conv1D(1, { kernelSize: 2, dilation: 0 }), /^Error: Conv1D: dilation=(0|\[0\]) must be/);
   assert.throws(() => new nn.Conv3DTranspose(1, { kernelSize: 2, strides: [1, 1] }), /^Error: Conv3DTranspose: strides=\[1,1\] must have 3 entries/);
   assert.throws(() => new nn.Conv2D(1, { kernelSize: 2, padding: "full" as never }), /^Error: Conv2D: padding="full" is not one of/);
-  assert.throws(() => new nn.Conv2DTranspose(1, { kernelSize: 3, strides: 2, outputPadding: 2 }), /^Error: Conv2DTranspose: outputPadding=(2|\[2,2\]) must be < max\(strides, dilation\)/);
+  assert.throws(
+    () => new nn.Conv2DTranspose(1, { kernelSize: 3, strides: 2, outputPadding: 2 }),
+    /^Error: Conv2DTranspose: outputPadding=(2|\[2,2\]) must be < max\(strides, dilation\)/,
+  );
   // valid values far larger than any default still build (the probe input grows with them)
   assert.deepEqual(new nn.Conv2DTranspose(1, { kernelSize: 3, strides: 40, padding: 50, dilation: 30, outputPadding: 39 }).weight.shape, [0, 1, 3, 3]);
-  assert.deepEqual(new nn.Conv3D(2, { kernelSize: [1, 2, 3], padding: [[0, 1], [2, 0], [5, 5]], inChannels: 4, groups: 2 }).weight.shape, [2, 2, 1, 2, 3]);
+  assert.deepEqual(
+    new nn.Conv3D(2, {
+      kernelSize: [1, 2, 3],
+      padding: [
+        [0, 1],
+        [2, 0],
+        [5, 5],
+      ],
+      inChannels: 4,
+      groups: 2,
+    }).weight.shape,
+    [2, 2, 1, 2, 3],
+  );
 });
 
 test("unknown options name the nearest known one; options are snapshotted when the layer is built", () => {
@@ -579,7 +670,10 @@ test("init.Bilinear and init.Xavier read channels-last weights in their layout",
   c.initialize();
   const bound = Math.sqrt(3 / (60 * 15));
   const w = Array.from(c.weight.data().asTypedArray());
-  assert.ok(w.every((v) => Math.abs(v) <= bound) && w.some((v) => Math.abs(v) > 0.98 * bound), `Xavier out bound ${bound}, max ${Math.max(...w.map(Math.abs))}`);
+  assert.ok(
+    w.every((v) => Math.abs(v) <= bound) && w.some((v) => Math.abs(v) > 0.98 * bound),
+    `Xavier out bound ${bound}, max ${Math.max(...w.map(Math.abs))}`,
+  );
 });
 
 test("an unknown activation is rejected when the layer is built, naming the layer", () => {
@@ -597,10 +691,29 @@ test("groups must divide a given inChannels of a transposed layer when it is bui
 test("String(layer) shows every non-default option in Gluon's words, and only those", () => {
   assert.equal(String(new nn.Conv2DTranspose(1, { kernelSize: 2, strides: 2 })), "Conv2DTranspose(None -> 1, kernel_size=[2,2], stride=2)");
   assert.equal(
-    String(new nn.Conv2DTranspose(4, { kernelSize: 3, strides: 2, padding: 1, outputPadding: 1, dilation: 2, groups: 2, inChannels: 6, useBias: false, layout: "NHWC", activation: "relu" })),
+    String(
+      new nn.Conv2DTranspose(4, {
+        kernelSize: 3,
+        strides: 2,
+        padding: 1,
+        outputPadding: 1,
+        dilation: 2,
+        groups: 2,
+        inChannels: 6,
+        useBias: false,
+        layout: "NHWC",
+        activation: "relu",
+      }),
+    ),
     "Conv2DTranspose(6 -> 4, kernel_size=[3,3], stride=2, padding=1, output_padding=1, dilation=2, groups=2, bias=False, layout=NHWC, Activation(relu))",
   );
-  assert.equal(String(new nn.Conv1D(3, { kernelSize: 3, padding: [[1, 2]], paddingMode: "reflect", inChannels: 2 })), "Conv1D(2 -> 3, kernel_size=[3], stride=1, padding=[[1,2]], padding_mode=reflect)");
-  assert.equal(String(new nn.Conv2D(3, { kernelSize: 3, padding: "same", dilation: [1, 1], groups: 1 })), 'Conv2D(None -> 3, kernel_size=[3,3], stride=1, padding="same")');
+  assert.equal(
+    String(new nn.Conv1D(3, { kernelSize: 3, padding: [[1, 2]], paddingMode: "reflect", inChannels: 2 })),
+    "Conv1D(2 -> 3, kernel_size=[3], stride=1, padding=[[1,2]], padding_mode=reflect)",
+  );
+  assert.equal(
+    String(new nn.Conv2D(3, { kernelSize: 3, padding: "same", dilation: [1, 1], groups: 1 })),
+    'Conv2D(None -> 3, kernel_size=[3,3], stride=1, padding="same")',
+  );
   assert.equal(String(new nn.Conv2D(3, { kernelSize: 3, padding: [0, 0], strides: [1, 1] })), "Conv2D(None -> 3, kernel_size=[3,3], stride=[1,1])");
 });

@@ -14,20 +14,51 @@ async function assertClose(gpuArr: NDArray, cpuArr: NDArray, what: string, atol 
   assert.equal(String(gpuArr.ctx), "gpu(0)", `${what}: on the GPU`);
   await gpuArr.wait();
   assert.deepEqual(gpuArr.shape, cpuArr.shape, `${what}: shape`);
-  const g = gpuArr.asTypedArray(), c = cpuArr.asTypedArray();
+  const g = gpuArr.asTypedArray(),
+    c = cpuArr.asTypedArray();
   for (let i = 0; i < c.length; i++)
     if (!(Math.abs(g[i]! - c[i]!) <= atol + rtol * Math.abs(c[i]!))) assert.fail(`${what}: element ${i} is ${g[i]} on the GPU and ${c[i]} on the CPU`);
 }
 
-test("D2L 12.10: nn.Conv2DTranspose with init.Constant(K) under initialize(…, { ctx: npx.gpu() }) gives the book's outputs on the GPU", { skip: SKIP }, async () => {
+test("D2L 12.10: nn.Conv2DTranspose with init.Constant(K) under initialize(…, { ctx: npx.gpu() }) gives the book's outputs on the GPU", {
+  skip: SKIP,
+}, async () => {
   const ctx = npx.gpu();
-  const X = np.array([[0, 1], [2, 3]], { ctx }).reshape(1, 1, 2, 2);
-  const K = np.array([[0, 1], [2, 3]]).reshape(1, 1, 2, 2);
+  const X = np
+    .array(
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      { ctx },
+    )
+    .reshape(1, 1, 2, 2);
+  const K = np
+    .array([
+      [0, 1],
+      [2, 3],
+    ])
+    .reshape(1, 1, 2, 2);
   // the book's printed outputs (MXNet), for kernel 2 with no padding, padding 1, strides 2
   const book: [ConvTransposeLayerOptions, number[][]][] = [
-    [{ kernelSize: 2 }, [[0, 0, 1], [0, 4, 6], [4, 12, 9]]],
+    [
+      { kernelSize: 2 },
+      [
+        [0, 0, 1],
+        [0, 4, 6],
+        [4, 12, 9],
+      ],
+    ],
     [{ kernelSize: 2, padding: 1 }, [[4]]],
-    [{ kernelSize: 2, strides: 2 }, [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]],
+    [
+      { kernelSize: 2, strides: 2 },
+      [
+        [0, 0, 0, 1],
+        [0, 0, 2, 3],
+        [0, 2, 0, 3],
+        [4, 6, 6, 9],
+      ],
+    ],
   ];
   for (const [options, want] of book) {
     const tconv = new nn.Conv2DTranspose(1, options);
@@ -43,7 +74,9 @@ test("D2L 12.10: nn.Conv2DTranspose with init.Constant(K) under initialize(…, 
 test("Conv2D then Conv2DTranspose (bias, strides, padding) on the GPU equal the CPU network, forward and gradients (property)", { skip: SKIP }, async () => {
   await fc.assert(
     fc.asyncProperty(
-      fc.record({ k: fc.integer({ min: 1, max: 5 }), s: fc.integer({ min: 1, max: 3 }), p: fc.integer({ min: 0, max: 2 }), useBias: fc.boolean() }).filter((o) => o.p < o.k),
+      fc
+        .record({ k: fc.integer({ min: 1, max: 5 }), s: fc.integer({ min: 1, max: 3 }), p: fc.integer({ min: 0, max: 2 }), useBias: fc.boolean() })
+        .filter((o) => o.p < o.k),
       fc.integer({ min: 0, max: 1000 }),
       async (o, seed) => {
         const build = () => {
@@ -61,10 +94,16 @@ test("Conv2D then Conv2DTranspose (bias, strides, padding) on the GPU equal the 
         // same initial values: the first forward fixes the deferred shapes, then the CPU values are copied over
         cpuNet.forward(X);
         gpuNet.forward(X.asInCtx(npx.gpu()));
-        const cpuParams = cpuNet.collectParams(), gpuParams = gpuNet.collectParams();
+        const cpuParams = cpuNet.collectParams(),
+          gpuParams = gpuNet.collectParams();
         for (const [name, p] of gpuParams.entries()) p.setData(cpuParams.get(name).data());
-        const loss = (net: nn.Sequential, x: NDArray) => autograd.record(() => { const y = net.forward(x); return y.mul(y).sum(); });
-        const lc = loss(cpuNet, X), lg = loss(gpuNet, X.asInCtx(npx.gpu()));
+        const loss = (net: nn.Sequential, x: NDArray) =>
+          autograd.record(() => {
+            const y = net.forward(x);
+            return y.mul(y).sum();
+          });
+        const lc = loss(cpuNet, X),
+          lg = loss(gpuNet, X.asInCtx(npx.gpu()));
         lc.backward();
         lg.backward();
         const what = JSON.stringify(o);
@@ -80,7 +119,8 @@ test("a Trainer SGD step (with and without momentum) updates GPU parameters as o
   for (const momentum of [0, 0.9]) {
     np.random.seed(7);
     const build = () => new nn.Conv2DTranspose(2, { kernelSize: 3, strides: 2, padding: 1, inChannels: 3 });
-    const cpuNet = build(), gpuNet = build();
+    const cpuNet = build(),
+      gpuNet = build();
     cpuNet.initialize(init.Uniform(0.5));
     gpuNet.initialize(init.Uniform(0.5), { ctx: npx.gpu() });
     for (const [name, p] of gpuNet.collectParams().entries()) p.setData(cpuNet.collectParams().get(name).data());
@@ -111,20 +151,29 @@ test("resetCtx moves parameters back to the CPU once their values are read back 
   net.resetCtx(npx.cpu());
   assert.equal(String(net.weight.data().ctx), "cpu(0)");
   // every weight saw the gradient 4 (four output positions of ones): 1 − 0.25·4 = 0
-  assert.deepEqual(net.weight.data().tolist(), [[[[0, 0], [0, 0]]]]);
+  assert.deepEqual(net.weight.data().tolist(), [
+    [
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    ],
+  ]);
   assert.equal(String(net.weight.grad()!.ctx), "cpu(0)");
 });
 
 test("Trainer with Adam (two steps, weight decay, gradient clipping) updates GPU parameters as on the CPU", { skip: SKIP }, async () => {
   np.random.seed(8);
   const build = () => new nn.Conv2DTranspose(2, { kernelSize: 4, strides: 2, padding: 1, inChannels: 3 });
-  const cpuNet = build(), gpuNet = build();
+  const cpuNet = build(),
+    gpuNet = build();
   cpuNet.initialize(init.Uniform(0.5));
   gpuNet.initialize(init.Uniform(0.5), { ctx: npx.gpu() });
   for (const [name, p] of gpuNet.collectParams().entries()) p.setData(cpuNet.collectParams().get(name).data());
   const X = np.random.uniform({ low: -1, high: 1, size: [2, 3, 4, 4] });
   const options = { learningRate: 0.01, wd: 0.01, clipGradient: 5 };
-  const tc = new gluon.Trainer(cpuNet.collectParams(), "adam", options), tg = new gluon.Trainer(gpuNet.collectParams(), "adam", options);
+  const tc = new gluon.Trainer(cpuNet.collectParams(), "adam", options),
+    tg = new gluon.Trainer(gpuNet.collectParams(), "adam", options);
   for (let step = 0; step < 2; step++) {
     // a loss whose gradients are far from zero everywhere: Adam's first step is ±lr·sign(g)
     const lc = autograd.record(() => cpuNet.forward(X).sub(3).abs().sum());
@@ -140,32 +189,61 @@ test("Trainer with Adam (two steps, weight decay, gradient clipping) updates GPU
 
 /** D2L §20.2's DCGAN pair scaled to 16×16 (width 4, 8 noise channels): G_block = ConvT → BatchNorm → ReLU, D_block = Conv → BatchNorm → LeakyReLU(0.2). */
 function dcgan(): { G: nn.Sequential; D: nn.Sequential } {
-  const g = (o: number, i: number, s = 2, p = 1) => new nn.Sequential().add(new nn.Conv2DTranspose(o, { kernelSize: 4, strides: s, padding: p, useBias: false, inChannels: i }), new nn.BatchNorm({ inChannels: o }), new nn.Activation("relu"));
-  const d = (o: number, i: number) => new nn.Sequential().add(new nn.Conv2D(o, { kernelSize: 4, strides: 2, padding: 1, useBias: false, inChannels: i }), new nn.BatchNorm({ inChannels: o }), new nn.LeakyReLU(0.2));
-  const G = new nn.Sequential().add(g(8, 8, 1, 0), g(4, 8), new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, useBias: false, inChannels: 4 }), new nn.Activation("tanh"));
+  const g = (o: number, i: number, s = 2, p = 1) =>
+    new nn.Sequential().add(
+      new nn.Conv2DTranspose(o, { kernelSize: 4, strides: s, padding: p, useBias: false, inChannels: i }),
+      new nn.BatchNorm({ inChannels: o }),
+      new nn.Activation("relu"),
+    );
+  const d = (o: number, i: number) =>
+    new nn.Sequential().add(
+      new nn.Conv2D(o, { kernelSize: 4, strides: 2, padding: 1, useBias: false, inChannels: i }),
+      new nn.BatchNorm({ inChannels: o }),
+      new nn.LeakyReLU(0.2),
+    );
+  const G = new nn.Sequential().add(
+    g(8, 8, 1, 0),
+    g(4, 8),
+    new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, useBias: false, inChannels: 4 }),
+    new nn.Activation("tanh"),
+  );
   const D = new nn.Sequential().add(d(4, 3), d(8, 4), new nn.Conv2D(1, { kernelSize: 4, useBias: false, inChannels: 8 }));
   return { G, D };
 }
 
-test("the DCGAN generator and discriminator on the GPU: one SGD step of each (BatchNorm in training mode) equals the CPU", { skip: SKIP, timeout: 120_000 }, async () => {
+test("the DCGAN generator and discriminator on the GPU: one SGD step of each (BatchNorm in training mode) equals the CPU", {
+  skip: SKIP,
+  timeout: 120_000,
+}, async () => {
   const ctx = npx.gpu();
   np.random.seed(20);
-  const cpu = dcgan(), gpu = dcgan();
-  for (const [a, b] of [[cpu.G, gpu.G], [cpu.D, gpu.D]] as const) {
+  const cpu = dcgan(),
+    gpu = dcgan();
+  for (const [a, b] of [
+    [cpu.G, gpu.G],
+    [cpu.D, gpu.D],
+  ] as const) {
     a.initialize(init.Normal(0.02));
     b.initialize(init.Normal(0.02), { ctx });
     for (const [name, p] of b.collectParams().entries()) p.setData(a.collectParams().get(name).data());
   }
   const Z = np.random.normal(0, 1, [4, 8, 1, 1]);
   const X = np.random.uniform({ low: -1, high: 1, size: [4, 3, 16, 16] });
-  const ones = np.ones([4, 1, 1, 1]), zeros = np.zeros([4, 1, 1, 1]);
+  const ones = np.ones([4, 1, 1, 1]),
+    zeros = np.zeros([4, 1, 1, 1]);
   const step = (n: { G: nn.Sequential; D: nn.Sequential }, on: (a: NDArray) => NDArray) => {
     const loss = new gluon.loss.SigmoidBCELoss();
     const trainerD = new gluon.Trainer(n.D.collectParams(), "sgd", { learningRate: 0.05 });
     const trainerG = new gluon.Trainer(n.G.collectParams(), "sgd", { learningRate: 0.05 });
     // the book's update_D: real images labelled 1, generated ones (detached by a pause) labelled 0
     const fake = autograd.pause(() => n.G.forward(on(Z)));
-    const lossD = autograd.record(() => loss.forward(n.D.forward(on(X)), on(ones)).add(loss.forward(n.D.forward(fake), on(zeros))).div(2).sum());
+    const lossD = autograd.record(() =>
+      loss
+        .forward(n.D.forward(on(X)), on(ones))
+        .add(loss.forward(n.D.forward(fake), on(zeros)))
+        .div(2)
+        .sum(),
+    );
     lossD.backward();
     trainerD.step(4);
     // update_G: the generator's images labelled 1 through the updated discriminator
@@ -179,6 +257,10 @@ test("the DCGAN generator and discriminator on the GPU: one SGD step of each (Ba
   await assertClose(dG!, dC!, "discriminator loss", 1e-4, 1e-4);
   await assertClose(gG!, gC!, "generator loss", 1e-4, 1e-4);
   await assertClose(imgG!, imgC!, "generated images after the step (BatchNorm in predict mode)", 1e-4, 1e-3);
-  for (const [a, b] of [[cpu.G, gpu.G], [cpu.D, gpu.D]] as const)
-    for (const [name, p] of b.collectParams().entries()) await assertClose(p.data(), a.collectParams().get(name).data(), `parameter ${name} after the step`, 1e-4, 1e-3);
+  for (const [a, b] of [
+    [cpu.G, gpu.G],
+    [cpu.D, gpu.D],
+  ] as const)
+    for (const [name, p] of b.collectParams().entries())
+      await assertClose(p.data(), a.collectParams().get(name).data(), `parameter ${name} after the step`, 1e-4, 1e-3);
 });

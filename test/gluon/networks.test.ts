@@ -59,7 +59,13 @@ test("DCGAN (§20.2, scaled down): generator and discriminator run forward and b
   np.random.seed(0);
   const G = generator(4).initialize();
   const D = discriminator(4).initialize();
-  assert.deepEqual(G.collectParams().keys().slice(0, 5), ["0.convTrans.weight", "0.batchNorm.gamma", "0.batchNorm.beta", "0.batchNorm.running_mean", "0.batchNorm.running_var"]);
+  assert.deepEqual(G.collectParams().keys().slice(0, 5), [
+    "0.convTrans.weight",
+    "0.batchNorm.gamma",
+    "0.batchNorm.beta",
+    "0.batchNorm.running_mean",
+    "0.batchNorm.running_var",
+  ]);
   const Z = np.random.normal({ size: [4, 8, 1, 1] });
   const loss = new gluon.loss.SigmoidBCELoss();
   const { fake, l } = autograd.record(() => {
@@ -67,7 +73,10 @@ test("DCGAN (§20.2, scaled down): generator and discriminator run forward and b
     return { fake, l: loss.forward(D.forward(fake).reshape(4), np.ones([4])).sum() };
   });
   assert.deepEqual(fake.shape, [4, 3, 32, 32]);
-  assert.ok(fake.asTypedArray().every((v) => v >= -1 && v <= 1), "tanh output");
+  assert.ok(
+    fake.asTypedArray().every((v) => v >= -1 && v <= 1),
+    "tanh output",
+  );
   l.backward();
   for (const [name, p] of [...G.collectParams().entries(), ...D.collectParams().entries()]) {
     if (p.gradReq === "null") continue;
@@ -75,7 +84,10 @@ test("DCGAN (§20.2, scaled down): generator and discriminator run forward and b
     assert.ok(g.every(Number.isFinite) && g.some((v) => v !== 0), `${name} got a gradient`);
   }
   const rm = G.collectParams().get("0.batchNorm.running_mean").data().asTypedArray();
-  assert.ok(rm.some((v) => v !== 0), "training-mode forward moved the running mean");
+  assert.ok(
+    rm.some((v) => v !== 0),
+    "training-mode forward moved the running mean",
+  );
   // predict mode: the same noise through running statistics gives another (still bounded) image
   const predicted = G.forward(Z);
   assert.ok(predicted.asTypedArray().some((v, i) => v !== fake.asTypedArray()[i]));
@@ -96,10 +108,12 @@ function paramGradcheck(net: nn.Block, x: NDArray, eps = 1e-6): { rel: number; a
     for (let i = 0; i < y.length; i++) s += y[i]! * w[i]!;
     return s;
   };
-  let rel = 0, abs = 0;
+  let rel = 0,
+    abs = 0;
   for (const [name, p] of net.collectParams().entries()) {
     if (p.gradReq === "null") continue;
-    const data = p.data().data, g = p.grad()!.asTypedArray();
+    const data = p.data().data,
+      g = p.grad()!.asTypedArray();
     for (let i = 0; i < data.length; i++) {
       const keep = data[i]!;
       data[i] = keep + eps;
@@ -126,7 +140,9 @@ test("DCGAN generator and discriminator gradchecks in float64 (training-mode Bat
   const rd = gradcheck((img) => autograd.trainMode(() => D.forward(img)), [randn([2, 3, 4, 4])], { rtol: 1e-4, atol: 1e-6 });
   const pd = paramGradcheck(D, randn([2, 3, 4, 4]));
   const e = (v: number) => v.toExponential(1);
-  console.log(`# DCGAN gradcheck max rel/abs: G input ${e(r.maxRelErr[0]!)}/${e(r.maxAbsErr[0]!)}, G params ${e(pg.rel)}/${e(pg.abs)}, D input ${e(rd.maxRelErr[0]!)}/${e(rd.maxAbsErr[0]!)}, D params ${e(pd.rel)}/${e(pd.abs)}`);
+  console.log(
+    `# DCGAN gradcheck max rel/abs: G input ${e(r.maxRelErr[0]!)}/${e(r.maxAbsErr[0]!)}, G params ${e(pg.rel)}/${e(pg.abs)}, D input ${e(rd.maxRelErr[0]!)}/${e(rd.maxAbsErr[0]!)}, D params ${e(pd.rel)}/${e(pd.abs)}`,
+  );
 });
 
 /** A small U-Net: one pooling level, a k2 s2 up-convolution and the skip connection concatenated on the channel axis. */
@@ -163,9 +179,18 @@ test("U-Net with a skip connection: structural names, forward and backward", () 
   assert.deepEqual(y.shape, [2, 1, 8, 8]);
   y.backward(np.ones([2, 1, 8, 8]));
   const names = net.collectParams().keys();
-  for (const n of ["enc1.0.weight", "enc1.1.gamma", "enc1.1.running_var", "enc2.0.bias", "up.weight", "dec1.0.weight", "head.bias"]) assert.ok(names.includes(n), n);
+  for (const n of ["enc1.0.weight", "enc1.1.gamma", "enc1.1.running_var", "enc2.0.bias", "up.weight", "dec1.0.weight", "head.bias"])
+    assert.ok(names.includes(n), n);
   assert.deepEqual(net.collectParams().get("dec1.0.weight").shape, [4, 8, 3, 3], "dec1 sees 4 up-sampled + 4 skip channels");
-  for (const [name, p] of net.collectParams().entries()) if (p.gradReq !== "null") assert.ok(p.grad()!.asTypedArray().some((v) => v !== 0), name);
+  for (const [name, p] of net.collectParams().entries())
+    if (p.gradReq !== "null")
+      assert.ok(
+        p
+          .grad()!
+          .asTypedArray()
+          .some((v) => v !== 0),
+        name,
+      );
 });
 
 test("U-Net gradcheck in float64 w.r.t. the input and every parameter", () => {
@@ -173,17 +198,21 @@ test("U-Net gradcheck in float64 w.r.t. the input and every parameter", () => {
   const net = new TinyUNet(2, "float64").initialize();
   const r = gradcheck((x) => autograd.trainMode(() => net.forward(x)), [randn([2, 1, 4, 4])], { rtol: 1e-4, atol: 1e-6 });
   const p = paramGradcheck(net, randn([2, 1, 4, 4]));
-  console.log(`# U-Net gradcheck max rel/abs: input ${r.maxRelErr[0]!.toExponential(1)}/${r.maxAbsErr[0]!.toExponential(1)}, params ${p.rel.toExponential(1)}/${p.abs.toExponential(1)}`);
+  console.log(
+    `# U-Net gradcheck max rel/abs: input ${r.maxRelErr[0]!.toExponential(1)}/${r.maxAbsErr[0]!.toExponential(1)}, params ${p.rel.toExponential(1)}/${p.abs.toExponential(1)}`,
+  );
 });
 
 test("a short training run of a tiny U-Net on synthetic segmentation reduces its loss", () => {
   np.random.seed(4);
   // images: noise plus a bright 3×3 square at a random place; the label marks the square
   const makeBatch = (n: number) => {
-    const x = new Float32Array(n * 64), m = new Float32Array(n * 64);
+    const x = new Float32Array(n * 64),
+      m = new Float32Array(n * 64);
     for (let i = 0; i < n; i++) {
       const noise = np.random.normal({ scale: 0.3, size: [64] }).asTypedArray();
-      const r0 = Math.floor(np.random.uniform({ high: 6 }).item()), c0 = Math.floor(np.random.uniform({ high: 6 }).item());
+      const r0 = Math.floor(np.random.uniform({ high: 6 }).item()),
+        c0 = Math.floor(np.random.uniform({ high: 6 }).item());
       for (let p = 0; p < 64; p++) {
         const [r, c] = [Math.floor(p / 8), p % 8];
         const inside = r >= r0 && r < r0 + 3 && c >= c0 && c < c0 + 3 ? 1 : 0;

@@ -10,11 +10,22 @@ test("parameters gamma, beta, running_mean, running_var; the running ones are no
   const bn = new nn.BatchNorm();
   const net = new nn.Sequential().add(new nn.Conv2D(3, { kernelSize: 1 }), bn);
   assert.deepEqual(net.collectParams().keys(), ["0.weight", "0.bias", "1.gamma", "1.beta", "1.running_mean", "1.running_var"]);
-  assert.deepEqual([bn.gamma, bn.beta, bn.runningMean, bn.runningVar].map((p) => p.gradReq), ["write", "write", "null", "null"]);
+  assert.deepEqual(
+    [bn.gamma, bn.beta, bn.runningMean, bn.runningVar].map((p) => p.gradReq),
+    ["write", "write", "null", "null"],
+  );
   net.initialize();
   net.forward(np.ones([1, 2, 2, 2]));
   assert.deepEqual(bn.gamma.shape, [3], "inChannels inferred at the first forward");
-  assert.deepEqual([bn.gamma, bn.beta, bn.runningMean, bn.runningVar].map((p) => p.data().tolist()), [[1, 1, 1], [0, 0, 0], [0, 0, 0], [1, 1, 1]]);
+  assert.deepEqual(
+    [bn.gamma, bn.beta, bn.runningMean, bn.runningVar].map((p) => p.data().tolist()),
+    [
+      [1, 1, 1],
+      [0, 0, 0],
+      [0, 0, 0],
+      [1, 1, 1],
+    ],
+  );
   const trainer = new gluon.Trainer(net.collectParams(), "sgd");
   assert.deepEqual(trainer.params, [net.collectParams().get("0.weight"), net.collectParams().get("0.bias"), bn.gamma, bn.beta]);
 });
@@ -49,10 +60,27 @@ test("center / scale false keep beta 0 and gamma 1 untrained; initializers and a
 test("BatchNorm backward reaches the input, gamma and beta", () => {
   const bn = new nn.BatchNorm({ dtype: "float64" }).initialize();
   const x = randn([4, 2, 3]).attachGrad();
-  autograd.record(() => bn.forward(x).mul(randn([4, 2, 3])).sum()).backward();
+  autograd
+    .record(() =>
+      bn
+        .forward(x)
+        .mul(randn([4, 2, 3]))
+        .sum(),
+    )
+    .backward();
   assert.ok(x.grad!.asTypedArray().some((v) => v !== 0));
-  assert.ok(bn.gamma.grad()!.asTypedArray().some((v) => v !== 0));
-  assert.ok(bn.beta.grad()!.asTypedArray().some((v) => v !== 0));
+  assert.ok(
+    bn.gamma
+      .grad()!
+      .asTypedArray()
+      .some((v) => v !== 0),
+  );
+  assert.ok(
+    bn.beta
+      .grad()!
+      .asTypedArray()
+      .some((v) => v !== 0),
+  );
   assert.throws(() => bn.runningMean.grad(), /Parameter 'running_mean' of BatchNorm has no gradient because its gradReq is "null"/);
 });
 
@@ -91,7 +119,13 @@ function countActivationCalls<T>(fn: () => T): [T, number] {
   const protos = [nn.Activation.prototype, nn.LeakyReLU.prototype] as { forward: (x: NDArray) => NDArray }[];
   const saved = protos.map((p) => p.forward);
   let calls = 0;
-  protos.forEach((p, k) => (p.forward = function (this: unknown, x: NDArray) { calls++; return saved[k]!.call(this, x); }));
+  protos.forEach(
+    (p, k) =>
+      (p.forward = function (this: unknown, x: NDArray) {
+        calls++;
+        return saved[k]!.call(this, x);
+      }),
+  );
   try {
     return [fn(), calls];
   } finally {
@@ -101,16 +135,22 @@ function countActivationCalls<T>(fn: () => T): [T, number] {
 
 function sameBits(actual: NDArray, expected: NDArray, what: string): void {
   assert.deepEqual(actual.shape, expected.shape, what);
-  const a = actual.asTypedArray(), e = expected.asTypedArray();
+  const a = actual.asTypedArray(),
+    e = expected.asTypedArray();
   assert.equal(actual.dtype, expected.dtype, what);
   for (let i = 0; i < e.length; i++) if (!Object.is(a[i], e[i])) assert.fail(`${what}: element ${i} is ${a[i]}, unfused ${e[i]}`);
 }
 
 test("BatchNorm then Activation(relu) or LeakyReLU in a Sequential runs as one pass in predict mode, bit for bit the unfused pair", () => {
   for (const dtype of ["float32", "float64"] as const)
-    for (const [label, makeAct] of [["relu", () => new nn.Activation("relu")], ["leaky 0.2", () => new nn.LeakyReLU(0.2)], ["leaky 0", () => new nn.LeakyReLU(0)]] as const)
+    for (const [label, makeAct] of [
+      ["relu", () => new nn.Activation("relu")],
+      ["leaky 0.2", () => new nn.LeakyReLU(0.2)],
+      ["leaky 0", () => new nn.LeakyReLU(0)],
+    ] as const)
       for (const axis of [1, -1]) {
-        const bn = statefulBatchNorm(dtype, 5, bnState(5), { axis }), act = makeAct();
+        const bn = statefulBatchNorm(dtype, 5, bnState(5), { axis }),
+          act = makeAct();
         const net = new nn.Sequential().add(bn, act);
         const x = (axis === 1 ? randn([3, 5, 4, 6], 3) : randn([3, 4, 6, 5], 3)).astype(dtype);
         // special values: NaN and ±Inf flow through, −0 inputs, values on both sides of 0 after the affine map
@@ -124,11 +164,15 @@ test("BatchNorm then Activation(relu) or LeakyReLU in a Sequential runs as one p
         assert.ok(v.some((t) => t > 0) && v.some((t) => t === 0 || t < 0) && v.some(Number.isNaN), "the case exercises both signs and NaN");
       }
   // a strided (transposed) input, and a longer chain: Conv → BN → relu → BN → leaky
-  const bn = statefulBatchNorm("float32", 3), relu = new nn.Activation("relu");
+  const bn = statefulBatchNorm("float32", 3),
+    relu = new nn.Activation("relu");
   const xt = randn([2, 6, 4, 3], 9).astype("float32").transpose(0, 3, 2, 1).at(":", ":", ":", "::2");
   sameBits(new nn.Sequential().add(bn, relu).forward(xt), relu.forward(bn.forward(xt)), "strided input");
-  const conv = new nn.Conv2D(4, { kernelSize: 3, padding: 1 }), bn1 = statefulBatchNorm("float32", 4), a1 = new nn.Activation("relu");
-  const bn2 = statefulBatchNorm("float32", 4), a2 = new nn.LeakyReLU(0.1);
+  const conv = new nn.Conv2D(4, { kernelSize: 3, padding: 1 }),
+    bn1 = statefulBatchNorm("float32", 4),
+    a1 = new nn.Activation("relu");
+  const bn2 = statefulBatchNorm("float32", 4),
+    a2 = new nn.LeakyReLU(0.1);
   const chain = new nn.Sequential().add(conv, bn1, a1, bn2, a2);
   chain.initialize();
   const xc = randn([2, 3, 6, 6]).astype("float32");
@@ -138,11 +182,15 @@ test("BatchNorm then Activation(relu) or LeakyReLU in a Sequential runs as one p
 });
 
 test("BatchNorm + activation: recording, training mode and other neighbours take the unfused differentiable path", () => {
-  const x = randn([2, 3, 4, 4], 5), head = randn([2, 3, 4, 4]), state = bnState(3);
+  const x = randn([2, 3, 4, 4], 5),
+    head = randn([2, 3, 4, 4]),
+    state = bnState(3);
   // recording (predict mode): the gradient flows through both blocks and equals the one of the two blocks called alone
-  const bn = statefulBatchNorm("float64", 3, state), act = new nn.Activation("relu");
+  const bn = statefulBatchNorm("float64", 3, state),
+    act = new nn.Activation("relu");
   const net = new nn.Sequential().add(bn, act);
-  const xa = x.copy().attachGrad(), xb = x.copy().attachGrad();
+  const xa = x.copy().attachGrad(),
+    xb = x.copy().attachGrad();
   const [ya, calls] = countActivationCalls(() => autograd.record(() => net.forward(xa), { trainMode: false }));
   assert.equal(calls, 1, "recording runs the activation block");
   ya.backward(head);
@@ -152,7 +200,8 @@ test("BatchNorm + activation: recording, training mode and other neighbours take
   sameBits(xa.grad!, xb.grad!, "input gradient");
   assert.ok(Array.from(xa.grad!.asTypedArray()).some((g) => g !== 0));
   // training mode without recording: batch statistics, running statistics moved once, same as the unfused pair
-  const bnT = statefulBatchNorm("float64", 3, state), bnU = statefulBatchNorm("float64", 3, state);
+  const bnT = statefulBatchNorm("float64", 3, state),
+    bnU = statefulBatchNorm("float64", 3, state);
   const leakyT = new nn.LeakyReLU(0.3);
   const yT = autograd.trainMode(() => new nn.Sequential().add(bnT, leakyT).forward(x));
   const yU = autograd.trainMode(() => leakyT.forward(bnU.forward(x)));
@@ -160,7 +209,14 @@ test("BatchNorm + activation: recording, training mode and other neighbours take
   sameBits(bnT.runningMean.data(), bnU.runningMean.data(), "running mean moved once");
   sameBits(bnT.runningVar.data(), bnU.runningVar.data(), "running var moved once");
   // other activations, and subclasses that change forward, are not fused
-  for (const next of [new nn.Activation("tanh"), new (class extends nn.Activation { override forward(y: NDArray) { return super.forward(y).mul(2); } })("relu")]) {
+  for (const next of [
+    new nn.Activation("tanh"),
+    new (class extends nn.Activation {
+      override forward(y: NDArray) {
+        return super.forward(y).mul(2);
+      }
+    })("relu"),
+  ]) {
     const b2 = statefulBatchNorm("float64", 3, state);
     const [y2, c2] = countActivationCalls(() => new nn.Sequential().add(b2, next).forward(x));
     assert.equal(c2, 1);

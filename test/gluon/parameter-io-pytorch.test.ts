@@ -57,7 +57,10 @@ test("PyTorch's names map onto Gluon's: BatchNorm weight/bias → gamma/beta, nu
   net.initialize();
   net.loadParameters(DIR + "dcgan-f32.safetensors");
   const params = net.collectParams();
-  assert.deepEqual(params.keys().filter((k) => k.startsWith("1.")), ["1.gamma", "1.beta", "1.running_mean", "1.running_var"]);
+  assert.deepEqual(
+    params.keys().filter((k) => k.startsWith("1.")),
+    ["1.gamma", "1.beta", "1.running_mean", "1.running_var"],
+  );
   assert.deepEqual([...params.get("1.gamma").data().asTypedArray()], [...readTensor(f, f.entries.get("1.weight")!, "float32", "t")]);
   assert.deepEqual([...params.get("4.beta").data().asTypedArray()], [...readTensor(f, f.entries.get("4.bias")!, "float32", "t")]);
 });
@@ -74,7 +77,9 @@ for (const stem of ["dcgan-f32", "dcgan-f64", "decoder1d-f32", "decoder1d-f64"])
     const mine = parseSafetensors(committed, "tconv");
     for (const e of torch.entries.values()) {
       if (e.name.endsWith("num_batches_tracked")) continue;
-      const name = e.name.replace(/\.weight$/, (m) => (mine.entries.has(e.name) ? m : ".gamma")).replace(/\.bias$/, (m) => (mine.entries.has(e.name) ? m : ".beta"));
+      const name = e.name
+        .replace(/\.weight$/, (m) => (mine.entries.has(e.name) ? m : ".gamma"))
+        .replace(/\.bias$/, (m) => (mine.entries.has(e.name) ? m : ".beta"));
       const m = mine.entries.get(name);
       assert.ok(m, `${e.name} → ${name}`);
       assert.deepEqual(m.shape, e.shape);
@@ -99,7 +104,10 @@ for (const stem of ["dcgan-f32", "dcgan-f64", "decoder1d-f32", "decoder1d-f64"])
     // plain dict fills in with 0)
     const torch = parseSafetensors(new Uint8Array(fs.readFileSync(DIR + `${stem}.safetensors`)), "torch");
     const mine = parseSafetensors(committed, "tconv");
-    assert.deepEqual([...mine.entries.keys()], [...torch.entries.keys()].filter((k) => !k.endsWith(".num_batches_tracked")));
+    assert.deepEqual(
+      [...mine.entries.keys()],
+      [...torch.entries.keys()].filter((k) => !k.endsWith(".num_batches_tracked")),
+    );
     for (const m of mine.entries.values()) {
       const e = torch.entries.get(m.name)!;
       assert.deepEqual(m.shape, e.shape);
@@ -129,7 +137,16 @@ test('names: "pytorch" renames gamma/beta to weight/bias only for BatchNorm para
   const gluonNames = ["0.weight", "0.bias", "1.gamma", "1.beta", "1.bn.gamma", "1.bn.beta", "1.bn.running_mean", "1.bn.running_var"];
   assert.deepEqual(names(), gluonNames);
   assert.deepEqual(names({ names: "gluon" }), gluonNames);
-  assert.deepEqual(names({ names: "pytorch" }), ["0.weight", "0.bias", "1.gamma", "1.beta", "1.bn.weight", "1.bn.bias", "1.bn.running_mean", "1.bn.running_var"]);
+  assert.deepEqual(names({ names: "pytorch" }), [
+    "0.weight",
+    "0.bias",
+    "1.gamma",
+    "1.beta",
+    "1.bn.weight",
+    "1.bn.bias",
+    "1.bn.running_mean",
+    "1.bn.running_var",
+  ]);
   assert.throws(() => net.saveParametersToBytes({ name: "pytorch" } as never), {
     message: "saveParametersToBytes: unknown option 'name' (did you mean 'names'?)",
   });
@@ -145,7 +162,10 @@ function bits(a: NDArray): Uint8Array {
 }
 
 for (const dtype of ["float32", "float64"] as const)
-  for (const [what, make] of [["Sequential DCGAN", dcganGenerator], ["custom-Block 1-D decoder", () => new Decoder1d()]] as const)
+  for (const [what, make] of [
+    ["Sequential DCGAN", dcganGenerator],
+    ["custom-Block 1-D decoder", () => new Decoder1d()],
+  ] as const)
     test(`nets with BatchNorm round-trip bit-exactly after training changed every parameter (${what}, ${dtype})`, () => {
       const stem = what.startsWith("Seq") ? "dcgan" : "decoder1d";
       const a: Block = make();
@@ -158,7 +178,16 @@ for (const dtype of ["float32", "float64"] as const)
       const b: Block = make();
       b.initialize();
       b.loadParametersFromBytes(bytes, { dtype });
-      assert.deepEqual(b.collectParams().values().map((p) => bits(p.data())), a.collectParams().values().map((p) => bits(p.data())));
+      assert.deepEqual(
+        b
+          .collectParams()
+          .values()
+          .map((p) => bits(p.data())),
+        a
+          .collectParams()
+          .values()
+          .map((p) => bits(p.data())),
+      );
       assert.deepEqual(bits(b.forward(z) as NDArray), bits(a.forward(z) as NDArray));
       assert.deepEqual(b.saveParametersToBytes(), bytes);
     });
@@ -176,9 +205,16 @@ test("a BatchNorm whose file shapes disagree is refused before anything changes;
   const fresh = dcganGenerator();
   fresh.initialize();
   assert.throws(() => fresh.loadParametersFromBytes(serializeSafetensors(bad)), {
-    message: "loadParametersFromBytes: 4 (BatchNorm) cannot take the file's shapes: gamma, beta, running_mean and running_var must have one channel count, got 16, 16, 16, 8",
+    message:
+      "loadParametersFromBytes: 4 (BatchNorm) cannot take the file's shapes: gamma, beta, running_mean and running_var must have one channel count, got 16, 16, 16, 8",
   });
-  assert.ok(fresh.collectParams().values().every((p) => !p.isInitialized), "the deferred net stayed deferred");
+  assert.ok(
+    fresh
+      .collectParams()
+      .values()
+      .every((p) => !p.isInitialized),
+    "the deferred net stayed deferred",
+  );
 
   const net = dcganGenerator();
   net.initialize(init.Normal(0.2));
@@ -194,7 +230,10 @@ test("a BatchNorm whose file shapes disagree is refused before anything changes;
     b[at] = b[at]! ^ 0x20;
     cases.push(b);
   }
-  cases.push(serializeSafetensors(tensors.filter((t) => t.name !== "6.weight")), serializeSafetensors([...tensors, { name: "8.weight", shape: [1], data: new Float32Array(1) }]));
+  cases.push(
+    serializeSafetensors(tensors.filter((t) => t.name !== "6.weight")),
+    serializeSafetensors([...tensors, { name: "8.weight", shape: [1], data: new Float32Array(1) }]),
+  );
   for (const bytes of cases) {
     const t0 = performance.now();
     assert.throws(() => net.loadParametersFromBytes(bytes), /^Error: loadParametersFromBytes: /);

@@ -41,7 +41,10 @@ function input(dtype: Dtype, layout: "NCHW" | "NHWC" = "NCHW"): NDArray {
 }
 
 function snapshot(net: Block): Uint8Array[] {
-  return net.collectParams().values().map((p) => bits(p.data()));
+  return net
+    .collectParams()
+    .values()
+    .map((p) => bits(p.data()));
 }
 
 for (const dtype of ["float32", "float64"] as const)
@@ -159,7 +162,13 @@ test("the dtype option converts: a float32 file into a net that becomes float64,
   const c = convNet("float32", 3);
   const d = convNet("float64", 4);
   c.loadParametersFromBytes(d.saveParametersToBytes());
-  assert.deepEqual(snapshot(c), d.collectParams().values().map((p) => bits(p.data().astype("float32"))));
+  assert.deepEqual(
+    snapshot(c),
+    d
+      .collectParams()
+      .values()
+      .map((p) => bits(p.data().astype("float32"))),
+  );
 });
 
 test("F16 and BF16 files load into float32 parameters", () => {
@@ -193,7 +202,10 @@ test("allowMissing keeps parameters the file lacks; ignoreExtra skips tensors th
 test("loadParameters options are checked by name and type", () => {
   const a = convNet("float32", 1);
   const bytes = a.saveParametersToBytes();
-  assert.throws(() => a.loadParametersFromBytes(bytes, { allowmissing: true } as never), /loadParametersFromBytes: unknown option 'allowmissing' \(did you mean 'allowMissing'\?\)/);
+  assert.throws(
+    () => a.loadParametersFromBytes(bytes, { allowmissing: true } as never),
+    /loadParametersFromBytes: unknown option 'allowmissing' \(did you mean 'allowMissing'\?\)/,
+  );
   assert.throws(() => a.loadParametersFromBytes(bytes, { ignoreExtra: 1 } as never), /loadParametersFromBytes: ignoreExtra=1 must be true or false/);
   assert.throws(() => a.loadParametersFromBytes(bytes, { dtype: "float16" } as never), /dtype="float16" is not one of "float32", "float64"/);
   assert.throws(() => a.loadParametersFromBytes([1, 2] as never), /loadParametersFromBytes: expected a Uint8Array/);
@@ -202,7 +214,10 @@ test("loadParameters options are checked by name and type", () => {
 test("saving a net whose shapes are still deferred names the parameter", () => {
   const net = new nn.Sequential().add(new nn.Conv2D(4, { kernelSize: 3 }));
   net.initialize();
-  assert.throws(() => net.saveParametersToBytes(), /^Error: saveParametersToBytes: 0\.weight: Parameter '.*weight' of Conv2D has not been initialized yet because initialization was deferred/);
+  assert.throws(
+    () => net.saveParametersToBytes(),
+    /^Error: saveParametersToBytes: 0\.weight: Parameter '.*weight' of Conv2D has not been initialized yet because initialization was deferred/,
+  );
 });
 
 // ---- bad files: each throws a clear Error quickly and leaves every parameter as it was ----------------------------
@@ -221,12 +236,20 @@ function badFiles(good: Uint8Array): [string, Uint8Array, RegExp][] {
   }
   const f = parseSafetensors(good, "t");
   const entries = [...f.entries.values()];
-  const tensors: TensorToWrite[] = entries.map((e) => ({ name: e.name, shape: e.shape, data: readTensor(f, e, e.dtype === "F64" ? "float64" : "float32", "t") }));
+  const tensors: TensorToWrite[] = entries.map((e) => ({
+    name: e.name,
+    shape: e.shape,
+    data: readTensor(f, e, e.dtype === "F64" ? "float64" : "float32", "t"),
+  }));
   const last = tensors[tensors.length - 1]!;
   const swapped = [...tensors.slice(0, -1), { ...last, shape: [last.shape[1]!, last.shape[0]!, ...last.shape.slice(2)] }];
   out.push(["a wrong shape in the last entry", serializeSafetensors(swapped), /2\.weight has shape \[6,2,1,1\], the net expects \[2,6,1,1\]$/]);
   out.push(["a missing name", serializeSafetensors(tensors.slice(1)), /the file has no 0\.weight \(the net's parameter; pass allowMissing: true/]);
-  out.push(["an extra name", serializeSafetensors([...tensors, { name: "9.gamma", shape: [2], data: new Float32Array(2) }]), /the net has no parameter for 9\.gamma in the file \(pass ignoreExtra: true/]);
+  out.push([
+    "an extra name",
+    serializeSafetensors([...tensors, { name: "9.gamma", shape: [2], data: new Float32Array(2) }]),
+    /the net has no parameter for 9\.gamma in the file \(pass ignoreExtra: true/,
+  ]);
   const proto = new TextEncoder().encode('{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}');
   const protoFile = new Uint8Array(8 + proto.length + 4);
   protoFile[0] = proto.length;
@@ -288,7 +311,10 @@ class EncoderDecoder extends nn.Block {
   constructor(dtype: Dtype) {
     super();
     this.enc1 = this.registerChild(
-      new nn.Sequential().add(new nn.Conv1D(4, { kernelSize: 3, strides: 2, dtype, biasInitializer: init.Normal(1) }), new nn.Conv1D(6, { kernelSize: 1, dtype })),
+      new nn.Sequential().add(
+        new nn.Conv1D(4, { kernelSize: 3, strides: 2, dtype, biasInitializer: init.Normal(1) }),
+        new nn.Conv1D(6, { kernelSize: 1, dtype }),
+      ),
       "enc1",
     );
     this.dec = this.registerChild(new nn.Conv1DTranspose(2, { kernelSize: 4, strides: 2, dtype, biasInitializer: init.Normal(1) }), "dec");
@@ -306,7 +332,10 @@ for (const dtype of ["float32", "float64"] as const)
     a.initialize(init.Normal(0.5));
     const ya = a.forward(x);
     const bytes = a.saveParametersToBytes();
-    assert.deepEqual([...parseSafetensors(bytes, "t").entries.keys()], ["enc1.0.weight", "enc1.0.bias", "enc1.1.weight", "enc1.1.bias", "dec.weight", "dec.bias"]);
+    assert.deepEqual(
+      [...parseSafetensors(bytes, "t").entries.keys()],
+      ["enc1.0.weight", "enc1.0.bias", "enc1.1.weight", "enc1.1.bias", "dec.weight", "dec.bias"],
+    );
     const b = new EncoderDecoder(dtype);
     b.initialize(init.Normal(0.5));
     b.loadParametersFromBytes(bytes); // straight after initialize(): every inChannels is deferred
@@ -362,8 +391,16 @@ test("a block checks the file's shapes for its deferred parameters together befo
 });
 
 test("any conv layer (1-3-D, transposed or not, groups, channels-first or -last, float32/64) round-trips into its deferred twin (property)", () => {
-  const LAYOUTS = [["NCW", "NWC"], ["NCHW", "NHWC"], ["NCDHW", "NDHWC"]] as const;
-  const CLASSES = [[nn.Conv1D, nn.Conv1DTranspose], [nn.Conv2D, nn.Conv2DTranspose], [nn.Conv3D, nn.Conv3DTranspose]] as const;
+  const LAYOUTS = [
+    ["NCW", "NWC"],
+    ["NCHW", "NHWC"],
+    ["NCDHW", "NDHWC"],
+  ] as const;
+  const CLASSES = [
+    [nn.Conv1D, nn.Conv1DTranspose],
+    [nn.Conv2D, nn.Conv2DTranspose],
+    [nn.Conv3D, nn.Conv3DTranspose],
+  ] as const;
   fc.assert(
     fc.property(
       fc.record({

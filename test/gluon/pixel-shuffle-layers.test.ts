@@ -8,7 +8,8 @@ test("PixelShuffle2D follows PyTorch's order (CRD)", () => {
   const x = np.arange(N * C * r * r * H * W).reshape(N, C * r * r, H, W);
   const y = new nn.PixelShuffle2D(r).forward(x);
   assert.deepEqual(y.shape, [N, C, H * r, W * r]);
-  const xs = x.tolist() as number[][][][], ys = y.tolist() as number[][][][];
+  const xs = x.tolist() as number[][][][],
+    ys = y.tolist() as number[][][][];
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++)
       for (let h = 0; h < H; h++)
@@ -19,7 +20,12 @@ test("PixelShuffle2D follows PyTorch's order (CRD)", () => {
 test("PixelShuffle1D and PixelShuffle3D with per-axis factors", () => {
   const x1 = np.arange(12).reshape(1, 6, 2);
   // out[c, w·3 + i] = in[c·3 + i, w]
-  assert.deepEqual(new nn.PixelShuffle1D(3).forward(x1).tolist(), [[[0, 2, 4, 1, 3, 5], [6, 8, 10, 7, 9, 11]]]);
+  assert.deepEqual(new nn.PixelShuffle1D(3).forward(x1).tolist(), [
+    [
+      [0, 2, 4, 1, 3, 5],
+      [6, 8, 10, 7, 9, 11],
+    ],
+  ]);
   const x3 = np.arange(8).reshape(1, 8, 1, 1, 1);
   const y3 = new nn.PixelShuffle3D([2, 1, 4]).forward(x3);
   assert.deepEqual(y3.shape, [1, 1, 2, 1, 4]);

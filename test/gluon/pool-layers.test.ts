@@ -7,9 +7,32 @@ const f64 = { dtype: "float64" } as const;
 
 test("MaxPool2D defaults: 2×2 windows, strides = poolSize (Gluon)", () => {
   const x = np.arange(16, undefined, 1, f64).reshape(1, 1, 4, 4);
-  assert.deepEqual(new nn.MaxPool2D().forward(x).tolist(), [[[[5, 7], [13, 15]]]]);
-  assert.deepEqual(new nn.MaxPool2D({ poolSize: 3, strides: 1 }).forward(x).tolist(), [[[[10, 11], [14, 15]]]]);
-  assert.deepEqual(new nn.AvgPool2D({ poolSize: [1, 2] }).forward(x).tolist(), [[[[0.5, 2.5], [4.5, 6.5], [8.5, 10.5], [12.5, 14.5]]]]);
+  assert.deepEqual(new nn.MaxPool2D().forward(x).tolist(), [
+    [
+      [
+        [5, 7],
+        [13, 15],
+      ],
+    ],
+  ]);
+  assert.deepEqual(new nn.MaxPool2D({ poolSize: 3, strides: 1 }).forward(x).tolist(), [
+    [
+      [
+        [10, 11],
+        [14, 15],
+      ],
+    ],
+  ]);
+  assert.deepEqual(new nn.AvgPool2D({ poolSize: [1, 2] }).forward(x).tolist(), [
+    [
+      [
+        [0.5, 2.5],
+        [4.5, 6.5],
+        [8.5, 10.5],
+        [12.5, 14.5],
+      ],
+    ],
+  ]);
 });
 
 test("ceilMode keeps the partial last window; countIncludePad chooses the divisor", () => {
@@ -43,6 +66,9 @@ test("pool layer errors name the layer", () => {
   assert.throws(() => new nn.MaxPool1D({ padding: 2 }), /MaxPool1D: padding=2 must be smaller than poolSize=2 on every axis/);
   assert.throws(() => new nn.MaxPool2D({ layout: "NCW" }), /MaxPool2D: layout="NCW" is not one of "NCHW", "NHWC"/);
   assert.throws(() => new nn.GlobalAvgPool2D({ poolSize: 2 } as never), /GlobalAvgPool2D: unknown option 'poolSize'; known options are layout/);
-  assert.throws(() => new nn.MaxPool2D({ poolSize: 3 }).forward(np.ones([1, 1, 2, 2])), /MaxPool2D: window 3 on spatial axis 0 is larger than the input 2 padded to 2/);
+  assert.throws(
+    () => new nn.MaxPool2D({ poolSize: 3 }).forward(np.ones([1, 1, 2, 2])),
+    /MaxPool2D: window 3 on spatial axis 0 is larger than the input 2 padded to 2/,
+  );
   assert.throws(() => new nn.MaxPool2D().forward(np.ones([1, 2, 2])), /MaxPool2D: expects a 4-D input \(NCHW\), got shape \[1,2,2\]/);
 });

@@ -18,7 +18,8 @@ const arr = (t: T) => new NDArray(Float64Array.from(t.data), t.shape);
 function close(got: NDArray, want: T, tol: number, what: string): void {
   assert.deepEqual(got.shape, want.shape, `${what}: shape`);
   const g = got.asTypedArray();
-  for (let i = 0; i < want.data.length; i++) assert.ok(Math.abs(g[i]! - want.data[i]!) <= tol * (1 + Math.abs(want.data[i]!)), `${what}[${i}]: ${g[i]} vs PyTorch ${want.data[i]}`);
+  for (let i = 0; i < want.data.length; i++)
+    assert.ok(Math.abs(g[i]! - want.data[i]!) <= tol * (1 + Math.abs(want.data[i]!)), `${what}[${i}]: ${g[i]} vs PyTorch ${want.data[i]}`);
 }
 
 /** y = f(x) and d(Σ v·y)/dx for the fixture's v. */
@@ -31,7 +32,12 @@ function run(f: (x: NDArray) => NDArray, c: Case, mode: "train" | "predict" = "p
 
 test("BatchNorm in training mode: output and gradients equal PyTorch's BatchNorm2d; running mean follows MXNet's rule", () => {
   const c = get("BatchNorm2d train");
-  const bn = new nn.BatchNorm({ momentum: 0.9, gammaInitializer: init.Constant(arr(c.gamma)), betaInitializer: init.Constant(arr(c.beta)), dtype: "float64" }).initialize();
+  const bn = new nn.BatchNorm({
+    momentum: 0.9,
+    gammaInitializer: init.Constant(arr(c.gamma)),
+    betaInitializer: init.Constant(arr(c.beta)),
+    dtype: "float64",
+  }).initialize();
   const { y, dx } = run((x) => bn.forward(x), c, "train");
   close(y, c.y, 1e-12, "y");
   close(dx, c.dx, 1e-12, "dx");
@@ -65,9 +71,12 @@ test("pooling layers equal PyTorch's max/avg pooling (ceil_mode, count_include_p
     max_pool1d: (o) => new nn.MaxPool1D({ poolSize: o.kernel_size, strides: o.stride, padding: o.padding, ceilMode: o.ceil_mode }),
     max_pool2d: (o) => new nn.MaxPool2D({ poolSize: o.kernel_size, strides: o.stride, padding: o.padding, ceilMode: o.ceil_mode }),
     max_pool3d: (o) => new nn.MaxPool3D({ poolSize: o.kernel_size, strides: o.stride, padding: o.padding, ceilMode: o.ceil_mode }),
-    avg_pool1d: (o) => new nn.AvgPool1D({ poolSize: o.kernel_size, strides: o.stride, padding: o.padding, ceilMode: o.ceil_mode, countIncludePad: o.count_include_pad }),
-    avg_pool2d: (o) => new nn.AvgPool2D({ poolSize: o.kernel_size, strides: o.stride, padding: o.padding, ceilMode: o.ceil_mode, countIncludePad: o.count_include_pad }),
-    avg_pool3d: (o) => new nn.AvgPool3D({ poolSize: o.kernel_size, strides: o.stride, padding: o.padding, ceilMode: o.ceil_mode, countIncludePad: o.count_include_pad }),
+    avg_pool1d: (o) =>
+      new nn.AvgPool1D({ poolSize: o.kernel_size, strides: o.stride, padding: o.padding, ceilMode: o.ceil_mode, countIncludePad: o.count_include_pad }),
+    avg_pool2d: (o) =>
+      new nn.AvgPool2D({ poolSize: o.kernel_size, strides: o.stride, padding: o.padding, ceilMode: o.ceil_mode, countIncludePad: o.count_include_pad }),
+    avg_pool3d: (o) =>
+      new nn.AvgPool3D({ poolSize: o.kernel_size, strides: o.stride, padding: o.padding, ceilMode: o.ceil_mode, countIncludePad: o.count_include_pad }),
   };
   let n = 0;
   for (const c of fixture.cases.filter((k) => /pool/.test(k.name))) {
@@ -117,7 +126,12 @@ test("PReLU with per-channel slopes equals PyTorch's prelu, gradients included",
 
 test("Dense with flatten: false equals PyTorch's Linear (weight [out, in]), gradients included", () => {
   const c = get("linear");
-  const d = new nn.Dense(5, { flatten: false, weightInitializer: init.Constant(arr(c.w)), biasInitializer: init.Constant(arr(c.b)), dtype: "float64" }).initialize();
+  const d = new nn.Dense(5, {
+    flatten: false,
+    weightInitializer: init.Constant(arr(c.w)),
+    biasInitializer: init.Constant(arr(c.b)),
+    dtype: "float64",
+  }).initialize();
   const { y, dx } = run((x) => d.forward(x), c);
   close(y, c.y, 1e-12, "y");
   close(dx, c.dx, 1e-12, "dx");
@@ -130,13 +144,24 @@ test("a scaled-down DCGAN generator with PyTorch's weights gives PyTorch's image
   const s = c.state as Record<string, T>;
   const C = (k: string) => init.Constant(arr(s[k]!));
   const bn = (i: number) =>
-    new nn.BatchNorm({ gammaInitializer: C(`${i}.weight`), betaInitializer: C(`${i}.bias`), runningMeanInitializer: C(`${i}.running_mean`), runningVarianceInitializer: C(`${i}.running_var`), dtype: "float64" });
+    new nn.BatchNorm({
+      gammaInitializer: C(`${i}.weight`),
+      betaInitializer: C(`${i}.bias`),
+      runningMeanInitializer: C(`${i}.running_mean`),
+      runningVarianceInitializer: C(`${i}.running_var`),
+      dtype: "float64",
+    });
   const tc = (i: number, ch: number, strides: number, padding: number, activation?: "tanh") =>
     new nn.Conv2DTranspose(ch, { kernelSize: 4, strides, padding, useBias: false, weightInitializer: C(`${i}.weight`), dtype: "float64", activation });
   const G = new nn.Sequential().add(tc(0, 6, 1, 0), bn(1), new nn.Activation("relu"), tc(3, 3, 2, 1), bn(4), new nn.Activation("relu"), tc(6, 2, 2, 1, "tanh"));
   G.initialize();
   const z = arr(c.z);
-  close(autograd.record(() => G.forward(z)), c.y_train, 1e-12, "training-mode image");
+  close(
+    autograd.record(() => G.forward(z)),
+    c.y_train,
+    1e-12,
+    "training-mode image",
+  );
   const after = c.running_after as Record<string, T>;
   const params = G.collectParams();
   for (const i of [1, 4]) {

@@ -63,14 +63,32 @@ for (const dtype of ["float32", "float64"] as const)
       tb.loadStates(join(dir, "trainer.safetensors"));
       assert.equal(tb.learningRate, hyper.learningRate / 2);
       train(b, tb, dtype, 3, 6);
-      assert.deepEqual(b.collectParams().values().map((p) => bits(p.data())), a.collectParams().values().map((p) => bits(p.data())));
+      assert.deepEqual(
+        b
+          .collectParams()
+          .values()
+          .map((p) => bits(p.data())),
+        a
+          .collectParams()
+          .values()
+          .map((p) => bits(p.data())),
+      );
 
       // without the states the resumed run differs (so the comparison above can fail)
       const c = net(dtype);
       const tc = new Trainer(c.collectParams(), opt, hyper);
       c.loadParameters(join(dir, "net.safetensors"));
       train(c, tc, dtype, 3, 6);
-      assert.notDeepEqual(c.collectParams().values().map((p) => bits(p.data())), a.collectParams().values().map((p) => bits(p.data())));
+      assert.notDeepEqual(
+        c
+          .collectParams()
+          .values()
+          .map((p) => bits(p.data())),
+        a
+          .collectParams()
+          .values()
+          .map((p) => bits(p.data())),
+      );
       fs.rmSync(dir, { recursive: true });
     });
 
@@ -79,7 +97,10 @@ test("the states file names each state after its parameter and records the step 
   const t = new Trainer(a.collectParams(), "adam", { learningRate: 0.05 });
   train(a, t, "float64", 0, 2);
   const f = parseSafetensors(t.saveStatesToBytes(), "t");
-  assert.deepEqual([...f.entries.keys()], ["0.weight.adam_m", "0.weight.adam_v", "0.bias.adam_m", "0.bias.adam_v", "1.weight.adam_m", "1.weight.adam_v", "1.bias.adam_m", "1.bias.adam_v"]);
+  assert.deepEqual(
+    [...f.entries.keys()],
+    ["0.weight.adam_m", "0.weight.adam_v", "0.bias.adam_m", "0.bias.adam_v", "1.weight.adam_m", "1.weight.adam_v", "1.bias.adam_m", "1.bias.adam_v"],
+  );
   assert.equal(f.metadata.get("kind"), "tconv-trainer-states");
   assert.equal(f.metadata.get("step"), "2");
   assert.equal(f.metadata.get("beta1"), "0.9");
@@ -101,14 +122,26 @@ test("bad states files throw a clear Error and leave the trainer as it was", () 
     ["a cut file", good.slice(0, good.length - 10), /truncated/],
     ["an sgd file", other.saveStatesToBytes(), /the states are "sgd"'s, this trainer uses adam/],
     ["other hyperparameters", adam2.saveStatesToBytes(), /saved with beta1=0\.5, this trainer has beta1=0\.9/],
-    ["a wrong shape", serializeSafetensors([{ ...tensors[0]!, shape: [...tensors[0]!.shape].reverse() }, ...tensors.slice(1)], meta), /0\.weight\.adam_m has shape \[3,3,2\], the parameter has \[2,3,3\]/],
+    [
+      "a wrong shape",
+      serializeSafetensors([{ ...tensors[0]!, shape: [...tensors[0]!.shape].reverse() }, ...tensors.slice(1)], meta),
+      /0\.weight\.adam_m has shape \[3,3,2\], the parameter has \[2,3,3\]/,
+    ],
     ["a moment without its partner", serializeSafetensors(tensors.slice(1), meta), /0\.weight has adam_v but no adam_m/],
-    ["an unknown name", serializeSafetensors([...tensors, { name: "5.weight.adam_m", shape: [1], data: new Float32Array(1) }], meta), /5\.weight\.adam_m is not a adam state of this trainer's parameters/],
+    [
+      "an unknown name",
+      serializeSafetensors([...tensors, { name: "5.weight.adam_m", shape: [1], data: new Float32Array(1) }], meta),
+      /5\.weight\.adam_m is not a adam state of this trainer's parameters/,
+    ],
     ["a parameters file", a.saveParametersToBytes(), /not a trainer-states file/],
     ["a bad step", serializeSafetensors(tensors, new Map([...meta, ["step", "-1"]])), /"step" is "-1", not a step count/],
   ];
   for (const [what, bytes, message] of cases) {
-    assert.throws(() => t.loadStatesFromBytes(bytes), (e: Error) => e.message.startsWith("loadStatesFromBytes: ") && message.test(e.message), what);
+    assert.throws(
+      () => t.loadStatesFromBytes(bytes),
+      (e: Error) => e.message.startsWith("loadStatesFromBytes: ") && message.test(e.message),
+      what,
+    );
     assert.deepEqual(t.saveStatesToBytes(), before, `${what}: the trainer changed`);
   }
 });

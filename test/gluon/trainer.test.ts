@@ -139,10 +139,20 @@ test("the fused Trainer.step equals the unfused array-op formula (sgd ± momentu
       const w0 = np.random.normal({ size: [r.n] }).astype(r.dtype);
       const p = new Parameter("p", [r.n], r.dtype, new init.Constant(w0));
       p.initialize();
-      const o = { learningRate: 0.05, momentum: r.kind === "sgd" ? r.momentum : 0, wd: r.wd, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, rescaleGrad: r.rescale, clipGradient: r.clip };
-      const opts = r.kind === "sgd"
-        ? { learningRate: o.learningRate, momentum: o.momentum, wd: o.wd, rescaleGrad: o.rescaleGrad, clipGradient: o.clipGradient }
-        : { learningRate: o.learningRate, wd: o.wd, rescaleGrad: o.rescaleGrad, clipGradient: o.clipGradient };
+      const o = {
+        learningRate: 0.05,
+        momentum: r.kind === "sgd" ? r.momentum : 0,
+        wd: r.wd,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+        rescaleGrad: r.rescale,
+        clipGradient: r.clip,
+      };
+      const opts =
+        r.kind === "sgd"
+          ? { learningRate: o.learningRate, momentum: o.momentum, wd: o.wd, rescaleGrad: o.rescaleGrad, clipGradient: o.clipGradient }
+          : { learningRate: o.learningRate, wd: o.wd, rescaleGrad: o.rescaleGrad, clipGradient: o.clipGradient };
       const trainer = new Trainer([p], r.kind, opts);
       const w = w0.copy();
       const st = [np.zeros([r.n], { dtype: r.dtype }), np.zeros([r.n], { dtype: r.dtype })];
@@ -154,8 +164,10 @@ test("the fused Trainer.step equals the unfused array-op formula (sgd ± momentu
       }
       // float64 rounds exactly as the formula; float32 rounds each array op of the formula, the fused loop once
       const tol = r.dtype === "float64" ? 1e-14 : 1e-5;
-      const got = p.data().asTypedArray(), want = w.asTypedArray();
-      for (let i = 0; i < r.n; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= tol * (1 + Math.abs(want[i]!)), `${JSON.stringify(r)} element ${i}: ${got[i]} vs ${want[i]}`);
+      const got = p.data().asTypedArray(),
+        want = w.asTypedArray();
+      for (let i = 0; i < r.n; i++)
+        assert.ok(Math.abs(got[i]! - want[i]!) <= tol * (1 + Math.abs(want[i]!)), `${JSON.stringify(r)} element ${i}: ${got[i]} vs ${want[i]}`);
     }),
     { numRuns: 200 },
   );

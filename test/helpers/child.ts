@@ -30,10 +30,15 @@ export function runChild(body: string, opts: { heapMb?: number; timeoutMs?: numb
   const t0 = Date.now();
   return new Promise((done) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "", timedOut = false;
+    let stdout = "",
+      stderr = "",
+      timedOut = false;
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, opts.timeoutMs ?? 60000);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, opts.timeoutMs ?? 60000);
     child.on("close", (status, signal) => {
       clearTimeout(timer);
       rmSync(dir, { recursive: true, force: true });

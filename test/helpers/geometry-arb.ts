@@ -3,12 +3,24 @@ import fc from "fast-check";
 import type { ConvGeometry } from "../../src/params/geometry.js";
 import { gridShape, imageShape, macCount, weightShape } from "../../src/params/geometry.js";
 
-interface AxisDraw { k: number; s: number; d: number; grid: number; pb: number; pe: number; op: number }
+interface AxisDraw {
+  k: number;
+  s: number;
+  d: number;
+  grid: number;
+  pb: number;
+  pe: number;
+  op: number;
+}
 
 const axisArb = (maxGrid: number) =>
   fc.record({
-    k: fc.integer({ min: 1, max: 4 }), s: fc.integer({ min: 1, max: 4 }), d: fc.integer({ min: 1, max: 3 }),
-    grid: fc.integer({ min: 0, max: maxGrid }), pb: fc.integer({ min: 0, max: 5 }), pe: fc.integer({ min: 0, max: 5 }),
+    k: fc.integer({ min: 1, max: 4 }),
+    s: fc.integer({ min: 1, max: 4 }),
+    d: fc.integer({ min: 1, max: 3 }),
+    grid: fc.integer({ min: 0, max: maxGrid }),
+    pb: fc.integer({ min: 0, max: 5 }),
+    pe: fc.integer({ min: 0, max: 5 }),
     op: fc.integer({ min: 0, max: 3 }),
   });
 
@@ -37,10 +49,20 @@ export const geometryArb: fc.Arbitrary<ConvGeometry> = fc
   .map((r) => {
     const ax = r.axes.map(axis);
     const g: ConvGeometry = {
-      nd: r.nd, batch: r.batch, groups: r.groups, imageChannels: r.groups * r.icpg, gridChannels: r.groups * r.gcpg,
-      imageSize: ax.map((a) => a.image), gridSize: ax.map((a) => a.grid), kernel: ax.map((a) => a.k),
-      strides: ax.map((a) => a.s), dilation: ax.map((a) => a.d), padBegin: ax.map((a) => a.pb), padEnd: ax.map((a) => a.pe),
-      outputPadding: ax.map((a) => a.op), channelsLast: r.channelsLast,
+      nd: r.nd,
+      batch: r.batch,
+      groups: r.groups,
+      imageChannels: r.groups * r.icpg,
+      gridChannels: r.groups * r.gcpg,
+      imageSize: ax.map((a) => a.image),
+      gridSize: ax.map((a) => a.grid),
+      kernel: ax.map((a) => a.k),
+      strides: ax.map((a) => a.s),
+      dilation: ax.map((a) => a.d),
+      padBegin: ax.map((a) => a.pb),
+      padEnd: ax.map((a) => a.pe),
+      outputPadding: ax.map((a) => a.op),
+      channelsLast: r.channelsLast,
     };
     return g;
   })
@@ -53,9 +75,11 @@ export { gridShape, imageShape, weightShape, macCount };
 /** Deterministic values in [−1, 1) from a seed (xorshift), so a failing case replays. */
 export function randomArray(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
-  let x = (seed | 0) || 1;
+  let x = seed | 0 || 1;
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     out[i] = (x >>> 8) / 2 ** 23 - 1;
   }
   return out;
@@ -67,7 +91,8 @@ export function randomArray(n: number, seed: number): Float32Array {
  */
 export function assertClose(got: ArrayLike<number>, ref: ArrayLike<number>, reduction: number, what: string): void {
   if (got.length !== ref.length) throw new Error(`${what}: length ${got.length} ≠ ${ref.length}`);
-  let maxRef = 0, maxDiff = 0;
+  let maxRef = 0,
+    maxDiff = 0;
   for (let i = 0; i < ref.length; i++) {
     maxRef = Math.max(maxRef, Math.abs(ref[i]!));
     const d = Math.abs(got[i]! - ref[i]!);

@@ -66,7 +66,10 @@ export function gradcheck(f: (...xs: NDArray[]) => NDArray, inputs: readonly NDA
   for (const x of xs) x.attachGrad();
   const y = autograd.record(() => f(...xs));
   if (!(y instanceof NDArray)) throw new Error("gradcheck: f must return an NDArray");
-  const v = new NDArray(Float64Array.from({ length: y.size }, () => 2 * nextUniform() - 1), y.shape);
+  const v = new NDArray(
+    Float64Array.from({ length: y.size }, () => 2 * nextUniform() - 1),
+    y.shape,
+  );
   const weights = v.asTypedArray();
   y.backward(v);
   const objective = () => {
@@ -101,7 +104,10 @@ export function randn(shape: readonly number[], scale = 1): NDArray {
 /** Float64 uniform samples in [lo, hi). */
 export function uniform(shape: readonly number[], lo: number, hi: number): NDArray {
   const n = shape.reduce((p, d) => p * d, 1);
-  return new NDArray(Float64Array.from({ length: n }, () => lo + (hi - lo) * nextUniform()), shape);
+  return new NDArray(
+    Float64Array.from({ length: n }, () => lo + (hi - lo) * nextUniform()),
+    shape,
+  );
 }
 
 /** The largest relative and absolute errors per test name, printed once by the test file. */

@@ -3,7 +3,11 @@ import { NDArray, autograd } from "../../src/index.js";
 import { nextUniform } from "../../src/ndarray/random.js";
 import { againstCentralDifferences, f64, type GradcheckOptions, type GradcheckReport } from "./gradcheck.js";
 
-const rand = (shape: readonly number[]) => new NDArray(Float64Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => 2 * nextUniform() - 1), shape);
+const rand = (shape: readonly number[]) =>
+  new NDArray(
+    Float64Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => 2 * nextUniform() - 1),
+    shape,
+  );
 
 /**
  * With v a fixed random weight of f's output and uₖ fixed random weights of the first gradients, the scalar
@@ -32,7 +36,8 @@ export function gradgradcheck(f: (...xs: NDArray[]) => NDArray, inputs: readonly
     const gs = autograd.grad([y], xs, { headGrads: [v] });
     let t = 0;
     gs.forEach((gk, k) => {
-      const a = gk.asTypedArray(), w = us[k]!.asTypedArray();
+      const a = gk.asTypedArray(),
+        w = us[k]!.asTypedArray();
       for (let i = 0; i < a.length; i++) t += a[i]! * w[i]!;
     });
     return t;

@@ -30,7 +30,9 @@ export function importGraph(root: string, ext: ".ts" | ".js"): Map<string, strin
 /** Strongly connected components with more than one node (or a self-loop): Tarjan's algorithm. */
 export function cycles(graph: Map<string, string[]>): string[][] {
   let index = 0;
-  const idx = new Map<string, number>(), low = new Map<string, number>(), onStack = new Set<string>();
+  const idx = new Map<string, number>(),
+    low = new Map<string, number>(),
+    onStack = new Set<string>();
   const stack: string[] = [];
   const out: string[][] = [];
   const visit = (v: string): void => {
@@ -58,4 +60,3 @@ export function cycles(graph: Map<string, string[]>): string[][] {
   for (const v of graph.keys()) if (!idx.has(v)) visit(v);
   return out;
 }
-

@@ -52,17 +52,32 @@ export function buildModel(spec: {
   });
 }
 
-export interface FixtureTensor { name: string; shape: number[]; data: number[] }
-export interface ModelFixture { name: string; source: string; notes: string; ops: string[]; inputs: FixtureTensor[]; outputs: FixtureTensor[]; bytes: Uint8Array }
+export interface FixtureTensor {
+  name: string;
+  shape: number[];
+  data: number[];
+}
+export interface ModelFixture {
+  name: string;
+  source: string;
+  notes: string;
+  ops: string[];
+  inputs: FixtureTensor[];
+  outputs: FixtureTensor[];
+  bytes: Uint8Array;
+}
 
 const dir = new URL("../fixtures/onnx/models/", import.meta.url);
 
 /** Every committed model fixture: the .onnx bytes, inputs and (for torch exports) PyTorch's outputs. */
 export function modelFixtures(): ModelFixture[] {
-  return readdirSync(dir).filter((f) => f.endsWith(".json")).sort().map((f) => {
-    const c = JSON.parse(readFileSync(new URL(f, dir), "utf8")) as Omit<ModelFixture, "bytes">;
-    return { ...c, bytes: new Uint8Array(readFileSync(new URL(`${c.name}.onnx`, dir))) };
-  });
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => {
+      const c = JSON.parse(readFileSync(new URL(f, dir), "utf8")) as Omit<ModelFixture, "bytes">;
+      return { ...c, bytes: new Uint8Array(readFileSync(new URL(`${c.name}.onnx`, dir))) };
+    });
 }
 
 export const toArray = (t: FixtureTensor, dtype: "float32" | "float64" = "float32"): NDArray =>

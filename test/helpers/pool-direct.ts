@@ -42,7 +42,11 @@ export function directPool(x: ArrayLike<number>, planes: number, spatial: number
   for (let pl = 0; pl < planes; pl++)
     for (let q = 0; q < outN; q++) {
       const oq = unflatten(q, out);
-      let best = -Infinity, bestAt = -1, sum = 0, real = 0, padded = 0;
+      let best = -Infinity,
+        bestAt = -1,
+        sum = 0,
+        real = 0,
+        padded = 0;
       const taps: number[] = [];
       for (let t = 0; t < kN; t++) {
         const tt = unflatten(t, o.kernel);

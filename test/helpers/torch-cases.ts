@@ -10,7 +10,10 @@ export interface TorchTensor {
 }
 
 /** Every case of norms.json; each test file reads the fields its op's cases carry. */
-export const normsCases = JSON.parse(readFileSync(new URL("../fixtures/torch/norms.json", import.meta.url), "utf8")).cases as ({ name: string } & Record<string, unknown>)[];
+export const normsCases = JSON.parse(readFileSync(new URL("../fixtures/torch/norms.json", import.meta.url), "utf8")).cases as ({ name: string } & Record<
+  string,
+  unknown
+>)[];
 
 /** The case called `name`, typed as the caller's case shape. */
 export function torchCase<C>(name: string): C {

@@ -6,9 +6,14 @@ import type { NDArray } from "../../src/ndarray/ndarray.js";
 export function dcganGenerator(): nn.Sequential {
   const up = (channels: number, strides: number, padding: number) => new nn.Conv2DTranspose(channels, { kernelSize: 4, strides, padding, useBias: false });
   return new nn.Sequential().add(
-    up(32, 1, 0), new nn.BatchNorm(), new nn.Activation("relu"),
-    up(16, 2, 1), new nn.BatchNorm(), new nn.Activation("relu"),
-    up(3, 2, 1), new nn.Activation("tanh"),
+    up(32, 1, 0),
+    new nn.BatchNorm(),
+    new nn.Activation("relu"),
+    up(16, 2, 1),
+    new nn.BatchNorm(),
+    new nn.Activation("relu"),
+    up(3, 2, 1),
+    new nn.Activation("tanh"),
   );
 }
 

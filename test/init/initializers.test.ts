@@ -25,26 +25,63 @@ const near = (got: number, want: number, rel: number, what: string) => assert.ok
 
 test("init.Constant(number) fills the shape", () => {
   const w = init.Constant(2.5).create([2, 3], "float32", "w");
-  assert.deepEqual(w.tolist(), [[2.5, 2.5, 2.5], [2.5, 2.5, 2.5]]);
+  assert.deepEqual(w.tolist(), [
+    [2.5, 2.5, 2.5],
+    [2.5, 2.5, 2.5],
+  ]);
   assert.equal(w.dtype, "float32");
   assert.equal(init.Constant(1).create([1], "float64", "w").dtype, "float64");
 });
 
 test("init.Constant(K) copies an array of the parameter's shape and broadcasts a smaller one", () => {
-  const K = np.array([[0, 1], [2, 3]]).reshape(1, 1, 2, 2);
+  const K = np
+    .array([
+      [0, 1],
+      [2, 3],
+    ])
+    .reshape(1, 1, 2, 2);
   assert.deepEqual(init.Constant(K).create([1, 1, 2, 2], "float32", "w").tolist(), K.tolist());
-  const b = init.Constant(np.array([[0, 1], [2, 3]])).create([2, 3, 2, 2], "float64", "w");
+  const b = init
+    .Constant(
+      np.array([
+        [0, 1],
+        [2, 3],
+      ]),
+    )
+    .create([2, 3, 2, 2], "float64", "w");
   assert.equal(b.dtype, "float64");
-  for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) assert.deepEqual(b.at(i, j).tolist(), [[0, 1], [2, 3]]);
+  for (let i = 0; i < 2; i++)
+    for (let j = 0; j < 3; j++)
+      assert.deepEqual(b.at(i, j).tolist(), [
+        [0, 1],
+        [2, 3],
+      ]);
   const w = init.Constant(K).create([1, 1, 2, 2], "float32", "w");
   w.set(0);
-  assert.deepEqual(K.tolist(), [[[[0, 1], [2, 3]]]], "the created array does not share K's memory");
+  assert.deepEqual(
+    K.tolist(),
+    [
+      [
+        [
+          [0, 1],
+          [2, 3],
+        ],
+      ],
+    ],
+    "the created array does not share K's memory",
+  );
 });
 
 test("init.Constant(K) with a shape that does not broadcast throws naming the parameter and both shapes", () => {
   const K = np.zeros([1, 1, 2, 2]);
-  assert.throws(() => init.Constant(K).create([1, 1, 3, 3], "float32", "conv0_weight"), /init.Constant for conv0_weight: operands could not be broadcast together with shapes \[1,1,3,3\] and \[1,1,2,2\]/);
-  assert.throws(() => init.Constant(np.zeros([2, 1, 1])).create([1, 2], "float32", "w"), /init.Constant for w: value of shape \[2,1,1\] does not broadcast to the parameter shape \[1,2\]/);
+  assert.throws(
+    () => init.Constant(K).create([1, 1, 3, 3], "float32", "conv0_weight"),
+    /init.Constant for conv0_weight: operands could not be broadcast together with shapes \[1,1,3,3\] and \[1,1,2,2\]/,
+  );
+  assert.throws(
+    () => init.Constant(np.zeros([2, 1, 1])).create([1, 2], "float32", "w"),
+    /init.Constant for w: value of shape \[2,1,1\] does not broadcast to the parameter shape \[1,2\]/,
+  );
   assert.throws(() => init.Constant("1" as never), /init.Constant: value must be a number or an NDArray/);
 });
 
@@ -108,7 +145,10 @@ test("init.Xavier gaussian with factorType in / out uses σ = √(magnitude / fa
 });
 
 test("init.Xavier needs at least 2 axes", () => {
-  assert.throws(() => init.Xavier().create([5], "float32", "dense0_bias"), /init.Xavier for dense0_bias: needs a parameter with at least 2 axes, got shape \[5\]/);
+  assert.throws(
+    () => init.Xavier().create([5], "float32", "dense0_bias"),
+    /init.Xavier for dense0_bias: needs a parameter with at least 2 axes, got shape \[5\]/,
+  );
 });
 
 test("init.MSRA is gaussian Xavier with magnitude 2 / (1 + slope²)", () => {
@@ -176,7 +216,10 @@ test("init.Bilinear 1-D and 3-D kernels are products of the 1-D profile", () => 
 });
 
 test("init.Bilinear needs a convolution weight", () => {
-  assert.throws(() => init.Bilinear().create([4, 4], "float32", "up_weight"), /init.Bilinear for up_weight: needs a convolution weight \[Cin, Cout, \.\.\.k\], got shape \[4,4\]/);
+  assert.throws(
+    () => init.Bilinear().create([4, 4], "float32", "up_weight"),
+    /init.Bilinear for up_weight: needs a convolution weight \[Cin, Cout, \.\.\.k\], got shape \[4,4\]/,
+  );
 });
 
 test("initializers given { channelsLast: true } fill [O, ...k, I] as the transpose of the [O, I, ...k] result", () => {
@@ -188,5 +231,14 @@ test("initializers given { channelsLast: true } fill [O, ...k, I] as the transpo
   np.random.seed(5);
   const xl = init.Xavier().create([2, 4, 4, 3], "float64", "w", { channelsLast: true });
   assert.deepEqual(xl.tolist(), xf.transpose(0, 2, 3, 1).tolist());
-  assert.deepEqual((init.Constant(np.arange(3)) as Initializer).create([1, 2, 3], "float32", "w", { channelsLast: true }).tolist(), [[[0, 1, 2], [0, 1, 2]]], "Constant values are given in the parameter's own layout");
+  assert.deepEqual(
+    (init.Constant(np.arange(3)) as Initializer).create([1, 2, 3], "float32", "w", { channelsLast: true }).tolist(),
+    [
+      [
+        [0, 1, 2],
+        [0, 1, 2],
+      ],
+    ],
+    "Constant values are given in the parameter's own layout",
+  );
 });

@@ -95,13 +95,19 @@ test("a folder that cannot be written to (here: a file in its place) gives an Er
   const notAFolder = join(dir, "plain-file");
   fs.writeFileSync(notAFolder, "x");
   const path = join(notAFolder, "model.safetensors");
-  assert.throws(() => writeFileAtomic(path, NEW, "saveParameters"), (e: Error) => e.message.startsWith(`saveParameters: ${path}: the save failed (`));
+  assert.throws(
+    () => writeFileAtomic(path, NEW, "saveParameters"),
+    (e: Error) => e.message.startsWith(`saveParameters: ${path}: the save failed (`),
+  );
   assert.equal(fs.readFileSync(notAFolder, "utf8"), "x");
   fs.rmSync(dir, { recursive: true });
 });
 
 test("readWholeFile names the path of a file that does not exist; bad paths are rejected", () => {
-  assert.throws(() => readWholeFile("/nonexistent/model.safetensors", "loadParameters"), /^Error: loadParameters: \/nonexistent\/model\.safetensors: cannot read the file \(ENOENT/);
+  assert.throws(
+    () => readWholeFile("/nonexistent/model.safetensors", "loadParameters"),
+    /^Error: loadParameters: \/nonexistent\/model\.safetensors: cannot read the file \(ENOENT/,
+  );
   assert.throws(() => readWholeFile("" as string, "loadParameters"), /loadParameters: path must be a non-empty string, got ""/);
   assert.throws(() => readWholeFile("/dev/zero", "loadParameters"), { message: "loadParameters: /dev/zero: not a regular file" });
   assert.throws(() => readWholeFile(tmpdir(), "loadParameters"), { message: `loadParameters: ${tmpdir()}: not a regular file` });

@@ -28,7 +28,8 @@ test("serializeSafetensors writes the header length, the JSON and little-endian 
     ],
     new Map([["format", "pt"]]),
   );
-  const json = '{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b.c":{"dtype":"F64","shape":[1,1],"data_offsets":[8,16]}}';
+  const json =
+    '{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b.c":{"dtype":"F64","shape":[1,1],"data_offsets":[8,16]}}';
   const padded = json + " ".repeat((8 - (json.length % 8)) % 8);
   const expected = [
     ...[padded.length, 0, 0, 0, 0, 0, 0, 0],
@@ -106,7 +107,15 @@ test("a tensor's values keep every bit, NaN payloads and -0 included, F32 and F6
 
 const bad: [string, Uint8Array, RegExp][] = [
   ["a 5-byte file", new Uint8Array(5), /^load: t\.safetensors: truncated: the file is 5 bytes, shorter than the 8-byte header length$/],
-  ["a header length over 100 MB", (() => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, BigInt(MAX_HEADER_BYTES + 1), true); return b; })(), /header length 100000001 is over the 100000000-byte limit/],
+  [
+    "a header length over 100 MB",
+    (() => {
+      const b = new Uint8Array(16);
+      new DataView(b.buffer).setBigUint64(0, BigInt(MAX_HEADER_BYTES + 1), true);
+      return b;
+    })(),
+    /header length 100000001 is over the 100000000-byte limit/,
+  ],
   ["a header length of 2^64 − 1", new Uint8Array([255, 255, 255, 255, 255, 255, 255, 255, 123, 125]), /header length 18446744073709551615 is over/],
   ["a header length beyond the file", rawFile("{}").subarray(0, 9), /truncated: header length 2 goes beyond the 9-byte file/],
   ["invalid UTF-8", rawFile("{}", []).map((v, i) => (i === 9 ? 0xff : v)), /the header is not valid UTF-8/],
@@ -120,20 +129,51 @@ const bad: [string, Uint8Array, RegExp][] = [
   ["a negative dimension", rawFile('{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}', [0, 0, 0, 0]), /a: shape \[-1\] must hold non-negative integers/],
   ["a fractional dimension", rawFile('{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}', [0, 0, 0, 0]), /must hold non-negative integers/],
   ["a shape that is not a list", rawFile('{"a":{"dtype":"F32","shape":4,"data_offsets":[0,4]}}', [0, 0, 0, 0]), /shape must be a list/],
-  ["an absurd shape", rawFile('{"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,4]}}', [0, 0, 0, 0]), /a: shape \[4294967296,4294967296,4294967296\] of F32 needs more than 4 bytes, data_offsets \[0, 4\] hold 4/],
+  [
+    "an absurd shape",
+    rawFile('{"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,4]}}', [0, 0, 0, 0]),
+    /a: shape \[4294967296,4294967296,4294967296\] of F32 needs more than 4 bytes, data_offsets \[0, 4\] hold 4/,
+  ],
   ["a 1000-dimensional shape", rawFile(`{"a":{"dtype":"F32","shape":[${new Array(1000).fill(1)}],"data_offsets":[0,4]}}`, [0, 0, 0, 0]), /at most 64/],
-  ["offsets past the data", rawFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', [0, 0, 0, 0]), /^load: t\.safetensors: truncated: a needs bytes 0–8 of a 4-byte data section$/],
+  [
+    "offsets past the data",
+    rawFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', [0, 0, 0, 0]),
+    /^load: t\.safetensors: truncated: a needs bytes 0–8 of a 4-byte data section$/,
+  ],
   ["offsets that end before they begin", rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}', [0, 0, 0, 0]), /end before they begin/],
-  ["offsets not matching the shape", rawFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}', [0, 0, 0, 0]), /a: shape \[2\] of F32 needs 8 bytes, data_offsets \[0, 4\] hold 4/],
-  ["overlapping tensors", rawFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', new Array(8).fill(0)), /a \(bytes 0–8\) and b \(bytes 4–8\) overlap/],
-  ["a gap between tensors", rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', new Array(8).fill(0)), /bytes 0–4 of the data section belong to no tensor/],
-  ["bytes after the last tensor", rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', new Array(8).fill(0)), /the data section is 8 bytes but the tensors end at byte 4/],
+  [
+    "offsets not matching the shape",
+    rawFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}', [0, 0, 0, 0]),
+    /a: shape \[2\] of F32 needs 8 bytes, data_offsets \[0, 4\] hold 4/,
+  ],
+  [
+    "overlapping tensors",
+    rawFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', new Array(8).fill(0)),
+    /a \(bytes 0–8\) and b \(bytes 4–8\) overlap/,
+  ],
+  [
+    "a gap between tensors",
+    rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', new Array(8).fill(0)),
+    /bytes 0–4 of the data section belong to no tensor/,
+  ],
+  [
+    "bytes after the last tensor",
+    rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', new Array(8).fill(0)),
+    /the data section is 8 bytes but the tensors end at byte 4/,
+  ],
   ["an unexpected entry field", rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":1}}', [0, 0, 0, 0]), /a: unexpected field "x"/],
-  ["offsets beyond 2^53", rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,1e300]}}', [0, 0, 0, 0]), /data_offsets must be two non-negative integers/],
+  [
+    "offsets beyond 2^53",
+    rawFile('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,1e300]}}', [0, 0, 0, 0]),
+    /data_offsets must be two non-negative integers/,
+  ],
 ];
 for (const [what, bytes, message] of bad)
   test(`parseSafetensors rejects ${what}`, () => {
-    assert.throws(() => parseSafetensors(bytes, W), (e: Error) => e instanceof Error && message.test(e.message) && e.message.startsWith(W));
+    assert.throws(
+      () => parseSafetensors(bytes, W),
+      (e: Error) => e instanceof Error && message.test(e.message) && e.message.startsWith(W),
+    );
   });
 
 test("a __proto__ header pollutes nothing", () => {

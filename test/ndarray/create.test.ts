@@ -5,11 +5,23 @@ import { np } from "../../src/np.js";
 import { NDArray } from "../../src/ndarray/ndarray.js";
 
 test("np.array reads nested lists into a float32 array of their shape", () => {
-  const x = np.array([[0, 1], [2, 3]]);
+  const x = np.array([
+    [0, 1],
+    [2, 3],
+  ]);
   assert.equal(x.dtype, "float32", "MXNet's default dtype");
   assert.deepEqual(x.shape, [2, 2]);
-  assert.deepEqual(x.tolist(), [[0, 1], [2, 3]]);
-  assert.deepEqual(np.array([[[1], [2]], [[3], [4]]]).shape, [2, 2, 1]);
+  assert.deepEqual(x.tolist(), [
+    [0, 1],
+    [2, 3],
+  ]);
+  assert.deepEqual(
+    np.array([
+      [[1], [2]],
+      [[3], [4]],
+    ]).shape,
+    [2, 2, 1],
+  );
   assert.equal(np.array([0.1]).item(), Math.fround(0.1));
   assert.equal(np.array([0.1], { dtype: "float64" }).item(), 0.1);
 });
@@ -38,7 +50,10 @@ test("np.array of a typed array is 1-D; a Float64Array keeps float64", () => {
 test("np.array of an NDArray copies it, keeping or changing the dtype", () => {
   const x = np.arange(4).reshape(2, 2);
   const c = np.array(x.T);
-  assert.deepEqual(c.tolist(), [[0, 2], [1, 3]]);
+  assert.deepEqual(c.tolist(), [
+    [0, 2],
+    [1, 3],
+  ]);
   assert.notEqual(c.data, x.data);
   assert.equal(c.dtype, "float32");
   assert.equal(np.array(x, { dtype: "float64" }).dtype, "float64");
@@ -48,7 +63,14 @@ test("np.array of an NDArray copies it, keeping or changing the dtype", () => {
 test("ragged data in np.array throws naming the path and both shapes", () => {
   assert.throws(() => np.array([[1, 2], [3]]), /np.array: data is ragged: element 0 has shape \[2\] but element 1 has shape \[1\]/);
   assert.throws(() => np.array([1, [2]] as never), /np.array: data is ragged: element 0 has shape \[\] but element 1 has shape \[1\]/);
-  assert.throws(() => np.array([[[1], [2]], [[3], [4, 5]]]), /np.array: data\[1\] is ragged: element 0 has shape \[1\] but element 1 has shape \[2\]/);
+  assert.throws(
+    () =>
+      np.array([
+        [[1], [2]],
+        [[3], [4, 5]],
+      ]),
+    /np.array: data\[1\] is ragged: element 0 has shape \[1\] but element 1 has shape \[2\]/,
+  );
 });
 
 test("non-numeric data in np.array throws naming where", () => {
@@ -71,16 +93,32 @@ test("a bad dtype throws naming the function and the dtype", () => {
     ["np.eye", () => np.eye(2, 2, bad)],
   ];
   for (const [name, f] of cases)
-    assert.throws(f, (e: Error) => e.message.startsWith(`${name}: dtype "int32" is not supported; use "float32" or "float64"`), `${name}: ${(() => { try { f(); } catch (e) { return (e as Error).message; } })()}`);
+    assert.throws(
+      f,
+      (e: Error) => e.message.startsWith(`${name}: dtype "int32" is not supported; use "float32" or "float64"`),
+      `${name}: ${(() => {
+        try {
+          f();
+        } catch (e) {
+          return (e as Error).message;
+        }
+      })()}`,
+    );
 });
 
 test("zeros, ones and full fill a shape given as a number or a list", () => {
-  assert.deepEqual(np.zeros([2, 3]).tolist(), [[0, 0, 0], [0, 0, 0]]);
+  assert.deepEqual(np.zeros([2, 3]).tolist(), [
+    [0, 0, 0],
+    [0, 0, 0],
+  ]);
   assert.deepEqual(np.zeros(3).shape, [3]);
   assert.deepEqual(np.zeros([]).shape, []);
   assert.deepEqual(np.ones([2]).tolist(), [1, 1]);
   assert.equal(np.ones([2], { dtype: "float64" }).dtype, "float64");
-  assert.deepEqual(np.full([2, 2], 7.5).tolist(), [[7.5, 7.5], [7.5, 7.5]]);
+  assert.deepEqual(np.full([2, 2], 7.5).tolist(), [
+    [7.5, 7.5],
+    [7.5, 7.5],
+  ]);
   assert.deepEqual(np.zeros([2, 0, 3]).shape, [2, 0, 3]);
 });
 
@@ -109,9 +147,20 @@ test("arange with a zero step or a non-finite bound throws", () => {
 });
 
 test("eye puts ones on the main diagonal of an n×m matrix", () => {
-  assert.deepEqual(np.eye(3).tolist(), [[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
-  assert.deepEqual(np.eye(2, 3).tolist(), [[1, 0, 0], [0, 1, 0]]);
-  assert.deepEqual(np.eye(3, 2).tolist(), [[1, 0], [0, 1], [0, 0]]);
+  assert.deepEqual(np.eye(3).tolist(), [
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+  ]);
+  assert.deepEqual(np.eye(2, 3).tolist(), [
+    [1, 0, 0],
+    [0, 1, 0],
+  ]);
+  assert.deepEqual(np.eye(3, 2).tolist(), [
+    [1, 0],
+    [0, 1],
+    [0, 0],
+  ]);
 });
 
 test("created arrays are dense NDArrays owning a fresh buffer", () => {
@@ -145,8 +194,16 @@ test("numpy's positional dtype and eye's diagonal offset are supported", () => {
   assert.equal(np.full([2], 7, "float64").dtype, "float64");
   assert.equal(np.array([1, 2], "float64").dtype, "float64");
   assert.equal(np.arange(0, 3, 1, "float64").dtype, "float64");
-  assert.deepEqual(np.eye(3, 4, 1).tolist(), [[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
-  assert.deepEqual(np.eye(3, null, -1).tolist(), [[0, 0, 0], [1, 0, 0], [0, 1, 0]]);
+  assert.deepEqual(np.eye(3, 4, 1).tolist(), [
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ]);
+  assert.deepEqual(np.eye(3, null, -1).tolist(), [
+    [0, 0, 0],
+    [1, 0, 0],
+    [0, 1, 0],
+  ]);
   assert.equal(np.eye(2, 2, { dtype: "float64" }).dtype, "float64");
 });
 

@@ -13,10 +13,7 @@ const arange = (n: number, f: (i: number) => number = (i) => i): number[] => Arr
 
 test("the D2L book's printed arrays are reproduced", () => {
   const f32 = (data: number[], shape: number[]) => formatArray(new Float32Array(data), shape, "float32");
-  assert.equal(
-    f32([0, 0, 1, 0, 4, 6, 4, 12, 9], [3, 3]),
-    lines("array([[ 0.,  0.,  1.],", "       [ 0.,  4.,  6.],", "       [ 4., 12.,  9.]])"),
-  );
+  assert.equal(f32([0, 0, 1, 0, 4, 6, 4, 12, 9], [3, 3]), lines("array([[ 0.,  0.,  1.],", "       [ 0.,  4.,  6.],", "       [ 4., 12.,  9.]])"));
   assert.equal(
     f32([0, 0, 1, 0, 4, 6, 4, 12, 9], [1, 1, 3, 3]),
     lines("array([[[[ 0.,  0.,  1.],", "         [ 0.,  4.,  6.],", "         [ 4., 12.,  9.]]]])"),
@@ -24,12 +21,7 @@ test("the D2L book's printed arrays are reproduced", () => {
   assert.equal(f32([4], [1, 1, 1, 1]), "array([[[[4.]]]])");
   assert.equal(
     f32([0, 0, 0, 1, 0, 0, 2, 3, 0, 2, 0, 3, 4, 6, 6, 9], [1, 1, 4, 4]),
-    lines(
-      "array([[[[0., 0., 0., 1.],",
-      "         [0., 0., 2., 3.],",
-      "         [0., 2., 0., 3.],",
-      "         [4., 6., 6., 9.]]]])",
-    ),
+    lines("array([[[[0., 0., 0., 1.],", "         [0., 0., 2., 3.],", "         [0., 2., 0., 3.],", "         [4., 6., 6., 9.]]]])"),
   );
   assert.equal(f32([19, 25, 37, 43], [2, 2]), lines("array([[19., 25.],", "       [37., 43.]])"));
   const k = [
@@ -56,10 +48,7 @@ test("integral floats print with a trailing point", () => {
 
 test("columns share a common width, decimal points aligned", () => {
   assert.equal(formatArray([1.5, 10.25, -100], [3], "float32"), "array([   1.5 ,   10.25, -100.  ])");
-  assert.equal(
-    formatArray([1.5, 2, -0.125, 100], [2, 2], "float64"),
-    lines("array([[  1.5  ,   2.   ],", "       [ -0.125, 100.   ]], dtype=float64)"),
-  );
+  assert.equal(formatArray([1.5, 2, -0.125, 100], [2, 2], "float64"), lines("array([[  1.5  ,   2.   ],", "       [ -0.125, 100.   ]], dtype=float64)"));
 });
 
 test("float32 prints the shortest decimal that round-trips to the same float32", () => {
@@ -79,7 +68,11 @@ test("float64 adds a dtype suffix, float32 does not", () => {
   assert.equal(formatArray([1, 2], [2], "float32"), "array([1., 2.])");
   // MXNet appends the suffix to numpy's text without re-checking the line width
   assert.equal(
-    formatArray(arange(33, (i) => i + 0.5), [33], "float64"),
+    formatArray(
+      arange(33, (i) => i + 0.5),
+      [33],
+      "float64",
+    ),
     lines(
       "array([ 0.5,  1.5,  2.5,  3.5,  4.5,  5.5,  6.5,  7.5,  8.5,  9.5, 10.5,",
       "       11.5, 12.5, 13.5, 14.5, 15.5, 16.5, 17.5, 18.5, 19.5, 20.5, 21.5,",
@@ -109,10 +102,7 @@ test("scientific notation when max >= 1e8, min < 1e-4 or max/min > 1e3", () => {
   assert.equal(formatArray([1, 1000], [2], "float64"), "array([   1., 1000.], dtype=float64)");
   assert.equal(formatArray([1, 1000.0001], [2], "float64"), "array([1.0000000e+00, 1.0000001e+03], dtype=float64)");
   // zeros do not count towards the minimum; they print with the common mantissa width
-  assert.equal(
-    formatArray([0, 12345678900, -1e-3], [3], "float32"),
-    "array([ 0.0000000e+00,  1.2345679e+10, -1.0000000e-03])",
-  );
+  assert.equal(formatArray([0, 12345678900, -1e-3], [3], "float32"), "array([ 0.0000000e+00,  1.2345679e+10, -1.0000000e-03])");
   // a shared digit count is filled with the float32 value's own further digits, not zeros
   assert.equal(formatArray([1.1e10, 1.23456789e10], [2], "float32"), "array([1.1000001e+10, 1.2345679e+10])");
 });
@@ -145,7 +135,11 @@ test("long rows wrap at 75 columns with continuation lines aligned under the fir
     ),
   );
   assert.equal(
-    formatArray(arange(40, (i) => i / 4), [2, 20], "float32"),
+    formatArray(
+      arange(40, (i) => i / 4),
+      [2, 20],
+      "float32",
+    ),
     lines(
       "array([[0.  , 0.25, 0.5 , 0.75, 1.  , 1.25, 1.5 , 1.75, 2.  , 2.25, 2.5 ,",
       "        2.75, 3.  , 3.25, 3.5 , 3.75, 4.  , 4.25, 4.5 , 4.75],",
@@ -156,10 +150,7 @@ test("long rows wrap at 75 columns with continuation lines aligned under the fir
 });
 
 test("blocks of arrays with 3 or more dimensions are separated by ndim-2 blank lines", () => {
-  assert.equal(
-    formatArray(arange(8), [2, 2, 2], "float32"),
-    lines("array([[[0., 1.],", "        [2., 3.]],", "", "       [[4., 5.],", "        [6., 7.]]])"),
-  );
+  assert.equal(formatArray(arange(8), [2, 2, 2], "float32"), lines("array([[[0., 1.],", "        [2., 3.]],", "", "       [[4., 5.],", "        [6., 7.]]])"));
   assert.equal(
     formatArray(arange(16), [2, 2, 2, 2], "float32"),
     lines(
@@ -180,10 +171,7 @@ test("blocks of arrays with 3 or more dimensions are separated by ndim-2 blank l
 });
 
 test("above 1000 elements the array is summarised", () => {
-  assert.equal(
-    formatArray(arange(2000), [2000], "float32"),
-    lines("array([0.000e+00, 1.000e+00, 2.000e+00, ..., 1.997e+03, 1.998e+03,", "       1.999e+03])"),
-  );
+  assert.equal(formatArray(arange(2000), [2000], "float32"), lines("array([0.000e+00, 1.000e+00, 2.000e+00, ..., 1.997e+03, 1.998e+03,", "       1.999e+03])"));
   assert.equal(
     formatArray(arange(1600), [40, 40], "float32"),
     lines(
@@ -204,7 +192,11 @@ test("above 1000 elements the array is summarised", () => {
   );
   // only axes longer than 2*edgeitems are cut
   assert.equal(
-    formatArray(arange(1600, (i) => i % 7), [2, 8, 100], "float32"),
+    formatArray(
+      arange(1600, (i) => i % 7),
+      [2, 8, 100],
+      "float32",
+    ),
     lines(
       "array([[[0., 1., 2., ..., 6., 0., 1.],",
       "        [2., 3., 4., ..., 1., 2., 3.],",
@@ -225,11 +217,12 @@ test("above 1000 elements the array is summarised", () => {
   );
   // column widths come from the printed corner elements only (the hidden 1/7 multiples would need 8 digits)
   assert.equal(
-    formatArray(arange(1001, (i) => i / 7), [1, 1001], "float64"),
-    lines(
-      "array([[0.00000000e+00, 1.42857143e-01, 2.85714286e-01, ...,",
-      "        1.42571429e+02, 1.42714286e+02, 1.42857143e+02]], dtype=float64)",
+    formatArray(
+      arange(1001, (i) => i / 7),
+      [1, 1001],
+      "float64",
     ),
+    lines("array([[0.00000000e+00, 1.42857143e-01, 2.85714286e-01, ...,", "        1.42571429e+02, 1.42714286e+02, 1.42857143e+02]], dtype=float64)"),
   );
 });
 
@@ -246,16 +239,17 @@ function nest(data: readonly number[], shape: readonly number[]): Nested {
 }
 
 const body = (text: string): string => text.replace(/^array\(/, "").replace(/(, dtype=float64)?\)$/, "");
-const tokens = (text: string): string[] => body(text).split(/[\s,[\]]+/).filter((t) => t.length > 0);
+const tokens = (text: string): string[] =>
+  body(text)
+    .split(/[\s,[\]]+/)
+    .filter((t) => t.length > 0);
 
 const dtypeArb = fc.constantFrom<Dtype>("float32", "float64");
 const arrayOf = (value: fc.Arbitrary<number>, maxDim: number, maxNdim: number) =>
   fc
     .array(fc.integer({ min: 1, max: maxDim }), { minLength: 1, maxLength: maxNdim })
     .chain((shape) =>
-      fc
-        .array(value, { minLength: shape.reduce((a, b) => a * b, 1), maxLength: shape.reduce((a, b) => a * b, 1) })
-        .map((data) => ({ shape, data })),
+      fc.array(value, { minLength: shape.reduce((a, b) => a * b, 1), maxLength: shape.reduce((a, b) => a * b, 1) }).map((data) => ({ shape, data })),
     );
 
 test("property: integer-valued arrays parse back to the same nested values", () => {
@@ -282,7 +276,12 @@ test("property: every row of a 2-d print has the same length and every element t
       const ls = formatArray(data, [r, c], dtype).split("\n");
       assert.equal(ls.length, r);
       assert.equal(new Set(ls.map((l) => l.indexOf("]"))).size, 1);
-      const widths = ls.flatMap((l) => l.slice(l.lastIndexOf("[") + 1, l.indexOf("]")).split(", ").map((t) => t.length));
+      const widths = ls.flatMap((l) =>
+        l
+          .slice(l.lastIndexOf("[") + 1, l.indexOf("]"))
+          .split(", ")
+          .map((t) => t.length),
+      );
       assert.equal(new Set(widths).size, 1);
     }),
   );
@@ -291,9 +290,7 @@ test("property: every row of a 2-d print has the same length and every element t
 test("property: printed tokens round-trip to the stored values when nothing is summarised", () => {
   // m * 10^e with |m| < 1e4 and e >= -4 needs at most 4 fractional digits (positional) or
   // 3 mantissa digits (scientific), well inside numpy's 8-digit precision
-  const value = fc
-    .tuple(fc.integer({ min: -9999, max: 9999 }), fc.integer({ min: -4, max: 30 }))
-    .map(([m, e]) => Number(`${m}e${e}`));
+  const value = fc.tuple(fc.integer({ min: -9999, max: 9999 }), fc.integer({ min: -4, max: 30 })).map(([m, e]) => Number(`${m}e${e}`));
   fc.assert(
     fc.property(fc.array(value, { minLength: 1, maxLength: 60 }), dtypeArb, (data, dtype) => {
       const stored = dtype === "float32" ? data.map(Math.fround) : data;

@@ -8,7 +8,15 @@ import { np } from "../../src/np.js";
 import { NDArray, type NestedArray } from "../../src/ndarray/ndarray.js";
 import type { Index } from "../../src/ndarray/indexing.js";
 
-const arange = (shape: number[]) => np.arange(shape.reduce((p, d) => p * d, 1), undefined, 1, { dtype: "float64" }).reshape(shape);
+const arange = (shape: number[]) =>
+  np
+    .arange(
+      shape.reduce((p, d) => p * d, 1),
+      undefined,
+      1,
+      { dtype: "float64" },
+    )
+    .reshape(shape);
 
 // ---- Python semantics, written independently of src/ndarray/indexing.ts -------------------------
 
@@ -72,10 +80,20 @@ function indexArb(shape: number[]): fc.Arbitrary<PyIndex[]> {
   const perAxis = shape.map((n) => {
     const bound = fc.option(fc.integer({ min: -n - 2, max: n + 2 }), { nil: null });
     const slice = fc
-      .record({ start: bound, stop: bound, step: fc.option(fc.integer({ min: -3, max: 3 }).filter((v) => v !== 0), { nil: null }) })
+      .record({
+        start: bound,
+        stop: bound,
+        step: fc.option(
+          fc.integer({ min: -3, max: 3 }).filter((v) => v !== 0),
+          { nil: null },
+        ),
+      })
       .map((s): PyIndex => ({ kind: "slice", s }));
     if (n === 0) return slice;
-    return fc.oneof(fc.integer({ min: -n, max: n - 1 }).map((i): PyIndex => ({ kind: "int", i })), slice);
+    return fc.oneof(
+      fc.integer({ min: -n, max: n - 1 }).map((i): PyIndex => ({ kind: "int", i })),
+      slice,
+    );
   });
   return fc.integer({ min: 0, max: shape.length }).chain((k) => fc.tuple(...perAxis.slice(0, k)));
 }
@@ -92,7 +110,11 @@ test("an integer index drops the axis and shares memory", () => {
   assert.deepEqual(el.shape, []);
   assert.equal(el.item(), 11);
   row.set(-1);
-  assert.deepEqual(x.tolist(), [[0, 1, 2, 3], [-1, -1, -1, -1], [8, 9, 10, 11]]);
+  assert.deepEqual(x.tolist(), [
+    [0, 1, 2, 3],
+    [-1, -1, -1, -1],
+    [8, 9, 10, 11],
+  ]);
 });
 
 test("a negative index counts from the end", () => {
@@ -156,13 +178,22 @@ test("views of views compose (slice of a reversed, strided view)", () => {
 
 test("writes through a view reach the base array (Y[i:i+h, j:j+w] += X[i, j] * K)", () => {
   // the book's trans_conv, §12.10.1
-  const X = np.array([[0, 1], [2, 3]]);
-  const K = np.array([[0, 1], [2, 3]]);
+  const X = np.array([
+    [0, 1],
+    [2, 3],
+  ]);
+  const K = np.array([
+    [0, 1],
+    [2, 3],
+  ]);
   const [h, w] = K.shape as [number, number];
   const Y = np.zeros([X.shape[0]! + h - 1, X.shape[1]! + w - 1]);
-  for (let i = 0; i < X.shape[0]!; i++)
-    for (let j = 0; j < X.shape[1]!; j++) Y.at(`${i}:${i + h}`, `${j}:${j + w}`).iadd(X.at(i, j).mul(K));
-  assert.deepEqual(Y.tolist(), [[0, 0, 1], [0, 4, 6], [4, 12, 9]]);
+  for (let i = 0; i < X.shape[0]!; i++) for (let j = 0; j < X.shape[1]!; j++) Y.at(`${i}:${i + h}`, `${j}:${j + w}`).iadd(X.at(i, j).mul(K));
+  assert.deepEqual(Y.tolist(), [
+    [0, 0, 1],
+    [0, 4, 6],
+    [4, 12, 9],
+  ]);
 });
 
 test("too many indices throw naming the count and shape", () => {
@@ -213,7 +244,7 @@ test("property: writes through a view change exactly the selected base elements"
         const base = arange(shape); // element value = its flat position
         const before = Array.from(base.asTypedArray());
         const sel = pySelect(base.tolist(), idx);
-        const selected = new Set<number>(typeof sel === "number" ? [sel] : (sel as unknown[]).flat(Infinity as 1) as number[]);
+        const selected = new Set<number>(typeof sel === "number" ? [sel] : ((sel as unknown[]).flat(Infinity as 1) as number[]));
         const v = base.at(...idx.map((ix) => toAt(ix, false)));
         assert.equal(v.size, selected.size, "basic indexing never selects an element twice");
         v.iadd(1000);
@@ -227,11 +258,17 @@ test("property: writes through a view change exactly the selected base elements"
 
 test("property: slice views report numpy's shape (len(range(n)[s]))", () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 9 }), fc.option(fc.integer({ min: -12, max: 12 }), { nil: null }), fc.option(fc.integer({ min: -12, max: 12 }), { nil: null }), fc.integer({ min: -4, max: 4 }).filter((s) => s !== 0), (n, start, stop, step) => {
-      const v = np.zeros([n]).at([start, stop, step]);
-      assert.ok(v instanceof NDArray);
-      assert.deepEqual(v.shape, [pySliceIndices(n, { start, stop, step }).length]);
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 9 }),
+      fc.option(fc.integer({ min: -12, max: 12 }), { nil: null }),
+      fc.option(fc.integer({ min: -12, max: 12 }), { nil: null }),
+      fc.integer({ min: -4, max: 4 }).filter((s) => s !== 0),
+      (n, start, stop, step) => {
+        const v = np.zeros([n]).at([start, stop, step]);
+        assert.ok(v instanceof NDArray);
+        assert.deepEqual(v.shape, [pySliceIndices(n, { start, stop, step }).length]);
+      },
+    ),
     { numRuns: 300 },
   );
 });

@@ -25,7 +25,15 @@ test("reshape accepts -1 and varargs or a list", () => {
   assert.deepEqual(x.reshape([3, 4]).shape, [3, 4]);
   assert.deepEqual(x.reshape(2, -1, 3).shape, [2, 2, 3]);
   assert.deepEqual(x.reshape([-1]).shape, [12]);
-  assert.deepEqual(x.reshape(1, 1, 3, 4).tolist(), [[[[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]]]);
+  assert.deepEqual(x.reshape(1, 1, 3, 4).tolist(), [
+    [
+      [
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [8, 9, 10, 11],
+      ],
+    ],
+  ]);
   assert.deepEqual(np.array(7).reshape().shape, [], "size-1 to 0-d");
   assert.deepEqual(np.reshape(x, [4, 3]).shape, [4, 3]);
 });
@@ -130,7 +138,11 @@ test("item returns the only element and throws for other sizes", () => {
 });
 
 test("tolist nests by shape and returns a number for 0-d", () => {
-  assert.deepEqual(np.arange(6).reshape(3, 2).tolist(), [[0, 1], [2, 3], [4, 5]]);
+  assert.deepEqual(np.arange(6).reshape(3, 2).tolist(), [
+    [0, 1],
+    [2, 3],
+    [4, 5],
+  ]);
   assert.equal(np.array(2).tolist(), 2);
   assert.deepEqual(np.zeros([2, 0]).tolist(), [[], []]);
 });
@@ -139,11 +151,20 @@ test("set broadcasts a number, an array or a nested list into the view", () => {
   const x = np.zeros([2, 3], f64);
   x.at(0).set(np.array([1, 2, 3]));
   x.at(1).set(7);
-  assert.deepEqual(x.tolist(), [[1, 2, 3], [7, 7, 7]]);
+  assert.deepEqual(x.tolist(), [
+    [1, 2, 3],
+    [7, 7, 7],
+  ]);
   x.set([[9], [8]]);
-  assert.deepEqual(x.tolist(), [[9, 9, 9], [8, 8, 8]]);
+  assert.deepEqual(x.tolist(), [
+    [9, 9, 9],
+    [8, 8, 8],
+  ]);
   x.at(":", 1).set([5, 6]);
-  assert.deepEqual(x.tolist(), [[9, 5, 9], [8, 6, 8]]);
+  assert.deepEqual(x.tolist(), [
+    [9, 5, 9],
+    [8, 6, 8],
+  ]);
 });
 
 test("set with an overlapping source reads before writing (x[1:] = x[:-1])", () => {
@@ -165,11 +186,17 @@ test("set with a value that does not broadcast to the target throws naming both 
 test("iadd / isub / imul / idiv update in place through views with broadcasting", () => {
   const x = np.ones([2, 3], f64);
   x.iadd(np.array([1, 2, 3], f64));
-  assert.deepEqual(x.tolist(), [[2, 3, 4], [2, 3, 4]]);
+  assert.deepEqual(x.tolist(), [
+    [2, 3, 4],
+    [2, 3, 4],
+  ]);
   x.at(1).isub(1);
   x.at(":", 0).imul(10);
   x.T.at(2).idiv(np.array([2, 4], f64));
-  assert.deepEqual(x.tolist(), [[20, 3, 2], [10, 2, 0.75]]);
+  assert.deepEqual(x.tolist(), [
+    [20, 3, 2],
+    [10, 2, 0.75],
+  ]);
   assert.throws(() => x.iadd(np.zeros([3, 3])), /iadd: operands could not be broadcast together with shapes \[2,3\] and \[3,3\]/);
   assert.throws(() => x.at(0).imul(np.zeros([2, 3])), /imul: could not broadcast operand of shape \[2,3\] into target of shape \[3\]/);
   assert.throws(() => x.iadd("1" as never), /iadd: operand must be an NDArray or a number, got string/);
@@ -189,23 +216,53 @@ test("attachGrad gives zero gradients of the same shape and dtype and checks gra
   assert.equal(x.gradReq, "write");
   assert.deepEqual(x.grad!.shape, [2, 2]);
   assert.equal(x.grad!.dtype, "float64");
-  assert.deepEqual(x.grad!.tolist(), [[0, 0], [0, 0]]);
+  assert.deepEqual(x.grad!.tolist(), [
+    [0, 0],
+    [0, 0],
+  ]);
   assert.equal(np.ones([1]).attachGrad("add").gradReq, "add");
   assert.throws(() => x.attachGrad("null" as never), /attachGrad: gradReq "null" must be "write" or "add"/);
 });
 
 test("elementwise, reduction and dot methods match the np functions", () => {
-  const a = np.array([[1, -2], [3, 4]]);
+  const a = np.array([
+    [1, -2],
+    [3, 4],
+  ]);
   const b = np.array([2, 5]);
   assert.deepEqual(a.add(b).tolist(), np.add(a, b).tolist());
-  assert.deepEqual(a.sub(1).tolist(), [[0, -3], [2, 3]]);
-  assert.deepEqual(a.mul(b).tolist(), [[2, -10], [6, 20]]);
-  assert.deepEqual(a.div(2).tolist(), [[0.5, -1], [1.5, 2]]);
-  assert.deepEqual(a.maximum(0).tolist(), [[1, 0], [3, 4]]);
-  assert.deepEqual(a.minimum(0).tolist(), [[0, -2], [0, 0]]);
-  assert.deepEqual(a.pow(2).tolist(), [[1, 4], [9, 16]]);
-  assert.deepEqual(a.neg().tolist(), [[-1, 2], [-3, -4]]);
-  assert.deepEqual(a.abs().tolist(), [[1, 2], [3, 4]]);
+  assert.deepEqual(a.sub(1).tolist(), [
+    [0, -3],
+    [2, 3],
+  ]);
+  assert.deepEqual(a.mul(b).tolist(), [
+    [2, -10],
+    [6, 20],
+  ]);
+  assert.deepEqual(a.div(2).tolist(), [
+    [0.5, -1],
+    [1.5, 2],
+  ]);
+  assert.deepEqual(a.maximum(0).tolist(), [
+    [1, 0],
+    [3, 4],
+  ]);
+  assert.deepEqual(a.minimum(0).tolist(), [
+    [0, -2],
+    [0, 0],
+  ]);
+  assert.deepEqual(a.pow(2).tolist(), [
+    [1, 4],
+    [9, 16],
+  ]);
+  assert.deepEqual(a.neg().tolist(), [
+    [-1, 2],
+    [-3, -4],
+  ]);
+  assert.deepEqual(a.abs().tolist(), [
+    [1, 2],
+    [3, 4],
+  ]);
   assert.deepEqual(np.array([4, 9]).sqrt().tolist(), [2, 3]);
   assert.deepEqual(np.array([0]).exp().tolist(), [1]);
   assert.deepEqual(np.array([1]).log().tolist(), [0]);
@@ -217,5 +274,14 @@ test("elementwise, reduction and dot methods match the np functions", () => {
 });
 
 test("toString prints like MXNet's np (the book's trans_conv output)", () => {
-  assert.equal(String(np.array([[0, 0, 1], [0, 4, 6], [4, 12, 9]])), "array([[ 0.,  0.,  1.],\n       [ 0.,  4.,  6.],\n       [ 4., 12.,  9.]])");
+  assert.equal(
+    String(
+      np.array([
+        [0, 0, 1],
+        [0, 4, 6],
+        [4, 12, 9],
+      ]),
+    ),
+    "array([[ 0.,  0.,  1.],\n       [ 0.,  4.,  6.],\n       [ 4., 12.,  9.]])",
+  );
 });

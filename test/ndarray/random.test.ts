@@ -170,8 +170,14 @@ test("numpy's positional forms: uniform(low, high, size, dtype?) and normal(loc,
 });
 
 test("random argument errors: wrong types, both forms at once, unknown options", () => {
-  assert.throws(() => np.random.normal("0" as never, 1, [2]), /np.random.normal: loc="0" must be a number \(positional form: np.random.normal\(loc, scale, size, dtype\)\)/);
-  assert.throws(() => (np.random.normal as (...a: unknown[]) => unknown)({ loc: 0 }, 1), /np.random.normal: takes one options object or \(loc, scale, size, dtype\) positionally, not both/);
+  assert.throws(
+    () => np.random.normal("0" as never, 1, [2]),
+    /np.random.normal: loc="0" must be a number \(positional form: np.random.normal\(loc, scale, size, dtype\)\)/,
+  );
+  assert.throws(
+    () => (np.random.normal as (...a: unknown[]) => unknown)({ loc: 0 }, 1),
+    /np.random.normal: takes one options object or \(loc, scale, size, dtype\) positionally, not both/,
+  );
   assert.throws(() => np.random.uniform({ lo: 0 } as never), /np.random.uniform: unknown option 'lo' \(did you mean 'low'\?\)/);
   assert.throws(() => np.random.uniform(0, 1, [2], 5 as never), /np.random.uniform: the 4th argument must be a dtype/);
   assert.throws(() => np.random.normal(0, 1, [2n] as never), /np.random.normal: size=\[2n\] holds a BigInt at index 0/);

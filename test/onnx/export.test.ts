@@ -54,7 +54,16 @@ class TinyUNet extends nn.Block {
     const e = this.enc.forward(x);
     const u = this.up.forward(this.down.forward(e));
     const cat = np.concatenate([u, e], { axis: 1 });
-    const padded = np.pad(cat, [[0, 0], [0, 0], [1, 1], [1, 1]], { constantValues: 0.5 });
+    const padded = np.pad(
+      cat,
+      [
+        [0, 0],
+        [0, 0],
+        [1, 1],
+        [1, 1],
+      ],
+      { constantValues: 0.5 },
+    );
     const cropped = padded.at(null, null, "1:-1", "1:-1");
     const h = this.head.forward(cropped.mul(2).sub(cropped.mean({ axis: [2, 3], keepdims: true })));
     return npx.softmax(h, { axis: 1 });
@@ -78,9 +87,15 @@ async function checkAgainstTconv(net: nn.Block, shape: number[], batches: number
 test("a tconv-built DCGAN generator → export → onnxruntime equals tconv, at the traced batch and another (dynamic batch)", async () => {
   const bytes = await checkAgainstTconv(generator(), [2, 32, 1, 1], [2, 5]);
   const m = decodeModel(bytes, "test");
-  assert.deepEqual(m.graph!.node!.map((n) => n.op_type), ["ConvTranspose", "Relu", "ConvTranspose", "Relu", "ConvTranspose", "Tanh"]);
+  assert.deepEqual(
+    m.graph!.node!.map((n) => n.op_type),
+    ["ConvTranspose", "Relu", "ConvTranspose", "Relu", "ConvTranspose", "Tanh"],
+  );
   assert.equal(m.graph!.input![0]!.type!.tensor_type!.shape!.dim![0]!.dim_param, "N");
-  assert.deepEqual(m.graph!.initializer!.map((t) => t.name), ["0.weight", "1.weight", "1.bias", "2.weight", "2.bias"]);
+  assert.deepEqual(
+    m.graph!.initializer!.map((t) => t.name),
+    ["0.weight", "1.weight", "1.bias", "2.weight", "2.bias"],
+  );
 });
 
 test("a custom U-Net block (concat skip, pad, slice, mean, softmax) → export → onnxruntime equals tconv", async () => {
@@ -112,7 +127,19 @@ test("layer ops (batchNorm, pooling max/avg/sum/global with full convention, lea
   net.initialize();
   const bytes = onnx.exportModel(net, [2, 3, 8, 8]);
   const ops = new Set(decodeModel(bytes, "test").graph!.node!.map((n) => n.op_type));
-  for (const op of ["BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool", "LeakyRelu", "Elu", "Selu", "Softsign", "SpaceToDepth", "DepthToSpace"]) assert.ok(ops.has(op), op);
+  for (const op of [
+    "BatchNormalization",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "LeakyRelu",
+    "Elu",
+    "Selu",
+    "Softsign",
+    "SpaceToDepth",
+    "DepthToSpace",
+  ])
+    assert.ok(ops.has(op), op);
   const x = np.random.uniform({ low: -2, high: 2, size: [3, 3, 8, 8] });
   const want = net.forward(x);
   const got = await runOrt(bytes, [x]);
@@ -153,17 +180,34 @@ test("InstanceNorm, GroupNorm, LayerNorm, HardSwish, HardSigmoid layers → expo
 
 test("Gluon layers (DCGAN generator with BatchNorm; discriminator with LeakyReLU, MaxPool, Dense) → export → onnxruntime equals tconv; re-import equals too", async () => {
   const g = new nn.Sequential();
-  for (const [c, s, p] of [[16, 1, 0], [8, 2, 1]] as const) g.add(new nn.Conv2DTranspose(c, { kernelSize: 4, strides: s, padding: p, useBias: false }), new nn.BatchNorm(), new nn.Activation("relu"));
+  for (const [c, s, p] of [
+    [16, 1, 0],
+    [8, 2, 1],
+  ] as const)
+    g.add(new nn.Conv2DTranspose(c, { kernelSize: 4, strides: s, padding: p, useBias: false }), new nn.BatchNorm(), new nn.Activation("relu"));
   g.add(new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1 }), new nn.Activation("tanh"));
   const d = new nn.Sequential();
-  d.add(new nn.Conv2D(8, { kernelSize: 3, padding: 1 }), new nn.LeakyReLU(0.2), new nn.MaxPool2D(), new nn.Conv2D(8, { kernelSize: 3 }), new nn.BatchNorm(), new nn.ELU(0.5));
+  d.add(
+    new nn.Conv2D(8, { kernelSize: 3, padding: 1 }),
+    new nn.LeakyReLU(0.2),
+    new nn.MaxPool2D(),
+    new nn.Conv2D(8, { kernelSize: 3 }),
+    new nn.BatchNorm(),
+    new nn.ELU(0.5),
+  );
   d.add(new nn.GlobalAvgPool2D(), new nn.Flatten(), new nn.Dense(4, { activation: "relu" }), new nn.Dense(1), new nn.Activation("sigmoid"));
   np.random.seed(5);
-  for (const [net, shape] of [[g, [2, 12, 1, 1]], [d, [2, 3, 16, 16]]] as const) {
+  for (const [net, shape] of [
+    [g, [2, 12, 1, 1]],
+    [d, [2, 3, 16, 16]],
+  ] as const) {
     net.initialize();
     net.forward(np.zeros([...shape])); // deferred shapes
     // running statistics away from 0 / 1
-    for (const [name, p] of net.collectParams().values().map((q) => [q.name, q] as const))
+    for (const [name, p] of net
+      .collectParams()
+      .values()
+      .map((q) => [q.name, q] as const))
       if (name === "running_var") p.setData(np.random.uniform({ low: 0.5, high: 1.5, size: p.shape }));
       else if (name === "running_mean") p.setData(np.random.uniform({ low: -0.3, high: 0.3, size: p.shape }));
     const bytes = await checkAgainstTconv(net, [...shape], [shape[0], 3]);
@@ -255,7 +299,13 @@ class OneElementwise extends nn.Block {
 
 test("every elementwise op of params/elementwise-ops.json (comparisons included) → export → onnxruntime equals tconv", async () => {
   // values on a grid of halves so comparisons meet equal pairs, all positive so log, sqrt and pow stay real
-  const grid = (seed: number) => np.array(Array.from({ length: 24 }, (_, i) => 0.5 * (1 + ((i * seed) % 5))), { dtype: "float32" }).reshape([2, 3, 4]);
+  const grid = (seed: number) =>
+    np
+      .array(
+        Array.from({ length: 24 }, (_, i) => 0.5 * (1 + ((i * seed) % 5))),
+        { dtype: "float32" },
+      )
+      .reshape([2, 3, 4]);
   const x = grid(7);
   const y = grid(3);
   for (const op of [...BINARY_OPS, ...UNARY_OPS]) {
@@ -263,7 +313,10 @@ test("every elementwise op of params/elementwise-ops.json (comparisons included)
     const reason = ONNX_ELEMENTWISE[op];
     if (typeof reason === "string") {
       // an op declared without an ONNX form: the export names the op and gives the reason
-      assert.throws(() => onnx.exportModel(net, [x.shape, y.shape]), (e: Error) => e.message.includes(`op "${op}", which has no ONNX form: ${reason}`));
+      assert.throws(
+        () => onnx.exportModel(net, [x.shape, y.shape]),
+        (e: Error) => e.message.includes(`op "${op}", which has no ONNX form: ${reason}`),
+      );
       continue;
     }
     const bytes = onnx.exportModel(net, [x.shape, y.shape]);

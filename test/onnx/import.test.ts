@@ -14,24 +14,65 @@ const torchFixtures = fixtures.filter((f) => f.outputs.length > 0);
 const handmade = fixtures.filter((f) => f.outputs.length === 0);
 
 test("the fixtures cover the nets and operators the issue names", () => {
-  assert.deepEqual(torchFixtures.map((f) => f.name), [
-    "convtasnet",
-    "dcgan_discriminator",
-    "dcgan_generator",
-    "diffusion_block",
-    "espcn",
-    "fcn_head",
-    "lraspp_mobilenetv3",
-    "misc_ops",
-    "norm_acts",
-    "unet_small",
-    "vae_decoder",
-  ]);
+  assert.deepEqual(
+    torchFixtures.map((f) => f.name),
+    [
+      "convtasnet",
+      "dcgan_discriminator",
+      "dcgan_generator",
+      "diffusion_block",
+      "espcn",
+      "fcn_head",
+      "lraspp_mobilenetv3",
+      "misc_ops",
+      "norm_acts",
+      "unet_small",
+      "vae_decoder",
+    ],
+  );
   const ops = new Set(fixtures.flatMap((f) => f.ops));
-  for (const op of ["Conv", "ConvTranspose", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Elu", "Clip", "Add", "Sub", "Mul", "Div",
-    "Concat", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose", "Gemm", "MatMul", "DepthToSpace", "SpaceToDepth", "Pad",
-    "Resize", "Identity", "Softmax", "Constant", "Shape", "Gather", "Unsqueeze", "Squeeze", "Slice", "Cast", "InstanceNormalization",
-    "LayerNormalization", "HardSigmoid", "HardSwish"])
+  for (const op of [
+    "Conv",
+    "ConvTranspose",
+    "BatchNormalization",
+    "Relu",
+    "LeakyRelu",
+    "Sigmoid",
+    "Tanh",
+    "Softplus",
+    "Elu",
+    "Clip",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Concat",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "Flatten",
+    "Reshape",
+    "Transpose",
+    "Gemm",
+    "MatMul",
+    "DepthToSpace",
+    "SpaceToDepth",
+    "Pad",
+    "Resize",
+    "Identity",
+    "Softmax",
+    "Constant",
+    "Shape",
+    "Gather",
+    "Unsqueeze",
+    "Squeeze",
+    "Slice",
+    "Cast",
+    "InstanceNormalization",
+    "LayerNormalization",
+    "HardSigmoid",
+    "HardSwish",
+  ])
     assert.ok(ops.has(op), `no fixture uses ${op}`);
 });
 
@@ -80,7 +121,10 @@ test("fine-tuning the imported torchaudio Conv-TasNet on a synthetic two-source 
   // source 0: a 440 Hz tone; source 1: a 1.1 kHz tone with a slow envelope; the mix is their sum
   const s0 = t.map((v) => 0.5 * Math.sin(2 * Math.PI * 440 * v));
   const s1 = t.map((v, i) => 0.3 * Math.sin(2 * Math.PI * 1100 * v) * (0.5 + 0.5 * Math.cos((2 * Math.PI * i) / T)));
-  const mix = new NDArray(s0.map((v, i) => v + s1[i]!), [1, 1, T]);
+  const mix = new NDArray(
+    s0.map((v, i) => v + s1[i]!),
+    [1, 1, T],
+  );
   const target = new NDArray(Float32Array.from([...s0, ...s1]), [1, 2, T]);
   const trainer = new gluon.Trainer(net.collectParams(), "adam", { learningRate: 3e-3 });
   const losses: number[] = [];
@@ -167,20 +211,35 @@ test("initializers stored in typed fields (float_data, int64_data, double_data) 
     },
   });
   const y = onnx.importToGluon(bytes).forward(np.array([1, 2, 3, 4, 5, 6])) as NDArray;
-  assert.deepEqual(y.tolist(), [[1.25, -3.75, 1.75], [4.25, -9.75, 3.25]]);
+  assert.deepEqual(y.tolist(), [
+    [1.25, -3.75, 1.75],
+    [4.25, -9.75, 3.25],
+  ]);
 });
 
 // ---- the ONNX backend conformance cases, as models -------------------------------------------------------------
 
-interface OnnxCase { name: string; op: string; opset: number; attributes: Record<string, unknown>; inputs: { name: string; shape: number[]; data: number[] }[]; output: { shape: number[]; data: number[] } }
+interface OnnxCase {
+  name: string;
+  op: string;
+  opset: number;
+  attributes: Record<string, unknown>;
+  inputs: { name: string; shape: number[]; data: number[] }[];
+  output: { shape: number[]; data: number[] };
+}
 const confDir = new URL("../fixtures/onnx/", import.meta.url);
-const confCases = readdirSync(confDir).filter((f) => f.endsWith(".json")).sort().map((f) => JSON.parse(readFileSync(new URL(f, confDir), "utf8")) as OnnxCase);
+const confCases = readdirSync(confDir)
+  .filter((f) => f.endsWith(".json"))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(new URL(f, confDir), "utf8")) as OnnxCase);
 
 test("there are 17 conformance cases to run through the importer", () => assert.equal(confCases.length, 17));
 
 for (const c of confCases)
   test(`ONNX conformance through importToGluon: ${c.name}`, () => {
-    const attrs = Object.entries(c.attributes).map(([k, v]) => (typeof v === "string" ? attr.str(k, v) : typeof v === "number" ? attr.int(k, v) : attr.ints(k, v as number[])));
+    const attrs = Object.entries(c.attributes).map(([k, v]) =>
+      typeof v === "string" ? attr.str(k, v) : typeof v === "number" ? attr.int(k, v) : attr.ints(k, v as number[]),
+    );
     const [x, ...rest] = c.inputs;
     const bytes = buildModel({
       nodes: [{ op: c.op, inputs: c.inputs.map((t) => t.name), outputs: ["Y"], attrs }],
@@ -232,7 +291,12 @@ test("gradcheck: Conv(pads, strides) → BatchNormalization → LeakyRelu → Co
     { op: "Conv", inputs: ["x", "w1", "b1"], outputs: ["c1"], attrs: [attr.ints("pads", [1, 0, 1, 1]), attr.ints("strides", [2, 1])] },
     { op: "BatchNormalization", inputs: ["c1", "gamma", "beta", "mean", "var"], outputs: ["bn"], attrs: [attr.float("epsilon", 1e-3)] },
     { op: "LeakyRelu", inputs: ["bn"], outputs: ["lr"], attrs: [attr.float("alpha", 0.2)] },
-    { op: "ConvTranspose", inputs: ["lr", "w2"], outputs: ["up"], attrs: [attr.ints("strides", [2, 1]), attr.ints("pads", [2, 0, 1, 1]), attr.ints("output_padding", [1, 0])] },
+    {
+      op: "ConvTranspose",
+      inputs: ["lr", "w2"],
+      outputs: ["up"],
+      attrs: [attr.ints("strides", [2, 1]), attr.ints("pads", [2, 0, 1, 1]), attr.ints("output_padding", [1, 0])],
+    },
     { op: "Concat", inputs: ["up", "x"], outputs: ["cat"], attrs: [attr.int("axis", 1)] },
     { op: "Elu", inputs: ["cat"], outputs: ["y"], attrs: [attr.float("alpha", 0.7)] },
   ];
@@ -268,7 +332,10 @@ async function againstOrt(bytes: Uint8Array, xShape: number[], what: string): Pr
 }
 
 test("GroupNormalization (opset 18: scale/bias per group; opset 21: per channel) equals onnxruntime", async () => {
-  for (const [opset, n] of [[18, 2], [21, 6]] as const) {
+  for (const [opset, n] of [
+    [18, 2],
+    [21, 6],
+  ] as const) {
     const bytes = buildModel({
       opset,
       nodes: [{ op: "GroupNormalization", inputs: ["x", "s", "b"], outputs: ["y"], attrs: [attr.int("num_groups", 2), attr.float("epsilon", 1e-3)] }],
@@ -294,7 +361,10 @@ test("LayerNormalization over the last two axes with its Mean and InvStdDev outp
     ],
   });
   await againstOrt(ln, [2, 3, 4, 5], "LayerNormalization");
-  for (const shape of [[2, 3, 7], [1, 3, 2, 3, 4]]) {
+  for (const shape of [
+    [2, 3, 7],
+    [1, 3, 2, 3, 4],
+  ]) {
     const inorm = buildModel({
       nodes: [{ op: "InstanceNormalization", inputs: ["x", "s", "b"], outputs: ["y"], attrs: [attr.float("epsilon", 1e-2)] }],
       inputs: [{ name: "x", shape }],
@@ -319,7 +389,11 @@ test("LayerNormalization over the last two axes with its Mean and InvStdDev outp
 });
 
 test("Pad modes reflect and edge (opset 17) and wrap (opset 19) equal onnxruntime; reflect and edge re-export; wrap cannot, and says why", async () => {
-  for (const [mode, opset] of [["reflect", 17], ["edge", 17], ["wrap", 19]] as const) {
+  for (const [mode, opset] of [
+    ["reflect", 17],
+    ["edge", 17],
+    ["wrap", 19],
+  ] as const) {
     const bytes = buildModel({
       opset,
       nodes: [{ op: "Pad", inputs: ["x", "pads"], outputs: ["y"], attrs: [attr.str("mode", mode)] }],
@@ -341,7 +415,10 @@ test("Pad modes reflect and edge (opset 17) and wrap (opset 19) equal onnxruntim
     outputs: ["y"],
     initializers: [{ name: "pads", shape: [4], data: [0, 1, 0, 1], type: 7 }],
   });
-  assert.throws(() => onnx.importToGluon(wrap17), /\(Pad\): mode="wrap" is not supported at opset 17; tconv imports Pad with mode "constant", "reflect", "edge"/);
+  assert.throws(
+    () => onnx.importToGluon(wrap17),
+    /\(Pad\): mode="wrap" is not supported at opset 17; tconv imports Pad with mode "constant", "reflect", "edge"/,
+  );
 });
 
 test("Sin, Cos, Erf, PRelu (per-channel slope), Expand, Where (bool condition), Tile and Range (float and int64) equal onnxruntime", async () => {
@@ -420,7 +497,17 @@ test("Mod: fmod=1 on floats and fmod=0 on int64 (shape arithmetic) equal onnxrun
     ],
   });
   await againstOrt(bytes, [2, 4], "Mod");
-  assert.deepEqual(onnx.importToGluon(bytes).run(np.zeros([2, 4]))[0]!.tolist(), [[1, 2, -2, -1], [1, 2, -2, -1]], "Python's sign rule on int64");
+  assert.deepEqual(
+    onnx
+      .importToGluon(bytes)
+      .run(np.zeros([2, 4]))[0]!
+      .tolist(),
+    [
+      [1, 2, -2, -1],
+      [1, 2, -2, -1],
+    ],
+    "Python's sign rule on int64",
+  );
 });
 
 test("EyeLike (float from the input, int64 by the dtype attribute, off-diagonal k) equals onnxruntime", async () => {
@@ -443,20 +530,34 @@ test("GridSample (opset 16: bilinear; zeros and border; align_corners 0 and 1) e
     for (const align of [0, 1]) {
       const bytes = buildModel({
         opset: 16,
-        nodes: [{ op: "GridSample", inputs: ["x", "grid"], outputs: ["y"], attrs: [attr.str("mode", "bilinear"), attr.str("padding_mode", padding), attr.int("align_corners", align)] }],
+        nodes: [
+          {
+            op: "GridSample",
+            inputs: ["x", "grid"],
+            outputs: ["y"],
+            attrs: [attr.str("mode", "bilinear"), attr.str("padding_mode", padding), attr.int("align_corners", align)],
+          },
+        ],
         inputs: [{ name: "x", shape: [2, 3, 4, 5] }],
         outputs: ["y"],
         initializers: [{ name: "grid", shape: [2, 3, 2, 2], data: rand(24, 11).map((v) => v * 1.5) }],
       });
       await againstOrt(bytes, [2, 3, 4, 5], `GridSample ${padding} align_corners=${align}`);
       if (padding === "zeros" && align === 0)
-        assert.throws(() => onnx.exportModel(onnx.importToGluon(bytes), [[2, 3, 4, 5]]), /cannot be written as ONNX with constant indices; tconv does not write GridSample/);
+        assert.throws(
+          () => onnx.exportModel(onnx.importToGluon(bytes), [[2, 3, 4, 5]]),
+          /cannot be written as ONNX with constant indices; tconv does not write GridSample/,
+        );
     }
 });
 
 test("Split: sizes from the input (opset 13), the attribute (opset 11), num_outputs (opset 18) and equal pieces per output equal onnxruntime", async () => {
   const cases: [number, NodeSpec, InitSpec[]][] = [
-    [13, { op: "Split", inputs: ["x", "sizes"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1)] }, [{ name: "sizes", shape: [3], data: [1, 3, 2], type: 7 }]],
+    [
+      13,
+      { op: "Split", inputs: ["x", "sizes"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1)] },
+      [{ name: "sizes", shape: [3], data: [1, 3, 2], type: 7 }],
+    ],
     [11, { op: "Split", inputs: ["x"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", -1), attr.ints("split", [2, 0, 3])] }, []],
     [18, { op: "Split", inputs: ["x"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1), attr.int("num_outputs", 3)] }, []],
     [13, { op: "Split", inputs: ["x"], outputs: ["a", "b", "c"], attrs: [attr.int("axis", 1)] }, []],
@@ -471,7 +572,10 @@ test("Split: sizes from the input (opset 13), the attribute (opset 11), num_outp
     outputs: ["a", "b"],
     initializers: [{ name: "sizes", shape: [2], data: [1, 2], type: 7 }],
   });
-  assert.throws(() => onnx.importToGluon(bad).run(np.ones([4])), /onnx node 's' \(Split\): split sizes \[1,2\] must be >= 0 and add up to 4, the length of axis 0/);
+  assert.throws(
+    () => onnx.importToGluon(bad).run(np.ones([4])),
+    /onnx node 's' \(Split\): split sizes \[1,2\] must be >= 0 and add up to 4, the length of axis 0/,
+  );
 });
 
 test("gradcheck: PRelu → Expand → Tile → Erf, through the input and the slope; re-exported it equals onnxruntime", async () => {
@@ -543,8 +647,18 @@ test("normalisation imports reject bad attributes and parameter shapes with the 
 test("gradcheck: Pad → MaxPool(pads, ceil_mode) and AveragePool(count_include_pad=0) → Add → Resize linear → Softplus → DepthToSpace CRD", () => {
   const nodes: NodeSpec[] = [
     { op: "Pad", inputs: ["x", "pads", "cval"], outputs: ["p"] },
-    { op: "MaxPool", inputs: ["p"], outputs: ["m"], attrs: [attr.ints("kernel_shape", [3, 3]), attr.ints("strides", [2, 2]), attr.ints("pads", [1, 1, 0, 0]), attr.int("ceil_mode", 1)] },
-    { op: "AveragePool", inputs: ["p"], outputs: ["a"], attrs: [attr.ints("kernel_shape", [3, 3]), attr.ints("strides", [2, 2]), attr.ints("pads", [1, 1, 0, 0]), attr.int("ceil_mode", 1)] },
+    {
+      op: "MaxPool",
+      inputs: ["p"],
+      outputs: ["m"],
+      attrs: [attr.ints("kernel_shape", [3, 3]), attr.ints("strides", [2, 2]), attr.ints("pads", [1, 1, 0, 0]), attr.int("ceil_mode", 1)],
+    },
+    {
+      op: "AveragePool",
+      inputs: ["p"],
+      outputs: ["a"],
+      attrs: [attr.ints("kernel_shape", [3, 3]), attr.ints("strides", [2, 2]), attr.ints("pads", [1, 1, 0, 0]), attr.int("ceil_mode", 1)],
+    },
     { op: "Add", inputs: ["m", "a"], outputs: ["s"] },
     { op: "Resize", inputs: ["s", "", "scales"], outputs: ["r"], attrs: [attr.str("mode", "linear")] },
     { op: "Softplus", inputs: ["r"], outputs: ["sp"] },
@@ -603,7 +717,10 @@ const tiny = (nodes: NodeSpec[], extra: Partial<Parameters<typeof buildModel>[0]
 
 test("an unsupported op names the node, the op and the supported list", () => {
   const bytes = tiny([{ op: "LSTM", name: "LSTM_3", inputs: ["x"], outputs: ["y"], attrs: [attr.int("hidden_size", 4)] }]);
-  assert.throws(() => onnx.importToGluon(bytes), /^Error: onnx\.importToGluon: node 'LSTM_3' uses op LSTM, which tconv does not implement \(supported: .*Conv, ConvTranspose.*\)$/);
+  assert.throws(
+    () => onnx.importToGluon(bytes),
+    /^Error: onnx\.importToGluon: node 'LSTM_3' uses op LSTM, which tconv does not implement \(supported: .*Conv, ConvTranspose.*\)$/,
+  );
 });
 
 test("malformed, truncated and empty bytes give a clear error", () => {
@@ -622,16 +739,34 @@ test("a reference to an undefined tensor names the node and the tensor", () => {
 });
 
 test("rejected attributes: unknown names, unsupported values and values the conv resolver refuses", () => {
-  assert.throws(() => onnx.importToGluon(tiny([{ op: "Relu", name: "r", inputs: ["x"], outputs: ["y"], attrs: [attr.int("alpha", 1)] }])), /node 'r' \(Relu\): attribute 'alpha' is not one tconv reads/);
+  assert.throws(
+    () => onnx.importToGluon(tiny([{ op: "Relu", name: "r", inputs: ["x"], outputs: ["y"], attrs: [attr.int("alpha", 1)] }])),
+    /node 'r' \(Relu\): attribute 'alpha' is not one tconv reads/,
+  );
   const w = [{ name: "w", shape: [1, 1, 3, 3], data: rand(9, 1) }];
   assert.throws(
-    () => onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.str("auto_pad", "SAME_MIDDLE")] }], { initializers: w })),
+    () =>
+      onnx.importToGluon(
+        tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.str("auto_pad", "SAME_MIDDLE")] }], { initializers: w }),
+      ),
     /node 'c' \(Conv\): attribute auto_pad="SAME_MIDDLE" is not supported/,
   );
-  assert.throws(() => onnx.importToGluon(tiny([{ op: "Pad", name: "p", inputs: ["x", "pads"], outputs: ["y"], attrs: [attr.str("mode", "symmetric")] }], { initializers: [{ name: "pads", shape: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], type: 7 }] })), /mode="symmetric" is not supported at opset 17/);
-  const badStride = onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("strides", [0, 1])] }], { initializers: w }));
+  assert.throws(
+    () =>
+      onnx.importToGluon(
+        tiny([{ op: "Pad", name: "p", inputs: ["x", "pads"], outputs: ["y"], attrs: [attr.str("mode", "symmetric")] }], {
+          initializers: [{ name: "pads", shape: [8], data: [0, 0, 1, 1, 0, 0, 1, 1], type: 7 }],
+        }),
+      ),
+    /mode="symmetric" is not supported at opset 17/,
+  );
+  const badStride = onnx.importToGluon(
+    tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("strides", [0, 1])] }], { initializers: w }),
+  );
   assert.throws(() => badStride.forward(np.zeros([1, 1, 4, 4])), /onnx node 'c' \(Conv\): convolution: strides=\[0,1\] must be integers >= 1/);
-  const badKernel = onnx.importToGluon(tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("kernel_shape", [2, 2])] }], { initializers: w }));
+  const badKernel = onnx.importToGluon(
+    tiny([{ op: "Conv", name: "c", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("kernel_shape", [2, 2])] }], { initializers: w }),
+  );
   assert.throws(() => badKernel.forward(np.zeros([1, 1, 4, 4])), /kernel_shape=\[2,2\] disagrees with the weight's spatial shape \[3,3\]/);
 });
 
@@ -644,8 +779,13 @@ test("bounded work: a tensor header claiming a huge size is refused before anyth
 
 test("bounded work: outputs sized by attributes or shape tensors are checked before they are allocated", () => {
   const w = [{ name: "w", shape: [1, 1, 2, 2], data: [1, 1, 1, 1] }];
-  const wide = onnx.importToGluon(tiny([{ op: "ConvTranspose", name: "t", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("strides", [100000, 100000])] }], { initializers: w }));
-  assert.throws(() => wide.forward(np.zeros([1, 1, 4, 4])), /onnx node 't' \(ConvTranspose\): the output has dims \[1,1,300002,300002\], more than 268435456 elements/);
+  const wide = onnx.importToGluon(
+    tiny([{ op: "ConvTranspose", name: "t", inputs: ["x", "w"], outputs: ["y"], attrs: [attr.ints("strides", [100000, 100000])] }], { initializers: w }),
+  );
+  assert.throws(
+    () => wide.forward(np.zeros([1, 1, 4, 4])),
+    /onnx node 't' \(ConvTranspose\): the output has dims \[1,1,300002,300002\], more than 268435456 elements/,
+  );
   const big = [{ name: "s", shape: [2], data: [1 << 20, 1 << 20], type: 7 as const }];
   const cos = onnx.importToGluon(tiny([{ op: "ConstantOfShape", name: "c", inputs: ["s"], outputs: ["y"] }], { initializers: big }));
   assert.throws(() => cos.forward(np.zeros([1, 1, 4, 4])), /onnx node 'c' \(ConstantOfShape\): the output has dims \[1048576,1048576\]/);
@@ -671,7 +811,11 @@ test("external data, custom domains, unsupported opsets and wrong forward inputs
   const custom = encodeModel({
     ir_version: 8,
     opset_import: [{ version: 17 }, { domain: "com.microsoft", version: 1 }],
-    graph: { node: [{ name: "fg", op_type: "FusedGemm", domain: "com.microsoft", input: ["x"], output: ["y"] }], input: [{ name: "x" }], output: [{ name: "y" }] },
+    graph: {
+      node: [{ name: "fg", op_type: "FusedGemm", domain: "com.microsoft", input: ["x"], output: ["y"] }],
+      input: [{ name: "x" }],
+      output: [{ name: "y" }],
+    },
   });
   assert.throws(() => onnx.importToGluon(custom), /node 'fg' uses op FusedGemm from domain 'com\.microsoft', which tconv does not implement/);
   const net = onnx.importToGluon(tiny([{ op: "Relu", inputs: ["x"], outputs: ["y"] }]));

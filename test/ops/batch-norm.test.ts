@@ -11,7 +11,8 @@ function channelStats(x: NDArray, axis: number): { mean: number[]; variance: num
   const d = x.asTypedArray();
   const C = x.shape[axis]!;
   const inner = x.shape.slice(axis + 1).reduce((p, v) => p * v, 1);
-  const sums = new Array<number>(C).fill(0), counts = new Array<number>(C).fill(0);
+  const sums = new Array<number>(C).fill(0),
+    counts = new Array<number>(C).fill(0);
   d.forEach((v, i) => {
     const c = Math.floor(i / inner) % C;
     sums[c]! += v;
@@ -43,11 +44,16 @@ function formula(x: NDArray, axis: number, mean: number[], variance: number[], g
 
 test("training mode normalises with the batch mean and biased variance over every axis but axis", () => {
   np.random.seed(1);
-  for (const [shape, axis] of [[[4, 3, 2, 2], 1], [[5, 2, 3], -1], [[6, 4], 1]] as const) {
+  for (const [shape, axis] of [
+    [[4, 3, 2, 2], 1],
+    [[5, 2, 3], -1],
+    [[6, 4], 1],
+  ] as const) {
     const x = randn(shape, 3).add(1.5);
     const ax = axis < 0 ? axis + shape.length : axis;
     const C = shape[ax]!;
-    const gamma = randn([C]), beta = randn([C]);
+    const gamma = randn([C]),
+      beta = randn([C]);
     const y = npx.batchNorm(x, gamma, beta, np.zeros([C], f64), np.ones([C], f64), { axis, training: true, eps: 1e-3 });
     const { mean, variance } = channelStats(x, ax);
     expectClose(y.asTypedArray(), formula(x, ax, mean, variance, [...gamma.asTypedArray()], [...beta.asTypedArray()], 1e-3), 1e-12, `shape ${shape}`);
@@ -56,8 +62,10 @@ test("training mode normalises with the batch mean and biased variance over ever
 
 test("predict mode uses the running statistics", () => {
   const x = randn([3, 2, 4]);
-  const gamma = np.array([2, -1], f64), beta = np.array([0.5, 3], f64);
-  const rm = np.array([0.25, -1], f64), rv = np.array([4, 0.5], f64);
+  const gamma = np.array([2, -1], f64),
+    beta = np.array([0.5, 3], f64);
+  const rm = np.array([0.25, -1], f64),
+    rv = np.array([4, 0.5], f64);
   const y = npx.batchNorm(x, gamma, beta, rm, rv, { training: false });
   expectClose(y.asTypedArray(), formula(x, 1, [0.25, -1], [4, 0.5], [2, -1], [0.5, 3], 1e-5), 1e-12, "predict");
   assert.deepEqual(rm.tolist(), [0.25, -1], "predict mode leaves the running mean alone");
@@ -66,8 +74,10 @@ test("predict mode uses the running statistics", () => {
 test("running statistics after several training steps equal the hand-computed moving averages", () => {
   np.random.seed(2);
   const C = 3;
-  const rm = np.zeros([C], f64), rv = np.ones([C], f64);
-  let wantM = [0, 0, 0], wantV = [1, 1, 1];
+  const rm = np.zeros([C], f64),
+    rv = np.ones([C], f64);
+  let wantM = [0, 0, 0],
+    wantV = [1, 1, 1];
   const momentum = 0.8;
   const batches: NDArray[] = [];
   for (let step = 0; step < 4; step++) {
@@ -92,7 +102,8 @@ test("the mode follows autograd: training inside record, predict outside; useGlo
   expectClose((outside as number[][]).flat(), [1, 3], 1e-9, "predict: running mean 0, var 1");
   const inside = autograd.record(() => npx.batchNorm(x, ...args, { eps: 1e-12 }));
   expectClose(inside.asTypedArray(), [-1, 1], 1e-9, "training: batch statistics");
-  const frozen = np.zeros([1], f64), ones = np.ones([1], f64);
+  const frozen = np.zeros([1], f64),
+    ones = np.ones([1], f64);
   autograd.record(() => npx.batchNorm(x, args[0], args[1], frozen, ones, { useGlobalStats: true }));
   assert.deepEqual([frozen.item(), ones.item()], [0, 1], "useGlobalStats leaves the running statistics alone");
   assert.ok(Math.abs(args[2].item() - 0.2) < 1e-12, "the training call moved the running mean 0 → 0.9·0 + 0.1·2");
@@ -103,7 +114,12 @@ test("the mode follows autograd: training inside record, predict outside; useGlo
 
 test("a constant batch stays finite (variance 0 → 1/√eps)", () => {
   const y = npx.batchNorm(np.full([4, 2], 7, f64), np.ones([2], f64), np.zeros([2], f64), np.zeros([2], f64), np.ones([2], f64), { training: true });
-  assert.deepEqual(y.tolist(), [[0, 0], [0, 0], [0, 0], [0, 0]]);
+  assert.deepEqual(y.tolist(), [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ]);
   const x = np.full([3, 1], 2, f64).attachGrad();
   autograd.record(() => npx.batchNorm(x, np.ones([1], f64), np.zeros([1], f64), np.zeros([1], f64), np.ones([1], f64)).sum()).backward();
   assert.ok(x.grad!.asTypedArray().every(Number.isFinite));
@@ -111,12 +127,21 @@ test("a constant batch stays finite (variance 0 → 1/√eps)", () => {
 
 test("predict-mode gradient is the affine map's: dx = γ/√(σ²_run + eps)·dy", () => {
   const x = uniform([2, 2, 3], -1, 1).attachGrad();
-  const gamma = np.array([2, 3], f64), rv = np.array([3, 8], f64);
-  autograd.record(() => npx.batchNorm(x, gamma, np.zeros([2], f64), np.zeros([2], f64), rv, { eps: 1 }), { trainMode: false }).backward(np.ones([2, 2, 3], f64));
+  const gamma = np.array([2, 3], f64),
+    rv = np.array([3, 8], f64);
+  autograd
+    .record(() => npx.batchNorm(x, gamma, np.zeros([2], f64), np.zeros([2], f64), rv, { eps: 1 }), { trainMode: false })
+    .backward(np.ones([2, 2, 3], f64));
   const g = x.grad!.tolist() as number[][][];
   for (const row of g) {
-    assert.ok(row[0]!.every((v) => Math.abs(v - 1) < 1e-12), "2/√(3+1) = 1");
-    assert.ok(row[1]!.every((v) => Math.abs(v - 1) < 1e-12), "3/√(8+1) = 1");
+    assert.ok(
+      row[0]!.every((v) => Math.abs(v - 1) < 1e-12),
+      "2/√(3+1) = 1",
+    );
+    assert.ok(
+      row[1]!.every((v) => Math.abs(v - 1) < 1e-12),
+      "3/√(8+1) = 1",
+    );
   }
 });
 
@@ -128,7 +153,10 @@ test("float32 inputs give float32 outputs", () => {
 test("batchNorm errors name the argument and the values", () => {
   const x = np.ones([2, 3, 4]);
   const v3 = () => np.ones([3]);
-  assert.throws(() => npx.batchNorm(x, np.ones([4]), v3(), v3(), v3()), /batchNorm: gamma shape \[4\] must be \[3\] \(one value per channel of input shape \[2,3,4\] on axis 1\)/);
+  assert.throws(
+    () => npx.batchNorm(x, np.ones([4]), v3(), v3(), v3()),
+    /batchNorm: gamma shape \[4\] must be \[3\] \(one value per channel of input shape \[2,3,4\] on axis 1\)/,
+  );
   assert.throws(() => npx.batchNorm(x, v3(), v3(), v3(), v3(), { axis: 3 }), /batchNorm: axis=3 must be an integer in \[-3, 2\]/);
   assert.throws(() => npx.batchNorm(x, v3(), v3(), v3(), v3(), { eps: 0 }), /batchNorm: eps=0 must be > 0/);
   assert.throws(() => npx.batchNorm(x, v3(), v3(), v3(), v3(), { momentum: 1.5 }), /batchNorm: momentum=1.5 must be a finite number in \[0, 1\]/);

@@ -5,11 +5,23 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { np, npx, resolveConv, type ConvOptions } from "../../src/index.js";
 import { directConv, directConvTranspose, maxAbsDiff, prod, randomArray } from "../helpers/conv-direct.js";
 
-interface OnnxTensor { name: string; shape: number[]; data: number[] }
-interface OnnxCase { name: string; op: "Conv" | "ConvTranspose"; attributes: Record<string, unknown>; inputs: OnnxTensor[]; output: OnnxTensor }
+interface OnnxTensor {
+  name: string;
+  shape: number[];
+  data: number[];
+}
+interface OnnxCase {
+  name: string;
+  op: "Conv" | "ConvTranspose";
+  attributes: Record<string, unknown>;
+  inputs: OnnxTensor[];
+  output: OnnxTensor;
+}
 
 const fixtures = new URL("../fixtures/onnx/", import.meta.url);
-const cases: OnnxCase[] = readdirSync(fixtures).filter((f) => f.endsWith(".json")).sort()
+const cases: OnnxCase[] = readdirSync(fixtures)
+  .filter((f) => f.endsWith(".json"))
+  .sort()
   .map((f) => JSON.parse(readFileSync(new URL(f, fixtures), "utf8")) as OnnxCase);
 
 /** ONNX attributes → tconv options (kernel_shape comes from the weight). */
@@ -29,7 +41,9 @@ function onnxOptions(a: Record<string, unknown>, nd: number): ConvOptions {
   return o;
 }
 
-test("the vendored ONNX data is the shared conformance set", { skip: !existsSync(new URL("../../../shared/conformance/onnx", import.meta.url)) && "no ../shared here" }, () => {
+test("the vendored ONNX data is the shared conformance set", {
+  skip: !existsSync(new URL("../../../shared/conformance/onnx", import.meta.url)) && "no ../shared here",
+}, () => {
   const shared = new URL("../../../shared/conformance/onnx/", import.meta.url);
   for (const f of readdirSync(shared)) assert.equal(readFileSync(new URL(f, fixtures), "utf8"), readFileSync(new URL(f, shared), "utf8"), f);
 });
@@ -86,7 +100,19 @@ test("depthwise convolution (groups = channels)", () => {
 });
 
 test("asymmetric begin/end padding on a transposed convolution crops begin and end separately", () => {
-  checkAgainstDirect("deconvolution", [1, 1, 4, 4], [1, 2, 3, 3], { strides: 2, padding: [[0, 2], [1, 0]] }, false);
+  checkAgainstDirect(
+    "deconvolution",
+    [1, 1, 4, 4],
+    [1, 2, 3, 3],
+    {
+      strides: 2,
+      padding: [
+        [0, 2],
+        [1, 0],
+      ],
+    },
+    false,
+  );
 });
 
 test("channels-last layouts give the channels-first result with moved axes", () => {
@@ -105,13 +131,15 @@ test("float32 in gives float32 out; float64 in gives float64 out", () => {
 });
 
 test("mixing float32 and float64 is an error naming both", () => {
-  assert.throws(() => npx.convolution(np.ones([1, 1, 3]), np.ones([1, 1, 2], { dtype: "float64" })),
-    { message: "convolution: mixed dtypes: input float32, weight float64; convert with astype" });
+  assert.throws(() => npx.convolution(np.ones([1, 1, 3]), np.ones([1, 1, 2], { dtype: "float64" })), {
+    message: "convolution: mixed dtypes: input float32, weight float64; convert with astype",
+  });
 });
 
 test("a bias of the wrong length is rejected before any work", () => {
-  assert.throws(() => npx.deconvolution(np.ones([1, 2, 3]), np.ones([2, 3, 2]), { bias: np.ones([2]) }),
-    { message: "deconvolution: bias shape [2] must be [3] (one value per output channel)" });
+  assert.throws(() => npx.deconvolution(np.ones([1, 2, 3]), np.ones([2, 3, 2]), { bias: np.ones([2]) }), {
+    message: "deconvolution: bias shape [2] must be [3] (one value per output channel)",
+  });
 });
 
 test("batch 0 computes an empty result of the right shape", () => {

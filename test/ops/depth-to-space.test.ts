@@ -26,8 +26,14 @@ test("the ONNX DepthToSpace example (CRD, blocksize 2)", () => {
   const x = np.arange(16).reshape(1, 8, 1, 2);
   assert.deepEqual(npx.depthToSpace(x, 2, { mode: "CRD" }).tolist(), [
     [
-      [[0, 2, 1, 3], [4, 6, 5, 7]],
-      [[8, 10, 9, 11], [12, 14, 13, 15]],
+      [
+        [0, 2, 1, 3],
+        [4, 6, 5, 7],
+      ],
+      [
+        [8, 10, 9, 11],
+        [12, 14, 13, 15],
+      ],
     ],
   ]);
 });
@@ -35,7 +41,14 @@ test("the ONNX DepthToSpace example (CRD, blocksize 2)", () => {
 test("property: spaceToDepth inverts depthToSpace (and the other way round) in both modes", () => {
   fc.assert(
     fc.property(
-      fc.record({ n: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 3 }), b: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 3 }), w: fc.integer({ min: 1, max: 3 }), mode: fc.constantFrom("DCR" as const, "CRD" as const) }),
+      fc.record({
+        n: fc.integer({ min: 1, max: 2 }),
+        c: fc.integer({ min: 1, max: 3 }),
+        b: fc.integer({ min: 1, max: 3 }),
+        h: fc.integer({ min: 1, max: 3 }),
+        w: fc.integer({ min: 1, max: 3 }),
+        mode: fc.constantFrom("DCR" as const, "CRD" as const),
+      }),
       ({ n, c, b, h, w, mode }) => {
         const x = np.random.normal({ size: [n, c * b * b, h, w], dtype: "float64" });
         const y = npx.depthToSpace(x, b, { mode });
@@ -55,5 +68,8 @@ test("depthToSpace / spaceToDepth errors", () => {
   assert.throws(() => npx.depthToSpace(np.ones([12, 2, 2]), 2), /depthToSpace: expects a 4-D input \(N, C, 2 spatial axes\), got shape \[12,2,2\]/);
   assert.throws(() => npx.depthToSpace(np.ones([1, 4, 2, 2]), 0), /depthToSpace: blockSize=0 must be an integer >= 1/);
   assert.throws(() => npx.depthToSpace(np.ones([1, 4, 2, 2]), 2, { mode: "dcr" as never }), /depthToSpace: mode="dcr" is not one of "DCR", "CRD"/);
-  assert.throws(() => npx.spaceToDepth(np.ones([1, 1, 3, 4]), 2), /spaceToDepth: spatial size 3 \(axis 2 of shape \[1,1,3,4\]\) must be divisible by the block size 2/);
+  assert.throws(
+    () => npx.spaceToDepth(np.ones([1, 1, 3, 4]), 2),
+    /spaceToDepth: spatial size 3 \(axis 2 of shape \[1,1,3,4\]\) must be divisible by the block size 2/,
+  );
 });

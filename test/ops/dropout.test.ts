@@ -6,7 +6,10 @@ import { autograd, np, npx } from "../../src/index.js";
 test("predict mode (outside record) returns the input unchanged", () => {
   const x = np.ones([3, 4]);
   assert.equal(npx.dropout(x, { p: 0.5 }), x);
-  assert.equal(autograd.record(() => npx.dropout(x), { trainMode: false }), x);
+  assert.equal(
+    autograd.record(() => npx.dropout(x), { trainMode: false }),
+    x,
+  );
 });
 
 test("training mode zeroes about p of the elements and scales the rest by 1/(1 − p)", () => {
@@ -31,7 +34,12 @@ test("the same seed gives the same mask; mode 'always' drops in predict mode too
 test("axes share one mask value along those axes (variational dropout)", () => {
   np.random.seed(6);
   const y = autograd.trainMode(() => npx.dropout(np.ones([4, 3, 5]), { p: 0.5, axes: [2] }));
-  for (const plane of y.tolist() as number[][][]) for (const row of plane) assert.ok(row.every((e) => e === row[0]), "constant along axis 2");
+  for (const plane of y.tolist() as number[][][])
+    for (const row of plane)
+      assert.ok(
+        row.every((e) => e === row[0]),
+        "constant along axis 2",
+      );
 });
 
 test("dropout errors", () => {

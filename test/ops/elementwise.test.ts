@@ -13,7 +13,11 @@ test("add broadcasts [3,1] with [4]", () => {
   const b = np.array([1, 2, 3, 4]);
   const c = np.add(a, b);
   assert.deepEqual(c.shape, [3, 4]);
-  assert.deepEqual(c.tolist(), [[1, 2, 3, 4], [11, 12, 13, 14], [21, 22, 23, 24]]);
+  assert.deepEqual(c.tolist(), [
+    [1, 2, 3, 4],
+    [11, 12, 13, 14],
+    [21, 22, 23, 24],
+  ]);
   assert.deepEqual(np.add(b, a).tolist(), c.tolist());
 });
 
@@ -31,7 +35,10 @@ test("broadcasting 0-d, size-1 and zero-size axes follows numpy", () => {
   assert.deepEqual(np.add(np.zeros([2, 1, 3]), np.zeros([4, 1])).shape, [2, 4, 3]);
   assert.deepEqual(np.add(np.zeros([0, 3]), np.zeros([1, 3])).shape, [0, 3]);
   assert.deepEqual(np.add(np.zeros([1]), np.zeros([0])).shape, [0]);
-  assert.deepEqual(np.add(np.array(5), np.zeros([2, 2])).tolist(), [[5, 5], [5, 5]]);
+  assert.deepEqual(np.add(np.array(5), np.zeros([2, 2])).tolist(), [
+    [5, 5],
+    [5, 5],
+  ]);
 });
 
 test("non-broadcastable operands throw naming the op and both shapes", () => {
@@ -47,11 +54,27 @@ test("an operand that is neither an NDArray nor a number throws", () => {
 });
 
 test("eq returns 1./0. floats", () => {
-  const e = np.equal(np.array([[1, 2], [3, 4]]), np.array([1, 0]));
+  const e = np.equal(
+    np.array([
+      [1, 2],
+      [3, 4],
+    ]),
+    np.array([1, 0]),
+  );
   assert.equal(e.dtype, "float32");
-  assert.deepEqual(e.tolist(), [[1, 0], [0, 0]]);
+  assert.deepEqual(e.tolist(), [
+    [1, 0],
+    [0, 0],
+  ]);
   assert.deepEqual(np.arange(4).eq(2).tolist(), [0, 0, 1, 0]);
-  assert.deepEqual(np.array([NaN]).eq(np.array([NaN])).tolist(), [0], "NaN != NaN");
+  assert.deepEqual(
+    np
+      .array([NaN])
+      .eq(np.array([NaN]))
+      .tolist(),
+    [0],
+    "NaN != NaN",
+  );
 });
 
 test("the result is float64 when an array operand is, else float32", () => {
@@ -85,7 +108,11 @@ test("unary ops compute exp, log, sqrt, abs, negative, tanh", () => {
 test("unary ops read strided views and return dense arrays", () => {
   const x = np.arange(6, undefined, 1, f64).reshape(2, 3);
   const y = np.negative(x.T.at("::-1"));
-  assert.deepEqual(y.tolist(), [[-2, -5], [-1, -4], [-0, -3]]);
+  assert.deepEqual(y.tolist(), [
+    [-2, -5],
+    [-1, -4],
+    [-0, -3],
+  ]);
   assert.equal(y.isContiguous, true);
 });
 
@@ -136,14 +163,12 @@ const OPS: [string, (a: NDArray, b: NDArray) => NDArray, (x: number, y: number) 
 ];
 
 /** A pair of broadcast-compatible shapes: each takes a suffix of a common shape and sets some axes to 1. */
-const shapePair = fc
-  .array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 4 })
-  .chain((out) => {
-    const one = fc.tuple(fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length })).map(([k, ones]) =>
-      out.slice(out.length - k).map((d, i) => (ones[out.length - k + i] ? 1 : d)),
-    );
-    return fc.tuple(one, one);
-  });
+const shapePair = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 4 }).chain((out) => {
+  const one = fc
+    .tuple(fc.integer({ min: 0, max: out.length }), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }))
+    .map(([k, ones]) => out.slice(out.length - k).map((d, i) => (ones[out.length - k + i] ? 1 : d)));
+  return fc.tuple(one, one);
+});
 
 function randomArray(shape: number[], seed: number): NDArray {
   const n = shape.reduce((p, d) => p * d, 1);
@@ -203,8 +228,8 @@ test("in-place writes are refused while autograd records an array that needs a g
 test("np.erf equals Python's math.erf (float64, both branches of the series/continued fraction, the saturated tails)", () => {
   const x = [-3, -1.5, -0.5, 0, 1e-8, 0.5, 1, 2, 2.5, 3, 5, 7];
   const want = [
-    -0.9999779095030014, -0.9661051464753108, -0.5204998778130465, 0, 1.1283791670955126e-8, 0.5204998778130465, 0.8427007929497149,
-    0.9953222650189527, 0.999593047982555, 0.9999779095030014, 0.9999999999984626, 1,
+    -0.9999779095030014, -0.9661051464753108, -0.5204998778130465, 0, 1.1283791670955126e-8, 0.5204998778130465, 0.8427007929497149, 0.9953222650189527,
+    0.999593047982555, 0.9999779095030014, 0.9999999999984626, 1,
   ];
   const got = np.erf(np.array(x, { dtype: "float64" })).asTypedArray();
   want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) <= 2e-15 * Math.max(1, Math.abs(w)), `erf(${x[i]}): ${got[i]} vs ${w}`));
@@ -218,7 +243,12 @@ test("np.sin and np.cos: exact values at multiples of π/6 (to 1 ulp-ish), sin²
   [0, 0.5, 1, 0, -Math.sqrt(3) / 2].forEach((w, i) => assert.ok(Math.abs(s[i]! - w) < 1e-15, `sin[${i}] ${s[i]} vs ${w}`));
   [1, Math.sqrt(3) / 2, 0, -1, 0.5].forEach((w, i) => assert.ok(Math.abs(c[i]! - w) < 1e-15, `cos[${i}] ${c[i]} vs ${w}`));
   s.forEach((v, i) => assert.ok(Math.abs(v * v + c[i]! * c[i]! - 1) < 1e-15));
-  assert.ok(np.sin(np.array([Number.NaN, Number.POSITIVE_INFINITY])).asTypedArray().every(Number.isNaN));
+  assert.ok(
+    np
+      .sin(np.array([Number.NaN, Number.POSITIVE_INFINITY]))
+      .asTypedArray()
+      .every(Number.isNaN),
+  );
 });
 
 test("np.mod and np.fmod equal numpy's (numpy 2.4), signs of zero and infinite divisors included", () => {

@@ -7,7 +7,7 @@ import { onnx } from "../../src/onnx/index.js";
 import { gradcheck, randn } from "../helpers/gradcheck.js";
 import { gradgradcheck } from "../helpers/gradgradcheck.js";
 import { compare, runOrt } from "../helpers/onnx-models.js";
-import { arr, closeToTorch, normsCases, type TorchTensor, } from "../helpers/torch-cases.js";
+import { arr, closeToTorch, normsCases, type TorchTensor } from "../helpers/torch-cases.js";
 
 interface Case {
   name: string;

@@ -36,7 +36,16 @@ test("toTensor: errors name the op and the values", () => {
 test("normalize: (x − mean[c]) / std[c] per channel, CHW and NCHW", () => {
   const x = np.arange(2 * 2 * 2).reshape(2, 2, 2);
   const y = npx.image.normalize(x, [1, 2], [2, 4]);
-  assert.deepEqual(y.tolist(), [[[-0.5, 0], [0.5, 1]], [[0.5, 0.75], [1, 1.25]]]);
+  assert.deepEqual(y.tolist(), [
+    [
+      [-0.5, 0],
+      [0.5, 1],
+    ],
+    [
+      [0.5, 0.75],
+      [1, 1.25],
+    ],
+  ]);
   const batch = npx.image.normalize(x.reshape(1, 2, 2, 2), [1, 2], [2, 4]);
   assert.deepEqual(batch.at(0).tolist(), y.tolist());
   assert.deepEqual(npx.image.normalize(x, 1, 2).tolist(), x.sub(1).div(2).tolist());
@@ -46,7 +55,13 @@ test("normalize: recorded by autograd, dy/dx = 1/std[c]", () => {
   const x = np.ones([3, 2, 2]);
   x.attachGrad();
   autograd.record(() => npx.image.normalize(x, [0.5, 0.5, 0.5], [0.5, 0.25, 0.125]).sum()).backward();
-  assert.deepEqual(x.grad!.tolist(), [2, 4, 8].map((g) => [[g, g], [g, g]]));
+  assert.deepEqual(
+    x.grad!.tolist(),
+    [2, 4, 8].map((g) => [
+      [g, g],
+      [g, g],
+    ]),
+  );
 });
 
 test("normalize: errors", () => {
@@ -59,11 +74,17 @@ test("fromImageData: RGBA bytes → [3, H, W] / 255 (alpha dropped), channels 4 
   const data = Uint8ClampedArray.from([255, 0, 10, 7, 0, 51, 102, 200]); // 2×1 image
   const rgb = npx.image.fromImageData({ data, width: 2, height: 1 });
   assert.deepEqual(rgb.shape, [3, 1, 2]);
-  assert.deepEqual(rgb.tolist(), [[[1, 0]], [[0, 0.2]], [[10 / 255, 0.4]]].map((c) => c.map((r) => r.map(Math.fround))));
+  assert.deepEqual(
+    rgb.tolist(),
+    [[[1, 0]], [[0, 0.2]], [[10 / 255, 0.4]]].map((c) => c.map((r) => r.map(Math.fround))),
+  );
   assert.deepEqual(npx.image.fromImageData({ data, width: 2, height: 1 }, { channels: 4 }).shape, [4, 1, 2]);
   const grey = npx.image.fromImageData({ data, width: 2, height: 1 }, { channels: 1 });
   assert.ok(Math.abs(grey.at(0, 0, 0).item() - (0.299 * 255 + 0.114 * 10) / 255) < 1e-6);
-  assert.throws(() => npx.image.fromImageData({ data, width: 2, height: 1 }, { channel: 3 } as never), /npx\.image\.fromImageData: unknown option 'channel' \(did you mean 'channels'\?\)/);
+  assert.throws(
+    () => npx.image.fromImageData({ data, width: 2, height: 1 }, { channel: 3 } as never),
+    /npx\.image\.fromImageData: unknown option 'channel' \(did you mean 'channels'\?\)/,
+  );
   assert.throws(() => npx.image.fromImageData({ data, width: 3, height: 1 }), /npx\.image\.fromImageData: data has 8 bytes, a 3×1 RGBA image needs 12/);
 });
 
@@ -81,7 +102,10 @@ test("toImageData: round(255·v) clamped to 0…255, alpha 255, grey replicated"
 
 test("toImageData: NaN and bad shapes are errors", () => {
   assert.throws(() => npx.image.toImageData(np.array([[[0, NaN]]])), /npx\.image\.toImageData: x has NaN at channel 0, row 0, column 1/);
-  assert.throws(() => npx.image.toImageData(np.zeros([2, 4, 4])), /npx\.image\.toImageData: expected \[C, H, W\] or \[1, C, H, W\] with C = 1, 3 or 4, got shape \[2,4,4\]/);
+  assert.throws(
+    () => npx.image.toImageData(np.zeros([2, 4, 4])),
+    /npx\.image\.toImageData: expected \[C, H, W\] or \[1, C, H, W\] with C = 1, 3 or 4, got shape \[2,4,4\]/,
+  );
   assert.throws(() => npx.image.toImageData(np.zeros([3, 1, 1]), { range: [1, 1] }), /range=\[1, 1\] must have lo < hi/);
 });
 

@@ -9,17 +9,46 @@ const f64 = { dtype: "float64" } as const;
 
 test("np.dot of matrix and matrix", () => {
   // [[1,2],[3,4]]·[[5,6],[7,8]] = [[19,22],[43,50]]
-  assert.deepEqual(np.dot(np.array([[1, 2], [3, 4]]), np.array([[5, 6], [7, 8]])).tolist(), [[19, 22], [43, 50]]);
+  assert.deepEqual(
+    np
+      .dot(
+        np.array([
+          [1, 2],
+          [3, 4],
+        ]),
+        np.array([
+          [5, 6],
+          [7, 8],
+        ]),
+      )
+      .tolist(),
+    [
+      [19, 22],
+      [43, 50],
+    ],
+  );
 });
 
 test("np.dot of matrix and vector", () => {
-  const r = np.dot(np.array([[1, 2, 3], [4, 5, 6]]), np.array([1, 0, -1]));
+  const r = np.dot(
+    np.array([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]),
+    np.array([1, 0, -1]),
+  );
   assert.deepEqual(r.shape, [2]);
   assert.deepEqual(r.tolist(), [-2, -2]);
 });
 
 test("np.dot of vector and matrix", () => {
-  const r = np.dot(np.array([1, -1]), np.array([[1, 2, 3], [4, 5, 6]]));
+  const r = np.dot(
+    np.array([1, -1]),
+    np.array([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]),
+  );
   assert.deepEqual(r.shape, [3]);
   assert.deepEqual(r.tolist(), [-3, -3, -3]);
 });
@@ -33,9 +62,19 @@ test("np.dot of two vectors is a 0-d inner product", () => {
 test("np.dot reads transposed and offset views", () => {
   const a = np.arange(6, undefined, 1, f64).reshape(2, 3);
   // a.T·a: a.T = [[0,3],[1,4],[2,5]]
-  assert.deepEqual(np.dot(a.T, a).tolist(), [[9, 12, 15], [12, 17, 22], [15, 22, 29]]);
+  assert.deepEqual(np.dot(a.T, a).tolist(), [
+    [9, 12, 15],
+    [12, 17, 22],
+    [15, 22, 29],
+  ]);
   assert.deepEqual(np.dot(a.at(1), a.T).tolist(), [14, 50]);
-  assert.deepEqual(a.at(":", "::-1").dot(np.array([1, 0, 0], f64)).tolist(), [2, 5]);
+  assert.deepEqual(
+    a
+      .at(":", "::-1")
+      .dot(np.array([1, 0, 0], f64))
+      .tolist(),
+    [2, 5],
+  );
 });
 
 test("np.dot keeps the dtype", () => {
@@ -44,7 +83,10 @@ test("np.dot keeps the dtype", () => {
 });
 
 test("the book's kernel2matrix: convolution and transposed convolution as matrix products (§12.10.3)", () => {
-  const K = np.array([[0, 1], [2, 3]]);
+  const K = np.array([
+    [0, 1],
+    [2, 3],
+  ]);
   const kernel2matrix = (K: NDArray) => {
     const k = np.zeros(5);
     const W = np.zeros([4, 9]);
@@ -65,12 +107,38 @@ test("the book's kernel2matrix: convolution and transposed convolution as matrix
   ]);
   // corr2d(arange(9).reshape(3,3), K) = [[19,25],[37,43]] (printed in the book)
   const X = np.arange(9).reshape(3, 3);
-  assert.deepEqual(np.dot(W, X.reshape(-1)).reshape(2, 2).tolist(), [[19, 25], [37, 43]]);
+  assert.deepEqual(np.dot(W, X.reshape(-1)).reshape(2, 2).tolist(), [
+    [19, 25],
+    [37, 43],
+  ]);
   // trans_conv([[0,1],[2,3]], K) = [[0,0,1],[0,4,6],[4,12,9]] (printed in the book)
-  const X2 = np.array([[0, 1], [2, 3]]);
+  const X2 = np.array([
+    [0, 1],
+    [2, 3],
+  ]);
   const Y = np.dot(W.T, X2.reshape(-1)).reshape(3, 3);
-  assert.deepEqual(Y.tolist(), [[0, 0, 1], [0, 4, 6], [4, 12, 9]]);
-  assert.deepEqual(np.equal(Y, np.array([[0, 0, 1], [0, 4, 6], [4, 12, 9]])).tolist(), [[1, 1, 1], [1, 1, 1], [1, 1, 1]]);
+  assert.deepEqual(Y.tolist(), [
+    [0, 0, 1],
+    [0, 4, 6],
+    [4, 12, 9],
+  ]);
+  assert.deepEqual(
+    np
+      .equal(
+        Y,
+        np.array([
+          [0, 0, 1],
+          [0, 4, 6],
+          [4, 12, 9],
+        ]),
+      )
+      .tolist(),
+    [
+      [1, 1, 1],
+      [1, 1, 1],
+      [1, 1, 1],
+    ],
+  );
 });
 
 test("np.dot with unaligned shapes throws naming both shapes and axes", () => {
@@ -92,7 +160,10 @@ test("np.matmul of 2-D operands equals np.dot; batched over a leading axis", () 
   const c = np.matmul(a, b);
   assert.deepEqual(c.shape, [2, 2, 2]);
   for (let i = 0; i < 2; i++) assert.deepEqual(c.at(i).tolist(), np.dot(a.at(i), b.at(i)).tolist());
-  assert.deepEqual(c.at(0).tolist(), [[10, 13], [28, 40]]);
+  assert.deepEqual(c.at(0).tolist(), [
+    [10, 13],
+    [28, 40],
+  ]);
   assert.deepEqual(np.matmul(np.eye(2), np.array([3, 4])).tolist(), [3, 4]);
 });
 
@@ -131,7 +202,12 @@ test("property: np.dot of matrices equals a triple loop (float32 and float64, vi
       fc.boolean(),
       ([a, b], dtype, viaTranspose) => {
         // small integers: every partial sum is exact in float32, so any summation order gives the same result
-        const A = viaTranspose ? np.array(a[0]!.map((_, j) => a.map((r) => r[j]!)), { dtype }).T : np.array(a, { dtype });
+        const A = viaTranspose
+          ? np.array(
+              a[0]!.map((_, j) => a.map((r) => r[j]!)),
+              { dtype },
+            ).T
+          : np.array(a, { dtype });
         const B = np.array(b, { dtype });
         assert.deepEqual(np.dot(A, B).tolist(), tripleLoop(a, b));
       },
@@ -144,10 +220,15 @@ test("property: np.matmul of a batch equals a triple loop per batch entry", () =
   const dims = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }));
   fc.assert(
     fc.property(
-      dims.chain(([batch, m, k, n]) => fc.tuple(fc.array(intMatrix(m, k), { minLength: batch, maxLength: batch }), fc.array(intMatrix(k, n), { minLength: batch, maxLength: batch }))),
+      dims.chain(([batch, m, k, n]) =>
+        fc.tuple(fc.array(intMatrix(m, k), { minLength: batch, maxLength: batch }), fc.array(intMatrix(k, n), { minLength: batch, maxLength: batch })),
+      ),
       ([as, bs]) => {
         const C = np.matmul(np.array(as), np.array(bs));
-        assert.deepEqual(C.tolist(), as.map((a, i) => tripleLoop(a, bs[i]!)));
+        assert.deepEqual(
+          C.tolist(),
+          as.map((a, i) => tripleLoop(a, bs[i]!)),
+        );
       },
     ),
     { numRuns: 100 },
@@ -157,7 +238,9 @@ test("property: np.matmul of a batch equals a triple loop per batch entry", () =
 test("property: np.dot of matrix and vector equals the loop Σ_j a[i][j]·v[j]", () => {
   fc.assert(
     fc.property(
-      fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 })).chain(([m, k]) => fc.tuple(intMatrix(m, k), fc.array(fc.integer({ min: -9, max: 9 }), { minLength: k, maxLength: k }))),
+      fc
+        .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }))
+        .chain(([m, k]) => fc.tuple(intMatrix(m, k), fc.array(fc.integer({ min: -9, max: 9 }), { minLength: k, maxLength: k }))),
       ([a, v]) => {
         const want = a.map((row) => row.reduce((s, x, j) => s + x * v[j]!, 0));
         assert.deepEqual(np.dot(np.array(a), np.array(v)).tolist(), want);

@@ -8,7 +8,15 @@ import type { PaddingMode } from "../../src/params/padding-mode.js";
 import { randn } from "../helpers/gradcheck.js";
 
 const row = (mode: PaddingMode, b: number, e: number, values = [0, 1, 2]) =>
-  Array.from(padBorder(new NDArray(Float64Array.from(values), [1, 1, values.length]), { mode, axes: [2], padBegin: [b], padEnd: [e], smallShape: [1, 1, values.length] }).asTypedArray());
+  Array.from(
+    padBorder(new NDArray(Float64Array.from(values), [1, 1, values.length]), {
+      mode,
+      axes: [2],
+      padBegin: [b],
+      padEnd: [e],
+      smallShape: [1, 1, values.length],
+    }).asTypedArray(),
+  );
 
 test("padBorder on [0, 1, 2] equals torch.nn.functional.pad for every mode", () => {
   // printed by PyTorch 1.13: F.pad(torch.arange(3.).reshape(1, 1, 3), p, mode)
@@ -41,11 +49,18 @@ test("⟨pad(x), y⟩ = ⟨x, fold(y)⟩ for random shapes, axes and modes", () 
         np.random.seed(seed);
         const axes = shape.map((_, i) => i).filter((i) => i % 2 === 0 || shape.length === 1);
         const cap = (p: number, n: number) => (mode === "reflect" ? Math.min(p, n - 1) : mode === "circular" ? Math.min(p, n) : p);
-        const spec: BorderSpec = { mode, axes, padBegin: axes.map((a, i) => cap(pads[i]![0], shape[a]!)), padEnd: axes.map((a, i) => cap(pads[i]![1], shape[a]!)), smallShape: shape };
+        const spec: BorderSpec = {
+          mode,
+          axes,
+          padBegin: axes.map((a, i) => cap(pads[i]![0], shape[a]!)),
+          padEnd: axes.map((a, i) => cap(pads[i]![1], shape[a]!)),
+          smallShape: shape,
+        };
         const x = randn(shape);
         const px = padBorder(x, spec);
         const y = randn(px.shape);
-        const l = px.mul(y).sum().item(), r = x.mul(foldBorder(y, spec)).sum().item();
+        const l = px.mul(y).sum().item(),
+          r = x.mul(foldBorder(y, spec)).sum().item();
         assert.ok(Math.abs(l - r) <= 1e-12 * (1 + Math.abs(l)), `${l} vs ${r}`);
       },
     ),

@@ -9,8 +9,16 @@ const f64 = { dtype: "float64" } as const;
 const x234 = () => np.arange(24, undefined, 1, f64).reshape(2, 3, 4);
 
 test("sum, mean, max and min over all axes give 0-d arrays", () => {
-  const x = np.array([[1, -2, 3], [4, 5, -6]]);
-  for (const [r, v] of [[x.sum(), 5], [x.mean(), 5 / 6], [x.max(), 5], [x.min(), -6]] as const) {
+  const x = np.array([
+    [1, -2, 3],
+    [4, 5, -6],
+  ]);
+  for (const [r, v] of [
+    [x.sum(), 5],
+    [x.mean(), 5 / 6],
+    [x.max(), 5],
+    [x.min(), -6],
+  ] as const) {
     assert.deepEqual(r.shape, []);
     assert.ok(Math.abs(r.item() - v) < 1e-6);
   }
@@ -20,10 +28,20 @@ test("sum, mean, max and min over all axes give 0-d arrays", () => {
 
 test("sum over one axis drops it; a negative axis counts from the end", () => {
   const x = x234();
-  assert.deepEqual(x.sum({ axis: 0 }).tolist(), [[12, 14, 16, 18], [20, 22, 24, 26], [28, 30, 32, 34]]);
-  assert.deepEqual(x.sum({ axis: -1 }).tolist(), [[6, 22, 38], [54, 70, 86]]);
+  assert.deepEqual(x.sum({ axis: 0 }).tolist(), [
+    [12, 14, 16, 18],
+    [20, 22, 24, 26],
+    [28, 30, 32, 34],
+  ]);
+  assert.deepEqual(x.sum({ axis: -1 }).tolist(), [
+    [6, 22, 38],
+    [54, 70, 86],
+  ]);
   assert.deepEqual(x.sum({ axis: 2 }).tolist(), x.sum({ axis: -1 }).tolist());
-  assert.deepEqual(np.mean(x, { axis: 1 }).tolist(), [[4, 5, 6, 7], [16, 17, 18, 19]]);
+  assert.deepEqual(np.mean(x, { axis: 1 }).tolist(), [
+    [4, 5, 6, 7],
+    [16, 17, 18, 19],
+  ]);
 });
 
 test("sum over axes with keepdims", () => {
@@ -32,7 +50,17 @@ test("sum over axes with keepdims", () => {
   assert.deepEqual(s.shape, [1, 3, 1]);
   assert.deepEqual(s.tolist(), [[[60], [92], [124]]]);
   assert.deepEqual(x.max({ keepdims: true }).shape, [1, 1, 1]);
-  assert.deepEqual(x.sub(x.mean({ axis: -1, keepdims: true })).sum({ axis: -1 }).tolist(), [[0, 0, 0], [0, 0, 0]], "keepdims broadcasts back against the input");
+  assert.deepEqual(
+    x
+      .sub(x.mean({ axis: -1, keepdims: true }))
+      .sum({ axis: -1 })
+      .tolist(),
+    [
+      [0, 0, 0],
+      [0, 0, 0],
+    ],
+    "keepdims broadcasts back against the input",
+  );
   assert.deepEqual(x.sum({ axis: [2, 0] }).tolist(), [60, 92, 124], "axes in any order");
 });
 
@@ -42,7 +70,10 @@ test("an empty axis list reduces nothing", () => {
 });
 
 test("max and min per axis", () => {
-  const x = np.array([[3, 9, 1], [7, 2, 8]]);
+  const x = np.array([
+    [3, 9, 1],
+    [7, 2, 8],
+  ]);
   assert.deepEqual(x.max({ axis: 0 }).tolist(), [7, 9, 8]);
   assert.deepEqual(x.min({ axis: 1 }).tolist(), [1, 2]);
   assert.deepEqual(np.min(x, { axis: 0, keepdims: true }).tolist(), [[3, 2, 1]]);
@@ -83,7 +114,10 @@ test("a bad axis throws naming the axis and the dimension", () => {
 test("reductions read strided views (transposes, reversed slices)", () => {
   const x = x234();
   assert.deepEqual(x.T.sum({ axis: 0 }).tolist(), x.sum({ axis: 2 }).T.tolist());
-  assert.deepEqual(x.at(":", "::-1", "1::2").sum({ axis: 1 }).tolist(), [[15, 21], [51, 57]]);
+  assert.deepEqual(x.at(":", "::-1", "1::2").sum({ axis: 1 }).tolist(), [
+    [15, 21],
+    [51, 57],
+  ]);
 });
 
 // ---- property: reductions equal explicit loops -------------------------------------------------
@@ -127,16 +161,18 @@ function reduceLoop(x: NestedArray, shape: number[], axes: number[], keepdims: b
 }
 
 test("property: sum / mean / max / min over random axes equal explicit loops", () => {
-  const arb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 4 }).chain((shape) =>
-    fc.tuple(
-      fc.constant(shape),
-      fc.subarray([...shape.keys()]),
-      fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
-      fc.boolean(),
-      fc.constantFrom("sum", "mean", "max", "min"),
-      fc.boolean(),
-    ),
-  );
+  const arb = fc
+    .array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 4 })
+    .chain((shape) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.subarray([...shape.keys()]),
+        fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
+        fc.boolean(),
+        fc.constantFrom("sum", "mean", "max", "min"),
+        fc.boolean(),
+      ),
+    );
   fc.assert(
     fc.property(arb, ([shape, axes, negate, keepdims, op, transposed]) => {
       const n = shape.reduce((p, d) => p * d, 1);

@@ -24,7 +24,16 @@ test("reshape keeps memory for contiguous input, including a view with an offset
   const r = reshape(x.at("1:"), [2, 2, 2]);
   assert.equal(r.data, x.data);
   assert.equal(r.offset, 4);
-  assert.deepEqual(r.tolist(), [[[4, 5], [6, 7]], [[8, 9], [10, 11]]]);
+  assert.deepEqual(r.tolist(), [
+    [
+      [4, 5],
+      [6, 7],
+    ],
+    [
+      [8, 9],
+      [10, 11],
+    ],
+  ]);
 });
 
 test("reshape of a non-contiguous view copies in row-major order", () => {
@@ -48,15 +57,28 @@ test("copy gives a dense array with fresh memory", () => {
   const x = np.arange(6).reshape(2, 3).T;
   const c = copy(x);
   assert.deepEqual(c.strides, [2, 1]);
-  assert.deepEqual(c.tolist(), [[0, 3], [1, 4], [2, 5]]);
+  assert.deepEqual(c.tolist(), [
+    [0, 3],
+    [1, 4],
+    [2, 5],
+  ]);
   assert.notEqual(c.data, x.data);
 });
 
 test("astype converts a strided view and rejects unknown dtypes", () => {
-  const x = np.array([[1.1, 2.2], [3.3, 4.4]], f64);
+  const x = np.array(
+    [
+      [1.1, 2.2],
+      [3.3, 4.4],
+    ],
+    f64,
+  );
   const a = astype(x.T, "float32");
   assert.equal(a.dtype, "float32");
-  assert.deepEqual(a.tolist(), [[Math.fround(1.1), Math.fround(3.3)], [Math.fround(2.2), Math.fround(4.4)]]);
+  assert.deepEqual(a.tolist(), [
+    [Math.fround(1.1), Math.fround(3.3)],
+    [Math.fround(2.2), Math.fround(4.4)],
+  ]);
   assert.throws(() => astype(x, "int8" as never), /astype: dtype "int8" is not supported/);
 });
 
@@ -91,16 +113,29 @@ test("shape ops are linked on the tape while recording when the input needs a gr
 
 test("property: reshape then tolist keeps the row-major element order", () => {
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 }), fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 }), fc.boolean(), (s1, s2, transposed) => {
-      const n = s1.reduce((p, d) => p * d, 1);
-      const x = transposed ? new NDArray(Float64Array.from({ length: n }, (_, i) => i), [...s1].reverse()).T : new NDArray(Float64Array.from({ length: n }, (_, i) => i), s1);
-      const flat = [x.tolist()].flat(Infinity as 1);
-      // a target shape of the same size: s2 with its last entry replaced by -1 when it divides
-      const prefix = s2.slice(0, -1).reduce((p, d) => p * d, 1);
-      if (n % prefix !== 0) return;
-      const r = x.reshape([...s2.slice(0, -1), -1]);
-      assert.deepEqual([r.tolist()].flat(Infinity as 1), flat);
-    }),
+    fc.property(
+      fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 }),
+      fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 }),
+      fc.boolean(),
+      (s1, s2, transposed) => {
+        const n = s1.reduce((p, d) => p * d, 1);
+        const x = transposed
+          ? new NDArray(
+              Float64Array.from({ length: n }, (_, i) => i),
+              [...s1].reverse(),
+            ).T
+          : new NDArray(
+              Float64Array.from({ length: n }, (_, i) => i),
+              s1,
+            );
+        const flat = [x.tolist()].flat(Infinity as 1);
+        // a target shape of the same size: s2 with its last entry replaced by -1 when it divides
+        const prefix = s2.slice(0, -1).reduce((p, d) => p * d, 1);
+        if (n % prefix !== 0) return;
+        const r = x.reshape([...s2.slice(0, -1), -1]);
+        assert.deepEqual([r.tolist()].flat(Infinity as 1), flat);
+      },
+    ),
     { numRuns: 200 },
   );
 });

@@ -6,7 +6,16 @@ import { NDArray, nn, np, npx } from "../../src/index.js";
 import { gradcheck, randn } from "../helpers/gradcheck.js";
 import { axisTaps, resample, resampleTranspose } from "../../src/ops/upsampling.js";
 
-interface UpCase { name: string; xShape: number[]; x: number[]; scale: number | number[]; mode: string; alignCorners: boolean | null; shape: number[]; y: number[] }
+interface UpCase {
+  name: string;
+  xShape: number[];
+  x: number[];
+  scale: number | number[];
+  mode: string;
+  alignCorners: boolean | null;
+  shape: number[];
+  y: number[];
+}
 const fixtures = JSON.parse(readFileSync(new URL("../fixtures/torch/upsampling.json", import.meta.url), "utf8")) as { cases: UpCase[] };
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -23,11 +32,15 @@ test("there are 13 PyTorch upsampling cases", () => assert.equal(fixtures.cases.
 for (const c of fixtures.cases)
   test(`PyTorch F.interpolate: ${c.name}`, () => {
     const x = new NDArray(Float64Array.from(c.x), c.xShape);
-    const options = { scale: c.scale, sampleType: c.mode === "nearest" ? ("nearest" as const) : ("bilinear" as const), ...(c.alignCorners ? { alignCorners: true } : {}) };
+    const options = {
+      scale: c.scale,
+      sampleType: c.mode === "nearest" ? ("nearest" as const) : ("bilinear" as const),
+      ...(c.alignCorners ? { alignCorners: true } : {}),
+    };
     const y = npx.upsampling(x, options);
     assert.deepEqual(y.shape, c.shape);
     assert.ok(maxDiff(y.asTypedArray(), c.y) <= 1e-12, `max diff ${maxDiff(y.asTypedArray(), c.y)}`);
-    const nd = c.xShape.length - 2 as 1 | 2 | 3;
+    const nd = (c.xShape.length - 2) as 1 | 2 | 3;
     const yl = npx.upsampling(toLast(x), { ...options, layout: LAST[nd] });
     assert.ok(maxDiff(yl.asTypedArray(), toLast(y).asTypedArray()) <= 1e-12, "channels-last");
     const layer = new nn.Upsample(options);
@@ -35,13 +48,36 @@ for (const c of fixtures.cases)
   });
 
 test("nearest ×2 repeats every element (MXNet UpSampling's example)", () => {
-  const x = np.array([[[[1, 2], [3, 4]]]]);
-  assert.deepEqual(npx.upsampling(x, { scale: 2 }).tolist(), [[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]);
+  const x = np.array([
+    [
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ],
+  ]);
+  assert.deepEqual(npx.upsampling(x, { scale: 2 }).tolist(), [
+    [
+      [
+        [1, 1, 2, 2],
+        [1, 1, 2, 2],
+        [3, 3, 4, 4],
+        [3, 3, 4, 4],
+      ],
+    ],
+  ]);
 });
 
 test("gradcheck upsampling: nearest and bilinear, with and without alignCorners, 1-D/2-D/3-D", () => {
   np.random.seed(11);
-  for (const [shape, scale] of [[[2, 1, 4], 2.5], [[1, 2, 3, 2], [2, 3]], [[1, 1, 2, 3, 2], 2]] as const)
+  for (const [shape, scale] of [
+    [[2, 1, 4], 2.5],
+    [
+      [1, 2, 3, 2],
+      [2, 3],
+    ],
+    [[1, 1, 2, 3, 2], 2],
+  ] as const)
     for (const o of [{ sampleType: "nearest" as const }, { sampleType: "bilinear" as const }, { sampleType: "bilinear" as const, alignCorners: true }])
       gradcheck((x) => npx.upsampling(x, { scale: scale as number | number[], ...o }), [randn(shape as readonly number[])]);
 });
@@ -51,7 +87,11 @@ test("the per-axis resampling and its transpose are adjoint, and each one's grad
   const plan = { axis: 2, taps: axisTaps(4, 7, 1.75, true, false) };
   const x = randn([2, 3, 4, 2]);
   const y = randn([2, 3, 7, 2]);
-  const l = resample(x, plan).mul(y).sum().item(), r = x.mul(resampleTranspose(y, plan, x.shape)).sum().item();
+  const l = resample(x, plan).mul(y).sum().item(),
+    r = x
+      .mul(resampleTranspose(y, plan, x.shape))
+      .sum()
+      .item();
   assert.ok(Math.abs(l - r) <= 1e-12 * (1 + Math.abs(l)), `${l} vs ${r}`);
   gradcheck((g) => resampleTranspose(g, plan, [2, 3, 4, 2]), [y]);
   gradcheck((v) => resample(v, plan), [x]);

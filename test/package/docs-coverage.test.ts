@@ -7,7 +7,13 @@ import { resolve } from "node:path";
 import ts from "typescript";
 
 const NAMESPACES = ["np", "npx", "autograd", "d2l", "onnx", "init", "nn", "gluon"];
-const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], types: [] };
+const options: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
+  types: [],
+};
 
 /** Dotted paths of the public API: entry exports, namespace members, and plain nested namespaces (np.random, npx.image, gluon.loss). */
 function publicPaths(dts: string): string[] {
@@ -50,7 +56,8 @@ function undocumented(paths: string[], onnxPaths: string[]): string[] {
   const host: ts.LanguageServiceHost = {
     getScriptFileNames: () => [file],
     getScriptVersion: () => "1",
-    getScriptSnapshot: (f) => (f === file ? ts.ScriptSnapshot.fromString(text) : ts.sys.fileExists(f) ? ts.ScriptSnapshot.fromString(ts.sys.readFile(f)!) : undefined),
+    getScriptSnapshot: (f) =>
+      f === file ? ts.ScriptSnapshot.fromString(text) : ts.sys.fileExists(f) ? ts.ScriptSnapshot.fromString(ts.sys.readFile(f)!) : undefined,
     getCurrentDirectory: () => resolve("."),
     getCompilationSettings: () => options,
     getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
@@ -74,7 +81,8 @@ function undocumented(paths: string[], onnxPaths: string[]): string[] {
 test("every public namespace member and exported function or class shows hover docs", () => {
   const paths = publicPaths("dist/index.d.ts");
   const onnxPaths = publicPaths("dist/onnx/index.d.ts");
-  for (const p of ["npx.deconvolution", "np.random.uniform", "nn.Conv2DTranspose", "autograd.record", "gluon.loss.L2Loss"]) assert.ok(paths.includes(p), `${p} was not enumerated`);
+  for (const p of ["npx.deconvolution", "np.random.uniform", "nn.Conv2DTranspose", "autograd.record", "gluon.loss.L2Loss"])
+    assert.ok(paths.includes(p), `${p} was not enumerated`);
   for (const p of ["onnx.importToGluon", "OnnxBlock"]) assert.ok(onnxPaths.includes(p), `${p} was not enumerated`);
   assert.deepEqual(undocumented(paths, onnxPaths), []);
 });

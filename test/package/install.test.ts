@@ -11,7 +11,15 @@ const root = resolve(".");
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 
 // The book's §12.10 example: X = K = [[0, 1], [2, 3]], a 2×2 transposed convolution with stride 1 gives this.
-const bookOutput = [[[[0, 0, 1], [0, 4, 6], [4, 12, 9]]]];
+const bookOutput = [
+  [
+    [
+      [0, 0, 1],
+      [0, 4, 6],
+      [4, 12, 9],
+    ],
+  ],
+];
 
 const app = `import { np, nn, init, npx } from "tconv";
 import { onnx } from "tconv/onnx";
@@ -41,8 +49,16 @@ setWorkerUrl(new URL("/js/tconv-worker.js", location.href));
 function tsconfig(lib: string[], main = "main.ts"): string {
   return JSON.stringify({
     compilerOptions: {
-      target: "es2022", module: "nodenext", moduleResolution: "nodenext", lib, types: [], strict: true,
-      noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, skipLibCheck: false, outDir: "out",
+      target: "es2022",
+      module: "nodenext",
+      moduleResolution: "nodenext",
+      lib,
+      types: [],
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      exactOptionalPropertyTypes: true,
+      skipLibCheck: false,
+      outDir: "out",
     },
     include: [main],
   });
@@ -76,13 +92,21 @@ test("a packed tarball installs into a strict TypeScript app (with and without t
     writeFileSync(join(appDir, "tsconfig.json"), tsconfig(["es2022", "dom"], "page.ts"));
     typecheck(appDir);
     writeFileSync(join(appDir, "tsconfig.json"), tsconfig(["es2022"]));
-    const out = JSON.parse(execFileSync(process.execPath, [join("out", "main.js")], { cwd: appDir, encoding: "utf8" })) as { layer: unknown; op: unknown; first: number; roundTrip: unknown };
+    const out = JSON.parse(execFileSync(process.execPath, [join("out", "main.js")], { cwd: appDir, encoding: "utf8" })) as {
+      layer: unknown;
+      op: unknown;
+      first: number;
+      roundTrip: unknown;
+    };
     assert.deepEqual(out.layer, bookOutput);
     assert.deepEqual(out.op, bookOutput);
     assert.equal(out.first, 1);
     assert.deepEqual(out.roundTrip, bookOutput); // tconv/onnx resolves through the exports map
     // the self-hostable worker script resolves through the exports map too, and is a classic script (no import/export)
-    const resolved = execFileSync(process.execPath, ["--input-type=module", "-e", 'console.log(import.meta.resolve("tconv/worker.js"))'], { cwd: appDir, encoding: "utf8" }).trim();
+    const resolved = execFileSync(process.execPath, ["--input-type=module", "-e", 'console.log(import.meta.resolve("tconv/worker.js"))'], {
+      cwd: appDir,
+      encoding: "utf8",
+    }).trim();
     assert.match(resolved, /\/node_modules\/tconv\/dist\/worker\.js$/);
     const worker = readFileSync(new URL(resolved), "utf8");
     assert.match(worker, /new WebAssembly\.Instance\(/);

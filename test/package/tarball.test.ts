@@ -5,7 +5,10 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 
-interface PackEntry { path: string; size: number }
+interface PackEntry {
+  path: string;
+  size: number;
+}
 
 function packedFiles(): string[] {
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -17,12 +20,24 @@ function packedFiles(): string[] {
 test("the tarball holds LICENSE, README, CHANGELOG, package.json, dist/ with declarations, and src/; no tests, benchmarks or tooling", () => {
   const files = packedFiles();
   const set = new Set(files);
-  for (const f of ["LICENSE", "README.md", "CHANGELOG.md", "package.json", "dist/index.js", "dist/index.d.ts", "dist/methods.js", "dist/backends/wasm/kernels-wasm.generated.js", "dist/worker.js", "src/index.ts"])
+  for (const f of [
+    "LICENSE",
+    "README.md",
+    "CHANGELOG.md",
+    "package.json",
+    "dist/index.js",
+    "dist/index.d.ts",
+    "dist/methods.js",
+    "dist/backends/wasm/kernels-wasm.generated.js",
+    "dist/worker.js",
+    "src/index.ts",
+  ])
     assert.ok(set.has(f), `${f} is missing from the tarball`);
   const outside = files.filter((f) => !/^(dist|src)\//.test(f) && !["LICENSE", "README.md", "CHANGELOG.md", "package.json"].includes(f));
   assert.deepEqual(outside, []);
   // dist/worker.js is a plain worker script (setWorkerUrl), not a module to import: it has no declarations
-  for (const f of files.filter((f) => f.startsWith("dist/") && f.endsWith(".js") && f !== "dist/worker.js")) assert.ok(set.has(f.replace(/\.js$/, ".d.ts")), `${f} has no declaration file`);
+  for (const f of files.filter((f) => f.startsWith("dist/") && f.endsWith(".js") && f !== "dist/worker.js"))
+    assert.ok(set.has(f.replace(/\.js$/, ".d.ts")), `${f} has no declaration file`);
   const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { main: string; types: string; license: string };
   assert.ok(set.has(normalize(pkg.main)) && set.has(normalize(pkg.types)));
   assert.equal(pkg.license, "Apache-2.0");

@@ -8,18 +8,41 @@ const geo = (op: "convolution" | "deconvolution", x: number[], w: number[], o: C
 
 test("a scalar option applies to every spatial axis", () => {
   const g = geo("convolution", [1, 1, 9, 9, 9], [1, 1, 3, 3, 3], { strides: 2, dilation: 2, padding: 1 });
-  assert.deepEqual([g.strides, g.dilation, g.padBegin, g.padEnd], [[2, 2, 2], [2, 2, 2], [1, 1, 1], [1, 1, 1]]);
+  assert.deepEqual(
+    [g.strides, g.dilation, g.padBegin, g.padEnd],
+    [
+      [2, 2, 2],
+      [2, 2, 2],
+      [1, 1, 1],
+      [1, 1, 1],
+    ],
+  );
 });
 
 test("convolution output is ⌊(in + padBegin + padEnd − d·(k − 1) − 1)/s⌋ + 1", () => {
   // in 7, pads (1, 0), k 3, s 2: ⌊(7 + 1 − 2 − 1)/2⌋ + 1 = 3; in 5, pads (2, 2), d 2, k 3, s 1: 5 + 4 − 4 − 1 + 1 = 5
-  const r = resolveConv("convolution", [2, 3, 7, 5], [4, 3, 3, 3], { strides: [2, 1], padding: [[1, 0], [2, 2]], dilation: [1, 2] });
+  const r = resolveConv("convolution", [2, 3, 7, 5], [4, 3, 3, 3], {
+    strides: [2, 1],
+    padding: [
+      [1, 0],
+      [2, 2],
+    ],
+    dilation: [1, 2],
+  });
   assert.deepEqual(r.outputShape, [2, 4, 3, 5]);
 });
 
 test("deconvolution output is (in − 1)·s − padBegin − padEnd + d·(k − 1) + outputPadding + 1", () => {
   // (3 − 1)·3 − 1 − 0 + 2·2 + 1 + 1 = 11; (4 − 1)·1 − 0 − 2 + 1·3 + 0 + 1 = 5
-  const r = resolveConv("deconvolution", [1, 2, 3, 4], [2, 5, 3, 4], { strides: [3, 1], padding: [[1, 0], [0, 2]], dilation: [2, 1], outputPadding: [1, 0] });
+  const r = resolveConv("deconvolution", [1, 2, 3, 4], [2, 5, 3, 4], {
+    strides: [3, 1],
+    padding: [
+      [1, 0],
+      [0, 2],
+    ],
+    dilation: [2, 1],
+    outputPadding: [1, 0],
+  });
   assert.deepEqual(r.outputShape, [1, 5, 11, 5]);
 });
 
@@ -43,8 +66,20 @@ test("output padding restores the remainder lost to stride", () => {
 });
 
 test("begin/end padding pairs are kept per axis", () => {
-  const g = geo("deconvolution", [1, 1, 3, 3], [1, 1, 3, 3], { padding: [[0, 2], [1, 0]] });
-  assert.deepEqual([g.padBegin, g.padEnd, g.imageSize], [[0, 1], [2, 0], [3, 4]]);
+  const g = geo("deconvolution", [1, 1, 3, 3], [1, 1, 3, 3], {
+    padding: [
+      [0, 2],
+      [1, 0],
+    ],
+  });
+  assert.deepEqual(
+    [g.padBegin, g.padEnd, g.imageSize],
+    [
+      [0, 1],
+      [2, 0],
+      [3, 4],
+    ],
+  );
 });
 
 test('"same" puts the odd padding unit at the end (SAME_UPPER), "same-lower" at the beginning', () => {
@@ -61,9 +96,21 @@ test('"same" on a transposed convolution gives out = in·s with ONNX total paddi
   // in 3, s 2, k 3: total = 2·2 + 0 + 3 − 6 = 1 → SAME_UPPER [0, 1], SAME_LOWER [1, 0]
   const up = resolveConv("deconvolution", [1, 1, 3, 3], [1, 2, 3, 3], { strides: 2, padding: "same" });
   assert.deepEqual(up.outputShape, [1, 2, 6, 6]);
-  assert.deepEqual([up.geometry.padBegin, up.geometry.padEnd], [[0, 0], [1, 1]]);
+  assert.deepEqual(
+    [up.geometry.padBegin, up.geometry.padEnd],
+    [
+      [0, 0],
+      [1, 1],
+    ],
+  );
   const lo = geo("deconvolution", [1, 1, 3, 3], [1, 2, 3, 3], { strides: 2, padding: "same-lower" });
-  assert.deepEqual([lo.padBegin, lo.padEnd], [[1, 1], [0, 0]]);
+  assert.deepEqual(
+    [lo.padBegin, lo.padEnd],
+    [
+      [1, 1],
+      [0, 0],
+    ],
+  );
   // kernel shorter than the stride (k 1, s 3): total = 3·1 + 1 − 6 = −2 → the output is extended at the end
   const short = geo("deconvolution", [1, 1, 2], [1, 1, 1], { strides: 3, padding: "same" });
   assert.deepEqual([short.imageSize, short.padBegin, short.padEnd, short.outputPadding], [[6], [0], [0], [2]]);
@@ -77,10 +124,9 @@ test("outputShape picks the output padding, or names the reachable range", () =>
   const r = resolveConv("deconvolution", [1, 1, 3, 3], [1, 2, 3, 3], { strides: [3, 2], outputShape: [10, 8] });
   assert.deepEqual(r.geometry.outputPadding, [1, 1]);
   assert.deepEqual(r.outputShape, [1, 2, 10, 8]);
-  assert.throws(
-    () => resolveConv("deconvolution", [1, 1, 3, 3], [1, 1, 3, 3], { strides: 2, padding: 1, outputShape: [9, 9] }),
-    { message: "deconvolution: outputShape [9,9] is unreachable; reachable range on axis 0 is 5..6" },
-  );
+  assert.throws(() => resolveConv("deconvolution", [1, 1, 3, 3], [1, 1, 3, 3], { strides: 2, padding: 1, outputShape: [9, 9] }), {
+    message: "deconvolution: outputShape [9,9] is unreachable; reachable range on axis 0 is 5..6",
+  });
   assert.throws(
     () => resolveConv("deconvolution", [1, 1, 3], [1, 1, 3], { strides: 2, outputShape: [8], outputPadding: 0 }),
     /deconvolution: outputPadding=\[0\] disagrees with outputShape \[8\], which needs outputPadding=\[1\]/,
@@ -119,29 +165,65 @@ test("a kernel larger than the input works where padding makes room", () => {
 });
 
 const errors: [string, () => unknown, string | RegExp][] = [
-  ["outputPadding ≥ max(strides, dilation)", () => resolveConv("deconvolution", [1, 1, 3, 3], [1, 1, 3, 3], { strides: [2, 1], outputPadding: [2, 0] }),
-    "deconvolution: outputPadding=[2,0] must be < max(strides, dilation)=[2,1] on every axis"],
-  ["groups not dividing input channels", () => resolveConv("convolution", [1, 8, 5, 5], [6, 3, 3, 3], { groups: 3 }), "convolution: groups=3 must divide input channels 8"],
-  ["groups not dividing deconvolution input channels", () => resolveConv("deconvolution", [1, 8, 5], [8, 1, 3], { groups: 3 }), "deconvolution: groups=3 must divide input channels 8"],
-  ["padded input smaller than the dilated kernel", () => resolveConv("convolution", [1, 1, 3], [1, 1, 3], { dilation: 2 }),
-    "convolution: padded input 3 is smaller than the dilated kernel 5 on axis 0"],
+  [
+    "outputPadding ≥ max(strides, dilation)",
+    () => resolveConv("deconvolution", [1, 1, 3, 3], [1, 1, 3, 3], { strides: [2, 1], outputPadding: [2, 0] }),
+    "deconvolution: outputPadding=[2,0] must be < max(strides, dilation)=[2,1] on every axis",
+  ],
+  [
+    "groups not dividing input channels",
+    () => resolveConv("convolution", [1, 8, 5, 5], [6, 3, 3, 3], { groups: 3 }),
+    "convolution: groups=3 must divide input channels 8",
+  ],
+  [
+    "groups not dividing deconvolution input channels",
+    () => resolveConv("deconvolution", [1, 8, 5], [8, 1, 3], { groups: 3 }),
+    "deconvolution: groups=3 must divide input channels 8",
+  ],
+  [
+    "padded input smaller than the dilated kernel",
+    () => resolveConv("convolution", [1, 1, 3], [1, 1, 3], { dilation: 2 }),
+    "convolution: padded input 3 is smaller than the dilated kernel 5 on axis 0",
+  ],
   ["channel mismatch", () => resolveConv("convolution", [1, 3, 5, 5], [2, 4, 3, 3]), /^convolution: input has 3 channels, weight expects 4/],
   ["deconvolution channel mismatch", () => resolveConv("deconvolution", [1, 3, 5, 5], [4, 2, 3, 3]), /^deconvolution: input has 3 channels, weight expects 4/],
   ["unknown layout", () => resolveConv("convolution", [1, 1, 5, 5], [1, 1, 3, 3], { layout: "HWCN" as never }), /^convolution: unknown layout "HWCN"/],
-  ["layout of another rank", () => resolveConv("convolution", [1, 1, 5, 5], [1, 1, 3, 3], { layout: "NWC" }), /^convolution: layout "NWC" is for 1-D convolution/],
-  ["weight rank ≠ input rank", () => resolveConv("convolution", [1, 1, 5, 5], [1, 1, 3]), "convolution: weight rank 3 (shape [1,1,3]) != input rank 4 (shape [1,1,5,5])"],
+  [
+    "layout of another rank",
+    () => resolveConv("convolution", [1, 1, 5, 5], [1, 1, 3, 3], { layout: "NWC" }),
+    /^convolution: layout "NWC" is for 1-D convolution/,
+  ],
+  [
+    "weight rank ≠ input rank",
+    () => resolveConv("convolution", [1, 1, 5, 5], [1, 1, 3]),
+    "convolution: weight rank 3 (shape [1,1,3]) != input rank 4 (shape [1,1,5,5])",
+  ],
   ["input rank outside 3..5", () => resolveConv("convolution", [5, 5], [1, 1]), /^convolution: input must be 3-D, 4-D or 5-D/],
   ["non-integer strides", () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { strides: 1.5 }), "convolution: strides=[1.5] must be integers >= 1"],
   ["zero strides", () => resolveConv("convolution", [1, 1, 5, 5], [1, 1, 3, 3], { strides: [1, 0] }), "convolution: strides=[1,0] must be integers >= 1"],
   ["negative padding", () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { padding: -1 }), "convolution: padding=-1 must be an integer >= 0"],
-  ["wrong number of per-axis values", () => resolveConv("convolution", [1, 1, 5, 5], [1, 1, 3, 3], { dilation: [1, 1, 1] }),
-    "convolution: dilation=[1,1,1] must have 2 entries, one per spatial axis"],
+  [
+    "wrong number of per-axis values",
+    () => resolveConv("convolution", [1, 1, 5, 5], [1, 1, 3, 3], { dilation: [1, 1, 1] }),
+    "convolution: dilation=[1,1,1] must have 2 entries, one per spatial axis",
+  ],
   ["unknown padding mode", () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { padding: "full" as never }), /^convolution: padding="full" is not one of/],
-  ["outputPadding on a convolution", () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { outputPadding: 1 }), "convolution: outputPadding applies to deconvolution only"],
-  ["unknown option", () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { stride: 2 } as never), /^convolution: unknown option 'stride' \(did you mean 'strides'\?\)/],
+  [
+    "outputPadding on a convolution",
+    () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { outputPadding: 1 }),
+    "convolution: outputPadding applies to deconvolution only",
+  ],
+  [
+    "unknown option",
+    () => resolveConv("convolution", [1, 1, 5], [1, 1, 3], { stride: 2 } as never),
+    /^convolution: unknown option 'stride' \(did you mean 'strides'\?\)/,
+  ],
   ["zero-size kernel", () => resolveConv("convolution", [1, 1, 5], [1, 1, 0]), /^convolution: kernel size \[0\]/],
-  ["non-positive deconvolution output", () => resolveConv("deconvolution", [1, 1, 1], [1, 1, 1], { padding: 1 }),
-    /^deconvolution: output size -1 on axis 0 is not positive/],
+  [
+    "non-positive deconvolution output",
+    () => resolveConv("deconvolution", [1, 1, 1], [1, 1, 1], { padding: 1 }),
+    /^deconvolution: output size -1 on axis 0 is not positive/,
+  ],
 ];
 for (const [name, fn, message] of errors)
   test(`bad input is rejected with a message naming op, option and values: ${name}`, () => {

@@ -15,15 +15,38 @@ test("1-D and 2-D fold to three axes with leading 1s; channels-last layouts read
   const g = resolvePooling("p", [2, 5, 6, 3], { kernel: [2, 3], stride: [2, 1], layout: "NHWC" });
   assert.equal(g.channels, 3);
   assert.equal(g.channelsLast, true);
-  assert.deepEqual([g.inSize, g.outSize, g.kernel, g.stride, g.pad], [[1, 5, 6], [1, 2, 4], [1, 2, 3], [1, 2, 1], [0, 0, 0]]);
+  assert.deepEqual(
+    [g.inSize, g.outSize, g.kernel, g.stride, g.pad],
+    [
+      [1, 5, 6],
+      [1, 2, 4],
+      [1, 2, 3],
+      [1, 2, 1],
+      [0, 0, 0],
+    ],
+  );
   assert.deepEqual(g.outputShape, [2, 2, 4, 3]);
   const one = resolvePooling("p", [1, 4, 9], { kernel: 3 });
-  assert.deepEqual([one.inSize, one.outSize], [[1, 1, 9], [1, 1, 7]]);
+  assert.deepEqual(
+    [one.inSize, one.outSize],
+    [
+      [1, 1, 9],
+      [1, 1, 7],
+    ],
+  );
 });
 
 test("globalPool takes the whole spatial extent and ignores nothing else given", () => {
   const g = resolvePooling("p", [2, 3, 4, 5, 6], { globalPool: true, poolType: "avg" });
-  assert.deepEqual([g.kernel, g.stride, g.pad, g.outputShape], [[4, 5, 6], [1, 1, 1], [0, 0, 0], [2, 3, 1, 1, 1]]);
+  assert.deepEqual(
+    [g.kernel, g.stride, g.pad, g.outputShape],
+    [
+      [4, 5, 6],
+      [1, 1, 1],
+      [0, 0, 0],
+      [2, 3, 1, 1, 1],
+    ],
+  );
 });
 
 test("errors name the caller", () => {

@@ -163,14 +163,20 @@ test("1g: distinct ONNX names a..b and a__b stay two parameters (was: registerPa
     ],
   );
   const b = onnx.importToGluon(bytes);
-  const own = b.collectParams().values().map((p: { name: string }) => p.name);
+  const own = b
+    .collectParams()
+    .values()
+    .map((p: { name: string }) => p.name);
   assert.equal(new Set(own).size, 2, `own names ${own.join(", ")}`);
   assert.deepEqual(values(b.forward(np.zeros([1, 1, 4, 4]))), new Array(16).fill(11));
 });
 
 test("1h: models onnxruntime refuses are refused too: node inputs/outputs, attributes, node names, ir_version, opset", async () => {
   const w = { name: "w", shape: [1, 1, 3, 3], data: new Float32Array(9).fill(1) };
-  const raw = (graphNodes: { name: string; op_type: string; input: string[]; output: string[]; attribute: AttributeRecord[] }[], extra: { ir_version?: number; opset?: number | null } = {}) =>
+  const raw = (
+    graphNodes: { name: string; op_type: string; input: string[]; output: string[]; attribute: AttributeRecord[] }[],
+    extra: { ir_version?: number; opset?: number | null } = {},
+  ) =>
     encodeModel({
       ...(extra.ir_version === undefined ? { ir_version: 8 } : extra.ir_version < 0 ? {} : { ir_version: extra.ir_version }),
       opset_import: extra.opset === null ? [] : [{ domain: "", version: extra.opset ?? 17 }],
@@ -182,7 +188,9 @@ test("1h: models onnxruntime refuses are refused too: node inputs/outputs, attri
         output: [{ name: "y", type: { tensor_type: { elem_type: 1 } } }],
       },
     });
-  const relu = (extraAttrs: AttributeRecord[] = [], inputs = ["x"], outputs = ["y"]) => [{ name: "r", op_type: "Relu", input: inputs, output: outputs, attribute: extraAttrs }];
+  const relu = (extraAttrs: AttributeRecord[] = [], inputs = ["x"], outputs = ["y"]) => [
+    { name: "r", op_type: "Relu", input: inputs, output: outputs, attribute: extraAttrs },
+  ];
   const cases: [string, Uint8Array, RegExp][] = [
     ["an extra node input", raw(relu([], ["x", "w"])), /node 'r' \(Relu\) has 2 input\(s\); Relu at opset 17 takes 1/],
     ["an extra node output", raw(relu([], ["x"], ["y", "z"])), /node 'r' \(Relu\) has 2 output\(s\)/],
@@ -259,19 +267,16 @@ test("1i: PyTorch's opset-9 Slice with ends = INT64_MAX takes to the end, as onn
 });
 
 test("1j: float → int64 Cast truncates toward zero as ONNX (was: refused fractions); NaN is refused by name", async () => {
-  const bytes = model(
-    [
-      { op: "Cast", name: "to_int", inputs: ["x"], outputs: ["i"], attrs: [attr.int("to", 7)] },
-      { op: "Cast", name: "to_float", inputs: ["i"], outputs: ["y"], attrs: [attr.int("to", 1)] },
-    ],
-  );
+  const bytes = model([
+    { op: "Cast", name: "to_int", inputs: ["x"], outputs: ["i"], attrs: [attr.int("to", 7)] },
+    { op: "Cast", name: "to_float", inputs: ["i"], outputs: ["y"], attrs: [attr.int("to", 1)] },
+  ]);
   const x = np.array([1.7, -1.7, 2.5, -2.5, 0.2, -0.9, 3, 1e6 + 0.5, 7.99, -7.99, 0, 4, 5.5, -5.5, 100.1, -100.1]).reshape([1, 1, 4, 4]);
   const want = await runOrt(bytes, [x]);
   assert.deepEqual(values(onnx.importToGluon(bytes).forward(x)), Array.from(want[0]!.data));
   const nan = np.full([1, 1, 4, 4], NaN);
   assert.throws(() => onnx.importToGluon(bytes).forward(nan), /node 'to_int' \(Cast\): cannot cast NaN to INT64/);
 });
-
 
 /**
  * Exports `net` traced at `shape`, then checks onnxruntime and tconv's own importer against `net.forward` at the traced
@@ -325,7 +330,11 @@ test("2a: in-place writes (set, iadd, out=) inside a traced forward are refused 
   for (const Net of [SetInto, AddInto, OutInto]) {
     const net = new Net();
     net.initialize();
-    assert.throws(() => onnx.exportModel(net, [2, 4]), /onnx\.exportModel: the forward writes in place \((set|iadd|add\(…, \{ out \}\))\) .*ONNX graphs have no in-place writes/, Net.name);
+    assert.throws(
+      () => onnx.exportModel(net, [2, 4]),
+      /onnx\.exportModel: the forward writes in place \((set|iadd|add\(…, \{ out \}\))\) .*ONNX graphs have no in-place writes/,
+      Net.name,
+    );
   }
   // an in-place write building a constant that no traced op has touched yet stays allowed, and exact
   class Mask extends nn.Block {
@@ -337,7 +346,10 @@ test("2a: in-place writes (set, iadd, out=) inside a traced forward are refused 
   }
   const net = new Mask();
   const back = onnx.importToGluon(onnx.exportModel(net, [2, 4]));
-  const x = np.array([[1, 2, 3, 4], [5, 6, 7, 8]]);
+  const x = np.array([
+    [1, 2, 3, 4],
+    [5, 6, 7, 8],
+  ]);
   assert.deepEqual(values(back.forward(x) as NDArray), [0, 2, 3, 0, 0, 6, 7, 0]);
 });
 
@@ -403,7 +415,10 @@ test("2f: a forward that builds a constant from the batch size is refused with d
       return x.add(np.ones([x.shape[0]!, 1]).mul(3));
     }
   }
-  assert.throws(() => onnx.exportModel(new BatchOnes(), [4, 3]), /onnx\.exportModel: the graph traced at batch 4 differs from the one traced at batch 5: the forward uses the batch size/);
+  assert.throws(
+    () => onnx.exportModel(new BatchOnes(), [4, 3]),
+    /onnx\.exportModel: the graph traced at batch 4 differs from the one traced at batch 5: the forward uses the batch size/,
+  );
   // an output that only looks like it has a batch axis (its size equals the batch by chance) is not declared symbolic
   class Row extends nn.Block {
     forward(x: NDArray): NDArray {
@@ -416,7 +431,13 @@ test("2f: a forward that builds a constant from the batch size is refused with d
 
 test("1k: found by the fuzz: count_include_pad=2 reads as true like onnxruntime (was: a wrong value), int8 pads refused", async () => {
   const pool = model([
-    { op: "AveragePool", name: "ap", inputs: ["x"], outputs: ["y"], attrs: [attr.int("count_include_pad", 2), attr.ints("kernel_shape", [3, 3]), attr.ints("pads", [1, 1, 1, 1])] },
+    {
+      op: "AveragePool",
+      name: "ap",
+      inputs: ["x"],
+      outputs: ["y"],
+      attrs: [attr.int("count_include_pad", 2), attr.ints("kernel_shape", [3, 3]), attr.ints("pads", [1, 1, 1, 1])],
+    },
   ]);
   const x = np.arange(16).reshape([1, 1, 4, 4]).add(1);
   const want = await runOrt(pool, [x]);

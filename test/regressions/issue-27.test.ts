@@ -62,7 +62,8 @@ test("4d: pow follows IEEE 754 / numpy: 1**inf = (−1)**±inf = 1**nan = 1", ()
 
 test("7: the public API walked with a polluted Object.prototype gives the same results as without", async () => {
   // every call runs twice in one child: clean, then with Object.prototype carrying every option name the API reads
-  const r = await runChild(`
+  const r = await runChild(
+    `
     const { np, npx, nn, gluon, autograd, init } = tconv;
     const calls = {
       sum: () => np.sum(np.arange(6).reshape(2, 3)),
@@ -108,7 +109,9 @@ test("7: the public API walked with a polluted Object.prototype gives the same r
     for (const k of Object.keys(poison)) delete Object.prototype[k];
     const diff = Object.keys(calls).filter((k) => JSON.stringify(clean[k]) !== JSON.stringify(dirty[k]));
     const threw = Object.keys(calls).filter((k) => typeof clean[k] === "string" && clean[k].startsWith("threw"));
-    console.log(JSON.stringify({ diff: diff.map((k) => [k, clean[k], dirty[k]]), threw: threw.map((k) => [k, clean[k]]) }));`, { timeoutMs: 60000 });
+    console.log(JSON.stringify({ diff: diff.map((k) => [k, clean[k], dirty[k]]), threw: threw.map((k) => [k, clean[k]]) }));`,
+    { timeoutMs: 60000 },
+  );
   assert.equal(r.status, 0, describe(r));
   const out = JSON.parse(r.stdout) as { diff: unknown[]; threw: unknown[] };
   assert.deepEqual(out.threw, [], "every call works unpolluted");
@@ -119,8 +122,14 @@ test("7: the public API walked with a polluted Object.prototype gives the same r
 
 test("5a: layer constructors refuse parameters over 2^32 elements at once, naming the layer (was: allocation failures)", () => {
   const over = /more than the 2\^32 elements a JavaScript typed array holds/;
-  assert.throws(() => new nn.Conv2D(2147483648, { kernelSize: 3 }), (e: Error) => /^Conv2D: parameter 'weight' of shape \[2147483648,1,3,3\] has 19327352832 elements/.test(e.message) && over.test(e.message));
-  assert.throws(() => new nn.Conv2D(2, { kernelSize: 2147483648 }), (e: Error) => /^Conv2D: parameter 'weight' of shape \[2,1,2147483648,2147483648\]/.test(e.message));
+  assert.throws(
+    () => new nn.Conv2D(2147483648, { kernelSize: 3 }),
+    (e: Error) => /^Conv2D: parameter 'weight' of shape \[2147483648,1,3,3\] has 19327352832 elements/.test(e.message) && over.test(e.message),
+  );
+  assert.throws(
+    () => new nn.Conv2D(2, { kernelSize: 2147483648 }),
+    (e: Error) => /^Conv2D: parameter 'weight' of shape \[2,1,2147483648,2147483648\]/.test(e.message),
+  );
   assert.throws(() => new nn.Conv1DTranspose(2147483648, { kernelSize: 2, inChannels: 4 }), /Conv1DTranspose: parameter 'weight'/);
   assert.throws(() => new nn.Dense(2 ** 31, { inUnits: 4 }), /Dense: parameter 'weight' of shape \[2147483648,4\]/);
   assert.throws(() => new nn.BatchNorm({ inChannels: 2 ** 33 }), /BatchNorm: parameter 'gamma' of shape \[8589934592\]/);
@@ -164,19 +173,28 @@ function craftPNG(width: number, height: number, rows: number): Buffer {
   ihdr[9] = 6; // RGBA
   const raw = Buffer.alloc(rows * (1 + 4 * width), 0x7f);
   for (let r = 0; r < rows; r++) raw[r * (1 + 4 * width)] = 0; // filter type "none"
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 test("8a: readPNG refuses a 1000×1000 PNG holding 2 rows of data (was: loaded with zero rows)", () => {
   const dir = mkdtempSync(join(tmpdir(), "tconv-27-"));
   try {
-    const whole = join(dir, "whole.png"), cut = join(dir, "cut.png");
+    const whole = join(dir, "whole.png"),
+      cut = join(dir, "cut.png");
     writeFileSync(whole, craftPNG(1000, 1000, 1000));
     writeFileSync(cut, craftPNG(1000, 1000, 2));
     const img = readPNG(whole); // the crafted encoder itself is right: the complete file loads
     assert.equal(img.width * img.height, 1e6);
     assert.equal(img.data[4 * 999999], 0x7f);
-    assert.throws(() => readPNG(cut), (e: Error) => e.message === `readPNG: ${cut} is a damaged PNG: the image data holds 8002 bytes; 1000×1000 needs 4001000 (rows are missing)`);
+    assert.throws(
+      () => readPNG(cut),
+      (e: Error) => e.message === `readPNG: ${cut} is a damaged PNG: the image data holds 8002 bytes; 1000×1000 needs 4001000 (rows are missing)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -188,7 +206,9 @@ test("8b: readPNG refuses a 254-byte PNG declaring 30000×30000 from its header,
     const big = join(dir, "big.png");
     writeFileSync(big, craftPNG(30000, 30000, 1));
     const t0 = Date.now();
-    assert.throws(() => readPNG(big), { message: `readPNG: ${big} declares 30000×30000 = 900000000 pixels, more than the limit of 33554432 (options.maxPixels; default 2^25)` });
+    assert.throws(() => readPNG(big), {
+      message: `readPNG: ${big} declares 30000×30000 = 900000000 pixels, more than the limit of 33554432 (options.maxPixels; default 2^25)`,
+    });
     assert.ok(Date.now() - t0 < 1000);
     assert.equal(MAX_PNG_PIXELS, 2 ** 25);
     assert.throws(() => readPNG(big, { maxPixels: 1e9 }), /damaged PNG: the image data/); // over the limit it decodes nothing either way
@@ -213,7 +233,17 @@ function editProgress(out: string, edit: (p: Record<string, unknown>) => void): 
   writeFileSync(join(dir, "latest.json"), JSON.stringify(latest));
 }
 
-const tiny: DCGANOptions = { imageSize: 16, width: 4, latentDim: 8, datasetSize: 24, batchSize: 4, learningRate: 0.002, samples: 4, quiet: true, pictures: false };
+const tiny: DCGANOptions = {
+  imageSize: 16,
+  width: 4,
+  latentDim: 8,
+  datasetSize: 24,
+  batchSize: 4,
+  learningRate: 0.002,
+  samples: 4,
+  quiet: true,
+  pictures: false,
+};
 
 test("8c: progress.json is validated field by field with a clear error (was: TypeError on history, garbage resumes)", async () => {
   const out = mkdtempSync(join(tmpdir(), "tconv-27-ckpt-"));
@@ -280,7 +310,10 @@ test("8g: --data 1e12 and other absurd demo flags are refused in one line", () =
     ["--batch", "1e9", "batchSize=1000000000 must be an integer from 2 to 4096"],
     ["--epochs", "1e300", "epochs=1e+300 must be an integer from 1 to 100000"],
   ] as const) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/dcgan.ts", flag, value, "--out", join(tmpdir(), "tconv-27-never")], { encoding: "utf8", timeout: 60000 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/dcgan.ts", flag, value, "--out", join(tmpdir(), "tconv-27-never")], {
+      encoding: "utf8",
+      timeout: 60000,
+    });
     assert.equal(r.status, 1, r.stderr);
     assert.equal(r.stderr, `demo:dcgan: ${message}\n`);
   }
@@ -314,7 +347,13 @@ test("6c: a damaged or swapped checkpoint file is caught by the SHA-256 in lates
   try {
     await trainDCGAN({ ...tiny, out, maxBatches: 1 });
     const latest = JSON.parse(readFileSync(join(out, "checkpoint", "latest.json"), "utf8")) as { checkpoint: string; sha256: Record<string, string> };
-    assert.deepEqual(Object.keys(latest.sha256).sort(), ["discriminator.safetensors", "generator.safetensors", "progress.json", "trainer-d.states", "trainer-g.states"]);
+    assert.deepEqual(Object.keys(latest.sha256).sort(), [
+      "discriminator.safetensors",
+      "generator.safetensors",
+      "progress.json",
+      "trainer-d.states",
+      "trainer-g.states",
+    ]);
     const states = join(out, "checkpoint", latest.checkpoint, "trainer-g.states");
     const b = readFileSync(states);
     b[b.length - 1] = b[b.length - 1]! ^ 1; // one bit in the last float: a file the states reader itself would accept
@@ -329,7 +368,10 @@ test("6d: a second run in a locked output folder is refused in one line (was: EN
   const out = mkdtempSync(join(tmpdir(), "tconv-27-lock-"));
   try {
     const release = lockFolder(out);
-    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/dcgan.ts", "--out", out, "--quiet", "--data", "8", "--batch", "4", "--width", "4"], { encoding: "utf8", timeout: 60000 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/dcgan.ts", "--out", out, "--quiet", "--data", "8", "--batch", "4", "--width", "4"], {
+      encoding: "utf8",
+      timeout: 60000,
+    });
     assert.equal(r.status, 1, r.stderr);
     assert.equal(r.stderr, `demo:dcgan: output folder ${out} is in use by process ${process.pid} (another run); use another --out\n`);
     release();
@@ -348,8 +390,27 @@ test("6e: a fresh run that dies mid-save over an old checkpoint leaves the old o
   try {
     const first = await trainDCGAN({ ...tiny, out, maxBatches: 2 });
     // a second, fresh run reaching the same step and dying while writing its checkpoint (its trainer save throws)
-    const nets = { generator: first.generator, discriminator: first.discriminator, trainerG: { saveStates: () => { throw new Error("killed"); } }, trainerD: { saveStates: () => {} } };
-    const progress = JSON.parse(readFileSync(join(out, "checkpoint", (JSON.parse(readFileSync(join(out, "checkpoint", "latest.json"), "utf8")) as { checkpoint: string }).checkpoint, "progress.json"), "utf8"));
+    const nets = {
+      generator: first.generator,
+      discriminator: first.discriminator,
+      trainerG: {
+        saveStates: () => {
+          throw new Error("killed");
+        },
+      },
+      trainerD: { saveStates: () => {} },
+    };
+    const progress = JSON.parse(
+      readFileSync(
+        join(
+          out,
+          "checkpoint",
+          (JSON.parse(readFileSync(join(out, "checkpoint", "latest.json"), "utf8")) as { checkpoint: string }).checkpoint,
+          "progress.json",
+        ),
+        "utf8",
+      ),
+    );
     assert.throws(() => saveCheckpoint(join(out, "checkpoint"), 2, nets as never, progress), /killed/);
     const r = await trainDCGAN({ ...tiny, out, resume: true, maxBatches: 1 });
     assert.deepEqual(r.resumedFrom, { epoch: 0, batch: 2 });

@@ -12,7 +12,11 @@ import type { Browser, Page } from "playwright-core";
 import { SKIP, launchChromium } from "../helpers/chromium.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp", "Cross-Origin-Resource-Policy": "same-origin" };
+const ISOLATION = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+};
 
 /** The page's script, by scenario. Each sets window.result. The deconvolution is large enough for the wasm path. */
 const MAIN = `import * as t from "/tconv.js";
@@ -60,8 +64,12 @@ async function serve(bundle: string, worker: string): Promise<{ server: Server; 
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const scenario = url.searchParams.get("s") ?? (req.headers.referer ? new URL(req.headers.referer).searchParams.get("s") : null) ?? "";
     const headers = { ...ISOLATION, ...(CSP[scenario] ? { "Content-Security-Policy": CSP[scenario] } : {}) };
-    const send = (type: string, body: string) => { res.writeHead(200, { "Content-Type": type, ...headers }); res.end(body); };
-    if (url.pathname === "/page.html") return send("text/html", `<!doctype html><html><body><script type="module" src="/main.js?s=${scenario}"></script></body></html>`);
+    const send = (type: string, body: string) => {
+      res.writeHead(200, { "Content-Type": type, ...headers });
+      res.end(body);
+    };
+    if (url.pathname === "/page.html")
+      return send("text/html", `<!doctype html><html><body><script type="module" src="/main.js?s=${scenario}"></script></body></html>`);
     if (url.pathname === "/main.js") return send("text/javascript", MAIN);
     if (url.pathname === "/tconv.js") return send("text/javascript", bundle);
     if (url.pathname === "/tconv-worker.js") return send("text/javascript", worker);
@@ -72,8 +80,21 @@ async function serve(bundle: string, worker: string): Promise<{ server: Server; 
   return { server, base: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
 }
 
-interface Run { err: number; algorithm: string }
-interface Result { a: Run; b?: Run; warned: string[]; ready: number | null; error?: string | null; waitedMs?: number; workerTasks?: number; isolated?: boolean; failed?: string }
+interface Run {
+  err: number;
+  algorithm: string;
+}
+interface Result {
+  a: Run;
+  b?: Run;
+  warned: string[];
+  ready: number | null;
+  error?: string | null;
+  waitedMs?: number;
+  workerTasks?: number;
+  isolated?: boolean;
+  failed?: string;
+}
 
 async function run(p: Page, base: string, scenario: string): Promise<Result> {
   await p.goto(`${base}/page.html?s=${scenario}`);
@@ -84,7 +105,14 @@ async function run(p: Page, base: string, scenario: string): Promise<Result> {
 }
 
 test("Content-Security-Policy in Chromium", { skip: SKIP, timeout: 180_000 }, async (t) => {
-  const built = await esbuild.build({ entryPoints: [join(ROOT, "test", "web", "csp-entry.ts")], bundle: true, format: "esm", platform: "browser", write: false, logLevel: "silent" });
+  const built = await esbuild.build({
+    entryPoints: [join(ROOT, "test", "web", "csp-entry.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+  });
   const { server, base } = await serve(built.outputFiles[0]!.text, readFileSync(join(ROOT, "dist", "worker.js"), "utf8"));
   let browser: Browser | undefined;
   const tol = 1e-4;
@@ -104,7 +132,10 @@ test("Content-Security-Policy in Chromium", { skip: SKIP, timeout: 180_000 }, as
       const r = await run(await fresh(), base, "workers-refused");
       assert.equal(r.isolated, true);
       assert.equal(r.ready, null);
-      assert.match(r.error ?? "", /threadsReady: the worker threads could not start \(.+\); calls run on one thread\. Under a Content-Security-Policy, allow blob: in worker-src, or self-host .*setWorkerUrl/);
+      assert.match(
+        r.error ?? "",
+        /threadsReady: the worker threads could not start \(.+\); calls run on one thread\. Under a Content-Security-Policy, allow blob: in worker-src, or self-host .*setWorkerUrl/,
+      );
       // not a speed claim: the old behaviour waited out a 30 s timeout; anything near that is the hang coming back
       assert.ok(r.waitedMs! < 10_000, `rejected after ${r.waitedMs} ms`);
       assert.ok(r.a.err < tol && r.a.algorithm !== "direct", JSON.stringify(r));

@@ -32,7 +32,11 @@ const BOOK_QUERY = "op=deconvolution&x=[[0,1],[2,3]]&k=[[0,1],[2,3]]";
 
 /** Starts web/serve.mjs on a free port (PORT=0) and resolves with the URL it prints as its first stdout line. */
 function startServer(): Promise<{ url: string; server: ChildProcess }> {
-  const server = spawn(process.execPath, [join(ROOT, "web", "serve.mjs")], { cwd: ROOT, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  const server = spawn(process.execPath, [join(ROOT, "web", "serve.mjs")], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   return new Promise((resolvePromise, reject) => {
@@ -64,7 +68,11 @@ async function stopServer(server: ChildProcess): Promise<void> {
   if (server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
 }
 
-const text = (page: Page, id: string) => page.locator(`[data-testid=${id}]`).textContent().then((s) => s ?? "");
+const text = (page: Page, id: string) =>
+  page
+    .locator(`[data-testid=${id}]`)
+    .textContent()
+    .then((s) => s ?? "");
 
 /** Waits until [data-testid=id] has the wanted text (the page updates synchronously, so this is quick), then asserts it. */
 async function expectText(page: Page, id: string, want: string): Promise<void> {
@@ -181,7 +189,6 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
       assert.ok(png.length > 10_000, "screenshot is suspiciously small");
     });
 
-
     /** A page of the given size whose errors also land in pageErrors. */
     const open = async (width: number, height: number, reducedMotion: "reduce" | "no-preference" = "no-preference") => {
       const p = await browser!.newPage({ viewport: { width, height }, reducedMotion, hasTouch: width < 600 });
@@ -196,18 +203,66 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
       assert.equal(await el.isVisible(), true, `${selector} is not visible`);
       const box = await el.boundingBox();
       const vw = p.viewportSize()!;
-      assert.ok(box && box.x >= 0 && box.x + box.width <= vw.width + 0.5 && box.y < vw.height && box.y + box.height > 0, `${selector} lies outside the ${vw.width}×${vw.height} viewport: ${JSON.stringify(box)}`);
+      assert.ok(
+        box && box.x >= 0 && box.x + box.width <= vw.width + 0.5 && box.y < vw.height && box.y + box.height > 0,
+        `${selector} lies outside the ${vw.width}×${vw.height} viewport: ${JSON.stringify(box)}`,
+      );
     };
     const noSidewaysScroll = async (p: Page, what: string) => {
       const [sw, iw] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
       assert.ok(sw <= iw, `${what}: scrollWidth ${sw} > innerWidth ${iw}`);
     };
     const CHECKER = "op=deconvolution&x=[[1,1,1],[1,1,1],[1,1,1]]&k=[[1,2,3],[4,5,6],[7,8,9]]&strides=2";
-    const GROUPED_X = [[[0, 1], [2, 3]], [[1, 0], [0, 1]], [[2, 1], [1, 0]], [[0, 0], [1, 2]]];
-    const GROUPED_K = [[[[0, 1], [2, 3]]], [[[1, 1], [0, 1]]], [[[2, 0], [1, 1]]], [[[1, 2], [3, 0]]]];
+    const GROUPED_X = [
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [
+        [2, 1],
+        [1, 0],
+      ],
+      [
+        [0, 0],
+        [1, 2],
+      ],
+    ];
+    const GROUPED_K = [
+      [
+        [
+          [0, 1],
+          [2, 3],
+        ],
+      ],
+      [
+        [
+          [1, 1],
+          [0, 1],
+        ],
+      ],
+      [
+        [
+          [2, 0],
+          [1, 1],
+        ],
+      ],
+      [
+        [
+          [1, 2],
+          [3, 0],
+        ],
+      ],
+    ];
     const GROUPED = `op=deconvolution&cin=4&cout=2&groups=2&x=${JSON.stringify(GROUPED_X)}&k=${JSON.stringify(GROUPED_K)}&strides=2`;
 
-    for (const [w, h] of [[360, 740], [420, 900]] as const) {
+    for (const [w, h] of [
+      [360, 740],
+      [420, 900],
+    ] as const) {
       await t.test(`${w}×${h}: no sideways overflow, panels stacked in order, output / shape / error reachable`, async () => {
         const p = await open(w, h);
         try {
@@ -219,7 +274,9 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
           }
           await load(p, url, GROUPED);
           const tops = await p.evaluate(() =>
-            [".controls", ".panel.stage", ".panel.result", ".panel.matrix", ".panel.overlap", ".panel.phases", ".panel.image"].map((s) => document.querySelector(s)!.getBoundingClientRect().top),
+            [".controls", ".panel.stage", ".panel.result", ".panel.matrix", ".panel.overlap", ".panel.phases", ".panel.image"].map(
+              (s) => document.querySelector(s)!.getBoundingClientRect().top,
+            ),
           );
           for (let i = 1; i < tops.length; i++) assert.ok(tops[i]! > tops[i - 1]!, `panel ${i} is not below panel ${i - 1}: ${tops.join(", ")}`);
           // touch targets: every visible button, select and input is at least 40 px in both directions
@@ -239,7 +296,10 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
           const swipe = (dx: number) =>
             p.locator("#stage-area").evaluate((el, d) => {
               const r = el.getBoundingClientRect(); // no inner functions: tsx would wrap them in __name
-              for (const [type, x] of [["pointerdown", r.left + 200], ["pointerup", r.left + 200 + d]] as const)
+              for (const [type, x] of [
+                ["pointerdown", r.left + 200],
+                ["pointerup", r.left + 200 + d],
+              ] as const)
                 el.dispatchEvent(new PointerEvent(type, { pointerId: 7, pointerType: "touch", clientX: x, clientY: r.top + 50, bubbles: true }));
             }, dx);
           await swipe(-80);
@@ -276,7 +336,10 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
       assert.equal(await page.locator("[data-testid=weights] .wk").count(), 4);
       assert.equal(await page.locator("[data-testid=weights] .wk.g1").count(), 2);
       await page.locator("[data-testid=weights] .wk[data-pair='2,1']").click();
-      assert.match((await page.locator("[data-testid=routing]").textContent()) ?? "", /x\[2\] \(group 1\) writes into output channel y\[1\]; y\[1\] sums .* x\[2\] \+ x\[3\]/);
+      assert.match(
+        (await page.locator("[data-testid=routing]").textContent()) ?? "",
+        /x\[2\] \(group 1\) writes into output channel y\[1\]; y\[1\] sums .* x\[2\] \+ x\[3\]/,
+      );
       // the routing strip picks pairs too: y[0] belongs to group 0, so the shown input becomes x[0]
       await page.locator("[data-testid=routing] [data-side=out][data-channel='0']").click();
       assert.match((await page.locator("[data-testid=routing]").textContent()) ?? "", /shows x\[0\] with kernel k\[0, 0\]: its share of y\[0\]/);
@@ -318,14 +381,23 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
     });
 
     await t.test("padding modes: reflect, replicate and circular give the library's results, fold in the step-through", async () => {
-      const X = [[1, 2, 3], [4, 5, 6], [7, 8, 9]];
-      const K = [[1, 0, 2], [0, 1, 0], [2, 0, 1]];
+      const X = [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+      ];
+      const K = [
+        [1, 0, 2],
+        [0, 1, 0],
+        [2, 0, 1],
+      ];
       const x4 = np.array(X).reshape([1, 1, 3, 3]);
       const k4 = np.array(K).reshape([1, 1, 3, 3]);
       for (const mode of ["reflect", "replicate", "circular"] as const)
         for (const op of ["deconvolution", "convolution"] as const) {
           await load(page, url, `op=${op}&x=${JSON.stringify(X)}&k=${JSON.stringify(K)}&padding=1&paddingMode=${mode}`);
-          const want = op === "deconvolution" ? npx.deconvolution(x4, k4, { padding: 1, paddingMode: mode }) : npx.convolution(x4, k4, { padding: 1, paddingMode: mode });
+          const want =
+            op === "deconvolution" ? npx.deconvolution(x4, k4, { padding: 1, paddingMode: mode }) : npx.convolution(x4, k4, { padding: 1, paddingMode: mode });
           await expectText(page, "output", String(want));
           // the matrix view (d2l.convMatrix with the mode) reproduces the op's result
           assert.match((await page.locator("#matrix-caption").textContent()) ?? "", /✓/, `${op} ${mode}: matrix check`);
@@ -358,8 +430,17 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
       assert.equal(await phases.count(), 4);
       assert.deepEqual(await phases.evaluateAll((els) => els.map((e) => e.getAttribute("data-size"))), ["2×2", "2×1", "1×2", "1×1"]);
       // sums of K[r::2, c::2] by direct loops over the kernel in the URL
-      const K = [[1, 2, 3], [4, 5, 6], [7, 8, 9]];
-      const sums = [[0, 0], [0, 1], [1, 0], [1, 1]].map(([r, c]) => K.reduce((acc, row, a) => acc + row.reduce((s2, v, b) => s2 + (a % 2 === r && b % 2 === c ? v : 0), 0), 0));
+      const K = [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+      ];
+      const sums = [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ].map(([r, c]) => K.reduce((acc, row, a) => acc + row.reduce((s2, v, b) => s2 + (a % 2 === r && b % 2 === c ? v : 0), 0), 0));
       assert.deepEqual(await page.locator("[data-testid=phases] .ph-sum b").allTextContents(), sums.map(String));
       assert.match((await page.locator("[data-testid=phase-verdict]").textContent()) ?? "", /^Uneven/);
       assert.match((await page.locator("#overlap-html .verdict").textContent()) ?? "", /Uneven/);
@@ -367,10 +448,14 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
       assert.equal(await phases.nth(3).getAttribute("aria-pressed"), "true");
       // only phase (1, 1)'s output positions and kernel tap stay bright
       const bright = await page.evaluate(() =>
-        Array.from(document.querySelectorAll("[data-testid=phases] .phase-out rect")).filter((r) => r.getAttribute("opacity") === "1").map((r) => r.getAttribute("data-phase")),
+        Array.from(document.querySelectorAll("[data-testid=phases] .phase-out rect"))
+          .filter((r) => r.getAttribute("opacity") === "1")
+          .map((r) => r.getAttribute("data-phase")),
       );
       assert.ok(bright.length > 0 && bright.every((v) => v === "3"), `highlighted: ${bright.join(",")}`);
-      const brightTaps = await page.evaluate(() => Array.from(document.querySelectorAll("[data-testid=phases] .phase-k rect")).filter((r) => r.getAttribute("opacity") === "1").length);
+      const brightTaps = await page.evaluate(
+        () => Array.from(document.querySelectorAll("[data-testid=phases] .phase-k rect")).filter((r) => r.getAttribute("opacity") === "1").length,
+      );
       assert.equal(brightTaps, 1); // K[1, 1]
       mkdirSync(SHOTS, { recursive: true });
       await page.locator(".panel.phases").screenshot({ path: shot("explorer-phases.png") });
@@ -424,7 +509,9 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
             let s = 0;
             for (let i = 2; i < c.height - 2; i++)
               for (let j = 2; j < w - 2; j++)
-                s += Math.abs(d[4 * (i * w + j)]! - (d[4 * ((i - 1) * w + j)]! + d[4 * ((i + 1) * w + j)]! + d[4 * (i * w + j - 1)]! + d[4 * (i * w + j + 1)]!) / 4);
+                s += Math.abs(
+                  d[4 * (i * w + j)]! - (d[4 * ((i - 1) * w + j)]! + d[4 * ((i + 1) * w + j)]! + d[4 * (i * w + j - 1)]! + d[4 * (i * w + j + 1)]!) / 4,
+                );
             return s / ((c.height - 4) * (c.width - 4));
           }),
         );
@@ -432,7 +519,10 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
       assert.ok(uneven! > 4 * bilinear! && uneven! > 4 * resize!, `ripple ${bilinear}, ${uneven}, ${resize}`);
       await page.locator("#image-contrast").fill("0.2");
       const b = await sums();
-      assert.ok(b.every((c, i) => c.s !== a[i]!.s), "contrast did not change the pictures");
+      assert.ok(
+        b.every((c, i) => c.s !== a[i]!.s),
+        "contrast did not change the pictures",
+      );
       mkdirSync(SHOTS, { recursive: true });
       await page.locator(".panel.image").screenshot({ path: shot("explorer-image.png") });
     });
@@ -468,7 +558,25 @@ test("explorer: the page in Chromium", { skip: SKIP, timeout: 180_000 }, async (
         });
         seen.add(id);
       }
-      for (const want of ["op-convolution", "copy-link", "p-cin", "p-cout", "p-groups", "x-random", "strides-0", "pad-mode", "outputPadding-1", "stage-area", "pl-play", "pl-next", "pl-speed", "matrix-canvas", "phase", "image-contrast", "2,1"])
+      for (const want of [
+        "op-convolution",
+        "copy-link",
+        "p-cin",
+        "p-cout",
+        "p-groups",
+        "x-random",
+        "strides-0",
+        "pad-mode",
+        "outputPadding-1",
+        "stage-area",
+        "pl-play",
+        "pl-next",
+        "pl-speed",
+        "matrix-canvas",
+        "phase",
+        "image-contrast",
+        "2,1",
+      ])
         assert.ok(seen.has(want), `Tab never reached ${want}; reached: ${[...seen].join(" ")}`);
     });
 

@@ -32,16 +32,37 @@ test("phaseData for k3 s2: sub-kernels 2×2, 2×1, 1×2, 1×1 with the kernel's 
   const c = compute(stateFromQuery("?x=[[1,1,1],[1,1,1],[1,1,1]]&k=[[1,2,3],[4,5,6],[7,8,9]]&strides=2"));
   assert.ok(c.ok);
   const pd = phaseData(c.model);
-  assert.deepEqual(pd.phases.map((p) => p.size.join("×")), ["2×2", "2×1", "1×2", "1×1"]);
-  assert.deepEqual(pd.phases.map((p) => p.sub!.tolist()), [[[1, 3], [7, 9]], [[2], [8]], [[4, 6]], [[5]]]);
-  assert.deepEqual(pd.phases.map((p) => p.sum), [20, 10, 10, 5]);
+  assert.deepEqual(
+    pd.phases.map((p) => p.size.join("×")),
+    ["2×2", "2×1", "1×2", "1×1"],
+  );
+  assert.deepEqual(
+    pd.phases.map((p) => p.sub!.tolist()),
+    [
+      [
+        [1, 3],
+        [7, 9],
+      ],
+      [[2], [8]],
+      [[4, 6]],
+      [[5]],
+    ],
+  );
+  assert.deepEqual(
+    pd.phases.map((p) => p.sum),
+    [20, 10, 10, 5],
+  );
   assert.equal(phaseVerdict(pd).even, false);
 });
 
 test("phaseData sums equal direct loops and the library's output for an all-ones input (property)", () => {
   fc.assert(
     fc.property(
-      fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 2 }),
       fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 25, maxLength: 25 }),
       (kh, kw, sh, sw, d, vals) => {
         const K = Array.from({ length: kh }, (_, a) => Array.from({ length: kw }, (_, b) => vals[a * 5 + b]!));
@@ -68,19 +89,77 @@ test("channels in the URL: cin/cout/groups round-trip, missing x/k are spread ov
   const s = stateFromQuery("?cin=4&cout=2&groups=2&strides=2");
   assert.deepEqual([s.cin, s.cout, s.groups], [4, 2, 2]);
   assert.equal((s.x as unknown[]).length, 4);
-  assert.deepEqual((s.k as unknown[][]).map((r) => r.length), [1, 1, 1, 1]); // [Cin, Cout/g, …]
+  assert.deepEqual(
+    (s.k as unknown[][]).map((r) => r.length),
+    [1, 1, 1, 1],
+  ); // [Cin, Cout/g, …]
   const back = stateFromQuery(stateToQuery(s));
   assert.deepEqual(back, s);
   assert.doesNotMatch(stateToQuery(stateFromQuery("?strides=2")), /cin=/); // one channel: the old URLs
   assert.deepEqual(fitX([[1, 2]], 1, 3), [[[1, 2]], [[2, 3]], [[3, 4]]]);
   assert.deepEqual(fitX([[[1]], [[2]], [[3]]], 3, 1), [[1]]);
-  assert.deepEqual(fitK([[1]], null, [2, 2]), [[[[1]], [[2]]], [[[2]], [[3]]]]);
-  assert.deepEqual(fitK([[[[1]], [[2]]], [[[2]], [[3]]]], [2, 2], null), [[1]]);
+  assert.deepEqual(fitK([[1]], null, [2, 2]), [
+    [[[1]], [[2]]],
+    [[[2]], [[3]]],
+  ]);
+  assert.deepEqual(
+    fitK(
+      [
+        [[[1]], [[2]]],
+        [[[2]], [[3]]],
+      ],
+      [2, 2],
+      null,
+    ),
+    [[1]],
+  );
 });
 
 test("the grouped model's printed result is the direct loops' transposed convolution", () => {
-  const x = [[[0, 1], [2, 3]], [[1, 0], [0, 1]], [[2, 1], [1, 0]], [[0, 0], [1, 2]]];
-  const k = [[[[0, 1], [2, 3]]], [[[1, 1], [0, 1]]], [[[2, 0], [1, 1]]], [[[1, 2], [3, 0]]]];
+  const x = [
+    [
+      [0, 1],
+      [2, 3],
+    ],
+    [
+      [1, 0],
+      [0, 1],
+    ],
+    [
+      [2, 1],
+      [1, 0],
+    ],
+    [
+      [0, 0],
+      [1, 2],
+    ],
+  ];
+  const k = [
+    [
+      [
+        [0, 1],
+        [2, 3],
+      ],
+    ],
+    [
+      [
+        [1, 1],
+        [0, 1],
+      ],
+    ],
+    [
+      [
+        [2, 0],
+        [1, 1],
+      ],
+    ],
+    [
+      [
+        [1, 2],
+        [3, 0],
+      ],
+    ],
+  ];
   const c = compute(stateFromQuery(`?cin=4&cout=2&groups=2&x=${JSON.stringify(x)}&k=${JSON.stringify(k)}&strides=2`), [2, 1]);
   assert.ok(c.ok);
   const g = resolveConv("deconvolution", [1, 4, 2, 2], [4, 1, 2, 2], { strides: 2, groups: 2 }).geometry;

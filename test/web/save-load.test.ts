@@ -38,10 +38,24 @@ run().then((r) => { window.result = r; }, (e) => { window.result = { error: Stri
   .finally(() => { document.documentElement.dataset.done = "true"; });
 </script></body></html>`;
 
-interface Result { y: number[]; saved: number[]; cut: string | null; file: string | null; yAfter: number[]; error?: string }
+interface Result {
+  y: number[];
+  saved: number[];
+  cut: string | null;
+  file: string | null;
+  yAfter: number[];
+  error?: string;
+}
 
 test("save and load as bytes in Chromium", { skip: SKIP, timeout: 180_000 }, async () => {
-  const built = await esbuild.build({ entryPoints: [join(ROOT, "test", "web", "save-load-entry.ts")], bundle: true, format: "esm", platform: "browser", write: false, logLevel: "silent" });
+  const built = await esbuild.build({
+    entryPoints: [join(ROOT, "test", "web", "save-load-entry.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+  });
   const files: Record<string, [string, string | Uint8Array]> = {
     "/tconv.js": ["text/javascript", built.outputFiles[0]!.text],
     "/page.html": ["text/html", PAGE],

@@ -11,7 +11,11 @@ import type { Browser, Page } from "playwright-core";
 import { SKIP, launchChromium } from "../helpers/chromium.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp", "Cross-Origin-Resource-Policy": "same-origin" };
+const ISOLATION = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+};
 
 /**
  * The browser-side check, as source text (it runs in a page and in a Web Worker): a DCGAN-sized deconvolution
@@ -68,12 +72,18 @@ async function serve(bundle: string): Promise<{ server: Server; base: string }> 
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const isolated = url.searchParams.get("iso") === "1" || !url.pathname.endsWith(".html");
     const headers = isolated ? ISOLATION : {};
-    const send = (type: string, body: string) => { res.writeHead(200, { "Content-Type": type, ...headers }); res.end(body); };
+    const send = (type: string, body: string) => {
+      res.writeHead(200, { "Content-Type": type, ...headers });
+      res.end(body);
+    };
     if (url.pathname === "/tconv.js") return send("text/javascript", bundle);
     if (url.pathname === "/worker.js") return send("text/javascript", WORKER);
     if (url.pathname === "/page.html") return send("text/html", page(false));
     if (url.pathname === "/worker.html") return send("text/html", page(true));
-    if (url.pathname === "/favicon.ico") { res.writeHead(204, headers); return res.end(); }
+    if (url.pathname === "/favicon.ico") {
+      res.writeHead(204, headers);
+      return res.end();
+    }
     res.writeHead(404);
     res.end();
   });
@@ -82,7 +92,20 @@ async function serve(bundle: string): Promise<{ server: Server; base: string }> 
   return { server, base: `http://127.0.0.1:${addr.port}` };
 }
 
-interface Result { isolated: boolean; threads: number; ready: number; firstMs: number; errFirst: number; err1: number; err2: number; same: boolean; ms1: number; ms2: number; workerTasksIn2: number; error?: string }
+interface Result {
+  isolated: boolean;
+  threads: number;
+  ready: number;
+  firstMs: number;
+  errFirst: number;
+  err1: number;
+  err2: number;
+  same: boolean;
+  ms1: number;
+  ms2: number;
+  workerTasksIn2: number;
+  error?: string;
+}
 
 async function run(p: Page, url: string): Promise<Result> {
   await p.goto(url);
@@ -93,7 +116,14 @@ async function run(p: Page, url: string): Promise<Result> {
 }
 
 test("threads in Chromium", { skip: SKIP, timeout: 300_000 }, async (t: TestContext) => {
-  const built = await esbuild.build({ entryPoints: [join(ROOT, "test", "web", "threads-entry.ts")], bundle: true, format: "esm", platform: "browser", write: false, logLevel: "silent" });
+  const built = await esbuild.build({
+    entryPoints: [join(ROOT, "test", "web", "threads-entry.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+  });
   const { server, base } = await serve(built.outputFiles[0]!.text);
   let browser: Browser | undefined;
   try {
@@ -113,8 +143,10 @@ test("threads in Chromium", { skip: SKIP, timeout: 300_000 }, async (t: TestCont
       assert.ok(r.workerTasksIn2 > 0, "the 2-thread calls ran tasks on the worker");
       // not a timing assertion: a call that waited for the worker to start would have hung (the worker cannot start
       // while the page thread is busy) and then thrown
-      console.log(`# chromium (isolated page) deconvolution [16,256,8,8]→[16,128,16,16]: first call ${r.firstMs.toFixed(1)} ms, ` +
-        `1 thread ${r.ms1.toFixed(1)} ms, 2 threads ${r.ms2.toFixed(1)} ms, speed-up ${(r.ms1 / r.ms2).toFixed(2)}×`);
+      console.log(
+        `# chromium (isolated page) deconvolution [16,256,8,8]→[16,128,16,16]: first call ${r.firstMs.toFixed(1)} ms, ` +
+          `1 thread ${r.ms1.toFixed(1)} ms, 2 threads ${r.ms2.toFixed(1)} ms, speed-up ${(r.ms1 / r.ms2).toFixed(2)}×`,
+      );
     });
 
     await t.test("the library inside a Web Worker of an isolated page uses 2 threads and agrees", async () => {

@@ -23,7 +23,11 @@ const QUERY =
 
 /** Builds the explorer into its own folder (other tests build web-dist) and serves it; resolves with the URL. */
 function startServer(out: string): Promise<{ url: string; server: ChildProcess }> {
-  const server = spawn(process.execPath, [join(ROOT, "web", "serve.mjs"), "--out", out], { cwd: ROOT, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  const server = spawn(process.execPath, [join(ROOT, "web", "serve.mjs"), "--out", out], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let err = "";
   server.stderr!.on("data", (d: Buffer) => (err += String(d)));
   return new Promise((ok, fail) => {
@@ -40,7 +44,11 @@ function parameters(nets: Pick<Nets, "generator" | "discriminator">): [string, n
 
 /** Bit for bit: same names, same float32 values (−0 and NaN included, through Object.is). */
 function assertSame(got: [string, number[]][], want: [string, number[]][], what: string): void {
-  assert.deepEqual(got.map(([k]) => k), want.map(([k]) => k), `${what}: parameter names`);
+  assert.deepEqual(
+    got.map(([k]) => k),
+    want.map(([k]) => k),
+    `${what}: parameter names`,
+  );
   for (let i = 0; i < want.length; i++) {
     const [name, w] = want[i]!;
     const g = got[i]![1];
@@ -55,27 +63,38 @@ const hook = <T>(page: Page, call: string) => page.evaluate(`globalThis.tconvTra
 type Params = [string, number[]][];
 /** Keeps the sample grid's pixels in the page (as `name`) and, given `against`, counts the bytes that differ from that copy. */
 const gridPixels = (page: Page, name: string, against?: string) =>
-  page.evaluate(([n, a]) => {
-    const c = document.querySelector("[data-testid=train-samples]") as HTMLCanvasElement;
-    const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-    const keep = globalThis as unknown as Record<string, Uint8ClampedArray>;
-    keep[n] = px;
-    const old = a ? keep[a]! : px;
-    let changed = old.length === px.length ? 0 : -1;
-    for (let i = 0; i < px.length && changed >= 0; i++) if (px[i] !== old[i]) changed++;
-    return { bytes: px.length, changed };
-  }, [name, against ?? ""] as const);
+  page.evaluate(
+    ([n, a]) => {
+      const c = document.querySelector("[data-testid=train-samples]") as HTMLCanvasElement;
+      const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      const keep = globalThis as unknown as Record<string, Uint8ClampedArray>;
+      keep[n] = px;
+      const old = a ? keep[a]! : px;
+      let changed = old.length === px.length ? 0 : -1;
+      for (let i = 0; i < px.length && changed >= 0; i++) if (px[i] !== old[i]) changed++;
+      return { bytes: px.length, changed };
+    },
+    [name, against ?? ""] as const,
+  );
 const stepText = (page: Page) => page.locator("[data-testid=train-step]").textContent();
 async function trainUntilPaused(page: Page, step: number): Promise<void> {
   await page.getByRole("button", { name: "Start", exact: true }).click();
-  await page.waitForFunction((n) => document.getElementById("train")?.dataset.running === "false" && document.querySelector("[data-testid=train-step]")?.textContent === `step ${n}`, step, { timeout: 120_000 });
+  await page.waitForFunction(
+    (n) => document.getElementById("train")?.dataset.running === "false" && document.querySelector("[data-testid=train-step]")?.textContent === `step ${n}`,
+    step,
+    { timeout: 120_000 },
+  );
 }
 
 test("train panel: the demo's DCGAN in Chromium", { skip: SKIP, timeout: 300_000 }, async (t: TestContext) => {
   // Node's side first, in a child with relaxed SIMD (the kernels Chromium runs; Node 20 needs the flag for them):
   // 50 steps at 1 thread, the layer outputs, and the demo's checkpoint after 13 steps
   const out = mkdtempSync(join(tmpdir(), "tconv-train-"));
-  const child = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", join(ROOT, "test", "web", "train-reference.ts"), out], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  const child = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", join(ROOT, "test", "web", "train-reference.ts"), out], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   assert.equal(child.status, 0, `train-reference.ts failed:\n${child.stderr}`);
   assert.deepEqual(JSON.parse(readFileSync(join(out, "node-done.json"), "utf8")), { relaxed: true });
   /** parameters of a fresh pair (another seed, so every value must come from the file) after loadParameters(file) */
@@ -108,7 +127,8 @@ test("train panel: the demo's DCGAN in Chromium", { skip: SKIP, timeout: 300_000
 
     await t.test("the panel has its contract: buttons, step counter, thread count", async () => {
       assert.equal(await page.locator("[data-testid=train]").count(), 1);
-      for (const name of ["Start", "Pause", "Reset", "Download checkpoint"]) assert.equal(await page.getByRole("button", { name, exact: true }).count(), 1, name);
+      for (const name of ["Start", "Pause", "Reset", "Download checkpoint"])
+        assert.equal(await page.getByRole("button", { name, exact: true }).count(), 1, name);
       assert.equal(await stepText(page), "step 0");
       assert.equal(await page.locator("#train-threads").inputValue(), "1");
       assert.equal(await page.locator("#train-device-row").isVisible(), false, "no GPU choice without npx.numGpus() > 0");
@@ -153,7 +173,11 @@ test("train panel: the demo's DCGAN in Chromium", { skip: SKIP, timeout: 300_000
       await page.getByRole("button", { name: "Reset", exact: true }).click();
       assert.equal(await stepText(page), "step 0");
       await page.locator("#train-upload").setInputFiles(readdirSync(ckptFolder).map((f) => join(ckptFolder, f)));
-      await page.waitForFunction((n) => document.querySelector("[data-testid=train-step]")?.textContent === `step ${n}` && !document.getElementById("train")?.dataset.loading, DEMO_STEPS, { timeout: 30_000 });
+      await page.waitForFunction(
+        (n) => document.querySelector("[data-testid=train-step]")?.textContent === `step ${n}` && !document.getElementById("train")?.dataset.loading,
+        DEMO_STEPS,
+        { timeout: 30_000 },
+      );
       assert.equal(await page.locator("#train-error").isVisible(), false, (await page.locator("#train-error").textContent()) ?? "");
       assertSame(await hook<Params>(page, "parameters()"), demoParams, "uploaded demo checkpoint");
       await trainUntilPaused(page, STEPS);
@@ -162,7 +186,9 @@ test("train panel: the demo's DCGAN in Chromium", { skip: SKIP, timeout: 300_000
 
     await t.test("a file that does not fit is an error in the panel and changes nothing", async () => {
       const before = await hook<Params>(page, "parameters()");
-      await page.locator("#train-upload").setInputFiles({ name: "bad.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from("not a safetensors file") });
+      await page
+        .locator("#train-upload")
+        .setInputFiles({ name: "bad.safetensors", mimeType: "application/octet-stream", buffer: Buffer.from("not a safetensors file") });
       await page.locator("#train-error").waitFor({ state: "visible", timeout: 10_000 });
       assert.match((await page.locator("#train-error").textContent()) ?? "", /loadParametersFromBytes/);
       assert.equal(await stepText(page), `step ${STEPS}`);

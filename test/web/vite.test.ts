@@ -73,7 +73,10 @@ test("a Vite build under a strict CSP: the emitted tconv/worker.js starts 2 thre
     await build({ root: app, configFile: false, logLevel: "silent", build: { outDir: join(app, "dist"), emptyOutDir: true } });
     const out = join(app, "dist");
     const emitted = readdirSync(join(out, "assets"));
-    assert.ok(emitted.some((f) => /^worker-.*\.js$/.test(f)), `Vite emitted no worker file: ${emitted.join(", ")}`);
+    assert.ok(
+      emitted.some((f) => /^worker-.*\.js$/.test(f)),
+      `Vite emitted no worker file: ${emitted.join(", ")}`,
+    );
     const served = await serve(out);
     server = served.server;
     const base = served.base;
@@ -83,7 +86,14 @@ test("a Vite build under a strict CSP: the emitted tconv/worker.js starts 2 thre
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.goto(`${base}/`);
     await page.waitForSelector("html[data-done=true]", { timeout: 60_000 });
-    const r = (await page.evaluate(() => (window as unknown as { result: unknown }).result)) as { ready: number; err: number; n: number; warned: string[]; workerUrl: string; failed?: string };
+    const r = (await page.evaluate(() => (window as unknown as { result: unknown }).result)) as {
+      ready: number;
+      err: number;
+      n: number;
+      warned: string[];
+      workerUrl: string;
+      failed?: string;
+    };
     assert.equal(r.failed, undefined, r.failed);
     assert.deepEqual(errors, []);
     assert.match(r.workerUrl, /^\/assets\/worker-.*\.js$/);

@@ -77,7 +77,8 @@ function tconvFrames(m: Model): Frames {
   const folds = mode !== "zeros";
   const outN = [0, 1].map((i) => F[i]! - g.padBegin[i]! - g.padEnd[i]!);
   /** output index (per axis) that canvas position f folds onto, −1 when it is dropped */
-  const foldAxis = (i: number, f: number) => (folds ? sourceIndex(mode, outN[i]!, g.padBegin[i]!, f) : f >= g.padBegin[i]! && f < F[i]! - g.padEnd[i]! ? f - g.padBegin[i]! : -1);
+  const foldAxis = (i: number, f: number) =>
+    folds ? sourceIndex(mode, outN[i]!, g.padBegin[i]!, f) : f >= g.padBegin[i]! && f < F[i]! - g.padEnd[i]! ? f - g.padBegin[i]! : -1;
   const full = canvas(N);
   const vmax = Math.max(maxAbs(full), maxAbs(OUT), 1e-9);
   const xmax = Math.max(maxAbs(X), 1e-9);
@@ -89,8 +90,7 @@ function tconvFrames(m: Model): Frames {
     if (e < 0 || e >= N) return s;
     const qi = Math.floor(e / inW);
     const qj = e % inW;
-    for (let a = 0; a < kH; a++)
-      for (let b = 0; b < kW; b++) s.add(`${qi * g.strides[0]! + a * g.dilation[0]!},${qj * g.strides[1]! + b * g.dilation[1]!}`);
+    for (let a = 0; a < kH; a++) for (let b = 0; b < kW; b++) s.add(`${qi * g.strides[0]! + a * g.dilation[0]!},${qj * g.strides[1]! + b * g.dilation[1]!}`);
     return s;
   };
   const canvasLook = (t: number, cur: Set<string>) => {
@@ -115,7 +115,10 @@ function tconvFrames(m: Model): Frames {
       const qi = Math.floor(e / inW);
       const qj = e % inW;
       const v = X[qi]![qj]!;
-      const at = nd === 1 ? `position ${qj}·${g.strides[1]} = ${qj * g.strides[1]!}` : `row ${qi}·${g.strides[0]} = ${qi * g.strides[0]!}, column ${qj}·${g.strides[1]} = ${qj * g.strides[1]!}`;
+      const at =
+        nd === 1
+          ? `position ${qj}·${g.strides[1]} = ${qj * g.strides[1]!}`
+          : `row ${qi}·${g.strides[0]} = ${qi * g.strides[0]!}, column ${qj}·${g.strides[1]} = ${qj * g.strides[1]!}`;
       const dil = g.dilation.some((d) => d > 1) ? ` with taps ${g.dilation.slice(2 - nd).join("×")} apart (dilation)` : "";
       return `Step ${t}/${N}: x[${idx(nd, qi, qj)}] = <b>${fmt(v)}</b> → writes <span class="k-w">${fmt(v)}·K</span> at ${at}${dil}; overlapping writes add up.`;
     }
@@ -169,19 +172,48 @@ function tconvFrames(m: Model): Frames {
     const yc2 = (rows: number) => y2 + Math.floor(((h2 - rows) * cell) / 2);
     let x = narrow ? rowLeft(row1W, 2) : rowLeft(cellsW, 4);
     // x
-    parts.push(grid({ x, y: yc1(inH), cell, rows: inH, cols: inW, label: "input x", labelCls: "l-in", look: (r, c) => ({ fill: tint(X[r]![c]!, xmax, "input"), text: fmt(X[r]![c]!), cls: r === qi && c === qj ? "hi-input" : "" }) }));
+    parts.push(
+      grid({
+        x,
+        y: yc1(inH),
+        cell,
+        rows: inH,
+        cols: inW,
+        label: "input x",
+        labelCls: "l-in",
+        look: (r, c) => ({ fill: tint(X[r]![c]!, xmax, "input"), text: fmt(X[r]![c]!), cls: r === qi && c === qj ? "hi-input" : "" }),
+      }),
+    );
     x += inW * cell;
     parts.push(text(x + gap / 2, mid1 + 5, "·", "op-sym"));
     x += gap;
-    parts.push(grid({ x, y: yc1(kH), cell, rows: kH, cols: kW, label: "kernel K", labelCls: "l-k", look: (r, c) => ({ fill: tint(K[r]![c]!, kmax, "kernel"), text: fmt(K[r]![c]!), cls: e >= 0 ? "hi-kernel" : "" }) }));
+    parts.push(
+      grid({
+        x,
+        y: yc1(kH),
+        cell,
+        rows: kH,
+        cols: kW,
+        label: "kernel K",
+        labelCls: "l-k",
+        look: (r, c) => ({ fill: tint(K[r]![c]!, kmax, "kernel"), text: fmt(K[r]![c]!), cls: e >= 0 ? "hi-kernel" : "" }),
+      }),
+    );
     x += kW * cell;
     parts.push(text(x + gap / 2, mid1 + 5, "=", "op-sym"));
     x += gap;
     const v = e >= 0 ? X[qi]![qj]! : 0;
     parts.push(
       grid({
-        x, y: yc1(kH), cell, rows: kH, cols: kW, label: e >= 0 ? `x[${idx(nd, qi, qj)}]·K` : "x[·]·K", labelCls: "l-w",
-        look: (r, c) => (e >= 0 ? { fill: tint(v * K[r]![c]!, vmax, "write"), text: fmt(v * K[r]![c]!), cls: "hi-write-soft" } : { fill: "#f8fafc", text: "", cls: "ghost" }),
+        x,
+        y: yc1(kH),
+        cell,
+        rows: kH,
+        cols: kW,
+        label: e >= 0 ? `x[${idx(nd, qi, qj)}]·K` : "x[·]·K",
+        labelCls: "l-w",
+        look: (r, c) =>
+          e >= 0 ? { fill: tint(v * K[r]![c]!, vmax, "write"), text: fmt(v * K[r]![c]!), cls: "hi-write-soft" } : { fill: "#f8fafc", text: "", cls: "ghost" },
       }),
     );
     x += kW * cell;
@@ -218,7 +250,14 @@ function tconvFrames(m: Model): Frames {
           if (!kept(r, c) && foldAxis(0, r) === sel[0] && foldAxis(1, c) === sel[1]) parts.push(outline(cx, cy, cell, r, c, 1, 1, "o-fold"));
     parts.push(
       grid({
-        x, y: oy, cell, rows: OUT.length, cols: OUT[0]!.length, label: final ? "output y" : "output (so far)", labelCls: "l-out", name: "out",
+        x,
+        y: oy,
+        cell,
+        rows: OUT.length,
+        cols: OUT[0]!.length,
+        label: final ? "output y" : "output (so far)",
+        labelCls: "l-out",
+        name: "out",
         look: (r, c) => {
           const val = final ? OUT[r]![c]! : S[r]![c]!;
           return { fill: tint(val, vmax, "output"), text: fmt(val), textCls: final ? "strong" : "partial", cls: "clickable" };
@@ -255,9 +294,27 @@ function tconvFrames(m: Model): Frames {
     const rowLabel = (yy: number, s: string, cls = "") => parts.push(text(x0 - 10, yy + cell / 2 + 4, s, `rlabel ${cls}`, "end"));
     // x and K on the first line
     rowLabel(y, "x, K", "l-in");
-    parts.push(grid({ x: x0, y, cell, rows: 1, cols: inW, look: (_r, c) => ({ fill: tint(X[0]![c]!, xmax, "input"), text: fmt(X[0]![c]!), cls: c === e ? "hi-input" : "" }) }));
+    parts.push(
+      grid({
+        x: x0,
+        y,
+        cell,
+        rows: 1,
+        cols: inW,
+        look: (_r, c) => ({ fill: tint(X[0]![c]!, xmax, "input"), text: fmt(X[0]![c]!), cls: c === e ? "hi-input" : "" }),
+      }),
+    );
     const kx = x0 + (inW + 1) * cell;
-    parts.push(grid({ x: kx, y, cell, rows: 1, cols: kW, look: (_r, c) => ({ fill: tint(K[0]![c]!, kmax, "kernel"), text: fmt(K[0]![c]!), cls: e >= 0 ? "hi-kernel" : "" }) }));
+    parts.push(
+      grid({
+        x: kx,
+        y,
+        cell,
+        rows: 1,
+        cols: kW,
+        look: (_r, c) => ({ fill: tint(K[0]![c]!, kmax, "kernel"), text: fmt(K[0]![c]!), cls: e >= 0 ? "hi-kernel" : "" }),
+      }),
+    );
     y += cell * 1.6;
     // one row per input element
     for (let i = 0; i < N; i++) {
@@ -268,7 +325,14 @@ function tconvFrames(m: Model): Frames {
         const f = i * g.strides[1]! + a * g.dilation[1]!;
         const cls = i === e ? "hi-write" : done ? "" : "ghost";
         parts.push(
-          grid({ x: x0 + f * cell, y, cell, rows: 1, cols: 1, look: () => ({ fill: done || i === e ? tint(v * K[0]![a]!, vmax, "write") : "#f8fafc", text: done || i === e ? fmt(v * K[0]![a]!) : "", cls }) }),
+          grid({
+            x: x0 + f * cell,
+            y,
+            cell,
+            rows: 1,
+            cols: 1,
+            look: () => ({ fill: done || i === e ? tint(v * K[0]![a]!, vmax, "write") : "#f8fafc", text: done || i === e ? fmt(v * K[0]![a]!) : "", cls }),
+          }),
         );
       }
       y += cell;
@@ -296,7 +360,12 @@ function tconvFrames(m: Model): Frames {
       }
     parts.push(
       grid({
-        x: ox, y, cell, rows: 1, cols: OUT[0]!.length, name: "out",
+        x: ox,
+        y,
+        cell,
+        rows: 1,
+        cols: OUT[0]!.length,
+        name: "out",
         look: (_r, c) => {
           const val = final ? OUT[0]![c]! : S[0]![c]!;
           return { fill: tint(val, vmax, "output"), text: fmt(val), textCls: final ? "strong" : "partial", cls: "clickable" };
@@ -331,7 +400,8 @@ function convFrames(m: Model): Frames {
   const read = new Set<string>();
   for (let qi = 0; qi < oH; qi++)
     for (let qj = 0; qj < oW; qj++)
-      for (let a = 0; a < kH; a++) for (let b = 0; b < kW; b++) read.add(`${qi * g.strides[0]! + a * g.dilation[0]!},${qj * g.strides[1]! + b * g.dilation[1]!}`);
+      for (let a = 0; a < kH; a++)
+        for (let b = 0; b < kW; b++) read.add(`${qi * g.strides[0]! + a * g.dilation[0]!},${qj * g.strides[1]! + b * g.dilation[1]!}`);
   const inside = (r: number, c: number) => r >= g.padBegin[0]! && r < g.padBegin[0]! + inH && c >= g.padBegin[1]! && c < g.padBegin[1]! + inW;
   // paddingMode: a padded position holds the element it copies (reflect / replicate / circular), or 0
   const mode = m.resolved.paddingMode;
@@ -344,7 +414,8 @@ function convFrames(m: Model): Frames {
     const qi = Math.floor(e / oW);
     const qj = e % oW;
     const list: { r: number; c: number; a: number; b: number }[] = [];
-    for (let a = 0; a < kH; a++) for (let b = 0; b < kW; b++) list.push({ r: qi * g.strides[0]! + a * g.dilation[0]!, c: qj * g.strides[1]! + b * g.dilation[1]!, a, b });
+    for (let a = 0; a < kH; a++)
+      for (let b = 0; b < kW; b++) list.push({ r: qi * g.strides[0]! + a * g.dilation[0]!, c: qj * g.strides[1]! + b * g.dilation[1]!, a, b });
     return { qi, qj, list };
   };
   const caption = (t: number): string => {
@@ -368,12 +439,23 @@ function convFrames(m: Model): Frames {
       const cls = [ins ? "" : "pad", curSet.has(`${r},${c}`) ? "hi-window" : "", read.has(`${r},${c}`) ? "" : "unread"].join(" ");
       const [si, sj] = src(r, c);
       const copy = !ins && mode !== "zeros" ? `${mode}: copies x[${idx(nd, si, sj)}]` : undefined;
-      return { fill: ins ? tint(v, xmax, "input") : "url(#hatch)", text: fmt(v), cls, textCls: ins ? "" : mode === "zeros" ? "muted" : "partial", title: read.has(`${r},${c}`) ? copy : "read by no window" };
+      return {
+        fill: ins ? tint(v, xmax, "input") : "url(#hatch)",
+        text: fmt(v),
+        cls,
+        textCls: ins ? "" : mode === "zeros" ? "muted" : "partial",
+        title: read.has(`${r},${c}`) ? copy : "read by no window",
+      };
     };
     const outLook = (r: number, c: number) => {
       const n = r * oW + c;
       const doneV = n < t;
-      return { fill: doneV ? tint(OUT[r]![c]!, ymax, "output") : "#f8fafc", text: doneV ? fmt(OUT[r]![c]!) : "", textCls: "strong", cls: `clickable ${n === e ? "hi-out" : ""}` };
+      return {
+        fill: doneV ? tint(OUT[r]![c]!, ymax, "output") : "#f8fafc",
+        text: doneV ? fmt(OUT[r]![c]!) : "",
+        textCls: "strong",
+        cls: `clickable ${n === e ? "hi-out" : ""}`,
+      };
     };
     const parts: string[] = [svgOpen(W, H)];
     if (nd === 2) {
@@ -391,7 +473,18 @@ function convFrames(m: Model): Frames {
       x += P[1] * cell;
       parts.push(text(x + gap / 2, midAll + 5, "⊙", "op-sym"));
       x += gap;
-      parts.push(grid({ x, y: yc(kH), cell, rows: kH, cols: kW, label: "kernel K", labelCls: "l-k", look: (r, c) => ({ fill: tint(K[r]![c]!, kmax, "kernel"), text: fmt(K[r]![c]!), cls: cur ? "hi-kernel" : "" }) }));
+      parts.push(
+        grid({
+          x,
+          y: yc(kH),
+          cell,
+          rows: kH,
+          cols: kW,
+          label: "kernel K",
+          labelCls: "l-k",
+          look: (r, c) => ({ fill: tint(K[r]![c]!, kmax, "kernel"), text: fmt(K[r]![c]!), cls: cur ? "hi-kernel" : "" }),
+        }),
+      );
       x += kW * cell;
       parts.push(arrow(x + 6, midAll, x + gap - 6, "Σ"));
       x += gap;
@@ -412,7 +505,16 @@ function convFrames(m: Model): Frames {
       lab(y, "K", "l-k");
       if (cur)
         for (const p of cur.list)
-          parts.push(grid({ x: x0 + p.c * cell, y, cell, rows: 1, cols: 1, look: () => ({ fill: tint(K[0]![p.b]!, kmax, "kernel"), text: fmt(K[0]![p.b]!), cls: "hi-kernel" }) }));
+          parts.push(
+            grid({
+              x: x0 + p.c * cell,
+              y,
+              cell,
+              rows: 1,
+              cols: 1,
+              look: () => ({ fill: tint(K[0]![p.b]!, kmax, "kernel"), text: fmt(K[0]![p.b]!), cls: "hi-kernel" }),
+            }),
+          );
       else parts.push(grid({ x: x0, y, cell, rows: 1, cols: kW, look: (_r, c) => ({ fill: tint(K[0]![c]!, kmax, "kernel"), text: fmt(K[0]![c]!) }) }));
       y += cell * 1.6;
       lab(y, "output y", "l-out");
@@ -420,12 +522,19 @@ function convFrames(m: Model): Frames {
       parts.push(outline(x0, y, cell, 0, sel[1], 1, 1, "o-sel"));
     }
     parts.push(
-      legend(8, H - 8, [
-        { fill: "#fff", stroke: "#2563eb", label: "window" },
-        ...(g.padBegin.some((p) => p > 0) || g.padEnd.some((p) => p > 0) ? [{ fill: "url(#hatch)", stroke: "#cbd5e1", label: mode === "zeros" ? "zero padding" : `${mode} padding` }] : []),
-        ...(read.size < P[0] * P[1] ? [{ fill: "#fff", stroke: "#f87171", dash: "2 2", label: "read by no window" }] : []),
-        { fill: "#fff", stroke: "#f59e0b", label: "selected output" },
-      ], W - 8),
+      legend(
+        8,
+        H - 8,
+        [
+          { fill: "#fff", stroke: "#2563eb", label: "window" },
+          ...(g.padBegin.some((p) => p > 0) || g.padEnd.some((p) => p > 0)
+            ? [{ fill: "url(#hatch)", stroke: "#cbd5e1", label: mode === "zeros" ? "zero padding" : `${mode} padding` }]
+            : []),
+          ...(read.size < P[0] * P[1] ? [{ fill: "#fff", stroke: "#f87171", dash: "2 2", label: "read by no window" }] : []),
+          { fill: "#fff", stroke: "#f59e0b", label: "selected output" },
+        ],
+        W - 8,
+      ),
     );
     parts.push("</svg>");
     return { svg: parts.join(""), caption: caption(t) };

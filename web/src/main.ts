@@ -2,8 +2,21 @@
 import { type Frames, type Sel, framesFor } from "./anim.js";
 import { LIMITS, type Model, compute, pairIndex, primaryOptions } from "./model.js";
 import {
-  type AxisParam, BOOK_K, BOOK_X, type ExplorerState, MAX_CHANNELS, type Op, axisValues, defaultState, depth, fitK, fitX, hasChannelAxes,
-  stateFromQuery, stateToQuery, weightChannels,
+  type AxisParam,
+  BOOK_K,
+  BOOK_X,
+  type ExplorerState,
+  MAX_CHANNELS,
+  type Op,
+  axisValues,
+  defaultState,
+  depth,
+  fitK,
+  fitX,
+  hasChannelAxes,
+  stateFromQuery,
+  stateToQuery,
+  weightChannels,
 } from "./state.js";
 import { IMAGE_SIZE, makeImage, paint, upsampleAll } from "./image-demo.js";
 import { type PhaseData, phaseData, phaseView } from "./phases.js";
@@ -35,9 +48,24 @@ const PRESETS: { label: string; title: string; state: Partial<ExplorerState> }[]
   { label: "padding 1", title: "The book's example with padding=1 → [[4]]", state: { padding: 1 } },
   { label: "strides 2", title: "The book's example with strides=2 → 4×4", state: { strides: 2 } },
   { label: "checkerboard k3 s2", title: "Kernel 3 not divisible by stride 2: uneven overlap", state: { x: ones(3, 3), k: ones(3, 3), strides: 2 } },
-  { label: "upsample k4 s2 p1", title: "The usual ×2 upsampling: kernel 4, stride 2, padding 1 (even overlap)", state: { x: ones(3, 3), k: ones(4, 4), strides: 2, padding: 1 } },
+  {
+    label: "upsample k4 s2 p1",
+    title: "The usual ×2 upsampling: kernel 4, stride 2, padding 1 (even overlap)",
+    state: { x: ones(3, 3), k: ones(4, 4), strides: 2, padding: 1 },
+  },
   { label: "1-D s2 d2", title: "1-D with stride 2 and dilation 2", state: { x: [1, 2, 3], k: [1, 1, 1], strides: 2, dilation: 2 } },
-  { label: "conv §12.10.3", title: "The book's convolution: arange(9) ⋆ K → [[19, 25], [37, 43]]", state: { op: "convolution", x: [[0, 1, 2], [3, 4, 5], [6, 7, 8]] } },
+  {
+    label: "conv §12.10.3",
+    title: "The book's convolution: arange(9) ⋆ K → [[19, 25], [37, 43]]",
+    state: {
+      op: "convolution",
+      x: [
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+      ],
+    },
+  },
 ];
 
 function buildPresets() {
@@ -127,17 +155,30 @@ function buildValues(which: "x" | "k") {
   };
   // every channel's slice keeps the same size
   const resize = (nh: number, nw: number) => {
-    const next = mapSlices(which, (v) => {
-      const r = asRows(v) ?? [];
-      const n = Array.from({ length: nh }, (_, i) => Array.from({ length: nw }, (_, j) => r[i]?.[j] ?? 0));
-      return oneD ? n[0]! : n;
-    }, true);
+    const next = mapSlices(
+      which,
+      (v) => {
+        const r = asRows(v) ?? [];
+        const n = Array.from({ length: nh }, (_, i) => Array.from({ length: nw }, (_, j) => r[i]?.[j] ?? 0));
+        return oneD ? n[0]! : n;
+      },
+      true,
+    );
     state = { ...state, [which]: next };
     update({ controls: true });
   };
   const name = which === "x" ? "input" : "kernel";
-  if (oneD) sizeBox.append("length ", sizeInput(w, `${name} length`, (n) => resize(1, n)));
-  else sizeBox.append(sizeInput(h, `${name} rows`, (n) => resize(n, w)), "×", sizeInput(w, `${name} columns`, (n) => resize(h, n)));
+  if (oneD)
+    sizeBox.append(
+      "length ",
+      sizeInput(w, `${name} length`, (n) => resize(1, n)),
+    );
+  else
+    sizeBox.append(
+      sizeInput(h, `${name} rows`, (n) => resize(n, w)),
+      "×",
+      sizeInput(w, `${name} columns`, (n) => resize(h, n)),
+    );
   // touch layouts keep 40 px cells (the grid scrolls sideways when wide); the desktop sidebar fits them in 240 px
   const cw = TOUCH.matches ? 40 : Math.max(16, Math.min(40, Math.floor((240 - 3 * (w - 1)) / w)));
   box.style.gridTemplateColumns = `repeat(${w}, ${cw}px)`;
@@ -163,10 +204,14 @@ function buildValues(which: "x" | "k") {
 
 function randomValues(which: "x" | "k") {
   const hi = which === "x" ? 5 : 4;
-  const next = mapSlices(which, (v) => {
-    const rows = (asRows(v) ?? [[0]]).map((r) => r.map(() => Math.floor(Math.random() * hi)));
-    return depth(v) === 1 ? rows[0]! : rows;
-  }, true);
+  const next = mapSlices(
+    which,
+    (v) => {
+      const rows = (asRows(v) ?? [[0]]).map((r) => r.map(() => Math.floor(Math.random() * hi)));
+      return depth(v) === 1 ? rows[0]! : rows;
+    },
+    true,
+  );
   state = { ...state, [which]: next };
   update({ controls: true });
 }
@@ -195,8 +240,7 @@ function setChannels(next: { cin?: number; cout?: number; groups?: number; op?: 
 function buildChannels() {
   for (const name of ["cin", "cout", "groups"] as const) {
     const box = $<HTMLSelectElement>(`p-${name}`);
-    if (box.options.length === 0)
-      for (let n = 1; n <= MAX_CHANNELS; n++) box.add(new Option(String(n), String(n)));
+    if (box.options.length === 0) for (let n = 1; n <= MAX_CHANNELS; n++) box.add(new Option(String(n), String(n)));
     box.value = String(state[name]);
   }
   // the channel tabs above the x editor and the weight grid (kernel pairs) above the K editor
@@ -278,7 +322,12 @@ function miniKernel(v: unknown): string {
   const cell = Math.max(4, Math.min(10, Math.floor(36 / Math.max(h, w))));
   const max = Math.max(1e-9, ...rows.flat().map((x) => Math.abs(Number(x)) || 0));
   const rects = rows
-    .flatMap((r, i) => r.map((x, j) => `<rect x="${j * cell}" y="${i * cell}" width="${cell}" height="${cell}" fill="rgba(234,88,12,${(0.08 + (0.8 * Math.abs(Number(x) || 0)) / max).toFixed(2)})" stroke="#fff" stroke-width="0.5"/>`))
+    .flatMap((r, i) =>
+      r.map(
+        (x, j) =>
+          `<rect x="${j * cell}" y="${i * cell}" width="${cell}" height="${cell}" fill="rgba(234,88,12,${(0.08 + (0.8 * Math.abs(Number(x) || 0)) / max).toFixed(2)})" stroke="#fff" stroke-width="0.5"/>`,
+      ),
+    )
     .join("");
   return `<svg width="${w * cell}" height="${h * cell}" aria-hidden="true">${rects}</svg>`;
 }
@@ -305,7 +354,12 @@ function setDims(n: 1 | 2) {
     strides: conv(state.strides),
     dilation: conv(state.dilation),
     outputPadding: conv(state.outputPadding),
-    padding: typeof state.padding === "string" ? state.padding : Array.isArray(state.padding) && Array.isArray(state.padding[0]) ? ([conv(state.padding)] as never) : conv(state.padding),
+    padding:
+      typeof state.padding === "string"
+        ? state.padding
+        : Array.isArray(state.padding) && Array.isArray(state.padding[0])
+          ? ([conv(state.padding)] as never)
+          : conv(state.padding),
   };
   update({ controls: true });
 }
@@ -363,10 +417,17 @@ function buildParams() {
   }
   const isT = state.op === "deconvolution";
   const opad = axisValues(state.outputPadding, n, 0);
-  axisInputs($("p-outputPadding"), "outputPadding", opad ?? new Array(n).fill(null), 0, (v) => {
-    state = { ...state, outputPadding: collapse(v) };
-    update();
-  }, !isT);
+  axisInputs(
+    $("p-outputPadding"),
+    "outputPadding",
+    opad ?? new Array(n).fill(null),
+    0,
+    (v) => {
+      state = { ...state, outputPadding: collapse(v) };
+      update();
+    },
+    !isT,
+  );
   $("opad-hint").textContent = isT
     ? "outputPadding must be < max(stride, dilation): it picks among the output sizes that a stride > 1 makes ambiguous."
     : "outputPadding is for transposed convolution; the way back derives it from x's shape.";
@@ -499,8 +560,7 @@ function renderImages() {
   if (row.children.length === 0) {
     const fig = (id: string, title: string, how: string) =>
       `<figure><canvas id="img-${id}" data-testid="image-${id}" class="${id === "input" ? "" : "up"}" aria-label="${title}"></canvas><figcaption><b>${title}</b><br><span class="note">${how}</span></figcaption></figure>`;
-    row.innerHTML =
-      fig("input", `input ${IMAGE_SIZE}×${IMAGE_SIZE}`, "drawn in code") + ups.map((u) => fig(u.id, u.title, u.how)).join("");
+    row.innerHTML = fig("input", `input ${IMAGE_SIZE}×${IMAGE_SIZE}`, "drawn in code") + ups.map((u) => fig(u.id, u.title, u.how)).join("");
   }
   paint($<HTMLCanvasElement>("img-input"), x);
   for (const u of ups) paint($<HTMLCanvasElement>(`img-${u.id}`), u.image);
@@ -628,9 +688,7 @@ function speedLabel() {
 
 // ---- wiring ---------------------------------------------------------------------------------------------------
 function wire() {
-  document.querySelectorAll<HTMLButtonElement>("[data-op]").forEach((b) =>
-    b.addEventListener("click", () => setChannels({ op: b.dataset.op as Op })),
-  );
+  document.querySelectorAll<HTMLButtonElement>("[data-op]").forEach((b) => b.addEventListener("click", () => setChannels({ op: b.dataset.op as Op })));
   document.querySelectorAll<HTMLButtonElement>("[data-nd]").forEach((b) => b.addEventListener("click", () => setDims(Number(b.dataset.nd) as 1 | 2)));
   $("x-random").addEventListener("click", () => randomValues("x"));
   $("k-random").addEventListener("click", () => randomValues("k"));
@@ -650,7 +708,7 @@ function wire() {
   $("pl-play").addEventListener("click", play);
   $("pl-speed").addEventListener("input", () => {
     speedLabel();
-    if (timer !== null) (stop(), play());
+    if (timer !== null) stop(), play();
   });
   $("phases").addEventListener("click", (e) => {
     const el = (e.target as Element).closest("[data-index], [data-phase]");
@@ -712,11 +770,11 @@ function wire() {
     const target = e.target as HTMLElement;
     if (target.closest("input, select, textarea, canvas") || e.altKey || e.ctrlKey || e.metaKey) return;
     const onButton = target.closest("button") !== null;
-    if (e.key === " " && !onButton) (e.preventDefault(), play());
-    else if (e.key === "ArrowRight") (e.preventDefault(), stop(), goto(t + 1));
-    else if (e.key === "ArrowLeft") (e.preventDefault(), stop(), goto(t - 1));
-    else if (e.key === "Home") (e.preventDefault(), stop(), goto(0));
-    else if (e.key === "End") (e.preventDefault(), stop(), goto(Infinity));
+    if (e.key === " " && !onButton) e.preventDefault(), play();
+    else if (e.key === "ArrowRight") e.preventDefault(), stop(), goto(t + 1);
+    else if (e.key === "ArrowLeft") e.preventDefault(), stop(), goto(t - 1);
+    else if (e.key === "Home") e.preventDefault(), stop(), goto(0);
+    else if (e.key === "End") e.preventDefault(), stop(), goto(Infinity);
   });
   // touch: a horizontal swipe over the step-through steps (left = forward); vertical movement scrolls the page
   let swipe: { x: number; y: number; id: number } | null = null;
@@ -729,7 +787,7 @@ function wire() {
     const dx = e.clientX - swipe.x;
     const dy = e.clientY - swipe.y;
     swipe = null;
-    if (Math.abs(dx) >= 40 && Math.abs(dx) > 2 * Math.abs(dy)) (stop(), goto(t + (dx < 0 ? 1 : -1)));
+    if (Math.abs(dx) >= 40 && Math.abs(dx) > 2 * Math.abs(dy)) stop(), goto(t + (dx < 0 ? 1 : -1));
   });
   stage.addEventListener("pointercancel", () => (swipe = null));
   let pending = 0;

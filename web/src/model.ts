@@ -157,9 +157,7 @@ function toArrays(state: ExplorerState): { x4: NDArray; k4: NDArray; nd: number 
     throw new Error(`explorer: x must be ${xAxes ? `[cin, …] with cin = ${state.cin} and ` : ""}1-D or 2-D, got shape ${formatShape(x.shape)}`);
   if (xAxes && x.shape[0] !== state.cin) throw new Error(`explorer: x has ${x.shape[0]} channels on its first axis, cin = ${state.cin}`);
   if (k.ndim !== nd + kAxes)
-    throw new Error(
-      `explorer: k must have ${nd + kAxes} axes (${kAxes ? "two channel axes and " : ""}${nd} spatial, as x), got shape ${formatShape(k.shape)}`,
-    );
+    throw new Error(`explorer: k must have ${nd + kAxes} axes (${kAxes ? "two channel axes and " : ""}${nd} spatial, as x), got shape ${formatShape(k.shape)}`);
   const xs = x.shape.slice(xAxes);
   const ks = k.shape.slice(kAxes);
   if (xs.some((n) => n > LIMITS.input)) throw new Error(`explorer: x is limited to ${LIMITS.input} per axis here, got shape ${formatShape(x.shape)}`);
@@ -212,7 +210,8 @@ export function compute(state: ExplorerState, pair: [number, number] = [0, 0]): 
     const x4 = x.reshape([1, 1, ...x.shape]);
     const k4 = k.reshape([1, 1, ...k.shape]);
     const { groups: _g, ...pairOptions } = options;
-    const result = cin === 1 && cout === 1 ? full : state.op === "deconvolution" ? npx.deconvolution(x4, k4, pairOptions) : npx.convolution(x4, k4, pairOptions);
+    const result =
+      cin === 1 && cout === 1 ? full : state.op === "deconvolution" ? npx.deconvolution(x4, k4, pairOptions) : npx.convolution(x4, k4, pairOptions);
     const resolved = resolveConv(state.op, x4.shape, k4.shape, pairOptions);
     const model: Model = {
       state,

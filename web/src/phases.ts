@@ -41,7 +41,7 @@ export function axisPhases(k: number, s: number, d: number): AxisPhase[] {
   return Array.from({ length: s }, (_, r) => ({ r, taps: Array.from({ length: k }, (_, a) => a).filter((a) => (a * d) % s === r) }));
 }
 
-const sliceOf = (taps: number[], s: number) => (taps.length === 0 ? null : [taps[0]!, null, taps.length > 1 ? taps[1]! - taps[0]! : s] as const);
+const sliceOf = (taps: number[], s: number) => (taps.length === 0 ? null : ([taps[0]!, null, taps.length > 1 ? taps[1]! - taps[0]! : s] as const));
 
 export function phaseData(m: Model): PhaseData {
   const g = m.resolved.geometry;
@@ -89,7 +89,8 @@ export function phaseData(m: Model): PhaseData {
 }
 
 /** Phase colours: hue spread over the phases. */
-export const phaseColour = (i: number, n: number, light = false) => `hsl(${Math.round((i * 360) / Math.max(1, n) + 200) % 360} ${light ? "70% 88%" : "65% 45%"})`;
+export const phaseColour = (i: number, n: number, light = false) =>
+  `hsl(${Math.round((i * 360) / Math.max(1, n) + 200) % 360} ${light ? "70% 88%" : "65% 45%"})`;
 
 const sizeText = (p: Phase) => p.size.join("×");
 
@@ -135,7 +136,10 @@ export function phaseView(m: Model, pd: PhaseData, active: number): string {
       outSvg.push(
         `<rect x="${j * cell}" y="${i * cell}" width="${cell}" height="${cell}" fill="${phaseColour(p, n, true)}" stroke="${phaseColour(p, n)}" stroke-width="${p === active ? 2.5 : 0.8}" opacity="${dim ? 0.25 : 1}" data-phase="${p}"><title>y[${nd === 1 ? j : `${i}, ${j}`}] = ${fmt(od[i * ow + j]!)}: phase ${pd.phases[p]!.r.join(", ")}</title></rect>`,
       );
-      if (cell >= 18) outSvg.push(`<text x="${j * cell + cell / 2}" y="${i * cell + cell / 2 + 4}" text-anchor="middle" font-size="10" opacity="${dim ? 0.3 : 1}" pointer-events="none">${fmt(od[i * ow + j]!)}</text>`);
+      if (cell >= 18)
+        outSvg.push(
+          `<text x="${j * cell + cell / 2}" y="${i * cell + cell / 2 + 4}" text-anchor="middle" font-size="10" opacity="${dim ? 0.3 : 1}" pointer-events="none">${fmt(od[i * ow + j]!)}</text>`,
+        );
     }
   outSvg.push("</svg>");
   // the kernel with each tap coloured by the phase it feeds

@@ -143,7 +143,13 @@ export function stateToQuery(s: ExplorerState): string {
     ["dilation", formatParam(s.dilation)],
   ];
   if (s.op === "deconvolution") pairs.push(["outputPadding", formatParam(s.outputPadding)]);
-  return "?" + pairs.filter(([, v]) => v !== "").map(([k, v]) => `${k}=${enc(v)}`).join("&");
+  return (
+    "?" +
+    pairs
+      .filter(([, v]) => v !== "")
+      .map(([k, v]) => `${k}=${enc(v)}`)
+      .join("&")
+  );
 }
 
 /** Per-axis numbers for the controls, or null when the value is not that (text, wrong length, a mode). */

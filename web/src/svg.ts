@@ -54,7 +54,7 @@ export function legend(x: number, y: number, items: { fill: string; stroke: stri
   const lines: (typeof items)[] = [[]];
   let used = 0;
   for (const it of items) {
-    if (used > 0 && x + used + width(it) > maxWidth) (lines.push([]), (used = 0));
+    if (used > 0 && x + used + width(it) > maxWidth) lines.push([]), (used = 0);
     lines[lines.length - 1]!.push(it);
     used += width(it);
   }
@@ -63,7 +63,9 @@ export function legend(x: number, y: number, items: { fill: string; stroke: stri
     const ly = y - (lines.length - 1 - li) * 16;
     let cx = x;
     for (const it of line) {
-      parts.push(`<rect x="${cx}" y="${ly - 9}" width="12" height="12" rx="2" fill="${it.fill}" stroke="${it.stroke}" stroke-width="1.8"${it.dash ? ` stroke-dasharray="${it.dash}"` : ""}/>`);
+      parts.push(
+        `<rect x="${cx}" y="${ly - 9}" width="12" height="12" rx="2" fill="${it.fill}" stroke="${it.stroke}" stroke-width="1.8"${it.dash ? ` stroke-dasharray="${it.dash}"` : ""}/>`,
+      );
       parts.push(`<text class="legend" x="${cx + 17}" y="${ly + 1}">${esc(it.label)}</text>`);
       cx += width(it);
     }

@@ -54,7 +54,13 @@ let layerIndex = -1;
 
 function checkArch(a: Architecture, c: RunConfig): void {
   levels(a.imageSize);
-  for (const [k, v, min] of [["width", a.width, 1], ["latentDim", a.latentDim, 1], ["seed", c.seed, 0], ["datasetSize", c.datasetSize, 1], ["batchSize", c.batchSize, 2]] as const)
+  for (const [k, v, min] of [
+    ["width", a.width, 1],
+    ["latentDim", a.latentDim, 1],
+    ["seed", c.seed, 0],
+    ["datasetSize", c.datasetSize, 1],
+    ["batchSize", c.batchSize, 2],
+  ] as const)
     if (!Number.isInteger(v) || v < min) throw new Error(`train: ${k}=${v} must be an integer >= ${min}`);
   if (!(c.learningRate > 0 && Number.isFinite(c.learningRate))) throw new Error(`train: learningRate=${c.learningRate} must be a positive number`);
   if (c.datasetSize < c.batchSize) throw new Error(`train: datasetSize=${c.datasetSize} must be at least batchSize=${c.batchSize}`);
@@ -87,7 +93,8 @@ function trainStep(): void {
   const t0 = performance.now();
   for (const gan of run.resize ? [run.book, run.resize] : [run.book]) {
     const [lD, lG] = steps.step(gan.nets, e, k);
-    if (!Number.isFinite(lD) || !Number.isFinite(lG)) throw new Error(`training diverged at step ${run.step}: loss_D ${lD / B}, loss_G ${lG / B}; Reset, or load a checkpoint`);
+    if (!Number.isFinite(lD) || !Number.isFinite(lG))
+      throw new Error(`training diverged at step ${run.step}: loss_D ${lD / B}, loss_G ${lG / B}; Reset, or load a checkpoint`);
     gan.history.batches.push([e + (k + 1) / steps.perEpoch, lD / B, lG / B]);
     gan.sums.lossD += lD;
     gan.sums.lossG += lG;
@@ -248,20 +255,25 @@ function renderLayer(): void {
   const [, C, H, W] = y.shape as [number, number, number, number];
   const counts = pressed("train-overlay") ? overlapOf(net, layerIndex, layerIndex === 0 ? z.shape : outs[layerIndex - 1]!.shape) : null;
   const cnt = counts?.asTypedArray();
-  let cMin = Infinity, cMax = -Infinity;
+  let cMin = Infinity,
+    cMax = -Infinity;
   if (cnt) for (const v of cnt) (cMin = Math.min(cMin, v)), (cMax = Math.max(cMax, v));
   const cols = Math.min(C, Math.ceil(Math.sqrt(C)));
   const zoom = Math.max(2, Math.round(48 / Math.max(H, W)));
   const gap = 2;
-  const cw = W * zoom + gap, ch = H * zoom + gap;
-  const width = cols * cw + gap, height = Math.ceil(C / cols) * ch + gap;
+  const cw = W * zoom + gap,
+    ch = H * zoom + gap;
+  const width = cols * cw + gap,
+    height = Math.ceil(C / cols) * ch + gap;
   const data = new Uint8ClampedArray(width * height * 4).fill(255);
   const v = y.asTypedArray();
   for (let c = 0; c < C; c++) {
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let p = 0; p < H * W; p++) (lo = Math.min(lo, v[c * H * W + p]!)), (hi = Math.max(hi, v[c * H * W + p]!));
     const scale = hi > lo ? 255 / (hi - lo) : 0;
-    const x0 = gap + (c % cols) * cw, y0 = gap + Math.floor(c / cols) * ch;
+    const x0 = gap + (c % cols) * cw,
+      y0 = gap + Math.floor(c / cols) * ch;
     for (let yy = 0; yy < H * zoom; yy++)
       for (let xx = 0; xx < W * zoom; xx++) {
         const p = Math.floor(yy / zoom) * W + Math.floor(xx / zoom);
@@ -295,7 +307,8 @@ function renderOverlaps(): void {
     const counts = t.overlapCount(inShape.slice(2));
     const [H, W] = counts.shape as [number, number];
     const c = counts.asTypedArray();
-    const lo = Math.min(...c), hi = Math.max(...c);
+    const lo = Math.min(...c),
+      hi = Math.max(...c);
     const zoom = Math.max(2, Math.round(64 / Math.max(H, W)));
     const data = new Uint8ClampedArray(W * zoom * H * zoom * 4);
     for (let y = 0; y < H * zoom; y++)
@@ -373,7 +386,8 @@ async function upload(files: File[]): Promise<void> {
   const gen = find(/(^|[^a-z])generator\.safetensors$/i);
   const dis = find(/discriminator\.safetensors$/i);
   const both = files.find((f) => /\.safetensors$/i.test(f.name) && f !== gen && f !== dis);
-  if (!gen && !both) throw new Error("Load checkpoint: pick a .safetensors file (a downloaded checkpoint, or the demo's generator.safetensors with its other files)");
+  if (!gen && !both)
+    throw new Error("Load checkpoint: pick a .safetensors file (a downloaded checkpoint, or the demo's generator.safetensors with its other files)");
   const { nets } = next.book;
   if (both) pairOf(next.book).loadParametersFromBytes(await read(both));
   if (gen) nets.generator.loadParametersFromBytes(await read(gen));
@@ -448,9 +462,12 @@ export function initTrain(): void {
 
   // the nets, the data set and the first pictures cost a few hundred ms: made when the panel comes near the viewport
   // (or on first use), not with the rest of the page
-  new IntersectionObserver((seen, observer) => {
-    if (seen.some((e) => e.isIntersecting)) (observer.disconnect(), ensureRun());
-  }, { rootMargin: "400px" }).observe($("train"));
+  new IntersectionObserver(
+    (seen, observer) => {
+      if (seen.some((e) => e.isIntersecting)) observer.disconnect(), ensureRun();
+    },
+    { rootMargin: "400px" },
+  ).observe($("train"));
   $("train-start").addEventListener("click", () => (ensureRun(), setRunning(true)));
   $("train-pause").addEventListener("click", () => setRunning(false));
   $("train-reset").addEventListener("click", () => {
@@ -471,7 +488,7 @@ export function initTrain(): void {
     setRunning(false);
     $("train").dataset.loading = "true";
     upload(files)
-      .then(() => (showError(null), recent.length = 0, renderAll()))
+      .then(() => (showError(null), (recent.length = 0), renderAll()))
       .catch((e) => showError(e))
       .finally(() => delete $("train").dataset.loading);
   });
@@ -490,7 +507,12 @@ export function initTrain(): void {
   const hooks: TrainHooks = {
     step: () => (ensureRun(), run.step),
     running: () => running,
-    parameters: () => [...pairOf((ensureRun(), run.book)).collectParams().entries()].map(([k, p]) => [k, Array.from(p.data().asTypedArray())]),
+    parameters: () =>
+      [
+        ...pairOf((ensureRun(), run.book))
+          .collectParams()
+          .entries(),
+      ].map(([k, p]) => [k, Array.from(p.data().asTypedArray())]),
     featureMaps: (i) => {
       ensureRun();
       const y = layerOutputs(run.book.nets.generator, run.fixedZ.at("0:1"), i)[i]!;

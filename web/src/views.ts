@@ -30,13 +30,35 @@ export function companionView(m: Model, W: number, H: number): { svg: string; ho
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img">${HATCH_DEFS}`];
   const y0 = oneD ? 24 : Math.max(24, Math.floor((H - Math.max(ih, oh) * cell) / 2) - 4);
   const inLabel = isT ? `y  ${dims(c.input.shape)}` : `y  ${dims(c.input.shape)}`;
-  parts.push(grid({ x: 8, y: y0, cell, rows: ih, cols: iw, label: inLabel, labelCls: "l-out", look: (r, cc) => ({ fill: tint(inRows[r]![cc]!, vmax, "output"), text: fmt(inRows[r]![cc]!) }) }));
+  parts.push(
+    grid({
+      x: 8,
+      y: y0,
+      cell,
+      rows: ih,
+      cols: iw,
+      label: inLabel,
+      labelCls: "l-out",
+      look: (r, cc) => ({ fill: tint(inRows[r]![cc]!, vmax, "output"), text: fmt(inRows[r]![cc]!) }),
+    }),
+  );
   if (outRows) {
     const [ox, oy] = oneD ? [8, y0 + cell + 40] : [8 + iw * cell + gap, y0];
     if (!oneD) parts.push(`<path class="arrow" d="M${8 + iw * cell + 6},${y0 + (ih * cell) / 2} l${gap - 12},0 m-6,-4 l6,4 l-6,4"/>`);
     else parts.push(text(8 + 4, y0 + cell + 22, "↓", "op-sym", "start"));
     const label = `${isT ? "conv(y)" : "tconv(y)"}  ${dims(c.output!.shape)}`;
-    parts.push(grid({ x: ox, y: oy, cell, rows: oh, cols: ow, label, labelCls: c.restores ? "l-ok" : "l-bad", look: (r, cc) => ({ fill: tint(outRows[r]![cc]!, vmax, "input"), text: fmt(outRows[r]![cc]!) }) }));
+    parts.push(
+      grid({
+        x: ox,
+        y: oy,
+        cell,
+        rows: oh,
+        cols: ow,
+        label,
+        labelCls: c.restores ? "l-ok" : "l-bad",
+        look: (r, cc) => ({ fill: tint(outRows[r]![cc]!, vmax, "input"), text: fmt(outRows[r]![cc]!) }),
+      }),
+    );
   }
   parts.push("</svg>");
   const g = c.resolved?.geometry;
@@ -108,8 +130,8 @@ export function drawMatrix(canvas: HTMLCanvasElement, m: Model, md: MatrixData, 
     if (c < 7) return;
     ctx.strokeStyle = "rgba(148,163,184,0.35)";
     ctx.beginPath();
-    for (let i = 1; i < rows; i++) (ctx.moveTo(x, y + i * c), ctx.lineTo(x + cols * c, y + i * c));
-    for (let j = 1; j < cols; j++) (ctx.moveTo(x + j * c, y), ctx.lineTo(x + j * c, y + rows * c));
+    for (let i = 1; i < rows; i++) ctx.moveTo(x, y + i * c), ctx.lineTo(x + cols * c, y + i * c);
+    for (let j = 1; j < cols; j++) ctx.moveTo(x + j * c, y), ctx.lineTo(x + j * c, y + rows * c);
     ctx.stroke();
   };
   heat(Md, R, C, mx, my, C * cs, R * cs, mmax);
@@ -188,7 +210,10 @@ export function matrixCaption(m: Model, md: MatrixData, sel: Sel): string {
   const terms: string[] = [];
   for (let j = 0; j < C; j++) if (Md[row * C + j] !== 0) terms.push(`${factor(Md[row * C + j]!)}·${factor(xv[j]!)}`);
   const at = m.nd === 1 ? `${sel[1]}` : `${sel[0]}, ${sel[1]}`;
-  const sum = terms.length === 0 ? "0 (no input element reaches it)" : `${terms.length > 8 ? [...terms.slice(0, 7), "…"].join(" + ") : terms.join(" + ")} = <b>${fmt(md.product.asTypedArray()[row]!)}</b>`;
+  const sum =
+    terms.length === 0
+      ? "0 (no input element reaches it)"
+      : `${terms.length > 8 ? [...terms.slice(0, 7), "…"].join(" + ") : terms.join(" + ")} = <b>${fmt(md.product.asTypedArray()[row]!)}</b>`;
   const check = md.agrees
     ? `<span class="ok">✓ ${md.name}·vec(x) equals the ${m.state.op === "deconvolution" ? "deconvolution" : "convolution"}'s ${md.product.size} outputs</span>`
     : `<span class="bad">✗ ${md.name}·vec(x) differs from the op's output</span>`;
@@ -203,13 +228,25 @@ export function overlapView(m: Model, o: OverlapData, sel: Sel, W: number, H: nu
   const max = Math.max(...rows.flat(), 1);
   const gx = Math.max(6, Math.floor((W - w * cell) / 2));
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img">`];
-  parts.push(grid({ x: gx, y: 4, cell, rows: h, cols: w, look: (r, c) => ({ fill: sequential(rows[r]![c]!, max), text: String(rows[r]![c]!), textFill: sequentialText(rows[r]![c]!, max) }) }));
+  parts.push(
+    grid({
+      x: gx,
+      y: 4,
+      cell,
+      rows: h,
+      cols: w,
+      look: (r, c) => ({ fill: sequential(rows[r]![c]!, max), text: String(rows[r]![c]!), textFill: sequentialText(rows[r]![c]!, max) }),
+    }),
+  );
   if (m.state.op === "deconvolution") parts.push(outline(gx, 4, cell, sel[0], sel[1], 1, 1, "o-sel"));
   parts.push("</svg>");
   const svg = parts.join("");
   const names = axisNames(m.nd);
   const rule = o.axes
-    .map((a, i) => `${m.nd === 2 ? `${names[i]}: ` : ""}k = ${a.k}, s = ${a.s}: ${a.k} mod ${a.s} = ${a.k % a.s}${a.d > 1 ? ` (dilation ${a.d}: the map decides)` : ""}`)
+    .map(
+      (a, i) =>
+        `${m.nd === 2 ? `${names[i]}: ` : ""}k = ${a.k}, s = ${a.s}: ${a.k} mod ${a.s} = ${a.k % a.s}${a.d > 1 ? ` (dilation ${a.d}: the map decides)` : ""}`,
+    )
     .join(" · ");
   const counts = o.axes.map((a) => a.counts);
   const interior = counts.reduce((p, c) => p * (c[0] ?? 0), 1);
@@ -248,7 +285,10 @@ export function formulaHtml(m: Model | null, op: "deconvolution" | "convolution"
     const n = g.imageSize[i]!;
     return `<span class="ax">${names[i]}</span> ⌊(${n} + ${pb} + ${pe} − ${d}·(${k} − 1) − 1) / ${s}⌋ + 1 = <b>${g.gridSize[i]}</b>`;
   });
-  const mode = typeof m.state.padding === "string" ? `<div class="note">padding "${esc(m.state.padding)}" resolved to padBegin ${formatShape(g.padBegin)}, padEnd ${formatShape(g.padEnd)}${op === "deconvolution" && g.outputPadding.some((p) => p > 0) ? `, outputPadding ${formatShape(g.outputPadding)}` : ""}</div>` : "";
+  const mode =
+    typeof m.state.padding === "string"
+      ? `<div class="note">padding "${esc(m.state.padding)}" resolved to padBegin ${formatShape(g.padBegin)}, padEnd ${formatShape(g.padEnd)}${op === "deconvolution" && g.outputPadding.some((p) => p > 0) ? `, outputPadding ${formatShape(g.outputPadding)}` : ""}</div>`
+      : "";
   return `<div class="formula">${general}</div>${lines.map((l) => `<div class="subst">${l}</div>`).join("")}${mode}`;
 }
 

@@ -44,7 +44,8 @@ export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "
     if (isRecording()) {
       // x viewed as [outer, C, inner], γ as [1, C or 1, 1]; [x ≤ 0] = 1 − [x > 0]
       const view = [outer, C, inner];
-      const xv = reshape(x!, view), gv = reshape(g, view);
+      const xv = reshape(x!, view),
+        gv = reshape(g, view);
       const neg = b("sub", 1, b("gt", xv, 0));
       const gb = reshape(gamma!, [1, gamma!.size, 1]);
       const dx = needs[0] ? reshape(b("mul", gv, b("add", b("sub", 1, neg), b("mul", neg, gb))), x!.shape) : null;

@@ -26,8 +26,11 @@ function recordedBatchNormGrad({ g, inputs, attrs, needs }: GradContext<"batch_n
   const [x, gamma, , runMean, runVar] = inputs as NDArray[];
   const view = attrs.view;
   const C = view.channels;
-  const shape3 = [view.outer, C, view.inner], vec3 = [1, C, 1];
-  const xv = reshape(x!, shape3), gv = reshape(g, shape3), gam = reshape(gamma!, vec3);
+  const shape3 = [view.outer, C, view.inner],
+    vec3 = [1, C, 1];
+  const xv = reshape(x!, shape3),
+    gv = reshape(g, shape3),
+    gam = reshape(gamma!, vec3);
   const eps = attrs.eps;
   const sum = (a: NDArray) => reduce("sum", a, { axis: [0, 2], keepdims: true });
   const toC = (a: NDArray | null) => a && reshape(a, [C]);
@@ -37,7 +40,8 @@ function recordedBatchNormGrad({ g, inputs, attrs, needs }: GradContext<"batch_n
     const xc = b("sub", xv, mean);
     const invstd = b("div", 1, u("sqrt", b("add", reduce("mean", b("mul", xc, xc), { axis: [0, 2], keepdims: true }), eps)));
     const xhat = b("mul", xc, invstd);
-    const sg = sum(gv), sgx = sum(b("mul", gv, xhat));
+    const sg = sum(gv),
+      sgx = sum(b("mul", gv, xhat));
     // dx = γ·invstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M)
     const dx = needs[0] ? reshape(b("mul", b("mul", gam, invstd), b("sub", b("sub", gv, b("div", sg, M)), b("mul", xhat, b("div", sgx, M)))), x!.shape) : null;
     return [dx, needs[1] ? toC(sgx) : null, needs[2] ? toC(sg) : null, null, null];
@@ -49,10 +53,12 @@ function recordedBatchNormGrad({ g, inputs, attrs, needs }: GradContext<"batch_n
     for (let c = 0; c < C; c++) now[c] = arr.data[arr.offset + c * arr.strides[0]!]!;
     return b("add", b("sub", reshape(arr, vec3), constant(now, vec3, x!)), v);
   };
-  const mu = stat(runMean!, attrs.runMean), v = stat(runVar!, attrs.runVar);
+  const mu = stat(runMean!, attrs.runMean),
+    v = stat(runVar!, attrs.runVar);
   const s = b("div", 1, u("sqrt", b("add", v, eps)));
   const xc = b("sub", xv, mu);
-  const sg = sum(gv), sgx = sum(b("mul", gv, xc));
+  const sg = sum(gv),
+    sgx = sum(b("mul", gv, xc));
   return [
     needs[0] ? reshape(b("mul", b("mul", gam, s), gv), x!.shape) : null,
     needs[1] ? toC(b("mul", s, sgx)) : null,
@@ -62,7 +68,6 @@ function recordedBatchNormGrad({ g, inputs, attrs, needs }: GradContext<"batch_n
   ];
 }
 
-
 export const batchNormRules: RuleSet<"batch_norm"> = {
   // training, x̂ = (x − μ)/σ over the batch: dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂));
   //   the running statistics do not enter y: no gradient.
@@ -71,11 +76,18 @@ export const batchNormRules: RuleSet<"batch_norm"> = {
   // (fused loops; under createGraph the same formulas in recorded ops, recordedBatchNormGrad)
   batch_norm: (ctx) => {
     if (isRecording()) return recordedBatchNormGrad(ctx);
-    const { g, inputs: [x, gamma], attrs, needs } = ctx;
+    const {
+      g,
+      inputs: [x, gamma],
+      attrs,
+      needs,
+    } = ctx;
     const view = attrs.view;
     const C = view.channels;
     const dt = x!.dtype;
-    const xd = contiguous(x!).storage, dy = contiguous(g).storage, gd = contiguous(gamma!).storage;
+    const xd = contiguous(x!).storage,
+      dy = contiguous(g).storage,
+      gd = contiguous(gamma!).storage;
     const dx = needs[0] ? allocate(dt, x!.size) : null;
     const dgamma = needs[1] ? allocate(dt, C) : null;
     const dbeta = needs[2] ? allocate(dt, C) : null;

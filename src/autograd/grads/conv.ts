@@ -41,6 +41,9 @@ export const convRules: RuleSet<"convolution" | "deconvolution" | "conv_weight_g
   //   d image = convTranspose(grid, ddw),  d grid = conv(image, ddw)   (the same geometry, ddw as the filter)
   conv_weight_grad: ({ g, inputs: [image, grid], attrs, needs }) => {
     const geo = attrs.geometry;
-    return [needs[0] ? convolutionWithGeometry("deconvolution", geo, grid!, g) : null, needs[1] ? convolutionWithGeometry("convolution", geo, image!, g) : null];
+    return [
+      needs[0] ? convolutionWithGeometry("deconvolution", geo, grid!, g) : null,
+      needs[1] ? convolutionWithGeometry("convolution", geo, image!, g) : null,
+    ];
   },
 };

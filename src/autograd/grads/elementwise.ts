@@ -9,7 +9,9 @@ import { type GradRule, negativeMask, positiveMask, sumTo, type RuleSet } from "
  * Wraps a rule written for operands (a, b) — each an array or a number — into one that returns a gradient
  * per recorded input (the array operands, in order a, b), reduced to that operand's shape.
  */
-function binaryRule(rule: (g: NDArray, a: Operand, b: Operand, out: NDArray, need: [boolean, boolean]) => [NDArray | null, NDArray | null]): GradRule<BinaryOp> {
+function binaryRule(
+  rule: (g: NDArray, a: Operand, b: Operand, out: NDArray, need: [boolean, boolean]) => [NDArray | null, NDArray | null],
+): GradRule<BinaryOp> {
   return ({ g, output, attrs, needs }) => {
     const { a, b: bb } = attrs;
     const isArr = [typeof a !== "number", typeof bb !== "number"];
@@ -33,10 +35,7 @@ const winner = (g: NDArray, a: Operand, out: NDArray): [NDArray, NDArray] => {
 };
 
 /** A step function's rule: zero gradient for each array operand. */
-const stepRule = binaryRule((g, a, bb) => [
-  typeof a === "number" ? null : zerosOn(g, a.shape),
-  typeof bb === "number" ? null : zerosOn(g, bb.shape),
-]);
+const stepRule = binaryRule((g, a, bb) => [typeof a === "number" ? null : zerosOn(g, a.shape), typeof bb === "number" ? null : zerosOn(g, bb.shape)]);
 
 export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
   // d(a+b) = da + db
@@ -73,7 +72,10 @@ export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
     const mask = b("ne", cond, 0);
     const grads: (NDArray | null)[] = [];
     let k = 0;
-    for (const [v, m] of [[a, mask], [bb, b("sub", 1, mask)]] as const)
+    for (const [v, m] of [
+      [a, mask],
+      [bb, b("sub", 1, mask)],
+    ] as const)
       if (typeof v !== "number") grads.push(needs[k++] ? sumTo(b("mul", g, m), v.shape) : null);
     return grads;
   },
@@ -114,4 +116,3 @@ export const elementwiseRules: RuleSet<BinaryOp | UnaryOp | "where"> = {
     return [b("mul", g, b("add", b("mul", middle, b("add", b("div", x, 3), 0.5)), b("gt", x, 3)))];
   },
 };
-

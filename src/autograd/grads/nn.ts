@@ -1,4 +1,3 @@
-
 import { binary as b, unary as u } from "../../ops/elementwise.js";
 import { reduce } from "../../ops/reduce.js";
 import { arange } from "../../ndarray/create.js";
@@ -21,7 +20,10 @@ export const nnRules: RuleSet<"softmax" | "log_softmax" | "pick"> = {
     const x = inputs[0]!;
     const axis = attrs.axis;
     const ids = attrs.ids;
-    const classes = reshape(arange(x.shape[axis]!, undefined, 1, { dtype: x.dtype }), x.shape.map((d, i) => (i === axis ? d : 1)));
+    const classes = reshape(
+      arange(x.shape[axis]!, undefined, 1, { dtype: x.dtype }),
+      x.shape.map((d, i) => (i === axis ? d : 1)),
+    );
     return [b("mul", b("eq", classes, ids), reshape(g, ids.shape))];
   },
 };

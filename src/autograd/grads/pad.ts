@@ -1,4 +1,3 @@
-
 import { foldBorder, padBorder } from "../../ops/pad.js";
 import { reduce } from "../../ops/reduce.js";
 import type { RuleSet } from "./rule.js";

@@ -29,10 +29,9 @@ export const reduceRules: RuleSet<ReduceOp> = {
   // ∂(Σᵢ xᵢ / n)/∂xᵢ = 1/n
   mean: (ctx) => {
     const x = ctx.inputs[0]!;
-    const n = (ctx.attrs.axes).reduce((p, a) => p * x.shape[a]!, 1);
+    const n = ctx.attrs.axes.reduce((p, a) => p * x.shape[a]!, 1);
     return [broadcastTo(b("div", reshape(ctx.g, keptShape(ctx)), n), x.shape)];
   },
   max: extremeRule,
   min: extremeRule,
 };
-

@@ -48,8 +48,13 @@ export function fitsWasm(g: ConvGeometry): boolean {
 
 /** A 1-pixel grid whose taps all land inside the image (pb = 0, d = 1, image = kernel), one group: one dense GEMM. */
 export function denseApplies(g: ConvGeometry): boolean {
-  return g.groups === 1 && g.gridSize.every((v) => v === 1) && g.padBegin.every((v) => v === 0) &&
-    g.dilation.every((v) => v === 1) && g.imageSize.every((v, i) => v === g.kernel[i]);
+  return (
+    g.groups === 1 &&
+    g.gridSize.every((v) => v === 1) &&
+    g.padBegin.every((v) => v === 0) &&
+    g.dilation.every((v) => v === 1) &&
+    g.imageSize.every((v, i) => v === g.kernel[i])
+  );
 }
 
 /**
@@ -72,7 +77,8 @@ export function winogradApplies(g: ConvGeometry, op: "imageToGrid" | "gridToImag
  */
 function winogradWorthIt(g: ConvGeometry, phases: number, op: "imageToGrid" | "gridToImage"): boolean {
   if (!winogradApplies(g, op) || phases > 16) return false;
-  const icpg = g.imageChannels / g.groups, gcpg = g.gridChannels / g.groups;
+  const icpg = g.imageChannels / g.groups,
+    gcpg = g.gridChannels / g.groups;
   const tiles = g.batch * Math.ceil(g.gridSize[0]! / 2) * Math.ceil(g.gridSize[1]! / 2);
   // the transformed weights are (R + 1)² matrices per phase and group: past 256 MiB they would crowd the 4 GiB of
   // wasm memory that the other paths fit in
@@ -98,14 +104,22 @@ function overflowChecked(run: { backend: Backend }, out: FloatArray, again: () =
  * The algorithm for one call: a forced one (test hook) if its backend runs this dtype, else the reference for float64,
  * direct JS for small float32 calls, `fast` otherwise (hooks.lastAlgorithm records it).
  */
-function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast: Algorithm | ((g: ConvGeometry) => Algorithm), g?: ConvGeometry): { backend: Backend; variant?: GridToImageVariant } {
+function choose(
+  op: KernelOp,
+  dtype: Dtype,
+  macs: number,
+  outSize: number,
+  fast: Algorithm | ((g: ConvGeometry) => Algorithm),
+  g?: ConvGeometry,
+): { backend: Backend; variant?: GridToImageVariant } {
   const forced = hooks.force[op];
   let alg: Algorithm;
   if (forced) alg = RUNS[forced].backend.dtypes.includes(dtype) ? forced : "reference";
   else if (dtype === "float64") alg = "reference";
   else alg = macs < SMALL_MACS ? "direct" : typeof fast === "function" ? fast(g!) : fast;
   if (alg === "wasm-dense" && !denseApplies(g!)) alg = "wasm-col2im";
-  if (alg === "wasm-winograd" && !winogradApplies(g!, op === "imageToGrid" ? "imageToGrid" : "gridToImage")) alg = op === "imageToGrid" ? "wasm-im2col" : "wasm-phase";
+  if (alg === "wasm-winograd" && !winogradApplies(g!, op === "imageToGrid" ? "imageToGrid" : "gridToImage"))
+    alg = op === "imageToGrid" ? "wasm-im2col" : "wasm-phase";
   if (g && RUNS[alg].backend === wasmBackend && !fitsWasm(g)) alg = "direct";
   // WebAssembly refused (a CSP without 'wasm-unsafe-eval'): the JS kernels, after one warning
   if (RUNS[alg].backend === wasmBackend && !wasmUsable()) alg = "direct";
@@ -119,7 +133,14 @@ function choose(op: KernelOp, dtype: Dtype, macs: number, outSize: number, fast:
  * into the store of the wasm im2col and Winograd kernels, a pass over the result everywhere else.
  */
 export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w: FloatArray, bias: FloatArray | null, relu = false): FloatArray {
-  const run = choose("imageToGrid", dtype, macCount(g), size(gridShape(g)), (geo) => (winogradWorthIt(geo, 1, "imageToGrid") ? "wasm-winograd" : "wasm-im2col"), g);
+  const run = choose(
+    "imageToGrid",
+    dtype,
+    macCount(g),
+    size(gridShape(g)),
+    (geo) => (winogradWorthIt(geo, 1, "imageToGrid") ? "wasm-winograd" : "wasm-im2col"),
+    g,
+  );
   const fuse = relu && fusesRelu(run, g, "imageToGrid");
   const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads(), variant: run.variant, relu: fuse });
   const checked = overflowChecked(run, out, () => directJsBackend.imageToGrid(g, image, w, bias, { dtype, threads: 1 }));
@@ -154,8 +175,10 @@ function reluInPlace(a: FloatArray): FloatArray {
  * (DCGAN's k4 s2) take Winograd F(2×2, 2×2) on their phases when winogradWorthIt says the transforms pay.
  */
 export function gridToImageWasm(g: ConvGeometry): Algorithm {
-  const sp = g.strides.reduce((p, v) => p * v, 1), kp = g.kernel.reduce((p, v) => p * v, 1);
-  const perImage = g.gridSize.reduce((p, v) => p * v, 1), positions = g.batch * perImage;
+  const sp = g.strides.reduce((p, v) => p * v, 1),
+    kp = g.kernel.reduce((p, v) => p * v, 1);
+  const perImage = g.gridSize.reduce((p, v) => p * v, 1),
+    positions = g.batch * perImage;
   if (winogradWorthIt(g, sp, "gridToImage")) return "wasm-winograd";
   // DCGAN's first layer (noise 1×1 → 4×4): col2im packed each image's single grid row into a 2-row panel (half the
   // micro-kernel idle); one GEMM over the batch: N = 16, 100 → 512·16, 1.61 → 0.92 ms on one thread

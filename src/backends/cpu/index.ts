@@ -8,7 +8,13 @@ import { gridToImage, imageToGrid, matmul, weightGrad } from "./conv-dispatch.js
 import { fillChannels, foldScatter, padGather } from "../reference/pad.js";
 import { resampleAxis, resampleAxisAdjoint } from "../reference/resample.js";
 import { poolBackward, poolForward, poolGather } from "../fused/pooling.js";
-import { batchNormAffineActForward, batchNormAffineForward, batchNormPredictBackward, batchNormTrainBackward, batchNormTrainForward } from "../fused/batch-norm.js";
+import {
+  batchNormAffineActForward,
+  batchNormAffineForward,
+  batchNormPredictBackward,
+  batchNormTrainBackward,
+  batchNormTrainForward,
+} from "../fused/batch-norm.js";
 import { leakyBackward, leakyForward, preluBackward, preluForward, softsignBackward, softsignForward } from "../fused/activation.js";
 import { concatRows, splitRows } from "../fused/concat.js";
 import { pixelShuffle } from "../fused/pixel-shuffle.js";

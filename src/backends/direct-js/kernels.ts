@@ -14,18 +14,41 @@ const ax = (a: readonly number[], nd: number, e: number, fill: number): number =
  * `grid`/`image`/`w` are all dense in the geometry's layout.
  */
 function sweep(mode: 0 | 1 | 2, g: ConvGeometry, image: FloatArray, grid: FloatArray, w: FloatArray): void {
-  const nd = g.nd, cl = g.channelsLast;
-  const k0 = ax(g.kernel, nd, 0, 1), k1 = ax(g.kernel, nd, 1, 1), k2 = ax(g.kernel, nd, 2, 1);
-  const s0 = ax(g.strides, nd, 0, 1), s1 = ax(g.strides, nd, 1, 1), s2 = ax(g.strides, nd, 2, 1);
-  const d0 = ax(g.dilation, nd, 0, 1), d1 = ax(g.dilation, nd, 1, 1), d2 = ax(g.dilation, nd, 2, 1);
-  const p0 = ax(g.padBegin, nd, 0, 0), p1 = ax(g.padBegin, nd, 1, 0), p2 = ax(g.padBegin, nd, 2, 0);
-  const I0 = ax(g.imageSize, nd, 0, 1), I1 = ax(g.imageSize, nd, 1, 1), I2 = ax(g.imageSize, nd, 2, 1);
-  const G0 = ax(g.gridSize, nd, 0, 1), G1 = ax(g.gridSize, nd, 1, 1), G2 = ax(g.gridSize, nd, 2, 1);
-  const Ci = g.imageChannels, Cg = g.gridChannels, icpg = Ci / g.groups, gcpg = Cg / g.groups;
-  const Isp = I0 * I1 * I2, Gsp = G0 * G1 * G2, kp = k0 * k1 * k2;
+  const nd = g.nd,
+    cl = g.channelsLast;
+  const k0 = ax(g.kernel, nd, 0, 1),
+    k1 = ax(g.kernel, nd, 1, 1),
+    k2 = ax(g.kernel, nd, 2, 1);
+  const s0 = ax(g.strides, nd, 0, 1),
+    s1 = ax(g.strides, nd, 1, 1),
+    s2 = ax(g.strides, nd, 2, 1);
+  const d0 = ax(g.dilation, nd, 0, 1),
+    d1 = ax(g.dilation, nd, 1, 1),
+    d2 = ax(g.dilation, nd, 2, 1);
+  const p0 = ax(g.padBegin, nd, 0, 0),
+    p1 = ax(g.padBegin, nd, 1, 0),
+    p2 = ax(g.padBegin, nd, 2, 0);
+  const I0 = ax(g.imageSize, nd, 0, 1),
+    I1 = ax(g.imageSize, nd, 1, 1),
+    I2 = ax(g.imageSize, nd, 2, 1);
+  const G0 = ax(g.gridSize, nd, 0, 1),
+    G1 = ax(g.gridSize, nd, 1, 1),
+    G2 = ax(g.gridSize, nd, 2, 1);
+  const Ci = g.imageChannels,
+    Cg = g.gridChannels,
+    icpg = Ci / g.groups,
+    gcpg = Cg / g.groups;
+  const Isp = I0 * I1 * I2,
+    Gsp = G0 * G1 * G2,
+    kp = k0 * k1 * k2;
   // element strides: channel and flattened spatial position of each tensor; weight: grid channel, image channel, tap
-  const iC = cl ? 1 : Isp, iP = cl ? Ci : 1, gC = cl ? 1 : Gsp, gP = cl ? Cg : 1;
-  const wG = icpg * kp, wI = cl ? 1 : kp, wT = cl ? icpg : 1;
+  const iC = cl ? 1 : Isp,
+    iP = cl ? Ci : 1,
+    gC = cl ? 1 : Gsp,
+    gP = cl ? Cg : 1;
+  const wG = icpg * kp,
+    wI = cl ? 1 : kp,
+    wT = cl ? icpg : 1;
   for (let n = 0; n < g.batch; n++)
     for (let gc = 0; gc < Cg; gc++) {
       const grp = (gc / gcpg) | 0;
@@ -68,7 +91,11 @@ function fillBias(out: FloatArray, bias: FloatArray | null, channels: number, sp
       for (let p = 0; p < spatial; p++) out[cl ? (n * spatial + p) * channels + c : (n * channels + c) * spatial + p] = bias[c]!;
 }
 
-const spatial = (a: readonly number[]) => { let p = 1; for (let i = 0; i < a.length; i++) p *= a[i]!; return p; };
+const spatial = (a: readonly number[]) => {
+  let p = 1;
+  for (let i = 0; i < a.length; i++) p *= a[i]!;
+  return p;
+};
 
 export function imageToGrid(g: ConvGeometry, image: FloatArray, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
   fillBias(out, bias, g.gridChannels, spatial(g.gridSize), g.batch, g.channelsLast);
@@ -98,7 +125,8 @@ export function matmul(M: number, N: number, K: number, a: FloatArray, b: FloatA
   for (let i = 0; i < M; i++)
     for (let k = 0; k < K; k++) {
       const v = a[i * K + k]!;
-      const bo = k * N, co = i * N;
+      const bo = k * N,
+        co = i * N;
       for (let j = 0; j < N; j++) c[co + j] = c[co + j]! + v * b[bo + j]!;
     }
 }

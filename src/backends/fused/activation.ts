@@ -20,7 +20,8 @@ export function erf(z: number): number {
   if (a < 2.5) {
     // erf z = 2/√π · Σ (−1)ⁿ z^(2n+1) / (n! (2n+1))
     const z2 = z * z;
-    let term = z, sum = z;
+    let term = z,
+      sum = z;
     for (let n = 1; n < 80; n++) {
       term *= -z2 / n;
       const t = term / (2 * n + 1);
@@ -131,14 +132,24 @@ export function preluForward(outer: number, C: number, inner: number, x: FloatAr
 }
 
 /** dx = dy·(x > 0 ? 1 : α[c]);  dα[c] = Σ_{x ≤ 0 in channel c} dy·x (summed into dalpha[0] when α is shared). */
-export function preluBackward(outer: number, C: number, inner: number, x: FloatArray, alpha: FloatArray, dy: FloatArray, dx: FloatArray | null, dalpha: FloatArray | null): void {
+export function preluBackward(
+  outer: number,
+  C: number,
+  inner: number,
+  x: FloatArray,
+  alpha: FloatArray,
+  dy: FloatArray,
+  dx: FloatArray | null,
+  dalpha: FloatArray | null,
+): void {
   const shared = alpha.length === 1;
   for (let o = 0, i = 0; o < outer; o++)
     for (let c = 0; c < C; c++) {
       const a = alpha[shared ? 0 : c]!;
       let s = 0;
       for (let k = 0; k < inner; k++, i++) {
-        const v = x[i]!, g = dy[i]!;
+        const v = x[i]!,
+          g = dy[i]!;
         if (v > 0) {
           if (dx) dx[i] = g;
         } else {

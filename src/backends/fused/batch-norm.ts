@@ -58,7 +58,9 @@ function affineF32(v: ChannelView, x: Float32Array, a: Float64Array, b: Float64A
   const { outer, channels: C, inner } = v;
   for (let o = 0, base = 0; o < outer; o++)
     for (let c = 0; c < C; c++, base += inner) {
-      const ac = a[c]!, bc = b[c]!, end = base + inner;
+      const ac = a[c]!,
+        bc = b[c]!,
+        end = base + inner;
       for (let i = base; i < end; i++) y[i] = x[i]! * ac + bc;
     }
 }
@@ -67,17 +69,26 @@ function affineF64(v: ChannelView, x: FloatArray, a: Float64Array, b: Float64Arr
   const { outer, channels: C, inner } = v;
   for (let o = 0, base = 0; o < outer; o++)
     for (let c = 0; c < C; c++, base += inner) {
-      const ac = a[c]!, bc = b[c]!, end = base + inner;
+      const ac = a[c]!,
+        bc = b[c]!,
+        end = base + inner;
       for (let i = base; i < end; i++) y[i] = x[i]! * ac + bc;
     }
 }
-
 
 /**
  * Predict forward and an activation in one pass: y = act(r(x·a[c] + b[c])) with r the output dtype's rounding, so the
  * result equals batchNormAffineForward followed by the relu / leaky loop bit for bit (same float ops, same order).
  */
-export function batchNormAffineActForward(v: ChannelView, x: FloatArray, a: Float64Array, b: Float64Array, act: AffineActivation, slope: number, y: FloatArray): void {
+export function batchNormAffineActForward(
+  v: ChannelView,
+  x: FloatArray,
+  a: Float64Array,
+  b: Float64Array,
+  act: AffineActivation,
+  slope: number,
+  y: FloatArray,
+): void {
   if (x instanceof Float32Array && y instanceof Float32Array) affineActF32(v, x, a, b, act === "leaky", slope, y);
   else affineActF64(v, x, a, b, act === "leaky", slope, y);
 }
@@ -91,7 +102,9 @@ function affineActF32(v: ChannelView, x: Float32Array, a: Float64Array, b: Float
   const factor = Float64Array.of(slope, 1);
   for (let o = 0, base = 0; o < outer; o++)
     for (let c = 0; c < C; c++, base += inner) {
-      const ac = a[c]!, bc = b[c]!, end = base + inner;
+      const ac = a[c]!,
+        bc = b[c]!,
+        end = base + inner;
       if (leaky)
         for (let i = base; i < end; i++) {
           const t = Math.fround(x[i]! * ac + bc);
@@ -101,7 +114,8 @@ function affineActF32(v: ChannelView, x: Float32Array, a: Float64Array, b: Float
         // rounding to float32 is monotone and keeps 0, so it commutes with max(·, 0): no fround needed before relu
         let odd = false;
         for (let i = base; i < end; i++) {
-          const t = x[i]! * ac + bc, r = (t + Math.abs(t)) * 0.5;
+          const t = x[i]! * ac + bc,
+            r = (t + Math.abs(t)) * 0.5;
           y[i] = r;
           odd ||= !(r < Infinity);
         }
@@ -115,7 +129,9 @@ function affineActF64(v: ChannelView, x: FloatArray, a: Float64Array, b: Float64
   const factor = Float64Array.of(slope, 1);
   for (let o = 0, base = 0; o < outer; o++)
     for (let c = 0; c < C; c++, base += inner) {
-      const ac = a[c]!, bc = b[c]!, end = base + inner;
+      const ac = a[c]!,
+        bc = b[c]!,
+        end = base + inner;
       if (leaky)
         for (let i = base; i < end; i++) {
           const t = x[i]! * ac + bc;
@@ -124,7 +140,8 @@ function affineActF64(v: ChannelView, x: FloatArray, a: Float64Array, b: Float64
       else {
         let odd = false;
         for (let i = base; i < end; i++) {
-          const t = x[i]! * ac + bc, r = (t + Math.abs(t)) * 0.5;
+          const t = x[i]! * ac + bc,
+            r = (t + Math.abs(t)) * 0.5;
           y[i] = r;
           odd ||= !(r < Infinity);
         }
@@ -152,8 +169,10 @@ export function batchNormTrainBackward(
   const m = outer * inner;
   const step = C * inner;
   for (let c = 0; c < C; c++) {
-    const mu = mean[c]!, is = invstd[c]!;
-    let sg = 0, sgx = 0;
+    const mu = mean[c]!,
+      is = invstd[c]!;
+    let sg = 0,
+      sgx = 0;
     for (let o = 0, base = c * inner; o < outer; o++, base += step)
       for (let i = 0; i < inner; i++) {
         const g = dy[base + i]!;
@@ -165,7 +184,8 @@ export function batchNormTrainBackward(
     if (dgamma) dgamma[c] = sgx;
     if (dx) {
       const k = gamma[c]! * is;
-      const mg = sg / m, mx = (sgx * is) / m; // x̂·dγ/M = (x − μ)·invstd²·Σ dy·(x − μ)/M
+      const mg = sg / m,
+        mx = (sgx * is) / m; // x̂·dγ/M = (x − μ)·invstd²·Σ dy·(x − μ)/M
       for (let o = 0, base = c * inner; o < outer; o++, base += step)
         for (let i = 0; i < inner; i++) dx[base + i] = k * (dy[base + i]! - mg - (x[base + i]! - mu) * mx);
     }
@@ -190,8 +210,11 @@ export function batchNormPredictBackward(
   const { outer, channels: C, inner } = v;
   const step = C * inner;
   for (let c = 0; c < C; c++) {
-    const mu = runMean[c]!, s = 1 / Math.sqrt(runVar[c]! + eps), gm = gamma[c]!;
-    let sg = 0, sgx = 0;
+    const mu = runMean[c]!,
+      s = 1 / Math.sqrt(runVar[c]! + eps),
+      gm = gamma[c]!;
+    let sg = 0,
+      sgx = 0;
     for (let o = 0, base = c * inner; o < outer; o++, base += step)
       for (let i = 0; i < inner; i++) {
         const g = dy[base + i]!;

@@ -6,7 +6,8 @@ export function concatRows(parts: readonly FloatArray[], blocks: readonly number
   const row = blocks.reduce((p, b) => p + b, 0);
   let off = 0;
   for (let k = 0; k < parts.length; k++) {
-    const src = parts[k]!, b = blocks[k]!;
+    const src = parts[k]!,
+      b = blocks[k]!;
     for (let o = 0; o < outer; o++) out.set(src.subarray(o * b, o * b + b), o * row + off);
     off += b;
   }
@@ -17,7 +18,8 @@ export function splitRows(src: FloatArray, blocks: readonly number[], outer: num
   const row = blocks.reduce((p, b) => p + b, 0);
   let off = 0;
   for (let k = 0; k < parts.length; k++) {
-    const dst = parts[k], b = blocks[k]!;
+    const dst = parts[k],
+      b = blocks[k]!;
     if (dst) for (let o = 0; o < outer; o++) dst.set(src.subarray(o * row + off, o * row + off + b), o * b);
     off += b;
   }

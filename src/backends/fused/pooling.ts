@@ -35,14 +35,17 @@ export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argma
       for (let od = 0; od < OD; od++) {
         const da = od * sd - pd;
         const dPad = Math.min(da + kd, D + pd) - da;
-        const d0 = Math.max(da, 0), d1 = Math.min(da + kd, D);
+        const d0 = Math.max(da, 0),
+          d1 = Math.min(da + kd, D);
         for (let oh = 0; oh < OH; oh++) {
           const ha = oh * sh - ph;
           const hPad = Math.min(ha + kh, H + ph) - ha;
-          const h0 = Math.max(ha, 0), h1 = Math.min(ha + kh, H);
+          const h0 = Math.max(ha, 0),
+            h1 = Math.min(ha + kh, H);
           for (let ow = 0; ow < OW; ow++) {
             const wa = ow * sw - pw;
-            const w0 = Math.max(wa, 0), w1 = Math.min(wa + kw, W);
+            const w0 = Math.max(wa, 0),
+              w1 = Math.min(wa + kw, W);
             const yi = yb + od * yd + oh * yh + ow * yw;
             if (isMax) {
               let best = -Infinity;
@@ -87,7 +90,8 @@ export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argma
 function maxPool2x2(g: PoolGeometry, x: FloatArray, y: FloatArray): boolean {
   const [D, H, W] = g.inSize;
   const [OD, OH, OW] = g.outSize;
-  if (g.channelsLast || g.kernel[0] !== 1 || g.stride[0] !== 1 || g.kernel[1] !== 2 || g.kernel[2] !== 2 || g.stride[1] !== 2 || g.stride[2] !== 2) return false;
+  if (g.channelsLast || g.kernel[0] !== 1 || g.stride[0] !== 1 || g.kernel[1] !== 2 || g.kernel[2] !== 2 || g.stride[1] !== 2 || g.stride[2] !== 2)
+    return false;
   if (g.pad[0] !== 0 || g.pad[1] !== 0 || g.pad[2] !== 0 || OH * 2 > H || OW * 2 > W || OD !== D) return false;
   const planes = g.batch * g.channels * D;
   let yi = 0;
@@ -98,7 +102,9 @@ function maxPool2x2(g: PoolGeometry, x: FloatArray, y: FloatArray): boolean {
       let r1 = r0 + W;
       for (let ow = 0; ow < OW; ow++, r0 += 2, r1 += 2) {
         let best = x[r0]!;
-        const b = x[r0 + 1]!, c = x[r1]!, d = x[r1 + 1]!;
+        const b = x[r0 + 1]!,
+          c = x[r1]!,
+          d = x[r1 + 1]!;
         if (b > best) best = b;
         if (c > best) best = c;
         if (d > best) best = d;
@@ -131,14 +137,17 @@ export function poolBackward(g: PoolGeometry, dy: FloatArray, dx: FloatArray, ar
       for (let od = 0; od < OD; od++) {
         const da = od * sd - pd;
         const dPad = Math.min(da + kd, D + pd) - da;
-        const d0 = Math.max(da, 0), d1 = Math.min(da + kd, D);
+        const d0 = Math.max(da, 0),
+          d1 = Math.min(da + kd, D);
         for (let oh = 0; oh < OH; oh++) {
           const ha = oh * sh - ph;
           const hPad = Math.min(ha + kh, H + ph) - ha;
-          const h0 = Math.max(ha, 0), h1 = Math.min(ha + kh, H);
+          const h0 = Math.max(ha, 0),
+            h1 = Math.min(ha + kh, H);
           for (let ow = 0; ow < OW; ow++) {
             const wa = ow * sw - pw;
-            const w0 = Math.max(wa, 0), w1 = Math.min(wa + kw, W);
+            const w0 = Math.max(wa, 0),
+              w1 = Math.min(wa + kw, W);
             let v = dy[yb + od * yd + oh * yh + ow * yw]!;
             if (isAvg) v /= incl ? dPad * hPad * (Math.min(wa + kw, W + pw) - wa) : (d1 - d0) * (h1 - h0) * (w1 - w0);
             for (let d = d0; d < d1; d++)

@@ -60,17 +60,26 @@ function size(shape: readonly number[]): number {
 /** o ← op(a, b) elementwise over `shape` (every view already broadcast to it). */
 export function binaryInto(op: BinaryKernelOp, shape: readonly number[], o: StridedView, a: StridedView, b: StridedView): void {
   if (size(shape) === 0) return;
-  const od = o.data, ad = a.data, bd = b.data;
+  const od = o.data,
+    ad = a.data,
+    bd = b.data;
   const run = binaryRuns[op][(isF64(od) ? 4 : 0) + (isF64(ad) ? 2 : 0) + (isF64(bd) ? 1 : 0)]!;
   const { shape: sh, strides } = collapse(shape, [o.strides, a.strides, b.strides]);
-  const so = strides[0]!, sa = strides[1]!, sb = strides[2]!;
+  const so = strides[0]!,
+    sa = strides[1]!,
+    sb = strides[2]!;
   const nd = sh.length;
-  let oi = o.offset, ai = a.offset, bi = b.offset;
+  let oi = o.offset,
+    ai = a.offset,
+    bi = b.offset;
   if (nd <= 1) {
     run(od, oi, nd ? so[0]! : 1, ad, ai, nd ? sa[0]! : 0, bd, bi, nd ? sb[0]! : 0, nd ? sh[0]! : 1);
     return;
   }
-  const inner = sh[nd - 1]!, os = so[nd - 1]!, as = sa[nd - 1]!, bs = sb[nd - 1]!;
+  const inner = sh[nd - 1]!,
+    os = so[nd - 1]!,
+    as = sa[nd - 1]!,
+    bs = sb[nd - 1]!;
   const outer = size(sh) / inner;
   const idx = new Int32Array(nd - 1);
   for (let r = 0; r < outer; r++) {
@@ -92,20 +101,26 @@ export function binaryInto(op: BinaryKernelOp, shape: readonly number[], o: Stri
 export function unaryInto(op: UnaryKernelOp, shape: readonly number[], o: StridedView, a: StridedView): void {
   const n = size(shape);
   if (n === 0) return;
-  const od = o.data, ad = a.data;
+  const od = o.data,
+    ad = a.data;
   const run = unaryRuns[op][(isF64(od) ? 2 : 0) + (isF64(ad) ? 1 : 0)]!;
   const { shape: sh, strides } = collapse(shape, [o.strides, a.strides]);
-  const so = strides[0]!, sa = strides[1]!;
+  const so = strides[0]!,
+    sa = strides[1]!;
   const nd = sh.length;
-  let oi = o.offset, ai = a.offset;
+  let oi = o.offset,
+    ai = a.offset;
   if (nd <= 1) {
-    const os = nd ? so[0]! : 1, as = nd ? sa[0]! : 0;
+    const os = nd ? so[0]! : 1,
+      as = nd ? sa[0]! : 0;
     // a dense copy between arrays of one dtype is a memcpy
     if (op === "identity" && os === 1 && as === 1 && od.constructor === ad.constructor) od.set(ad.subarray(ai, ai + n), oi);
     else run(od, oi, os, ad, ai, as, nd ? sh[0]! : 1);
     return;
   }
-  const inner = sh[nd - 1]!, os = so[nd - 1]!, as = sa[nd - 1]!;
+  const inner = sh[nd - 1]!,
+    os = so[nd - 1]!,
+    as = sa[nd - 1]!;
   const outer = n / inner;
   const idx = new Int32Array(nd - 1);
   for (let r = 0; r < outer; r++) {
@@ -127,11 +142,23 @@ export function whereInto(shape: readonly number[], o: StridedView, c: StridedVi
   if (n === 0) return;
   const { shape: sh, strides } = collapse(shape, [o.strides, c.strides, a.strides, b.strides]);
   const nd = sh.length;
-  const so = strides[0]!, sc = strides[1]!, sa = strides[2]!, sb = strides[3]!;
-  const od = o.data, cd = c.data, ad = a.data, bd = b.data;
+  const so = strides[0]!,
+    sc = strides[1]!,
+    sa = strides[2]!,
+    sb = strides[3]!;
+  const od = o.data,
+    cd = c.data,
+    ad = a.data,
+    bd = b.data;
   const inner = nd ? sh[nd - 1]! : 1;
-  const os = nd ? so[nd - 1]! : 1, cs = nd ? sc[nd - 1]! : 0, as = nd ? sa[nd - 1]! : 0, bs = nd ? sb[nd - 1]! : 0;
-  let oi = o.offset, ci = c.offset, ai = a.offset, bi = b.offset;
+  const os = nd ? so[nd - 1]! : 1,
+    cs = nd ? sc[nd - 1]! : 0,
+    as = nd ? sa[nd - 1]! : 0,
+    bs = nd ? sb[nd - 1]! : 0;
+  let oi = o.offset,
+    ci = c.offset,
+    ai = a.offset,
+    bi = b.offset;
   const outer = n / inner;
   const idx = new Int32Array(Math.max(0, nd - 1));
   for (let r = 0; r < outer; r++) {
@@ -180,16 +207,25 @@ function minRun(x: FloatArray, i: number, s: number, n: number, acc: number): nu
 export function reduceInto(op: ReduceKernelOp, shape: readonly number[], x: StridedView, axes: readonly number[], out: FloatArray): void {
   const keptAxes: number[] = [];
   for (let i = 0; i < shape.length; i++) if (!axes.includes(i)) keptAxes.push(i);
-  const kept = collapse(keptAxes.map((a) => shape[a]!), [keptAxes.map((a) => x.strides[a]!)]);
-  const red = collapse(axes.map((a) => shape[a]!), [axes.map((a) => x.strides[a]!)]);
+  const kept = collapse(
+    keptAxes.map((a) => shape[a]!),
+    [keptAxes.map((a) => x.strides[a]!)],
+  );
+  const red = collapse(
+    axes.map((a) => shape[a]!),
+    [axes.map((a) => x.strides[a]!)],
+  );
   const nOut = size(kept.shape);
   const count = size(axes.map((a) => shape[a]!));
   const run = op === "max" ? maxRun : op === "min" ? minRun : sumRun;
   const init = op === "max" ? -Infinity : op === "min" ? Infinity : 0;
   const xd = x.data;
-  const kd = kept.shape.length, ks = kept.strides[0]!;
-  const rd = red.shape.length, rs = red.strides[0]!;
-  const inner = rd ? red.shape[rd - 1]! : 1, is = rd ? rs[rd - 1]! : 0;
+  const kd = kept.shape.length,
+    ks = kept.strides[0]!;
+  const rd = red.shape.length,
+    rs = red.strides[0]!;
+  const inner = rd ? red.shape[rd - 1]! : 1,
+    is = rd ? rs[rd - 1]! : 0;
   const rOuter = count === 0 ? 0 : count / inner;
   const kIdx = new Int32Array(kd);
   const rIdx = new Int32Array(Math.max(0, rd - 1));

@@ -34,10 +34,21 @@ export function sgdUpdate(w: FloatArray, grad: FloatArray, v: FloatArray | null,
  * MXNet's Adam: m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − lrT · m/(√v + ε), where the caller folds the bias
  * corrections into lrT = lr·√(1−β₂ᵗ)/(1−β₁ᵗ).
  */
-export function adamUpdate(w: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, n: number, p: GradPrep,
-  lrT: number, beta1: number, beta2: number, epsilon: number): void {
+export function adamUpdate(
+  w: FloatArray,
+  grad: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  n: number,
+  p: GradPrep,
+  lrT: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+): void {
   const { rescale, clip, wd } = p;
-  const c1 = 1 - beta1, c2 = 1 - beta2;
+  const c1 = 1 - beta1,
+    c2 = 1 - beta2;
   for (let i = 0; i < n; i++) {
     let g = grad[i]! * rescale;
     g = g > clip ? clip : g < -clip ? -clip : g;

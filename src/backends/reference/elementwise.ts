@@ -72,7 +72,11 @@ export function whereReference(shape: readonly number[], o: StridedView, c: Stri
 /** Kept axes outermost, reduced axes innermost (in their order), one accumulator per kept position. */
 export function reduceReference(op: ReduceKernelOp, shape: readonly number[], x: StridedView, axes: readonly number[], out: Float32Array | Float64Array): void {
   const perm = [...shape.keys()].filter((i) => !axes.includes(i)).concat(axes);
-  const offs = elementOffsets(perm.map((a) => shape[a]!), perm.map((a) => x.strides[a]!), x.offset);
+  const offs = elementOffsets(
+    perm.map((a) => shape[a]!),
+    perm.map((a) => x.strides[a]!),
+    x.offset,
+  );
   const count = shapeSize(axes.map((a) => shape[a]!));
   const nOut = shapeSize(shape) === 0 ? shapeSize(perm.slice(0, perm.length - axes.length).map((a) => shape[a]!)) : offs.length / count;
   for (let o = 0; o < nOut; o++) {

@@ -6,8 +6,15 @@ import { layout3 } from "./layout.js";
 /** Writes the convolution of `image` with `w` (plus optional `bias`) into the grid-shaped `out`. */
 export function imageToGrid(g: ConvGeometry, image: FloatArray, w: FloatArray, bias: FloatArray | null, out: FloatArray): void {
   const L = layout3(g);
-  const [k0, k1, k2] = L.k, [s0, s1, s2] = L.s, [d0, d1, d2] = L.d, [p0, p1, p2] = L.p, [I0, I1, I2] = L.I, [G0, G1, G2] = L.G;
-  const [ix0, ix1, ix2] = L.iX, [gx0, gx1, gx2] = L.gX, [wa0, wa1, wa2] = L.wA;
+  const [k0, k1, k2] = L.k,
+    [s0, s1, s2] = L.s,
+    [d0, d1, d2] = L.d,
+    [p0, p1, p2] = L.p,
+    [I0, I1, I2] = L.I,
+    [G0, G1, G2] = L.G;
+  const [ix0, ix1, ix2] = L.iX,
+    [gx0, gx1, gx2] = L.gX,
+    [wa0, wa1, wa2] = L.wA;
   for (let n = 0; n < g.batch; n++)
     for (let gc = 0; gc < g.gridChannels; gc++) {
       const icBase = Math.floor(gc / L.gcpg) * L.icpg;
@@ -16,7 +23,8 @@ export function imageToGrid(g: ConvGeometry, image: FloatArray, w: FloatArray, b
           for (let q2 = 0; q2 < G2!; q2++) {
             let acc = bias ? bias[gc]! : 0;
             for (let icl = 0; icl < L.icpg; icl++) {
-              const imgBase = n * L.iN + (icBase + icl) * L.iC, wBase = gc * L.wG + icl * L.wI;
+              const imgBase = n * L.iN + (icBase + icl) * L.iC,
+                wBase = gc * L.wG + icl * L.wI;
               for (let a0 = 0; a0 < k0!; a0++) {
                 const x0 = q0 * s0! - p0! + a0 * d0!;
                 if (x0 < 0 || x0 >= I0!) continue;

@@ -8,12 +8,24 @@ import type { ConvGeometry } from "../../params/geometry.js";
  * numbers and allocate nothing per position.
  */
 export interface Layout3 {
-  k: number[]; s: number[]; d: number[]; p: number[]; I: number[]; G: number[];
+  k: number[];
+  s: number[];
+  d: number[];
+  p: number[];
+  I: number[];
+  G: number[];
   /** image / grid channels per group */
-  icpg: number; gcpg: number;
-  iN: number; iC: number; iX: number[];
-  gN: number; gC: number; gX: number[];
-  wG: number; wI: number; wA: number[];
+  icpg: number;
+  gcpg: number;
+  iN: number;
+  iC: number;
+  iX: number[];
+  gN: number;
+  gC: number;
+  gX: number[];
+  wG: number;
+  wI: number;
+  wA: number[];
 }
 
 const pad3 = (a: readonly number[], fill: number): number[] => {
@@ -30,15 +42,33 @@ function dataStrides(channels: number, size: number[], channelsLast: boolean): {
 }
 
 export function layout3(g: ConvGeometry): Layout3 {
-  const k = pad3(g.kernel, 1), I = pad3(g.imageSize, 1), G = pad3(g.gridSize, 1);
-  const icpg = g.imageChannels / g.groups, gcpg = g.gridChannels / g.groups;
-  const img = dataStrides(g.imageChannels, I, g.channelsLast), grd = dataStrides(g.gridChannels, G, g.channelsLast);
+  const k = pad3(g.kernel, 1),
+    I = pad3(g.imageSize, 1),
+    G = pad3(g.gridSize, 1);
+  const icpg = g.imageChannels / g.groups,
+    gcpg = g.gridChannels / g.groups;
+  const img = dataStrides(g.imageChannels, I, g.channelsLast),
+    grd = dataStrides(g.gridChannels, G, g.channelsLast);
   const kp = k[0]! * k[1]! * k[2]!;
   // weight: channels-first [gridC, icpg, ...k], channels-last [gridC, ...k, icpg]
   const unit = g.channelsLast ? icpg : 1;
   return {
-    k, s: pad3(g.strides, 1), d: pad3(g.dilation, 1), p: pad3(g.padBegin, 0), I, G, icpg, gcpg,
-    iN: img.n, iC: img.c, iX: img.x, gN: grd.n, gC: grd.c, gX: grd.x,
-    wG: icpg * kp, wI: g.channelsLast ? 1 : kp, wA: [k[1]! * k[2]! * unit, k[2]! * unit, unit],
+    k,
+    s: pad3(g.strides, 1),
+    d: pad3(g.dilation, 1),
+    p: pad3(g.padBegin, 0),
+    I,
+    G,
+    icpg,
+    gcpg,
+    iN: img.n,
+    iC: img.c,
+    iX: img.x,
+    gN: grd.n,
+    gC: grd.c,
+    gX: grd.x,
+    wG: icpg * kp,
+    wI: g.channelsLast ? 1 : kp,
+    wA: [k[1]! * k[2]! * unit, k[2]! * unit, unit],
   };
 }

@@ -7,7 +7,14 @@ import type { FloatArray } from "../kernel.js";
  *   pad:  big[t₀, …, t_r] = small[tables₀[t₀], …, tables_r[t_r]]      (0 when any index is −1)
  *   fold: small[tables₀[t₀], …] += big[t₀, …]                          (the transpose: each big element goes back)
  */
-function walk(fold: boolean, small: FloatArray, smallShape: readonly number[], big: FloatArray, bigShape: readonly number[], tables: readonly (Int32Array | null)[]): void {
+function walk(
+  fold: boolean,
+  small: FloatArray,
+  smallShape: readonly number[],
+  big: FloatArray,
+  bigShape: readonly number[],
+  tables: readonly (Int32Array | null)[],
+): void {
   const rank = bigShape.length;
   const strides = new Int32Array(rank);
   for (let k = rank - 1, s = 1; k >= 0; k--) {
@@ -59,18 +66,31 @@ function walk(fold: boolean, small: FloatArray, smallShape: readonly number[], b
 }
 
 /** Writes the padded `big` (every element) from `small`. */
-export function padGather(small: FloatArray, smallShape: readonly number[], tables: readonly (Int32Array | null)[], big: FloatArray, bigShape: readonly number[]): void {
+export function padGather(
+  small: FloatArray,
+  smallShape: readonly number[],
+  tables: readonly (Int32Array | null)[],
+  big: FloatArray,
+  bigShape: readonly number[],
+): void {
   walk(false, small, smallShape, big, bigShape, tables);
 }
 
 /** Adds every element of `big` onto its source in `small` (zero `small` first for the plain adjoint). */
-export function foldScatter(big: FloatArray, bigShape: readonly number[], tables: readonly (Int32Array | null)[], small: FloatArray, smallShape: readonly number[]): void {
+export function foldScatter(
+  big: FloatArray,
+  bigShape: readonly number[],
+  tables: readonly (Int32Array | null)[],
+  small: FloatArray,
+  smallShape: readonly number[],
+): void {
   walk(true, small, smallShape, big, bigShape, tables);
 }
 
 /** out[…, c, …] = bias[c] along `axis` of `shape` (the start of a fold that adds a per-channel bias in the same pass). */
 export function fillChannels(out: FloatArray, shape: readonly number[], axis: number, bias: FloatArray): void {
-  let outer = 1, inner = 1;
+  let outer = 1,
+    inner = 1;
   for (let k = 0; k < axis; k++) outer *= shape[k]!;
   for (let k = axis + 1; k < shape.length; k++) inner *= shape[k]!;
   const channels = shape[axis]!;

@@ -12,7 +12,10 @@ export function resampleAxis(x: FloatArray, outer: number, inSize: number, inner
   for (let a = 0; a < outer; a++) {
     const xBase = a * inSize * inner;
     for (let o = 0; o < outSize; o++) {
-      const p = xBase + i0[o]! * inner, q = xBase + i1[o]! * inner, w0 = l0[o]!, w1 = l1[o]!;
+      const p = xBase + i0[o]! * inner,
+        q = xBase + i1[o]! * inner,
+        w0 = l0[o]!,
+        w1 = l1[o]!;
       const dst = (a * outSize + o) * inner;
       if (w1 === 0) for (let j = 0; j < inner; j++) out[dst + j] = w0 * x[p + j]!;
       else for (let j = 0; j < inner; j++) out[dst + j] = w0 * x[p + j]! + w1 * x[q + j]!;
@@ -27,7 +30,10 @@ export function resampleAxisAdjoint(g: FloatArray, outer: number, inSize: number
   for (let a = 0; a < outer; a++) {
     const xBase = a * inSize * inner;
     for (let o = 0; o < outSize; o++) {
-      const p = xBase + i0[o]! * inner, q = xBase + i1[o]! * inner, w0 = l0[o]!, w1 = l1[o]!;
+      const p = xBase + i0[o]! * inner,
+        q = xBase + i1[o]! * inner,
+        w0 = l0[o]!,
+        w1 = l1[o]!;
       const src = (a * outSize + o) * inner;
       for (let j = 0; j < inner; j++) dx[p + j] = dx[p + j]! + w0 * g[src + j]!;
       if (w1 !== 0) for (let j = 0; j < inner; j++) dx[q + j] = dx[q + j]! + w1 * g[src + j]!;

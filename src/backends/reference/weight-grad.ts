@@ -6,8 +6,15 @@ import { layout3 } from "./layout.js";
 /** Writes the weight gradient (weight-shaped `out`) given the image-side and grid-side tensors. */
 export function weightGrad(g: ConvGeometry, image: FloatArray, grid: FloatArray, out: FloatArray): void {
   const L = layout3(g);
-  const [k0, k1, k2] = L.k, [s0, s1, s2] = L.s, [d0, d1, d2] = L.d, [p0, p1, p2] = L.p, [I0, I1, I2] = L.I, [G0, G1, G2] = L.G;
-  const [ix0, ix1, ix2] = L.iX, [gx0, gx1, gx2] = L.gX, [wa0, wa1, wa2] = L.wA;
+  const [k0, k1, k2] = L.k,
+    [s0, s1, s2] = L.s,
+    [d0, d1, d2] = L.d,
+    [p0, p1, p2] = L.p,
+    [I0, I1, I2] = L.I,
+    [G0, G1, G2] = L.G;
+  const [ix0, ix1, ix2] = L.iX,
+    [gx0, gx1, gx2] = L.gX,
+    [wa0, wa1, wa2] = L.wA;
   for (let gc = 0; gc < g.gridChannels; gc++) {
     const icBase = Math.floor(gc / L.gcpg) * L.icpg;
     for (let icl = 0; icl < L.icpg; icl++)
@@ -16,7 +23,8 @@ export function weightGrad(g: ConvGeometry, image: FloatArray, grid: FloatArray,
           for (let a2 = 0; a2 < k2!; a2++) {
             let acc = 0;
             for (let n = 0; n < g.batch; n++) {
-              const imgBase = n * L.iN + (icBase + icl) * L.iC, grdBase = n * L.gN + gc * L.gC;
+              const imgBase = n * L.iN + (icBase + icl) * L.iC,
+                grdBase = n * L.gN + gc * L.gC;
               for (let q0 = 0; q0 < G0!; q0++) {
                 const x0 = q0 * s0! - p0! + a0 * d0!;
                 if (x0 < 0 || x0 >= I0!) continue;

@@ -1,7 +1,17 @@
 // The wasm backend: AssemblyScript SIMD GEMM kernels over one shared memory, run by a worker pool (float32 only).
 import type { Backend, FloatArray } from "../kernel.js";
 import { knownFinite } from "./program.js";
-import { gridToImageCol2im, gridToImageDense, gridToImagePhase, gridToImageWinograd, gridToImageWtx, imageToGrid, imageToGridWinograd, matmul, weightGrad } from "./plan.js";
+import {
+  gridToImageCol2im,
+  gridToImageDense,
+  gridToImagePhase,
+  gridToImageWinograd,
+  gridToImageWtx,
+  imageToGrid,
+  imageToGridWinograd,
+  matmul,
+  weightGrad,
+} from "./plan.js";
 
 const f32 = (a: FloatArray | null) => a as Float32Array;
 
@@ -11,7 +21,8 @@ const GRID_TO_IMAGE = { col2im: gridToImageCol2im, wtx: gridToImageWtx, dense: g
 export const wasmBackend: Backend = {
   name: "wasm",
   dtypes: ["float32"],
-  imageToGrid: (g, image, w, bias, ctx) => (ctx.variant === "winograd" ? imageToGridWinograd : imageToGrid)(g, f32(image), f32(w), bias && f32(bias), ctx.threads, !!ctx.relu),
+  imageToGrid: (g, image, w, bias, ctx) =>
+    (ctx.variant === "winograd" ? imageToGridWinograd : imageToGrid)(g, f32(image), f32(w), bias && f32(bias), ctx.threads, !!ctx.relu),
   gridToImage(g, grid, w, bias, ctx) {
     if (ctx.variant === "winograd") return gridToImageWinograd(g, f32(grid), f32(w), bias && f32(bias), ctx.threads, !!ctx.relu);
     return GRID_TO_IMAGE[ctx.variant ?? "phase"](g, f32(grid), f32(w), bias && f32(bias), ctx.threads);

@@ -14,11 +14,29 @@ export type Layout = Readonly<Record<string, FieldType>>;
  *   A[m][k] = ASRC[m·AROW + c·ACHAN + L0[j0] + L1[j1] + L2[j2]], packed once per call into APK by pack tasks.
  */
 const gemm = {
-  M: "i32", K: "i32", APK: "ptr", SRC: "ptr", SBATCH: "i32", SCHAN: "i32",
-  T: "i32x3", U: "i32x3", S: "i32x3", MUL: "i32x3", ST: "i32x3", OFFS: "ptrx3",
-  DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSTEP: "i32x3",
-  ASRC: "ptr", AROW: "i32", ACHAN: "i32", L: "ptrx3",
-  STORE: "i32", BIAS: "ptr", RELU: "i32",
+  M: "i32",
+  K: "i32",
+  APK: "ptr",
+  SRC: "ptr",
+  SBATCH: "i32",
+  SCHAN: "i32",
+  T: "i32x3",
+  U: "i32x3",
+  S: "i32x3",
+  MUL: "i32x3",
+  ST: "i32x3",
+  OFFS: "ptrx3",
+  DST: "ptr",
+  DBATCH: "i32",
+  DCHAN: "i32",
+  DSTEP: "i32x3",
+  ASRC: "ptr",
+  AROW: "i32",
+  ACHAN: "i32",
+  L: "ptrx3",
+  STORE: "i32",
+  BIAS: "ptr",
+  RELU: "i32",
 } as const satisfies Layout;
 
 /**
@@ -29,10 +47,32 @@ const gemm = {
  * DCHAN, DSTEP: where results go; BIAS, STORE as in gemm); STR is the convolution stride, S (gemm) a gather bound.
  */
 const col2im = {
-  M: "i32", K: "i32", APK: "ptr", W: "ptr", WK: "i32", WICL: "i32", WTAP: "i32", KP: "i32",
-  KER: "i32x3", STR: "i32x3", D: "i32x3", PB: "i32x3", I: "i32x3", G: "i32x3",
-  DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSTEP: "i32x3", NICL: "i32", BLOCKS: "i32", ICPG: "i32",
-  FILL: "i32", BIAS: "ptr", ISP: "i32", IMGS: "i32", BATCH: "i32",
+  M: "i32",
+  K: "i32",
+  APK: "ptr",
+  W: "ptr",
+  WK: "i32",
+  WICL: "i32",
+  WTAP: "i32",
+  KP: "i32",
+  KER: "i32x3",
+  STR: "i32x3",
+  D: "i32x3",
+  PB: "i32x3",
+  I: "i32x3",
+  G: "i32x3",
+  DST: "ptr",
+  DBATCH: "i32",
+  DCHAN: "i32",
+  DSTEP: "i32x3",
+  NICL: "i32",
+  BLOCKS: "i32",
+  ICPG: "i32",
+  FILL: "i32",
+  BIAS: "ptr",
+  ISP: "i32",
+  IMGS: "i32",
+  BATCH: "i32",
 } as const satisfies Layout;
 
 /**
@@ -43,9 +83,22 @@ const col2im = {
  */
 const wtx = {
   ...gemm,
-  KP: "i32", NICL: "i32", BLOCKS: "i32", ICPG: "i32", FILL: "i32", ISP: "i32",
-  KER: "i32x3", STR: "i32x3", D: "i32x3", PB: "i32x3", I: "i32x3",
-  W: "ptr", WK: "i32", WICL: "i32", WTAP: "i32", GSP: "i32",
+  KP: "i32",
+  NICL: "i32",
+  BLOCKS: "i32",
+  ICPG: "i32",
+  FILL: "i32",
+  ISP: "i32",
+  KER: "i32x3",
+  STR: "i32x3",
+  D: "i32x3",
+  PB: "i32x3",
+  I: "i32x3",
+  W: "ptr",
+  WK: "i32",
+  WICL: "i32",
+  WTAP: "i32",
+  GSP: "i32",
 } as const satisfies Layout;
 
 /**
@@ -57,9 +110,29 @@ const wtx = {
  * pack tasks; RELU = 1: max(·, 0) of every stored value.
  */
 const wino = {
-  M: "i32", K: "i32", APK: "ptr", SRC: "ptr", SBATCH: "i32", SCHAN: "i32", G: "i32x3", ST: "i32x3", BETA: "i32x3",
-  TT: "i32x3", NT: "i32x3", DST: "ptr", DBATCH: "i32", DCHAN: "i32", DSTEP: "i32x3", BIAS: "ptr",
-  W: "ptr", WK: "i32", WM: "i32", WY: "i32x3", WX: "i32x3", R: "i32", RELU: "i32",
+  M: "i32",
+  K: "i32",
+  APK: "ptr",
+  SRC: "ptr",
+  SBATCH: "i32",
+  SCHAN: "i32",
+  G: "i32x3",
+  ST: "i32x3",
+  BETA: "i32x3",
+  TT: "i32x3",
+  NT: "i32x3",
+  DST: "ptr",
+  DBATCH: "i32",
+  DCHAN: "i32",
+  DSTEP: "i32x3",
+  BIAS: "ptr",
+  W: "ptr",
+  WK: "i32",
+  WM: "i32",
+  WY: "i32x3",
+  WX: "i32x3",
+  R: "i32",
+  RELU: "i32",
 } as const satisfies Layout;
 
 /** The record layouts, each with the AssemblyScript constant prefix it is generated under. */
@@ -96,7 +169,10 @@ const width = (t: FieldType) => (t.endsWith("x3") ? 3 : 1);
 export function offsets<L extends Layout>(layout: L): { [K in keyof L]: number } {
   const out: Record<string, number> = {};
   let w = 0;
-  for (const [k, t] of Object.entries(layout)) { out[k] = w; w += width(t); }
+  for (const [k, t] of Object.entries(layout)) {
+    out[k] = w;
+    w += width(t);
+  }
   return out as { [K in keyof L]: number };
 }
 

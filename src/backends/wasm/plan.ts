@@ -19,21 +19,43 @@ function threadsWorthIt(threads: number, macs: number): number {
 
 /** Per-axis description of one GEMM job, before it gets addresses (see assembly/index.ts for the meaning). */
 interface JobSpec {
-  M: number; K: number; N: number;
+  M: number;
+  K: number;
+  N: number;
   // A = pack_a(w + aOff, rowStride, chanStride, taps T, tap offsets L)
-  aOff: number; aRow: number; aChan: number; L: number[][];
+  aOff: number;
+  aRow: number;
+  aChan: number;
+  L: number[][];
   // B gather
-  srcOff: number; sBatch: number; sChan: number; T: number[]; U: number[]; S: number[]; mul: number[]; st: number[]; offs: number[][];
+  srcOff: number;
+  sBatch: number;
+  sChan: number;
+  T: number[];
+  U: number[];
+  S: number[];
+  mul: number[];
+  st: number[];
+  offs: number[][];
   // scatter-add
-  dstOff: number; dBatch: number; dChan: number; dstep: number[];
+  dstOff: number;
+  dBatch: number;
+  dChan: number;
+  dstep: number[];
   /** first bias entry of this job's rows (bias[biasOff + m]) */
   biasOff: number;
 }
 
 /** A geometry padded to 3 spatial axes (leading axes of size 1), with element strides of every tensor. */
 export interface Axes3 {
-  k: number[]; s: number[]; d: number[]; pb: number[]; I: number[]; G: number[];
-  icpg: number; gcpg: number;
+  k: number[];
+  s: number[];
+  d: number[];
+  pb: number[];
+  I: number[];
+  G: number[];
+  icpg: number;
+  gcpg: number;
   img: { batch: number; chan: number; sp: number[] };
   grd: { batch: number; chan: number; sp: number[] };
   wt: { gc: number; icl: number; tap: number[] };
@@ -43,8 +65,11 @@ const pad3 = (a: readonly number[], fill: number) => [...Array(3 - a.length).fil
 const prod = (a: readonly number[]) => a.reduce((p, v) => p * v, 1);
 
 export function axes3(g: ConvGeometry): Axes3 {
-  const k = pad3(g.kernel, 1), I = pad3(g.imageSize, 1), G = pad3(g.gridSize, 1);
-  const icpg = g.imageChannels / g.groups, gcpg = g.gridChannels / g.groups;
+  const k = pad3(g.kernel, 1),
+    I = pad3(g.imageSize, 1),
+    G = pad3(g.gridSize, 1);
+  const icpg = g.imageChannels / g.groups,
+    gcpg = g.gridChannels / g.groups;
   const data = (C: number, sz: number[]) => {
     const sp = prod(sz);
     return g.channelsLast
@@ -56,8 +81,17 @@ export function axes3(g: ConvGeometry): Axes3 {
     ? { gc: kp * icpg, icl: 1, tap: [k[1]! * k[2]! * icpg, k[2]! * icpg, icpg] }
     : { gc: icpg * kp, icl: kp, tap: [k[1]! * k[2]!, k[2]!, 1] };
   return {
-    k, s: pad3(g.strides, 1), d: pad3(g.dilation, 1), pb: pad3(g.padBegin, 0), I, G, icpg, gcpg,
-    img: data(g.imageChannels, I), grd: data(g.gridChannels, G), wt,
+    k,
+    s: pad3(g.strides, 1),
+    d: pad3(g.dilation, 1),
+    pb: pad3(g.padBegin, 0),
+    I,
+    G,
+    icpg,
+    gcpg,
+    img: data(g.imageChannels, I),
+    grd: data(g.gridChannels, G),
+    wt,
   };
 }
 
@@ -67,18 +101,39 @@ function convJobs(g: ConvGeometry, x: Axes3): JobSpec[] {
   for (let gi = 0; gi < g.groups; gi++) {
     const taps = [0, 1, 2].map((e) => Array.from({ length: x.k[e]! }, (_, a) => a));
     jobs.push({
-      M: x.gcpg, K: x.icpg * prod(x.k), N: g.batch * prod(x.G),
-      aOff: gi * x.gcpg * x.wt.gc, aRow: x.wt.gc, aChan: x.wt.icl, L: taps.map((t, e) => t.map((a) => a * x.wt.tap[e]!)),
-      srcOff: gi * x.icpg * x.img.chan, sBatch: x.img.batch, sChan: x.img.chan, T: x.k, U: x.G, S: x.I, mul: x.s, st: x.img.sp,
+      M: x.gcpg,
+      K: x.icpg * prod(x.k),
+      N: g.batch * prod(x.G),
+      aOff: gi * x.gcpg * x.wt.gc,
+      aRow: x.wt.gc,
+      aChan: x.wt.icl,
+      L: taps.map((t, e) => t.map((a) => a * x.wt.tap[e]!)),
+      srcOff: gi * x.icpg * x.img.chan,
+      sBatch: x.img.batch,
+      sChan: x.img.chan,
+      T: x.k,
+      U: x.G,
+      S: x.I,
+      mul: x.s,
+      st: x.img.sp,
       offs: taps.map((t, e) => t.map((a) => a * x.d[e]! - x.pb[e]!)),
-      dstOff: gi * x.gcpg * x.grd.chan, dBatch: x.grd.batch, dChan: x.grd.chan, dstep: x.grd.sp, biasOff: gi * x.gcpg,
+      dstOff: gi * x.gcpg * x.grd.chan,
+      dBatch: x.grd.batch,
+      dChan: x.grd.chan,
+      dstep: x.grd.sp,
+      biasOff: gi * x.gcpg,
     });
   }
   return jobs;
 }
 
 /** One phase of one axis: its taps (ascending), their grid offsets, its image positions' count and first position. */
-interface Phase { taps: number[]; offs: number[]; nT: number; dOff: number }
+interface Phase {
+  taps: number[];
+  offs: number[];
+  nT: number;
+  dOff: number;
+}
 
 /**
  * The phases of axis e that own an image position (r = (p + pb) mod s for p < min(I, s), so the loop is bounded by the
@@ -86,7 +141,10 @@ interface Phase { taps: number[]; offs: number[]; nT: number; dOff: number }
  * position's phase has no tap.
  */
 function axisPhases(x: Axes3, e: number): { phases: Phase[]; uncovered: boolean } {
-  const s = x.s[e]!, d = x.d[e]!, pb = x.pb[e]!, I = x.I[e]!;
+  const s = x.s[e]!,
+    d = x.d[e]!,
+    pb = x.pb[e]!,
+    I = x.I[e]!;
   const phases: Phase[] = [];
   let uncovered = false;
   for (let p = 0; p < Math.min(I, s); p++) {
@@ -119,14 +177,30 @@ function tconvJobs(g: ConvGeometry, x: Axes3): { jobs: JobSpec[]; covered: boole
       for (const p1 of perAxis[1]!)
         for (const p2 of perAxis[2]!) {
           const ph = [p0, p1, p2];
-          const T = ph.map((p) => p.taps.length), U = ph.map((p) => p.nT);
+          const T = ph.map((p) => p.taps.length),
+            U = ph.map((p) => p.nT);
           jobs.push({
-            M: x.icpg, K: x.gcpg * prod(T), N: g.batch * prod(U),
-            aOff: gi * x.gcpg * x.wt.gc, aRow: x.wt.icl, aChan: x.wt.gc, L: ph.map((p, e) => p.taps.map((a) => a * x.wt.tap[e]!)),
-            srcOff: gi * x.gcpg * x.grd.chan, sBatch: x.grd.batch, sChan: x.grd.chan, T, U, S: x.G, mul: [1, 1, 1], st: x.grd.sp,
+            M: x.icpg,
+            K: x.gcpg * prod(T),
+            N: g.batch * prod(U),
+            aOff: gi * x.gcpg * x.wt.gc,
+            aRow: x.wt.icl,
+            aChan: x.wt.gc,
+            L: ph.map((p, e) => p.taps.map((a) => a * x.wt.tap[e]!)),
+            srcOff: gi * x.gcpg * x.grd.chan,
+            sBatch: x.grd.batch,
+            sChan: x.grd.chan,
+            T,
+            U,
+            S: x.G,
+            mul: [1, 1, 1],
+            st: x.grd.sp,
             offs: ph.map((p) => p.offs),
             dstOff: gi * x.icpg * x.img.chan + ph.reduce((o, p, e) => o + p.dOff * x.img.sp[e]!, 0),
-            dBatch: x.img.batch, dChan: x.img.chan, dstep: ph.map((_, e) => x.s[e]! * x.img.sp[e]!), biasOff: gi * x.icpg,
+            dBatch: x.img.batch,
+            dChan: x.img.chan,
+            dstep: ph.map((_, e) => x.s[e]! * x.img.sp[e]!),
+            biasOff: gi * x.icpg,
           });
         }
   return { jobs, covered };
@@ -142,11 +216,27 @@ function weightGradJobs(g: ConvGeometry, x: Axes3): JobSpec[] {
   for (let gi = 0; gi < g.groups; gi++) {
     const pos = [0, 1, 2].map((e) => Array.from({ length: x.G[e]! }, (_, q) => q));
     jobs.push({
-      M: x.gcpg, K: g.batch * prod(x.G), N: x.icpg * prod(x.k),
-      aOff: gi * x.gcpg * x.grd.chan, aRow: x.grd.chan, aChan: x.grd.batch, L: pos.map((p, e) => p.map((q) => q * x.grd.sp[e]!)),
-      srcOff: gi * x.icpg * x.img.chan, sBatch: x.img.chan, sChan: x.img.batch, T: x.G, U: x.k, S: x.I, mul: x.d, st: x.img.sp,
+      M: x.gcpg,
+      K: g.batch * prod(x.G),
+      N: x.icpg * prod(x.k),
+      aOff: gi * x.gcpg * x.grd.chan,
+      aRow: x.grd.chan,
+      aChan: x.grd.batch,
+      L: pos.map((p, e) => p.map((q) => q * x.grd.sp[e]!)),
+      srcOff: gi * x.icpg * x.img.chan,
+      sBatch: x.img.chan,
+      sChan: x.img.batch,
+      T: x.G,
+      U: x.k,
+      S: x.I,
+      mul: x.d,
+      st: x.img.sp,
       offs: pos.map((p, e) => p.map((q) => q * x.s[e]! - x.pb[e]!)),
-      dstOff: gi * x.gcpg * x.wt.gc, dBatch: x.wt.icl, dChan: x.wt.gc, dstep: x.wt.tap, biasOff: 0,
+      dstOff: gi * x.gcpg * x.wt.gc,
+      dBatch: x.wt.icl,
+      dChan: x.wt.gc,
+      dstep: x.wt.tap,
+      biasOff: 0,
     });
   }
   return jobs;
@@ -155,9 +245,27 @@ function weightGradJobs(g: ConvGeometry, x: Axes3): JobSpec[] {
 /** C = A·B for row-major A (M × K) and B (K × N): one job whose B "gather" is a plain row read. */
 function gemmJob(M: number, N: number, K: number): JobSpec {
   return {
-    M, K, N, aOff: 0, aRow: K, aChan: 1, L: [[0], [0], [0]],
-    srcOff: 0, sBatch: 0, sChan: N, T: [1, 1, 1], U: [1, 1, N], S: [1, 1, N], mul: [1, 1, 1], st: [0, 0, 1], offs: [[0], [0], [0]],
-    dstOff: 0, dBatch: 0, dChan: N, dstep: [0, 0, 1], biasOff: 0,
+    M,
+    K,
+    N,
+    aOff: 0,
+    aRow: K,
+    aChan: 1,
+    L: [[0], [0], [0]],
+    srcOff: 0,
+    sBatch: 0,
+    sChan: N,
+    T: [1, 1, 1],
+    U: [1, 1, N],
+    S: [1, 1, N],
+    mul: [1, 1, 1],
+    st: [0, 0, 1],
+    offs: [[0], [0], [0]],
+    dstOff: 0,
+    dBatch: 0,
+    dChan: N,
+    dstep: [0, 0, 1],
+    biasOff: 0,
   };
 }
 
@@ -176,7 +284,15 @@ function taskWidth(threads: number, totalN: number): number {
  * every destination element exactly once: then they store C + bias and the destination needs no fill; otherwise it is
  * filled with `fill` and the jobs add into it.
  */
-export interface Operands { w: Float32Array; src: Float32Array; bias: Float32Array | null; dstLen: number; covered: boolean; fill: (dst: Float32Array, at: number) => void; relu?: boolean }
+export interface Operands {
+  w: Float32Array;
+  src: Float32Array;
+  bias: Float32Array | null;
+  dstLen: number;
+  covered: boolean;
+  fill: (dst: Float32Array, at: number) => void;
+  relu?: boolean;
+}
 
 /** Every gemm field zero: the base of records that use only a few fields (pack-only jobs, wtx jobs). */
 const ZERO_GEMM = zeroRecord(LAYOUTS.gemm);
@@ -188,9 +304,18 @@ const ZERO_GEMM = zeroRecord(LAYOUTS.gemm);
 function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): Float32Array {
   const store = ops.covered && jobs.every((j) => j.K > 0 && j.M > 0);
   const totalN = jobs.reduce((n, j) => n + j.N, 0);
-  threads = threadsWorthIt(threads, jobs.reduce((n, j) => n + j.M * j.K * j.N, 0));
-  const tasks: TaskSpec[] = [], packTasks: TaskSpec[] = [], records: JobRecord[] = [], regions: number[] = [], tables: Int32Array[] = [];
-  let maxK = 0, maxMp = 0, maxNcp = 0;
+  threads = threadsWorthIt(
+    threads,
+    jobs.reduce((n, j) => n + j.M * j.K * j.N, 0),
+  );
+  const tasks: TaskSpec[] = [],
+    packTasks: TaskSpec[] = [],
+    records: JobRecord[] = [],
+    regions: number[] = [],
+    tables: Int32Array[] = [];
+  let maxK = 0,
+    maxMp = 0,
+    maxNcp = 0;
   jobs.forEach((spec, j) => {
     const Mp = (spec.M + 1) & ~1;
     regions.push(Mp * spec.K * 4); // compact 2-row A panels (assembly/gemm.ts pack_a)
@@ -198,16 +323,36 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
     tables.push(Int32Array.from(lists.flat()));
     // byte address of list e inside table j
     const listAt = (tab: number, e: number) => tab + 4 * lists.slice(0, e).reduce((n, l) => n + l.length, 0);
-    records.push(job(LAYOUTS.gemm, (at) => {
-      const tab = at.table(j);
-      return {
-        M: spec.M, K: spec.K, APK: at.region(j), SRC: at.input(1) + spec.srcOff * 4, SBATCH: spec.sBatch, SCHAN: spec.sChan,
-        T: spec.T, U: spec.U, S: spec.S, MUL: spec.mul, ST: spec.st, OFFS: [3, 4, 5].map((e) => listAt(tab, e)),
-        DST: at.out + spec.dstOff * 4, DBATCH: spec.dBatch, DCHAN: spec.dChan, DSTEP: spec.dstep,
-        ASRC: at.input(0) + spec.aOff * 4, AROW: spec.aRow, ACHAN: spec.aChan, L: [0, 1, 2].map((e) => listAt(tab, e)),
-        STORE: store ? 1 : 0, BIAS: ops.bias ? at.input(2) + spec.biasOff * 4 : 0, RELU: store && ops.relu ? 1 : 0,
-      };
-    }));
+    records.push(
+      job(LAYOUTS.gemm, (at) => {
+        const tab = at.table(j);
+        return {
+          M: spec.M,
+          K: spec.K,
+          APK: at.region(j),
+          SRC: at.input(1) + spec.srcOff * 4,
+          SBATCH: spec.sBatch,
+          SCHAN: spec.sChan,
+          T: spec.T,
+          U: spec.U,
+          S: spec.S,
+          MUL: spec.mul,
+          ST: spec.st,
+          OFFS: [3, 4, 5].map((e) => listAt(tab, e)),
+          DST: at.out + spec.dstOff * 4,
+          DBATCH: spec.dBatch,
+          DCHAN: spec.dChan,
+          DSTEP: spec.dstep,
+          ASRC: at.input(0) + spec.aOff * 4,
+          AROW: spec.aRow,
+          ACHAN: spec.aChan,
+          L: [0, 1, 2].map((e) => listAt(tab, e)),
+          STORE: store ? 1 : 0,
+          BIAS: ops.bias ? at.input(2) + spec.biasOff * 4 : 0,
+          RELU: store && ops.relu ? 1 : 0,
+        };
+      }),
+    );
     if (spec.K === 0 || spec.M === 0) return;
     const nc = taskWidth(threads, totalN);
     for (let n0 = 0; n0 < spec.N; n0 += nc) tasks.push([j, n0, Math.min(nc, spec.N - n0), TASK.GEMM]);
@@ -220,8 +365,18 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
   });
   const cOff = Math.ceil((Math.min(KC, maxK) * maxNcp * 4) / 64) * 64;
   return runProgram({
-    op, inputs: ops.bias ? [ops.w, ops.src, ops.bias] : [ops.w, ops.src], outLen: ops.dstLen, fill: store ? null : ops.fill,
-    regions, tables, records, packTasks, tasks, scratchBytes: cOff + maxMp * maxNcp * 4, cOff, threads,
+    op,
+    inputs: ops.bias ? [ops.w, ops.src, ops.bias] : [ops.w, ops.src],
+    outLen: ops.dstLen,
+    fill: store ? null : ops.fill,
+    regions,
+    tables,
+    records,
+    packTasks,
+    tasks,
+    scratchBytes: cOff + maxMp * maxNcp * 4,
+    cOff,
+    threads,
   });
 }
 
@@ -229,19 +384,28 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
 function biasFill(channels: number, spatial: number, batch: number, channelsLast: boolean, bias: Float32Array | null) {
   return (F: Float32Array, at: number) => {
     const n = channels * spatial * batch;
-    if (!bias) { F.fill(0, at, at + n); return; }
+    if (!bias) {
+      F.fill(0, at, at + n);
+      return;
+    }
     if (channelsLast) {
       F.set(bias.subarray(0, channels), at);
       for (let i = channels; i < n; i += channels) F.copyWithin(at + i, at, at + channels);
     } else {
       for (let b = 0; b < batch; b++)
-        for (let c = 0; c < channels; c++) { const o = at + (b * channels + c) * spatial; F.fill(bias[c]!, o, o + spatial); }
+        for (let c = 0; c < channels; c++) {
+          const o = at + (b * channels + c) * spatial;
+          F.fill(bias[c]!, o, o + spatial);
+        }
     }
   };
 }
 
 /** What the size errors name (the op's name is put in front by ops/guard.ts). */
-const IMAGE_TO_GRID = "the imageToGrid kernel", GRID_TO_IMAGE = "the gridToImage kernel", WEIGHT_GRAD = "the weightGrad kernel", MATMUL = "the matmul kernel";
+const IMAGE_TO_GRID = "the imageToGrid kernel",
+  GRID_TO_IMAGE = "the gridToImage kernel",
+  WEIGHT_GRAD = "the weightGrad kernel",
+  MATMUL = "the matmul kernel";
 
 /**
  * The operands and the result alone must fit the wasm memory: checked before any job or task list is built (the exact
@@ -256,7 +420,12 @@ export function imageToGrid(g: ConvGeometry, image: Float32Array, w: Float32Arra
   const x = axes3(g);
   const sp = prod(x.G);
   checkFits(IMAGE_TO_GRID, image.length + w.length + g.batch * g.gridChannels * sp);
-  return execute(IMAGE_TO_GRID, convJobs(g, x), { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias), relu }, threads);
+  return execute(
+    IMAGE_TO_GRID,
+    convJobs(g, x),
+    { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias), relu },
+    threads,
+  );
 }
 
 export function gridToImagePhase(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
@@ -264,13 +433,23 @@ export function gridToImagePhase(g: ConvGeometry, grid: Float32Array, w: Float32
   const sp = prod(x.I);
   checkFits(GRID_TO_IMAGE, grid.length + w.length + g.batch * g.imageChannels * sp);
   const { jobs, covered } = tconvJobs(g, x);
-  return execute(GRID_TO_IMAGE, jobs, { w, src: grid, bias, covered, dstLen: g.batch * g.imageChannels * sp, fill: biasFill(g.imageChannels, sp, g.batch, g.channelsLast, bias) }, threads);
+  return execute(
+    GRID_TO_IMAGE,
+    jobs,
+    { w, src: grid, bias, covered, dstLen: g.batch * g.imageChannels * sp, fill: biasFill(g.imageChannels, sp, g.batch, g.channelsLast, bias) },
+    threads,
+  );
 }
 
 export function weightGrad(g: ConvGeometry, image: Float32Array, grid: Float32Array, threads: number): Float32Array {
   const n = g.gridChannels * (g.imageChannels / g.groups) * prod(g.kernel);
   checkFits(WEIGHT_GRAD, image.length + grid.length + n);
-  return execute(WEIGHT_GRAD, weightGradJobs(g, axes3(g)), { w: grid, src: image, bias: null, covered: true, dstLen: n, fill: (F, at) => F.fill(0, at, at + n) }, threads);
+  return execute(
+    WEIGHT_GRAD,
+    weightGradJobs(g, axes3(g)),
+    { w: grid, src: image, bias: null, covered: true, dstLen: n, fill: (F, at) => F.fill(0, at, at + n) },
+    threads,
+  );
 }
 
 /**
@@ -279,12 +458,17 @@ export function weightGrad(g: ConvGeometry, image: Float32Array, grid: Float32Ar
  * · W [Cgrid × Cimg·∏k] in both layouts (W's rows are laid out like the image), plus the bias per image channel.
  */
 export function gridToImageDense(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
-  const kp = prod(g.kernel), C = g.imageChannels;
+  const kp = prod(g.kernel),
+    C = g.imageChannels;
   const y = matmul(g.batch, C * kp, g.gridChannels, grid, w, threads);
   if (bias)
     for (let n = 0, o = 0; n < g.batch; n++)
       if (g.channelsLast) for (let t = 0; t < kp; t++) for (let c = 0; c < C; c++, o++) y[o] = y[o]! + bias[c]!;
-      else for (let c = 0; c < C; c++) { const b = bias[c]!; for (let t = 0; t < kp; t++, o++) y[o] = y[o]! + b; }
+      else
+        for (let c = 0; c < C; c++) {
+          const b = bias[c]!;
+          for (let t = 0; t < kp; t++, o++) y[o] = y[o]! + b;
+        }
   return y;
 }
 
@@ -295,7 +479,8 @@ export function matmul(M: number, N: number, K: number, a: Float32Array, b: Floa
 }
 
 /** Columns per col2im chunk and rows per C block (assembly/index.ts NCH, MC). */
-const NCH = 256, MC = 128;
+const NCH = 256,
+  MC = 128;
 /** Target GEMM rows (grid positions of several images) per col2im task. */
 const COL2IM_ROWS = 128;
 
@@ -310,9 +495,13 @@ const COL2IM_ROWS = 128;
  */
 export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
-  const Isp = prod(x.I), Gsp = prod(x.G), kp = prod(x.k);
+  const Isp = prod(x.I),
+    Gsp = prod(x.G),
+    kp = prod(x.k);
   checkFits(GRID_TO_IMAGE, grid.length + w.length + g.batch * g.imageChannels * Isp);
-  const K = x.gcpg, Mr = Gsp, Mp = (Mr + 1) & ~1;
+  const K = x.gcpg,
+    Mr = Gsp,
+    Mp = (Mr + 1) & ~1;
   const taskFill = !g.channelsLast;
   const apkBytes = Mp * K * 4;
   // channels per task: about one chunk of columns (≥ 1 channel), independent of the thread count
@@ -325,36 +514,79 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
   const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mr / (threads * 2))) / 2) * 2);
   // inputs: 0 = w, 1 = grid, 2 = bias (filled by the tasks, channels-first); region gi = group gi's packed grids;
   // table 0 = {0}; records: per group, its col2im job and one pack-only gemm job per image
-  const records: JobRecord[] = [], packTasks: TaskSpec[] = [], tasks: TaskSpec[] = [];
+  const records: JobRecord[] = [],
+    packTasks: TaskSpec[] = [],
+    tasks: TaskSpec[] = [];
   // flattened position stride of the grid (dense in both layouts) and of the weight taps
-  const posStride = x.grd.sp[2]!, tapStride = x.wt.tap[2]!;
+  const posStride = x.grd.sp[2]!,
+    tapStride = x.wt.tap[2]!;
   const run = K > 0 && Mr > 0 && kp > 0;
   for (let gi = 0; gi < g.groups; gi++) {
     const jobIndex = records.length;
-    records.push(job(LAYOUTS.col2im, (at) => ({
-      M: Mr, K, APK: at.region(gi), W: at.input(0) + gi * x.gcpg * x.wt.gc * 4, WK: x.wt.gc, WICL: x.wt.icl, WTAP: tapStride, KP: kp,
-      KER: x.k, STR: x.s, D: x.d, PB: x.pb, I: x.I, G: x.G,
-      DST: at.out + gi * x.icpg * x.img.chan * 4, DBATCH: x.img.batch, DCHAN: x.img.chan, DSTEP: x.img.sp,
-      NICL: nicl, BLOCKS: blocks, ICPG: x.icpg, FILL: taskFill ? 1 : 0, BIAS: bias && taskFill ? at.input(2) + gi * x.icpg * 4 : 0, ISP: Isp,
-      IMGS: imgs, BATCH: g.batch,
-    })));
+    records.push(
+      job(LAYOUTS.col2im, (at) => ({
+        M: Mr,
+        K,
+        APK: at.region(gi),
+        W: at.input(0) + gi * x.gcpg * x.wt.gc * 4,
+        WK: x.wt.gc,
+        WICL: x.wt.icl,
+        WTAP: tapStride,
+        KP: kp,
+        KER: x.k,
+        STR: x.s,
+        D: x.d,
+        PB: x.pb,
+        I: x.I,
+        G: x.G,
+        DST: at.out + gi * x.icpg * x.img.chan * 4,
+        DBATCH: x.img.batch,
+        DCHAN: x.img.chan,
+        DSTEP: x.img.sp,
+        NICL: nicl,
+        BLOCKS: blocks,
+        ICPG: x.icpg,
+        FILL: taskFill ? 1 : 0,
+        BIAS: bias && taskFill ? at.input(2) + gi * x.icpg * 4 : 0,
+        ISP: Isp,
+        IMGS: imgs,
+        BATCH: g.batch,
+      })),
+    );
     for (let b = 0; b < g.batch; b++) {
       const r = records.length;
-      records.push(job(LAYOUTS.gemm, (at) => ({
-        ...ZERO_GEMM, M: Mr, K, APK: at.region(gi) + b * apkBytes, T: [1, 1, 1],
-        ASRC: at.input(1) + (b * x.grd.batch + gi * x.gcpg * x.grd.chan) * 4, AROW: posStride, ACHAN: x.grd.chan, L: [at.table(0), at.table(0), at.table(0)],
-      })));
+      records.push(
+        job(LAYOUTS.gemm, (at) => ({
+          ...ZERO_GEMM,
+          M: Mr,
+          K,
+          APK: at.region(gi) + b * apkBytes,
+          T: [1, 1, 1],
+          ASRC: at.input(1) + (b * x.grd.batch + gi * x.gcpg * x.grd.chan) * 4,
+          AROW: posStride,
+          ACHAN: x.grd.chan,
+          L: [at.table(0), at.table(0), at.table(0)],
+        })),
+      );
       if (run) for (let m0 = 0; m0 < Mr; m0 += rows) packTasks.push([r, m0, rows, TASK.PACK]);
     }
     if (run) for (let t = 0; t < imgGroups * blocks; t++) tasks.push([jobIndex, t, 0, TASK.COL2IM]);
   }
   const cOff = Math.ceil((K * NCH * 4) / 64) * 64;
   return runProgram({
-    op: GRID_TO_IMAGE, inputs: bias && taskFill ? [w, grid, bias] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
+    op: GRID_TO_IMAGE,
+    inputs: bias && taskFill ? [w, grid, bias] : [w, grid],
+    outLen: g.batch * g.imageChannels * Isp,
     // channels-first: every task fills its own image channels (in parallel, right before it adds into them)
     fill: taskFill ? null : biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias),
-    regions: Array.from({ length: g.groups }, () => apkBytes * g.batch), tables: [Int32Array.of(0)], records, packTasks, tasks,
-    scratchBytes: cOff + MC * NCH * 4, cOff, threads,
+    regions: Array.from({ length: g.groups }, () => apkBytes * g.batch),
+    tables: [Int32Array.of(0)],
+    records,
+    packTasks,
+    tasks,
+    scratchBytes: cOff + MC * NCH * 4,
+    cOff,
+    threads,
   });
 }
 
@@ -367,9 +599,13 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
  */
 export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
-  const Isp = prod(x.I), Gsp = prod(x.G), kp = prod(x.k);
+  const Isp = prod(x.I),
+    Gsp = prod(x.G),
+    kp = prod(x.k);
   checkFits(GRID_TO_IMAGE, grid.length + w.length + g.batch * g.imageChannels * Isp);
-  const K = x.gcpg, M = x.icpg * kp, Mp = (M + 1) & ~1;
+  const K = x.gcpg,
+    M = x.icpg * kp,
+    Mp = (M + 1) & ~1;
   // every image element gets exactly one contribution (k = s, no dilation, padding or output padding: a GEMM plus a
   // pixel shuffle): the tasks store C + bias, and the image needs no fill pass
   const store = [0, 1, 2].every((e) => x.k[e] === x.s[e] && (x.d[e] === 1 || x.k[e] === 1) && x.pb[e] === 0 && x.I[e] === x.G[e]! * x.s[e]!) && x.gcpg > 0;
@@ -384,26 +620,66 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
   threads = threadsWorthIt(threads, macCount(g));
   const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mp / (threads * 2))) / 2) * 2);
   // inputs: 0 = w, 1 = grid, 2 = bias; region gi = group gi's packed weights; table 0 = {0} (the grid is read without taps)
-  const records: JobRecord[] = [], packTasks: TaskSpec[] = [], tasks: TaskSpec[] = [];
+  const records: JobRecord[] = [],
+    packTasks: TaskSpec[] = [],
+    tasks: TaskSpec[] = [];
   for (let gi = 0; gi < g.groups; gi++) {
-    records.push(job(LAYOUTS.wtx, (at) => ({
-      ...ZERO_GEMM,
-      M, K, APK: at.region(gi), SRC: at.input(1) + gi * x.gcpg * x.grd.chan * 4, SBATCH: x.grd.batch, SCHAN: x.grd.chan,
-      T: [1, 1, 1], U: x.G, S: x.G, MUL: [1, 1, 1], ST: x.grd.sp, OFFS: [at.table(0), at.table(0), at.table(0)],
-      KP: kp, NICL: nicl, BLOCKS: blocks, ICPG: x.icpg, FILL: taskFill ? 1 : 0, BIAS: withBias ? at.input(2) + gi * x.icpg * 4 : 0, ISP: Isp,
-      DST: at.out + gi * x.icpg * x.img.chan * 4, DBATCH: x.img.batch, DCHAN: x.img.chan, DSTEP: x.img.sp,
-      KER: x.k, STR: x.s, D: x.d, PB: x.pb, I: x.I,
-      W: at.input(0) + gi * x.gcpg * x.wt.gc * 4, WK: x.wt.gc, WICL: x.wt.icl, WTAP: x.wt.tap[2]!, GSP: Gsp, STORE: store ? 1 : 0,
-    })));
+    records.push(
+      job(LAYOUTS.wtx, (at) => ({
+        ...ZERO_GEMM,
+        M,
+        K,
+        APK: at.region(gi),
+        SRC: at.input(1) + gi * x.gcpg * x.grd.chan * 4,
+        SBATCH: x.grd.batch,
+        SCHAN: x.grd.chan,
+        T: [1, 1, 1],
+        U: x.G,
+        S: x.G,
+        MUL: [1, 1, 1],
+        ST: x.grd.sp,
+        OFFS: [at.table(0), at.table(0), at.table(0)],
+        KP: kp,
+        NICL: nicl,
+        BLOCKS: blocks,
+        ICPG: x.icpg,
+        FILL: taskFill ? 1 : 0,
+        BIAS: withBias ? at.input(2) + gi * x.icpg * 4 : 0,
+        ISP: Isp,
+        DST: at.out + gi * x.icpg * x.img.chan * 4,
+        DBATCH: x.img.batch,
+        DCHAN: x.img.chan,
+        DSTEP: x.img.sp,
+        KER: x.k,
+        STR: x.s,
+        D: x.d,
+        PB: x.pb,
+        I: x.I,
+        W: at.input(0) + gi * x.gcpg * x.wt.gc * 4,
+        WK: x.wt.gc,
+        WICL: x.wt.icl,
+        WTAP: x.wt.tap[2]!,
+        GSP: Gsp,
+        STORE: store ? 1 : 0,
+      })),
+    );
     for (let m0 = 0; m0 < Mp; m0 += rows) packTasks.push([gi, m0, rows, TASK.WTX_PACK]);
     for (let t = 0; t < g.batch * blocks; t++) tasks.push([gi, t, 0, TASK.WTX]);
   }
   const cOff = Math.ceil((Math.max(1, K) * NCH * 4) / 64) * 64;
   return runProgram({
-    op: GRID_TO_IMAGE, inputs: withBias ? [w, grid, bias!] : [w, grid], outLen: g.batch * g.imageChannels * Isp,
+    op: GRID_TO_IMAGE,
+    inputs: withBias ? [w, grid, bias!] : [w, grid],
+    outLen: g.batch * g.imageChannels * Isp,
     fill: taskFill || store ? null : biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias),
-    regions: Array.from({ length: g.groups }, () => Mp * K * 4), tables: [Int32Array.of(0)], records, packTasks, tasks,
-    scratchBytes: cOff + MC * NCH * 4, cOff, threads,
+    regions: Array.from({ length: g.groups }, () => Mp * K * 4),
+    tables: [Int32Array.of(0)],
+    records,
+    packTasks,
+    tasks,
+    scratchBytes: cOff + MC * NCH * 4,
+    cOff,
+    threads,
   });
 }
 
@@ -412,12 +688,27 @@ const WINO_TILES = 64;
 
 /** One stride-1 correlation of a Winograd program (assembly/winograd.ts; the W_* fields of interface.ts, in elements). */
 interface WinoPart {
-  M: number; K: number; batch: number;
-  srcOff: number; sBatch: number; sChan: number; S: number[]; st: number[]; beta: number[];
+  M: number;
+  K: number;
+  batch: number;
+  srcOff: number;
+  sBatch: number;
+  sChan: number;
+  S: number[];
+  st: number[];
+  beta: number[];
   /** output positions per axis and the output's strides */
-  nT: number[]; dstOff: number; dBatch: number; dChan: number; dstep: number[];
+  nT: number[];
+  dstOff: number;
+  dBatch: number;
+  dChan: number;
+  dstep: number[];
   /** weights: w[wOff + k·wK + m·wM + tapY[i1] + tapX[i2]] is g[i1][i2] */
-  wOff: number; wK: number; wM: number; tapY: number[]; tapX: number[];
+  wOff: number;
+  wK: number;
+  wM: number;
+  tapY: number[];
+  tapX: number[];
   biasOff: number;
 }
 
@@ -427,23 +718,61 @@ interface WinoPart {
  * (V_ξ = Bᵀ·d·B), runs the GEMMs U_ξ·V_ξ and stores Aᵀ·M·A + bias. The parts write every output element once, so the
  * output needs no fill.
  */
-function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, src: Float32Array, bias: Float32Array | null, outLen: number, macs: number, threads: number, fill: (F: Float32Array, at: number) => void, relu: boolean): Float32Array {
+function runWinograd(
+  op: string,
+  R: number,
+  parts: WinoPart[],
+  w: Float32Array,
+  src: Float32Array,
+  bias: Float32Array | null,
+  outLen: number,
+  macs: number,
+  threads: number,
+  fill: (F: Float32Array, at: number) => void,
+  relu: boolean,
+): Float32Array {
   const X = (R + 1) * (R + 1);
   const tt = (n: number) => Math.ceil(n / 2);
   const totalTiles = parts.reduce((n, p) => n + p.batch * tt(p.nT[1]!) * tt(p.nT[2]!), 0);
   threads = threadsWorthIt(threads, macs);
   const nc = threads <= 1 ? WINO_TILES : Math.max(16, Math.min(WINO_TILES, Math.ceil(totalTiles / (threads * 2) / NR) * NR));
-  const records: JobRecord[] = [], packTasks: TaskSpec[] = [], tasks: TaskSpec[] = [], regions: number[] = [];
-  let maxK = 1, maxTT2 = 0;
+  const records: JobRecord[] = [],
+    packTasks: TaskSpec[] = [],
+    tasks: TaskSpec[] = [],
+    regions: number[] = [];
+  let maxK = 1,
+    maxTT2 = 0;
   parts.forEach((p, j) => {
-    const Mp = (p.M + 1) & ~1, TT = [1, tt(p.nT[1]!), tt(p.nT[2]!)];
+    const Mp = (p.M + 1) & ~1,
+      TT = [1, tt(p.nT[1]!), tt(p.nT[2]!)];
     regions.push(X * Mp * p.K * 4); // compact panels (assembly/winograd.ts wino_pack)
-    records.push(job(LAYOUTS.wino, (at) => ({
-      M: p.M, K: p.K, APK: at.region(j), SRC: at.input(1) + p.srcOff * 4, SBATCH: p.sBatch, SCHAN: p.sChan,
-      G: p.S, ST: p.st, BETA: p.beta, TT, NT: p.nT, DST: at.out + p.dstOff * 4, DBATCH: p.dBatch, DCHAN: p.dChan, DSTEP: p.dstep,
-      BIAS: bias ? at.input(2) + p.biasOff * 4 : 0, W: at.input(0) + p.wOff * 4, WK: p.wK, WM: p.wM,
-      WY: [...p.tapY, 0, 0].slice(0, 3), WX: [...p.tapX, 0, 0].slice(0, 3), R, RELU: relu ? 1 : 0,
-    })));
+    records.push(
+      job(LAYOUTS.wino, (at) => ({
+        M: p.M,
+        K: p.K,
+        APK: at.region(j),
+        SRC: at.input(1) + p.srcOff * 4,
+        SBATCH: p.sBatch,
+        SCHAN: p.sChan,
+        G: p.S,
+        ST: p.st,
+        BETA: p.beta,
+        TT,
+        NT: p.nT,
+        DST: at.out + p.dstOff * 4,
+        DBATCH: p.dBatch,
+        DCHAN: p.dChan,
+        DSTEP: p.dstep,
+        BIAS: bias ? at.input(2) + p.biasOff * 4 : 0,
+        W: at.input(0) + p.wOff * 4,
+        WK: p.wK,
+        WM: p.wM,
+        WY: [...p.tapY, 0, 0].slice(0, 3),
+        WX: [...p.tapX, 0, 0].slice(0, 3),
+        R,
+        RELU: relu ? 1 : 0,
+      })),
+    );
     if (p.M === 0 || p.K === 0) return;
     const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(p.M / (threads * 2))) / 2) * 2);
     for (let m0 = 0; m0 < p.M; m0 += rows) packTasks.push([j, m0, rows, TASK.WINO_PACK]);
@@ -455,11 +784,22 @@ function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, 
   const ncp = Math.ceil(nc / NR) * NR;
   const cOff = Math.ceil((X * maxK * ncp * 4) / 64) * 64;
   // M_ξ blocks of MC rows (R = 2) or MC/2 rows (R = 3), then R + 1 source lines (assembly/winograd.ts lineFloats)
-  const rowBlock = R === 2 ? MC : MC / 2, lineFloats = (2 * maxTT2 + 12 + 15) & ~15;
+  const rowBlock = R === 2 ? MC : MC / 2,
+    lineFloats = (2 * maxTT2 + 12 + 15) & ~15;
   return runProgram({
     // no source channels (K = 0): no task runs and the output is the bias
-    op, inputs: bias ? [w, src, bias] : [w, src], outLen, fill: parts.some((p) => p.K === 0) ? fill : null,
-    regions, tables: [], records, packTasks, tasks, scratchBytes: cOff + X * rowBlock * ncp * 4 + (R + 1) * lineFloats * 4, cOff, threads,
+    op,
+    inputs: bias ? [w, src, bias] : [w, src],
+    outLen,
+    fill: parts.some((p) => p.K === 0) ? fill : null,
+    regions,
+    tables: [],
+    records,
+    packTasks,
+    tasks,
+    scratchBytes: cOff + X * rowBlock * ncp * 4 + (R + 1) * lineFloats * 4,
+    cOff,
+    threads,
   });
 }
 
@@ -468,7 +808,14 @@ function runWinograd(op: string, R: number, parts: WinoPart[], w: Float32Array, 
  * per axis (k = 2s, d = 1: DCGAN's k4 s2) or that are one phase of R = 3 taps (k3 s1, d = 1): per phase and group one
  * part, y[u] = Σ_i grid[u + β + i]·w[taps[R − 1 − i]] with β = the last tap's offset (see tconvJobs).
  */
-export function gridToImageWinograd(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number, relu = false): Float32Array {
+export function gridToImageWinograd(
+  g: ConvGeometry,
+  grid: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  threads: number,
+  relu = false,
+): Float32Array {
   const x = axes3(g);
   const Isp = prod(x.I);
   const outLen = g.batch * g.imageChannels * Isp;
@@ -480,33 +827,77 @@ export function gridToImageWinograd(g: ConvGeometry, grid: Float32Array, w: Floa
     for (const p1 of ph1!)
       for (const p2 of ph2!)
         parts.push({
-          M: x.icpg, K: x.gcpg, batch: g.batch,
-          srcOff: gi * x.gcpg * x.grd.chan, sBatch: x.grd.batch, sChan: x.grd.chan, S: x.G, st: x.grd.sp,
-          beta: [0, p1.offs[R - 1]!, p2.offs[R - 1]!], nT: [1, p1.nT, p2.nT],
-          dstOff: gi * x.icpg * x.img.chan + p1.dOff * x.img.sp[1]! + p2.dOff * x.img.sp[2]!, dBatch: x.img.batch, dChan: x.img.chan,
+          M: x.icpg,
+          K: x.gcpg,
+          batch: g.batch,
+          srcOff: gi * x.gcpg * x.grd.chan,
+          sBatch: x.grd.batch,
+          sChan: x.grd.chan,
+          S: x.G,
+          st: x.grd.sp,
+          beta: [0, p1.offs[R - 1]!, p2.offs[R - 1]!],
+          nT: [1, p1.nT, p2.nT],
+          dstOff: gi * x.icpg * x.img.chan + p1.dOff * x.img.sp[1]! + p2.dOff * x.img.sp[2]!,
+          dBatch: x.img.batch,
+          dChan: x.img.chan,
           dstep: [0, x.s[1]! * x.img.sp[1]!, x.s[2]! * x.img.sp[2]!],
-          wOff: gi * x.gcpg * x.wt.gc, wK: x.wt.gc, wM: x.wt.icl,
-          tapY: p1.taps.map((_, i) => p1.taps[R - 1 - i]! * x.wt.tap[1]!), tapX: p2.taps.map((_, i) => p2.taps[R - 1 - i]! * x.wt.tap[2]!),
+          wOff: gi * x.gcpg * x.wt.gc,
+          wK: x.wt.gc,
+          wM: x.wt.icl,
+          tapY: p1.taps.map((_, i) => p1.taps[R - 1 - i]! * x.wt.tap[1]!),
+          tapX: p2.taps.map((_, i) => p2.taps[R - 1 - i]! * x.wt.tap[2]!),
           biasOff: gi * x.icpg,
         });
   return runWinograd(GRID_TO_IMAGE, R, parts, w, grid, bias, outLen, macCount(g), threads, biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias), relu);
 }
 
 /** Convolution image → grid by Winograd F(2×2, 3×3) (k3 s1 d1, 2-D): per group y[u] = Σ_i image[u − pb + i]·w[i]. */
-export function imageToGridWinograd(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number, relu = false): Float32Array {
+export function imageToGridWinograd(
+  g: ConvGeometry,
+  image: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  threads: number,
+  relu = false,
+): Float32Array {
   const x = axes3(g);
   const outLen = g.batch * g.gridChannels * prod(x.G);
   checkFits(IMAGE_TO_GRID, image.length + w.length + outLen);
   const parts: WinoPart[] = [];
   for (let gi = 0; gi < g.groups; gi++)
     parts.push({
-      M: x.gcpg, K: x.icpg, batch: g.batch,
-      srcOff: gi * x.icpg * x.img.chan, sBatch: x.img.batch, sChan: x.img.chan, S: x.I, st: x.img.sp,
-      beta: [0, -x.pb[1]!, -x.pb[2]!], nT: x.G,
-      dstOff: gi * x.gcpg * x.grd.chan, dBatch: x.grd.batch, dChan: x.grd.chan, dstep: x.grd.sp,
-      wOff: gi * x.gcpg * x.wt.gc, wK: x.wt.icl, wM: x.wt.gc,
-      tapY: [0, 1, 2].map((i) => i * x.wt.tap[1]!), tapX: [0, 1, 2].map((i) => i * x.wt.tap[2]!),
+      M: x.gcpg,
+      K: x.icpg,
+      batch: g.batch,
+      srcOff: gi * x.icpg * x.img.chan,
+      sBatch: x.img.batch,
+      sChan: x.img.chan,
+      S: x.I,
+      st: x.img.sp,
+      beta: [0, -x.pb[1]!, -x.pb[2]!],
+      nT: x.G,
+      dstOff: gi * x.gcpg * x.grd.chan,
+      dBatch: x.grd.batch,
+      dChan: x.grd.chan,
+      dstep: x.grd.sp,
+      wOff: gi * x.gcpg * x.wt.gc,
+      wK: x.wt.icl,
+      wM: x.wt.gc,
+      tapY: [0, 1, 2].map((i) => i * x.wt.tap[1]!),
+      tapX: [0, 1, 2].map((i) => i * x.wt.tap[2]!),
       biasOff: gi * x.gcpg,
     });
-  return runWinograd(IMAGE_TO_GRID, 3, parts, w, image, bias, outLen, macCount(g), threads, biasFill(g.gridChannels, prod(x.G), g.batch, g.channelsLast, bias), relu);
+  return runWinograd(
+    IMAGE_TO_GRID,
+    3,
+    parts,
+    w,
+    image,
+    bias,
+    outLen,
+    macCount(g),
+    threads,
+    biasFill(g.gridChannels, prod(x.G), g.batch, g.channelsLast, bias),
+    relu,
+  );
 }

@@ -3,8 +3,15 @@ import { CTRL_BYTE, runtime, wasmUsable, type WasmRuntime } from "./runtime.js";
 import { C, MAX_WORKERS, workerSource } from "./worker-source.js";
 import { hooks } from "../hooks.js";
 
-interface NodeWorker { threadId: number; unref(): void; terminate(): Promise<number>; on(ev: string, f: (...a: unknown[]) => void): void }
-interface NodeWorkerThreads { Worker: new (src: string, opts: { eval: boolean; workerData: unknown }) => NodeWorker }
+interface NodeWorker {
+  threadId: number;
+  unref(): void;
+  terminate(): Promise<number>;
+  on(ev: string, f: (...a: unknown[]) => void): void;
+}
+interface NodeWorkerThreads {
+  Worker: new (src: string, opts: { eval: boolean; workerData: unknown }) => NodeWorker;
+}
 
 const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
 // process.getBuiltinModule (Node ≥ 20.16) loads builtins synchronously, with no top-level await and nothing for a
@@ -21,7 +28,10 @@ export function hardwareThreads(): number {
   return 1;
 }
 
-interface Handle { alive(): boolean; stop(): void }
+interface Handle {
+  alive(): boolean;
+  stop(): void;
+}
 
 /** What a worker function returns: a Web Worker (structurally, so the declarations need no DOM lib). */
 export interface WorkerLike {
@@ -45,7 +55,11 @@ let startFailure: string | null = null;
  * file, so there it only ends the current workers.
  */
 export function setWorkerUrl(source: WorkerSource | null): void {
-  const ok = source === null || typeof source === "string" || typeof source === "function" || (typeof source === "object" && typeof (source as { href?: unknown }).href === "string");
+  const ok =
+    source === null ||
+    typeof source === "string" ||
+    typeof source === "function" ||
+    (typeof source === "object" && typeof (source as { href?: unknown }).href === "string");
   if (!ok) throw new Error(`setWorkerUrl: expects a URL string, a URL, a function returning a Worker, or null; got ${typeof source}`);
   workerSourceOverride = source;
   startFailure = null;
@@ -104,20 +118,35 @@ function spawn(rt: WasmRuntime, index: number): Handle {
   // handed work, and threadsReady() rejects with the reason instead of waiting
   w.onerror = (ev: { message?: string } | undefined) => {
     dead = true;
-    if (born === epoch && !ready(index)) failedToStart(ev?.message || `the worker script ${src === null ? "(a blob: URL)" : typeof src === "function" ? "from the worker function" : typeof src === "string" ? src : src.href} failed to load`);
+    if (born === epoch && !ready(index))
+      failedToStart(
+        ev?.message ||
+          `the worker script ${src === null ? "(a blob: URL)" : typeof src === "function" ? "from the worker function" : typeof src === "string" ? src : src.href} failed to load`,
+      );
   };
   w.postMessage(data);
-  return { alive: () => !dead, stop: () => { dead = true; w.terminate(); } };
+  return {
+    alive: () => !dead,
+    stop: () => {
+      dead = true;
+      w.terminate();
+    },
+  };
 }
 
 /**
  * Blocks until ctrl[i] !== v or `ms` elapse. Node and Web Workers may Atomics.wait; a browser page's main thread may
  * not, so it spins (only ever while workers that already reported in finish their share of a call).
  */
-const canWait = isNode || (typeof (globalThis as { window?: unknown }).window === "undefined" && typeof (globalThis as { importScripts?: unknown }).importScripts === "function");
+const canWait =
+  isNode ||
+  (typeof (globalThis as { window?: unknown }).window === "undefined" && typeof (globalThis as { importScripts?: unknown }).importScripts === "function");
 function block(c: Int32Array, i: number, v: number, ms: number): void {
   if (canWait) Atomics.wait(c, i, v, ms);
-  else { const t = performance.now(); while (Atomics.load(c, i) === v && performance.now() - t < ms); }
+  else {
+    const t = performance.now();
+    while (Atomics.load(c, i) === v && performance.now() - t < ms);
+  }
 }
 
 /** Tears the pool down (after a failure, or to resize); the next call starts fresh workers. */
@@ -125,7 +154,10 @@ export function destroyPool(): void {
   const c = ctrl;
   if (c) {
     Atomics.store(c, C.STOP, 1);
-    for (let i = 0; i < workers.length; i++) { Atomics.add(c, C.GEN0 + i, 1); Atomics.notify(c, C.GEN0 + i); }
+    for (let i = 0; i < workers.length; i++) {
+      Atomics.add(c, C.GEN0 + i, 1);
+      Atomics.notify(c, C.GEN0 + i);
+    }
   }
   for (const w of workers) w.stop();
   workers = [];
@@ -252,7 +284,10 @@ export function runQueue(queue: number, scratch: number[]): void {
   const rt = runtime();
   // only workers that have reported in take part; without shared memory no worker can see the arena
   const extra = rt.shared ? Math.min(scratch.length - 1, MAX_WORKERS, readyWorkers(rt)) : 0;
-  if (extra <= 0) { hooks.lastTaskCounts = [rt.exports.run_queue(queue, scratch[0]!)]; return; }
+  if (extra <= 0) {
+    hooks.lastTaskCounts = [rt.exports.run_queue(queue, scratch[0]!)];
+    return;
+  }
   const c = control(rt);
   if (hooks.killWorkerOnNextCall >= 0) {
     Atomics.store(c, C.KILL, hooks.killWorkerOnNextCall + 1);
@@ -262,7 +297,10 @@ export function runQueue(queue: number, scratch: number[]): void {
   Atomics.store(c, C.ERR, 0);
   c[C.QUEUE] = queue | 0;
   for (let i = 0; i < extra; i++) c[C.SCRATCH0 + i] = scratch[i + 1]! | 0;
-  for (let i = 0; i < extra; i++) { Atomics.add(c, C.GEN0 + i, 1); Atomics.notify(c, C.GEN0 + i); }
+  for (let i = 0; i < extra; i++) {
+    Atomics.add(c, C.GEN0 + i, 1);
+    Atomics.notify(c, C.GEN0 + i);
+  }
   let mainError: unknown = null;
   let mainTasks = 0;
   try {
@@ -272,15 +310,24 @@ export function runQueue(queue: number, scratch: number[]): void {
   }
   let died = false;
   // watchdog: tasks last milliseconds, so a minute without a finished worker or a taken task means one is gone
-  let progressAt = Date.now(), lastDone = -1, lastNext = -1;
+  let progressAt = Date.now(),
+    lastDone = -1,
+    lastNext = -1;
   for (;;) {
     const done = Atomics.load(c, C.DONE);
     if (done >= extra) break;
     const next = Atomics.load(rt.I32, queue >>> 2);
-    if (done !== lastDone || next !== lastNext) { progressAt = Date.now(); lastDone = done; lastNext = next; }
+    if (done !== lastDone || next !== lastNext) {
+      progressAt = Date.now();
+      lastDone = done;
+      lastNext = next;
+    }
     let dead = 0;
     for (let i = 0; i < extra; i++) if (!workers[i]!.alive() || Atomics.load(c, C.DEAD0 + i) !== 0) dead++;
-    if (Date.now() - progressAt > 60000) { destroyPool(); throw new Error("wasm backend: worker threads stopped responding; the pool was reset"); }
+    if (Date.now() - progressAt > 60000) {
+      destroyPool();
+      throw new Error("wasm backend: worker threads stopped responding; the pool was reset");
+    }
     if (dead > 0 && !died) {
       died = true;
       // cancel the remaining tasks: set the queue's next-task counter past its end
@@ -289,7 +336,10 @@ export function runQueue(queue: number, scratch: number[]): void {
     if (died && done + dead >= extra) break;
     // the workers usually finish within microseconds of this thread: poll briefly before sleeping (a futex
     // wake-up costs 100s of µs in a VM)
-    if (Date.now() - progressAt < 2) { for (let i = 0; i < 256 && Atomics.load(c, C.DONE) === done; i++); continue; }
+    if (Date.now() - progressAt < 2) {
+      for (let i = 0; i < 256 && Atomics.load(c, C.DONE) === done; i++);
+      continue;
+    }
     block(c, C.DONE, done, 20);
   }
   if (died) {

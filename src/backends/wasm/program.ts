@@ -70,14 +70,20 @@ export function runProgram(p: Program): Float32Array {
   const regionAt = p.regions.map((b) => rt.reserve(b));
   const tableAt = p.tables.map((t) => rt.reserve(t.length * 4));
   const recordAt = p.records.map((r) => rt.reserve(recordWords(r.layout) * 4));
-  const lists = [p.packTasks, p.tasks].map((list) => ({ list, tasksAt: rt.reserve(Math.max(1, list.length) * TASK_FIELDS.WORDS * 4), queueAt: rt.reserve(64) }));
+  const lists = [p.packTasks, p.tasks].map((list) => ({
+    list,
+    tasksAt: rt.reserve(Math.max(1, list.length) * TASK_FIELDS.WORDS * 4),
+    queueAt: rt.reserve(64),
+  }));
   const threads = Math.max(1, Math.min(p.threads, Math.max(p.tasks.length, 1)));
   const scratch: number[] = [];
   for (let t = 0; t < threads; t++) scratch.push(rt.reserve(p.scratchBytes));
   rt.commit(p.op);
   hooks.lastTasks = p.tasks; // a reference, no copy: this runs on every call
 
-  const F = rt.F32, U = rt.U32, I = rt.I32;
+  const F = rt.F32,
+    U = rt.U32,
+    I = rt.I32;
   p.inputs.forEach((a, i) => F.set(a, inAt[i]! >>> 2));
   p.tables.forEach((t, i) => I.set(t, tableAt[i]! >>> 2));
   if (p.fill) p.fill(F, outAt >>> 2);
@@ -87,11 +93,17 @@ export function runProgram(p: Program): Float32Array {
     if (list.length === 0) continue;
     let w = tasksAt >>> 2;
     for (const [r, n0, nc, kind] of list) {
-      U[w + TASK_FIELDS.JOB] = recordAt[r]!; U[w + TASK_FIELDS.N0] = n0; U[w + TASK_FIELDS.NC] = nc; U[w + TASK_FIELDS.KIND] = kind;
+      U[w + TASK_FIELDS.JOB] = recordAt[r]!;
+      U[w + TASK_FIELDS.N0] = n0;
+      U[w + TASK_FIELDS.NC] = nc;
+      U[w + TASK_FIELDS.KIND] = kind;
       w += TASK_FIELDS.WORDS;
     }
     const q = queueAt >>> 2;
-    U[q + QUEUE_FIELDS.NEXT] = 0; U[q + QUEUE_FIELDS.COUNT] = list.length; U[q + QUEUE_FIELDS.TASKS] = tasksAt; U[q + QUEUE_FIELDS.COFF] = p.cOff;
+    U[q + QUEUE_FIELDS.NEXT] = 0;
+    U[q + QUEUE_FIELDS.COUNT] = list.length;
+    U[q + QUEUE_FIELDS.TASKS] = tasksAt;
+    U[q + QUEUE_FIELDS.COFF] = p.cOff;
     runQueue(queueAt, scratch);
   }
   // slice copies into a fresh (non-shared) buffer in one pass, without zero-filling it first

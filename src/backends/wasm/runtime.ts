@@ -29,8 +29,20 @@ export interface KernelExports {
   run_queue(queue: number, scratch: number): number;
   all_finite(p: number, n: number): number;
   run_task(job: number, n0: number, nc: number, scratch: number, cOff: number): void;
-  pack_a(dst: number, M: number, K: number, w: number, rowStride: number, chanStride: number,
-    T0: number, T1: number, T2: number, L0: number, L1: number, L2: number): void;
+  pack_a(
+    dst: number,
+    M: number,
+    K: number,
+    w: number,
+    rowStride: number,
+    chanStride: number,
+    T0: number,
+    T1: number,
+    T2: number,
+    L0: number,
+    L1: number,
+    L2: number,
+  ): void;
 }
 
 const PAGE = 65536;
@@ -74,7 +86,8 @@ export class WasmRuntime {
     this.shared = made.shared;
     this.maxBytes = made.maxBytes;
     const memory = made.memory;
-    if (build === "relaxed-simd" && !relaxedSimdSupported()) throw new Error("wasm backend: this engine does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
+    if (build === "relaxed-simd" && !relaxedSimdSupported())
+      throw new Error("wasm backend: this engine does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
     this.build = build;
     const relaxed = build === "relaxed-simd";
     const b64 = this.shared ? (relaxed ? kernelsRelaxedWasmBase64 : kernelsWasmBase64) : relaxed ? kernelsRelaxedWasmUnsharedBase64 : kernelsWasmUnsharedBase64;
@@ -140,9 +153,15 @@ export class WasmRuntime {
     }
   }
 
-  get F32(): Float32Array { return this.f32; }
-  get U32(): Uint32Array { return this.u32; }
-  get I32(): Int32Array { return this.i32; }
+  get F32(): Float32Array {
+    return this.f32;
+  }
+  get U32(): Uint32Array {
+    return this.u32;
+  }
+  get I32(): Int32Array {
+    return this.i32;
+  }
 }
 
 /** A 4 GiB-maximum memory, or 1 GiB where the engine cannot reserve that much address space; null if neither works. */
@@ -156,7 +175,6 @@ function createMemory(shared: boolean): { memory: WebAssembly.Memory; maxBytes: 
   }
   return null;
 }
-
 
 let rt: WasmRuntime | null = null;
 /** Test hook: a runtime to use from the next call on (e.g. `new WasmRuntime(false)`), or null to create a fresh one. */
@@ -185,7 +203,10 @@ export function wasmUsable(): boolean {
     return true;
   } catch (e) {
     refused = e instanceof Error ? e.message : String(e);
-    warnOnce("wasm-unavailable", `WebAssembly is unavailable here (${refused}); tconv runs its JavaScript kernels instead, which are slower. Under a Content-Security-Policy, add 'wasm-unsafe-eval' to script-src to use the WebAssembly kernels.`);
+    warnOnce(
+      "wasm-unavailable",
+      `WebAssembly is unavailable here (${refused}); tconv runs its JavaScript kernels instead, which are slower. Under a Content-Security-Policy, add 'wasm-unsafe-eval' to script-src to use the WebAssembly kernels.`,
+    );
     return false;
   }
 }

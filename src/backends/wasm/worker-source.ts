@@ -9,7 +9,21 @@
  * DEAD0 + i (set by the worker as it exits: the blocked main thread cannot see the 'exit' event), READY0 + i (set once
  * worker i listens for its generation: only then may the calling thread hand it work).
  */
-export const C = { DONE: 0, READY: 1, STOP: 2, ERR: 3, KILL: 4, QUEUE: 5, EPOCH: 6, GEN0: 16, SCRATCH0: 16 + 64, TASKS0: 16 + 128, DEAD0: 16 + 192, READY0: 16 + 256, WORDS: 16 + 320 } as const;
+export const C = {
+  DONE: 0,
+  READY: 1,
+  STOP: 2,
+  ERR: 3,
+  KILL: 4,
+  QUEUE: 5,
+  EPOCH: 6,
+  GEN0: 16,
+  SCRATCH0: 16 + 64,
+  TASKS0: 16 + 128,
+  DEAD0: 16 + 192,
+  READY0: 16 + 256,
+  WORDS: 16 + 320,
+} as const;
 export const MAX_WORKERS = 64;
 
 export const workerSource = `

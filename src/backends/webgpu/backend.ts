@@ -74,7 +74,9 @@ function reluOf(t: GpuTensor, n: number): GpuTensor {
 /** A kernel the WebGPU backend does not have yet: it throws naming itself and the device, never a CPU round trip. */
 function missing(kernel: string): () => never {
   return () => {
-    throw new Error(`${kernel}: no WebGPU kernel yet for arrays on gpu(0); move the arrays to the CPU with x.asInCtx(npx.cpu()) (after await x.wait()) to run it there`);
+    throw new Error(
+      `${kernel}: no WebGPU kernel yet for arrays on gpu(0); move the arrays to the CPU with x.asInCtx(npx.cpu()) (after await x.wait()) to run it there`,
+    );
   };
 }
 
@@ -82,11 +84,12 @@ function allocate(dtype: Dtype, n: number): GpuStorage {
   requireFloat32("allocate (webgpu)", "the array", dtype);
   const t = allocTensor(n, "allocate (webgpu)");
   // pooled buffers keep old values: zero the bytes (a multiple of 4, as clearBuffer requires)
-  if (n > 0) gpuOp("allocate (webgpu)", (d) => {
-    const enc = d.createCommandEncoder();
-    enc.clearBuffer(t.buffer, 0, n * 4);
-    d.queue.submit([enc.finish()]);
-  });
+  if (n > 0)
+    gpuOp("allocate (webgpu)", (d) => {
+      const enc = d.createCommandEncoder();
+      enc.clearBuffer(t.buffer, 0, n * 4);
+      d.queue.submit([enc.finish()]);
+    });
   return fresh(t);
 }
 
@@ -173,14 +176,18 @@ export const webgpuBackend: Backend<DeviceStorage> = {
     let off = 0;
     parts.forEach((part, k) => {
       const b = blocks[k]!;
-      if (part !== null) store([outer, b], unaryGpu("identity", [outer, b], { tensor: s, strides: [row, 1], offset: off }), { data: part, strides: [b, 1], offset: 0 }, "split");
+      if (part !== null)
+        store([outer, b], unaryGpu("identity", [outer, b], { tensor: s, strides: [row, 1], offset: off }), { data: part, strides: [b, 1], offset: 0 }, "split");
       off += b;
     });
   },
   pixelShuffle(g, depth, space, toSpace) {
     // the space array is dense over [N, C, D, rd, H, rh, W, rw]; the depth array read or written through strides
-    const [D, H, W] = g.size, [RD, RH, RW] = g.factors, C = g.channels;
-    const S = D * H * W, R = RD * RH * RW;
+    const [D, H, W] = g.size,
+      [RD, RH, RW] = g.factors,
+      C = g.channels;
+    const S = D * H * W,
+      R = RD * RH * RW;
     const shape = [g.batch, C, D, RD, H, RH, W, RW];
     // depth channel: DCR ((rd·RH + rh)·RW + rw)·C + c, CRD c·R + (rd·RH + rh)·RW + rw
     const [sc, srd, srh, srw] = g.mode === "DCR" ? [S, RH * RW * C * S, RW * C * S, C * S] : [R * S, RH * RW * S, RW * S, S];
@@ -199,7 +206,18 @@ export const webgpuBackend: Backend<DeviceStorage> = {
     if (v) wrote(v);
   },
   adamUpdate(w, grad, m, v, n, p, lrT, beta1, beta2, epsilon) {
-    adamUpdateGpu(tensorOf(w, "adam_update"), tensorOf(grad, "adam_update"), tensorOf(m, "adam_update"), tensorOf(v, "adam_update"), n, p, lrT, beta1, beta2, epsilon);
+    adamUpdateGpu(
+      tensorOf(w, "adam_update"),
+      tensorOf(grad, "adam_update"),
+      tensorOf(m, "adam_update"),
+      tensorOf(v, "adam_update"),
+      n,
+      p,
+      lrT,
+      beta1,
+      beta2,
+      epsilon,
+    );
     for (const s of [w, m, v]) wrote(s);
   },
 };

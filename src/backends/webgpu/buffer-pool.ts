@@ -97,7 +97,11 @@ export function releaseTensor(t: GpuTensor): void {
 
 /** Destroys every pooled (free) buffer: part of releaseMemory(). Buffers of live tensors are untouched. */
 export function emptyPools(): void {
-  for (const list of pools.values()) for (const b of list) { b.destroy(); stats.destroyed++; }
+  for (const list of pools.values())
+    for (const b of list) {
+      b.destroy();
+      stats.destroyed++;
+    }
   pools.clear();
   pooledBytes = 0;
 }

@@ -47,11 +47,33 @@ const GEO_STRUCT = `struct Geo {
 function geoUniforms(g: ConvGeometry, L: Layout3): Int32Array {
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   const T = [0, 1, 2].map((e) => L.s[e]! / gcd(L.s[e]!, L.d[e]!));
-  const kp = L.k[0]! * L.k[1]! * L.k[2]!, gp = L.G[0]! * L.G[1]! * L.G[2]!;
+  const kp = L.k[0]! * L.k[1]! * L.k[2]!,
+    gp = L.G[0]! * L.G[1]! * L.G[2]!;
   return Int32Array.from([
-    ...L.k, kp, ...L.s, L.s[0]! * L.s[1]! * L.s[2]!, ...L.d, g.channelsLast ? 1 : 0, ...L.p, 0,
-    ...L.I, L.iN, ...L.G, L.gN, ...L.iX, L.iC, ...L.gX, L.gC, ...L.wA, L.wG,
-    g.batch, L.icpg, L.gcpg, L.wI, ...T, Math.max(1, gp),
+    ...L.k,
+    kp,
+    ...L.s,
+    L.s[0]! * L.s[1]! * L.s[2]!,
+    ...L.d,
+    g.channelsLast ? 1 : 0,
+    ...L.p,
+    0,
+    ...L.I,
+    L.iN,
+    ...L.G,
+    L.gN,
+    ...L.iX,
+    L.iC,
+    ...L.gX,
+    L.gC,
+    ...L.wA,
+    L.wG,
+    g.batch,
+    L.icpg,
+    L.gcpg,
+    L.wI,
+    ...T,
+    Math.max(1, gp),
   ]);
 }
 
@@ -85,7 +107,15 @@ fn gridOffset(pos: i32) -> i32 {
  * Dispatches a kernel that binds a bias: a 1-element placeholder when the call has none (u.p.w = 0 says to ignore it),
  * returned to the pool right after the submission (any reuse is a later queue operation, so it runs after this one).
  */
-function dispatchWithBias(op: string, code: string, bindings: GpuTensor[], biasAt: number, bias: GpuTensor | null, wg: [number, number, number], uniforms: Int32Array): void {
+function dispatchWithBias(
+  op: string,
+  code: string,
+  bindings: GpuTensor[],
+  biasAt: number,
+  bias: GpuTensor | null,
+  wg: [number, number, number],
+  uniforms: Int32Array,
+): void {
   const placeholder = bias === null ? allocTensor(1, op) : null;
   bindings.splice(biasAt, 0, bias ?? placeholder!);
   try {
@@ -117,8 +147,10 @@ var<private> grp: i32;
 ${GATHER}`,
     setup: `  grp = z;
   return vec3<i32>(u.c.z, u.c.x * u.t.w * select(1, 0, u.G.x * u.G.y * u.G.z == 0), u.c.y * u.k.w);`,
-    readA: vecA ? `  let i = (grp * u.c.z + m) * u.c.y * u.k.w + k;
-  return wt[i / 4][i % 4];` : `  return wt[(grp * u.c.z + m) * u.c.y * u.k.w + k];`,
+    readA: vecA
+      ? `  let i = (grp * u.c.z + m) * u.c.y * u.k.w + k;
+  return wt[i / 4][i % 4];`
+      : `  return wt[(grp * u.c.z + m) * u.c.y * u.k.w + k];`,
     readA4: vecA ? `  return wt[((grp * u.c.z + m) * u.c.y * u.k.w + k) / 4];` : undefined,
     readB: `  return gather(k, n);`,
     writeC: `  let gc = grp * u.c.z + m;

@@ -41,14 +41,17 @@ async function acquire(options: InitGpuOptions): Promise<number> {
   };
   const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
   if (gpu === undefined || gpu === null)
-    return none("WebGPU is not available here (navigator.gpu is undefined: a browser needs WebGPU enabled and a secure origin; in Node pass initGpu({ gpu: create([]) }) from the npm package 'webgpu')");
+    return none(
+      "WebGPU is not available here (navigator.gpu is undefined: a browser needs WebGPU enabled and a secure origin; in Node pass initGpu({ gpu: create([]) }) from the npm package 'webgpu')",
+    );
   let adapter: GPUAdapter | null;
   try {
     adapter = (await gpu.requestAdapter(options.powerPreference ? { powerPreference: options.powerPreference } : undefined)) as GPUAdapter | null;
   } catch (e) {
     return none(`requestAdapter() failed: ${(e as Error).message}`);
   }
-  if (adapter === null || adapter === undefined) return none("requestAdapter() returned no adapter (WebGPU is present but no GPU or software adapter is usable)");
+  if (adapter === null || adapter === undefined)
+    return none("requestAdapter() returned no adapter (WebGPU is present but no GPU or software adapter is usable)");
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice();
@@ -57,7 +60,12 @@ async function acquire(options: InitGpuOptions): Promise<number> {
   }
   const ai = adapter.info as Partial<GPUAdapterInfo> | undefined;
   const s: GpuState = {
-    gpu, device, adapter, lost: null, errors: [], pending: new Set(),
+    gpu,
+    device,
+    adapter,
+    lost: null,
+    errors: [],
+    pending: new Set(),
     info: { vendor: ai?.vendor ?? "", architecture: ai?.architecture ?? "", device: ai?.device ?? "", description: ai?.description ?? "" },
   };
   state = s;

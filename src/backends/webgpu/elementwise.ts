@@ -15,7 +15,10 @@ export interface GpuView {
 export function denseView(tensor: GpuTensor, shape: readonly number[]): GpuView {
   const strides = new Array<number>(shape.length);
   let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { strides[i] = shape[i] === 1 ? 0 : s; s *= shape[i]!; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = shape[i] === 1 ? 0 : s;
+    s *= shape[i]!;
+  }
   return { tensor, strides, offset: 0 };
 }
 
@@ -34,11 +37,19 @@ fn infF() -> f32 { return bitcast<f32>(INF_BITS); }`;
  * fmod are missing on purpose: WGSL's % differs from JS's at ±∞ and 0 divisors, so they throw naming themselves.
  */
 const BINARY_WGSL: Partial<Record<BinaryKernelOp, string>> = {
-  add: "a + b", sub: "a - b", mul: "a * b", div: "a / b",
-  maximum: "select(b, a, a >= b || isNan(a))", minimum: "select(b, a, a <= b || isNan(a))",
+  add: "a + b",
+  sub: "a - b",
+  mul: "a * b",
+  div: "a / b",
+  maximum: "select(b, a, a >= b || isNan(a))",
+  minimum: "select(b, a, a <= b || isNan(a))",
   pow: "powF(a, b)",
-  eq: "select(0.0, 1.0, a == b)", ne: "select(0.0, 1.0, a != b)", lt: "select(0.0, 1.0, a < b)",
-  le: "select(0.0, 1.0, a <= b)", gt: "select(0.0, 1.0, a > b)", ge: "select(0.0, 1.0, a >= b)",
+  eq: "select(0.0, 1.0, a == b)",
+  ne: "select(0.0, 1.0, a != b)",
+  lt: "select(0.0, 1.0, a < b)",
+  le: "select(0.0, 1.0, a <= b)",
+  gt: "select(0.0, 1.0, a > b)",
+  ge: "select(0.0, 1.0, a >= b)",
 };
 
 /**
@@ -46,7 +57,12 @@ const BINARY_WGSL: Partial<Record<BinaryKernelOp, string>> = {
  * promises 2⁻¹¹ absolute error) and erf (no WGSL builtin) are missing on purpose and throw naming themselves.
  */
 const UNARY_WGSL: Partial<Record<UnaryKernelOp, string>> = {
-  identity: "a", neg: "-a", exp: "exp(a)", log: "log(a)", sqrt: "sqrt(a)", abs: "abs(a)",
+  identity: "a",
+  neg: "-a",
+  exp: "exp(a)",
+  log: "log(a)",
+  sqrt: "sqrt(a)",
+  abs: "abs(a)",
   relu: "select(0.0, a, a > 0.0 || isNan(a))",
   sigmoid: "1.0 / (1.0 + exp(-a))",
   tanh: "tanhF(a)",
@@ -77,9 +93,17 @@ function checkView(op: string, what: string, shape: readonly number[], v: GpuVie
   if (v.tensor.dtype !== "float32") throw new Error(`${op}: ${what} has dtype ${String(v.tensor.dtype)}; WebGPU has no float64, GPU arrays are float32`);
   if (v.strides.length !== shape.length) throw new Error(`${op}: ${what} has ${v.strides.length} strides for a ${shape.length}-D shape [${shape.join(", ")}]`);
   if (shape.some((d) => d === 0)) return;
-  let lo = v.offset, hi = v.offset;
-  shape.forEach((d, i) => { const s = v.strides[i]! * (d - 1); if (s < 0) lo += s; else hi += s; });
-  if (lo < 0 || hi >= v.tensor.size) throw new Error(`${op}: ${what} view (offset ${v.offset}, strides [${v.strides.join(", ")}]) over [${shape.join(", ")}] reaches elements ${lo}..${hi} of a tensor of ${v.tensor.size}`);
+  let lo = v.offset,
+    hi = v.offset;
+  shape.forEach((d, i) => {
+    const s = v.strides[i]! * (d - 1);
+    if (s < 0) lo += s;
+    else hi += s;
+  });
+  if (lo < 0 || hi >= v.tensor.size)
+    throw new Error(
+      `${op}: ${what} view (offset ${v.offset}, strides [${v.strides.join(", ")}]) over [${shape.join(", ")}] reaches elements ${lo}..${hi} of a tensor of ${v.tensor.size}`,
+    );
 }
 
 /** WGSL that turns the flat output index `i` into the element offsets `o0`, `o1`, … of the views. */

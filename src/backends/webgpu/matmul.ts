@@ -6,13 +6,17 @@ import { dispatch } from "./pipelines.js";
 /** C = A·B, queued; A and B are loaded as vec4 where their row length is a multiple of 4. */
 export function matmulGpu(M: number, N: number, K: number, a: GpuTensor, b: GpuTensor): GpuTensor {
   const op = "matmul (webgpu)";
-  for (const [what, t, n] of [["A", a, M * K], ["B", b, K * N]] as const) {
+  for (const [what, t, n] of [
+    ["A", a, M * K],
+    ["B", b, K * N],
+  ] as const) {
     if (t.dtype !== "float32") throw new Error(`${op}: ${what} has dtype ${String(t.dtype)}; WebGPU has no float64, GPU arrays are float32`);
     if (t.size !== n) throw new Error(`${op}: ${what} has ${t.size} elements, expected ${n} for M=${M}, N=${N}, K=${K}`);
   }
   const out = allocTensor(M * N, op);
   if (out.size === 0) return out;
-  const vecA = K % 4 === 0, vecB = N % 4 === 0;
+  const vecA = K % 4 === 0,
+    vecB = N % 4 === 0;
   const code = gemmShader({
     decls: `@group(0) @binding(0) var<storage, read> A: ${vecA ? "array<vec4<f32>>" : "array<f32>"};
 @group(0) @binding(1) var<storage, read> B: ${vecB ? "array<vec4<f32>>" : "array<f32>"};

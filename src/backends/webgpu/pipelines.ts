@@ -41,7 +41,9 @@ export function dispatch(op: string, code: string, bindings: readonly Binding[],
       throw new Error(`${op}: ${bindings.length} storage buffers exceed the device limit ${lim.maxStorageBuffersPerShaderStage}`);
     for (const b of bindings)
       if (b.size * 4 > lim.maxStorageBufferBindingSize)
-        throw new Error(`${op}: an operand of ${b.size} float32 elements (${b.size * 4} bytes) exceeds the maxStorageBufferBindingSize limit of ${lim.maxStorageBufferBindingSize} bytes`);
+        throw new Error(
+          `${op}: an operand of ${b.size} float32 elements (${b.size * 4} bytes) exceeds the maxStorageBufferBindingSize limit of ${lim.maxStorageBufferBindingSize} bytes`,
+        );
     for (const w of workgroups)
       if (w > lim.maxComputeWorkgroupsPerDimension)
         throw new Error(`${op}: ${w} workgroups along one dimension exceed the device limit ${lim.maxComputeWorkgroupsPerDimension}`);

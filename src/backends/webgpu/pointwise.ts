@@ -6,7 +6,8 @@ import { dispatch, grid2d } from "./pipelines.js";
 
 const WORKGROUP = 256;
 // SELU's constants (Klambauer et al. 2017), as the CPU kernel
-const SELU_LAMBDA = 1.0507009873554805, SELU_ALPHA = 1.6732632423543772;
+const SELU_LAMBDA = 1.0507009873554805,
+  SELU_ALPHA = 1.6732632423543772;
 
 /**
  * Runs `body` (WGSL statements over index i, reading `in0…`, writing `out0…`, with the scalars s(0)…s(9) as f32) for
@@ -68,7 +69,18 @@ export function leakyBackwardGpu(act: LeakyActType, slope: number, x: GpuTensor,
 /**
  * MXNet's Adam in place: g = clip(grad·rescale) + wd·w; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; w ← w − lrT·m/(√v + ε).
  */
-export function adamUpdateGpu(w: GpuTensor, grad: GpuTensor, m: GpuTensor, v: GpuTensor, n: number, p: GradPrep, lrT: number, beta1: number, beta2: number, epsilon: number): void {
+export function adamUpdateGpu(
+  w: GpuTensor,
+  grad: GpuTensor,
+  m: GpuTensor,
+  v: GpuTensor,
+  n: number,
+  p: GradPrep,
+  lrT: number,
+  beta1: number,
+  beta2: number,
+  epsilon: number,
+): void {
   pointwise(
     "adam_update (webgpu)",
     `  let g = clamp(in0[i] * s(0), -s(1), s(1)) + out0[i] * s(2);

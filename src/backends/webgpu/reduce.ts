@@ -25,8 +25,13 @@ export function reduceGpu(op: ReduceKernelOp, shape: readonly number[], x: GpuVi
   const out = allocTensor(nOut, name);
   if (nOut === 0) return out;
   if (count > 0) {
-    let hi = x.offset, lo = x.offset;
-    shape.forEach((d, i) => { const s = x.strides[i]! * (d - 1); if (s < 0) lo += s; else hi += s; });
+    let hi = x.offset,
+      lo = x.offset;
+    shape.forEach((d, i) => {
+      const s = x.strides[i]! * (d - 1);
+      if (s < 0) lo += s;
+      else hi += s;
+    });
     if (lo < 0 || hi >= x.tensor.size) throw new Error(`${name}: view reaches elements ${lo}..${hi} of a tensor of ${x.tensor.size}`);
   }
   const decompose = (axesList: readonly number[], idx: string, into: string) => {

@@ -5,7 +5,8 @@ import { gpuOp, gpuState, keepAlive, throwReported } from "./device.js";
 
 /** float64 cannot live on the GPU: WebGPU has no f64 type. */
 export function requireFloat32(op: string, what: string, dtype: string): void {
-  if (dtype !== "float32") throw new Error(`${op}: ${what} has dtype ${dtype}; WebGPU has no float64 (f64) type, so GPU arrays are float32 only (use astype("float32"))`);
+  if (dtype !== "float32")
+    throw new Error(`${op}: ${what} has dtype ${dtype}; WebGPU has no float64 (f64) type, so GPU arrays are float32 only (use astype("float32"))`);
 }
 
 /** A GPU tensor holding a copy of `data` (queued: returns at once). */

@@ -17,7 +17,14 @@ const UN = Object.keys(ref.UNARY) as fast.UnaryKernelOp[];
 const special = [0, -0, 1, -1, 2, 0.5, NaN, Infinity, -Infinity, 3];
 const valueArb = fc.oneof(fc.constantFrom(...special), fc.double({ min: -8, max: 8, noNaN: true }));
 
-interface ViewDraw { shape: number[]; perm: number[]; steps: number[]; values: number[]; dtype: Dtype; pad: number }
+interface ViewDraw {
+  shape: number[];
+  perm: number[];
+  steps: number[];
+  values: number[];
+  dtype: Dtype;
+  pad: number;
+}
 
 /** A view of exactly `shape`: a larger base array, sliced with steps (negative = reversed) and transposed. */
 function viewArb(shape: number[], dtype?: Dtype): fc.Arbitrary<NDArray> {
@@ -47,10 +54,15 @@ function build(d: ViewDraw): NDArray {
 const shapeArb = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 4 });
 /** An operand shape that broadcasts to `shape`: some leading axes dropped, some axes set to 1. */
 const broadcastArb = (shape: number[]) =>
-  fc.record({ drop: fc.integer({ min: 0, max: shape.length }), ones: fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }) })
+  fc
+    .record({ drop: fc.integer({ min: 0, max: shape.length }), ones: fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }) })
     .map(({ drop, ones }) => shape.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
 
-const view = (x: NDArray, shape: readonly number[]): fast.StridedView => ({ data: x.data, strides: broadcastStrides(x.shape, x.strides, shape), offset: x.offset });
+const view = (x: NDArray, shape: readonly number[]): fast.StridedView => ({
+  data: x.data,
+  strides: broadcastStrides(x.shape, x.strides, shape),
+  offset: x.offset,
+});
 const dense = (dtype: Dtype, shape: readonly number[]) => new NDArray(allocate(dtype, shapeSize(shape)), shape);
 const w = (x: NDArray): fast.StridedView => ({ data: x.data, strides: x.strides, offset: x.offset });
 
@@ -61,9 +73,13 @@ function sameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what: 
 }
 
 const operandsArb = shapeArb.chain((shape) =>
-  fc.tuple(fc.constant(shape), broadcastArb(shape), broadcastArb(shape)).chain(([s, sa, sb]) =>
-    fc.record({ shape: fc.constant(broadcastShapes(sa, sb, "t")), a: viewArb(sa), b: viewArb(sb), scalar: fc.option(valueArb), op: fc.constantFrom(...BIN) }).map((r) => ({ ...r, s })),
-  ),
+  fc
+    .tuple(fc.constant(shape), broadcastArb(shape), broadcastArb(shape))
+    .chain(([s, sa, sb]) =>
+      fc
+        .record({ shape: fc.constant(broadcastShapes(sa, sb, "t")), a: viewArb(sa), b: viewArb(sb), scalar: fc.option(valueArb), op: fc.constantFrom(...BIN) })
+        .map((r) => ({ ...r, s })),
+    ),
 );
 
 test("binary kernels equal the reference loops on strided, reversed and broadcast float32/float64 views", () => {
@@ -71,7 +87,8 @@ test("binary kernels equal the reference loops on strided, reversed and broadcas
     fc.property(operandsArb, ({ shape, a, b, scalar, op }) => {
       const dtype: Dtype = a.dtype === "float64" || b.dtype === "float64" ? "float64" : "float32";
       const bv = scalar === null ? view(b, shape) : fast.scalarView(scalar, shape.length);
-      const got = dense(dtype, shape), want = dense(dtype, shape);
+      const got = dense(dtype, shape),
+        want = dense(dtype, shape);
       fast.binaryInto(op, shape, w(got), view(a, shape), bv);
       ref.binaryReference(op, shape, w(want), view(a, shape), bv);
       sameBits(got.data, want.data, `${op} ${JSON.stringify(shape)}`);
@@ -86,24 +103,31 @@ test("binary kernels equal the reference loops on strided, reversed and broadcas
 
 test("binary kernels write through a strided output view and leave the rest untouched", () => {
   fc.assert(
-    fc.property(shapeArb.chain((s) => fc.tuple(viewArb(s), viewArb(s), viewArb(s, "float32"), fc.constantFrom(...BIN))), ([a, b, o, op]) => {
-      const oRef = new NDArray(o.data.slice(), o.shape, o.strides, o.offset);
-      fast.binaryInto(op, o.shape, w(o), view(a, o.shape), view(b, o.shape));
-      ref.binaryReference(op, o.shape, w(oRef), view(a, o.shape), view(b, o.shape));
-      sameBits(o.data, oRef.data, op);
-    }),
+    fc.property(
+      shapeArb.chain((s) => fc.tuple(viewArb(s), viewArb(s), viewArb(s, "float32"), fc.constantFrom(...BIN))),
+      ([a, b, o, op]) => {
+        const oRef = new NDArray(o.data.slice(), o.shape, o.strides, o.offset);
+        fast.binaryInto(op, o.shape, w(o), view(a, o.shape), view(b, o.shape));
+        ref.binaryReference(op, o.shape, w(oRef), view(a, o.shape), view(b, o.shape));
+        sameBits(o.data, oRef.data, op);
+      },
+    ),
     { numRuns: 200 },
   );
 });
 
 test("unary kernels (and identity = strided copy and cast) equal the reference loops", () => {
   fc.assert(
-    fc.property(shapeArb.chain((s) => fc.tuple(viewArb(s), fc.constantFrom(...UN), fc.constantFrom<Dtype>("float32", "float64"))), ([x, op, dtype]) => {
-      const got = dense(dtype, x.shape), want = dense(dtype, x.shape);
-      fast.unaryInto(op, x.shape, w(got), w(x));
-      ref.unaryReference(op, x.shape, w(want), w(x));
-      sameBits(got.data, want.data, `${op} ${JSON.stringify(x.shape)}`);
-    }),
+    fc.property(
+      shapeArb.chain((s) => fc.tuple(viewArb(s), fc.constantFrom(...UN), fc.constantFrom<Dtype>("float32", "float64"))),
+      ([x, op, dtype]) => {
+        const got = dense(dtype, x.shape),
+          want = dense(dtype, x.shape);
+        fast.unaryInto(op, x.shape, w(got), w(x));
+        ref.unaryReference(op, x.shape, w(want), w(x));
+        sameBits(got.data, want.data, `${op} ${JSON.stringify(x.shape)}`);
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -115,36 +139,61 @@ test("every dtype combination of out, a and b runs a loop equal to the reference
     for (let i = 0; i < n; i++) x[i] = special[(i * 3 + seed) % special.length]! * (1 + ((i * seed) % 7) / 8) - (i % 3) * 0.75;
     return x;
   };
-  for (const n of [1, 7, 8, 13]) for (const od of dts) for (const ad of dts) for (const bd of dts) for (const off of [0, 2]) {
-    const a = fill(ad, n + off, 1), b = fill(bd, n + off, 2);
-    const av = { data: a, strides: [1], offset: off }, bv = { data: b, strides: [1], offset: off };
-    for (const op of BIN) {
-      const got = allocate(od, n), want = allocate(od, n);
-      fast.binaryInto(op, [n], { data: got, strides: [1], offset: 0 }, av, bv);
-      ref.binaryReference(op, [n], { data: want, strides: [1], offset: 0 }, av, bv);
-      sameBits(got, want, `${op} n=${n} out ${od} a ${ad} b ${bd} offset ${off}`);
-    }
-    if (bd === "float32") for (const op of UN) {
-      const got = allocate(od, n), want = allocate(od, n);
-      fast.unaryInto(op, [n], { data: got, strides: [1], offset: 0 }, av);
-      ref.unaryReference(op, [n], { data: want, strides: [1], offset: 0 }, av);
-      sameBits(got, want, `${op} n=${n} out ${od} a ${ad} offset ${off}`);
-    }
-  }
+  for (const n of [1, 7, 8, 13])
+    for (const od of dts)
+      for (const ad of dts)
+        for (const bd of dts)
+          for (const off of [0, 2]) {
+            const a = fill(ad, n + off, 1),
+              b = fill(bd, n + off, 2);
+            const av = { data: a, strides: [1], offset: off },
+              bv = { data: b, strides: [1], offset: off };
+            for (const op of BIN) {
+              const got = allocate(od, n),
+                want = allocate(od, n);
+              fast.binaryInto(op, [n], { data: got, strides: [1], offset: 0 }, av, bv);
+              ref.binaryReference(op, [n], { data: want, strides: [1], offset: 0 }, av, bv);
+              sameBits(got, want, `${op} n=${n} out ${od} a ${ad} b ${bd} offset ${off}`);
+            }
+            if (bd === "float32")
+              for (const op of UN) {
+                const got = allocate(od, n),
+                  want = allocate(od, n);
+                fast.unaryInto(op, [n], { data: got, strides: [1], offset: 0 }, av);
+                ref.unaryReference(op, [n], { data: want, strides: [1], offset: 0 }, av);
+                sameBits(got, want, `${op} n=${n} out ${od} a ${ad} offset ${off}`);
+              }
+          }
 });
 
 test("relu propagates NaN, maps −0 and −Inf to +0 and keeps float64 values above 2^1023 (fast loop = reference)", () => {
   const big = 2 ** 1023 * 1.5;
   const cases: [number, number][] = [
-    [NaN, NaN], [-NaN, NaN], [0, 0], [-0, 0], [Infinity, Infinity], [-Infinity, 0], [2.5, 2.5], [-2.5, 0],
-    [Number.MAX_VALUE, Number.MAX_VALUE], [-Number.MAX_VALUE, 0], [big, big], [2 ** 1023, 2 ** 1023],
-    [Number.MIN_VALUE, Number.MIN_VALUE], [-Number.MIN_VALUE, 0], [3.4028234663852886e38, 3.4028234663852886e38],
+    [NaN, NaN],
+    [-NaN, NaN],
+    [0, 0],
+    [-0, 0],
+    [Infinity, Infinity],
+    [-Infinity, 0],
+    [2.5, 2.5],
+    [-2.5, 0],
+    [Number.MAX_VALUE, Number.MAX_VALUE],
+    [-Number.MAX_VALUE, 0],
+    [big, big],
+    [2 ** 1023, 2 ** 1023],
+    [Number.MIN_VALUE, Number.MIN_VALUE],
+    [-Number.MIN_VALUE, 0],
+    [3.4028234663852886e38, 3.4028234663852886e38],
   ];
   for (const dtype of ["float32", "float64"] as Dtype[]) {
     const x = allocate(dtype, cases.length);
     cases.forEach(([v], i) => (x[i] = v));
-    for (const [label, off, step] of [["dense", 0, 1], ["strided", cases.length - 1, -1]] as const) {
-      const got = allocate(dtype, cases.length), want = allocate(dtype, cases.length);
+    for (const [label, off, step] of [
+      ["dense", 0, 1],
+      ["strided", cases.length - 1, -1],
+    ] as const) {
+      const got = allocate(dtype, cases.length),
+        want = allocate(dtype, cases.length);
       const a = { data: x, strides: [step], offset: off };
       fast.unaryInto("relu", [cases.length], w(new NDArray(got, [cases.length])), a);
       ref.unaryReference("relu", [cases.length], w(new NDArray(want, [cases.length])), a);
@@ -161,7 +210,11 @@ test("relu propagates NaN, maps −0 and −Inf to +0 and keeps float64 values a
       vals.forEach((v, i) => (x[i] = v));
       const got = allocate(dtype, vals.length);
       fast.unaryInto("relu", [vals.length], { data: got, strides: [1], offset: 0 }, { data: x, strides: [1], offset: 0 });
-      sameBits(got, Array.from(x, (v) => (Number.isNaN(v) ? NaN : v > 0 ? v : 0)), `relu ${dtype}`);
+      sameBits(
+        got,
+        Array.from(x, (v) => (Number.isNaN(v) ? NaN : v > 0 ? v : 0)),
+        `relu ${dtype}`,
+      );
     }),
   );
 });
@@ -173,7 +226,8 @@ test("where kernel equals the reference loop with all three operands broadcast",
   fc.assert(
     fc.property(arb, ([c, a, b]) => {
       const shape = broadcastShapes(broadcastShapes(c.shape, a.shape, "t"), b.shape, "t");
-      const got = dense("float64", shape), want = dense("float64", shape);
+      const got = dense("float64", shape),
+        want = dense("float64", shape);
       fast.whereInto(shape, w(got), view(c, shape), view(a, shape), view(b, shape));
       ref.whereReference(shape, w(want), view(c, shape), view(a, shape), view(b, shape));
       sameBits(got.data, want.data, "where");
@@ -189,7 +243,8 @@ test("reductions over any axis subset equal the reference loops bit for bit", ()
       const count = shapeSize(axes.map((a) => x.shape[a]!));
       fc.pre(count > 0 || op === "sum" || op === "mean");
       const nOut = shapeSize(x.shape.filter((_, i) => !axes.includes(i)));
-      const got = allocate(x.dtype, nOut), want = allocate(x.dtype, nOut);
+      const got = allocate(x.dtype, nOut),
+        want = allocate(x.dtype, nOut);
       fast.reduceInto(op, x.shape, w(x), axes, got);
       ref.reduceReference(op, x.shape, w(x), axes, want);
       sameBits(got, want, `${op} axes ${axes} of ${JSON.stringify(x.shape)}`);
@@ -206,16 +261,35 @@ test("NCHW channel broadcasting adds one value per channel", () => {
 });
 
 test("out= writes the result into an existing array, also into a view, and returns it", () => {
-  const a = np.array([[1, 2], [3, 4]]);
+  const a = np.array([
+    [1, 2],
+    [3, 4],
+  ]);
   const out = np.zeros([2, 2]);
   assert.equal(np.add(a, 10, { out }), out);
-  assert.deepEqual(out.tolist(), [[11, 12], [13, 14]]);
+  assert.deepEqual(out.tolist(), [
+    [11, 12],
+    [13, 14],
+  ]);
   const big = np.zeros([3, 4]);
   np.multiply(a, np.array([2, 3]), { out: big.at("1:", "::2") });
-  assert.deepEqual(big.tolist(), [[0, 0, 0, 0], [2, 0, 6, 0], [6, 0, 12, 0]]);
+  assert.deepEqual(big.tolist(), [
+    [0, 0, 0, 0],
+    [2, 0, 6, 0],
+    [6, 0, 12, 0],
+  ]);
   const r = np.zeros([2, 2]);
-  npx.relu(np.array([[-1, 2], [3, -4]]), { out: r });
-  assert.deepEqual(r.tolist(), [[0, 2], [3, 0]]);
+  npx.relu(
+    np.array([
+      [-1, 2],
+      [3, -4],
+    ]),
+    { out: r },
+  );
+  assert.deepEqual(r.tolist(), [
+    [0, 2],
+    [3, 0],
+  ]);
   const f64 = np.zeros([2, 2], { dtype: "float64" });
   np.divide(a, 3, { out: f64 });
   assert.equal(f64.asTypedArray()[0], Math.fround(1) / 3, "float32 operands computed in double, stored as float64");
@@ -249,7 +323,10 @@ test("comparisons and where follow numpy (1./0. floats, NaN compares false, wher
   assert.deepEqual(np.less(a, 2).tolist(), [1, 0, 0, 0]);
   assert.deepEqual(np.greater_equal(a, 2).tolist(), [0, 1, 0, 1]);
   assert.deepEqual(np.not_equal(a, a).tolist(), [0, 0, 1, 0]);
-  assert.deepEqual(np.where(np.array([[1], [0]]), np.array([1, 2]), -1).tolist(), [[1, 2], [-1, -1]]);
+  assert.deepEqual(np.where(np.array([[1], [0]]), np.array([1, 2]), -1).tolist(), [
+    [1, 2],
+    [-1, -1],
+  ]);
   assert.equal(np.where(np.array([1]), np.array([1], { dtype: "float64" }), 0).dtype, "float64");
   assert.throws(() => np.where(np.zeros([2]), np.zeros([3]), 0), /where: operands could not be broadcast together with shapes \[2\] and \[3\]/);
 });

@@ -37,8 +37,22 @@ test("gridToImage is the adjoint of imageToGrid: <conv(x), y> = <x, convT(y)> (b
 });
 
 test("the book's strides-2 example: X = K = [[0,1],[2,3]] gives the 4×4 output of Fig. 12.10", () => {
-  const g = { nd: 2, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, imageSize: [4, 4], gridSize: [2, 2], kernel: [2, 2],
-    strides: [2, 2], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false };
+  const g = {
+    nd: 2,
+    batch: 1,
+    groups: 1,
+    imageChannels: 1,
+    gridChannels: 1,
+    imageSize: [4, 4],
+    gridSize: [2, 2],
+    kernel: [2, 2],
+    strides: [2, 2],
+    dilation: [1, 1],
+    padBegin: [0, 0],
+    padEnd: [0, 0],
+    outputPadding: [0, 0],
+    channelsLast: false,
+  };
   const out = new Float64Array(16);
   gridToImage(g, Float64Array.from([0, 1, 2, 3]), Float64Array.from([0, 1, 2, 3]), null, out);
   assert.deepEqual([...out], [0, 0, 0, 1, 0, 0, 2, 3, 0, 2, 0, 3, 4, 6, 6, 9]);

@@ -35,8 +35,22 @@ test("channels-last imageToGrid equals channels-first imageToGrid on moved data"
 });
 
 test("imageToGrid of the book's 3×3 arange with K = [[0,1],[2,3]] is [[19,25],[37,43]]", () => {
-  const g = { nd: 2, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, imageSize: [3, 3], gridSize: [2, 2], kernel: [2, 2],
-    strides: [1, 1], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false };
+  const g = {
+    nd: 2,
+    batch: 1,
+    groups: 1,
+    imageChannels: 1,
+    gridChannels: 1,
+    imageSize: [3, 3],
+    gridSize: [2, 2],
+    kernel: [2, 2],
+    strides: [1, 1],
+    dilation: [1, 1],
+    padBegin: [0, 0],
+    padEnd: [0, 0],
+    outputPadding: [0, 0],
+    channelsLast: false,
+  };
   const out = new Float64Array(4);
   imageToGrid(g, Float64Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8]), Float64Array.from([0, 1, 2, 3]), null, out);
   assert.deepEqual([...out], [19, 25, 37, 43]);

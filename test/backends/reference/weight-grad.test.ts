@@ -25,8 +25,22 @@ test("weightGrad is the adjoint of imageToGrid in w: <conv(x, w), y> = <w, dW(x,
 test("dW of a 1-D stride-2 conv sums image[2q + a]·grid[q] by hand", () => {
   // image [1,2,3,4,5], k 2, s 2 → grid positions q = 0, 1 read (1,2) and (3,4); grid = [10, 100]
   // dW[0] = 1·10 + 3·100 = 310, dW[1] = 2·10 + 4·100 = 420
-  const g = { nd: 1, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, imageSize: [5], gridSize: [2], kernel: [2],
-    strides: [2], dilation: [1], padBegin: [0], padEnd: [0], outputPadding: [0], channelsLast: false };
+  const g = {
+    nd: 1,
+    batch: 1,
+    groups: 1,
+    imageChannels: 1,
+    gridChannels: 1,
+    imageSize: [5],
+    gridSize: [2],
+    kernel: [2],
+    strides: [2],
+    dilation: [1],
+    padBegin: [0],
+    padEnd: [0],
+    outputPadding: [0],
+    channelsLast: false,
+  };
   const dw = new Float64Array(2);
   weightGrad(g, Float64Array.from([1, 2, 3, 4, 5]), Float64Array.from([10, 100]), dw);
   assert.deepEqual([...dw], [310, 420]);

@@ -21,27 +21,38 @@ test("wasm GEMM = naive triple loop on random sizes (0, 1, non-multiples of the 
   const dim = fc.oneof(fc.constantFrom(0, 1, 2, 15, 16, 17, 33), fc.integer({ min: 0, max: 70 }));
   fc.assert(
     fc.property(dim, dim, dim, fc.integer({ min: 1, max: 1e9 }), fc.constantFrom(1, 2), (M, N, K, seed, threads) => {
-      const a = randomArray(M * K, seed), b = randomArray(K * N, seed + 1);
+      const a = randomArray(M * K, seed),
+        b = randomArray(K * N, seed + 1);
       assertClose(wasmGemm(M, N, K, a, b, threads), naive(M, N, K, a, b), K, `gemm ${M}×${N}×${K}`);
     }),
     { numRuns: 300 },
   );
-  for (const [M, N, K] of [[130, 40, 300], [3, 1000, 520], [257, 33, 129]] as const) {
-    const a = randomArray(M * K, 1), b = randomArray(K * N, 2);
+  for (const [M, N, K] of [
+    [130, 40, 300],
+    [3, 1000, 520],
+    [257, 33, 129],
+  ] as const) {
+    const a = randomArray(M * K, 1),
+      b = randomArray(K * N, 2);
     for (const t of [1, 2]) assertClose(wasmGemm(M, N, K, a, b, t), naive(M, N, K, a, b), K, `gemm ${M}×${N}×${K} t${t}`);
   }
 });
 
 test("matmul dispatch: float64 and forced algorithms agree; float32 gives a Float32Array", () => {
   const [M, N, K] = [40, 50, 60];
-  const a = randomArray(M * K, 3), b = randomArray(K * N, 4);
+  const a = randomArray(M * K, 3),
+    b = randomArray(K * N, 4);
   const ref = naive(M, N, K, a, b);
   const c64 = matmul("float64", M, N, K, Float64Array.from(a), Float64Array.from(b));
   assert.ok(c64 instanceof Float64Array);
   assertClose(c64, ref, 1e-6, "float64");
   for (const alg of ["direct", "wasm-gemm", null] as const) {
     hooks.force.matmul = alg;
-    try { assertClose(matmul("float32", M, N, K, a, b), ref, K, `matmul ${alg}`); } finally { hooks.force.matmul = null; }
+    try {
+      assertClose(matmul("float32", M, N, K, a, b), ref, K, `matmul ${alg}`);
+    } finally {
+      hooks.force.matmul = null;
+    }
   }
   assert.ok(matmul("float32", M, N, K, a, b) instanceof Float32Array);
 });
@@ -51,7 +62,8 @@ test("two threads really split the work and give the 1-thread result", async () 
   await whenWorkersReady(1);
   try {
     const [M, N, K] = [200, 700, 300];
-    const a = randomArray(M * K, 5), b = randomArray(K * N, 6);
+    const a = randomArray(M * K, 5),
+      b = randomArray(K * N, 6);
     const one = wasmGemm(M, N, K, a, b, 1);
     const two = wasmGemm(M, N, K, a, b, 2);
     assert.equal(hooks.lastTaskCounts.length, 2);
@@ -64,10 +76,28 @@ test("two threads really split the work and give the 1-thread result", async () 
 
 test("a tensor too large for wasm memory throws an Error naming the size, and the backend stays usable", () => {
   // 2×2 grid, stride 40000: the image has 40001² ≈ 1.6e9 floats = 6 GiB
-  const g: ConvGeometry = { nd: 2, batch: 1, groups: 1, imageChannels: 1, gridChannels: 1, gridSize: [2, 2], imageSize: [40001, 40001], kernel: [1, 1], strides: [40000, 40000], dilation: [1, 1], padBegin: [0, 0], padEnd: [0, 0], outputPadding: [0, 0], channelsLast: false };
+  const g: ConvGeometry = {
+    nd: 2,
+    batch: 1,
+    groups: 1,
+    imageChannels: 1,
+    gridChannels: 1,
+    gridSize: [2, 2],
+    imageSize: [40001, 40001],
+    kernel: [1, 1],
+    strides: [40000, 40000],
+    dilation: [1, 1],
+    padBegin: [0, 0],
+    padEnd: [0, 0],
+    outputPadding: [0, 0],
+    channelsLast: false,
+  };
   hooks.force.gridToImage = "wasm-phase";
   try {
-    assert.throws(() => gridToImage(g, "float32", new Float32Array(4), new Float32Array(1), null), /the gridToImage kernel needs 5\.97 GiB, more than the 4 GiB of wasm memory/);
+    assert.throws(
+      () => gridToImage(g, "float32", new Float32Array(4), new Float32Array(1), null),
+      /the gridToImage kernel needs 5\.97 GiB, more than the 4 GiB of wasm memory/,
+    );
   } finally {
     hooks.force.gridToImage = null;
   }
@@ -76,13 +106,15 @@ test("a tensor too large for wasm memory throws an Error naming the size, and th
 });
 
 test("a worker that dies makes the call throw; the next call rebuilds the pool and is right", async () => {
-  const saved = getNumThreads(), savedMacs = hooks.macsPerThread;
+  const saved = getNumThreads(),
+    savedMacs = hooks.macsPerThread;
   setNumThreads(2);
   await whenWorkersReady(1);
   hooks.macsPerThread = 0;
   try {
     const [M, N, K] = [64, 300, 64];
-    const a = randomArray(M * K, 8), b = randomArray(K * N, 9);
+    const a = randomArray(M * K, 8),
+      b = randomArray(K * N, 9);
     const ref = naive(M, N, K, a, b);
     assertClose(wasmGemm(M, N, K, a, b, 2), ref, K, "before");
     hooks.killWorkerOnNextCall = 0;
@@ -104,7 +136,11 @@ test("the runtime runs the relaxed-SIMD build exactly where the engine validates
   assert.equal(runtime().build, supported ? "relaxed-simd" : "simd128");
   // test/backends/wasm/relaxed-simd.test.ts reruns this file with the V8 flag and says which build it expects
   if (process.env.TCONV_EXPECT_WASM_BUILD) assert.equal(runtime().build, process.env.TCONV_EXPECT_WASM_BUILD);
-  if (!supported) assert.throws(() => new WasmRuntime(true, "relaxed-simd"), /wasm backend: this engine does not support relaxed SIMD \(Node 20 needs --experimental-wasm-relaxed-simd\)/);
+  if (!supported)
+    assert.throws(
+      () => new WasmRuntime(true, "relaxed-simd"),
+      /wasm backend: this engine does not support relaxed SIMD \(Node 20 needs --experimental-wasm-relaxed-simd\)/,
+    );
 });
 
 test("the wasm finite scan finds one ±Inf or NaN anywhere (SIMD body or tail) and passes finite extremes", () => {
@@ -113,14 +149,18 @@ test("the wasm finite scan finds one ±Inf or NaN anywhere (SIMD body or tail) a
   const n = 16 * 5 + 7;
   const at = rt.reserve(n * 4);
   rt.commit("finite scan test");
-  const F = rt.F32, base = at >>> 2;
-  const fill = () => { for (let i = 0; i < n; i++) F[base + i] = i % 2 ? 3.4e38 : -1e-45; };
+  const F = rt.F32,
+    base = at >>> 2;
+  const fill = () => {
+    for (let i = 0; i < n; i++) F[base + i] = i % 2 ? 3.4e38 : -1e-45;
+  };
   fill();
   assert.equal(rt.exports.all_finite(at, n), 1, "largest finite float32 and the smallest subnormal");
-  for (const bad of [Infinity, -Infinity, NaN]) for (const i of [0, 17, 79, 80, n - 1]) {
-    fill();
-    F[base + i] = bad;
-    assert.equal(rt.exports.all_finite(at, n), 0, `${bad} at ${i}`);
-  }
+  for (const bad of [Infinity, -Infinity, NaN])
+    for (const i of [0, 17, 79, 80, n - 1]) {
+      fill();
+      F[base + i] = bad;
+      assert.equal(rt.exports.all_finite(at, n), 0, `${bad} at ${i}`);
+    }
   rt.reset();
 });

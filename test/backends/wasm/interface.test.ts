@@ -16,17 +16,20 @@ test("every record's fields get consecutive word offsets (x3 fields take three w
     assert.equal(recordWords(layout), w);
   }
   // the wtx record starts with the gemm record (the AssemblyScript wtx task gathers its B through the J_* fields)
-  const g = offsets(LAYOUTS.gemm), y = offsets(LAYOUTS.wtx);
+  const g = offsets(LAYOUTS.gemm),
+    y = offsets(LAYOUTS.wtx);
   for (const k of Object.keys(LAYOUTS.gemm)) assert.equal((y as Record<string, number>)[k], (g as Record<string, number>)[k], k);
   assert.equal(new Set(Object.values(TASK)).size, Object.keys(TASK).length, "task kinds are distinct");
 });
 
 test("writeRecord puts each value at its field's words, addresses as u32 and fields as i32", () => {
   const buf = new ArrayBuffer(4 * 200);
-  const I = new Int32Array(buf), U = new Uint32Array(buf);
+  const I = new Int32Array(buf),
+    U = new Uint32Array(buf);
   const values = { ...zeroRecord(LAYOUTS.gemm), M: 7, K: -3, APK: 0xfffffff0, T: [1, 2, 3], OFFS: [10, 20, 30], BIAS: 99 };
   writeRecord(I, U, 64, LAYOUTS.gemm, values);
-  const off = offsets(LAYOUTS.gemm), base = 16;
+  const off = offsets(LAYOUTS.gemm),
+    base = 16;
   assert.equal(I[base + off.M], 7);
   assert.equal(I[base + off.K], -3);
   assert.equal(U[base + off.APK], 0xfffffff0);

@@ -8,7 +8,22 @@ import { describe, runChild } from "../../helpers/child.js";
 import { directConvTranspose, maxAbsDiff } from "../../helpers/conv-direct.js";
 
 // DCGAN-like k4 s2 p1: large enough that the dispatcher picks a wasm kernel where wasm compiles
-const g: ConvGeometry = { nd: 2, batch: 2, groups: 1, imageChannels: 32, gridChannels: 64, gridSize: [8, 8], imageSize: [16, 16], kernel: [4, 4], strides: [2, 2], dilation: [1, 1], padBegin: [1, 1], padEnd: [1, 1], outputPadding: [0, 0], channelsLast: false };
+const g: ConvGeometry = {
+  nd: 2,
+  batch: 2,
+  groups: 1,
+  imageChannels: 32,
+  gridChannels: 64,
+  gridSize: [8, 8],
+  imageSize: [16, 16],
+  kernel: [4, 4],
+  strides: [2, 2],
+  dilation: [1, 1],
+  padBegin: [1, 1],
+  padEnd: [1, 1],
+  outputPadding: [0, 0],
+  channelsLast: false,
+};
 
 const body = `
 import { hooks } from ${JSON.stringify(pathToFileURL(resolve("dist/backends/hooks.js")).href)};
@@ -35,7 +50,13 @@ console.log(JSON.stringify({ x: Array.from(x.asTypedArray()), w: Array.from(w.as
 test("wasm refused: the JS kernels run, the result matches the direct definition, one TCONV_WASM_UNAVAILABLE warning", async () => {
   const r = await runChild(body, { timeoutMs: 60_000 });
   assert.equal(r.status, 0, describe(r));
-  const out = JSON.parse(r.stdout) as { x: number[]; w: number[]; runs: { algorithm: string; y: number[] }[]; warnings: { code: string; message: string }[]; ready: number };
+  const out = JSON.parse(r.stdout) as {
+    x: number[];
+    w: number[];
+    runs: { algorithm: string; y: number[] }[];
+    warnings: { code: string; message: string }[];
+    ready: number;
+  };
   const want = directConvTranspose(g, out.x, out.w, null);
   for (const run of out.runs) {
     assert.equal(run.algorithm, "direct");
@@ -43,6 +64,9 @@ test("wasm refused: the JS kernels run, the result matches the direct definition
   }
   assert.equal(out.warnings.length, 1, JSON.stringify(out.warnings));
   assert.equal(out.warnings[0]!.code, "TCONV_WASM_UNAVAILABLE");
-  assert.match(out.warnings[0]!.message, /WebAssembly is unavailable here \(.*Refused to compile.*\); tconv runs its JavaScript kernels instead.*'wasm-unsafe-eval'/);
+  assert.match(
+    out.warnings[0]!.message,
+    /WebAssembly is unavailable here \(.*Refused to compile.*\); tconv runs its JavaScript kernels instead.*'wasm-unsafe-eval'/,
+  );
   assert.equal(out.ready, 1, "no wasm, no worker threads");
 });

@@ -18,7 +18,8 @@ test("without shared memory every wasm algorithm still agrees with the reference
   const plain = new WasmRuntime(false);
   assert.equal(plain.shared, false);
   assert.ok(!(plain.memory.buffer instanceof SharedArrayBuffer));
-  const savedThreads = getNumThreads(), savedMacs = hooks.macsPerThread;
+  const savedThreads = getNumThreads(),
+    savedMacs = hooks.macsPerThread;
   runtimeHooks.nextRuntime = plain;
   setNumThreads(2); // asked for, but a plain memory cannot be shared: the calling thread runs every task
   hooks.macsPerThread = 0;
@@ -65,15 +66,63 @@ test("without shared memory the Winograd and dense paths agree with the referenc
   setNumThreads(2);
   const base = { nd: 2, batch: 2, groups: 1, dilation: [1, 1], outputPadding: [0, 0], channelsLast: false };
   const cases: [ConvGeometry, "imageToGrid" | "gridToImage", Algorithm][] = [
-    [{ ...base, imageChannels: 12, gridChannels: 20, gridSize: [7, 9], imageSize: [14, 18], kernel: [4, 4], strides: [2, 2], padBegin: [1, 1], padEnd: [1, 1] }, "gridToImage", "wasm-winograd"],
-    [{ ...base, imageChannels: 12, gridChannels: 20, gridSize: [9, 11], imageSize: [9, 11], kernel: [3, 3], strides: [1, 1], padBegin: [1, 1], padEnd: [1, 1] }, "gridToImage", "wasm-winograd"],
-    [{ ...base, imageChannels: 12, gridChannels: 20, gridSize: [9, 11], imageSize: [9, 11], kernel: [3, 3], strides: [1, 1], padBegin: [1, 1], padEnd: [1, 1], channelsLast: true }, "imageToGrid", "wasm-winograd"],
-    [{ ...base, imageChannels: 12, gridChannels: 20, gridSize: [1, 1], imageSize: [4, 4], kernel: [4, 4], strides: [1, 1], padBegin: [0, 0], padEnd: [0, 0] }, "gridToImage", "wasm-dense"],
+    [
+      {
+        ...base,
+        imageChannels: 12,
+        gridChannels: 20,
+        gridSize: [7, 9],
+        imageSize: [14, 18],
+        kernel: [4, 4],
+        strides: [2, 2],
+        padBegin: [1, 1],
+        padEnd: [1, 1],
+      },
+      "gridToImage",
+      "wasm-winograd",
+    ],
+    [
+      {
+        ...base,
+        imageChannels: 12,
+        gridChannels: 20,
+        gridSize: [9, 11],
+        imageSize: [9, 11],
+        kernel: [3, 3],
+        strides: [1, 1],
+        padBegin: [1, 1],
+        padEnd: [1, 1],
+      },
+      "gridToImage",
+      "wasm-winograd",
+    ],
+    [
+      {
+        ...base,
+        imageChannels: 12,
+        gridChannels: 20,
+        gridSize: [9, 11],
+        imageSize: [9, 11],
+        kernel: [3, 3],
+        strides: [1, 1],
+        padBegin: [1, 1],
+        padEnd: [1, 1],
+        channelsLast: true,
+      },
+      "imageToGrid",
+      "wasm-winograd",
+    ],
+    [
+      { ...base, imageChannels: 12, gridChannels: 20, gridSize: [1, 1], imageSize: [4, 4], kernel: [4, 4], strides: [1, 1], padBegin: [0, 0], padEnd: [0, 0] },
+      "gridToImage",
+      "wasm-dense",
+    ],
   ];
   try {
     for (const [g, op, alg] of cases) {
       const toImage = op === "gridToImage";
-      const src = randomArray(size(toImage ? gridShape(g) : imageShape(g)), 5), w = randomArray(size(weightShape(g)), 6);
+      const src = randomArray(size(toImage ? gridShape(g) : imageShape(g)), 5),
+        w = randomArray(size(weightShape(g)), 6);
       const bias = randomArray(toImage ? g.imageChannels : g.gridChannels, 7);
       const ref = new Float32Array(size(toImage ? imageShape(g) : gridShape(g)));
       (toImage ? gridToImage : imageToGrid)(g, src, w, bias, ref);

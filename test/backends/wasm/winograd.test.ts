@@ -16,7 +16,8 @@ import { assertClose, gridShape, imageShape, randomArray, size, weightShape } fr
 /** Forced Winograd for `op` on 1 and 2 threads, with and without bias, against the reference (reduction Cin/g·∏k). */
 function check(g: ConvGeometry, seed: number, op: "gridToImage" | "imageToGrid" = "gridToImage"): void {
   const toImage = op === "gridToImage";
-  const src = randomArray(size(toImage ? gridShape(g) : imageShape(g)), seed), w = randomArray(size(weightShape(g)), seed + 1);
+  const src = randomArray(size(toImage ? gridShape(g) : imageShape(g)), seed),
+    w = randomArray(size(weightShape(g)), seed + 1);
   for (const bias of [null, randomArray(toImage ? g.imageChannels : g.gridChannels, seed + 2)]) {
     const ref = new Float32Array(size(toImage ? imageShape(g) : gridShape(g)));
     (toImage ? gridToImage : imageToGrid)(g, src, w, bias, ref);
@@ -24,10 +25,15 @@ function check(g: ConvGeometry, seed: number, op: "gridToImage" | "imageToGrid" 
       setNumThreads(threads);
       hooks.force[op] = "wasm-winograd";
       let got: ArrayLike<number>;
-      // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a test picks the dispatched kernel by name
-      try { got = dispatch[op](g, "float32", src, w, bias); } finally { hooks.force[op] = null; }
+      try {
+        // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a test picks the dispatched kernel by name
+        got = dispatch[op](g, "float32", src, w, bias);
+      } finally {
+        hooks.force[op] = null;
+      }
       assert.equal(hooks.lastAlgorithm, "wasm-winograd", JSON.stringify(g));
-      if (g.batch > 0 && size(g.gridSize) > 0 && g.gridChannels > 0 && g.imageChannels > 0) assert.deepEqual([...new Set(hooks.lastTasks.map((t) => t[3]))], [TASK.WINO], "the Winograd tasks ran");
+      if (g.batch > 0 && size(g.gridSize) > 0 && g.gridChannels > 0 && g.imageChannels > 0)
+        assert.deepEqual([...new Set(hooks.lastTasks.map((t) => t[3]))], [TASK.WINO], "the Winograd tasks ran");
       const reduction = ((toImage ? g.gridChannels : g.imageChannels) / g.groups) * g.kernel[0]! * g.kernel[1]!;
       assertClose(got, ref, reduction, `${op} winograd t${threads} bias=${!!bias} ${JSON.stringify(g)}`);
     }
@@ -35,34 +41,75 @@ function check(g: ConvGeometry, seed: number, op: "gridToImage" | "imageToGrid" 
 }
 
 /** 2-D geometry with k = 2s per axis: image = (grid − 1)·s − pb − pe + 2s + op. */
-function geo(o: { batch: number; groups?: number; ic: number; gc: number; grid: [number, number]; s: [number, number]; pb: [number, number]; pe: [number, number]; op?: [number, number]; last?: boolean }): ConvGeometry {
+function geo(o: {
+  batch: number;
+  groups?: number;
+  ic: number;
+  gc: number;
+  grid: [number, number];
+  s: [number, number];
+  pb: [number, number];
+  pe: [number, number];
+  op?: [number, number];
+  last?: boolean;
+}): ConvGeometry {
   const op = o.op ?? [0, 0];
   return {
-    nd: 2, batch: o.batch, groups: o.groups ?? 1, imageChannels: o.ic, gridChannels: o.gc, gridSize: o.grid,
+    nd: 2,
+    batch: o.batch,
+    groups: o.groups ?? 1,
+    imageChannels: o.ic,
+    gridChannels: o.gc,
+    gridSize: o.grid,
     imageSize: [0, 1].map((e) => (o.grid[e]! - 1) * o.s[e]! - o.pb[e]! - o.pe[e]! + 2 * o.s[e]! + op[e]!),
-    kernel: o.s.map((s) => 2 * s), strides: o.s, dilation: [1, 1], padBegin: o.pb, padEnd: o.pe, outputPadding: op, channelsLast: o.last ?? false,
+    kernel: o.s.map((s) => 2 * s),
+    strides: o.s,
+    dilation: [1, 1],
+    padBegin: o.pb,
+    padEnd: o.pe,
+    outputPadding: op,
+    channelsLast: o.last ?? false,
   };
 }
 
 test("winograd F(2×2, 2×2): every phase's 2×2 sub-kernel, any padding, groups and layout, equals the direct sum", async () => {
-  const saved = getNumThreads(), savedMacs = hooks.macsPerThread;
+  const saved = getNumThreads(),
+    savedMacs = hooks.macsPerThread;
   await whenWorkersReady(1);
   hooks.macsPerThread = 0; // small problems use the pool too
   try {
     fc.assert(
       fc.property(
         fc.record({
-          batch: fc.integer({ min: 1, max: 3 }), groups: fc.integer({ min: 1, max: 2 }),
-          icpg: fc.integer({ min: 1, max: 5 }), gcpg: fc.integer({ min: 1, max: 6 }),
-          g0: fc.integer({ min: 1, max: 9 }), g1: fc.integer({ min: 1, max: 13 }),
-          s0: fc.integer({ min: 1, max: 3 }), s1: fc.integer({ min: 1, max: 3 }),
-          pb0: fc.integer({ min: 0, max: 3 }), pb1: fc.integer({ min: 0, max: 3 }), pe0: fc.integer({ min: 0, max: 3 }), pe1: fc.integer({ min: 0, max: 3 }),
-          op0: fc.integer({ min: 0, max: 2 }), op1: fc.integer({ min: 0, max: 2 }), last: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }),
+          batch: fc.integer({ min: 1, max: 3 }),
+          groups: fc.integer({ min: 1, max: 2 }),
+          icpg: fc.integer({ min: 1, max: 5 }),
+          gcpg: fc.integer({ min: 1, max: 6 }),
+          g0: fc.integer({ min: 1, max: 9 }),
+          g1: fc.integer({ min: 1, max: 13 }),
+          s0: fc.integer({ min: 1, max: 3 }),
+          s1: fc.integer({ min: 1, max: 3 }),
+          pb0: fc.integer({ min: 0, max: 3 }),
+          pb1: fc.integer({ min: 0, max: 3 }),
+          pe0: fc.integer({ min: 0, max: 3 }),
+          pe1: fc.integer({ min: 0, max: 3 }),
+          op0: fc.integer({ min: 0, max: 2 }),
+          op1: fc.integer({ min: 0, max: 2 }),
+          last: fc.boolean(),
+          seed: fc.integer({ min: 1, max: 1 << 30 }),
         }),
         (r) => {
           const g = geo({
-            batch: r.batch, groups: r.groups, ic: r.groups * r.icpg, gc: r.groups * r.gcpg, grid: [r.g0, r.g1], s: [r.s0, r.s1],
-            pb: [r.pb0, r.pb1], pe: [r.pe0, r.pe1], op: [r.op0 % r.s0, r.op1 % r.s1], last: r.last,
+            batch: r.batch,
+            groups: r.groups,
+            ic: r.groups * r.icpg,
+            gc: r.groups * r.gcpg,
+            grid: [r.g0, r.g1],
+            s: [r.s0, r.s1],
+            pb: [r.pb0, r.pb1],
+            pe: [r.pe0, r.pe1],
+            op: [r.op0 % r.s0, r.op1 % r.s1],
+            last: r.last,
           });
           fc.pre(g.imageSize.every((v) => v > 0));
           check(g, r.seed);
@@ -77,30 +124,68 @@ test("winograd F(2×2, 2×2): every phase's 2×2 sub-kernel, any padding, groups
 });
 
 /** 2-D k3 s1 geometry: image = grid + 2 − pb − pe (the convolution's input is the image, its output the grid). */
-function geo3(o: { batch: number; groups?: number; ic: number; gc: number; grid: [number, number]; pb: [number, number]; pe: [number, number]; last?: boolean }): ConvGeometry {
+function geo3(o: {
+  batch: number;
+  groups?: number;
+  ic: number;
+  gc: number;
+  grid: [number, number];
+  pb: [number, number];
+  pe: [number, number];
+  last?: boolean;
+}): ConvGeometry {
   return {
-    nd: 2, batch: o.batch, groups: o.groups ?? 1, imageChannels: o.ic, gridChannels: o.gc, gridSize: o.grid,
-    imageSize: [0, 1].map((e) => o.grid[e]! + 2 - o.pb[e]! - o.pe[e]!), kernel: [3, 3], strides: [1, 1], dilation: [1, 1],
-    padBegin: o.pb, padEnd: o.pe, outputPadding: [0, 0], channelsLast: o.last ?? false,
+    nd: 2,
+    batch: o.batch,
+    groups: o.groups ?? 1,
+    imageChannels: o.ic,
+    gridChannels: o.gc,
+    gridSize: o.grid,
+    imageSize: [0, 1].map((e) => o.grid[e]! + 2 - o.pb[e]! - o.pe[e]!),
+    kernel: [3, 3],
+    strides: [1, 1],
+    dilation: [1, 1],
+    padBegin: o.pb,
+    padEnd: o.pe,
+    outputPadding: [0, 0],
+    channelsLast: o.last ?? false,
   };
 }
 
 test("winograd F(2×2, 3×3): k3 s1 convolution and transposed convolution, any padding, groups and layout, equal the direct sums", async () => {
-  const saved = getNumThreads(), savedMacs = hooks.macsPerThread;
+  const saved = getNumThreads(),
+    savedMacs = hooks.macsPerThread;
   await whenWorkersReady(1);
   hooks.macsPerThread = 0;
   try {
     fc.assert(
       fc.property(
         fc.record({
-          batch: fc.integer({ min: 1, max: 3 }), groups: fc.integer({ min: 1, max: 2 }),
-          icpg: fc.integer({ min: 1, max: 5 }), gcpg: fc.integer({ min: 1, max: 6 }),
-          g0: fc.integer({ min: 1, max: 9 }), g1: fc.integer({ min: 1, max: 13 }),
-          pb0: fc.integer({ min: 0, max: 2 }), pb1: fc.integer({ min: 0, max: 2 }), pe0: fc.integer({ min: 0, max: 2 }), pe1: fc.integer({ min: 0, max: 2 }),
-          last: fc.boolean(), seed: fc.integer({ min: 1, max: 1 << 30 }), op: fc.constantFrom("gridToImage" as const, "imageToGrid" as const),
+          batch: fc.integer({ min: 1, max: 3 }),
+          groups: fc.integer({ min: 1, max: 2 }),
+          icpg: fc.integer({ min: 1, max: 5 }),
+          gcpg: fc.integer({ min: 1, max: 6 }),
+          g0: fc.integer({ min: 1, max: 9 }),
+          g1: fc.integer({ min: 1, max: 13 }),
+          pb0: fc.integer({ min: 0, max: 2 }),
+          pb1: fc.integer({ min: 0, max: 2 }),
+          pe0: fc.integer({ min: 0, max: 2 }),
+          pe1: fc.integer({ min: 0, max: 2 }),
+          last: fc.boolean(),
+          seed: fc.integer({ min: 1, max: 1 << 30 }),
+          op: fc.constantFrom("gridToImage" as const, "imageToGrid" as const),
         }),
         (r) => {
-          const g = geo3({ batch: r.batch, groups: r.groups, ic: r.groups * r.icpg, gc: r.groups * r.gcpg, grid: [r.g0, r.g1], pb: [r.pb0, r.pb1], pe: [r.pe0, r.pe1], last: r.last });
+          const g = geo3({
+            batch: r.batch,
+            groups: r.groups,
+            ic: r.groups * r.icpg,
+            gc: r.groups * r.gcpg,
+            grid: [r.g0, r.g1],
+            pb: [r.pb0, r.pb1],
+            pe: [r.pe0, r.pe1],
+            last: r.last,
+          });
           fc.pre(g.imageSize.every((v) => v > 0));
           check(g, r.seed, r.op);
         },
@@ -141,7 +226,11 @@ test("winograd: a transform that overflows float32 sends the call to the direct 
   gridToImage(g, grid, w, null, ref);
   hooks.force.gridToImage = "wasm-winograd";
   let got: Float32Array;
-  try { got = dispatch.gridToImage(g, "float32", grid, w, null) as Float32Array; } finally { hooks.force.gridToImage = null; }
+  try {
+    got = dispatch.gridToImage(g, "float32", grid, w, null) as Float32Array;
+  } finally {
+    hooks.force.gridToImage = null;
+  }
   assert.equal(hooks.lastAlgorithm, "direct");
   assert.ok(ref.every((v) => Number.isFinite(v)));
   assertClose(got, ref, 32, "winograd with huge inputs");

@@ -17,7 +17,8 @@ async function assertClose(gpuArr: NDArray, cpuArr: NDArray, what: string, atol 
   assert.equal(String(cpuArr.ctx), "cpu(0)");
   await gpuArr.wait();
   assert.deepEqual(gpuArr.shape, cpuArr.shape, `${what}: shape`);
-  const g = gpuArr.asTypedArray(), c = cpuArr.asTypedArray();
+  const g = gpuArr.asTypedArray(),
+    c = cpuArr.asTypedArray();
   for (let i = 0; i < c.length; i++) {
     const tol = atol + rtol * Math.abs(c[i]!);
     if (!(g[i] === c[i] || Math.abs(g[i]! - c[i]!) <= tol || (Number.isNaN(g[i]!) && Number.isNaN(c[i]!))))
@@ -26,15 +27,29 @@ async function assertClose(gpuArr: NDArray, cpuArr: NDArray, what: string, atol 
 }
 
 const gpu = () => npx.gpu();
-const valuesArb = (n: number) => fc.array(fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }).map((v) => (Math.abs(v) < 1e-3 ? 0 : v)), { minLength: n, maxLength: n });
+const valuesArb = (n: number) =>
+  fc.array(
+    fc.float({ min: -4, max: 4, noNaN: true, noDefaultInfinity: true }).map((v) => (Math.abs(v) < 1e-3 ? 0 : v)),
+    { minLength: n, maxLength: n },
+  );
 
-test("before wait a GPU array's values cannot be read synchronously (an Error saying to await x.wait()); after it they can, until an op writes it again", { skip: SKIP }, async () => {
-  const x = np.array([[1, 2], [3, 4]], { ctx: gpu() });
+test("before wait a GPU array's values cannot be read synchronously (an Error saying to await x.wait()); after it they can, until an op writes it again", {
+  skip: SKIP,
+}, async () => {
+  const x = np.array(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { ctx: gpu() },
+  );
   assert.equal(String(x.ctx), "gpu(0)");
-  for (const read of [() => x.asTypedArray(), () => x.tolist(), () => String(x), () => x.at(0, 0).item()])
-    assert.throws(read, /await x\.wait\(\)/);
+  for (const read of [() => x.asTypedArray(), () => x.tolist(), () => String(x), () => x.at(0, 0).item()]) assert.throws(read, /await x\.wait\(\)/);
   assert.equal(await x.wait(), x, "wait resolves to the array itself");
-  assert.deepEqual(x.tolist(), [[1, 2], [3, 4]]);
+  assert.deepEqual(x.tolist(), [
+    [1, 2],
+    [3, 4],
+  ]);
   assert.equal(x.at(1, 0).item(), 3);
   assert.equal(String(x), "array([[1., 2.],\n       [3., 4.]])");
   x.iadd(10); // an in-place GPU write drops the host copy: no stale values
@@ -42,10 +57,15 @@ test("before wait a GPU array's values cannot be read synchronously (an Error sa
   await npx.waitAll();
   assert.throws(() => x.asTypedArray(), /await x\.wait\(\)/, "waitAll waits for the device but reads nothing back");
   await x.wait();
-  assert.deepEqual(x.tolist(), [[11, 12], [13, 14]]);
+  assert.deepEqual(x.tolist(), [
+    [11, 12],
+    [13, 14],
+  ]);
 });
 
-test("asInCtx returns the same array on its own device and a copy elsewhere; copyto always copies; GPU → CPU needs the wait first", { skip: SKIP }, async () => {
+test("asInCtx returns the same array on its own device and a copy elsewhere; copyto always copies; GPU → CPU needs the wait first", {
+  skip: SKIP,
+}, async () => {
   const c = np.array([1, 2, 3]);
   assert.equal(c.asInCtx(npx.cpu()), c);
   const g = c.asInCtx(gpu());
@@ -116,7 +136,8 @@ test("elementwise ops with broadcasting and where equal the CPU backend (propert
       async ([r, c], bcastRow, va, vb) => {
         const a = np.array(va.slice(0, r * c)).reshape(r, c);
         const b = bcastRow ? np.array(vb.slice(0, c)) : np.array(vb.slice(0, r)).reshape(r, 1);
-        const ga = a.asInCtx(ctx), gb = b.asInCtx(ctx);
+        const ga = a.asInCtx(ctx),
+          gb = b.asInCtx(ctx);
         for (const op of ops) await assertClose(np[op](ga, gb), np[op](a, b), op, 1e-5, 1e-5);
         await assertClose(ga.abs().sqrt().log(), a.abs().sqrt().log(), "abs, sqrt, log");
         await assertClose(ga.T.exp().mul(0.5), a.T.exp().mul(0.5), "exp of a transposed view", 1e-5, 1e-5);
@@ -147,24 +168,40 @@ test("reductions (sum, mean, max, min over axes, keepdims) equal the CPU backend
 test("np.dot / matmul of 1-D and 2-D operands equal the CPU backend, across several 32×32 tiles", { skip: SKIP }, async () => {
   const ctx = gpu();
   np.random.seed(5);
-  for (const [m, k, n] of [[3, 5, 2], [33, 40, 65], [1, 8, 4]] as const) {
-    const a = np.random.uniform({ low: -1, high: 1, size: [m, k] }), b = np.random.uniform({ low: -1, high: 1, size: [k, n] });
+  for (const [m, k, n] of [
+    [3, 5, 2],
+    [33, 40, 65],
+    [1, 8, 4],
+  ] as const) {
+    const a = np.random.uniform({ low: -1, high: 1, size: [m, k] }),
+      b = np.random.uniform({ low: -1, high: 1, size: [k, n] });
     await assertClose(np.matmul(a.asInCtx(ctx), b.asInCtx(ctx)), np.matmul(a, b), `matmul ${m}x${k}x${n}`, 1e-5, 1e-4);
   }
   const v = np.arange(4).asInCtx(ctx);
   await assertClose(np.dot(v, v), np.dot(np.arange(4), np.arange(4)), "vector · vector");
 });
 
-test("convolution and transposed convolution (strides, padding, dilation, groups, bias) and their input, weight and bias gradients equal the CPU backend (property)", { skip: SKIP }, async () => {
+test("convolution and transposed convolution (strides, padding, dilation, groups, bias) and their input, weight and bias gradients equal the CPU backend (property)", {
+  skip: SKIP,
+}, async () => {
   const ctx = gpu();
   await fc.assert(
     fc.asyncProperty(
       fc.constantFrom("convolution", "deconvolution" as const),
-      fc.record({ k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 3 }), p: fc.integer({ min: 0, max: 1 }), d: fc.integer({ min: 1, max: 2 }), groups: fc.constantFrom(1, 2), bias: fc.boolean() }),
+      fc.record({
+        k: fc.integer({ min: 1, max: 3 }),
+        s: fc.integer({ min: 1, max: 3 }),
+        p: fc.integer({ min: 0, max: 1 }),
+        d: fc.integer({ min: 1, max: 2 }),
+        groups: fc.constantFrom(1, 2),
+        bias: fc.boolean(),
+      }),
       fc.integer({ min: 0, max: 1000 }),
       async (op, o, seed) => {
         np.random.seed(seed);
-        const cin = 2 * o.groups, cout = 2 * o.groups, size = 6;
+        const cin = 2 * o.groups,
+          cout = 2 * o.groups,
+          size = 6;
         const x = np.random.uniform({ low: -1, high: 1, size: [2, cin, size, size] });
         const w = np.random.uniform({ low: -1, high: 1, size: op === "convolution" ? [cout, cin / o.groups, o.k, o.k] : [cin, cout / o.groups, o.k, o.k] });
         const b = np.random.uniform({ low: -1, high: 1, size: [cout] });
@@ -178,8 +215,11 @@ test("convolution and transposed convolution (strides, padding, dilation, groups
           y.backward();
           return y;
         };
-        const gx = x.asInCtx(ctx), gw = w.asInCtx(ctx), gb = b.asInCtx(ctx);
-        const yc = run(x, w, b), yg = run(gx, gw, gb);
+        const gx = x.asInCtx(ctx),
+          gw = w.asInCtx(ctx),
+          gb = b.asInCtx(ctx);
+        const yc = run(x, w, b),
+          yg = run(gx, gw, gb);
         const what = `${op} ${JSON.stringify(o)}`;
         await assertClose(yg, yc, `${what}: value`, 1e-4, 1e-4);
         await assertClose(gx.grad!, x.grad!, `${what}: input gradient`, 1e-4, 1e-4);
@@ -194,27 +234,34 @@ test("convolution and transposed convolution (strides, padding, dilation, groups
 test("leaky ReLU, ELU and SELU and their gradients, concatenate along an axis and its gradient equal the CPU backend (property)", { skip: SKIP }, async () => {
   const ctx = gpu();
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom("leaky", "elu", "selu" as const), fc.double({ min: 0.01, max: 0.5, noNaN: true }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (actType, slope, axis, seed) => {
-      np.random.seed(seed);
-      const a = np.random.uniform({ low: -2, high: 2, size: [2, 3, 4] });
-      const b = np.random.uniform({ low: -2, high: 2, size: axis === 0 ? [1, 3, 4] : axis === 1 ? [2, 2, 4] : [2, 3, 1] });
-      const run = (aa: NDArray, bb: NDArray) => {
-        aa.attachGrad();
-        bb.attachGrad();
-        const y = autograd.record(() => {
-          const c = np.concatenate([aa, bb], { axis });
-          const h = npx.leakyRelu(c, { actType, slope });
-          return h.mul(h).sum();
-        });
-        y.backward();
-        return y;
-      };
-      const ga = a.asInCtx(ctx), gb = b.asInCtx(ctx);
-      const what = `${actType} slope ${slope} axis ${axis}`;
-      await assertClose(run(ga, gb), run(a, b), `${what}: value`, 1e-4, 1e-5);
-      await assertClose(ga.grad!, a.grad!, `${what}: gradient of the first part`, 1e-5, 1e-5);
-      await assertClose(gb.grad!, b.grad!, `${what}: gradient of the second part`, 1e-5, 1e-5);
-    }),
+    fc.asyncProperty(
+      fc.constantFrom("leaky", "elu", "selu" as const),
+      fc.double({ min: 0.01, max: 0.5, noNaN: true }),
+      fc.integer({ min: 0, max: 2 }),
+      fc.integer({ min: 0, max: 1000 }),
+      async (actType, slope, axis, seed) => {
+        np.random.seed(seed);
+        const a = np.random.uniform({ low: -2, high: 2, size: [2, 3, 4] });
+        const b = np.random.uniform({ low: -2, high: 2, size: axis === 0 ? [1, 3, 4] : axis === 1 ? [2, 2, 4] : [2, 3, 1] });
+        const run = (aa: NDArray, bb: NDArray) => {
+          aa.attachGrad();
+          bb.attachGrad();
+          const y = autograd.record(() => {
+            const c = np.concatenate([aa, bb], { axis });
+            const h = npx.leakyRelu(c, { actType, slope });
+            return h.mul(h).sum();
+          });
+          y.backward();
+          return y;
+        };
+        const ga = a.asInCtx(ctx),
+          gb = b.asInCtx(ctx);
+        const what = `${actType} slope ${slope} axis ${axis}`;
+        await assertClose(run(ga, gb), run(a, b), `${what}: value`, 1e-4, 1e-5);
+        await assertClose(ga.grad!, a.grad!, `${what}: gradient of the first part`, 1e-5, 1e-5);
+        await assertClose(gb.grad!, b.grad!, `${what}: gradient of the second part`, 1e-5, 1e-5);
+      },
+    ),
     { numRuns: 5, seed: 2105 },
   );
 });
@@ -222,54 +269,82 @@ test("leaky ReLU, ELU and SELU and their gradients, concatenate along an axis an
 test("softmax and log_softmax along an axis, with their gradients, equal the CPU backend (property)", { skip: SKIP }, async () => {
   const ctx = gpu();
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom("softmax", "logSoftmax" as const), fc.integer({ min: -3, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (op, axis, seed) => {
-      np.random.seed(seed);
-      const x = np.random.normal(0, 3, [2, 3, 5]);
-      const w = np.random.uniform({ size: [2, 3, 5] });
-      const run = (xx: NDArray, ww: NDArray) => {
-        xx.attachGrad();
-        const y = autograd.record(() => npx[op](xx, { axis }).mul(ww).sum());
-        y.backward();
-        return y;
-      };
-      const gx = x.asInCtx(ctx);
-      await assertClose(npx[op](gx, { axis }), npx[op](x, { axis }), `${op} axis ${axis}`, 1e-5, 1e-5);
-      await assertClose(run(gx, w.asInCtx(ctx)), run(x, w), `${op} axis ${axis}: weighted sum`, 1e-4, 1e-5);
-      await assertClose(gx.grad!, x.grad!, `${op} axis ${axis}: gradient`, 1e-5, 1e-5);
-    }),
+    fc.asyncProperty(
+      fc.constantFrom("softmax", "logSoftmax" as const),
+      fc.integer({ min: -3, max: 2 }),
+      fc.integer({ min: 0, max: 1000 }),
+      async (op, axis, seed) => {
+        np.random.seed(seed);
+        const x = np.random.normal(0, 3, [2, 3, 5]);
+        const w = np.random.uniform({ size: [2, 3, 5] });
+        const run = (xx: NDArray, ww: NDArray) => {
+          xx.attachGrad();
+          const y = autograd.record(() => npx[op](xx, { axis }).mul(ww).sum());
+          y.backward();
+          return y;
+        };
+        const gx = x.asInCtx(ctx);
+        await assertClose(npx[op](gx, { axis }), npx[op](x, { axis }), `${op} axis ${axis}`, 1e-5, 1e-5);
+        await assertClose(run(gx, w.asInCtx(ctx)), run(x, w), `${op} axis ${axis}: weighted sum`, 1e-4, 1e-5);
+        await assertClose(gx.grad!, x.grad!, `${op} axis ${axis}: gradient`, 1e-5, 1e-5);
+      },
+    ),
     { numRuns: 5, seed: 2106 },
   );
   // infinite maxima are limits, as on the CPU: softmax([∞, 1]) = [1, 0], softmax([∞, ∞, 0]) = [½, ½, 0], all −∞ uniform
   const inf = Number.POSITIVE_INFINITY;
-  const x = np.array([[inf, 1, 2], [inf, inf, 0], [-inf, -inf, -inf], [1, 2, 3]]);
+  const x = np.array([
+    [inf, 1, 2],
+    [inf, inf, 0],
+    [-inf, -inf, -inf],
+    [1, 2, 3],
+  ]);
   for (const op of ["softmax", "logSoftmax"] as const) await assertClose(npx[op](x.asInCtx(ctx)), npx[op](x), `${op} with infinite maxima`, 1e-6, 1e-6);
-  await assertClose(npx.softmax(x.asInCtx(ctx)), np.array([[1, 0, 0], [0.5, 0.5, 0], [1 / 3, 1 / 3, 1 / 3], [0.09003057, 0.24472847, 0.66524096]]), "softmax values", 1e-6, 1e-6);
+  await assertClose(
+    npx.softmax(x.asInCtx(ctx)),
+    np.array([
+      [1, 0, 0],
+      [0.5, 0.5, 0],
+      [1 / 3, 1 / 3, 1 / 3],
+      [0.09003057, 0.24472847, 0.66524096],
+    ]),
+    "softmax values",
+    1e-6,
+    1e-6,
+  );
 });
 
 test("depthToSpace / spaceToDepth (DCR and CRD) and 1-D / 3-D pixel shuffles, with gradients, equal the CPU backend (property)", { skip: SKIP }, async () => {
   const ctx = gpu();
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom("DCR", "CRD" as const), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 0, max: 1000 }), async (mode, b, c, seed) => {
-      np.random.seed(seed);
-      const x = np.random.uniform({ size: [2, c * b * b, 3, 2] });
-      const w = np.random.uniform({ size: [2, c, 3 * b, 2 * b] });
-      const run = (xx: NDArray, ww: NDArray) => {
-        xx.attachGrad();
-        const y = autograd.record(() => npx.spaceToDepth(npx.depthToSpace(xx, b, { mode }).mul(ww), b, { mode }).sum());
-        y.backward();
-        return y;
-      };
-      const gx = x.asInCtx(ctx);
-      const what = `${mode} block ${b} channels ${c}`;
-      await assertClose(npx.depthToSpace(gx, b, { mode }), npx.depthToSpace(x, b, { mode }), `${what}: depthToSpace`, 0, 0);
-      await assertClose(npx.spaceToDepth(w.asInCtx(ctx), b, { mode }), npx.spaceToDepth(w, b, { mode }), `${what}: spaceToDepth`, 0, 0);
-      await assertClose(run(gx, w.asInCtx(ctx)), run(x, w), `${what}: value`, 1e-4, 1e-5);
-      await assertClose(gx.grad!, x.grad!, `${what}: gradient`, 0, 0);
-    }),
+    fc.asyncProperty(
+      fc.constantFrom("DCR", "CRD" as const),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 2 }),
+      fc.integer({ min: 0, max: 1000 }),
+      async (mode, b, c, seed) => {
+        np.random.seed(seed);
+        const x = np.random.uniform({ size: [2, c * b * b, 3, 2] });
+        const w = np.random.uniform({ size: [2, c, 3 * b, 2 * b] });
+        const run = (xx: NDArray, ww: NDArray) => {
+          xx.attachGrad();
+          const y = autograd.record(() => npx.spaceToDepth(npx.depthToSpace(xx, b, { mode }).mul(ww), b, { mode }).sum());
+          y.backward();
+          return y;
+        };
+        const gx = x.asInCtx(ctx);
+        const what = `${mode} block ${b} channels ${c}`;
+        await assertClose(npx.depthToSpace(gx, b, { mode }), npx.depthToSpace(x, b, { mode }), `${what}: depthToSpace`, 0, 0);
+        await assertClose(npx.spaceToDepth(w.asInCtx(ctx), b, { mode }), npx.spaceToDepth(w, b, { mode }), `${what}: spaceToDepth`, 0, 0);
+        await assertClose(run(gx, w.asInCtx(ctx)), run(x, w), `${what}: value`, 1e-4, 1e-5);
+        await assertClose(gx.grad!, x.grad!, `${what}: gradient`, 0, 0);
+      },
+    ),
     { numRuns: 5, seed: 2107 },
   );
   np.random.seed(1);
-  const x3 = np.random.uniform({ size: [1, 8, 2, 1, 3] }), x1 = np.random.uniform({ size: [2, 6, 4] });
+  const x3 = np.random.uniform({ size: [1, 8, 2, 1, 3] }),
+    x1 = np.random.uniform({ size: [2, 6, 4] });
   await assertClose(new nn.PixelShuffle3D([2, 2, 2]).forward(x3.asInCtx(ctx)), new nn.PixelShuffle3D([2, 2, 2]).forward(x3), "PixelShuffle3D", 0, 0);
   await assertClose(new nn.PixelShuffle1D(3).forward(x1.asInCtx(ctx)), new nn.PixelShuffle1D(3).forward(x1), "PixelShuffle1D", 0, 0);
 });

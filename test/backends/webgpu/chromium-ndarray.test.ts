@@ -19,17 +19,36 @@ const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:
 const nodeStubs: esbuild.Plugin = {
   name: "node-builtin-stubs",
   setup(build) {
-    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => (builtins.has(args.path) || args.path.startsWith("node:") ? { path: args.path, namespace: "node-stub" } : undefined));
+    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) =>
+      builtins.has(args.path) || args.path.startsWith("node:") ? { path: args.path, namespace: "node-stub" } : undefined,
+    );
     build.onLoad({ filter: /.*/, namespace: "node-stub" }, () => ({ contents: "module.exports = {};", loader: "js" }));
   },
 };
 
-test("np arrays and Gluon layers on gpu(0) in Chromium: D2L's Conv2DTranspose outputs, reads before wait throw, loss and gradients equal the CPU", { skip: SKIP, timeout: 300_000 }, async (t: TestContext) => {
-  const built = await esbuild.build({ entryPoints: [join(ROOT, "test", "backends", "webgpu", "chromium-ndarray-entry.ts")], bundle: true, format: "esm", platform: "browser", write: false, logLevel: "silent", plugins: [nodeStubs] });
+test("np arrays and Gluon layers on gpu(0) in Chromium: D2L's Conv2DTranspose outputs, reads before wait throw, loss and gradients equal the CPU", {
+  skip: SKIP,
+  timeout: 300_000,
+}, async (t: TestContext) => {
+  const built = await esbuild.build({
+    entryPoints: [join(ROOT, "test", "backends", "webgpu", "chromium-ndarray-entry.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+    plugins: [nodeStubs],
+  });
   const bundle = built.outputFiles[0]!.text;
   const server = createServer((req, res) => {
-    if (req.url === "/entry.js") { res.writeHead(200, { "Content-Type": "text/javascript" }); return res.end(bundle); }
-    if (req.url === "/") { res.writeHead(200, { "Content-Type": "text/html" }); return res.end(`<!doctype html><script type="module" src="/entry.js"></script>`); }
+    if (req.url === "/entry.js") {
+      res.writeHead(200, { "Content-Type": "text/javascript" });
+      return res.end(bundle);
+    }
+    if (req.url === "/") {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      return res.end(`<!doctype html><script type="module" src="/entry.js"></script>`);
+    }
     res.writeHead(404);
     res.end();
   });
@@ -50,15 +69,34 @@ test("np arrays and Gluon layers on gpu(0) in Chromium: D2L's Conv2DTranspose ou
     }
     // the book's printed outputs (D2L 12.10, MXNet)
     assert.deepEqual(r.book, [
-      [[[[0, 0, 1], [0, 4, 6], [4, 12, 9]]]],
+      [
+        [
+          [
+            [0, 0, 1],
+            [0, 4, 6],
+            [4, 12, 9],
+          ],
+        ],
+      ],
       [[[[4]]]],
-      [[[[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]]],
+      [
+        [
+          [
+            [0, 0, 0, 1],
+            [0, 0, 2, 3],
+            [0, 2, 0, 3],
+            [4, 6, 6, 9],
+          ],
+        ],
+      ],
     ]);
     assert.match(r.readBeforeWait!, /await x\.wait\(\)/);
     assert.equal(r.pairs!.length, 5, "loss and four parameter gradients");
     for (const [what, got, want] of r.pairs!) {
       assert.equal(got.length, want.length, what);
-      want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) <= 1e-3 + 1e-4 * Math.abs(w), `${what}: element ${i} is ${got[i]} on the GPU and ${w} on the CPU`));
+      want.forEach((w, i) =>
+        assert.ok(Math.abs(got[i]! - w) <= 1e-3 + 1e-4 * Math.abs(w), `${what}: element ${i} is ${got[i]} on the GPU and ${w} on the CPU`),
+      );
     }
     if (errors.length > 0) throw new Error(`page errors: ${errors.join("; ")}`);
   } finally {

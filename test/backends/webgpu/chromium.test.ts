@@ -14,12 +14,28 @@ import type { PageResult } from "./chromium-entry.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
-test("webgpu conv kernels in Chromium equal the reference (random geometries and a multi-tile DCGAN layer)", { skip: SKIP, timeout: 300_000 }, async (t: TestContext) => {
-  const built = await esbuild.build({ entryPoints: [join(ROOT, "test", "backends", "webgpu", "chromium-entry.ts")], bundle: true, format: "esm", platform: "browser", write: false, logLevel: "silent" });
+test("webgpu conv kernels in Chromium equal the reference (random geometries and a multi-tile DCGAN layer)", {
+  skip: SKIP,
+  timeout: 300_000,
+}, async (t: TestContext) => {
+  const built = await esbuild.build({
+    entryPoints: [join(ROOT, "test", "backends", "webgpu", "chromium-entry.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+  });
   const bundle = built.outputFiles[0]!.text;
   const server = createServer((req, res) => {
-    if (req.url === "/entry.js") { res.writeHead(200, { "Content-Type": "text/javascript" }); return res.end(bundle); }
-    if (req.url === "/") { res.writeHead(200, { "Content-Type": "text/html" }); return res.end(`<!doctype html><script type="module" src="/entry.js"></script>`); }
+    if (req.url === "/entry.js") {
+      res.writeHead(200, { "Content-Type": "text/javascript" });
+      return res.end(bundle);
+    }
+    if (req.url === "/") {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      return res.end(`<!doctype html><script type="module" src="/entry.js"></script>`);
+    }
     res.writeHead(404);
     res.end();
   });
@@ -33,8 +49,20 @@ test("webgpu conv kernels in Chromium equal the reference (random geometries and
     await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
     await page.waitForFunction(() => "runChecks" in globalThis);
     const dcgan: ConvGeometry = {
-      nd: 2, batch: 2, groups: 1, imageChannels: 36, gridChannels: 40, imageSize: [8, 8], gridSize: [4, 4], kernel: [4, 4], strides: [2, 2],
-      dilation: [1, 1], padBegin: [1, 1], padEnd: [1, 1], outputPadding: [0, 0], channelsLast: false,
+      nd: 2,
+      batch: 2,
+      groups: 1,
+      imageChannels: 36,
+      gridChannels: 40,
+      imageSize: [8, 8],
+      gridSize: [4, 4],
+      kernel: [4, 4],
+      strides: [2, 2],
+      dilation: [1, 1],
+      padBegin: [1, 1],
+      padEnd: [1, 1],
+      outputPadding: [0, 0],
+      channelsLast: false,
     };
     const geometries = [...fc.sample(geometryArb, { numRuns: 8, seed: 42 }), dcgan];
     const r = (await page.evaluate((gs) => (globalThis as unknown as { runChecks(g: unknown): Promise<unknown> }).runChecks(gs), geometries)) as PageResult;

@@ -6,7 +6,19 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import fc from "fast-check";
 import { Context, d2l, npx, releaseMemory } from "../../../src/index.js";
-import { binaryGpu, denseView, destroyGpu, emptyPools, gpuOp, matmulGpu, pipelineCount, poolStats, readTensor, sizeClass, upload } from "../../../src/backends/webgpu/index.js";
+import {
+  binaryGpu,
+  denseView,
+  destroyGpu,
+  emptyPools,
+  gpuOp,
+  matmulGpu,
+  pipelineCount,
+  poolStats,
+  readTensor,
+  sizeClass,
+  upload,
+} from "../../../src/backends/webgpu/index.js";
 import { gpuState } from "../../../src/backends/webgpu/device.js";
 import { openTestGpu } from "../../helpers/webgpu.js";
 
@@ -27,7 +39,16 @@ test("initGpu resolves to 0 (never rejects) without WebGPU, without an adapter, 
   assert.throws(() => npx.gpu(), /navigator\.gpu is undefined/);
   assert.equal(await npx.initGpu({ gpu: { requestAdapter: async () => null } }), 0);
   assert.throws(() => npx.gpu(), /requestAdapter\(\) returned no adapter/);
-  assert.equal(await npx.initGpu({ gpu: { requestAdapter: async () => { throw new Error("boom"); } } }), 0);
+  assert.equal(
+    await npx.initGpu({
+      gpu: {
+        requestAdapter: async () => {
+          throw new Error("boom");
+        },
+      },
+    }),
+    0,
+  );
   assert.throws(() => npx.gpu(), /requestAdapter\(\) failed: boom/);
   assert.equal(npx.numGpus(), 0);
   await npx.waitAll(); // nothing to wait for without a GPU
@@ -53,13 +74,19 @@ test("a WebGPU validation error inside an op is thrown by the next waitAll / rea
 });
 
 test("sizeClass: at least the request, a multiple of 16, at most 25 % (+16 bytes) above it (property)", () => {
-  fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), (n) => {
-    const c = sizeClass(n);
-    assert.ok(c >= n && c % 16 === 0 && c <= Math.max(16, n * 1.25 + 16), `${n} → ${c}`);
-  }), { numRuns: 500, seed: 21 });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 31 }), (n) => {
+      const c = sizeClass(n);
+      assert.ok(c >= n && c % 16 === 0 && c <= Math.max(16, n * 1.25 + 16), `${n} → ${c}`);
+    }),
+    { numRuns: 500, seed: 21 },
+  );
 });
 
-test("buffers of collected tensors return to the pool: 300 chained adds create a bounded number of buffers; releaseMemory empties the pool", { skip: SKIP, timeout: 120_000 }, async () => {
+test("buffers of collected tensors return to the pool: 300 chained adds create a bounded number of buffers; releaseMemory empties the pool", {
+  skip: SKIP,
+  timeout: 120_000,
+}, async () => {
   v8.setFlagsFromString("--expose-gc");
   const gc = vm.runInNewContext("gc") as () => void;
   const y = upload(Float32Array.from({ length: 1000 }, () => 1));
@@ -74,7 +101,10 @@ test("buffers of collected tensors return to the pool: 300 chained adds create a
     }
   }
   const got = await readTensor(x);
-  assert.ok(got.every((v) => v === 300), "the chain computed 300");
+  assert.ok(
+    got.every((v) => v === 300),
+    "the chain computed 300",
+  );
   const after = poolStats();
   const created = after.created - before.created;
   assert.ok(after.reused > before.reused, "buffers were reused");

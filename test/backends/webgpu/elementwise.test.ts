@@ -15,26 +15,33 @@ after(() => destroyGpu());
  * axes (negative strides) and a leading offset, over a tensor holding values from `values`.
  */
 const viewArb = (shape: number[], values: fc.Arbitrary<number>) =>
-  fc.record({
-    broadcast: fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
-    reverse: fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
-    order: fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }),
-    pad: fc.integer({ min: 0, max: 3 }),
-    seedVals: fc.array(values, { minLength: 400, maxLength: 400 }),
-  }).map((r) => {
-    const strides = new Array<number>(shape.length).fill(0);
-    let s = 1;
-    for (let j = r.order.length - 1; j >= 0; j--) {
-      const ax = r.order[j]!;
-      if (r.broadcast[ax] && shape.length > 1) continue;
-      strides[ax] = s;
-      s *= shape[ax]!;
-    }
-    let offset = r.pad;
-    shape.forEach((d, ax) => { if (r.reverse[ax] && strides[ax]! > 0) { offset += (d - 1) * strides[ax]!; strides[ax] = -strides[ax]!; } });
-    const data = Float32Array.from({ length: s + r.pad }, (_, i) => r.seedVals[i % 400]!);
-    return { data, strides, offset };
-  });
+  fc
+    .record({
+      broadcast: fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
+      reverse: fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
+      order: fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }),
+      pad: fc.integer({ min: 0, max: 3 }),
+      seedVals: fc.array(values, { minLength: 400, maxLength: 400 }),
+    })
+    .map((r) => {
+      const strides = new Array<number>(shape.length).fill(0);
+      let s = 1;
+      for (let j = r.order.length - 1; j >= 0; j--) {
+        const ax = r.order[j]!;
+        if (r.broadcast[ax] && shape.length > 1) continue;
+        strides[ax] = s;
+        s *= shape[ax]!;
+      }
+      let offset = r.pad;
+      shape.forEach((d, ax) => {
+        if (r.reverse[ax] && strides[ax]! > 0) {
+          offset += (d - 1) * strides[ax]!;
+          strides[ax] = -strides[ax]!;
+        }
+      });
+      const data = Float32Array.from({ length: s + r.pad }, (_, i) => r.seedVals[i % 400]!);
+      return { data, strides, offset };
+    });
 
 const shapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 });
 
@@ -59,20 +66,25 @@ const NO_GPU_KERNEL = new Set<string>(["erf", "sin", "cos", "mod", "fmod"]);
 
 test("the ops without a WebGPU kernel throw naming themselves", { skip: SKIP }, () => {
   const v = { tensor: upload(Float32Array.of(1)), strides: [1], offset: 0 };
-  for (const op of Object.keys(UNARY) as UnaryKernelOp[]) if (NO_GPU_KERNEL.has(op)) assert.throws(() => unaryGpu(op, [1], v), new RegExp(`no GPU kernel for op "${op}"`));
-  for (const op of Object.keys(BINARY) as BinaryKernelOp[]) if (NO_GPU_KERNEL.has(op)) assert.throws(() => binaryGpu(op, [1], v, v), new RegExp(`no GPU kernel for op "${op}"`));
+  for (const op of Object.keys(UNARY) as UnaryKernelOp[])
+    if (NO_GPU_KERNEL.has(op)) assert.throws(() => unaryGpu(op, [1], v), new RegExp(`no GPU kernel for op "${op}"`));
+  for (const op of Object.keys(BINARY) as BinaryKernelOp[])
+    if (NO_GPU_KERNEL.has(op)) assert.throws(() => binaryGpu(op, [1], v, v), new RegExp(`no GPU kernel for op "${op}"`));
 });
 
 test("webgpu unary ops equal the reference over random strided views (property)", { skip: SKIP, timeout: 300_000 }, async () => {
   for (const op of Object.keys(UNARY) as UnaryKernelOp[]) {
     if (NO_GPU_KERNEL.has(op)) continue;
     await fc.assert(
-      fc.asyncProperty(shapeArb.chain((shape) => fc.tuple(fc.constant(shape), viewArb(shape, DOMAIN[op] ?? finite))), async ([shape, a]) => {
-        const n = shape.reduce((p, d) => p * d, 1);
-        const want = new Float64Array(n);
-        unaryReference(op, shape, { data: want, strides: contiguous(shape), offset: 0 }, a);
-        assertNear(await readTensor(unaryGpu(op, shape, gpuView(a))), want, 2e-6 * 8, `${op} over [${shape}]`);
-      }),
+      fc.asyncProperty(
+        shapeArb.chain((shape) => fc.tuple(fc.constant(shape), viewArb(shape, DOMAIN[op] ?? finite))),
+        async ([shape, a]) => {
+          const n = shape.reduce((p, d) => p * d, 1);
+          const want = new Float64Array(n);
+          unaryReference(op, shape, { data: want, strides: contiguous(shape), offset: 0 }, a);
+          assertNear(await readTensor(unaryGpu(op, shape, gpuView(a))), want, 2e-6 * 8, `${op} over [${shape}]`);
+        },
+      ),
       { numRuns: 6, seed: 21 },
     );
   }
@@ -83,14 +95,22 @@ test("webgpu binary ops equal the reference over random broadcast / strided view
   const integer = fc.integer({ min: -3, max: 3 }).map((v) => v);
   for (const op of Object.keys(BINARY) as BinaryKernelOp[]) {
     if (NO_GPU_KERNEL.has(op)) continue;
-    const [va, vb] = op === "pow" ? [fc.oneof(positive, fc.integer({ min: -3, max: 3 })), integer] : op === "div" ? [finite, positive] : [finite, fc.oneof(finite, fc.integer({ min: -2, max: 2 }))];
+    const [va, vb] =
+      op === "pow"
+        ? [fc.oneof(positive, fc.integer({ min: -3, max: 3 })), integer]
+        : op === "div"
+          ? [finite, positive]
+          : [finite, fc.oneof(finite, fc.integer({ min: -2, max: 2 }))];
     await fc.assert(
-      fc.asyncProperty(shapeArb.chain((shape) => fc.tuple(fc.constant(shape), viewArb(shape, va), viewArb(shape, vb))), async ([shape, a, b]) => {
-        const n = shape.reduce((p, d) => p * d, 1);
-        const want = new Float64Array(n);
-        binaryReference(op, shape, { data: want, strides: contiguous(shape), offset: 0 }, a, b);
-        assertNear(await readTensor(binaryGpu(op, shape, gpuView(a), gpuView(b))), want, 2e-6 * 8, `${op} over [${shape}]`);
-      }),
+      fc.asyncProperty(
+        shapeArb.chain((shape) => fc.tuple(fc.constant(shape), viewArb(shape, va), viewArb(shape, vb))),
+        async ([shape, a, b]) => {
+          const n = shape.reduce((p, d) => p * d, 1);
+          const want = new Float64Array(n);
+          binaryReference(op, shape, { data: want, strides: contiguous(shape), offset: 0 }, a, b);
+          assertNear(await readTensor(binaryGpu(op, shape, gpuView(a), gpuView(b))), want, 2e-6 * 8, `${op} over [${shape}]`);
+        },
+      ),
       { numRuns: 5, seed: 21 },
     );
   }
@@ -113,8 +133,9 @@ test("webgpu reductions (sum, mean, max, min) over random axes of strided views 
   const ops: ReduceKernelOp[] = ["sum", "mean", "max", "min"];
   await fc.assert(
     fc.asyncProperty(
-      fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }).chain((shape) =>
-        fc.tuple(fc.constant(shape), viewArb(shape, finite), fc.subarray([...shape.keys()]), fc.constantFrom(...ops))),
+      fc
+        .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 })
+        .chain((shape) => fc.tuple(fc.constant(shape), viewArb(shape, finite), fc.subarray([...shape.keys()]), fc.constantFrom(...ops))),
       async ([shape, x, axes, op]) => {
         const kept = shape.filter((_, i) => !axes.includes(i)).reduce((p, d) => p * d, 1);
         const want = new Float64Array(kept);
@@ -132,13 +153,22 @@ test("webgpu reduction over 1000 elements (tree of 64 partial sums) and bad axes
   const want = new Float64Array(3);
   reduceReference("sum", [3, 1000], { data: x, strides: [1000, 1], offset: 0 }, [1], want);
   assertNear(await readTensor(reduceGpu("sum", [3, 1000], { tensor: upload(x), strides: [1000, 1], offset: 0 }, [1])), want, 1e-5 * Math.sqrt(1000), "sum");
-  assert.throws(() => reduceGpu("sum", [3], { tensor: upload(new Float32Array(3)), strides: [1], offset: 0 }, [1]), /sum reduction \(webgpu\): axis 1 is out of range for a 1-D shape/);
-  assert.throws(() => unaryGpu("exp", [4], { tensor: upload(new Float32Array(3)), strides: [1], offset: 0 }), /exp \(webgpu\): a view .* reaches elements 0\.\.3 of a tensor of 3/);
+  assert.throws(
+    () => reduceGpu("sum", [3], { tensor: upload(new Float32Array(3)), strides: [1], offset: 0 }, [1]),
+    /sum reduction \(webgpu\): axis 1 is out of range for a 1-D shape/,
+  );
+  assert.throws(
+    () => unaryGpu("exp", [4], { tensor: upload(new Float32Array(3)), strides: [1], offset: 0 }),
+    /exp \(webgpu\): a view .* reaches elements 0\.\.3 of a tensor of 3/,
+  );
 });
 
 function contiguous(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]!; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i]!;
+  }
   return s;
 }

@@ -13,10 +13,22 @@ import { openTestGpu } from "../../helpers/webgpu.js";
 const SKIP = await openTestGpu();
 after(() => destroyGpu());
 
-interface Tensor { shape: number[]; data: number[] }
-interface OnnxCase { name: string; op: "Conv" | "ConvTranspose"; attributes: Record<string, unknown>; inputs: Tensor[]; output: Tensor }
+interface Tensor {
+  shape: number[];
+  data: number[];
+}
+interface OnnxCase {
+  name: string;
+  op: "Conv" | "ConvTranspose";
+  attributes: Record<string, unknown>;
+  inputs: Tensor[];
+  output: Tensor;
+}
 const onnxDir = new URL("../../fixtures/onnx/", import.meta.url);
-const onnxCases: OnnxCase[] = readdirSync(onnxDir).filter((f) => f.endsWith(".json")).sort().map((f) => JSON.parse(readFileSync(new URL(f, onnxDir), "utf8")) as OnnxCase);
+const onnxCases: OnnxCase[] = readdirSync(onnxDir)
+  .filter((f) => f.endsWith(".json"))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(new URL(f, onnxDir), "utf8")) as OnnxCase);
 
 /** ONNX attributes → tconv options (kernel_shape comes from the weight), as test/ops/conv.test.ts. */
 function onnxOptions(a: Record<string, unknown>, nd: number): ConvOptions {
@@ -56,7 +68,17 @@ test("the 17 ONNX Conv / ConvTranspose conformance cases on gpu(0)", { skip: SKI
   }
 });
 
-interface TorchCase { name: string; x: Tensor; v: Tensor; y: Tensor; dx: Tensor; w?: Tensor; b?: Tensor; dw?: Tensor; db?: Tensor }
+interface TorchCase {
+  name: string;
+  x: Tensor;
+  v: Tensor;
+  y: Tensor;
+  dx: Tensor;
+  w?: Tensor;
+  b?: Tensor;
+  dw?: Tensor;
+  db?: Tensor;
+}
 const torch = JSON.parse(readFileSync(new URL("../../fixtures/torch/layers.json", import.meta.url), "utf8")) as { cases: TorchCase[] };
 const torchCase = (name: string): TorchCase => torch.cases.find((c) => c.name === name)!;
 
@@ -95,7 +117,15 @@ test("PyTorch's linear (nn.Dense without flatten) output and gradients on gpu(0)
   await close(d.bias!.grad()!, c.db!, 1e-5, "db");
 });
 
-interface BnCase extends TorchCase { gamma: Tensor; beta: Tensor; dgamma: Tensor; dbeta: Tensor; running_mean: Tensor; running_var: Tensor; batch_var_biased?: Tensor }
+interface BnCase extends TorchCase {
+  gamma: Tensor;
+  beta: Tensor;
+  dgamma: Tensor;
+  dbeta: Tensor;
+  running_mean: Tensor;
+  running_var: Tensor;
+  batch_var_biased?: Tensor;
+}
 
 test("PyTorch's BatchNorm2d in training and eval mode on gpu(0): output, input / gamma / beta gradients, running mean", { skip: SKIP }, async () => {
   const cpu = (t: Tensor) => np.array(Float32Array.from(t.data)).reshape(t.shape);
@@ -124,15 +154,33 @@ test("PyTorch's BatchNorm2d in training and eval mode on gpu(0): output, input /
 });
 
 test("PyTorch's scaled-down DCGAN generator (ConvTranspose, BatchNorm, ReLU, tanh) on gpu(0): training- and predict-mode images", { skip: SKIP }, async () => {
-  const c = torch.cases.find((k) => k.name === "dcgan generator") as unknown as { state: Record<string, Tensor>; z: Tensor; y_train: Tensor; y_eval: Tensor; running_after: Record<string, Tensor> };
+  const c = torch.cases.find((k) => k.name === "dcgan generator") as unknown as {
+    state: Record<string, Tensor>;
+    z: Tensor;
+    y_train: Tensor;
+    y_eval: Tensor;
+    running_after: Record<string, Tensor>;
+  };
   const cpu = (t: Tensor) => np.array(Float32Array.from(t.data)).reshape(t.shape);
   const C = (k: string) => init.Constant(cpu(c.state[k]!));
-  const bn = (i: number) => new nn.BatchNorm({ gammaInitializer: C(`${i}.weight`), betaInitializer: C(`${i}.bias`), runningMeanInitializer: C(`${i}.running_mean`), runningVarianceInitializer: C(`${i}.running_var`) });
-  const tc = (i: number, ch: number, strides: number, padding: number, activation?: "tanh") => new nn.Conv2DTranspose(ch, { kernelSize: 4, strides, padding, useBias: false, weightInitializer: C(`${i}.weight`), activation });
+  const bn = (i: number) =>
+    new nn.BatchNorm({
+      gammaInitializer: C(`${i}.weight`),
+      betaInitializer: C(`${i}.bias`),
+      runningMeanInitializer: C(`${i}.running_mean`),
+      runningVarianceInitializer: C(`${i}.running_var`),
+    });
+  const tc = (i: number, ch: number, strides: number, padding: number, activation?: "tanh") =>
+    new nn.Conv2DTranspose(ch, { kernelSize: 4, strides, padding, useBias: false, weightInitializer: C(`${i}.weight`), activation });
   const G = new nn.Sequential().add(tc(0, 6, 1, 0), bn(1), new nn.Activation("relu"), tc(3, 3, 2, 1), bn(4), new nn.Activation("relu"), tc(6, 2, 2, 1, "tanh"));
   G.initialize(null, { ctx: npx.gpu() });
   const z = onGpu(c.z);
-  await close(autograd.record(() => G.forward(z)), c.y_train, 1e-4, "training-mode image");
+  await close(
+    autograd.record(() => G.forward(z)),
+    c.y_train,
+    1e-4,
+    "training-mode image",
+  );
   const params = G.collectParams();
   for (const i of [1, 4]) {
     await close(params.get(`${i}.running_mean`).data(), c.running_after[`${i}.running_mean`]!, 1e-5, `${i}.running_mean`);
@@ -141,7 +189,9 @@ test("PyTorch's scaled-down DCGAN generator (ConvTranspose, BatchNorm, ReLU, tan
   await close(G.forward(z), c.y_eval, 1e-4, "predict-mode image");
 });
 
-test("PyTorch's pixel_shuffle (factors 2 and 3) on gpu(0): PixelShuffle2D output and input gradient, up to float32 rounding of the data", { skip: SKIP }, async () => {
+test("PyTorch's pixel_shuffle (factors 2 and 3) on gpu(0): PixelShuffle2D output and input gradient, up to float32 rounding of the data", {
+  skip: SKIP,
+}, async () => {
   for (const c of torch.cases.filter((k) => k.name.startsWith("pixel_shuffle"))) {
     const factor = (c as unknown as { factor: number }).factor;
     const { y, dx } = run((x) => new nn.PixelShuffle2D(factor).forward(x), c);
@@ -150,7 +200,9 @@ test("PyTorch's pixel_shuffle (factors 2 and 3) on gpu(0): PixelShuffle2D output
   }
 });
 
-test("ONNX models exported from PyTorch, imported and moved to gpu(0) with resetCtx, give PyTorch's outputs (DCGAN generator, ESPCN, VAE decoder)", { skip: SKIP }, async () => {
+test("ONNX models exported from PyTorch, imported and moved to gpu(0) with resetCtx, give PyTorch's outputs (DCGAN generator, ESPCN, VAE decoder)", {
+  skip: SKIP,
+}, async () => {
   const fixtures = modelFixtures();
   for (const name of ["dcgan_generator", "espcn", "vae_decoder"]) {
     const f = fixtures.find((m) => m.name === name)!;
@@ -170,6 +222,9 @@ test("ONNX models exported from PyTorch, imported and moved to gpu(0) with reset
   const unet = fixtures.find((m) => m.name === "unet_small")!;
   const net = onnx.importToGluon(unet.bytes);
   net.resetCtx(npx.gpu());
-  assert.throws(() => net.run(...unet.inputs.map((t) => toArray(t).asInCtx(npx.gpu()))), /onnx node '\/MaxPool' \(MaxPool\): pooling: no WebGPU kernel yet for arrays on gpu\(0\)/);
+  assert.throws(
+    () => net.run(...unet.inputs.map((t) => toArray(t).asInCtx(npx.gpu()))),
+    /onnx node '\/MaxPool' \(MaxPool\): pooling: no WebGPU kernel yet for arrays on gpu\(0\)/,
+  );
   await npx.waitAll();
 });

@@ -15,12 +15,18 @@ test("a 300-step Conv2D → Conv2DTranspose training loop with SGD + momentum ke
   v8.setFlagsFromString("--expose-gc");
   const gc = vm.runInNewContext("gc") as () => void;
   const ctx = npx.gpu();
-  const net = new nn.Sequential().add(new nn.Conv2D(4, { kernelSize: 3, strides: 2, padding: 1, inChannels: 3 }), new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, inChannels: 4 }));
+  const net = new nn.Sequential().add(
+    new nn.Conv2D(4, { kernelSize: 3, strides: 2, padding: 1, inChannels: 3 }),
+    new nn.Conv2DTranspose(3, { kernelSize: 4, strides: 2, padding: 1, inChannels: 4 }),
+  );
   net.initialize(init.Normal(0.1), { ctx });
   const trainer = new gluon.Trainer(net.collectParams(), "sgd", { learningRate: 0.01, momentum: 0.9 });
   np.random.seed(4);
   const X = np.random.uniform({ size: [2, 3, 8, 8], ctx });
-  const live = () => { const s = poolStats(); return s.created - s.destroyed; };
+  const live = () => {
+    const s = poolStats();
+    return s.created - s.destroyed;
+  };
   const settle = async () => {
     await npx.waitAll();
     // FinalizationRegistry callbacks run as tasks some time after a collection: collect until no more buffers return
