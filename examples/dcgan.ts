@@ -87,7 +87,7 @@ const DEFAULTS = {
   samples: 64,
 };
 
-/** Demo limits: absurd flags are refused in one line before anything is allocated (README, "DCGAN demo"). */
+/** Demo limits: absurd flags are refused in one line before anything is allocated (docs/demos.md, "A DCGAN that learns to draw"). */
 export const LIMITS = { width: 512, latentDim: 4096, datasetSize: 65536, batchSize: 4096, epochs: 100000, samples: 1024, seed: 2 ** 32 - 1, maxBatches: 1e9 };
 
 function checkInt(name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -1,4 +1,4 @@
-// PyTorch → tconv → PyTorch: loads the DCGAN generator PyTorch saved, runs it, saves it for PyTorch (README "Save and load").
+// PyTorch → tconv → PyTorch: loads the DCGAN generator PyTorch saved, runs it, saves it for PyTorch (docs/guide-save-load.md).
 //   npx tsx examples/pytorch-roundtrip.ts [out.safetensors]   then   /usr/bin/python3 scripts/fixtures/make-safetensors.py check
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";

@@ -2,7 +2,7 @@
 // book's three transposed-convolution examples, a control change, an invalid outputPadding, phone widths (no sideways
 // overflow, panel order, 40 px touch targets), channels and groups against the library run here in Node, the phase
 // view, the picture demo, reduced motion and keyboard reach; takes screenshots (to the temp folder;
-// UPDATE_SCREENSHOT=1 writes docs/explorer*.png for the README instead).
+// UPDATE_SCREENSHOT=1 writes docs/explorer*.png for docs/explorer.md instead).
 // Skipped (not failed) when no Chromium is available: set CHROME_PATH or install /usr/bin/chromium.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";

@@ -221,7 +221,7 @@ function startError(): Error {
   return new Error(
     `threadsReady: the worker threads could not start (${startFailure}); calls run on one thread. Under a ` +
       "Content-Security-Policy, allow blob: in worker-src, or self-host tconv's worker script (tconv/worker.js) and pass " +
-      "its URL to setWorkerUrl (README: Deploying on the web)",
+      "its URL to setWorkerUrl (docs/guide-web.md: Deploying on the web)",
   );
 }
 
