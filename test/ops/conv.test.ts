@@ -4,42 +4,10 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { np, npx, resolveConv, type ConvOptions } from "../../src/index.js";
 import { directConv, directConvTranspose, maxAbsDiff, prod, randomArray } from "../helpers/conv-direct.js";
+import { onnxCases, onnxFixtureDir, onnxOptions } from "../helpers/onnx-conformance.js";
 
-interface OnnxTensor {
-  name: string;
-  shape: number[];
-  data: number[];
-}
-interface OnnxCase {
-  name: string;
-  op: "Conv" | "ConvTranspose";
-  attributes: Record<string, unknown>;
-  inputs: OnnxTensor[];
-  output: OnnxTensor;
-}
-
-const fixtures = new URL("../fixtures/onnx/", import.meta.url);
-const cases: OnnxCase[] = readdirSync(fixtures)
-  .filter((f) => f.endsWith(".json"))
-  .sort()
-  .map((f) => JSON.parse(readFileSync(new URL(f, fixtures), "utf8")) as OnnxCase);
-
-/** ONNX attributes → tconv options (kernel_shape comes from the weight). */
-function onnxOptions(a: Record<string, unknown>, nd: number): ConvOptions {
-  const o: ConvOptions = {};
-  if (a.strides) o.strides = a.strides as number[];
-  if (a.dilations) o.dilation = a.dilations as number[];
-  if (a.group) o.groups = a.group as number;
-  if (a.output_padding) o.outputPadding = a.output_padding as number[];
-  if (a.output_shape) o.outputShape = a.output_shape as number[];
-  const pads = a.pads as number[] | undefined;
-  if (pads) o.padding = Array.from({ length: nd }, (_, i) => [pads[i]!, pads[i + nd]!] as [number, number]);
-  const auto = a.auto_pad as string | undefined;
-  if (auto === "SAME_UPPER") o.padding = "same";
-  else if (auto === "SAME_LOWER") o.padding = "same-lower";
-  else if (auto === "VALID") o.padding = "valid";
-  return o;
-}
+const fixtures = onnxFixtureDir;
+const cases = onnxCases;
 
 test("the vendored ONNX data is the shared conformance set", {
   skip: !existsSync(new URL("../../../shared/conformance/onnx", import.meta.url)) && "no ../shared here",

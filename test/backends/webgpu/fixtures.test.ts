@@ -3,49 +3,18 @@
 // onnx.importToGluon and moved with resetCtx, within float32 tolerance.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { autograd, type ConvOptions, init, type NDArray, nn, np, npx } from "../../../src/index.js";
+import { readFileSync } from "node:fs";
+import { autograd, init, type NDArray, nn, np, npx } from "../../../src/index.js";
 import { onnx } from "../../../src/onnx/index.js";
 import { compare, modelFixtures, toArray } from "../../helpers/onnx-models.js";
 import { destroyGpu } from "../../../src/backends/webgpu/index.js";
 import { openTestGpu } from "../../helpers/webgpu.js";
+import { onnxCases, onnxOptions, type OnnxTensor } from "../../helpers/onnx-conformance.js";
 
 const SKIP = await openTestGpu();
 after(() => destroyGpu());
 
-interface Tensor {
-  shape: number[];
-  data: number[];
-}
-interface OnnxCase {
-  name: string;
-  op: "Conv" | "ConvTranspose";
-  attributes: Record<string, unknown>;
-  inputs: Tensor[];
-  output: Tensor;
-}
-const onnxDir = new URL("../../fixtures/onnx/", import.meta.url);
-const onnxCases: OnnxCase[] = readdirSync(onnxDir)
-  .filter((f) => f.endsWith(".json"))
-  .sort()
-  .map((f) => JSON.parse(readFileSync(new URL(f, onnxDir), "utf8")) as OnnxCase);
-
-/** ONNX attributes → tconv options (kernel_shape comes from the weight), as test/ops/conv.test.ts. */
-function onnxOptions(a: Record<string, unknown>, nd: number): ConvOptions {
-  const o: ConvOptions = {};
-  if (a.strides) o.strides = a.strides as number[];
-  if (a.dilations) o.dilation = a.dilations as number[];
-  if (a.group) o.groups = a.group as number;
-  if (a.output_padding) o.outputPadding = a.output_padding as number[];
-  if (a.output_shape) o.outputShape = a.output_shape as number[];
-  const pads = a.pads as number[] | undefined;
-  if (pads) o.padding = Array.from({ length: nd }, (_, i) => [pads[i]!, pads[i + nd]!] as [number, number]);
-  const auto = a.auto_pad as string | undefined;
-  if (auto === "SAME_UPPER") o.padding = "same";
-  else if (auto === "SAME_LOWER") o.padding = "same-lower";
-  else if (auto === "VALID") o.padding = "valid";
-  return o;
-}
+type Tensor = Pick<OnnxTensor, "shape" | "data">;
 
 const onGpu = (t: Tensor) => np.array(Float32Array.from(t.data), { ctx: npx.gpu() }).reshape(t.shape);
 
