@@ -22,9 +22,9 @@ import {
 import { gpuState } from "../../../src/backends/webgpu/device.js";
 import { openTestGpu } from "../../helpers/webgpu.js";
 
-after(() => destroyGpu());
-
-test("before initGpu: numGpus() is 0, gpu() throws saying to call initGpu, cpu() is cpu(0), tryGpu() falls back to cpu", () => {
+// The two tests before the device opens are awaited: the runner starts a test as soon as it is declared, so without the
+// awaits the top-level openTestGpu() below could open the device while they run (a race that failed them under load).
+await test("before initGpu: numGpus() is 0, gpu() throws saying to call initGpu, cpu() is cpu(0), tryGpu() falls back to cpu", () => {
   assert.equal(npx.numGpus(), 0);
   assert.throws(() => npx.gpu(), /npx\.gpu\(0\): no GPU available: npx\.initGpu\(\) has not been called/);
   assert.equal(String(npx.cpu()), "cpu(0)");
@@ -33,7 +33,7 @@ test("before initGpu: numGpus() is 0, gpu() throws saying to call initGpu, cpu()
   assert.throws(() => npx.gpu(-1), /npx\.gpu: device id -1 is not a non-negative integer/);
 });
 
-test("initGpu resolves to 0 (never rejects) without WebGPU, without an adapter, or when requestAdapter throws; gpu() says why", async () => {
+await test("initGpu resolves to 0 (never rejects) without WebGPU, without an adapter, or when requestAdapter throws; gpu() says why", async () => {
   assert.equal((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu, undefined, "Node has no navigator.gpu");
   assert.equal(await npx.initGpu(), 0);
   assert.throws(() => npx.gpu(), /navigator\.gpu is undefined/);
@@ -55,6 +55,7 @@ test("initGpu resolves to 0 (never rejects) without WebGPU, without an adapter, 
 });
 
 const SKIP = await openTestGpu();
+after(() => destroyGpu());
 
 test("with an adapter: initGpu resolves to 1, gpu(0) prints gpu(0), gpu(1) throws, tryGpu() is gpu(0)", { skip: SKIP }, async () => {
   assert.equal(npx.numGpus(), 1);
