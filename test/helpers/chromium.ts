@@ -1,5 +1,7 @@
 // Debian's Chromium for the browser tests: where it is, why a test is skipped without it, and one way to launch it.
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import * as esbuild from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 
 export const CHROME = process.env.CHROME_PATH ?? "/usr/bin/chromium";
@@ -22,4 +24,27 @@ export function launchChromium(options: { newHeadless?: boolean; webgpu?: boolea
     headless: true,
     args: [...mode, "--no-sandbox", ...gpu, "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
+}
+
+/**
+ * Bundles `entry` for the browser with esbuild and serves it on 127.0.0.1 (a real origin, which navigator.gpu needs) as
+ * /entry.js under a page at /. Returns the page's URL and a close function.
+ */
+export async function serveEntry(entry: string, plugins: esbuild.Plugin[] = []): Promise<{ url: string; close: () => void }> {
+  const built = await esbuild.build({ entryPoints: [entry], bundle: true, format: "esm", platform: "browser", write: false, logLevel: "silent", plugins });
+  const bundle = built.outputFiles[0]!.text;
+  const server = createServer((req, res) => {
+    if (req.url === "/entry.js") {
+      res.writeHead(200, { "Content-Type": "text/javascript" });
+      return res.end(bundle);
+    }
+    if (req.url === "/") {
+      res.writeHead(200, { "Content-Type": "text/html" });
+      return res.end(`<!doctype html><script type="module" src="/entry.js"></script>`);
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() };
 }

@@ -3,13 +3,12 @@
 // Skipped only when no Chromium is installed, or when the page's WebGPU finds no adapter (the reason is printed).
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
+import type * as esbuild from "esbuild";
 import type { Browser } from "playwright-core";
-import { SKIP, launchChromium } from "../../helpers/chromium.js";
+import { SKIP, launchChromium, serveEntry } from "../../helpers/chromium.js";
 import type { NdPageResult } from "./chromium-ndarray-entry.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -30,36 +29,14 @@ test("np arrays and Gluon layers on gpu(0) in Chromium: D2L's Conv2DTranspose ou
   skip: SKIP,
   timeout: 300_000,
 }, async (t: TestContext) => {
-  const built = await esbuild.build({
-    entryPoints: [join(ROOT, "test", "backends", "webgpu", "chromium-ndarray-entry.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    write: false,
-    logLevel: "silent",
-    plugins: [nodeStubs],
-  });
-  const bundle = built.outputFiles[0]!.text;
-  const server = createServer((req, res) => {
-    if (req.url === "/entry.js") {
-      res.writeHead(200, { "Content-Type": "text/javascript" });
-      return res.end(bundle);
-    }
-    if (req.url === "/") {
-      res.writeHead(200, { "Content-Type": "text/html" });
-      return res.end(`<!doctype html><script type="module" src="/entry.js"></script>`);
-    }
-    res.writeHead(404);
-    res.end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const server = await serveEntry(join(ROOT, "test", "backends", "webgpu", "chromium-ndarray-entry.ts"), [nodeStubs]);
   let browser: Browser | undefined;
   try {
     browser = await launchChromium({ webgpu: true });
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    await page.goto(server.url);
     await page.waitForFunction(() => "runNdChecks" in globalThis);
     const r = (await page.evaluate(() => (globalThis as unknown as { runNdChecks(): Promise<unknown> }).runNdChecks())) as NdPageResult;
     if (r.gpus === 0) {

@@ -1,14 +1,12 @@
 // The WebGPU conv kernels in Chromium (navigator.gpu on a page served from 127.0.0.1) against the reference loops.
 // Skipped only when no Chromium is installed, or when the page's WebGPU finds no adapter (the reason is printed).
 import { test, type TestContext } from "node:test";
-import { createServer } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import * as esbuild from "esbuild";
 import type { Browser } from "playwright-core";
 import type { ConvGeometry } from "../../../src/params/geometry.js";
-import { SKIP, launchChromium } from "../../helpers/chromium.js";
+import { SKIP, launchChromium, serveEntry } from "../../helpers/chromium.js";
 import { assertClose, geometryArb } from "../../helpers/geometry-arb.js";
 import type { PageResult } from "./chromium-entry.js";
 
@@ -18,35 +16,14 @@ test("webgpu conv kernels in Chromium equal the reference (random geometries and
   skip: SKIP,
   timeout: 300_000,
 }, async (t: TestContext) => {
-  const built = await esbuild.build({
-    entryPoints: [join(ROOT, "test", "backends", "webgpu", "chromium-entry.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    write: false,
-    logLevel: "silent",
-  });
-  const bundle = built.outputFiles[0]!.text;
-  const server = createServer((req, res) => {
-    if (req.url === "/entry.js") {
-      res.writeHead(200, { "Content-Type": "text/javascript" });
-      return res.end(bundle);
-    }
-    if (req.url === "/") {
-      res.writeHead(200, { "Content-Type": "text/html" });
-      return res.end(`<!doctype html><script type="module" src="/entry.js"></script>`);
-    }
-    res.writeHead(404);
-    res.end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const server = await serveEntry(join(ROOT, "test", "backends", "webgpu", "chromium-entry.ts"));
   let browser: Browser | undefined;
   try {
     browser = await launchChromium({ webgpu: true });
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    await page.goto(server.url);
     await page.waitForFunction(() => "runChecks" in globalThis);
     const dcgan: ConvGeometry = {
       nd: 2,
