@@ -62,6 +62,7 @@ declare module "./ndarray/ndarray.js" {
     mean(options?: red.ReduceOptions): NDArray;
     max(options?: red.ReduceOptions): NDArray;
     min(options?: red.ReduceOptions): NDArray;
+    prod(options?: red.ReduceOptions): NDArray;
     dot(other: NDArray): NDArray;
     /**
      * MXNet's wait_to_read: resolves once the values exist on the host (at once on the CPU). GPU ops are queued and
@@ -141,6 +142,7 @@ const methods: Omit<{ [K in keyof NDArray]?: unknown }, "T"> = {
   mean: reduceMethod("mean"),
   max: reduceMethod("max"),
   min: reduceMethod("min"),
+  prod: reduceMethod("prod"),
   dot(this: NDArray, other: NDArray): NDArray {
     return lin.dot(this, other);
   },

@@ -127,6 +127,8 @@ export const np = {
   max: (x: NDArray, options?: ReduceOptions) => reduce("max", x, options),
   /** The minimum over `axis` (all axes when omitted); `keepdims` keeps the reduced axes with size 1. */
   min: (x: NDArray, options?: ReduceOptions) => reduce("min", x, options),
+  /** The product over `axis` (all axes when omitted; 1 for an empty slice, as numpy); `keepdims` keeps the reduced axes with size 1. */
+  prod: (x: NDArray, options?: ReduceOptions) => reduce("prod", x, options),
   /** numpy's `dot` for 1-D and 2-D arrays: vector·vector → 0-d, matrix·vector, vector·matrix, matrix·matrix. */
   dot: lin.dot,
   /** numpy's `matmul`: like dot for 1-D/2-D, batched over leading axes (which must match) for 3-D and more. */

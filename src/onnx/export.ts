@@ -30,7 +30,7 @@ const attrInt = (name: string, i: number): AttributeRecord => ({ name, type: 2, 
 const attrInts = (name: string, ints: readonly number[]): AttributeRecord => ({ name, type: 7, ints: [...ints] });
 const attrFloat = (name: string, f: number): AttributeRecord => ({ name, type: 1, f });
 
-const REDUCE: { readonly [K in ReduceOp]: string } = { sum: "ReduceSum", mean: "ReduceMean", max: "ReduceMax", min: "ReduceMin" };
+const REDUCE: { readonly [K in ReduceOp]: string } = { sum: "ReduceSum", mean: "ReduceMean", max: "ReduceMax", min: "ReduceMin", prod: "ReduceProd" };
 
 const BIG = 2 ** 62;
 
@@ -211,6 +211,7 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
   mean: reduceWriter,
   max: reduceWriter,
   min: reduceWriter,
+  prod: reduceWriter,
   convolution: convWriter,
   deconvolution: convWriter,
   reshape: (w, t, batch) => {

@@ -3,7 +3,8 @@ import { pooling } from "../ops/pooling.js";
 import { checkedSize } from "./proto.js";
 import { pool } from "./pool.js";
 import { resize, type ResizeMode } from "./resize.js";
-import { type OpDef, need, float, ints, numbers, normAxis } from "./import-ops-common.js";
+import { type OpDef, need, float, ints, isInt, numbers, normAxis } from "./import-ops-common.js";
+import { intReduce } from "./int-tensor.js";
 
 export const poolDef = (kind: "max" | "avg"): OpDef => ({
   attrs: ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "strides", ...(kind === "max" ? ["storage_order"] : ["count_include_pad"])],
@@ -55,16 +56,24 @@ export const globalPool = (kind: "mean" | "max"): OpDef => ({
   },
 });
 
-export const reduceDef = (op: "sum" | "mean" | "max" | "min"): OpDef => ({
+export const reduceDef = (op: "sum" | "mean" | "max" | "min" | "prod"): OpDef => ({
   attrs: ["axes", "keepdims", "noop_with_empty_axes"],
   compile(a, ctx) {
     const attrAxes = a.ints("axes");
     const keepdims = a.int("keepdims", 1) !== 0;
     const noop = a.int("noop_with_empty_axes", 0) !== 0;
     return (ins) => {
-      const x = float(need(ins, 0, ctx, "data"), ctx);
-      const axes = (ins[1] !== undefined ? ints(ins[1], ctx, "axes") : (attrAxes ?? [])).map((ax) => normAxis(ax, x.ndim, ctx, "axes entry"));
-      if (axes.length === 0 && noop) return [x];
+      const data = need(ins, 0, ctx, "data");
+      // integer tensors (shape arithmetic: an element count) stay integer for ReduceSum and ReduceProd
+      const rank = isInt(data) && (op === "sum" || op === "prod") ? data.dims.length : float(data, ctx).ndim;
+      const axes = (ins[1] !== undefined ? ints(ins[1], ctx, "axes") : (attrAxes ?? [])).map((ax) => normAxis(ax, rank, ctx, "axes entry"));
+      if (axes.length === 0 && noop) return [data];
+      if (isInt(data) && (op === "sum" || op === "prod")) {
+        if (new Set(axes).size !== axes.length) throw new Error(`${ctx.where}: axes [${axes.join(",")}] repeat an axis`);
+        const all = axes.length === 0 ? [...Array(rank).keys()] : [...axes].sort((p, q) => p - q);
+        return [intReduce(data, all, keepdims, op, ctx.where)];
+      }
+      const x = float(data, ctx);
       return [reduce(op, x, { axis: axes.length === 0 ? null : axes, keepdims })];
     };
   },

@@ -8,6 +8,7 @@ import { instanceNorm, layerNorm, groupNorm } from "./import-ops-norm.js";
 import { expand, whereOp, splitOp, tileOp, range, prelu, einsumOp, modOp, eyeLike, gridSampleOp } from "./import-ops-tensor.js";
 import { concat, reshapeOp, flatten, transposeOp, unsqueeze, squeeze, depthToSpace, spaceToDepth, padOp } from "./import-ops-layout.js";
 import { gemm, matmulOp } from "./import-ops-linalg.js";
+import { scatterND } from "./import-ops-scatter.js";
 import { poolDef, globalPool, reduceDef, resizeOp, upsample } from "./import-ops-pool.js";
 import { constant, constantOfShape, shapeOp, gather, slice, cast, passThrough, dropout } from "./import-ops-shape.js";
 
@@ -46,6 +47,7 @@ export function arity(op: string, opset: number): { inputs: [number, number]; ou
     case "ReduceMean":
     case "ReduceMax":
     case "ReduceMin":
+    case "ReduceProd":
       return io(opset >= 18 ? [1, 2] : [1, 1]);
     case "MaxPool":
       return io([1, 1], [1, 2]);
@@ -77,6 +79,7 @@ export function arity(op: string, opset: number): { inputs: [number, number]; ou
       return io([2, 2]);
     case "Where":
     case "Range":
+    case "ScatterND":
       return io([3, 3]);
     case "Einsum":
       return io([1, 2147483647]);
@@ -121,6 +124,7 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   ReduceMean: reduceDef("mean"),
   ReduceMax: reduceDef("max"),
   ReduceMin: reduceDef("min"),
+  ReduceProd: reduceDef("prod"),
   Concat: concat,
   MaxPool: poolDef("max"),
   AveragePool: poolDef("avg"),
@@ -166,6 +170,7 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   InstanceNormalization: instanceNorm,
   LayerNormalization: layerNorm,
   GroupNormalization: groupNorm,
+  ScatterND: scatterND,
 };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(IMPORT_OPS).sort();

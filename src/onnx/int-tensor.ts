@@ -160,3 +160,26 @@ export function intTranspose(x: IntTensor, perm: readonly number[]): IntTensor {
   }
   return { kind: "int", dims, data, type: x.type };
 }
+
+/**
+ * ReduceSum / ReduceProd of an integer tensor (a shape's element count, say) over sorted distinct `axes`; a result
+ * beyond 2^53 cannot be held exactly in a number and is refused.
+ */
+export function intReduce(x: IntTensor, axes: readonly number[], keepdims: boolean, kind: "sum" | "prod", op: string): IntTensor {
+  if (x.type !== DataType.INT64 && x.type !== DataType.INT32) throw new Error(`${op}: a ${kind} of a ${dataTypeName(x.type)} tensor is not supported`);
+  const nd = x.dims.length;
+  const keptDims = x.dims.filter((_, i) => !axes.includes(i));
+  const outStrides = stridesOf(keptDims);
+  const data = new Array<number>(product(keptDims)).fill(kind === "prod" ? 1 : 0);
+  const inStrides = stridesOf(x.dims);
+  for (let i = 0; i < x.data.length; i++) {
+    let o = 0;
+    for (let k = 0, j = 0; k < nd; k++) {
+      if (axes.includes(k)) continue;
+      o += (Math.floor(i / inStrides[k]!) % x.dims[k]!) * outStrides[j++]!;
+    }
+    data[o] = kind === "prod" ? data[o]! * x.data[i]! : data[o]! + x.data[i]!;
+    if (!Number.isSafeInteger(data[o])) throw new Error(`${op}: the integer ${kind} leaves the range of exactly held integers (±2^53)`);
+  }
+  return { kind: "int", dims: keepdims ? x.dims.map((d, i) => (axes.includes(i) ? 1 : d)) : keptDims, data, type: x.type };
+}

@@ -1,4 +1,4 @@
-// Reductions sum / mean / max / min over all axes or chosen ones, with keepdims.
+// Reductions sum / mean / max / min / prod over all axes or chosen ones, with keepdims.
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape, shapeSize } from "../ndarray/strided.js";
 import { backendFor } from "../backends/dispatch.js";

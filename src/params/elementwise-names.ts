@@ -4,4 +4,4 @@
 export { BINARY_OPS, type BinaryOp, ONNX_ELEMENTWISE, type OnnxElementwise, UNARY_OPS, type UnaryOp } from "./elementwise-names.generated.js";
 
 /** Reductions over chosen axes. */
-export type ReduceOp = "sum" | "mean" | "max" | "min";
+export type ReduceOp = "sum" | "mean" | "max" | "min" | "prod";

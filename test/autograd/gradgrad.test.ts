@@ -119,11 +119,19 @@ describe("elementwise rules, differentiated twice", () => {
 });
 
 describe("reduction, shape and linalg rules, differentiated twice", () => {
-  for (const op of ["sum", "mean", "max", "min"] as const)
+  for (const op of ["sum", "mean", "max", "min", "prod"] as const)
     rule(op, () => {
       check(op, (a) => a[op]({ axis: 1 }).mul(a.sum({ axis: 1 })), [randn([2, 3, 2])]);
       check(op, (a) => a[op]({ axis: [0, 2], keepdims: true }).exp(), [randn([2, 3, 2])]);
     });
+  test("prod differentiated twice at one and two zeros in a slice (the Hessian there is not zero)", () => {
+    check("prod", (a) => a.prod({ axis: 1 }), [
+      f64([
+        [0, 3, -2, 0.5],
+        [1.5, 0, 0, 2],
+      ]),
+    ]);
+  });
   rule("index", () => {
     check("index", (a) => a.at(":", "1:3").mul(a.at(":", "::2")), [randn([2, 4])]);
     check("index", (a) => a.T.at("1:", [null, null, -1]).exp(), [randn([3, 2])]);

@@ -188,7 +188,7 @@ describe("unary rules", () => {
 });
 
 describe("reduction rules", () => {
-  for (const op of ["sum", "mean", "max", "min"] as const)
+  for (const op of ["sum", "mean", "max", "min", "prod"] as const)
     rule(op, () => {
       const x = () => randn([2, 3, 4]);
       check(op, (a) => a[op](), [x()]);
@@ -196,6 +196,42 @@ describe("reduction rules", () => {
       check(op, (a) => a[op]({ axis: [0, 2], keepdims: true }), [x()]);
       check(op, (a) => a[op]({ axis: -1 }).mul(a.sum({ axis: -1 })), [x()]);
     });
+  test("prod at zeros (no, one and two zeros in a reduced slice): the product of the other elements, by a direct loop", () => {
+    // rows: no zero, one zero, two zeros; the slice is a row (axis 1), then the whole array through a transpose
+    const data = [
+      [1.5, -2, 0.5, 3],
+      [2, 0, -1.25, 4],
+      [0, 3, 0, -2],
+    ];
+    const others = (row: number[], i: number) => row.reduce((p, v, j) => (j === i ? p : p * v), 1);
+    // +0 and −0 compare equal (the sign of a zero product depends on the order of the factors)
+    const unsigned = (rows: unknown) => (rows as number[][]).map((row) => row.map((v) => v + 0));
+    const x = np.array(data, { dtype: "float64" }).attachGrad();
+    const w = np.array([0.5, -1, 2], { dtype: "float64" });
+    autograd.record(() => x.prod({ axis: 1 }).mul(w).sum()).backward();
+    const weights = [0.5, -1, 2];
+    assert.deepEqual(
+      unsigned(x.grad!.tolist()),
+      data.map((row, r) => row.map((_, i) => weights[r]! * others(row, i) + 0)),
+    );
+    assert.deepEqual(unsigned(x.grad!.tolist())[1], [0, -1 * 2 * -1.25 * 4, 0, 0], "one zero: only the zero's gradient is non-zero");
+    assert.deepEqual(unsigned(x.grad!.tolist())[2], [0, 0, 0, 0], "two zeros: every product of the others holds a zero");
+    const one = np.array([[2, 0, -1.25, 4]], { dtype: "float64" }).attachGrad();
+    autograd.record(() => one.T.prod()).backward();
+    assert.deepEqual(unsigned(one.grad!.tolist()), [[0, 2 * -1.25 * 4, 0, 0]], "one zero, reduced through a transposed view");
+    // and float64 central differences (exact here: prod is linear in each element)
+    check("prod", (a) => a.prod({ axis: 1 }), [np.array(data, { dtype: "float64" })]);
+    check("prod", (a) => a.prod({ axis: [0, 1], keepdims: true }), [
+      np.array(
+        [
+          [0, 2],
+          [3, 0.5],
+        ],
+        { dtype: "float64" },
+      ),
+    ]);
+    check("prod", (a) => a.T.prod({ axis: 0 }).exp(), [np.array([[0, 2, 0.5, 1, -1, 0.25, 2]], { dtype: "float64" }).reshape(7, 1).T]);
+  });
   test("max/min split the gradient equally between tied elements", () => {
     const x = np
       .array([

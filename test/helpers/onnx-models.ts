@@ -1,7 +1,10 @@
 // Test helpers for ONNX: build small ModelProtos from node lists, read the committed fixtures, run onnxruntime-node.
 import { readFileSync, readdirSync } from "node:fs";
 import ort from "onnxruntime-node";
-import { NDArray } from "../../src/index.js";
+import assert from "node:assert/strict";
+import { autograd, NDArray, np } from "../../src/index.js";
+import { gradcheck } from "./gradcheck.js";
+import { onnx } from "../../src/onnx/index.js";
 import { encodeModel, writeTensor, type AttributeRecord } from "../../src/onnx/proto.js";
 
 export const attr = {
@@ -107,4 +110,46 @@ export function compare(got: ArrayLike<number>, want: ArrayLike<number>): { maxE
     scale = Math.max(scale, Math.abs(want[i]!));
   }
   return { maxErr, scale };
+}
+
+/** Imports `bytes`, runs it on a seeded uniform input of `xShape` and compares every output with onnxruntime-node (1e-5 of the data's scale). */
+export async function againstOrt(bytes: Uint8Array, xShape: number[], what: string): Promise<void> {
+  np.random.seed(11);
+  const x = np.random.uniform({ low: -2, high: 3, size: xShape });
+  const outs = onnx.importToGluon(bytes).run(x);
+  const ref = await runOrt(bytes, [x]);
+  assert.equal(outs.length, ref.length);
+  ref.forEach((r, k) => {
+    assert.deepEqual(outs[k]!.shape, r.shape, `${what} output ${k} shape`);
+    const { maxErr, scale } = compare(outs[k]!.asTypedArray(), r.data);
+    assert.ok(maxErr <= 1e-5 * scale, `${what} output ${k}: max error ${maxErr}`);
+  });
+}
+
+/** The imported net in float64: gradcheck w.r.t. its input, then each named parameter against central differences of Σ v·f. */
+export function checkGradients(bytes: Uint8Array, xShape: number[], paramNames: string[]) {
+  const net = onnx.importToGluon(bytes, { dtype: "float64" });
+  np.random.seed(7);
+  const x = np.random.uniform({ low: -1, high: 1, size: xShape, dtype: "float64" });
+  gradcheck((xx) => net.forward(xx) as NDArray, [x], { rtol: 1e-5, atol: 1e-6 });
+  if (paramNames.length === 0) return;
+  // weights: autograd vs central differences of Σ v·f over each element of the parameter
+  const v = np.random.uniform({ low: -1, high: 1, size: (net.forward(x) as NDArray).shape, dtype: "float64" });
+  const objective = () => (net.forward(x) as NDArray).mul(v).sum().item();
+  autograd.record(() => (net.forward(x) as NDArray).mul(v).sum()).backward();
+  for (const name of paramNames) {
+    const p = net.collectParams().get(name);
+    const data = p.data().data;
+    const grad = p.grad()!.asTypedArray();
+    for (let i = 0; i < data.length; i++) {
+      const keep = data[i]!;
+      data[i] = keep + 1e-6;
+      const up = objective();
+      data[i] = keep - 1e-6;
+      const down = objective();
+      data[i] = keep;
+      const numeric = (up - down) / 2e-6;
+      assert.ok(Math.abs(grad[i]! - numeric) <= 1e-6 + 1e-5 * Math.abs(numeric), `${name}[${i}]: autograd ${grad[i]}, numeric ${numeric}`);
+    }
+  }
 }

@@ -5,8 +5,19 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { autograd, gluon, NDArray, np } from "../../src/index.js";
 import { onnx, OnnxBlock } from "../../src/onnx/index.js";
-import { attr, buildModel, compare, type FixtureTensor, type InitSpec, modelFixtures, runOrt, toArray, type NodeSpec } from "../helpers/onnx-models.js";
-import { gradcheck } from "../helpers/gradcheck.js";
+import {
+  againstOrt,
+  attr,
+  buildModel,
+  checkGradients,
+  compare,
+  type FixtureTensor,
+  type InitSpec,
+  modelFixtures,
+  runOrt,
+  toArray,
+  type NodeSpec,
+} from "../helpers/onnx-models.js";
 import { encodeModel } from "../../src/onnx/proto.js";
 
 const fixtures = modelFixtures();
@@ -257,33 +268,6 @@ for (const c of confCases)
 // ---- gradients against finite differences (float64) --------------------------------------------------------------
 
 /** A float64 import whose forward feeds `x`; checks d/dx and d/d(every element of the named parameters). */
-function checkGradients(bytes: Uint8Array, xShape: number[], paramNames: string[]) {
-  const net = onnx.importToGluon(bytes, { dtype: "float64" });
-  np.random.seed(7);
-  const x = np.random.uniform({ low: -1, high: 1, size: xShape, dtype: "float64" });
-  gradcheck((xx) => net.forward(xx) as NDArray, [x], { rtol: 1e-5, atol: 1e-6 });
-  if (paramNames.length === 0) return;
-  // weights: autograd vs central differences of Σ v·f over each element of the parameter
-  const v = np.random.uniform({ low: -1, high: 1, size: (net.forward(x) as NDArray).shape, dtype: "float64" });
-  const objective = () => (net.forward(x) as NDArray).mul(v).sum().item();
-  autograd.record(() => (net.forward(x) as NDArray).mul(v).sum()).backward();
-  for (const name of paramNames) {
-    const p = net.collectParams().get(name);
-    const data = p.data().data;
-    const grad = p.grad()!.asTypedArray();
-    for (let i = 0; i < data.length; i++) {
-      const keep = data[i]!;
-      data[i] = keep + 1e-6;
-      const up = objective();
-      data[i] = keep - 1e-6;
-      const down = objective();
-      data[i] = keep;
-      const numeric = (up - down) / 2e-6;
-      assert.ok(Math.abs(grad[i]! - numeric) <= 1e-6 + 1e-5 * Math.abs(numeric), `${name}[${i}]: autograd ${grad[i]}, numeric ${numeric}`);
-    }
-  }
-}
-
 const rand = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 0.8);
 
 test("gradcheck: Conv(pads, strides) → BatchNormalization → LeakyRelu → ConvTranspose(output_padding) → Concat skip → Elu", () => {
@@ -318,19 +302,6 @@ test("gradcheck: Conv(pads, strides) → BatchNormalization → LeakyRelu → Co
 });
 
 /** A one-input model run by tconv and by onnxruntime-node on the same input; every output compared. */
-async function againstOrt(bytes: Uint8Array, xShape: number[], what: string): Promise<void> {
-  np.random.seed(11);
-  const x = np.random.uniform({ low: -2, high: 3, size: xShape });
-  const outs = onnx.importToGluon(bytes).run(x);
-  const ref = await runOrt(bytes, [x]);
-  assert.equal(outs.length, ref.length);
-  ref.forEach((r, k) => {
-    assert.deepEqual(outs[k]!.shape, r.shape, `${what} output ${k} shape`);
-    const { maxErr, scale } = compare(outs[k]!.asTypedArray(), r.data);
-    assert.ok(maxErr <= 1e-5 * scale, `${what} output ${k}: max error ${maxErr}`);
-  });
-}
-
 test("GroupNormalization (opset 18: scale/bias per group; opset 21: per channel) equals onnxruntime", async () => {
   for (const [opset, n] of [
     [18, 2],

@@ -1,4 +1,4 @@
-// Reductions sum / mean / max / min: all axes, chosen axes, negative axes, keepdims, views, errors.
+// Reductions sum / mean / max / min / prod: all axes, chosen axes, negative axes, keepdims, views, errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -79,6 +79,28 @@ test("max and min per axis", () => {
   assert.deepEqual(np.min(x, { axis: 0, keepdims: true }).tolist(), [[3, 2, 1]]);
 });
 
+test("prod (numpy's np.prod): all axes, one axis, several with keepdims, zeros, an empty slice is 1", () => {
+  const x = np.array([
+    [1, 2, 3],
+    [4, 0, -6],
+  ]);
+  assert.equal(np.prod(x.at(0)).item(), 6);
+  assert.equal(x.prod().item(), -0, "((((1·2)·3)·4)·0)·−6 is −0, as numpy");
+  assert.deepEqual(x.prod({ axis: 0 }).tolist(), [4, 0, -18]);
+  assert.deepEqual(np.prod(x, { axis: -1, keepdims: true }).tolist(), [[6], [-0]]);
+  // x234[i][j][k] = 12i + 4j + k: the slice j holds (4j … 4j+3) and (12+4j … 15+4j)
+  assert.deepEqual(
+    x234()
+      .prod({ axis: [0, 2], keepdims: true })
+      .tolist(),
+    [[[0], [4 * 5 * 6 * 7 * 16 * 17 * 18 * 19], [8 * 9 * 10 * 11 * 20 * 21 * 22 * 23]]],
+  );
+  assert.equal(np.zeros([0]).prod().item(), 1, "numpy: the product of nothing is 1");
+  assert.deepEqual(np.zeros([2, 0]).prod({ axis: 1 }).tolist(), [1, 1]);
+  assert.ok(Number.isNaN(np.array([2, NaN]).prod().item()));
+  assert.throws(() => x.prod({ axis: 2 }), /prod: axis 2 is out of bounds for an array of dimension 2/);
+});
+
 test("max and min propagate NaN", () => {
   assert.ok(Number.isNaN(np.array([1, NaN, 3]).max().item()));
   assert.ok(Number.isNaN(np.array([NaN, 1]).min().item()));
@@ -142,6 +164,7 @@ function reduceLoop(x: NestedArray, shape: number[], axes: number[], keepdims: b
     for (const v of vals) s += v;
     if (op === "sum") return s;
     if (op === "mean") return s / vals.length;
+    if (op === "prod") return vals.reduce((p, v) => p * v, 1);
     return op === "max" ? Math.max(...vals) : Math.min(...vals);
   };
   const keptAxes = shape.map((_, i) => i).filter((i) => !red.has(i));
@@ -160,7 +183,7 @@ function reduceLoop(x: NestedArray, shape: number[], axes: number[], keepdims: b
   return expand(flat, 0);
 }
 
-test("property: sum / mean / max / min over random axes equal explicit loops", () => {
+test("property: sum / mean / max / min / prod over random axes equal explicit loops", () => {
   const arb = fc
     .array(fc.integer({ min: 1, max: 4 }), { minLength: 0, maxLength: 4 })
     .chain((shape) =>
@@ -169,7 +192,7 @@ test("property: sum / mean / max / min over random axes equal explicit loops", (
         fc.subarray([...shape.keys()]),
         fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
         fc.boolean(),
-        fc.constantFrom("sum", "mean", "max", "min"),
+        fc.constantFrom("sum", "mean", "max", "min", "prod"),
         fc.boolean(),
       ),
     );

@@ -5,7 +5,7 @@ import { binaryRuns, type FloatArray, unaryRuns } from "./elementwise-loops.gene
 export type { FloatArray } from "./elementwise-loops.generated.js";
 export type BinaryKernelOp = keyof typeof binaryRuns;
 export type UnaryKernelOp = keyof typeof unaryRuns;
-export type ReduceKernelOp = "sum" | "mean" | "max" | "min";
+export type ReduceKernelOp = "sum" | "mean" | "max" | "min" | "prod";
 
 /** An operand read (or the result written) through strides already broadcast to the call's shape (0 = repeated). */
 export interface StridedView {
@@ -183,6 +183,10 @@ function sumRun(x: FloatArray, i: number, s: number, n: number, acc: number): nu
   else for (let k = 0; k < n; k++, i += s) acc += x[i]!;
   return acc;
 }
+function prodRun(x: FloatArray, i: number, s: number, n: number, acc: number): number {
+  for (let k = 0; k < n; k++, i += s) acc *= x[i]!;
+  return acc;
+}
 function maxRun(x: FloatArray, i: number, s: number, n: number, acc: number): number {
   for (let k = 0; k < n; k++, i += s) {
     const v = x[i]!;
@@ -202,7 +206,7 @@ function minRun(x: FloatArray, i: number, s: number, n: number, acc: number): nu
 
 /**
  * out[k] ← op over the `axes` (sorted, distinct) of x, for each position k of the kept axes in row-major order.
- * Sums accumulate in float64 in row-major order of the reduced axes, as the reference does.
+ * Sums and products accumulate in float64 in row-major order of the reduced axes, as the reference does.
  */
 export function reduceInto(op: ReduceKernelOp, shape: readonly number[], x: StridedView, axes: readonly number[], out: FloatArray): void {
   const keptAxes: number[] = [];
@@ -217,8 +221,8 @@ export function reduceInto(op: ReduceKernelOp, shape: readonly number[], x: Stri
   );
   const nOut = size(kept.shape);
   const count = size(axes.map((a) => shape[a]!));
-  const run = op === "max" ? maxRun : op === "min" ? minRun : sumRun;
-  const init = op === "max" ? -Infinity : op === "min" ? Infinity : 0;
+  const run = op === "max" ? maxRun : op === "min" ? minRun : op === "prod" ? prodRun : sumRun;
+  const init = op === "max" ? -Infinity : op === "min" ? Infinity : op === "prod" ? 1 : 0;
   const xd = x.data;
   const kd = kept.shape.length,
     ks = kept.strides[0]!;

@@ -80,11 +80,12 @@ export function reduceReference(op: ReduceKernelOp, shape: readonly number[], x:
   const count = shapeSize(axes.map((a) => shape[a]!));
   const nOut = shapeSize(shape) === 0 ? shapeSize(perm.slice(0, perm.length - axes.length).map((a) => shape[a]!)) : offs.length / count;
   for (let o = 0; o < nOut; o++) {
-    let acc = op === "max" ? -Infinity : op === "min" ? Infinity : 0;
+    let acc = op === "max" ? -Infinity : op === "min" ? Infinity : op === "prod" ? 1 : 0;
     for (let j = 0; j < count; j++) {
       const v = x.data[offs[o * count + j]!]!;
       if (op === "max") acc = v > acc || Number.isNaN(v) ? v : acc;
       else if (op === "min") acc = v < acc || Number.isNaN(v) ? v : acc;
+      else if (op === "prod") acc *= v;
       else acc += v;
     }
     out[o] = op === "mean" ? acc / count : acc;

@@ -1,4 +1,4 @@
-// Reductions over axes on WebGPU (sum, mean, max, min of a strided view): one workgroup per output element.
+// Reductions over axes on WebGPU (sum, mean, max, min, prod of a strided view): one workgroup per output element.
 import type { ReduceKernelOp } from "../js/elementwise.js";
 import { allocTensor, type GpuTensor } from "./buffer-pool.js";
 import { type GpuView, WGSL_FLOAT_HELPERS } from "./elementwise.js";
@@ -13,7 +13,7 @@ const THREADS = 64;
  */
 export function reduceGpu(op: ReduceKernelOp, shape: readonly number[], x: GpuView, axes: readonly number[]): GpuTensor {
   const name = `${op} reduction (webgpu)`;
-  if (!["sum", "mean", "max", "min"].includes(op)) throw new Error(`${name}: unknown reduction "${String(op)}"`);
+  if (!["sum", "mean", "max", "min", "prod"].includes(op)) throw new Error(`${name}: unknown reduction "${String(op)}"`);
   if (x.tensor.dtype !== "float32") throw new Error(`${name}: x has dtype ${String(x.tensor.dtype)}; WebGPU has no float64, GPU arrays are float32`);
   if (x.strides.length !== shape.length) throw new Error(`${name}: ${x.strides.length} strides for a ${shape.length}-D shape`);
   for (const a of axes)
@@ -43,9 +43,15 @@ export function reduceGpu(op: ReduceKernelOp, shape: readonly number[], x: GpuVi
     }
     return lines.join("\n");
   };
-  const init = op === "max" ? "-infF()" : op === "min" ? "infF()" : "0.0";
+  const init = op === "max" ? "-infF()" : op === "min" ? "infF()" : op === "prod" ? "1.0" : "0.0";
   const combine = (acc: string, v: string) =>
-    op === "max" ? `select(${acc}, ${v}, ${v} > ${acc} || isNan(${v}))` : op === "min" ? `select(${acc}, ${v}, ${v} < ${acc} || isNan(${v}))` : `${acc} + ${v}`;
+    op === "max"
+      ? `select(${acc}, ${v}, ${v} > ${acc} || isNan(${v}))`
+      : op === "min"
+        ? `select(${acc}, ${v}, ${v} < ${acc} || isNan(${v}))`
+        : op === "prod"
+          ? `${acc} * ${v}`
+          : `${acc} + ${v}`;
   const groups = grid2d(nOut);
   const code = `${WGSL_FLOAT_HELPERS}
 @group(0) @binding(0) var<storage, read> xs: array<f32>;

@@ -237,11 +237,13 @@ test("where kernel equals the reference loop with all three operands broadcast",
 });
 
 test("reductions over any axis subset equal the reference loops bit for bit", () => {
-  const arb = shapeArb.chain((s) => fc.tuple(viewArb(s), fc.subarray([...s.keys()]), fc.constantFrom<fast.ReduceKernelOp>("sum", "mean", "max", "min")));
+  const arb = shapeArb.chain((s) =>
+    fc.tuple(viewArb(s), fc.subarray([...s.keys()]), fc.constantFrom<fast.ReduceKernelOp>("sum", "mean", "max", "min", "prod")),
+  );
   fc.assert(
     fc.property(arb, ([x, axes, op]) => {
       const count = shapeSize(axes.map((a) => x.shape[a]!));
-      fc.pre(count > 0 || op === "sum" || op === "mean");
+      fc.pre(count > 0 || op === "sum" || op === "mean" || op === "prod");
       const nOut = shapeSize(x.shape.filter((_, i) => !axes.includes(i)));
       const got = allocate(x.dtype, nOut),
         want = allocate(x.dtype, nOut);

@@ -148,6 +148,16 @@ test("webgpu reductions (sum, mean, max, min) over random axes of strided views 
   );
 });
 
+test("webgpu prod over one axis and all axes (a zero in one slice) equals the reference", { skip: SKIP }, async () => {
+  // factors in [0.5, 1.5]: 21 of them stay far from float32 overflow, so float32 and the float64 reference agree to rounding
+  const x = Float32Array.from({ length: 21 }, (_, i) => (i === 9 ? 0 : 0.5 + ((i * 37) % 11) / 10));
+  for (const axes of [[1], [0, 1]]) {
+    const want = new Float64Array(axes.length === 1 ? 3 : 1);
+    reduceReference("prod", [3, 7], { data: x, strides: [7, 1], offset: 0 }, axes, want);
+    assertNear(await readTensor(reduceGpu("prod", [3, 7], { tensor: upload(x), strides: [7, 1], offset: 0 }, axes)), want, 1e-5, `prod over [${axes}]`);
+  }
+});
+
 test("webgpu reduction over 1000 elements (tree of 64 partial sums) and bad axes throw naming the op", { skip: SKIP }, async () => {
   const x = Float32Array.from({ length: 3000 }, (_, i) => ((i * 7919) % 101) / 50 - 1);
   const want = new Float64Array(3);
