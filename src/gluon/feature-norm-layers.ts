@@ -1,5 +1,6 @@
 // Gluon's InstanceNorm, LayerNorm and GroupNorm: per-sample normalisations with a learned per-channel gamma and beta.
 import type { NDArray } from "../ndarray/ndarray.js";
+import { fullOn } from "../backends/dispatch.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { groupNorm, instanceNorm, layerNorm } from "../ops/normalization.js";
@@ -12,7 +13,11 @@ import { readDtype, readInitializer } from "./layer-options.js";
 interface CommonNormOptions {
   /** default 1e-5 */
   epsilon?: number;
-  /** learn beta (false: beta stays 0, not trained); default true */
+  /**
+   * learn beta (false: beta stays 0, not trained); default true. With center and scale both false the layer has no
+   * gamma and beta parameters at all: PyTorch's affine=False (InstanceNorm's default, GroupNorm) and
+   * elementwise_affine=False (LayerNorm), whose state dicts hold no weight and bias
+   */
   center?: boolean;
   /** 0 (default): inferred from the first input */
   inChannels?: number;
@@ -44,12 +49,16 @@ export interface GroupNormLayerOptions extends CommonNormOptions {
 
 const COMMON = ["epsilon", "center", "scale", "inChannels", "gammaInitializer", "betaInitializer", "dtype"] as const;
 
-/** Shared parameter handling: gamma and beta of one size, inferred from the first input when inChannels is 0. */
+/**
+ * Shared parameter handling: gamma and beta of one size, inferred from the first input when inChannels is 0; neither
+ * exists when center and scale are both false (y is then the normalised x: γ = 1, β = 0).
+ */
 abstract class FeatureNorm extends Block {
-  readonly gamma: Parameter;
-  readonly beta: Parameter;
+  readonly gamma: Parameter | null;
+  readonly beta: Parameter | null;
   readonly epsilon: number;
   protected readonly where: string;
+  protected readonly inChannels: number;
 
   constructor(prefix: string, where: string, o: Readonly<Record<string, unknown>>) {
     super(prefix);
@@ -59,13 +68,16 @@ abstract class FeatureNorm extends Block {
     const center = readBoolean(where, "center", o.center, true);
     const scale = readBoolean(where, "scale", o.scale, where !== "InstanceNorm");
     const inChannels = readInt(where, "inChannels", o.inChannels, 0, 0);
+    this.inChannels = inChannels;
     const dtype = readDtype(where, o.dtype);
     const param = (name: string, initName: string, dflt: Initializer, learn: boolean) =>
       this.registerParameter(
         new Parameter(name, [inChannels], dtype, readInitializer(where, initName, o[initName], dflt), where, {}, learn ? "write" : "null"),
       );
-    this.gamma = param("gamma", "gammaInitializer", new One(), scale);
-    this.beta = param("beta", "betaInitializer", new Zero(), center);
+    // Gluon keeps an untrained gamma (or beta) when only one of the two is off; with both off there is nothing to keep
+    const affine = center || scale;
+    this.gamma = affine ? param("gamma", "gammaInitializer", new One(), scale) : null;
+    this.beta = affine ? param("beta", "betaInitializer", new Zero(), center) : null;
   }
 
   /** PyTorch's norms call gamma and beta `weight` and `bias` (saveParameters with `names: "pytorch"`). */
@@ -74,6 +86,7 @@ abstract class FeatureNorm extends Block {
   }
 
   override checkLoadedShapes(shapes: ReadonlyMap<string, readonly number[]>): string | null {
+    if (!this.gamma || !this.beta) return null;
     const sizes = [this.gamma, this.beta].map((p) => shapes.get(p.name)?.[0] ?? p.shape[0]!);
     if (sizes[0] === 0 || sizes[1] === 0 || sizes[0] === sizes[1]) return null;
     return `gamma and beta must have one size, got ${sizes.join(", ")}`;
@@ -84,18 +97,20 @@ abstract class FeatureNorm extends Block {
     const axis = axisOption < 0 ? axisOption + x.ndim : axisOption;
     if (axis < 0 || axis >= x.ndim) throw new Error(`${this.where}: axis=${axisOption} is out of range for an input of shape ${formatShape(x.shape)}`);
     const c = x.shape[axis]!;
-    for (const p of [this.gamma, this.beta]) if (p.shape[0] === 0) p.inferShape([c]);
-    if (this.gamma.shape[0] !== c)
+    const expected = this.gamma ? this.gamma.shape[0]! : this.inChannels;
+    if (this.gamma && this.beta) for (const p of [this.gamma, this.beta]) if (p.shape[0] === 0) p.inferShape([c]);
+    if (expected !== 0 && expected !== c)
       throw new Error(
-        `${this.where}: input has ${c} entries on axis ${axis} (shape ${formatShape(x.shape)}) but the layer has ${showValue(this.gamma.shape[0])} (inChannels)`,
+        `${this.where}: input has ${c} entries on axis ${axis} (shape ${formatShape(x.shape)}) but the layer has ${showValue(expected)} (inChannels)`,
       );
+    if (!this.gamma || !this.beta) return [fullOn(x, [c], 1), fullOn(x, [c], 0)];
     if (x.dtype !== this.gamma.dtype)
       throw new Error(`${this.where}: input is ${x.dtype} but the layer's parameters are ${this.gamma.dtype} (its dtype option)`);
     return [this.gamma.data(), this.beta.data()];
   }
 
   protected channels(): string {
-    const c = this.gamma.shape[0];
+    const c = this.gamma ? this.gamma.shape[0] : this.inChannels;
     return c === 0 ? "None" : String(c);
   }
 }
@@ -144,7 +159,7 @@ export class GroupNorm extends FeatureNorm {
     const o = snapshotOptions("GroupNorm", options, ["numGroups", ...COMMON]);
     super("groupnorm", "GroupNorm", o);
     this.numGroups = readInt("GroupNorm", "numGroups", o.numGroups, 1, 1);
-    const c = this.gamma.shape[0]!;
+    const c = this.inChannels;
     if (c > 0 && c % this.numGroups !== 0) throw new Error(`GroupNorm: numGroups=${this.numGroups} must divide inChannels=${c}`);
   }
   protected override describe(): string {

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { autograd, gluon, init, nn, np } from "../../src/index.js";
-import { parseSafetensors } from "../../src/io/safetensors.js";
+import { parseSafetensors, serializeSafetensors } from "../../src/io/safetensors.js";
 import { arr, closeToTorch, type TorchTensor, torchCase } from "../helpers/torch-cases.js";
 
 interface Case {
@@ -27,21 +27,48 @@ function against(layer: nn.InstanceNorm | nn.LayerNorm | nn.GroupNorm, c: Case):
   layer.initialize();
   const x = arr(c.x).attachGrad();
   const y = autograd.record(() => layer.forward(x));
-  if (c.gamma) layer.gamma.setData(arr(c.gamma));
-  if (c.beta) layer.beta.setData(arr(c.beta));
+  if (c.gamma) layer.gamma!.setData(arr(c.gamma));
+  if (c.beta) layer.beta!.setData(arr(c.beta));
   const y2 = autograd.record(() => layer.forward(x));
   assert.deepEqual(y.shape, y2.shape);
   close(y2, c.y, 1e-12, `${c.name} y`);
   y2.backward(arr(c.v));
   close(x.grad!, c.dx, 1e-11, `${c.name} dx`);
-  if (c.dgamma) close(layer.gamma.grad()!, c.dgamma, 1e-11, `${c.name} dgamma`);
-  if (c.dbeta) close(layer.beta.grad()!, c.dbeta, 1e-11, `${c.name} dbeta`);
+  if (c.dgamma) close(layer.gamma!.grad()!, c.dgamma, 1e-11, `${c.name} dgamma`);
+  if (c.dbeta) close(layer.beta!.grad()!, c.dbeta, 1e-11, `${c.name} dbeta`);
 }
 
 test("InstanceNorm (scale: true) matches PyTorch's InstanceNorm1d/2d(affine=True): outputs, dx, dgamma, dbeta", () => {
   for (const name of ["InstanceNorm2d affine", "InstanceNorm1d affine"]) against(new nn.InstanceNorm({ scale: true, dtype: "float64" }), get(name));
   const c = get("InstanceNorm2d no affine");
   against(new nn.InstanceNorm({ epsilon: c.eps, dtype: "float64" }), c);
+});
+
+test("center: false, scale: false (PyTorch's affine=False): no gamma/beta, so PyTorch's state dict loads strictly and the outputs match", () => {
+  const c = torchCase<{ state: Record<string, TorchTensor>; x: TorchTensor; y: TorchTensor }>("norms without affine after a conv");
+  const plain = { center: false, scale: false, dtype: "float64" } as const;
+  const norms = [new nn.InstanceNorm(plain), new nn.GroupNorm({ numGroups: 2, ...plain }), new nn.LayerNorm(plain)];
+  const net = new nn.Sequential().add(new nn.Conv2D(4, { kernelSize: 3, padding: 1, dtype: "float64" }), ...norms).initialize();
+  assert.deepEqual(
+    norms.map((l) => [l.gamma, l.beta]),
+    [
+      [null, null],
+      [null, null],
+      [null, null],
+    ],
+  );
+  const file = serializeSafetensors(Object.entries(c.state).map(([name, t]) => ({ name, shape: t.shape, data: Float64Array.from(t.data) })));
+  net.loadParametersFromBytes(file);
+  assert.deepEqual(net.collectParams().keys(), ["0.weight", "0.bias"]);
+  close(net.forward(arr(c.x)), c.y, 1e-12, "conv → InstanceNorm2d → GroupNorm → LayerNorm without affine");
+  assert.deepEqual([...parseSafetensors(net.saveParametersToBytes({ names: "pytorch" }), "t").entries.keys()], ["0.weight", "0.bias"]);
+  // one of the two on keeps Gluon's untrained gamma (or beta), as before
+  assert.deepEqual([new nn.LayerNorm({ center: false }).beta!.gradReq, new nn.InstanceNorm().gamma!.gradReq], ["null", "null"]);
+  assert.match(String(new nn.InstanceNorm({ center: false, inChannels: 3 })), /in_channels=3/);
+  assert.throws(
+    () => new nn.LayerNorm({ ...plain, inChannels: 3 }).initialize().forward(np.ones([2, 4], { dtype: "float64" })),
+    /LayerNorm: input has 4 entries on axis 1/,
+  );
 });
 
 test("LayerNorm matches PyTorch's LayerNorm(C)", () => {
@@ -60,7 +87,7 @@ test("Gluon's defaults: InstanceNorm learns beta only; LayerNorm and GroupNorm l
   const lnorm = new nn.LayerNorm();
   const gnorm = new nn.GroupNorm({ numGroups: 2 });
   assert.deepEqual(
-    [inorm, lnorm, gnorm].map((l) => [l.gamma.gradReq, l.beta.gradReq]),
+    [inorm, lnorm, gnorm].map((l) => [l.gamma!.gradReq, l.beta!.gradReq]),
     [
       ["null", "write"],
       ["write", "write"],
@@ -69,7 +96,7 @@ test("Gluon's defaults: InstanceNorm learns beta only; LayerNorm and GroupNorm l
   );
   const net = new nn.Sequential().add(inorm, lnorm, gnorm).initialize();
   net.forward(np.ones([2, 4, 3, 5]));
-  assert.deepEqual([inorm.gamma.shape, lnorm.gamma.shape, gnorm.gamma.shape], [[4], [5], [4]]);
+  assert.deepEqual([inorm.gamma!.shape, lnorm.gamma!.shape, gnorm.gamma!.shape], [[4], [5], [4]]);
   assert.deepEqual(net.collectParams().keys(), ["0.gamma", "0.beta", "1.gamma", "1.beta", "2.gamma", "2.beta"]);
   const trainer = new gluon.Trainer(net.collectParams(), "sgd");
   assert.equal(trainer.params.length, 5, "InstanceNorm's gamma is not trained");
