@@ -7,7 +7,7 @@ import { gridSample as npxGridSample } from "../ops/grid-sample.js";
 import { split as npSplit } from "../ops/join.js";
 import { arange, eye } from "../ndarray/create.js";
 import { checkedSize, DataType, dataTypeName } from "./proto.js";
-import { intBinary, intTensor } from "./int-tensor.js";
+import { intBinary, intSlice, intTensor } from "./int-tensor.js";
 import { type Value, type OpDef, isInt, need, float, ints, numbers, shapeOf, normAxis, toFloat } from "./import-ops-common.js";
 
 // numpy broadcasting of the input with `shape`, both ways (a 1 in shape keeps the input's size)
@@ -50,9 +50,10 @@ export const splitOp: OpDef = {
     const attrSizes = a.ints("split");
     const numOutputs = a.has("num_outputs") ? a.int("num_outputs", 0) : (ctx.outputs ?? 0);
     return (ins) => {
-      const x = float(need(ins, 0, ctx, "input"), ctx);
-      const axis = normAxis(axisAttr, x.ndim, ctx);
-      const n = x.shape[axis]!;
+      const input = need(ins, 0, ctx, "input");
+      const shape = shapeOf(input);
+      const axis = normAxis(axisAttr, shape.length, ctx);
+      const n = shape[axis]!;
       let sizes = ins[1] !== undefined ? ints(ins[1], ctx, "split") : attrSizes;
       if (!sizes) {
         if (!(numOutputs >= 1)) throw new Error(`${ctx.where}: without split sizes the number of outputs must be >= 1, got ${numOutputs}`);
@@ -61,9 +62,18 @@ export const splitOp: OpDef = {
       }
       if (sizes.some((s) => s < 0) || sizes.reduce((p, s) => p + s, 0) !== n)
         throw new Error(`${ctx.where}: split sizes [${sizes.join(",")}] must be >= 0 and add up to ${n}, the length of axis ${axis}`);
+      // an integer tensor (shape arithmetic: a shape cut into parts) stays integer, of its own type
+      if (isInt(input)) {
+        let at = 0;
+        return sizes.map((size) => {
+          const positions = shape.map((d, k) => Array.from({ length: k === axis ? size : d }, (_, i) => (k === axis ? at + i : i)));
+          at += size;
+          return intSlice(input, positions);
+        });
+      }
       const cuts: number[] = [];
       for (let i = 0, at = 0; i < sizes.length - 1; i++) cuts.push((at += sizes[i]!));
-      return npSplit(x, cuts, { axis });
+      return npSplit(float(input, ctx), cuts, { axis });
     };
   },
 };

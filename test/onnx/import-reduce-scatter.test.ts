@@ -1,4 +1,5 @@
-// ONNX ReduceProd (import and export) and ScatterND (import) against onnxruntime-node, with gradients through both.
+// ONNX ReduceProd (import and export) and ScatterND (import) against onnxruntime-node, with gradients through both;
+// Split and ReduceProd of int64 shape tensors stay int64.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { np } from "../../src/index.js";
@@ -110,4 +111,28 @@ test("ScatterND refuses repeated indices with reduction none, max/min, bad shape
   assert.throws(() => run(model(rows([1, 1], [4]), [1, 3])), /'sc' \(ScatterND\): index 4 of indices entry 0 is out of range for axis 0 of length 4/);
   assert.throws(() => run(model(rows([1, 1], [0]), [1, 2])), /'sc' \(ScatterND\): updates have shape \[1,2\]; indices \[1,1\] and data \[4,3\] need \[1,3\]/);
   assert.throws(() => run(model(rows([1, 3], [0, 0, 0]), [1])), /'sc' \(ScatterND\): indices of shape \[1,3\] must end in an axis of length 1 to 2/);
+});
+
+test("Split of an int64 shape tensor keeps int64 pieces: Shape → Split → Concat → Reshape equals onnxruntime", async () => {
+  for (const [opset, node, inits] of [
+    [13, { op: "Split", inputs: ["s", "sizes"], outputs: ["lead", "rest"] }, [{ name: "sizes", shape: [2], data: [1, 2], type: 7 }]],
+    [11, { op: "Split", inputs: ["s"], outputs: ["lead", "rest"], attrs: [attr.ints("split", [1, 2])] }, []],
+  ] as [number, NodeSpec, InitSpec[]][]) {
+    // [2,3,4] → Shape [2,3,4] → [2] and [3,4] → ReduceProd [12] → Concat [2,12] → Reshape: a reshape needs int64 pieces
+    const bytes = buildModel({
+      opset,
+      nodes: [
+        { op: "Shape", inputs: ["x"], outputs: ["s"] },
+        node,
+        { op: "ReduceProd", inputs: ["rest"], outputs: ["n"], attrs: [attr.int("keepdims", 1)] },
+        { op: "Concat", inputs: ["lead", "n"], outputs: ["shape"], attrs: [attr.int("axis", 0)] },
+        { op: "Reshape", inputs: ["x", "shape"], outputs: ["y"] },
+      ],
+      inputs: [{ name: "x", shape: [2, 3, 4] }],
+      outputs: ["y"],
+      initializers: inits,
+    });
+    await againstOrt(bytes, [2, 3, 4], `Split int64 opset ${opset}`);
+    assert.deepEqual(onnx.importToGluon(bytes).run(np.zeros([2, 3, 4]))[0]!.shape, [2, 12]);
+  }
 });
