@@ -322,6 +322,15 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
     const begins = new Array<number>(r).fill(0);
     const ends = new Array<number>(r).fill(0);
     spec.axes.forEach((ax, i) => ((begins[ax] = spec.padBegin[i]!), (ends[ax] = spec.padEnd[i]!)));
+    // ONNX Pad reflect stops at one reflection (onnxruntime refuses more); np.pad's repeated reflection has no form
+    if (mode === "reflect")
+      spec.axes.forEach((ax, i) => {
+        const n = spec.smallShape[ax]!;
+        if (spec.padBegin[i]! >= n || spec.padEnd[i]! >= n)
+          throw new Error(
+            `${OP}: reflect pads [${spec.padBegin[i]}, ${spec.padEnd[i]}] on axis ${ax} of length ${n} repeat the reflection, which ONNX Pad (onnxruntime) does not run; pads must be < the length`,
+          );
+      });
     return w.node("Pad", [...w.ins(t), w.int64([...begins, ...ends])], [text("mode", mode)]);
   },
   foldBorder: "the adjoint of border padding (a gradient op) has no ONNX writer in tconv",

@@ -193,6 +193,17 @@ export const padOp: OpDef = {
         "the padded output",
         ctx.where,
       );
+      // onnxruntime refuses reflect pads beyond one reflection and fills wrap pads beyond one wrap wrongly (np.pad
+      // would repeat the pattern), so such a model is refused rather than given values no other runtime agrees with
+      const limit = mode === "reflect" ? (n: number) => n - 1 : mode === "wrap" ? (n: number) => n : null;
+      if (limit)
+        pairs.forEach(([b, e], ax) => {
+          const n = x.shape[ax]!;
+          if ((b > 0 || e > 0) && (b > limit(n) || e > limit(n)))
+            throw new Error(
+              `${ctx.where}: mode="${mode}" pads [${b}, ${e}] on axis ${ax} of length ${n} go beyond one ${mode === "reflect" ? "reflection (pads < the length)" : "wrap (pads <= the length)"}, which onnxruntime does not run; tconv refuses too (np.pad repeats the pattern)`,
+            );
+        });
       if (mode !== "constant") return [pad(x, pairs, { mode: mode as PadMode })];
       return [pad(x, pairs, { constantValues: value })];
     };

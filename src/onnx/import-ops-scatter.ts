@@ -76,7 +76,7 @@ export const scatterND: OpDef = {
       const t = targetRows(shapeOf(data), idx, shapeOf(upd), ctx);
       if (reduction === "none" && t.rounds > 1) {
         const j = t.occurrence.findIndex((o) => o > 0);
-        const first = t.rows.findIndex((r) => r === t.rows[j]);
+        const first = t.rows.indexOf(t.rows[j]!);
         throw new Error(
           `${ctx.where}: indices entries ${first} and ${j} name the same slice; with reduction "none" ONNX leaves the result undefined, so tconv refuses (use reduction "add" or distinct indices)`,
         );

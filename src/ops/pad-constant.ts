@@ -81,8 +81,12 @@ export function pad(x: NDArray, padWidth: number | readonly number[] | readonly 
 }
 
 /**
- * reflect / edge / wrap. Every padded element must read one input element, so (unlike numpy, which repeats the
- * pattern) reflect needs pads < the axis length and wrap pads <= it; edge needs a non-empty axis.
+ * reflect / edge / wrap. A pad longer than one reflection (or one wrap) repeats the pattern, as numpy: reflect keeps
+ * reflecting at the edges (a triangle wave of period 2(n − 1); a single element is repeated, numpy's legacy rule) and
+ * wrap keeps wrapping (period n). numpy fills long pads in rounds, which gives these values when the two pads of an
+ * axis are equal or one is 0; when they differ, numpy 1.24 drops values of the repetition (numpy issues #25926 for
+ * reflect, #22464 for wrap, the latter fixed in numpy 2), and tconv keeps the regular pattern. The modes read an
+ * element, so a padded axis must not be empty.
  */
 function padByMode(x: NDArray, padWidth: unknown, mode: Exclude<PadMode, "constant">, constantValues: unknown): NDArray {
   if (constantValues !== undefined) throw new Error(`np.pad: constantValues is used by mode "constant" only (got mode "${mode}")`);
@@ -90,12 +94,8 @@ function padByMode(x: NDArray, padWidth: unknown, mode: Exclude<PadMode, "consta
   const axes: number[] = [];
   pads.forEach(([b, e], axis) => {
     if (b === 0 && e === 0) return;
-    const n = x.shape[axis]!;
-    const limit = mode === "reflect" ? n - 1 : mode === "wrap" ? n : n === 0 ? -1 : Number.MAX_SAFE_INTEGER;
-    if (b > limit || e > limit) {
-      const rule = mode === "reflect" ? "pads < the axis length" : mode === "wrap" ? "pads <= the axis length" : "a non-empty axis";
-      throw new Error(`np.pad: mode "${mode}" needs ${rule}, but axis ${axis} of shape ${formatShape(x.shape)} has pads [${b}, ${e}]`);
-    }
+    if (x.shape[axis] === 0)
+      throw new Error(`np.pad: mode "${mode}" needs a non-empty axis, but axis ${axis} of shape ${formatShape(x.shape)} is empty and has pads [${b}, ${e}]`);
     axes.push(axis);
   });
   return padBorder(x, { mode: BORDER_MODES[mode], axes, padBegin: axes.map((a) => pads[a]![0]), padEnd: axes.map((a) => pads[a]![1]), smallShape: x.shape });

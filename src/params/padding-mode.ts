@@ -8,6 +8,8 @@ import { readEnum } from "./options.js";
  *  - "reflect":   x[−j] left, x[2(n − 1) − j] right (the edge is not repeated: d c b | a b c d | c b a)
  *  - "replicate": x[clamp(j, 0, n − 1)]                                       (a a a | a b c d | d d d)
  *  - "circular":  x[j mod n]                                                  (b c d | a b c d | a b c)
+ * Beyond one reflection (np.pad only: convolutions keep PyTorch's limits, checkPaddingMode) reflect repeats as numpy
+ * does, a triangle wave of period 2(n − 1) (x[0] when n = 1), and circular keeps wrapping (period n).
  */
 export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
 export const PADDING_MODES: readonly PaddingMode[] = ["zeros", "reflect", "replicate", "circular"];
@@ -41,19 +43,24 @@ export function checkPaddingMode(op: string, mode: PaddingMode, imageSize: reado
   }
 }
 
-/** Source index in [0, n) of padded position t (t = j + padBegin), or −1 for a zero; valid pads only. */
+/** Source index in [0, n) of padded position t (t = j + padBegin), or −1 for a zero; n ≥ 1 outside "zeros". */
 export function sourceIndex(mode: PaddingMode, n: number, padBegin: number, t: number): number {
   const j = t - padBegin;
   if (j >= 0 && j < n) return j;
   switch (mode) {
     case "zeros":
       return -1;
-    case "reflect":
-      return j < 0 ? -j : 2 * (n - 1) - j;
+    case "reflect": {
+      // m = j mod 2(n − 1) in [0, 2(n − 1)); the wave rises 0 … n − 1 then falls back
+      if (n === 1) return 0;
+      const period = 2 * (n - 1);
+      const m = ((j % period) + period) % period;
+      return m < n ? m : period - m;
+    }
     case "replicate":
       return j < 0 ? 0 : n - 1;
     case "circular":
-      return j < 0 ? j + n : j - n;
+      return ((j % n) + n) % n;
   }
 }
 

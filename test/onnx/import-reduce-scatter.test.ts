@@ -1,8 +1,9 @@
 // ONNX ReduceProd (import and export) and ScatterND (import) against onnxruntime-node, with gradients through both;
-// Split and ReduceProd of int64 shape tensors stay int64.
+// Split and ReduceProd of int64 shape tensors stay int64; Pad beyond one reflection is refused both ways.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { np } from "../../src/index.js";
+import { type NDArray, np } from "../../src/index.js";
+import { Block } from "../../src/gluon/block.js";
 import { onnx } from "../../src/onnx/index.js";
 import { againstOrt, attr, buildModel, checkGradients, type InitSpec, type NodeSpec } from "../helpers/onnx-models.js";
 
@@ -135,4 +136,43 @@ test("Split of an int64 shape tensor keeps int64 pieces: Shape → Split → Con
     await againstOrt(bytes, [2, 3, 4], `Split int64 opset ${opset}`);
     assert.deepEqual(onnx.importToGluon(bytes).run(np.zeros([2, 3, 4]))[0]!.shape, [2, 12]);
   }
+});
+
+test("Pad reflect / wrap beyond one reflection or wrap: import refuses (onnxruntime refuses or fills it wrongly) and export of np.pad's repetition refuses", () => {
+  for (const [mode, opset, pads] of [
+    ["reflect", 17, [0, 3, 0, 1]],
+    ["wrap", 19, [0, 1, 0, 4]],
+  ] as const) {
+    const bytes = buildModel({
+      opset,
+      nodes: [{ op: "Pad", inputs: ["x", "pads"], outputs: ["y"], attrs: [attr.str("mode", mode)], name: "p" }],
+      inputs: [{ name: "x", shape: [1, 3] }],
+      outputs: ["y"],
+      initializers: [{ name: "pads", shape: [4], data: [...pads], type: 7 }],
+    });
+    assert.throws(
+      () => onnx.importToGluon(bytes).run(np.ones([1, 3])),
+      new RegExp(`onnx node 'p' \\(Pad\\): mode="${mode}" pads \\[${pads[1]}, ${pads[3]}\\] on axis 1 of length 3 go beyond one`),
+    );
+  }
+  class LongReflect extends Block {
+    constructor() {
+      super("longreflect");
+    }
+    forward(x: NDArray): NDArray {
+      return np.pad(
+        x,
+        [
+          [0, 0],
+          [4, 1],
+        ],
+        { mode: "reflect" },
+      );
+    }
+  }
+  const net = new LongReflect();
+  assert.throws(
+    () => onnx.exportModel(net, [[1, 3]]),
+    /reflect pads \[4, 1\] on axis 1 of length 3 repeat the reflection, which ONNX Pad \(onnxruntime\) does not run/,
+  );
 });
