@@ -191,7 +191,7 @@ const shuffleWriter: Writer<"depth_to_space" | "space_to_depth"> = (w, t) => {
 };
 
 /** Every catalogued op → how it is written as ONNX nodes, or why it cannot be. A new op without an entry fails to compile. */
-const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
+export const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
   ...elementwiseWriters(),
   // ONNX's Mod needs fmod=1 for floats (C's fmod, the dividend's sign)
   fmod: (w, t) => {
