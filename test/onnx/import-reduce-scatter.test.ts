@@ -9,7 +9,7 @@ import { againstOrt, attr, buildModel, checkGradients, type InitSpec, type NodeS
 
 const rows = (shape: number[], data: number[]): InitSpec => ({ name: "i", shape, data, type: 7 });
 
-test("ReduceProd: axes attribute (opset 13) and input (opset 18), keepdims, noop_with_empty_axes, int64 shape arithmetic equal onnxruntime; re-exported too", async () => {
+test("ReduceProd: axes attribute (opset 13) and input (opset 18), keepdims, noop_with_empty_axes, int64 shape arithmetic (ReduceSum too) equal onnxruntime; re-exported too", async () => {
   const cases: [number, NodeSpec, InitSpec[]][] = [
     [13, { op: "ReduceProd", inputs: ["x"], outputs: ["y"], attrs: [attr.ints("axes", [1, -1]), attr.int("keepdims", 0)] }, []],
     [13, { op: "ReduceProd", inputs: ["x"], outputs: ["y"] }, []],
@@ -23,31 +23,36 @@ test("ReduceProd: axes attribute (opset 13) and input (opset 18), keepdims, noop
     await againstOrt(bytes, [2, 3, 2], what);
     await againstOrt(onnx.exportModel(onnx.importToGluon(bytes), [[2, 3, 2]], { dynamicBatch: false }), [2, 3, 2], `${what} re-exported`);
   }
-  // an element count from Shape (int64) stays an integer: x · (2·3·2)
-  const count = buildModel({
-    nodes: [
-      { op: "Shape", inputs: ["x"], outputs: ["s"] },
-      { op: "ReduceProd", inputs: ["s"], outputs: ["n"], attrs: [attr.int("keepdims", 1)] },
-      { op: "Cast", inputs: ["n"], outputs: ["nf"], attrs: [attr.int("to", 1)] },
-      { op: "Mul", inputs: ["x", "nf"], outputs: ["y"] },
-    ],
-    inputs: [{ name: "x", shape: [2, 3, 2] }],
-    outputs: ["y"],
-  });
-  await againstOrt(count, [2, 3, 2], "ReduceProd of a Shape");
-  assert.deepEqual(
-    (
-      onnx
-        .importToGluon(count)
-        .run(np.ones([2, 3, 2]))[0]!
-        .tolist() as number[][][]
-    )[1],
-    [
-      [12, 12],
-      [12, 12],
-      [12, 12],
-    ],
-  );
+  // an element count from Shape (int64) stays an integer: x · (2·3·2), and ReduceSum's x · (2 + 3 + 2)
+  for (const [op, factor] of [
+    ["ReduceProd", 12],
+    ["ReduceSum", 7],
+  ] as const) {
+    const count = buildModel({
+      nodes: [
+        { op: "Shape", inputs: ["x"], outputs: ["s"] },
+        { op, inputs: ["s"], outputs: ["n"], attrs: [attr.int("keepdims", 1)] },
+        { op: "Cast", inputs: ["n"], outputs: ["nf"], attrs: [attr.int("to", 1)] },
+        { op: "Mul", inputs: ["x", "nf"], outputs: ["y"] },
+      ],
+      inputs: [{ name: "x", shape: [2, 3, 2] }],
+      outputs: ["y"],
+    });
+    await againstOrt(count, [2, 3, 2], `${op} of a Shape`);
+    assert.deepEqual(
+      (
+        onnx
+          .importToGluon(count)
+          .run(np.ones([2, 3, 2]))[0]!
+          .tolist() as number[][][]
+      )[1],
+      [
+        [factor, factor],
+        [factor, factor],
+        [factor, factor],
+      ],
+    );
+  }
 });
 
 test("gradcheck: Mul by a parameter holding zeros → ReduceProd over the slices that hold one and two zeros", () => {
