@@ -1,5 +1,7 @@
 // Buffer reuse where nobody can observe it: inside a scope whose owner knows when each array dies (an imported graph's forward outside autograd.record).
-import type { Dtype, FloatArray } from "./dtype.js";
+// (dtype.ts's allocate imports this file; its two types are spelled out here so the two files do not import each other)
+type Dtype = "float32" | "float64";
+type FloatArray = Float32Array | Float64Array;
 
 /**
  * A recycling scope. Fresh arrays page-fault on their first write (about 2 µs per 4 KiB page on a VM: a third of a
