@@ -68,6 +68,16 @@ export function depthwiseApplies(g: ConvGeometry): boolean {
 }
 
 /**
+ * The gradients of a depthwise layer (gridToImage for the input, weightGrad) have no wasm rows yet; their per-channel
+ * GEMM jobs cost more than the direct JS loops while a channel's grid plane is small (measured on one thread, input +
+ * weight gradient: Conv-TasNet's k3 1-D layer, 1001 positions, 169 → 34 ms; MobileNetV3's 5×5 at 8×8, N = 4, 65 → 11
+ * ms; 64×64 planes tie, 62 vs 71 ms, and keep the GEMMs, which use every thread).
+ */
+function smallDepthwise(g: ConvGeometry): boolean {
+  return g.groups > 1 && g.imageChannels === g.groups && g.gridSize.reduce((p, v) => p * v, 1) <= 2048;
+}
+
+/**
  * Winograd needs a stride-1 correlation with 2 or 3 taps per axis, 2-D, no dilation: every phase of a k = 2s
  * gridToImage has 2 taps; a k3 s1 layer is one correlation of 3 taps (imageToGrid, or gridToImage as one phase).
  */
@@ -186,6 +196,7 @@ function reluInPlace(a: FloatArray): FloatArray {
  * (DCGAN's k4 s2) take Winograd F(2×2, 2×2) on their phases when winogradWorthIt says the transforms pay.
  */
 export function gridToImageWasm(g: ConvGeometry): Algorithm {
+  if (smallDepthwise(g)) return "direct";
   const sp = g.strides.reduce((p, v) => p * v, 1),
     kp = g.kernel.reduce((p, v) => p * v, 1);
   const perImage = g.gridSize.reduce((p, v) => p * v, 1),
@@ -215,7 +226,7 @@ export function gridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray, w: 
 
 /** weight gradient of either op from its image-side and grid-side tensors. */
 export function weightGrad(g: ConvGeometry, dtype: Dtype, image: FloatArray, grid: FloatArray): FloatArray {
-  const run = choose("weightGrad", dtype, macCount(g), size(weightShape(g)), "wasm-gemm", g);
+  const run = choose("weightGrad", dtype, macCount(g), size(weightShape(g)), (geo) => (smallDepthwise(geo) ? "direct" : "wasm-gemm"), g);
   const out = run.backend.weightGrad(g, image, grid, { dtype, threads: getNumThreads() });
   return overflowChecked(run, out, () => directJsBackend.weightGrad(g, image, grid, { dtype, threads: 1 }));
 }

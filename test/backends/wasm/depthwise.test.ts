@@ -3,7 +3,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { ConvGeometry } from "../../../src/params/geometry.js";
-import { imageToGrid as dispatchedImageToGrid } from "../../../src/backends/cpu/conv-dispatch.js";
+import {
+  gridToImage as dispatchedGridToImage,
+  imageToGrid as dispatchedImageToGrid,
+  weightGrad as dispatchedWeightGrad,
+} from "../../../src/backends/cpu/conv-dispatch.js";
 import { hooks } from "../../../src/backends/hooks.js";
 import { getNumThreads, setNumThreads } from "../../../src/backends/threads.js";
 import { whenWorkersReady } from "../../../src/backends/wasm/pool.js";
@@ -102,7 +106,7 @@ test("wasm depthwise: 1–3-D, strides 1–3, dilation, padding, channel multipl
   }
 });
 
-test("dispatch: depthwise layers (MobileNetV3's 5×5 and Conv-TasNet's k3 1-D) take the depthwise rows, channels-last and grouped layers do not", () => {
+test("dispatch: depthwise layers (MobileNetV3's 5×5 and Conv-TasNet's k3 1-D) take the depthwise rows, channels-last and grouped layers do not; small planes' gradients take the direct loops", () => {
   const saved = getNumThreads();
   setNumThreads(1);
   try {
@@ -128,6 +132,16 @@ test("dispatch: depthwise layers (MobileNetV3's 5×5 and Conv-TasNet's k3 1-D) t
     assert.equal(run(layer({ nd: 1, imageSize: [1001], kernel: [3] })), "wasm-depthwise");
     assert.notEqual(run(layer({ nd: 2, imageSize: [16, 16], kernel: [5, 5], channelsLast: true })), "wasm-depthwise");
     assert.notEqual(run(layer({ nd: 2, imageSize: [16, 16], kernel: [3, 3], groups: 16 })), "wasm-depthwise");
+    // their gradients: the direct loops while a channel's plane is small, the GEMMs for large planes
+    const grads = (g: ConvGeometry) => {
+      dispatchedGridToImage(g, "float32", randomArray(size(gridShape(g)), 5), randomArray(size(weightShape(g)), 6), null);
+      const input = hooks.lastAlgorithm;
+      dispatchedWeightGrad(g, "float32", randomArray(size(imageShape(g)), 7), randomArray(size(gridShape(g)), 8));
+      return [input, hooks.lastAlgorithm];
+    };
+    assert.deepEqual(grads(layer({ nd: 1, imageSize: [1001], kernel: [3] })), ["direct", "direct"]);
+    assert.deepEqual(grads(layer({ nd: 2, imageSize: [8, 8], kernel: [5, 5] })), ["direct", "direct"]);
+    assert.ok(!grads(layer({ nd: 2, imageSize: [64, 64], kernel: [3, 3] })).includes("direct"));
   } finally {
     setNumThreads(saved);
   }
