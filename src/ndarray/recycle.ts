@@ -50,6 +50,16 @@ export class RecycleScope {
       return;
     }
     if (left < 0) return; // never held: not born here
+    this.giveBack(a);
+  }
+
+  /**
+   * Gives `a`'s whole buffer back at once, when its owner knows no live value shares it (Sequential: the previous
+   * output, once the next layer's result is not a view of it); ignored for a buffer not born in this scope.
+   */
+  giveBack(a: FloatArray): void {
+    const b = a.buffer as ArrayBuffer;
+    if (!this.born.has(b)) return;
     this.holders.delete(b);
     this.born.delete(b);
     const whole = a instanceof Float32Array ? new Float32Array(b) : new Float64Array(b);
