@@ -42,7 +42,7 @@ export function gridSample(x: NDArray, grid: NDArray, options?: GridSampleOption
   const paddingMode = readEnum(where, "paddingMode", o.paddingMode, ["zeros", "border"] as const, "zeros");
   const alignCorners = readBoolean(where, "alignCorners", o.alignCorners, false);
   if (x.ndim !== 4) throw new Error(`${where}: input must be 4-D [N, C, H, W], got shape ${formatShape(x.shape)}`);
-  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [N, , H, W] = x.shape as [number, number, number, number];
   if (grid.ndim !== 4 || grid.shape[0] !== N || grid.shape[3] !== 2)
     throw new Error(`${where}: grid must be [N, Ho, Wo, 2] with N = ${N}, got shape ${formatShape(grid.shape)} for input ${formatShape(x.shape)}`);
   if (grid.dtype !== x.dtype) throw new Error(`${where}: grid is ${grid.dtype} but the input is ${x.dtype}; convert with astype`);
