@@ -32,10 +32,7 @@ function checkAttributes(mode: RnnMode, a: Attributes, ctx: CompileContext, dire
     if (coupled !== 0) refuse(`input_forget=${coupled} is not supported (coupled input and forget gates)`);
   } else {
     const lbr = a.int("linear_before_reset", 0);
-    if (lbr !== 1)
-      refuse(
-        `linear_before_reset=${lbr} is not supported; tconv computes linear_before_reset=1 (n = tanh(W_n·x + b_Wn + r·(R_n·h + b_Rn)), PyTorch's and cuDNN's GRU)`,
-      );
+    if (lbr !== 0 && lbr !== 1) refuse(`linear_before_reset=${lbr} must be 0 or 1`);
   }
   const given = ctx.inputsGiven ?? [];
   if (given[4]) refuse("input 4 (sequence_lens) is not supported (every sequence runs the full length of X)");
@@ -59,6 +56,9 @@ function rnnOp(mode: RnnMode): OpDef {
       const hiddenAttr = a.int("hidden_size", 0);
       if (a.has("hidden_size") && !(hiddenAttr >= 1)) throw new Error(`${ctx.where}: hidden_size=${hiddenAttr} must be a positive integer`);
       const gates = RNN_GATES[mode];
+      // GRU: linear_before_reset=1 is PyTorch's and cuDNN's n = tanh(W_n·x + b_Wn + r·(R_n·h + b_Rn)); 0 (ONNX's
+      // default) resets first, n = tanh(W_n·x + b_Wn + R_n·(r·h) + b_Rn)
+      const resetBeforeLinear = mode === "gru" && a.int("linear_before_reset", 0) === 0;
       return (ins) => {
         const x = float(need(ins, 0, ctx, "X"), ctx);
         const w = float(need(ins, 1, ctx, "W"), ctx);
@@ -110,6 +110,7 @@ function rnnOp(mode: RnnMode): OpDef {
             direction === "reverse" || d === 1,
             h0 ? at(h0, [d]) : null,
             c0 ? at(c0, [d]) : null,
+            resetBeforeLinear,
           );
           ys.push(stack(out.outputs, { axis: 0 }));
           hs.push(out.h);

@@ -51,6 +51,7 @@ function block(a: NDArray, k: number, hidden: number): NDArray {
  * - LSTM: i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o); c′ = f·c + i·g; h′ = o·tanh(c′).
  * - GRU (cuDNN's, PyTorch's and Gluon's form, ONNX linear_before_reset=1): r = σ(x_r + h_r), z = σ(x_z + h_z),
  *   n = tanh(x_n + r·h_n) where x_k and h_k are the i2h and h2h blocks with their biases; h′ = (1 − z)·n + z·h.
+ *   With `resetBeforeLinear` (ONNX's default linear_before_reset=0): n = tanh(x_n + (r·h)·W_hnᵀ + b_hn).
  *
  * A null h0 / c0 is a zero state: the first step then skips the h2h product (exactly the same values, and no array
  * sized by the batch is made). `reverse` runs t = T−1 … 0. Shapes are the caller's to check.
@@ -65,6 +66,7 @@ export function rnnDirection(
   reverse: boolean,
   h0: NDArray | null,
   c0: NDArray | null,
+  resetBeforeLinear = false,
 ): RnnDirectionResult {
   const steps = x.shape[timeAxis]!;
   if (steps < 1) throw new Error(`rnn: the sequence (axis ${timeAxis} of shape ${formatShape(x.shape)}) must have at least one step`);
@@ -95,7 +97,14 @@ export function rnnDirection(
       const r = unary("sigmoid", gate(b0));
       const z = unary("sigmoid", gate(b1));
       const xn = block(xp, b2, hidden);
-      const n = unary("tanh", hp === null ? xn : binary("add", xn, binary("mul", r, block(hp, b2, hidden))));
+      let hn: NDArray | null;
+      if (!resetBeforeLinear) hn = hp === null ? null : binary("mul", r, block(hp, b2, hidden));
+      else {
+        // (r·h)·W_hnᵀ + b_hn: the n rows of W_hh (columns of its transpose) applied after the reset
+        hn = h === null ? null : dot(binary("mul", r, h), block(whT, b2, hidden));
+        if (w.h2hBias) hn = hn === null ? block(w.h2hBias, b2, hidden) : binary("add", hn, block(w.h2hBias, b2, hidden));
+      }
+      const n = unary("tanh", hn === null ? xn : binary("add", xn, hn));
       // (1 − z)·n + z·h = n + z·(h − n); with h = 0: n − z·n
       h = h === null ? binary("sub", n, binary("mul", z, n)) : binary("add", n, binary("mul", z, binary("sub", h, n)));
     }

@@ -1,5 +1,5 @@
 // ONNX LSTM / GRU import: torch.onnx.export's nn.LSTM / nn.GRU against PyTorch (outputs and input gradients) and
-// onnxruntime-node, hand-built nodes (reverse, no bias, initial_h only, optional outputs) against onnxruntime, the
+// onnxruntime-node, hand-built nodes (reverse, no bias, initial_h only, optional outputs, linear_before_reset=0) against onnxruntime, the
 // re-export, and every refused attribute or input.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -8,6 +8,7 @@ import { autograd, type NDArray, np } from "../../src/index.js";
 import { onnx } from "../../src/onnx/index.js";
 import type { AttributeRecord } from "../../src/onnx/proto.js";
 import { attr, buildModel, compare, type FixtureTensor, type InitSpec, runOrt, toArray } from "../helpers/onnx-models.js";
+import { againstCentralDifferences, gradcheck } from "../helpers/gradcheck.js";
 
 interface RnnFixture {
   name: string;
@@ -142,7 +143,7 @@ function nodeModel(c: NodeCase): { bytes: Uint8Array; inputs: NDArray[] } {
   return { bytes, inputs };
 }
 
-test("hand-built LSTM and GRU nodes equal onnxruntime-node: reverse and bidirectional, no B, initial_h without initial_c, absent outputs", async () => {
+test("hand-built LSTM and GRU nodes equal onnxruntime-node: reverse and bidirectional, no B, initial_h without initial_c, absent outputs, GRU linear_before_reset 0 and 1", async () => {
   const lbr = attr.int("linear_before_reset", 1);
   const cases: [string, NodeCase][] = [
     ["LSTM reverse, B, h0 and c0", { mode: "LSTM", dirs: 1, attrs: [attr.str("direction", "reverse")], bias: true, h0: true, c0: true }],
@@ -160,6 +161,11 @@ test("hand-built LSTM and GRU nodes equal onnxruntime-node: reverse and bidirect
     ["GRU reverse, B, h0", { mode: "GRU", dirs: 1, attrs: [lbr, attr.str("direction", "reverse")], bias: true, h0: true }],
     ["GRU bidirectional, no B", { mode: "GRU", dirs: 2, attrs: [lbr, attr.str("direction", "bidirectional")] }],
     ["GRU forward, B, Y only", { mode: "GRU", dirs: 1, attrs: [lbr], bias: true, outputs: ["y"] }],
+    [
+      "GRU linear_before_reset=0 (ONNX's default), bidirectional, B, h0",
+      { mode: "GRU", dirs: 2, attrs: [attr.str("direction", "bidirectional")], bias: true, h0: true },
+    ],
+    ["GRU linear_before_reset=0, no B, no h0", { mode: "GRU", dirs: 1, attrs: [attr.int("linear_before_reset", 0)] }],
   ];
   for (const [name, c] of cases) {
     const { bytes, inputs } = nodeModel(c);
@@ -201,7 +207,7 @@ test("refused LSTM / GRU attributes and inputs throw at import naming the node, 
     [{ mode: "LSTM", dirs: 1, attrs: [attr.int("layout", 1)] }, /node 'rnn' \(LSTM\): layout=1 is not supported \(tconv reads layout 0/],
     [{ mode: "GRU", dirs: 1, attrs: [lbr, attr.int("layout", 1)] }, /node 'rnn' \(GRU\): layout=1 is not supported/],
     [{ mode: "LSTM", dirs: 1, attrs: [attr.int("input_forget", 1)] }, /node 'rnn' \(LSTM\): input_forget=1 is not supported/],
-    [{ mode: "GRU", dirs: 1, attrs: [] }, /node 'rnn' \(GRU\): linear_before_reset=0 is not supported; tconv computes linear_before_reset=1/],
+    [{ mode: "GRU", dirs: 1, attrs: [attr.int("linear_before_reset", 2)] }, /node 'rnn' \(GRU\): linear_before_reset=2 must be 0 or 1/],
     [{ mode: "LSTM", dirs: 1, attrs: [], bias: true, seqLens: true }, /node 'rnn' \(LSTM\): input 4 \(sequence_lens\) is not supported/],
     [{ mode: "GRU", dirs: 1, attrs: [lbr], seqLens: true }, /node 'rnn' \(GRU\): input 4 \(sequence_lens\) is not supported/],
     [{ mode: "LSTM", dirs: 1, attrs: [], peephole: true }, /node 'rnn' \(LSTM\): input 7 \(P, peephole weights\) is not supported/],
@@ -214,4 +220,45 @@ test("refused LSTM / GRU attributes and inputs throw at import naming the node, 
     () => onnx.importToGluon(bytes).run(...inputs),
     /node 'rnn' \(LSTM\): W must have shape \[2, 12, 4\] \(num_directions, 4·hidden_size, input_size\), got \[1, 12, 4\]/,
   );
+});
+
+test("gradcheck (float64 import): X, W, R and B gradients of a bidirectional LSTM and a linear_before_reset=0 GRU against central differences", () => {
+  for (const c of [
+    { mode: "LSTM", dirs: 2, attrs: [attr.str("direction", "bidirectional")], bias: true, h0: true, c0: true },
+    { mode: "GRU", dirs: 2, attrs: [attr.str("direction", "bidirectional")], bias: true, h0: true },
+  ] as NodeCase[]) {
+    const { bytes, inputs } = nodeModel({ ...c, outputs: c.mode === "LSTM" ? ["y", "", "yc"] : ["y"] });
+    const net = onnx.importToGluon(bytes, { dtype: "float64" });
+    const xs = inputs.map((x) => x.astype("float64"));
+    // every output enters the checked sum: Y, and Y_c for the LSTM
+    const f = (...a: NDArray[]) => np.concatenate(net.run(...a).map((o) => o.reshape(-1)));
+    gradcheck(f, xs);
+    const v = np.random.uniform({ low: -1, high: 1, size: f(...xs).shape, dtype: "float64" });
+    autograd
+      .record(() =>
+        f(...xs)
+          .mul(v)
+          .sum(),
+      )
+      .backward();
+    for (const name of ["W", "R", "B"]) {
+      const p = net.collectParams().get(name);
+      againstCentralDifferences(
+        "import gradcheck",
+        `${c.mode} ${name}`,
+        p.data(),
+        p.grad()!.asTypedArray(),
+        () =>
+          f(...xs)
+            .mul(v)
+            .sum()
+            .item(),
+        {
+          eps: 1e-6,
+          rtol: 1e-5,
+          atol: 1e-7,
+        },
+      );
+    }
+  }
 });
