@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { autograd, gluon, NDArray, np, rnn } from "../../src/index.js";
+import { autograd, gluon, NDArray, nn, np, rnn } from "../../src/index.js";
 import { onnx } from "../../src/onnx/index.js";
 import { serializeSafetensors } from "../../src/io/safetensors.js";
 import { arr, closeToTorch, type TorchTensor } from "../helpers/torch-cases.js";
@@ -266,6 +266,40 @@ test("export: an NTC LSTM/GRU is written as its unrolled cell ops and onnxruntim
     const { maxErr, scale } = compare(got!.data, tnc.forward(x).asTypedArray());
     assert.ok(maxErr <= 1e-5 * scale, `${Layer.name} TNC: max error ${maxErr}`);
   }
+});
+
+test("training: an NTC LSTM with a Dense head learns the running mean of its inputs (Adam, the loss falls below half)", (t) => {
+  class Net extends nn.Block {
+    lstm = new rnn.LSTM(8, { layout: "NTC" });
+    head = new nn.Dense(1, { flatten: false });
+    forward(x: NDArray): NDArray {
+      return this.head.forward(this.lstm.forward(x));
+    }
+  }
+  np.random.seed(1);
+  const net = new Net();
+  net.initialize();
+  const [N, T] = [16, 6];
+  const x = np.random.uniform({ low: -1, high: 1, size: [N, T, 1] });
+  const xd = x.asTypedArray();
+  const mean = new Float32Array(N * T);
+  for (let n = 0; n < N; n++)
+    for (let k = 0, s = 0; k < T; k++) {
+      s += xd[n * T + k]!;
+      mean[n * T + k] = s / (k + 1);
+    }
+  const target = new NDArray(mean, [N, T, 1]);
+  t.mock.method(console, "log", () => {});
+  assert.match(net.summary(x), /LSTM-1\s+\(16, 6, 8\)\s+352/); // 4·8·(1 + 8) weights + 2·32 biases
+  const trainer = new gluon.Trainer(net.collectParams(), "adam", { learningRate: 0.02 });
+  const losses: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const loss = autograd.record(() => net.forward(x).sub(target).pow(2).mean());
+    loss.backward();
+    trainer.step(1);
+    losses.push(loss.item());
+  }
+  assert.ok(losses[19]! < 0.5 * losses[0]!, `loss ${losses.map((l) => l.toFixed(4)).join(" → ")}`);
 });
 
 test("bad options, inputs and states throw naming the layer, the argument and the values", () => {
