@@ -3,6 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { zeros } from "../ndarray/create.js";
+import { Context } from "../context.js";
 import { concatenate, stack } from "../ops/join.js";
 import { dropout } from "../ops/dropout.js";
 import { at } from "../ops/shape.js";
@@ -117,14 +118,21 @@ abstract class RnnLayer extends Block {
     return this.mode === "lstm" ? 2 : 1;
   }
 
-  /** Gluon's begin_state: zero states, each [numLayers·directions, batchSize, hiddenSize]. */
-  beginState(batchSize: number, options?: { dtype?: Dtype }): NDArray[] {
+  /**
+   * Gluon's begin_state: zero states (LSTM [h, c], GRU [h]), each [numLayers·directions, batchSize, hiddenSize], in the
+   * parameters' dtype and on their device unless `dtype` / `ctx` say otherwise.
+   */
+  beginState(batchSize: number, options?: { dtype?: Dtype; ctx?: Context }): NDArray[] {
     const where = `${this.where}.beginState`;
     if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1)
       throw new Error(`${where}: batchSize=${showValue(batchSize)} must be an integer >= 1`);
-    const o = snapshotOptions(where, options, ["dtype"]);
-    const dtype = o.dtype === undefined ? this.cells[0]!.i2hWeight.dtype : readDtype(where, o.dtype);
-    return Array.from({ length: this.stateCount }, () => zeros([this.numLayers * this.directions, batchSize, this.hiddenSize], { dtype }));
+    const o = snapshotOptions(where, options, ["dtype", "ctx"]);
+    const first = this.cells[0]!.i2hWeight;
+    const dtype = o.dtype === undefined ? first.dtype : readDtype(where, o.dtype);
+    if (o.ctx !== undefined && !(o.ctx instanceof Context))
+      throw new Error(`${where}: ctx must be a context such as npx.cpu() or npx.gpu(0), got ${showValue(o.ctx)}`);
+    const ctx = (o.ctx as Context | undefined) ?? first.ctx;
+    return Array.from({ length: this.stateCount }, () => zeros([this.numLayers * this.directions, batchSize, this.hiddenSize], { dtype }).asInCtx(ctx));
   }
 
   /** PyTorch's nn.LSTM / nn.GRU names: `l0_i2h_weight` → `weight_ih_l0`, `r1_h2h_bias` → `bias_hh_l1_reverse`. */

@@ -320,4 +320,6 @@ test("bad options, inputs and states throw naming the layer, the argument and th
   );
   assert.throws(() => lstm.forward(np.zeros([0, 2, 2])), /LSTM: input shape \[0,2,2\] has an empty sequence/);
   assert.throws(() => lstm.beginState(0), /LSTM.beginState: batchSize=0 must be an integer >= 1/);
+  assert.throws(() => lstm.beginState(2, { ctx: "gpu" as never }), /LSTM.beginState: ctx must be a context such as npx.cpu\(\) or npx.gpu\(0\), got "gpu"/);
+  assert.equal(lstm.beginState(2, { dtype: "float64" })[1]!.dtype, "float64");
 });
