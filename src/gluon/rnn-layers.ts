@@ -10,7 +10,7 @@ import { at } from "../ops/shape.js";
 import { GLUON_GATE_BLOCKS, RNN_GATES, type RnnMode, rnnDirection } from "../ops/rnn.js";
 import { type Initializer, Zero } from "../init/initializers.js";
 import { readBoolean, readEnum, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { Block } from "./block.js";
+import { Block, markKeepsNothing } from "./block.js";
 import { Parameter } from "./parameter.js";
 import { readDtype, readInitializer } from "./layer-options.js";
 
@@ -244,3 +244,7 @@ export class GRU extends RnnLayer {
     super("gru", hiddenSize, options);
   }
 }
+
+// forward builds its outputs from fresh arrays and keeps no reference to its input or output once it returns
+markKeepsNothing(LSTM);
+markKeepsNothing(GRU);

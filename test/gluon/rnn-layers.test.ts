@@ -302,6 +302,25 @@ test("training: an NTC LSTM with a Dense head learns the running mean of its inp
   assert.ok(losses[19]! < 0.5 * losses[0]!, `loss ${losses.map((l) => l.toFixed(4)).join(" → ")}`);
 });
 
+test("a Sequential of recurrent and Dense layers reuses its intermediates' buffers when predicting, with the layers' own results", () => {
+  np.random.seed(12);
+  const net = new nn.Sequential().add(
+    new rnn.GRU(6, { layout: "NTC", bidirectional: true }),
+    new nn.Dense(5, { flatten: false }),
+    new rnn.LSTM(4, { layout: "NTC" }),
+  );
+  net.initialize();
+  assert.equal(net.forwardKeepsNothing(), true);
+  const x = np.random.uniform({ low: -1, high: 1, size: [3, 4, 2] });
+  const oneByOne = (net.at(2) as rnn.LSTM).forward((net.at(1) as nn.Dense).forward((net.at(0) as rnn.GRU).forward(x))).asTypedArray();
+  const first = net.forward(x);
+  const firstCopy = Float32Array.from(first.asTypedArray());
+  assert.deepEqual(firstCopy, oneByOne);
+  assert.deepEqual(net.forward(x).asTypedArray(), firstCopy);
+  assert.deepEqual(first.asTypedArray(), firstCopy, "the first output was not reused");
+  assert.ok((net as unknown as { recycler?: { reused: number } }).recycler!.reused > 0);
+});
+
 test("bad options, inputs and states throw naming the layer, the argument and the values", () => {
   assert.throws(() => new rnn.LSTM(0), /LSTM: hiddenSize=0 must be an integer >= 1/);
   assert.throws(() => new rnn.GRU(3, { layout: "NCT" as "TNC" }), /GRU: layout/);
