@@ -1,8 +1,8 @@
-// Public entry of tconv: np, npx, nn, gluon, init, autograd, d2l, setNumThreads, releaseMemory (ONNX: tconv/onnx).
+// Public entry of tconv: np, npx, nn, rnn, gluon, init, autograd, d2l, setNumThreads, releaseMemory (ONNX: tconv/onnx).
 import "./methods.js"; // first: installs NDArray's methods before anything can call them
 export { np } from "./np.js";
 export { npx, type Activation } from "./npx.js";
-export { nn, gluon } from "./gluon/index.js";
+export { nn, rnn, gluon } from "./gluon/index.js";
 export { Parameter, ParameterDict, type ParameterGradReq, type ParameterOptions } from "./gluon/parameter.js";
 export { init } from "./init/initializers.js";
 export { d2l } from "./d2l/index.js";
@@ -20,6 +20,8 @@ export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-l
 export type { BatchNormLayerOptions } from "./gluon/norm-layers.js";
 export type { GroupNormLayerOptions, InstanceNormLayerOptions, LayerNormLayerOptions } from "./gluon/feature-norm-layers.js";
 export type { DenseOptions, DropoutLayerOptions } from "./gluon/basic-layers.js";
+export type { RnnLayerOptions } from "./gluon/rnn-layers.js";
+export type { RnnMode } from "./ops/rnn.js";
 export type { AvgPoolLayerOptions, GlobalPoolLayerOptions, PoolLayerOptions } from "./gluon/pool-layers.js";
 export type { BatchNormOptions } from "./ops/batch-norm.js";
 export type { GroupNormOptions, InstanceNormOptions, LayerNormOptions } from "./ops/normalization.js";

@@ -1,6 +1,8 @@
-// The `gluon` namespace: nn, Parameter, ParameterDict, loss, Trainer (values and types).
+// The `gluon` namespace: nn, rnn, Parameter, ParameterDict, loss, Trainer (values and types).
 /** Gluon's layers and containers, the same namespace as the top-level `nn`. */
 export * as nn from "./nn.js";
+/** Gluon's recurrent layers, the same namespace as the top-level `rnn`. */
+export * as rnn from "./rnn.js";
 export { Parameter, ParameterDict, type ParameterGradReq, type ParameterOptions } from "./parameter.js";
 export { loss } from "./loss.js";
 export { Trainer } from "./trainer.js";

@@ -148,6 +148,7 @@ export function loadParametersFromBytesInto(root: ParameterTree, named: readonly
   const file = parseSafetensors(bytes, where);
 
   const netNames = new Set(named.map(([n]) => n));
+  const pytorchNames = new Map(namesForSave(root, named, { names: "pytorch" }, op).map(([n, p]) => [p, n]));
   const used = new Set<string>();
   const matched: [name: string, key: string, p: Parameter][] = [];
   const missing: string[] = [];
@@ -157,6 +158,11 @@ export function loadParametersFromBytesInto(root: ParameterTree, named: readonly
       const [head, last] = lastPart(name);
       const alias = PYTORCH_ALIAS.get(last);
       if (alias !== undefined && file.entries.has(head + alias) && !netNames.has(head + alias)) key = head + alias;
+    }
+    if (key === null) {
+      // the block's own PyTorch name (Block.pytorchParameterName: an LSTM's `weight_ih_l0` for `l0_i2h_weight`)
+      const torchName = pytorchNames.get(p);
+      if (torchName !== undefined && file.entries.has(torchName) && !netNames.has(torchName)) key = torchName;
     }
     if (key === null || used.has(key)) {
       missing.push(name);

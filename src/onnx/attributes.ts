@@ -8,7 +8,8 @@ const FLOAT = 1,
   STRING = 3,
   TENSOR = 4,
   FLOATS = 6,
-  INTS = 7;
+  INTS = 7,
+  STRINGS = 8;
 const decoder = new TextDecoder();
 /** The value field of each singular AttributeType (FLOAT, INT, STRING, TENSOR, GRAPH). */
 const SINGLE_FIELD: Readonly<Record<number, "f" | "i" | "s" | "t" | "g">> = { 1: "f", 2: "i", 3: "s", 4: "t", 5: "g" };
@@ -83,6 +84,11 @@ export class Attributes {
   floats(name: string): number[] | undefined {
     const a = this.get(name, FLOATS, "a list of floats");
     return a ? (a.floats ?? []).map(Number) : undefined;
+  }
+
+  strings(name: string): string[] | undefined {
+    const a = this.get(name, STRINGS, "a list of strings");
+    return a ? (a.strings ?? []).map((b) => decoder.decode(b)) : undefined;
   }
 
   tensor(name: string): TensorValue | undefined {

@@ -340,12 +340,18 @@ export const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
     return w.node("Pad", [...w.ins(t), w.int64([...begins, ...ends])], [text("mode", mode)]);
   },
   foldBorder: "the adjoint of border padding (a gradient op) has no ONNX writer in tconv",
+  // ONNX GridSample (opset 16): bilinear; zeros or border; align_corners as PyTorch's
+  grid_sample: (w, t) => {
+    if (w.version < 16) throw new Error(`${OP}: npx.gridSample needs ONNX GridSample, which opset ${w.version} lacks (use opset 16 or later)`);
+    return w.node("GridSample", w.ins(t), [
+      text("mode", "bilinear"),
+      text("padding_mode", t.attrs.paddingMode),
+      attrInt("align_corners", t.attrs.alignCorners ? 1 : 0),
+    ]);
+  },
   gather_axis: (w, t) => {
     const a = t.attrs;
-    if (a.fromData)
-      throw new Error(
-        `${OP}: a gather whose indices come from array values (npx.gridSample's sampling grid) cannot be written as ONNX with constant indices; tconv does not write GridSample`,
-      );
+    if (a.fromData) throw new Error(`${OP}: a gather whose indices come from array values cannot be written as ONNX with constant indices`);
     if (a.table.some((v) => v < 0)) throw new Error(`${OP}: a gather with zero-filled positions has no ONNX Gather form`);
     return w.node("Gather", [...w.ins(t), w.int64([...a.table])], [attrInt("axis", a.axis)]);
   },

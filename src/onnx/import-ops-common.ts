@@ -16,6 +16,8 @@ export interface CompileContext {
   readonly dtype: Dtype;
   /** how many outputs the node lists (Split without sizes cuts that many pieces) */
   readonly outputs?: number;
+  /** per listed input, whether it is given (a non-empty name): optional inputs an op refuses are refused at import */
+  readonly inputsGiven?: readonly boolean[];
 }
 
 export type Runner = (inputs: readonly (Value | undefined)[]) => Value[];

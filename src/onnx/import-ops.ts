@@ -5,6 +5,7 @@ import type { CompileContext, OpDef, Runner } from "./import-ops-common.js";
 import { conv } from "./import-ops-conv.js";
 import { arith, unaryDef, withAlpha, leakyRelu, elu, variadic, batchNorm, clip, softmaxDef, pow, hardSigmoid } from "./import-ops-elementwise.js";
 import { instanceNorm, layerNorm, groupNorm } from "./import-ops-norm.js";
+import { gruOp, lstmOp } from "./import-ops-rnn.js";
 import { expand, whereOp, splitOp, tileOp, range, prelu, einsumOp, modOp, eyeLike, gridSampleOp } from "./import-ops-tensor.js";
 import { concat, reshapeOp, flatten, transposeOp, unsqueeze, squeeze, depthToSpace, spaceToDepth, padOp } from "./import-ops-layout.js";
 import { gemm, matmulOp } from "./import-ops-linalg.js";
@@ -90,6 +91,10 @@ export function arity(op: string, opset: number): { inputs: [number, number]; ou
       return io([3, 3]);
     case "LayerNormalization":
       return io([2, 3], [1, 3]);
+    case "LSTM":
+      return io([3, 8], [0, 3]);
+    case "GRU":
+      return io([3, 6], [0, 2]);
     default:
       return io([1, 1]);
   }
@@ -171,6 +176,8 @@ export const IMPORT_OPS: Readonly<Record<string, OpDef>> = {
   LayerNormalization: layerNorm,
   GroupNormalization: groupNorm,
   ScatterND: scatterND,
+  LSTM: lstmOp,
+  GRU: gruOp,
 };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(IMPORT_OPS).sort();

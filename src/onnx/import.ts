@@ -281,7 +281,13 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     for (const name of ins)
       if (name !== "" && !defined.has(name)) throw new Error(`${where} reads tensor '${name}', which no earlier node, initializer or graph input defines`);
     const outs = n.output ?? [];
-    const run = compileNode(op, n.attribute ?? [], { where: `onnx node ${label} (${op})`, opset, dtype, outputs: outs.length });
+    const run = compileNode(op, n.attribute ?? [], {
+      where: `onnx node ${label} (${op})`,
+      opset,
+      dtype,
+      outputs: outs.length,
+      inputsGiven: ins.map((name) => name !== ""),
+    });
     for (const name of outs) if (name !== "") define(name, `output of node ${label}`);
     steps.push({ where: `onnx node ${label} (${op})`, inputs: ins, outputs: outs, run });
   });

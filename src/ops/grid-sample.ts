@@ -3,7 +3,7 @@
 // in the input and the grid. The corner indices are read off the grid's values (piecewise constant in it).
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
-import { pause } from "../tape/tape.js";
+import { pause, traceOp, tracing, untraced } from "../tape/tape.js";
 import { readBoolean, readEnum, showValue, snapshotOptions } from "../params/options.js";
 import { binary } from "./elementwise.js";
 import { gatherAxis } from "./gather.js";
@@ -42,11 +42,25 @@ export function gridSample(x: NDArray, grid: NDArray, options?: GridSampleOption
   const paddingMode = readEnum(where, "paddingMode", o.paddingMode, ["zeros", "border"] as const, "zeros");
   const alignCorners = readBoolean(where, "alignCorners", o.alignCorners, false);
   if (x.ndim !== 4) throw new Error(`${where}: input must be 4-D [N, C, H, W], got shape ${formatShape(x.shape)}`);
-  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [N, , H, W] = x.shape as [number, number, number, number];
   if (grid.ndim !== 4 || grid.shape[0] !== N || grid.shape[3] !== 2)
     throw new Error(`${where}: grid must be [N, Ho, Wo, 2] with N = ${N}, got shape ${formatShape(grid.shape)} for input ${formatShape(x.shape)}`);
   if (grid.dtype !== x.dtype) throw new Error(`${where}: grid is ${grid.dtype} but the input is ${x.dtype}; convert with astype`);
   if (H === 0 || W === 0) throw new Error(`${where}: input shape ${formatShape(x.shape)} has no pixels to sample`);
+  // an export trace sees one GridSample node, not the gathers (whose indices come from the grid's values)
+  if (tracing())
+    return traceOp(
+      "grid_sample",
+      [x, grid],
+      untraced(() => sample(x, grid, paddingMode, alignCorners)),
+      { paddingMode, alignCorners },
+    );
+  return sample(x, grid, paddingMode, alignCorners);
+}
+
+/** The bilinear sampling as recorded ops (arguments checked by gridSample). */
+function sample(x: NDArray, grid: NDArray, paddingMode: "zeros" | "border", alignCorners: boolean): NDArray {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
   const [Ho, Wo] = [grid.shape[1]!, grid.shape[2]!];
   const P = N * Ho * Wo;
   const [gx, gy] = split(grid, 2, { axis: 3 }).map((g) => reshape(g, [P])) as [NDArray, NDArray];

@@ -76,6 +76,8 @@ export type OpAttrs = { readonly [K in BinaryOp]: BinaryAttrs } & { readonly [K 
   readonly leaky_relu_derivative: { readonly actType: LeakyActType; readonly slope: number };
   readonly gather_axis: AxisTableAttrs;
   readonly scatter_axis: AxisTableAttrs;
+  // traced for export only (tape.ts traceOp): its gradients flow through the gathers it is recorded as
+  readonly grid_sample: { readonly paddingMode: "zeros" | "border"; readonly alignCorners: boolean };
 };
 
 /** Every op name that records on the tape. */

@@ -99,6 +99,31 @@ export function withTracer<T>(trace: OpTracer, fn: () => T, onWrite: InPlaceObse
   }
 }
 
+/** True while an export trace runs. */
+export function tracing(): boolean {
+  return tracer !== null;
+}
+
+/**
+ * Runs `fn` hidden from the trace: a composed op (npx.gridSample's gathers) computes its result, then names itself to
+ * the tracer once with traceOp, as the single ONNX node it is. Recording for autograd goes on as usual.
+ */
+export function untraced<T>(fn: () => T): T {
+  const saved = tracer;
+  tracer = null;
+  try {
+    return fn();
+  } finally {
+    tracer = saved;
+  }
+}
+
+/** Tells the tracer (only) that `output` is op(inputs): the tape keeps the composition `output` was recorded as. */
+export function traceOp<K extends OpName>(op: K, inputs: readonly NDArray[], output: NDArray, attrs: OpAttrs[K]): NDArray {
+  if (tracer) tracer({ op, inputs, attrs }, output);
+  return output;
+}
+
 /** Called by in-place writes before they write: a trace cannot record them, so the tracer may refuse (throw). */
 export function noteInPlaceWrite(target: NDArray, sources: readonly NDArray[], op: string): void {
   if (inPlaceObserver) inPlaceObserver(target, sources, op);

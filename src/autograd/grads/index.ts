@@ -58,5 +58,10 @@ export function isDifferentiableRule(op: OpName): boolean {
 
 /** Every op name with a gradient rule, sorted. */
 export function differentiableOps(): string[] {
-  return Object.keys(RULES).sort();
+  return Object.keys(RULES)
+    .filter((op) => !TRACED_ONLY.includes(op as OpName))
+    .sort();
 }
+
+/** Ops only ever named to the export tracer (tape.ts traceOp), never recorded: their rules cannot run. */
+export const TRACED_ONLY: readonly OpName[] = ["grid_sample"];
