@@ -3,6 +3,7 @@
 // and a device backend implements it again over its own buffers. A kernel added here and missing from a backend fails
 // to compile, because each backend is declared as a `Backend<…>` object literal.
 import type { Dtype, FloatArray } from "../ndarray/dtype.js";
+import type { IndexStorage } from "../ndarray/storage.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "../params/elementwise-names.js";
@@ -22,8 +23,10 @@ export interface StridedView<S = FloatArray> {
   readonly offset: number;
 }
 
-/** Integer indices a kernel keeps for its backward (max pooling's argmax, dropout's mask map). */
+/** Integer indices a kernel keeps for its backward (max pooling's argmax, dropout's mask map), on the CPU. */
 export type IndexArray = Int32Array | Float64Array;
+
+export type { IndexStorage };
 
 /** The gradients a predict-mode batch norm's backward writes; null where no gradient is needed. */
 export interface BatchNormPredictGrads<S = FloatArray> {
@@ -37,13 +40,15 @@ export interface BatchNormPredictGrads<S = FloatArray> {
  * One device's kernels. Operands are dense in the layout the record describes unless a StridedView says otherwise;
  * kernels trust the record (params/ validated it) and never validate user input.
  */
-export interface Backend<S = FloatArray> {
+export interface Backend<S = FloatArray, I = IndexArray> {
   readonly name: string;
   readonly dtypes: readonly Dtype[];
 
   // ---- storage ----
   /** A fresh zeroed buffer of n elements. */
   allocate(dtype: Dtype, n: number): S;
+  /** A buffer for n indices into an array of `range` elements (max pooling's argmax); its contents are undefined. */
+  allocateIndices(n: number, range: number): I;
   /** A number as a view that repeats it over any shape of `ndim` axes. */
   scalar(v: number, ndim: number): StridedView<S>;
 
@@ -78,10 +83,12 @@ export interface Backend<S = FloatArray> {
   resampleAxisAdjoint(g: S, outer: number, inSize: number, inner: number, taps: AxisTaps, dx: S): void;
 
   // ---- pooling ----
-  poolForward(g: PoolGeometry, x: S, y: S, argmax: IndexArray | null): void;
-  poolBackward(g: PoolGeometry, dy: S, dx: S, argmax: IndexArray | null): void;
+  /** y ← pooling of x; for max with `argmax`, argmax[o] ← the index in x of window o's first maximum (row-major). */
+  poolForward(g: PoolGeometry, x: S, y: S, argmax: I | null): void;
+  /** dx (zeroed) ← the adjoint of poolForward applied to dy: max sends dy[o] to argmax[o]; avg/sum spread it. */
+  poolBackward(g: PoolGeometry, dy: S, dx: S, argmax: I | null): void;
   /** y[o] = x[argmax[o]]: max pooling with the forward's winners fixed (the adjoint of max's poolBackward). */
-  poolGather(x: S, argmax: IndexArray, y: S): void;
+  poolGather(x: S, argmax: I, y: S): void;
 
   // ---- batch normalization (statistics per channel are float64 on every backend) ----
   batchNormTrainForward(v: ChannelView, x: S, gamma: S, beta: S, eps: number, y: S, mean: Float64Array, variance: Float64Array, invstd: Float64Array): void;

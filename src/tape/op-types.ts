@@ -3,6 +3,7 @@
 // without a gradient rule or an export rule (or an explicit null) fails to compile.
 import type { NDArray, Operand } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/dtype.js";
+import type { IndexStorage } from "../ndarray/storage.js";
 import type { Index } from "../ndarray/indexing.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
@@ -55,7 +56,7 @@ export type OpAttrs = { readonly [K in BinaryOp]: BinaryAttrs } & { readonly [K 
   readonly log_softmax: { readonly axis: number };
   readonly pick: { readonly axis: number; readonly ids: NDArray };
   readonly batch_norm: BatchNormAttrs;
-  readonly pooling: { readonly geometry: PoolGeometry; readonly argmax: Int32Array | Float64Array | null };
+  readonly pooling: { readonly geometry: PoolGeometry; readonly argmax: IndexStorage | null };
   readonly leaky_relu: { readonly actType: LeakyActType; readonly slope: number };
   readonly softsign: NoAttrs;
   readonly prelu: { readonly outer: number; readonly channels: number; readonly inner: number };
@@ -70,8 +71,8 @@ export type OpAttrs = { readonly [K in BinaryOp]: BinaryAttrs } & { readonly [K 
   readonly resampleAxisTranspose: { readonly plan: AxisPlan; readonly outShape: readonly number[] };
   // the ops gradient rules are written in, so a gradient can be differentiated again (autograd.grad's createGraph)
   readonly conv_weight_grad: { readonly geometry: ConvGeometry };
-  readonly pooling_backward: { readonly geometry: PoolGeometry; readonly argmax: Int32Array | Float64Array | null; readonly inShape: readonly number[] };
-  readonly pooling_gather: { readonly geometry: PoolGeometry; readonly argmax: Int32Array | Float64Array; readonly inShape: readonly number[] };
+  readonly pooling_backward: { readonly geometry: PoolGeometry; readonly argmax: IndexStorage | null; readonly inShape: readonly number[] };
+  readonly pooling_gather: { readonly geometry: PoolGeometry; readonly argmax: IndexStorage; readonly inShape: readonly number[] };
   readonly index_scatter: { readonly index: readonly Index[]; readonly shape: readonly number[] };
   readonly leaky_relu_derivative: { readonly actType: LeakyActType; readonly slope: number };
   readonly gather_axis: AxisTableAttrs;

@@ -24,6 +24,8 @@ export const cpuBackend: Backend = {
   name: "cpu",
   dtypes: ["float32", "float64"],
   allocate,
+  // indices into arrays of up to 2³¹ elements fit an Int32Array; larger ones need a float64's 53 bits
+  allocateIndices: (n, range) => (range < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)),
   scalar: scalarView,
   unaryInto,
   binaryInto,

@@ -10,6 +10,7 @@ import { binaryGpu, copyIntoGpu, type GpuView, unaryGpu, whereGpu } from "./elem
 import { reduceGpu } from "./reduce.js";
 import { gridToImageGpu, imageToGridGpu, weightGradGpu } from "./conv.js";
 import { matmulGpu } from "./matmul.js";
+import { poolBackwardGpu, poolForwardGpu, poolGatherGpu } from "./pooling.js";
 import { sgdUpdateGpu } from "./optimizer.js";
 import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu } from "./pointwise.js";
 import { readTensor, requireFloat32, upload } from "./transfer.js";
@@ -95,10 +96,15 @@ function allocate(dtype: Dtype, n: number): GpuStorage {
 
 const float32 = (kernel: string, dtype: Dtype) => requireFloat32(kernel, "the operands", dtype);
 
-export const webgpuBackend: Backend<DeviceStorage> = {
+export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
   name: "webgpu",
   dtypes: ["float32"],
   allocate,
+  allocateIndices(n) {
+    // i32 bits in a pooled buffer (GpuStorage's float32 is only its element size here): no values are read back, the
+    // backward and the gather kernels read them as array<i32>; a binding holds < 2³¹ elements, so i32 suffices
+    return fresh(allocTensor(n, "pooling argmax (webgpu)"));
+  },
   scalar(v: number, ndim: number): StridedView<DeviceStorage> {
     return { data: fresh(upload(Float32Array.of(v), "scalar (webgpu)")), strides: new Array<number>(ndim).fill(0), offset: 0 };
   },
@@ -138,9 +144,19 @@ export const webgpuBackend: Backend<DeviceStorage> = {
   fillChannels: missing("fillChannels"),
   resampleAxis: missing("resample / upsampling"),
   resampleAxisAdjoint: missing("resample / upsampling (gradient)"),
-  poolForward: missing("pooling"),
-  poolBackward: missing("pooling (gradient)"),
-  poolGather: missing("pooling (second-order gradient)"),
+  poolForward(g, x, y, argmax) {
+    poolForwardGpu(g, tensorOf(x, "pooling"), tensorOf(y, "pooling"), argmax ? tensorOf(argmax, "pooling") : null);
+    wrote(y);
+    if (argmax) wrote(argmax);
+  },
+  poolBackward(g, dy, dx, argmax) {
+    poolBackwardGpu(g, tensorOf(dy, "pooling (gradient)"), tensorOf(dx, "pooling (gradient)"), argmax ? tensorOf(argmax, "pooling (gradient)") : null);
+    wrote(dx);
+  },
+  poolGather(x, argmax, y) {
+    poolGatherGpu(tensorOf(x, "pooling (gather)"), tensorOf(argmax, "pooling (gather)"), tensorOf(y, "pooling (gather)"), y.size);
+    wrote(y);
+  },
   batchNormTrainForward: missing("batch_norm"),
   batchNormAffineForward: missing("batch_norm"),
   batchNormAffineActForward: missing("batch_norm"),

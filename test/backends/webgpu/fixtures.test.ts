@@ -193,7 +193,7 @@ test("ONNX models exported from PyTorch, imported and moved to gpu(0) with reset
   net.resetCtx(npx.gpu());
   assert.throws(
     () => net.run(...unet.inputs.map((t) => toArray(t).asInCtx(npx.gpu()))),
-    /onnx node '\/MaxPool' \(MaxPool\): pooling: no WebGPU kernel yet for arrays on gpu\(0\)/,
+    /onnx node '\/up1\/Resize' \(Resize\): resample \/ upsampling: no WebGPU kernel yet for arrays on gpu\(0\)/,
   );
   await npx.waitAll();
 });
