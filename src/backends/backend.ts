@@ -90,24 +90,20 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   /** y[o] = x[argmax[o]]: max pooling with the forward's winners fixed (the adjoint of max's poolBackward). */
   poolGather(x: S, argmax: I, y: S): void;
 
-  // ---- batch normalization (statistics per channel are float64 on every backend) ----
-  batchNormTrainForward(v: ChannelView, x: S, gamma: S, beta: S, eps: number, y: S, mean: Float64Array, variance: Float64Array, invstd: Float64Array): void;
+  // ---- batch normalization (per-channel statistics in allocateStats buffers: float64 on the CPU, float32 on a GPU) ----
+  /** A buffer for n per-channel statistics (batch mean, variance, invstd, predict mode's affine map). */
+  allocateStats(n: number): S;
+  batchNormTrainForward(v: ChannelView, x: S, gamma: S, beta: S, eps: number, y: S, mean: S, variance: S, invstd: S): void;
+  /** Predict mode's affine map per channel: a = γ/√(σ²_run + eps), shift = β − μ_run·a. */
+  batchNormPredictAffine(C: number, gamma: S, beta: S, runMean: S, runVar: S, eps: number, a: S, shift: S): void;
   /** y = a[c]·x + b[c] (predict mode folded into one affine map per channel). */
-  batchNormAffineForward(v: ChannelView, x: S, a: Float64Array, b: Float64Array, y: S): void;
+  batchNormAffineForward(v: ChannelView, x: S, a: S, b: S, y: S): void;
   /** The affine map and a ReLU / LeakyReLU in one pass. */
-  batchNormAffineActForward(v: ChannelView, x: S, a: Float64Array, b: Float64Array, act: AffineActivation, slope: number, y: S): void;
-  batchNormTrainBackward(
-    v: ChannelView,
-    x: S,
-    dy: S,
-    gamma: S,
-    mean: Float64Array,
-    invstd: Float64Array,
-    dx: S | null,
-    dgamma: S | null,
-    dbeta: S | null,
-  ): void;
+  batchNormAffineActForward(v: ChannelView, x: S, a: S, b: S, act: AffineActivation, slope: number, y: S): void;
+  batchNormTrainBackward(v: ChannelView, x: S, dy: S, gamma: S, mean: S, invstd: S, dx: S | null, dgamma: S | null, dbeta: S | null): void;
   batchNormPredictBackward(v: ChannelView, x: S, dy: S, gamma: S, runMean: S, runVar: S, eps: number, dx: S | null, grads: BatchNormPredictGrads<S>): void;
+  /** run[c] ← momentum·run[c] + (1 − momentum)·batch[c] for c < n, in place through the view (running statistics). */
+  batchNormRunningUpdate(run: StridedView<S>, batch: S, n: number, momentum: number): void;
 
   // ---- activations beyond the elementwise table ----
   leakyForward(act: LeakyActType, slope: number, x: S, y: S): void;

@@ -3,7 +3,7 @@
 // without a gradient rule or an export rule (or an explicit null) fails to compile.
 import type { NDArray, Operand } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/dtype.js";
-import type { IndexStorage } from "../ndarray/storage.js";
+import type { IndexStorage, Storage } from "../ndarray/storage.js";
 import type { Index } from "../ndarray/indexing.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
@@ -35,10 +35,10 @@ interface ConvAttrs {
   readonly hasBias: boolean;
 }
 
-/** Batch norm in training mode keeps the batch statistics; in predict mode the running ones it used. */
+/** Batch norm in training mode keeps the batch statistics; in predict mode the running ones it used (allocateStats buffers on the op's device). */
 export type BatchNormAttrs =
-  | { readonly mode: "train"; readonly view: ChannelView; readonly mean: Float64Array; readonly invstd: Float64Array; readonly eps: number }
-  | { readonly mode: "predict"; readonly view: ChannelView; readonly eps: number; readonly runMean: Float64Array; readonly runVar: Float64Array };
+  | { readonly mode: "train"; readonly view: ChannelView; readonly mean: Storage; readonly invstd: Storage; readonly eps: number }
+  | { readonly mode: "predict"; readonly view: ChannelView; readonly eps: number; readonly runMean: Storage; readonly runVar: Storage };
 
 /** Op name → the attributes recorded with it. */
 export type OpAttrs = { readonly [K in BinaryOp]: BinaryAttrs } & { readonly [K in UnaryOp]: NoAttrs } & { readonly [K in ReduceOp]: ReduceAttrs } & {

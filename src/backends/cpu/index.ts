@@ -11,7 +11,9 @@ import { poolBackward, poolForward, poolGather } from "../fused/pooling.js";
 import {
   batchNormAffineActForward,
   batchNormAffineForward,
+  batchNormPredictAffine,
   batchNormPredictBackward,
+  batchNormRunningUpdate,
   batchNormTrainBackward,
   batchNormTrainForward,
 } from "../fused/batch-norm.js";
@@ -43,11 +45,15 @@ export const cpuBackend: Backend = {
   poolForward,
   poolBackward,
   poolGather,
+  // statistics in float64 whatever the data's dtype (one rounding where they meet float32 data)
+  allocateStats: (n) => new Float64Array(n),
   batchNormTrainForward,
+  batchNormPredictAffine,
   batchNormAffineForward,
   batchNormAffineActForward,
   batchNormTrainBackward,
   batchNormPredictBackward,
+  batchNormRunningUpdate,
   leakyForward,
   leakyBackward,
   softsignForward,

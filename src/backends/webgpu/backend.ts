@@ -10,6 +10,14 @@ import { binaryGpu, copyIntoGpu, type GpuView, unaryGpu, whereGpu } from "./elem
 import { reduceGpu } from "./reduce.js";
 import { gridToImageGpu, imageToGridGpu, weightGradGpu } from "./conv.js";
 import { matmulGpu } from "./matmul.js";
+import {
+  batchNormAffineGpu,
+  batchNormPredictAffineGpu,
+  batchNormPredictBackwardGpu,
+  batchNormRunningUpdateGpu,
+  batchNormTrainBackwardGpu,
+  batchNormTrainForwardGpu,
+} from "./batch-norm.js";
 import { poolBackwardGpu, poolForwardGpu, poolGatherGpu } from "./pooling.js";
 import { sgdUpdateGpu } from "./optimizer.js";
 import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu } from "./pointwise.js";
@@ -157,11 +165,53 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
     poolGatherGpu(tensorOf(x, "pooling (gather)"), tensorOf(argmax, "pooling (gather)"), tensorOf(y, "pooling (gather)"), y.size);
     wrote(y);
   },
-  batchNormTrainForward: missing("batch_norm"),
-  batchNormAffineForward: missing("batch_norm"),
-  batchNormAffineActForward: missing("batch_norm"),
-  batchNormTrainBackward: missing("batch_norm (gradient)"),
-  batchNormPredictBackward: missing("batch_norm (gradient)"),
+  allocateStats: (n) => allocate("float32", n),
+  batchNormTrainForward(v, x, gamma, beta, eps, y, mean, variance, invstd) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm");
+    batchNormTrainForwardGpu(v, t(x), t(gamma), t(beta), eps, t(y), t(mean), t(variance), t(invstd));
+    for (const s of [y, mean, variance, invstd]) wrote(s);
+  },
+  batchNormPredictAffine(C, gamma, beta, runMean, runVar, eps, a, shift) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm");
+    batchNormPredictAffineGpu(C, t(gamma), t(beta), t(runMean), t(runVar), eps, t(a), t(shift));
+    wrote(a);
+    wrote(shift);
+  },
+  batchNormAffineForward(v, x, a, b, y) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm");
+    batchNormAffineGpu(v, t(x), t(a), t(b), null, 0, t(y));
+    wrote(y);
+  },
+  batchNormAffineActForward(v, x, a, b, act, slope, y) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm");
+    batchNormAffineGpu(v, t(x), t(a), t(b), act, slope, t(y));
+    wrote(y);
+  },
+  batchNormTrainBackward(v, x, dy, gamma, mean, invstd, dx, dgamma, dbeta) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm (gradient)");
+    batchNormTrainBackwardGpu(v, t(x), t(dy), t(gamma), t(mean), t(invstd), dx && t(dx), dgamma && t(dgamma), dbeta && t(dbeta));
+    for (const s of [dx, dgamma, dbeta]) if (s) wrote(s);
+  },
+  batchNormPredictBackward(v, x, dy, gamma, runMean, runVar, eps, dx, grads) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm (gradient)");
+    const outs = [grads.dgamma, grads.dbeta, grads.dmean, grads.dvar];
+    batchNormPredictBackwardGpu(
+      v,
+      t(x),
+      t(dy),
+      t(gamma),
+      t(runMean),
+      t(runVar),
+      eps,
+      dx && t(dx),
+      outs.map((s) => s && t(s)),
+    );
+    for (const s of [dx, ...outs]) if (s) wrote(s);
+  },
+  batchNormRunningUpdate(run, batch, n, momentum) {
+    batchNormRunningUpdateGpu(tensorOf(run.data, "batch_norm"), run.offset, run.strides[0] ?? 1, tensorOf(batch, "batch_norm"), n, momentum);
+    wrote(run.data);
+  },
   leakyForward(act, slope, x, y) {
     leakyForwardGpu(act, slope, tensorOf(x, "leaky_relu"), tensorOf(y, "leaky_relu"), x.size);
     wrote(y);
