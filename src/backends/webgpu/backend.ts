@@ -18,6 +18,7 @@ import {
   batchNormTrainBackwardGpu,
   batchNormTrainForwardGpu,
 } from "./batch-norm.js";
+import { fillChannelsGpu, foldScatterGpu, padGatherGpu, resampleAxisAdjointGpu, resampleAxisGpu } from "./gather.js";
 import { poolBackwardGpu, poolForwardGpu, poolGatherGpu } from "./pooling.js";
 import { sgdUpdateGpu } from "./optimizer.js";
 import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu } from "./pointwise.js";
@@ -147,11 +148,26 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
     float32("matmul", dtype);
     return fresh(matmulGpu(M, N, K, tensorOf(a, "matmul"), tensorOf(b, "matmul")));
   },
-  padGather: missing("pad (padding modes)"),
-  foldScatter: missing("pad (padding modes, adjoint)"),
-  fillChannels: missing("fillChannels"),
-  resampleAxis: missing("resample / upsampling"),
-  resampleAxisAdjoint: missing("resample / upsampling (gradient)"),
+  padGather(small, smallShape, tables, big, bigShape) {
+    padGatherGpu(tensorOf(small, "pad"), smallShape, tables, tensorOf(big, "pad"), bigShape);
+    wrote(big);
+  },
+  foldScatter(big, bigShape, tables, small, smallShape) {
+    foldScatterGpu(tensorOf(big, "pad (gradient)"), bigShape, tables, tensorOf(small, "pad (gradient)"), smallShape);
+    wrote(small);
+  },
+  fillChannels(out, shape, axis, bias) {
+    fillChannelsGpu(tensorOf(out, "fill channels"), shape, axis, tensorOf(bias, "fill channels"));
+    wrote(out);
+  },
+  resampleAxis(x, outer, inSize, inner, taps, out) {
+    resampleAxisGpu(tensorOf(x, "resample"), outer, inSize, inner, taps, tensorOf(out, "resample"));
+    wrote(out);
+  },
+  resampleAxisAdjoint(g, outer, inSize, inner, taps, dx) {
+    resampleAxisAdjointGpu(tensorOf(g, "resample (gradient)"), outer, inSize, inner, taps, tensorOf(dx, "resample (gradient)"));
+    wrote(dx);
+  },
   poolForward(g, x, y, argmax) {
     poolForwardGpu(g, tensorOf(x, "pooling"), tensorOf(y, "pooling"), argmax ? tensorOf(argmax, "pooling") : null);
     wrote(y);
