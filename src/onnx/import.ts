@@ -7,7 +7,9 @@ import { Constant } from "../init/initializers.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import { decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
 import { arity, compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
+import { constantOn } from "./import-ops-common.js";
 import type { IntTensor } from "./int-tensor.js";
+import type { Context } from "../context.js";
 
 const OP = "onnx.importToGluon";
 /** The default-domain opsets whose semantics the importer follows. */
@@ -131,6 +133,7 @@ export class OnnxBlock extends Block {
       throw new Error(`OnnxBlock.forward: the graph takes ${this.inputs.length} input(s) (${this.inputs.map((i) => i.name).join(", ")}), got ${args.length}`);
     const env = new Map<string, Value>(this.constants);
     for (const [name, p] of this.params) env.set(name, p.data());
+    const device = deviceOf(args, this.params);
     this.inputs.forEach((inp, i) => {
       const x = args[i];
       if (!(x instanceof NDArray)) throw new Error(`OnnxBlock.forward: input ${i} ('${inp.name}') must be an NDArray`);
@@ -143,8 +146,14 @@ export class OnnxBlock extends Block {
       }
       env.set(inp.name, x);
     });
+    const given = new Set<Value>(args);
     for (const s of this.steps) {
-      const ins = s.inputs.map((n) => (n === "" ? undefined : env.get(n)));
+      const ins = s.inputs.map((n) => {
+        const v = n === "" ? undefined : env.get(n);
+        // a float constant (a Constant node's value, an empty initializer, ConstantOfShape, a Cast of int64 data) is
+        // made on the CPU; on a device run it moves there (graph inputs never move: mixing devices stays an error)
+        return device && v instanceof NDArray && v.ctx.deviceType === "cpu" && !given.has(v) ? constantOn(v, device) : v;
+      });
       let outs: Value[];
       try {
         outs = s.run(ins);
@@ -165,6 +174,14 @@ export class OnnxBlock extends Block {
 }
 
 const intToArray = (v: IntTensor): NDArray => new NDArray(Float64Array.from(v.data), v.dims);
+
+/** The device of a run: the graph inputs', else the parameters' (after resetCtx); null for the CPU. */
+function deviceOf(args: readonly NDArray[], params: ReadonlyMap<string, Parameter>): Context | null {
+  const first = args.find((a) => a instanceof NDArray && a.ctx.deviceType !== "cpu");
+  if (first) return first.ctx;
+  for (const p of params.values()) return p.ctx.deviceType === "cpu" ? null : p.ctx;
+  return null;
+}
 
 function checkOpset(m: ModelRecord): number {
   const imports = m.opset_import ?? [];
