@@ -21,7 +21,7 @@ import {
 import { fillChannelsGpu, foldScatterGpu, padGatherGpu, resampleAxisAdjointGpu, resampleAxisGpu } from "./gather.js";
 import { poolBackwardGpu, poolForwardGpu, poolGatherGpu } from "./pooling.js";
 import { sgdUpdateGpu } from "./optimizer.js";
-import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu } from "./pointwise.js";
+import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu, preluBackwardGpu, preluForwardGpu, softsignBackwardGpu, softsignForwardGpu } from "./pointwise.js";
 import { readTensor, requireFloat32, upload } from "./transfer.js";
 
 const GPU0 = new Context("gpu", 0);
@@ -236,10 +236,24 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
     leakyBackwardGpu(act, slope, tensorOf(x, "leaky_relu"), tensorOf(dy, "leaky_relu"), tensorOf(dx, "leaky_relu"), x.size);
     wrote(dx);
   },
-  softsignForward: missing("softsign"),
-  softsignBackward: missing("softsign (gradient)"),
-  preluForward: missing("prelu"),
-  preluBackward: missing("prelu (gradient)"),
+  softsignForward(x, y) {
+    softsignForwardGpu(tensorOf(x, "softsign"), tensorOf(y, "softsign"), x.size);
+    wrote(y);
+  },
+  softsignBackward(x, dy, dx) {
+    softsignBackwardGpu(tensorOf(x, "softsign"), tensorOf(dy, "softsign"), tensorOf(dx, "softsign"), x.size);
+    wrote(dx);
+  },
+  preluForward(outer, C, inner, x, alpha, y) {
+    preluForwardGpu(outer, C, inner, tensorOf(x, "prelu"), tensorOf(alpha, "prelu"), tensorOf(y, "prelu"));
+    wrote(y);
+  },
+  preluBackward(outer, C, inner, x, alpha, dy, dx, dalpha) {
+    const t = (s: DeviceStorage) => tensorOf(s, "prelu (gradient)");
+    preluBackwardGpu(outer, C, inner, t(x), t(alpha), t(dy), dx && t(dx), dalpha && t(dalpha));
+    if (dx) wrote(dx);
+    if (dalpha) wrote(dalpha);
+  },
   concatRows(parts, blocks, outer, out) {
     // out viewed as [outer, row]; part k fills columns off … off + blocks[k] (a buffer copy when outer is 1)
     const row = blocks.reduce((p, b) => p + b, 0);
