@@ -122,10 +122,13 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   pixelShuffle(g: ShuffleGeometry, depth: S, space: S, toSpace: boolean): void;
 
   // ---- dropout ----
-  /** A keep mask scaled by 1/(1 − p), drawn from `uniform`. */
-  dropoutMask(n: number, p: number, uniform: () => number): Float64Array;
-  /** y = x · mask (through `map` when one mask element serves several). */
-  applyMask(x: S, mask: Float64Array, map: IndexArray | null, y: S): void;
+  /**
+   * A keep mask scaled by 1/(1 − p) on this backend, drawn with `uniform` (np.random, so np.random.seed repeats it): the
+   * CPU draws every element from it, a device draws a seed from it and hashes element indices on the device.
+   */
+  dropoutMask(n: number, p: number, uniform: () => number): S;
+  /** y = x · mask (through `map`, a CPU table, when one mask element serves several). */
+  applyMask(x: S, mask: S, map: IndexArray | null, y: S): void;
 
   // ---- optimizer updates, in place over the first n elements ----
   sgdUpdate(w: S, grad: S, v: S | null, n: number, p: GradPrep, lr: number, momentum: number): void;

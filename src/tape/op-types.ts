@@ -63,7 +63,7 @@ export type OpAttrs = { readonly [K in BinaryOp]: BinaryAttrs } & { readonly [K 
   readonly concatenate: { readonly axis: number; readonly outer: number; readonly blocks: readonly number[] };
   readonly depth_to_space: { readonly geometry: ShuffleGeometry };
   readonly space_to_depth: { readonly geometry: ShuffleGeometry };
-  readonly dropout: { readonly mask: Float64Array; readonly map: Int32Array | Float64Array | null };
+  readonly dropout: { readonly mask: Storage; readonly map: Int32Array | Float64Array | null };
   readonly pad: { readonly pads: readonly (readonly [number, number])[]; readonly constantValues: number };
   readonly padBorder: { readonly spec: BorderSpec };
   readonly foldBorder: { readonly spec: BorderSpec; readonly biasAxis: number };

@@ -19,6 +19,7 @@ import {
   batchNormTrainForwardGpu,
 } from "./batch-norm.js";
 import { fillChannelsGpu, foldScatterGpu, padGatherGpu, resampleAxisAdjointGpu, resampleAxisGpu } from "./gather.js";
+import { applyMaskGpu, dropoutMaskGpu } from "./dropout.js";
 import { poolBackwardGpu, poolForwardGpu, poolGatherGpu } from "./pooling.js";
 import { sgdUpdateGpu } from "./optimizer.js";
 import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu, preluBackwardGpu, preluForwardGpu, softsignBackwardGpu, softsignForwardGpu } from "./pointwise.js";
@@ -294,8 +295,16 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
       wrote(depth);
     }
   },
-  dropoutMask: missing("dropout"),
-  applyMask: missing("dropout"),
+  dropoutMask(n, p, uniform) {
+    const mask = fresh(allocTensor(n, "dropout (webgpu)")); // every element written by the mask kernel
+    dropoutMaskGpu(tensorOf(mask, "dropout"), n, p, uniform);
+    wrote(mask);
+    return mask;
+  },
+  applyMask(x, mask, map, y) {
+    applyMaskGpu(tensorOf(x, "dropout"), tensorOf(mask, "dropout"), map, tensorOf(y, "dropout"));
+    wrote(y);
+  },
   sgdUpdate(w, grad, v, n, p, lr, momentum) {
     sgdUpdateGpu(tensorOf(w, "sgd_update"), tensorOf(grad, "sgd_update"), v ? tensorOf(v, "sgd_update") : null, n, p, lr, momentum);
     wrote(w);
