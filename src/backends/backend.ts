@@ -71,6 +71,14 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   weightGrad(g: ConvGeometry, dtype: Dtype, image: S, grid: S): S;
   /** C (M × N) = A (M × K) · B (K × N), row-major. */
   matmul(dtype: Dtype, M: number, N: number, K: number, a: S, b: S): S;
+  /** C[i] = A[i]·B[i] for i < batch: dense stacks of M × K and K × N matrices (np.matmul of 3-D and more). */
+  matmulBatched(dtype: Dtype, batch: number, M: number, N: number, K: number, a: S, b: S): S;
+  /**
+   * out[o, i] = x[o, c, i] with c = ids[o, i] rounded, then clipped to [0, n) or wrapped (numpy's mod) by `mode`;
+   * chosen[o, i] ← c (x viewed as [outer, n, inner]). A non-finite id throws on the CPU; a device, which cannot report
+   * it without waiting, writes NaN to out and chosen.
+   */
+  pickAxis(x: S, ids: S, outer: number, n: number, inner: number, mode: "clip" | "wrap", out: S, chosen: S): void;
 
   // ---- padding modes: gather into the padded array, and its adjoint ----
   padGather(small: S, smallShape: readonly number[], tables: readonly (Int32Array | null)[], big: S, bigShape: readonly number[]): void;

@@ -4,7 +4,7 @@ import { binaryRuns, unaryRuns } from "../js/elementwise-loops.generated.js";
 import { allocate } from "../../ndarray/dtype.js";
 import { binaryInto, reduceInto, scalarView, unaryInto, whereInto } from "../js/elementwise.js";
 import { adamUpdate, sgdUpdate } from "../js/optimizer.js";
-import { gridToImage, imageToGrid, matmul, weightGrad } from "./conv-dispatch.js";
+import { gridToImage, imageToGrid, matmul, matmulBatched, weightGrad } from "./conv-dispatch.js";
 import { fillChannels, foldScatter, padGather } from "../reference/pad.js";
 import { resampleAxis, resampleAxisAdjoint } from "../reference/resample.js";
 import { poolBackward, poolForward, poolGather } from "../fused/pooling.js";
@@ -21,6 +21,7 @@ import { leakyBackward, leakyForward, preluBackward, preluForward, softsignBackw
 import { concatRows, splitRows } from "../fused/concat.js";
 import { pixelShuffle } from "../fused/pixel-shuffle.js";
 import { applyMask, dropoutMask } from "../fused/dropout.js";
+import { pickAxis } from "../fused/pick.js";
 
 export const cpuBackend: Backend = {
   name: "cpu",
@@ -37,6 +38,8 @@ export const cpuBackend: Backend = {
   gridToImage,
   weightGrad,
   matmul,
+  matmulBatched,
+  pickAxis,
   padGather,
   foldScatter,
   fillChannels,

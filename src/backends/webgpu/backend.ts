@@ -20,6 +20,7 @@ import {
 } from "./batch-norm.js";
 import { fillChannelsGpu, foldScatterGpu, padGatherGpu, resampleAxisAdjointGpu, resampleAxisGpu } from "./gather.js";
 import { applyMaskGpu, dropoutMaskGpu } from "./dropout.js";
+import { pickAxisGpu } from "./pick.js";
 import { poolBackwardGpu, poolForwardGpu, poolGatherGpu } from "./pooling.js";
 import { sgdUpdateGpu } from "./optimizer.js";
 import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu, preluBackwardGpu, preluForwardGpu, softsignBackwardGpu, softsignForwardGpu } from "./pointwise.js";
@@ -82,15 +83,6 @@ function reluOf(t: GpuTensor, n: number): GpuTensor {
   return r;
 }
 
-/** A kernel the WebGPU backend does not have yet: it throws naming itself and the device, never a CPU round trip. */
-function missing(kernel: string): () => never {
-  return () => {
-    throw new Error(
-      `${kernel}: no WebGPU kernel yet for arrays on gpu(0); move the arrays to the CPU with x.asInCtx(npx.cpu()) (after await x.wait()) to run it there`,
-    );
-  };
-}
-
 function allocate(dtype: Dtype, n: number): GpuStorage {
   requireFloat32("allocate (webgpu)", "the array", dtype);
   const t = allocTensor(n, "allocate (webgpu)");
@@ -148,6 +140,16 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
   matmul(dtype, M, N, K, a, b) {
     float32("matmul", dtype);
     return fresh(matmulGpu(M, N, K, tensorOf(a, "matmul"), tensorOf(b, "matmul")));
+  },
+  matmulBatched(dtype, batch, M, N, K, a, b) {
+    float32("matmul", dtype);
+    return fresh(matmulGpu(M, N, K, tensorOf(a, "matmul"), tensorOf(b, "matmul"), batch));
+  },
+  pickAxis(x, ids, outer, n, inner, mode, out, chosen) {
+    const t = (s: DeviceStorage) => tensorOf(s, "npx.pick");
+    pickAxisGpu(t(x), t(ids), outer, n, inner, mode, t(out), t(chosen));
+    wrote(out);
+    wrote(chosen);
   },
   padGather(small, smallShape, tables, big, bigShape) {
     padGatherGpu(tensorOf(small, "pad"), smallShape, tables, tensorOf(big, "pad"), bigShape);
