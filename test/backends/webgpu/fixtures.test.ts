@@ -190,11 +190,11 @@ test("ONNX models exported from PyTorch, imported and moved to gpu(0) with reset
   await npx.waitAll();
 });
 
-test("ONNX models whose graph constants are not Parameters (Constant nodes, ConstantOfShape, Cast of int64 data) run on gpu(0) after resetCtx and equal the same model on the CPU; max pooling, Resize and Pad run there too", {
+test("ONNX models whose graph constants are not Parameters (Constant nodes, ConstantOfShape, Cast of int64 data) run on gpu(0) after resetCtx and equal the same model on the CPU; max pooling, Resize, Pad, Expand and Sin run there too", {
   skip: SKIP,
 }, async () => {
   const fixtures = modelFixtures();
-  for (const name of ["layout_ops", "conv_attrs", "misc_ops", "norm_acts", "unet_small"]) {
+  for (const name of ["layout_ops", "conv_attrs", "misc_ops", "norm_acts", "unet_small", "diffusion_block"]) {
     const f = fixtures.find((m) => m.name === name)!;
     const inputs = f.inputs.map((t) => toArray(t));
     const want = onnx.importToGluon(f.bytes).run(...inputs);
