@@ -4,7 +4,8 @@ import { wino_pack, wino_task } from "./winograd";
 // record word offsets and task kinds: generated from src/backends/wasm/interface.ts (the one declaration)
 import {
   J_ACHAN, J_APK, J_AROW, J_ASRC, J_BIAS, J_DBATCH, J_DCHAN, J_DST, J_DSTEP, J_K, J_L, J_M, J_MUL, J_OFFS, J_S, J_SBATCH, J_SCHAN, J_RELU, J_SRC, J_ST, J_STORE, J_T, J_U, X_APK, X_BATCH, X_BIAS, X_BLOCKS, X_D, X_DBATCH, X_DCHAN, X_DSTEP, X_DST, X_FILL, X_G, X_I, X_ICPG, X_IMGS, X_ISP, X_K, X_KER, X_KP, X_M, X_NICL, X_PB, X_STR, X_W, X_WICL, X_WK, X_WTAP, Y_BLOCKS, Y_D, Y_DSTEP, Y_FILL, Y_GSP, Y_I, Y_ICPG, Y_ISP, Y_KER, Y_KP, Y_NICL, Y_PB, Y_W, Y_WICL, Y_WK, Y_WTAP, Y_BIAS, Y_DBATCH, Y_DCHAN, Y_DST, Y_STR, Y_STORE,
-  TASK_GEMM, TASK_PACK, TASK_COL2IM, TASK_WTX, TASK_WTX_PACK, TASK_WINO, TASK_WINO_PACK, TASK_F_JOB, TASK_F_N0, TASK_F_NC, TASK_F_KIND, TASK_WORDS,
+  D_SRC, D_W, D_DST, D_BIAS, D_RELU, D_CI, D_CG, D_GCPG, D_KER, D_STR, D_D, D_PB, D_I, D_G,
+  TASK_GEMM, TASK_PACK, TASK_COL2IM, TASK_WTX, TASK_WTX_PACK, TASK_WINO, TASK_WINO_PACK, TASK_DW, TASK_F_JOB, TASK_F_N0, TASK_F_NC, TASK_F_KIND, TASK_WORDS,
   QUEUE_NEXT, QUEUE_COUNT, QUEUE_TASKS, QUEUE_COFF,
 } from "./interface.generated";
 export { pack_a } from "./gemm";
@@ -536,6 +537,89 @@ export function wtx_task(job: usize, t: i32, scratch: usize, cOff: usize): void 
   }
 }
 
+/**
+ * Depthwise planes p0..p0+np of a dw job (interface.ts): each grid row starts as the bias, then every tap that lands
+ * inside the image adds w·image along the row, 4 positions per vector (stride 1: contiguous loads; stride 2: two loads
+ * and an even-lane shuffle; other strides: scalar). K = ∏k is too short for a GEMM to pay (one channel per group).
+ */
+export function dw_task(job: usize, p0: i32, np: i32): void {
+  const CI = fld(job, D_CI), CG = fld(job, D_CG), gcpg = fld(job, D_GCPG);
+  const K0 = fld(job, D_KER), K1 = fld(job, D_KER + 1), K2 = fld(job, D_KER + 2);
+  const S0 = fld(job, D_STR), S1 = fld(job, D_STR + 1), S2 = fld(job, D_STR + 2);
+  const E0 = fld(job, D_D), E1 = fld(job, D_D + 1), E2 = fld(job, D_D + 2);
+  const P0 = fld(job, D_PB), P1 = fld(job, D_PB + 1), P2 = fld(job, D_PB + 2);
+  const I0 = fld(job, D_I), I1 = fld(job, D_I + 1), I2 = fld(job, D_I + 2);
+  const G0 = fld(job, D_G), G1 = fld(job, D_G + 1), G2 = fld(job, D_G + 2);
+  const Isp = I0 * I1 * I2, Gsp = G0 * G1 * G2, kp = K0 * K1 * K2;
+  const bias = ptr(job, D_BIAS), relu = fld(job, D_RELU);
+  const zero = f32x4.splat(0);
+  for (let p = p0; p < p0 + np; p++) {
+    const n = p / CG, gc = p % CG, ic = gc / gcpg;
+    const src = ptr(job, D_SRC) + (<usize>(n * CI + ic) * <usize>Isp << 2);
+    const dst = ptr(job, D_DST) + (<usize>p * <usize>Gsp << 2);
+    const w = ptr(job, D_W) + (<usize>(gc * kp) << 2);
+    const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>gc << 2)) : 0;
+    const vb = f32x4.splat(bv);
+    for (let q0 = 0; q0 < G0; q0++)
+      for (let q1 = 0; q1 < G1; q1++) {
+        const row = dst + (<usize>((q0 * G1 + q1) * G2) << 2);
+        let q = 0;
+        for (; q + 4 <= G2; q += 4) v128.store(row + (<usize>q << 2), vb);
+        for (; q < G2; q++) store<f32>(row + (<usize>q << 2), bv);
+        for (let a0 = 0; a0 < K0; a0++) {
+          const x0 = q0 * S0 - P0 + a0 * E0;
+          if (x0 < 0 || x0 >= I0) continue;
+          for (let a1 = 0; a1 < K1; a1++) {
+            const x1 = q1 * S1 - P1 + a1 * E1;
+            if (x1 < 0 || x1 >= I1) continue;
+            const irow = src + (<usize>((x0 * I1 + x1) * I2) << 2);
+            for (let a2 = 0; a2 < K2; a2++) {
+              // image column q·S2 + off lies inside [0, I2) for q in [lo, hi)
+              const off = a2 * E2 - P2;
+              const lo = off >= 0 ? 0 : (S2 - 1 - off) / S2;
+              const hi = min(G2, off > I2 - 1 ? 0 : (I2 - 1 - off) / S2 + 1);
+              if (lo >= hi) continue;
+              const wv = load<f32>(w + (<usize>((a0 * K1 + a1) * K2 + a2) << 2));
+              const vw = f32x4.splat(wv);
+              let q = lo;
+              if (S2 == 1) {
+                for (; q + 4 <= hi; q += 4) {
+                  const o = row + (<usize>q << 2);
+                  v128.store(o, f32x4.add(v128.load(o), f32x4.mul(vw, v128.load(irow + (<usize>(q + off) << 2)))));
+                }
+              } else if (S2 == 2) {
+                // the second load reads up to one float past the last tap needed: inside the arena (operands are
+                // followed by the other inputs and the destination), and the shuffle drops it
+                for (; q + 4 <= hi; q += 4) {
+                  const i = irow + (<usize>(2 * q + off) << 2);
+                  const even = v128.shuffle<f32>(v128.load(i), v128.load(i, 16), 0, 2, 4, 6);
+                  const o = row + (<usize>q << 2);
+                  v128.store(o, f32x4.add(v128.load(o), f32x4.mul(vw, even)));
+                }
+              }
+              for (; q < hi; q++) {
+                const o = row + (<usize>q << 2);
+                store<f32>(o, load<f32>(o) + wv * load<f32>(irow + (<usize>(q * S2 + off) << 2)));
+              }
+            }
+          }
+        }
+        if (relu != 0) {
+          q = 0;
+          for (; q + 4 <= G2; q += 4) {
+            const o = row + (<usize>q << 2);
+            v128.store(o, f32x4.max(v128.load(o), zero));
+          }
+          for (; q < G2; q++) {
+            const o = row + (<usize>q << 2);
+            const v = load<f32>(o);
+            store<f32>(o, v > 0 || v != v ? v : 0);
+          }
+        }
+      }
+  }
+}
+
 /*
  * Queue record QUEUE_* and task records TASK_F_* (TASK_WORDS u32 each), task kinds TASK_*: see src/backends/wasm/interface.ts.
  * Every thread calls run_queue with its own scratch and takes tasks until none is left, so work balances itself.
@@ -560,6 +644,7 @@ export function run_queue(queue: usize, scratch: usize): i32 {
     else if (kind == TASK_GEMM) run_task(job, n0, nc, scratch, cOff);
     else if (kind == TASK_WINO_PACK) wino_pack(job, n0, nc);
     else if (kind == TASK_WINO) wino_task(job, n0, nc, scratch, cOff);
+    else if (kind == TASK_DW) dw_task(job, n0, nc);
     done++;
   }
   return done;

@@ -440,18 +440,39 @@ async function runModels(t, only = OPTS.modelIds) {
 
 function renderModels() {
   if (modelRows.length === 0) return "";
-  let md = "## Whole models, exported from tconv with `onnx.exportModel`\n\n";
-  md +=
-    "Each net is built from tconv layers, initialized with a fixed seed, written as ONNX (opset 17) by `onnx.exportModel`, and run on the same float32 input by " +
-    "tconv (`net.forward`), onnxruntime-web (wasm) and onnxruntime-node (native CPU). Median ms per batch of warm calls; ratios are the peer's time over tconv's, as in every table here " +
-    "(above 1: tconv faster). \"max error\" is the peer's max |difference| from tconv's output, relative to the output's largest magnitude. tfjs has no ONNX reader, so it has no row here.\n\n";
-  md += "| model | threads | tconv | onnxruntime-web | onnxruntime-node | ort-web ÷ tconv | ort-node ÷ tconv | max error (web / node) | ONNX file |\n";
-  md += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n";
   const ms = (r) => (r?.ms != null ? fmtMs(r.ms) : r?.error ? `error: ${r.error}` : "—");
   const q = (a, b) => (a?.ms != null && b?.ms != null ? `${(a.ms / b.ms).toFixed(2)}×` : "—");
   const e = (r) => (r?.err != null ? fmtErr(r.err) : "—");
-  for (const r of modelRows)
-    md += `| ${r.label} | ${r.threads} | ${ms(r.tconv)} | ${ms(r.ortWeb)} | ${ms(r.ortNode)} | ${q(r.ortWeb, r.tconv)} | ${q(r.ortNode, r.tconv)} | ${e(r.ortWeb)} / ${e(r.ortNode)} | ${fmtBytes(r.bytes)} |\n`;
+  const table = (rows) => {
+    let t = "| model | threads | tconv | onnxruntime-web | onnxruntime-node | ort-web ÷ tconv | ort-node ÷ tconv | max error (web / node) | ONNX file |\n";
+    t += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n";
+    for (const r of rows)
+      t += `| ${r.label} | ${r.threads} | ${ms(r.tconv)} | ${ms(r.ortWeb)} | ${ms(r.ortNode)} | ${q(r.ortWeb, r.tconv)} | ${q(r.ortNode, r.tconv)} | ${e(r.ortWeb)} / ${e(r.ortNode)} | ${fmtBytes(r.bytes)} |\n`;
+    return t;
+  };
+  const common =
+    "Median ms per batch of warm calls; ratios are the peer's time over tconv's, as in every table here (above 1: tconv faster). " +
+    "\"max error\" is the peer's max |difference| from tconv's output, relative to the output's largest magnitude. tfjs has no ONNX reader, so it has no row here.\n\n";
+  let md = "";
+  const own = modelRows.filter((r) => !r.imported),
+    imported = modelRows.filter((r) => r.imported);
+  if (own.length > 0) {
+    md += "## Whole models, exported from tconv with `onnx.exportModel`\n\n";
+    md +=
+      "Each net is built from tconv layers, initialized with a fixed seed, written as ONNX (opset 17) by `onnx.exportModel`, and run on the same float32 input by " +
+      "tconv (`net.forward`), onnxruntime-web (wasm) and onnxruntime-node (native CPU). " +
+      common;
+    md += table(own);
+  }
+  if (imported.length > 0) {
+    md += `${md ? "\n" : ""}## Third-party models, exported by PyTorch and imported with \`onnx.importToGluon\`\n\n`;
+    md +=
+      "torchaudio's Conv-TasNet and torchvision's LR-ASPP (MobileNetV3-Large backbone) at reduced widths with seeded random weights, written by " +
+      "`torch.onnx.export` (opset 17; `scripts/fixtures/make-bench-models.py`, files in `bench/models/`). tconv runs the imported block's `forward` " +
+      "outside `autograd.record`, where dead intermediates' buffers are reused; the peers run the same file. " +
+      common;
+    md += table(imported);
+  }
   return md;
 }
 

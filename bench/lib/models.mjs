@@ -1,8 +1,11 @@
-// Whole-model rows: a DCGAN generator and a small U-Net built with tconv, exported with onnx.exportModel, then run by
-// tconv, onnxruntime-web and onnxruntime-node on the same input at one thread count (child process of run.mjs).
-//   node lib/models.mjs --threads 1 [--target-ms 500] [--max-ms 4000] [--min-reps 3] [--models dcgan,unet]
+// Whole-model rows: a DCGAN generator and a small U-Net built with tconv and exported with onnx.exportModel, and two
+// third-party models exported by PyTorch (bench/models/, scripts/fixtures/make-bench-models.py) and imported with
+// onnx.importToGluon; each run by tconv, onnxruntime-web and onnxruntime-node on the same input at one thread count
+// (child process of run.mjs).
+//   node lib/models.mjs --threads 1 [--target-ms 500] [--max-ms 4000] [--min-reps 3] [--models dcgan,unet,convtasnet,lraspp]
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { tconvDistEntry } from "./peers.mjs";
 import { dcganGenerator } from "./dcgan.mjs";
 
@@ -69,7 +72,20 @@ const MODELS = [
     build: () => new SmallUNet(),
     shape: [4, 3, 64, 64],
   },
+  {
+    id: "convtasnet",
+    label: "Conv-TasNet (torchaudio, quarter width: 1-D k16 s8 encoder/decoder, depthwise 1-D TCN; 1 s of 8 kHz audio, N = 1)",
+    file: "convtasnet.onnx",
+    shape: [1, 1, 8000],
+  },
+  {
+    id: "lraspp",
+    label: "LR-ASPP MobileNetV3-Large (torchvision, width 0.5: depthwise 3×3/5×5, squeeze-excite; 3×128×128, N = 1)",
+    file: "lraspp.onnx",
+    shape: [1, 3, 128, 128],
+  },
 ].filter((m) => !ONLY || ONLY.includes(m.id));
+const MODEL_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "models");
 
 async function measure(run) {
   await run(); // warm-up (and first-call compilation)
@@ -109,12 +125,18 @@ for (const m of MODELS) {
   emit({ event: "start", case: m.id });
   try {
     np.random.seed(1);
-    const net = m.build();
-    net.initialize();
+    let net, bytes;
+    if (m.file) {
+      bytes = new Uint8Array(readFileSync(join(MODEL_DIR, m.file)));
+      net = onnx.importToGluon(bytes);
+    } else {
+      net = m.build();
+      net.initialize();
+    }
     const x = np.random.uniform({ low: -1, high: 1, size: m.shape });
     const ref = net.forward(x).asTypedArray();
-    const bytes = onnx.exportModel(net, [m.shape]);
-    const row = { event: "model", id: m.id, label: m.label, threads: THREADS, bytes: bytes.length, nodes: null };
+    bytes ??= onnx.exportModel(net, [m.shape]);
+    const row = { event: "model", id: m.id, label: m.label, threads: THREADS, bytes: bytes.length, nodes: null, imported: !!m.file };
     row.tconv = await measure(() => net.forward(x).asTypedArray());
     const xd = Float32Array.from(x.asTypedArray());
     for (const [key, ort, ep] of [

@@ -25,8 +25,11 @@ export interface RunContext {
   readonly relu?: boolean;
 }
 
-/** wasm decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), Wᵀ·grid + col2im, one dense GEMM (gridToImage), Winograd (both; see dispatch.ts). */
-export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd" | "dense";
+/**
+ * wasm decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), Wᵀ·grid + col2im, one dense GEMM (gridToImage), Winograd
+ * (both; see dispatch.ts), depthwise rows (imageToGrid with one image channel per group).
+ */
+export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd" | "dense" | "depthwise";
 
 /**
  * The algorithms dispatch chooses among, each one backend's kernel:
@@ -39,9 +42,20 @@ export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd" | "dens
  *  - "wasm-dense" (gridToImage of a 1-pixel grid spread into a k-sized image, one group): one GEMM grid·W;
  *  - "wasm-winograd" (2-D, d = 1): Winograd F(2×2, 2×2) on the phases of a k = 2s gridToImage, F(2×2, 3×3) on a k3 s1
  *    gridToImage or imageToGrid;
- *  - "wasm-gemm" (weightGrad, matmul): GEMM with the im2col matrix as the reduction side, or a plain GEMM.
+ *  - "wasm-gemm" (weightGrad, matmul): GEMM with the im2col matrix as the reduction side, or a plain GEMM;
+ *  - "wasm-depthwise" (imageToGrid, channels first, one image channel per group): SIMD rows, no GEMM.
  */
-export type Algorithm = "reference" | "direct" | "wasm-im2col" | "wasm-phase" | "wasm-col2im" | "wasm-wtx" | "wasm-winograd" | "wasm-dense" | "wasm-gemm";
+export type Algorithm =
+  | "reference"
+  | "direct"
+  | "wasm-im2col"
+  | "wasm-phase"
+  | "wasm-col2im"
+  | "wasm-wtx"
+  | "wasm-winograd"
+  | "wasm-dense"
+  | "wasm-gemm"
+  | "wasm-depthwise";
 
 /**
  * One backend: the dtypes it runs and a kernel per operation. Kernels receive dense operands in the geometry's layout,

@@ -2,6 +2,7 @@
 import { gridShape, imageShape, weightShape } from "../params/geometry.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { Backend, Dtype, FloatArray } from "./kernel.js";
+import { allocate } from "../ndarray/dtype.js";
 
 /** The loop kernels a JS backend provides: each writes its whole result into a zeroed `out`. */
 export interface LoopKernels {
@@ -20,7 +21,7 @@ const size = (shape: readonly number[]) => shape.reduce((p, v) => p * v, 1);
  */
 function accumulate(dtype: Dtype, n: number, fill: (out: FloatArray) => void): FloatArray {
   if (dtype === "float32") {
-    const out32 = new Float32Array(n);
+    const out32 = allocate("float32", n) as Float32Array;
     fill(out32);
     let finite = true;
     for (let i = 0; i < n && finite; i++) finite = out32[i]! - out32[i]! === 0;

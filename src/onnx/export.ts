@@ -288,7 +288,13 @@ const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
     throw new Error(`${OP}: leakyRelu with actType "${actType}" has no ONNX form in opsets 13 to 17`);
   },
   softsign: (w, t) => w.node("Softsign", w.ins(t)),
-  prelu: "prelu's channel-folded slope has no ONNX writer in tconv",
+  // ONNX PRelu broadcasts the slope numpy-style from the last axis: per-channel slopes go in as [C, 1, …, 1]
+  prelu: (w, t) => {
+    const [x, gamma] = w.ins(t);
+    const rank = t.inputs[0]!.ndim;
+    if (t.inputs[1]!.size === 1 || rank < 2) return w.node("PRelu", [x!, gamma!]);
+    return w.node("PRelu", [x!, w.node("Reshape", [gamma!, w.int64([t.attrs.channels, ...Array<number>(rank - 2).fill(1)])])]);
+  },
   depth_to_space: shuffleWriter,
   space_to_depth: shuffleWriter,
   dropout: (w, t) => w.node("Identity", w.ins(t)),

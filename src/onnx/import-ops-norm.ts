@@ -2,7 +2,7 @@
 import type { NDArray } from "../ndarray/ndarray.js";
 import { binary } from "../ops/elementwise.js";
 import { reduce } from "../ops/reduce.js";
-import { affineOver, normalizeOver } from "../ops/normalization.js";
+import { affineOver, instanceNormChannels, normalizeOver } from "../ops/normalization.js";
 import { reshape } from "../ops/shape.js";
 import type { Attributes } from "./attributes.js";
 import { type Value, type CompileContext, type OpDef, need, float } from "./import-ops-common.js";
@@ -31,8 +31,7 @@ export const instanceNorm: OpDef = {
       const c = x.shape[1]!;
       const scale = channelParam(need(ins, 1, ctx, "scale"), c, ctx, "scale");
       const bias = channelParam(need(ins, 2, ctx, "B"), c, ctx, "B");
-      const axes = x.shape.map((_, i) => i).slice(2);
-      return [affineOver(normalizeOver(x, axes, eps), scale, bias, [1])];
+      return [instanceNormChannels(x, scale, bias, eps)];
     };
   },
 };

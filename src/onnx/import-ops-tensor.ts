@@ -6,6 +6,8 @@ import { einsum as npEinsum } from "../ops/einsum.js";
 import { gridSample as npxGridSample } from "../ops/grid-sample.js";
 import { split as npSplit } from "../ops/join.js";
 import { arange, eye } from "../ndarray/create.js";
+import { leakyRelu } from "../ops/activation.js";
+import { reshape } from "../ops/shape.js";
 import { checkedSize, DataType, dataTypeName } from "./proto.js";
 import { intBinary, intTensor } from "./int-tensor.js";
 import { type Value, type OpDef, isInt, need, float, ints, numbers, shapeOf, normAxis, toFloat } from "./import-ops-common.js";
@@ -112,13 +114,19 @@ export const range: OpDef = {
   },
 };
 
-// x for x > 0, slope·x otherwise, slope broadcast to x (PyTorch's PReLU: slope per channel as [C, 1, 1]), written
-// relu(x) + slope·min(x, 0): exact, ±∞ kept, d/dx = slope at 0 (PyTorch's), and it re-exports (Relu, Min, Mul, Add)
+// x for x > 0, slope·x otherwise, slope broadcast to x. PyTorch's PReLU (one slope, or one per channel as [C, 1, …])
+// is npx.leakyRelu's prelu (one pass; d/dx = slope at 0, as PyTorch); any other broadcast is written
+// relu(x) + slope·min(x, 0): exact, ±∞ kept, the same derivative, and it re-exports (Relu, Min, Mul, Add)
 export const prelu: OpDef = {
   attrs: [],
   compile: (_a, ctx) => (ins) => {
     const x = float(need(ins, 0, ctx, "X"), ctx);
     const slope = float(need(ins, 1, ctx, "slope"), ctx);
+    const C = x.ndim >= 2 ? x.shape[1]! : 1;
+    const shared = slope.size === 1 && slope.ndim <= x.ndim;
+    const perChannel = x.ndim >= 2 && slope.ndim === x.ndim - 1 && slope.shape[0] === C && slope.shape.every((d, i) => i === 0 || d === 1);
+    // (on the CPU: the GPU backend has no prelu kernel yet, and the composed ops run there)
+    if ((shared || perChannel) && x.size > 0 && x.ctx.deviceType === "cpu") return [leakyRelu(x, { actType: "prelu", gamma: reshape(slope, [slope.size]) })];
     return [binary("add", unary("relu", x), binary("mul", slope, binary("minimum", x, 0)))];
   },
 };

@@ -1,5 +1,9 @@
 // onnx.importToGluon: an ONNX ModelProto → a Gluon Block whose forward runs the graph on tconv's ops.
 import { NDArray } from "../ndarray/ndarray.js";
+import type { FloatArray } from "../ndarray/dtype.js";
+import { isDeviceStorage } from "../ndarray/storage.js";
+import { RecycleScope, withRecycling } from "../ndarray/recycle.js";
+import { opsObserved } from "../tape/tape.js";
 import type { Dtype } from "../ndarray/strided.js";
 import { Block } from "../gluon/block.js";
 import { Parameter } from "../gluon/parameter.js";
@@ -26,6 +30,8 @@ interface Step {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly run: Runner;
+  /** the values whose last reader this step is (or that no step reads), graph outputs excepted */
+  dies?: readonly string[];
 }
 
 /** A graph input: its name and declared dims (null where symbolic or unknown). */
@@ -83,6 +89,8 @@ export class OnnxBlock extends Block {
   readonly params: ReadonlyMap<string, Parameter>;
   private readonly constants: ReadonlyMap<string, Value>;
   private readonly steps: readonly Step[];
+  /** the forward's dead intermediates, reused by the next layers and the next forward (outside autograd.record) */
+  private readonly recycler = new RecycleScope();
 
   constructor(graph: { inputs: GraphInput[]; outputs: string[]; params: Map<string, Parameter>; constants: Map<string, Value>; steps: Step[] }) {
     super("onnx");
@@ -91,6 +99,7 @@ export class OnnxBlock extends Block {
     this.params = graph.params;
     this.constants = graph.constants;
     this.steps = graph.steps;
+    markLastUses(graph.steps, graph.outputs);
     const scopes = new Map<string, Block>();
     for (const [name, p] of graph.params) this.place(name, p, scopes);
   }
@@ -146,13 +155,26 @@ export class OnnxBlock extends Block {
       }
       env.set(inp.name, x);
     });
-    const given = new Set<Value>(args);
+    // on a device run, CPU float constants move to the device; graph inputs never move (mixing devices stays an error)
+    const onDevice = device ? { ctx: device, given: new Set<Value>(args) } : null;
+    // recorded (the tape keeps intermediates for backward) or traced for export: nothing is dead before the end
+    if (opsObserved()) this.runSteps(env, null, onDevice);
+    else withRecycling(this.recycler, () => this.runSteps(env, this.recycler, onDevice));
+    return this.outputNames.map((n) => {
+      const v = env.get(n);
+      if (v === undefined) throw new Error(`OnnxBlock.forward: graph output '${n}' was not produced (an optional output of its node)`);
+      return v instanceof NDArray ? v : intToArray(v);
+    });
+  }
+
+  /** Runs the nodes in order; with a scope, each value's buffer goes back to it after its last reader. */
+  private runSteps(env: Map<string, Value>, scope: RecycleScope | null, onDevice: { ctx: Context; given: ReadonlySet<Value> } | null): void {
     for (const s of this.steps) {
       const ins = s.inputs.map((n) => {
         const v = n === "" ? undefined : env.get(n);
         // a float constant (a Constant node's value, an empty initializer, ConstantOfShape, a Cast of int64 data) is
         // made on the CPU; on a device run it moves there (graph inputs never move: mixing devices stays an error)
-        return device && v instanceof NDArray && v.ctx.deviceType === "cpu" && !given.has(v) ? constantOn(v, device) : v;
+        return onDevice && v instanceof NDArray && v.ctx.deviceType === "cpu" && !onDevice.given.has(v) ? constantOn(v, onDevice.ctx) : v;
       });
       let outs: Value[];
       try {
@@ -162,15 +184,38 @@ export class OnnxBlock extends Block {
         throw new Error(msg.startsWith(s.where) ? msg : `${s.where}: ${msg}`);
       }
       s.outputs.forEach((n, k) => {
-        if (n !== "" && outs[k] !== undefined) env.set(n, outs[k]!);
+        if (n === "" || outs[k] === undefined) return;
+        env.set(n, outs[k]!);
+        const st = cpuStorage(outs[k]);
+        if (scope && st) scope.hold(st);
       });
+      if (!scope) continue;
+      for (const n of s.dies!) {
+        const st = cpuStorage(env.get(n));
+        // inputs, weights and constants were never held: release ignores them
+        if (st) scope.release(st);
+        env.delete(n);
+      }
     }
-    return this.outputNames.map((n) => {
-      const v = env.get(n);
-      if (v === undefined) throw new Error(`OnnxBlock.forward: graph output '${n}' was not produced (an optional output of its node)`);
-      return v instanceof NDArray ? v : intToArray(v);
-    });
   }
+}
+
+/** CPU storage of a value, or null (int tensors, device arrays). */
+const cpuStorage = (v: Value | undefined): FloatArray | null => (v instanceof NDArray && !isDeviceStorage(v.storage) ? v.storage : null);
+
+/** Sets each step's `dies`: the values it reads (or writes) for the last time, except the graph outputs. */
+function markLastUses(steps: Step[], outputs: readonly string[]): void {
+  const last = new Map<string, number>();
+  steps.forEach((s, i) => {
+    for (const n of s.outputs) if (n !== "") last.set(n, i);
+    for (const n of s.inputs) if (n !== "") last.set(n, i);
+  });
+  for (const n of outputs) last.delete(n);
+  const dies: string[][] = steps.map(() => []);
+  for (const [n, i] of last) dies[i]!.push(n);
+  steps.forEach((s, i) => {
+    s.dies = dies[i]!;
+  });
 }
 
 const intToArray = (v: IntTensor): NDArray => new NDArray(Float64Array.from(v.data), v.dims);

@@ -3,9 +3,12 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import { readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
+import { allocate } from "../ndarray/strided.js";
+import { opsObserved } from "../tape/tape.js";
+import { backendFor } from "../backends/dispatch.js";
 import { binary } from "./elementwise.js";
 import { reduce } from "./reduce.js";
-import { reshape } from "./shape.js";
+import { contiguous, reshape } from "./shape.js";
 
 export interface InstanceNormOptions {
   /** the channel axis (negative counts from the end); default 1. Axis 0 is the batch; every other axis is normalised */
@@ -43,6 +46,45 @@ export function normalizeOver(x: NDArray, axes: readonly number[], eps: number):
 export function affineOver(y: NDArray, gamma: NDArray, beta: NDArray, axes: readonly number[]): NDArray {
   const shape = y.shape.map((d, i) => (axes.includes(i) ? d : 1));
   return binary("add", binary("mul", y, reshape(gamma, shape)), reshape(beta, shape));
+}
+
+/**
+ * y = γ[c]·(x − μ[n,c])/√(σ²[n,c] + eps) + β[c] with the statistics over every axis after 1 (channels on axis 1).
+ * Unobserved on the CPU (no tape, no export trace) it is one fused kernel: batch norm's training forward (statistics in
+ * float64, then one affine pass) with x viewed as [1, N·C, ∏spatial] and γ, β repeated per sample, 3 passes over x
+ * instead of the recorded ops' 8; observed, the recorded ops, which differentiate to any order.
+ */
+export function instanceNormChannels(x: NDArray, gamma: NDArray, beta: NDArray, eps: number): NDArray {
+  const N = x.shape[0]!,
+    C = x.shape[1]!;
+  const inner = x.shape.slice(2).reduce((p, d) => p * d, 1);
+  if (!opsObserved() && x.ctx.deviceType === "cpu" && N * C > 0 && inner > 0) {
+    const NC = N * C;
+    const g = contiguous(gamma).data,
+      b = contiguous(beta).data;
+    const gs = allocate(x.dtype, NC),
+      bs = allocate(x.dtype, NC);
+    for (let n = 0; n < N; n++)
+      for (let c = 0; c < C; c++) {
+        gs[n * C + c] = g[c]!;
+        bs[n * C + c] = b[c]!;
+      }
+    const y = allocate(x.dtype, x.size);
+    backendFor(x).batchNormTrainForward(
+      { outer: 1, channels: NC, inner },
+      contiguous(x).data,
+      gs,
+      bs,
+      eps,
+      y,
+      new Float64Array(NC),
+      new Float64Array(NC),
+      new Float64Array(NC),
+    );
+    return new NDArray(y, x.shape);
+  }
+  const axes = [...Array(x.ndim).keys()].slice(2);
+  return affineOver(normalizeOver(x, axes, eps), gamma, beta, [1]);
 }
 
 function checkArgs(where: string, x: unknown, gamma: unknown, beta: unknown, minDim: number): asserts x is NDArray {
@@ -92,6 +134,7 @@ export function instanceNorm(x: NDArray, gamma: NDArray, beta: NDArray, options?
   if (axis === 0) throw new Error(`${where}: axis=0 is the batch axis; the channel axis must be another one (input shape ${formatShape(x.shape)})`);
   const eps = readEps(where, o.eps, 1e-3);
   checkParams(where, x, gamma, beta, x.shape[axis]!, `one value per channel on axis ${axis}`);
+  if (axis === 1) return instanceNormChannels(x, gamma, beta, eps);
   const axes = [...Array(x.ndim).keys()].filter((i) => i !== 0 && i !== axis);
   return affineOver(normalizeOver(x, axes, eps), gamma, beta, [axis]);
 }

@@ -822,3 +822,58 @@ test("external data, custom domains, unsupported opsets and wrong forward inputs
   assert.throws(() => net.forward(np.zeros([1, 1, 4, 5])), /input 'x' has shape \[1,1,4,5\], the graph declares \[1,1,4,4\]/);
   assert.throws(() => net.forward(), /the graph takes 1 input\(s\) \(x\), got 0/);
 });
+
+test("imported models reuse dead intermediates outside autograd.record: outputs are identical across forwards, earlier outputs untouched, recorded forwards agree", () => {
+  for (const name of ["convtasnet", "lraspp_mobilenetv3", "unet_small"]) {
+    const f = fixtures.find((x) => x.name === name)!;
+    const net = onnx.importToGluon(f.bytes);
+    const x = toArray(f.inputs[0]!);
+    const first = net.forward(x) as NDArray;
+    const firstCopy = Float32Array.from(first.asTypedArray());
+    const second = net.forward(x) as NDArray;
+    assert.deepEqual(second.asTypedArray(), firstCopy, `${name}: the second forward equals the first bit for bit`);
+    assert.deepEqual(first.asTypedArray(), firstCopy, `${name}: the first output was not reused by the second forward`);
+    const reused = (net as unknown as { recycler: { reused: number } }).recycler.reused;
+    assert.ok(reused > 10, `${name}: ${reused} arrays reused`);
+    const recorded = autograd.record(() => net.forward(x) as NDArray);
+    for (const [want, tol, what] of [
+      [recorded.asTypedArray(), 1e-5, "recorded (no reuse) vs unrecorded"],
+      [toArray(f.outputs[0]!).asTypedArray(), 1e-4, "against PyTorch"],
+    ] as const) {
+      const { maxErr, scale } = compare(firstCopy, want);
+      assert.ok(maxErr <= tol * scale, `${name}: ${what}: ${maxErr} > ${tol}·${scale}`);
+    }
+  }
+});
+
+test("reuse keeps an output that is a view of a dead intermediate, and never reuses inputs or weights", () => {
+  // a = relu(x); out1 = reshape(a) (a view of a's buffer); b = a + w; c = b·b: a dies at the Add, out1 lives on
+  const bytes = buildModel({
+    nodes: [
+      { op: "Relu", inputs: ["x"], outputs: ["a"] },
+      { op: "Reshape", inputs: ["a", "shape"], outputs: ["out1"] },
+      { op: "Add", inputs: ["a", "w"], outputs: ["b"] },
+      { op: "Mul", inputs: ["b", "b"], outputs: ["c"] },
+      { op: "Neg", inputs: ["c"], outputs: ["d"] },
+      { op: "Sub", inputs: ["d", "x"], outputs: ["out2"] },
+    ],
+    inputs: [{ name: "x", shape: [2, 6] }],
+    outputs: ["out1", "out2"],
+    initializers: [
+      { name: "shape", shape: [1], data: [12], type: 7 },
+      { name: "w", shape: [6], data: [1, 2, 3, 4, 5, 6] },
+    ],
+  });
+  const net = onnx.importToGluon(bytes);
+  const xs = [-3, -2, -1, 0, 1, 2, 3, 4, 5, 6, -7, 8];
+  const x = np.array(xs).reshape([2, 6]);
+  for (let pass = 0; pass < 3; pass++) {
+    const [out1, out2] = net.forward(x) as NDArray[];
+    const a = xs.map((v) => Math.max(v, 0));
+    assert.deepEqual([...out1!.asTypedArray()], a, `pass ${pass}: out1 = relu(x)`);
+    const want = a.map((v, i) => -((v + (i % 6) + 1) ** 2) - xs[i]!);
+    assert.deepEqual([...out2!.asTypedArray()], want, `pass ${pass}: out2`);
+    assert.deepEqual([...x.asTypedArray()], xs, "the input is untouched");
+    assert.deepEqual([...net.params.get("w")!.data().asTypedArray()], [1, 2, 3, 4, 5, 6], "the weight is untouched");
+  }
+});

@@ -26,6 +26,7 @@ const RUNS: Record<Algorithm, { backend: Backend; variant?: GridToImageVariant }
   "wasm-winograd": { backend: wasmBackend, variant: "winograd" },
   "wasm-dense": { backend: wasmBackend, variant: "dense" },
   "wasm-gemm": { backend: wasmBackend },
+  "wasm-depthwise": { backend: wasmBackend, variant: "depthwise" },
 };
 
 const size = (shape: number[]) => shape.reduce((p, v) => p * v, 1);
@@ -55,6 +56,25 @@ export function denseApplies(g: ConvGeometry): boolean {
     g.dilation.every((v) => v === 1) &&
     g.imageSize.every((v, i) => v === g.kernel[i])
   );
+}
+
+/**
+ * The depthwise rows need one image channel per group (MobileNet's and Conv-TasNet's depthwise layers, any channel
+ * multiplier) and channels first. There K = ∏k (3 to 25) is far too short for a GEMM: one GEMM job per channel made
+ * a k3 depthwise 1-D layer (128 channels × 1001 positions) 17.7 ms on one thread, mostly per-job overhead.
+ */
+export function depthwiseApplies(g: ConvGeometry): boolean {
+  return g.groups > 1 && g.imageChannels === g.groups && !g.channelsLast;
+}
+
+/**
+ * The gradients of a depthwise layer (gridToImage for the input, weightGrad) have no wasm rows yet; their per-channel
+ * GEMM jobs cost more than the direct JS loops while a channel's grid plane is small (measured on one thread, input +
+ * weight gradient: Conv-TasNet's k3 1-D layer, 1001 positions, 169 → 34 ms; MobileNetV3's 5×5 at 8×8, N = 4, 65 → 11
+ * ms; 64×64 planes tie, 62 vs 71 ms, and keep the GEMMs, which use every thread).
+ */
+function smallDepthwise(g: ConvGeometry): boolean {
+  return g.groups > 1 && g.imageChannels === g.groups && g.gridSize.reduce((p, v) => p * v, 1) <= 2048;
 }
 
 /**
@@ -118,6 +138,7 @@ function choose(
   else if (dtype === "float64") alg = "reference";
   else alg = macs < SMALL_MACS ? "direct" : typeof fast === "function" ? fast(g!) : fast;
   if (alg === "wasm-dense" && !denseApplies(g!)) alg = "wasm-col2im";
+  if (alg === "wasm-depthwise" && (op !== "imageToGrid" || !depthwiseApplies(g!))) alg = op === "imageToGrid" ? "wasm-im2col" : "wasm-phase";
   if (alg === "wasm-winograd" && !winogradApplies(g!, op === "imageToGrid" ? "imageToGrid" : "gridToImage"))
     alg = op === "imageToGrid" ? "wasm-im2col" : "wasm-phase";
   if (g && RUNS[alg].backend === wasmBackend && !fitsWasm(g)) alg = "direct";
@@ -138,7 +159,7 @@ export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w:
     dtype,
     macCount(g),
     size(gridShape(g)),
-    (geo) => (winogradWorthIt(geo, 1, "imageToGrid") ? "wasm-winograd" : "wasm-im2col"),
+    (geo) => (depthwiseApplies(geo) ? "wasm-depthwise" : winogradWorthIt(geo, 1, "imageToGrid") ? "wasm-winograd" : "wasm-im2col"),
     g,
   );
   const fuse = relu && fusesRelu(run, g, "imageToGrid");
@@ -152,7 +173,7 @@ export function imageToGrid(g: ConvGeometry, dtype: Dtype, image: FloatArray, w:
  * sides (K, M > 0: an empty product is only the bias fill).
  */
 function fusesRelu(run: { backend: Backend; variant?: GridToImageVariant }, g: ConvGeometry, op: "imageToGrid" | "gridToImage"): boolean {
-  const kernel = run === RUNS["wasm-winograd"] || (op === "imageToGrid" && run === RUNS["wasm-im2col"]);
+  const kernel = run === RUNS["wasm-winograd"] || (op === "imageToGrid" && (run === RUNS["wasm-im2col"] || run === RUNS["wasm-depthwise"]));
   return kernel && g.imageChannels > 0 && g.gridChannels > 0;
 }
 
@@ -175,6 +196,7 @@ function reluInPlace(a: FloatArray): FloatArray {
  * (DCGAN's k4 s2) take Winograd F(2×2, 2×2) on their phases when winogradWorthIt says the transforms pay.
  */
 export function gridToImageWasm(g: ConvGeometry): Algorithm {
+  if (smallDepthwise(g)) return "direct";
   const sp = g.strides.reduce((p, v) => p * v, 1),
     kp = g.kernel.reduce((p, v) => p * v, 1);
   const perImage = g.gridSize.reduce((p, v) => p * v, 1),
@@ -204,7 +226,7 @@ export function gridToImage(g: ConvGeometry, dtype: Dtype, grid: FloatArray, w: 
 
 /** weight gradient of either op from its image-side and grid-side tensors. */
 export function weightGrad(g: ConvGeometry, dtype: Dtype, image: FloatArray, grid: FloatArray): FloatArray {
-  const run = choose("weightGrad", dtype, macCount(g), size(weightShape(g)), "wasm-gemm", g);
+  const run = choose("weightGrad", dtype, macCount(g), size(weightShape(g)), (geo) => (smallDepthwise(geo) ? "direct" : "wasm-gemm"), g);
   const out = run.backend.weightGrad(g, image, grid, { dtype, threads: getNumThreads() });
   return overflowChecked(run, out, () => directJsBackend.weightGrad(g, image, grid, { dtype, threads: 1 }));
 }

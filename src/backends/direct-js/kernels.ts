@@ -1,4 +1,4 @@
-// Allocation-free JS loops for tiny problems, where the wasm hand-off (copies, packing) would cost more than the arithmetic.
+// Allocation-free JS loops: tiny problems, where the wasm hand-off (copies, packing) would cost more than the arithmetic, and depthwise/small grouped layers.
 import type { ConvGeometry } from "../../params/geometry.js";
 import type { FloatArray } from "../kernel.js";
 
@@ -9,9 +9,11 @@ import type { FloatArray } from "../kernel.js";
 const ax = (a: readonly number[], nd: number, e: number, fill: number): number => (e < 3 - nd ? fill : a[e - 3 + nd]!);
 
 /**
- * Visits every (grid element, tap, image element) triple of the geometry, calling the op-specific body through a switch:
- * mode 0 conv: grid[q] += image[p]·w; mode 1 tconv: image[p] += grid[q]·w; mode 2 weight grad: dw += image[p]·grid[q].
- * `grid`/`image`/`w` are all dense in the geometry's layout.
+ * Visits every (grid element, tap, image element) triple of the geometry: mode 0 conv: grid[q] += image[p]·w; mode 1
+ * tconv: image[p] += grid[q]·w; mode 2 weight grad: dw += image[p]·grid[q]. `grid`/`image`/`w` are all dense in the
+ * geometry's layout. The innermost loop runs along the last spatial axis over the grid positions whose tap lands inside
+ * the image (its bounds computed once per tap), so a row costs no bounds tests: depthwise and small grouped layers
+ * (K = Cin/g·∏k too short for a GEMM) run here at any size, not only tiny calls.
  */
 function sweep(mode: 0 | 1 | 2, g: ConvGeometry, image: FloatArray, grid: FloatArray, w: FloatArray): void {
   const nd = g.nd,
@@ -49,37 +51,49 @@ function sweep(mode: 0 | 1 | 2, g: ConvGeometry, image: FloatArray, grid: FloatA
   const wG = icpg * kp,
     wI = cl ? 1 : kp,
     wT = cl ? icpg : 1;
+  const is2 = s2 * iP;
   for (let n = 0; n < g.batch; n++)
     for (let gc = 0; gc < Cg; gc++) {
       const grp = (gc / gcpg) | 0;
       for (let q0 = 0; q0 < G0; q0++)
-        for (let q1 = 0; q1 < G1; q1++)
-          for (let q2 = 0; q2 < G2; q2++) {
-            const go = n * Cg * Gsp + gc * gC + ((q0 * G1 + q1) * G2 + q2) * gP;
-            let acc = 0;
-            const gv = grid[go]!;
-            for (let icl = 0; icl < icpg; icl++) {
-              const ic = grp * icpg + icl;
-              for (let a0 = 0; a0 < k0; a0++) {
-                const x0 = q0 * s0 - p0 + a0 * d0;
-                if (x0 < 0 || x0 >= I0) continue;
-                for (let a1 = 0; a1 < k1; a1++) {
-                  const x1 = q1 * s1 - p1 + a1 * d1;
-                  if (x1 < 0 || x1 >= I1) continue;
-                  for (let a2 = 0; a2 < k2; a2++) {
-                    const x2 = q2 * s2 - p2 + a2 * d2;
-                    if (x2 < 0 || x2 >= I2) continue;
-                    const io = n * Ci * Isp + ic * iC + ((x0 * I1 + x1) * I2 + x2) * iP;
-                    const wo = gc * wG + icl * wI + ((a0 * k1 + a1) * k2 + a2) * wT;
-                    if (mode === 0) acc += image[io]! * w[wo]!;
-                    else if (mode === 1) image[io] = image[io]! + gv * w[wo]!;
-                    else w[wo] = w[wo]! + image[io]! * gv;
+        for (let q1 = 0; q1 < G1; q1++) {
+          // the grid row (n, gc, q0, q1, ·)
+          const gRow = n * Cg * Gsp + gc * gC + (q0 * G1 + q1) * G2 * gP;
+          for (let icl = 0; icl < icpg; icl++) {
+            const ic = grp * icpg + icl;
+            for (let a0 = 0; a0 < k0; a0++) {
+              const x0 = q0 * s0 - p0 + a0 * d0;
+              if (x0 < 0 || x0 >= I0) continue;
+              for (let a1 = 0; a1 < k1; a1++) {
+                const x1 = q1 * s1 - p1 + a1 * d1;
+                if (x1 < 0 || x1 >= I1) continue;
+                const iRow = n * Ci * Isp + ic * iC + (x0 * I1 + x1) * I2 * iP;
+                for (let a2 = 0; a2 < k2; a2++) {
+                  // image column x2 = q2·s2 + off lies in [0, I2) for q2 in [lo, hi)
+                  const off = a2 * d2 - p2;
+                  // (| 0: integer-typed indices; Math.floor's results would make every index below a double)
+                  const lo = off >= 0 ? 0 : ((s2 - 1 - off) / s2) | 0;
+                  const hi = Math.min(G2, off > I2 - 1 ? 0 : (((I2 - 1 - off) / s2) | 0) + 1);
+                  if (lo >= hi) continue;
+                  const wo = gc * wG + icl * wI + ((a0 * k1 + a1) * k2 + a2) * wT;
+                  let go = gRow + lo * gP,
+                    io = iRow + (lo * s2 + off) * iP;
+                  if (mode === 0) {
+                    const wv = w[wo]!;
+                    for (let q2 = lo; q2 < hi; q2++, go += gP, io += is2) grid[go] = grid[go]! + wv * image[io]!;
+                  } else if (mode === 1) {
+                    const wv = w[wo]!;
+                    for (let q2 = lo; q2 < hi; q2++, go += gP, io += is2) image[io] = image[io]! + wv * grid[go]!;
+                  } else {
+                    let acc = 0;
+                    for (let q2 = lo; q2 < hi; q2++, go += gP, io += is2) acc += image[io]! * grid[go]!;
+                    w[wo] = w[wo]! + acc;
                   }
                 }
               }
             }
-            if (mode === 0) grid[go] = grid[go]! + acc;
           }
+        }
     }
 }
 

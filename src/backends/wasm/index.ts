@@ -8,6 +8,7 @@ import {
   gridToImageWinograd,
   gridToImageWtx,
   imageToGrid,
+  imageToGridDepthwise,
   imageToGridWinograd,
   matmul,
   weightGrad,
@@ -22,9 +23,17 @@ export const wasmBackend: Backend = {
   name: "wasm",
   dtypes: ["float32"],
   imageToGrid: (g, image, w, bias, ctx) =>
-    (ctx.variant === "winograd" ? imageToGridWinograd : imageToGrid)(g, f32(image), f32(w), bias && f32(bias), ctx.threads, !!ctx.relu),
+    (ctx.variant === "winograd" ? imageToGridWinograd : ctx.variant === "depthwise" ? imageToGridDepthwise : imageToGrid)(
+      g,
+      f32(image),
+      f32(w),
+      bias && f32(bias),
+      ctx.threads,
+      !!ctx.relu,
+    ),
   gridToImage(g, grid, w, bias, ctx) {
     if (ctx.variant === "winograd") return gridToImageWinograd(g, f32(grid), f32(w), bias && f32(bias), ctx.threads, !!ctx.relu);
+    if (ctx.variant === "depthwise") throw new Error("wasm backend: the depthwise variant is an imageToGrid kernel (dispatch never asks it for gridToImage)");
     return GRID_TO_IMAGE[ctx.variant ?? "phase"](g, f32(grid), f32(w), bias && f32(bias), ctx.threads);
   },
   weightGrad: (g, image, grid, ctx) => weightGrad(g, f32(image), f32(grid), ctx.threads),

@@ -135,9 +135,31 @@ const wino = {
   RELU: "i32",
 } as const satisfies Layout;
 
+/**
+ * Depthwise job (channels first, one image channel per group: grid channel gc reads image channel gc / GCPG): plane
+ * p = n·CG + gc of the grid, DST[p·∏G + q] = BIAS[gc] + Σ_a SRC[(n·CI + gc / GCPG)·∏I + q·STR − PB + a·D]·W[gc·∏KER + a]
+ * over the taps a that land inside I; RELU = 1: max(·, 0) stored. A task owns planes n0..n0+nc.
+ */
+const dw = {
+  SRC: "ptr",
+  W: "ptr",
+  DST: "ptr",
+  BIAS: "ptr",
+  RELU: "i32",
+  CI: "i32",
+  CG: "i32",
+  GCPG: "i32",
+  KER: "i32x3",
+  STR: "i32x3",
+  D: "i32x3",
+  PB: "i32x3",
+  I: "i32x3",
+  G: "i32x3",
+} as const satisfies Layout;
+
 /** The record layouts, each with the AssemblyScript constant prefix it is generated under. */
-export const LAYOUTS = { gemm, col2im, wtx, wino } as const;
-export const PREFIX: Record<keyof typeof LAYOUTS, string> = { gemm: "J", col2im: "X", wtx: "Y", wino: "W" };
+export const LAYOUTS = { gemm, col2im, wtx, wino, dw } as const;
+export const PREFIX: Record<keyof typeof LAYOUTS, string> = { gemm: "J", col2im: "X", wtx: "Y", wino: "W", dw: "D" };
 
 /** Task kinds of the queue (assembly/index.ts run_queue dispatches on them). */
 export const TASK = {
@@ -155,6 +177,8 @@ export const TASK = {
   WINO: 5,
   /** transform and pack rows n0..n0+nc of a wino job's (R + 1)² weight matrices */
   WINO_PACK: 6,
+  /** depthwise planes n0..n0+nc of a dw job */
+  DW: 7,
 } as const;
 export type TaskKind = (typeof TASK)[keyof typeof TASK];
 

@@ -428,6 +428,60 @@ export function imageToGrid(g: ConvGeometry, image: Float32Array, w: Float32Arra
   );
 }
 
+/**
+ * Depthwise convolution image → grid (channels first, one image channel per group): one dw job, tasks of whole grid
+ * planes (assembly/index.ts dw_task); every plane is written by one task, so the destination needs no fill.
+ */
+export function imageToGridDepthwise(
+  g: ConvGeometry,
+  image: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  threads: number,
+  relu = false,
+): Float32Array {
+  const x = axes3(g);
+  const planes = g.batch * g.gridChannels;
+  const outLen = planes * prod(x.G);
+  checkFits(IMAGE_TO_GRID, image.length + w.length + outLen);
+  threads = threadsWorthIt(threads, macCount(g));
+  // about four tasks per thread, so a slow thread's share is picked up by the others
+  const per = Math.max(1, Math.ceil(planes / (threads * 4)));
+  const tasks: TaskSpec[] = [];
+  for (let p0 = 0; p0 < planes; p0 += per) tasks.push([0, p0, Math.min(per, planes - p0), TASK.DW]);
+  return runProgram({
+    op: IMAGE_TO_GRID,
+    inputs: bias ? [image, w, bias] : [image, w],
+    outLen,
+    fill: null,
+    regions: [],
+    tables: [],
+    records: [
+      job(LAYOUTS.dw, (at) => ({
+        SRC: at.input(0),
+        W: at.input(1),
+        DST: at.out,
+        BIAS: bias ? at.input(2) : 0,
+        RELU: relu ? 1 : 0,
+        CI: g.imageChannels,
+        CG: g.gridChannels,
+        GCPG: x.gcpg,
+        KER: x.k,
+        STR: x.s,
+        D: x.d,
+        PB: x.pb,
+        I: x.I,
+        G: x.G,
+      })),
+    ],
+    packTasks: [],
+    tasks,
+    scratchBytes: 0,
+    cOff: 0,
+    threads,
+  });
+}
+
 export function gridToImagePhase(g: ConvGeometry, grid: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number): Float32Array {
   const x = axes3(g);
   const sp = prod(x.I);

@@ -1,6 +1,7 @@
 // The one pipeline every wasm call goes through: reserve → copy in → write records → run the queues → copy out.
 import { runtime } from "./runtime.js";
 import { hooks } from "../hooks.js";
+import { activeRecycleScope } from "../../ndarray/recycle.js";
 import { runQueue } from "./pool.js";
 import { type Layout, QUEUE_FIELDS, type RecordValues, recordWords, type TaskKind, TASK_FIELDS, writeRecord } from "./interface.js";
 
@@ -106,8 +107,15 @@ export function runProgram(p: Program): Float32Array {
     U[q + QUEUE_FIELDS.COFF] = p.cOff;
     runQueue(queueAt, scratch);
   }
-  // slice copies into a fresh (non-shared) buffer in one pass, without zero-filling it first
-  const out = rt.F32.slice(outAt >>> 2, (outAt >>> 2) + p.outLen);
+  // outside a recycling scope, slice copies into a fresh (non-shared) buffer in one pass without zero-filling it first;
+  // inside one, a released array of the same length is reused (no page faults on the copy)
+  const scope = activeRecycleScope();
+  const reused = (scope?.take("float32", p.outLen, false) ?? null) as Float32Array | null;
+  const out = reused ?? rt.F32.slice(outAt >>> 2, (outAt >>> 2) + p.outLen);
+  if (reused) reused.set(rt.F32.subarray(outAt >>> 2, (outAt >>> 2) + p.outLen));
+  else scope?.noteBorn(out);
+  // (a reused array may carry an earlier result's mark)
   if (rt.exports.all_finite(outAt, p.outLen) === 1) finiteResults.add(out);
+  else finiteResults.delete(out);
   return out;
 }

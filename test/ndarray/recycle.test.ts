@@ -1,0 +1,74 @@
+// RecycleScope: which arrays come back from allocate inside a scope, and which never do.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { allocate } from "../../src/ndarray/dtype.js";
+import { activeRecycleScope, RecycleScope, withRecycling } from "../../src/ndarray/recycle.js";
+
+test("recycle: a released array born in the scope comes back zeroed, only for the same dtype and length", () => {
+  const scope = new RecycleScope();
+  withRecycling(scope, () => {
+    const a = allocate("float32", 8);
+    a.fill(7);
+    scope.hold(a);
+    scope.release(a);
+    assert.equal(allocate("float32", 9).length, 9);
+    assert.ok(allocate("float64", 8) instanceof Float64Array);
+    const b = allocate("float32", 8);
+    assert.equal(b.buffer, a.buffer, "the released array is handed out again");
+    assert.deepEqual([...b], new Array(8).fill(0));
+    assert.notEqual(allocate("float32", 8).buffer, a.buffer, "and only once");
+  });
+  assert.equal(scope.reused, 1);
+});
+
+test("recycle: a buffer held by a view stays until the last holder dies, then the whole array returns", () => {
+  const scope = new RecycleScope();
+  withRecycling(scope, () => {
+    const a = allocate("float32", 12);
+    const view = a.subarray(4, 8);
+    scope.hold(a);
+    scope.hold(view);
+    scope.release(a);
+    assert.notEqual(allocate("float32", 12).buffer, a.buffer, "a view still holds the buffer");
+    scope.release(view);
+    const back = allocate("float32", 12);
+    assert.equal(back.buffer, a.buffer);
+    assert.equal(back.length, 12);
+  });
+});
+
+test("recycle: arrays from outside the scope (inputs, weights) and from an earlier pass are never reused", () => {
+  const outside = allocate("float32", 6);
+  const scope = new RecycleScope();
+  let kept: Float32Array | Float64Array = outside;
+  withRecycling(scope, () => {
+    scope.hold(outside);
+    scope.release(outside);
+    assert.notEqual(allocate("float32", 6).buffer, outside.buffer);
+    kept = allocate("float32", 5);
+    scope.hold(kept); // still held when the pass ends: the caller's output
+  });
+  withRecycling(scope, () => {
+    scope.hold(kept);
+    scope.release(kept);
+    assert.notEqual(allocate("float32", 5).buffer, kept.buffer, "an output of the previous pass belongs to the caller");
+  });
+});
+
+test("recycle: scopes nest and are restored after a throw; outside any scope allocate is fresh", () => {
+  const outer = new RecycleScope(),
+    inner = new RecycleScope();
+  assert.equal(activeRecycleScope(), null);
+  withRecycling(outer, () => {
+    assert.throws(() =>
+      withRecycling(inner, () => {
+        assert.equal(activeRecycleScope(), inner);
+        throw new Error("boom");
+      }),
+    );
+    assert.equal(activeRecycleScope(), outer);
+  });
+  assert.equal(activeRecycleScope(), null);
+  const a = allocate("float32", 3);
+  assert.notEqual(allocate("float32", 3), a);
+});

@@ -1,0 +1,54 @@
+// npx.instanceNorm outside autograd.record (one fused kernel) against the recorded float64 ops.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { autograd, type NDArray, np, npx } from "../../src/index.js";
+import { cpuBackend } from "../../src/backends/cpu/index.js";
+
+test("instanceNorm unobserved (fused statistics and affine pass) equals the recorded float64 ops: float64 to 1e-12, float32 to 1e-5", () => {
+  const original = cpuBackend.batchNormTrainForward;
+  let fused = 0;
+  cpuBackend.batchNormTrainForward = (...args) => {
+    fused++;
+    original(...args);
+  };
+  try {
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 1, max: 3 }),
+          c: fc.integer({ min: 1, max: 4 }),
+          spatial: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
+          eps: fc.constantFrom(1e-5, 1e-3, 0.5),
+          seed: fc.integer({ min: 1, max: 1 << 20 }),
+          shift: fc.constantFrom(0, 100),
+        }),
+        (r) => {
+          np.random.seed(r.seed);
+          const shape = [r.n, r.c, ...r.spatial];
+          // a large common offset: the statistics must not lose the variance to cancellation
+          const x = np.add(np.random.normal({ size: shape, dtype: "float64" }), r.shift);
+          const gamma = np.random.uniform({ low: 0.5, high: 1.5, size: [r.c], dtype: "float64" });
+          const beta = np.random.normal({ size: [r.c], dtype: "float64" });
+          // the reference: the recorded float64 ops
+          const want = autograd.record(() => npx.instanceNorm(x.attachGrad(), gamma, beta, { eps: r.eps })).asTypedArray();
+          for (const [dtype, tol] of [
+            ["float64", 1e-12],
+            ["float32", 1e-5],
+          ] as const) {
+            const [xs, gs, bs] = [x, gamma, beta].map((a) => a.astype(dtype)) as [NDArray, NDArray, NDArray];
+            const before = fused;
+            const fast = npx.instanceNorm(xs, gs, bs, { eps: r.eps }).asTypedArray();
+            assert.equal(fused, before + 1, "the unobserved call ran the fused kernel");
+            let err = 0;
+            for (let i = 0; i < fast.length; i++) err = Math.max(err, Math.abs(fast[i]! - want[i]!));
+            assert.ok(err <= tol * 4, `${dtype} ${JSON.stringify(r)}: max difference ${err}`);
+          }
+        },
+      ),
+      { numRuns: 60, seed: 2624 },
+    );
+  } finally {
+    cpuBackend.batchNormTrainForward = original;
+  }
+});
