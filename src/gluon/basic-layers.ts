@@ -10,7 +10,7 @@ import { dropout } from "../ops/dropout.js";
 import { type Activation as ActivationName, activation as applyActivation } from "../npx.js";
 import { Constant, type Initializer, Zero } from "../init/initializers.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { Block } from "./block.js";
+import { Block, markKeepsNothing } from "./block.js";
 import { Parameter } from "./parameter.js";
 import { readActivation, readDtype, readInitializer } from "./layer-options.js";
 
@@ -246,3 +246,16 @@ export class Dropout extends Block {
     return dropout(x, { p: this.rate, axes: this.axes });
   }
 }
+
+// forward keeps no reference to its input or output (Sequential reuses dead intermediates)
+markKeepsNothing(Dense);
+markKeepsNothing(Flatten);
+markKeepsNothing(Activation);
+markKeepsNothing(LeakyReLU);
+markKeepsNothing(PReLU);
+markKeepsNothing(ELU);
+markKeepsNothing(SELU);
+markKeepsNothing(GELU);
+markKeepsNothing(HardSigmoid);
+markKeepsNothing(HardSwish);
+markKeepsNothing(Dropout);

@@ -6,6 +6,9 @@ import type { NDArray } from "../ndarray/ndarray.js";
 import { type LoadParametersOptions, type NamedParameter, type SaveParametersOptions, loadParametersFromBytesInto, parametersToBytes } from "./parameter-io.js";
 import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
 import { summaryTable } from "./summary.js";
+import { isDeviceStorage } from "../ndarray/storage.js";
+import { activeRecycleScope, RecycleScope, withRecycling } from "../ndarray/recycle.js";
+import { opsObserved } from "../tape/tape.js";
 
 const counters = new Map<string, number>();
 
@@ -21,6 +24,15 @@ function checkName(where: string, what: string, name: unknown): string {
   if (typeof name !== "string" || name === "" || name.includes("."))
     throw new Error(`${where}: ${what} name ${typeof name === "string" ? JSON.stringify(name) : String(name)} must be a non-empty string without dots`);
   return name;
+}
+
+/** forward and forwardFused methods of built-in layers: they keep no reference to an input or output once they return. */
+const KEEP_NOTHING = new WeakSet<object>();
+
+/** Registers a built-in layer class (its own forward and forwardFused) as keeping nothing (see Block.forwardKeepsNothing). */
+export function markKeepsNothing(cls: { prototype: Block }): void {
+  KEEP_NOTHING.add(cls.prototype.forward);
+  KEEP_NOTHING.add(cls.prototype.forwardFused);
 }
 
 /**
@@ -56,6 +68,15 @@ export abstract class Block {
    */
   forwardFused(_x: NDArray, _next: Block): NDArray | null {
     return null;
+  }
+
+  /**
+   * True when forward keeps no reference to its inputs or outputs after it returns: a built-in layer whose forward is
+   * neither overridden nor replaced. A Sequential of such layers reuses its intermediates' buffers outside
+   * `autograd.record` (a user's block may keep what it is given, so it is never assumed to).
+   */
+  forwardKeepsNothing(): boolean {
+    return KEEP_NOTHING.has(this.forward) && KEEP_NOTHING.has(this.forwardFused);
   }
 
   /** Registers `block` as the child `name` (returns it, for `this.enc = this.registerChild(new …, "enc")`). */
@@ -260,23 +281,57 @@ export class Sequential extends Block {
     if (!Number.isInteger(j) || j < 0 || j >= kids.length) throw new Error(`Sequential.at: index ${i} is out of range for ${kids.length} children`);
     return kids[j]![1];
   }
-  /** One input through the chain; children that pass several values on (arrays) make the result unknown to the types. */
+  override forwardKeepsNothing(): boolean {
+    return super.forwardKeepsNothing() && this.namedChildren().every(([, b]) => b.forwardKeepsNothing());
+  }
+
+  /**
+   * One input through the chain; children that pass several values on (arrays) make the result unknown to the types.
+   * Unobserved (no tape, no export trace), a chain of built-in layers hands each intermediate's buffer back once the
+   * next layer has read it, and later layers and the next forward reuse it (no page faults on their outputs).
+   */
   forward(x: NDArray): NDArray;
   forward(x: unknown, ...args: unknown[]): unknown;
   forward(x: unknown, ...args: unknown[]): unknown {
+    if (args.length > 0 || opsObserved() || !this.forwardKeepsNothing()) return this.chain(x, args, null);
+    const outer = activeRecycleScope();
+    if (outer) return this.chain(x, args, outer);
+    this.recycler ??= new RecycleScope();
+    const scope = this.recycler;
+    return withRecycling(scope, () => this.chain(x, args, scope));
+  }
+
+  /** the buffers this chain handed back, kept for its next forward */
+  private recycler: RecycleScope | undefined;
+
+  private chain(x: unknown, args: unknown[], scope: RecycleScope | null): unknown {
+    const input = x;
     const kids = this.namedChildren();
+    const giveBack = (dead: unknown, next: unknown) => {
+      if (!scope || dead === input || !(dead instanceof Object) || !("storage" in dead)) return;
+      const st = (dead as NDArray).storage;
+      if (isDeviceStorage(st)) return;
+      const nst = next instanceof Object && "storage" in next ? (next as NDArray).storage : null;
+      // the next result may be a view of the dead one (Flatten, a reshape) or the same array (Dropout when predicting)
+      if (nst && !isDeviceStorage(nst) && nst.buffer === st.buffer) return;
+      scope.giveBack(st);
+    };
     for (let i = 0; i < kids.length; i++) {
       const b = kids[i]![1];
       if (args.length === 0 && i + 1 < kids.length) {
         // e.g. BatchNorm then Activation("relu") in predict mode: one pass (see Block.forwardFused)
         const y = b.forwardFused(x as NDArray, kids[i + 1]![1]);
         if (y !== null) {
+          giveBack(x, y);
           x = y;
           i++;
           continue;
         }
       }
+      const before = x;
       x = b.forward(x, ...args);
+      if (!Array.isArray(x)) giveBack(before, x);
+      else scope = null; // several values passed on: stop reusing
       args = [];
       if (Array.isArray(x)) {
         args = x.slice(1);
@@ -286,3 +341,4 @@ export class Sequential extends Block {
     return args.length > 0 ? [x, ...args] : x;
   }
 }
+markKeepsNothing(Sequential);

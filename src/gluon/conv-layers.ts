@@ -11,7 +11,7 @@ import { overlapCount } from "../d2l/matrix-view.js";
 import { inverseOfOptions, warnCheckerboard } from "./conv-transpose-tools.js";
 import { convolution, convolutionRelu, deconvolution } from "../ops/conv.js";
 import { type Activation, activation as applyActivation } from "../npx.js";
-import { Block } from "./block.js";
+import { Block, markKeepsNothing } from "./block.js";
 import { Parameter } from "./parameter.js";
 import type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layer-options.js";
 
@@ -304,3 +304,7 @@ export class Conv3DTranspose extends ConvNDTranspose {
     this.checkOverlap();
   }
 }
+
+// forward keeps no reference to its input or output (Sequential reuses dead intermediates)
+markKeepsNothing(ConvND);
+markKeepsNothing(ConvNDTranspose);

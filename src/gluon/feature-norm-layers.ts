@@ -5,7 +5,7 @@ import type { Dtype } from "../ndarray/strided.js";
 import { groupNorm, instanceNorm, layerNorm } from "../ops/normalization.js";
 import { type Initializer, One, Zero } from "../init/initializers.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { Block } from "./block.js";
+import { Block, markKeepsNothing } from "./block.js";
 import { Parameter } from "./parameter.js";
 import { readDtype, readInitializer } from "./layer-options.js";
 
@@ -156,3 +156,8 @@ export class GroupNorm extends FeatureNorm {
     return groupNorm(x, g, b, { numGroups: this.numGroups, eps: this.epsilon });
   }
 }
+
+// forward keeps no reference to its input or output (Sequential reuses dead intermediates)
+markKeepsNothing(InstanceNorm);
+markKeepsNothing(LayerNorm);
+markKeepsNothing(GroupNorm);

@@ -6,7 +6,7 @@ import { batchNorm, type BatchNormActivation, batchNormActivation, type BatchNor
 import { opsObserved } from "../tape/tape.js";
 import { type Initializer, One, Zero } from "../init/initializers.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { Block } from "./block.js";
+import { Block, markKeepsNothing } from "./block.js";
 import { Activation, LeakyReLU } from "./basic-layers.js";
 import { Parameter } from "./parameter.js";
 import { readDtype, readInitializer } from "./layer-options.js";
@@ -142,3 +142,6 @@ export class BatchNorm extends Block {
     return { axis: this.axis < 0 ? this.axis + x.ndim : this.axis, eps: this.epsilon, momentum: this.momentum, useGlobalStats: this.useGlobalStats };
   }
 }
+
+// forward keeps no reference to its input or output (Sequential reuses dead intermediates)
+markKeepsNothing(BatchNorm);

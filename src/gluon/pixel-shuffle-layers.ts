@@ -2,7 +2,7 @@
 import type { NDArray } from "../ndarray/ndarray.js";
 import { depthToSpaceND } from "../ops/depth-to-space.js";
 import { readIntList, showValue } from "../params/options.js";
-import { Block } from "./block.js";
+import { Block, markKeepsNothing } from "./block.js";
 
 abstract class PixelShuffleND extends Block {
   readonly factors: readonly number[];
@@ -42,3 +42,6 @@ export class PixelShuffle3D extends PixelShuffleND {
     super("PixelShuffle3D", 3, factor);
   }
 }
+
+// forward keeps no reference to its input or output (Sequential reuses dead intermediates)
+markKeepsNothing(PixelShuffleND);

@@ -5,7 +5,7 @@ import type { Layout } from "../params/geometry.js";
 import { pooling } from "../ops/pooling.js";
 import { type PoolingOptions, resolvePooling } from "../params/pool-params.js";
 import { readBoolean, readEnum, readIntList, showValue, snapshotOptions } from "../params/options.js";
-import { Block } from "./block.js";
+import { Block, markKeepsNothing } from "./block.js";
 
 export interface PoolLayerOptions {
   /** window size; default 2 per axis */
@@ -170,3 +170,6 @@ export class GlobalAvgPool3D extends PoolLayer {
     super("GlobalAvgPool3D", 3, "avg", true, options);
   }
 }
+
+// forward keeps no reference to its input or output (Sequential reuses dead intermediates)
+markKeepsNothing(PoolLayer);

@@ -2,7 +2,7 @@
 import type { NDArray } from "../ndarray/ndarray.js";
 import { upsampling, type UpsamplingOptions } from "../ops/upsampling.js";
 import { snapshotOptions } from "../params/options.js";
-import { Block } from "./block.js";
+import { Block, markKeepsNothing } from "./block.js";
 
 /** Resizes its input by `scale` with sampleType "nearest" (default) or "bilinear"; see npx.upsampling. */
 export class Upsample extends Block {
@@ -28,3 +28,6 @@ export class Upsample extends Block {
     return `scale=${JSON.stringify(o.scale)}, sampleType=${o.sampleType ?? "nearest"}${o.alignCorners ? ", alignCorners=true" : ""}`;
   }
 }
+
+// forward keeps no reference to its input or output (Sequential reuses dead intermediates)
+markKeepsNothing(Upsample);

@@ -17,6 +17,8 @@ export class RecycleScope {
   private born = new WeakSet<ArrayBuffer>();
   /** how many live values of the owner hold each born buffer */
   private readonly holders = new Map<ArrayBuffer, number>();
+  /** the arrays given back during the current pass */
+  private readonly returned = new Set<FloatArray>();
   /** arrays handed out again so far (tests and benchmarks read it) */
   reused = 0;
 
@@ -50,6 +52,16 @@ export class RecycleScope {
       return;
     }
     if (left < 0) return; // never held: not born here
+    this.giveBack(a);
+  }
+
+  /**
+   * Gives `a`'s whole buffer back at once, when its owner knows no live value shares it (Sequential: the previous
+   * output, once the next layer's result is not a view of it); ignored for a buffer not born in this scope.
+   */
+  giveBack(a: FloatArray): void {
+    const b = a.buffer as ArrayBuffer;
+    if (!this.born.has(b)) return;
     this.holders.delete(b);
     this.born.delete(b);
     const whole = a instanceof Float32Array ? new Float32Array(b) : new Float64Array(b);
@@ -57,12 +69,23 @@ export class RecycleScope {
     const list = this.free.get(key);
     if (list) list.push(whole);
     else this.free.set(key, [whole]);
+    this.returned.add(whole);
   }
 
-  /** Ends a forward: values still held (the graph's outputs) stay with the caller; the released arrays stay for the next one. */
+  /**
+   * Ends a forward: values still held (the graph's outputs) stay with the caller; the arrays given back in this pass
+   * stay for the next one, and older ones nobody took (another input shape's) are dropped, so a scope holds at most
+   * one pass's intermediates.
+   */
   endPass(): void {
     this.holders.clear();
     this.born = new WeakSet();
+    for (const [key, list] of this.free) {
+      const kept = list.filter((a) => this.returned.has(a));
+      if (kept.length > 0) this.free.set(key, kept);
+      else this.free.delete(key);
+    }
+    this.returned.clear();
   }
 }
 

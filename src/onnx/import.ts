@@ -5,7 +5,7 @@ import { isDeviceStorage } from "../ndarray/storage.js";
 import { RecycleScope, withRecycling } from "../ndarray/recycle.js";
 import { opsObserved } from "../tape/tape.js";
 import type { Dtype } from "../ndarray/strided.js";
-import { Block } from "../gluon/block.js";
+import { Block, markKeepsNothing } from "../gluon/block.js";
 import { Parameter } from "../gluon/parameter.js";
 import { Constant } from "../init/initializers.js";
 import { showValue, snapshotOptions } from "../params/options.js";
@@ -335,3 +335,6 @@ export function importToGluon(bytes: Uint8Array, options: ImportOptions = {}): O
   const opset = checkOpset(m);
   return new OnnxBlock(buildGraph(m.graph, opset, dtype));
 }
+
+// forward keeps no reference to its input or output (Sequential reuses dead intermediates)
+markKeepsNothing(OnnxBlock);

@@ -58,7 +58,8 @@ export function instanceNormChannels(x: NDArray, gamma: NDArray, beta: NDArray, 
   const N = x.shape[0]!,
     C = x.shape[1]!;
   const inner = x.shape.slice(2).reduce((p, d) => p * d, 1);
-  if (!opsObserved() && x.ctx.deviceType === "cpu" && N * C > 0 && inner > 0) {
+  const cpu = [x, gamma, beta].every((a) => a.ctx.deviceType === "cpu");
+  if (!opsObserved() && cpu && N * C > 0 && inner > 0) {
     const NC = N * C;
     const g = contiguous(gamma).data,
       b = contiguous(beta).data;

@@ -72,3 +72,21 @@ test("recycle: scopes nest and are restored after a throw; outside any scope all
   const a = allocate("float32", 3);
   assert.notEqual(allocate("float32", 3), a);
 });
+
+test("recycle: a scope keeps only the arrays given back in its last pass (another shape's are dropped)", () => {
+  const scope = new RecycleScope();
+  let old: Float32Array | Float64Array = new Float32Array(0);
+  withRecycling(scope, () => {
+    old = allocate("float32", 10);
+    scope.giveBack(old);
+  });
+  withRecycling(scope, () => {
+    const other = allocate("float32", 20); // this pass uses another size and leaves the 10-element array untaken
+    scope.giveBack(other);
+  });
+  withRecycling(scope, () => {
+    assert.notEqual(allocate("float32", 10).buffer, old.buffer, "dropped after a pass that did not use it");
+    assert.equal(allocate("float32", 20).length, 20);
+  });
+  assert.equal(scope.reused, 1, "only the 20-element array from the pass before came back");
+});
