@@ -1,7 +1,7 @@
 // autograd.grad: MXNet's grad(heads, variables, head_grads, retain_graph, create_graph, train_mode) in camelCase.
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
-import { zeros } from "../ndarray/create.js";
+import { zerosOn } from "../backends/dispatch.js";
 import { checkHeadGrad, sweep } from "./backward.js";
 
 export interface GradOptions {
@@ -83,7 +83,7 @@ export function grad(heads: NDArray | readonly NDArray[], variables: NDArray | r
   const found = sweep("autograd.grad", hs, seeds, (x) => targets.has(x), { retainGraph, createGraph, trainMode });
   const out = vars.map((v) => {
     const g = found.get(v);
-    if (!g) return zeros(v.shape, { dtype: v.dtype });
+    if (!g) return zerosOn(v, v.shape);
     return g;
   });
   return variables instanceof NDArray ? out[0]! : out;

@@ -3,6 +3,7 @@
 // and a device backend implements it again over its own buffers. A kernel added here and missing from a backend fails
 // to compile, because each backend is declared as a `Backend<…>` object literal.
 import type { Dtype, FloatArray } from "../ndarray/dtype.js";
+import type { IndexStorage } from "../ndarray/storage.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "../params/elementwise-names.js";
@@ -22,8 +23,10 @@ export interface StridedView<S = FloatArray> {
   readonly offset: number;
 }
 
-/** Integer indices a kernel keeps for its backward (max pooling's argmax, dropout's mask map). */
+/** Integer indices a kernel keeps for its backward (max pooling's argmax, dropout's mask map), on the CPU. */
 export type IndexArray = Int32Array | Float64Array;
+
+export type { IndexStorage };
 
 /** The gradients a predict-mode batch norm's backward writes; null where no gradient is needed. */
 export interface BatchNormPredictGrads<S = FloatArray> {
@@ -37,13 +40,15 @@ export interface BatchNormPredictGrads<S = FloatArray> {
  * One device's kernels. Operands are dense in the layout the record describes unless a StridedView says otherwise;
  * kernels trust the record (params/ validated it) and never validate user input.
  */
-export interface Backend<S = FloatArray> {
+export interface Backend<S = FloatArray, I = IndexArray> {
   readonly name: string;
   readonly dtypes: readonly Dtype[];
 
   // ---- storage ----
   /** A fresh zeroed buffer of n elements. */
   allocate(dtype: Dtype, n: number): S;
+  /** A buffer for n indices into an array of `range` elements (max pooling's argmax); its contents are undefined. */
+  allocateIndices(n: number, range: number): I;
   /** A number as a view that repeats it over any shape of `ndim` axes. */
   scalar(v: number, ndim: number): StridedView<S>;
 
@@ -66,6 +71,14 @@ export interface Backend<S = FloatArray> {
   weightGrad(g: ConvGeometry, dtype: Dtype, image: S, grid: S): S;
   /** C (M × N) = A (M × K) · B (K × N), row-major. */
   matmul(dtype: Dtype, M: number, N: number, K: number, a: S, b: S): S;
+  /** C[i] = A[i]·B[i] for i < batch: dense stacks of M × K and K × N matrices (np.matmul of 3-D and more). */
+  matmulBatched(dtype: Dtype, batch: number, M: number, N: number, K: number, a: S, b: S): S;
+  /**
+   * out[o, i] = x[o, c, i] with c = ids[o, i] rounded, then clipped to [0, n) or wrapped (numpy's mod) by `mode`;
+   * chosen[o, i] ← c (x viewed as [outer, n, inner]). A non-finite id throws on the CPU; a device, which cannot report
+   * it without waiting, writes NaN to out and chosen.
+   */
+  pickAxis(x: S, ids: S, outer: number, n: number, inner: number, mode: "clip" | "wrap", out: S, chosen: S): void;
 
   // ---- padding modes: gather into the padded array, and its adjoint ----
   padGather(small: S, smallShape: readonly number[], tables: readonly (Int32Array | null)[], big: S, bigShape: readonly number[]): void;
@@ -78,29 +91,27 @@ export interface Backend<S = FloatArray> {
   resampleAxisAdjoint(g: S, outer: number, inSize: number, inner: number, taps: AxisTaps, dx: S): void;
 
   // ---- pooling ----
-  poolForward(g: PoolGeometry, x: S, y: S, argmax: IndexArray | null): void;
-  poolBackward(g: PoolGeometry, dy: S, dx: S, argmax: IndexArray | null): void;
+  /** y ← pooling of x; for max with `argmax`, argmax[o] ← the index in x of window o's first maximum (row-major). */
+  poolForward(g: PoolGeometry, x: S, y: S, argmax: I | null): void;
+  /** dx (zeroed) ← the adjoint of poolForward applied to dy: max sends dy[o] to argmax[o]; avg/sum spread it. */
+  poolBackward(g: PoolGeometry, dy: S, dx: S, argmax: I | null): void;
   /** y[o] = x[argmax[o]]: max pooling with the forward's winners fixed (the adjoint of max's poolBackward). */
-  poolGather(x: S, argmax: IndexArray, y: S): void;
+  poolGather(x: S, argmax: I, y: S): void;
 
-  // ---- batch normalization (statistics per channel are float64 on every backend) ----
-  batchNormTrainForward(v: ChannelView, x: S, gamma: S, beta: S, eps: number, y: S, mean: Float64Array, variance: Float64Array, invstd: Float64Array): void;
+  // ---- batch normalization (per-channel statistics in allocateStats buffers: float64 on the CPU, float32 on a GPU) ----
+  /** A buffer for n per-channel statistics (batch mean, variance, invstd, predict mode's affine map). */
+  allocateStats(n: number): S;
+  batchNormTrainForward(v: ChannelView, x: S, gamma: S, beta: S, eps: number, y: S, mean: S, variance: S, invstd: S): void;
+  /** Predict mode's affine map per channel: a = γ/√(σ²_run + eps), shift = β − μ_run·a. */
+  batchNormPredictAffine(C: number, gamma: S, beta: S, runMean: S, runVar: S, eps: number, a: S, shift: S): void;
   /** y = a[c]·x + b[c] (predict mode folded into one affine map per channel). */
-  batchNormAffineForward(v: ChannelView, x: S, a: Float64Array, b: Float64Array, y: S): void;
+  batchNormAffineForward(v: ChannelView, x: S, a: S, b: S, y: S): void;
   /** The affine map and a ReLU / LeakyReLU in one pass. */
-  batchNormAffineActForward(v: ChannelView, x: S, a: Float64Array, b: Float64Array, act: AffineActivation, slope: number, y: S): void;
-  batchNormTrainBackward(
-    v: ChannelView,
-    x: S,
-    dy: S,
-    gamma: S,
-    mean: Float64Array,
-    invstd: Float64Array,
-    dx: S | null,
-    dgamma: S | null,
-    dbeta: S | null,
-  ): void;
+  batchNormAffineActForward(v: ChannelView, x: S, a: S, b: S, act: AffineActivation, slope: number, y: S): void;
+  batchNormTrainBackward(v: ChannelView, x: S, dy: S, gamma: S, mean: S, invstd: S, dx: S | null, dgamma: S | null, dbeta: S | null): void;
   batchNormPredictBackward(v: ChannelView, x: S, dy: S, gamma: S, runMean: S, runVar: S, eps: number, dx: S | null, grads: BatchNormPredictGrads<S>): void;
+  /** run[c] ← momentum·run[c] + (1 − momentum)·batch[c] for c < n, in place through the view (running statistics). */
+  batchNormRunningUpdate(run: StridedView<S>, batch: S, n: number, momentum: number): void;
 
   // ---- activations beyond the elementwise table ----
   leakyForward(act: LeakyActType, slope: number, x: S, y: S): void;
@@ -119,10 +130,13 @@ export interface Backend<S = FloatArray> {
   pixelShuffle(g: ShuffleGeometry, depth: S, space: S, toSpace: boolean): void;
 
   // ---- dropout ----
-  /** A keep mask scaled by 1/(1 − p), drawn from `uniform`. */
-  dropoutMask(n: number, p: number, uniform: () => number): Float64Array;
-  /** y = x · mask (through `map` when one mask element serves several). */
-  applyMask(x: S, mask: Float64Array, map: IndexArray | null, y: S): void;
+  /**
+   * A keep mask scaled by 1/(1 − p) on this backend, drawn with `uniform` (np.random, so np.random.seed repeats it): the
+   * CPU draws every element from it, a device draws a seed from it and hashes element indices on the device.
+   */
+  dropoutMask(n: number, p: number, uniform: () => number): S;
+  /** y = x · mask (through `map`, a CPU table, when one mask element serves several). */
+  applyMask(x: S, mask: S, map: IndexArray | null, y: S): void;
 
   // ---- optimizer updates, in place over the first n elements ----
   sgdUpdate(w: S, grad: S, v: S | null, n: number, p: GradPrep, lr: number, momentum: number): void;

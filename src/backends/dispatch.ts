@@ -3,18 +3,18 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { type Dtype, shapeSize } from "../ndarray/strided.js";
 import { type DeviceStorage, isDeviceStorage, type Storage } from "../ndarray/storage.js";
 import type { Context } from "../context.js";
-import type { Backend } from "./backend.js";
+import type { Backend, IndexStorage } from "./backend.js";
 import { cpuBackend } from "./cpu/index.js";
 import { readStorage, uploadStorage, webgpuBackend } from "./webgpu/backend.js";
 
-export type { Backend, BinaryKernelOp, IndexArray, ReduceKernelOp, StridedView, UnaryKernelOp } from "./backend.js";
+export type { Backend, BinaryKernelOp, IndexArray, IndexStorage, ReduceKernelOp, StridedView, UnaryKernelOp } from "./backend.js";
 
 /**
  * The backend as the ops see it: over either storage. The CPU backend takes typed arrays and the WebGPU one device
  * storage; backendFor hands out the one matching the call's arrays, so each gets only its own kind (the interface's
  * methods are bivariant in their parameters, which is what lets both be typed as this without a cast).
  */
-export type AnyBackend = Backend<Storage>;
+export type AnyBackend = Backend<Storage, IndexStorage>;
 
 /**
  * The backend of the device holding the arrays of a call. Arrays on different devices are an error naming both

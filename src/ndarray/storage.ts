@@ -44,3 +44,10 @@ export function allocateLike(s: DeviceStorage, dtype: Dtype, n: number): DeviceS
   if (a === undefined) throw new Error(`allocate: no backend is loaded for ${String(s.ctx)}`);
   return a(dtype, n);
 }
+
+/**
+ * Indices a kernel writes for its backward (max pooling's argmax), on the kernel's device: a typed array on the CPU,
+ * device storage holding i32 bits on a GPU (which cannot hand indices to the CPU without waiting for the device). Ops
+ * keep it opaque and pass it back only to the backend that made it.
+ */
+export type IndexStorage = Int32Array | Float64Array | DeviceStorage;

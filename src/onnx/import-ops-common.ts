@@ -1,6 +1,7 @@
 // Shared by the ONNX importer's operator files: the run-time Value, the compile context and readers of node inputs.
 import { NDArray } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/strided.js";
+import type { Context } from "../context.js";
 import type { Attributes } from "./attributes.js";
 import { DataType, dataTypeName, type TensorValue } from "./proto.js";
 import { type IntTensor, intTensor } from "./int-tensor.js";
@@ -62,9 +63,25 @@ export function ints(v: Value, ctx: CompileContext, what: string): number[] {
   throw new Error(`${ctx.where}: ${what} must be an integer tensor, got a float tensor of shape [${v.shape.join(",")}]`);
 }
 
-/** Numbers of a small tensor (scales, clip bounds). */
+/** Device copies of CPU constants, kept while the constant lives (a Constant node's value is the same array every run). */
+const deviceCopies = new WeakMap<NDArray, NDArray>();
+/** The CPU constant behind a device copy: its numbers stay readable without waiting for the device. */
+const hostOf = new WeakMap<NDArray, NDArray>();
+
+/** A float constant made on the CPU, as an array on the run's device `ctx` (uploaded once per constant). */
+export function constantOn(v: NDArray, ctx: Context): NDArray {
+  const hit = deviceCopies.get(v);
+  if (hit?.ctx.equals(ctx)) return hit;
+  const moved = v.asInCtx(ctx);
+  deviceCopies.set(v, moved);
+  hostOf.set(moved, v);
+  return moved;
+}
+
+/** Numbers of a small tensor (scales, clip bounds); a constant moved to a device is read from its CPU original. */
 export function numbers(v: Value, ctx: CompileContext, what: string): number[] {
   if (!(v instanceof NDArray)) return [...v.data];
+  v = hostOf.get(v) ?? v;
   if (v.size > 1024) throw new Error(`${ctx.where}: ${what} must be a small tensor, got ${v.size} elements`);
   return Array.from(v.asTypedArray());
 }

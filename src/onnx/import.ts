@@ -11,7 +11,9 @@ import { Constant } from "../init/initializers.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import { decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
 import { arity, compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
+import { constantOn } from "./import-ops-common.js";
 import type { IntTensor } from "./int-tensor.js";
+import type { Context } from "../context.js";
 
 const OP = "onnx.importToGluon";
 /** The default-domain opsets whose semantics the importer follows. */
@@ -140,6 +142,7 @@ export class OnnxBlock extends Block {
       throw new Error(`OnnxBlock.forward: the graph takes ${this.inputs.length} input(s) (${this.inputs.map((i) => i.name).join(", ")}), got ${args.length}`);
     const env = new Map<string, Value>(this.constants);
     for (const [name, p] of this.params) env.set(name, p.data());
+    const device = deviceOf(args, this.params);
     this.inputs.forEach((inp, i) => {
       const x = args[i];
       if (!(x instanceof NDArray)) throw new Error(`OnnxBlock.forward: input ${i} ('${inp.name}') must be an NDArray`);
@@ -152,9 +155,11 @@ export class OnnxBlock extends Block {
       }
       env.set(inp.name, x);
     });
+    // on a device run, CPU float constants move to the device; graph inputs never move (mixing devices stays an error)
+    const onDevice = device ? { ctx: device, given: new Set<Value>(args) } : null;
     // recorded (the tape keeps intermediates for backward) or traced for export: nothing is dead before the end
-    if (opsObserved()) this.runSteps(env, null);
-    else withRecycling(this.recycler, () => this.runSteps(env, this.recycler));
+    if (opsObserved()) this.runSteps(env, null, onDevice);
+    else withRecycling(this.recycler, () => this.runSteps(env, this.recycler, onDevice));
     return this.outputNames.map((n) => {
       const v = env.get(n);
       if (v === undefined) throw new Error(`OnnxBlock.forward: graph output '${n}' was not produced (an optional output of its node)`);
@@ -163,9 +168,14 @@ export class OnnxBlock extends Block {
   }
 
   /** Runs the nodes in order; with a scope, each value's buffer goes back to it after its last reader. */
-  private runSteps(env: Map<string, Value>, scope: RecycleScope | null): void {
+  private runSteps(env: Map<string, Value>, scope: RecycleScope | null, onDevice: { ctx: Context; given: ReadonlySet<Value> } | null): void {
     for (const s of this.steps) {
-      const ins = s.inputs.map((n) => (n === "" ? undefined : env.get(n)));
+      const ins = s.inputs.map((n) => {
+        const v = n === "" ? undefined : env.get(n);
+        // a float constant (a Constant node's value, an empty initializer, ConstantOfShape, a Cast of int64 data) is
+        // made on the CPU; on a device run it moves there (graph inputs never move: mixing devices stays an error)
+        return onDevice && v instanceof NDArray && v.ctx.deviceType === "cpu" && !onDevice.given.has(v) ? constantOn(v, onDevice.ctx) : v;
+      });
       let outs: Value[];
       try {
         outs = s.run(ins);
@@ -209,6 +219,14 @@ function markLastUses(steps: Step[], outputs: readonly string[]): void {
 }
 
 const intToArray = (v: IntTensor): NDArray => new NDArray(Float64Array.from(v.data), v.dims);
+
+/** The device of a run: the graph inputs', else the parameters' (after resetCtx); null for the CPU. */
+function deviceOf(args: readonly NDArray[], params: ReadonlyMap<string, Parameter>): Context | null {
+  const first = args.find((a) => a instanceof NDArray && a.ctx.deviceType !== "cpu");
+  if (first) return first.ctx;
+  for (const p of params.values()) return p.ctx.deviceType === "cpu" ? null : p.ctx;
+  return null;
+}
 
 function checkOpset(m: ModelRecord): number {
   const imports = m.opset_import ?? [];

@@ -69,7 +69,7 @@ export function pool(x: NDArray, p: PoolSpec, where: string): NDArray {
   if (p.kind === "max") return windows(pad(x, fullPads, { constantValues: -Infinity }), p, out, "maximum");
   const sum = windows(pad(x, fullPads), p, out, "add");
   // divisor per output position: window elements inside the input (or inside input + explicit padding)
-  const one = ones([1, ...spatial], { dtype: x.dtype });
+  const one = ones([1, ...spatial], { dtype: x.dtype }).asInCtx(x.ctx);
   const mask = p.countIncludePad
     ? pad(pad(one, [[0, 0], ...spatial.map((_, i) => [p.padBegin[i]!, p.padEnd[i]!] as [number, number])], { constantValues: 1 }), [
         [0, 0],

@@ -1,14 +1,14 @@
 // npx.batchNorm: validate, normalise with batch or running statistics, update the running statistics, record; and
 // predict-mode batch norm with relu / leaky relu in one pass (the BatchNorm layer's fused step in a Sequential).
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, formatShape } from "../ndarray/strided.js";
-import { isTraining, opsObserved, pause, recordOp } from "../tape/tape.js";
+import { formatShape } from "../ndarray/strided.js";
+import type { Storage } from "../ndarray/storage.js";
+import { isTraining, opsObserved, recordOp } from "../tape/tape.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { backendFor } from "../backends/dispatch.js";
+import { type AnyBackend, backendFor } from "../backends/dispatch.js";
 import type { AffineActivation, ChannelView } from "../params/kernel-records.js";
-import { contiguous, reshape } from "./shape.js";
-import { binary, unary } from "./elementwise.js";
-import { reduce } from "./reduce.js";
+import { contiguous } from "./shape.js";
+import { unary } from "./elementwise.js";
 import { leakyRelu } from "./activation.js";
 
 export interface BatchNormOptions {
@@ -26,11 +26,11 @@ export interface BatchNormOptions {
 
 const KNOWN = ["axis", "eps", "momentum", "useGlobalStats", "training"] as const;
 
-/** Reads entry c of a 1-D array (any stride). */
-function vec(a: NDArray): Float64Array {
+/** A copy of a 1-D array's values (any stride) into a statistics buffer of its device: the values the forward used. */
+function snapshot(be: AnyBackend, a: NDArray): Storage {
   const n = a.shape[0]!;
-  const out = new Float64Array(n);
-  for (let c = 0; c < n; c++) out[c] = a.data[a.offset + c * a.strides[0]!]!;
+  const out = be.allocateStats(n);
+  be.unaryInto("identity", [n], { data: out, strides: [1], offset: 0 }, { data: a.storage, strides: a.strides, offset: a.offset });
   return out;
 }
 
@@ -77,16 +77,11 @@ function resolve(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray
   return { view, axis, eps, momentum, useGlobalStats, training, C };
 }
 
-/** Per channel: a = γ/√(σ²_run + eps), shift = β − μ_run·a (with the running statistics read as float64). */
-function predictAffine(C: number, eps: number, rm: Float64Array, rv: Float64Array, gamma: NDArray, beta: NDArray): [Float64Array, Float64Array] {
-  const g = vec(gamma),
-    b = vec(beta);
-  const a = new Float64Array(C),
-    shift = new Float64Array(C);
-  for (let c = 0; c < C; c++) {
-    a[c] = g[c]! / Math.sqrt(rv[c]! + eps);
-    shift[c] = b[c]! - rm[c]! * a[c]!;
-  }
+/** Per channel: a = γ/√(σ²_run + eps), shift = β − μ_run·a, from snapshots of the running statistics. */
+function predictAffine(be: AnyBackend, C: number, eps: number, rm: Storage, rv: Storage, gamma: NDArray, beta: NDArray): [Storage, Storage] {
+  const a = be.allocateStats(C),
+    shift = be.allocateStats(C);
+  be.batchNormPredictAffine(C, contiguous(gamma).storage, contiguous(beta).storage, rm, rv, eps, a, shift);
   return [a, shift];
 }
 
@@ -99,66 +94,29 @@ function predictAffine(C: number, eps: number, rm: Float64Array, rv: Float64Arra
  * statistics. The running arrays are state, not inputs gradients flow through in training mode.
  */
 export function batchNorm(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, options?: BatchNormOptions): NDArray {
-  const r = resolve(x, gamma, beta, runningMean, runningVar, options);
-  if (x.ctx.deviceType !== "cpu") return batchNormComposed(x, gamma, beta, runningMean, runningVar, r);
-  const { view, eps, momentum, useGlobalStats, training, C } = r;
+  const { view, eps, momentum, useGlobalStats, training, C } = resolve(x, gamma, beta, runningMean, runningVar, options);
+  const be = backendFor(x);
   const xd = contiguous(x).storage;
-  const y = allocate(x.dtype, x.size);
+  const y = be.allocate(x.dtype, x.size);
   const inputs = [x, gamma, beta, runningMean, runningVar];
   if (training && !useGlobalStats) {
-    const mean = new Float64Array(C),
-      variance = new Float64Array(C),
-      invstd = new Float64Array(C);
-    backendFor(x).batchNormTrainForward(view, xd, contiguous(gamma).storage, contiguous(beta).storage, eps, y, mean, variance, invstd);
+    const mean = be.allocateStats(C),
+      variance = be.allocateStats(C),
+      invstd = be.allocateStats(C);
+    be.batchNormTrainForward(view, xd, contiguous(gamma).storage, contiguous(beta).storage, eps, y, mean, variance, invstd);
     // running statistics are state: written through to their buffers, not recorded
     for (const [run, batch] of [
       [runningMean, mean],
       [runningVar, variance],
-    ] as const) {
-      const s = run.strides[0]!;
-      for (let c = 0; c < C; c++) {
-        const i = run.offset + c * s;
-        run.data[i] = momentum * run.data[i]! + (1 - momentum) * batch[c]!;
-      }
-    }
+    ] as const)
+      be.batchNormRunningUpdate({ data: run.storage, strides: run.strides, offset: run.offset }, batch, C, momentum);
     return recordOp("batch_norm", inputs, new NDArray(y, x.shape), { mode: "train", view, mean, invstd, eps });
   }
-  const rm = vec(runningMean),
-    rv = vec(runningVar);
-  const [a, shift] = predictAffine(C, eps, rm, rv, gamma, beta);
-  backendFor(x).batchNormAffineForward(view, xd, a, shift, y);
+  const rm = snapshot(be, runningMean),
+    rv = snapshot(be, runningVar);
+  const [a, shift] = predictAffine(be, C, eps, rm, rv, gamma, beta);
+  be.batchNormAffineForward(view, xd, a, shift, y);
   return recordOp("batch_norm", inputs, new NDArray(y, x.shape), { mode: "predict", view, eps, runMean: rm, runVar: rv });
-}
-
-/**
- * Batch norm of arrays on a device (the Backend's batch-norm kernels return their statistics as CPU arrays, which a GPU
- * cannot do without a read-back): the same formula as recorded elementwise and reduce ops, whose gradient rules give
- * the backward, y = (x − μ)·(σ² + eps)^(−1/2)·γ + β, with μ and the biased σ² over every axis but the channel axis
- * (training) or the running statistics (predict). The running statistics are updated in place outside the tape.
- * The statistics are float32 here (float64 in the CPU kernels).
- */
-function batchNormComposed(x: NDArray, gamma: NDArray, beta: NDArray, runningMean: NDArray, runningVar: NDArray, r: Resolved): NDArray {
-  const bshape = x.shape.map((d, i) => (i === r.axis ? d : 1));
-  const others = [...x.shape.keys()].filter((i) => i !== r.axis);
-  let centred: NDArray, variance: NDArray;
-  if (r.training && !r.useGlobalStats) {
-    const mean = reduce("mean", x, { axis: others, keepdims: true });
-    centred = binary("sub", x, mean);
-    variance = reduce("mean", binary("mul", centred, centred), { axis: others, keepdims: true });
-    const v = variance;
-    pause(() => {
-      for (const [run, batch] of [
-        [runningMean, mean],
-        [runningVar, v],
-      ] as const)
-        run.set(binary("add", binary("mul", run, r.momentum), binary("mul", reshape(batch, [r.C]), 1 - r.momentum)));
-    });
-  } else {
-    centred = binary("sub", x, reshape(runningMean, bshape));
-    variance = reshape(runningVar, bshape);
-  }
-  const normalised = binary("mul", centred, binary("pow", binary("add", variance, r.eps), -0.5));
-  return binary("add", binary("mul", normalised, reshape(gamma, bshape)), reshape(beta, bshape));
 }
 
 /** relu, or leaky relu with its negative slope (Gluon's Activation("relu") and LeakyReLU(alpha)). */
@@ -181,12 +139,13 @@ export function batchNormActivation(
   act: BatchNormActivation,
 ): NDArray {
   const { view, eps, training, useGlobalStats, C } = resolve(x, gamma, beta, runningMean, runningVar, options);
-  if (opsObserved() || (training && !useGlobalStats) || x.ctx.deviceType !== "cpu") {
+  if (opsObserved() || (training && !useGlobalStats)) {
     const y = batchNorm(x, gamma, beta, runningMean, runningVar, options);
     return act.actType === "relu" ? unary("relu", y) : leakyRelu(y, { slope: act.slope });
   }
-  const [a, shift] = predictAffine(C, eps, vec(runningMean), vec(runningVar), gamma, beta);
-  const y = allocate(x.dtype, x.size);
-  backendFor(x).batchNormAffineActForward(view, contiguous(x).storage, a, shift, act.actType, act.slope, y);
+  const be = backendFor(x);
+  const [a, shift] = predictAffine(be, C, eps, snapshot(be, runningMean), snapshot(be, runningVar), gamma, beta);
+  const y = be.allocate(x.dtype, x.size);
+  be.batchNormAffineActForward(view, contiguous(x).storage, a, shift, act.actType, act.slope, y);
   return new NDArray(y, x.shape);
 }

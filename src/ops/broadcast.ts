@@ -2,7 +2,7 @@
 // existing mul rule's sum over the repeated axes.
 import { NDArray } from "../ndarray/ndarray.js";
 import { broadcastShapes } from "../ndarray/broadcast.js";
-import { full } from "../ndarray/create.js";
+import { fullOn } from "../backends/dispatch.js";
 import { formatShape } from "../ndarray/strided.js";
 import { showValue } from "../params/options.js";
 import { binary } from "./elementwise.js";
@@ -13,7 +13,7 @@ const isCount = (v: unknown): v is number => typeof v === "number" && Number.isI
 /** x·1 over `shape`: numpy broadcasting of both ways (ONNX Expand's rule); -0, NaN and ±∞ pass unchanged. */
 export function expandBroadcast(x: NDArray, shape: readonly number[], where: string): NDArray {
   const out = broadcastShapes(x.shape, shape, where);
-  return binary("mul", x, full(out, 1, { dtype: x.dtype }));
+  return binary("mul", x, fullOn(x, out, 1));
 }
 
 /** numpy's broadcast_to: x repeated along its size-1 (and new leading) axes to exactly `shape`. */

@@ -1,6 +1,7 @@
 // npx.dropout: inverted dropout with seeded masks in training mode, the identity in predict mode.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, contiguousStrides, elementOffsets } from "../ndarray/strided.js";
+import { contiguousStrides, elementOffsets } from "../ndarray/strided.js";
+import type { Storage } from "../ndarray/storage.js";
 import { broadcastStrides } from "../ndarray/broadcast.js";
 import { nextUniform } from "../ndarray/random.js";
 import { isTraining, recordOp } from "../tape/tape.js";
@@ -41,16 +42,18 @@ export function dropout(x: NDArray, options?: DropoutOptions): NDArray {
   if (p === 0 || (mode === "training" && !isTraining())) return x;
   const maskShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const maskSize = maskShape.reduce((s, d) => s * d, 1);
-  const mask = backendFor(x).dropoutMask(maskSize, p, nextUniform);
+  const be = backendFor(x);
+  const mask = be.dropoutMask(maskSize, p, nextUniform);
   const map = maskSize === x.size ? null : elementOffsets(x.shape, broadcastStrides(maskShape, contiguousStrides(maskShape), x.shape), 0);
-  const y = allocate(x.dtype, x.size);
-  backendFor(x).applyMask(contiguous(x).storage, mask, map, y);
+  const y = be.allocate(x.dtype, x.size);
+  be.applyMask(contiguous(x).storage, mask, map, y);
   return recordOp("dropout", [x], new NDArray(y, x.shape), { mask, map });
 }
 
 /** y = x ⊙ mask with a mask already drawn (dropout's gradient, recorded as "dropout" so it is differentiable again). */
-export function applyDropoutMask(x: NDArray, mask: Float64Array, map: Int32Array | Float64Array | null): NDArray {
-  const y = allocate(x.dtype, x.size);
-  backendFor(x).applyMask(contiguous(x).storage, mask, map, y);
+export function applyDropoutMask(x: NDArray, mask: Storage, map: Int32Array | Float64Array | null): NDArray {
+  const be = backendFor(x);
+  const y = be.allocate(x.dtype, x.size);
+  be.applyMask(contiguous(x).storage, mask, map, y);
   return recordOp("dropout", [x], new NDArray(y, x.shape), { mask, map });
 }

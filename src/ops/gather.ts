@@ -3,7 +3,7 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { array } from "../ndarray/create.js";
 import type { NestedArray } from "../ndarray/ndarray.js";
-import { allocate, formatShape } from "../ndarray/strided.js";
+import { formatShape } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { backendFor } from "../backends/dispatch.js";
 import { showValue } from "../params/options.js";
@@ -26,22 +26,24 @@ const tablesFor = (ndim: number, t: AxisTable) => Array.from({ length: ndim }, (
 /** y[…, j, …] = x[…, table[j], …] along `axis` (0 where table[j] = −1). */
 export function gatherAxis(x: NDArray, t: AxisTable): NDArray {
   const bigShape = x.shape.map((d, k) => (k === t.axis ? t.table.length : d));
-  const out = allocate(
+  const be = backendFor(x);
+  const out = be.allocate(
     x.dtype,
     bigShape.reduce((p, d) => p * d, 1),
   );
-  backendFor(x).padGather(contiguous(x).storage, x.shape, tablesFor(x.ndim, t), out, bigShape);
+  be.padGather(contiguous(x).storage, x.shape, tablesFor(x.ndim, t), out, bigShape);
   return recordOp("gather_axis", [x], new NDArray(out, bigShape), t);
 }
 
 /** The adjoint: y (gathered shape) → x's shape with axis length n, each y element added onto its source. */
 export function scatterAxis(y: NDArray, t: AxisTable): NDArray {
   const smallShape = y.shape.map((d, k) => (k === t.axis ? t.n : d));
-  const out = allocate(
+  const be = backendFor(y);
+  const out = be.allocate(
     y.dtype,
     smallShape.reduce((p, d) => p * d, 1),
   );
-  backendFor(y).foldScatter(contiguous(y).storage, y.shape, tablesFor(y.ndim, t), out, smallShape);
+  be.foldScatter(contiguous(y).storage, y.shape, tablesFor(y.ndim, t), out, smallShape);
   return recordOp("scatter_axis", [y], new NDArray(out, smallShape), t);
 }
 

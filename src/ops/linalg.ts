@@ -3,7 +3,7 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
-import { backendFor, cpuBackendFor } from "../backends/dispatch.js";
+import { backendFor } from "../backends/dispatch.js";
 import { guarded } from "./guard.js";
 
 function checkDtypes(op: string, a: NDArray, b: NDArray): void {
@@ -50,11 +50,6 @@ export function matmul(a: NDArray, b: NDArray): NDArray {
   const [kb, n] = b.shape.slice(-2) as [number, number];
   if (k !== kb) throw new Error(`np.matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not aligned: ${k} != ${kb}`);
   const batch = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
-  const be = cpuBackendFor("np.matmul (batched, 3-D and more)", a, b);
-  const ad = contiguous(a).data;
-  const bd = contiguous(b).data;
-  const out = a.dtype === "float32" ? new Float32Array(batch * m * n) : new Float64Array(batch * m * n);
-  for (let i = 0; i < batch; i++)
-    out.set(be.matmul(a.dtype, m, n, k, ad.subarray(i * m * k, (i + 1) * m * k), bd.subarray(i * k * n, (i + 1) * k * n)), i * m * n);
+  const out = backendFor(a, b).matmulBatched(a.dtype, batch, m, n, k, contiguous(a).storage, contiguous(b).storage);
   return recordOp("matmul", [a, b], new NDArray(out, [...a.shape.slice(0, -2), m, n]), {});
 }

@@ -1,12 +1,11 @@
 // np.pad: a new array with `[before, after]` elements around each axis: a constant here, numpy's reflect / edge / wrap
 // through the padding-mode border op (padBorder, whose adjoint is its gradient).
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, formatShape } from "../ndarray/strided.js";
-import { requireCpu } from "../backends/dispatch.js";
+import { formatShape } from "../ndarray/strided.js";
+import { backendFor } from "../backends/dispatch.js";
 import { recordOp } from "../tape/tape.js";
 import type { PaddingMode } from "../params/padding-mode.js";
 import { padBorder } from "./pad.js";
-import { contiguous } from "./shape.js";
 import { snapshotOptions } from "../params/options.js";
 
 /** numpy's mode names: "constant", "reflect" (d c b | a b c d | c b a), "edge" (a a | a b c d | d d), "wrap" (c d | a b c d | a b). */
@@ -49,33 +48,20 @@ export function pad(x: NDArray, padWidth: number | readonly number[] | readonly 
   const value = o.constantValues ?? 0;
   if (typeof value !== "number") throw new Error(`np.pad: constantValues must be a number, got ${typeof value}`);
   const pads = resolvePadWidth(x.shape, padWidth);
-  requireCpu("np.pad", x);
   const shape = x.shape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
-  const n = shape.reduce((p, d) => p * d, 1);
-  const out = allocate(x.dtype, n);
-  if (value !== 0) out.fill(value);
-  const src = contiguous(x).data;
   const nd = shape.length;
+  const be = backendFor(x);
+  const out = be.allocate(
+    x.dtype,
+    shape.reduce((p, d) => p * d, 1),
+  );
+  const outStrides = new Array<number>(nd);
+  for (let i = nd - 1, s = 1; i >= 0; s *= shape[i]!, i--) outStrides[i] = s;
+  // the fill, then x copied into the interior view (two strided copies on any backend)
+  if (value !== 0) be.unaryInto("identity", shape, { data: out, strides: outStrides, offset: 0 }, be.scalar(value, nd));
   if (x.size > 0) {
-    // copy rows of the last axis; `idx` walks the source index over all but the last axis
-    const last = nd === 0 ? 1 : x.shape[nd - 1]!;
-    const outStrides = new Array<number>(nd);
-    let s = 1;
-    for (let i = nd - 1; i >= 0; i--) {
-      outStrides[i] = s;
-      s *= shape[i]!;
-    }
-    const idx = new Array<number>(Math.max(nd - 1, 0)).fill(0);
-    const rows = x.size / last;
-    for (let r = 0; r < rows; r++) {
-      let o = nd === 0 ? 0 : pads[nd - 1]![0];
-      for (let k = 0; k < nd - 1; k++) o += (idx[k]! + pads[k]![0]) * outStrides[k]!;
-      out.set(src.subarray(r * last, (r + 1) * last), o);
-      for (let k = nd - 2; k >= 0; k--) {
-        if (++idx[k]! < x.shape[k]!) break;
-        idx[k] = 0;
-      }
-    }
+    const interior = pads.reduce((o, [b], i) => o + b * outStrides[i]!, 0);
+    be.unaryInto("identity", x.shape, { data: out, strides: outStrides, offset: interior }, { data: x.storage, strides: x.strides, offset: x.offset });
   }
   return recordOp("pad", [x], new NDArray(out, shape), { pads, constantValues: value });
 }

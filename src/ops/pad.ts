@@ -1,6 +1,5 @@
 // The border ops behind padding modes: padBorder (pad the image side by a mode) and foldBorder, its exact adjoint.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { type PaddingMode, sourceTable } from "../params/padding-mode.js";
 import type { BorderSpec } from "../params/kernel-records.js";
@@ -26,11 +25,12 @@ function tablesOf(spec: BorderSpec): { tables: (Int32Array | null)[]; bigShape: 
 /** x (smallShape) → x padded by the spec's mode: each border position holds the element sourceIndex names. */
 export function padBorder(x: NDArray, spec: BorderSpec): NDArray {
   const { tables, bigShape } = tablesOf(spec);
-  const out = allocate(
+  const be = backendFor(x);
+  const out = be.allocate(
     x.dtype,
     bigShape.reduce((p, v) => p * v, 1),
   );
-  backendFor(x).padGather(contiguous(x).storage, spec.smallShape, tables, out, bigShape);
+  be.padGather(contiguous(x).storage, spec.smallShape, tables, out, bigShape);
   return recordOp("padBorder", [x], new NDArray(out, bigShape), { spec });
 }
 
@@ -40,12 +40,13 @@ export function padBorder(x: NDArray, spec: BorderSpec): NDArray {
  */
 export function foldBorder(y: NDArray, spec: BorderSpec, bias: NDArray | null = null, biasAxis = 1): NDArray {
   const { tables, bigShape } = tablesOf(spec);
-  const out = allocate(
+  const be = bias ? backendFor(y, bias) : backendFor(y);
+  const out = be.allocate(
     y.dtype,
     spec.smallShape.reduce((p, v) => p * v, 1),
   );
-  if (bias) backendFor(y, bias).fillChannels(out, spec.smallShape, biasAxis, contiguous(bias).storage);
-  backendFor(y).foldScatter(contiguous(y).storage, bigShape, tables, out, spec.smallShape);
+  if (bias) be.fillChannels(out, spec.smallShape, biasAxis, contiguous(bias).storage);
+  be.foldScatter(contiguous(y).storage, bigShape, tables, out, spec.smallShape);
   return recordOp("foldBorder", bias ? [y, bias] : [y], new NDArray(out, spec.smallShape), { spec, biasAxis });
 }
 

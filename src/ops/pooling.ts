@@ -1,9 +1,8 @@
 // npx.pooling: validate through params/pool-params, run the pooling kernel, record for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate } from "../ndarray/strided.js";
 import { isRecording, needsGrad, recordOp } from "../tape/tape.js";
 import { type PoolGeometry, type PoolingOptions, resolvePooling } from "../params/pool-params.js";
-import { backendFor } from "../backends/dispatch.js";
+import { backendFor, type IndexStorage } from "../backends/dispatch.js";
 import { showValue } from "../params/options.js";
 import { contiguous } from "./shape.js";
 
@@ -17,21 +16,23 @@ export function pooling(x: NDArray, options?: PoolingOptions): NDArray {
   if (!(x instanceof NDArray)) throw new Error(`pooling: input must be an NDArray, got ${showValue(x)}`);
   const g = resolvePooling("pooling", x.shape, options);
   const n = g.outputShape.reduce((p, d) => p * d, 1);
-  const y = allocate(x.dtype, n);
+  const be = backendFor(x);
+  const y = be.allocate(x.dtype, n);
   // the argmax only serves the gradient: none when this call is not recorded
-  const argmax = g.poolType === "max" && isRecording() && needsGrad(x) ? (x.size < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)) : null;
-  backendFor(x).poolForward(g, contiguous(x).storage, y, argmax);
+  const argmax = g.poolType === "max" && isRecording() && needsGrad(x) ? be.allocateIndices(n, x.size) : null;
+  be.poolForward(g, contiguous(x).storage, y, argmax);
   return recordOp("pooling", [x], new NDArray(y, g.outputShape), { geometry: g, argmax });
 }
 
 /** Pooling of an already resolved avg/sum geometry, recorded as "pooling": the transpose of poolingBackward. */
 export function poolingWithGeometry(g: PoolGeometry, x: NDArray): NDArray {
   if (g.poolType === "max") throw new Error("pooling: a max-pooling geometry needs the forward's argmax (use poolingGather)");
-  const y = allocate(
+  const be = backendFor(x);
+  const y = be.allocate(
     x.dtype,
     g.outputShape.reduce((p, d) => p * d, 1),
   );
-  backendFor(x).poolForward(g, contiguous(x).storage, y, null);
+  be.poolForward(g, contiguous(x).storage, y, null);
   return recordOp("pooling", [x], new NDArray(y, g.outputShape), { geometry: g, argmax: null });
 }
 
@@ -39,18 +40,23 @@ export function poolingWithGeometry(g: PoolGeometry, x: NDArray): NDArray {
  * The pooling gradient as a recorded op, linear in `dy` (input shape `inShape`): max scatters dy[o] to the forward's
  * argmax[o]; avg/sum spread dy[o] (÷ the forward's count) over the window.
  */
-export function poolingBackward(g: PoolGeometry, dy: NDArray, argmax: Int32Array | Float64Array | null, inShape: readonly number[]): NDArray {
-  const dx = allocate(
+export function poolingBackward(g: PoolGeometry, dy: NDArray, argmax: IndexStorage | null, inShape: readonly number[]): NDArray {
+  const be = backendFor(dy);
+  const dx = be.allocate(
     dy.dtype,
     inShape.reduce((p, d) => p * d, 1),
   );
-  backendFor(dy).poolBackward(g, contiguous(dy).storage, dx, argmax);
+  be.poolBackward(g, contiguous(dy).storage, dx, argmax);
   return recordOp("pooling_backward", [dy], new NDArray(dx, inShape), { geometry: g, argmax, inShape });
 }
 
 /** y[o] = x[argmax[o]]: max pooling with its windows' winners fixed, the transpose of the max scatter. */
-export function poolingGather(g: PoolGeometry, x: NDArray, argmax: Int32Array | Float64Array): NDArray {
-  const y = allocate(x.dtype, argmax.length);
-  backendFor(x).poolGather(contiguous(x).storage, argmax, y);
+export function poolingGather(g: PoolGeometry, x: NDArray, argmax: IndexStorage): NDArray {
+  const be = backendFor(x);
+  const y = be.allocate(
+    x.dtype,
+    g.outputShape.reduce((p, d) => p * d, 1),
+  );
+  be.poolGather(contiguous(x).storage, argmax, y);
   return recordOp("pooling_gather", [x], new NDArray(y, g.outputShape), { geometry: g, argmax, inShape: x.shape });
 }

@@ -1,7 +1,7 @@
 // softmax, log-softmax and pick along an axis (MXNet's npx.softmax / npx.log_softmax / npx.pick), recorded for autograd.
 import { NDArray } from "../ndarray/ndarray.js";
 import { allocate, formatShape } from "../ndarray/strided.js";
-import { requireCpu } from "../backends/dispatch.js";
+import { backendFor } from "../backends/dispatch.js";
 import { pause, recordOp } from "../tape/tape.js";
 import { contiguous } from "./shape.js";
 import { binary, unary, where } from "./elementwise.js";
@@ -120,7 +120,7 @@ export function pick(x: NDArray, index: NDArray, options?: PickOptions): NDArray
   const o = snapshotOptions(op, options, ["axis", "keepdims", "mode"]);
   const axis = axisOf(x, o.axis, op);
   if (!(index instanceof NDArray)) throw new Error(`${op}: index must be an NDArray of class ids`);
-  requireCpu(op, x, index);
+  const be = backendFor(x, index);
   const mode = readEnum(op, "mode", o.mode, ["clip", "wrap"], "clip");
   const dropped = x.shape.filter((_, i) => i !== axis);
   const kept = x.shape.map((d, i) => (i === axis ? 1 : d));
@@ -129,20 +129,11 @@ export function pick(x: NDArray, index: NDArray, options?: PickOptions): NDArray
     throw new Error(
       `${op}: index shape ${formatShape(index.shape)} must be ${formatShape(dropped)} or ${formatShape(kept)} for data of shape ${formatShape(x.shape)} and axis=${axis}`,
     );
-  const src = contiguous(x).data;
-  const ids = contiguous(index).data;
   const [outer, n, inner] = split(x.shape, axis);
-  const out = allocate(x.dtype, outer * inner);
+  const out = be.allocate(x.dtype, outer * inner);
   // the clipped/wrapped ids as floats, shaped like the kept output: the gradient rule scatters with them
-  const chosen = allocate(x.dtype, outer * inner);
-  for (let o = 0; o < outer; o++)
-    for (let i = 0; i < inner; i++) {
-      const raw = Math.round(ids[o * inner + i]!);
-      if (!Number.isFinite(raw)) throw new Error(`${op}: index holds ${ids[o * inner + i]}, not a class id`);
-      const c = mode === "clip" ? Math.min(Math.max(raw, 0), n - 1) : ((raw % n) + n) % n;
-      chosen[o * inner + i] = c;
-      out[o * inner + i] = src[o * n * inner + c * inner + i]!;
-    }
+  const chosen = be.allocate(x.dtype, outer * inner);
+  be.pickAxis(contiguous(x).storage, contiguous(index).storage, outer, n, inner, mode, out, chosen);
   const result = new NDArray(out, readBoolean(op, "keepdims", o.keepdims, false) ? kept : dropped);
   return recordOp("pick", [x], result, { axis, ids: new NDArray(chosen, kept) });
 }

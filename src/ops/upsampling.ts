@@ -1,6 +1,6 @@
 // npx.upsampling: nearest / (bi/tri)linear resizing by a scale factor (MXNet UpSampling, PyTorch nn.Upsample), axis by axis.
 import { NDArray } from "../ndarray/ndarray.js";
-import { allocate, formatShape } from "../ndarray/strided.js";
+import { formatShape } from "../ndarray/strided.js";
 import { recordOp } from "../tape/tape.js";
 import { readBoolean, readEnum, showValue, snapshotOptions } from "../params/options.js";
 import type { Layout } from "../params/geometry.js";
@@ -63,8 +63,9 @@ export function resample(x: NDArray, plan: AxisPlan): NDArray {
     inner = shape.slice(axis + 1).reduce((p, v) => p * v, 1);
   const outShape = [...shape];
   outShape[axis] = plan.taps.i0.length;
-  const out = allocate(x.dtype, outer * outShape[axis]! * inner);
-  backendFor(x).resampleAxis(contiguous(x).storage, outer, shape[axis]!, inner, plan.taps, out);
+  const be = backendFor(x);
+  const out = be.allocate(x.dtype, outer * outShape[axis]! * inner);
+  be.resampleAxis(contiguous(x).storage, outer, shape[axis]!, inner, plan.taps, out);
   return recordOp("resampleAxis", [x], new NDArray(out, outShape), { plan, inShape: shape });
 }
 
@@ -73,8 +74,9 @@ export function resampleTranspose(g: NDArray, plan: AxisPlan, inShape: readonly 
   const axis = plan.axis;
   const outer = inShape.slice(0, axis).reduce((p, v) => p * v, 1),
     inner = inShape.slice(axis + 1).reduce((p, v) => p * v, 1);
-  const dx = allocate(g.dtype, outer * inShape[axis]! * inner);
-  backendFor(g).resampleAxisAdjoint(contiguous(g).storage, outer, inShape[axis]!, inner, plan.taps, dx);
+  const be = backendFor(g);
+  const dx = be.allocate(g.dtype, outer * inShape[axis]! * inner);
+  be.resampleAxisAdjoint(contiguous(g).storage, outer, inShape[axis]!, inner, plan.taps, dx);
   return recordOp("resampleAxisTranspose", [g], new NDArray(dx, inShape), { plan, outShape: g.shape });
 }
 

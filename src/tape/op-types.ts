@@ -3,6 +3,7 @@
 // without a gradient rule or an export rule (or an explicit null) fails to compile.
 import type { NDArray, Operand } from "../ndarray/ndarray.js";
 import type { Dtype } from "../ndarray/dtype.js";
+import type { IndexStorage, Storage } from "../ndarray/storage.js";
 import type { Index } from "../ndarray/indexing.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
@@ -34,10 +35,10 @@ interface ConvAttrs {
   readonly hasBias: boolean;
 }
 
-/** Batch norm in training mode keeps the batch statistics; in predict mode the running ones it used. */
+/** Batch norm in training mode keeps the batch statistics; in predict mode the running ones it used (allocateStats buffers on the op's device). */
 export type BatchNormAttrs =
-  | { readonly mode: "train"; readonly view: ChannelView; readonly mean: Float64Array; readonly invstd: Float64Array; readonly eps: number }
-  | { readonly mode: "predict"; readonly view: ChannelView; readonly eps: number; readonly runMean: Float64Array; readonly runVar: Float64Array };
+  | { readonly mode: "train"; readonly view: ChannelView; readonly mean: Storage; readonly invstd: Storage; readonly eps: number }
+  | { readonly mode: "predict"; readonly view: ChannelView; readonly eps: number; readonly runMean: Storage; readonly runVar: Storage };
 
 /** Op name → the attributes recorded with it. */
 export type OpAttrs = { readonly [K in BinaryOp]: BinaryAttrs } & { readonly [K in UnaryOp]: NoAttrs } & { readonly [K in ReduceOp]: ReduceAttrs } & {
@@ -55,14 +56,14 @@ export type OpAttrs = { readonly [K in BinaryOp]: BinaryAttrs } & { readonly [K 
   readonly log_softmax: { readonly axis: number };
   readonly pick: { readonly axis: number; readonly ids: NDArray };
   readonly batch_norm: BatchNormAttrs;
-  readonly pooling: { readonly geometry: PoolGeometry; readonly argmax: Int32Array | Float64Array | null };
+  readonly pooling: { readonly geometry: PoolGeometry; readonly argmax: IndexStorage | null };
   readonly leaky_relu: { readonly actType: LeakyActType; readonly slope: number };
   readonly softsign: NoAttrs;
   readonly prelu: { readonly outer: number; readonly channels: number; readonly inner: number };
   readonly concatenate: { readonly axis: number; readonly outer: number; readonly blocks: readonly number[] };
   readonly depth_to_space: { readonly geometry: ShuffleGeometry };
   readonly space_to_depth: { readonly geometry: ShuffleGeometry };
-  readonly dropout: { readonly mask: Float64Array; readonly map: Int32Array | Float64Array | null };
+  readonly dropout: { readonly mask: Storage; readonly map: Int32Array | Float64Array | null };
   readonly pad: { readonly pads: readonly (readonly [number, number])[]; readonly constantValues: number };
   readonly padBorder: { readonly spec: BorderSpec };
   readonly foldBorder: { readonly spec: BorderSpec; readonly biasAxis: number };
@@ -70,8 +71,8 @@ export type OpAttrs = { readonly [K in BinaryOp]: BinaryAttrs } & { readonly [K 
   readonly resampleAxisTranspose: { readonly plan: AxisPlan; readonly outShape: readonly number[] };
   // the ops gradient rules are written in, so a gradient can be differentiated again (autograd.grad's createGraph)
   readonly conv_weight_grad: { readonly geometry: ConvGeometry };
-  readonly pooling_backward: { readonly geometry: PoolGeometry; readonly argmax: Int32Array | Float64Array | null; readonly inShape: readonly number[] };
-  readonly pooling_gather: { readonly geometry: PoolGeometry; readonly argmax: Int32Array | Float64Array; readonly inShape: readonly number[] };
+  readonly pooling_backward: { readonly geometry: PoolGeometry; readonly argmax: IndexStorage | null; readonly inShape: readonly number[] };
+  readonly pooling_gather: { readonly geometry: PoolGeometry; readonly argmax: IndexStorage; readonly inShape: readonly number[] };
   readonly index_scatter: { readonly index: readonly Index[]; readonly shape: readonly number[] };
   readonly leaky_relu_derivative: { readonly actType: LeakyActType; readonly slope: number };
   readonly gather_axis: AxisTableAttrs;

@@ -1,10 +1,9 @@
 // Gradient rules of npx.leakyRelu, prelu and softsign (one backend kernel each; recorded ops under createGraph).
 import { NDArray } from "../../ndarray/ndarray.js";
-import { zeros } from "../../ndarray/create.js";
 import { contiguous, reshape } from "../../ops/shape.js";
 import { binary as b, unary as u } from "../../ops/elementwise.js";
 import { leakyReluDerivative } from "../../ops/activation.js";
-import { backendFor } from "../../backends/dispatch.js";
+import { backendFor, zerosOn } from "../../backends/dispatch.js";
 import { isRecording } from "../../tape/tape.js";
 import { type RuleSet, sumTo } from "./rule.js";
 
@@ -28,7 +27,7 @@ export const activationRules: RuleSet<"leaky_relu" | "leaky_relu_derivative" | "
   leaky_relu_derivative: ({ g, inputs: [x], attrs }) => {
     const { actType, slope } = attrs;
     const xx = x!;
-    if (actType === "leaky") return [zeros(xx.shape, { dtype: g.dtype })]; // piecewise linear: f″ = 0 away from 0
+    if (actType === "leaky") return [zerosOn(g, xx.shape)]; // piecewise linear: f″ = 0 away from 0
     if (actType === "gelu") {
       const sq = b("mul", xx, xx);
       const phi = b("mul", u("exp", b("mul", sq, -0.5)), INV_SQRT_2PI);

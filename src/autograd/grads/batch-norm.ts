@@ -1,6 +1,6 @@
 // Gradient rule of npx.batchNorm in training mode (batch statistics) and predict mode (the affine map of the running ones).
 import { NDArray } from "../../ndarray/ndarray.js";
-import { allocate } from "../../ndarray/strided.js";
+import type { Storage } from "../../ndarray/storage.js";
 import { contiguous } from "../../ops/shape.js";
 import { backendFor } from "../../backends/dispatch.js";
 import { binary as b, unary as u } from "../../ops/elementwise.js";
@@ -9,10 +9,15 @@ import { reshape } from "../../ops/shape.js";
 import { isRecording } from "../../tape/tape.js";
 import type { GradContext, RuleSet } from "./rule.js";
 
-/** A per-channel constant (float64 statistics) as an array of `like`'s dtype, shape `shape`. */
-function constant(values: Float64Array, shape: number[], like: NDArray): NDArray {
-  const d = allocate(like.dtype, values.length);
-  d.set(values);
+/**
+ * Per-channel values (the forward's statistics buffer, or a strided 1-D view) copied into an unrecorded array of
+ * `like`'s dtype and device, shape `shape` (float64 statistics round once to float32 data, as a typed-array set).
+ */
+function constant(src: Storage, strides: readonly number[], offset: number, shape: number[], like: NDArray): NDArray {
+  const be = backendFor(like);
+  const n = shape.reduce((p, d) => p * d, 1);
+  const d = be.allocate(like.dtype, n);
+  be.unaryInto("identity", [n], { data: d, strides: [1], offset: 0 }, { data: src, strides, offset });
   return new NDArray(d, shape);
 }
 
@@ -46,12 +51,11 @@ function recordedBatchNormGrad({ g, inputs, attrs, needs }: GradContext<"batch_n
     const dx = needs[0] ? reshape(b("mul", b("mul", gam, invstd), b("sub", b("sub", gv, b("div", sg, M)), b("mul", xhat, b("div", sgx, M)))), x!.shape) : null;
     return [dx, needs[1] ? toC(sgx) : null, needs[2] ? toC(sg) : null, null, null];
   }
-  const stat = (arr: NDArray, fwd: Float64Array) => {
-    const v = constant(fwd, vec3, x!);
+  const stat = (arr: NDArray, fwd: Storage) => {
+    const v = constant(fwd, [1], 0, vec3, x!);
     if (!arr.tapeNode && !arr.gradReq) return v;
-    const now = new Float64Array(C);
-    for (let c = 0; c < C; c++) now[c] = arr.data[arr.offset + c * arr.strides[0]!]!;
-    return b("add", b("sub", reshape(arr, vec3), constant(now, vec3, x!)), v);
+    const now = constant(arr.storage, arr.strides, arr.offset, vec3, x!);
+    return b("add", b("sub", reshape(arr, vec3), now), v);
   };
   const mu = stat(runMean!, attrs.runMean),
     v = stat(runVar!, attrs.runVar);
@@ -88,17 +92,18 @@ export const batchNormRules: RuleSet<"batch_norm"> = {
     const xd = contiguous(x!).storage,
       dy = contiguous(g).storage,
       gd = contiguous(gamma!).storage;
-    const dx = needs[0] ? allocate(dt, x!.size) : null;
-    const dgamma = needs[1] ? allocate(dt, C) : null;
-    const dbeta = needs[2] ? allocate(dt, C) : null;
+    const be = backendFor(g);
+    const dx = needs[0] ? be.allocate(dt, x!.size) : null;
+    const dgamma = needs[1] ? be.allocate(dt, C) : null;
+    const dbeta = needs[2] ? be.allocate(dt, C) : null;
     if (attrs.mode === "train") {
-      backendFor(g).batchNormTrainBackward(view, xd, dy, gd, attrs.mean, attrs.invstd, dx, dgamma, dbeta);
+      be.batchNormTrainBackward(view, xd, dy, gd, attrs.mean, attrs.invstd, dx, dgamma, dbeta);
       return [dx && new NDArray(dx, x!.shape), dgamma && new NDArray(dgamma, [C]), dbeta && new NDArray(dbeta, [C]), null, null];
     }
-    const dmean = needs[3] ? allocate(dt, C) : null;
-    const dvar = needs[4] ? allocate(dt, C) : null;
-    backendFor(g).batchNormPredictBackward(view, xd, dy, gd, attrs.runMean, attrs.runVar, attrs.eps, dx, { dgamma, dbeta, dmean, dvar });
-    const vecOf = (d: ReturnType<typeof allocate> | null) => d && new NDArray(d, [C]);
+    const dmean = needs[3] ? be.allocate(dt, C) : null;
+    const dvar = needs[4] ? be.allocate(dt, C) : null;
+    be.batchNormPredictBackward(view, xd, dy, gd, attrs.runMean, attrs.runVar, attrs.eps, dx, { dgamma, dbeta, dmean, dvar });
+    const vecOf = (d: Storage | null) => d && new NDArray(d, [C]);
     return [dx && new NDArray(dx, x!.shape), vecOf(dgamma), vecOf(dbeta), vecOf(dmean), vecOf(dvar)];
   },
 };

@@ -21,7 +21,7 @@ export const nnRules: RuleSet<"softmax" | "log_softmax" | "pick"> = {
     const axis = attrs.axis;
     const ids = attrs.ids;
     const classes = reshape(
-      arange(x.shape[axis]!, undefined, 1, { dtype: x.dtype }),
+      arange(x.shape[axis]!, undefined, 1, { dtype: x.dtype }).asInCtx(x.ctx),
       x.shape.map((d, i) => (i === axis ? d : 1)),
     );
     return [b("mul", b("eq", classes, ids), reshape(g, ids.shape))];

@@ -232,6 +232,13 @@ export function weightGrad(g: ConvGeometry, dtype: Dtype, image: FloatArray, gri
 }
 
 /** C (M × N) = A (M × K) · B (K × N), row-major; float64 and small products run JS loops. */
+/** `batch` products C[i] = A[i]·B[i] of dense row-major stacks, one matmul per pair. */
+export function matmulBatched(dtype: Dtype, batch: number, M: number, N: number, K: number, a: FloatArray, b: FloatArray): FloatArray {
+  const out = dtype === "float32" ? new Float32Array(batch * M * N) : new Float64Array(batch * M * N);
+  for (let i = 0; i < batch; i++) out.set(matmul(dtype, M, N, K, a.subarray(i * M * K, (i + 1) * M * K), b.subarray(i * K * N, (i + 1) * K * N)), i * M * N);
+  return out;
+}
+
 export function matmul(dtype: Dtype, M: number, N: number, K: number, a: FloatArray, b: FloatArray): FloatArray {
   // a matrix–vector product (either side < 4 wide) reads each element of the matrix once: packing it for the GEMM
   // costs as much as the product, so the JS loop wins (3844×4096 · vector: 111 ms through the GEMM)

@@ -4,14 +4,16 @@ import { binaryRuns, unaryRuns } from "../js/elementwise-loops.generated.js";
 import { allocate } from "../../ndarray/dtype.js";
 import { binaryInto, reduceInto, scalarView, unaryInto, whereInto } from "../js/elementwise.js";
 import { adamUpdate, sgdUpdate } from "../js/optimizer.js";
-import { gridToImage, imageToGrid, matmul, weightGrad } from "./conv-dispatch.js";
+import { gridToImage, imageToGrid, matmul, matmulBatched, weightGrad } from "./conv-dispatch.js";
 import { fillChannels, foldScatter, padGather } from "../reference/pad.js";
 import { resampleAxis, resampleAxisAdjoint } from "../reference/resample.js";
 import { poolBackward, poolForward, poolGather } from "../fused/pooling.js";
 import {
   batchNormAffineActForward,
   batchNormAffineForward,
+  batchNormPredictAffine,
   batchNormPredictBackward,
+  batchNormRunningUpdate,
   batchNormTrainBackward,
   batchNormTrainForward,
 } from "../fused/batch-norm.js";
@@ -19,11 +21,14 @@ import { leakyBackward, leakyForward, preluBackward, preluForward, softsignBackw
 import { concatRows, splitRows } from "../fused/concat.js";
 import { pixelShuffle } from "../fused/pixel-shuffle.js";
 import { applyMask, dropoutMask } from "../fused/dropout.js";
+import { pickAxis } from "../fused/pick.js";
 
 export const cpuBackend: Backend = {
   name: "cpu",
   dtypes: ["float32", "float64"],
   allocate,
+  // indices into arrays of up to 2³¹ elements fit an Int32Array; larger ones need a float64's 53 bits
+  allocateIndices: (n, range) => (range < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)),
   scalar: scalarView,
   unaryInto,
   binaryInto,
@@ -33,6 +38,8 @@ export const cpuBackend: Backend = {
   gridToImage,
   weightGrad,
   matmul,
+  matmulBatched,
+  pickAxis,
   padGather,
   foldScatter,
   fillChannels,
@@ -41,11 +48,15 @@ export const cpuBackend: Backend = {
   poolForward,
   poolBackward,
   poolGather,
+  // statistics in float64 whatever the data's dtype (one rounding where they meet float32 data)
+  allocateStats: (n) => new Float64Array(n),
   batchNormTrainForward,
+  batchNormPredictAffine,
   batchNormAffineForward,
   batchNormAffineActForward,
   batchNormTrainBackward,
   batchNormPredictBackward,
+  batchNormRunningUpdate,
   leakyForward,
   leakyBackward,
   softsignForward,

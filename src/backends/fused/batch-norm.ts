@@ -1,5 +1,6 @@
 // Batch normalization forward and backward as per-channel typed-array loops over x viewed as [outer, C, inner].
 import type { FloatArray } from "../../ndarray/strided.js";
+import type { StridedView } from "../backend.js";
 import { reluOf } from "../js/elementwise-loops.generated.js";
 
 import type { AffineActivation, ChannelView } from "../../params/kernel-records.js";
@@ -43,6 +44,31 @@ export function batchNormTrainForward(
     const b = beta[c]! - mu * a;
     for (let o = 0, base = c * inner; o < outer; o++, base += step) for (let i = 0; i < inner; i++) y[base + i] = x[base + i]! * a + b;
   }
+}
+
+/** Predict mode's affine map per channel in float64: a = γ/√(σ²_run + eps), shift = β − μ_run·a. */
+export function batchNormPredictAffine(
+  C: number,
+  gamma: FloatArray,
+  beta: FloatArray,
+  runMean: FloatArray,
+  runVar: FloatArray,
+  eps: number,
+  a: FloatArray,
+  shift: FloatArray,
+): void {
+  for (let c = 0; c < C; c++) {
+    const k = gamma[c]! / Math.sqrt(runVar[c]! + eps);
+    a[c] = k;
+    shift[c] = beta[c]! - runMean[c]! * k;
+  }
+}
+
+/** run[c] ← momentum·run[c] + (1 − momentum)·batch[c] through the view, one rounding to run's dtype. */
+export function batchNormRunningUpdate(run: StridedView, batch: FloatArray, n: number, momentum: number): void {
+  const d = run.data,
+    s = run.strides[0] ?? 1;
+  for (let c = 0, i = run.offset; c < n; c++, i += s) d[i] = momentum * d[i]! + (1 - momentum) * batch[c]!;
 }
 
 /** Predict forward (running statistics): y = x·a[c] + b[c] with a = γ/√(σ²_run + eps), b = β − μ_run·a. */

@@ -10,8 +10,20 @@ import { binaryGpu, copyIntoGpu, type GpuView, unaryGpu, whereGpu } from "./elem
 import { reduceGpu } from "./reduce.js";
 import { gridToImageGpu, imageToGridGpu, weightGradGpu } from "./conv.js";
 import { matmulGpu } from "./matmul.js";
+import {
+  batchNormAffineGpu,
+  batchNormPredictAffineGpu,
+  batchNormPredictBackwardGpu,
+  batchNormRunningUpdateGpu,
+  batchNormTrainBackwardGpu,
+  batchNormTrainForwardGpu,
+} from "./batch-norm.js";
+import { fillChannelsGpu, foldScatterGpu, padGatherGpu, resampleAxisAdjointGpu, resampleAxisGpu } from "./gather.js";
+import { applyMaskGpu, dropoutMaskGpu } from "./dropout.js";
+import { pickAxisGpu } from "./pick.js";
+import { poolBackwardGpu, poolForwardGpu, poolGatherGpu } from "./pooling.js";
 import { sgdUpdateGpu } from "./optimizer.js";
-import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu } from "./pointwise.js";
+import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu, preluBackwardGpu, preluForwardGpu, softsignBackwardGpu, softsignForwardGpu } from "./pointwise.js";
 import { readTensor, requireFloat32, upload } from "./transfer.js";
 
 const GPU0 = new Context("gpu", 0);
@@ -71,15 +83,6 @@ function reluOf(t: GpuTensor, n: number): GpuTensor {
   return r;
 }
 
-/** A kernel the WebGPU backend does not have yet: it throws naming itself and the device, never a CPU round trip. */
-function missing(kernel: string): () => never {
-  return () => {
-    throw new Error(
-      `${kernel}: no WebGPU kernel yet for arrays on gpu(0); move the arrays to the CPU with x.asInCtx(npx.cpu()) (after await x.wait()) to run it there`,
-    );
-  };
-}
-
 function allocate(dtype: Dtype, n: number): GpuStorage {
   requireFloat32("allocate (webgpu)", "the array", dtype);
   const t = allocTensor(n, "allocate (webgpu)");
@@ -95,10 +98,15 @@ function allocate(dtype: Dtype, n: number): GpuStorage {
 
 const float32 = (kernel: string, dtype: Dtype) => requireFloat32(kernel, "the operands", dtype);
 
-export const webgpuBackend: Backend<DeviceStorage> = {
+export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
   name: "webgpu",
   dtypes: ["float32"],
   allocate,
+  allocateIndices(n) {
+    // i32 bits in a pooled buffer (GpuStorage's float32 is only its element size here): no values are read back, the
+    // backward and the gather kernels read them as array<i32>; a binding holds < 2³¹ elements, so i32 suffices
+    return fresh(allocTensor(n, "pooling argmax (webgpu)"));
+  },
   scalar(v: number, ndim: number): StridedView<DeviceStorage> {
     return { data: fresh(upload(Float32Array.of(v), "scalar (webgpu)")), strides: new Array<number>(ndim).fill(0), offset: 0 };
   },
@@ -133,19 +141,96 @@ export const webgpuBackend: Backend<DeviceStorage> = {
     float32("matmul", dtype);
     return fresh(matmulGpu(M, N, K, tensorOf(a, "matmul"), tensorOf(b, "matmul")));
   },
-  padGather: missing("pad (padding modes)"),
-  foldScatter: missing("pad (padding modes, adjoint)"),
-  fillChannels: missing("fillChannels"),
-  resampleAxis: missing("resample / upsampling"),
-  resampleAxisAdjoint: missing("resample / upsampling (gradient)"),
-  poolForward: missing("pooling"),
-  poolBackward: missing("pooling (gradient)"),
-  poolGather: missing("pooling (second-order gradient)"),
-  batchNormTrainForward: missing("batch_norm"),
-  batchNormAffineForward: missing("batch_norm"),
-  batchNormAffineActForward: missing("batch_norm"),
-  batchNormTrainBackward: missing("batch_norm (gradient)"),
-  batchNormPredictBackward: missing("batch_norm (gradient)"),
+  matmulBatched(dtype, batch, M, N, K, a, b) {
+    float32("matmul", dtype);
+    return fresh(matmulGpu(M, N, K, tensorOf(a, "matmul"), tensorOf(b, "matmul"), batch));
+  },
+  pickAxis(x, ids, outer, n, inner, mode, out, chosen) {
+    const t = (s: DeviceStorage) => tensorOf(s, "npx.pick");
+    pickAxisGpu(t(x), t(ids), outer, n, inner, mode, t(out), t(chosen));
+    wrote(out);
+    wrote(chosen);
+  },
+  padGather(small, smallShape, tables, big, bigShape) {
+    padGatherGpu(tensorOf(small, "pad"), smallShape, tables, tensorOf(big, "pad"), bigShape);
+    wrote(big);
+  },
+  foldScatter(big, bigShape, tables, small, smallShape) {
+    foldScatterGpu(tensorOf(big, "pad (gradient)"), bigShape, tables, tensorOf(small, "pad (gradient)"), smallShape);
+    wrote(small);
+  },
+  fillChannels(out, shape, axis, bias) {
+    fillChannelsGpu(tensorOf(out, "fill channels"), shape, axis, tensorOf(bias, "fill channels"));
+    wrote(out);
+  },
+  resampleAxis(x, outer, inSize, inner, taps, out) {
+    resampleAxisGpu(tensorOf(x, "resample"), outer, inSize, inner, taps, tensorOf(out, "resample"));
+    wrote(out);
+  },
+  resampleAxisAdjoint(g, outer, inSize, inner, taps, dx) {
+    resampleAxisAdjointGpu(tensorOf(g, "resample (gradient)"), outer, inSize, inner, taps, tensorOf(dx, "resample (gradient)"));
+    wrote(dx);
+  },
+  poolForward(g, x, y, argmax) {
+    poolForwardGpu(g, tensorOf(x, "pooling"), tensorOf(y, "pooling"), argmax ? tensorOf(argmax, "pooling") : null);
+    wrote(y);
+    if (argmax) wrote(argmax);
+  },
+  poolBackward(g, dy, dx, argmax) {
+    poolBackwardGpu(g, tensorOf(dy, "pooling (gradient)"), tensorOf(dx, "pooling (gradient)"), argmax ? tensorOf(argmax, "pooling (gradient)") : null);
+    wrote(dx);
+  },
+  poolGather(x, argmax, y) {
+    poolGatherGpu(tensorOf(x, "pooling (gather)"), tensorOf(argmax, "pooling (gather)"), tensorOf(y, "pooling (gather)"), y.size);
+    wrote(y);
+  },
+  allocateStats: (n) => allocate("float32", n),
+  batchNormTrainForward(v, x, gamma, beta, eps, y, mean, variance, invstd) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm");
+    batchNormTrainForwardGpu(v, t(x), t(gamma), t(beta), eps, t(y), t(mean), t(variance), t(invstd));
+    for (const s of [y, mean, variance, invstd]) wrote(s);
+  },
+  batchNormPredictAffine(C, gamma, beta, runMean, runVar, eps, a, shift) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm");
+    batchNormPredictAffineGpu(C, t(gamma), t(beta), t(runMean), t(runVar), eps, t(a), t(shift));
+    wrote(a);
+    wrote(shift);
+  },
+  batchNormAffineForward(v, x, a, b, y) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm");
+    batchNormAffineGpu(v, t(x), t(a), t(b), null, 0, t(y));
+    wrote(y);
+  },
+  batchNormAffineActForward(v, x, a, b, act, slope, y) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm");
+    batchNormAffineGpu(v, t(x), t(a), t(b), act, slope, t(y));
+    wrote(y);
+  },
+  batchNormTrainBackward(v, x, dy, gamma, mean, invstd, dx, dgamma, dbeta) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm (gradient)");
+    batchNormTrainBackwardGpu(v, t(x), t(dy), t(gamma), t(mean), t(invstd), dx && t(dx), dgamma && t(dgamma), dbeta && t(dbeta));
+    for (const s of [dx, dgamma, dbeta]) if (s) wrote(s);
+  },
+  batchNormPredictBackward(v, x, dy, gamma, runMean, runVar, eps, dx, grads) {
+    const t = (s: DeviceStorage) => tensorOf(s, "batch_norm (gradient)");
+    const outs = [grads.dgamma, grads.dbeta, grads.dmean, grads.dvar];
+    batchNormPredictBackwardGpu(
+      v,
+      t(x),
+      t(dy),
+      t(gamma),
+      t(runMean),
+      t(runVar),
+      eps,
+      dx && t(dx),
+      outs.map((s) => s && t(s)),
+    );
+    for (const s of [dx, ...outs]) if (s) wrote(s);
+  },
+  batchNormRunningUpdate(run, batch, n, momentum) {
+    batchNormRunningUpdateGpu(tensorOf(run.data, "batch_norm"), run.offset, run.strides[0] ?? 1, tensorOf(batch, "batch_norm"), n, momentum);
+    wrote(run.data);
+  },
   leakyForward(act, slope, x, y) {
     leakyForwardGpu(act, slope, tensorOf(x, "leaky_relu"), tensorOf(y, "leaky_relu"), x.size);
     wrote(y);
@@ -154,10 +239,24 @@ export const webgpuBackend: Backend<DeviceStorage> = {
     leakyBackwardGpu(act, slope, tensorOf(x, "leaky_relu"), tensorOf(dy, "leaky_relu"), tensorOf(dx, "leaky_relu"), x.size);
     wrote(dx);
   },
-  softsignForward: missing("softsign"),
-  softsignBackward: missing("softsign (gradient)"),
-  preluForward: missing("prelu"),
-  preluBackward: missing("prelu (gradient)"),
+  softsignForward(x, y) {
+    softsignForwardGpu(tensorOf(x, "softsign"), tensorOf(y, "softsign"), x.size);
+    wrote(y);
+  },
+  softsignBackward(x, dy, dx) {
+    softsignBackwardGpu(tensorOf(x, "softsign"), tensorOf(dy, "softsign"), tensorOf(dx, "softsign"), x.size);
+    wrote(dx);
+  },
+  preluForward(outer, C, inner, x, alpha, y) {
+    preluForwardGpu(outer, C, inner, tensorOf(x, "prelu"), tensorOf(alpha, "prelu"), tensorOf(y, "prelu"));
+    wrote(y);
+  },
+  preluBackward(outer, C, inner, x, alpha, dy, dx, dalpha) {
+    const t = (s: DeviceStorage) => tensorOf(s, "prelu (gradient)");
+    preluBackwardGpu(outer, C, inner, t(x), t(alpha), t(dy), dx && t(dx), dalpha && t(dalpha));
+    if (dx) wrote(dx);
+    if (dalpha) wrote(dalpha);
+  },
   concatRows(parts, blocks, outer, out) {
     // out viewed as [outer, row]; part k fills columns off … off + blocks[k] (a buffer copy when outer is 1)
     const row = blocks.reduce((p, b) => p + b, 0);
@@ -198,8 +297,16 @@ export const webgpuBackend: Backend<DeviceStorage> = {
       wrote(depth);
     }
   },
-  dropoutMask: missing("dropout"),
-  applyMask: missing("dropout"),
+  dropoutMask(n, p, uniform) {
+    const mask = fresh(allocTensor(n, "dropout (webgpu)")); // every element written by the mask kernel
+    dropoutMaskGpu(tensorOf(mask, "dropout"), n, p, uniform);
+    wrote(mask);
+    return mask;
+  },
+  applyMask(x, mask, map, y) {
+    applyMaskGpu(tensorOf(x, "dropout"), tensorOf(mask, "dropout"), map, tensorOf(y, "dropout"));
+    wrote(y);
+  },
   sgdUpdate(w, grad, v, n, p, lr, momentum) {
     sgdUpdateGpu(tensorOf(w, "sgd_update"), tensorOf(grad, "sgd_update"), v ? tensorOf(v, "sgd_update") : null, n, p, lr, momentum);
     wrote(w);

@@ -34,9 +34,10 @@ fn infF() -> f32 { return bitcast<f32>(INF_BITS); }`;
 
 /**
  * WGSL expressions of the binary ops on a, b (numpy / the reference's semantics, NaN-propagating max/min). mod and
- * fmod are missing on purpose: WGSL's % differs from JS's at ±∞ and 0 divisors, so they throw naming themselves.
+ * fmod are written out (fmodF, modF below): WGSL's % is x − y·trunc(x/y), inexact for large quotients and undefined at
+ * ±∞ and zero divisors, where JS's % is exact.
  */
-const BINARY_WGSL: Partial<Record<BinaryKernelOp, string>> = {
+const BINARY_WGSL: Record<BinaryKernelOp, string> = {
   add: "a + b",
   sub: "a - b",
   mul: "a * b",
@@ -50,13 +51,15 @@ const BINARY_WGSL: Partial<Record<BinaryKernelOp, string>> = {
   le: "select(0.0, 1.0, a <= b)",
   gt: "select(0.0, 1.0, a > b)",
   ge: "select(0.0, 1.0, a >= b)",
+  mod: "modF(a, b)",
+  fmod: "fmodF(a, b)",
 };
 
 /**
- * WGSL expressions of the unary ops on a; tanh and softrelu in forms that cannot overflow. sin, cos (WGSL only
- * promises 2⁻¹¹ absolute error) and erf (no WGSL builtin) are missing on purpose and throw naming themselves.
+ * WGSL expressions of the unary ops on a; tanh and softrelu in forms that cannot overflow. sin and cos are written out
+ * (WGSL's builtins only promise 2⁻¹¹ absolute error, and only on [−π, π]), and so is erf (no WGSL builtin).
  */
-const UNARY_WGSL: Partial<Record<UnaryKernelOp, string>> = {
+const UNARY_WGSL: Record<UnaryKernelOp, string> = {
   identity: "a",
   neg: "-a",
   exp: "exp(a)",
@@ -69,9 +72,13 @@ const UNARY_WGSL: Partial<Record<UnaryKernelOp, string>> = {
   softrelu: "select(log(1.0 + exp(a)), a + log(1.0 + exp(-a)), a > 0.0)",
   hardsigmoid: "select(select((a + 3.0) / 6.0, 1.0, a >= 3.0), 0.0, a <= -3.0)",
   hardswish: "select(select(a * (a + 3.0) / 6.0, a, a >= 3.0), 0.0, a < -3.0)",
+  erf: "erfF(a)",
+  sin: "sinF(a)",
+  cos: "cosF(a)",
 };
 
-const MATH_FNS = `${WGSL_FLOAT_HELPERS}
+/** The WGSL math functions the elementwise expressions call (powF, tanhF, fmodF, modF, sinF, cosF, erfF). */
+export const MATH_FNS = `${WGSL_FLOAT_HELPERS}
 // a^b with numpy's results for a ≤ 0 (WGSL pow is exp2(b·log2 a), undefined there)
 fn powF(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
@@ -85,6 +92,77 @@ fn powF(a: f32, b: f32) -> f32 {
 fn tanhF(a: f32) -> f32 {
   let e = exp(-2.0 * abs(a));
   return sign(a) * (1.0 - e) / (1.0 + e);
+}
+fn isInf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
+// JS's a % b (C's fmod, the dividend's sign), exact: NaN for a NaN operand, an infinite a or b = 0; a for an infinite
+// b; otherwise |a| is reduced by the largest d·2^k ≤ r while r ≥ d (d = |b|). Each step r − t with t ≤ r < 2t is exact
+// (Sterbenz), and leaves r < t, so the exponent gap shrinks every step: at most 277 steps for f32.
+fn fmodF(a: f32, b: f32) -> f32 {
+  if (isNan(a) || isNan(b) || isInf(a) || b == 0.0) { return nanF(); }
+  if (isInf(b)) { return a; }
+  let d = abs(b);
+  var r = abs(a);
+  for (var step = 0; step < 300 && r >= d; step++) {
+    var t = ldexp(d, frexp(r).exp - frexp(d).exp);
+    if (t > r) { t = t * 0.5; }
+    r = r - t;
+  }
+  return select(r, -r, a < 0.0 || (a == 0.0 && (bitcast<u32>(a) >> 31u) == 1u));
+}
+// numpy's mod (the divisor's sign), the CPU's formula: r = fmod(a, b); r = 0 → ±0 with b's sign; r and b of different
+// signs → r + b
+fn modF(a: f32, b: f32) -> f32 {
+  let r = fmodF(a, b);
+  // ±0 from the runtime negation of +0 (a literal -0.0 may fold to +0)
+  if (r == 0.0) { return select(abs(r), -abs(r), b < 0.0); }
+  if ((r < 0.0) != (b < 0.0)) { return r + b; }
+  return r;
+}
+// sin and cos after Cephes' sinf / cosf (S. L. Moshier, Cephes Math Library 2.2): j = ⌊|x|·4/π⌋ rounded up to even,
+// y = |x| − j·π/4 in three parts of π/4 (Cody–Waite: the first two products are exact for j < 2¹³), then the minimax
+// polynomials on [−π/4, π/4] (Cephes states a peak relative error of about 1 ulp there). For |x| < 8192 the result is
+// within about 2⁻²³ of sin x; beyond that the reduction loses bits (Cephes gives up at 8192), so tests stay below it.
+fn sincosReduce(x: f32) -> vec2<f32> {
+  var j = floor(abs(x) * 1.2732395447351628);
+  j = j + (j - 2.0 * floor(j * 0.5));
+  let y = ((abs(x) - j * 0.78515625) - j * 2.4187564849853515625e-4) - j * 3.77489497744594108e-8;
+  return vec2<f32>(y, j - 8.0 * floor(j * 0.125));
+}
+fn sinPoly(y: f32) -> f32 {
+  let z = y * y;
+  return ((-1.9515295891e-4 * z + 8.3321608736e-3) * z - 1.6666654611e-1) * z * y + y;
+}
+fn cosPoly(y: f32) -> f32 {
+  let z = y * y;
+  return ((2.443315711809948e-5 * z - 1.388731625493765e-3) * z + 4.166664568298827e-2) * z * z - 0.5 * z + 1.0;
+}
+fn sinF(x: f32) -> f32 {
+  if (isNan(x) || isInf(x)) { return nanF(); }
+  let r = sincosReduce(x);
+  // octant j mod 8 ∈ {0, 2, 4, 6}: sin, cos, −sin, −cos of the reduced argument; a negative x flips the sign
+  let oct = i32(r.y);
+  var v = select(sinPoly(r.x), cosPoly(r.x), oct == 2 || oct == 6);
+  if (oct >= 4) { v = -v; }
+  return select(v, -v, x < 0.0);
+}
+fn cosF(x: f32) -> f32 {
+  if (isNan(x) || isInf(x)) { return nanF(); }
+  let r = sincosReduce(x);
+  let oct = i32(r.y);
+  var v = select(cosPoly(r.x), sinPoly(r.x), oct == 2 || oct == 6);
+  if (oct == 2 || oct == 4) { v = -v; }
+  return v;
+}
+// erf by Abramowitz & Stegun 7.1.26 (Handbook of Mathematical Functions, 1964, p. 299): for x ≥ 0,
+// erf x = 1 − (a₁t + a₂t² + a₃t³ + a₄t⁴ + a₅t⁵)·e^(−x²), t = 1/(1 + p·x), with |ε(x)| ≤ 1.5·10⁻⁷; odd in x. In f32 the
+// subtraction from 1 adds a few ulp of 1 (≈ 6·10⁻⁸ each), so the absolute error stays below about 4·10⁻⁷.
+fn erfF(x: f32) -> f32 {
+  if (isNan(x)) { return x; }
+  let a = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  let e = 1.0 - poly * exp(-a * a);
+  return select(e, -e, x < 0.0);
 }`;
 
 const WORKGROUP = 256;

@@ -1,0 +1,99 @@
+// npx.pick (clip and wrap, so sparse SoftmaxCrossEntropyLoss) and batched np.matmul (3-D and 4-D) on gpu(0), with
+// gradients, against the CPU backend.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { autograd, gluon, type NDArray, np, npx } from "../../../src/index.js";
+import { destroyGpu } from "../../../src/backends/webgpu/index.js";
+import { openTestGpu } from "../../helpers/webgpu.js";
+
+const SKIP = await openTestGpu();
+after(() => destroyGpu());
+
+async function assertClose(gpuArr: NDArray, cpuArr: NDArray, what: string, atol = 1e-5, rtol = 1e-5): Promise<void> {
+  assert.equal(String(gpuArr.ctx), "gpu(0)", `${what}: result on the GPU`);
+  await gpuArr.wait();
+  assert.deepEqual(gpuArr.shape, cpuArr.shape, `${what}: shape`);
+  const g = gpuArr.asTypedArray(),
+    c = cpuArr.asTypedArray();
+  for (let i = 0; i < c.length; i++) {
+    const tol = atol + rtol * Math.abs(c[i]!);
+    if (!(g[i] === c[i] || Math.abs(g[i]! - c[i]!) <= tol))
+      assert.fail(`${what}: element ${i} is ${g[i]} on the GPU and ${c[i]} on the CPU (tolerance ${tol})`);
+  }
+}
+
+test("npx.pick (clip and wrap, ids out of range and halfway, any axis, keepdims) and its gradient equal the CPU backend (property)", {
+  skip: SKIP,
+}, async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom("clip", "wrap" as const),
+      fc.integer({ min: 0, max: 2 }),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 1000 }),
+      async (mode, axis, keepdims, seed) => {
+        np.random.seed(seed);
+        const shape = [3, 4, 5];
+        const x = np.random.uniform({ low: -2, high: 2, size: shape });
+        const idShape = shape.map((d, i) => (i === axis ? 1 : d));
+        // ids from −7.5 to 7.5 in halves: negative, past the end, and .5 (Math.round rounds half up)
+        const ids = np.random.uniform({ low: -15, high: 15, size: idShape }).astype("float32");
+        const idv = Float32Array.from(ids.asTypedArray(), (v) => Math.round(v) / 2);
+        const index = np.array(idv).reshape(idShape);
+        const w = np.random.uniform({ low: -1, high: 1, size: keepdims ? idShape : idShape.filter((_, i) => i !== axis) });
+        const run = (xx: NDArray, ii: NDArray, ww: NDArray) => {
+          xx.attachGrad();
+          const y = autograd.record(() => npx.pick(xx, ii, { axis, mode, keepdims }));
+          autograd.record(() => y.mul(ww).sum()).backward();
+          return y;
+        };
+        const g = [x, index, w].map((t) => t.asInCtx(npx.gpu()));
+        const what = `${mode} axis ${axis} keepdims ${keepdims}`;
+        await assertClose(run(g[0]!, g[1]!, g[2]!), run(x, index, w), `${what}: value`, 0, 0);
+        await assertClose(g[0]!.grad!, x.grad!, `${what}: gradient`, 0, 0);
+      },
+    ),
+    { numRuns: 6, seed: 2118 },
+  );
+});
+
+test("SoftmaxCrossEntropyLoss with sparse labels runs on the GPU and equals the CPU, with the prediction's gradient", { skip: SKIP }, async () => {
+  np.random.seed(3);
+  const pred = np.random.normal({ size: [4, 5] });
+  const label = np.array([0, 4, 2, 2]);
+  const loss = new gluon.loss.SoftmaxCrossEntropyLoss();
+  const run = (p: NDArray, l: NDArray) => {
+    p.attachGrad();
+    const y = autograd.record(() => loss.forward(p, l));
+    y.backward();
+    return y;
+  };
+  const gp = pred.asInCtx(npx.gpu());
+  await assertClose(run(gp, label.asInCtx(npx.gpu())), run(pred, label), "loss", 1e-6, 1e-5);
+  await assertClose(gp.grad!, pred.grad!, "gradient", 1e-6, 1e-5);
+});
+
+test("batched np.matmul (3-D and 4-D stacks, several 32×32 tiles, vec4 and scalar loads) and its gradients equal the CPU backend", { skip: SKIP }, async () => {
+  np.random.seed(4);
+  for (const [batch, m, k, n] of [
+    [[3], 5, 7, 6],
+    [[2, 2], 33, 8, 36],
+  ] as const) {
+    const a = np.random.uniform({ low: -1, high: 1, size: [...batch, m, k] });
+    const b = np.random.uniform({ low: -1, high: 1, size: [...batch, k, n] });
+    const w = np.random.uniform({ low: -1, high: 1, size: [...batch, m, n] });
+    const run = (aa: NDArray, bb: NDArray, ww: NDArray) => {
+      aa.attachGrad();
+      bb.attachGrad();
+      const y = autograd.record(() => np.matmul(aa, bb));
+      autograd.record(() => y.mul(ww).sum()).backward();
+      return y;
+    };
+    const g = [a, b, w].map((t) => t.asInCtx(npx.gpu()));
+    const what = `[${batch}] ${m}×${k} · ${k}×${n}`;
+    await assertClose(run(g[0]!, g[1]!, g[2]!), run(a, b, w), `${what}: value`, 1e-5, 1e-5);
+    await assertClose(g[0]!.grad!, a.grad!, `${what}: gradient of a`, 1e-5, 1e-5);
+    await assertClose(g[1]!.grad!, b.grad!, `${what}: gradient of b`, 1e-5, 1e-5);
+  }
+});
