@@ -1,4 +1,6 @@
-// The WebGPU device for the GPU tests in Node: the npm `webgpu` package (Dawn) on whatever adapter exists, or why not.
+// The WebGPU device for the GPU tests in Node (the npm `webgpu` package, Dawn, on whatever adapter exists, or why not), and the GPU-against-CPU comparison.
+import assert from "node:assert/strict";
+import type { NDArray } from "../../src/ndarray/ndarray.js";
 import { initGpu } from "../../src/backends/webgpu/device.js";
 import type { GpuLike } from "../../src/backends/webgpu/device.js";
 import { gpu as gpuContext, numGpus } from "../../src/context.js";
@@ -29,4 +31,22 @@ export async function openTestGpu(): Promise<string | false> {
 function skip(reason: string): string {
   console.log(`# webgpu tests skipped: ${reason}`);
   return reason;
+}
+
+/**
+ * Waits for a GPU array and checks it against the CPU result elementwise: |g − c| ≤ atol + rtol·|c|, equal values
+ * (±∞ included) and NaN on both sides agreeing.
+ */
+export async function assertCloseToCpu(gpuArr: NDArray, cpuArr: NDArray, what: string, atol = 1e-5, rtol = 1e-5): Promise<void> {
+  assert.equal(String(gpuArr.ctx), "gpu(0)", `${what}: result on the GPU`);
+  assert.equal(String(cpuArr.ctx), "cpu(0)");
+  await gpuArr.wait();
+  assert.deepEqual(gpuArr.shape, cpuArr.shape, `${what}: shape`);
+  const g = gpuArr.asTypedArray(),
+    c = cpuArr.asTypedArray();
+  for (let i = 0; i < c.length; i++) {
+    const tol = atol + rtol * Math.abs(c[i]!);
+    if (!(g[i] === c[i] || Math.abs(g[i]! - c[i]!) <= tol || (Number.isNaN(g[i]!) && Number.isNaN(c[i]!))))
+      assert.fail(`${what}: element ${i} is ${g[i]} on the GPU and ${c[i]} on the CPU (tolerance ${tol})`);
+  }
 }

@@ -1,27 +1,15 @@
 // npx.pick (clip and wrap, so sparse SoftmaxCrossEntropyLoss) and batched np.matmul (3-D and 4-D) on gpu(0), with
 // gradients, against the CPU backend.
 import { after, test } from "node:test";
-import assert from "node:assert/strict";
 import fc from "fast-check";
 import { autograd, gluon, type NDArray, np, npx } from "../../../src/index.js";
 import { destroyGpu } from "../../../src/backends/webgpu/index.js";
-import { openTestGpu } from "../../helpers/webgpu.js";
+import { assertCloseToCpu, openTestGpu } from "../../helpers/webgpu.js";
 
 const SKIP = await openTestGpu();
 after(() => destroyGpu());
 
-async function assertClose(gpuArr: NDArray, cpuArr: NDArray, what: string, atol = 1e-5, rtol = 1e-5): Promise<void> {
-  assert.equal(String(gpuArr.ctx), "gpu(0)", `${what}: result on the GPU`);
-  await gpuArr.wait();
-  assert.deepEqual(gpuArr.shape, cpuArr.shape, `${what}: shape`);
-  const g = gpuArr.asTypedArray(),
-    c = cpuArr.asTypedArray();
-  for (let i = 0; i < c.length; i++) {
-    const tol = atol + rtol * Math.abs(c[i]!);
-    if (!(g[i] === c[i] || Math.abs(g[i]! - c[i]!) <= tol))
-      assert.fail(`${what}: element ${i} is ${g[i]} on the GPU and ${c[i]} on the CPU (tolerance ${tol})`);
-  }
-}
+const assertClose = assertCloseToCpu;
 
 test("npx.pick (clip and wrap, ids out of range and halfway, any axis, keepdims) and its gradient equal the CPU backend (property)", {
   skip: SKIP,

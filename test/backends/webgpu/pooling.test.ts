@@ -6,25 +6,12 @@ import fc from "fast-check";
 import { autograd, type NDArray, np, npx } from "../../../src/index.js";
 import { destroyGpu } from "../../../src/backends/webgpu/index.js";
 import type { PoolingOptions } from "../../../src/ops/pooling.js";
-import { openTestGpu } from "../../helpers/webgpu.js";
+import { assertCloseToCpu, openTestGpu } from "../../helpers/webgpu.js";
 
 const SKIP = await openTestGpu();
 after(() => destroyGpu());
 
-/** Waits for a GPU array and checks it against the CPU result elementwise: |g − c| ≤ atol + rtol·|c|. */
-async function assertClose(gpuArr: NDArray, cpuArr: NDArray, what: string, atol = 1e-5, rtol = 1e-5): Promise<void> {
-  assert.equal(String(gpuArr.ctx), "gpu(0)", `${what}: result on the GPU`);
-  assert.equal(String(cpuArr.ctx), "cpu(0)");
-  await gpuArr.wait();
-  assert.deepEqual(gpuArr.shape, cpuArr.shape, `${what}: shape`);
-  const g = gpuArr.asTypedArray(),
-    c = cpuArr.asTypedArray();
-  for (let i = 0; i < c.length; i++) {
-    const tol = atol + rtol * Math.abs(c[i]!);
-    if (!(g[i] === c[i] || Math.abs(g[i]! - c[i]!) <= tol))
-      assert.fail(`${what}: element ${i} is ${g[i]} on the GPU and ${c[i]} on the CPU (tolerance ${tol})`);
-  }
-}
+const assertClose = assertCloseToCpu;
 
 const LAYOUTS = { 1: ["NCW", "NWC"], 2: ["NCHW", "NHWC"], 3: ["NCDHW", "NDHWC"] } as const;
 

@@ -1,29 +1,15 @@
 // Upsampling (nearest, bilinear with and without alignCorners, 1–3-D), np.pad (constant, reflect, edge, wrap),
 // convolution and transposed convolution with padding modes, and np.take on gpu(0), with gradients, against the CPU.
 import { after, test } from "node:test";
-import assert from "node:assert/strict";
 import fc from "fast-check";
 import { autograd, type NDArray, np, npx } from "../../../src/index.js";
 import { destroyGpu } from "../../../src/backends/webgpu/index.js";
-import { openTestGpu } from "../../helpers/webgpu.js";
+import { assertCloseToCpu, openTestGpu } from "../../helpers/webgpu.js";
 
 const SKIP = await openTestGpu();
 after(() => destroyGpu());
 
-/** Waits for a GPU array and checks it against the CPU result elementwise: |g − c| ≤ atol + rtol·|c|. */
-async function assertClose(gpuArr: NDArray, cpuArr: NDArray, what: string, atol = 1e-5, rtol = 1e-5): Promise<void> {
-  assert.equal(String(gpuArr.ctx), "gpu(0)", `${what}: result on the GPU`);
-  assert.equal(String(cpuArr.ctx), "cpu(0)");
-  await gpuArr.wait();
-  assert.deepEqual(gpuArr.shape, cpuArr.shape, `${what}: shape`);
-  const g = gpuArr.asTypedArray(),
-    c = cpuArr.asTypedArray();
-  for (let i = 0; i < c.length; i++) {
-    const tol = atol + rtol * Math.abs(c[i]!);
-    if (!(g[i] === c[i] || Math.abs(g[i]! - c[i]!) <= tol))
-      assert.fail(`${what}: element ${i} is ${g[i]} on the GPU and ${c[i]} on the CPU (tolerance ${tol})`);
-  }
-}
+const assertClose = assertCloseToCpu;
 
 /** f(x) and d Σ f(x)·w / dx on the CPU and on the GPU (w random, so every output's gradient path is weighted). */
 async function compare(x: NDArray, f: (t: NDArray) => NDArray, what: string, tol = 1e-5): Promise<void> {
