@@ -100,12 +100,8 @@ ${ELEMENT_MAIN}
 }`;
 }
 
-// training backward, per channel: Σ dy and Σ dy·x̂ = invstd·Σ dy·(x − μ)
-const TRAIN_SUMS = `${bindings(["read> x: array<f32>", "read> dy: array<f32>", "read> mean: array<f32>", "read> invstd: array<f32>", "read_write> sg: array<f32>", "read_write> sgx: array<f32>"])}
-${UNIFORM(6)}
-${REDUCE_HELPERS}
-${REDUCE_MAIN}
-  let mu = mean[c];
+/** A workgroup's channel sums a = Σ dy and b = Σ dy·(x − μ) over the channel's m elements, μ read from `mean`. */
+const dySums = (mean: string) => `  let mu = ${mean}[c];
   var s = 0.0;
   var sx = 0.0;
   for (var j = i32(t); j < m; j += ${REDUCE}) {
@@ -115,7 +111,14 @@ ${REDUCE_MAIN}
     sx += g * (x[k] - mu);
   }
   let a = workgroupSum(t, s);
-  let b = workgroupSum(t, sx);
+  let b = workgroupSum(t, sx);`;
+
+// training backward, per channel: Σ dy and Σ dy·x̂ = invstd·Σ dy·(x − μ)
+const TRAIN_SUMS = `${bindings(["read> x: array<f32>", "read> dy: array<f32>", "read> mean: array<f32>", "read> invstd: array<f32>", "read_write> sg: array<f32>", "read_write> sgx: array<f32>"])}
+${UNIFORM(6)}
+${REDUCE_HELPERS}
+${REDUCE_MAIN}
+${dySums("mean")}
   if (t == 0u) {
     sg[c] = a;
     sgx[c] = b * invstd[c];
@@ -145,17 +148,7 @@ const PREDICT_SUMS = `${bindings(["read> x: array<f32>", "read> dy: array<f32>",
 ${UNIFORM(6)}
 ${REDUCE_HELPERS}
 ${REDUCE_MAIN}
-  let mu = rmean[c];
-  var s = 0.0;
-  var sx = 0.0;
-  for (var j = i32(t); j < m; j += ${REDUCE}) {
-    let k = at(c, j);
-    let g = dy[k];
-    s += g;
-    sx += g * (x[k] - mu);
-  }
-  let a = workgroupSum(t, s);
-  let b = workgroupSum(t, sx);
+${dySums("rmean")}
   if (t == 0u) {
     let C = u[0].y;
     let r = 1.0 / sqrt(rvar[c] + scalar());
