@@ -4,21 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { autograd, gluon, init, nn, np } from "../../src/index.js";
 import { parseSafetensors, serializeSafetensors } from "../../src/io/safetensors.js";
-import { arr, closeToTorch, type TorchTensor, torchCase } from "../helpers/torch-cases.js";
+import { arr, closeToTorch, type NormCase, type TorchTensor, torchCase } from "../helpers/torch-cases.js";
 
-interface Case {
-  name: string;
-  x: TorchTensor;
-  y: TorchTensor;
-  v: TorchTensor;
-  dx: TorchTensor;
-  gamma?: TorchTensor;
-  beta?: TorchTensor;
-  dgamma?: TorchTensor;
-  dbeta?: TorchTensor;
-  eps?: number;
-  numGroups?: number;
-}
+type Case = NormCase;
 const get = (name: string): Case => torchCase<Case>(name);
 const close = closeToTorch;
 

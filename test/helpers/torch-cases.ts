@@ -22,6 +22,21 @@ export function torchCase<C>(name: string): C {
   return c as C;
 }
 
+/** A normalisation case of norms.json: input, output, head gradient v, and the gradients of Σ v·y PyTorch gives. */
+export interface NormCase {
+  name: string;
+  x: TorchTensor;
+  y: TorchTensor;
+  v: TorchTensor;
+  dx: TorchTensor;
+  gamma?: TorchTensor;
+  beta?: TorchTensor;
+  dgamma?: TorchTensor;
+  dbeta?: TorchTensor;
+  eps?: number;
+  numGroups?: number;
+}
+
 /** A fixture tensor as a float64 NDArray. */
 export const arr = (t: TorchTensor) => new NDArray(Float64Array.from(t.data), t.shape);
 

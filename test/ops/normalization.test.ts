@@ -5,21 +5,9 @@ import assert from "node:assert/strict";
 import { type NDArray, autograd, np, npx } from "../../src/index.js";
 import { gradcheck, randn } from "../helpers/gradcheck.js";
 import { gradgradcheck } from "../helpers/gradgradcheck.js";
-import { arr, closeToTorch, type TorchTensor, torchCase } from "../helpers/torch-cases.js";
+import { arr, closeToTorch, type NormCase, torchCase } from "../helpers/torch-cases.js";
 
-interface Case {
-  name: string;
-  x: TorchTensor;
-  y: TorchTensor;
-  v: TorchTensor;
-  dx: TorchTensor;
-  gamma?: TorchTensor;
-  beta?: TorchTensor;
-  dgamma?: TorchTensor;
-  dbeta?: TorchTensor;
-  eps?: number;
-  numGroups?: number;
-}
+type Case = NormCase;
 const get = (name: string): Case => torchCase<Case>(name);
 const close = closeToTorch;
 
