@@ -304,23 +304,26 @@ test("float64 always takes the reference kernels, even when a wasm algorithm is 
   assert.deepEqual(Array.from(got), Array.from(ref));
 });
 
+/** The book's 2×2 transposed convolution: a 2×2 grid and a 2×2 kernel, stride 1, into a 3×3 image. */
+const BOOK_2X2: ConvGeometry = {
+  nd: 2,
+  batch: 1,
+  groups: 1,
+  imageChannels: 1,
+  gridChannels: 1,
+  gridSize: [2, 2],
+  imageSize: [3, 3],
+  kernel: [2, 2],
+  strides: [1, 1],
+  dilation: [1, 1],
+  padBegin: [0, 0],
+  padEnd: [0, 0],
+  outputPadding: [0, 0],
+  channelsLast: false,
+};
+
 test("automatic dispatch: tiny float32 calls stay in JS, large ones go to wasm", () => {
-  const small: ConvGeometry = {
-    nd: 2,
-    batch: 1,
-    groups: 1,
-    imageChannels: 1,
-    gridChannels: 1,
-    gridSize: [2, 2],
-    imageSize: [3, 3],
-    kernel: [2, 2],
-    strides: [1, 1],
-    dilation: [1, 1],
-    padBegin: [0, 0],
-    padEnd: [0, 0],
-    outputPadding: [0, 0],
-    channelsLast: false,
-  };
+  const small = BOOK_2X2;
   dispatch.gridToImage(small, "float32", new Float32Array([0, 1, 2, 3]), new Float32Array([0, 1, 2, 3]), null);
   assert.equal(hooks.lastAlgorithm, "direct");
   const big: ConvGeometry = { ...small, imageChannels: 64, gridChannels: 64, gridSize: [8, 8], imageSize: [16, 16], kernel: [2, 2], strides: [2, 2] };
@@ -345,22 +348,7 @@ test("automatic dispatch: tiny float32 calls stay in JS, large ones go to wasm",
 });
 
 test("the book's 2×2 transposed convolution gives the book's values through dispatch", () => {
-  const g: ConvGeometry = {
-    nd: 2,
-    batch: 1,
-    groups: 1,
-    imageChannels: 1,
-    gridChannels: 1,
-    gridSize: [2, 2],
-    imageSize: [3, 3],
-    kernel: [2, 2],
-    strides: [1, 1],
-    dilation: [1, 1],
-    padBegin: [0, 0],
-    padEnd: [0, 0],
-    outputPadding: [0, 0],
-    channelsLast: false,
-  };
+  const g = BOOK_2X2;
   const X = new Float32Array([0, 1, 2, 3]),
     K = new Float32Array([0, 1, 2, 3]);
   assert.deepEqual(Array.from(dispatch.gridToImage(g, "float32", X, K, null)), [0, 0, 1, 0, 4, 6, 4, 12, 9]);
