@@ -1,4 +1,4 @@
-// Import-time fusion: PyTorch's GroupNorm export (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) as one step.
+// Import-time fusion: PyTorch's GroupNorm export (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) and Conv → Relu, each as one step.
 import { NDArray } from "../ndarray/ndarray.js";
 import { binary } from "../ops/elementwise.js";
 import { broadcastTo } from "../ops/broadcast.js";
@@ -16,6 +16,39 @@ export interface FusableStep {
   readonly outputs: readonly string[];
   readonly attributes: readonly AttributeRecord[];
   readonly run: Runner;
+  /** Conv / ConvTranspose only: the node compiled with the ReLU that follows it (see fuseConvRelu) */
+  readonly withRelu?: () => Runner;
+}
+
+/**
+ * Conv or ConvTranspose → Relu, where only the Relu reads the convolution's output: one step running convolutionRelu,
+ * which stores max(·, 0) in the kernel's last write when nothing observes the ops (no pass over the result, no second
+ * array) and records the two ops otherwise, so gradients and exports see the graph's own nodes.
+ */
+export function fuseConvRelu<S extends FusableStep>(steps: readonly S[], graphOutputs: readonly string[], make: (fused: FusableStep) => S): S[] {
+  const readers = countReaders(steps, graphOutputs);
+  const producer = new Map<string, number>();
+  steps.forEach((s, i) => s.outputs.forEach((n) => n !== "" && producer.set(n, i)));
+  const removed = new Set<number>();
+  const out: S[] = steps.map((s) => {
+    if (s.op !== "Relu" || s.inputs.length !== 1) return s;
+    const name = s.inputs[0]!;
+    const p = producer.get(name);
+    const c = p === undefined ? undefined : steps[p]!;
+    if (c === undefined || c.withRelu === undefined || readers.get(name) !== 1 || c.outputs.filter((n) => n !== "").length !== 1) return s;
+    removed.add(p!);
+    // the fused step sits at the Relu's place: every input of the convolution is defined before it
+    return make({ op: `${c.op}+Relu`, where: c.where, inputs: c.inputs, outputs: s.outputs, attributes: c.attributes, run: c.withRelu() });
+  });
+  return out.filter((_, i) => !removed.has(i));
+}
+
+/** How many steps read each value; graph outputs count as two more, so they are never fused away. */
+function countReaders(steps: readonly FusableStep[], graphOutputs: readonly string[]): Map<string, number> {
+  const readers = new Map<string, number>();
+  for (const s of steps) for (const n of s.inputs) if (n !== "") readers.set(n, (readers.get(n) ?? 0) + 1);
+  for (const n of graphOutputs) readers.set(n, (readers.get(n) ?? 0) + 2);
+  return readers;
 }
 
 /*
@@ -30,9 +63,7 @@ export interface FusableStep {
 
 /** Replaces each matching five-step chain by one step; other steps are returned unchanged, in order. */
 export function fuseGroupNorm<S extends FusableStep>(steps: readonly S[], graphOutputs: readonly string[], make: (fused: FusableStep) => S): S[] {
-  const readers = new Map<string, number>();
-  for (const s of steps) for (const n of s.inputs) if (n !== "") readers.set(n, (readers.get(n) ?? 0) + 1);
-  for (const n of graphOutputs) readers.set(n, (readers.get(n) ?? 0) + 2);
+  const readers = countReaders(steps, graphOutputs);
   const producer = new Map<string, number>();
   steps.forEach((s, i) => s.outputs.forEach((n) => n !== "" && producer.set(n, i)));
   // a value read only by the next step of the chain, and not a graph output

@@ -1,10 +1,12 @@
-// Import-time fusion of PyTorch's GroupNorm export chain (Reshape → InstanceNormalization → Reshape → Mul → Add) into one group-norm step.
+// Import-time fusion: PyTorch's GroupNorm export chain (Reshape → InstanceNormalization → Reshape → Mul → Add) as one
+// group-norm step, and Conv / ConvTranspose → Relu as one convolution storing its ReLU.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { autograd, type NDArray, np } from "../../src/index.js";
 import { onnx } from "../../src/onnx/index.js";
 import { cpuBackend } from "../../src/backends/cpu/index.js";
 import { againstOrt, attr, buildModel, compare, modelFixtures, toArray } from "../helpers/onnx-models.js";
+import { decodeModel } from "../../src/onnx/proto.js";
 
 /** Counts the group-norm kernel's calls with fewer groups than channels (the fused chain; instance norm has one each). */
 function countingGroupCalls<T>(f: () => T): { result: T; grouped: number } {
@@ -79,4 +81,50 @@ test("torchaudio's Conv-TasNet: every GroupNorm chain is fused outside autograd.
   assert.ok(grouped > 0, `${grouped} fused group norms`);
   const { maxErr, scale } = compare(result.asTypedArray(), toArray(f.outputs[0]!).asTypedArray());
   assert.ok(maxErr <= 1e-4 * scale, `against PyTorch: ${maxErr}`);
+});
+
+/** x [1, 3, 9, 9] → Conv (k3) → Relu → ConvTranspose (k2 s2) → Relu; `reluRead` also makes the first Conv's output an output. */
+function convRelu(alsoOutput = false): Uint8Array {
+  const w = (n: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 0.5);
+  return buildModel({
+    nodes: [
+      { op: "Conv", inputs: ["x", "w1", "b1"], outputs: ["c1"], attrs: [attr.ints("pads", [1, 1, 1, 1])] },
+      { op: "Relu", inputs: ["c1"], outputs: ["r1"] },
+      { op: "ConvTranspose", inputs: ["r1", "w2"], outputs: ["c2"], attrs: [attr.ints("strides", [2, 2])] },
+      { op: "Relu", inputs: ["c2"], outputs: ["y"] },
+    ],
+    inputs: [{ name: "x", shape: [1, 3, 9, 9] }],
+    outputs: alsoOutput ? ["y", "c1"] : ["y"],
+    initializers: [
+      { name: "w1", shape: [4, 3, 3, 3], data: w(108) },
+      { name: "b1", shape: [4], data: [0.1, -0.2, 0.3, -0.4] },
+      { name: "w2", shape: [4, 2, 2, 2], data: w(32) },
+    ],
+  });
+}
+
+const stepOps = (net: unknown) => (net as { steps: { op: string }[] }).steps.map((s) => s.op);
+
+test("Conv → Relu and ConvTranspose → Relu import as one step each, equal to onnxruntime; recorded, the tape and an export keep both nodes", async () => {
+  const bytes = convRelu();
+  await againstOrt(bytes, [1, 3, 9, 9], "Conv+Relu");
+  const net = onnx.importToGluon(bytes);
+  assert.deepEqual(stepOps(net), ["Conv+Relu", "ConvTranspose+Relu"]);
+  np.random.seed(9);
+  const x = np.random.normal({ size: [1, 3, 9, 9] });
+  const fast = net.forward(x) as NDArray;
+  const recorded = autograd.record(() => net.forward(x) as NDArray);
+  assert.deepEqual(Array.from(fast.asTypedArray()), Array.from(recorded.asTypedArray()), "bit for bit the two ops' result");
+  assert.ok(recorded.asTypedArray().some((v) => v === 0) && recorded.asTypedArray().some((v) => v > 0), "the ReLU clips something");
+  const ops = decodeModel(onnx.exportModel(net, [[1, 3, 9, 9]], { dynamicBatch: false }), "test").graph!.node!.map((n) => n.op_type);
+  assert.deepEqual(
+    ops.filter((o) => o !== "Constant"),
+    ["Conv", "Relu", "ConvTranspose", "Relu"],
+  );
+});
+
+test("a convolution whose output another node or the graph also reads keeps its own Relu step", async () => {
+  const bytes = convRelu(true);
+  await againstOrt(bytes, [1, 3, 9, 9], "Conv+Relu with c1 an output");
+  assert.deepEqual(stepOps(onnx.importToGluon(bytes)), ["Conv", "Relu", "ConvTranspose+Relu"]);
 });
