@@ -45,8 +45,11 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   readonly dtypes: readonly Dtype[];
 
   // ---- storage ----
-  /** A fresh zeroed buffer of n elements. */
-  allocate(dtype: Dtype, n: number): S;
+  /**
+   * A fresh zeroed buffer of n elements; with `overwritten`, the caller writes every element before anything reads
+   * it, so a backend may skip the zeroing (a reused CPU array inside a recycling scope is then not cleared first).
+   */
+  allocate(dtype: Dtype, n: number, overwritten?: boolean): S;
   /** A buffer for n indices into an array of `range` elements (max pooling's argmax); its contents are undefined. */
   allocateIndices(n: number, range: number): I;
   /** A number as a view that repeats it over any shape of `ndim` axes. */

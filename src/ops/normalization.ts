@@ -59,7 +59,7 @@ export function groupNormChannels(x: NDArray, gamma: NDArray, beta: NDArray, G: 
   const inner = x.shape.slice(2).reduce((p, d) => p * d, 1);
   if (!opsObserved() && N * C > 0 && inner > 0) {
     const be = backendFor(x, gamma, beta);
-    const y = be.allocate(x.dtype, x.size);
+    const y = be.allocate(x.dtype, x.size, true);
     const g = contiguous(gamma),
       b = contiguous(beta),
       xc = contiguous(x);
