@@ -3,7 +3,7 @@ import { NDArray, type Operand } from "../ndarray/ndarray.js";
 import type { Index } from "../ndarray/indexing.js";
 import { BINARY_OPS, type BinaryOp, type OpName, type ReduceOp, type TapeNodeOf, UNARY_OPS, type UnaryOp } from "../tape/op-types.js";
 import { ONNX_ELEMENTWISE } from "../params/elementwise-names.js";
-import { Block } from "../gluon/block.js";
+import { Block, Sequential } from "../gluon/block.js";
 import { pause, withTracer } from "../tape/tape.js";
 import { matchResize } from "./resize.js";
 import { ONNX_GATE_BLOCKS, RNN_GATES } from "../ops/rnn.js";
@@ -17,8 +17,9 @@ export interface ExportOptions {
   /** default-domain opset of the written model, 13 to 17; default 17 */
   opset?: number;
   /**
-   * write the first axis as a symbolic "N" for the inputs whose first axis is the first input's and the outputs whose
-   * first axis follows it; reshapes keep it with a 0 entry. The forward is traced again at another batch size, and a
+   * write the first axis as a symbolic "N" ("T" when the forward starts with an rnn layer of layout "TNC": its time
+   * axis) for the inputs whose first axis is the first input's and the outputs whose first axis follows it; reshapes
+   * keep it with a 0 entry. The forward is traced again at another batch size, and a
    * graph that changes with the batch size is refused. Default true.
    */
   dynamicBatch?: boolean;
@@ -400,13 +401,23 @@ export const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
   leaky_relu_derivative: "leakyRelu's derivative (a gradient op) has no ONNX writer in tconv",
 };
 
-function valueInfo(name: string, shape: readonly number[], dtype: NDArray["dtype"], batch: boolean): ValueInfoRecord {
+/**
+ * The name of the symbolic first axis: "T" when the forward starts with an rnn layer of layout "TNC" (the block, or
+ * the first layer of nested Sequentials), whose first axis is the time axis; "N" (the batch) otherwise.
+ */
+function firstAxisName(block: Block): string {
+  let b = block;
+  while (b instanceof Sequential && b.namedChildren().length > 0) b = b.namedChildren()[0]![1];
+  return (b instanceof LSTM || b instanceof GRU) && b.layout === "TNC" ? "T" : "N";
+}
+
+function valueInfo(name: string, shape: readonly number[], dtype: NDArray["dtype"], batch: boolean, axisName = "N"): ValueInfoRecord {
   return {
     name,
     type: {
       tensor_type: {
         elem_type: dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT,
-        shape: { dim: shape.map((d, i) => (batch && i === 0 ? { dim_param: "N" } : { dim_value: d })) },
+        shape: { dim: shape.map((d, i) => (batch && i === 0 ? { dim_param: axisName } : { dim_value: d })) },
       },
     },
   };
@@ -616,6 +627,7 @@ function traceModel(block: Block, shapes: readonly (readonly number[])[], opset:
   const initializers: TensorRecord[] = [];
   for (const [arr, name] of params)
     if (used.has(name)) initializers.push(writeTensor(name, arr.shape, arr.asTypedArray(), arr.dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT));
+  const axisName = firstAxisName(block);
   const encode = (symbolicOutputs: readonly boolean[] | null) =>
     encodeModel({
       ir_version: 8,
@@ -626,8 +638,8 @@ function traceModel(block: Block, shapes: readonly (readonly number[])[], opset:
         name: block.constructor.name,
         node: writer.nodes,
         initializer: initializers,
-        input: inputs.map((x, i) => valueInfo(inputNames[i]!, x.shape, x.dtype, dynamicBatch && x.shape[0] === batch)),
-        output: (outs as NDArray[]).map((o, i) => valueInfo(outputNames[i]!, o.shape, o.dtype, symbolicOutputs?.[i] === true)),
+        input: inputs.map((x, i) => valueInfo(inputNames[i]!, x.shape, x.dtype, dynamicBatch && x.shape[0] === batch, axisName)),
+        output: (outs as NDArray[]).map((o, i) => valueInfo(outputNames[i]!, o.shape, o.dtype, symbolicOutputs?.[i] === true, axisName)),
       },
     });
   return { outShapes: (outs as NDArray[]).map((o) => o.shape), encode };

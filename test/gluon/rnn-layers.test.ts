@@ -261,6 +261,9 @@ test("export: each layer is one ONNX LSTM / GRU node; onnxruntime and the re-imp
           const traced = layout === "TNC" ? [3, 2, 5] : [2, 3, 5];
           const bytes = onnx.exportModel(layer, [traced]);
           const ops = opTypes(bytes);
+          const graph = decodeModel(bytes, "test").graph!;
+          for (const v of [graph.input![0]!, graph.output![0]!])
+            assert.equal(v.type!.tensor_type!.shape!.dim![0]!.dim_param, layout === "TNC" ? "T" : "N", `${what}: ${v.name}'s symbolic first axis`);
           assert.equal(ops.filter((o) => o === Layer.name).length, numLayers, `${what}: ${ops.join(" ")}`);
           assert.ok(!ops.includes("MatMul") && !ops.includes("Sigmoid") && !ops.includes("Tanh"), `${what}: no unrolled step: ${ops.join(" ")}`);
           const back = onnx.importToGluon(bytes);
