@@ -120,20 +120,20 @@ export class Estimator implements EstimatorView {
     const params = this.net.collectParams().entries();
     if (params.length === 0) throw new Error("Estimator: net has no parameters to train");
     const fresh = params.filter(([, p]) => !p.initializeCalled);
-    const ctx = (context as Context | undefined) ?? params[0]![1].ctx;
-    if (fresh.length > 0) {
-      // Block.initialize's default initializer
-      const init = (initializer as Initializer | null | undefined) ?? new Uniform(0.07);
-      for (const [, p] of fresh) p.initialize(init, false, ctx);
-    } else if (initializer !== undefined && initializer !== null)
+    const ctx = (context as Context | undefined) ?? (params.find(([, p]) => p.initializeCalled) ?? params[0]!)[1].ctx;
+    if (fresh.length === 0 && initializer !== undefined && initializer !== null)
       throw new Error(
         "Estimator: initializer is given but every parameter of net is already initialized; leave it out, or call net.initialize(init, { forceReinit: true }) first",
       );
-    const elsewhere = params.find(([, p]) => !p.ctx.equals(ctx));
+    // checked before anything is initialized, so an error leaves the net as it was
+    const elsewhere = params.find(([, p]) => p.initializeCalled && !p.ctx.equals(ctx));
     if (elsewhere)
       throw new Error(
         `Estimator: context is ${String(ctx)} but parameter '${elsewhere[0]}' is on ${String(elsewhere[1].ctx)}; move the net first (net.resetCtx(ctx)) or leave context out`,
       );
+    // Block.initialize's default initializer
+    const init = (initializer as Initializer | null | undefined) ?? new Uniform(0.07);
+    for (const [, p] of fresh) p.initialize(init, false, ctx);
     return ctx;
   }
 
