@@ -9,7 +9,8 @@ import { Block, markKeepsNothing } from "../gluon/block.js";
 import { Parameter } from "../gluon/parameter.js";
 import { Constant } from "../init/initializers.js";
 import { showValue, snapshotOptions } from "../params/options.js";
-import { decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
+import { type AttributeRecord, decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
+import { fuseGroupNorm } from "./import-fuse.js";
 import { arity, compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
 import { constantOn } from "./import-ops-common.js";
 import type { IntTensor } from "./int-tensor.js";
@@ -26,6 +27,8 @@ export interface ImportOptions {
 }
 
 interface Step {
+  readonly op: string;
+  readonly attributes: readonly AttributeRecord[];
   readonly where: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
@@ -181,7 +184,8 @@ export class OnnxBlock extends Block {
         outs = s.run(ins);
       } catch (e) {
         const msg = (e as Error).message;
-        throw new Error(msg.startsWith(s.where) ? msg : `${s.where}: ${msg}`);
+        // a fused step's errors already name the node of the chain that failed
+        throw new Error(msg.startsWith(s.where) || msg.startsWith("onnx node ") ? msg : `${s.where}: ${msg}`);
       }
       s.outputs.forEach((n, k) => {
         if (n === "" || outs[k] === undefined) return;
@@ -307,7 +311,7 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
       inputsGiven: ins.map((name) => name !== ""),
     });
     for (const name of outs) if (name !== "") define(name, `output of node ${label}`);
-    steps.push({ where: `onnx node ${label} (${op})`, inputs: ins, outputs: outs, run });
+    steps.push({ op, attributes: n.attribute ?? [], where: `onnx node ${label} (${op})`, inputs: ins, outputs: outs, run });
   });
   // BatchNormalization's running mean and variance are state, not weights (PyTorch's buffers): no gradient, the
   // Trainer leaves them alone, unless another node also reads them
@@ -320,7 +324,7 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
   const outputs = (g.output ?? []).map((o) => o.name ?? "");
   if (outputs.length === 0) throw new Error(`${OP}: the graph has no outputs`);
   for (const o of outputs) if (!defined.has(o)) throw new Error(`${OP}: graph output '${o}' is not defined by any node, initializer or input`);
-  return { inputs, outputs, params, constants, steps };
+  return { inputs, outputs, params, constants, steps: fuseGroupNorm(steps, outputs, (f) => ({ ...f })) };
 }
 
 /**
