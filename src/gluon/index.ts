@@ -4,5 +4,5 @@ import "../methods.js";
 export * as nn from "./nn.js";
 /** Gluon's recurrent layers (`rnn.LSTM`, `rnn.GRU`), as values and types. */
 export * as rnn from "./rnn.js";
-/** Gluon: `nn`, `rnn`, `Parameter`, `ParameterDict`, `loss` and `Trainer`. */
+/** Gluon: `nn`, `rnn`, `Parameter`, `ParameterDict`, `loss`, `metric`, `Trainer` and `contrib` (the Estimator). */
 export * as gluon from "./namespace.js";

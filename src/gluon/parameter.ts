@@ -144,6 +144,11 @@ export class Parameter {
     return this.value !== null;
   }
 
+  /** True once initialize() ran: the values exist, or wait for the first forward to complete a deferred shape. */
+  get initializeCalled(): boolean {
+    return this.value !== null || this.pendingInit !== null;
+  }
+
   /** The device the values live on (set by initialize's ctx and resetCtx; cpu(0) by default). */
   get ctx(): Context {
     return this.place;

@@ -10,6 +10,7 @@ import { at } from "../ops/shape.js";
 import { GLUON_GATE_BLOCKS, RNN_GATES, type RnnMode, rnnDirection } from "../ops/rnn.js";
 import { type Initializer, Zero } from "../init/initializers.js";
 import { readBoolean, readEnum, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
+import { traceOp, tracing, untraced } from "../tape/tape.js";
 import { Block, markKeepsNothing } from "./block.js";
 import { Parameter } from "./parameter.js";
 import { readDtype, readInitializer } from "./layer-options.js";
@@ -183,6 +184,33 @@ abstract class RnnLayer extends Block {
     });
   }
 
+  /** One layer, both directions: its output [T, N, H·directions] (or [N, T, …]); final states appended to `finals`. */
+  private layer(l: number, input: NDArray, timeAxis: 0 | 1, given: readonly NDArray[] | null, finals: NDArray[][] | null): NDArray {
+    const dirs = this.directions;
+    const outs: NDArray[] = [];
+    for (let d = 0; d < dirs; d++) {
+      const k = l * dirs + d;
+      const cell = this.cells[k]!;
+      const r = rnnDirection(
+        this.mode,
+        input,
+        timeAxis,
+        { i2hWeight: cell.i2hWeight.data(), h2hWeight: cell.h2hWeight.data(), i2hBias: cell.i2hBias.data(), h2hBias: cell.h2hBias.data() },
+        this.hiddenSize,
+        GLUON_GATE_BLOCKS[this.mode],
+        d === 1,
+        given ? at(given[0]!, [k]) : null,
+        given && this.mode === "lstm" ? at(given[1]!, [k]) : null,
+      );
+      outs.push(stack(r.outputs, { axis: timeAxis }));
+      if (finals) {
+        finals[0]!.push(r.h);
+        if (r.c) finals[1]!.push(r.c);
+      }
+    }
+    return dirs === 1 ? outs[0]! : concatenate(outs, { axis: 2 });
+  }
+
   /**
    * Runs the layers over `x` ([T, N, C] for layout TNC, [N, T, C] for NTC). Without `states` the begin states are zero
    * and only the output is returned ([T, N, H·directions] or [N, T, H·directions]); with `states` (Gluon's list: LSTM
@@ -199,26 +227,18 @@ abstract class RnnLayer extends Block {
     let input = x;
     for (let l = 0; l < this.numLayers; l++) {
       if (l > 0 && this.dropout > 0) input = dropout(input, { p: this.dropout });
-      const outs: NDArray[] = [];
-      for (let d = 0; d < dirs; d++) {
-        const k = l * dirs + d;
-        const cell = this.cells[k]!;
-        const r = rnnDirection(
-          this.mode,
-          input,
-          timeAxis,
-          { i2hWeight: cell.i2hWeight.data(), h2hWeight: cell.h2hWeight.data(), i2hBias: cell.i2hBias.data(), h2hBias: cell.h2hBias.data() },
-          this.hiddenSize,
-          GLUON_GATE_BLOCKS[this.mode],
-          d === 1,
-          given ? at(given[0]!, [k]) : null,
-          given && this.mode === "lstm" ? at(given[1]!, [k]) : null,
+      // an ONNX export sees one LSTM / GRU node per layer. With begin states the forward also returns the final
+      // states, which one traced output cannot carry: the trace then sees the steps (exact, for the traced length).
+      if (tracing() && !given) {
+        const layerInput = input;
+        const weights = this.cells.slice(l * dirs, (l + 1) * dirs).flatMap((c) => [c.i2hWeight, c.h2hWeight, c.i2hBias, c.h2hBias].map((p) => p.data()));
+        input = traceOp(
+          "rnn_layer",
+          [layerInput, ...weights],
+          untraced(() => this.layer(l, layerInput, timeAxis, null, null)),
+          { mode: this.mode, timeAxis, hidden: this.hiddenSize, directions: dirs as 1 | 2 },
         );
-        outs.push(stack(r.outputs, { axis: timeAxis }));
-        finals[0]!.push(r.h);
-        if (r.c) finals[1]!.push(r.c);
-      }
-      input = dirs === 1 ? outs[0]! : concatenate(outs, { axis: 2 });
+      } else input = this.layer(l, input, timeAxis, given, finals);
     }
     if (!given) return input;
     return [input, finals.map((list) => stack(list, { axis: 0 }))];

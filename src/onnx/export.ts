@@ -3,9 +3,11 @@ import { NDArray, type Operand } from "../ndarray/ndarray.js";
 import type { Index } from "../ndarray/indexing.js";
 import { BINARY_OPS, type BinaryOp, type OpName, type ReduceOp, type TapeNodeOf, UNARY_OPS, type UnaryOp } from "../tape/op-types.js";
 import { ONNX_ELEMENTWISE } from "../params/elementwise-names.js";
-import { Block } from "../gluon/block.js";
+import { Block, Sequential } from "../gluon/block.js";
 import { pause, withTracer } from "../tape/tape.js";
 import { matchResize } from "./resize.js";
+import { ONNX_GATE_BLOCKS, RNN_GATES } from "../ops/rnn.js";
+import { GRU, LSTM } from "../gluon/rnn-layers.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import { DataType, encodeModel, type AttributeRecord, type NodeRecord, type TensorRecord, type ValueInfoRecord, writeTensor } from "./proto.js";
 
@@ -15,8 +17,9 @@ export interface ExportOptions {
   /** default-domain opset of the written model, 13 to 17; default 17 */
   opset?: number;
   /**
-   * write the first axis as a symbolic "N" for the inputs whose first axis is the first input's and the outputs whose
-   * first axis follows it; reshapes keep it with a 0 entry. The forward is traced again at another batch size, and a
+   * write the first axis as a symbolic "N" ("T" when the forward starts with an rnn layer of layout "TNC": its time
+   * axis) for the inputs whose first axis is the first input's and the outputs whose first axis follows it; reshapes
+   * keep it with a 0 entry. The forward is traced again at another batch size, and a
    * graph that changes with the batch size is refused. Default true.
    */
   dynamicBatch?: boolean;
@@ -349,6 +352,41 @@ export const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
       attrInt("align_corners", t.attrs.alignCorners ? 1 : 0),
     ]);
   },
+  // one layer of rnn.LSTM / rnn.GRU: ONNX LSTM / GRU (layout 0, any sequence length), the weights' gate blocks
+  // gathered from Gluon's order (LSTM i, f, g, o; GRU r, z, n) into ONNX's (i, o, f, c; z, r, h)
+  rnn_layer: (w, t) => {
+    const { mode, timeAxis, hidden, directions } = t.attrs;
+    const [x, ...weights] = w.ins(t);
+    const gates = RNN_GATES[mode];
+    // ONNX block b holds the Gluon gate k with ONNX_GATE_BLOCKS[k] = b: a Slice of H rows per block, then one Concat
+    // (Slice rather than a Gather of rows, which tconv's importer reads for int64 shape tensors only)
+    const axis0 = w.int64([0]);
+    const bounds = Array.from({ length: gates }, (_, b) => {
+      const k = ONNX_GATE_BLOCKS[mode].indexOf(b);
+      return [w.int64([k * hidden]), w.int64([(k + 1) * hidden])] as const;
+    });
+    const gather = (name: string) =>
+      w.node(
+        "Concat",
+        bounds.map(([start, end]) => w.node("Slice", [name, start, end, axis0])),
+        [attrInt("axis", 0)],
+      );
+    const perDirection = (pick: (d: number) => string) => {
+      const parts = Array.from({ length: directions }, (_, d) => w.node("Unsqueeze", [pick(d), axis0]));
+      return parts.length === 1 ? parts[0]! : w.node("Concat", parts, [attrInt("axis", 0)]);
+    };
+    const W = perDirection((d) => gather(weights[4 * d]!));
+    const R = perDirection((d) => gather(weights[4 * d + 1]!));
+    const B = perDirection((d) => w.node("Concat", [gather(weights[4 * d + 2]!), gather(weights[4 * d + 3]!)], [attrInt("axis", 0)]));
+    const X = timeAxis === 0 ? x! : w.node("Transpose", [x!], [attrInts("perm", [1, 0, 2])]);
+    const attrs = [attrInt("hidden_size", hidden), text("direction", directions === 2 ? "bidirectional" : "forward")];
+    // PyTorch's and Gluon's GRU applies the reset gate after the recurrent product
+    if (mode === "gru") attrs.push(attrInt("linear_before_reset", 1));
+    const Y = w.node(mode === "lstm" ? "LSTM" : "GRU", [X, W, R, B], attrs); // [T, directions, N, H]
+    // → [T, N, directions, H] (or [N, T, …]) → [T, N, directions·H]; Reshape's 0 keeps the (symbolic) leading sizes
+    const Yt = w.node("Transpose", [Y], [attrInts("perm", timeAxis === 0 ? [0, 2, 1, 3] : [2, 0, 1, 3])]);
+    return w.node("Reshape", [Yt, w.int64([0, 0, -1])]);
+  },
   gather_axis: (w, t) => {
     const a = t.attrs;
     if (a.fromData) throw new Error(`${OP}: a gather whose indices come from array values cannot be written as ONNX with constant indices`);
@@ -363,13 +401,23 @@ export const WRITERS: { readonly [K in OpName]: ExportRule<K> } = {
   leaky_relu_derivative: "leakyRelu's derivative (a gradient op) has no ONNX writer in tconv",
 };
 
-function valueInfo(name: string, shape: readonly number[], dtype: NDArray["dtype"], batch: boolean): ValueInfoRecord {
+/**
+ * The name of the symbolic first axis: "T" when the forward starts with an rnn layer of layout "TNC" (the block, or
+ * the first layer of nested Sequentials), whose first axis is the time axis; "N" (the batch) otherwise.
+ */
+function firstAxisName(block: Block): string {
+  let b = block;
+  while (b instanceof Sequential && b.namedChildren().length > 0) b = b.namedChildren()[0]![1];
+  return (b instanceof LSTM || b instanceof GRU) && b.layout === "TNC" ? "T" : "N";
+}
+
+function valueInfo(name: string, shape: readonly number[], dtype: NDArray["dtype"], batch: boolean, axisName = "N"): ValueInfoRecord {
   return {
     name,
     type: {
       tensor_type: {
         elem_type: dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT,
-        shape: { dim: shape.map((d, i) => (batch && i === 0 ? { dim_param: "N" } : { dim_value: d })) },
+        shape: { dim: shape.map((d, i) => (batch && i === 0 ? { dim_param: axisName } : { dim_value: d })) },
       },
     },
   };
@@ -426,7 +474,7 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
     );
   } catch (e) {
     throw new Error(
-      `${OP}: dynamicBatch needs the forward to run at another batch size, and at batch ${other} it fails (${(e as Error).message}); export with { dynamicBatch: false } for batch ${batch} only`,
+      `${OP}: dynamicBatch needs the forward to run at another batch size, and at batch ${other} it fails (${(e as Error).message}); export with { dynamicBatch: false } for batch ${batch} only${timeFirstNote(block)}`,
     );
   }
   const symbolic = first.outShapes.map((s, i) => s.length > 0 && s[0] === batch && second.outShapes[i]?.[0] === other);
@@ -435,9 +483,36 @@ export function exportModel(block: Block, inputShapes: readonly number[] | reado
   if (bytes.length !== again.length || bytes.some((b, i) => b !== again[i]))
     throw new Error(
       `${OP}: the graph traced at batch ${batch} differs from the one traced at batch ${other}: the forward uses the batch size in a way ONNX cannot keep symbolic ` +
-        "(a constant or a shape built from x.shape[0]?); export with { dynamicBatch: false } for that one batch size, or derive such values from the input (x.mul(0).add(1) for ones shaped like x, x.reshape(-1, …))",
+        "(a constant or a shape built from x.shape[0]?); export with { dynamicBatch: false } for that one batch size, or derive such values from the input (x.mul(0).add(1) for ones shaped like x, x.reshape(-1, …))" +
+        timeFirstNote(block),
     );
   return bytes;
+}
+
+/**
+ * dynamicBatch makes the first axis symbolic, which for an rnn layer with layout "TNC" is the time axis: its errors
+ * then say so. Such a layer run without begin states is one ONNX LSTM / GRU node, right at any sequence length; with
+ * begin states it is written as its steps, which fix the length.
+ */
+function timeFirstNote(block: Block): string {
+  const seen = new Set<Block>();
+  const find = (b: Block): LSTM | GRU | null => {
+    if (seen.has(b)) return null;
+    seen.add(b);
+    if ((b instanceof LSTM || b instanceof GRU) && b.layout === "TNC") return b;
+    for (const [, c] of b.namedChildren()) {
+      const r = find(c);
+      if (r) return r;
+    }
+    return null;
+  };
+  const r = find(block);
+  if (!r) return "";
+  const name = r instanceof LSTM ? "rnn.LSTM" : "rnn.GRU";
+  return (
+    `. Note: the first axis of ${name} with layout "TNC" is its time axis, not the batch, so here "batch" means the sequence length: ` +
+    `run with begin states, that layer is written as its steps, which fix the sequence length (export with { dynamicBatch: false }, or use layout "NTC" for a symbolic batch)`
+  );
 }
 
 /** A traced forward: its output shapes, and the model it writes given which outputs have a symbolic batch axis. */
@@ -552,6 +627,7 @@ function traceModel(block: Block, shapes: readonly (readonly number[])[], opset:
   const initializers: TensorRecord[] = [];
   for (const [arr, name] of params)
     if (used.has(name)) initializers.push(writeTensor(name, arr.shape, arr.asTypedArray(), arr.dtype === "float64" ? DataType.DOUBLE : DataType.FLOAT));
+  const axisName = firstAxisName(block);
   const encode = (symbolicOutputs: readonly boolean[] | null) =>
     encodeModel({
       ir_version: 8,
@@ -562,8 +638,8 @@ function traceModel(block: Block, shapes: readonly (readonly number[])[], opset:
         name: block.constructor.name,
         node: writer.nodes,
         initializer: initializers,
-        input: inputs.map((x, i) => valueInfo(inputNames[i]!, x.shape, x.dtype, dynamicBatch && x.shape[0] === batch)),
-        output: (outs as NDArray[]).map((o, i) => valueInfo(outputNames[i]!, o.shape, o.dtype, symbolicOutputs?.[i] === true)),
+        input: inputs.map((x, i) => valueInfo(inputNames[i]!, x.shape, x.dtype, dynamicBatch && x.shape[0] === batch, axisName)),
+        output: (outs as NDArray[]).map((o, i) => valueInfo(outputNames[i]!, o.shape, o.dtype, symbolicOutputs?.[i] === true, axisName)),
       },
     });
   return { outShapes: (outs as NDArray[]).map((o) => o.shape), encode };

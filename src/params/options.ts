@@ -191,3 +191,20 @@ function rangeText(min: number, max: number): string {
   if (hi) return ` <= ${max}`;
   return "";
 }
+
+/**
+ * snapshotOptions for every key but `byReference`: those (event handlers, data sources, streams: objects with methods
+ * that a deep copy would refuse or break) are read once from the caller's own keys and kept as given.
+ */
+export function snapshotOptionsKeeping(where: string, options: unknown, known: readonly string[], byReference: readonly string[]): OptionSnapshot {
+  if (options === undefined || options === null || typeof options !== "object" || Array.isArray(options) || !isPlainObject(options))
+    return snapshotOptions(where, options, known);
+  const rest: Record<string | symbol, unknown> = { ...(options as Record<string | symbol, unknown>) };
+  const kept: Record<string, unknown> = Object.create(null);
+  for (const k of byReference)
+    if (Object.hasOwn(options, k)) {
+      kept[k] = (options as Record<string, unknown>)[k];
+      delete rest[k];
+    }
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, unknown>, snapshotOptions(where, rest, known), kept));
+}

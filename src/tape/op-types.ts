@@ -79,6 +79,9 @@ export type OpAttrs = { readonly [K in BinaryOp]: BinaryAttrs } & { readonly [K 
   readonly scatter_axis: AxisTableAttrs;
   // traced for export only (tape.ts traceOp): its gradients flow through the gathers it is recorded as
   readonly grid_sample: { readonly paddingMode: "zeros" | "border"; readonly alignCorners: boolean };
+  // traced for export only: one layer of rnn.LSTM / rnn.GRU (both directions) as one ONNX LSTM / GRU node; inputs
+  // [x, then per direction i2h weight, h2h weight, i2h bias, h2h bias] in Gluon's gate order; recorded as its steps
+  readonly rnn_layer: { readonly mode: "lstm" | "gru"; readonly timeAxis: 0 | 1; readonly hidden: number; readonly directions: 1 | 2 };
 };
 
 /** Every op name that records on the tape. */

@@ -3,13 +3,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { autograd, gluon, NDArray, nn, np, rnn } from "../../src/index.js";
+import { autograd, gluon, init, NDArray, nn, np, rnn } from "../../src/index.js";
 import { onnx } from "../../src/onnx/index.js";
 import { serializeSafetensors } from "../../src/io/safetensors.js";
 import { arr, closeToTorch, type TorchTensor } from "../helpers/torch-cases.js";
 import { againstCentralDifferences, gradcheck, randn } from "../helpers/gradcheck.js";
 import { gradgradcheck } from "../helpers/gradgradcheck.js";
 import { compare, runOrt } from "../helpers/onnx-models.js";
+import { decodeModel } from "../../src/onnx/proto.js";
 
 interface RnnCase {
   name: string;
@@ -242,30 +243,80 @@ test("dropout between layers: the identity in predict mode, drops in training mo
   assert.equal(String(dropped), "GRU(3 -> 3, TNC, num_layers=2, dropout=0.5)");
 });
 
-test("export: an NTC LSTM/GRU is written as its unrolled cell ops and onnxruntime gives tconv's outputs; TNC needs dynamicBatch: false", async () => {
+/** The op types of an exported model's nodes. */
+const opTypes = (bytes: Uint8Array) => decodeModel(bytes, "test").graph!.node!.map((n) => n.op_type!);
+
+test("export: each layer is one ONNX LSTM / GRU node; onnxruntime and the re-import give tconv's outputs (1–2 layers, both directions, TNC/NTC, another length or batch)", async () => {
   np.random.seed(11);
-  for (const Layer of [rnn.LSTM, rnn.GRU]) {
-    const layer = new Layer(4, { layout: "NTC", bidirectional: true, numLayers: 2 });
-    layer.initialize();
-    const bytes = onnx.exportModel(layer, [[2, 3, 5]]);
-    for (const n of [2, 3]) {
-      const x = np.random.uniform({ low: -1, high: 1, size: [n, 3, 5] });
-      const [got] = await runOrt(bytes, [x]);
-      const want = layer.forward(x);
-      assert.deepEqual(got!.shape, want.shape);
-      const { maxErr, scale } = compare(got!.data, want.asTypedArray());
-      assert.ok(maxErr <= 1e-5 * scale, `${Layer.name} batch ${n}: max error ${maxErr}`);
+  for (const Layer of [rnn.LSTM, rnn.GRU])
+    for (const layout of ["TNC", "NTC"] as const)
+      for (const bidirectional of [false, true])
+        for (const numLayers of [1, 2]) {
+          const what = `${Layer.name} ${layout}${bidirectional ? " bidirectional" : ""} ${numLayers} layer(s)`;
+          // nonzero biases, so that their gate order is checked too
+          const bias = new init.Uniform(0.5);
+          const layer = new Layer(4, { layout, bidirectional, numLayers, i2hBiasInitializer: bias, h2hBiasInitializer: bias });
+          layer.initialize(new init.Uniform(0.5));
+          // the symbolic first axis: the sequence for TNC (one node runs any length), the batch for NTC
+          const traced = layout === "TNC" ? [3, 2, 5] : [2, 3, 5];
+          const bytes = onnx.exportModel(layer, [traced]);
+          const ops = opTypes(bytes);
+          const graph = decodeModel(bytes, "test").graph!;
+          for (const v of [graph.input![0]!, graph.output![0]!])
+            assert.equal(v.type!.tensor_type!.shape!.dim![0]!.dim_param, layout === "TNC" ? "T" : "N", `${what}: ${v.name}'s symbolic first axis`);
+          assert.equal(ops.filter((o) => o === Layer.name).length, numLayers, `${what}: ${ops.join(" ")}`);
+          assert.ok(!ops.includes("MatMul") && !ops.includes("Sigmoid") && !ops.includes("Tanh"), `${what}: no unrolled step: ${ops.join(" ")}`);
+          const back = onnx.importToGluon(bytes);
+          for (const shape of [traced, layout === "TNC" ? [7, 2, 5] : [5, 3, 5]]) {
+            const x = np.random.uniform({ low: -1, high: 1, size: shape });
+            const want = layer.forward(x);
+            const [got] = await runOrt(bytes, [x]);
+            assert.deepEqual(got!.shape, want.shape);
+            const ort = compare(got!.data, want.asTypedArray());
+            assert.ok(ort.maxErr <= 1e-5 * ort.scale, `${what} at ${shape}: onnxruntime differs by ${ort.maxErr}`);
+            const again = back.run(x)[0]!;
+            assert.deepEqual(again.shape, want.shape);
+            const imp = compare(again.asTypedArray(), want.asTypedArray());
+            assert.ok(imp.maxErr <= 1e-5 * imp.scale, `${what} at ${shape}: the re-import differs by ${imp.maxErr}`);
+          }
+        }
+});
+
+test("export with begin states writes the unrolled steps (exact for the traced length); with TNC, dynamicBatch's error names the time axis", async () => {
+  class WithStates extends nn.Block {
+    constructor(readonly lstm: InstanceType<typeof rnn.LSTM>) {
+      super();
     }
-    // TNC: the first axis is the sequence, whose length the unrolled graph fixes, so a symbolic first axis is refused
-    const tnc = new Layer(4);
-    tnc.initialize();
-    assert.throws(() => onnx.exportModel(tnc, [[3, 2, 5]]), /differs from the one traced at batch/);
-    const fixed = onnx.exportModel(tnc, [[3, 2, 5]], { dynamicBatch: false });
-    const x = np.random.uniform({ low: -1, high: 1, size: [3, 2, 5] });
-    const [got] = await runOrt(fixed, [x]);
-    const { maxErr, scale } = compare(got!.data, tnc.forward(x).asTypedArray());
-    assert.ok(maxErr <= 1e-5 * scale, `${Layer.name} TNC: max error ${maxErr}`);
+    forward(x: NDArray, h: NDArray, c: NDArray): NDArray {
+      return this.lstm.forward(x, [h, c])[0];
+    }
   }
+  np.random.seed(12);
+  const ntc = new WithStates(new rnn.LSTM(4, { layout: "NTC" }));
+  ntc.initialize();
+  const shapes = [
+    [2, 3, 5],
+    [1, 2, 4],
+    [1, 2, 4],
+  ];
+  const bytes = onnx.exportModel(ntc, shapes, { dynamicBatch: false });
+  assert.ok(!opTypes(bytes).includes("LSTM") && opTypes(bytes).includes("MatMul"));
+  const inputs = shapes.map((s) => np.random.uniform({ low: -1, high: 1, size: s }));
+  const [got] = await runOrt(bytes, inputs);
+  const want = ntc.forward(inputs[0]!, inputs[1]!, inputs[2]!);
+  const { maxErr, scale } = compare(got!.data, want.asTypedArray());
+  assert.ok(maxErr <= 1e-5 * scale, `max error ${maxErr}`);
+  const tnc = new WithStates(new rnn.LSTM(4));
+  tnc.initialize();
+  assert.throws(
+    () =>
+      onnx.exportModel(tnc, [
+        [3, 2, 5],
+        [1, 2, 4],
+        [1, 2, 4],
+      ]),
+    /differs from the one traced at batch .*the first axis of rnn\.LSTM with layout "TNC" is its time axis, not the batch/,
+  );
 });
 
 test("training: an NTC LSTM with a Dense head learns the running mean of its inputs (Adam, the loss falls below half)", (t) => {

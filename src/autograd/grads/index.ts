@@ -18,6 +18,7 @@ import { padConstantRules } from "./pad-constant.js";
 import { padRules } from "./pad.js";
 import { gatherRules } from "./gather.js";
 import { resampleRules } from "./resample.js";
+import { rnnRules } from "./rnn.js";
 
 const RULES: { readonly [K in OpName]: GradRule<K> } = {
   ...elementwiseRules,
@@ -36,6 +37,7 @@ const RULES: { readonly [K in OpName]: GradRule<K> } = {
   ...padRules,
   ...gatherRules,
   ...resampleRules,
+  ...rnnRules,
 };
 
 /** Runs the rule of the op that `node` records: one gradient (or null) per recorded input. */
@@ -64,4 +66,4 @@ export function differentiableOps(): string[] {
 }
 
 /** Ops only ever named to the export tracer (tape.ts traceOp), never recorded: their rules cannot run. */
-export const TRACED_ONLY: readonly OpName[] = ["grid_sample"];
+export const TRACED_ONLY: readonly OpName[] = ["grid_sample", "rnn_layer"];
