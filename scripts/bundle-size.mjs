@@ -92,6 +92,8 @@ export function gzipShares(code, mapText, groupOf) {
     if (!groups.has(g)) groups.set(g, new Set());
     groups.get(g).add(i);
   });
+  // bytes no mapping covers: esbuild's module glue, and long literals such as the embedded wasm string
+  groups.set("(not in the source map)", new Set([-1]));
   const total = gzipSize(Buffer.from(text, "latin1"));
   const out = [];
   for (const [group, members] of groups) {
