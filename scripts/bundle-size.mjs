@@ -1,7 +1,7 @@
 // Builds the deconvolution-only web page (issue 23) with esbuild, minified, and prints its minified and gzip sizes with
 // a per-input breakdown from esbuild's metafile. Usage: node scripts/bundle-size.mjs [--json] [--top N] [--files]
 import { gzipSync } from "node:zlib";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -13,8 +13,13 @@ globalThis.out = npx.deconvolution(np.ones([1, 1, 2, 2]), np.ones([1, 1, 2, 2]))
 
 const gzipSize = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
-/** Bundles the page; returns the code, its minified and gzip sizes and the minified bytes each input left in it. */
-export async function measurePage(contents = deconvolutionPage, sourcemap = false) {
+/**
+ * Bundles the page. One file by default; `splitting: true` is esbuild's --splitting, where code behind import() (the
+ * WebGPU backend, loaded by npx.initGpu) becomes a chunk the page fetches only when it calls initGpu. Returns the
+ * output files, the first load (the entry and the chunks it imports statically: what a deconvolution needs) and the
+ * minified bytes each input left in the output. Each file is gzipped on its own, as a server sends it.
+ */
+export async function measurePage(contents = deconvolutionPage, { splitting = false, sourcemap = false } = {}) {
   const r = await build({
     stdin: { contents, resolveDir: root, loader: "js" },
     bundle: true,
@@ -24,16 +29,38 @@ export async function measurePage(contents = deconvolutionPage, sourcemap = fals
     write: false,
     metafile: true,
     logLevel: "error",
-    ...(sourcemap ? { sourcemap: "external", outfile: join(root, "page.js") } : {}),
+    splitting,
+    outdir: join(root, "bundle-size-out"),
+    ...(sourcemap ? { sourcemap: "external" } : {}),
   });
-  const js = r.outputFiles.find((f) => f.path.endsWith(".js"));
-  const map = r.outputFiles.find((f) => f.path.endsWith(".map"));
-  const output = Object.entries(r.metafile.outputs).find(([f]) => f.endsWith(".js"))[1];
-  const inputs = Object.entries(output.inputs)
-    .map(([file, v]) => ({ file, bytes: v.bytesInOutput }))
-    .filter((x) => x.bytes > 0)
-    .sort((a, b) => b.bytes - a.bytes);
-  return { code: js.contents, minified: js.contents.length, gzip: gzipSize(js.contents), inputs, map: map?.text };
+  const rel = (p) => relative(root, p).split("\\").join("/");
+  const outputs = r.metafile.outputs;
+  const entry = Object.keys(outputs).find((f) => outputs[f].entryPoint !== undefined);
+  const first = new Set([entry]);
+  for (const f of first) for (const i of outputs[f].imports) if (i.kind === "import-statement" && outputs[i.path]) first.add(i.path);
+  const files = r.outputFiles
+    .filter((f) => f.path.endsWith(".js"))
+    .map((f) => ({ file: rel(f.path), code: f.contents, minified: f.contents.length, gzip: gzipSize(f.contents) }))
+    .map((f) => ({ ...f, firstLoad: first.has(f.file) }));
+  const sum = (list, k) => list.reduce((a, f) => a + f[k], 0);
+  const firstFiles = files.filter((f) => f.firstLoad);
+  const inputs = {};
+  for (const o of Object.values(outputs)) for (const [file, v] of Object.entries(o.inputs)) inputs[file] = (inputs[file] ?? 0) + v.bytesInOutput;
+  const entryFile = files.find((f) => f.file === entry);
+  const firstLoadInputs = [...first].flatMap((f) => Object.keys(outputs[f].inputs).filter((i) => outputs[f].inputs[i].bytesInOutput > 0));
+  return {
+    files,
+    minified: sum(firstFiles, "minified"),
+    gzip: sum(firstFiles, "gzip"),
+    lazy: { minified: sum(files, "minified") - sum(firstFiles, "minified"), gzip: sum(files, "gzip") - sum(firstFiles, "gzip") },
+    firstLoadInputs,
+    code: entryFile.code,
+    map: r.outputFiles.find((f) => f.path.endsWith(".js.map"))?.text,
+    inputs: Object.entries(inputs)
+      .map(([file, bytes]) => ({ file, bytes }))
+      .filter((x) => x.bytes > 0)
+      .sort((a, b) => b.bytes - a.bytes),
+  };
 }
 
 /** Decodes a source map's mappings into, per output line, [column, sourceIndex] pairs in column order. */
@@ -116,8 +143,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const topAt = args.indexOf("--top");
   const top = topAt >= 0 ? Number(args[topAt + 1]) : 25;
-  const m = await measurePage(deconvolutionPage, true);
-  // by folder (dist/backends/wasm, dist/ops, ...) unless --files asks for one row per file
+  const one = await measurePage(deconvolutionPage, { sourcemap: true });
+  const split = await measurePage(deconvolutionPage, { splitting: true });
+  // by folder (src/ops, src/backends/wasm, ...) unless --files asks for one row per file
   const groupOf = args.includes("--files")
     ? (f) => f
     : (f) => {
@@ -125,13 +153,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         const p = f.split("/");
         return p[1] === "backends" ? p.slice(0, 3).join("/") : p[0] === "src" || p[0] === "dist" ? p.slice(0, 2).join("/") : p[0];
       };
-  const shares = gzipShares(m.code, m.map, groupOf);
+  const shares = gzipShares(one.code, one.map, groupOf);
   if (args.includes("--json")) {
-    console.log(JSON.stringify({ minified: m.minified, gzip: m.gzip, shares, inputs: m.inputs }, null, 2));
+    const strip = ({ code, map, files, ...rest }) => ({ ...rest, files: files.map(({ code: _, ...f }) => f) });
+    console.log(JSON.stringify({ oneFile: strip(one), splitting: strip(split), shares }, null, 2));
   } else {
     const kb = (n) => `${(n / 1000).toFixed(1)} KB`.padStart(9);
-    console.log(`deconvolution-only page: ${kb(m.minified).trim()} minified, ${kb(m.gzip).trim()} gzip (level 9), ${m.inputs.length} inputs`);
-    console.log(` minified      gzip  group`);
+    const t = (n) => kb(n).trim();
+    console.log(`deconvolution-only page (gzip level 9, each file on its own):`);
+    console.log(`  one file:               ${t(one.minified)} minified, ${t(one.gzip)} gzip`);
+    console.log(`  --splitting, first load: ${t(split.minified)} minified, ${t(split.gzip)} gzip (${split.files.filter((f) => f.firstLoad).length} files)`);
+    console.log(`  --splitting, lazy:       ${t(split.lazy.minified)} minified, ${t(split.lazy.gzip)} gzip (loaded by npx.initGpu)`);
+    console.log(`one file by source-map group: minified bytes, and gzip(page) - gzip(page without them)`);
     for (const s of shares.slice(0, top)) console.log(`${kb(s.minified)} ${kb(s.gzip)}  ${s.group}`);
     const rest = shares.slice(top);
     if (rest.length > 0) console.log(`${kb(rest.reduce((a, s) => a + s.minified, 0))} ${kb(rest.reduce((a, s) => a + s.gzip, 0))}  (${rest.length} more)`);
