@@ -1,5 +1,6 @@
 // Builds the deconvolution-only web page (issue 23) with esbuild, minified, and prints its minified and gzip sizes with
-// a per-input breakdown from esbuild's metafile. Usage: node scripts/bundle-size.mjs [--json] [--top N] [--files]
+// a per-input breakdown from esbuild's metafile. Usage: node scripts/bundle-size.mjs [--json] [--top N] [--files] [--vite]
+// (--vite also builds the page with Vite, as an app that installs tconv would, and prints its asset sizes)
 import { gzipSync } from "node:zlib";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,6 +62,27 @@ export async function measurePage(contents = deconvolutionPage, { splitting = fa
       .filter((x) => x.bytes > 0)
       .sort((a, b) => b.bytes - a.bytes),
   };
+}
+
+/** Builds the page with Vite into a temporary folder; returns each emitted JS asset's minified and gzip size. */
+export async function measureVitePage(contents = deconvolutionPage) {
+  const { build: viteBuild } = await import("vite");
+  const { mkdtempSync, writeFileSync, readdirSync, readFileSync, rmSync } = await import("node:fs");
+  const dir = mkdtempSync(join(root, ".bundle-size-vite-"));
+  try {
+    writeFileSync(join(dir, "index.html"), '<!doctype html><script type="module" src="./main.js"></script>');
+    writeFileSync(join(dir, "main.js"), contents);
+    await viteBuild({ root: dir, logLevel: "error", configFile: false, build: { outDir: join(dir, "out"), modulePreload: false } });
+    const html = readFileSync(join(dir, "out", "index.html"), "utf8");
+    return readdirSync(join(dir, "out", "assets"))
+      .filter((f) => f.endsWith(".js"))
+      .map((f) => {
+        const b = readFileSync(join(dir, "out", "assets", f));
+        return { file: f, minified: b.length, gzip: gzipSize(b), firstLoad: html.includes(f) };
+      });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Decodes a source map's mappings into, per output line, [column, sourceIndex] pairs in column order. */
@@ -164,6 +186,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(`  one file:               ${t(one.minified)} minified, ${t(one.gzip)} gzip`);
     console.log(`  --splitting, first load: ${t(split.minified)} minified, ${t(split.gzip)} gzip (${split.files.filter((f) => f.firstLoad).length} files)`);
     console.log(`  --splitting, lazy:       ${t(split.lazy.minified)} minified, ${t(split.lazy.gzip)} gzip (loaded by npx.initGpu)`);
+    if (args.includes("--vite"))
+      for (const f of await measureVitePage())
+        console.log(`  vite: ${f.file}: ${t(f.minified)} minified, ${t(f.gzip)} gzip (${f.firstLoad ? "first load" : "lazy"})`);
     console.log(`one file by source-map group: minified bytes, and gzip(page) - gzip(page without them)`);
     for (const s of shares.slice(0, top)) console.log(`${kb(s.minified)} ${kb(s.gzip)}  ${s.group}`);
     const rest = shares.slice(top);
