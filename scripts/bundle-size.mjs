@@ -178,7 +178,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const shares = gzipShares(one.code, one.map, groupOf);
   if (args.includes("--json")) {
     const strip = ({ code, map, files, ...rest }) => ({ ...rest, files: files.map(({ code: _, ...f }) => f) });
-    console.log(JSON.stringify({ oneFile: strip(one), splitting: strip(split), shares }, null, 2));
+    const vite = args.includes("--vite") ? await measureVitePage() : undefined;
+    console.log(JSON.stringify({ oneFile: strip(one), splitting: strip(split), vite, shares }, null, 2));
   } else {
     const kb = (n) => `${(n / 1000).toFixed(1)} KB`.padStart(9);
     const t = (n) => kb(n).trim();
