@@ -1,7 +1,8 @@
 // Public entry of tconv: np, npx, nn, rnn, gluon, init, autograd, d2l, setNumThreads, releaseMemory (ONNX: tconv/onnx).
 import "./methods.js"; // first: installs NDArray's methods before anything can call them
 export { np } from "./np.js";
-export { npx, type Activation } from "./npx.js";
+export { npx } from "./npx.js";
+export type { Activation } from "./ops/activation.js";
 export { nn, rnn, gluon } from "./gluon/index.js";
 export { Parameter, ParameterDict, type ParameterGradReq, type ParameterOptions } from "./gluon/parameter.js";
 export { init } from "./init/initializers.js";

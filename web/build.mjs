@@ -44,7 +44,7 @@ const nodeStubs = (log) => ({
       return { path: ts, namespace: "wasm-stub" };
     });
     build.onLoad({ filter: /.*/, namespace: "wasm-stub" }, () => ({
-      contents: `// not generated: instantiating the wasm kernels fails; the JS kernels work\nexport const kernelsWasmBase64 = "";\nexport const kernelsWasmUnsharedBase64 = "";\nexport const kernelsRelaxedWasmBase64 = "";\nexport const kernelsRelaxedWasmUnsharedBase64 = "";\n`,
+      contents: `// not generated: instantiating the wasm kernels fails; the JS kernels work\nexport const kernelsWasmBytes = "";\nexport const kernelsRelaxedWasmBytes = "";\nexport const kernelsWasmSharedFlagAt = 0;\nexport const kernelsRelaxedWasmSharedFlagAt = 0;\n`,
       loader: "js",
     }));
   },

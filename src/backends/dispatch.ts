@@ -5,7 +5,7 @@ import { type DeviceStorage, isDeviceStorage, type Storage } from "../ndarray/st
 import type { Context } from "../context.js";
 import type { Backend, IndexStorage } from "./backend.js";
 import { cpuBackend } from "./cpu/index.js";
-import { readStorage, uploadStorage, webgpuBackend } from "./webgpu/backend.js";
+import { setBackendLoader } from "./webgpu/device.js";
 
 export type { Backend, BinaryKernelOp, IndexArray, IndexStorage, ReduceKernelOp, StridedView, UnaryKernelOp } from "./backend.js";
 
@@ -15,6 +15,30 @@ export type { Backend, BinaryKernelOp, IndexArray, IndexStorage, ReduceKernelOp,
  * methods are bivariant in their parameters, which is what lets both be typed as this without a cast).
  */
 export type AnyBackend = Backend<Storage, IndexStorage>;
+
+/** What the dispatcher needs of the WebGPU backend (src/backends/webgpu/backend.ts). */
+export interface GpuBackendEntry {
+  backend: Backend<DeviceStorage, DeviceStorage>;
+  uploadStorage(values: Float32Array): DeviceStorage;
+  readStorage(s: DeviceStorage): Promise<Float32Array>;
+}
+
+/**
+ * The WebGPU backend, loaded by npx.initGpu once it has a device (with import(), so a page that never calls initGpu
+ * does not run the GPU code, and a bundler with code splitting puts it in a chunk of its own). Device storage exists
+ * only after that, so every path below that needs it finds it set.
+ */
+let gpuEntry: GpuBackendEntry | null = null;
+
+setBackendLoader(async () => {
+  const m = await import("./webgpu/backend.js");
+  gpuEntry = { backend: m.webgpuBackend, uploadStorage: m.uploadStorage, readStorage: m.readStorage };
+});
+
+function gpuBackend(): GpuBackendEntry {
+  if (gpuEntry === null) throw new Error("the WebGPU backend is not loaded: await npx.initGpu() before using GPU arrays");
+  return gpuEntry;
+}
 
 /**
  * The backend of the device holding the arrays of a call. Arrays on different devices are an error naming both
@@ -31,7 +55,7 @@ export function backendFor(...arrays: readonly NDArray[]): AnyBackend {
   }
   if (device === null) return cpuBackend;
   if (cpuSeen) throw mixed(device.ctx, arrays.find((a) => !isDeviceStorage(a.storage))!.ctx);
-  return webgpuBackend;
+  return gpuBackend().backend;
 }
 
 function mixed(a: Context, b: Context): Error {
@@ -47,7 +71,7 @@ export function defaultBackend(): AnyBackend {
 
 /** The backend of a device (optimizer state created next to a parameter). */
 export function backendOf(ctx: Context): AnyBackend {
-  return ctx.deviceType === "gpu" ? webgpuBackend : cpuBackend;
+  return ctx.deviceType === "gpu" ? gpuBackend().backend : cpuBackend;
 }
 
 /**
@@ -63,10 +87,11 @@ export function storageOn(x: NDArray, ctx: Context): Storage {
       throw new Error(
         `asInCtx(${String(ctx)}): the array has dtype float64; WebGPU has no float64 (f64) type, so GPU arrays are float32 only (use x.astype("float32") first)`,
       );
-    return uploadStorage(v);
+    return gpuBackend().uploadStorage(v);
   }
-  const out = webgpuBackend.allocate("float32", x.size);
-  webgpuBackend.unaryInto(
+  const gpu = gpuBackend().backend;
+  const out = gpu.allocate("float32", x.size);
+  gpu.unaryInto(
     "identity",
     x.shape,
     { data: out, strides: denseStrides(x.shape), offset: 0 },
@@ -94,7 +119,7 @@ function denseStrides(shape: readonly number[]): number[] {
 /** Waits until x's values exist on the host (a no-op on the CPU); errors of the ops that computed it are thrown here. */
 export async function waitFor(x: NDArray): Promise<void> {
   const s = x.storage;
-  if (isDeviceStorage(s)) await readStorage(s);
+  if (isDeviceStorage(s)) await gpuBackend().readStorage(s);
 }
 
 /**

@@ -7,7 +7,7 @@ import { binary } from "../ops/elementwise.js";
 import { reshape, transpose } from "../ops/shape.js";
 import { leakyRelu } from "../ops/activation.js";
 import { dropout } from "../ops/dropout.js";
-import { type Activation as ActivationName, activation as applyActivation } from "../npx.js";
+import { type Activation as ActivationName, activation as applyActivation } from "../ops/activation.js";
 import { Constant, type Initializer, Zero } from "../init/initializers.js";
 import { readBoolean, readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
 import { Block, markKeepsNothing } from "./block.js";

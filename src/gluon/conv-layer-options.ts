@@ -4,7 +4,7 @@ import type { Layout } from "../params/geometry.js";
 import type { Padding } from "../params/conv-params.js";
 import type { PaddingMode } from "../params/padding-mode.js";
 import type { Initializer } from "../init/initializers.js";
-import type { Activation } from "../npx.js";
+import type { Activation } from "../ops/activation.js";
 
 export interface ConvLayerOptions {
   kernelSize: number | readonly number[];

@@ -10,7 +10,7 @@ import { readPaddingMode } from "../params/padding-mode.js";
 import { overlapCount } from "../d2l/matrix-view.js";
 import { inverseOfOptions, warnCheckerboard } from "./conv-transpose-tools.js";
 import { convolution, convolutionRelu, deconvolution } from "../ops/conv.js";
-import { type Activation, activation as applyActivation } from "../npx.js";
+import { type Activation, activation as applyActivation } from "../ops/activation.js";
 import { Block, markKeepsNothing } from "./block.js";
 import { Parameter } from "./parameter.js";
 import type { ConvLayerOptions, ConvTransposeLayerOptions } from "./conv-layer-options.js";

@@ -1,7 +1,7 @@
 // Readers for the option values only layers take (initializers, dtypes, activations), beside params/options.ts's.
 import type { Dtype } from "../ndarray/strided.js";
 import { Initializer } from "../init/initializers.js";
-import { ACTIVATIONS, type Activation } from "../npx.js";
+import { ACTIVATIONS, type Activation } from "../ops/activation.js";
 import { readEnum, showValue } from "../params/options.js";
 
 /** An Initializer (init.Zero(), init.Constant(…), …), or `dflt` when absent. */

@@ -6,6 +6,7 @@ import { backendFor, fullOn } from "../backends/dispatch.js";
 import type { LeakyActType } from "../params/kernel-records.js";
 import { formatShape } from "../ndarray/strided.js";
 import { contiguous } from "./shape.js";
+import { unary } from "./elementwise.js";
 
 export type { LeakyActType } from "../params/kernel-records.js";
 
@@ -79,4 +80,14 @@ export function leakyReluDerivative(x: NDArray, actType: LeakyActType, slope: nu
   const d = be.allocate(x.dtype, x.size);
   be.leakyBackward(actType, slope, xd, onesData, d);
   return recordOp("leaky_relu_derivative", [x], new NDArray(d, x.shape), { actType, slope });
+}
+
+/** The activations npx.activation and the layers' `activation` option take by name. */
+export type Activation = "relu" | "sigmoid" | "tanh" | "softrelu" | "softsign" | "hardsigmoid" | "hardswish";
+export const ACTIVATIONS: readonly Activation[] = ["relu", "sigmoid", "tanh", "softrelu", "softsign", "hardsigmoid", "hardswish"];
+
+/** Applies an activation by name (npx.activation, and the layers' `activation` option). */
+export function activation(x: NDArray, actType: Activation): NDArray {
+  if (!ACTIVATIONS.includes(actType)) throw new Error(`npx.activation: actType "${String(actType)}" is not one of ${ACTIVATIONS.join(", ")}`);
+  return actType === "softsign" ? softsign(x) : unary(actType, x);
 }

@@ -66,9 +66,9 @@ function undocumented(paths: string[], onnxPaths: string[]): string[] {
   };
   const service = ts.createLanguageService(host);
   const missing: string[] = [];
-  // nn, rnn, gluon, gluon.nn and gluon.rnn are ES module namespaces (`export * as nn`): TypeScript shows no docs for
-  // the namespace itself, only for its members, which are checked
-  const moduleNamespaces = new Set(["nn", "rnn", "gluon", "gluon.nn", "gluon.rnn"]);
+  // np, npx, nn, rnn, gluon, gluon.nn and gluon.rnn are ES module namespaces (`export * as nn`): TypeScript shows no
+  // docs for the namespace itself, only for its members, which are checked
+  const moduleNamespaces = new Set(["np", "npx", "nn", "rnn", "gluon", "gluon.nn", "gluon.rnn"]);
   let at = text.indexOf("\n", text.indexOf("\n") + 1) + 1;
   for (const line of lines) {
     const q = service.getQuickInfoAtPosition(file, at + line.length - 2); // the last name of the path

@@ -1,5 +1,5 @@
 // The wasm module, its one shared memory and the per-call arena (bump allocation, growth, the 4 GiB limit).
-import { kernelsRelaxedWasmBase64, kernelsRelaxedWasmUnsharedBase64, kernelsWasmBase64, kernelsWasmUnsharedBase64 } from "./kernels-wasm.generated.js";
+import { kernelsRelaxedWasmBytes, kernelsRelaxedWasmSharedFlagAt, kernelsWasmBytes, kernelsWasmSharedFlagAt } from "./kernels-wasm.generated.js";
 
 /** Which compiled variant runs: relaxed SIMD (f32x4.relaxed_madd in the GEMM micro-kernel) or plain SIMD128. */
 export type WasmBuild = "relaxed-simd" | "simd128";
@@ -51,12 +51,14 @@ const PAGE = 65536;
 export const CTRL_BYTE = 1024;
 const ARENA_BASE = PAGE;
 
-function decodeBase64(s: string): Uint8Array {
-  const B = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
-  if (B) return new Uint8Array(B.from(s, "base64"));
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+/**
+ * The module's bytes from the generated string (one char per byte). For plain memory the memory import's limits flag
+ * goes from 0x03 (shared) to 0x01: scripts/build-wasm.mjs checks that this is the only byte the plain build differs in.
+ */
+function moduleBytes(s: string, sharedFlagAt: number, shared: boolean): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  if (!shared && out.length > 0) out[sharedFlagAt] = 0x01;
   return out;
 }
 
@@ -90,8 +92,10 @@ export class WasmRuntime {
       throw new Error("wasm backend: this engine does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
     this.build = build;
     const relaxed = build === "relaxed-simd";
-    const b64 = this.shared ? (relaxed ? kernelsRelaxedWasmBase64 : kernelsWasmBase64) : relaxed ? kernelsRelaxedWasmUnsharedBase64 : kernelsWasmUnsharedBase64;
-    this.module = new WebAssembly.Module(decodeBase64(b64) as BufferSource);
+    const bytes = relaxed
+      ? moduleBytes(kernelsRelaxedWasmBytes, kernelsRelaxedWasmSharedFlagAt, this.shared)
+      : moduleBytes(kernelsWasmBytes, kernelsWasmSharedFlagAt, this.shared);
+    this.module = new WebAssembly.Module(bytes as BufferSource);
     this.memory = memory;
     this.exports = new WebAssembly.Instance(this.module, { env: { memory } }).exports as unknown as KernelExports;
     this.f32 = new Float32Array(memory.buffer);

@@ -27,6 +27,14 @@ let initializing: Promise<number> | null = null;
  * buffers, 128 MiB per binding, 16 KiB workgroup memory), so a kernel that runs here runs everywhere. Resolves to the
  * number of usable GPUs (0 or 1); never rejects because WebGPU is missing: npx.gpu() then says why.
  */
+/** Loads the WebGPU backend's code and hands it to the dispatcher: set by dispatch.ts, which imports this file. */
+let loadBackend: (() => Promise<void>) | null = null;
+
+/** dispatch.ts's loader of src/backends/webgpu/backend.ts, run by initGpu once it has a device. */
+export function setBackendLoader(load: () => Promise<void>): void {
+  loadBackend = load;
+}
+
 export function initGpu(options: InitGpuOptions = {}): Promise<number> {
   if (state !== null && state.lost === null) return Promise.resolve(1);
   initializing ??= acquire(options).finally(() => (initializing = null));
@@ -77,6 +85,13 @@ async function acquire(options: InitGpuOptions): Promise<number> {
   device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
     s.errors.push(new Error(`WebGPU uncaptured ${ev.error.constructor.name}: ${ev.error.message}`));
   };
+  // the backend's code loads only now: a page that never asks for a GPU does not ship it (see dispatch.ts)
+  try {
+    await loadBackend?.();
+  } catch (e) {
+    device.destroy();
+    return none(`the WebGPU backend's code could not be loaded: ${(e as Error).message}`);
+  }
   setGpuCount(1, "");
   return 1;
 }
