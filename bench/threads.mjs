@@ -135,7 +135,7 @@ for (const load of LOADS) {
   console.log(`\n${load === 0 ? "no extra load" : `${load} busy process${load > 1 ? "es" : ""} competing for the cores`}`);
   console.log(`| row | 1 thread ms | ${HW} threads ms | default ms | default ÷ best |`);
   console.log("|---|---:|---:|---:|---:|");
-  for (const row of rows.filter((r, i) => ONLY === null || ONLY.includes(i))) {
+  for (const row of rows.filter((_, i) => ONLY === null || ONLY.includes(i))) {
     // the default learns per kind and size of call: its warm-up (3 calls of each arm) happens once per process, so
     // it is done before the timed rounds, as in any loop of more than a few steps
     tconv.setNumThreads("auto");
