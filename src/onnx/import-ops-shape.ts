@@ -1,6 +1,7 @@
-// ONNX constants and int64 shape arithmetic for the importer: Constant(OfShape), Shape, Gather, Slice, Cast, Identity, Dropout.
+// ONNX constants and int64 shape arithmetic for the importer: Constant(OfShape), Shape, Gather (int64, and float data as np.take), Slice, Cast, Identity, Dropout.
 import { NDArray } from "../ndarray/ndarray.js";
 import { full } from "../ndarray/create.js";
+import { take } from "../ops/gather.js";
 import { checkedSize, checkIntSize, DataType, dataTypeName } from "./proto.js";
 import { intGather, intSlice, intTensor, sliceRange } from "./int-tensor.js";
 import { type Value, type OpDef, isInt, need, ints, numbers, shapeOf, normAxis, tensorValue, toFloat } from "./import-ops-common.js";
@@ -57,7 +58,8 @@ export const gather: OpDef = {
       const x = need(ins, 0, ctx, "data");
       const idx = need(ins, 1, ctx, "indices");
       if (!isInt(idx)) throw new Error(`${ctx.where}: indices must be an integer tensor`);
-      if (!isInt(x)) throw new Error(`${ctx.where}: Gather on float tensors is not supported (only on int64 shape tensors)`);
+      // float data: numpy's take along the axis (the same shape rule; np.take exports as Gather), differentiable
+      if (!isInt(x)) return [take(x, new NDArray(Float64Array.from(idx.data), idx.dims), { axis })];
       return [intGather(x, idx, axis, ctx.where)];
     };
   },

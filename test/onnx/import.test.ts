@@ -851,3 +851,28 @@ test("reuse keeps an output that is a view of a dead intermediate, and never reu
     assert.deepEqual([...net.params.get("w")!.data().asTypedArray()], [1, 2, 3, 4, 5, 6], "the weight is untouched");
   }
 });
+
+test("Gather on float data (what np.take exports) imports as np.take: equal to onnxruntime, negative indices, differentiable, and a tconv export of np.take re-imports", async () => {
+  const bytes = buildModel({
+    nodes: [{ op: "Gather", inputs: ["x", "idx"], outputs: ["y"], attrs: [attr.int("axis", 1)] }],
+    inputs: [{ name: "x", shape: [2, 5, 3] }],
+    outputs: ["y"],
+    initializers: [{ name: "idx", shape: [2, 2], data: [4, -1, 0, 2], type: 7 }],
+  });
+  await againstOrt(bytes, [2, 5, 3], "Gather on floats");
+  const net = onnx.importToGluon(bytes);
+  const x = np.random.uniform({ size: [2, 5, 3] }).attachGrad();
+  const y = autograd.record(() => net.forward(x) as NDArray);
+  assert.deepEqual(y.shape, [2, 2, 2, 3]);
+  y.backward();
+  // column 4 is taken twice (4 and −1), 0 and 2 once, 1 and 3 never: the gradient counts the takes
+  assert.deepEqual(Array.from(x.grad!.asTypedArray().slice(0, 15)), [1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 2, 2, 2]);
+  const taker = new (class extends gluon.nn.HybridBlock {
+    override forward(a: NDArray): NDArray {
+      return np.take(a, [3, 0], { axis: 2 });
+    }
+  })();
+  const again = onnx.importToGluon(onnx.exportModel(taker, [[2, 5, 4]], { dynamicBatch: false }));
+  const a = np.random.uniform({ size: [2, 5, 4] });
+  assert.deepEqual(Array.from((again.forward(a) as NDArray).asTypedArray()), Array.from(np.take(a, [3, 0], { axis: 2 }).asTypedArray()));
+});
