@@ -2,7 +2,7 @@
 // ndarray/ndarray.ts holds storage only, so nothing below ops/ imports an op; the declaration merge below gives the
 // methods their types. Every public namespace (index, np, npx, gluon, d2l) imports this module first.
 import { NDArray, type NestedArray, type Operand } from "./ndarray/ndarray.js";
-import type { Dtype } from "./ndarray/dtype.js";
+import type { Dtype, FloatArray } from "./ndarray/dtype.js";
 import type { Index } from "./ndarray/indexing.js";
 import * as ew from "./ops/elementwise.js";
 import * as red from "./ops/reduce.js";
@@ -70,6 +70,11 @@ declare module "./ndarray/ndarray.js" {
      * writes the array. Errors of the GPU ops that computed it (validation, out-of-memory, device loss) reject here.
      */
     wait(): Promise<this>;
+    /**
+     * The values in row-major order, as a new typed array, once they exist on the host: `await x.wait()` then a copy
+     * of `asTypedArray()`. On the CPU it resolves at once.
+     */
+    data(): Promise<FloatArray>;
     /** This array on `ctx`: itself when already there, else a copy (GPU → CPU needs `await x.wait()` first). */
     asInCtx(ctx: Context): NDArray;
     /** A dense copy on `ctx`, always a new array (MXNet's copyto with a context). */
@@ -149,6 +154,10 @@ const methods: Omit<{ [K in keyof NDArray]?: unknown }, "T"> = {
   async wait<T extends NDArray>(this: T): Promise<T> {
     await waitFor(this);
     return this;
+  },
+  async data(this: NDArray): Promise<FloatArray> {
+    await waitFor(this);
+    return this.asTypedArray().slice() as FloatArray;
   },
   asInCtx(this: NDArray, ctx: Context): NDArray {
     checkCtx(ctx, "asInCtx");

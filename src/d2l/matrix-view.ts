@@ -21,7 +21,7 @@ export function convMatrix(inputShape: readonly number[], w: NDArray, params: Co
   const rows = shapeSize(gridShape(g));
   const cols = shapeSize(imageShape(g));
   const W = zeros([rows, cols], { dtype: w.dtype });
-  const wd = contiguous(w).data;
+  const wd = contiguous(w).hostData;
   const nd = g.nd,
     cl = g.channelsLast;
   const icPerGroup = g.imageChannels / g.groups;
@@ -50,7 +50,7 @@ export function convMatrix(inputShape: readonly number[], w: NDArray, params: Co
             if (p < 0) continue;
             const col = cl ? (n * imageSp + p) * g.imageChannels + ic : (n * g.imageChannels + ic) * imageSp + p;
             const wo = cl ? (gc * taps + a) * icPerGroup + icl : (gc * icPerGroup + icl) * taps + a;
-            W.data[row * cols + col] = W.data[row * cols + col]! + wd[wo]!;
+            W.hostData[row * cols + col] = W.hostData[row * cols + col]! + wd[wo]!;
           }
         }
       }
@@ -78,5 +78,5 @@ export function overlapCount(params: OverlapParams, inputShape: readonly number[
     layout: undefined,
     groups: 1,
   });
-  return new NDArray(y.data, y.shape.slice(2));
+  return new NDArray(y.hostData, y.shape.slice(2));
 }

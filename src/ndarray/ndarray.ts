@@ -28,7 +28,7 @@ export interface TapeLink {
 export class NDArray {
   /** The elements: a CPU typed array, or device storage (a GPU buffer) that only its backend reads. */
   readonly storage: Storage;
-  /** the typed array when on the CPU, else null (kept apart so that reading `data` on the CPU is one field load) */
+  /** the typed array when on the CPU, else null (kept apart so that reading `hostData` on the CPU is one field load) */
   private readonly cpuData: FloatArray | null;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
@@ -49,10 +49,12 @@ export class NDArray {
   }
 
   /**
-   * The elements as a typed array, synchronously. On a device, the values read back by `await x.wait()`; before that
-   * (or after a later op wrote this array) it throws: GPU ops are queued and their values do not exist on the CPU yet.
+   * The backing typed array, synchronously: the storage itself, which a view indexes with `strides` and `offset` (use
+   * `asTypedArray()` or `await x.data()` for the values in row-major order). On a device, the host copy read back by
+   * `await x.wait()`; before that (or after a later op wrote this array) it throws: GPU ops are queued and their values
+   * do not exist on the CPU yet.
    */
-  get data(): FloatArray {
+  get hostData(): FloatArray {
     const d = this.cpuData;
     return d !== null ? d : this.hostValues();
   }
@@ -115,7 +117,7 @@ export class NDArray {
   /** The only element of a size-1 array, as a number. */
   item(): number {
     if (this.size !== 1) throw new Error(`item: can only convert an array of size 1 to a number, got shape ${formatShape(this.shape)}`);
-    return this.data[elementOffsets(this.shape, this.strides, this.offset)[0]!]!;
+    return this.hostData[elementOffsets(this.shape, this.strides, this.offset)[0]!]!;
   }
 
   /** The elements as nested lists (a number for a 0-d array). */
@@ -137,12 +139,12 @@ export class NDArray {
     const n = this.size;
     if (this.isContiguous) {
       // a device array's host copy is never handed out: writes to it would not reach the device
-      if (this.offset === 0 && n === this.data.length && this.cpuData !== null) return this.data;
-      return this.data.slice(this.offset, this.offset + n) as FloatArray;
+      if (this.offset === 0 && n === this.hostData.length && this.cpuData !== null) return this.hostData;
+      return this.hostData.slice(this.offset, this.offset + n) as FloatArray;
     }
     const out = allocate(this.dtype, n);
     const offs = elementOffsets(this.shape, this.strides, this.offset);
-    for (let i = 0; i < n; i++) out[i] = this.data[offs[i]!]!;
+    for (let i = 0; i < n; i++) out[i] = this.hostData[offs[i]!]!;
     return out;
   }
 

@@ -464,12 +464,12 @@ function traceModel(block: Block, shapes: readonly (readonly number[])[], opset:
   );
   const traced: Traced[] = [];
   // buffers (views share them) that traced ops read or wrote: an in-place write touching one cannot be in the graph
-  const touched = new Set<NDArray["data"]>(inputs.map((x) => x.data));
+  const touched = new Set<NDArray["hostData"]>(inputs.map((x) => x.hostData));
   const onTrace = (node: Traced, output: NDArray) => {
     // a view (output sharing its input's buffer) reads nothing yet: building a constant through views stays allowed
-    if (!node.inputs.some((x) => x.data === output.data)) {
-      for (const x of node.inputs) touched.add(x.data);
-      touched.add(output.data);
+    if (!node.inputs.some((x) => x.hostData === output.hostData)) {
+      for (const x of node.inputs) touched.add(x.hostData);
+      touched.add(output.hostData);
     }
     traced.push(node);
   };
@@ -479,9 +479,9 @@ function traceModel(block: Block, shapes: readonly (readonly number[])[], opset:
         .collectParams()
         .values()
         .filter((p) => p.isInitialized)
-        .map((p) => p.data().data),
+        .map((p) => p.data().hostData),
     );
-    const hit = [target, ...sources].find((x) => touched.has(x.data) || paramData.has(x.data));
+    const hit = [target, ...sources].find((x) => touched.has(x.hostData) || paramData.has(x.hostData));
     if (hit)
       throw new Error(
         `${OP}: the forward writes in place (${op}) ${hit === target ? "into" : "from"} an array of shape [${hit.shape.join(",")}] that the traced graph uses; ` +

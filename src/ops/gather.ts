@@ -59,7 +59,7 @@ export function take(x: NDArray, indices: NDArray | NestedArray | number, option
   if (Array.isArray(indices) && indices.some(Array.isArray)) indices = array(indices as NestedArray, "float64");
   const idx = indices instanceof NDArray ? indices : Array.isArray(indices) || typeof indices === "number" ? null : undefined;
   if (idx === undefined) throw new Error(`${where}: indices must be an NDArray, a list of integers or an integer, got ${showValue(indices)}`);
-  const values = idx ? Array.from(contiguous(idx).data) : typeof indices === "number" ? [indices] : [...(indices as readonly number[])];
+  const values = idx ? Array.from(contiguous(idx).hostData) : typeof indices === "number" ? [indices] : [...(indices as readonly number[])];
   const idxShape = idx ? idx.shape : typeof indices === "number" ? [] : [values.length];
   const flat = options.axis === undefined;
   const src = flat ? reshape(x, [x.size]) : x;

@@ -72,7 +72,7 @@ function sample(x: NDArray, grid: NDArray, paddingMode: "zeros" | "border", alig
     iy = binary("minimum", binary("maximum", iy, 0), H - 1);
   }
   // corner indices from the coordinates' values: constants of the recorded graph
-  const [x0, y0] = pause(() => [ix, iy].map((a) => contiguous(a).data.map(Math.floor))) as [Float64Array | Float32Array, Float64Array | Float32Array];
+  const [x0, y0] = pause(() => [ix, iy].map((a) => contiguous(a).hostData.map(Math.floor))) as [Float64Array | Float32Array, Float64Array | Float32Array];
   const fx = binary("sub", ix, new NDArray(x0, [P]));
   const fy = binary("sub", iy, new NDArray(y0, [P]));
   const wx = [binary("sub", 1, fx), fx];

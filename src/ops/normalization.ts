@@ -61,8 +61,8 @@ export function instanceNormChannels(x: NDArray, gamma: NDArray, beta: NDArray, 
   const cpu = [x, gamma, beta].every((a) => a.ctx.deviceType === "cpu");
   if (!opsObserved() && cpu && N * C > 0 && inner > 0) {
     const NC = N * C;
-    const g = contiguous(gamma).data,
-      b = contiguous(beta).data;
+    const g = contiguous(gamma).hostData,
+      b = contiguous(beta).hostData;
     const gs = allocate(x.dtype, NC),
       bs = allocate(x.dtype, NC);
     for (let n = 0; n < N; n++)
@@ -73,7 +73,7 @@ export function instanceNormChannels(x: NDArray, gamma: NDArray, beta: NDArray, 
     const y = allocate(x.dtype, x.size);
     backendFor(x).batchNormTrainForward(
       { outer: 1, channels: NC, inner },
-      contiguous(x).data,
+      contiguous(x).hostData,
       gs,
       bs,
       eps,

@@ -40,7 +40,7 @@ function split(shape: readonly number[], axis: number): [number, number, number]
  * An infinite m is the limit: entries equal to m weigh 1 each, the rest 0 (softmax([∞, 1]) = [1, 0]; all −∞ is uniform).
  */
 function softmaxData(x: NDArray, axis: number, log: boolean): NDArray {
-  const src = contiguous(x).data;
+  const src = contiguous(x).hostData;
   const out = allocate(x.dtype, x.size);
   const [outer, n, inner] = split(x.shape, axis);
   for (let o = 0; o < outer; o++)

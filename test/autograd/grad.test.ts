@@ -86,8 +86,8 @@ test("createGraph through a convolution: the penalty ‖∂⟨v, conv(x, w)⟩/�
   for (const i of [0, 7, 31, 53]) {
     const up = w.copy(),
       down = w.copy();
-    up.data[i] = up.data[i]! + e;
-    down.data[i] = down.data[i]! - e;
+    up.hostData[i] = up.hostData[i]! + e;
+    down.hostData[i] = down.hostData[i]! - e;
     assert.ok(Math.abs(gw[i]! - (direct(up) - direct(down)) / (2 * e)) < 1e-9, `w[${i}]`);
   }
 });

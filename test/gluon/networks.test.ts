@@ -112,7 +112,7 @@ function paramGradcheck(net: nn.Block, x: NDArray, eps = 1e-6): { rel: number; a
     abs = 0;
   for (const [name, p] of net.collectParams().entries()) {
     if (p.gradReq === "null") continue;
-    const data = p.data().data,
+    const data = p.data().hostData,
       g = p.grad()!.asTypedArray();
     for (let i = 0; i < data.length; i++) {
       const keep = data[i]!;

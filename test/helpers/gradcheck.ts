@@ -33,7 +33,7 @@ export function againstCentralDifferences(
   objective: () => number,
   { eps, rtol, atol }: Required<GradcheckOptions>,
 ): [number, number] {
-  const data = x.data;
+  const data = x.hostData;
   let maxAbs = 0;
   let maxRel = 0;
   for (let i = 0; i < data.length; i++) {

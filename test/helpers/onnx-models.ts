@@ -139,7 +139,7 @@ export function checkGradients(bytes: Uint8Array, xShape: number[], paramNames: 
   autograd.record(() => (net.forward(x) as NDArray).mul(v).sum()).backward();
   for (const name of paramNames) {
     const p = net.collectParams().get(name);
-    const data = p.data().data;
+    const data = p.data().hostData;
     const grad = p.grad()!.asTypedArray();
     for (let i = 0; i < data.length; i++) {
       const keep = data[i]!;

@@ -54,7 +54,7 @@ test("np.array of an NDArray copies it, keeping or changing the dtype", () => {
     [0, 2],
     [1, 3],
   ]);
-  assert.notEqual(c.data, x.data);
+  assert.notEqual(c.hostData, x.hostData);
   assert.equal(c.dtype, "float32");
   assert.equal(np.array(x, { dtype: "float64" }).dtype, "float64");
   assert.ok(c instanceof np.ndarray);
@@ -167,7 +167,7 @@ test("created arrays are dense NDArrays owning a fresh buffer", () => {
   const a = np.zeros([2, 2]);
   const b = np.zeros([2, 2]);
   assert.ok(a instanceof NDArray);
-  assert.notEqual(a.data, b.data);
+  assert.notEqual(a.hostData, b.hostData);
   assert.equal(a.isContiguous, true);
 });
 

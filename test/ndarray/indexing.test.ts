@@ -105,7 +105,7 @@ test("an integer index drops the axis and shares memory", () => {
   const row = x.at(1);
   assert.deepEqual(row.shape, [4]);
   assert.deepEqual(row.tolist(), [4, 5, 6, 7]);
-  assert.equal(row.data, x.data, "a view keeps the base buffer");
+  assert.equal(row.hostData, x.hostData, "a view keeps the base buffer");
   const el = x.at(2, 3);
   assert.deepEqual(el.shape, []);
   assert.equal(el.item(), 11);
@@ -229,7 +229,7 @@ test("property: x.at(...) equals Python's selection on the nested list, for ints
         const got = x.at(...idx.map((ix) => toAt(ix, asString)));
         const want = pySelect(x.tolist(), idx);
         assert.deepEqual(got.tolist(), want);
-        assert.equal(got.data, x.data);
+        assert.equal(got.hostData, x.hostData);
       },
     ),
     { numRuns: 400 },

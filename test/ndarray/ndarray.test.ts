@@ -19,6 +19,19 @@ test("a new array is dense row-major with dtype, ndim and size", () => {
   assert.ok(Object.isFrozen(x.shape) && Object.isFrozen(x.strides));
 });
 
+test("await x.data() resolves to a copy of the values in row-major order; hostData is the backing array a view indexes", async () => {
+  const x = np.array([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  const t = x.T;
+  assert.equal(t.hostData, x.hostData, "a transposed view shares the backing array");
+  assert.deepEqual(Array.from(await t.data()), [1, 4, 2, 5, 3, 6]);
+  const copy = await x.data();
+  copy[0] = 100;
+  assert.equal(x.hostData[0], 1, "data() returns a copy, not the storage");
+});
+
 test("reshape accepts -1 and varargs or a list", () => {
   const x = np.arange(12);
   assert.deepEqual(x.reshape(3, 4).shape, [3, 4]);
@@ -63,7 +76,7 @@ test("T reverses the axes as a view", () => {
   const t = x.T;
   assert.deepEqual(t.shape, [4, 3, 2]);
   assert.deepEqual(t.strides, [1, 4, 12]);
-  assert.equal(t.data, x.data);
+  assert.equal(t.hostData, x.hostData);
   assert.equal(t.isContiguous, false);
   for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) assert.equal(t.at(k, j, i).item(), x.at(i, j, k).item());
   t.at(3, 2, 1).set(-5);
@@ -90,7 +103,7 @@ test("transpose with axes that are not a permutation throws", () => {
 test("asTypedArray returns the buffer itself when dense", () => {
   const x = np.arange(6).reshape(2, 3);
   const buf = x.asTypedArray();
-  assert.equal(buf, x.data);
+  assert.equal(buf, x.hostData);
   buf[0] = 42;
   assert.equal(x.at(0, 0).item(), 42, "writes to the buffer show through");
 });
@@ -98,7 +111,7 @@ test("asTypedArray returns the buffer itself when dense", () => {
 test("asTypedArray copies a view in row-major order", () => {
   const x = np.arange(6, undefined, 1, f64).reshape(2, 3);
   const row = x.at(1).asTypedArray();
-  assert.notEqual(row.buffer, x.data.buffer);
+  assert.notEqual(row.buffer, x.hostData.buffer);
   assert.deepEqual(Array.from(row), [3, 4, 5]);
   assert.ok(row instanceof Float64Array);
   assert.deepEqual(Array.from(x.T.asTypedArray()), [0, 3, 1, 4, 2, 5]);
@@ -109,7 +122,7 @@ test("copy is dense and never shares memory", () => {
   const x = np.arange(6).reshape(2, 3);
   for (const v of [x, x.T, x.at(1)]) {
     const c = v.copy();
-    assert.notEqual(c.data, x.data);
+    assert.notEqual(c.hostData, x.hostData);
     assert.deepEqual(c.tolist(), v.tolist());
     assert.equal(c.isContiguous, true);
     assert.equal(c.offset, 0);
@@ -126,7 +139,7 @@ test("astype converts dtype and copies", () => {
   const back = np.array([0.1], f64).astype("float32");
   assert.equal(back.item(), Math.fround(0.1));
   const same = x.astype("float32");
-  assert.notEqual(same.data, x.data);
+  assert.notEqual(same.hostData, x.hostData);
   assert.throws(() => x.astype("int32" as never), /astype: dtype "int32" is not supported; use "float32" or "float64"/);
 });
 

@@ -22,7 +22,7 @@ test("resolveReshape fills the one -1 and checks the element count", () => {
 test("reshape keeps memory for contiguous input, including a view with an offset", () => {
   const x = np.arange(12, undefined, 1, f64).reshape(3, 4);
   const r = reshape(x.at("1:"), [2, 2, 2]);
-  assert.equal(r.data, x.data);
+  assert.equal(r.hostData, x.hostData);
   assert.equal(r.offset, 4);
   assert.deepEqual(r.tolist(), [
     [
@@ -39,7 +39,7 @@ test("reshape keeps memory for contiguous input, including a view with an offset
 test("reshape of a non-contiguous view copies in row-major order", () => {
   const x = np.arange(6, undefined, 1, f64).reshape(2, 3);
   const r = reshape(x.at(":", "::2"), [4]);
-  assert.notEqual(r.data, x.data);
+  assert.notEqual(r.hostData, x.hostData);
   assert.deepEqual(r.tolist(), [0, 2, 3, 5]);
 });
 
@@ -48,7 +48,7 @@ test("transpose permutes shape and strides without copying", () => {
   const t = transpose(x, [1, 2, 0]);
   assert.deepEqual(t.shape, [3, 4, 2]);
   assert.deepEqual(t.strides, [4, 1, 12]);
-  assert.equal(t.data, x.data);
+  assert.equal(t.hostData, x.hostData);
   assert.deepEqual(transpose(x).shape, [4, 3, 2]);
   assert.throws(() => transpose(x, [0, 1]), /transpose: axes \[0,1\] are not a permutation of the 3 axes of shape \[2,3,4\]/);
 });
@@ -62,7 +62,7 @@ test("copy gives a dense array with fresh memory", () => {
     [1, 4],
     [2, 5],
   ]);
-  assert.notEqual(c.data, x.data);
+  assert.notEqual(c.hostData, x.hostData);
 });
 
 test("astype converts a strided view and rejects unknown dtypes", () => {
@@ -90,7 +90,7 @@ test("contiguous returns the array itself only when it is dense from offset 0 ov
   assert.notEqual(c, row);
   assert.equal(c.offset, 0);
   assert.deepEqual(c.tolist(), [3, 4, 5]);
-  assert.equal(c.data.length, 3);
+  assert.equal(c.hostData.length, 3);
   assert.deepEqual(contiguous(x.T).tolist(), x.T.tolist());
 });
 
@@ -98,7 +98,7 @@ test("view wraps the same buffer with the given shape, strides and offset", () =
   const x = np.arange(6, undefined, 1, f64);
   const v = view(x, [2], [2], 1, []);
   assert.deepEqual(v.tolist(), [1, 3]);
-  assert.equal(v.data, x.data);
+  assert.equal(v.hostData, x.hostData);
 });
 
 test("shape ops are linked on the tape while recording when the input needs a gradient", () => {

@@ -59,12 +59,12 @@ const broadcastArb = (shape: number[]) =>
     .map(({ drop, ones }) => shape.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
 
 const view = (x: NDArray, shape: readonly number[]): fast.StridedView => ({
-  data: x.data,
+  data: x.hostData,
   strides: broadcastStrides(x.shape, x.strides, shape),
   offset: x.offset,
 });
 const dense = (dtype: Dtype, shape: readonly number[]) => new NDArray(allocate(dtype, shapeSize(shape)), shape);
-const w = (x: NDArray): fast.StridedView => ({ data: x.data, strides: x.strides, offset: x.offset });
+const w = (x: NDArray): fast.StridedView => ({ data: x.hostData, strides: x.strides, offset: x.offset });
 
 function sameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
   assert.equal(actual.length, expected.length, what);
@@ -91,11 +91,11 @@ test("binary kernels equal the reference loops on strided, reversed and broadcas
         want = dense(dtype, shape);
       fast.binaryInto(op, shape, w(got), view(a, shape), bv);
       ref.binaryReference(op, shape, w(want), view(a, shape), bv);
-      sameBits(got.data, want.data, `${op} ${JSON.stringify(shape)}`);
+      sameBits(got.hostData, want.hostData, `${op} ${JSON.stringify(shape)}`);
       // the scalar on the left too
       fast.binaryInto(op, shape, w(got), bv, view(a, shape));
       ref.binaryReference(op, shape, w(want), bv, view(a, shape));
-      sameBits(got.data, want.data, `${op} swapped`);
+      sameBits(got.hostData, want.hostData, `${op} swapped`);
     }),
     { numRuns: 400 },
   );
@@ -106,10 +106,10 @@ test("binary kernels write through a strided output view and leave the rest unto
     fc.property(
       shapeArb.chain((s) => fc.tuple(viewArb(s), viewArb(s), viewArb(s, "float32"), fc.constantFrom(...BIN))),
       ([a, b, o, op]) => {
-        const oRef = new NDArray(o.data.slice(), o.shape, o.strides, o.offset);
+        const oRef = new NDArray(o.hostData.slice(), o.shape, o.strides, o.offset);
         fast.binaryInto(op, o.shape, w(o), view(a, o.shape), view(b, o.shape));
         ref.binaryReference(op, o.shape, w(oRef), view(a, o.shape), view(b, o.shape));
-        sameBits(o.data, oRef.data, op);
+        sameBits(o.hostData, oRef.hostData, op);
       },
     ),
     { numRuns: 200 },
@@ -125,7 +125,7 @@ test("unary kernels (and identity = strided copy and cast) equal the reference l
           want = dense(dtype, x.shape);
         fast.unaryInto(op, x.shape, w(got), w(x));
         ref.unaryReference(op, x.shape, w(want), w(x));
-        sameBits(got.data, want.data, `${op} ${JSON.stringify(x.shape)}`);
+        sameBits(got.hostData, want.hostData, `${op} ${JSON.stringify(x.shape)}`);
       },
     ),
     { numRuns: 300 },
@@ -230,7 +230,7 @@ test("where kernel equals the reference loop with all three operands broadcast",
         want = dense("float64", shape);
       fast.whereInto(shape, w(got), view(c, shape), view(a, shape), view(b, shape));
       ref.whereReference(shape, w(want), view(c, shape), view(a, shape), view(b, shape));
-      sameBits(got.data, want.data, "where");
+      sameBits(got.hostData, want.hostData, "where");
     }),
     { numRuns: 200 },
   );

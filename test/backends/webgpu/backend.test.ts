@@ -50,6 +50,22 @@ test("before wait a GPU array's values cannot be read synchronously (an Error sa
   ]);
 });
 
+test("await x.data() on a GPU array waits for the queued ops and resolves to a copy of the values in row-major order", { skip: SKIP }, async () => {
+  const x = np.array(
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    { ctx: gpu() },
+  );
+  const y = x.mul(2).T; // queued on the device; a transposed view
+  assert.throws(() => y.asTypedArray(), /await x\.wait\(\)/);
+  const values = await y.data();
+  assert.deepEqual(Array.from(values), [2, 8, 4, 10, 6, 12]);
+  values[0] = -1; // a copy: writing it changes nothing on the device
+  assert.deepEqual(Array.from(await y.data()), [2, 8, 4, 10, 6, 12]);
+});
+
 test("asInCtx returns the same array on its own device and a copy elsewhere; copyto always copies; GPU → CPU needs the wait first", {
   skip: SKIP,
 }, async () => {

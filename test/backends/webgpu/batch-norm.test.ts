@@ -62,7 +62,7 @@ test("batchNorm in training and predict mode (any channel axis, more elements pe
 test("predict-mode batchNorm fused with relu / leaky relu (one GPU pass) equals the CPU backend, NaN kept by relu", { skip: SKIP }, async () => {
   np.random.seed(7);
   const x = np.random.normal({ size: [2, 3, 4, 4] });
-  x.data[0] = Number.NaN;
+  x.hostData[0] = Number.NaN;
   const p = [
     np.random.uniform({ low: 0.5, high: 1.5, size: [3] }),
     np.random.uniform({ size: [3] }),
