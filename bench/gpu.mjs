@@ -114,7 +114,7 @@ async function runNode() {
     console.log(`onnxruntime-web ${ort.env.versions?.web ?? "?"} (WebGPU EP) in Node`);
   } catch (e) {
     ort = {
-      error: `onnxruntime-web's WebGPU EP does not run in Node with Dawn (it targets browsers' navigator.gpu): ${String(e?.message ?? e).split("\n")[0]}`,
+      error: `onnxruntime-web's WebGPU EP does not run in Node with Dawn: ${String(e?.message ?? e).split("\n")[0]}`,
     };
     console.log(ort.error);
   }

@@ -28,7 +28,7 @@ export function resolveOpts(req, software) {
     trainBatch: req.trainBatch ?? (quick ? 4 : 16),
     reps: req.reps ?? (quick ? 1 : 5),
     // on SwiftShader a row whose first call takes this long is not repeated
-    capMs: quick ? 10_000 : 120_000,
+    capMs: quick ? 60_000 : 300_000,
   };
 }
 export function describeOpts(o, software) {
