@@ -1,10 +1,18 @@
-// How many threads the wasm kernels may use: setNumThreads / getNumThreads / threadsReady (default = hardware threads), and its bounds.
+// How many threads the wasm kernels may use: setNumThreads / getNumThreads / threadsReady (default: measured per call, up to the hardware threads), and its bounds.
 import { hardwareThreads, shrinkPool, startPool, whenWorkersReady } from "./wasm/pool.js";
 export { setWorkerUrl, type WorkerLike, type WorkerSource } from "./wasm/pool.js";
 import { MAX_WORKERS } from "./wasm/worker-source.js";
 import { showValue } from "../params/options.js";
+import { threadPolicy } from "./wasm/thread-policy.js";
 
 let numThreads: number | null = null; // read lazily: loading the library detects nothing
+/** true while no setNumThreads(n) is in force: the thread policy picks 1 thread or the pool per call */
+let auto = true;
+
+/** Whether the default thread policy is in force (no setNumThreads with a number since the start or the last "auto"). */
+export function autoThreads(): boolean {
+  return auto;
+}
 
 /** The most threads setNumThreads accepts: 4 × the hardware threads, and at most 65 (64 pool workers + the caller). */
 export function maxThreads(): number {
@@ -22,16 +30,27 @@ function warm(n: number): void {
 }
 
 /**
- * Sets the thread count for later kernel calls: an integer from 1 to maxThreads() (4 × hardware threads, at most 65).
- * More than the cores works, just oversubscribed. Going down ends the pool workers beyond max(n, hardware threads) − 1;
- * going up starts the missing workers without waiting for them. releaseMemory() ends them all.
+ * Sets the thread count for later kernel calls: an integer from 1 to maxThreads() (4 × hardware threads, at most 65),
+ * used for every call large enough to split (about 2^20 multiply-adds per thread); or `"auto"`, the default, which
+ * uses up to the hardware threads and, per kind and size of call, runs on 1 thread or on all of them, whichever it
+ * measured faster on this machine lately (so a busy machine or a small call falls back to 1 thread). More than the
+ * cores works, just oversubscribed. Going down ends the pool workers beyond max(n, hardware threads) − 1; going up
+ * starts the missing workers without waiting for them. releaseMemory() ends them all.
  */
-export function setNumThreads(n: number): void {
+export function setNumThreads(n: number | "auto"): void {
   const max = maxThreads();
+  if (n === "auto") {
+    auto = true;
+    threadPolicy.reset();
+    numThreads = null;
+    warm(getNumThreads());
+    return;
+  }
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > max)
     throw new Error(
-      `setNumThreads: n=${showValue(n)} must be an integer from 1 to ${max} (4 × ${hardwareThreads()} hardware threads, at most ${MAX_WORKERS + 1})`,
+      `setNumThreads: n=${showValue(n)} must be "auto" or an integer from 1 to ${max} (4 × ${hardwareThreads()} hardware threads, at most ${MAX_WORKERS + 1})`,
     );
+  auto = false;
   numThreads = hardwareThreads() === 1 && n > 1 && !canUseWorkers() ? 1 : n;
   // idle workers sleep in Atomics.wait at no cost, so up to one per hardware thread stays for reuse (1 ↔ 2 toggles
   // start nothing); the oversubscribed ones beyond that end
@@ -39,7 +58,7 @@ export function setNumThreads(n: number): void {
   warm(numThreads);
 }
 
-/** The thread count kernel calls use: what setNumThreads set, else the default (see setNumThreads). */
+/** The most threads a kernel call uses: what setNumThreads set, else the hardware threads (see setNumThreads for how the default picks per call). */
 export function getNumThreads(): number {
   return (numThreads ??= hardwareThreads());
 }

@@ -307,10 +307,10 @@ test("5: sizes near the limits read honestly: 4 GiB + 20 MiB is 'needs 4.02 GiB'
 test("6a: setNumThreads accepts 1..maxThreads() (4 × hardware threads, at most 65) and rejects 1e6 by name", () => {
   const max = maxThreads();
   assert.ok(max >= 1 && max <= 65);
-  assert.throws(() => setNumThreads(1e6), { message: new RegExp(`^setNumThreads: n=1000000 must be an integer from 1 to ${max} `) });
-  assert.throws(() => setNumThreads(0), { message: /^setNumThreads: n=0 must be an integer from 1/ });
-  assert.throws(() => setNumThreads(2.5), { message: /^setNumThreads: n=2\.5 must be an integer/ });
-  assert.throws(() => setNumThreads("2" as never), { message: /^setNumThreads: n="2" must be an integer/ });
+  assert.throws(() => setNumThreads(1e6), { message: new RegExp(`^setNumThreads: n=1000000 must be "auto" or an integer from 1 to ${max} `) });
+  assert.throws(() => setNumThreads(0), { message: /^setNumThreads: n=0 must be "auto" or an integer from 1/ });
+  assert.throws(() => setNumThreads(2.5), { message: /^setNumThreads: n=2\.5 must be "auto" or an integer/ });
+  assert.throws(() => setNumThreads("2" as never), { message: /^setNumThreads: n="2" must be "auto" or an integer/ });
   const saved = getNumThreads();
   setNumThreads(max);
   assert.equal(getNumThreads(), max);

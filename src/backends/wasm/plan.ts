@@ -1,6 +1,8 @@
 // Turns a convolution geometry or a matrix product into GEMM jobs + tasks in the arena, runs them, copies the result out.
 import { type ConvGeometry, macCount } from "../../params/geometry.js";
 import { readyThreads } from "./pool.js";
+import { threadPolicy } from "./thread-policy.js";
+import { autoThreads } from "../threads.js";
 import { runtime } from "./runtime.js";
 import { hooks } from "../hooks.js";
 import { LAYOUTS, TASK, zeroRecord } from "./interface.js";
@@ -10,11 +12,14 @@ const NR = 16; // micro-kernel columns (assembly/gemm.ts)
 const KC = 256; // K block (assembly/index.ts): the packed B scratch holds KC × nc floats
 /**
  * At most `threads`, and one more thread only per hooks.macsPerThread multiply-adds of work (at least one): 2^20 is what
- * makes a thread worth its hand-off (≈ 1 µs) and cache warm-up (128³ GEMMs gained from 2 threads).
+ * makes a thread worth its hand-off (≈ 1 µs) and cache warm-up (128³ GEMMs gained from 2 threads). Under the default
+ * thread count (no setNumThreads), the thread policy then picks 1 thread or that many by measuring calls of the same
+ * `kind` and size.
  */
-function threadsWorthIt(threads: number, macs: number): number {
+function threadsWorthIt(threads: number, macs: number, kind: string): number {
   // and only as many as have workers ready now: a call never waits for a worker to start
-  return readyThreads(Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, hooks.macsPerThread)))));
+  const n = readyThreads(Math.max(1, Math.min(threads, Math.floor(macs / Math.max(1, hooks.macsPerThread)))));
+  return n > 1 && autoThreads() ? threadPolicy.choose(kind, macs, n) : n;
 }
 
 /** Per-axis description of one GEMM job, before it gets addresses (see assembly/index.ts for the meaning). */
@@ -307,6 +312,7 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
   threads = threadsWorthIt(
     threads,
     jobs.reduce((n, j) => n + j.M * j.K * j.N, 0),
+    op,
   );
   const tasks: TaskSpec[] = [],
     packTasks: TaskSpec[] = [],
@@ -444,7 +450,7 @@ export function imageToGridDepthwise(
   const planes = g.batch * g.gridChannels;
   const outLen = planes * prod(x.G);
   checkFits(IMAGE_TO_GRID, image.length + w.length + outLen);
-  threads = threadsWorthIt(threads, macCount(g));
+  threads = threadsWorthIt(threads, macCount(g), "depthwise");
   // about four tasks per thread, so a slow thread's share is picked up by the others
   const per = Math.max(1, Math.ceil(planes / (threads * 4)));
   const tasks: TaskSpec[] = [];
@@ -564,7 +570,7 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
   // images per task: about COL2IM_ROWS GEMM rows, so each packed B chunk (the weights) serves many rows; geometry only
   const imgs = Math.max(1, Math.min(g.batch, Math.floor(COL2IM_ROWS / Mp)));
   const imgGroups = Math.ceil(g.batch / imgs);
-  threads = threadsWorthIt(threads, macCount(g));
+  threads = threadsWorthIt(threads, macCount(g), "col2im");
   const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mr / (threads * 2))) / 2) * 2);
   // inputs: 0 = w, 1 = grid, 2 = bias (filled by the tasks, channels-first); region gi = group gi's packed grids;
   // table 0 = {0}; records: per group, its col2im job and one pack-only gemm job per image
@@ -671,7 +677,7 @@ export function gridToImageWtx(g: ConvGeometry, grid: Float32Array, w: Float32Ar
   let nicl = Math.max(1, Math.min(x.icpg, Math.floor((2 * MC) / Math.max(1, kp))));
   if (nicl < x.icpg && (nicl * kp) % 2 === 1) nicl = nicl > 1 ? nicl - 1 : Math.min(x.icpg, 2);
   const blocks = Math.ceil(x.icpg / nicl);
-  threads = threadsWorthIt(threads, macCount(g));
+  threads = threadsWorthIt(threads, macCount(g), "wtx");
   const rows = Math.max(2, Math.ceil(Math.max(1, Math.ceil(Mp / (threads * 2))) / 2) * 2);
   // inputs: 0 = w, 1 = grid, 2 = bias; region gi = group gi's packed weights; table 0 = {0} (the grid is read without taps)
   const records: JobRecord[] = [],
@@ -788,7 +794,7 @@ function runWinograd(
   const X = (R + 1) * (R + 1);
   const tt = (n: number) => Math.ceil(n / 2);
   const totalTiles = parts.reduce((n, p) => n + p.batch * tt(p.nT[1]!) * tt(p.nT[2]!), 0);
-  threads = threadsWorthIt(threads, macs);
+  threads = threadsWorthIt(threads, macs, `${op}:winograd`);
   const nc = threads <= 1 ? WINO_TILES : Math.max(16, Math.min(WINO_TILES, Math.ceil(totalTiles / (threads * 2) / NR) * NR));
   const records: JobRecord[] = [],
     packTasks: TaskSpec[] = [],

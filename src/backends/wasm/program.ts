@@ -3,6 +3,7 @@ import { runtime } from "./runtime.js";
 import { hooks } from "../hooks.js";
 import { activeRecycleScope } from "../../ndarray/recycle.js";
 import { runQueue } from "./pool.js";
+import { threadPolicy } from "./thread-policy.js";
 import { type Layout, QUEUE_FIELDS, type RecordValues, recordWords, type TaskKind, TASK_FIELDS, writeRecord } from "./interface.js";
 
 /** Byte addresses of a program's arena regions, known once everything is reserved. */
@@ -117,5 +118,6 @@ export function runProgram(p: Program): Float32Array {
   // (a reused array may carry an earlier result's mark)
   if (rt.exports.all_finite(outAt, p.outLen) === 1) finiteResults.add(out);
   else finiteResults.delete(out);
+  threadPolicy.settle();
   return out;
 }

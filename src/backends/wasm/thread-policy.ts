@@ -1,0 +1,101 @@
+// The default thread policy: per kind and size of call, run on 1 thread or on the pool, whichever this machine finishes sooner now.
+import { hooks } from "../hooks.js";
+
+/*
+ * Why measure instead of a fixed threshold: whether a second thread pays depends on things a library cannot know in
+ * advance: the hand-off (≈ 1 µs on a quiet machine, 100s of µs when a worker has to be woken in a VM), and whether the
+ * machine has a free core at all (on a 2-vCPU machine with other load, a call split in two waits for a worker the OS
+ * has not scheduled: a small training step took 3× longer at the default than at 1 thread). So each call is timed,
+ * and calls of the same kind and size (half an octave of multiply-adds) share a record of the time per multiply-add on
+ * 1 thread and on the pool (the median of the last five of each). The faster arm runs; the slower one is tried again now and then, rarely when it lost by
+ * much, so the policy follows a machine whose load changes and costs at most a few per cent where the arms differ a
+ * lot (an exploration every 256 calls of an arm 3× slower costs 0.8 %).
+ */
+
+interface Arm {
+  /** the last RECENT samples, milliseconds per multiply-add, as a ring */
+  recent: number[];
+  next: number;
+  samples: number;
+}
+interface Bucket {
+  one: Arm;
+  pool: Arm;
+  /** calls since the other arm last ran */
+  sinceExplore: number;
+}
+
+const WARMUP = 3; // samples per arm before the policy trusts the estimates
+const RECENT = 5; // an arm's estimate is the median of its last 5 samples: one preempted call cannot flip the choice
+
+function estimate(a: Arm): number {
+  const s = a.recent.slice().sort((x, y) => x - y);
+  return s[s.length >> 1]!;
+}
+const newArm = (): Arm => ({ recent: [], next: 0, samples: 0 });
+
+/** One arm is this many times slower: explore it every `gap` calls (a close race is re-checked often, a clear loss rarely). */
+function exploreEvery(ratio: number): number {
+  if (ratio < 1.1) return 16;
+  if (ratio < 1.5) return 64;
+  return 256;
+}
+
+/** The policy's state; the clock is a parameter so that tests can drive it with chosen timings. */
+export class ThreadPolicy {
+  private readonly buckets = new Map<string, Bucket>();
+  /** the call being timed: its bucket, arm and start, settled by the end of runProgram */
+  private pending: { bucket: Bucket; pool: boolean; macs: number; t0: number } | null = null;
+
+  constructor(private readonly now: () => number) {}
+
+  /**
+   * Threads for a call of `macs` multiply-adds of kind `kind` that could use `threads` (> 1, workers ready): 1 or
+   * `threads`. Starts the timing that settle() ends.
+   */
+  choose(kind: string, macs: number, threads: number): number {
+    const key = `${kind}:${Math.round(2 * Math.log2(Math.max(1, macs)))}`;
+    let b = this.buckets.get(key);
+    if (b === undefined) {
+      b = { one: newArm(), pool: newArm(), sinceExplore: 0 };
+      this.buckets.set(key, b);
+    }
+    let pool: boolean;
+    if (b.one.samples < WARMUP || b.pool.samples < WARMUP) pool = b.pool.samples <= b.one.samples;
+    else {
+      const one = estimate(b.one),
+        onPool = estimate(b.pool);
+      const poolWins = onPool <= one;
+      const ratio = poolWins ? one / onPool : onPool / one;
+      pool = poolWins;
+      if (++b.sinceExplore >= exploreEvery(ratio)) {
+        b.sinceExplore = 0;
+        pool = !poolWins;
+      }
+    }
+    hooks.lastPolicyChoice = pool ? "pool" : "one";
+    this.pending = { bucket: b, pool, macs: Math.max(1, macs), t0: this.now() };
+    return pool ? threads : 1;
+  }
+
+  /** Ends the timing of the call choose() began (a call that threw is never settled, so never counted). */
+  settle(): void {
+    const p = this.pending;
+    if (p === null) return;
+    this.pending = null;
+    const perMac = (this.now() - p.t0) / p.macs;
+    const arm = p.pool ? p.bucket.pool : p.bucket.one;
+    arm.recent[arm.next] = perMac;
+    arm.next = (arm.next + 1) % RECENT;
+    arm.samples++;
+  }
+
+  /** Forgets what was measured (setNumThreads: a new pool or a new machine state). */
+  reset(): void {
+    this.buckets.clear();
+    this.pending = null;
+  }
+}
+
+/** The policy the wasm planner consults. */
+export const threadPolicy = new ThreadPolicy(() => performance.now());

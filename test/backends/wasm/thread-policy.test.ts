@@ -1,0 +1,89 @@
+// The default thread policy: driven with chosen timings (a clock the test sets), and in force only without setNumThreads(n).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ThreadPolicy } from "../../../src/backends/wasm/thread-policy.js";
+import { hooks } from "../../../src/backends/hooks.js";
+import { getNumThreads, np, npx, setNumThreads, threadsReady } from "../../../src/index.js";
+import { hardwareThreads } from "../../../src/backends/wasm/pool.js";
+
+/** A policy on a fake clock: `call(msOne, msPool)` asks it for a call, then lets the chosen arm take its time. */
+function driven() {
+  let t = 0;
+  const p = new ThreadPolicy(() => t);
+  const counts = { one: 0, pool: 0, ms: 0 };
+  const call = (msOne: number, msPool: number, kind = "gemm", macs = 1 << 24) => {
+    const threads = p.choose(kind, macs, 2);
+    const ms = threads === 1 ? msOne : msPool;
+    t += ms;
+    counts.ms += ms;
+    if (threads === 1) counts.one++;
+    else counts.pool++;
+    p.settle();
+    return threads;
+  };
+  return { p, call, counts };
+}
+
+test("where the pool is 3× slower (a busy machine), the policy runs on 1 thread after its warm-up and pays under 2 % for exploring", () => {
+  const { call, counts } = driven();
+  for (let i = 0; i < 6; i++) call(10, 30); // warm-up: 3 samples of each arm
+  counts.one = counts.pool = counts.ms = 0;
+  for (let i = 0; i < 2560; i++) call(10, 30);
+  assert.ok(counts.pool <= 11, `pool chosen ${counts.pool} times in 2560 calls`);
+  assert.ok(counts.ms <= 1.02 * 2560 * 10, `total ${counts.ms} ms against ${2560 * 10} ms on 1 thread`);
+});
+
+test("where the pool is 1.8× faster, the policy runs on the pool after its warm-up", () => {
+  const { call, counts } = driven();
+  for (let i = 0; i < 6; i++) call(18, 10);
+  counts.one = counts.pool = 0;
+  for (let i = 0; i < 1000; i++) call(18, 10);
+  assert.ok(counts.one <= 5, `1 thread chosen ${counts.one} times in 1000 calls`);
+});
+
+test("when the load goes away, exploring finds that the pool pays again within 1000 calls", () => {
+  const { call } = driven();
+  for (let i = 0; i < 300; i++) call(10, 30);
+  let switchedAt = -1;
+  for (let i = 0; i < 1000 && switchedAt < 0; i++) {
+    // the last 20 calls all on the pool means the policy has switched
+    if (call(10, 5) === 2) {
+      let all = true;
+      for (let k = 0; k < 20; k++) all &&= call(10, 5) === 2;
+      if (all) switchedAt = i;
+    }
+  }
+  assert.ok(switchedAt >= 0, "still on 1 thread after 1000 calls where the pool is 2× faster");
+});
+
+test("calls of another kind or another size (half an octave of multiply-adds) are measured apart", () => {
+  const { call } = driven();
+  for (let i = 0; i < 20; i++) call(10, 30, "gemm", 1 << 24); // the pool loses on large GEMMs here …
+  for (let i = 0; i < 20; i++) call(10, 5, "col2im", 1 << 24); // … and wins on col2im of the same size
+  for (let i = 0; i < 20; i++) call(10, 5, "gemm", 1 << 20); // … and on small GEMMs
+  assert.equal(call(10, 30, "gemm", 1 << 24), 1);
+  assert.equal(call(10, 5, "col2im", 1 << 24), 2);
+  assert.equal(call(10, 5, "gemm", 1 << 20), 2);
+});
+
+test('the policy decides only under the default ("auto"); setNumThreads(n) splits every large call n ways', async () => {
+  if (hardwareThreads() < 2) return; // one hardware thread: nothing to decide
+  const x = np.random.uniform({ size: [4, 64, 16, 16] });
+  const w = np.random.uniform({ size: [64, 32, 4, 4] });
+  const choices = new Set<string>();
+  setNumThreads("auto");
+  assert.equal(getNumThreads(), hardwareThreads());
+  await threadsReady();
+  for (let i = 0; i < 8; i++) {
+    hooks.lastPolicyChoice = "";
+    npx.deconvolution(x, w, { strides: 2, padding: 1 });
+    choices.add(hooks.lastPolicyChoice);
+  }
+  assert.deepEqual([...choices].sort(), ["one", "pool"], "the warm-up tries both arms");
+  setNumThreads(2);
+  hooks.lastPolicyChoice = "";
+  npx.deconvolution(x, w, { strides: 2, padding: 1 });
+  assert.equal(hooks.lastPolicyChoice, "", "a fixed thread count bypasses the policy");
+  assert.equal(hooks.lastTaskCounts.length, 2, "and runs on both threads");
+  setNumThreads("auto");
+});
