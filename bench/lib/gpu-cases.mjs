@@ -23,7 +23,7 @@ export function resolveOpts(req, software) {
   return {
     quick,
     genBatches,
-    skipWhy: req.batch ? "not in --batch" : "--quick (the default on a software adapter, where N = 64 takes minutes a call): pass --batch 16,64 or --full",
+    skipWhy: req.batch ? "not in --batch" : "--quick (the default on a software adapter, where N = 64 costs about 4× N = 16): pass --batch 16,64 or --full",
     layerBatch: req.layerBatch ?? (quick ? 4 : 16),
     trainBatch: req.trainBatch ?? (quick ? 4 : 16),
     reps: req.reps ?? (quick ? 1 : 5),
