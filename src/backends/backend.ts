@@ -7,7 +7,7 @@ import type { IndexStorage } from "../ndarray/storage.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "../params/elementwise-names.js";
-import type { AffineActivation, AxisTaps, ChannelView, GradPrep, LeakyActType, ShuffleGeometry } from "../params/kernel-records.js";
+import type { AffineActivation, AxisTaps, ChannelView, GradPrep, GroupNormView, LeakyActType, ShuffleGeometry } from "../params/kernel-records.js";
 
 /** Elementwise kernels of one operand ("identity" copies: copy, astype, contiguous and in-place assignment use it). */
 export type UnaryKernelOp = "identity" | UnaryOp;
@@ -45,8 +45,11 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   readonly dtypes: readonly Dtype[];
 
   // ---- storage ----
-  /** A fresh zeroed buffer of n elements. */
-  allocate(dtype: Dtype, n: number): S;
+  /**
+   * A fresh zeroed buffer of n elements; with `overwritten`, the caller writes every element before anything reads
+   * it, so a backend may skip the zeroing (a reused CPU array inside a recycling scope is then not cleared first).
+   */
+  allocate(dtype: Dtype, n: number, overwritten?: boolean): S;
   /** A buffer for n indices into an array of `range` elements (max pooling's argmax); its contents are undefined. */
   allocateIndices(n: number, range: number): I;
   /** A number as a view that repeats it over any shape of `ndim` axes. */
@@ -110,6 +113,12 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   batchNormAffineActForward(v: ChannelView, x: S, a: S, b: S, act: AffineActivation, slope: number, y: S): void;
   batchNormTrainBackward(v: ChannelView, x: S, dy: S, gamma: S, mean: S, invstd: S, dx: S | null, dgamma: S | null, dbeta: S | null): void;
   batchNormPredictBackward(v: ChannelView, x: S, dy: S, gamma: S, runMean: S, runVar: S, eps: number, dx: S | null, grads: BatchNormPredictGrads<S>): void;
+  /**
+   * Group normalisation's forward (instance norm is one channel per group): per sample n and group g, μ and the biased
+   * σ² over the group's channels and positions, then y = γ[c]·(x − μ)·invstd + β[c] per channel c, one pass. Writes μ and
+   * invstd = 1/√(σ² + eps) per (n, g), n-major.
+   */
+  groupNormForward(v: GroupNormView, x: S, gamma: S, beta: S, eps: number, y: S, mean: S, invstd: S): void;
   /** run[c] ← momentum·run[c] + (1 − momentum)·batch[c] for c < n, in place through the view (running statistics). */
   batchNormRunningUpdate(run: StridedView<S>, batch: S, n: number, momentum: number): void;
 

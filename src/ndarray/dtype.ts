@@ -8,12 +8,13 @@ export type FloatArray = Float32Array | Float64Array;
 
 /**
  * A zeroed array of `n` elements of `dtype` (the one allocation helper of the kernels and arrays): fresh, or inside a
- * recycling scope (recycle.ts) one its owner released.
+ * recycling scope (recycle.ts) one its owner released, zeroed again unless the caller overwrites every element
+ * (`overwritten`).
  */
-export function allocate(dtype: Dtype, n: number): FloatArray {
+export function allocate(dtype: Dtype, n: number, overwritten = false): FloatArray {
   const scope = activeRecycleScope();
   if (scope === null) return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-  const reused = scope.take(dtype, n);
+  const reused = scope.take(dtype, n, !overwritten);
   if (reused) return reused;
   const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
   scope.noteBorn(a);

@@ -1,6 +1,6 @@
 // ONNX Conv and ConvTranspose for the importer: attributes resolved once into tconv's convolution options.
 import type { NDArray } from "../ndarray/ndarray.js";
-import { convolution, deconvolution } from "../ops/conv.js";
+import { convolution, convolutionRelu, deconvolution } from "../ops/conv.js";
 import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
 import type { Attributes } from "./attributes.js";
 import { checkedSize } from "./proto.js";
@@ -49,7 +49,8 @@ function convOptions(a: Attributes, ctx: CompileContext, transposed: boolean) {
   };
 }
 
-export const conv = (transposed: boolean): OpDef => ({
+/** Conv / ConvTranspose; with `relu`, the node followed by Relu (the importer's fusion): relu stored by the kernel when unobserved. */
+export const conv = (transposed: boolean, relu = false): OpDef => ({
   attrs: transposed ? [...CONV_ATTRS, "output_padding", "output_shape"] : CONV_ATTRS,
   compile(a, ctx) {
     const opts = convOptions(a, ctx, transposed);
@@ -60,6 +61,7 @@ export const conv = (transposed: boolean): OpDef => ({
       const o = { ...opts(x, w), bias: b };
       // bounded work: a huge stride or output_shape must not size an allocation
       checkedSize(resolveConv(transposed ? "deconvolution" : "convolution", x.shape, w.shape, o).outputShape, "the output", ctx.where);
+      if (relu) return [convolutionRelu(transposed ? "deconvolution" : "convolution", x, w, o)];
       return [transposed ? deconvolution(x, w, o) : convolution(x, w, o)];
     };
   },

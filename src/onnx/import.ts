@@ -9,8 +9,9 @@ import { Block, markKeepsNothing } from "../gluon/block.js";
 import { Parameter } from "../gluon/parameter.js";
 import { Constant } from "../init/initializers.js";
 import { showValue, snapshotOptions } from "../params/options.js";
-import { decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
-import { arity, compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
+import { type AttributeRecord, decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
+import { fuseConvRelu, fuseGroupNorm } from "./import-fuse.js";
+import { arity, compileConvRelu, compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
 import { constantOn } from "./import-ops-common.js";
 import type { IntTensor } from "./int-tensor.js";
 import type { Context } from "../context.js";
@@ -26,10 +27,13 @@ export interface ImportOptions {
 }
 
 interface Step {
+  readonly op: string;
+  readonly attributes: readonly AttributeRecord[];
   readonly where: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly run: Runner;
+  readonly withRelu?: () => Runner;
   /** the values whose last reader this step is (or that no step reads), graph outputs excepted */
   dies?: readonly string[];
 }
@@ -181,7 +185,8 @@ export class OnnxBlock extends Block {
         outs = s.run(ins);
       } catch (e) {
         const msg = (e as Error).message;
-        throw new Error(msg.startsWith(s.where) ? msg : `${s.where}: ${msg}`);
+        // a fused step's errors already name the node of the chain that failed
+        throw new Error(msg.startsWith(s.where) || msg.startsWith("onnx node ") ? msg : `${s.where}: ${msg}`);
       }
       s.outputs.forEach((n, k) => {
         if (n === "" || outs[k] === undefined) return;
@@ -299,15 +304,17 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     for (const name of ins)
       if (name !== "" && !defined.has(name)) throw new Error(`${where} reads tensor '${name}', which no earlier node, initializer or graph input defines`);
     const outs = n.output ?? [];
-    const run = compileNode(op, n.attribute ?? [], {
+    const ctx = {
       where: `onnx node ${label} (${op})`,
       opset,
       dtype,
       outputs: outs.length,
       inputsGiven: ins.map((name) => name !== ""),
-    });
+    };
+    const run = compileNode(op, n.attribute ?? [], ctx);
     for (const name of outs) if (name !== "") define(name, `output of node ${label}`);
-    steps.push({ where: `onnx node ${label} (${op})`, inputs: ins, outputs: outs, run });
+    const step: Step = { op, attributes: n.attribute ?? [], where: ctx.where, inputs: ins, outputs: outs, run };
+    steps.push(op === "Conv" || op === "ConvTranspose" ? { ...step, withRelu: () => compileConvRelu(op, n.attribute ?? [], ctx) } : step);
   });
   // BatchNormalization's running mean and variance are state, not weights (PyTorch's buffers): no gradient, the
   // Trainer leaves them alone, unless another node also reads them
@@ -320,7 +327,12 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
   const outputs = (g.output ?? []).map((o) => o.name ?? "");
   if (outputs.length === 0) throw new Error(`${OP}: the graph has no outputs`);
   for (const o of outputs) if (!defined.has(o)) throw new Error(`${OP}: graph output '${o}' is not defined by any node, initializer or input`);
-  return { inputs, outputs, params, constants, steps };
+  const fused = fuseConvRelu(
+    fuseGroupNorm(steps, outputs, (f) => ({ ...f })),
+    outputs,
+    (f) => ({ ...f }),
+  );
+  return { inputs, outputs, params, constants, steps: fused };
 }
 
 /**

@@ -36,7 +36,7 @@ export function leakyRelu(x: NDArray, options?: LeakyReluOptions): NDArray {
   if (o.gamma !== undefined) throw new Error(`leakyRelu: gamma is used by actType "prelu" only (got actType "${actType}")`);
   const slope = readNumber("leakyRelu", "slope", o.slope, 0.25);
   const be = backendFor(x);
-  const y = be.allocate(x.dtype, x.size);
+  const y = be.allocate(x.dtype, x.size, true);
   be.leakyForward(actType, slope, contiguous(x).storage, y);
   return recordOp("leaky_relu", [x], new NDArray(y, x.shape), { actType, slope });
 }
@@ -45,7 +45,7 @@ export function leakyRelu(x: NDArray, options?: LeakyReluOptions): NDArray {
 export function softsign(x: NDArray): NDArray {
   checkInput("softsign", x);
   const be = backendFor(x);
-  const y = be.allocate(x.dtype, x.size);
+  const y = be.allocate(x.dtype, x.size, true);
   be.softsignForward(contiguous(x).storage, y);
   return recordOp("softsign", [x], new NDArray(y, x.shape), {});
 }
@@ -63,7 +63,7 @@ function prelu(x: NDArray, gamma: unknown): NDArray {
   const outer = x.ndim >= 2 ? x.shape[0]! : 1;
   const inner = x.ndim >= 2 ? x.shape.slice(2).reduce((p, d) => p * d, 1) : x.size;
   const be = backendFor(x, gamma);
-  const y = be.allocate(x.dtype, x.size);
+  const y = be.allocate(x.dtype, x.size, true);
   be.preluForward(outer, x.ndim >= 2 ? C : 1, inner, contiguous(x).storage, contiguous(gamma).storage, y);
   return recordOp("prelu", [x, gamma], new NDArray(y, x.shape), { outer, channels: x.ndim >= 2 ? C : 1, inner });
 }

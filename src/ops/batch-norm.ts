@@ -145,7 +145,7 @@ export function batchNormActivation(
   }
   const be = backendFor(x);
   const [a, shift] = predictAffine(be, C, eps, snapshot(be, runningMean), snapshot(be, runningVar), gamma, beta);
-  const y = be.allocate(x.dtype, x.size);
+  const y = be.allocate(x.dtype, x.size, true);
   be.batchNormAffineActForward(view, contiguous(x).storage, a, shift, act.actType, act.slope, y);
   return new NDArray(y, x.shape);
 }

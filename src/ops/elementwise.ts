@@ -57,7 +57,7 @@ const sameView = (a: StridedView, b: StridedView) => a.offset === b.offset && a.
 function safeView(be: Backend, v: Operand, shape: readonly number[], target: StridedView): StridedView {
   const r = readView(be, v, shape);
   if (typeof v === "number" || v.storage !== target.data || sameView(r, target)) return r;
-  const copy = be.allocate(v.dtype, v.size);
+  const copy = be.allocate(v.dtype, v.size, true);
   be.unaryInto("identity", v.shape, { data: copy, strides: denseStrides(v.shape), offset: 0 }, { data: v.storage, strides: v.strides, offset: v.offset });
   return readView(be, new NDArray(copy, v.shape), shape);
 }
@@ -106,7 +106,7 @@ export function binary(op: BinaryOp, a: Operand, b: Operand, options?: OutOption
   const dtype = resultDtype(a, b);
   checkArraySize(op, "the broadcast result", shape, dtype === "float32" ? 4 : 8);
   const be = backendOf(op, arraysOf(a, b));
-  const out = new NDArray(be.allocate(dtype, shapeSize(shape)), shape);
+  const out = new NDArray(be.allocate(dtype, shapeSize(shape), true), shape);
   be.binaryInto(op, shape, writeView(out), readView(be, a, shape), readView(be, b, shape));
   const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
   return recordOp(op, inputs, out, { a, b });
@@ -124,7 +124,7 @@ export function unary(op: UnaryOp, x: NDArray, options?: OutOptions): NDArray {
     return out;
   }
   const be = backendFor(x);
-  const out = new NDArray(be.allocate(x.dtype, x.size), x.shape);
+  const out = new NDArray(be.allocate(x.dtype, x.size, true), x.shape);
   be.unaryInto(op, x.shape, writeView(out), readView(be, x, x.shape));
   return recordOp(op, [x], out, {});
 }
@@ -146,7 +146,7 @@ export function where(cond: Operand, a: Operand, b: Operand, options?: OutOption
   }
   const dtype = a instanceof NDArray || b instanceof NDArray ? resultDtype(a, b) : resultDtype(cond);
   const be = backendOf("where", arraysOf(cond, a, b));
-  const out = new NDArray(be.allocate(dtype, shapeSize(shape)), shape);
+  const out = new NDArray(be.allocate(dtype, shapeSize(shape), true), shape);
   be.whereInto(shape, writeView(out), readView(be, cond, shape), readView(be, a, shape), readView(be, b, shape));
   const inputs = [a, b].filter((v): v is NDArray => v instanceof NDArray);
   return recordOp("where", inputs, out, { cond, a, b });

@@ -48,7 +48,7 @@ export function concatenate(arrays: readonly NDArray[], options?: AxisOption): N
   const shape = [...first];
   shape[axis] = list.reduce((p, a) => p + a.shape[axis]!, 0);
   const be = backendFor(...list);
-  const out = be.allocate(dtype, outer * blocks.reduce((p, b) => p + b, 0));
+  const out = be.allocate(dtype, outer * blocks.reduce((p, b) => p + b, 0), true);
   be.concatRows(parts, blocks, outer, out);
   return recordOp("concatenate", list, new NDArray(out, shape), { axis, outer, blocks });
 }

@@ -3,7 +3,6 @@
 import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import { readInt, readNumber, showValue, snapshotOptions } from "../params/options.js";
-import { allocate } from "../ndarray/strided.js";
 import { opsObserved } from "../tape/tape.js";
 import { backendFor } from "../backends/dispatch.js";
 import { binary } from "./elementwise.js";
@@ -49,43 +48,45 @@ export function affineOver(y: NDArray, gamma: NDArray, beta: NDArray, axes: read
 }
 
 /**
- * y = γ[c]·(x − μ[n,c])/√(σ²[n,c] + eps) + β[c] with the statistics over every axis after 1 (channels on axis 1).
- * Unobserved on the CPU (no tape, no export trace) it is one fused kernel: batch norm's training forward (statistics in
- * float64, then one affine pass) with x viewed as [1, N·C, ∏spatial] and γ, β repeated per sample, 3 passes over x
- * instead of the recorded ops' 8; observed, the recorded ops, which differentiate to any order.
+ * y = γ[c]·(x − μ[n,g])/√(σ²[n,g] + eps) + β[c] with the statistics of sample n's group g of C/G consecutive channels
+ * (channels on axis 1) over those channels and every axis after 1; instance norm is G = C. Unobserved (no tape, no
+ * export trace) it is one backend kernel, 3 passes over x with the statistics in float64 on the CPU; observed, the
+ * recorded ops (about 8 passes), which differentiate to any order.
  */
-export function instanceNormChannels(x: NDArray, gamma: NDArray, beta: NDArray, eps: number): NDArray {
+export function groupNormChannels(x: NDArray, gamma: NDArray, beta: NDArray, G: number, eps: number): NDArray {
   const N = x.shape[0]!,
     C = x.shape[1]!;
   const inner = x.shape.slice(2).reduce((p, d) => p * d, 1);
-  const cpu = [x, gamma, beta].every((a) => a.ctx.deviceType === "cpu");
-  if (!opsObserved() && cpu && N * C > 0 && inner > 0) {
-    const NC = N * C;
-    const g = contiguous(gamma).hostData,
-      b = contiguous(beta).hostData;
-    const gs = allocate(x.dtype, NC),
-      bs = allocate(x.dtype, NC);
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++) {
-        gs[n * C + c] = g[c]!;
-        bs[n * C + c] = b[c]!;
-      }
-    const y = allocate(x.dtype, x.size);
-    backendFor(x).batchNormTrainForward(
-      { outer: 1, channels: NC, inner },
-      contiguous(x).hostData,
-      gs,
-      bs,
+  if (!opsObserved() && N * C > 0 && inner > 0) {
+    const be = backendFor(x, gamma, beta);
+    const y = be.allocate(x.dtype, x.size, true);
+    const g = contiguous(gamma),
+      b = contiguous(beta),
+      xc = contiguous(x);
+    be.groupNormForward(
+      { batch: N, groups: G, channelsPerGroup: C / G, inner },
+      xc.storage,
+      g.storage,
+      b.storage,
       eps,
       y,
-      new Float64Array(NC),
-      new Float64Array(NC),
-      new Float64Array(NC),
+      be.allocateStats(N * G),
+      be.allocateStats(N * G),
     );
     return new NDArray(y, x.shape);
   }
-  const axes = [...Array(x.ndim).keys()].slice(2);
-  return affineOver(normalizeOver(x, axes, eps), gamma, beta, [1]);
+  if (G === C) {
+    const axes = [...Array(x.ndim).keys()].slice(2);
+    return affineOver(normalizeOver(x, axes, eps), gamma, beta, [1]);
+  }
+  // explicit group size (not -1): an empty input stays empty instead of making the reshape ambiguous
+  const grouped = reshape(x, [N, G, (C / G) * inner]);
+  return affineOver(reshape(normalizeOver(grouped, [2], eps), x.shape), gamma, beta, [1]);
+}
+
+/** Instance norm with channels on axis 1: group norm with one channel per group. */
+export function instanceNormChannels(x: NDArray, gamma: NDArray, beta: NDArray, eps: number): NDArray {
+  return groupNormChannels(x, gamma, beta, x.shape[1]!, eps);
 }
 
 function checkArgs(where: string, x: unknown, gamma: unknown, beta: unknown, minDim: number): asserts x is NDArray {
@@ -164,9 +165,5 @@ export function groupNorm(x: NDArray, gamma: NDArray, beta: NDArray, options?: G
   if (C % G !== 0) throw new Error(`${where}: numGroups=${G} must divide the ${C} channels (axis 1 of input shape ${formatShape(x.shape)})`);
   const eps = readEps(where, o.eps, 1e-5);
   checkParams(where, x, gamma, beta, C, "one value per channel on axis 1");
-  const N = x.shape[0]!;
-  // explicit group size (not -1): an empty input stays empty instead of making the reshape ambiguous
-  const grouped = reshape(x, [N, G, (C / G) * x.shape.slice(2).reduce((p, d) => p * d, 1)]);
-  const y = reshape(normalizeOver(grouped, [2], eps), x.shape);
-  return affineOver(y, gamma, beta, [1]);
+  return groupNormChannels(x, gamma, beta, G, eps);
 }

@@ -55,7 +55,7 @@ export function transpose(x: NDArray, axes?: readonly number[]): NDArray {
 function denseCopy(x: NDArray, dtype: Dtype = x.dtype): NDArray {
   const n = x.size;
   const be = backendFor(x);
-  const out = new NDArray(be.allocate(dtype, n), x.shape);
+  const out = new NDArray(be.allocate(dtype, n, true), x.shape);
   be.unaryInto("identity", x.shape, { data: out.storage, strides: out.strides, offset: 0 }, { data: x.storage, strides: x.strides, offset: x.offset });
   return out;
 }

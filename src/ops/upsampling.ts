@@ -64,7 +64,7 @@ export function resample(x: NDArray, plan: AxisPlan): NDArray {
   const outShape = [...shape];
   outShape[axis] = plan.taps.i0.length;
   const be = backendFor(x);
-  const out = be.allocate(x.dtype, outer * outShape[axis]! * inner);
+  const out = be.allocate(x.dtype, outer * outShape[axis]! * inner, true);
   be.resampleAxis(contiguous(x).storage, outer, shape[axis]!, inner, plan.taps, out);
   return recordOp("resampleAxis", [x], new NDArray(out, outShape), { plan, inShape: shape });
 }

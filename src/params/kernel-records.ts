@@ -8,6 +8,17 @@ export type LeakyActType = "leaky" | "elu" | "selu" | "gelu";
 /** The activations a predict-mode BatchNorm can apply in its own pass. */
 export type AffineActivation = "relu" | "leaky";
 
+/**
+ * x viewed as [batch, groups·channelsPerGroup, inner] for a group normalisation: each sample's group of consecutive
+ * channels is normalised over its channels and positions.
+ */
+export interface GroupNormView {
+  readonly batch: number;
+  readonly groups: number;
+  readonly channelsPerGroup: number;
+  readonly inner: number;
+}
+
 /** x viewed as [outer, channels, inner]: the channel axis splits the shape into the axes before and after it. */
 export interface ChannelView {
   readonly outer: number;

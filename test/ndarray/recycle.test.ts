@@ -21,6 +21,32 @@ test("recycle: a released array born in the scope comes back zeroed, only for th
   assert.equal(scope.reused, 1);
 });
 
+test("recycle: an allocation the caller overwrites (elementwise outputs) takes a released array without clearing it, and ops on it are exact", async () => {
+  const { np } = await import("../../src/index.js");
+  const scope = new RecycleScope();
+  withRecycling(scope, () => {
+    const a = allocate("float32", 6);
+    a.fill(7);
+    scope.hold(a);
+    scope.release(a);
+    const b = allocate("float32", 6, true);
+    assert.equal(b.buffer, a.buffer);
+    assert.deepEqual([...b], new Array(6).fill(7), "not cleared: the caller writes every element");
+    scope.hold(b);
+    scope.release(b);
+    // an elementwise op, a concat and a copy given that array write every element
+    const x = np.array([1, -2, 3]),
+      x6 = np.array([1, -2, 3, 4, -5, 6]);
+    for (const make of [() => x6.add(x6), () => x6.reshape(2, 3).T.copy(), () => np.concatenate([x, x])]) {
+      const y = make();
+      assert.deepEqual(y.asTypedArray().length, 6);
+      assert.ok(!y.asTypedArray().includes(7), `no stale element: ${y.asTypedArray()}`);
+      scope.hold(y.hostData);
+      scope.release(y.hostData);
+    }
+  });
+});
+
 test("recycle: a buffer held by a view stays until the last holder dies, then the whole array returns", () => {
   const scope = new RecycleScope();
   withRecycling(scope, () => {

@@ -1,14 +1,14 @@
-// npx.instanceNorm outside autograd.record (one fused kernel) against the recorded float64 ops.
+// npx.instanceNorm and npx.groupNorm outside autograd.record (one fused group-norm kernel) against the recorded float64 ops.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { autograd, type NDArray, np, npx } from "../../src/index.js";
 import { cpuBackend } from "../../src/backends/cpu/index.js";
 
-test("instanceNorm unobserved (fused statistics and affine pass) equals the recorded float64 ops: float64 to 1e-12, float32 to 1e-5", () => {
-  const original = cpuBackend.batchNormTrainForward;
+test("instanceNorm and groupNorm unobserved (the fused group-norm kernel) equal the recorded float64 ops: float64 to 1e-12, float32 to 1e-5", () => {
+  const original = cpuBackend.groupNormForward;
   let fused = 0;
-  cpuBackend.batchNormTrainForward = (...args) => {
+  cpuBackend.groupNormForward = (...args) => {
     fused++;
     original(...args);
   };
@@ -17,7 +17,9 @@ test("instanceNorm unobserved (fused statistics and affine pass) equals the reco
       fc.property(
         fc.record({
           n: fc.integer({ min: 1, max: 3 }),
-          c: fc.integer({ min: 1, max: 4 }),
+          groups: fc.integer({ min: 1, max: 3 }),
+          perGroup: fc.integer({ min: 1, max: 3 }),
+          instance: fc.boolean(),
           spatial: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
           eps: fc.constantFrom(1e-5, 1e-3, 0.5),
           seed: fc.integer({ min: 1, max: 1 << 20 }),
@@ -25,20 +27,23 @@ test("instanceNorm unobserved (fused statistics and affine pass) equals the reco
         }),
         (r) => {
           np.random.seed(r.seed);
-          const shape = [r.n, r.c, ...r.spatial];
+          const C = r.groups * r.perGroup;
+          const shape = [r.n, C, ...r.spatial];
+          const norm = (a: NDArray, g: NDArray, b: NDArray) =>
+            r.instance ? npx.instanceNorm(a, g, b, { eps: r.eps }) : npx.groupNorm(a, g, b, { numGroups: r.groups, eps: r.eps });
           // a large common offset: the statistics must not lose the variance to cancellation
           const x = np.add(np.random.normal({ size: shape, dtype: "float64" }), r.shift);
-          const gamma = np.random.uniform({ low: 0.5, high: 1.5, size: [r.c], dtype: "float64" });
-          const beta = np.random.normal({ size: [r.c], dtype: "float64" });
+          const gamma = np.random.uniform({ low: 0.5, high: 1.5, size: [C], dtype: "float64" });
+          const beta = np.random.normal({ size: [C], dtype: "float64" });
           // the reference: the recorded float64 ops
-          const want = autograd.record(() => npx.instanceNorm(x.attachGrad(), gamma, beta, { eps: r.eps })).asTypedArray();
+          const want = autograd.record(() => norm(x.attachGrad(), gamma, beta)).asTypedArray();
           for (const [dtype, tol] of [
             ["float64", 1e-12],
             ["float32", 1e-5],
           ] as const) {
             const [xs, gs, bs] = [x, gamma, beta].map((a) => a.astype(dtype)) as [NDArray, NDArray, NDArray];
             const before = fused;
-            const fast = npx.instanceNorm(xs, gs, bs, { eps: r.eps }).asTypedArray();
+            const fast = norm(xs, gs, bs).asTypedArray();
             assert.equal(fused, before + 1, "the unobserved call ran the fused kernel");
             let err = 0;
             for (let i = 0; i < fast.length; i++) err = Math.max(err, Math.abs(fast[i]! - want[i]!));
@@ -49,6 +54,6 @@ test("instanceNorm unobserved (fused statistics and affine pass) equals the reco
       { numRuns: 60, seed: 2624 },
     );
   } finally {
-    cpuBackend.batchNormTrainForward = original;
+    cpuBackend.groupNormForward = original;
   }
 });

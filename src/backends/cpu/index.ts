@@ -17,6 +17,7 @@ import {
   batchNormTrainBackward,
   batchNormTrainForward,
 } from "../fused/batch-norm.js";
+import { groupNormForward } from "../fused/group-norm.js";
 import { leakyBackward, leakyForward, preluBackward, preluForward, softsignBackward, softsignForward } from "../fused/activation.js";
 import { concatRows, splitRows } from "../fused/concat.js";
 import { pixelShuffle } from "../fused/pixel-shuffle.js";
@@ -57,6 +58,7 @@ export const cpuBackend: Backend = {
   batchNormTrainBackward,
   batchNormPredictBackward,
   batchNormRunningUpdate,
+  groupNormForward: (v, x, gamma, beta, eps, y, mean, invstd) => groupNormForward(v, x, gamma, beta, eps, y, mean as Float64Array, invstd as Float64Array),
   leakyForward,
   leakyBackward,
   softsignForward,

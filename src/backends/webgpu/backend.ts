@@ -17,6 +17,7 @@ import {
   batchNormRunningUpdateGpu,
   batchNormTrainBackwardGpu,
   batchNormTrainForwardGpu,
+  groupNormForwardGpu,
 } from "./batch-norm.js";
 import { fillChannelsGpu, foldScatterGpu, padGatherGpu, resampleAxisAdjointGpu, resampleAxisGpu } from "./gather.js";
 import { applyMaskGpu, dropoutMaskGpu } from "./dropout.js";
@@ -189,6 +190,11 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
     const t = (s: DeviceStorage) => tensorOf(s, "batch_norm");
     batchNormTrainForwardGpu(v, t(x), t(gamma), t(beta), eps, t(y), t(mean), t(variance), t(invstd));
     for (const s of [y, mean, variance, invstd]) wrote(s);
+  },
+  groupNormForward(v, x, gamma, beta, eps, y, mean, invstd) {
+    const t = (s: DeviceStorage) => tensorOf(s, "group_norm");
+    groupNormForwardGpu(v, t(x), t(gamma), t(beta), eps, t(y), t(mean), t(invstd));
+    for (const s of [y, mean, invstd]) wrote(s);
   },
   batchNormPredictAffine(C, gamma, beta, runMean, runVar, eps, a, shift) {
     const t = (s: DeviceStorage) => tensorOf(s, "batch_norm");

@@ -1,6 +1,6 @@
 // WebGPU batch normalization, as fused/batch-norm.ts: per-channel statistics (one workgroup per channel), the normalise /
 // affine (+ relu / leaky) pass, both backwards, the running-statistics update and predict mode's affine map.
-import type { AffineActivation, ChannelView } from "../../params/kernel-records.js";
+import type { AffineActivation, ChannelView, GroupNormView } from "../../params/kernel-records.js";
 import { allocTensor, type GpuTensor, releaseTensor } from "./buffer-pool.js";
 import { gpuOp } from "./device.js";
 import { dispatch, grid2d } from "./pipelines.js";
@@ -82,6 +82,17 @@ ${UNIFORM(6)}
 ${ELEMENT_MAIN}
   let a = gamma[c] * invstd[c];
   y[i] = x[i] * a + (beta[c] - mean[c] * a);
+}`;
+
+// group norm: x viewed as [N·C rows, inner]; row r is channel r mod C of sample r div C, and its statistics are those of
+// (sample, group) r div cpg (u[1].y = cpg, u[1].z = C): y = x·a + b with a = γ[c]·invstd, b = β[c] − μ·a
+const GROUP_NORMALISE = `${bindings(["read> x: array<f32>", "read> gamma: array<f32>", "read> beta: array<f32>", "read> mean: array<f32>", "read> invstd: array<f32>", "read_write> y: array<f32>"])}
+${UNIFORM(6)}
+${ELEMENT_MAIN}
+  let s = c / u[1].y;
+  let ch = c % u[1].z;
+  let a = gamma[ch] * invstd[s];
+  y[i] = x[i] * a + (beta[ch] - mean[s] * a);
 }`;
 
 /** y = act(x·a[c] + b[c]); relu keeps NaN (tested on the bits: compilers may fold t != t), leaky is t or slope·t. */
@@ -228,6 +239,33 @@ export function batchNormTrainForwardGpu(
   if (total(v) === 0) return;
   perChannel("batch_norm statistics (webgpu)", STATS, v, [x, mean, variance, invstd], eps);
   perElement("batch_norm normalise (webgpu)", NORMALISE, v, [x, gamma, beta, mean, invstd, y], 0);
+}
+
+/** Group norm's forward: μ, invstd per (sample, group) as batch norm's statistics of x viewed as [1, N·G, cpg·inner], then one affine pass. */
+export function groupNormForwardGpu(
+  v: GroupNormView,
+  x: GpuTensor,
+  gamma: GpuTensor,
+  beta: GpuTensor,
+  eps: number,
+  y: GpuTensor,
+  mean: GpuTensor,
+  invstd: GpuTensor,
+): void {
+  const { batch: N, groups: G, channelsPerGroup: cpg, inner } = v;
+  if (N * G * cpg * inner === 0) return;
+  const op = "group_norm (webgpu)";
+  const variance = allocTensor(N * G, op);
+  try {
+    perChannel(op, STATS, { outer: 1, channels: N * G, inner: cpg * inner }, [x, mean, variance, invstd], eps);
+  } finally {
+    releaseTensor(variance);
+  }
+  const rows: ChannelView = { outer: 1, channels: N * G * cpg, inner };
+  const groups = grid2d(Math.ceil(total(rows) / WORKGROUP));
+  const u = uniforms(rows, groups[0], 0, cpg);
+  u[6] = G * cpg;
+  dispatch(op, GROUP_NORMALISE, [x, gamma, beta, mean, invstd, y], groups, u);
 }
 
 /** y = act(x·a[c] + b[c]) (predict mode's affine map; act null for none). */

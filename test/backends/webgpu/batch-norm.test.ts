@@ -80,3 +80,23 @@ test("predict-mode batchNorm fused with relu / leaky relu (one GPU pass) equals 
     assert.ok(Number.isNaN(yg.asTypedArray()[0]!), `${act.actType}: NaN stays NaN`);
   }
 });
+
+test("groupNorm and instanceNorm unobserved (the fused group-norm kernel: statistics per sample and group, one affine pass) equal the CPU backend", {
+  skip: SKIP,
+}, async () => {
+  const ctx = npx.gpu();
+  for (const [shape, groups] of [
+    [[2, 6, 5, 7], 3],
+    [[3, 4, 300], 1],
+    [[1, 8, 2, 3, 2], 8],
+  ] as const) {
+    np.random.seed(groups * 7 + shape.length);
+    const x = np.add(np.random.normal({ size: [...shape] }), 3);
+    const C = shape[1];
+    const gamma = np.random.uniform({ low: 0.5, high: 1.5, size: [C] });
+    const beta = np.random.normal({ size: [C] });
+    const onGpu = [x, gamma, beta].map((a) => a.copyto(ctx)) as [NDArray, NDArray, NDArray];
+    await assertClose(npx.groupNorm(...onGpu, { numGroups: groups }), npx.groupNorm(x, gamma, beta, { numGroups: groups }), `groupNorm ${shape} G=${groups}`);
+    await assertClose(npx.instanceNorm(...onGpu, { eps: 1e-5 }), npx.instanceNorm(x, gamma, beta, { eps: 1e-5 }), `instanceNorm ${shape}`);
+  }
+});

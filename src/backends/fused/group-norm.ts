@@ -1,0 +1,43 @@
+// Group normalisation's forward as typed-array loops: statistics per (sample, group) in float64, then one affine pass per channel.
+import type { FloatArray } from "../../ndarray/strided.js";
+import type { GroupNormView } from "../../params/kernel-records.js";
+
+/**
+ * Per sample n and group g of `channelsPerGroup` consecutive channels: μ and the biased σ² over the group's
+ * channelsPerGroup·inner elements (two passes, centred, as batch norm's kernel: no cancellation of Σx² − (Σx)²/m), then
+ * y = x·a + b with a = γ[c]·invstd, b = β[c] − μ·a for each channel c of the group.
+ */
+export function groupNormForward(
+  v: GroupNormView,
+  x: FloatArray,
+  gamma: FloatArray,
+  beta: FloatArray,
+  eps: number,
+  y: FloatArray,
+  mean: Float64Array,
+  invstd: Float64Array,
+): void {
+  const { batch: N, groups: G, channelsPerGroup: cpg, inner } = v;
+  const m = cpg * inner;
+  for (let n = 0; n < N; n++)
+    for (let g = 0; g < G; g++) {
+      const s0 = (n * G + g) * m;
+      let s = 0;
+      for (let i = s0; i < s0 + m; i++) s += x[i]!;
+      const mu = s / m;
+      let ss = 0;
+      for (let i = s0; i < s0 + m; i++) {
+        const d = x[i]! - mu;
+        ss += d * d;
+      }
+      const is = 1 / Math.sqrt(ss / m + eps);
+      mean[n * G + g] = mu;
+      invstd[n * G + g] = is;
+      for (let k = 0; k < cpg; k++) {
+        const c = g * cpg + k;
+        const a = gamma[c]! * is;
+        const b = beta[c]! - mu * a;
+        for (let i = s0 + k * inner, e = i + inner; i < e; i++) y[i] = x[i]! * a + b;
+      }
+    }
+}

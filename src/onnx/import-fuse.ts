@@ -1,0 +1,178 @@
+// Import-time fusion: PyTorch's GroupNorm export (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) and Conv → Relu, each as one step.
+import { NDArray } from "../ndarray/ndarray.js";
+import { binary } from "../ops/elementwise.js";
+import { broadcastTo } from "../ops/broadcast.js";
+import { groupNormChannels } from "../ops/normalization.js";
+import { reshape } from "../ops/shape.js";
+import { opsObserved } from "../tape/tape.js";
+import type { AttributeRecord } from "./proto.js";
+import type { Runner, Value } from "./import-ops.js";
+
+/** A compiled node as the importer keeps it (the fields fusion reads). */
+export interface FusableStep {
+  readonly op: string;
+  readonly where: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attributes: readonly AttributeRecord[];
+  readonly run: Runner;
+  /** Conv / ConvTranspose only: the node compiled with the ReLU that follows it (see fuseConvRelu) */
+  readonly withRelu?: () => Runner;
+}
+
+/**
+ * Conv or ConvTranspose → Relu, where only the Relu reads the convolution's output: one step running convolutionRelu,
+ * which stores max(·, 0) in the kernel's last write when nothing observes the ops (no pass over the result, no second
+ * array) and records the two ops otherwise, so gradients and exports see the graph's own nodes.
+ */
+export function fuseConvRelu<S extends FusableStep>(steps: readonly S[], graphOutputs: readonly string[], make: (fused: FusableStep) => S): S[] {
+  const readers = countReaders(steps, graphOutputs);
+  const producer = new Map<string, number>();
+  steps.forEach((s, i) => s.outputs.forEach((n) => n !== "" && producer.set(n, i)));
+  const removed = new Set<number>();
+  const out: S[] = steps.map((s) => {
+    if (s.op !== "Relu" || s.inputs.length !== 1) return s;
+    const name = s.inputs[0]!;
+    const p = producer.get(name);
+    const c = p === undefined ? undefined : steps[p]!;
+    if (c === undefined || c.withRelu === undefined || readers.get(name) !== 1 || c.outputs.filter((n) => n !== "").length !== 1) return s;
+    removed.add(p!);
+    // the fused step sits at the Relu's place: every input of the convolution is defined before it
+    return make({ op: `${c.op}+Relu`, where: c.where, inputs: c.inputs, outputs: s.outputs, attributes: c.attributes, run: c.withRelu() });
+  });
+  return out.filter((_, i) => !removed.has(i));
+}
+
+/** How many steps read each value; graph outputs count as two more, so they are never fused away. */
+function countReaders(steps: readonly FusableStep[], graphOutputs: readonly string[]): Map<string, number> {
+  const readers = new Map<string, number>();
+  for (const s of steps) for (const n of s.inputs) if (n !== "") readers.set(n, (readers.get(n) ?? 0) + 1);
+  for (const n of graphOutputs) readers.set(n, (readers.get(n) ?? 0) + 2);
+  return readers;
+}
+
+/*
+ * torch.onnx exports GroupNorm(G, C) as x [N, C, …] → Reshape [N, G, −1] → InstanceNormalization(scale = 1, B = 0 over
+ * G "channels") → Reshape back → Mul γ[C, 1, …] → Add β[C, 1, …]: five steps, three full passes and two new arrays after
+ * the normalisation. Outside autograd.record and export, the five run as group norm's one kernel (3 passes) with
+ *   y = γ_c·(scale_g·x̂ + B_g) + β_c = (γ_c·scale_g)·x̂ + (γ_c·B_g + β_c),
+ * so the fused step passes γ' = γ·scale and β' = γ·B + β per channel. Recorded or traced, and whenever a value at run time
+ * does not fit the pattern (another grouping, a γ that is not per channel, mixed dtypes), it runs the five steps as
+ * imported, so the result, the tape and an export are always the graph's own.
+ */
+
+/** Replaces each matching five-step chain by one step; other steps are returned unchanged, in order. */
+export function fuseGroupNorm<S extends FusableStep>(steps: readonly S[], graphOutputs: readonly string[], make: (fused: FusableStep) => S): S[] {
+  const readers = countReaders(steps, graphOutputs);
+  const producer = new Map<string, number>();
+  steps.forEach((s, i) => s.outputs.forEach((n) => n !== "" && producer.set(n, i)));
+  // a value read only by the next step of the chain, and not a graph output
+  const onlyInto = (name: string | undefined) => name !== undefined && name !== "" && readers.get(name) === 1;
+  const replaced = new Map<number, FusableStep>();
+  const removed = new Set<number>();
+  steps.forEach((add, iAdd) => {
+    if (add.op !== "Add" || add.outputs.length !== 1) return;
+    const chain = walkBack(steps, producer, add, onlyInto);
+    if (chain === null) return;
+    const indices = chain.map((s) => steps.indexOf(s as S));
+    if (indices.some((i) => removed.has(i) || replaced.has(i))) return;
+    indices.slice(0, -1).forEach((i) => removed.add(i));
+    replaced.set(iAdd, fusedStep(chain as Chain));
+  });
+  const out: S[] = [];
+  steps.forEach((s, i) => {
+    if (removed.has(i)) return;
+    const f = replaced.get(i);
+    out.push(f ? make(f) : s);
+  });
+  return out;
+}
+
+type Chain = readonly [FusableStep, FusableStep, FusableStep, FusableStep, FusableStep];
+
+/** Add ← Mul ← Reshape ← InstanceNormalization ← Reshape, each intermediate read only by the next; or null. */
+function walkBack(
+  steps: readonly FusableStep[],
+  producer: ReadonlyMap<string, number>,
+  add: FusableStep,
+  onlyInto: (n: string | undefined) => boolean,
+): Chain | null {
+  // the step of kind `op` that makes `name`, when only the chain's next step reads it
+  const made = (name: string | undefined, op: string): FusableStep | null => {
+    const p = name === undefined || !onlyInto(name) ? undefined : producer.get(name);
+    const s = p === undefined ? null : steps[p]!;
+    return s?.op === op && s.outputs.length === 1 ? s : null;
+  };
+  const mul = add.inputs.map((n) => made(n, "Mul")).find((s) => s !== null) ?? null;
+  const back = mul === null ? null : (mul.inputs.map((n) => made(n, "Reshape")).find((s) => s !== null) ?? null);
+  const norm = made(back?.inputs[0], "InstanceNormalization");
+  const group = made(norm?.inputs[0], "Reshape");
+  return group && norm && back && mul ? [group, norm, back, mul, add] : null;
+}
+
+function fusedStep(chain: Chain): FusableStep {
+  const [group, norm, back, mul, add] = chain;
+  const internal = new Set(chain.slice(0, -1).flatMap((s) => s.outputs));
+  const inputs: string[] = [];
+  for (const s of chain) for (const n of s.inputs) if (!internal.has(n) && !inputs.includes(n)) inputs.push(n);
+  const epsAttr = norm.attributes.find((a) => a.name === "epsilon");
+  const eps = epsAttr?.f ?? 1e-5;
+  const other = (s: FusableStep, known: string) => s.inputs.find((n) => n !== known) ?? known;
+  const gammaName = other(mul, back.outputs[0]!),
+    betaName = other(add, mul.outputs[0]!);
+  const run: Runner = (ins) => {
+    const env = new Map<string, Value | undefined>(inputs.map((n, k) => [n, ins[k]]));
+    const asImported = (): Value[] => {
+      for (const s of chain) {
+        let outs: Value[];
+        try {
+          outs = s.run(s.inputs.map((n) => (n === "" ? undefined : env.get(n))));
+        } catch (e) {
+          const msg = (e as Error).message;
+          throw new Error(msg.startsWith(s.where) ? msg : `${s.where}: ${msg}`);
+        }
+        env.set(s.outputs[0]!, outs[0]);
+      }
+      return [env.get(add.outputs[0]!)!];
+    };
+    if (opsObserved() || !(eps > 0)) return asImported();
+    const x = env.get(group.inputs[0]!),
+      scale = env.get(norm.inputs[1]!),
+      bias = env.get(norm.inputs[2]!),
+      gamma = env.get(gammaName),
+      beta = env.get(betaName);
+    if (!(x instanceof NDArray && scale instanceof NDArray && bias instanceof NDArray && gamma instanceof NDArray && beta instanceof NDArray))
+      return asImported();
+    if (x.ndim < 2 || [scale, bias, gamma, beta].some((a) => a.dtype !== x.dtype || !a.ctx.equals(x.ctx))) return asImported();
+    const N = x.shape[0]!,
+      C = x.shape[1]!;
+    // the two reshapes, run on x's shape (views: no data moves): [N, G, L] with whole channels per group, and back to x's shape
+    const grouped = group.run([x, env.get(group.inputs[1]!)])[0];
+    if (!(grouped instanceof NDArray) || grouped.ndim !== 3 || grouped.shape[0] !== N) return asImported();
+    const G = grouped.shape[1]!;
+    if (G === 0 || C % G !== 0 || grouped.shape[2] !== x.size / N / G || x.size === 0) return asImported();
+    const restored = back.run([grouped, env.get(back.inputs[1]!)])[0];
+    if (!(restored instanceof NDArray) || restored.shape.join() !== x.shape.join()) return asImported();
+    if (scale.shape.join() !== `${G}` || bias.shape.join() !== `${G}`) return asImported();
+    const gC = perChannel(gamma, x.shape),
+      bC = perChannel(beta, x.shape);
+    if (gC === null || bC === null) return asImported();
+    // scale_g and B_g repeated over the group's C/G channels
+    const each = (v: NDArray) => reshape(broadcastTo(reshape(v, [G, 1]), [G, C / G]), [C]);
+    const g2 = binary("mul", gC, each(scale));
+    const b2 = binary("add", binary("mul", gC, each(bias)), bC);
+    return [groupNormChannels(x, g2, b2, G, eps)];
+  };
+  return { op: "GroupNorm (fused)", where: norm.where, inputs, outputs: add.outputs, attributes: [], run };
+}
+
+/** v as C per-channel values when it broadcasts against `shape` along axis 1 only (else null). */
+function perChannel(v: NDArray, shape: readonly number[]): NDArray | null {
+  if (v.ndim > shape.length) return null;
+  const lead = shape.length - v.ndim;
+  for (let k = 0; k < v.ndim; k++) {
+    const d = v.shape[k]!;
+    if (d !== 1 && !(lead + k === 1 && d === shape[1])) return null;
+  }
+  return broadcastTo(reshape(v, [v.size]), [shape[1]!]);
+}

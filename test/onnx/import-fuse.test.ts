@@ -1,0 +1,130 @@
+// Import-time fusion: PyTorch's GroupNorm export chain (Reshape → InstanceNormalization → Reshape → Mul → Add) as one
+// group-norm step, and Conv / ConvTranspose → Relu as one convolution storing its ReLU.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { autograd, type NDArray, np } from "../../src/index.js";
+import { onnx } from "../../src/onnx/index.js";
+import { cpuBackend } from "../../src/backends/cpu/index.js";
+import { againstOrt, attr, buildModel, compare, modelFixtures, toArray } from "../helpers/onnx-models.js";
+import { decodeModel } from "../../src/onnx/proto.js";
+
+/** Counts the group-norm kernel's calls with fewer groups than channels (the fused chain; instance norm has one each). */
+function countingGroupCalls<T>(f: () => T): { result: T; grouped: number } {
+  const original = cpuBackend.groupNormForward;
+  let grouped = 0;
+  cpuBackend.groupNormForward = (v, ...rest) => {
+    if (v.channelsPerGroup > 1) grouped++;
+    original(v, ...rest);
+  };
+  try {
+    return { result: f(), grouped };
+  } finally {
+    cpuBackend.groupNormForward = original;
+  }
+}
+
+/** x [2, 6, 5] through the export chain of GroupNorm(3, 6); `gammaShape` and `extraOutput` vary the graph. */
+function chain(gammaShape: number[], extraOutput = false): Uint8Array {
+  const gammaSize = gammaShape.reduce((p, d) => p * d, 1);
+  return buildModel({
+    nodes: [
+      { op: "Reshape", inputs: ["x", "grouping"], outputs: ["r1"] },
+      { op: "InstanceNormalization", inputs: ["r1", "scale", "B"], outputs: ["r2"], attrs: [attr.float("epsilon", 1e-5)] },
+      { op: "Shape", inputs: ["x"], outputs: ["xs"] },
+      { op: "Reshape", inputs: ["r2", "xs"], outputs: ["r3"] },
+      { op: "Mul", inputs: ["r3", "gamma"], outputs: ["r4"] },
+      { op: "Add", inputs: ["beta", "r4"], outputs: ["y"] },
+    ],
+    inputs: [{ name: "x", shape: [2, 6, 5] }],
+    outputs: extraOutput ? ["y", "r3"] : ["y"],
+    initializers: [
+      { name: "grouping", shape: [3], data: [0, 3, -1], type: 7 },
+      { name: "scale", shape: [3], data: [1.5, 0.5, -1] },
+      { name: "B", shape: [3], data: [0.25, -0.5, 2] },
+      { name: "gamma", shape: gammaShape, data: Array.from({ length: gammaSize }, (_, i) => 0.5 + 0.25 * i) },
+      { name: "beta", shape: [6, 1], data: [1, -1, 2, -2, 3, -3] },
+    ],
+  });
+}
+
+test("PyTorch's GroupNorm export chain runs as one group-norm kernel outside autograd.record, equal to onnxruntime and to the recorded chain", async () => {
+  const bytes = chain([6, 1]);
+  await againstOrt(bytes, [2, 6, 5], "fused GroupNorm chain");
+  const net = onnx.importToGluon(bytes);
+  np.random.seed(4);
+  const x = np.add(np.random.normal({ size: [2, 6, 5] }), 10);
+  const { result, grouped } = countingGroupCalls(() => net.forward(x) as NDArray);
+  assert.equal(grouped, 1, "one fused group-norm call (3 groups of 2 channels)");
+  const recorded = countingGroupCalls(() => autograd.record(() => net.forward(x) as NDArray));
+  assert.equal(recorded.grouped, 0, "recorded: the five imported steps, so the tape holds the graph's own ops");
+  const { maxErr, scale } = compare(result.asTypedArray(), recorded.result.asTypedArray());
+  assert.ok(maxErr <= 1e-5 * scale, `fused vs recorded: ${maxErr}`);
+});
+
+test("a chain that does not fit the pattern runs as imported: γ per position (not per channel), an intermediate that is a graph output", async () => {
+  for (const [bytes, what] of [
+    [chain([5]), "γ of shape [5]"],
+    [chain([6, 1], true), "r3 is also an output"],
+  ] as const) {
+    await againstOrt(bytes, [2, 6, 5], what);
+    const net = onnx.importToGluon(bytes);
+    const { grouped } = countingGroupCalls(() => net.forward(np.random.normal({ size: [2, 6, 5] })));
+    assert.equal(grouped, 0, `${what}: not fused`);
+  }
+});
+
+test("torchaudio's Conv-TasNet: every GroupNorm chain is fused outside autograd.record, and the output still matches PyTorch", () => {
+  const f = modelFixtures().find((m) => m.name === "convtasnet")!;
+  const net = onnx.importToGluon(f.bytes);
+  const x = toArray(f.inputs[0]!);
+  const { result, grouped } = countingGroupCalls(() => net.forward(x) as NDArray);
+  assert.ok(grouped > 0, `${grouped} fused group norms`);
+  const { maxErr, scale } = compare(result.asTypedArray(), toArray(f.outputs[0]!).asTypedArray());
+  assert.ok(maxErr <= 1e-4 * scale, `against PyTorch: ${maxErr}`);
+});
+
+/** x [1, 3, 9, 9] → Conv (k3) → Relu → ConvTranspose (k2 s2) → Relu; `reluRead` also makes the first Conv's output an output. */
+function convRelu(alsoOutput = false): Uint8Array {
+  const w = (n: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 0.5);
+  return buildModel({
+    nodes: [
+      { op: "Conv", inputs: ["x", "w1", "b1"], outputs: ["c1"], attrs: [attr.ints("pads", [1, 1, 1, 1])] },
+      { op: "Relu", inputs: ["c1"], outputs: ["r1"] },
+      { op: "ConvTranspose", inputs: ["r1", "w2"], outputs: ["c2"], attrs: [attr.ints("strides", [2, 2])] },
+      { op: "Relu", inputs: ["c2"], outputs: ["y"] },
+    ],
+    inputs: [{ name: "x", shape: [1, 3, 9, 9] }],
+    outputs: alsoOutput ? ["y", "c1"] : ["y"],
+    initializers: [
+      { name: "w1", shape: [4, 3, 3, 3], data: w(108) },
+      { name: "b1", shape: [4], data: [0.1, -0.2, 0.3, -0.4] },
+      { name: "w2", shape: [4, 2, 2, 2], data: w(32) },
+    ],
+  });
+}
+
+const stepOps = (net: unknown) => (net as { steps: { op: string }[] }).steps.map((s) => s.op);
+
+test("Conv → Relu and ConvTranspose → Relu import as one step each, equal to onnxruntime; recorded, the tape and an export keep both nodes", async () => {
+  const bytes = convRelu();
+  await againstOrt(bytes, [1, 3, 9, 9], "Conv+Relu");
+  const net = onnx.importToGluon(bytes);
+  assert.deepEqual(stepOps(net), ["Conv+Relu", "ConvTranspose+Relu"]);
+  np.random.seed(9);
+  const x = np.random.normal({ size: [1, 3, 9, 9] });
+  const fast = net.forward(x) as NDArray;
+  const recorded = autograd.record(() => net.forward(x) as NDArray);
+  assert.deepEqual(Array.from(fast.asTypedArray()), Array.from(recorded.asTypedArray()), "bit for bit the two ops' result");
+  assert.ok(recorded.asTypedArray().some((v) => v === 0) && recorded.asTypedArray().some((v) => v > 0), "the ReLU clips something");
+  const ops = decodeModel(onnx.exportModel(net, [[1, 3, 9, 9]], { dynamicBatch: false }), "test").graph!.node!.map((n) => n.op_type);
+  assert.deepEqual(
+    ops.filter((o) => o !== "Constant"),
+    ["Conv", "Relu", "ConvTranspose", "Relu"],
+  );
+});
+
+test("a convolution whose output another node or the graph also reads keeps its own Relu step", async () => {
+  const bytes = convRelu(true);
+  await againstOrt(bytes, [1, 3, 9, 9], "Conv+Relu with c1 an output");
+  assert.deepEqual(stepOps(onnx.importToGluon(bytes)), ["Conv", "Relu", "ConvTranspose+Relu"]);
+});
