@@ -1,9 +1,10 @@
-// Demo (D2L §14.11): enlarge a PNG with a Conv2DTranspose initialised to the bilinear kernel; --compare adds nearest and a checkerboard.
+// Demo (D2L §14.11): enlarge a PNG with a Conv2DTranspose initialised to the bilinear kernel; --compare adds nearest and a checkerboard; --gpu runs it on gpu(0).
 import { accessSync, constants, statSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { init, nn, np, npx, setNumThreads, getNumThreads, type NDArray } from "tconv";
+import { type Context, init, nn, np, npx, setNumThreads, getNumThreads, type NDArray } from "tconv";
 import { readPNG, writePNG } from "tconv/node";
+import { openGpu } from "./gpu-device.js";
 
 export const SCALES = [2, 4, 8, 32] as const;
 export type Scale = (typeof SCALES)[number];
@@ -13,10 +14,10 @@ export type Scale = (typeof SCALES)[number];
  * as d2l's bilinear_kernel(3, 3, 2s)). Output pixel o reads input position (o + ½)/s − ½ (half-pixel centres),
  * so away from the border it is exact bilinear interpolation; the outermost s/2 pixels fade towards the zero padding.
  */
-export function bilinearUpsampler(scale: Scale, channels = 3): InstanceType<typeof nn.Conv2DTranspose> {
+export function bilinearUpsampler(scale: Scale, channels = 3, ctx: Context = npx.cpu()): InstanceType<typeof nn.Conv2DTranspose> {
   checkScale(scale);
   const layer = new nn.Conv2DTranspose(channels, { kernelSize: 2 * scale, padding: scale / 2, strides: scale, inChannels: channels });
-  layer.initialize(init.Bilinear());
+  layer.initialize(init.Bilinear(), { ctx });
   return layer;
 }
 
@@ -57,6 +58,8 @@ export interface UpsampleOptions {
   compare?: boolean;
   threads?: number;
   quiet?: boolean;
+  /** the device of the upsampling layer (npx.cpu() by default; the CLI's --gpu passes d2l.tryGpu()) */
+  ctx?: Context;
 }
 
 export interface UpsampleResult {
@@ -64,6 +67,8 @@ export interface UpsampleResult {
   outputShape: [number, number, number];
   seconds: number;
   comparePath?: string;
+  /** where the layer ran: "cpu(0)" or "gpu(0)" */
+  device: string;
 }
 
 /**
@@ -96,7 +101,8 @@ function strip(panels: readonly NDArray[]): NDArray {
   return out;
 }
 
-export function upsample(inPath: string, outPath: string, options: UpsampleOptions = {}): UpsampleResult {
+/** Reads, upsamples on `options.ctx` (timed up to the values being ready), writes; async because a GPU result is awaited. */
+export async function upsample(inPath: string, outPath: string, options: UpsampleOptions = {}): Promise<UpsampleResult> {
   const scale = options.scale ?? 2;
   checkScale(scale);
   if (options.threads !== undefined) setNumThreads(options.threads);
@@ -107,14 +113,18 @@ export function upsample(inPath: string, outPath: string, options: UpsampleOptio
   const x = npx.image.fromImageData(image).reshape(1, 3, image.height, image.width);
   log(`input image shape: ${tuple([image.height, image.width, 3])}`);
 
-  const layer = bilinearUpsampler(scale);
+  const ctx = options.ctx ?? npx.cpu();
+  const layer = bilinearUpsampler(scale, 3, ctx);
+  const xc = x.asInCtx(ctx);
   const started = performance.now();
-  const y = layer.forward(x);
+  // on the GPU the values are ready after wait(); the PNG writer and the panels below read them on the CPU
+  const y = (await layer.forward(xc).wait()).asInCtx(npx.cpu());
   const seconds = (performance.now() - started) / 1000;
   const [, , oh, ow] = y.shape as [number, number, number, number];
   log(`output image shape: ${tuple([oh, ow, 3])}`);
   writePNG(outPath, y);
-  log(`wrote ${outPath}: scale ${scale} in ${(seconds * 1000).toFixed(0)} ms (${getNumThreads()} thread${getNumThreads() === 1 ? "" : "s"})`);
+  const where = ctx.deviceType === "gpu" ? String(ctx) : `${getNumThreads()} thread${getNumThreads() === 1 ? "" : "s"}`;
+  log(`wrote ${outPath}: scale ${scale} in ${(seconds * 1000).toFixed(0)} ms (${where})`);
 
   if (comparePath) {
     const cb = checkerboard(x);
@@ -122,14 +132,15 @@ export function upsample(inPath: string, outPath: string, options: UpsampleOptio
     writePNG(comparePath, strip(panels));
     log(`wrote ${comparePath}: nearest | bilinear (Conv2DTranspose k${2 * scale} s${scale} p${scale / 2}) | checkerboard (k3 s2, box kernel)`);
   }
-  return { inputShape: [image.height, image.width, 3], outputShape: [oh, ow, 3], seconds, comparePath };
+  return { inputShape: [image.height, image.width, 3], outputShape: [oh, ow, 3], seconds, comparePath, device: String(ctx) };
 }
 
-const USAGE = "usage: npm run demo:upsample -- <in.png> <out.png> [--scale 2|4|8|32] [--compare] [--threads N]";
+const USAGE = "usage: npm run demo:upsample -- <in.png> <out.png> [--scale 2|4|8|32] [--compare] [--threads N] [--gpu]";
 
-export function parseUpsampleArgs(argv: readonly string[]): { inPath: string; outPath: string; options: UpsampleOptions } {
+export function parseUpsampleArgs(argv: readonly string[]): { inPath: string; outPath: string; options: UpsampleOptions; gpu: boolean } {
   const positional: string[] = [];
   const options: UpsampleOptions = {};
+  let gpu = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const number = () => {
@@ -145,18 +156,23 @@ export function parseUpsampleArgs(argv: readonly string[]): { inPath: string; ou
     else if (arg === "--threads") {
       options.threads = number();
       if (options.threads < 1) throw new Error(`--threads ${options.threads} must be >= 1`);
-    } else if (arg === "--help" || arg === "-h") throw new Error(USAGE);
+    } else if (arg === "--gpu") gpu = true;
+    else if (arg === "--help" || arg === "-h") throw new Error(USAGE);
     else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}; ${USAGE}`);
     else positional.push(arg);
   }
   if (positional.length !== 2) throw new Error(USAGE);
-  return { inPath: positional[0]!, outPath: positional[1]!, options };
+  return { inPath: positional[0]!, outPath: positional[1]!, options, gpu };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    const { inPath, outPath, options } = parseUpsampleArgs(process.argv.slice(2));
-    upsample(inPath, outPath, options);
+    const { inPath, outPath, options, gpu } = parseUpsampleArgs(process.argv.slice(2));
+    if (gpu) {
+      options.ctx = await openGpu();
+      console.log(`device: ${options.ctx}`);
+    }
+    await upsample(inPath, outPath, options);
   } catch (e) {
     console.error(`demo:upsample: ${(e as Error).message}`);
     process.exit(1);

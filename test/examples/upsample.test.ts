@@ -51,13 +51,13 @@ test("a linear ramp upsampled by §14.11's transposed conv equals exact bilinear
   }
 });
 
-test("upsample() writes a PNG of the expected size whose interior bytes are the rounded bilinear values", () => {
+test("upsample() writes a PNG of the expected size whose interior bytes are the rounded bilinear values", async () => {
   const h = 12;
   const w = 16;
   const inPath = join(dir, "ramp.png");
   writePNG(inPath, rampArray(h, w));
   const outPath = join(dir, "ramp-x4.png");
-  const r = upsample(inPath, outPath, { scale: 4, quiet: true });
+  const r = await upsample(inPath, outPath, { scale: 4, quiet: true });
   assert.deepEqual(r.inputShape, [h, w, 3]);
   assert.deepEqual(r.outputShape, [4 * h, 4 * w, 3]);
   const png = pngjs.PNG.sync.read(readFileSync(outPath));
@@ -72,10 +72,10 @@ test("upsample() writes a PNG of the expected size whose interior bytes are the 
       }
 });
 
-test("--compare strip: nearest | bilinear | checkerboard, each scale× the input, separated by 8-pixel gaps", () => {
+test("--compare strip: nearest | bilinear | checkerboard, each scale× the input, separated by 8-pixel gaps", async () => {
   const inPath = join(dir, "card.png");
   writePNG(inPath, drawTestCard(32));
-  const r = upsample(inPath, join(dir, "card-x2.png"), { scale: 2, compare: true, quiet: true });
+  const r = await upsample(inPath, join(dir, "card-x2.png"), { scale: 2, compare: true, quiet: true });
   assert.equal(r.comparePath, join(dir, "card-x2-compare.png"));
   const png = pngjs.PNG.sync.read(readFileSync(r.comparePath!));
   assert.equal(png.height, 64);
@@ -152,4 +152,26 @@ test("CLI: prints the shapes as the book; bad input gives one line naming the fi
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
   assert.deepEqual([...SCALES], [2, 4, 8, 32]);
+});
+
+test("CLI --gpu: the layer runs on gpu(0) and writes the CPU's PNG (bytes within 1 of the CPU run's)", (t) => {
+  const gpu = cli(join(dir, "card.png"), join(dir, "cli-gpu.png"), "--gpu");
+  assert.equal(gpu.status, 0, gpu.stderr);
+  const why = gpu.stdout.match(/--gpu: no WebGPU adapter \((.*)\); running on cpu\(0\)/);
+  if (why) {
+    console.log(`# upsample --gpu test skipped: ${why[1]}`);
+    t.skip(`no WebGPU adapter: ${why[1]}`);
+    return;
+  }
+  assert.match(gpu.stdout, /^device: gpu\(0\)$/m);
+  assert.match(gpu.stdout, /wrote .*cli-gpu\.png: scale 2 in \d+ ms \(gpu\(0\)\)/);
+  const cpu = cli(join(dir, "card.png"), join(dir, "cli-cpu.png"));
+  assert.equal(cpu.status, 0, cpu.stderr);
+  const a = readPNG(join(dir, "cli-gpu.png")),
+    b = readPNG(join(dir, "cli-cpu.png"));
+  assert.deepEqual([a.width, a.height], [64, 64]);
+  assert.deepEqual([b.width, b.height], [64, 64]);
+  let worst = 0;
+  for (let i = 0; i < b.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!));
+  assert.ok(worst <= 1, `largest byte difference between the GPU and CPU images: ${worst}`);
 });

@@ -1,6 +1,7 @@
 // Debian's Chromium for the browser tests: where it is, why a test is skipped without it, and one way to launch it.
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
+import { builtinModules } from "node:module";
 import * as esbuild from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 
@@ -48,3 +49,16 @@ export async function serveEntry(entry: string, plugins: esbuild.Plugin[] = []):
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() };
 }
+
+const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+/** Node builtins the library reaches only at run time in Node: empty modules in the page (as web/build.mjs does). */
+export const nodeStubs: esbuild.Plugin = {
+  name: "node-builtin-stubs",
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) =>
+      builtins.has(args.path) || args.path.startsWith("node:") ? { path: args.path, namespace: "node-stub" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "node-stub" }, () => ({ contents: "module.exports = {};", loader: "js" }));
+  },
+};

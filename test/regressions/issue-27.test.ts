@@ -321,15 +321,15 @@ test("8g: --data 1e12 and other absurd demo flags are refused in one line", () =
 
 // ---- 6. demo hardening ---------------------------------------------------------------------------------------------
 
-test("6a: demo:upsample refuses a PNG over its pixel limit from the header, before decoding (was: > 10 GB)", () => {
+test("6a: demo:upsample refuses a PNG over its pixel limit from the header, before decoding (was: > 10 GB)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tconv-27-up-"));
   try {
     const big = join(dir, "big.png");
     writeFileSync(big, craftPNG(30000, 30000, 1));
-    assert.throws(() => upsample(big, join(dir, "out.png"), { quiet: true }), /declares 30000×30000 = 900000000 pixels, more than the limit of 4194304/);
+    await assert.rejects(upsample(big, join(dir, "out.png"), { quiet: true }), /declares 30000×30000 = 900000000 pixels, more than the limit of 4194304/);
     // at scale 4 the input limit is 2^24 / 16 pixels
     writeFileSync(big, craftPNG(1025, 1024, 1024));
-    assert.throws(() => upsample(big, join(dir, "out.png"), { quiet: true, scale: 4 }), /more than the limit of 1048576/);
+    await assert.rejects(upsample(big, join(dir, "out.png"), { quiet: true, scale: 4 }), /more than the limit of 1048576/);
     assert.equal(MAX_OUTPUT_PIXELS, 2 ** 24);
   } finally {
     rmSync(dir, { recursive: true, force: true });

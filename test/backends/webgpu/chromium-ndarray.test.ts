@@ -3,28 +3,13 @@
 // Skipped only when no Chromium is installed, or when the page's WebGPU finds no adapter (the reason is printed).
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { builtinModules } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type * as esbuild from "esbuild";
 import type { Browser } from "playwright-core";
-import { SKIP, launchChromium, serveEntry } from "../../helpers/chromium.js";
+import { SKIP, launchChromium, nodeStubs, serveEntry } from "../../helpers/chromium.js";
 import type { NdPageResult } from "./chromium-ndarray-entry.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-
-/** Node builtins the library reaches only at run time in Node: empty modules in the page (as web/build.mjs does). */
-const nodeStubs: esbuild.Plugin = {
-  name: "node-builtin-stubs",
-  setup(build) {
-    build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) =>
-      builtins.has(args.path) || args.path.startsWith("node:") ? { path: args.path, namespace: "node-stub" } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: "node-stub" }, () => ({ contents: "module.exports = {};", loader: "js" }));
-  },
-};
-
 test("np arrays and Gluon layers on gpu(0) in Chromium: D2L's Conv2DTranspose outputs, reads before wait throw, loss and gradients equal the CPU", {
   skip: SKIP,
   timeout: 300_000,
