@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The thread policy's bench: each row at 1 thread, at the hardware threads, and at the default ("auto"), alternated in
-// one process, on a quiet machine and with busy processes competing for the cores; prints default ÷ best per row.
+// The thread policy's bench: each row at 1 thread, at the hardware threads, and at the default ("auto"), interleaved call
+// by call in one process, on a quiet machine and with busy processes competing for the cores; prints default ÷ best per row.
 //
-//   node bench/threads.mjs [--load 0,1] [--rounds 7] [--target-ms 300] [--rows 0,3] [--json out.json]
+//   node bench/threads.mjs [--load 0,1] [--rounds 15] [--target-ms 1000] [--rows 0,3] [--json out.json]
 //
 // Rows: one transposed convolution call each at three sizes (small, medium, large), a small convolutional
 // autoencoder's training step (N = 16, 1×28×28, Adam), and the DCGAN generator's forward (N = 16) and training step.
@@ -18,8 +18,8 @@ const args = Object.fromEntries(process.argv.slice(2).flatMap((a, i, all) => (a.
 const LOADS = String(args.load ?? "0,1")
   .split(",")
   .map(Number);
-const ROUNDS = Number(args.rounds ?? 7);
-const TARGET_MS = Number(args["target-ms"] ?? 300);
+const ROUNDS = Number(args.rounds ?? 15);
+const TARGET_MS = Number(args["target-ms"] ?? 1000);
 const ONLY = args.rows ? args.rows.split(",").map(Number) : null; // row indices, e.g. --rows 4,5
 
 const tconv = await import(pathToFileURL(tconvDistEntry()).href);
@@ -110,17 +110,22 @@ const MODES = [
 ];
 const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 
-/** Median ms of `fn` over ≥ 3 calls and ≥ target ms, after one warm-up call. */
-function time(fn, targetMs) {
-  fn();
-  const t = [];
+/**
+ * One call per mode per round, the order rotating, so every mode sees the same moments of a noisy machine (this VM's
+ * speed drifts by a third within minutes): per mode, the median over the rounds (≥ `rounds`, and ≥ target ms).
+ */
+function interleaved(fn, rounds, targetMs) {
+  const ms = MODES.map(() => []);
   const t0 = performance.now();
-  while (t.length < 3 || (performance.now() - t0 < targetMs && t.length < 200)) {
-    const s = performance.now();
-    fn();
-    t.push(performance.now() - s);
-  }
-  return median(t);
+  for (let r = 0; r < rounds || (performance.now() - t0 < targetMs && r < 400); r++)
+    for (let k = 0; k < MODES.length; k++) {
+      const m = (k + r) % MODES.length;
+      MODES[m].set();
+      const s = performance.now();
+      fn();
+      ms[m].push(performance.now() - s);
+    }
+  return ms.map(median);
 }
 
 function busy(k) {
@@ -128,7 +133,7 @@ function busy(k) {
 }
 
 const results = [];
-console.log(`tconv thread policy: ${cpus().length} CPUs, hardware threads ${HW}; ${ROUNDS} alternating rounds per row, median`);
+console.log(`tconv thread policy: ${cpus().length} CPUs, hardware threads ${HW}; per row ≥ ${ROUNDS} rounds of one call per mode (order rotating), median`);
 for (const load of LOADS) {
   const hogs = busy(load);
   await new Promise((r) => setTimeout(r, 300));
@@ -140,16 +145,7 @@ for (const load of LOADS) {
     // it is done before the timed rounds, as in any loop of more than a few steps
     tconv.setNumThreads("auto");
     for (let i = 0; i < 8; i++) row.fn();
-    const ms = MODES.map(() => []);
-    for (let r = 0; r < ROUNDS; r++) {
-      // a rotating order, so no mode always follows another
-      for (let k = 0; k < MODES.length; k++) {
-        const m = (k + r) % MODES.length;
-        MODES[m].set();
-        ms[m].push(time(row.fn, row.slow ? 0 : TARGET_MS));
-      }
-    }
-    const [one, all, dflt] = ms.map(median);
+    const [one, all, dflt] = interleaved(row.fn, ROUNDS, row.slow ? 0 : TARGET_MS * MODES.length);
     const ratio = dflt / Math.min(one, all);
     results.push({ load, row: row.id, one, all, dflt, ratio });
     console.log(`| ${row.id} | ${one.toFixed(2)} | ${all.toFixed(2)} | ${dflt.toFixed(2)} | ${ratio.toFixed(3)}${ratio > 1.05 ? " (over 5 %)" : ""} |`);

@@ -3,7 +3,6 @@ import { hardwareThreads, shrinkPool, startPool, whenWorkersReady } from "./wasm
 export { setWorkerUrl, type WorkerLike, type WorkerSource } from "./wasm/pool.js";
 import { MAX_WORKERS } from "./wasm/worker-source.js";
 import { showValue } from "../params/options.js";
-import { threadPolicy } from "./wasm/thread-policy.js";
 
 let numThreads: number | null = null; // read lazily: loading the library detects nothing
 /** true while no setNumThreads(n) is in force: the thread policy picks 1 thread or the pool per call */
@@ -40,8 +39,8 @@ function warm(n: number): void {
 export function setNumThreads(n: number | "auto"): void {
   const max = maxThreads();
   if (n === "auto") {
+    // what the policy measured stays: the machine is the same (a new pool's first calls are re-timed as they come)
     auto = true;
-    threadPolicy.reset();
     numThreads = null;
     warm(getNumThreads());
     return;

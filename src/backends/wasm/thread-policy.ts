@@ -9,7 +9,8 @@ import { hooks } from "../hooks.js";
  * and calls of the same kind and size (half an octave of multiply-adds) share a record of the time per multiply-add on
  * 1 thread and on the pool (the median of the last five of each). The faster arm runs; the slower one is tried again now and then, rarely when it lost by
  * much, so the policy follows a machine whose load changes and costs at most a few per cent where the arms differ a
- * lot (an exploration every 256 calls of an arm 3× slower costs 0.8 %).
+ * lot (an exploration every 64 calls of an arm 3× slower costs 3 %). An arm's first call is not counted: the pool's
+ * first call wakes cold workers (160 ms against 60 ms for a large call, measured), which would bias it for a long time.
  */
 
 interface Arm {
@@ -17,6 +18,8 @@ interface Arm {
   recent: number[];
   next: number;
   samples: number;
+  /** false until the arm's first (cold) call has run */
+  warm: boolean;
 }
 interface Bucket {
   one: Arm;
@@ -27,18 +30,19 @@ interface Bucket {
 
 const WARMUP = 3; // samples per arm before the policy trusts the estimates
 const RECENT = 5; // an arm's estimate is the median of its last 5 samples: one preempted call cannot flip the choice
+const POOL_MARGIN = 1.05; // the pool runs only when its estimate is 5 % below one thread's
 
 function estimate(a: Arm): number {
   const s = a.recent.slice().sort((x, y) => x - y);
   return s[s.length >> 1]!;
 }
-const newArm = (): Arm => ({ recent: [], next: 0, samples: 0 });
+const newArm = (): Arm => ({ recent: [], next: 0, samples: 0, warm: false });
 
 /** One arm is this many times slower: explore it every `gap` calls (a close race is re-checked often, a clear loss rarely). */
 function exploreEvery(ratio: number): number {
   if (ratio < 1.1) return 16;
-  if (ratio < 1.5) return 64;
-  return 256;
+  if (ratio < 1.5) return 32;
+  return 64;
 }
 
 /** The policy's state; the clock is a parameter so that tests can drive it with chosen timings. */
@@ -65,7 +69,9 @@ export class ThreadPolicy {
     else {
       const one = estimate(b.one),
         onPool = estimate(b.pool);
-      const poolWins = onPool <= one;
+      // the pool must win by 5 %: within that, one thread leaves a core to the rest of the machine, and a noisy
+      // machine's medians would otherwise flip between two equal arms
+      const poolWins = onPool * POOL_MARGIN <= one;
       const ratio = poolWins ? one / onPool : onPool / one;
       pool = poolWins;
       if (++b.sinceExplore >= exploreEvery(ratio)) {
@@ -85,6 +91,10 @@ export class ThreadPolicy {
     this.pending = null;
     const perMac = (this.now() - p.t0) / p.macs;
     const arm = p.pool ? p.bucket.pool : p.bucket.one;
+    if (!arm.warm) {
+      arm.warm = true;
+      return;
+    }
     arm.recent[arm.next] = perMac;
     arm.next = (arm.next + 1) % RECENT;
     arm.samples++;
