@@ -96,5 +96,8 @@ export const gpu = gpuOp;
 /** The CPU context. */
 export const cpu = cpuOp;
 
-/** Waits for all queued GPU work and throws the first error an op reported (resolves at once without a GPU). */
+/**
+ * Waits for all queued GPU work and throws the first error an op reported (resolves at once without a GPU). It copies no
+ * values back: a GPU array becomes synchronously readable with `await x.wait()` (or read it with `await x.data()`).
+ */
 export const waitAll = async (): Promise<void> => (numGpusOp() > 0 ? syncGpu("npx.waitAll") : undefined);

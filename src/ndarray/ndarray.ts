@@ -70,7 +70,7 @@ export class NDArray {
     const s = this.device();
     if (s.host !== null) return s.host;
     throw new Error(
-      `reading an array on ${String(s.ctx)}: its values are computed asynchronously on the device; await x.wait() (or await npx.waitAll()) before reading it synchronously (asTypedArray, item, tolist, String), or move it with x.asInCtx(npx.cpu()) after the wait`,
+      `reading an array on ${String(s.ctx)}: its values are computed asynchronously on the device; await x.wait() before reading it synchronously (asTypedArray, item, tolist, String), or read it with await x.data() (npx.waitAll() waits for the device but copies nothing back)`,
     );
   }
 

@@ -7,7 +7,8 @@ import { hooks } from "../hooks.js";
  * machine has a free core at all (on a 2-vCPU machine with other load, a call split in two waits for a worker the OS
  * has not scheduled: a small training step took 3× longer at the default than at 1 thread). So each call is timed,
  * and calls of the same kind and size (half an octave of multiply-adds) share a record of the time per multiply-add on
- * 1 thread and on the pool (the median of the last five of each). The faster arm runs; the slower one is tried again now and then, rarely when it lost by
+ * 1 thread and on the pool (the median of the last five of each). The faster arm runs; when it suddenly runs 25 % slower
+ * than its estimate, the other arm is tried on the next call; the slower one is tried again now and then, rarely when it lost by
  * much, so the policy follows a machine whose load changes and costs at most a few per cent where the arms differ a
  * lot (an exploration every 64 calls of an arm 3× slower costs 3 %). An arm's first call is not counted: the pool's
  * first call wakes cold workers (160 ms against 60 ms for a large call, measured), which would bias it for a long time.
@@ -26,6 +27,8 @@ interface Bucket {
   pool: Arm;
   /** calls since the other arm last ran */
   sinceExplore: number;
+  /** the winning arm just ran 25 % slower than its estimate: try the other arm on the next call */
+  recheck: boolean;
 }
 
 const WARMUP = 3; // samples per arm before the policy trusts the estimates
@@ -61,7 +64,7 @@ export class ThreadPolicy {
     const key = `${kind}:${Math.round(2 * Math.log2(Math.max(1, macs)))}`;
     let b = this.buckets.get(key);
     if (b === undefined) {
-      b = { one: newArm(), pool: newArm(), sinceExplore: 0 };
+      b = { one: newArm(), pool: newArm(), sinceExplore: 0, recheck: false };
       this.buckets.set(key, b);
     }
     let pool: boolean;
@@ -74,8 +77,9 @@ export class ThreadPolicy {
       const poolWins = onPool * POOL_MARGIN <= one;
       const ratio = poolWins ? one / onPool : onPool / one;
       pool = poolWins;
-      if (++b.sinceExplore >= exploreEvery(ratio)) {
+      if (++b.sinceExplore >= exploreEvery(ratio) || b.recheck) {
         b.sinceExplore = 0;
+        b.recheck = false;
         pool = !poolWins;
       }
     }
@@ -95,6 +99,8 @@ export class ThreadPolicy {
       arm.warm = true;
       return;
     }
+    // the load changed (another process took a core, or left): the other arm's estimate is stale, so look again now
+    if (arm.samples >= WARMUP && perMac > 1.25 * estimate(arm)) p.bucket.recheck = true;
     arm.recent[arm.next] = perMac;
     arm.next = (arm.next + 1) % RECENT;
     arm.samples++;

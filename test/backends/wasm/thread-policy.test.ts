@@ -56,6 +56,15 @@ test("when the load goes away, exploring finds that the pool pays again within 1
   assert.ok(switchedAt >= 0, "still on 1 thread after 1000 calls where the pool is 2× faster");
 });
 
+test("when the arm in use slows down by a quarter (the load changed), the other arm is tried at once and taken if faster", () => {
+  const { call, counts } = driven();
+  for (let i = 0; i < 100; i++) call(10, 30); // 1 thread wins
+  counts.one = counts.pool = 0;
+  for (let i = 0; i < 12; i++) call(40, 30); // now 1 thread takes 40 ms, the pool 30
+  for (let i = 0; i < 20; i++) call(40, 30);
+  assert.ok(counts.pool >= 20, `pool chosen ${counts.pool} of 32 calls after the change`);
+});
+
 test("an arm's first call (cold workers) is not counted: one slow first pool call does not keep the policy off the pool", () => {
   const { call, counts } = driven();
   call(10, 200); // the pool's cold first call
