@@ -1,7 +1,7 @@
 // Whole-model rows: a DCGAN generator and a small U-Net built with tconv and exported with onnx.exportModel, and two
 // third-party models exported by PyTorch (bench/models/, scripts/fixtures/make-bench-models.py) and imported with
 // onnx.importToGluon; each run by tconv, onnxruntime-web and onnxruntime-node on the same input at one thread count
-// (child process of run.mjs).
+// (child process of run.mjs), interleaved call by call at 1 thread.
 //   node lib/models.mjs --threads 1 [--target-ms 500] [--max-ms 4000] [--min-reps 3] [--models dcgan,unet,convtasnet,lraspp]
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -87,18 +87,39 @@ const MODELS = [
 ].filter((m) => !ONLY || ONLY.includes(m.id));
 const MODEL_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "models");
 
-async function measure(run) {
-  await run(); // warm-up (and first-call compilation)
-  const times = [];
+/**
+ * At 1 thread the runs interleaved call by call, the order rotating each round, after one warm-up call each, so that
+ * every library sees the same moments of the machine (this VM's speed drifts by a third within minutes): per run, the
+ * median over ≥ MIN_REPS rounds and ≥ TARGET_MS in total (at most MAX_MS).
+ */
+async function measureInterleaved(runs) {
+  // with threads, each library's pool spins for a while after its call (onnxruntime's intra-op threads, tconv's
+  // workers) and would take the cores from the next library's call: there, each runs its own block of calls
+  if (THREADS > 1) {
+    const out = [];
+    for (const run of runs) out.push((await measureRounds([run]))[0]);
+    return out;
+  }
+  return measureRounds(runs);
+}
+
+async function measureRounds(runs) {
+  for (const run of runs) await run();
+  const times = runs.map(() => []);
   const start = performance.now();
-  while (times.length < MIN_REPS || (performance.now() - start < TARGET_MS && performance.now() - start < MAX_MS)) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
+  for (let r = 0; r < MIN_REPS || (performance.now() - start < TARGET_MS && performance.now() - start < MAX_MS); r++) {
+    for (let k = 0; k < runs.length; k++) {
+      const i = (k + r) % runs.length;
+      const t0 = performance.now();
+      await runs[i]();
+      times[i].push(performance.now() - t0);
+    }
     if (performance.now() - start > MAX_MS) break;
   }
-  times.sort((a, b) => a - b);
-  return { ms: times[times.length >> 1], reps: times.length };
+  return times.map((t) => {
+    t.sort((a, b) => a - b);
+    return { ms: t[t.length >> 1], reps: t.length };
+  });
 }
 
 function maxRel(a, b) {
@@ -137,8 +158,10 @@ for (const m of MODELS) {
     const ref = net.forward(x).asTypedArray();
     bytes ??= onnx.exportModel(net, [m.shape]);
     const row = { event: "model", id: m.id, label: m.label, threads: THREADS, bytes: bytes.length, nodes: null, imported: !!m.file };
-    row.tconv = await measure(() => net.forward(x).asTypedArray());
     const xd = Float32Array.from(x.asTypedArray());
+    const runs = [() => net.forward(x).asTypedArray()];
+    const keys = ["tconv"];
+    const sessions = [];
     for (const [key, ort, ep] of [
       ["ortWeb", ortWeb, "wasm"],
       ["ortNode", ortNode, "cpu"],
@@ -147,12 +170,17 @@ for (const m of MODELS) {
         const session = await ort.InferenceSession.create(bytes, sessionOptions(ep));
         const feed = { [session.inputNames[0]]: new ort.Tensor("float32", xd, m.shape) };
         const out = (await session.run(feed))[session.outputNames[0]].data;
-        row[key] = { ...(await measure(async () => (await session.run(feed))[session.outputNames[0]].data)), err: maxRel(out, ref) };
-        await session.release?.();
+        row[key] = { err: maxRel(out, ref) };
+        runs.push(async () => (await session.run(feed))[session.outputNames[0]].data);
+        keys.push(key);
+        sessions.push(session);
       } catch (e) {
         row[key] = { error: String(e?.message ?? e).split("\n")[0] };
       }
     }
+    const measured = await measureInterleaved(runs);
+    keys.forEach((key, i) => (row[key] = { ...row[key], ...measured[i] }));
+    for (const session of sessions) await session.release?.();
     emit(row);
   } catch (e) {
     emit({
