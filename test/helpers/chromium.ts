@@ -62,3 +62,40 @@ export const nodeStubs: esbuild.Plugin = {
     build.onLoad({ filter: /.*/, namespace: "node-stub" }, () => ({ contents: "module.exports = {};", loader: "js" }));
   },
 };
+
+/** What a GPU test page's check function returns at least: how many GPUs it opened, and why none. */
+export interface GpuPageResult {
+  gpus: number;
+  reason?: string;
+}
+
+/**
+ * Serves `entry` (bundled with `plugins`), opens it in Chromium with WebGPU, waits for the page's global function `fn`,
+ * calls it with `arg` and returns its result with the page's errors; the browser and the server are closed before it
+ * returns, whatever happened.
+ */
+export async function runGpuPage<T extends GpuPageResult>(
+  entry: string,
+  plugins: esbuild.Plugin[],
+  fn: string,
+  arg?: unknown,
+): Promise<{ result: T; errors: string[] }> {
+  const server = await serveEntry(entry, plugins);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium({ webgpu: true });
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForFunction((name) => name in globalThis, fn);
+    const result = (await page.evaluate(([name, a]) => (globalThis as unknown as Record<string, (x: unknown) => Promise<unknown>>)[name as string]!(a), [
+      fn,
+      arg,
+    ] as const)) as T;
+    return { result, errors };
+  } finally {
+    await browser?.close();
+    server.close();
+  }
+}

@@ -5,8 +5,7 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser } from "playwright-core";
-import { SKIP, launchChromium, nodeStubs, serveEntry } from "../../helpers/chromium.js";
+import { SKIP, nodeStubs, runGpuPage } from "../../helpers/chromium.js";
 import type { NdPageResult } from "./chromium-ndarray-entry.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -14,55 +13,44 @@ test("np arrays and Gluon layers on gpu(0) in Chromium: D2L's Conv2DTranspose ou
   skip: SKIP,
   timeout: 300_000,
 }, async (t: TestContext) => {
-  const server = await serveEntry(join(ROOT, "test", "backends", "webgpu", "chromium-ndarray-entry.ts"), [nodeStubs]);
-  let browser: Browser | undefined;
-  try {
-    browser = await launchChromium({ webgpu: true });
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(server.url);
-    await page.waitForFunction(() => "runNdChecks" in globalThis);
-    const r = (await page.evaluate(() => (globalThis as unknown as { runNdChecks(): Promise<unknown> }).runNdChecks())) as NdPageResult;
-    if (r.gpus === 0) {
-      console.log(`# chromium webgpu ndarray test skipped: ${r.reason}`);
-      t.skip(`no WebGPU adapter in Chromium: ${r.reason}`);
-      return;
-    }
-    // the book's printed outputs (D2L 12.10, MXNet)
-    assert.deepEqual(r.book, [
-      [
-        [
-          [
-            [0, 0, 1],
-            [0, 4, 6],
-            [4, 12, 9],
-          ],
-        ],
-      ],
-      [[[[4]]]],
-      [
-        [
-          [
-            [0, 0, 0, 1],
-            [0, 0, 2, 3],
-            [0, 2, 0, 3],
-            [4, 6, 6, 9],
-          ],
-        ],
-      ],
-    ]);
-    assert.match(r.readBeforeWait!, /await x\.wait\(\)/);
-    assert.equal(r.pairs!.length, 5, "loss and four parameter gradients");
-    for (const [what, got, want] of r.pairs!) {
-      assert.equal(got.length, want.length, what);
-      want.forEach((w, i) =>
-        assert.ok(Math.abs(got[i]! - w) <= 1e-3 + 1e-4 * Math.abs(w), `${what}: element ${i} is ${got[i]} on the GPU and ${w} on the CPU`),
-      );
-    }
-    if (errors.length > 0) throw new Error(`page errors: ${errors.join("; ")}`);
-  } finally {
-    await browser?.close();
-    server.close();
+  const { result: r, errors } = await runGpuPage<NdPageResult>(
+    join(ROOT, "test", "backends", "webgpu", "chromium-ndarray-entry.ts"),
+    [nodeStubs],
+    "runNdChecks",
+  );
+  if (r.gpus === 0) {
+    console.log(`# chromium webgpu ndarray test skipped: ${r.reason}`);
+    t.skip(`no WebGPU adapter in Chromium: ${r.reason}`);
+    return;
   }
+  // the book's printed outputs (D2L 12.10, MXNet)
+  assert.deepEqual(r.book, [
+    [
+      [
+        [
+          [0, 0, 1],
+          [0, 4, 6],
+          [4, 12, 9],
+        ],
+      ],
+    ],
+    [[[[4]]]],
+    [
+      [
+        [
+          [0, 0, 0, 1],
+          [0, 0, 2, 3],
+          [0, 2, 0, 3],
+          [4, 6, 6, 9],
+        ],
+      ],
+    ],
+  ]);
+  assert.match(r.readBeforeWait!, /await x\.wait\(\)/);
+  assert.equal(r.pairs!.length, 5, "loss and four parameter gradients");
+  for (const [what, got, want] of r.pairs!) {
+    assert.equal(got.length, want.length, what);
+    want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) <= 1e-3 + 1e-4 * Math.abs(w), `${what}: element ${i} is ${got[i]} on the GPU and ${w} on the CPU`));
+  }
+  if (errors.length > 0) throw new Error(`page errors: ${errors.join("; ")}`);
 });

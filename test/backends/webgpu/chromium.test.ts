@@ -4,9 +4,8 @@ import { test, type TestContext } from "node:test";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import type { Browser } from "playwright-core";
 import type { ConvGeometry } from "../../../src/params/geometry.js";
-import { SKIP, launchChromium, serveEntry } from "../../helpers/chromium.js";
+import { SKIP, runGpuPage } from "../../helpers/chromium.js";
 import { assertClose, geometryArb } from "../../helpers/geometry-arb.js";
 import type { PageResult } from "./chromium-entry.js";
 
@@ -16,43 +15,30 @@ test("webgpu conv kernels in Chromium equal the reference (random geometries and
   skip: SKIP,
   timeout: 300_000,
 }, async (t: TestContext) => {
-  const server = await serveEntry(join(ROOT, "test", "backends", "webgpu", "chromium-entry.ts"));
-  let browser: Browser | undefined;
-  try {
-    browser = await launchChromium({ webgpu: true });
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(server.url);
-    await page.waitForFunction(() => "runChecks" in globalThis);
-    const dcgan: ConvGeometry = {
-      nd: 2,
-      batch: 2,
-      groups: 1,
-      imageChannels: 36,
-      gridChannels: 40,
-      imageSize: [8, 8],
-      gridSize: [4, 4],
-      kernel: [4, 4],
-      strides: [2, 2],
-      dilation: [1, 1],
-      padBegin: [1, 1],
-      padEnd: [1, 1],
-      outputPadding: [0, 0],
-      channelsLast: false,
-    };
-    const geometries = [...fc.sample(geometryArb, { numRuns: 8, seed: 42 }), dcgan];
-    const r = (await page.evaluate((gs) => (globalThis as unknown as { runChecks(g: unknown): Promise<unknown> }).runChecks(gs), geometries)) as PageResult;
-    if (r.gpus === 0) {
-      console.log(`# chromium webgpu test skipped: ${r.reason}`);
-      t.skip(`no WebGPU adapter in Chromium: ${r.reason}`);
-      return;
-    }
-    console.log(`# chromium WebGPU adapter: ${r.adapter}; ${r.cases!.length} kernel calls checked`);
-    for (const c of r.cases!) assertClose(c.got, c.want, c.reduction, `${c.kernel} ${JSON.stringify(geometries[Number(c.kernel.split(" ")[1])])}`);
-    if (errors.length > 0) throw new Error(`page errors: ${errors.join("; ")}`);
-  } finally {
-    await browser?.close();
-    server.close();
+  const dcgan: ConvGeometry = {
+    nd: 2,
+    batch: 2,
+    groups: 1,
+    imageChannels: 36,
+    gridChannels: 40,
+    imageSize: [8, 8],
+    gridSize: [4, 4],
+    kernel: [4, 4],
+    strides: [2, 2],
+    dilation: [1, 1],
+    padBegin: [1, 1],
+    padEnd: [1, 1],
+    outputPadding: [0, 0],
+    channelsLast: false,
+  };
+  const geometries = [...fc.sample(geometryArb, { numRuns: 8, seed: 42 }), dcgan];
+  const { result: r, errors } = await runGpuPage<PageResult>(join(ROOT, "test", "backends", "webgpu", "chromium-entry.ts"), [], "runChecks", geometries);
+  if (r.gpus === 0) {
+    console.log(`# chromium webgpu test skipped: ${r.reason}`);
+    t.skip(`no WebGPU adapter in Chromium: ${r.reason}`);
+    return;
   }
+  console.log(`# chromium WebGPU adapter: ${r.adapter}; ${r.cases!.length} kernel calls checked`);
+  for (const c of r.cases!) assertClose(c.got, c.want, c.reduction, `${c.kernel} ${JSON.stringify(geometries[Number(c.kernel.split(" ")[1])])}`);
+  if (errors.length > 0) throw new Error(`page errors: ${errors.join("; ")}`);
 });
