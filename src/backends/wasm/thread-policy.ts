@@ -7,11 +7,12 @@ import { hooks } from "../hooks.js";
  * machine has a free core at all (on a 2-vCPU machine with other load, a call split in two waits for a worker the OS
  * has not scheduled: a small training step took 3× longer at the default than at 1 thread). So each call is timed,
  * and calls of the same kind and size (half an octave of multiply-adds) share a record of the time per multiply-add on
- * 1 thread and on the pool (the median of the last five of each). The faster arm runs; when it suddenly runs 25 % slower
- * than its estimate, the other arm is tried on the next call; the slower one is tried again now and then, rarely when it lost by
- * much, so the policy follows a machine whose load changes and costs at most a few per cent where the arms differ a
- * lot (an exploration every 64 calls of an arm 3× slower costs 3 %). An arm's first call is not counted: the pool's
- * first call wakes cold workers (160 ms against 60 ms for a large call, measured), which would bias it for a long time.
+ * 1 thread and on the pool (the median of the last five of each). The faster arm runs; when it suddenly runs 25 %
+ * slower than its estimate, the other arm is tried on the next call. The slower arm is also tried again now and then,
+ * rarely when it lost by much, so the policy follows a machine whose load changes and costs at most a few per cent
+ * where the arms differ a lot (an exploration every 64 calls of an arm 3× slower costs 3 %). An arm's first call is not
+ * counted: the pool's first call wakes cold workers (160 ms against 60 ms for a large call, measured), which would bias
+ * it for a long time.
  */
 
 interface Arm {
