@@ -4,6 +4,7 @@ import * as tconv from "tconv";
 import { onnx } from "tconv/onnx";
 import { wasmBuild } from "tconv-wasm-runtime";
 import { dcganGenerator } from "./dcgan.mjs";
+import { maxAbs, maxAbsDiff } from "./diff.mjs";
 
 const { np, npx, nn, init, setNumThreads, getNumThreads, threadsReady } = tconv;
 const N = 16;
@@ -27,21 +28,6 @@ async function get(name) {
 }
 const f32 = (u8) => new Float32Array(u8.buffer, u8.byteOffset, u8.byteLength >> 2);
 const bytesOf = (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-
-function maxAbsDiff(a, b) {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= m)) m = d; // NaN propagates
-  }
-  return m;
-}
-function maxAbs(a) {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
 
 /** tconv's cases; the isolated page also publishes the generator's ONNX file and input for the onnxruntime-web pages. */
 async function setupTconv({ publish }) {

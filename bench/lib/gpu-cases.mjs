@@ -2,6 +2,7 @@
 // onnxruntime-web's WebGPU EP and tfjs-webgpu on one adapter, with every peer's output checked against tconv's CPU
 // result (max |Δ| printed), so a peer set up wrongly cannot pass silently.
 import { dcganGenerator } from "./dcgan.mjs";
+import { maxAbs, maxAbsDiff } from "./diff.mjs";
 import { buildConvModel } from "./onnx.mjs";
 
 /** D2L's DCGAN generator's transposed convolutions (n_G = 64): [cin, cout, input size, stride, padding], all k4 */
@@ -40,20 +41,6 @@ export function describeOpts(o, software) {
 }
 
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-function maxAbsDiff(a, b) {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= m)) m = d; // NaN propagates
-  }
-  return m;
-}
-function maxAbs(a) {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
 /** NHWC values → NCHW (tfjs works in NHWC; the comparison is in tconv's NCHW) */
 function nhwcToNchw(a, [n, c, h, w]) {
   const out = new Float32Array(a.length);
