@@ -1,5 +1,6 @@
 // The wasm module, its one shared memory and the per-call arena (bump allocation, growth, the 4 GiB limit).
-import { kernelsRelaxedWasmBytes, kernelsRelaxedWasmSharedFlagAt, kernelsWasmBytes, kernelsWasmSharedFlagAt } from "./kernels-wasm.generated.js";
+import { kernelsRelaxedPatch, kernelsRelaxedWasmSharedFlagAt, kernelsWasmSharedFlagAt, kernelsWasmTable, kernelsWasmText } from "./kernels-wasm.generated.js";
+import { applyPatch, decodeWasmText } from "./module-bytes.js";
 
 /** Which compiled variant runs: relaxed SIMD (f32x4.relaxed_madd in the GEMM micro-kernel) or plain SIMD128. */
 export type WasmBuild = "relaxed-simd" | "simd128";
@@ -52,13 +53,15 @@ export const CTRL_BYTE = 1024;
 const ARENA_BASE = PAGE;
 
 /**
- * The module's bytes from the generated string (one char per byte). For plain memory the memory import's limits flag
- * goes from 0x03 (shared) to 0x01: scripts/build-wasm.mjs checks that this is the only byte the plain build differs in.
+ * The module's bytes: the embedded SIMD128 module, patched into the relaxed-SIMD one when `relaxed` (module-bytes.ts).
+ * For plain memory the memory import's limits flag goes from 0x03 (shared) to 0x01: scripts/build-wasm.mjs checks that
+ * this is the only byte the plain builds differ in.
  */
-function moduleBytes(s: string, sharedFlagAt: number, shared: boolean): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  if (!shared && out.length > 0) out[sharedFlagAt] = 0x01;
+export function moduleBytes(relaxed: boolean, shared: boolean): Uint8Array {
+  const base = decodeWasmText(kernelsWasmText, kernelsWasmTable);
+  const p = kernelsRelaxedPatch;
+  const out = relaxed ? applyPatch(base, p.at, p.remove, decodeWasmText(p.insert, kernelsWasmTable)) : base;
+  if (!shared && out.length > 0) out[relaxed ? kernelsRelaxedWasmSharedFlagAt : kernelsWasmSharedFlagAt] = 0x01;
   return out;
 }
 
@@ -92,9 +95,7 @@ export class WasmRuntime {
       throw new Error("wasm backend: this engine does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)");
     this.build = build;
     const relaxed = build === "relaxed-simd";
-    const bytes = relaxed
-      ? moduleBytes(kernelsRelaxedWasmBytes, kernelsRelaxedWasmSharedFlagAt, this.shared)
-      : moduleBytes(kernelsWasmBytes, kernelsWasmSharedFlagAt, this.shared);
+    const bytes = moduleBytes(relaxed, this.shared);
     this.module = new WebAssembly.Module(bytes as BufferSource);
     this.memory = memory;
     this.exports = new WebAssembly.Instance(this.module, { env: { memory } }).exports as unknown as KernelExports;
