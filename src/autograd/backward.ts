@@ -5,7 +5,18 @@ import { fullOn, zerosOn } from "../backends/dispatch.js";
 import { assignInPlace, binary, updateInPlace } from "../ops/elementwise.js";
 import { astype } from "../ops/shape.js";
 import { nodeOf, pause, record } from "../tape/tape.js";
-import { isDifferentiableRule, runRule } from "./grads/index.js";
+import type * as GradRules from "./grads/index.js";
+
+/**
+ * The gradient rules (grads/index.ts), installed by autograd/record.ts when recording starts: only recorded arrays
+ * have tape nodes whose rules run, so a page that never records does not load the rules or the ops they call.
+ */
+let rules: typeof GradRules | null = null;
+
+/** Called by autograd.record (autograd/record.ts) before it turns recording on. */
+export function installGradRules(table: typeof GradRules): void {
+  rules = table;
+}
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -91,12 +102,14 @@ export function sweep(
       if (node === null) continue;
       if (!options.retainGraph) x.tapeNode = null;
       if (!g || !leads.has(x)) continue;
-      if (options.createGraph && !isDifferentiableRule(node.op))
+      // a node exists only after recording, and autograd.record installs the rules first; tape.record alone does not
+      if (rules === null) throw new Error(`${where}: no gradient rules are loaded; record with autograd.record`);
+      if (options.createGraph && !rules.isDifferentiableRule(node.op))
         throw new Error(
           `${where}: the gradient rule of op "${node.op}" is not written in recorded ops, so it cannot be differentiated again (createGraph: true)`,
         );
       const needs = node.inputs.map((inp) => leads.has(inp));
-      const dx = runRule(node, { g, output: x, needs });
+      const dx = rules.runRule(node, { g, output: x, needs });
       node.inputs.forEach((inp, k) => {
         const d = dx[k];
         if (!needs[k] || !d) return;

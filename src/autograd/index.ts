@@ -1,6 +1,7 @@
 // The `autograd` namespace with MXNet's names: record, pause, trainMode, predictMode, isRecording, isTraining, grad.
-import { isRecording, isTraining, pause, predictMode, record, trainMode } from "../tape/tape.js";
+import { isRecording, isTraining, pause, predictMode, trainMode } from "../tape/tape.js";
 import { grad } from "./grad.js";
+import { record } from "./record.js";
 
 export type { GradOptions } from "./grad.js";
 /** MXNet's `autograd`: record a computation, then `y.backward()` writes d(y)/d(x) into `x.grad` for arrays with attachGrad(). */

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { np } from "../../src/np.js";
 import { NDArray } from "../../src/ndarray/ndarray.js";
 import { astype, contiguous, copy, reshape, resolveReshape, transpose, view } from "../../src/ops/shape.js";
-import { record } from "../../src/tape/tape.js";
+import { record } from "../../src/autograd/record.js";
 
 const f64 = { dtype: "float64" } as const;
 

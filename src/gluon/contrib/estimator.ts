@@ -4,7 +4,7 @@ import { Initializer, Uniform } from "../../init/initializers.js";
 import { NDArray } from "../../ndarray/ndarray.js";
 import { formatShape } from "../../ndarray/strided.js";
 import { readInt, showValue, snapshotOptionsKeeping } from "../../params/options.js";
-import { record } from "../../tape/tape.js";
+import { record } from "../../autograd/record.js";
 import { Block } from "../block.js";
 import { L2Loss, Loss, SoftmaxCrossEntropyLoss } from "../loss.js";
 import { Accuracy, type EvalMetric, Loss as LossMetric, MSE } from "../metric.js";
