@@ -30,7 +30,8 @@ function seeded(n: number): Rng {
   return xoroshiro128plusFromState(state);
 }
 
-let rng: Rng = seeded(Date.now() ^ (Math.random() * 2 ** 31));
+// made at the first draw rather than at import, so a page that draws nothing bundles no generator (issue 23)
+let rng: Rng | null = null;
 
 /** Re-seeds the generator behind every np.random function. */
 export function seed(n: number): void {
@@ -43,6 +44,7 @@ export function seed(n: number): void {
 
 /** A uniform double in [0, 1). */
 export function nextUniform(): number {
+  rng ??= seeded(Date.now() ^ (Math.random() * 2 ** 31));
   return uniformFloat64(rng);
 }
 
