@@ -1,6 +1,6 @@
-// Builds the deconvolution-only web page (issue 23) with esbuild, minified, and prints its minified and gzip sizes with
-// a per-input breakdown from esbuild's metafile. Usage: node scripts/bundle-size.mjs [--json] [--top N] [--files] [--vite]
-// (--vite also builds the page with Vite, as an app that installs tconv would, and prints its asset sizes)
+// Builds the deconvolution-only web page (issue 23) with esbuild and Vite, minified, and prints its sizes with a
+// breakdown by source-map group. Usage: node scripts/bundle-size.mjs [--json] [--top N] [--files] [--vite]
+// (--vite also builds the page with Vite, as an app that installs tconv would, and breaks its first load down too)
 import { gzipSync } from "node:zlib";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The page: import the package and deconvolve a small array; `tconv` resolves to dist/ through package.json exports. */
 export const deconvolutionPage = `import { np, npx } from "tconv";
+globalThis.out = npx.deconvolution(np.ones([1, 1, 2, 2]), np.ones([1, 1, 2, 2])).reshape(9).tolist();`;
+
+/**
+ * The same page through the `tconv/np` and `tconv/npx` subpaths as namespace imports: esbuild keeps every member of a
+ * namespace that a module re-exports (`import { npx } from "tconv"`), but only the members used of one imported with
+ * `import * as`, so this is the form that lets esbuild drop the unused operators (Vite drops them either way).
+ */
+export const namespacePage = `import * as np from "tconv/np";
+import * as npx from "tconv/npx";
 globalThis.out = npx.deconvolution(np.ones([1, 1, 2, 2]), np.ones([1, 1, 2, 2])).reshape(9).tolist();`;
 
 const gzipSize = (bytes) => gzipSync(bytes, { level: 9 }).length;
@@ -64,21 +73,27 @@ export async function measurePage(contents = deconvolutionPage, { splitting = fa
   };
 }
 
-/** Builds the page with Vite into a temporary folder; returns each emitted JS asset's minified and gzip size. */
-export async function measureVitePage(contents = deconvolutionPage) {
+/**
+ * Builds the page with Vite into a temporary folder; returns each emitted JS asset's minified and gzip size (with
+ * `groupOf`, also the first-load asset's gzipShares from Vite's source map).
+ */
+export async function measureVitePage(contents = deconvolutionPage, groupOf = null) {
   const { build: viteBuild } = await import("vite");
   const { mkdtempSync, writeFileSync, readdirSync, readFileSync, rmSync } = await import("node:fs");
   const dir = mkdtempSync(join(root, ".bundle-size-vite-"));
   try {
     writeFileSync(join(dir, "index.html"), '<!doctype html><script type="module" src="./main.js"></script>');
     writeFileSync(join(dir, "main.js"), contents);
-    await viteBuild({ root: dir, logLevel: "error", configFile: false, build: { outDir: join(dir, "out"), modulePreload: false } });
+    const sourcemap = groupOf !== null;
+    await viteBuild({ root: dir, logLevel: "error", configFile: false, build: { outDir: join(dir, "out"), modulePreload: false, sourcemap } });
     const html = readFileSync(join(dir, "out", "index.html"), "utf8");
     return readdirSync(join(dir, "out", "assets"))
       .filter((f) => f.endsWith(".js"))
       .map((f) => {
         const b = readFileSync(join(dir, "out", "assets", f));
-        return { file: f, minified: b.length, gzip: gzipSize(b), firstLoad: html.includes(f) };
+        const firstLoad = html.includes(f);
+        const shares = sourcemap && firstLoad ? gzipShares(b, readFileSync(join(dir, "out", "assets", `${f}.map`), "utf8"), groupOf) : undefined;
+        return { file: f, minified: b.length, gzip: gzipSize(b), firstLoad, ...(shares ? { shares } : {}) };
       });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -161,38 +176,78 @@ export function gzipShares(code, mapText, groupOf) {
   return out.sort((a, b) => b.gzip - a.gzip);
 }
 
+/**
+ * Source-map group of a source: its folder (src/ops, src/backends/wasm, …) or, with `files`, the file itself. Maps lead
+ * back to src/ through dist/'s own source maps; a Vite map names the files under dist/.
+ */
+export function groupOfSource(files = false) {
+  return (f) => {
+    const p = f.split("/");
+    const at = p.findIndex((x) => x === "src" || x === "dist");
+    const q = at >= 0 ? ["src", ...p.slice(at + 1)] : p;
+    if (files) return q.join("/");
+    // the embedded module text is its own row: it is a third of the page
+    if (q.at(-1)?.startsWith("kernels-wasm.generated")) return "src/backends/wasm (module text)";
+    return q[0] === "src" && q[1] === "backends" && q.length > 3 ? q.slice(0, 3).join("/") : q[0] === "src" ? q.slice(0, 2).join("/") : q[0];
+  };
+}
+
+/** Every size the test checks, for both pages: esbuild one file, esbuild --splitting, and Vite (with its breakdown). */
+export async function measureAll({ vite = true, sourcemap = false, files = false } = {}) {
+  const groupOf = groupOfSource(files);
+  const out = {};
+  for (const [name, page] of [
+    ["named", deconvolutionPage],
+    ["namespace", namespacePage],
+  ]) {
+    const one = await measurePage(page, { sourcemap });
+    const split = await measurePage(page, { splitting: true });
+    out[name] = {
+      oneFile: one,
+      splitting: split,
+      shares: sourcemap ? gzipShares(one.code, one.map, groupOf) : undefined,
+      vite: vite ? await measureVitePage(page, sourcemap ? groupOf : null) : undefined,
+    };
+  }
+  return out;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const topAt = args.indexOf("--top");
   const top = topAt >= 0 ? Number(args[topAt + 1]) : 25;
-  const one = await measurePage(deconvolutionPage, { sourcemap: true });
-  const split = await measurePage(deconvolutionPage, { splitting: true });
-  // by folder (src/ops, src/backends/wasm, ...) unless --files asks for one row per file
-  const groupOf = args.includes("--files")
-    ? (f) => f
-    : (f) => {
-        // the map leads through dist/'s own source maps back to src/
-        const p = f.split("/");
-        return p[1] === "backends" ? p.slice(0, 3).join("/") : p[0] === "src" || p[0] === "dist" ? p.slice(0, 2).join("/") : p[0];
-      };
-  const shares = gzipShares(one.code, one.map, groupOf);
+  const all = await measureAll({ vite: args.includes("--vite"), sourcemap: true, files: args.includes("--files") });
   if (args.includes("--json")) {
     const strip = ({ code, map, files, ...rest }) => ({ ...rest, files: files.map(({ code: _, ...f }) => f) });
-    const vite = args.includes("--vite") ? await measureVitePage() : undefined;
-    console.log(JSON.stringify({ oneFile: strip(one), splitting: strip(split), vite, shares }, null, 2));
+    const json = {};
+    for (const [name, m] of Object.entries(all)) json[name] = { oneFile: strip(m.oneFile), splitting: strip(m.splitting), vite: m.vite, shares: m.shares };
+    console.log(JSON.stringify(json, null, 2));
   } else {
     const kb = (n) => `${(n / 1000).toFixed(1)} KB`.padStart(9);
     const t = (n) => kb(n).trim();
-    console.log(`deconvolution-only page (gzip level 9, each file on its own):`);
-    console.log(`  one file:               ${t(one.minified)} minified, ${t(one.gzip)} gzip`);
-    console.log(`  --splitting, first load: ${t(split.minified)} minified, ${t(split.gzip)} gzip (${split.files.filter((f) => f.firstLoad).length} files)`);
-    console.log(`  --splitting, lazy:       ${t(split.lazy.minified)} minified, ${t(split.lazy.gzip)} gzip (loaded by npx.initGpu)`);
-    if (args.includes("--vite"))
-      for (const f of await measureVitePage())
-        console.log(`  vite: ${f.file}: ${t(f.minified)} minified, ${t(f.gzip)} gzip (${f.firstLoad ? "first load" : "lazy"})`);
-    console.log(`one file by source-map group: minified bytes, and gzip(page) - gzip(page without them)`);
-    for (const s of shares.slice(0, top)) console.log(`${kb(s.minified)} ${kb(s.gzip)}  ${s.group}`);
-    const rest = shares.slice(top);
-    if (rest.length > 0) console.log(`${kb(rest.reduce((a, s) => a + s.minified, 0))} ${kb(rest.reduce((a, s) => a + s.gzip, 0))}  (${rest.length} more)`);
+    const table = (shares) => {
+      for (const s of shares.slice(0, top)) console.log(`${kb(s.minified)} ${kb(s.gzip)}  ${s.group}`);
+      const rest = shares.slice(top);
+      if (rest.length > 0) console.log(`${kb(rest.reduce((a, s) => a + s.minified, 0))} ${kb(rest.reduce((a, s) => a + s.gzip, 0))}  (${rest.length} more)`);
+    };
+    for (const [name, m] of Object.entries(all)) {
+      const { oneFile: one, splitting: split } = m;
+      console.log(
+        `deconvolution-only page, ${name === "named" ? 'import { np, npx } from "tconv"' : 'import * as np from "tconv/np" (and npx)'} (gzip level 9, each file on its own):`,
+      );
+      console.log(`  esbuild, one file:               ${t(one.minified)} minified, ${t(one.gzip)} gzip`);
+      console.log(
+        `  esbuild --splitting, first load: ${t(split.minified)} minified, ${t(split.gzip)} gzip (${split.files.filter((f) => f.firstLoad).length} files)`,
+      );
+      console.log(`  esbuild --splitting, lazy:       ${t(split.lazy.minified)} minified, ${t(split.lazy.gzip)} gzip (loaded by npx.initGpu)`);
+      for (const f of m.vite ?? []) console.log(`  vite: ${f.file}: ${t(f.minified)} minified, ${t(f.gzip)} gzip (${f.firstLoad ? "first load" : "lazy"})`);
+      console.log(`  esbuild one file by source-map group: minified bytes, and gzip(page) - gzip(page without them)`);
+      table(m.shares);
+      for (const f of m.vite ?? [])
+        if (f.shares) {
+          console.log(`  vite first load by source-map group:`);
+          table(f.shares);
+        }
+    }
   }
 }
