@@ -7,6 +7,8 @@ import fc from "fast-check";
 import { autograd, type NDArray, nn, np, npx } from "../../../src/index.js";
 import { destroyGpu } from "../../../src/backends/webgpu/index.js";
 import { assertCloseToCpu, openTestGpu } from "../../helpers/webgpu.js";
+import { convolutionActivated } from "../../../src/ops/conv.js";
+import type { ConvActivation } from "../../../src/params/kernel-records.js";
 
 const SKIP = await openTestGpu();
 after(() => destroyGpu());
@@ -347,4 +349,22 @@ test("depthToSpace / spaceToDepth (DCR and CRD) and 1-D / 3-D pixel shuffles, wi
     x1 = np.random.uniform({ size: [2, 6, 4] });
   await assertClose(new nn.PixelShuffle3D([2, 2, 2]).forward(x3.asInCtx(ctx)), new nn.PixelShuffle3D([2, 2, 2]).forward(x3), "PixelShuffle3D", 0, 0);
   await assertClose(new nn.PixelShuffle1D(3).forward(x1.asInCtx(ctx)), new nn.PixelShuffle1D(3).forward(x1), "PixelShuffle1D", 0, 0);
+});
+
+test("a convolution with a fused ReLU or leaky slope (the importer's Conv → Relu / PRelu / LeakyRelu) equals the CPU backend's", { skip: SKIP }, async () => {
+  np.random.seed(31);
+  const x = np.random.normal({ size: [1, 4, 12] }),
+    w = np.random.normal({ size: [6, 4, 3] }),
+    bias = np.random.normal({ size: [6] });
+  const acts: ConvActivation[] = [{ kind: "relu" }, { kind: "leaky", slope: 0.25 }, { kind: "leaky", slope: 0.2 }];
+  for (const act of acts) {
+    const o = { padding: [1], bias };
+    const cpu = convolutionActivated("convolution", x, w, act, o);
+    const onGpu = convolutionActivated("convolution", x.asInCtx(gpu()), w.asInCtx(gpu()), act, { ...o, bias: bias.asInCtx(gpu()) });
+    await assertClose(onGpu, cpu, `convolution + ${JSON.stringify(act)}`);
+    const cpuT = convolutionActivated("deconvolution", x, w.reshape([4, 6, 3]), act, { strides: [2] });
+    const gpuT = convolutionActivated("deconvolution", x.asInCtx(gpu()), w.reshape([4, 6, 3]).asInCtx(gpu()), act, { strides: [2] });
+    await assertClose(gpuT, cpuT, `deconvolution + ${JSON.stringify(act)}`);
+    if (act.kind === "leaky") assert.ok(cpu.asTypedArray().some((v) => v < 0), "negative outputs exercise the slope");
+  }
 });
