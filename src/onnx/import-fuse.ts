@@ -41,11 +41,10 @@ export function fuseConvActivation<S extends FusableStep>(steps: readonly S[], g
     const c = p === undefined ? undefined : steps[p]!;
     if (c === undefined || c.withActivation === undefined || readers.get(name) !== 1 || c.outputs.filter((n) => n !== "").length !== 1) return s;
     const run = fusedRun(c, s, c.withActivation());
-    if (run === null) return s;
     removed.add(p!);
     // the fused step sits at the activation's place: every input of the convolution is defined before it; a PRelu's
     // slope is its fourth input (after an absent bias, "")
-    const inputs = s.op === "PRelu" ? [c.inputs[0]!, c.inputs[1]!, c.inputs[2] ?? "", s.inputs[1]!] : c.inputs;
+    const inputs = s.op === "PRelu" ? [c.inputs[0]!, c.inputs[1] ?? "", c.inputs[2] ?? "", s.inputs[1]!] : c.inputs;
     return make({ op: `${c.op}+${s.op}`, where: c.where, inputs, outputs: s.outputs, attributes: c.attributes, run });
   });
   return out.filter((_, i) => !removed.has(i));
@@ -54,8 +53,8 @@ export function fuseConvActivation<S extends FusableStep>(steps: readonly S[], g
 const ACTIVATIONS = new Set(["Relu", "LeakyRelu", "PRelu"]);
 const RELU: ConvActivation = { kind: "relu" };
 
-/** The fused step's runner for convolution `c` followed by activation step `a`, or null when they cannot fuse. */
-function fusedRun(c: FusableStep, a: FusableStep, convAct: ActivatedRunner): Runner | null {
+/** The fused step's runner for convolution `c` followed by activation step `a` (Relu, LeakyRelu or PRelu). */
+function fusedRun(c: FusableStep, a: FusableStep, convAct: ActivatedRunner): Runner {
   if (a.op === "Relu") return (ins) => convAct(ins, RELU);
   if (a.op === "LeakyRelu") {
     // ONNX's default alpha; an attribute is a float32, so the kernels can multiply by it exactly
