@@ -593,8 +593,9 @@ export function dw_task(job: usize, p0: i32, np: i32): void {
             for (let a2 = 0; a2 < K2; a2++) {
               // image column q·S2 + off lies inside [0, I2) for q in [lo, hi)
               const off = a2 * E2 - P2;
-              const lo = off >= 0 ? 0 : (S2 - 1 - off) / S2;
-              const hi = min(G2, off > I2 - 1 ? 0 : (I2 - 1 - off) / S2 + 1);
+              // stride 1 without the two integer divisions: on MobileNet's 8×8 planes they cost more than the 8 products
+              const lo = off >= 0 ? 0 : S2 == 1 ? -off : (S2 - 1 - off) / S2;
+              const hi = min(G2, off > I2 - 1 ? 0 : S2 == 1 ? I2 - off : (I2 - 1 - off) / S2 + 1);
               if (lo >= hi) continue;
               const wv = load<f32>(w + (<usize>((a0 * K1 + a1) * K2 + a2) << 2));
               const vw = f32x4.splat(wv);
