@@ -148,6 +148,11 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
   },
   pickAxis(x, ids, outer, n, inner, mode, out, chosen) {
     const t = (s: DeviceStorage) => tensorOf(s, "npx.pick");
+    // ids already read back (host copy current): checked here as the CPU does, before any work is queued; otherwise the
+    // kernel records non-finite ids and the Error comes at the next wait() / data() (see pick.ts)
+    const known = ids.host;
+    if (known !== null)
+      for (let j = 0; j < outer * inner; j++) if (!Number.isFinite(known[j]!)) throw new Error(`npx.pick: index holds ${known[j]}, not a class id`);
     pickAxisGpu(t(x), t(ids), outer, n, inner, mode, t(out), t(chosen));
     wrote(out);
     wrote(chosen);
