@@ -5,7 +5,6 @@ import type { Dtype } from "../../ndarray/dtype.js";
 import { type DeviceStorage, registerDeviceAllocator } from "../../ndarray/storage.js";
 import type { ConvGeometry } from "../../params/geometry.js";
 import { allocTensor, type GpuTensor, releaseTensor } from "./buffer-pool.js";
-import { gpuOp } from "./device.js";
 import { binaryGpu, copyIntoGpu, type GpuView, unaryGpu, whereGpu } from "./elementwise.js";
 import { reduceGpu } from "./reduce.js";
 import { gridToImageGpu, imageToGridGpu, weightGradGpu } from "./conv.js";
@@ -84,17 +83,10 @@ function reluOf(t: GpuTensor, n: number): GpuTensor {
   return r;
 }
 
-function allocate(dtype: Dtype, n: number): GpuStorage {
+/** A zeroed buffer, or with `overwritten` (the caller's kernel writes every element) one left as the pool gave it. */
+function allocate(dtype: Dtype, n: number, overwritten = false): GpuStorage {
   requireFloat32("allocate (webgpu)", "the array", dtype);
-  const t = allocTensor(n, "allocate (webgpu)");
-  // pooled buffers keep old values: zero the bytes (a multiple of 4, as clearBuffer requires)
-  if (n > 0)
-    gpuOp("allocate (webgpu)", (d) => {
-      const enc = d.createCommandEncoder();
-      enc.clearBuffer(t.buffer, 0, n * 4);
-      d.queue.submit([enc.finish()]);
-    });
-  return fresh(t);
+  return fresh(allocTensor(n, "allocate (webgpu)", !overwritten));
 }
 
 const float32 = (kernel: string, dtype: Dtype) => requireFloat32(kernel, "the operands", dtype);
