@@ -25,6 +25,7 @@ import { poolBackwardGpu, poolForwardGpu, poolGatherGpu } from "./pooling.js";
 import { sgdUpdateGpu } from "./optimizer.js";
 import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu, preluBackwardGpu, preluForwardGpu, softsignBackwardGpu, softsignForwardGpu } from "./pointwise.js";
 import { readTensor, requireFloat32, upload } from "./transfer.js";
+import { scalarTensor } from "./scalars.js";
 
 const GPU0 = new Context("gpu", 0);
 
@@ -101,7 +102,8 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
     return fresh(allocTensor(n, "pooling argmax (webgpu)"));
   },
   scalar(v: number, ndim: number): StridedView<DeviceStorage> {
-    return { data: fresh(upload(Float32Array.of(v), "scalar (webgpu)")), strides: new Array<number>(ndim).fill(0), offset: 0 };
+    // one cached read-only tensor per distinct value: a number operand uploads nothing after its first use
+    return { data: fresh(scalarTensor(v, "scalar (webgpu)")), strides: new Array<number>(ndim).fill(0), offset: 0 };
   },
   unaryInto(op: UnaryKernelOp, shape, o, x) {
     store(shape, unaryGpu(op, shape, viewOf(x, op)), o, op);

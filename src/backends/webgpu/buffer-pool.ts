@@ -109,8 +109,17 @@ export function releaseTensor(t: GpuTensor): void {
   }
 }
 
+/** Run first by emptyPools: caches of live tensors (scalars.ts) give their buffers back so that they are destroyed too. */
+const beforeEmpty: (() => void)[] = [];
+
+/** Registers `f` to run at the start of every emptyPools() (a module of the lazily loaded backend hooks in here). */
+export function onEmptyPools(f: () => void): void {
+  beforeEmpty.push(f);
+}
+
 /** Destroys every pooled (free) buffer: part of releaseMemory(). Buffers of live tensors are untouched. */
 export function emptyPools(): void {
+  for (const f of beforeEmpty) f();
   for (const list of pools.values())
     for (const b of list) {
       b.destroy();
