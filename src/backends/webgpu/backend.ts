@@ -45,7 +45,9 @@ export class GpuStorage implements DeviceStorage {
 
 /** The tensor behind device storage; storage of another device is an error naming the kernel. */
 function tensorOf(s: DeviceStorage, kernel: string): GpuTensor {
-  if (!(s instanceof GpuStorage)) throw new Error(`${kernel} (webgpu): an operand lives on ${String(s.ctx)}, not on the GPU`);
+  // CPU storage is a typed array (no ctx): named as the CPU, not "undefined"
+  if (!(s instanceof GpuStorage))
+    throw new Error(`${kernel} (webgpu): an operand lives on ${ArrayBuffer.isView(s) ? "cpu(0)" : String(s.ctx)}, not on the GPU`);
   return s.tensor;
 }
 
