@@ -11,7 +11,13 @@ const outNames = join(root, "src", "params", "elementwise-names.generated.ts");
 const spec = JSON.parse(readFileSync(join(root, "src", "params", "elementwise-ops.json"), "utf8"));
 /** op name → its JS expression */
 const ops = { helpers: spec.helpers, binary: {}, unary: {} };
-for (const kind of ["binary", "unary"]) for (const [name, e] of Object.entries(spec[kind])) ops[kind][name] = e.js;
+/** op name → the expression of its float32-in, float32-out loop ("js32" where given) */
+const ops32 = { binary: {}, unary: {} };
+for (const kind of ["binary", "unary"])
+  for (const [name, e] of Object.entries(spec[kind])) {
+    ops[kind][name] = e.js;
+    ops32[kind][name] = e.js32 ?? e.js;
+  }
 
 const T = { f: "Float32Array", d: "Float64Array", x: "FloatArray" };
 const bsig = (o, a, b) => `(o: ${o}, oi: number, os: number, a: ${a}, ai: number, as: number, b: ${b}, bi: number, bs: number, n: number)`;
@@ -35,8 +41,9 @@ export type BinaryRun = (o: FloatArray, oi: number, os: number, a: FloatArray, a
 export type UnaryRun = (o: FloatArray, oi: number, os: number, a: FloatArray, ai: number, as: number, n: number) => void;
 `;
 for (const body of Object.values(ops.helpers ?? {})) text += `\n${body}\n`;
-for (const [name, e] of Object.entries(ops.binary)) {
+for (const [name, e64] of Object.entries(ops.binary)) {
   for (const c of own[3]) {
+    const e = c === "fff" ? ops32.binary[name] : e64;
     text += `
 function ${name}Run${c}${bsig(T[c[0]], T[c[1]], T[c[2]])}: void {
   if (os === 1 && as === 1 && bs === 1) {
@@ -51,8 +58,9 @@ function ${name}Run${c}${bsig(T[c[0]], T[c[1]], T[c[2]])}: void {
 `;
   }
 }
-for (const [name, e] of Object.entries(ops.unary)) {
+for (const [name, e64] of Object.entries(ops.unary)) {
   for (const c of own[2]) {
+    const e = c === "ff" ? ops32.unary[name] : e64;
     text += `
 function ${name}Run${c}${usig(T[c[0]], T[c[1]])}: void {
   if (os === 1 && as === 1) {
