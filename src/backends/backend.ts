@@ -7,7 +7,16 @@ import type { IndexStorage } from "../ndarray/storage.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "../params/elementwise-names.js";
-import type { AffineActivation, AxisTaps, ChannelView, GradPrep, GroupNormView, LeakyActType, ShuffleGeometry } from "../params/kernel-records.js";
+import type {
+  AffineActivation,
+  AxisTaps,
+  ConvActivation,
+  ChannelView,
+  GradPrep,
+  GroupNormView,
+  LeakyActType,
+  ShuffleGeometry,
+} from "../params/kernel-records.js";
 
 /** Elementwise kernels of one operand ("identity" copies: copy, astype, contiguous and in-place assignment use it). */
 export type UnaryKernelOp = "identity" | UnaryOp;
@@ -66,10 +75,10 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   reduceInto(op: ReduceKernelOp, shape: readonly number[], x: StridedView<S>, axes: readonly number[], out: S): void;
 
   // ---- convolution family (see params/geometry.ts for image and grid sides) ----
-  /** Convolution forward, and transposed convolution's input gradient; relu stores max(·, 0). */
-  imageToGrid(g: ConvGeometry, dtype: Dtype, image: S, w: S, bias: S | null, relu?: boolean): S;
-  /** Transposed convolution forward, and convolution's input gradient. */
-  gridToImage(g: ConvGeometry, dtype: Dtype, grid: S, w: S, bias: S | null, relu?: boolean): S;
+  /** Convolution forward, and transposed convolution's input gradient; `act`: the result goes through it. */
+  imageToGrid(g: ConvGeometry, dtype: Dtype, image: S, w: S, bias: S | null, act?: ConvActivation | null): S;
+  /** Transposed convolution forward, and convolution's input gradient; `act` as in imageToGrid. */
+  gridToImage(g: ConvGeometry, dtype: Dtype, grid: S, w: S, bias: S | null, act?: ConvActivation | null): S;
   /** The weight gradient of either op. */
   weightGrad(g: ConvGeometry, dtype: Dtype, image: S, grid: S): S;
   /** C (M × N) = A (M × K) · B (K × N), row-major. */

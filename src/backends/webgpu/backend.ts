@@ -4,6 +4,7 @@ import { Context } from "../../context.js";
 import type { Dtype } from "../../ndarray/dtype.js";
 import { type DeviceStorage, registerDeviceAllocator } from "../../ndarray/storage.js";
 import type { ConvGeometry } from "../../params/geometry.js";
+import type { ConvActivation } from "../../params/kernel-records.js";
 import { allocTensor, type GpuTensor, releaseTensor } from "./buffer-pool.js";
 import { binaryGpu, copyIntoGpu, type GpuView, unaryGpu, whereGpu } from "./elementwise.js";
 import { reduceGpu } from "./reduce.js";
@@ -79,9 +80,15 @@ function fresh(t: GpuTensor): GpuStorage {
   return new GpuStorage(t);
 }
 
-/** relu(t) as a new tensor, the temporary returned to the pool (a fused relu of the CPU kernels, as a second pass). */
-function reluOf(t: GpuTensor, n: number): GpuTensor {
-  const r = unaryGpu("relu", [n], { tensor: t, strides: [1], offset: 0 });
+/** act(t) as a new tensor, the temporary returned to the pool (the CPU kernels' fused activation, as a second pass). */
+function activated(t: GpuTensor, act: ConvActivation | null | undefined): GpuTensor {
+  if (!act) return t;
+  let r: GpuTensor;
+  if (act.kind === "relu") r = unaryGpu("relu", [t.size], { tensor: t, strides: [1], offset: 0 });
+  else {
+    r = allocTensor(t.size, "leaky_relu (webgpu)");
+    leakyForwardGpu("leaky", act.slope, t, r, t.size);
+  }
   releaseTensor(t);
   return r;
 }
@@ -120,15 +127,15 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
     const r = reduceGpu(op, shape, viewOf(x, op), axes);
     store([r.size], r, { data: out, strides: [1], offset: 0 }, op);
   },
-  imageToGrid(g: ConvGeometry, dtype, image, w, bias, relu) {
+  imageToGrid(g: ConvGeometry, dtype, image, w, bias, act) {
     float32("convolution", dtype);
     const r = imageToGridGpu(g, tensorOf(image, "convolution"), tensorOf(w, "convolution"), bias ? tensorOf(bias, "convolution") : null);
-    return fresh(relu ? reluOf(r, r.size) : r);
+    return fresh(activated(r, act));
   },
-  gridToImage(g: ConvGeometry, dtype, grid, w, bias, relu) {
+  gridToImage(g: ConvGeometry, dtype, grid, w, bias, act) {
     float32("deconvolution", dtype);
     const r = gridToImageGpu(g, tensorOf(grid, "deconvolution"), tensorOf(w, "deconvolution"), bias ? tensorOf(bias, "deconvolution") : null);
-    return fresh(relu ? reluOf(r, r.size) : r);
+    return fresh(activated(r, act));
   },
   weightGrad(g: ConvGeometry, dtype, image, grid) {
     float32("weight gradient", dtype);

@@ -8,6 +8,8 @@ import { autograd, type NDArray, nn, np, npx } from "../../../src/index.js";
 import { destroyGpu, emptyPools, poolStats, releaseTensor, upload } from "../../../src/backends/webgpu/index.js";
 import { readStorage, webgpuBackend } from "../../../src/backends/webgpu/backend.js";
 import { assertCloseToCpu, openTestGpu } from "../../helpers/webgpu.js";
+import { convolutionActivated } from "../../../src/ops/conv.js";
+import type { ConvActivation } from "../../../src/params/kernel-records.js";
 
 const SKIP = await openTestGpu();
 after(() => destroyGpu());
@@ -407,5 +409,27 @@ test("allocate(dtype, n, overwritten): a recycled GPU buffer comes back zeroed w
     }
     for (const size of [expected.size, x.size, 2 * x.size]) dirty(size, 4);
     await assertClose(f(g[0]!, g[1]!, g[2]!, g[3]!), expected, `${what} over recycled NaN buffers`, 1e-5, 1e-5);
+  }
+});
+
+test("a convolution with a fused ReLU or leaky slope (the importer's Conv → Relu / PRelu / LeakyRelu) equals the CPU backend's", { skip: SKIP }, async () => {
+  np.random.seed(31);
+  const x = np.random.normal({ size: [1, 4, 12] }),
+    w = np.random.normal({ size: [6, 4, 3] }),
+    bias = np.random.normal({ size: [6] });
+  const acts: ConvActivation[] = [{ kind: "relu" }, { kind: "leaky", slope: 0.25 }, { kind: "leaky", slope: 0.2 }];
+  for (const act of acts) {
+    const o = { padding: [1], bias };
+    const cpu = convolutionActivated("convolution", x, w, act, o);
+    const onGpu = convolutionActivated("convolution", x.asInCtx(gpu()), w.asInCtx(gpu()), act, { ...o, bias: bias.asInCtx(gpu()) });
+    await assertClose(onGpu, cpu, `convolution + ${JSON.stringify(act)}`);
+    const cpuT = convolutionActivated("deconvolution", x, w.reshape([4, 6, 3]), act, { strides: [2] });
+    const gpuT = convolutionActivated("deconvolution", x.asInCtx(gpu()), w.reshape([4, 6, 3]).asInCtx(gpu()), act, { strides: [2] });
+    await assertClose(gpuT, cpuT, `deconvolution + ${JSON.stringify(act)}`);
+    if (act.kind === "leaky")
+      assert.ok(
+        cpu.asTypedArray().some((v) => v < 0),
+        "negative outputs exercise the slope",
+      );
   }
 });
