@@ -87,8 +87,9 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   matmulBatched(dtype: Dtype, batch: number, M: number, N: number, K: number, a: S, b: S): S;
   /**
    * out[o, i] = x[o, c, i] with c = ids[o, i] rounded, then clipped to [0, n) or wrapped (numpy's mod) by `mode`;
-   * chosen[o, i] ← c (x viewed as [outer, n, inner]). A non-finite id throws on the CPU; a device, which cannot report
-   * it without waiting, writes NaN to out and chosen.
+   * chosen[o, i] ← c (x viewed as [outer, n, inner]). A non-finite id throws on the CPU; a device throws at once when
+   * it holds the ids' values on the host, and otherwise writes NaN to out and chosen and reports an Error naming
+   * npx.pick at the next wait() / data() / npx.waitAll().
    */
   pickAxis(x: S, ids: S, outer: number, n: number, inner: number, mode: "clip" | "wrap", out: S, chosen: S): void;
 
