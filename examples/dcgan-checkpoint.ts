@@ -54,9 +54,20 @@ const sha256 = (path: string) => createHash("sha256").update(readFileSync(path))
 const CHECKSUMMED = [...Object.values(FILES), "progress.json"];
 
 /**
+ * Makes every value a checkpoint holds readable: on a GPU the parameters (BatchNorm's running statistics too) and Adam's
+ * states are computed by queued ops, and saving reads them synchronously. On the CPU it returns at once.
+ */
+export async function readableNets(nets: Nets): Promise<void> {
+  for (const net of [nets.generator, nets.discriminator]) for (const [, p] of net.collectParams().entries()) if (p.isInitialized) await p.data().wait();
+  await nets.trainerG.wait();
+  await nets.trainerD.wait();
+}
+
+/**
  * Saves into a new folder `step-NNNNNNN-<tag>` under `dir` (a name no earlier run used, so the folder `latest.json`
  * names is never touched: a fresh run killed over an old checkpoint leaves the old one resumable), then points
  * `latest.json` at it with each file's SHA-256 (one atomic rename) and removes other step folders and stale temps.
+ * GPU nets: await readableNets(nets) first.
  */
 export function saveCheckpoint(dir: string, step: number, nets: Nets, progress: Progress): string {
   makeFolder(dir);

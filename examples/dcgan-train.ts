@@ -1,5 +1,5 @@
 // One DCGAN training step (D2L §20.2's update_D then update_G), shared by `npm run demo:dcgan` and the explorer's train panel.
-import { autograd, gluon, init, np, type NDArray, type nn } from "tconv";
+import { autograd, type Context, gluon, init, np, type NDArray, type nn, npx } from "tconv";
 import { Stream, makeShapes } from "./shapes-dataset.js";
 import { discriminator, generator, type DCGANShape } from "./dcgan-nets.js";
 
@@ -53,7 +53,7 @@ export function wganCriticLoss(netD: nn.Sequential, real: NDArray, fake: NDArray
   const B = real.shape[0]!;
   const xHat = eps.mul(real).add(eps.neg().add(1).mul(fake)).attachGrad();
   return autograd.record(() => {
-    const grads = autograd.grad(netD.forward(xHat), xHat, { headGrads: np.ones([B, 1, 1, 1]), createGraph: true });
+    const grads = autograd.grad(netD.forward(xHat), xHat, { headGrads: np.ones([B, 1, 1, 1], { ctx: real.ctx }), createGraph: true });
     const penalty = grads.reshape(B, -1).pow(2).sum({ axis: 1 }).sqrt().sub(1).pow(2).mul(GP_LAMBDA);
     return netD.forward(fake).reshape(B).sub(netD.forward(real).reshape(B)).add(penalty);
   });
@@ -63,14 +63,20 @@ export function wganCriticLoss(netD: nn.Sequential, real: NDArray, fake: NDArray
  * Builds both nets and their Adam trainers, weights N(0, 0.02) as the book (np.random seeded by `seed`); with loss
  * "wgan-gp" the critic has no BatchNorm and Adam uses β1 = 0, β2 = 0.9 (the paper's).
  * `makeGenerator` swaps the book's generator for another of the same interface (the explorer's resize-convolution one).
+ * The weights are drawn on the CPU and placed on `ctx` (the same values on every device).
  */
-export function buildNets(arch: Architecture, config: RunConfig, makeGenerator: (a: Architecture) => nn.Sequential = generator): Nets {
+export function buildNets(
+  arch: Architecture,
+  config: RunConfig,
+  makeGenerator: (a: Architecture) => nn.Sequential = generator,
+  ctx: Context = npx.cpu(),
+): Nets {
   np.random.seed(config.seed);
   const g = makeGenerator(arch);
   const wgan = arch.loss === "wgan-gp";
   const d = discriminator(arch, !wgan);
-  g.initialize(init.Normal(0.02));
-  d.initialize(init.Normal(0.02));
+  g.initialize(init.Normal(0.02), { ctx });
+  d.initialize(init.Normal(0.02), { ctx });
   const hp = wgan ? { learningRate: config.learningRate, beta1: 0, beta2: 0.9 } : { learningRate: config.learningRate, beta1: 0.5 };
   return {
     generator: g,
@@ -80,7 +86,7 @@ export function buildNets(arch: Architecture, config: RunConfig, makeGenerator: 
   };
 }
 
-/** The data set and the constants of a run; `step(nets, e, k)` trains batch k of epoch e. */
+/** The data set and the constants of a run on `ctx` (the nets' device); `step(nets, e, k)` trains batch k of epoch e. */
 export class DCGANSteps {
   readonly data: Float32Array;
   readonly perEpoch: number;
@@ -94,13 +100,14 @@ export class DCGANSteps {
   constructor(
     readonly arch: Architecture,
     readonly config: RunConfig,
+    readonly ctx: Context = npx.cpu(),
   ) {
     const B = config.batchSize;
     this.data = makeShapes(config.datasetSize, arch.imageSize, config.seed);
     this.perEpoch = Math.floor(config.datasetSize / B);
-    this.ones = np.ones([B, 1, 1, 1]);
-    this.zeros = np.zeros([B, 1, 1, 1]);
-    this.head = np.ones([B]);
+    this.ones = np.ones([B, 1, 1, 1], { ctx });
+    this.zeros = np.zeros([B, 1, 1, 1], { ctx });
+    this.head = np.ones([B], { ctx });
   }
 
   /** The shuffled order of epoch e (a stream keyed by the seed and the epoch). */
@@ -112,7 +119,7 @@ export class DCGANSteps {
     return this.order!;
   }
 
-  /** The real batch k of epoch e [B, 3, S, S] and its noise [B, latentDim, 1, 1]. */
+  /** The real batch k of epoch e [B, 3, S, S] and its noise [B, latentDim, 1, 1], on the run's device. */
   batch(e: number, k: number): { X: NDArray; Z: NDArray } {
     const { batchSize: B, seed } = this.config;
     const S = this.arch.imageSize;
@@ -120,14 +127,27 @@ export class DCGANSteps {
     const order = this.orderOf(e);
     const xs = new Float32Array(B * size);
     for (let i = 0; i < B; i++) xs.set(this.data.subarray(order[k * B + i]! * size, (order[k * B + i]! + 1) * size), i * size);
-    return { X: np.array(xs).reshape(B, 3, S, S), Z: noise(B, this.arch.latentDim, seed, e, k) };
+    return { X: np.array(xs).reshape(B, 3, S, S).asInCtx(this.ctx), Z: noise(B, this.arch.latentDim, seed, e, k).asInCtx(this.ctx) };
+  }
+
+  /** step() on the CPU; on a GPU the losses are read once the device has computed them. */
+  async stepAsync(nets: Nets, e: number, k: number): Promise<[number, number]> {
+    const [lD, lG] = this.stepLosses(nets, e, k);
+    return [(await lD.wait()).item(), (await lG.wait()).item()];
   }
 
   /**
    * One update of D then of G on batch k of epoch e; returns the summed per-example losses [loss_D, loss_G]. With
    * loss "wgan-gp" G is updated on every N_CRITIC-th batch only (between, its loss is evaluated off the tape).
+   * CPU only (the values are read at once): on a GPU use stepAsync.
    */
   step(nets: Nets, e: number, k: number): [number, number] {
+    const [lD, lG] = this.stepLosses(nets, e, k);
+    return [lD.item(), lG.item()];
+  }
+
+  /** The update of step(), its two summed losses left as arrays on the run's device (queued on a GPU). */
+  stepLosses(nets: Nets, e: number, k: number): [NDArray, NDArray] {
     const { generator: netG, discriminator: netD, trainerG, trainerD } = nets;
     const B = this.config.batchSize;
     const { X, Z } = this.batch(e, k);
@@ -135,7 +155,7 @@ export class DCGANSteps {
     // update_D: the fake batch comes from G in training mode but off the tape (the book's fake_X.detach())
     const fakeX = autograd.trainMode(() => netG.forward(Z));
     if (this.arch.loss === "wgan-gp") {
-      const lossD = wganCriticLoss(netD, X, fakeX, uniformPerSample(B, this.config.seed, e, k));
+      const lossD = wganCriticLoss(netD, X, fakeX, uniformPerSample(B, this.config.seed, e, k).asInCtx(this.ctx));
       lossD.backward(head);
       trainerD.step(B);
       // the generator minimises −D(G(z))
@@ -145,7 +165,7 @@ export class DCGANSteps {
         lossG.backward(head);
         trainerG.step(B);
       } else lossG = autograd.trainMode(() => netD.forward(netG.forward(Z)).reshape(B).neg());
-      return [lossD.sum().item(), lossG.sum().item()];
+      return [lossD.sum(), lossG.sum()];
     }
     const lossD = autograd.record(() =>
       loss
@@ -159,6 +179,6 @@ export class DCGANSteps {
     const lossG = autograd.record(() => loss.forward(netD.forward(netG.forward(Z)), ones));
     lossG.backward(head);
     trainerG.step(B);
-    return [lossD.sum().item(), lossG.sum().item()];
+    return [lossD.sum(), lossG.sum()];
   }
 }

@@ -3,9 +3,10 @@ import { accessSync, constants, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import cliProgress from "cli-progress";
-import { getNumThreads, setNumThreads, type nn } from "tconv";
+import { type Context, getNumThreads, npx, setNumThreads, type nn } from "tconv";
 import { writePNG } from "tconv/node";
-import { levels } from "./dcgan-nets.js";
+import { generator, levels } from "./dcgan-nets.js";
+import { openGpu } from "./gpu-device.js";
 import { buildNets, DCGANSteps, FIXED_NOISE_KEY, GP_LAMBDA, N_CRITIC, noise } from "./dcgan-train.js";
 import { sampleGrid } from "./sample-grid.js";
 import { lossPlotSVG, type LossHistory } from "./loss-plot.js";
@@ -14,6 +15,7 @@ import {
   hasCheckpoint,
   loadCheckpoint,
   lockFolder,
+  readableNets,
   makeFolder,
   saveCheckpoint,
   type Architecture,
@@ -58,6 +60,8 @@ export interface DCGANOptions {
   quiet?: boolean;
   /** set `requested` to stop after the current batch (the CLI's Ctrl-C) */
   stop?: { requested: boolean };
+  /** the device to train on (npx.cpu() by default; the CLI's --gpu passes d2l.tryGpu()) */
+  ctx?: Context;
 }
 
 export interface DCGANResult {
@@ -152,7 +156,8 @@ async function train(
   log: (s: string) => void,
   pictures: boolean,
 ): Promise<DCGANResult> {
-  let nets = buildNets(arch, config);
+  const ctx = o.ctx ?? npx.cpu();
+  let nets = buildNets(arch, config, generator, ctx);
   let progress: Progress = {
     architecture: arch,
     config,
@@ -173,16 +178,16 @@ async function train(
       if (!(e instanceof CheckpointError) || !e.damaged || !o.fresh)
         throw e instanceof CheckpointError && e.damaged ? new Error(`${e.message}; run with --fresh to start over`) : e;
       log(`${e.message}; starting fresh as --fresh asks`);
-      nets = buildNets(arch, config);
+      nets = buildNets(arch, config, generator, ctx);
     }
   }
 
   const { generator: netG, discriminator: netD } = nets;
   const { imageSize: S } = arch;
   const B = config.batchSize;
-  const steps = new DCGANSteps(arch, config);
+  const steps = new DCGANSteps(arch, config, ctx);
   const perEpoch = steps.perEpoch;
-  const fixedZ = noise(o.samples, arch.latentDim, config.seed, FIXED_NOISE_KEY);
+  const fixedZ = noise(o.samples, arch.latentDim, config.seed, FIXED_NOISE_KEY).asInCtx(ctx);
 
   const tty = !o.quiet && process.stdout.isTTY;
   const bar = tty
@@ -196,11 +201,16 @@ async function train(
   let stopped = false;
   let epochStarted = performance.now();
   let epochBatchTime = 0;
-  const save = () => saveCheckpoint(ckptDir, progress.epoch * perEpoch + progress.batch, nets, progress);
+  // on a GPU the values are read back first (saving reads them synchronously)
+  const save = async () => {
+    await readableNets(nets);
+    saveCheckpoint(ckptDir, progress.epoch * perEpoch + progress.batch, nets, progress);
+  };
 
   if (progress.epoch >= o.epochs) log(`the checkpoint has finished ${progress.epoch} epochs already; ask for more with --epochs`);
   const adam = arch.loss === "bce" ? "β1 0.5" : `β1 0 β2 0.9, WGAN-GP λ ${GP_LAMBDA}, ${N_CRITIC} critic steps per G step`;
-  log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} ${adam}, ${getNumThreads()} thread(s)`);
+  const where = ctx.deviceType === "cpu" ? `${getNumThreads()} thread(s)` : String(ctx);
+  log(`DCGAN ${S}×${S}, width ${arch.width}, ${config.datasetSize} shapes, batch ${B}, Adam lr ${config.learningRate} ${adam}, ${where}`);
   while (progress.epoch < o.epochs && !stopped) {
     const e = progress.epoch;
     bar?.start(perEpoch, progress.batch, { epoch: e + 1, epochs: o.epochs, lossD: "…", lossG: "…", speed: "…" });
@@ -210,7 +220,7 @@ async function train(
     while (progress.batch < perEpoch) {
       const t0 = performance.now();
       const k = progress.batch;
-      const [lD, lG] = steps.step(nets, e, k);
+      const [lD, lG] = await steps.stepAsync(nets, e, k);
       progress.sums.lossD += lD;
       progress.sums.lossG += lG;
       progress.sums.count += B;
@@ -249,17 +259,18 @@ async function train(
     progress.sums = { lossD: 0, lossG: 0, count: 0 };
     if (pictures) {
       const name = `samples-epoch-${String(e + 1).padStart(2, "0")}.png`;
-      writePNG(join(o.out, name), sampleGrid(netG.forward(fixedZ), Math.ceil(Math.sqrt(o.samples)), 64 / S)); // tiles 64 px wide at either size
+      const samples = await netG.forward(fixedZ).wait();
+      writePNG(join(o.out, name), sampleGrid(samples, Math.ceil(Math.sqrt(o.samples)), 64 / S)); // tiles 64 px wide at either size
       writeFileSync(
         join(o.out, "loss.svg"),
         lossPlotSVG(progress.history, arch.loss === "bce" ? undefined : "WGAN-GP losses (critic: D(fake) − D(real) + penalty)"),
       );
     }
-    save();
+    await save();
     if (o.stop?.requested || (o.maxBatches !== undefined && batchesRun >= o.maxBatches)) stopped = progress.epoch < o.epochs;
   }
   if (stopped) {
-    if (progress.batch > 0) save(); // at an epoch's end the checkpoint is already written
+    if (progress.batch > 0) await save(); // at an epoch's end the checkpoint is already written
     log(`stopped at epoch ${progress.epoch + 1}, batch ${progress.batch + 1}; checkpoint saved in ${ckptDir} (continue with --resume)`);
   }
   return {
@@ -276,10 +287,10 @@ async function train(
 }
 
 const USAGE =
-  "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N --loss bce|wgan-gp]";
+  "usage: npm run demo:dcgan [-- --epochs N --out dir --resume [--fresh] --threads N --seed N --size 16|32 --width N --lr X --batch N --data N --loss bce|wgan-gp --gpu]";
 
-export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
-  const o: DCGANOptions = {};
+export function parseDCGANArgs(argv: readonly string[]): DCGANOptions & { gpu?: boolean } {
+  const o: DCGANOptions & { gpu?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -330,6 +341,9 @@ export function parseDCGANArgs(argv: readonly string[]): DCGANOptions {
       case "--quiet":
         o.quiet = true;
         break;
+      case "--gpu":
+        o.gpu = true;
+        break;
       case "--loss": {
         const v = value();
         if (v !== "bce" && v !== "wgan-gp") throw new Error(`--loss must be bce or wgan-gp, got ${v}`);
@@ -351,7 +365,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.stderr.write("\nstopping after this batch and saving a checkpoint (Ctrl-C again to quit at once)\n");
   });
   try {
-    const r = await trainDCGAN({ ...parseDCGANArgs(process.argv.slice(2)), stop });
+    const { gpu, ...options } = parseDCGANArgs(process.argv.slice(2));
+    // --gpu: gpu(0) when WebGPU gives an adapter (Dawn through the npm package "webgpu"), else cpu(0) with the reason
+    const ctx = gpu ? await openGpu() : npx.cpu();
+    console.log(`device: ${ctx}`);
+    const r = await trainDCGAN({ ...options, ctx, stop });
     const out = parseDCGANArgs(process.argv.slice(2)).out ?? DEFAULTS.out;
     if (!r.stopped) console.log(`done: samples and loss.svg in ${out}/`);
     process.exit(r.stopped && stop.requested ? 130 : 0);

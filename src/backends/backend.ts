@@ -7,7 +7,16 @@ import type { IndexStorage } from "../ndarray/storage.js";
 import type { ConvGeometry } from "../params/geometry.js";
 import type { PoolGeometry } from "../params/pool-params.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "../params/elementwise-names.js";
-import type { AffineActivation, AxisTaps, ChannelView, GradPrep, GroupNormView, LeakyActType, ShuffleGeometry } from "../params/kernel-records.js";
+import type {
+  AffineActivation,
+  AxisTaps,
+  ConvActivation,
+  ChannelView,
+  GradPrep,
+  GroupNormView,
+  LeakyActType,
+  ShuffleGeometry,
+} from "../params/kernel-records.js";
 
 /** Elementwise kernels of one operand ("identity" copies: copy, astype, contiguous and in-place assignment use it). */
 export type UnaryKernelOp = "identity" | UnaryOp;
@@ -66,10 +75,10 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   reduceInto(op: ReduceKernelOp, shape: readonly number[], x: StridedView<S>, axes: readonly number[], out: S): void;
 
   // ---- convolution family (see params/geometry.ts for image and grid sides) ----
-  /** Convolution forward, and transposed convolution's input gradient; relu stores max(·, 0). */
-  imageToGrid(g: ConvGeometry, dtype: Dtype, image: S, w: S, bias: S | null, relu?: boolean): S;
-  /** Transposed convolution forward, and convolution's input gradient. */
-  gridToImage(g: ConvGeometry, dtype: Dtype, grid: S, w: S, bias: S | null, relu?: boolean): S;
+  /** Convolution forward, and transposed convolution's input gradient; `act`: the result goes through it. */
+  imageToGrid(g: ConvGeometry, dtype: Dtype, image: S, w: S, bias: S | null, act?: ConvActivation | null): S;
+  /** Transposed convolution forward, and convolution's input gradient; `act` as in imageToGrid. */
+  gridToImage(g: ConvGeometry, dtype: Dtype, grid: S, w: S, bias: S | null, act?: ConvActivation | null): S;
   /** The weight gradient of either op. */
   weightGrad(g: ConvGeometry, dtype: Dtype, image: S, grid: S): S;
   /** C (M × N) = A (M × K) · B (K × N), row-major. */
@@ -78,8 +87,9 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   matmulBatched(dtype: Dtype, batch: number, M: number, N: number, K: number, a: S, b: S): S;
   /**
    * out[o, i] = x[o, c, i] with c = ids[o, i] rounded, then clipped to [0, n) or wrapped (numpy's mod) by `mode`;
-   * chosen[o, i] ← c (x viewed as [outer, n, inner]). A non-finite id throws on the CPU; a device, which cannot report
-   * it without waiting, writes NaN to out and chosen.
+   * chosen[o, i] ← c (x viewed as [outer, n, inner]). A non-finite id throws on the CPU; a device throws at once when
+   * it holds the ids' values on the host, and otherwise writes NaN to out and chosen and reports an Error naming
+   * npx.pick at the next wait() / data() / npx.waitAll().
    */
   pickAxis(x: S, ids: S, outer: number, n: number, inner: number, mode: "clip" | "wrap", out: S, chosen: S): void;
 

@@ -1,5 +1,6 @@
 // The backend boundary: element types and the kernel interface every backend (reference, direct-js, wasm) implements.
 import type { ConvGeometry } from "../params/geometry.js";
+import type { ConvActivation } from "../params/kernel-records.js";
 
 import type { Dtype, FloatArray } from "../ndarray/dtype.js";
 
@@ -21,8 +22,11 @@ export interface RunContext {
   readonly dtype: Dtype;
   readonly threads: number;
   readonly variant?: GridToImageVariant;
-  /** wasm im2col and Winograd only: store max(·, 0) of every output (a layer's ReLU fused into the kernel's store) */
-  readonly relu?: boolean;
+  /**
+   * wasm im2col, depthwise and (ReLU only) Winograd: the activation applied to every output as it is stored (a layer's
+   * activation fused into the kernel's store; conv-dispatch.ts decides which kernel can)
+   */
+  readonly act?: ConvActivation | null;
 }
 
 /**

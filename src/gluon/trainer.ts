@@ -129,12 +129,29 @@ export class Trainer {
   }
 
   saveStatesToBytes(): Uint8Array {
+    for (const arrays of this.states.values())
+      for (const a of arrays)
+        if (isDeviceStorage(a.storage) && a.storage.host === null)
+          throw new Error(
+            `Trainer.saveStates: the optimizer states live on ${String(a.ctx)}, where the queued updates compute them asynchronously: await trainer.wait() before saving`,
+          );
     return statesToBytes(this.names, this.snapshot());
   }
 
   /**
+   * Waits until the queued updates have run and makes every parameter this trainer updates and every optimizer state
+   * readable (MXNet's wait_to_read on each). On the CPU they already are; on a GPU, call it before saveStates or
+   * saveParameters. Throws the first error a queued op reported, naming it.
+   */
+  async wait(): Promise<void> {
+    const arrays = [...this.params.filter((p) => p.isInitialized).map((p) => p.data()), ...[...this.states.values()].flat()];
+    for (const a of arrays) await a.wait();
+  }
+
+  /**
    * MXNet's load_states: the whole file is checked (structure, optimizer, hyperparameters, names, shapes) before the
-   * trainer changes; on an error it keeps its state. Load the parameters first when their shapes are deferred.
+   * trainer changes; on an error it keeps its state. Load the parameters first when their shapes are deferred. The
+   * states go to each parameter's device (a file saved on gpu(0) resumes on the CPU and the other way round).
    */
   loadStates(path: string): void {
     this.applyStates(readWholeFile(path, "loadStates"), `loadStates: ${path}`);
@@ -147,7 +164,14 @@ export class Trainer {
   private applyStates(bytes: Uint8Array, where: string): void {
     const s = statesFromBytes(bytes, this.names, this.params, this.snapshot(), where);
     this.states.clear();
-    for (const [i, arrays] of s.states) this.states.set(this.params[i]!, [...arrays]);
+    // decoded on the CPU; each state goes where its parameter lives (an upload, queued, for a GPU parameter)
+    for (const [i, arrays] of s.states) {
+      const ctx = this.params[i]!.data().ctx;
+      this.states.set(
+        this.params[i]!,
+        arrays.map((a) => a.asInCtx(ctx)),
+      );
+    }
     this.t = s.step;
     this.lr = s.learningRate;
   }

@@ -97,7 +97,8 @@ function filled(shape: number | readonly number[], value: number, options: unkno
   const s = readShape(op, shape);
   if (typeof value !== "number") throw new Error(`${op}: fill value must be a number, got ${showValue(value)}`);
   const out = allocateShape(op, s, readDtypeArg(op, options, `pass the shape as one list: ${op}([${s.join(", ")}, …])`));
-  if (value !== 0) out.fill(value);
+  // a fresh array holds +0: fill for anything else, −0 included (numpy keeps np.full(2, -0.0)'s sign)
+  if (value !== 0 || Object.is(value, -0)) out.fill(value);
   return new NDArray(out, s);
 }
 

@@ -1,4 +1,4 @@
-// Import-time fusion: PyTorch's GroupNorm export (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) and Conv → Relu, each as one step.
+// Import-time fusion: PyTorch's GroupNorm export (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) and Conv → Relu / LeakyRelu / PRelu, each as one step.
 import { NDArray } from "../ndarray/ndarray.js";
 import { binary } from "../ops/elementwise.js";
 import { broadcastTo } from "../ops/broadcast.js";
@@ -7,6 +7,8 @@ import { reshape } from "../ops/shape.js";
 import { opsObserved } from "../tape/tape.js";
 import type { AttributeRecord } from "./proto.js";
 import type { Runner, Value } from "./import-ops.js";
+import type { ActivatedRunner } from "./import-ops-conv.js";
+import type { ConvActivation } from "../params/kernel-records.js";
 
 /** A compiled node as the importer keeps it (the fields fusion reads). */
 export interface FusableStep {
@@ -16,31 +18,78 @@ export interface FusableStep {
   readonly outputs: readonly string[];
   readonly attributes: readonly AttributeRecord[];
   readonly run: Runner;
-  /** Conv / ConvTranspose only: the node compiled with the ReLU that follows it (see fuseConvRelu) */
-  readonly withRelu?: () => Runner;
+  /** Conv / ConvTranspose only: the node compiled to take the activation that follows it (see fuseConvActivation) */
+  readonly withActivation?: () => ActivatedRunner;
 }
 
 /**
- * Conv or ConvTranspose → Relu, where only the Relu reads the convolution's output: one step running convolutionRelu,
- * which stores max(·, 0) in the kernel's last write when nothing observes the ops (no pass over the result, no second
- * array) and records the two ops otherwise, so gradients and exports see the graph's own nodes.
+ * Conv or ConvTranspose → Relu, LeakyRelu or PRelu, where only the activation reads the convolution's output: one step,
+ * whose kernel applies the activation as it stores (ops/conv.ts convolutionActivated: no pass over the result, no
+ * second array) when nothing observes the ops, and which runs the two imported steps otherwise, so gradients and exports
+ * see the graph's own nodes. PRelu fuses at run time only when its slope is one number (PyTorch's nn.PReLU() default,
+ * 33 of them in Conv-TasNet): a slope per channel runs the two steps.
  */
-export function fuseConvRelu<S extends FusableStep>(steps: readonly S[], graphOutputs: readonly string[], make: (fused: FusableStep) => S): S[] {
+export function fuseConvActivation<S extends FusableStep>(steps: readonly S[], graphOutputs: readonly string[], make: (fused: FusableStep) => S): S[] {
   const readers = countReaders(steps, graphOutputs);
   const producer = new Map<string, number>();
   steps.forEach((s, i) => s.outputs.forEach((n) => n !== "" && producer.set(n, i)));
   const removed = new Set<number>();
   const out: S[] = steps.map((s) => {
-    if (s.op !== "Relu" || s.inputs.length !== 1) return s;
+    if (!ACTIVATIONS.has(s.op) || s.inputs.length !== (s.op === "PRelu" ? 2 : 1)) return s;
     const name = s.inputs[0]!;
     const p = producer.get(name);
     const c = p === undefined ? undefined : steps[p]!;
-    if (c === undefined || c.withRelu === undefined || readers.get(name) !== 1 || c.outputs.filter((n) => n !== "").length !== 1) return s;
+    if (c === undefined || c.withActivation === undefined || readers.get(name) !== 1 || c.outputs.filter((n) => n !== "").length !== 1) return s;
+    const run = fusedRun(c, s, c.withActivation());
     removed.add(p!);
-    // the fused step sits at the Relu's place: every input of the convolution is defined before it
-    return make({ op: `${c.op}+Relu`, where: c.where, inputs: c.inputs, outputs: s.outputs, attributes: c.attributes, run: c.withRelu() });
+    // the fused step sits at the activation's place: every input of the convolution is defined before it; a PRelu's
+    // slope is its fourth input (after an absent bias, "")
+    const inputs = s.op === "PRelu" ? [c.inputs[0]!, c.inputs[1] ?? "", c.inputs[2] ?? "", s.inputs[1]!] : c.inputs;
+    return make({ op: `${c.op}+${s.op}`, where: c.where, inputs, outputs: s.outputs, attributes: c.attributes, run });
   });
   return out.filter((_, i) => !removed.has(i));
+}
+
+const ACTIVATIONS = new Set(["Relu", "LeakyRelu", "PRelu"]);
+const RELU: ConvActivation = { kind: "relu" };
+
+/** The fused step's runner for convolution `c` followed by activation step `a` (Relu, LeakyRelu or PRelu). */
+function fusedRun(c: FusableStep, a: FusableStep, convAct: ActivatedRunner): Runner {
+  if (a.op === "Relu") return (ins) => convAct(ins, RELU);
+  if (a.op === "LeakyRelu") {
+    // ONNX's default alpha; an attribute is a float32, so the kernels can multiply by it exactly
+    const alpha = a.attributes.find((t) => t.name === "alpha")?.f ?? 0.01;
+    const act: ConvActivation = { kind: "leaky", slope: alpha };
+    return (ins) => convAct(ins, act);
+  }
+  return (ins) => {
+    const x = ins[0],
+      slope = ins[3];
+    const convIns = ins.slice(0, 3);
+    const shared =
+      slope instanceof NDArray &&
+      x instanceof NDArray &&
+      slope.size === 1 &&
+      slope.ndim <= x.ndim &&
+      slope.dtype === x.dtype &&
+      slope.ctx.deviceType === "cpu" &&
+      !opsObserved();
+    const v = shared ? slope.item() : Number.NaN;
+    if (Number.isFinite(v)) return convAct(convIns, { kind: "leaky", slope: v });
+    // a slope per channel (or not finite), or observed (PRelu's own op records the slope's gradient): the two steps
+    const y = runAs(c, convIns);
+    return runAs(a, [y[0], slope]);
+  };
+}
+
+/** A step's run, its errors naming its own node. */
+function runAs(s: FusableStep, ins: readonly (Value | undefined)[]): Value[] {
+  try {
+    return s.run(ins);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new Error(msg.startsWith(s.where) ? msg : `${s.where}: ${msg}`);
+  }
 }
 
 /** How many steps read each value; graph outputs count as two more, so they are never fused away. */

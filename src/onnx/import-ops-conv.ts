@@ -1,10 +1,11 @@
-// ONNX Conv and ConvTranspose for the importer: attributes resolved once into tconv's convolution options.
+// ONNX Conv and ConvTranspose for the importer: attributes resolved once into tconv's convolution options (and the fused form with the activation after it).
 import type { NDArray } from "../ndarray/ndarray.js";
-import { convolution, convolutionRelu, deconvolution } from "../ops/conv.js";
+import { convolution, convolutionActivated, deconvolution } from "../ops/conv.js";
+import type { ConvActivation } from "../params/kernel-records.js";
 import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
-import type { Attributes } from "./attributes.js";
+import { Attributes } from "./attributes.js";
 import { checkedSize } from "./proto.js";
-import { type CompileContext, type OpDef, need, float } from "./import-ops-common.js";
+import { type CompileContext, type OpDef, type Value, need, float } from "./import-ops-common.js";
 
 const CONV_ATTRS = ["auto_pad", "pads", "strides", "dilations", "group", "kernel_shape"];
 
@@ -49,20 +50,39 @@ function convOptions(a: Attributes, ctx: CompileContext, transposed: boolean) {
   };
 }
 
-/** Conv / ConvTranspose; with `relu`, the node followed by Relu (the importer's fusion): relu stored by the kernel when unobserved. */
-export const conv = (transposed: boolean, relu = false): OpDef => ({
-  attrs: transposed ? [...CONV_ATTRS, "output_padding", "output_shape"] : CONV_ATTRS,
+/** A Conv / ConvTranspose runner that also applies an activation (the importer's fusion with the node after it). */
+export type ActivatedRunner = (inputs: readonly (Value | undefined)[], act: ConvActivation) => Value[];
+
+const convAttrs = (transposed: boolean) => (transposed ? [...CONV_ATTRS, "output_padding", "output_shape"] : CONV_ATTRS);
+
+/** The node's runner, with the activation of a fused node after it (act) or without (null). */
+function compileConv(a: Attributes, ctx: CompileContext, transposed: boolean) {
+  const opts = convOptions(a, ctx, transposed);
+  const op = transposed ? "deconvolution" : "convolution";
+  return (ins: readonly (Value | undefined)[], act: ConvActivation | null): Value[] => {
+    const x = float(need(ins, 0, ctx, "X"), ctx);
+    const w = float(need(ins, 1, ctx, "W"), ctx);
+    const b = ins[2] === undefined ? null : float(ins[2], ctx);
+    const o = { ...opts(x, w), bias: b };
+    // bounded work: a huge stride or output_shape must not size an allocation
+    checkedSize(resolveConv(op, x.shape, w.shape, o).outputShape, "the output", ctx.where);
+    // the activation is stored by the kernel when unobserved (ops/conv.ts convolutionActivated)
+    if (act) return [convolutionActivated(op, x, w, act, o)];
+    return [transposed ? deconvolution(x, w, o) : convolution(x, w, o)];
+  };
+}
+
+/** Conv / ConvTranspose. */
+export const conv = (transposed: boolean): OpDef => ({
+  attrs: convAttrs(transposed),
   compile(a, ctx) {
-    const opts = convOptions(a, ctx, transposed);
-    return (ins) => {
-      const x = float(need(ins, 0, ctx, "X"), ctx);
-      const w = float(need(ins, 1, ctx, "W"), ctx);
-      const b = ins[2] === undefined ? null : float(ins[2], ctx);
-      const o = { ...opts(x, w), bias: b };
-      // bounded work: a huge stride or output_shape must not size an allocation
-      checkedSize(resolveConv(transposed ? "deconvolution" : "convolution", x.shape, w.shape, o).outputShape, "the output", ctx.where);
-      if (relu) return [convolutionRelu(transposed ? "deconvolution" : "convolution", x, w, o)];
-      return [transposed ? deconvolution(x, w, o) : convolution(x, w, o)];
-    };
+    const run = compileConv(a, ctx, transposed);
+    return (ins) => run(ins, null);
   },
 });
+
+/** Conv / ConvTranspose compiled for a fusion with the activation node after it. */
+export function compileConvActivated(transposed: boolean, attrs: ConstructorParameters<typeof Attributes>[0], ctx: CompileContext): ActivatedRunner {
+  const run = compileConv(new Attributes(attrs, ctx.where, convAttrs(transposed)), ctx, transposed);
+  return (ins, act) => run(ins, act);
+}

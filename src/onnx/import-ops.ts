@@ -187,9 +187,3 @@ export function compileNode(opType: string, attrs: ConstructorParameters<typeof 
   const def = IMPORT_OPS[opType]!;
   return def.compile(new Attributes(attrs, ctx.where, def.attrs), ctx);
 }
-
-/** A Conv or ConvTranspose node compiled together with the Relu that alone reads its output (the importer's fusion). */
-export function compileConvRelu(opType: "Conv" | "ConvTranspose", attrs: ConstructorParameters<typeof Attributes>[0], ctx: CompileContext): Runner {
-  const def = conv(opType === "ConvTranspose", true);
-  return def.compile(new Attributes(attrs, ctx.where, def.attrs), ctx);
-}

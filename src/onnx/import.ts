@@ -10,8 +10,9 @@ import { Parameter } from "../gluon/parameter.js";
 import { Constant } from "../init/initializers.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import { type AttributeRecord, decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
-import { fuseConvRelu, fuseGroupNorm } from "./import-fuse.js";
-import { arity, compileConvRelu, compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
+import { fuseConvActivation, fuseGroupNorm } from "./import-fuse.js";
+import { type ActivatedRunner, compileConvActivated } from "./import-ops-conv.js";
+import { arity, compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
 import { constantOn } from "./import-ops-common.js";
 import type { IntTensor } from "./int-tensor.js";
 import type { Context } from "../context.js";
@@ -33,7 +34,7 @@ interface Step {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly run: Runner;
-  readonly withRelu?: () => Runner;
+  readonly withActivation?: () => ActivatedRunner;
   /** the values whose last reader this step is (or that no step reads), graph outputs excepted */
   dies?: readonly string[];
 }
@@ -314,7 +315,8 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     const run = compileNode(op, n.attribute ?? [], ctx);
     for (const name of outs) if (name !== "") define(name, `output of node ${label}`);
     const step: Step = { op, attributes: n.attribute ?? [], where: ctx.where, inputs: ins, outputs: outs, run };
-    steps.push(op === "Conv" || op === "ConvTranspose" ? { ...step, withRelu: () => compileConvRelu(op, n.attribute ?? [], ctx) } : step);
+    const conv = op === "Conv" || op === "ConvTranspose";
+    steps.push(conv ? { ...step, withActivation: () => compileConvActivated(op === "ConvTranspose", n.attribute ?? [], ctx) } : step);
   });
   // BatchNormalization's running mean and variance are state, not weights (PyTorch's buffers): no gradient, the
   // Trainer leaves them alone, unless another node also reads them
@@ -327,7 +329,7 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
   const outputs = (g.output ?? []).map((o) => o.name ?? "");
   if (outputs.length === 0) throw new Error(`${OP}: the graph has no outputs`);
   for (const o of outputs) if (!defined.has(o)) throw new Error(`${OP}: graph output '${o}' is not defined by any node, initializer or input`);
-  const fused = fuseConvRelu(
+  const fused = fuseConvActivation(
     fuseGroupNorm(steps, outputs, (f) => ({ ...f })),
     outputs,
     (f) => ({ ...f }),

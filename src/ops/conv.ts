@@ -3,13 +3,15 @@ import { NDArray } from "../ndarray/ndarray.js";
 import { formatShape } from "../ndarray/strided.js";
 import type { Storage } from "../ndarray/storage.js";
 import { CONV_OPTIONS, type ConvOp, type ConvOptions, type ResolvedConv, resolveConvSnapshot } from "../params/conv-params.js";
-import { snapshotOptions } from "../params/options.js";
+import { readNumber, snapshotOptions } from "../params/options.js";
 import { checkArraySize } from "../params/sizes.js";
 import { type ConvGeometry, gridShape, imageShape, weightShape } from "../params/geometry.js";
 import { paddedGeometry } from "../params/padding-mode.js";
 import { backendFor } from "../backends/dispatch.js";
 import { opsObserved, recordOp } from "../tape/tape.js";
 import { unary } from "./elementwise.js";
+import { leakyRelu } from "./activation.js";
+import type { ConvActivation } from "../params/kernel-records.js";
 import { contiguous } from "./shape.js";
 import { convBorder, foldBorder, padBorder } from "./pad.js";
 import { guardedError } from "./guard.js";
@@ -32,7 +34,7 @@ function checkOperands(op: ConvOp, x: unknown, w: unknown, bias: unknown): asser
  * geometry built from that copy is the only thing the kernels and the tape see, and the caller's objects are never
  * written. The output's size is checked before anything is allocated.
  */
-function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown, relu = false): NDArray {
+function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown, act: ConvActivation | null = null): NDArray {
   // the record and its arrays stay inside this call (the tape keeps the geometry built from them): left unfrozen
   const snap = snapshotOptions(op, options, CONV_OPTIONS, false);
   const bias = (snap.bias ?? null) as NDArray | null;
@@ -44,12 +46,25 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown, relu = false)
   checkArraySize(op, "the output", resolved.outputShape, x.dtype === "float32" ? 4 : 8);
   if (resolved.paddingMode !== "zeros") {
     const y = runPaddingMode(resolved, x, w, bias);
-    return relu ? unary("relu", y) : y;
+    return act ? activate(y, act) : y;
   }
-  return runKernel(op, resolved.geometry, x, w, bias, resolved.outputShape, relu);
+  return runKernel(op, resolved.geometry, x, w, bias, resolved.outputShape, act);
 }
 
-function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: NDArray | null, outShape: readonly number[], relu = false): NDArray {
+/** act as its own op: relu, or leaky_relu with the slope. */
+function activate(y: NDArray, act: ConvActivation): NDArray {
+  return act.kind === "relu" ? unary("relu", y) : leakyRelu(y, { actType: "leaky", slope: act.slope });
+}
+
+function runKernel(
+  op: ConvOp,
+  g: ConvGeometry,
+  x: NDArray,
+  w: NDArray,
+  bias: NDArray | null,
+  outShape: readonly number[],
+  act: ConvActivation | null = null,
+): NDArray {
   const xd = contiguous(x).storage,
     wd = contiguous(w).storage,
     bd = bias ? contiguous(bias).storage : null;
@@ -57,13 +72,13 @@ function runKernel(op: ConvOp, g: ConvGeometry, x: NDArray, w: NDArray, bias: ND
   // guarded()'s work without its closure: this runs on every call
   try {
     const be = backendFor(x, w);
-    out = op === "convolution" ? be.imageToGrid(g, x.dtype, xd, wd, bd, relu) : be.gridToImage(g, x.dtype, xd, wd, bd, relu);
+    out = op === "convolution" ? be.imageToGrid(g, x.dtype, xd, wd, bd, act) : be.gridToImage(g, x.dtype, xd, wd, bd, act);
   } catch (e) {
     throw guardedError(op, e);
   }
   const y = new NDArray(out, outShape);
-  // a fused relu is never observed (convolutionRelu checks): nothing to record
-  if (relu) return y;
+  // a fused activation is never observed (convolutionActivated checks): nothing to record
+  if (act) return y;
   const inputs = bias ? [x, w, bias] : [x, w];
   return recordOp(op, inputs, y, { geometry: g, hasBias: !!bias });
 }
@@ -89,13 +104,23 @@ export function convolution(x: NDArray, w: NDArray, options?: ConvCallOptions): 
 }
 
 /**
- * relu(convolution(x, w, options)) or relu(deconvolution(…)) for layers with activation "relu": while no op is observed
- * (outside autograd.record and export tracing) the kernel stores max(·, 0) as it writes (wasm im2col and Winograd) or
- * one pass follows; otherwise the two recorded ops, so gradients and traces see both. Bit for bit the two-op result.
+ * act(convolution(x, w, options)) or act(deconvolution(…)): while no op is observed (outside autograd.record and export
+ * tracing) the kernel applies the activation as it stores (the wasm im2col and depthwise kernels; Winograd for ReLU) or
+ * one pass over the result follows; otherwise the two recorded ops, so gradients and traces see both. Bit for bit the
+ * two-op result.
  */
+export function convolutionActivated(op: ConvOp, x: NDArray, w: NDArray, act: ConvActivation, options?: ConvCallOptions): NDArray {
+  // the separate op's check of its slope, so the fused call accepts exactly what leakyRelu does
+  if (act.kind === "leaky") readNumber(op, "slope", act.slope, 0);
+  if (opsObserved()) return activate(run(op, x, w, options), act);
+  return run(op, x, w, options, act);
+}
+
+const RELU: ConvActivation = { kind: "relu" };
+
+/** relu(convolution(…)) or relu(deconvolution(…)) for layers with activation "relu": convolutionActivated with ReLU. */
 export function convolutionRelu(op: ConvOp, x: NDArray, w: NDArray, options?: ConvCallOptions): NDArray {
-  if (opsObserved()) return unary("relu", run(op, x, w, options));
-  return run(op, x, w, options, true);
+  return convolutionActivated(op, x, w, RELU, options);
 }
 
 /**

@@ -5,6 +5,13 @@ import type { PaddingMode } from "./padding-mode.js";
 /** The pointwise nonlinearities of LeakyReLU-style layers (MXNet's act_type). */
 export type LeakyActType = "leaky" | "elu" | "selu" | "gelu";
 
+/**
+ * The activation a convolution kernel applies as it stores each result (predict mode only, where nobody observes the
+ * pre-activation): ReLU max(·, 0) (NaN kept, −0 → +0), or leaky v > 0 ? v : slope·v (LeakyReLU, or a PReLU whose one
+ * slope is shared by every channel). Bit for bit the separate op's result.
+ */
+export type ConvActivation = { readonly kind: "relu" } | { readonly kind: "leaky"; readonly slope: number };
+
 /** The activations a predict-mode BatchNorm can apply in its own pass. */
 export type AffineActivation = "relu" | "leaky";
 

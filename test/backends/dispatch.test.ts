@@ -7,6 +7,7 @@ import * as dispatch from "../../src/backends/cpu/conv-dispatch.js";
 import type { Algorithm } from "../../src/backends/kernel.js";
 import { setNumThreads, getNumThreads } from "../../src/backends/threads.js";
 import { hooks } from "../../src/backends/hooks.js";
+import { resolveConv } from "../../src/params/conv-params.js";
 import { whenWorkersReady } from "../../src/backends/wasm/pool.js";
 import { imageToGrid } from "../../src/backends/reference/image-to-grid.js";
 import { gridToImage } from "../../src/backends/reference/grid-to-image.js";
@@ -352,4 +353,23 @@ test("the book's 2×2 transposed convolution gives the book's values through dis
   const X = new Float32Array([0, 1, 2, 3]),
     K = new Float32Array([0, 1, 2, 3]);
   assert.deepEqual(Array.from(dispatch.gridToImage(g, "float32", X, K, null)), [0, 0, 1, 0, 4, 6, 4, 12, 9]);
+});
+
+test("a 1×1 convolution of one position (a matrix-vector product) runs on the direct loops at any size; two or more positions take the GEMM", () => {
+  setNumThreads(1);
+  for (const [x, w, want] of [
+    [[1, 336, 1, 1], [88, 336, 1, 1], "direct"],
+    [[1, 960, 1], [1280, 960, 1], "direct"],
+    [[1, 240, 2, 2], [64, 240, 1, 1], "wasm-im2col"],
+    [[2, 240, 1, 1], [64, 240, 1, 1], "wasm-im2col"],
+  ] as const) {
+    const g = resolveConv("convolution", x, w, {}).geometry;
+    const image = randomArray(size(imageShape(g)), 5),
+      wt = randomArray(size(weightShape(g)), 6);
+    const got = dispatch.imageToGrid(g, "float32", image, wt, null);
+    assert.equal(hooks.lastAlgorithm, want, JSON.stringify({ x, w }));
+    const ref = new Float32Array(size(gridShape(g)));
+    imageToGrid(g, image, wt, null, ref);
+    assertClose(got, ref, g.imageChannels, `${JSON.stringify({ x, w })}`);
+  }
 });

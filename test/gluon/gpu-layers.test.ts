@@ -264,3 +264,47 @@ test("the DCGAN generator and discriminator on the GPU: one SGD step of each (Ba
     for (const [name, p] of b.collectParams().entries())
       await assertClose(p.data(), a.collectParams().get(name).data(), `parameter ${name} after the step`, 1e-4, 1e-3);
 });
+
+test("Trainer states on gpu(0): saveStates asks for trainer.wait() first, and save → loadStates in a new trainer resumes Adam exactly as the unbroken GPU run and as the CPU", {
+  skip: SKIP,
+}, async () => {
+  np.random.seed(9);
+  const build = () => new nn.Conv2DTranspose(2, { kernelSize: 4, strides: 2, padding: 1, inChannels: 3 });
+  const nets = [build(), build(), build()];
+  nets[0]!.initialize(init.Uniform(0.5));
+  for (const n of nets.slice(1)) n.initialize(init.Uniform(0.5), { ctx: npx.gpu() });
+  const [cpuNet, gpuA, gpuB] = nets as [nn.Conv2DTranspose, nn.Conv2DTranspose, nn.Conv2DTranspose];
+  for (const g of [gpuA, gpuB]) for (const [name, p] of g.collectParams().entries()) p.setData(cpuNet.collectParams().get(name).data());
+  const X = np.random.uniform({ low: -1, high: 1, size: [2, 3, 4, 4] });
+  const Xg = X.asInCtx(npx.gpu());
+  const options = { learningRate: 0.01, beta1: 0.5 };
+  const step = (net: nn.Conv2DTranspose, t: gluon.Trainer, x: NDArray) => {
+    // gradients far from zero (Adam's first step is ±lr·sign(g))
+    autograd.record(() => net.forward(x).sub(3).abs().sum()).backward();
+    t.step(2);
+  };
+  const tc = new gluon.Trainer(cpuNet.collectParams(), "adam", options);
+  const tA = new gluon.Trainer(gpuA.collectParams(), "adam", options);
+  let tB = new gluon.Trainer(gpuB.collectParams(), "adam", options);
+  const stepAll = (tCpu: gluon.Trainer) => {
+    step(cpuNet, tCpu, X);
+    step(gpuA, tA, Xg);
+    step(gpuB, tB, Xg);
+  };
+  for (let k = 0; k < 2; k++) stepAll(tc);
+  assert.throws(() => tB.saveStatesToBytes(), /^Error: Trainer\.saveStates: the optimizer states live on gpu\(0\).*await trainer\.wait\(\) before saving/);
+  await tB.wait();
+  const bytes = tB.saveStatesToBytes();
+  const cpuBytes = tc.saveStatesToBytes();
+  // new trainers over the same parameters: the GPU one's states are loaded onto gpu(0), where its parameters live
+  // (before, they stayed on the CPU and its next step threw mixing devices)
+  tB = new gluon.Trainer(gpuB.collectParams(), "adam", options);
+  tB.loadStatesFromBytes(bytes);
+  const tc2 = new gluon.Trainer(cpuNet.collectParams(), "adam", options);
+  tc2.loadStatesFromBytes(cpuBytes);
+  for (let k = 0; k < 3; k++) stepAll(tc2);
+  for (const [name, p] of gpuB.collectParams().entries()) {
+    await assertClose(p.data(), await gpuA.collectParams().get(name).data().wait(), `${name}: resumed on gpu(0) vs the unbroken gpu(0) run`, 0, 0);
+    await assertClose(p.data(), cpuNet.collectParams().get(name).data(), `${name}: resumed on gpu(0) vs the CPU`, 1e-5, 1e-5);
+  }
+});

@@ -122,6 +122,13 @@ test("zeros, ones and full fill a shape given as a number or a list", () => {
   assert.deepEqual(np.zeros([2, 0, 3]).shape, [2, 0, 3]);
 });
 
+test("np.full keeps the sign of a −0 fill value, as numpy's np.full(2, -0.0)", () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    const a = np.full([2], -0, { dtype }).asTypedArray();
+    assert.ok(Object.is(a[0], -0) && Object.is(a[1], -0), `${dtype}: ${Array.from(a).map((v) => (Object.is(v, -0) ? "-0" : String(v)))}`);
+  }
+});
+
 test("a bad shape or fill value throws naming the function", () => {
   assert.throws(() => np.zeros([2, -1]), /np.zeros: shape=\[2,-1\] must hold integers >= 0 \(index 1 is -1\)/);
   assert.throws(() => np.ones([1.5]), /np.ones: shape=\[1.5\] must hold integers >= 0 \(index 0 is 1.5\)/);

@@ -128,3 +128,76 @@ test("a convolution whose output another node or the graph also reads keeps its 
   await againstOrt(bytes, [1, 3, 9, 9], "Conv+Relu with c1 an output");
   assert.deepEqual(stepOps(onnx.importToGluon(bytes)), ["Conv", "Relu", "ConvTranspose+Relu"]);
 });
+
+/**
+ * x [1, 32, 120] → Conv k1 (32→48) → PRelu (one slope) → depthwise Conv k3 dilation 2 → PRelu (a slope per channel) →
+ * Conv k3 (48→16) → LeakyRelu(0.2): Conv-TasNet's pattern, sized to reach the wasm kernels.
+ */
+function convActivations(): Uint8Array {
+  const w = (n: number, f = 1.7) => Array.from({ length: n }, (_, i) => Math.sin(i * f) * 0.3);
+  return buildModel({
+    nodes: [
+      { op: "Conv", inputs: ["x", "w1", "b1"], outputs: ["c1"] },
+      { op: "PRelu", inputs: ["c1", "a1"], outputs: ["p1"] },
+      { op: "Conv", inputs: ["p1", "w2", "b2"], outputs: ["c2"], attrs: [attr.int("group", 48), attr.ints("dilations", [2]), attr.ints("pads", [2, 2])] },
+      { op: "PRelu", inputs: ["c2", "a2"], outputs: ["p2"] },
+      { op: "Conv", inputs: ["p2", "w3"], outputs: ["c3"], attrs: [attr.ints("pads", [1, 1])] },
+      { op: "LeakyRelu", inputs: ["c3"], outputs: ["y"], attrs: [attr.float("alpha", 0.2)] },
+    ],
+    inputs: [{ name: "x", shape: [1, 32, 120] }],
+    outputs: ["y"],
+    initializers: [
+      { name: "w1", shape: [48, 32, 1], data: w(48 * 32) },
+      { name: "b1", shape: [48], data: w(48, 0.3) },
+      { name: "a1", shape: [1], data: [0.25] },
+      { name: "w2", shape: [48, 1, 3], data: w(144, 0.9) },
+      { name: "b2", shape: [48], data: w(48, 0.7) },
+      { name: "a2", shape: [48, 1], data: Array.from({ length: 48 }, (_, i) => 0.05 * i - 1) },
+      { name: "w3", shape: [16, 48, 3], data: w(16 * 48 * 3, 1.1) },
+    ],
+  });
+}
+
+/** Counts the PRelu kernel's calls. */
+function countingPrelu<T>(f: () => T): { result: T; calls: number } {
+  const original = cpuBackend.preluForward;
+  let calls = 0;
+  cpuBackend.preluForward = (...args) => {
+    calls++;
+    original(...args);
+  };
+  try {
+    return { result: f(), calls };
+  } finally {
+    cpuBackend.preluForward = original;
+  }
+}
+
+test("Conv → PRelu (one slope) and Conv → LeakyRelu store the activation in the convolution, equal to onnxruntime and bit for bit to the recorded nodes; a slope per channel and recorded runs keep PRelu's own op", async () => {
+  const bytes = convActivations();
+  await againstOrt(bytes, [1, 32, 120], "Conv+PRelu/LeakyRelu");
+  const net = onnx.importToGluon(bytes);
+  assert.deepEqual(stepOps(net), ["Conv+PRelu", "Conv+PRelu", "Conv+LeakyRelu"]);
+  np.random.seed(4);
+  const x = np.random.normal({ size: [1, 32, 120] });
+  const fast = countingPrelu(() => net.forward(x) as NDArray);
+  // only the per-channel slope runs PRelu's kernel
+  assert.equal(fast.calls, 1);
+  const recorded = countingPrelu(() => autograd.record(() => net.forward(x) as NDArray));
+  assert.equal(recorded.calls, 2);
+  assert.deepEqual(Array.from(fast.result.asTypedArray()), Array.from(recorded.result.asTypedArray()), "bit for bit the separate nodes' result");
+  const y = recorded.result.asTypedArray();
+  assert.ok(y.some((v) => v < 0) && y.some((v) => v > 0), "the leaky slope is exercised");
+  // recorded, the shared slope is a parameter with a gradient (PRelu's rule), as before the fusion
+  const params = net.collectParams();
+  autograd.record(() => (net.forward(x) as NDArray).sum()).backward();
+  const slopeGrad = params.get("a1")?.grad();
+  assert.ok(slopeGrad, "a1 is a parameter with a gradient");
+  assert.notEqual(slopeGrad.asTypedArray()[0], 0, "the PRelu slope's gradient");
+  const ops = decodeModel(onnx.exportModel(net, [[1, 32, 120]], { dynamicBatch: false }), "test").graph!.node!.map((n) => n.op_type);
+  // (the export broadcasts PRelu's slope with Reshape nodes)
+  assert.deepEqual(
+    ops.filter((o) => o !== "Constant" && o !== "Reshape"),
+    ["Conv", "PRelu", "Conv", "PRelu", "Conv", "LeakyRelu"],
+  );
+});

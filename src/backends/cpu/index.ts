@@ -6,7 +6,8 @@ import { binaryInto, reduceInto, scalarView, unaryInto, whereInto } from "../js/
 import { adamUpdate, sgdUpdate } from "../js/optimizer.js";
 import { gridToImage, imageToGrid, matmul, matmulBatched, weightGrad } from "./conv-dispatch.js";
 import { fillChannels, foldScatter, padGather } from "../reference/pad.js";
-import { resampleAxis, resampleAxisAdjoint } from "../reference/resample.js";
+import { resampleAxisAdjoint } from "../reference/resample.js";
+import { resampleAxis } from "../fused/resample.js";
 import { poolBackward, poolForward, poolGather } from "../fused/pooling.js";
 import {
   batchNormAffineActForward,

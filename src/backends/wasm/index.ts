@@ -1,5 +1,6 @@
 // The wasm backend: AssemblyScript SIMD GEMM kernels over one shared memory, run by a worker pool (float32 only).
 import type { Backend, FloatArray } from "../kernel.js";
+import type { ConvActivation } from "../../params/kernel-records.js";
 import { knownFinite } from "./program.js";
 import {
   gridToImageCol2im,
@@ -16,23 +17,25 @@ import {
 
 const f32 = (a: FloatArray | null) => a as Float32Array;
 
+/** Winograd's output transform stores ReLU only: conv-dispatch.ts never asks it for another activation. */
+function winogradRelu(act: ConvActivation | null | undefined): boolean {
+  if (act && act.kind !== "relu") throw new Error(`wasm Winograd: stores ReLU only, not a ${act.kind} activation`);
+  return !!act;
+}
+
 /** The gridToImage planners without a fused epilogue, by variant (Winograd, which can store a ReLU, is called apart). */
 const GRID_TO_IMAGE = { col2im: gridToImageCol2im, wtx: gridToImageWtx, dense: gridToImageDense, phase: gridToImagePhase } as const;
 
 export const wasmBackend: Backend = {
   name: "wasm",
   dtypes: ["float32"],
-  imageToGrid: (g, image, w, bias, ctx) =>
-    (ctx.variant === "winograd" ? imageToGridWinograd : ctx.variant === "depthwise" ? imageToGridDepthwise : imageToGrid)(
-      g,
-      f32(image),
-      f32(w),
-      bias && f32(bias),
-      ctx.threads,
-      !!ctx.relu,
-    ),
+  imageToGrid(g, image, w, bias, ctx) {
+    if (ctx.variant === "winograd") return imageToGridWinograd(g, f32(image), f32(w), bias && f32(bias), ctx.threads, winogradRelu(ctx.act));
+    const plan = ctx.variant === "depthwise" ? imageToGridDepthwise : imageToGrid;
+    return plan(g, f32(image), f32(w), bias && f32(bias), ctx.threads, ctx.act ?? null);
+  },
   gridToImage(g, grid, w, bias, ctx) {
-    if (ctx.variant === "winograd") return gridToImageWinograd(g, f32(grid), f32(w), bias && f32(bias), ctx.threads, !!ctx.relu);
+    if (ctx.variant === "winograd") return gridToImageWinograd(g, f32(grid), f32(w), bias && f32(bias), ctx.threads, winogradRelu(ctx.act));
     if (ctx.variant === "depthwise") throw new Error("wasm backend: the depthwise variant is an imageToGrid kernel (dispatch never asks it for gridToImage)");
     return GRID_TO_IMAGE[ctx.variant ?? "phase"](g, f32(grid), f32(w), bias && f32(bias), ctx.threads);
   },

@@ -1,5 +1,6 @@
 // Turns a convolution geometry or a matrix product into GEMM jobs + tasks in the arena, runs them, copies the result out.
 import { type ConvGeometry, macCount } from "../../params/geometry.js";
+import type { ConvActivation } from "../../params/kernel-records.js";
 import { readyThreads } from "./pool.js";
 import { threadPolicy } from "./thread-policy.js";
 import { autoThreads } from "../threads.js";
@@ -296,7 +297,19 @@ export interface Operands {
   dstLen: number;
   covered: boolean;
   fill: (dst: Float32Array, at: number) => void;
-  relu?: boolean;
+  act?: ConvActivation | null;
+}
+
+const SLOPE_BITS = new Int32Array(1);
+const SLOPE_F32 = new Float32Array(SLOPE_BITS.buffer);
+
+/** The RELU and SLOPE fields of a job that stores `act` (interface.ts: 0 none, 1 max(·, 0), 2 leaky with SLOPE's float32 bits). */
+function actFields(act: ConvActivation | null | undefined): { RELU: number; SLOPE: number } {
+  if (!act) return { RELU: 0, SLOPE: 0 };
+  if (act.kind === "relu") return { RELU: 1, SLOPE: 0 };
+  SLOPE_F32[0] = act.slope;
+  if (SLOPE_F32[0] !== act.slope) throw new Error(`wasm kernels: a leaky slope of ${act.slope} is not a float32 value (conv-dispatch fuses only those)`);
+  return { RELU: 2, SLOPE: SLOPE_BITS[0]! };
 }
 
 /** Every gemm field zero: the base of records that use only a few fields (pack-only jobs, wtx jobs). */
@@ -355,7 +368,7 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
           L: [0, 1, 2].map((e) => listAt(tab, e)),
           STORE: store ? 1 : 0,
           BIAS: ops.bias ? at.input(2) + spec.biasOff * 4 : 0,
-          RELU: store && ops.relu ? 1 : 0,
+          ...actFields(store ? ops.act : null),
         };
       }),
     );
@@ -421,15 +434,22 @@ function checkFits(what: string, floats: number): void {
   runtime().checkBytes(what, floats * 4);
 }
 
-/** Convolution image → grid (implicit GEMM); relu: max(·, 0) applied as each output is stored (every job stores). */
-export function imageToGrid(g: ConvGeometry, image: Float32Array, w: Float32Array, bias: Float32Array | null, threads: number, relu = false): Float32Array {
+/** Convolution image → grid (implicit GEMM); act applied as each output is stored (every job stores). */
+export function imageToGrid(
+  g: ConvGeometry,
+  image: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  threads: number,
+  act: ConvActivation | null = null,
+): Float32Array {
   const x = axes3(g);
   const sp = prod(x.G);
   checkFits(IMAGE_TO_GRID, image.length + w.length + g.batch * g.gridChannels * sp);
   return execute(
     IMAGE_TO_GRID,
     convJobs(g, x),
-    { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias), relu },
+    { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias), act },
     threads,
   );
 }
@@ -444,7 +464,7 @@ export function imageToGridDepthwise(
   w: Float32Array,
   bias: Float32Array | null,
   threads: number,
-  relu = false,
+  act: ConvActivation | null = null,
 ): Float32Array {
   const x = axes3(g);
   const planes = g.batch * g.gridChannels;
@@ -468,7 +488,7 @@ export function imageToGridDepthwise(
         W: at.input(1),
         DST: at.out,
         BIAS: bias ? at.input(2) : 0,
-        RELU: relu ? 1 : 0,
+        ...actFields(act),
         CI: g.imageChannels,
         CG: g.gridChannels,
         GCPG: x.gcpg,

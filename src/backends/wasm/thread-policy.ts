@@ -7,8 +7,10 @@ import { hooks } from "../hooks.js";
  * machine has a free core at all (on a 2-vCPU machine with other load, a call split in two waits for a worker the OS
  * has not scheduled: a small training step took 3× longer at the default than at 1 thread). So each call is timed,
  * and calls of the same kind and size (half an octave of multiply-adds) share a record of the time per multiply-add on
- * 1 thread and on the pool (the median of the last five of each). The faster arm runs; when it suddenly runs 25 %
- * slower than its estimate, the other arm is tried on the next call. The slower arm is also tried again now and then,
+ * 1 thread and on the pool (the median of the last five of each). The faster arm runs; when two calls of it in a row
+ * run 25 % slower than its estimate (the load changed), the other arm is tried on the next call and that call's time
+ * replaces its stale samples. One slow call is not enough: on a noisy VM single spikes are common, and rechecking a
+ * clearly slower arm after each cost 10 % of a large call's time. The slower arm is also tried again now and then,
  * rarely when it lost by much, so the policy follows a machine whose load changes and costs at most a few per cent
  * where the arms differ a lot (an exploration every 64 calls of an arm 3× slower costs 3 %). An arm's first call is not
  * counted: the pool's first call wakes cold workers (160 ms against 60 ms for a large call, measured), which would bias
@@ -28,7 +30,9 @@ interface Bucket {
   pool: Arm;
   /** calls since the other arm last ran */
   sinceExplore: number;
-  /** the winning arm just ran 25 % slower than its estimate: try the other arm on the next call */
+  /** consecutive calls of the arm in use that ran 25 % slower than its estimate */
+  slow: number;
+  /** two such calls in a row: try the other arm on the next call */
   recheck: boolean;
 }
 
@@ -53,7 +57,7 @@ function exploreEvery(ratio: number): number {
 export class ThreadPolicy {
   private readonly buckets = new Map<string, Bucket>();
   /** the call being timed: its bucket, arm and start, settled by the end of runProgram */
-  private pending: { bucket: Bucket; pool: boolean; macs: number; t0: number } | null = null;
+  private pending: { bucket: Bucket; pool: boolean; macs: number; t0: number; fresh: boolean } | null = null;
 
   constructor(private readonly now: () => number) {}
 
@@ -65,10 +69,11 @@ export class ThreadPolicy {
     const key = `${kind}:${Math.round(2 * Math.log2(Math.max(1, macs)))}`;
     let b = this.buckets.get(key);
     if (b === undefined) {
-      b = { one: newArm(), pool: newArm(), sinceExplore: 0, recheck: false };
+      b = { one: newArm(), pool: newArm(), sinceExplore: 0, slow: 0, recheck: false };
       this.buckets.set(key, b);
     }
     let pool: boolean;
+    let fresh = false;
     if (b.one.samples < WARMUP || b.pool.samples < WARMUP) pool = b.pool.samples <= b.one.samples;
     else {
       const one = estimate(b.one),
@@ -79,13 +84,15 @@ export class ThreadPolicy {
       const ratio = poolWins ? one / onPool : onPool / one;
       pool = poolWins;
       if (++b.sinceExplore >= exploreEvery(ratio) || b.recheck) {
+        // a recheck's sample stands alone: the arm's older samples were taken under the load that just changed
+        fresh = b.recheck;
         b.sinceExplore = 0;
         b.recheck = false;
         pool = !poolWins;
       }
     }
     hooks.lastPolicyChoice = pool ? "pool" : "one";
-    this.pending = { bucket: b, pool, macs: Math.max(1, macs), t0: this.now() };
+    this.pending = { bucket: b, pool, macs: Math.max(1, macs), t0: this.now(), fresh };
     return pool ? threads : 1;
   }
 
@@ -101,9 +108,20 @@ export class ThreadPolicy {
       return;
     }
     // the load changed (another process took a core, or left): the other arm's estimate is stale, so look again now
-    if (arm.samples >= WARMUP && perMac > 1.25 * estimate(arm)) p.bucket.recheck = true;
-    arm.recent[arm.next] = perMac;
-    arm.next = (arm.next + 1) % RECENT;
+    if (arm.samples >= WARMUP && !p.fresh) {
+      p.bucket.slow = perMac > 1.25 * estimate(arm) ? p.bucket.slow + 1 : 0;
+      if (p.bucket.slow >= 2) {
+        p.bucket.slow = 0;
+        p.bucket.recheck = true;
+      }
+    }
+    if (p.fresh) {
+      arm.recent = [perMac];
+      arm.next = 1;
+    } else {
+      arm.recent[arm.next] = perMac;
+      arm.next = (arm.next + 1) % RECENT;
+    }
     arm.samples++;
   }
 

@@ -4,8 +4,8 @@ import { Context } from "../../context.js";
 import type { Dtype } from "../../ndarray/dtype.js";
 import { type DeviceStorage, registerDeviceAllocator } from "../../ndarray/storage.js";
 import type { ConvGeometry } from "../../params/geometry.js";
+import type { ConvActivation } from "../../params/kernel-records.js";
 import { allocTensor, type GpuTensor, releaseTensor } from "./buffer-pool.js";
-import { gpuOp } from "./device.js";
 import { binaryGpu, copyIntoGpu, type GpuView, unaryGpu, whereGpu } from "./elementwise.js";
 import { reduceGpu } from "./reduce.js";
 import { gridToImageGpu, imageToGridGpu, weightGradGpu } from "./conv.js";
@@ -26,6 +26,7 @@ import { poolBackwardGpu, poolForwardGpu, poolGatherGpu } from "./pooling.js";
 import { sgdUpdateGpu } from "./optimizer.js";
 import { adamUpdateGpu, leakyBackwardGpu, leakyForwardGpu, preluBackwardGpu, preluForwardGpu, softsignBackwardGpu, softsignForwardGpu } from "./pointwise.js";
 import { readTensor, requireFloat32, upload } from "./transfer.js";
+import { scalarTensor } from "./scalars.js";
 
 const GPU0 = new Context("gpu", 0);
 
@@ -45,7 +46,9 @@ export class GpuStorage implements DeviceStorage {
 
 /** The tensor behind device storage; storage of another device is an error naming the kernel. */
 function tensorOf(s: DeviceStorage, kernel: string): GpuTensor {
-  if (!(s instanceof GpuStorage)) throw new Error(`${kernel} (webgpu): an operand lives on ${String(s.ctx)}, not on the GPU`);
+  // CPU storage is a typed array (no ctx): named as the CPU, not "undefined"
+  if (!(s instanceof GpuStorage))
+    throw new Error(`${kernel} (webgpu): an operand lives on ${ArrayBuffer.isView(s) ? "cpu(0)" : String(s.ctx)}, not on the GPU`);
   return s.tensor;
 }
 
@@ -77,24 +80,23 @@ function fresh(t: GpuTensor): GpuStorage {
   return new GpuStorage(t);
 }
 
-/** relu(t) as a new tensor, the temporary returned to the pool (a fused relu of the CPU kernels, as a second pass). */
-function reluOf(t: GpuTensor, n: number): GpuTensor {
-  const r = unaryGpu("relu", [n], { tensor: t, strides: [1], offset: 0 });
+/** act(t) as a new tensor, the temporary returned to the pool (the CPU kernels' fused activation, as a second pass). */
+function activated(t: GpuTensor, act: ConvActivation | null | undefined): GpuTensor {
+  if (!act) return t;
+  let r: GpuTensor;
+  if (act.kind === "relu") r = unaryGpu("relu", [t.size], { tensor: t, strides: [1], offset: 0 });
+  else {
+    r = allocTensor(t.size, "leaky_relu (webgpu)");
+    leakyForwardGpu("leaky", act.slope, t, r, t.size);
+  }
   releaseTensor(t);
   return r;
 }
 
-function allocate(dtype: Dtype, n: number): GpuStorage {
+/** A zeroed buffer, or with `overwritten` (the caller's kernel writes every element) one left as the pool gave it. */
+function allocate(dtype: Dtype, n: number, overwritten = false): GpuStorage {
   requireFloat32("allocate (webgpu)", "the array", dtype);
-  const t = allocTensor(n, "allocate (webgpu)");
-  // pooled buffers keep old values: zero the bytes (a multiple of 4, as clearBuffer requires)
-  if (n > 0)
-    gpuOp("allocate (webgpu)", (d) => {
-      const enc = d.createCommandEncoder();
-      enc.clearBuffer(t.buffer, 0, n * 4);
-      d.queue.submit([enc.finish()]);
-    });
-  return fresh(t);
+  return fresh(allocTensor(n, "allocate (webgpu)", !overwritten));
 }
 
 const float32 = (kernel: string, dtype: Dtype) => requireFloat32(kernel, "the operands", dtype);
@@ -109,7 +111,8 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
     return fresh(allocTensor(n, "pooling argmax (webgpu)"));
   },
   scalar(v: number, ndim: number): StridedView<DeviceStorage> {
-    return { data: fresh(upload(Float32Array.of(v), "scalar (webgpu)")), strides: new Array<number>(ndim).fill(0), offset: 0 };
+    // one cached read-only tensor per distinct value: a number operand uploads nothing after its first use
+    return { data: fresh(scalarTensor(v, "scalar (webgpu)")), strides: new Array<number>(ndim).fill(0), offset: 0 };
   },
   unaryInto(op: UnaryKernelOp, shape, o, x) {
     store(shape, unaryGpu(op, shape, viewOf(x, op)), o, op);
@@ -124,15 +127,15 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
     const r = reduceGpu(op, shape, viewOf(x, op), axes);
     store([r.size], r, { data: out, strides: [1], offset: 0 }, op);
   },
-  imageToGrid(g: ConvGeometry, dtype, image, w, bias, relu) {
+  imageToGrid(g: ConvGeometry, dtype, image, w, bias, act) {
     float32("convolution", dtype);
     const r = imageToGridGpu(g, tensorOf(image, "convolution"), tensorOf(w, "convolution"), bias ? tensorOf(bias, "convolution") : null);
-    return fresh(relu ? reluOf(r, r.size) : r);
+    return fresh(activated(r, act));
   },
-  gridToImage(g: ConvGeometry, dtype, grid, w, bias, relu) {
+  gridToImage(g: ConvGeometry, dtype, grid, w, bias, act) {
     float32("deconvolution", dtype);
     const r = gridToImageGpu(g, tensorOf(grid, "deconvolution"), tensorOf(w, "deconvolution"), bias ? tensorOf(bias, "deconvolution") : null);
-    return fresh(relu ? reluOf(r, r.size) : r);
+    return fresh(activated(r, act));
   },
   weightGrad(g: ConvGeometry, dtype, image, grid) {
     float32("weight gradient", dtype);
@@ -148,6 +151,11 @@ export const webgpuBackend: Backend<DeviceStorage, DeviceStorage> = {
   },
   pickAxis(x, ids, outer, n, inner, mode, out, chosen) {
     const t = (s: DeviceStorage) => tensorOf(s, "npx.pick");
+    // ids already read back (host copy current): checked here as the CPU does, before any work is queued; otherwise the
+    // kernel records non-finite ids and the Error comes at the next wait() / data() (see pick.ts)
+    const known = ids.host;
+    if (known !== null)
+      for (let j = 0; j < outer * inner; j++) if (!Number.isFinite(known[j]!)) throw new Error(`npx.pick: index holds ${known[j]}, not a class id`);
     pickAxisGpu(t(x), t(ids), outer, n, inner, mode, t(out), t(chosen));
     wrote(out);
     wrote(chosen);

@@ -1,5 +1,5 @@
 // GPU storage buffers pooled by size class; a tensor's buffer goes back to the pool when the tensor is garbage-collected.
-import { gpuState } from "./device.js";
+import { gpuOp, gpuState } from "./device.js";
 
 /** A float32 array on the GPU: `size` elements at the start of `buffer` (which may be larger: its pool size class). */
 export interface GpuTensor {
@@ -38,7 +38,7 @@ let pooledBytes = 0;
 /** Above this many pooled bytes a returned buffer is destroyed instead of kept. */
 const MAX_POOLED_BYTES = 512 * 2 ** 20;
 
-const stats = { created: 0, reused: 0, returned: 0, destroyed: 0 };
+const stats = { created: 0, reused: 0, returned: 0, destroyed: 0, cleared: 0 };
 
 function giveBack(h: Held): void {
   stats.returned++;
@@ -58,8 +58,12 @@ function giveBack(h: Held): void {
 const registry = new FinalizationRegistry<Held>(giveBack);
 const heldOf = new WeakMap<GpuTensor, Held>();
 
-/** A new tensor of `size` float32 elements (contents undefined: pooled buffers keep old values). */
-export function allocTensor(size: number, op: string): GpuTensor {
+/**
+ * A new tensor of `size` float32 elements. With `zeroed`, its elements are 0: a new buffer is (WebGPU zero-initialises
+ * every buffer it creates) and a recycled one is cleared by a queued clearBuffer. Without, the contents are undefined (a
+ * recycled buffer keeps its old values): for results the kernel writes in full.
+ */
+export function allocTensor(size: number, op: string, zeroed = false): GpuTensor {
   const s = gpuState(op);
   const device = s.device;
   if (poolDevice !== device) {
@@ -75,6 +79,16 @@ export function allocTensor(size: number, op: string): GpuTensor {
   if (buffer !== undefined) {
     pooledBytes -= cls;
     stats.reused++;
+    if (zeroed && size > 0) {
+      const b = buffer;
+      // the tensor's bytes only (a multiple of 4, as clearBuffer requires): the rest of the size class is never read
+      gpuOp(op, (d) => {
+        const enc = d.createCommandEncoder();
+        enc.clearBuffer(b, 0, size * 4);
+        d.queue.submit([enc.finish()]);
+      });
+      stats.cleared++;
+    }
   } else {
     buffer = device.createBuffer({ size: cls, usage: STORAGE_USAGE, label: op });
     stats.created++;
@@ -95,8 +109,17 @@ export function releaseTensor(t: GpuTensor): void {
   }
 }
 
+/** Run first by emptyPools: caches of live tensors (scalars.ts) give their buffers back so that they are destroyed too. */
+const beforeEmpty: (() => void)[] = [];
+
+/** Registers `f` to run at the start of every emptyPools() (a module of the lazily loaded backend hooks in here). */
+export function onEmptyPools(f: () => void): void {
+  beforeEmpty.push(f);
+}
+
 /** Destroys every pooled (free) buffer: part of releaseMemory(). Buffers of live tensors are untouched. */
 export function emptyPools(): void {
+  for (const f of beforeEmpty) f();
   for (const list of pools.values())
     for (const b of list) {
       b.destroy();
@@ -107,6 +130,6 @@ export function emptyPools(): void {
 }
 
 /** Pool counters and the bytes held free, for tests of memory staying flat. */
-export function poolStats(): { created: number; reused: number; returned: number; destroyed: number; pooledBytes: number } {
+export function poolStats(): { created: number; reused: number; returned: number; destroyed: number; cleared: number; pooledBytes: number } {
   return { ...stats, pooledBytes };
 }

@@ -7,3 +7,4 @@ export { imageToGridGpu, gridToImageGpu, weightGradGpu } from "./conv.js";
 export { matmulGpu } from "./matmul.js";
 export { unaryGpu, binaryGpu, denseView, type GpuView } from "./elementwise.js";
 export { reduceGpu } from "./reduce.js";
+export { scalarStats, MAX_CACHED_SCALARS } from "./scalars.js";

@@ -1,7 +1,7 @@
-// The float32 loops' exp (exp32Of, used by exp and sigmoid on float32 arrays) against Math.exp rounded to float32.
+// The float32 loops' exp and tanh (exp32Of for exp and sigmoid, tanh32Of for tanh) against Math.exp / Math.tanh rounded to float32.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { exp32Of, unaryRuns } from "../../../src/backends/js/elementwise-loops.generated.js";
+import { exp32Of, tanh32Of, unaryRuns } from "../../../src/backends/js/elementwise-loops.generated.js";
 import { UNARY } from "../../../src/backends/reference/elementwise.js";
 
 /** A seeded xorshift32 stream of uniform numbers in [0, 1). */
@@ -67,9 +67,19 @@ test("exp32Of: NaN, ±Infinity, overflow and underflow", () => {
   assert.ok(Math.fround(exp32Of(-103.2)) > 0);
 });
 
-test("exp32Of: the float32 exp and sigmoid loops match the float64 reference rounded to float32 (sigmoid's tiny and saturated ends included)", () => {
+test("tanh32Of: NaN, ±0, ±Infinity, both sides of the series' threshold, saturation", () => {
+  assert.ok(Number.isNaN(tanh32Of(NaN)));
+  assert.ok(Object.is(tanh32Of(0), 0));
+  assert.ok(Object.is(tanh32Of(-0), -0));
+  assert.equal(tanh32Of(Infinity), 1);
+  assert.equal(tanh32Of(-Infinity), -1);
+  for (const v of [1e-30, -1e-30, 1e-8, 0.0009765, 0.0009765625, -0.0009766, 0.5, -3, 9, 20, -20, 400])
+    assert.equal(Math.fround(tanh32Of(v)), Math.fround(Math.tanh(v)), `tanh32Of(${v})`);
+});
+
+test("exp32Of, tanh32Of: the float32 exp, sigmoid and tanh loops match the float64 reference rounded to float32 (tiny and saturated ends included)", () => {
   const x = inputs();
-  for (const op of ["exp", "sigmoid"] as const) {
+  for (const op of ["exp", "sigmoid", "tanh"] as const) {
     const out = new Float32Array(x.length);
     unaryRuns[op][0]!(out, 0, 1, x, 0, 1, x.length);
     let differ = 0;

@@ -13,6 +13,11 @@ import { getNumThreads, setNumThreads } from "../../../src/backends/threads.js";
 import { whenWorkersReady } from "../../../src/backends/wasm/pool.js";
 import { TASK } from "../../../src/backends/wasm/interface.js";
 import { imageToGrid } from "../../../src/backends/reference/image-to-grid.js";
+import type { ConvActivation } from "../../../src/params/kernel-records.js";
+
+const RELU: ConvActivation = { kind: "relu" };
+const LEAKY: ConvActivation = { kind: "leaky", slope: 0.25 };
+const STEEP: ConvActivation = { kind: "leaky", slope: -1.5 };
 import { assertClose, gridShape, imageShape, randomArray, size, weightShape } from "../../helpers/geometry-arb.js";
 
 const axisArb = (maxGrid: number) =>
@@ -62,7 +67,7 @@ const depthwiseArb: fc.Arbitrary<ConvGeometry> = fc
     };
   });
 
-test("wasm depthwise: 1–3-D, strides 1–3, dilation, padding, channel multipliers, bias and ReLU equal the direct sums on 1 and 2 threads", async () => {
+test("wasm depthwise: 1–3-D, strides 1–3, dilation, padding, channel multipliers, bias and ReLU or a leaky slope equal the direct sums on 1 and 2 threads", async () => {
   const saved = getNumThreads(),
     savedMacs = hooks.macsPerThread;
   await whenWorkersReady(1);
@@ -71,7 +76,7 @@ test("wasm depthwise: 1–3-D, strides 1–3, dilation, padding, channel multipl
     vectors = 0;
   try {
     fc.assert(
-      fc.property(depthwiseArb, fc.integer({ min: 1, max: 1 << 30 }), fc.boolean(), (g, seed, relu) => {
+      fc.property(depthwiseArb, fc.integer({ min: 1, max: 1 << 30 }), fc.constantFrom<ConvActivation | null>(null, RELU, LEAKY, STEEP), (g, seed, act) => {
         const image = randomArray(size(imageShape(g)), seed),
           w = randomArray(size(weightShape(g)), seed + 1);
         const kp = g.kernel.reduce((p, v) => p * v, 1);
@@ -80,19 +85,20 @@ test("wasm depthwise: 1–3-D, strides 1–3, dilation, padding, channel multipl
         for (const bias of [null, randomArray(g.gridChannels, seed + 2)]) {
           const ref = new Float32Array(size(gridShape(g)));
           imageToGrid(g, image, w, bias, ref);
-          if (relu) for (let i = 0; i < ref.length; i++) ref[i] = Math.max(ref[i]!, 0);
+          if (act?.kind === "relu") for (let i = 0; i < ref.length; i++) ref[i] = Math.max(ref[i]!, 0);
+          if (act?.kind === "leaky") for (let i = 0; i < ref.length; i++) ref[i] = ref[i]! > 0 ? ref[i]! : act.slope * ref[i]!;
           for (const threads of [1, 2]) {
             setNumThreads(threads);
             hooks.force.imageToGrid = "wasm-depthwise";
             let got: ArrayLike<number>;
             try {
-              got = dispatchedImageToGrid(g, "float32", image, w, bias, relu);
+              got = dispatchedImageToGrid(g, "float32", image, w, bias, act);
             } finally {
               hooks.force.imageToGrid = null;
             }
             assert.equal(hooks.lastAlgorithm, "wasm-depthwise", JSON.stringify(g));
             if (ref.length > 0) assert.deepEqual([...new Set(hooks.lastTasks.map((t) => t[3]))], [TASK.DW], "the depthwise tasks ran");
-            assertClose(got, ref, kp, `depthwise t${threads} bias=${!!bias} relu=${relu} ${JSON.stringify(g)}`);
+            assertClose(got, ref, kp, `depthwise t${threads} bias=${!!bias} act=${JSON.stringify(act)} ${JSON.stringify(g)}`);
           }
         }
       }),

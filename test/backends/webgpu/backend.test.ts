@@ -5,8 +5,11 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { autograd, type NDArray, nn, np, npx } from "../../../src/index.js";
-import { destroyGpu } from "../../../src/backends/webgpu/index.js";
+import { destroyGpu, emptyPools, poolStats, releaseTensor, upload } from "../../../src/backends/webgpu/index.js";
+import { readStorage, webgpuBackend } from "../../../src/backends/webgpu/backend.js";
 import { assertCloseToCpu, openTestGpu } from "../../helpers/webgpu.js";
+import { convolutionActivated } from "../../../src/ops/conv.js";
+import type { ConvActivation } from "../../../src/params/kernel-records.js";
 
 const SKIP = await openTestGpu();
 after(() => destroyGpu());
@@ -347,4 +350,86 @@ test("depthToSpace / spaceToDepth (DCR and CRD) and 1-D / 3-D pixel shuffles, wi
     x1 = np.random.uniform({ size: [2, 6, 4] });
   await assertClose(new nn.PixelShuffle3D([2, 2, 2]).forward(x3.asInCtx(ctx)), new nn.PixelShuffle3D([2, 2, 2]).forward(x3), "PixelShuffle3D", 0, 0);
   await assertClose(new nn.PixelShuffle1D(3).forward(x1.asInCtx(ctx)), new nn.PixelShuffle1D(3).forward(x1), "PixelShuffle1D", 0, 0);
+});
+
+test("allocate(dtype, n, overwritten): a recycled GPU buffer comes back zeroed without `overwritten` and unwiped with it; ops that pass it equal the CPU over a pool of NaN-filled buffers", {
+  skip: SKIP,
+}, async () => {
+  // returns `count` buffers of n NaNs to the pool: the next allocations of their size class recycle them (last in, first out)
+  const dirty = (n: number, count = 1) => {
+    const ts = Array.from({ length: count }, () => upload(new Float32Array(n).fill(Number.NaN), "test"));
+    for (const t of ts) releaseTensor(t);
+  };
+  const n = 37;
+  dirty(n);
+  let before = poolStats();
+  const zeroed = webgpuBackend.allocate("float32", n);
+  assert.equal(poolStats().reused, before.reused + 1, "the NaN buffer was recycled");
+  assert.equal(poolStats().cleared, before.cleared + 1, "and cleared");
+  assert.deepEqual(Array.from(await readStorage(zeroed)), new Array<number>(n).fill(0), "overwritten=false gives zeros");
+  dirty(n);
+  before = poolStats();
+  const raw = webgpuBackend.allocate("float32", n, true);
+  assert.equal(poolStats().reused, before.reused + 1);
+  assert.equal(poolStats().cleared, before.cleared, "overwritten=true queues no clear");
+  assert.ok((await readStorage(raw)).every(Number.isNaN), "the recycled buffer was handed over as it was");
+  // a buffer WebGPU creates is zero-initialised by the spec: no clear is queued for it
+  emptyPools();
+  before = poolStats();
+  const created = webgpuBackend.allocate("float32", n);
+  assert.equal(poolStats().created, before.created + 1);
+  assert.equal(poolStats().cleared, before.cleared);
+  assert.deepEqual(Array.from(await readStorage(created)), new Array<number>(n).fill(0));
+
+  // the ops that allocate with overwritten=true (binary and unary elementwise, copy, astype, concatenate, leaky ReLU,
+  // softsign, upsampling, group norm) must write every element: over NaN-filled recycled buffers they equal the CPU
+  np.random.seed(21);
+  const x = np.random.uniform({ low: -2, high: 2, size: [2, 3, 4, 4] });
+  const y = np.random.uniform({ low: -2, high: 2, size: [1, 3, 1, 4] });
+  const gamma = np.random.uniform({ low: 0.5, high: 1.5, size: [3] });
+  const beta = np.random.uniform({ low: -1, high: 1, size: [3] });
+  const ops: [string, (a: NDArray, b: NDArray, g: NDArray, c: NDArray) => NDArray][] = [
+    ["add (broadcast)", (a, b) => a.add(b)],
+    ["mul by a number", (a) => a.mul(3)],
+    ["exp", (a) => np.exp(a)],
+    ["copy of a transposed view", (a) => a.transpose([0, 2, 3, 1]).copy()],
+    ["concatenate", (a) => np.concatenate([a, a], { axis: 1 })],
+    ["leakyRelu", (a) => npx.leakyRelu(a, { slope: 0.1 })],
+    ["softsign", (a) => npx.activation(a, "softsign")],
+    ["upsampling", (a) => npx.upsampling(a, { scale: 2, sampleType: "nearest" })],
+    ["group norm", (a, _b, g, c) => npx.groupNorm(a, g.reshape([3]), c.reshape([3]), { numGroups: 3 })],
+  ];
+  const g = [x, y, gamma, beta].map((t) => t.asInCtx(gpu()));
+  for (const [what, f] of ops) {
+    let expected: NDArray;
+    try {
+      expected = f(x, y, gamma, beta);
+    } catch (e) {
+      assert.fail(`${what} on the CPU: ${(e as Error).message}`);
+    }
+    for (const size of [expected.size, x.size, 2 * x.size]) dirty(size, 4);
+    await assertClose(f(g[0]!, g[1]!, g[2]!, g[3]!), expected, `${what} over recycled NaN buffers`, 1e-5, 1e-5);
+  }
+});
+
+test("a convolution with a fused ReLU or leaky slope (the importer's Conv → Relu / PRelu / LeakyRelu) equals the CPU backend's", { skip: SKIP }, async () => {
+  np.random.seed(31);
+  const x = np.random.normal({ size: [1, 4, 12] }),
+    w = np.random.normal({ size: [6, 4, 3] }),
+    bias = np.random.normal({ size: [6] });
+  const acts: ConvActivation[] = [{ kind: "relu" }, { kind: "leaky", slope: 0.25 }, { kind: "leaky", slope: 0.2 }];
+  for (const act of acts) {
+    const o = { padding: [1], bias };
+    const cpu = convolutionActivated("convolution", x, w, act, o);
+    const onGpu = convolutionActivated("convolution", x.asInCtx(gpu()), w.asInCtx(gpu()), act, { ...o, bias: bias.asInCtx(gpu()) });
+    await assertClose(onGpu, cpu, `convolution + ${JSON.stringify(act)}`);
+    const cpuT = convolutionActivated("deconvolution", x, w.reshape([4, 6, 3]), act, { strides: [2] });
+    const gpuT = convolutionActivated("deconvolution", x.asInCtx(gpu()), w.reshape([4, 6, 3]).asInCtx(gpu()), act, { strides: [2] });
+    await assertClose(gpuT, cpuT, `deconvolution + ${JSON.stringify(act)}`);
+    if (act.kind === "leaky")
+      assert.ok(
+        cpu.asTypedArray().some((v) => v < 0),
+        "negative outputs exercise the slope",
+      );
+  }
 });

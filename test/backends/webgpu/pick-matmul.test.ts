@@ -1,5 +1,6 @@
 // npx.pick (clip and wrap, so sparse SoftmaxCrossEntropyLoss) and batched np.matmul (3-D and 4-D) on gpu(0), with
 // gradients, against the CPU backend.
+import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import fc from "fast-check";
 import { autograd, gluon, type NDArray, np, npx } from "../../../src/index.js";
@@ -84,4 +85,42 @@ test("batched np.matmul (3-D and 4-D stacks, several 32×32 tiles, vec4 and scal
     await assertClose(g[0]!.grad!, a.grad!, `${what}: gradient of a`, 1e-5, 1e-5);
     await assertClose(g[1]!.grad!, b.grad!, `${what}: gradient of b`, 1e-5, 1e-5);
   }
+});
+
+test("npx.pick on gpu(0) with a NaN or ±∞ class id: an Error naming npx.pick and the values at wait(), data() and waitAll(), never silent NaN", {
+  skip: SKIP,
+}, async () => {
+  const x = np.arange(12).reshape([3, 4]).astype("float32").asInCtx(npx.gpu());
+  // ids uploaded from the CPU: the GPU holds no host copy, so the kernel finds them and the next sync reports them
+  const bad = np.array(Float32Array.of(1, Number.NaN, 2)).asInCtx(npx.gpu());
+  const y = npx.pick(x, bad);
+  await assert.rejects(y.wait(), /^Error: npx\.pick: index holds NaN, not a class id \(1 non-finite id\(s\), the first at flat position 1/);
+  // reported once: the device works on, a later op's values read normally
+  assert.deepEqual(Array.from(await npx.pick(x, np.array([3, 0, 1]).asInCtx(npx.gpu())).data()), [3, 4, 9]);
+  const infs = np.array(Float32Array.of(Number.POSITIVE_INFINITY, 0, Number.NEGATIVE_INFINITY)).asInCtx(npx.gpu());
+  const z = npx.pick(x, infs, { mode: "wrap" });
+  await assert.rejects(z.data(), /npx\.pick: index holds Infinity and -Infinity, not a class id \(2 non-finite id\(s\), the first at flat position 0/);
+  npx.pick(x, bad);
+  await assert.rejects(npx.waitAll(), /npx\.pick: index holds NaN/);
+  // ids whose values the host already holds (after wait): thrown at once, with the CPU backend's message
+  await bad.wait();
+  await x.wait();
+  const cpuError = (() => {
+    try {
+      npx.pick(x.asInCtx(npx.cpu()), bad.asInCtx(npx.cpu()));
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "no error";
+  })();
+  assert.equal(cpuError, "npx.pick: index holds NaN, not a class id");
+  assert.throws(() => npx.pick(x, bad), { message: cpuError });
+  await npx.waitAll();
+});
+
+test("npx.pick on gpu(0) with finite ids far out of range (±1e9, ±1e30) clips and wraps as the CPU backend", { skip: SKIP }, async () => {
+  const x = np.arange(15).reshape([3, 5]).astype("float32");
+  const ids = np.array(Float32Array.of(1e9, -1e30, 1e30));
+  for (const mode of ["clip", "wrap"] as const)
+    await assertClose(npx.pick(x.asInCtx(npx.gpu()), ids.asInCtx(npx.gpu()), { mode }), npx.pick(x, ids, { mode }), mode, 0, 0);
 });
