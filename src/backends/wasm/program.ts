@@ -108,6 +108,9 @@ export function runProgram(p: Program): Float32Array {
     U[q + QUEUE_FIELDS.COFF] = p.cOff;
     runQueue(queueAt, scratch);
   }
+  // the policy times the kernels alone: the copy-out below costs both arms the same, and its page faults (a fresh
+  // output: 20 to 55 ms for the same 8 MB call on this VM) would bury the difference the thread count makes
+  threadPolicy.settle();
   // outside a recycling scope, slice copies into a fresh (non-shared) buffer in one pass without zero-filling it first;
   // inside one, a released array of the same length is reused (no page faults on the copy)
   const scope = activeRecycleScope();
@@ -118,6 +121,5 @@ export function runProgram(p: Program): Float32Array {
   // (a reused array may carry an earlier result's mark)
   if (rt.exports.all_finite(outAt, p.outLen) === 1) finiteResults.add(out);
   else finiteResults.delete(out);
-  threadPolicy.settle();
   return out;
 }
