@@ -2,6 +2,7 @@
 import type { FloatArray } from "../../ndarray/strided.js";
 import type { StridedView } from "../backend.js";
 import { reluOf } from "../js/elementwise-loops.generated.js";
+import { runSquares, runSum } from "./run-sums.js";
 
 import type { AffineActivation, ChannelView } from "../../params/kernel-records.js";
 
@@ -27,14 +28,10 @@ export function batchNormTrainForward(
   const step = C * inner;
   for (let c = 0; c < C; c++) {
     let s = 0;
-    for (let o = 0, base = c * inner; o < outer; o++, base += step) for (let i = 0; i < inner; i++) s += x[base + i]!;
+    for (let o = 0, base = c * inner; o < outer; o++, base += step) s += runSum(x, base, base + inner);
     const mu = s / m;
     let ss = 0;
-    for (let o = 0, base = c * inner; o < outer; o++, base += step)
-      for (let i = 0; i < inner; i++) {
-        const d = x[base + i]! - mu;
-        ss += d * d;
-      }
+    for (let o = 0, base = c * inner; o < outer; o++, base += step) ss += runSquares(x, base, base + inner, mu);
     const vr = ss / m;
     const is = 1 / Math.sqrt(vr + eps);
     mean[c] = mu;
