@@ -22,5 +22,7 @@ if (env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER)) {
   if (!systemLoader) env.LD_LIBRARY_PATH = ["/usr/lib/chromium", env.LD_LIBRARY_PATH].filter(Boolean).join(":");
   env.XDG_RUNTIME_DIR ??= "/tmp";
 }
-const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], { stdio: "inherit", env });
+// every property test without its own seed samples the same cases on every run (test/helpers/fast-check-seed.ts)
+const seeded = ["--import", "./test/helpers/fast-check-seed.ts"];
+const r = spawnSync(process.execPath, ["--import", "tsx", ...seeded, "--test", "--test-reporter=spec", ...files], { stdio: "inherit", env });
 process.exit(r.status ?? 1);

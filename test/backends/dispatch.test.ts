@@ -373,3 +373,41 @@ test("a 1×1 convolution of one position (a matrix-vector product) runs on the d
     assertClose(got, ref, g.imageChannels, `${JSON.stringify({ x, w })}`);
   }
 });
+
+test("wasm col2im with an empty grid fills the image with the bias (zeros without one), over an arena a larger call left dirty", () => {
+  const saved = getNumThreads();
+  setNumThreads(1);
+  try {
+    // an empty grid (no positions along axis 0): the col2im program has no tasks, so the image is only its fill
+    const g: ConvGeometry = {
+      nd: 2,
+      batch: 2,
+      groups: 2,
+      imageChannels: 4,
+      gridChannels: 2,
+      imageSize: [1, 3],
+      gridSize: [0, 3],
+      kernel: [2, 1],
+      strides: [1, 1],
+      dilation: [1, 1],
+      padBegin: [0, 0],
+      padEnd: [0, 0],
+      outputPadding: [0, 0],
+      channelsLast: false,
+    };
+    const dirty: ConvGeometry = { ...g, groups: 1, gridChannels: 8, imageChannels: 8, imageSize: [9, 9], gridSize: [8, 9] };
+    const w = randomArray(size(weightShape(g)), 3),
+      bias = randomArray(g.imageChannels, 5);
+    for (const b of [bias, null]) {
+      withForce("gridToImage", "wasm-col2im", () =>
+        dispatch.gridToImage(dirty, "float32", randomArray(size(gridShape(dirty)), 1), randomArray(size(weightShape(dirty)), 2), null),
+      );
+      const got = withForce("gridToImage", "wasm-col2im", () => dispatch.gridToImage(g, "float32", new Float32Array(0), w, b));
+      assert.equal(hooks.lastAlgorithm, "wasm-col2im");
+      const want = Array.from({ length: size(imageShape(g)) }, (_, i) => (b ? b[Math.floor(i / 3) % 4]! : 0));
+      assert.deepEqual(Array.from(got), want);
+    }
+  } finally {
+    setNumThreads(saved);
+  }
+});

@@ -611,7 +611,9 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
   const K = x.gcpg,
     Mr = Gsp,
     Mp = (Mr + 1) & ~1;
-  const taskFill = !g.channelsLast;
+  const run = K > 0 && Mr > 0 && kp > 0;
+  // channels-first, the tasks fill the image; without tasks (an empty grid, no grid channels) the fill pass does
+  const taskFill = !g.channelsLast && run;
   const apkBytes = Mp * K * 4;
   // channels per task: about one chunk of columns (≥ 1 channel), independent of the thread count
   const nicl = Math.max(1, Math.min(x.icpg, Math.floor(NCH / kp)));
@@ -629,7 +631,6 @@ export function gridToImageCol2im(g: ConvGeometry, grid: Float32Array, w: Float3
   // flattened position stride of the grid (dense in both layouts) and of the weight taps
   const posStride = x.grd.sp[2]!,
     tapStride = x.wt.tap[2]!;
-  const run = K > 0 && Mr > 0 && kp > 0;
   for (let gi = 0; gi < g.groups; gi++) {
     const jobIndex = records.length;
     records.push(

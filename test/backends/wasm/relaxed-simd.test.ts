@@ -23,7 +23,17 @@ test("the relaxed-SIMD build passes the GEMM, Winograd, dispatch and unshared-me
   const only = ["--test-name-pattern", "GEMM|geometries|threads|wasm memory|worker|relaxed-SIMD|shared memory|forced|winograd"];
   const r = spawnSync(
     process.execPath,
-    ["--experimental-wasm-relaxed-simd", "--import", "tsx", "--test", "--test-reporter=tap", ...only, ...FILES.map((f) => join(ROOT, f))],
+    [
+      "--experimental-wasm-relaxed-simd",
+      "--import",
+      "tsx",
+      "--import",
+      "./test/helpers/fast-check-seed.ts",
+      "--test",
+      "--test-reporter=tap",
+      ...only,
+      ...FILES.map((f) => join(ROOT, f)),
+    ],
     {
       cwd: ROOT,
       encoding: "utf8",
