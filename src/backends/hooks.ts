@@ -14,6 +14,8 @@ export const hooks = {
   lastTasks: [] as readonly (readonly number[])[],
   /** tasks each thread ran in the last multi-threaded wasm call, this thread first */
   lastTaskCounts: [] as number[],
+  /** whether the last wasm call ran in shared memory (more than one thread) or the plain one (runtime.ts soloRuntime) */
+  lastRuntimeShared: false,
   /** tasks run by pool workers since the start */
   workerTaskTotal: 0,
   /** a worker index: that worker exits abruptly the next time it is started (-1 = none) */

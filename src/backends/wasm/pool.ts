@@ -280,8 +280,7 @@ export async function whenWorkersReady(n: number, timeoutMs = 30000): Promise<nu
  * Runs every task of the queue at `queue` on `scratch.length` threads (this thread + workers), returning when all
  * are finished. Throws (and resets the pool) if a worker dies or a kernel traps.
  */
-export function runQueue(queue: number, scratch: number[]): void {
-  const rt = runtime();
+export function runQueue(rt: WasmRuntime, queue: number, scratch: number[]): void {
   // only workers that have reported in take part; without shared memory no worker can see the arena
   const extra = rt.shared ? Math.min(scratch.length - 1, MAX_WORKERS, readyWorkers(rt)) : 0;
   if (extra <= 0) {

@@ -1,5 +1,5 @@
 // The one pipeline every wasm call goes through: reserve → copy in → write records → run the queues → copy out.
-import { runtime } from "./runtime.js";
+import { runtime, soloRuntime } from "./runtime.js";
 import { hooks } from "../hooks.js";
 import { activeRecycleScope } from "../../ndarray/recycle.js";
 import { runQueue } from "./pool.js";
@@ -65,7 +65,9 @@ export function knownFinite(out: Float32Array): boolean {
 
 /** Runs a program and returns its destination, copied out of the arena. */
 export function runProgram(p: Program): Float32Array {
-  const rt = runtime();
+  const threads = Math.max(1, Math.min(p.threads, Math.max(p.tasks.length, 1)));
+  // one thread: the plain memory, whose copies in and out are 2–4× faster (runtime.ts, soloRuntime)
+  const rt = threads === 1 ? soloRuntime() : runtime();
   rt.reset();
   const inAt = p.inputs.map((a) => rt.reserve(a.length * 4));
   const outAt = rt.reserve(p.outLen * 4);
@@ -77,11 +79,11 @@ export function runProgram(p: Program): Float32Array {
     tasksAt: rt.reserve(Math.max(1, list.length) * TASK_FIELDS.WORDS * 4),
     queueAt: rt.reserve(64),
   }));
-  const threads = Math.max(1, Math.min(p.threads, Math.max(p.tasks.length, 1)));
   const scratch: number[] = [];
   for (let t = 0; t < threads; t++) scratch.push(rt.reserve(p.scratchBytes));
   rt.commit(p.op);
   hooks.lastTasks = p.tasks; // a reference, no copy: this runs on every call
+  hooks.lastRuntimeShared = rt.shared;
 
   const F = rt.F32,
     U = rt.U32,
@@ -106,7 +108,7 @@ export function runProgram(p: Program): Float32Array {
     U[q + QUEUE_FIELDS.COUNT] = list.length;
     U[q + QUEUE_FIELDS.TASKS] = tasksAt;
     U[q + QUEUE_FIELDS.COFF] = p.cOff;
-    runQueue(queueAt, scratch);
+    runQueue(rt, queueAt, scratch);
   }
   // the policy times the kernels alone: the copy-out below costs both arms the same, and its page faults (a fresh
   // output: 20 to 55 ms for the same 8 MB call on this VM) would bury the difference the thread count makes

@@ -9,7 +9,7 @@ import { hooks } from "../../../src/backends/hooks.js";
 import type { ConvGeometry } from "../../../src/params/geometry.js";
 import { assertClose, randomArray } from "../../helpers/geometry-arb.js";
 import { whenWorkersReady } from "../../../src/backends/wasm/pool.js";
-import { relaxedSimdSupported, runtime, WasmRuntime } from "../../../src/backends/wasm/runtime.js";
+import { relaxedSimdSupported, runtime, soloRuntime, WasmRuntime } from "../../../src/backends/wasm/runtime.js";
 
 function naive(M: number, N: number, K: number, a: Float32Array, b: Float32Array): Float64Array {
   const c = new Float64Array(M * N);
@@ -70,6 +70,31 @@ test("two threads really split the work and give the 1-thread result", async () 
     assert.ok(hooks.lastTaskCounts.every((n) => n >= 0) && hooks.lastTaskCounts.reduce((s, n) => s + n, 0) > 1);
     assertClose(two, one, K, "threads 1 vs 2");
   } finally {
+    setNumThreads(saved);
+  }
+});
+
+test("a call on one thread runs in the plain-memory runtime, one on two threads in the shared one, with the same bits", async () => {
+  const saved = getNumThreads(),
+    savedMacs = hooks.macsPerThread;
+  await whenWorkersReady(1);
+  hooks.macsPerThread = 0; // a small call may use the pool too
+  try {
+    assert.equal(runtime().shared, true);
+    assert.equal(soloRuntime().shared, false);
+    assert.ok(!(soloRuntime().memory.buffer instanceof SharedArrayBuffer));
+    assert.equal(soloRuntime().build, runtime().build, "the same compiled variant");
+    const [M, N, K] = [64, 300, 96];
+    const a = randomArray(M * K, 7),
+      b = randomArray(K * N, 8);
+    const one = wasmGemm(M, N, K, a, b, 1);
+    assert.equal(hooks.lastRuntimeShared, false);
+    const two = wasmGemm(M, N, K, a, b, 2);
+    assert.equal(hooks.lastRuntimeShared, true);
+    assert.equal(hooks.lastTaskCounts.length, 2);
+    assert.deepEqual(two, one);
+  } finally {
+    hooks.macsPerThread = savedMacs;
     setNumThreads(saved);
   }
 });
