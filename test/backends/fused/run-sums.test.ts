@@ -1,4 +1,4 @@
-// The normalisation statistics' run sums against a plain sequential loop, on every length mod 4 and offset sub-runs.
+// The normalisation statistics' run sums against a plain sequential loop, on every length mod 8 and offset sub-runs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
