@@ -28,6 +28,14 @@ export function groupNormForward(
       const is = 1 / Math.sqrt(runSquares(x, s0, e, mu) / m + eps);
       mean[n * G + g] = mu;
       invstd[n * G + g] = is;
+      if (inner === 1) {
+        // one element per channel (layer norm's rows): the same a and b per element, without a call per element
+        for (let k = 0, c = g * cpg; k < cpg; k++, c++) {
+          const a = gamma[c]! * is;
+          y[s0 + k] = x[s0 + k]! * a + (beta[c]! - mu * a);
+        }
+        continue;
+      }
       for (let k = 0; k < cpg; k++) {
         const c = g * cpg + k;
         const a = gamma[c]! * is;
