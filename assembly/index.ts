@@ -4,7 +4,7 @@ import { wino_pack, wino_task } from "./winograd";
 // record word offsets and task kinds: generated from src/backends/wasm/interface.ts (the one declaration)
 import {
   J_ACHAN, J_APK, J_AROW, J_ASRC, J_BIAS, J_DBATCH, J_DCHAN, J_DST, J_DSTEP, J_K, J_L, J_M, J_MUL, J_OFFS, J_S, J_SBATCH, J_SCHAN, J_RELU, J_SLOPE, J_SRC, J_ST, J_STORE, J_T, J_U, X_APK, X_BATCH, X_BIAS, X_BLOCKS, X_D, X_DBATCH, X_DCHAN, X_DSTEP, X_DST, X_FILL, X_G, X_I, X_ICPG, X_IMGS, X_ISP, X_K, X_KER, X_KP, X_M, X_NICL, X_PB, X_STR, X_W, X_WICL, X_WK, X_WTAP, Y_BLOCKS, Y_D, Y_DSTEP, Y_FILL, Y_GSP, Y_I, Y_ICPG, Y_ISP, Y_KER, Y_KP, Y_NICL, Y_PB, Y_W, Y_WICL, Y_WK, Y_WTAP, Y_BIAS, Y_DBATCH, Y_DCHAN, Y_DST, Y_STR, Y_STORE,
-  D_SRC, D_W, D_DST, D_BIAS, D_RELU, D_SLOPE, D_CI, D_CG, D_GCPG, D_KER, D_STR, D_D, D_PB, D_I, D_G,
+  D_SRC, D_W, D_DST, D_BIAS, D_RELU, D_SLOPE, D_CI, D_CG, D_GCPG, D_KER, D_STR, D_D, D_PB, D_I, D_G, D_L, D_BAND,
   TASK_GEMM, TASK_PACK, TASK_COL2IM, TASK_WTX, TASK_WTX_PACK, TASK_WINO, TASK_WINO_PACK, TASK_DW, TASK_F_JOB, TASK_F_N0, TASK_F_NC, TASK_F_KIND, TASK_WORDS,
   QUEUE_NEXT, QUEUE_COUNT, QUEUE_TASKS, QUEUE_COFF,
 } from "./interface.generated";
@@ -553,12 +553,118 @@ export function wtx_task(job: usize, t: i32, scratch: usize, cOff: usize): void 
   }
 }
 
-/**
- * Depthwise planes p0..p0+np of a dw job (interface.ts): each grid row starts as the bias, then every tap that lands
- * inside the image adds w·image along the row, 4 positions per vector (stride 1: contiguous loads; stride 2: two loads
- * and an even-lane shuffle; other strides: scalar). K = ∏k is too short for a GEMM to pay (one channel per group).
+// @ts-ignore: decorator
+@inline function activate(v: v128, relu: i32, slopev: v128): v128 {
+  if (relu == 1) return f32x4.max(v, f32x4.splat(0));
+  // leaky, as scatter_add's: v where v > 0, else v·slope (NaN stays NaN)
+  if (relu == 2) return v128.bitselect(v, f32x4.mul(v, slopev), f32x4.gt(v, f32x4.splat(0)));
+  return v;
+}
+
+/*
+ * The depthwise sums of one grid row segment, accumulated in registers: `tab` lists nt tap rows (u32 pairs: the padded
+ * image row's address in the scratch, the weight row's address), `offs` the K2 tap offsets (floats) inside a padded row;
+ * output column q of tap k reads padded row + offs[k] + q. Taps are added in order, as the direct sums.
  */
-export function dw_task(job: usize, p0: i32, np: i32): void {
+function dw16(tab: usize, nt: i32, offs: usize, K2: i32, q: i32, vb: v128, out: usize, relu: i32, slopev: v128): void {
+  let a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+  for (let t = 0; t < nt; t++) {
+    const base = <usize>load<u32>(tab + (<usize>t << 3)) + (<usize>q << 2);
+    const wr = <usize>load<u32>(tab + (<usize>t << 3), 4);
+    for (let k = 0; k < K2; k++) {
+      const wv = v128.load32_splat(wr + (<usize>k << 2));
+      const i = base + (<usize>load<i32>(offs + (<usize>k << 2)) << 2);
+      a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(i)));
+      a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(i, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(wv, v128.load(i, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(wv, v128.load(i, 48)));
+    }
+  }
+  v128.store(out, activate(a0, relu, slopev));
+  v128.store(out, activate(a1, relu, slopev), 16);
+  v128.store(out, activate(a2, relu, slopev), 32);
+  v128.store(out, activate(a3, relu, slopev), 48);
+}
+
+/** dw16 for 8 columns (MobileNet's 8×8 planes). */
+function dw8(tab: usize, nt: i32, offs: usize, K2: i32, q: i32, vb: v128, out: usize, relu: i32, slopev: v128): void {
+  let a0 = vb, a1 = vb;
+  for (let t = 0; t < nt; t++) {
+    const base = <usize>load<u32>(tab + (<usize>t << 3)) + (<usize>q << 2);
+    const wr = <usize>load<u32>(tab + (<usize>t << 3), 4);
+    for (let k = 0; k < K2; k++) {
+      const wv = v128.load32_splat(wr + (<usize>k << 2));
+      const i = base + (<usize>load<i32>(offs + (<usize>k << 2)) << 2);
+      a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(i)));
+      a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(i, 16)));
+    }
+  }
+  v128.store(out, activate(a0, relu, slopev));
+  v128.store(out, activate(a1, relu, slopev), 16);
+}
+
+/** dw16 for the last 1–4 columns (`lanes` of them stored; the padded row has room for the whole vector's reads). */
+function dw4(tab: usize, nt: i32, offs: usize, K2: i32, q: i32, vb: v128, out: usize, relu: i32, slopev: v128, lanes: i32): void {
+  let a0 = vb;
+  for (let t = 0; t < nt; t++) {
+    const base = <usize>load<u32>(tab + (<usize>t << 3)) + (<usize>q << 2);
+    const wr = <usize>load<u32>(tab + (<usize>t << 3), 4);
+    for (let k = 0; k < K2; k++) {
+      const wv = v128.load32_splat(wr + (<usize>k << 2));
+      a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(base + (<usize>load<i32>(offs + (<usize>k << 2)) << 2))));
+    }
+  }
+  const v = activate(a0, relu, slopev);
+  if (lanes >= 4) {
+    v128.store(out, v);
+    return;
+  }
+  store<f32>(out, f32x4.extract_lane(v, 0));
+  if (lanes > 1) store<f32>(out, f32x4.extract_lane(v, 1), 4);
+  if (lanes > 2) store<f32>(out, f32x4.extract_lane(v, 2), 8);
+}
+
+/**
+ * Copies image row `src` (I2 floats) into a padded row of S2·L floats at `dst`: padded column c holds image column
+ * c − P2, zero outside the image, stored by phase (c mod S2, at (c mod S2)·L + c / S2), so that a tap of any stride reads
+ * consecutive floats. `tmp` (S2·L floats) is the contiguous padded row when S2 > 1.
+ */
+function dw_pad_row(src: usize, I2: i32, P2: i32, S2: i32, L: i32, dst: usize, tmp: usize): void {
+  const n = S2 * L;
+  const row = S2 == 1 ? dst : tmp;
+  const left = min(P2, n);
+  const count = max(0, min(I2, n - P2));
+  // plain loops: the rows are short, and memory.fill/copy are calls into the engine
+  let c = 0;
+  for (; c < left; c++) store<f32>(row + (<usize>c << 2), 0);
+  const to = row + (<usize>left << 2);
+  let j = 0;
+  for (; j + 4 <= count; j += 4) v128.store(to + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
+  for (; j < count; j++) store<f32>(to + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+  for (c = left + count; c < n; c++) store<f32>(row + (<usize>c << 2), 0);
+  if (S2 == 1) return;
+  if (S2 == 2) {
+    // L is a multiple of 4: each 8 padded columns give 4 even and 4 odd ones
+    for (let j = 0; j < L; j += 4) {
+      const i = tmp + (<usize>j << 3);
+      const lo = v128.load(i), hi = v128.load(i, 16);
+      v128.store(dst + (<usize>j << 2), v128.shuffle<f32>(lo, hi, 0, 2, 4, 6));
+      v128.store(dst + (<usize>(L + j) << 2), v128.shuffle<f32>(lo, hi, 1, 3, 5, 7));
+    }
+    return;
+  }
+  for (let ph = 0; ph < S2; ph++)
+    for (let j = 0; j < L; j++) store<f32>(dst + (<usize>(ph * L + j) << 2), load<f32>(tmp + (<usize>(j * S2 + ph) << 2)));
+}
+
+/**
+ * Depthwise planes p0..p0+np of a dw job (interface.ts). The image rows a band of grid rows reads are first copied into
+ * the thread's scratch, zero-padded along the last axis and split by its stride's phases (dw_pad_row); then each grid
+ * row is summed in registers, 16, 8 or 4 columns at a time, with no bounds test per tap: a tap outside the image reads
+ * a padded zero (only the rows outside it are skipped). Scratch: K2 tap offsets, K0·K1 tap-row pairs, one contiguous
+ * padded row, then K0·BAND_ROWS padded rows. K = ∏k is too short for a GEMM to pay (one channel per group).
+ */
+export function dw_task(job: usize, p0: i32, np: i32, scratch: usize): void {
   const CI = fld(job, D_CI), CG = fld(job, D_CG), gcpg = fld(job, D_GCPG);
   const K0 = fld(job, D_KER), K1 = fld(job, D_KER + 1), K2 = fld(job, D_KER + 2);
   const S0 = fld(job, D_STR), S1 = fld(job, D_STR + 1), S2 = fld(job, D_STR + 2);
@@ -566,86 +672,54 @@ export function dw_task(job: usize, p0: i32, np: i32): void {
   const P0 = fld(job, D_PB), P1 = fld(job, D_PB + 1), P2 = fld(job, D_PB + 2);
   const I0 = fld(job, D_I), I1 = fld(job, D_I + 1), I2 = fld(job, D_I + 2);
   const G0 = fld(job, D_G), G1 = fld(job, D_G + 1), G2 = fld(job, D_G + 2);
+  const L = fld(job, D_L), band = fld(job, D_BAND);
   const Isp = I0 * I1 * I2, Gsp = G0 * G1 * G2, kp = K0 * K1 * K2;
   const bias = ptr(job, D_BIAS), relu = fld(job, D_RELU);
-  const slope = reinterpret<f32>(fld(job, D_SLOPE)), slopev = f32x4.splat(slope);
-  const zero = f32x4.splat(0);
+  const slopev = f32x4.splat(reinterpret<f32>(fld(job, D_SLOPE)));
+  const bandRows = (band - 1) * S1 + (K1 - 1) * E1 + 1;
+  const slot = <usize>(S2 * L) << 2;
+  const offs = scratch;
+  const tab = offs + (<usize>((K2 + 3) & ~3) << 2);
+  const tmp = tab + (<usize>((K0 * K1 + 1) & ~1) << 3);
+  const rows = tmp + slot;
+  for (let k = 0; k < K2; k++) store<i32>(offs + (<usize>k << 2), ((k * E2) % S2) * L + (k * E2) / S2);
   for (let p = p0; p < p0 + np; p++) {
     const n = p / CG, gc = p % CG, ic = gc / gcpg;
     const src = ptr(job, D_SRC) + (<usize>(n * CI + ic) * <usize>Isp << 2);
     const dst = ptr(job, D_DST) + (<usize>p * <usize>Gsp << 2);
     const w = ptr(job, D_W) + (<usize>(gc * kp) << 2);
-    const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>gc << 2)) : 0;
-    const vb = f32x4.splat(bv);
+    const vb = f32x4.splat(bias != 0 ? load<f32>(bias + (<usize>gc << 2)) : 0);
     for (let q0 = 0; q0 < G0; q0++)
-      for (let q1 = 0; q1 < G1; q1++) {
-        const row = dst + (<usize>((q0 * G1 + q1) * G2) << 2);
-        let q = 0;
-        for (; q + 4 <= G2; q += 4) v128.store(row + (<usize>q << 2), vb);
-        for (; q < G2; q++) store<f32>(row + (<usize>q << 2), bv);
+      for (let b0 = 0; b0 < G1; b0 += band) {
+        const b1 = min(G1, b0 + band);
+        const lo1 = b0 * S1 - P1;
+        // the band's image rows, for each a0 whose row lies inside the image
         for (let a0 = 0; a0 < K0; a0++) {
           const x0 = q0 * S0 - P0 + a0 * E0;
           if (x0 < 0 || x0 >= I0) continue;
-          for (let a1 = 0; a1 < K1; a1++) {
-            const x1 = q1 * S1 - P1 + a1 * E1;
-            if (x1 < 0 || x1 >= I1) continue;
-            const irow = src + (<usize>((x0 * I1 + x1) * I2) << 2);
-            for (let a2 = 0; a2 < K2; a2++) {
-              // image column q·S2 + off lies inside [0, I2) for q in [lo, hi)
-              const off = a2 * E2 - P2;
-              // stride 1 without the two integer divisions: on MobileNet's 8×8 planes they cost more than the 8 products
-              const lo = off >= 0 ? 0 : S2 == 1 ? -off : (S2 - 1 - off) / S2;
-              const hi = min(G2, off > I2 - 1 ? 0 : S2 == 1 ? I2 - off : (I2 - 1 - off) / S2 + 1);
-              if (lo >= hi) continue;
-              const wv = load<f32>(w + (<usize>((a0 * K1 + a1) * K2 + a2) << 2));
-              const vw = f32x4.splat(wv);
-              let q = lo;
-              if (S2 == 1) {
-                for (; q + 4 <= hi; q += 4) {
-                  const o = row + (<usize>q << 2);
-                  v128.store(o, f32x4.add(v128.load(o), f32x4.mul(vw, v128.load(irow + (<usize>(q + off) << 2)))));
-                }
-              } else if (S2 == 2) {
-                // the second load reads up to one float past the last tap needed: inside the arena (operands are
-                // followed by the other inputs and the destination), and the shuffle drops it
-                for (; q + 4 <= hi; q += 4) {
-                  const i = irow + (<usize>(2 * q + off) << 2);
-                  const even = v128.shuffle<f32>(v128.load(i), v128.load(i, 16), 0, 2, 4, 6);
-                  const o = row + (<usize>q << 2);
-                  v128.store(o, f32x4.add(v128.load(o), f32x4.mul(vw, even)));
-                }
-              }
-              for (; q < hi; q++) {
-                const o = row + (<usize>q << 2);
-                store<f32>(o, load<f32>(o) + wv * load<f32>(irow + (<usize>(q * S2 + off) << 2)));
-              }
+          const x1e = min(I1, (b1 - 1) * S1 - P1 + (K1 - 1) * E1 + 1);
+          for (let x1 = max(lo1, 0); x1 < x1e; x1++)
+            dw_pad_row(src + (<usize>((x0 * I1 + x1) * I2) << 2), I2, P2, S2, L, rows + <usize>(a0 * bandRows + x1 - lo1) * slot, tmp);
+        }
+        for (let q1 = b0; q1 < b1; q1++) {
+          let nt = 0;
+          for (let a0 = 0; a0 < K0; a0++) {
+            const x0 = q0 * S0 - P0 + a0 * E0;
+            if (x0 < 0 || x0 >= I0) continue;
+            for (let a1 = 0; a1 < K1; a1++) {
+              const x1 = q1 * S1 - P1 + a1 * E1;
+              if (x1 < 0 || x1 >= I1) continue;
+              const t = tab + (<usize>nt << 3);
+              store<u32>(t, <u32>(rows + <usize>(a0 * bandRows + x1 - lo1) * slot));
+              store<u32>(t, <u32>(w + (<usize>((a0 * K1 + a1) * K2) << 2)), 4);
+              nt++;
             }
           }
-        }
-        if (relu == 1) {
-          q = 0;
-          for (; q + 4 <= G2; q += 4) {
-            const o = row + (<usize>q << 2);
-            v128.store(o, f32x4.max(v128.load(o), zero));
-          }
-          for (; q < G2; q++) {
-            const o = row + (<usize>q << 2);
-            const v = load<f32>(o);
-            store<f32>(o, v > 0 || v != v ? v : 0);
-          }
-        } else if (relu == 2) {
-          // leaky, as scatter_add's
-          q = 0;
-          for (; q + 4 <= G2; q += 4) {
-            const o = row + (<usize>q << 2);
-            const v = v128.load(o);
-            v128.store(o, v128.bitselect(v, f32x4.mul(v, slopev), f32x4.gt(v, zero)));
-          }
-          for (; q < G2; q++) {
-            const o = row + (<usize>q << 2);
-            const v = load<f32>(o);
-            store<f32>(o, v > 0 ? v : v * slope);
-          }
+          const out = dst + (<usize>((q0 * G1 + q1) * G2) << 2);
+          let q = 0;
+          for (; q + 16 <= G2; q += 16) dw16(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), relu, slopev);
+          for (; q + 8 <= G2; q += 8) dw8(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), relu, slopev);
+          for (; q < G2; q += 4) dw4(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), relu, slopev, G2 - q);
         }
       }
   }
@@ -675,7 +749,7 @@ export function run_queue(queue: usize, scratch: usize): i32 {
     else if (kind == TASK_GEMM) run_task(job, n0, nc, scratch, cOff);
     else if (kind == TASK_WINO_PACK) wino_pack(job, n0, nc);
     else if (kind == TASK_WINO) wino_task(job, n0, nc, scratch, cOff);
-    else if (kind == TASK_DW) dw_task(job, n0, nc);
+    else if (kind == TASK_DW) dw_task(job, n0, nc, scratch);
     done++;
   }
   return done;

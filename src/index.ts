@@ -19,6 +19,7 @@ export { outputPaddingFor, type OutputPaddingAdvice, type OutputPaddingParams } 
 export { warnings, type TconvWarning, type WarningCode, type WarningHandler } from "./warnings.js";
 export type { ConvLayerOptions, ConvTransposeLayerOptions } from "./gluon/conv-layers.js";
 export type { BatchNormLayerOptions } from "./gluon/norm-layers.js";
+export type { HybridizeOptions } from "./gluon/block.js";
 export type { GroupNormLayerOptions, InstanceNormLayerOptions, LayerNormLayerOptions } from "./gluon/feature-norm-layers.js";
 export type { DenseOptions, DropoutLayerOptions } from "./gluon/basic-layers.js";
 export type { RnnLayerOptions } from "./gluon/rnn-layers.js";

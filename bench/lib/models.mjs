@@ -68,8 +68,11 @@ const MODELS = [
   },
   {
     id: "unet",
-    label: `small U-Net (3×64×64 → 2×64×64, N = 4, 16/32/64 channels${hasMaxPool ? "" : ", strided-conv downsampling"})`,
+    label: `small U-Net (3×64×64 → 2×64×64, N = 4, 16/32/64 channels${hasMaxPool ? "" : ", strided-conv downsampling"}; hybridize({ staticAlloc: true }))`,
     build: () => new SmallUNet(),
+    // a user's block, as a Gluon user runs one: hybridized with static allocation (MXNet's static_alloc), so its
+    // intermediates' buffers are reused from one forward to the next, as onnxruntime's memory planner reuses its own
+    hybridize: { staticAlloc: true },
     shape: [4, 3, 64, 64],
   },
   {
@@ -156,6 +159,7 @@ for (const m of MODELS) {
     }
     const x = np.random.uniform({ low: -1, high: 1, size: m.shape });
     const ref = net.forward(x).asTypedArray();
+    if (m.hybridize) net.hybridize(m.hybridize);
     bytes ??= onnx.exportModel(net, [m.shape]);
     const row = { event: "model", id: m.id, label: m.label, threads: THREADS, bytes: bytes.length, nodes: null, imported: !!m.file };
     const xd = Float32Array.from(x.asTypedArray());

@@ -2,13 +2,14 @@
 import { type InitializeOptions, Parameter, ParameterDict } from "./parameter.js";
 import type { Context } from "../context.js";
 import type { Initializer } from "../init/initializers.js";
-import type { NDArray } from "../ndarray/ndarray.js";
+import { NDArray as NDArrayClass, type NDArray } from "../ndarray/ndarray.js";
 import { type LoadParametersOptions, type NamedParameter, type SaveParametersOptions, loadParametersFromBytesInto, parametersToBytes } from "./parameter-io.js";
 import { readWholeFile, writeFileAtomic } from "../io/node-file.js";
 import { summaryTable } from "./summary.js";
 import { isDeviceStorage } from "../ndarray/storage.js";
 import { activeRecycleScope, RecycleScope, withRecycling } from "../ndarray/recycle.js";
 import { opsObserved } from "../tape/tape.js";
+import { readBoolean, snapshotOptions } from "../params/options.js";
 
 const counters = new Map<string, number>();
 
@@ -28,11 +29,44 @@ function checkName(where: string, what: string, name: unknown): string {
 
 /** forward and forwardFused methods of built-in layers: they keep no reference to an input or output once they return. */
 const KEEP_NOTHING = new WeakSet<object>();
+/** prototypes of built-in layers whose forward keeps arrays between calls (SpectralNorm's power-iteration vector) */
+const KEEPS_STATE = new WeakSet<object>();
 
 /** Registers a built-in layer class (its own forward and forwardFused) as keeping nothing (see Block.forwardKeepsNothing). */
 export function markKeepsNothing(cls: { prototype: Block }): void {
   KEEP_NOTHING.add(cls.prototype.forward);
   KEEP_NOTHING.add(cls.prototype.forwardFused);
+}
+
+/** the forward wrappers hybridize({ staticAlloc: true }) installs (so that a second hybridize replaces, not stacks, one) */
+const STATIC_FORWARDS = new WeakSet<object>();
+
+/** Registers a built-in layer class whose forward keeps arrays it makes for later calls: never reused by staticAlloc. */
+export function markKeepsState(cls: { prototype: Block }): void {
+  KEEPS_STATE.add(cls.prototype);
+}
+
+/** Gluon's `hybridize(active=True, static_alloc=False)` options. */
+export interface HybridizeOptions {
+  /** false turns a previous hybridize off (default true) */
+  active?: boolean;
+  /**
+   * Reuse the buffers of a forward's intermediates in the next forward (MXNet's static_alloc). The forward must keep
+   * nothing it makes (as a hybridized MXNet block cannot): no intermediate stored on the block or elsewhere.
+   */
+  staticAlloc?: boolean;
+}
+
+/** The ArrayBuffers of the CPU arrays in `v` (an NDArray, or arrays and plain objects of them), into `into`. */
+function buffersIn(v: unknown, into: Set<ArrayBuffer>, depth = 0): void {
+  if (depth > 8 || v === null || typeof v !== "object") return;
+  if (v instanceof NDArrayClass) {
+    const st = v.storage;
+    if (!isDeviceStorage(st)) into.add(st.buffer as ArrayBuffer);
+    return;
+  }
+  if (Array.isArray(v)) for (const e of v) buffersIn(e, into, depth + 1);
+  else if (Object.getPrototypeOf(v) === Object.prototype) for (const e of Object.values(v)) buffersIn(e, into, depth + 1);
 }
 
 /**
@@ -76,8 +110,17 @@ export abstract class Block {
    * `autograd.record` (a user's block may keep what it is given, so it is never assumed to).
    */
   forwardKeepsNothing(): boolean {
+    if (this.pureDeclared) {
+      for (let p: object | null = Object.getPrototypeOf(this); p !== null; p = Object.getPrototypeOf(p)) if (KEEPS_STATE.has(p)) return false;
+      return this.namedChildren().every(([, b]) => b.forwardKeepsNothing());
+    }
     return KEEP_NOTHING.has(this.forward) && KEEP_NOTHING.has(this.forwardFused);
   }
+
+  /** set by hybridize({ staticAlloc: true }) on this block and its descendants: the user's forward keeps nothing */
+  private pureDeclared = false;
+  /** the buffers a static-alloc forward handed back, kept for the next one */
+  private staticScope: RecycleScope | undefined;
 
   /** Registers `block` as the child `name` (returns it, for `this.enc = this.registerChild(new …, "enc")`). */
   registerChild<B extends Block>(block: B, name?: string): B {
@@ -236,9 +279,47 @@ export abstract class Block {
     return table;
   }
 
-  /** Gluon's hybridize: tconv runs every block eagerly, so this does nothing (book code calls it). */
-  hybridize(): this {
+  /**
+   * Gluon's hybridize. tconv runs every block eagerly, so without options this changes nothing (book code calls it).
+   * With `{ staticAlloc: true }` (MXNet's static_alloc), a forward outside `autograd.record` gives the buffers of its
+   * intermediates back when it returns, and the next forward reuses them: no page faults on fresh memory for any
+   * layer but the output. The block and every descendant must keep nothing a forward makes (as a hybridized MXNet
+   * block, whose intermediates are symbols); a descendant that keeps state (SpectralNorm) turns it off, and so does an
+   * uninitialized parameter (the forward that completes deferred shapes runs as usual). `{ active: false }` undoes it.
+   */
+  hybridize(options?: HybridizeOptions): this {
+    const where = `${this.constructor.name}.hybridize`;
+    const o = snapshotOptions(where, options, ["active", "staticAlloc"]);
+    const on = readBoolean(where, "active", o.active, true) && readBoolean(where, "staticAlloc", o.staticAlloc, false);
+    const mark = (b: Block) => {
+      b.pureDeclared = on;
+      for (const [, c] of b.namedChildren()) mark(c);
+    };
+    mark(this);
+    const own = Object.getOwnPropertyDescriptor(this, "forward");
+    if (own && STATIC_FORWARDS.has(own.value as object)) delete (this as { forward?: unknown }).forward;
+    if (on) {
+      const inner = this.forward.bind(this) as (...inputs: unknown[]) => unknown;
+      const wrapped = (...inputs: unknown[]) => this.staticForward(inner, inputs);
+      STATIC_FORWARDS.add(wrapped);
+      Object.defineProperty(this, "forward", { value: wrapped, writable: true, configurable: true, enumerable: false });
+    } else this.staticScope = undefined;
     return this;
+  }
+
+  /** One forward under hybridize({ staticAlloc: true }): reuse the last forward's intermediates, give this one's back. */
+  private staticForward(inner: (...inputs: unknown[]) => unknown, inputs: unknown[]): unknown {
+    const params = [...this.collectParams().values()];
+    if (opsObserved() || activeRecycleScope() !== null || !this.forwardKeepsNothing() || params.some((p) => !p.isInitialized)) return inner(...inputs);
+    const scope = (this.staticScope ??= new RecycleScope());
+    return withRecycling(scope, () => {
+      const y = inner(...inputs);
+      const keep = new Set<ArrayBuffer>();
+      buffersIn(y, keep);
+      for (const p of params) buffersIn(p.data(), keep);
+      scope.giveBackAllBut(keep);
+      return y;
+    });
   }
 
   /** A one-line description of this layer (its options), shown by toString. */

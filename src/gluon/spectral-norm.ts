@@ -6,7 +6,7 @@ import { binary } from "../ops/elementwise.js";
 import { reduce } from "../ops/reduce.js";
 import { astype } from "../ops/shape.js";
 import { type ConvOperator, convOperator, powerIteration, startVector } from "../d2l/spectral-norm.js";
-import { Block } from "./block.js";
+import { Block, markKeepsState } from "./block.js";
 import { Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose } from "./conv-layers.js";
 
 type ConvLayer = Conv1D | Conv2D | Conv3D | Conv1DTranspose | Conv2DTranspose | Conv3DTranspose;
@@ -97,3 +97,6 @@ export class SpectralNorm extends Block {
     return `inputShape=[${this.inputShape.join(", ")}], iterations=${this.iterations}`;
   }
 }
+
+// its forward keeps the power iteration's vector and estimate for the next call
+markKeepsState(SpectralNorm);

@@ -19,6 +19,8 @@ export class RecycleScope {
   private readonly holders = new Map<ArrayBuffer, number>();
   /** the arrays given back during the current pass */
   private readonly returned = new Set<FloatArray>();
+  /** the arrays allocated or handed out again during the current pass, in order (giveBackAllBut reads it) */
+  private pass: FloatArray[] = [];
   /** arrays handed out again so far (tests and benchmarks read it) */
   reused = 0;
 
@@ -29,12 +31,26 @@ export class RecycleScope {
     if (!a) return null;
     if (zero) a.fill(0);
     this.born.add(a.buffer as ArrayBuffer);
+    this.pass.push(a);
     this.reused++;
     return a;
   }
 
   noteBorn(a: FloatArray): void {
     this.born.add(a.buffer as ArrayBuffer);
+    this.pass.push(a);
+  }
+
+  /**
+   * Gives back every array of this pass not yet given back whose buffer is not in `keep`: the end of a forward whose
+   * owner declared that it keeps nothing (Block.hybridize with staticAlloc), with `keep` holding the buffers of its
+   * result and of its parameters.
+   */
+  giveBackAllBut(keep: ReadonlySet<ArrayBuffer>): void {
+    for (const a of this.pass) {
+      const b = a.buffer as ArrayBuffer;
+      if (this.born.has(b) && !keep.has(b)) this.giveBack(a);
+    }
   }
 
   /** A value of the owner now holds `a`'s buffer (a view counts: reshape shares its input's buffer). */
@@ -79,6 +95,7 @@ export class RecycleScope {
    */
   endPass(): void {
     this.holders.clear();
+    this.pass = [];
     this.born = new WeakSet();
     for (const [key, list] of this.free) {
       const kept = list.filter((a) => this.returned.has(a));

@@ -141,7 +141,8 @@ const wino = {
  * Depthwise job (channels first, one image channel per group: grid channel gc reads image channel gc / GCPG): plane
  * p = n·CG + gc of the grid, DST[p·∏G + q] = BIAS[gc] + Σ_a SRC[(n·CI + gc / GCPG)·∏I + q·STR − PB + a·D]·W[gc·∏KER + a]
  * over the taps a that land inside I; RELU as in gemm (1: max(·, 0), 2: leaky with SLOPE) applied to the stored values.
- * A task owns planes n0..n0+nc.
+ * A task owns planes n0..n0+nc. L is the length of one stride phase of a padded image row (floats, a multiple of 4),
+ * BAND how many grid rows along axis 1 share one copy of their image rows in the thread's scratch.
  */
 const dw = {
   SRC: "ptr",
@@ -159,6 +160,8 @@ const dw = {
   PB: "i32x3",
   I: "i32x3",
   G: "i32x3",
+  L: "i32",
+  BAND: "i32",
 } as const satisfies Layout;
 
 /** The record layouts, each with the AssemblyScript constant prefix it is generated under. */

@@ -454,6 +454,32 @@ export function imageToGrid(
   );
 }
 
+/** Bytes of padded image rows a depthwise band keeps in a thread's scratch (about half this core's 512 KiB L2). */
+const DW_BAND_BYTES = 256 << 10;
+
+/**
+ * The depthwise kernel's scratch shape: a padded image row covers the last grid axis rounded up to whole vectors plus
+ * the kernel's reach, split into S phases of L floats (L a multiple of 4); a band of grid rows along axis 1 keeps the
+ * K0·bandRows image rows it reads. Returns L, the band and the bytes per thread (tap offsets, tap-row table, one
+ * contiguous padded row, the band's rows), as assembly/index.ts dw_task lays them out.
+ */
+export function depthwiseScratch(x: Axes3): { L: number; band: number; bytes: number } {
+  const [K0, K1, K2] = x.k,
+    S1 = x.s[1]!,
+    S2 = x.s[2]!,
+    E1 = x.d[1]!,
+    E2 = x.d[2]!;
+  const G1 = x.G[1]!,
+    G2r = (x.G[2]! + 3) & ~3;
+  const L = (G2r + Math.floor(((K2! - 1) * E2) / S2) + 3) & ~3;
+  const slot = S2 * L * 4;
+  const rowsFor = (band: number) => (band - 1) * S1 + (K1! - 1) * E1 + 1;
+  // the most grid rows whose image rows fit the budget (at least one)
+  const band = Math.max(1, Math.min(G1, Math.floor((Math.floor(DW_BAND_BYTES / (K0! * slot)) - (K1! - 1) * E1 - 1) / S1) + 1));
+  const head = ((K2! + 3) & ~3) * 4 + ((K0! * K1! + 1) & ~1) * 8;
+  return { L, band, bytes: head + slot + K0! * rowsFor(band) * slot };
+}
+
 /**
  * Depthwise convolution image → grid (channels first, one image channel per group): one dw job, tasks of whole grid
  * planes (assembly/index.ts dw_task); every plane is written by one task, so the destination needs no fill.
@@ -469,8 +495,9 @@ export function imageToGridDepthwise(
   const x = axes3(g);
   const planes = g.batch * g.gridChannels;
   const outLen = planes * prod(x.G);
-  checkFits(IMAGE_TO_GRID, image.length + w.length + outLen);
   threads = threadsWorthIt(threads, macCount(g), "depthwise");
+  const scr = depthwiseScratch(x);
+  checkFits(IMAGE_TO_GRID, image.length + w.length + outLen + (threads * scr.bytes) / 4);
   // about four tasks per thread, so a slow thread's share is picked up by the others
   const per = Math.max(1, Math.ceil(planes / (threads * 4)));
   const tasks: TaskSpec[] = [];
@@ -498,11 +525,13 @@ export function imageToGridDepthwise(
         PB: x.pb,
         I: x.I,
         G: x.G,
+        L: scr.L,
+        BAND: scr.band,
       })),
     ],
     packTasks: [],
     tasks,
-    scratchBytes: 0,
+    scratchBytes: scr.bytes,
     cOff: 0,
     threads,
   });
