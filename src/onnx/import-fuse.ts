@@ -1,5 +1,6 @@
 // Import-time fusion: PyTorch's GroupNorm export (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) and Conv → Relu / LeakyRelu / PRelu, each as one step.
 import { NDArray } from "../ndarray/ndarray.js";
+import { isDeviceStorage } from "../ndarray/storage.js";
 import { binary } from "../ops/elementwise.js";
 import { broadcastTo } from "../ops/broadcast.js";
 import { groupNormChannels } from "../ops/normalization.js";
@@ -169,9 +170,18 @@ function fusedStep(chain: Chain): FusableStep {
   const other = (s: FusableStep, known: string) => s.inputs.find((n) => n !== known) ?? known;
   const gammaName = other(mul, back.outputs[0]!),
     betaName = other(add, mul.outputs[0]!);
+  // positions in `inputs` of the values the fast path reads (−1: absent)
+  const at = (name: string | undefined) => (name === undefined || name === "" ? -1 : inputs.indexOf(name));
+  const iX = at(group.inputs[0]),
+    iGroupShape = at(group.inputs[1]),
+    iBackShape = at(back.inputs[1]),
+    iScale = at(norm.inputs[1]),
+    iBias = at(norm.inputs[2]),
+    iGamma = at(gammaName),
+    iBeta = at(betaName);
   const run: Runner = (ins) => {
-    const env = new Map<string, Value | undefined>(inputs.map((n, k) => [n, ins[k]]));
     const asImported = (): Value[] => {
+      const env = new Map<string, Value | undefined>(inputs.map((n, k) => [n, ins[k]]));
       for (const s of chain) {
         let outs: Value[];
         try {
@@ -185,24 +195,30 @@ function fusedStep(chain: Chain): FusableStep {
       return [env.get(add.outputs[0]!)!];
     };
     if (opsObserved() || !(eps > 0)) return asImported();
-    const x = env.get(group.inputs[0]!),
-      scale = env.get(norm.inputs[1]!),
-      bias = env.get(norm.inputs[2]!),
-      gamma = env.get(gammaName),
-      beta = env.get(betaName);
+    const get = (k: number) => (k < 0 ? undefined : ins[k]);
+    const x = get(iX),
+      scale = get(iScale),
+      bias = get(iBias),
+      gamma = get(iGamma),
+      beta = get(iBeta);
     if (!(x instanceof NDArray && scale instanceof NDArray && bias instanceof NDArray && gamma instanceof NDArray && beta instanceof NDArray))
       return asImported();
     if (x.ndim < 2 || [scale, bias, gamma, beta].some((a) => a.dtype !== x.dtype || !a.ctx.equals(x.ctx))) return asImported();
     const N = x.shape[0]!,
       C = x.shape[1]!;
     // the two reshapes, run on x's shape (views: no data moves): [N, G, L] with whole channels per group, and back to x's shape
-    const grouped = group.run([x, env.get(group.inputs[1]!)])[0];
+    const grouped = group.run([x, get(iGroupShape)])[0];
     if (!(grouped instanceof NDArray) || grouped.ndim !== 3 || grouped.shape[0] !== N) return asImported();
     const G = grouped.shape[1]!;
     if (G === 0 || C % G !== 0 || grouped.shape[2] !== x.size / N / G || x.size === 0) return asImported();
-    const restored = back.run([grouped, env.get(back.inputs[1]!)])[0];
+    const restored = back.run([grouped, get(iBackShape)])[0];
     if (!(restored instanceof NDArray) || restored.shape.join() !== x.shape.join()) return asImported();
     if (scale.shape.join() !== `${G}` || bias.shape.join() !== `${G}`) return asImported();
+    const gS = channelStride(gamma, x.shape),
+      bS = channelStride(beta, x.shape);
+    if (gS === null || bS === null) return asImported();
+    const folded = foldOnHost(gamma, gS, beta, bS, scale, bias, C, G);
+    if (folded !== null) return [groupNormChannels(x, folded[0], folded[1], G, eps)];
     const gC = perChannel(gamma, x.shape),
       bC = perChannel(beta, x.shape);
     if (gC === null || bC === null) return asImported();
@@ -213,6 +229,60 @@ function fusedStep(chain: Chain): FusableStep {
     return [groupNormChannels(x, g2, b2, G, eps)];
   };
   return { op: "GroupNorm (fused)", where: norm.where, inputs, outputs: add.outputs, attributes: [], run };
+}
+
+/**
+ * The step through v's storage along x's channel axis when v broadcasts against `shape` along axis 1 only (0 when v has
+ * one value), else null: perChannel's test, without making views.
+ */
+function channelStride(v: NDArray, shape: readonly number[]): number | null {
+  if (v.ndim > shape.length) return null;
+  const lead = shape.length - v.ndim;
+  let stride = 0;
+  for (let k = 0; k < v.ndim; k++) {
+    const d = v.shape[k]!;
+    if (d === 1) continue;
+    if (!(lead + k === 1 && d === shape[1])) return null;
+    stride = v.strides[k]!;
+  }
+  return stride;
+}
+
+/**
+ * γ'[c] = γ[c]·scale[g] and β'[c] = γ[c]·B[g] + β[c] (g the group of channel c) in one loop over the host values, each
+ * product and sum stored in the dtype as the elementwise ops store theirs, so γ', β' equal the ops' path (mul, mul, add)
+ * bit for bit without its five small ops and their arrays; null when an operand lives on a device.
+ */
+function foldOnHost(
+  gamma: NDArray,
+  gStride: number,
+  beta: NDArray,
+  bStride: number,
+  scale: NDArray,
+  bias: NDArray,
+  C: number,
+  G: number,
+): [NDArray, NDArray] | null {
+  const gd = gamma.storage,
+    bd = beta.storage,
+    sd = scale.storage,
+    Bd = bias.storage;
+  if (isDeviceStorage(gd) || isDeviceStorage(bd) || isDeviceStorage(sd) || isDeviceStorage(Bd)) return null;
+  const f32 = gamma.dtype === "float32";
+  const g2 = f32 ? new Float32Array(C) : new Float64Array(C),
+    b2 = f32 ? new Float32Array(C) : new Float64Array(C);
+  const cpg = C / G;
+  for (let g = 0; g < G; g++) {
+    const s = sd[scale.offset + g * scale.strides[0]!]!,
+      B = Bd[bias.offset + g * bias.strides[0]!]!;
+    for (let c = g * cpg; c < (g + 1) * cpg; c++) {
+      const gc = gd[gamma.offset + c * gStride]!;
+      g2[c] = gc * s;
+      b2[c] = gc * B; // rounded to the dtype here, as binary("mul") stores it, before β is added
+      b2[c] = b2[c]! + bd[beta.offset + c * bStride]!;
+    }
+  }
+  return [new NDArray(g2, [C]), new NDArray(b2, [C])];
 }
 
 /** v as C per-channel values when it broadcasts against `shape` along axis 1 only (else null). */

@@ -1,9 +1,11 @@
 // ONNX InstanceNormalization, LayerNormalization and GroupNormalization for the importer (composed tconv ops).
 import type { NDArray } from "../ndarray/ndarray.js";
+import { broadcastTo } from "../ops/broadcast.js";
 import { binary } from "../ops/elementwise.js";
 import { reduce } from "../ops/reduce.js";
-import { affineOver, instanceNormChannels, normalizeOver } from "../ops/normalization.js";
+import { affineOver, groupNormChannels, instanceNormChannels, normalizeOver } from "../ops/normalization.js";
 import { reshape } from "../ops/shape.js";
+import { opsObserved } from "../tape/tape.js";
 import type { Attributes } from "./attributes.js";
 import { type Value, type CompileContext, type OpDef, need, float } from "./import-ops-common.js";
 
@@ -50,6 +52,8 @@ export const layerNorm: OpDef = {
       const x = float(need(ins, 0, ctx, "X"), ctx);
       const axis = axisAttr < 0 ? axisAttr + x.ndim : axisAttr;
       if (axis < 0 || axis >= x.ndim) throw new Error(`${ctx.where}: axis=${axisAttr} is out of range for an input of rank ${x.ndim}`);
+      const fast = ctx.outputs === 1 ? layerNormRows(x, axis, float(need(ins, 1, ctx, "Scale"), ctx), ins[2], ctx, eps) : null;
+      if (fast !== null) return [fast];
       const axes = x.shape.map((_, i) => i).slice(axis);
       const mean = reduce("mean", x, { axis: axes, keepdims: true });
       const d = binary("sub", x, mean);
@@ -60,6 +64,23 @@ export const layerNorm: OpDef = {
     };
   },
 };
+
+/**
+ * LayerNormalization when only Y is read and nothing observes the ops: rows of D = ∏ x.shape[axis…] elements through the
+ * group-norm kernel (float64 statistics), Scale and B expanded to the normalised shape; null when another path must run
+ * (no B, a Scale or B that does not broadcast to the normalised shape, mixed dtypes, an empty input).
+ */
+function layerNormRows(x: NDArray, axis: number, scale: NDArray, b: Value | undefined, ctx: CompileContext, eps: number): NDArray | null {
+  if (opsObserved() || x.size === 0 || b === undefined) return null;
+  const bias = float(b, ctx);
+  const normShape = x.shape.slice(axis);
+  const D = normShape.reduce((p, d) => p * d, 1);
+  const fits = (p: NDArray) =>
+    p.dtype === x.dtype && p.ndim <= normShape.length && p.shape.every((d, i) => d === 1 || d === normShape[normShape.length - p.ndim + i]);
+  if (!fits(scale) || !fits(bias)) return null;
+  const flat = (p: NDArray) => reshape(broadcastTo(p, normShape), [D]);
+  return reshape(groupNormChannels(reshape(x, [x.size / D, D]), flat(scale), flat(bias), 1, eps), x.shape);
+}
 
 // opset 18: scale and bias per group ([G]); opset 21: per channel ([C]). Each sample's group of C/G channels is
 // normalised over its channels and positions.
@@ -81,6 +102,11 @@ export const groupNorm: OpDef = {
       const size = perChannel ? c : g;
       const scale = channelParam(need(ins, 1, ctx, "scale"), size, ctx, "scale");
       const bias = channelParam(need(ins, 2, ctx, "bias"), size, ctx, "bias");
+      if (!opsObserved() && x.size > 0 && [scale, bias].every((p) => p.dtype === x.dtype)) {
+        // the group-norm kernel, with scale and bias per channel (opset 18's per-group values repeated, exactly)
+        const each = (p: NDArray) => (perChannel ? p : reshape(broadcastTo(reshape(p, [g, 1]), [g, c / g]), [c]));
+        return [groupNormChannels(x, each(scale), each(bias), g, eps)];
+      }
       const grouped = reshape(x, [n, g, (c / g) * x.shape.slice(2).reduce((p, d) => p * d, 1)]);
       const y = normalizeOver(grouped, [2], eps);
       if (perChannel) return [affineOver(reshape(y, x.shape), scale, bias, [1])];

@@ -149,6 +149,11 @@ export function layerNorm(x: NDArray, gamma: NDArray, beta: NDArray, options?: L
   const axis = readAxis(where, o.axis, -1, x.ndim);
   const eps = readEps(where, o.eps, 1e-5);
   checkParams(where, x, gamma, beta, x.shape[axis]!, `one value per entry of axis ${axis}`);
+  const D = x.shape[axis]!;
+  // unobserved, with no axis of size > 1 after `axis`: rows of D elements, each row a sample of one group of D channels
+  // of one element, so γ[c], β[c] fall on the row's entries: the group-norm kernel (3 passes, float64 statistics)
+  if (!opsObserved() && x.size > 0 && x.shape.slice(axis + 1).every((d) => d === 1))
+    return reshape(groupNormChannels(reshape(x, [x.size / D, D]), gamma, beta, 1, eps), x.shape);
   return affineOver(normalizeOver(x, [axis], eps), gamma, beta, [axis]);
 }
 

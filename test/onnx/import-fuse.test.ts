@@ -61,6 +61,21 @@ test("PyTorch's GroupNorm export chain runs as one group-norm kernel outside aut
   assert.ok(maxErr <= 1e-5 * scale, `fused vs recorded: ${maxErr}`);
 });
 
+test("the fused GroupNorm chain folds γ of any per-channel shape ([6, 1], [1, 6, 1], one value [1]) with scale and B, equal to onnxruntime and to the recorded chain", async () => {
+  for (const gammaShape of [[6, 1], [1, 6, 1], [1]]) {
+    const bytes = chain(gammaShape);
+    await againstOrt(bytes, [2, 6, 5], `fused GroupNorm chain, γ ${gammaShape}`);
+    const net = onnx.importToGluon(bytes);
+    np.random.seed(5);
+    const x = np.random.normal({ size: [2, 6, 5] });
+    const { result, grouped } = countingGroupCalls(() => net.forward(x) as NDArray);
+    assert.equal(grouped, 1, `γ ${gammaShape}: one fused group-norm call`);
+    const recorded = autograd.record(() => net.forward(x) as NDArray);
+    const { maxErr, scale } = compare(result.asTypedArray(), recorded.asTypedArray());
+    assert.ok(maxErr <= 1e-5 * scale, `γ ${gammaShape}: fused vs recorded ${maxErr}`);
+  }
+});
+
 test("a chain that does not fit the pattern runs as imported: γ per position (not per channel), an intermediate that is a graph output", async () => {
   for (const [bytes, what] of [
     [chain([5]), "γ of shape [5]"],

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { autograd, gluon, NDArray, np } from "../../src/index.js";
 import { onnx, OnnxBlock } from "../../src/onnx/index.js";
+import { cpuBackend } from "../../src/backends/cpu/index.js";
 import {
   againstOrt,
   attr,
@@ -318,6 +319,64 @@ test("GroupNormalization (opset 18: scale/bias per group; opset 21: per channel)
       ],
     });
     await againstOrt(bytes, [2, 6, 3, 4], `GroupNormalization opset ${opset}`);
+  }
+});
+
+test("LayerNormalization with Y alone (Scale [4, 5], B broadcast from [5]) and GroupNormalization run the group-norm kernel outside autograd.record, equal to onnxruntime and to the recorded ops", async () => {
+  const models: [Uint8Array, number[], string][] = [
+    [
+      buildModel({
+        nodes: [{ op: "LayerNormalization", inputs: ["x", "s", "b"], outputs: ["y"], attrs: [attr.int("axis", -2), attr.float("epsilon", 1e-4)] }],
+        inputs: [{ name: "x", shape: [2, 3, 4, 5] }],
+        outputs: ["y"],
+        initializers: [
+          { name: "s", shape: [4, 5], data: rand(20, 3).map((v) => v + 1) },
+          { name: "b", shape: [5], data: rand(5, 4) },
+        ],
+      }),
+      [2, 3, 4, 5],
+      "LayerNormalization (Y only)",
+    ],
+  ];
+  for (const [opset, n] of [
+    [18, 2],
+    [21, 6],
+  ] as const)
+    models.push([
+      buildModel({
+        opset,
+        nodes: [{ op: "GroupNormalization", inputs: ["x", "s", "b"], outputs: ["y"], attrs: [attr.int("num_groups", 2), attr.float("epsilon", 1e-3)] }],
+        inputs: [{ name: "x", shape: [2, 6, 3, 4] }],
+        outputs: ["y"],
+        initializers: [
+          { name: "s", shape: [n], data: rand(n, 5).map((v) => v + 1) },
+          { name: "b", shape: [n], data: rand(n, 6) },
+        ],
+      }),
+      [2, 6, 3, 4],
+      `GroupNormalization opset ${opset}`,
+    ]);
+  const original = cpuBackend.groupNormForward;
+  for (const [bytes, shape, what] of models) {
+    await againstOrt(bytes, shape, what);
+    const net = onnx.importToGluon(bytes);
+    np.random.seed(12);
+    const x = np.add(np.random.normal({ size: shape }), 50);
+    let calls = 0;
+    cpuBackend.groupNormForward = (...args) => {
+      calls++;
+      original(...args);
+    };
+    try {
+      const fast = net.forward(x) as NDArray;
+      assert.equal(calls, 1, `${what}: one group-norm kernel call`);
+      const recorded = autograd.record(() => net.forward(x) as NDArray);
+      assert.equal(calls, 1, `${what}: recorded, the composed ops run`);
+      const { maxErr, scale } = compare(fast.asTypedArray(), recorded.asTypedArray());
+      assert.ok(maxErr <= 1e-5 * scale, `${what}: kernel vs recorded ops ${maxErr}`);
+    } finally {
+      cpuBackend.groupNormForward = original;
+    }
   }
 });
 

@@ -2,7 +2,7 @@
 import type { FloatArray } from "../../ndarray/strided.js";
 import type { StridedView } from "../backend.js";
 import { reluOf } from "../js/elementwise-loops.generated.js";
-import { runSquares, runSum } from "./run-sums.js";
+import { affineRun, runSquares, runSum } from "./run-sums.js";
 
 import type { AffineActivation, ChannelView } from "../../params/kernel-records.js";
 
@@ -39,7 +39,7 @@ export function batchNormTrainForward(
     invstd[c] = is;
     const a = gamma[c]! * is;
     const b = beta[c]! - mu * a;
-    for (let o = 0, base = c * inner; o < outer; o++, base += step) for (let i = 0; i < inner; i++) y[base + i] = x[base + i]! * a + b;
+    for (let o = 0, base = c * inner; o < outer; o++, base += step) affineRun(x, y, base, base + inner, a, b);
   }
 }
 

@@ -1,7 +1,7 @@
 // Group normalisation's forward as typed-array loops: statistics per (sample, group) in float64, then one affine pass per channel.
 import type { FloatArray } from "../../ndarray/strided.js";
 import type { GroupNormView } from "../../params/kernel-records.js";
-import { runSquares, runSum } from "./run-sums.js";
+import { affineRun, runSquares, runSum } from "./run-sums.js";
 
 /**
  * Per sample n and group g of `channelsPerGroup` consecutive channels: μ and the biased σ² over the group's
@@ -28,11 +28,19 @@ export function groupNormForward(
       const is = 1 / Math.sqrt(runSquares(x, s0, e, mu) / m + eps);
       mean[n * G + g] = mu;
       invstd[n * G + g] = is;
+      if (inner === 1) {
+        // one element per channel (layer norm's rows): the same a and b per element, without a call per element
+        for (let k = 0, c = g * cpg; k < cpg; k++, c++) {
+          const a = gamma[c]! * is;
+          y[s0 + k] = x[s0 + k]! * a + (beta[c]! - mu * a);
+        }
+        continue;
+      }
       for (let k = 0; k < cpg; k++) {
         const c = g * cpg + k;
         const a = gamma[c]! * is;
         const b = beta[c]! - mu * a;
-        for (let j = s0 + k * inner, end = j + inner; j < end; j++) y[j] = x[j]! * a + b;
+        affineRun(x, y, s0 + k * inner, s0 + (k + 1) * inner, a, b);
       }
     }
 }

@@ -1,8 +1,8 @@
-// The normalisation statistics' run sums against a plain sequential loop, on every length mod 4 and offset sub-runs.
+// The normalisation loops over a run (sums, affine pass) against plain sequential loops, on every length mod 8 and offset sub-runs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { runSquares, runSum } from "../../../src/backends/fused/run-sums.js";
+import { affineRun, runSquares, runSum } from "../../../src/backends/fused/run-sums.js";
 
 test("runSum and runSquares: equal to the sequential sums within float64 rounding, for runs of any length and offset", () => {
   fc.assert(
@@ -35,4 +35,28 @@ test("runSum and runSquares: equal to the sequential sums within float64 roundin
   assert.equal(runSum(x, 1, 3), 5);
   assert.equal(runSquares(x, 1, 3, 2.5), 0.5);
   assert.equal(runSum(x, 2, 2), 0);
+});
+
+test("affineRun: y[j] = x[j]·a + b bit for bit on [start, end) of any length and offset, nothing outside the run written", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 0, maxLength: 40 }),
+      fc.nat(),
+      fc.nat(),
+      fc.double({ min: -10, max: 10, noNaN: true }),
+      fc.double({ min: -10, max: 10, noNaN: true }),
+      fc.boolean(),
+      (values, p, q, a, b, f32) => {
+        const x = f32 ? Float32Array.from(values) : Float64Array.from(values);
+        const start = values.length === 0 ? 0 : p % (values.length + 1),
+          end = start + (values.length === 0 ? 0 : q % (values.length - start + 1));
+        const y = f32 ? new Float32Array(x.length).fill(7) : new Float64Array(x.length).fill(7);
+        const want = f32 ? new Float32Array(x.length).fill(7) : new Float64Array(x.length).fill(7);
+        for (let j = start; j < end; j++) want[j] = x[j]! * a + b;
+        affineRun(x, y, start, end, a, b);
+        assert.deepEqual(y, want, `[${start}, ${end})`);
+      },
+    ),
+    { numRuns: 200, seed: 92 },
+  );
 });

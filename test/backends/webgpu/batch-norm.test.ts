@@ -100,3 +100,20 @@ test("groupNorm and instanceNorm unobserved (the fused group-norm kernel: statis
     await assertClose(npx.instanceNorm(...onGpu, { eps: 1e-5 }), npx.instanceNorm(x, gamma, beta, { eps: 1e-5 }), `instanceNorm ${shape}`);
   }
 });
+
+test("layerNorm unobserved over the last axis (rows through the group-norm kernel) equals the CPU backend", { skip: SKIP }, async () => {
+  const ctx = npx.gpu();
+  for (const shape of [
+    [4, 37],
+    [2, 3, 64, 1],
+  ]) {
+    np.random.seed(shape.length * 11);
+    const x = np.add(np.random.normal({ size: shape }), 3);
+    const axis = shape.length === 4 ? 2 : -1;
+    const D = shape.at(axis)!;
+    const gamma = np.random.uniform({ low: 0.5, high: 1.5, size: [D] });
+    const beta = np.random.normal({ size: [D] });
+    const onGpu = [x, gamma, beta].map((a) => a.copyto(ctx)) as [NDArray, NDArray, NDArray];
+    await assertClose(npx.layerNorm(...onGpu, { axis }), npx.layerNorm(x, gamma, beta, { axis }), `layerNorm ${shape} axis ${axis}`);
+  }
+});
