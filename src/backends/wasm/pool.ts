@@ -1,5 +1,5 @@
 // Persistent worker pool over the one shared memory: start k workers on a queue, help drain it, wait with Atomics.
-import { CTRL_BYTE, runtime, wasmUsable, type WasmRuntime } from "./runtime.js";
+import { CTRL_BYTE, runtime, soloRuntime, wasmUsable, type WasmRuntime } from "./runtime.js";
 import { C, MAX_WORKERS, workerSource } from "./worker-source.js";
 import { hooks } from "../hooks.js";
 
@@ -278,9 +278,13 @@ export async function whenWorkersReady(n: number, timeoutMs = 30000): Promise<nu
 
 /**
  * Runs every task of the queue at `queue` on `scratch.length` threads (this thread + workers), returning when all
- * are finished. Throws (and resets the pool) if a worker dies or a kernel traps.
+ * are finished. Throws (and resets the pool) if a worker dies or a kernel traps. `solo`: the queue is in the memory of
+ * soloRuntime() (a one-thread call), which no worker shares.
  */
-export function runQueue(rt: WasmRuntime, queue: number, scratch: number[]): void {
+export function runQueue(queue: number, scratch: number[], solo = false): void {
+  // (a flag rather than the runtime itself: the declarations of this module stay free of WebAssembly's types, which an
+  // app that type-checks without the DOM lib does not have)
+  const rt = solo ? soloRuntime() : runtime();
   // only workers that have reported in take part; without shared memory no worker can see the arena
   const extra = rt.shared ? Math.min(scratch.length - 1, MAX_WORKERS, readyWorkers(rt)) : 0;
   if (extra <= 0) {

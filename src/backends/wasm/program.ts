@@ -108,7 +108,7 @@ export function runProgram(p: Program): Float32Array {
     U[q + QUEUE_FIELDS.COUNT] = list.length;
     U[q + QUEUE_FIELDS.TASKS] = tasksAt;
     U[q + QUEUE_FIELDS.COFF] = p.cOff;
-    runQueue(rt, queueAt, scratch);
+    runQueue(queueAt, scratch, rt !== runtime());
   }
   // the policy times the kernels alone: the copy-out below costs both arms the same, and its page faults (a fresh
   // output: 20 to 55 ms for the same 8 MB call on this VM) would bury the difference the thread count makes
