@@ -9,6 +9,7 @@ import { opsObserved } from "../tape/tape.js";
 import type { AttributeRecord } from "./proto.js";
 import type { Runner, Value } from "./import-ops.js";
 import type { ActivatedRunner } from "./import-ops-conv.js";
+import { repeatPerGroup } from "./import-ops-norm.js";
 import type { ConvActivation } from "../params/kernel-records.js";
 
 /** A compiled node as the importer keeps it (the fields fusion reads). */
@@ -219,13 +220,11 @@ function fusedStep(chain: Chain): FusableStep {
     if (gS === null || bS === null) return asImported();
     const folded = foldOnHost(gamma, gS, beta, bS, scale, bias, C, G);
     if (folded !== null) return [groupNormChannels(x, folded[0], folded[1], G, eps)];
-    const gC = perChannel(gamma, x.shape),
-      bC = perChannel(beta, x.shape);
-    if (gC === null || bC === null) return asImported();
-    // scale_g and B_g repeated over the group's C/G channels
-    const each = (v: NDArray) => reshape(broadcastTo(reshape(v, [G, 1]), [G, C / G]), [C]);
-    const g2 = binary("mul", gC, each(scale));
-    const b2 = binary("add", binary("mul", gC, each(bias)), bC);
+    // on a device: γ′ and β′ by the elementwise ops (γ and β are one value per channel, checked above)
+    const gC = broadcastTo(reshape(gamma, [gamma.size]), [C]),
+      bC = broadcastTo(reshape(beta, [beta.size]), [C]);
+    const g2 = binary("mul", gC, repeatPerGroup(scale, G, C));
+    const b2 = binary("add", binary("mul", gC, repeatPerGroup(bias, G, C)), bC);
     return [groupNormChannels(x, g2, b2, G, eps)];
   };
   return { op: "GroupNorm (fused)", where: norm.where, inputs, outputs: add.outputs, attributes: [], run };
@@ -233,7 +232,7 @@ function fusedStep(chain: Chain): FusableStep {
 
 /**
  * The step through v's storage along x's channel axis when v broadcasts against `shape` along axis 1 only (0 when v has
- * one value), else null: perChannel's test, without making views.
+ * one value), else null (then v is not one value per channel).
  */
 function channelStride(v: NDArray, shape: readonly number[]): number | null {
   if (v.ndim > shape.length) return null;
@@ -283,15 +282,4 @@ function foldOnHost(
     }
   }
   return [new NDArray(g2, [C]), new NDArray(b2, [C])];
-}
-
-/** v as C per-channel values when it broadcasts against `shape` along axis 1 only (else null). */
-function perChannel(v: NDArray, shape: readonly number[]): NDArray | null {
-  if (v.ndim > shape.length) return null;
-  const lead = shape.length - v.ndim;
-  for (let k = 0; k < v.ndim; k++) {
-    const d = v.shape[k]!;
-    if (d !== 1 && !(lead + k === 1 && d === shape[1])) return null;
-  }
-  return broadcastTo(reshape(v, [v.size]), [shape[1]!]);
 }

@@ -82,6 +82,11 @@ function layerNormRows(x: NDArray, axis: number, scale: NDArray, b: Value | unde
   return reshape(groupNormChannels(reshape(x, [x.size / D, D]), flat(scale), flat(bias), 1, eps), x.shape);
 }
 
+/** G per-group values as C per-channel ones: value g repeated over the group's C/G channels. */
+export function repeatPerGroup(v: NDArray, G: number, C: number): NDArray {
+  return reshape(broadcastTo(reshape(v, [G, 1]), [G, C / G]), [C]);
+}
+
 // opset 18: scale and bias per group ([G]); opset 21: per channel ([C]). Each sample's group of C/G channels is
 // normalised over its channels and positions.
 export const groupNorm: OpDef = {
@@ -104,7 +109,7 @@ export const groupNorm: OpDef = {
       const bias = channelParam(need(ins, 2, ctx, "bias"), size, ctx, "bias");
       if (!opsObserved() && x.size > 0 && [scale, bias].every((p) => p.dtype === x.dtype)) {
         // the group-norm kernel, with scale and bias per channel (opset 18's per-group values repeated, exactly)
-        const each = (p: NDArray) => (perChannel ? p : reshape(broadcastTo(reshape(p, [g, 1]), [g, c / g]), [c]));
+        const each = (p: NDArray) => (perChannel ? p : repeatPerGroup(p, g, c));
         return [groupNormChannels(x, each(scale), each(bias), g, eps)];
       }
       const grouped = reshape(x, [n, g, (c / g) * x.shape.slice(2).reduce((p, d) => p * d, 1)]);
