@@ -67,7 +67,8 @@ export function knownFinite(out: Float32Array): boolean {
 export function runProgram(p: Program): Float32Array {
   const threads = Math.max(1, Math.min(p.threads, Math.max(p.tasks.length, 1)));
   // one thread: the plain memory, whose copies in and out are 2–4× faster (runtime.ts, soloRuntime)
-  const rt = threads === 1 ? soloRuntime() : runtime();
+  const solo = threads === 1;
+  const rt = solo ? soloRuntime() : runtime();
   rt.reset();
   const inAt = p.inputs.map((a) => rt.reserve(a.length * 4));
   const outAt = rt.reserve(p.outLen * 4);
@@ -108,7 +109,7 @@ export function runProgram(p: Program): Float32Array {
     U[q + QUEUE_FIELDS.COUNT] = list.length;
     U[q + QUEUE_FIELDS.TASKS] = tasksAt;
     U[q + QUEUE_FIELDS.COFF] = p.cOff;
-    runQueue(queueAt, scratch, rt !== runtime());
+    runQueue(queueAt, scratch, solo);
   }
   // the policy times the kernels alone: the copy-out below costs both arms the same, and its page faults (a fresh
   // output: 20 to 55 ms for the same 8 MB call on this VM) would bury the difference the thread count makes
