@@ -9,11 +9,18 @@
 //          y0 = m0 + m1 + m2, y1 = m1 − m2 − m3: 4 products instead of 6.
 // In 2-D a 2×2 output tile takes (R + 1)² products per channel pair instead of 4R²: for each ξ of the transform, a GEMM
 // M_ξ[m][tile] = Σ_k U_ξ[m][k]·V_ξ[k][tile] (U = G·g·Gᵀ, V = Bᵀ·d·B), then y = Aᵀ·M·A.
+// F(4×4, 3×3) (TILE = 4, same paper): 6 taps of d per axis give 4 outputs with 6 products, 36 per 16 outputs in 2-D
+// (2.25 per output against F(2×2, 3×3)'s 4), with
+//   G  = [1/4 0 0; −1/6 −1/6 −1/6; −1/6 1/6 −1/6; 1/24 1/12 1/6; 1/24 −1/12 1/6; 0 0 1],
+//   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
+//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
+// (test/backends/wasm/winograd4.test.ts checks Aᵀ[(G·g)⊙(Bᵀ·d)] = the direct correlation in float64). Its larger
+// coefficients cost accuracy: U is computed in float64 and rounded once.
 // Record: the W_* fields of src/backends/wasm/interface.ts.
 import { KC, MC, multiplyRows } from "./gemm";
 import {
   W_APK, W_BETA, W_BIAS, W_DBATCH, W_DCHAN, W_DST, W_DSTEP, W_G, W_K, W_M, W_NT, W_R, W_RELU, W_SBATCH, W_SCHAN, W_SRC, W_ST, W_TT,
-  W_W, W_WK, W_WM, W_WX, W_WY,
+  W_TILE, W_W, W_WK, W_WM, W_WX, W_WY,
 } from "./interface.generated";
 
 // @ts-ignore: decorator
@@ -26,8 +33,8 @@ import {
  * panels (element (m, k) of matrix ξ at APK + ξ·Mp·K·4 + 4·(⌊m/2⌋·2K + 2k + m%2), read by micro2x16).
  */
 export function wino_pack(job: usize, m0: i32, mc: i32): void {
-  const M = fld(job, W_M), K = fld(job, W_K), R = fld(job, W_R);
-  const X = (R + 1) * (R + 1);
+  const M = fld(job, W_M), K = fld(job, W_K), R = fld(job, W_R), T = fld(job, W_TILE);
+  const X = (T + R - 1) * (T + R - 1);
   const Mp = (M + 1) & ~1;
   const mat = <usize>Mp * <usize>K << 2;
   const apk = ptr(job, W_APK), w = ptr(job, W_W);
@@ -62,6 +69,20 @@ export function wino_pack(job: usize, m0: i32, mc: i32): void {
       }
       continue;
     }
+    if (T == 4) {
+      for (let k = 0; k < K; k++, out += 8, s += wK) {
+        const g00 = <f64>load<f32>(s + o00), g01 = <f64>load<f32>(s + o01), g02 = <f64>load<f32>(s + o02);
+        const g10 = <f64>load<f32>(s + o10), g11 = <f64>load<f32>(s + o11), g12 = <f64>load<f32>(s + o12);
+        const g20 = <f64>load<f32>(s + o20), g21 = <f64>load<f32>(s + o21), g22 = <f64>load<f32>(s + o22);
+        for (let a = 0; a < 6; a++) {
+          // row a of G·g (G along axis 1), then G along axis 2, in float64
+          const t0 = gq(a, g00, g10, g20), t1 = gq(a, g01, g11, g21), t2 = gq(a, g02, g12, g22);
+          const d = out + <usize>(6 * a) * mat;
+          for (let b = 0; b < 6; b++) store<f32>(d + <usize>b * mat, <f32>gq(b, t0, t1, t2));
+        }
+      }
+      continue;
+    }
     for (let k = 0; k < K; k++, out += 8, s += wK) {
       // G along axis 1: q0 = g0, q1 = (g0 + g1 + g2)/2, q2 = (g0 − g1 + g2)/2, q3 = g2 (three columns each, as lanes 0..2)
       const g0 = f32x4(load<f32>(s + o00), load<f32>(s + o01), load<f32>(s + o02), 0);
@@ -82,6 +103,17 @@ export function wino_pack(job: usize, m0: i32, mc: i32): void {
       }
     }
   }
+}
+
+/** Row a of F(4×4, 3×3)'s G times (g0, g1, g2), in float64. */
+// @ts-ignore: decorator
+@inline function gq(a: i32, g0: f64, g1: f64, g2: f64): f64 {
+  if (a == 0) return g0 * 0.25;
+  if (a == 1) return -(g0 + g1 + g2) / 6;
+  if (a == 2) return -(g0 - g1 + g2) / 6;
+  if (a == 3) return g0 / 24 + g1 / 12 + g2 / 6;
+  if (a == 4) return g0 / 24 - g1 / 12 + g2 / 6;
+  return g2;
 }
 
 /** Byte offset of element (k, col) in a KC-blocked packed B of ncp columns (assembly/gemm.ts multiplyRows). */
@@ -151,6 +183,199 @@ function pack_v(job: usize, R: i32, n0: i32, nc: i32, ncp: i32, vbuf: usize, vma
     for (let c = nc; c < ncp; c++) {
       const d = vbuf + bAt(K, ncp, k, c);
       for (let x = 0; x < X; x++) store<f32>(d + <usize>x * vmat, 0);
+    }
+  }
+}
+
+/**
+ * F(4×4, 3×3) input transform V_ξ = Bᵀ·d·B of tile columns n0..n0+nc (tile τ reads patch rows 4τ1 + BETA1 + i and
+ * columns 4τ2 + BETA2 + j, i, j < 6) into the 36 packed B matrices. Per channel and tile row, the 6 source rows are
+ * copied into zero-padded lines, Bᵀ is applied down the lines in place (SIMD along x, once per position however many
+ * tiles overlap it), then tilesV4 applies Bᵀ along each tile's 6 columns.
+ */
+function pack_v4(job: usize, n0: i32, nc: i32, ncp: i32, vbuf: usize, vmat: usize, lines: usize, LW: i32): void {
+  const K = fld(job, W_K);
+  const src = ptr(job, W_SRC);
+  const sBatch = fld(job, W_SBATCH), sChan = fld(job, W_SCHAN);
+  const by = fld(job, W_BETA + 1);
+  const TT1 = fld(job, W_TT + 1), TT2 = fld(job, W_TT + 2);
+  const lw = <usize>LW << 2;
+  const rest = n0 / TT2;
+  const t2s = n0 % TT2, t1s = rest % TT1, bs = rest / TT1;
+  for (let k = 0; k < K; k++) {
+    let t2 = t2s, t1 = t1s, b = bs, col = 0;
+    const chan = src + (<usize>(k * sChan) << 2);
+    while (col < nc) {
+      let run = TT2 - t2;
+      if (run > nc - col) run = nc - col;
+      const base = chan + (<usize>(b * sBatch) << 2);
+      // tiles τ2 .. τ2 + run − 1 read line positions 4τ2 .. 4(τ2 + run) + 1; whole f32x4 groups
+      const from = 4 * t2, to = min((4 * (t2 + run) + 5) & ~3, LW);
+      fillLines(job, base, 4 * t1 + by, 6, from, to, lines, lw);
+      rowsB4(lines, lw, from, to);
+      tilesV4(K, ncp, k, col, col + run, t2, lines, lw, vbuf, vmat);
+      col += run;
+      t2 = 0;
+      if (++t1 == TT1) { t1 = 0; b++; }
+    }
+    for (let c = nc; c < ncp; c++) {
+      const d = vbuf + bAt(K, ncp, k, c);
+      for (let x = 0; x < 36; x++) store<f32>(d + <usize>x * vmat, 0);
+    }
+  }
+}
+
+/**
+ * Bᵀ down the 6 lines, in place, positions from..to (multiples of 4): with e = d4 − 4d2, f = d3 − 4d1, h = d4 − d2,
+ * q = 2(d3 − d1): r0 = 4d0 − 5d2 + d4, r1 = e + f, r2 = e − f, r3 = h + q, r4 = h − q, r5 = 4d1 − 5d3 + d5.
+ */
+function rowsB4(lines: usize, lw: usize, from: i32, to: i32): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  for (let j = from; j < to; j += 4) {
+    const p = lines + (<usize>j << 2);
+    const d0 = v128.load(p), d1 = v128.load(p + lw), d2 = v128.load(p + 2 * lw);
+    const d3 = v128.load(p + 3 * lw), d4 = v128.load(p + 4 * lw), d5 = v128.load(p + 5 * lw);
+    const e = f32x4.sub(d4, f32x4.mul(four, d2)), f = f32x4.sub(d3, f32x4.mul(four, d1));
+    const h = f32x4.sub(d4, d2), q = f32x4.mul(two, f32x4.sub(d3, d1));
+    v128.store(p, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+    v128.store(p + lw, f32x4.add(e, f));
+    v128.store(p + 2 * lw, f32x4.sub(e, f));
+    v128.store(p + 3 * lw, f32x4.add(h, q));
+    v128.store(p + 4 * lw, f32x4.sub(h, q));
+    v128.store(p + 5 * lw, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+  }
+}
+
+/**
+ * Bᵀ along the columns of tile columns col..e (tiles τ2 = t2..) from the 6 row-transformed lines: four tiles at a time
+ * (their 16 + 2 line floats, a 4×4 transpose gives column j of the four tiles in the lanes), single tiles at panel
+ * edges. Row ξ1's outputs go to matrices 6ξ1 .. 6ξ1 + 5.
+ */
+function tilesV4(K: i32, ncp: i32, k: i32, col: i32, e: i32, t2: i32, lines: usize, lw: usize, vbuf: usize, vmat: usize): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  for (; col < e;) {
+    const xo = <usize>(4 * t2) << 2;
+    const d = vbuf + bAt(K, ncp, k, col);
+    if (e - col >= 4 && (col & 15) <= 12) {
+      for (let r = 0; r < 6; r++) {
+        const p = lines + <usize>r * lw + xo;
+        const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), z = v128.load(p, 48);
+        const u0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), u1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+        const u2 = v128.shuffle<f32>(c, z, 0, 4, 1, 5), u3 = v128.shuffle<f32>(c, z, 2, 6, 3, 7);
+        const c0 = v128.shuffle<f32>(u0, u2, 0, 1, 4, 5), c1 = v128.shuffle<f32>(u0, u2, 2, 3, 6, 7);
+        const c2 = v128.shuffle<f32>(u1, u3, 0, 1, 4, 5), c3 = v128.shuffle<f32>(u1, u3, 2, 3, 6, 7);
+        const c4 = v128.shuffle<f32>(c0, v128.load32_splat(p, 64), 1, 2, 3, 4);
+        const c5 = v128.shuffle<f32>(c1, v128.load32_splat(p, 68), 1, 2, 3, 4);
+        const ee = f32x4.sub(c4, f32x4.mul(four, c2)), ff = f32x4.sub(c3, f32x4.mul(four, c1));
+        const hh = f32x4.sub(c4, c2), qq = f32x4.mul(two, f32x4.sub(c3, c1));
+        const q = d + <usize>(6 * r) * vmat;
+        v128.store(q, f32x4.add(f32x4.sub(f32x4.mul(four, c0), f32x4.mul(five, c2)), c4));
+        v128.store(q + vmat, f32x4.add(ee, ff));
+        v128.store(q + 2 * vmat, f32x4.sub(ee, ff));
+        v128.store(q + 3 * vmat, f32x4.add(hh, qq));
+        v128.store(q + 4 * vmat, f32x4.sub(hh, qq));
+        v128.store(q + 5 * vmat, f32x4.add(f32x4.sub(f32x4.mul(four, c1), f32x4.mul(five, c3)), c5));
+      }
+      col += 4; t2 += 4;
+      continue;
+    }
+    for (let r = 0; r < 6; r++) {
+      const p = lines + <usize>r * lw + xo;
+      const c0 = load<f32>(p), c1 = load<f32>(p, 4), c2 = load<f32>(p, 8);
+      const c3 = load<f32>(p, 12), c4 = load<f32>(p, 16), c5 = load<f32>(p, 20);
+      const ee: f32 = c4 - 4 * c2, ff: f32 = c3 - 4 * c1, hh: f32 = c4 - c2, qq: f32 = (c3 - c1) * 2;
+      const q = d + <usize>(6 * r) * vmat;
+      store<f32>(q, 4 * c0 - 5 * c2 + c4);
+      store<f32>(q + vmat, ee + ff);
+      store<f32>(q + 2 * vmat, ee - ff);
+      store<f32>(q + 3 * vmat, hh + qq);
+      store<f32>(q + 4 * vmat, hh - qq);
+      store<f32>(q + 5 * vmat, 4 * c1 - 5 * c3 + c5);
+    }
+    col++; t2++;
+  }
+}
+
+/**
+ * F(4×4, 3×3) output transform: image = Aᵀ·M·A + bias for rows m0..m0+rows, tile columns n0..n0+nc, four tiles in the
+ * lanes. With Aᵀ·m: y0 = m0 + (m1 + m2) + (m3 + m4), y1 = (m1 − m2) + 2(m3 − m4), y2 = (m1 + m2) + 4(m3 + m4),
+ * y3 = (m1 − m2) + 8(m3 − m4) + m5. Aᵀ along the rows (ξ1) goes into `tmp` (24 vectors: output row u, column ξ2),
+ * then per output row Aᵀ along the columns; where the four tiles' row is inside the output and contiguous (unit x
+ * step) a 4×4 transpose gives four 16-byte stores, else lane stores.
+ */
+function unpack_y4(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, cbuf: usize, cmat: usize, tmp: usize): void {
+  const dst = ptr(job, W_DST), bias = ptr(job, W_BIAS);
+  const relu = fld(job, W_RELU) != 0, zero = f32x4.splat(0);
+  const dBatch = fld(job, W_DBATCH), dChan = fld(job, W_DCHAN);
+  const s1 = <usize>fld(job, W_DSTEP + 1) << 2, s2 = <usize>fld(job, W_DSTEP + 2) << 2;
+  const NT1 = fld(job, W_NT + 1), NT2 = fld(job, W_NT + 2);
+  const TT1 = fld(job, W_TT + 1), TT2 = fld(job, W_TT + 2);
+  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
+  const rest = n0 / TT2;
+  const t2s = n0 % TT2, t1s = rest % TT1, bs = rest / TT1;
+  for (let r = 0; r < rows; r++) {
+    const m = m0 + r;
+    const bv: f32 = bias != 0 ? load<f32>(bias + (<usize>m << 2)) : 0;
+    const bvv = f32x4.splat(bv);
+    const c = cbuf + (<usize>(r * ncp) << 2);
+    let t2 = t2s, t1 = t1s, b = bs, col = 0;
+    while (col < nc) {
+      let run = TT2 - t2;
+      if (run > nc - col) run = nc - col;
+      const u1 = 4 * t1;
+      const nu = min(4, NT1 - u1); // output rows of this tile row
+      const row = dst + (<usize>(b * dBatch + m * dChan) << 2) + <usize>u1 * s1;
+      for (let e = col + run; col < e;) {
+        const n = min(4, e - col);
+        const p = c + (<usize>col << 2);
+        for (let j = 0; j < 6; j++) {
+          const q = p + <usize>j * cmat;
+          const v0 = v128.load(q), v1 = v128.load(q + 6 * cmat), v2 = v128.load(q + 12 * cmat);
+          const v3 = v128.load(q + 18 * cmat), v4 = v128.load(q + 24 * cmat), v5 = v128.load(q + 30 * cmat);
+          const sp = f32x4.add(v1, v2), sm = f32x4.sub(v1, v2), tp = f32x4.add(v3, v4), tm = f32x4.sub(v3, v4);
+          const o = tmp + (<usize>j << 4);
+          v128.store(o, f32x4.add(f32x4.add(v0, sp), tp));
+          v128.store(o, f32x4.add(sm, f32x4.mul(two, tm)), 96);
+          v128.store(o, f32x4.add(sp, f32x4.mul(four, tp)), 192);
+          v128.store(o, f32x4.add(f32x4.add(sm, f32x4.mul(eight, tm)), v5), 288);
+        }
+        const whole = n == 4 && s2 == 4 && 4 * (t2 + 4) <= NT2;
+        let q = row + <usize>(4 * t2) * s2;
+        for (let u = 0; u < nu; u++, q += s1) {
+          const o = tmp + <usize>(96 * u);
+          const v0 = v128.load(o), v1 = v128.load(o, 16), v2 = v128.load(o, 32);
+          const v3 = v128.load(o, 48), v4 = v128.load(o, 64), v5 = v128.load(o, 80);
+          const sp = f32x4.add(v1, v2), sm = f32x4.sub(v1, v2), tp = f32x4.add(v3, v4), tm = f32x4.sub(v3, v4);
+          let y0 = f32x4.add(f32x4.add(f32x4.add(v0, sp), tp), bvv);
+          let y1 = f32x4.add(f32x4.add(sm, f32x4.mul(two, tm)), bvv);
+          let y2 = f32x4.add(f32x4.add(sp, f32x4.mul(four, tp)), bvv);
+          let y3 = f32x4.add(f32x4.add(f32x4.add(sm, f32x4.mul(eight, tm)), v5), bvv);
+          if (relu) { y0 = f32x4.max(y0, zero); y1 = f32x4.max(y1, zero); y2 = f32x4.max(y2, zero); y3 = f32x4.max(y3, zero); }
+          if (whole) {
+            // lanes = tiles → lanes = the 4 columns of one tile
+            const w0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), w1 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+            const w2 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5), w3 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+            v128.store(q, v128.shuffle<f32>(w0, w2, 0, 1, 4, 5));
+            v128.store(q, v128.shuffle<f32>(w0, w2, 2, 3, 6, 7), 16);
+            v128.store(q, v128.shuffle<f32>(w1, w3, 0, 1, 4, 5), 32);
+            v128.store(q, v128.shuffle<f32>(w1, w3, 2, 3, 6, 7), 48);
+            continue;
+          }
+          let qx = q;
+          for (let l = 0; l < n; l++) {
+            const x0 = 4 * (t2 + l);
+            const nx = min(4, NT2 - x0);
+            store<f32>(qx, lane(y0, l));
+            if (nx > 1) store<f32>(qx + s2, lane(y1, l));
+            if (nx > 2) store<f32>(qx + 2 * s2, lane(y2, l));
+            if (nx > 3) store<f32>(qx + 3 * s2, lane(y3, l));
+            qx += 4 * s2;
+          }
+        }
+        col += n; t2 += n;
+      }
+      t2 = 0;
+      if (++t1 == TT1) { t1 = 0; b++; }
     }
   }
 }
@@ -398,32 +623,43 @@ function unpack_y3(job: usize, m0: i32, rows: i32, n0: i32, nc: i32, ncp: i32, c
   return l == 0 ? f32x4.extract_lane(v, 0) : l == 1 ? f32x4.extract_lane(v, 1) : l == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
 }
 
-/** Floats per source line: 2·TT2 + 2 filled, reads up to 12 past a tile's first float (four tiles of F(2×2, 3×3)). */
+/**
+ * Floats per source line: F(2×2, ·) fills 2·TT2 + 2 and reads up to 12 past a tile's first float (four tiles of
+ * F(2×2, 3×3)); F(4×4, 3×3) fills and reads up to 4·TT2 + 6 (four tiles read 18 from 4τ2). At least 16, so that
+ * F(4×4, 3×3)'s 6 lines hold unpack_y4's 24 vectors.
+ */
 // @ts-ignore: decorator
-@inline function lineFloats(TT2: i32): i32 { return (2 * TT2 + 12 + 15) & ~15; }
-
-/** Rows per M_ξ block: MC for F(2×2, 2×2) (9 blocks), half of it for F(2×2, 3×3) (16 blocks) to keep them in L2. */
-// @ts-ignore: decorator
-@inline function rowBlock(R: i32): i32 { return R == 2 ? MC : MC >> 1; }
+@inline function lineFloats(TT2: i32, T: i32): i32 { return T == 4 ? (4 * TT2 + 6 + 15) & ~15 : (2 * TT2 + 12 + 15) & ~15; }
 
 /**
- * One Winograd task: tile columns n0..n0+nc of a job. scratch = the X = (R + 1)² packed V_ξ (K × ncp each), then at
- * cOff the X M_ξ blocks (rowBlock(R) × ncp each), then R + 1 zero-padded source lines of lineFloats(TT2) floats. Every output element of the job is written once (bias added), so no fill is needed.
+ * Rows per M_ξ block: MC for F(2×2, 2×2) (9 blocks), half of it for F(2×2, 3×3) (16 blocks), a quarter for
+ * F(4×4, 3×3) (36 blocks), to keep them in L2.
+ */
+// @ts-ignore: decorator
+@inline function rowBlock(X: i32): i32 { return X == 9 ? MC : X == 16 ? MC >> 1 : MC >> 2; }
+
+/**
+ * One Winograd task: tile columns n0..n0+nc of a job. scratch = the X = (TILE + R − 1)² packed V_ξ (K × ncp each), then
+ * at cOff the X M_ξ blocks (rowBlock(X) × ncp each), then TILE + R − 1 zero-padded source lines of lineFloats floats.
+ * Every output element of the job is written once (bias added), so no fill is needed.
  */
 export function wino_task(job: usize, n0: i32, nc: i32, scratch: usize, cOff: usize): void {
-  const M = fld(job, W_M), K = fld(job, W_K), R = fld(job, W_R);
-  const X = (R + 1) * (R + 1), RB = rowBlock(R);
+  const M = fld(job, W_M), K = fld(job, W_K), R = fld(job, W_R), T = fld(job, W_TILE);
+  const X = (T + R - 1) * (T + R - 1), RB = rowBlock(X);
   const Mp = (M + 1) & ~1;
   const ncp = (nc + 15) & ~15;
   const vmat = <usize>K * <usize>ncp << 2, cmat = <usize>RB * <usize>ncp << 2;
   const amat = <usize>Mp * <usize>K << 2;
   const apk = ptr(job, W_APK), cbuf = scratch + cOff;
-  const LW = lineFloats(fld(job, W_TT + 2));
-  pack_v(job, R, n0, nc, ncp, scratch, vmat, cbuf + <usize>X * cmat, LW);
+  const LW = lineFloats(fld(job, W_TT + 2), T);
+  const lines = cbuf + <usize>X * cmat;
+  if (T == 4) pack_v4(job, n0, nc, ncp, scratch, vmat, lines, LW);
+  else pack_v(job, R, n0, nc, ncp, scratch, vmat, lines, LW);
   for (let ic = 0; ic < Mp; ic += RB) {
     const mEnd = min(ic + RB, Mp);
     for (let x = 0; x < X; x++) multiplyRows(apk + <usize>x * amat, K, scratch + <usize>x * vmat, ncp, ic, mEnd, cbuf + <usize>x * cmat);
-    if (R == 2) unpack_y2(job, ic, min(mEnd, M) - ic, n0, nc, ncp, cbuf, cmat);
+    if (T == 4) unpack_y4(job, ic, min(mEnd, M) - ic, n0, nc, ncp, cbuf, cmat, lines);
+    else if (R == 2) unpack_y2(job, ic, min(mEnd, M) - ic, n0, nc, ncp, cbuf, cmat);
     else unpack_y3(job, ic, min(mEnd, M) - ic, n0, nc, ncp, cbuf, cmat);
   }
 }

@@ -33,7 +33,7 @@ export interface RunContext {
  * wasm decompositions: phase GEMMs, GEMM + col2im (gridᵀ·W), Wᵀ·grid + col2im, one dense GEMM (gridToImage), Winograd
  * (both; see dispatch.ts), depthwise rows (imageToGrid with one image channel per group).
  */
-export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd" | "dense" | "depthwise";
+export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd" | "winograd4" | "dense" | "depthwise";
 
 /**
  * The algorithms dispatch chooses among, each one backend's kernel:
@@ -46,6 +46,7 @@ export type GridToImageVariant = "phase" | "col2im" | "wtx" | "winograd" | "dens
  *  - "wasm-dense" (gridToImage of a 1-pixel grid spread into a k-sized image, one group): one GEMM grid·W;
  *  - "wasm-winograd" (2-D, d = 1): Winograd F(2×2, 2×2) on the phases of a k = 2s gridToImage, F(2×2, 3×3) on a k3 s1
  *    gridToImage or imageToGrid;
+ *  - "wasm-winograd4" (2-D, k3 s1 d1): Winograd F(4×4, 3×3), gridToImage or imageToGrid;
  *  - "wasm-gemm" (weightGrad, matmul): GEMM with the im2col matrix as the reduction side, or a plain GEMM;
  *  - "wasm-depthwise" (imageToGrid, channels first, one image channel per group): SIMD rows, no GEMM.
  */
@@ -57,6 +58,7 @@ export type Algorithm =
   | "wasm-col2im"
   | "wasm-wtx"
   | "wasm-winograd"
+  | "wasm-winograd4"
   | "wasm-dense"
   | "wasm-gemm"
   | "wasm-depthwise";

@@ -18,8 +18,8 @@ const prod = (a: readonly number[]) => a.reduce((p, v) => p * v, 1);
 
 type Entry = "imageToGrid" | "gridToImage" | "weightGrad";
 const ALGS: Record<Entry, (Algorithm | null)[]> = {
-  imageToGrid: ["direct", "wasm-im2col", "wasm-winograd", null],
-  gridToImage: ["direct", "wasm-phase", "wasm-col2im", "wasm-wtx", "wasm-winograd", "wasm-dense", null],
+  imageToGrid: ["direct", "wasm-im2col", "wasm-winograd", "wasm-winograd4", null],
+  gridToImage: ["direct", "wasm-phase", "wasm-col2im", "wasm-wtx", "wasm-winograd", "wasm-winograd4", "wasm-dense", null],
   weightGrad: ["direct", "wasm-gemm", null],
 };
 

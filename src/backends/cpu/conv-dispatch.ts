@@ -26,6 +26,7 @@ const RUNS: Record<Algorithm, { backend: Backend; variant?: GridToImageVariant }
   "wasm-col2im": { backend: wasmBackend, variant: "col2im" },
   "wasm-wtx": { backend: wasmBackend, variant: "wtx" },
   "wasm-winograd": { backend: wasmBackend, variant: "winograd" },
+  "wasm-winograd4": { backend: wasmBackend, variant: "winograd4" },
   "wasm-dense": { backend: wasmBackend, variant: "dense" },
   "wasm-gemm": { backend: wasmBackend },
   "wasm-depthwise": { backend: wasmBackend, variant: "depthwise" },
@@ -98,8 +99,12 @@ function smallDepthwise(g: ConvGeometry): boolean {
  */
 export function winogradApplies(g: ConvGeometry, op: "imageToGrid" | "gridToImage" = "gridToImage"): boolean {
   if (g.nd !== 2 || !g.dilation.every((d) => d === 1)) return false;
-  const k3s1 = g.kernel.every((k, i) => k === 3 && g.strides[i] === 1);
-  return k3s1 || (op === "gridToImage" && g.kernel.every((k, i) => k === 2 * g.strides[i]!));
+  return k3s1(g) || (op === "gridToImage" && g.kernel.every((k, i) => k === 2 * g.strides[i]!));
+}
+
+/** A 2-D k3 s1 d1 layer: the one correlation of 3 taps per axis that F(4×4, 3×3) computes (either direction). */
+export function k3s1(g: ConvGeometry): boolean {
+  return g.nd === 2 && g.kernel.every((k, i) => k === 3 && g.strides[i] === 1 && g.dilation[i] === 1);
 }
 
 /**
@@ -156,6 +161,7 @@ function choose(
   if (alg === "wasm-depthwise" && (op !== "imageToGrid" || !depthwiseApplies(g!))) alg = op === "imageToGrid" ? "wasm-im2col" : "wasm-phase";
   if (alg === "wasm-winograd" && !winogradApplies(g!, op === "imageToGrid" ? "imageToGrid" : "gridToImage"))
     alg = op === "imageToGrid" ? "wasm-im2col" : "wasm-phase";
+  if (alg === "wasm-winograd4" && (op === "weightGrad" || op === "matmul" || !k3s1(g!))) alg = op === "imageToGrid" ? "wasm-im2col" : "wasm-phase";
   if (g && RUNS[alg].backend === wasmBackend && !fitsWasm(g)) alg = "direct";
   // WebAssembly refused (a CSP without 'wasm-unsafe-eval'): the JS kernels, after one warning
   if (RUNS[alg].backend === wasmBackend && !wasmUsable()) alg = "direct";
@@ -204,7 +210,7 @@ function fusesActivation(
 ): boolean {
   if (act.kind === "leaky" && Math.fround(act.slope) !== act.slope) return false;
   const storing = op === "imageToGrid" && (run === RUNS["wasm-im2col"] || run === RUNS["wasm-depthwise"]);
-  const kernel = storing || (act.kind === "relu" && run === RUNS["wasm-winograd"]);
+  const kernel = storing || (act.kind === "relu" && (run === RUNS["wasm-winograd"] || run === RUNS["wasm-winograd4"]));
   return kernel && g.imageChannels > 0 && g.gridChannels > 0;
 }
 

@@ -30,12 +30,14 @@ export const wasmBackend: Backend = {
   name: "wasm",
   dtypes: ["float32"],
   imageToGrid(g, image, w, bias, ctx) {
-    if (ctx.variant === "winograd") return imageToGridWinograd(g, f32(image), f32(w), bias && f32(bias), ctx.threads, winogradRelu(ctx.act));
+    if (ctx.variant === "winograd" || ctx.variant === "winograd4")
+      return imageToGridWinograd(g, f32(image), f32(w), bias && f32(bias), ctx.threads, winogradRelu(ctx.act), ctx.variant === "winograd4" ? 4 : 2);
     const plan = ctx.variant === "depthwise" ? imageToGridDepthwise : imageToGrid;
     return plan(g, f32(image), f32(w), bias && f32(bias), ctx.threads, ctx.act ?? null);
   },
   gridToImage(g, grid, w, bias, ctx) {
-    if (ctx.variant === "winograd") return gridToImageWinograd(g, f32(grid), f32(w), bias && f32(bias), ctx.threads, winogradRelu(ctx.act));
+    if (ctx.variant === "winograd" || ctx.variant === "winograd4")
+      return gridToImageWinograd(g, f32(grid), f32(w), bias && f32(bias), ctx.threads, winogradRelu(ctx.act), ctx.variant === "winograd4" ? 4 : 2);
     if (ctx.variant === "depthwise") throw new Error("wasm backend: the depthwise variant is an imageToGrid kernel (dispatch never asks it for gridToImage)");
     return GRID_TO_IMAGE[ctx.variant ?? "phase"](g, f32(grid), f32(w), bias && f32(bias), ctx.threads);
   },

@@ -823,8 +823,8 @@ interface WinoPart {
 }
 
 /**
- * Runs Winograd F(2×2, R×R) parts (inputs: 0 = weights, 1 = source, 2 = bias): pack tasks transform the weights into
- * the (R + 1)² matrices U_ξ = G·g·Gᵀ, then each task transforms a block of 2×2 output tiles' (R + 1)² source patches
+ * Runs Winograd F(tile×tile, R×R) parts (inputs: 0 = weights, 1 = source, 2 = bias): pack tasks transform the weights
+ * into the (tile + R − 1)² matrices U_ξ = G·g·Gᵀ, then each task transforms a block of output tiles' source patches
  * (V_ξ = Bᵀ·d·B), runs the GEMMs U_ξ·V_ξ and stores Aᵀ·M·A + bias. The parts write every output element once, so the
  * output needs no fill.
  */
@@ -840,12 +840,16 @@ function runWinograd(
   threads: number,
   fill: (F: Float32Array, at: number) => void,
   relu: boolean,
+  tile: 2 | 4 = 2,
 ): Float32Array {
-  const X = (R + 1) * (R + 1);
-  const tt = (n: number) => Math.ceil(n / 2);
+  const span = tile + R - 1,
+    X = span * span;
+  const tt = (n: number) => Math.ceil(n / tile);
   const totalTiles = parts.reduce((n, p) => n + p.batch * tt(p.nT[1]!) * tt(p.nT[2]!), 0);
   threads = threadsWorthIt(threads, macs, `${op}:winograd`);
-  const nc = threads <= 1 ? WINO_TILES : Math.max(16, Math.min(WINO_TILES, Math.ceil(totalTiles / (threads * 2) / NR) * NR));
+  // F(4×4, 3×3)'s 36 V_ξ (K × ncp floats each) are sized to stay near 256 KiB of scratch: 64 tiles up to K = 28, 16 from K = 57
+  const cap = tile === 4 ? Math.max(NR, Math.min(WINO_TILES, Math.floor(2 ** 18 / (X * 4 * Math.max(1, ...parts.map((p) => p.K))) / NR) * NR)) : WINO_TILES;
+  const nc = threads <= 1 ? cap : Math.max(16, Math.min(cap, Math.ceil(totalTiles / (threads * 2) / NR) * NR));
   const records: JobRecord[] = [],
     packTasks: TaskSpec[] = [],
     tasks: TaskSpec[] = [],
@@ -881,6 +885,7 @@ function runWinograd(
         WX: [...p.tapX, 0, 0].slice(0, 3),
         R,
         RELU: relu ? 1 : 0,
+        TILE: tile,
       })),
     );
     if (p.M === 0 || p.K === 0) return;
@@ -893,9 +898,10 @@ function runWinograd(
   });
   const ncp = Math.ceil(nc / NR) * NR;
   const cOff = Math.ceil((X * maxK * ncp * 4) / 64) * 64;
-  // M_ξ blocks of MC rows (R = 2) or MC/2 rows (R = 3), then R + 1 source lines (assembly/winograd.ts lineFloats)
-  const rowBlock = R === 2 ? MC : MC / 2,
-    lineFloats = (2 * maxTT2 + 12 + 15) & ~15;
+  // M_ξ blocks of MC rows (9 matrices), MC/2 (16) or MC/4 (36), then tile + R − 1 source lines (assembly/winograd.ts
+  // rowBlock, lineFloats)
+  const rowBlock = X === 9 ? MC : X === 16 ? MC / 2 : MC / 4,
+    lineFloats = tile === 4 ? (4 * maxTT2 + 6 + 15) & ~15 : (2 * maxTT2 + 12 + 15) & ~15;
   return runProgram({
     // no source channels (K = 0): no task runs and the output is the bias
     op,
@@ -907,7 +913,7 @@ function runWinograd(
     records,
     packTasks,
     tasks,
-    scratchBytes: cOff + X * rowBlock * ncp * 4 + (R + 1) * lineFloats * 4,
+    scratchBytes: cOff + X * rowBlock * ncp * 4 + span * lineFloats * 4,
     cOff,
     threads,
   });
@@ -925,6 +931,7 @@ export function gridToImageWinograd(
   bias: Float32Array | null,
   threads: number,
   relu = false,
+  tile: 2 | 4 = 2,
 ): Float32Array {
   const x = axes3(g);
   const Isp = prod(x.I);
@@ -958,10 +965,12 @@ export function gridToImageWinograd(
           tapX: p2.taps.map((_, i) => p2.taps[R - 1 - i]! * x.wt.tap[2]!),
           biasOff: gi * x.icpg,
         });
-  return runWinograd(GRID_TO_IMAGE, R, parts, w, grid, bias, outLen, macCount(g), threads, biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias), relu);
+  if (tile === 4 && R !== 3) throw new Error(`wasm gridToImage: Winograd F(4×4, ${R}×${R}) does not exist, only F(4×4, 3×3)`);
+  const fill = biasFill(g.imageChannels, Isp, g.batch, g.channelsLast, bias);
+  return runWinograd(GRID_TO_IMAGE, R, parts, w, grid, bias, outLen, macCount(g), threads, fill, relu, tile);
 }
 
-/** Convolution image → grid by Winograd F(2×2, 3×3) (k3 s1 d1, 2-D): per group y[u] = Σ_i image[u − pb + i]·w[i]. */
+/** Convolution image → grid by Winograd F(tile×tile, 3×3) (k3 s1 d1, 2-D): per group y[u] = Σ_i image[u − pb + i]·w[i]. */
 export function imageToGridWinograd(
   g: ConvGeometry,
   image: Float32Array,
@@ -969,6 +978,7 @@ export function imageToGridWinograd(
   bias: Float32Array | null,
   threads: number,
   relu = false,
+  tile: 2 | 4 = 2,
 ): Float32Array {
   const x = axes3(g);
   const outLen = g.batch * g.gridChannels * prod(x.G);
@@ -1009,5 +1019,6 @@ export function imageToGridWinograd(
     threads,
     biasFill(g.gridChannels, prod(x.G), g.batch, g.channelsLast, bias),
     relu,
+    tile,
   );
 }
