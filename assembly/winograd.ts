@@ -70,17 +70,14 @@ export function wino_pack(job: usize, m0: i32, mc: i32): void {
       continue;
     }
     if (T == 4) {
-      for (let k = 0; k < K; k++, out += 8, s += wK) {
-        const g00 = <f64>load<f32>(s + o00), g01 = <f64>load<f32>(s + o01), g02 = <f64>load<f32>(s + o02);
-        const g10 = <f64>load<f32>(s + o10), g11 = <f64>load<f32>(s + o11), g12 = <f64>load<f32>(s + o12);
-        const g20 = <f64>load<f32>(s + o20), g21 = <f64>load<f32>(s + o21), g22 = <f64>load<f32>(s + o22);
-        for (let a = 0; a < 6; a++) {
-          // row a of G·g (G along axis 1), then G along axis 2, in float64
-          const t0 = gq(a, g00, g10, g20), t1 = gq(a, g01, g11, g21), t2 = gq(a, g02, g12, g22);
-          const d = out + <usize>(6 * a) * mat;
-          for (let b = 0; b < 6; b++) store<f32>(d + <usize>b * mat, <f32>gq(b, t0, t1, t2));
-        }
-      }
+      // one row a of G·g at a time: 6 output streams instead of 36 (the matrices are a power-of-two size apart, and 36
+      // interleaved streams thrashed the caches: 256→256 took 22 ms, row by row about 5)
+      packRow4(0, out, s, K, mat, wK, o00, o01, o02, o10, o11, o12, o20, o21, o22);
+      packRow4(1, out + 6 * mat, s, K, mat, wK, o00, o01, o02, o10, o11, o12, o20, o21, o22);
+      packRow4(2, out + 12 * mat, s, K, mat, wK, o00, o01, o02, o10, o11, o12, o20, o21, o22);
+      packRow4(3, out + 18 * mat, s, K, mat, wK, o00, o01, o02, o10, o11, o12, o20, o21, o22);
+      packRow4(4, out + 24 * mat, s, K, mat, wK, o00, o01, o02, o10, o11, o12, o20, o21, o22);
+      packRow4(5, out + 30 * mat, s, K, mat, wK, o00, o01, o02, o10, o11, o12, o20, o21, o22);
       continue;
     }
     for (let k = 0; k < K; k++, out += 8, s += wK) {
@@ -105,15 +102,41 @@ export function wino_pack(job: usize, m0: i32, mc: i32): void {
   }
 }
 
-/** Row a of F(4×4, 3×3)'s G times (g0, g1, g2), in float64. */
+/**
+ * Matrices 6a .. 6a + 5 of U = G·g·Gᵀ for one output channel, every k: row a of G·g (G along axis 1, float64), then G
+ * along axis 2, rounded once (a is a constant at each inlined call, so gq's branches fold).
+ */
+// @ts-ignore: decorator
+@inline function packRow4(a: i32, out: usize, s: usize, K: i32, mat: usize, wK: usize, o00: usize, o01: usize, o02: usize,
+  o10: usize, o11: usize, o12: usize, o20: usize, o21: usize, o22: usize): void {
+  for (let k = 0; k < K; k++, out += 8, s += wK) {
+    const t0 = gq(a, <f64>load<f32>(s + o00), <f64>load<f32>(s + o10), <f64>load<f32>(s + o20));
+    const t1 = gq(a, <f64>load<f32>(s + o01), <f64>load<f32>(s + o11), <f64>load<f32>(s + o21));
+    const t2 = gq(a, <f64>load<f32>(s + o02), <f64>load<f32>(s + o12), <f64>load<f32>(s + o22));
+    put6(out, mat, t0, t1, t2);
+  }
+}
+
+/** Row a of F(4×4, 3×3)'s G times (g0, g1, g2), in float64 (products with the rounded 1/6, 1/12, 1/24: no divisions). */
 // @ts-ignore: decorator
 @inline function gq(a: i32, g0: f64, g1: f64, g2: f64): f64 {
   if (a == 0) return g0 * 0.25;
-  if (a == 1) return -(g0 + g1 + g2) / 6;
-  if (a == 2) return -(g0 - g1 + g2) / 6;
-  if (a == 3) return g0 / 24 + g1 / 12 + g2 / 6;
-  if (a == 4) return g0 / 24 - g1 / 12 + g2 / 6;
+  if (a == 1) return -(g0 + g1 + g2) * (1.0 / 6);
+  if (a == 2) return -(g0 - g1 + g2) * (1.0 / 6);
+  if (a == 3) return g0 * (1.0 / 24) + g1 * (1.0 / 12) + g2 * (1.0 / 6);
+  if (a == 4) return g0 * (1.0 / 24) - g1 * (1.0 / 12) + g2 * (1.0 / 6);
   return g2;
+}
+
+/** G along axis 2 of one row (t0, t1, t2) of G·g: the 6 values, rounded once to float32, into matrices mat bytes apart. */
+// @ts-ignore: decorator
+@inline function put6(d: usize, mat: usize, t0: f64, t1: f64, t2: f64): void {
+  store<f32>(d, <f32>gq(0, t0, t1, t2));
+  store<f32>(d + mat, <f32>gq(1, t0, t1, t2));
+  store<f32>(d + 2 * mat, <f32>gq(2, t0, t1, t2));
+  store<f32>(d + 3 * mat, <f32>gq(3, t0, t1, t2));
+  store<f32>(d + 4 * mat, <f32>gq(4, t0, t1, t2));
+  store<f32>(d + 5 * mat, <f32>gq(5, t0, t1, t2));
 }
 
 /** Byte offset of element (k, col) in a KC-blocked packed B of ncp columns (assembly/gemm.ts multiplyRows). */

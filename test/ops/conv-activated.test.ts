@@ -75,12 +75,12 @@ const CASES: Case[] = [
   },
   { name: "2-D k5 im2col", op: "convolution", x: [2, 8, 12, 12], w: [16, 8, 5, 5], o: { padding: [2, 2] }, alg: "wasm-im2col", storesLeaky: true },
   {
-    name: "2-D k3 Winograd (ReLU only)",
+    name: "2-D k3 Winograd F(4×4, 3×3) (ReLU only)",
     op: "convolution",
     x: [2, 16, 24, 24],
     w: [16, 16, 3, 3],
     o: { padding: [1, 1] },
-    alg: "wasm-winograd",
+    alg: "wasm-winograd4",
     storesLeaky: false,
   },
   {

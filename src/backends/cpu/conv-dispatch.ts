@@ -128,6 +128,28 @@ function winogradWorthIt(g: ConvGeometry, phases: number, op: "imageToGrid" | "g
 }
 
 /**
+ * F(4×4, 3×3) instead of F(2×2, 3×3) on a k3 s1 layer that winogradWorthIt sends to Winograd: 36 products per 16 outputs
+ * instead of 16 per 4, for costlier transforms and 36 transformed weight matrices instead of 16. Forced runs (1 / 2
+ * threads, N·Cin→Cout @ out², conv p1, medians of 15 alternating runs, ms, on this 2-vCPU VM; F(2×2) / F(4×4)):
+ *   4·32→16 @64²   10.3 / 7.7  (×1.34)   6.8 / 5.2 (×1.29)     4·64→32 @32²  4.2 / 3.0 (×1.39)   2.3 / 1.9 (×1.22)
+ *   4·16→32 @32²   1.44 / 1.02 (×1.41)   0.86 / 0.69 (×1.25)   4·32→64 @16²  1.08 / 0.61 (×1.78) 0.67 / 0.50 (×1.32)
+ *   1·64→64 @56²   5.4 / 4.5  (×1.18)   2.6 / 2.6 (×1.00)     1·128→128 @28² 5.8 / 5.4 (×1.07) 2.8 / 3.4 (×0.81)
+ *   1·256→256 @14² 9.4 / 6.0  (×1.55)   5.6 / 6.2 (×0.91)
+ * It wins everywhere on one thread; on two it loses where its tiles (16 per task at least) give a thread fewer than two
+ * tasks (49 and 16 tiles), so it needs ≥ 32 tiles per thread there. Accuracy (max |y − y₆₄| / max |y₆₄|, uniform(−1, 1)
+ * data and weights, against the float64 loops): F(4×4, 3×3) 3.4e-6 (K = 16) … 9.3e-6 (K = 256), 9.2e-6 at K = 1024,
+ * 5.8e-6 at K = 2048; F(2×2, 3×3) 2.0e-7 … 6.6e-7; im2col 2.9e-7 … 1.1e-6: 10–30× F(2×2)'s error but flat in K, so no
+ * channel count is excluded.
+ */
+export function winograd4WorthIt(g: ConvGeometry, op: "imageToGrid" | "gridToImage", threads = getNumThreads()): boolean {
+  if (!k3s1(g)) return false;
+  const out = op === "imageToGrid" ? g.gridSize : g.imageSize;
+  const tiles = g.batch * Math.ceil(out[0]! / 4) * Math.ceil(out[1]! / 4);
+  const uBytes = g.groups * 36 * (g.imageChannels / g.groups + 1) * (g.gridChannels / g.groups + 1) * 4;
+  return uBytes <= 2 ** 28 && (threads <= 1 || tiles >= 32 * threads);
+}
+
+/**
  * Float32 overflow, one behaviour on every path: each result element is the sum accumulated in doubles and rounded once
  * to float32, so it is ±Inf exactly where that sum leaves float32's range, and NaN only from NaN/±Inf inputs. The JS
  * backends accumulate in doubles; the wasm GEMMs accumulate in float32 lanes, where an overflowing partial sum gives
@@ -188,7 +210,15 @@ export function imageToGrid(
     macCount(g),
     size(gridShape(g)),
     (geo) =>
-      matrixVector(geo) ? "direct" : depthwiseApplies(geo) ? "wasm-depthwise" : winogradWorthIt(geo, 1, "imageToGrid") ? "wasm-winograd" : "wasm-im2col",
+      matrixVector(geo)
+        ? "direct"
+        : depthwiseApplies(geo)
+          ? "wasm-depthwise"
+          : winogradWorthIt(geo, 1, "imageToGrid")
+            ? winograd4WorthIt(geo, "imageToGrid")
+              ? "wasm-winograd4"
+              : "wasm-winograd"
+            : "wasm-im2col",
     g,
   );
   const fuse = act !== null && fusesActivation(run, g, "imageToGrid", act);
@@ -231,7 +261,8 @@ function activateInPlace(a: FloatArray, act: ConvActivation): FloatArray {
  * phase GEMMs whose B is gathered per tap: DCGAN 64→3 @32² 8.7 → 33, 128→64 @16² 32 → 37, U-Net 128→64 @64²
  * 24 → 29 GFLOP/s on one thread); stride 1 (one phase already) stays on the phase GEMM (equal speed) unless the image is
  * more than twice the grid (then most of the phase GEMM's products are with padding zeros). 2-D layers with k = 2s
- * (DCGAN's k4 s2) take Winograd F(2×2, 2×2) on their phases when winogradWorthIt says the transforms pay.
+ * (DCGAN's k4 s2) take Winograd F(2×2, 2×2) on their phases when winogradWorthIt says the transforms pay, k3 s1 layers
+ * F(2×2, 3×3) or F(4×4, 3×3) (winograd4WorthIt).
  */
 export function gridToImageWasm(g: ConvGeometry): Algorithm {
   if (smallDepthwise(g)) return "direct";
@@ -239,7 +270,7 @@ export function gridToImageWasm(g: ConvGeometry): Algorithm {
     kp = g.kernel.reduce((p, v) => p * v, 1);
   const perImage = g.gridSize.reduce((p, v) => p * v, 1),
     positions = g.batch * perImage;
-  if (winogradWorthIt(g, sp, "gridToImage")) return "wasm-winograd";
+  if (winogradWorthIt(g, sp, "gridToImage")) return winograd4WorthIt(g, "gridToImage") ? "wasm-winograd4" : "wasm-winograd";
   // DCGAN's first layer (noise 1×1 → 4×4): col2im packed each image's single grid row into a 2-row panel (half the
   // micro-kernel idle); one GEMM over the batch: N = 16, 100 → 512·16, 1.61 → 0.92 ms on one thread
   if (denseApplies(g)) return "wasm-dense";

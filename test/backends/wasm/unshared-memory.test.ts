@@ -113,6 +113,21 @@ test("without shared memory the Winograd and dense paths agree with the referenc
       "wasm-winograd",
     ],
     [
+      {
+        ...base,
+        imageChannels: 12,
+        gridChannels: 20,
+        gridSize: [9, 11],
+        imageSize: [9, 11],
+        kernel: [3, 3],
+        strides: [1, 1],
+        padBegin: [1, 1],
+        padEnd: [1, 1],
+      },
+      "imageToGrid",
+      "wasm-winograd4",
+    ],
+    [
       { ...base, imageChannels: 12, gridChannels: 20, gridSize: [1, 1], imageSize: [4, 4], kernel: [4, 4], strides: [1, 1], padBegin: [0, 0], padEnd: [0, 0] },
       "gridToImage",
       "wasm-dense",

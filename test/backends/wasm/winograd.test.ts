@@ -252,12 +252,13 @@ test("dispatch picks winograd for DCGAN's k4 s2 and k3 s1 layers with many tiles
   // 2048 channels each way: 36 transformed 2048² weight matrices would take 600 MB of wasm memory
   assert.notEqual(dispatch.gridToImageWasm(dcgan(16, 2048, 2048, 16)), "wasm-winograd");
   // k3 s1: the bench's 64→64 layers, both directions; not k3 s2, not k3 s1 with dilation
+  // (with 1568 tiles of 4×4 they take F(4×4, 3×3): winograd4.test.ts)
   const k3 = geo3({ batch: 8, ic: 64, gc: 64, grid: [56, 56], pb: [1, 1], pe: [1, 1] });
-  assert.equal(dispatch.gridToImageWasm(k3), "wasm-winograd");
+  assert.equal(dispatch.gridToImageWasm(k3), "wasm-winograd4");
   assert.equal(dispatch.winogradApplies(k3, "imageToGrid"), true);
   assert.equal(dispatch.winogradApplies({ ...k3, strides: [2, 2] }, "imageToGrid"), false);
   assert.equal(dispatch.winogradApplies({ ...k3, dilation: [1, 2] }, "imageToGrid"), false);
   assert.equal(dispatch.winogradApplies(dcgan(16, 128, 64, 16), "imageToGrid"), false); // k4 s2 convolution: no
   dispatch.imageToGrid(k3, "float32", randomArray(size(imageShape(k3)), 1), randomArray(size(weightShape(k3)), 2), null);
-  assert.equal(hooks.lastAlgorithm, "wasm-winograd");
+  assert.equal(hooks.lastAlgorithm, "wasm-winograd4");
 });

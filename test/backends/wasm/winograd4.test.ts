@@ -221,3 +221,41 @@ test("winograd F(4×4, 3×3): any k3 s1 geometry (property, seeded) equals the d
       { numRuns: 60, seed: 24 },
     );
   }));
+
+test("dispatch picks F(4×4, 3×3) for k3 s1 Winograd layers on one thread, and on two only with ≥ 32 of its tiles per thread", () => {
+  const conv = (N: number, ic: number, gc: number, n: number) => geo3({ batch: N, ic, gc, grid: [n, n], pb: [1, 1], pe: [1, 1] });
+  const unet = [conv(4, 32, 16, 64), conv(4, 64, 32, 32), conv(4, 16, 32, 32), conv(4, 32, 64, 16), conv(1, 64, 64, 56)];
+  for (const g of unet) {
+    assert.equal(dispatch.winograd4WorthIt(g, "imageToGrid", 1), true, JSON.stringify(g));
+    assert.equal(dispatch.winograd4WorthIt(g, "imageToGrid", 2), true, JSON.stringify(g));
+  }
+  // 49 and 16 tiles: one thread yes, two no (a thread would get fewer than two tasks)
+  for (const g of [conv(1, 128, 128, 28), conv(1, 256, 256, 14)]) {
+    assert.equal(dispatch.winograd4WorthIt(g, "imageToGrid", 1), true);
+    assert.equal(dispatch.winograd4WorthIt(g, "imageToGrid", 2), false);
+  }
+  // not a k3 s1 layer, or 36 transformed 2048² weight matrices (600 MB)
+  assert.equal(dispatch.winograd4WorthIt({ ...conv(4, 32, 16, 64), strides: [2, 2] }, "imageToGrid", 1), false);
+  assert.equal(dispatch.winograd4WorthIt({ ...conv(4, 32, 16, 64), dilation: [2, 2] }, "imageToGrid", 1), false);
+  assert.equal(dispatch.winograd4WorthIt(conv(1, 2048, 2048, 16), "imageToGrid", 1), false);
+  // through dispatch, both directions, at the thread count in force
+  const saved = getNumThreads();
+  try {
+    for (const threads of [1, 2]) {
+      setNumThreads(threads);
+      const g = conv(4, 32, 64, 16);
+      dispatch.imageToGrid(g, "float32", randomArray(size(imageShape(g)), 1), randomArray(size(weightShape(g)), 2), null);
+      assert.equal(hooks.lastAlgorithm, "wasm-winograd4");
+      assert.equal(dispatch.gridToImageWasm(g), "wasm-winograd4");
+      const few = conv(1, 128, 128, 28);
+      dispatch.imageToGrid(few, "float32", randomArray(size(imageShape(few)), 3), randomArray(size(weightShape(few)), 4), null);
+      assert.equal(hooks.lastAlgorithm, threads === 1 ? "wasm-winograd4" : "wasm-winograd");
+      // F(2×2, 3×3)'s own threshold still applies first: 4 channels stay on im2col
+      const thin = conv(4, 4, 64, 16);
+      dispatch.imageToGrid(thin, "float32", randomArray(size(imageShape(thin)), 5), randomArray(size(weightShape(thin)), 6), null);
+      assert.equal(hooks.lastAlgorithm, "wasm-im2col");
+    }
+  } finally {
+    setNumThreads(saved);
+  }
+});
