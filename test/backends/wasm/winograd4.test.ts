@@ -179,6 +179,7 @@ test("winograd F(4×4, 3×3): SIMD interiors with edges, several tasks on 2 thre
   withPool(() => {
     // 23 columns: 6 tiles per row, runs that start mid-panel (single-tile paths) and a partial last tile; 3 images
     check(geo3({ batch: 3, ic: 9, gc: 10, grid: [13, 23], pb: [1, 1], pe: [1, 1] }), 21);
+    assert.ok(hooks.lastTasks.length >= 3, `72 tiles on 2 threads: ${hooks.lastTasks.length} tasks`);
     check(geo3({ batch: 3, ic: 9, gc: 10, grid: [13, 23], pb: [1, 1], pe: [1, 1], last: true }), 22);
     check(geo3({ batch: 2, groups: 2, ic: 10, gc: 6, grid: [16, 16], pb: [0, 2], pe: [2, 0] }), 23, "gridToImage");
     for (const op of ["imageToGrid", "gridToImage"] as const) check(geo3({ batch: 1, ic: 300, gc: 130, grid: [9, 21], pb: [1, 1], pe: [1, 1] }), 24, op);
@@ -258,4 +259,22 @@ test("dispatch picks F(4×4, 3×3) for k3 s1 Winograd layers on one thread, and 
   } finally {
     setNumThreads(saved);
   }
+});
+
+test("winograd F(4×4, 3×3): a transform that overflows float32 (4·d0 − 5·d2 past 3.4e38) sends the call to the direct loops", () => {
+  const g = geo3({ batch: 1, ic: 8, gc: 8, grid: [9, 9], pb: [1, 1], pe: [1, 1] });
+  const image = randomArray(size(imageShape(g)), 5).map((v, i) => (i % 2 ? 1e38 : -1e38) * (v > 0 ? 1 : 0.5));
+  const w = randomArray(size(weightShape(g)), 6).map((v) => v * 1e-3);
+  const ref = new Float64Array(size(gridShape(g)));
+  imageToGrid(g, Float64Array.from(image), Float64Array.from(w), null, ref);
+  hooks.force.imageToGrid = "wasm-winograd4";
+  let got: ArrayLike<number>;
+  try {
+    got = dispatch.imageToGrid(g, "float32", image, w, null);
+  } finally {
+    hooks.force.imageToGrid = null;
+  }
+  assert.equal(hooks.lastAlgorithm, "direct");
+  assert.ok(ref.every((v) => Number.isFinite(v)));
+  assertClose4(got, ref, 72, "F(4×4, 3×3) with huge inputs");
 });
