@@ -85,23 +85,23 @@ export function wino_pack(job: usize, m0: i32, mc: i32): void {
       }
       continue;
     }
-    for (let k = 0; k < K; k++, out += 8, s += wK) {
-      // G along axis 1: q0 = g0, q1 = (g0 + g1 + g2)/2, q2 = (g0 − g1 + g2)/2, q3 = g2 (three columns each, as lanes 0..2)
-      const g0 = f32x4(load<f32>(s + o00), load<f32>(s + o01), load<f32>(s + o02), 0);
-      const g1 = f32x4(load<f32>(s + o10), load<f32>(s + o11), load<f32>(s + o12), 0);
-      const g2 = f32x4(load<f32>(s + o20), load<f32>(s + o21), load<f32>(s + o22), 0);
-      const h = f32x4.splat(0.5);
-      const g02 = f32x4.add(g0, g2);
-      const q1 = f32x4.mul(f32x4.add(g02, g1), h), q2 = f32x4.mul(f32x4.sub(g02, g1), h);
-      let d = out;
-      for (let row = 0; row < 4; row++, d += 4 * mat) {
-        const q = row == 0 ? g0 : row == 1 ? q1 : row == 2 ? q2 : g2;
+    // one row of G·g at a time: 4 output streams, not 16 (as the F(4×4, 3×3) pack above; same values)
+    for (let row = 0; row < 4; row++) {
+      let o = out + <usize>(4 * row) * mat, ss = s;
+      for (let k = 0; k < K; k++, o += 8, ss += wK) {
+        // G along axis 1: q0 = g0, q1 = (g0 + g1 + g2)/2, q2 = (g0 − g1 + g2)/2, q3 = g2 (three columns each, as lanes 0..2)
+        const g0 = f32x4(load<f32>(ss + o00), load<f32>(ss + o01), load<f32>(ss + o02), 0);
+        const g1 = f32x4(load<f32>(ss + o10), load<f32>(ss + o11), load<f32>(ss + o12), 0);
+        const g2 = f32x4(load<f32>(ss + o20), load<f32>(ss + o21), load<f32>(ss + o22), 0);
+        const h = f32x4.splat(0.5);
+        const g02 = f32x4.add(g0, g2);
+        const q = row == 0 ? g0 : row == 1 ? f32x4.mul(f32x4.add(g02, g1), h) : row == 2 ? f32x4.mul(f32x4.sub(g02, g1), h) : g2;
         // G along axis 2 on the row's three values
         const a = f32x4.extract_lane(q, 0), b = f32x4.extract_lane(q, 1), c = f32x4.extract_lane(q, 2);
-        store<f32>(d, (a));
-        store<f32>(d + mat, ((a + b + c) * 0.5));
-        store<f32>(d + 2 * mat, ((a - b + c) * 0.5));
-        store<f32>(d + 3 * mat, (c));
+        store<f32>(o, a);
+        store<f32>(o + mat, (a + b + c) * 0.5);
+        store<f32>(o + 2 * mat, (a - b + c) * 0.5);
+        store<f32>(o + 3 * mat, c);
       }
     }
   }
