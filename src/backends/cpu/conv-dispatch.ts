@@ -129,17 +129,22 @@ function winogradWorthIt(g: ConvGeometry, phases: number, op: "imageToGrid" | "g
 
 /**
  * F(4×4, 3×3) instead of F(2×2, 3×3) on a k3 s1 layer that winogradWorthIt sends to Winograd: 36 products per 16 outputs
- * instead of 16 per 4, for costlier transforms and 36 transformed weight matrices instead of 16. Forced runs (1 / 2
- * threads, N·Cin→Cout @ out², conv p1, medians of 15 alternating runs, ms, on this 2-vCPU VM; F(2×2) / F(4×4)):
- *   4·32→16 @64²   10.3 / 7.7  (×1.34)   6.8 / 5.2 (×1.29)     4·64→32 @32²  4.2 / 3.0 (×1.39)   2.3 / 1.9 (×1.22)
- *   4·16→32 @32²   1.44 / 1.02 (×1.41)   0.86 / 0.69 (×1.25)   4·32→64 @16²  1.08 / 0.61 (×1.78) 0.67 / 0.50 (×1.32)
- *   1·64→64 @56²   5.4 / 4.5  (×1.18)   2.6 / 2.6 (×1.00)     1·128→128 @28² 5.8 / 5.4 (×1.07) 2.8 / 3.4 (×0.81)
- *   1·256→256 @14² 9.4 / 6.0  (×1.55)   5.6 / 6.2 (×0.91)
- * It wins everywhere on one thread; on two it loses where its tiles (16 per task at least) give a thread fewer than two
- * tasks (49 and 16 tiles), so it needs ≥ 32 tiles per thread there. Accuracy (max |y − y₆₄| / max |y₆₄|, uniform(−1, 1)
- * data and weights, against the float64 loops): F(4×4, 3×3) 3.4e-6 (K = 16) … 9.3e-6 (K = 256), 9.2e-6 at K = 1024,
- * 5.8e-6 at K = 2048; F(2×2, 3×3) 2.0e-7 … 6.6e-7; im2col 2.9e-7 … 1.1e-6: 10–30× F(2×2)'s error but flat in K, so no
- * channel count is excluded.
+ * instead of 16 per 4, for costlier transforms and 36 transformed weight matrices instead of 16. Forced runs, conv p1,
+ * N·Cin→Cout @ out², medians of 15 alternating runs on this 2-vCPU VM, ms, F(2×2) / F(4×4) (im2col):
+ *                    1 thread                        2 threads
+ *   4·32→16 @64²     6.82 / 5.46 ×1.25  (8.07)       7.37 / 6.19 ×1.19  (7.93)
+ *   4·64→32 @32²     3.98 / 2.96 ×1.34  (6.46)       2.00 / 1.51 ×1.32  (3.04)
+ *   4·16→32 @32²     3.37 / 3.00 ×1.13  (3.75)       0.66 / 0.58 ×1.14  (0.79)
+ *   4·32→64 @16²     0.98 / 0.61 ×1.62  (1.58)       0.55 / 0.35 ×1.59  (0.89)
+ *   1·64→64 @56²     5.33 / 4.75 ×1.12  (9.21)       2.28 / 2.23 ×1.02  (3.63)
+ *   1·128→128 @28²   5.46 / 5.64 ×0.97  (8.70)       2.33 / 2.90 ×0.80  (4.19)
+ *   1·256→256 @14²   7.54 / 6.75 ×1.12  (10.36)      3.76 / 6.18 ×0.61  (4.75)
+ * On one thread it wins or ties (128→128 @28²: ×0.92–0.97 in three runs, the one loss, not worth a rule); on two it
+ * loses where its tiles (16 per task at least) give a thread fewer than two tasks (49 and 16 tiles), so there it needs
+ * ≥ 32 tiles per thread. Accuracy, max |y − y₆₄| / max |y₆₄| against the float64 loops, uniform(−1, 1) data and weights,
+ * bias: F(4×4, 3×3) 3.4e-6 (K = 16) … 9.3e-6 (K = 256), 9.2e-6 at K = 1024, 5.8e-6 at K = 2048; F(2×2, 3×3)
+ * 2.0e-7 … 6.6e-7; im2col 2.9e-7 … 1.1e-6. F(4×4) is 10–30× F(2×2)'s error but flat in K, so no channel count is
+ * excluded.
  */
 export function winograd4WorthIt(g: ConvGeometry, op: "imageToGrid" | "gridToImage", threads = getNumThreads()): boolean {
   if (!k3s1(g)) return false;
