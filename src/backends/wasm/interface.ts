@@ -104,12 +104,12 @@ const wtx = {
 } as const satisfies Layout;
 
 /**
- * Winograd job F(TILE×TILE, R×R), R = 2 or 3 with TILE = 2, or R = 3 with TILE = 4: one stride-1 2-D correlation (axes 1 and 2 of the x3 fields; a phase of a
- * transposed convolution with R taps per axis, or a k3 s1 convolution): image[DST + b·DBATCH + m·DCHAN + Σ_e
- * u_e·DSTEP_e] = BIAS[m] + Σ_k Σ_i src[SRC + b·SBATCH + k·SCHAN + Σ_e (u_e + BETA_e + i_e)·ST_e]·g[m][k][i] for
- * u_e < NT_e (src zero outside G), g[m][k][i1][i2] = W[k·WK + m·WM + WY[i1] + WX[i2]]; TT_e = ⌈NT_e/TILE⌉ tiles
- * per axis; APK = the (TILE + R − 1)² transformed weight matrices U_ξ (Mp·K·4 bytes each, compact 2-row panels), written by
- * pack tasks; RELU = 1: max(·, 0) of every stored value.
+ * Winograd job F(TILE×TILE, R×R), R = 2 or 3 with TILE = 2, or R = 3 with TILE = 4: one stride-1 2-D correlation (axes
+ * 1 and 2 of the x3 fields; a phase of a transposed convolution with R taps per axis, or a k3 s1 convolution):
+ * image[DST + b·DBATCH + m·DCHAN + Σ_e u_e·DSTEP_e] = BIAS[m] + Σ_k Σ_i src[SRC + b·SBATCH + k·SCHAN + Σ_e (u_e + BETA_e
+ * + i_e)·ST_e]·g[m][k][i] for u_e < NT_e (src zero outside G), g[m][k][i1][i2] = W[k·WK + m·WM + WY[i1] + WX[i2]];
+ * TT_e = ⌈NT_e/TILE⌉ tiles per axis; APK = the (TILE + R − 1)² transformed weight matrices U_ξ (Mp·K·4 bytes each,
+ * compact 2-row panels), written by pack tasks; RELU = 1: max(·, 0) of every stored value.
  */
 const wino = {
   M: "i32",
