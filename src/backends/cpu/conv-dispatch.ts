@@ -141,10 +141,11 @@ function winogradWorthIt(g: ConvGeometry, phases: number, op: "imageToGrid" | "g
  *   1·256→256 @14²   7.54 / 6.75 ×1.12  (10.36)      3.76 / 6.18 ×0.61  (4.75)
  * On one thread it wins or ties (128→128 @28²: ×0.92–0.97 in three runs, the one loss, not worth a rule); on two it
  * loses where its tiles (16 per task at least) give a thread fewer than two tasks (49 and 16 tiles), so there it needs
- * ≥ 32 tiles per thread. Accuracy, max |y − y₆₄| / max |y₆₄| against the float64 loops, uniform(−1, 1) data and weights,
- * bias: F(4×4, 3×3) 3.4e-6 (K = 16) … 9.3e-6 (K = 256), 9.2e-6 at K = 1024, 5.8e-6 at K = 2048; F(2×2, 3×3)
- * 2.0e-7 … 6.6e-7; im2col 2.9e-7 … 1.1e-6. F(4×4) is 10–30× F(2×2)'s error but flat in K, so no channel count is
- * excluded.
+ * ≥ 32 tiles per thread (splitting such a layer's tasks by output channels, tried, still lost: ×0.87–0.96). Accuracy,
+ * max |y − y₆₄| / max |y₆₄| against the float64 loops, uniform(−1, 1) data, weights and bias, the seven layers above and
+ * 1024→64, 2048→32 @8², four data seeds: F(4×4, 3×3) 3.3e-6 … 1.4e-5 (growing with K up to 256: 3.3e-6–5.1e-6 at
+ * K = 16, 8.0e-6–1.4e-5 at 256; 8.6e-6–1.1e-5 at 1024, 6.6e-6–8.3e-6 at 2048); F(2×2, 3×3) 1.8e-7 … 6.9e-7; im2col
+ * 2.9e-7 … 1.1e-6. F(4×4) is 10–30× F(2×2)'s error but bounded in K, so no channel count is excluded.
  */
 export function winograd4WorthIt(g: ConvGeometry, op: "imageToGrid" | "gridToImage", threads = getNumThreads()): boolean {
   if (!k3s1(g)) return false;
