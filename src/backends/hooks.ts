@@ -20,6 +20,8 @@ export const hooks = {
   lastRuntimeShared: false,
   /** tasks run by pool workers since the start */
   workerTaskTotal: 0,
+  /** a worker and a delay: on the next multi-threaded call that worker sleeps this long before taking its offer */
+  stallWorkerOnNextCall: null as { worker: number; ms: number } | null,
   /** a worker index: that worker exits abruptly the next time it is started (-1 = none) */
   killWorkerOnNextCall: -1,
   /** pool workers that have exited since the start (Node's 'exit' event) */

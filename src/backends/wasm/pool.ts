@@ -292,15 +292,27 @@ export function runQueue(queue: number, scratch: number[], solo = false): void {
     return;
   }
   const c = control(rt);
-  if (hooks.killWorkerOnNextCall >= 0) {
+  // a worker killed by the test hook is waited for, so its death is seen in this call
+  const killing = hooks.killWorkerOnNextCall >= 0;
+  if (killing) {
     Atomics.store(c, C.KILL, hooks.killWorkerOnNextCall + 1);
     hooks.killWorkerOnNextCall = -1;
+  }
+  if (hooks.stallWorkerOnNextCall !== null) {
+    Atomics.store(c, C.STALL_MS, hooks.stallWorkerOnNextCall.ms);
+    Atomics.store(c, C.STALL, hooks.stallWorkerOnNextCall.worker + 1);
+    hooks.stallWorkerOnNextCall = null;
   }
   Atomics.store(c, C.DONE, 0);
   Atomics.store(c, C.ERR, 0);
   c[C.QUEUE] = queue | 0;
-  for (let i = 0; i < extra; i++) c[C.SCRATCH0 + i] = scratch[i + 1]! | 0;
   for (let i = 0; i < extra; i++) {
+    c[C.SCRATCH0 + i] = scratch[i + 1]! | 0;
+    c[C.TASKS0 + i] = 0;
+  }
+  // the offers are made after the queue and scratch words: a worker that takes one sees this call's
+  for (let i = 0; i < extra; i++) {
+    Atomics.store(c, C.STATE0 + i, 1);
     Atomics.add(c, C.GEN0 + i, 1);
     Atomics.notify(c, C.GEN0 + i);
   }
@@ -311,6 +323,16 @@ export function runQueue(queue: number, scratch: number[], solo = false): void {
   } catch (e) {
     mainError = e;
   }
+  // every task is taken now. A worker that has not taken its offer yet (asleep, or not scheduled on a busy machine)
+  // has no task: withdraw the offer instead of waiting for it to wake (a futex wake-up costs 100s of µs on a VM, and a
+  // worker the OS does not schedule costs a time slice: a U-Net at 2 threads took 5× its 1-thread time with the other
+  // core busy). The workers that did take theirs are waited for.
+  const took: boolean[] = [];
+  let expected = 0;
+  for (let i = 0; i < extra; i++) {
+    took.push(killing || Atomics.compareExchange(c, C.STATE0 + i, 1, 0) !== 1);
+    if (took[i]) expected++;
+  }
   let died = false;
   // watchdog: tasks last milliseconds, so a minute without a finished worker or a taken task means one is gone
   let progressAt = Date.now(),
@@ -318,7 +340,7 @@ export function runQueue(queue: number, scratch: number[], solo = false): void {
     lastNext = -1;
   for (;;) {
     const done = Atomics.load(c, C.DONE);
-    if (done >= extra) break;
+    if (done >= expected) break;
     const next = Atomics.load(rt.I32, queue >>> 2);
     if (done !== lastDone || next !== lastNext) {
       progressAt = Date.now();
@@ -326,7 +348,7 @@ export function runQueue(queue: number, scratch: number[], solo = false): void {
       lastNext = next;
     }
     let dead = 0;
-    for (let i = 0; i < extra; i++) if (!workers[i]!.alive() || Atomics.load(c, C.DEAD0 + i) !== 0) dead++;
+    for (let i = 0; i < extra; i++) if (took[i] && (!workers[i]!.alive() || Atomics.load(c, C.DEAD0 + i) !== 0)) dead++;
     if (Date.now() - progressAt > 60000) {
       destroyPool();
       throw new Error("wasm backend: worker threads stopped responding; the pool was reset");
@@ -336,7 +358,7 @@ export function runQueue(queue: number, scratch: number[], solo = false): void {
       // cancel the remaining tasks: set the queue's next-task counter past its end
       Atomics.store(rt.I32, queue >>> 2, 0x3fffffff);
     }
-    if (died && done + dead >= extra) break;
+    if (died && done + dead >= expected) break;
     // the workers usually finish within microseconds of this thread: poll briefly before sleeping (a futex
     // wake-up costs 100s of µs in a VM)
     if (Date.now() - progressAt < 2) {

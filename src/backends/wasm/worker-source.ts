@@ -7,7 +7,9 @@
  * block (a worker of another incarnation exits as soon as it sees it: blocks are reused every 30 incarnations); per worker i: GEN0 + i (its
  * generation, bumped to start it), SCRATCH0 + i (its scratch address), TASKS0 + i (tasks it ran in the last call),
  * DEAD0 + i (set by the worker as it exits: the blocked main thread cannot see the 'exit' event), READY0 + i (set once
- * worker i listens for its generation: only then may the calling thread hand it work).
+ * worker i listens for its generation: only then may the calling thread hand it work), STATE0 + i (the offer of the
+ * current call to worker i: 1 offered, 2 taken by the worker, 0 withdrawn or none; see pool.ts runQueue), STALL and
+ * STALL_MS (test hook: worker STALL − 1 sleeps STALL_MS ms after waking, before it takes its offer).
  */
 export const C = {
   DONE: 0,
@@ -17,12 +19,15 @@ export const C = {
   KILL: 4,
   QUEUE: 5,
   EPOCH: 6,
+  STALL: 7,
+  STALL_MS: 8,
   GEN0: 16,
   SCRATCH0: 16 + 64,
   TASKS0: 16 + 128,
   DEAD0: 16 + 192,
   READY0: 16 + 256,
-  WORDS: 16 + 320,
+  STATE0: 16 + 320,
+  WORDS: 16 + 384,
 } as const;
 export const MAX_WORKERS = 64;
 
@@ -59,6 +64,13 @@ function start(d) {
       if (typeof process !== "undefined") process.exit(3); else { dead(); self.close(); }
       return;
     }
+    if (Atomics.load(ctrl, C.STALL) === me + 1) {
+      Atomics.store(ctrl, C.STALL, 0);
+      Atomics.wait(ctrl, C.STALL, 0, ctrl[C.STALL_MS]);
+    }
+    // take the offer, unless the calling thread ran out of tasks first and withdrew it: then the call may be over
+    // and the queue's memory reused, so this worker touches nothing and waits for the next generation
+    if (Atomics.compareExchange(ctrl, C.STATE0 + me, 1, 2) !== 1) continue;
     try {
       ctrl[C.TASKS0 + me] = runQueue(ctrl[C.QUEUE] >>> 0, ctrl[C.SCRATCH0 + me] >>> 0);
     } catch (e) {

@@ -156,6 +156,42 @@ test("a worker that dies makes the call throw; the next call rebuilds the pool a
   }
 });
 
+test("a call does not wait for a worker that has not taken its offer, and the late worker joins no finished call", async () => {
+  const saved = getNumThreads(),
+    savedMacs = hooks.macsPerThread;
+  setNumThreads(2);
+  await whenWorkersReady(1);
+  hooks.macsPerThread = 0;
+  try {
+    const [M, N, K] = [64, 3000, 64];
+    const a = randomArray(M * K, 10),
+      b = randomArray(K * N, 11);
+    const ref = naive(M, N, K, a, b);
+    // the worker sleeps 3 s after waking: this thread takes every task meanwhile, withdraws the offer and returns
+    hooks.stallWorkerOnNextCall = { worker: 0, ms: 3000 };
+    const t0 = performance.now();
+    assertClose(wasmGemm(M, N, K, a, b, 2), ref, K, "while the worker sleeps");
+    const first = performance.now() - t0;
+    assert.equal(hooks.lastTaskCounts[1], 0, "the sleeping worker ran no task");
+    // more calls while it sleeps: each new offer is taken by nobody, withdrawn, and the results stay right
+    const b2 = randomArray(K * N, 12);
+    assertClose(wasmGemm(M, N, K, a, b2, 2), naive(M, N, K, a, b2), K, "a second call while it sleeps");
+    const both = performance.now() - t0;
+    assert.ok(both < 2500, `the calls waited for the sleeping worker: ${first.toFixed(0)} ms, then ${both.toFixed(0)} ms in all`);
+    // once it wakes it finds its offer withdrawn and waits for the next one; later calls use it again
+    await new Promise((r) => setTimeout(r, 3200));
+    let joined = false;
+    for (let i = 0; i < 40 && !joined; i++) {
+      assertClose(wasmGemm(M, N, K, a, b, 2), ref, K, `after the worker woke (call ${i})`);
+      joined = hooks.lastTaskCounts[1]! > 0;
+    }
+    assert.ok(joined, "the worker never took part again");
+  } finally {
+    setNumThreads(saved);
+    hooks.macsPerThread = savedMacs;
+  }
+});
+
 test("the runtime runs the relaxed-SIMD build exactly where the engine validates it, else SIMD128", () => {
   const supported = relaxedSimdSupported();
   assert.equal(runtime().build, supported ? "relaxed-simd" : "simd128");
