@@ -9,6 +9,7 @@ import {
   QUEUE_NEXT, QUEUE_COUNT, QUEUE_TASKS, QUEUE_COFF,
 } from "./interface.generated";
 export { pack_a } from "./gemm";
+export { norm_affine, norm_squares, norm_sum } from "./norm";
 
 
 /*

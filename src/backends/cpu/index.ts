@@ -19,11 +19,17 @@ import {
   batchNormTrainForward,
 } from "../fused/batch-norm.js";
 import { groupNormForward } from "../fused/group-norm.js";
+import { groupNormForwardWasm } from "../wasm/norm.js";
+import { wasmUsable } from "../wasm/runtime.js";
 import { leakyBackward, leakyForward, preluBackward, preluForward, softsignBackward, softsignForward } from "../fused/activation.js";
 import { concatRows, splitRows } from "../fused/concat.js";
 import { pixelShuffle } from "../fused/pixel-shuffle.js";
 import { applyMask, dropoutMask } from "../fused/dropout.js";
 import { pickAxis } from "../fused/pick.js";
+
+/** The group-norm shapes that run on the wasm passes: rows (inner) and whole inputs at least this long (elements). */
+export const GROUP_NORM_WASM_INNER = 16;
+export const GROUP_NORM_WASM_SIZE = 4096;
 
 export const cpuBackend: Backend = {
   name: "cpu",
@@ -59,7 +65,12 @@ export const cpuBackend: Backend = {
   batchNormTrainBackward,
   batchNormPredictBackward,
   batchNormRunningUpdate,
-  groupNormForward: (v, x, gamma, beta, eps, y, mean, invstd) => groupNormForward(v, x, gamma, beta, eps, y, mean as Float64Array, invstd as Float64Array),
+  groupNormForward: (v, x, gamma, beta, eps, y, mean, invstd) => {
+    // float32 rows of at least GROUP_NORM_WASM_INNER elements: the wasm passes (the same bits), past the copies' cost
+    if (x instanceof Float32Array && y instanceof Float32Array && v.inner >= GROUP_NORM_WASM_INNER && x.length >= GROUP_NORM_WASM_SIZE && wasmUsable())
+      groupNormForwardWasm(v, x, gamma, beta, eps, y, mean as Float64Array, invstd as Float64Array);
+    else groupNormForward(v, x, gamma, beta, eps, y, mean as Float64Array, invstd as Float64Array);
+  },
   leakyForward,
   leakyBackward,
   softsignForward,

@@ -29,6 +29,10 @@ import { warnOnce } from "../../warnings.js";
 export interface KernelExports {
   run_queue(queue: number, scratch: number): number;
   all_finite(p: number, n: number): number;
+  /** assembly/norm.ts: float32 data, float64 sums and affine pass (bit for bit fused/run-sums.ts's loops) */
+  norm_sum(p: number, n: number): number;
+  norm_squares(p: number, n: number, mu: number): number;
+  norm_affine(x: number, y: number, n: number, a: number, b: number): void;
   run_task(job: number, n0: number, nc: number, scratch: number, cOff: number): void;
   pack_a(
     dst: number,
