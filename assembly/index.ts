@@ -10,6 +10,7 @@ import {
 } from "./interface.generated";
 export { pack_a } from "./gemm";
 export { norm_affine, norm_squares, norm_sum } from "./norm";
+export { add_residual } from "./residual";
 
 
 /*

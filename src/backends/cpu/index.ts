@@ -4,7 +4,7 @@ import { binaryRuns, unaryRuns } from "../js/elementwise-loops.generated.js";
 import { allocate } from "../../ndarray/dtype.js";
 import { binaryInto, reduceInto, scalarView, unaryInto, whereInto } from "../js/elementwise.js";
 import { adamUpdate, sgdUpdate } from "../js/optimizer.js";
-import { gridToImage, imageToGrid, matmul, matmulBatched, weightGrad } from "./conv-dispatch.js";
+import { gridToImage, imageToGrid, imageToGridAdd, matmul, matmulBatched, weightGrad } from "./conv-dispatch.js";
 import { fillChannels, foldScatter, padGather } from "../reference/pad.js";
 import { resampleAxisAdjoint } from "../reference/resample.js";
 import { resampleAxis } from "../fused/resample.js";
@@ -43,6 +43,7 @@ export const cpuBackend: Backend = {
   whereInto,
   reduceInto,
   imageToGrid,
+  imageToGridAdd,
   gridToImage,
   weightGrad,
   matmul,

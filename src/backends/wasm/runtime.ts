@@ -33,6 +33,8 @@ export interface KernelExports {
   norm_sum(p: number, n: number): number;
   norm_squares(p: number, n: number, mu: number): number;
   norm_affine(x: number, y: number, n: number, a: number, b: number): void;
+  /** assembly/residual.ts: dst += res over n floats (float32 adds) */
+  add_residual(dst: number, res: number, n: number): void;
   run_task(job: number, n0: number, nc: number, scratch: number, cOff: number): void;
   pack_a(
     dst: number,
