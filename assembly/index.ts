@@ -1,11 +1,12 @@
 // Entry of the wasm module: the task queue that every thread drains, and one GEMM task = gather-pack B, micro-kernels, scatter-add C.
 import { KC, MC, micro2x16, multiplyRows, pack_a } from "./gemm";
 import { wino_pack, wino_task } from "./winograd";
+import { maxpool2_task } from "./pool";
 // record word offsets and task kinds: generated from src/backends/wasm/interface.ts (the one declaration)
 import {
   J_ACHAN, J_APK, J_AROW, J_ASRC, J_BIAS, J_DBATCH, J_DCHAN, J_DST, J_DSTEP, J_K, J_L, J_M, J_MUL, J_OFFS, J_S, J_SBATCH, J_SCHAN, J_RELU, J_SLOPE, J_SRC, J_ST, J_STORE, J_T, J_U, X_APK, X_BATCH, X_BIAS, X_BLOCKS, X_D, X_DBATCH, X_DCHAN, X_DSTEP, X_DST, X_FILL, X_G, X_I, X_ICPG, X_IMGS, X_ISP, X_K, X_KER, X_KP, X_M, X_NICL, X_PB, X_STR, X_W, X_WICL, X_WK, X_WTAP, Y_BLOCKS, Y_D, Y_DSTEP, Y_FILL, Y_GSP, Y_I, Y_ICPG, Y_ISP, Y_KER, Y_KP, Y_NICL, Y_PB, Y_W, Y_WICL, Y_WK, Y_WTAP, Y_BIAS, Y_DBATCH, Y_DCHAN, Y_DST, Y_STR, Y_STORE,
   D_SRC, D_W, D_DST, D_BIAS, D_RELU, D_SLOPE, D_CI, D_CG, D_GCPG, D_KER, D_STR, D_D, D_PB, D_I, D_G, D_L, D_BAND,
-  TASK_GEMM, TASK_PACK, TASK_COL2IM, TASK_WTX, TASK_WTX_PACK, TASK_WINO, TASK_WINO_PACK, TASK_DW, TASK_F_JOB, TASK_F_N0, TASK_F_NC, TASK_F_KIND, TASK_WORDS,
+  TASK_GEMM, TASK_PACK, TASK_COL2IM, TASK_WTX, TASK_WTX_PACK, TASK_WINO, TASK_WINO_PACK, TASK_DW, TASK_MAXPOOL2, TASK_F_JOB, TASK_F_N0, TASK_F_NC, TASK_F_KIND, TASK_WORDS,
   QUEUE_NEXT, QUEUE_COUNT, QUEUE_TASKS, QUEUE_COFF,
 } from "./interface.generated";
 export { pack_a } from "./gemm";
@@ -752,6 +753,7 @@ export function run_queue(queue: usize, scratch: usize): i32 {
     else if (kind == TASK_WINO_PACK) wino_pack(job, n0, nc);
     else if (kind == TASK_WINO) wino_task(job, n0, nc, scratch, cOff);
     else if (kind == TASK_DW) dw_task(job, n0, nc, scratch);
+    else if (kind == TASK_MAXPOOL2) maxpool2_task(job, n0, nc);
     done++;
   }
   return done;

@@ -8,6 +8,8 @@ export const hooks = {
   lastAlgorithm: "reference" as Algorithm,
   /** multiply-adds that make one more wasm thread worth its hand-off; 0 lets tiny problems use the pool */
   macsPerThread: 1 << 20,
+  /** which kernel ran the last CPU pooling forward ("" = none yet) */
+  lastPoolKernel: "" as "" | "wasm" | "js",
   /** what the default thread policy chose for the last call it decided ("one" thread or the "pool"; "" = none yet) */
   lastPolicyChoice: "" as "" | "one" | "pool",
   /** the last wasm program's main task list ([record, n0, nc, kind], kinds as interface.ts TASK): which kernel really ran */

@@ -36,11 +36,13 @@ const measured: { named: Page; namespace: Page } = JSON.parse(
 // holds, and the ops of NDArray's installed methods (docs/guide-web.md, "Bundle size").
 // The same page on main at cf4f1f1, before this round's changes: Vite 54.3 KB, esbuild --splitting 69.4 KB, one
 // esbuild file 88.2 KB. The register-blocked depthwise kernel (issue 26's speed) then added 1.3 KB to the wasm module
-// and 0.8 KB gzip to each page: Vite 48.2 KB, esbuild --splitting 64.9 and 50.4 KB, one file 83.9 and 69.5 KB.
+// and 0.8 KB gzip to each page: Vite 48.2 KB, esbuild --splitting 64.9 and 50.4 KB, one file 83.9 and 69.5 KB. The 2×2
+// max-pooling kernel (2026-12-08, U-Net speed) added 0.4 KB to the module: Vite 49.0 KB, esbuild --splitting 65.8 and
+// 51.3 KB, one file 84.8 and 70.4 KB.
 const LIMITS = {
-  vite: 48_700, // both pages: Vite keeps only the namespace members a page uses either way
-  named: { splitting: 65_400, oneFile: 84_400 },
-  namespace: { splitting: 50_900, oneFile: 70_000 },
+  vite: 49_500, // both pages: Vite keeps only the namespace members a page uses either way
+  named: { splitting: 66_300, oneFile: 85_300 },
+  namespace: { splitting: 51_800, oneFile: 70_900 },
 };
 
 const show = (p: Page) =>
@@ -69,9 +71,9 @@ test("a page that never records loads no gradient rule, and one wasm module (the
       page.splitting.firstLoadInputs.filter((f) => f.startsWith("dist/autograd/grads/")),
       [],
     );
-    // 17 KB module as text, about one char per byte; two embedded modules would be twice that
+    // a 19.5 KB module as text, about one char per byte; two embedded modules would be twice that
     const text = page.oneFile.inputs.find((i) => i.file === "dist/backends/wasm/kernels-wasm.generated.js");
-    assert.ok(text && text.bytes > 10_000 && text.bytes < 20_000, `wasm module text: ${JSON.stringify(text)}`);
+    assert.ok(text && text.bytes > 10_000 && text.bytes < 30_000, `wasm module text: ${JSON.stringify(text)}`);
   }
 });
 

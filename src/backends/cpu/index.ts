@@ -8,7 +8,8 @@ import { gridToImage, imageToGrid, imageToGridAdd, matmul, matmulBatched, weight
 import { fillChannels, foldScatter, padGather } from "../reference/pad.js";
 import { resampleAxisAdjoint } from "../reference/resample.js";
 import { resampleAxis } from "../fused/resample.js";
-import { poolBackward, poolForward, poolGather } from "../fused/pooling.js";
+import { poolBackward, poolGather } from "../fused/pooling.js";
+import { poolForward } from "./pool-dispatch.js";
 import {
   batchNormAffineActForward,
   batchNormAffineForward,

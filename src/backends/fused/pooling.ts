@@ -82,17 +82,24 @@ export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argma
     }
 }
 
+/** Whether g is a max pooling over 2×2 windows of stride 2 (per plane) without padding, channels first. */
+export function isMaxPool2x2(g: PoolGeometry): boolean {
+  const [D, H, W] = g.inSize;
+  const [OD, OH, OW] = g.outSize;
+  if (g.poolType !== "max" || g.channelsLast || g.kernel[0] !== 1 || g.stride[0] !== 1) return false;
+  if (g.kernel[1] !== 2 || g.kernel[2] !== 2 || g.stride[1] !== 2 || g.stride[2] !== 2) return false;
+  return g.pad[0] === 0 && g.pad[1] === 0 && g.pad[2] === 0 && OH * 2 <= H && OW * 2 <= W && OD === D;
+}
+
 /**
  * Max over 2×2 windows of stride 2 without padding, channels-first (U-Net's MaxPool2D(2)): two input rows per output
  * row, no window arithmetic. Returns false for any other geometry. Same rule as poolForward: the first element of the
  * window in row-major order unless a later one is strictly greater.
  */
 function maxPool2x2(g: PoolGeometry, x: FloatArray, y: FloatArray): boolean {
+  if (!isMaxPool2x2(g)) return false;
   const [D, H, W] = g.inSize;
-  const [OD, OH, OW] = g.outSize;
-  if (g.channelsLast || g.kernel[0] !== 1 || g.stride[0] !== 1 || g.kernel[1] !== 2 || g.kernel[2] !== 2 || g.stride[1] !== 2 || g.stride[2] !== 2)
-    return false;
-  if (g.pad[0] !== 0 || g.pad[1] !== 0 || g.pad[2] !== 0 || OH * 2 > H || OW * 2 > W || OD !== D) return false;
+  const [, OH, OW] = g.outSize;
   const planes = g.batch * g.channels * D;
   let yi = 0;
   for (let p = 0; p < planes; p++) {

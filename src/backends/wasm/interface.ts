@@ -164,9 +164,24 @@ const dw = {
   BAND: "i32",
 } as const satisfies Layout;
 
+/**
+ * 2×2 max-pooling job, stride 2, no padding, channels first: plane p (of every image and channel),
+ * DST[p·OH·OW + oh·OW + ow] = the first of SRC[p·H·W + (2oh + i)·W + 2ow + j], in row-major window order (i, j), unless a
+ * later one is strictly greater (so a NaN counts only in the window's first place: poolForward's rule). A task owns
+ * planes n0..n0+nc.
+ */
+const maxpool2 = {
+  SRC: "ptr",
+  DST: "ptr",
+  H: "i32",
+  W: "i32",
+  OH: "i32",
+  OW: "i32",
+} as const satisfies Layout;
+
 /** The record layouts, each with the AssemblyScript constant prefix it is generated under. */
-export const LAYOUTS = { gemm, col2im, wtx, wino, dw } as const;
-export const PREFIX: Record<keyof typeof LAYOUTS, string> = { gemm: "J", col2im: "X", wtx: "Y", wino: "W", dw: "D" };
+export const LAYOUTS = { gemm, col2im, wtx, wino, dw, maxpool2 } as const;
+export const PREFIX: Record<keyof typeof LAYOUTS, string> = { gemm: "J", col2im: "X", wtx: "Y", wino: "W", dw: "D", maxpool2: "P" };
 
 /** Task kinds of the queue (assembly/index.ts run_queue dispatches on them). */
 export const TASK = {
@@ -186,6 +201,8 @@ export const TASK = {
   WINO_PACK: 6,
   /** depthwise planes n0..n0+nc of a dw job */
   DW: 7,
+  /** planes n0..n0+nc of a maxpool2 job */
+  MAXPOOL2: 8,
 } as const;
 export type TaskKind = (typeof TASK)[keyof typeof TASK];
 

@@ -40,6 +40,8 @@ export interface Program {
   readonly op: string;
   readonly inputs: readonly Float32Array[];
   readonly outLen: number;
+  /** where the result goes (outLen elements), instead of a new array; the program then returns it */
+  readonly into?: Float32Array;
   /** fills the destination before the tasks run; null when the tasks write (or fill) every element themselves */
   readonly fill: ((F: Float32Array, at: number) => void) | null;
   /** work regions, in bytes */
@@ -125,7 +127,7 @@ export function runProgram(p: Program): Float32Array {
   // outside a recycling scope, slice copies into a fresh (non-shared) buffer in one pass without zero-filling it first;
   // inside one, a released array of the same length is reused (no page faults on the copy)
   const scope = activeRecycleScope();
-  const reused = (scope?.take("float32", p.outLen, false) ?? null) as Float32Array | null;
+  const reused = p.into ?? ((scope?.take("float32", p.outLen, false) ?? null) as Float32Array | null);
   const out = reused ?? rt.F32.slice(outAt >>> 2, (outAt >>> 2) + p.outLen);
   if (reused) reused.set(rt.F32.subarray(outAt >>> 2, (outAt >>> 2) + p.outLen));
   else scope?.noteBorn(out);
