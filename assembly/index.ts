@@ -1,6 +1,7 @@
 // Entry of the wasm module: the task queue that every thread drains, and one GEMM task = gather-pack B, micro-kernels, scatter-add C.
 import { KC, MC, micro2x16, multiplyRows, pack_a } from "./gemm";
 import { wino_pack, wino_task } from "./winograd";
+import { hardswish1, hardswish4 } from "./hardswish";
 import { maxpool2_task } from "./pool";
 // record word offsets and task kinds: generated from src/backends/wasm/interface.ts (the one declaration)
 import {
@@ -118,8 +119,8 @@ function pack_b(job: usize, n0: i32, nc: i32, k0: i32, kc: i32, bpk: usize): voi
 }
 
 /**
- * dst[b, m, t] += C[m][col] (or = act(C[m][col] + bias[m]) for J_STORE jobs, act by J_RELU: none, max(·, 0), or
- * v > 0 ? v : slope·v) for columns n0..n0+nc (C row-major, row stride ldc).
+ * dst[b, m, t] += C[m][col] (or = act(C[m][col] + bias[m]) for J_STORE jobs, act by J_RELU: none, max(·, 0),
+ * v > 0 ? v : slope·v, or hardswish) for columns n0..n0+nc (C row-major, row stride ldc).
  */
 function scatter_add(job: usize, n0: i32, nc: i32, cbuf: usize, ldc: i32): void {
   const M = fld(job, J_M);
@@ -165,6 +166,10 @@ function scatter_add(job: usize, n0: i32, nc: i32, cbuf: usize, ldc: i32): void 
           const v = load<f32>(cp) + bv;
           store<f32>(d, v > 0 ? v : v * slope);
         }
+      } else if (mode == 3) {
+        // hardswish in float64 per lane (assembly/hardswish.ts), as the JS loop over the stored C + bias
+        if (ds2 == 1) for (; r + 4 <= run; r += 4, d += 16, cp += 16) v128.store(d, hardswish4(f32x4.add(v128.load(cp), bvv)));
+        for (; r < run; r++, d += step, cp += 4) store<f32>(d, hardswish1(load<f32>(cp) + bv));
       } else if (storeMode) {
         if (ds2 == 1) for (; r + 4 <= run; r += 4, d += 16, cp += 16) v128.store(d, f32x4.add(v128.load(cp), bvv));
         for (; r < run; r++, d += step, cp += 4) store<f32>(d, load<f32>(cp) + bv);
@@ -561,6 +566,7 @@ export function wtx_task(job: usize, t: i32, scratch: usize, cOff: usize): void 
   if (relu == 1) return f32x4.max(v, f32x4.splat(0));
   // leaky, as scatter_add's: v where v > 0, else v·slope (NaN stays NaN)
   if (relu == 2) return v128.bitselect(v, f32x4.mul(v, slopev), f32x4.gt(v, f32x4.splat(0)));
+  if (relu == 3) return hardswish4(v);
   return v;
 }
 

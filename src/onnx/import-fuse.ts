@@ -27,7 +27,7 @@ export interface FusableStep {
 }
 
 /**
- * Conv or ConvTranspose → Relu, LeakyRelu or PRelu, where only the activation reads the convolution's output: one step,
+ * Conv or ConvTranspose → Relu, LeakyRelu, PRelu or HardSwish (MobileNetV3's 20), where only the activation reads the convolution's output: one step,
  * whose kernel applies the activation as it stores (ops/conv.ts convolutionActivated: no pass over the result, no
  * second array) when nothing observes the ops, and which runs the two imported steps otherwise, so gradients and exports
  * see the graph's own nodes. PRelu fuses at run time only when its slope is one number (PyTorch's nn.PReLU() default,
@@ -54,7 +54,7 @@ export function fuseConvActivation<S extends FusableStep>(steps: readonly S[], g
   return out.filter((_, i) => !removed.has(i));
 }
 
-const ACTIVATIONS = new Set(["Relu", "LeakyRelu", "PRelu"]);
+const ACTIVATIONS = new Set(["Relu", "LeakyRelu", "PRelu", "HardSwish"]);
 
 /**
  * Conv → Add (a residual or skip sum: Conv-TasNet's 31), where only the Add reads the convolution's output and it is no
@@ -95,10 +95,12 @@ export function fuseConvAdd<S extends FusableStep>(steps: readonly S[], graphOut
   return out.filter((_, i) => !removed.has(i));
 }
 const RELU: ConvActivation = { kind: "relu" };
+const HARDSWISH: ConvActivation = { kind: "hardswish" };
 
-/** The fused step's runner for convolution `c` followed by activation step `a` (Relu, LeakyRelu or PRelu). */
+/** The fused step's runner for convolution `c` followed by activation step `a` (Relu, LeakyRelu, PRelu or HardSwish). */
 function fusedRun(c: FusableStep, a: FusableStep, convAct: ActivatedRunner): Runner {
   if (a.op === "Relu") return (ins) => convAct(ins, RELU);
+  if (a.op === "HardSwish") return (ins) => convAct(ins, HARDSWISH);
   if (a.op === "LeakyRelu") {
     // ONNX's default alpha; an attribute is a float32, so the kernels can multiply by it exactly
     const alpha = a.attributes.find((t) => t.name === "alpha")?.f ?? 0.01;

@@ -51,9 +51,9 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown, act: ConvActi
   return runKernel(op, resolved.geometry, x, w, bias, resolved.outputShape, act);
 }
 
-/** act as its own op: relu, or leaky_relu with the slope. */
+/** act as its own op: relu, hardswish, or leaky_relu with the slope. */
 function activate(y: NDArray, act: ConvActivation): NDArray {
-  return act.kind === "relu" ? unary("relu", y) : leakyRelu(y, { actType: "leaky", slope: act.slope });
+  return act.kind === "leaky" ? leakyRelu(y, { actType: "leaky", slope: act.slope }) : unary(act.kind, y);
 }
 
 function runKernel(

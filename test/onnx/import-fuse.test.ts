@@ -303,3 +303,37 @@ test("a Conv whose output is also a graph output keeps its own Add step; a broad
   const recorded = autograd.record(() => net.run(x));
   assert.deepEqual(Array.from(fast.result[0]!.asTypedArray()), Array.from(recorded[0]!.asTypedArray()));
 });
+
+test("Conv → HardSwish (MobileNetV3) stores the activation in the convolution: one step, equal to onnxruntime and bit for bit to the recorded nodes, whose export keeps both", async () => {
+  const w = (n: number, f = 1.7) => Array.from({ length: n }, (_, i) => Math.sin(i * f) * 0.6);
+  const bytes = buildModel({
+    nodes: [
+      { op: "Conv", inputs: ["x", "w1", "b1"], outputs: ["c1"], attrs: [attr.ints("pads", [1, 1, 1, 1])] },
+      { op: "HardSwish", inputs: ["c1"], outputs: ["h1"] },
+      { op: "Conv", inputs: ["h1", "w2", "b2"], outputs: ["c2"], attrs: [attr.int("group", 16), attr.ints("pads", [2, 2, 2, 2])] },
+      { op: "HardSwish", inputs: ["c2"], outputs: ["y"] },
+    ],
+    inputs: [{ name: "x", shape: [1, 8, 20, 20] }],
+    outputs: ["y"],
+    initializers: [
+      { name: "w1", shape: [16, 8, 3, 3], data: w(16 * 8 * 9) },
+      { name: "b1", shape: [16], data: w(16, 0.3) },
+      { name: "w2", shape: [16, 1, 5, 5], data: w(16 * 25, 0.9) },
+      { name: "b2", shape: [16], data: w(16, 0.7) },
+    ],
+  });
+  await againstOrt(bytes, [1, 8, 20, 20], "Conv+HardSwish");
+  const net = onnx.importToGluon(bytes);
+  assert.deepEqual(stepOps(net), ["Conv+HardSwish", "Conv+HardSwish"]);
+  np.random.seed(8);
+  const x = np.multiply(np.random.normal({ size: [1, 8, 20, 20] }), 2);
+  const fast = (net.forward(x) as NDArray).asTypedArray();
+  const recorded = autograd.record(() => net.forward(x) as NDArray).asTypedArray();
+  for (let i = 0; i < recorded.length; i++) assert.ok(Object.is(fast[i], recorded[i]), `[${i}] ${fast[i]} vs ${recorded[i]}`);
+  assert.ok(recorded.some((v) => v === 0) && recorded.some((v) => v > 3) && recorded.some((v) => v < 0), "every branch of hardswish");
+  const ops = decodeModel(onnx.exportModel(net, [[1, 8, 20, 20]], { dynamicBatch: false }), "test").graph!.node!.map((n) => n.op_type);
+  assert.deepEqual(
+    ops.filter((o) => o !== "Constant"),
+    ["Conv", "HardSwish", "Conv", "HardSwish"],
+  );
+});

@@ -232,7 +232,7 @@ function fusesActivation(
 
 /** act over the whole array in place: the generated relu loop (NaN stays NaN, −0 becomes +0), or leaky's loop. */
 function activateInPlace(a: FloatArray, act: ConvActivation): FloatArray {
-  if (act.kind === "relu") unaryRuns.relu[a instanceof Float64Array ? 3 : 0]!(a, 0, 1, a, 0, 1, a.length);
+  if (act.kind === "relu" || act.kind === "hardswish") unaryRuns[act.kind][a instanceof Float64Array ? 3 : 0]!(a, 0, 1, a, 0, 1, a.length);
   else leakyForward("leaky", act.slope, a, a);
   return a;
 }

@@ -305,10 +305,14 @@ export interface Operands {
 const SLOPE_BITS = new Int32Array(1);
 const SLOPE_F32 = new Float32Array(SLOPE_BITS.buffer);
 
-/** The RELU and SLOPE fields of a job that stores `act` (interface.ts: 0 none, 1 max(·, 0), 2 leaky with SLOPE's float32 bits). */
+/**
+ * The RELU and SLOPE fields of a job that stores `act` (interface.ts: 0 none, 1 max(·, 0), 2 leaky with SLOPE's
+ * float32 bits, 3 hardswish).
+ */
 function actFields(act: ConvActivation | null | undefined): { RELU: number; SLOPE: number } {
   if (!act) return { RELU: 0, SLOPE: 0 };
   if (act.kind === "relu") return { RELU: 1, SLOPE: 0 };
+  if (act.kind === "hardswish") return { RELU: 3, SLOPE: 0 };
   SLOPE_F32[0] = act.slope;
   if (SLOPE_F32[0] !== act.slope) throw new Error(`wasm kernels: a leaky slope of ${act.slope} is not a float32 value (conv-dispatch fuses only those)`);
   return { RELU: 2, SLOPE: SLOPE_BITS[0]! };

@@ -58,3 +58,37 @@ test("imageToGridAdd takes the wasm kernels on Conv-TasNet's shapes (1×1 128→
     for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${alg} [${i}]`);
   }
 });
+
+test("imageToGrid with a hardswish activation (stored by the wasm im2col and depthwise kernels in float64 lanes) equals the convolution then the hardswish loop bit for bit, also around ±3, at ±0 and for NaN", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        depthwise: fc.boolean(),
+        channels: fc.integer({ min: 8, max: 40 }),
+        length: fc.integer({ min: 1, max: 300 }),
+        k: fc.constantFrom(1, 3),
+        scale: fc.constantFrom(1, 4, 12),
+        special: fc.boolean(),
+        seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      ({ depthwise, channels, length, k, scale, special, seed }) => {
+        const Cg = depthwise ? channels : channels + 3;
+        const groups = depthwise ? channels : 1;
+        const g = resolveConv("convolution", [1, channels, length], [Cg, channels / groups, k], { groups, padding: (k - 1) / 2 }).geometry;
+        const image = randomArray(channels * length, seed).map((v) => v * scale),
+          w = randomArray((Cg * channels * k) / groups, seed + 1),
+          b = randomArray(Cg, seed + 2).map((v) => v * 3);
+        if (special) (image[0] = NaN), (b[1] = -3), (b[2] = 3);
+        const want = imageToGrid(g, "float32", image, w, b);
+        for (let i = 0; i < want.length; i++) {
+          const x = want[i]!;
+          want[i] = x < -3 ? 0 : x >= 3 ? x : (x * (x + 3)) / 6;
+        }
+        const got = imageToGrid(g, "float32", image, w, b, { kind: "hardswish" });
+        const alg = hooks.lastAlgorithm;
+        for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `[${i}] ${got[i]} vs ${want[i]} (${alg})`);
+      },
+    ),
+    { numRuns: 120, seed: 92 },
+  );
+});
