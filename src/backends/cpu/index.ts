@@ -21,6 +21,7 @@ import {
 } from "../fused/batch-norm.js";
 import { groupNormForward } from "../fused/group-norm.js";
 import { groupNormForwardWasm } from "../wasm/norm.js";
+import { binaryWasm } from "../wasm/elementwise.js";
 import { wasmUsable } from "../wasm/runtime.js";
 import { leakyBackward, leakyForward, preluBackward, preluForward, softsignBackward, softsignForward } from "../fused/activation.js";
 import { concatRows, splitRows } from "../fused/concat.js";
@@ -40,7 +41,10 @@ export const cpuBackend: Backend = {
   allocateIndices: (n, range) => (range < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)),
   scalar: scalarView,
   unaryInto,
-  binaryInto,
+  // float32 add/sub/mul/div that collapse to rows: the wasm kernels (the same bits), else the JS loops
+  binaryInto: (op, shape, o, a, b) => {
+    if (!binaryWasm(op, shape, o, a, b)) binaryInto(op, shape, o, a, b);
+  },
   whereInto,
   reduceInto,
   imageToGrid,
