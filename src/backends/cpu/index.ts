@@ -29,9 +29,13 @@ import { pixelShuffle } from "../fused/pixel-shuffle.js";
 import { applyMask, dropoutMask } from "../fused/dropout.js";
 import { pickAxis } from "../fused/pick.js";
 
-/** The group-norm shapes that run on the wasm passes: rows (inner) and whole inputs at least this long (elements). */
+/**
+ * The group-norm shapes that run on the wasm passes: rows (inner) and whole inputs at least this long, and inputs at
+ * most GROUP_NORM_WASM_MAX elements (the one-thread memory keeps its size once grown; 32 MiB at this bound).
+ */
 export const GROUP_NORM_WASM_INNER = 16;
 export const GROUP_NORM_WASM_SIZE = 4096;
+export const GROUP_NORM_WASM_MAX = 1 << 23;
 
 export const cpuBackend: Backend = {
   name: "cpu",
@@ -73,7 +77,15 @@ export const cpuBackend: Backend = {
   batchNormRunningUpdate,
   groupNormForward: (v, x, gamma, beta, eps, y, mean, invstd) => {
     // float32 rows of at least GROUP_NORM_WASM_INNER elements: the wasm passes (the same bits), past the copies' cost
-    if (x instanceof Float32Array && y instanceof Float32Array && v.inner >= GROUP_NORM_WASM_INNER && x.length >= GROUP_NORM_WASM_SIZE && wasmUsable())
+    const n = x.length;
+    if (
+      x instanceof Float32Array &&
+      y instanceof Float32Array &&
+      v.inner >= GROUP_NORM_WASM_INNER &&
+      n >= GROUP_NORM_WASM_SIZE &&
+      n <= GROUP_NORM_WASM_MAX &&
+      wasmUsable()
+    )
       groupNormForwardWasm(v, x, gamma, beta, eps, y, mean as Float64Array, invstd as Float64Array);
     else groupNormForward(v, x, gamma, beta, eps, y, mean as Float64Array, invstd as Float64Array);
   },

@@ -10,6 +10,11 @@ const BINARY_CODES: Readonly<Record<string, number>> = { add: 0, sub: 1, mul: 2,
  * V8's loops (about 2 ns per element on this VM for a broadcast row, 0.3 ns in wasm plus copies).
  */
 export const BINARY_WASM_MIN = 8192;
+/**
+ * Above this many elements too: the one-thread memory holds the result and both operands and keeps its size once
+ * grown, and the JS loops need no memory of their own (48 MiB at this bound).
+ */
+export const BINARY_WASM_MAX = 1 << 22;
 
 /** An operand's rows in the arena: its address, and its steps per row and per column (elements). */
 interface Rows {
@@ -20,7 +25,7 @@ interface Rows {
 
 /**
  * o ← a op b over `shape` on the wasm kernels when op is add, sub, mul or div, every storage is a Float32Array, the
- * call has at least BINARY_WASM_MIN elements and it collapses (js/elementwise.ts) to [outer, inner] rows written
+ * call has BINARY_WASM_MIN to BINARY_WASM_MAX elements and it collapses (js/elementwise.ts) to [outer, inner] rows written
  * densely, each operand read densely along its rows, one value per row, or one row repeated; returns false otherwise
  * (the caller runs the JS loops). Each result is the float32 operation rounded once, as the JS loops' float64
  * operation rounded on its store (exact for +, −, ×, ÷ of float32 values: 53 ≥ 2·24 + 2 bits), so the same bits.
@@ -30,7 +35,7 @@ export function binaryWasm(op: string, shape: readonly number[], o: StridedView,
   if (code === undefined || !(o.data instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array)) return false;
   let total = 1;
   for (const d of shape) total *= d;
-  if (total < BINARY_WASM_MIN) return false;
+  if (total < BINARY_WASM_MIN || total > BINARY_WASM_MAX) return false;
   const { shape: sh, strides } = collapse(shape, [o.strides, a.strides, b.strides]);
   if (sh.length > 2) return false;
   const outer = sh.length === 2 ? sh[0]! : 1,

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { binaryWasm, BINARY_WASM_MIN } from "../../../src/backends/wasm/elementwise.js";
+import { binaryWasm, BINARY_WASM_MAX, BINARY_WASM_MIN } from "../../../src/backends/wasm/elementwise.js";
 import { binaryInto, type StridedView } from "../../../src/backends/js/elementwise.js";
 
 function lcg(seed: number): () => number {
@@ -67,7 +67,7 @@ test("binaryWasm: add, sub, mul and div on NCHW shapes with the second operand w
   );
 });
 
-test("binaryWasm declines float64, other ops, transposed reads and small calls, and writes in place safely (the result array is an operand)", () => {
+test("binaryWasm declines float64, other ops, transposed reads, small calls and huge ones, and writes in place safely (the result array is an operand)", () => {
   const shape = [64, 200];
   const a = Float32Array.from({ length: 64 * 200 }, (_, i) => Math.sin(i));
   const dense = { strides: [200, 1], offset: 0 };
@@ -89,6 +89,10 @@ test("binaryWasm declines float64, other ops, transposed reads and small calls, 
     ),
     false,
   );
+  // past BINARY_WASM_MAX elements the JS loops run it (no arena three times the data)
+  const big = new Float32Array(BINARY_WASM_MAX + 1);
+  const bigView = { data: big, strides: [1], offset: 0 };
+  assert.equal(binaryWasm("add", [big.length], bigView, bigView, bigView), false);
   // o is a: the operands are copied in before the result is copied out
   const x = Float32Array.from(a),
     want = new Float32Array(a.length);
