@@ -6,7 +6,7 @@ import type { AxisTaps } from "../../params/kernel-records.js";
  * x viewed as [outer, inSize, inner] → out [outer, taps.i0.length, inner], out = l0·x[i0] + l1·x[i1] (only l0·x[i0]
  * where l1 = 0, so an infinite neighbour with weight 0 gives no NaN). The reference's row loop costs a loop set-up per
  * output when inner = 1 (the last axis: LR-ASPP's final 16² → 128² upsampling spends most of its time there), so that
- * axis runs as one loop over outputs; the same products and sums, bit for bit.
+ * axis runs as one loop per output column over the rows; the same products and sums, bit for bit.
  */
 export function resampleAxis(x: FloatArray, outer: number, inSize: number, inner: number, taps: AxisTaps, out: FloatArray): void {
   if (inner !== 1) {
@@ -15,13 +15,18 @@ export function resampleAxis(x: FloatArray, outer: number, inSize: number, inner
     else resampleRowsAny(x, outer, inSize, inner, taps, out);
     return;
   }
+  // output column by column: each column's taps are read once for all rows (LR-ASPP's 16 → 128 pass over 336 rows:
+  // 153 → 73 µs measured); the same products and sums per element
   const { i0, i1, l0, l1 } = taps;
   const outSize = i0.length;
-  for (let a = 0, xb = 0, ob = 0; a < outer; a++, xb += inSize, ob += outSize)
-    for (let o = 0; o < outSize; o++) {
-      const w1 = l1[o]!;
-      out[ob + o] = w1 === 0 ? l0[o]! * x[xb + i0[o]!]! : l0[o]! * x[xb + i0[o]!]! + w1 * x[xb + i1[o]!]!;
-    }
+  for (let o = 0; o < outSize; o++) {
+    const w0 = l0[o]!,
+      w1 = l1[o]!,
+      p = i0[o]!,
+      q = i1[o]!;
+    if (w1 === 0) for (let a = 0, xp = p, d = o; a < outer; a++, xp += inSize, d += outSize) out[d] = w0 * x[xp]!;
+    else for (let a = 0, xp = p, xq = q, d = o; a < outer; a++, xp += inSize, xq += inSize, d += outSize) out[d] = w0 * x[xp]! + w1 * x[xq]!;
+  }
 }
 
 /**
