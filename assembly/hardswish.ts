@@ -23,3 +23,10 @@ export function hardswish4(v: v128): v128 {
   const x = <f64>v;
   return <f32>(x < -3 ? 0 : x >= 3 ? x : (x * (x + 3)) / 6);
 }
+
+/** hardswish in place over the n floats at p (a stored row of the depthwise kernel). */
+export function hardswish_run(p: usize, n: i32): void {
+  let i = 0;
+  for (; i + 3 < n; i += 4, p += 16) v128.store(p, hardswish4(v128.load(p)));
+  for (; i < n; i++, p += 4) store<f32>(p, hardswish1(load<f32>(p)));
+}

@@ -1,7 +1,7 @@
 // Entry of the wasm module: the task queue that every thread drains, and one GEMM task = gather-pack B, micro-kernels, scatter-add C.
 import { KC, MC, micro2x16, multiplyRows, pack_a } from "./gemm";
 import { wino_pack, wino_task } from "./winograd";
-import { hardswish1, hardswish4 } from "./hardswish";
+import { hardswish1, hardswish4, hardswish_run } from "./hardswish";
 import { maxpool2_task } from "./pool";
 // record word offsets and task kinds: generated from src/backends/wasm/interface.ts (the one declaration)
 import {
@@ -568,7 +568,6 @@ export function wtx_task(job: usize, t: i32, scratch: usize, cOff: usize): void 
   if (relu == 1) return f32x4.max(v, f32x4.splat(0));
   // leaky, as scatter_add's: v where v > 0, else v·slope (NaN stays NaN)
   if (relu == 2) return v128.bitselect(v, f32x4.mul(v, slopev), f32x4.gt(v, f32x4.splat(0)));
-  if (relu == 3) return hardswish4(v);
   return v;
 }
 
@@ -727,10 +726,13 @@ export function dw_task(job: usize, p0: i32, np: i32, scratch: usize): void {
             }
           }
           const out = dst + (<usize>((q0 * G1 + q1) * G2) << 2);
+          // hardswish (3) runs over the stored row afterwards, still in L1: one copy of its code, not one per kernel width
+          const act = relu == 3 ? 0 : relu;
           let q = 0;
-          for (; q + 16 <= G2; q += 16) dw16(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), relu, slopev);
-          for (; q + 8 <= G2; q += 8) dw8(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), relu, slopev);
-          for (; q < G2; q += 4) dw4(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), relu, slopev, G2 - q);
+          for (; q + 16 <= G2; q += 16) dw16(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), act, slopev);
+          for (; q + 8 <= G2; q += 8) dw8(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), act, slopev);
+          for (; q < G2; q += 4) dw4(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), act, slopev, G2 - q);
+          if (relu == 3) hardswish_run(out, G2);
         }
       }
   }
