@@ -334,7 +334,7 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
   for (const o of outputs) if (!defined.has(o)) throw new Error(`${OP}: graph output '${o}' is not defined by any node, initializer or input`);
   const fused = fuseConvAdd(
     fuseConvActivation(
-      fuseGroupNorm(steps, outputs, (f) => ({ ...f })),
+      fuseGroupNorm(foldConstantsAndIdentities(steps, constants, outputs), outputs, (f) => ({ ...f })),
       outputs,
       (f) => ({ ...f }),
     ),
@@ -342,6 +342,34 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     (f) => ({ ...f }),
   );
   return { inputs, outputs, params, constants, steps: fused };
+}
+
+/**
+ * Constant nodes become graph constants (their step returns the one value it compiled, every time) and Identity
+ * nodes become renames (their step returns its input itself): later steps read the constant or the source by name, so
+ * a forward runs neither (Conv-TasNet: 115 Constant and 96 Identity steps, about 3.6 µs each). A node whose output is
+ * a graph output keeps its step. The values every step sees are the same objects as before.
+ */
+function foldConstantsAndIdentities(steps: readonly Step[], constants: Map<string, Value>, outputs: readonly string[]): Step[] {
+  const graphOutputs = new Set(outputs);
+  const renamed = new Map<string, string>();
+  const kept: Step[] = [];
+  for (const s of steps) {
+    const inputs = s.inputs.some((n) => renamed.has(n)) ? s.inputs.map((n) => renamed.get(n) ?? n) : s.inputs;
+    const out = s.outputs.length === 1 ? s.outputs[0]! : "";
+    if (out !== "" && !graphOutputs.has(out)) {
+      if (s.op === "Constant" && inputs.length === 0) {
+        constants.set(out, s.run([])[0]!);
+        continue;
+      }
+      if (s.op === "Identity" && inputs.length === 1 && inputs[0] !== "") {
+        renamed.set(out, inputs[0]!);
+        continue;
+      }
+    }
+    kept.push(inputs === s.inputs ? s : { ...s, inputs });
+  }
+  return kept;
 }
 
 /**
