@@ -969,5 +969,5 @@ test("Constant nodes fold into the graph's constants and Identity nodes into ren
   assert.deepEqual(Array.from(c!.asTypedArray()), [1, 2]);
   const w = net.collectParams().get("w")!;
   autograd.record(() => (net.run(x)[0] as NDArray).sum()).backward();
-  assert.deepEqual(Array.from(w.grad().asTypedArray()), [0, 2.5, 7]);
+  assert.deepEqual(Array.from(w.grad()!.asTypedArray()), [0, 2.5, 7]);
 });
