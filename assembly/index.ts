@@ -1,6 +1,7 @@
 // Entry of the wasm module: the task queue that every thread drains, and one GEMM task = gather-pack B, micro-kernels, scatter-add C.
 import { KC, MC, micro2x16, multiplyRows, pack_a } from "./gemm";
 import { wino_pack, wino_task } from "./winograd";
+import { hardswish1, hardswish4, hardswish_run } from "./hardswish";
 import { maxpool2_task } from "./pool";
 // record word offsets and task kinds: generated from src/backends/wasm/interface.ts (the one declaration)
 import {
@@ -10,6 +11,10 @@ import {
   QUEUE_NEXT, QUEUE_COUNT, QUEUE_TASKS, QUEUE_COFF,
 } from "./interface.generated";
 export { pack_a } from "./gemm";
+export { norm_affine, norm_squares, norm_sum } from "./norm";
+export { add_residual } from "./residual";
+export { binary_rows } from "./binary";
+export { sigmoid_f32 } from "./sigmoid";
 
 
 /*
@@ -116,8 +121,8 @@ function pack_b(job: usize, n0: i32, nc: i32, k0: i32, kc: i32, bpk: usize): voi
 }
 
 /**
- * dst[b, m, t] += C[m][col] (or = act(C[m][col] + bias[m]) for J_STORE jobs, act by J_RELU: none, max(·, 0), or
- * v > 0 ? v : slope·v) for columns n0..n0+nc (C row-major, row stride ldc).
+ * dst[b, m, t] += C[m][col] (or = act(C[m][col] + bias[m]) for J_STORE jobs, act by J_RELU: none, max(·, 0),
+ * v > 0 ? v : slope·v, or hardswish) for columns n0..n0+nc (C row-major, row stride ldc).
  */
 function scatter_add(job: usize, n0: i32, nc: i32, cbuf: usize, ldc: i32): void {
   const M = fld(job, J_M);
@@ -163,6 +168,10 @@ function scatter_add(job: usize, n0: i32, nc: i32, cbuf: usize, ldc: i32): void 
           const v = load<f32>(cp) + bv;
           store<f32>(d, v > 0 ? v : v * slope);
         }
+      } else if (mode == 3) {
+        // hardswish in float64 per lane (assembly/hardswish.ts), as the JS loop over the stored C + bias
+        if (ds2 == 1) for (; r + 4 <= run; r += 4, d += 16, cp += 16) v128.store(d, hardswish4(f32x4.add(v128.load(cp), bvv)));
+        for (; r < run; r++, d += step, cp += 4) store<f32>(d, hardswish1(load<f32>(cp) + bv));
       } else if (storeMode) {
         if (ds2 == 1) for (; r + 4 <= run; r += 4, d += 16, cp += 16) v128.store(d, f32x4.add(v128.load(cp), bvv));
         for (; r < run; r++, d += step, cp += 4) store<f32>(d, load<f32>(cp) + bv);
@@ -717,10 +726,13 @@ export function dw_task(job: usize, p0: i32, np: i32, scratch: usize): void {
             }
           }
           const out = dst + (<usize>((q0 * G1 + q1) * G2) << 2);
+          // hardswish (3) runs over the stored row afterwards, still in L1: one copy of its code, not one per kernel width
+          const act = relu == 3 ? 0 : relu;
           let q = 0;
-          for (; q + 16 <= G2; q += 16) dw16(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), relu, slopev);
-          for (; q + 8 <= G2; q += 8) dw8(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), relu, slopev);
-          for (; q < G2; q += 4) dw4(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), relu, slopev, G2 - q);
+          for (; q + 16 <= G2; q += 16) dw16(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), act, slopev);
+          for (; q + 8 <= G2; q += 8) dw8(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), act, slopev);
+          for (; q < G2; q += 4) dw4(tab, nt, offs, K2, q, vb, out + (<usize>q << 2), act, slopev, G2 - q);
+          if (relu == 3) hardswish_run(out, G2);
         }
       }
   }

@@ -77,6 +77,12 @@ export interface Backend<S = FloatArray, I = IndexArray> {
   // ---- convolution family (see params/geometry.ts for image and grid sides) ----
   /** Convolution forward, and transposed convolution's input gradient; `act`: the result goes through it. */
   imageToGrid(g: ConvGeometry, dtype: Dtype, image: S, w: S, bias: S | null, act?: ConvActivation | null): S;
+  /**
+   * imageToGrid(…) plus `residual` (dense, the result's shape and dtype), each element rounded as the two results'
+   * elementwise add would be: a convolution fused with the residual Add after it. Optional: where a backend lacks it,
+   * the op runs imageToGrid and the add.
+   */
+  imageToGridAdd?(g: ConvGeometry, dtype: Dtype, image: S, w: S, bias: S | null, residual: S): S;
   /** Transposed convolution forward, and convolution's input gradient; `act` as in imageToGrid. */
   gridToImage(g: ConvGeometry, dtype: Dtype, grid: S, w: S, bias: S | null, act?: ConvActivation | null): S;
   /** The weight gradient of either op. */

@@ -27,6 +27,8 @@ export interface RunContext {
    * activation fused into the kernel's store; conv-dispatch.ts decides which kernel can)
    */
   readonly act?: ConvActivation | null;
+  /** wasm im2col and depthwise (imageToGrid): added to the finished result (its length; one float32 rounding each) */
+  readonly residual?: FloatArray | null;
 }
 
 /**

@@ -1,4 +1,4 @@
-// Import-time fusion: PyTorch's GroupNorm export (Reshape → InstanceNormalization → Reshape → Mul γ → Add β) and Conv → Relu / LeakyRelu / PRelu, each as one step.
+// Import-time fusion: PyTorch's GroupNorm export (Reshape → InstanceNormalization → Reshape → Mul γ → Add β), Conv → Relu / LeakyRelu / PRelu and Conv → residual Add, each as one step.
 import { NDArray } from "../ndarray/ndarray.js";
 import { isDeviceStorage } from "../ndarray/storage.js";
 import { binary } from "../ops/elementwise.js";
@@ -8,7 +8,7 @@ import { reshape } from "../ops/shape.js";
 import { opsObserved } from "../tape/tape.js";
 import type { AttributeRecord } from "./proto.js";
 import type { Runner, Value } from "./import-ops.js";
-import type { ActivatedRunner } from "./import-ops-conv.js";
+import type { ActivatedRunner, ResidualRunner } from "./import-ops-conv.js";
 import { repeatPerGroup } from "./import-ops-norm.js";
 import type { ConvActivation } from "../params/kernel-records.js";
 
@@ -22,10 +22,12 @@ export interface FusableStep {
   readonly run: Runner;
   /** Conv / ConvTranspose only: the node compiled to take the activation that follows it (see fuseConvActivation) */
   readonly withActivation?: () => ActivatedRunner;
+  /** Conv only: the node compiled to add a residual to its result (see fuseConvAdd) */
+  readonly withResidual?: () => ResidualRunner;
 }
 
 /**
- * Conv or ConvTranspose → Relu, LeakyRelu or PRelu, where only the activation reads the convolution's output: one step,
+ * Conv or ConvTranspose → Relu, LeakyRelu, PRelu or HardSwish (MobileNetV3's 20), where only the activation reads the convolution's output: one step,
  * whose kernel applies the activation as it stores (ops/conv.ts convolutionActivated: no pass over the result, no
  * second array) when nothing observes the ops, and which runs the two imported steps otherwise, so gradients and exports
  * see the graph's own nodes. PRelu fuses at run time only when its slope is one number (PyTorch's nn.PReLU() default,
@@ -52,12 +54,53 @@ export function fuseConvActivation<S extends FusableStep>(steps: readonly S[], g
   return out.filter((_, i) => !removed.has(i));
 }
 
-const ACTIVATIONS = new Set(["Relu", "LeakyRelu", "PRelu"]);
-const RELU: ConvActivation = { kind: "relu" };
+const ACTIVATIONS = new Set(["Relu", "LeakyRelu", "PRelu", "HardSwish"]);
 
-/** The fused step's runner for convolution `c` followed by activation step `a` (Relu, LeakyRelu or PRelu). */
+/**
+ * Conv → Add (a residual or skip sum: Conv-TasNet's 31), where only the Add reads the convolution's output and it is no
+ * graph output: one step at the Add's place whose kernel adds the Add's other input to the finished result
+ * (ops/conv.ts convolutionAdd: the wasm kernels add it in their arena, no JS pass and no second array) when nothing
+ * observes the ops; recorded or traced, or when the other input is not a float array of the input's dtype, it runs the
+ * two imported steps, so gradients and exports see the graph's own nodes. Bit for bit the two steps' result.
+ */
+export function fuseConvAdd<S extends FusableStep>(steps: readonly S[], graphOutputs: readonly string[], make: (fused: FusableStep) => S): S[] {
+  const readers = countReaders(steps, graphOutputs);
+  const producer = new Map<string, number>();
+  steps.forEach((s, i) => s.outputs.forEach((n) => n !== "" && producer.set(n, i)));
+  const removed = new Set<number>();
+  const out: S[] = steps.map((s) => {
+    if (s.op !== "Add" || s.inputs.length !== 2 || s.outputs.length !== 1) return s;
+    for (const k of [0, 1] as const) {
+      const name = s.inputs[k]!,
+        other = s.inputs[1 - k]!;
+      const p = producer.get(name);
+      const c = p === undefined ? undefined : steps[p]!;
+      if (c === undefined || c.op !== "Conv" || c.withResidual === undefined || removed.has(p!) || readers.get(name) !== 1) continue;
+      if (c.outputs.filter((n) => n !== "").length !== 1) continue;
+      removed.add(p!);
+      const convAdd = c.withResidual();
+      const run: Runner = (ins) => {
+        const x = ins[0],
+          r = ins[3];
+        const convIns = ins.slice(0, 3);
+        if (r instanceof NDArray && x instanceof NDArray && r.dtype === x.dtype && !opsObserved()) return convAdd(convIns, r);
+        const y = runAs(c, convIns)[0];
+        return runAs(s, k === 0 ? [y, r] : [r, y]);
+      };
+      const inputs = [c.inputs[0]!, c.inputs[1] ?? "", c.inputs[2] ?? "", other];
+      return make({ op: "Conv+Add", where: c.where, inputs, outputs: s.outputs, attributes: c.attributes, run });
+    }
+    return s;
+  });
+  return out.filter((_, i) => !removed.has(i));
+}
+const RELU: ConvActivation = { kind: "relu" };
+const HARDSWISH: ConvActivation = { kind: "hardswish" };
+
+/** The fused step's runner for convolution `c` followed by activation step `a` (Relu, LeakyRelu, PRelu or HardSwish). */
 function fusedRun(c: FusableStep, a: FusableStep, convAct: ActivatedRunner): Runner {
   if (a.op === "Relu") return (ins) => convAct(ins, RELU);
+  if (a.op === "HardSwish") return (ins) => convAct(ins, HARDSWISH);
   if (a.op === "LeakyRelu") {
     // ONNX's default alpha; an attribute is a float32, so the kernels can multiply by it exactly
     const alpha = a.attributes.find((t) => t.name === "alpha")?.f ?? 0.01;

@@ -1,6 +1,6 @@
 // ONNX Conv and ConvTranspose for the importer: attributes resolved once into tconv's convolution options (and the fused form with the activation after it).
 import type { NDArray } from "../ndarray/ndarray.js";
-import { convolution, convolutionActivated, deconvolution } from "../ops/conv.js";
+import { convolution, convolutionActivated, convolutionAdd, deconvolution } from "../ops/conv.js";
 import type { ConvActivation } from "../params/kernel-records.js";
 import { type ConvOptions, type Padding, resolveConv } from "../params/conv-params.js";
 import { Attributes } from "./attributes.js";
@@ -59,17 +59,39 @@ const convAttrs = (transposed: boolean) => (transposed ? [...CONV_ATTRS, "output
 function compileConv(a: Attributes, ctx: CompileContext, transposed: boolean) {
   const opts = convOptions(a, ctx, transposed);
   const op = transposed ? "deconvolution" : "convolution";
-  return (ins: readonly (Value | undefined)[], act: ConvActivation | null): Value[] => {
+  // the shapes of the last call whose options were built and whose output size was checked: a graph runs each node on
+  // the same shapes forward after forward, and the options and the check (a second resolveConv, ~4.5 µs) depend on
+  // nothing else
+  let seenX: readonly number[] = [],
+    seenW: readonly number[] = [],
+    seenOpts: ConvOptions | null = null;
+  return (ins: readonly (Value | undefined)[], act: ConvActivation | null, residual: NDArray | null = null): Value[] => {
     const x = float(need(ins, 0, ctx, "X"), ctx);
     const w = float(need(ins, 1, ctx, "W"), ctx);
     const b = ins[2] === undefined ? null : float(ins[2], ctx);
-    const o = { ...opts(x, w), bias: b };
-    // bounded work: a huge stride or output_shape must not size an allocation
-    checkedSize(resolveConv(op, x.shape, w.shape, o).outputShape, "the output", ctx.where);
+    let base = seenOpts;
+    if (base === null || !sameShape(x.shape, seenX) || !sameShape(w.shape, seenW)) {
+      seenOpts = null;
+      base = opts(x, w);
+      // bounded work: a huge stride or output_shape must not size an allocation
+      checkedSize(resolveConv(op, x.shape, w.shape, base).outputShape, "the output", ctx.where);
+      seenX = x.shape.slice();
+      seenW = w.shape.slice();
+      seenOpts = base;
+    }
+    const o = { ...base, bias: b };
     // the activation is stored by the kernel when unobserved (ops/conv.ts convolutionActivated)
     if (act) return [convolutionActivated(op, x, w, act, o)];
+    // a residual Add after a Conv (import-fuse.ts fuseConvAdd): added by the kernel when unobserved (convolutionAdd)
+    if (residual && !transposed) return [convolutionAdd(x, w, residual, o)];
     return [transposed ? deconvolution(x, w, o) : convolution(x, w, o)];
   };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Conv / ConvTranspose. */
@@ -85,4 +107,13 @@ export const conv = (transposed: boolean): OpDef => ({
 export function compileConvActivated(transposed: boolean, attrs: ConstructorParameters<typeof Attributes>[0], ctx: CompileContext): ActivatedRunner {
   const run = compileConv(new Attributes(attrs, ctx.where, convAttrs(transposed)), ctx, transposed);
   return (ins, act) => run(ins, act);
+}
+
+/** A Conv runner that also adds a residual: the importer's fusion with the Add after it (import-fuse.ts fuseConvAdd). */
+export type ResidualRunner = (inputs: readonly (Value | undefined)[], residual: NDArray) => Value[];
+
+/** Conv compiled for a fusion with the residual Add after it. */
+export function compileConvResidual(attrs: ConstructorParameters<typeof Attributes>[0], ctx: CompileContext): ResidualRunner {
+  const run = compileConv(new Attributes(attrs, ctx.where, convAttrs(false)), ctx, false);
+  return (ins, residual) => run(ins, null, residual);
 }

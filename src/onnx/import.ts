@@ -10,8 +10,8 @@ import { Parameter } from "../gluon/parameter.js";
 import { Constant } from "../init/initializers.js";
 import { showValue, snapshotOptions } from "../params/options.js";
 import { type AttributeRecord, decodeModel, readTensor, type GraphRecord, type ModelRecord, type ValueInfoRecord } from "./proto.js";
-import { fuseConvActivation, fuseGroupNorm } from "./import-fuse.js";
-import { type ActivatedRunner, compileConvActivated } from "./import-ops-conv.js";
+import { fuseConvActivation, fuseConvAdd, fuseGroupNorm } from "./import-fuse.js";
+import { type ActivatedRunner, compileConvActivated, compileConvResidual, type ResidualRunner } from "./import-ops-conv.js";
 import { arity, compileNode, IMPORT_OPS, type Runner, SUPPORTED_OPS, tensorValue, type Value } from "./import-ops.js";
 import { constantOn } from "./import-ops-common.js";
 import type { IntTensor } from "./int-tensor.js";
@@ -35,6 +35,7 @@ interface Step {
   readonly outputs: readonly string[];
   readonly run: Runner;
   readonly withActivation?: () => ActivatedRunner;
+  readonly withResidual?: () => ResidualRunner;
   /** the values whose last reader this step is (or that no step reads), graph outputs excepted */
   dies?: readonly string[];
 }
@@ -316,7 +317,9 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
     for (const name of outs) if (name !== "") define(name, `output of node ${label}`);
     const step: Step = { op, attributes: n.attribute ?? [], where: ctx.where, inputs: ins, outputs: outs, run };
     const conv = op === "Conv" || op === "ConvTranspose";
-    steps.push(conv ? { ...step, withActivation: () => compileConvActivated(op === "ConvTranspose", n.attribute ?? [], ctx) } : step);
+    const withActivation = () => compileConvActivated(op === "ConvTranspose", n.attribute ?? [], ctx);
+    const withResidual = () => compileConvResidual(n.attribute ?? [], ctx);
+    steps.push(conv ? { ...step, withActivation, ...(op === "Conv" ? { withResidual } : {}) } : step);
   });
   // BatchNormalization's running mean and variance are state, not weights (PyTorch's buffers): no gradient, the
   // Trainer leaves them alone, unless another node also reads them
@@ -329,12 +332,44 @@ function buildGraph(g: GraphRecord, opset: number, dtype: Dtype) {
   const outputs = (g.output ?? []).map((o) => o.name ?? "");
   if (outputs.length === 0) throw new Error(`${OP}: the graph has no outputs`);
   for (const o of outputs) if (!defined.has(o)) throw new Error(`${OP}: graph output '${o}' is not defined by any node, initializer or input`);
-  const fused = fuseConvActivation(
-    fuseGroupNorm(steps, outputs, (f) => ({ ...f })),
+  const fused = fuseConvAdd(
+    fuseConvActivation(
+      fuseGroupNorm(foldConstantsAndIdentities(steps, constants, outputs), outputs, (f) => ({ ...f })),
+      outputs,
+      (f) => ({ ...f }),
+    ),
     outputs,
     (f) => ({ ...f }),
   );
   return { inputs, outputs, params, constants, steps: fused };
+}
+
+/**
+ * Constant nodes become graph constants (their step returns the one value it compiled, every time) and Identity
+ * nodes become renames (their step returns its input itself): later steps read the constant or the source by name, so
+ * a forward runs neither (Conv-TasNet: 115 Constant and 96 Identity steps, about 3.6 µs each). A node whose output is
+ * a graph output keeps its step. The values every step sees are the same objects as before.
+ */
+function foldConstantsAndIdentities(steps: readonly Step[], constants: Map<string, Value>, outputs: readonly string[]): Step[] {
+  const graphOutputs = new Set(outputs);
+  const renamed = new Map<string, string>();
+  const kept: Step[] = [];
+  for (const s of steps) {
+    const inputs = s.inputs.some((n) => renamed.has(n)) ? s.inputs.map((n) => renamed.get(n) ?? n) : s.inputs;
+    const out = s.outputs.length === 1 ? s.outputs[0]! : "";
+    if (out !== "" && !graphOutputs.has(out)) {
+      if (s.op === "Constant" && inputs.length === 0) {
+        constants.set(out, s.run([])[0]!);
+        continue;
+      }
+      if (s.op === "Identity" && inputs.length === 1 && inputs[0] !== "") {
+        renamed.set(out, inputs[0]!);
+        continue;
+      }
+    }
+    kept.push(inputs === s.inputs ? s : { ...s, inputs });
+  }
+  return kept;
 }
 
 /**

@@ -9,7 +9,7 @@ import { type ConvGeometry, gridShape, imageShape, weightShape } from "../params
 import { paddedGeometry } from "../params/padding-mode.js";
 import { backendFor } from "../backends/dispatch.js";
 import { opsObserved, recordOp } from "../tape/tape.js";
-import { unary } from "./elementwise.js";
+import { binary, unary } from "./elementwise.js";
 import { leakyRelu } from "./activation.js";
 import type { ConvActivation } from "../params/kernel-records.js";
 import { contiguous } from "./shape.js";
@@ -51,9 +51,9 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown, act: ConvActi
   return runKernel(op, resolved.geometry, x, w, bias, resolved.outputShape, act);
 }
 
-/** act as its own op: relu, or leaky_relu with the slope. */
+/** act as its own op: relu, hardswish, or leaky_relu with the slope. */
 function activate(y: NDArray, act: ConvActivation): NDArray {
-  return act.kind === "relu" ? unary("relu", y) : leakyRelu(y, { actType: "leaky", slope: act.slope });
+  return act.kind === "leaky" ? leakyRelu(y, { actType: "leaky", slope: act.slope }) : unary(act.kind, y);
 }
 
 function runKernel(
@@ -114,6 +114,45 @@ export function convolutionActivated(op: ConvOp, x: NDArray, w: NDArray, act: Co
   if (act.kind === "leaky") readNumber(op, "slope", act.slope, 0);
   if (opsObserved()) return activate(run(op, x, w, options), act);
   return run(op, x, w, options, act);
+}
+
+/**
+ * convolution(x, w, options) + residual, for a residual of exactly the result's shape, dtype and device: while no op is
+ * observed, one backend call that adds the residual to the finished result (the CPU backend's wasm kernels do it
+ * before their copy-out: no JS pass, no second array); recorded or traced, or where the backend has no such call, or
+ * the residual does not fit exactly (a broadcast), the two ops. Bit for bit the two-op result either way.
+ */
+export function convolutionAdd(x: NDArray, w: NDArray, residual: NDArray, options?: ConvCallOptions): NDArray {
+  const op = "convolution";
+  if (opsObserved() || !(residual instanceof NDArray)) return binary("add", run(op, x, w, options), residual);
+  const snap = snapshotOptions(op, options, CONV_OPTIONS, false);
+  const bias = (snap.bias ?? null) as NDArray | null;
+  checkOperands(op, x, w, bias);
+  const resolved = resolveConvSnapshot(op, x.shape, w.shape, snap);
+  const be = backendFor(x, w);
+  const fits =
+    resolved.paddingMode === "zeros" &&
+    be.imageToGridAdd !== undefined &&
+    residual.dtype === x.dtype &&
+    residual.ctx.equals(x.ctx) &&
+    residual.ndim === resolved.outputShape.length &&
+    residual.shape.every((d, i) => d === resolved.outputShape[i]);
+  if (!fits) return binary("add", run(op, x, w, options), residual);
+  const outChannels = resolved.geometry.gridChannels;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels))
+    throw new Error(`${op}: bias shape ${formatShape(bias.shape)} must be [${outChannels}] (one value per output channel)`);
+  checkArraySize(op, "the output", resolved.outputShape, x.dtype === "float32" ? 4 : 8);
+  const xd = contiguous(x).storage,
+    wd = contiguous(w).storage,
+    bd = bias ? contiguous(bias).storage : null,
+    rd = contiguous(residual).storage;
+  let out: Storage;
+  try {
+    out = be.imageToGridAdd!(resolved.geometry, x.dtype, xd, wd, bd, rd);
+  } catch (e) {
+    throw guardedError(op, e);
+  }
+  return new NDArray(out, resolved.outputShape);
 }
 
 const RELU: ConvActivation = { kind: "relu" };

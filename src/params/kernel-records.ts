@@ -10,7 +10,7 @@ export type LeakyActType = "leaky" | "elu" | "selu" | "gelu";
  * pre-activation): ReLU max(·, 0) (NaN kept, −0 → +0), or leaky v > 0 ? v : slope·v (LeakyReLU, or a PReLU whose one
  * slope is shared by every channel). Bit for bit the separate op's result.
  */
-export type ConvActivation = { readonly kind: "relu" } | { readonly kind: "leaky"; readonly slope: number };
+export type ConvActivation = { readonly kind: "relu" } | { readonly kind: "hardswish" } | { readonly kind: "leaky"; readonly slope: number };
 
 /** The activations a predict-mode BatchNorm can apply in its own pass. */
 export type AffineActivation = "relu" | "leaky";

@@ -216,3 +216,124 @@ test("Conv → PRelu (one slope) and Conv → LeakyRelu store the activation in 
     ["Conv", "PRelu", "Conv", "PRelu", "Conv", "LeakyRelu"],
   );
 });
+
+/**
+ * x [1, 32, 200] → Conv k1 (32→48) → PRelu → depthwise Conv k3 (→ c2) and Conv k1 48→32 (→ c3); y = x + c3 (a residual)
+ * and z = c2 + c4 where c4 = depthwise Conv(c2'): Conv-TasNet's residual block, sized to reach the wasm im2col and
+ * depthwise kernels. `observed` also makes c3 a graph output; `broadcast` adds a per-channel [32, 1] tensor instead of x.
+ */
+function convResidual(options: { observed?: boolean; broadcast?: boolean } = {}): Uint8Array {
+  const w = (n: number, f = 1.7) => Array.from({ length: n }, (_, i) => Math.sin(i * f) * 0.3);
+  return buildModel({
+    nodes: [
+      { op: "Conv", inputs: ["x", "w1", "b1"], outputs: ["c1"] },
+      { op: "PRelu", inputs: ["c1", "a1"], outputs: ["p1"] },
+      { op: "Conv", inputs: ["p1", "w2", "b2"], outputs: ["c2"], attrs: [attr.int("group", 48), attr.ints("pads", [1, 1])] },
+      { op: "Conv", inputs: ["p1", "w3", "b3"], outputs: ["c3"] },
+      { op: "Add", inputs: [options.broadcast ? "per" : "x", "c3"], outputs: ["y"] },
+      { op: "Conv", inputs: ["c2", "w4"], outputs: ["c4"], attrs: [attr.int("group", 48), attr.ints("pads", [2, 2]), attr.ints("dilations", [2])] },
+      { op: "Add", inputs: ["c4", "c2"], outputs: ["z"] },
+    ],
+    inputs: [{ name: "x", shape: [1, 32, 200] }],
+    outputs: options.observed ? ["y", "z", "c3"] : ["y", "z"],
+    initializers: [
+      { name: "w1", shape: [48, 32, 1], data: w(48 * 32) },
+      { name: "b1", shape: [48], data: w(48, 0.3) },
+      { name: "a1", shape: [1], data: [0.25] },
+      { name: "w2", shape: [48, 1, 3], data: w(144, 0.9) },
+      { name: "b2", shape: [48], data: w(48, 0.7) },
+      { name: "w3", shape: [32, 48, 1], data: w(32 * 48, 1.1) },
+      { name: "b3", shape: [32], data: w(32, 0.5) },
+      { name: "w4", shape: [48, 1, 3], data: w(144, 1.3) },
+      { name: "per", shape: [32, 1], data: w(32, 0.2) },
+    ],
+  });
+}
+
+/** Counts the CPU backend's convolution-plus-residual calls. */
+function countingConvAdd<T>(f: () => T): { result: T; calls: number } {
+  const original = cpuBackend.imageToGridAdd!;
+  let calls = 0;
+  cpuBackend.imageToGridAdd = (...args) => {
+    calls++;
+    return original(...args);
+  };
+  try {
+    return { result: f(), calls };
+  } finally {
+    cpuBackend.imageToGridAdd = original;
+  }
+}
+
+test("Conv → residual Add imports as one step that adds the residual in the convolution's kernel, equal to onnxruntime and bit for bit to the recorded two nodes; recorded runs and an export keep both nodes", async () => {
+  const bytes = convResidual();
+  await againstOrt(bytes, [1, 32, 200], "Conv+Add");
+  const net = onnx.importToGluon(bytes);
+  assert.deepEqual(stepOps(net), ["Conv+PRelu", "Conv", "Conv+Add", "Conv+Add"]);
+  np.random.seed(6);
+  const x = np.random.normal({ size: [1, 32, 200] });
+  const fast = countingConvAdd(() => net.run(x));
+  assert.equal(fast.calls, 2, "the im2col and the depthwise convolution each add their residual");
+  const recorded = countingConvAdd(() => autograd.record(() => net.run(x)));
+  assert.equal(recorded.calls, 0, "recorded: the two imported ops");
+  for (let k = 0; k < 2; k++) {
+    const a = fast.result[k]!.asTypedArray(),
+      b = recorded.result[k]!.asTypedArray();
+    for (let i = 0; i < b.length; i++) assert.ok(Object.is(a[i], b[i]), `output ${k} [${i}]: ${a[i]} vs ${b[i]}`);
+  }
+  // a second unrecorded forward (recycled buffers) gives the same bits
+  const again = net.run(x);
+  for (let k = 0; k < 2; k++) assert.deepEqual(Array.from(again[k]!.asTypedArray()), Array.from(fast.result[k]!.asTypedArray()));
+  const ops = decodeModel(onnx.exportModel(net, [[1, 32, 200]], { dynamicBatch: false }), "test").graph!.node!.map((n) => n.op_type);
+  assert.equal(ops.filter((o) => o === "Add").length, 2, "the export keeps both Adds");
+  assert.equal(ops.filter((o) => o === "Conv").length, 4);
+});
+
+test("a Conv whose output is also a graph output keeps its own Add step; a broadcast residual runs the two steps inside the fused one", async () => {
+  const observed = convResidual({ observed: true });
+  await againstOrt(observed, [1, 32, 200], "Conv+Add with c3 an output");
+  assert.deepEqual(stepOps(onnx.importToGluon(observed)), ["Conv+PRelu", "Conv", "Conv", "Add", "Conv+Add"]);
+  const broadcast = convResidual({ broadcast: true });
+  await againstOrt(broadcast, [1, 32, 200], "Conv+Add with a [32, 1] addend");
+  const net = onnx.importToGluon(broadcast);
+  np.random.seed(7);
+  const x = np.random.normal({ size: [1, 32, 200] });
+  const fast = countingConvAdd(() => net.run(x));
+  assert.equal(fast.calls, 1, "only the depthwise convolution's residual has the result's shape");
+  const recorded = autograd.record(() => net.run(x));
+  assert.deepEqual(Array.from(fast.result[0]!.asTypedArray()), Array.from(recorded[0]!.asTypedArray()));
+});
+
+test("Conv → HardSwish (MobileNetV3) stores the activation in the convolution: one step, equal to onnxruntime and bit for bit to the recorded nodes, whose export keeps both", async () => {
+  const w = (n: number, f = 1.7) => Array.from({ length: n }, (_, i) => Math.sin(i * f) * 0.6);
+  const bytes = buildModel({
+    nodes: [
+      { op: "Conv", inputs: ["x", "w1", "b1"], outputs: ["c1"], attrs: [attr.ints("pads", [1, 1, 1, 1])] },
+      { op: "HardSwish", inputs: ["c1"], outputs: ["h1"] },
+      { op: "Conv", inputs: ["h1", "w2", "b2"], outputs: ["c2"], attrs: [attr.int("group", 16), attr.ints("pads", [2, 2, 2, 2])] },
+      { op: "HardSwish", inputs: ["c2"], outputs: ["y"] },
+    ],
+    inputs: [{ name: "x", shape: [1, 8, 20, 20] }],
+    outputs: ["y"],
+    initializers: [
+      { name: "w1", shape: [16, 8, 3, 3], data: w(16 * 8 * 9) },
+      { name: "b1", shape: [16], data: w(16, 0.3) },
+      { name: "w2", shape: [16, 1, 5, 5], data: w(16 * 25, 0.9) },
+      { name: "b2", shape: [16], data: w(16, 0.7) },
+    ],
+  });
+  await againstOrt(bytes, [1, 8, 20, 20], "Conv+HardSwish");
+  const net = onnx.importToGluon(bytes);
+  assert.deepEqual(stepOps(net), ["Conv+HardSwish", "Conv+HardSwish"]);
+  np.random.seed(8);
+  const x = np.multiply(np.random.normal({ size: [1, 8, 20, 20] }), 2);
+  const fast = (net.forward(x) as NDArray).asTypedArray();
+  const recorded = autograd.record(() => net.forward(x) as NDArray).asTypedArray();
+  for (let i = 0; i < recorded.length; i++) assert.ok(Object.is(fast[i], recorded[i]), `[${i}] ${fast[i]} vs ${recorded[i]}`);
+  assert.ok(recorded.some((v) => v === 0) && recorded.some((v) => v > 3) && recorded.some((v) => v < 0), "every branch of hardswish");
+  const ops = decodeModel(onnx.exportModel(net, [[1, 8, 20, 20]], { dynamicBatch: false }), "test").graph!.node!.map((n) => n.op_type);
+  assert.deepEqual(
+    ops.filter((o) => o !== "Constant"),
+    ["Conv", "HardSwish", "Conv", "HardSwish"],
+  );
+});

@@ -935,3 +935,39 @@ test("Gather on float data (what np.take exports) imports as np.take: equal to o
   const a = np.random.uniform({ size: [2, 5, 4] });
   assert.deepEqual(Array.from((again.forward(a) as NDArray).asTypedArray()), Array.from(np.take(a, [3, 0], { axis: 2 }).asTypedArray()));
 });
+
+test("Constant nodes fold into the graph's constants and Identity nodes into renames (no step at run time), unless their output is a graph output; results equal onnxruntime, and the gradient reaches a parameter read through an Identity", async () => {
+  const bytes = buildModel({
+    nodes: [
+      { op: "Constant", inputs: [], outputs: ["k"], attrs: [{ name: "value", type: 4, t: { dims: [1], data_type: 1, float_data: [0.5] } }] },
+      { op: "Identity", inputs: ["w"], outputs: ["w2"] },
+      { op: "Identity", inputs: ["w2"], outputs: ["w3"] },
+      { op: "Mul", inputs: ["x", "w3"], outputs: ["m"] },
+      { op: "Add", inputs: ["m", "k"], outputs: ["a"] },
+      { op: "Identity", inputs: ["a"], outputs: ["y"] },
+      { op: "Constant", inputs: [], outputs: ["c"], attrs: [{ name: "value", type: 4, t: { dims: [2], data_type: 1, float_data: [1, 2] } }] },
+    ],
+    inputs: [{ name: "x", shape: [2, 3] }],
+    outputs: ["y", "c"],
+    initializers: [{ name: "w", shape: [3], data: [1.5, -2, 0.25] }],
+  });
+  await againstOrt(bytes, [2, 3], "folded Constant / Identity");
+  const net = onnx.importToGluon(bytes);
+  // the graph outputs y (an Identity) and c (a Constant) keep their steps; k, w2 and w3 are gone
+  assert.deepEqual(
+    (net as unknown as { steps: { op: string }[] }).steps.map((s) => s.op),
+    ["Mul", "Add", "Identity", "Constant"],
+  );
+  const x = np
+    .array([
+      [1, 2, 3],
+      [-1, 0.5, 4],
+    ])
+    .astype("float32");
+  const [y, c] = net.run(x);
+  assert.deepEqual(Array.from(y!.asTypedArray()), [2, -3.5, 1.25, -1, -0.5, 1.5]);
+  assert.deepEqual(Array.from(c!.asTypedArray()), [1, 2]);
+  const w = net.collectParams().get("w")!;
+  autograd.record(() => (net.run(x)[0] as NDArray).sum()).backward();
+  assert.deepEqual(Array.from(w.grad()!.asTypedArray()), [0, 2.5, 7]);
+});

@@ -1,4 +1,4 @@
-// convolutionActivated: a convolution whose kernel applies ReLU or a leaky slope as it stores, bit for bit the two ops.
+// convolutionActivated: a convolution whose kernel applies ReLU, hardswish or a leaky slope as it stores, bit for bit the two ops.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -27,7 +27,8 @@ function input(shape: number[], dtype: "float32" | "float64", seed: number, spec
 }
 
 /** The activation as its own op. */
-const separate = (y: NDArray, act: ConvActivation) => (act.kind === "relu" ? npx.relu(y) : npx.leakyRelu(y, { actType: "leaky", slope: act.slope }));
+const separate = (y: NDArray, act: ConvActivation) =>
+  act.kind === "relu" ? npx.relu(y) : act.kind === "hardswish" ? npx.activation(y, "hardswish") : npx.leakyRelu(y, { actType: "leaky", slope: act.slope });
 
 function sameBits(got: NDArray, want: NDArray, what: string): void {
   const g = got.asTypedArray(),
@@ -105,7 +106,13 @@ const CASES: Case[] = [
 
 test("convolutionActivated: leaky and ReLU stored by the kernel equal the separate op bit for bit (NaN, ±Inf, −0 inputs; float32 and float64; every kernel family)", () => {
   // 0.25 and −0.5 are float32 values (the kernels multiply in float32); 0.2 is not, so it runs as a pass after the kernel
-  const acts: ConvActivation[] = [{ kind: "relu" }, { kind: "leaky", slope: 0.25 }, { kind: "leaky", slope: -0.5 }, { kind: "leaky", slope: 0.2 }];
+  const acts: ConvActivation[] = [
+    { kind: "relu" },
+    { kind: "hardswish" },
+    { kind: "leaky", slope: 0.25 },
+    { kind: "leaky", slope: -0.5 },
+    { kind: "leaky", slope: 0.2 },
+  ];
   CASES.forEach((c, ci) => {
     for (const [dtype, special] of [
       ["float32", false],
@@ -127,7 +134,8 @@ test("convolutionActivated: leaky and ReLU stored by the kernel equal the separa
         sameBits(result, separate(plain, act), what);
         // the leaky slope reaches the wasm store exactly where it should: float32 slopes, kernels that store it
         if (kernelRuns && c.op === "convolution") {
-          const fused = act.kind === "relu" || (c.storesLeaky && Math.fround(act.slope) === act.slope);
+          // hardswish: stored by the im2col and depthwise kernels, as a leaky slope
+          const fused = act.kind === "relu" || (c.storesLeaky && (act.kind === "hardswish" || Math.fround(act.slope) === act.slope));
           assert.equal(asked.at(-1), fused ? act.kind : "none", `${what}: fused`);
         }
       }

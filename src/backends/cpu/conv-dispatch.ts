@@ -210,7 +210,15 @@ export function imageToGrid(
   bias: FloatArray | null,
   act: ConvActivation | null = null,
 ): FloatArray {
-  const run = choose(
+  const run = chooseImageToGrid(g, dtype);
+  const fuse = act !== null && fusesActivation(run, g, "imageToGrid", act);
+  const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads(), variant: run.variant, act: fuse ? act : null });
+  const checked = overflowChecked(run, out, () => directJsBackend.imageToGrid(g, image, w, bias, { dtype, threads: 1 }));
+  return act !== null && (!fuse || checked !== out) ? activateInPlace(checked, act) : checked;
+}
+
+function chooseImageToGrid(g: ConvGeometry, dtype: Dtype): { backend: Backend; variant?: GridToImageVariant } {
+  return choose(
     "imageToGrid",
     dtype,
     macCount(g),
@@ -227,10 +235,24 @@ export function imageToGrid(
             : "wasm-im2col",
     g,
   );
-  const fuse = act !== null && fusesActivation(run, g, "imageToGrid", act);
-  const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads(), variant: run.variant, act: fuse ? act : null });
-  const checked = overflowChecked(run, out, () => directJsBackend.imageToGrid(g, image, w, bias, { dtype, threads: 1 }));
-  return act !== null && (!fuse || checked !== out) ? activateInPlace(checked, act) : checked;
+}
+
+/**
+ * imageToGrid(…) + residual (dense, the result's shape) with each sum rounded once, as the separate Add of the two
+ * results: the wasm im2col and depthwise kernels add it in their arena before the copy-out (no JS pass, no second
+ * array); every other algorithm, and a wasm result that is not all finite (the overflow rule recomputes the
+ * convolution), runs imageToGrid and then the add. The same bits as imageToGrid followed by the elementwise add.
+ */
+export function imageToGridAdd(g: ConvGeometry, dtype: Dtype, image: FloatArray, w: FloatArray, bias: FloatArray | null, residual: FloatArray): FloatArray {
+  const run = chooseImageToGrid(g, dtype);
+  if ((run === RUNS["wasm-im2col"] || run === RUNS["wasm-depthwise"]) && residual instanceof Float32Array) {
+    const out = run.backend.imageToGrid(g, image, w, bias, { dtype, threads: getNumThreads(), variant: run.variant, residual });
+    if (wasmBackend.resultFinite!(out)) return out;
+  }
+  const y = imageToGrid(g, dtype, image, w, bias);
+  // y is fresh (or a recycled array the scope handed out): the add in place
+  for (let i = 0; i < y.length; i++) y[i] = y[i]! + residual[i]!;
+  return y;
 }
 
 /**
@@ -252,7 +274,7 @@ function fusesActivation(
 
 /** act over the whole array in place: the generated relu loop (NaN stays NaN, −0 becomes +0), or leaky's loop. */
 function activateInPlace(a: FloatArray, act: ConvActivation): FloatArray {
-  if (act.kind === "relu") unaryRuns.relu[a instanceof Float64Array ? 3 : 0]!(a, 0, 1, a, 0, 1, a.length);
+  if (act.kind === "relu" || act.kind === "hardswish") unaryRuns[act.kind][a instanceof Float64Array ? 3 : 0]!(a, 0, 1, a, 0, 1, a.length);
   else leakyForward("leaky", act.slope, a, a);
   return a;
 }

@@ -19,7 +19,7 @@ export function scalarView(v: number, ndim: number): StridedView {
   return { data: Float64Array.of(v), strides: new Array<number>(ndim).fill(0), offset: 0 };
 }
 
-interface Collapsed {
+export interface Collapsed {
   shape: number[];
   strides: number[][];
 }
@@ -28,7 +28,7 @@ interface Collapsed {
  * Drops size-1 axes and merges neighbours that every operand steps through as one (outer stride = inner stride ×
  * inner size); the element order stays row-major. Zero-size shapes are the caller's business.
  */
-function collapse(shape: readonly number[], views: readonly (readonly number[])[]): Collapsed {
+export function collapse(shape: readonly number[], views: readonly (readonly number[])[]): Collapsed {
   const sh: number[] = [];
   const st: number[][] = views.map(() => []);
   for (let ax = 0; ax < shape.length; ax++) {

@@ -30,10 +30,12 @@ export const wasmBackend: Backend = {
   name: "wasm",
   dtypes: ["float32"],
   imageToGrid(g, image, w, bias, ctx) {
+    if (ctx.residual && (ctx.variant === "winograd" || ctx.variant === "winograd4" || ctx.act))
+      throw new Error("wasm backend: a residual is added by the im2col and depthwise kernels without an activation (conv-dispatch never asks otherwise)");
     if (ctx.variant === "winograd" || ctx.variant === "winograd4")
       return imageToGridWinograd(g, f32(image), f32(w), bias && f32(bias), ctx.threads, winogradRelu(ctx.act), ctx.variant === "winograd4" ? 4 : 2);
     const plan = ctx.variant === "depthwise" ? imageToGridDepthwise : imageToGrid;
-    return plan(g, f32(image), f32(w), bias && f32(bias), ctx.threads, ctx.act ?? null);
+    return plan(g, f32(image), f32(w), bias && f32(bias), ctx.threads, ctx.act ?? null, ctx.residual ? f32(ctx.residual) : null);
   },
   gridToImage(g, grid, w, bias, ctx) {
     if (ctx.variant === "winograd" || ctx.variant === "winograd4")

@@ -10,8 +10,8 @@ export type Layout = Readonly<Record<string, FieldType>>;
  * GEMM job: C[M × N] = A·B, column n = ((b·U0 + t0)·U1 + t1)·U2 + t2, row k = ((c·T0 + j0)·T1 + j1)·T2 + j2;
  *   B[k][n] = SRC[b·SBATCH + c·SCHAN + Σ_e i_e·ST_e], i_e = t_e·MUL_e + OFFS_e[j_e], zero unless 0 ≤ i_e < S_e;
  *   DST[b·DBATCH + m·DCHAN + Σ_e t_e·DSTEP_e] += C[m][n]   (STORE = 1: = C + BIAS[m], the only writer; with STORE,
- *   RELU = 1: = max(v, 0) and RELU = 2: = v > 0 ? v : SLOPE·v (SLOPE: float32 bits) for v = C + BIAS[m], a layer's
- *   activation applied as the value is stored);
+ *   RELU = 1: = max(v, 0), RELU = 2: = v > 0 ? v : SLOPE·v (SLOPE: float32 bits) and RELU = 3: hardswish (in float64,
+ *   assembly/hardswish.ts) for v = C + BIAS[m], a layer's activation applied as the value is stored);
  *   A[m][k] = ASRC[m·AROW + c·ACHAN + L0[j0] + L1[j1] + L2[j2]], packed once per call into APK by pack tasks.
  */
 const gemm = {
@@ -141,7 +141,7 @@ const wino = {
 /**
  * Depthwise job (channels first, one image channel per group: grid channel gc reads image channel gc / GCPG): plane
  * p = n·CG + gc of the grid, DST[p·∏G + q] = BIAS[gc] + Σ_a SRC[(n·CI + gc / GCPG)·∏I + q·STR − PB + a·D]·W[gc·∏KER + a]
- * over the taps a that land inside I; RELU as in gemm (1: max(·, 0), 2: leaky with SLOPE) applied to the stored values.
+ * over the taps a that land inside I; RELU as in gemm (1: max(·, 0), 2: leaky with SLOPE, 3: hardswish) applied to the stored values.
  * A task owns planes n0..n0+nc. L is the length of one stride phase of a padded image row (floats, a multiple of 4),
  * BAND how many grid rows along axis 1 share one copy of their image rows in the thread's scratch.
  */

@@ -298,15 +298,21 @@ export interface Operands {
   covered: boolean;
   fill: (dst: Float32Array, at: number) => void;
   act?: ConvActivation | null;
+  /** added to the finished result (dstLen floats; program.ts), or null */
+  residual?: Float32Array | null;
 }
 
 const SLOPE_BITS = new Int32Array(1);
 const SLOPE_F32 = new Float32Array(SLOPE_BITS.buffer);
 
-/** The RELU and SLOPE fields of a job that stores `act` (interface.ts: 0 none, 1 max(·, 0), 2 leaky with SLOPE's float32 bits). */
+/**
+ * The RELU and SLOPE fields of a job that stores `act` (interface.ts: 0 none, 1 max(·, 0), 2 leaky with SLOPE's
+ * float32 bits, 3 hardswish).
+ */
 function actFields(act: ConvActivation | null | undefined): { RELU: number; SLOPE: number } {
   if (!act) return { RELU: 0, SLOPE: 0 };
   if (act.kind === "relu") return { RELU: 1, SLOPE: 0 };
+  if (act.kind === "hardswish") return { RELU: 3, SLOPE: 0 };
   SLOPE_F32[0] = act.slope;
   if (SLOPE_F32[0] !== act.slope) throw new Error(`wasm kernels: a leaky slope of ${act.slope} is not a float32 value (conv-dispatch fuses only those)`);
   return { RELU: 2, SLOPE: SLOPE_BITS[0]! };
@@ -396,6 +402,7 @@ function execute(op: string, jobs: JobSpec[], ops: Operands, threads: number): F
     scratchBytes: cOff + maxMp * maxNcp * 4,
     cOff,
     threads,
+    residual: ops.residual ?? null,
   });
 }
 
@@ -434,7 +441,10 @@ function checkFits(what: string, floats: number): void {
   runtime().checkBytes(what, floats * 4);
 }
 
-/** Convolution image → grid (implicit GEMM); act applied as each output is stored (every job stores). */
+/**
+ * Convolution image → grid (implicit GEMM); act applied as each output is stored (every job stores); `residual` (the
+ * result's length) added to the finished result.
+ */
 export function imageToGrid(
   g: ConvGeometry,
   image: Float32Array,
@@ -442,16 +452,23 @@ export function imageToGrid(
   bias: Float32Array | null,
   threads: number,
   act: ConvActivation | null = null,
+  residual: Float32Array | null = null,
 ): Float32Array {
   const x = axes3(g);
   const sp = prod(x.G);
-  checkFits(IMAGE_TO_GRID, image.length + w.length + g.batch * g.gridChannels * sp);
+  const dstLen = g.batch * g.gridChannels * sp;
+  checkResidual(residual, dstLen);
+  checkFits(IMAGE_TO_GRID, image.length + w.length + dstLen * (residual ? 2 : 1));
   return execute(
     IMAGE_TO_GRID,
     convJobs(g, x),
-    { w, src: image, bias, covered: true, dstLen: g.batch * g.gridChannels * sp, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias), act },
+    { w, src: image, bias, covered: true, dstLen, fill: biasFill(g.gridChannels, sp, g.batch, g.channelsLast, bias), act, residual },
     threads,
   );
+}
+
+function checkResidual(residual: Float32Array | null, dstLen: number): void {
+  if (residual && residual.length !== dstLen) throw new Error(`wasm kernels: a residual of ${residual.length} floats for a result of ${dstLen}`);
 }
 
 /** Bytes of padded image rows a depthwise band keeps in a thread's scratch (about half this core's 512 KiB L2). */
@@ -491,13 +508,15 @@ export function imageToGridDepthwise(
   bias: Float32Array | null,
   threads: number,
   act: ConvActivation | null = null,
+  residual: Float32Array | null = null,
 ): Float32Array {
   const x = axes3(g);
   const planes = g.batch * g.gridChannels;
   const outLen = planes * prod(x.G);
+  checkResidual(residual, outLen);
   threads = threadsWorthIt(threads, macCount(g), "depthwise");
   const scr = depthwiseScratch(x);
-  checkFits(IMAGE_TO_GRID, image.length + w.length + outLen + (threads * scr.bytes) / 4);
+  checkFits(IMAGE_TO_GRID, image.length + w.length + outLen * (residual ? 2 : 1) + (threads * scr.bytes) / 4);
   // about four tasks per thread, so a slow thread's share is picked up by the others
   const per = Math.max(1, Math.ceil(planes / (threads * 4)));
   const tasks: TaskSpec[] = [];
@@ -534,6 +553,7 @@ export function imageToGridDepthwise(
     scratchBytes: scr.bytes,
     cOff: 0,
     threads,
+    residual,
   });
 }
 

@@ -55,6 +55,11 @@ export interface Program {
   readonly scratchBytes: number;
   readonly cOff: number;
   readonly threads: number;
+  /**
+   * added to the destination once every task has run (dst + residual, one float32 rounding per element, as a separate
+   * Add of the finished result), outLen floats: a convolution fused with the residual Add after it; null or absent for none
+   */
+  readonly residual?: Float32Array | null;
 }
 
 /** Results whose every element the wasm side found finite (dispatch's overflow check asks the backend, not the elements). */
@@ -77,6 +82,7 @@ export function runProgram(p: Program): Float32Array {
   const regionAt = p.regions.map((b) => rt.reserve(b));
   const tableAt = p.tables.map((t) => rt.reserve(t.length * 4));
   const recordAt = p.records.map((r) => rt.reserve(recordWords(r.layout) * 4));
+  const residualAt = p.residual ? rt.reserve(p.outLen * 4) : 0;
   const lists = [p.packTasks, p.tasks].map((list) => ({
     list,
     tasksAt: rt.reserve(Math.max(1, list.length) * TASK_FIELDS.WORDS * 4),
@@ -93,6 +99,7 @@ export function runProgram(p: Program): Float32Array {
     I = rt.I32;
   p.inputs.forEach((a, i) => F.set(a, inAt[i]! >>> 2));
   p.tables.forEach((t, i) => I.set(t, tableAt[i]! >>> 2));
+  if (p.residual) F.set(p.residual, residualAt >>> 2);
   if (p.fill) p.fill(F, outAt >>> 2);
   const at: Addresses = { input: (i) => inAt[i]!, out: outAt, region: (i) => regionAt[i]!, table: (i) => tableAt[i]!, record: (i) => recordAt[i]! };
   p.records.forEach((r, i) => writeRecord(I, U, recordAt[i]!, r.layout, r.values(at)));
@@ -116,6 +123,7 @@ export function runProgram(p: Program): Float32Array {
   // the policy times the kernels alone: the copy-out below costs both arms the same, and its page faults (a fresh
   // output: 20 to 55 ms for the same 8 MB call on this VM) would bury the difference the thread count makes
   threadPolicy.settle();
+  if (p.residual) rt.exports.add_residual(outAt, residualAt, p.outLen);
   // outside a recycling scope, slice copies into a fresh (non-shared) buffer in one pass without zero-filling it first;
   // inside one, a released array of the same length is reused (no page faults on the copy)
   const scope = activeRecycleScope();

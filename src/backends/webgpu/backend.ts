@@ -84,7 +84,7 @@ function fresh(t: GpuTensor): GpuStorage {
 function activated(t: GpuTensor, act: ConvActivation | null | undefined): GpuTensor {
   if (!act) return t;
   let r: GpuTensor;
-  if (act.kind === "relu") r = unaryGpu("relu", [t.size], { tensor: t, strides: [1], offset: 0 });
+  if (act.kind !== "leaky") r = unaryGpu(act.kind, [t.size], { tensor: t, strides: [1], offset: 0 });
   else {
     r = allocTensor(t.size, "leaky_relu (webgpu)");
     leakyForwardGpu("leaky", act.slope, t, r, t.size);

@@ -53,3 +53,36 @@ test("pointwise convolution (1×1, stride 1, no padding, channels first): equal 
     { numRuns: 150, seed: 77 },
   );
 });
+
+test("pointwise convolution at one position, four grid channels at a time: bit for bit the general loop's float32 roundings, and within 1e-5 of the reference", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        batch: fc.integer({ min: 1, max: 2 }),
+        groups: fc.constantFrom(1, 2, 3),
+        icpg: fc.integer({ min: 1, max: 300 }),
+        // 4 to 11 channels per group: whole blocks of four, and the 1 to 3 left over that run one at a time
+        gcpg: fc.integer({ min: 4, max: 11 }),
+        bias: fc.boolean(),
+        seed: fc.integer({ min: 1, max: 1 << 30 }),
+      }),
+      ({ batch, groups, icpg, gcpg, bias, seed }) => {
+        const Ci = groups * icpg,
+          Cg = groups * gcpg;
+        const g = resolveConv("convolution", [batch, Ci, 1, 1], [Cg, icpg, 1, 1], { groups }).geometry;
+        const image = randomArray(batch * Ci, seed),
+          w = randomArray(Cg * icpg, seed + 1),
+          b = bias ? randomArray(Cg, seed + 2) : null;
+        const got = directJsBackend.imageToGrid(g, image, w, b, { dtype: "float32", threads: 1 });
+        const want = new Float64Array(batch * Cg);
+        reference(g, Float64Array.from(image), Float64Array.from(w), b && Float64Array.from(b), want);
+        for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-5 * (1 + icpg), `[${i}] ${got[i]} vs ${want[i]}`);
+        // channels last (NHWC) takes the general sweep, which stores (and so rounds) after every multiply-add
+        const gl = resolveConv("convolution", [batch, 1, 1, Ci], [Cg, 1, 1, icpg], { groups, layout: "NHWC" }).geometry;
+        const cl = directJsBackend.imageToGrid(gl, image, w, b, { dtype: "float32", threads: 1 });
+        for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], cl[i]), `bits at ${i}: ${got[i]} vs ${cl[i]}`);
+      },
+    ),
+    { numRuns: 100, seed: 78 },
+  );
+});
