@@ -14,7 +14,6 @@ export { pack_a } from "./gemm";
 export { norm_affine, norm_squares, norm_sum } from "./norm";
 export { add_residual } from "./residual";
 export { binary_rows } from "./binary";
-export { sigmoid_f32 } from "./sigmoid";
 
 
 /*

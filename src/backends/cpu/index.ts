@@ -22,7 +22,6 @@ import {
 import { groupNormForward } from "../fused/group-norm.js";
 import { groupNormForwardWasm } from "../wasm/norm.js";
 import { binaryWasm } from "../wasm/elementwise.js";
-import { sigmoidWasm } from "../wasm/unary.js";
 import { wasmUsable } from "../wasm/runtime.js";
 import { leakyBackward, leakyForward, preluBackward, preluForward, softsignBackward, softsignForward } from "../fused/activation.js";
 import { concatRows, splitRows } from "../fused/concat.js";
@@ -45,10 +44,7 @@ export const cpuBackend: Backend = {
   // indices into arrays of up to 2³¹ elements fit an Int32Array; larger ones need a float64's 53 bits
   allocateIndices: (n, range) => (range < 2 ** 31 ? new Int32Array(n) : new Float64Array(n)),
   scalar: scalarView,
-  // float32 sigmoid of a dense run: the wasm kernel (the same bits), else the JS loops
-  unaryInto: (op, shape, o, a) => {
-    if (!(op === "sigmoid" && sigmoidWasm(shape, o, a))) unaryInto(op, shape, o, a);
-  },
+  unaryInto,
   // float32 add/sub/mul/div that collapse to rows: the wasm kernels (the same bits), else the JS loops
   binaryInto: (op, shape, o, a, b) => {
     if (!binaryWasm(op, shape, o, a, b)) binaryInto(op, shape, o, a, b);

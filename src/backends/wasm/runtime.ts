@@ -36,8 +36,6 @@ export interface KernelExports {
   /** assembly/residual.ts: dst += res over n floats (float32 adds) */
   add_residual(dst: number, res: number, n: number): void;
   /** assembly/binary.ts: float32 add (0), sub (1), mul (2) or div (3) over rows */
-  /** assembly/sigmoid.ts: float32 sigmoid with exp32Of's tables at tab */
-  sigmoid_f32(x: number, o: number, n: number, tab: number): void;
   binary_rows(op: number, outer: number, inner: number, o: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number): void;
   run_task(job: number, n0: number, nc: number, scratch: number, cOff: number): void;
   pack_a(
