@@ -1,6 +1,7 @@
 // Resampling along one axis for the CPU backend: the reference's sums, with the last axis (inner = 1) as its own loop and one row loop per dtype.
 import type { FloatArray } from "../kernel.js";
 import type { AxisTaps } from "../../params/kernel-records.js";
+import { resampleAxis as resampleAxisReference } from "../reference/resample.js";
 
 /**
  * x viewed as [outer, inSize, inner] → out [outer, taps.i0.length, inner], out = l0·x[i0] + l1·x[i1] (only l0·x[i0]
@@ -12,7 +13,8 @@ export function resampleAxis(x: FloatArray, outer: number, inSize: number, inner
   if (inner !== 1) {
     // float32 storage: its own unrolled copy of the row loop
     if (x instanceof Float32Array && out instanceof Float32Array) resampleRows32(x, outer, inSize, inner, taps, out);
-    else resampleRowsAny(x, outer, inSize, inner, taps, out);
+    // every other pair of storage types (float64, or mixed): the reference loop, which resampleRows32 unrolls
+    else resampleAxisReference(x, outer, inSize, inner, taps, out);
     return;
   }
   // output column by column: each column's taps are read once for all rows (LR-ASPP's 16 → 128 pass over 336 rows:
@@ -56,24 +58,6 @@ function resampleRows32(x: Float32Array, outer: number, inSize: number, inner: n
         out[d + 3] = w0 * x[p + 3]! + w1 * x[q + 3]!;
       }
       for (; d < end; d++, p++, q++) out[d] = w0 * x[p]! + w1 * x[q]!;
-    }
-  }
-}
-
-/** resampleRows32's loop for every other pair of storage types (float64, or mixed). */
-function resampleRowsAny(x: FloatArray, outer: number, inSize: number, inner: number, taps: AxisTaps, out: FloatArray): void {
-  const { i0, i1, l0, l1 } = taps;
-  const outSize = i0.length;
-  for (let a = 0; a < outer; a++) {
-    const xBase = a * inSize * inner;
-    for (let o = 0; o < outSize; o++) {
-      const p = xBase + i0[o]! * inner,
-        q = xBase + i1[o]! * inner,
-        w0 = l0[o]!,
-        w1 = l1[o]!;
-      const dst = (a * outSize + o) * inner;
-      if (w1 === 0) for (let j = 0; j < inner; j++) out[dst + j] = w0 * x[p + j]!;
-      else for (let j = 0; j < inner; j++) out[dst + j] = w0 * x[p + j]! + w1 * x[q + j]!;
     }
   }
 }
