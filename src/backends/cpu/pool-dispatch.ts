@@ -11,8 +11,11 @@ import { hooks } from "../hooks.js";
  * ~13 ns per output on random data, where its comparisons mispredict (U-Net's 4×16×64² input: 0.88 ms).
  */
 const WASM_MIN_OUTPUTS = 4096;
-/** Inputs above this stay in JS: the wasm memory would have to grow past what a pooling call is worth. */
-const WASM_MAX_INPUTS = 1 << 26;
+/**
+ * Inputs above this (32 MiB of float32) stay in JS: the one-thread wasm memory keeps whatever size a call grows it
+ * to, so no pooling call may grow it past tens of MiB (the bound the group-norm and elementwise paths keep too).
+ */
+const WASM_MAX_INPUTS = 1 << 23;
 
 /** poolForward of the Backend interface (argmax as there: null when no gradient is wanted). */
 export function poolForward(g: PoolGeometry, x: FloatArray, y: FloatArray, argmax: Int32Array | Float64Array | null): void {
