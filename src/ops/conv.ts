@@ -35,6 +35,12 @@ function checkOperands(op: ConvOp, x: unknown, w: unknown, bias: unknown): asser
  * written. The output's size is checked before anything is allocated.
  */
 function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown, act: ConvActivation | null = null): NDArray {
+  const { bias, resolved } = resolveCall(op, x, w, options);
+  return runResolved(op, x, w, bias, resolved, act);
+}
+
+/** run's checks and resolution: the options' snapshot, the operands, the bias's shape and the output's size. */
+function resolveCall(op: ConvOp, x: NDArray, w: NDArray, options: unknown): { bias: NDArray | null; resolved: ResolvedConv } {
   // the record and its arrays stay inside this call (the tape keeps the geometry built from them): left unfrozen
   const snap = snapshotOptions(op, options, CONV_OPTIONS, false);
   const bias = (snap.bias ?? null) as NDArray | null;
@@ -44,6 +50,11 @@ function run(op: ConvOp, x: NDArray, w: NDArray, options: unknown, act: ConvActi
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels))
     throw new Error(`${op}: bias shape ${formatShape(bias.shape)} must be [${outChannels}] (one value per output channel)`);
   checkArraySize(op, "the output", resolved.outputShape, x.dtype === "float32" ? 4 : 8);
+  return { bias, resolved };
+}
+
+/** run once resolved: the padding modes around the zero-padding kernels, else the kernel itself. */
+function runResolved(op: ConvOp, x: NDArray, w: NDArray, bias: NDArray | null, resolved: ResolvedConv, act: ConvActivation | null = null): NDArray {
   if (resolved.paddingMode !== "zeros") {
     const y = runPaddingMode(resolved, x, w, bias);
     return act ? activate(y, act) : y;
@@ -125,10 +136,7 @@ export function convolutionActivated(op: ConvOp, x: NDArray, w: NDArray, act: Co
 export function convolutionAdd(x: NDArray, w: NDArray, residual: NDArray, options?: ConvCallOptions): NDArray {
   const op = "convolution";
   if (opsObserved() || !(residual instanceof NDArray)) return binary("add", run(op, x, w, options), residual);
-  const snap = snapshotOptions(op, options, CONV_OPTIONS, false);
-  const bias = (snap.bias ?? null) as NDArray | null;
-  checkOperands(op, x, w, bias);
-  const resolved = resolveConvSnapshot(op, x.shape, w.shape, snap);
+  const { bias, resolved } = resolveCall(op, x, w, options);
   const be = backendFor(x, w);
   const fits =
     resolved.paddingMode === "zeros" &&
@@ -137,11 +145,7 @@ export function convolutionAdd(x: NDArray, w: NDArray, residual: NDArray, option
     residual.ctx.equals(x.ctx) &&
     residual.ndim === resolved.outputShape.length &&
     residual.shape.every((d, i) => d === resolved.outputShape[i]);
-  if (!fits) return binary("add", run(op, x, w, options), residual);
-  const outChannels = resolved.geometry.gridChannels;
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels))
-    throw new Error(`${op}: bias shape ${formatShape(bias.shape)} must be [${outChannels}] (one value per output channel)`);
-  checkArraySize(op, "the output", resolved.outputShape, x.dtype === "float32" ? 4 : 8);
+  if (!fits) return binary("add", runResolved(op, x, w, bias, resolved), residual);
   const xd = contiguous(x).storage,
     wd = contiguous(w).storage,
     bd = bias ? contiguous(bias).storage : null,
